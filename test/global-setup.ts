@@ -1,0 +1,35 @@
+/**
+ * Probes the real PostgreSQL and Redis once per run. Suites that need them read the result
+ * through `inject('services')` (see test/helpers/services.ts). With CI=true a missing service
+ * fails the run instead of skipping; without it, the skipped suites are printed loudly at the end.
+ */
+import type { TestProject } from 'vitest/node';
+import { probeServices, type ServiceAvailability } from './helpers/probe.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    services: ServiceAvailability;
+  }
+}
+
+let found: ServiceAvailability;
+
+export default async function setup(project: TestProject) {
+  found = await probeServices();
+  const missing = [!found.postgres && `PostgreSQL (${found.postgresUrl})`, !found.redis && `Redis (${found.redisUrl})`].filter(
+    (m): m is string => Boolean(m),
+  );
+  if (missing.length > 0 && process.env.CI === 'true') {
+    throw new Error(`CI=true requires ${missing.join(' and ')}, which did not answer. Start them (see .ci/run).`);
+  }
+  project.provide('services', found);
+  return () => {
+    if (missing.length > 0) {
+      const line = '!'.repeat(78);
+      console.warn(
+        `\n${line}\n!! SKIPPED: every suite that needs ${missing.join(' and ')}.\n` +
+          `!! Those tests ran on the embedded default only. Start the services (or run .ci/run) to run them.\n${line}\n`,
+      );
+    }
+  };
+}
