@@ -3,6 +3,7 @@
  * through `inject('services')` (see test/helpers/services.ts). With CI=true a missing service
  * fails the run instead of skipping; without it, the skipped suites are printed loudly at the end.
  */
+import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { probeServices, type ServiceAvailability } from './helpers/probe.js';
 
