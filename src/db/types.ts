@@ -1,0 +1,32 @@
+/**
+ * The storage contract. Two implementations: PGlite in-process (embedded default) and
+ * PostgreSQL through `pg`. Both speak the same SQL dialect and run the same migrations.
+ * Type parsing is aligned: `date` → 'YYYY-MM-DD' string, int8 → number, timestamptz → Date.
+ */
+
+export type Row = Record<string, unknown>;
+
+export interface QueryResult<T> {
+  rows: T[];
+  /** Rows affected by INSERT/UPDATE/DELETE, or returned by SELECT. */
+  rowCount: number;
+}
+
+export interface Queryable {
+  /** One parameterised statement. Arrays bind as PostgreSQL arrays (`$1::text[]`). */
+  query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
+  /** Several statements without parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws.
+   * On PGlite transactions are serialised (one connection); on PostgreSQL each gets its own connection.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** True when a trivial query answers. Never throws. */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
