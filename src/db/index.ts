@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Config } from '../config.js';
+import { lockDataDir } from './lock.js';
 import { migrate } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
@@ -10,9 +11,19 @@ export type { Db, Queryable, QueryResult, Row } from './types.js';
 
 /** Opens the configured database (PostgreSQL when DATABASE_URL is set, else PGlite), migrates and seeds it. */
 export async function openDb(config: Pick<Config, 'databaseUrl' | 'databaseSchema' | 'dataDir'>): Promise<Db> {
-  const db = config.databaseUrl
-    ? await openPostgres({ url: config.databaseUrl, schema: config.databaseSchema })
-    : await openPglite(path.join(config.dataDir, 'pglite'));
+  let db: Db;
+  if (config.databaseUrl) {
+    db = await openPostgres({ url: config.databaseUrl, schema: config.databaseSchema });
+  } else {
+    const unlock = lockDataDir(config.dataDir);
+    try {
+      const inner = await openPglite(path.join(config.dataDir, 'pglite'));
+      db = { ...inner, close: () => inner.close().finally(unlock) };
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  }
   try {
     await migrate(db);
     await seedCatalogue(db);

@@ -1,0 +1,110 @@
+/**
+ * buildApp(deps) → a Fastify instance with every plugin and route, not listening.
+ * Tests load it directly with `app.inject`; src/server.ts adds the process around it.
+ * Order: external plugins, the app's own services, routes.
+ */
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createKeyRepository, hashKey, type KeyRepository } from './auth/keys.js';
+import type { Config } from './config.js';
+import type { Db } from './db/types.js';
+import type { JobQueue } from './jobs/types.js';
+import authPlugin, { presentedKey } from './plugins/auth.js';
+import errorsPlugin from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
+import adminRoutes from './routes/admin.js';
+import catalogueRoutes from './routes/catalogue.js';
+import healthRoutes from './routes/health.js';
+import historyRoutes from './routes/history.js';
+import { registerCsvParser } from './routes/ingest.js';
+import reviewRoutes from './routes/reviews.js';
+
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  queue: JobQueue;
+  /** Fastify logger options; false for silence (tests). */
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface Services {
+  config: Config;
+  db: Db;
+  queue: JobQueue;
+  keys: KeyRepository;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    services: Services;
+  }
+}
+
+export const VERSION = '0.1.0';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    bodyLimit: config.bodyLimit,
+    // finish in-flight requests on close; idle keep-alive sockets are closed at once
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  registerCsvParser(app);
+
+  // external plugins
+  await app.register(errorsPlugin);
+  await app.register(fastifyHelmet, { contentSecurityPolicy: false });
+  await app.register(fastifyRateLimit, {
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.timeWindow,
+    // per API key where one is sent (hashed, never logged), else per client address
+    keyGenerator: (request) => {
+      const key = presentedKey(request);
+      return key ? `key:${hashKey(key).slice(0, 16)}` : `ip:${request.ip}`;
+    },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'kpi-calibrator', version: VERSION, description: 'Calibrated KPI baselines and targets, review sentiment and service-ability ratings for e-commerce operations.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key (kpi_…)' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(async (docs) => {
+    // the documentation is public: it holds no data
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...(route.config as object), public: true };
+    });
+    await docs.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  });
+
+  // the app's own services
+  const keys = createKeyRepository(deps.db);
+  app.decorate('services', { config, db: deps.db, queue: deps.queue, keys });
+  await app.register(metricsPlugin);
+  await app.register(authPlugin, { keys });
+
+  // routes
+  await app.register(healthRoutes);
+  await app.register(adminRoutes, { prefix: '/v1/admin' });
+  await app.register(catalogueRoutes, { prefix: '/v1' });
+  await app.register(historyRoutes, { prefix: '/v1' });
+  await app.register(reviewRoutes, { prefix: '/v1' });
+  return app;
+}

@@ -1,0 +1,46 @@
+/**
+ * Authentication and scopes. Every route needs an API key unless its config says
+ * `public: true`; a route lists the scopes it accepts in `config.scopes` (admin is accepted
+ * everywhere). The key comes in `Authorization: Bearer <key>` or `X-API-Key`, never in the URL.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { type KeyRepository, type Scope, scopeAllows } from '../auth/keys.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Scopes that may call the route (admin always may). */
+    scopes?: readonly Scope[];
+    /** No key needed (health, docs). */
+    public?: boolean;
+  }
+  interface FastifyRequest {
+    apiKey: { id: string; scopes: Scope[] } | null;
+  }
+}
+
+export function presentedKey(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization;
+  if (auth?.toLowerCase().startsWith('bearer ')) return auth.slice(7).trim();
+  const header = request.headers['x-api-key'];
+  return Array.isArray(header) ? header[0] : header;
+}
+
+export default fp(
+  async function auth(app: FastifyInstance, opts: { keys: KeyRepository }) {
+    app.decorateRequest('apiKey', null);
+    app.addHook('onRequest', async (request) => {
+      const config = request.routeOptions.config;
+      if (config.public || request.is404) return;
+      const key = presentedKey(request);
+      if (!key) throw new UnauthorizedError();
+      const info = await opts.keys.verify(key);
+      if (!info) throw new UnauthorizedError('the API key is unknown or revoked');
+      request.apiKey = info;
+      const allowed = config.scopes ?? [];
+      if (!scopeAllows(info.scopes, allowed)) throw new ForbiddenError(['admin', ...allowed.filter((s) => s !== 'admin')]);
+    });
+  },
+  { name: 'auth' },
+);

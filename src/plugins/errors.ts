@@ -1,0 +1,51 @@
+/**
+ * One error handler: problem+json (RFC 9457) for every error; messages only below 500,
+ * never a stack trace or internal detail on a 5xx. 5xx are logged with the request context.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { AppError, ServiceUnavailableError } from '../errors.js';
+
+const PROBLEM = 'application/problem+json; charset=utf-8';
+
+function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
+  return { type: `https://kpi-calibrator.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail, ...extra };
+}
+
+export default fp(async function errors(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof AppError) {
+      if (err instanceof ServiceUnavailableError) reply.header('retry-after', String(err.retryAfterSeconds));
+      if (err.status >= 500) request.log.error({ err }, 'request failed');
+      return reply.status(err.status).type(PROBLEM).send(err.toJSON());
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const errors = err.validation.map((v) => ({
+        field: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
+        reason: v.message ?? 'invalid',
+      }));
+      return reply.status(400).type(PROBLEM).send(problem(400, 'invalid_request', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors }));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 500) {
+      request.log.error({ err }, 'request failed');
+      return reply.status(500).type(PROBLEM).send(problem(500, 'internal_error', 'the server could not complete the request; it has been logged'));
+    }
+    const code =
+      err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? 'payload_too_large'
+        : err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE'
+          ? 'unsupported_media_type'
+          : status === 429
+            ? 'rate_limited'
+            : status === 404
+              ? 'not_found'
+              : 'bad_request';
+    return reply.status(status).type(PROBLEM).send(problem(status, code, err.message));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.status(404).type(PROBLEM).send(problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+  });
+});

@@ -1,0 +1,33 @@
+/** Prometheus metrics: request counts and latencies per route, plus process defaults. */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: { registry: Registry; ingestedRows: Counter<'kind'> };
+  }
+}
+
+export default fp(
+  async function metrics(app: FastifyInstance) {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'kpi_' });
+    const requests = new Counter({ name: 'kpi_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
+    const latency = new Histogram({
+      name: 'kpi_http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames: ['method', 'route'],
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    });
+    const ingestedRows = new Counter({ name: 'kpi_ingested_rows_total', help: 'Rows accepted by ingestion endpoints', labelNames: ['kind'], registers: [registry] });
+    app.decorate('metrics', { registry, ingestedRows });
+    app.addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions.url ?? 'unmatched';
+      requests.inc({ method: request.method, route, status: String(reply.statusCode) });
+      latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    });
+  },
+  { name: 'metrics' },
+);

@@ -1,0 +1,62 @@
+/** Customer reviews: bulk upsert (JSON or CSV) and reads. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import * as f from '../ingest/fields.js';
+import { listReviews, reviewTarget } from '../reviews/repository.js';
+import { ingestDocs, ingestRequest } from './ingest.js';
+
+const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.services;
+
+  app.post(
+    '/reviews',
+    {
+      config: { scopes: ['cs_lead'] },
+      schema: {
+        tags: ['reviews'],
+        summary: 'Upsert reviews (JSON rows or CSV with header id,agent_id,order_id,channel,text,rating,created_at,replied_at); all-or-nothing, idempotent',
+        ...ingestDocs,
+      },
+    },
+    async (request) => ingestRequest(app, request, reviewTarget, 'reviews'),
+  );
+
+  app.get(
+    '/reviews',
+    {
+      config: { scopes: ['cs_lead', 'scorer'] },
+      schema: {
+        tags: ['reviews'],
+        summary: 'Read reviews, newest first',
+        querystring: z.object({
+          agent_id: z.string().optional(),
+          from: f.timestamp.optional(),
+          to: f.timestamp.optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+        response: {
+          200: z.array(
+            z.object({
+              id: z.string(),
+              agent_id: z.string().nullable(),
+              order_id: z.string().nullable(),
+              channel: z.string().nullable(),
+              text: z.string(),
+              rating: z.number().nullable(),
+              created_at: z.date(),
+              replied_at: z.date().nullable(),
+              language: z.string().nullable(),
+              sentiment_label: z.string().nullable(),
+              sentiment_probability: z.number().nullable(),
+              sentiment_model: z.string().nullable(),
+            }),
+          ),
+        },
+      },
+    },
+    async (request) => listReviews(db, { ...request.query, agent: request.query.agent_id }),
+  );
+};
+
+export default reviewRoutes;

@@ -1,0 +1,64 @@
+/**
+ * The service process: config → database (migrated) → queue → first-run setup → listen,
+ * and a graceful close on SIGTERM/SIGINT that lets in-flight requests finish.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import closeWithGrace from 'close-with-grace';
+import { buildApp } from './app.js';
+import { createKeyRepository } from './auth/keys.js';
+import type { Config } from './config.js';
+import { openDb } from './db/index.js';
+import type { Db } from './db/types.js';
+import { createQueue } from './jobs/index.js';
+import { prepareData } from './setup.js';
+
+/** Writes a first admin key where only this machine's user can read it; the key never goes to the log. */
+async function firstRunKey(db: Db, config: Config): Promise<string | null> {
+  const keys = createKeyRepository(db);
+  if (config.adminKey) {
+    await keys.ensureBootstrap(config.adminKey);
+    return null;
+  }
+  if ((await keys.count()) > 0) return null;
+  const { key } = await keys.create('first-run admin', ['admin']);
+  const file = path.join(config.dataDir, 'admin-key.txt');
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return file;
+}
+
+export async function startServer(config: Config) {
+  const db = await openDb(config);
+  const queue = createQueue(config.redisUrl);
+  const app = await buildApp({ config, db, queue });
+  try {
+    const keyFile = await firstRunKey(db, config);
+    const setup = await prepareData(db, config, app.log);
+    const address = await app.listen({ port: config.port, host: config.host });
+    const lines = [
+      `kpi-calibrator listening on ${address} (storage: ${db.kind}, jobs: ${queue.kind})`,
+      `  API docs:   ${address}/docs`,
+      `  health:     ${address}/health`,
+      keyFile
+        ? `  admin key:  written to ${keyFile} (shown nowhere else); send it as "Authorization: Bearer <key>"`
+        : `  API keys:   POST ${address}/v1/admin/keys with an admin key, or \`npm run kpi -- keys create --name NAME --scopes hr\` while the server is stopped`,
+      setup.demoLoaded ? `  demo data:  loaded (${setup.summary}); try GET ${address}/v1/employees?role=cs_agent` : '',
+    ].filter(Boolean);
+    // plain stdout: a person reads this once; the structured log carries the same facts
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } catch (err) {
+    await app.close().catch(() => {});
+    await queue.close().catch(() => {});
+    await db.close().catch(() => {});
+    throw err;
+  }
+
+  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'shutting down after an error');
+    else app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    await app.close();
+    await queue.close();
+    await db.close();
+  });
+  return app;
+}
