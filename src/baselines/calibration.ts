@@ -1,0 +1,63 @@
+/**
+ * Split-conformal adjustment of quantiles (conformalised quantile regression, Romano et al. 2019),
+ * per horizon, on scores from the rolling-origin backtest: for level τ the offset c is the
+ * τ-quantile of (y − q̂_τ)/s, so that P(y ≤ q̂_τ + c·s) ≈ τ on exchangeable data.
+ */
+
+/**
+ * Conservative empirical quantile for conformal use: for τ > 0.5 the ⌈(n+1)τ⌉-th smallest score,
+ * for τ < 0.5 the ⌊(n+1)τ⌋-th (clamped to the sample). Throws on an empty sample.
+ * @example conformalQuantile([1, 2, 3, 4], 0.5) // 2.5
+ */
+export function conformalQuantile(scores: readonly number[], tau: number): number {
+  const n = scores.length;
+  if (n === 0) throw new Error('conformalQuantile: empty sample');
+  const s = scores.slice().sort((a, b) => a - b);
+  if (tau === 0.5) return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+  const k = tau > 0.5 ? Math.ceil((n + 1) * tau) : Math.floor((n + 1) * tau);
+  return s[Math.min(n, Math.max(1, k)) - 1]!;
+}
+
+/**
+ * Makes a row of quantiles (sorted levels, median at `mid`) non-crossing, keeping the median:
+ * upper levels are made non-decreasing going up, lower ones non-increasing going down.
+ */
+export function enforceMonotone(q: number[], mid: number): number[] {
+  for (let j = mid + 1; j < q.length; j++) if (q[j]! < q[j - 1]!) q[j] = q[j - 1]!;
+  for (let j = mid - 1; j >= 0; j--) if (q[j]! > q[j + 1]!) q[j] = q[j + 1]!;
+  return q;
+}
+
+/** Scores collected for one horizon: (y − q̂_τ)/s for each level, plus the series id for cross-fitting. */
+export interface HorizonScores {
+  /** scores[q][i] */
+  scores: number[][];
+  series: number[];
+}
+
+/**
+ * Offsets c[h][q] per horizon and level. Horizons with fewer than `minN` scores borrow those of
+ * their neighbours (h±1, h±2, …) until they have enough, which smooths the far horizons where
+ * the rolling origins give the fewest samples.
+ */
+export function conformalOffsets(byH: HorizonScores[], levels: readonly number[], minN = 150, keepMedian = true): number[][] {
+  const H = byH.length;
+  const out: number[][] = [];
+  for (let h = 0; h < H; h++) {
+    const pool: number[][] = levels.map(() => []);
+    let span = 0;
+    const take = (k: number) => {
+      const s = byH[k];
+      if (!s) return;
+      s.scores.forEach((arr, q) => pool[q]!.push(...arr));
+    };
+    take(h);
+    while (pool[0]!.length < minN && span < H) {
+      span++;
+      take(h - span);
+      take(h + span);
+    }
+    out.push(levels.map((tau, q) => (pool[q]!.length === 0 || (keepMedian && tau === 0.5) ? 0 : conformalQuantile(pool[q]!, tau))));
+  }
+  return out;
+}

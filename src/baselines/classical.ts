@@ -1,0 +1,397 @@
+/**
+ * Classical per-series forecasting components, in plain JS (no tf): seasonality test and
+ * classical decomposition, SES, Theta (SES with half the linear-trend drift, Hyndman & Billah
+ * 2003), additive damped trend (Gardner), seasonal naive. All fits take O(n) per evaluation;
+ * initial states are solved in closed form (the one-step errors are linear in them), so only
+ * the smoothing parameters are searched.
+ */
+
+export interface Decomposition {
+  /** Whether a seasonal pattern was detected and removed. */
+  seasonal: boolean;
+  /** 'mult' divides by the index, 'add' subtracts it. */
+  kind: 'mult' | 'add';
+  /** Seasonal index by position in cycle, aligned so that index[(t) % m] applies to values[t]. */
+  index: number[];
+}
+
+/** Autocorrelation at lags 1..maxLag. */
+export function acf(x: readonly number[], maxLag: number): number[] {
+  const n = x.length;
+  let mean = 0;
+  for (const v of x) mean += v;
+  mean /= n;
+  let denom = 0;
+  for (const v of x) denom += (v - mean) ** 2;
+  const out: number[] = [];
+  for (let k = 1; k <= maxLag; k++) {
+    let s = 0;
+    for (let t = k; t < n; t++) s += (x[t]! - mean) * (x[t - k]! - mean);
+    out.push(denom > 0 ? s / denom : 0);
+  }
+  return out;
+}
+
+/**
+ * The 90 % one-sided seasonality test used by the Theta method in M3 / R forecast::thetaf:
+ * |r_m| > 1.645 · sqrt((1 + 2 Σ_{k<m} r_k²) / n).
+ */
+export function isSeasonal(x: readonly number[], m: number): boolean {
+  if (m <= 1 || x.length < 2 * m + 1) return false;
+  const r = acf(x, m);
+  let s = 0;
+  for (let k = 0; k < m - 1; k++) s += r[k]! ** 2;
+  const stat = Math.sqrt((1 + 2 * s) / x.length);
+  return Math.abs(r[m - 1]!) / stat > 1.645;
+}
+
+/** Classical decomposition seasonal indices (centred moving average), R `decompose` style. */
+export function decompose(x: readonly number[], m: number, force = false): Decomposition {
+  const n = x.length;
+  const none: Decomposition = { seasonal: false, kind: 'mult', index: Array(Math.max(1, m)).fill(1) };
+  if (m <= 1 || n < 2 * m) return none;
+  if (!force && !isSeasonal(x, m)) return none;
+  const positive = x.every((v) => v > 0);
+  const kind: 'mult' | 'add' = positive ? 'mult' : 'add';
+  // centred MA of order m (2×m when m is even)
+  const half = Math.floor(m / 2);
+  const sums: number[] = Array(m).fill(0);
+  const counts: number[] = Array(m).fill(0);
+  for (let t = half; t < n - half; t++) {
+    let s = 0;
+    if (m % 2 === 0) {
+      s += 0.5 * x[t - half]! + 0.5 * x[t + half]!;
+      for (let k = t - half + 1; k < t + half; k++) s += x[k]!;
+    } else {
+      for (let k = t - half; k <= t + half; k++) s += x[k]!;
+    }
+    const trend = s / m;
+    const ratio = kind === 'mult' ? x[t]! / trend : x[t]! - trend;
+    if (!Number.isFinite(ratio)) continue;
+    sums[t % m]! += ratio;
+    counts[t % m]! += 1;
+  }
+  const idx = sums.map((s, i) => (counts[i]! > 0 ? s / counts[i]! : kind === 'mult' ? 1 : 0));
+  const mean = idx.reduce((a, b) => a + b, 0) / m;
+  const index = idx.map((v) => (kind === 'mult' ? v / mean : v - mean));
+  if (kind === 'mult' && index.some((v) => !(v > 0))) return none;
+  return { seasonal: true, kind, index };
+}
+
+export function deseason(x: readonly number[], d: Decomposition): number[] {
+  if (!d.seasonal) return x.slice();
+  const m = d.index.length;
+  return x.map((v, t) => (d.kind === 'mult' ? v / d.index[t % m]! : v - d.index[t % m]!));
+}
+
+/** Re-applies the seasonal index to forecasts for t = n, n+1, …. */
+export function reseason(f: readonly number[], d: Decomposition, n: number): number[] {
+  if (!d.seasonal) return f.slice();
+  const m = d.index.length;
+  return f.map((v, h) => (d.kind === 'mult' ? v * d.index[(n + h) % m]! : v + d.index[(n + h) % m]!));
+}
+
+export interface SesFit {
+  alpha: number;
+  level: number;
+  sse: number;
+  /** One-step in-sample errors. */
+  mae: number;
+}
+
+function sesRun(x: readonly number[], alpha: number): SesFit {
+  // forecasts are linear in l0: f_t = (1-α)^t l0 + g_t; solve l0 by least squares
+  const n = x.length;
+  let g = 0; // part of the level not depending on l0
+  let d = 1; // coefficient of l0
+  let sed = 0;
+  let sdd = 0;
+  const e0: number[] = new Array(n);
+  const ds: number[] = new Array(n);
+  for (let t = 0; t < n; t++) {
+    e0[t] = x[t]! - g;
+    ds[t] = d;
+    sed += e0[t]! * d;
+    sdd += d * d;
+    g = g + alpha * (x[t]! - g);
+    d = d * (1 - alpha);
+  }
+  const l0 = sdd > 0 ? sed / sdd : x[0]!;
+  let sse = 0;
+  let sae = 0;
+  for (let t = 0; t < n; t++) {
+    const e = e0[t]! - ds[t]! * l0;
+    sse += e * e;
+    sae += Math.abs(e);
+  }
+  return { alpha, level: g + d * l0, sse, mae: sae / n };
+}
+
+/** Golden-section search of a unimodal-ish function on [a, b], after a coarse grid. */
+function minimise1d(f: (v: number) => number, a: number, b: number, grid = 12): number {
+  let best = a;
+  let bestV = Infinity;
+  for (let i = 0; i <= grid; i++) {
+    const v = a + ((b - a) * i) / grid;
+    const fv = f(v);
+    if (fv < bestV) {
+      bestV = fv;
+      best = v;
+    }
+  }
+  let lo = Math.max(a, best - (b - a) / grid);
+  let hi = Math.min(b, best + (b - a) / grid);
+  const gr = (Math.sqrt(5) - 1) / 2;
+  let c = hi - gr * (hi - lo);
+  let d = lo + gr * (hi - lo);
+  let fc = f(c);
+  let fd = f(d);
+  for (let i = 0; i < 20; i++) {
+    if (fc < fd) {
+      hi = d;
+      d = c;
+      fd = fc;
+      c = hi - gr * (hi - lo);
+      fc = f(c);
+    } else {
+      lo = c;
+      c = d;
+      fc = fd;
+      d = lo + gr * (hi - lo);
+      fd = f(d);
+    }
+  }
+  const mid = (lo + hi) / 2;
+  return f(mid) < bestV ? mid : best;
+}
+
+export function ses(x: readonly number[]): SesFit {
+  const alpha = minimise1d((a) => sesRun(x, a).sse, 0.0001, 0.9999);
+  return sesRun(x, alpha);
+}
+
+/** Least-squares slope of x on t = 0..n-1. */
+export function slope(x: readonly number[]): number {
+  const n = x.length;
+  if (n < 2) return 0;
+  const tm = (n - 1) / 2;
+  let xm = 0;
+  for (const v of x) xm += v;
+  xm /= n;
+  let num = 0;
+  let den = 0;
+  for (let t = 0; t < n; t++) {
+    num += (t - tm) * (x[t]! - xm);
+    den += (t - tm) ** 2;
+  }
+  return num / den;
+}
+
+/** Theta forecast (θ=2 line with SES, equivalent to SES with drift b/2), on a non-seasonal series. */
+export function theta(x: readonly number[], h: number, fit: SesFit = ses(x)): number[] {
+  const n = x.length;
+  const b = slope(x) / 2;
+  const a = fit.alpha;
+  const out: number[] = [];
+  for (let k = 0; k < h; k++) out.push(fit.level + b * (k + (1 - (1 - a) ** n) / a));
+  return out;
+}
+
+interface DampedFit {
+  alpha: number;
+  beta: number;
+  phi: number;
+  level: number;
+  trend: number;
+  sse: number;
+}
+
+function dampedRun(x: readonly number[], alpha: number, beta: number, phi: number): DampedFit {
+  // the state (l, b) and the errors are affine in (l0, b0): track the three coefficient runs at once,
+  // then solve (l0, b0) by least squares in closed form
+  const n = x.length;
+  let l0c = 0, l1c = 1, l2c = 0;
+  let b0c = 0, b1c = 0, b2c = 1;
+  let s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0, ee = 0;
+  const ab = alpha * beta;
+  for (let t = 0; t < n; t++) {
+    const f0 = l0c + phi * b0c;
+    const f1 = l1c + phi * b1c;
+    const f2 = l2c + phi * b2c;
+    const e0 = x[t]! - f0;
+    s00 += f1 * f1;
+    s01 += f1 * f2;
+    s11 += f2 * f2;
+    r0 += e0 * f1;
+    r1 += e0 * f2;
+    ee += e0 * e0;
+    l0c = f0 + alpha * e0;
+    l1c = f1 - alpha * f1;
+    l2c = f2 - alpha * f2;
+    b0c = phi * b0c + ab * e0;
+    b1c = phi * b1c - ab * f1;
+    b2c = phi * b2c - ab * f2;
+  }
+  const det = s00 * s11 - s01 * s01;
+  let l0: number;
+  let b0: number;
+  if (Math.abs(det) > 1e-12 * (s00 * s11) && det > 0) {
+    l0 = (r0 * s11 - r1 * s01) / det;
+    b0 = (r1 * s00 - r0 * s01) / det;
+  } else {
+    l0 = x[0]!;
+    b0 = 0;
+  }
+  // SSE(l0, b0) = Σ (e0 - f1 l0 - f2 b0)^2, expanded
+  const sse = ee - 2 * (l0 * r0 + b0 * r1) + l0 * l0 * s00 + 2 * l0 * b0 * s01 + b0 * b0 * s11;
+  return { alpha, beta, phi, level: l0c + l1c * l0 + l2c * b0, trend: b0c + b1c * l0 + b2c * b0, sse };
+}
+
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+
+/** Nelder–Mead on an unconstrained vector (small dimension; stops when the simplex values agree). */
+export function nelderMead(f: (p: number[]) => number, start: number[], iters = 120, step = 0.8, tol = 1e-10): number[] {
+  const dim = start.length;
+  const simplex: number[][] = [start.slice()];
+  for (let i = 0; i < dim; i++) {
+    const p = start.slice();
+    p[i]! += step;
+    simplex.push(p);
+  }
+  const vals = simplex.map(f);
+  const centroid = new Array<number>(dim).fill(0);
+  const xr = new Array<number>(dim).fill(0);
+  const xe = new Array<number>(dim).fill(0);
+  const at = (out: number[], worst: number[], c: number) => {
+    for (let j = 0; j < dim; j++) out[j] = centroid[j]! + c * (worst[j]! - centroid[j]!);
+    return out;
+  };
+  for (let it = 0; it < iters; it++) {
+    // insertion sort by value (dim + 1 points)
+    for (let i = 1; i <= dim; i++) {
+      const v = vals[i]!;
+      const p = simplex[i]!;
+      let k = i - 1;
+      while (k >= 0 && vals[k]! > v) {
+        vals[k + 1] = vals[k]!;
+        simplex[k + 1] = simplex[k]!;
+        k--;
+      }
+      vals[k + 1] = v;
+      simplex[k + 1] = p;
+    }
+    if (Math.abs(vals[dim]! - vals[0]!) <= tol * (Math.abs(vals[0]!) + 1e-12)) break;
+    centroid.fill(0);
+    for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) centroid[j]! += simplex[i]![j]! / dim;
+    const worst = simplex[dim]!;
+    at(xr, worst, -1);
+    const fr = f(xr);
+    if (fr < vals[0]!) {
+      at(xe, worst, -2);
+      const fe = f(xe);
+      if (fe < fr) {
+        simplex[dim] = xe.slice();
+        vals[dim] = fe;
+      } else {
+        simplex[dim] = xr.slice();
+        vals[dim] = fr;
+      }
+    } else if (fr < vals[dim - 1]!) {
+      simplex[dim] = xr.slice();
+      vals[dim] = fr;
+    } else {
+      const xc = at(new Array<number>(dim), worst, 0.5);
+      const fc = f(xc);
+      if (fc < vals[dim]!) {
+        simplex[dim] = xc;
+        vals[dim] = fc;
+      } else {
+        for (let i = 1; i <= dim; i++) {
+          simplex[i] = simplex[i]!.map((v, j) => simplex[0]![j]! + 0.5 * (v - simplex[0]![j]!));
+          vals[i] = f(simplex[i]!);
+        }
+      }
+    }
+  }
+  let bi = 0;
+  for (let i = 1; i <= dim; i++) if (vals[i]! < vals[bi]!) bi = i;
+  return simplex[bi]!;
+}
+
+function dampedParams(p: readonly number[]): [number, number, number] {
+  const alpha = 0.0001 + 0.9998 * sigmoid(p[0]!);
+  const beta = alpha * (0.0001 + 0.9998 * sigmoid(p[1]!));
+  const phi = 0.8 + 0.18 * sigmoid(p[2]!);
+  return [alpha, beta, phi];
+}
+
+/** Additive damped-trend exponential smoothing (ETS(A,Ad,N) point forecasts, least squares). */
+export function damped(x: readonly number[], h: number): number[] {
+  if (x.length < 4) return Array(h).fill(x[x.length - 1] ?? 0);
+  const p = nelderMead((q) => {
+    const [a, b, ph] = dampedParams(q);
+    return dampedRun(x, a, b, ph).sse;
+  }, [0, -2, 1], 40);
+  const [a, b, ph] = dampedParams(p);
+  const fit = dampedRun(x, a, b, ph);
+  const out: number[] = [];
+  let cum = 0;
+  for (let k = 1; k <= h; k++) {
+    cum += fit.phi ** k;
+    out.push(fit.level + cum * fit.trend);
+  }
+  return out;
+}
+
+/** Seasonal naive: repeats the last full cycle (naive when the series is shorter than m). */
+export function seasonalNaive(x: readonly number[], m: number, h: number): number[] {
+  const n = x.length;
+  const out: number[] = [];
+  for (let k = 0; k < h; k++) {
+    if (m > 1 && n >= m) out.push(x[n - m + (k % m)]!);
+    else out.push(x[n - 1] ?? 0);
+  }
+  return out;
+}
+
+export interface ClassicalForecast {
+  /** Combined point forecast (mean of Theta, damped trend and SES), reseasonalised. */
+  point: number[];
+  theta: number[];
+  damped: number[];
+  ses: number[];
+  /** Mean of Theta and damped trend, seasonally adjusted (the trend path before the seasonal index). */
+  trendPath: number[];
+  /** Seasonal factor applied at each step (1 or 0 when none). */
+  season: number[];
+  decomposition: Decomposition;
+  /** Deseasonalised level at the origin. */
+  level: number;
+  /** One-step in-sample mean absolute error of SES on the seasonally adjusted series, in original units. */
+  noise: number;
+}
+
+/** Fits the classical components on x (period m) and forecasts h steps. */
+export function classicalForecast(x: readonly number[], m: number, h: number): ClassicalForecast {
+  const n = x.length;
+  const d = decompose(x, m);
+  const sa = deseason(x, d);
+  const fit = ses(sa);
+  const th = theta(sa, h, fit);
+  const dp = damped(sa, h);
+  const sf = Array(h).fill(fit.level) as number[];
+  const comb = th.map((v, k) => (v + dp[k]! + sf[k]!) / 3);
+  const season = reseason(Array(h).fill(d.kind === 'mult' ? 1 : 0), d, n);
+  const meanSeason = d.kind === 'mult' && d.seasonal ? d.index.reduce((a, b) => a + b, 0) / d.index.length : 1;
+  return {
+    trendPath: th.map((v, k) => (v + dp[k]!) / 2),
+    point: reseason(comb, d, n),
+    theta: reseason(th, d, n),
+    damped: reseason(dp, d, n),
+    ses: reseason(sf, d, n),
+    season,
+    decomposition: d,
+    level: fit.level,
+    noise: fit.mae * (d.kind === 'mult' ? meanSeason : 1),
+  };
+}

@@ -1,0 +1,182 @@
+/**
+ * The pooled quantile network: an MLP trained with TensorFlow.js (pinball loss, masked horizons),
+ * whose outputs are made monotone by construction — the median plus cumulative softplus steps
+ * up and down — and exported as plain arrays so that prediction runs in plain JS.
+ */
+import { loadTf, type Tf } from '../ml/tf.js';
+
+export interface DenseLayer {
+  rows: number;
+  cols: number;
+  /** Row-major rows×cols. */
+  w: number[];
+  b: number[];
+}
+
+export interface NetWeights {
+  inDim: number;
+  H: number;
+  levels: number[];
+  mean: number[];
+  std: number[];
+  layers: DenseLayer[];
+}
+
+export interface NetTrainOptions {
+  H: number;
+  levels: number[];
+  seed: number;
+  steps?: number | undefined;
+  hidden?: number[];
+  batch?: number;
+  lr?: number;
+}
+
+/** Deterministic PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Q×Q matrix mapping [steps below…, median, steps above…] to quantiles (see module comment). */
+function monotoneMatrix(Q: number, mid: number): number[] {
+  const A = new Array<number>(Q * Q).fill(0);
+  for (let j = 0; j < Q; j++) {
+    A[mid * Q + j] = 1;
+    if (j > mid) for (let k = mid + 1; k <= j; k++) A[k * Q + j] = 1;
+    if (j < mid) for (let k = j; k < mid; k++) A[k * Q + j] = -1;
+  }
+  return A;
+}
+
+const softplus = (v: number): number => (v > 20 ? v : Math.log1p(Math.exp(v)));
+
+/**
+ * Trains on X (n×d, row-major), targets Y (n×H) with mask M (1 = observed).
+ * Returns exported weights; all tensors are disposed.
+ */
+export async function trainQuantileNet(X: Float64Array, Y: Float64Array, M: Float64Array, n: number, opts: NetTrainOptions): Promise<NetWeights> {
+  const tf: Tf = await loadTf();
+  const d = X.length / n;
+  const { H, levels } = opts;
+  const Q = levels.length;
+  const mid = levels.indexOf(0.5);
+  if (mid < 0) throw new Error('levels must contain 0.5');
+  const hidden = opts.hidden ?? [32, 32];
+  const batch = Math.min(opts.batch ?? 128, n);
+  const steps = opts.steps ?? Math.round(Math.min(600, Math.max(200, (20 * n) / batch)));
+  const rand = rng(opts.seed);
+
+  // standardise features
+  const mean = new Array<number>(d).fill(0);
+  const std = new Array<number>(d).fill(0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mean[j]! += X[i * d + j]! / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) std[j]! += (X[i * d + j]! - mean[j]!) ** 2 / n;
+  for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) > 1e-6 ? Math.sqrt(std[j]!) : 1;
+  const Xs = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) Xs[i * d + j] = (X[i * d + j]! - mean[j]!) / std[j]!;
+
+  // seeded Glorot-uniform initialisation; last layer small so the network starts at the classical forecast
+  const sizes = [d, ...hidden, H * Q];
+  const vars: { w: import('@tensorflow/tfjs').Variable; b: import('@tensorflow/tfjs').Variable }[] = [];
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    const r = sizes[l]!;
+    const c = sizes[l + 1]!;
+    const lim = Math.sqrt(6 / (r + c)) * (l + 2 === sizes.length ? 0.1 : 1);
+    const w = new Float32Array(r * c).map(() => (rand() * 2 - 1) * lim);
+    const bInit = new Float32Array(c);
+    if (l + 2 === sizes.length) {
+      // initial spreads: softplus(0.5) ≈ 1 noise unit per step
+      for (let h = 0; h < H; h++) for (let q = 0; q < Q; q++) if (q !== mid) bInit[h * Q + q] = 0.5;
+    }
+    vars.push({ w: tf.variable(tf.tensor2d(w, [r, c])), b: tf.variable(tf.tensor1d(bInit)) });
+  }
+  const A = tf.tensor2d(monotoneMatrix(Q, mid), [Q, Q]);
+  const medMask = tf.tensor1d(levels.map((_, q) => (q === mid ? 1 : 0)));
+  const tau = tf.tensor1d(levels);
+  const Xt = tf.tensor2d(Xs, [n, d]);
+  const Yt = tf.tensor2d(Float32Array.from(Y), [n, H]);
+  const Mt = tf.tensor2d(Float32Array.from(M), [n, H]);
+  const optimizer = tf.train.adam(opts.lr ?? 0.003);
+  const order = Array.from({ length: n }, (_, i) => i);
+  let pos = n;
+  const nextBatch = (): number[] => {
+    if (pos + batch > n) {
+      for (let i = n - 1; i > 0; i--) {
+        const k = Math.floor(rand() * (i + 1));
+        [order[i], order[k]] = [order[k]!, order[i]!];
+      }
+      pos = 0;
+    }
+    const out = order.slice(pos, pos + batch);
+    pos += batch;
+    return out;
+  };
+  for (let s = 0; s < steps; s++) {
+    const idx = tf.tensor1d(nextBatch(), 'int32');
+    optimizer.minimize(() => {
+      const xb = tf.gather(Xt, idx);
+      const yb = tf.gather(Yt, idx).reshape([-1, 1]);
+      const mb = tf.gather(Mt, idx).reshape([-1, 1]);
+      let hcur: import('@tensorflow/tfjs').Tensor2D = xb as import('@tensorflow/tfjs').Tensor2D;
+      vars.forEach((v, l) => {
+        const z = tf.add(tf.matMul(hcur, v.w), v.b) as import('@tensorflow/tfjs').Tensor2D;
+        hcur = l + 1 < vars.length ? tf.relu(z) : z;
+      });
+      const raw = hcur.reshape([-1, Q]);
+      const z = tf.add(tf.mul(raw, medMask), tf.mul(tf.softplus(raw), tf.sub(1, medMask)));
+      const q = tf.matMul(z, A);
+      const diff = tf.sub(yb, q);
+      const pin = tf.maximum(tf.mul(diff, tau), tf.mul(diff, tf.sub(tau, 1)));
+      const loss = tf.div(tf.sum(tf.mul(pin, mb)), tf.add(tf.sum(mb), 1e-6));
+      return loss as import('@tensorflow/tfjs').Scalar;
+    });
+    idx.dispose();
+  }
+  const layers: DenseLayer[] = [];
+  for (let l = 0; l < vars.length; l++) {
+    const v = vars[l]!;
+    layers.push({ rows: sizes[l]!, cols: sizes[l + 1]!, w: Array.from(await v.w.data()), b: Array.from(await v.b.data()) });
+    v.w.dispose();
+    v.b.dispose();
+  }
+  optimizer.dispose();
+  tf.dispose([A, medMask, tau, Xt, Yt, Mt]);
+  return { inDim: d, H, levels: levels.slice(), mean, std, layers };
+}
+
+/** Forward pass in plain JS: returns H×Q quantiles (row-major, monotone in q), in level units. */
+export function predictNet(net: NetWeights, x: Float64Array, out = new Float64Array(net.H * net.levels.length)): Float64Array {
+  let cur = new Float64Array(net.inDim);
+  for (let j = 0; j < net.inDim; j++) cur[j] = (x[j]! - net.mean[j]!) / net.std[j]!;
+  net.layers.forEach((layer, l) => {
+    const next = new Float64Array(layer.cols);
+    for (let c = 0; c < layer.cols; c++) next[c] = layer.b[c]!;
+    for (let r = 0; r < layer.rows; r++) {
+      const v = cur[r]!;
+      if (v === 0) continue;
+      const off = r * layer.cols;
+      for (let c = 0; c < layer.cols; c++) next[c]! += v * layer.w[off + c]!;
+    }
+    if (l + 1 < net.layers.length) for (let c = 0; c < layer.cols; c++) if (next[c]! < 0) next[c] = 0;
+    cur = next;
+  });
+  const Q = net.levels.length;
+  const mid = net.levels.indexOf(0.5);
+  for (let h = 0; h < net.H; h++) {
+    const o = h * Q;
+    const med = cur[o + mid]!;
+    out[o + mid] = med;
+    let acc = med;
+    for (let q = mid + 1; q < Q; q++) out[o + q] = acc += softplus(cur[o + q]!);
+    acc = med;
+    for (let q = mid - 1; q >= 0; q--) out[o + q] = acc -= softplus(cur[o + q]!);
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+/**
+ * Prediction with a trained group model, in plain JS over the exported weights (no tf calls):
+ * classical fit → network correction → conformal offsets → non-crossing quantiles and drivers.
+ */
+import { enforceMonotone } from './calibration.js';
+import { BaselineInputError } from './errors.js';
+import { buildWindow } from './features.js';
+import { prepare, type TrainedGroupModel } from './model.js';
+import { predictNet } from './network.js';
+import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
+
+function step(model: TrainedGroupModel, h: number, q: number[], drivers: ForecastStep['drivers']): ForecastStep {
+  const at = (l: number) => q[model.levels.indexOf(l)]!;
+  const quantiles: Record<string, number> = {};
+  model.levels.forEach((l, i) => (quantiles[String(l)] = q[i]!));
+  return {
+    h: h + 1,
+    p10: at(0.1), p25: at(0.25), p50: at(0.5), p75: at(0.75), p90: at(0.9),
+    lo80: at(0.1), hi80: at(0.9), lo95: at(0.025), hi95: at(0.975),
+    quantiles,
+    drivers,
+  };
+}
+
+/** Forecasts one series `horizon` steps ahead (default: the model's horizon). */
+export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon = model.spec.H): SeriesForecast {
+  const { spec, levels } = model;
+  if (!Number.isInteger(horizon) || horizon < 1) throw new BaselineInputError('bad_horizon', 'horizon must be a positive integer');
+  if (horizon > spec.H) throw new BaselineInputError('horizon_too_long', `this model forecasts at most ${spec.H} periods`);
+  if (series.periodsPerYear !== spec.m) {
+    throw new BaselineInputError('mixed_frequency', `model expects periodsPerYear ${spec.m}, got ${series.periodsPerYear}`);
+  }
+  const Q = levels.length;
+  const mid = levels.indexOf(0.5);
+  const p = prepare(series);
+  const n = p.values.length;
+  const steps: ForecastStep[] = [];
+
+  if (n < model.coldStart.minHistory) {
+    // cold start: the group's distribution, scaled by what is known
+    const mean = n > 0 ? p.values.reduce((a, b) => a + b, 0) / n : 0;
+    for (let h = 0; h < horizon; h++) {
+      const q = n > 0 && mean !== 0
+        ? model.coldStart.relQuantiles[h]!.map((r) => mean + Math.abs(mean) * r)
+        : n > 0 ? Array(Q).fill(mean) as number[] : model.coldStart.levelQuantiles.slice();
+      enforceMonotone(q, mid);
+      steps.push(step(model, h, q, { level: q[mid]!, trend: 0, seasonality: 0, promotion: 0, other: 0 }));
+    }
+    return { id: series.id, coldStart: true, steps };
+  }
+
+  const w = buildWindow(p.values, n, spec, p.ctx);
+  const out = model.net ? predictNet(model.net, w.x) : null;
+  let noPromo: Float64Array | null = null;
+  if (out && model.net && spec.usePromo && p.ctx.promo?.slice(n, n + horizon).some(Boolean)) {
+    noPromo = predictNet(model.net, buildWindow(p.values, n, spec, p.ctx, Array(spec.H).fill(false) as boolean[]).x);
+  }
+  const cf = w.classical;
+  for (let h = 0; h < horizon; h++) {
+    const o = h * Q;
+    const med = out ? out[o + mid]! : 0;
+    const q = levels.map((_, i) => {
+      const spread = out ? out[o + i]! - med : 0;
+      return w.base[h]! + w.noise * (model.netWeight * med + spread) + model.offsets[h]![i]! * w.noise;
+    });
+    enforceMonotone(q, mid);
+    const level = cf.level;
+    const trend = cf.trendPath[h]! - level;
+    const seasonality = w.base[h]! - cf.trendPath[h]!;
+    const promotion = noPromo ? w.noise * model.netWeight * (med - noPromo[o + mid]!) : 0;
+    const other = q[mid]! - level - trend - seasonality - promotion;
+    steps.push(step(model, h, q, { level, trend, seasonality, promotion, other }));
+  }
+  return { id: series.id, coldStart: false, steps };
+}
+
+/** Forecasts many series with the same model. */
+export function forecastMany(model: TrainedGroupModel, series: readonly SeriesInput[], horizon = model.spec.H): SeriesForecast[] {
+  return series.map((s) => forecast(model, s, horizon));
+}

@@ -1,0 +1,66 @@
+/** Public types of the baselines module (pooled per-group quantile model with conformal calibration). */
+
+/** One unit's history (a person's KPI, a store's sales, …). */
+export interface SeriesInput {
+  id: string;
+  /** Observations, oldest first; non-finite entries are treated as gaps and interpolated. */
+  values: number[];
+  /** 4 quarterly, 12 monthly, 52 weekly, 1 when there is no yearly cycle. */
+  periodsPerYear: number;
+  /** Period-of-year of values[0] (index 0-based within the year). */
+  start?: { year: number; index: number };
+  /** Promotion flag per period, covering the history and, when known, the future horizon. */
+  promo?: boolean[];
+  /** Tenure (e.g. months in role) per period, same alignment as `promo`. */
+  tenure?: number[];
+}
+
+export interface TrainOptions {
+  horizon: number;
+  /** Quantile levels to output; the 0.025/0.1/0.9/0.975 levels needed by the 80/95 % intervals are always added. */
+  quantiles?: number[];
+  seed?: number;
+  /** Gradient steps for the pooled network (default scales with data, 300–1200). */
+  steps?: number;
+  /** Set false to skip the network and use the classical ensemble alone (fast, for tests). */
+  network?: boolean;
+}
+
+/** Per-horizon calibration result measured on the rolling-origin backtest. */
+export interface BacktestFigures {
+  /** Number of (series, origin) pairs per horizon. */
+  n: number[];
+  /** Share inside the conformalised 80 % / 95 % intervals, per horizon, in-sample on the calibration set. */
+  coverage80: number[];
+  coverage95: number[];
+  /** Share inside the raw (uncalibrated) network intervals, before the conformal step. */
+  rawCoverage80: number[];
+  rawCoverage95: number[];
+  /** Mean absolute scaled error of the chosen median on the backtest, and of the classical ensemble alone. */
+  maseModel: number;
+  maseClassical: number;
+}
+
+export interface ForecastStep {
+  /** 1-based step ahead. */
+  h: number;
+  p10: number;
+  p25: number;
+  p50: number;
+  p75: number;
+  p90: number;
+  lo80: number;
+  hi80: number;
+  lo95: number;
+  hi95: number;
+  /** All quantiles of the model, level → value. */
+  quantiles: Record<string, number>;
+  /** Additive decomposition of p50: level + trend + seasonality + promotion + other. */
+  drivers: { level: number; trend: number; seasonality: number; promotion: number; other: number };
+}
+
+export interface SeriesForecast {
+  id: string;
+  coldStart: boolean;
+  steps: ForecastStep[];
+}

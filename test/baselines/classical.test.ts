@@ -1,0 +1,53 @@
+import { describe, it, expect } from 'vitest';
+import { classicalForecast, damped, decompose, isSeasonal, seasonalNaive, ses, theta } from '../../src/baselines/classical.js';
+import { coverage, mase, maseScale, msis, smape } from '../../src/baselines/metrics.js';
+
+describe('classical components', () => {
+  it('theta and damped trend follow a clean linear trend', () => {
+    const x = Array.from({ length: 30 }, (_, t) => 10 + 2 * t);
+    const th = theta(x, 4);
+    const dp = damped(x, 4);
+    expect(th[0]).toBeGreaterThan(x[29]!);
+    expect(dp[0]).toBeCloseTo(70, 0);
+  });
+
+  it('ses of a constant series is that constant', () => {
+    const fit = ses(Array(12).fill(5));
+    expect(fit.level).toBeCloseTo(5, 6);
+  });
+
+  it('detects and removes a strong quarterly pattern', () => {
+    const x = Array.from({ length: 40 }, (_, t) => 100 * [0.8, 1.2, 1.1, 0.9][t % 4]!);
+    expect(isSeasonal(x, 4)).toBe(true);
+    const d = decompose(x, 4);
+    expect(d.seasonal).toBe(true);
+    const f = classicalForecast(x, 4, 4).point;
+    expect(f[0]).toBeCloseTo(80, 0);
+    expect(f[1]).toBeCloseTo(120, 0);
+  });
+
+  it('handles negatives and zeros with an additive pattern', () => {
+    const x = Array.from({ length: 24 }, (_, t) => [-5, 0, 5, 0][t % 4]! + 0.1 * t);
+    const f = classicalForecast(x, 4, 8);
+    expect(f.point.every(Number.isFinite)).toBe(true);
+    expect(f.decomposition.kind).toBe('add');
+  });
+
+  it('seasonal naive repeats the last cycle', () => {
+    expect(seasonalNaive([1, 2, 3, 4, 5, 6, 7, 8], 4, 6)).toEqual([5, 6, 7, 8, 5, 6]);
+    expect(seasonalNaive([1, 2], 4, 2)).toEqual([2, 2]);
+  });
+});
+
+describe('metrics', () => {
+  it('computes sMAPE, MASE, coverage and MSIS as defined', () => {
+    expect(smape([100], [110])).toBeCloseTo((200 * 10) / 210, 6);
+    expect(smape([0], [0])).toBe(0);
+    expect(maseScale([1, 2, 3, 4, 6], 1)).toBeCloseTo(1.25, 6);
+    expect(mase([10, 12], [11, 11], 2)).toBeCloseTo(0.5, 6);
+    expect(coverage([1, 5], [0, 0], [2, 2])).toBe(0.5);
+    // width 2 + penalty 2/0.05 · 1 for the miss, averaged over 2 points
+    expect(msis([1, 3], [0, 0], [2, 2], 1)).toBeCloseTo((2 + 2 + 40) / 2, 6);
+    expect(() => smape([], [])).toThrow();
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, it, expect } from 'vitest';
+import { BaselineInputError, deserialize, forecast, forecastMany, serialize, trainGroupModel } from '../../src/baselines/index.js';
+import { conformalQuantile, enforceMonotone } from '../../src/baselines/calibration.js';
+import { simulateGroup } from './helpers.js';
+
+const H = 4;
+
+describe('pooled group model', () => {
+  it('holds the stated coverage on held-out simulated data (±3 points)', async () => {
+    const { series, futures } = simulateGroup(400, 28, H, 11);
+    const model = await trainGroupModel(series, { horizon: H, seed: 3, steps: 150 });
+    const fc = forecastMany(model, series, H);
+    let in80 = 0, in95 = 0, n = 0;
+    fc.forEach((f, i) => f.steps.forEach((s, h) => {
+      const y = futures[i]![h]!;
+      if (y >= s.lo80 && y <= s.hi80) in80++;
+      if (y >= s.lo95 && y <= s.hi95) in95++;
+      n++;
+    }));
+    expect(in80 / n).toBeGreaterThan(0.77);
+    expect(in80 / n).toBeLessThan(0.83);
+    expect(in95 / n).toBeGreaterThan(0.92);
+    expect(in95 / n).toBeLessThan(0.98);
+    // the measured backtest coverage is stored with the model
+    expect(model.backtest.coverage80.length).toBe(H);
+    expect(model.backtest.coverage80[0]).toBeGreaterThan(0.7);
+  }, 120_000);
+
+  it('outputs non-crossing quantiles and a cold-start answer', async () => {
+    const { series } = simulateGroup(60, 16, 0, 5);
+    const model = await trainGroupModel(series, { horizon: H, seed: 1, steps: 50 });
+    for (const f of forecastMany(model, series)) {
+      expect(f.coldStart).toBe(false);
+      for (const s of f.steps) {
+        const q = Object.entries(s.quantiles).sort((a, b) => Number(a[0]) - Number(b[0])).map(([, v]) => v);
+        for (let i = 1; i < q.length; i++) expect(q[i]!).toBeGreaterThanOrEqual(q[i - 1]!);
+        expect(s.lo95).toBeLessThanOrEqual(s.lo80);
+        expect(s.hi95).toBeGreaterThanOrEqual(s.hi80);
+        const d = s.drivers;
+        expect(d.level + d.trend + d.seasonality + d.promotion + d.other).toBeCloseTo(s.p50, 6);
+      }
+    }
+    const fresh = forecast(model, { id: 'new', values: [], periodsPerYear: 4 });
+    expect(fresh.coldStart).toBe(true);
+    expect(fresh.steps).toHaveLength(H);
+    expect(fresh.steps[0]!.p10).toBeLessThan(fresh.steps[0]!.p90);
+    const few = forecast(model, { id: 'few', values: [1000, 1010], periodsPerYear: 4 });
+    expect(few.coldStart).toBe(true);
+    expect(few.steps[0]!.p50).toBeGreaterThan(500);
+    expect(few.steps[0]!.p50).toBeLessThan(2000);
+  }, 60_000);
+
+  it('round-trips through serialize/deserialize with identical forecasts', async () => {
+    const { series } = simulateGroup(40, 20, 0, 9);
+    const model = await trainGroupModel(series, { horizon: H, seed: 2, steps: 30 });
+    const back = deserialize(serialize(model));
+    expect(forecast(back, series[0]!)).toEqual(forecast(model, series[0]!));
+    expect(() => deserialize('{"kind":"other"}')).toThrow(BaselineInputError);
+    expect(() => deserialize('not json')).toThrow(BaselineInputError);
+  }, 60_000);
+
+  it('answers bad input with named errors and copes with gaps, constants and negatives', async () => {
+    await expect(trainGroupModel([], { horizon: 4 })).rejects.toThrow(BaselineInputError);
+    await expect(trainGroupModel([{ id: 'a', values: [1, 2, 3], periodsPerYear: 4 }], { horizon: 0 })).rejects.toThrow(BaselineInputError);
+    const odd = [
+      { id: 'gaps', values: [10, Number.NaN, 12, 13, Number.NaN, 15, 16, 17, 18, 19], periodsPerYear: 4 },
+      { id: 'const', values: Array(12).fill(7), periodsPerYear: 4 },
+      { id: 'neg', values: Array.from({ length: 12 }, (_, t) => -20 + 3 * t), periodsPerYear: 4 },
+      { id: 'zero', values: Array(12).fill(0), periodsPerYear: 4 },
+    ];
+    const model = await trainGroupModel(odd, { horizon: 2, seed: 1 });
+    for (const f of forecastMany(model, odd)) for (const s of f.steps) expect(Object.values(s.quantiles).every(Number.isFinite)).toBe(true);
+    expect(forecast(model, odd[1]!).steps[0]!.p50).toBeCloseTo(7, 6);
+    expect(() => forecast(model, odd[0]!, 5)).toThrow(BaselineInputError);
+  }, 60_000);
+});
+
+describe('calibration helpers', () => {
+  it('conformal quantiles are conservative order statistics', () => {
+    const s = Array.from({ length: 19 }, (_, i) => i + 1);
+    expect(conformalQuantile(s, 0.9)).toBe(18);
+    expect(conformalQuantile(s, 0.1)).toBe(2);
+    expect(() => conformalQuantile([], 0.5)).toThrow();
+  });
+  it('enforceMonotone keeps the median and removes crossings', () => {
+    expect(enforceMonotone([3, 1, 2, 1.5, 4], 2)).toEqual([1, 1, 2, 2, 4]);
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * Evaluates the pooled baselines on a long-format panel (../shared/data/panels/*.csv):
+ * one model per `group` trained on `train`, scored on `test`, next to seasonal naive from the
+ * same run. Prints one JSON line with --json, a table otherwise.
+ *
+ *   npm run eval:baselines -- --panel ../shared/data/panels/m3-quarterly.csv --json [--seed 1] [--no-network] [--peers]
+ */
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+import { coverage, forecastMany, mase, maseScale, msis, seasonalNaive, smape, trainGroupModel, type SeriesInput } from '../src/baselines/index.js';
+import { readPanel, type PanelSeries } from '../src/baselines/panel.js';
+
+const { values: args } = parseArgs({
+  options: {
+    panel: { type: 'string' },
+    json: { type: 'boolean', default: false },
+    seed: { type: 'string', default: '1' },
+    'no-network': { type: 'boolean', default: false },
+    peers: { type: 'boolean', default: false },
+    group: { type: 'string' },
+  },
+});
+if (!args.panel) {
+  console.error('usage: eval-baselines --panel FILE.csv [--json] [--seed N] [--no-network] [--peers] [--group NAME]');
+  process.exit(2);
+}
+
+interface Acc { smape: number[]; mase: number[]; in80: number; in95: number; points: number; msis: number[] }
+const newAcc = (): Acc => ({ smape: [], mase: [], in80: 0, in95: 0, points: 0, msis: [] });
+const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+const r4 = (v: number) => Math.round(v * 10000) / 10000;
+const summary = (a: Acc) => ({
+  series: a.smape.length,
+  smape: r4(mean(a.smape)),
+  mase: r4(mean(a.mase)),
+  coverage80: r4(a.in80 / Math.max(1, a.points)),
+  coverage95: r4(a.in95 / Math.max(1, a.points)),
+  msis: r4(mean(a.msis)),
+});
+
+function score(acc: Acc, s: PanelSeries, f: number[], lo80: number[], hi80: number[], lo95: number[], hi95: number[]) {
+  const sc = maseScale(s.train, s.frequency);
+  const n = s.test.length;
+  acc.smape.push(smape(s.test, f));
+  acc.mase.push(mase(s.test, f, sc));
+  acc.msis.push(msis(s.test, lo95, hi95, sc));
+  acc.in80 += coverage(s.test, lo80, hi80) * n;
+  acc.in95 += coverage(s.test, lo95, hi95) * n;
+  acc.points += n;
+}
+
+/** Seasonal naive with normal intervals from its in-sample residuals (R forecast::snaive style). */
+function snaiveIntervals(s: PanelSeries, h: number) {
+  const m = s.train.length > s.frequency ? s.frequency : 1;
+  const f = seasonalNaive(s.train, m, h);
+  let ss = 0, c = 0;
+  for (let t = m; t < s.train.length; t++) { ss += (s.train[t]! - s.train[t - m]!) ** 2; c++; }
+  const sd = Math.sqrt(ss / Math.max(1, c));
+  const band = (z: number) => f.map((v, k) => z * sd * Math.sqrt(Math.floor(k / m) + 1));
+  const b80 = band(1.2816), b95 = band(1.96);
+  return { f, lo80: f.map((v, k) => v - b80[k]!), hi80: f.map((v, k) => v + b80[k]!), lo95: f.map((v, k) => v - b95[k]!), hi95: f.map((v, k) => v + b95[k]!) };
+}
+
+const panel = readPanel(args.panel).filter((s) => !args.group || s.group === args.group);
+const groups = [...new Set(panel.map((s) => s.group))];
+const total = newAcc(), naive = newAcc();
+const perGroup: Record<string, unknown> = {};
+let trainS = 0, predictS = 0;
+for (const g of groups) {
+  const members = panel.filter((s) => s.group === g);
+  const H = Math.max(...members.map((s) => s.test.length));
+  const inputs: SeriesInput[] = members.map((s) => ({
+    id: s.id,
+    values: s.train,
+    periodsPerYear: s.frequency,
+    ...(s.promo ? { promo: s.promo } : {}),
+  }));
+  const t0 = performance.now();
+  const model = await trainGroupModel(inputs, { horizon: H, seed: Number(args.seed), network: !args['no-network'] });
+  const t1 = performance.now();
+  const fc = forecastMany(model, inputs, H);
+  const t2 = performance.now();
+  trainS += (t1 - t0) / 1000;
+  predictS += (t2 - t1) / 1000;
+  const acc = newAcc(), nacc = newAcc();
+  members.forEach((s, i) => {
+    const st = fc[i]!.steps.slice(0, s.test.length);
+    const cols = [st.map((x) => x.p50), st.map((x) => x.lo80), st.map((x) => x.hi80), st.map((x) => x.lo95), st.map((x) => x.hi95)] as const;
+    score(acc, s, ...cols);
+    score(total, s, ...cols);
+    const nv = snaiveIntervals(s, s.test.length);
+    score(nacc, s, nv.f, nv.lo80, nv.hi80, nv.lo95, nv.hi95);
+    score(naive, s, nv.f, nv.lo80, nv.hi80, nv.lo95, nv.hi95);
+  });
+  perGroup[g] = {
+    ...summary(acc),
+    train_s: r4((t1 - t0) / 1000),
+    netWeight: model.netWeight,
+    backtest: {
+      coverage80: r4(mean(model.backtest.coverage80.filter(Number.isFinite))),
+      coverage95: r4(mean(model.backtest.coverage95.filter(Number.isFinite))),
+      rawCoverage80: r4(mean(model.backtest.rawCoverage80.filter(Number.isFinite))),
+      maseModel: r4(model.backtest.maseModel),
+      maseClassical: r4(model.backtest.maseClassical),
+    },
+    snaive: summary(nacc),
+  };
+}
+
+let peers: unknown;
+if (args.peers) {
+  try {
+    const out = execFileSync('Rscript', [new URL('../../shared/peers/forecast_peers.R', import.meta.url).pathname, args.panel], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    peers = out.trim();
+  } catch {
+    peers = 'Rscript with forecast not available';
+  }
+}
+
+const result = {
+  panel: args.panel,
+  ...summary(total),
+  train_s: r4(trainS),
+  predict_s: r4(predictS),
+  snaive: summary(naive),
+  groups: perGroup,
+  ...(peers !== undefined ? { peers } : {}),
+};
+if (args.json) console.log(JSON.stringify(result));
+else console.log(JSON.stringify(result, null, 2));
