@@ -20,6 +20,7 @@ import adminRoutes from './routes/admin.js';
 import catalogueRoutes from './routes/catalogue.js';
 import healthRoutes from './routes/health.js';
 import historyRoutes from './routes/history.js';
+import importerRoutes from './routes/importers.js';
 import { registerCsvParser } from './routes/ingest.js';
 import reviewRoutes from './routes/reviews.js';
 
@@ -41,6 +42,8 @@ export interface Services {
 declare module 'fastify' {
   interface FastifyInstance {
     services: Services;
+    /** Every route registered, with its access config (the auth tests walk this list). */
+    routeList: { method: string; url: string; public: boolean; scopes: readonly string[] }[];
   }
 }
 
@@ -57,6 +60,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  app.decorate('routeList', []);
+  app.addHook('onRoute', (route) => {
+    // read lazily: plugins registered later (the docs) may still mark the route public
+    const config = () => (route.config ?? {}) as { public?: boolean; scopes?: readonly string[] };
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      app.routeList.push({
+        method,
+        url: route.url,
+        get public() {
+          return Boolean(config().public);
+        },
+        get scopes() {
+          return config().scopes ?? [];
+        },
+      });
+    }
+  });
 
   registerCsvParser(app);
 
@@ -105,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes, { prefix: '/v1/admin' });
   await app.register(catalogueRoutes, { prefix: '/v1' });
   await app.register(historyRoutes, { prefix: '/v1' });
+  await app.register(importerRoutes, { prefix: '/v1' });
   await app.register(reviewRoutes, { prefix: '/v1' });
   return app;
 }

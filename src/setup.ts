@@ -1,16 +1,50 @@
 /**
- * First-run data: the default business calendar, and on an empty database (KPI_DEMO=true)
- * the generated demo history so the first start shows a working service.
+ * First-run data: the default business calendar (seeded once, into an empty calendar, so edits
+ * and deletions stick), and on a database without employees (KPI_DEMO=true) the generated demo
+ * history, so the first start shows a working service.
  */
-import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from './config.js';
 import type { Db } from './db/types.js';
+import { defaultPromotionCalendar, generateDemo } from './demo/index.js';
+import { periodOf, shiftPeriod } from './history/period.js';
+import { employeeTarget, historyTarget } from './history/repository.js';
+import { validateRecords, writeRows, type IngestTarget } from './ingest/pipeline.js';
+import { seedEvents } from './kpi/calendar.js';
+import { reviewTarget } from './reviews/repository.js';
 
 export interface SetupResult {
+  calendarSeeded: number;
   demoLoaded: boolean;
   summary: string;
 }
 
-export async function prepareData(_db: Db, _config: Config, _log: FastifyBaseLogger): Promise<SetupResult> {
-  return { demoLoaded: false, summary: '' };
+interface Log {
+  info(obj: object, msg: string): void;
+}
+
+async function load<T>(db: Db, target: IngestTarget<T>, records: readonly T[]): Promise<number> {
+  // demo rows go through the same validation as any upload
+  const rows = await validateRecords(db, target, records as unknown as Record<string, unknown>[]);
+  return (await writeRows(db, target, rows.map((r) => r.value))).inserted;
+}
+
+export async function prepareData(db: Db, config: Pick<Config, 'demo'>, log: Log, now = new Date()): Promise<SetupResult> {
+  const year = now.getUTCFullYear();
+  let calendarSeeded = 0;
+  const events = await db.query<{ n: number }>('select count(*)::int8 as n from calendar_events');
+  if (events.rows[0]?.n === 0) calendarSeeded = await seedEvents(db, defaultPromotionCalendar(year - 4, year + 1));
+
+  const people = await db.query<{ n: number }>('select count(*)::int8 as n from employees');
+  if (!config.demo || people.rows[0]?.n !== 0) return { calendarSeeded, demoLoaded: false, summary: '' };
+
+  const started = Date.now();
+  // the demo ends with the last full ISO week before today
+  const endDate = shiftPeriod(periodOf(now, 'week'), -1).end;
+  const demo = generateDemo({ seed: 42, endDate });
+  const employees = await load(db, employeeTarget, demo.employees);
+  const history = await load(db, historyTarget('demo'), demo.history);
+  const reviews = await load(db, reviewTarget, demo.reviews);
+  const summary = `${employees} employees, ${history} history rows, ${reviews} reviews up to ${endDate}`;
+  log.info({ employees, history, reviews, ms: Date.now() - started }, 'demo data loaded');
+  return { calendarSeeded, demoLoaded: true, summary };
 }

@@ -5,11 +5,17 @@
  */
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDb } from '../src/db/index.js';
 import { probeServices, type ServiceAvailability } from './helpers/probe.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     services: ServiceAvailability;
+    /** A migrated PGlite data directory to copy (initdb once per run). */
+    pgliteTemplate: string;
   }
 }
 
@@ -24,7 +30,12 @@ export default async function setup(project: TestProject) {
     throw new Error(`CI=true requires ${missing.join(' and ')}, which did not answer. Start them (see .ci/run).`);
   }
   project.provide('services', found);
+  const templateRoot = mkdtempSync(path.join(os.tmpdir(), 'kpi-template-'));
+  const template = await openDb({ dataDir: templateRoot, databaseUrl: undefined, databaseSchema: 'public' });
+  await template.close();
+  project.provide('pgliteTemplate', path.join(templateRoot, 'pglite'));
   return () => {
+    rmSync(templateRoot, { recursive: true, force: true });
     if (missing.length > 0) {
       const line = '!'.repeat(78);
       console.warn(

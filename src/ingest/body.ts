@@ -142,3 +142,18 @@ export function jsonRecords(body: unknown): Record<string, unknown>[] {
   if (!rows) throw new BadRequestError('expected a JSON array of rows, or an object with a "rows" array');
   return rows as Record<string, unknown>[];
 }
+
+/** Reads a raw body stream into one Buffer, enforcing `limit` bytes. */
+export async function readLimited(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      stream.resume();
+      throw new PayloadTooLargeError(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
