@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+
+describe('config', () => {
+  it('has working defaults for the embedded mode', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, redisUrl: undefined, logLevel: 'info', bodyLimit: 64 * 1024 * 1024, demo: true });
+  });
+
+  it('parses sizes, windows and URLs', () => {
+    const c = loadConfig({ BODY_LIMIT: '512kb', RATE_LIMIT_WINDOW: '60000', DATABASE_URL: 'postgres://u@h:5432/db', REDIS_URL: 'redis://127.0.0.1:6379', KPI_DEMO: 'false' });
+    expect(c.bodyLimit).toBe(512 * 1024);
+    expect(c.rateLimit.timeWindow).toBe(60000);
+    expect(c.databaseUrl).toBe('postgres://u@h:5432/db');
+    expect(c.demo).toBe(false);
+  });
+
+  it('names every invalid variable', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x/y', LOG_LEVEL: 'loud', KPI_ADMIN_KEY: 'short' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const vars = (err as ConfigError).issues.map((i) => i.variable).sort();
+    expect(vars).toEqual(['DATABASE_URL', 'KPI_ADMIN_KEY', 'LOG_LEVEL', 'PORT']);
+    expect((err as ConfigError).message).toContain('PORT:');
+  });
+
+  it('treats empty strings as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }).databaseUrl).toBeUndefined();
+  });
+});
