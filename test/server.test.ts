@@ -1,0 +1,91 @@
+/**
+ * The real process: `kpi serve` on PGlite, a request in flight when SIGTERM arrives finishes,
+ * and the key CLI refuses a data directory the server holds but works once it stopped.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
+function post(url: string, key: string, type: string, body: string, onSent: () => void): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': type, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data }));
+    });
+    req.on('error', reject);
+    req.on('finish', onSent);
+    req.end(body);
+  });
+}
+
+describe('kpi serve (a real process on PGlite)', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-server-'));
+  let child: ChildProcess | undefined;
+  afterAll(() => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finishes an in-flight upload on SIGTERM, then exits 0; the CLI waits for the lock', async () => {
+    cpSync(inject('pgliteTemplate'), path.join(dir, 'pglite'), { recursive: true });
+    const env = { ...process.env, KPI_DATA_DIR: dir, PORT: '0', KPI_DEMO: 'false', LOG_LEVEL: 'info', DATABASE_URL: '', REDIS_URL: '' };
+    child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (c) => (out += c));
+    child.stderr!.on('data', (c) => (out += c));
+    const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
+    const address = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+      child!.stdout!.on('data', () => {
+        const m = /listening on (http:\/\/[\d.:]+)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+    });
+    expect(out).toContain('admin key:  written to');
+    const key = readFileSync(path.join(dir, 'admin-key.txt'), 'utf8').trim();
+    expect(out).not.toContain(key);
+
+    // the data directory is held: the CLI must not open it concurrently
+    const locked = spawnSync(TSX, ['src/cli.ts', 'keys', 'list'], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(locked.status).toBe(1);
+    expect(locked.stderr).toContain('in use by process');
+
+    const emp = await post(`${address}/v1/employees`, key, 'application/json', JSON.stringify([{ id: 'S1', role: 'sales_ops' }]), () => {});
+    expect(emp.status).toBe(200);
+    const lines = ['employee_id,metric_id,period,value'];
+    for (let i = 0; i < 30_000; i++) lines.push(`S1,gmv,${2000 + Math.floor(i / 52)}-W${String((i % 52) + 1).padStart(2, '0')},${i}`);
+    const upload = post(`${address}/v1/history`, key, 'text/csv', lines.join('\n'), () => child!.kill('SIGTERM'));
+    const res = await upload.catch((e: Error) => {
+      throw new Error(`${e.message}; server said:\n${out}`);
+    });
+    expect(res.status, res.body).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ received: 30_000, inserted: 30_000 });
+    expect(await exited).toBe(0);
+
+    // stopped: the CLI can now create a key, and it is stored hashed
+    const created = spawnSync(TSX, ['src/cli.ts', 'keys', 'create', '--name', 'ci', '--scopes', 'scorer,hr'], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(created.status, created.stderr).toBe(0);
+    expect(created.stdout).toMatch(/key:\s+kpi_[0-9a-f]{12}_/);
+    const listed = spawnSync(TSX, ['src/cli.ts', 'keys', 'list'], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(listed.stdout).toContain('ci\tscorer,hr');
+    const bad = spawnSync(TSX, ['src/cli.ts', 'keys', 'create', '--name', 'x', '--scopes', 'root'], { cwd: ROOT, env, encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown scope(s): root');
+  });
+
+  it('fails at start with a message naming a bad variable', () => {
+    const r = spawnSync(TSX, ['src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('PORT:');
+  });
+});
