@@ -37,7 +37,7 @@ export interface IngestResult {
   unchanged: number;
 }
 
-const CHUNK = 10_000;
+const CHUNK = 25_000;
 
 /** Validates every record; returns the parsed rows or throws InvalidRowsError listing all problems. */
 export async function validateRecords<T>(db: Queryable, target: IngestTarget<T>, records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>): Promise<Numbered<T>[]> {
