@@ -99,32 +99,35 @@ export interface SesFit {
   mae: number;
 }
 
-function sesRun(x: readonly number[], alpha: number): SesFit {
-  // forecasts are linear in l0: f_t = (1-α)^t l0 + g_t; solve l0 by least squares
+/** SSE of SES with the best initial level (closed form), and the final level; optionally the in-sample MAE. */
+function sesRun(x: readonly number[], alpha: number, withMae = false): SesFit {
+  // forecasts are linear in l0: f_t = g_t + d_t·l0 with d_t = (1-α)^t, so SSE(l0) is a parabola
   const n = x.length;
-  let g = 0; // part of the level not depending on l0
-  let d = 1; // coefficient of l0
+  let g = 0;
+  let d = 1;
+  let see = 0;
   let sed = 0;
   let sdd = 0;
-  const e0: number[] = new Array(n);
-  const ds: number[] = new Array(n);
   for (let t = 0; t < n; t++) {
-    e0[t] = x[t]! - g;
-    ds[t] = d;
-    sed += e0[t]! * d;
+    const e0 = x[t]! - g;
+    see += e0 * e0;
+    sed += e0 * d;
     sdd += d * d;
-    g = g + alpha * (x[t]! - g);
-    d = d * (1 - alpha);
+    g += alpha * e0;
+    d *= 1 - alpha;
   }
   const l0 = sdd > 0 ? sed / sdd : x[0]!;
-  let sse = 0;
-  let sae = 0;
-  for (let t = 0; t < n; t++) {
-    const e = e0[t]! - ds[t]! * l0;
-    sse += e * e;
-    sae += Math.abs(e);
+  const sse = see - 2 * l0 * sed + l0 * l0 * sdd;
+  let mae = 0;
+  if (withMae) {
+    let level = l0;
+    for (let t = 0; t < n; t++) {
+      const e = x[t]! - level;
+      mae += Math.abs(e) / n;
+      level += alpha * e;
+    }
   }
-  return { alpha, level: g + d * l0, sse, mae: sae / n };
+  return { alpha, level: g + d * l0, sse, mae };
 }
 
 /** Golden-section search of a unimodal-ish function on [a, b], after a coarse grid. */
@@ -146,7 +149,7 @@ function minimise1d(f: (v: number) => number, a: number, b: number, grid = 12): 
   let d = lo + gr * (hi - lo);
   let fc = f(c);
   let fd = f(d);
-  for (let i = 0; i < 20; i++) {
+  for (let i = 0; i < 14; i++) {
     if (fc < fd) {
       hi = d;
       d = c;
@@ -167,7 +170,7 @@ function minimise1d(f: (v: number) => number, a: number, b: number, grid = 12): 
 
 export function ses(x: readonly number[]): SesFit {
   const alpha = minimise1d((a) => sesRun(x, a).sse, 0.0001, 0.9999);
-  return sesRun(x, alpha);
+  return sesRun(x, alpha, true);
 }
 
 /** Least-squares slope of x on t = 0..n-1. */
@@ -197,7 +200,7 @@ export function theta(x: readonly number[], h: number, fit: SesFit = ses(x)): nu
   return out;
 }
 
-interface DampedFit {
+export interface DampedFit {
   alpha: number;
   beta: number;
   phi: number;
@@ -262,6 +265,16 @@ export function nelderMead(f: (p: number[]) => number, start: number[], iters = 
   const centroid = new Array<number>(dim).fill(0);
   const xr = new Array<number>(dim).fill(0);
   const xe = new Array<number>(dim).fill(0);
+  // replaces the worst point by `p`, recycling the worst point's array as the next scratch buffer
+  let spareR = xr;
+  let spareE = xe;
+  const swap = (p: number[], v: number) => {
+    const old = simplex[dim]!;
+    simplex[dim] = p;
+    vals[dim] = v;
+    if (p === spareR) spareR = old;
+    else spareE = old;
+  };
   const at = (out: number[], worst: number[], c: number) => {
     for (let j = 0; j < dim; j++) out[j] = centroid[j]! + c * (worst[j]! - centroid[j]!);
     return out;
@@ -284,21 +297,18 @@ export function nelderMead(f: (p: number[]) => number, start: number[], iters = 
     centroid.fill(0);
     for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) centroid[j]! += simplex[i]![j]! / dim;
     const worst = simplex[dim]!;
-    at(xr, worst, -1);
+    const xr = at(spareR, worst, -1);
     const fr = f(xr);
     if (fr < vals[0]!) {
-      at(xe, worst, -2);
+      const xe = at(spareE, worst, -2);
       const fe = f(xe);
       if (fe < fr) {
-        simplex[dim] = xe.slice();
-        vals[dim] = fe;
+        swap(xe, fe);
       } else {
-        simplex[dim] = xr.slice();
-        vals[dim] = fr;
+        swap(xr, fr);
       }
     } else if (fr < vals[dim - 1]!) {
-      simplex[dim] = xr.slice();
-      vals[dim] = fr;
+      swap(xr, fr);
     } else {
       const xc = at(new Array<number>(dim), worst, 0.5);
       const fc = f(xc);
@@ -325,22 +335,46 @@ function dampedParams(p: readonly number[]): [number, number, number] {
   return [alpha, beta, phi];
 }
 
-/** Additive damped-trend exponential smoothing (ETS(A,Ad,N) point forecasts, least squares). */
-export function damped(x: readonly number[], h: number): number[] {
-  if (x.length < 4) return Array(h).fill(x[x.length - 1] ?? 0);
-  const p = nelderMead((q) => {
-    const [a, b, ph] = dampedParams(q);
-    return dampedRun(x, a, b, ph).sse;
-  }, [0, -2, 1], 40);
+/** Default starting point of the damped-trend search (unconstrained α, β/α, φ coordinates). */
+export const DAMPED_START = [0, -2, 1];
+
+export interface DampedOptions {
+  /** Unconstrained starting point, e.g. the median fit of a group (see `dampedParams`). */
+  start?: readonly number[] | undefined;
+  iters?: number;
+  step?: number;
+}
+
+/** Fits ETS(A,Ad,N) by least squares; returns its unconstrained parameters and the fit. */
+export function fitDamped(x: readonly number[], opts: DampedOptions = {}): { params: number[]; fit: DampedFit } {
+  const p = nelderMead(
+    (q) => {
+      const alpha = 0.0001 + 0.9998 * sigmoid(q[0]!);
+      return dampedRun(x, alpha, alpha * (0.0001 + 0.9998 * sigmoid(q[1]!)), 0.8 + 0.18 * sigmoid(q[2]!)).sse;
+    },
+    (opts.start ?? DAMPED_START).slice(),
+    opts.iters ?? 20,
+    opts.step ?? 0.8,
+  );
   const [a, b, ph] = dampedParams(p);
-  const fit = dampedRun(x, a, b, ph);
+  return { params: p, fit: dampedRun(x, a, b, ph) };
+}
+
+/** Additive damped-trend exponential smoothing (ETS(A,Ad,N) point forecasts, least squares). */
+export function damped(x: readonly number[], h: number, opts: DampedOptions = {}): number[] {
+  return dampedForecast(x, h, opts).forecast;
+}
+
+function dampedForecast(x: readonly number[], h: number, opts: DampedOptions): { forecast: number[]; params: number[] } {
+  if (x.length < 4) return { forecast: Array(h).fill(x[x.length - 1] ?? 0), params: (opts.start ?? DAMPED_START).slice() };
+  const { params, fit } = fitDamped(x, opts);
   const out: number[] = [];
   let cum = 0;
   for (let k = 1; k <= h; k++) {
     cum += fit.phi ** k;
     out.push(fit.level + cum * fit.trend);
   }
-  return out;
+  return { forecast: out, params };
 }
 
 /** Seasonal naive: repeats the last full cycle (naive when the series is shorter than m). */
@@ -369,16 +403,19 @@ export interface ClassicalForecast {
   level: number;
   /** One-step in-sample mean absolute error of SES on the seasonally adjusted series, in original units. */
   noise: number;
+  /** Unconstrained parameters of the damped-trend fit (a warm start for similar series). */
+  dampedParams: number[];
 }
 
 /** Fits the classical components on x (period m) and forecasts h steps. */
-export function classicalForecast(x: readonly number[], m: number, h: number): ClassicalForecast {
+export function classicalForecast(x: readonly number[], m: number, h: number, dampedOpts: DampedOptions = {}): ClassicalForecast {
   const n = x.length;
   const d = decompose(x, m);
   const sa = deseason(x, d);
   const fit = ses(sa);
   const th = theta(sa, h, fit);
-  const dp = damped(sa, h);
+  const dr = dampedForecast(sa, h, dampedOpts);
+  const dp = dr.forecast;
   const sf = Array(h).fill(fit.level) as number[];
   const comb = th.map((v, k) => (v + dp[k]! + sf[k]!) / 3);
   const season = reseason(Array(h).fill(d.kind === 'mult' ? 1 : 0), d, n);
@@ -393,5 +430,6 @@ export function classicalForecast(x: readonly number[], m: number, h: number): C
     decomposition: d,
     level: fit.level,
     noise: fit.mae * (d.kind === 'mult' ? meanSeason : 1),
+    dampedParams: dr.params,
   };
 }

@@ -3,7 +3,7 @@
  * level so that one network serves units of any size; the network learns a correction to the
  * classical forecast (mean of Theta and damped trend), in units of that level.
  */
-import { classicalForecast, type ClassicalForecast } from './classical.js';
+import { classicalForecast, type ClassicalForecast, type DampedOptions } from './classical.js';
 
 export interface FeatureSpec {
   /** Periods per year. */
@@ -101,10 +101,11 @@ export function buildWindow(
   spec: FeatureSpec,
   ctx: SeriesContext,
   promoOverride?: readonly boolean[],
+  dampedOpts?: DampedOptions,
 ): Window {
   const { m, H } = spec;
   const hist = origin === values.length ? values : values.slice(0, origin);
-  const cf = classicalForecast(hist, m, H);
+  const cf = classicalForecast(hist, m, H, dampedOpts);
   const L = recentScale(hist, m);
   const noise = Math.max(cf.noise, 1e-3 * L, 1e-9);
   const base = cf.trendPath.map((v, h) => {

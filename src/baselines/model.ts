@@ -30,7 +30,15 @@ export interface TrainedGroupModel {
     /** Quantiles of the series' recent levels, for units with no history at all. */
     levelQuantiles: number[];
   };
-  trainedOn: { series: number; windows: number; calibration: number; seconds: number; seed: number };
+  trainedOn: {
+    series: number;
+    windows: number;
+    calibration: number;
+    seconds: number;
+    seed: number;
+    /** Wall-clock seconds per training phase. */
+    phases: { windows: number; network: number; calibration: number };
+  };
 }
 
 export const INTERVAL_LEVELS = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975];
@@ -119,6 +127,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       nWin++;
     }
   }
+  const tWindows = performance.now();
   let net: NetWeights | null = null;
   if (useNet && nWin >= 30) {
     net = await trainQuantileNet(Float64Array.from(X), Float64Array.from(Y), Float64Array.from(M), nWin, {
@@ -129,6 +138,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     });
   }
 
+  const tNet = performance.now();
   // 2. rolling-origin backtest over the last H periods of each series
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {
@@ -234,6 +244,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     offsets,
     backtest,
     coldStart: { minHistory: MIN_HISTORY, relQuantiles, levelQuantiles },
-    trainedOn: { series: S, windows: nWin, calibration: cal.length, seconds: (performance.now() - t0) / 1000, seed },
+    trainedOn: { series: S, windows: nWin, calibration: cal.length, seconds: (performance.now() - t0) / 1000, seed,
+      phases: { windows: (tWindows - t0) / 1000, network: (tNet - tWindows) / 1000, calibration: (performance.now() - tNet) / 1000 } },
   };
 }

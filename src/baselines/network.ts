@@ -70,7 +70,7 @@ export async function trainQuantileNet(X: Float64Array, Y: Float64Array, M: Floa
   if (mid < 0) throw new Error('levels must contain 0.5');
   const hidden = opts.hidden ?? [32, 32];
   const batch = Math.min(opts.batch ?? 128, n);
-  const steps = opts.steps ?? Math.round(Math.min(600, Math.max(200, (20 * n) / batch)));
+  const steps = opts.steps ?? Math.round(Math.min(300, Math.max(150, (20 * n) / batch)));
   const rand = rng(opts.seed);
 
   // standardise features
@@ -151,24 +151,58 @@ export async function trainQuantileNet(X: Float64Array, Y: Float64Array, M: Floa
   return { inDim: d, H, levels: levels.slice(), mean, std, layers };
 }
 
-/** Forward pass in plain JS: returns H×Q quantiles (row-major, monotone in q), in level units. */
+interface Compiled {
+  w: Float64Array[];
+  b: Float64Array[];
+  mean: Float64Array;
+  std: Float64Array;
+  Q: number;
+  mid: number;
+  /** Scratch activations per layer (prediction is synchronous, so one set per net is enough). */
+  act: Float64Array[];
+}
+
+const compiled = new WeakMap<NetWeights, Compiled>();
+
+function compile(net: NetWeights): Compiled {
+  let c = compiled.get(net);
+  if (!c) {
+    c = {
+      w: net.layers.map((l) => Float64Array.from(l.w)),
+      b: net.layers.map((l) => Float64Array.from(l.b)),
+      mean: Float64Array.from(net.mean),
+      std: Float64Array.from(net.std),
+      Q: net.levels.length,
+      mid: net.levels.indexOf(0.5),
+      act: [new Float64Array(net.inDim), ...net.layers.map((l) => new Float64Array(l.cols))],
+    };
+    compiled.set(net, c);
+  }
+  return c;
+}
+
+/** Forward pass in plain JS: returns H×Q quantiles (row-major, monotone in q), in noise units. */
 export function predictNet(net: NetWeights, x: Float64Array, out = new Float64Array(net.H * net.levels.length)): Float64Array {
-  let cur = new Float64Array(net.inDim);
-  for (let j = 0; j < net.inDim; j++) cur[j] = (x[j]! - net.mean[j]!) / net.std[j]!;
-  net.layers.forEach((layer, l) => {
-    const next = new Float64Array(layer.cols);
-    for (let c = 0; c < layer.cols; c++) next[c] = layer.b[c]!;
-    for (let r = 0; r < layer.rows; r++) {
+  const c = compile(net);
+  let cur = c.act[0]!;
+  for (let j = 0; j < net.inDim; j++) cur[j] = (x[j]! - c.mean[j]!) / c.std[j]!;
+  const L = net.layers.length;
+  for (let l = 0; l < L; l++) {
+    const rows = net.layers[l]!.rows;
+    const cols = net.layers[l]!.cols;
+    const w = c.w[l]!;
+    const next = c.act[l + 1]!;
+    next.set(c.b[l]!);
+    for (let r = 0; r < rows; r++) {
       const v = cur[r]!;
       if (v === 0) continue;
-      const off = r * layer.cols;
-      for (let c = 0; c < layer.cols; c++) next[c]! += v * layer.w[off + c]!;
+      const off = r * cols;
+      for (let k = 0; k < cols; k++) next[k]! += v * w[off + k]!;
     }
-    if (l + 1 < net.layers.length) for (let c = 0; c < layer.cols; c++) if (next[c]! < 0) next[c] = 0;
+    if (l + 1 < L) for (let k = 0; k < cols; k++) if (next[k]! < 0) next[k] = 0;
     cur = next;
-  });
-  const Q = net.levels.length;
-  const mid = net.levels.indexOf(0.5);
+  }
+  const { Q, mid } = c;
   for (let h = 0; h < net.H; h++) {
     const o = h * Q;
     const med = cur[o + mid]!;

@@ -9,14 +9,30 @@ import { prepare, type TrainedGroupModel } from './model.js';
 import { predictNet } from './network.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
-function step(model: TrainedGroupModel, h: number, q: number[], drivers: ForecastStep['drivers']): ForecastStep {
-  const at = (l: number) => q[model.levels.indexOf(l)]!;
+interface LevelIndex {
+  keys: string[];
+  i10: number; i25: number; i50: number; i75: number; i90: number; i025: number; i975: number;
+}
+
+const levelIndex = new WeakMap<TrainedGroupModel, LevelIndex>();
+
+function indexOf(model: TrainedGroupModel): LevelIndex {
+  let li = levelIndex.get(model);
+  if (!li) {
+    const at = (l: number) => model.levels.indexOf(l);
+    li = { keys: model.levels.map(String), i10: at(0.1), i25: at(0.25), i50: at(0.5), i75: at(0.75), i90: at(0.9), i025: at(0.025), i975: at(0.975) };
+    levelIndex.set(model, li);
+  }
+  return li;
+}
+
+function step(li: LevelIndex, h: number, q: number[], drivers: ForecastStep['drivers']): ForecastStep {
   const quantiles: Record<string, number> = {};
-  model.levels.forEach((l, i) => (quantiles[String(l)] = q[i]!));
+  for (let i = 0; i < q.length; i++) quantiles[li.keys[i]!] = q[i]!;
   return {
     h: h + 1,
-    p10: at(0.1), p25: at(0.25), p50: at(0.5), p75: at(0.75), p90: at(0.9),
-    lo80: at(0.1), hi80: at(0.9), lo95: at(0.025), hi95: at(0.975),
+    p10: q[li.i10]!, p25: q[li.i25]!, p50: q[li.i50]!, p75: q[li.i75]!, p90: q[li.i90]!,
+    lo80: q[li.i10]!, hi80: q[li.i90]!, lo95: q[li.i025]!, hi95: q[li.i975]!,
     quantiles,
     drivers,
   };
@@ -31,7 +47,8 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
     throw new BaselineInputError('mixed_frequency', `model expects periodsPerYear ${spec.m}, got ${series.periodsPerYear}`);
   }
   const Q = levels.length;
-  const mid = levels.indexOf(0.5);
+  const li = indexOf(model);
+  const mid = li.i50;
   const p = prepare(series);
   const n = p.values.length;
   const steps: ForecastStep[] = [];
@@ -44,7 +61,7 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
         ? model.coldStart.relQuantiles[h]!.map((r) => mean + Math.abs(mean) * r)
         : n > 0 ? Array(Q).fill(mean) as number[] : model.coldStart.levelQuantiles.slice();
       enforceMonotone(q, mid);
-      steps.push(step(model, h, q, { level: q[mid]!, trend: 0, seasonality: 0, promotion: 0, other: 0 }));
+      steps.push(step(li, h, q, { level: q[mid]!, trend: 0, seasonality: 0, promotion: 0, other: 0 }));
     }
     return { id: series.id, coldStart: true, steps };
   }
@@ -59,17 +76,19 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
   for (let h = 0; h < horizon; h++) {
     const o = h * Q;
     const med = out ? out[o + mid]! : 0;
-    const q = levels.map((_, i) => {
+    const off = model.offsets[h]!;
+    const q = new Array<number>(Q);
+    for (let i = 0; i < Q; i++) {
       const spread = out ? out[o + i]! - med : 0;
-      return w.base[h]! + w.noise * (model.netWeight * med + spread) + model.offsets[h]![i]! * w.noise;
-    });
+      q[i] = w.base[h]! + w.noise * (model.netWeight * med + spread + off[i]!);
+    }
     enforceMonotone(q, mid);
     const level = cf.level;
     const trend = cf.trendPath[h]! - level;
     const seasonality = w.base[h]! - cf.trendPath[h]!;
     const promotion = noPromo ? w.noise * model.netWeight * (med - noPromo[o + mid]!) : 0;
     const other = q[mid]! - level - trend - seasonality - promotion;
-    steps.push(step(model, h, q, { level, trend, seasonality, promotion, other }));
+    steps.push(step(li, h, q, { level, trend, seasonality, promotion, other }));
   }
   return { id: series.id, coldStart: false, steps };
 }

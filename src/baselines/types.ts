@@ -20,7 +20,7 @@ export interface TrainOptions {
   /** Quantile levels to output; the 0.025/0.1/0.9/0.975 levels needed by the 80/95 % intervals are always added. */
   quantiles?: number[];
   seed?: number;
-  /** Gradient steps for the pooled network (default scales with data, 300–1200). */
+  /** Gradient steps for the pooled network (default scales with data, 150–300). */
   steps?: number;
   /** Set false to skip the network and use the classical ensemble alone (fast, for tests). */
   network?: boolean;
