@@ -41,7 +41,7 @@ async function run(backend: 'pglite' | 'postgres', body: string) {
   const db = await openDb({ dataDir: dir, databaseUrl: backend === 'postgres' ? PG_URL : undefined, databaseSchema: schema });
   try {
     const config = loadConfig({ KPI_DATA_DIR: dir, LOG_LEVEL: 'silent', BODY_LIMIT: '256mb' });
-    const app = await buildApp({ config, db, queue: createInlineQueue(), logger: false });
+    const app = await buildApp({ config, db, queue: createInlineQueue({ db, config, processors: {} }), logger: false });
     await app.ready();
     const { key } = await createKeyRepository(db).create('bench', ['hr']);
     const headers = { authorization: `Bearer ${key}` };

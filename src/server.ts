@@ -29,7 +29,7 @@ async function firstRunKey(db: Db, config: Config): Promise<string | null> {
 
 export async function startServer(config: Config) {
   const db = await openDb(config);
-  const queue = createQueue(config.redisUrl);
+  const queue = createQueue({ db, config });
   const app = await buildApp({ config, db, queue });
   try {
     const keyFile = await firstRunKey(db, config);

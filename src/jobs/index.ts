@@ -1,23 +1,34 @@
 import { Redis } from 'ioredis';
-import type { JobQueue } from './types.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/types.js';
+import { ServiceUnavailableError } from '../errors.js';
+import { createInlineQueue } from './inline.js';
+import type { JobQueue, Processor } from './types.js';
 
-export type { JobQueue, QueueHealth } from './types.js';
+export type { JobContext, JobQueue, JobState, JobStatus, Processor, ProcessorDeps, QueueHealth, SubmitOptions } from './types.js';
+export { UnrecoverableJobError } from './types.js';
+export { createInlineQueue } from './inline.js';
 
-/** In-process runner: always available, runs jobs in this process. */
-export function createInlineQueue(): JobQueue {
-  return {
-    kind: 'inline',
-    health: async () => ({ kind: 'inline', ok: true }),
-    close: async () => {},
-  };
+/** Job kinds and their processors; domain modules export processors, this map names them. */
+export function processorRegistry(): Record<string, Processor> {
+  return {};
 }
 
-/** BullMQ on Redis. The connection retries forever, so a restarted Redis is picked up. */
+/**
+ * BullMQ on Redis. Work in progress: only health is wired; submissions answer 503 until the
+ * BullMQ runner lands (issue 6).
+ */
 export function createBullmqQueue(url: string): JobQueue {
   const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false, enableOfflineQueue: false });
   redis.on('error', () => {}); // reported through health()
+  const unavailable = async (): Promise<never> => {
+    throw new ServiceUnavailableError('the BullMQ job runner is not available in this build');
+  };
   return {
     kind: 'bullmq',
+    submit: unavailable,
+    get: async () => null,
+    cancel: async () => false,
     async health() {
       try {
         await redis.ping();
@@ -32,6 +43,6 @@ export function createBullmqQueue(url: string): JobQueue {
   };
 }
 
-export function createQueue(redisUrl: string | undefined): JobQueue {
-  return redisUrl ? createBullmqQueue(redisUrl) : createInlineQueue();
+export function createQueue(deps: { db: Db; config: Config }): JobQueue {
+  return deps.config.redisUrl ? createBullmqQueue(deps.config.redisUrl) : createInlineQueue({ ...deps, processors: processorRegistry() });
 }

@@ -14,7 +14,7 @@ export interface TestApp {
 
 export async function buildTestApp(db: Db, env: Partial<Record<keyof Env, string>> = {}, logger: unknown = false): Promise<TestApp> {
   const config = loadConfig({ KPI_DATA_DIR: '/tmp/kpi-test-unused', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...env });
-  const app = await buildApp({ config, db, queue: createInlineQueue(), logger: logger as false });
+  const app = await buildApp({ config, db, queue: createInlineQueue({ db, config, processors: {} }), logger: logger as false });
   await app.ready();
   const repo = createKeyRepository(db);
   const keys = {} as Record<Scope, string>;
