@@ -3,6 +3,7 @@
  * per horizon, on scores from the rolling-origin backtest: for level τ the offset c is the
  * τ-quantile of (y − q̂_τ)/s, so that P(y ≤ q̂_τ + c·s) ≈ τ on exchangeable data.
  */
+import { probit } from 'simple-statistics';
 
 /**
  * Conservative empirical quantile for conformal use: for τ > 0.5 the ⌈(n+1)τ⌉-th smallest score,
@@ -36,9 +37,17 @@ export interface HorizonScores {
 }
 
 /**
+ * Fallback offsets when a group has no backtest at all (every series too short): a random walk
+ * with Gaussian steps whose mean absolute size is one noise unit (sd ≈ 1.25 noise units).
+ */
+export function fallbackOffset(tau: number, h: number): number {
+  return 1.2533 * Math.sqrt(h + 1) * probit(tau);
+}
+
+/**
  * Offsets c[h][q] per horizon and level. Horizons with fewer than `minN` scores borrow those of
  * their neighbours (h±1, h±2, …) until they have enough, which smooths the far horizons where
- * the rolling origins give the fewest samples.
+ * the rolling origins give the fewest samples. With no scores at all, `fallbackOffset`.
  */
 export function conformalOffsets(byH: HorizonScores[], levels: readonly number[], minN = 150, keepMedian = true): number[][] {
   const H = byH.length;
@@ -57,7 +66,11 @@ export function conformalOffsets(byH: HorizonScores[], levels: readonly number[]
       take(h - span);
       take(h + span);
     }
-    out.push(levels.map((tau, q) => (pool[q]!.length === 0 || (keepMedian && tau === 0.5) ? 0 : conformalQuantile(pool[q]!, tau))));
+    out.push(
+      levels.map((tau, q) =>
+        keepMedian && tau === 0.5 ? 0 : pool[q]!.length === 0 ? fallbackOffset(tau, h) : conformalQuantile(pool[q]!, tau),
+      ),
+    );
   }
   return out;
 }

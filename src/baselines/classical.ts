@@ -53,18 +53,21 @@ export function decompose(x: readonly number[], m: number, force = false): Decom
   if (!force && !isSeasonal(x, m)) return none;
   const positive = x.every((v) => v > 0);
   const kind: 'mult' | 'add' = positive ? 'mult' : 'add';
-  // centred MA of order m (2×m when m is even)
+  // centred MA of order m (2×m when m is even), as a running sum
   const half = Math.floor(m / 2);
   const sums: number[] = Array(m).fill(0);
   const counts: number[] = Array(m).fill(0);
+  let win = 0; // sum of x[t-half+1 .. t+half-1] for even m, x[t-half .. t+half] for odd m
+  const even = m % 2 === 0;
+  const lo0 = even ? 1 : 0;
+  const hi0 = even ? 2 * half - 1 : 2 * half;
+  for (let k = lo0; k <= hi0; k++) win += x[k]!;
   for (let t = half; t < n - half; t++) {
-    let s = 0;
-    if (m % 2 === 0) {
-      s += 0.5 * x[t - half]! + 0.5 * x[t + half]!;
-      for (let k = t - half + 1; k < t + half; k++) s += x[k]!;
-    } else {
-      for (let k = t - half; k <= t + half; k++) s += x[k]!;
+    if (t > half) {
+      // slide the window by one
+      win += x[even ? t + half - 1 : t + half]! - x[even ? t - half : t - half - 1]!;
     }
+    const s = even ? win + 0.5 * x[t - half]! + 0.5 * x[t + half]! : win;
     const trend = s / m;
     const ratio = kind === 'mult' ? x[t]! / trend : x[t]! - trend;
     if (!Number.isFinite(ratio)) continue;

@@ -33,6 +33,8 @@ export interface Window {
   /** Classical point forecast the network corrects, per step. */
   base: number[];
   classical: ClassicalForecast;
+  /** Position in `x` of the promotion flags of steps 1..H (-1 when the spec has none). */
+  promoIndex: number;
 }
 
 export const MIN_HISTORY = 4;
@@ -93,14 +95,12 @@ export function recentScale(hist: readonly number[], m: number): number {
 
 /**
  * Builds the window at `origin` (history = values[0..origin)) predicting values[origin..origin+H).
- * `promoOverride` replaces the future promotion flags (used to measure the promotion driver).
  */
 export function buildWindow(
   values: readonly number[],
   origin: number,
   spec: FeatureSpec,
   ctx: SeriesContext,
-  promoOverride?: readonly boolean[],
   dampedOpts?: DampedOptions,
 ): Window {
   const { m, H } = spec;
@@ -133,9 +133,10 @@ export function buildWindow(
     const s = cf.season[h]!;
     x[j++] = clip(cf.decomposition.kind === 'mult' ? s - 1 : s / L);
   }
+  const promoIndex = spec.usePromo ? j : -1;
   if (spec.usePromo) {
     for (let h = 0; h < H; h++) {
-      const flag = promoOverride ? promoOverride[h] : ctx.promo?.[origin + h];
+      const flag = ctx.promo?.[origin + h];
       x[j++] = flag ? 1 : 0;
     }
     x[j++] = ctx.promo?.[origin - 1] ? 1 : 0;
@@ -161,5 +162,5 @@ export function buildWindow(
     x[j++] = Math.sin((2 * Math.PI * p) / m);
     x[j++] = Math.cos((2 * Math.PI * p) / m);
   }
-  return { x, scale: L, noise, base, classical: cf };
+  return { x, scale: L, noise, base, classical: cf, promoIndex };
 }

@@ -189,7 +189,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     }
     return byH;
   };
-  const offsets = cal.length > 0 ? conformalOffsets(scoresFor(cal), levels) : Array.from({ length: H }, () => levels.map(() => 0));
+  const offsets = conformalOffsets(scoresFor(cal), levels);
   const i025 = levels.indexOf(0.025), i975 = levels.indexOf(0.975), i10 = levels.indexOf(0.1), i90 = levels.indexOf(0.9);
   const coverage80 = new Array<number>(H).fill(0), coverage95 = new Array<number>(H).fill(0);
   const raw80 = new Array<number>(H).fill(0), raw95 = new Array<number>(H).fill(0);

@@ -69,8 +69,11 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
   const w = buildWindow(p.values, n, spec, p.ctx);
   const out = model.net ? predictNet(model.net, w.x) : null;
   let noPromo: Float64Array | null = null;
-  if (out && model.net && spec.usePromo && p.ctx.promo?.slice(n, n + horizon).some(Boolean)) {
-    noPromo = predictNet(model.net, buildWindow(p.values, n, spec, p.ctx, Array(spec.H).fill(false) as boolean[]).x);
+  if (out && model.net && w.promoIndex >= 0 && p.ctx.promo?.slice(n, n + horizon).some(Boolean)) {
+    // the same features with the future promotion flags cleared: the promotion driver
+    const x = w.x.slice();
+    x.fill(0, w.promoIndex, w.promoIndex + spec.H);
+    noPromo = predictNet(model.net, x, new Float64Array(out.length));
   }
   const cf = w.classical;
   for (let h = 0; h < horizon; h++) {

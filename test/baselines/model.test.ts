@@ -86,3 +86,32 @@ describe('calibration helpers', () => {
     expect(enforceMonotone([3, 1, 2, 1.5, 4], 2)).toEqual([1, 1, 2, 2, 4]);
   });
 });
+
+describe('small and short groups', () => {
+  it('trains a role with one person and answers with finite, ordered intervals', async () => {
+    const one = [{ id: 'solo', values: [12, 14, 13, 15, 16, 15, 17, 18, 17, 19, 20, 19], periodsPerYear: 4 }];
+    const model = await trainGroupModel(one, { horizon: 4, seed: 1 });
+    expect(model.net).toBeNull();
+    const f = forecast(model, one[0]!);
+    for (const s of f.steps) {
+      expect(s.lo95).toBeLessThanOrEqual(s.lo80);
+      expect(s.lo80).toBeLessThanOrEqual(s.p50);
+      expect(s.hi80).toBeLessThanOrEqual(s.hi95);
+      expect(Number.isFinite(s.hi95)).toBe(true);
+    }
+  });
+
+  it('falls back to random-walk widths when every series is too short to backtest', async () => {
+    const short = [
+      { id: 'a', values: [10, 11, 12], periodsPerYear: 4 },
+      { id: 'b', values: [20, 19], periodsPerYear: 4 },
+    ];
+    const model = await trainGroupModel(short, { horizon: 2, seed: 1 });
+    const longer = forecast(model, { id: 'c', values: [10, 12, 11, 13, 12, 14], periodsPerYear: 4 });
+    expect(longer.coldStart).toBe(false);
+    expect(longer.steps[0]!.hi80).toBeGreaterThan(longer.steps[0]!.lo80);
+    const fresh = forecast(model, { id: 'd', values: [], periodsPerYear: 4 });
+    expect(fresh.coldStart).toBe(true);
+    expect(fresh.steps[0]!.p50).toBeGreaterThan(10);
+  });
+});
