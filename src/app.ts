@@ -23,6 +23,9 @@ import historyRoutes from './routes/history.js';
 import importerRoutes from './routes/importers.js';
 import { registerCsvParser } from './routes/ingest.js';
 import reviewRoutes from './routes/reviews.js';
+import sentimentRoutes from './routes/sentiment.js';
+import { createSentimentProvider, type SentimentProvider } from './reviews/scoring.js';
+import { loadSentimentModels } from './reviews/sentiment/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -37,6 +40,8 @@ export interface Services {
   db: Db;
   queue: JobQueue;
   keys: KeyRepository;
+  /** The sentiment engine, loaded on first use. */
+  sentiment: SentimentProvider;
 }
 
 declare module 'fastify' {
@@ -117,7 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // the app's own services
   const keys = createKeyRepository(deps.db);
-  app.decorate('services', { config, db: deps.db, queue: deps.queue, keys });
+  const sentiment = createSentimentProvider(config.modelsDir, loadSentimentModels);
+  app.decorate('services', { config, db: deps.db, queue: deps.queue, keys, sentiment });
   await app.register(metricsPlugin);
   await app.register(authPlugin, { keys });
 
@@ -128,5 +134,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(historyRoutes, { prefix: '/v1' });
   await app.register(importerRoutes, { prefix: '/v1' });
   await app.register(reviewRoutes, { prefix: '/v1' });
+  await app.register(sentimentRoutes, { prefix: '/v1' });
   return app;
 }

@@ -33,7 +33,7 @@ export async function startServer(config: Config) {
   const app = await buildApp({ config, db, queue });
   try {
     const keyFile = await firstRunKey(db, config);
-    const setup = await prepareData(db, config, app.log);
+    const setup = await prepareData(db, config, app.log, app.services.sentiment);
     const address = await app.listen({ port: config.port, host: config.host });
     const lines = [
       `kpi-calibrator listening on ${address} (storage: ${db.kind}, jobs: ${queue.kind})`,

@@ -11,10 +11,13 @@ import { employeeTarget, historyTarget } from './history/repository.js';
 import { validateRecords, writeRows, type IngestTarget } from './ingest/pipeline.js';
 import { seedEvents } from './kpi/calendar.js';
 import { reviewTarget } from './reviews/repository.js';
+import { scoreStoredReviews, type SentimentProvider } from './reviews/scoring.js';
 
 export interface SetupResult {
   calendarSeeded: number;
   demoLoaded: boolean;
+  /** Reviews found without a sentiment score and scored now. */
+  scored: number;
   summary: string;
 }
 
@@ -28,7 +31,15 @@ async function load<T>(db: Db, target: IngestTarget<T>, records: readonly T[]): 
   return (await writeRows(db, target, rows.map((r) => r.value))).inserted;
 }
 
-export async function prepareData(db: Db, config: Pick<Config, 'demo'>, log: Log, now = new Date()): Promise<SetupResult> {
+export async function prepareData(db: Db, config: Pick<Config, 'demo'>, log: Log, sentiment?: SentimentProvider, now = new Date()): Promise<SetupResult> {
+  const result = await loadFirstRunData(db, config, log, now);
+  // reviews without a score (the demo, or an ingestion cut short) are scored before serving
+  const scored = sentiment ? (await scoreStoredReviews(db, await sentiment.get())).scored : 0;
+  if (scored > 0) log.info({ scored }, 'scored reviews that had no sentiment yet');
+  return { ...result, scored };
+}
+
+async function loadFirstRunData(db: Db, config: Pick<Config, 'demo'>, log: Log, now: Date): Promise<Omit<SetupResult, 'scored'>> {
   const year = now.getUTCFullYear();
   let calendarSeeded = 0;
   const events = await db.query<{ n: number }>('select count(*)::int8 as n from calendar_events');

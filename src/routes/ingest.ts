@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { UnsupportedMediaTypeError } from '../errors.js';
 import { charsetOf, csvRecords, jsonRecords } from '../ingest/body.js';
-import { ingest, type IngestTarget } from '../ingest/pipeline.js';
+import { type IngestTarget, validateRecords, writeRows } from '../ingest/pipeline.js';
 
 export const CSV_TYPES = ['text/csv', 'application/csv'];
 
@@ -37,9 +37,11 @@ export function requestRecords(request: FastifyRequest, required: readonly strin
   throw new UnsupportedMediaTypeError(type || undefined, ['application/json', ...CSV_TYPES]);
 }
 
-export async function ingestRequest<T>(app: FastifyInstance, request: FastifyRequest, target: IngestTarget<T>, kind: string) {
+export async function ingestRequest<T>(app: FastifyInstance, request: FastifyRequest, target: IngestTarget<T>, kind: string, after?: (rows: T[]) => Promise<void>) {
   const { db, config } = app.services;
-  const result = await ingest(db, target, requestRecords(request, target.required, config.bodyLimit));
+  const rows = (await validateRecords(db, target, requestRecords(request, target.required, config.bodyLimit))).map((r) => r.value);
+  const result = await writeRows(db, target, rows);
   app.metrics.ingestedRows.inc({ kind }, result.inserted + result.updated);
+  await after?.(rows);
   return result;
 }

@@ -3,7 +3,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import * as f from '../ingest/fields.js';
 import { listReviews, reviewTarget } from '../reviews/repository.js';
-import { ingestDocs, ingestRequest } from './ingest.js';
+import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
+import { scoreStoredReviews } from '../reviews/scoring.js';
 
 const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services;
@@ -15,10 +16,19 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['reviews'],
         summary: 'Upsert reviews (JSON rows or CSV with header id,agent_id,order_id,channel,text,rating,created_at,replied_at); all-or-nothing, idempotent',
-        ...ingestDocs,
+        description: 'New and changed reviews are scored by the sentiment model before the answer; `scored` counts them.',
+        consumes: ingestDocs.consumes,
+        response: { 200: ingestResult.extend({ scored: z.number() }), 422: rowErrors.passthrough() },
       },
     },
-    async (request) => ingestRequest(app, request, reviewTarget, 'reviews'),
+    async (request) => {
+      let scored = 0;
+      const counts = await ingestRequest(app, request, reviewTarget, 'reviews', async (rows) => {
+        // new and changed reviews have no score yet; the rest keep theirs
+        scored = (await scoreStoredReviews(db, await app.services.sentiment.get(), { ids: rows.map((r) => r.id) })).scored;
+      });
+      return { ...counts, scored };
+    },
   );
 
   app.get(

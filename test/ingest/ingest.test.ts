@@ -170,9 +170,17 @@ describeEachBackend('ingestion', (get) => {
     ];
     const a = await post('/v1/reviews', rows, { 'content-type': 'application/json' }, 'cs_lead');
     expect(a.statusCode, a.body).toBe(200);
-    expect(a.json()).toEqual({ received: 2, inserted: 2, updated: 0, unchanged: 0 });
+    expect(a.json()).toEqual({ received: 2, inserted: 2, updated: 0, unchanged: 0, scored: 2 });
     const b = await post('/v1/reviews', rows, { 'content-type': 'application/json' }, 'cs_lead');
-    expect(b.json()).toEqual({ received: 2, inserted: 0, updated: 0, unchanged: 2 });
+    expect(b.json()).toEqual({ received: 2, inserted: 0, updated: 0, unchanged: 2, scored: 0 });
+    const scored = await get().db.query<{ id: string; language: string; sentiment_label: string; sentiment_model: string }>(
+      `select id, language, sentiment_label, sentiment_model from reviews where id in ('R1', 'R2') order by id`,
+    );
+    expect(scored.rows.map((r) => [r.id, r.language, r.sentiment_label])).toEqual([
+      ['R1', 'zh', 'positive'],
+      ['R2', 'en', 'negative'],
+    ]);
+    expect(scored.rows[0]!.sentiment_model).toMatch(/^sentiment-/);
     const stored = await get().db.query<{ created_at: Date }>(`select created_at from reviews where id = 'R1'`);
     expect(stored.rows[0]!.created_at.toISOString()).toBe('2026-03-01T02:00:00.000Z');
     const bad = await post(

@@ -1,0 +1,73 @@
+/**
+ * Scores stored reviews with a sentiment engine and writes the result beside each review with
+ * the model version that made it. Idempotent: a review is (re)written only when it has no score
+ * yet or was scored by another version, and the same engine writes the same values.
+ */
+import type { Db } from '../db/types.js';
+import type { SentimentEngine } from './sentiment/index.js';
+
+export interface ScoreStoredOptions {
+  /** Only these review ids (e.g. the ones just ingested); all reviews when absent. */
+  ids?: readonly string[];
+  /** Rows per read/score/write round. */
+  batch?: number;
+  /** Re-score reviews already scored by a different model version. */
+  rescoreOtherVersions?: boolean;
+  onProgress?: (done: number) => void | Promise<void>;
+  signal?: AbortSignal;
+}
+
+export async function scoreStoredReviews(db: Db, engine: SentimentEngine, opts: ScoreStoredOptions = {}): Promise<{ scored: number }> {
+  const batch = opts.batch ?? 5000;
+  const versions = [...new Set(Object.values(engine.versions))];
+  let after = '';
+  let scored = 0;
+  for (;;) {
+    if (opts.signal?.aborted) break;
+    // keyset pagination by id: deterministic batches, no offset scans
+    const r = await db.query<{ id: string; text: string }>(
+      `select id, text from reviews
+       where id > $1 and ($2::text[] is null or id = any($2))
+         and (sentiment_model is null or ($3 and not (sentiment_model = any($4::text[]))))
+       order by id limit $5`,
+      [after, opts.ids ?? null, opts.rescoreOtherVersions ?? false, versions, batch],
+    );
+    if (r.rows.length === 0) break;
+    const results = engine.score(r.rows.map((x) => x.text));
+    await db.query(
+      `update reviews r set language = u.language, sentiment_label = u.label, sentiment_probability = u.probability,
+         sentiment_model = u.model, aspects = u.aspects::jsonb, scored_at = now()
+       from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) as u(id, language, label, probability, model, aspects)
+       where r.id = u.id`,
+      [
+        r.rows.map((x) => x.id),
+        results.map((s) => s.language),
+        results.map((s) => s.label),
+        results.map((s) => s.probability),
+        results.map((s) => s.modelVersion),
+        results.map((s) => JSON.stringify(s.aspects)),
+      ],
+    );
+    scored += r.rows.length;
+    after = r.rows[r.rows.length - 1]!.id;
+    await opts.onProgress?.(scored);
+    if (r.rows.length < batch) break;
+  }
+  return { scored };
+}
+
+/** Loads the sentiment engine once, on first use (model files are read from `modelsDir`). */
+export function createSentimentProvider(modelsDir: string, load: (dir: string) => Promise<SentimentEngine>) {
+  let engine: Promise<SentimentEngine> | undefined;
+  return {
+    get(): Promise<SentimentEngine> {
+      engine ??= load(modelsDir).catch((err) => {
+        engine = undefined;
+        throw err;
+      });
+      return engine;
+    },
+  };
+}
+
+export type SentimentProvider = ReturnType<typeof createSentimentProvider>;

@@ -1,0 +1,49 @@
+/** Scoring API: one text or a batch of up to 1,000. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+const span = z.object({ start: z.number(), end: z.number(), text: z.string() });
+const scored = z.object({
+  label: z.enum(['positive', 'neutral', 'negative']),
+  probability: z.number().describe('calibrated P(positive)'),
+  language: z.enum(['zh', 'en', 'other']),
+  aspects: z.array(
+    z.object({
+      aspect: z.enum(['service_attitude', 'response_speed', 'returns_handling', 'logistics', 'product_quality', 'price', 'packaging']),
+      agentControllable: z.boolean(),
+      sentiment: z.enum(['positive', 'neutral', 'negative']),
+      probability: z.number(),
+      span,
+    }),
+  ),
+  explanation: z.array(z.object({ token: z.string(), contribution: z.number() })).optional(),
+  modelVersion: z.string(),
+});
+
+const sentimentRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.post(
+    '/sentiment/score',
+    {
+      config: { scopes: ['cs_lead', 'scorer'] },
+      schema: {
+        tags: ['sentiment'],
+        summary: 'Score review text: label, calibrated probability, language, aspects, explanation (on request), model version',
+        body: z
+          .object({
+            text: z.string().min(1).max(20_000).optional(),
+            texts: z.array(z.string().max(20_000)).min(1).max(1000).optional(),
+            explain: z.boolean().default(false),
+          })
+          .refine((b) => (b.text === undefined) !== (b.texts === undefined), { message: 'send either "text" or "texts" (up to 1,000)' }),
+        response: { 200: z.object({ results: z.array(scored) }) },
+      },
+    },
+    async (request) => {
+      const engine = await app.services.sentiment.get();
+      const texts = request.body.texts ?? [request.body.text!];
+      return { results: engine.score(texts, { explain: request.body.explain }) };
+    },
+  );
+};
+
+export default sentimentRoutes;
