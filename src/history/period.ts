@@ -45,12 +45,25 @@ export function isoWeeksInYear(year: number): number {
   return Math.round((next - isoWeekOneMonday(year).getTime()) / (7 * DAY_MS));
 }
 
+const cache = new Map<string, Readonly<Period> | null>();
+
 /**
  * Parses a period id. Returns null when the text is not a valid period
- * (bad shape, week 54, month 13, …).
+ * (bad shape, week 54, month 13, …). Results are memoised (bulk imports repeat the same few
+ * hundred periods) and frozen.
  * @example parsePeriod('2026-W07')?.start === '2026-02-09'
  */
-export function parsePeriod(text: string): Period | null {
+export function parsePeriod(text: string): Readonly<Period> | null {
+  let p = cache.get(text);
+  if (p === undefined) {
+    if (cache.size >= 50_000) cache.clear();
+    p = parseUncached(text);
+    cache.set(text, p ? Object.freeze(p) : null);
+  }
+  return p;
+}
+
+function parseUncached(text: string): Period | null {
   let m = WEEK.exec(text);
   if (m) {
     const year = Number(m[1]);
