@@ -4,7 +4,7 @@
  */
 export type { SeriesInput, TrainOptions, ForecastStep, SeriesForecast, BacktestFigures } from './types.js';
 export { trainGroupModel, INTERVAL_LEVELS, type TrainedGroupModel } from './model.js';
-export { forecast, forecastMany } from './predict.js';
+export { forecast, forecastMany, backtestCoverage } from './predict.js';
 export { serialize, deserialize } from './serialize.js';
 export { BaselineInputError } from './errors.js';
 export { smape, mase, maseScale, msis, coverage } from './metrics.js';

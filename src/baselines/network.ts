@@ -30,6 +30,8 @@ export interface NetTrainOptions {
   hidden?: number[];
   batch?: number;
   lr?: number;
+  /** Average the weights over the second half of training (default true). */
+  swa?: boolean;
 }
 
 /** Deterministic PRNG (mulberry32). */
@@ -95,11 +97,16 @@ export async function trainQuantileNet(X: Float64Array, Y: Float64Array, M: Floa
       // initial spreads: softplus(0.5) ≈ 1 noise unit per step
       for (let h = 0; h < H; h++) for (let q = 0; q < Q; q++) if (q !== mid) bInit[h * Q + q] = 0.5;
     }
-    vars.push({ w: tf.variable(tf.tensor2d(w, [r, c])), b: tf.variable(tf.tensor1d(bInit)) });
+    const w0 = tf.tensor2d(w, [r, c]);
+    const b0 = tf.tensor1d(bInit);
+    vars.push({ w: tf.variable(w0), b: tf.variable(b0) });
+    tf.dispose([w0, b0]);
   }
   const A = tf.tensor2d(monotoneMatrix(Q, mid), [Q, Q]);
   const medMask = tf.tensor1d(levels.map((_, q) => (q === mid ? 1 : 0)));
   const tau = tf.tensor1d(levels);
+  const notMed = tf.sub(1, medMask);
+  const tauM1 = tf.sub(tau, 1);
   const Xt = tf.tensor2d(Xs, [n, d]);
   const Yt = tf.tensor2d(Float32Array.from(Y), [n, H]);
   const Mt = tf.tensor2d(Float32Array.from(M), [n, H]);
@@ -118,6 +125,8 @@ export async function trainQuantileNet(X: Float64Array, Y: Float64Array, M: Floa
     pos += batch;
     return out;
   };
+  const swa = opts.swa === false ? null : vars.map((v) => ({ w: tf.zerosLike(v.w) as import('@tensorflow/tfjs').Tensor, b: tf.zerosLike(v.b) as import('@tensorflow/tfjs').Tensor }));
+  let swaCount = 0;
   for (let s = 0; s < steps; s++) {
     const idx = tf.tensor1d(nextBatch(), 'int32');
     optimizer.minimize(() => {
@@ -130,24 +139,39 @@ export async function trainQuantileNet(X: Float64Array, Y: Float64Array, M: Floa
         hcur = l + 1 < vars.length ? tf.relu(z) : z;
       });
       const raw = hcur.reshape([-1, Q]);
-      const z = tf.add(tf.mul(raw, medMask), tf.mul(tf.softplus(raw), tf.sub(1, medMask)));
+      const z = tf.add(tf.mul(raw, medMask), tf.mul(tf.softplus(raw), notMed));
       const q = tf.matMul(z, A);
       const diff = tf.sub(yb, q);
-      const pin = tf.maximum(tf.mul(diff, tau), tf.mul(diff, tf.sub(tau, 1)));
+      const pin = tf.maximum(tf.mul(diff, tau), tf.mul(diff, tauM1));
       const loss = tf.div(tf.sum(tf.mul(pin, mb)), tf.add(tf.sum(mb), 1e-6));
       return loss as import('@tensorflow/tfjs').Scalar;
     });
     idx.dispose();
+    // stochastic weight averaging over the second half of training: a flatter, steadier solution
+    if (swa && s >= steps / 2 && (steps - 1 - s) % 5 === 0) {
+      vars.forEach((v, l) => {
+        const acc = swa[l]!;
+        const nw = tf.add(acc.w, v.w);
+        const nb = tf.add(acc.b, v.b);
+        tf.dispose([acc.w, acc.b]);
+        swa[l] = { w: nw, b: nb };
+      });
+      swaCount++;
+    }
   }
   const layers: DenseLayer[] = [];
   for (let l = 0; l < vars.length; l++) {
     const v = vars[l]!;
-    layers.push({ rows: sizes[l]!, cols: sizes[l + 1]!, w: Array.from(await v.w.data()), b: Array.from(await v.b.data()) });
-    v.w.dispose();
-    v.b.dispose();
+    const src = swa && swaCount > 0 ? swa[l]! : v;
+    const k = swa && swaCount > 0 ? swaCount : 1;
+    const w = Array.from(await src.w.data(), (x) => x / k);
+    const b = Array.from(await src.b.data(), (x) => x / k);
+    layers.push({ rows: sizes[l]!, cols: sizes[l + 1]!, w, b });
+    tf.dispose([v.w, v.b]);
+    if (swa) tf.dispose([swa[l]!.w, swa[l]!.b]);
   }
   optimizer.dispose();
-  tf.dispose([A, medMask, tau, Xt, Yt, Mt]);
+  tf.dispose([A, medMask, tau, notMed, tauM1, Xt, Yt, Mt]);
   return { inDim: d, H, levels: levels.slice(), mean, std, layers };
 }
 

@@ -38,6 +38,16 @@ function step(li: LevelIndex, h: number, q: number[], drivers: ForecastStep['dri
   };
 }
 
+function meanOf(xs: readonly (number | null)[]): number | null {
+  const ok = xs.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return ok.length > 0 ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
+}
+
+/** Mean over steps of the cross-fitted backtest coverage stored with the model. */
+export function backtestCoverage(model: TrainedGroupModel): SeriesForecast['backtestCoverage'] {
+  return { c80: meanOf(model.backtest.coverage80), c95: meanOf(model.backtest.coverage95) };
+}
+
 /** Forecasts one series `horizon` steps ahead (default: the model's horizon). */
 export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon = model.spec.H): SeriesForecast {
   const { spec, levels } = model;
@@ -63,7 +73,7 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
       enforceMonotone(q, mid);
       steps.push(step(li, h, q, { level: q[mid]!, trend: 0, seasonality: 0, promotion: 0, other: 0 }));
     }
-    return { id: series.id, coldStart: true, steps };
+    return { id: series.id, coldStart: true, backtestCoverage: backtestCoverage(model), steps };
   }
 
   const w = buildWindow(p.values, n, spec, p.ctx);
@@ -93,7 +103,7 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
     const other = q[mid]! - level - trend - seasonality - promotion;
     steps.push(step(li, h, q, { level, trend, seasonality, promotion, other }));
   }
-  return { id: series.id, coldStart: false, steps };
+  return { id: series.id, coldStart: false, backtestCoverage: backtestCoverage(model), steps };
 }
 
 /** Forecasts many series with the same model. */

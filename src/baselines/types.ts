@@ -62,5 +62,7 @@ export interface ForecastStep {
 export interface SeriesForecast {
   id: string;
   coldStart: boolean;
+  /** Coverage of the 80 % / 95 % intervals measured on the model's backtest (cross-fitted, mean over steps). */
+  backtestCoverage: { c80: number | null; c95: number | null };
   steps: ForecastStep[];
 }
