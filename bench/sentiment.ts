@@ -1,0 +1,83 @@
+/**
+ * End-to-end sentiment throughput on the zh test file: raw text → language → model → label +
+ * calibrated probability, in this one process (both models loaded), with and without aspects;
+ * prints reviews/s, accuracy and peak RSS. Where Debian's python3-sklearn is installed it also runs
+ * ../shared/peers/sentiment_peers.py on the same files and prints the ratios.
+ *
+ *   npm run bench:sentiment -- --json [--data DIR] [--no-peers]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readLabelledCsv } from '../src/reviews/sentiment/data.js';
+import { loadSentimentModels } from '../src/reviews/sentiment/index.js';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    data: { type: 'string', default: '../shared/data/reviews/zh-online-shopping' },
+    models: { type: 'string', default: 'models' },
+    'no-peers': { type: 'boolean', default: false },
+    passes: { type: 'string', default: '3' },
+  },
+});
+const loadStart = performance.now();
+const engine = await loadSentimentModels(args.models);
+const loadSeconds = (performance.now() - loadStart) / 1000;
+const rows = readLabelledCsv(join(args.data, 'test.csv'));
+const texts = rows.map((r) => r.review);
+engine.score(['预热 warm up'], {});
+
+function run(aspects: boolean): { perSecond: number; accuracy: number } {
+  let best = 0;
+  let correct = 0;
+  for (let pass = 0; pass < Number(args.passes); pass++) {
+    correct = 0;
+    const started = performance.now();
+    for (let from = 0; from < texts.length; from += 1000) {
+      const scored = engine.score(texts.slice(from, from + 1000), { aspects });
+      scored.forEach((s, i) => { if ((s.probability >= 0.5 ? 1 : 0) === rows[from + i]!.label) correct++; });
+    }
+    best = Math.max(best, texts.length / ((performance.now() - started) / 1000));
+  }
+  return { perSecond: Math.round(best), accuracy: Math.round((correct / texts.length) * 1e4) / 1e4 };
+}
+const plain = run(false);
+const withAspects = run(true);
+const result: Record<string, unknown> = {
+  n: texts.length,
+  versions: engine.versions,
+  reviews_per_s: plain.perSecond,
+  reviews_per_s_with_aspects: withAspects.perSecond,
+  accuracy: plain.accuracy,
+  load_s: Math.round(loadSeconds * 100) / 100,
+  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+};
+
+const python = '/usr/bin/python3';
+const peers = '../shared/peers/sentiment_peers.py';
+const hasSklearn = (): boolean => {
+  try {
+    execFileSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+if (!args['no-peers'] && existsSync(python) && existsSync(peers) && hasSklearn()) {
+  const out = execFileSync(python, [peers, 'zh', join(args.data, 'train.csv'), join(args.data, 'test.csv')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const peer = (name: string) => {
+    const m = new RegExp(`^${name.replace('+', '\\+')}\\s+test\\.csv\\s+accuracy ([0-9.]+)\\s+([0-9]+) reviews/s`, 'm').exec(out);
+    return m ? { accuracy: Number(m[1]), reviews_per_s: Number(m[2]) } : null;
+  };
+  const tfidf = peer('tfidf+lr');
+  const fasttext = peer('fasttext');
+  result.peers = { 'tfidf+lr': tfidf, fasttext };
+  if (tfidf) result.speed_ratio_vs_tfidf_lr = Math.round((plain.perSecond / tfidf.reviews_per_s) * 100) / 100;
+  if (fasttext) result.speed_ratio_vs_fasttext = Math.round((plain.perSecond / fasttext.reviews_per_s) * 100) / 100;
+} else {
+  result.peers = 'skipped (no /usr/bin/python3 with sklearn, or --no-peers)';
+}
+if (args.json) console.log(JSON.stringify(result));
+else console.log(JSON.stringify(result, null, 2));

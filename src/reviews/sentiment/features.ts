@@ -1,0 +1,132 @@
+/**
+ * Text → hashed sparse features. Every setting lives in `FeatureSettings`, saved in the model's
+ * metadata.json and read back at inference (never recomputed). Features are binary (each hashed
+ * id at most once per review) and the review's vector is L2-normalised: value = 1/√nnz.
+ */
+import { finish, hashString, mix } from './hash.js';
+import { enTokens, normalise, zhWords } from './tokenize.js';
+
+export interface FeatureSettings {
+  language: 'zh' | 'en';
+  /** hash space is 2^bits buckets */
+  bits: number;
+  seed: number;
+  /** character n-gram lengths [min, max]; null for none */
+  charNgrams: [number, number] | null;
+  /** word n-gram lengths [min, max] (jieba words for zh, natural tokens for en); null for none */
+  wordNgrams: [number, number] | null;
+  /** reviews are cut to this many characters before featurising */
+  maxChars: number;
+  /** zh: let jieba guess unknown words with its HMM (slower; character n-grams cover them anyway) */
+  jiebaHmm?: boolean;
+}
+
+/** Reusable output buffer: ids[0..n) are distinct bucket ids of one review. */
+export class FeatureBuffer {
+  ids: Int32Array;
+  n = 0;
+  /** n-gram text per id, only filled when `withNames` was asked for */
+  names: string[] = [];
+  private stamp: Int32Array;
+  private gen = 0;
+  private readonly mask: number;
+
+  constructor(readonly bits: number, capacity = 1 << 15) {
+    this.ids = new Int32Array(capacity);
+    this.stamp = new Int32Array(1 << bits);
+    this.mask = (1 << bits) - 1;
+  }
+
+  reset(): void {
+    this.n = 0;
+    this.names.length = 0;
+    this.gen++;
+    if (this.gen === 0x7fffffff) {
+      this.stamp.fill(0);
+      this.gen = 1;
+    }
+  }
+
+  /** Adds a bucket once per review; returns true when it was new. */
+  add(hash: number, name?: string): boolean {
+    const id = hash & this.mask;
+    if (this.stamp[id] === this.gen) return false;
+    this.stamp[id] = this.gen;
+    if (this.n === this.ids.length) {
+      const grown = new Int32Array(this.ids.length * 2);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.n++] = id;
+    if (name !== undefined) this.names.push(name);
+    return true;
+  }
+}
+
+const CHAR_NS = 0x51;
+const WORD_NS = 0x97;
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0;
+}
+
+let codes = new Uint16Array(1 << 14);
+
+/** Character n-grams over the non-space code units of `norm`. */
+function charNgrams(norm: string, s: FeatureSettings, out: FeatureBuffer, withNames: boolean): void {
+  if (!s.charNgrams) return;
+  const [lo, hi] = s.charNgrams;
+  if (codes.length < norm.length) codes = new Uint16Array(norm.length);
+  let len = 0;
+  for (let i = 0; i < norm.length; i++) {
+    const c = norm.charCodeAt(i);
+    if (!isSpace(c)) codes[len++] = c;
+  }
+  const seed = (s.seed ^ CHAR_NS) | 0;
+  for (let i = 0; i < len; i++) {
+    let h = seed;
+    const top = Math.min(hi, len - i);
+    for (let n = 1; n <= top; n++) {
+      h = mix(h, codes[i + n - 1]!);
+      if (n >= lo) out.add(finish(mix(h, n)), withNames ? String.fromCharCode(...codes.subarray(i, i + n)) : undefined);
+    }
+  }
+}
+
+let wordHashes = new Int32Array(1 << 12);
+
+/** Word n-grams: each word hashed once, n-grams combine the word hashes. */
+function wordNgrams(words: string[], s: FeatureSettings, out: FeatureBuffer, withNames: boolean): void {
+  if (!s.wordNgrams) return;
+  const [lo, hi] = s.wordNgrams;
+  const len = words.length;
+  if (wordHashes.length < len) wordHashes = new Int32Array(len);
+  const seed = (s.seed ^ WORD_NS) | 0;
+  for (let i = 0; i < len; i++) wordHashes[i] = hashString(words[i]!, seed);
+  for (let i = 0; i < len; i++) {
+    let h = seed;
+    const top = Math.min(hi, len - i);
+    for (let n = 1; n <= top; n++) {
+      h = mix(h, wordHashes[i + n - 1]!);
+      if (n >= lo) out.add(finish(mix(h, 0x100 + n)), withNames ? words.slice(i, i + n).join(s.language === 'zh' ? '' : ' ') : undefined);
+    }
+  }
+}
+
+/**
+ * Fills `out` with the hashed features of one review.
+ * @example const b = new FeatureBuffer(s.bits); featurise('很好', s, b); b.n > 0
+ */
+export function featurise(text: string, s: FeatureSettings, out: FeatureBuffer, withNames = false): void {
+  out.reset();
+  const norm = normalise(text.length > s.maxChars ? text.slice(0, s.maxChars) : text);
+  charNgrams(norm, s, out, withNames);
+  if (s.wordNgrams) wordNgrams(s.language === 'zh' ? zhWords(norm, s.jiebaHmm ?? true) : enTokens(norm), s, out, withNames);
+}
+
+/** The default settings each language is trained with (the trainer may override and saves them). */
+export function defaultSettings(language: 'zh' | 'en'): FeatureSettings {
+  return language === 'zh'
+    ? { language, bits: 21, seed: 20240601, charNgrams: [1, 4], wordNgrams: [1, 2], maxChars: 5000, jiebaHmm: false }
+    : { language, bits: 20, seed: 20240601, charNgrams: null, wordNgrams: [1, 2], maxChars: 20000 };
+}

@@ -1,0 +1,102 @@
+/**
+ * Inference in plain JS: hashed features → Σ weights (NB ratios already folded in) → logit →
+ * Platt calibration. No TF.js, no per-review allocation beyond tokenising, so one process scores
+ * tens of thousands of reviews per second. Weights and settings come from the model directory
+ * (metadata.json + weights.bin, float32 little-endian, one value per hash bucket).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyCalibration, type Calibration } from './calibration.js';
+import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
+import type { NeutralBand } from './aspects.js';
+import { hashBytes } from './hash.js';
+
+export const MODEL_FORMAT = 'kpi-sentiment-nblinear/1';
+
+export interface ModelMetadata {
+  format: typeof MODEL_FORMAT;
+  language: 'zh' | 'en';
+  /** `sentiment-<lang>@<hash of weights.bin>` */
+  version: string;
+  features: FeatureSettings;
+  weights: { file: string; dtype: 'float32'; length: number; bias: number };
+  calibration: Calibration;
+  neutralBand: NeutralBand;
+  [extra: string]: unknown;
+}
+
+export interface TokenContribution { token: string; contribution: number }
+
+export class LinearPredictor {
+  private readonly buf: FeatureBuffer;
+
+  constructor(readonly meta: ModelMetadata, readonly weights: Float32Array) {
+    if (weights.length !== 1 << meta.features.bits) {
+      throw new Error(`${meta.version}: weights hold ${weights.length} values, expected 2^${meta.features.bits}`);
+    }
+    this.buf = new FeatureBuffer(meta.features.bits);
+  }
+
+  get version(): string {
+    return this.meta.version;
+  }
+
+  /** Raw (uncalibrated) logit; NaN when no feature of the text has a weight (nothing to go on). */
+  logit(text: string): number {
+    featurise(text, this.meta.features, this.buf);
+    const { ids, n } = this.buf;
+    let s = 0;
+    let known = 0;
+    for (let k = 0; k < n; k++) {
+      const w = this.weights[ids[k]!]!;
+      if (w !== 0) known++;
+      s += w;
+    }
+    return known === 0 ? Number.NaN : this.meta.weights.bias + s / Math.sqrt(n);
+  }
+
+  /** Calibrated P(positive); 0.5 when the model has nothing to go on (empty text, unknown script). */
+  probability(text: string): number {
+    const z = this.logit(text);
+    return Number.isNaN(z) ? 0.5 : applyCalibration(this.meta.calibration, z);
+  }
+
+  /**
+   * The n-grams that moved the calibrated logit most, signed (positive pushes towards positive),
+   * top `k` by magnitude. Contributions sum (with the bias) to the calibrated logit.
+   */
+  explain(text: string, k = 10): TokenContribution[] {
+    featurise(text, this.meta.features, this.buf, true);
+    const { ids, n, names } = this.buf;
+    if (n === 0) return [];
+    const factor = this.meta.calibration.a / Math.sqrt(n);
+    // a character n-gram and a word with the same text are one token to a reader: merge them
+    const byToken = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const c = this.weights[ids[i]!]! * factor;
+      if (c === 0) continue;
+      const token = names[i] ?? '';
+      byToken.set(token, (byToken.get(token) ?? 0) + c);
+    }
+    const all = Array.from(byToken, ([token, contribution]) => ({ token, contribution }));
+    all.sort((x, y) => Math.abs(y.contribution) - Math.abs(x.contribution));
+    return all.slice(0, k);
+  }
+}
+
+export function weightsVersion(language: string, weights: Float32Array): string {
+  return `sentiment-${language}@${hashBytes(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength))}`;
+}
+
+/**
+ * Loads a model directory written by the trainer.
+ * @throws Error when metadata.json or the weights file is missing or inconsistent
+ */
+export function loadPredictor(dir: string): LinearPredictor {
+  const meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
+  if (meta.format !== MODEL_FORMAT) throw new Error(`${dir}: unknown model format ${String(meta.format)}`);
+  const raw = readFileSync(join(dir, meta.weights.file));
+  const weights = new Float32Array(raw.byteLength / 4);
+  new Uint8Array(weights.buffer).set(raw);
+  return new LinearPredictor(meta, weights);
+}

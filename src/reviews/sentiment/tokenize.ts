@@ -1,0 +1,73 @@
+/**
+ * Tokenisers. Chinese: NFKC-normalised, lower-cased characters (for character n-grams) and
+ * jieba words. English: natural's WordTokenizer per clause, lower-cased, with negation marking
+ * (`not good` → `not neg_good`) until the end of the clause.
+ */
+import { createRequire } from 'node:module';
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict.js';
+
+const require = createRequire(import.meta.url);
+
+let jieba: Jieba | undefined;
+/** The process-wide jieba segmenter with its default dictionary (loaded once, ≈ 0.3 s). */
+export function segmenter(): Jieba {
+  jieba ??= Jieba.withDict(dict);
+  return jieba;
+}
+
+interface NaturalTokenizer { tokenize(text: string): string[] }
+let wordTokenizer: NaturalTokenizer | undefined;
+/**
+ * natural's WordTokenizer, loaded from its own module so natural's index (which pulls storage
+ * adapters that print dotenv banners) is never imported.
+ */
+function englishTokenizer(): NaturalTokenizer {
+  if (!wordTokenizer) {
+    const mod = require('natural/lib/natural/tokenizers/regexp_tokenizer.js') as { WordTokenizer: new () => NaturalTokenizer };
+    wordTokenizer = new mod.WordTokenizer();
+  }
+  return wordTokenizer;
+}
+
+/** Normalisation shared by both languages: NFKC (full-width → half-width), lower case. */
+export function normalise(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+/** Jieba words of an already-normalised Chinese text, whitespace tokens dropped. */
+export function zhWords(norm: string, hmm = true): string[] {
+  const out: string[] = [];
+  for (const w of segmenter().cut(norm, hmm)) {
+    const c = w.charCodeAt(0);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0 ? w.trim() !== '' : w.length > 0) out.push(w);
+  }
+  return out;
+}
+
+const NEGATORS = new Set(['not', 'no', 'never', 'nor', 'cannot', 'without', 'hardly', 'barely', 'neither', 'nothing', 'none', 'nobody']);
+const CLAUSE_BREAK = /[.,;:!?()\[\]"\n]+|\bbut\b|\bhowever\b/;
+
+/**
+ * English tokens of an already-normalised text: contractions expanded (`n't` → ` not`), clauses split
+ * on punctuation and `but`/`however`, words after a negator in the same clause prefixed `neg_`.
+ * @example enTokens("it isn't good, but cheap") // ['it','is','not','neg_good','cheap']
+ */
+export function enTokens(norm: string): string[] {
+  const text = norm.replace(/n['’]t\b/g, ' not').replace(/['’](s|re|ve|ll|d|m)\b/g, ' $1');
+  const tok = englishTokenizer();
+  const out: string[] = [];
+  for (const clause of text.split(CLAUSE_BREAK)) {
+    if (clause === undefined || clause.trim() === '') continue;
+    let negated = false;
+    for (const w of tok.tokenize(clause)) {
+      if (NEGATORS.has(w)) {
+        negated = true;
+        out.push(w);
+      } else {
+        out.push(negated ? `neg_${w}` : w);
+      }
+    }
+  }
+  return out;
+}

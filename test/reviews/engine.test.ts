@@ -1,0 +1,75 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSentimentModels, LEXICON_VERSION, type SentimentEngine } from '../../src/reviews/sentiment/index.js';
+
+let engine: SentimentEngine;
+beforeAll(async () => {
+  engine = await loadSentimentModels('models');
+});
+
+describe('engine over the committed models (no retraining)', () => {
+  it('loads both models with weight-hash versions', () => {
+    expect(engine.versions.zh).toMatch(/^sentiment-zh@[0-9a-f]{12}$/);
+    expect(engine.versions.en).toMatch(/^sentiment-en@[0-9a-f]{12}$/);
+    expect(engine.versions.other).toBe(LEXICON_VERSION);
+    expect(engine.neutralBands.zh.low).toBeLessThan(engine.neutralBands.zh.high);
+  });
+
+  it('scores clear reviews in both languages and keeps batch order', () => {
+    const [zhPos, zhNeg, enPos, enNeg] = engine.score([
+      '质量非常好，物流也很快，很满意，会回购',
+      '质量太差了，用了两天就坏了，非常失望',
+      'Excellent product, works perfectly and I love it. Highly recommend.',
+      'Terrible quality, it broke after two days. Waste of money, do not buy.',
+    ]);
+    expect(zhPos).toMatchObject({ label: 'positive', language: 'zh', modelVersion: engine.versions.zh });
+    expect(zhNeg).toMatchObject({ label: 'negative', language: 'zh' });
+    expect(enPos).toMatchObject({ label: 'positive', language: 'en', modelVersion: engine.versions.en });
+    expect(enNeg).toMatchObject({ label: 'negative', language: 'en' });
+    expect(zhPos!.probability).toBeGreaterThan(0.9);
+    expect(zhNeg!.probability).toBeLessThan(0.1);
+  });
+
+  it('explanations carry signed contributions that agree with the label', () => {
+    const [pos, neg] = engine.score(['非常好，很满意', '垃圾，非常失望'], { explain: true, explainTopK: 5 });
+    expect(pos!.explanation!.length).toBeGreaterThan(0);
+    expect(pos!.explanation!.length).toBeLessThanOrEqual(5);
+    const sum = (e: { contribution: number }[]) => e.reduce((s, x) => s + x.contribution, 0);
+    expect(sum(pos!.explanation!)).toBeGreaterThan(0);
+    expect(sum(neg!.explanation!)).toBeLessThan(0);
+    expect(neg!.explanation!.find((e) => e.token === '垃圾')?.contribution).toBeLessThan(0);
+    const mags = pos!.explanation!.map((e) => Math.abs(e.contribution));
+    expect(mags).toEqual([...mags].sort((a, b) => b - a));
+    const [noExplain] = engine.score(['非常好']);
+    expect(noExplain!.explanation).toBeUndefined();
+  });
+
+  it('answers bad input with well-formed, low-confidence results', () => {
+    const inputs = ['', '   \n\t', '😀😀😀👍', '好'.repeat(100_000), '\ud800\udfff\ud800 坏了', '<p>质量<b>很好</b>&nbsp;</p>', 'とても良い', '物流很快 but the box was damaged'];
+    const out = engine.score(inputs, { explain: true });
+    expect(out).toHaveLength(inputs.length);
+    for (const r of out) {
+      expect(['positive', 'neutral', 'negative']).toContain(r.label);
+      expect(r.probability).toBeGreaterThanOrEqual(0);
+      expect(r.probability).toBeLessThanOrEqual(1);
+      expect(Number.isFinite(r.probability)).toBe(true);
+      expect(Array.isArray(r.aspects)).toBe(true);
+      expect(typeof r.modelVersion).toBe('string');
+    }
+    expect(out[0]).toMatchObject({ label: 'neutral', probability: 0.5, language: 'other', aspects: [] });
+    expect(out[1]).toMatchObject({ label: 'neutral', probability: 0.5 });
+    expect(out[2]!.label).toBe('neutral');
+    expect(out[5]).toMatchObject({ language: 'zh', label: 'positive' });
+    expect(out[6]!.language).toBe('other');
+  });
+
+  it('falls back to the lexicon where no model directory exists', async () => {
+    const empty = await loadSentimentModels(mkdtempSync(join(tmpdir(), 'no-models-')));
+    expect(empty.versions).toEqual({ zh: LEXICON_VERSION, en: LEXICON_VERSION, other: LEXICON_VERSION });
+    const [zh, en] = empty.score(['质量很好，非常满意', 'This is a terrible, awful product']);
+    expect(zh!.label).toBe('positive');
+    expect(en!.label).toBe('negative');
+  });
+});

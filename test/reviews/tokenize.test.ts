@@ -1,0 +1,67 @@
+import { describe, it, expect } from 'vitest';
+import { detectLanguage } from '../../src/reviews/sentiment/language.js';
+import { enTokens, normalise, zhWords } from '../../src/reviews/sentiment/tokenize.js';
+import { FeatureBuffer, defaultSettings, featurise } from '../../src/reviews/sentiment/features.js';
+
+describe('tokenisers', () => {
+  it('normalises full-width characters and case', () => {
+    expect(normalise('ＡＢＣ！Good')).toBe('abc!good');
+  });
+
+  it('marks English negation until the end of the clause', () => {
+    expect(enTokens(normalise("It isn't good, but cheap. Not bad at all"))).toEqual([
+      'it', 'is', 'not', 'neg_good', 'cheap', 'not', 'neg_bad', 'neg_at', 'neg_all',
+    ]);
+  });
+
+  it('segments Chinese into jieba words without whitespace tokens', () => {
+    const words = zhWords(normalise('物流 很快，客服态度很好'));
+    expect(words).toContain('物流');
+    expect(words).toContain('客服');
+    expect(words.every((w) => w.trim() !== '')).toBe(true);
+  });
+});
+
+describe('language detection', () => {
+  it.each([
+    ['这个手机非常好用', 'zh'],
+    ['Great product, works as described', 'en'],
+    ['iPhone 很好用，物流也快', 'zh'],
+    ['Good phone but the delivery was slow, 物流太慢', 'en'],
+    ['とても良い商品でした', 'other'],
+    ['😀😀👍', 'other'],
+    ['', 'other'],
+    ['   ', 'other'],
+    ['12345', 'other'],
+  ] as const)('%s → %s', (text, lang) => {
+    expect(detectLanguage(text)).toBe(lang);
+  });
+});
+
+describe('hashed features', () => {
+  const s = { ...defaultSettings('zh'), bits: 16 };
+
+  it('are deterministic, distinct per review and bounded by the hash space', () => {
+    const a = new FeatureBuffer(s.bits);
+    const b = new FeatureBuffer(s.bits);
+    featurise('质量很好，质量很好', s, a);
+    featurise('质量很好，质量很好', s, b);
+    const ids = Array.from(a.ids.subarray(0, a.n));
+    expect(ids).toEqual(Array.from(b.ids.subarray(0, b.n)));
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => id >= 0 && id < 1 << s.bits)).toBe(true);
+  });
+
+  it('names the n-grams when asked, one per id', () => {
+    const buf = new FeatureBuffer(s.bits);
+    featurise('很好', s, buf, true);
+    expect(buf.names.length).toBe(buf.n);
+    expect(buf.names).toEqual(expect.arrayContaining(['很', '好', '很好']));
+  });
+
+  it('reads at most maxChars characters', () => {
+    const buf = new FeatureBuffer(s.bits);
+    featurise('好'.repeat(100_000), { ...s, maxChars: 50 }, buf);
+    expect(buf.n).toBeLessThan(20);
+  });
+});
