@@ -3,9 +3,12 @@
  * one model per `group` trained on `train`, scored on `test`, next to seasonal naive from the
  * same run. Prints one JSON line with --json, a table otherwise.
  *
- *   npm run eval:baselines -- --panel ../shared/data/panels/m3-quarterly.csv --json [--seed 1] [--no-network] [--peers]
+ *   npm run eval:baselines -- --panel ../shared/data/panels/m3-quarterly.csv --json [--seed 1] [--no-network]
+ *     [--peers theta,ets,arima,snaive]   also runs ../shared/peers/forecast_peers.R (R forecast) on the same
+ *                                         file when Rscript is installed, and prints our ratio to each method
  */
 import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { coverage, forecastMany, mase, maseScale, msis, seasonalNaive, smape, trainGroupModel, type SeriesInput } from '../src/baselines/index.js';
 import { readPanel, type PanelSeries } from '../src/baselines/panel.js';
@@ -16,12 +19,12 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     'no-network': { type: 'boolean', default: false },
-    peers: { type: 'boolean', default: false },
+    peers: { type: 'string' },
     group: { type: 'string' },
   },
 });
 if (!args.panel) {
-  console.error('usage: eval-baselines --panel FILE.csv [--json] [--seed N] [--no-network] [--peers] [--group NAME]');
+  console.error('usage: eval-baselines --panel FILE.csv [--json] [--seed N] [--no-network] [--peers METHODS] [--group NAME]');
   process.exit(2);
 }
 
@@ -67,6 +70,13 @@ const total = newAcc(), naive = newAcc();
 const perGroup: Record<string, unknown> = {};
 let trainS = 0, predictS = 0;
 let predict10k: number | undefined;
+let predict10kCpu = 0;
+let trainCpu = 0;
+/** CPU seconds of this process (user + system): less sensitive than wall time to other load on the machine. */
+const cpuNow = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 for (const g of groups) {
   const members = panel.filter((s) => s.group === g);
   const H = Math.max(...members.map((s) => s.test.length));
@@ -77,16 +87,20 @@ for (const g of groups) {
     ...(s.promo ? { promo: s.promo } : {}),
   }));
   const t0 = performance.now();
+  const c0 = cpuNow();
   const model = await trainGroupModel(inputs, { horizon: H, seed: Number(args.seed), network: !args['no-network'] });
   const t1 = performance.now();
+  trainCpu += cpuNow() - c0;
   const fc = forecastMany(model, inputs, H);
   const t2 = performance.now();
   if (predict10k === undefined) {
     // targets for 10,000 people of one role: forecast 10,000 series (this group's, repeated) with one model
     const many = Array.from({ length: 10_000 }, (_, i) => inputs[i % inputs.length]!);
     const t3 = performance.now();
+    const c3 = cpuNow();
     forecastMany(model, many, H);
     predict10k = (performance.now() - t3) / 1000;
+    predict10kCpu = cpuNow() - c3;
   }
   trainS += (t1 - t0) / 1000;
   predictS += (t2 - t1) / 1000;
@@ -117,13 +131,37 @@ for (const g of groups) {
   };
 }
 
-let peers: unknown;
-if (args.peers) {
+/** Runs the R forecast anchors on the same panel; null when Rscript or the forecast package is missing. */
+function runPeers(methods: string): Record<string, Record<string, number>> | { error: string } {
+  const script = new URL('../../shared/peers/forecast_peers.R', import.meta.url).pathname;
+  let out: string;
   try {
-    const out = execFileSync('Rscript', [new URL('../../shared/peers/forecast_peers.R', import.meta.url).pathname, args.panel], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    peers = out.trim();
-  } catch {
-    peers = 'Rscript with forecast not available';
+    out = execFileSync('Rscript', [script, args.panel!, methods], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+  } catch (e) {
+    return { error: `Rscript with the forecast package is not available (${(e as Error).message.split('\n')[0]})` };
+  }
+  const peersOut: Record<string, Record<string, number>> = {};
+  for (const line of out.split('\n')) {
+    const m = /^(\w+)\s+n=(\d+) sMAPE=([\d.]+) MASE=([\d.]+) cov80=([\d.]+) cov95=([\d.]+) MSIS=([\d.]+)/.exec(line);
+    if (m) peersOut[m[1]!] = { series: Number(m[2]), smape: Number(m[3]), mase: Number(m[4]), coverage80: Number(m[5]), coverage95: Number(m[6]), msis: Number(m[7]) };
+    const t = /: (\d+) series, ([\d.]+) s/.exec(line);
+    if (t) peersOut.time = { seconds: Number(t[2]) };
+  }
+  return peersOut;
+}
+
+let peers: unknown;
+if (args.peers !== undefined) {
+  const res = runPeers(args.peers === '' ? 'snaive,ets,arima,theta' : args.peers);
+  if ('error' in res) peers = res;
+  else {
+    const ours = summary(total);
+    const ratios: Record<string, { smape: number; mase: number; msis: number }> = {};
+    for (const [k, v] of Object.entries(res)) {
+      if (k === 'time' || !v.smape) continue;
+      ratios[k] = { smape: r4(ours.smape / v.smape), mase: r4(ours.mase / v.mase!), msis: r4(ours.msis / v.msis!) };
+    }
+    peers = { ...res, ratio: ratios };
   }
 }
 
@@ -133,6 +171,9 @@ const result = {
   train_s: r4(trainS),
   predict_s: r4(predictS),
   predict_10k_s: r4(predict10k ?? 0),
+  train_cpu_s: r4(trainCpu),
+  predict_10k_cpu_s: r4(predict10kCpu),
+  load: os.loadavg().map((v) => Math.round(v * 100) / 100),
   snaive: summary(naive),
   groups: perGroup,
   ...(peers !== undefined ? { peers } : {}),

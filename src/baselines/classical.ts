@@ -134,7 +134,7 @@ function sesRun(x: readonly number[], alpha: number, withMae = false): SesFit {
 }
 
 /** Golden-section search of a unimodal-ish function on [a, b], after a coarse grid. */
-function minimise1d(f: (v: number) => number, a: number, b: number, grid = 12): number {
+function minimise1d(f: (v: number) => number, a: number, b: number, grid = 8): number {
   let best = a;
   let bestV = Infinity;
   for (let i = 0; i <= grid; i++) {
@@ -152,7 +152,7 @@ function minimise1d(f: (v: number) => number, a: number, b: number, grid = 12): 
   let d = lo + gr * (hi - lo);
   let fc = f(c);
   let fd = f(d);
-  for (let i = 0; i < 14; i++) {
+  for (let i = 0; i < 10; i++) {
     if (fc < fd) {
       hi = d;
       d = c;
