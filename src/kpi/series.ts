@@ -1,0 +1,140 @@
+/**
+ * KPI history of one scope (role × metric × period kind) as model series: one per person on the
+ * scope's period grid, gaps as NaN, with the promotion flag of every period (history and the
+ * forecast horizon) from the business calendar and tenure in months.
+ */
+import type { SeriesInput } from '../baselines/index.js';
+import type { Queryable } from '../db/types.js';
+import { parsePeriod, periodsPerYear, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
+import { listEvents, type CalendarEvent } from './calendar.js';
+import { isPromotionPeriod, periodGrid, type PeriodGrid } from './cycles.js';
+
+export interface ScopeKey {
+  role: string;
+  metric: string;
+  kind: PeriodKind;
+}
+
+export const scopeId = (k: ScopeKey): string => `${k.role}:${k.metric}:${k.kind}`;
+
+export interface PersonHistory {
+  id: string;
+  hireDate: string | null;
+  /** Grid position → value. */
+  values: Map<number, number>;
+  first: number;
+  last: number;
+}
+
+export interface ScopeHistory {
+  key: ScopeKey;
+  grid: PeriodGrid;
+  /** People of the role with at least one value of the metric (before the cut-off, if any). */
+  people: PersonHistory[];
+  /** People of the role with no value of the metric at all. */
+  withoutHistory: { id: string; hireDate: string | null }[];
+  rows: number;
+  events: CalendarEvent[];
+}
+
+/**
+ * Loads the scope's history, optionally only periods starting before `before` (YYYY-MM-DD).
+ * The grid runs from the first period with data to `through` (default: the last with data).
+ */
+export async function loadScopeHistory(db: Queryable, key: ScopeKey, opts: { before?: string; through?: Period } = {}): Promise<ScopeHistory | null> {
+  const r = await db.query<{ employee_id: string; period: string; value: number }>(
+    `select h.employee_id, h.period, h.value from kpi_history h join employees e on e.id = h.employee_id
+     where e.role_id = $1 and h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)`,
+    [key.role, key.metric, key.kind, opts.before ?? null],
+  );
+  const staff = await db.query<{ id: string; hire_date: string | null }>('select id, hire_date from employees where role_id = $1 order by id', [key.role]);
+  if (r.rows.length === 0) return null;
+  let first: Period | null = null;
+  let last: Period | null = null;
+  for (const row of r.rows) {
+    const p = parsePeriod(row.period)!;
+    if (!first || p.start < first.start) first = p;
+    if (!last || p.start > last.start) last = p;
+  }
+  const through = opts.through && opts.through.start > last!.start ? opts.through : last!;
+  const grid = periodGrid(first!, through);
+  const byId = new Map<string, PersonHistory>();
+  for (const row of r.rows) {
+    const at = grid.pos.get(row.period)!;
+    let p = byId.get(row.employee_id);
+    if (!p) {
+      p = { id: row.employee_id, hireDate: null, values: new Map(), first: at, last: at };
+      byId.set(row.employee_id, p);
+    }
+    p.values.set(at, row.value);
+    if (at < p.first) p.first = at;
+    if (at > p.last) p.last = at;
+  }
+  const people: PersonHistory[] = [];
+  const withoutHistory: ScopeHistory['withoutHistory'] = [];
+  for (const s of staff.rows) {
+    const p = byId.get(s.id);
+    if (p) {
+      p.hireDate = s.hire_date;
+      people.push(p);
+    } else withoutHistory.push({ id: s.id, hireDate: s.hire_date });
+  }
+  const events = await listEvents(db, { from: grid.periods[0]!.start, to: grid.periods.at(-1)!.end });
+  return { key, grid, people, withoutHistory, rows: r.rows.length, events };
+}
+
+/** Promotion flag per grid position, extended `extra` periods past the grid. */
+export function promoFlags(h: ScopeHistory, extra: number, events: readonly CalendarEvent[] = h.events): boolean[] {
+  const out = h.grid.periods.map((p) => isPromotionPeriod(p, events));
+  let p = h.grid.periods.at(-1)!;
+  for (let i = 0; i < extra; i++) {
+    p = shiftPeriod(p, 1);
+    out.push(isPromotionPeriod(p, events));
+  }
+  return out;
+}
+
+const MONTH_MS = 30.4375 * 86_400_000;
+
+/** Start (epoch ms) of every grid position, extended `extra` periods past the grid. */
+export function gridStarts(h: ScopeHistory, extra: number): number[] {
+  const out = h.grid.periods.map((p) => Date.parse(`${p.start}T00:00:00Z`));
+  let p = h.grid.periods.at(-1)!;
+  for (let i = 0; i < extra; i++) {
+    p = shiftPeriod(p, 1);
+    out.push(Date.parse(`${p.start}T00:00:00Z`));
+  }
+  return out;
+}
+
+/** Months since hire at the start of each position (since the first value when the hire date is unknown). */
+export function tenureMonths(starts: readonly number[], person: { hireDate: string | null; first?: number }): number[] {
+  const from = person.hireDate ? Date.parse(`${person.hireDate}T00:00:00Z`) : starts[person.first ?? 0]!;
+  return starts.map((s) => Math.max(0, (s - from) / MONTH_MS));
+}
+
+/**
+ * The person's series from their first value to grid position `end` (exclusive), gaps as NaN,
+ * with promotion flags and tenure covering `horizon` more periods.
+ */
+export function personSeries(h: ScopeHistory, p: PersonHistory, end: number, horizon: number, promo: readonly boolean[], tenure: readonly number[]): SeriesInput {
+  const values: number[] = [];
+  for (let i = p.first; i < end; i++) values.push(p.values.get(i) ?? Number.NaN);
+  const start = h.grid.periods[p.first]!;
+  const m = periodsPerYear(h.key.kind);
+  return {
+    id: p.id,
+    values,
+    periodsPerYear: m,
+    start: { year: start.year, index: (start.index - 1) % m },
+    promo: promo.slice(p.first, end + horizon),
+    tenure: tenure.slice(p.first, end + horizon),
+  };
+}
+
+/** A person with no history: empty values, flags and tenure from the forecast origin on. */
+export function emptySeries(h: ScopeHistory, id: string, end: number, horizon: number, promo: readonly boolean[], tenure: readonly number[]): SeriesInput {
+  const p = h.grid.periods[Math.min(end, h.grid.periods.length - 1)]!;
+  const m = periodsPerYear(h.key.kind);
+  return { id, values: [], periodsPerYear: m, start: { year: p.year, index: (p.index - 1) % m }, promo: promo.slice(end, end + horizon), tenure: tenure.slice(end, end + horizon) };
+}

@@ -1,0 +1,92 @@
+/**
+ * What the HR routes call: targets of a role (every metric with an active model, or one), of one
+ * person, and the suggested target an override replaces (for the audit log).
+ */
+import type { Queryable } from '../db/types.js';
+import { NotFoundError } from '../errors.js';
+import type { Period } from '../history/period.js';
+import { activeScopes } from './models.js';
+import { ROLE_WIDE } from './overrides.js';
+import type { ScopeKey } from './series.js';
+import { assertRole, metricInfo, scopeTargets, TargetError, type PersonTarget, type TargetsAnswer } from './targets.js';
+
+export interface Unavailable {
+  metric: string;
+  code: string;
+  reason: string;
+}
+
+export interface RoleTargets {
+  role: string;
+  period: string;
+  metrics: TargetsAnswer[];
+  /** Metrics with an active model that could not be answered for this period, and why. */
+  unavailable: Unavailable[];
+}
+
+async function scopesFor(db: Queryable, role: string, period: Period, metric?: string): Promise<ScopeKey[]> {
+  if (metric) {
+    await metricInfo(db, metric);
+    return [{ role, metric, kind: period.kind }];
+  }
+  const scopes = await activeScopes(db, { role, kind: period.kind });
+  if (scopes.length === 0) throw new TargetError('no_model', `no active baseline model for role ${role} at ${period.kind}ly periods; train with POST /v1/baselines/train`, 404);
+  return scopes;
+}
+
+async function collect(db: Queryable, scopes: ScopeKey[], period: Period, single: boolean, employeeId?: string): Promise<{ answers: TargetsAnswer[]; unavailable: Unavailable[] }> {
+  const answers: TargetsAnswer[] = [];
+  const unavailable: Unavailable[] = [];
+  for (const key of scopes) {
+    try {
+      answers.push(await scopeTargets(db, key, period, employeeId ? { employeeId } : {}));
+    } catch (err) {
+      if (single || !(err instanceof TargetError)) throw err;
+      unavailable.push({ metric: key.metric, code: err.code, reason: err.message });
+    }
+  }
+  return { answers, unavailable };
+}
+
+export async function roleTargets(db: Queryable, role: string, period: Period, metric?: string): Promise<RoleTargets> {
+  await assertRole(db, role);
+  const { answers, unavailable } = await collect(db, await scopesFor(db, role, period, metric), period, Boolean(metric));
+  return { role, period: period.id, metrics: answers, unavailable };
+}
+
+export interface PersonTargets {
+  employee_id: string;
+  role: string;
+  period: string;
+  metrics: (Omit<TargetsAnswer, 'people' | 'summary'> & { person: PersonTarget | null; note?: string })[];
+  unavailable: Unavailable[];
+}
+
+export async function personTargets(db: Queryable, employeeId: string, period: Period, metric?: string): Promise<PersonTargets> {
+  const e = (await db.query<{ role_id: string }>('select role_id from employees where id = $1', [employeeId])).rows[0];
+  if (!e) throw new NotFoundError(`employee ${employeeId}`);
+  const { answers, unavailable } = await collect(db, await scopesFor(db, e.role_id, period, metric), period, Boolean(metric), employeeId);
+  return {
+    employee_id: employeeId,
+    role: e.role_id,
+    period: period.id,
+    metrics: answers.map(({ people, summary: _summary, ...rest }) => ({
+      ...rest,
+      person: people[0] ?? null,
+      ...(people[0] ? {} : { note: `no target: no value of ${rest.metric} in the last periods before ${period.id} (left the role, or a long gap)` }),
+    })),
+    unavailable,
+  };
+}
+
+/** The suggested target an override replaces (median over the role for a role-wide override); nulls when none can be computed. */
+export async function suggestedFor(db: Queryable, key: ScopeKey, period: Period, employeeId: string): Promise<{ suggested: number | null; modelVersion: string | null }> {
+  try {
+    const a = await scopeTargets(db, key, period, employeeId === ROLE_WIDE ? {} : { employeeId });
+    const suggested = employeeId === ROLE_WIDE ? a.summary.median.target : (a.people[0]?.suggested_target ?? null);
+    return { suggested, modelVersion: a.model_version };
+  } catch (err) {
+    if (err instanceof TargetError) return { suggested: null, modelVersion: null };
+    throw err;
+  }
+}

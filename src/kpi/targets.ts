@@ -1,0 +1,303 @@
+/**
+ * Suggested targets and warning lines for a role, metric and period, per person, from the active
+ * baseline model: floor (warning line), baseline, target and stretch are stated quantiles of the
+ * calibrated predictive distribution, mirrored when lower is better. Forecasts of a whole scope
+ * are cached (one JSON document per model version and period) while the history, the people and
+ * the calendar are unchanged.
+ */
+import { BaselineInputError, forecastMany } from '../baselines/index.js';
+import type { Queryable } from '../db/types.js';
+import { AppError, NotFoundError } from '../errors.js';
+import { parsePeriod, periodOf, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
+import { isPromotionPeriod } from './cycles.js';
+import { activeModel, type ActiveModel } from './models.js';
+import { applyOverrides, loadOverrides, type AppliedOverride } from './overrides.js';
+import { attainment, median, percentileOf, quantileAt } from './quantiles.js';
+import { emptySeries, gridStarts, loadScopeHistory, personSeries, promoFlags, scopeId, tenureMonths, type ScopeKey } from './series.js';
+
+/** Levels trained in addition to the core's P2.5/P10/P25/P50/P75/P90/P97.5, for the target lines. */
+export const TARGET_LEVELS = [0.3, 0.7] as const;
+
+export type Line = 'floor' | 'baseline' | 'target' | 'stretch';
+
+/** The stated quantile behind each line; mirrored when lower is better (handling times). */
+export const QUANTILE_CHOICE: Readonly<Record<'higher' | 'lower', Readonly<Record<Line, number>>>> = {
+  higher: { floor: 0.1, baseline: 0.5, target: 0.7, stretch: 0.9 },
+  lower: { floor: 0.9, baseline: 0.5, target: 0.3, stretch: 0.1 },
+};
+
+/** A person counts in a scope's targets while their last value is at most this many periods old. */
+export const STALE_AFTER: Readonly<Record<PeriodKind, number>> = { week: 8, month: 3, quarter: 2 };
+
+export class TargetError extends AppError {
+  constructor(code: string, message: string, status = 422) {
+    super(status, code, message);
+  }
+}
+
+export interface MetricInfo {
+  id: string;
+  direction: 'higher' | 'lower';
+  indicator_group: 'sales' | 'efficiency' | 'customer_experience' | 'innovation';
+  unit: string;
+  min_value: number | null;
+  max_value: number | null;
+}
+
+export async function metricInfo(db: Queryable, id: string): Promise<MetricInfo> {
+  const r = await db.query<MetricInfo>('select id, direction, indicator_group, unit, min_value, max_value from metrics where id = $1', [id]);
+  if (!r.rows[0]) throw new NotFoundError(`metric ${id}`);
+  return r.rows[0];
+}
+
+export async function assertRole(db: Queryable, id: string): Promise<void> {
+  const r = await db.query('select 1 from roles where id = $1', [id]);
+  if (r.rows.length === 0) throw new NotFoundError(`role ${id}`);
+}
+
+export function parseTargetPeriod(text: string): Period {
+  const p = parsePeriod(text);
+  if (!p) throw new TargetError('bad_period', `'${text}' is not a period (ISO week 2026-W07, month 2026-03 or quarter 2026-Q1)`, 400);
+  return p;
+}
+
+/** Cached forecasts of every person of a scope for one period (step `h` from the origin). */
+export interface ForecastSet {
+  model_id: string;
+  period: string;
+  /** Periods ahead of the last period used (1 = the next one). */
+  h: number;
+  /** Last period of history the forecasts use. */
+  through: string;
+  levels: number[];
+  promotion: boolean;
+  ids: string[];
+  cold: number[];
+  /** Quantiles per person, aligned with `levels`. */
+  q: number[][];
+  /** Drivers per person: level, trend, seasonality, promotion, other. */
+  d: number[][];
+}
+
+interface Fingerprint {
+  last_all: string | null;
+  hist: string;
+  staff: string;
+  cal: string;
+}
+
+async function fingerprint(db: Queryable, key: ScopeKey, period: Period): Promise<Fingerprint> {
+  const r = await db.query<Fingerprint>(
+    `select
+       (select max(h.period_start) from kpi_history h join employees e on e.id = h.employee_id
+         where e.role_id = $1 and h.metric_id = $2 and h.period_kind = $3)::text as last_all,
+       (select count(*)::text || '/' || coalesce(max(h.updated_at)::text, '') from kpi_history h join employees e on e.id = h.employee_id
+         where e.role_id = $1 and h.metric_id = $2 and h.period_kind = $3 and h.period_start < $4) as hist,
+       (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from employees where role_id = $1) as staff,
+       (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from calendar_events) as cal`,
+    [key.role, key.metric, key.kind, period.start],
+  );
+  return r.rows[0]!;
+}
+
+/**
+ * The forecast origin for `period`: the period itself when history reaches it (a past period:
+ * "what did we expect"), else the period after the last one with data; h = steps from there.
+ */
+function origin(lastAll: string, period: Period): { cutoff: Period; h: number } {
+  const last = periodOf(new Date(`${lastAll}T00:00:00Z`), period.kind);
+  if (period.start <= last.start) return { cutoff: period, h: 1 };
+  const cutoff = shiftPeriod(last, 1);
+  let h = 1;
+  for (let p = cutoff; p.start < period.start; p = shiftPeriod(p, 1)) h++;
+  return { cutoff, h };
+}
+
+/** Forecasts of everyone in the scope for `period`, from the cache when still valid. */
+export async function forecastSet(db: Queryable, key: ScopeKey, period: Period, active?: ActiveModel): Promise<{ set: ForecastSet; model: ActiveModel; cached: boolean }> {
+  const am = active ?? (await activeModel(db, key));
+  if (!am) throw new TargetError('no_model', `no active baseline model for ${scopeId(key)}; train one with POST /v1/baselines/train`, 404);
+  const fp = await fingerprint(db, key, period);
+  if (!fp.last_all) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
+  const { cutoff, h } = origin(fp.last_all, period);
+  const H = am.model.spec.H;
+  if (h > H) {
+    throw new TargetError('horizon_too_long', `${period.id} is ${h} periods after the last data (${shiftPeriod(cutoff, -1).id}); the ${scopeId(key)} model forecasts at most ${H}`);
+  }
+  const print = `${cutoff.id}|${fp.hist}|${fp.staff}|${fp.cal}`;
+  const hit = await db.query<{ fingerprint: string; payload: string }>('select fingerprint, payload from baseline_forecast_cache where model_id = $1 and period = $2', [am.version.id, period.id]);
+  if (hit.rows[0]?.fingerprint === print) return { set: JSON.parse(hit.rows[0].payload) as ForecastSet, model: am, cached: true };
+
+  const set = await computeSet(db, key, period, cutoff, h, am);
+  await db.query(
+    `insert into baseline_forecast_cache (model_id, period, fingerprint, payload) values ($1, $2, $3, $4)
+     on conflict (model_id, period) do update set fingerprint = excluded.fingerprint, payload = excluded.payload, computed_at = now()`,
+    [am.version.id, period.id, print, JSON.stringify(set)],
+  );
+  return { set, model: am, cached: false };
+}
+
+async function computeSet(db: Queryable, key: ScopeKey, period: Period, cutoff: Period, h: number, am: ActiveModel): Promise<ForecastSet> {
+  const hist = await loadScopeHistory(db, key, { through: period });
+  const end = hist?.grid.pos.get(cutoff.id);
+  if (!hist || end === undefined || end === 0) throw new TargetError('no_history_before_period', `no ${key.metric} history of role ${key.role} before ${period.id}`);
+  const at = hist.grid.pos.get(period.id)!;
+  const H = am.model.spec.H;
+  const promo = promoFlags(hist, H);
+  const starts = gridStarts(hist, H);
+  const stale = STALE_AFTER[key.kind];
+  const series = [];
+  for (const p of hist.people) {
+    if (p.first >= end) {
+      // no history before the origin: a cold start if they were there by the period
+      if (p.first <= at) series.push(emptySeries(hist, p.id, end, H, promo, tenureMonths(starts, p)));
+      continue;
+    }
+    let recent = false;
+    for (let i = end - 1; i >= Math.max(p.first, end - stale); i--) if (p.values.has(i)) recent = true;
+    if (recent) series.push(personSeries(hist, p, end, H, promo, tenureMonths(starts, p)));
+  }
+  for (const p of hist.withoutHistory) {
+    if (p.hireDate && p.hireDate > period.end) continue;
+    series.push(emptySeries(hist, p.id, end, H, promo, tenureMonths(starts, { hireDate: p.hireDate, first: end })));
+  }
+  let forecasts;
+  try {
+    forecasts = forecastMany(am.model, series, h);
+  } catch (err) {
+    if (err instanceof BaselineInputError) throw new TargetError(err.code, err.message);
+    throw err;
+  }
+  const levels = am.model.levels;
+  return {
+    model_id: am.version.id,
+    period: period.id,
+    h,
+    through: shiftPeriod(cutoff, -1).id,
+    levels,
+    promotion: isPromotionPeriod(period, hist.events),
+    ids: forecasts.map((f) => f.id),
+    cold: forecasts.map((f) => (f.coldStart ? 1 : 0)),
+    q: forecasts.map((f) => levels.map((l) => f.steps[h - 1]!.quantiles[String(l)]!)),
+    d: forecasts.map((f) => {
+      const d = f.steps[h - 1]!.drivers;
+      return [d.level, d.trend, d.seasonality, d.promotion, d.other];
+    }),
+  };
+}
+
+export interface PersonTarget {
+  employee_id: string;
+  cold_start: boolean;
+  floor: number;
+  baseline: number;
+  target: number;
+  stretch: number;
+  suggested_target: number;
+  override: AppliedOverride | null;
+  interval80: [number, number];
+  interval95: [number, number];
+  quantiles: Record<string, number>;
+  drivers: { level: number; trend: number; seasonality: number; promotion: number; other: number };
+  actual: number | null;
+  attainment: number | null;
+  percentile: number | null;
+  below_floor: boolean | null;
+}
+
+export interface TargetsAnswer {
+  role: string;
+  metric: string;
+  period: string;
+  period_kind: PeriodKind;
+  direction: 'higher' | 'lower';
+  indicator_group: MetricInfo['indicator_group'];
+  unit: string;
+  model_version: string;
+  data_through: string;
+  periods_ahead: number;
+  promotion_period: boolean;
+  quantiles_used: Record<Line, string>;
+  coverage: { nominal80: 0.8; measured80: number | null; nominal95: 0.95; measured95: number | null };
+  summary: { people: number; cold_start: number; with_actual: number; below_floor: number; overridden: number; median: Record<Line, number | null> };
+  people: PersonTarget[];
+}
+
+const pName = (l: number) => `P${Number((l * 100).toFixed(1))}`;
+
+/** Targets for every person of the role (or one person) for a metric and period. */
+export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period, opts: { employeeId?: string; metric?: MetricInfo; active?: ActiveModel } = {}): Promise<TargetsAnswer> {
+  const metric = opts.metric ?? (await metricInfo(db, key.metric));
+  const { set, model } = await forecastSet(db, key, period, opts.active);
+  const choice = QUANTILE_CHOICE[metric.direction];
+  const lo = metric.min_value ?? -Infinity;
+  const hi = metric.max_value ?? Infinity;
+  const clip = (v: number) => Math.min(hi, Math.max(lo, v));
+  const actuals = new Map(
+    (
+      await db.query<{ employee_id: string; value: number }>(
+        `select h.employee_id, h.value from kpi_history h join employees e on e.id = h.employee_id where e.role_id = $1 and h.metric_id = $2 and h.period = $3 and ($4::text is null or h.employee_id = $4)`,
+        [key.role, key.metric, period.id, opts.employeeId ?? null],
+      )
+    ).rows.map((r) => [r.employee_id, r.value]),
+  );
+  const overrides = await loadOverrides(db, key, period.id);
+  const L = set.levels;
+  const people: PersonTarget[] = [];
+  for (let i = 0; i < set.ids.length; i++) {
+    const id = set.ids[i]!;
+    if (opts.employeeId && id !== opts.employeeId) continue;
+    const q = set.q[i]!.map(clip);
+    const at = (l: number) => quantileAt(L, q, l);
+    const suggested = at(choice.target);
+    const floor = at(choice.floor);
+    const { target, override } = applyOverrides(overrides, id, suggested);
+    const actual = actuals.get(id) ?? null;
+    const d = set.d[i]!;
+    const quantiles: Record<string, number> = {};
+    L.forEach((l, j) => (quantiles[pName(l)] = q[j]!));
+    people.push({
+      employee_id: id,
+      cold_start: set.cold[i] === 1,
+      floor,
+      baseline: at(choice.baseline),
+      target,
+      stretch: at(choice.stretch),
+      suggested_target: suggested,
+      override,
+      interval80: [at(0.1), at(0.9)],
+      interval95: [at(0.025), at(0.975)],
+      quantiles,
+      drivers: { level: d[0]!, trend: d[1]!, seasonality: d[2]!, promotion: d[3]!, other: d[4]! },
+      actual,
+      attainment: actual === null ? null : attainment(actual, target, metric.direction),
+      percentile: actual === null ? null : percentileOf(L, q, actual),
+      below_floor: actual === null ? null : metric.direction === 'higher' ? actual < floor : actual > floor,
+    });
+  }
+  const med = (line: Line) => median(people.map((p) => p[line]));
+  return {
+    role: key.role,
+    metric: key.metric,
+    period: period.id,
+    period_kind: period.kind,
+    direction: metric.direction,
+    indicator_group: metric.indicator_group,
+    unit: metric.unit,
+    model_version: model.version.id,
+    data_through: set.through,
+    periods_ahead: set.h,
+    promotion_period: set.promotion,
+    quantiles_used: { floor: pName(choice.floor), baseline: pName(choice.baseline), target: pName(choice.target), stretch: pName(choice.stretch) },
+    coverage: { nominal80: 0.8, measured80: model.coverage.c80, nominal95: 0.95, measured95: model.coverage.c95 },
+    summary: {
+      people: people.length,
+      cold_start: people.filter((p) => p.cold_start).length,
+      with_actual: people.filter((p) => p.actual !== null).length,
+      below_floor: people.filter((p) => p.below_floor).length,
+      overridden: people.filter((p) => p.override).length,
+      median: { floor: med('floor'), baseline: med('baseline'), target: med('target'), stretch: med('stretch') },
+    },
+    people,
+  };
+}

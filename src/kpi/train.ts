@@ -1,0 +1,160 @@
+/**
+ * Training of baseline models from the stored KPI history, one per scope (role × metric ×
+ * period kind), registered in the model registry with their backtest figures. The first version
+ * of a scope is promoted automatically (there is nothing to compare it with); later versions stay
+ * candidates unless the request asks to promote them.
+ */
+import { createHash } from 'node:crypto';
+import { serialize, trainGroupModel, type TrainedGroupModel } from '../baselines/index.js';
+import type { Db, Queryable } from '../db/types.js';
+import type { PeriodKind } from '../history/period.js';
+import type { Processor } from '../jobs/types.js';
+import { UnrecoverableJobError } from '../jobs/types.js';
+import { getActive, promote, registerVersion } from '../registry/index.js';
+import { BASELINE_KIND } from './models.js';
+import { gridStarts, loadScopeHistory, personSeries, promoFlags, scopeId, tenureMonths, type ScopeKey } from './series.js';
+import { TARGET_LEVELS } from './targets.js';
+
+/** Default forecast horizon per period kind: two months of weeks, a quarter of months, half a year of quarters. */
+export const DEFAULT_HORIZON: Readonly<Record<PeriodKind, number>> = { week: 8, month: 3, quarter: 2 };
+
+export interface TrainOptions {
+  horizon?: number | undefined;
+  /** false = classical ensemble + conformal calibration only (fast). */
+  network?: boolean | undefined;
+  steps?: number | undefined;
+  seed?: number | undefined;
+  /** Promote the new version even when the scope already has an active one. */
+  promote?: boolean | undefined;
+  jobId?: string | null | undefined;
+  actor?: string | null | undefined;
+}
+
+export interface TrainedScope {
+  scope: string;
+  version: string | null;
+  promoted: boolean;
+  skipped?: string;
+  coverage80?: number | null;
+  coverage95?: number | null;
+  people?: number;
+  seconds?: number;
+}
+
+const mean = (xs: readonly number[]): number | null => {
+  const ok = xs.filter((v) => Number.isFinite(v));
+  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
+};
+
+/** Figures stored with a version: measured (cross-fitted) coverage of the calibrated intervals and backtest errors. */
+export function modelFigures(model: TrainedGroupModel): Record<string, unknown> {
+  const b = model.backtest;
+  return {
+    coverage80: mean(b.coverage80),
+    coverage95: mean(b.coverage95),
+    coverage80_by_h: b.coverage80,
+    coverage95_by_h: b.coverage95,
+    raw_coverage80: mean(b.rawCoverage80),
+    raw_coverage95: mean(b.rawCoverage95),
+    backtest_points: b.n.reduce((a, v) => a + v, 0),
+    mase_model: b.maseModel,
+    mase_classical: b.maseClassical,
+    net_weight: model.netWeight,
+    series: model.trainedOn.series,
+    train_seconds: model.trainedOn.seconds,
+  };
+}
+
+/** Trains, registers and (first version, or when asked) promotes the model of one scope. Idempotent by data. */
+export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {}): Promise<TrainedScope> {
+  const scope = scopeId(key);
+  const h = await loadScopeHistory(db, key);
+  if (!h || h.people.length === 0) return { scope, version: null, promoted: false, skipped: 'no history' };
+  const horizon = opts.horizon ?? DEFAULT_HORIZON[key.kind];
+  const promo = promoFlags(h, horizon);
+  const starts = gridStarts(h, horizon);
+  const series = h.people.map((p) => personSeries(h, p, p.last + 1, horizon, promo, tenureMonths(starts, p)));
+  const settings = { horizon, quantiles: [...TARGET_LEVELS], network: opts.network ?? true, steps: opts.steps, seed: opts.seed ?? 1 };
+  const digest = createHash('sha256')
+    .update(JSON.stringify({ scope, settings, series: series.map((s) => [s.id, s.start, s.values, s.promo, s.tenure?.map((t) => Math.round(t))]) }))
+    .digest('hex')
+    .slice(0, 12);
+  const id = `${BASELINE_KIND}:${scope}@${digest}`;
+  const model = await trainGroupModel(series, {
+    horizon,
+    quantiles: settings.quantiles,
+    network: settings.network,
+    seed: settings.seed,
+    ...(settings.steps ? { steps: settings.steps } : {}),
+  });
+  const figures = modelFigures(model);
+  const version = await registerVersion(db, {
+    id,
+    kind: BASELINE_KIND,
+    scope,
+    artifact: Buffer.from(serialize(model), 'utf8'),
+    metadata: { role: key.role, metric: key.metric, period_kind: key.kind, horizon, levels: model.levels, network: Boolean(model.net), settings, model_kind: model.kind },
+    metrics: figures,
+    dataRange: { source: 'kpi_history', from: h.grid.periods[0]!.id, to: h.grid.periods.at(-1)!.id, rows: h.rows, people: h.people.length },
+    jobId: opts.jobId ?? null,
+    actor: opts.actor ?? null,
+  });
+  const active = await getActive(db, BASELINE_KIND, scope);
+  let promoted = active?.id === version.id;
+  if (!active || (opts.promote && !promoted)) {
+    await promote(db, version.id, opts.actor ?? null, active ? 'promoted on request at training' : 'first version of the scope');
+    promoted = true;
+  }
+  return {
+    scope,
+    version: version.id,
+    promoted,
+    coverage80: figures.coverage80 as number | null,
+    coverage95: figures.coverage95 as number | null,
+    people: h.people.length,
+    seconds: model.trainedOn.seconds,
+  };
+}
+
+/** Scopes that have history, filtered by role, metric and kind. */
+export async function scopesWithHistory(db: Queryable, filter: { role?: string | undefined; metric?: string | undefined; kind?: string | undefined }): Promise<ScopeKey[]> {
+  const r = await db.query<{ role: string; metric: string; kind: PeriodKind }>(
+    `select distinct e.role_id as role, h.metric_id as metric, h.period_kind as kind from kpi_history h join employees e on e.id = h.employee_id
+     where ($1::text is null or e.role_id = $1) and ($2::text is null or h.metric_id = $2) and ($3::text is null or h.period_kind = $3)
+     order by 1, 2, 3`,
+    [filter.role ?? null, filter.metric ?? null, filter.kind ?? null],
+  );
+  return r.rows;
+}
+
+export interface TrainJobData {
+  role?: string;
+  metric?: string;
+  kind?: PeriodKind;
+  network?: boolean;
+  steps?: number;
+  horizon?: number;
+  promote?: boolean;
+  submittedBy?: string | null;
+}
+
+export interface TrainJobResult {
+  models: TrainedScope[];
+}
+
+/** Job kind `train_baselines`: trains every matching scope, reporting progress per scope. */
+export const trainBaselinesProcessor: Processor<TrainJobData, TrainJobResult> = async (data, ctx) => {
+  const { db } = ctx.deps;
+  const scopes = await scopesWithHistory(db, data);
+  if (scopes.length === 0) throw new UnrecoverableJobError(`no KPI history for ${JSON.stringify({ role: data.role, metric: data.metric, kind: data.kind })}`);
+  const models: TrainedScope[] = [];
+  for (const [i, key] of scopes.entries()) {
+    if (ctx.signal.aborted) throw new Error('cancelled');
+    await ctx.progress((100 * i) / scopes.length, `training ${scopeId(key)} (${i + 1}/${scopes.length})`);
+    models.push(
+      await trainScope(db, key, { horizon: data.horizon, network: data.network, steps: data.steps, promote: data.promote, jobId: ctx.jobId, actor: data.submittedBy ?? null }),
+    );
+  }
+  await ctx.progress(100, 'done');
+  return { models };
+};

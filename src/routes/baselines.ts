@@ -1,0 +1,218 @@
+/**
+ * HR API for baselines: train (as a job), models and their backtest figures, suggested targets
+ * per role and per person, overrides with their audit log, and weight profiles.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { NotFoundError } from '../errors.js';
+import { listModels } from '../kpi/models.js';
+import { clearOverride, listAudit, listOverrides, ROLE_WIDE, setOverride } from '../kpi/overrides.js';
+import { personTargets, roleTargets, suggestedFor } from '../kpi/service.js';
+import { assertRole, metricInfo, parseTargetPeriod, TargetError } from '../kpi/targets.js';
+import type { TrainJobData } from '../kpi/train.js';
+import { listProfiles, pinProfile, profileForPeriod, upsertProfile } from '../kpi/weights.js';
+
+const HR = { scopes: ['hr'] as const };
+const HR_READ = { scopes: ['hr', 'scorer'] as const };
+const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'expected an id');
+const kind = z.enum(['week', 'month', 'quarter']);
+const period = z.string().min(4).max(10).describe('ISO week 2026-W07, month 2026-03 or quarter 2026-Q1');
+const weights = { sales: z.number().min(0).max(100), efficiency: z.number().min(0).max(100), customer_experience: z.number().min(0).max(100), innovation: z.number().min(0).max(100) };
+
+const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db, queue } = app.services;
+
+  app.post(
+    '/baselines/train',
+    {
+      config: HR,
+      schema: {
+        tags: ['baselines'],
+        summary: 'Train baseline models (one per role × metric × period kind) as a job',
+        description:
+          'Trains every scope with history that matches the filters and registers a model version per scope with its measured backtest coverage. The first version of a scope becomes active; later ones stay candidates unless promote=true. Same request on the same data = the same job.',
+        body: z
+          .object({
+            role: id.optional(),
+            metric: id.optional(),
+            kind: kind.optional(),
+            network: z.boolean().default(true).describe('false: classical ensemble + conformal calibration only (seconds)'),
+            steps: z.number().int().min(10).max(2000).optional(),
+            horizon: z.number().int().min(1).max(26).optional(),
+            promote: z.boolean().default(false),
+          })
+          .default({ network: true, promote: false }),
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      if (body.role) await assertRole(db, body.role);
+      if (body.metric) await metricInfo(db, body.metric);
+      const data: TrainJobData = {
+        ...(body.role ? { role: body.role } : {}),
+        ...(body.metric ? { metric: body.metric } : {}),
+        ...(body.kind ? { kind: body.kind } : {}),
+        network: body.network,
+        ...(body.steps ? { steps: body.steps } : {}),
+        ...(body.horizon ? { horizon: body.horizon } : {}),
+        promote: body.promote,
+      };
+      // the same request on the same data is the same job
+      const state = await db.query<{ s: string }>(
+        `select (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from kpi_history) || '|' ||
+                (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from employees) || '|' ||
+                (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from calendar_events) as s`,
+      );
+      const jobId = `train_baselines:${createHash('sha256').update(JSON.stringify([data, state.rows[0]!.s])).digest('hex').slice(0, 16)}`;
+      const job = await queue.submit('train_baselines', { ...data, submittedBy: request.apiKey?.id ?? null }, { jobId, submittedBy: request.apiKey?.id ?? null });
+      return reply.status(202).send(job);
+    },
+  );
+
+  app.get(
+    '/baselines/jobs/:id',
+    { config: HR, schema: { tags: ['baselines'], summary: 'A training job: state, progress, result', params: z.object({ id: z.string() }) } },
+    async (request) => {
+      const job = await queue.get(request.params.id);
+      if (!job || job.kind !== 'train_baselines') throw new NotFoundError(`training job ${request.params.id}`);
+      return job;
+    },
+  );
+
+  app.get(
+    '/baselines/models',
+    {
+      config: HR,
+      schema: {
+        tags: ['baselines'],
+        summary: 'Baseline model versions with their backtest figures (coverage of the 80/95 % intervals, MASE) and data range',
+        querystring: z.object({ role: z.string().optional(), metric: z.string().optional(), kind: kind.optional(), status: z.enum(['candidate', 'active', 'retired']).optional() }),
+      },
+    },
+    async (request) => listModels(db, request.query),
+  );
+
+  app.get(
+    '/targets',
+    {
+      config: HR,
+      schema: {
+        tags: ['targets'],
+        summary: 'Suggested targets and warning lines for a role and period, per person',
+        description:
+          'floor (warning line) = P10, baseline = P50, target = P70, stretch = P90 of the calibrated predictive distribution; mirrored when lower is better (floor = P90, target = P30, stretch = P10). Every answer carries the model version and its measured backtest coverage.',
+        querystring: z.object({ role: id, period, metric: id.optional() }),
+      },
+    },
+    async (request) => roleTargets(db, request.query.role, parseTargetPeriod(request.query.period), request.query.metric),
+  );
+
+  app.get(
+    '/targets/employees/:id',
+    {
+      config: HR,
+      schema: { tags: ['targets'], summary: "One person's targets for a period, per metric", params: z.object({ id: z.string() }), querystring: z.object({ period, metric: id.optional() }) },
+    },
+    async (request) => personTargets(db, request.params.id, parseTargetPeriod(request.query.period), request.query.metric),
+  );
+
+  const overrideKey = { role: id, metric: id, period, employee_id: z.string().min(1).max(64).describe(`an employee of the role, or '${ROLE_WIDE}' for everyone without a personal override`) };
+
+  app.put(
+    '/targets/overrides',
+    {
+      config: HR,
+      schema: {
+        tags: ['targets'],
+        summary: 'Override a suggested target (audited: who, when, before, after, why)',
+        body: z.object({ ...overrideKey, value: z.number().finite(), reason: z.string().trim().min(3).max(500) }),
+      },
+    },
+    async (request) => {
+      const b = request.body;
+      const p = parseTargetPeriod(b.period);
+      const metric = await checkOverrideKey(b.role, b.metric, b.employee_id);
+      if ((metric.min_value !== null && b.value < metric.min_value) || (metric.max_value !== null && b.value > metric.max_value)) {
+        throw new TargetError('value_out_of_range', `${b.value} is outside ${metric.min_value ?? '−∞'}–${metric.max_value ?? '∞'} for ${metric.id}`);
+      }
+      const s = await suggestedFor(db, { role: b.role, metric: b.metric, kind: p.kind }, p, b.employee_id);
+      return setOverride(db, { role: b.role, metric: b.metric, period: p.id, employeeId: b.employee_id, value: b.value, reason: b.reason, actor: request.apiKey?.id ?? null, ...s });
+    },
+  );
+
+  app.delete(
+    '/targets/overrides',
+    {
+      config: HR,
+      schema: { tags: ['targets'], summary: 'Remove an override (back to the suggested target); audited', querystring: z.object({ ...overrideKey, reason: z.string().trim().min(3).max(500) }) },
+    },
+    async (request) => {
+      const q = request.query;
+      const p = parseTargetPeriod(q.period);
+      await checkOverrideKey(q.role, q.metric, q.employee_id);
+      const s = await suggestedFor(db, { role: q.role, metric: q.metric, kind: p.kind }, p, q.employee_id);
+      return clearOverride(db, { role: q.role, metric: q.metric, period: p.id, employeeId: q.employee_id, reason: q.reason, actor: request.apiKey?.id ?? null, ...s });
+    },
+  );
+
+  async function checkOverrideKey(role: string, metric: string, employee: string) {
+    await assertRole(db, role);
+    const info = await metricInfo(db, metric);
+    if (employee !== ROLE_WIDE) {
+      const e = await db.query<{ role_id: string }>('select role_id from employees where id = $1', [employee]);
+      if (!e.rows[0]) throw new NotFoundError(`employee ${employee}`);
+      if (e.rows[0].role_id !== role) throw new TargetError('wrong_role', `employee ${employee} has role ${e.rows[0].role_id}, not ${role}`);
+    }
+    return info;
+  }
+
+  const filter = z.object({ role: z.string().optional(), metric: z.string().optional(), period: z.string().optional(), employee_id: z.string().optional() });
+  app.get('/targets/overrides', { config: HR, schema: { tags: ['targets'], summary: 'Overrides in force', querystring: filter } }, async (request) => listOverrides(db, request.query));
+  app.get(
+    '/targets/audit',
+    {
+      config: HR,
+      schema: {
+        tags: ['targets'],
+        summary: 'Audit log of target overrides, newest first',
+        querystring: filter.extend({ limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
+      },
+    },
+    async (request) => listAudit(db, request.query),
+  );
+
+  app.get('/weight-profiles', { config: HR_READ, schema: { tags: ['weights'], summary: 'Weight profiles of the indicator groups (percent)' } }, async () => listProfiles(db));
+  app.put(
+    '/weight-profiles/:id',
+    {
+      config: HR,
+      schema: {
+        tags: ['weights'],
+        summary: 'Create or edit a weight profile (weights sum to 100)',
+        params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/) }),
+        body: z.object({ name: z.string().trim().min(1).max(100), ...weights }),
+      },
+    },
+    async (request) => upsertProfile(db, { id: request.params.id, ...request.body }, request.apiKey?.id ?? null),
+  );
+  app.get(
+    '/weight-profiles/periods/:period',
+    { config: HR_READ, schema: { tags: ['weights'], summary: "A period's weight profile and why (pinned by HR or chosen by the calendar)", params: z.object({ period }) } },
+    async (request) => profileForPeriod(db, parseTargetPeriod(request.params.period)),
+  );
+  app.put(
+    '/weight-profiles/periods/:period',
+    {
+      config: HR,
+      schema: { tags: ['weights'], summary: 'Pin a profile to a period (null: back to the calendar)', params: z.object({ period }), body: z.object({ profile: z.string().nullable() }) },
+    },
+    async (request) => {
+      const p = parseTargetPeriod(request.params.period);
+      await pinProfile(db, p.id, request.body.profile, request.apiKey?.id ?? null);
+      return profileForPeriod(db, p);
+    },
+  );
+};
+
+export default baselineRoutes;

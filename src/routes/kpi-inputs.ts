@@ -1,0 +1,32 @@
+/** Adjusted KPI inputs for scoring systems (scope scorer). */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { annualInputs, kpiInputs } from '../kpi/inputs.js';
+
+const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
+  const { db } = app.services;
+  app.get(
+    '/kpi-inputs',
+    {
+      config: { scopes: ['scorer'] },
+      schema: {
+        tags: ['kpi-inputs'],
+        summary: 'Per person and period: actual, calibrated baseline, target, attainment, percentile, service rating, the weight profile and a reference composite',
+        description:
+          'period: ISO week (2026-W07), month (2026-03), quarter (2026-Q1; monthly metrics averaged over its months) or year (2026; the quarters’ composites weighted by their days).',
+        querystring: z.object({
+          period: z.string().min(4).max(10),
+          role: z.string().optional(),
+          employee_id: z.string().optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const { period, role, employee_id } = request.query;
+      const f = { role, employeeId: employee_id };
+      return /^\d{4}$/.test(period) ? annualInputs(db, period, f) : kpiInputs(db, period, f);
+    },
+  );
+};
+
+export default kpiInputRoutes;
