@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `kpi` command: serve | keys (create, revoke, list) | migrate.
+ * `kpi` command: serve | worker | keys (create, revoke, list) | migrate.
  * `npm start` = `kpi serve`; `npm run kpi -- keys create --name ci --scopes scorer`.
  */
 import { parseArgs } from 'node:util';
@@ -10,6 +10,8 @@ import { openDb } from './db/index.js';
 
 const USAGE = `usage:
   kpi serve                                   run the HTTP service
+  kpi worker [--concurrency N] [--lock-ms MS] [--grace-ms MS]
+                                              run a job worker (needs REDIS_URL and DATABASE_URL)
   kpi keys create --name NAME --scopes a,b    create an API key (scopes: ${SCOPES.join(', ')}); prints it once
   kpi keys revoke ID                          revoke a key
   kpi keys list                               list keys (never the keys themselves)
@@ -22,6 +24,13 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const { startServer } = await import('./server.js');
       await startServer(config);
+      return -1; // keep running
+    }
+    case 'worker': {
+      const { values } = parseArgs({ args: rest, options: { concurrency: { type: 'string' }, 'lock-ms': { type: 'string' }, 'grace-ms': { type: 'string' } } });
+      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      const { startWorker } = await import('./worker.js');
+      await startWorker(config, { concurrency: num(values.concurrency), lockDurationMs: num(values['lock-ms']), graceMs: num(values['grace-ms']) });
       return -1; // keep running
     }
     case 'migrate': {

@@ -1,48 +1,46 @@
-import { Redis } from 'ioredis';
+/**
+ * Job kinds, their processors and who may submit them; `createQueue` picks BullMQ when REDIS_URL
+ * is set and the in-process runner otherwise.
+ */
+import type { z } from 'zod';
+import type { Scope } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { createBullmqQueue } from './bullmq.js';
 import { createInlineQueue } from './inline.js';
+import { compareModelsData, compareModelsProcessor } from './processors/compare-models.js';
+import { scoreReviewsData, scoreReviewsProcessor } from './processors/score-reviews.js';
+import { trainSentimentData, trainSentimentProcessor } from './processors/train-sentiment.js';
 import type { JobQueue, Processor } from './types.js';
 
 export type { JobContext, JobQueue, JobState, JobStatus, Processor, ProcessorDeps, QueueHealth, SubmitOptions } from './types.js';
 export { UnrecoverableJobError } from './types.js';
 export { createInlineQueue } from './inline.js';
+export { createBullmqQueue, createBullmqWorker, DEFAULT_QUEUE_NAME } from './bullmq.js';
+export { jobIdFor } from './record.js';
 
-/** Job kinds and their processors; domain modules export processors, this map names them. */
-export function processorRegistry(): Record<string, Processor> {
-  return {};
+export interface JobKind {
+  processor: Processor;
+  /** Scopes that may submit, read and cancel jobs of this kind (admin always may). */
+  scopes: readonly Scope[];
+  summary: string;
+  /** Checked at submission (400), and again by the processor. */
+  data?: z.ZodType;
 }
 
-/**
- * BullMQ on Redis. Work in progress: only health is wired; submissions answer 503 until the
- * BullMQ runner lands (issue 6).
- */
-export function createBullmqQueue(url: string): JobQueue {
-  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false, enableOfflineQueue: false });
-  redis.on('error', () => {}); // reported through health()
-  const unavailable = async (): Promise<never> => {
-    throw new ServiceUnavailableError('the BullMQ job runner is not available in this build');
-  };
+/** Job kinds; domain modules export processors, this map names them and says who may run them. */
+export function jobKinds(): Record<string, JobKind> {
   return {
-    kind: 'bullmq',
-    submit: unavailable,
-    get: async () => null,
-    cancel: async () => false,
-    async health() {
-      try {
-        await redis.ping();
-        return { kind: 'bullmq', ok: true };
-      } catch (err) {
-        return { kind: 'bullmq', ok: false, detail: `redis: ${(err as Error).message}` };
-      }
-    },
-    async close() {
-      redis.disconnect();
-    },
+    score_reviews: { processor: scoreReviewsProcessor, scopes: ['cs_lead'], data: scoreReviewsData, summary: 'score stored reviews with the active sentiment models (fans out into id-range chunks)' },
+    train_sentiment: { processor: trainSentimentProcessor, scopes: ['cs_lead'], data: trainSentimentData, summary: 'train a sentiment model of one language; registered as a candidate' },
+    compare_models: { processor: compareModelsProcessor, scopes: [], data: compareModelsData, summary: 'shadow-compare a candidate model version with the active one' },
   };
+}
+
+export function processorRegistry(): Record<string, Processor> {
+  return Object.fromEntries(Object.entries(jobKinds()).map(([k, v]) => [k, v.processor]));
 }
 
 export function createQueue(deps: { db: Db; config: Config }): JobQueue {
-  return deps.config.redisUrl ? createBullmqQueue(deps.config.redisUrl) : createInlineQueue({ ...deps, processors: processorRegistry() });
+  return deps.config.redisUrl ? createBullmqQueue({ url: deps.config.redisUrl, db: deps.db }) : createInlineQueue({ ...deps, processors: processorRegistry() });
 }

@@ -42,7 +42,7 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
         const result = await processor(job.data, {
           jobId: id,
           signal: controller.signal,
-          deps: { db, config },
+          deps: { db, config, queue: self },
           async progress(percent, stage) {
             const now = Date.now();
             if (now - lastProgress < 200 && percent < 100) return;
@@ -78,7 +78,7 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
     .then((r) => r.rows.forEach((j) => schedule(j.id, 3)))
     .catch(() => {});
 
-  return {
+  const self: JobQueue = {
     kind: 'inline',
     async submit(kind: string, data: unknown, opts: SubmitOptions) {
       const ins = await db.query<JobStatus>(
@@ -104,4 +104,5 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
       await chain;
     },
   };
+  return self;
 }

@@ -46,6 +46,8 @@ export interface JobContext {
 export interface ProcessorDeps {
   db: Db;
   config: Config;
+  /** The queue the job came from, for processors that fan work out into more jobs. */
+  queue?: JobQueue;
 }
 
 /** A job kind's work. Throw `UnrecoverableJobError` for input that will never succeed (no retry). */

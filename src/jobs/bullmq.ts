@@ -1,0 +1,290 @@
+/**
+ * BullMQ on Redis. Redis delivers jobs to workers; the `jobs` table stays the record that every
+ * API process reads (so reads keep working while Redis is down) and the source a reconciler uses
+ * to re-deliver jobs Redis lost (a restart without persistence). Delivery is at-least-once.
+ *
+ * - `createBullmqQueue`: submit / get / cancel / health, used by API processes (and by processors
+ *   that fan out work).
+ * - `createBullmqWorker`: runs processors for the queue; any number of processes on any machines.
+ */
+import { hostname } from 'node:os';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Db } from '../db/types.js';
+import { ServiceUnavailableError } from '../errors.js';
+import { cancelJob, completeJob, failAttempt, getJob, insertJob, setProgress } from './record.js';
+import type { JobQueue, JobStatus, Processor, SubmitOptions } from './types.js';
+
+export const DEFAULT_QUEUE_NAME = 'kpi-jobs';
+
+export interface BullmqQueueOptions {
+  url: string;
+  db: Db;
+  queueName?: string;
+  /** Redis key prefix (tests use their own). */
+  prefix?: string;
+  /** Base delay of the exponential retry backoff. */
+  backoffMs?: number;
+  /** How long a submission waits for Redis before answering 503. */
+  submitTimeoutMs?: number;
+}
+
+export interface BullmqJobQueue extends JobQueue {
+  readonly queue: Queue;
+  /** Re-delivers unfinished jobs of the record that Redis does not hold (lost in a restart). Returns how many. */
+  reconcile(staleMs?: number): Promise<number>;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+function connect(url: string, forWorker: boolean): Redis {
+  const redis = new Redis(url, {
+    // workers block on Redis and must wait through outages; the API side fails fast instead
+    maxRetriesPerRequest: forWorker ? null : 1,
+    enableOfflineQueue: forWorker,
+    retryStrategy: (n) => Math.min(100 * n, 2000),
+  });
+  redis.on('error', () => {}); // reported through health(); ioredis reconnects by itself
+  return redis;
+}
+
+export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
+  const { db, backoffMs = 1000, submitTimeoutMs = 3000 } = opts;
+  const redis = connect(opts.url, false);
+  const queue = new Queue(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: redis, prefix: opts.prefix ?? 'bull' });
+  queue.on('error', () => {});
+  queue.waitUntilReady().catch(() => {}); // a Redis that is down at start is reported by health() and 503s
+
+  const down = (why: string) => new ServiceUnavailableError(`the job queue (Redis) is not reachable: ${why}; submit again shortly`, 5);
+
+  async function enqueue(id: string, kind: string, data: unknown, attempts: number): Promise<void> {
+    await withTimeout(
+      queue.add(kind, data, {
+        jobId: id,
+        attempts,
+        backoff: { type: 'exponential', delay: backoffMs },
+        removeOnComplete: { age: 3600, count: 10_000 },
+        removeOnFail: { age: 24 * 3600 },
+      }),
+      submitTimeoutMs,
+      'enqueue',
+    );
+  }
+
+  return {
+    kind: 'bullmq',
+    queue,
+    async submit(kind: string, data: unknown, o: SubmitOptions): Promise<JobStatus> {
+      if (redis.status !== 'ready') throw down(`connection ${redis.status}`);
+      const inserted = await insertJob(db, o.jobId, kind, data, o.submittedBy ?? null);
+      if (!inserted) {
+        const existing = (await getJob(db, o.jobId))!;
+        // a record left waiting (e.g. Redis lost it) is delivered again; BullMQ ignores a duplicate id
+        if (existing.state === 'waiting') await enqueue(o.jobId, kind, data, o.attempts ?? 3).catch(() => {});
+        return existing;
+      }
+      try {
+        await enqueue(o.jobId, kind, data, o.attempts ?? 3);
+      } catch (err) {
+        await db.query(`delete from jobs where id = $1 and state = 'waiting' and attempts = 0`, [o.jobId]).catch(() => {});
+        throw down((err as Error).message);
+      }
+      return inserted;
+    },
+    get: (id) => getJob(db, id),
+    async cancel(id) {
+      const done = await cancelJob(db, id);
+      if (done) {
+        // a waiting or delayed job leaves Redis now; an active one is stopped by its worker's heartbeat
+        await withTimeout(queue.remove(id), 1000, 'remove').catch(() => {});
+      }
+      return done;
+    },
+    async health() {
+      try {
+        await withTimeout(redis.ping(), 1000, 'ping');
+        return { kind: 'bullmq', ok: true };
+      } catch (err) {
+        return { kind: 'bullmq', ok: false, detail: `redis: ${(err as Error).message}` };
+      }
+    },
+    async reconcile(staleMs = 15_000) {
+      const r = await db.query<{ id: string; kind: string; data: unknown }>(
+        `select id, kind, data from jobs where state in ('waiting', 'active')
+           and (heartbeat_at is null or heartbeat_at < now() - make_interval(secs => $1))
+           and created_at < now() - interval '2 seconds' order by created_at limit 1000`,
+        [staleMs / 1000],
+      );
+      let n = 0;
+      for (const j of r.rows) {
+        if (await queue.getJob(j.id)) continue;
+        await enqueue(j.id, j.kind, j.data, 3);
+        n++;
+      }
+      return n;
+    },
+    async close() {
+      await queue.close().catch(() => {});
+      redis.disconnect();
+    },
+  };
+}
+
+export interface BullmqWorkerOptions {
+  url: string;
+  db: Db;
+  config: Config;
+  processors: Record<string, Processor>;
+  queueName?: string;
+  prefix?: string;
+  concurrency?: number;
+  /** A job whose worker stops renewing its lock this long is handed to another worker. */
+  lockDurationMs?: number;
+  /** How often a cancelled job is noticed and the heartbeat written. */
+  heartbeatMs?: number;
+  /** How often unfinished jobs that Redis lost are re-delivered. */
+  reconcileMs?: number;
+  name?: string;
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+export interface BullmqWorker {
+  readonly worker: Worker;
+  readonly name: string;
+  /** Stops taking jobs; waits up to `graceMs` for the running ones, then hands them back to the queue. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
+  const { db, config, processors, heartbeatMs = 1000, lockDurationMs = 30_000 } = opts;
+  const name = opts.name ?? `${hostname()}:${process.pid}`;
+  const log = opts.log ?? (() => {});
+  const submitter = createBullmqQueue({ url: opts.url, db, queueName: opts.queueName, prefix: opts.prefix });
+  const running = new Map<string, { controller: AbortController; shutdown: boolean }>();
+
+  const processJob = async (job: Job, token?: string): Promise<unknown> => {
+    const id = job.id!;
+    let claimed = await db.query<{ kind: string }>(
+      `update jobs set state = 'active', attempts = $2, started_at = now(), heartbeat_at = now(), worker = $3
+       where id = $1 and state in ('waiting', 'active') returning kind`,
+      [id, job.attemptsMade + 1, name],
+    );
+    if (!claimed.rows[0]) {
+      const row = await getJob(db, id);
+      if (row) return row.result; // cancelled or finished meanwhile: nothing to do
+      await insertJob(db, id, job.name, job.data, null); // added to Redis directly, without a record
+      claimed = await db.query(`update jobs set state = 'active', attempts = $2, started_at = now(), heartbeat_at = now(), worker = $3 where id = $1 returning kind`, [
+        id,
+        job.attemptsMade + 1,
+        name,
+      ]);
+    }
+    const entry = { controller: new AbortController(), shutdown: false };
+    running.set(id, entry);
+    let cancelled = false;
+    const heartbeat = setInterval(() => {
+      db.query<{ state: string }>(`update jobs set heartbeat_at = now() where id = $1 returning state`, [id]).then(
+        (r) => {
+          if (r.rows[0]?.state === 'cancelled') {
+            cancelled = true;
+            entry.controller.abort(new Error('cancelled'));
+          }
+        },
+        () => {},
+      );
+    }, heartbeatMs);
+    let lastProgress = 0;
+    try {
+      const processor = processors[job.name];
+      if (!processor) throw new UnrecoverableError(`no processor for job kind ${job.name}`);
+      const result = await processor(job.data, {
+        jobId: id,
+        signal: entry.controller.signal,
+        deps: { db, config, queue: submitter },
+        async progress(percent, stage) {
+          const now = Date.now();
+          if (now - lastProgress < 200 && percent < 100) return;
+          lastProgress = now;
+          await setProgress(db, id, percent, stage);
+          await job.updateProgress({ percent, stage }).catch(() => {});
+        },
+      });
+      if (cancelled) return null;
+      await completeJob(db, id, result);
+      log('job completed', { id, kind: job.name });
+      return result;
+    } catch (err) {
+      if (cancelled) return null;
+      if (entry.shutdown && token) {
+        // hand the job back without spending an attempt: another worker (or this one, restarted) takes it
+        await db.query(`update jobs set state = 'waiting', heartbeat_at = null where id = $1 and state = 'active'`, [id]).catch(() => {});
+        await job.moveToDelayed(Date.now(), token);
+        throw new DelayedError();
+      }
+      const message = (err as Error).message ?? String(err);
+      const unrecoverable = err instanceof UnrecoverableError || (err as { unrecoverable?: boolean }).unrecoverable === true;
+      const final = unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      await failAttempt(db, id, message, final).catch(() => {});
+      log('job attempt failed', { id, kind: job.name, message, final });
+      if (unrecoverable) throw new UnrecoverableError(message);
+      throw err;
+    } finally {
+      clearInterval(heartbeat);
+      running.delete(id);
+    }
+  };
+
+  const connection = connect(opts.url, true);
+  const worker = new Worker(opts.queueName ?? DEFAULT_QUEUE_NAME, processJob, {
+    connection,
+    prefix: opts.prefix ?? 'bull',
+    concurrency: opts.concurrency ?? 1,
+    lockDuration: lockDurationMs,
+    stalledInterval: Math.max(1000, Math.round(lockDurationMs / 2)),
+    maxStalledCount: 5,
+    name,
+  });
+  worker.on('error', (err) => log('worker error', { message: err.message }));
+
+  // re-deliver what Redis lost: at start, after every reconnect, and now and then
+  const reconcile = () =>
+    submitter.reconcile(Math.max(5000, lockDurationMs)).then(
+      (n) => n > 0 && log('re-delivered jobs missing from Redis', { count: n }),
+      () => {},
+    );
+  let readyOnce = false;
+  connection.on('ready', () => {
+    if (readyOnce) setTimeout(reconcile, 500);
+    readyOnce = true;
+  });
+  const reconcileTimer = setInterval(reconcile, opts.reconcileMs ?? 10_000);
+  reconcileTimer.unref();
+  void reconcile();
+
+  return {
+    worker,
+    name,
+    async close(graceMs = 30_000) {
+      clearInterval(reconcileTimer);
+      const closing = worker.close();
+      const timer = setTimeout(() => {
+        for (const r of running.values()) {
+          r.shutdown = true;
+          r.controller.abort(new Error('worker shutting down'));
+        }
+      }, graceMs);
+      await closing.finally(() => clearTimeout(timer));
+      await submitter.close();
+      connection.disconnect();
+    },
+  };
+}

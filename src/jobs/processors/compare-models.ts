@@ -1,0 +1,27 @@
+/** Job kind `compare_models`: shadow-compares a candidate version with the active one (src/registry/shadow.ts). */
+import { z } from 'zod';
+import { compareWithActive, type ShadowReport } from '../../registry/shadow.js';
+import { UnrecoverableJobError, type Processor } from '../types.js';
+
+export const compareModelsData = z
+  .object({
+    candidate: z.string().min(1),
+    threshold: z.number().min(0).max(1).default(0.05),
+    limit: z.number().int().min(1).max(5_000_000).default(200_000),
+    eval_file: z.string().optional(),
+  })
+  .strict();
+
+export const compareModelsProcessor: Processor<unknown, ShadowReport> = async (raw, ctx) => {
+  const parsed = compareModelsData.safeParse(raw);
+  if (!parsed.success) throw new UnrecoverableJobError(`bad compare_models data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const d = parsed.data;
+  return compareWithActive(ctx.deps.db, d.candidate, {
+    threshold: d.threshold,
+    limit: d.limit,
+    evalFile: d.eval_file,
+    modelsDir: ctx.deps.config.modelsDir,
+    signal: ctx.signal,
+    progress: ctx.progress,
+  });
+};

@@ -1,0 +1,138 @@
+/**
+ * Job kind `score_reviews`: scores stored reviews with the active sentiment models.
+ *
+ * Without a `range` the job plans: it cuts the reviews, ordered by id, into chunks of
+ * `chunk_size` and submits one `score_reviews` job per id range (deterministic ids, so planning
+ * twice submits nothing new); any number of workers then share the chunks. With a `range` it
+ * scores that range in batches by keyset on id and writes label, probability, model version,
+ * language, aspects and scored_at with one UPDATE per batch. Idempotent: only reviews without a
+ * score from the active versions are written, and the same model writes the same values.
+ */
+import { z } from 'zod';
+import type { Db } from '../../db/types.js';
+import { createActiveModels, type ActiveModels } from '../../registry/active.js';
+import type { SentimentEngine } from '../../reviews/sentiment/index.js';
+import { jobIdFor } from '../record.js';
+import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
+
+export const scoreReviewsData = z
+  .object({
+    /** [from, to) by review id; `to` null = to the end. */
+    range: z.tuple([z.string(), z.string().nullable()]).optional(),
+    /** Re-score reviews scored by another model version too (after a promote or rollback). */
+    rescore: z.boolean().default(false),
+    chunk_size: z.number().int().min(100).max(1_000_000).default(10_000),
+    batch_size: z.number().int().min(10).max(50_000).default(2000),
+    /** Set by the planner: the active versions the chunks were planned for (part of their ids). */
+    versions: z.string().optional(),
+  })
+  .strict();
+export type ScoreReviewsData = z.input<typeof scoreReviewsData>;
+
+export interface ScoreReviewsResult {
+  scored?: number;
+  range?: [string, string | null];
+  chunks?: number;
+  jobs?: string[];
+}
+
+/** Chunk starts: every `size`-th review id in id order (deterministic for a given set of reviews). */
+export async function chunkStarts(db: Db, size: number): Promise<string[]> {
+  const r = await db.query<{ id: string }>(
+    `select id from (select id, row_number() over (order by id) - 1 as rn from reviews) t where rn % $1 = 0 order by id`,
+    [size],
+  );
+  return r.rows.map((x) => x.id);
+}
+
+/** Scores reviews with from ≤ id < to that lack a score from `engine`'s versions. */
+export async function scoreRange(
+  db: Db,
+  engine: SentimentEngine,
+  [from, to]: [string, string | null],
+  opts: { rescore: boolean; batch: number; signal?: AbortSignal; onBatch?: (done: number) => Promise<void> },
+): Promise<number> {
+  const versions = [...new Set(Object.values(engine.versions))];
+  let after: string | null = null;
+  let scored = 0;
+  for (;;) {
+    if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
+    const r: { rows: { id: string; text: string }[] } = await db.query<{ id: string; text: string }>(
+      `select id, text from reviews
+       where (case when $1::text is null then id >= $2 else id > $1 end) and ($3::text is null or id < $3)
+         and (sentiment_model is null or ($4 and not (sentiment_model = any($5::text[]))))
+       order by id limit $6`,
+      [after, from, to, opts.rescore, versions, opts.batch],
+    );
+    if (r.rows.length === 0) break;
+    const results = engine.score(r.rows.map((x) => x.text));
+    await db.query(
+      `update reviews r set language = u.language, sentiment_label = u.label, sentiment_probability = u.probability,
+         sentiment_model = u.model, aspects = u.aspects::jsonb, scored_at = now()
+       from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) as u(id, language, label, probability, model, aspects)
+       where r.id = u.id`,
+      [
+        r.rows.map((x) => x.id),
+        results.map((s) => s.language),
+        results.map((s) => s.label),
+        results.map((s) => s.probability),
+        results.map((s) => s.modelVersion),
+        results.map((s) => JSON.stringify(s.aspects)),
+      ],
+    );
+    scored += r.rows.length;
+    after = r.rows[r.rows.length - 1]!.id;
+    await opts.onBatch?.(scored);
+    if (r.rows.length < opts.batch) break;
+  }
+  return scored;
+}
+
+/** One ActiveModels per database handle, so a worker reloads models only after a switch. */
+const actives = new WeakMap<object, ActiveModels>();
+export function activeModelsFor(db: Db, modelsDir: string): ActiveModels {
+  let a = actives.get(db);
+  if (!a) actives.set(db, (a = createActiveModels(db, modelsDir)));
+  return a;
+}
+
+export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = async (raw, ctx: JobContext) => {
+  const parsed = scoreReviewsData.safeParse(raw ?? {});
+  if (!parsed.success) throw new UnrecoverableJobError(`bad score_reviews data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const data = parsed.data;
+  const { db, config, queue } = ctx.deps;
+  const active = activeModelsFor(db, config.modelsDir);
+  const engine = await active.sentiment();
+
+  if (!data.range) {
+    await ctx.progress(0, 'planning chunks');
+    const starts = await chunkStarts(db, data.chunk_size);
+    const versions = Object.values(engine.versions).sort().join(',');
+    const ranges = starts.map((s, i) => [s, starts[i + 1] ?? null] as [string, string | null]);
+    if (!queue) {
+      let scored = 0;
+      for (const [i, range] of ranges.entries()) {
+        scored += await scoreRange(db, engine, range, { rescore: data.rescore, batch: data.batch_size, signal: ctx.signal });
+        await ctx.progress((100 * (i + 1)) / ranges.length, `scored ${scored} reviews`);
+      }
+      return { scored, chunks: ranges.length };
+    }
+    const jobs: string[] = [];
+    for (const range of ranges) {
+      const child = { range, rescore: data.rescore, batch_size: data.batch_size, chunk_size: data.chunk_size, versions };
+      const id = jobIdFor('score_reviews', child);
+      await queue.submit('score_reviews', child, { jobId: id, submittedBy: `job:${ctx.jobId}` });
+      jobs.push(id);
+    }
+    return { chunks: ranges.length, jobs };
+  }
+
+  await ctx.progress(0, `scoring ${data.range[0]}…${data.range[1] ?? 'end'}`);
+  const scored = await scoreRange(db, engine, data.range, {
+    rescore: data.rescore,
+    batch: data.batch_size,
+    signal: ctx.signal,
+    onBatch: (done) => ctx.progress(Math.min(99, (100 * done) / data.chunk_size), `scored ${done}`),
+  });
+  return { scored, range: data.range };
+};

@@ -1,0 +1,88 @@
+/**
+ * Job kind `train_sentiment`: trains the sentiment model of one language in a worker thread and
+ * registers it as a candidate (promoted only when the language has no active version, or when the
+ * request asks). Exactly one version per job: a retried or re-delivered job finds the version it
+ * registered before and returns it without training again.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
+import { getActive, promote, registerVersion, type ModelVersion } from '../../registry/index.js';
+import { packSentiment, SENTIMENT_KIND } from '../../registry/sentiment.js';
+import type { ModelMetadata } from '../../reviews/sentiment/predictor.js';
+import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
+
+export const trainSentimentData = z
+  .object({
+    language: z.enum(['zh', 'en']),
+    /** Directory with train.csv and dev.csv (test.csv optional), columns `label,review`. */
+    data_dir: z.string().min(1),
+    seed: z.number().int().optional(),
+    epochs: z.number().int().min(1).max(100).optional(),
+    promote: z.boolean().default(false),
+  })
+  .strict();
+
+export interface TrainSentimentResult {
+  version: string;
+  promoted: boolean;
+  reused: boolean;
+  metrics: unknown;
+}
+
+function trainInThread(input: Record<string, unknown>, ctx: JobContext): Promise<{ meta: ModelMetadata; weights: Float32Array }> {
+  const ts = import.meta.url.endsWith('.ts');
+  const url = new URL(`./train-sentiment-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(url, { workerData: input });
+    let stage = 0;
+    const abort = () => void worker.terminate().then(() => reject(ctx.signal.reason ?? new Error('aborted')));
+    ctx.signal.addEventListener('abort', abort, { once: true });
+    worker.on('message', (m: { log?: string; meta?: ModelMetadata; weights?: Float32Array }) => {
+      if (m.log) void ctx.progress(Math.min(90, 5 + 10 * ++stage), m.log.slice(0, 120)).catch(() => {});
+      else if (m.meta && m.weights) resolve({ meta: m.meta, weights: m.weights });
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      ctx.signal.removeEventListener('abort', abort);
+      if (code !== 0) reject(new Error(`training thread exited with code ${code}`));
+    });
+  });
+}
+
+export const trainSentimentProcessor: Processor<unknown, TrainSentimentResult> = async (raw, ctx) => {
+  const parsed = trainSentimentData.safeParse(raw);
+  if (!parsed.success) throw new UnrecoverableJobError(`bad train_sentiment data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const data = parsed.data;
+  const { db } = ctx.deps;
+  const finish = async (v: ModelVersion, reused: boolean): Promise<TrainSentimentResult> => {
+    const wantPromote = data.promote || !(await getActive(db, SENTIMENT_KIND, data.language));
+    if (wantPromote && v.status !== 'active') await promote(db, v.id, `job:${ctx.jobId}`, data.promote ? 'requested with the training job' : 'first version of this language');
+    return { version: v.id, promoted: wantPromote, reused, metrics: v.metrics };
+  };
+  const mine = await db.query<ModelVersion>(`select * from model_versions where job_id = $1 and kind = $2`, [ctx.jobId, SENTIMENT_KIND]);
+  if (mine.rows[0]) return finish(mine.rows[0], true);
+  for (const split of ['train', 'dev']) {
+    if (!existsSync(join(data.data_dir, `${split}.csv`))) throw new UnrecoverableJobError(`${data.data_dir} has no ${split}.csv`);
+  }
+  await ctx.progress(2, 'starting training thread');
+  const options: Record<string, number> = {};
+  if (data.seed !== undefined) options.seed = data.seed;
+  if (data.epochs !== undefined) options.epochs = data.epochs;
+  const { meta, weights } = await trainInThread({ language: data.language, dataDir: data.data_dir, options, command: `job ${ctx.jobId}` }, ctx);
+  await ctx.progress(95, 'registering');
+  const { metrics, ...rest } = meta as ModelMetadata & { metrics?: Record<string, unknown> };
+  const v = await registerVersion(db, {
+    id: meta.version,
+    kind: SENTIMENT_KIND,
+    scope: data.language,
+    artifact: packSentiment(meta, weights),
+    metadata: rest,
+    metrics: metrics ?? {},
+    dataRange: { source: data.data_dir },
+    jobId: ctx.jobId,
+    actor: `job:${ctx.jobId}`,
+  });
+  return finish(v, false);
+};

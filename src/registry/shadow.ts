@@ -1,0 +1,137 @@
+/**
+ * Shadow comparison: score the same data with a candidate and the active version and report what
+ * would change for people, before anyone promotes. One comparer per model kind; the report is
+ * stored with the candidate (`metadata.shadow`) so the promote decision is made with it in hand.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Db } from '../db/types.js';
+import { readLabelledCsv } from '../reviews/sentiment/data.js';
+import type { SentimentEngine } from '../reviews/sentiment/index.js';
+import { getActive, getVersion, type ModelVersion } from './index.js';
+import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
+
+export interface ShadowOptions {
+  /** Move of an agent's positive-service share (0–1) or a person's target (relative) that counts as a change. */
+  threshold: number;
+  /** At most this many stored rows are compared (newest first by id order). */
+  limit: number;
+  /** Labelled evaluation file (`label,review` CSV); the candidate's own dev file when absent. */
+  evalFile?: string | undefined;
+  modelsDir: string;
+  signal?: AbortSignal;
+  progress?: (percent: number, stage: string) => Promise<void>;
+}
+
+export interface ShadowReport {
+  kind: string;
+  scope: string;
+  candidate: string;
+  active: string | null;
+  compared: number;
+  changed: number;
+  threshold: number;
+  /** People (agents, employees) whose figure moves more than the threshold, largest moves first (at most 100). */
+  moved: { id: string; n: number; active: number; candidate: number; delta: number }[];
+  moved_count: number;
+  evaluation: { file: string; n: number; active: { accuracy: number } | null; candidate: { accuracy: number } } | null;
+  at: string;
+}
+
+export type Comparer = (db: Db, candidate: ModelVersion, active: ModelVersion | null, opts: ShadowOptions) => Promise<ShadowReport>;
+
+function accuracy(engine: SentimentEngine, rows: { review: string; label: 0 | 1 }[]): { accuracy: number } {
+  const scored = engine.score(
+    rows.map((r) => r.review),
+    { aspects: false },
+  );
+  let right = 0;
+  scored.forEach((s, i) => {
+    if ((s.probability >= 0.5 ? 1 : 0) === rows[i]!.label) right++;
+  });
+  return { accuracy: Math.round((right / Math.max(1, rows.length)) * 10_000) / 10_000 };
+}
+
+/** Sentiment: stored reviews of the candidate's language scored by both; per-agent positive share; dev accuracy. */
+export const sentimentComparer: Comparer = async (db, candidate, active, opts) => {
+  const before = await buildSentimentEngine(db, opts.modelsDir);
+  const after = await buildSentimentEngine(db, opts.modelsDir, candidate);
+  const perAgent = new Map<string, { n: number; a: number; b: number }>();
+  let compared = 0;
+  let changed = 0;
+  let last = '';
+  while (compared < opts.limit) {
+    if (opts.signal?.aborted) throw new Error('cancelled');
+    const r = await db.query<{ id: string; agent_id: string | null; text: string }>(
+      `select id, agent_id, text from reviews where id > $1 and (language is null or language = $2) order by id limit $3`,
+      [last, candidate.scope, Math.min(5000, opts.limit - compared)],
+    );
+    if (r.rows.length === 0) break;
+    const texts = r.rows.map((x) => x.text);
+    const a = before.score(texts, { aspects: false });
+    const b = after.score(texts, { aspects: false });
+    r.rows.forEach((row, i) => {
+      if (a[i]!.language !== candidate.scope) return;
+      compared++;
+      if (a[i]!.label !== b[i]!.label) changed++;
+      if (!row.agent_id) return;
+      const s = perAgent.get(row.agent_id) ?? { n: 0, a: 0, b: 0 };
+      s.n++;
+      if (a[i]!.label === 'positive') s.a++;
+      if (b[i]!.label === 'positive') s.b++;
+      perAgent.set(row.agent_id, s);
+    });
+    last = r.rows[r.rows.length - 1]!.id;
+    await opts.progress?.(Math.min(80, (80 * compared) / opts.limit), `compared ${compared} reviews`);
+  }
+  // the rating's evidence: share of positive reviews, shrunk towards one half with a weak Beta(1,1) prior
+  const share = (k: number, n: number) => (k + 1) / (n + 2);
+  const moved = [...perAgent.entries()]
+    .map(([id, s]) => ({ id, n: s.n, active: share(s.a, s.n), candidate: share(s.b, s.n) }))
+    .map((x) => ({ ...x, delta: x.candidate - x.active }))
+    .filter((x) => Math.abs(x.delta) > opts.threshold)
+    .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta));
+  const training = candidate.metadata.training as { data?: string } | undefined;
+  const evalFile = opts.evalFile ?? (training?.data ? join(training.data, 'dev.csv') : undefined);
+  let evaluation: ShadowReport['evaluation'] = null;
+  if (evalFile && existsSync(evalFile)) {
+    await opts.progress?.(85, `evaluating on ${evalFile}`);
+    const rows = readLabelledCsv(evalFile);
+    evaluation = { file: evalFile, n: rows.length, active: active ? accuracy(before, rows) : null, candidate: accuracy(after, rows) };
+  }
+  const round = (x: number) => Math.round(x * 10_000) / 10_000;
+  return {
+    kind: candidate.kind,
+    scope: candidate.scope,
+    candidate: candidate.id,
+    active: active?.id ?? null,
+    compared,
+    changed,
+    threshold: opts.threshold,
+    moved: moved.slice(0, 100).map((x) => ({ ...x, active: round(x.active), candidate: round(x.candidate), delta: round(x.delta) })),
+    moved_count: moved.length,
+    evaluation,
+    at: new Date().toISOString(),
+  };
+};
+
+/**
+ * Comparers by model kind. Baselines plug in here: forecast each person of the scope with both
+ * versions (src/baselines forecast + targets), count targets moving by more than `threshold`
+ * (relative), and put both versions' backtest coverage in `evaluation`.
+ */
+export const comparers: Record<string, Comparer> = {
+  [SENTIMENT_KIND]: sentimentComparer,
+};
+
+/** Runs the comparer of the candidate's kind and stores the report with the candidate. */
+export async function compareWithActive(db: Db, candidateId: string, opts: ShadowOptions, registry: Record<string, Comparer> = comparers): Promise<ShadowReport> {
+  const candidate = await getVersion(db, candidateId);
+  if (!candidate) throw Object.assign(new Error(`model version ${candidateId} not found`), { unrecoverable: true });
+  const comparer = registry[candidate.kind];
+  if (!comparer) throw Object.assign(new Error(`no shadow comparer for model kind ${candidate.kind} yet`), { unrecoverable: true });
+  const active = await getActive(db, candidate.kind, candidate.scope);
+  const report = await comparer(db, candidate, active, opts);
+  await db.query(`update model_versions set metadata = metadata || jsonb_build_object('shadow', $2::jsonb) where id = $1`, [candidateId, JSON.stringify(report)]);
+  return report;
+}
