@@ -42,6 +42,9 @@ export interface TrainedGroupModel {
   };
 }
 
+/** Largest number of series whose last H periods are backtested (large groups are subsampled evenly). */
+export const MAX_CAL_SERIES = 4000;
+
 export const INTERVAL_LEVELS = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975];
 
 interface Prepared {
@@ -104,7 +107,10 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const d = featureSize(spec);
   const prepared = series.map(prepare);
   const S = prepared.length;
-  const originsPerSeries = Math.min(40, Math.max(12, Math.ceil(6000 / S)));
+  // recent origins per series: more for small groups, fewer for very large ones (≤ ~60k windows)
+  const originsPerSeries = Math.max(2, Math.min(40, Math.max(12, Math.ceil(6000 / S)), Math.floor(60_000 / S)));
+  // the backtest uses every series up to MAX_CAL_SERIES, then an even subsample of them
+  const calStride = Math.max(1, Math.ceil(S / MAX_CAL_SERIES));
 
   // 1. training windows: targets stop H periods before the end of each series
   const X: number[] = [];
@@ -143,6 +149,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // 2. rolling-origin backtest over the last H periods of each series
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {
+    if (si % calStride !== 0) return;
     const n = p.values.length;
     const sc = maseScale(p.values, m) || 1;
     for (let o = Math.max(MIN_HISTORY, n - H); o < n; o++) {
@@ -196,8 +203,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const raw80 = new Array<number>(H).fill(0), raw95 = new Array<number>(H).fill(0);
   const count = new Array<number>(H).fill(0);
   for (const fold of [0, 1]) {
-    const fit = cal.filter((c) => c.series % 2 === fold);
-    const test = cal.filter((c) => c.series % 2 !== fold);
+    const fit = cal.filter((c) => Math.floor(c.series / calStride) % 2 === fold);
+    const test = cal.filter((c) => Math.floor(c.series / calStride) % 2 !== fold);
     if (fit.length === 0) continue;
     const off = conformalOffsets(scoresFor(fit), levels);
     for (const c of test) {
