@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import { BaselineInputError, deserialize, forecast, forecastMany, serialize, trainGroupModel } from '../../src/baselines/index.js';
 import { conformalQuantile, enforceMonotone } from '../../src/baselines/calibration.js';
-import { simulateGroup } from './helpers.js';
+import { rng } from '../../src/baselines/network.js';
+import type { SeriesInput } from '../../src/baselines/index.js';
+import { gaussian, simulateGroup } from './helpers.js';
 
 const H = 4;
 
@@ -114,4 +116,29 @@ describe('small and short groups', () => {
     expect(fresh.coldStart).toBe(true);
     expect(fresh.steps[0]!.p50).toBeGreaterThan(10);
   });
+});
+
+describe('promotion flags', () => {
+  it('learns a promotion uplift from the flags of the target period and reports it as a driver', async () => {
+    const rand = rng(3);
+    const n = 40;
+    const series: SeriesInput[] = [];
+    for (let i = 0; i < 150; i++) {
+      const level = 100 + 100 * rand();
+      const promo = Array.from({ length: n + H }, () => rand() < 0.2);
+      const values = promo.slice(0, n).map((p) => level * (p ? 1.4 : 1) + 0.05 * level * gaussian(rand));
+      series.push({ id: `p${i}`, values, periodsPerYear: 12, promo });
+    }
+    const model = await trainGroupModel(series, { horizon: H, seed: 1 });
+    expect(model.netWeight).toBeGreaterThan(0.5);
+    let uplift = 0, plain = 0, nu = 0, np = 0;
+    for (const [i, f] of forecastMany(model, series).entries()) {
+      f.steps.forEach((s, h) => {
+        const rel = s.drivers.promotion / Math.abs(s.drivers.level);
+        if (series[i]!.promo![n + h]) { uplift += rel; nu++; } else { plain += rel; np++; }
+      });
+    }
+    expect(uplift / nu).toBeGreaterThan(0.2);
+    expect(Math.abs(plain / np)).toBeLessThan(0.05);
+  }, 120_000);
 });
