@@ -18,7 +18,6 @@ const { values: args } = parseArgs({
     panel: { type: 'string' },
     json: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
-    ensemble: { type: 'string', default: '1' },
     'no-network': { type: 'boolean', default: false },
     peers: { type: 'string' },
     group: { type: 'string' },
@@ -89,7 +88,7 @@ for (const g of groups) {
   }));
   const t0 = performance.now();
   const c0 = cpuNow();
-  const model = await trainGroupModel(inputs, { horizon: H, seed: Number(args.seed), ensemble: Number(args.ensemble), network: !args['no-network'] });
+  const model = await trainGroupModel(inputs, { horizon: H, seed: Number(args.seed), network: !args['no-network'] });
   const t1 = performance.now();
   trainCpu += cpuNow() - c0;
   const fc = forecastMany(model, inputs, H);

@@ -7,7 +7,7 @@ import { conformalOffsets, enforceMonotone, type HorizonScores } from './calibra
 import { BaselineInputError } from './errors.js';
 import { buildWindow, cleanValues, defaultSpec, featureSize, MIN_HISTORY, type FeatureSpec, type SeriesContext } from './features.js';
 import { maseScale } from './metrics.js';
-import { predictEnsemble, trainQuantileNet, type NetWeights } from './network.js';
+import { predictNet, trainQuantileNet, type NetWeights } from './network.js';
 import type { BacktestFigures, SeriesInput, TrainOptions } from './types.js';
 
 export const MODEL_KIND = 'kpi-baselines/pooled-quantile';
@@ -17,8 +17,8 @@ export interface TrainedGroupModel {
   version: 1;
   spec: FeatureSpec;
   levels: number[];
-  /** Ensemble of pooled networks (outputs averaged); empty when the group had too little history. */
-  nets: NetWeights[];
+  /** The pooled network; null when the group had too little history (classical + conformal only). */
+  net: NetWeights | null;
   /** Share of the network's median correction applied (chosen on the backtest). */
   netWeight: number;
   /** Conformal offsets [h][level], in units of each series' one-step noise. */
@@ -135,15 +135,15 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     }
   }
   const tWindows = performance.now();
-  const nets: NetWeights[] = [];
+  let net: NetWeights | null = null;
   if (useNet && nWin >= 30) {
-    const Xa = Float64Array.from(X), Ya = Float64Array.from(Y), Ma = Float64Array.from(M);
-    const members = opts.ensemble ?? 1;
-    for (let k = 0; k < members; k++) {
-      nets.push(await trainQuantileNet(Xa, Ya, Ma, nWin, { H, levels, seed: seed * 7919 + k, steps: opts.steps }));
-    }
+    net = await trainQuantileNet(Float64Array.from(X), Float64Array.from(Y), Float64Array.from(M), nWin, {
+      H,
+      levels,
+      seed: seed * 7919,
+      steps: opts.steps,
+    });
   }
-  const net = nets.length > 0;
 
   const tNet = performance.now();
   // 2. rolling-origin backtest over the last H periods of each series
@@ -154,7 +154,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     const sc = maseScale(p.values, m) || 1;
     for (let o = Math.max(MIN_HISTORY, n - H); o < n; o++) {
       const w = buildWindow(p.values, o, spec, p.ctx);
-      const out = net ? predictEnsemble(nets, w.x) : null;
+      const out = net ? predictNet(net, w.x) : null;
       let mean = 0;
       const k = Math.min(o, Math.max(m, 4));
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;
@@ -247,7 +247,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     version: 1,
     spec,
     levels,
-    nets,
+    net,
     netWeight,
     offsets,
     backtest,

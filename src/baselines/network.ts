@@ -239,14 +239,3 @@ export function predictNet(net: NetWeights, x: Float64Array, out = new Float64Ar
   return out;
 }
 
-/** Mean of the members' outputs (a mean of monotone rows is monotone). */
-export function predictEnsemble(nets: readonly NetWeights[], x: Float64Array): Float64Array {
-  const first = nets[0]!;
-  const out = new Float64Array(first.H * first.levels.length);
-  const tmp = new Float64Array(out.length);
-  for (const net of nets) {
-    predictNet(net, x, tmp);
-    for (let i = 0; i < out.length; i++) out[i]! += tmp[i]! / nets.length;
-  }
-  return out;
-}

@@ -6,7 +6,7 @@ import { enforceMonotone } from './calibration.js';
 import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
 import { prepare, type TrainedGroupModel } from './model.js';
-import { predictEnsemble } from './network.js';
+import { predictNet } from './network.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
 interface LevelIndex {
@@ -77,13 +77,13 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
   }
 
   const w = buildWindow(p.values, n, spec, p.ctx);
-  const out = model.nets.length > 0 ? predictEnsemble(model.nets, w.x) : null;
+  const out = model.net ? predictNet(model.net, w.x) : null;
   let noPromo: Float64Array | null = null;
-  if (out && w.promoIndex >= 0 && p.ctx.promo?.slice(n, n + horizon).some(Boolean)) {
+  if (out && model.net && w.promoIndex >= 0 && p.ctx.promo?.slice(n, n + horizon).some(Boolean)) {
     // the same features with the future promotion flags cleared: the promotion driver
     const x = w.x.slice();
     x.fill(0, w.promoIndex, w.promoIndex + spec.H);
-    noPromo = predictEnsemble(model.nets, x);
+    noPromo = predictNet(model.net, x, new Float64Array(out.length));
   }
   const cf = w.classical;
   for (let h = 0; h < horizon; h++) {

@@ -22,8 +22,6 @@ export interface TrainOptions {
   seed?: number;
   /** Gradient steps for the pooled network (default scales with data, 150–300). */
   steps?: number;
-  /** Number of networks averaged (different seeds; default 1 — more members narrow MSIS ≈1 % each at a full training cost). */
-  ensemble?: number;
   /** Set false to skip the network and use the classical ensemble alone (fast, for tests). */
   network?: boolean;
 }

@@ -93,7 +93,7 @@ describe('small and short groups', () => {
   it('trains a role with one person and answers with finite, ordered intervals', async () => {
     const one = [{ id: 'solo', values: [12, 14, 13, 15, 16, 15, 17, 18, 17, 19, 20, 19], periodsPerYear: 4 }];
     const model = await trainGroupModel(one, { horizon: 4, seed: 1 });
-    expect(model.nets).toHaveLength(0);
+    expect(model.net).toBeNull();
     const f = forecast(model, one[0]!);
     for (const s of f.steps) {
       expect(s.lo95).toBeLessThanOrEqual(s.lo80);
