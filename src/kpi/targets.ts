@@ -8,8 +8,8 @@
 import { BaselineInputError, forecastMany } from '../baselines/index.js';
 import type { Queryable } from '../db/types.js';
 import { AppError, NotFoundError } from '../errors.js';
-import { parsePeriod, periodOf, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
-import { isPromotionPeriod } from './cycles.js';
+import { parsePeriod, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
+import { isPromotionPeriod, periodDistance } from './cycles.js';
 import { activeModel, type ActiveModel } from './models.js';
 import { applyOverrides, loadOverrides, type AppliedOverride } from './overrides.js';
 import { attainment, median, percentileOf, quantileAt } from './quantiles.js';
@@ -79,56 +79,40 @@ export interface ForecastSet {
   d: number[][];
 }
 
-interface Fingerprint {
-  last_all: string | null;
-  hist: string;
-  staff: string;
-  cal: string;
-}
-
-async function fingerprint(db: Queryable, key: ScopeKey, period: Period): Promise<Fingerprint> {
-  const r = await db.query<Fingerprint>(
-    `select
-       (select max(h.period_start) from kpi_history h join employees e on e.id = h.employee_id
-         where e.role_id = $1 and h.metric_id = $2 and h.period_kind = $3)::text as last_all,
-       (select count(*)::text || '/' || coalesce(max(h.updated_at)::text, '') from kpi_history h join employees e on e.id = h.employee_id
-         where e.role_id = $1 and h.metric_id = $2 and h.period_kind = $3 and h.period_start < $4) as hist,
-       (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from employees where role_id = $1) as staff,
-       (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from calendar_events) as cal`,
-    [key.role, key.metric, key.kind, period.start],
+/**
+ * What a scope's forecasts depend on besides the model: the history (its latest change, through
+ * an index on kpi_history.updated_at, so any upload invalidates every cached set), the role's
+ * people and the calendar. Cheap: three aggregates, no scan of the history.
+ */
+async function fingerprint(db: Queryable, role: string): Promise<string> {
+  const r = await db.query<{ f: string }>(
+    `select coalesce((select max(updated_at)::text from kpi_history), '') || '|' ||
+            (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from employees where role_id = $1) || '|' ||
+            (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from calendar_events) as f`,
+    [role],
   );
-  return r.rows[0]!;
+  return r.rows[0]!.f;
 }
 
 /**
  * The forecast origin for `period`: the period itself when history reaches it (a past period:
  * "what did we expect"), else the period after the last one with data; h = steps from there.
  */
-function origin(lastAll: string, period: Period): { cutoff: Period; h: number } {
-  const last = periodOf(new Date(`${lastAll}T00:00:00Z`), period.kind);
+function origin(last: Period, period: Period): { cutoff: Period; h: number } {
   if (period.start <= last.start) return { cutoff: period, h: 1 };
   const cutoff = shiftPeriod(last, 1);
-  let h = 1;
-  for (let p = cutoff; p.start < period.start; p = shiftPeriod(p, 1)) h++;
-  return { cutoff, h };
+  return { cutoff, h: periodDistance(cutoff, period) + 1 };
 }
 
 /** Forecasts of everyone in the scope for `period`, from the cache when still valid. */
 export async function forecastSet(db: Queryable, key: ScopeKey, period: Period, active?: ActiveModel): Promise<{ set: ForecastSet; model: ActiveModel; cached: boolean }> {
   const am = active ?? (await activeModel(db, key));
   if (!am) throw new TargetError('no_model', `no active baseline model for ${scopeId(key)}; train one with POST /v1/baselines/train`, 404);
-  const fp = await fingerprint(db, key, period);
-  if (!fp.last_all) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
-  const { cutoff, h } = origin(fp.last_all, period);
-  const H = am.model.spec.H;
-  if (h > H) {
-    throw new TargetError('horizon_too_long', `${period.id} is ${h} periods after the last data (${shiftPeriod(cutoff, -1).id}); the ${scopeId(key)} model forecasts at most ${H}`);
-  }
-  const print = `${cutoff.id}|${fp.hist}|${fp.staff}|${fp.cal}`;
+  const print = await fingerprint(db, key.role);
   const hit = await db.query<{ fingerprint: string; payload: string }>('select fingerprint, payload from baseline_forecast_cache where model_id = $1 and period = $2', [am.version.id, period.id]);
   if (hit.rows[0]?.fingerprint === print) return { set: JSON.parse(hit.rows[0].payload) as ForecastSet, model: am, cached: true };
 
-  const set = await computeSet(db, key, period, cutoff, h, am);
+  const set = await computeSet(db, key, period, am);
   await db.query(
     `insert into baseline_forecast_cache (model_id, period, fingerprint, payload) values ($1, $2, $3, $4)
      on conflict (model_id, period) do update set fingerprint = excluded.fingerprint, payload = excluded.payload, computed_at = now()`,
@@ -137,12 +121,19 @@ export async function forecastSet(db: Queryable, key: ScopeKey, period: Period, 
   return { set, model: am, cached: false };
 }
 
-async function computeSet(db: Queryable, key: ScopeKey, period: Period, cutoff: Period, h: number, am: ActiveModel): Promise<ForecastSet> {
+async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: ActiveModel): Promise<ForecastSet> {
   const hist = await loadScopeHistory(db, key, { through: period });
-  const end = hist?.grid.pos.get(cutoff.id);
-  if (!hist || end === undefined || end === 0) throw new TargetError('no_history_before_period', `no ${key.metric} history of role ${key.role} before ${period.id}`);
-  const at = hist.grid.pos.get(period.id)!;
+  if (!hist) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
+  let lastData = 0;
+  for (const p of hist.people) lastData = Math.max(lastData, p.last);
+  const { cutoff, h } = origin(hist.grid.periods[lastData]!, period);
   const H = am.model.spec.H;
+  if (h > H) {
+    throw new TargetError('horizon_too_long', `${period.id} is ${h} periods after the last data (${shiftPeriod(cutoff, -1).id}); the ${scopeId(key)} model forecasts at most ${H}`);
+  }
+  const end = hist.grid.pos.get(cutoff.id);
+  if (end === undefined || end === 0) throw new TargetError('no_history_before_period', `no ${key.metric} history of role ${key.role} before ${period.id}`);
+  const at = hist.grid.pos.get(period.id)!;
   const promo = promoFlags(hist, H);
   const starts = gridStarts(hist, H);
   const stale = STALE_AFTER[key.kind];
@@ -236,8 +227,8 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
   const actuals = new Map(
     (
       await db.query<{ employee_id: string; value: number }>(
-        `select h.employee_id, h.value from kpi_history h join employees e on e.id = h.employee_id where e.role_id = $1 and h.metric_id = $2 and h.period = $3 and ($4::text is null or h.employee_id = $4)`,
-        [key.role, key.metric, period.id, opts.employeeId ?? null],
+        `select employee_id, value from kpi_history where metric_id = $1 and period_kind = $2 and period_start = $3 and ($4::text is null or employee_id = $4)`,
+        [key.metric, period.kind, period.start, opts.employeeId ?? null],
       )
     ).rows.map((r) => [r.employee_id, r.value]),
   );

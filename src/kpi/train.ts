@@ -15,8 +15,13 @@ import { BASELINE_KIND } from './models.js';
 import { gridStarts, loadScopeHistory, personSeries, promoFlags, scopeId, tenureMonths, type ScopeKey } from './series.js';
 import { TARGET_LEVELS } from './targets.js';
 
-/** Default forecast horizon per period kind: two months of weeks, a quarter of months, half a year of quarters. */
-export const DEFAULT_HORIZON: Readonly<Record<PeriodKind, number>> = { week: 8, month: 3, quarter: 2 };
+/**
+ * Default forecast horizon per period kind: a quarter of weeks, a year of months or quarters.
+ * The core calibrates on rolling origins over the last H periods of each series, so H also sets
+ * how many positions of the year the conformal step sees: with H = 3 months, simulated monthly
+ * data held 70 % (not 80 %) of held-out outcomes in the 80 % interval; with H = 12, 81 %.
+ */
+export const DEFAULT_HORIZON: Readonly<Record<PeriodKind, number>> = { week: 13, month: 12, quarter: 4 };
 
 export interface TrainOptions {
   horizon?: number | undefined;
@@ -93,7 +98,7 @@ export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {})
     kind: BASELINE_KIND,
     scope,
     artifact: Buffer.from(serialize(model), 'utf8'),
-    metadata: { role: key.role, metric: key.metric, period_kind: key.kind, horizon, levels: model.levels, network: Boolean(model.net), settings, model_kind: model.kind },
+    metadata: { role: key.role, metric: key.metric, period_kind: key.kind, horizon, levels: model.levels, network: settings.network, settings, model_kind: model.kind },
     metrics: figures,
     dataRange: { source: 'kpi_history', from: h.grid.periods[0]!.id, to: h.grid.periods.at(-1)!.id, rows: h.rows, people: h.people.length },
     jobId: opts.jobId ?? null,
@@ -114,6 +119,19 @@ export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {})
     people: h.people.length,
     seconds: model.trainedOn.seconds,
   };
+}
+
+/**
+ * ANALYZE the history and the people: PGlite has no autovacuum, and without statistics the
+ * planner joins history to employees with a nested loop (5 s instead of 0.2 s for 120,000 rows).
+ * Failure (e.g. not the table owner) is harmless.
+ */
+export async function refreshStatistics(db: Queryable): Promise<void> {
+  try {
+    await db.exec('analyze kpi_history; analyze employees;');
+  } catch {
+    // statistics are an optimisation only
+  }
 }
 
 /** Scopes that have history, filtered by role, metric and kind. */
@@ -145,6 +163,7 @@ export interface TrainJobResult {
 /** Job kind `train_baselines`: trains every matching scope, reporting progress per scope. */
 export const trainBaselinesProcessor: Processor<TrainJobData, TrainJobResult> = async (data, ctx) => {
   const { db } = ctx.deps;
+  await refreshStatistics(db);
   const scopes = await scopesWithHistory(db, data);
   if (scopes.length === 0) throw new UnrecoverableJobError(`no KPI history for ${JSON.stringify({ role: data.role, metric: data.metric, kind: data.kind })}`);
   const models: TrainedScope[] = [];

@@ -59,6 +59,10 @@ create table weight_profile_periods (
   set_at timestamptz not null default now()
 );
 
+-- The latest history change is the cache key of computed forecasts: with this index it is one
+-- index lookup instead of a scan of the history.
+create index kpi_history_updated_at_idx on kpi_history (updated_at);
+
 -- Computed forecasts of every person of a scope for one target period, as one JSON document.
 -- Valid while the fingerprint (history, employees, calendar) matches; stale rows are replaced.
 create table baseline_forecast_cache (
