@@ -10,7 +10,7 @@ import { openDb } from './db/index.js';
 
 const USAGE = `usage:
   kpi serve                                   run the HTTP service
-  kpi worker [--concurrency N] [--lock-ms MS] [--grace-ms MS]
+  kpi worker [--concurrency N] [--lock-ms MS] [--grace-ms MS] [--queue NAME]
                                               run a job worker (needs REDIS_URL and DATABASE_URL)
   kpi keys create --name NAME --scopes a,b    create an API key (scopes: ${SCOPES.join(', ')}); prints it once
   kpi keys revoke ID                          revoke a key
@@ -27,10 +27,10 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'worker': {
-      const { values } = parseArgs({ args: rest, options: { concurrency: { type: 'string' }, 'lock-ms': { type: 'string' }, 'grace-ms': { type: 'string' } } });
+      const { values } = parseArgs({ args: rest, options: { concurrency: { type: 'string' }, 'lock-ms': { type: 'string' }, 'grace-ms': { type: 'string' }, queue: { type: 'string' } } });
       const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
       const { startWorker } = await import('./worker.js');
-      await startWorker(config, { concurrency: num(values.concurrency), lockDurationMs: num(values['lock-ms']), graceMs: num(values['grace-ms']) });
+      await startWorker(config, { concurrency: num(values.concurrency), lockDurationMs: num(values['lock-ms']), graceMs: num(values['grace-ms']), queueName: values.queue });
       return -1; // keep running
     }
     case 'migrate': {

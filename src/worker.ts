@@ -13,6 +13,8 @@ export interface WorkerOptions {
   concurrency?: number;
   lockDurationMs?: number;
   graceMs?: number;
+  /** BullMQ queue name (default kpi-jobs); API processes and workers of one deployment share it. */
+  queueName?: string;
 }
 
 export async function startWorker(config: Config, opts: WorkerOptions = {}): Promise<void> {
@@ -29,6 +31,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     db,
     config,
     processors: processorRegistry(),
+    queueName: opts.queueName,
     concurrency: opts.concurrency ?? 1,
     lockDurationMs: opts.lockDurationMs ?? 30_000,
     log,

@@ -35,13 +35,19 @@ function trainInThread(input: Record<string, unknown>, ctx: JobContext): Promise
   const ts = import.meta.url.endsWith('.ts');
   const url = new URL(`./train-sentiment-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(url, { workerData: input });
+    // run from TypeScript sources (tsx), a thread needs tsx registered before it imports the entry
+    const worker = ts
+      ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`, { eval: true, workerData: input })
+      : new Worker(url, { workerData: input });
     let stage = 0;
     const abort = () => void worker.terminate().then(() => reject(ctx.signal.reason ?? new Error('aborted')));
     ctx.signal.addEventListener('abort', abort, { once: true });
     worker.on('message', (m: { log?: string; meta?: ModelMetadata; weights?: Float32Array }) => {
-      if (m.log) void ctx.progress(Math.min(90, 5 + 10 * ++stage), m.log.slice(0, 120)).catch(() => {});
-      else if (m.meta && m.weights) resolve({ meta: m.meta, weights: m.weights });
+      if (m.log) {
+        const epoch = /^epoch (\d+)\/(\d+)/.exec(m.log);
+        const percent = epoch ? 10 + (80 * Number(epoch[1])) / Number(epoch[2]) : Math.min(10, 3 + ++stage);
+        void ctx.progress(percent, m.log.slice(0, 120)).catch(() => {});
+      } else if (m.meta && m.weights) resolve({ meta: m.meta, weights: m.weights });
     });
     worker.on('error', reject);
     worker.on('exit', (code) => {
