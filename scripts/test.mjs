@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The README's test command: type-check, then the whole vitest suite.
-// Extra arguments go to vitest (e.g. `npm test -- test/auth`).
+// The README's test command: type-check, then the whole vitest suite, then the fault tests
+// (workers killed, Redis and PostgreSQL restarted), which disturb every test using those
+// services and so run alone, after the main suite.
+// Extra arguments go to vitest (e.g. `npm test -- test/auth`) and skip the fault stage.
 import { spawnSync } from 'node:child_process';
 
 const run = (cmd, args) => {
@@ -8,5 +10,10 @@ const run = (cmd, args) => {
   if (r.status !== 0) process.exit(r.status ?? 1);
 };
 
+const extra = process.argv.slice(2);
 run('npx', ['tsc', '--noEmit']);
-run('npx', ['vitest', 'run', ...process.argv.slice(2)]);
+run('npx', ['vitest', 'run', ...extra]);
+if (extra.length === 0) {
+  console.log('\nfault tests (serial, after the main suite): test/faults/*.fault.ts');
+  run('npx', ['vitest', 'run', '--config', 'test/faults/vitest.config.ts']);
+}

@@ -50,3 +50,12 @@ export function createActiveModels(db: Queryable, modelsDir: string, ttlMs = 200
     },
   };
 }
+
+/**
+ * The app's sentiment provider (`{ get() }`, as src/reviews/scoring.ts expects) served from the
+ * registry: the active versions, re-checked every `ttlMs`; the shipped models where none is active.
+ */
+export function activeSentimentProvider(db: Queryable, modelsDir: string, ttlMs = 2000): { get(): Promise<SentimentEngine> } {
+  const active = createActiveModels(db, modelsDir, ttlMs);
+  return { get: () => active.sentiment() };
+}
