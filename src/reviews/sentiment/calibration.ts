@@ -4,7 +4,7 @@
  * expected calibration error used to report it.
  */
 
-export interface Calibration { method: 'platt'; a: number; c: number }
+export interface Calibration { method: 'platt'; a: number; c: number; fittedOn?: string }
 
 export const identityCalibration: Calibration = { method: 'platt', a: 1, c: 0 };
 

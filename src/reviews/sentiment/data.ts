@@ -55,3 +55,23 @@ export function featuriseAll(rows: LabelledReview[], s: FeatureSettings): Sparse
   });
   return { offsets, ids: ids.slice(0, nnz), scale, labels };
 }
+
+/** The rows at `indices`, in that order. */
+export function subsetRows(rows: SparseRows, indices: ArrayLike<number>): SparseRows {
+  let nnz = 0;
+  for (let k = 0; k < indices.length; k++) nnz += rows.offsets[indices[k]! + 1]! - rows.offsets[indices[k]!]!;
+  const offsets = new Int32Array(indices.length + 1);
+  const ids = new Int32Array(nnz);
+  const scale = new Float32Array(indices.length);
+  const labels = new Float32Array(indices.length);
+  let at = 0;
+  for (let k = 0; k < indices.length; k++) {
+    const i = indices[k]!;
+    ids.set(rows.ids.subarray(rows.offsets[i]!, rows.offsets[i + 1]!), at);
+    at += rows.offsets[i + 1]! - rows.offsets[i]!;
+    offsets[k + 1] = at;
+    scale[k] = rows.scale[i]!;
+    labels[k] = rows.labels[i]!;
+  }
+  return { offsets, ids, scale, labels };
+}

@@ -17,6 +17,8 @@ export interface FeatureSettings {
   wordNgrams: [number, number] | null;
   /** reviews are cut to this many characters before featurising */
   maxChars: number;
+  /** character skip-bigrams (c_i, c_{i+g}) for gaps 2..charSkipMax (e.g. 不…好); 0 or absent for none */
+  charSkipMax?: number;
   /** zh: let jieba guess unknown words with its HMM (slower; character n-grams cover them anyway) */
   jiebaHmm?: boolean;
 }
@@ -89,6 +91,13 @@ function charNgrams(norm: string, s: FeatureSettings, out: FeatureBuffer, withNa
     for (let n = 1; n <= top; n++) {
       h = mix(h, codes[i + n - 1]!);
       if (n >= lo) out.add(finish(mix(h, n)), withNames ? String.fromCharCode(...codes.subarray(i, i + n)) : undefined);
+    }
+  }
+  const skipMax = s.charSkipMax ?? 0;
+  for (let g = 2; g <= skipMax; g++) {
+    const skipSeed = (seed ^ (0x5a000 + g)) | 0;
+    for (let i = 0; i + g < len; i++) {
+      out.add(finish(mix(mix(skipSeed, codes[i]!), codes[i + g]!)), withNames ? `${String.fromCharCode(codes[i]!)}…${String.fromCharCode(codes[i + g]!)}` : undefined);
     }
   }
 }

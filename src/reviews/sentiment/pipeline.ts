@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Tf } from '../../ml/tf.js';
 import { DEFAULT_NEUTRAL_BAND } from './defaults.js';
 import { applyCalibration, fitPlatt } from './calibration.js';
-import { featuriseAll, readLabelledCsv, type LabelledReview } from './data.js';
+import { featuriseAll, readLabelledCsv, subsetRows, type LabelledReview } from './data.js';
 import { defaultSettings, type FeatureSettings } from './features.js';
 import { lexiconProbability } from './lexicon.js';
 import { evaluate, type EvalFigures } from './metrics.js';
@@ -21,6 +21,8 @@ export interface TrainSentimentInput {
   dataDir: string;
   settings?: Partial<FeatureSettings>;
   options?: Partial<TrainOptions>;
+  /** bag the full model with this many leave-one-fold-out models (default 5 below 20k training reviews, else 0) */
+  bagFolds?: number;
   /** the command line, stored in metadata */
   command?: string;
   log?: (line: string) => void;
@@ -50,7 +52,22 @@ export async function trainSentiment(tf: Tf, input: TrainSentimentInput): Promis
   const train = featuriseAll(trainRows, settings);
   const dev = featuriseAll(devRows, settings);
   log(`featurised ${trainRows.length} train and ${devRows.length} dev reviews in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  const model = await trainLinear(tf, train, settings.bits, { ...options, log });
+  const full = await trainLinear(tf, train, settings.bits, { ...options, log });
+  // Small sets: bag the full model with k models each trained without one fold. Linear models
+  // average into one linear model (no inference cost); the variance they shed shows on dev as
+  // higher accuracy and better calibration (chosen on dev for the en set).
+  const folds = input.bagFolds ?? (trainRows.length < 20_000 ? 5 : 0);
+  const members = [full];
+  for (let f = 0; f < folds; f++) {
+    const keep = Array.from({ length: trainRows.length }, (_, i) => i).filter((i) => i % folds !== f);
+    members.push(await trainLinear(tf, subsetRows(train, keep), settings.bits, options));
+  }
+  const model = { ...full, weights: new Float32Array(full.weights.length), bias: 0 };
+  for (const m of members) {
+    for (let j = 0; j < m.weights.length; j++) model.weights[j]! += m.weights[j]! / members.length;
+    model.bias += m.bias / members.length;
+  }
+  if (folds > 0) log(`bagged the full model with ${folds} leave-one-fold-out models`);
   const devLogits = linearLogits(dev, model.weights, model.bias);
   const calibration = fitPlatt(devLogits, dev.labels);
   const trainingSeconds = (performance.now() - started) / 1000;
@@ -72,13 +89,14 @@ export async function trainSentiment(tf: Tf, input: TrainSentimentInput): Promis
     version: weightsVersion(input.language, model.weights),
     features: settings,
     weights: { file: 'weights.bin', dtype: 'float32', length: model.weights.length, bias: model.bias },
-    calibration,
+    calibration: { ...calibration, fittedOn: 'dev' },
     neutralBand: band,
     training: {
       options: savedOptions,
       seed: options.seed,
       seconds: Math.round(trainingSeconds * 10) / 10,
       featuresKept: model.features,
+      bagged: folds > 0 ? { folds, members: members.length } : null,
       reviews: { train: trainRows.length, dev: devRows.length, test: testRows?.length ?? 0 },
       data: input.dataDir,
       command: input.command ?? null,

@@ -18,14 +18,18 @@ export interface TrainOptions {
   alpha: number;
   /** features seen in fewer training reviews are dropped */
   minDf: number;
+  /** input dropout: each n-gram of a review is left out of a step with this probability (survivors scaled up) */
+  dropout?: number;
+  /** weights averaged over the ends of epochs from this one (1-based) to the last; 0 = last epoch only */
+  averageFrom?: number;
   log?: (line: string) => void;
 }
 
 /** Hyper-parameters chosen on the dev split (see README of this folder). */
 export function defaultTrainOptions(language: 'zh' | 'en'): TrainOptions {
   return language === 'zh'
-    ? { seed: 42, epochs: 8, batchSize: 2048, learningRate: 0.05, l2: 1e-4, alpha: 1, minDf: 2 }
-    : { seed: 42, epochs: 8, batchSize: 256, learningRate: 0.05, l2: 1e-4, alpha: 1, minDf: 2 };
+    ? { seed: 42, epochs: 8, batchSize: 2048, learningRate: 0.05, l2: 1e-4, alpha: 1, minDf: 2, averageFrom: 4 }
+    : { seed: 42, epochs: 8, batchSize: 256, learningRate: 0.05, l2: 1e-4, alpha: 1, minDf: 2, averageFrom: 4 };
 }
 
 /** Seeded PRNG (mulberry32). */
@@ -45,6 +49,10 @@ export interface TrainedLinear {
   bias: number;
   /** compact features kept */
   features: number;
+  /** NB log-count ratio per hash bucket (0 for dropped buckets) */
+  ratios: Float32Array;
+  /** mean |w| over kept features (the NBSVM interpolation anchor) */
+  meanAbsW: number;
 }
 
 /** NB ratios and the bucket → compact index map. */
@@ -83,6 +91,10 @@ export async function trainLinear(tf: Tf, data: SparseRows, bits: number, o: Tra
   const n = data.labels.length;
   const order = Int32Array.from({ length: n }, (_, i) => i);
   const random = rng(o.seed);
+  const averageFrom = Math.min(o.averageFrom ?? 0, o.epochs);
+  const wSum = new Float32Array(averageFrom > 0 ? dim : 0);
+  let bSum = 0;
+  let averaged = 0;
   const makeBatch = (from: number, to: number): { batch: SparseBatch; y: Float32Array } => {
     let nnz = 0;
     for (let p = from; p < to; p++) {
@@ -94,15 +106,18 @@ export async function trainLinear(tf: Tf, data: SparseRows, bits: number, o: Tra
     const val = new Float32Array(nnz);
     const y = new Float32Array(to - from);
     let k = 0;
+    const drop = o.dropout ?? 0;
+    const keep = 1 / (1 - drop);
     for (let p = from; p < to; p++) {
       const i = order[p]!;
       y[p - from] = data.labels[i]!;
       for (let q = data.offsets[i]!; q < data.offsets[i + 1]!; q++) {
         const c = compact[data.ids[q]!]!;
         if (c < 0) continue;
+        if (drop > 0 && random() < drop) continue;
         idx[k] = c;
         row[k] = p - from;
-        val[k] = ratio[c]! * data.scale[i]!;
+        val[k] = ratio[c]! * data.scale[i]! * keep;
         k++;
       }
     }
@@ -132,17 +147,33 @@ export async function trainLinear(tf: Tf, data: SparseRows, bits: number, o: Tra
     }
     for (const l of await Promise.all(losses)) lossSum += l;
     o.log?.(`epoch ${epoch + 1}/${o.epochs} loss ${(lossSum / losses.length).toFixed(4)}`);
+    if (averageFrom > 0 && epoch + 1 >= averageFrom) {
+      const wNow = (await model.w.data()) as Float32Array;
+      for (let j = 0; j < dim; j++) wSum[j]! += wNow[j]!;
+      bSum += ((await model.b.data()) as Float32Array)[0] ?? 0;
+      averaged++;
+    }
   }
-  const w = (await model.w.data()) as Float32Array;
-  const bias = ((await model.b.data()) as Float32Array)[0] ?? 0;
+  let w = (await model.w.data()) as Float32Array;
+  let bias = ((await model.b.data()) as Float32Array)[0] ?? 0;
+  if (averaged > 0) {
+    w = wSum.map((v) => v / averaged);
+    bias = bSum / averaged;
+  }
   model.dispose();
   optimizer.dispose();
   const weights = new Float32Array(buckets);
+  const ratios = new Float32Array(buckets);
+  let meanAbsW = 0;
+  for (let c = 0; c < dim; c++) meanAbsW += Math.abs(w[c]!) / dim;
   for (let j = 0; j < buckets; j++) {
     const c = compact[j]!;
-    if (c >= 0) weights[j] = w[c]! * ratio[c]!;
+    if (c >= 0) {
+      weights[j] = w[c]! * ratio[c]!;
+      ratios[j] = ratio[c]!;
+    }
   }
-  return { weights, bias, features: dim };
+  return { weights, bias, features: dim, ratios, meanAbsW };
 }
 
 /** Logits of featurised rows under folded weights (plain JS, same arithmetic as the predictor). */
