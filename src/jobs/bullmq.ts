@@ -84,7 +84,11 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
     kind: 'bullmq',
     queue,
     async submit(kind: string, data: unknown, o: SubmitOptions): Promise<JobStatus> {
-      if (redis.status !== 'ready') throw down(`connection ${redis.status}`);
+      if (redis.status !== 'ready') {
+        // just started or reconnecting: wait briefly for the connection before answering 503
+        await withTimeout(new Promise((r) => redis.once('ready', r)), Math.min(submitTimeoutMs, 1000), 'connect').catch(() => {});
+        if (redis.status !== 'ready') throw down(`connection ${redis.status}`);
+      }
       const inserted = await insertJob(db, o.jobId, kind, data, o.submittedBy ?? null);
       if (!inserted) {
         const existing = (await getJob(db, o.jobId))!;

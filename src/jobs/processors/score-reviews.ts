@@ -2,9 +2,9 @@
  * Job kind `score_reviews`: scores stored reviews with the active sentiment models.
  *
  * Without a `range` the job plans: it cuts the reviews, ordered by id, into chunks of
- * `chunk_size` and submits one `score_reviews` job per id range (deterministic ids, so planning
- * twice submits nothing new); any number of workers then share the chunks. With a `range` it
- * scores that range in batches by keyset on id and writes label, probability, model version,
+ * `chunk_size` and submits one `score_reviews` job per id range (ids derived from the planning
+ * job's id and the range, so a re-delivered planner submits nothing new); any number of workers
+ * then share the chunks. With a `range` it scores that range in batches by keyset on id and writes label, probability, model version,
  * language, aspects and scored_at with one UPDATE per batch. Idempotent: only reviews without a
  * score from the active versions are written, and the same model writes the same values.
  */
@@ -25,6 +25,8 @@ export const scoreReviewsData = z
     batch_size: z.number().int().min(10).max(50_000).default(2000),
     /** Set by the planner: the active versions the chunks were planned for (part of their ids). */
     versions: z.string().optional(),
+    /** Set by the planner: its job id, so each planning run gets its own chunk jobs. */
+    parent: z.string().optional(),
   })
   .strict();
 export type ScoreReviewsData = z.input<typeof scoreReviewsData>;
@@ -119,7 +121,7 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
     }
     const jobs: string[] = [];
     for (const range of ranges) {
-      const child = { range, rescore: data.rescore, batch_size: data.batch_size, chunk_size: data.chunk_size, versions };
+      const child = { range, rescore: data.rescore, batch_size: data.batch_size, chunk_size: data.chunk_size, versions, parent: ctx.jobId };
       const id = jobIdFor('score_reviews', child);
       await queue.submit('score_reviews', child, { jobId: id, submittedBy: `job:${ctx.jobId}` });
       jobs.push(id);
