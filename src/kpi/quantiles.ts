@@ -76,10 +76,10 @@ export function attainment(actual: number, target: number, direction: 'higher' |
   return direction === 'higher' ? actual / target : target / actual;
 }
 
-/** Median of a non-empty list (null for an empty one). */
+/** Median of a list (null for an empty one). */
 export function median(xs: readonly number[]): number | null {
   if (xs.length === 0) return null;
-  const s = xs.slice().sort((a, b) => a - b);
+  const s = Float64Array.from(xs).sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -121,6 +121,8 @@ export async function forecastSet(db: Queryable, key: ScopeKey, period: Period, 
   return { set, model: am, cached: false };
 }
 
+const r7 = (x: number): number => Number(x.toPrecision(7));
+
 async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: ActiveModel): Promise<ForecastSet> {
   const hist = await loadScopeHistory(db, key, { through: period });
   if (!hist) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
@@ -169,10 +171,11 @@ async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: Acti
     promotion: isPromotionPeriod(period, hist.events),
     ids: forecasts.map((f) => f.id),
     cold: forecasts.map((f) => (f.coldStart ? 1 : 0)),
-    q: forecasts.map((f) => levels.map((l) => f.steps[h - 1]!.quantiles[String(l)]!)),
+    // 7 significant digits: half the cached size, far below any KPI's precision
+    q: forecasts.map((f) => levels.map((l) => r7(f.steps[h - 1]!.quantiles[String(l)]!))),
     d: forecasts.map((f) => {
       const d = f.steps[h - 1]!.drivers;
-      return [d.level, d.trend, d.seasonality, d.promotion, d.other];
+      return [r7(d.level), r7(d.trend), r7(d.seasonality), r7(d.promotion), r7(d.other)];
     }),
   };
 }
@@ -223,7 +226,6 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
   const choice = QUANTILE_CHOICE[metric.direction];
   const lo = metric.min_value ?? -Infinity;
   const hi = metric.max_value ?? Infinity;
-  const clip = (v: number) => Math.min(hi, Math.max(lo, v));
   const actuals = new Map(
     (
       await db.query<{ employee_id: string; value: number }>(
@@ -234,30 +236,44 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
   );
   const overrides = await loadOverrides(db, key, period.id);
   const L = set.levels;
+  const names = L.map(pName);
+  // interpolation positions of the stated levels, once per request (the levels are the model's)
+  const probe = L.map((_, j) => j);
+  const lines = [choice.floor, choice.baseline, choice.target, choice.stretch, 0.1, 0.9, 0.025, 0.975];
+  const pos = lines.map((l) => quantileAt(L, probe, l));
   const people: PersonTarget[] = [];
+  const q = new Array<number>(L.length);
+  const v = new Array<number>(lines.length);
   for (let i = 0; i < set.ids.length; i++) {
     const id = set.ids[i]!;
     if (opts.employeeId && id !== opts.employeeId) continue;
-    const q = set.q[i]!.map(clip);
-    const at = (l: number) => quantileAt(L, q, l);
-    const suggested = at(choice.target);
-    const floor = at(choice.floor);
-    const { target, override } = applyOverrides(overrides, id, suggested);
+    const row = set.q[i]!;
+    const quantiles: Record<string, number> = {};
+    for (let j = 0; j < L.length; j++) {
+      const x = row[j]!;
+      q[j] = x < lo ? lo : x > hi ? hi : x;
+      quantiles[names[j]!] = q[j]!;
+    }
+    for (let k = 0; k < pos.length; k++) {
+      const at = pos[k]!;
+      const j = Math.floor(at);
+      v[k] = j >= L.length - 1 ? q[L.length - 1]! : q[j]! + (q[j + 1]! - q[j]!) * (at - j);
+    }
+    const [floor, baseline, suggested, stretch, p10, p90, p025, p975] = v as [number, number, number, number, number, number, number, number];
+    const { target, override } = overrides.size > 0 ? applyOverrides(overrides, id, suggested) : { target: suggested, override: null };
     const actual = actuals.get(id) ?? null;
     const d = set.d[i]!;
-    const quantiles: Record<string, number> = {};
-    L.forEach((l, j) => (quantiles[pName(l)] = q[j]!));
     people.push({
       employee_id: id,
       cold_start: set.cold[i] === 1,
       floor,
-      baseline: at(choice.baseline),
+      baseline,
       target,
-      stretch: at(choice.stretch),
+      stretch,
       suggested_target: suggested,
       override,
-      interval80: [at(0.1), at(0.9)],
-      interval95: [at(0.025), at(0.975)],
+      interval80: [p10, p90],
+      interval95: [p025, p975],
       quantiles,
       drivers: { level: d[0]!, trend: d[1]!, seasonality: d[2]!, promotion: d[3]!, other: d[4]! },
       actual,
@@ -291,4 +307,26 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
     },
     people,
   };
+}
+
+/**
+ * Computes and caches the forecasts for the period after the scope's last data (the one HR asks
+ * for), so that the first request is served from the cache. Returns that period, or null.
+ */
+export async function warmNextPeriod(db: Queryable, key: ScopeKey): Promise<string | null> {
+  const r = await db.query<{ last: string | null }>(
+    `select max(h.period) as last from kpi_history h where h.metric_id = $2 and h.period_kind = $3
+       and h.period_start = (select max(x.period_start) from kpi_history x where x.metric_id = $2 and x.period_kind = $3
+                               and exists (select 1 from employees e where e.id = x.employee_id and e.role_id = $1))`,
+    [key.role, key.metric, key.kind],
+  );
+  if (!r.rows[0]?.last) return null;
+  const next = shiftPeriod(parsePeriod(r.rows[0].last)!, 1);
+  try {
+    await forecastSet(db, key, next);
+    return next.id;
+  } catch (err) {
+    if (err instanceof TargetError) return null;
+    throw err;
+  }
 }

@@ -13,7 +13,7 @@ import { UnrecoverableJobError } from '../jobs/types.js';
 import { getActive, promote, registerVersion } from '../registry/index.js';
 import { BASELINE_KIND } from './models.js';
 import { gridStarts, loadScopeHistory, personSeries, promoFlags, scopeId, tenureMonths, type ScopeKey } from './series.js';
-import { TARGET_LEVELS } from './targets.js';
+import { TARGET_LEVELS, warmNextPeriod } from './targets.js';
 
 /**
  * Default forecast horizon per period kind: a quarter of weeks, a year of months or quarters.
@@ -44,6 +44,8 @@ export interface TrainedScope {
   coverage95?: number | null;
   people?: number;
   seconds?: number;
+  /** The period whose targets were computed and cached after training. */
+  warmed?: string | null;
 }
 
 const mean = (xs: readonly number[]): number | null => {
@@ -170,9 +172,10 @@ export const trainBaselinesProcessor: Processor<TrainJobData, TrainJobResult> = 
   for (const [i, key] of scopes.entries()) {
     if (ctx.signal.aborted) throw new Error('cancelled');
     await ctx.progress((100 * i) / scopes.length, `training ${scopeId(key)} (${i + 1}/${scopes.length})`);
-    models.push(
-      await trainScope(db, key, { horizon: data.horizon, network: data.network, steps: data.steps, promote: data.promote, jobId: ctx.jobId, actor: data.submittedBy ?? null }),
-    );
+    const trained = await trainScope(db, key, { horizon: data.horizon, network: data.network, steps: data.steps, promote: data.promote, jobId: ctx.jobId, actor: data.submittedBy ?? null });
+    // the next period's targets are computed now, so HR's first request is served from the cache
+    if (trained.promoted) trained.warmed = await warmNextPeriod(db, key);
+    models.push(trained);
   }
   await ctx.progress(100, 'done');
   return { models };

