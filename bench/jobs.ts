@@ -1,5 +1,5 @@
 /**
- * `npm run bench:jobs -- [--json] [--reviews N] [--skip-latency]`
+ * `npm run bench:jobs -- [--json] [--reviews N] [--skip-latency] [--skip-scoring]`
  *
  * 1. Bulk scoring: N stored reviews (default 200,000) in PostgreSQL, scored by a `score_reviews`
  *    job (fanned out into 10,000-review chunks) with 1 and then 2 `kpi worker` processes.
@@ -23,7 +23,7 @@ import type { Db } from '../src/db/types.js';
 import { createBullmqQueue } from '../src/jobs/index.js';
 import { insertReviews, startWorker, waitFor, writeLabelledSet, type WorkerProc } from '../test/faults/helpers.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, reviews: { type: 'string', default: '200000' }, 'skip-latency': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, reviews: { type: 'string', default: '200000' }, 'skip-latency': { type: 'boolean', default: false }, 'skip-scoring': { type: 'boolean', default: false } } });
 const N = Number(values.reviews);
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -68,7 +68,7 @@ async function scoring(db: Db, schema: string, workers: number, run: number): Pr
 }
 
 /** p50/p99 of GET /v1/jobs/:id on a real `kpi serve` while a sentiment training job runs. */
-async function latencyDuringTraining(mode: 'bullmq' | 'inline', dataDir: string): Promise<CannonResult> {
+async function latencyDuringTraining(mode: 'bullmq' | 'inline', dataDir: string): Promise<{ during: CannonResult; idle: CannonResult }> {
   const schema = `kpi_bench_lat_${process.pid}_${mode}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-'));
   const key = `kpi_bench_admin_key_${'x'.repeat(24)}`;
@@ -101,7 +101,7 @@ async function latencyDuringTraining(mode: 'bullmq' | 'inline', dataDir: string)
     api.stderr!.on('data', (b: Buffer) => (out += b.toString()));
     const address = await waitFor('API listening', async () => /listening on (http:\/\/\S+)/.exec(out)?.[1], 120_000, 100);
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const sub = await fetch(`${address}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ kind: 'train_sentiment', data: { language: 'en', data_dir: dataDir, epochs: 200 }, idempotency_key: `${process.pid}` }) });
+    const sub = await fetch(`${address}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ kind: 'train_sentiment', data: { language: 'en', data_dir: dataDir, epochs: 100 }, idempotency_key: `${process.pid}` }) });
     if (sub.status !== 202) throw new Error(`submit: ${sub.status} ${await sub.text()}`);
     const id = ((await sub.json()) as { id: string }).id;
     await waitFor('training epochs', async () => {
@@ -112,8 +112,12 @@ async function latencyDuringTraining(mode: 'bullmq' | 'inline', dataDir: string)
     const result = await autocannon({ url: `${address}/v1/jobs/${id}`, headers, connections: 10, duration: 10 });
     const still = (await (await fetch(`${address}/v1/jobs/${id}`, { headers })).json()) as { state: string };
     log(`${mode}: GET /v1/jobs/:id during training (job ${still.state} at the end): p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`);
+    // the same read with nothing running: what the machine gives without the training
     await fetch(`${address}/v1/jobs/${id}`, { method: 'DELETE', headers });
-    return result;
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = await autocannon({ url: `${address}/v1/jobs/${id}`, headers, connections: 10, duration: 10 });
+    log(`${mode}: the same read, nothing running: p50 ${idle.latency.p50} ms, p99 ${idle.latency.p99} ms, ${Math.round(idle.requests.average)} req/s`);
+    return { during: result, idle };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.on('exit', r)) : null)));
@@ -129,12 +133,15 @@ const schema = `kpi_bench_jobs_${process.pid}`;
 const db = await openDb({ dataDir: os.tmpdir(), databaseUrl: PG_URL, databaseSchema: schema });
 const out: Record<string, number> = { reviews: N };
 try {
+  if (values['skip-scoring']) throw Object.assign(new Error('skip'), { skip: true });
   log(`inserting ${N} reviews`);
   await insertReviews(db, N);
   await db.query('analyze reviews');
   out.workers_1_s = Math.round((await scoring(db, schema, 1, 1)) * 100) / 100;
   out.workers_2_s = Math.round((await scoring(db, schema, 2, 2)) * 100) / 100;
   out.speedup = Math.round((out.workers_1_s / out.workers_2_s) * 100) / 100;
+} catch (err) {
+  if (!(err as { skip?: boolean }).skip) throw err;
 } finally {
   await db.close();
   const admin = await openPostgres({ url: PG_URL, max: 1 });
@@ -146,11 +153,13 @@ if (!values['skip-latency']) {
   writeLabelledSet(dataDir, 20_000, 2000);
   try {
     const b = await latencyDuringTraining('bullmq', dataDir);
-    out.api_p50_ms_training_bullmq = b.latency.p50;
-    out.api_p99_ms_training_bullmq = b.latency.p99;
+    out.api_p50_ms_training_bullmq = b.during.latency.p50;
+    out.api_p99_ms_training_bullmq = b.during.latency.p99;
+    out.api_p99_ms_idle_bullmq = b.idle.latency.p99;
     const i = await latencyDuringTraining('inline', dataDir);
-    out.api_p50_ms_training_inline = i.latency.p50;
-    out.api_p99_ms_training_inline = i.latency.p99;
+    out.api_p50_ms_training_inline = i.during.latency.p50;
+    out.api_p99_ms_training_inline = i.during.latency.p99;
+    out.api_p99_ms_idle_inline = i.idle.latency.p99;
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -36,6 +36,10 @@ export interface BullmqJobQueue extends JobQueue {
   reconcile(staleMs?: number): Promise<number>;
 }
 
+/** BullMQ ids may not contain ':'; record ids may (e.g. `train_baselines:…`). A reversible mapping. */
+export const toRedisId = (id: string) => id.replaceAll('%', '%25').replaceAll(':', '%3A');
+export const fromRedisId = (id: string) => id.replaceAll('%3A', ':').replaceAll('%25', '%');
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -69,7 +73,7 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
   async function enqueue(id: string, kind: string, data: unknown, attempts: number): Promise<void> {
     await withTimeout(
       queue.add(kind, data, {
-        jobId: id,
+        jobId: toRedisId(id),
         attempts,
         backoff: { type: 'exponential', delay: backoffMs },
         removeOnComplete: { age: 3600, count: 10_000 },
@@ -87,7 +91,7 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
       if (redis.status !== 'ready') {
         // just started or reconnecting: wait briefly for the connection before answering 503
         await withTimeout(new Promise((r) => redis.once('ready', r)), Math.min(submitTimeoutMs, 1000), 'connect').catch(() => {});
-        if (redis.status !== 'ready') throw down(`connection ${redis.status}`);
+        if ((redis.status as string) !== 'ready') throw down(`connection ${redis.status}`);
       }
       const inserted = await insertJob(db, o.jobId, kind, data, o.submittedBy ?? null);
       if (!inserted) {
@@ -109,7 +113,7 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
       const done = await cancelJob(db, id);
       if (done) {
         // a waiting or delayed job leaves Redis now; an active one is stopped by its worker's heartbeat
-        await withTimeout(queue.remove(id), 1000, 'remove').catch(() => {});
+        await withTimeout(queue.remove(toRedisId(id)), 1000, 'remove').catch(() => {});
       }
       return done;
     },
@@ -130,7 +134,7 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
       );
       let n = 0;
       for (const j of r.rows) {
-        if (await queue.getJob(j.id)) continue;
+        if (await queue.getJob(toRedisId(j.id))) continue;
         await enqueue(j.id, j.kind, j.data, 3);
         n++;
       }
@@ -176,7 +180,7 @@ export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
   const running = new Map<string, { controller: AbortController; shutdown: boolean }>();
 
   const processJob = async (job: Job, token?: string): Promise<unknown> => {
-    const id = job.id!;
+    const id = fromRedisId(job.id!);
     let claimed = await db.query<{ kind: string }>(
       `update jobs set state = 'active', attempts = $2, started_at = now(), heartbeat_at = now(), worker = $3
        where id = $1 and state in ('waiting', 'active') returning kind`,

@@ -2,10 +2,11 @@
  * Job kinds, their processors and who may submit them; `createQueue` picks BullMQ when REDIS_URL
  * is set and the in-process runner otherwise.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Scope } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
+import { trainBaselinesProcessor } from '../kpi/train.js';
 import { createBullmqQueue } from './bullmq.js';
 import { createInlineQueue } from './inline.js';
 import { compareModelsData, compareModelsProcessor } from './processors/compare-models.js';
@@ -18,6 +19,17 @@ export { UnrecoverableJobError } from './types.js';
 export { createInlineQueue } from './inline.js';
 export { createBullmqQueue, createBullmqWorker, DEFAULT_QUEUE_NAME } from './bullmq.js';
 export { jobIdFor } from './record.js';
+
+/** What POST /v1/baselines/train sends (src/routes/baselines.ts); unknown keys are kept. */
+const trainBaselinesData = z.looseObject({
+  role: z.string().optional(),
+  metric: z.string().optional(),
+  kind: z.enum(['week', 'month', 'quarter']).optional(),
+  network: z.boolean().optional(),
+  steps: z.number().int().optional(),
+  horizon: z.number().int().optional(),
+  promote: z.boolean().optional(),
+});
 
 export interface JobKind {
   processor: Processor;
@@ -33,6 +45,7 @@ export function jobKinds(): Record<string, JobKind> {
   return {
     score_reviews: { processor: scoreReviewsProcessor, scopes: ['cs_lead'], data: scoreReviewsData, summary: 'score stored reviews with the active sentiment models (fans out into id-range chunks)' },
     train_sentiment: { processor: trainSentimentProcessor, scopes: ['cs_lead'], data: trainSentimentData, summary: 'train a sentiment model of one language; registered as a candidate' },
+    train_baselines: { processor: trainBaselinesProcessor as Processor, scopes: ['hr'], data: trainBaselinesData, summary: 'train baseline models for a role (and metric, period kind); first versions are promoted' },
     compare_models: { processor: compareModelsProcessor, scopes: [], data: compareModelsData, summary: 'shadow-compare a candidate model version with the active one' },
   };
 }

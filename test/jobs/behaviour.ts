@@ -56,13 +56,13 @@ export function queueBehaviour(make: (processors: Record<string, Processor>) => 
         }),
     });
     try {
-      const first = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add-1' });
-      const again = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add-1' });
+      const first = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add:1' });
+      const again = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add:1' });
       expect(again.id).toBe(first.id);
-      expect(await settle(q, 'add-1')).toMatchObject({ state: 'completed', result: { sum: 3 }, progress: { percent: 100, stage: 'done' }, attempts: 1 });
+      expect(await settle(q, 'add:1')).toMatchObject({ state: 'completed', result: { sum: 3 }, progress: { percent: 100, stage: 'done' }, attempts: 1 });
       expect(seenProgress).toEqual([50]);
       // a repeated request after completion returns the finished job, it does not run again
-      expect(await q.submit('add', { a: 1, b: 2 }, { jobId: 'add-1' })).toMatchObject({ state: 'completed' });
+      expect(await q.submit('add', { a: 1, b: 2 }, { jobId: 'add:1' })).toMatchObject({ state: 'completed' });
       await new Promise((r) => setTimeout(r, 200));
       expect(runs.add).toBe(1);
 
