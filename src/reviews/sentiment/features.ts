@@ -1,7 +1,7 @@
 /**
  * Text → hashed sparse features. Every setting lives in `FeatureSettings`, saved in the model's
  * metadata.json and read back at inference (never recomputed). Features are binary (each hashed
- * id at most once per review) and the review's vector is L2-normalised: value = 1/√nnz.
+ * bucket at most once per review; colliding n-grams share a bucket) and the review's vector is L2-normalised: value = 1/√nnz.
  */
 import { finish, hashString, mix } from './hash.js';
 import { enTokens, normalise, zhWords } from './tokenize.js';
@@ -23,45 +23,50 @@ export interface FeatureSettings {
   jiebaHmm?: boolean;
 }
 
-/** Reusable output buffer: ids[0..n) are distinct bucket ids of one review. */
+/**
+ * Reusable output buffer: after `featurise`, ids[0..n) are the distinct bucket ids of one review in
+ * ascending order (sorted, so the weight lookups that follow walk memory forwards).
+ */
 export class FeatureBuffer {
   ids: Int32Array;
   n = 0;
   /** n-gram text per id, only filled when `withNames` was asked for */
   names: string[] = [];
-  private stamp: Int32Array;
-  private gen = 0;
   private readonly mask: number;
+  private named: Map<number, string> | undefined;
 
-  constructor(readonly bits: number, capacity = 1 << 15) {
+  constructor(readonly bits: number, capacity = 1 << 12) {
     this.ids = new Int32Array(capacity);
-    this.stamp = new Int32Array(1 << bits);
     this.mask = (1 << bits) - 1;
   }
 
-  reset(): void {
+  reset(withNames = false): void {
     this.n = 0;
     this.names.length = 0;
-    this.gen++;
-    if (this.gen === 0x7fffffff) {
-      this.stamp.fill(0);
-      this.gen = 1;
-    }
+    this.named = withNames ? new Map() : undefined;
   }
 
-  /** Adds a bucket once per review; returns true when it was new. */
-  add(hash: number, name?: string): boolean {
+  /** Adds a bucket (duplicates are removed by `finish`). */
+  add(hash: number, name?: string): void {
     const id = hash & this.mask;
-    if (this.stamp[id] === this.gen) return false;
-    this.stamp[id] = this.gen;
     if (this.n === this.ids.length) {
       const grown = new Int32Array(this.ids.length * 2);
       grown.set(this.ids);
       this.ids = grown;
     }
     this.ids[this.n++] = id;
-    if (name !== undefined) this.names.push(name);
-    return true;
+    if (this.named && name !== undefined && !this.named.has(id)) this.named.set(id, name);
+  }
+
+  /** Sorts and de-duplicates ids[0..n); fills `names` when they were asked for. */
+  finish(): void {
+    if (this.n === 0) return;
+    const view = this.ids.subarray(0, this.n);
+    view.sort();
+    let w = 1;
+    for (let r = 1; r < this.n; r++) if (view[r] !== view[w - 1]) view[w++] = view[r]!;
+    this.n = w;
+    if (this.named) for (let i = 0; i < w; i++) this.names.push(this.named.get(view[i]!) ?? '');
   }
 }
 
@@ -127,10 +132,11 @@ function wordNgrams(words: string[], s: FeatureSettings, out: FeatureBuffer, wit
  * @example const b = new FeatureBuffer(s.bits); featurise('很好', s, b); b.n > 0
  */
 export function featurise(text: string, s: FeatureSettings, out: FeatureBuffer, withNames = false): void {
-  out.reset();
+  out.reset(withNames);
   const norm = normalise(text.length > s.maxChars ? text.slice(0, s.maxChars) : text);
   charNgrams(norm, s, out, withNames);
   if (s.wordNgrams) wordNgrams(s.language === 'zh' ? zhWords(norm, s.jiebaHmm ?? true) : enTokens(norm), s, out, withNames);
+  out.finish();
 }
 
 /** The default settings each language is trained with (the trainer may override and saves them). */
