@@ -12,7 +12,7 @@ import { INDICATOR_GROUPS, type IndicatorGroup } from '../history/catalogue.js';
 import type { Period, PeriodKind } from '../history/period.js';
 import { monthsOf, parseYear, quartersOf } from './cycles.js';
 import type { ScopeKey } from './series.js';
-import { metricInfo, parseTargetPeriod, scopeTargets, TargetError, type MetricInfo, type PersonTarget } from './targets.js';
+import { assertRole, metricInfo, parseTargetPeriod, scopeTargets, TargetError, type MetricInfo, type PersonTarget } from './targets.js';
 import { composite, profileForPeriod, type Weights } from './weights.js';
 
 /** Attainment above this counts as this much in the reference composite. */
@@ -197,6 +197,7 @@ function finish(employee_id: string, role: string, metrics: MetricInput[], weigh
 /** KPI inputs for a week, month or quarter. */
 export async function kpiInputs(db: Queryable, periodText: string, f: Filter = {}): Promise<KpiInputsAnswer> {
   const period = parseTargetPeriod(periodText);
+  if (f.role) await assertRole(db, f.role);
   const chosen = await profileForPeriod(db, period);
   const { sales, efficiency, customer_experience, innovation } = chosen.profile;
   const weights: Weights = { sales, efficiency, customer_experience, innovation };

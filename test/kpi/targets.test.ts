@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
-import { parsePeriod } from '../../src/history/period.js';
+import { parsePeriod, shiftPeriod } from '../../src/history/period.js';
 import { upsertEvent } from '../../src/kpi/calendar.js';
 import { clearOverride, listAudit, setOverride } from '../../src/kpi/overrides.js';
 import { forecastSet, scopeTargets, TargetError, type TargetsAnswer } from '../../src/kpi/targets.js';
@@ -116,6 +116,25 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     expect(await code(scopeTargets(db, { role: 'sales_ops', metric: 'gmv', kind: 'week' }, P('2026-W48')))).toBe('no_model');
     expect(await code(scopeTargets(db, { role: 'cs_agent', metric: 'nope', kind: 'month' }, P('2026-11')))).toBe('not_found');
     expect(await code(trainScope(db, { role: 'nobody', metric: 'csat', kind: 'month' }))).toBe('resolved');
+  });
+
+  it('a role with one person and a constant series still gets finite, ordered lines', async () => {
+    const { db } = get();
+    await db.query(`insert into roles (id, name, cycle) values ('solo', 'Solo', 'month')`);
+    await db.query(`insert into employees (id, role_id, hire_date) values ('SOLO1', 'solo', '2024-01-01')`);
+    const months = Array.from({ length: 20 }, (_, i) => shiftPeriod(P('2025-01'), i));
+    await db.query(
+      `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value) select 'SOLO1', 'csat', p, 'month', s, 0.9 from unnest($1::text[], $2::date[]) as t(p, s)`,
+      [months.map((m) => m.id), months.map((m) => m.start)],
+    );
+    const r = await trainScope(db, { role: 'solo', metric: 'csat', kind: 'month' }, { network: false });
+    expect(r.promoted).toBe(true);
+    const a = await scopeTargets(db, { role: 'solo', metric: 'csat', kind: 'month' }, P('2026-09'));
+    expect(a.people).toHaveLength(1);
+    const p = a.people[0]!;
+    for (const v of [p.floor, p.baseline, p.target, p.stretch]) expect(Number.isFinite(v)).toBe(true);
+    expect(p.floor).toBeLessThanOrEqual(p.stretch);
+    expect(p.baseline).toBeCloseTo(0.9, 6);
   });
 
   it('overrides replace the target (personal over role-wide) and every change is audited', async () => {
