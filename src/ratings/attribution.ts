@@ -1,0 +1,61 @@
+/**
+ * Attribution: which part of a review counts toward its agent. One rule, written once in SQL and
+ * used by both the aggregation and the per-review reads:
+ *
+ * - a review with agent-controllable aspects (service attitude, response speed, returns handling)
+ *   counts through them: its success is the mean P(positive) of those clauses;
+ * - a review with no aspect at all counts through its overall P(positive) when its channel is a
+ *   service interaction (chat, after-sales, …) and its language was recognised;
+ * - anything else is "not attributable": logistics, product quality, price and packaging mentions
+ *   are counted beside the rating, never inside it (also when the review came through chat).
+ */
+import { AGENT_CONTROLLABLE, type Aspect } from '../reviews/sentiment/aspects.js';
+
+export const AGENT_ASPECTS = [...AGENT_CONTROLLABLE] as readonly Aspect[];
+export const OTHER_ASPECTS: readonly Aspect[] = ['logistics', 'product_quality', 'price', 'packaging'];
+
+/** Channels that are a conversation with an agent (compared lower-case). */
+export const SERVICE_CHANNELS: readonly string[] = [
+  'chat', 'im', 'online_chat', 'live_chat', 'wangwang', 'qianniu', 'after_sales', 'aftersales', 'after-sales', 'service', 'customer_service',
+  'support', 'ticket', 'email', 'phone', 'hotline', 'call',
+];
+
+/** A review is negative for the 24 h response SLA when the model says so or the customer gave 1–2 stars. */
+export const NEGATIVE_SQL = `(r.sentiment_label = 'negative' or r.rating <= 2)`;
+
+const list = (xs: readonly string[]) => xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(', ');
+
+/**
+ * Positions in `reviews.rating_facts`, the float8[] that migration 003 derives from a review's
+ * aspects whenever they are written (see `rating_review_facts` there).
+ */
+export const FACT = {
+  aspectHits: 1,
+  agentP: 2,
+  p: { service_attitude: 3, response_speed: 4, returns_handling: 5 } as Record<string, number>,
+  mentions: { logistics: 6, product_quality: 8, price: 10, packaging: 12 } as Record<string, number>,
+  negative: { logistics: 7, product_quality: 9, price: 11, packaging: 13 } as Record<string, number>,
+} as const;
+
+/** `reviews r`'s success weight when the review counts toward its agent, else null. */
+export const WEIGHT_SQL = `case
+      when r.sentiment_model is null then null
+      when r.rating_facts[${FACT.agentP}] is not null then r.rating_facts[${FACT.agentP}]
+      when r.rating_facts[${FACT.aspectHits}] = 0 and lower(r.channel) in (${list(SERVICE_CHANNELS)}) and r.language is distinct from 'other' then r.sentiment_probability
+    end`;
+
+export type Basis = 'agent_aspects' | 'service_interaction' | null;
+
+/** Why a review does or does not count, from its stored columns and its weight (WEIGHT_SQL). */
+export function explainAttribution(row: { sentiment_model: string | null; w: number | null; agent_p: number | null; aspect_hits: number | null; channel: string | null; language: string | null }): {
+  attributable: boolean;
+  basis: Basis;
+  reason: string;
+} {
+  if (row.sentiment_model === null) return { attributable: false, basis: null, reason: 'not scored yet' };
+  if (row.agent_p !== null) return { attributable: true, basis: 'agent_aspects', reason: 'mentions service attitude, response speed or returns handling' };
+  if (row.w !== null) return { attributable: true, basis: 'service_interaction', reason: `overall sentiment of a ${row.channel} interaction` };
+  if (Number(row.aspect_hits) > 0) return { attributable: false, basis: null, reason: 'only aspects the agent does not control (logistics, product, price, packaging)' };
+  if (row.language === 'other') return { attributable: false, basis: null, reason: 'language not recognised' };
+  return { attributable: false, basis: null, reason: 'no service aspect and not a service interaction channel' };
+}

@@ -1,0 +1,227 @@
+/**
+ * Recomputing ratings: evidence in SQL (evidence.ts), then per role and period the empirical-Bayes
+ * prior and every agent's posterior (model.ts), written back only where a value changed. Recomputing
+ * twice gives the same rows; so does an incremental recompute compared with a full one.
+ */
+import type { Db, Queryable } from '../db/types.js';
+import { parsePeriod, periodOf, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
+import { collectEvidence, EVIDENCE_COLUMNS } from './evidence.js';
+import { DEFAULT_MIN_REVIEWS, fitPrior, posterior, RATING_MODEL } from './model.js';
+
+const KINDS: readonly PeriodKind[] = ['week', 'month', 'quarter'];
+const DAY_MS = 86_400_000;
+
+export interface RecomputeOptions {
+  /** Only these agents' evidence (their roles' priors are refitted with everyone's evidence). */
+  agentIds?: readonly string[];
+  /** Only these periods (any kind); absent: every quarter that holds data, with its months and weeks. */
+  periods?: readonly string[];
+  /** Ratings with fewer attributable reviews are flagged insufficient_evidence (default 10). */
+  minReviews?: number;
+  /** Clock for the SLA's pending/late split (default: now). */
+  now?: Date;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number, stage: string) => void | Promise<void>;
+  /** Called with each step's wall time (benchmarks print it). */
+  onStep?: (step: 'evidence' | 'fit' | 'write', ms: number) => void;
+}
+
+export interface RecomputeResult {
+  /** periods recomputed (weeks, months, quarters) */
+  periods: number;
+  /** role-period priors refitted */
+  priors: number;
+  /** rating rows inserted, changed or deleted */
+  updated: number;
+}
+
+/** The quarter `q` with its months and every ISO week that overlaps it. */
+export function periodsWithin(quarter: string): string[] {
+  const q = parsePeriod(quarter);
+  if (!q || q.kind !== 'quarter') throw new RangeError(`expected a quarter such as 2026-Q1, got '${quarter}'`);
+  const out = [q.id];
+  for (let m = periodOf(new Date(`${q.start}T00:00:00Z`), 'month'); m.start <= q.end; m = shiftPeriod(m, 1)) out.push(m.id);
+  for (let w = periodOf(new Date(`${q.start}T00:00:00Z`), 'week'); w.start <= q.end; w = shiftPeriod(w, 1)) out.push(w.id);
+  return out;
+}
+
+/**
+ * What to recompute after rows arrive: their agents and the week, month and quarter of each
+ * timestamp. Pass the result to `recomputeRatings`.
+ * @example recomputeRatings(db, ratingScopeOf(reviews.map((r) => ({ agent_id: r.agent_id, at: r.created_at }))))
+ */
+export function ratingScopeOf(rows: Iterable<{ agent_id: string | null; at: string | Date }>): { agentIds: string[]; periods: string[] } {
+  const agents = new Set<string>();
+  const periods = new Set<string>();
+  const days = new Set<number>();
+  for (const r of rows) {
+    if (r.agent_id === null) continue;
+    agents.add(r.agent_id);
+    const day = Math.floor(new Date(r.at).getTime() / DAY_MS);
+    if (days.has(day)) continue;
+    days.add(day);
+    for (const kind of KINDS) periods.add(periodOf(new Date(day * DAY_MS), kind).id);
+  }
+  return { agentIds: [...agents].sort(), periods: [...periods].sort() };
+}
+
+function parseAll(ids: readonly string[]): Period[] {
+  return ids.map((id) => {
+    const p = parsePeriod(id);
+    if (!p) throw new RangeError(`not a period: '${id}' (expected 2026-W07, 2026-03 or 2026-Q1)`);
+    return p;
+  });
+}
+
+/**
+ * Recomputes ratings. With `periods`, one transaction over them; without, quarter by quarter over
+ * every quarter that holds reviews, return events or ratings of the agents in scope.
+ */
+export async function recomputeRatings(db: Db, opts: RecomputeOptions = {}): Promise<RecomputeResult> {
+  const minReviews = opts.minReviews ?? DEFAULT_MIN_REVIEWS;
+  if (!Number.isInteger(minReviews) || minReviews < 0) throw new RangeError(`minReviews must be a whole number ≥ 0, got ${minReviews}`);
+  const now = opts.now ?? new Date();
+  const agentIds = opts.agentIds ? [...new Set(opts.agentIds)].sort() : null;
+  const total: RecomputeResult = { periods: 0, priors: 0, updated: 0 };
+  if (agentIds?.length === 0) return total;
+
+  const slices: Period[][] = opts.periods ? [parseAll([...new Set(opts.periods)])] : (await quartersInScope(db, agentIds)).map((q) => parseAll(periodsWithin(q)));
+  for (let i = 0; i < slices.length; i++) {
+    if (opts.signal?.aborted) break;
+    const slice = slices[i]!;
+    if (slice.length === 0) continue;
+    const r = await db.transaction((tx) => recomputeSlice(tx, slice, agentIds, minReviews, now, opts.onStep));
+    total.periods += slice.length;
+    total.priors += r.priors;
+    total.updated += r.updated;
+    await opts.onProgress?.(i + 1, slices.length, slice[0]!.id);
+  }
+  return total;
+}
+
+async function quartersInScope(db: Queryable, agentIds: string[] | null): Promise<string[]> {
+  const r = await db.query<{ q: string }>(
+    `select to_char(created_at at time zone 'UTC', 'YYYY-"Q"Q') as q from reviews where agent_id is not null and ($1::text[] is null or agent_id = any($1))
+     union select to_char(opened_at at time zone 'UTC', 'YYYY-"Q"Q') from return_events where $1::text[] is null or agent_id = any($1)
+     union select to_char(period_start, 'YYYY-"Q"Q') from agent_ratings where $1::text[] is null or agent_id = any($1)
+     order by 1`,
+    [agentIds],
+  );
+  return r.rows.map((x) => x.q);
+}
+
+const round = (x: number) => Number(x.toPrecision(12));
+
+const POSTERIOR_COLUMNS = ['prior_alpha', 'prior_beta', 'prior_method', 'posterior_mean', 'ci_low', 'ci_high', 'min_reviews', 'rating_model'] as const;
+const POSTERIOR_PARAMS = `unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::float8[], $7::float8[], $8::float8[]) as u(agent_id, period, a, b, method, mean, lo, hi)`;
+const POSTERIOR_VALUES = ['u.a', 'u.b', 'u.method', 'u.mean', 'u.lo', 'u.hi', '$9::int', '$10::text'];
+
+interface FitRow {
+  agent_id: string;
+  role_id: string;
+  period: string;
+  n: number;
+  positive: number;
+  fresh: boolean;
+}
+
+/** Priors per (role, period) over all the rows, and each row's posterior, as column arrays. */
+function fitAll(rows: FitRow[]) {
+  const cols = { agent: [] as string[], period: [] as string[], a: [] as number[], b: [] as number[], method: [] as string[], mean: [] as number[], lo: [] as number[], hi: [] as number[] };
+  const fresh = { ...structuredClone(cols) };
+  const stored = { ...structuredClone(cols) };
+  let priors = 0;
+  for (let i = 0; i < rows.length; ) {
+    let j = i;
+    const first = rows[i]!;
+    while (j < rows.length && rows[j]!.role_id === first.role_id && rows[j]!.period === first.period) j++;
+    const group = rows.slice(i, j);
+    const prior = fitPrior(group);
+    priors++;
+    for (const g of group) {
+      const post = posterior(prior, g);
+      const out = g.fresh ? fresh : stored;
+      out.agent.push(g.agent_id);
+      out.period.push(g.period);
+      out.a.push(round(prior.alpha));
+      out.b.push(round(prior.beta));
+      out.method.push(prior.method);
+      out.mean.push(round(post.mean));
+      out.lo.push(round(post.low));
+      out.hi.push(round(post.high));
+    }
+    i = j;
+  }
+  const params = (c: typeof cols) => [c.agent, c.period, c.a, c.b, c.method, c.mean, c.lo, c.hi];
+  return { priors, fresh: params(fresh), stored: params(stored) };
+}
+
+async function recomputeSlice(
+  tx: Queryable,
+  periods: Period[],
+  agentIds: string[] | null,
+  minReviews: number,
+  now: Date,
+  onStep: RecomputeOptions['onStep'],
+): Promise<{ priors: number; updated: number }> {
+  let t0 = performance.now();
+  const step = (name: 'evidence' | 'fit' | 'write') => {
+    onStep?.(name, performance.now() - t0);
+    t0 = performance.now();
+  };
+  const from = periods.reduce((m, p) => (p.start < m ? p.start : m), periods[0]!.start);
+  const to = periods.reduce((m, p) => (p.end > m ? p.end : m), periods[0]!.end);
+  const ids = periods.map((p) => p.id);
+  await collectEvidence(tx, {
+    agentIds,
+    periods: ids,
+    kinds: [...new Set(periods.map((p) => p.kind))],
+    from: new Date(`${from}T00:00:00Z`),
+    to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS),
+    now,
+  });
+  step('evidence');
+  const inScope = (t: string) => (agentIds ? `${t}.agent_id = any($2)` : 'true');
+  const stale = `from agent_ratings t where t.period = any($1) and ${inScope('t')} and not exists (select 1 from rating_ev e where e.agent_id = t.agent_id and e.period = t.period)`;
+
+  // the fit needs every agent of each role-period touched: the scope's fresh evidence, and (when the
+  // scope is some agents) the stored evidence of the role's other agents
+  const rows = await tx.query<FitRow>(
+    agentIds
+      ? `select agent_id, role_id, period, n, positive, true as fresh from rating_ev
+         union all
+         select s.agent_id, s.role_id, s.period, s.n, s.positive, false from agent_ratings s
+         where s.period = any($1) and not (s.agent_id = any($2))
+           and (s.role_id, s.period) in (select role_id, period from rating_ev union select t.role_id, t.period ${stale})
+         order by 2, 3, 1`
+      : `select agent_id, role_id, period, n, positive, true as fresh from rating_ev order by 2, 3, 1`,
+    agentIds ? [ids, agentIds] : [],
+  );
+  const fit = fitAll(rows.rows);
+  step('fit');
+
+  const evCols = EVIDENCE_COLUMNS.join(', ');
+  const allCols = [...EVIDENCE_COLUMNS, ...POSTERIOR_COLUMNS];
+  const up = await tx.query(
+    `insert into agent_ratings (agent_id, period, ${evCols}, ${POSTERIOR_COLUMNS.join(', ')})
+     select e.agent_id, e.period, ${EVIDENCE_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${POSTERIOR_VALUES.join(', ')}
+     from rating_ev e join ${POSTERIOR_PARAMS} on u.agent_id = e.agent_id and u.period = e.period
+     on conflict (agent_id, period) do update set ${allCols.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()
+     where (${allCols.map((c) => `agent_ratings.${c}`).join(', ')}) is distinct from (${allCols.map((c) => `excluded.${c}`).join(', ')})`,
+    [...fit.fresh, minReviews, RATING_MODEL],
+  );
+  let updated = up.rowCount;
+  if (agentIds && fit.stored[0]!.length > 0) {
+    const r = await tx.query(
+      `update agent_ratings t set ${POSTERIOR_COLUMNS.map((c, i) => `${c} = ${POSTERIOR_VALUES[i]}`).join(', ')}, updated_at = now()
+       from ${POSTERIOR_PARAMS}
+       where t.agent_id = u.agent_id and t.period = u.period
+         and (${POSTERIOR_COLUMNS.map((c) => `t.${c}`).join(', ')}) is distinct from (${POSTERIOR_VALUES.join(', ')})`,
+      [...fit.stored, minReviews, RATING_MODEL],
+    );
+    updated += r.rowCount;
+  }
+  const gone = await tx.query(`delete ${stale}`, agentIds ? [ids, agentIds] : [ids]);
+  step('write');
+  return { priors: fit.priors, updated: updated + gone.rowCount };
+}
