@@ -24,8 +24,9 @@ export interface FeatureSettings {
 }
 
 /**
- * Reusable output buffer: after `featurise`, ids[0..n) are the distinct bucket ids of one review in
- * ascending order (sorted, so the weight lookups that follow walk memory forwards).
+ * Reusable output buffer: after `featurise`, ids[0..n) are the distinct bucket ids of one review.
+ * Duplicates are dropped on insertion through a small open-addressing set (a few KB, stays in
+ * cache) with generation stamps, so nothing is cleared between reviews.
  */
 export class FeatureBuffer {
   ids: Int32Array;
@@ -33,40 +34,66 @@ export class FeatureBuffer {
   /** n-gram text per id, only filled when `withNames` was asked for */
   names: string[] = [];
   private readonly mask: number;
-  private named: Map<number, string> | undefined;
+  private withNames = false;
+  private keys: Int32Array;
+  private stamps: Int32Array;
+  private shift: number;
+  private gen = 1;
 
   constructor(readonly bits: number, capacity = 1 << 12) {
     this.ids = new Int32Array(capacity);
     this.mask = (1 << bits) - 1;
+    this.keys = new Int32Array(1 << 12);
+    this.stamps = new Int32Array(1 << 12);
+    this.shift = 32 - 12;
   }
 
   reset(withNames = false): void {
     this.n = 0;
     this.names.length = 0;
-    this.named = withNames ? new Map() : undefined;
+    this.withNames = withNames;
+    if (++this.gen === 0x7fffffff) {
+      this.stamps.fill(0);
+      this.gen = 1;
+    }
   }
 
-  /** Adds a bucket (duplicates are removed by `finish`). */
-  add(hash: number, name?: string): void {
+  /** Adds a bucket once per review; returns true when it was new. */
+  add(hash: number, name?: string): boolean {
     const id = hash & this.mask;
+    const size = this.keys.length;
+    let slot = Math.imul(id, 0x9e3779b1) >>> this.shift;
+    while (this.stamps[slot] === this.gen) {
+      if (this.keys[slot] === id) return false;
+      slot = (slot + 1) & (size - 1);
+    }
+    this.stamps[slot] = this.gen;
+    this.keys[slot] = id;
     if (this.n === this.ids.length) {
       const grown = new Int32Array(this.ids.length * 2);
       grown.set(this.ids);
       this.ids = grown;
     }
     this.ids[this.n++] = id;
-    if (this.named && name !== undefined && !this.named.has(id)) this.named.set(id, name);
+    if (this.withNames) this.names.push(name ?? '');
+    if (this.n * 2 > size) this.growSet();
+    return true;
   }
 
-  /** Sorts and de-duplicates ids[0..n); fills `names` when they were asked for. */
-  finish(): void {
-    if (this.n === 0) return;
-    const view = this.ids.subarray(0, this.n);
-    view.sort();
-    let w = 1;
-    for (let r = 1; r < this.n; r++) if (view[r] !== view[w - 1]) view[w++] = view[r]!;
-    this.n = w;
-    if (this.named) for (let i = 0; i < w; i++) this.names.push(this.named.get(view[i]!) ?? '');
+  /** Doubles the set and re-inserts this review's ids. */
+  private growSet(): void {
+    const size = this.keys.length * 2;
+    this.keys = new Int32Array(size);
+    this.stamps = new Int32Array(size);
+    this.shift--;
+    this.gen = 1;
+    for (let i = 0; i < this.n; i++) {
+      const id = this.ids[i]!;
+      let slot = Math.imul(id, 0x9e3779b1) >>> this.shift;
+      while (this.stamps[slot] === 1) slot = (slot + 1) & (size - 1);
+      this.stamps[slot] = 1;
+      this.keys[slot] = id;
+    }
   }
 }
 
@@ -136,7 +163,6 @@ export function featurise(text: string, s: FeatureSettings, out: FeatureBuffer, 
   const norm = normalise(text.length > s.maxChars ? text.slice(0, s.maxChars) : text);
   charNgrams(norm, s, out, withNames);
   if (s.wordNgrams) wordNgrams(s.language === 'zh' ? zhWords(norm, s.jiebaHmm ?? true) : enTokens(norm), s, out, withNames);
-  out.finish();
 }
 
 /** The default settings each language is trained with (the trainer may override and saves them). */
