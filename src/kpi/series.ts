@@ -20,8 +20,8 @@ export const scopeId = (k: ScopeKey): string => `${k.role}:${k.metric}:${k.kind}
 export interface PersonHistory {
   id: string;
   hireDate: string | null;
-  /** Grid position → value. */
-  values: Map<number, number>;
+  /** Value per grid position, NaN where there is none. */
+  values: Float64Array;
   first: number;
   last: number;
 }
@@ -49,46 +49,56 @@ export async function loadScopeHistory(db: Queryable, key: ScopeKey, opts: { bef
        and exists (select 1 from employees e where e.id = h.employee_id and e.role_id = $1)`,
     [key.role, key.metric, key.kind, opts.before ?? null],
   );
-  const r = { rows: [] as { employee_id: string; period: string; value: number }[] };
-  for (const rec of packed.rows[0]?.s ? packed.rows[0].s.split('\u001e') : []) {
-    const [employee_id, period, value] = rec.split('\u001f') as [string, string, string];
-    r.rows.push({ employee_id, period, value: Number(value) });
-  }
+  const recs = packed.rows[0]?.s ? packed.rows[0].s.split('\u001e') : [];
   const staffPacked = await db.query<{ s: string | null }>(
     `select string_agg(id || chr(31) || coalesce(hire_date::text, ''), chr(30) order by id) as s from employees where role_id = $1`,
     [key.role],
   );
-  const staff = {
-    rows: (staffPacked.rows[0]?.s ? staffPacked.rows[0].s.split('\u001e') : []).map((rec) => {
-      const [id, hire] = rec.split('\u001f') as [string, string];
-      return { id, hire_date: hire === '' ? null : hire };
-    }),
-  };
-  if (r.rows.length === 0) return null;
+  const staff = (staffPacked.rows[0]?.s ? staffPacked.rows[0].s.split('\u001e') : []).map((rec) => {
+    const [id, hire] = rec.split('\u001f') as [string, string];
+    return { id, hire_date: hire === '' ? null : hire };
+  });
+  if (recs.length === 0) return null;
+  // pass 1: fields, and the few distinct periods
+  const ids = new Array<string>(recs.length);
+  const pers = new Array<string>(recs.length);
+  const vals = new Float64Array(recs.length);
+  const seen = new Set<string>();
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i]!;
+    const a = rec.indexOf('\u001f');
+    const b = rec.indexOf('\u001f', a + 1);
+    ids[i] = rec.slice(0, a);
+    pers[i] = rec.slice(a + 1, b);
+    vals[i] = Number(rec.slice(b + 1));
+    seen.add(pers[i]!);
+  }
   let first: Period | null = null;
   let last: Period | null = null;
-  for (const row of r.rows) {
-    const p = parsePeriod(row.period)!;
+  for (const id of seen) {
+    const p = parsePeriod(id)!;
     if (!first || p.start < first.start) first = p;
     if (!last || p.start > last.start) last = p;
   }
   const through = opts.through && opts.through.start > last!.start ? opts.through : last!;
   const grid = periodGrid(first!, through);
+  const n = grid.periods.length;
+  // pass 2: one NaN-filled row per person on the grid
   const byId = new Map<string, PersonHistory>();
-  for (const row of r.rows) {
-    const at = grid.pos.get(row.period)!;
-    let p = byId.get(row.employee_id);
+  for (let i = 0; i < recs.length; i++) {
+    const at = grid.pos.get(pers[i]!)!;
+    let p = byId.get(ids[i]!);
     if (!p) {
-      p = { id: row.employee_id, hireDate: null, values: new Map(), first: at, last: at };
-      byId.set(row.employee_id, p);
+      p = { id: ids[i]!, hireDate: null, values: new Float64Array(n).fill(Number.NaN), first: at, last: at };
+      byId.set(ids[i]!, p);
     }
-    p.values.set(at, row.value);
+    p.values[at] = vals[i]!;
     if (at < p.first) p.first = at;
     if (at > p.last) p.last = at;
   }
   const people: PersonHistory[] = [];
   const withoutHistory: ScopeHistory['withoutHistory'] = [];
-  for (const s of staff.rows) {
+  for (const s of staff) {
     const p = byId.get(s.id);
     if (p) {
       p.hireDate = s.hire_date;
@@ -96,7 +106,7 @@ export async function loadScopeHistory(db: Queryable, key: ScopeKey, opts: { bef
     } else withoutHistory.push({ id: s.id, hireDate: s.hire_date });
   }
   const events = await listEvents(db, { from: grid.periods[0]!.start, to: grid.periods.at(-1)!.end });
-  return { key, grid, people, withoutHistory, rows: r.rows.length, events };
+  return { key, grid, people, withoutHistory, rows: recs.length, events };
 }
 
 /** Promotion flag per grid position, extended `extra` periods past the grid. */
@@ -134,8 +144,7 @@ export function tenureMonths(starts: readonly number[], person: { hireDate: stri
  * with promotion flags and tenure covering `horizon` more periods.
  */
 export function personSeries(h: ScopeHistory, p: PersonHistory, end: number, horizon: number, promo: readonly boolean[], tenure: readonly number[]): SeriesInput {
-  const values: number[] = [];
-  for (let i = p.first; i < end; i++) values.push(p.values.get(i) ?? Number.NaN);
+  const values = Array.from(p.values.subarray(p.first, Math.max(p.first, end)));
   const start = h.grid.periods[p.first]!;
   const m = periodsPerYear(h.key.kind);
   return {

@@ -147,7 +147,7 @@ async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: Acti
       continue;
     }
     let recent = false;
-    for (let i = end - 1; i >= Math.max(p.first, end - stale); i--) if (p.values.has(i)) recent = true;
+    for (let i = end - 1; i >= Math.max(p.first, end - stale); i--) if (!Number.isNaN(p.values[i]!)) recent = true;
     if (recent) series.push(personSeries(hist, p, end, H, promo, tenureMonths(starts, p)));
   }
   for (const p of hist.withoutHistory) {
