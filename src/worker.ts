@@ -6,7 +6,7 @@
 import type { Config } from './config.js';
 import { openDb } from './db/index.js';
 import { createBullmqWorker } from './jobs/bullmq.js';
-import { processorRegistry } from './jobs/index.js';
+import { workerProcessors } from './jobs/index.js';
 import { registerShippedSentiment } from './registry/sentiment.js';
 
 export interface WorkerOptions {
@@ -30,7 +30,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     url: config.redisUrl,
     db,
     config,
-    processors: processorRegistry(),
+    processors: workerProcessors(config),
     queueName: opts.queueName,
     concurrency: opts.concurrency ?? 1,
     lockDurationMs: opts.lockDurationMs ?? 30_000,

@@ -9,6 +9,7 @@ import type { Db } from '../db/types.js';
 import { trainBaselinesProcessor } from '../kpi/train.js';
 import { createBullmqQueue } from './bullmq.js';
 import { createInlineQueue } from './inline.js';
+import { inThread } from './thread.js';
 import { compareModelsData, compareModelsProcessor } from './processors/compare-models.js';
 import { scoreReviewsData, scoreReviewsProcessor } from './processors/score-reviews.js';
 import { trainSentimentData, trainSentimentProcessor } from './processors/train-sentiment.js';
@@ -38,6 +39,8 @@ export interface JobKind {
   summary: string;
   /** Checked at submission (400), and again by the processor. */
   data?: z.ZodType;
+  /** CPU-bound: workers on PostgreSQL run it in a worker thread (src/jobs/thread.ts). */
+  thread?: boolean;
 }
 
 /** Job kinds; domain modules export processors, this map names them and says who may run them. */
@@ -45,7 +48,7 @@ export function jobKinds(): Record<string, JobKind> {
   return {
     score_reviews: { processor: scoreReviewsProcessor, scopes: ['cs_lead'], data: scoreReviewsData, summary: 'score stored reviews with the active sentiment models (fans out into id-range chunks)' },
     train_sentiment: { processor: trainSentimentProcessor, scopes: ['cs_lead'], data: trainSentimentData, summary: 'train a sentiment model of one language; registered as a candidate' },
-    train_baselines: { processor: trainBaselinesProcessor as Processor, scopes: ['hr'], data: trainBaselinesData, summary: 'train baseline models for a role (and metric, period kind); first versions are promoted' },
+    train_baselines: { processor: trainBaselinesProcessor as Processor, scopes: ['hr'], data: trainBaselinesData, thread: true, summary: 'train baseline models for a role (and metric, period kind); first versions are promoted' },
     compare_models: { processor: compareModelsProcessor, scopes: [], data: compareModelsData, summary: 'shadow-compare a candidate model version with the active one' },
   };
 }
@@ -54,6 +57,12 @@ export function processorRegistry(): Record<string, Processor> {
   return Object.fromEntries(Object.entries(jobKinds()).map(([k, v]) => [k, v.processor]));
 }
 
+/** The processors a worker process runs: CPU-bound kinds in worker threads where the database allows it. */
+export function workerProcessors(config: Config): Record<string, Processor> {
+  const sandbox = Boolean(config.databaseUrl);
+  return Object.fromEntries(Object.entries(jobKinds()).map(([k, v]) => [k, v.thread && sandbox ? inThread(k, config) : v.processor]));
+}
+
 export function createQueue(deps: { db: Db; config: Config }): JobQueue {
-  return deps.config.redisUrl ? createBullmqQueue({ url: deps.config.redisUrl, db: deps.db }) : createInlineQueue({ ...deps, processors: processorRegistry() });
+  return deps.config.redisUrl ? createBullmqQueue({ url: deps.config.redisUrl, db: deps.db }) : createInlineQueue({ ...deps, processors: workerProcessors(deps.config) });
 }

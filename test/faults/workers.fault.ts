@@ -123,6 +123,8 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
       await startRedis();
     }
     await waitFor('all chunks completed after the restart', () => allDone(chunks), 240_000, 250);
+    // Redis came back empty (no persistence): the worker re-delivered the unfinished jobs from the record
+    expect(workers.some((w) => w.output.some((l) => l.includes('re-delivered jobs missing from Redis')))).toBe(true);
     const after = await scoreChecksum(t.db);
     expect(after.scored).toBe(REVIEWS);
     expect(after.checksum).toBe(reference);

@@ -6,11 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { getActive, promote, registerVersion, type ModelVersion } from '../../registry/index.js';
 import { packSentiment, SENTIMENT_KIND } from '../../registry/sentiment.js';
 import type { ModelMetadata } from '../../reviews/sentiment/predictor.js';
+import { startThread } from '../thread.js';
 import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
 
 export const trainSentimentData = z
@@ -32,13 +32,8 @@ export interface TrainSentimentResult {
 }
 
 function trainInThread(input: Record<string, unknown>, ctx: JobContext): Promise<{ meta: ModelMetadata; weights: Float32Array }> {
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(`./train-sentiment-thread.${ts ? 'ts' : 'js'}`, import.meta.url);
   return new Promise((resolve, reject) => {
-    // run from TypeScript sources (tsx), a thread needs tsx registered before it imports the entry
-    const worker = ts
-      ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`, { eval: true, workerData: input })
-      : new Worker(url, { workerData: input });
+    const worker = startThread('./train-sentiment-thread', input, import.meta.url);
     let stage = 0;
     const abort = () => void worker.terminate().then(() => reject(ctx.signal.reason ?? new Error('aborted')));
     ctx.signal.addEventListener('abort', abort, { once: true });
