@@ -51,5 +51,14 @@ describe('aspects', () => {
       expect(by('response_speed')).toMatchObject({ agentControllable: true });
       for (const h of r!.aspects) expect(text.slice(h.span.start, h.span.end)).toBe(h.span.text);
     });
+
+    it('mixed Chinese/English: each clause is scored by the model of its own language', () => {
+      const text = '物流很快 but the box was crushed and the packaging was terrible';
+      const [r] = engine.score([text]);
+      expect(r!.language).toBe('en');
+      const by = (a: string) => r!.aspects.find((h) => h.aspect === a);
+      expect(by('logistics')?.sentiment).toBe('positive');
+      expect(by('packaging')?.sentiment).toBe('negative');
+    });
   });
 });

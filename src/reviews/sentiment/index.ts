@@ -99,7 +99,12 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     const language = detectLanguage(text);
     const scorer = scorers[language];
     const probability = scorer.probability(text);
-    const aspects = language === 'other' || opts.aspects === false ? [] : findAspects(text, (clause) => scorer.probability(clause), scorer.band);
+    // each clause is scored by the model of its own language (mixed zh/en reviews), else the review's
+    const clauseScore = (clause: string): number => {
+      const own = detectLanguage(clause);
+      return (own === 'other' ? scorer : scorers[own]).probability(clause);
+    };
+    const aspects = language === 'other' || opts.aspects === false ? [] : findAspects(text, clauseScore, scorer.band);
     for (const a of aspects) a.span = { ...a.span, text: original.slice(a.span.start, a.span.end) };
     const out: ScoredReview = { label: labelOf(probability, scorer.band), probability, language, aspects, modelVersion: scorer.version };
     if (opts.explain) out.explanation = scorer.explain(text, opts.explainTopK ?? 10);
