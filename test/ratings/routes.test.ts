@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { recomputeRatings } from '../../src/ratings/recompute.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
-import { addAgents, addScoredReviews } from './helpers.js';
+import { addAgents, addScoredReviews, type ScoredReview } from './helpers.js';
 
 describeEachBackend('ratings and returns API', (get) => {
   let t: TestApp;
@@ -10,11 +10,11 @@ describeEachBackend('ratings and returns API', (get) => {
     const { db } = get();
     t = await buildTestApp(db);
     await addAgents(db, ['h1', 'h2', 'h3', 'h4', 'h5'], 'cs_agent', 'north');
-    const rows = [];
+    const rows: ScoredReview[] = [];
     for (const [a, good] of [['h1', 18], ['h2', 14], ['h3', 10], ['h4', 6], ['h5', 2]] as const) {
       for (let i = 0; i < 20; i++) {
         const p = i < good ? 0.92 : 0.08;
-        rows.push({ id: `${a}-${i}`, agent: a, created: `2026-03-${String(1 + i).padStart(2, '0')}T02:00:00Z`, replied: i % 3 ? `2026-03-${String(1 + i).padStart(2, '0')}T09:00:00Z` : null, p, aspects: [['service_attitude', p]] as Array<[string, number]>, text: p > 0.5 ? '客服态度很好' : '客服态度很差' });
+        rows.push({ id: `${a}-${i}`, agent: a, created: `2026-03-${String(1 + i).padStart(2, '0')}T02:00:00Z`, replied: i % 3 ? `2026-03-${String(1 + i).padStart(2, '0')}T09:00:00Z` : null, p, aspects: [['service_attitude', p]], text: p > 0.5 ? '客服态度很好' : '客服态度很差' });
       }
     }
     rows.push({ id: 'h1-logistics', agent: 'h1', created: '2026-03-05T02:00:00Z', replied: null, p: 0.05, aspects: [['logistics', 0.05]], text: '物流太慢了' });
