@@ -113,6 +113,8 @@ export async function forecastSet(db: Queryable, key: ScopeKey, period: Period, 
   if (hit.rows[0]?.fingerprint === print) return { set: JSON.parse(hit.rows[0].payload) as ForecastSet, model: am, cached: true };
 
   const set = await computeSet(db, key, period, am);
+  // entries of versions no longer active are dead weight (a promotion or rollback makes new ones)
+  await db.query(`delete from baseline_forecast_cache c where not exists (select 1 from model_versions v where v.id = c.model_id and v.status = 'active')`);
   await db.query(
     `insert into baseline_forecast_cache (model_id, period, fingerprint, payload) values ($1, $2, $3, $4)
      on conflict (model_id, period) do update set fingerprint = excluded.fingerprint, payload = excluded.payload, computed_at = now()`,
