@@ -1,6 +1,7 @@
 /**
  * End-to-end sentiment throughput on the zh test file: raw text → language → model → label +
- * calibrated probability, in this one process (both models loaded), with and without aspects;
+ * calibrated probability, in this one process (both models loaded), in batches of 1,000: with
+ * `engine.score` (one thread), with aspects, and with `engine.scoreAsync` (jieba on the thread pool);
  * prints reviews/s, accuracy and peak RSS. Where Debian's python3-sklearn is installed it also runs
  * ../shared/peers/sentiment_peers.py on the same files and prints the ratios.
  *
@@ -34,7 +35,7 @@ engine.score(['预热 warm up'], {});
  * Best of `passes` runs: wall-clock reviews/s, and reviews per CPU-second of this process (the
  * figure that stays put when other jobs share the cores; GC threads count against it).
  */
-function run(aspects: boolean): { perSecond: number; perCpuSecond: number; accuracy: number } {
+async function run(aspects: boolean, useAsync: boolean): Promise<{ perSecond: number; perCpuSecond: number; accuracy: number }> {
   let best = 0;
   let bestCpu = 0;
   let correct = 0;
@@ -43,7 +44,8 @@ function run(aspects: boolean): { perSecond: number; perCpuSecond: number; accur
     const cpu = process.cpuUsage();
     const started = performance.now();
     for (let from = 0; from < texts.length; from += 1000) {
-      const scored = engine.score(texts.slice(from, from + 1000), { aspects });
+      const batch = texts.slice(from, from + 1000);
+      const scored = useAsync ? await engine.scoreAsync(batch, { aspects }) : engine.score(batch, { aspects });
       scored.forEach((s, i) => { if ((s.probability >= 0.5 ? 1 : 0) === rows[from + i]!.label) correct++; });
     }
     best = Math.max(best, texts.length / ((performance.now() - started) / 1000));
@@ -52,13 +54,15 @@ function run(aspects: boolean): { perSecond: number; perCpuSecond: number; accur
   }
   return { perSecond: Math.round(best), perCpuSecond: Math.round(bestCpu), accuracy: Math.round((correct / texts.length) * 1e4) / 1e4 };
 }
-const plain = run(false);
-const withAspects = run(true);
+const plain = await run(false, false);
+const withAspects = await run(true, false);
+const plainAsync = await run(false, true);
 const result: Record<string, unknown> = {
   n: texts.length,
   versions: engine.versions,
   reviews_per_s: plain.perSecond,
   reviews_per_cpu_s: plain.perCpuSecond,
+  reviews_per_s_async: plainAsync.perSecond,
   reviews_per_s_with_aspects: withAspects.perSecond,
   reviews_per_cpu_s_with_aspects: withAspects.perCpuSecond,
   load_average_1m: Math.round(loadavg()[0]! * 100) / 100,

@@ -46,6 +46,15 @@ describe('engine over the committed models (no retraining)', () => {
     expect(noExplain!.explanation).toBeUndefined();
   });
 
+  it('scoreAsync (segmentation on the thread pool) gives exactly the results of score', async () => {
+    const texts = Array.from({ length: 600 }, (_, i) => (i % 3 === 0 ? `第${i}次买了，质量很好\n物流很快` : i % 3 === 1 ? `Item ${i} broke quickly, not happy` : `包装破损，客服也不回复 ${i}`));
+    texts.push('', '😀', '<b>很好</b>');
+    const sync = engine.score(texts);
+    const async = await engine.scoreAsync(texts);
+    expect(async).toEqual(sync);
+    expect(await engine.scoreAsync([])).toEqual([]);
+  });
+
   it('answers bad input with well-formed, low-confidence results', () => {
     const inputs = ['', '   \n\t', '😀😀😀👍', '好'.repeat(100_000), '\ud800\udfff\ud800 坏了', '<p>质量<b>很好</b>&nbsp;</p>', 'とても良い', '物流很快 but the box was damaged'];
     const out = engine.score(inputs, { explain: true });

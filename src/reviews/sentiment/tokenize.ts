@@ -45,6 +45,27 @@ export function zhWords(norm: string, hmm = true): string[] {
   return out;
 }
 
+/**
+ * Jieba words of many normalised texts in one call on libuv's thread pool (the main thread stays
+ * free). Texts are joined by '\n' (their own line breaks become spaces, which segment the same way)
+ * and the result split back on the '\n' tokens; out[i] equals `zhWords(norms[i], hmm)`.
+ */
+export async function zhWordsBatch(norms: readonly string[], hmm = true): Promise<string[][]> {
+  const joined = norms.map((n) => (n.indexOf('\n') >= 0 ? n.replace(/\n/g, ' ') : n)).join('\n');
+  const tokens = (await segmenter().cutAsync(joined, hmm)) as string[];
+  const out: string[][] = [[]];
+  for (const w of tokens) {
+    if (w === '\n') {
+      out.push([]);
+      continue;
+    }
+    const c = w.charCodeAt(0);
+    if (c === 32 || c === 9 || c === 13 || c === 0x3000 || c === 0xa0 ? w.trim() !== '' : w.length > 0) out[out.length - 1]!.push(w);
+  }
+  if (out.length !== norms.length) throw new Error(`zhWordsBatch: ${out.length} segments for ${norms.length} texts`);
+  return out;
+}
+
 const NEGATORS = new Set(['not', 'no', 'never', 'nor', 'cannot', 'without', 'hardly', 'barely', 'neither', 'nothing', 'none', 'nobody']);
 const CLAUSE_BREAK = /[.,;:!?()\[\]"\n]+|\bbut\b|\bhowever\b/;
 
