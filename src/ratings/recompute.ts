@@ -125,11 +125,17 @@ interface FitRow {
   fresh: boolean;
 }
 
-/** Priors per (role, period) over all the rows, and each row's posterior, as column arrays. */
+const columns = () => ({ agent: [] as string[], period: [] as string[], a: [] as number[], b: [] as number[], method: [] as string[], mean: [] as number[], lo: [] as number[], hi: [] as number[] });
+type Columns = ReturnType<typeof columns>;
+const params = (c: Columns) => [c.agent, c.period, c.a, c.b, c.method, c.mean, c.lo, c.hi];
+
+/**
+ * Priors per (role, period) over all the rows (sorted by role, period), and each row's posterior as
+ * column arrays: `fresh` rows (evidence just aggregated) apart from `stored` ones (other agents).
+ */
 function fitAll(rows: FitRow[]) {
-  const cols = { agent: [] as string[], period: [] as string[], a: [] as number[], b: [] as number[], method: [] as string[], mean: [] as number[], lo: [] as number[], hi: [] as number[] };
-  const fresh = { ...structuredClone(cols) };
-  const stored = { ...structuredClone(cols) };
+  const fresh = columns();
+  const stored = columns();
   let priors = 0;
   for (let i = 0; i < rows.length; ) {
     let j = i;
@@ -152,7 +158,6 @@ function fitAll(rows: FitRow[]) {
     }
     i = j;
   }
-  const params = (c: typeof cols) => [c.agent, c.period, c.a, c.b, c.method, c.mean, c.lo, c.hi];
   return { priors, fresh: params(fresh), stored: params(stored) };
 }
 
