@@ -46,7 +46,8 @@ export async function loadSentimentVersion(db: Queryable, version: ModelVersion,
 
 /**
  * Registers the shipped models (models/sentiment-<lang>) and makes each active where its language
- * has no active version yet. Idempotent; safe from several processes at once.
+ * has no active version yet, or where the active one is an earlier shipped model. Idempotent; safe
+ * from several processes at once.
  */
 export async function registerShippedSentiment(db: Db, modelsDir: string): Promise<void> {
   for (const lang of SENTIMENT_LANGUAGES) {
@@ -63,8 +64,13 @@ export async function registerShippedSentiment(db: Db, modelsDir: string): Promi
       dataRange: training?.data ? { source: training.data } : null,
       actor: 'system',
     });
-    if (!(await getActive(db, SENTIMENT_KIND, lang))) {
+    const active = await getActive(db, SENTIMENT_KIND, lang);
+    if (!active) {
       await promote(db, meta.version, 'system', 'shipped model, first start').catch(() => {});
+    } else if (active.id !== meta.version && active.metadata.shipped && !(await getArtifact(db, active.id))) {
+      // a release shipped a new model: it replaces the previously shipped one (whose files are gone);
+      // versions trained and promoted in the service are left alone
+      await promote(db, meta.version, 'system', 'new shipped model').catch(() => {});
     }
   }
 }
@@ -74,8 +80,16 @@ export async function buildSentimentEngine(db: Queryable, modelsDir: string, ove
   const models: Partial<Record<SentimentLanguage, LinearPredictor>> = {};
   for (const lang of SENTIMENT_LANGUAGES) {
     const v = override?.scope === lang ? override : await getActive(db, SENTIMENT_KIND, lang);
-    if (v) models[lang] = await loadSentimentVersion(db, v, modelsDir);
-    else if (existsSync(join(modelsDir, `sentiment-${lang}`, 'metadata.json'))) models[lang] = loadPredictor(join(modelsDir, `sentiment-${lang}`));
+    if (v) {
+      try {
+        models[lang] = await loadSentimentVersion(db, v, modelsDir);
+        continue;
+      } catch (err) {
+        if (v === override) throw err;
+        // an active version this process cannot load (shipped files replaced): serve the shipped model
+      }
+    }
+    if (existsSync(join(modelsDir, `sentiment-${lang}`, 'metadata.json'))) models[lang] = loadPredictor(join(modelsDir, `sentiment-${lang}`));
   }
   return createEngine(models);
 }

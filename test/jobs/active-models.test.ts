@@ -1,8 +1,11 @@
 /** Registry-backed models: every process sees a switch within the refresh interval; shadow comparison reports what would change. */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { promote, registerVersion, rollback } from '../../src/registry/index.js';
 import { createActiveModels } from '../../src/registry/active.js';
-import { packSentiment, SENTIMENT_KIND, unpackSentiment } from '../../src/registry/sentiment.js';
+import { buildSentimentEngine, packSentiment, registerShippedSentiment, SENTIMENT_KIND, unpackSentiment } from '../../src/registry/sentiment.js';
 import { compareWithActive } from '../../src/registry/shadow.js';
 import { defaultSettings } from '../../src/reviews/sentiment/features.js';
 import { MODEL_FORMAT } from '../../src/reviews/sentiment/predictor.js';
@@ -11,8 +14,20 @@ import { describeEachBackend } from '../helpers/db.js';
 const BITS = 12;
 /** A tiny English model: `sign` +1 likes every word, −1 dislikes every word. */
 function tinyModel(version: string, sign: number): Uint8Array {
-  const weights = new Float32Array(1 << BITS).fill(sign);
-  return packSentiment(
+  return packSentiment(tinyMeta(version), new Float32Array(1 << BITS).fill(sign));
+}
+
+/** Writes a tiny model as a shipped directory (`<dir>/sentiment-en`). */
+function ship(dir: string, version: string): void {
+  const d = path.join(dir, 'sentiment-en');
+  rmSync(d, { recursive: true, force: true });
+  mkdirSync(d, { recursive: true });
+  writeFileSync(path.join(d, 'metadata.json'), JSON.stringify(tinyMeta(version)));
+  writeFileSync(path.join(d, 'weights.bin'), new Uint8Array(new Float32Array(1 << BITS).fill(1).buffer));
+}
+
+function tinyMeta(version: string) {
+  return (
     {
       format: MODEL_FORMAT,
       language: 'en',
@@ -21,8 +36,7 @@ function tinyModel(version: string, sign: number): Uint8Array {
       weights: { file: 'weights.bin', dtype: 'float32', length: 1 << BITS, bias: 0 },
       calibration: { method: 'platt', a: 1, c: 0 },
       neutralBand: { low: 0.35, high: 0.65 },
-    },
-    weights,
+    } as const
   );
 }
 
@@ -57,5 +71,26 @@ describeEachBackend('active models and shadow comparison', (get) => {
     await rollback(db, SENTIMENT_KIND, 'en', 'test');
     await new Promise((r) => setTimeout(r, 200));
     expect((await a.sentiment()).versions.en).toBe('sentiment-en@happy');
+  });
+
+  it('registers shipped models: a new release replaces the shipped one, a version promoted in the service stays', async () => {
+    const { db } = get();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-shipped-'));
+    try {
+      await db.query(`update model_versions set status = 'retired' where kind = 'sentiment'`);
+      ship(dir, 'sentiment-en@ship1');
+      await registerShippedSentiment(db, dir);
+      expect((await buildSentimentEngine(db, dir)).versions.en).toBe('sentiment-en@ship1');
+      ship(dir, 'sentiment-en@ship2');
+      await registerShippedSentiment(db, dir);
+      expect((await buildSentimentEngine(db, dir)).versions.en).toBe('sentiment-en@ship2');
+      await registerVersion(db, { id: 'sentiment-en@trained', kind: SENTIMENT_KIND, scope: 'en', artifact: tinyModel('sentiment-en@trained', 1) });
+      await promote(db, 'sentiment-en@trained', 'admin');
+      ship(dir, 'sentiment-en@ship3');
+      await registerShippedSentiment(db, dir);
+      expect((await buildSentimentEngine(db, dir)).versions.en).toBe('sentiment-en@trained');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
