@@ -10,6 +10,7 @@
 import type { Queryable } from '../db/types.js';
 import { INDICATOR_GROUPS, type IndicatorGroup } from '../history/catalogue.js';
 import type { Period, PeriodKind } from '../history/period.js';
+import { listRatings } from '../ratings/index.js';
 import { monthsOf, parseYear, quartersOf } from './cycles.js';
 import type { ScopeKey } from './series.js';
 import { assertRole, metricInfo, parseTargetPeriod, scopeTargets, TargetError, type MetricInfo, type PersonTarget } from './targets.js';
@@ -47,42 +48,43 @@ export interface PersonInputs {
   role: string;
   metrics: MetricInput[];
   group_scores: Record<IndicatorGroup, number | null>;
-  /** Per-agent service-ability rating of the period, where the ratings table has one (else null). */
+  /** Per-agent service-ability rating of the period, where one is stored (else null). */
   service_rating: ServiceRating | null;
   composite: { score: number | null; attainment: number | null };
 }
 
+/** The agent's service-ability rating of the period (src/ratings), as scoring systems need it. */
 export interface ServiceRating {
-  /** Posterior mean share of positive service (0–1), its interval, the evidence and its 0–100 form. */
-  posterior_mean: number;
-  ci: [number | null, number | null];
+  /** 100 × posterior mean of positive service; 1–5 stars likewise. */
+  score: number | null;
+  stars: number | null;
+  posterior_mean: number | null;
+  interval: { level: number; low: number | null; high: number | null };
+  /** Attributable reviews behind it, and whether that is below the evidence threshold. */
   n: number;
-  score: number;
   insufficient_evidence: boolean;
-  model: string | null;
+  negative_response_24h_rate: number | null;
+  rating_model: string;
 }
 
-/**
- * Ratings of the period from `agent_ratings` (issue 4) when that table exists and has rows;
- * an empty map otherwise (the inputs then carry `service_rating: null`).
- */
-export async function loadRatings(db: Queryable, period: string): Promise<Map<string, ServiceRating>> {
-  try {
-    const exists = await db.query<{ t: string | null }>(`select to_regclass('agent_ratings')::text as t`);
-    if (!exists.rows[0]?.t) return new Map();
-    const r = await db.query<{ agent_id: string; posterior_mean: number | null; ci_low: number | null; ci_high: number | null; n: number; min_reviews: number | null; rating_model: string | null }>(
-      'select agent_id, posterior_mean, ci_low, ci_high, n, min_reviews, rating_model from agent_ratings where period = $1 and posterior_mean is not null',
-      [period],
-    );
-    return new Map(
-      r.rows.map((x) => [
-        x.agent_id,
-        { posterior_mean: x.posterior_mean!, ci: [x.ci_low, x.ci_high], n: x.n, score: Math.round(100 * x.posterior_mean!), insufficient_evidence: x.n < (x.min_reviews ?? 0), model: x.rating_model },
-      ]),
-    );
-  } catch {
-    return new Map(); // a ratings schema this build does not know: no ratings rather than no inputs
-  }
+/** Ratings of the period (or year) by agent; empty when none are stored. Not part of the composite. */
+export async function loadRatings(db: Queryable, period: string, role?: string): Promise<Map<string, ServiceRating>> {
+  const { items } = await listRatings(db, { period, ...(role ? { role } : {}), limit: 1_000_000, offset: 0 });
+  return new Map(
+    items.map((r) => [
+      r.agent_id,
+      {
+        score: r.score,
+        stars: r.stars,
+        posterior_mean: r.posterior_mean,
+        interval: r.interval,
+        n: r.n,
+        insufficient_evidence: r.insufficient_evidence,
+        negative_response_24h_rate: r.sla.negative_response_24h.rate,
+        rating_model: r.rating_model,
+      },
+    ]),
+  );
 }
 
 export interface KpiInputsAnswer {
@@ -101,7 +103,13 @@ export interface AnnualInputsAnswer {
   period_kind: 'year';
   composite_method: string;
   quarters: { period: string; weight_profile: string; people: number }[];
-  people: { employee_id: string; role: string; quarters: { period: string; score: number | null; attainment: number | null; days: number }[]; composite: { score: number | null; attainment: number | null } }[];
+  people: {
+    employee_id: string;
+    role: string;
+    quarters: { period: string; score: number | null; attainment: number | null; days: number }[];
+    composite: { score: number | null; attainment: number | null };
+    service_rating: ServiceRating | null;
+  }[];
 }
 
 const COMPOSITE_METHOD =
@@ -242,11 +250,11 @@ export async function kpiInputs(db: Queryable, periodText: string, f: Filter = {
     }
   }
 
-  const ratings = await loadRatings(db, period.id);
+  const ratings = await loadRatings(db, period.id, f.role);
   return {
     period: period.id,
     period_kind: period.kind,
-    service_ratings: ratings.size > 0 ? 'agent_ratings (posterior mean of positive service; not part of the composite)' : 'none stored for this period (null)',
+    service_ratings: ratings.size > 0 ? 'per-agent service-ability ratings of the period (src/ratings); reported, not part of the composite' : 'none stored for this period (null)',
     weight_profile: { id: chosen.profile.id, name: chosen.profile.name, chosen_by: chosen.chosen_by, weights },
     composite_method: COMPOSITE_METHOD,
     models,
@@ -277,6 +285,7 @@ export async function annualInputs(db: Queryable, yearText: string, f: Filter = 
     const d = ok.reduce((s, x) => s + x.days, 0);
     return d > 0 ? ok.reduce((s, x) => s + x.days * x.v!, 0) / d : null;
   };
+  const ratings = await loadRatings(db, String(year), f.role);
   return {
     period: String(year),
     period_kind: 'year',
@@ -289,6 +298,7 @@ export async function annualInputs(db: Queryable, yearText: string, f: Filter = 
         role: e.role,
         quarters: e.quarters,
         composite: { score: weighted(e.quarters.map((q) => ({ days: q.days, v: q.score }))), attainment: weighted(e.quarters.map((q) => ({ days: q.days, v: q.attainment }))) },
+        service_rating: ratings.get(employee_id) ?? null,
       })),
   };
 }

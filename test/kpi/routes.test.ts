@@ -155,6 +155,19 @@ describeEachBackend('baselines, targets and kpi-inputs over HTTP', (get) => {
     expect(rqr.note).toContain('no active baseline model');
     expect(p.composite.score).toBeCloseTo(csat.score, 9);
     expect(p.service_rating).toBeNull();
+    // with a stored service-ability rating for the period, it comes along (not in the composite)
+    await get().db.query(
+      `insert into agent_ratings (agent_id, period, period_kind, period_start, role_id, reviews, unscored, n, positive, not_attributable,
+         aspect_n, aspect_positive, other_mentions, other_negative, sentiment_models,
+         negative_reviews, negative_replied_24h, negative_late, negative_pending, returns, returns_closed_48h, returns_late, returns_pending,
+         prior_alpha, prior_beta, prior_method, posterior_mean, ci_low, ci_high, min_reviews, rating_model)
+       values ($1, '2026-10', 'month', '2026-10-01', 'cs_agent', 30, 0, 25, 20, 5, '{20,5,0}', '{16,4,0}', '{0,0,0,0}', '{0,0,0,0}', '{}',
+         4, 3, 1, 0, 0, 0, 0, 0, 8, 2, 'moments', 0.8, 0.65, 0.9, 10, 'test-rating')`,
+      [p.employee_id],
+    );
+    const rated = (await app.inject({ url: `/v1/kpi-inputs?period=2026-10&employee_id=${p.employee_id}`, headers: as('scorer') })).json();
+    expect(rated.people[0].service_rating).toMatchObject({ score: 80, n: 25, insufficient_evidence: false, posterior_mean: 0.8 });
+    expect(rated.people[0].composite.score).toBeCloseTo(p.composite.score, 9);
 
     const q = (await app.inject({ url: '/v1/kpi-inputs?period=2026-Q3', headers: as('scorer') })).json();
     const product = q.people.find((x: { role: string }) => x.role === 'product_ops');
