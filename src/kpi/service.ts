@@ -48,10 +48,12 @@ async function collect(db: Queryable, scopes: ScopeKey[], period: Period, single
   return { answers, unavailable };
 }
 
-export async function roleTargets(db: Queryable, role: string, period: Period, metric?: string): Promise<RoleTargets> {
+/** Targets of a role; `belowFloorOnly` keeps the people under the warning line (the summary still counts everyone). */
+export async function roleTargets(db: Queryable, role: string, period: Period, metric?: string, belowFloorOnly = false): Promise<RoleTargets> {
   await assertRole(db, role);
   const { answers, unavailable } = await collect(db, await scopesFor(db, role, period, metric), period, Boolean(metric));
-  return { role, period: period.id, metrics: answers, unavailable };
+  const metrics = belowFloorOnly ? answers.map((a) => ({ ...a, people: a.people.filter((p) => p.below_floor === true) })) : answers;
+  return { role, period: period.id, metrics, unavailable };
 }
 
 export interface PersonTargets {

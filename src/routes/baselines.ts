@@ -102,10 +102,15 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Suggested targets and warning lines for a role and period, per person',
         description:
           'floor (warning line) = P10, baseline = P50, target = P70, stretch = P90 of the calibrated predictive distribution; mirrored when lower is better (floor = P90, target = P30, stretch = P10). Every answer carries the model version and its measured backtest coverage.',
-        querystring: z.object({ role: id, period, metric: id.optional() }),
+        querystring: z.object({
+          role: id,
+          period,
+          metric: id.optional(),
+          below_floor: z.enum(['true', 'false']).default('false').describe('true: only people whose actual is below the warning line (past periods)'),
+        }),
       },
     },
-    async (request) => roleTargets(db, request.query.role, parseTargetPeriod(request.query.period), request.query.metric),
+    async (request) => roleTargets(db, request.query.role, parseTargetPeriod(request.query.period), request.query.metric, request.query.below_floor === 'true'),
   );
 
   app.get(

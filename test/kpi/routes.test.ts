@@ -79,6 +79,16 @@ describeEachBackend('baselines, targets and kpi-inputs over HTTP', (get) => {
     expect(one.json().metrics.find((m: { metric: string }) => m.metric === 'order_handling_time').person.target).toBeCloseTo(oht.people[0].target, 9);
   });
 
+  it('lists the people below the warning line of a past period', async () => {
+    const all = (await app.inject({ url: '/v1/targets?role=cs_agent&period=2026-10&metric=csat', headers: as('hr') })).json().metrics[0];
+    const flagged = (await app.inject({ url: '/v1/targets?role=cs_agent&period=2026-10&metric=csat&below_floor=true', headers: as('hr') })).json().metrics[0];
+    expect(flagged.summary).toEqual(all.summary);
+    expect(flagged.people.map((p: { employee_id: string }) => p.employee_id)).toEqual(
+      all.people.filter((p: { actual: number | null; floor: number }) => p.actual !== null && p.actual < p.floor).map((p: { employee_id: string }) => p.employee_id),
+    );
+    expect(flagged.people.length).toBe(all.summary.below_floor);
+  });
+
   it('names bad requests with a 4xx', async () => {
     const cases: [string, number, string][] = [
       ['/v1/targets?role=nobody&period=2026-Q4', 404, 'not_found'],
