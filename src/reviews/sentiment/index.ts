@@ -111,7 +111,9 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     const scorer = scorers[language];
     const probability = words && language === 'zh' && models.zh ? models.zh.probability(text, words) : scorer.probability(text);
     // each clause is scored by the model of its own language (mixed zh/en reviews), else the review's
+    const whole = text.trim();
     const clauseScore = (clause: string): number => {
+      if (clause === whole) return probability; // a one-clause review: already scored
       const own = detectLanguage(clause);
       return (own === 'other' ? scorer : scorers[own]).probability(clause);
     };
