@@ -1,6 +1,7 @@
 /**
  * Shadow comparison: score the same data with a candidate and the active version and report what
- * would change for people, before anyone promotes. One comparer per model kind; the report is
+ * would change for people (agents' positive-service share for sentiment, persons' targets for
+ * baselines), before anyone promotes. One comparer per model kind; the report is
  * stored with the candidate (`metadata.shadow`) so the promote decision is made with it in hand.
  */
 import { existsSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { readLabelledCsv } from '../reviews/sentiment/data.js';
 import type { SentimentEngine } from '../reviews/sentiment/index.js';
 import { getActive, getVersion, type ModelVersion } from './index.js';
 import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
+import { baselineComparer } from './shadow-baselines.js';
 
 export interface ShadowOptions {
   /** Move of an agent's positive-service share (0–1) or a person's target (relative) that counts as a change. */
@@ -34,7 +36,8 @@ export interface ShadowReport {
   /** People (agents, employees) whose figure moves more than the threshold, largest moves first (at most 100). */
   moved: { id: string; n: number; active: number; candidate: number; delta: number }[];
   moved_count: number;
-  evaluation: { file: string; n: number; active: { accuracy: number } | null; candidate: { accuracy: number } } | null;
+  /** Both versions on the kind's evaluation: accuracy on a labelled file (sentiment), backtest coverage (baselines). */
+  evaluation: { source: string; n: number; active: Record<string, number | null> | null; candidate: Record<string, number | null> } | null;
   at: string;
 }
 
@@ -97,7 +100,7 @@ export const sentimentComparer: Comparer = async (db, candidate, active, opts) =
   if (evalFile && existsSync(evalFile)) {
     await opts.progress?.(85, `evaluating on ${evalFile}`);
     const rows = readLabelledCsv(evalFile);
-    evaluation = { file: evalFile, n: rows.length, active: active ? accuracy(before, rows) : null, candidate: accuracy(after, rows) };
+    evaluation = { source: evalFile, n: rows.length, active: active ? accuracy(before, rows) : null, candidate: accuracy(after, rows) };
   }
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
   return {
@@ -115,13 +118,10 @@ export const sentimentComparer: Comparer = async (db, candidate, active, opts) =
   };
 };
 
-/**
- * Comparers by model kind. Baselines plug in here: forecast each person of the scope with both
- * versions (src/baselines forecast + targets), count targets moving by more than `threshold`
- * (relative), and put both versions' backtest coverage in `evaluation`.
- */
+/** Comparers by model kind (a new model kind adds its own here). */
 export const comparers: Record<string, Comparer> = {
   [SENTIMENT_KIND]: sentimentComparer,
+  baseline: baselineComparer,
 };
 
 /** Runs the comparer of the candidate's kind and stores the report with the candidate. */
