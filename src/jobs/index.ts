@@ -7,6 +7,7 @@ import type { Scope } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
 import { trainBaselinesProcessor } from '../kpi/train.js';
+import { RECOMPUTE_RATINGS, recomputeRatingsData, recomputeRatingsProcessor } from '../ratings/job.js';
 import { createBullmqQueue } from './bullmq.js';
 import { createInlineQueue } from './inline.js';
 import { inThread } from './thread.js';
@@ -49,6 +50,7 @@ export function jobKinds(): Record<string, JobKind> {
     score_reviews: { processor: scoreReviewsProcessor, scopes: ['cs_lead'], data: scoreReviewsData, summary: 'score stored reviews with the active sentiment models (fans out into id-range chunks)' },
     train_sentiment: { processor: trainSentimentProcessor, scopes: ['cs_lead'], data: trainSentimentData, summary: 'train a sentiment model of one language; registered as a candidate' },
     train_baselines: { processor: trainBaselinesProcessor as Processor, scopes: ['hr'], data: trainBaselinesData, thread: true, summary: 'train baseline models for a role (and metric, period kind); first versions are promoted' },
+    [RECOMPUTE_RATINGS]: { processor: recomputeRatingsProcessor as Processor, scopes: ['cs_lead'], data: recomputeRatingsData, summary: 'recompute per-agent service-ability ratings (after a sentiment switch and a rescore)' },
     compare_models: { processor: compareModelsProcessor, scopes: [], data: compareModelsData, summary: 'shadow-compare a candidate model version with the active one' },
   };
 }
