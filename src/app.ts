@@ -17,11 +17,16 @@ import authPlugin, { presentedKey } from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import adminRoutes from './routes/admin.js';
+import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
 import healthRoutes from './routes/health.js';
 import historyRoutes from './routes/history.js';
 import importerRoutes from './routes/importers.js';
+import jobRoutes from './routes/jobs.js';
+import modelRoutes from './routes/models.js';
+import kpiInputRoutes from './routes/kpi-inputs.js';
 import { registerCsvParser } from './routes/ingest.js';
+import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
 import { createSentimentProvider, type SentimentProvider } from './reviews/scoring.js';
@@ -134,6 +139,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(historyRoutes, { prefix: '/v1' });
   await app.register(importerRoutes, { prefix: '/v1' });
   await app.register(reviewRoutes, { prefix: '/v1' });
+  await app.register(ratingRoutes, { prefix: '/v1' });
   await app.register(sentimentRoutes, { prefix: '/v1' });
+  await app.register(jobRoutes, { prefix: '/v1' });
+  await app.register(modelRoutes, { prefix: '/v1' });
+  await app.register(baselineRoutes, { prefix: '/v1' });
+  await app.register(kpiInputRoutes, { prefix: '/v1' });
   return app;
 }
