@@ -3,8 +3,8 @@
  * the model version that made it. Idempotent: a review is (re)written only when it has no score
  * yet or was scored by another version, and the same engine writes the same values.
  */
-import type { Db } from '../db/types.js';
-import type { SentimentEngine } from './sentiment/index.js';
+import type { Db, Queryable } from '../db/types.js';
+import type { ScoredReview, SentimentEngine } from './sentiment/index.js';
 
 export interface ScoreStoredOptions {
   /** Only these review ids (e.g. the ones just ingested); all reviews when absent. */
@@ -15,6 +15,24 @@ export interface ScoreStoredOptions {
   rescoreOtherVersions?: boolean;
   onProgress?: (done: number) => void | Promise<void>;
   signal?: AbortSignal;
+}
+
+/** Writes engine results beside their reviews (`ids[i]` ↔ `results[i]`), with the model version. */
+export async function writeScores(db: Queryable, ids: readonly string[], results: readonly ScoredReview[]): Promise<void> {
+  await db.query(
+    `update reviews r set language = u.language, sentiment_label = u.label, sentiment_probability = u.probability,
+       sentiment_model = u.model, aspects = u.aspects::jsonb, scored_at = now()
+     from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) as u(id, language, label, probability, model, aspects)
+     where r.id = u.id`,
+    [
+      ids,
+      results.map((s) => s.language),
+      results.map((s) => s.label),
+      results.map((s) => s.probability),
+      results.map((s) => s.modelVersion),
+      results.map((s) => JSON.stringify(s.aspects)),
+    ],
+  );
 }
 
 export async function scoreStoredReviews(db: Db, engine: SentimentEngine, opts: ScoreStoredOptions = {}): Promise<{ scored: number }> {
@@ -34,20 +52,7 @@ export async function scoreStoredReviews(db: Db, engine: SentimentEngine, opts: 
     );
     if (r.rows.length === 0) break;
     const results = engine.score(r.rows.map((x) => x.text));
-    await db.query(
-      `update reviews r set language = u.language, sentiment_label = u.label, sentiment_probability = u.probability,
-         sentiment_model = u.model, aspects = u.aspects::jsonb, scored_at = now()
-       from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) as u(id, language, label, probability, model, aspects)
-       where r.id = u.id`,
-      [
-        r.rows.map((x) => x.id),
-        results.map((s) => s.language),
-        results.map((s) => s.label),
-        results.map((s) => s.probability),
-        results.map((s) => s.modelVersion),
-        results.map((s) => JSON.stringify(s.aspects)),
-      ],
-    );
+    await writeScores(db, r.rows.map((x) => x.id), results);
     scored += r.rows.length;
     after = r.rows[r.rows.length - 1]!.id;
     await opts.onProgress?.(scored);

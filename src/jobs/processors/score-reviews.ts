@@ -14,6 +14,7 @@ import { createActiveModels, type ActiveModels } from '../../registry/active.js'
 import type { SentimentEngine } from '../../reviews/sentiment/index.js';
 import { jobIdFor } from '../record.js';
 import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
+import { writeScores } from '../../reviews/scoring.js';
 
 export const scoreReviewsData = z
   .object({
@@ -68,20 +69,7 @@ export async function scoreRange(
     );
     if (r.rows.length === 0) break;
     const results = engine.score(r.rows.map((x) => x.text));
-    await db.query(
-      `update reviews r set language = u.language, sentiment_label = u.label, sentiment_probability = u.probability,
-         sentiment_model = u.model, aspects = u.aspects::jsonb, scored_at = now()
-       from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) as u(id, language, label, probability, model, aspects)
-       where r.id = u.id`,
-      [
-        r.rows.map((x) => x.id),
-        results.map((s) => s.language),
-        results.map((s) => s.label),
-        results.map((s) => s.probability),
-        results.map((s) => s.modelVersion),
-        results.map((s) => JSON.stringify(s.aspects)),
-      ],
-    );
+    await writeScores(db, r.rows.map((x) => x.id), results);
     scored += r.rows.length;
     after = r.rows[r.rows.length - 1]!.id;
     await opts.onBatch?.(scored);
