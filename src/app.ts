@@ -29,8 +29,8 @@ import { registerCsvParser } from './routes/ingest.js';
 import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
-import { createSentimentProvider, type SentimentProvider } from './reviews/scoring.js';
-import { loadSentimentModels } from './reviews/sentiment/index.js';
+import { activeSentimentProvider } from './registry/active.js';
+import type { SentimentProvider } from './reviews/scoring.js';
 
 export interface AppDeps {
   config: Config;
@@ -45,7 +45,7 @@ export interface Services {
   db: Db;
   queue: JobQueue;
   keys: KeyRepository;
-  /** The sentiment engine, loaded on first use. */
+  /** The sentiment engine of the registry's active versions (re-checked every 2 s), loaded on first use. */
   sentiment: SentimentProvider;
 }
 
@@ -127,7 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // the app's own services
   const keys = createKeyRepository(deps.db);
-  const sentiment = createSentimentProvider(config.modelsDir, loadSentimentModels);
+  const sentiment = activeSentimentProvider(deps.db, config.modelsDir);
   app.decorate('services', { config, db: deps.db, queue: deps.queue, keys, sentiment });
   await app.register(metricsPlugin);
   await app.register(authPlugin, { keys });

@@ -11,6 +11,7 @@ import type { Config } from './config.js';
 import { openDb } from './db/index.js';
 import type { Db } from './db/types.js';
 import { createQueue } from './jobs/index.js';
+import { registerShippedSentiment } from './registry/sentiment.js';
 import { prepareData } from './setup.js';
 
 /** Writes a first admin key where only this machine's user can read it; the key never goes to the log. */
@@ -29,6 +30,8 @@ async function firstRunKey(db: Db, config: Config): Promise<string | null> {
 
 export async function startServer(config: Config) {
   const db = await openDb(config);
+  // the shipped sentiment models become the active versions where none is active yet
+  await registerShippedSentiment(db, config.modelsDir);
   const queue = createQueue({ db, config });
   const app = await buildApp({ config, db, queue });
   try {

@@ -4,12 +4,13 @@
  * a promote or rollback no process serves the old version longer than `ttlMs` (default 2 s).
  */
 import type { Queryable } from '../db/types.js';
+import type { SentimentProvider } from '../reviews/scoring.js';
 import type { SentimentEngine } from '../reviews/sentiment/index.js';
 import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
 
 export interface ActiveModels {
-  /** The sentiment engine built from the active versions (reloaded after a switch). */
-  sentiment(): Promise<SentimentEngine>;
+  /** The sentiment engine built from the active versions (reloaded after a switch); `fresh` re-reads them now. */
+  sentiment(opts?: { fresh?: boolean }): Promise<SentimentEngine>;
   /** Active version ids by `kind/scope`, at most `ttlMs` old. */
   activeIds(): Promise<Record<string, string>>;
 }
@@ -33,7 +34,8 @@ export function createActiveModels(db: Queryable, modelsDir: string, ttlMs = 200
 
   return {
     activeIds,
-    async sentiment() {
+    async sentiment(opts) {
+      if (opts?.fresh) ids = undefined;
       const all = await activeIds();
       const key = Object.entries(all)
         .filter(([k]) => k.startsWith(`${SENTIMENT_KIND}/`))
@@ -55,7 +57,7 @@ export function createActiveModels(db: Queryable, modelsDir: string, ttlMs = 200
  * The app's sentiment provider (`{ get() }`, as src/reviews/scoring.ts expects) served from the
  * registry: the active versions, re-checked every `ttlMs`; the shipped models where none is active.
  */
-export function activeSentimentProvider(db: Queryable, modelsDir: string, ttlMs = 2000): { get(): Promise<SentimentEngine> } {
+export function activeSentimentProvider(db: Queryable, modelsDir: string, ttlMs = 2000): SentimentProvider {
   const active = createActiveModels(db, modelsDir, ttlMs);
   return { get: () => active.sentiment() };
 }

@@ -61,18 +61,7 @@ export async function scoreStoredReviews(db: Db, engine: SentimentEngine, opts: 
   return { scored };
 }
 
-/** Loads the sentiment engine once, on first use (model files are read from `modelsDir`). */
-export function createSentimentProvider(modelsDir: string, load: (dir: string) => Promise<SentimentEngine>) {
-  let engine: Promise<SentimentEngine> | undefined;
-  return {
-    get(): Promise<SentimentEngine> {
-      engine ??= load(modelsDir).catch((err) => {
-        engine = undefined;
-        throw err;
-      });
-      return engine;
-    },
-  };
+/** Where the current sentiment engine comes from (the registry's active versions: src/registry/active.ts). */
+export interface SentimentProvider {
+  get(): Promise<SentimentEngine>;
 }
-
-export type SentimentProvider = ReturnType<typeof createSentimentProvider>;
