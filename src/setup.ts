@@ -11,6 +11,7 @@ import { employeeTarget, historyTarget } from './history/repository.js';
 import { validateRecords, writeRows, type IngestTarget } from './ingest/pipeline.js';
 import { seedEvents } from './kpi/calendar.js';
 import { reviewTarget } from './reviews/repository.js';
+import { recomputeRatings } from './ratings/recompute.js';
 import { scoreStoredReviews, type SentimentProvider } from './reviews/scoring.js';
 
 export interface SetupResult {
@@ -18,6 +19,8 @@ export interface SetupResult {
   demoLoaded: boolean;
   /** Reviews found without a sentiment score and scored now. */
   scored: number;
+  /** Rating rows written by the recompute that follows scoring (0 when nothing was scored). */
+  ratings: number;
   summary: string;
 }
 
@@ -35,11 +38,15 @@ export async function prepareData(db: Db, config: Pick<Config, 'demo'>, log: Log
   const result = await loadFirstRunData(db, config, log, now);
   // reviews without a score (the demo, or an ingestion cut short) are scored before serving
   const scored = sentiment ? (await scoreStoredReviews(db, await sentiment.get())).scored : 0;
-  if (scored > 0) log.info({ scored }, 'scored reviews that had no sentiment yet');
-  return { ...result, scored };
+  if (scored === 0) return { ...result, scored, ratings: 0 };
+  log.info({ scored }, 'scored reviews that had no sentiment yet');
+  // their agents' ratings (all of them on a demo start) follow the new scores
+  const ratings = (await recomputeRatings(db)).updated;
+  log.info({ ratings }, 'service-ability ratings recomputed');
+  return { ...result, scored, ratings };
 }
 
-async function loadFirstRunData(db: Db, config: Pick<Config, 'demo'>, log: Log, now: Date): Promise<Omit<SetupResult, 'scored'>> {
+async function loadFirstRunData(db: Db, config: Pick<Config, 'demo'>, log: Log, now: Date): Promise<Omit<SetupResult, 'scored' | 'ratings'>> {
   const year = now.getUTCFullYear();
   let calendarSeeded = 0;
   const events = await db.query<{ n: number }>('select count(*)::int8 as n from calendar_events');

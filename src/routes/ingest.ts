@@ -37,11 +37,11 @@ export function requestRecords(request: FastifyRequest, required: readonly strin
   throw new UnsupportedMediaTypeError(type || undefined, ['application/json', ...CSV_TYPES]);
 }
 
-export async function ingestRequest<T>(app: FastifyInstance, request: FastifyRequest, target: IngestTarget<T>, kind: string, after?: (rows: T[]) => Promise<void>) {
+export async function ingestRequest<T>(app: FastifyInstance, request: FastifyRequest, target: IngestTarget<T>, kind: string, after?: (rows: T[], written: Awaited<ReturnType<typeof writeRows>>) => Promise<void>) {
   const { db, config } = app.services;
   const rows = (await validateRecords(db, target, requestRecords(request, target.required, config.bodyLimit))).map((r) => r.value);
   const result = await writeRows(db, target, rows);
   app.metrics.ingestedRows.inc({ kind }, result.inserted + result.updated);
-  await after?.(rows);
+  await after?.(rows, result);
   return result;
 }

@@ -2,9 +2,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import * as f from '../ingest/fields.js';
+import { ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
 import { listReviews, reviewTarget } from '../reviews/repository.js';
-import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
 import { scoreStoredReviews } from '../reviews/scoring.js';
+import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
 
 const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services;
@@ -16,18 +17,22 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['reviews'],
         summary: 'Upsert reviews (JSON rows or CSV with header id,agent_id,order_id,channel,text,rating,created_at,replied_at); all-or-nothing, idempotent',
-        description: 'New and changed reviews are scored by the sentiment model before the answer; `scored` counts them.',
+        description:
+          'New and changed reviews are scored by the sentiment model before the answer (`scored` counts them), and the ratings of their agents for the weeks, months and quarters they fall in are recomputed (`ratings_updated` counts the rating rows that changed).',
         consumes: ingestDocs.consumes,
-        response: { 200: ingestResult.extend({ scored: z.number() }), 422: rowErrors.passthrough() },
+        response: { 200: ingestResult.extend({ scored: z.number(), ratings_updated: z.number() }), 422: rowErrors.passthrough() },
       },
     },
     async (request) => {
       let scored = 0;
-      const counts = await ingestRequest(app, request, reviewTarget, 'reviews', async (rows) => {
+      let ratingsUpdated = 0;
+      const counts = await ingestRequest(app, request, reviewTarget, 'reviews', async (rows, written) => {
         // new and changed reviews have no score yet; the rest keep theirs
         scored = (await scoreStoredReviews(db, await app.services.sentiment.get(), { ids: rows.map((r) => r.id) })).scored;
+        // a changed reply time moves the 24 h response rate even where the text (and score) stayed
+        if (written.inserted + written.updated > 0) ratingsUpdated = (await recomputeRatings(db, ratingScopeOf(rows.map((r) => ({ agent_id: r.agent_id, at: r.created_at }))))).updated;
       });
-      return { ...counts, scored };
+      return { ...counts, scored, ratings_updated: ratingsUpdated };
     },
   );
 

@@ -170,9 +170,9 @@ describeEachBackend('ingestion', (get) => {
     ];
     const a = await post('/v1/reviews', rows, { 'content-type': 'application/json' }, 'cs_lead');
     expect(a.statusCode, a.body).toBe(200);
-    expect(a.json()).toEqual({ received: 2, inserted: 2, updated: 0, unchanged: 0, scored: 2 });
+    expect(a.json()).toEqual({ received: 2, inserted: 2, updated: 0, unchanged: 0, scored: 2, ratings_updated: 3 }); // E2's week, month and quarter
     const b = await post('/v1/reviews', rows, { 'content-type': 'application/json' }, 'cs_lead');
-    expect(b.json()).toEqual({ received: 2, inserted: 0, updated: 0, unchanged: 2, scored: 0 });
+    expect(b.json()).toEqual({ received: 2, inserted: 0, updated: 0, unchanged: 2, scored: 0, ratings_updated: 0 });
     const scored = await get().db.query<{ id: string; language: string; sentiment_label: string; sentiment_model: string }>(
       `select id, language, sentiment_label, sentiment_model from reviews where id in ('R1', 'R2') order by id`,
     );
