@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { NotFoundError } from '../errors.js';
 import { submitJob } from '../jobs/service.js';
 import { createActiveModels } from '../registry/active.js';
-import { getVersion, listVersions, promote, rollback } from '../registry/index.js';
+import { getVersion, listVersions, promote, rollback, type ModelVersion } from '../registry/index.js';
+import { SENTIMENT_KIND } from '../registry/sentiment.js';
 import { jobSchema } from './jobs.js';
 
 const version = z.object({
@@ -24,12 +25,26 @@ const version = z.object({
   promoted_at: z.date().nullable(),
 });
 const reasonBody = z.object({ reason: z.string().max(500).optional() }).default({});
+const switched = version.extend({
+  rescore_job: z.string().optional().describe('after a sentiment switch: the score_reviews job that rescores every review with the new version and then recomputes every rating'),
+});
 
 const modelRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, queue, config } = app.services;
   const active = createActiveModels(db, config.modelsDir);
   const admin = { scopes: ['admin'] as const };
   const idParam = z.object({ id: z.string() });
+
+  /** A sentiment switch rescores the stored reviews and then recomputes the ratings, as jobs. */
+  const afterSwitch = async (v: ModelVersion, actor: string) => {
+    if (v.kind !== SENTIMENT_KIND) return v;
+    const job = await submitJob(
+      { queue, activeIds: active.activeIds },
+      // one job per switch: the promotion time tells a rollback to an earlier version from the first promote
+      { kind: 'score_reviews', data: { rescore: true, then_recompute: true }, idempotencyKey: `${v.id}@${v.promoted_at?.toISOString() ?? ''}`, scopes: ['admin'], actor },
+    );
+    return { ...v, rescore_job: job.id };
+  };
 
   app.get(
     '/models',
@@ -70,8 +85,17 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.post(
     '/models/:id/promote',
-    { config: admin, schema: { tags: ['models'], summary: 'Make this version active (the previous one is retired); one transaction', params: idParam, body: reasonBody, response: { 200: version } } },
-    async (request) => promote(db, request.params.id, request.apiKey!.id, request.body.reason ?? null),
+    {
+      config: admin,
+      schema: {
+        tags: ['models'],
+        summary: 'Make this version active (the previous one is retired); one transaction. A sentiment switch starts a rescore and ratings recompute job',
+        params: idParam,
+        body: reasonBody,
+        response: { 200: switched },
+      },
+    },
+    async (request) => afterSwitch(await promote(db, request.params.id, request.apiKey!.id, request.body.reason ?? null), request.apiKey!.id),
   );
 
   app.post(
@@ -80,13 +104,13 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       config: admin,
       schema: {
         tags: ['models'],
-        summary: 'Re-activate the version that was active before the current one; one transaction',
+        summary: 'Re-activate the version that was active before the current one; one transaction. A sentiment rollback starts a rescore and ratings recompute job',
         params: z.object({ kind: z.string(), scope: z.string() }),
         body: reasonBody,
-        response: { 200: version },
+        response: { 200: switched },
       },
     },
-    async (request) => rollback(db, request.params.kind, request.params.scope, request.apiKey!.id, request.body.reason ?? null),
+    async (request) => afterSwitch(await rollback(db, request.params.kind, request.params.scope, request.apiKey!.id, request.body.reason ?? null), request.apiKey!.id),
   );
 };
 

@@ -7,6 +7,10 @@
  * then share the chunks. With a `range` it scores that range in batches by keyset on id and writes label, probability, model version,
  * language, aspects and scored_at with one UPDATE per batch. Idempotent: only reviews without a
  * score from the active versions are written, and the same model writes the same values.
+ *
+ * With `then_recompute` (what a sentiment promote or rollback submits) the chunk that finds no
+ * review left without a score from the active versions submits one `recompute_ratings` job for
+ * every period (its id derived from the planner's, so chunks finishing together submit it once).
  */
 import { z } from 'zod';
 import type { Db } from '../../db/types.js';
@@ -15,6 +19,8 @@ import type { SentimentEngine } from '../../reviews/sentiment/index.js';
 import { jobIdFor } from '../record.js';
 import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
 import { writeScores } from '../../reviews/scoring.js';
+import { RECOMPUTE_RATINGS } from '../../ratings/job.js';
+import { recomputeRatings } from '../../ratings/recompute.js';
 
 export const scoreReviewsData = z
   .object({
@@ -28,12 +34,16 @@ export const scoreReviewsData = z
     versions: z.string().optional(),
     /** Set by the planner: its job id, so each planning run gets its own chunk jobs. */
     parent: z.string().optional(),
+    /** After the last review is scored, recompute every rating (after a sentiment model switch). */
+    then_recompute: z.boolean().default(false),
   })
   .strict();
 export type ScoreReviewsData = z.input<typeof scoreReviewsData>;
 
 export interface ScoreReviewsResult {
   scored?: number;
+  /** The recompute_ratings job submitted (or, without a queue, its rows updated) after the last chunk. */
+  recompute?: string | { updated: number };
   range?: [string, string | null];
   chunks?: number;
   jobs?: string[];
@@ -92,7 +102,10 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
   const data = parsed.data;
   const { db, config, queue } = ctx.deps;
   const active = activeModelsFor(db, config.modelsDir);
-  const engine = await active.sentiment();
+  // a rescore follows a model switch: read the active versions now, not up to 2 s ago
+  let engine = await active.sentiment({ fresh: data.rescore && !data.range });
+  // a chunk planned for other versions than this process last read: read them again
+  if (data.versions && Object.values(engine.versions).sort().join(',') !== data.versions) engine = await active.sentiment({ fresh: true });
 
   if (!data.range) {
     await ctx.progress(0, 'planning chunks');
@@ -105,11 +118,13 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
         scored += await scoreRange(db, engine, range, { rescore: data.rescore, batch: data.batch_size, signal: ctx.signal });
         await ctx.progress((100 * (i + 1)) / ranges.length, `scored ${scored} reviews`);
       }
-      return { scored, chunks: ranges.length };
+      if (!data.then_recompute) return { scored, chunks: ranges.length };
+      await ctx.progress(99, 'recomputing ratings');
+      return { scored, chunks: ranges.length, recompute: { updated: (await recomputeRatings(db, { signal: ctx.signal })).updated } };
     }
     const jobs: string[] = [];
     for (const range of ranges) {
-      const child = { range, rescore: data.rescore, batch_size: data.batch_size, chunk_size: data.chunk_size, versions, parent: ctx.jobId };
+      const child = { range, rescore: data.rescore, batch_size: data.batch_size, chunk_size: data.chunk_size, versions, parent: ctx.jobId, then_recompute: data.then_recompute };
       const id = jobIdFor('score_reviews', child);
       await queue.submit('score_reviews', child, { jobId: id, submittedBy: `job:${ctx.jobId}` });
       jobs.push(id);
@@ -124,5 +139,12 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
     signal: ctx.signal,
     onBatch: (done) => ctx.progress(Math.min(99, (100 * done) / data.chunk_size), `scored ${done}`),
   });
-  return { scored, range: data.range };
+  if (!data.then_recompute || !queue) return { scored, range: data.range };
+  // every chunk checks after its own writes, so the last one to finish sees none left
+  const versions = [...new Set(Object.values(engine.versions))];
+  const left = await db.query(`select 1 from reviews where sentiment_model is null or not (sentiment_model = any($1::text[])) limit 1`, [versions]);
+  if (left.rows.length > 0) return { scored, range: data.range };
+  const id = jobIdFor(RECOMPUTE_RATINGS, { after: data.parent ?? ctx.jobId });
+  await queue.submit(RECOMPUTE_RATINGS, {}, { jobId: id, submittedBy: `job:${ctx.jobId}`, attempts: 3 });
+  return { scored, range: data.range, recompute: id };
 };
