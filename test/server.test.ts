@@ -81,7 +81,8 @@ describe('kpi serve (a real process on PGlite)', () => {
     const bad = spawnSync(TSX, ['src/cli.ts', 'keys', 'create', '--name', 'x', '--scopes', 'root'], { cwd: ROOT, env, encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('unknown scope(s): root');
-  });
+    // four processes start here, each loading TypeScript through tsx: slow on a busy machine
+  }, 180_000);
 
   it('fails at start with a message naming a bad variable', () => {
     const r = spawnSync(TSX, ['src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8' });
