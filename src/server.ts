@@ -10,7 +10,7 @@ import { createKeyRepository } from './auth/keys.js';
 import type { Config } from './config.js';
 import { openDb } from './db/index.js';
 import type { Db } from './db/types.js';
-import { createQueue } from './jobs/index.js';
+import { createQueue, jobIdFor } from './jobs/index.js';
 import { registerShippedSentiment } from './registry/sentiment.js';
 import { prepareData } from './setup.js';
 
@@ -37,6 +37,11 @@ export async function startServer(config: Config) {
   try {
     const keyFile = await firstRunKey(db, config);
     const setup = await prepareData(db, config, app.log, app.services.sentiment);
+    // the demo comes with baseline models: the classical ensemble trains in seconds; HR can train the
+    // network models later (POST /v1/baselines/train)
+    const training = setup.demoLoaded
+      ? await queue.submit('train_baselines', { network: false }, { jobId: jobIdFor('train_baselines', { demo: setup.summary }), submittedBy: 'first-run' })
+      : null;
     const address = await app.listen({ port: config.port, host: config.host });
     const lines = [
       `kpi-calibrator listening on ${address} (storage: ${db.kind}, jobs: ${queue.kind})`,
@@ -46,6 +51,7 @@ export async function startServer(config: Config) {
         ? `  admin key:  written to ${keyFile} (shown nowhere else); send it as "Authorization: Bearer <key>"`
         : `  API keys:   POST ${address}/v1/admin/keys with an admin key, or \`npm run kpi -- keys create --name NAME --scopes hr\` while the server is stopped`,
       setup.demoLoaded ? `  demo data:  loaded (${setup.summary}); try GET ${address}/v1/employees?role=cs_agent` : '',
+      training ? `  baselines:  training the demo's models (job ${training.id}, GET ${address}/v1/jobs/${training.id}); then GET ${address}/v1/targets?role=cs_agent&period=<next month>` : '',
     ].filter(Boolean);
     // plain stdout: a person reads this once; the structured log carries the same facts
     process.stdout.write(`${lines.join('\n')}\n`);
