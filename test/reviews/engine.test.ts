@@ -53,6 +53,9 @@ describe('engine over the committed models (no retraining)', () => {
     const async = await engine.scoreAsync(texts);
     expect(async).toEqual(sync);
     expect(await engine.scoreAsync([])).toEqual([]);
+    // a batch is segmented in one call: each text scores as it does alone
+    expect(texts.slice(0, 30).map((t) => engine.score([t])[0])).toEqual(sync.slice(0, 30));
+    expect(engine.score([])).toEqual([]);
   });
 
   it('answers bad input with well-formed, low-confidence results', () => {

@@ -20,7 +20,7 @@ import { detectLanguage, type Language } from './language.js';
 import { lexiconProbability } from './lexicon.js';
 import { loadPredictor, type LinearPredictor, type TokenContribution } from './predictor.js';
 import { prepareText } from './features.js';
-import { zhWordsBatch } from './tokenize.js';
+import { zhWordsBatch, zhWordsMany } from './tokenize.js';
 
 export type { Aspect, AspectHit, NeutralBand, Span } from './aspects.js';
 export type { Language } from './language.js';
@@ -123,7 +123,17 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     if (opts.explain) out.explanation = scorer.explain(text, opts.explainTopK ?? 10);
     return out;
   };
-  const score = (texts: readonly string[], opts: ScoreOptions = {}): ScoredReview[] => texts.map((t) => scorePrepared(prepare(t), opts));
+  const score = (texts: readonly string[], opts: ScoreOptions = {}): ScoredReview[] => {
+    const items = texts.map(prepare);
+    const zh = models.zh;
+    if (!zh || !zh.meta.features.wordNgrams) return items.map((it) => scorePrepared(it, opts));
+    // the batch's Chinese texts segmented in one native call
+    const zhItems = items.map((it, i) => (it.language === 'zh' ? i : -1)).filter((i) => i >= 0);
+    const words = zhWordsMany(zhItems.map((i) => prepareText(items[i]!.text, zh.meta.features)), zh.meta.features.jiebaHmm ?? true);
+    const byItem = new Map<number, string[]>();
+    zhItems.forEach((i, k) => byItem.set(i, words[k]!));
+    return items.map((it, i) => scorePrepared(it, opts, byItem.get(i)));
+  };
 
   const scoreAsync = async (texts: readonly string[], opts: ScoreOptions = {}): Promise<ScoredReview[]> => {
     const zh = models.zh;
