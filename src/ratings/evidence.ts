@@ -1,7 +1,7 @@
 /**
  * Evidence per agent and period, aggregated in SQL from the stored reviews and return events into a
  * transaction-local temporary table `rating_ev` (one row per agent and period in scope). recompute.ts
- * reads its (n, positive) columns to fit the priors and upserts it into `agent_ratings`.
+ * reads its (n, positive, positive_sq) columns to fit the priors and upserts it into `agent_ratings`.
  */
 import type { Queryable } from '../db/types.js';
 import type { PeriodKind } from '../history/period.js';
@@ -29,7 +29,7 @@ const ROLLUP = (ws: string, ms: string) => `cross join lateral (values ('week', 
 
 /** Columns of `rating_ev` besides agent_id and period, in `agent_ratings` order. */
 export const EVIDENCE_COLUMNS = [
-  'period_kind', 'period_start', 'role_id', 'reviews', 'unscored', 'n', 'positive', 'not_attributable', 'aspect_n', 'aspect_positive', 'other_mentions', 'other_negative',
+  'period_kind', 'period_start', 'role_id', 'reviews', 'unscored', 'n', 'positive', 'positive_sq', 'not_attributable', 'aspect_n', 'aspect_positive', 'other_mentions', 'other_negative',
   'sentiment_models', 'negative_reviews', 'negative_replied_24h', 'negative_late', 'negative_pending', 'returns', 'returns_closed_48h', 'returns_late', 'returns_pending',
 ] as const;
 
@@ -53,6 +53,7 @@ with frag as (
     count(*) filter (where r.sentiment_model is null) as unscored,
     count(a.w) as n,
     sum(a.w) as positive,
+    sum(a.w * a.w) as positive_sq,
     count(*) filter (where r.sentiment_model is not null and a.w is null) as not_attributable,
     ${AGENT_ASPECTS.map((k) => `count(r.rating_facts[${FACT.p[k]}]) as n_${k}, sum(r.rating_facts[${FACT.p[k]}]) as pos_${k}`).join(',\n    ')},
     ${OTHER_ASPECTS.map((k) => `sum(r.rating_facts[${FACT.mentions[k]}]) as m_${k}, sum(r.rating_facts[${FACT.negative[k]}]) as neg_${k}`).join(',\n    ')},
@@ -73,6 +74,7 @@ rev as (
   select f.agent_id, p.kind, p.period_start,
     ${SUMMED.map((c) => `sum(f.${c})::int as ${c}`).join(', ')},
     ${R9('sum(f.positive)')} as positive,
+    ${R9('sum(f.positive_sq)')} as positive_sq,
     array[${AGENT_ASPECTS.map((k) => `sum(f.n_${k})::int`).join(', ')}] as aspect_n,
     array[${AGENT_ASPECTS.map((k) => R9(`sum(f.pos_${k})`)).join(', ')}] as aspect_positive,
     array[${OTHER_ASPECTS.map((k) => `sum(f.m_${k})::int`).join(', ')}] as other_mentions,
@@ -103,6 +105,7 @@ from (
     coalesce(rev.period_start, ret.period_start) as period_start,
     ${SUMMED.map((c) => `coalesce(rev.${c}, 0) as ${c}`).join(', ')},
     coalesce(rev.positive, 0) as positive,
+    coalesce(rev.positive_sq, 0) as positive_sq,
     coalesce(rev.aspect_n, array[${AGENT_ASPECTS.map(() => '0').join(', ')}]) as aspect_n,
     coalesce(rev.aspect_positive, array[${AGENT_ASPECTS.map(() => '0').join(', ')}]::float8[]) as aspect_positive,
     coalesce(rev.other_mentions, array[${OTHER_ASPECTS.map(() => '0').join(', ')}]) as other_mentions,

@@ -112,9 +112,9 @@ async function quartersInScope(db: Queryable, agentIds: string[] | null): Promis
 
 const round = (x: number) => Number(x.toPrecision(12));
 
-const POSTERIOR_COLUMNS = ['prior_alpha', 'prior_beta', 'prior_method', 'posterior_mean', 'ci_low', 'ci_high', 'min_reviews', 'rating_model'] as const;
-const POSTERIOR_PARAMS = `unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::float8[], $7::float8[], $8::float8[]) as u(agent_id, period, a, b, method, mean, lo, hi)`;
-const POSTERIOR_VALUES = ['u.a', 'u.b', 'u.method', 'u.mean', 'u.lo', 'u.hi', '$9::int', '$10::text'];
+const POSTERIOR_COLUMNS = ['prior_alpha', 'prior_beta', 'prior_method', 'prior_rho', 'posterior_mean', 'ci_low', 'ci_high', 'min_reviews', 'rating_model'] as const;
+const POSTERIOR_PARAMS = `unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::float8[]) as u(agent_id, period, a, b, method, rho, mean, lo, hi)`;
+const POSTERIOR_VALUES = ['u.a', 'u.b', 'u.method', 'u.rho', 'u.mean', 'u.lo', 'u.hi', '$10::int', '$11::text'];
 
 interface FitRow {
   agent_id: string;
@@ -122,12 +122,14 @@ interface FitRow {
   period: string;
   n: number;
   positive: number;
+  /** null on rows stored by an older rating model (not used for ρ) */
+  positive_sq: number | null;
   fresh: boolean;
 }
 
-const columns = () => ({ agent: [] as string[], period: [] as string[], a: [] as number[], b: [] as number[], method: [] as string[], mean: [] as number[], lo: [] as number[], hi: [] as number[] });
+const columns = () => ({ agent: [] as string[], period: [] as string[], a: [] as number[], b: [] as number[], method: [] as string[], rho: [] as number[], mean: [] as number[], lo: [] as number[], hi: [] as number[] });
 type Columns = ReturnType<typeof columns>;
-const params = (c: Columns) => [c.agent, c.period, c.a, c.b, c.method, c.mean, c.lo, c.hi];
+const params = (c: Columns) => [c.agent, c.period, c.a, c.b, c.method, c.rho, c.mean, c.lo, c.hi];
 
 /**
  * Priors per (role, period) over all the rows (sorted by role, period), and each row's posterior as
@@ -142,7 +144,7 @@ function fitAll(rows: FitRow[]) {
     const first = rows[i]!;
     while (j < rows.length && rows[j]!.role_id === first.role_id && rows[j]!.period === first.period) j++;
     const group = rows.slice(i, j);
-    const prior = fitPrior(group);
+    const prior = fitPrior(group.map((g) => ({ n: g.n, positive: g.positive, positiveSq: g.positive_sq })));
     priors++;
     for (const g of group) {
       const post = posterior(prior, g);
@@ -152,6 +154,7 @@ function fitAll(rows: FitRow[]) {
       out.a.push(round(prior.alpha));
       out.b.push(round(prior.beta));
       out.method.push(prior.method);
+      out.rho.push(round(prior.rho));
       out.mean.push(round(post.mean));
       out.lo.push(round(post.low));
       out.hi.push(round(post.high));
@@ -193,13 +196,13 @@ async function recomputeSlice(
   // scope is some agents) the stored evidence of the role's other agents
   const rows = await tx.query<FitRow>(
     agentIds
-      ? `select agent_id, role_id, period, n, positive, true as fresh from rating_ev
+      ? `select agent_id, role_id, period, n, positive, positive_sq, true as fresh from rating_ev
          union all
-         select s.agent_id, s.role_id, s.period, s.n, s.positive, false from agent_ratings s
+         select s.agent_id, s.role_id, s.period, s.n, s.positive, s.positive_sq, false from agent_ratings s
          where s.period = any($1) and not (s.agent_id = any($2))
            and (s.role_id, s.period) in (select role_id, period from rating_ev union select t.role_id, t.period ${stale})
          order by 2, 3, 1`
-      : `select agent_id, role_id, period, n, positive, true as fresh from rating_ev order by 2, 3, 1`,
+      : `select agent_id, role_id, period, n, positive, positive_sq, true as fresh from rating_ev order by 2, 3, 1`,
     agentIds ? [ids, agentIds] : [],
   );
   const fit = fitAll(rows.rows);

@@ -39,10 +39,13 @@ export interface Rating {
   n: number;
   /** Σ P(positive service) over them */
   positive: number;
+  /** n in yes/no-trial equivalents, n / ρ: what the posterior and its interval are computed from (null without a prior) */
+  effective_n: number | null;
   raw_share: number | null;
   insufficient_evidence: boolean;
   min_reviews: number;
-  prior: { alpha: number; beta: number; mean: number; method: string } | null;
+  /** the role's prior in the period; rho: a review's P(positive) variance within agents relative to a yes/no outcome's (1 for yes/no labels) */
+  prior: { alpha: number; beta: number; mean: number; method: string; rho: number } | null;
   aspects: Record<string, { n: number; positive: number; share: number | null }>;
   not_attributable: { reviews: number; aspects: Record<string, { mentions: number; negative: number }> };
   reviews: number;
@@ -85,6 +88,7 @@ interface RatingRow {
   prior_alpha: number | null;
   prior_beta: number | null;
   prior_method: string | null;
+  prior_rho: number | null;
   posterior_mean: number | null;
   ci_low: number | null;
   ci_high: number | null;
@@ -95,7 +99,7 @@ interface RatingRow {
 const COLUMNS = `ar.agent_id, ar.role_id, e.team, ar.period, ar.period_kind, ar.period_start, ar.reviews, ar.unscored, ar.n, ar.positive, ar.not_attributable,
   ar.aspect_n, ar.aspect_positive, ar.other_mentions, ar.other_negative, ar.sentiment_models, ar.negative_reviews, ar.negative_replied_24h,
   ar.negative_late, ar.negative_pending, ar.returns, ar.returns_closed_48h, ar.returns_late, ar.returns_pending, ar.prior_alpha, ar.prior_beta,
-  ar.prior_method, ar.posterior_mean, ar.ci_low, ar.ci_high, ar.min_reviews, ar.rating_model`;
+  ar.prior_method, ar.prior_rho, ar.posterior_mean, ar.ci_low, ar.ci_high, ar.min_reviews, ar.rating_model`;
 
 const ratio = (num: number, den: number) => (den > 0 ? num / den : null);
 const sla = (met: number, late: number, target: number): SlaRate => {
@@ -106,6 +110,8 @@ const sla = (met: number, late: number, target: number): SlaRate => {
 function shape(r: RatingRow): Rating {
   const min = r.min_reviews ?? DEFAULT_MIN_REVIEWS;
   const mean = r.posterior_mean;
+  // rows of eb-beta-binomial@1 (before a recompute) carry no ρ: their reviews counted as yes/no trials
+  const rho = r.prior_rho ?? 1;
   return {
     agent_id: r.agent_id,
     role_id: r.role_id,
@@ -118,13 +124,14 @@ function shape(r: RatingRow): Rating {
     interval: { level: INTERVAL_LEVEL, low: r.ci_low, high: r.ci_high },
     n: r.n,
     positive: r.positive,
+    effective_n: r.prior_alpha === null || r.prior_beta === null ? null : r.n / rho,
     raw_share: ratio(r.positive, r.n),
     insufficient_evidence: r.n < min,
     min_reviews: min,
     prior:
       r.prior_alpha === null || r.prior_beta === null
         ? null
-        : { alpha: r.prior_alpha, beta: r.prior_beta, mean: r.prior_alpha / (r.prior_alpha + r.prior_beta), method: r.prior_method ?? 'eb' },
+        : { alpha: r.prior_alpha, beta: r.prior_beta, mean: r.prior_alpha / (r.prior_alpha + r.prior_beta), method: r.prior_method ?? 'eb', rho },
     aspects: Object.fromEntries(AGENT_ASPECTS.map((k, i) => [k, { n: r.aspect_n[i] ?? 0, positive: r.aspect_positive[i] ?? 0, share: ratio(r.aspect_positive[i] ?? 0, r.aspect_n[i] ?? 0) }])),
     not_attributable: {
       reviews: r.not_attributable,
@@ -164,7 +171,8 @@ export function annualRating(year: string, quarters: readonly Rating[]): Rating 
   let high: number | null = null;
   if (rated.length > 0) {
     mean = rated.reduce((s, q, i) => s + weights[i]! * q.posterior_mean!, 0);
-    const variance = rated.reduce((s, q, i) => s + weights[i]! ** 2 * betaVariance(q.prior!.alpha + q.positive, q.prior!.beta + q.n - q.positive), 0);
+    // each quarter's posterior Beta(α + positive / ρ, β + (n − positive) / ρ)
+    const variance = rated.reduce((s, q, i) => s + weights[i]! ** 2 * betaVariance(q.prior!.alpha + q.positive / q.prior!.rho, q.prior!.beta + Math.max(0, q.n - q.positive) / q.prior!.rho), 0);
     low = Math.max(0, mean - Z90 * Math.sqrt(variance));
     high = Math.min(1, mean + Z90 * Math.sqrt(variance));
   }
@@ -184,6 +192,7 @@ export function annualRating(year: string, quarters: readonly Rating[]): Rating 
     interval: { level: INTERVAL_LEVEL, low, high },
     n,
     positive,
+    effective_n: rated.length > 0 ? rated.reduce((s, q) => s + q.effective_n!, 0) : null,
     raw_share: ratio(positive, n),
     insufficient_evidence: n < first.min_reviews,
     min_reviews: first.min_reviews,

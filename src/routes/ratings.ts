@@ -33,10 +33,22 @@ const rating = z.object({
   interval: z.object({ level: z.number(), low: z.number().nullable(), high: z.number().nullable() }),
   n: z.number().describe('attributable reviews'),
   positive: z.number().describe('Σ P(positive service) over the attributable reviews'),
+  effective_n: z
+    .number()
+    .nullable()
+    .describe("n in yes/no-review equivalents, n / prior.rho: calibrated probabilities vary less than yes/no outcomes, so each review says more about the agent's share; the posterior and interval use it"),
   raw_share: z.number().nullable(),
   insufficient_evidence: z.boolean(),
   min_reviews: z.number(),
-  prior: z.object({ alpha: z.number(), beta: z.number(), mean: z.number(), method: z.string() }).nullable(),
+  prior: z
+    .object({
+      alpha: z.number(),
+      beta: z.number(),
+      mean: z.number(),
+      method: z.string(),
+      rho: z.number().describe("the role's within-agent variance of a review's P(positive) relative to a yes/no outcome's, this period (1 for yes/no labels); a review counts as 1 / rho trials"),
+    })
+    .nullable(),
   aspects: z.object(Object.fromEntries(AGENT_ASPECTS.map((k) => [k, z.object({ n: z.number(), positive: z.number(), share: z.number().nullable() })]))),
   not_attributable: z.object({
     reviews: z.number(),

@@ -1,4 +1,5 @@
 import { beforeAll, expect, it } from 'vitest';
+import { fitPrior, posterior } from '../../src/ratings/model.js';
 import { recomputeRatings, ratingScopeOf, periodsWithin } from '../../src/ratings/recompute.js';
 import { agentRatings, listRatings } from '../../src/ratings/repository.js';
 import { recomputeRatingsProcessor } from '../../src/ratings/job.js';
@@ -152,6 +153,48 @@ describeEachBackend('ratings recompute', (get) => {
     await recomputeRatings(db, { periods: ['2026-Q1'], minReviews: 25, now: NOW });
     expect((await listRatings(db, { period: '2026-Q1', evidence: 'insufficient', limit: 100, offset: 0 })).total).toBe(all.total);
     await recomputeRatings(db, { periods: ['2026-Q1'], now: NOW });
+  });
+
+  it('soft evidence: stores Σp², fits ρ < 1 for the role and period and counts each review as 1 / ρ trials', async () => {
+    const { db } = get();
+    // eight agents of a role of their own (product_ops), 2026-Q2: 30 soft reviews each, p alternating share ± 0.1
+    const agents = ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8'];
+    await addAgents(db, agents, 'product_ops');
+    const rows = agents.flatMap((a, j) =>
+      Array.from({ length: 30 }, (_, i) => ({ id: `${a}-${i}`, agent: a, created: `2026-05-${String(1 + (i % 28)).padStart(2, '0')}T09:00:00Z`, p: 0.3 + 0.07 * j + (i % 2 === 0 ? 0.1 : -0.1) })),
+    );
+    await addScoredReviews(db, rows);
+    await recomputeRatings(db, { now: NOW });
+    const stored = (await db.query<{ agent_id: string; n: number; positive: number; positive_sq: number; prior_rho: number }>(`select agent_id, n, positive, positive_sq, prior_rho from agent_ratings where role_id = 'product_ops' and period = '2026-Q2' order by agent_id`)).rows;
+    expect(stored.map((r) => r.agent_id)).toEqual(agents);
+    for (const r of stored) expect(r.positive_sq).toBeCloseTo(rows.filter((x) => x.agent === r.agent_id).reduce((s, x) => s + x.p * x.p, 0), 8);
+    const prior = fitPrior(stored.map((r) => ({ n: r.n, positive: r.positive, positiveSq: r.positive_sq })));
+    expect(prior.rho).toBeLessThan(0.5);
+    const list = await listRatings(db, { period: '2026-Q2', role: 'product_ops', sort: 'agent_id', order: 'asc', limit: 100, offset: 0 });
+    for (const [i, r] of list.items.entries()) {
+      expect(r.prior!.rho).toBeCloseTo(prior.rho, 10);
+      expect(r.effective_n).toBeCloseTo(30 / prior.rho, 8);
+      const post = posterior(prior, stored[i]!);
+      expect(r.posterior_mean).toBeCloseTo(post.mean, 10);
+      expect(r.interval.low).toBeCloseTo(post.low, 10);
+    }
+    // the agents differ, and the rating shows it
+    expect(list.items[7]!.posterior_mean! - list.items[0]!.posterior_mean!).toBeGreaterThan(0.3);
+    const year = (await agentRatings(db, 's1', { period: '2026' })).ratings[0]!;
+    expect(year.effective_n).toBeCloseTo(list.items[0]!.effective_n!, 8);
+
+    // rows stored by eb-beta-binomial@1 have no Σp² and no ρ: read as yes/no trials, and a partial
+    // recompute estimates ρ from the rows that have Σp²
+    await db.query(`update agent_ratings set positive_sq = null, prior_rho = null where role_id = 'product_ops'`);
+    const legacy = (await agentRatings(db, 's2', { period: '2026-Q2' })).ratings[0]!;
+    expect(legacy.prior!.rho).toBe(1);
+    expect(legacy.effective_n).toBe(30);
+    await recomputeRatings(db, { agentIds: ['s1'], periods: ['2026-Q2'], now: NOW });
+    const partial = (await agentRatings(db, 's2', { period: '2026-Q2' })).ratings[0]!;
+    expect(partial.prior!.rho).toBeCloseTo(fitPrior([{ n: stored[0]!.n, positive: stored[0]!.positive, positiveSq: stored[0]!.positive_sq }]).rho, 10);
+    expect(partial.prior!.rho).toBeLessThan(1);
+    await recomputeRatings(db, { now: NOW });
+    expect((await agentRatings(db, 's2', { period: '2026-Q2' })).ratings[0]!.prior!.rho).toBeCloseTo(prior.rho, 10);
   });
 
   it('runs as the recompute_ratings job, and refuses bad job data without retrying', async () => {

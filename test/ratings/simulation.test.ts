@@ -1,36 +1,75 @@
 /**
  * Statistical honesty on simulated agents with known true positive-service shares: 90 % intervals
  * contain the truth for about 90 % of agents, and ranking by the posterior mean beats ranking by the
- * raw share, most of all for agents with few reviews. Fixed seeds: the figures are deterministic.
+ * raw share, most of all for agents with few reviews. Hard labels and soft (calibrated, fractional)
+ * evidence. Fixed seeds: the figures are deterministic.
  */
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../src/demo/rng.js';
 import { betaQuantile } from '../../src/ratings/beta.js';
-import { fitPrior, posterior, type Evidence } from '../../src/ratings/model.js';
+import { fitPrior, informationRatio, posterior, type Evidence } from '../../src/ratings/model.js';
 
 interface SimAgent extends Evidence {
   truth: number;
 }
 
+/** Gamma(shape, 1) by Marsaglia–Tsang (shape < 1 boosted by U^(1/shape)). */
+function gamma(r: Rng, shape: number): number {
+  if (shape < 1) return gamma(r, shape + 1) * r.next() ** (1 / shape);
+  const d = shape - 1 / 3;
+  const c = 1 / Math.sqrt(9 * d);
+  for (;;) {
+    let x: number;
+    let v: number;
+    do {
+      x = r.normal();
+      v = 1 + c * x;
+    } while (v <= 0);
+    v = v * v * v;
+    const u = r.next();
+    if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+  }
+}
+
+function betaDraw(r: Rng, a: number, b: number): number {
+  const x = gamma(r, a);
+  return x / (x + gamma(r, b));
+}
+
 /**
- * `agents` agents, true shares from Beta(a, b), 10–500 reviews each (log-uniform: many small agents).
- * `model`: 'labels' — each review's score is its true label (a perfectly confident model);
- * 'calibrated' — a calibrated but unsure model: the score q is drawn first (mostly near 0 or 1,
- * mean = the agent's share) and the true label follows Bernoulli(q).
+ * How each review's score relates to the truth:
+ * - 'labels': the score is the review's true yes/no outcome (a perfectly confident model);
+ * - 'calibrated': a calibrated but unsure model: the score q is drawn first (mostly near 0 or 1,
+ *   mean = the agent's share) and the true label follows Bernoulli(q);
+ * - { soft: c }: soft evidence: the review's true outcome y is Bernoulli(share) and the model emits a
+ *   calibrated probability p, E[y | p] = p: p | y ~ Beta(c·share + y, c·(1 − share) + 1 − y), which is
+ *   p ~ Beta(c·share, c·(1 − share)), y ~ Bernoulli(p). Larger c: probabilities nearer the share
+ *   (less sure); a probability varies c + 1 times less than the outcome (ρ = 1 / (c + 1)).
  */
-function simulate(seed: number, agents: number, a: number, b: number, model: 'labels' | 'calibrated'): SimAgent[] {
+type ScoreModel = 'labels' | 'calibrated' | { soft: number };
+
+/** `agents` agents, true shares from Beta(a, b), `minN`–`maxN` reviews each (log-uniform: many small agents). */
+function simulate(seed: number, agents: number, a: number, b: number, model: ScoreModel, minN = 10, maxN = 500, share?: (r: Rng) => number): SimAgent[] {
   const r = new Rng(seed);
   const out: SimAgent[] = [];
   for (let i = 0; i < agents; i++) {
-    const truth = betaQuantile(r.next(), a, b);
-    const n = Math.round(Math.exp(r.uniform(Math.log(10), Math.log(500))));
+    const truth = share ? share(r) : betaQuantile(r.next(), a, b);
+    const n = Math.round(Math.exp(r.uniform(Math.log(minN), Math.log(maxN))));
     let positive = 0;
+    let positiveSq = 0;
     for (let k = 0; k < n; k++) {
-      if (model === 'labels') positive += r.chance(truth) ? 1 : 0;
-      else positive += r.chance(truth) ? r.uniform(0.75, 1) : r.uniform(0, 0.25); // E[q] ≈ 0.875·truth + 0.125·(1 − truth)
+      let p: number;
+      if (model === 'labels') p = r.chance(truth) ? 1 : 0;
+      else if (model === 'calibrated') p = r.chance(truth) ? r.uniform(0.75, 1) : r.uniform(0, 0.25); // E[q] ≈ 0.875·truth + 0.125·(1 − truth)
+      else {
+        const y = r.chance(truth) ? 1 : 0;
+        p = betaDraw(r, model.soft * truth + y, model.soft * (1 - truth) + 1 - y);
+      }
+      positive += p;
+      positiveSq += p * p;
     }
-    // for the calibrated model the agent's share of positive service is E[q]
-    out.push({ truth: model === 'labels' ? truth : 0.875 * truth + 0.125 * (1 - truth), n, positive });
+    // for the calibrated-but-unsure model the agent's share of positive service is E[q]
+    out.push({ truth: model === 'calibrated' ? 0.875 * truth + 0.125 * (1 - truth) : truth, n, positive, positiveSq });
   }
   return out;
 }
@@ -91,6 +130,7 @@ function evaluate(sim: SimAgent[]) {
   const many = sim.map((_, i) => i).filter((i) => sim[i]!.n >= 200);
   return {
     prior,
+    kappa: prior.alpha + prior.beta,
     coverage: covered,
     spearman: { posterior: pearson(ranks(truth), ranks(postMean)), raw: pearson(ranks(truth), ranks(raw)) },
     /** pairwise ordering against every other agent, for agents with < 30 and ≥ 200 reviews */
@@ -128,10 +168,73 @@ describe('rating simulation (2,000 agents, 10–500 reviews each, known true sha
     }
   });
 
-  it('with a calibrated but unsure model the fractional-success intervals err on the safe side', () => {
+  it('with a calibrated but unsure model the intervals hold too (the probabilities vary less than labels: ρ < 1)', () => {
     const res = evaluate(simulate(20260302, 2000, 12, 3, 'calibrated'));
     console.log('simulation (calibrated, unsure):', JSON.stringify(res));
+    expect(res.prior.rho).toBeLessThan(0.7);
     expect(res.coverage).toBeGreaterThanOrEqual(0.88);
+    expect(res.coverage).toBeLessThanOrEqual(0.92);
     expect(res.spearman.posterior).toBeGreaterThan(res.spearman.raw);
+  });
+
+  it('soft evidence: yes/no outcomes Bernoulli(share), the model emits calibrated probabilities; intervals hold and the posterior ranks better', () => {
+    // c = 2 is about as soft as the demo's sentiment model (ρ ≈ 0.35 there)
+    for (const [seed, a, b, c] of [[20260303, 12, 3, 2], [17, 4, 1.5, 2], [19, 30, 10, 1], [23, 2, 2, 5], [29, 8, 12, 2]] as const) {
+      const res = evaluate(simulate(seed, 2000, a, b, { soft: c }));
+      console.log(`simulation soft c=${c} Beta(${a}, ${b}) seed ${seed}:`, res.coverage.toFixed(4), `ρ ${res.prior.rho.toFixed(3)} (true ${(1 / (c + 1)).toFixed(3)}) κ ${res.kappa.toFixed(1)} (true ${a + b})`, JSON.stringify(res.spearman), JSON.stringify(res.concordance));
+      expect(res.coverage).toBeGreaterThanOrEqual(0.88);
+      expect(res.coverage).toBeLessThanOrEqual(0.92);
+      expect(res.prior.rho).toBeCloseTo(1 / (c + 1), 1);
+      expect(res.kappa).toBeGreaterThan((a + b) / 2);
+      expect(res.kappa).toBeLessThan((a + b) * 2);
+      expect(res.spearman.posterior).toBeGreaterThan(res.spearman.raw);
+      expect(res.concordance.few.posterior).toBeGreaterThan(res.concordance.few.raw);
+    }
+  });
+
+  it('yes/no labels carry ρ = 1 exactly: the model is the plain beta-binomial there', () => {
+    const sim = simulate(31, 200, 12, 3, 'labels');
+    expect(informationRatio(sim)).toBe(1);
+    expect(fitPrior(sim)).toEqual(fitPrior(sim.map(({ n, positive }) => ({ n, positive }))));
+  });
+});
+
+describe('soft evidence regression: agents who differ are not all rated the same', () => {
+  const sd = (xs: readonly number[]) => {
+    const m = xs.reduce((s, x) => s + x, 0) / xs.length;
+    return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
+  };
+
+  // 111 agents with 5–40 reviews (log-uniform, ≈ 17 on average) and probabilities about as soft as the
+  // demo model's (c = 2, ρ = 1/3): the shape of the demo's 2026-Q3 cs_agents
+  const soft = (lo: number, hi: number) => simulate(20260304, 111, 1, 1, { soft: 2 }, 5, 40, (r) => r.uniform(lo, hi));
+
+  for (const [lo, hi] of [[0.3, 0.7], [0.25, 0.5]] as const) {
+    it(`true shares spread over ${lo}–${hi}: the prior stays far below its cap and the posterior means spread (SD ≥ half the truth's)`, () => {
+      const sim = soft(lo, hi);
+      const truthSd = sd(sim.map((e) => e.truth));
+      const prior = fitPrior(sim);
+      const post = sim.map((e) => posterior(prior, e));
+      const asTrials = fitPrior(sim.map(({ n, positive }) => ({ n, positive })));
+      const covered = sim.filter((e, i) => post[i]!.low <= e.truth && e.truth <= post[i]!.high).length / sim.length;
+      console.log(
+        `regression (soft, shares ${lo}–${hi}):`,
+        JSON.stringify({ rho: prior.rho, kappa: prior.alpha + prior.beta, kappaAsTrials: asTrials.alpha + asTrials.beta, truthSd, posteriorSd: sd(post.map((p) => p.mean)), covered }),
+      );
+      expect(prior.method).toBe('eb');
+      expect(prior.rho).toBeGreaterThan(0.25);
+      expect(prior.rho).toBeLessThan(0.45);
+      expect(prior.alpha + prior.beta).toBeLessThan(200);
+      expect(sd(post.map((p) => p.mean))).toBeGreaterThanOrEqual(truthSd / 2);
+      expect(covered).toBeGreaterThan(0.8);
+    });
+  }
+
+  it('the bug: soft counts taken as yes/no trials (no Σp²) make the spread look like noise, and the prior runs to its cap', () => {
+    const sim = soft(0.25, 0.5);
+    const asTrials = fitPrior(sim.map(({ n, positive }) => ({ n, positive })));
+    expect(asTrials.rho).toBe(1);
+    expect(asTrials.alpha + asTrials.beta).toBeGreaterThan(9000);
+    expect(sd(sim.map((e) => posterior(asTrials, e).mean))).toBeLessThan(sd(sim.map((e) => e.truth)) / 10);
   });
 });
