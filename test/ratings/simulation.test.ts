@@ -44,13 +44,35 @@ function betaDraw(r: Rng, a: number, b: number): number {
  * - { soft: c }: soft evidence: the review's true outcome y is Bernoulli(share) and the model emits a
  *   calibrated probability p, E[y | p] = p: p | y ~ Beta(c·share + y, c·(1 − share) + 1 − y), which is
  *   p ~ Beta(c·share, c·(1 − share)), y ~ Bernoulli(p). Larger c: probabilities nearer the share
- *   (less sure); a probability varies c + 1 times less than the outcome (ρ = 1 / (c + 1)).
+ *   (less sure); a probability varies c + 1 times less than the outcome (ρ = 1 / (c + 1)). This
+ *   model is calibrated for each agent: it knows the agent's share;
+ * - { text: σ }: a model that sees only the text, calibrated over the role: y ~ Bernoulli(share), the
+ *   text carries the signal s = y + N(0, σ²) and p = P(y = 1 | s) at the role's base rate. Its
+ *   expected probability for an agent is E[p | y = 0] + share · (E[p | y = 1] − E[p | y = 0]): the true
+ *   share pulled toward the middle, and that is what the rating can estimate (the truth here).
  */
-type ScoreModel = 'labels' | 'calibrated' | { soft: number };
+type ScoreModel = 'labels' | 'calibrated' | { soft: number } | { text: number };
+
+/** For the { text: σ } model: p(s) and E[p | y] for y = 0, 1 (numerical integration over s). */
+function textModel(sigma: number, base: number) {
+  const p = (s: number) => {
+    const l1 = base * Math.exp(-((s - 1) ** 2) / (2 * sigma * sigma));
+    const l0 = (1 - base) * Math.exp(-(s * s) / (2 * sigma * sigma));
+    return l1 / (l1 + l0);
+  };
+  const expect = (y: number) => {
+    let sum = 0;
+    const h = sigma / 200;
+    for (let s = y - 8 * sigma; s <= y + 8 * sigma; s += h) sum += p(s) * Math.exp(-((s - y) ** 2) / (2 * sigma * sigma)) * h;
+    return sum / (sigma * Math.sqrt(2 * Math.PI));
+  };
+  return { p, e0: expect(0), e1: expect(1) };
+}
 
 /** `agents` agents, true shares from Beta(a, b), `minN`–`maxN` reviews each (log-uniform: many small agents). */
 function simulate(seed: number, agents: number, a: number, b: number, model: ScoreModel, minN = 10, maxN = 500, share?: (r: Rng) => number): SimAgent[] {
   const r = new Rng(seed);
+  const text = typeof model === 'object' && 'text' in model ? textModel(model.text, a / (a + b)) : null;
   const out: SimAgent[] = [];
   for (let i = 0; i < agents; i++) {
     const truth = share ? share(r) : betaQuantile(r.next(), a, b);
@@ -61,15 +83,16 @@ function simulate(seed: number, agents: number, a: number, b: number, model: Sco
       let p: number;
       if (model === 'labels') p = r.chance(truth) ? 1 : 0;
       else if (model === 'calibrated') p = r.chance(truth) ? r.uniform(0.75, 1) : r.uniform(0, 0.25); // E[q] ≈ 0.875·truth + 0.125·(1 − truth)
-      else {
+      else if ('soft' in model) {
         const y = r.chance(truth) ? 1 : 0;
         p = betaDraw(r, model.soft * truth + y, model.soft * (1 - truth) + 1 - y);
-      }
+      } else p = text!.p((r.chance(truth) ? 1 : 0) + r.normal(0, model.text));
       positive += p;
       positiveSq += p * p;
     }
-    // for the calibrated-but-unsure model the agent's share of positive service is E[q]
-    out.push({ truth: model === 'calibrated' ? 0.875 * truth + 0.125 * (1 - truth) : truth, n, positive, positiveSq });
+    // for the calibrated-but-unsure and the text-only models the agent's share as the model sees it, E[p]
+    const seen = model === 'calibrated' ? 0.875 * truth + 0.125 * (1 - truth) : text ? text.e0 + truth * (text.e1 - text.e0) : truth;
+    out.push({ truth: seen, n, positive, positiveSq });
   }
   return out;
 }
@@ -189,6 +212,16 @@ describe('rating simulation (2,000 agents, 10–500 reviews each, known true sha
       expect(res.kappa).toBeLessThan((a + b) * 2);
       expect(res.spearman.posterior).toBeGreaterThan(res.spearman.raw);
       expect(res.concordance.few.posterior).toBeGreaterThan(res.concordance.few.raw);
+    }
+  });
+
+  it('a model that sees only the text (calibrated over the role, not per agent): intervals hold its expected probability for the agent', () => {
+    for (const [seed, a, b, sigma] of [[37, 12, 3, 0.8], [41, 4, 4, 0.5], [43, 30, 10, 1.2]] as const) {
+      const res = evaluate(simulate(seed, 2000, a, b, { text: sigma }));
+      console.log(`simulation text-only σ=${sigma} Beta(${a}, ${b}) seed ${seed}:`, res.coverage.toFixed(4), `ρ ${res.prior.rho.toFixed(3)} κ ${res.kappa.toFixed(1)}`, JSON.stringify(res.spearman));
+      expect(res.coverage).toBeGreaterThanOrEqual(0.88);
+      expect(res.coverage).toBeLessThanOrEqual(0.92);
+      expect(res.spearman.posterior).toBeGreaterThan(res.spearman.raw);
     }
   });
 
