@@ -11,6 +11,7 @@ import { employeeTarget, historyTarget } from './history/repository.js';
 import { validateRecords, writeRows, type IngestTarget } from './ingest/pipeline.js';
 import { seedEvents } from './kpi/calendar.js';
 import { reviewTarget } from './reviews/repository.js';
+import { RATING_MODEL } from './ratings/model.js';
 import { recomputeRatings } from './ratings/recompute.js';
 import { scoreStoredReviews, type SentimentProvider } from './reviews/scoring.js';
 
@@ -19,7 +20,7 @@ export interface SetupResult {
   demoLoaded: boolean;
   /** Reviews found without a sentiment score and scored now. */
   scored: number;
-  /** Rating rows written by the recompute that follows scoring (0 when nothing was scored). */
+  /** Rating rows written by the recompute that follows scoring or a rating-model change (0 when neither happened). */
   ratings: number;
   summary: string;
 }
@@ -38,11 +39,12 @@ export async function prepareData(db: Db, config: Pick<Config, 'demo'>, log: Log
   const result = await loadFirstRunData(db, config, log, now);
   // reviews without a score (the demo, or an ingestion cut short) are scored before serving
   const scored = sentiment ? (await scoreStoredReviews(db, await sentiment.get())).scored : 0;
-  if (scored === 0) return { ...result, scored, ratings: 0 };
-  log.info({ scored }, 'scored reviews that had no sentiment yet');
-  // their agents' ratings (all of them on a demo start) follow the new scores
+  if (scored > 0) log.info({ scored }, 'scored reviews that had no sentiment yet');
+  // ratings follow new scores (all of them on a demo start), and a new rating model replaces the rows of the old one
+  const outdated = await db.query('select 1 from agent_ratings where rating_model is distinct from $1 limit 1', [RATING_MODEL]);
+  if (scored === 0 && outdated.rows.length === 0) return { ...result, scored, ratings: 0 };
   const ratings = (await recomputeRatings(db)).updated;
-  log.info({ ratings }, 'service-ability ratings recomputed');
+  log.info({ ratings, rating_model: RATING_MODEL }, 'service-ability ratings recomputed');
   return { ...result, scored, ratings };
 }
 
