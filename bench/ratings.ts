@@ -10,6 +10,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,7 +46,9 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
   connections: number;
   duration: number;
   headers: Record<string, string>;
-  requests: Array<{ method: string; setupRequest: (req: CannonRequest) => CannonRequest }>;
+  workers?: number;
+  /** a function, or in workers mode the absolute path of a module exporting it */
+  requests: Array<{ method: string; setupRequest: string | ((req: CannonRequest) => CannonRequest) }>;
 }) => Promise<CannonResult>;
 
 const REVIEWS = Number(values.reviews);
@@ -132,17 +135,16 @@ async function main() {
     const { key } = await createKeyRepository(db).create('bench', ['scorer']);
     const check = await fetch(`http://127.0.0.1:${port}/v1/ratings/agents/BA00001?period=${QUARTER}`, { headers: { authorization: `Bearer ${key}` } });
     if (check.status !== 200) throw new Error(`rating read failed: ${check.status} ${await check.text()}`);
+    process.env.BENCH_RATINGS_AGENTS = String(AGENTS);
+    process.env.BENCH_RATINGS_QUARTER = QUARTER;
     const result = await autocannon({
       url: `http://127.0.0.1:${port}`,
       connections: Number(values.connections),
       duration: Number(values.duration),
       headers: { authorization: `Bearer ${key}` },
-      requests: [
-        {
-          method: 'GET',
-          setupRequest: (req) => ({ ...req, path: `/v1/ratings/agents/BA${String(1 + Math.floor(Math.random() * AGENTS)).padStart(5, '0')}?period=${QUARTER}` }),
-        },
-      ],
+      // the clients run in a worker thread, so the server's event loop serves requests only
+      workers: 1,
+      requests: [{ method: 'GET', setupRequest: fileURLToPath(new URL('./ratings-request.cjs', import.meta.url)) }],
     });
     await app.close();
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`rating reads failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
