@@ -50,6 +50,17 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+/**
+ * BullMQ's wrapper of a shared ioredis client drops its listeners on close, but a connect attempt
+ * still pending (Redis down) fails when the client is then disconnected and is reported as an
+ * 'error' event on the wrapper; with no listener left that becomes an unhandled rejection, which
+ * ends a Node process. Listen once more, after close, before disconnecting the client.
+ */
+function quietAfterClose(owner: Queue | Worker): void {
+  const connection = (owner as unknown as { connection?: { on?(event: 'error', fn: () => void): unknown } }).connection;
+  connection?.on?.('error', () => {});
+}
+
 function connect(url: string, forWorker: boolean): Redis {
   const redis = new Redis(url, {
     // workers block on Redis and must wait through outages; the API side fails fast instead
@@ -142,6 +153,7 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
     },
     async close() {
       await queue.close().catch(() => {});
+      quietAfterClose(queue);
       redis.disconnect();
     },
   };
@@ -292,6 +304,7 @@ export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
       }, graceMs);
       await closing.finally(() => clearTimeout(timer));
       await submitter.close();
+      quietAfterClose(worker);
       connection.disconnect();
     },
   };
