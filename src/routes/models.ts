@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, ServiceUnavailableError } from '../errors.js';
 import { submitJob } from '../jobs/service.js';
 import { createActiveModels } from '../registry/active.js';
 import { getVersion, listVersions, promote, rollback, type ModelVersion } from '../registry/index.js';
@@ -26,7 +26,8 @@ const version = z.object({
 });
 const reasonBody = z.object({ reason: z.string().max(500).optional() }).default({});
 const switched = version.extend({
-  rescore_job: z.string().optional().describe('after a sentiment switch: the score_reviews job that rescores every review with the new version and then recomputes every rating'),
+  rescore_job: z.string().nullable().optional().describe('after a sentiment switch: the score_reviews job that rescores every review with the new version and then recomputes every rating'),
+  rescore_error: z.string().optional().describe('why the rescore job could not be queued (the switch itself is done)'),
 });
 
 const modelRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -38,12 +39,19 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
   /** A sentiment switch rescores the stored reviews and then recomputes the ratings, as jobs. */
   const afterSwitch = async (v: ModelVersion, actor: string) => {
     if (v.kind !== SENTIMENT_KIND) return v;
-    const job = await submitJob(
-      { queue, activeIds: active.activeIds },
-      // one job per switch: the promotion time tells a rollback to an earlier version from the first promote
-      { kind: 'score_reviews', data: { rescore: true, then_recompute: true }, idempotencyKey: `${v.id}@${v.promoted_at?.toISOString() ?? ''}`, scopes: ['admin'], actor },
-    );
-    return { ...v, rescore_job: job.id };
+    const data = { rescore: true, then_recompute: true };
+    try {
+      const job = await submitJob(
+        { queue, activeIds: active.activeIds },
+        // one job per switch: the promotion time tells a rollback to an earlier version from the first promote
+        { kind: 'score_reviews', data, idempotencyKey: `${v.id}@${v.promoted_at?.toISOString() ?? ''}`, scopes: ['admin'], actor },
+      );
+      return { ...v, rescore_job: job.id };
+    } catch (err) {
+      // the switch is committed; answering an error would invite a retry (a second rollback goes back further)
+      if (!(err instanceof ServiceUnavailableError)) throw err;
+      return { ...v, rescore_job: null, rescore_error: `${err.message}; submit POST /v1/jobs {"kind": "score_reviews", "data": ${JSON.stringify(data)}} when the queue is back` };
+    }
   };
 
   app.get(

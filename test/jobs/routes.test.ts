@@ -73,6 +73,12 @@ describeEachBackend('jobs and models API', (get) => {
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
       const existing = (await db.query<{ id: string }>(`select id from jobs where kind = 'score_reviews' limit 1`)).rows[0]!;
       expect((await app.inject({ url: `/v1/jobs/${existing.id}`, headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
+      // a sentiment switch while Redis is down is still done (200); the rescore job it could not queue is named
+      await registerVersion(db, { id: 'sentiment-zh@down', kind: 'sentiment', scope: 'zh' });
+      const admin = (await createKeyRepository(db).create('down admin', ['admin'])).key;
+      const promoted = await app.inject({ method: 'POST', url: '/v1/models/sentiment-zh@down/promote', headers: { authorization: `Bearer ${admin}` }, payload: {} });
+      expect(promoted.statusCode).toBe(200);
+      expect(promoted.json()).toMatchObject({ status: 'active', rescore_job: null, rescore_error: expect.stringContaining('score_reviews') });
       const health = await app.inject({ url: '/health' });
       expect(health.json()).toMatchObject({ status: 'degraded', queue: { kind: 'bullmq', ok: false } });
     } finally {
