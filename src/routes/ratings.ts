@@ -13,6 +13,8 @@ import { ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
 import { agentRatings, listRatings } from '../ratings/repository.js';
 import { listReturnEvents, returnTarget } from '../ratings/returns.js';
 import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
+import { storedReview } from './reviews.js';
+import { aspectHit, explanation } from './sentiment.js';
 
 const periodOrYear = z
   .string()
@@ -136,31 +138,13 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
             period: z.string(),
             total: z.number(),
             items: z.array(
-              z.object({
-                id: z.string(),
-                channel: z.string().nullable(),
-                text: z.string(),
-                rating: z.number().nullable(),
-                created_at: z.date(),
-                replied_at: z.date().nullable(),
-                language: z.string().nullable(),
-                sentiment_label: z.string().nullable(),
-                sentiment_probability: z.number().nullable(),
-                sentiment_model: z.string().nullable(),
+              storedReview.omit({ agent_id: true, order_id: true }).extend({
                 attributable: z.boolean(),
                 basis: z.enum(['agent_aspects', 'service_interaction']).nullable(),
                 reason: z.string(),
                 weight: z.number().nullable().describe("the review's success in the rating: P(positive service)"),
-                aspects: z.array(
-                  z.object({
-                    aspect: z.string(),
-                    agentControllable: z.boolean(),
-                    sentiment: z.string(),
-                    probability: z.number(),
-                    span: z.object({ start: z.number(), end: z.number(), text: z.string() }),
-                  }),
-                ),
-                explanation: z.array(z.object({ token: z.string(), contribution: z.number() })).optional().describe('n-grams that moved P(positive), strongest first'),
+                aspects: z.array(aspectHit),
+                explanation: explanation.optional().describe('n-grams that moved P(positive), strongest first'),
                 explanation_model: z.string().optional(),
               }),
             ),

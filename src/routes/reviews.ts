@@ -7,6 +7,22 @@ import { listReviews, reviewTarget } from '../reviews/repository.js';
 import { scoreStoredReviews } from '../reviews/scoring.js';
 import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
 
+/** A stored review with its sentiment (`StoredReview`, src/reviews/repository.ts). */
+export const storedReview = z.object({
+  id: z.string(),
+  agent_id: z.string().nullable(),
+  order_id: z.string().nullable(),
+  channel: z.string().nullable(),
+  text: z.string(),
+  rating: z.number().nullable(),
+  created_at: z.date(),
+  replied_at: z.date().nullable(),
+  language: z.string().nullable(),
+  sentiment_label: z.string().nullable(),
+  sentiment_probability: z.number().nullable(),
+  sentiment_model: z.string().nullable(),
+});
+
 const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services;
 
@@ -51,22 +67,7 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
           offset: z.coerce.number().int().min(0).default(0),
         }),
         response: {
-          200: z.array(
-            z.object({
-              id: z.string(),
-              agent_id: z.string().nullable(),
-              order_id: z.string().nullable(),
-              channel: z.string().nullable(),
-              text: z.string(),
-              rating: z.number().nullable(),
-              created_at: z.date(),
-              replied_at: z.date().nullable(),
-              language: z.string().nullable(),
-              sentiment_label: z.string().nullable(),
-              sentiment_probability: z.number().nullable(),
-              sentiment_model: z.string().nullable(),
-            }),
-          ),
+          200: z.array(storedReview),
         },
       },
     },

@@ -3,20 +3,22 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 const span = z.object({ start: z.number(), end: z.number(), text: z.string() });
+/** One aspect found in a review (also in the reviews behind a rating, src/routes/ratings.ts). */
+export const aspectHit = z.object({
+  aspect: z.enum(['service_attitude', 'response_speed', 'returns_handling', 'logistics', 'product_quality', 'price', 'packaging']),
+  agentControllable: z.boolean(),
+  sentiment: z.enum(['positive', 'neutral', 'negative']),
+  probability: z.number(),
+  span,
+});
+/** The n-grams that moved P(positive), strongest first. */
+export const explanation = z.array(z.object({ token: z.string(), contribution: z.number() }));
 const scored = z.object({
   label: z.enum(['positive', 'neutral', 'negative']),
   probability: z.number().describe('calibrated P(positive)'),
   language: z.enum(['zh', 'en', 'other']),
-  aspects: z.array(
-    z.object({
-      aspect: z.enum(['service_attitude', 'response_speed', 'returns_handling', 'logistics', 'product_quality', 'price', 'packaging']),
-      agentControllable: z.boolean(),
-      sentiment: z.enum(['positive', 'neutral', 'negative']),
-      probability: z.number(),
-      span,
-    }),
-  ),
-  explanation: z.array(z.object({ token: z.string(), contribution: z.number() })).optional(),
+  aspects: z.array(aspectHit),
+  explanation: explanation.optional(),
   modelVersion: z.string(),
 });
 
