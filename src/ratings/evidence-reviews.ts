@@ -6,19 +6,13 @@
 import type { Queryable } from '../db/types.js';
 import { parsePeriod } from '../history/period.js';
 import type { AspectHit, SentimentEngine, TokenContribution } from '../reviews/sentiment/index.js';
+import type { StoredReview } from '../reviews/repository.js';
 import { explainAttribution, FACT, NEGATIVE_SQL, WEIGHT_SQL, type Basis } from './attribution.js';
 
-export interface EvidenceReview {
-  id: string;
-  channel: string | null;
-  text: string;
-  rating: number | null;
-  created_at: Date;
-  replied_at: Date | null;
-  language: string | null;
-  sentiment_label: string | null;
-  sentiment_probability: number | null;
-  sentiment_model: string | null;
+/** The stored review's own columns shown beside a rating (its agent is the rating's). */
+type ReviewColumns = Omit<StoredReview, 'agent_id' | 'order_id'>;
+
+export interface EvidenceReview extends ReviewColumns {
   attributable: boolean;
   basis: Basis;
   reason: string;
@@ -55,23 +49,7 @@ export async function reviewsBehindRating(db: Queryable, q: EvidenceQuery, engin
   const range = periodRange(q.period);
   if (!range) throw new RangeError(`not a period: '${q.period}'`);
   const which = q.which ?? 'all';
-  const r = await db.query<{
-    id: string;
-    channel: string | null;
-    text: string;
-    rating: number | null;
-    created_at: Date;
-    replied_at: Date | null;
-    language: string | null;
-    sentiment_label: string | null;
-    sentiment_probability: number | null;
-    sentiment_model: string | null;
-    aspects: AspectHit[] | null;
-    w: number | null;
-    agent_p: number | null;
-    aspect_hits: number | null;
-    total: number;
-  }>(
+  const r = await db.query<ReviewColumns & { aspects: AspectHit[] | null; w: number | null; agent_p: number | null; aspect_hits: number | null; total: number }>(
     `select r.id, r.channel, r.text, r.rating, r.created_at, r.replied_at, r.language, r.sentiment_label, r.sentiment_probability, r.sentiment_model,
        r.aspects, a.w, r.rating_facts[${FACT.agentP}] as agent_p, r.rating_facts[${FACT.aspectHits}] as aspect_hits, count(*) over () as total
      from reviews r
@@ -85,22 +63,14 @@ export async function reviewsBehindRating(db: Queryable, q: EvidenceQuery, engin
   const explained = engine ? engine.score(r.rows.map((x) => x.text), { explain: true, aspects: false }) : [];
   const items = r.rows.map((x, i): EvidenceReview => {
     const why = explainAttribution(x);
+    const { aspects, w, agent_p: _p, aspect_hits: _h, total: _t, ...columns } = x;
     const out: EvidenceReview = {
-      id: x.id,
-      channel: x.channel,
-      text: x.text,
-      rating: x.rating,
-      created_at: x.created_at,
-      replied_at: x.replied_at,
-      language: x.language,
-      sentiment_label: x.sentiment_label,
-      sentiment_probability: x.sentiment_probability,
-      sentiment_model: x.sentiment_model,
+      ...columns,
       attributable: why.attributable,
       basis: why.basis,
       reason: why.reason,
-      weight: x.w,
-      aspects: x.aspects ?? [],
+      weight: w,
+      aspects: aspects ?? [],
     };
     const e = explained[i];
     if (e) {
