@@ -5,21 +5,16 @@
  * PostgreSQL (TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test, a throw-away schema).
  * Prints one JSON line per backend: {"backend","rows","rows_per_s","seconds","repeat_rows_per_s"}.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { scratchDb } from './scratch.js';
 import { buildApp } from '../src/app.js';
 import { createKeyRepository } from '../src/auth/keys.js';
 import { loadConfig } from '../src/config.js';
-import { openDb } from '../src/db/index.js';
-import { openPostgres } from '../src/db/postgres.js';
 import { createInlineQueue } from '../src/jobs/index.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, rows: { type: 'string', default: '100000' }, backend: { type: 'string', default: 'both' } } });
 const ROWS = Number(values.rows);
 const PEOPLE = 1000;
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 function csv(): string {
   const metrics = ['gmv', 'conversion_rate', 'aov', 'visitors'];
@@ -36,9 +31,8 @@ function csv(): string {
 }
 
 async function run(backend: 'pglite' | 'postgres', body: string) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-'));
-  const schema = `kpi_bench_${process.pid}`;
-  const db = await openDb({ dataDir: dir, databaseUrl: backend === 'postgres' ? PG_URL : undefined, databaseSchema: schema });
+  const scratch = await scratchDb('ingest', backend);
+  const { db, dir } = scratch;
   try {
     const config = loadConfig({ KPI_DATA_DIR: dir, LOG_LEVEL: 'silent', BODY_LIMIT: '256mb' });
     const app = await buildApp({ config, db, queue: createInlineQueue({ db, config, processors: {} }), logger: false });
@@ -60,13 +54,7 @@ async function run(backend: 'pglite' | 'postgres', body: string) {
     await app.close();
     return { backend, rows: ROWS, rows_per_s: Math.round(ROWS / first.s), seconds: Number(first.s.toFixed(3)), repeat_rows_per_s: Math.round(ROWS / again.s) };
   } finally {
-    await db.close();
-    if (backend === 'postgres') {
-      const admin = await openPostgres({ url: PG_URL, max: 1 });
-      await admin.exec(`drop schema if exists ${schema} cascade`);
-      await admin.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.drop();
   }
 }
 

@@ -8,17 +8,14 @@
  *     (random agents, C connections, S seconds), reporting the p99 latency.
  * Prints {"reviews","agents","recompute_s","p99_ms", …}.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PG_URL, scratchDb } from './scratch.js';
 import { buildApp } from '../src/app.js';
 import { createKeyRepository } from '../src/auth/keys.js';
 import { loadConfig } from '../src/config.js';
-import { openDb } from '../src/db/index.js';
-import { openPostgres } from '../src/db/postgres.js';
 import type { Db } from '../src/db/types.js';
 import { createInlineQueue } from '../src/jobs/index.js';
 import { periodsWithin, recomputeRatings } from '../src/ratings/recompute.js';
@@ -54,7 +51,6 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
 const REVIEWS = Number(values.reviews);
 const AGENTS = Number(values.agents);
 const QUARTER = '2026-Q1';
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const log = (msg: string) => {
   if (!values.json) console.log(msg);
 };
@@ -104,9 +100,8 @@ async function seed(db: Db): Promise<void> {
 }
 
 async function main() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-ratings-'));
-  const schema = `kpi_bench_ratings_${process.pid}`;
-  const db = await openDb({ dataDir: dir, databaseUrl: PG_URL, databaseSchema: schema });
+  const scratch = await scratchDb('ratings', 'postgres');
+  const { db, dir, schema } = scratch;
   try {
     log(`seeding ${REVIEWS.toLocaleString('en')} reviews across ${AGENTS.toLocaleString('en')} agents on PostgreSQL (schema ${schema})`);
     let t0 = performance.now();
@@ -164,13 +159,7 @@ async function main() {
     };
     console.log(values.json ? JSON.stringify(out) : `single-agent rating reads: p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, ${out.reads_per_s} req/s with ${out.connections} connections\n${JSON.stringify(out)}`);
   } finally {
-    await db.close();
-    if (!values.keep) {
-      const admin = await openPostgres({ url: PG_URL, max: 1 });
-      await admin.exec(`drop schema if exists ${schema} cascade`);
-      await admin.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.drop({ keep: values.keep });
   }
 }
 

@@ -7,13 +7,10 @@
  * - forecast_only_s: the forecasting step alone, in memory (forecastMany over prepared series).
  * Prints one JSON line with --json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { scratchDb } from './scratch.js';
 import { forecastMany } from '../src/baselines/index.js';
-import { openDb } from '../src/db/index.js';
-import { openPostgres } from '../src/db/postgres.js';
 import type { Db } from '../src/db/types.js';
 import { defaultPromotionCalendar } from '../src/demo/index.js';
 import { parsePeriod, shiftPeriod } from '../src/history/period.js';
@@ -34,7 +31,6 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.people);
 const RUNS = Number(args.runs);
-const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const KEY: ScopeKey = { role: 'product_ops', metric: 'order_handling_time', kind: 'quarter' };
 const QUARTERS = Array.from({ length: 12 }, (_, i) => shiftPeriod(parsePeriod('2023-Q4')!, i));
 const NEXT = shiftPeriod(QUARTERS.at(-1)!, 1);
@@ -77,10 +73,9 @@ async function seed(db: Db): Promise<void> {
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-targets-'));
-  const schema = `kpi_bench_targets_${process.pid}`;
   const backend = args.backend === 'postgres' ? 'postgres' : 'pglite';
-  const db = await openDb({ dataDir: dir, databaseUrl: backend === 'postgres' ? PG_URL : undefined, databaseSchema: schema });
+  const scratch = await scratchDb('targets', backend);
+  const { db } = scratch;
   try {
     await seed(db);
     await refreshStatistics(db);
@@ -137,13 +132,7 @@ async function main() {
     if (args.json) console.log(JSON.stringify(out));
     else console.log(out);
   } finally {
-    await db.close();
-    if (backend === 'postgres') {
-      const admin = await openPostgres({ url: PG_URL, max: 1 });
-      await admin.exec(`drop schema if exists ${schema} cascade`);
-      await admin.close();
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await scratch.drop();
   }
 }
 
