@@ -9,11 +9,14 @@ import type { ScoredReview, SentimentEngine } from './sentiment/index.js';
 export interface ScoreStoredOptions {
   /** Only these review ids (e.g. the ones just ingested); all reviews when absent. */
   ids?: readonly string[];
+  /** Only ids in [from, to) (`to` null: to the end), e.g. one chunk of a score_reviews job. */
+  range?: readonly [string, string | null];
   /** Rows per read/score/write round. */
   batch?: number;
   /** Re-score reviews already scored by a different model version. */
   rescoreOtherVersions?: boolean;
   onProgress?: (done: number) => void | Promise<void>;
+  /** Aborting stops between batches with the signal's reason (batches written so far stay written). */
   signal?: AbortSignal;
 }
 
@@ -38,17 +41,19 @@ export async function writeScores(db: Queryable, ids: readonly string[], results
 export async function scoreStoredReviews(db: Db, engine: SentimentEngine, opts: ScoreStoredOptions = {}): Promise<{ scored: number }> {
   const batch = opts.batch ?? 5000;
   const versions = [...new Set(Object.values(engine.versions))];
-  let after = '';
+  const [from, to] = opts.range ?? ['', null];
+  let after: string | null = null;
   let scored = 0;
   for (;;) {
-    if (opts.signal?.aborted) break;
+    opts.signal?.throwIfAborted();
     // keyset pagination by id: deterministic batches, no offset scans
-    const r = await db.query<{ id: string; text: string }>(
+    const r: { rows: { id: string; text: string }[] } = await db.query<{ id: string; text: string }>(
       `select id, text from reviews
-       where id > $1 and ($2::text[] is null or id = any($2))
-         and (sentiment_model is null or ($3 and not (sentiment_model = any($4::text[]))))
-       order by id limit $5`,
-      [after, opts.ids ?? null, opts.rescoreOtherVersions ?? false, versions, batch],
+       where (case when $1::text is null then id >= $2 else id > $1 end) and ($3::text is null or id < $3)
+         and ($4::text[] is null or id = any($4))
+         and (sentiment_model is null or ($5 and not (sentiment_model = any($6::text[]))))
+       order by id limit $7`,
+      [after, from, to, opts.ids ?? null, opts.rescoreOtherVersions ?? false, versions, batch],
     );
     if (r.rows.length === 0) break;
     const results = engine.score(r.rows.map((x) => x.text));

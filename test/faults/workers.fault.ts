@@ -11,7 +11,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createBullmqQueue, type JobStatus } from '../../src/jobs/index.js';
 import type { BullmqJobQueue } from '../../src/jobs/bullmq.js';
-import { scoreRange } from '../../src/jobs/processors/score-reviews.js';
+import { scoreStoredReviews } from '../../src/reviews/scoring.js';
 import { buildSentimentEngine } from '../../src/registry/sentiment.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { ensurePostgres, insertReviews, restartPostgres, scoreChecksum, startRedis, startWorker, stopRedis, waitFor, writeLabelledSet, type WorkerProc } from './helpers.js';
@@ -75,7 +75,7 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
     // the reference: the same reviews scored once, in this process, without faults
     await resetScores();
     const engine = await buildSentimentEngine(t.db, 'models');
-    expect(await scoreRange(t.db, engine, ['', null], { rescore: false, batch: 5000 })).toBe(REVIEWS);
+    expect((await scoreStoredReviews(t.db, engine, { batch: 5000 })).scored).toBe(REVIEWS);
     reference = (await scoreChecksum(t.db)).checksum;
     expect(after.checksum).toBe(reference);
   });

@@ -4,8 +4,8 @@
  * Without a `range` the job plans: it cuts the reviews, ordered by id, into chunks of
  * `chunk_size` and submits one `score_reviews` job per id range (ids derived from the planning
  * job's id and the range, so a re-delivered planner submits nothing new); any number of workers
- * then share the chunks. With a `range` it scores that range in batches by keyset on id and writes label, probability, model version,
- * language, aspects and scored_at with one UPDATE per batch. Idempotent: only reviews without a
+ * then share the chunks. With a `range` it scores that range with `scoreStoredReviews`
+ * (src/reviews/scoring.ts: batches by keyset on id, one UPDATE per batch). Idempotent: only reviews without a
  * score from the active versions are written, and the same model writes the same values.
  *
  * With `then_recompute` (what a sentiment promote or rollback submits) the chunk that finds no
@@ -15,10 +15,9 @@
 import { z } from 'zod';
 import type { Db } from '../../db/types.js';
 import { createActiveModels, type ActiveModels } from '../../registry/active.js';
-import type { SentimentEngine } from '../../reviews/sentiment/index.js';
 import { jobIdFor } from '../record.js';
 import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
-import { writeScores } from '../../reviews/scoring.js';
+import { scoreStoredReviews } from '../../reviews/scoring.js';
 import { RECOMPUTE_RATINGS } from '../../ratings/job.js';
 import { recomputeRatings } from '../../ratings/recompute.js';
 
@@ -58,36 +57,6 @@ export async function chunkStarts(db: Db, size: number): Promise<string[]> {
   return r.rows.map((x) => x.id);
 }
 
-/** Scores reviews with from ≤ id < to that lack a score from `engine`'s versions. */
-export async function scoreRange(
-  db: Db,
-  engine: SentimentEngine,
-  [from, to]: [string, string | null],
-  opts: { rescore: boolean; batch: number; signal?: AbortSignal; onBatch?: (done: number) => Promise<void> },
-): Promise<number> {
-  const versions = [...new Set(Object.values(engine.versions))];
-  let after: string | null = null;
-  let scored = 0;
-  for (;;) {
-    if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
-    const r: { rows: { id: string; text: string }[] } = await db.query<{ id: string; text: string }>(
-      `select id, text from reviews
-       where (case when $1::text is null then id >= $2 else id > $1 end) and ($3::text is null or id < $3)
-         and (sentiment_model is null or ($4 and not (sentiment_model = any($5::text[]))))
-       order by id limit $6`,
-      [after, from, to, opts.rescore, versions, opts.batch],
-    );
-    if (r.rows.length === 0) break;
-    const results = engine.score(r.rows.map((x) => x.text));
-    await writeScores(db, r.rows.map((x) => x.id), results);
-    scored += r.rows.length;
-    after = r.rows[r.rows.length - 1]!.id;
-    await opts.onBatch?.(scored);
-    if (r.rows.length < opts.batch) break;
-  }
-  return scored;
-}
-
 /** One ActiveModels per database handle, so a worker reloads models only after a switch. */
 const actives = new WeakMap<object, ActiveModels>();
 export function activeModelsFor(db: Db, modelsDir: string): ActiveModels {
@@ -115,7 +84,7 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
     if (!queue) {
       let scored = 0;
       for (const [i, range] of ranges.entries()) {
-        scored += await scoreRange(db, engine, range, { rescore: data.rescore, batch: data.batch_size, signal: ctx.signal });
+        scored += (await scoreStoredReviews(db, engine, { range, rescoreOtherVersions: data.rescore, batch: data.batch_size, signal: ctx.signal })).scored;
         await ctx.progress((100 * (i + 1)) / ranges.length, `scored ${scored} reviews`);
       }
       if (!data.then_recompute) return { scored, chunks: ranges.length };
@@ -133,11 +102,12 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
   }
 
   await ctx.progress(0, `scoring ${data.range[0]}…${data.range[1] ?? 'end'}`);
-  const scored = await scoreRange(db, engine, data.range, {
-    rescore: data.rescore,
+  const { scored } = await scoreStoredReviews(db, engine, {
+    range: data.range,
+    rescoreOtherVersions: data.rescore,
     batch: data.batch_size,
     signal: ctx.signal,
-    onBatch: (done) => ctx.progress(Math.min(99, (100 * done) / data.chunk_size), `scored ${done}`),
+    onProgress: (done) => ctx.progress(Math.min(99, (100 * done) / data.chunk_size), `scored ${done}`),
   });
   if (!data.then_recompute || !queue) return { scored, range: data.range };
   // every chunk checks after its own writes, so the last one to finish sees none left
