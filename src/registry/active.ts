@@ -54,10 +54,21 @@ export function createActiveModels(db: Queryable, modelsDir: string, ttlMs = 200
 }
 
 /**
- * The app's sentiment provider (`{ get() }`, as src/reviews/scoring.ts expects) served from the
- * registry: the active versions, re-checked every `ttlMs`; the shipped models where none is active.
+ * One ActiveModels per database handle: the routes, the app's sentiment provider and the job
+ * processors of a process share it, so the models are loaded once and reloaded only after a switch.
  */
-export function activeSentimentProvider(db: Queryable, modelsDir: string, ttlMs = 2000): SentimentProvider {
-  const active = createActiveModels(db, modelsDir, ttlMs);
+const actives = new WeakMap<object, ActiveModels>();
+export function activeModelsFor(db: Queryable, modelsDir: string): ActiveModels {
+  let a = actives.get(db);
+  if (!a) actives.set(db, (a = createActiveModels(db, modelsDir)));
+  return a;
+}
+
+/**
+ * The app's sentiment provider (`{ get() }`, as src/reviews/scoring.ts expects) served from the
+ * registry: the active versions, re-checked every 2 s; the shipped models where none is active.
+ */
+export function activeSentimentProvider(db: Queryable, modelsDir: string): SentimentProvider {
+  const active = activeModelsFor(db, modelsDir);
   return { get: () => active.sentiment() };
 }

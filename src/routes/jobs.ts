@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { jobKinds } from '../jobs/index.js';
 import { cancelJobFor, submitJob, viewJob } from '../jobs/service.js';
-import { createActiveModels } from '../registry/active.js';
+import { activeModelsFor } from '../registry/active.js';
 
 export const jobSchema = z.object({
   id: z.string(),
@@ -24,7 +24,7 @@ export const jobSchema = z.object({
 
 const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, queue, config } = app.services;
-  const active = createActiveModels(db, config.modelsDir);
+  const active = activeModelsFor(db, config.modelsDir);
   const anyKindScopes = [...new Set(Object.values(jobKinds()).flatMap((k) => k.scopes))];
   const kinds = Object.entries(jobKinds())
     .map(([k, v]) => `\`${k}\` (${['admin', ...v.scopes].join(', ')}): ${v.summary}`)

@@ -7,7 +7,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NotFoundError, ServiceUnavailableError } from '../errors.js';
 import { submitJob } from '../jobs/service.js';
-import { createActiveModels } from '../registry/active.js';
+import { activeModelsFor } from '../registry/active.js';
 import { getVersion, listVersions, promote, rollback, type ModelVersion } from '../registry/index.js';
 import { SENTIMENT_KIND } from '../registry/sentiment.js';
 import { jobSchema } from './jobs.js';
@@ -32,7 +32,7 @@ const switched = version.extend({
 
 const modelRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, queue, config } = app.services;
-  const active = createActiveModels(db, config.modelsDir);
+  const active = activeModelsFor(db, config.modelsDir);
   const admin = { scopes: ['admin'] as const };
   const idParam = z.object({ id: z.string() });
 

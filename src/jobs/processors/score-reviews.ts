@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import type { Db } from '../../db/types.js';
-import { createActiveModels, type ActiveModels } from '../../registry/active.js';
+import { activeModelsFor } from '../../registry/active.js';
 import { jobIdFor } from '../record.js';
 import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
 import { scoreStoredReviews } from '../../reviews/scoring.js';
@@ -57,13 +57,6 @@ export async function chunkStarts(db: Db, size: number): Promise<string[]> {
   return r.rows.map((x) => x.id);
 }
 
-/** One ActiveModels per database handle, so a worker reloads models only after a switch. */
-const actives = new WeakMap<object, ActiveModels>();
-export function activeModelsFor(db: Db, modelsDir: string): ActiveModels {
-  let a = actives.get(db);
-  if (!a) actives.set(db, (a = createActiveModels(db, modelsDir)));
-  return a;
-}
 
 export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = async (raw, ctx: JobContext) => {
   const parsed = scoreReviewsData.safeParse(raw ?? {});
