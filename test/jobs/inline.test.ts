@@ -1,16 +1,8 @@
 import { expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createInlineQueue, UnrecoverableJobError, type JobQueue, type JobStatus } from '../../src/jobs/index.js';
+import { createInlineQueue, UnrecoverableJobError } from '../../src/jobs/index.js';
 import { describeEachBackend } from '../helpers/db.js';
-
-async function settle(q: JobQueue, id: string): Promise<JobStatus> {
-  for (let i = 0; i < 200; i++) {
-    const s = await q.get(id);
-    if (s && ['completed', 'failed', 'cancelled'].includes(s.state)) return s;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`job ${id} did not finish`);
-}
+import { settle } from './behaviour.js';
 
 describeEachBackend('in-process job runner', (get) => {
   it('runs a job once per id, retries with backoff, stops on unrecoverable errors, cancels', async () => {
@@ -49,14 +41,14 @@ describeEachBackend('in-process job runner', (get) => {
       const first = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add-1' });
       const again = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add-1' });
       expect(again.id).toBe(first.id);
-      expect(await settle(q, 'add-1')).toMatchObject({ state: 'completed', result: { sum: 3 }, progress: { percent: 100 } });
+      expect(await settle(q, 'add-1', 5_000)).toMatchObject({ state: 'completed', result: { sum: 3 }, progress: { percent: 100 } });
       expect(runs).toBe(1);
-      expect(await settle(q, (await q.submit('flaky', null, { jobId: 'f' })).id)).toMatchObject({ state: 'completed', attempts: 3, result: 'ok' });
-      expect(await settle(q, (await q.submit('bad', null, { jobId: 'b' })).id)).toMatchObject({ state: 'failed', attempts: 1, error: 'input will never work' });
+      expect(await settle(q, (await q.submit('flaky', null, { jobId: 'f' })).id, 5_000)).toMatchObject({ state: 'completed', attempts: 3, result: 'ok' });
+      expect(await settle(q, (await q.submit('bad', null, { jobId: 'b' })).id, 5_000)).toMatchObject({ state: 'failed', attempts: 1, error: 'input will never work' });
       await q.submit('slow', null, { jobId: 's' });
       await new Promise((r) => setTimeout(r, 100));
       expect(await q.cancel('s')).toBe(true);
-      expect(await settle(q, 's')).toMatchObject({ state: 'cancelled' });
+      expect(await settle(q, 's', 5_000)).toMatchObject({ state: 'cancelled' });
       expect(await q.cancel('s')).toBe(false);
     } finally {
       await q.close();

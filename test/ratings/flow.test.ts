@@ -10,6 +10,7 @@ import { packSentiment, registerShippedSentiment } from '../../src/registry/sent
 import { loadPredictor } from '../../src/reviews/sentiment/predictor.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
+import { settle } from '../jobs/behaviour.js';
 import { addAgents } from './helpers.js';
 
 const KIND = 'cs_agent';
@@ -49,23 +50,20 @@ describeEachBackend('reviews → ratings, and a sentiment switch', (get) => {
       sentiment_models: string[];
     };
 
-  const settle = async (id: string) => {
-    for (let i = 0; i < 600; i++) {
-      const job = (await t.app.inject({ url: `/v1/jobs/${id}`, headers: t.auth('admin') })).json();
-      if (job.state === 'completed') return job;
-      if (job.state === 'failed' || job.state === 'cancelled') throw new Error(`job ${id} ${job.state}: ${job.error}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`job ${id} did not finish`);
+  /** Waits for a job (30 s at most) and requires it completed. */
+  const completed = async (id: string) => {
+    const job = await settle(t.app.services.queue, id, 30_000);
+    if (job.state !== 'completed') throw new Error(`job ${id} ${job.state}: ${job.error}`);
+    return job as typeof job & { result: { jobs?: string[]; recompute?: string } };
   };
 
   /** The rescore job, its chunks and the recompute the last chunk submits. */
   const settleSwitch = async (id: string) => {
-    const planner = await settle(id);
-    const chunks = await Promise.all((planner.result.jobs as string[]).map(settle));
-    const recompute = chunks.map((c) => c.result.recompute).find(Boolean) as string;
+    const planner = await completed(id);
+    const chunks = await Promise.all(planner.result.jobs!.map(completed));
+    const recompute = chunks.map((c) => c.result.recompute).find(Boolean);
     expect(recompute).toBeTruthy();
-    return settle(recompute);
+    return completed(recompute!);
   };
 
   it('scores ingested reviews and rates their agents at once; a repeat changes nothing', async () => {
