@@ -82,17 +82,9 @@ export async function reviewsBehindRating(db: Queryable, q: EvidenceQuery, engin
   return { agent_id: q.agentId, period: q.period, total: Number(r.rows[0]?.total ?? 0), items };
 }
 
-export interface OverdueReview {
-  id: string;
-  agent_id: string | null;
+export interface OverdueReview extends Pick<StoredReview, 'id' | 'agent_id' | 'channel' | 'text' | 'rating' | 'created_at' | 'sentiment_label' | 'sentiment_probability'> {
   role_id: string | null;
   team: string | null;
-  channel: string | null;
-  text: string;
-  rating: number | null;
-  created_at: Date;
-  sentiment_label: string | null;
-  sentiment_probability: number | null;
   /** hours since the review arrived, one decimal */
   hours_waiting: number;
 }

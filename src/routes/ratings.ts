@@ -177,19 +177,9 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
           200: z.object({
             total: z.number(),
             items: z.array(
-              z.object({
-                id: z.string(),
-                agent_id: z.string().nullable(),
-                role_id: z.string().nullable(),
-                team: z.string().nullable(),
-                channel: z.string().nullable(),
-                text: z.string(),
-                rating: z.number().nullable(),
-                created_at: z.date(),
-                sentiment_label: z.string().nullable(),
-                sentiment_probability: z.number().nullable(),
-                hours_waiting: z.number(),
-              }),
+              storedReview
+                .pick({ id: true, agent_id: true, channel: true, text: true, rating: true, created_at: true, sentiment_label: true, sentiment_probability: true })
+                .extend({ role_id: z.string().nullable(), team: z.string().nullable(), hours_waiting: z.number() }),
             ),
           }),
         },
