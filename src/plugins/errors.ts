@@ -25,7 +25,11 @@ export default fp(async function errors(app: FastifyInstance) {
         field: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
         reason: v.message ?? 'invalid',
       }));
-      return reply.status(400).type(PROBLEM).send(problem(400, 'invalid_request', errors.map((e) => `${e.field}: ${e.reason}`).join('; '), { errors }));
+      // a size limit (a string or list too long: a batch over its cap, a 100 KB text) is 413, the rest 400
+      const overLimit = err.validation.every((v) => v.keyword === 'too_big' && ['string', 'array'].includes(String(v.params?.origin)));
+      const status = overLimit ? 413 : 400;
+      const detail = errors.map((e) => `${e.field}: ${e.reason}`).join('; ');
+      return reply.status(status).type(PROBLEM).send(problem(status, overLimit ? 'limit_exceeded' : 'invalid_request', detail, { errors }));
     }
     const status = err.statusCode ?? 500;
     if (status >= 500) {
