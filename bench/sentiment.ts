@@ -9,11 +9,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readLabelledCsv } from '../src/reviews/sentiment/data.js';
-import { loadSentimentModels } from '../src/reviews/sentiment/index.js';
+import { loadSentimentModels, type SentimentEngine } from '../src/reviews/sentiment/index.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -22,6 +22,7 @@ const { values: args } = parseArgs({
     models: { type: 'string', default: 'models' },
     'no-peers': { type: 'boolean', default: false },
     passes: { type: 'string', default: '3' },
+    threads: { type: 'string', default: String(availableParallelism()) },
   },
 });
 const loadStart = performance.now();
@@ -35,7 +36,7 @@ engine.score(['预热 warm up'], {});
  * Best of `passes` runs: wall-clock reviews/s, and reviews per CPU-second of this process (the
  * figure that stays put when other jobs share the cores; GC threads count against it).
  */
-async function run(aspects: boolean, useAsync: boolean): Promise<{ perSecond: number; perCpuSecond: number; accuracy: number }> {
+async function run(aspects: boolean, useAsync: boolean, scorer: SentimentEngine = engine): Promise<{ perSecond: number; perCpuSecond: number; accuracy: number }> {
   let best = 0;
   let bestCpu = 0;
   let correct = 0;
@@ -45,7 +46,7 @@ async function run(aspects: boolean, useAsync: boolean): Promise<{ perSecond: nu
     const started = performance.now();
     for (let from = 0; from < texts.length; from += 1000) {
       const batch = texts.slice(from, from + 1000);
-      const scored = useAsync ? await engine.scoreAsync(batch, { aspects }) : engine.score(batch, { aspects });
+      const scored = useAsync ? await scorer.scoreAsync(batch, { aspects }) : scorer.score(batch, { aspects });
       scored.forEach((s, i) => { if ((s.probability >= 0.5 ? 1 : 0) === rows[from + i]!.label) correct++; });
     }
     best = Math.max(best, texts.length / ((performance.now() - started) / 1000));
@@ -57,6 +58,14 @@ async function run(aspects: boolean, useAsync: boolean): Promise<{ perSecond: nu
 const plain = await run(false, false);
 const withAspects = await run(true, false);
 const plainAsync = await run(false, true);
+const rssOneThread = Math.round(process.resourceUsage().maxRSS / 1024);
+// the same engine scoring on worker threads (as the service does with SENTIMENT_THREADS)
+const threads = Number(args.threads);
+const pooled = await loadSentimentModels(args.models, { threads });
+await pooled.scoreAsync(texts.slice(0, 1000)); // starts the threads
+const plainThreads = await run(false, true, pooled);
+const aspectsThreads = await run(true, true, pooled);
+await pooled.close();
 const result: Record<string, unknown> = {
   n: texts.length,
   versions: engine.versions,
@@ -64,11 +73,16 @@ const result: Record<string, unknown> = {
   reviews_per_cpu_s: plain.perCpuSecond,
   reviews_per_s_async: plainAsync.perSecond,
   reviews_per_s_with_aspects: withAspects.perSecond,
+  threads,
+  reviews_per_s_threads: plainThreads.perSecond,
+  reviews_per_s_threads_with_aspects: aspectsThreads.perSecond,
+  accuracy_threads: plainThreads.accuracy,
   reviews_per_cpu_s_with_aspects: withAspects.perCpuSecond,
   load_average_1m: Math.round(loadavg()[0]! * 100) / 100,
   accuracy: plain.accuracy,
   load_s: Math.round(loadSeconds * 100) / 100,
-  peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+  peak_rss_mb: rssOneThread,
+  peak_rss_mb_threads: Math.round(process.resourceUsage().maxRSS / 1024),
 };
 
 const python = '/usr/bin/python3';

@@ -29,7 +29,7 @@ import { registerCsvParser } from './routes/ingest.js';
 import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
-import { activeSentimentProvider } from './registry/active.js';
+import { activeModelsFor, activeSentimentProvider } from './registry/active.js';
 import type { SentimentProvider } from './reviews/scoring.js';
 
 export interface AppDeps {
@@ -127,7 +127,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // the app's own services
   const keys = createKeyRepository(deps.db);
-  const sentiment = activeSentimentProvider(deps.db, config.modelsDir);
+  const sentiment = activeSentimentProvider(deps.db, config);
+  app.addHook('onClose', async () => activeModelsFor(deps.db, config).close());
   app.decorate('services', { config, db: deps.db, queue: deps.queue, keys, sentiment });
   await app.register(metricsPlugin);
   await app.register(authPlugin, { keys });

@@ -38,6 +38,8 @@ export const configSchema = z.object({
   KPI_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   KPI_DEMO: bool.default(true),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Worker threads that score sentiment batches of 32+ off the event loop (0: on it). */
+  SENTIMENT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -56,6 +58,7 @@ export interface Config {
   adminKey: string | undefined;
   demo: boolean;
   shutdownGraceMs: number;
+  sentimentThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -88,5 +91,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminKey: c.KPI_ADMIN_KEY,
     demo: c.KPI_DEMO,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    sentimentThreads: c.SENTIMENT_THREADS,
   };
 }

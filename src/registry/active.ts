@@ -13,9 +13,18 @@ export interface ActiveModels {
   sentiment(opts?: { fresh?: boolean }): Promise<SentimentEngine>;
   /** Active version ids by `kind/scope`, at most `ttlMs` old. */
   activeIds(): Promise<Record<string, string>>;
+  /** Stops the current engine's scoring threads (it keeps scoring, on the calling thread). */
+  close(): Promise<void>;
 }
 
-export function createActiveModels(db: Queryable, modelsDir: string, ttlMs = 2000): ActiveModels {
+/** Where models come from and how they score: `Config` has both fields. */
+export interface ModelSettings {
+  modelsDir: string;
+  /** worker threads per sentiment engine (0: score on the calling thread) */
+  sentimentThreads?: number;
+}
+
+export function createActiveModels(db: Queryable, settings: ModelSettings, ttlMs = 2000): ActiveModels {
   let ids: { at: number; value: Promise<Record<string, string>> } | undefined;
   let engine: { key: string; value: Promise<SentimentEngine> } | undefined;
 
@@ -34,6 +43,9 @@ export function createActiveModels(db: Queryable, modelsDir: string, ttlMs = 200
 
   return {
     activeIds,
+    async close() {
+      await engine?.value.then((e) => e.close()).catch(() => {});
+    },
     async sentiment(opts) {
       if (opts?.fresh) ids = undefined;
       const all = await activeIds();
@@ -42,7 +54,9 @@ export function createActiveModels(db: Queryable, modelsDir: string, ttlMs = 200
         .sort()
         .join(',');
       if (!engine || engine.key !== key) {
-        const value = buildSentimentEngine(db, modelsDir);
+        // the replaced engine stops its threads once its batches in flight are done
+        void engine?.value.then((e) => e.close()).catch(() => {});
+        const value = buildSentimentEngine(db, settings.modelsDir, undefined, { threads: settings.sentimentThreads ?? 0 });
         engine = { key, value };
         value.catch(() => {
           engine = undefined;
@@ -58,9 +72,9 @@ export function createActiveModels(db: Queryable, modelsDir: string, ttlMs = 200
  * processors of a process share it, so the models are loaded once and reloaded only after a switch.
  */
 const actives = new WeakMap<object, ActiveModels>();
-export function activeModelsFor(db: Queryable, modelsDir: string): ActiveModels {
+export function activeModelsFor(db: Queryable, settings: ModelSettings): ActiveModels {
   let a = actives.get(db);
-  if (!a) actives.set(db, (a = createActiveModels(db, modelsDir)));
+  if (!a) actives.set(db, (a = createActiveModels(db, settings)));
   return a;
 }
 
@@ -68,7 +82,7 @@ export function activeModelsFor(db: Queryable, modelsDir: string): ActiveModels 
  * The app's sentiment provider (`{ get() }`, as src/reviews/scoring.ts expects) served from the
  * registry: the active versions, re-checked every 2 s; the shipped models where none is active.
  */
-export function activeSentimentProvider(db: Queryable, modelsDir: string): SentimentProvider {
-  const active = activeModelsFor(db, modelsDir);
+export function activeSentimentProvider(db: Queryable, settings: ModelSettings): SentimentProvider {
+  const active = activeModelsFor(db, settings);
   return { get: () => active.sentiment() };
 }

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db, Queryable } from '../db/types.js';
-import { createEngine, type SentimentEngine } from '../reviews/sentiment/index.js';
+import { createEngine, type EngineOptions, type SentimentEngine } from '../reviews/sentiment/index.js';
 import { LinearPredictor, loadPredictor, type ModelMetadata } from '../reviews/sentiment/predictor.js';
 import { getActive, getArtifact, getVersion, promote, registerVersion, type ModelVersion } from './index.js';
 
@@ -76,7 +76,7 @@ export async function registerShippedSentiment(db: Db, modelsDir: string): Promi
 }
 
 /** An engine from the active version of each language, with `override` replacing one (shadow runs). */
-export async function buildSentimentEngine(db: Queryable, modelsDir: string, override?: ModelVersion): Promise<SentimentEngine> {
+export async function buildSentimentEngine(db: Queryable, modelsDir: string, override?: ModelVersion, engineOptions: EngineOptions = {}): Promise<SentimentEngine> {
   const models: Partial<Record<SentimentLanguage, LinearPredictor>> = {};
   for (const lang of SENTIMENT_LANGUAGES) {
     const v = override?.scope === lang ? override : await getActive(db, SENTIMENT_KIND, lang);
@@ -91,7 +91,7 @@ export async function buildSentimentEngine(db: Queryable, modelsDir: string, ove
     }
     if (existsSync(join(modelsDir, `sentiment-${lang}`, 'metadata.json'))) models[lang] = loadPredictor(join(modelsDir, `sentiment-${lang}`));
   }
-  return createEngine(models);
+  return createEngine(models, engineOptions);
 }
 
 export { getVersion };

@@ -56,7 +56,7 @@ export async function scoreStoredReviews(db: Db, engine: SentimentEngine, opts: 
       [after, from, to, opts.ids ?? null, opts.rescoreOtherVersions ?? false, versions, batch],
     );
     if (r.rows.length === 0) break;
-    const results = engine.score(r.rows.map((x) => x.text));
+    const results = await engine.scoreAsync(r.rows.map((x) => x.text));
     await writeScores(db, r.rows.map((x) => x.id), results);
     scored += r.rows.length;
     after = r.rows[r.rows.length - 1]!.id;

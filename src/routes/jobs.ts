@@ -24,7 +24,7 @@ export const jobSchema = z.object({
 
 const jobRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, queue, config } = app.services;
-  const active = activeModelsFor(db, config.modelsDir);
+  const active = activeModelsFor(db, config);
   const anyKindScopes = [...new Set(Object.values(jobKinds()).flatMap((k) => k.scopes))];
   const kinds = Object.entries(jobKinds())
     .map(([k, v]) => `\`${k}\` (${['admin', ...v.scopes].join(', ')}): ${v.summary}`)

@@ -32,7 +32,7 @@ const switched = version.extend({
 
 const modelRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, queue, config } = app.services;
-  const active = activeModelsFor(db, config.modelsDir);
+  const active = activeModelsFor(db, config);
   const admin = { scopes: ['admin'] as const };
   const idParam = z.object({ id: z.string() });
 

@@ -43,7 +43,7 @@ const sentimentRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const engine = await app.services.sentiment.get();
       const texts = request.body.texts ?? [request.body.text!];
-      return { results: engine.score(texts, { explain: request.body.explain }) };
+      return { results: await engine.scoreAsync(texts, { explain: request.body.explain }) };
     },
   );
 };

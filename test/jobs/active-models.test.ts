@@ -49,8 +49,8 @@ describeEachBackend('active models and shadow comparison', (get) => {
     await registerVersion(db, { id: 'sentiment-en@grumpy', kind: SENTIMENT_KIND, scope: 'en', artifact: tinyModel('sentiment-en@grumpy', -1) });
     await promote(db, 'sentiment-en@happy', 'test');
     // two "processes" reading the registry
-    const a = createActiveModels(db, 'models', 150);
-    const b = createActiveModels(db, 'models', 150);
+    const a = createActiveModels(db, { modelsDir: 'models' }, 150);
+    const b = createActiveModels(db, { modelsDir: 'models' }, 150);
     expect((await a.sentiment()).versions.en).toBe('sentiment-en@happy');
     expect((await b.sentiment()).score(['the agent answered my question'])[0]).toMatchObject({ label: 'positive', modelVersion: 'sentiment-en@happy' });
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { processorRegistry } from '../../src/jobs/index.js';
 import { getVersion, registerVersion } from '../../src/registry/index.js';
 import { packSentiment, registerShippedSentiment } from '../../src/registry/sentiment.js';
-import { loadPredictor } from '../../src/reviews/sentiment/predictor.js';
+import { readModel } from '../../src/reviews/sentiment/predictor.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { settle } from '../jobs/behaviour.js';
@@ -31,7 +31,7 @@ function reviews(agent: string, texts: string[], n: number) {
 
 describeEachBackend('reviews → ratings, and a sentiment switch', (get) => {
   let t: TestApp;
-  const shipped = loadPredictor('models/sentiment-zh');
+  const shipped = readModel('models/sentiment-zh');
 
   beforeAll(async () => {
     const { db } = get();
@@ -76,7 +76,7 @@ describeEachBackend('reviews → ratings, and a sentiment switch', (get) => {
     const [g, r] = [await rating('good-1'), await rating('rude-1')];
     expect(g.n).toBe(15);
     expect(g.score).toBeGreaterThan(r.score + 30);
-    expect(g.sentiment_models).toEqual([shipped.version]);
+    expect(g.sentiment_models).toEqual([shipped.meta.version]);
 
     const again = await t.app.inject({ method: 'POST', url: '/v1/reviews', headers: t.auth('cs_lead'), payload: rows });
     expect(again.json()).toMatchObject({ inserted: 0, updated: 0, scored: 0, ratings_updated: 0 });
@@ -106,7 +106,7 @@ describeEachBackend('reviews → ratings, and a sentiment switch', (get) => {
 
     const rolled = await t.app.inject({ method: 'POST', url: '/v1/models/sentiment/zh/rollback', headers: t.auth('admin'), payload: {} });
     expect(rolled.statusCode).toBe(200);
-    expect(rolled.json().id).toBe(shipped.version);
+    expect(rolled.json().id).toBe(shipped.meta.version);
     expect(rolled.json().rescore_job).not.toBe(job);
     await settleSwitch(rolled.json().rescore_job);
     expect(await rating('good-1')).toEqual(before.good);

@@ -58,6 +58,30 @@ describe('engine over the committed models (no retraining)', () => {
     expect(engine.score([])).toEqual([]);
   });
 
+  it('scoring on worker threads gives exactly the results of score, in order, and keeps working after close', async () => {
+    const threaded = await loadSentimentModels('models', { threads: 2 });
+    const texts = Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? `客服回复太慢了，等了${i}分钟` : `Fast shipping, great seller #${i}`));
+    texts.push('', '😀', '<b>很好</b>', '物流很快 but the box was damaged');
+    const opts = { explain: true, explainTopK: 3 };
+    expect(await threaded.scoreAsync(texts, opts)).toEqual(engine.score(texts, opts));
+    expect(await threaded.scoreAsync(texts.slice(0, 40))).toEqual(engine.score(texts.slice(0, 40)));
+    await threaded.close();
+    // closed: the engine scores on the calling thread
+    expect(await threaded.scoreAsync(texts)).toEqual(engine.score(texts));
+  });
+
+  it('a closed pool refuses new batches and finishes the ones in flight', async () => {
+    const { createSentimentPool } = await import('../../src/reviews/sentiment/pool.js');
+    const { loadPredictor } = await import('../../src/reviews/sentiment/predictor.js');
+    const pool = createSentimentPool({ zh: loadPredictor('models/sentiment-zh') }, 1);
+    const texts = Array.from({ length: 300 }, (_, i) => `质量很好 ${i}`);
+    const inFlight = pool.score(texts, { aspects: false });
+    await pool.close();
+    expect((await inFlight).map((r) => r.label)).toEqual(engine.score(texts, { aspects: false }).map((r) => r.label));
+    await expect(pool.score(texts)).rejects.toThrow(/closed/);
+    expect(() => createSentimentPool({}, 0)).toThrow(RangeError);
+  });
+
   it('answers bad input with well-formed, low-confidence results', () => {
     const inputs = ['', '   \n\t', '😀😀😀👍', '好'.repeat(100_000), '\ud800\udfff\ud800 坏了', '<p>质量<b>很好</b>&nbsp;</p>', 'とても良い', '物流很快 but the box was damaged'];
     const out = engine.score(inputs, { explain: true });

@@ -63,7 +63,7 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
   if (!parsed.success) throw new UnrecoverableJobError(`bad score_reviews data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const data = parsed.data;
   const { db, config, queue } = ctx.deps;
-  const active = activeModelsFor(db, config.modelsDir);
+  const active = activeModelsFor(db, config);
   // a rescore follows a model switch: read the active versions now, not up to 2 s ago
   let engine = await active.sentiment({ fresh: data.rescore && !data.range });
   // a chunk planned for other versions than this process last read: read them again

@@ -4,9 +4,10 @@
  * three-way label with a neutral band, clause-level aspects and, on request, signed n-gram
  * contributions.
  *
- * `engine.score` is synchronous: it is CPU-bound and fast (about 20,000 zh reviews per second on one
- * core), so a batch of 1,000 holds the event loop for about 50 ms. `engine.scoreAsync` gives the same
- * results and moves jieba segmentation off the main thread (for bulk scoring).
+ * `engine.score` is synchronous: it is CPU-bound and fast (20,000–37,000 zh reviews per second on
+ * one core of the development VM), so a batch of 1,000 holds the event loop for 30–50 ms.
+ * `engine.scoreAsync` gives the same results: on worker threads when the engine has them
+ * (`threads`, ./pool.ts), else with jieba segmentation on libuv's thread pool.
  *
  * Bad input never throws: empty, whitespace-only, emoji-only or unknown-script text scores as a
  * low-confidence neutral (probability 0.5, no aspects); HTML tags are blanked (offsets kept);
@@ -21,6 +22,7 @@ import { lexiconProbability } from './lexicon.js';
 import { loadPredictor, type LinearPredictor, type TokenContribution } from './predictor.js';
 import { prepareText } from './features.js';
 import { zhWordsBatch, zhWordsMany } from './tokenize.js';
+import { createSentimentPool, type SentimentPool } from './pool.js';
 
 export type { Aspect, AspectHit, NeutralBand, Span } from './aspects.js';
 export type { Language } from './language.js';
@@ -57,6 +59,17 @@ export interface SentimentEngine {
    * libuv's thread pool while this thread scores the current one (≈ 1.5–2× the throughput on 2 cores).
    */
   scoreAsync(texts: readonly string[], opts?: ScoreOptions): Promise<ScoredReview[]>;
+  /** Stops the engine's scoring threads (after the batches in flight); later calls score on this thread. */
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  /**
+   * Worker threads for `scoreAsync` (./pool.ts): batches of 32 or more are scored on them, off this
+   * thread, split across them. 0 (default): `scoreAsync` segments on libuv's pool and scores here.
+   * The threads start with the first such batch.
+   */
+  threads?: number;
 }
 
 export const LEXICON_VERSION = 'sentiment-lexicon@1';
@@ -95,7 +108,7 @@ function lexiconScorer(language: Language): Scorer {
 }
 
 /** Builds an engine from already-loaded predictors (missing languages fall back to the lexicon). */
-export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor>>): SentimentEngine {
+export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor>>, engineOptions: EngineOptions = {}): SentimentEngine {
   const scorers: Record<Language, Scorer> = {
     zh: models.zh ? modelScorer(models.zh) : lexiconScorer('zh'),
     en: models.en ? modelScorer(models.en) : lexiconScorer('en'),
@@ -135,7 +148,25 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     return items.map((it, i) => scorePrepared(it, opts, byItem.get(i)));
   };
 
+  const threads = engineOptions.threads ?? 0;
+  let pool: SentimentPool | undefined;
+  let closed = false;
   const scoreAsync = async (texts: readonly string[], opts: ScoreOptions = {}): Promise<ScoredReview[]> => {
+    if (texts.length < 32) return score(texts, opts); // not worth a round trip to another thread
+    if (threads > 0 && !closed) {
+      const p = (pool ??= createSentimentPool(models, threads));
+      try {
+        return await p.score(texts, opts);
+      } catch {
+        // a thread died (out of memory, killed): drop the pool (the next batch starts a new one) and score here
+        if (pool === p) pool = undefined;
+        void p.close();
+      }
+    }
+    return scoreHere(texts, opts);
+  };
+
+  const scoreHere = async (texts: readonly string[], opts: ScoreOptions): Promise<ScoredReview[]> => {
     const zh = models.zh;
     if (!zh || !zh.meta.features.wordNgrams) return score(texts, opts);
     const settings = zh.meta.features;
@@ -165,6 +196,11 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     neutralBands: { zh: scorers.zh.band, en: scorers.en.band, other: scorers.other.band },
     score,
     scoreAsync,
+    async close() {
+      closed = true;
+      await pool?.close();
+      pool = undefined;
+    },
   };
 }
 
@@ -173,11 +209,11 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
  * directory is absent is scored by the lexicon fallback.
  * @throws Error when a model directory exists but is unreadable or inconsistent
  */
-export async function loadSentimentModels(dir = 'models'): Promise<SentimentEngine> {
+export async function loadSentimentModels(dir = 'models', engineOptions: EngineOptions = {}): Promise<SentimentEngine> {
   const models: Partial<Record<'zh' | 'en', LinearPredictor>> = {};
   for (const lang of ['zh', 'en'] as const) {
     const path = join(dir, `sentiment-${lang}`);
     if (existsSync(join(path, 'metadata.json'))) models[lang] = loadPredictor(path);
   }
-  return createEngine(models);
+  return createEngine(models, engineOptions);
 }

@@ -27,6 +27,9 @@ export interface ModelMetadata {
 
 export interface TokenContribution { token: string; contribution: number }
 
+/** Weights as int16 steps of `step`, in a SharedArrayBuffer (one copy however many threads score). */
+export interface QuantisedWeights { q: Int16Array; step: number }
+
 export class LinearPredictor {
   private readonly buf: FeatureBuffer;
   /**
@@ -36,16 +39,31 @@ export class LinearPredictor {
   private readonly q: Int16Array;
   private readonly step: number;
 
-  constructor(readonly meta: ModelMetadata, readonly weights: Float32Array) {
-    if (weights.length !== 1 << meta.features.bits) {
-      throw new Error(`${meta.version}: weights hold ${weights.length} values, expected 2^${meta.features.bits}`);
+  /**
+   * `weights` are quantised into memory shared with worker threads (`quantised` hands them to a
+   * thread's copy of the predictor, `fromQuantised` rebuilds it there without a copy).
+   */
+  constructor(readonly meta: ModelMetadata, weights: Float32Array | QuantisedWeights) {
+    const length = weights instanceof Float32Array ? weights.length : weights.q.length;
+    if (length !== 1 << meta.features.bits) {
+      throw new Error(`${meta.version}: weights hold ${length} values, expected 2^${meta.features.bits}`);
     }
     this.buf = new FeatureBuffer(meta.features.bits);
+    if (!(weights instanceof Float32Array)) {
+      this.q = weights.q;
+      this.step = weights.step;
+      return;
+    }
     let max = 0;
     for (let i = 0; i < weights.length; i++) max = Math.max(max, Math.abs(weights[i]!));
     this.step = max > 0 ? max / 32767 : 1;
-    this.q = new Int16Array(weights.length);
+    this.q = new Int16Array(new SharedArrayBuffer(weights.length * 2));
     for (let i = 0; i < weights.length; i++) this.q[i] = Math.round(weights[i]! / this.step);
+  }
+
+  /** What a worker thread needs to score like this predictor: the metadata and the shared int16 weights. */
+  get quantised(): { meta: ModelMetadata; weights: QuantisedWeights } {
+    return { meta: this.meta, weights: { q: this.q, step: this.step } };
   }
 
   get version(): string {
@@ -104,14 +122,23 @@ export function weightsVersion(language: string, weights: Float32Array): string 
 }
 
 /**
- * Loads a model directory written by the trainer.
+ * Reads a model directory written by the trainer: its metadata and float32 weights.
  * @throws Error when metadata.json or the weights file is missing or inconsistent
  */
-export function loadPredictor(dir: string): LinearPredictor {
+export function readModel(dir: string): { meta: ModelMetadata; weights: Float32Array } {
   const meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
   if (meta.format !== MODEL_FORMAT) throw new Error(`${dir}: unknown model format ${String(meta.format)}`);
   const raw = readFileSync(join(dir, meta.weights.file));
   const weights = new Float32Array(raw.byteLength / 4);
   new Uint8Array(weights.buffer).set(raw);
+  return { meta, weights };
+}
+
+/**
+ * Loads a model directory written by the trainer.
+ * @throws Error when metadata.json or the weights file is missing or inconsistent
+ */
+export function loadPredictor(dir: string): LinearPredictor {
+  const { meta, weights } = readModel(dir);
   return new LinearPredictor(meta, weights);
 }

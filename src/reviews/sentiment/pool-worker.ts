@@ -1,0 +1,21 @@
+/**
+ * Worker-thread entry of the sentiment pool (./pool.ts): the engine over the shared quantised
+ * weights; each message `{ id, texts, opts }` is answered `{ id, results }` or `{ id, error }`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createEngine, type ScoreOptions } from './index.js';
+import { LinearPredictor, type ModelMetadata, type QuantisedWeights } from './predictor.js';
+
+type Shared = Partial<Record<'zh' | 'en', { meta: ModelMetadata; weights: QuantisedWeights }>>;
+const { models } = workerData as { models: Shared };
+const engine = createEngine(
+  Object.fromEntries(Object.entries(models).map(([lang, m]) => [lang, new LinearPredictor(m.meta, m.weights)])),
+);
+const port = parentPort!;
+port.on('message', ({ id, texts, opts }: { id: number; texts: string[]; opts: ScoreOptions }) => {
+  try {
+    port.postMessage({ id, results: engine.score(texts, opts) });
+  } catch (err) {
+    port.postMessage({ id, error: (err as Error).message ?? String(err) });
+  }
+});
