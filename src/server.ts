@@ -7,7 +7,7 @@ import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { createKeyRepository } from './auth/keys.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDb } from './db/index.js';
 import type { Db } from './db/types.js';
 import { createQueue, jobIdFor } from './jobs/index.js';
@@ -29,6 +29,10 @@ async function firstRunKey(db: Db, config: Config): Promise<string | null> {
 }
 
 export async function startServer(config: Config) {
+  if (config.redisUrl && !config.databaseUrl) {
+    // jobs would wait in Redis for a worker that cannot open this process's PGlite
+    throw new ConfigError([{ variable: 'REDIS_URL', message: 'needs DATABASE_URL: BullMQ workers share PostgreSQL with the API, PGlite belongs to one process (unset REDIS_URL to run jobs in-process)' }]);
+  }
   const db = await openDb(config);
   // the shipped sentiment models become the active versions where none is active yet
   await registerShippedSentiment(db, config.modelsDir);

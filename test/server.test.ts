@@ -3,7 +3,7 @@
  * and the key CLI refuses a data directory the server holds but works once it stopped.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,5 +88,18 @@ describe('kpi serve (a real process on PGlite)', () => {
     const r = spawnSync(TSX, ['src/cli.ts', 'serve'], { cwd: ROOT, env: { ...process.env, PORT: 'eighty' }, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('PORT:');
+  });
+
+  it('refuses REDIS_URL without DATABASE_URL before opening anything (no worker could reach PGlite)', () => {
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'kpi-server-'));
+    try {
+      const env = { ...process.env, KPI_DATA_DIR: empty, DATABASE_URL: '', REDIS_URL: 'redis://127.0.0.1:6379' };
+      const r = spawnSync(TSX, ['src/cli.ts', 'serve'], { cwd: ROOT, env, encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/REDIS_URL: needs DATABASE_URL/);
+      expect(readdirSync(empty)).toEqual([]);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
