@@ -151,14 +151,17 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
   const threads = engineOptions.threads ?? 0;
   let pool: SentimentPool | undefined;
   let closed = false;
+  let failures = 0;
   const scoreAsync = async (texts: readonly string[], opts: ScoreOptions = {}): Promise<ScoredReview[]> => {
     if (texts.length < 32) return score(texts, opts); // not worth a round trip to another thread
-    if (threads > 0 && !closed) {
+    if (threads > 0 && !closed && failures < 3) {
       const p = (pool ??= createSentimentPool(models, threads));
       try {
         return await p.score(texts, opts);
       } catch {
-        // a thread died (out of memory, killed): drop the pool (the next batch starts a new one) and score here
+        // a thread died (out of memory, killed): drop the pool and score here; the next batch starts
+        // a new pool, until three have failed (threads that cannot start at all)
+        failures++;
         if (pool === p) pool = undefined;
         void p.close();
       }
