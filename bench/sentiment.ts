@@ -1,11 +1,13 @@
 /**
  * End-to-end sentiment throughput on the zh test file: raw text → language → model → label +
  * calibrated probability, in this one process (both models loaded), in batches of 1,000: with
- * `engine.score` (one thread), with aspects, and with `engine.scoreAsync` (jieba on the thread pool);
- * prints reviews/s, accuracy and peak RSS. Where Debian's python3-sklearn is installed it also runs
+ * `engine.score` (one thread), with aspects, with `engine.scoreAsync` (jieba on the thread pool),
+ * and with an engine scoring on `--threads` worker threads (default: the cores; what
+ * SENTIMENT_THREADS does in the service); prints reviews/s, accuracy and peak RSS before and after
+ * the threads started. Where Debian's python3-sklearn is installed it also runs
  * ../shared/peers/sentiment_peers.py on the same files and prints the ratios.
  *
- *   npm run bench:sentiment -- --json [--data DIR] [--no-peers]
+ *   npm run bench:sentiment -- --json [--data DIR] [--no-peers] [--threads N]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -105,6 +107,7 @@ if (!args['no-peers'] && existsSync(python) && existsSync(peers) && hasSklearn()
   const fasttext = peer('fasttext');
   result.peers = { 'tfidf+lr': tfidf, fasttext };
   if (tfidf) result.speed_ratio_vs_tfidf_lr = Math.round((plain.perSecond / tfidf.reviews_per_s) * 100) / 100;
+  if (tfidf) result.speed_ratio_threads_vs_tfidf_lr = Math.round((plainThreads.perSecond / tfidf.reviews_per_s) * 100) / 100;
   if (fasttext) result.speed_ratio_vs_fasttext = Math.round((plain.perSecond / fasttext.reviews_per_s) * 100) / 100;
 } else {
   result.peers = 'skipped (no /usr/bin/python3 with sklearn, or --no-peers)';
