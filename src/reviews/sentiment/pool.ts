@@ -38,6 +38,10 @@ export function createSentimentPool(models: Partial<Record<'zh' | 'en', LinearPr
   const slots: Slot[] = Array.from({ length: threads }, () => {
     const slot: Slot = { worker: startThread('./pool-worker', data, import.meta.url), pending: new Map() };
     slot.worker.unref();
+    // an unref() before the thread is up does not hold: repeat it once it is, unless a batch waits
+    slot.worker.on('online', () => {
+      if (slot.pending.size === 0) slot.worker.unref();
+    });
     slot.worker.on('message', (m: { id: number; results?: ScoredReview[]; error?: string }) => {
       const p = slot.pending.get(m.id);
       if (!p) return;
