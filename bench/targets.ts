@@ -1,16 +1,19 @@
 /**
- * `npm run bench:targets -- [--json] [--people N] [--backend pglite|postgres] [--network] [--runs R]`
+ * `npm run bench:targets -- [--json] [--people N] [--backend pglite|postgres] [--network] [--runs R] [--no-helper]`
  * Targets for N people of one role (default 10,000 product_ops, quarterly order handling time,
  * 12 quarters of stored history, 2 % new hires without history) from a trained model:
  * - cold_s: scopeTargets with no cached forecasts — read the history, forecast everyone, assemble, cache;
  * - warm_s: the same request again (median of R runs) — cached forecasts, actuals, overrides, assembly;
- * - forecast_only_s: the forecasting step alone, in memory (forecastMany over prepared series).
+ * - forecast_only_s: the forecasting step alone, in memory (forecastMany over prepared series, one thread);
+ * - forecast_parallel_s: the same on this thread and the forecasting helper thread (what targets use).
+ * The helper thread is started and waited for first, as the server does at start (`--no-helper`: one thread).
  * Prints one JSON line with --json.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { scratchDb } from './scratch.js';
 import { forecastMany } from '../src/baselines/index.js';
+import { forecastPacked, forecastThreadReady } from '../src/baselines/parallel.js';
 import type { Db } from '../src/db/types.js';
 import { defaultPromotionCalendar } from '../src/demo/index.js';
 import { parsePeriod, shiftPeriod } from '../src/history/period.js';
@@ -27,6 +30,7 @@ const { values: args } = parseArgs({
     backend: { type: 'string', default: 'pglite' },
     network: { type: 'boolean', default: false },
     runs: { type: 'string', default: '5' },
+    'no-helper': { type: 'boolean', default: false },
   },
 });
 const N = Number(args.people);
@@ -95,6 +99,12 @@ async function main() {
     let t = performance.now();
     forecastMany(am.model, series, 1);
     const forecastOnly = (performance.now() - t) / 1000;
+    // as the server does at start: the forecasting helper thread (src/baselines/parallel.ts)
+    const helper = args['no-helper'] ? false : await forecastThreadReady();
+    await forecastPacked(am.model, series, 1, am.version.id); // the model crosses to the helper once
+    t = performance.now();
+    await forecastPacked(am.model, series, 1, am.version.id);
+    const forecastParallel = (performance.now() - t) / 1000;
 
     const cold: number[] = [];
     for (let i = 0; i < Math.min(3, RUNS); i++) {
@@ -123,6 +133,8 @@ async function main() {
       coverage80: answer.coverage.measured80,
       coverage95: answer.coverage.measured95,
       forecast_only_s: Number(forecastOnly.toFixed(3)),
+      forecast_helper_thread: helper,
+      forecast_parallel_s: Number(forecastParallel.toFixed(3)),
       cold_s: Number(median(cold).toFixed(3)),
       warm_s: Number(median(warm).toFixed(3)),
       must_s: 1,

@@ -40,6 +40,8 @@ export const configSchema = z.object({
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   /** Worker threads that score sentiment batches of 32+ off the event loop (0: on it). */
   SENTIMENT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
+  /** A helper thread forecasts part of every large set of targets (two or more cores). */
+  FORECAST_THREAD: bool.default(true),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -59,6 +61,7 @@ export interface Config {
   demo: boolean;
   shutdownGraceMs: number;
   sentimentThreads: number;
+  forecastThread: boolean;
 }
 
 export class ConfigError extends Error {
@@ -92,5 +95,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demo: c.KPI_DEMO,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     sentimentThreads: c.SENTIMENT_THREADS,
+    forecastThread: c.FORECAST_THREAD,
   };
 }

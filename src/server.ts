@@ -9,6 +9,7 @@ import { buildApp } from './app.js';
 import { createKeyRepository } from './auth/keys.js';
 import { ConfigError, type Config } from './config.js';
 import { openDb } from './db/index.js';
+import { startForecastThread } from './baselines/parallel.js';
 import type { Db } from './db/types.js';
 import { createQueue, jobIdFor } from './jobs/index.js';
 import { registerShippedSentiment } from './registry/sentiment.js';
@@ -33,6 +34,8 @@ export async function startServer(config: Config) {
     // jobs would wait in Redis for a worker that cannot open this process's PGlite
     throw new ConfigError([{ variable: 'REDIS_URL', message: 'needs DATABASE_URL: BullMQ workers share PostgreSQL with the API, PGlite belongs to one process (unset REDIS_URL to run jobs in-process)' }]);
   }
+  // targets are forecast on this thread and a helper thread: start it now, not on the first request
+  if (config.forecastThread) startForecastThread();
   const db = await openDb(config);
   // the shipped sentiment models become the active versions where none is active yet
   await registerShippedSentiment(db, config.modelsDir);

@@ -1,7 +1,9 @@
+export type BaselineErrorCode = 'no_series' | 'bad_horizon' | 'mixed_frequency' | 'bad_frequency' | 'horizon_too_long' | 'bad_model';
+
 /** Input errors of the baselines module: stable `code`, safe to show (map to a 4xx). */
 export class BaselineInputError extends Error {
-  readonly code: string;
-  constructor(code: 'no_series' | 'bad_horizon' | 'mixed_frequency' | 'bad_frequency' | 'horizon_too_long' | 'bad_model', message: string) {
+  readonly code: BaselineErrorCode;
+  constructor(code: BaselineErrorCode, message: string) {
     super(message);
     this.name = 'BaselineInputError';
     this.code = code;

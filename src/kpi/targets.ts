@@ -5,7 +5,8 @@
  * are cached (one JSON document per model version and period) while the history, the people and
  * the calendar are unchanged.
  */
-import { BaselineInputError, forecastMany } from '../baselines/index.js';
+import { BaselineInputError } from '../baselines/index.js';
+import { forecastPacked, type PackedForecasts } from '../baselines/parallel.js';
 import type { Queryable } from '../db/types.js';
 import { AppError, NotFoundError } from '../errors.js';
 import { parsePeriod, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
@@ -161,15 +162,18 @@ async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: Acti
     if (p.hireDate && p.hireDate > period.end) continue;
     series.push(emptySeries(hist, p.id, end, H, promo, tenureMonths(starts, { hireDate: p.hireDate, first: end })));
   }
-  let forecasts;
+  let f: PackedForecasts;
   try {
-    forecasts = forecastMany(am.model, series, h);
+    // on this thread and the forecasting helper thread at once (src/baselines/parallel.ts)
+    f = await forecastPacked(am.model, series, h, am.version.id);
   } catch (err) {
     if (err instanceof BaselineInputError) throw new TargetError(err.code, err.message);
     throw err;
   }
   const levels = am.model.levels;
-  const keys = levels.map(String);
+  const Q = levels.length;
+  // 7 significant digits: half the cached size, far below any KPI's precision
+  const row = (a: Float64Array, i: number, w: number) => Array.from(a.subarray(i * w, (i + 1) * w), r7);
   return {
     model_id: am.version.id,
     period: period.id,
@@ -177,14 +181,10 @@ async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: Acti
     through: shiftPeriod(cutoff, -1).id,
     levels,
     promotion: isPromotionPeriod(period, hist.events),
-    ids: forecasts.map((f) => f.id),
-    cold: forecasts.map((f) => (f.coldStart ? 1 : 0)),
-    // 7 significant digits: half the cached size, far below any KPI's precision
-    q: forecasts.map((f) => keys.map((k) => r7(f.steps[h - 1]!.quantiles[k]!))),
-    d: forecasts.map((f) => {
-      const d = f.steps[h - 1]!.drivers;
-      return [r7(d.level), r7(d.trend), r7(d.seasonality), r7(d.promotion), r7(d.other)];
-    }),
+    ids: f.ids,
+    cold: Array.from(f.cold),
+    q: f.ids.map((_, i) => row(f.q, i, Q)),
+    d: f.ids.map((_, i) => row(f.d, i, 5)),
   };
 }
 
