@@ -65,6 +65,16 @@ export function ratingScopeOf(rows: Iterable<{ agent_id: string | null; at: stri
   return { agentIds: [...agents].sort(), periods: [...periods].sort() };
 }
 
+/**
+ * Where stored reviews or return events with these ids sit now (agent, time): read before an
+ * upsert, so the ratings they leave when moved to another agent or date are recomputed too.
+ */
+export interface Place { agent_id: string; at: Date }
+export async function previousPlaces(db: Queryable, table: 'reviews' | 'return_events', at: 'created_at' | 'opened_at', ids: readonly string[]): Promise<Place[]> {
+  const r = await db.query<Place>(`select agent_id, ${at} as at from ${table} where id = any($1::text[]) and agent_id is not null`, [ids]);
+  return r.rows;
+}
+
 function parseAll(ids: readonly string[]): Period[] {
   return ids.map((id) => {
     const p = parsePeriod(id);

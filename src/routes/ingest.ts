@@ -37,11 +37,23 @@ export function requestRecords(request: FastifyRequest, required: readonly strin
   throw new UnsupportedMediaTypeError(type || undefined, ['application/json', ...CSV_TYPES]);
 }
 
-export async function ingestRequest<T>(app: FastifyInstance, request: FastifyRequest, target: IngestTarget<T>, kind: string, after?: (rows: T[], written: Awaited<ReturnType<typeof writeRows>>) => Promise<void>) {
+/**
+ * Validates and writes the request's rows; `before` runs on the valid rows before the write (e.g.
+ * to read what they replace), `after` once they are written, with what `before` returned.
+ */
+export async function ingestRequest<T, P = undefined>(
+  app: FastifyInstance,
+  request: FastifyRequest,
+  target: IngestTarget<T>,
+  kind: string,
+  after?: (rows: T[], written: Awaited<ReturnType<typeof writeRows>>, previous: NoInfer<P>) => Promise<void>,
+  before?: (rows: T[]) => Promise<P>,
+) {
   const { db, config } = app.services;
   const rows = (await validateRecords(db, target, requestRecords(request, target.required, config.bodyLimit))).map((r) => r.value);
+  const previous = (await before?.(rows)) as P;
   const result = await writeRows(db, target, rows);
   app.metrics.ingestedRows.inc({ kind }, result.inserted + result.updated);
-  await after?.(rows, result);
+  await after?.(rows, result, previous);
   return result;
 }

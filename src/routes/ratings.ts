@@ -9,9 +9,9 @@ import { parsePeriod } from '../history/period.js';
 import * as f from '../ingest/fields.js';
 import { AGENT_ASPECTS, OTHER_ASPECTS } from '../ratings/attribution.js';
 import { overdueNegativeReviews, reviewsBehindRating } from '../ratings/evidence-reviews.js';
-import { ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
+import { previousPlaces, ratingScopeOf, recomputeRatings, type Place } from '../ratings/recompute.js';
 import { agentRatings, listRatings } from '../ratings/repository.js';
-import { listReturnEvents, returnTarget } from '../ratings/returns.js';
+import { listReturnEvents, returnTarget, type ReturnEventInput } from '../ratings/returns.js';
 import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
 import { storedReview } from './reviews.js';
 import { aspectHit, explanation } from './sentiment.js';
@@ -201,9 +201,18 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       let updated = 0;
-      const counts = await ingestRequest(app, request, returnTarget, 'returns', async (rows) => {
-        updated = (await recomputeRatings(db, ratingScopeOf(rows.map((r) => ({ agent_id: r.agent_id, at: r.opened_at }))))).updated;
-      });
+      const counts = await ingestRequest<ReturnEventInput, Place[]>(
+        app,
+        request,
+        returnTarget,
+        'returns',
+        async (rows, _written, previous) => {
+          // a return moved to another agent or date changes the ratings it counted in too
+          const touched = [...rows.map((r) => ({ agent_id: r.agent_id, at: r.opened_at })), ...previous];
+          updated = (await recomputeRatings(db, ratingScopeOf(touched))).updated;
+        },
+        async (rows) => previousPlaces(db, 'return_events', 'opened_at', rows.map((r) => r.id)),
+      );
       return { ...counts, ratings_updated: updated };
     },
   );

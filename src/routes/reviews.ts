@@ -2,7 +2,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import * as f from '../ingest/fields.js';
-import { ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
+import { previousPlaces, ratingScopeOf, recomputeRatings, type Place } from '../ratings/recompute.js';
+import type { ReviewInput } from '../history/types.js';
 import { listReviews, reviewTarget } from '../reviews/repository.js';
 import { scoreStoredReviews } from '../reviews/scoring.js';
 import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
@@ -42,12 +43,23 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       let scored = 0;
       let ratingsUpdated = 0;
-      const counts = await ingestRequest(app, request, reviewTarget, 'reviews', async (rows, written) => {
-        // new and changed reviews have no score yet; the rest keep theirs
-        scored = (await scoreStoredReviews(db, await app.services.sentiment.get(), { ids: rows.map((r) => r.id) })).scored;
-        // a changed reply time moves the 24 h response rate even where the text (and score) stayed
-        if (written.inserted + written.updated > 0) ratingsUpdated = (await recomputeRatings(db, ratingScopeOf(rows.map((r) => ({ agent_id: r.agent_id, at: r.created_at }))))).updated;
-      });
+      const counts = await ingestRequest<ReviewInput, Place[]>(
+        app,
+        request,
+        reviewTarget,
+        'reviews',
+        async (rows, written, previous) => {
+          // new and changed reviews have no score yet; the rest keep theirs
+          scored = (await scoreStoredReviews(db, await app.services.sentiment.get(), { ids: rows.map((r) => r.id) })).scored;
+          // a changed reply time moves the 24 h response rate even where the text (and score) stayed;
+          // a review moved to another agent or date changes the ratings it left too
+          if (written.inserted + written.updated > 0) {
+            const touched = [...rows.map((r) => ({ agent_id: r.agent_id, at: r.created_at })), ...previous];
+            ratingsUpdated = (await recomputeRatings(db, ratingScopeOf(touched))).updated;
+          }
+        },
+        async (rows) => previousPlaces(db, 'reviews', 'created_at', rows.map((r) => r.id)),
+      );
       return { ...counts, scored, ratings_updated: ratingsUpdated };
     },
   );

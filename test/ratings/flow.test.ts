@@ -11,6 +11,7 @@ import { readModel } from '../../src/reviews/sentiment/predictor.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { settle } from '../jobs/behaviour.js';
+import { recomputeRatings } from '../../src/ratings/recompute.js';
 import { addAgents } from './helpers.js';
 
 const KIND = 'cs_agent';
@@ -112,5 +113,21 @@ describeEachBackend('reviews → ratings, and a sentiment switch', (get) => {
     expect(await rating('good-1')).toEqual(before.good);
     expect(await rating('rude-1')).toEqual(before.rude);
     expect((await getVersion(db, meta.version))?.status).toBe('retired');
+  });
+
+  it('moving reviews to another agent or month updates the ratings they leave, as a full recompute would', async () => {
+    const { db } = get();
+    // five of good-1's reviews go to rude-1: the batch names only rude-1
+    const toRude = reviews('good-1', good, 5).map((r) => ({ ...r, agent_id: 'rude-1' }));
+    expect((await t.app.inject({ method: 'POST', url: '/v1/reviews', headers: t.auth('cs_lead'), payload: toRude })).json()).toMatchObject({ updated: 5, scored: 0 });
+    expect((await rating('good-1')).n).toBe(10);
+    expect((await rating('rude-1')).n).toBe(20);
+    // one of rude-1's March reviews moves to April: the batch names only April
+    const toApril = { ...reviews('rude-1', rude, 1)[0]!, created_at: '2026-04-10T08:00:00Z', replied_at: '2026-04-10T09:00:00Z' };
+    expect((await t.app.inject({ method: 'POST', url: '/v1/reviews', headers: t.auth('cs_lead'), payload: [toApril] })).json()).toMatchObject({ updated: 1 });
+    const incremental = { good: await rating('good-1'), rude: await rating('rude-1') };
+    expect(incremental.rude.n).toBe(19);
+    await recomputeRatings(db);
+    expect({ good: await rating('good-1'), rude: await rating('rude-1') }).toEqual(incremental);
   });
 });

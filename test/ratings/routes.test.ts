@@ -126,5 +126,11 @@ describeEachBackend('ratings and returns API', (get) => {
     expect((await t.app.inject({ method: 'POST', url: '/v1/returns', payload: rows, headers: t.auth('scorer') })).statusCode).toBe(403);
     const h2 = (await t.app.inject({ url: '/v1/returns?agent_id=h2', headers: t.auth('cs_lead') })).json();
     expect(h2.map((x: { id: string; hours_to_close: number }) => [x.id, x.hours_to_close])).toEqual([['ret-3', 24], ['ret-2', 72], ['ret-1', 24]]);
+
+    // ret-2 (the late one) was h3's after all: the batch names only h3, and h2's SLA stops counting it
+    const moved = await t.app.inject({ method: 'POST', url: '/v1/returns', payload: [{ ...rows[1]!, agent_id: 'h3' }], headers: t.auth('cs_lead') });
+    expect(moved.json()).toMatchObject({ updated: 1 });
+    const h2After = (await t.app.inject({ url: '/v1/ratings/agents/h2?period=2026-03', headers: t.auth('cs_lead') })).json().ratings[0];
+    expect(h2After.sla.returns_48h).toMatchObject({ returns: 2, closed_within_48h: 2, late: 0 });
   });
 });
