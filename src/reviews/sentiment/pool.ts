@@ -2,8 +2,8 @@
  * Scoring on worker threads. Each thread builds the same engine over the predictors' int16
  * weights, which live in SharedArrayBuffers (no copy per thread); a batch is cut into one
  * contiguous part per thread and the parts' results are joined in order, so the answer is the one
- * `engine.score` gives on the calling thread. A thread costs ≈ 40 MB (its own V8 heap and jieba
- * dictionary). Idle threads do not keep the process alive.
+ * `engine.score` gives on the calling thread. A thread costs ≈ 65 MB at rest and ≈ 130 MB at its
+ * peak (its own V8 heap and jieba dictionary). Idle threads do not keep the process alive.
  */
 import type { Worker } from 'node:worker_threads';
 import { startThread } from '../../jobs/thread.js';

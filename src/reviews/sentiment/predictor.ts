@@ -40,8 +40,8 @@ export class LinearPredictor {
   private readonly step: number;
 
   /**
-   * `weights` are quantised into memory shared with worker threads (`quantised` hands them to a
-   * thread's copy of the predictor, `fromQuantised` rebuilds it there without a copy).
+   * Float32 `weights` are quantised into memory shared with worker threads: `quantised` hands them
+   * to a thread, whose predictor is built from those `QuantisedWeights` without a copy.
    */
   constructor(readonly meta: ModelMetadata, weights: Float32Array | QuantisedWeights) {
     const length = weights instanceof Float32Array ? weights.length : weights.q.length;
