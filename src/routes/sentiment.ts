@@ -22,6 +22,9 @@ const scored = z.object({
   modelVersion: z.string(),
 });
 
+/** Characters one text may carry (≈ 200–600 KB); the engine reads the first 20,000 (MAX_TEXT_CHARS). */
+const MAX_REQUEST_TEXT = 200_000;
+
 const sentimentRoutes: FastifyPluginAsyncZod = async (app) => {
   app.post(
     '/sentiment/score',
@@ -32,8 +35,9 @@ const sentimentRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Score review text: label, calibrated probability, language, aspects, explanation (on request), model version',
         body: z
           .object({
-            text: z.string().min(1).max(20_000).optional(),
-            texts: z.array(z.string().max(20_000)).min(1).max(1000).optional(),
+            // empty or blank text answers a low-confidence neutral; a long one is read up to its first 20,000 characters
+            text: z.string().max(MAX_REQUEST_TEXT).optional(),
+            texts: z.array(z.string().max(MAX_REQUEST_TEXT)).min(1).max(1000).optional(),
             explain: z.boolean().default(false),
           })
           .refine((b) => (b.text === undefined) !== (b.texts === undefined), { message: 'send either "text" or "texts" (up to 1,000)' }),
