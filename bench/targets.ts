@@ -4,6 +4,7 @@
  * 12 quarters of stored history, 2 % new hires without history) from a trained model:
  * - cold_s: scopeTargets with no cached forecasts — read the history, forecast everyone, assemble, cache;
  * - warm_s: the same request again — cached forecasts, actuals, overrides, assembly;
+ * - history_read_s: reading the scope's history into per-person rows (loadScopeHistory);
  * - forecast_only_s: the forecasting step alone, in memory (forecastMany over prepared series, one thread);
  * - forecast_parallel_s: the same on this thread and the forecasting helper thread (what targets use).
  * The helper thread is started and waited for first, as the server does at start (`--no-helper`: one thread).
@@ -111,6 +112,13 @@ async function main() {
       parallel.push((performance.now() - t) / 1000);
     }
 
+    const reads: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      t = performance.now();
+      await loadScopeHistory(db, KEY, { through: NEXT });
+      reads.push((performance.now() - t) / 1000);
+    }
+
     const cold: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       await db.query('delete from baseline_forecast_cache');
@@ -137,6 +145,7 @@ async function main() {
       train_s: trained.seconds,
       coverage80: answer.coverage.measured80,
       coverage95: answer.coverage.measured95,
+      history_read_s: Number(median(reads).toFixed(3)),
       forecast_only_s: Number(median(only).toFixed(3)),
       forecast_helper_thread: helper,
       forecast_parallel_s: Number(median(parallel).toFixed(3)),
