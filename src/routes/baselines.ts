@@ -12,6 +12,7 @@ import { personTargets, roleTargets, suggestedFor } from '../kpi/service.js';
 import { assertRole, metricInfo, parseTargetPeriod, TargetError } from '../kpi/targets.js';
 import type { TrainJobData } from '../kpi/train.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile } from '../kpi/weights.js';
+import { documented, personTargets as personTargetsSchema, roleTargets as roleTargetsSchema } from './kpi-schemas.js';
 
 const HR = { scopes: ['hr'] as const };
 const HR_READ = { scopes: ['hr', 'scorer'] as const };
@@ -97,6 +98,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
     '/targets',
     {
       config: HR,
+      ...documented,
       schema: {
         tags: ['targets'],
         summary: 'Suggested targets and warning lines for a role and period, per person',
@@ -108,6 +110,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
           metric: id.optional(),
           below_floor: z.enum(['true', 'false']).default('false').describe('true: only people whose actual is below the warning line (past periods)'),
         }),
+        response: { 200: roleTargetsSchema },
       },
     },
     async (request) => roleTargets(db, request.query.role, parseTargetPeriod(request.query.period), request.query.metric, request.query.below_floor === 'true'),
@@ -117,7 +120,14 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
     '/targets/employees/:id',
     {
       config: HR,
-      schema: { tags: ['targets'], summary: "One person's targets for a period, per metric", params: z.object({ id: z.string() }), querystring: z.object({ period, metric: id.optional() }) },
+      ...documented,
+      schema: {
+        tags: ['targets'],
+        summary: "One person's targets for a period, per metric",
+        params: z.object({ id: z.string() }),
+        querystring: z.object({ period, metric: id.optional() }),
+        response: { 200: personTargetsSchema },
+      },
     },
     async (request) => personTargets(db, request.params.id, parseTargetPeriod(request.query.period), request.query.metric),
   );

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { annualInputs, kpiInputs } from '../kpi/inputs.js';
+import { annualInputs as annualInputsSchema, documented, kpiInputs as kpiInputsSchema } from './kpi-schemas.js';
 
 const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services;
@@ -9,6 +10,7 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
     '/kpi-inputs',
     {
       config: { scopes: ['scorer'] },
+      ...documented,
       schema: {
         tags: ['kpi-inputs'],
         summary: 'Per person and period: actual, calibrated baseline, target, attainment, percentile, service rating, the weight profile and a reference composite',
@@ -19,6 +21,7 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
           role: z.string().optional(),
           employee_id: z.string().optional(),
         }),
+        response: { 200: z.union([kpiInputsSchema, annualInputsSchema]).describe('a year (2026) answers the annual shape: quarters and their composites') },
       },
     },
     async (request) => {

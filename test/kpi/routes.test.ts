@@ -7,6 +7,8 @@ import { createInlineQueue, type JobQueue } from '../../src/jobs/index.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from './helpers.js';
+import { z } from 'zod';
+import { annualInputs, kpiInputs, personTargets, roleTargets } from '../../src/routes/kpi-schemas.js';
 
 describeEachBackend('baselines, targets and kpi-inputs over HTTP', (get) => {
   let app: FastifyInstance;
@@ -191,5 +193,39 @@ describeEachBackend('baselines, targets and kpi-inputs over HTTP', (get) => {
     const scored = someone.quarters.filter((x: { score: number | null }) => x.score !== null);
     const expected = scored.reduce((s: number, x: { score: number; days: number }) => s + x.score * x.days, 0) / scored.reduce((s: number, x: { days: number }) => s + x.days, 0);
     expect(someone.composite.score).toBeCloseTo(expected, 9);
+  });
+
+  it('answers exactly the documented response shapes (OpenAPI), overrides and ratings included', async () => {
+    const { db } = get();
+    const t = (await app.inject({ url: '/v1/targets?role=cs_agent&period=2026-11&metric=csat', headers: as('hr') })).json();
+    const who = t.metrics[0].people[1].employee_id as string;
+    const set = await app.inject({ method: 'PUT', url: '/v1/targets/overrides', headers: as('hr'), payload: { role: 'cs_agent', metric: 'csat', period: '2026-11', employee_id: who, value: 0.9, reason: 'shape test' } });
+    expect(set.statusCode, set.body).toBe(200);
+    const rated = (await db.query<{ agent_id: string }>(`select agent_id from agent_ratings where period = '2026-10' limit 1`)).rows.length;
+    expect(rated).toBeGreaterThan(0); // stored by the test before: a rating is part of the answers below
+    const cases: [string, z.ZodType][] = [
+      ['/v1/targets?role=cs_agent&period=2026-11', roleTargets],
+      ['/v1/targets?role=cs_agent&period=2026-10&metric=csat', roleTargets],
+      ['/v1/targets?role=product_ops&period=2026-Q4', roleTargets],
+      [`/v1/targets/employees/${who}?period=2026-11`, personTargets],
+      ['/v1/kpi-inputs?period=2026-10', kpiInputs],
+      ['/v1/kpi-inputs?period=2026-Q3', kpiInputs],
+      ['/v1/kpi-inputs?period=2026-W40', kpiInputs],
+      ['/v1/kpi-inputs?period=2026', annualInputs],
+    ];
+    const docs = (await app.inject({ url: '/docs/json' })).json();
+    for (const [url, schema] of cases) {
+      const r = await app.inject({ url, headers: as(url.includes('kpi-inputs') ? 'scorer' : 'hr') });
+      expect(r.statusCode, `${url}: ${r.body.slice(0, 200)}`).toBe(200);
+      const body = r.json();
+      const parsed = schema.safeParse(body);
+      expect(parsed.success, `${url}: ${parsed.error?.message.slice(0, 400)}`).toBe(true);
+      // nothing undocumented: parsing strips unknown keys, so the parse must give the answer back whole
+      expect(parsed.data, url).toEqual(body);
+      const path = url.replace(/\?.*$/, '').replace(`/employees/${who}`, '/employees/{id}');
+      expect(docs.paths[path].get.responses['200'].content['application/json'].schema, url).toBeTruthy();
+    }
+    const del = await app.inject({ method: 'DELETE', url: `/v1/targets/overrides?role=cs_agent&metric=csat&period=2026-11&employee_id=${who}&reason=done`, headers: as('hr') });
+    expect(del.statusCode).toBe(200);
   });
 });

@@ -1,0 +1,165 @@
+/**
+ * Response schemas of the targets and KPI-input routes, as the JSON a client receives (dates as
+ * ISO strings). They document the answers in OpenAPI and the route tests parse every answer with
+ * them (test/kpi/routes.test.ts), but the routes serialise with plain JSON.stringify (`documented`):
+ * an answer for 10,000 people is large, and validating it again on every request bought nothing
+ * the tests do not already check.
+ */
+import { z } from 'zod';
+
+const num = z.number();
+const maybe = num.nullable();
+const group = z.enum(['sales', 'efficiency', 'customer_experience', 'innovation']);
+const direction = z.enum(['higher', 'lower']).describe('which way is better');
+const periodKind = z.enum(['week', 'month', 'quarter', 'year']);
+const lines = <T extends z.ZodType>(v: T) => z.object({ floor: v, baseline: v, target: v, stretch: v });
+
+const unavailable = z.array(z.object({ metric: z.string(), code: z.string(), reason: z.string() })).describe('metrics with an active model that could not be answered for this period, and why');
+
+export const appliedOverride = z.object({
+  value: num,
+  reason: z.string(),
+  set_by: z.string().nullable(),
+  // a Date in the handler, an ISO string on the wire
+  set_at: z.union([z.date(), z.iso.datetime()]).describe('ISO timestamp'),
+  level: z.enum(['person', 'role']).describe("'role': a role-wide override (employee_id '*') applied to everyone without a personal one"),
+});
+
+export const personTarget = z.object({
+  employee_id: z.string(),
+  cold_start: z.boolean().describe('forecast from the role’s distribution: little or no history'),
+  floor: num.describe('the warning line'),
+  baseline: num,
+  target: num.describe('the override where HR set one, else the suggested target'),
+  stretch: num,
+  suggested_target: num,
+  override: appliedOverride.nullable(),
+  interval80: z.tuple([num, num]),
+  interval95: z.tuple([num, num]),
+  quantiles: z.record(z.string(), num).describe('every quantile of the model, P2.5 … P97.5'),
+  drivers: z.object({ level: num, trend: num, seasonality: num, promotion: num, other: num }).describe('additive reasons of the baseline (P50)'),
+  actual: maybe,
+  attainment: maybe.describe('direction-aware actual ÷ target'),
+  percentile: maybe.describe('P(Y ≤ actual) under the predictive distribution'),
+  below_floor: z.boolean().nullable(),
+});
+
+const targetsHead = {
+  role: z.string(),
+  metric: z.string(),
+  period: z.string(),
+  period_kind: periodKind,
+  direction,
+  indicator_group: group,
+  unit: z.string(),
+  model_version: z.string(),
+  data_through: z.string().describe('last period of history the forecasts use'),
+  periods_ahead: z.number().int(),
+  promotion_period: z.boolean(),
+  quantiles_used: lines(z.string()).describe('the stated quantile behind each line, e.g. floor P10'),
+  coverage: z.object({ nominal80: num, measured80: maybe, nominal95: num, measured95: maybe }).describe('backtest coverage measured with the model'),
+};
+
+export const targetsAnswer = z.object({
+  ...targetsHead,
+  summary: z.object({
+    people: z.number().int(),
+    cold_start: z.number().int(),
+    with_actual: z.number().int(),
+    below_floor: z.number().int(),
+    overridden: z.number().int(),
+    median: lines(maybe),
+  }),
+  people: z.array(personTarget),
+});
+
+export const roleTargets = z.object({ role: z.string(), period: z.string(), metrics: z.array(targetsAnswer), unavailable });
+
+export const personTargets = z.object({
+  employee_id: z.string(),
+  role: z.string(),
+  period: z.string(),
+  metrics: z.array(z.object({ ...targetsHead, person: personTarget.nullable(), note: z.string().optional() })),
+  unavailable,
+});
+
+const serviceRating = z
+  .object({
+    score: maybe,
+    stars: maybe,
+    posterior_mean: maybe,
+    interval: z.object({ level: num, low: maybe, high: maybe }),
+    n: num,
+    insufficient_evidence: z.boolean(),
+    negative_response_24h_rate: maybe,
+    rating_model: z.string(),
+  })
+  .nullable()
+  .describe('the agent’s service-ability rating of the period, where one is stored');
+
+const composite = z.object({ score: maybe, attainment: maybe });
+const weights = z.object({ sales: num, efficiency: num, customer_experience: num, innovation: num });
+
+export const kpiInputs = z.object({
+  period: z.string(),
+  period_kind: periodKind,
+  weight_profile: z.object({ id: z.string(), name: z.string(), chosen_by: z.enum(['pinned', 'calendar']), weights }),
+  composite_method: z.string(),
+  service_ratings: z.string(),
+  models: z.array(z.object({ scope: z.string(), version: z.string(), coverage80: maybe, coverage95: maybe })),
+  people: z.array(
+    z.object({
+      employee_id: z.string(),
+      role: z.string(),
+      metrics: z.array(
+        z.object({
+          metric: z.string(),
+          indicator_group: group,
+          direction,
+          period_kind: periodKind,
+          from: z.enum(['period', 'months']).describe("'months': the mean over the quarter's months"),
+          actual: maybe,
+          baseline: maybe,
+          target: maybe,
+          floor: maybe,
+          stretch: maybe,
+          attainment: maybe,
+          percentile: maybe,
+          score: maybe.describe('direction-aware percentile × 100: 50 = as expected'),
+          below_floor: z.boolean().nullable(),
+          cold_start: z.boolean().nullable(),
+          model_version: z.string().nullable(),
+          coverage80: maybe,
+          note: z.string().optional(),
+        }),
+      ),
+      group_scores: z.object({ sales: maybe, efficiency: maybe, customer_experience: maybe, innovation: maybe }),
+      service_rating: serviceRating,
+      composite,
+    }),
+  ),
+});
+
+export const annualInputs = z.object({
+  period: z.string(),
+  period_kind: z.literal('year'),
+  composite_method: z.string(),
+  quarters: z.array(z.object({ period: z.string(), weight_profile: z.string(), people: z.number().int() })),
+  people: z.array(
+    z.object({
+      employee_id: z.string(),
+      role: z.string(),
+      quarters: z.array(z.object({ period: z.string(), score: maybe, attainment: maybe, days: num })),
+      composite,
+      service_rating: serviceRating,
+    }),
+  ),
+});
+
+/**
+ * Route options that document `response` in OpenAPI and serialise with JSON.stringify (see the
+ * header): spread into a route's options next to its `schema`.
+ */
+export const documented = {
+  serializerCompiler: () => (data: unknown) => JSON.stringify(data),
+} as const;
