@@ -12,7 +12,7 @@ import { personTargets, roleTargets, suggestedFor } from '../kpi/service.js';
 import { assertRole, metricInfo, parseTargetPeriod, TargetError } from '../kpi/targets.js';
 import type { TrainJobData } from '../kpi/train.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile } from '../kpi/weights.js';
-import { documented, personTargets as personTargetsSchema, roleTargets as roleTargetsSchema } from './kpi-schemas.js';
+import { auditEntry, documented, periodProfile, personTargets as personTargetsSchema, roleTargets as roleTargetsSchema, storedOverride, weightProfile } from './kpi-schemas.js';
 
 const HR = { scopes: ['hr'] as const };
 const HR_READ = { scopes: ['hr', 'scorer'] as const };
@@ -138,10 +138,12 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
     '/targets/overrides',
     {
       config: HR,
+      ...documented,
       schema: {
         tags: ['targets'],
         summary: 'Override a suggested target (audited: who, when, before, after, why)',
         body: z.object({ ...overrideKey, value: z.number().finite(), reason: z.string().trim().min(3).max(500) }),
+        response: { 200: z.object({ override: storedOverride, audit: auditEntry }) },
       },
     },
     async (request) => {
@@ -160,7 +162,13 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
     '/targets/overrides',
     {
       config: HR,
-      schema: { tags: ['targets'], summary: 'Remove an override (back to the suggested target); audited', querystring: z.object({ ...overrideKey, reason: z.string().trim().min(3).max(500) }) },
+      ...documented,
+      schema: {
+        tags: ['targets'],
+        summary: 'Remove an override (back to the suggested target); audited',
+        querystring: z.object({ ...overrideKey, reason: z.string().trim().min(3).max(500) }),
+        response: { 200: auditEntry },
+      },
     },
     async (request) => {
       const q = request.query;
@@ -183,44 +191,67 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
   }
 
   const filter = z.object({ role: z.string().optional(), metric: z.string().optional(), period: z.string().optional(), employee_id: z.string().optional() });
-  app.get('/targets/overrides', { config: HR, schema: { tags: ['targets'], summary: 'Overrides in force', querystring: filter } }, async (request) => listOverrides(db, request.query));
+  app.get(
+    '/targets/overrides',
+    { config: HR, ...documented, schema: { tags: ['targets'], summary: 'Overrides in force', querystring: filter, response: { 200: z.array(storedOverride) } } },
+    async (request) => listOverrides(db, request.query),
+  );
   app.get(
     '/targets/audit',
     {
       config: HR,
+      ...documented,
       schema: {
         tags: ['targets'],
         summary: 'Audit log of target overrides, newest first',
         querystring: filter.extend({ limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
+        response: { 200: z.array(auditEntry) },
       },
     },
     async (request) => listAudit(db, request.query),
   );
 
-  app.get('/weight-profiles', { config: HR_READ, schema: { tags: ['weights'], summary: 'Weight profiles of the indicator groups (percent)' } }, async () => listProfiles(db));
+  app.get(
+    '/weight-profiles',
+    { config: HR_READ, ...documented, schema: { tags: ['weights'], summary: 'Weight profiles of the indicator groups (percent)', response: { 200: z.array(weightProfile) } } },
+    async () => listProfiles(db),
+  );
   app.put(
     '/weight-profiles/:id',
     {
       config: HR,
+      ...documented,
       schema: {
         tags: ['weights'],
         summary: 'Create or edit a weight profile (weights sum to 100)',
         params: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,31}$/) }),
         body: z.object({ name: z.string().trim().min(1).max(100), ...weights }),
+        response: { 200: weightProfile },
       },
     },
     async (request) => upsertProfile(db, { id: request.params.id, ...request.body }, request.apiKey?.id ?? null),
   );
   app.get(
     '/weight-profiles/periods/:period',
-    { config: HR_READ, schema: { tags: ['weights'], summary: "A period's weight profile and why (pinned by HR or chosen by the calendar)", params: z.object({ period }) } },
+    {
+      config: HR_READ,
+      ...documented,
+      schema: { tags: ['weights'], summary: "A period's weight profile and why (pinned by HR or chosen by the calendar)", params: z.object({ period }), response: { 200: periodProfile } },
+    },
     async (request) => profileForPeriod(db, parseTargetPeriod(request.params.period)),
   );
   app.put(
     '/weight-profiles/periods/:period',
     {
       config: HR,
-      schema: { tags: ['weights'], summary: 'Pin a profile to a period (null: back to the calendar)', params: z.object({ period }), body: z.object({ profile: z.string().nullable() }) },
+      ...documented,
+      schema: {
+        tags: ['weights'],
+        summary: 'Pin a profile to a period (null: back to the calendar)',
+        params: z.object({ period }),
+        body: z.object({ profile: z.string().nullable() }),
+        response: { 200: periodProfile },
+      },
     },
     async (request) => {
       const p = parseTargetPeriod(request.params.period);

@@ -1,5 +1,5 @@
 /**
- * Response schemas of the targets and KPI-input routes, as the JSON a client receives (dates as
+ * Response schemas of the targets, override, weight-profile and KPI-input routes, as the JSON a client receives (dates as
  * ISO strings). They document the answers in OpenAPI and the route tests parse every answer with
  * them (test/kpi/routes.test.ts), but the routes serialise with plain JSON.stringify (`documented`):
  * an answer for 10,000 people is large, and validating it again on every request bought nothing
@@ -154,6 +154,43 @@ export const annualInputs = z.object({
       service_rating: serviceRating,
     }),
   ),
+});
+
+const timestamp = z.union([z.date(), z.iso.datetime()]).describe('ISO timestamp');
+
+export const storedOverride = z.object({
+  role_id: z.string(),
+  metric_id: z.string(),
+  period: z.string(),
+  employee_id: z.string().describe("an employee, or '*' for the whole role"),
+  value: num,
+  reason: z.string(),
+  set_by: z.string().nullable().describe('the API key id that set it'),
+  set_at: timestamp,
+});
+
+export const auditEntry = z.object({
+  id: num,
+  role_id: z.string(),
+  metric_id: z.string(),
+  period: z.string(),
+  employee_id: z.string(),
+  action: z.enum(['set', 'clear']),
+  before_value: maybe,
+  after_value: maybe,
+  suggested: maybe.describe('the suggested target when the change was made'),
+  model_version: z.string().nullable(),
+  reason: z.string(),
+  actor: z.string().nullable().describe('the API key id'),
+  at: timestamp,
+});
+
+export const weightProfile = weights.extend({ id: z.string(), name: z.string(), updated_by: z.string().nullable(), updated_at: timestamp });
+
+export const periodProfile = z.object({
+  period: z.string(),
+  profile: weightProfile,
+  chosen_by: z.enum(['pinned', 'calendar']).describe("'pinned' by HR for this period, else chosen from the calendar"),
 });
 
 /**

@@ -8,7 +8,7 @@ import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from './helpers.js';
 import { z } from 'zod';
-import { annualInputs, kpiInputs, personTargets, roleTargets } from '../../src/routes/kpi-schemas.js';
+import { annualInputs, auditEntry, kpiInputs, periodProfile, personTargets, roleTargets, storedOverride, weightProfile } from '../../src/routes/kpi-schemas.js';
 
 describeEachBackend('baselines, targets and kpi-inputs over HTTP', (get) => {
   let app: FastifyInstance;
@@ -225,7 +225,25 @@ describeEachBackend('baselines, targets and kpi-inputs over HTTP', (get) => {
       const path = url.replace(/\?.*$/, '').replace(`/employees/${who}`, '/employees/{id}');
       expect(docs.paths[path].get.responses['200'].content['application/json'].schema, url).toBeTruthy();
     }
+    // the writes and the small reads too
+    const exact = (label: string, schema: z.ZodType, body: unknown) => {
+      const parsed = schema.safeParse(body);
+      expect(parsed.success, `${label}: ${parsed.error?.message.slice(0, 400)}`).toBe(true);
+      expect(parsed.data, label).toEqual(body);
+    };
+    exact('PUT /v1/targets/overrides', z.object({ override: storedOverride, audit: auditEntry }), set.json());
+    exact('GET /v1/targets/overrides', z.array(storedOverride), (await app.inject({ url: '/v1/targets/overrides?role=cs_agent', headers: as('hr') })).json());
     const del = await app.inject({ method: 'DELETE', url: `/v1/targets/overrides?role=cs_agent&metric=csat&period=2026-11&employee_id=${who}&reason=done`, headers: as('hr') });
     expect(del.statusCode).toBe(200);
+    exact('DELETE /v1/targets/overrides', auditEntry, del.json());
+    exact('GET /v1/targets/audit', z.array(auditEntry), (await app.inject({ url: `/v1/targets/audit?employee_id=${who}`, headers: as('hr') })).json());
+    exact('GET /v1/weight-profiles', z.array(weightProfile), (await app.inject({ url: '/v1/weight-profiles', headers: as('scorer') })).json());
+    const put = await app.inject({ method: 'PUT', url: '/v1/weight-profiles/shape', headers: as('hr'), payload: { name: 'shape test', sales: 25, efficiency: 25, customer_experience: 25, innovation: 25 } });
+    exact('PUT /v1/weight-profiles/:id', weightProfile, put.json());
+    exact('GET /v1/weight-profiles/periods/:period', periodProfile, (await app.inject({ url: '/v1/weight-profiles/periods/2026-11', headers: as('scorer') })).json());
+    const pin = await app.inject({ method: 'PUT', url: '/v1/weight-profiles/periods/2027-01', headers: as('hr'), payload: { profile: 'shape' } });
+    exact('PUT /v1/weight-profiles/periods/:period', periodProfile, pin.json());
+    expect(pin.json()).toMatchObject({ chosen_by: 'pinned', profile: { id: 'shape' } });
+    await app.inject({ method: 'PUT', url: '/v1/weight-profiles/periods/2027-01', headers: as('hr'), payload: { profile: null } });
   });
 });
