@@ -73,11 +73,34 @@ export interface ForecastSet {
   levels: number[];
   promotion: boolean;
   ids: string[];
-  cold: number[];
-  /** Quantiles per person, aligned with `levels`. */
-  q: number[][];
-  /** Drivers per person: level, trend, seasonality, promotion, other. */
-  d: number[][];
+  /** 1 where person i was forecast as a cold start */
+  cold: Uint8Array;
+  /** Quantiles, row i (levels.length values, aligned with `levels`) for person i; 7 significant digits. */
+  q: Float64Array;
+  /** Drivers, row i (5 values) for person i: level, trend, seasonality, promotion, other. */
+  d: Float64Array;
+}
+
+/** Cache payload version: JSON with the three arrays as base64 (decoding 10,000 rows costs ≈ 1 ms, JSON arrays ≈ 10 ms). */
+const CACHE_FORMAT = 2;
+const b64 = (a: Uint8Array | Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+function fromB64<T extends Uint8Array | Float64Array>(text: string, make: (b: ArrayBuffer) => T, width: number): T {
+  const raw = Buffer.from(text, 'base64');
+  const copy = new ArrayBuffer(raw.byteLength - (raw.byteLength % width)); // aligned, owned
+  new Uint8Array(copy).set(raw.subarray(0, copy.byteLength));
+  return make(copy);
+}
+
+function encodeSet(set: ForecastSet): string {
+  return JSON.stringify({ ...set, v: CACHE_FORMAT, cold: b64(set.cold), q: b64(set.q), d: b64(set.d) });
+}
+
+/** The cached set, or null when the payload is of another format (then it is recomputed and replaced). */
+function decodeSet(payload: string): ForecastSet | null {
+  const o = JSON.parse(payload) as Omit<ForecastSet, 'cold' | 'q' | 'd'> & { v?: number; cold: string; q: string; d: string };
+  if (o.v !== CACHE_FORMAT) return null;
+  const { v: _v, ...rest } = o;
+  return { ...rest, cold: fromB64(o.cold, (b) => new Uint8Array(b), 1), q: fromB64(o.q, (b) => new Float64Array(b), 8), d: fromB64(o.d, (b) => new Float64Array(b), 8) };
 }
 
 /**
@@ -111,7 +134,8 @@ export async function forecastSet(db: Queryable, key: ScopeKey, period: Period, 
   if (!am) throw new TargetError('no_model', `no active baseline model for ${scopeId(key)}; train one with POST /v1/baselines/train`, 404);
   const print = await fingerprint(db, key.role);
   const hit = await db.query<{ fingerprint: string; payload: string }>('select fingerprint, payload from baseline_forecast_cache where model_id = $1 and period = $2', [am.version.id, period.id]);
-  if (hit.rows[0]?.fingerprint === print) return { set: JSON.parse(hit.rows[0].payload) as ForecastSet, model: am, cached: true };
+  const cached = hit.rows[0]?.fingerprint === print ? decodeSet(hit.rows[0].payload) : null;
+  if (cached) return { set: cached, model: am, cached: true };
 
   const set = await computeSet(db, key, period, am);
   // entries of versions no longer active are dead weight (a promotion or rollback makes new ones)
@@ -119,7 +143,7 @@ export async function forecastSet(db: Queryable, key: ScopeKey, period: Period, 
   await db.query(
     `insert into baseline_forecast_cache (model_id, period, fingerprint, payload) values ($1, $2, $3, $4)
      on conflict (model_id, period) do update set fingerprint = excluded.fingerprint, payload = excluded.payload, computed_at = now()`,
-    [am.version.id, period.id, print, JSON.stringify(set)],
+    [am.version.id, period.id, print, encodeSet(set)],
   );
   return { set, model: am, cached: false };
 }
@@ -170,21 +194,19 @@ async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: Acti
     if (err instanceof BaselineInputError) throw new TargetError(err.code, err.message);
     throw err;
   }
-  const levels = am.model.levels;
-  const Q = levels.length;
-  // 7 significant digits: half the cached size, far below any KPI's precision
-  const row = (a: Float64Array, i: number, w: number) => Array.from(a.subarray(i * w, (i + 1) * w), r7);
+  // 7 significant digits: far below any KPI's precision, and answers read 12.34567, not 12.345670000000002
+  for (const a of [f.q, f.d]) for (let i = 0; i < a.length; i++) a[i] = r7(a[i]!);
   return {
     model_id: am.version.id,
     period: period.id,
     h,
     through: shiftPeriod(cutoff, -1).id,
-    levels,
+    levels: am.model.levels,
     promotion: isPromotionPeriod(period, hist.events),
     ids: f.ids,
-    cold: Array.from(f.cold),
-    q: f.ids.map((_, i) => row(f.q, i, Q)),
-    d: f.ids.map((_, i) => row(f.d, i, 5)),
+    cold: f.cold,
+    q: f.q,
+    d: f.d,
   };
 }
 
@@ -255,10 +277,9 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
   for (let i = 0; i < set.ids.length; i++) {
     const id = set.ids[i]!;
     if (opts.employeeId && id !== opts.employeeId) continue;
-    const row = set.q[i]!;
     const quantiles: Record<string, number> = {};
     for (let j = 0; j < L.length; j++) {
-      const x = row[j]!;
+      const x = set.q[i * L.length + j]!;
       q[j] = x < lo ? lo : x > hi ? hi : x;
       quantiles[names[j]!] = q[j]!;
     }
@@ -270,7 +291,7 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
     const [floor, baseline, suggested, stretch, p10, p90, p025, p975] = v as [number, number, number, number, number, number, number, number];
     const { target, override } = overrides.size > 0 ? applyOverrides(overrides, id, suggested) : { target: suggested, override: null };
     const actual = actuals.get(id) ?? null;
-    const d = set.d[i]!;
+    const d = set.d.subarray(i * 5, i * 5 + 5);
     people.push({
       employee_id: id,
       cold_start: set.cold[i] === 1,

@@ -107,6 +107,12 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     const third = await forecastSet(db, CSAT, P('2026-12'));
     expect(third.cached).toBe(false);
     expect(third.set.promotion).toBe(true);
+    // an entry written in the earlier format (JSON arrays, no version) is recomputed and replaced
+    await db.query(`update baseline_forecast_cache set payload = $1 where period = '2026-12'`, [JSON.stringify({ ...third.set, cold: [], q: [], d: [] })]);
+    const fourth = await forecastSet(db, CSAT, P('2026-12'));
+    expect(fourth.cached).toBe(false);
+    expect(fourth.set).toEqual(third.set);
+    expect((await forecastSet(db, CSAT, P('2026-12'))).cached).toBe(true);
   });
 
   it('answers bad requests with named errors and changes nothing', async () => {
