@@ -2,7 +2,7 @@
  * The service process: config → database (migrated) → queue → first-run setup → listen,
  * and a graceful close on SIGTERM/SIGINT that lets in-flight requests finish.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
@@ -23,6 +23,8 @@ async function firstRunKey(db: Db, config: Config): Promise<string | null> {
     return null;
   }
   if ((await keys.count()) > 0) return null;
+  // on PostgreSQL nothing else creates the data directory; without it the key would be stored but never shown
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const { key } = await keys.create('first-run admin', ['admin']);
   const file = path.join(config.dataDir, 'admin-key.txt');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });

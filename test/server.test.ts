@@ -1,6 +1,7 @@
 /**
  * The real process: `kpi serve` on PGlite, a request in flight when SIGTERM arrives finishes,
- * and the key CLI refuses a data directory the server holds but works once it stopped.
+ * and the key CLI refuses a data directory the server holds but works once it stopped; a first
+ * start on PostgreSQL; configurations refused at start.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -89,6 +90,39 @@ describe('kpi serve (a real process on PGlite)', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('PORT:');
   });
+
+  it.skipIf(!inject('services').postgres)('on PostgreSQL, a first start creates the missing data directory and writes the admin key there', async () => {
+    const { postgresUrl } = inject('services');
+    const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'kpi-server-')), 'not-yet');
+    const schema = `server_first_${process.pid}`;
+    const env = { ...process.env, KPI_DATA_DIR: dataDir, PORT: '0', KPI_DEMO: 'false', LOG_LEVEL: 'info', DATABASE_URL: postgresUrl, DATABASE_SCHEMA: schema, REDIS_URL: '', FORECAST_THREAD: 'false' };
+    const pg = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    pg.stdout!.on('data', (c) => (out += c));
+    pg.stderr!.on('data', (c) => (out += c));
+    const exited = new Promise<number | null>((resolve) => pg.on('exit', (code) => resolve(code)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
+        pg.stdout!.on('data', () => {
+          if (/listening on/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        void exited.then((code) => reject(new Error(`server exited with ${code}:\n${out}`)));
+      });
+      expect(readFileSync(path.join(dataDir, 'admin-key.txt'), 'utf8')).toMatch(/^kpi_/);
+    } finally {
+      pg.kill('SIGTERM');
+      await exited;
+      const { openPostgres } = await import('../src/db/postgres.js');
+      const admin = await openPostgres({ url: postgresUrl, max: 1 });
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.close();
+      rmSync(path.dirname(dataDir), { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('refuses REDIS_URL without DATABASE_URL before opening anything (no worker could reach PGlite)', () => {
     const empty = mkdtempSync(path.join(os.tmpdir(), 'kpi-server-'));
