@@ -9,8 +9,7 @@
  * An idle helper does not keep the process alive; if it fails, forecasting goes on here.
  */
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
-import { startThread } from '../jobs/thread.js';
+import { ThreadChannel } from '../jobs/thread.js';
 import { BaselineInputError, type BaselineErrorCode } from './errors.js';
 import type { TrainedGroupModel } from './model.js';
 import { forecast } from './predict.js';
@@ -120,19 +119,14 @@ export function unpackSeries(p: PackedSeries): SeriesInput[] {
 const buffers = (p: PackedSeries): ArrayBuffer[] =>
   [p.periodsPerYear, p.startYear, p.startIndex, p.vOff, p.values, p.xOff, p.has, p.promo, p.tenure].map((a) => a.buffer as ArrayBuffer);
 
-interface Reply { id: number; result?: PackedForecasts; error?: { message: string; code?: BaselineErrorCode } }
-
 interface Helper {
-  worker: Worker;
-  ready: boolean;
-  pending: Map<number, { resolve(r: PackedForecasts): void; reject(e: Error): void }>;
+  channel: ThreadChannel<PackedForecasts>;
   /** model keys the helper holds, oldest first */
   models: string[];
 }
 
 let helper: Helper | undefined;
 let failed = false;
-let seq = 0;
 const MAX_MODELS = 32;
 /** Below this many series one thread is as fast (the copies cost more than they save). */
 const MIN_SERIES = 1000;
@@ -140,61 +134,43 @@ const MIN_SERIES = 1000;
 /** Starts the helper thread (no-op on one core, when running, or after it failed). */
 export function startForecastThread(): void {
   if (helper || failed || availableParallelism() < 2) return;
-  const h: Helper = { worker: startThread('./forecast-thread', null, import.meta.url), ready: false, pending: new Map(), models: [] };
-  helper = h;
-  h.worker.unref();
-  h.worker.on('message', (m: Reply | 'ready') => {
-    if (m === 'ready') {
-      h.ready = true;
-      if (h.pending.size === 0) h.worker.unref(); // an unref() before the thread is up does not hold
-      return;
-    }
-    const p = h.pending.get(m.id);
-    if (!p) return;
-    h.pending.delete(m.id);
-    if (h.pending.size === 0) h.worker.unref();
-    if (m.error) p.reject(m.error.code ? new BaselineInputError(m.error.code, m.error.message) : new Error(m.error.message));
-    else p.resolve(m.result!);
-  });
-  const fail = (err: Error) => {
-    if (helper === h) helper = undefined;
-    failed = true;
-    for (const p of h.pending.values()) p.reject(err);
-    h.pending.clear();
+  const h: Helper = {
+    channel: new ThreadChannel<PackedForecasts>('./forecast-thread', null, import.meta.url, {
+      error: (e) => (e.code ? new BaselineInputError(e.code as BaselineErrorCode, e.message) : new Error(e.message)),
+      onFailure: () => {
+        if (helper === h) helper = undefined;
+        failed = true;
+      },
+    }),
+    models: [],
   };
-  h.worker.on('error', fail);
-  h.worker.on('exit', (code) => fail(new Error(`forecast thread exited with code ${code}`)));
+  helper = h;
 }
 
 /** Resolves true once the helper thread is ready (false on one core or when it failed). */
 export async function forecastThreadReady(timeoutMs = 30_000): Promise<boolean> {
   startForecastThread();
   const until = Date.now() + timeoutMs;
-  while (helper && !helper.ready && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  return helper?.ready === true;
+  while (helper && !helper.channel.ready && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  return helper?.channel.ready === true;
 }
 
 /** Stops the helper thread (tests, shutdown); `startForecastThread` starts a new one. */
 export async function stopForecastThread(): Promise<void> {
   const h = helper;
   helper = undefined;
-  await h?.worker.terminate();
+  await h?.channel.terminate();
   failed = false;
 }
 
 function onHelper(h: Helper, model: TrainedGroupModel, modelKey: string | undefined, series: readonly SeriesInput[], step: number): Promise<PackedForecasts> {
-  return new Promise((resolve, reject) => {
-    const id = ++seq;
-    h.pending.set(id, { resolve, reject });
-    h.worker.ref();
-    const known = modelKey !== undefined && h.models.includes(modelKey);
-    if (modelKey !== undefined && !known) {
-      h.models.push(modelKey);
-      if (h.models.length > MAX_MODELS) h.worker.postMessage({ evict: h.models.shift() });
-    }
-    const packed = packSeries(series);
-    h.worker.postMessage({ id, modelKey, model: known ? undefined : model, series: packed, h: step }, buffers(packed));
-  });
+  const known = modelKey !== undefined && h.models.includes(modelKey);
+  if (modelKey !== undefined && !known) {
+    h.models.push(modelKey);
+    if (h.models.length > MAX_MODELS) h.channel.worker.postMessage({ evict: h.models.shift() });
+  }
+  const packed = packSeries(series);
+  return h.channel.request({ modelKey, model: known ? undefined : model, series: packed, h: step }, buffers(packed));
 }
 
 /**
@@ -204,7 +180,7 @@ function onHelper(h: Helper, model: TrainedGroupModel, modelKey: string | undefi
  */
 export async function forecastPacked(model: TrainedGroupModel, series: readonly SeriesInput[], h: number, modelKey?: string): Promise<PackedForecasts> {
   const hp = helper;
-  if (!hp?.ready || series.length < MIN_SERIES) return packForecasts(model, series, h);
+  if (!hp?.channel.ready || series.length < MIN_SERIES) return packForecasts(model, series, h);
   // the helper also rebuilds the series objects (≈ 20 % of its time) and runs slower per series than
   // this thread here: a 35 % share finished with this thread's 65 % in the runs of bench:targets
   const cut = Math.floor(series.length * 0.35);

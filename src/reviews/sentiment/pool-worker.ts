@@ -1,6 +1,7 @@
 /**
  * Worker-thread entry of the sentiment pool (./pool.ts): the engine over the shared quantised
- * weights; each message `{ id, texts, opts }` is answered `{ id, results }` or `{ id, error }`.
+ * weights; each message `{ id, texts, opts }` is answered `{ id, result }` or `{ id, error }` (ThreadChannel,
+ * src/jobs/thread.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEngine, type ScoreOptions } from './index.js';
@@ -14,8 +15,9 @@ const engine = createEngine(
 const port = parentPort!;
 port.on('message', ({ id, texts, opts }: { id: number; texts: string[]; opts: ScoreOptions }) => {
   try {
-    port.postMessage({ id, results: engine.score(texts, opts) });
+    port.postMessage({ id, result: engine.score(texts, opts) });
   } catch (err) {
-    port.postMessage({ id, error: (err as Error).message ?? String(err) });
+    port.postMessage({ id, error: { message: (err as Error).message ?? String(err) } });
   }
 });
+port.postMessage('ready');
