@@ -20,7 +20,7 @@ import { DEFAULT_NEUTRAL_BAND } from './defaults.js';
 import { detectLanguage, type Language } from './language.js';
 import { lexiconProbability } from './lexicon.js';
 import { loadPredictor, type LinearPredictor, type TokenContribution } from './predictor.js';
-import { prepareText } from './features.js';
+import { prepareText, type FeatureSettings } from './features.js';
 import { zhWordsBatch, zhWordsMany } from './tokenize.js';
 import { createSentimentPool, type SentimentPool } from './pool.js';
 
@@ -136,16 +136,25 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     if (opts.explain) out.explanation = scorer.explain(text, opts.explainTopK ?? 10);
     return out;
   };
+  // the zh model's settings when it reads jieba words (segmented a batch at a time, below)
+  const segmented = models.zh?.meta.features.wordNgrams ? models.zh.meta.features : undefined;
+  /** Indices of the batch's Chinese items and their normalised texts, to segment in one call. */
+  const zhTexts = (items: Prepared[], settings: FeatureSettings) => {
+    const idx = items.map((it, i) => (it.language === 'zh' ? i : -1)).filter((i) => i >= 0);
+    return { idx, norms: idx.map((i) => prepareText(items[i]!.text, settings)), hmm: settings.jiebaHmm ?? true };
+  };
+  /** Scores the items, item idx[k] with the words words[k]. */
+  const scoreWithWords = (items: Prepared[], idx: number[], words: string[][], opts: ScoreOptions): ScoredReview[] => {
+    const byItem = new Map<number, string[]>();
+    idx.forEach((i, k) => byItem.set(i, words[k]!));
+    return items.map((it, i) => scorePrepared(it, opts, byItem.get(i)));
+  };
+
   const score = (texts: readonly string[], opts: ScoreOptions = {}): ScoredReview[] => {
     const items = texts.map(prepare);
-    const zh = models.zh;
-    if (!zh || !zh.meta.features.wordNgrams) return items.map((it) => scorePrepared(it, opts));
-    // the batch's Chinese texts segmented in one native call
-    const zhItems = items.map((it, i) => (it.language === 'zh' ? i : -1)).filter((i) => i >= 0);
-    const words = zhWordsMany(zhItems.map((i) => prepareText(items[i]!.text, zh.meta.features)), zh.meta.features.jiebaHmm ?? true);
-    const byItem = new Map<number, string[]>();
-    zhItems.forEach((i, k) => byItem.set(i, words[k]!));
-    return items.map((it, i) => scorePrepared(it, opts, byItem.get(i)));
+    if (!segmented) return items.map((it) => scorePrepared(it, opts));
+    const { idx, norms, hmm } = zhTexts(items, segmented);
+    return scoreWithWords(items, idx, zhWordsMany(norms, hmm), opts);
   };
 
   const threads = engineOptions.threads ?? 0;
@@ -170,16 +179,14 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
   };
 
   const scoreHere = async (texts: readonly string[], opts: ScoreOptions): Promise<ScoredReview[]> => {
-    const zh = models.zh;
-    if (!zh || !zh.meta.features.wordNgrams) return score(texts, opts);
-    const settings = zh.meta.features;
+    const settings = segmented;
+    if (!settings) return score(texts, opts);
     const chunk = 256;
     // segment chunk k+1 on the thread pool while chunk k is scored on this thread
     const start = (from: number) => {
       const items = texts.slice(from, from + chunk).map(prepare);
-      const zhItems = items.map((it, i) => (it.language === 'zh' ? i : -1)).filter((i) => i >= 0);
-      const words = zhWordsBatch(zhItems.map((i) => prepareText(items[i]!.text, settings)), settings.jiebaHmm ?? true);
-      return { items, zhItems, words };
+      const { idx, norms, hmm } = zhTexts(items, settings);
+      return { items, idx, words: zhWordsBatch(norms, hmm) };
     };
     const out: ScoredReview[] = [];
     let next = texts.length > 0 ? start(0) : undefined;
@@ -187,9 +194,7 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
       const current = next;
       const words = await current.words;
       next = from + chunk < texts.length ? start(from + chunk) : undefined;
-      const byItem = new Map<number, string[]>();
-      current.zhItems.forEach((i, k) => byItem.set(i, words[k]!));
-      current.items.forEach((it, i) => out.push(scorePrepared(it, opts, byItem.get(i))));
+      out.push(...scoreWithWords(current.items, current.idx, words, opts));
     }
     return out;
   };

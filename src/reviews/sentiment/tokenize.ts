@@ -74,7 +74,7 @@ function splitJoined(tokens: readonly string[], expected: number): string[][] {
     const c = w.charCodeAt(0);
     if (c === 32 || c === 9 || c === 13 || c === 0x3000 || c === 0xa0 ? w.trim() !== '' : w.length > 0) out[out.length - 1]!.push(w);
   }
-  if (out.length !== expected) throw new Error(`zhWordsBatch: ${out.length} segments for ${expected} texts`);
+  if (out.length !== expected) throw new Error(`jieba segmentation: ${out.length} segments for ${expected} texts`);
   return out;
 }
 
