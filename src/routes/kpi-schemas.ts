@@ -6,12 +6,17 @@
  * the tests do not already check.
  */
 import { z } from 'zod';
+import { INDICATOR_GROUPS, type IndicatorGroup } from '../history/catalogue.js';
 
 const num = z.number();
 const maybe = num.nullable();
-const group = z.enum(['sales', 'efficiency', 'customer_experience', 'innovation']);
+const group = z.enum(INDICATOR_GROUPS as [IndicatorGroup, ...IndicatorGroup[]]);
+/** one value per indicator group */
+const byGroup = <T extends z.ZodType>(v: T) => z.object({ sales: v, efficiency: v, customer_experience: v, innovation: v });
 const direction = z.enum(['higher', 'lower']).describe('which way is better');
 const periodKind = z.enum(['week', 'month', 'quarter', 'year']);
+/** a Date in the handler, an ISO string on the wire */
+const timestamp = z.union([z.date(), z.iso.datetime()]).describe('ISO timestamp');
 const lines = <T extends z.ZodType>(v: T) => z.object({ floor: v, baseline: v, target: v, stretch: v });
 
 const unavailable = z.array(z.object({ metric: z.string(), code: z.string(), reason: z.string() })).describe('metrics with an active model that could not be answered for this period, and why');
@@ -20,8 +25,7 @@ export const appliedOverride = z.object({
   value: num,
   reason: z.string(),
   set_by: z.string().nullable(),
-  // a Date in the handler, an ISO string on the wire
-  set_at: z.union([z.date(), z.iso.datetime()]).describe('ISO timestamp'),
+  set_at: timestamp,
   level: z.enum(['person', 'role']).describe("'role': a role-wide override (employee_id '*') applied to everyone without a personal one"),
 });
 
@@ -98,7 +102,7 @@ const serviceRating = z
   .describe('the agent’s service-ability rating of the period, where one is stored');
 
 const composite = z.object({ score: maybe, attainment: maybe });
-const weights = z.object({ sales: num, efficiency: num, customer_experience: num, innovation: num });
+const weights = byGroup(num);
 
 export const kpiInputs = z.object({
   period: z.string(),
@@ -133,7 +137,7 @@ export const kpiInputs = z.object({
           note: z.string().optional(),
         }),
       ),
-      group_scores: z.object({ sales: maybe, efficiency: maybe, customer_experience: maybe, innovation: maybe }),
+      group_scores: byGroup(maybe),
       service_rating: serviceRating,
       composite,
     }),
@@ -155,8 +159,6 @@ export const annualInputs = z.object({
     }),
   ),
 });
-
-const timestamp = z.union([z.date(), z.iso.datetime()]).describe('ISO timestamp');
 
 export const storedOverride = z.object({
   role_id: z.string(),
