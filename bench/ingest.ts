@@ -12,7 +12,13 @@ import { createKeyRepository } from '../src/auth/keys.js';
 import { loadConfig } from '../src/config.js';
 import { createInlineQueue } from '../src/jobs/index.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, rows: { type: 'string', default: '100000' }, backend: { type: 'string', default: 'both' } } });
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    rows: { type: 'string', default: '100000' },
+    backend: { type: 'string', default: 'both' },
+  },
+});
 const ROWS = Number(values.rows);
 const PEOPLE = 1000;
 
@@ -25,7 +31,9 @@ function csv(): string {
     const metric = metrics[k % metrics.length]!;
     const week = Math.floor(k / metrics.length);
     const period = `${2020 + Math.floor(week / 52)}-W${String((week % 52) + 1).padStart(2, '0')}`;
-    lines.push(`B${person},${metric},${period},${metric === 'conversion_rate' ? ((i % 97) / 1000).toFixed(4) : (100 + (i % 5000) * 1.5).toFixed(2)}`);
+    lines.push(
+      `B${person},${metric},${period},${metric === 'conversion_rate' ? ((i % 97) / 1000).toFixed(4) : (100 + (i % 5000) * 1.5).toFixed(2)}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -43,16 +51,28 @@ async function run(backend: 'pglite' | 'postgres', body: string) {
     await app.inject({ method: 'POST', url: '/v1/employees', payload: people, headers });
     const upload = async () => {
       const t0 = performance.now();
-      const r = await app.inject({ method: 'POST', url: '/v1/history', payload: body, headers: { ...headers, 'content-type': 'text/csv' } });
+      const r = await app.inject({
+        method: 'POST',
+        url: '/v1/history',
+        payload: body,
+        headers: { ...headers, 'content-type': 'text/csv' },
+      });
       const s = (performance.now() - t0) / 1000;
       if (r.statusCode !== 200) throw new Error(`import failed: ${r.statusCode} ${r.body.slice(0, 500)}`);
       return { s, result: r.json() as { inserted: number; unchanged: number } };
     };
     const first = await upload();
     const again = await upload();
-    if (first.result.inserted !== ROWS || again.result.unchanged !== ROWS) throw new Error(`unexpected counts ${JSON.stringify([first.result, again.result])}`);
+    if (first.result.inserted !== ROWS || again.result.unchanged !== ROWS)
+      throw new Error(`unexpected counts ${JSON.stringify([first.result, again.result])}`);
     await app.close();
-    return { backend, rows: ROWS, rows_per_s: Math.round(ROWS / first.s), seconds: Number(first.s.toFixed(3)), repeat_rows_per_s: Math.round(ROWS / again.s) };
+    return {
+      backend,
+      rows: ROWS,
+      rows_per_s: Math.round(ROWS / first.s),
+      seconds: Number(first.s.toFixed(3)),
+      repeat_rows_per_s: Math.round(ROWS / again.s),
+    };
   } finally {
     await scratch.drop();
   }
@@ -62,5 +82,9 @@ const body = csv();
 const which = values.backend === 'both' ? (['pglite', 'postgres'] as const) : [values.backend as 'pglite' | 'postgres'];
 for (const backend of which) {
   const r = await run(backend, body);
-  console.log(values.json ? JSON.stringify(r) : `${r.backend}: ${r.rows} rows in ${r.seconds} s = ${r.rows_per_s} rows/s (repeat, all unchanged: ${r.repeat_rows_per_s} rows/s)`);
+  console.log(
+    values.json
+      ? JSON.stringify(r)
+      : `${r.backend}: ${r.rows} rows in ${r.seconds} s = ${r.rows_per_s} rows/s (repeat, all unchanged: ${r.repeat_rows_per_s} rows/s)`,
+  );
 }

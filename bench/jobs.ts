@@ -23,14 +23,27 @@ import type { Db } from '../src/db/types.js';
 import { createBullmqQueue } from '../src/jobs/index.js';
 import { insertReviews, startWorker, waitFor, writeLabelledSet, type WorkerProc } from '../test/faults/helpers.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, reviews: { type: 'string', default: '200000' }, 'skip-latency': { type: 'boolean', default: false }, 'skip-scoring': { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    reviews: { type: 'string', default: '200000' },
+    'skip-latency': { type: 'boolean', default: false },
+    'skip-scoring': { type: 'boolean', default: false },
+  },
+});
 const N = Number(values.reviews);
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const log = (line: string) => !values.json && console.error(line);
 
-interface CannonResult { latency: { p50: number; p99: number; max: number }; requests: { average: number }; non2xx: number }
-const autocannon = createRequire(import.meta.url)('autocannon') as (o: Record<string, unknown>) => Promise<CannonResult>;
+interface CannonResult {
+  latency: { p50: number; p99: number; max: number };
+  requests: { average: number };
+  non2xx: number;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (
+  o: Record<string, unknown>,
+) => Promise<CannonResult>;
 
 async function stopAll(ws: WorkerProc[]) {
   for (const w of ws) if (w.proc.exitCode === null && w.proc.signalCode === null) w.proc.kill('SIGTERM');
@@ -38,23 +51,44 @@ async function stopAll(ws: WorkerProc[]) {
 }
 
 async function scoring(db: Db, schema: string, workers: number, run: number): Promise<number> {
-  await db.query(`update reviews set sentiment_label = null, sentiment_probability = null, sentiment_model = null, language = null, aspects = null, scored_at = null`);
+  await db.query(
+    `update reviews set sentiment_label = null, sentiment_probability = null, sentiment_model = null, language = null, aspects = null, scored_at = null`,
+  );
   const queueName = `kpi-bench-${process.pid}-${run}`;
   const queue = createBullmqQueue({ url: REDIS_URL, db, queueName });
-  const ws = Array.from({ length: workers }, () => startWorker({ databaseUrl: PG_URL, schema, redisUrl: REDIS_URL, queue: queueName, lockMs: 30_000 }));
+  const ws = Array.from({ length: workers }, () =>
+    startWorker({ databaseUrl: PG_URL, schema, redisUrl: REDIS_URL, queue: queueName, lockMs: 30_000 }),
+  );
   try {
     await Promise.all(ws.map((w) => w.ready));
     const t0 = performance.now();
-    const plan = await queue.submit('score_reviews', { chunk_size: 10_000, batch_size: 2000 }, { jobId: `bench-${run}` });
-    const planned = await waitFor('plan', async () => {
-      const j = await queue.get(plan.id);
-      return j?.state === 'completed' && j;
-    }, 120_000, 50);
+    const plan = await queue.submit(
+      'score_reviews',
+      { chunk_size: 10_000, batch_size: 2000 },
+      { jobId: `bench-${run}` },
+    );
+    const planned = await waitFor(
+      'plan',
+      async () => {
+        const j = await queue.get(plan.id);
+        return j?.state === 'completed' && j;
+      },
+      120_000,
+      50,
+    );
     const ids = (planned.result as { jobs: string[] }).jobs;
-    await waitFor('chunks', async () => {
-      const r = await db.query<{ n: number }>(`select count(*)::int as n from jobs where id = any($1::text[]) and state = 'completed'`, [ids]);
-      return r.rows[0]!.n === ids.length;
-    }, 1_200_000, 50);
+    await waitFor(
+      'chunks',
+      async () => {
+        const r = await db.query<{ n: number }>(
+          `select count(*)::int as n from jobs where id = any($1::text[]) and state = 'completed'`,
+          [ids],
+        );
+        return r.rows[0]!.n === ids.length;
+      },
+      1_200_000,
+      50,
+    );
     const s = (performance.now() - t0) / 1000;
     const scored = (await db.query<{ n: number }>(`select count(sentiment_model)::int as n from reviews`)).rows[0]!.n;
     if (scored !== N) throw new Error(`scored ${scored} of ${N}`);
@@ -68,11 +102,14 @@ async function scoring(db: Db, schema: string, workers: number, run: number): Pr
 }
 
 /** p50/p99 of GET /v1/jobs/:id on a real `kpi serve` while a sentiment training job runs. */
-async function latencyDuringTraining(mode: 'bullmq' | 'inline', dataDir: string): Promise<{ during: CannonResult; idle: CannonResult }> {
+async function latencyDuringTraining(
+  mode: 'bullmq' | 'inline',
+  dataDir: string,
+): Promise<{ during: CannonResult; idle: CannonResult }> {
   const schema = `kpi_bench_lat_${process.pid}_${mode}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-'));
   const key = `kpi_bench_admin_key_${'x'.repeat(24)}`;
-  const queueName = `kpi-bench-lat-${process.pid}`;
+  const _queueName = `kpi-bench-lat-${process.pid}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATABASE_URL: PG_URL,
@@ -94,29 +131,57 @@ async function latencyDuringTraining(mode: 'bullmq' | 'inline', dataDir: string)
       worker = startWorker({ databaseUrl: PG_URL, schema, redisUrl: REDIS_URL, queue: 'kpi-jobs', lockMs: 30_000 });
       await worker.ready;
     }
-    const api = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const api = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'serve'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     children.push(api);
     let out = '';
     api.stdout!.on('data', (b: Buffer) => (out += b.toString()));
     api.stderr!.on('data', (b: Buffer) => (out += b.toString()));
-    const address = await waitFor('API listening', async () => /listening on (http:\/\/\S+)/.exec(out)?.[1], 120_000, 100);
+    const address = await waitFor(
+      'API listening',
+      async () => /listening on (http:\/\/\S+)/.exec(out)?.[1],
+      120_000,
+      100,
+    );
     const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    const sub = await fetch(`${address}/v1/jobs`, { method: 'POST', headers, body: JSON.stringify({ kind: 'train_sentiment', data: { language: 'en', data_dir: dataDir, epochs: 100 }, idempotency_key: `${process.pid}` }) });
+    const sub = await fetch(`${address}/v1/jobs`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({
+        kind: 'train_sentiment',
+        data: { language: 'en', data_dir: dataDir, epochs: 100 },
+        idempotency_key: `${process.pid}`,
+      }),
+    });
     if (sub.status !== 202) throw new Error(`submit: ${sub.status} ${await sub.text()}`);
     const id = ((await sub.json()) as { id: string }).id;
-    await waitFor('training epochs', async () => {
-      const j = (await (await fetch(`${address}/v1/jobs/${id}`, { headers })).json()) as { progress: { stage: string }; state: string };
-      if (j.state === 'failed') throw new Error('training failed');
-      return j.progress.stage.startsWith('epoch');
-    }, 300_000, 200);
+    await waitFor(
+      'training epochs',
+      async () => {
+        const j = (await (await fetch(`${address}/v1/jobs/${id}`, { headers })).json()) as {
+          progress: { stage: string };
+          state: string;
+        };
+        if (j.state === 'failed') throw new Error('training failed');
+        return j.progress.stage.startsWith('epoch');
+      },
+      300_000,
+      200,
+    );
     const result = await autocannon({ url: `${address}/v1/jobs/${id}`, headers, connections: 10, duration: 10 });
     const still = (await (await fetch(`${address}/v1/jobs/${id}`, { headers })).json()) as { state: string };
-    log(`${mode}: GET /v1/jobs/:id during training (job ${still.state} at the end): p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`);
+    log(
+      `${mode}: GET /v1/jobs/:id during training (job ${still.state} at the end): p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${Math.round(result.requests.average)} req/s`,
+    );
     // the same read with nothing running: what the machine gives without the training
     await fetch(`${address}/v1/jobs/${id}`, { method: 'DELETE', headers });
     await new Promise((r) => setTimeout(r, 2000));
     const idle = await autocannon({ url: `${address}/v1/jobs/${id}`, headers, connections: 10, duration: 10 });
-    log(`${mode}: the same read, nothing running: p50 ${idle.latency.p50} ms, p99 ${idle.latency.p99} ms, ${Math.round(idle.requests.average)} req/s`);
+    log(
+      `${mode}: the same read, nothing running: p50 ${idle.latency.p50} ms, p99 ${idle.latency.p99} ms, ${Math.round(idle.requests.average)} req/s`,
+    );
     return { during: result, idle };
   } finally {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');

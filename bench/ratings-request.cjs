@@ -3,4 +3,7 @@
 'use strict';
 const agents = Number(process.env.BENCH_RATINGS_AGENTS);
 const quarter = process.env.BENCH_RATINGS_QUARTER;
-module.exports = (req) => ({ ...req, path: `/v1/ratings/agents/BA${String(1 + Math.floor(Math.random() * agents)).padStart(5, '0')}?period=${quarter}` });
+module.exports = (req) => ({
+  ...req,
+  path: `/v1/ratings/agents/BA${String(1 + Math.floor(Math.random() * agents)).padStart(5, '0')}?period=${quarter}`,
+});

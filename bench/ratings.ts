@@ -58,7 +58,10 @@ const log = (msg: string) => {
 const agentId = (i: string) => `'BA' || lpad((${i})::text, 5, '0')`;
 
 async function seed(db: Db): Promise<void> {
-  await db.query(`insert into employees (id, role_id, team) select ${agentId('i')}, 'cs_agent', 'team' || (i % 50) from generate_series(1, $1) as i`, [AGENTS]);
+  await db.query(
+    `insert into employees (id, role_id, team) select ${agentId('i')}, 'cs_agent', 'team' || (i % 50) from generate_series(1, $1) as i`,
+    [AGENTS],
+  );
   await db.query(`select setseed(0.42)`);
   const CHUNK = 100_000;
   for (let from = 1; from <= REVIEWS; from += CHUNK) {
@@ -103,7 +106,9 @@ async function main() {
   const scratch = await scratchDb('ratings', 'postgres');
   const { db, dir, schema } = scratch;
   try {
-    log(`seeding ${REVIEWS.toLocaleString('en')} reviews across ${AGENTS.toLocaleString('en')} agents on PostgreSQL (schema ${schema})`);
+    log(
+      `seeding ${REVIEWS.toLocaleString('en')} reviews across ${AGENTS.toLocaleString('en')} agents on PostgreSQL (schema ${schema})`,
+    );
     let t0 = performance.now();
     await seed(db);
     const seedS = (performance.now() - t0) / 1000;
@@ -113,7 +118,9 @@ async function main() {
     t0 = performance.now();
     const first = await recomputeRatings(db, { periods });
     const recomputeS = (performance.now() - t0) / 1000;
-    log(`full recompute of ${QUARTER} (${periods.length} periods, ${first.priors} role priors): ${recomputeS.toFixed(2)} s`);
+    log(
+      `full recompute of ${QUARTER} (${periods.length} periods, ${first.priors} role priors): ${recomputeS.toFixed(2)} s`,
+    );
     t0 = performance.now();
     const again = await recomputeRatings(db, { periods });
     const againS = (performance.now() - t0) / 1000;
@@ -123,12 +130,21 @@ async function main() {
     await db.exec('vacuum analyze agent_ratings');
     const load = os.loadavg()[0]!;
 
-    const config = loadConfig({ KPI_DATA_DIR: dir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000000', DATABASE_URL: PG_URL, DATABASE_SCHEMA: schema, KPI_DEMO: 'false' });
+    const config = loadConfig({
+      KPI_DATA_DIR: dir,
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_MAX: '100000000',
+      DATABASE_URL: PG_URL,
+      DATABASE_SCHEMA: schema,
+      KPI_DEMO: 'false',
+    });
     const app = await buildApp({ config, db, queue: createInlineQueue({ db, config, processors: {} }), logger: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = app.server.address() as { port: number };
     const { key } = await createKeyRepository(db).create('bench', ['scorer']);
-    const check = await fetch(`http://127.0.0.1:${port}/v1/ratings/agents/BA00001?period=${QUARTER}`, { headers: { authorization: `Bearer ${key}` } });
+    const check = await fetch(`http://127.0.0.1:${port}/v1/ratings/agents/BA00001?period=${QUARTER}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     if (check.status !== 200) throw new Error(`rating read failed: ${check.status} ${await check.text()}`);
     process.env.BENCH_RATINGS_AGENTS = String(AGENTS);
     process.env.BENCH_RATINGS_QUARTER = QUARTER;
@@ -142,7 +158,8 @@ async function main() {
       requests: [{ method: 'GET', setupRequest: fileURLToPath(new URL('./ratings-request.cjs', import.meta.url)) }],
     });
     await app.close();
-    if (result.non2xx > 0 || result.errors > 0) throw new Error(`rating reads failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    if (result.non2xx > 0 || result.errors > 0)
+      throw new Error(`rating reads failed: ${result.non2xx} non-2xx, ${result.errors} errors`);
     const out = {
       reviews: REVIEWS,
       agents: AGENTS,
@@ -157,7 +174,11 @@ async function main() {
       seed_s: Number(seedS.toFixed(1)),
       load_avg_1m: Number(load.toFixed(2)),
     };
-    console.log(values.json ? JSON.stringify(out) : `single-agent rating reads: p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, ${out.reads_per_s} req/s with ${out.connections} connections\n${JSON.stringify(out)}`);
+    console.log(
+      values.json
+        ? JSON.stringify(out)
+        : `single-agent rating reads: p50 ${out.p50_ms} ms, p99 ${out.p99_ms} ms, ${out.reads_per_s} req/s with ${out.connections} connections\n${JSON.stringify(out)}`,
+    );
   } finally {
     await scratch.drop({ keep: values.keep });
   }

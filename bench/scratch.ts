@@ -23,7 +23,11 @@ export interface ScratchDb {
 export async function scratchDb(name: string, backend: 'pglite' | 'postgres'): Promise<ScratchDb> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `kpi-bench-${name}-`));
   const schema = `kpi_bench_${name}_${process.pid}`;
-  const db = await openDb({ dataDir: dir, databaseUrl: backend === 'postgres' ? PG_URL : undefined, databaseSchema: schema });
+  const db = await openDb({
+    dataDir: dir,
+    databaseUrl: backend === 'postgres' ? PG_URL : undefined,
+    databaseSchema: schema,
+  });
   return {
     db,
     dir,

@@ -38,7 +38,11 @@ engine.score(['预热 warm up'], {});
  * Best of `passes` runs: wall-clock reviews/s, and reviews per CPU-second of this process (the
  * figure that stays put when other jobs share the cores; GC threads count against it).
  */
-async function run(aspects: boolean, useAsync: boolean, scorer: SentimentEngine = engine): Promise<{ perSecond: number; perCpuSecond: number; accuracy: number }> {
+async function run(
+  aspects: boolean,
+  useAsync: boolean,
+  scorer: SentimentEngine = engine,
+): Promise<{ perSecond: number; perCpuSecond: number; accuracy: number }> {
   let best = 0;
   let bestCpu = 0;
   let correct = 0;
@@ -49,13 +53,19 @@ async function run(aspects: boolean, useAsync: boolean, scorer: SentimentEngine 
     for (let from = 0; from < texts.length; from += 1000) {
       const batch = texts.slice(from, from + 1000);
       const scored = useAsync ? await scorer.scoreAsync(batch, { aspects }) : scorer.score(batch, { aspects });
-      scored.forEach((s, i) => { if ((s.probability >= 0.5 ? 1 : 0) === rows[from + i]!.label) correct++; });
+      scored.forEach((s, i) => {
+        if ((s.probability >= 0.5 ? 1 : 0) === rows[from + i]!.label) correct++;
+      });
     }
     best = Math.max(best, texts.length / ((performance.now() - started) / 1000));
     const used = process.cpuUsage(cpu);
     bestCpu = Math.max(bestCpu, texts.length / ((used.user + used.system) / 1e6));
   }
-  return { perSecond: Math.round(best), perCpuSecond: Math.round(bestCpu), accuracy: Math.round((correct / texts.length) * 1e4) / 1e4 };
+  return {
+    perSecond: Math.round(best),
+    perCpuSecond: Math.round(bestCpu),
+    accuracy: Math.round((correct / texts.length) * 1e4) / 1e4,
+  };
 }
 const plain = await run(false, false);
 const withAspects = await run(true, false);
@@ -98,16 +108,23 @@ const hasSklearn = (): boolean => {
   }
 };
 if (!args['no-peers'] && existsSync(python) && existsSync(peers) && hasSklearn()) {
-  const out = execFileSync(python, [peers, 'zh', join(args.data, 'train.csv'), join(args.data, 'test.csv')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const out = execFileSync(python, [peers, 'zh', join(args.data, 'train.csv'), join(args.data, 'test.csv')], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   const peer = (name: string) => {
-    const m = new RegExp(`^${name.replace('+', '\\+')}\\s+test\\.csv\\s+accuracy ([0-9.]+)\\s+([0-9]+) reviews/s`, 'm').exec(out);
+    const m = new RegExp(
+      `^${name.replace('+', '\\+')}\\s+test\\.csv\\s+accuracy ([0-9.]+)\\s+([0-9]+) reviews/s`,
+      'm',
+    ).exec(out);
     return m ? { accuracy: Number(m[1]), reviews_per_s: Number(m[2]) } : null;
   };
   const tfidf = peer('tfidf+lr');
   const fasttext = peer('fasttext');
   result.peers = { 'tfidf+lr': tfidf, fasttext };
   if (tfidf) result.speed_ratio_vs_tfidf_lr = Math.round((plain.perSecond / tfidf.reviews_per_s) * 100) / 100;
-  if (tfidf) result.speed_ratio_threads_vs_tfidf_lr = Math.round((plainThreads.perSecond / tfidf.reviews_per_s) * 100) / 100;
+  if (tfidf)
+    result.speed_ratio_threads_vs_tfidf_lr = Math.round((plainThreads.perSecond / tfidf.reviews_per_s) * 100) / 100;
   if (fasttext) result.speed_ratio_vs_fasttext = Math.round((plain.perSecond / fasttext.reviews_per_s) * 100) / 100;
 } else {
   result.peers = 'skipped (no /usr/bin/python3 with sklearn, or --no-peers)';

@@ -20,7 +20,15 @@ import { defaultPromotionCalendar } from '../src/demo/index.js';
 import { parsePeriod, shiftPeriod } from '../src/history/period.js';
 import { seedEvents } from '../src/kpi/calendar.js';
 import { activeModel } from '../src/kpi/models.js';
-import { emptySeries, gridStarts, loadScopeHistory, personSeries, promoFlags, tenureMonths, type ScopeKey } from '../src/kpi/series.js';
+import {
+  emptySeries,
+  gridStarts,
+  loadScopeHistory,
+  personSeries,
+  promoFlags,
+  tenureMonths,
+  type ScopeKey,
+} from '../src/kpi/series.js';
 import { scopeTargets } from '../src/kpi/targets.js';
 import { refreshStatistics, trainScope } from '../src/kpi/train.js';
 
@@ -53,9 +61,15 @@ function rand(seed: number): () => number {
 async function seed(db: Db): Promise<void> {
   const r = rand(5);
   const ids = Array.from({ length: N }, (_, i) => `B${String(i).padStart(6, '0')}`);
-  await db.query(`insert into employees (id, role_id, team, hire_date) select id, 'product_ops', 'bench', '2020-01-01' from unnest($1::text[]) as t(id)`, [ids]);
+  await db.query(
+    `insert into employees (id, role_id, team, hire_date) select id, 'product_ops', 'bench', '2020-01-01' from unnest($1::text[]) as t(id)`,
+    [ids],
+  );
   await seedEvents(db, defaultPromotionCalendar(2023, 2027));
-  const e: string[] = [], p: string[] = [], s: string[] = [], v: number[] = [];
+  const e: string[] = [],
+    p: string[] = [],
+    s: string[] = [],
+    v: number[] = [];
   ids.forEach((id, i) => {
     if (i % 50 === 0) return; // new hires: no history yet
     const level = 12 + 10 * r();
@@ -95,7 +109,9 @@ async function main() {
     const end = hist.grid.periods.length;
     const series = [
       ...hist.people.map((x) => personSeries(hist, x, end, H, promo, tenureMonths(starts, x))),
-      ...hist.withoutHistory.map((x) => emptySeries(hist, x.id, end, H, promo, tenureMonths(starts, { hireDate: x.hireDate, first: end }))),
+      ...hist.withoutHistory.map((x) =>
+        emptySeries(hist, x.id, end, H, promo, tenureMonths(starts, { hireDate: x.hireDate, first: end })),
+      ),
     ];
     // as the server does at start: the forecasting helper thread (src/baselines/parallel.ts)
     const helper = args['no-helper'] ? false : await forecastThreadReady();

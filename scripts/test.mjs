@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The README's test command: type-check, then the whole vitest suite, then the fault tests
-// (workers killed, Redis and PostgreSQL restarted), which disturb every test using those
-// services and so run alone, after the main suite.
+// The README's test command: type-check, lint and format check (Biome), the import-cycle check,
+// then the whole vitest suite, then the fault tests (workers killed, Redis and PostgreSQL
+// restarted), which disturb every test using those services and so run alone, after the main suite.
 // Extra arguments go to vitest (e.g. `npm test -- test/auth`) and skip the fault stage.
 import { spawnSync } from 'node:child_process';
 
@@ -12,6 +12,8 @@ const run = (cmd, args) => {
 
 const extra = process.argv.slice(2);
 run('npx', ['tsc', '--noEmit']);
+run('npx', ['biome', 'check', '--error-on-warnings', '.']);
+run('node', ['scripts/cycles.mjs']);
 run('npx', ['vitest', 'run', ...extra]);
 if (extra.length === 0) {
   console.log('\nfault tests (serial, after the main suite): test/faults/*.fault.ts');

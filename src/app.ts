@@ -8,9 +8,15 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { createKeyRepository, hashKey, type KeyRepository } from './auth/keys.js';
 import type { Config } from './config.js';
+import { VERSION } from './lib/version.js';
 import type { Db } from './db/types.js';
 import type { JobQueue } from './jobs/types.js';
 import authPlugin, { presentedKey } from './plugins/auth.js';
@@ -57,12 +63,13 @@ declare module 'fastify' {
   }
 }
 
-export const VERSION = '0.1.0';
-
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: deps.logger ?? { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    logger: deps.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
+    },
     bodyLimit: config.bodyLimit,
     // finish in-flight requests on close; idle keep-alive sockets are closed at once
     forceCloseConnections: 'idle',
@@ -106,7 +113,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'kpi-calibrator', version: VERSION, description: 'Calibrated KPI baselines and targets, review sentiment and service-ability ratings for e-commerce operations.' },
+      info: {
+        title: 'kpi-calibrator',
+        version: VERSION,
+        description:
+          'Calibrated KPI baselines and targets, review sentiment and service-ability ratings for e-commerce operations.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'API key (kpi_…)' },

@@ -27,10 +27,23 @@ async function main(argv: string[]): Promise<number> {
       return -1; // keep running
     }
     case 'worker': {
-      const { values } = parseArgs({ args: rest, options: { concurrency: { type: 'string' }, 'lock-ms': { type: 'string' }, 'grace-ms': { type: 'string' }, queue: { type: 'string' } } });
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          concurrency: { type: 'string' },
+          'lock-ms': { type: 'string' },
+          'grace-ms': { type: 'string' },
+          queue: { type: 'string' },
+        },
+      });
       const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
       const { startWorker } = await import('./worker.js');
-      await startWorker(config, { concurrency: num(values.concurrency), lockDurationMs: num(values['lock-ms']), graceMs: num(values['grace-ms']), queueName: values.queue });
+      await startWorker(config, {
+        concurrency: num(values.concurrency),
+        lockDurationMs: num(values['lock-ms']),
+        graceMs: num(values['grace-ms']),
+        queueName: values.queue,
+      });
       return -1; // keep running
     }
     case 'migrate': {
@@ -40,20 +53,29 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'keys': {
-      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { name: { type: 'string' }, scopes: { type: 'string' } } });
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { name: { type: 'string' }, scopes: { type: 'string' } },
+      });
       const db = await openDb(config);
       try {
         const keys = createKeyRepository(db);
         const [sub, id] = positionals;
         if (sub === 'create') {
-          const scopes = (values.scopes ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+          const scopes = (values.scopes ?? '')
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
           const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
           if (!values.name || scopes.length === 0 || bad.length > 0) {
             console.error(bad.length > 0 ? `unknown scope(s): ${bad.join(', ')}; known: ${SCOPES.join(', ')}` : USAGE);
             return 2;
           }
           const created = await keys.create(values.name, scopes as Scope[]);
-          console.log(`id:     ${created.id}\nscopes: ${created.scopes.join(', ')}\nkey:    ${created.key}\n(the key is shown only now; store it safely)`);
+          console.log(
+            `id:     ${created.id}\nscopes: ${created.scopes.join(', ')}\nkey:    ${created.key}\n(the key is shown only now; store it safely)`,
+          );
           return 0;
         }
         if (sub === 'revoke' && id) {
@@ -62,7 +84,10 @@ async function main(argv: string[]): Promise<number> {
           return 0;
         }
         if (sub === 'list') {
-          for (const k of await keys.list()) console.log(`${k.id}\t${k.name}\t${k.scopes.join(',')}\t${k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : 'active'}`);
+          for (const k of await keys.list())
+            console.log(
+              `${k.id}\t${k.name}\t${k.scopes.join(',')}\t${k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : 'active'}`,
+            );
           return 0;
         }
         console.error(USAGE);

@@ -27,14 +27,20 @@ export const configSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   /** Schema to use on PostgreSQL (created if missing). */
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier').default('public'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'expected a lower-case SQL identifier')
+    .default('public'),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   KPI_DATA_DIR: z.string().min(1).default('.data'),
   KPI_MODELS_DIR: z.string().min(1).default('models'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT: byteSize.default(64 * 1024 * 1024),
   RATE_LIMIT_MAX: z.coerce.number().int().positive().default(1200),
-  RATE_LIMIT_WINDOW: z.string().regex(/^\d+\s*(ms|s|second|seconds|minute|minutes|m)?$/, 'expected e.g. "1 minute" or 60000').default('1 minute'),
+  RATE_LIMIT_WINDOW: z
+    .string()
+    .regex(/^\d+\s*(ms|s|second|seconds|minute|minutes|m)?$/, 'expected e.g. "1 minute" or 60000')
+    .default('1 minute'),
   KPI_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   KPI_DEMO: bool.default(true),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),

@@ -16,7 +16,14 @@ export class AppError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { type: `https://kpi-calibrator.dev/problems/${this.code}`, title: this.title, status: this.status, code: this.code, detail: this.message, ...this.extra };
+    return {
+      type: `https://kpi-calibrator.dev/problems/${this.code}`,
+      title: this.title,
+      status: this.status,
+      code: this.code,
+      detail: this.message,
+      ...this.extra,
+    };
   }
 
   get title(): string {
@@ -26,8 +33,13 @@ export class AppError extends Error {
 
 /** Some input rows are invalid; nothing was written. */
 export class InvalidRowsError extends AppError {
-  constructor(readonly errors: RowError[], what = 'rows') {
-    super(422, 'invalid_rows', `${new Set(errors.map((e) => e.row)).size} ${what} invalid; nothing was written`, { errors });
+  constructor(
+    readonly errors: RowError[],
+    what = 'rows',
+  ) {
+    super(422, 'invalid_rows', `${new Set(errors.map((e) => e.row)).size} ${what} invalid; nothing was written`, {
+      errors,
+    });
   }
 }
 
@@ -57,7 +69,11 @@ export class PayloadTooLargeError extends AppError {
 
 export class UnsupportedMediaTypeError extends AppError {
   constructor(got: string | undefined, accepted: string[]) {
-    super(415, 'unsupported_media_type', `content type ${got ?? '(none)'} is not accepted here; send one of ${accepted.join(', ')}`);
+    super(
+      415,
+      'unsupported_media_type',
+      `content type ${got ?? '(none)'} is not accepted here; send one of ${accepted.join(', ')}`,
+    );
   }
 }
 
@@ -74,7 +90,10 @@ export class ForbiddenError extends AppError {
 }
 
 export class ServiceUnavailableError extends AppError {
-  constructor(message: string, readonly retryAfterSeconds = 5) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
     super(503, 'service_unavailable', message);
   }
 }

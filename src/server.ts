@@ -34,7 +34,13 @@ async function firstRunKey(db: Db, config: Config): Promise<string | null> {
 export async function startServer(config: Config) {
   if (config.redisUrl && !config.databaseUrl) {
     // jobs would wait in Redis for a worker that cannot open this process's PGlite
-    throw new ConfigError([{ variable: 'REDIS_URL', message: 'needs DATABASE_URL: BullMQ workers share PostgreSQL with the API, PGlite belongs to one process (unset REDIS_URL to run jobs in-process)' }]);
+    throw new ConfigError([
+      {
+        variable: 'REDIS_URL',
+        message:
+          'needs DATABASE_URL: BullMQ workers share PostgreSQL with the API, PGlite belongs to one process (unset REDIS_URL to run jobs in-process)',
+      },
+    ]);
   }
   // targets are forecast on this thread and a helper thread: start it now, not on the first request
   if (config.forecastThread) startForecastThread();
@@ -49,7 +55,11 @@ export async function startServer(config: Config) {
     // the demo comes with baseline models: the classical ensemble trains in seconds; HR can train the
     // network models later (POST /v1/baselines/train)
     const training = setup.demoLoaded
-      ? await queue.submit('train_baselines', { network: false }, { jobId: jobIdFor('train_baselines', { demo: setup.summary }), submittedBy: 'first-run' })
+      ? await queue.submit(
+          'train_baselines',
+          { network: false },
+          { jobId: jobIdFor('train_baselines', { demo: setup.summary }), submittedBy: 'first-run' },
+        )
       : null;
     const address = await app.listen({ port: config.port, host: config.host });
     const lines = [
@@ -60,7 +70,9 @@ export async function startServer(config: Config) {
         ? `  admin key:  written to ${keyFile} (shown nowhere else); send it as "Authorization: Bearer <key>"`
         : `  API keys:   POST ${address}/v1/admin/keys with an admin key, or \`npm run kpi -- keys create --name NAME --scopes hr\` while the server is stopped`,
       setup.demoLoaded ? `  demo data:  loaded (${setup.summary}); try GET ${address}/v1/employees?role=cs_agent` : '',
-      training ? `  baselines:  training the demo's models (job ${training.id}, GET ${address}/v1/jobs/${training.id}); then GET ${address}/v1/targets?role=cs_agent&period=<next month>` : '',
+      training
+        ? `  baselines:  training the demo's models (job ${training.id}, GET ${address}/v1/jobs/${training.id}); then GET ${address}/v1/targets?role=cs_agent&period=<next month>`
+        : '',
     ].filter(Boolean);
     // plain stdout: a person reads this once; the structured log carries the same facts
     process.stdout.write(`${lines.join('\n')}\n`);

@@ -32,23 +32,42 @@ interface Log {
 async function load<T>(db: Db, target: IngestTarget<T>, records: readonly T[]): Promise<number> {
   // demo rows go through the same validation as any upload
   const rows = await validateRecords(db, target, records as unknown as Record<string, unknown>[]);
-  return (await writeRows(db, target, rows.map((r) => r.value))).inserted;
+  return (
+    await writeRows(
+      db,
+      target,
+      rows.map((r) => r.value),
+    )
+  ).inserted;
 }
 
-export async function prepareData(db: Db, config: Pick<Config, 'demo'>, log: Log, sentiment?: SentimentProvider, now = new Date()): Promise<SetupResult> {
+export async function prepareData(
+  db: Db,
+  config: Pick<Config, 'demo'>,
+  log: Log,
+  sentiment?: SentimentProvider,
+  now = new Date(),
+): Promise<SetupResult> {
   const result = await loadFirstRunData(db, config, log, now);
   // reviews without a score (the demo, or an ingestion cut short) are scored before serving
   const scored = sentiment ? (await scoreStoredReviews(db, await sentiment.get())).scored : 0;
   if (scored > 0) log.info({ scored }, 'scored reviews that had no sentiment yet');
   // ratings follow new scores (all of them on a demo start), and a new rating model replaces the rows of the old one
-  const outdated = await db.query('select 1 from agent_ratings where rating_model is distinct from $1 limit 1', [RATING_MODEL]);
+  const outdated = await db.query('select 1 from agent_ratings where rating_model is distinct from $1 limit 1', [
+    RATING_MODEL,
+  ]);
   if (scored === 0 && outdated.rows.length === 0) return { ...result, scored, ratings: 0 };
   const ratings = (await recomputeRatings(db)).updated;
   log.info({ ratings, rating_model: RATING_MODEL }, 'service-ability ratings recomputed');
   return { ...result, scored, ratings };
 }
 
-async function loadFirstRunData(db: Db, config: Pick<Config, 'demo'>, log: Log, now: Date): Promise<Omit<SetupResult, 'scored' | 'ratings'>> {
+async function loadFirstRunData(
+  db: Db,
+  config: Pick<Config, 'demo'>,
+  log: Log,
+  now: Date,
+): Promise<Omit<SetupResult, 'scored' | 'ratings'>> {
   const year = now.getUTCFullYear();
   let calendarSeeded = 0;
   const events = await db.query<{ n: number }>('select count(*)::int8 as n from calendar_events');

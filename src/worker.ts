@@ -19,7 +19,8 @@ export interface WorkerOptions {
 
 export async function startWorker(config: Config, opts: WorkerOptions = {}): Promise<void> {
   if (!config.redisUrl) throw new Error('kpi worker needs REDIS_URL (without Redis, jobs run inside the API process)');
-  if (!config.databaseUrl) throw new Error('kpi worker needs DATABASE_URL: workers share PostgreSQL with the API (PGlite is single-process)');
+  if (!config.databaseUrl)
+    throw new Error('kpi worker needs DATABASE_URL: workers share PostgreSQL with the API (PGlite is single-process)');
   const db = await openDb(config);
   await registerShippedSentiment(db, config.modelsDir);
   const log = (msg: string, extra: Record<string, unknown> = {}) => {

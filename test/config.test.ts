@@ -4,11 +4,25 @@ import { ConfigError, loadConfig } from '../src/config.js';
 describe('config', () => {
   it('has working defaults for the embedded mode', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, redisUrl: undefined, logLevel: 'info', bodyLimit: 64 * 1024 * 1024, demo: true });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      redisUrl: undefined,
+      logLevel: 'info',
+      bodyLimit: 64 * 1024 * 1024,
+      demo: true,
+    });
   });
 
   it('parses sizes, windows and URLs', () => {
-    const c = loadConfig({ BODY_LIMIT: '512kb', RATE_LIMIT_WINDOW: '60000', DATABASE_URL: 'postgres://u@h:5432/db', REDIS_URL: 'redis://127.0.0.1:6379', KPI_DEMO: 'false' });
+    const c = loadConfig({
+      BODY_LIMIT: '512kb',
+      RATE_LIMIT_WINDOW: '60000',
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      KPI_DEMO: 'false',
+    });
     expect(c.bodyLimit).toBe(512 * 1024);
     expect(c.rateLimit.timeWindow).toBe(60000);
     expect(c.databaseUrl).toBe('postgres://u@h:5432/db');

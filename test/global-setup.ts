@@ -23,9 +23,10 @@ let found: ServiceAvailability;
 
 export default async function setup(project: TestProject) {
   found = await probeServices();
-  const missing = [!found.postgres && `PostgreSQL (${found.postgresUrl})`, !found.redis && `Redis (${found.redisUrl})`].filter(
-    (m): m is string => Boolean(m),
-  );
+  const missing = [
+    !found.postgres && `PostgreSQL (${found.postgresUrl})`,
+    !found.redis && `Redis (${found.redisUrl})`,
+  ].filter((m): m is string => Boolean(m));
   if (missing.length > 0 && process.env.CI === 'true') {
     throw new Error(`CI=true requires ${missing.join(' and ')}, which did not answer. Start them (see .ci/run).`);
   }

@@ -23,7 +23,8 @@ describeEachBackend('prepareData at start', (get) => {
 
     // rows as an earlier release wrote them
     await db.query(`update agent_ratings set rating_model = 'eb-beta-binomial@1'`);
-    const models = async () => (await db.query<{ m: string }>('select distinct rating_model as m from agent_ratings')).rows.map((r) => r.m);
+    const models = async () =>
+      (await db.query<{ m: string }>('select distinct rating_model as m from agent_ratings')).rows.map((r) => r.m);
     const second = await prepareData(db, { demo: false }, quiet);
     expect(second.ratings).toBeGreaterThan(0);
     expect(await models()).toEqual([RATING_MODEL]);

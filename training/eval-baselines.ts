@@ -10,7 +10,17 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { coverage, forecastMany, mase, maseScale, msis, seasonalNaive, smape, trainGroupModel, type SeriesInput } from '../src/baselines/index.js';
+import {
+  coverage,
+  forecastMany,
+  mase,
+  maseScale,
+  msis,
+  seasonalNaive,
+  smape,
+  trainGroupModel,
+  type SeriesInput,
+} from '../src/baselines/index.js';
 import { readPanel, type PanelSeries } from '../src/baselines/panel.js';
 
 const { values: args } = parseArgs({
@@ -24,11 +34,20 @@ const { values: args } = parseArgs({
   },
 });
 if (!args.panel) {
-  console.error('usage: eval-baselines --panel FILE.csv [--json] [--seed N] [--no-network] [--peers METHODS] [--group NAME]');
+  console.error(
+    'usage: eval-baselines --panel FILE.csv [--json] [--seed N] [--no-network] [--peers METHODS] [--group NAME]',
+  );
   process.exit(2);
 }
 
-interface Acc { smape: number[]; mase: number[]; in80: number; in95: number; points: number; msis: number[] }
+interface Acc {
+  smape: number[];
+  mase: number[];
+  in80: number;
+  in95: number;
+  points: number;
+  msis: number[];
+}
 const newAcc = (): Acc => ({ smape: [], mase: [], in80: 0, in95: 0, points: 0, msis: [] });
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
 const r4 = (v: number) => Math.round(v * 10000) / 10000;
@@ -56,19 +75,32 @@ function score(acc: Acc, s: PanelSeries, f: number[], lo80: number[], hi80: numb
 function snaiveIntervals(s: PanelSeries, h: number) {
   const m = s.train.length > s.frequency ? s.frequency : 1;
   const f = seasonalNaive(s.train, m, h);
-  let ss = 0, c = 0;
-  for (let t = m; t < s.train.length; t++) { ss += (s.train[t]! - s.train[t - m]!) ** 2; c++; }
+  let ss = 0,
+    c = 0;
+  for (let t = m; t < s.train.length; t++) {
+    ss += (s.train[t]! - s.train[t - m]!) ** 2;
+    c++;
+  }
   const sd = Math.sqrt(ss / Math.max(1, c));
-  const band = (z: number) => f.map((v, k) => z * sd * Math.sqrt(Math.floor(k / m) + 1));
-  const b80 = band(1.2816), b95 = band(1.96);
-  return { f, lo80: f.map((v, k) => v - b80[k]!), hi80: f.map((v, k) => v + b80[k]!), lo95: f.map((v, k) => v - b95[k]!), hi95: f.map((v, k) => v + b95[k]!) };
+  const band = (z: number) => f.map((_v, k) => z * sd * Math.sqrt(Math.floor(k / m) + 1));
+  const b80 = band(1.2816),
+    b95 = band(1.96);
+  return {
+    f,
+    lo80: f.map((v, k) => v - b80[k]!),
+    hi80: f.map((v, k) => v + b80[k]!),
+    lo95: f.map((v, k) => v - b95[k]!),
+    hi95: f.map((v, k) => v + b95[k]!),
+  };
 }
 
 const panel = readPanel(args.panel).filter((s) => !args.group || s.group === args.group);
 const groups = [...new Set(panel.map((s) => s.group))];
-const total = newAcc(), naive = newAcc();
+const total = newAcc(),
+  naive = newAcc();
 const perGroup: Record<string, unknown> = {};
-let trainS = 0, predictS = 0;
+let trainS = 0,
+  predictS = 0;
 let predict10k: number | undefined;
 let predict10kCpu = 0;
 let trainCpu = 0;
@@ -104,10 +136,17 @@ for (const g of groups) {
   }
   trainS += (t1 - t0) / 1000;
   predictS += (t2 - t1) / 1000;
-  const acc = newAcc(), nacc = newAcc();
+  const acc = newAcc(),
+    nacc = newAcc();
   members.forEach((s, i) => {
     const st = fc[i]!.steps.slice(0, s.test.length);
-    const cols = [st.map((x) => x.p50), st.map((x) => x.lo80), st.map((x) => x.hi80), st.map((x) => x.lo95), st.map((x) => x.hi95)] as const;
+    const cols = [
+      st.map((x) => x.p50),
+      st.map((x) => x.lo80),
+      st.map((x) => x.hi80),
+      st.map((x) => x.lo95),
+      st.map((x) => x.hi95),
+    ] as const;
     score(acc, s, ...cols);
     score(total, s, ...cols);
     const nv = snaiveIntervals(s, s.test.length);
@@ -136,14 +175,26 @@ function runPeers(methods: string): Record<string, Record<string, number>> | { e
   const script = new URL('../../shared/peers/forecast_peers.R', import.meta.url).pathname;
   let out: string;
   try {
-    out = execFileSync('Rscript', [script, args.panel!, methods], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 20 });
+    out = execFileSync('Rscript', [script, args.panel!, methods], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 1 << 20,
+    });
   } catch (e) {
     return { error: `Rscript with the forecast package is not available (${(e as Error).message.split('\n')[0]})` };
   }
   const peersOut: Record<string, Record<string, number>> = {};
   for (const line of out.split('\n')) {
     const m = /^(\w+)\s+n=(\d+) sMAPE=([\d.]+) MASE=([\d.]+) cov80=([\d.]+) cov95=([\d.]+) MSIS=([\d.]+)/.exec(line);
-    if (m) peersOut[m[1]!] = { series: Number(m[2]), smape: Number(m[3]), mase: Number(m[4]), coverage80: Number(m[5]), coverage95: Number(m[6]), msis: Number(m[7]) };
+    if (m)
+      peersOut[m[1]!] = {
+        series: Number(m[2]),
+        smape: Number(m[3]),
+        mase: Number(m[4]),
+        coverage80: Number(m[5]),
+        coverage95: Number(m[6]),
+        msis: Number(m[7]),
+      };
     const t = /: (\d+) series, ([\d.]+) s/.exec(line);
     if (t) peersOut.time = { seconds: Number(t[2]) };
   }

@@ -25,6 +25,18 @@ const probs = new Float64Array(rows.length);
 const started = performance.now();
 for (let i = 0; i < rows.length; i++) probs[i] = predictor.probability(rows[i]!.review);
 const seconds = (performance.now() - started) / 1000;
-const figures = { ...evaluate(probs, rows.map((r) => r.label), predictor.meta.neutralBand), reviews_per_s: Math.round(rows.length / seconds) };
+const figures = {
+  ...evaluate(
+    probs,
+    rows.map((r) => r.label),
+    predictor.meta.neutralBand,
+  ),
+  reviews_per_s: Math.round(rows.length / seconds),
+};
 if (args.json) console.log(JSON.stringify(figures));
-else console.log(`${predictor.version} on ${args.data}\n${Object.entries(figures).map(([k, v]) => `  ${k.padEnd(14)} ${v}`).join('\n')}`);
+else
+  console.log(
+    `${predictor.version} on ${args.data}\n${Object.entries(figures)
+      .map(([k, v]) => `  ${k.padEnd(14)} ${v}`)
+      .join('\n')}`,
+  );

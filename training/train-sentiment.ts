@@ -21,7 +21,9 @@ const { values: args } = parseArgs({
   },
 });
 if ((args.lang !== 'zh' && args.lang !== 'en') || !args.data) {
-  console.error('usage: train-sentiment --lang zh|en --data DIR_WITH_train/dev/test.csv [--out DIR] [--seed N] [--epochs N]');
+  console.error(
+    'usage: train-sentiment --lang zh|en --data DIR_WITH_train/dev/test.csv [--out DIR] [--seed N] [--epochs N]',
+  );
   process.exit(2);
 }
 const language = args.lang;
@@ -39,10 +41,12 @@ const trained = await trainSentiment(tf, {
 });
 writeModel(out, trained);
 const m = trained.meta.metrics as Record<string, { calibrated: Record<string, number> } | undefined>;
-console.log(JSON.stringify({
-  model: out,
-  version: trained.meta.version,
-  training_s: (trained.meta.training as { seconds: number }).seconds,
-  dev: m.dev?.calibrated,
-  test: m.test?.calibrated,
-}));
+console.log(
+  JSON.stringify({
+    model: out,
+    version: trained.meta.version,
+    training_s: (trained.meta.training as { seconds: number }).seconds,
+    dev: m.dev?.calibrated,
+    test: m.test?.calibrated,
+  }),
+);

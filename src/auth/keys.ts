@@ -38,7 +38,12 @@ export function createKeyRepository(db: Queryable, { cacheMs = 5000 } = {}) {
     async create(name: string, scopes: Scope[]): Promise<{ id: string; key: string; scopes: Scope[] }> {
       const id = randomBytes(6).toString('hex');
       const key = `kpi_${id}_${randomBytes(24).toString('base64url')}`;
-      await db.query('insert into api_keys (id, name, hash, scopes) values ($1, $2, $3, $4)', [id, name, hashKey(key), scopes]);
+      await db.query('insert into api_keys (id, name, hash, scopes) values ($1, $2, $3, $4)', [
+        id,
+        name,
+        hashKey(key),
+        scopes,
+      ]);
       return { id, key, scopes };
     },
 
@@ -49,11 +54,10 @@ export function createKeyRepository(db: Queryable, { cacheMs = 5000 } = {}) {
     async ensureBootstrap(key: string): Promise<string> {
       const hash = hashKey(key);
       const id = `boot_${hash.slice(0, 8)}`;
-      await db.query(`insert into api_keys (id, name, hash, scopes) values ($1, 'bootstrap admin (KPI_ADMIN_KEY)', $2, $3) on conflict (hash) do nothing`, [
-        id,
-        hash,
-        ['admin'],
-      ]);
+      await db.query(
+        `insert into api_keys (id, name, hash, scopes) values ($1, 'bootstrap admin (KPI_ADMIN_KEY)', $2, $3) on conflict (hash) do nothing`,
+        [id, hash, ['admin']],
+      );
       return id;
     },
 
@@ -65,7 +69,9 @@ export function createKeyRepository(db: Queryable, { cacheMs = 5000 } = {}) {
     },
 
     async list(): Promise<ApiKeyInfo[]> {
-      const r = await db.query<ApiKeyInfo>('select id, name, scopes, created_at, revoked_at, last_used_at from api_keys order by created_at, id');
+      const r = await db.query<ApiKeyInfo>(
+        'select id, name, scopes, created_at, revoked_at, last_used_at from api_keys order by created_at, id',
+      );
       return r.rows;
     },
 
@@ -80,7 +86,10 @@ export function createKeyRepository(db: Queryable, { cacheMs = 5000 } = {}) {
       const now = Date.now();
       const hit = cache.get(hash);
       if (hit && hit.until > now) return hit.info;
-      const r = await db.query<{ id: string; scopes: Scope[] }>('select id, scopes from api_keys where hash = $1 and revoked_at is null', [hash]);
+      const r = await db.query<{ id: string; scopes: Scope[] }>(
+        'select id, scopes from api_keys where hash = $1 and revoked_at is null',
+        [hash],
+      );
       const info = r.rows[0] ?? null;
       if (cache.size > 10_000) cache.clear();
       cache.set(hash, { info, until: now + cacheMs });

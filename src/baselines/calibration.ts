@@ -49,7 +49,12 @@ export function fallbackOffset(tau: number, h: number): number {
  * their neighbours (h±1, h±2, …) until they have enough, which smooths the far horizons where
  * the rolling origins give the fewest samples. With no scores at all, `fallbackOffset`.
  */
-export function conformalOffsets(byH: HorizonScores[], levels: readonly number[], minN = 150, keepMedian = true): number[][] {
+export function conformalOffsets(
+  byH: HorizonScores[],
+  levels: readonly number[],
+  minN = 150,
+  keepMedian = true,
+): number[][] {
   const H = byH.length;
   const out: number[][] = [];
   for (let h = 0; h < H; h++) {
@@ -68,7 +73,11 @@ export function conformalOffsets(byH: HorizonScores[], levels: readonly number[]
     }
     out.push(
       levels.map((tau, q) =>
-        keepMedian && tau === 0.5 ? 0 : pool[q]!.length === 0 ? fallbackOffset(tau, h) : conformalQuantile(pool[q]!, tau),
+        keepMedian && tau === 0.5
+          ? 0
+          : pool[q]!.length === 0
+            ? fallbackOffset(tau, h)
+            : conformalQuantile(pool[q]!, tau),
       ),
     );
   }

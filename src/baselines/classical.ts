@@ -216,9 +216,18 @@ function dampedRun(x: readonly number[], alpha: number, beta: number, phi: numbe
   // the state (l, b) and the errors are affine in (l0, b0): track the three coefficient runs at once,
   // then solve (l0, b0) by least squares in closed form
   const n = x.length;
-  let l0c = 0, l1c = 1, l2c = 0;
-  let b0c = 0, b1c = 0, b2c = 1;
-  let s00 = 0, s01 = 0, s11 = 0, r0 = 0, r1 = 0, ee = 0;
+  let l0c = 0,
+    l1c = 1,
+    l2c = 0;
+  let b0c = 0,
+    b1c = 0,
+    b2c = 1;
+  let s00 = 0,
+    s01 = 0,
+    s11 = 0,
+    r0 = 0,
+    r1 = 0,
+    ee = 0;
   const ab = alpha * beta;
   for (let t = 0; t < n; t++) {
     const f0 = l0c + phi * b0c;
@@ -256,7 +265,13 @@ function dampedRun(x: readonly number[], alpha: number, beta: number, phi: numbe
 const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** Nelder–Mead on an unconstrained vector (small dimension; stops when the simplex values agree). */
-export function nelderMead(f: (p: number[]) => number, start: number[], iters = 120, step = 0.8, tol = 1e-10): number[] {
+export function nelderMead(
+  f: (p: number[]) => number,
+  start: number[],
+  iters = 120,
+  step = 0.8,
+  tol = 1e-10,
+): number[] {
   const dim = start.length;
   const simplex: number[][] = [start.slice()];
   for (let i = 0; i < dim; i++) {
@@ -368,8 +383,13 @@ export function damped(x: readonly number[], h: number, opts: DampedOptions = {}
   return dampedForecast(x, h, opts).forecast;
 }
 
-function dampedForecast(x: readonly number[], h: number, opts: DampedOptions): { forecast: number[]; params: number[] } {
-  if (x.length < 4) return { forecast: Array(h).fill(x[x.length - 1] ?? 0), params: (opts.start ?? DAMPED_START).slice() };
+function dampedForecast(
+  x: readonly number[],
+  h: number,
+  opts: DampedOptions,
+): { forecast: number[]; params: number[] } {
+  if (x.length < 4)
+    return { forecast: Array(h).fill(x[x.length - 1] ?? 0), params: (opts.start ?? DAMPED_START).slice() };
   const { params, fit } = fitDamped(x, opts);
   const out: number[] = [];
   let cum = 0;
@@ -411,7 +431,12 @@ export interface ClassicalForecast {
 }
 
 /** Fits the classical components on x (period m) and forecasts h steps. */
-export function classicalForecast(x: readonly number[], m: number, h: number, dampedOpts: DampedOptions = {}): ClassicalForecast {
+export function classicalForecast(
+  x: readonly number[],
+  m: number,
+  h: number,
+  dampedOpts: DampedOptions = {},
+): ClassicalForecast {
   const n = x.length;
   const d = decompose(x, m);
   const sa = deseason(x, d);

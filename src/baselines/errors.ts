@@ -1,4 +1,10 @@
-export type BaselineErrorCode = 'no_series' | 'bad_horizon' | 'mixed_frequency' | 'bad_frequency' | 'horizon_too_long' | 'bad_model';
+export type BaselineErrorCode =
+  | 'no_series'
+  | 'bad_horizon'
+  | 'mixed_frequency'
+  | 'bad_frequency'
+  | 'horizon_too_long'
+  | 'bad_model';
 
 /** Input errors of the baselines module: stable `code`, safe to show (map to a 4xx). */
 export class BaselineInputError extends Error {

@@ -9,19 +9,36 @@ import { packForecasts, unpackSeries, type PackedSeries } from './parallel.js';
 
 const port = parentPort!;
 const models = new Map<string, TrainedGroupModel>();
-port.on('message', (m: { evict: string } | { id: number; modelKey?: string; model?: TrainedGroupModel; series: PackedSeries; h: number }) => {
-  if ('evict' in m) {
-    models.delete(m.evict);
-    return;
-  }
-  try {
-    if (m.model && m.modelKey !== undefined) models.set(m.modelKey, m.model);
-    const model = m.model ?? (m.modelKey !== undefined ? models.get(m.modelKey) : undefined);
-    if (!model) throw new Error(`forecast thread: no model ${String(m.modelKey)}`);
-    const result = packForecasts(model, unpackSeries(m.series), m.h);
-    port.postMessage({ id: m.id, result }, [result.cold.buffer as ArrayBuffer, result.q.buffer as ArrayBuffer, result.d.buffer as ArrayBuffer]);
-  } catch (err) {
-    port.postMessage({ id: m.id, error: { message: (err as Error).message ?? String(err), code: err instanceof BaselineInputError ? err.code : undefined } });
-  }
-});
+port.on(
+  'message',
+  (
+    m:
+      | { evict: string }
+      | { id: number; modelKey?: string; model?: TrainedGroupModel; series: PackedSeries; h: number },
+  ) => {
+    if ('evict' in m) {
+      models.delete(m.evict);
+      return;
+    }
+    try {
+      if (m.model && m.modelKey !== undefined) models.set(m.modelKey, m.model);
+      const model = m.model ?? (m.modelKey !== undefined ? models.get(m.modelKey) : undefined);
+      if (!model) throw new Error(`forecast thread: no model ${String(m.modelKey)}`);
+      const result = packForecasts(model, unpackSeries(m.series), m.h);
+      port.postMessage({ id: m.id, result }, [
+        result.cold.buffer as ArrayBuffer,
+        result.q.buffer as ArrayBuffer,
+        result.d.buffer as ArrayBuffer,
+      ]);
+    } catch (err) {
+      port.postMessage({
+        id: m.id,
+        error: {
+          message: (err as Error).message ?? String(err),
+          code: err instanceof BaselineInputError ? err.code : undefined,
+        },
+      });
+    }
+  },
+);
 port.postMessage('ready');

@@ -49,7 +49,13 @@ export function coverage(actual: readonly number[], lo: readonly number[], hi: r
 }
 
 /** Mean scaled interval score (M4) for a (1−alpha) interval, alpha = 0.05 for 95 %. */
-export function msis(actual: readonly number[], lo: readonly number[], hi: readonly number[], scale: number, alpha = 0.05): number {
+export function msis(
+  actual: readonly number[],
+  lo: readonly number[],
+  hi: readonly number[],
+  scale: number,
+  alpha = 0.05,
+): number {
   if (actual.length === 0) throw new Error('msis: empty input');
   let s = 0;
   for (let i = 0; i < actual.length; i++) {

@@ -5,7 +5,15 @@
  */
 import { conformalOffsets, enforceMonotone, type HorizonScores } from './calibration.js';
 import { BaselineInputError } from './errors.js';
-import { buildWindow, cleanValues, defaultSpec, featureSize, MIN_HISTORY, type FeatureSpec, type SeriesContext } from './features.js';
+import {
+  buildWindow,
+  cleanValues,
+  defaultSpec,
+  featureSize,
+  MIN_HISTORY,
+  type FeatureSpec,
+  type SeriesContext,
+} from './features.js';
 import { maseScale } from './metrics.js';
 import { predictNet, trainQuantileNet, type NetWeights } from './network.js';
 import type { BacktestFigures, SeriesInput, TrainOptions } from './types.js';
@@ -87,8 +95,10 @@ function checkInputs(series: readonly SeriesInput[], opts: TrainOptions): number
     throw new BaselineInputError('bad_horizon', 'horizon must be an integer in 1..104');
   }
   const m = series[0]!.periodsPerYear;
-  if (!Number.isInteger(m) || m < 1 || m > 366) throw new BaselineInputError('bad_frequency', 'periodsPerYear must be an integer in 1..366');
-  if (series.some((s) => s.periodsPerYear !== m)) throw new BaselineInputError('mixed_frequency', 'all series of a group must share periodsPerYear');
+  if (!Number.isInteger(m) || m < 1 || m > 366)
+    throw new BaselineInputError('bad_frequency', 'periodsPerYear must be an integer in 1..366');
+  if (series.some((s) => s.periodsPerYear !== m))
+    throw new BaselineInputError('mixed_frequency', 'all series of a group must share periodsPerYear');
   return m;
 }
 
@@ -98,7 +108,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const m = checkInputs(series, opts);
   const H = opts.horizon;
   const seed = opts.seed ?? 1;
-  const levels = [...new Set([...(opts.quantiles ?? []), ...INTERVAL_LEVELS])].filter((l) => l > 0 && l < 1).sort((a, b) => a - b);
+  const levels = [...new Set([...(opts.quantiles ?? []), ...INTERVAL_LEVELS])]
+    .filter((l) => l > 0 && l < 1)
+    .sort((a, b) => a - b);
   const Q = levels.length;
   const mid = levels.indexOf(0.5);
   const usePromo = series.some((s) => s.promo?.some(Boolean) ?? false);
@@ -161,7 +173,13 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       for (let h = 0; o + h < n && h < H; h++) {
         const y = p.values[o + h]!;
         cal.push({
-          series: si, h, y, base: w.base[h]!, scale: w.scale, noise: w.noise, mase: sc,
+          series: si,
+          h,
+          y,
+          base: w.base[h]!,
+          scale: w.scale,
+          noise: w.noise,
+          mase: sc,
           net: out ? out.subarray(h * Q, (h + 1) * Q) : null,
           rel: mean !== 0 ? (y - mean) / Math.abs(mean) : 0,
         });
@@ -198,9 +216,14 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     return byH;
   };
   const offsets = conformalOffsets(scoresFor(cal), levels);
-  const i025 = levels.indexOf(0.025), i975 = levels.indexOf(0.975), i10 = levels.indexOf(0.1), i90 = levels.indexOf(0.9);
-  const coverage80 = new Array<number>(H).fill(0), coverage95 = new Array<number>(H).fill(0);
-  const raw80 = new Array<number>(H).fill(0), raw95 = new Array<number>(H).fill(0);
+  const i025 = levels.indexOf(0.025),
+    i975 = levels.indexOf(0.975),
+    i10 = levels.indexOf(0.1),
+    i90 = levels.indexOf(0.9);
+  const coverage80 = new Array<number>(H).fill(0),
+    coverage95 = new Array<number>(H).fill(0);
+  const raw80 = new Array<number>(H).fill(0),
+    raw95 = new Array<number>(H).fill(0);
   const count = new Array<number>(H).fill(0);
   for (const fold of [0, 1]) {
     const fit = cal.filter((c) => Math.floor(c.series / calStride) % 2 === fold);
@@ -209,7 +232,10 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     const off = conformalOffsets(scoresFor(fit), levels);
     for (const c of test) {
       const raw = rawQuantiles(c);
-      const adj = enforceMonotone(raw.map((v, q) => v + off[c.h]![q]! * c.noise), mid);
+      const adj = enforceMonotone(
+        raw.map((v, q) => v + off[c.h]![q]! * c.noise),
+        mid,
+      );
       const inside = (lo: number, hi: number) => (c.y >= lo && c.y <= hi ? 1 : 0);
       coverage80[c.h]! += inside(adj[i10]!, adj[i90]!);
       coverage95[c.h]! += inside(adj[i025]!, adj[i975]!);
@@ -252,7 +278,17 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     offsets,
     backtest,
     coldStart: { minHistory: MIN_HISTORY, relQuantiles, levelQuantiles },
-    trainedOn: { series: S, windows: nWin, calibration: cal.length, seconds: (performance.now() - t0) / 1000, seed,
-      phases: { windows: (tWindows - t0) / 1000, network: (tNet - tWindows) / 1000, calibration: (performance.now() - tNet) / 1000 } },
+    trainedOn: {
+      series: S,
+      windows: nWin,
+      calibration: cal.length,
+      seconds: (performance.now() - t0) / 1000,
+      seed,
+      phases: {
+        windows: (tWindows - t0) / 1000,
+        network: (tNet - tWindows) / 1000,
+        calibration: (performance.now() - tNet) / 1000,
+      },
+    },
   };
 }

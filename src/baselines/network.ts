@@ -63,7 +63,13 @@ const softplus = (v: number): number => (v > 20 ? v : Math.log1p(Math.exp(v)));
  * Trains on X (n×d, row-major), targets Y (n×H) with mask M (1 = observed).
  * Returns exported weights; all tensors are disposed.
  */
-export async function trainQuantileNet(X: Float64Array, Y: Float64Array, M: Float64Array, n: number, opts: NetTrainOptions): Promise<NetWeights> {
+export async function trainQuantileNet(
+  X: Float64Array,
+  Y: Float64Array,
+  M: Float64Array,
+  n: number,
+  opts: NetTrainOptions,
+): Promise<NetWeights> {
   const tf: Tf = await loadTf();
   const d = X.length / n;
   const { H, levels } = opts;
@@ -125,7 +131,13 @@ export async function trainQuantileNet(X: Float64Array, Y: Float64Array, M: Floa
     pos += batch;
     return out;
   };
-  const swa = opts.swa === false ? null : vars.map((v) => ({ w: tf.zerosLike(v.w) as import('@tensorflow/tfjs').Tensor, b: tf.zerosLike(v.b) as import('@tensorflow/tfjs').Tensor }));
+  const swa =
+    opts.swa === false
+      ? null
+      : vars.map((v) => ({
+          w: tf.zerosLike(v.w) as import('@tensorflow/tfjs').Tensor,
+          b: tf.zerosLike(v.b) as import('@tensorflow/tfjs').Tensor,
+        }));
   let swaCount = 0;
   for (let s = 0; s < steps; s++) {
     const idx = tf.tensor1d(nextBatch(), 'int32');
@@ -206,7 +218,11 @@ function compile(net: NetWeights): Compiled {
 }
 
 /** Forward pass in plain JS: returns H×Q quantiles (row-major, monotone in q), in noise units. */
-export function predictNet(net: NetWeights, x: Float64Array, out = new Float64Array(net.H * net.levels.length)): Float64Array {
+export function predictNet(
+  net: NetWeights,
+  x: Float64Array,
+  out = new Float64Array(net.H * net.levels.length),
+): Float64Array {
   const c = compile(net);
   let cur = c.act[0]!;
   for (let j = 0; j < net.inDim; j++) cur[j] = (x[j]! - c.mean[j]!) / c.std[j]!;
@@ -238,4 +254,3 @@ export function predictNet(net: NetWeights, x: Float64Array, out = new Float64Ar
   }
   return out;
 }
-

@@ -17,7 +17,10 @@ export interface PanelSeries {
 
 export function readPanel(file: string): PanelSeries[] {
   const rows = parse(readFileSync(file), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
-  const bySeries = new Map<string, { group: string; frequency: number; pts: { i: number; v: number; split: string; promo?: boolean }[] }>();
+  const bySeries = new Map<
+    string,
+    { group: string; frequency: number; pts: { i: number; v: number; split: string; promo?: boolean }[] }
+  >();
   for (const r of rows) {
     const id = r.series ?? '';
     let s = bySeries.get(id);

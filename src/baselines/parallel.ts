@@ -29,7 +29,12 @@ export interface PackedForecasts {
 export function packForecasts(model: TrainedGroupModel, series: readonly SeriesInput[], h: number): PackedForecasts {
   const Q = model.levels.length;
   const keys = model.levels.map(String);
-  const out: PackedForecasts = { ids: new Array<string>(series.length), cold: new Uint8Array(series.length), q: new Float64Array(series.length * Q), d: new Float64Array(series.length * 5) };
+  const out: PackedForecasts = {
+    ids: new Array<string>(series.length),
+    cold: new Uint8Array(series.length),
+    q: new Float64Array(series.length * Q),
+    d: new Float64Array(series.length * 5),
+  };
   for (let i = 0; i < series.length; i++) {
     const f = forecast(model, series[i]!, h);
     const s = f.steps[h - 1]!;
@@ -83,8 +88,16 @@ export function packSeries(series: readonly SeriesInput[]): PackedSeries {
     nx += Math.max(x.promo?.length ?? 0, x.tenure?.length ?? 0);
   }
   const p: PackedSeries = {
-    ids: series.map((x) => x.id), periodsPerYear: new Int32Array(n), startYear: new Int32Array(n), startIndex: new Int32Array(n),
-    vOff: new Int32Array(n + 1), values: new Float64Array(nv), xOff: new Int32Array(n + 1), has: new Uint8Array(n), promo: new Uint8Array(nx), tenure: new Float64Array(nx),
+    ids: series.map((x) => x.id),
+    periodsPerYear: new Int32Array(n),
+    startYear: new Int32Array(n),
+    startIndex: new Int32Array(n),
+    vOff: new Int32Array(n + 1),
+    values: new Float64Array(nv),
+    xOff: new Int32Array(n + 1),
+    has: new Uint8Array(n),
+    promo: new Uint8Array(nx),
+    tenure: new Float64Array(nx),
   };
   let v = 0;
   let o = 0;
@@ -108,7 +121,11 @@ export function packSeries(series: readonly SeriesInput[]): PackedSeries {
 
 export function unpackSeries(p: PackedSeries): SeriesInput[] {
   return p.ids.map((id, i) => {
-    const s: SeriesInput = { id, values: Array.from(p.values.subarray(p.vOff[i], p.vOff[i + 1])), periodsPerYear: p.periodsPerYear[i]! };
+    const s: SeriesInput = {
+      id,
+      values: Array.from(p.values.subarray(p.vOff[i], p.vOff[i + 1])),
+      periodsPerYear: p.periodsPerYear[i]!,
+    };
     if (p.startIndex[i]! >= 0) s.start = { year: p.startYear[i]!, index: p.startIndex[i]! };
     if (p.has[i]! & 1) s.promo = Array.from(p.promo.subarray(p.xOff[i], p.xOff[i + 1]), (b) => b === 1);
     if (p.has[i]! & 2) s.tenure = Array.from(p.tenure.subarray(p.xOff[i], p.xOff[i + 1]));
@@ -117,7 +134,9 @@ export function unpackSeries(p: PackedSeries): SeriesInput[] {
 }
 
 const buffers = (p: PackedSeries): ArrayBuffer[] =>
-  [p.periodsPerYear, p.startYear, p.startIndex, p.vOff, p.values, p.xOff, p.has, p.promo, p.tenure].map((a) => a.buffer as ArrayBuffer);
+  [p.periodsPerYear, p.startYear, p.startIndex, p.vOff, p.values, p.xOff, p.has, p.promo, p.tenure].map(
+    (a) => a.buffer as ArrayBuffer,
+  );
 
 interface Helper {
   channel: ThreadChannel<PackedForecasts>;
@@ -163,7 +182,13 @@ export async function stopForecastThread(): Promise<void> {
   failed = false;
 }
 
-function onHelper(h: Helper, model: TrainedGroupModel, modelKey: string | undefined, series: readonly SeriesInput[], step: number): Promise<PackedForecasts> {
+function onHelper(
+  h: Helper,
+  model: TrainedGroupModel,
+  modelKey: string | undefined,
+  series: readonly SeriesInput[],
+  step: number,
+): Promise<PackedForecasts> {
   const known = modelKey !== undefined && h.models.includes(modelKey);
   if (modelKey !== undefined && !known) {
     h.models.push(modelKey);
@@ -178,7 +203,12 @@ function onHelper(h: Helper, model: TrainedGroupModel, modelKey: string | undefi
  * `modelKey` (e.g. the model version id) lets the helper keep the model between requests.
  * @throws BaselineInputError as `forecast` does (bad horizon, mixed frequency)
  */
-export async function forecastPacked(model: TrainedGroupModel, series: readonly SeriesInput[], h: number, modelKey?: string): Promise<PackedForecasts> {
+export async function forecastPacked(
+  model: TrainedGroupModel,
+  series: readonly SeriesInput[],
+  h: number,
+  modelKey?: string,
+): Promise<PackedForecasts> {
   const hp = helper;
   if (!hp?.channel.ready || series.length < MIN_SERIES) return packForecasts(model, series, h);
   // the helper also rebuilds the series objects (≈ 20 % of its time) and runs slower per series than

@@ -11,7 +11,13 @@ import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
 interface LevelIndex {
   keys: string[];
-  i10: number; i25: number; i50: number; i75: number; i90: number; i025: number; i975: number;
+  i10: number;
+  i25: number;
+  i50: number;
+  i75: number;
+  i90: number;
+  i025: number;
+  i975: number;
 }
 
 const levelIndex = new WeakMap<TrainedGroupModel, LevelIndex>();
@@ -20,7 +26,16 @@ function indexOf(model: TrainedGroupModel): LevelIndex {
   let li = levelIndex.get(model);
   if (!li) {
     const at = (l: number) => model.levels.indexOf(l);
-    li = { keys: model.levels.map(String), i10: at(0.1), i25: at(0.25), i50: at(0.5), i75: at(0.75), i90: at(0.9), i025: at(0.025), i975: at(0.975) };
+    li = {
+      keys: model.levels.map(String),
+      i10: at(0.1),
+      i25: at(0.25),
+      i50: at(0.5),
+      i75: at(0.75),
+      i90: at(0.9),
+      i025: at(0.025),
+      i975: at(0.975),
+    };
     levelIndex.set(model, li);
   }
   return li;
@@ -31,8 +46,15 @@ function step(li: LevelIndex, h: number, q: number[], drivers: ForecastStep['dri
   for (let i = 0; i < q.length; i++) quantiles[li.keys[i]!] = q[i]!;
   return {
     h: h + 1,
-    p10: q[li.i10]!, p25: q[li.i25]!, p50: q[li.i50]!, p75: q[li.i75]!, p90: q[li.i90]!,
-    lo80: q[li.i10]!, hi80: q[li.i90]!, lo95: q[li.i025]!, hi95: q[li.i975]!,
+    p10: q[li.i10]!,
+    p25: q[li.i25]!,
+    p50: q[li.i50]!,
+    p75: q[li.i75]!,
+    p90: q[li.i90]!,
+    lo80: q[li.i10]!,
+    hi80: q[li.i90]!,
+    lo95: q[li.i025]!,
+    hi95: q[li.i975]!,
     quantiles,
     drivers,
   };
@@ -51,10 +73,15 @@ export function backtestCoverage(model: TrainedGroupModel): SeriesForecast['back
 /** Forecasts one series `horizon` steps ahead (default: the model's horizon). */
 export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon = model.spec.H): SeriesForecast {
   const { spec, levels } = model;
-  if (!Number.isInteger(horizon) || horizon < 1) throw new BaselineInputError('bad_horizon', 'horizon must be a positive integer');
-  if (horizon > spec.H) throw new BaselineInputError('horizon_too_long', `this model forecasts at most ${spec.H} periods`);
+  if (!Number.isInteger(horizon) || horizon < 1)
+    throw new BaselineInputError('bad_horizon', 'horizon must be a positive integer');
+  if (horizon > spec.H)
+    throw new BaselineInputError('horizon_too_long', `this model forecasts at most ${spec.H} periods`);
   if (series.periodsPerYear !== spec.m) {
-    throw new BaselineInputError('mixed_frequency', `model expects periodsPerYear ${spec.m}, got ${series.periodsPerYear}`);
+    throw new BaselineInputError(
+      'mixed_frequency',
+      `model expects periodsPerYear ${spec.m}, got ${series.periodsPerYear}`,
+    );
   }
   const Q = levels.length;
   const li = indexOf(model);
@@ -67,9 +94,12 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
     // cold start: the group's distribution, scaled by what is known
     const mean = n > 0 ? p.values.reduce((a, b) => a + b, 0) / n : 0;
     for (let h = 0; h < horizon; h++) {
-      const q = n > 0 && mean !== 0
-        ? model.coldStart.relQuantiles[h]!.map((r) => mean + Math.abs(mean) * r)
-        : n > 0 ? Array(Q).fill(mean) as number[] : model.coldStart.levelQuantiles.slice();
+      const q =
+        n > 0 && mean !== 0
+          ? model.coldStart.relQuantiles[h]!.map((r) => mean + Math.abs(mean) * r)
+          : n > 0
+            ? (Array(Q).fill(mean) as number[])
+            : model.coldStart.levelQuantiles.slice();
       enforceMonotone(q, mid);
       steps.push(step(li, h, q, { level: q[mid]!, trend: 0, seasonality: 0, promotion: 0, other: 0 }));
     }
@@ -107,6 +137,10 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
 }
 
 /** Forecasts many series with the same model. */
-export function forecastMany(model: TrainedGroupModel, series: readonly SeriesInput[], horizon = model.spec.H): SeriesForecast[] {
+export function forecastMany(
+  model: TrainedGroupModel,
+  series: readonly SeriesInput[],
+  horizon = model.spec.H,
+): SeriesForecast[] {
   return series.map((s) => forecast(model, s, horizon));
 }

@@ -19,7 +19,15 @@ export function deserialize(json: string): TrainedGroupModel {
     throw new BaselineInputError('bad_model', 'model JSON does not parse');
   }
   const m = parsed as Partial<TrainedGroupModel> | null;
-  if (!m || m.kind !== MODEL_KIND || m.version !== 1 || !m.spec || !Array.isArray(m.levels) || !Array.isArray(m.offsets) || m.net === undefined) {
+  if (
+    !m ||
+    m.kind !== MODEL_KIND ||
+    m.version !== 1 ||
+    !m.spec ||
+    !Array.isArray(m.levels) ||
+    !Array.isArray(m.offsets) ||
+    m.net === undefined
+  ) {
     throw new BaselineInputError('bad_model', `not a ${MODEL_KIND} v1 model`);
   }
   return m as TrainedGroupModel;

@@ -16,7 +16,9 @@ export function lockDataDir(dir: string): () => void {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(file, 'utf8'));
       if (pid && pid !== process.pid && alive(pid)) {
-        throw new Error(`the data directory ${dir} is in use by process ${pid}; stop it first, or use the HTTP API while it runs`);
+        throw new Error(
+          `the data directory ${dir} is in use by process ${pid}; stop it first, or use the HTTP API while it runs`,
+        );
       }
       rmSync(file, { force: true });
     }

@@ -29,7 +29,8 @@ export async function migrate(db: Db, migrations = listMigrations()): Promise<nu
   const applied: number[] = [];
   for (const m of migrations) {
     const done = await db.transaction(async (tx) => {
-      if (db.kind === 'postgres') await tx.query(`select pg_advisory_xact_lock(hashtext(current_schema() || ':kpi-migrations'))`);
+      if (db.kind === 'postgres')
+        await tx.query(`select pg_advisory_xact_lock(hashtext(current_schema() || ':kpi-migrations'))`);
       const seen = await tx.query('select 1 from schema_migrations where version = $1', [m.version]);
       if (seen.rows.length > 0) return false;
       await tx.exec(m.sql);

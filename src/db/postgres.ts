@@ -28,7 +28,12 @@ export interface PostgresOptions {
 
 /** Connects a pool to PostgreSQL. Connections are (re)made lazily, so a restarted server is picked up. */
 export async function openPostgres({ url, schema = 'public', max = 10 }: PostgresOptions): Promise<Db> {
-  const pool = new Pool({ connectionString: url, max, options: `-c search_path=${schema}`, connectionTimeoutMillis: 5000 });
+  const pool = new Pool({
+    connectionString: url,
+    max,
+    options: `-c search_path=${schema}`,
+    connectionTimeoutMillis: 5000,
+  });
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);

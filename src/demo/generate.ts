@@ -51,7 +51,8 @@ export interface DemoData {
  */
 export function generateDemo(options: DemoOptions = {}): DemoData {
   const { seed = 42, people = 300, endDate = '2026-11-22', years = 3 } = options;
-  if (!Number.isInteger(people) || people < 0) throw new RangeError(`people must be a non-negative integer, got ${people}`);
+  if (!Number.isInteger(people) || people < 0)
+    throw new RangeError(`people must be a non-negative integer, got ${people}`);
   if (!Number.isInteger(seed)) throw new RangeError(`seed must be an integer, got ${seed}`);
   const endYear = Number(endDate.slice(0, 4));
   const calendar = defaultPromotionCalendar(endYear - Math.ceil(years) - 1, endYear + 1);
@@ -71,7 +72,9 @@ export function generateDemo(options: DemoOptions = {}): DemoData {
   const truth: DemoTruth = {
     agentQuality: Object.fromEntries(agents.map((a) => [a.employee.id, a.quality])),
     skill: Object.fromEntries(staff.map((p) => [p.employee.id, p.skill])),
-    leftOn: Object.fromEntries(staff.filter((p) => p.leaveDay !== null).map((p) => [p.employee.id, isoOfDay(p.leaveDay!)])),
+    leftOn: Object.fromEntries(
+      staff.filter((p) => p.leaveDay !== null).map((p) => [p.employee.id, isoOfDay(p.leaveDay!)]),
+    ),
     reviewLabels: labels,
     window: { start: isoOfDay(tl.startDay), end: isoOfDay(tl.endDay) },
   };

@@ -66,7 +66,10 @@ export function salesHistory(seed: number, p: DemoPerson, tl: Timeline, out: His
     if (!active[w]) continue;
     const wk = tl.weeks[w]!;
     const rp = ramp(wk.first + 3 - (p.hireDay - tl.startDay));
-    const visitors = Math.max(50, Math.round(p.visitors * Math.exp(p.growth * wk.t + p.team - 0.35 * rp + (nv[w] as number)) * wk.demand ** 0.75));
+    const visitors = Math.max(
+      50,
+      Math.round(p.visitors * Math.exp(p.growth * wk.t + p.team - 0.35 * rp + (nv[w] as number)) * wk.demand ** 0.75),
+    );
     const cr = Math.min(0.5, p.conversion * wk.demand ** 0.3 * Math.exp(-0.4 * rp + (nc[w] as number)));
     const buyers = Math.max(1, Math.round(visitors * cr));
     const aov = p.aov * Math.exp(0.02 * wk.t + (na[w] as number)) * wk.demand ** 0.05;
@@ -89,7 +92,12 @@ export function salesHistory(seed: number, p: DemoPerson, tl: Timeline, out: His
       g += (gmv[pt.week] as number) * share;
     }
     if (r.chance(MISSING_MONTH)) continue;
-    push(out, id, m.id, { gmv: round(g, 2), visitors: Math.round(v), conversion_rate: round(b / v, 6), aov: round(g / b, 2) });
+    push(out, id, m.id, {
+      gmv: round(g, 2),
+      visitors: Math.round(v),
+      conversion_rate: round(b / v, 6),
+      aov: round(g / b, 2),
+    });
   }
 }
 
@@ -100,7 +108,10 @@ export function productHistory(seed: number, p: DemoPerson, tl: Timeline, out: H
     if (q.first < from || q.last > to) continue;
     const rp = ramp((q.first + q.last) / 2 - from);
     const turnover = p.turnover * q.demand ** 0.5 * Math.exp(0.03 * q.t - 0.3 * rp + r.normal(0, 0.1));
-    const handling = Math.max(1, p.handling * Math.exp(1.5 * q.stress - 0.05 * q.t + r.normal(0, 0.1)) * (1 + 0.4 * rp));
+    const handling = Math.max(
+      1,
+      p.handling * Math.exp(1.5 * q.stress - 0.05 * q.t + r.normal(0, 0.1)) * (1 + 0.4 * rp),
+    );
     const gmv = p.gmvQuarter * q.demand * Math.exp(p.growth * q.t + p.team - 0.3 * rp + r.normal(0, 0.12));
     if (r.chance(MISSING_QUARTER)) continue;
     push(out, p.employee.id, q.id, {

@@ -75,12 +75,14 @@ export function roleCounts(people: number): Record<DemoRole, number> {
 export function generatePeople(seed: number, people: number, tl: Timeline): DemoPerson[] {
   const counts = roleCounts(people);
   const roles: DemoRole[] = [];
-  for (const role of ['sales_ops', 'product_ops', 'cs_agent'] as const) for (let i = 0; i < counts[role]; i++) roles.push(role);
+  for (const role of ['sales_ops', 'product_ops', 'cs_agent'] as const)
+    for (let i = 0; i < counts[role]; i++) roles.push(role);
   Rng.from(seed, 'roles').shuffle(roles);
 
   const teamEffects = new Map<string, number>();
   const teamRng = Rng.from(seed, 'teams');
-  for (const role of ['sales_ops', 'product_ops', 'cs_agent'] as const) for (const t of TEAMS[role]) teamEffects.set(t, teamRng.normal(0, 0.12));
+  for (const role of ['sales_ops', 'product_ops', 'cs_agent'] as const)
+    for (const t of TEAMS[role]) teamEffects.set(t, teamRng.normal(0, 0.12));
 
   const end = new Date(tl.endDay * DAY_MS);
   const sixYearsBack = Date.UTC(end.getUTCFullYear() - 6, end.getUTCMonth(), end.getUTCDate()) / DAY_MS;
@@ -90,9 +92,7 @@ export function generatePeople(seed: number, people: number, tl: Timeline): Demo
     const id = `E${String(i + 1).padStart(4, '0')}`;
     const r = Rng.from(seed, 'person', id);
     const teamName = r.pick(TEAMS[role]);
-    const hireDay = r.chance(TENURED_SHARE)
-      ? r.int(sixYearsBack, tl.startDay - 1)
-      : r.int(tl.startDay, tl.endDay - 30); // cold start: hired inside the window
+    const hireDay = r.chance(TENURED_SHARE) ? r.int(sixYearsBack, tl.startDay - 1) : r.int(tl.startDay, tl.endDay - 30); // cold start: hired inside the window
     let leaveDay: number | null = null;
     if (r.chance(LEAVER_SHARE)) {
       const from = Math.max(hireDay + 120, tl.startDay + Math.round(windowSpan * 0.2));

@@ -24,14 +24,22 @@ const ASPECT_WEIGHTS: Readonly<Record<Channel, readonly number[]>> = {
 };
 /** Probability that a clause about a non-agent aspect is positive in ordinary times. */
 const OTHER_POSITIVE: Readonly<Record<Aspect, number>> = {
-  attitude: 0, speed: 0, returns: 0, logistics: 0.78, quality: 0.75, price: 0.72, packaging: 0.82,
+  attitude: 0,
+  speed: 0,
+  returns: 0,
+  logistics: 0.78,
+  quality: 0.75,
+  price: 0.72,
+  packaging: 0.82,
 };
 export const NEUTRAL_SHARE = 0.08;
 export const ENGLISH_SHARE = 0.15;
 /** Share of product reviews not tied to an agent interaction (agent_id null). */
 export const UNASSIGNED_PRODUCT_REVIEWS = 0.3;
 /** Local (UTC+8) hour-of-day weights for when customers write. */
-const HOUR_WEIGHTS = [1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.6, 1.2, 2, 3, 4, 4, 3.5, 3.5, 4, 4, 3.5, 3, 3, 3.5, 4.5, 5, 4.5, 2.5];
+const HOUR_WEIGHTS = [
+  1, 0.5, 0.3, 0.2, 0.2, 0.3, 0.6, 1.2, 2, 3, 4, 4, 3.5, 3.5, 4, 4, 3.5, 3, 3, 3.5, 4.5, 5, 4.5, 2.5,
+];
 
 export interface ReviewLabel {
   language: Language;
@@ -65,7 +73,7 @@ function compose(r: Rng, lang: Language, clauses: { aspect: Aspect; polarity: Po
     const body = parts.join('，') + (closer ? `，${closer}` : '') + (mood === 'neg' && r.chance(0.5) ? '！' : '。');
     return opener + body;
   }
-  const body = parts.join('. ') + '.' + (closer ? ` ${closer}` : '');
+  const body = `${parts.join('. ')}.${closer ? ` ${closer}` : ''}`;
   return opener ? `${opener} ${body}` : body;
 }
 

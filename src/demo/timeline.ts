@@ -117,7 +117,8 @@ export function buildTimeline(endDate: string, years: number, events: readonly C
   const logistics = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const d = new Date((startDay + i) * DAY_MS);
-    const doy = (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS;
+    const doy =
+      (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS;
     demand[i] = seasonal(doy);
   }
   for (const ev of events) {
@@ -193,7 +194,14 @@ export function buildTimeline(endDate: string, years: number, events: readonly C
       dm += demand[i] as number;
       st += stress[i] as number;
     }
-    quarters.push({ id, first: r.first, last: r.last, demand: dm / len, stress: st / len, t: (r.first + r.last) / 2 / 365.25 });
+    quarters.push({
+      id,
+      first: r.first,
+      last: r.last,
+      demand: dm / len,
+      stress: st / len,
+      t: (r.first + r.last) / 2 / 365.25,
+    });
   }
   return { startDay, endDay, demand, stress, logistics, weeks, months, quarters };
 }

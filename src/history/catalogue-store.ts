@@ -32,7 +32,11 @@ export async function upsertRole(db: Queryable, r: RoleRow): Promise<RoleRow> {
 }
 
 export async function listMetrics(db: Queryable): Promise<MetricRow[]> {
-  return (await db.query<MetricRow>('select id, name, unit, direction, indicator_group, description, min_value, max_value from metrics order by indicator_group, id')).rows;
+  return (
+    await db.query<MetricRow>(
+      'select id, name, unit, direction, indicator_group, description, min_value, max_value from metrics order by indicator_group, id',
+    )
+  ).rows;
 }
 
 export async function upsertMetric(db: Queryable, m: MetricRow): Promise<MetricRow> {

@@ -70,20 +70,41 @@ function parseUncached(text: string): Period | null {
     const week = Number(m[2]);
     if (week < 1 || week > isoWeeksInYear(year)) return null;
     const start = new Date(isoWeekOneMonday(year).getTime() + (week - 1) * 7 * DAY_MS);
-    return { id: text, kind: 'week', year, index: week, start: toIsoDate(start), end: toIsoDate(new Date(start.getTime() + 6 * DAY_MS)) };
+    return {
+      id: text,
+      kind: 'week',
+      year,
+      index: week,
+      start: toIsoDate(start),
+      end: toIsoDate(new Date(start.getTime() + 6 * DAY_MS)),
+    };
   }
   m = MONTH.exec(text);
   if (m) {
     const year = Number(m[1]);
     const month = Number(m[2]);
     if (month < 1 || month > 12) return null;
-    return { id: text, kind: 'month', year, index: month, start: toIsoDate(utc(year, month - 1, 1)), end: toIsoDate(utc(year, month, 0)) };
+    return {
+      id: text,
+      kind: 'month',
+      year,
+      index: month,
+      start: toIsoDate(utc(year, month - 1, 1)),
+      end: toIsoDate(utc(year, month, 0)),
+    };
   }
   m = QUARTER.exec(text);
   if (m) {
     const year = Number(m[1]);
     const q = Number(m[2]);
-    return { id: text, kind: 'quarter', year, index: q, start: toIsoDate(utc(year, (q - 1) * 3, 1)), end: toIsoDate(utc(year, q * 3, 0)) };
+    return {
+      id: text,
+      kind: 'quarter',
+      year,
+      index: q,
+      start: toIsoDate(utc(year, (q - 1) * 3, 1)),
+      end: toIsoDate(utc(year, q * 3, 0)),
+    };
   }
   return null;
 }

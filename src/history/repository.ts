@@ -22,9 +22,16 @@ export const historyRowSchema = z.object({
   value: f.finiteNumber,
 }) satisfies z.ZodType<HistoryInput>;
 
-async function unknownIds(db: Queryable, table: 'employees' | 'metrics' | 'roles', ids: string[]): Promise<Set<string>> {
+async function unknownIds(
+  db: Queryable,
+  table: 'employees' | 'metrics' | 'roles',
+  ids: string[],
+): Promise<Set<string>> {
   const distinct = [...new Set(ids)];
-  const r = await db.query<{ id: string }>(`select id from unnest($1::text[]) as t(id) where not exists (select 1 from ${table} x where x.id = t.id)`, [distinct]);
+  const r = await db.query<{ id: string }>(
+    `select id from unnest($1::text[]) as t(id) where not exists (select 1 from ${table} x where x.id = t.id)`,
+    [distinct],
+  );
   return new Set(r.rows.map((x) => x.id));
 }
 
@@ -35,8 +42,14 @@ export const employeeTarget: IngestTarget<EmployeeInput> = {
   key: (r) => r.id,
   keyFields: 'id',
   async check(db, rows) {
-    const missing = await unknownIds(db, 'roles', rows.map((r) => r.value.role));
-    return rows.filter((r) => missing.has(r.value.role)).map((r) => ({ row: r.row, field: 'role', reason: `unknown role '${r.value.role}' (see GET /v1/roles)` }));
+    const missing = await unknownIds(
+      db,
+      'roles',
+      rows.map((r) => r.value.role),
+    );
+    return rows
+      .filter((r) => missing.has(r.value.role))
+      .map((r) => ({ row: r.row, field: 'role', reason: `unknown role '${r.value.role}' (see GET /v1/roles)` }));
   },
   upsert: (tx, rows) =>
     countUpsert(
@@ -66,10 +79,21 @@ export function historyTarget(source: string): IngestTarget<HistoryInput> {
     keyFields: 'employee_id, metric_id, period',
     async check(db, rows) {
       const errors: RowError[] = [];
-      const missingEmployees = await unknownIds(db, 'employees', rows.map((r) => r.value.employee_id));
-      const metrics = new Map((await db.query<MetricBounds>('select id, min_value, max_value, unit from metrics')).rows.map((m) => [m.id, m]));
+      const missingEmployees = await unknownIds(
+        db,
+        'employees',
+        rows.map((r) => r.value.employee_id),
+      );
+      const metrics = new Map(
+        (await db.query<MetricBounds>('select id, min_value, max_value, unit from metrics')).rows.map((m) => [m.id, m]),
+      );
       for (const { row, value: v } of rows) {
-        if (missingEmployees.has(v.employee_id)) errors.push({ row, field: 'employee_id', reason: `unknown employee '${v.employee_id}' (register it with POST /v1/employees)` });
+        if (missingEmployees.has(v.employee_id))
+          errors.push({
+            row,
+            field: 'employee_id',
+            reason: `unknown employee '${v.employee_id}' (register it with POST /v1/employees)`,
+          });
         const m = metrics.get(v.metric_id);
         if (!m) {
           errors.push({ row, field: 'metric_id', reason: `unknown metric '${v.metric_id}' (see GET /v1/metrics)` });
@@ -77,7 +101,11 @@ export function historyTarget(source: string): IngestTarget<HistoryInput> {
         }
         if ((m.min_value !== null && v.value < m.min_value) || (m.max_value !== null && v.value > m.max_value)) {
           const range = `${m.min_value ?? '−∞'}–${m.max_value ?? '∞'}`;
-          errors.push({ row, field: 'value', reason: `${v.value} is outside ${range} for ${m.id} (unit ${m.unit}${m.unit === 'ratio' ? ': send 0.0325 for 3.25 %' : ''})` });
+          errors.push({
+            row,
+            field: 'value',
+            reason: `${v.value} is outside ${range} for ${m.id} (unit ${m.unit}${m.unit === 'ratio' ? ': send 0.0325 for 3.25 %' : ''})`,
+          });
         }
       }
       return errors;
@@ -113,7 +141,10 @@ export interface StoredEmployee {
   hire_date: string | null;
 }
 
-export async function listEmployees(db: Queryable, q: { role?: string | undefined; team?: string | undefined; limit: number; offset: number }): Promise<StoredEmployee[]> {
+export async function listEmployees(
+  db: Queryable,
+  q: { role?: string | undefined; team?: string | undefined; limit: number; offset: number },
+): Promise<StoredEmployee[]> {
   const r = await db.query<StoredEmployee>(
     `select id, role_id as role, team, hire_date from employees where ($1::text is null or role_id = $1) and ($2::text is null or team = $2) order by id limit $3 offset $4`,
     [q.role ?? null, q.team ?? null, q.limit, q.offset],
@@ -122,7 +153,9 @@ export async function listEmployees(db: Queryable, q: { role?: string | undefine
 }
 
 export async function getEmployee(db: Queryable, id: string): Promise<StoredEmployee | null> {
-  const r = await db.query<StoredEmployee>('select id, role_id as role, team, hire_date from employees where id = $1', [id]);
+  const r = await db.query<StoredEmployee>('select id, role_id as role, team, hire_date from employees where id = $1', [
+    id,
+  ]);
   return r.rows[0] ?? null;
 }
 
@@ -138,7 +171,15 @@ export interface StoredHistory {
 
 export async function listHistory(
   db: Queryable,
-  q: { employee_id?: string | undefined; metric_id?: string | undefined; kind?: string | undefined; from?: string | undefined; to?: string | undefined; limit: number; offset: number },
+  q: {
+    employee_id?: string | undefined;
+    metric_id?: string | undefined;
+    kind?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    limit: number;
+    offset: number;
+  },
 ): Promise<StoredHistory[]> {
   const r = await db.query<StoredHistory>(
     `select employee_id, metric_id, period, period_kind, period_start, value, source from kpi_history

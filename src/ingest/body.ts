@@ -24,7 +24,8 @@ function firstInvalidUtf8(buf: Buffer, from = 0): number {
   let i = from;
   while (i < buf.length) {
     const b = buf[i]!;
-    const need = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
+    const need =
+      b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 : b >= 0xe0 && b <= 0xef ? 2 : b >= 0xf0 && b <= 0xf4 ? 3 : -1;
     if (need < 0) return i;
     for (let k = 1; k <= need; k++) {
       if (i + k >= buf.length) return -1;
@@ -63,9 +64,12 @@ export function decodeLimited(limit: number, charset: Charset): Transform {
         let nl = 0;
         for (const c of before) if (c === 0x0a) nl++;
         return done(
-          new BadRequestError(`the body is not valid UTF-8 at byte ${bytes - buf.length + bad} (line ${lines + nl}); send charset=gbk for GBK exports`, {
-            line: lines + nl,
-          }),
+          new BadRequestError(
+            `the body is not valid UTF-8 at byte ${bytes - buf.length + bad} (line ${lines + nl}); send charset=gbk for GBK exports`,
+            {
+              line: lines + nl,
+            },
+          ),
         );
       }
       for (const c of chunk) if (c === 0x0a) lines++;
@@ -96,7 +100,10 @@ export function decodeLimited(limit: number, charset: Charset): Transform {
  * Throws (while iterating) BadRequestError for malformed CSV, InvalidRowsError for a header
  * missing a column, PayloadTooLargeError past `limit` bytes.
  */
-export async function* csvRecords(stream: Readable, opts: { limit: number; charset: Charset; required: readonly string[] }): AsyncGenerator<Record<string, unknown>> {
+export async function* csvRecords(
+  stream: Readable,
+  opts: { limit: number; charset: Charset; required: readonly string[] },
+): AsyncGenerator<Record<string, unknown>> {
   const decoder = decodeLimited(opts.limit, opts.charset);
   const parser = parse({
     bom: true,
@@ -108,7 +115,11 @@ export async function* csvRecords(stream: Readable, opts: { limit: number; chars
       const missing = opts.required.filter((c) => !cols.includes(c));
       if (missing.length > 0) {
         throw new InvalidRowsError(
-          missing.map((c) => ({ row: 0, field: c, reason: `column missing from the CSV header (header has: ${cols.join(', ') || 'nothing'})` })),
+          missing.map((c) => ({
+            row: 0,
+            field: c,
+            reason: `column missing from the CSV header (header has: ${cols.join(', ') || 'nothing'})`,
+          })),
           'header columns',
         );
       }
@@ -138,7 +149,11 @@ export async function* csvRecords(stream: Readable, opts: { limit: number; chars
 
 /** Records from a parsed JSON body: an array of objects, or an object with a `rows` array. */
 export function jsonRecords(body: unknown): Record<string, unknown>[] {
-  const rows = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { rows?: unknown }).rows) ? (body as { rows: unknown[] }).rows : null;
+  const rows = Array.isArray(body)
+    ? body
+    : body && typeof body === 'object' && Array.isArray((body as { rows?: unknown }).rows)
+      ? (body as { rows: unknown[] }).rows
+      : null;
   if (!rows) throw new BadRequestError('expected a JSON array of rows, or an object with a "rows" array');
   return rows as Record<string, unknown>[];
 }

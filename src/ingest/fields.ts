@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { parseDate, parsePeriod } from '../history/period.js';
 
-const shown = (v: unknown) => (typeof v === 'string' ? `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'` : JSON.stringify(v));
+const shown = (v: unknown) =>
+  typeof v === 'string' ? `'${v.length > 40 ? `${v.slice(0, 40)}…` : v}'` : JSON.stringify(v);
 
 const blankToNull = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? null : v);
 
@@ -21,26 +22,42 @@ export const id = z.preprocess(
 export const optionalId = z.preprocess(blankToNull, id.nullable().default(null));
 
 export const optionalText = (max = 200) =>
-  z.preprocess(blankToNull, z.string({ error: (i) => `expected text, got ${shown(i.input)}` }).max(max).nullable().default(null));
+  z.preprocess(
+    blankToNull,
+    z
+      .string({ error: (i) => `expected text, got ${shown(i.input)}` })
+      .max(max)
+      .nullable()
+      .default(null),
+  );
 
 const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A finite number; CSV text such as `12.5` or `-3e2` is converted, anything else is named. */
 export const finiteNumber = z.preprocess(
   (v) => (typeof v === 'string' && NUMERIC.test(v.trim()) ? Number(v.trim()) : v),
-  z.number({ error: (i) => (i.input === undefined || i.input === '' ? 'is required' : `expected a number, got ${shown(i.input)}`) }).finite('must be finite'),
+  z
+    .number({
+      error: (i) =>
+        i.input === undefined || i.input === '' ? 'is required' : `expected a number, got ${shown(i.input)}`,
+    })
+    .finite('must be finite'),
 );
 
 export const period = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : `expected a period, got ${shown(i.input)}`) })
   .trim()
-  .refine((s) => parsePeriod(s) !== null, { error: (i) => `expected an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1), got ${shown(i.input)}` });
+  .refine((s) => parsePeriod(s) !== null, {
+    error: (i) => `expected an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1), got ${shown(i.input)}`,
+  });
 
 /** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30). */
 export const date = z
   .string({ error: (i) => `expected a date YYYY-MM-DD, got ${shown(i.input)}` })
   .trim()
-  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && parseDate(s) !== null, { error: (i) => `expected a real date YYYY-MM-DD, got ${shown(i.input)}` });
+  .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && parseDate(s) !== null, {
+    error: (i) => `expected a real date YYYY-MM-DD, got ${shown(i.input)}`,
+  });
 
 export const optionalDate = z.preprocess(blankToNull, date.nullable().default(null));
 
@@ -58,7 +75,10 @@ export const timestamp = z
     const day = m ? parseDate(`${m[1]}-${m[2]}-${m[3]}`) : null;
     const [h, min, sec] = [Number(m?.[5] ?? 0), Number(m?.[6] ?? 0), Number(m?.[8] ?? 0)];
     if (!m || !day || h > 23 || min > 59 || sec > 59) {
-      ctx.addIssue({ code: 'custom', message: `expected an ISO 8601 timestamp such as 2026-03-01T09:30:00+08:00, got ${shown(s)}` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected an ISO 8601 timestamp such as 2026-03-01T09:30:00+08:00, got ${shown(s)}`,
+      });
       return z.NEVER;
     }
     const offset = m[10] && m[10] !== 'Z' ? m[10].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z';

@@ -40,7 +40,11 @@ export interface IngestResult {
 const CHUNK = 25_000;
 
 /** Validates every record; returns the parsed rows or throws InvalidRowsError listing all problems. */
-export async function validateRecords<T>(db: Queryable, target: IngestTarget<T>, records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>): Promise<Numbered<T>[]> {
+export async function validateRecords<T>(
+  db: Queryable,
+  target: IngestTarget<T>,
+  records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>,
+): Promise<Numbered<T>[]> {
   const errors: RowError[] = [];
   const rows: Numbered<T>[] = [];
   const seen = new Map<string, number>();
@@ -53,7 +57,8 @@ export async function validateRecords<T>(db: Queryable, target: IngestTarget<T>,
     }
     const parsed = target.schema.safeParse(record);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors.push({ row: n, field: issue.path.join('.') || '(row)', reason: issue.message });
+      for (const issue of parsed.error.issues)
+        errors.push({ row: n, field: issue.path.join('.') || '(row)', reason: issue.message });
       continue;
     }
     const k = target.key(parsed.data);
@@ -67,14 +72,26 @@ export async function validateRecords<T>(db: Queryable, target: IngestTarget<T>,
   }
   if (n === 0) errors.push({ row: 0, field: '(body)', reason: `no ${target.what} in the request` });
   if (errors.length === 0 && target.check) errors.push(...(await target.check(db, rows)));
-  if (errors.length > 0) throw new InvalidRowsError(errors.sort((a, b) => a.row - b.row), target.what);
+  if (errors.length > 0)
+    throw new InvalidRowsError(
+      errors.sort((a, b) => a.row - b.row),
+      target.what,
+    );
   return rows;
 }
 
 /** Validates all records, then upserts them in one transaction. */
-export async function ingest<T>(db: Db, target: IngestTarget<T>, records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>): Promise<IngestResult> {
+export async function ingest<T>(
+  db: Db,
+  target: IngestTarget<T>,
+  records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>,
+): Promise<IngestResult> {
   const rows = await validateRecords(db, target, records);
-  return writeRows(db, target, rows.map((r) => r.value));
+  return writeRows(
+    db,
+    target,
+    rows.map((r) => r.value),
+  );
 }
 
 /** Upserts already-validated rows in one transaction, chunked. */
@@ -93,7 +110,11 @@ export async function writeRows<T>(db: Db, target: IngestTarget<T>, rows: T[]): 
 }
 
 /** Runs an upsert statement written as `with up as (insert … returning (xmax = 0) as ins)` and counts. */
-export async function countUpsert(tx: Queryable, sql: string, params: unknown[]): Promise<{ inserted: number; updated: number }> {
+export async function countUpsert(
+  tx: Queryable,
+  sql: string,
+  params: unknown[],
+): Promise<{ inserted: number; updated: number }> {
   const r = await tx.query<{ inserted: number; updated: number }>(
     `with up as (${sql} returning (xmax = 0) as ins) select count(*) filter (where ins)::int8 as inserted, count(*) filter (where not ins)::int8 as updated from up`,
     params,

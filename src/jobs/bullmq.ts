@@ -79,7 +79,8 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
   queue.on('error', () => {});
   queue.waitUntilReady().catch(() => {}); // a Redis that is down at start is reported by health() and 503s
 
-  const down = (why: string) => new ServiceUnavailableError(`the job queue (Redis) is not reachable: ${why}; submit again shortly`, 5);
+  const down = (why: string) =>
+    new ServiceUnavailableError(`the job queue (Redis) is not reachable: ${why}; submit again shortly`, 5);
 
   async function enqueue(id: string, kind: string, data: unknown, attempts: number): Promise<void> {
     await withTimeout(
@@ -101,7 +102,9 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
     async submit(kind: string, data: unknown, o: SubmitOptions): Promise<JobStatus> {
       if (redis.status !== 'ready') {
         // just started or reconnecting: wait briefly for the connection before answering 503
-        await withTimeout(new Promise((r) => redis.once('ready', r)), Math.min(submitTimeoutMs, 1000), 'connect').catch(() => {});
+        await withTimeout(new Promise((r) => redis.once('ready', r)), Math.min(submitTimeoutMs, 1000), 'connect').catch(
+          () => {},
+        );
         if ((redis.status as string) !== 'ready') throw down(`connection ${redis.status}`);
       }
       const inserted = await insertJob(db, o.jobId, kind, data, o.submittedBy ?? null);
@@ -114,7 +117,9 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
       try {
         await enqueue(o.jobId, kind, data, o.attempts ?? 3);
       } catch (err) {
-        await db.query(`delete from jobs where id = $1 and state = 'waiting' and attempts = 0`, [o.jobId]).catch(() => {});
+        await db
+          .query(`delete from jobs where id = $1 and state = 'waiting' and attempts = 0`, [o.jobId])
+          .catch(() => {});
         throw down((err as Error).message);
       }
       return inserted;
@@ -202,11 +207,10 @@ export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
       const row = await getJob(db, id);
       if (row) return row.result; // cancelled or finished meanwhile: nothing to do
       await insertJob(db, id, job.name, job.data, null); // added to Redis directly, without a record
-      claimed = await db.query(`update jobs set state = 'active', attempts = $2, started_at = now(), heartbeat_at = now(), worker = $3 where id = $1 returning kind`, [
-        id,
-        job.attemptsMade + 1,
-        name,
-      ]);
+      claimed = await db.query(
+        `update jobs set state = 'active', attempts = $2, started_at = now(), heartbeat_at = now(), worker = $3 where id = $1 returning kind`,
+        [id, job.attemptsMade + 1, name],
+      );
     }
     const entry = { controller: new AbortController(), shutdown: false };
     running.set(id, entry);
@@ -246,12 +250,15 @@ export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
       if (cancelled) return null;
       if (entry.shutdown && token) {
         // hand the job back without spending an attempt: another worker (or this one, restarted) takes it
-        await db.query(`update jobs set state = 'waiting', heartbeat_at = null where id = $1 and state = 'active'`, [id]).catch(() => {});
+        await db
+          .query(`update jobs set state = 'waiting', heartbeat_at = null where id = $1 and state = 'active'`, [id])
+          .catch(() => {});
         await job.moveToDelayed(Date.now(), token);
         throw new DelayedError();
       }
       const message = (err as Error).message ?? String(err);
-      const unrecoverable = err instanceof UnrecoverableError || (err as { unrecoverable?: boolean }).unrecoverable === true;
+      const unrecoverable =
+        err instanceof UnrecoverableError || (err as { unrecoverable?: boolean }).unrecoverable === true;
       const final = unrecoverable || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       await failAttempt(db, id, message, final).catch(() => {});
       log('job attempt failed', { id, kind: job.name, message, final });

@@ -16,7 +16,16 @@ import { scoreReviewsData, scoreReviewsProcessor } from './processors/score-revi
 import { trainSentimentData, trainSentimentProcessor } from './processors/train-sentiment.js';
 import type { JobQueue, Processor } from './types.js';
 
-export type { JobContext, JobQueue, JobState, JobStatus, Processor, ProcessorDeps, QueueHealth, SubmitOptions } from './types.js';
+export type {
+  JobContext,
+  JobQueue,
+  JobState,
+  JobStatus,
+  Processor,
+  ProcessorDeps,
+  QueueHealth,
+  SubmitOptions,
+} from './types.js';
 export { UnrecoverableJobError } from './types.js';
 export { createInlineQueue } from './inline.js';
 export { createBullmqQueue, createBullmqWorker, DEFAULT_QUEUE_NAME } from './bullmq.js';
@@ -47,11 +56,37 @@ export interface JobKind {
 /** Job kinds; domain modules export processors, this map names them and says who may run them. */
 export function jobKinds(): Record<string, JobKind> {
   return {
-    score_reviews: { processor: scoreReviewsProcessor, scopes: ['cs_lead'], data: scoreReviewsData, summary: 'score stored reviews with the active sentiment models (fans out into id-range chunks)' },
-    train_sentiment: { processor: trainSentimentProcessor, scopes: ['cs_lead'], data: trainSentimentData, summary: 'train a sentiment model of one language; registered as a candidate' },
-    train_baselines: { processor: trainBaselinesProcessor as Processor, scopes: ['hr'], data: trainBaselinesData, thread: true, summary: 'train baseline models for a role (and metric, period kind); first versions are promoted' },
-    [RECOMPUTE_RATINGS]: { processor: recomputeRatingsProcessor as Processor, scopes: ['cs_lead'], data: recomputeRatingsData, summary: 'recompute per-agent service-ability ratings (after a sentiment switch and a rescore)' },
-    compare_models: { processor: compareModelsProcessor, scopes: [], data: compareModelsData, summary: 'shadow-compare a candidate model version with the active one' },
+    score_reviews: {
+      processor: scoreReviewsProcessor,
+      scopes: ['cs_lead'],
+      data: scoreReviewsData,
+      summary: 'score stored reviews with the active sentiment models (fans out into id-range chunks)',
+    },
+    train_sentiment: {
+      processor: trainSentimentProcessor,
+      scopes: ['cs_lead'],
+      data: trainSentimentData,
+      summary: 'train a sentiment model of one language; registered as a candidate',
+    },
+    train_baselines: {
+      processor: trainBaselinesProcessor as Processor,
+      scopes: ['hr'],
+      data: trainBaselinesData,
+      thread: true,
+      summary: 'train baseline models for a role (and metric, period kind); first versions are promoted',
+    },
+    [RECOMPUTE_RATINGS]: {
+      processor: recomputeRatingsProcessor as Processor,
+      scopes: ['cs_lead'],
+      data: recomputeRatingsData,
+      summary: 'recompute per-agent service-ability ratings (after a sentiment switch and a rescore)',
+    },
+    compare_models: {
+      processor: compareModelsProcessor,
+      scopes: [],
+      data: compareModelsData,
+      summary: 'shadow-compare a candidate model version with the active one',
+    },
   };
 }
 
@@ -62,9 +97,13 @@ export function processorRegistry(): Record<string, Processor> {
 /** The processors a worker process runs: CPU-bound kinds in worker threads where the database allows it. */
 export function workerProcessors(config: Config): Record<string, Processor> {
   const sandbox = Boolean(config.databaseUrl);
-  return Object.fromEntries(Object.entries(jobKinds()).map(([k, v]) => [k, v.thread && sandbox ? inThread(k, config) : v.processor]));
+  return Object.fromEntries(
+    Object.entries(jobKinds()).map(([k, v]) => [k, v.thread && sandbox ? inThread(k, config) : v.processor]),
+  );
 }
 
 export function createQueue(deps: { db: Db; config: Config }): JobQueue {
-  return deps.config.redisUrl ? createBullmqQueue({ url: deps.config.redisUrl, db: deps.db }) : createInlineQueue({ ...deps, processors: workerProcessors(deps.config) });
+  return deps.config.redisUrl
+    ? createBullmqQueue({ url: deps.config.redisUrl, db: deps.db })
+    : createInlineQueue({ ...deps, processors: workerProcessors(deps.config) });
 }

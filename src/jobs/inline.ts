@@ -22,7 +22,8 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
 
-  const get = async (id: string) => (await db.query<JobStatus>(`select ${COLS} from jobs where id = $1`, [id])).rows[0] ?? null;
+  const get = async (id: string) =>
+    (await db.query<JobStatus>(`select ${COLS} from jobs where id = $1`, [id])).rows[0] ?? null;
 
   async function run(id: string, maxAttempts: number): Promise<void> {
     for (;;) {
@@ -38,7 +39,8 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
       controllers.set(id, controller);
       let lastProgress = 0;
       try {
-        if (!processor) throw Object.assign(new Error(`no processor for job kind ${job.kind}`), { unrecoverable: true });
+        if (!processor)
+          throw Object.assign(new Error(`no processor for job kind ${job.kind}`), { unrecoverable: true });
         const result = await processor(job.data, {
           jobId: id,
           signal: controller.signal,
@@ -47,7 +49,10 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
             const now = Date.now();
             if (now - lastProgress < 200 && percent < 100) return;
             lastProgress = now;
-            await db.query(`update jobs set progress = $2 where id = $1`, [id, JSON.stringify({ percent: Math.max(0, Math.min(100, Math.round(percent))), stage })]);
+            await db.query(`update jobs set progress = $2 where id = $1`, [
+              id,
+              JSON.stringify({ percent: Math.max(0, Math.min(100, Math.round(percent))), stage }),
+            ]);
           },
         });
         await db.query(
@@ -59,7 +64,10 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
         const message = (err as Error).message ?? String(err);
         if (controller.signal.aborted) return; // cancelled: state already set
         const final = (err as { unrecoverable?: boolean }).unrecoverable === true || job.attempts >= maxAttempts;
-        await db.query(`update jobs set state = $2, error = $3, finished_at = case when $2 = 'failed' then now() end where id = $1`, [id, final ? 'failed' : 'waiting', message]);
+        await db.query(
+          `update jobs set state = $2, error = $3, finished_at = case when $2 = 'failed' then now() end where id = $1`,
+          [id, final ? 'failed' : 'waiting', message],
+        );
         if (final) return;
         await new Promise((r) => setTimeout(r, backoffMs * 2 ** (job.attempts - 1)));
       } finally {
@@ -93,7 +101,10 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
     },
     get,
     async cancel(id: string) {
-      const r = await db.query(`update jobs set state = 'cancelled', finished_at = now() where id = $1 and state in ('waiting', 'active')`, [id]);
+      const r = await db.query(
+        `update jobs set state = 'cancelled', finished_at = now() where id = $1 and state in ('waiting', 'active')`,
+        [id],
+      );
       controllers.get(id)?.abort();
       return r.rowCount > 0;
     },

@@ -28,13 +28,22 @@ export function kindFor(kind: string, scopes: readonly Scope[]): JobKind {
  */
 export async function submitJob(
   deps: { queue: JobQueue; activeIds: () => Promise<Record<string, string>> },
-  input: { kind: string; data: unknown; idempotencyKey?: string | undefined; scopes: readonly Scope[]; actor: string | null },
+  input: {
+    kind: string;
+    data: unknown;
+    idempotencyKey?: string | undefined;
+    scopes: readonly Scope[];
+    actor: string | null;
+  },
 ): Promise<JobStatus> {
   const k = kindFor(input.kind, input.scopes);
   let data: unknown = input.data ?? {};
   if (k.data) {
     const parsed = k.data.safeParse(data);
-    if (!parsed.success) throw new BadRequestError(`invalid data for ${input.kind}`, { errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    if (!parsed.success)
+      throw new BadRequestError(`invalid data for ${input.kind}`, {
+        errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      });
     data = parsed.data;
   }
   const jobId = jobIdFor(input.kind, { data, models: await deps.activeIds(), key: input.idempotencyKey ?? null });
@@ -50,7 +59,10 @@ export async function viewJob(db: Queryable, queue: JobQueue, id: string, scopes
   if (!scopeAllows(scopes, k?.scopes ?? [])) throw new ForbiddenError(['admin', ...(k?.scopes ?? [])]);
   const ids = (job.result as { jobs?: unknown } | null)?.jobs;
   if (!Array.isArray(ids)) return job;
-  const r = await db.query<{ state: JobState; n: number }>(`select state, count(*)::int as n from jobs where id = any($1::text[]) group by state`, [ids]);
+  const r = await db.query<{ state: JobState; n: number }>(
+    `select state, count(*)::int as n from jobs where id = any($1::text[]) group by state`,
+    [ids],
+  );
   return { ...job, children: { total: ids.length, ...Object.fromEntries(r.rows.map((x) => [x.state, x.n])) } };
 }
 

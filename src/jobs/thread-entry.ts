@@ -25,7 +25,10 @@ try {
   });
   port.postMessage({ result });
 } catch (err) {
-  port.postMessage({ error: (err as Error).message ?? String(err), unrecoverable: (err as { unrecoverable?: boolean }).unrecoverable === true });
+  port.postMessage({
+    error: (err as Error).message ?? String(err),
+    unrecoverable: (err as { unrecoverable?: boolean }).unrecoverable === true,
+  });
 } finally {
   await db.close();
 }

@@ -14,7 +14,10 @@ export function startThread(file: string, workerData: unknown, base = import.met
   const ts = base.endsWith('.ts');
   const url = new URL(`${file}.${ts ? 'ts' : 'js'}`, base);
   return ts
-    ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`, { eval: true, workerData })
+    ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`, {
+        eval: true,
+        workerData,
+      })
     : new Worker(url, { workerData });
 }
 
@@ -99,23 +102,32 @@ export function inThread(kind: string, config: Config): Processor {
         setTimeout(() => void thread.terminate(), 5000).unref();
       };
       ctx.signal.addEventListener('abort', abort, { once: true });
-      thread.on('message', (m: { progress?: { percent: number; stage: string }; result?: unknown; error?: string; unrecoverable?: boolean }) => {
-        if (m.progress) void ctx.progress(m.progress.percent, m.progress.stage).catch(() => {});
-        else if (m.error !== undefined) {
-          settled = true;
-          reject(Object.assign(new Error(m.error), { unrecoverable: m.unrecoverable }));
-        } else if ('result' in m) {
-          settled = true;
-          resolve(m.result);
-        }
-      });
+      thread.on(
+        'message',
+        (m: {
+          progress?: { percent: number; stage: string };
+          result?: unknown;
+          error?: string;
+          unrecoverable?: boolean;
+        }) => {
+          if (m.progress) void ctx.progress(m.progress.percent, m.progress.stage).catch(() => {});
+          else if (m.error !== undefined) {
+            settled = true;
+            reject(Object.assign(new Error(m.error), { unrecoverable: m.unrecoverable }));
+          } else if ('result' in m) {
+            settled = true;
+            resolve(m.result);
+          }
+        },
+      );
       thread.on('error', (err) => {
         settled = true;
         reject(err);
       });
       thread.on('exit', (code) => {
         ctx.signal.removeEventListener('abort', abort);
-        if (!settled) reject(ctx.signal.aborted ? (ctx.signal.reason as Error) : new Error(`job thread exited with code ${code}`));
+        if (!settled)
+          reject(ctx.signal.aborted ? (ctx.signal.reason as Error) : new Error(`job thread exited with code ${code}`));
       });
     });
 }

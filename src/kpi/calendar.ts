@@ -17,7 +17,10 @@ export interface CalendarEvent {
 const COLS = 'id, name, kind, starts_on, ends_on, profile';
 
 /** Events overlapping [from, to] (inclusive dates); all when unbounded. */
-export async function listEvents(db: Queryable, range: { from?: string | undefined; to?: string | undefined } = {}): Promise<CalendarEvent[]> {
+export async function listEvents(
+  db: Queryable,
+  range: { from?: string | undefined; to?: string | undefined } = {},
+): Promise<CalendarEvent[]> {
   const r = await db.query<CalendarEvent>(
     `select ${COLS} from calendar_events where ($1::date is null or ends_on >= $1) and ($2::date is null or starts_on <= $2) order by starts_on, id`,
     [range.from ?? null, range.to ?? null],
@@ -41,7 +44,14 @@ export async function seedEvents(db: Queryable, events: readonly CalendarEvent[]
   if (events.length === 0) return 0;
   const r = await db.query(
     `insert into calendar_events (${COLS}) select * from unnest($1::text[], $2::text[], $3::text[], $4::date[], $5::date[], $6::text[]) on conflict (id) do nothing`,
-    [events.map((e) => e.id), events.map((e) => e.name), events.map((e) => e.kind), events.map((e) => e.starts_on), events.map((e) => e.ends_on), events.map((e) => e.profile)],
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.name),
+      events.map((e) => e.kind),
+      events.map((e) => e.starts_on),
+      events.map((e) => e.ends_on),
+      events.map((e) => e.profile),
+    ],
   );
   return r.rowCount;
 }

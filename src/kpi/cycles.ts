@@ -16,7 +16,11 @@ const DAY_MS = 86_400_000;
 const day = (iso: string): number => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
 
 /** Days of `p` covered by events with the given profile (overlapping events counted once). */
-export function coveredDays(p: Pick<Period, 'start' | 'end'>, events: readonly CalendarEvent[], profile: CalendarEvent['profile']): number {
+export function coveredDays(
+  p: Pick<Period, 'start' | 'end'>,
+  events: readonly CalendarEvent[],
+  profile: CalendarEvent['profile'],
+): number {
   const a = day(p.start);
   const b = day(p.end);
   const covered = new Set<number>();
@@ -79,5 +83,7 @@ export function quartersOf(year: number): Period[] {
 }
 
 export function monthsOf(quarter: Period): Period[] {
-  return [0, 1, 2].map((i) => parsePeriod(`${quarter.year}-${String((quarter.index - 1) * 3 + 1 + i).padStart(2, '0')}`)!);
+  return [0, 1, 2].map(
+    (i) => parsePeriod(`${quarter.year}-${String((quarter.index - 1) * 3 + 1 + i).padStart(2, '0')}`)!,
+  );
 }

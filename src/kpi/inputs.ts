@@ -13,7 +13,15 @@ import type { Period, PeriodKind } from '../history/period.js';
 import { listRatings } from '../ratings/index.js';
 import { monthsOf, parseYear, quartersOf } from './cycles.js';
 import type { ScopeKey } from './series.js';
-import { assertRole, metricInfo, parseTargetPeriod, scopeTargets, TargetError, type MetricInfo, type PersonTarget } from './targets.js';
+import {
+  assertRole,
+  metricInfo,
+  parseTargetPeriod,
+  scopeTargets,
+  TargetError,
+  type MetricInfo,
+  type PersonTarget,
+} from './targets.js';
 import { composite, profileForPeriod, type Weights } from './weights.js';
 
 /** Attainment above this counts as this much in the reference composite. */
@@ -120,7 +128,11 @@ interface Filter {
   employeeId?: string | undefined;
 }
 
-async function scopesWithActuals(db: Queryable, periods: readonly string[], f: Filter): Promise<{ role: string; metric: string }[]> {
+async function scopesWithActuals(
+  db: Queryable,
+  periods: readonly string[],
+  f: Filter,
+): Promise<{ role: string; metric: string }[]> {
   const r = await db.query<{ role: string; metric: string }>(
     `select distinct e.role_id as role, h.metric_id as metric from kpi_history h join employees e on e.id = h.employee_id
      where h.period = any($1::text[]) and ($2::text is null or e.role_id = $2) and ($3::text is null or h.employee_id = $3) order by 1, 2`,
@@ -129,7 +141,13 @@ async function scopesWithActuals(db: Queryable, periods: readonly string[], f: F
   return r.rows;
 }
 
-function entryFrom(metric: MetricInfo, kind: PeriodKind, t: PersonTarget | undefined, model: { version: string; c80: number | null } | null, actual: number | null): MetricInput {
+function entryFrom(
+  metric: MetricInfo,
+  kind: PeriodKind,
+  t: PersonTarget | undefined,
+  model: { version: string; c80: number | null } | null,
+  actual: number | null,
+): MetricInput {
   const pct = t?.percentile ?? null;
   return {
     metric: metric.id,
@@ -153,7 +171,12 @@ function entryFrom(metric: MetricInfo, kind: PeriodKind, t: PersonTarget | undef
 }
 
 /** Inputs of every person with an actual in `period`, per metric, from one period kind. */
-async function metricInputs(db: Queryable, period: Period, f: Filter, models: KpiInputsAnswer['models']): Promise<Map<string, { role: string; metrics: MetricInput[] }>> {
+async function metricInputs(
+  db: Queryable,
+  period: Period,
+  f: Filter,
+  models: KpiInputsAnswer['models'],
+): Promise<Map<string, { role: string; metrics: MetricInput[] }>> {
   const out = new Map<string, { role: string; metrics: MetricInput[] }>();
   for (const { role, metric } of await scopesWithActuals(db, [period.id], f)) {
     const key: ScopeKey = { role, metric, kind: period.kind };
@@ -162,10 +185,19 @@ async function metricInputs(db: Queryable, period: Period, f: Filter, models: Kp
     let model: { version: string; c80: number | null } | null = null;
     let note: string | undefined;
     try {
-      const t = await scopeTargets(db, key, period, { metric: info, ...(f.employeeId ? { employeeId: f.employeeId } : {}) });
+      const t = await scopeTargets(db, key, period, {
+        metric: info,
+        ...(f.employeeId ? { employeeId: f.employeeId } : {}),
+      });
       byPerson = new Map(t.people.map((p) => [p.employee_id, p]));
       model = { version: t.model_version, c80: t.coverage.measured80 };
-      if (!models.some((m) => m.version === t.model_version)) models.push({ scope: `${role}:${metric}:${period.kind}`, version: t.model_version, coverage80: t.coverage.measured80, coverage95: t.coverage.measured95 });
+      if (!models.some((m) => m.version === t.model_version))
+        models.push({
+          scope: `${role}:${metric}:${period.kind}`,
+          version: t.model_version,
+          coverage80: t.coverage.measured80,
+          coverage95: t.coverage.measured95,
+        });
     } catch (err) {
       if (!(err instanceof TargetError)) throw err;
       note = err.message;
@@ -191,7 +223,13 @@ const avg = (xs: (number | null)[]): number | null => {
   return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
 };
 
-function finish(employee_id: string, role: string, metrics: MetricInput[], weights: Weights, rating: ServiceRating | null): PersonInputs {
+function finish(
+  employee_id: string,
+  role: string,
+  metrics: MetricInput[],
+  weights: Weights,
+  rating: ServiceRating | null,
+): PersonInputs {
   const group_scores = {} as Record<IndicatorGroup, number | null>;
   const group_att = {} as Record<IndicatorGroup, number | null>;
   for (const g of INDICATOR_GROUPS) {
@@ -199,7 +237,14 @@ function finish(employee_id: string, role: string, metrics: MetricInput[], weigh
     group_scores[g] = avg(ms.map((m) => m.score));
     group_att[g] = avg(ms.map((m) => (m.attainment === null ? null : Math.min(ATTAINMENT_CAP, m.attainment))));
   }
-  return { employee_id, role, metrics, group_scores, service_rating: rating, composite: { score: composite(group_scores, weights), attainment: composite(group_att, weights) } };
+  return {
+    employee_id,
+    role,
+    metrics,
+    group_scores,
+    service_rating: rating,
+    composite: { score: composite(group_scores, weights), attainment: composite(group_att, weights) },
+  };
 }
 
 /** KPI inputs for a week, month or quarter. */
@@ -243,9 +288,16 @@ export async function kpiInputs(db: Queryable, periodText: string, f: Filter = {
         attainment: avg(ms.map((m) => m.attainment)),
         percentile: avg(ms.map((m) => m.percentile)),
         score: avg(ms.map((m) => m.score)),
-        below_floor: ms.some((m) => m.below_floor === true) ? true : ms.every((m) => m.below_floor === null) ? null : false,
+        below_floor: ms.some((m) => m.below_floor === true)
+          ? true
+          : ms.every((m) => m.below_floor === null)
+            ? null
+            : false,
         cold_start: ms.some((m) => m.cold_start === true),
-        note: `mean over ${ms.length} month(s): ${ms.map((m) => m.model_version ?? 'no model').filter((v, i, a) => a.indexOf(v) === i).join(', ')}`,
+        note: `mean over ${ms.length} month(s): ${ms
+          .map((m) => m.model_version ?? 'no model')
+          .filter((v, i, a) => a.indexOf(v) === i)
+          .join(', ')}`,
       });
     }
   }
@@ -254,16 +306,22 @@ export async function kpiInputs(db: Queryable, periodText: string, f: Filter = {
   return {
     period: period.id,
     period_kind: period.kind,
-    service_ratings: ratings.size > 0 ? 'per-agent service-ability ratings of the period (src/ratings); reported, not part of the composite' : 'none stored for this period (null)',
+    service_ratings:
+      ratings.size > 0
+        ? 'per-agent service-ability ratings of the period (src/ratings); reported, not part of the composite'
+        : 'none stored for this period (null)',
     weight_profile: { id: chosen.profile.id, name: chosen.profile.name, chosen_by: chosen.chosen_by, weights },
     composite_method: COMPOSITE_METHOD,
     models,
-    people: [...people.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, p]) => finish(id, p.role, p.metrics, weights, ratings.get(id) ?? null)),
+    people: [...people.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([id, p]) => finish(id, p.role, p.metrics, weights, ratings.get(id) ?? null)),
   };
 }
 
 const DAY_MS = 86_400_000;
-const daysOf = (p: Period) => Math.round((Date.parse(`${p.end}T00:00:00Z`) - Date.parse(`${p.start}T00:00:00Z`)) / DAY_MS) + 1;
+const daysOf = (p: Period) =>
+  Math.round((Date.parse(`${p.end}T00:00:00Z`) - Date.parse(`${p.start}T00:00:00Z`)) / DAY_MS) + 1;
 
 /** Annual inputs: each person's quarterly composites and their mean weighted by the quarters' days. */
 export async function annualInputs(db: Queryable, yearText: string, f: Filter = {}): Promise<AnnualInputsAnswer> {
@@ -289,7 +347,8 @@ export async function annualInputs(db: Queryable, yearText: string, f: Filter = 
   return {
     period: String(year),
     period_kind: 'year',
-    composite_method: 'mean of the quarterly composites weighted by the days of each quarter with data; each quarter uses its own weight profile',
+    composite_method:
+      'mean of the quarterly composites weighted by the days of each quarter with data; each quarter uses its own weight profile',
     quarters,
     people: [...byPerson.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -297,7 +356,10 @@ export async function annualInputs(db: Queryable, yearText: string, f: Filter = 
         employee_id,
         role: e.role,
         quarters: e.quarters,
-        composite: { score: weighted(e.quarters.map((q) => ({ days: q.days, v: q.score }))), attainment: weighted(e.quarters.map((q) => ({ days: q.days, v: q.attainment }))) },
+        composite: {
+          score: weighted(e.quarters.map((q) => ({ days: q.days, v: q.score }))),
+          attainment: weighted(e.quarters.map((q) => ({ days: q.days, v: q.attainment }))),
+        },
         service_rating: ratings.get(employee_id) ?? null,
       })),
   };

@@ -32,8 +32,14 @@ export async function activeModel(db: Queryable, key: ScopeKey): Promise<ActiveM
 }
 
 /** Scopes with an active model, optionally for one role and period kind. */
-export async function activeScopes(db: Queryable, filter: { role?: string | undefined; kind?: string | undefined } = {}): Promise<ScopeKey[]> {
-  const r = await db.query<{ scope: string }>(`select scope from model_versions where kind = $1 and status = 'active' order by scope`, [BASELINE_KIND]);
+export async function activeScopes(
+  db: Queryable,
+  filter: { role?: string | undefined; kind?: string | undefined } = {},
+): Promise<ScopeKey[]> {
+  const r = await db.query<{ scope: string }>(
+    `select scope from model_versions where kind = $1 and status = 'active' order by scope`,
+    [BASELINE_KIND],
+  );
   return r.rows
     .map(({ scope }) => {
       const [role, metric, kind] = scope.split(':') as [string, string, ScopeKey['kind']];
@@ -57,12 +63,38 @@ export interface ModelSummary {
 }
 
 /** Versions of baseline models with their backtest figures, newest first per scope. */
-export async function listModels(db: Queryable, filter: { role?: string | undefined; metric?: string | undefined; kind?: string | undefined; status?: string | undefined }): Promise<ModelSummary[]> {
+export async function listModels(
+  db: Queryable,
+  filter: {
+    role?: string | undefined;
+    metric?: string | undefined;
+    kind?: string | undefined;
+    status?: string | undefined;
+  },
+): Promise<ModelSummary[]> {
   const all = await listVersions(db, { kind: BASELINE_KIND });
   return all
     .map((v) => {
       const [role = '', metric = '', kind = ''] = v.scope.split(':');
-      return { id: v.id, scope: v.scope, role, metric, kind, status: v.status, created_at: v.created_at, promoted_at: v.promoted_at, job_id: v.job_id, metrics: v.metrics, data_range: v.data_range };
+      return {
+        id: v.id,
+        scope: v.scope,
+        role,
+        metric,
+        kind,
+        status: v.status,
+        created_at: v.created_at,
+        promoted_at: v.promoted_at,
+        job_id: v.job_id,
+        metrics: v.metrics,
+        data_range: v.data_range,
+      };
     })
-    .filter((m) => (!filter.role || m.role === filter.role) && (!filter.metric || m.metric === filter.metric) && (!filter.kind || m.kind === filter.kind) && (!filter.status || m.status === filter.status));
+    .filter(
+      (m) =>
+        (!filter.role || m.role === filter.role) &&
+        (!filter.metric || m.metric === filter.metric) &&
+        (!filter.kind || m.kind === filter.kind) &&
+        (!filter.status || m.status === filter.status),
+    );
 }

@@ -46,18 +46,39 @@ export interface AuditEntry {
 }
 
 const OCOLS = 'role_id, metric_id, period, employee_id, value, reason, set_by, set_at';
-const ACOLS = 'id, role_id, metric_id, period, employee_id, action, before_value, after_value, suggested, model_version, reason, actor, at';
+const ACOLS =
+  'id, role_id, metric_id, period, employee_id, action, before_value, after_value, suggested, model_version, reason, actor, at';
 
-export async function loadOverrides(db: Queryable, key: ScopeKey, period: string): Promise<Map<string, StoredOverride>> {
-  const r = await db.query<StoredOverride>(`select ${OCOLS} from target_overrides where role_id = $1 and metric_id = $2 and period = $3`, [key.role, key.metric, period]);
+export async function loadOverrides(
+  db: Queryable,
+  key: ScopeKey,
+  period: string,
+): Promise<Map<string, StoredOverride>> {
+  const r = await db.query<StoredOverride>(
+    `select ${OCOLS} from target_overrides where role_id = $1 and metric_id = $2 and period = $3`,
+    [key.role, key.metric, period],
+  );
   return new Map(r.rows.map((o) => [o.employee_id, o]));
 }
 
 /** The target after overrides: a personal override wins over a role-wide one. */
-export function applyOverrides(overrides: ReadonlyMap<string, StoredOverride>, employeeId: string, suggested: number): { target: number; override: AppliedOverride | null } {
+export function applyOverrides(
+  overrides: ReadonlyMap<string, StoredOverride>,
+  employeeId: string,
+  suggested: number,
+): { target: number; override: AppliedOverride | null } {
   const o = overrides.get(employeeId) ?? overrides.get(ROLE_WIDE);
   if (!o) return { target: suggested, override: null };
-  return { target: o.value, override: { value: o.value, reason: o.reason, set_by: o.set_by, set_at: o.set_at, level: o.employee_id === ROLE_WIDE ? 'role' : 'person' } };
+  return {
+    target: o.value,
+    override: {
+      value: o.value,
+      reason: o.reason,
+      set_by: o.set_by,
+      set_at: o.set_at,
+      level: o.employee_id === ROLE_WIDE ? 'role' : 'person',
+    },
+  };
 }
 
 export interface OverrideChange {
@@ -73,10 +94,21 @@ export interface OverrideChange {
 }
 
 /** Sets (or replaces) an override; the audit row holds the value before and after. One transaction. */
-export async function setOverride(db: Db, c: OverrideChange & { value: number }): Promise<{ override: StoredOverride; audit: AuditEntry }> {
+export async function setOverride(
+  db: Db,
+  c: OverrideChange & { value: number },
+): Promise<{ override: StoredOverride; audit: AuditEntry }> {
   return db.transaction(async (tx) => {
-    await tx.query(`select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`, [c.role, c.metric, c.period, c.employeeId]);
-    const before = (await tx.query<{ value: number }>('select value from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4', [c.role, c.metric, c.period, c.employeeId])).rows[0];
+    await tx.query(
+      `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
+      [c.role, c.metric, c.period, c.employeeId],
+    );
+    const before = (
+      await tx.query<{ value: number }>(
+        'select value from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4',
+        [c.role, c.metric, c.period, c.employeeId],
+      )
+    ).rows[0];
     const o = await tx.query<StoredOverride>(
       `insert into target_overrides (role_id, metric_id, period, employee_id, value, reason, set_by) values ($1, $2, $3, $4, $5, $6, $7)
        on conflict (role_id, metric_id, period, employee_id) do update set value = excluded.value, reason = excluded.reason, set_by = excluded.set_by, set_at = now()
@@ -86,7 +118,18 @@ export async function setOverride(db: Db, c: OverrideChange & { value: number })
     const a = await tx.query<AuditEntry>(
       `insert into target_audit (role_id, metric_id, period, employee_id, action, before_value, after_value, suggested, model_version, reason, actor)
        values ($1, $2, $3, $4, 'set', $5, $6, $7, $8, $9, $10) returning ${ACOLS}`,
-      [c.role, c.metric, c.period, c.employeeId, before?.value ?? null, c.value, c.suggested ?? null, c.modelVersion ?? null, c.reason, c.actor],
+      [
+        c.role,
+        c.metric,
+        c.period,
+        c.employeeId,
+        before?.value ?? null,
+        c.value,
+        c.suggested ?? null,
+        c.modelVersion ?? null,
+        c.reason,
+        c.actor,
+      ],
     );
     return { override: o.rows[0]!, audit: a.rows[0]! };
   });
@@ -95,18 +138,30 @@ export async function setOverride(db: Db, c: OverrideChange & { value: number })
 /** Removes an override (back to the suggested target); audited. NotFound when there is none. */
 export async function clearOverride(db: Db, c: OverrideChange): Promise<AuditEntry> {
   return db.transaction(async (tx) => {
-    await tx.query(`select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`, [c.role, c.metric, c.period, c.employeeId]);
-    const gone = await tx.query<{ value: number }>('delete from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4 returning value', [
-      c.role,
-      c.metric,
-      c.period,
-      c.employeeId,
-    ]);
-    if (!gone.rows[0]) throw new NotFoundError(`an override of ${c.metric} for ${c.employeeId} (${c.role}, ${c.period})`);
+    await tx.query(
+      `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
+      [c.role, c.metric, c.period, c.employeeId],
+    );
+    const gone = await tx.query<{ value: number }>(
+      'delete from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4 returning value',
+      [c.role, c.metric, c.period, c.employeeId],
+    );
+    if (!gone.rows[0])
+      throw new NotFoundError(`an override of ${c.metric} for ${c.employeeId} (${c.role}, ${c.period})`);
     const a = await tx.query<AuditEntry>(
       `insert into target_audit (role_id, metric_id, period, employee_id, action, before_value, after_value, suggested, model_version, reason, actor)
        values ($1, $2, $3, $4, 'clear', $5, null, $6, $7, $8, $9) returning ${ACOLS}`,
-      [c.role, c.metric, c.period, c.employeeId, gone.rows[0].value, c.suggested ?? null, c.modelVersion ?? null, c.reason, c.actor],
+      [
+        c.role,
+        c.metric,
+        c.period,
+        c.employeeId,
+        gone.rows[0].value,
+        c.suggested ?? null,
+        c.modelVersion ?? null,
+        c.reason,
+        c.actor,
+      ],
     );
     return a.rows[0]!;
   });
@@ -128,7 +183,10 @@ export async function listOverrides(db: Queryable, f: OverrideFilter): Promise<S
   return r.rows;
 }
 
-export async function listAudit(db: Queryable, f: OverrideFilter & { limit?: number; offset?: number }): Promise<AuditEntry[]> {
+export async function listAudit(
+  db: Queryable,
+  f: OverrideFilter & { limit?: number; offset?: number },
+): Promise<AuditEntry[]> {
   const r = await db.query<AuditEntry>(
     `select ${ACOLS} from target_audit where ($1::text is null or role_id = $1) and ($2::text is null or metric_id = $2) and ($3::text is null or period = $3) and ($4::text is null or employee_id = $4)
      order by id desc limit $5 offset $6`,

@@ -9,7 +9,8 @@
  * @example quantileAt([0.1, 0.5, 0.9], [1, 2, 3], 0.7) // 2.5
  */
 export function quantileAt(levels: readonly number[], q: readonly number[], level: number): number {
-  if (levels.length === 0 || levels.length !== q.length) throw new RangeError('quantileAt: levels and values must be non-empty and aligned');
+  if (levels.length === 0 || levels.length !== q.length)
+    throw new RangeError('quantileAt: levels and values must be non-empty and aligned');
   if (level <= levels[0]!) return q[0]!;
   for (let i = 1; i < levels.length; i++) {
     if (level <= levels[i]!) {

@@ -41,7 +41,11 @@ export interface ScopeHistory {
  * Loads the scope's history, optionally only periods starting before `before` (YYYY-MM-DD).
  * The grid runs from the first period with data to `through` (default: the last with data).
  */
-export async function loadScopeHistory(db: Queryable, key: ScopeKey, opts: { before?: string; through?: Period } = {}): Promise<ScopeHistory | null> {
+export async function loadScopeHistory(
+  db: Queryable,
+  key: ScopeKey,
+  opts: { before?: string; through?: Period } = {},
+): Promise<ScopeHistory | null> {
   // one text row per period instead of a row per value: on PGlite, 120,000 rows cost ≈ 1.6 s as
   // rows, ≈ 0.3 s as one string; grouped by period, each value carries only its person
   const packed = await db.query<{ period: string; s: string }>(
@@ -139,7 +143,14 @@ export function tenureMonths(starts: readonly number[], person: { hireDate: stri
  * The person's series from their first value to grid position `end` (exclusive), gaps as NaN,
  * with promotion flags and tenure covering `horizon` more periods.
  */
-export function personSeries(h: ScopeHistory, p: PersonHistory, end: number, horizon: number, promo: readonly boolean[], tenure: readonly number[]): SeriesInput {
+export function personSeries(
+  h: ScopeHistory,
+  p: PersonHistory,
+  end: number,
+  horizon: number,
+  promo: readonly boolean[],
+  tenure: readonly number[],
+): SeriesInput {
   const values = Array.from(p.values.subarray(p.first, Math.max(p.first, end)));
   const start = h.grid.periods[p.first]!;
   const m = periodsPerYear(h.key.kind);
@@ -154,8 +165,22 @@ export function personSeries(h: ScopeHistory, p: PersonHistory, end: number, hor
 }
 
 /** A person with no history: empty values, flags and tenure from the forecast origin on. */
-export function emptySeries(h: ScopeHistory, id: string, end: number, horizon: number, promo: readonly boolean[], tenure: readonly number[]): SeriesInput {
+export function emptySeries(
+  h: ScopeHistory,
+  id: string,
+  end: number,
+  horizon: number,
+  promo: readonly boolean[],
+  tenure: readonly number[],
+): SeriesInput {
   const p = h.grid.periods[Math.min(end, h.grid.periods.length - 1)]!;
   const m = periodsPerYear(h.key.kind);
-  return { id, values: [], periodsPerYear: m, start: { year: p.year, index: (p.index - 1) % m }, promo: promo.slice(end, end + horizon), tenure: tenure.slice(end, end + horizon) };
+  return {
+    id,
+    values: [],
+    periodsPerYear: m,
+    start: { year: p.year, index: (p.index - 1) % m },
+    promo: promo.slice(end, end + horizon),
+    tenure: tenure.slice(end, end + horizon),
+  };
 }

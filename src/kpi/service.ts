@@ -30,11 +30,22 @@ async function scopesFor(db: Queryable, role: string, period: Period, metric?: s
     return [{ role, metric, kind: period.kind }];
   }
   const scopes = await activeScopes(db, { role, kind: period.kind });
-  if (scopes.length === 0) throw new TargetError('no_model', `no active baseline model for role ${role} at ${period.kind}ly periods; train with POST /v1/baselines/train`, 404);
+  if (scopes.length === 0)
+    throw new TargetError(
+      'no_model',
+      `no active baseline model for role ${role} at ${period.kind}ly periods; train with POST /v1/baselines/train`,
+      404,
+    );
   return scopes;
 }
 
-async function collect(db: Queryable, scopes: ScopeKey[], period: Period, single: boolean, employeeId?: string): Promise<{ answers: TargetsAnswer[]; unavailable: Unavailable[] }> {
+async function collect(
+  db: Queryable,
+  scopes: ScopeKey[],
+  period: Period,
+  single: boolean,
+  employeeId?: string,
+): Promise<{ answers: TargetsAnswer[]; unavailable: Unavailable[] }> {
   const answers: TargetsAnswer[] = [];
   const unavailable: Unavailable[] = [];
   for (const key of scopes) {
@@ -49,10 +60,23 @@ async function collect(db: Queryable, scopes: ScopeKey[], period: Period, single
 }
 
 /** Targets of a role; `belowFloorOnly` keeps the people under the warning line (the summary still counts everyone). */
-export async function roleTargets(db: Queryable, role: string, period: Period, metric?: string, belowFloorOnly = false): Promise<RoleTargets> {
+export async function roleTargets(
+  db: Queryable,
+  role: string,
+  period: Period,
+  metric?: string,
+  belowFloorOnly = false,
+): Promise<RoleTargets> {
   await assertRole(db, role);
-  const { answers, unavailable } = await collect(db, await scopesFor(db, role, period, metric), period, Boolean(metric));
-  const metrics = belowFloorOnly ? answers.map((a) => ({ ...a, people: a.people.filter((p) => p.below_floor === true) })) : answers;
+  const { answers, unavailable } = await collect(
+    db,
+    await scopesFor(db, role, period, metric),
+    period,
+    Boolean(metric),
+  );
+  const metrics = belowFloorOnly
+    ? answers.map((a) => ({ ...a, people: a.people.filter((p) => p.below_floor === true) }))
+    : answers;
   return { role, period: period.id, metrics, unavailable };
 }
 
@@ -64,10 +88,21 @@ export interface PersonTargets {
   unavailable: Unavailable[];
 }
 
-export async function personTargets(db: Queryable, employeeId: string, period: Period, metric?: string): Promise<PersonTargets> {
+export async function personTargets(
+  db: Queryable,
+  employeeId: string,
+  period: Period,
+  metric?: string,
+): Promise<PersonTargets> {
   const e = (await db.query<{ role_id: string }>('select role_id from employees where id = $1', [employeeId])).rows[0];
   if (!e) throw new NotFoundError(`employee ${employeeId}`);
-  const { answers, unavailable } = await collect(db, await scopesFor(db, e.role_id, period, metric), period, Boolean(metric), employeeId);
+  const { answers, unavailable } = await collect(
+    db,
+    await scopesFor(db, e.role_id, period, metric),
+    period,
+    Boolean(metric),
+    employeeId,
+  );
   return {
     employee_id: employeeId,
     role: e.role_id,
@@ -75,14 +110,23 @@ export async function personTargets(db: Queryable, employeeId: string, period: P
     metrics: answers.map(({ people, summary: _summary, ...rest }) => ({
       ...rest,
       person: people[0] ?? null,
-      ...(people[0] ? {} : { note: `no target: no value of ${rest.metric} in the last periods before ${period.id} (left the role, or a long gap)` }),
+      ...(people[0]
+        ? {}
+        : {
+            note: `no target: no value of ${rest.metric} in the last periods before ${period.id} (left the role, or a long gap)`,
+          }),
     })),
     unavailable,
   };
 }
 
 /** The suggested target an override replaces (median over the role for a role-wide override); nulls when none can be computed. */
-export async function suggestedFor(db: Queryable, key: ScopeKey, period: Period, employeeId: string): Promise<{ suggested: number | null; modelVersion: string | null }> {
+export async function suggestedFor(
+  db: Queryable,
+  key: ScopeKey,
+  period: Period,
+  employeeId: string,
+): Promise<{ suggested: number | null; modelVersion: string | null }> {
   try {
     const a = await scopeTargets(db, key, period, employeeId === ROLE_WIDE ? {} : { employeeId });
     const suggested = employeeId === ROLE_WIDE ? a.summary.median.target : (a.people[0]?.suggested_target ?? null);

@@ -14,7 +14,16 @@ import { isPromotionPeriod, periodDistance } from './cycles.js';
 import { activeModel, type ActiveModel } from './models.js';
 import { applyOverrides, loadOverrides, type AppliedOverride } from './overrides.js';
 import { attainment, median, percentileOf, quantileAt } from './quantiles.js';
-import { emptySeries, gridStarts, loadScopeHistory, personSeries, promoFlags, scopeId, tenureMonths, type ScopeKey } from './series.js';
+import {
+  emptySeries,
+  gridStarts,
+  loadScopeHistory,
+  personSeries,
+  promoFlags,
+  scopeId,
+  tenureMonths,
+  type ScopeKey,
+} from './series.js';
 
 /** Levels trained in addition to the core's P2.5/P10/P25/P50/P75/P90/P97.5, for the target lines. */
 export const TARGET_LEVELS = [0.3, 0.7] as const;
@@ -46,7 +55,10 @@ export interface MetricInfo {
 }
 
 export async function metricInfo(db: Queryable, id: string): Promise<MetricInfo> {
-  const r = await db.query<MetricInfo>('select id, direction, indicator_group, unit, min_value, max_value from metrics where id = $1', [id]);
+  const r = await db.query<MetricInfo>(
+    'select id, direction, indicator_group, unit, min_value, max_value from metrics where id = $1',
+    [id],
+  );
   if (!r.rows[0]) throw new NotFoundError(`metric ${id}`);
   return r.rows[0];
 }
@@ -58,7 +70,12 @@ export async function assertRole(db: Queryable, id: string): Promise<void> {
 
 export function parseTargetPeriod(text: string): Period {
   const p = parsePeriod(text);
-  if (!p) throw new TargetError('bad_period', `'${text}' is not a period (ISO week 2026-W07, month 2026-03 or quarter 2026-Q1)`, 400);
+  if (!p)
+    throw new TargetError(
+      'bad_period',
+      `'${text}' is not a period (ISO week 2026-W07, month 2026-03 or quarter 2026-Q1)`,
+      400,
+    );
   return p;
 }
 
@@ -83,7 +100,8 @@ export interface ForecastSet {
 
 /** Cache payload version: JSON with the three arrays as base64 (decoding 10,000 rows costs ≈ 1 ms, JSON arrays ≈ 10 ms). */
 const CACHE_FORMAT = 2;
-const b64 = (a: Uint8Array | Float64Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+const b64 = (a: Uint8Array | Float64Array): string =>
+  Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
 function fromB64<T extends Uint8Array | Float64Array>(text: string, make: (b: ArrayBuffer) => T, width: number): T {
   const raw = Buffer.from(text, 'base64');
   const copy = new ArrayBuffer(raw.byteLength - (raw.byteLength % width)); // aligned, owned
@@ -97,10 +115,20 @@ function encodeSet(set: ForecastSet): string {
 
 /** The cached set, or null when the payload is of another format (then it is recomputed and replaced). */
 function decodeSet(payload: string): ForecastSet | null {
-  const o = JSON.parse(payload) as Omit<ForecastSet, 'cold' | 'q' | 'd'> & { v?: number; cold: string; q: string; d: string };
+  const o = JSON.parse(payload) as Omit<ForecastSet, 'cold' | 'q' | 'd'> & {
+    v?: number;
+    cold: string;
+    q: string;
+    d: string;
+  };
   if (o.v !== CACHE_FORMAT) return null;
   const { v: _v, ...rest } = o;
-  return { ...rest, cold: fromB64(o.cold, (b) => new Uint8Array(b), 1), q: fromB64(o.q, (b) => new Float64Array(b), 8), d: fromB64(o.d, (b) => new Float64Array(b), 8) };
+  return {
+    ...rest,
+    cold: fromB64(o.cold, (b) => new Uint8Array(b), 1),
+    q: fromB64(o.q, (b) => new Float64Array(b), 8),
+    d: fromB64(o.d, (b) => new Float64Array(b), 8),
+  };
 }
 
 /**
@@ -129,17 +157,32 @@ function origin(last: Period, period: Period): { cutoff: Period; h: number } {
 }
 
 /** Forecasts of everyone in the scope for `period`, from the cache when still valid. */
-export async function forecastSet(db: Queryable, key: ScopeKey, period: Period, active?: ActiveModel): Promise<{ set: ForecastSet; model: ActiveModel; cached: boolean }> {
+export async function forecastSet(
+  db: Queryable,
+  key: ScopeKey,
+  period: Period,
+  active?: ActiveModel,
+): Promise<{ set: ForecastSet; model: ActiveModel; cached: boolean }> {
   const am = active ?? (await activeModel(db, key));
-  if (!am) throw new TargetError('no_model', `no active baseline model for ${scopeId(key)}; train one with POST /v1/baselines/train`, 404);
+  if (!am)
+    throw new TargetError(
+      'no_model',
+      `no active baseline model for ${scopeId(key)}; train one with POST /v1/baselines/train`,
+      404,
+    );
   const print = await fingerprint(db, key.role);
-  const hit = await db.query<{ fingerprint: string; payload: string }>('select fingerprint, payload from baseline_forecast_cache where model_id = $1 and period = $2', [am.version.id, period.id]);
+  const hit = await db.query<{ fingerprint: string; payload: string }>(
+    'select fingerprint, payload from baseline_forecast_cache where model_id = $1 and period = $2',
+    [am.version.id, period.id],
+  );
   const cached = hit.rows[0]?.fingerprint === print ? decodeSet(hit.rows[0].payload) : null;
   if (cached) return { set: cached, model: am, cached: true };
 
   const set = await computeSet(db, key, period, am);
   // entries of versions no longer active are dead weight (a promotion or rollback makes new ones)
-  await db.query(`delete from baseline_forecast_cache c where not exists (select 1 from model_versions v where v.id = c.model_id and v.status = 'active')`);
+  await db.query(
+    `delete from baseline_forecast_cache c where not exists (select 1 from model_versions v where v.id = c.model_id and v.status = 'active')`,
+  );
   await db.query(
     `insert into baseline_forecast_cache (model_id, period, fingerprint, payload) values ($1, $2, $3, $4)
      on conflict (model_id, period) do update set fingerprint = excluded.fingerprint, payload = excluded.payload, computed_at = now()`,
@@ -163,10 +206,17 @@ async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: Acti
   const { cutoff, h } = origin(hist.grid.periods[lastData]!, period);
   const H = am.model.spec.H;
   if (h > H) {
-    throw new TargetError('horizon_too_long', `${period.id} is ${h} periods after the last data (${shiftPeriod(cutoff, -1).id}); the ${scopeId(key)} model forecasts at most ${H}`);
+    throw new TargetError(
+      'horizon_too_long',
+      `${period.id} is ${h} periods after the last data (${shiftPeriod(cutoff, -1).id}); the ${scopeId(key)} model forecasts at most ${H}`,
+    );
   }
   const end = hist.grid.pos.get(cutoff.id);
-  if (end === undefined || end === 0) throw new TargetError('no_history_before_period', `no ${key.metric} history of role ${key.role} before ${period.id}`);
+  if (end === undefined || end === 0)
+    throw new TargetError(
+      'no_history_before_period',
+      `no ${key.metric} history of role ${key.role} before ${period.id}`,
+    );
   const at = hist.grid.pos.get(period.id)!;
   const promo = promoFlags(hist, H);
   const starts = gridStarts(hist, H);
@@ -243,14 +293,26 @@ export interface TargetsAnswer {
   promotion_period: boolean;
   quantiles_used: Record<Line, string>;
   coverage: { nominal80: 0.8; measured80: number | null; nominal95: 0.95; measured95: number | null };
-  summary: { people: number; cold_start: number; with_actual: number; below_floor: number; overridden: number; median: Record<Line, number | null> };
+  summary: {
+    people: number;
+    cold_start: number;
+    with_actual: number;
+    below_floor: number;
+    overridden: number;
+    median: Record<Line, number | null>;
+  };
   people: PersonTarget[];
 }
 
 const pName = (l: number) => `P${Number((l * 100).toFixed(1))}`;
 
 /** Targets for every person of the role (or one person) for a metric and period. */
-export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period, opts: { employeeId?: string; metric?: MetricInfo; active?: ActiveModel } = {}): Promise<TargetsAnswer> {
+export async function scopeTargets(
+  db: Queryable,
+  key: ScopeKey,
+  period: Period,
+  opts: { employeeId?: string; metric?: MetricInfo; active?: ActiveModel } = {},
+): Promise<TargetsAnswer> {
   const metric = opts.metric ?? (await metricInfo(db, key.metric));
   const { set, model } = await forecastSet(db, key, period, opts.active);
   const choice = QUANTILE_CHOICE[metric.direction];
@@ -280,7 +342,7 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
     const quantiles: Record<string, number> = {};
     for (let j = 0; j < L.length; j++) {
       const x = set.q[i * L.length + j]!;
-      q[j] = x < lo ? lo : x > hi ? hi : x;
+      q[j] = Math.min(Math.max(x, lo), hi);
       quantiles[names[j]!] = q[j]!;
     }
     for (let k = 0; k < pos.length; k++) {
@@ -288,8 +350,18 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
       const j = Math.floor(at);
       v[k] = j >= L.length - 1 ? q[L.length - 1]! : q[j]! + (q[j + 1]! - q[j]!) * (at - j);
     }
-    const [floor, baseline, suggested, stretch, p10, p90, p025, p975] = v as [number, number, number, number, number, number, number, number];
-    const { target, override } = overrides.size > 0 ? applyOverrides(overrides, id, suggested) : { target: suggested, override: null };
+    const [floor, baseline, suggested, stretch, p10, p90, p025, p975] = v as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const { target, override } =
+      overrides.size > 0 ? applyOverrides(overrides, id, suggested) : { target: suggested, override: null };
     const actual = actuals.get(id) ?? null;
     const d = set.d.subarray(i * 5, i * 5 + 5);
     people.push({
@@ -324,7 +396,12 @@ export async function scopeTargets(db: Queryable, key: ScopeKey, period: Period,
     data_through: set.through,
     periods_ahead: set.h,
     promotion_period: set.promotion,
-    quantiles_used: { floor: pName(choice.floor), baseline: pName(choice.baseline), target: pName(choice.target), stretch: pName(choice.stretch) },
+    quantiles_used: {
+      floor: pName(choice.floor),
+      baseline: pName(choice.baseline),
+      target: pName(choice.target),
+      stretch: pName(choice.stretch),
+    },
     coverage: { nominal80: 0.8, measured80: model.coverage.c80, nominal95: 0.95, measured95: model.coverage.c95 },
     summary: {
       people: people.length,

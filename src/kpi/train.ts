@@ -12,7 +12,15 @@ import type { Processor } from '../jobs/types.js';
 import { UnrecoverableJobError } from '../jobs/types.js';
 import { getActive, promote, registerVersion } from '../registry/index.js';
 import { BASELINE_KIND } from './models.js';
-import { gridStarts, loadScopeHistory, personSeries, promoFlags, scopeId, tenureMonths, type ScopeKey } from './series.js';
+import {
+  gridStarts,
+  loadScopeHistory,
+  personSeries,
+  promoFlags,
+  scopeId,
+  tenureMonths,
+  type ScopeKey,
+} from './series.js';
 import { TARGET_LEVELS, warmNextPeriod } from './targets.js';
 
 /**
@@ -81,9 +89,21 @@ export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {})
   const promo = promoFlags(h, horizon);
   const starts = gridStarts(h, horizon);
   const series = h.people.map((p) => personSeries(h, p, p.last + 1, horizon, promo, tenureMonths(starts, p)));
-  const settings = { horizon, quantiles: [...TARGET_LEVELS], network: opts.network ?? true, steps: opts.steps, seed: opts.seed ?? 1 };
+  const settings = {
+    horizon,
+    quantiles: [...TARGET_LEVELS],
+    network: opts.network ?? true,
+    steps: opts.steps,
+    seed: opts.seed ?? 1,
+  };
   const digest = createHash('sha256')
-    .update(JSON.stringify({ scope, settings, series: series.map((s) => [s.id, s.start, s.values, s.promo, s.tenure?.map((t) => Math.round(t))]) }))
+    .update(
+      JSON.stringify({
+        scope,
+        settings,
+        series: series.map((s) => [s.id, s.start, s.values, s.promo, s.tenure?.map((t) => Math.round(t))]),
+      }),
+    )
     .digest('hex')
     .slice(0, 12);
   const id = `${BASELINE_KIND}:${scope}@${digest}`;
@@ -100,16 +120,36 @@ export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {})
     kind: BASELINE_KIND,
     scope,
     artifact: Buffer.from(serialize(model), 'utf8'),
-    metadata: { role: key.role, metric: key.metric, period_kind: key.kind, horizon, levels: model.levels, network: settings.network, settings, model_kind: model.kind },
+    metadata: {
+      role: key.role,
+      metric: key.metric,
+      period_kind: key.kind,
+      horizon,
+      levels: model.levels,
+      network: settings.network,
+      settings,
+      model_kind: model.kind,
+    },
     metrics: figures,
-    dataRange: { source: 'kpi_history', from: h.grid.periods[0]!.id, to: h.grid.periods.at(-1)!.id, rows: h.rows, people: h.people.length },
+    dataRange: {
+      source: 'kpi_history',
+      from: h.grid.periods[0]!.id,
+      to: h.grid.periods.at(-1)!.id,
+      rows: h.rows,
+      people: h.people.length,
+    },
     jobId: opts.jobId ?? null,
     actor: opts.actor ?? null,
   });
   const active = await getActive(db, BASELINE_KIND, scope);
   let promoted = active?.id === version.id;
   if (!active || (opts.promote && !promoted)) {
-    await promote(db, version.id, opts.actor ?? null, active ? 'promoted on request at training' : 'first version of the scope');
+    await promote(
+      db,
+      version.id,
+      opts.actor ?? null,
+      active ? 'promoted on request at training' : 'first version of the scope',
+    );
     promoted = true;
   }
   return {
@@ -137,7 +177,10 @@ export async function refreshStatistics(db: Queryable): Promise<void> {
 }
 
 /** Scopes that have history, filtered by role, metric and kind. */
-export async function scopesWithHistory(db: Queryable, filter: { role?: string | undefined; metric?: string | undefined; kind?: string | undefined }): Promise<ScopeKey[]> {
+export async function scopesWithHistory(
+  db: Queryable,
+  filter: { role?: string | undefined; metric?: string | undefined; kind?: string | undefined },
+): Promise<ScopeKey[]> {
   const r = await db.query<{ role: string; metric: string; kind: PeriodKind }>(
     `select distinct e.role_id as role, h.metric_id as metric, h.period_kind as kind from kpi_history h join employees e on e.id = h.employee_id
      where ($1::text is null or e.role_id = $1) and ($2::text is null or h.metric_id = $2) and ($3::text is null or h.period_kind = $3)
@@ -167,12 +210,22 @@ export const trainBaselinesProcessor: Processor<TrainJobData, TrainJobResult> = 
   const { db } = ctx.deps;
   await refreshStatistics(db);
   const scopes = await scopesWithHistory(db, data);
-  if (scopes.length === 0) throw new UnrecoverableJobError(`no KPI history for ${JSON.stringify({ role: data.role, metric: data.metric, kind: data.kind })}`);
+  if (scopes.length === 0)
+    throw new UnrecoverableJobError(
+      `no KPI history for ${JSON.stringify({ role: data.role, metric: data.metric, kind: data.kind })}`,
+    );
   const models: TrainedScope[] = [];
   for (const [i, key] of scopes.entries()) {
     if (ctx.signal.aborted) throw new Error('cancelled');
     await ctx.progress((100 * i) / scopes.length, `training ${scopeId(key)} (${i + 1}/${scopes.length})`);
-    const trained = await trainScope(db, key, { horizon: data.horizon, network: data.network, steps: data.steps, promote: data.promote, jobId: ctx.jobId, actor: data.submittedBy ?? null });
+    const trained = await trainScope(db, key, {
+      horizon: data.horizon,
+      network: data.network,
+      steps: data.steps,
+      promote: data.promote,
+      jobId: ctx.jobId,
+      actor: data.submittedBy ?? null,
+    });
     // the next period's targets are computed now, so HR's first request is served from the cache
     if (trained.promoted) trained.warmed = await warmNextPeriod(db, key);
     models.push(trained);

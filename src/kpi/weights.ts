@@ -44,7 +44,11 @@ export async function getProfile(db: Queryable, id: string): Promise<WeightProfi
 }
 
 /** Creates or edits a profile; weights must be non-negative and sum to 100. */
-export async function upsertProfile(db: Queryable, p: Weights & { id: string; name: string }, actor: string | null): Promise<WeightProfile> {
+export async function upsertProfile(
+  db: Queryable,
+  p: Weights & { id: string; name: string },
+  actor: string | null,
+): Promise<WeightProfile> {
   const w = [p.sales, p.efficiency, p.customer_experience, p.innovation];
   if (w.some((v) => !(v >= 0))) throw new WeightError('weights must be non-negative numbers');
   const sum = w.reduce((a, b) => a + b, 0);
@@ -60,7 +64,12 @@ export async function upsertProfile(db: Queryable, p: Weights & { id: string; na
 }
 
 /** Pins a profile to a period (null removes the pin, back to the calendar's choice). */
-export async function pinProfile(db: Queryable, period: string, profileId: string | null, actor: string | null): Promise<void> {
+export async function pinProfile(
+  db: Queryable,
+  period: string,
+  profileId: string | null,
+  actor: string | null,
+): Promise<void> {
   if (profileId === null) {
     await db.query('delete from weight_profile_periods where period = $1', [period]);
     return;
@@ -81,7 +90,9 @@ export interface PeriodProfile {
 }
 
 export async function profileForPeriod(db: Queryable, p: Period): Promise<PeriodProfile> {
-  const pinned = (await db.query<{ profile_id: string }>('select profile_id from weight_profile_periods where period = $1', [p.id])).rows[0];
+  const pinned = (
+    await db.query<{ profile_id: string }>('select profile_id from weight_profile_periods where period = $1', [p.id])
+  ).rows[0];
   if (pinned) return { period: p.id, profile: await getProfile(db, pinned.profile_id), chosen_by: 'pinned' };
   const events = await listEvents(db, { from: p.start, to: p.end });
   const id = calendarProfile(p, events);

@@ -39,7 +39,8 @@ export default fp(
       if (!info) throw new UnauthorizedError('the API key is unknown or revoked');
       request.apiKey = info;
       const allowed = config.scopes ?? [];
-      if (!scopeAllows(info.scopes, allowed)) throw new ForbiddenError(['admin', ...allowed.filter((s) => s !== 'admin')]);
+      if (!scopeAllows(info.scopes, allowed))
+        throw new ForbiddenError(['admin', ...allowed.filter((s) => s !== 'admin')]);
     });
   },
   { name: 'auth' },

@@ -10,7 +10,14 @@ import { AppError, ServiceUnavailableError } from '../errors.js';
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
 function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
-  return { type: `https://kpi-calibrator.dev/problems/${code}`, title: code.replace(/_/g, ' '), status, code, detail, ...extra };
+  return {
+    type: `https://kpi-calibrator.dev/problems/${code}`,
+    title: code.replace(/_/g, ' '),
+    status,
+    code,
+    detail,
+    ...extra,
+  };
 }
 
 export default fp(async function errors(app: FastifyInstance) {
@@ -26,15 +33,23 @@ export default fp(async function errors(app: FastifyInstance) {
         reason: v.message ?? 'invalid',
       }));
       // a size limit (a string or list too long: a batch over its cap, a 100 KB text) is 413, the rest 400
-      const overLimit = err.validation.every((v) => v.keyword === 'too_big' && ['string', 'array'].includes(String(v.params?.origin)));
+      const overLimit = err.validation.every(
+        (v) => v.keyword === 'too_big' && ['string', 'array'].includes(String(v.params?.origin)),
+      );
       const status = overLimit ? 413 : 400;
       const detail = errors.map((e) => `${e.field}: ${e.reason}`).join('; ');
-      return reply.status(status).type(PROBLEM).send(problem(status, overLimit ? 'limit_exceeded' : 'invalid_request', detail, { errors }));
+      return reply
+        .status(status)
+        .type(PROBLEM)
+        .send(problem(status, overLimit ? 'limit_exceeded' : 'invalid_request', detail, { errors }));
     }
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err }, 'request failed');
-      return reply.status(500).type(PROBLEM).send(problem(500, 'internal_error', 'the server could not complete the request; it has been logged'));
+      return reply
+        .status(500)
+        .type(PROBLEM)
+        .send(problem(500, 'internal_error', 'the server could not complete the request; it has been logged'));
     }
     const code =
       err.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
@@ -46,10 +61,16 @@ export default fp(async function errors(app: FastifyInstance) {
             : status === 404
               ? 'not_found'
               : 'bad_request';
-    return reply.status(status).type(PROBLEM).send(problem(status, code, err.message));
+    return reply
+      .status(status)
+      .type(PROBLEM)
+      .send(problem(status, code, err.message));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).type(PROBLEM).send(problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+    reply
+      .status(404)
+      .type(PROBLEM)
+      .send(problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
   });
 });

@@ -13,7 +13,12 @@ export default fp(
   async function metrics(app: FastifyInstance) {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry, prefix: 'kpi_' });
-    const requests = new Counter({ name: 'kpi_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] });
+    const requests = new Counter({
+      name: 'kpi_http_requests_total',
+      help: 'HTTP requests',
+      labelNames: ['method', 'route', 'status'],
+      registers: [registry],
+    });
     const latency = new Histogram({
       name: 'kpi_http_request_duration_seconds',
       help: 'HTTP request latency',
@@ -21,7 +26,12 @@ export default fp(
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
       registers: [registry],
     });
-    const ingestedRows = new Counter({ name: 'kpi_ingested_rows_total', help: 'Rows accepted by ingestion endpoints', labelNames: ['kind'], registers: [registry] });
+    const ingestedRows = new Counter({
+      name: 'kpi_ingested_rows_total',
+      help: 'Rows accepted by ingestion endpoints',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
     app.decorate('metrics', { registry, ingestedRows });
     app.addHook('onResponse', async (request, reply) => {
       const route = request.routeOptions.url ?? 'unmatched';

@@ -16,8 +16,23 @@ export const OTHER_ASPECTS: readonly Aspect[] = ['logistics', 'product_quality',
 
 /** Channels that are a conversation with an agent (compared lower-case). */
 export const SERVICE_CHANNELS: readonly string[] = [
-  'chat', 'im', 'online_chat', 'live_chat', 'wangwang', 'qianniu', 'after_sales', 'aftersales', 'after-sales', 'service', 'customer_service',
-  'support', 'ticket', 'email', 'phone', 'hotline', 'call',
+  'chat',
+  'im',
+  'online_chat',
+  'live_chat',
+  'wangwang',
+  'qianniu',
+  'after_sales',
+  'aftersales',
+  'after-sales',
+  'service',
+  'customer_service',
+  'support',
+  'ticket',
+  'email',
+  'phone',
+  'hotline',
+  'call',
 ];
 
 /** A review is negative for the 24 h response SLA when the model says so or the customer gave 1–2 stars. */
@@ -47,15 +62,37 @@ export const WEIGHT_SQL = `case
 export type Basis = 'agent_aspects' | 'service_interaction' | null;
 
 /** Why a review does or does not count, from its stored columns and its weight (WEIGHT_SQL). */
-export function explainAttribution(row: { sentiment_model: string | null; w: number | null; agent_p: number | null; aspect_hits: number | null; channel: string | null; language: string | null }): {
+export function explainAttribution(row: {
+  sentiment_model: string | null;
+  w: number | null;
+  agent_p: number | null;
+  aspect_hits: number | null;
+  channel: string | null;
+  language: string | null;
+}): {
   attributable: boolean;
   basis: Basis;
   reason: string;
 } {
   if (row.sentiment_model === null) return { attributable: false, basis: null, reason: 'not scored yet' };
-  if (row.agent_p !== null) return { attributable: true, basis: 'agent_aspects', reason: 'mentions service attitude, response speed or returns handling' };
-  if (row.w !== null) return { attributable: true, basis: 'service_interaction', reason: `overall sentiment of a ${row.channel} interaction` };
-  if (Number(row.aspect_hits) > 0) return { attributable: false, basis: null, reason: 'only aspects the agent does not control (logistics, product, price, packaging)' };
+  if (row.agent_p !== null)
+    return {
+      attributable: true,
+      basis: 'agent_aspects',
+      reason: 'mentions service attitude, response speed or returns handling',
+    };
+  if (row.w !== null)
+    return {
+      attributable: true,
+      basis: 'service_interaction',
+      reason: `overall sentiment of a ${row.channel} interaction`,
+    };
+  if (Number(row.aspect_hits) > 0)
+    return {
+      attributable: false,
+      basis: null,
+      reason: 'only aspects the agent does not control (logistics, product, price, packaging)',
+    };
   if (row.language === 'other') return { attributable: false, basis: null, reason: 'language not recognised' };
   return { attributable: false, basis: null, reason: 'no service aspect and not a service interaction channel' };
 }

@@ -5,8 +5,8 @@
  */
 
 const LANCZOS = [
-  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+  12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 /**
@@ -72,7 +72,9 @@ export function betaCdf(x: number, a: number, b: number): number {
   if (!(x >= 0 && x <= 1)) throw new RangeError(`x must be within [0, 1], got ${x}`);
   if (x === 0 || x === 1) return x;
   const front = Math.exp(a * Math.log(x) + b * Math.log1p(-x) - lnBeta(a, b));
-  return x < (a + 1) / (a + b + 2) ? (front * betaContinuedFraction(a, b, x)) / a : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
+  return x < (a + 1) / (a + b + 2)
+    ? (front * betaContinuedFraction(a, b, x)) / a
+    : 1 - (front * betaContinuedFraction(b, a, 1 - x)) / b;
 }
 
 /**
@@ -102,7 +104,7 @@ export function betaQuantile(p: number, a: number, b: number): number {
     const t = Math.exp(a * lna) / a;
     const u = Math.exp(b * lnb) / b;
     const w = t + u;
-    x = p < t / w ? Math.pow(a * w * p, 1 / a) : 1 - Math.pow(b * w * (1 - p), 1 / b);
+    x = p < t / w ? (a * w * p) ** (1 / a) : 1 - (b * w * (1 - p)) ** (1 / b);
   }
   const a1 = a - 1;
   const b1 = b - 1;

@@ -25,7 +25,8 @@ export interface EvidenceReview extends ReviewColumns {
 
 /** [start, end) of a period id or a year, as timestamps; null when the text is neither. */
 export function periodRange(period: string): { from: Date; to: Date } | null {
-  if (/^\d{4}$/.test(period)) return { from: new Date(`${period}-01-01T00:00:00Z`), to: new Date(`${Number(period) + 1}-01-01T00:00:00Z`) };
+  if (/^\d{4}$/.test(period))
+    return { from: new Date(`${period}-01-01T00:00:00Z`), to: new Date(`${Number(period) + 1}-01-01T00:00:00Z`) };
   const p = parsePeriod(period);
   if (!p) return null;
   return { from: new Date(`${p.start}T00:00:00Z`), to: new Date(Date.parse(`${p.end}T00:00:00Z`) + 86_400_000) };
@@ -45,11 +46,23 @@ export interface EvidenceQuery {
  * `explain: true` to list the n-grams that drove its sentiment (the model version is stated).
  * @throws RangeError when the period is not a week, month, quarter or year
  */
-export async function reviewsBehindRating(db: Queryable, q: EvidenceQuery, engine?: SentimentEngine): Promise<{ agent_id: string; period: string; total: number; items: EvidenceReview[] }> {
+export async function reviewsBehindRating(
+  db: Queryable,
+  q: EvidenceQuery,
+  engine?: SentimentEngine,
+): Promise<{ agent_id: string; period: string; total: number; items: EvidenceReview[] }> {
   const range = periodRange(q.period);
   if (!range) throw new RangeError(`not a period: '${q.period}'`);
   const which = q.which ?? 'all';
-  const r = await db.query<ReviewColumns & { aspects: AspectHit[] | null; w: number | null; agent_p: number | null; aspect_hits: number | null; total: number }>(
+  const r = await db.query<
+    ReviewColumns & {
+      aspects: AspectHit[] | null;
+      w: number | null;
+      agent_p: number | null;
+      aspect_hits: number | null;
+      total: number;
+    }
+  >(
     `select r.id, r.channel, r.text, r.rating, r.created_at, r.replied_at, r.language, r.sentiment_label, r.sentiment_probability, r.sentiment_model,
        r.aspects, a.w, r.rating_facts[${FACT.agentP}] as agent_p, r.rating_facts[${FACT.aspectHits}] as aspect_hits, count(*) over () as total
      from reviews r
@@ -60,7 +73,12 @@ export async function reviewsBehindRating(db: Queryable, q: EvidenceQuery, engin
      limit $5 offset $6`,
     [q.agentId, range.from, range.to, which, q.limit, q.offset],
   );
-  const explained = engine ? engine.score(r.rows.map((x) => x.text), { explain: true, aspects: false }) : [];
+  const explained = engine
+    ? engine.score(
+        r.rows.map((x) => x.text),
+        { explain: true, aspects: false },
+      )
+    : [];
   const items = r.rows.map((x, i): EvidenceReview => {
     const why = explainAttribution(x);
     const { aspects, w, agent_p: _p, aspect_hits: _h, total: _t, ...columns } = x;
@@ -82,7 +100,11 @@ export async function reviewsBehindRating(db: Queryable, q: EvidenceQuery, engin
   return { agent_id: q.agentId, period: q.period, total: Number(r.rows[0]?.total ?? 0), items };
 }
 
-export interface OverdueReview extends Pick<StoredReview, 'id' | 'agent_id' | 'channel' | 'text' | 'rating' | 'created_at' | 'sentiment_label' | 'sentiment_probability'> {
+export interface OverdueReview
+  extends Pick<
+    StoredReview,
+    'id' | 'agent_id' | 'channel' | 'text' | 'rating' | 'created_at' | 'sentiment_label' | 'sentiment_probability'
+  > {
   role_id: string | null;
   team: string | null;
   /** hours since the review arrived, one decimal */
@@ -101,7 +123,10 @@ export interface OverdueQuery {
 }
 
 /** Negative reviews (model label negative, or 1–2 stars) without a reply 24 h after they arrived, oldest first. */
-export async function overdueNegativeReviews(db: Queryable, q: OverdueQuery): Promise<{ total: number; items: OverdueReview[] }> {
+export async function overdueNegativeReviews(
+  db: Queryable,
+  q: OverdueQuery,
+): Promise<{ total: number; items: OverdueReview[] }> {
   const r = await db.query<OverdueReview & { total: number }>(
     `select r.id, r.agent_id, e.role_id, e.team, r.channel, r.text, r.rating, r.created_at, r.sentiment_label, r.sentiment_probability,
        round((extract(epoch from ($1::timestamptz - r.created_at)) / 3600)::numeric, 1)::float8 as hours_waiting, count(*) over () as total

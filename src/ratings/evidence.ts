@@ -25,18 +25,48 @@ const PERIOD_ID = (kind: string, start: string) =>
   `case ${kind} when 'week' then to_char(${start}, 'IYYY-"W"IW') when 'month' then to_char(${start}, 'YYYY-MM') else to_char(${start}, 'YYYY-"Q"Q') end`;
 
 /** Week, month and quarter of a (week start, month start) fragment. */
-const ROLLUP = (ws: string, ms: string) => `cross join lateral (values ('week', ${ws}), ('month', ${ms}), ('quarter', date_trunc('quarter', ${ms})::date)) as p(kind, period_start)`;
+const ROLLUP = (ws: string, ms: string) =>
+  `cross join lateral (values ('week', ${ws}), ('month', ${ms}), ('quarter', date_trunc('quarter', ${ms})::date)) as p(kind, period_start)`;
 
 /** Columns of `rating_ev` besides agent_id and period, in `agent_ratings` order. */
 export const EVIDENCE_COLUMNS = [
-  'period_kind', 'period_start', 'role_id', 'reviews', 'unscored', 'n', 'positive', 'positive_sq', 'not_attributable', 'aspect_n', 'aspect_positive', 'other_mentions', 'other_negative',
-  'sentiment_models', 'negative_reviews', 'negative_replied_24h', 'negative_late', 'negative_pending', 'returns', 'returns_closed_48h', 'returns_late', 'returns_pending',
+  'period_kind',
+  'period_start',
+  'role_id',
+  'reviews',
+  'unscored',
+  'n',
+  'positive',
+  'positive_sq',
+  'not_attributable',
+  'aspect_n',
+  'aspect_positive',
+  'other_mentions',
+  'other_negative',
+  'sentiment_models',
+  'negative_reviews',
+  'negative_replied_24h',
+  'negative_late',
+  'negative_pending',
+  'returns',
+  'returns_closed_48h',
+  'returns_late',
+  'returns_pending',
 ] as const;
 
 /** A float sum rounded to 9 decimals, so that summation order never changes a stored value. */
 const R9 = (x: string) => `coalesce(round((${x}) * 1e9) / 1e9, 0)::float8`;
 
-const SUMMED = ['reviews', 'unscored', 'n', 'not_attributable', 'negative_reviews', 'negative_replied_24h', 'negative_late', 'negative_pending'];
+const SUMMED = [
+  'reviews',
+  'unscored',
+  'n',
+  'not_attributable',
+  'negative_reviews',
+  'negative_replied_24h',
+  'negative_late',
+  'negative_pending',
+];
 
 /*
  * One pass over the reviews groups them by (agent, ISO week, month, model version): a week that
@@ -143,10 +173,21 @@ export async function collectEvidence(tx: Queryable, scope: EvidenceScope): Prom
       $5: `${literal(scope.now.toISOString())}::timestamptz`,
       $6: `array[${scope.kinds.map(literal).join(', ')}]::text[]`,
     };
-    await tx.query(`create temp table rating_ev on commit drop as ${EVIDENCE_SELECT.replace(/\$[1-6]\b/g, (m) => values[m]!)}`);
+    await tx.query(
+      `create temp table rating_ev on commit drop as ${EVIDENCE_SELECT.replace(/\$[1-6]\b/g, (m) => values[m]!)}`,
+    );
   } else {
-    await tx.query(`create temp table rating_ev on commit drop as ${EVIDENCE_SELECT} with no data`.replace(/\$[1-6]\b/g, 'null'));
-    await tx.query(`insert into rating_ev ${EVIDENCE_SELECT}`, [scope.from, scope.to, scope.agentIds, scope.periods, scope.now, scope.kinds]);
+    await tx.query(
+      `create temp table rating_ev on commit drop as ${EVIDENCE_SELECT} with no data`.replace(/\$[1-6]\b/g, 'null'),
+    );
+    await tx.query(`insert into rating_ev ${EVIDENCE_SELECT}`, [
+      scope.from,
+      scope.to,
+      scope.agentIds,
+      scope.periods,
+      scope.now,
+      scope.kinds,
+    ]);
   }
   await tx.query(`create index on rating_ev (agent_id, period)`);
   await tx.query(`analyze rating_ev`);

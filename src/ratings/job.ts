@@ -15,7 +15,10 @@ export const recomputeRatingsData = z
     /** only these agents (default: all) */
     agent_ids: z.array(z.string().min(1)).max(100_000).optional(),
     /** only these periods, e.g. ['2026-Q1', '2026-03'] (default: every quarter with data, with its months and weeks) */
-    periods: z.array(z.string().refine((p) => parsePeriod(p) !== null, 'expected 2026-W07, 2026-03 or 2026-Q1')).max(10_000).optional(),
+    periods: z
+      .array(z.string().refine((p) => parsePeriod(p) !== null, 'expected 2026-W07, 2026-03 or 2026-Q1'))
+      .max(10_000)
+      .optional(),
     /** the insufficient-evidence threshold (default 10) */
     min_reviews: z.number().int().min(0).max(1_000_000).optional(),
   })
@@ -26,7 +29,10 @@ export type RecomputeRatingsResult = RecomputeResult;
 
 export const recomputeRatingsProcessor: Processor<RecomputeRatingsData, RecomputeRatingsResult> = async (raw, ctx) => {
   const parsed = recomputeRatingsData.safeParse(raw ?? {});
-  if (!parsed.success) throw new UnrecoverableJobError(`invalid recompute_ratings data: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'} ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new UnrecoverableJobError(
+      `invalid recompute_ratings data: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'} ${i.message}`).join('; ')}`,
+    );
   const { agent_ids, periods, min_reviews } = parsed.data;
   await ctx.progress(0, 'ratings: reading evidence');
   return recomputeRatings(ctx.deps.db, {

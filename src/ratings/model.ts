@@ -95,7 +95,8 @@ export function informationRatio(evidence: readonly Evidence[]): number {
 }
 
 /** The evidence in yes/no-trial equivalents: n / ρ trials, positive / ρ successes (the share stays). */
-export const effectiveEvidence = (e: Evidence, rho: number): Evidence => (rho === 1 ? { n: e.n, positive: e.positive } : { n: e.n / rho, positive: e.positive / rho });
+export const effectiveEvidence = (e: Evidence, rho: number): Evidence =>
+  rho === 1 ? { n: e.n, positive: e.positive } : { n: e.n / rho, positive: e.positive / rho };
 
 /** The beta-binomial log marginal likelihood of the evidence (constants in n dropped). */
 export function logMarginal(evidence: readonly Evidence[], alpha: number, beta: number): number {
@@ -110,8 +111,18 @@ export function logMarginal(evidence: readonly Evidence[], alpha: number, beta: 
 }
 
 /** 2-D Nelder–Mead minimisation (small, deterministic; enough for a smooth likelihood surface). */
-function nelderMead(f: (x: [number, number]) => number, start: [number, number], step = 0.5, maxEvals = 400, tol = 1e-9): [number, number] {
-  let simplex: Array<{ x: [number, number]; v: number }> = [start, [start[0] + step, start[1]], [start[0], start[1] + step]].map((x) => ({
+function nelderMead(
+  f: (x: [number, number]) => number,
+  start: [number, number],
+  step = 0.5,
+  maxEvals = 400,
+  tol = 1e-9,
+): [number, number] {
+  let simplex: Array<{ x: [number, number]; v: number }> = [
+    start,
+    [start[0] + step, start[1]],
+    [start[0], start[1] + step],
+  ].map((x) => ({
     x: x as [number, number],
     v: f(x as [number, number]),
   }));
@@ -138,7 +149,9 @@ function nelderMead(f: (x: [number, number]) => number, start: [number, number],
       evals++;
       if (fk < Math.min(fr, worst.v)) simplex[2] = { x: k, v: fk };
       else {
-        simplex = simplex.map((p, i) => (i === 0 ? p : { x: [(p.x[0] + best.x[0]) / 2, (p.x[1] + best.x[1]) / 2] as [number, number], v: 0 }));
+        simplex = simplex.map((p, i) =>
+          i === 0 ? p : { x: [(p.x[0] + best.x[0]) / 2, (p.x[1] + best.x[1]) / 2] as [number, number], v: 0 },
+        );
         for (let i = 1; i < 3; i++) simplex[i]!.v = f(simplex[i]!.x);
         evals += 2;
       }
@@ -162,7 +175,8 @@ export function fitPrior(evidence: readonly Evidence[], minAgents = MIN_PRIOR_AG
   const N = used.reduce((s, e) => s + e.n, 0);
   const S = used.reduce((s, e) => s + e.positive, 0);
   const pooled = (S + 1) / (N + 2);
-  if (used.length < minAgents) return { alpha: 2 * pooled, beta: 2 * (1 - pooled), method: 'weak', agents: used.length, rho };
+  if (used.length < minAgents)
+    return { alpha: 2 * pooled, beta: 2 * (1 - pooled), method: 'weak', agents: used.length, rho };
 
   // method of moments on raw shares for the start
   const shares = used.map((e) => e.positive / e.n);
@@ -195,12 +209,22 @@ export function fitPrior(evidence: readonly Evidence[], minAgents = MIN_PRIOR_AG
  * interval (ρ = 1 when the prior carries none).
  * @example posterior({ alpha: 8, beta: 2, … }, { n: 10, positive: 5 }) // mean 0.65
  */
-export function posterior(prior: Pick<BetaPrior, 'alpha' | 'beta'> & { rho?: number | null }, e: Evidence, level = INTERVAL_LEVEL): Posterior {
+export function posterior(
+  prior: Pick<BetaPrior, 'alpha' | 'beta'> & { rho?: number | null },
+  e: Evidence,
+  level = INTERVAL_LEVEL,
+): Posterior {
   const eff = effectiveEvidence(e, prior.rho ?? 1);
   const alpha = prior.alpha + eff.positive;
   const beta = prior.beta + Math.max(0, eff.n - eff.positive);
   const tail = (1 - level) / 2;
-  return { mean: alpha / (alpha + beta), low: betaQuantile(tail, alpha, beta), high: betaQuantile(1 - tail, alpha, beta), alpha, beta };
+  return {
+    mean: alpha / (alpha + beta),
+    low: betaQuantile(tail, alpha, beta),
+    high: betaQuantile(1 - tail, alpha, beta),
+    alpha,
+    beta,
+  };
 }
 
 /** 0–100 score: 100 × posterior mean, one decimal. */
@@ -209,4 +233,5 @@ export const scoreOf = (mean: number) => Math.round(1000 * mean) / 10;
 export const starsOf = (mean: number) => Math.round(10 * (1 + 4 * mean)) / 10;
 
 /** Posterior variance of a Beta(α, β). */
-export const betaVariance = (alpha: number, beta: number) => (alpha * beta) / ((alpha + beta) ** 2 * (alpha + beta + 1));
+export const betaVariance = (alpha: number, beta: number) =>
+  (alpha * beta) / ((alpha + beta) ** 2 * (alpha + beta + 1));

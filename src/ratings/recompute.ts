@@ -38,10 +38,12 @@ export interface RecomputeResult {
 /** The quarter `q` with its months and every ISO week that overlaps it. */
 export function periodsWithin(quarter: string): string[] {
   const q = parsePeriod(quarter);
-  if (!q || q.kind !== 'quarter') throw new RangeError(`expected a quarter such as 2026-Q1, got '${quarter}'`);
+  if (q?.kind !== 'quarter') throw new RangeError(`expected a quarter such as 2026-Q1, got '${quarter}'`);
   const out = [q.id];
-  for (let m = periodOf(new Date(`${q.start}T00:00:00Z`), 'month'); m.start <= q.end; m = shiftPeriod(m, 1)) out.push(m.id);
-  for (let w = periodOf(new Date(`${q.start}T00:00:00Z`), 'week'); w.start <= q.end; w = shiftPeriod(w, 1)) out.push(w.id);
+  for (let m = periodOf(new Date(`${q.start}T00:00:00Z`), 'month'); m.start <= q.end; m = shiftPeriod(m, 1))
+    out.push(m.id);
+  for (let w = periodOf(new Date(`${q.start}T00:00:00Z`), 'week'); w.start <= q.end; w = shiftPeriod(w, 1))
+    out.push(w.id);
   return out;
 }
 
@@ -50,7 +52,10 @@ export function periodsWithin(quarter: string): string[] {
  * timestamp. Pass the result to `recomputeRatings`.
  * @example recomputeRatings(db, ratingScopeOf(reviews.map((r) => ({ agent_id: r.agent_id, at: r.created_at }))))
  */
-export function ratingScopeOf(rows: Iterable<{ agent_id: string | null; at: string | Date }>): { agentIds: string[]; periods: string[] } {
+export function ratingScopeOf(rows: Iterable<{ agent_id: string | null; at: string | Date }>): {
+  agentIds: string[];
+  periods: string[];
+} {
   const agents = new Set<string>();
   const periods = new Set<string>();
   const days = new Set<number>();
@@ -69,9 +74,20 @@ export function ratingScopeOf(rows: Iterable<{ agent_id: string | null; at: stri
  * Where stored reviews or return events with these ids sit now (agent, time): read before an
  * upsert, so the ratings they leave when moved to another agent or date are recomputed too.
  */
-export interface Place { agent_id: string; at: Date }
-export async function previousPlaces(db: Queryable, table: 'reviews' | 'return_events', at: 'created_at' | 'opened_at', ids: readonly string[]): Promise<Place[]> {
-  const r = await db.query<Place>(`select agent_id, ${at} as at from ${table} where id = any($1::text[]) and agent_id is not null`, [ids]);
+export interface Place {
+  agent_id: string;
+  at: Date;
+}
+export async function previousPlaces(
+  db: Queryable,
+  table: 'reviews' | 'return_events',
+  at: 'created_at' | 'opened_at',
+  ids: readonly string[],
+): Promise<Place[]> {
+  const r = await db.query<Place>(
+    `select agent_id, ${at} as at from ${table} where id = any($1::text[]) and agent_id is not null`,
+    [ids],
+  );
   return r.rows;
 }
 
@@ -89,13 +105,16 @@ function parseAll(ids: readonly string[]): Period[] {
  */
 export async function recomputeRatings(db: Db, opts: RecomputeOptions = {}): Promise<RecomputeResult> {
   const minReviews = opts.minReviews ?? DEFAULT_MIN_REVIEWS;
-  if (!Number.isInteger(minReviews) || minReviews < 0) throw new RangeError(`minReviews must be a whole number ≥ 0, got ${minReviews}`);
+  if (!Number.isInteger(minReviews) || minReviews < 0)
+    throw new RangeError(`minReviews must be a whole number ≥ 0, got ${minReviews}`);
   const now = opts.now ?? new Date();
   const agentIds = opts.agentIds ? [...new Set(opts.agentIds)].sort() : null;
   const total: RecomputeResult = { periods: 0, priors: 0, updated: 0 };
   if (agentIds?.length === 0) return total;
 
-  const slices: Period[][] = opts.periods ? [parseAll([...new Set(opts.periods)])] : (await quartersInScope(db, agentIds)).map((q) => parseAll(periodsWithin(q)));
+  const slices: Period[][] = opts.periods
+    ? [parseAll([...new Set(opts.periods)])]
+    : (await quartersInScope(db, agentIds)).map((q) => parseAll(periodsWithin(q)));
   for (let i = 0; i < slices.length; i++) {
     if (opts.signal?.aborted) break;
     const slice = slices[i]!;
@@ -122,7 +141,17 @@ async function quartersInScope(db: Queryable, agentIds: string[] | null): Promis
 
 const round = (x: number) => Number(x.toPrecision(12));
 
-const POSTERIOR_COLUMNS = ['prior_alpha', 'prior_beta', 'prior_method', 'prior_rho', 'posterior_mean', 'ci_low', 'ci_high', 'min_reviews', 'rating_model'] as const;
+const POSTERIOR_COLUMNS = [
+  'prior_alpha',
+  'prior_beta',
+  'prior_method',
+  'prior_rho',
+  'posterior_mean',
+  'ci_low',
+  'ci_high',
+  'min_reviews',
+  'rating_model',
+] as const;
 const POSTERIOR_PARAMS = `unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::float8[]) as u(agent_id, period, a, b, method, rho, mean, lo, hi)`;
 const POSTERIOR_VALUES = ['u.a', 'u.b', 'u.method', 'u.rho', 'u.mean', 'u.lo', 'u.hi', '$10::int', '$11::text'];
 
@@ -137,7 +166,17 @@ interface FitRow {
   fresh: boolean;
 }
 
-const columns = () => ({ agent: [] as string[], period: [] as string[], a: [] as number[], b: [] as number[], method: [] as string[], rho: [] as number[], mean: [] as number[], lo: [] as number[], hi: [] as number[] });
+const columns = () => ({
+  agent: [] as string[],
+  period: [] as string[],
+  a: [] as number[],
+  b: [] as number[],
+  method: [] as string[],
+  rho: [] as number[],
+  mean: [] as number[],
+  lo: [] as number[],
+  hi: [] as number[],
+});
 type Columns = ReturnType<typeof columns>;
 const params = (c: Columns) => [c.agent, c.period, c.a, c.b, c.method, c.rho, c.mean, c.lo, c.hi];
 

@@ -51,7 +51,12 @@ export interface Rating {
   reviews: number;
   unscored: number;
   sla: {
-    negative_response_24h: SlaRate & { negative_reviews: number; replied_within_24h: number; late: number; pending: number };
+    negative_response_24h: SlaRate & {
+      negative_reviews: number;
+      replied_within_24h: number;
+      late: number;
+      pending: number;
+    };
     returns_48h: SlaRate & { returns: number; closed_within_48h: number; late: number; pending: number };
   };
   sentiment_models: string[];
@@ -131,11 +136,28 @@ function shape(r: RatingRow): Rating {
     prior:
       r.prior_alpha === null || r.prior_beta === null
         ? null
-        : { alpha: r.prior_alpha, beta: r.prior_beta, mean: r.prior_alpha / (r.prior_alpha + r.prior_beta), method: r.prior_method ?? 'eb', rho },
-    aspects: Object.fromEntries(AGENT_ASPECTS.map((k, i) => [k, { n: r.aspect_n[i] ?? 0, positive: r.aspect_positive[i] ?? 0, share: ratio(r.aspect_positive[i] ?? 0, r.aspect_n[i] ?? 0) }])),
+        : {
+            alpha: r.prior_alpha,
+            beta: r.prior_beta,
+            mean: r.prior_alpha / (r.prior_alpha + r.prior_beta),
+            method: r.prior_method ?? 'eb',
+            rho,
+          },
+    aspects: Object.fromEntries(
+      AGENT_ASPECTS.map((k, i) => [
+        k,
+        {
+          n: r.aspect_n[i] ?? 0,
+          positive: r.aspect_positive[i] ?? 0,
+          share: ratio(r.aspect_positive[i] ?? 0, r.aspect_n[i] ?? 0),
+        },
+      ]),
+    ),
     not_attributable: {
       reviews: r.not_attributable,
-      aspects: Object.fromEntries(OTHER_ASPECTS.map((k, i) => [k, { mentions: r.other_mentions[i] ?? 0, negative: r.other_negative[i] ?? 0 }])),
+      aspects: Object.fromEntries(
+        OTHER_ASPECTS.map((k, i) => [k, { mentions: r.other_mentions[i] ?? 0, negative: r.other_negative[i] ?? 0 }]),
+      ),
     },
     reviews: r.reviews,
     unscored: r.unscored,
@@ -147,7 +169,13 @@ function shape(r: RatingRow): Rating {
         pending: r.negative_pending,
         ...sla(r.negative_replied_24h, r.negative_late, NEGATIVE_RESPONSE_TARGET),
       },
-      returns_48h: { returns: r.returns, closed_within_48h: r.returns_closed_48h, late: r.returns_late, pending: r.returns_pending, ...sla(r.returns_closed_48h, r.returns_late, RETURNS_TARGET) },
+      returns_48h: {
+        returns: r.returns,
+        closed_within_48h: r.returns_closed_48h,
+        late: r.returns_late,
+        pending: r.returns_pending,
+        ...sla(r.returns_closed_48h, r.returns_late, RETURNS_TARGET),
+      },
     },
     sentiment_models: r.sentiment_models,
     rating_model: r.rating_model ?? RATING_MODEL,
@@ -172,13 +200,25 @@ export function annualRating(year: string, quarters: readonly Rating[]): Rating 
   if (rated.length > 0) {
     mean = rated.reduce((s, q, i) => s + weights[i]! * q.posterior_mean!, 0);
     // each quarter's posterior Beta(α + positive / ρ, β + (n − positive) / ρ)
-    const variance = rated.reduce((s, q, i) => s + weights[i]! ** 2 * betaVariance(q.prior!.alpha + q.positive / q.prior!.rho, q.prior!.beta + Math.max(0, q.n - q.positive) / q.prior!.rho), 0);
+    const variance = rated.reduce(
+      (s, q, i) =>
+        s +
+        weights[i]! ** 2 *
+          betaVariance(
+            q.prior!.alpha + q.positive / q.prior!.rho,
+            q.prior!.beta + Math.max(0, q.n - q.positive) / q.prior!.rho,
+          ),
+      0,
+    );
     low = Math.max(0, mean - Z90 * Math.sqrt(variance));
     high = Math.min(1, mean + Z90 * Math.sqrt(variance));
   }
   const sum = (f: (q: Rating) => number) => qs.reduce((s, q) => s + f(q), 0);
   const positive = sum((q) => q.positive);
-  const neg = { met: sum((q) => q.sla.negative_response_24h.replied_within_24h), late: sum((q) => q.sla.negative_response_24h.late) };
+  const neg = {
+    met: sum((q) => q.sla.negative_response_24h.replied_within_24h),
+    late: sum((q) => q.sla.negative_response_24h.late),
+  };
   const ret = { met: sum((q) => q.sla.returns_48h.closed_within_48h), late: sum((q) => q.sla.returns_48h.late) };
   return {
     agent_id: first.agent_id,
@@ -206,7 +246,15 @@ export function annualRating(year: string, quarters: readonly Rating[]): Rating 
     ),
     not_attributable: {
       reviews: sum((q) => q.not_attributable.reviews),
-      aspects: Object.fromEntries(OTHER_ASPECTS.map((k) => [k, { mentions: sum((q) => q.not_attributable.aspects[k]!.mentions), negative: sum((q) => q.not_attributable.aspects[k]!.negative) }])),
+      aspects: Object.fromEntries(
+        OTHER_ASPECTS.map((k) => [
+          k,
+          {
+            mentions: sum((q) => q.not_attributable.aspects[k]!.mentions),
+            negative: sum((q) => q.not_attributable.aspects[k]!.negative),
+          },
+        ]),
+      ),
     },
     reviews: sum((q) => q.reviews),
     unscored: sum((q) => q.unscored),
@@ -269,10 +317,23 @@ const SORT_SQL: Record<RatingSort, string> = {
 };
 
 const sortValue = (r: Rating, s: RatingSort): number | string | null =>
-  s === 'score' ? r.posterior_mean : s === 'ci_low' ? r.interval.low : s === 'n' ? r.n : s === 'raw_share' ? r.raw_share : s === 'negative_response_rate' ? r.sla.negative_response_24h.rate : r.agent_id;
+  s === 'score'
+    ? r.posterior_mean
+    : s === 'ci_low'
+      ? r.interval.low
+      : s === 'n'
+        ? r.n
+        : s === 'raw_share'
+          ? r.raw_share
+          : s === 'negative_response_rate'
+            ? r.sla.negative_response_24h.rate
+            : r.agent_id;
 
 /** Ratings of one period, filtered, sorted (ties by agent id) and paginated; `total` counts all matches. */
-export async function listRatings(db: Queryable, q: ListQuery): Promise<{ period: string; total: number; items: Rating[] }> {
+export async function listRatings(
+  db: Queryable,
+  q: ListQuery,
+): Promise<{ period: string; total: number; items: Rating[] }> {
   const sort = q.sort ?? 'score';
   const order = q.order ?? 'desc';
   const evidence = q.evidence ?? 'all';
@@ -282,7 +343,9 @@ export async function listRatings(db: Queryable, q: ListQuery): Promise<{ period
        where ar.period = any($1) and ($2::text is null or ar.role_id = $2) and ($3::text is null or e.team = $3)`,
       [[1, 2, 3, 4].map((i) => `${q.period}-Q${i}`), q.role ?? null, q.team ?? null],
     );
-    const all = years(r.rows.map(shape)).filter((x) => evidence === 'all' || x.insufficient_evidence === (evidence === 'insufficient'));
+    const all = years(r.rows.map(shape)).filter(
+      (x) => evidence === 'all' || x.insufficient_evidence === (evidence === 'insufficient'),
+    );
     const dir = order === 'asc' ? 1 : -1;
     all.sort((a, b) => {
       const [x, y] = [sortValue(a, sort), sortValue(b, sort)];
@@ -328,7 +391,11 @@ export interface HistoryQuery {
  * One agent's ratings, oldest first: one kind (default quarter) or one period.
  * @throws NotFoundError when the agent is not a known employee
  */
-export async function agentRatings(db: Queryable, agentId: string, q: HistoryQuery = {}): Promise<{ agent_id: string; role_id: string; team: string | null; ratings: Rating[] }> {
+export async function agentRatings(
+  db: Queryable,
+  agentId: string,
+  q: HistoryQuery = {},
+): Promise<{ agent_id: string; role_id: string; team: string | null; ratings: Rating[] }> {
   const year = q.period !== undefined && YEAR.test(q.period) ? q.period : null;
   const kind = year !== null || q.kind === 'year' ? 'quarter' : q.period !== undefined ? null : (q.kind ?? 'quarter');
   const r = await db.query<RatingRow & { employee_role: string }>(
@@ -339,7 +406,14 @@ export async function agentRatings(db: Queryable, agentId: string, q: HistoryQue
        and ($5::date is null or ar.period_start >= $5) and ($6::date is null or ar.period_start <= $6)
      where e.id = $1
      order by ar.period_start, ar.period`,
-    [agentId, kind, year === null ? (q.period ?? null) : null, year === null ? null : [1, 2, 3, 4].map((i) => `${year}-Q${i}`), q.from ?? null, q.to ?? null],
+    [
+      agentId,
+      kind,
+      year === null ? (q.period ?? null) : null,
+      year === null ? null : [1, 2, 3, 4].map((i) => `${year}-Q${i}`),
+      q.from ?? null,
+      q.to ?? null,
+    ],
   );
   const head = r.rows[0] as (RatingRow & { employee_role: string; employee_team: string | null }) | undefined;
   if (!head) throw new NotFoundError(`employee '${agentId}'`);

@@ -26,7 +26,8 @@ export const returnRowSchema = z
     closed_at: f.optionalTimestamp,
   })
   .superRefine((r, ctx) => {
-    if (r.closed_at && r.closed_at < r.opened_at) ctx.addIssue({ code: 'custom', path: ['closed_at'], message: 'is before opened_at' });
+    if (r.closed_at && r.closed_at < r.opened_at)
+      ctx.addIssue({ code: 'custom', path: ['closed_at'], message: 'is before opened_at' });
   }) satisfies z.ZodType<ReturnEventInput>;
 
 export const returnTarget: IngestTarget<ReturnEventInput> = {
@@ -37,11 +38,19 @@ export const returnTarget: IngestTarget<ReturnEventInput> = {
   keyFields: 'id',
   async check(db, rows) {
     const agents = [...new Set(rows.map((r) => r.value.agent_id))];
-    const r = await db.query<{ id: string }>(`select id from unnest($1::text[]) as t(id) where not exists (select 1 from employees e where e.id = t.id)`, [agents]);
+    const r = await db.query<{ id: string }>(
+      `select id from unnest($1::text[]) as t(id) where not exists (select 1 from employees e where e.id = t.id)`,
+      [agents],
+    );
     const missing = new Set(r.rows.map((x) => x.id));
     const errors: RowError[] = [];
     for (const { row, value } of rows) {
-      if (missing.has(value.agent_id)) errors.push({ row, field: 'agent_id', reason: `unknown employee '${value.agent_id}' (register it with POST /v1/employees)` });
+      if (missing.has(value.agent_id))
+        errors.push({
+          row,
+          field: 'agent_id',
+          reason: `unknown employee '${value.agent_id}' (register it with POST /v1/employees)`,
+        });
     }
     return errors;
   },
@@ -54,7 +63,13 @@ export const returnTarget: IngestTarget<ReturnEventInput> = {
          closed_at = excluded.closed_at, updated_at = now()
        where (return_events.agent_id, return_events.order_id, return_events.opened_at, return_events.closed_at)
          is distinct from (excluded.agent_id, excluded.order_id, excluded.opened_at, excluded.closed_at)`,
-      [rows.map((r) => r.id), rows.map((r) => r.agent_id), rows.map((r) => r.order_id), rows.map((r) => r.opened_at), rows.map((r) => r.closed_at)],
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.agent_id),
+        rows.map((r) => r.order_id),
+        rows.map((r) => r.opened_at),
+        rows.map((r) => r.closed_at),
+      ],
     ),
 };
 
@@ -68,7 +83,10 @@ export interface StoredReturnEvent {
   hours_to_close: number | null;
 }
 
-export async function listReturnEvents(db: Queryable, q: { agent?: string; from?: string; to?: string; limit: number; offset: number }): Promise<StoredReturnEvent[]> {
+export async function listReturnEvents(
+  db: Queryable,
+  q: { agent?: string; from?: string; to?: string; limit: number; offset: number },
+): Promise<StoredReturnEvent[]> {
   const r = await db.query<StoredReturnEvent>(
     `select id, agent_id, order_id, opened_at, closed_at,
        case when closed_at is not null then round((extract(epoch from closed_at - opened_at) / 3600)::numeric, 1)::float8 end as hours_to_close

@@ -31,7 +31,9 @@ export function createActiveModels(db: Queryable, settings: ModelSettings, ttlMs
   const activeIds = (): Promise<Record<string, string>> => {
     if (!ids || Date.now() - ids.at > ttlMs) {
       const value = db
-        .query<{ kind: string; scope: string; id: string }>(`select kind, scope, id from model_versions where status = 'active'`)
+        .query<{ kind: string; scope: string; id: string }>(
+          `select kind, scope, id from model_versions where status = 'active'`,
+        )
         .then((r) => Object.fromEntries(r.rows.map((x) => [`${x.kind}/${x.scope}`, x.id])));
       ids = { at: Date.now(), value };
       value.catch(() => {
@@ -56,7 +58,9 @@ export function createActiveModels(db: Queryable, settings: ModelSettings, ttlMs
       if (!engine || engine.key !== key) {
         // the replaced engine stops its threads once its batches in flight are done
         void engine?.value.then((e) => e.close()).catch(() => {});
-        const value = buildSentimentEngine(db, settings.modelsDir, undefined, { threads: settings.sentimentThreads ?? 0 });
+        const value = buildSentimentEngine(db, settings.modelsDir, undefined, {
+          threads: settings.sentimentThreads ?? 0,
+        });
         engine = { key, value };
         value.catch(() => {
           engine = undefined;

@@ -42,10 +42,22 @@ export async function registerVersion(db: Db, v: RegisterInput): Promise<ModelVe
     const ins = await tx.query<ModelVersion>(
       `insert into model_versions (id, kind, scope, artifact, metadata, metrics, data_range, job_id) values ($1, $2, $3, $4, $5, $6, $7, $8)
        on conflict (id) do nothing returning ${COLS}`,
-      [v.id, v.kind, v.scope, v.artifact ?? null, JSON.stringify(v.metadata ?? {}), JSON.stringify(v.metrics ?? {}), v.dataRange ? JSON.stringify(v.dataRange) : null, v.jobId ?? null],
+      [
+        v.id,
+        v.kind,
+        v.scope,
+        v.artifact ?? null,
+        JSON.stringify(v.metadata ?? {}),
+        JSON.stringify(v.metrics ?? {}),
+        v.dataRange ? JSON.stringify(v.dataRange) : null,
+        v.jobId ?? null,
+      ],
     );
     if (ins.rows[0]) {
-      await tx.query(`insert into model_events (kind, scope, action, to_version, actor) values ($1, $2, 'register', $3, $4)`, [v.kind, v.scope, v.id, v.actor ?? null]);
+      await tx.query(
+        `insert into model_events (kind, scope, action, to_version, actor) values ($1, $2, 'register', $3, $4)`,
+        [v.kind, v.scope, v.id, v.actor ?? null],
+      );
       return ins.rows[0];
     }
     const existing = await tx.query<ModelVersion>(`select ${COLS} from model_versions where id = $1`, [v.id]);
@@ -63,10 +75,20 @@ export async function getArtifact(db: Queryable, id: string): Promise<Uint8Array
 }
 
 export async function getActive(db: Queryable, kind: string, scope: string): Promise<ModelVersion | null> {
-  return (await db.query<ModelVersion>(`select ${COLS} from model_versions where kind = $1 and scope = $2 and status = 'active'`, [kind, scope])).rows[0] ?? null;
+  return (
+    (
+      await db.query<ModelVersion>(
+        `select ${COLS} from model_versions where kind = $1 and scope = $2 and status = 'active'`,
+        [kind, scope],
+      )
+    ).rows[0] ?? null
+  );
 }
 
-export async function listVersions(db: Queryable, filter: { kind?: string | undefined; scope?: string | undefined } = {}): Promise<ModelVersion[]> {
+export async function listVersions(
+  db: Queryable,
+  filter: { kind?: string | undefined; scope?: string | undefined } = {},
+): Promise<ModelVersion[]> {
   const r = await db.query<ModelVersion>(
     `select ${COLS} from model_versions where ($1::text is null or kind = $1) and ($2::text is null or scope = $2) order by kind, scope, created_at desc, id`,
     [filter.kind ?? null, filter.scope ?? null],
@@ -80,34 +102,57 @@ async function lockScope(tx: Queryable, kind: string, scope: string): Promise<vo
 }
 
 /** Makes `id` the active version of its (kind, scope); the previous active one is retired. One transaction. */
-export async function promote(db: Db, id: string, actor: string | null, reason: string | null = null): Promise<ModelVersion> {
+export async function promote(
+  db: Db,
+  id: string,
+  actor: string | null,
+  reason: string | null = null,
+): Promise<ModelVersion> {
   return db.transaction(async (tx) => {
-    const found = (await tx.query<{ kind: string; scope: string }>(`select kind, scope from model_versions where id = $1`, [id])).rows[0];
+    const found = (
+      await tx.query<{ kind: string; scope: string }>(`select kind, scope from model_versions where id = $1`, [id])
+    ).rows[0];
     if (!found) throw new NotFoundError(`model version ${id}`);
     await lockScope(tx, found.kind, found.scope);
     // read again after the lock: a concurrent switch of this scope has committed by now
     const target = (await tx.query<ModelVersion>(`select ${COLS} from model_versions where id = $1`, [id])).rows[0]!;
     if (target.status === 'active') return target;
-    const prev = (await tx.query<{ id: string }>(`select id from model_versions where kind = $1 and scope = $2 and status = 'active'`, [target.kind, target.scope])).rows[0];
-    if (prev) await tx.query(`update model_versions set status = 'retired', retired_at = now() where id = $1`, [prev.id]);
-    const r = await tx.query<ModelVersion>(`update model_versions set status = 'active', promoted_at = now(), retired_at = null where id = $1 returning ${COLS}`, [id]);
-    await tx.query(`insert into model_events (kind, scope, action, from_version, to_version, actor, reason) values ($1, $2, 'promote', $3, $4, $5, $6)`, [
-      target.kind,
-      target.scope,
-      prev?.id ?? null,
-      id,
-      actor,
-      reason,
-    ]);
+    const prev = (
+      await tx.query<{ id: string }>(
+        `select id from model_versions where kind = $1 and scope = $2 and status = 'active'`,
+        [target.kind, target.scope],
+      )
+    ).rows[0];
+    if (prev)
+      await tx.query(`update model_versions set status = 'retired', retired_at = now() where id = $1`, [prev.id]);
+    const r = await tx.query<ModelVersion>(
+      `update model_versions set status = 'active', promoted_at = now(), retired_at = null where id = $1 returning ${COLS}`,
+      [id],
+    );
+    await tx.query(
+      `insert into model_events (kind, scope, action, from_version, to_version, actor, reason) values ($1, $2, 'promote', $3, $4, $5, $6)`,
+      [target.kind, target.scope, prev?.id ?? null, id, actor, reason],
+    );
     return r.rows[0]!;
   });
 }
 
 /** Re-activates the version that was active before the current one. One transaction. */
-export async function rollback(db: Db, kind: string, scope: string, actor: string | null, reason: string | null = null): Promise<ModelVersion> {
+export async function rollback(
+  db: Db,
+  kind: string,
+  scope: string,
+  actor: string | null,
+  reason: string | null = null,
+): Promise<ModelVersion> {
   return db.transaction(async (tx) => {
     await lockScope(tx, kind, scope);
-    const current = (await tx.query<{ id: string }>(`select id from model_versions where kind = $1 and scope = $2 and status = 'active'`, [kind, scope])).rows[0];
+    const current = (
+      await tx.query<{ id: string }>(
+        `select id from model_versions where kind = $1 and scope = $2 and status = 'active'`,
+        [kind, scope],
+      )
+    ).rows[0];
     if (!current) throw new NotFoundError(`an active ${kind} model for ${scope}`);
     const last = (
       await tx.query<{ from_version: string }>(
@@ -117,15 +162,14 @@ export async function rollback(db: Db, kind: string, scope: string, actor: strin
     ).rows[0];
     if (!last) throw new ConflictError(`${current.id} has no previous version to roll back to`);
     await tx.query(`update model_versions set status = 'retired', retired_at = now() where id = $1`, [current.id]);
-    const r = await tx.query<ModelVersion>(`update model_versions set status = 'active', promoted_at = now(), retired_at = null where id = $1 returning ${COLS}`, [last.from_version]);
-    await tx.query(`insert into model_events (kind, scope, action, from_version, to_version, actor, reason) values ($1, $2, 'rollback', $3, $4, $5, $6)`, [
-      kind,
-      scope,
-      current.id,
-      last.from_version,
-      actor,
-      reason,
-    ]);
+    const r = await tx.query<ModelVersion>(
+      `update model_versions set status = 'active', promoted_at = now(), retired_at = null where id = $1 returning ${COLS}`,
+      [last.from_version],
+    );
+    await tx.query(
+      `insert into model_events (kind, scope, action, from_version, to_version, actor, reason) values ($1, $2, 'rollback', $3, $4, $5, $6)`,
+      [kind, scope, current.id, last.from_version, actor, reason],
+    );
     return r.rows[0]!;
   });
 }

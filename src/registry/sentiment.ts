@@ -35,7 +35,11 @@ export function unpackSentiment(blob: Uint8Array): LinearPredictor {
 }
 
 /** The predictor of a registered version: its artifact, else the shipped directory holding that version. */
-export async function loadSentimentVersion(db: Queryable, version: ModelVersion, modelsDir: string): Promise<LinearPredictor> {
+export async function loadSentimentVersion(
+  db: Queryable,
+  version: ModelVersion,
+  modelsDir: string,
+): Promise<LinearPredictor> {
   const blob = await getArtifact(db, version.id);
   if (blob) return unpackSentiment(blob);
   const dir = join(modelsDir, `sentiment-${version.scope}`);
@@ -54,7 +58,10 @@ export async function registerShippedSentiment(db: Db, modelsDir: string): Promi
     const dir = join(modelsDir, `sentiment-${lang}`);
     if (!existsSync(join(dir, 'metadata.json'))) continue;
     const meta = JSON.parse(readFileSync(join(dir, 'metadata.json'), 'utf8')) as ModelMetadata;
-    const { training, metrics, ...rest } = meta as ModelMetadata & { training?: { data?: string }; metrics?: Record<string, unknown> };
+    const { training, metrics, ...rest } = meta as ModelMetadata & {
+      training?: { data?: string };
+      metrics?: Record<string, unknown>;
+    };
     await registerVersion(db, {
       id: meta.version,
       kind: SENTIMENT_KIND,
@@ -76,7 +83,12 @@ export async function registerShippedSentiment(db: Db, modelsDir: string): Promi
 }
 
 /** An engine from the active version of each language, with `override` replacing one (shadow runs). */
-export async function buildSentimentEngine(db: Queryable, modelsDir: string, override?: ModelVersion, engineOptions: EngineOptions = {}): Promise<SentimentEngine> {
+export async function buildSentimentEngine(
+  db: Queryable,
+  modelsDir: string,
+  override?: ModelVersion,
+  engineOptions: EngineOptions = {},
+): Promise<SentimentEngine> {
   const models: Partial<Record<SentimentLanguage, LinearPredictor>> = {};
   for (const lang of SENTIMENT_LANGUAGES) {
     const v = override?.scope === lang ? override : await getActive(db, SENTIMENT_KIND, lang);
@@ -89,7 +101,8 @@ export async function buildSentimentEngine(db: Queryable, modelsDir: string, ove
         // an active version this process cannot load (shipped files replaced): serve the shipped model
       }
     }
-    if (existsSync(join(modelsDir, `sentiment-${lang}`, 'metadata.json'))) models[lang] = loadPredictor(join(modelsDir, `sentiment-${lang}`));
+    if (existsSync(join(modelsDir, `sentiment-${lang}`, 'metadata.json')))
+      models[lang] = loadPredictor(join(modelsDir, `sentiment-${lang}`));
   }
   return createEngine(models, engineOptions);
 }

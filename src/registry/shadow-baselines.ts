@@ -10,7 +10,7 @@ import { activeModel, type ActiveModel } from '../kpi/models.js';
 import type { ScopeKey } from '../kpi/series.js';
 import { scopeTargets } from '../kpi/targets.js';
 import { getArtifact } from './index.js';
-import type { Comparer, ShadowReport } from './shadow.js';
+import type { Comparer, ShadowReport } from './shadow-types.js';
 
 const unrecoverable = (message: string) => Object.assign(new Error(message), { unrecoverable: true });
 
@@ -44,7 +44,14 @@ export const baselineComparer: Comparer = async (db, candidate, active, opts) =>
     const delta = p.suggested_target - a;
     if (delta !== 0) changed++;
     const relative = Math.abs(delta) / Math.max(Math.abs(a), 1e-9);
-    if (relative > opts.threshold) moved.push({ id: p.employee_id, n: 1, active: a, candidate: p.suggested_target, delta: Math.round(delta * 1e6) / 1e6 });
+    if (relative > opts.threshold)
+      moved.push({
+        id: p.employee_id,
+        n: 1,
+        active: a,
+        candidate: p.suggested_target,
+        delta: Math.round(delta * 1e6) / 1e6,
+      });
   }
   moved.sort((x, y) => Math.abs(y.delta / (y.active || 1)) - Math.abs(x.delta / (x.active || 1)));
   return {

@@ -9,39 +9,12 @@ import { join } from 'node:path';
 import type { Db } from '../db/types.js';
 import { readLabelledCsv } from '../reviews/sentiment/data.js';
 import type { SentimentEngine } from '../reviews/sentiment/index.js';
-import { getActive, getVersion, type ModelVersion } from './index.js';
+import { getActive, getVersion } from './index.js';
 import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
 import { baselineComparer } from './shadow-baselines.js';
+import type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
 
-export interface ShadowOptions {
-  /** Move of an agent's positive-service share (0–1) or a person's target (relative) that counts as a change. */
-  threshold: number;
-  /** At most this many stored rows are compared (newest first by id order). */
-  limit: number;
-  /** Labelled evaluation file (`label,review` CSV); the candidate's own dev file when absent. */
-  evalFile?: string | undefined;
-  modelsDir: string;
-  signal?: AbortSignal;
-  progress?: (percent: number, stage: string) => Promise<void>;
-}
-
-export interface ShadowReport {
-  kind: string;
-  scope: string;
-  candidate: string;
-  active: string | null;
-  compared: number;
-  changed: number;
-  threshold: number;
-  /** People (agents, employees) whose figure moves more than the threshold, largest moves first (at most 100). */
-  moved: { id: string; n: number; active: number; candidate: number; delta: number }[];
-  moved_count: number;
-  /** Both versions on the kind's evaluation: accuracy on a labelled file (sentiment), backtest coverage (baselines). */
-  evaluation: { source: string; n: number; active: Record<string, number | null> | null; candidate: Record<string, number | null> } | null;
-  at: string;
-}
-
-export type Comparer = (db: Db, candidate: ModelVersion, active: ModelVersion | null, opts: ShadowOptions) => Promise<ShadowReport>;
+export type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
 
 function accuracy(engine: SentimentEngine, rows: { review: string; label: 0 | 1 }[]): { accuracy: number } {
   const scored = engine.score(
@@ -100,7 +73,12 @@ export const sentimentComparer: Comparer = async (db, candidate, active, opts) =
   if (evalFile && existsSync(evalFile)) {
     await opts.progress?.(85, `evaluating on ${evalFile}`);
     const rows = readLabelledCsv(evalFile);
-    evaluation = { source: evalFile, n: rows.length, active: active ? accuracy(before, rows) : null, candidate: accuracy(after, rows) };
+    evaluation = {
+      source: evalFile,
+      n: rows.length,
+      active: active ? accuracy(before, rows) : null,
+      candidate: accuracy(after, rows),
+    };
   }
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
   return {
@@ -111,7 +89,9 @@ export const sentimentComparer: Comparer = async (db, candidate, active, opts) =
     compared,
     changed,
     threshold: opts.threshold,
-    moved: moved.slice(0, 100).map((x) => ({ ...x, active: round(x.active), candidate: round(x.candidate), delta: round(x.delta) })),
+    moved: moved
+      .slice(0, 100)
+      .map((x) => ({ ...x, active: round(x.active), candidate: round(x.candidate), delta: round(x.delta) })),
     moved_count: moved.length,
     evaluation,
     at: new Date().toISOString(),
@@ -125,13 +105,22 @@ export const comparers: Record<string, Comparer> = {
 };
 
 /** Runs the comparer of the candidate's kind and stores the report with the candidate. */
-export async function compareWithActive(db: Db, candidateId: string, opts: ShadowOptions, registry: Record<string, Comparer> = comparers): Promise<ShadowReport> {
+export async function compareWithActive(
+  db: Db,
+  candidateId: string,
+  opts: ShadowOptions,
+  registry: Record<string, Comparer> = comparers,
+): Promise<ShadowReport> {
   const candidate = await getVersion(db, candidateId);
   if (!candidate) throw Object.assign(new Error(`model version ${candidateId} not found`), { unrecoverable: true });
   const comparer = registry[candidate.kind];
-  if (!comparer) throw Object.assign(new Error(`no shadow comparer for model kind ${candidate.kind} yet`), { unrecoverable: true });
+  if (!comparer)
+    throw Object.assign(new Error(`no shadow comparer for model kind ${candidate.kind} yet`), { unrecoverable: true });
   const active = await getActive(db, candidate.kind, candidate.scope);
   const report = await comparer(db, candidate, active, opts);
-  await db.query(`update model_versions set metadata = metadata || jsonb_build_object('shadow', $2::jsonb) where id = $1`, [candidateId, JSON.stringify(report)]);
+  await db.query(
+    `update model_versions set metadata = metadata || jsonb_build_object('shadow', $2::jsonb) where id = $1`,
+    [candidateId, JSON.stringify(report)],
+  );
   return report;
 }

@@ -14,13 +14,18 @@ export const reviewRowSchema = z
     agent_id: f.optionalId,
     order_id: f.optionalId,
     channel: f.optionalText(50),
-    text: z.string({ error: (i) => (i.input === undefined ? 'is required' : 'expected text') }).trim().min(1, 'must not be empty').max(10_000, 'must be at most 10,000 characters'),
+    text: z
+      .string({ error: (i) => (i.input === undefined ? 'is required' : 'expected text') })
+      .trim()
+      .min(1, 'must not be empty')
+      .max(10_000, 'must be at most 10,000 characters'),
     rating: f.optionalRating,
     created_at: f.timestamp,
     replied_at: f.optionalTimestamp,
   })
   .superRefine((r, ctx) => {
-    if (r.replied_at && r.replied_at < r.created_at) ctx.addIssue({ code: 'custom', path: ['replied_at'], message: 'is before created_at' });
+    if (r.replied_at && r.replied_at < r.created_at)
+      ctx.addIssue({ code: 'custom', path: ['replied_at'], message: 'is before created_at' });
   }) satisfies z.ZodType<ReviewInput>;
 
 export const reviewTarget: IngestTarget<ReviewInput> = {
@@ -32,11 +37,19 @@ export const reviewTarget: IngestTarget<ReviewInput> = {
   async check(db, rows) {
     const agents = [...new Set(rows.map((r) => r.value.agent_id).filter((a): a is string => a !== null))];
     if (agents.length === 0) return [];
-    const r = await db.query<{ id: string }>(`select id from unnest($1::text[]) as t(id) where not exists (select 1 from employees e where e.id = t.id)`, [agents]);
+    const r = await db.query<{ id: string }>(
+      `select id from unnest($1::text[]) as t(id) where not exists (select 1 from employees e where e.id = t.id)`,
+      [agents],
+    );
     const missing = new Set(r.rows.map((x) => x.id));
     const errors: RowError[] = [];
     for (const { row, value } of rows) {
-      if (value.agent_id !== null && missing.has(value.agent_id)) errors.push({ row, field: 'agent_id', reason: `unknown employee '${value.agent_id}' (register it with POST /v1/employees)` });
+      if (value.agent_id !== null && missing.has(value.agent_id))
+        errors.push({
+          row,
+          field: 'agent_id',
+          reason: `unknown employee '${value.agent_id}' (register it with POST /v1/employees)`,
+        });
     }
     return errors;
   },
@@ -82,7 +95,10 @@ export interface StoredReview {
   sentiment_model: string | null;
 }
 
-export async function listReviews(db: Queryable, q: { agent?: string; from?: string; to?: string; limit: number; offset: number }): Promise<StoredReview[]> {
+export async function listReviews(
+  db: Queryable,
+  q: { agent?: string; from?: string; to?: string; limit: number; offset: number },
+): Promise<StoredReview[]> {
   const r = await db.query<StoredReview>(
     `select id, agent_id, order_id, channel, text, rating, created_at, replied_at, language, sentiment_label, sentiment_probability, sentiment_model
      from reviews

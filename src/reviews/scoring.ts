@@ -21,7 +21,11 @@ export interface ScoreStoredOptions {
 }
 
 /** Writes engine results beside their reviews (`ids[i]` ↔ `results[i]`), with the model version. */
-export async function writeScores(db: Queryable, ids: readonly string[], results: readonly ScoredReview[]): Promise<void> {
+export async function writeScores(
+  db: Queryable,
+  ids: readonly string[],
+  results: readonly ScoredReview[],
+): Promise<void> {
   await db.query(
     `update reviews r set language = u.language, sentiment_label = u.label, sentiment_probability = u.probability,
        sentiment_model = u.model, aspects = u.aspects::jsonb, scored_at = now()
@@ -38,7 +42,11 @@ export async function writeScores(db: Queryable, ids: readonly string[], results
   );
 }
 
-export async function scoreStoredReviews(db: Db, engine: SentimentEngine, opts: ScoreStoredOptions = {}): Promise<{ scored: number }> {
+export async function scoreStoredReviews(
+  db: Db,
+  engine: SentimentEngine,
+  opts: ScoreStoredOptions = {},
+): Promise<{ scored: number }> {
   const batch = opts.batch ?? 5000;
   const versions = [...new Set(Object.values(engine.versions))];
   const [from, to] = opts.range ?? ['', null];
@@ -57,7 +65,11 @@ export async function scoreStoredReviews(db: Db, engine: SentimentEngine, opts: 
     );
     if (r.rows.length === 0) break;
     const results = await engine.scoreAsync(r.rows.map((x) => x.text));
-    await writeScores(db, r.rows.map((x) => x.id), results);
+    await writeScores(
+      db,
+      r.rows.map((x) => x.id),
+      results,
+    );
     scored += r.rows.length;
     after = r.rows[r.rows.length - 1]!.id;
     await opts.onProgress?.(scored);

@@ -27,14 +27,34 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 201: z.object({ id: z.string(), key: z.string(), scopes: z.array(scopeSchema) }) },
       },
     },
-    async (request, reply) => reply.status(201).send(await keys.create(request.body.name, [...new Set(request.body.scopes)])),
+    async (request, reply) =>
+      reply.status(201).send(await keys.create(request.body.name, [...new Set(request.body.scopes)])),
   );
 
-  app.get('/keys', { config: admin, schema: { tags: ['admin'], summary: 'List API keys (never the keys themselves)', response: { 200: z.array(keyInfo) } } }, async () => keys.list());
+  app.get(
+    '/keys',
+    {
+      config: admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'List API keys (never the keys themselves)',
+        response: { 200: z.array(keyInfo) },
+      },
+    },
+    async () => keys.list(),
+  );
 
   app.delete(
     '/keys/:id',
-    { config: admin, schema: { tags: ['admin'], summary: 'Revoke an API key', params: z.object({ id: z.string() }), response: { 204: z.null() } } },
+    {
+      config: admin,
+      schema: {
+        tags: ['admin'],
+        summary: 'Revoke an API key',
+        params: z.object({ id: z.string() }),
+        response: { 204: z.null() },
+      },
+    },
     async (request, reply) => {
       await keys.revoke(request.params.id);
       return reply.status(204).send(null);

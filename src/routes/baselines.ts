@@ -12,14 +12,27 @@ import { personTargets, roleTargets, suggestedFor } from '../kpi/service.js';
 import { assertRole, metricInfo, parseTargetPeriod, TargetError } from '../kpi/targets.js';
 import type { TrainJobData } from '../kpi/train.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile } from '../kpi/weights.js';
-import { auditEntry, documented, periodProfile, personTargets as personTargetsSchema, roleTargets as roleTargetsSchema, storedOverride, weightProfile } from './kpi-schemas.js';
+import {
+  auditEntry,
+  documented,
+  periodProfile,
+  personTargets as personTargetsSchema,
+  roleTargets as roleTargetsSchema,
+  storedOverride,
+  weightProfile,
+} from './kpi-schemas.js';
 
 const HR = { scopes: ['hr'] as const };
 const HR_READ = { scopes: ['hr', 'scorer'] as const };
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'expected an id');
 const kind = z.enum(['week', 'month', 'quarter']);
 const period = z.string().min(4).max(10).describe('ISO week 2026-W07, month 2026-03 or quarter 2026-Q1');
-const weights = { sales: z.number().min(0).max(100), efficiency: z.number().min(0).max(100), customer_experience: z.number().min(0).max(100), innovation: z.number().min(0).max(100) };
+const weights = {
+  sales: z.number().min(0).max(100),
+  efficiency: z.number().min(0).max(100),
+  customer_experience: z.number().min(0).max(100),
+  innovation: z.number().min(0).max(100),
+};
 
 const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, queue } = app.services;
@@ -38,7 +51,10 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
             role: id.optional(),
             metric: id.optional(),
             kind: kind.optional(),
-            network: z.boolean().default(true).describe('false: classical ensemble + conformal calibration only (seconds)'),
+            network: z
+              .boolean()
+              .default(true)
+              .describe('false: classical ensemble + conformal calibration only (seconds)'),
             steps: z.number().int().min(10).max(2000).optional(),
             horizon: z.number().int().min(1).max(26).optional(),
             promote: z.boolean().default(false),
@@ -65,18 +81,32 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
                 (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from employees) || '|' ||
                 (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from calendar_events) as s`,
       );
-      const jobId = `train_baselines:${createHash('sha256').update(JSON.stringify([data, state.rows[0]!.s])).digest('hex').slice(0, 16)}`;
-      const job = await queue.submit('train_baselines', { ...data, submittedBy: request.apiKey?.id ?? null }, { jobId, submittedBy: request.apiKey?.id ?? null });
+      const jobId = `train_baselines:${createHash('sha256')
+        .update(JSON.stringify([data, state.rows[0]!.s]))
+        .digest('hex')
+        .slice(0, 16)}`;
+      const job = await queue.submit(
+        'train_baselines',
+        { ...data, submittedBy: request.apiKey?.id ?? null },
+        { jobId, submittedBy: request.apiKey?.id ?? null },
+      );
       return reply.status(202).send(job);
     },
   );
 
   app.get(
     '/baselines/jobs/:id',
-    { config: HR, schema: { tags: ['baselines'], summary: 'A training job: state, progress, result', params: z.object({ id: z.string() }) } },
+    {
+      config: HR,
+      schema: {
+        tags: ['baselines'],
+        summary: 'A training job: state, progress, result',
+        params: z.object({ id: z.string() }),
+      },
+    },
     async (request) => {
       const job = await queue.get(request.params.id);
-      if (!job || job.kind !== 'train_baselines') throw new NotFoundError(`training job ${request.params.id}`);
+      if (job?.kind !== 'train_baselines') throw new NotFoundError(`training job ${request.params.id}`);
       return job;
     },
   );
@@ -87,8 +117,14 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
       config: HR,
       schema: {
         tags: ['baselines'],
-        summary: 'Baseline model versions with their backtest figures (coverage of the 80/95 % intervals, MASE) and data range',
-        querystring: z.object({ role: z.string().optional(), metric: z.string().optional(), kind: kind.optional(), status: z.enum(['candidate', 'active', 'retired']).optional() }),
+        summary:
+          'Baseline model versions with their backtest figures (coverage of the 80/95 % intervals, MASE) and data range',
+        querystring: z.object({
+          role: z.string().optional(),
+          metric: z.string().optional(),
+          kind: kind.optional(),
+          status: z.enum(['candidate', 'active', 'retired']).optional(),
+        }),
       },
     },
     async (request) => listModels(db, request.query),
@@ -108,12 +144,22 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
           role: id,
           period,
           metric: id.optional(),
-          below_floor: z.enum(['true', 'false']).default('false').describe('true: only people whose actual is below the warning line (past periods)'),
+          below_floor: z
+            .enum(['true', 'false'])
+            .default('false')
+            .describe('true: only people whose actual is below the warning line (past periods)'),
         }),
         response: { 200: roleTargetsSchema },
       },
     },
-    async (request) => roleTargets(db, request.query.role, parseTargetPeriod(request.query.period), request.query.metric, request.query.below_floor === 'true'),
+    async (request) =>
+      roleTargets(
+        db,
+        request.query.role,
+        parseTargetPeriod(request.query.period),
+        request.query.metric,
+        request.query.below_floor === 'true',
+      ),
   );
 
   app.get(
@@ -129,10 +175,20 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: personTargetsSchema },
       },
     },
-    async (request) => personTargets(db, request.params.id, parseTargetPeriod(request.query.period), request.query.metric),
+    async (request) =>
+      personTargets(db, request.params.id, parseTargetPeriod(request.query.period), request.query.metric),
   );
 
-  const overrideKey = { role: id, metric: id, period, employee_id: z.string().min(1).max(64).describe(`an employee of the role, or '${ROLE_WIDE}' for everyone without a personal override`) };
+  const overrideKey = {
+    role: id,
+    metric: id,
+    period,
+    employee_id: z
+      .string()
+      .min(1)
+      .max(64)
+      .describe(`an employee of the role, or '${ROLE_WIDE}' for everyone without a personal override`),
+  };
 
   app.put(
     '/targets/overrides',
@@ -150,11 +206,26 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
       const b = request.body;
       const p = parseTargetPeriod(b.period);
       const metric = await checkOverrideKey(b.role, b.metric, b.employee_id);
-      if ((metric.min_value !== null && b.value < metric.min_value) || (metric.max_value !== null && b.value > metric.max_value)) {
-        throw new TargetError('value_out_of_range', `${b.value} is outside ${metric.min_value ?? '−∞'}–${metric.max_value ?? '∞'} for ${metric.id}`);
+      if (
+        (metric.min_value !== null && b.value < metric.min_value) ||
+        (metric.max_value !== null && b.value > metric.max_value)
+      ) {
+        throw new TargetError(
+          'value_out_of_range',
+          `${b.value} is outside ${metric.min_value ?? '−∞'}–${metric.max_value ?? '∞'} for ${metric.id}`,
+        );
       }
       const s = await suggestedFor(db, { role: b.role, metric: b.metric, kind: p.kind }, p, b.employee_id);
-      return setOverride(db, { role: b.role, metric: b.metric, period: p.id, employeeId: b.employee_id, value: b.value, reason: b.reason, actor: request.apiKey?.id ?? null, ...s });
+      return setOverride(db, {
+        role: b.role,
+        metric: b.metric,
+        period: p.id,
+        employeeId: b.employee_id,
+        value: b.value,
+        reason: b.reason,
+        actor: request.apiKey?.id ?? null,
+        ...s,
+      });
     },
   );
 
@@ -175,7 +246,15 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
       const p = parseTargetPeriod(q.period);
       await checkOverrideKey(q.role, q.metric, q.employee_id);
       const s = await suggestedFor(db, { role: q.role, metric: q.metric, kind: p.kind }, p, q.employee_id);
-      return clearOverride(db, { role: q.role, metric: q.metric, period: p.id, employeeId: q.employee_id, reason: q.reason, actor: request.apiKey?.id ?? null, ...s });
+      return clearOverride(db, {
+        role: q.role,
+        metric: q.metric,
+        period: p.id,
+        employeeId: q.employee_id,
+        reason: q.reason,
+        actor: request.apiKey?.id ?? null,
+        ...s,
+      });
     },
   );
 
@@ -185,15 +264,30 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
     if (employee !== ROLE_WIDE) {
       const e = await db.query<{ role_id: string }>('select role_id from employees where id = $1', [employee]);
       if (!e.rows[0]) throw new NotFoundError(`employee ${employee}`);
-      if (e.rows[0].role_id !== role) throw new TargetError('wrong_role', `employee ${employee} has role ${e.rows[0].role_id}, not ${role}`);
+      if (e.rows[0].role_id !== role)
+        throw new TargetError('wrong_role', `employee ${employee} has role ${e.rows[0].role_id}, not ${role}`);
     }
     return info;
   }
 
-  const filter = z.object({ role: z.string().optional(), metric: z.string().optional(), period: z.string().optional(), employee_id: z.string().optional() });
+  const filter = z.object({
+    role: z.string().optional(),
+    metric: z.string().optional(),
+    period: z.string().optional(),
+    employee_id: z.string().optional(),
+  });
   app.get(
     '/targets/overrides',
-    { config: HR, ...documented, schema: { tags: ['targets'], summary: 'Overrides in force', querystring: filter, response: { 200: z.array(storedOverride) } } },
+    {
+      config: HR,
+      ...documented,
+      schema: {
+        tags: ['targets'],
+        summary: 'Overrides in force',
+        querystring: filter,
+        response: { 200: z.array(storedOverride) },
+      },
+    },
     async (request) => listOverrides(db, request.query),
   );
   app.get(
@@ -204,7 +298,10 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['targets'],
         summary: 'Audit log of target overrides, newest first',
-        querystring: filter.extend({ limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) }),
+        querystring: filter.extend({
+          limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
         response: { 200: z.array(auditEntry) },
       },
     },
@@ -213,7 +310,15 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/weight-profiles',
-    { config: HR_READ, ...documented, schema: { tags: ['weights'], summary: 'Weight profiles of the indicator groups (percent)', response: { 200: z.array(weightProfile) } } },
+    {
+      config: HR_READ,
+      ...documented,
+      schema: {
+        tags: ['weights'],
+        summary: 'Weight profiles of the indicator groups (percent)',
+        response: { 200: z.array(weightProfile) },
+      },
+    },
     async () => listProfiles(db),
   );
   app.put(
@@ -236,7 +341,12 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       config: HR_READ,
       ...documented,
-      schema: { tags: ['weights'], summary: "A period's weight profile and why (pinned by HR or chosen by the calendar)", params: z.object({ period }), response: { 200: periodProfile } },
+      schema: {
+        tags: ['weights'],
+        summary: "A period's weight profile and why (pinned by HR or chosen by the calendar)",
+        params: z.object({ period }),
+        response: { 200: periodProfile },
+      },
     },
     async (request) => profileForPeriod(db, parseTargetPeriod(request.params.period)),
   );

@@ -34,14 +34,38 @@ const event = z.object({
 const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services;
 
-  app.get('/roles', { config: READ, schema: { tags: ['catalogue'], summary: 'Roles', response: { 200: z.array(role) } } }, async () => listRoles(db));
+  app.get(
+    '/roles',
+    { config: READ, schema: { tags: ['catalogue'], summary: 'Roles', response: { 200: z.array(role) } } },
+    async () => listRoles(db),
+  );
   app.put(
     '/roles/:id',
-    { config: ADMIN, schema: { tags: ['catalogue'], summary: 'Create or edit a role', params: z.object({ id: slug }), body: role.omit({ id: true }), response: { 200: role } } },
+    {
+      config: ADMIN,
+      schema: {
+        tags: ['catalogue'],
+        summary: 'Create or edit a role',
+        params: z.object({ id: slug }),
+        body: role.omit({ id: true }),
+        response: { 200: role },
+      },
+    },
     async (request) => upsertRole(db, { id: request.params.id, ...request.body }),
   );
 
-  app.get('/metrics', { config: READ, schema: { tags: ['catalogue'], summary: 'Metric catalogue (unit, direction, indicator group)', response: { 200: z.array(metric) } } }, async () => listMetrics(db));
+  app.get(
+    '/metrics',
+    {
+      config: READ,
+      schema: {
+        tags: ['catalogue'],
+        summary: 'Metric catalogue (unit, direction, indicator group)',
+        response: { 200: z.array(metric) },
+      },
+    },
+    async () => listMetrics(db),
+  );
   app.put(
     '/metrics/:id',
     {
@@ -50,18 +74,28 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['catalogue'],
         summary: 'Create or edit a metric',
         params: z.object({ id: slug }),
-        body: metric.omit({ id: true }).extend({ description: z.string().default(''), min_value: z.number().nullable().default(null), max_value: z.number().nullable().default(null) }),
+        body: metric.omit({ id: true }).extend({
+          description: z.string().default(''),
+          min_value: z.number().nullable().default(null),
+          max_value: z.number().nullable().default(null),
+        }),
         response: { 200: metric },
       },
     },
-    async (request) => upsertMetric(db, { id: request.params.id, ...request.body } as Parameters<typeof upsertMetric>[1]),
+    async (request) =>
+      upsertMetric(db, { id: request.params.id, ...request.body } as Parameters<typeof upsertMetric>[1]),
   );
 
   app.get(
     '/calendar',
     {
       config: READ,
-      schema: { tags: ['calendar'], summary: 'Business calendar events overlapping a date range', querystring: z.object({ from: f.date.optional(), to: f.date.optional() }), response: { 200: z.array(event) } },
+      schema: {
+        tags: ['calendar'],
+        summary: 'Business calendar events overlapping a date range',
+        querystring: z.object({ from: f.date.optional(), to: f.date.optional() }),
+        response: { 200: z.array(event) },
+      },
     },
     async (request) => listEvents(db, request.query),
   );
@@ -74,7 +108,13 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
         summary: 'Create or edit a promotion window or holiday',
         params: z.object({ id: slug }),
         body: z
-          .object({ name: z.string().trim().min(1).max(100), kind: event.shape.kind, starts_on: f.date, ends_on: f.date, profile: event.shape.profile.default('promotion') })
+          .object({
+            name: z.string().trim().min(1).max(100),
+            kind: event.shape.kind,
+            starts_on: f.date,
+            ends_on: f.date,
+            profile: event.shape.profile.default('promotion'),
+          })
           .refine((e) => e.ends_on >= e.starts_on, { path: ['ends_on'], message: 'is before starts_on' }),
         response: { 200: event },
       },
@@ -83,7 +123,15 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
   );
   app.delete(
     '/calendar/:id',
-    { config: HR, schema: { tags: ['calendar'], summary: 'Delete a calendar event', params: z.object({ id: z.string() }), response: { 204: z.null() } } },
+    {
+      config: HR,
+      schema: {
+        tags: ['calendar'],
+        summary: 'Delete a calendar event',
+        params: z.object({ id: z.string() }),
+        response: { 204: z.null() },
+      },
+    },
     async (request, reply) => {
       await deleteEvent(db, request.params.id);
       return reply.status(204).send(null);

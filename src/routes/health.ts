@@ -1,28 +1,43 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { VERSION } from '../app.js';
+import { VERSION } from '../lib/version.js';
 
 const component = z.object({ kind: z.string(), ok: z.boolean(), detail: z.string().optional() });
-const healthSchema = z.object({ status: z.enum(['ok', 'degraded', 'down']), version: z.string(), db: component, queue: component });
+const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  version: z.string(),
+  db: component,
+  queue: component,
+});
 
 const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/health',
     {
       config: { public: true },
-      schema: { tags: ['service'], summary: 'Liveness and dependencies (no key needed)', security: [], response: { 200: healthSchema, 503: healthSchema } },
+      schema: {
+        tags: ['service'],
+        summary: 'Liveness and dependencies (no key needed)',
+        security: [],
+        response: { 200: healthSchema, 503: healthSchema },
+      },
     },
     async (_request, reply) => {
       const { db, queue } = app.services;
       const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
       const status = !dbOk ? 'down' : q.ok ? 'ok' : 'degraded';
-      return reply.status(dbOk ? 200 : 503).send({ status, version: VERSION, db: { kind: db.kind, ok: dbOk }, queue: q });
+      return reply
+        .status(dbOk ? 200 : 503)
+        .send({ status, version: VERSION, db: { kind: db.kind, ok: dbOk }, queue: q });
     },
   );
 
   app.get(
     '/metrics',
-    { config: { scopes: ['scorer'] }, schema: { tags: ['service'], summary: 'Prometheus metrics (scopes: scorer, admin)', hide: false } },
+    {
+      config: { scopes: ['scorer'] },
+      schema: { tags: ['service'], summary: 'Prometheus metrics (scopes: scorer, admin)', hide: false },
+    },
     async (_request, reply) => {
       const { registry } = app.metrics;
       return reply.type(registry.contentType).send(await registry.metrics());

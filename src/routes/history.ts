@@ -8,8 +8,16 @@ import { ingestDocs, ingestRequest } from './ingest.js';
 
 const WRITE = { scopes: ['hr'] as const };
 const READ = { scopes: ['hr', 'cs_lead', 'scorer'] as const };
-const page = { limit: z.coerce.number().int().min(1).max(10_000).default(1000), offset: z.coerce.number().int().min(0).default(0) };
-const employee = z.object({ id: z.string(), role: z.string(), team: z.string().nullable(), hire_date: z.string().nullable() });
+const page = {
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  offset: z.coerce.number().int().min(0).default(0),
+};
+const employee = z.object({
+  id: z.string(),
+  role: z.string(),
+  team: z.string().nullable(),
+  hire_date: z.string().nullable(),
+});
 
 const historyRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services;
@@ -18,7 +26,11 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     '/employees',
     {
       config: WRITE,
-      schema: { tags: ['history'], summary: 'Upsert employees (JSON rows or CSV with header id,role,team,hire_date); all-or-nothing, idempotent', ...ingestDocs },
+      schema: {
+        tags: ['history'],
+        summary: 'Upsert employees (JSON rows or CSV with header id,role,team,hire_date); all-or-nothing, idempotent',
+        ...ingestDocs,
+      },
     },
     async (request) => ingestRequest(app, request, employeeTarget, 'employees'),
   );
@@ -26,13 +38,26 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
     '/employees',
     {
       config: READ,
-      schema: { tags: ['history'], summary: 'List employees', querystring: z.object({ role: z.string().optional(), team: z.string().optional(), ...page }), response: { 200: z.array(employee) } },
+      schema: {
+        tags: ['history'],
+        summary: 'List employees',
+        querystring: z.object({ role: z.string().optional(), team: z.string().optional(), ...page }),
+        response: { 200: z.array(employee) },
+      },
     },
     async (request) => listEmployees(db, request.query),
   );
   app.get(
     '/employees/:id',
-    { config: READ, schema: { tags: ['history'], summary: 'One employee', params: z.object({ id: z.string() }), response: { 200: employee } } },
+    {
+      config: READ,
+      schema: {
+        tags: ['history'],
+        summary: 'One employee',
+        params: z.object({ id: z.string() }),
+        response: { 200: employee },
+      },
+    },
     async (request) => {
       const e = await getEmployee(db, request.params.id);
       if (!e) throw new NotFoundError(`employee ${request.params.id}`);
@@ -46,8 +71,10 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
       config: WRITE,
       schema: {
         tags: ['history'],
-        summary: 'Upsert KPI history (JSON rows or CSV with header employee_id,metric_id,period,value); all-or-nothing, idempotent',
-        description: 'Periods: ISO week 2026-W07, month 2026-03 or quarter 2026-Q1. Ratio metrics take 0–1. Any invalid row → 422 listing every bad row; nothing is written.',
+        summary:
+          'Upsert KPI history (JSON rows or CSV with header employee_id,metric_id,period,value); all-or-nothing, idempotent',
+        description:
+          'Periods: ISO week 2026-W07, month 2026-03 or quarter 2026-Q1. Ratio metrics take 0–1. Any invalid row → 422 listing every bad row; nothing is written.',
         ...ingestDocs,
       },
     },
@@ -69,7 +96,17 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
           ...page,
         }),
         response: {
-          200: z.array(z.object({ employee_id: z.string(), metric_id: z.string(), period: z.string(), period_kind: z.string(), period_start: z.string(), value: z.number(), source: z.string() })),
+          200: z.array(
+            z.object({
+              employee_id: z.string(),
+              metric_id: z.string(),
+              period: z.string(),
+              period_kind: z.string(),
+              period_start: z.string(),
+              value: z.number(),
+              source: z.string(),
+            }),
+          ),
         },
       },
     },

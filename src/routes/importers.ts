@@ -13,7 +13,12 @@ import { validateRecords, writeRows } from '../ingest/pipeline.js';
 import { CSV_TYPES, ingestResult, rowErrors } from './ingest.js';
 
 const periodKind = z.enum(['week', 'month', 'quarter']).default('week');
-const partial = z.enum(['drop', 'include']).default('drop').describe('periods the export covers only in part: left out (drop) or imported (include); listed in warnings either way');
+const partial = z
+  .enum(['drop', 'include'])
+  .default('drop')
+  .describe(
+    'periods the export covers only in part: left out (drop) or imported (include); listed in warnings either way',
+  );
 const importResponse = {
   200: ingestResult.extend({
     warnings: z.array(z.string()),
@@ -38,13 +43,19 @@ const importResponse = {
 const importerRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db, config } = app.services;
   // 生意参谋 exports arrive as CSV or as raw bytes (GBK or UTF-8); read them whole
-  app.addContentTypeParser(['application/octet-stream', 'text/plain'], (_request, payload, done) => done(null, payload));
+  app.addContentTypeParser(['application/octet-stream', 'text/plain'], (_request, payload, done) =>
+    done(null, payload),
+  );
 
   async function store(source: string, result: ImportResult) {
     if (result.errors.length > 0) throw new InvalidRowsError(result.errors);
     const target = historyTarget(source);
     const rows = await validateRecords(db, target, result.rows as unknown as Record<string, unknown>[]);
-    const counts = await writeRows(db, target, rows.map((r) => r.value));
+    const counts = await writeRows(
+      db,
+      target,
+      rows.map((r) => r.value),
+    );
     app.metrics.ingestedRows.inc({ kind: source }, counts.inserted + counts.updated);
     return { ...counts, warnings: result.warnings, periods: result.periods };
   }
@@ -64,7 +75,10 @@ const importerRoutes: FastifyPluginAsyncZod = async (app) => {
           period_kind: periodKind,
           encoding: z.enum(['auto', 'utf-8', 'gbk']).default('auto'),
           partial,
-          item_ids: z.string().optional().describe('comma-separated 商品ID to import from an item report (default: sum of all items)'),
+          item_ids: z
+            .string()
+            .optional()
+            .describe('comma-separated 商品ID to import from an item report (default: sum of all items)'),
         }),
         response: importResponse,
       },
@@ -72,10 +86,26 @@ const importerRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const q = request.query;
       const body = request.body;
-      if (!body || typeof (body as Readable).pipe !== 'function') throw new UnsupportedMediaTypeError(request.headers['content-type'], [...CSV_TYPES, 'application/octet-stream']);
+      if (!body || typeof (body as Readable).pipe !== 'function')
+        throw new UnsupportedMediaTypeError(request.headers['content-type'], [
+          ...CSV_TYPES,
+          'application/octet-stream',
+        ]);
       const bytes = await readLimited(body as Readable, config.bodyLimit);
-      const itemIds = q.item_ids?.split(',').map((s) => s.trim()).filter(Boolean);
-      return store('sycm', importSycm(bytes, { employee_id: q.employee_id, periodKind: q.period_kind, encoding: q.encoding, partial: q.partial, ...(itemIds ? { itemIds } : {}) }));
+      const itemIds = q.item_ids
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+      return store(
+        'sycm',
+        importSycm(bytes, {
+          employee_id: q.employee_id,
+          periodKind: q.period_kind,
+          encoding: q.encoding,
+          partial: q.partial,
+          ...(itemIds ? { itemIds } : {}),
+        }),
+      );
     },
   );
 
@@ -91,7 +121,11 @@ const importerRoutes: FastifyPluginAsyncZod = async (app) => {
         consumes: ['application/json'],
         querystring: z.object({
           employee_id: z.string().min(1).optional().describe('the employee the whole report belongs to'),
-          employee_dimension: z.string().min(1).optional().describe('or: a dimension whose value is the employee id per row, e.g. customEvent:agent_id'),
+          employee_dimension: z
+            .string()
+            .min(1)
+            .optional()
+            .describe('or: a dimension whose value is the employee id per row, e.g. customEvent:agent_id'),
           period_kind: periodKind,
           partial,
         }),

@@ -11,7 +11,12 @@ import { type IngestTarget, validateRecords, writeRows } from '../ingest/pipelin
 
 export const CSV_TYPES = ['text/csv', 'application/csv'];
 
-export const ingestResult = z.object({ received: z.number(), inserted: z.number(), updated: z.number(), unchanged: z.number() });
+export const ingestResult = z.object({
+  received: z.number(),
+  inserted: z.number(),
+  updated: z.number(),
+  unchanged: z.number(),
+});
 
 export const rowErrors = z.object({
   status: z.literal(422),
@@ -30,9 +35,18 @@ export function registerCsvParser(app: FastifyInstance): void {
 }
 
 /** Records of the request body for `required` columns, by content type. */
-export function requestRecords(request: FastifyRequest, required: readonly string[], limit: number): AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>> {
+export function requestRecords(
+  request: FastifyRequest,
+  required: readonly string[],
+  limit: number,
+): AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>> {
   const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (CSV_TYPES.includes(type)) return csvRecords(request.body as Readable, { limit, charset: charsetOf(request.headers['content-type']), required });
+  if (CSV_TYPES.includes(type))
+    return csvRecords(request.body as Readable, {
+      limit,
+      charset: charsetOf(request.headers['content-type']),
+      required,
+    });
   if (type === 'application/json') return jsonRecords(request.body);
   throw new UnsupportedMediaTypeError(type || undefined, ['application/json', ...CSV_TYPES]);
 }
@@ -50,7 +64,9 @@ export async function ingestRequest<T, P = undefined>(
   before?: (rows: T[]) => Promise<P>,
 ) {
   const { db, config } = app.services;
-  const rows = (await validateRecords(db, target, requestRecords(request, target.required, config.bodyLimit))).map((r) => r.value);
+  const rows = (await validateRecords(db, target, requestRecords(request, target.required, config.bodyLimit))).map(
+    (r) => r.value,
+  );
   const previous = (await before?.(rows)) as P;
   const result = await writeRows(db, target, rows);
   app.metrics.ingestedRows.inc({ kind }, result.inserted + result.updated);

@@ -38,14 +38,24 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         tags: ['jobs'],
         summary: 'Submit a job; the same request under the same active models returns the same job',
         description: `Kinds: ${kinds}. 202 with the job; poll GET /v1/jobs/:id. 503 with Retry-After while the queue (Redis) is down.`,
-        body: z.object({ kind: z.string(), data: z.record(z.string(), z.unknown()).optional(), idempotency_key: z.string().max(200).optional() }),
+        body: z.object({
+          kind: z.string(),
+          data: z.record(z.string(), z.unknown()).optional(),
+          idempotency_key: z.string().max(200).optional(),
+        }),
         response: { 202: jobSchema },
       },
     },
     async (request, reply) => {
       const job = await submitJob(
         { queue, activeIds: active.activeIds },
-        { kind: request.body.kind, data: request.body.data, idempotencyKey: request.body.idempotency_key, scopes: request.apiKey!.scopes, actor: request.apiKey!.id },
+        {
+          kind: request.body.kind,
+          data: request.body.data,
+          idempotencyKey: request.body.idempotency_key,
+          scopes: request.apiKey!.scopes,
+          actor: request.apiKey!.id,
+        },
       );
       return reply.status(202).send(job);
     },
@@ -55,7 +65,12 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     '/jobs/:id',
     {
       config: { scopes: anyKindScopes },
-      schema: { tags: ['jobs'], summary: 'Job state, progress {percent, stage}, result or error', params: z.object({ id: z.string() }), response: { 200: jobSchema } },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Job state, progress {percent, stage}, result or error',
+        params: z.object({ id: z.string() }),
+        response: { 200: jobSchema },
+      },
     },
     async (request) => viewJob(db, queue, request.params.id, request.apiKey!.scopes),
   );
@@ -64,7 +79,12 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     '/jobs/:id',
     {
       config: { scopes: anyKindScopes },
-      schema: { tags: ['jobs'], summary: 'Cancel a waiting or running job', params: z.object({ id: z.string() }), response: { 200: z.object({ cancelled: z.boolean() }) } },
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a waiting or running job',
+        params: z.object({ id: z.string() }),
+        response: { 200: z.object({ cancelled: z.boolean() }) },
+      },
     },
     async (request) => ({ cancelled: await cancelJobFor(queue, request.params.id, request.apiKey!.scopes) }),
   );

@@ -13,7 +13,8 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
       ...documented,
       schema: {
         tags: ['kpi-inputs'],
-        summary: 'Per person and period: actual, calibrated baseline, target, attainment, percentile, service rating, the weight profile and a reference composite',
+        summary:
+          'Per person and period: actual, calibrated baseline, target, attainment, percentile, service rating, the weight profile and a reference composite',
         description:
           'period: ISO week (2026-W07), month (2026-03), quarter (2026-Q1; monthly metrics averaged over its months) or year (2026; the quarters’ composites weighted by their days).',
         querystring: z.object({
@@ -21,7 +22,11 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
           role: z.string().optional(),
           employee_id: z.string().optional(),
         }),
-        response: { 200: z.union([kpiInputsSchema, annualInputsSchema]).describe('a year (2026) answers the annual shape: quarters and their composites') },
+        response: {
+          200: z
+            .union([kpiInputsSchema, annualInputsSchema])
+            .describe('a year (2026) answers the annual shape: quarters and their composites'),
+        },
       },
     },
     async (request) => {

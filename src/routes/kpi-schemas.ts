@@ -12,21 +12,26 @@ const num = z.number();
 const maybe = num.nullable();
 const group = z.enum(INDICATOR_GROUPS as [IndicatorGroup, ...IndicatorGroup[]]);
 /** one value per indicator group */
-const byGroup = <T extends z.ZodType>(v: T) => z.object({ sales: v, efficiency: v, customer_experience: v, innovation: v });
+const byGroup = <T extends z.ZodType>(v: T) =>
+  z.object({ sales: v, efficiency: v, customer_experience: v, innovation: v });
 const direction = z.enum(['higher', 'lower']).describe('which way is better');
 const periodKind = z.enum(['week', 'month', 'quarter', 'year']);
 /** a Date in the handler, an ISO string on the wire */
 const timestamp = z.union([z.date(), z.iso.datetime()]).describe('ISO timestamp');
 const lines = <T extends z.ZodType>(v: T) => z.object({ floor: v, baseline: v, target: v, stretch: v });
 
-const unavailable = z.array(z.object({ metric: z.string(), code: z.string(), reason: z.string() })).describe('metrics with an active model that could not be answered for this period, and why');
+const unavailable = z
+  .array(z.object({ metric: z.string(), code: z.string(), reason: z.string() }))
+  .describe('metrics with an active model that could not be answered for this period, and why');
 
 export const appliedOverride = z.object({
   value: num,
   reason: z.string(),
   set_by: z.string().nullable(),
   set_at: timestamp,
-  level: z.enum(['person', 'role']).describe("'role': a role-wide override (employee_id '*') applied to everyone without a personal one"),
+  level: z
+    .enum(['person', 'role'])
+    .describe("'role': a role-wide override (employee_id '*') applied to everyone without a personal one"),
 });
 
 export const personTarget = z.object({
@@ -41,7 +46,9 @@ export const personTarget = z.object({
   interval80: z.tuple([num, num]),
   interval95: z.tuple([num, num]),
   quantiles: z.record(z.string(), num).describe('every quantile of the model, P2.5 … P97.5'),
-  drivers: z.object({ level: num, trend: num, seasonality: num, promotion: num, other: num }).describe('additive reasons of the baseline (P50)'),
+  drivers: z
+    .object({ level: num, trend: num, seasonality: num, promotion: num, other: num })
+    .describe('additive reasons of the baseline (P50)'),
   actual: maybe,
   attainment: maybe.describe('direction-aware actual ÷ target'),
   percentile: maybe.describe('P(Y ≤ actual) under the predictive distribution'),
@@ -61,7 +68,9 @@ const targetsHead = {
   periods_ahead: z.number().int(),
   promotion_period: z.boolean(),
   quantiles_used: lines(z.string()).describe('the stated quantile behind each line, e.g. floor P10'),
-  coverage: z.object({ nominal80: num, measured80: maybe, nominal95: num, measured95: maybe }).describe('backtest coverage measured with the model'),
+  coverage: z
+    .object({ nominal80: num, measured80: maybe, nominal95: num, measured95: maybe })
+    .describe('backtest coverage measured with the model'),
 };
 
 export const targetsAnswer = z.object({
@@ -77,7 +86,12 @@ export const targetsAnswer = z.object({
   people: z.array(personTarget),
 });
 
-export const roleTargets = z.object({ role: z.string(), period: z.string(), metrics: z.array(targetsAnswer), unavailable });
+export const roleTargets = z.object({
+  role: z.string(),
+  period: z.string(),
+  metrics: z.array(targetsAnswer),
+  unavailable,
+});
 
 export const personTargets = z.object({
   employee_id: z.string(),
@@ -187,7 +201,12 @@ export const auditEntry = z.object({
   at: timestamp,
 });
 
-export const weightProfile = weights.extend({ id: z.string(), name: z.string(), updated_by: z.string().nullable(), updated_at: timestamp });
+export const weightProfile = weights.extend({
+  id: z.string(),
+  name: z.string(),
+  updated_by: z.string().nullable(),
+  updated_at: timestamp,
+});
 
 export const periodProfile = z.object({
   period: z.string(),

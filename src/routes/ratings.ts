@@ -19,7 +19,10 @@ import { aspectHit, explanation } from './sentiment.js';
 const periodOrYear = z
   .string()
   .trim()
-  .refine((p) => /^\d{4}$/.test(p) || parsePeriod(p) !== null, { error: (i) => `expected a week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026), got '${String(i.input)}'` });
+  .refine((p) => /^\d{4}$/.test(p) || parsePeriod(p) !== null, {
+    error: (i) =>
+      `expected a week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026), got '${String(i.input)}'`,
+  });
 
 const slaRate = { rate: z.number().nullable(), target: z.number(), met: z.boolean().nullable() };
 
@@ -38,7 +41,9 @@ const rating = z.object({
   effective_n: z
     .number()
     .nullable()
-    .describe("n in yes/no-review equivalents, n / prior.rho: calibrated probabilities vary less than yes/no outcomes, so each review says more about the agent's share; the posterior and interval use it"),
+    .describe(
+      "n in yes/no-review equivalents, n / prior.rho: calibrated probabilities vary less than yes/no outcomes, so each review says more about the agent's share; the posterior and interval use it",
+    ),
   raw_share: z.number().nullable(),
   insufficient_evidence: z.boolean(),
   min_reviews: z.number(),
@@ -48,19 +53,41 @@ const rating = z.object({
       beta: z.number(),
       mean: z.number(),
       method: z.string(),
-      rho: z.number().describe("the role's within-agent variance of a review's P(positive) relative to a yes/no outcome's, this period (1 for yes/no labels); a review counts as 1 / rho trials"),
+      rho: z
+        .number()
+        .describe(
+          "the role's within-agent variance of a review's P(positive) relative to a yes/no outcome's, this period (1 for yes/no labels); a review counts as 1 / rho trials",
+        ),
     })
     .nullable(),
-  aspects: z.object(Object.fromEntries(AGENT_ASPECTS.map((k) => [k, z.object({ n: z.number(), positive: z.number(), share: z.number().nullable() })]))),
+  aspects: z.object(
+    Object.fromEntries(
+      AGENT_ASPECTS.map((k) => [k, z.object({ n: z.number(), positive: z.number(), share: z.number().nullable() })]),
+    ),
+  ),
   not_attributable: z.object({
     reviews: z.number(),
-    aspects: z.object(Object.fromEntries(OTHER_ASPECTS.map((k) => [k, z.object({ mentions: z.number(), negative: z.number() })]))),
+    aspects: z.object(
+      Object.fromEntries(OTHER_ASPECTS.map((k) => [k, z.object({ mentions: z.number(), negative: z.number() })])),
+    ),
   }),
   reviews: z.number(),
   unscored: z.number(),
   sla: z.object({
-    negative_response_24h: z.object({ negative_reviews: z.number(), replied_within_24h: z.number(), late: z.number(), pending: z.number(), ...slaRate }),
-    returns_48h: z.object({ returns: z.number(), closed_within_48h: z.number(), late: z.number(), pending: z.number(), ...slaRate }),
+    negative_response_24h: z.object({
+      negative_reviews: z.number(),
+      replied_within_24h: z.number(),
+      late: z.number(),
+      pending: z.number(),
+      ...slaRate,
+    }),
+    returns_48h: z.object({
+      returns: z.number(),
+      closed_within_48h: z.number(),
+      late: z.number(),
+      pending: z.number(),
+      ...slaRate,
+    }),
   }),
   sentiment_models: z.array(z.string()),
   rating_model: z.string(),
@@ -81,7 +108,8 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['cs_lead', 'scorer'] },
       schema: {
         tags: ['ratings'],
-        summary: 'Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated',
+        summary:
+          'Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated',
         querystring: z.object({
           period: periodOrYear,
           role: z.string().optional(),
@@ -103,7 +131,8 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['cs_lead', 'scorer'] },
       schema: {
         tags: ['ratings'],
-        summary: "One agent's ratings, oldest first: a kind (default quarter) or one period, with aspect breakdown, what was not attributable and SLA rates",
+        summary:
+          "One agent's ratings, oldest first: a kind (default quarter) or one period, with aspect breakdown, what was not attributable and SLA rates",
         params: z.object({ id: z.string() }),
         querystring: z.object({
           kind: z.enum(['week', 'month', 'quarter', 'year']).optional(),
@@ -111,7 +140,14 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
           from: f.date.optional().describe('first period start to include'),
           to: f.date.optional().describe('last period start to include'),
         }),
-        response: { 200: z.object({ agent_id: z.string(), role_id: z.string(), team: z.string().nullable(), ratings: z.array(rating) }) },
+        response: {
+          200: z.object({
+            agent_id: z.string(),
+            role_id: z.string(),
+            team: z.string().nullable(),
+            ratings: z.array(rating),
+          }),
+        },
       },
     },
     async (request) => agentRatings(db, request.params.id, request.query),
@@ -123,12 +159,16 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['cs_lead'] },
       schema: {
         tags: ['ratings'],
-        summary: "The reviews behind an agent's rating of a period: whether and why each counts, its aspects and (explain=true) the words that drove its sentiment",
+        summary:
+          "The reviews behind an agent's rating of a period: whether and why each counts, its aspects and (explain=true) the words that drove its sentiment",
         params: z.object({ id: z.string() }),
         querystring: z.object({
           period: periodOrYear,
           which: z.enum(['all', 'attributable', 'not_attributable']).default('all'),
-          explain: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+          explain: z
+            .enum(['true', 'false'])
+            .default('true')
+            .transform((v) => v === 'true'),
           ...page,
           limit: z.coerce.number().int().min(1).max(200).default(50),
         }),
@@ -165,7 +205,8 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['cs_lead'] },
       schema: {
         tags: ['ratings'],
-        summary: 'Negative reviews (label negative or 1–2 stars) without a reply 24 h after they arrived, oldest first, for follow-up',
+        summary:
+          'Negative reviews (label negative or 1–2 stars) without a reply 24 h after they arrived, oldest first, for follow-up',
         querystring: z.object({
           agent_id: z.string().optional(),
           role: z.string().optional(),
@@ -178,7 +219,16 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
             total: z.number(),
             items: z.array(
               storedReview
-                .pick({ id: true, agent_id: true, channel: true, text: true, rating: true, created_at: true, sentiment_label: true, sentiment_probability: true })
+                .pick({
+                  id: true,
+                  agent_id: true,
+                  channel: true,
+                  text: true,
+                  rating: true,
+                  created_at: true,
+                  sentiment_label: true,
+                  sentiment_probability: true,
+                })
                 .extend({ role_id: z.string().nullable(), team: z.string().nullable(), hours_waiting: z.number() }),
             ),
           }),
@@ -194,7 +244,8 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['cs_lead'] },
       schema: {
         tags: ['ratings'],
-        summary: 'Upsert return events (JSON rows or CSV with header id,agent_id,order_id,opened_at,closed_at); all-or-nothing, idempotent; the agents\' ratings are recomputed',
+        summary:
+          "Upsert return events (JSON rows or CSV with header id,agent_id,order_id,opened_at,closed_at); all-or-nothing, idempotent; the agents' ratings are recomputed",
         consumes: ingestDocs.consumes,
         response: { 200: ingestResult.extend({ ratings_updated: z.number() }), 422: rowErrors.passthrough() },
       },
@@ -211,7 +262,13 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
           const touched = [...rows.map((r) => ({ agent_id: r.agent_id, at: r.opened_at })), ...previous];
           updated = (await recomputeRatings(db, ratingScopeOf(touched))).updated;
         },
-        async (rows) => previousPlaces(db, 'return_events', 'opened_at', rows.map((r) => r.id)),
+        async (rows) =>
+          previousPlaces(
+            db,
+            'return_events',
+            'opened_at',
+            rows.map((r) => r.id),
+          ),
       );
       return { ...counts, ratings_updated: updated };
     },
@@ -224,16 +281,29 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
       schema: {
         tags: ['ratings'],
         summary: 'Return events by agent and time, newest first',
-        querystring: z.object({ agent_id: z.string().optional(), from: f.timestamp.optional(), to: f.timestamp.optional(), ...page }),
+        querystring: z.object({
+          agent_id: z.string().optional(),
+          from: f.timestamp.optional(),
+          to: f.timestamp.optional(),
+          ...page,
+        }),
         response: {
           200: z.array(
-            z.object({ id: z.string(), agent_id: z.string(), order_id: z.string().nullable(), opened_at: z.date(), closed_at: z.date().nullable(), hours_to_close: z.number().nullable() }),
+            z.object({
+              id: z.string(),
+              agent_id: z.string(),
+              order_id: z.string().nullable(),
+              opened_at: z.date(),
+              closed_at: z.date().nullable(),
+              hours_to_close: z.number().nullable(),
+            }),
           ),
         },
       },
     },
     async (request) => {
-      if (request.query.from && request.query.to && request.query.to < request.query.from) throw new BadRequestError('`to` is before `from`');
+      if (request.query.from && request.query.to && request.query.to < request.query.from)
+        throw new BadRequestError('`to` is before `from`');
       return listReturnEvents(db, { ...request.query, agent: request.query.agent_id });
     },
   );

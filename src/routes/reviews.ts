@@ -33,11 +33,15 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['cs_lead'] },
       schema: {
         tags: ['reviews'],
-        summary: 'Upsert reviews (JSON rows or CSV with header id,agent_id,order_id,channel,text,rating,created_at,replied_at); all-or-nothing, idempotent',
+        summary:
+          'Upsert reviews (JSON rows or CSV with header id,agent_id,order_id,channel,text,rating,created_at,replied_at); all-or-nothing, idempotent',
         description:
           'New and changed reviews are scored by the sentiment model before the answer (`scored` counts them), and the ratings of their agents for the weeks, months and quarters they fall in are recomputed (`ratings_updated` counts the rating rows that changed).',
         consumes: ingestDocs.consumes,
-        response: { 200: ingestResult.extend({ scored: z.number(), ratings_updated: z.number() }), 422: rowErrors.passthrough() },
+        response: {
+          200: ingestResult.extend({ scored: z.number(), ratings_updated: z.number() }),
+          422: rowErrors.passthrough(),
+        },
       },
     },
     async (request) => {
@@ -50,7 +54,8 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
         'reviews',
         async (rows, written, previous) => {
           // new and changed reviews have no score yet; the rest keep theirs
-          scored = (await scoreStoredReviews(db, await app.services.sentiment.get(), { ids: rows.map((r) => r.id) })).scored;
+          scored = (await scoreStoredReviews(db, await app.services.sentiment.get(), { ids: rows.map((r) => r.id) }))
+            .scored;
           // a changed reply time moves the 24 h response rate even where the text (and score) stayed;
           // a review moved to another agent or date changes the ratings it left too
           if (written.inserted + written.updated > 0) {
@@ -58,7 +63,13 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
             ratingsUpdated = (await recomputeRatings(db, ratingScopeOf(touched))).updated;
           }
         },
-        async (rows) => previousPlaces(db, 'reviews', 'created_at', rows.map((r) => r.id)),
+        async (rows) =>
+          previousPlaces(
+            db,
+            'reviews',
+            'created_at',
+            rows.map((r) => r.id),
+          ),
       );
       return { ...counts, scored, ratings_updated: ratingsUpdated };
     },

@@ -5,7 +5,15 @@ import { z } from 'zod';
 const span = z.object({ start: z.number(), end: z.number(), text: z.string() });
 /** One aspect found in a review (also in the reviews behind a rating, src/routes/ratings.ts). */
 export const aspectHit = z.object({
-  aspect: z.enum(['service_attitude', 'response_speed', 'returns_handling', 'logistics', 'product_quality', 'price', 'packaging']),
+  aspect: z.enum([
+    'service_attitude',
+    'response_speed',
+    'returns_handling',
+    'logistics',
+    'product_quality',
+    'price',
+    'packaging',
+  ]),
   agentControllable: z.boolean(),
   sentiment: z.enum(['positive', 'neutral', 'negative']),
   probability: z.number(),
@@ -32,7 +40,8 @@ const sentimentRoutes: FastifyPluginAsyncZod = async (app) => {
       config: { scopes: ['cs_lead', 'scorer'] },
       schema: {
         tags: ['sentiment'],
-        summary: 'Score review text: label, calibrated probability, language, aspects, explanation (on request), model version',
+        summary:
+          'Score review text: label, calibrated probability, language, aspects, explanation (on request), model version',
         body: z
           .object({
             // empty or blank text answers a low-confidence neutral; a long one is read up to its first 20,000 characters
@@ -40,7 +49,9 @@ const sentimentRoutes: FastifyPluginAsyncZod = async (app) => {
             texts: z.array(z.string().max(MAX_REQUEST_TEXT)).min(1).max(1000).optional(),
             explain: z.boolean().default(false),
           })
-          .refine((b) => (b.text === undefined) !== (b.texts === undefined), { message: 'send either "text" or "texts" (up to 1,000)' }),
+          .refine((b) => (b.text === undefined) !== (b.texts === undefined), {
+            message: 'send either "text" or "texts" (up to 1,000)',
+          }),
         response: { 200: z.object({ results: z.array(scored) }) },
       },
     },

@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { classicalForecast, damped, decompose, isSeasonal, seasonalNaive, ses, theta } from '../../src/baselines/classical.js';
+import {
+  classicalForecast,
+  damped,
+  decompose,
+  isSeasonal,
+  seasonalNaive,
+  ses,
+  theta,
+} from '../../src/baselines/classical.js';
 import { coverage, mase, maseScale, msis, smape } from '../../src/baselines/metrics.js';
 
 describe('classical components', () => {

@@ -8,7 +8,13 @@ export function gaussian(rand: () => number): number {
 }
 
 /** A group of `count` quarterly-like series of `length + future` points; returns history and future. */
-export function simulateGroup(count: number, length: number, future: number, seed = 7, m = 4): { series: SeriesInput[]; futures: number[][] } {
+export function simulateGroup(
+  count: number,
+  length: number,
+  future: number,
+  seed = 7,
+  m = 4,
+): { series: SeriesInput[]; futures: number[][] } {
   const rand = rng(seed);
   const series: SeriesInput[] = [];
   const futures: number[][] = [];

@@ -1,5 +1,12 @@
 import { describe, it, expect } from 'vitest';
-import { BaselineInputError, deserialize, forecast, forecastMany, serialize, trainGroupModel } from '../../src/baselines/index.js';
+import {
+  BaselineInputError,
+  deserialize,
+  forecast,
+  forecastMany,
+  serialize,
+  trainGroupModel,
+} from '../../src/baselines/index.js';
 import { conformalQuantile, enforceMonotone } from '../../src/baselines/calibration.js';
 import { rng } from '../../src/baselines/network.js';
 import type { SeriesInput } from '../../src/baselines/index.js';
@@ -12,13 +19,17 @@ describe('pooled group model', () => {
     const { series, futures } = simulateGroup(400, 28, H, 11);
     const model = await trainGroupModel(series, { horizon: H, seed: 3, steps: 150 });
     const fc = forecastMany(model, series, H);
-    let in80 = 0, in95 = 0, n = 0;
-    fc.forEach((f, i) => f.steps.forEach((s, h) => {
-      const y = futures[i]![h]!;
-      if (y >= s.lo80 && y <= s.hi80) in80++;
-      if (y >= s.lo95 && y <= s.hi95) in95++;
-      n++;
-    }));
+    let in80 = 0,
+      in95 = 0,
+      n = 0;
+    fc.forEach((f, i) =>
+      f.steps.forEach((s, h) => {
+        const y = futures[i]![h]!;
+        if (y >= s.lo80 && y <= s.hi80) in80++;
+        if (y >= s.lo95 && y <= s.hi95) in95++;
+        n++;
+      }),
+    );
     expect(in80 / n).toBeGreaterThan(0.77);
     expect(in80 / n).toBeLessThan(0.83);
     expect(in95 / n).toBeGreaterThan(0.92);
@@ -34,7 +45,9 @@ describe('pooled group model', () => {
     for (const f of forecastMany(model, series)) {
       expect(f.coldStart).toBe(false);
       for (const s of f.steps) {
-        const q = Object.entries(s.quantiles).sort((a, b) => Number(a[0]) - Number(b[0])).map(([, v]) => v);
+        const q = Object.entries(s.quantiles)
+          .sort((a, b) => Number(a[0]) - Number(b[0]))
+          .map(([, v]) => v);
         for (let i = 1; i < q.length; i++) expect(q[i]!).toBeGreaterThanOrEqual(q[i - 1]!);
         expect(s.lo95).toBeLessThanOrEqual(s.lo80);
         expect(s.hi95).toBeGreaterThanOrEqual(s.hi80);
@@ -63,7 +76,9 @@ describe('pooled group model', () => {
 
   it('answers bad input with named errors and copes with gaps, constants and negatives', async () => {
     await expect(trainGroupModel([], { horizon: 4 })).rejects.toThrow(BaselineInputError);
-    await expect(trainGroupModel([{ id: 'a', values: [1, 2, 3], periodsPerYear: 4 }], { horizon: 0 })).rejects.toThrow(BaselineInputError);
+    await expect(trainGroupModel([{ id: 'a', values: [1, 2, 3], periodsPerYear: 4 }], { horizon: 0 })).rejects.toThrow(
+      BaselineInputError,
+    );
     const odd = [
       { id: 'gaps', values: [10, Number.NaN, 12, 13, Number.NaN, 15, 16, 17, 18, 19], periodsPerYear: 4 },
       { id: 'const', values: Array(12).fill(7), periodsPerYear: 4 },
@@ -71,7 +86,8 @@ describe('pooled group model', () => {
       { id: 'zero', values: Array(12).fill(0), periodsPerYear: 4 },
     ];
     const model = await trainGroupModel(odd, { horizon: 2, seed: 1 });
-    for (const f of forecastMany(model, odd)) for (const s of f.steps) expect(Object.values(s.quantiles).every(Number.isFinite)).toBe(true);
+    for (const f of forecastMany(model, odd))
+      for (const s of f.steps) expect(Object.values(s.quantiles).every(Number.isFinite)).toBe(true);
     expect(forecast(model, odd[1]!).steps[0]!.p50).toBeCloseTo(7, 6);
     expect(() => forecast(model, odd[0]!, 5)).toThrow(BaselineInputError);
   }, 60_000);
@@ -131,11 +147,20 @@ describe('promotion flags', () => {
     }
     const model = await trainGroupModel(series, { horizon: H, seed: 1 });
     expect(model.netWeight).toBeGreaterThan(0.5);
-    let uplift = 0, plain = 0, nu = 0, np = 0;
+    let uplift = 0,
+      plain = 0,
+      nu = 0,
+      np = 0;
     for (const [i, f] of forecastMany(model, series).entries()) {
       f.steps.forEach((s, h) => {
         const rel = s.drivers.promotion / Math.abs(s.drivers.level);
-        if (series[i]!.promo![n + h]) { uplift += rel; nu++; } else { plain += rel; np++; }
+        if (series[i]!.promo![n + h]) {
+          uplift += rel;
+          nu++;
+        } else {
+          plain += rel;
+          np++;
+        }
       });
     }
     expect(uplift / nu).toBeGreaterThan(0.2);

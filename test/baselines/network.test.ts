@@ -25,13 +25,18 @@ function randomNet(seed: number, inDim: number, H: number): NetWeights {
 describe('quantile network output', () => {
   it('never crosses, whatever the weights and inputs', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 5, maxLength: 5 }), (seed, xs) => {
-        const net = randomNet(seed, 5, 3);
-        const out = predictNet(net, Float64Array.from(xs));
-        for (let h = 0; h < 3; h++) {
-          for (let q = 1; q < levels.length; q++) expect(out[h * levels.length + q]!).toBeGreaterThanOrEqual(out[h * levels.length + q - 1]!);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fc.double({ min: -50, max: 50, noNaN: true }), { minLength: 5, maxLength: 5 }),
+        (seed, xs) => {
+          const net = randomNet(seed, 5, 3);
+          const out = predictNet(net, Float64Array.from(xs));
+          for (let h = 0; h < 3; h++) {
+            for (let q = 1; q < levels.length; q++)
+              expect(out[h * levels.length + q]!).toBeGreaterThanOrEqual(out[h * levels.length + q - 1]!);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaselineInputError, trainGroupModel, type SeriesInput, type TrainedGroupModel } from '../../src/baselines/index.js';
-import { forecastPacked, forecastThreadReady, packForecasts, packSeries, stopForecastThread, unpackSeries } from '../../src/baselines/parallel.js';
+import {
+  BaselineInputError,
+  trainGroupModel,
+  type SeriesInput,
+  type TrainedGroupModel,
+} from '../../src/baselines/index.js';
+import {
+  forecastPacked,
+  forecastThreadReady,
+  packForecasts,
+  packSeries,
+  stopForecastThread,
+  unpackSeries,
+} from '../../src/baselines/parallel.js';
 import { simulateGroup } from './helpers.js';
 
 const H = 2;
@@ -28,7 +40,12 @@ afterAll(async () => {
 
 describe('forecasting on this thread and a helper thread', () => {
   it('packs series into typed arrays and back without loss', () => {
-    const sample: SeriesInput[] = [many[0]!, many[5]!, { id: 'bare', values: [1, 2, 3], periodsPerYear: 4 }, { id: 'empty', values: [], periodsPerYear: 12, start: { year: 2024, index: 0 } }];
+    const sample: SeriesInput[] = [
+      many[0]!,
+      many[5]!,
+      { id: 'bare', values: [1, 2, 3], periodsPerYear: 4 },
+      { id: 'empty', values: [], periodsPerYear: 12, start: { year: 2024, index: 0 } },
+    ];
     expect(unpackSeries(packSeries(sample))).toEqual(sample);
   });
 
@@ -40,7 +57,9 @@ describe('forecasting on this thread and a helper thread', () => {
     for (let round = 0; round < 2; round++) expect(await forecastPacked(model, many, H, 'model-a')).toEqual(alone);
     expect(await forecastPacked(other, many, 1, 'model-b')).toEqual(packForecasts(other, many, 1));
     // small sets stay on this thread and give the same numbers
-    expect(await forecastPacked(model, many.slice(0, 10), H, 'model-a')).toEqual(packForecasts(model, many.slice(0, 10), H));
+    expect(await forecastPacked(model, many.slice(0, 10), H, 'model-a')).toEqual(
+      packForecasts(model, many.slice(0, 10), H),
+    );
   });
 
   it('reports bad input as the one-thread path does', async () => {

@@ -5,11 +5,15 @@ import { describeEachBackend } from '../helpers/db.js';
 describeEachBackend('migrations', (get) => {
   it('are recorded once and a second run applies nothing', async () => {
     const { db } = get();
-    const versions = (await db.query<{ version: number }>('select version from schema_migrations order by version')).rows.map((r) => r.version);
+    const versions = (
+      await db.query<{ version: number }>('select version from schema_migrations order by version')
+    ).rows.map((r) => r.version);
     expect(versions).toEqual(listMigrations().map((m) => m.version));
     expect(await migrate(db)).toEqual([]);
     // the catalogue seed ran too
-    const metrics = await db.query<{ id: string; direction: string }>(`select id, direction from metrics where id in ('order_handling_time', 'gmv') order by id`);
+    const metrics = await db.query<{ id: string; direction: string }>(
+      `select id, direction from metrics where id in ('order_handling_time', 'gmv') order by id`,
+    );
     expect(metrics.rows).toEqual([
       { id: 'gmv', direction: 'higher' },
       { id: 'order_handling_time', direction: 'lower' },

@@ -8,13 +8,27 @@ describe('defaultPromotionCalendar', () => {
   it('lists every promotion window and the Spring Festival each year', () => {
     for (let y = 2022; y <= 2028; y++) {
       const ids = events.filter((e) => e.id.startsWith(`${y}-`)).map((e) => e.id.slice(5));
-      expect(ids.sort()).toEqual(['38', '618', '618-presale', '99', 'double11', 'double11-presale', 'double12', 'spring-festival']);
+      expect(ids.sort()).toEqual([
+        '38',
+        '618',
+        '618-presale',
+        '99',
+        'double11',
+        'double11-presale',
+        'double12',
+        'spring-festival',
+      ]);
     }
   });
 
   it('uses the real dates', () => {
     const byId = new Map(events.map((e) => [e.id, e]));
-    expect(byId.get('2025-double11')).toMatchObject({ starts_on: '2025-11-01', ends_on: '2025-11-11', kind: 'promotion', profile: 'promotion' });
+    expect(byId.get('2025-double11')).toMatchObject({
+      starts_on: '2025-11-01',
+      ends_on: '2025-11-11',
+      kind: 'promotion',
+      profile: 'promotion',
+    });
     expect(byId.get('2025-618')).toMatchObject({ starts_on: '2025-06-01', ends_on: '2025-06-18' });
     expect(byId.get('2026-double12')).toMatchObject({ starts_on: '2026-12-10', ends_on: '2026-12-12' });
     expect(byId.get('2026-38')).toMatchObject({ starts_on: '2026-03-01', ends_on: '2026-03-08' });

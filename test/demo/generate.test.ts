@@ -10,8 +10,16 @@ const key = (h: HistoryInput): string => `${h.employee_id}|${h.metric_id}|${h.pe
 const byKey = new Map(history.map((h) => [key(h), h.value]));
 
 const ROLE_METRICS: Record<string, Record<string, string[]>> = {
-  sales_ops: { week: ['gmv', 'conversion_rate', 'aov', 'visitors'], month: ['gmv', 'conversion_rate', 'aov', 'visitors'], quarter: ['innovation_contribution'] },
-  product_ops: { week: [], month: [], quarter: ['gmv', 'inventory_turnover', 'order_handling_time', 'innovation_contribution'] },
+  sales_ops: {
+    week: ['gmv', 'conversion_rate', 'aov', 'visitors'],
+    month: ['gmv', 'conversion_rate', 'aov', 'visitors'],
+    quarter: ['innovation_contribution'],
+  },
+  product_ops: {
+    week: [],
+    month: [],
+    quarter: ['gmv', 'inventory_turnover', 'order_handling_time', 'innovation_contribution'],
+  },
   cs_agent: {
     week: ['csat', 'response_qualified_rate', 'negative_review_response_24h', 'return_handling_time'],
     month: ['csat', 'response_qualified_rate', 'negative_review_response_24h', 'return_handling_time'],
@@ -175,7 +183,11 @@ describe('generateDemo: history', () => {
         let visitors = 0;
         let buyers = 0;
         let complete = true;
-        for (let w = periodOf(new Date(`${month.start}T00:00:00Z`), 'week'); w.start <= month.end; w = shiftPeriod(w, 1)) {
+        for (
+          let w = periodOf(new Date(`${month.start}T00:00:00Z`), 'week');
+          w.start <= month.end;
+          w = shiftPeriod(w, 1)
+        ) {
           const g = byKey.get(`${e.id}|gmv|${w.id}`);
           const v = byKey.get(`${e.id}|visitors|${w.id}`);
           const c = byKey.get(`${e.id}|conversion_rate|${w.id}`);
@@ -202,7 +214,12 @@ describe('generateDemo: history', () => {
   });
 
   it('ramps new hires up: their first months convert worse than their later ones', () => {
-    const recent = employees.filter((e) => e.role === 'sales_ops' && (e.hire_date as string) > truth.window.start && (e.hire_date as string) < '2026-01-01');
+    const recent = employees.filter(
+      (e) =>
+        e.role === 'sales_ops' &&
+        (e.hire_date as string) > truth.window.start &&
+        (e.hire_date as string) < '2026-01-01',
+    );
     const early: number[] = [];
     const late: number[] = [];
     for (const e of recent) {
@@ -251,7 +268,9 @@ describe('generateDemo: reviews', () => {
     const replied = reviews.filter((r) => r.replied_at !== null).length / reviews.length;
     expect(replied).toBeGreaterThan(0.6);
     const negatives = reviews.filter((r) => r.rating !== null && r.rating <= 2);
-    const late = negatives.filter((r) => r.replied_at === null || Date.parse(r.replied_at) - Date.parse(r.created_at) > 86_400_000);
+    const late = negatives.filter(
+      (r) => r.replied_at === null || Date.parse(r.replied_at) - Date.parse(r.created_at) > 86_400_000,
+    );
     expect(late.length / negatives.length).toBeGreaterThan(0.05);
     expect(late.length / negatives.length).toBeLessThan(0.5);
   });
@@ -273,12 +292,23 @@ describe('generateDemo: reviews', () => {
     const ids = [...stats.keys()].filter((id) => stats.get(id)!.n >= 30);
     expect(ids.length).toBeGreaterThan(80);
     const quality = ids.map((id) => truth.agentQuality[id] as number);
-    expect(correlation(quality, ids.map((id) => stats.get(id)!.pos / stats.get(id)!.n))).toBeGreaterThan(0.8);
-    expect(correlation(quality, ids.map((id) => mean(stats.get(id)!.stars)))).toBeGreaterThan(0.6);
+    expect(
+      correlation(
+        quality,
+        ids.map((id) => stats.get(id)!.pos / stats.get(id)!.n),
+      ),
+    ).toBeGreaterThan(0.8);
+    expect(
+      correlation(
+        quality,
+        ids.map((id) => mean(stats.get(id)!.stars)),
+      ),
+    ).toBeGreaterThan(0.6);
   });
 
   it('returns the calendar it used', () => {
     const ids = new Set(demo.calendar.map((e) => e.id));
-    for (const id of ['2024-double11', '2025-618', '2026-spring-festival', '2027-double11']) expect(ids.has(id)).toBe(true);
+    for (const id of ['2024-double11', '2025-618', '2026-spring-festival', '2027-double11'])
+      expect(ids.has(id)).toBe(true);
   });
 });

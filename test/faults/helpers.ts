@@ -16,13 +16,38 @@ export interface WorkerProc {
   exited: Promise<number | null>;
 }
 
-export function startWorker(env: { databaseUrl: string; schema: string; redisUrl: string; queue: string; lockMs?: number }): WorkerProc {
+export function startWorker(env: {
+  databaseUrl: string;
+  schema: string;
+  redisUrl: string;
+  queue: string;
+  lockMs?: number;
+}): WorkerProc {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli.ts', 'worker', '--queue', env.queue, '--lock-ms', String(env.lockMs ?? 3000), '--grace-ms', '3000'],
+    [
+      '--import',
+      'tsx',
+      'src/cli.ts',
+      'worker',
+      '--queue',
+      env.queue,
+      '--lock-ms',
+      String(env.lockMs ?? 3000),
+      '--grace-ms',
+      '3000',
+    ],
     {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: env.databaseUrl, DATABASE_SCHEMA: env.schema, REDIS_URL: env.redisUrl, LOG_LEVEL: 'info', KPI_DEMO: 'false', KPI_TF_BACKEND: 'wasm' },
+      env: {
+        ...process.env,
+        DATABASE_URL: env.databaseUrl,
+        DATABASE_SCHEMA: env.schema,
+        REDIS_URL: env.redisUrl,
+        LOG_LEVEL: 'info',
+        KPI_DEMO: 'false',
+        KPI_TF_BACKEND: 'wasm',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
@@ -41,7 +66,12 @@ export function startWorker(env: { databaseUrl: string; schema: string; redisUrl
   return { proc, output, ready, exited };
 }
 
-export async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 60_000,
+  everyMs = 100,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   let last: unknown;
   while (Date.now() < until) {
@@ -56,8 +86,20 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | null | unde
   throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
 }
 
-const EN = ['great service, the agent replied fast and solved it', 'terrible support, slow refund and a rude agent', 'the parcel arrived late but support was kind', 'okay product, nothing special', 'excellent, will buy again'];
-const ZH = ['客服态度很好，回复很快，问题解决了', '物流太慢，客服也不理人，很失望', '质量不错，价格实惠', '退款处理太慢了，差评', '包装完好，客服耐心'];
+const EN = [
+  'great service, the agent replied fast and solved it',
+  'terrible support, slow refund and a rude agent',
+  'the parcel arrived late but support was kind',
+  'okay product, nothing special',
+  'excellent, will buy again',
+];
+const ZH = [
+  '客服态度很好，回复很快，问题解决了',
+  '物流太慢，客服也不理人，很失望',
+  '质量不错，价格实惠',
+  '退款处理太慢了，差评',
+  '包装完好，客服耐心',
+];
 
 /** Inserts `n` reviews (ids r0000001…), half Chinese, half English, deterministic. */
 export async function insertReviews(db: Db, n: number): Promise<void> {
@@ -68,7 +110,10 @@ export async function insertReviews(db: Db, n: number): Promise<void> {
       ids.push(`r${String(i).padStart(7, '0')}`);
       texts.push(i % 2 === 0 ? `${EN[i % 5]} (order ${i})` : `${ZH[i % 5]}，订单${i}`);
     }
-    await db.query(`insert into reviews (id, text, created_at) select id, text, now() from unnest($1::text[], $2::text[]) as u(id, text)`, [ids, texts]);
+    await db.query(
+      `insert into reviews (id, text, created_at) select id, text, now() from unnest($1::text[], $2::text[]) as u(id, text)`,
+      [ids, texts],
+    );
   }
 }
 
@@ -87,9 +132,22 @@ export function writeLabelledSet(dir: string, trainRows = 4000, devRows = 600): 
   mkdirSync(dir, { recursive: true });
   const good = ['great', 'excellent', 'helpful', 'fast', 'kind', 'love', 'perfect', 'recommend'];
   const bad = ['terrible', 'slow', 'rude', 'broken', 'awful', 'refund', 'worst', 'disappointed'];
-  const filler = ['the', 'agent', 'order', 'product', 'service', 'delivery', 'was', 'really', 'quite', 'and', 'very', 'it'];
+  const filler = [
+    'the',
+    'agent',
+    'order',
+    'product',
+    'service',
+    'delivery',
+    'was',
+    'really',
+    'quite',
+    'and',
+    'very',
+    'it',
+  ];
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const pick = (a: string[]) => a[Math.floor(rnd() * a.length)]!;
   const rows = (n: number) => {
     const out = ['label,review'];
@@ -118,7 +176,9 @@ export function stopRedis(): void {
 export async function startRedis(): Promise<void> {
   if (redisUp()) return;
   sh('mkdir -p /var/lib/redis /var/log/redis');
-  sh(`redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log`);
+  sh(
+    `redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log`,
+  );
   await waitFor('redis', async () => redisUp(), 30_000, 200);
 }
 

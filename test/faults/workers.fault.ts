@@ -14,11 +14,23 @@ import type { BullmqJobQueue } from '../../src/jobs/bullmq.js';
 import { scoreStoredReviews } from '../../src/reviews/scoring.js';
 import { buildSentimentEngine } from '../../src/registry/sentiment.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
-import { ensurePostgres, insertReviews, restartPostgres, scoreChecksum, startRedis, startWorker, stopRedis, waitFor, writeLabelledSet, type WorkerProc } from './helpers.js';
+import {
+  ensurePostgres,
+  insertReviews,
+  restartPostgres,
+  scoreChecksum,
+  startRedis,
+  startWorker,
+  stopRedis,
+  waitFor,
+  writeLabelledSet,
+  type WorkerProc,
+} from './helpers.js';
 
 const REVIEWS = 30_000;
 const { postgres, redis, postgresUrl, redisUrl } = inject('services');
-if ((!postgres || !redis) && process.env.CI !== 'true') console.warn('!! fault tests SKIPPED: they need PostgreSQL and Redis');
+if ((!postgres || !redis) && process.env.CI !== 'true')
+  console.warn('!! fault tests SKIPPED: they need PostgreSQL and Redis');
 
 describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', () => {
   let t: TestDb;
@@ -31,7 +43,10 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
   const worker = async () => {
     const w = startWorker({ databaseUrl: postgresUrl, schema: t.where, redisUrl, queue: queueName });
     workers.push(w);
-    await Promise.race([w.ready, w.exited.then((c) => Promise.reject(new Error(`worker exited (${c}): ${w.output.slice(-5).join('\n')}`)))]);
+    await Promise.race([
+      w.ready,
+      w.exited.then((c) => Promise.reject(new Error(`worker exited (${c}): ${w.output.slice(-5).join('\n')}`))),
+    ]);
     return w;
   };
   const job = (id: string) => queue.get(id) as Promise<JobStatus>;
@@ -40,7 +55,10 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
     if (states.some((s) => s === 'failed' || s === 'cancelled')) throw new Error(`a job ended ${states.join(',')}`);
     return states.every((s) => s === 'completed');
   };
-  const resetScores = (where = 'true') => t.db.query(`update reviews set sentiment_label = null, sentiment_probability = null, sentiment_model = null, language = null, aspects = null, scored_at = null where ${where}`);
+  const resetScores = (where = 'true') =>
+    t.db.query(
+      `update reviews set sentiment_label = null, sentiment_probability = null, sentiment_model = null, language = null, aspects = null, scored_at = null where ${where}`,
+    );
 
   beforeAll(async () => {
     t = await openTestDb('postgres');
@@ -58,7 +76,10 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
   it('SIGKILL during a bulk-scoring job: another worker completes it, no duplicated or missing scores', async () => {
     const a = await worker();
     await queue.submit('score_reviews', { chunk_size: 10_000, batch_size: 500 }, { jobId: 'fault-score-1' });
-    const planned = await waitFor('planning', async () => (await job('fault-score-1'))?.state === 'completed' && job('fault-score-1'));
+    const planned = await waitFor(
+      'planning',
+      async () => (await job('fault-score-1'))?.state === 'completed' && job('fault-score-1'),
+    );
     const chunks = (planned.result as { jobs: string[] }).jobs;
     expect(chunks).toHaveLength(3);
     await waitFor('a chunk in progress', async () => {
@@ -88,23 +109,38 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
     const dir = path.join(tmp, 'labelled');
     writeLabelledSet(dir);
     const c = await worker();
-    await queue.submit('train_sentiment', { language: 'en', data_dir: dir, epochs: 40, promote: false }, { jobId: 'fault-train-1', attempts: 2 });
-    await waitFor('training under way', async () => {
-      const s = await job('fault-train-1');
-      return s.state === 'active' && s.progress.stage.startsWith('epoch');
-    }, 120_000);
+    await queue.submit(
+      'train_sentiment',
+      { language: 'en', data_dir: dir, epochs: 40, promote: false },
+      { jobId: 'fault-train-1', attempts: 2 },
+    );
+    await waitFor(
+      'training under way',
+      async () => {
+        const s = await job('fault-train-1');
+        return s.state === 'active' && s.progress.stage.startsWith('epoch');
+      },
+      120_000,
+    );
     const d = await worker();
     c.proc.kill('SIGKILL');
     await c.exited;
-    const done = await waitFor('training completed', async () => {
-      const s = await job('fault-train-1');
-      if (s.state === 'failed') throw new Error(s.error ?? 'failed');
-      return s.state === 'completed' && s;
-    }, 240_000, 250);
+    const done = await waitFor(
+      'training completed',
+      async () => {
+        const s = await job('fault-train-1');
+        if (s.state === 'failed') throw new Error(s.error ?? 'failed');
+        return s.state === 'completed' && s;
+      },
+      240_000,
+      250,
+    );
     const versions = await t.db.query<{ id: string }>(`select id from model_versions where job_id = 'fault-train-1'`);
     expect(versions.rows).toHaveLength(1);
     expect((done.result as { version: string }).version).toBe(versions.rows[0]!.id);
-    const events = await t.db.query(`select 1 from model_events where action = 'register' and to_version = $1`, [versions.rows[0]!.id]);
+    const events = await t.db.query(`select 1 from model_events where action = 'register' and to_version = $1`, [
+      versions.rows[0]!.id,
+    ]);
     expect(events.rows).toHaveLength(1);
     expect(d.proc.exitCode).toBeNull();
   });
@@ -112,13 +148,20 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
   it('Redis restart during a run: the submission answers 503 while it is down, and the jobs resume', async () => {
     await resetScores();
     await queue.submit('score_reviews', { chunk_size: 5_000, batch_size: 500 }, { jobId: 'fault-score-2' });
-    const planned = await waitFor('planning', async () => (await job('fault-score-2'))?.state === 'completed' && job('fault-score-2'));
+    const planned = await waitFor(
+      'planning',
+      async () => (await job('fault-score-2'))?.state === 'completed' && job('fault-score-2'),
+    );
     const chunks = (planned.result as { jobs: string[] }).jobs;
-    await waitFor('a chunk in progress', async () => (await Promise.all(chunks.map(job))).some((s) => s.state === 'active' && s.progress.percent >= 5));
+    await waitFor('a chunk in progress', async () =>
+      (await Promise.all(chunks.map(job))).some((s) => s.state === 'active' && s.progress.percent >= 5),
+    );
     try {
       stopRedis();
       await waitFor('queue down', async () => !(await queue.health()).ok, 10_000);
-      await expect(queue.submit('score_reviews', {}, { jobId: 'fault-while-down' })).rejects.toMatchObject({ status: 503 });
+      await expect(queue.submit('score_reviews', {}, { jobId: 'fault-while-down' })).rejects.toMatchObject({
+        status: 503,
+      });
     } finally {
       await startRedis();
     }
@@ -131,7 +174,13 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
   });
 
   it('PostgreSQL restart: the API and the workers reconnect', async () => {
-    const config = loadConfig({ KPI_DATA_DIR: tmp, LOG_LEVEL: 'silent', DATABASE_URL: postgresUrl, DATABASE_SCHEMA: t.where, REDIS_URL: redisUrl });
+    const config = loadConfig({
+      KPI_DATA_DIR: tmp,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: postgresUrl,
+      DATABASE_SCHEMA: t.where,
+      REDIS_URL: redisUrl,
+    });
     const app = await buildApp({ config, db: t.db, queue, logger: false });
     try {
       try {
@@ -139,10 +188,24 @@ describe.skipIf(!postgres || !redis)('faults: workers, Redis and PostgreSQL', ()
       } finally {
         await ensurePostgres();
       }
-      await waitFor('API healthy again', async () => (await app.inject({ url: '/health' })).json().status === 'ok', 60_000, 250);
+      await waitFor(
+        'API healthy again',
+        async () => (await app.inject({ url: '/health' })).json().status === 'ok',
+        60_000,
+        250,
+      );
       await resetScores(`id < 'r0001000'`);
-      await waitFor('submission accepted', () => queue.submit('score_reviews', { chunk_size: 100_000 }, { jobId: 'fault-score-3' }).then(() => true), 30_000, 500);
-      const planned = await waitFor('planning', async () => (await job('fault-score-3'))?.state === 'completed' && job('fault-score-3'), 120_000);
+      await waitFor(
+        'submission accepted',
+        () => queue.submit('score_reviews', { chunk_size: 100_000 }, { jobId: 'fault-score-3' }).then(() => true),
+        30_000,
+        500,
+      );
+      const planned = await waitFor(
+        'planning',
+        async () => (await job('fault-score-3'))?.state === 'completed' && job('fault-score-3'),
+        120_000,
+      );
       await waitFor('chunk completed', () => allDone((planned.result as { jobs: string[] }).jobs), 120_000, 250);
       expect((await scoreChecksum(t.db)).checksum).toBe(reference);
     } finally {

@@ -13,12 +13,28 @@ export interface TestApp {
 }
 
 /** An app on `db` with an in-process queue that runs `processors` (none by default: jobs stay waiting). */
-export async function buildTestApp(db: Db, env: Partial<Record<keyof Env, string>> = {}, logger: unknown = false, processors: Record<string, Processor> = {}): Promise<TestApp> {
-  const config = loadConfig({ KPI_DATA_DIR: '/tmp/kpi-test-unused', LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '100000', ...env });
-  const app = await buildApp({ config, db, queue: createInlineQueue({ db, config, processors }), logger: logger as false });
+export async function buildTestApp(
+  db: Db,
+  env: Partial<Record<keyof Env, string>> = {},
+  logger: unknown = false,
+  processors: Record<string, Processor> = {},
+): Promise<TestApp> {
+  const config = loadConfig({
+    KPI_DATA_DIR: '/tmp/kpi-test-unused',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_MAX: '100000',
+    ...env,
+  });
+  const app = await buildApp({
+    config,
+    db,
+    queue: createInlineQueue({ db, config, processors }),
+    logger: logger as false,
+  });
   await app.ready();
   const repo = createKeyRepository(db);
   const keys = {} as Record<Scope, string>;
-  for (const scope of ['hr', 'cs_lead', 'scorer', 'admin'] as const) keys[scope] = (await repo.create(`test ${scope}`, [scope])).key;
+  for (const scope of ['hr', 'cs_lead', 'scorer', 'admin'] as const)
+    keys[scope] = (await repo.create(`test ${scope}`, [scope])).key;
   return { app, keys, auth: (scope) => ({ authorization: `Bearer ${keys[scope]}` }) };
 }

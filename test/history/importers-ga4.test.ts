@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { ga4DateSpan, importGa4Report } from '../../src/history/importers/ga4.js';
 import type { HistoryInput } from '../../src/history/types.js';
 
-const fixtureText = (name: string): string => readFileSync(new URL(`../fixtures/importers/${name}`, import.meta.url), 'utf8');
+const fixtureText = (name: string): string =>
+  readFileSync(new URL(`../fixtures/importers/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Record<string, unknown> => JSON.parse(fixtureText(name)) as Record<string, unknown>;
 
 function table(rows: HistoryInput[]): Record<string, Record<string, number>> {
@@ -42,7 +43,9 @@ describe('GA4 runReport with the date dimension', () => {
     const report = fixture('ga4-daily-year-end.json');
     const dropped = importGa4Report(report, { employee_id: 'e1', periodKind: 'month' });
     expect(dropped.rows).toEqual([]);
-    expect(dropped.periods.map((p) => [p.period, p.first, p.last, p.covered_days, p.total_days, p.partial, p.emitted])).toEqual([
+    expect(
+      dropped.periods.map((p) => [p.period, p.first, p.last, p.covered_days, p.total_days, p.partial, p.emitted]),
+    ).toEqual([
       ['2026-12', '2026-12-28', '2026-12-31', 4, 31, true, false],
       ['2027-01', '2027-01-01', '2027-01-10', 10, 31, true, false],
     ]);
@@ -65,7 +68,10 @@ describe('GA4 runReport with the date dimension', () => {
   });
 
   it('prefers totalUsers over sessions for visitors', () => {
-    const res = importGa4Report(without(fixture('ga4-daily-year-end.json'), 'totalUsers'), { employee_id: 'e1', periodKind: 'week' });
+    const res = importGa4Report(without(fixture('ga4-daily-year-end.json'), 'totalUsers'), {
+      employee_id: 'e1',
+      periodKind: 'week',
+    });
     expect(table(res.rows)['e1 2026-W53']?.visitors).toBe(8000); // sessions
   });
 
@@ -98,14 +104,19 @@ describe('GA4 runReport with the date dimension', () => {
     expect(importGa4Report('{"rows": [', { employee_id: 'e1', periodKind: 'week' }).errors).toEqual([
       { row: 0, field: '(json)', reason: expect.stringContaining('not JSON') },
     ]);
-    expect(importGa4Report({ kind: 'analyticsData#batchRunReports', reports: [] }, { employee_id: 'e1', periodKind: 'week' }).errors.map((e) => e.field)).toEqual(
-      expect.arrayContaining(['kind', 'metricHeaders']),
-    );
+    expect(
+      importGa4Report(
+        { kind: 'analyticsData#batchRunReports', reports: [] },
+        { employee_id: 'e1', periodKind: 'week' },
+      ).errors.map((e) => e.field),
+    ).toEqual(expect.arrayContaining(['kind', 'metricHeaders']));
   });
 
   it('warns when the report is only one page of its rowCount', () => {
     const report = { ...fixture('ga4-daily-year-end.json'), rowCount: 100 };
-    expect(importGa4Report(report, { employee_id: 'e1', periodKind: 'week' }).warnings[0]).toContain('100 rows but holds 14');
+    expect(importGa4Report(report, { employee_id: 'e1', periodKind: 'week' }).warnings[0]).toContain(
+      '100 rows but holds 14',
+    );
   });
 
   it('needs an employee', () => {
@@ -120,7 +131,9 @@ describe('GA4 runReport with yearMonth', () => {
     const res = importGa4Report(fixture('ga4-year-month.json'), { employee_id: 'e1', periodKind: 'quarter' });
     expect(res.errors).toEqual([]);
     // revenue 100000 + 80000 + 120000, activeUsers 40000 + 30000 + 50000, transactions 800 + 640 + 1000
-    expect(table(res.rows)).toEqual({ 'e1 2026-Q1': { gmv: 300000, visitors: 120000, conversion_rate: 0.020333, aov: 122.95 } });
+    expect(table(res.rows)).toEqual({
+      'e1 2026-Q1': { gmv: 300000, visitors: 120000, conversion_rate: 0.020333, aov: 122.95 },
+    });
     expect(res.periods[0]).toMatchObject({ covered_days: 90, total_days: 90, partial: false });
   });
 
@@ -136,14 +149,21 @@ describe('GA4 runReport with yearMonth', () => {
   it('refuses to split a month into ISO weeks', () => {
     const res = importGa4Report(fixture('ga4-year-month.json'), { employee_id: 'e1', periodKind: 'week' });
     expect(res.rows).toEqual([]);
-    expect(res.errors.map((e) => [e.row, e.field])).toEqual([[1, 'yearMonth'], [2, 'yearMonth'], [3, 'yearMonth']]);
+    expect(res.errors.map((e) => [e.row, e.field])).toEqual([
+      [1, 'yearMonth'],
+      [2, 'yearMonth'],
+      [3, 'yearMonth'],
+    ]);
     expect(res.errors[0]?.reason).toContain('spans 2026-W09 and 2026-W14');
   });
 });
 
 describe('GA4 runReport with an employee dimension', () => {
   it('splits rows by customEvent:agent_id, sums devices, skips (not set)', () => {
-    const res = importGa4Report(fixture('ga4-agent-dimension.json'), { employeeDimension: 'customEvent:agent_id', periodKind: 'week' });
+    const res = importGa4Report(fixture('ga4-agent-dimension.json'), {
+      employeeDimension: 'customEvent:agent_id',
+      periodKind: 'week',
+    });
     expect(res.errors).toEqual([]);
     // a01 per day: desktop 100 users / 4 purchases / 600 + mobile 300 / 6 / 540 → ×7 days
     // a02 per day: 200 / 2 / 300 → ×7 days
@@ -155,7 +175,10 @@ describe('GA4 runReport with an employee dimension', () => {
   });
 
   it('names a missing employee dimension', () => {
-    const res = importGa4Report(fixture('ga4-agent-dimension.json'), { employeeDimension: 'customUser:owner', periodKind: 'week' });
+    const res = importGa4Report(fixture('ga4-agent-dimension.json'), {
+      employeeDimension: 'customUser:owner',
+      periodKind: 'week',
+    });
     expect(res.errors).toEqual([{ row: 0, field: 'customUser:owner', reason: expect.any(String) }]);
   });
 });
@@ -193,6 +216,8 @@ describe('GA4 date dimensions', () => {
       { employee_id: 'e1', metric_id: 'visitors', period: '2026-W53', value: 70 },
     ]);
     const res = importGa4Report(report('yearWeek'), { employee_id: 'e1', periodKind: 'week' });
-    expect(res.errors).toEqual([{ row: 1, field: 'yearWeek', reason: expect.stringContaining('spans 2026-W52 and 2026-W53') }]);
+    expect(res.errors).toEqual([
+      { row: 1, field: 'yearWeek', reason: expect.stringContaining('spans 2026-W52 and 2026-W53') },
+    ]);
   });
 });

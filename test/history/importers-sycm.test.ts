@@ -30,16 +30,29 @@ describe('生意参谋 shop export', () => {
   it('reports the partial first week (2026-03-01 is a Sunday, the last day of W09) and drops it by default', () => {
     const res = importSycm(fixture('sycm-shop-daily.utf8.csv'), { employee_id: 'e1', periodKind: 'week' });
     const w09 = res.periods.find((p) => p.period === '2026-W09');
-    expect(w09).toMatchObject({ start: '2026-02-23', end: '2026-03-01', covered_days: 1, total_days: 7, partial: true, emitted: false });
+    expect(w09).toMatchObject({
+      start: '2026-02-23',
+      end: '2026-03-01',
+      covered_days: 1,
+      total_days: 7,
+      partial: true,
+      emitted: false,
+    });
     expect(res.warnings.some((w) => w.includes('2026-W09') && w.includes('1 of 7 days'))).toBe(true);
     expect(res.rows.some((r) => r.period === '2026-W09')).toBe(false);
   });
 
   it('imports partial periods when asked, still warning', () => {
-    const res = importSycm(fixture('sycm-shop-daily.utf8.csv'), { employee_id: 'e1', periodKind: 'month', partial: 'include' });
+    const res = importSycm(fixture('sycm-shop-daily.utf8.csv'), {
+      employee_id: 'e1',
+      periodKind: 'month',
+      partial: 'include',
+    });
     // March: 4320 + 28760 + 48000 = 81080 over 15 of 31 days
     expect(table(res.rows)['2026-03']?.gmv).toBe(81080);
-    expect(res.periods).toEqual([expect.objectContaining({ period: '2026-03', covered_days: 15, total_days: 31, partial: true, emitted: true })]);
+    expect(res.periods).toEqual([
+      expect.objectContaining({ period: '2026-03', covered_days: 15, total_days: 31, partial: true, emitted: true }),
+    ]);
     expect(res.warnings.some((w) => w.includes('2026-03') && w.includes('15 of 31'))).toBe(true);
   });
 
@@ -54,7 +67,11 @@ describe('生意参谋 shop export', () => {
   it('accepts a UTF-8 BOM and refuses GBK bytes declared as UTF-8', () => {
     const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), fixture('sycm-shop-daily.utf8.csv')]);
     expect(importSycm(bom, { employee_id: 'e1', periodKind: 'week', encoding: 'utf-8' }).rows).toHaveLength(8);
-    const res = importSycm(fixture('sycm-shop-daily.gbk.csv'), { employee_id: 'e1', periodKind: 'week', encoding: 'utf-8' });
+    const res = importSycm(fixture('sycm-shop-daily.gbk.csv'), {
+      employee_id: 'e1',
+      periodKind: 'week',
+      encoding: 'utf-8',
+    });
     expect(res.rows).toEqual([]);
     expect(res.errors).toEqual([{ row: 0, field: '(encoding)', reason: expect.stringContaining('UTF-8') }]);
   });
@@ -62,12 +79,22 @@ describe('生意参谋 shop export', () => {
   it('reads tab-separated UTF-16LE text saved from the .xls export', () => {
     const text = readFileSync(new URL('../fixtures/importers/sycm-shop-daily.utf8.csv', import.meta.url), 'utf8')
       .split('\n')
-      .map((line) => line.replace(/"([^"]*)"/g, (_, v: string) => v.replaceAll(',', '§')).replaceAll(',', '\t').replaceAll('§', ','))
+      .map((line) =>
+        line
+          .replace(/"([^"]*)"/g, (_, v: string) => v.replaceAll(',', '§'))
+          .replaceAll(',', '\t')
+          .replaceAll('§', ','),
+      )
       .join('\r\n');
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     const res = importSycm(bytes, { employee_id: 'e1', periodKind: 'week' });
     expect(res.errors).toEqual([]);
-    expect(table(res.rows)['2026-W11']).toEqual({ gmv: 48000, visitors: 18345, conversion_rate: 0.022895, aov: 114.29 });
+    expect(table(res.rows)['2026-W11']).toEqual({
+      gmv: 48000,
+      visitors: 18345,
+      conversion_rate: 0.022895,
+      aov: 114.29,
+    });
   });
 
   it('names the row and the Chinese column of a bad number and a bad date', () => {
@@ -79,7 +106,10 @@ describe('生意参谋 shop export', () => {
   });
 
   it('reports a missing 统计日期 column as row 0', () => {
-    const res = importSycm('店铺名称,示例\n日期范围,访客数\n2026-03-01,10\n', { employee_id: 'e1', periodKind: 'week' });
+    const res = importSycm('店铺名称,示例\n日期范围,访客数\n2026-03-01,10\n', {
+      employee_id: 'e1',
+      periodKind: 'week',
+    });
     expect(res.errors).toEqual([{ row: 0, field: '统计日期', reason: expect.stringContaining('missing') }]);
   });
 
@@ -102,7 +132,10 @@ describe('生意参谋 shop export', () => {
   });
 
   it('emits only the metrics whose columns are present', () => {
-    const csv = ['统计日期,访客数,浏览量', ...['02', '03', '04', '05', '06', '07', '08'].map((d) => `2026-03-${d},100,300`)].join('\n');
+    const csv = [
+      '统计日期,访客数,浏览量',
+      ...['02', '03', '04', '05', '06', '07', '08'].map((d) => `2026-03-${d},100,300`),
+    ].join('\n');
     const res = importSycm(csv, { employee_id: 'e1', periodKind: 'week' });
     expect(res.rows).toEqual([{ employee_id: 'e1', metric_id: 'visitors', period: '2026-W10', value: 700 }]);
   });
@@ -118,16 +151,28 @@ describe('生意参谋 shop export', () => {
       '2026-12': { visitors: 400, gmv: 800, conversion_rate: 0.02, aov: 100 },
       '2027-01': { visitors: 300, gmv: 600, conversion_rate: 0.02, aov: 100 },
     });
-    expect(month.periods.map((p) => [p.period, p.covered_days, p.total_days])).toEqual([['2026-12', 4, 31], ['2027-01', 3, 31]]);
+    expect(month.periods.map((p) => [p.period, p.covered_days, p.total_days])).toEqual([
+      ['2026-12', 4, 31],
+      ['2027-01', 3, 31],
+    ]);
   });
 
   it('accepts date ranges inside one period and refuses ranges that straddle two', () => {
-    const csv = ['统计日期,访客数,支付金额', '2026-03-02~2026-03-08,7000,"70,000.00"', '2026-03-30~2026-04-05,7000,"70,000.00"'].join('\n');
+    const csv = [
+      '统计日期,访客数,支付金额',
+      '2026-03-02~2026-03-08,7000,"70,000.00"',
+      '2026-03-30~2026-04-05,7000,"70,000.00"',
+    ].join('\n');
     const week = importSycm(csv, { employee_id: 'e1', periodKind: 'week' });
     expect(week.errors).toEqual([]);
-    expect(table(week.rows)).toEqual({ '2026-W10': { visitors: 7000, gmv: 70000 }, '2026-W14': { visitors: 7000, gmv: 70000 } });
+    expect(table(week.rows)).toEqual({
+      '2026-W10': { visitors: 7000, gmv: 70000 },
+      '2026-W14': { visitors: 7000, gmv: 70000 },
+    });
     const month = importSycm(csv, { employee_id: 'e1', periodKind: 'month', partial: 'include' });
-    expect(month.errors).toEqual([{ row: 2, field: '统计日期', reason: expect.stringContaining('spans 2026-03 and 2026-04') }]);
+    expect(month.errors).toEqual([
+      { row: 2, field: '统计日期', reason: expect.stringContaining('spans 2026-03 and 2026-04') },
+    ]);
   });
 
   it('refuses a date repeated in a shop report', () => {
@@ -136,7 +181,11 @@ describe('生意参谋 shop export', () => {
   });
 
   it('skips a 合计 summary row with a warning', () => {
-    const res = importSycm('统计日期,访客数\n2026-03-02,1\n合计,1\n', { employee_id: 'e1', periodKind: 'week', partial: 'include' });
+    const res = importSycm('统计日期,访客数\n2026-03-02,1\n合计,1\n', {
+      employee_id: 'e1',
+      periodKind: 'week',
+      partial: 'include',
+    });
     expect(res.errors).toEqual([]);
     expect(res.warnings).toContain('row 2: summary row "合计" skipped');
   });
@@ -148,18 +197,28 @@ describe('生意参谋 item export', () => {
     expect(res.errors).toEqual([]);
     // item 301: 7×500 visitors, 7×10 buyers, 7×1990 gmv; item 302: 7×300 visitors, 6×6 buyers, 6×534 gmv (03-05 is "-")
     // visitors 3500+2100 = 5600, buyers 70+36 = 106, gmv 13930+3204 = 17134
-    expect(table(res.rows)).toEqual({ '2026-W10': { gmv: 17134, visitors: 5600, conversion_rate: 0.018929, aov: 161.64 } });
+    expect(table(res.rows)).toEqual({
+      '2026-W10': { gmv: 17134, visitors: 5600, conversion_rate: 0.018929, aov: 161.64 },
+    });
     expect(res.warnings.some((w) => w.includes('2 items summed'))).toBe(true);
   });
 
   it('filters by 商品ID', () => {
-    const res = importSycm(fixture('sycm-item-daily.csv'), { employee_id: 'e2', periodKind: 'week', itemIds: ['600100200301', '999'] });
+    const res = importSycm(fixture('sycm-item-daily.csv'), {
+      employee_id: 'e2',
+      periodKind: 'week',
+      itemIds: ['600100200301', '999'],
+    });
     expect(table(res.rows)).toEqual({ '2026-W10': { gmv: 13930, visitors: 3500, conversion_rate: 0.02, aov: 199 } });
     expect(res.warnings).toContain('商品ID not in the export: 999');
   });
 
   it('refuses an item filter on a shop export', () => {
-    const res = importSycm(fixture('sycm-shop-daily.utf8.csv'), { employee_id: 'e1', periodKind: 'week', itemIds: ['1'] });
+    const res = importSycm(fixture('sycm-shop-daily.utf8.csv'), {
+      employee_id: 'e1',
+      periodKind: 'week',
+      itemIds: ['1'],
+    });
     expect(res.errors).toEqual([{ row: 0, field: '商品ID', reason: expect.any(String) }]);
   });
 });
@@ -190,7 +249,11 @@ describe('生意参谋 cell parsing', () => {
   });
 
   it('round-trips GBK through iconv-lite as the fixture script does', () => {
-    const res = importSycm(iconv.encode('统计日期,访客数\r\n2026-03-02,5\r\n', 'gbk'), { employee_id: 'e1', periodKind: 'week', partial: 'include' });
+    const res = importSycm(iconv.encode('统计日期,访客数\r\n2026-03-02,5\r\n', 'gbk'), {
+      employee_id: 'e1',
+      periodKind: 'week',
+      partial: 'include',
+    });
     expect(res.rows).toEqual([{ employee_id: 'e1', metric_id: 'visitors', period: '2026-W10', value: 5 }]);
   });
 });

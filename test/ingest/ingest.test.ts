@@ -23,16 +23,25 @@ function historyCsv(n: number, bad?: { at: number; line: string }): string {
     const metric = k % 2 === 0 ? 'gmv' : 'conversion_rate';
     const week = Math.floor(k / 2);
     const period = `${2022 + Math.floor(week / 52)}-W${String((week % 52) + 1).padStart(2, '0')}`;
-    lines.push(bad && bad.at === i + 1 ? bad.line : `${emp},${metric},${period},${metric === 'gmv' ? 1000 + i : ((i % 90) + 1) / 1000}`);
+    lines.push(
+      bad && bad.at === i + 1
+        ? bad.line
+        : `${emp},${metric},${period},${metric === 'gmv' ? 1000 + i : ((i % 90) + 1) / 1000}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }
 
 describeEachBackend('ingestion', (get) => {
   let t: TestApp;
-  const count = async (table: string) => (await get().db.query<{ n: number }>(`select count(*)::int8 as n from ${table}`)).rows[0]!.n;
-  const post = (url: string, payload: string | Buffer | object, headers: Record<string, string> = csvHeaders, scope: 'hr' | 'cs_lead' = 'hr') =>
-    t.app.inject({ method: 'POST', url, payload: payload as string, headers: { ...headers, ...t.auth(scope) } });
+  const count = async (table: string) =>
+    (await get().db.query<{ n: number }>(`select count(*)::int8 as n from ${table}`)).rows[0]!.n;
+  const post = (
+    url: string,
+    payload: string | Buffer | object,
+    headers: Record<string, string> = csvHeaders,
+    scope: 'hr' | 'cs_lead' = 'hr',
+  ) => t.app.inject({ method: 'POST', url, payload: payload as string, headers: { ...headers, ...t.auth(scope) } });
 
   beforeAll(async () => {
     t = await buildTestApp(get().db, { BODY_LIMIT: '8mb' });
@@ -58,17 +67,28 @@ describeEachBackend('ingestion', (get) => {
   });
 
   it('updates only rows whose value changed (JSON body)', async () => {
-    const r = await post('/v1/history', [{ employee_id: 'E0', metric_id: 'gmv', period: '2022-W01', value: 123.5 }, { employee_id: 'E1', metric_id: 'gmv', period: '2022-W01', value: 1001 }], {
-      'content-type': 'application/json',
-    });
+    const r = await post(
+      '/v1/history',
+      [
+        { employee_id: 'E0', metric_id: 'gmv', period: '2022-W01', value: 123.5 },
+        { employee_id: 'E1', metric_id: 'gmv', period: '2022-W01', value: 1001 },
+      ],
+      {
+        'content-type': 'application/json',
+      },
+    );
     expect(r.statusCode, r.body).toBe(200);
     expect(r.json()).toEqual({ received: 2, inserted: 0, updated: 1, unchanged: 1 });
-    const v = await get().db.query<{ value: number }>(`select value from kpi_history where employee_id = 'E0' and metric_id = 'gmv' and period = '2022-W01'`);
+    const v = await get().db.query<{ value: number }>(
+      `select value from kpi_history where employee_id = 'E0' and metric_id = 'gmv' and period = '2022-W01'`,
+    );
     expect(v.rows[0]!.value).toBe(123.5);
   });
 
   it('rejects a file with one bad row among 10,000 good ones, names it, and writes nothing', async () => {
-    const before = await get().db.query<{ s: number }>('select count(*)::int8 + coalesce(sum(value), 0) as s from kpi_history');
+    const before = await get().db.query<{ s: number }>(
+      'select count(*)::int8 + coalesce(sum(value), 0) as s from kpi_history',
+    );
     const csv = historyCsv(10_001, { at: 7_777, line: 'E5,gmv,2030-W01,twelve' }).replace(/,1000,/g, ',1000,');
     // rows beyond the stored 10,000 would be new: the good ones must not be written either
     const r = await post('/v1/history', csv);
@@ -77,7 +97,9 @@ describeEachBackend('ingestion', (get) => {
     const body = r.json() as { errors: { row: number; field: string; reason: string }[]; detail: string };
     expect(body.errors).toEqual([{ row: 7_777, field: 'value', reason: "expected a number, got 'twelve'" }]);
     expect(body.detail).toContain('nothing was written');
-    const after = await get().db.query<{ s: number }>('select count(*)::int8 + coalesce(sum(value), 0) as s from kpi_history');
+    const after = await get().db.query<{ s: number }>(
+      'select count(*)::int8 + coalesce(sum(value), 0) as s from kpi_history',
+    );
     expect(after.rows[0]!.s).toBe(before.rows[0]!.s);
   });
 
@@ -104,21 +126,40 @@ describeEachBackend('ingestion', (get) => {
     expect(byRow(3)[0]).toMatchObject({ field: 'period' });
     expect(byRow(4)[0]).toMatchObject({ field: 'period' });
     expect(byRow(5)[0]).toMatchObject({ field: 'value', reason: 'is required' });
-    expect(byRow(9)[0]).toMatchObject({ field: 'employee_id, metric_id, period', reason: 'duplicates row 1 (same employee_id, metric_id, period)' });
+    expect(byRow(9)[0]).toMatchObject({
+      field: 'employee_id, metric_id, period',
+      reason: 'duplicates row 1 (same employee_id, metric_id, period)',
+    });
     expect(byRow(10)[0]).toMatchObject({ field: 'value' });
     // reference checks run once the rows parse: fix the syntax errors and they show
-    const refs = await post('/v1/history', ['employee_id,metric_id,period,value', 'NOBODY,gmv,2026-W07,1', 'E1,happiness,2026-W07,1', 'E1,conversion_rate,2026-W07,3.25'].join('\n'));
+    const refs = await post(
+      '/v1/history',
+      [
+        'employee_id,metric_id,period,value',
+        'NOBODY,gmv,2026-W07,1',
+        'E1,happiness,2026-W07,1',
+        'E1,conversion_rate,2026-W07,3.25',
+      ].join('\n'),
+    );
     expect(refs.statusCode).toBe(422);
     const refErrors = (refs.json() as { errors: unknown[] }).errors;
     expect(refErrors).toEqual([
       { row: 1, field: 'employee_id', reason: "unknown employee 'NOBODY' (register it with POST /v1/employees)" },
       { row: 2, field: 'metric_id', reason: "unknown metric 'happiness' (see GET /v1/metrics)" },
-      { row: 3, field: 'value', reason: '3.25 is outside 0–1 for conversion_rate (unit ratio: send 0.0325 for 3.25 %)' },
+      {
+        row: 3,
+        field: 'value',
+        reason: '3.25 is outside 0–1 for conversion_rate (unit ratio: send 0.0325 for 3.25 %)',
+      },
     ]);
   });
 
   it('rejects bad dates and types in JSON employees, and a CSV header missing a column', async () => {
-    const r = await post('/v1/employees', [{ id: 'X1', role: 'cs_agent', hire_date: '2026-02-30' }, { id: 7, role: ['cs_agent'] }, { role: 'cs_agent' }], { 'content-type': 'application/json' });
+    const r = await post(
+      '/v1/employees',
+      [{ id: 'X1', role: 'cs_agent', hire_date: '2026-02-30' }, { id: 7, role: ['cs_agent'] }, { role: 'cs_agent' }],
+      { 'content-type': 'application/json' },
+    );
     expect(r.statusCode).toBe(422);
     expect((r.json() as { errors: unknown[] }).errors).toEqual([
       { row: 1, field: 'hire_date', reason: "expected a real date YYYY-MM-DD, got '2026-02-30'" },
@@ -127,7 +168,10 @@ describeEachBackend('ingestion', (get) => {
     ]);
     const h = await post('/v1/history', 'employee_id,metric,period,value\nE1,gmv,2026-W07,1\n');
     expect(h.statusCode).toBe(422);
-    expect((h.json() as { errors: { row: number; field: string }[] }).errors[0]).toMatchObject({ row: 0, field: 'metric_id' });
+    expect((h.json() as { errors: { row: number; field: string }[] }).errors[0]).toMatchObject({
+      row: 0,
+      field: 'metric_id',
+    });
     expect(await count('employees')).toBe(EMPLOYEES);
   });
 
@@ -150,7 +194,9 @@ describeEachBackend('ingestion', (get) => {
     const r = await post('/v1/history', padded);
     expect(r.statusCode).toBe(413);
     expect(r.json().detail).toContain('BODY_LIMIT');
-    const j = await post('/v1/history', JSON.stringify({ rows: [], pad: 'x'.repeat(9 * 1024 * 1024) }), { 'content-type': 'application/json' });
+    const j = await post('/v1/history', JSON.stringify({ rows: [], pad: 'x'.repeat(9 * 1024 * 1024) }), {
+      'content-type': 'application/json',
+    });
     expect(j.statusCode).toBe(413);
     expect(await count('kpi_history')).toBe(before);
   });
@@ -165,17 +211,38 @@ describeEachBackend('ingestion', (get) => {
 
   it('imports reviews idempotently and names an unknown agent and a reply before creation', async () => {
     const rows = [
-      { id: 'R1', agent_id: 'E2', order_id: 'O1', channel: 'chat', text: '客服态度很好', rating: 5, created_at: '2026-03-01 10:00:00+08:00', replied_at: '2026-03-01T03:00:00Z' },
-      { id: 'R2', agent_id: null, order_id: 'O2', channel: 'product_review', text: 'Shipping took forever', rating: '2', created_at: '2026-03-02T09:00:00Z', replied_at: '' },
+      {
+        id: 'R1',
+        agent_id: 'E2',
+        order_id: 'O1',
+        channel: 'chat',
+        text: '客服态度很好',
+        rating: 5,
+        created_at: '2026-03-01 10:00:00+08:00',
+        replied_at: '2026-03-01T03:00:00Z',
+      },
+      {
+        id: 'R2',
+        agent_id: null,
+        order_id: 'O2',
+        channel: 'product_review',
+        text: 'Shipping took forever',
+        rating: '2',
+        created_at: '2026-03-02T09:00:00Z',
+        replied_at: '',
+      },
     ];
     const a = await post('/v1/reviews', rows, { 'content-type': 'application/json' }, 'cs_lead');
     expect(a.statusCode, a.body).toBe(200);
     expect(a.json()).toEqual({ received: 2, inserted: 2, updated: 0, unchanged: 0, scored: 2, ratings_updated: 3 }); // E2's week, month and quarter
     const b = await post('/v1/reviews', rows, { 'content-type': 'application/json' }, 'cs_lead');
     expect(b.json()).toEqual({ received: 2, inserted: 0, updated: 0, unchanged: 2, scored: 0, ratings_updated: 0 });
-    const scored = await get().db.query<{ id: string; language: string; sentiment_label: string; sentiment_model: string }>(
-      `select id, language, sentiment_label, sentiment_model from reviews where id in ('R1', 'R2') order by id`,
-    );
+    const scored = await get().db.query<{
+      id: string;
+      language: string;
+      sentiment_label: string;
+      sentiment_model: string;
+    }>(`select id, language, sentiment_label, sentiment_model from reviews where id in ('R1', 'R2') order by id`);
     expect(scored.rows.map((r) => [r.id, r.language, r.sentiment_label])).toEqual([
       ['R1', 'zh', 'positive'],
       ['R2', 'en', 'negative'],
@@ -199,31 +266,57 @@ describeEachBackend('ingestion', (get) => {
 
   it('imports a 生意参谋 export (GBK, metadata lines) and a GA4 runReport, idempotently', async () => {
     const gbk = readFileSync(new URL('../fixtures/importers/sycm-shop-daily.gbk.csv', import.meta.url));
-    const s1 = await post('/v1/history/import/sycm?employee_id=E0&period_kind=week', gbk, { 'content-type': 'application/octet-stream' });
+    const s1 = await post('/v1/history/import/sycm?employee_id=E0&period_kind=week', gbk, {
+      'content-type': 'application/octet-stream',
+    });
     expect(s1.statusCode, s1.body).toBe(200);
     const first = s1.json() as { inserted: number; warnings: string[]; periods: { partial: boolean }[] };
     expect(first.inserted).toBeGreaterThan(0);
     expect(first.periods.some((p) => p.partial)).toBe(true);
     expect(first.warnings.length).toBeGreaterThan(0);
-    const s2 = await post('/v1/history/import/sycm?employee_id=E0&period_kind=week', gbk, { 'content-type': 'application/octet-stream' });
+    const s2 = await post('/v1/history/import/sycm?employee_id=E0&period_kind=week', gbk, {
+      'content-type': 'application/octet-stream',
+    });
     expect(s2.json()).toMatchObject({ inserted: 0, updated: 0, unchanged: first.inserted });
-    const stored = await get().db.query<{ n: number }>(`select count(*)::int8 as n from kpi_history where source = 'sycm' and employee_id = 'E0'`);
+    const stored = await get().db.query<{ n: number }>(
+      `select count(*)::int8 as n from kpi_history where source = 'sycm' and employee_id = 'E0'`,
+    );
     expect(stored.rows[0]!.n).toBe(first.inserted);
 
-    const bad = await post('/v1/history/import/sycm?employee_id=E0&period_kind=week', readFileSync(new URL('../fixtures/importers/sycm-shop-bad-rows.csv', import.meta.url)), csvHeaders);
+    const bad = await post(
+      '/v1/history/import/sycm?employee_id=E0&period_kind=week',
+      readFileSync(new URL('../fixtures/importers/sycm-shop-bad-rows.csv', import.meta.url)),
+      csvHeaders,
+    );
     expect(bad.statusCode).toBe(422);
     expect((bad.json() as { errors: { row: number }[] }).errors.map((e) => e.row)).toEqual([3, 5]);
-    const unknown = await post('/v1/history/import/sycm?employee_id=NOBODY&period_kind=week', gbk, { 'content-type': 'application/octet-stream' });
+    const unknown = await post('/v1/history/import/sycm?employee_id=NOBODY&period_kind=week', gbk, {
+      'content-type': 'application/octet-stream',
+    });
     expect(unknown.statusCode).toBe(422);
     expect(unknown.json().errors[0]).toMatchObject({ field: 'employee_id' });
 
-    const report = JSON.parse(readFileSync(new URL('../fixtures/importers/ga4-year-month.json', import.meta.url), 'utf8'));
-    const g1 = await post('/v1/history/import/ga4?employee_id=E3&period_kind=month', report, { 'content-type': 'application/json' });
+    const report = JSON.parse(
+      readFileSync(new URL('../fixtures/importers/ga4-year-month.json', import.meta.url), 'utf8'),
+    );
+    const g1 = await post('/v1/history/import/ga4?employee_id=E3&period_kind=month', report, {
+      'content-type': 'application/json',
+    });
     expect(g1.statusCode, g1.body).toBe(200);
     expect(g1.json().inserted).toBeGreaterThan(0);
-    const g2 = await post('/v1/history/import/ga4?employee_id=E3&period_kind=month', report, { 'content-type': 'application/json' });
+    const g2 = await post('/v1/history/import/ga4?employee_id=E3&period_kind=month', report, {
+      'content-type': 'application/json',
+    });
     expect(g2.json()).toMatchObject({ inserted: 0, updated: 0 });
-    const malformed = JSON.parse(readFileSync(new URL('../fixtures/importers/ga4-malformed.json', import.meta.url), 'utf8'));
-    expect((await post('/v1/history/import/ga4?employee_id=E3&period_kind=month', malformed, { 'content-type': 'application/json' })).statusCode).toBe(422);
+    const malformed = JSON.parse(
+      readFileSync(new URL('../fixtures/importers/ga4-malformed.json', import.meta.url), 'utf8'),
+    );
+    expect(
+      (
+        await post('/v1/history/import/ga4?employee_id=E3&period_kind=month', malformed, {
+          'content-type': 'application/json',
+        })
+      ).statusCode,
+    ).toBe(422);
   });
 });

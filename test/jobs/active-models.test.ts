@@ -5,7 +5,13 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { promote, registerVersion, rollback } from '../../src/registry/index.js';
 import { createActiveModels } from '../../src/registry/active.js';
-import { buildSentimentEngine, packSentiment, registerShippedSentiment, SENTIMENT_KIND, unpackSentiment } from '../../src/registry/sentiment.js';
+import {
+  buildSentimentEngine,
+  packSentiment,
+  registerShippedSentiment,
+  SENTIMENT_KIND,
+  unpackSentiment,
+} from '../../src/registry/sentiment.js';
 import { compareWithActive } from '../../src/registry/shadow.js';
 import { defaultSettings } from '../../src/reviews/sentiment/features.js';
 import { MODEL_FORMAT } from '../../src/reviews/sentiment/predictor.js';
@@ -27,17 +33,15 @@ function ship(dir: string, version: string): void {
 }
 
 function tinyMeta(version: string) {
-  return (
-    {
-      format: MODEL_FORMAT,
-      language: 'en',
-      version,
-      features: { ...defaultSettings('en'), bits: BITS },
-      weights: { file: 'weights.bin', dtype: 'float32', length: 1 << BITS, bias: 0 },
-      calibration: { method: 'platt', a: 1, c: 0 },
-      neutralBand: { low: 0.35, high: 0.65 },
-    } as const
-  );
+  return {
+    format: MODEL_FORMAT,
+    language: 'en',
+    version,
+    features: { ...defaultSettings('en'), bits: BITS },
+    weights: { file: 'weights.bin', dtype: 'float32', length: 1 << BITS, bias: 0 },
+    calibration: { method: 'platt', a: 1, c: 0 },
+    neutralBand: { low: 0.35, high: 0.65 },
+  } as const;
 }
 
 describeEachBackend('active models and shadow comparison', (get) => {
@@ -46,22 +50,44 @@ describeEachBackend('active models and shadow comparison', (get) => {
     const happy = tinyModel('sentiment-en@happy', 1);
     expect(unpackSentiment(happy).probability('good day')).toBeGreaterThan(0.5);
     await registerVersion(db, { id: 'sentiment-en@happy', kind: SENTIMENT_KIND, scope: 'en', artifact: happy });
-    await registerVersion(db, { id: 'sentiment-en@grumpy', kind: SENTIMENT_KIND, scope: 'en', artifact: tinyModel('sentiment-en@grumpy', -1) });
+    await registerVersion(db, {
+      id: 'sentiment-en@grumpy',
+      kind: SENTIMENT_KIND,
+      scope: 'en',
+      artifact: tinyModel('sentiment-en@grumpy', -1),
+    });
     await promote(db, 'sentiment-en@happy', 'test');
     // two "processes" reading the registry
     const a = createActiveModels(db, { modelsDir: 'models' }, 150);
     const b = createActiveModels(db, { modelsDir: 'models' }, 150);
     expect((await a.sentiment()).versions.en).toBe('sentiment-en@happy');
-    expect((await b.sentiment()).score(['the agent answered my question'])[0]).toMatchObject({ label: 'positive', modelVersion: 'sentiment-en@happy' });
+    expect((await b.sentiment()).score(['the agent answered my question'])[0]).toMatchObject({
+      label: 'positive',
+      modelVersion: 'sentiment-en@happy',
+    });
 
-    await db.query(`insert into employees (id, role_id) values ('ag1', 'cs_agent'), ('ag2', 'cs_agent') on conflict do nothing`);
+    await db.query(
+      `insert into employees (id, role_id) values ('ag1', 'cs_agent'), ('ag2', 'cs_agent') on conflict do nothing`,
+    );
     await db.query(
       `insert into reviews (id, agent_id, text, created_at, language) select 'sh' || g, case when g % 2 = 0 then 'ag1' else 'ag2' end, 'the agent answered question ' || g, now(), 'en' from generate_series(1, 40) g`,
     );
-    const report = await compareWithActive(db, 'sentiment-en@grumpy', { threshold: 0.1, limit: 1000, modelsDir: 'models' });
-    expect(report).toMatchObject({ candidate: 'sentiment-en@grumpy', active: 'sentiment-en@happy', compared: 40, changed: 40, moved_count: 2 });
+    const report = await compareWithActive(db, 'sentiment-en@grumpy', {
+      threshold: 0.1,
+      limit: 1000,
+      modelsDir: 'models',
+    });
+    expect(report).toMatchObject({
+      candidate: 'sentiment-en@grumpy',
+      active: 'sentiment-en@happy',
+      compared: 40,
+      changed: 40,
+      moved_count: 2,
+    });
     expect(report.moved[0]!.delta).toBeLessThan(-0.5);
-    const stored = await db.query<{ shadow: { candidate: string } }>(`select metadata->'shadow' as shadow from model_versions where id = 'sentiment-en@grumpy'`);
+    const stored = await db.query<{ shadow: { candidate: string } }>(
+      `select metadata->'shadow' as shadow from model_versions where id = 'sentiment-en@grumpy'`,
+    );
     expect(stored.rows[0]!.shadow.candidate).toBe('sentiment-en@grumpy');
 
     await promote(db, 'sentiment-en@grumpy', 'test');
@@ -84,7 +110,12 @@ describeEachBackend('active models and shadow comparison', (get) => {
       ship(dir, 'sentiment-en@ship2');
       await registerShippedSentiment(db, dir);
       expect((await buildSentimentEngine(db, dir)).versions.en).toBe('sentiment-en@ship2');
-      await registerVersion(db, { id: 'sentiment-en@trained', kind: SENTIMENT_KIND, scope: 'en', artifact: tinyModel('sentiment-en@trained', 1) });
+      await registerVersion(db, {
+        id: 'sentiment-en@trained',
+        kind: SENTIMENT_KIND,
+        scope: 'en',
+        artifact: tinyModel('sentiment-en@trained', 1),
+      });
       await promote(db, 'sentiment-en@trained', 'admin');
       ship(dir, 'sentiment-en@ship3');
       await registerShippedSentiment(db, dir);

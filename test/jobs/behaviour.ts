@@ -59,23 +59,40 @@ export function queueBehaviour(make: (processors: Record<string, Processor>) => 
       const first = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add:1' });
       const again = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add:1' });
       expect(again.id).toBe(first.id);
-      expect(await settle(q, 'add:1')).toMatchObject({ state: 'completed', result: { sum: 3 }, progress: { percent: 100, stage: 'done' }, attempts: 1 });
+      expect(await settle(q, 'add:1')).toMatchObject({
+        state: 'completed',
+        result: { sum: 3 },
+        progress: { percent: 100, stage: 'done' },
+        attempts: 1,
+      });
       expect(seenProgress).toEqual([50]);
       // a repeated request after completion returns the finished job, it does not run again
       expect(await q.submit('add', { a: 1, b: 2 }, { jobId: 'add:1' })).toMatchObject({ state: 'completed' });
       await new Promise((r) => setTimeout(r, 200));
       expect(runs.add).toBe(1);
 
-      expect(await settle(q, (await q.submit('flaky', null, { jobId: 'flaky-1', attempts: 3 })).id)).toMatchObject({ state: 'completed', attempts: 3, result: 'ok' });
+      expect(await settle(q, (await q.submit('flaky', null, { jobId: 'flaky-1', attempts: 3 })).id)).toMatchObject({
+        state: 'completed',
+        attempts: 3,
+        result: 'ok',
+      });
       // exponential backoff: waits of at least base, then 2 × base
       expect(started[1]! - started[0]!).toBeGreaterThanOrEqual(BACKOFF_MS * 0.9);
       expect(started[2]! - started[1]!).toBeGreaterThanOrEqual(2 * BACKOFF_MS * 0.9);
 
-      expect(await settle(q, (await q.submit('bad', null, { jobId: 'bad-1', attempts: 3 })).id)).toMatchObject({ state: 'failed', attempts: 1, error: 'input will never work' });
-      expect(await settle(q, (await q.submit('nope', null, { jobId: 'nope-1' })).id)).toMatchObject({ state: 'failed', attempts: 1 });
+      expect(await settle(q, (await q.submit('bad', null, { jobId: 'bad-1', attempts: 3 })).id)).toMatchObject({
+        state: 'failed',
+        attempts: 1,
+        error: 'input will never work',
+      });
+      expect(await settle(q, (await q.submit('nope', null, { jobId: 'nope-1' })).id)).toMatchObject({
+        state: 'failed',
+        attempts: 1,
+      });
 
       await q.submit('slow', null, { jobId: 'slow-1' });
-      for (let i = 0; i < 200 && (await q.get('slow-1'))!.state !== 'active'; i++) await new Promise((r) => setTimeout(r, 25));
+      for (let i = 0; i < 200 && (await q.get('slow-1'))!.state !== 'active'; i++)
+        await new Promise((r) => setTimeout(r, 25));
       expect(await q.cancel('slow-1')).toBe(true);
       expect(await settle(q, 'slow-1', 5000)).toMatchObject({ state: 'cancelled' });
       expect(await q.cancel('slow-1')).toBe(false);

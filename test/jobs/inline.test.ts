@@ -41,10 +41,22 @@ describeEachBackend('in-process job runner', (get) => {
       const first = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add-1' });
       const again = await q.submit('add', { a: 1, b: 2 }, { jobId: 'add-1' });
       expect(again.id).toBe(first.id);
-      expect(await settle(q, 'add-1', 5_000)).toMatchObject({ state: 'completed', result: { sum: 3 }, progress: { percent: 100 } });
+      expect(await settle(q, 'add-1', 5_000)).toMatchObject({
+        state: 'completed',
+        result: { sum: 3 },
+        progress: { percent: 100 },
+      });
       expect(runs).toBe(1);
-      expect(await settle(q, (await q.submit('flaky', null, { jobId: 'f' })).id, 5_000)).toMatchObject({ state: 'completed', attempts: 3, result: 'ok' });
-      expect(await settle(q, (await q.submit('bad', null, { jobId: 'b' })).id, 5_000)).toMatchObject({ state: 'failed', attempts: 1, error: 'input will never work' });
+      expect(await settle(q, (await q.submit('flaky', null, { jobId: 'f' })).id, 5_000)).toMatchObject({
+        state: 'completed',
+        attempts: 3,
+        result: 'ok',
+      });
+      expect(await settle(q, (await q.submit('bad', null, { jobId: 'b' })).id, 5_000)).toMatchObject({
+        state: 'failed',
+        attempts: 1,
+        error: 'input will never work',
+      });
       await q.submit('slow', null, { jobId: 's' });
       await new Promise((r) => setTimeout(r, 100));
       expect(await q.cancel('s')).toBe(true);

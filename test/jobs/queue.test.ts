@@ -21,7 +21,15 @@ describe.skipIf(!redis)('JobQueue behaviour, BullMQ', () => {
       const prefix = `kpitest${process.pid}${backend}${Math.random().toString(36).slice(2, 8)}`;
       const { db } = get();
       const queue = createBullmqQueue({ url: redisUrl, db, prefix, backoffMs: BACKOFF_MS });
-      const worker = createBullmqWorker({ url: redisUrl, db, config, processors, prefix, heartbeatMs: 100, lockDurationMs: 5000 });
+      const worker = createBullmqWorker({
+        url: redisUrl,
+        db,
+        config,
+        processors,
+        prefix,
+        heartbeatMs: 100,
+        lockDurationMs: 5000,
+      });
       await worker.worker.waitUntilReady();
       return {
         queue,
@@ -59,7 +67,8 @@ describe.skipIf(!redis)('BullMQ worker shutdown', () => {
       const first = createBullmqWorker({ url: redisUrl, db, config, processors, prefix, heartbeatMs: 100 });
       try {
         await queue.submit('long', null, { jobId: 'long-1' });
-        for (let i = 0; i < 200 && (await queue.get('long-1'))!.state !== 'active'; i++) await new Promise((r) => setTimeout(r, 25));
+        for (let i = 0; i < 200 && (await queue.get('long-1'))!.state !== 'active'; i++)
+          await new Promise((r) => setTimeout(r, 25));
         await first.close(200);
         expect(await queue.get('long-1')).toMatchObject({ state: 'waiting' });
         const second = createBullmqWorker({ url: redisUrl, db, config, processors, prefix, heartbeatMs: 100 });

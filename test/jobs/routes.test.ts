@@ -18,7 +18,8 @@ describeEachBackend('jobs and models API', (get) => {
   });
 
   it('submits by kind with the kind’s scopes, returns the same job for the same request, reads and cancels', async () => {
-    const post = (scope: 'hr' | 'cs_lead' | 'admin', body: unknown) => t.app.inject({ method: 'POST', url: '/v1/jobs', headers: t.auth(scope), payload: body as object });
+    const post = (scope: 'hr' | 'cs_lead' | 'admin', body: unknown) =>
+      t.app.inject({ method: 'POST', url: '/v1/jobs', headers: t.auth(scope), payload: body as object });
     expect((await post('hr', { kind: 'score_reviews' })).statusCode).toBe(403);
     expect((await post('cs_lead', { kind: 'no_such_kind' })).statusCode).toBe(400);
     const bad = await post('cs_lead', { kind: 'train_sentiment', data: { language: 'fr' } });
@@ -37,9 +38,17 @@ describeEachBackend('jobs and models API', (get) => {
     expect((await t.app.inject({ url: `/v1/jobs/${id}`, headers: t.auth('hr') })).statusCode).toBe(403);
     const read = await t.app.inject({ url: `/v1/jobs/${id}`, headers: t.auth('cs_lead') });
     expect(read.statusCode).toBe(200);
-    expect(read.json()).toMatchObject({ id, kind: 'score_reviews', progress: { percent: expect.any(Number), stage: expect.any(String) } });
+    expect(read.json()).toMatchObject({
+      id,
+      kind: 'score_reviews',
+      progress: { percent: expect.any(Number), stage: expect.any(String) },
+    });
     expect((await t.app.inject({ url: '/v1/jobs/nope', headers: t.auth('admin') })).statusCode).toBe(404);
-    const cancel = await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${other.json().id}`, headers: t.auth('cs_lead') });
+    const cancel = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/jobs/${other.json().id}`,
+      headers: t.auth('cs_lead'),
+    });
     expect(cancel.statusCode).toBe(200);
   });
 
@@ -48,37 +57,77 @@ describeEachBackend('jobs and models API', (get) => {
     await registerVersion(db, { id: 'demo@1', kind: 'demo', scope: 'x' });
     await registerVersion(db, { id: 'demo@2', kind: 'demo', scope: 'x' });
     expect((await t.app.inject({ url: '/v1/models', headers: t.auth('hr') })).statusCode).toBe(403);
-    const promote = (id: string) => t.app.inject({ method: 'POST', url: `/v1/models/${encodeURIComponent(id)}/promote`, headers: t.auth('admin'), payload: { reason: 'test' } });
+    const promote = (id: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/models/${encodeURIComponent(id)}/promote`,
+        headers: t.auth('admin'),
+        payload: { reason: 'test' },
+      });
     expect((await promote('demo@1')).json().status).toBe('active');
     expect((await promote('demo@2')).json().status).toBe('active');
     const list = await t.app.inject({ url: '/v1/models?kind=demo', headers: t.auth('admin') });
-    expect(Object.fromEntries(list.json().map((v: { id: string; status: string }) => [v.id, v.status]))).toEqual({ 'demo@1': 'retired', 'demo@2': 'active' });
-    const back = await t.app.inject({ method: 'POST', url: '/v1/models/demo/x/rollback', headers: t.auth('admin'), payload: {} });
+    expect(Object.fromEntries(list.json().map((v: { id: string; status: string }) => [v.id, v.status]))).toEqual({
+      'demo@1': 'retired',
+      'demo@2': 'active',
+    });
+    const back = await t.app.inject({
+      method: 'POST',
+      url: '/v1/models/demo/x/rollback',
+      headers: t.auth('admin'),
+      payload: {},
+    });
     expect(back.json()).toMatchObject({ id: 'demo@1', status: 'active' });
     expect((await promote('missing@1')).statusCode).toBe(404);
-    const cmp = await t.app.inject({ method: 'POST', url: `/v1/models/${encodeURIComponent('demo@2')}/compare`, headers: t.auth('admin'), payload: {} });
+    const cmp = await t.app.inject({
+      method: 'POST',
+      url: `/v1/models/${encodeURIComponent('demo@2')}/compare`,
+      headers: t.auth('admin'),
+      payload: {},
+    });
     expect(cmp.statusCode).toBe(202);
     expect(cmp.json().kind).toBe('compare_models');
   });
 
   it('answers 503 with Retry-After for submissions while Redis is down, and still serves reads', async () => {
     const { db } = get();
-    const config = loadConfig({ KPI_DATA_DIR: '/tmp/kpi-test-unused', LOG_LEVEL: 'silent', REDIS_URL: 'redis://127.0.0.1:1' });
+    const config = loadConfig({
+      KPI_DATA_DIR: '/tmp/kpi-test-unused',
+      LOG_LEVEL: 'silent',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     const queue = createBullmqQueue({ url: 'redis://127.0.0.1:1', db, submitTimeoutMs: 500 });
     const app = await buildApp({ config, db, queue, logger: false });
     try {
       const key = (await createKeyRepository(db).create('down', ['cs_lead'])).key;
-      const res = await app.inject({ method: 'POST', url: '/v1/jobs', headers: { authorization: `Bearer ${key}` }, payload: { kind: 'score_reviews', idempotency_key: 'down' } });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: { authorization: `Bearer ${key}` },
+        payload: { kind: 'score_reviews', idempotency_key: 'down' },
+      });
       expect(res.statusCode).toBe(503);
       expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
-      const existing = (await db.query<{ id: string }>(`select id from jobs where kind = 'score_reviews' limit 1`)).rows[0]!;
-      expect((await app.inject({ url: `/v1/jobs/${existing.id}`, headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
+      const existing = (await db.query<{ id: string }>(`select id from jobs where kind = 'score_reviews' limit 1`))
+        .rows[0]!;
+      expect(
+        (await app.inject({ url: `/v1/jobs/${existing.id}`, headers: { authorization: `Bearer ${key}` } })).statusCode,
+      ).toBe(200);
       // a sentiment switch while Redis is down is still done (200); the rescore job it could not queue is named
       await registerVersion(db, { id: 'sentiment-zh@down', kind: 'sentiment', scope: 'zh' });
       const admin = (await createKeyRepository(db).create('down admin', ['admin'])).key;
-      const promoted = await app.inject({ method: 'POST', url: '/v1/models/sentiment-zh@down/promote', headers: { authorization: `Bearer ${admin}` }, payload: {} });
+      const promoted = await app.inject({
+        method: 'POST',
+        url: '/v1/models/sentiment-zh@down/promote',
+        headers: { authorization: `Bearer ${admin}` },
+        payload: {},
+      });
       expect(promoted.statusCode).toBe(200);
-      expect(promoted.json()).toMatchObject({ status: 'active', rescore_job: null, rescore_error: expect.stringContaining('score_reviews') });
+      expect(promoted.json()).toMatchObject({
+        status: 'active',
+        rescore_job: null,
+        rescore_error: expect.stringContaining('score_reviews'),
+      });
       const health = await app.inject({ url: '/health' });
       expect(health.json()).toMatchObject({ status: 'degraded', queue: { kind: 'bullmq', ok: false } });
     } finally {

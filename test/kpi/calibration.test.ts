@@ -34,7 +34,10 @@ function simulate(): number[][] {
 }
 
 async function insert(db: Db, values: number[][], from: number, to: number): Promise<void> {
-  const e: string[] = [], per: string[] = [], start: string[] = [], v: number[] = [];
+  const e: string[] = [],
+    per: string[] = [],
+    start: string[] = [],
+    v: number[] = [];
   values.forEach((row, i) => {
     for (let t = from; t < to; t++) {
       e.push(`S${String(i).padStart(4, '0')}`);
@@ -58,7 +61,10 @@ describe('calibration of the served intervals on held-out periods', () => {
     t = await openTestDb('pglite');
     const { db } = t;
     const ids = values.map((_, i) => `S${String(i).padStart(4, '0')}`);
-    await db.query(`insert into employees (id, role_id, hire_date) select id, 'sales_ops', '2020-01-01' from unnest($1::text[]) as t(id)`, [ids]);
+    await db.query(
+      `insert into employees (id, role_id, hire_date) select id, 'sales_ops', '2020-01-01' from unnest($1::text[]) as t(id)`,
+      [ids],
+    );
     await insert(db, values, 0, TRAIN);
     await refreshStatistics(db);
     await trainScope(db, { role: 'sales_ops', metric: 'gmv', kind: 'month' }, { network: false });
@@ -69,7 +75,9 @@ describe('calibration of the served intervals on held-out periods', () => {
   });
 
   it('the 80 % and 95 % intervals hold 80 % and 95 % of held-out outcomes (±3 points)', async () => {
-    let in80 = 0, in95 = 0, n = 0;
+    let in80 = 0,
+      in95 = 0,
+      n = 0;
     let measured = 0;
     for (let t = TRAIN; t < TRAIN + HELD_OUT; t++) {
       const a = await scopeTargets(get().db, { role: 'sales_ops', metric: 'gmv', kind: 'month' }, months[t]!);

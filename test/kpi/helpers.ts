@@ -7,7 +7,13 @@ import { seedEvents } from '../../src/kpi/calendar.js';
 
 async function load<T>(db: Db, target: IngestTarget<T>, records: readonly T[]): Promise<number> {
   const rows = await validateRecords(db, target, records as unknown as Record<string, unknown>[]);
-  return (await writeRows(db, target, rows.map((r) => r.value))).inserted;
+  return (
+    await writeRows(
+      db,
+      target,
+      rows.map((r) => r.value),
+    )
+  ).inserted;
 }
 
 /** Loads a seeded demo of `people` employees (history and calendar, no reviews). */

@@ -17,7 +17,7 @@ async function code(p: Promise<unknown>): Promise<string> {
     await p;
     return 'resolved';
   } catch (err) {
-    return err instanceof TargetError ? err.code : (err as { code?: string }).code ?? String(err);
+    return err instanceof TargetError ? err.code : ((err as { code?: string }).code ?? String(err));
   }
 }
 
@@ -25,10 +25,13 @@ function checkOrdered(a: TargetsAnswer): void {
   for (const p of a.people) {
     const q = Object.values(p.quantiles);
     for (let i = 1; i < q.length; i++) expect(q[i]!).toBeGreaterThanOrEqual(q[i - 1]! - 1e-9);
-    const [lo, mid, hi] = a.direction === 'higher' ? [p.floor, p.baseline, p.stretch] : [p.stretch, p.baseline, p.floor];
+    const [lo, mid, hi] =
+      a.direction === 'higher' ? [p.floor, p.baseline, p.stretch] : [p.stretch, p.baseline, p.floor];
     expect(lo).toBeLessThanOrEqual(mid + 1e-9);
     expect(mid).toBeLessThanOrEqual(hi + 1e-9);
-    expect(a.direction === 'higher' ? p.suggested_target >= p.baseline - 1e-9 : p.suggested_target <= p.baseline + 1e-9).toBe(true);
+    expect(
+      a.direction === 'higher' ? p.suggested_target >= p.baseline - 1e-9 : p.suggested_target <= p.baseline + 1e-9,
+    ).toBe(true);
   }
 }
 
@@ -37,8 +40,12 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     const { db } = get();
     await loadDemo(db);
     // a new hire without history, and one with two months only: both cold starts
-    await db.query(`insert into employees (id, role_id, team, hire_date) values ('NEW1', 'cs_agent', 't', '2026-10-20'), ('NEW2', 'cs_agent', 't', '2026-08-25')`);
-    await db.query(`insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value) values ('NEW2', 'csat', '2026-09', 'month', '2026-09-01', 0.8), ('NEW2', 'csat', '2026-10', 'month', '2026-10-01', 0.84)`);
+    await db.query(
+      `insert into employees (id, role_id, team, hire_date) values ('NEW1', 'cs_agent', 't', '2026-10-20'), ('NEW2', 'cs_agent', 't', '2026-08-25')`,
+    );
+    await db.query(
+      `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value) values ('NEW2', 'csat', '2026-09', 'month', '2026-09-01', 0.8), ('NEW2', 'csat', '2026-10', 'month', '2026-10-01', 0.84)`,
+    );
     for (const key of [OHT, CSAT]) await trainScope(db, key, { network: false });
   });
 
@@ -63,7 +70,8 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     checkOrdered(a);
     for (const p of a.people) {
       const d = p.drivers;
-      if (!p.cold_start) expect(d.level + d.trend + d.seasonality + d.promotion + d.other).toBeCloseTo(p.quantiles.P50!, 3);
+      if (!p.cold_start)
+        expect(d.level + d.trend + d.seasonality + d.promotion + d.other).toBeCloseTo(p.quantiles.P50!, 3);
     }
   });
 
@@ -103,12 +111,21 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     const second = await forecastSet(db, CSAT, P('2026-12'));
     expect(second.cached).toBe(true);
     expect(second.set).toEqual(first.set);
-    await upsertEvent(db, { id: 'test-sale', name: 'test sale', kind: 'promotion', starts_on: '2026-12-01', ends_on: '2026-12-20', profile: 'promotion' });
+    await upsertEvent(db, {
+      id: 'test-sale',
+      name: 'test sale',
+      kind: 'promotion',
+      starts_on: '2026-12-01',
+      ends_on: '2026-12-20',
+      profile: 'promotion',
+    });
     const third = await forecastSet(db, CSAT, P('2026-12'));
     expect(third.cached).toBe(false);
     expect(third.set.promotion).toBe(true);
     // an entry written in the earlier format (JSON arrays, no version) is recomputed and replaced
-    await db.query(`update baseline_forecast_cache set payload = $1 where period = '2026-12'`, [JSON.stringify({ ...third.set, cold: [], q: [], d: [] })]);
+    await db.query(`update baseline_forecast_cache set payload = $1 where period = '2026-12'`, [
+      JSON.stringify({ ...third.set, cold: [], q: [], d: [] }),
+    ]);
     const fourth = await forecastSet(db, CSAT, P('2026-12'));
     expect(fourth.cached).toBe(false);
     expect(fourth.set).toEqual(third.set);
@@ -119,8 +136,12 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     const { db } = get();
     expect(await code(scopeTargets(db, OHT, P('2028-Q1')))).toBe('horizon_too_long');
     expect(await code(scopeTargets(db, OHT, P('2015-Q1')))).toBe('no_history_before_period');
-    expect(await code(scopeTargets(db, { role: 'sales_ops', metric: 'gmv', kind: 'week' }, P('2026-W48')))).toBe('no_model');
-    expect(await code(scopeTargets(db, { role: 'cs_agent', metric: 'nope', kind: 'month' }, P('2026-11')))).toBe('not_found');
+    expect(await code(scopeTargets(db, { role: 'sales_ops', metric: 'gmv', kind: 'week' }, P('2026-W48')))).toBe(
+      'no_model',
+    );
+    expect(await code(scopeTargets(db, { role: 'cs_agent', metric: 'nope', kind: 'month' }, P('2026-11')))).toBe(
+      'not_found',
+    );
     expect(await code(trainScope(db, { role: 'nobody', metric: 'csat', kind: 'month' }))).toBe('resolved');
   });
 
@@ -148,7 +169,14 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     const key = { role: 'cs_agent', metric: 'csat', period: '2026-11' };
     const before = await scopeTargets(db, CSAT, P('2026-11'));
     const [a, b] = before.people.filter((p) => !p.cold_start);
-    await setOverride(db, { ...key, employeeId: a!.employee_id, value: 0.9, reason: 'new team lead', actor: 'k1', suggested: a!.suggested_target });
+    await setOverride(db, {
+      ...key,
+      employeeId: a!.employee_id,
+      value: 0.9,
+      reason: 'new team lead',
+      actor: 'k1',
+      suggested: a!.suggested_target,
+    });
     await setOverride(db, { ...key, employeeId: a!.employee_id, value: 0.92, reason: 'raised', actor: 'k2' });
     await setOverride(db, { ...key, employeeId: '*', value: 0.85, reason: 'quarter policy', actor: 'k1' });
     const after = await scopeTargets(db, CSAT, P('2026-11'));
@@ -161,7 +189,9 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     expect(b2.override?.level).toBe('role');
     await clearOverride(db, { ...key, employeeId: a!.employee_id, reason: 'back to suggestion', actor: 'k3' });
     expect((await scopeTargets(db, CSAT, P('2026-11'), { employeeId: a!.employee_id })).people[0]!.target).toBe(0.85);
-    expect(await code(clearOverride(db, { ...key, employeeId: a!.employee_id, reason: 'again', actor: 'k3' }))).toBe('not_found');
+    expect(await code(clearOverride(db, { ...key, employeeId: a!.employee_id, reason: 'again', actor: 'k3' }))).toBe(
+      'not_found',
+    );
     const audit = await listAudit(db, { ...key, employee_id: a!.employee_id });
     expect(audit.map((x) => [x.action, x.before_value, x.after_value, x.actor])).toEqual([
       ['clear', 0.92, null, 'k3'],

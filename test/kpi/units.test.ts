@@ -13,16 +13,20 @@ const LEVELS = [0.025, 0.1, 0.25, 0.3, 0.5, 0.7, 0.75, 0.9, 0.975];
 describe('reading quantiles', () => {
   it('interpolates values and percentiles consistently and monotonically', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 9, maxLength: 9 }), fc.double({ min: -2e3, max: 2e3, noNaN: true }), (raw, y) => {
-        const q = raw.slice().sort((a, b) => a - b);
-        const p = percentileOf(LEVELS, q, y);
-        expect(p).toBeGreaterThanOrEqual(0.001);
-        expect(p).toBeLessThanOrEqual(0.999);
-        // a higher value never has a lower percentile
-        expect(percentileOf(LEVELS, q, y + 1)).toBeGreaterThanOrEqual(p);
-        // quantileAt is monotone in the level
-        expect(quantileAt(LEVELS, q, 0.7)).toBeGreaterThanOrEqual(quantileAt(LEVELS, q, 0.6));
-      }),
+      fc.property(
+        fc.array(fc.double({ min: -1e3, max: 1e3, noNaN: true }), { minLength: 9, maxLength: 9 }),
+        fc.double({ min: -2e3, max: 2e3, noNaN: true }),
+        (raw, y) => {
+          const q = raw.slice().sort((a, b) => a - b);
+          const p = percentileOf(LEVELS, q, y);
+          expect(p).toBeGreaterThanOrEqual(0.001);
+          expect(p).toBeLessThanOrEqual(0.999);
+          // a higher value never has a lower percentile
+          expect(percentileOf(LEVELS, q, y + 1)).toBeGreaterThanOrEqual(p);
+          // quantileAt is monotone in the level
+          expect(quantileAt(LEVELS, q, 0.7)).toBeGreaterThanOrEqual(quantileAt(LEVELS, q, 0.6));
+        },
+      ),
     );
     const q = [1, 2, 3, 4, 5, 6, 7, 8, 9];
     expect(quantileAt(LEVELS, q, 0.5)).toBe(5);
@@ -63,8 +67,15 @@ describe('business cycles and weight profiles', () => {
     expect(DEFAULT_WEIGHTS.default).toEqual({ sales: 40, efficiency: 30, customer_experience: 20, innovation: 10 });
     expect(DEFAULT_WEIGHTS.promotion.sales).toBeGreaterThan(DEFAULT_WEIGHTS.default.sales);
     expect(DEFAULT_WEIGHTS.ordinary.customer_experience).toBeGreaterThan(DEFAULT_WEIGHTS.default.customer_experience);
-    expect(composite({ sales: 80, efficiency: null, customer_experience: 60, innovation: null }, DEFAULT_WEIGHTS.default)).toBeCloseTo((40 * 80 + 20 * 60) / 60);
-    expect(composite({ sales: null, efficiency: null, customer_experience: null, innovation: null }, DEFAULT_WEIGHTS.default)).toBeNull();
+    expect(
+      composite({ sales: 80, efficiency: null, customer_experience: 60, innovation: null }, DEFAULT_WEIGHTS.default),
+    ).toBeCloseTo((40 * 80 + 20 * 60) / 60);
+    expect(
+      composite(
+        { sales: null, efficiency: null, customer_experience: null, innovation: null },
+        DEFAULT_WEIGHTS.default,
+      ),
+    ).toBeNull();
   });
 
   it('builds period grids across year ends (53-week years too)', () => {

@@ -12,10 +12,18 @@ import { loadSentimentModels, type SentimentEngine } from '../../src/reviews/sen
 import { describeEachBackend } from '../helpers/db.js';
 import { addAgents } from './helpers.js';
 
-const PRAISE = ['客服很耐心，态度很好', 'The support agent was friendly and very helpful.', '客服回复很快，服务很周到', 'Great customer service, the agent solved my problem quickly.'];
+const PRAISE = [
+  '客服很耐心，态度很好',
+  'The support agent was friendly and very helpful.',
+  '客服回复很快，服务很周到',
+  'Great customer service, the agent solved my problem quickly.',
+];
 const LOGISTICS = {
   zh: ['物流太慢了，快递一周才到', '快递太慢了，包装也压坏了'],
-  en: ['Shipping took two weeks and the courier left the package in the rain.', 'The delivery was late and the box was crushed.'],
+  en: [
+    'Shipping took two weeks and the courier left the package in the rain.',
+    'The delivery was late and the box was crushed.',
+  ],
 };
 const RUDE = { zh: '客服态度很差，爱理不理的', en: 'The customer service agent was rude and unhelpful.' };
 
@@ -27,13 +35,27 @@ describeEachBackend('attribution with the sentiment engine', (get) => {
   async function add(agent: string, channel: string, text: string, day: number) {
     const { db } = get();
     const id = `att-${++seq}`;
-    await db.query(`insert into reviews (id, agent_id, channel, text, created_at) values ($1, $2, $3, $4, $5)`, [id, agent, channel, text, at(day)]);
+    await db.query(`insert into reviews (id, agent_id, channel, text, created_at) values ($1, $2, $3, $4, $5)`, [
+      id,
+      agent,
+      channel,
+      text,
+      at(day),
+    ]);
     await scoreStoredReviews(db, engine, { ids: [id] });
     await recomputeRatings(get().db, ratingScopeOf([{ agent_id: agent, at: at(day) }]));
     return id;
   }
-  const quarter = async (agent: string): Promise<Rating> => (await agentRatings(get().db, agent, { period: '2026-Q1' })).ratings[0]!;
-  const rated = (r: Rating) => ({ n: r.n, positive: r.positive, mean: r.posterior_mean, low: r.interval.low, high: r.interval.high, aspects: r.aspects });
+  const quarter = async (agent: string): Promise<Rating> =>
+    (await agentRatings(get().db, agent, { period: '2026-Q1' })).ratings[0]!;
+  const rated = (r: Rating) => ({
+    n: r.n,
+    positive: r.positive,
+    mean: r.posterior_mean,
+    low: r.interval.low,
+    high: r.interval.high,
+    aspects: r.aspects,
+  });
 
   beforeAll(async () => {
     engine = await loadSentimentModels('models');
@@ -42,10 +64,18 @@ describeEachBackend('attribution with the sentiment engine', (get) => {
     await addAgents(db, agents);
     const rows: unknown[][] = [];
     agents.forEach((a, i) => {
-      for (let k = 0; k < 6 + i; k++) rows.push([`att-base-${a}-${k}`, a, k % 2 ? 'chat' : 'after_sales', PRAISE[(k + i) % PRAISE.length], at(1 + k)]);
+      for (let k = 0; k < 6 + i; k++)
+        rows.push([
+          `att-base-${a}-${k}`,
+          a,
+          k % 2 ? 'chat' : 'after_sales',
+          PRAISE[(k + i) % PRAISE.length],
+          at(1 + k),
+        ]);
       rows.push([`att-base-${a}-rude`, a, 'chat', i % 2 ? RUDE.en : RUDE.zh, at(20)]);
     });
-    for (const r of rows) await db.query(`insert into reviews (id, agent_id, channel, text, created_at) values ($1, $2, $3, $4, $5)`, r);
+    for (const r of rows)
+      await db.query(`insert into reviews (id, agent_id, channel, text, created_at) values ($1, $2, $3, $4, $5)`, r);
     await scoreStoredReviews(db, engine);
     await recomputeRatings(db);
   });
@@ -60,7 +90,9 @@ describeEachBackend('attribution with the sentiment engine', (get) => {
       const after = await quarter('att-a');
       expect(rated(after)).toEqual(rated(before));
       expect(after.not_attributable.reviews).toBe(before.not_attributable.reviews + 2);
-      expect(after.not_attributable.aspects.logistics!.negative).toBeGreaterThan(before.not_attributable.aspects.logistics!.negative);
+      expect(after.not_attributable.aspects.logistics!.negative).toBeGreaterThan(
+        before.not_attributable.aspects.logistics!.negative,
+      );
       expect(after.reviews).toBe(before.reviews + 2);
     });
 

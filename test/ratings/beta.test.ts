@@ -16,7 +16,14 @@ const QUANTILES: Array<[number, number, number, number, number]> = [
 
 describe('Beta distribution', () => {
   it('lnGamma matches reference values', () => {
-    for (const [x, want] of [[0.5, 0.5723649429247], [1, 0], [2.5, 0.2846828704729192], [10, 12.801827480081469], [100.3, 360.5147057290581], [1e5, 1051287.7089736569]] as const) {
+    for (const [x, want] of [
+      [0.5, 0.5723649429247],
+      [1, 0],
+      [2.5, 0.2846828704729192],
+      [10, 12.801827480081469],
+      [100.3, 360.5147057290581],
+      [1e5, 1051287.7089736569],
+    ] as const) {
       expect(lnGamma(x)).toBeCloseTo(want, 9);
     }
     expect(() => lnGamma(0)).toThrow(RangeError);
@@ -49,7 +56,10 @@ describe('rating model', () => {
   });
 
   it('falls back to a weak pooled prior with few agents and recovers a known prior with many', () => {
-    const weak = fitPrior([{ n: 10, positive: 9 }, { n: 20, positive: 10 }]);
+    const weak = fitPrior([
+      { n: 10, positive: 9 },
+      { n: 20, positive: 10 },
+    ]);
     expect(weak.method).toBe('weak');
     expect(weak.alpha + weak.beta).toBeCloseTo(2, 10);
     // agents whose shares are exactly the Beta(8, 2) deciles, 400 reviews each

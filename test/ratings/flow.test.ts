@@ -45,7 +45,8 @@ describeEachBackend('reviews → ratings, and a sentiment switch', (get) => {
   });
 
   const rating = async (agent: string) =>
-    (await t.app.inject({ url: `/v1/ratings/agents/${agent}?period=2026-03`, headers: t.auth('cs_lead') })).json().ratings[0] as {
+    (await t.app.inject({ url: `/v1/ratings/agents/${agent}?period=2026-03`, headers: t.auth('cs_lead') })).json()
+      .ratings[0] as {
       score: number;
       n: number;
       sentiment_models: string[];
@@ -89,23 +90,44 @@ describeEachBackend('reviews → ratings, and a sentiment switch', (get) => {
     const before = { good: await rating('good-1'), rude: await rating('rude-1') };
     // a deliberately inverted model: every logit negated
     const flipped = shipped.weights.map((w) => -w);
-    const meta = { ...shipped.meta, version: 'sentiment-zh@inverted', weights: { ...shipped.meta.weights, bias: -shipped.meta.weights.bias } };
-    await registerVersion(db, { id: meta.version, kind: 'sentiment', scope: 'zh', artifact: packSentiment(meta, flipped) });
+    const meta = {
+      ...shipped.meta,
+      version: 'sentiment-zh@inverted',
+      weights: { ...shipped.meta.weights, bias: -shipped.meta.weights.bias },
+    };
+    await registerVersion(db, {
+      id: meta.version,
+      kind: 'sentiment',
+      scope: 'zh',
+      artifact: packSentiment(meta, flipped),
+    });
 
-    const promoted = await t.app.inject({ method: 'POST', url: `/v1/models/${encodeURIComponent(meta.version)}/promote`, headers: t.auth('admin'), payload: { reason: 'test' } });
+    const promoted = await t.app.inject({
+      method: 'POST',
+      url: `/v1/models/${encodeURIComponent(meta.version)}/promote`,
+      headers: t.auth('admin'),
+      payload: { reason: 'test' },
+    });
     expect(promoted.statusCode).toBe(200);
     const job = promoted.json().rescore_job as string;
     expect(job).toMatch(/^score_reviews-/);
     await settleSwitch(job);
 
-    const models = await db.query<{ m: string; n: number }>(`select sentiment_model as m, count(*)::int as n from reviews group by 1`);
+    const models = await db.query<{ m: string; n: number }>(
+      `select sentiment_model as m, count(*)::int as n from reviews group by 1`,
+    );
     expect(models.rows).toEqual([{ m: meta.version, n: 30 }]);
     const after = { good: await rating('good-1'), rude: await rating('rude-1') };
     expect(after.good.sentiment_models).toEqual([meta.version]);
     expect(after.good.score).toBeLessThan(before.good.score);
     expect(after.rude.score).toBeGreaterThan(before.rude.score);
 
-    const rolled = await t.app.inject({ method: 'POST', url: '/v1/models/sentiment/zh/rollback', headers: t.auth('admin'), payload: {} });
+    const rolled = await t.app.inject({
+      method: 'POST',
+      url: '/v1/models/sentiment/zh/rollback',
+      headers: t.auth('admin'),
+      payload: {},
+    });
     expect(rolled.statusCode).toBe(200);
     expect(rolled.json().id).toBe(shipped.meta.version);
     expect(rolled.json().rescore_job).not.toBe(job);
@@ -119,12 +141,22 @@ describeEachBackend('reviews → ratings, and a sentiment switch', (get) => {
     const { db } = get();
     // five of good-1's reviews go to rude-1: the batch names only rude-1
     const toRude = reviews('good-1', good, 5).map((r) => ({ ...r, agent_id: 'rude-1' }));
-    expect((await t.app.inject({ method: 'POST', url: '/v1/reviews', headers: t.auth('cs_lead'), payload: toRude })).json()).toMatchObject({ updated: 5, scored: 0 });
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/v1/reviews', headers: t.auth('cs_lead'), payload: toRude })).json(),
+    ).toMatchObject({ updated: 5, scored: 0 });
     expect((await rating('good-1')).n).toBe(10);
     expect((await rating('rude-1')).n).toBe(20);
     // one of rude-1's March reviews moves to April: the batch names only April
-    const toApril = { ...reviews('rude-1', rude, 1)[0]!, created_at: '2026-04-10T08:00:00Z', replied_at: '2026-04-10T09:00:00Z' };
-    expect((await t.app.inject({ method: 'POST', url: '/v1/reviews', headers: t.auth('cs_lead'), payload: [toApril] })).json()).toMatchObject({ updated: 1 });
+    const toApril = {
+      ...reviews('rude-1', rude, 1)[0]!,
+      created_at: '2026-04-10T08:00:00Z',
+      replied_at: '2026-04-10T09:00:00Z',
+    };
+    expect(
+      (
+        await t.app.inject({ method: 'POST', url: '/v1/reviews', headers: t.auth('cs_lead'), payload: [toApril] })
+      ).json(),
+    ).toMatchObject({ updated: 1 });
     const incremental = { good: await rating('good-1'), rude: await rating('rude-1') };
     expect(incremental.rude.n).toBe(19);
     await recomputeRatings(db);

@@ -58,7 +58,10 @@ export async function addScoredReviews(db: Queryable, rows: ScoredReview[]): Pro
 }
 
 export async function addAgents(db: Queryable, ids: string[], role = 'cs_agent', team = 'east'): Promise<void> {
-  await db.query(`insert into employees (id, role_id, team) select unnest($1::text[]), $2, $3 on conflict (id) do nothing`, [ids, role, team]);
+  await db.query(
+    `insert into employees (id, role_id, team) select unnest($1::text[]), $2, $3 on conflict (id) do nothing`,
+    [ids, role, team],
+  );
 }
 
 /** Every rating row, ordered, as plain objects (for comparing whole tables). */

@@ -16,16 +16,41 @@ describeEachBackend('ratings recompute', (get) => {
     await addScoredReviews(db, [
       // r1: one review through its agent aspects (mean of 0.9 and 0.7), one chat thank-you (overall 0.6),
       // one logistics-only complaint through chat (not attributable), one unscored
-      { id: 'x1', agent: 'r1', created: '2026-02-10T03:00:00Z', replied: '2026-02-10T05:00:00Z', p: 0.85, aspects: [['service_attitude', 0.9], ['response_speed', 0.7]] },
+      {
+        id: 'x1',
+        agent: 'r1',
+        created: '2026-02-10T03:00:00Z',
+        replied: '2026-02-10T05:00:00Z',
+        p: 0.85,
+        aspects: [
+          ['service_attitude', 0.9],
+          ['response_speed', 0.7],
+        ],
+      },
       { id: 'x2', agent: 'r1', created: '2026-02-11T03:00:00Z', p: 0.6 },
       { id: 'x3', agent: 'r1', created: '2026-02-12T03:00:00Z', p: 0.05, rating: 1, aspects: [['logistics', 0.05]] },
       { id: 'x4', agent: 'r1', created: '2026-02-12T04:00:00Z', p: 0.5, model: null },
       // a product review without aspects is not a service interaction
       { id: 'x5', agent: 'r1', channel: 'product_review', created: '2026-02-13T03:00:00Z', p: 0.9 },
       // negative reviews for the 24 h SLA: replied in 30 h (late), never replied (late), replied in 2 h
-      { id: 'x6', agent: 'r2', created: '2026-03-02T00:00:00Z', replied: '2026-03-03T06:00:00Z', p: 0.1, aspects: [['service_attitude', 0.1]] },
+      {
+        id: 'x6',
+        agent: 'r2',
+        created: '2026-03-02T00:00:00Z',
+        replied: '2026-03-03T06:00:00Z',
+        p: 0.1,
+        aspects: [['service_attitude', 0.1]],
+      },
       { id: 'x7', agent: 'r2', created: '2026-03-03T00:00:00Z', p: 0.2, aspects: [['returns_handling', 0.2]] },
-      { id: 'x8', agent: 'r2', created: '2026-03-04T00:00:00Z', replied: '2026-03-04T02:00:00Z', p: 0.8, rating: 2, aspects: [['response_speed', 0.8]] },
+      {
+        id: 'x8',
+        agent: 'r2',
+        created: '2026-03-04T00:00:00Z',
+        replied: '2026-03-04T02:00:00Z',
+        p: 0.8,
+        rating: 2,
+        aspects: [['response_speed', 0.8]],
+      },
       // a negative review from 10 hours before NOW: pending
       { id: 'x9', agent: 'r2', created: '2026-04-19T14:00:00Z', p: 0.1, aspects: [['service_attitude', 0.1]] },
       // the ISO week of 2025-12-31 is 2026-W01; its month and quarter are 2025-12 and 2025-Q4
@@ -33,8 +58,20 @@ describeEachBackend('ratings recompute', (get) => {
     ]);
     // enough agents for an empirical-Bayes prior in 2026-Q1
     const more = [];
-    for (const [a, share] of [['r3', 0.9], ['r4', 0.8], ['r5', 0.7], ['r6', 0.6]] as const) {
-      for (let i = 0; i < 20; i++) more.push({ id: `${a}-${i}`, agent: a, created: `2026-01-${String(5 + i).padStart(2, '0')}T08:00:00Z`, p: i < share * 20 ? 0.95 : 0.05, aspects: [['service_attitude', i < share * 20 ? 0.95 : 0.05]] as Array<[string, number]> });
+    for (const [a, share] of [
+      ['r3', 0.9],
+      ['r4', 0.8],
+      ['r5', 0.7],
+      ['r6', 0.6],
+    ] as const) {
+      for (let i = 0; i < 20; i++)
+        more.push({
+          id: `${a}-${i}`,
+          agent: a,
+          created: `2026-01-${String(5 + i).padStart(2, '0')}T08:00:00Z`,
+          p: i < share * 20 ? 0.95 : 0.05,
+          aspects: [['service_attitude', i < share * 20 ? 0.95 : 0.05]] as Array<[string, number]>,
+        });
     }
     await addScoredReviews(db, more);
   });
@@ -55,10 +92,23 @@ describeEachBackend('ratings recompute', (get) => {
     expect(r1.aspects.returns_handling).toEqual({ n: 0, positive: 0, share: null });
     expect(r1.sentiment_models).toEqual(['sentiment-zh@test']);
     expect(r1.insufficient_evidence).toBe(true);
-    expect(r1.sla.negative_response_24h).toMatchObject({ negative_reviews: 1, replied_within_24h: 0, late: 1, rate: 0, met: false });
+    expect(r1.sla.negative_response_24h).toMatchObject({
+      negative_reviews: 1,
+      replied_within_24h: 0,
+      late: 1,
+      rate: 0,
+      met: false,
+    });
 
     const r2 = (await agentRatings(db, 'r2', { period: '2026-03' })).ratings[0]!;
-    expect(r2.sla.negative_response_24h).toMatchObject({ negative_reviews: 3, replied_within_24h: 1, late: 2, pending: 0, target: 1, met: false });
+    expect(r2.sla.negative_response_24h).toMatchObject({
+      negative_reviews: 3,
+      replied_within_24h: 1,
+      late: 2,
+      pending: 0,
+      target: 1,
+      met: false,
+    });
     expect(r2.sla.negative_response_24h.rate).toBeCloseTo(1 / 3, 12);
     const april = (await agentRatings(db, 'r2', { period: '2026-04' })).ratings[0]!;
     expect(april.sla.negative_response_24h).toMatchObject({ negative_reviews: 1, pending: 1, rate: null, met: null });
@@ -100,11 +150,20 @@ describeEachBackend('ratings recompute', (get) => {
   it('an incremental recompute after new reviews equals a full one', async () => {
     const { db } = get();
     const fresh = [
-      { id: 'n1', agent: 'r4', created: '2026-02-20T08:00:00Z', p: 0.1, aspects: [['service_attitude', 0.1]] as Array<[string, number]> },
+      {
+        id: 'n1',
+        agent: 'r4',
+        created: '2026-02-20T08:00:00Z',
+        p: 0.1,
+        aspects: [['service_attitude', 0.1]] as Array<[string, number]>,
+      },
       { id: 'n2', agent: 'r5', created: '2026-03-20T08:00:00Z', p: 0.9 },
     ];
     await addScoredReviews(db, fresh);
-    const inc = await recomputeRatings(db, { ...ratingScopeOf(fresh.map((r) => ({ agent_id: r.agent, at: r.created }))), now: NOW });
+    const inc = await recomputeRatings(db, {
+      ...ratingScopeOf(fresh.map((r) => ({ agent_id: r.agent, at: r.created }))),
+      now: NOW,
+    });
     expect(inc.updated).toBeGreaterThan(0);
     const afterIncremental = await ratingRows(db);
     const full = await recomputeRatings(db, { now: NOW });
@@ -133,7 +192,14 @@ describeEachBackend('ratings recompute', (get) => {
     const n = quarters.reduce((s, q) => s + q.n, 0);
     expect(year.n).toBe(n);
     expect(year.posterior_mean).toBeCloseTo(quarters.reduce((s, q) => s + q.n * q.posterior_mean!, 0) / n, 12);
-    const list = await listRatings(db, { period: '2026', role: 'cs_agent', sort: 'agent_id', order: 'asc', limit: 2, offset: 1 });
+    const list = await listRatings(db, {
+      period: '2026',
+      role: 'cs_agent',
+      sort: 'agent_id',
+      order: 'asc',
+      limit: 2,
+      offset: 1,
+    });
     expect(list.total).toBeGreaterThanOrEqual(5);
     expect(list.items.map((r) => r.agent_id)).toEqual(['r2', 'r3']);
   });
@@ -151,7 +217,9 @@ describeEachBackend('ratings recompute', (get) => {
     expect((await listRatings(db, { period: '2026-Q1', limit: 10, offset: 1000 })).total).toBe(all.total);
     // a stricter threshold flags more
     await recomputeRatings(db, { periods: ['2026-Q1'], minReviews: 25, now: NOW });
-    expect((await listRatings(db, { period: '2026-Q1', evidence: 'insufficient', limit: 100, offset: 0 })).total).toBe(all.total);
+    expect((await listRatings(db, { period: '2026-Q1', evidence: 'insufficient', limit: 100, offset: 0 })).total).toBe(
+      all.total,
+    );
     await recomputeRatings(db, { periods: ['2026-Q1'], now: NOW });
   });
 
@@ -161,16 +229,36 @@ describeEachBackend('ratings recompute', (get) => {
     const agents = ['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8'];
     await addAgents(db, agents, 'product_ops');
     const rows = agents.flatMap((a, j) =>
-      Array.from({ length: 30 }, (_, i) => ({ id: `${a}-${i}`, agent: a, created: `2026-05-${String(1 + (i % 28)).padStart(2, '0')}T09:00:00Z`, p: 0.3 + 0.07 * j + (i % 2 === 0 ? 0.1 : -0.1) })),
+      Array.from({ length: 30 }, (_, i) => ({
+        id: `${a}-${i}`,
+        agent: a,
+        created: `2026-05-${String(1 + (i % 28)).padStart(2, '0')}T09:00:00Z`,
+        p: 0.3 + 0.07 * j + (i % 2 === 0 ? 0.1 : -0.1),
+      })),
     );
     await addScoredReviews(db, rows);
     await recomputeRatings(db, { now: NOW });
-    const stored = (await db.query<{ agent_id: string; n: number; positive: number; positive_sq: number; prior_rho: number }>(`select agent_id, n, positive, positive_sq, prior_rho from agent_ratings where role_id = 'product_ops' and period = '2026-Q2' order by agent_id`)).rows;
+    const stored = (
+      await db.query<{ agent_id: string; n: number; positive: number; positive_sq: number; prior_rho: number }>(
+        `select agent_id, n, positive, positive_sq, prior_rho from agent_ratings where role_id = 'product_ops' and period = '2026-Q2' order by agent_id`,
+      )
+    ).rows;
     expect(stored.map((r) => r.agent_id)).toEqual(agents);
-    for (const r of stored) expect(r.positive_sq).toBeCloseTo(rows.filter((x) => x.agent === r.agent_id).reduce((s, x) => s + x.p * x.p, 0), 8);
+    for (const r of stored)
+      expect(r.positive_sq).toBeCloseTo(
+        rows.filter((x) => x.agent === r.agent_id).reduce((s, x) => s + x.p * x.p, 0),
+        8,
+      );
     const prior = fitPrior(stored.map((r) => ({ n: r.n, positive: r.positive, positiveSq: r.positive_sq })));
     expect(prior.rho).toBeLessThan(0.5);
-    const list = await listRatings(db, { period: '2026-Q2', role: 'product_ops', sort: 'agent_id', order: 'asc', limit: 100, offset: 0 });
+    const list = await listRatings(db, {
+      period: '2026-Q2',
+      role: 'product_ops',
+      sort: 'agent_id',
+      order: 'asc',
+      limit: 100,
+      offset: 0,
+    });
     for (const [i, r] of list.items.entries()) {
       expect(r.prior!.rho).toBeCloseTo(prior.rho, 10);
       expect(r.effective_n).toBeCloseTo(30 / prior.rho, 8);
@@ -191,7 +279,10 @@ describeEachBackend('ratings recompute', (get) => {
     expect(legacy.effective_n).toBe(30);
     await recomputeRatings(db, { agentIds: ['s1'], periods: ['2026-Q2'], now: NOW });
     const partial = (await agentRatings(db, 's2', { period: '2026-Q2' })).ratings[0]!;
-    expect(partial.prior!.rho).toBeCloseTo(fitPrior([{ n: stored[0]!.n, positive: stored[0]!.positive, positiveSq: stored[0]!.positive_sq }]).rho, 10);
+    expect(partial.prior!.rho).toBeCloseTo(
+      fitPrior([{ n: stored[0]!.n, positive: stored[0]!.positive, positiveSq: stored[0]!.positive_sq }]).rho,
+      10,
+    );
     expect(partial.prior!.rho).toBeLessThan(1);
     await recomputeRatings(db, { now: NOW });
     expect((await agentRatings(db, 's2', { period: '2026-Q2' })).ratings[0]!.prior!.rho).toBeCloseTo(prior.rho, 10);
@@ -200,11 +291,20 @@ describeEachBackend('ratings recompute', (get) => {
   it('runs as the recompute_ratings job, and refuses bad job data without retrying', async () => {
     const { db } = get();
     const stages: string[] = [];
-    const ctx = { jobId: 'j1', signal: new AbortController().signal, deps: { db, config: {} }, progress: async (_p: number, s: string) => void stages.push(s) } as unknown as JobContext;
+    const ctx = {
+      jobId: 'j1',
+      signal: new AbortController().signal,
+      deps: { db, config: {} },
+      progress: async (_p: number, s: string) => void stages.push(s),
+    } as unknown as JobContext;
     const r = await recomputeRatingsProcessor({ periods: periodsWithin('2026-Q1') }, ctx);
     expect(r.periods).toBe(18);
     expect(stages.length).toBeGreaterThan(0);
-    await expect(recomputeRatingsProcessor({ periods: ['2026-13'] }, ctx)).rejects.toMatchObject({ unrecoverable: true });
-    await expect(recomputeRatingsProcessor({ agents: ['x'] } as never, ctx)).rejects.toMatchObject({ unrecoverable: true });
+    await expect(recomputeRatingsProcessor({ periods: ['2026-13'] }, ctx)).rejects.toMatchObject({
+      unrecoverable: true,
+    });
+    await expect(recomputeRatingsProcessor({ agents: ['x'] } as never, ctx)).rejects.toMatchObject({
+      unrecoverable: true,
+    });
   });
 });

@@ -63,14 +63,24 @@ function textModel(sigma: number, base: number) {
   const expect = (y: number) => {
     let sum = 0;
     const h = sigma / 200;
-    for (let s = y - 8 * sigma; s <= y + 8 * sigma; s += h) sum += p(s) * Math.exp(-((s - y) ** 2) / (2 * sigma * sigma)) * h;
+    for (let s = y - 8 * sigma; s <= y + 8 * sigma; s += h)
+      sum += p(s) * Math.exp(-((s - y) ** 2) / (2 * sigma * sigma)) * h;
     return sum / (sigma * Math.sqrt(2 * Math.PI));
   };
   return { p, e0: expect(0), e1: expect(1) };
 }
 
 /** `agents` agents, true shares from Beta(a, b), `minN`–`maxN` reviews each (log-uniform: many small agents). */
-function simulate(seed: number, agents: number, a: number, b: number, model: ScoreModel, minN = 10, maxN = 500, share?: (r: Rng) => number): SimAgent[] {
+function simulate(
+  seed: number,
+  agents: number,
+  a: number,
+  b: number,
+  model: ScoreModel,
+  minN = 10,
+  maxN = 500,
+  share?: (r: Rng) => number,
+): SimAgent[] {
   const r = new Rng(seed);
   const text = typeof model === 'object' && 'text' in model ? textModel(model.text, a / (a + b)) : null;
   const out: SimAgent[] = [];
@@ -82,7 +92,8 @@ function simulate(seed: number, agents: number, a: number, b: number, model: Sco
     for (let k = 0; k < n; k++) {
       let p: number;
       if (model === 'labels') p = r.chance(truth) ? 1 : 0;
-      else if (model === 'calibrated') p = r.chance(truth) ? r.uniform(0.75, 1) : r.uniform(0, 0.25); // E[q] ≈ 0.875·truth + 0.125·(1 − truth)
+      else if (model === 'calibrated')
+        p = r.chance(truth) ? r.uniform(0.75, 1) : r.uniform(0, 0.25); // E[q] ≈ 0.875·truth + 0.125·(1 − truth)
       else if ('soft' in model) {
         const y = r.chance(truth) ? 1 : 0;
         p = betaDraw(r, model.soft * truth + y, model.soft * (1 - truth) + 1 - y);
@@ -91,7 +102,12 @@ function simulate(seed: number, agents: number, a: number, b: number, model: Sco
       positiveSq += p * p;
     }
     // for the calibrated-but-unsure and the text-only models the agent's share as the model sees it, E[p]
-    const seen = model === 'calibrated' ? 0.875 * truth + 0.125 * (1 - truth) : text ? text.e0 + truth * (text.e1 - text.e0) : truth;
+    const seen =
+      model === 'calibrated'
+        ? 0.875 * truth + 0.125 * (1 - truth)
+        : text
+          ? text.e0 + truth * (text.e1 - text.e0)
+          : truth;
     out.push({ truth: seen, n, positive, positiveSq });
   }
   return out;
@@ -181,13 +197,24 @@ describe('rating simulation (2,000 agents, 10–500 reviews each, known true sha
   });
 
   it('holds across other role distributions and seeds', () => {
-    for (const [seed, a, b] of [[7, 4, 1.5], [11, 30, 10], [13, 2, 2]] as const) {
+    for (const [seed, a, b] of [
+      [7, 4, 1.5],
+      [11, 30, 10],
+      [13, 2, 2],
+    ] as const) {
       const res = evaluate(simulate(seed, 2000, a, b, 'labels'));
-      console.log(`simulation Beta(${a}, ${b}) seed ${seed}:`, res.coverage.toFixed(4), JSON.stringify(res.spearman), JSON.stringify(res.concordance));
+      console.log(
+        `simulation Beta(${a}, ${b}) seed ${seed}:`,
+        res.coverage.toFixed(4),
+        JSON.stringify(res.spearman),
+        JSON.stringify(res.concordance),
+      );
       expect(res.coverage).toBeGreaterThanOrEqual(0.88);
       expect(res.coverage).toBeLessThanOrEqual(0.92);
       expect(res.spearman.posterior).toBeGreaterThan(res.spearman.raw);
-      expect(res.concordance.few.posterior - res.concordance.few.raw).toBeGreaterThan(res.concordance.many.posterior - res.concordance.many.raw);
+      expect(res.concordance.few.posterior - res.concordance.few.raw).toBeGreaterThan(
+        res.concordance.many.posterior - res.concordance.many.raw,
+      );
     }
   });
 
@@ -202,9 +229,21 @@ describe('rating simulation (2,000 agents, 10–500 reviews each, known true sha
 
   it('soft evidence: yes/no outcomes Bernoulli(share), the model emits calibrated probabilities; intervals hold and the posterior ranks better', () => {
     // c = 2 is about as soft as the demo's sentiment model (ρ ≈ 0.35 there)
-    for (const [seed, a, b, c] of [[20260303, 12, 3, 2], [17, 4, 1.5, 2], [19, 30, 10, 1], [23, 2, 2, 5], [29, 8, 12, 2]] as const) {
+    for (const [seed, a, b, c] of [
+      [20260303, 12, 3, 2],
+      [17, 4, 1.5, 2],
+      [19, 30, 10, 1],
+      [23, 2, 2, 5],
+      [29, 8, 12, 2],
+    ] as const) {
       const res = evaluate(simulate(seed, 2000, a, b, { soft: c }));
-      console.log(`simulation soft c=${c} Beta(${a}, ${b}) seed ${seed}:`, res.coverage.toFixed(4), `ρ ${res.prior.rho.toFixed(3)} (true ${(1 / (c + 1)).toFixed(3)}) κ ${res.kappa.toFixed(1)} (true ${a + b})`, JSON.stringify(res.spearman), JSON.stringify(res.concordance));
+      console.log(
+        `simulation soft c=${c} Beta(${a}, ${b}) seed ${seed}:`,
+        res.coverage.toFixed(4),
+        `ρ ${res.prior.rho.toFixed(3)} (true ${(1 / (c + 1)).toFixed(3)}) κ ${res.kappa.toFixed(1)} (true ${a + b})`,
+        JSON.stringify(res.spearman),
+        JSON.stringify(res.concordance),
+      );
       expect(res.coverage).toBeGreaterThanOrEqual(0.88);
       expect(res.coverage).toBeLessThanOrEqual(0.92);
       expect(res.prior.rho).toBeCloseTo(1 / (c + 1), 1);
@@ -216,9 +255,18 @@ describe('rating simulation (2,000 agents, 10–500 reviews each, known true sha
   });
 
   it('a model that sees only the text (calibrated over the role, not per agent): intervals hold its expected probability for the agent', () => {
-    for (const [seed, a, b, sigma] of [[37, 12, 3, 0.8], [41, 4, 4, 0.5], [43, 30, 10, 1.2]] as const) {
+    for (const [seed, a, b, sigma] of [
+      [37, 12, 3, 0.8],
+      [41, 4, 4, 0.5],
+      [43, 30, 10, 1.2],
+    ] as const) {
       const res = evaluate(simulate(seed, 2000, a, b, { text: sigma }));
-      console.log(`simulation text-only σ=${sigma} Beta(${a}, ${b}) seed ${seed}:`, res.coverage.toFixed(4), `ρ ${res.prior.rho.toFixed(3)} κ ${res.kappa.toFixed(1)}`, JSON.stringify(res.spearman));
+      console.log(
+        `simulation text-only σ=${sigma} Beta(${a}, ${b}) seed ${seed}:`,
+        res.coverage.toFixed(4),
+        `ρ ${res.prior.rho.toFixed(3)} κ ${res.kappa.toFixed(1)}`,
+        JSON.stringify(res.spearman),
+      );
       expect(res.coverage).toBeGreaterThanOrEqual(0.88);
       expect(res.coverage).toBeLessThanOrEqual(0.92);
       expect(res.spearman.posterior).toBeGreaterThan(res.spearman.raw);
@@ -242,7 +290,10 @@ describe('soft evidence regression: agents who differ are not all rated the same
   // demo model's (c = 2, ρ = 1/3): the shape of the demo's 2026-Q3 cs_agents
   const soft = (lo: number, hi: number) => simulate(20260304, 111, 1, 1, { soft: 2 }, 5, 40, (r) => r.uniform(lo, hi));
 
-  for (const [lo, hi] of [[0.3, 0.7], [0.25, 0.5]] as const) {
+  for (const [lo, hi] of [
+    [0.3, 0.7],
+    [0.25, 0.5],
+  ] as const) {
     it(`true shares spread over ${lo}–${hi}: the prior stays far below its cap and the posterior means spread (SD ≥ half the truth's)`, () => {
       const sim = soft(lo, hi);
       const truthSd = sd(sim.map((e) => e.truth));
@@ -252,7 +303,14 @@ describe('soft evidence regression: agents who differ are not all rated the same
       const covered = sim.filter((e, i) => post[i]!.low <= e.truth && e.truth <= post[i]!.high).length / sim.length;
       console.log(
         `regression (soft, shares ${lo}–${hi}):`,
-        JSON.stringify({ rho: prior.rho, kappa: prior.alpha + prior.beta, kappaAsTrials: asTrials.alpha + asTrials.beta, truthSd, posteriorSd: sd(post.map((p) => p.mean)), covered }),
+        JSON.stringify({
+          rho: prior.rho,
+          kappa: prior.alpha + prior.beta,
+          kappaAsTrials: asTrials.alpha + asTrials.beta,
+          truthSd,
+          posteriorSd: sd(post.map((p) => p.mean)),
+          covered,
+        }),
       );
       expect(prior.method).toBe('eb');
       expect(prior.rho).toBeGreaterThan(0.25);

@@ -18,8 +18,18 @@ describe('aspects', () => {
     const score = (clause: string) => (/差|慢|rude/.test(clause) ? 0.1 : 0.9);
     const hits = findAspects('客服态度很差，物流倒是很快', score, band);
     expect(hits).toEqual([
-      expect.objectContaining({ aspect: 'service_attitude', agentControllable: true, sentiment: 'negative', span: { start: 0, end: 6, text: '客服态度很差' } }),
-      expect.objectContaining({ aspect: 'logistics', agentControllable: false, sentiment: 'positive', span: { start: 7, end: 13, text: '物流倒是很快' } }),
+      expect.objectContaining({
+        aspect: 'service_attitude',
+        agentControllable: true,
+        sentiment: 'negative',
+        span: { start: 0, end: 6, text: '客服态度很差' },
+      }),
+      expect.objectContaining({
+        aspect: 'logistics',
+        agentControllable: false,
+        sentiment: 'positive',
+        span: { start: 7, end: 13, text: '物流倒是很快' },
+      }),
     ]);
   });
 
@@ -42,7 +52,8 @@ describe('aspects', () => {
     });
 
     it('English: shipping praised, customer service blamed', () => {
-      const text = 'Shipping was fast and the price was great. However, customer service was rude and never replied to my emails.';
+      const text =
+        'Shipping was fast and the price was great. However, customer service was rude and never replied to my emails.';
       const [r] = engine.score([text]);
       const by = (a: string) => r!.aspects.find((h) => h.aspect === a);
       expect(by('logistics')?.sentiment).toBe('positive');

@@ -1,6 +1,11 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { applyCalibration, expectedCalibrationError, fitPlatt, sigmoid } from '../../src/reviews/sentiment/calibration.js';
+import {
+  applyCalibration,
+  expectedCalibrationError,
+  fitPlatt,
+  sigmoid,
+} from '../../src/reviews/sentiment/calibration.js';
 import { rng } from '../../src/reviews/sentiment/train.js';
 
 /** Synthetic over-confident model: true P(y=1) = σ(z/τ + β) for logits z. */
@@ -32,17 +37,23 @@ describe('calibration', () => {
 
   it('property: fitted on one slice, predicted probabilities match observed frequencies on a held-out slice', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.double({ min: 0.3, max: 4, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), (seed, tau, beta) => {
-        const fit = slice(seed, 4000, tau, beta);
-        const held = slice(seed + 1, 4000, tau, beta);
-        const cal = fitPlatt(fit.logits, fit.labels);
-        const probs = held.logits.map((z) => applyCalibration(cal, z));
-        const raw = held.logits.map((z) => sigmoid(z));
-        const ece = expectedCalibrationError(probs, held.labels);
-        expect(ece).toBeLessThan(0.04);
-        // and calibration never makes a badly mis-scaled model worse
-        if (Math.abs(tau - 1) > 0.5) expect(ece).toBeLessThanOrEqual(expectedCalibrationError(raw, held.labels) + 0.01);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 1e6 }),
+        fc.double({ min: 0.3, max: 4, noNaN: true }),
+        fc.double({ min: -1, max: 1, noNaN: true }),
+        (seed, tau, beta) => {
+          const fit = slice(seed, 4000, tau, beta);
+          const held = slice(seed + 1, 4000, tau, beta);
+          const cal = fitPlatt(fit.logits, fit.labels);
+          const probs = held.logits.map((z) => applyCalibration(cal, z));
+          const raw = held.logits.map((z) => sigmoid(z));
+          const ece = expectedCalibrationError(probs, held.labels);
+          expect(ece).toBeLessThan(0.04);
+          // and calibration never makes a badly mis-scaled model worse
+          if (Math.abs(tau - 1) > 0.5)
+            expect(ece).toBeLessThanOrEqual(expectedCalibrationError(raw, held.labels) + 0.01);
+        },
+      ),
       { numRuns: 25, seed: 7 },
     );
   });

@@ -47,7 +47,13 @@ describe('engine over the committed models (no retraining)', () => {
   });
 
   it('scoreAsync (segmentation on the thread pool) gives exactly the results of score', async () => {
-    const texts = Array.from({ length: 600 }, (_, i) => (i % 3 === 0 ? `第${i}次买了，质量很好\n物流很快` : i % 3 === 1 ? `Item ${i} broke quickly, not happy` : `包装破损，客服也不回复 ${i}`));
+    const texts = Array.from({ length: 600 }, (_, i) =>
+      i % 3 === 0
+        ? `第${i}次买了，质量很好\n物流很快`
+        : i % 3 === 1
+          ? `Item ${i} broke quickly, not happy`
+          : `包装破损，客服也不回复 ${i}`,
+    );
     texts.push('', '😀', '<b>很好</b>');
     const sync = engine.score(texts);
     const async = await engine.scoreAsync(texts);
@@ -60,7 +66,9 @@ describe('engine over the committed models (no retraining)', () => {
 
   it('scoring on worker threads gives exactly the results of score, in order, and keeps working after close', async () => {
     const threaded = await loadSentimentModels('models', { threads: 2 });
-    const texts = Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? `客服回复太慢了，等了${i}分钟` : `Fast shipping, great seller #${i}`));
+    const texts = Array.from({ length: 500 }, (_, i) =>
+      i % 2 === 0 ? `客服回复太慢了，等了${i}分钟` : `Fast shipping, great seller #${i}`,
+    );
     texts.push('', '😀', '<b>很好</b>', '物流很快 but the box was damaged');
     const opts = { explain: true, explainTopK: 3 };
     expect(await threaded.scoreAsync(texts, opts)).toEqual(engine.score(texts, opts));
@@ -83,7 +91,16 @@ describe('engine over the committed models (no retraining)', () => {
   });
 
   it('answers bad input with well-formed, low-confidence results', () => {
-    const inputs = ['', '   \n\t', '😀😀😀👍', '好'.repeat(100_000), '\ud800\udfff\ud800 坏了', '<p>质量<b>很好</b>&nbsp;</p>', 'とても良い', '物流很快 but the box was damaged'];
+    const inputs = [
+      '',
+      '   \n\t',
+      '😀😀😀👍',
+      '好'.repeat(100_000),
+      '\ud800\udfff\ud800 坏了',
+      '<p>质量<b>很好</b>&nbsp;</p>',
+      'とても良い',
+      '物流很快 but the box was damaged',
+    ];
     const out = engine.score(inputs, { explain: true });
     expect(out).toHaveLength(inputs.length);
     for (const r of out) {

@@ -10,7 +10,15 @@ describe('tokenisers', () => {
 
   it('marks English negation until the end of the clause', () => {
     expect(enTokens(normalise("It isn't good, but cheap. Not bad at all"))).toEqual([
-      'it', 'is', 'not', 'neg_good', 'cheap', 'not', 'neg_bad', 'neg_at', 'neg_all',
+      'it',
+      'is',
+      'not',
+      'neg_good',
+      'cheap',
+      'not',
+      'neg_bad',
+      'neg_at',
+      'neg_all',
     ]);
   });
 

@@ -37,11 +37,18 @@ describe('training (tiny synthetic set, TF.js)', () => {
 
     // the plain-JS predictor reproduces the trainer's logits from the folded weights
     const cal = fitPlatt(logits, held.labels);
-    const predictor = new LinearPredictor({
-      format: MODEL_FORMAT, language: 'zh', version: weightsVersion('zh', a.weights), features: settings,
-      weights: { file: 'weights.bin', dtype: 'float32', length: a.weights.length, bias: a.bias },
-      calibration: cal, neutralBand: { low: 0.35, high: 0.65 },
-    }, a.weights);
+    const predictor = new LinearPredictor(
+      {
+        format: MODEL_FORMAT,
+        language: 'zh',
+        version: weightsVersion('zh', a.weights),
+        features: settings,
+        weights: { file: 'weights.bin', dtype: 'float32', length: a.weights.length, bias: a.bias },
+        calibration: cal,
+        neutralBand: { low: 0.35, high: 0.65 },
+      },
+      a.weights,
+    );
     expect(predictor.probability('质量很好，物流很快')).toBeGreaterThan(0.8);
     expect(predictor.probability('质量很差，物流太慢了')).toBeLessThan(0.2);
     expect(predictor.probability('')).toBe(0.5);

@@ -29,7 +29,11 @@ describeEachBackend('auth matrix: every route × no key / wrong scope / right sc
       const none = await t.app.inject({ method: r.method as 'GET', url: concrete(r.url) });
       expect(none.statusCode, `${r.method} ${r.url}`).toBe(401);
       expect(none.headers['content-type']).toContain('application/problem+json');
-      const bogus = await t.app.inject({ method: r.method as 'GET', url: concrete(r.url), headers: { authorization: 'Bearer kpi_nothing_here' } });
+      const bogus = await t.app.inject({
+        method: r.method as 'GET',
+        url: concrete(r.url),
+        headers: { authorization: 'Bearer kpi_nothing_here' },
+      });
       expect(bogus.statusCode, `${r.method} ${r.url}`).toBe(401);
     }
   });
@@ -63,13 +67,20 @@ describeEachBackend('auth matrix: every route × no key / wrong scope / right sc
   });
 
   it('accepts the key in X-API-Key too, and a revoked key stops working', async () => {
-    const created = await t.app.inject({ method: 'POST', url: '/v1/admin/keys', headers: t.auth('admin'), payload: { name: 'temp', scopes: ['scorer'] } });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/admin/keys',
+      headers: t.auth('admin'),
+      payload: { name: 'temp', scopes: ['scorer'] },
+    });
     expect(created.statusCode).toBe(201);
     const { id, key } = created.json() as { id: string; key: string };
     expect((await t.app.inject({ url: '/v1/metrics', headers: { 'x-api-key': key } })).statusCode).toBe(200);
     const listed = await t.app.inject({ url: '/v1/admin/keys', headers: t.auth('admin') });
     expect(JSON.stringify(listed.json())).not.toContain(key);
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/admin/keys/${id}`, headers: t.auth('admin') })).statusCode).toBe(204);
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/admin/keys/${id}`, headers: t.auth('admin') })).statusCode,
+    ).toBe(204);
     // the verify cache keeps a key for at most 5 s; revoke clears it at once in this process
     expect((await t.app.inject({ url: '/v1/metrics', headers: { 'x-api-key': key } })).statusCode).toBe(401);
   });

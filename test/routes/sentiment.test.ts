@@ -3,7 +3,13 @@ import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend, openTestDb, type TestDb } from '../helpers/db.js';
 
 const batch = Array.from({ length: 240 }, (_, i) =>
-  i % 4 === 0 ? `客服态度很好，回复很快，第${i}次购买` : i % 4 === 1 ? `Support never answered my emails about order ${i}, very slow` : i % 4 === 2 ? `物流太慢了，包装也破了 ${i}` : `Great quality, arrived fast (${i})`,
+  i % 4 === 0
+    ? `客服态度很好，回复很快，第${i}次购买`
+    : i % 4 === 1
+      ? `Support never answered my emails about order ${i}, very slow`
+      : i % 4 === 2
+        ? `物流太慢了，包装也破了 ${i}`
+        : `Great quality, arrived fast (${i})`,
 );
 
 describeEachBackend('POST /v1/sentiment/score', (get) => {
@@ -22,9 +28,15 @@ describeEachBackend('POST /v1/sentiment/score', (get) => {
       const r = await score({ text: '客服态度很差，问了三次都不回复', explain: true }, scope);
       expect(r.statusCode).toBe(200);
       const [one] = r.json().results;
-      expect(one).toMatchObject({ label: 'negative', language: 'zh', modelVersion: expect.stringMatching(/^sentiment-zh@/) });
+      expect(one).toMatchObject({
+        label: 'negative',
+        language: 'zh',
+        modelVersion: expect.stringMatching(/^sentiment-zh@/),
+      });
       expect(one.probability).toBeLessThan(0.2);
-      expect(one.aspects).toContainEqual(expect.objectContaining({ aspect: 'service_attitude', agentControllable: true, sentiment: 'negative' }));
+      expect(one.aspects).toContainEqual(
+        expect.objectContaining({ aspect: 'service_attitude', agentControllable: true, sentiment: 'negative' }),
+      );
       expect(one.explanation.length).toBeGreaterThan(0);
       expect(one.explanation.reduce((s: number, e: { contribution: number }) => s + e.contribution, 0)).toBeLessThan(0);
     }
@@ -43,7 +55,16 @@ describeEachBackend('POST /v1/sentiment/score', (get) => {
   });
 
   it('gives a low-confidence neutral where nothing can be said, and reads HTML, mixed and very long text', async () => {
-    const r = await score({ texts: ['   \n\t', '😀😀👍', 'とても良い', '<p>质量<b>很好</b>&nbsp;</p>', '物流很快 but the box was damaged', ''] });
+    const r = await score({
+      texts: [
+        '   \n\t',
+        '😀😀👍',
+        'とても良い',
+        '<p>质量<b>很好</b>&nbsp;</p>',
+        '物流很快 but the box was damaged',
+        '',
+      ],
+    });
     expect(r.statusCode).toBe(200);
     const [blank, emoji, other, html, mixed, empty] = r.json().results;
     for (const x of [blank, emoji, empty]) expect(x).toMatchObject({ label: 'neutral', probability: 0.5, aspects: [] });
@@ -54,12 +75,19 @@ describeEachBackend('POST /v1/sentiment/score', (get) => {
     expect(long.json().results[0]).toMatchObject({ language: 'en', label: 'negative' });
     expect(other.language).toBe('other');
     expect(html).toMatchObject({ language: 'zh', label: 'positive' });
-    expect(mixed.aspects.map((a: { aspect: string }) => a.aspect)).toEqual(expect.arrayContaining(['logistics', 'packaging']));
+    expect(mixed.aspects.map((a: { aspect: string }) => a.aspect)).toEqual(
+      expect.arrayContaining(['logistics', 'packaging']),
+    );
   });
 
   it('decodes invalid UTF-8 with replacement characters instead of failing', async () => {
     const body = Buffer.concat([Buffer.from('{"text":"质量很好'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('"}')]);
-    const r = await t.app.inject({ method: 'POST', url: '/v1/sentiment/score', headers: { ...t.auth('cs_lead'), 'content-type': 'application/json' }, payload: body });
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/v1/sentiment/score',
+      headers: { ...t.auth('cs_lead'), 'content-type': 'application/json' },
+      payload: body,
+    });
     expect(r.statusCode).toBe(200);
     expect(r.json().results[0]).toMatchObject({ language: 'zh', label: 'positive' });
   });
@@ -102,8 +130,18 @@ describeEachBackend('POST /v1/sentiment/score with SENTIMENT_THREADS', (get) => 
 
   it('answers exactly what scoring on the event loop answers', async () => {
     const payload = { texts: [...batch, '', '<b>很好</b>', '物流很快 but the box was damaged'], explain: true };
-    const a = await threaded.app.inject({ method: 'POST', url: '/v1/sentiment/score', headers: threaded.auth('scorer'), payload });
-    const b = await plain.app.inject({ method: 'POST', url: '/v1/sentiment/score', headers: plain.auth('scorer'), payload });
+    const a = await threaded.app.inject({
+      method: 'POST',
+      url: '/v1/sentiment/score',
+      headers: threaded.auth('scorer'),
+      payload,
+    });
+    const b = await plain.app.inject({
+      method: 'POST',
+      url: '/v1/sentiment/score',
+      headers: plain.auth('scorer'),
+      payload,
+    });
     expect(a.statusCode).toBe(200);
     expect(a.json()).toEqual(b.json());
   });

@@ -13,7 +13,11 @@ describeEachBackend('service conventions', (get) => {
         done();
       },
     });
-    t = await buildTestApp(get().db, { RATE_LIMIT_MAX: '5' }, { level: 'trace', stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] });
+    t = await buildTestApp(
+      get().db,
+      { RATE_LIMIT_MAX: '5' },
+      { level: 'trace', stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+    );
   });
   afterAll(async () => {
     await t.app.close();
@@ -37,7 +41,8 @@ describeEachBackend('service conventions', (get) => {
 
   it('rate-limits per key with a problem+json 429', async () => {
     let last = 0;
-    for (let i = 0; i < 8; i++) last = (await t.app.inject({ url: '/v1/metrics', headers: t.auth('cs_lead') })).statusCode;
+    for (let i = 0; i < 8; i++)
+      last = (await t.app.inject({ url: '/v1/metrics', headers: t.auth('cs_lead') })).statusCode;
     expect(last).toBe(429);
     // another key has its own budget
     expect((await t.app.inject({ url: '/v1/metrics', headers: t.auth('hr') })).statusCode).toBe(200);

@@ -111,7 +111,11 @@ export function daysBetween(start: Date, end: Date): number {
  * Aggregates observations into period rows. Observations that straddle periods or repeat a day
  * of their series become errors and are left out; everything else is aggregated.
  */
-export function aggregate(observations: readonly Observation[], available: Available, options: AggregateOptions): ImportResult {
+export function aggregate(
+  observations: readonly Observation[],
+  available: Available,
+  options: AggregateOptions,
+): ImportResult {
   const errors: RowError[] = [];
   const warnings: string[] = [];
   const buckets = new Map<string, Bucket>();
@@ -136,7 +140,11 @@ export function aggregate(observations: readonly Observation[], available: Avail
     const clash = span.find((d) => days.has(d));
     if (clash !== undefined) {
       const series = o.series === '' ? '' : ` for ${o.series}`;
-      errors.push({ row: o.row, field: o.dateField, reason: `${clash}${series} is already covered by row ${days.get(clash)}` });
+      errors.push({
+        row: o.row,
+        field: o.dateField,
+        reason: `${clash}${series} is already covered by row ${days.get(clash)}`,
+      });
       continue;
     }
     for (const d of span) days.set(d, o.row);
@@ -145,8 +153,18 @@ export function aggregate(observations: readonly Observation[], available: Avail
     let b = buckets.get(key);
     if (!b) {
       b = {
-        employee_id: o.employee_id, period: p.id, start: p.start, end: p.end, days: new Set(),
-        gmv: null, visitors: null, buyers: null, rateSum: 0, rateWeight: 0, aovSum: 0, aovWeight: 0,
+        employee_id: o.employee_id,
+        period: p.id,
+        start: p.start,
+        end: p.end,
+        days: new Set(),
+        gmv: null,
+        visitors: null,
+        buyers: null,
+        rateSum: 0,
+        rateWeight: 0,
+        aovSum: 0,
+        aovWeight: 0,
       };
       buckets.set(key, b);
     }
@@ -177,7 +195,18 @@ export function aggregate(observations: readonly Observation[], available: Avail
     const emitted = !partial || policy === 'include';
     const first = covered[0] ?? b.start;
     const last = covered[covered.length - 1] ?? b.end;
-    periods.push({ employee_id: b.employee_id, period: b.period, start: b.start, end: b.end, first, last, covered_days: covered.length, total_days: total, partial, emitted });
+    periods.push({
+      employee_id: b.employee_id,
+      period: b.period,
+      start: b.start,
+      end: b.end,
+      first,
+      last,
+      covered_days: covered.length,
+      total_days: total,
+      partial,
+      emitted,
+    });
     if (partial) {
       warnings.push(
         `${b.period} (${b.employee_id}) is partial: the source covers ${covered.length} of ${total} days ` +
@@ -185,7 +214,8 @@ export function aggregate(observations: readonly Observation[], available: Avail
       );
     }
     if (!emitted) continue;
-    const emit = (metric_id: string, value: number) => rows.push({ employee_id: b.employee_id, metric_id, period: b.period, value });
+    const emit = (metric_id: string, value: number) =>
+      rows.push({ employee_id: b.employee_id, metric_id, period: b.period, value });
     const label = `${b.period} (${b.employee_id})`;
 
     if (available.gmv && b.gmv !== null) emit('gmv', round(b.gmv, 2));

@@ -6,7 +6,9 @@ import iconv from 'iconv-lite';
 
 export type TextEncoding = 'utf-8' | 'gbk' | 'auto';
 
-export type Decoded = { ok: true; text: string; encoding: 'utf-8' | 'utf-16le' | 'gbk' } | { ok: false; reason: string };
+export type Decoded =
+  | { ok: true; text: string; encoding: 'utf-8' | 'utf-16le' | 'gbk' }
+  | { ok: false; reason: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true }); // strips a BOM by default
 

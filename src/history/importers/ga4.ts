@@ -107,7 +107,8 @@ function zodErrors(error: z.ZodError, raw: unknown): RowError[] {
   return error.issues.map((issue) => {
     const path = issue.path;
     if (path[0] === 'rows' && typeof path[1] === 'number') {
-      const names = path[2] === 'metricValues' ? metricNames : path[2] === 'dimensionValues' ? dimensionNames : undefined;
+      const names =
+        path[2] === 'metricValues' ? metricNames : path[2] === 'dimensionValues' ? dimensionNames : undefined;
       const name = typeof path[3] === 'number' ? names?.[path[3]] : undefined;
       const field = typeof name === 'string' ? name : path.slice(2).join('.') || 'rows';
       return { row: path[1] + 1, field, reason: issue.message };
@@ -137,12 +138,16 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
   const dims = report.dimensionHeaders.map((h) => h.name);
   const metrics = report.metricHeaders.map((h) => h.name);
   const dateDim = DATE_DIMENSIONS.find((d) => dims.includes(d));
-  if (!dateDim) return fail([{ row: 0, field: 'dimensionHeaders', reason: `no date dimension (one of ${DATE_DIMENSIONS.join(', ')})` }]);
+  if (!dateDim)
+    return fail([
+      { row: 0, field: 'dimensionHeaders', reason: `no date dimension (one of ${DATE_DIMENSIONS.join(', ')})` },
+    ]);
   const dateIdx = dims.indexOf(dateDim);
   let empIdx = -1;
   if (options.employeeDimension !== undefined) {
     empIdx = dims.indexOf(options.employeeDimension);
-    if (empIdx < 0) return fail([{ row: 0, field: options.employeeDimension, reason: 'employee dimension not in dimensionHeaders' }]);
+    if (empIdx < 0)
+      return fail([{ row: 0, field: options.employeeDimension, reason: 'employee dimension not in dimensionHeaders' }]);
   } else if (!options.employee_id?.trim()) {
     return fail([{ row: 0, field: 'employee_id', reason: 'employee_id or employeeDimension is required' }]);
   }
@@ -150,18 +155,29 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
     const name = names.find((n) => metrics.includes(n));
     return name === undefined ? -1 : metrics.indexOf(name);
   };
-  const col = { gmv: pick(REVENUE), visitors: pick(VISITORS), purchases: pick(PURCHASES), rate: pick(RATES), aov: pick(AOV) };
+  const col = {
+    gmv: pick(REVENUE),
+    visitors: pick(VISITORS),
+    purchases: pick(PURCHASES),
+    rate: pick(RATES),
+    aov: pick(AOV),
+  };
   const rateName = col.rate >= 0 ? metrics[col.rate] : undefined;
-  const rateWeightCol = rateName === 'sessionConversionRate' ? metrics.indexOf('sessions') : pick(['activeUsers', 'totalUsers']);
+  const rateWeightCol =
+    rateName === 'sessionConversionRate' ? metrics.indexOf('sessions') : pick(['activeUsers', 'totalUsers']);
   const seriesIdx = dims.map((_, i) => i).filter((i) => i !== dateIdx && i !== empIdx);
 
   const warnings: string[] = [];
   const meta = report.metadata;
   if (report.rowCount !== undefined && report.rowCount > report.rows.length) {
-    warnings.push(`report has ${report.rowCount} rows but holds ${report.rows.length}: fetch the rest (offset/limit) or the totals are short`);
+    warnings.push(
+      `report has ${report.rowCount} rows but holds ${report.rows.length}: fetch the rest (offset/limit) or the totals are short`,
+    );
   }
-  if (meta?.dataLossFromOtherRow) warnings.push('GA4 folded some rows into "(other)" (dataLossFromOtherRow): totals may be incomplete');
-  if (meta?.samplingMetadatas?.length) warnings.push('GA4 sampled this report (samplingMetadatas): values are estimates');
+  if (meta?.dataLossFromOtherRow)
+    warnings.push('GA4 folded some rows into "(other)" (dataLossFromOtherRow): totals may be incomplete');
+  if (meta?.samplingMetadatas?.length)
+    warnings.push('GA4 sampled this report (samplingMetadatas): values are estimates');
   if (col.gmv >= 0 && meta?.currencyCode && meta.currencyCode !== 'CNY') {
     warnings.push(`revenue is in ${meta.currencyCode}; the catalogue's gmv is CNY`);
   }
@@ -173,11 +189,19 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
   report.rows.forEach((r, i) => {
     const row = i + 1;
     if (r.dimensionValues.length !== dims.length) {
-      errors.push({ row, field: 'dimensionValues', reason: `${r.dimensionValues.length} values for ${dims.length} dimension headers` });
+      errors.push({
+        row,
+        field: 'dimensionValues',
+        reason: `${r.dimensionValues.length} values for ${dims.length} dimension headers`,
+      });
       return;
     }
     if (r.metricValues.length !== metrics.length) {
-      errors.push({ row, field: 'metricValues', reason: `${r.metricValues.length} values for ${metrics.length} metric headers` });
+      errors.push({
+        row,
+        field: 'metricValues',
+        reason: `${r.metricValues.length} values for ${metrics.length} metric headers`,
+      });
       return;
     }
     let employee = options.employee_id ?? '';
@@ -202,7 +226,8 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
       const v = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(text) ? Number(text) : NaN;
       let reason: string | null = null;
       if (!Number.isFinite(v)) reason = `not a number: "${text}"`;
-      else if (COUNTS.has(name) && (v < 0 || !Number.isInteger(v))) reason = `not a non-negative whole number: "${text}"`;
+      else if (COUNTS.has(name) && (v < 0 || !Number.isInteger(v)))
+        reason = `not a non-negative whole number: "${text}"`;
       else if (RATES.includes(name) && (v < 0 || v > 1)) reason = `rate outside 0–1: "${text}"`;
       else if (name === 'averagePurchaseRevenue' && v < 0) reason = `negative: "${text}"`;
       if (reason === null) return v;
@@ -234,8 +259,17 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
   });
   if (unassigned > 0) warnings.push(`${unassigned} rows skipped: ${options.employeeDimension} is empty or (not set)`);
 
-  const available = { gmv: col.gmv >= 0, visitors: col.visitors >= 0, buyers: col.purchases >= 0, rate: col.rate >= 0, aov: col.aov >= 0 };
-  const result = aggregate(observations, available, { periodKind: options.periodKind, partial: options.partial ?? 'drop' });
+  const available = {
+    gmv: col.gmv >= 0,
+    visitors: col.visitors >= 0,
+    buyers: col.purchases >= 0,
+    rate: col.rate >= 0,
+    aov: col.aov >= 0,
+  };
+  const result = aggregate(observations, available, {
+    periodKind: options.periodKind,
+    partial: options.partial ?? 'drop',
+  });
   return {
     ...result,
     errors: [...errors, ...result.errors].sort((a, b) => a.row - b.row),

@@ -46,10 +46,20 @@ const COLUMNS = {
 } as const;
 const SUMMARY_ROWS = new Set(['合计', '总计', '汇总', '平均', '均值', '平均值']);
 
-const fail = (field: string, reason: string): ImportResult => ({ rows: [], errors: [{ row: 0, field, reason }], warnings: [], periods: [] });
+const fail = (field: string, reason: string): ImportResult => ({
+  rows: [],
+  errors: [{ row: 0, field, reason }],
+  warnings: [],
+  periods: [],
+});
 
 function normalizeHeader(h: string): string {
-  return h.replace(/^\uFEFF/, '').trim().replace(/^"|"$/g, '').replace(/\s*[（(][^）)]*[）)]$/, '').trim();
+  return h
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .replace(/^"|"$/g, '')
+    .replace(/\s*[（(][^）)]*[）)]$/, '')
+    .trim();
 }
 
 function splitNaive(line: string, delimiter: string): string[] {
@@ -207,7 +217,8 @@ export function importSycm(input: Uint8Array | string, options: SycmOptions): Im
     if (bad || !range) continue;
     const days = daysBetween(range.start, range.end);
     // aov fallback weight: buyers implied by gmv / aov, else by visitors × rate, else days
-    const aovWeight = aov !== null && aov > 0 && gmv !== null ? gmv / aov : visitors !== null && rate !== null ? visitors * rate : days;
+    const aovWeight =
+      aov !== null && aov > 0 && gmv !== null ? gmv / aov : visitors !== null && rate !== null ? visitors * rate : days;
     observations.push({
       employee_id: options.employee_id,
       series: item,
@@ -240,7 +251,10 @@ export function importSycm(input: Uint8Array | string, options: SycmOptions): Im
     rate: cols.rate >= 0,
     aov: cols.aov >= 0,
   };
-  const result = aggregate(observations, available, { periodKind: options.periodKind, partial: options.partial ?? 'drop' });
+  const result = aggregate(observations, available, {
+    periodKind: options.periodKind,
+    partial: options.partial ?? 'drop',
+  });
   return {
     ...result,
     errors: [...errors, ...result.errors].sort((a, b) => a.row - b.row),

@@ -14,7 +14,10 @@ export const compareModelsData = z
 
 export const compareModelsProcessor: Processor<unknown, ShadowReport> = async (raw, ctx) => {
   const parsed = compareModelsData.safeParse(raw);
-  if (!parsed.success) throw new UnrecoverableJobError(`bad compare_models data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new UnrecoverableJobError(
+      `bad compare_models data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const d = parsed.data;
   return compareWithActive(ctx.deps.db, d.candidate, {
     threshold: d.threshold,

@@ -57,17 +57,20 @@ export async function chunkStarts(db: Db, size: number): Promise<string[]> {
   return r.rows.map((x) => x.id);
 }
 
-
 export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = async (raw, ctx: JobContext) => {
   const parsed = scoreReviewsData.safeParse(raw ?? {});
-  if (!parsed.success) throw new UnrecoverableJobError(`bad score_reviews data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new UnrecoverableJobError(
+      `bad score_reviews data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const data = parsed.data;
   const { db, config, queue } = ctx.deps;
   const active = activeModelsFor(db, config);
   // a rescore follows a model switch: read the active versions now, not up to 2 s ago
   let engine = await active.sentiment({ fresh: data.rescore && !data.range });
   // a chunk planned for other versions than this process last read: read them again
-  if (data.versions && Object.values(engine.versions).sort().join(',') !== data.versions) engine = await active.sentiment({ fresh: true });
+  if (data.versions && Object.values(engine.versions).sort().join(',') !== data.versions)
+    engine = await active.sentiment({ fresh: true });
 
   if (!data.range) {
     await ctx.progress(0, 'planning chunks');
@@ -77,16 +80,35 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
     if (!queue) {
       let scored = 0;
       for (const [i, range] of ranges.entries()) {
-        scored += (await scoreStoredReviews(db, engine, { range, rescoreOtherVersions: data.rescore, batch: data.batch_size, signal: ctx.signal })).scored;
+        scored += (
+          await scoreStoredReviews(db, engine, {
+            range,
+            rescoreOtherVersions: data.rescore,
+            batch: data.batch_size,
+            signal: ctx.signal,
+          })
+        ).scored;
         await ctx.progress((100 * (i + 1)) / ranges.length, `scored ${scored} reviews`);
       }
       if (!data.then_recompute) return { scored, chunks: ranges.length };
       await ctx.progress(99, 'recomputing ratings');
-      return { scored, chunks: ranges.length, recompute: { updated: (await recomputeRatings(db, { signal: ctx.signal })).updated } };
+      return {
+        scored,
+        chunks: ranges.length,
+        recompute: { updated: (await recomputeRatings(db, { signal: ctx.signal })).updated },
+      };
     }
     const jobs: string[] = [];
     for (const range of ranges) {
-      const child = { range, rescore: data.rescore, batch_size: data.batch_size, chunk_size: data.chunk_size, versions, parent: ctx.jobId, then_recompute: data.then_recompute };
+      const child = {
+        range,
+        rescore: data.rescore,
+        batch_size: data.batch_size,
+        chunk_size: data.chunk_size,
+        versions,
+        parent: ctx.jobId,
+        then_recompute: data.then_recompute,
+      };
       const id = jobIdFor('score_reviews', child);
       await queue.submit('score_reviews', child, { jobId: id, submittedBy: `job:${ctx.jobId}` });
       jobs.push(id);
@@ -105,7 +127,10 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
   if (!data.then_recompute || !queue) return { scored, range: data.range };
   // every chunk checks after its own writes, so the last one to finish sees none left
   const versions = [...new Set(Object.values(engine.versions))];
-  const left = await db.query(`select 1 from reviews where sentiment_model is null or not (sentiment_model = any($1::text[])) limit 1`, [versions]);
+  const left = await db.query(
+    `select 1 from reviews where sentiment_model is null or not (sentiment_model = any($1::text[])) limit 1`,
+    [versions],
+  );
   if (left.rows.length > 0) return { scored, range: data.range };
   const id = jobIdFor(RECOMPUTE_RATINGS, { after: data.parent ?? ctx.jobId });
   await queue.submit(RECOMPUTE_RATINGS, {}, { jobId: id, submittedBy: `job:${ctx.jobId}`, attempts: 3 });

@@ -31,7 +31,10 @@ export interface TrainSentimentResult {
   metrics: unknown;
 }
 
-function trainInThread(input: Record<string, unknown>, ctx: JobContext): Promise<{ meta: ModelMetadata; weights: Float32Array }> {
+function trainInThread(
+  input: Record<string, unknown>,
+  ctx: JobContext,
+): Promise<{ meta: ModelMetadata; weights: Float32Array }> {
   return new Promise((resolve, reject) => {
     const worker = startThread('./train-sentiment-thread', input, import.meta.url);
     let stage = 0;
@@ -54,24 +57,40 @@ function trainInThread(input: Record<string, unknown>, ctx: JobContext): Promise
 
 export const trainSentimentProcessor: Processor<unknown, TrainSentimentResult> = async (raw, ctx) => {
   const parsed = trainSentimentData.safeParse(raw);
-  if (!parsed.success) throw new UnrecoverableJobError(`bad train_sentiment data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new UnrecoverableJobError(
+      `bad train_sentiment data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   const data = parsed.data;
   const { db } = ctx.deps;
   const finish = async (v: ModelVersion, reused: boolean): Promise<TrainSentimentResult> => {
     const wantPromote = data.promote || !(await getActive(db, SENTIMENT_KIND, data.language));
-    if (wantPromote && v.status !== 'active') await promote(db, v.id, `job:${ctx.jobId}`, data.promote ? 'requested with the training job' : 'first version of this language');
+    if (wantPromote && v.status !== 'active')
+      await promote(
+        db,
+        v.id,
+        `job:${ctx.jobId}`,
+        data.promote ? 'requested with the training job' : 'first version of this language',
+      );
     return { version: v.id, promoted: wantPromote, reused, metrics: v.metrics };
   };
-  const mine = await db.query<ModelVersion>(`select * from model_versions where job_id = $1 and kind = $2`, [ctx.jobId, SENTIMENT_KIND]);
+  const mine = await db.query<ModelVersion>(`select * from model_versions where job_id = $1 and kind = $2`, [
+    ctx.jobId,
+    SENTIMENT_KIND,
+  ]);
   if (mine.rows[0]) return finish(mine.rows[0], true);
   for (const split of ['train', 'dev']) {
-    if (!existsSync(join(data.data_dir, `${split}.csv`))) throw new UnrecoverableJobError(`${data.data_dir} has no ${split}.csv`);
+    if (!existsSync(join(data.data_dir, `${split}.csv`)))
+      throw new UnrecoverableJobError(`${data.data_dir} has no ${split}.csv`);
   }
   await ctx.progress(2, 'starting training thread');
   const options: Record<string, number> = {};
   if (data.seed !== undefined) options.seed = data.seed;
   if (data.epochs !== undefined) options.epochs = data.epochs;
-  const { meta, weights } = await trainInThread({ language: data.language, dataDir: data.data_dir, options, command: `job ${ctx.jobId}` }, ctx);
+  const { meta, weights } = await trainInThread(
+    { language: data.language, dataDir: data.data_dir, options, command: `job ${ctx.jobId}` },
+    ctx,
+  );
   await ctx.progress(95, 'registering');
   const { metrics, ...rest } = meta as ModelMetadata & { metrics?: Record<string, unknown> };
   const v = await registerVersion(db, {

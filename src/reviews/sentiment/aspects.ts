@@ -5,11 +5,26 @@
  * lexicon) and the clause's span as offsets into the original string.
  */
 
-export type Aspect = 'service_attitude' | 'response_speed' | 'returns_handling' | 'logistics' | 'product_quality' | 'price' | 'packaging';
+export type Aspect =
+  | 'service_attitude'
+  | 'response_speed'
+  | 'returns_handling'
+  | 'logistics'
+  | 'product_quality'
+  | 'price'
+  | 'packaging';
 
-export const AGENT_CONTROLLABLE: ReadonlySet<Aspect> = new Set(['service_attitude', 'response_speed', 'returns_handling']);
+export const AGENT_CONTROLLABLE: ReadonlySet<Aspect> = new Set([
+  'service_attitude',
+  'response_speed',
+  'returns_handling',
+]);
 
-export interface Span { start: number; end: number; text: string }
+export interface Span {
+  start: number;
+  end: number;
+  text: string;
+}
 
 export interface AspectHit {
   aspect: Aspect;
@@ -22,27 +37,145 @@ export interface AspectHit {
 
 const KEYWORDS: Record<Aspect, { zh: string[]; en: string[] }> = {
   service_attitude: {
-    zh: ['客服', '服务', '态度', '店家', '卖家', '商家', '掌柜', '老板', '小二', '热情', '耐心', '礼貌', '不理人', '爱理不理', '服务员', '前台'],
-    en: ['customer service', 'service', 'staff', 'seller', 'support', 'rude', 'polite', 'helpful', 'friendly', 'attitude', 'representative', 'agent'],
+    zh: [
+      '客服',
+      '服务',
+      '态度',
+      '店家',
+      '卖家',
+      '商家',
+      '掌柜',
+      '老板',
+      '小二',
+      '热情',
+      '耐心',
+      '礼貌',
+      '不理人',
+      '爱理不理',
+      '服务员',
+      '前台',
+    ],
+    en: [
+      'customer service',
+      'service',
+      'staff',
+      'seller',
+      'support',
+      'rude',
+      'polite',
+      'helpful',
+      'friendly',
+      'attitude',
+      'representative',
+      'agent',
+    ],
   },
   response_speed: {
     zh: ['回复', '回应', '响应', '回消息', '秒回', '不回', '答复', '处理速度', '效率', '半天没', '没人理', '等了'],
-    en: ['response', 'respond', 'responded', 'reply', 'replied', 'got back to', 'never heard back', 'waited', 'waiting', 'took days to'],
+    en: [
+      'response',
+      'respond',
+      'responded',
+      'reply',
+      'replied',
+      'got back to',
+      'never heard back',
+      'waited',
+      'waiting',
+      'took days to',
+    ],
   },
   returns_handling: {
     zh: ['退货', '退款', '换货', '退换', '售后', '退钱', '补发', '赔偿', '理赔', '退回', '换了一'],
-    en: ['return', 'returned', 'returning', 'refund', 'refunded', 'exchange', 'replacement', 'warranty', 'rma', 'money back'],
+    en: [
+      'return',
+      'returned',
+      'returning',
+      'refund',
+      'refunded',
+      'exchange',
+      'replacement',
+      'warranty',
+      'rma',
+      'money back',
+    ],
   },
   logistics: {
     zh: ['物流', '快递', '送货', '发货', '配送', '到货', '送到', '运输', '顺丰', '快递员', '速度', '送来', '运费'],
-    en: ['shipping', 'shipped', 'delivery', 'delivered', 'arrived', 'arrive', 'courier', 'ups', 'fedex', 'usps', 'shipment', 'transit'],
+    en: [
+      'shipping',
+      'shipped',
+      'delivery',
+      'delivered',
+      'arrived',
+      'arrive',
+      'courier',
+      'ups',
+      'fedex',
+      'usps',
+      'shipment',
+      'transit',
+    ],
   },
   product_quality: {
-    zh: ['质量', '做工', '品质', '效果', '材质', '面料', '性能', '屏幕', '电池', '味道', '口感', '正品', '假货', '手感', '音质', '用料', '好用', '耐用', '坏了', '故障', '质感'],
-    en: ['quality', 'works', 'worked', 'broke', 'broken', 'durable', 'sturdy', 'flimsy', 'defective', 'performance', 'sound', 'battery', 'material', 'stopped working', 'well made', 'poorly made'],
+    zh: [
+      '质量',
+      '做工',
+      '品质',
+      '效果',
+      '材质',
+      '面料',
+      '性能',
+      '屏幕',
+      '电池',
+      '味道',
+      '口感',
+      '正品',
+      '假货',
+      '手感',
+      '音质',
+      '用料',
+      '好用',
+      '耐用',
+      '坏了',
+      '故障',
+      '质感',
+    ],
+    en: [
+      'quality',
+      'works',
+      'worked',
+      'broke',
+      'broken',
+      'durable',
+      'sturdy',
+      'flimsy',
+      'defective',
+      'performance',
+      'sound',
+      'battery',
+      'material',
+      'stopped working',
+      'well made',
+      'poorly made',
+    ],
   },
   price: {
-    zh: ['价格', '价钱', '性价比', '便宜', '贵', '划算', '实惠', '超值', '优惠', '降价', '价位', '物美价廉', '值这个价'],
+    zh: [
+      '价格',
+      '价钱',
+      '性价比',
+      '便宜',
+      '贵',
+      '划算',
+      '实惠',
+      '超值',
+      '优惠',
+      '降价',
+      '价位',
+      '物美价廉',
+      '值这个价',
+    ],
     en: ['price', 'priced', 'cheap', 'expensive', 'value', 'worth', 'cost', 'money', 'bargain', 'deal', 'overpriced'],
   },
   packaging: {
@@ -51,14 +184,17 @@ const KEYWORDS: Record<Aspect, { zh: string[]; en: string[] }> = {
   },
 };
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const MATCHERS: Array<{ aspect: Aspect; zh: RegExp; en: RegExp }> = (Object.keys(KEYWORDS) as Aspect[]).map((aspect) => ({
-  aspect,
-  zh: new RegExp(KEYWORDS[aspect].zh.map(escape).join('|')),
-  en: new RegExp(`\\b(?:${KEYWORDS[aspect].en.map(escape).join('|')})\\b`, 'i'),
-}));
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const MATCHERS: Array<{ aspect: Aspect; zh: RegExp; en: RegExp }> = (Object.keys(KEYWORDS) as Aspect[]).map(
+  (aspect) => ({
+    aspect,
+    zh: new RegExp(KEYWORDS[aspect].zh.map(escapeRegExp).join('|')),
+    en: new RegExp(`\\b(?:${KEYWORDS[aspect].en.map(escapeRegExp).join('|')})\\b`, 'i'),
+  }),
+);
 
-const SPLIT = /[，。！？；：,.!?;:\n\r~～…()（）【】\[\]]+|但是|可是|不过|然而|就是|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bexcept\b/giu;
+const SPLIT =
+  /[，。！？；：,.!?;:\n\r~～…()（）【】[\]]+|但是|可是|不过|然而|就是|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bexcept\b/giu;
 
 /**
  * Clauses of a text with their offsets (trimmed, empty ones dropped).
@@ -85,7 +221,10 @@ export function clauseAspects(clause: string): Aspect[] {
   return MATCHERS.filter((m) => m.zh.test(clause) || m.en.test(clause)).map((m) => m.aspect);
 }
 
-export interface NeutralBand { low: number; high: number }
+export interface NeutralBand {
+  low: number;
+  high: number;
+}
 
 export function labelOf(p: number, band: NeutralBand): 'positive' | 'negative' | 'neutral' {
   return p > band.high ? 'positive' : p < band.low ? 'negative' : 'neutral';
@@ -95,14 +234,25 @@ export function labelOf(p: number, band: NeutralBand): 'positive' | 'negative' |
  * Aspect hits of a review. `score` returns the calibrated P(positive) of a clause.
  * A clause mentioning several aspects yields one hit per aspect.
  */
-export function findAspects(text: string, score: (clause: string) => number, band: NeutralBand, maxClauses = 200): AspectHit[] {
+export function findAspects(
+  text: string,
+  score: (clause: string) => number,
+  band: NeutralBand,
+  maxClauses = 200,
+): AspectHit[] {
   const hits: AspectHit[] = [];
   for (const span of splitClauses(text).slice(0, maxClauses)) {
     const aspects = clauseAspects(span.text);
     if (aspects.length === 0) continue;
     const probability = score(span.text);
     for (const aspect of aspects) {
-      hits.push({ aspect, agentControllable: AGENT_CONTROLLABLE.has(aspect), sentiment: labelOf(probability, band), probability, span });
+      hits.push({
+        aspect,
+        agentControllable: AGENT_CONTROLLABLE.has(aspect),
+        sentiment: labelOf(probability, band),
+        probability,
+        span,
+      });
     }
   }
   return hits;

@@ -4,7 +4,12 @@
  * expected calibration error used to report it.
  */
 
-export interface Calibration { method: 'platt'; a: number; c: number; fittedOn?: string }
+export interface Calibration {
+  method: 'platt';
+  a: number;
+  c: number;
+  fittedOn?: string;
+}
 
 export const identityCalibration: Calibration = { method: 'platt', a: 1, c: 0 };
 
@@ -37,7 +42,11 @@ export function fitPlatt(logits: ArrayLike<number>, labels: ArrayLike<number>): 
   let c = 0;
   let current = loss(a, c);
   for (let iter = 0; iter < 100; iter++) {
-    let ga = 0, gc = 0, haa = 1e-6, hac = 0, hcc = 1e-6;
+    let ga = 0,
+      gc = 0,
+      haa = 1e-6,
+      hac = 0,
+      hcc = 1e-6;
     for (let i = 0; i < n; i++) {
       const z = logits[i]!;
       const p = sigmoid(a * z + c);

@@ -6,20 +6,29 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 
-export interface LabelledReview { review: string; label: 0 | 1 }
+export interface LabelledReview {
+  review: string;
+  label: 0 | 1;
+}
 
 /**
  * Reads a CSV with a header row holding `review` and `label`.
  * @throws Error when either column is missing or a label is not 0/1
  */
 export function readLabelledCsv(path: string): LabelledReview[] {
-  const rows = parse(readFileSync(path), { columns: true, skip_empty_lines: true, bom: true, relax_column_count: true }) as Record<string, string>[];
+  const rows = parse(readFileSync(path), {
+    columns: true,
+    skip_empty_lines: true,
+    bom: true,
+    relax_column_count: true,
+  }) as Record<string, string>[];
   if (rows.length > 0 && (!('review' in rows[0]!) || !('label' in rows[0]!))) {
     throw new Error(`${path}: needs columns "review" and "label"`);
   }
   return rows.map((r, i) => {
     const label = Number(r.label);
-    if (label !== 0 && label !== 1) throw new Error(`${path}: row ${i + 2} has label ${JSON.stringify(r.label)}, expected 0 or 1`);
+    if (label !== 0 && label !== 1)
+      throw new Error(`${path}: row ${i + 2} has label ${JSON.stringify(r.label)}, expected 0 or 1`);
     return { review: r.review ?? '', label };
   });
 }

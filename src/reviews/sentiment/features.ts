@@ -40,7 +40,10 @@ export class FeatureBuffer {
   private shift: number;
   private gen = 1;
 
-  constructor(readonly bits: number, capacity = 1 << 12) {
+  constructor(
+    readonly bits: number,
+    capacity = 1 << 12,
+  ) {
     this.ids = new Int32Array(capacity);
     this.mask = (1 << bits) - 1;
     this.keys = new Int32Array(1 << 12);
@@ -129,7 +132,10 @@ function charNgrams(norm: string, s: FeatureSettings, out: FeatureBuffer, withNa
   for (let g = 2; g <= skipMax; g++) {
     const skipSeed = (seed ^ (0x5a000 + g)) | 0;
     for (let i = 0; i + g < len; i++) {
-      out.add(finish(mix(mix(skipSeed, codes[i]!), codes[i + g]!)), withNames ? `${String.fromCharCode(codes[i]!)}…${String.fromCharCode(codes[i + g]!)}` : undefined);
+      out.add(
+        finish(mix(mix(skipSeed, codes[i]!), codes[i + g]!)),
+        withNames ? `${String.fromCharCode(codes[i]!)}…${String.fromCharCode(codes[i + g]!)}` : undefined,
+      );
     }
   }
 }
@@ -149,7 +155,11 @@ function wordNgrams(words: string[], s: FeatureSettings, out: FeatureBuffer, wit
     const top = Math.min(hi, len - i);
     for (let n = 1; n <= top; n++) {
       h = mix(h, wordHashes[i + n - 1]!);
-      if (n >= lo) out.add(finish(mix(h, 0x100 + n)), withNames ? words.slice(i, i + n).join(s.language === 'zh' ? '' : ' ') : undefined);
+      if (n >= lo)
+        out.add(
+          finish(mix(h, 0x100 + n)),
+          withNames ? words.slice(i, i + n).join(s.language === 'zh' ? '' : ' ') : undefined,
+        );
     }
   }
 }
@@ -164,11 +174,18 @@ export function prepareText(text: string, s: FeatureSettings): string {
  * segmented from `prepareText(text, s)` (see `zhWordsBatch`); otherwise they are computed here.
  * @example const b = new FeatureBuffer(s.bits); featurise('很好', s, b); b.n > 0
  */
-export function featurise(text: string, s: FeatureSettings, out: FeatureBuffer, withNames = false, words?: string[]): void {
+export function featurise(
+  text: string,
+  s: FeatureSettings,
+  out: FeatureBuffer,
+  withNames = false,
+  words?: string[],
+): void {
   out.reset(withNames);
   const norm = prepareText(text, s);
   charNgrams(norm, s, out, withNames);
-  if (s.wordNgrams) wordNgrams(words ?? (s.language === 'zh' ? zhWords(norm, s.jiebaHmm ?? true) : enTokens(norm)), s, out, withNames);
+  if (s.wordNgrams)
+    wordNgrams(words ?? (s.language === 'zh' ? zhWords(norm, s.jiebaHmm ?? true) : enTokens(norm)), s, out, withNames);
 }
 
 /** The default settings each language is trained with (the trainer may override and saves them). */

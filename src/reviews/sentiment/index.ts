@@ -15,7 +15,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findAspects, labelOf, type AspectHit, type NeutralBand } from './aspects.js';
+import { findAspects, labelOf, type NeutralBand } from './aspects.js';
 import { DEFAULT_NEUTRAL_BAND } from './defaults.js';
 import { detectLanguage, type Language } from './language.js';
 import { lexiconProbability } from './lexicon.js';
@@ -28,24 +28,8 @@ export type { Aspect, AspectHit, NeutralBand, Span } from './aspects.js';
 export type { Language } from './language.js';
 export { DEFAULT_NEUTRAL_BAND } from './defaults.js';
 export type { TokenContribution } from './predictor.js';
-
-export interface ScoredReview {
-  label: 'positive' | 'neutral' | 'negative';
-  /** calibrated P(positive) */
-  probability: number;
-  language: Language;
-  aspects: AspectHit[];
-  explanation?: TokenContribution[];
-  modelVersion: string;
-}
-
-export interface ScoreOptions {
-  explain?: boolean;
-  /** clause-level aspects (default true); false gives label + probability only, about twice as fast */
-  aspects?: boolean;
-  /** how many n-grams an explanation lists (default 10) */
-  explainTopK?: number;
-}
+export type { ScoredReview, ScoreOptions } from './types.js';
+import type { ScoredReview, ScoreOptions } from './types.js';
 
 export interface SentimentEngine {
   /** model version per language (`sentiment-zh@…`, `sentiment-en@…`, `sentiment-lexicon@…` for fallbacks) */
@@ -108,21 +92,33 @@ function lexiconScorer(language: Language): Scorer {
 }
 
 /** Builds an engine from already-loaded predictors (missing languages fall back to the lexicon). */
-export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor>>, engineOptions: EngineOptions = {}): SentimentEngine {
+export function createEngine(
+  models: Partial<Record<'zh' | 'en', LinearPredictor>>,
+  engineOptions: EngineOptions = {},
+): SentimentEngine {
   const scorers: Record<Language, Scorer> = {
     zh: models.zh ? modelScorer(models.zh) : lexiconScorer('zh'),
     en: models.en ? modelScorer(models.en) : lexiconScorer('en'),
     other: lexiconScorer('other'),
   };
-  interface Prepared { original: string; text: string; language: Language }
+  interface Prepared {
+    original: string;
+    text: string;
+    language: Language;
+  }
   const prepare = (raw: unknown): Prepared => {
     const original = typeof raw === 'string' ? raw : '';
     const text = blankHtml(original.length > MAX_TEXT_CHARS ? original.slice(0, MAX_TEXT_CHARS) : original);
     return { original, text, language: detectLanguage(text) };
   };
-  const scorePrepared = ({ original, text, language }: Prepared, opts: ScoreOptions, words?: string[]): ScoredReview => {
+  const scorePrepared = (
+    { original, text, language }: Prepared,
+    opts: ScoreOptions,
+    words?: string[],
+  ): ScoredReview => {
     const scorer = scorers[language];
-    const probability = words && language === 'zh' && models.zh ? models.zh.probability(text, words) : scorer.probability(text);
+    const probability =
+      words && language === 'zh' && models.zh ? models.zh.probability(text, words) : scorer.probability(text);
     // each clause is scored by the model of its own language (mixed zh/en reviews), else the review's
     const whole = text.trim();
     const clauseScore = (clause: string): number => {
@@ -132,7 +128,13 @@ export function createEngine(models: Partial<Record<'zh' | 'en', LinearPredictor
     };
     const aspects = language === 'other' || opts.aspects === false ? [] : findAspects(text, clauseScore, scorer.band);
     for (const a of aspects) a.span = { ...a.span, text: original.slice(a.span.start, a.span.end) };
-    const out: ScoredReview = { label: labelOf(probability, scorer.band), probability, language, aspects, modelVersion: scorer.version };
+    const out: ScoredReview = {
+      label: labelOf(probability, scorer.band),
+      probability,
+      language,
+      aspects,
+      modelVersion: scorer.version,
+    };
     if (opts.explain) out.explanation = scorer.explain(text, opts.explainTopK ?? 10);
     return out;
   };

@@ -17,8 +17,14 @@ export function detectLanguage(text: string): Language {
       if ((c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)) latin++;
     } else if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff)) {
       han++;
-    } else if ((c >= 0x3040 && c <= 0x30ff) || (c >= 0xac00 && c <= 0xd7af) || (c >= 0x0400 && c <= 0x04ff)
-      || (c >= 0x0600 && c <= 0x06ff) || (c >= 0x0e00 && c <= 0x0e7f) || (c >= 0x0900 && c <= 0x097f)) {
+    } else if (
+      (c >= 0x3040 && c <= 0x30ff) ||
+      (c >= 0xac00 && c <= 0xd7af) ||
+      (c >= 0x0400 && c <= 0x04ff) ||
+      (c >= 0x0600 && c <= 0x06ff) ||
+      (c >= 0x0e00 && c <= 0x0e7f) ||
+      (c >= 0x0900 && c <= 0x097f)
+    ) {
       otherLetters++;
     } else if (c >= 0xff21 && c <= 0xff5a) {
       latin++; // full-width Latin

@@ -5,13 +5,24 @@
 import { expectedCalibrationError } from './calibration.js';
 import type { NeutralBand } from './aspects.js';
 
-export interface EvalFigures { n: number; accuracy: number; f1: number; ece: number; neutral_share: number }
+export interface EvalFigures {
+  n: number;
+  accuracy: number;
+  f1: number;
+  ece: number;
+  neutral_share: number;
+}
 
 /** @throws Error on empty input or mismatched lengths */
 export function evaluate(probs: ArrayLike<number>, labels: ArrayLike<number>, band: NeutralBand): EvalFigures {
   const n = probs.length;
-  if (n === 0 || labels.length !== n) throw new Error('evaluate needs equally long, non-empty probabilities and labels');
-  let correct = 0, tp = 0, fp = 0, fn = 0, neutral = 0;
+  if (n === 0 || labels.length !== n)
+    throw new Error('evaluate needs equally long, non-empty probabilities and labels');
+  let correct = 0,
+    tp = 0,
+    fp = 0,
+    fn = 0,
+    neutral = 0;
   for (let i = 0; i < n; i++) {
     const p = probs[i]!;
     const pred = p >= 0.5 ? 1 : 0;

@@ -19,7 +19,13 @@ export interface SparseBatch {
   rows: number;
 }
 
-export interface BatchTensors { idx: TF.Tensor2D; row: TF.Tensor2D; val: TF.Tensor1D; rows: number; dispose(): void }
+export interface BatchTensors {
+  idx: TF.Tensor2D;
+  row: TF.Tensor2D;
+  val: TF.Tensor1D;
+  rows: number;
+  dispose(): void;
+}
 
 export interface LinearModel {
   w: TF.Variable;

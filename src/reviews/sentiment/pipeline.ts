@@ -28,7 +28,10 @@ export interface TrainSentimentInput {
   log?: (line: string) => void;
 }
 
-export interface TrainedSentiment { meta: ModelMetadata; weights: Float32Array }
+export interface TrainedSentiment {
+  meta: ModelMetadata;
+  weights: Float32Array;
+}
 
 export async function trainSentiment(tf: Tf, input: TrainSentimentInput): Promise<TrainedSentiment> {
   const log = input.log ?? (() => {});
@@ -45,13 +48,22 @@ export async function trainSentiment(tf: Tf, input: TrainSentimentInput): Promis
   const testRows = read('test');
 
   const band = DEFAULT_NEUTRAL_BAND;
-  const lexicon = (rows: LabelledReview[]) => evaluate(rows.map((r) => lexiconProbability(r.review, input.language)), rows.map((r) => r.label), band);
+  const lexicon = (rows: LabelledReview[]) =>
+    evaluate(
+      rows.map((r) => lexiconProbability(r.review, input.language)),
+      rows.map((r) => r.label),
+      band,
+    );
   const baseline = { dev: lexicon(devRows), test: testRows ? lexicon(testRows) : undefined };
-  log(`lexicon baseline: dev accuracy ${baseline.dev.accuracy}${baseline.test ? `, test ${baseline.test.accuracy}` : ''}`);
+  log(
+    `lexicon baseline: dev accuracy ${baseline.dev.accuracy}${baseline.test ? `, test ${baseline.test.accuracy}` : ''}`,
+  );
 
   const train = featuriseAll(trainRows, settings);
   const dev = featuriseAll(devRows, settings);
-  log(`featurised ${trainRows.length} train and ${devRows.length} dev reviews in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  log(
+    `featurised ${trainRows.length} train and ${devRows.length} dev reviews in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
   const full = await trainLinear(tf, train, settings.bits, { ...options, log });
   // Small sets: bag the full model with k models each trained without one fold. Linear models
   // average into one linear model (no inference cost); the variance they shed shows on dev as
@@ -71,11 +83,21 @@ export async function trainSentiment(tf: Tf, input: TrainSentimentInput): Promis
   const devLogits = linearLogits(dev, model.weights, model.bias);
   const calibration = fitPlatt(devLogits, dev.labels);
   const trainingSeconds = (performance.now() - started) / 1000;
-  log(`trained in ${trainingSeconds.toFixed(1)} s; calibration a=${calibration.a.toFixed(3)} c=${calibration.c.toFixed(3)}`);
+  log(
+    `trained in ${trainingSeconds.toFixed(1)} s; calibration a=${calibration.a.toFixed(3)} c=${calibration.c.toFixed(3)}`,
+  );
 
   const figures = (logits: Float64Array, labels: Float32Array): { raw: EvalFigures; calibrated: EvalFigures } => ({
-    raw: evaluate(Array.from(logits, (z) => 1 / (1 + Math.exp(-z))), labels, band),
-    calibrated: evaluate(Array.from(logits, (z) => applyCalibration(calibration, z)), labels, band),
+    raw: evaluate(
+      Array.from(logits, (z) => 1 / (1 + Math.exp(-z))),
+      labels,
+      band,
+    ),
+    calibrated: evaluate(
+      Array.from(logits, (z) => applyCalibration(calibration, z)),
+      labels,
+      band,
+    ),
   });
   const metrics: Record<string, unknown> = { dev: figures(devLogits, dev.labels) };
   if (testRows) {

@@ -6,7 +6,7 @@
  * peak (its own V8 heap and jieba dictionary). Idle threads do not keep the process alive.
  */
 import { ThreadChannel } from '../../jobs/thread.js';
-import type { ScoredReview, ScoreOptions } from './index.js';
+import type { ScoredReview, ScoreOptions } from './types.js';
 import type { LinearPredictor } from './predictor.js';
 
 export interface SentimentPool {
@@ -20,14 +20,21 @@ export interface SentimentPool {
 /** Texts below this many per thread are not split further (a message round trip costs ≈ 0.1 ms). */
 const MIN_PART = 64;
 
-export function createSentimentPool(models: Partial<Record<'zh' | 'en', LinearPredictor>>, threads: number): SentimentPool {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
+export function createSentimentPool(
+  models: Partial<Record<'zh' | 'en', LinearPredictor>>,
+  threads: number,
+): SentimentPool {
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`threads must be a positive integer, got ${threads}`);
   const data = { models: Object.fromEntries(Object.entries(models).map(([lang, p]) => [lang, p.quantised])) };
   const inFlight = new Set<Promise<unknown>>();
   let closed = false;
   let next = 0;
   const error = (e: { message: string }) => new Error(`sentiment thread: ${e.message}`);
-  const channels = Array.from({ length: threads }, () => new ThreadChannel<ScoredReview[]>('./pool-worker', data, import.meta.url, { error }));
+  const channels = Array.from(
+    { length: threads },
+    () => new ThreadChannel<ScoredReview[]>('./pool-worker', data, import.meta.url, { error }),
+  );
 
   return {
     threads,
@@ -38,7 +45,9 @@ export function createSentimentPool(models: Partial<Record<'zh' | 'en', LinearPr
       const parts = Math.max(1, Math.min(channels.length, Math.floor(texts.length / MIN_PART)));
       const size = Math.ceil(texts.length / parts);
       const all = Promise.all(
-        Array.from({ length: parts }, (_, k) => channels[next++ % channels.length]!.request({ texts: texts.slice(k * size, (k + 1) * size), opts })),
+        Array.from({ length: parts }, (_, k) =>
+          channels[next++ % channels.length]!.request({ texts: texts.slice(k * size, (k + 1) * size), opts }),
+        ),
       );
       inFlight.add(all);
       try {

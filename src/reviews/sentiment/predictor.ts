@@ -25,10 +25,16 @@ export interface ModelMetadata {
   [extra: string]: unknown;
 }
 
-export interface TokenContribution { token: string; contribution: number }
+export interface TokenContribution {
+  token: string;
+  contribution: number;
+}
 
 /** Weights as int16 steps of `step`, in a SharedArrayBuffer (one copy however many threads score). */
-export interface QuantisedWeights { q: Int16Array; step: number }
+export interface QuantisedWeights {
+  q: Int16Array;
+  step: number;
+}
 
 export class LinearPredictor {
   private readonly buf: FeatureBuffer;
@@ -43,7 +49,10 @@ export class LinearPredictor {
    * Float32 `weights` are quantised into memory shared with worker threads: `quantised` hands them
    * to a thread, whose predictor is built from those `QuantisedWeights` without a copy.
    */
-  constructor(readonly meta: ModelMetadata, weights: Float32Array | QuantisedWeights) {
+  constructor(
+    readonly meta: ModelMetadata,
+    weights: Float32Array | QuantisedWeights,
+  ) {
     const length = weights instanceof Float32Array ? weights.length : weights.q.length;
     if (length !== 1 << meta.features.bits) {
       throw new Error(`${meta.version}: weights hold ${length} values, expected 2^${meta.features.bits}`);

@@ -16,7 +16,9 @@ export function segmenter(): Jieba {
   return jieba;
 }
 
-interface NaturalTokenizer { tokenize(text: string): string[] }
+interface NaturalTokenizer {
+  tokenize(text: string): string[];
+}
 let wordTokenizer: NaturalTokenizer | undefined;
 /**
  * natural's WordTokenizer, loaded from its own module so natural's index (which pulls storage
@@ -24,7 +26,9 @@ let wordTokenizer: NaturalTokenizer | undefined;
  */
 function englishTokenizer(): NaturalTokenizer {
   if (!wordTokenizer) {
-    const mod = require('natural/lib/natural/tokenizers/regexp_tokenizer.js') as { WordTokenizer: new () => NaturalTokenizer };
+    const mod = require('natural/lib/natural/tokenizers/regexp_tokenizer.js') as {
+      WordTokenizer: new () => NaturalTokenizer;
+    };
     wordTokenizer = new mod.WordTokenizer();
   }
   return wordTokenizer;
@@ -40,7 +44,8 @@ export function zhWords(norm: string, hmm = true): string[] {
   const out: string[] = [];
   for (const w of segmenter().cut(norm, hmm)) {
     const c = w.charCodeAt(0);
-    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0 ? w.trim() !== '' : w.length > 0) out.push(w);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 0x3000 || c === 0xa0 ? w.trim() !== '' : w.length > 0)
+      out.push(w);
   }
   return out;
 }
@@ -62,7 +67,8 @@ export async function zhWordsBatch(norms: readonly string[], hmm = true): Promis
   return splitJoined((await segmenter().cutAsync(joinTexts(norms), hmm)) as string[], norms.length);
 }
 
-const joinTexts = (norms: readonly string[]) => norms.map((n) => (n.indexOf('\n') >= 0 ? n.replace(/\n/g, ' ') : n)).join('\n');
+const joinTexts = (norms: readonly string[]) =>
+  norms.map((n) => (n.indexOf('\n') >= 0 ? n.replace(/\n/g, ' ') : n)).join('\n');
 
 function splitJoined(tokens: readonly string[], expected: number): string[][] {
   const out: string[][] = [[]];
@@ -72,14 +78,28 @@ function splitJoined(tokens: readonly string[], expected: number): string[][] {
       continue;
     }
     const c = w.charCodeAt(0);
-    if (c === 32 || c === 9 || c === 13 || c === 0x3000 || c === 0xa0 ? w.trim() !== '' : w.length > 0) out[out.length - 1]!.push(w);
+    if (c === 32 || c === 9 || c === 13 || c === 0x3000 || c === 0xa0 ? w.trim() !== '' : w.length > 0)
+      out[out.length - 1]!.push(w);
   }
   if (out.length !== expected) throw new Error(`jieba segmentation: ${out.length} segments for ${expected} texts`);
   return out;
 }
 
-const NEGATORS = new Set(['not', 'no', 'never', 'nor', 'cannot', 'without', 'hardly', 'barely', 'neither', 'nothing', 'none', 'nobody']);
-const CLAUSE_BREAK = /[.,;:!?()\[\]"\n]+|\bbut\b|\bhowever\b/;
+const NEGATORS = new Set([
+  'not',
+  'no',
+  'never',
+  'nor',
+  'cannot',
+  'without',
+  'hardly',
+  'barely',
+  'neither',
+  'nothing',
+  'none',
+  'nobody',
+]);
+const CLAUSE_BREAK = /[.,;:!?()[\]"\n]+|\bbut\b|\bhowever\b/;
 
 /**
  * English tokens of an already-normalised text: contractions expanded (`n't` → ` not`), clauses split

@@ -135,10 +135,15 @@ export async function trainLinear(tf: Tf, data: SparseRows, bits: number, o: Tra
     for (let from = 0; from < n; from += o.batchSize) {
       const { batch, y } = makeBatch(from, Math.min(n, from + o.batchSize));
       const tensors = model.upload(batch);
-      const loss = optimizer.minimize(() => tf.tidy(() => {
-        const logits = model.logits(tensors, o.l2);
-        return tf.losses.sigmoidCrossEntropy(tf.tensor1d(y), logits) as import('@tensorflow/tfjs').Scalar;
-      }), true, [model.w, model.b]);
+      const loss = optimizer.minimize(
+        () =>
+          tf.tidy(() => {
+            const logits = model.logits(tensors, o.l2);
+            return tf.losses.sigmoidCrossEntropy(tf.tensor1d(y), logits) as import('@tensorflow/tfjs').Scalar;
+          }),
+        true,
+        [model.w, model.b],
+      );
       tensors.dispose();
       if (loss) {
         losses.push(loss.data().then((d) => d[0] ?? 0));

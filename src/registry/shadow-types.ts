@@ -1,0 +1,43 @@
+/** The shadow comparison's options, report and comparer contract (one comparer per model kind). */
+import type { Db } from '../db/types.js';
+import type { ModelVersion } from './index.js';
+
+export interface ShadowOptions {
+  /** Move of an agent's positive-service share (0–1) or a person's target (relative) that counts as a change. */
+  threshold: number;
+  /** At most this many stored rows are compared (newest first by id order). */
+  limit: number;
+  /** Labelled evaluation file (`label,review` CSV); the candidate's own dev file when absent. */
+  evalFile?: string | undefined;
+  modelsDir: string;
+  signal?: AbortSignal;
+  progress?: (percent: number, stage: string) => Promise<void>;
+}
+
+export interface ShadowReport {
+  kind: string;
+  scope: string;
+  candidate: string;
+  active: string | null;
+  compared: number;
+  changed: number;
+  threshold: number;
+  /** People (agents, employees) whose figure moves more than the threshold, largest moves first (at most 100). */
+  moved: { id: string; n: number; active: number; candidate: number; delta: number }[];
+  moved_count: number;
+  /** Both versions on the kind's evaluation: accuracy on a labelled file (sentiment), backtest coverage (baselines). */
+  evaluation: {
+    source: string;
+    n: number;
+    active: Record<string, number | null> | null;
+    candidate: Record<string, number | null>;
+  } | null;
+  at: string;
+}
+
+export type Comparer = (
+  db: Db,
+  candidate: ModelVersion,
+  active: ModelVersion | null,
+  opts: ShadowOptions,
+) => Promise<ShadowReport>;
