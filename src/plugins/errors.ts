@@ -6,8 +6,23 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ServiceUnavailableError } from '../errors.js';
+import { DomainError } from '../lib/errors.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
+
+/** HTTP status of each domain error code (src/lib/errors.ts); codes not listed answer 400. */
+export const STATUS_OF_CODE: Record<string, number> = {
+  not_found: 404,
+  conflict: 409,
+  invalid_rows: 422,
+  unprocessable: 422,
+  payload_too_large: 413,
+  limit_exceeded: 413,
+  unsupported_media_type: 415,
+  unauthorized: 401,
+  forbidden: 403,
+  service_unavailable: 503,
+};
 
 function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
   return {
@@ -26,6 +41,14 @@ export default fp(async function errors(app: FastifyInstance) {
       if (err instanceof ServiceUnavailableError) reply.header('retry-after', String(err.retryAfterSeconds));
       if (err.status >= 500) request.log.error({ err }, 'request failed');
       return reply.status(err.status).type(PROBLEM).send(err.toJSON());
+    }
+    if (err instanceof DomainError) {
+      const status = STATUS_OF_CODE[err.code] ?? 400;
+      if (status >= 500) request.log.error({ err }, 'request failed');
+      return reply
+        .status(status)
+        .type(PROBLEM)
+        .send(problem(status, err.code, err.message, err.extra));
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const errors = err.validation.map((v) => ({
