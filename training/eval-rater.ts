@@ -74,7 +74,13 @@ const out = FAMILIES.map((f) => {
   };
 });
 
-if (args.json) console.log(JSON.stringify({ level, designs_per_family: designs, families: out }));
+// time per fit as the period grows (one likert design each; wall-clock on a shared machine: indicative)
+const sizes = [100, 300, 600].map((people) => {
+  const r = evaluateDesign(9000 + people, { people, scores: 'likert' }, level);
+  return { people, ratings: r.ratings, raters: r.raters, ms: Math.round(r.ms) };
+});
+
+if (args.json) console.log(JSON.stringify({ level, designs_per_family: designs, families: out, sizes }));
 else {
   console.log(`rater calibration on simulated periods: ${designs} designs per family, ${100 * level} % intervals`);
   console.table(
@@ -92,4 +98,6 @@ else {
       ms: o.ms_per_fit,
     })),
   );
+  console.log('time per fit by size (one design each):');
+  console.table(sizes);
 }

@@ -56,29 +56,35 @@ export function choleskySolve(l: SquareMatrix, b: Float64Array): Float64Array {
 
 /**
  * The full inverse (L Lᵀ)⁻¹ from a factor made by `cholesky`, as a new symmetric matrix:
- * W = L⁻¹ (lower triangular), then inverse = Wᵀ W.
+ * W = L⁻¹ (lower triangular, built row by row), then inverse = Wᵀ W accumulated as a sum of the outer
+ * products of W's rows (both loops run along rows: contiguous memory).
  */
 export function choleskyInverse(l: SquareMatrix): SquareMatrix {
   const { n, a } = l;
   const w = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    w[j * n + j] = 1 / a[j * n + j]!;
-    for (let i = j + 1; i < n; i++) {
-      let s = 0;
-      const ri = i * n;
-      for (let k = j; k < i; k++) s -= a[ri + k]! * w[k * n + j]!;
-      w[ri + j] = s / a[ri + i]!;
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    // row i of W: (e_i − Σ_{k<i} L_ik W_k) / L_ii
+    w[ri + i] = 1;
+    for (let k = 0; k < i; k++) {
+      const lik = a[ri + k]!;
+      if (lik === 0) continue;
+      const rk = k * n;
+      for (let j = 0; j <= k; j++) w[ri + j]! -= lik * w[rk + j]!;
     }
+    const d = 1 / a[ri + i]!;
+    for (let j = 0; j <= i; j++) w[ri + j]! *= d;
   }
   const inv = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      // (Wᵀ W)_ij = Σ_k W_ki W_kj over k ≥ max(i, j) = i
-      let s = 0;
-      for (let k = i; k < n; k++) s += w[k * n + i]! * w[k * n + j]!;
-      inv[i * n + j] = s;
-      inv[j * n + i] = s;
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    for (let i = 0; i <= k; i++) {
+      const wki = w[rk + i]!;
+      if (wki === 0) continue;
+      const ri = i * n;
+      for (let j = 0; j <= i; j++) inv[ri + j]! += wki * w[rk + j]!;
     }
   }
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) inv[j * n + i] = inv[i * n + j]!;
   return { n, a: inv };
 }

@@ -12,8 +12,9 @@
  * the dense part is only fixed effects + the smaller facet. The dense inverse gives exact prediction-error
  * variances (PEV) for every effect, also for the absorbed ones (1/S + vᵀC⁻¹v/S²). Variance components are
  * REML, by Schall's fixed-point iteration σ²_k ← ûᵀû / (q_k − tr PEV_k / σ²_k) and σ²_e ← RSS / (n − edf),
- * falling back to the EM step (ûᵀû + tr PEV_k) / q_k where the effective degrees of freedom are near 0.
- * Cost per iteration O(m³) for m = fixed + smaller facet (≈ 0.2 s at m = 500 on one core).
+ * falling back to the EM step (ûᵀû + tr PEV_k) / q_k where the effective degrees of freedom are near 0,
+ * accelerated by SQUAREM with a deviance check, and with components that drift to 0 tried at 0.
+ * Cost per pass O(m³) for m = fixed + smaller facet (≈ 0.5 s at m = 600 on one core here; 20–30 passes).
  */
 import { cholesky, choleskyInverse, choleskySolve, squareMatrix, type SquareMatrix } from './linalg.js';
 import type { Design } from './rater-input.js';
@@ -448,10 +449,40 @@ export function fitRaterModel(d: Design, opts: FitOptions): ModelFit {
         }
       }
     }
-    const moved = change(best, v);
+    let moved = change(best, v);
     Object.assign(v, best);
     last = bestPass ?? solveAt(v);
-    if (moved < opts.tolerance) converged = true;
+    // Near 0 the updates crawl (a component whose optimum is 0 shrinks like 1/iterations): try the
+    // boundary, kept when the REML deviance is no more than 1e-4 higher there (a likelihood ratio of
+    // 1.00005: statistically the same fit).
+    for (const k of keys) {
+      if (k === 'residual' || v[k] <= floor || v[k] > 1e-2 * varY) continue;
+      // the boundary point, with one update of the other components so they can take up the slack
+      const x0 = { ...v, [k]: floor };
+      const x = { ...F(x0, solveAt(x0)), [k]: floor };
+      const px = solveAt(x);
+      iterations += 2;
+      if (px.deviance <= last.deviance + 1e-4) {
+        moved = Math.max(moved, change(x, v));
+        Object.assign(v, x);
+        last = px;
+      }
+    }
+    if (moved < opts.tolerance) {
+      // and at the boundary, check that a little variance would not fit better
+      for (const k of keys) {
+        if (k === 'residual' || v[k] > floor) continue;
+        const x = { ...v, [k]: 1e-3 * varY };
+        const px = solveAt(x);
+        iterations++;
+        if (px.deviance < last.deviance - 1e-8 * Math.abs(last.deviance)) {
+          Object.assign(v, x);
+          last = px;
+          moved = Number.POSITIVE_INFINITY;
+        }
+      }
+      converged = moved < opts.tolerance;
+    }
   }
   return collect(L, v, last, fixedAtZero, iterations, converged, floor);
 }

@@ -89,6 +89,24 @@ describe('the REML fit agrees with lme4', () => {
     expect(item('teamwork') - item('communication')).toBeCloseTo(-0.198111, 3);
   });
 
+  it('a variance on the boundary: six ratings where lme4 puts the person sd at 0 (test/appraisal/lme4/tiny.R)', () => {
+    const rows = [
+      rating('ann', 'mA', 5, { relation: 'manager' }),
+      rating('bob', 'mA', 4, { relation: 'manager' }),
+      rating('cat', 'mB', 3, { relation: 'manager' }),
+      rating('dan', 'mB', 2, { relation: 'manager' }),
+      rating('bob', 'peer1', 4),
+      rating('cat', 'peer1', 4),
+    ];
+    const f = fitRaterModel(buildDesign(rows), { maxIterations: 2000, tolerance: 1e-9 });
+    expect(f.converged).toBe(true);
+    expect(f.variances.person).toBe(0);
+    // to 0.001 points: the one peer rater makes the relation effect weakly identified, and our weak
+    // ridge on fixed effects (sd 100) moves the last digits there
+    expect(Math.abs(pts(Math.sqrt(f.variances.rater)) - 33.850344)).toBeLessThan(1e-3);
+    expect(Math.abs(pts(Math.sqrt(f.variances.residual)) - 14.433704)).toBeLessThan(1e-3);
+  });
+
   it('the same answer whichever facet is kept dense (raters fewer than people)', () => {
     // managers only: 3 raters, 24 people → raters kept; compare with the data transposed (roles swapped)
     const m = simulatePeriod(7, { people: 24, peersPerPerson: 0, maxCustomers: 0, scores: 'continuous' });
@@ -269,5 +287,19 @@ describe('awkward designs', () => {
     const b = calibrate360([...sim.ratings].reverse());
     expect(b.people).toEqual(a.people);
     expect(b.raters).toEqual(a.raters);
+  });
+});
+
+describe('size limit', () => {
+  it('refuses more than MAX_DENSE_LEVELS on the smaller side, naming ratings', () => {
+    // 1001 people each rated by two of 1001 raters: both sides above the limit
+    const rows: RatingInput[] = [];
+    for (let i = 0; i < 1001; i++) {
+      rows.push(rating(`p${i}`, `r${i}`, 3));
+      rows.push(rating(`p${i}`, `r${(i + 1) % 1001}`, 4));
+    }
+    const e = refusal(() => calibrate360(rows));
+    expect(e.code).toBe('limit_exceeded');
+    expect(e.extra).toEqual({ field: 'ratings' });
   });
 });
