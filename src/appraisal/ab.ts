@@ -292,9 +292,10 @@ export interface SplitComparison {
   outcome: 'attainment' | 'outcome';
   /** People per group and the person-level values compared (mean over their periods). */
   people: [number, number];
-  welch: WelchResult;
+  /** Null when neither group varies (the note says so); the permutation test still answers. */
+  welch: WelchResult | null;
   permutation: PermutationResult;
-  effect: EffectSize;
+  effect: EffectSize | null;
   /** Share of people whose mean attainment reached the threshold, a − b. */
   attained: ProportionDifference | null;
 }
@@ -403,12 +404,14 @@ export function comparePolicies(input: {
         field: 'split.groups',
       });
     const reached = (xs: number[]) => xs.filter((x) => x >= o.threshold! - 1e-12).length;
+    const spread = new Set(va).size > 1 || new Set(vb).size > 1;
+    if (!spread) notes.push('split: neither group varies, so there is no t test or effect size');
     split = {
       outcome,
       people: [va.length, vb.length],
-      welch: welch(va, vb, level),
+      welch: spread ? welch(va, vb, level) : null,
       permutation: permutationTest(va, vb, { iterations: 9_999, seed: o.seed }),
-      effect: effectSize(va, vb, level),
+      effect: spread ? effectSize(va, vb, level) : null,
       attained:
         outcome === 'attainment' ? proportionDifference(reached(va), va.length, reached(vb), vb.length, level) : null,
     };

@@ -277,14 +277,28 @@ describe('comparing two policies', () => {
     const va = [0, 1, 2, 3, 4, 5].map((i) => 0.81 + 0.04 * i);
     const vb = [6, 7, 8, 9, 10, 11].map((i) => 0.91 + 0.04 * i);
     expect(r.split!.people).toEqual([6, 6]);
-    expect(r.split!.welch.difference).toBeCloseTo(va.reduce((s, x) => s + x) / 6 - vb.reduce((s, x) => s + x) / 6, 12);
-    expect(r.split!.welch.t).toBeCloseTo(welch(va, vb).t, 10);
+    expect(r.split!.welch!.difference).toBeCloseTo(va.reduce((s, x) => s + x) / 6 - vb.reduce((s, x) => s + x) / 6, 12);
+    expect(r.split!.welch!.t).toBeCloseTo(welch(va, vb).t, 10);
     expect(r.split!.permutation.method).toBe('exact');
     // the groups do not overlap: only the observed split and its mirror are as extreme → 2 / C(12, 6)
     expect(r.split!.permutation.p).toBeCloseTo(2 / 924, 12);
-    expect(r.split!.effect.g).toBeLessThan(-3);
+    expect(r.split!.effect!.g).toBeLessThan(-3);
     // reached 1: group a has i = 5 (1.01) → 1 of 6; group b all 6
     expect(r.split!.attained!.p).toEqual([1 / 6, 1]);
+  });
+
+  it('a split where neither group varies: no t test, a note, the permutation test still answers', () => {
+    const flat = (v: number): HistoryRow[] => people.map((e) => row(e, '2026-01', v));
+    const groups = new Map(people.map((e, i) => [e, i < 6 ? ('a' as const) : ('b' as const)]));
+    const r = comparePolicies({
+      a: { name: 'x', rows: flat(1) },
+      b: { name: 'y', rows: flat(0.9) },
+      split: { groups },
+    });
+    expect(r.split!.welch).toBeNull();
+    expect(r.split!.effect).toBeNull();
+    expect(r.split!.permutation.p).toBeCloseTo(2 / 924, 12);
+    expect(r.notes.join(' ')).toContain('neither group varies');
   });
 
   it('refuses duplicate person-periods, bad attainment and a split without two people a side', () => {
