@@ -306,7 +306,9 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
     const aov = num(col.aov);
     const adSpend = num(col.adSpend);
     const newCustomers = num(col.newCustomers);
-    const rateWeight = rateWeightCol >= 0 ? num(rateWeightCol) : visitors;
+    // the rate's weight column, unless it is the visitors column already read (one error per cell)
+    const rateWeight =
+      col.rate >= 0 && rateWeightCol >= 0 && rateWeightCol !== col.visitors ? num(rateWeightCol) : visitors;
     if (bad || !span) return;
     const days = daysBetween(span.start, span.end);
     observations.push({
