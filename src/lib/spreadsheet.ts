@@ -19,13 +19,21 @@
  * prefixed with `'`) and XLSX (exceljs' streaming writer: rows go out as they come).
  */
 import { PassThrough, type Writable } from 'node:stream';
-import * as XLSX from '@e965/xlsx';
-import * as cptable from '@e965/xlsx/dist/cpexcel.full.mjs';
-import ExcelJS from 'exceljs';
+import type * as XLSXTypes from '@e965/xlsx';
+import type ExcelJSTypes from 'exceljs';
 import { unzipSync } from 'fflate';
 import { DomainError } from './errors.js';
 
-XLSX.set_cptable(cptable);
+// Both libraries take a second or more to import on a busy machine: loaded on first use, not at start-up.
+type SheetJs = typeof XLSXTypes;
+let sheetJs: Promise<SheetJs> | undefined;
+const loadSheetJs = (): Promise<SheetJs> =>
+  (sheetJs ??= Promise.all([import('@e965/xlsx'), import('@e965/xlsx/dist/cpexcel.full.mjs')]).then(([x, cp]) => {
+    x.set_cptable(cp); // codepages of BIFF5 and older workbooks (GBK text)
+    return x;
+  }));
+let excelJs: Promise<typeof ExcelJSTypes> | undefined;
+const loadExcelJs = (): Promise<typeof ExcelJSTypes> => (excelJs ??= import('exceljs').then((m) => m.default));
 
 export type SpreadsheetFormat = 'xlsx' | 'xls';
 
@@ -86,7 +94,7 @@ const unprocessable = (file: string, reason: string): DomainError =>
 export async function readTableFile(bytes: Uint8Array, options: ReadOptions = {}): Promise<TableFile> {
   const file = options.fileName ?? 'the file';
   const kind = sniff(bytes);
-  if (kind === 'ole2') return { kind: 'workbook', ...readOle2(bytes, file, options.sheet) };
+  if (kind === 'ole2') return { kind: 'workbook', ...(await readOle2(bytes, file, options.sheet)) };
   if (kind === 'text') return { kind: 'text', file, bytes };
   const entries = zipEntries(bytes, file, options.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED);
   if (entries.has('[Content_Types].xml')) return { kind: 'workbook', ...(await readXlsx(bytes, file, options.sheet)) };
@@ -174,7 +182,8 @@ function unzipOne(bytes: Uint8Array, name: string, file: string): Uint8Array {
 }
 
 // OLE2: a BIFF .xls, or an encrypted OOXML workbook (EncryptionInfo + EncryptedPackage streams)
-function readOle2(bytes: Uint8Array, file: string, sheet: string | undefined): SheetRows {
+async function readOle2(bytes: Uint8Array, file: string, sheet: string | undefined): Promise<SheetRows> {
+  const XLSX = await loadSheetJs();
   let cfb: { FullPaths: string[] };
   try {
     cfb = XLSX.CFB.read(bytes, { type: 'buffer' });
@@ -186,7 +195,7 @@ function readOle2(bytes: Uint8Array, file: string, sheet: string | undefined): S
     throw unprocessable(file, 'password-protected workbook (encrypted); remove the password in Excel and export again');
   if (!streams.includes('Workbook') && !streams.includes('Book'))
     throw unprocessable(file, 'an OLE2 file without a workbook stream (not an Excel .xls)');
-  let wb: XLSX.WorkBook;
+  let wb: XLSXTypes.WorkBook;
   try {
     wb = XLSX.read(bytes, { type: 'buffer', cellNF: true, cellDates: false, cellText: false, dense: true });
   } catch (e) {
@@ -207,17 +216,17 @@ function readOle2(bytes: Uint8Array, file: string, sheet: string | undefined): S
   const ws = wb.Sheets[name];
   const date1904 = Boolean(wb.Workbook?.WBProps?.date1904);
   const rows: string[][] = [];
-  const data = (ws as { '!data'?: (XLSX.CellObject | undefined)[][] } | undefined)?.['!data'] ?? [];
+  const data = (ws as { '!data'?: (XLSXTypes.CellObject | undefined)[][] } | undefined)?.['!data'] ?? [];
   for (let r = 0; r < data.length; r++) {
     const row = data[r] ?? [];
     const out: string[] = [];
-    for (let c = 0; c < row.length; c++) out.push(sheetJsCell(row[c], date1904));
+    for (let c = 0; c < row.length; c++) out.push(sheetJsCell(XLSX, row[c], date1904));
     rows.push(trimRow(out));
   }
   return { format: 'xls', file, sheet: name, sheets, rows };
 }
 
-function sheetJsCell(cell: XLSX.CellObject | undefined, date1904: boolean): string {
+function sheetJsCell(XLSX: SheetJs, cell: XLSXTypes.CellObject | undefined, date1904: boolean): string {
   if (!cell) return '';
   switch (cell.t) {
     case 'n': {
@@ -240,8 +249,11 @@ function sheetJsCell(cell: XLSX.CellObject | undefined, date1904: boolean): stri
 }
 
 async function readXlsx(bytes: Uint8Array, file: string, sheet: string | undefined): Promise<SheetRows> {
+  const ExcelJS = await loadExcelJs();
+  const XLSX = await loadSheetJs(); // its number-format parser tells date formats
   const wb = new ExcelJS.Workbook();
   try {
+    // exceljs types its Buffer as an ArrayBuffer; at run time it takes a Node Buffer
     await wb.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ArrayBuffer);
   } catch (e) {
     throw unprocessable(file, `corrupt .xlsx: ${(e as Error).message}`);
@@ -254,7 +266,7 @@ async function readXlsx(bytes: Uint8Array, file: string, sheet: string | undefin
   ws.eachRow({ includeEmpty: true }, (row, r) => {
     const out: string[] = [];
     row.eachCell({ includeEmpty: true }, (cell, c) => {
-      out[c - 1] = excelJsCell(cell.value, cell.numFmt ?? '', date1904);
+      out[c - 1] = excelJsCell(XLSX, cell.value, cell.numFmt ?? '', date1904);
     });
     for (let c = 0; c < out.length; c++) out[c] ??= '';
     rows[r - 1] = trimRow(out);
@@ -263,7 +275,7 @@ async function readXlsx(bytes: Uint8Array, file: string, sheet: string | undefin
   return { format: 'xlsx', file, sheet: name, sheets, rows };
 }
 
-function excelJsCell(value: ExcelJS.CellValue, fmt: string, date1904: boolean): string {
+function excelJsCell(XLSX: SheetJs, value: ExcelJSTypes.CellValue, fmt: string, date1904: boolean): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number')
     return fmt && XLSX.SSF.is_date(fmt) ? serialToText(value, date1904) : numberText(value, fmt);
@@ -274,7 +286,9 @@ function excelJsCell(value: ExcelJS.CellValue, fmt: string, date1904: boolean): 
   if ('error' in value) return String(value.error);
   if ('formula' in value || 'sharedFormula' in value) {
     const result = (value as { result?: unknown }).result;
-    return result === undefined || result === null ? '' : excelJsCell(result as ExcelJS.CellValue, fmt, date1904);
+    return result === undefined || result === null
+      ? ''
+      : excelJsCell(XLSX, result as ExcelJSTypes.CellValue, fmt, date1904);
   }
   if ('text' in value) return String((value as { text: unknown }).text ?? '');
   return '';
@@ -396,6 +410,7 @@ export async function writeXlsx(
   out: Writable,
   options: XlsxWriteOptions = {},
 ): Promise<void> {
+  const ExcelJS = await loadExcelJs();
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   const ws = wb.addWorksheet(options.sheetName ?? 'Sheet1');
   ws.columns = header.map((h, i) => ({ header: h, width: options.widths?.[i] ?? Math.max(10, h.length * 2 + 2) }));
