@@ -16,6 +16,7 @@ import {
   rollUp,
 } from '../../src/history/importers/index.js';
 import type { HistoryInput } from '../../src/history/types.js';
+import { toXlsx } from '../../src/lib/spreadsheet.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/importers/${name}`, import.meta.url));
 const dailyFiles = (): { name: string; bytes: Buffer }[] =>
@@ -147,6 +148,24 @@ describe('生意参谋 workbooks and daily files', () => {
       { file: 'june.xlsx', row: 0, field: '(file)', reason: expect.stringMatching(/^password-protected workbook/) },
     ]);
     expect(res.days).toHaveLength(7); // the readable file's day is still there
+  });
+
+  it('names the file, data row and column of a bad cell in a workbook, as for CSV', async () => {
+    const bytes = await toXlsx(
+      ['统计日期', '2026-06-01~2026-06-02'],
+      [
+        [],
+        ['统计日期', '访客数', '支付金额(元)'],
+        ['2026-06-01', 100, 50],
+        ['2026-06-02', '1,2x3', 60],
+        ['2026-06-31', 1, 1],
+      ],
+    );
+    const res = await importSycmFile(bytes, { ...month, fileName: 'bad.xlsx' });
+    expect(res.errors).toEqual([
+      { file: 'bad.xlsx', row: 2, field: '访客数', reason: 'not a number: "1,2x3"' },
+      { file: 'bad.xlsx', row: 3, field: '统计日期', reason: 'bad date: "2026-06-31"' },
+    ]);
   });
 
   it('tells a workbook given to the text importer to use the file importer', () => {
