@@ -15,7 +15,15 @@
  *               (weighted by activeUsers/totalUsers) or sessionConversionRate (weighted by sessions)
  *   aov       = Σrevenue / Σpurchases; without purchases, averagePurchaseRevenue weighted by the
  *               purchases it implies (revenue / averagePurchaseRevenue), else by days
+ *   ad_spend  ← advertiserAdCost (the linked Google Ads cost)
+ *   new_customers ← firstTimePurchasers (newUsers are new visitors, not customers: not used)
+ *   roi = Σrevenue / Σad_spend, cac = Σad_spend / Σnew_customers, per period
  * Other dimensions (device, channel, …) are summed per date.
+ *
+ * Shapes: the REST API's camelCase JSON, and what Google's Python client writes with
+ * `proto_to_dict` (snake_case keys such as `dimension_headers`, `metric_values`, `row_count`,
+ * `type_`; enums as names or as integers, e.g. `type_: 9` for TYPE_CURRENCY). A report whose
+ * metrics are all unknown is an error listing them and the metrics read.
  *
  * Employee: `employee_id` for the whole report, or `employeeDimension` (e.g. `customEvent:agent_id`)
  * whose value names the employee per row; rows where it is empty or `(not set)` are skipped with a warning.
@@ -35,12 +43,32 @@ export interface Ga4Options {
   partial?: PartialPolicy;
 }
 
+/** MetricType of the Data API (analyticsdata v1beta), by the number proto enums carry. */
+const METRIC_TYPES: Record<number, string> = {
+  0: 'METRIC_TYPE_UNSPECIFIED',
+  1: 'TYPE_INTEGER',
+  2: 'TYPE_FLOAT',
+  4: 'TYPE_SECONDS',
+  5: 'TYPE_MILLISECONDS',
+  6: 'TYPE_MINUTES',
+  7: 'TYPE_HOURS',
+  8: 'TYPE_STANDARD',
+  9: 'TYPE_CURRENCY',
+  10: 'TYPE_FEET',
+  11: 'TYPE_MILES',
+  12: 'TYPE_METERS',
+  13: 'TYPE_KILOMETERS',
+};
+
 const valueSchema = z.object({ value: z.string() }).loose();
+const metricType = z
+  .union([z.string(), z.number().int()])
+  .transform((t) => (typeof t === 'number' ? (METRIC_TYPES[t] ?? `METRIC_TYPE_${t}`) : t));
 export const ga4ReportSchema = z
   .object({
     kind: z.literal('analyticsData#runReport').optional(),
     dimensionHeaders: z.array(z.object({ name: z.string().min(1) }).loose()).default([]),
-    metricHeaders: z.array(z.object({ name: z.string().min(1), type: z.string().optional() }).loose()).min(1),
+    metricHeaders: z.array(z.object({ name: z.string().min(1), type: metricType.optional() }).loose()).min(1),
     rows: z
       .array(
         z
@@ -71,10 +99,37 @@ const VISITORS = ['totalUsers', 'activeUsers', 'sessions'];
 const PURCHASES = ['ecommercePurchases', 'transactions'];
 const RATES = ['purchaserRate', 'sessionConversionRate'];
 const AOV = ['averagePurchaseRevenue'];
-const COUNTS = new Set([...VISITORS, ...PURCHASES]);
+const AD_COST = ['advertiserAdCost'];
+const NEW_CUSTOMERS = ['firstTimePurchasers'];
+const COUNTS = new Set([...VISITORS, ...PURCHASES, ...NEW_CUSTOMERS]);
+const KNOWN_METRICS = [...REVENUE, ...VISITORS, ...PURCHASES, ...RATES, ...AOV, ...AD_COST, ...NEW_CUSTOMERS];
 const NOT_SET = new Set(['', '(not set)']);
 
-const fail = (errors: RowError[]): ImportResult => ({ rows: [], errors, warnings: [], periods: [] });
+const fail = (errors: RowError[], warnings: string[] = []): ImportResult => ({
+  rows: [],
+  errors,
+  warnings,
+  periods: [],
+  days: [],
+});
+
+const camel = (key: string): string =>
+  key === 'type_' ? 'type' : key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * proto_to_dict output (snake_case keys, `type_`) → the REST API's camelCase. Only keys change;
+ * names and values (e.g. `customEvent:agent_id`) are left alone.
+ */
+export function camelizeGa4(raw: unknown): unknown {
+  if (Array.isArray(raw)) return raw.map(camelizeGa4);
+  if (raw === null || typeof raw !== 'object') return raw;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const key = camel(k);
+    if (!(key in out) || k === key) out[key] = camelizeGa4(v);
+  }
+  return out;
+}
 const utc = (y: number, m0: number, d: number): Date => new Date(Date.UTC(y, m0, d));
 
 /** The first and last day a GA4 date-dimension value covers; null when it is not valid. */
@@ -131,6 +186,7 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
       return fail([{ row: 0, field: '(json)', reason: `not JSON: ${(e as Error).message}` }]);
     }
   }
+  raw = camelizeGa4(raw);
   const parsed = ga4ReportSchema.safeParse(raw);
   if (!parsed.success) return fail(zodErrors(parsed.error, raw));
   const report = parsed.data;
@@ -161,6 +217,8 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
     purchases: pick(PURCHASES),
     rate: pick(RATES),
     aov: pick(AOV),
+    adSpend: pick(AD_COST),
+    newCustomers: pick(NEW_CUSTOMERS),
   };
   const rateName = col.rate >= 0 ? metrics[col.rate] : undefined;
   const rateWeightCol =
@@ -178,10 +236,16 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
     warnings.push('GA4 folded some rows into "(other)" (dataLossFromOtherRow): totals may be incomplete');
   if (meta?.samplingMetadatas?.length)
     warnings.push('GA4 sampled this report (samplingMetadatas): values are estimates');
-  if (col.gmv >= 0 && meta?.currencyCode && meta.currencyCode !== 'CNY') {
-    warnings.push(`revenue is in ${meta.currencyCode}; the catalogue's gmv is CNY`);
+  if ((col.gmv >= 0 || col.adSpend >= 0) && meta?.currencyCode && meta.currencyCode !== 'CNY') {
+    warnings.push(`revenue and cost are in ${meta.currencyCode}; the catalogue's gmv, ad_spend and cac are CNY`);
   }
-  if (Object.values(col).every((c) => c < 0)) warnings.push(`no usable metric among: ${metrics.join(', ')}`);
+  if (col.newCustomers < 0 && metrics.includes('newUsers') && col.adSpend >= 0) {
+    warnings.push('newUsers are new visitors, not customers: add firstTimePurchasers to import new_customers and cac');
+  }
+  if (Object.values(col).every((c) => c < 0)) {
+    const reason = `none of the metrics is one this import reads (${metrics.join(', ')}); it reads ${KNOWN_METRICS.join(', ')}`;
+    return fail([{ row: 0, field: 'metricHeaders', reason }], [`no usable metric: ${reason}`]);
+  }
 
   const errors: RowError[] = [];
   const observations: Observation[] = [];
@@ -229,7 +293,7 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
       else if (COUNTS.has(name) && (v < 0 || !Number.isInteger(v)))
         reason = `not a non-negative whole number: "${text}"`;
       else if (RATES.includes(name) && (v < 0 || v > 1)) reason = `rate outside 0–1: "${text}"`;
-      else if (name === 'averagePurchaseRevenue' && v < 0) reason = `negative: "${text}"`;
+      else if ((AOV.includes(name) || AD_COST.includes(name)) && v < 0) reason = `negative: "${text}"`;
       if (reason === null) return v;
       errors.push({ row, field: name, reason });
       bad = true;
@@ -240,11 +304,16 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
     const purchases = num(col.purchases);
     const rate = num(col.rate);
     const aov = num(col.aov);
-    const rateWeight = rateWeightCol >= 0 ? num(rateWeightCol) : visitors;
+    const adSpend = num(col.adSpend);
+    const newCustomers = num(col.newCustomers);
+    // the rate's weight column, unless it is the visitors column already read (one error per cell)
+    const rateWeight =
+      col.rate >= 0 && rateWeightCol >= 0 && rateWeightCol !== col.visitors ? num(rateWeightCol) : visitors;
     if (bad || !span) return;
     const days = daysBetween(span.start, span.end);
     observations.push({
       employee_id: employee,
+      shop: '',
       series: seriesIdx.map((k) => r.dimensionValues[k]!.value).join('\u0000'),
       row,
       dateField: dateDim,
@@ -253,6 +322,8 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
       gmv,
       visitors,
       buyers: purchases,
+      adSpend,
+      newCustomers,
       rate: rate === null ? null : { value: rate, weight: rateWeight ?? days },
       aov: aov === null ? null : { value: aov, weight: aov > 0 && gmv !== null ? gmv / aov : days },
     });
@@ -265,14 +336,13 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
     buyers: col.purchases >= 0,
     rate: col.rate >= 0,
     aov: col.aov >= 0,
+    adSpend: col.adSpend >= 0,
+    newCustomers: col.newCustomers >= 0,
   };
-  const result = aggregate(observations, available, {
-    periodKind: options.periodKind,
-    partial: options.partial ?? 'drop',
-  });
-  return {
-    ...result,
-    errors: [...errors, ...result.errors].sort((a, b) => a.row - b.row),
-    warnings: [...warnings, ...result.warnings],
-  };
+  return aggregate(
+    observations,
+    available,
+    { periodKind: options.periodKind, partial: options.partial ?? 'drop' },
+    { errors, warnings },
+  );
 }
