@@ -23,6 +23,7 @@ import {
   type PersonTarget,
 } from './targets.js';
 import { composite, profileForPeriod, type Weights } from './weights.js';
+import { DAY_MS } from '../lib/time.js';
 
 /** Attainment above this counts as this much in the reference composite. */
 export const ATTAINMENT_CAP = 1.5;
@@ -319,7 +320,6 @@ export async function kpiInputs(db: Queryable, periodText: string, f: Filter = {
   };
 }
 
-const DAY_MS = 86_400_000;
 const daysOf = (p: Period) =>
   Math.round((Date.parse(`${p.end}T00:00:00Z`) - Date.parse(`${p.start}T00:00:00Z`)) / DAY_MS) + 1;
 

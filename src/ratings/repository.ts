@@ -7,6 +7,7 @@ import type { Queryable } from '../db/types.js';
 import { NotFoundError } from '../errors.js';
 import { AGENT_ASPECTS, OTHER_ASPECTS } from './attribution.js';
 import { betaVariance, DEFAULT_MIN_REVIEWS, INTERVAL_LEVEL, RATING_MODEL, scoreOf, starsOf } from './model.js';
+import { isYear } from '../lib/time.js';
 
 export const NEGATIVE_RESPONSE_TARGET = 1;
 export const RETURNS_TARGET = 0.95;
@@ -280,8 +281,6 @@ export function annualRating(year: string, quarters: readonly Rating[]): Rating 
   };
 }
 
-const YEAR = /^\d{4}$/;
-
 /** Quarter rows grouped into years. */
 function years(rows: Rating[]): Rating[] {
   const by = new Map<string, Rating[]>();
@@ -337,7 +336,7 @@ export async function listRatings(
   const sort = q.sort ?? 'score';
   const order = q.order ?? 'desc';
   const evidence = q.evidence ?? 'all';
-  if (YEAR.test(q.period)) {
+  if (isYear(q.period)) {
     const r = await db.query<RatingRow>(
       `select ${COLUMNS} from agent_ratings ar join employees e on e.id = ar.agent_id
        where ar.period = any($1) and ($2::text is null or ar.role_id = $2) and ($3::text is null or e.team = $3)`,
@@ -396,7 +395,7 @@ export async function agentRatings(
   agentId: string,
   q: HistoryQuery = {},
 ): Promise<{ agent_id: string; role_id: string; team: string | null; ratings: Rating[] }> {
-  const year = q.period !== undefined && YEAR.test(q.period) ? q.period : null;
+  const year = q.period !== undefined && isYear(q.period) ? q.period : null;
   const kind = year !== null || q.kind === 'year' ? 'quarter' : q.period !== undefined ? null : (q.kind ?? 'quarter');
   const r = await db.query<RatingRow & { employee_role: string }>(
     `select e.id as employee_id, e.role_id as employee_role, e.team as employee_team, ${COLUMNS}

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { annualInputs, kpiInputs } from '../kpi/inputs.js';
 import { annualInputs as annualInputsSchema, documented, kpiInputs as kpiInputsSchema } from './kpi-schemas.js';
+import { isYear } from '../lib/time.js';
 
 const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
   const { db } = app.services;
@@ -32,7 +33,7 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { period, role, employee_id } = request.query;
       const f = { role, employeeId: employee_id };
-      return /^\d{4}$/.test(period) ? annualInputs(db, period, f) : kpiInputs(db, period, f);
+      return isYear(period) ? annualInputs(db, period, f) : kpiInputs(db, period, f);
     },
   );
 };

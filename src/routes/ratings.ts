@@ -15,11 +15,12 @@ import { listReturnEvents, returnTarget, type ReturnEventInput } from '../rating
 import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
 import { storedReview } from './reviews.js';
 import { aspectHit, explanation } from './sentiment.js';
+import { isYear } from '../lib/time.js';
 
 const periodOrYear = z
   .string()
   .trim()
-  .refine((p) => /^\d{4}$/.test(p) || parsePeriod(p) !== null, {
+  .refine((p) => isYear(p) || parsePeriod(p) !== null, {
     error: (i) =>
       `expected a week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026), got '${String(i.input)}'`,
   });

@@ -2,6 +2,7 @@
  * The exact bytes of a few problem+json answers, pinned before the domain errors lost their HTTP
  * statuses (issue 11): the code → status map in src/plugins/errors.ts must answer the same bytes.
  */
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createBullmqQueue } from '../../src/jobs/index.js';
@@ -22,11 +23,7 @@ describeEachBackend('problem+json answers, byte for byte', (get, backend) => {
     await t.app.close();
   });
 
-  const pin = async (
-    req: Parameters<TestApp['app']['inject']>[0] & object,
-    status: number,
-    body: string,
-  ): Promise<void> => {
+  const pin = async (req: InjectOptions, status: number, body: string): Promise<void> => {
     const r = await t.app.inject(req);
     expect(r.headers['content-type']).toBe(PROBLEM);
     expect(r.body).toBe(body);

@@ -12,6 +12,7 @@
  */
 import { periodOf, toIsoDate, type PeriodKind } from '../period.js';
 import type { HistoryInput, RowError } from '../types.js';
+import { DAY_MS } from '../../lib/time.js';
 
 export type PartialPolicy = 'drop' | 'include';
 
@@ -79,8 +80,6 @@ export interface AggregateOptions {
   /** Partial periods are always listed in warnings; 'drop' (default) leaves them out of `rows`. */
   partial?: PartialPolicy;
 }
-
-const DAY_MS = 86_400_000;
 
 interface Bucket {
   employee_id: string;
