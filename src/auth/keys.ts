@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 
 export const SCOPES = ['hr', 'cs_lead', 'scorer', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];

@@ -12,7 +12,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
-import { ServiceUnavailableError } from '../errors.js';
+import { UnavailableError } from '../lib/errors.js';
 import { cancelJob, completeJob, failAttempt, getJob, insertJob, setProgress } from './record.js';
 import type { JobQueue, JobStatus, Processor, SubmitOptions } from './types.js';
 
@@ -80,7 +80,7 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
   queue.waitUntilReady().catch(() => {}); // a Redis that is down at start is reported by health() and 503s
 
   const down = (why: string) =>
-    new ServiceUnavailableError(`the job queue (Redis) is not reachable: ${why}; submit again shortly`, 5);
+    new UnavailableError(`the job queue (Redis) is not reachable: ${why}; submit again shortly`, 5);
 
   async function enqueue(id: string, kind: string, data: unknown, attempts: number): Promise<void> {
     await withTimeout(

@@ -4,7 +4,7 @@
  */
 import { scopeAllows, type Scope } from '../auth/keys.js';
 import type { Queryable } from '../db/types.js';
-import { BadRequestError, ForbiddenError, NotFoundError } from '../errors.js';
+import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
 import { jobKinds, type JobKind } from './index.js';
 import { jobIdFor } from './record.js';
 import type { JobQueue, JobState, JobStatus } from './types.js';
@@ -14,10 +14,16 @@ export interface JobView extends JobStatus {
   children?: Partial<Record<JobState, number>> & { total: number };
 }
 
+const forbidden = (scopes: readonly Scope[]) =>
+  new DomainError(
+    'forbidden',
+    `this key lacks the scope for this route; needs one of: ${['admin', ...scopes].join(', ')}`,
+  );
+
 export function kindFor(kind: string, scopes: readonly Scope[]): JobKind {
   const k = jobKinds()[kind];
   if (!k) throw new BadRequestError(`unknown job kind ${kind}; known: ${Object.keys(jobKinds()).join(', ')}`);
-  if (!scopeAllows(scopes, k.scopes)) throw new ForbiddenError(['admin', ...k.scopes]);
+  if (!scopeAllows(scopes, k.scopes)) throw forbidden(k.scopes);
   return k;
 }
 
@@ -56,7 +62,7 @@ export async function viewJob(db: Queryable, queue: JobQueue, id: string, scopes
   const job = await queue.get(id);
   if (!job) throw new NotFoundError(`job ${id}`);
   const k = jobKinds()[job.kind];
-  if (!scopeAllows(scopes, k?.scopes ?? [])) throw new ForbiddenError(['admin', ...(k?.scopes ?? [])]);
+  if (!scopeAllows(scopes, k?.scopes ?? [])) throw forbidden(k?.scopes ?? []);
   const ids = (job.result as { jobs?: unknown } | null)?.jobs;
   if (!Array.isArray(ids)) return job;
   const r = await db.query<{ state: JobState; n: number }>(

@@ -3,7 +3,7 @@
  * editable. Used to pick a period's weight profile and as model features.
  */
 import type { Queryable } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 
 export interface CalendarEvent {
   id: string;

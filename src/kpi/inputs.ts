@@ -326,7 +326,7 @@ const daysOf = (p: Period) =>
 /** Annual inputs: each person's quarterly composites and their mean weighted by the quarters' days. */
 export async function annualInputs(db: Queryable, yearText: string, f: Filter = {}): Promise<AnnualInputsAnswer> {
   const year = parseYear(yearText);
-  if (year === null) throw new TargetError('bad_period', `'${yearText}' is not a year`, 400);
+  if (year === null) throw new TargetError('bad_period', `'${yearText}' is not a year`);
   const quarters: AnnualInputsAnswer['quarters'] = [];
   const byPerson = new Map<string, { role: string; quarters: AnnualInputsAnswer['people'][number]['quarters'] }>();
   for (const q of quartersOf(year)) {

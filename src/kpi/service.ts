@@ -3,7 +3,7 @@
  * person, and the suggested target an override replaces (for the audit log).
  */
 import type { Queryable } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 import type { Period } from '../history/period.js';
 import { activeScopes } from './models.js';
 import { ROLE_WIDE } from './overrides.js';
@@ -34,7 +34,6 @@ async function scopesFor(db: Queryable, role: string, period: Period, metric?: s
     throw new TargetError(
       'no_model',
       `no active baseline model for role ${role} at ${period.kind}ly periods; train with POST /v1/baselines/train`,
-      404,
     );
   return scopes;
 }

@@ -8,7 +8,7 @@
 import { BaselineInputError } from '../baselines/index.js';
 import { forecastPacked, type PackedForecasts } from '../baselines/parallel.js';
 import type { Queryable } from '../db/types.js';
-import { AppError, NotFoundError } from '../errors.js';
+import { DomainError, NotFoundError } from '../lib/errors.js';
 import { parsePeriod, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
 import { isPromotionPeriod, periodDistance } from './cycles.js';
 import { activeModel, type ActiveModel } from './models.js';
@@ -39,11 +39,12 @@ export const QUANTILE_CHOICE: Readonly<Record<'higher' | 'lower', Readonly<Recor
 /** A person counts in a scope's targets while their last value is at most this many periods old. */
 export const STALE_AFTER: Readonly<Record<PeriodKind, number>> = { week: 8, month: 3, quarter: 2 };
 
-export class TargetError extends AppError {
-  constructor(code: string, message: string, status = 422) {
-    super(status, code, message);
-  }
-}
+/**
+ * A target that cannot be computed or set, with a stable code: bad_period, no_model, no_history,
+ * no_history_before_period, horizon_too_long, value_out_of_range, wrong_role and the baselines'
+ * input codes (src/baselines/errors.ts). The HTTP statuses are the error plugin's (src/plugins/errors.ts).
+ */
+export class TargetError extends DomainError {}
 
 export interface MetricInfo {
   id: string;
@@ -74,7 +75,6 @@ export function parseTargetPeriod(text: string): Period {
     throw new TargetError(
       'bad_period',
       `'${text}' is not a period (ISO week 2026-W07, month 2026-03 or quarter 2026-Q1)`,
-      400,
     );
   return p;
 }
@@ -168,7 +168,6 @@ export async function forecastSet(
     throw new TargetError(
       'no_model',
       `no active baseline model for ${scopeId(key)}; train one with POST /v1/baselines/train`,
-      404,
     );
   const print = await fingerprint(db, key.role);
   const hit = await db.query<{ fingerprint: string; payload: string }>(

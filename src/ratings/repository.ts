@@ -4,7 +4,7 @@
  * their quarters. Lists are filtered, sorted and paginated in SQL (years in memory: four rows an agent).
  */
 import type { Queryable } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 import { AGENT_ASPECTS, OTHER_ASPECTS } from './attribution.js';
 import { betaVariance, DEFAULT_MIN_REVIEWS, INTERVAL_LEVEL, RATING_MODEL, scoreOf, starsOf } from './model.js';
 import { isYear } from '../lib/time.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 import { listModels } from '../kpi/models.js';
 import { clearOverride, listAudit, listOverrides, ROLE_WIDE, setOverride } from '../kpi/overrides.js';
 import { personTargets, roleTargets, suggestedFor } from '../kpi/service.js';

@@ -1,7 +1,7 @@
 /** Employees and KPI history: bulk upsert (JSON or CSV) and reads. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 import { employeeTarget, getEmployee, historyTarget, listEmployees, listHistory } from '../history/repository.js';
 import * as f from '../ingest/fields.js';
 import { ingestDocs, ingestRequest } from './ingest.js';

@@ -5,7 +5,8 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InvalidRowsError, UnsupportedMediaTypeError } from '../errors.js';
+import { UnsupportedMediaTypeError } from '../errors.js';
+import { InvalidRowsError } from '../lib/errors.js';
 import { importGa4Report, importSycm, type ImportResult } from '../history/importers/index.js';
 import { historyTarget } from '../history/repository.js';
 import { readLimited } from '../ingest/body.js';

@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, ServiceUnavailableError } from '../errors.js';
+import { NotFoundError, UnavailableError } from '../lib/errors.js';
 import { submitJob } from '../jobs/service.js';
 import { activeModelsFor } from '../registry/active.js';
 import { getVersion, listVersions, promote, rollback, type ModelVersion } from '../registry/index.js';
@@ -61,7 +61,7 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       return { ...v, rescore_job: job.id };
     } catch (err) {
       // the switch is committed; answering an error would invite a retry (a second rollback goes back further)
-      if (!(err instanceof ServiceUnavailableError)) throw err;
+      if (!(err instanceof UnavailableError)) throw err;
       return {
         ...v,
         rescore_job: null,

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { BadRequestError } from '../errors.js';
+import { BadRequestError } from '../lib/errors.js';
 import { parsePeriod } from '../history/period.js';
 import * as f from '../ingest/fields.js';
 import { AGENT_ASPECTS, OTHER_ASPECTS } from '../ratings/attribution.js';
