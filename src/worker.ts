@@ -6,7 +6,7 @@
 import type { Config } from './config.js';
 import { openDb } from './db/index.js';
 import { createBullmqWorker } from './jobs/bullmq.js';
-import { workerProcessors } from './jobs/index.js';
+import { retryPolicies, workerProcessors } from './jobs/index.js';
 import { registerShippedSentiment } from './registry/sentiment.js';
 
 export interface WorkerOptions {
@@ -32,6 +32,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     db,
     config,
     processors: workerProcessors(config),
+    policies: retryPolicies(),
     queueName: opts.queueName,
     concurrency: opts.concurrency ?? 1,
     lockDurationMs: opts.lockDurationMs ?? 30_000,
