@@ -121,9 +121,15 @@ export function workerProcessors(config: Config): Record<string, Processor> {
   );
 }
 
-export function createQueue(deps: { db: Db; config: Config }): JobQueue {
+/** The queue of this process: BullMQ when REDIS_URL is set (on `queueName`, default kpi-jobs), else the inline runner. */
+export function createQueue(deps: { db: Db; config: Config; queueName?: string }): JobQueue {
   const policies = retryPolicies();
   return deps.config.redisUrl
-    ? createBullmqQueue({ url: deps.config.redisUrl, db: deps.db, policies })
+    ? createBullmqQueue({
+        url: deps.config.redisUrl,
+        db: deps.db,
+        policies,
+        ...(deps.queueName ? { queueName: deps.queueName } : {}),
+      })
     : createInlineQueue({ ...deps, processors: workerProcessors(deps.config), policies });
 }

@@ -60,3 +60,9 @@ export async function deleteEvent(db: Queryable, id: string): Promise<void> {
   const r = await db.query('delete from calendar_events where id = $1', [id]);
   if (r.rowCount === 0) throw new NotFoundError(`calendar event ${id}`);
 }
+
+/** How many events the calendar holds (0: never seeded). */
+export async function countEvents(db: Queryable): Promise<number> {
+  const r = await db.query<{ n: number }>('select count(*)::int8 as n from calendar_events');
+  return Number(r.rows[0]?.n ?? 0);
+}

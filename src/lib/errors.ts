@@ -68,6 +68,13 @@ export class PayloadTooLargeError extends DomainError {
 
 /** A dependency (the job queue's Redis) is down; try again after `retryAfterSeconds` (code service_unavailable). */
 export class UnavailableError extends DomainError {
+  /**
+   * The one status kept on an error outside the HTTP layer: the job-queue contract has promised
+   * callers a 503 here since it was written (test/faults checks it). The error plugin answers from
+   * the code, like every other.
+   */
+  readonly status = 503;
+
   constructor(
     message: string,
     readonly retryAfterSeconds = 5,

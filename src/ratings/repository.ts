@@ -5,7 +5,7 @@
 import type { Queryable } from '../db/types.js';
 import { NotFoundError } from '../lib/errors.js';
 import { isYear } from '../lib/time.js';
-import { DEFAULT_MIN_REVIEWS } from './model.js';
+import { DEFAULT_MIN_REVIEWS, RATING_MODEL } from './model.js';
 import { type Rating, type RatingKind, type RatingRow, type RatingSort, shape, sortValue, years } from './rating.js';
 
 export {
@@ -136,4 +136,12 @@ export async function agentRatings(
   const rows = r.rows.filter((x) => x.agent_id !== null).map(shape);
   const ratings = year !== null || q.kind === 'year' ? years(rows) : rows;
   return { agent_id: agentId, role_id: head.employee_role, team: head.employee_team, ratings };
+}
+
+/** True when some stored rating was written by another rating model than RATING_MODEL (a recompute replaces it). */
+export async function hasOutdatedRatings(db: Queryable): Promise<boolean> {
+  const r = await db.query('select 1 from agent_ratings where rating_model is distinct from $1 limit 1', [
+    RATING_MODEL,
+  ]);
+  return r.rows.length > 0;
 }
