@@ -33,7 +33,7 @@ export { createBullmqQueue, createBullmqWorker, DEFAULT_QUEUE_NAME } from './bul
 export { jobIdFor } from './record.js';
 export { submitJob } from './submit.js';
 
-/** What POST /v1/baselines/train sends (src/routes/baselines.ts); unknown keys are kept. */
+/** What POST /v1/baselines/train submits (src/services/targets.ts); unknown keys are kept. */
 const trainBaselinesData = z.looseObject({
   role: z.string().optional(),
   metric: z.string().optional(),
