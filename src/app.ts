@@ -14,7 +14,7 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { createKeyRepository, hashKey, type KeyRepository } from './auth/keys.js';
+import { hashKey } from './auth/keys.js';
 import type { Config } from './config.js';
 import { VERSION } from './lib/version.js';
 import type { Db } from './db/types.js';
@@ -35,8 +35,7 @@ import { registerCsvParser } from './routes/ingest.js';
 import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
-import { activeModelsFor, activeSentimentProvider } from './registry/active.js';
-import type { SentimentProvider } from './reviews/scoring.js';
+import { createServices, type Services } from './services/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -46,17 +45,9 @@ export interface AppDeps {
   logger?: FastifyServerOptions['logger'];
 }
 
-export interface Services {
-  config: Config;
-  db: Db;
-  queue: JobQueue;
-  keys: KeyRepository;
-  /** The sentiment engine of the registry's active versions (re-checked every 2 s), loaded on first use. */
-  sentiment: SentimentProvider;
-}
-
 declare module 'fastify' {
   interface FastifyInstance {
+    /** The service layer (src/services), built once here; routes call one of its functions per request. */
     services: Services;
     /** Every route registered, with its access config (the auth tests walk this list). */
     routeList: { method: string; url: string; public: boolean; scopes: readonly string[] }[];
@@ -138,12 +129,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // the app's own services
-  const keys = createKeyRepository(deps.db);
-  const sentiment = activeSentimentProvider(deps.db, config);
-  app.addHook('onClose', async () => activeModelsFor(deps.db, config).close());
-  app.decorate('services', { config, db: deps.db, queue: deps.queue, keys, sentiment });
   await app.register(metricsPlugin);
-  await app.register(authPlugin, { keys });
+  const services = createServices({
+    config,
+    db: deps.db,
+    queue: deps.queue,
+    onIngested: (kind, rows) => app.metrics.ingestedRows.inc({ kind }, rows),
+  });
+  app.decorate('services', services);
+  app.addHook('onClose', async () => services.close());
+  await app.register(authPlugin, { keys: services.keys });
 
   // routes
   await app.register(healthRoutes);

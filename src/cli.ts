@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
- * `kpi` command: serve | worker | keys (create, revoke, list) | migrate.
- * `npm start` = `kpi serve`; `npm run kpi -- keys create --name ci --scopes scorer`.
+ * `kpi` command: serve | worker | keys (create, revoke, list) | models (list, promote, rollback) | migrate.
+ * `npm start` = `kpi serve`; `npm run kpi -- keys create --name ci --scopes scorer`. Every command
+ * goes through the service layer (src/services), like the HTTP routes.
  */
 import { parseArgs } from 'node:util';
-import { createKeyRepository, SCOPES, type Scope } from './auth/keys.js';
-import { ConfigError, loadConfig } from './config.js';
+import { SCOPES, type Scope } from './auth/keys.js';
+import { ConfigError, type Config, loadConfig } from './config.js';
 import { openDb } from './db/index.js';
+import { createQueue } from './jobs/index.js';
+import type { JobQueue, JobStatus } from './jobs/types.js';
+import { createServices, type Services } from './services/index.js';
 
 const USAGE = `usage:
   kpi serve                                   run the HTTP service
@@ -15,7 +19,56 @@ const USAGE = `usage:
   kpi keys create --name NAME --scopes a,b    create an API key (scopes: ${SCOPES.join(', ')}); prints it once
   kpi keys revoke ID                          revoke a key
   kpi keys list                               list keys (never the keys themselves)
+  kpi models list [--kind K] [--scope S]      list model versions
+  kpi models promote ID [--reason TEXT]       make a version active; a sentiment switch rescores the reviews
+  kpi models rollback KIND SCOPE [--reason T] re-activate the previous version (same rescore)
   kpi migrate                                 apply database migrations and exit`;
+
+/** For commands that submit no job: the inline runner would resume unfinished jobs in this process. */
+const noQueue: JobQueue = {
+  kind: 'inline',
+  submit: () => Promise.reject(new Error('this command submits no jobs')),
+  get: async () => null,
+  cancel: async () => false,
+  health: async () => ({ kind: 'inline', ok: false, detail: 'no queue in this command' }),
+  close: async () => {},
+};
+
+/**
+ * The services over this process's database (and its job queue with `jobs`); closed (queue, then
+ * database) after `fn`.
+ */
+async function withServices<T>(config: Config, jobs: boolean, fn: (s: Services) => Promise<T>): Promise<T> {
+  const db = await openDb(config);
+  const queue = jobs ? createQueue({ db, config }) : noQueue;
+  const services = createServices({ config, db, queue });
+  try {
+    return await fn(services);
+  } finally {
+    await services.close();
+    await queue.close();
+    await db.close();
+  }
+}
+
+const FINAL = new Set(['completed', 'failed', 'cancelled']);
+
+/**
+ * Without Redis the job runs in this process (the inline runner): wait for it and for the jobs it
+ * fans out into, printing progress, so the command ends when the work is done. With Redis a worker runs it.
+ */
+async function awaitInline(services: Services, id: string): Promise<JobStatus | null> {
+  if (services.queue.kind !== 'inline') return null;
+  let last = '';
+  for (;;) {
+    const job = await services.jobs.view(id, ['admin']);
+    const line = `${job.id}: ${job.state} ${job.progress.percent}% ${job.progress.stage}`;
+    if (line !== last) console.error((last = line));
+    const pending = job.children ? job.children.total - (job.children.completed ?? 0) - (job.children.failed ?? 0) : 0;
+    if (FINAL.has(job.state) && pending <= 0) return job;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -36,14 +89,8 @@ async function main(argv: string[]): Promise<number> {
           queue: { type: 'string' },
         },
       });
-      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
-      const { startWorker } = await import('./worker.js');
-      await startWorker(config, {
-        concurrency: num(values.concurrency),
-        lockDurationMs: num(values['lock-ms']),
-        graceMs: num(values['grace-ms']),
-        queueName: values.queue,
-      });
+      const { parseWorkerFlags, startWorker } = await import('./worker.js');
+      await startWorker(config, parseWorkerFlags(values));
       return -1; // keep running
     }
     case 'migrate': {
@@ -52,15 +99,45 @@ async function main(argv: string[]): Promise<number> {
       console.log('migrations applied');
       return 0;
     }
+    case 'models': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { kind: { type: 'string' }, scope: { type: 'string' }, reason: { type: 'string' } },
+      });
+      const [sub, a, b] = positionals;
+      if (!(sub === 'list' || (sub === 'promote' && a) || (sub === 'rollback' && a && b))) {
+        console.error(USAGE);
+        return 2;
+      }
+      return withServices(config, sub !== 'list', async (services) => {
+        if (sub === 'list') {
+          for (const v of await services.models.list({ kind: values.kind, scope: values.scope }))
+            console.log(`${v.id}\t${v.kind}\t${v.scope}\t${v.status}`);
+          return 0;
+        }
+        const reason = values.reason ?? null;
+        const v =
+          sub === 'promote'
+            ? await services.models.promote(a!, 'cli', reason)
+            : await services.models.rollback(a!, b!, 'cli', reason);
+        console.log(`${v.id} is active (${v.kind}/${v.scope})`);
+        if (v.rescore_error) console.error(`rescore not queued: ${v.rescore_error}`);
+        if (v.rescore_job) {
+          console.log(`rescore job: ${v.rescore_job}`);
+          const done = await awaitInline(services, v.rescore_job);
+          if (done && done.state !== 'completed') return 1;
+        }
+        return 0;
+      });
+    }
     case 'keys': {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
         options: { name: { type: 'string' }, scopes: { type: 'string' } },
       });
-      const db = await openDb(config);
-      try {
-        const keys = createKeyRepository(db);
+      return withServices(config, false, async ({ keys }) => {
         const [sub, id] = positionals;
         if (sub === 'create') {
           const scopes = (values.scopes ?? '')
@@ -92,9 +169,7 @@ async function main(argv: string[]): Promise<number> {
         }
         console.error(USAGE);
         return 2;
-      } finally {
-        await db.close();
-      }
+      });
     }
     default:
       console.error(USAGE);

@@ -6,18 +6,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
-import { createKeyRepository } from './auth/keys.js';
 import { ConfigError, type Config } from './config.js';
 import { openDb } from './db/index.js';
 import { startForecastThread } from './baselines/parallel.js';
-import type { Db } from './db/types.js';
-import { createQueue, jobIdFor } from './jobs/index.js';
-import { registerShippedSentiment } from './registry/sentiment.js';
+import { createQueue } from './jobs/index.js';
+import type { Services } from './services/index.js';
 import { prepareData } from './setup.js';
 
 /** Writes a first admin key where only this machine's user can read it; the key never goes to the log. */
-async function firstRunKey(db: Db, config: Config): Promise<string | null> {
-  const keys = createKeyRepository(db);
+async function firstRunKey({ keys, config }: Services): Promise<string | null> {
   if (config.adminKey) {
     await keys.ensureBootstrap(config.adminKey);
     return null;
@@ -45,21 +42,20 @@ export async function startServer(config: Config) {
   // targets are forecast on this thread and a helper thread: start it now, not on the first request
   if (config.forecastThread) startForecastThread();
   const db = await openDb(config);
-  // the shipped sentiment models become the active versions where none is active yet
-  await registerShippedSentiment(db, config.modelsDir);
   const queue = createQueue({ db, config });
   const app = await buildApp({ config, db, queue });
+  const { services } = app;
   try {
-    const keyFile = await firstRunKey(db, config);
-    const setup = await prepareData(db, config, app.log, app.services.sentiment);
+    // the shipped sentiment models become the active versions where none is active yet; one that
+    // replaces an earlier shipped model is a switch (the stored reviews are rescored, as jobs)
+    for (const v of await services.models.registerShipped())
+      app.log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
+    const keyFile = await firstRunKey(services);
+    const setup = await prepareData(db, config, app.log, services.sentiment);
     // the demo comes with baseline models: the classical ensemble trains in seconds; HR can train the
     // network models later (POST /v1/baselines/train)
     const training = setup.demoLoaded
-      ? await queue.submit(
-          'train_baselines',
-          { network: false },
-          { jobId: jobIdFor('train_baselines', { demo: setup.summary }), submittedBy: 'first-run' },
-        )
+      ? await services.targets.train({ network: false, promote: false }, 'first-run')
       : null;
     const address = await app.listen({ port: config.port, host: config.host });
     const lines = [

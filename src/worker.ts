@@ -1,60 +1,106 @@
 /**
  * The worker process (`kpi worker`): takes jobs from Redis (BullMQ) and runs them against the
- * shared PostgreSQL. Run any number, on any machines. SIGTERM/SIGINT: stop taking jobs, let the
- * running one finish for `graceMs`, then hand it back to the queue (another worker resumes it).
+ * shared PostgreSQL. Run any number, on any machines. Logs with pino like the server; SIGTERM or
+ * SIGINT (close-with-grace): stop taking jobs, let the running one finish for `graceMs`, then hand
+ * it back to the queue (another worker resumes it).
  */
-import type { Config } from './config.js';
+import closeWithGrace from 'close-with-grace';
+import { pino } from 'pino';
+import { z } from 'zod';
+import { ConfigError, type Config } from './config.js';
 import { openDb } from './db/index.js';
-import { createBullmqWorker } from './jobs/bullmq.js';
-import { workerProcessors } from './jobs/index.js';
-import { registerShippedSentiment } from './registry/sentiment.js';
+import { createBullmqWorker, createQueue, retryPolicies, workerProcessors } from './jobs/index.js';
+import { createServices } from './services/index.js';
+
+const whole = (what: string, min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `expected ${what}`)
+    .transform(Number)
+    .pipe(
+      z.number().int().min(min, `expected ${what} of at least ${min}`).max(max, `expected ${what} of at most ${max}`),
+    );
+
+/** The worker's command-line flags, validated like the environment (src/config.ts). */
+export const workerFlagsSchema = z
+  .object({
+    concurrency: whole('a whole number of jobs', 1, 256).optional(),
+    'lock-ms': whole('milliseconds', 1000, 3_600_000).optional(),
+    'grace-ms': whole('milliseconds', 0, 3_600_000).optional(),
+    queue: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'expected a queue name (letters, digits, _ . -)')
+      .optional(),
+  })
+  .strict();
 
 export interface WorkerOptions {
-  concurrency?: number;
-  lockDurationMs?: number;
-  graceMs?: number;
+  concurrency?: number | undefined;
+  lockDurationMs?: number | undefined;
+  graceMs?: number | undefined;
   /** BullMQ queue name (default kpi-jobs); API processes and workers of one deployment share it. */
-  queueName?: string;
+  queueName?: string | undefined;
+}
+
+/**
+ * `--concurrency 2 --lock-ms 30000 --grace-ms 30000 --queue NAME` as parsed by `node:util` parseArgs.
+ * @throws ConfigError naming every bad flag
+ */
+export function parseWorkerFlags(values: Record<string, string | boolean | undefined>): WorkerOptions {
+  const parsed = workerFlagsSchema.safeParse(
+    Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)),
+  );
+  if (!parsed.success)
+    throw new ConfigError(
+      parsed.error.issues.map((i) => ({
+        variable:
+          i.code === 'unrecognized_keys' ? i.keys.map((k) => `--${k}`).join(', ') : `--${String(i.path[0] ?? '?')}`,
+        message: i.message,
+      })),
+    );
+  const f = parsed.data;
+  return {
+    concurrency: f.concurrency,
+    lockDurationMs: f['lock-ms'],
+    graceMs: f['grace-ms'],
+    queueName: f.queue,
+  };
 }
 
 export async function startWorker(config: Config, opts: WorkerOptions = {}): Promise<void> {
   if (!config.redisUrl) throw new Error('kpi worker needs REDIS_URL (without Redis, jobs run inside the API process)');
   if (!config.databaseUrl)
     throw new Error('kpi worker needs DATABASE_URL: workers share PostgreSQL with the API (PGlite is single-process)');
+  const log = pino({ level: config.logLevel, base: { pid: process.pid, role: 'worker' } });
+  const concurrency = opts.concurrency ?? 1;
+  const graceMs = opts.graceMs ?? 30_000;
   const db = await openDb(config);
-  await registerShippedSentiment(db, config.modelsDir);
-  const log = (msg: string, extra: Record<string, unknown> = {}) => {
-    if (config.logLevel === 'silent') return;
-    process.stdout.write(`${JSON.stringify({ time: Date.now(), pid: process.pid, msg, ...extra })}\n`);
-  };
+  // what the worker submits itself (a rescore after a new shipped model) goes to the same queue
+  const queue = createQueue({ db, config, ...(opts.queueName ? { queueName: opts.queueName } : {}) });
+  const services = createServices({ config, db, queue });
+  for (const v of await services.models.registerShipped())
+    log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
   const w = createBullmqWorker({
     url: config.redisUrl,
     db,
     config,
     processors: workerProcessors(config),
+    policies: retryPolicies(),
     queueName: opts.queueName,
-    concurrency: opts.concurrency ?? 1,
+    concurrency,
     lockDurationMs: opts.lockDurationMs ?? 30_000,
-    log,
+    log: (msg, extra = {}) => log.info(extra, msg),
   });
   await w.worker.waitUntilReady();
-  log('worker ready', { name: w.name, concurrency: opts.concurrency ?? 1 });
-  let closing = false;
-  const stop = (signal: string) => {
-    if (closing) return;
-    closing = true;
-    log('stopping: finishing the running job', { signal });
-    void w
-      .close(opts.graceMs ?? 30_000)
-      .then(() => db.close())
-      .then(
-        () => process.exit(0),
-        (err: Error) => {
-          log('stop failed', { message: err.message });
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  log.info({ name: w.name, concurrency }, 'worker ready');
+
+  // the running job gets `graceMs`, then is handed back; the rest of the close must fit in the delay too
+  closeWithGrace({ delay: graceMs + config.shutdownGraceMs, logger: log }, async ({ signal, err }) => {
+    if (err) log.error({ err }, 'stopping after an error');
+    else log.info({ signal }, 'stopping: finishing the running job');
+    await w.close(graceMs);
+    await services.close();
+    await queue.close();
+    await db.close();
+  });
 }

@@ -4,13 +4,11 @@
  * admin (everything).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { Queryable } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
+import type { Scope } from './scopes.js';
 
-export const SCOPES = ['hr', 'cs_lead', 'scorer', 'admin'] as const;
-export type Scope = (typeof SCOPES)[number];
-export const scopeSchema = z.enum(SCOPES);
+export { SCOPES, type Scope, scopeAllows, scopeSchema } from './scopes.js';
 
 export interface ApiKeyInfo {
   id: string;
@@ -23,11 +21,6 @@ export interface ApiKeyInfo {
 
 export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
-}
-
-/** True when a key with `scopes` may call a route that accepts `allowed`. Admin may call anything. */
-export function scopeAllows(scopes: readonly Scope[], allowed: readonly Scope[]): boolean {
-  return scopes.includes('admin') || scopes.some((s) => allowed.includes(s));
 }
 
 export function createKeyRepository(db: Queryable, { cacheMs = 5000 } = {}) {

@@ -9,7 +9,7 @@
  * An idle helper does not keep the process alive; if it fails, forecasting goes on here.
  */
 import { availableParallelism } from 'node:os';
-import { ThreadChannel } from '../jobs/thread.js';
+import { ThreadChannel } from '../lib/thread.js';
 import { BaselineInputError, type BaselineErrorCode } from './errors.js';
 import type { TrainedGroupModel } from './model.js';
 import { forecast } from './predict.js';

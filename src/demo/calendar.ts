@@ -3,6 +3,7 @@
  * Plain data, editable: the service seeds its business-calendar table from
  * `defaultPromotionCalendar`, and the demo generator shapes demand from the same events.
  */
+import { DAY_MS } from '../lib/time.js';
 
 export interface CalendarEvent {
   /** Stable id `<year>-<key>`, e.g. `2026-double11`. */
@@ -61,8 +62,6 @@ export const FIXED_PROMOTIONS: readonly FixedWindow[] = [
   { key: 'double11', name: '双11 (Double 11 / Singles’ Day)', from: '11-01', to: '11-11' },
   { key: 'double12', name: '双12 (Double 12)', from: '12-10', to: '12-12' },
 ];
-
-const DAY_MS = 86_400_000;
 
 function addDays(iso: string, n: number): string {
   return new Date(Date.parse(`${iso}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);

@@ -10,7 +10,8 @@
  * Missing periods are reporting gaps: the row is absent but months still count the week.
  */
 import type { HistoryInput } from '../history/types.js';
-import { ramp, sigmoid, logit, type DemoPerson } from './people.js';
+import { logit, sigmoid } from '../lib/maths.js';
+import { ramp, type DemoPerson } from './people.js';
 import { Rng } from './rng.js';
 import type { Timeline } from './timeline.js';
 

@@ -3,6 +3,7 @@
  * (skill, growth, levels) that drive their metrics. Each person draws from their own stream.
  */
 import type { EmployeeInput } from '../history/types.js';
+import { logit, sigmoid } from '../lib/maths.js';
 import { Rng } from './rng.js';
 import { DAY_MS, isoOfDay, type Timeline } from './timeline.js';
 
@@ -55,14 +56,6 @@ export interface DemoPerson {
 /** Share still missing from full productivity `days` after hire (1 on day 0, → 0). */
 export function ramp(days: number): number {
   return days <= 0 ? 1 : Math.exp(-days / RAMP_DAYS);
-}
-
-export function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
-export function logit(p: number): number {
-  return Math.log(p / (1 - p));
 }
 
 /** Exact role counts for `people`: round(40 %) sales, round(20 %) product, the rest agents. */

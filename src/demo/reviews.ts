@@ -5,7 +5,8 @@
  * depends on the business climate only. The star rating follows the clauses with noise.
  */
 import type { ReviewInput } from '../history/types.js';
-import { ramp, sigmoid, logit, type DemoPerson } from './people.js';
+import { logit, sigmoid } from '../lib/maths.js';
+import { ramp, type DemoPerson } from './people.js';
 import { Rng } from './rng.js';
 import { AGENT_ASPECTS, CLAUSES, CLOSERS, OPENERS, type Aspect, type Language, type Polarity } from './templates.js';
 import { DAY_MS, type Timeline } from './timeline.js';

@@ -6,8 +6,9 @@
  */
 import { periodOf } from '../history/period.js';
 import { eventKey, type CalendarEvent } from './calendar.js';
+import { DAY_MS } from '../lib/time.js';
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 /** Days since 1970-01-01 (UTC) of a `YYYY-MM-DD` date. */
 export function dayNumber(iso: string): number {

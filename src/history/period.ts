@@ -2,6 +2,7 @@
  * Appraisal periods: ISO week `2026-W07`, month `2026-03`, quarter `2026-Q1`.
  * Pure functions; dates are UTC calendar dates formatted `YYYY-MM-DD`.
  */
+import { DAY_MS } from '../lib/time.js';
 
 export type PeriodKind = 'week' | 'month' | 'quarter';
 
@@ -21,8 +22,6 @@ export interface Period {
 const WEEK = /^(\d{4})-W(\d{2})$/;
 const MONTH = /^(\d{4})-(\d{2})$/;
 const QUARTER = /^(\d{4})-Q([1-4])$/;
-
-const DAY_MS = 86_400_000;
 
 export function toIsoDate(d: Date): string {
   return d.toISOString().slice(0, 10);

@@ -190,3 +190,9 @@ export async function listHistory(
   );
   return r.rows;
 }
+
+/** How many employees are stored (0: a first start). */
+export async function countEmployees(db: Queryable): Promise<number> {
+  const r = await db.query<{ n: number }>('select count(*)::int8 as n from employees');
+  return Number(r.rows[0]?.n ?? 0);
+}

@@ -30,8 +30,4 @@ export interface ReviewInput {
 }
 
 /** One problem with one input row; `row` is 1-based over data rows (header excluded). */
-export interface RowError {
-  row: number;
-  field: string;
-  reason: string;
-}
+export type { RowError } from '../lib/errors.js';

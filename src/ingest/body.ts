@@ -7,7 +7,7 @@ import { Transform, type Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { CsvError, parse } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { AppError, BadRequestError, InvalidRowsError, PayloadTooLargeError } from '../errors.js';
+import { BadRequestError, DomainError, InvalidRowsError, PayloadTooLargeError } from '../lib/errors.js';
 
 export type Charset = 'utf-8' | 'gbk';
 
@@ -132,10 +132,10 @@ export async function* csvRecords(
   try {
     for await (const record of parser) yield record as Record<string, unknown>;
   } catch (err) {
-    if (err instanceof AppError) throw err;
+    if (err instanceof DomainError) throw err;
     // csv-parse wraps errors thrown from the columns callback
     const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof AppError) throw cause;
+    if (cause instanceof DomainError) throw cause;
     if (err instanceof CsvError) {
       const line = (err as { lines?: number }).lines;
       throw new BadRequestError(`malformed CSV${line ? ` at line ${line}` : ''}: ${err.message}`);

@@ -6,7 +6,7 @@
  */
 import type { z } from 'zod';
 import type { Db, Queryable } from '../db/types.js';
-import { InvalidRowsError } from '../errors.js';
+import { InvalidRowsError } from '../lib/errors.js';
 import type { RowError } from '../history/types.js';
 
 export interface Numbered<T> {

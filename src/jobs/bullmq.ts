@@ -12,9 +12,28 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job } from 'bullm
 import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
-import { ServiceUnavailableError } from '../errors.js';
-import { cancelJob, completeJob, failAttempt, getJob, insertJob, setProgress } from './record.js';
-import type { JobQueue, JobStatus, Processor, SubmitOptions } from './types.js';
+import { UnavailableError } from '../lib/errors.js';
+import {
+  cancelJob,
+  claimJob,
+  completeJob,
+  deleteUnstarted,
+  failAttempt,
+  getJob,
+  heartbeat as writeHeartbeat,
+  insertJob,
+  progressWriter,
+  requeueJob,
+  staleJobs,
+} from './record.js';
+import {
+  DEFAULT_RETRY,
+  type JobQueue,
+  type JobStatus,
+  type Processor,
+  type RetryPolicy,
+  type SubmitOptions,
+} from './types.js';
 
 export const DEFAULT_QUEUE_NAME = 'kpi-jobs';
 
@@ -24,7 +43,9 @@ export interface BullmqQueueOptions {
   queueName?: string;
   /** Redis key prefix (tests use their own). */
   prefix?: string;
-  /** Base delay of the exponential retry backoff. */
+  /** Attempts and backoff per job kind (the kinds table, src/jobs/index.ts); others get DEFAULT_RETRY. */
+  policies?: Record<string, RetryPolicy>;
+  /** Base backoff delay of kinds without a policy. */
   backoffMs?: number;
   /** How long a submission waits for Redis before answering 503. */
   submitTimeoutMs?: number;
@@ -73,21 +94,23 @@ function connect(url: string, forWorker: boolean): Redis {
 }
 
 export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
-  const { db, backoffMs = 1000, submitTimeoutMs = 3000 } = opts;
+  const { db, policies = {}, backoffMs = DEFAULT_RETRY.backoffMs, submitTimeoutMs = 3000 } = opts;
+  const policyOf = (kind: string): RetryPolicy => policies[kind] ?? { attempts: DEFAULT_RETRY.attempts, backoffMs };
   const redis = connect(opts.url, false);
   const queue = new Queue(opts.queueName ?? DEFAULT_QUEUE_NAME, { connection: redis, prefix: opts.prefix ?? 'bull' });
   queue.on('error', () => {});
   queue.waitUntilReady().catch(() => {}); // a Redis that is down at start is reported by health() and 503s
 
   const down = (why: string) =>
-    new ServiceUnavailableError(`the job queue (Redis) is not reachable: ${why}; submit again shortly`, 5);
+    new UnavailableError(`the job queue (Redis) is not reachable: ${why}; submit again shortly`, 5);
 
-  async function enqueue(id: string, kind: string, data: unknown, attempts: number): Promise<void> {
+  async function enqueue(id: string, kind: string, data: unknown, attempts?: number): Promise<void> {
+    const policy = policyOf(kind);
     await withTimeout(
       queue.add(kind, data, {
         jobId: toRedisId(id),
-        attempts,
-        backoff: { type: 'exponential', delay: backoffMs },
+        attempts: attempts ?? policy.attempts,
+        backoff: { type: 'exponential', delay: policy.backoffMs },
         removeOnComplete: { age: 3600, count: 10_000 },
         removeOnFail: { age: 24 * 3600 },
       }),
@@ -111,15 +134,13 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
       if (!inserted) {
         const existing = (await getJob(db, o.jobId))!;
         // a record left waiting (e.g. Redis lost it) is delivered again; BullMQ ignores a duplicate id
-        if (existing.state === 'waiting') await enqueue(o.jobId, kind, data, o.attempts ?? 3).catch(() => {});
+        if (existing.state === 'waiting') await enqueue(o.jobId, kind, data, o.attempts).catch(() => {});
         return existing;
       }
       try {
-        await enqueue(o.jobId, kind, data, o.attempts ?? 3);
+        await enqueue(o.jobId, kind, data, o.attempts);
       } catch (err) {
-        await db
-          .query(`delete from jobs where id = $1 and state = 'waiting' and attempts = 0`, [o.jobId])
-          .catch(() => {});
+        await deleteUnstarted(db, o.jobId).catch(() => {});
         throw down((err as Error).message);
       }
       return inserted;
@@ -142,16 +163,10 @@ export function createBullmqQueue(opts: BullmqQueueOptions): BullmqJobQueue {
       }
     },
     async reconcile(staleMs = 15_000) {
-      const r = await db.query<{ id: string; kind: string; data: unknown }>(
-        `select id, kind, data from jobs where state in ('waiting', 'active')
-           and (heartbeat_at is null or heartbeat_at < now() - make_interval(secs => $1))
-           and created_at < now() - interval '2 seconds' order by created_at limit 1000`,
-        [staleMs / 1000],
-      );
       let n = 0;
-      for (const j of r.rows) {
+      for (const j of await staleJobs(db, staleMs)) {
         if (await queue.getJob(toRedisId(j.id))) continue;
-        await enqueue(j.id, j.kind, j.data, 3);
+        await enqueue(j.id, j.kind, j.data);
         n++;
       }
       return n;
@@ -169,6 +184,8 @@ export interface BullmqWorkerOptions {
   db: Db;
   config: Config;
   processors: Record<string, Processor>;
+  /** Attempts and backoff per job kind, for the jobs the processors submit (fan-out) and re-deliver. */
+  policies?: Record<string, RetryPolicy>;
   queueName?: string;
   prefix?: string;
   concurrency?: number;
@@ -193,32 +210,31 @@ export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
   const { db, config, processors, heartbeatMs = 1000, lockDurationMs = 30_000 } = opts;
   const name = opts.name ?? `${hostname()}:${process.pid}`;
   const log = opts.log ?? (() => {});
-  const submitter = createBullmqQueue({ url: opts.url, db, queueName: opts.queueName, prefix: opts.prefix });
+  const submitter = createBullmqQueue({
+    url: opts.url,
+    db,
+    queueName: opts.queueName,
+    prefix: opts.prefix,
+    ...(opts.policies ? { policies: opts.policies } : {}),
+  });
   const running = new Map<string, { controller: AbortController; shutdown: boolean }>();
 
   const processJob = async (job: Job, token?: string): Promise<unknown> => {
     const id = fromRedisId(job.id!);
-    let claimed = await db.query<{ kind: string }>(
-      `update jobs set state = 'active', attempts = $2, started_at = now(), heartbeat_at = now(), worker = $3
-       where id = $1 and state in ('waiting', 'active') returning kind`,
-      [id, job.attemptsMade + 1, name],
-    );
-    if (!claimed.rows[0]) {
+    const attempt = { attempt: job.attemptsMade + 1, worker: name };
+    if (!(await claimJob(db, id, attempt))) {
       const row = await getJob(db, id);
       if (row) return row.result; // cancelled or finished meanwhile: nothing to do
       await insertJob(db, id, job.name, job.data, null); // added to Redis directly, without a record
-      claimed = await db.query(
-        `update jobs set state = 'active', attempts = $2, started_at = now(), heartbeat_at = now(), worker = $3 where id = $1 returning kind`,
-        [id, job.attemptsMade + 1, name],
-      );
+      await claimJob(db, id, { ...attempt, force: true });
     }
     const entry = { controller: new AbortController(), shutdown: false };
     running.set(id, entry);
     let cancelled = false;
     const heartbeat = setInterval(() => {
-      db.query<{ state: string }>(`update jobs set heartbeat_at = now() where id = $1 returning state`, [id]).then(
-        (r) => {
-          if (r.rows[0]?.state === 'cancelled') {
+      writeHeartbeat(db, id).then(
+        (state) => {
+          if (state === 'cancelled') {
             cancelled = true;
             entry.controller.abort(new Error('cancelled'));
           }
@@ -226,7 +242,6 @@ export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
         () => {},
       );
     }, heartbeatMs);
-    let lastProgress = 0;
     try {
       const processor = processors[job.name];
       if (!processor) throw new UnrecoverableError(`no processor for job kind ${job.name}`);
@@ -234,13 +249,7 @@ export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
         jobId: id,
         signal: entry.controller.signal,
         deps: { db, config, queue: submitter },
-        async progress(percent, stage) {
-          const now = Date.now();
-          if (now - lastProgress < 200 && percent < 100) return;
-          lastProgress = now;
-          await setProgress(db, id, percent, stage);
-          await job.updateProgress({ percent, stage }).catch(() => {});
-        },
+        progress: progressWriter(db, id, (percent, stage) => job.updateProgress({ percent, stage }).catch(() => {})),
       });
       if (cancelled) return null;
       await completeJob(db, id, result);
@@ -250,9 +259,7 @@ export function createBullmqWorker(opts: BullmqWorkerOptions): BullmqWorker {
       if (cancelled) return null;
       if (entry.shutdown && token) {
         // hand the job back without spending an attempt: another worker (or this one, restarted) takes it
-        await db
-          .query(`update jobs set state = 'waiting', heartbeat_at = null where id = $1 and state = 'active'`, [id])
-          .catch(() => {});
+        await requeueJob(db, id).catch(() => {});
         await job.moveToDelayed(Date.now(), token);
         throw new DelayedError();
       }

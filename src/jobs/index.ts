@@ -14,9 +14,10 @@ import { inThread } from './thread.js';
 import { compareModelsData, compareModelsProcessor } from './processors/compare-models.js';
 import { scoreReviewsData, scoreReviewsProcessor } from './processors/score-reviews.js';
 import { trainSentimentData, trainSentimentProcessor } from './processors/train-sentiment.js';
-import type { JobQueue, Processor } from './types.js';
+import type { JobQueue, Processor, RetryPolicy } from './types.js';
 
 export type {
+  RetryPolicy,
   JobContext,
   JobQueue,
   JobState,
@@ -26,12 +27,13 @@ export type {
   QueueHealth,
   SubmitOptions,
 } from './types.js';
-export { UnrecoverableJobError } from './types.js';
+export { DEFAULT_RETRY, UnrecoverableJobError } from './types.js';
 export { createInlineQueue } from './inline.js';
 export { createBullmqQueue, createBullmqWorker, DEFAULT_QUEUE_NAME } from './bullmq.js';
 export { jobIdFor } from './record.js';
+export { submitJob } from './submit.js';
 
-/** What POST /v1/baselines/train sends (src/routes/baselines.ts); unknown keys are kept. */
+/** What POST /v1/baselines/train submits (src/services/targets.ts); unknown keys are kept. */
 const trainBaselinesData = z.looseObject({
   role: z.string().optional(),
   metric: z.string().optional(),
@@ -42,7 +44,7 @@ const trainBaselinesData = z.looseObject({
   promote: z.boolean().optional(),
 });
 
-export interface JobKind {
+export interface JobKind extends RetryPolicy {
   processor: Processor;
   /** Scopes that may submit, read and cancel jobs of this kind (admin always may). */
   scopes: readonly Scope[];
@@ -60,18 +62,24 @@ export function jobKinds(): Record<string, JobKind> {
       processor: scoreReviewsProcessor,
       scopes: ['cs_lead'],
       data: scoreReviewsData,
+      attempts: 3,
+      backoffMs: 1000,
       summary: 'score stored reviews with the active sentiment models (fans out into id-range chunks)',
     },
     train_sentiment: {
       processor: trainSentimentProcessor,
       scopes: ['cs_lead'],
       data: trainSentimentData,
+      attempts: 2,
+      backoffMs: 1000,
       summary: 'train a sentiment model of one language; registered as a candidate',
     },
     train_baselines: {
       processor: trainBaselinesProcessor as Processor,
       scopes: ['hr'],
       data: trainBaselinesData,
+      attempts: 3,
+      backoffMs: 1000,
       thread: true,
       summary: 'train baseline models for a role (and metric, period kind); first versions are promoted',
     },
@@ -79,12 +87,16 @@ export function jobKinds(): Record<string, JobKind> {
       processor: recomputeRatingsProcessor as Processor,
       scopes: ['cs_lead'],
       data: recomputeRatingsData,
+      attempts: 3,
+      backoffMs: 1000,
       summary: 'recompute per-agent service-ability ratings (after a sentiment switch and a rescore)',
     },
     compare_models: {
       processor: compareModelsProcessor,
       scopes: [],
       data: compareModelsData,
+      attempts: 2,
+      backoffMs: 1000,
       summary: 'shadow-compare a candidate model version with the active one',
     },
   };
@@ -92,6 +104,13 @@ export function jobKinds(): Record<string, JobKind> {
 
 export function processorRegistry(): Record<string, Processor> {
   return Object.fromEntries(Object.entries(jobKinds()).map(([k, v]) => [k, v.processor]));
+}
+
+/** Attempts and backoff of every kind, for the runners (they apply them to every submission and re-delivery). */
+export function retryPolicies(): Record<string, RetryPolicy> {
+  return Object.fromEntries(
+    Object.entries(jobKinds()).map(([k, v]) => [k, { attempts: v.attempts, backoffMs: v.backoffMs }]),
+  );
 }
 
 /** The processors a worker process runs: CPU-bound kinds in worker threads where the database allows it. */
@@ -102,8 +121,15 @@ export function workerProcessors(config: Config): Record<string, Processor> {
   );
 }
 
-export function createQueue(deps: { db: Db; config: Config }): JobQueue {
+/** The queue of this process: BullMQ when REDIS_URL is set (on `queueName`, default kpi-jobs), else the inline runner. */
+export function createQueue(deps: { db: Db; config: Config; queueName?: string }): JobQueue {
+  const policies = retryPolicies();
   return deps.config.redisUrl
-    ? createBullmqQueue({ url: deps.config.redisUrl, db: deps.db })
-    : createInlineQueue({ ...deps, processors: workerProcessors(deps.config) });
+    ? createBullmqQueue({
+        url: deps.config.redisUrl,
+        db: deps.db,
+        policies,
+        ...(deps.queueName ? { queueName: deps.queueName } : {}),
+      })
+    : createInlineQueue({ ...deps, processors: workerProcessors(deps.config), policies });
 }

@@ -1,43 +1,53 @@
 /**
- * In-process job runner (the embedded default): jobs are rows in the `jobs` table, run one at a
- * time in this process, retried with exponential backoff, cancellable. A job left 'active' by a
- * process that died is picked up again at the next start (at-least-once, like BullMQ).
+ * In-process job runner (the embedded default): jobs are rows in the `jobs` table (src/jobs/record.ts),
+ * run one at a time in this process, retried with exponential backoff, cancellable. A job left
+ * 'active' by a process that died is picked up again at the next start (at-least-once, like BullMQ).
  */
-import type { Db } from '../db/types.js';
 import type { Config } from '../config.js';
-import type { JobQueue, JobStatus, Processor, SubmitOptions } from './types.js';
-
-const COLS = 'id, kind, state, progress, result, error, attempts, created_at, finished_at';
+import type { Db } from '../db/types.js';
+import {
+  cancelJob,
+  claimJob,
+  completeJob,
+  failAttempt,
+  getJob,
+  insertJob,
+  progressWriter,
+  unfinishedJobs,
+} from './record.js';
+import { DEFAULT_RETRY, type JobQueue, type Processor, type RetryPolicy, type SubmitOptions } from './types.js';
 
 export interface InlineQueueOptions {
   db: Db;
   config: Config;
   processors: Record<string, Processor>;
-  /** Base delay of the exponential retry backoff. */
+  /** Attempts and backoff per job kind (the kinds table); others get DEFAULT_RETRY. */
+  policies?: Record<string, RetryPolicy>;
+  /** Base backoff delay of kinds without a policy. */
   backoffMs?: number;
 }
 
-export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: InlineQueueOptions): JobQueue {
+export function createInlineQueue({
+  db,
+  config,
+  processors,
+  policies = {},
+  backoffMs = DEFAULT_RETRY.backoffMs,
+}: InlineQueueOptions): JobQueue {
   const controllers = new Map<string, AbortController>();
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
+  const policyOf = (kind: string): RetryPolicy => policies[kind] ?? { attempts: DEFAULT_RETRY.attempts, backoffMs };
 
-  const get = async (id: string) =>
-    (await db.query<JobStatus>(`select ${COLS} from jobs where id = $1`, [id])).rows[0] ?? null;
-
-  async function run(id: string, maxAttempts: number): Promise<void> {
+  async function run(id: string, maxAttempts: number | undefined): Promise<void> {
     for (;;) {
       if (closed) return;
-      const claimed = await db.query<{ kind: string; data: unknown; attempts: number }>(
-        `update jobs set state = 'active', attempts = attempts + 1, started_at = now() where id = $1 and state in ('waiting', 'active') returning kind, data, attempts`,
-        [id],
-      );
-      const job = claimed.rows[0];
+      const job = await claimJob(db, id);
       if (!job) return; // cancelled meanwhile
+      const policy = policyOf(job.kind);
       const processor = processors[job.kind];
       const controller = new AbortController();
       controllers.set(id, controller);
-      let lastProgress = 0;
       try {
         if (!processor)
           throw Object.assign(new Error(`no processor for job kind ${job.kind}`), { unrecoverable: true });
@@ -45,68 +55,51 @@ export function createInlineQueue({ db, config, processors, backoffMs = 1000 }: 
           jobId: id,
           signal: controller.signal,
           deps: { db, config, queue: self },
-          async progress(percent, stage) {
-            const now = Date.now();
-            if (now - lastProgress < 200 && percent < 100) return;
-            lastProgress = now;
-            await db.query(`update jobs set progress = $2 where id = $1`, [
-              id,
-              JSON.stringify({ percent: Math.max(0, Math.min(100, Math.round(percent))), stage }),
-            ]);
-          },
+          progress: progressWriter(db, id),
         });
-        await db.query(
-          `update jobs set state = 'completed', result = $2, progress = '{"percent": 100, "stage": "done"}', finished_at = now(), error = null where id = $1 and state = 'active'`,
-          [id, JSON.stringify(result ?? null)],
-        );
+        await completeJob(db, id, result);
         return;
       } catch (err) {
         const message = (err as Error).message ?? String(err);
         if (controller.signal.aborted) return; // cancelled: state already set
-        const final = (err as { unrecoverable?: boolean }).unrecoverable === true || job.attempts >= maxAttempts;
-        await db.query(
-          `update jobs set state = $2, error = $3, finished_at = case when $2 = 'failed' then now() end where id = $1`,
-          [id, final ? 'failed' : 'waiting', message],
-        );
+        const final =
+          (err as { unrecoverable?: boolean }).unrecoverable === true ||
+          job.attempts >= (maxAttempts ?? policy.attempts);
+        await failAttempt(db, id, message, final);
         if (final) return;
-        await new Promise((r) => setTimeout(r, backoffMs * 2 ** (job.attempts - 1)));
+        await new Promise((r) => setTimeout(r, policy.backoffMs * 2 ** (job.attempts - 1)));
       } finally {
         controllers.delete(id);
       }
     }
   }
 
-  function schedule(id: string, attempts: number) {
+  function schedule(id: string, attempts?: number) {
     chain = chain.then(() => run(id, attempts)).catch(() => {});
   }
 
   // resume what a previous process left unfinished
-  void db
-    .query<{ id: string }>(`select id from jobs where state in ('waiting', 'active') order by created_at`)
-    .then((r) => r.rows.forEach((j) => schedule(j.id, 3)))
+  void unfinishedJobs(db)
+    .then((ids) => {
+      for (const id of ids) schedule(id);
+    })
     .catch(() => {});
 
   const self: JobQueue = {
     kind: 'inline',
     async submit(kind: string, data: unknown, opts: SubmitOptions) {
-      const ins = await db.query<JobStatus>(
-        `insert into jobs (id, kind, state, data, submitted_by) values ($1, $2, 'waiting', $3, $4) on conflict (id) do nothing returning ${COLS}`,
-        [opts.jobId, kind, JSON.stringify(data ?? null), opts.submittedBy ?? null],
-      );
-      if (ins.rows[0]) {
-        schedule(opts.jobId, opts.attempts ?? 3);
-        return ins.rows[0];
+      const inserted = await insertJob(db, opts.jobId, kind, data, opts.submittedBy ?? null);
+      if (inserted) {
+        schedule(opts.jobId, opts.attempts);
+        return inserted;
       }
-      return (await get(opts.jobId))!;
+      return (await getJob(db, opts.jobId))!;
     },
-    get,
+    get: (id) => getJob(db, id),
     async cancel(id: string) {
-      const r = await db.query(
-        `update jobs set state = 'cancelled', finished_at = now() where id = $1 and state in ('waiting', 'active')`,
-        [id],
-      );
+      const done = await cancelJob(db, id);
       controllers.get(id)?.abort();
-      return r.rowCount > 0;
+      return done;
     },
     health: async () => ({ kind: 'inline', ok: true }),
     async close() {

@@ -1,17 +1,21 @@
 /**
- * The job record in the database, shared by both runners: what `GET /v1/jobs/:id` reads on any
- * process. Writes are guarded by state so a cancelled or finished job is never reopened.
+ * The job record in the database, the one store of both runners (inline.ts and bullmq.ts): what
+ * `GET /v1/jobs/:id` reads on any process. Writes are guarded by state so a cancelled or finished
+ * job is never reopened.
  */
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/types.js';
-import type { JobStatus } from './types.js';
+import type { JobState, JobStatus } from './types.js';
 
 export const JOB_COLS = 'id, kind, state, progress, result, error, attempts, created_at, finished_at';
 
-/** Deterministic job id: the kind and a hash of the request (BullMQ ids may not contain ':'). */
-export function jobIdFor(kind: string, data: unknown): string {
+/** A processor's progress reports reach the record at most this often (the last one, 100 %, always). */
+export const PROGRESS_EVERY_MS = 200;
+
+/** Deterministic job id: the kind and a hash of `key` (BullMQ ids may not contain ':'). */
+export function jobIdFor(kind: string, key: unknown): string {
   return `${kind}-${createHash('sha256')
-    .update(stableJson(data ?? null))
+    .update(stableJson(key ?? null))
     .digest('hex')
     .slice(0, 20)}`;
 }
@@ -46,12 +50,63 @@ export async function insertJob(
   return r.rows[0] ?? null;
 }
 
+/** Drops a record whose delivery failed before any attempt (the submission answers an error instead). */
+export async function deleteUnstarted(db: Queryable, id: string): Promise<void> {
+  await db.query(`delete from jobs where id = $1 and state = 'waiting' and attempts = 0`, [id]);
+}
+
+/**
+ * Marks a waiting (or re-delivered active) job active for one more attempt and returns what to run;
+ * null when it was cancelled or finished meanwhile. `attempt` sets the attempt number (BullMQ counts
+ * them), else it is incremented; `worker` names the process; `force` claims whatever the state.
+ */
+export async function claimJob(
+  db: Queryable,
+  id: string,
+  opts: { attempt?: number; worker?: string; force?: boolean } = {},
+): Promise<{ kind: string; data: unknown; attempts: number } | null> {
+  const r = await db.query<{ kind: string; data: unknown; attempts: number }>(
+    `update jobs set state = 'active', attempts = coalesce($2::int, attempts + 1), started_at = now(), heartbeat_at = now(),
+       worker = coalesce($3::text, worker)
+     where id = $1 and ($4 or state in ('waiting', 'active')) returning kind, data, attempts`,
+    [id, opts.attempt ?? null, opts.worker ?? null, opts.force ?? false],
+  );
+  return r.rows[0] ?? null;
+}
+
+/** Writes the heartbeat of a running job; returns its state (a worker stops a job found 'cancelled'). */
+export async function heartbeat(db: Queryable, id: string): Promise<JobState | undefined> {
+  const r = await db.query<{ state: JobState }>(`update jobs set heartbeat_at = now() where id = $1 returning state`, [
+    id,
+  ]);
+  return r.rows[0]?.state;
+}
+
 export async function setProgress(db: Queryable, id: string, percent: number, stage: string): Promise<void> {
   const p = { percent: Math.max(0, Math.min(100, Math.round(percent))), stage };
   await db.query(`update jobs set progress = $2, heartbeat_at = now() where id = $1 and state = 'active'`, [
     id,
     JSON.stringify(p),
   ]);
+}
+
+/**
+ * A processor's `progress` for job `id`: written to the record at most every PROGRESS_EVERY_MS
+ * (100 % always), then passed to `also` (BullMQ's own progress).
+ */
+export function progressWriter(
+  db: Queryable,
+  id: string,
+  also?: (percent: number, stage: string) => Promise<void>,
+): (percent: number, stage: string) => Promise<void> {
+  let last = 0;
+  return async (percent, stage) => {
+    const now = Date.now();
+    if (now - last < PROGRESS_EVERY_MS && percent < 100) return;
+    last = now;
+    await setProgress(db, id, percent, stage);
+    await also?.(percent, stage);
+  };
 }
 
 export async function completeJob(db: Queryable, id: string, result: unknown): Promise<void> {
@@ -69,10 +124,47 @@ export async function failAttempt(db: Queryable, id: string, message: string, fi
   );
 }
 
+/** Hands a running job back to 'waiting' without spending an attempt (a worker shutting down). */
+export async function requeueJob(db: Queryable, id: string): Promise<void> {
+  await db.query(`update jobs set state = 'waiting', heartbeat_at = null where id = $1 and state = 'active'`, [id]);
+}
+
 export async function cancelJob(db: Queryable, id: string): Promise<boolean> {
   const r = await db.query(
     `update jobs set state = 'cancelled', finished_at = now() where id = $1 and state in ('waiting', 'active')`,
     [id],
   );
   return r.rowCount > 0;
+}
+
+/** Ids of the jobs not finished, oldest first (the inline runner resumes them at start). */
+export async function unfinishedJobs(db: Queryable): Promise<string[]> {
+  const r = await db.query<{ id: string }>(
+    `select id from jobs where state in ('waiting', 'active') order by created_at`,
+  );
+  return r.rows.map((x) => x.id);
+}
+
+/** Unfinished jobs without a heartbeat for `staleMs` (and older than 2 s): candidates for re-delivery. */
+export async function staleJobs(
+  db: Queryable,
+  staleMs: number,
+  limit = 1000,
+): Promise<{ id: string; kind: string; data: unknown }[]> {
+  const r = await db.query<{ id: string; kind: string; data: unknown }>(
+    `select id, kind, data from jobs where state in ('waiting', 'active')
+       and (heartbeat_at is null or heartbeat_at < now() - make_interval(secs => $1))
+       and created_at < now() - interval '2 seconds' order by created_at limit $2`,
+    [staleMs / 1000, limit],
+  );
+  return r.rows;
+}
+
+/** States of the jobs `ids` (the chunks a job fanned out into), counted. */
+export async function countStates(db: Queryable, ids: readonly string[]): Promise<Partial<Record<JobState, number>>> {
+  const r = await db.query<{ state: JobState; n: number }>(
+    `select state, count(*)::int as n from jobs where id = any($1::text[]) group by state`,
+    [ids],
+  );
+  return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }

@@ -57,10 +57,21 @@ export class UnrecoverableJobError extends Error {
   readonly unrecoverable = true;
 }
 
+/** How often a kind's job is tried and how long a retry waits (the kinds table, src/jobs/index.ts, declares them). */
+export interface RetryPolicy {
+  attempts: number;
+  /** Base delay of the exponential backoff: attempt n + 1 waits backoffMs · 2^(n − 1). */
+  backoffMs: number;
+}
+
+/** The policy of a kind the runner was given none for. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, backoffMs: 1000 };
+
 export interface SubmitOptions {
   /** Deterministic id: submitting the same id again returns the existing job instead of a second one. */
   jobId: string;
   submittedBy?: string | null;
+  /** Overrides the kind's policy (tests). */
   attempts?: number;
 }
 

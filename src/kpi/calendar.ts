@@ -3,7 +3,7 @@
  * editable. Used to pick a period's weight profile and as model features.
  */
 import type { Queryable } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 
 export interface CalendarEvent {
   id: string;
@@ -59,4 +59,10 @@ export async function seedEvents(db: Queryable, events: readonly CalendarEvent[]
 export async function deleteEvent(db: Queryable, id: string): Promise<void> {
   const r = await db.query('delete from calendar_events where id = $1', [id]);
   if (r.rowCount === 0) throw new NotFoundError(`calendar event ${id}`);
+}
+
+/** How many events the calendar holds (0: never seeded). */
+export async function countEvents(db: Queryable): Promise<number> {
+  const r = await db.query<{ n: number }>('select count(*)::int8 as n from calendar_events');
+  return Number(r.rows[0]?.n ?? 0);
 }

@@ -4,6 +4,7 @@
  */
 import { parsePeriod, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
 import type { CalendarEvent } from './calendar.js';
+import { DAY_MS, parseYear } from '../lib/time.js';
 
 /**
  * Promotion days a period needs to count as a promotion period (model feature and weight profile):
@@ -12,7 +13,6 @@ import type { CalendarEvent } from './calendar.js';
  */
 export const PROMOTION_MIN_DAYS: Readonly<Record<PeriodKind, number>> = { week: 1, month: 5, quarter: 14 };
 
-const DAY_MS = 86_400_000;
 const day = (iso: string): number => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
 
 /** Days of `p` covered by events with the given profile (overlapping events counted once). */
@@ -73,10 +73,8 @@ export function periodDistance(a: Period, b: Period): number {
   return b.year * per + b.index - (a.year * per + a.index);
 }
 
-/** Calendar year of a period id `YYYY`, or null. */
-export function parseYear(text: string): number | null {
-  return /^\d{4}$/.test(text) ? Number(text) : null;
-}
+/** Calendar year of a period id `YYYY`, or null (src/lib/time.ts). */
+export { parseYear };
 
 export function quartersOf(year: number): Period[] {
   return [1, 2, 3, 4].map((q) => parsePeriod(`${year}-Q${q}`)!);

@@ -23,6 +23,7 @@ import {
   type PersonTarget,
 } from './targets.js';
 import { composite, profileForPeriod, type Weights } from './weights.js';
+import { DAY_MS } from '../lib/time.js';
 
 /** Attainment above this counts as this much in the reference composite. */
 export const ATTAINMENT_CAP = 1.5;
@@ -319,14 +320,13 @@ export async function kpiInputs(db: Queryable, periodText: string, f: Filter = {
   };
 }
 
-const DAY_MS = 86_400_000;
 const daysOf = (p: Period) =>
   Math.round((Date.parse(`${p.end}T00:00:00Z`) - Date.parse(`${p.start}T00:00:00Z`)) / DAY_MS) + 1;
 
 /** Annual inputs: each person's quarterly composites and their mean weighted by the quarters' days. */
 export async function annualInputs(db: Queryable, yearText: string, f: Filter = {}): Promise<AnnualInputsAnswer> {
   const year = parseYear(yearText);
-  if (year === null) throw new TargetError('bad_period', `'${yearText}' is not a year`, 400);
+  if (year === null) throw new TargetError('bad_period', `'${yearText}' is not a year`);
   const quarters: AnnualInputsAnswer['quarters'] = [];
   const byPerson = new Map<string, { role: string; quarters: AnnualInputsAnswer['people'][number]['quarters'] }>();
   for (const q of quartersOf(year)) {

@@ -4,7 +4,7 @@
  * same transaction.
  */
 import type { Db, Queryable } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 import type { ScopeKey } from './series.js';
 
 export const ROLE_WIDE = '*';

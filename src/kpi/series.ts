@@ -8,6 +8,7 @@ import type { Queryable } from '../db/types.js';
 import { parsePeriod, periodsPerYear, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
 import { listEvents, type CalendarEvent } from './calendar.js';
 import { isPromotionPeriod, periodGrid, type PeriodGrid } from './cycles.js';
+import { DAY_MS } from '../lib/time.js';
 
 export interface ScopeKey {
   role: string;
@@ -120,7 +121,7 @@ export function promoFlags(h: ScopeHistory, extra: number, events: readonly Cale
   return out;
 }
 
-const MONTH_MS = 30.4375 * 86_400_000;
+const MONTH_MS = 30.4375 * DAY_MS;
 
 /** Start (epoch ms) of every grid position, extended `extra` periods past the grid. */
 export function gridStarts(h: ScopeHistory, extra: number): number[] {

@@ -4,7 +4,7 @@
  * periods overlapping an ordinary-profile event (Spring Festival), else 'default'.
  */
 import type { Queryable } from '../db/types.js';
-import { AppError, NotFoundError } from '../errors.js';
+import { DomainError, NotFoundError } from '../lib/errors.js';
 import type { IndicatorGroup } from '../history/catalogue.js';
 import type { Period } from '../history/period.js';
 import { listEvents } from './calendar.js';
@@ -27,9 +27,10 @@ export const DEFAULT_WEIGHTS: Readonly<Record<'default' | 'promotion' | 'ordinar
 
 const COLS = 'id, name, sales, efficiency, customer_experience, innovation, updated_by, updated_at';
 
-export class WeightError extends AppError {
+/** Weights that are negative or do not sum to 100 (code bad_weights). */
+export class WeightError extends DomainError {
   constructor(message: string) {
-    super(422, 'bad_weights', message);
+    super('bad_weights', message);
   }
 }
 

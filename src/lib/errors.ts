@@ -18,3 +18,67 @@ export class DomainError extends Error {
     return { code: this.code, message: this.message, ...this.extra };
   }
 }
+
+/** One problem with one input row (row 0: the CSV header or the body as a whole). */
+export interface RowError {
+  row: number;
+  field: string;
+  reason: string;
+}
+
+/** `what` does not exist (code not_found). */
+export class NotFoundError extends DomainError {
+  constructor(what: string) {
+    super('not_found', `${what} not found`);
+  }
+}
+
+/** The request contradicts the stored state (code conflict). */
+export class ConflictError extends DomainError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
+
+/** Input that cannot be read at all: a charset, malformed CSV, unknown job kind (code bad_request). */
+export class BadRequestError extends DomainError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super('bad_request', message, extra);
+  }
+}
+
+/** Some input rows are invalid; nothing was written (code invalid_rows, every bad row in `errors`). */
+export class InvalidRowsError extends DomainError {
+  constructor(
+    readonly errors: RowError[],
+    what = 'rows',
+  ) {
+    super('invalid_rows', `${new Set(errors.map((e) => e.row)).size} ${what} invalid; nothing was written`, {
+      errors,
+    });
+  }
+}
+
+/** A body read past its byte limit (code payload_too_large). */
+export class PayloadTooLargeError extends DomainError {
+  constructor(limit: number) {
+    super('payload_too_large', `request body exceeds the limit of ${limit} bytes (BODY_LIMIT)`);
+  }
+}
+
+/** A dependency (the job queue's Redis) is down; try again after `retryAfterSeconds` (code service_unavailable). */
+export class UnavailableError extends DomainError {
+  /**
+   * The one status kept on an error outside the HTTP layer: the job-queue contract has promised
+   * callers a 503 here since it was written (test/faults checks it). The error plugin answers from
+   * the code, like every other.
+   */
+  readonly status = 503;
+
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super('service_unavailable', message);
+  }
+}

@@ -5,17 +5,33 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, ServiceUnavailableError } from '../errors.js';
-import { DomainError } from '../lib/errors.js';
+import { AppError } from '../errors.js';
+import { DomainError, UnavailableError } from '../lib/errors.js';
 
 const PROBLEM = 'application/problem+json; charset=utf-8';
 
 /** HTTP status of each domain error code (src/lib/errors.ts); codes not listed answer 400. */
 export const STATUS_OF_CODE: Record<string, number> = {
+  bad_request: 400,
+  bad_period: 400,
   not_found: 404,
+  no_model: 404,
   conflict: 409,
   invalid_rows: 422,
   unprocessable: 422,
+  // targets and weights (src/kpi): valid requests the data cannot answer, or values out of bounds
+  bad_weights: 422,
+  value_out_of_range: 422,
+  wrong_role: 422,
+  no_history: 422,
+  no_history_before_period: 422,
+  horizon_too_long: 422,
+  // the baselines' input codes (src/baselines/errors.ts), passed on by src/kpi/targets.ts
+  no_series: 422,
+  bad_horizon: 422,
+  mixed_frequency: 422,
+  bad_frequency: 422,
+  bad_model: 422,
   payload_too_large: 413,
   limit_exceeded: 413,
   unsupported_media_type: 415,
@@ -38,12 +54,12 @@ function problem(status: number, code: string, detail: string, extra: Record<str
 export default fp(async function errors(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof AppError) {
-      if (err instanceof ServiceUnavailableError) reply.header('retry-after', String(err.retryAfterSeconds));
       if (err.status >= 500) request.log.error({ err }, 'request failed');
       return reply.status(err.status).type(PROBLEM).send(err.toJSON());
     }
     if (err instanceof DomainError) {
       const status = STATUS_OF_CODE[err.code] ?? 400;
+      if (err instanceof UnavailableError) reply.header('retry-after', String(err.retryAfterSeconds));
       if (status >= 500) request.log.error({ err }, 'request failed');
       return reply
         .status(status)

@@ -8,6 +8,7 @@ import { parsePeriod } from '../history/period.js';
 import type { AspectHit, SentimentEngine, TokenContribution } from '../reviews/sentiment/index.js';
 import type { StoredReview } from '../reviews/repository.js';
 import { explainAttribution, FACT, NEGATIVE_SQL, WEIGHT_SQL, type Basis } from './attribution.js';
+import { DAY_MS, isYear } from '../lib/time.js';
 
 /** The stored review's own columns shown beside a rating (its agent is the rating's). */
 type ReviewColumns = Omit<StoredReview, 'agent_id' | 'order_id'>;
@@ -25,11 +26,11 @@ export interface EvidenceReview extends ReviewColumns {
 
 /** [start, end) of a period id or a year, as timestamps; null when the text is neither. */
 export function periodRange(period: string): { from: Date; to: Date } | null {
-  if (/^\d{4}$/.test(period))
+  if (isYear(period))
     return { from: new Date(`${period}-01-01T00:00:00Z`), to: new Date(`${Number(period) + 1}-01-01T00:00:00Z`) };
   const p = parsePeriod(period);
   if (!p) return null;
-  return { from: new Date(`${p.start}T00:00:00Z`), to: new Date(Date.parse(`${p.end}T00:00:00Z`) + 86_400_000) };
+  return { from: new Date(`${p.start}T00:00:00Z`), to: new Date(Date.parse(`${p.end}T00:00:00Z`) + DAY_MS) };
 }
 
 export interface EvidenceQuery {

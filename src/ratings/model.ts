@@ -12,6 +12,7 @@
  * becomes what the evidence is worth. Treating soft counts as yes/no trials (ρ = 1) overstates the
  * noise, the agents' spread looks like noise, and the prior runs to its strength cap. Pure functions.
  */
+import { logit, sigmoid } from '../lib/maths.js';
 import { betaQuantile, lnGamma } from './beta.js';
 
 export const RATING_MODEL = 'eb-beta-binomial@2';
@@ -63,8 +64,6 @@ export interface Posterior {
   beta: number;
 }
 
-const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
-const logit = (p: number) => Math.log(p / (1 - p));
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 /**

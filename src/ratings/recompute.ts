@@ -7,9 +7,9 @@ import type { Db, Queryable } from '../db/types.js';
 import { parsePeriod, periodOf, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
 import { collectEvidence, EVIDENCE_COLUMNS } from './evidence.js';
 import { DEFAULT_MIN_REVIEWS, fitPrior, posterior, RATING_MODEL } from './model.js';
+import { DAY_MS } from '../lib/time.js';
 
 const KINDS: readonly PeriodKind[] = ['week', 'month', 'quarter'];
-const DAY_MS = 86_400_000;
 
 export interface RecomputeOptions {
   /** Only these agents' evidence (their roles' priors are refitted with everyone's evidence). */

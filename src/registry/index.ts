@@ -4,7 +4,7 @@
  * a unique partial index. Promote and roll back are single transactions and leave an event.
  */
 import type { Db, Queryable } from '../db/types.js';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../lib/errors.js';
 
 export interface ModelVersion {
   id: string;

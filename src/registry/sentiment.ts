@@ -51,9 +51,11 @@ export async function loadSentimentVersion(
 /**
  * Registers the shipped models (models/sentiment-<lang>) and makes each active where its language
  * has no active version yet, or where the active one is an earlier shipped model. Idempotent; safe
- * from several processes at once.
+ * from several processes at once. Returns the versions that replaced an active one (a switch: the
+ * stored reviews need a rescore, src/services/models.ts).
  */
-export async function registerShippedSentiment(db: Db, modelsDir: string): Promise<void> {
+export async function registerShippedSentiment(db: Db, modelsDir: string): Promise<ModelVersion[]> {
+  const switched: ModelVersion[] = [];
   for (const lang of SENTIMENT_LANGUAGES) {
     const dir = join(modelsDir, `sentiment-${lang}`);
     if (!existsSync(join(dir, 'metadata.json'))) continue;
@@ -77,9 +79,11 @@ export async function registerShippedSentiment(db: Db, modelsDir: string): Promi
     } else if (active.id !== meta.version && active.metadata.shipped && !(await getArtifact(db, active.id))) {
       // a release shipped a new model: it replaces the previously shipped one (whose files are gone);
       // versions trained and promoted in the service are left alone
-      await promote(db, meta.version, 'system', 'new shipped model').catch(() => {});
+      const v = await promote(db, meta.version, 'system', 'new shipped model').catch(() => null);
+      if (v) switched.push(v);
     }
   }
+  return switched;
 }
 
 /** An engine from the active version of each language, with `override` replacing one (shadow runs). */

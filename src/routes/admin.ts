@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { scopeSchema } from '../auth/keys.js';
+import { scopeSchema } from '../auth/scopes.js';
 
 const keyInfo = z.object({
   id: z.string(),

@@ -2,16 +2,9 @@
  * HR API for baselines: train (as a job), models and their backtest figures, suggested targets
  * per role and per person, overrides with their audit log, and weight profiles.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../errors.js';
-import { listModels } from '../kpi/models.js';
-import { clearOverride, listAudit, listOverrides, ROLE_WIDE, setOverride } from '../kpi/overrides.js';
-import { personTargets, roleTargets, suggestedFor } from '../kpi/service.js';
-import { assertRole, metricInfo, parseTargetPeriod, TargetError } from '../kpi/targets.js';
-import type { TrainJobData } from '../kpi/train.js';
-import { listProfiles, pinProfile, profileForPeriod, upsertProfile } from '../kpi/weights.js';
+import { ROLE_WIDE } from '../services/targets.js';
 import {
   auditEntry,
   documented,
@@ -35,7 +28,7 @@ const weights = {
 };
 
 const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, queue } = app.services;
+  const { targets } = app.services;
 
   app.post(
     '/baselines/train',
@@ -62,36 +55,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
           .default({ network: true, promote: false }),
       },
     },
-    async (request, reply) => {
-      const body = request.body;
-      if (body.role) await assertRole(db, body.role);
-      if (body.metric) await metricInfo(db, body.metric);
-      const data: TrainJobData = {
-        ...(body.role ? { role: body.role } : {}),
-        ...(body.metric ? { metric: body.metric } : {}),
-        ...(body.kind ? { kind: body.kind } : {}),
-        network: body.network,
-        ...(body.steps ? { steps: body.steps } : {}),
-        ...(body.horizon ? { horizon: body.horizon } : {}),
-        promote: body.promote,
-      };
-      // the same request on the same data is the same job
-      const state = await db.query<{ s: string }>(
-        `select (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from kpi_history) || '|' ||
-                (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from employees) || '|' ||
-                (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from calendar_events) as s`,
-      );
-      const jobId = `train_baselines:${createHash('sha256')
-        .update(JSON.stringify([data, state.rows[0]!.s]))
-        .digest('hex')
-        .slice(0, 16)}`;
-      const job = await queue.submit(
-        'train_baselines',
-        { ...data, submittedBy: request.apiKey?.id ?? null },
-        { jobId, submittedBy: request.apiKey?.id ?? null },
-      );
-      return reply.status(202).send(job);
-    },
+    async (request, reply) => reply.status(202).send(await targets.train(request.body, request.apiKey?.id ?? null)),
   );
 
   app.get(
@@ -104,11 +68,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ id: z.string() }),
       },
     },
-    async (request) => {
-      const job = await queue.get(request.params.id);
-      if (job?.kind !== 'train_baselines') throw new NotFoundError(`training job ${request.params.id}`);
-      return job;
-    },
+    async (request) => targets.trainingJob(request.params.id),
   );
 
   app.get(
@@ -127,7 +87,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
       },
     },
-    async (request) => listModels(db, request.query),
+    async (request) => targets.models(request.query),
   );
 
   app.get(
@@ -152,14 +112,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: roleTargetsSchema },
       },
     },
-    async (request) =>
-      roleTargets(
-        db,
-        request.query.role,
-        parseTargetPeriod(request.query.period),
-        request.query.metric,
-        request.query.below_floor === 'true',
-      ),
+    async (request) => targets.roleTargets({ ...request.query, belowFloorOnly: request.query.below_floor === 'true' }),
   );
 
   app.get(
@@ -175,8 +128,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: personTargetsSchema },
       },
     },
-    async (request) =>
-      personTargets(db, request.params.id, parseTargetPeriod(request.query.period), request.query.metric),
+    async (request) => targets.personTargets(request.params.id, request.query),
   );
 
   const overrideKey = {
@@ -202,31 +154,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ override: storedOverride, audit: auditEntry }) },
       },
     },
-    async (request) => {
-      const b = request.body;
-      const p = parseTargetPeriod(b.period);
-      const metric = await checkOverrideKey(b.role, b.metric, b.employee_id);
-      if (
-        (metric.min_value !== null && b.value < metric.min_value) ||
-        (metric.max_value !== null && b.value > metric.max_value)
-      ) {
-        throw new TargetError(
-          'value_out_of_range',
-          `${b.value} is outside ${metric.min_value ?? '−∞'}–${metric.max_value ?? '∞'} for ${metric.id}`,
-        );
-      }
-      const s = await suggestedFor(db, { role: b.role, metric: b.metric, kind: p.kind }, p, b.employee_id);
-      return setOverride(db, {
-        role: b.role,
-        metric: b.metric,
-        period: p.id,
-        employeeId: b.employee_id,
-        value: b.value,
-        reason: b.reason,
-        actor: request.apiKey?.id ?? null,
-        ...s,
-      });
-    },
+    async (request) => targets.setOverride(request.body, request.apiKey?.id ?? null),
   );
 
   app.delete(
@@ -241,34 +169,8 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: auditEntry },
       },
     },
-    async (request) => {
-      const q = request.query;
-      const p = parseTargetPeriod(q.period);
-      await checkOverrideKey(q.role, q.metric, q.employee_id);
-      const s = await suggestedFor(db, { role: q.role, metric: q.metric, kind: p.kind }, p, q.employee_id);
-      return clearOverride(db, {
-        role: q.role,
-        metric: q.metric,
-        period: p.id,
-        employeeId: q.employee_id,
-        reason: q.reason,
-        actor: request.apiKey?.id ?? null,
-        ...s,
-      });
-    },
+    async (request) => targets.clearOverride(request.query, request.apiKey?.id ?? null),
   );
-
-  async function checkOverrideKey(role: string, metric: string, employee: string) {
-    await assertRole(db, role);
-    const info = await metricInfo(db, metric);
-    if (employee !== ROLE_WIDE) {
-      const e = await db.query<{ role_id: string }>('select role_id from employees where id = $1', [employee]);
-      if (!e.rows[0]) throw new NotFoundError(`employee ${employee}`);
-      if (e.rows[0].role_id !== role)
-        throw new TargetError('wrong_role', `employee ${employee} has role ${e.rows[0].role_id}, not ${role}`);
-    }
-    return info;
-  }
 
   const filter = z.object({
     role: z.string().optional(),
@@ -288,7 +190,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.array(storedOverride) },
       },
     },
-    async (request) => listOverrides(db, request.query),
+    async (request) => targets.overrides(request.query),
   );
   app.get(
     '/targets/audit',
@@ -305,7 +207,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.array(auditEntry) },
       },
     },
-    async (request) => listAudit(db, request.query),
+    async (request) => targets.audit(request.query),
   );
 
   app.get(
@@ -319,7 +221,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.array(weightProfile) },
       },
     },
-    async () => listProfiles(db),
+    async () => targets.profiles(),
   );
   app.put(
     '/weight-profiles/:id',
@@ -334,7 +236,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: weightProfile },
       },
     },
-    async (request) => upsertProfile(db, { id: request.params.id, ...request.body }, request.apiKey?.id ?? null),
+    async (request) => targets.saveProfile({ id: request.params.id, ...request.body }, request.apiKey?.id ?? null),
   );
   app.get(
     '/weight-profiles/periods/:period',
@@ -348,7 +250,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: periodProfile },
       },
     },
-    async (request) => profileForPeriod(db, parseTargetPeriod(request.params.period)),
+    async (request) => targets.periodProfile(request.params.period),
   );
   app.put(
     '/weight-profiles/periods/:period',
@@ -363,11 +265,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: periodProfile },
       },
     },
-    async (request) => {
-      const p = parseTargetPeriod(request.params.period);
-      await pinProfile(db, p.id, request.body.profile, request.apiKey?.id ?? null);
-      return profileForPeriod(db, p);
-    },
+    async (request) => targets.pinProfile(request.params.period, request.body.profile, request.apiKey?.id ?? null),
   );
 };
 

@@ -2,9 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { INDICATOR_GROUPS } from '../history/catalogue.js';
-import { listMetrics, listRoles, upsertMetric, upsertRole } from '../history/catalogue-store.js';
 import * as f from '../ingest/fields.js';
-import { deleteEvent, listEvents, upsertEvent } from '../kpi/calendar.js';
 
 const READ = { scopes: ['hr', 'cs_lead', 'scorer'] as const };
 const ADMIN = { scopes: ['admin'] as const };
@@ -32,12 +30,12 @@ const event = z.object({
 });
 
 const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.services;
+  const { catalogue } = app.services;
 
   app.get(
     '/roles',
     { config: READ, schema: { tags: ['catalogue'], summary: 'Roles', response: { 200: z.array(role) } } },
-    async () => listRoles(db),
+    async () => catalogue.roles(),
   );
   app.put(
     '/roles/:id',
@@ -51,7 +49,7 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: role },
       },
     },
-    async (request) => upsertRole(db, { id: request.params.id, ...request.body }),
+    async (request) => catalogue.saveRole({ id: request.params.id, ...request.body }),
   );
 
   app.get(
@@ -64,7 +62,7 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.array(metric) },
       },
     },
-    async () => listMetrics(db),
+    async () => catalogue.metrics(),
   );
   app.put(
     '/metrics/:id',
@@ -83,7 +81,7 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      upsertMetric(db, { id: request.params.id, ...request.body } as Parameters<typeof upsertMetric>[1]),
+      catalogue.saveMetric({ id: request.params.id, ...request.body } as Parameters<typeof catalogue.saveMetric>[0]),
   );
 
   app.get(
@@ -97,7 +95,7 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.array(event) },
       },
     },
-    async (request) => listEvents(db, request.query),
+    async (request) => catalogue.events(request.query),
   );
   app.put(
     '/calendar/:id',
@@ -119,7 +117,7 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: event },
       },
     },
-    async (request) => upsertEvent(db, { id: request.params.id, ...request.body }),
+    async (request) => catalogue.saveEvent({ id: request.params.id, ...request.body }),
   );
   app.delete(
     '/calendar/:id',
@@ -133,7 +131,7 @@ const catalogueRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      await deleteEvent(db, request.params.id);
+      await catalogue.deleteEvent(request.params.id);
       return reply.status(204).send(null);
     },
   );

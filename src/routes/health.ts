@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { VERSION } from '../lib/version.js';
 
 const component = z.object({ kind: z.string(), ok: z.boolean(), detail: z.string().optional() });
 const healthSchema = z.object({
@@ -23,12 +22,8 @@ const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (_request, reply) => {
-      const { db, queue } = app.services;
-      const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
-      const status = !dbOk ? 'down' : q.ok ? 'ok' : 'degraded';
-      return reply
-        .status(dbOk ? 200 : 503)
-        .send({ status, version: VERSION, db: { kind: db.kind, ok: dbOk }, queue: q });
+      const health = await app.services.health();
+      return reply.status(health.db.ok ? 200 : 503).send(health);
     },
   );
 

@@ -1,10 +1,8 @@
 /** Employees and KPI history: bulk upsert (JSON or CSV) and reads. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError } from '../errors.js';
-import { employeeTarget, getEmployee, historyTarget, listEmployees, listHistory } from '../history/repository.js';
 import * as f from '../ingest/fields.js';
-import { ingestDocs, ingestRequest } from './ingest.js';
+import { ingestDocs, requestSource } from './ingest.js';
 
 const WRITE = { scopes: ['hr'] as const };
 const READ = { scopes: ['hr', 'cs_lead', 'scorer'] as const };
@@ -20,7 +18,7 @@ const employee = z.object({
 });
 
 const historyRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.services;
+  const { ingestion } = app.services;
 
   app.post(
     '/employees',
@@ -32,7 +30,7 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
         ...ingestDocs,
       },
     },
-    async (request) => ingestRequest(app, request, employeeTarget, 'employees'),
+    async (request) => ingestion.employees(requestSource(request)),
   );
   app.get(
     '/employees',
@@ -45,7 +43,7 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.array(employee) },
       },
     },
-    async (request) => listEmployees(db, request.query),
+    async (request) => ingestion.listEmployees(request.query),
   );
   app.get(
     '/employees/:id',
@@ -58,11 +56,7 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: employee },
       },
     },
-    async (request) => {
-      const e = await getEmployee(db, request.params.id);
-      if (!e) throw new NotFoundError(`employee ${request.params.id}`);
-      return e;
-    },
+    async (request) => ingestion.employee(request.params.id),
   );
 
   app.post(
@@ -78,7 +72,7 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
         ...ingestDocs,
       },
     },
-    async (request) => ingestRequest(app, request, historyTarget('api'), 'history'),
+    async (request) => ingestion.history(requestSource(request)),
   );
   app.get(
     '/history',
@@ -110,7 +104,7 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => listHistory(db, request.query),
+    async (request) => ingestion.listHistory(request.query),
   );
 };
 

@@ -5,11 +5,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { InvalidRowsError, UnsupportedMediaTypeError } from '../errors.js';
-import { importGa4Report, importSycm, type ImportResult } from '../history/importers/index.js';
-import { historyTarget } from '../history/repository.js';
-import { readLimited } from '../ingest/body.js';
-import { validateRecords, writeRows } from '../ingest/pipeline.js';
+import { UnsupportedMediaTypeError } from '../errors.js';
 import { CSV_TYPES, ingestResult, rowErrors } from './ingest.js';
 
 const periodKind = z.enum(['week', 'month', 'quarter']).default('week');
@@ -41,24 +37,11 @@ const importResponse = {
 };
 
 const importerRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, config } = app.services;
+  const { ingestion } = app.services;
   // 生意参谋 exports arrive as CSV or as raw bytes (GBK or UTF-8); read them whole
   app.addContentTypeParser(['application/octet-stream', 'text/plain'], (_request, payload, done) =>
     done(null, payload),
   );
-
-  async function store(source: string, result: ImportResult) {
-    if (result.errors.length > 0) throw new InvalidRowsError(result.errors);
-    const target = historyTarget(source);
-    const rows = await validateRecords(db, target, result.rows as unknown as Record<string, unknown>[]);
-    const counts = await writeRows(
-      db,
-      target,
-      rows.map((r) => r.value),
-    );
-    app.metrics.ingestedRows.inc({ kind: source }, counts.inserted + counts.updated);
-    return { ...counts, warnings: result.warnings, periods: result.periods };
-  }
 
   app.post(
     '/history/import/sycm',
@@ -91,21 +74,17 @@ const importerRoutes: FastifyPluginAsyncZod = async (app) => {
           ...CSV_TYPES,
           'application/octet-stream',
         ]);
-      const bytes = await readLimited(body as Readable, config.bodyLimit);
       const itemIds = q.item_ids
         ?.split(',')
         .map((s) => s.trim())
         .filter(Boolean);
-      return store(
-        'sycm',
-        importSycm(bytes, {
-          employee_id: q.employee_id,
-          periodKind: q.period_kind,
-          encoding: q.encoding,
-          partial: q.partial,
-          ...(itemIds ? { itemIds } : {}),
-        }),
-      );
+      return ingestion.importSycm(body as Readable, {
+        employee_id: q.employee_id,
+        periodKind: q.period_kind,
+        encoding: q.encoding,
+        partial: q.partial,
+        ...(itemIds ? { itemIds } : {}),
+      });
     },
   );
 
@@ -134,15 +113,12 @@ const importerRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const q = request.query;
-      return store(
-        'ga4',
-        importGa4Report(request.body, {
-          periodKind: q.period_kind,
-          partial: q.partial,
-          ...(q.employee_id ? { employee_id: q.employee_id } : {}),
-          ...(q.employee_dimension ? { employeeDimension: q.employee_dimension } : {}),
-        }),
-      );
+      return ingestion.importGa4(request.body, {
+        periodKind: q.period_kind,
+        partial: q.partial,
+        ...(q.employee_id ? { employee_id: q.employee_id } : {}),
+        ...(q.employee_dimension ? { employeeDimension: q.employee_dimension } : {}),
+      });
     },
   );
 };

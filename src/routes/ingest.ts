@@ -1,13 +1,14 @@
 /**
- * Shared by every bulk-ingestion route: accepts JSON or CSV (streamed), runs the pipeline,
- * answers with counts. The CSV parser hands the raw stream through; limits are enforced while reading.
+ * Shared by every bulk-ingestion route: the request body (JSON, or CSV streamed through the
+ * pass-through parser) as a record source for the ingestion service (src/services/ingestion.ts),
+ * and the schemas of the answers.
  */
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { UnsupportedMediaTypeError } from '../errors.js';
 import { charsetOf, csvRecords, jsonRecords } from '../ingest/body.js';
-import { type IngestTarget, validateRecords, writeRows } from '../ingest/pipeline.js';
+import type { RecordSource } from '../services/ingestion.js';
 
 export const CSV_TYPES = ['text/csv', 'application/csv'];
 
@@ -34,42 +35,16 @@ export function registerCsvParser(app: FastifyInstance): void {
   app.addContentTypeParser(CSV_TYPES, (_request, payload, done) => done(null, payload));
 }
 
-/** Records of the request body for `required` columns, by content type. */
-export function requestRecords(
-  request: FastifyRequest,
-  required: readonly string[],
-  limit: number,
-): AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>> {
-  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (CSV_TYPES.includes(type))
-    return csvRecords(request.body as Readable, {
-      limit,
-      charset: charsetOf(request.headers['content-type']),
-      required,
-    });
-  if (type === 'application/json') return jsonRecords(request.body);
-  throw new UnsupportedMediaTypeError(type || undefined, ['application/json', ...CSV_TYPES]);
-}
-
 /**
- * Validates and writes the request's rows; `before` runs on the valid rows before the write (e.g.
- * to read what they replace), `after` once they are written, with what `before` returned.
+ * The request body as a record source: CSV (streamed, with the limit and header check the service
+ * asks for) or JSON (an array, or `{ "rows": [...] }`); any other content type is a 415 at once.
  */
-export async function ingestRequest<T, P = undefined>(
-  app: FastifyInstance,
-  request: FastifyRequest,
-  target: IngestTarget<T>,
-  kind: string,
-  after?: (rows: T[], written: Awaited<ReturnType<typeof writeRows>>, previous: NoInfer<P>) => Promise<void>,
-  before?: (rows: T[]) => Promise<P>,
-) {
-  const { db, config } = app.services;
-  const rows = (await validateRecords(db, target, requestRecords(request, target.required, config.bodyLimit))).map(
-    (r) => r.value,
-  );
-  const previous = (await before?.(rows)) as P;
-  const result = await writeRows(db, target, rows);
-  app.metrics.ingestedRows.inc({ kind }, result.inserted + result.updated);
-  await after?.(rows, result, previous);
-  return result;
+export function requestSource(request: FastifyRequest): RecordSource {
+  const contentType = request.headers['content-type'];
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (CSV_TYPES.includes(type))
+    return ({ required, limit }) =>
+      csvRecords(request.body as Readable, { limit, charset: charsetOf(contentType), required });
+  if (type === 'application/json') return () => jsonRecords(request.body);
+  throw new UnsupportedMediaTypeError(type || undefined, ['application/json', ...CSV_TYPES]);
 }

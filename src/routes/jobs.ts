@@ -5,9 +5,6 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { jobKinds } from '../jobs/index.js';
-import { cancelJobFor, submitJob, viewJob } from '../jobs/service.js';
-import { activeModelsFor } from '../registry/active.js';
 
 export const jobSchema = z.object({
   id: z.string(),
@@ -23,11 +20,11 @@ export const jobSchema = z.object({
 });
 
 const jobRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, queue, config } = app.services;
-  const active = activeModelsFor(db, config);
-  const anyKindScopes = [...new Set(Object.values(jobKinds()).flatMap((k) => k.scopes))];
-  const kinds = Object.entries(jobKinds())
-    .map(([k, v]) => `\`${k}\` (${['admin', ...v.scopes].join(', ')}): ${v.summary}`)
+  const { jobs } = app.services;
+  const anyKindScopes = [...new Set(jobs.kinds().flatMap((k) => k.scopes))];
+  const kinds = jobs
+    .kinds()
+    .map((k) => `\`${k.kind}\` (${['admin', ...k.scopes].join(', ')}): ${k.summary}`)
     .join('; ');
 
   app.post(
@@ -47,16 +44,13 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const job = await submitJob(
-        { queue, activeIds: active.activeIds },
-        {
-          kind: request.body.kind,
-          data: request.body.data,
-          idempotencyKey: request.body.idempotency_key,
-          scopes: request.apiKey!.scopes,
-          actor: request.apiKey!.id,
-        },
-      );
+      const job = await jobs.submit({
+        kind: request.body.kind,
+        data: request.body.data,
+        idempotencyKey: request.body.idempotency_key,
+        scopes: request.apiKey!.scopes,
+        actor: request.apiKey!.id,
+      });
       return reply.status(202).send(job);
     },
   );
@@ -72,7 +66,7 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: jobSchema },
       },
     },
-    async (request) => viewJob(db, queue, request.params.id, request.apiKey!.scopes),
+    async (request) => jobs.view(request.params.id, request.apiKey!.scopes),
   );
 
   app.delete(
@@ -86,7 +80,7 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ cancelled: z.boolean() }) },
       },
     },
-    async (request) => ({ cancelled: await cancelJobFor(queue, request.params.id, request.apiKey!.scopes) }),
+    async (request) => ({ cancelled: await jobs.cancel(request.params.id, request.apiKey!.scopes) }),
   );
 };
 

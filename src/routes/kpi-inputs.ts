@@ -1,11 +1,10 @@
 /** Adjusted KPI inputs for scoring systems (scope scorer). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { annualInputs, kpiInputs } from '../kpi/inputs.js';
 import { annualInputs as annualInputsSchema, documented, kpiInputs as kpiInputsSchema } from './kpi-schemas.js';
 
 const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.services;
+  const { targets } = app.services;
   app.get(
     '/kpi-inputs',
     {
@@ -31,8 +30,7 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { period, role, employee_id } = request.query;
-      const f = { role, employeeId: employee_id };
-      return /^\d{4}$/.test(period) ? annualInputs(db, period, f) : kpiInputs(db, period, f);
+      return targets.kpiInputs(period, { role, employeeId: employee_id });
     },
   );
 };

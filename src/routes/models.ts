@@ -5,11 +5,6 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NotFoundError, ServiceUnavailableError } from '../errors.js';
-import { submitJob } from '../jobs/service.js';
-import { activeModelsFor } from '../registry/active.js';
-import { getVersion, listVersions, promote, rollback, type ModelVersion } from '../registry/index.js';
-import { SENTIMENT_KIND } from '../registry/sentiment.js';
 import { jobSchema } from './jobs.js';
 
 const version = z.object({
@@ -37,38 +32,9 @@ const switched = version.extend({
 });
 
 const modelRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db, queue, config } = app.services;
-  const active = activeModelsFor(db, config);
+  const { models } = app.services;
   const admin = { scopes: ['admin'] as const };
   const idParam = z.object({ id: z.string() });
-
-  /** A sentiment switch rescores the stored reviews and then recomputes the ratings, as jobs. */
-  const afterSwitch = async (v: ModelVersion, actor: string) => {
-    if (v.kind !== SENTIMENT_KIND) return v;
-    const data = { rescore: true, then_recompute: true };
-    try {
-      const job = await submitJob(
-        { queue, activeIds: active.activeIds },
-        // one job per switch: the promotion time tells a rollback to an earlier version from the first promote
-        {
-          kind: 'score_reviews',
-          data,
-          idempotencyKey: `${v.id}@${v.promoted_at?.toISOString() ?? ''}`,
-          scopes: ['admin'],
-          actor,
-        },
-      );
-      return { ...v, rescore_job: job.id };
-    } catch (err) {
-      // the switch is committed; answering an error would invite a retry (a second rollback goes back further)
-      if (!(err instanceof ServiceUnavailableError)) throw err;
-      return {
-        ...v,
-        rescore_job: null,
-        rescore_error: `${err.message}; submit POST /v1/jobs {"kind": "score_reviews", "data": ${JSON.stringify(data)}} when the queue is back`,
-      };
-    }
-  };
 
   app.get(
     '/models',
@@ -81,7 +47,7 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.array(version) },
       },
     },
-    async (request) => listVersions(db, request.query),
+    async (request) => models.list(request.query),
   );
 
   app.get(
@@ -95,11 +61,7 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: version },
       },
     },
-    async (request) => {
-      const v = await getVersion(db, request.params.id);
-      if (!v) throw new NotFoundError(`model version ${request.params.id}`);
-      return v;
-    },
+    async (request) => models.get(request.params.id),
   );
 
   app.post(
@@ -122,16 +84,10 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      if (!(await getVersion(db, request.params.id))) throw new NotFoundError(`model version ${request.params.id}`);
-      const job = await submitJob(
-        { queue, activeIds: active.activeIds },
-        {
-          kind: 'compare_models',
-          data: { candidate: request.params.id, ...request.body },
-          scopes: request.apiKey!.scopes,
-          actor: request.apiKey!.id,
-        },
-      );
+      const job = await models.compare(request.params.id, request.body, {
+        scopes: request.apiKey!.scopes,
+        actor: request.apiKey!.id,
+      });
       return reply.status(202).send(job);
     },
   );
@@ -149,11 +105,7 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: switched },
       },
     },
-    async (request) =>
-      afterSwitch(
-        await promote(db, request.params.id, request.apiKey!.id, request.body.reason ?? null),
-        request.apiKey!.id,
-      ),
+    async (request) => models.promote(request.params.id, request.apiKey!.id, request.body.reason ?? null),
   );
 
   app.post(
@@ -170,10 +122,7 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) =>
-      afterSwitch(
-        await rollback(db, request.params.kind, request.params.scope, request.apiKey!.id, request.body.reason ?? null),
-        request.apiKey!.id,
-      ),
+      models.rollback(request.params.kind, request.params.scope, request.apiKey!.id, request.body.reason ?? null),
   );
 };
 

@@ -4,22 +4,18 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { BadRequestError } from '../errors.js';
 import { parsePeriod } from '../history/period.js';
 import * as f from '../ingest/fields.js';
 import { AGENT_ASPECTS, OTHER_ASPECTS } from '../ratings/attribution.js';
-import { overdueNegativeReviews, reviewsBehindRating } from '../ratings/evidence-reviews.js';
-import { previousPlaces, ratingScopeOf, recomputeRatings, type Place } from '../ratings/recompute.js';
-import { agentRatings, listRatings } from '../ratings/repository.js';
-import { listReturnEvents, returnTarget, type ReturnEventInput } from '../ratings/returns.js';
-import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
+import { ingestDocs, ingestResult, requestSource, rowErrors } from './ingest.js';
 import { storedReview } from './reviews.js';
 import { aspectHit, explanation } from './sentiment.js';
+import { isYear } from '../lib/time.js';
 
 const periodOrYear = z
   .string()
   .trim()
-  .refine((p) => /^\d{4}$/.test(p) || parsePeriod(p) !== null, {
+  .refine((p) => isYear(p) || parsePeriod(p) !== null, {
     error: (i) =>
       `expected a week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026), got '${String(i.input)}'`,
   });
@@ -100,7 +96,7 @@ const page = {
 };
 
 const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.services;
+  const { reviews } = app.services;
 
   app.get(
     '/ratings',
@@ -122,7 +118,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ period: z.string(), total: z.number(), items: z.array(rating) }) },
       },
     },
-    async (request) => listRatings(db, request.query),
+    async (request) => reviews.listRatings(request.query),
   );
 
   app.get(
@@ -150,7 +146,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => agentRatings(db, request.params.id, request.query),
+    async (request) => reviews.agentRatings(request.params.id, request.query),
   );
 
   app.get(
@@ -194,8 +190,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const { explain, which, period, limit, offset } = request.query;
-      const engine = explain ? await app.services.sentiment.get() : undefined;
-      return reviewsBehindRating(db, { agentId: request.params.id, period, which, limit, offset }, engine);
+      return reviews.reviewsBehindRating({ agentId: request.params.id, period, which, limit, offset, explain });
     },
   );
 
@@ -235,7 +230,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => overdueNegativeReviews(db, { ...request.query, agentId: request.query.agent_id }),
+    async (request) => reviews.overdueReviews({ ...request.query, agentId: request.query.agent_id }),
   );
 
   app.post(
@@ -250,28 +245,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: ingestResult.extend({ ratings_updated: z.number() }), 422: rowErrors.passthrough() },
       },
     },
-    async (request) => {
-      let updated = 0;
-      const counts = await ingestRequest<ReturnEventInput, Place[]>(
-        app,
-        request,
-        returnTarget,
-        'returns',
-        async (rows, _written, previous) => {
-          // a return moved to another agent or date changes the ratings it counted in too
-          const touched = [...rows.map((r) => ({ agent_id: r.agent_id, at: r.opened_at })), ...previous];
-          updated = (await recomputeRatings(db, ratingScopeOf(touched))).updated;
-        },
-        async (rows) =>
-          previousPlaces(
-            db,
-            'return_events',
-            'opened_at',
-            rows.map((r) => r.id),
-          ),
-      );
-      return { ...counts, ratings_updated: updated };
-    },
+    async (request) => reviews.ingestReturns(requestSource(request)),
   );
 
   app.get(
@@ -301,11 +275,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => {
-      if (request.query.from && request.query.to && request.query.to < request.query.from)
-        throw new BadRequestError('`to` is before `from`');
-      return listReturnEvents(db, { ...request.query, agent: request.query.agent_id });
-    },
+    async (request) => reviews.listReturns(request.query),
   );
 };
 

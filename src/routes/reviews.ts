@@ -2,11 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import * as f from '../ingest/fields.js';
-import { previousPlaces, ratingScopeOf, recomputeRatings, type Place } from '../ratings/recompute.js';
-import type { ReviewInput } from '../history/types.js';
-import { listReviews, reviewTarget } from '../reviews/repository.js';
-import { scoreStoredReviews } from '../reviews/scoring.js';
-import { ingestDocs, ingestRequest, ingestResult, rowErrors } from './ingest.js';
+import { ingestDocs, ingestResult, requestSource, rowErrors } from './ingest.js';
 
 /** A stored review with its sentiment (`StoredReview`, src/reviews/repository.ts). */
 export const storedReview = z.object({
@@ -25,7 +21,7 @@ export const storedReview = z.object({
 });
 
 const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { db } = app.services;
+  const { reviews } = app.services;
 
   app.post(
     '/reviews',
@@ -44,35 +40,7 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => {
-      let scored = 0;
-      let ratingsUpdated = 0;
-      const counts = await ingestRequest<ReviewInput, Place[]>(
-        app,
-        request,
-        reviewTarget,
-        'reviews',
-        async (rows, written, previous) => {
-          // new and changed reviews have no score yet; the rest keep theirs
-          scored = (await scoreStoredReviews(db, await app.services.sentiment.get(), { ids: rows.map((r) => r.id) }))
-            .scored;
-          // a changed reply time moves the 24 h response rate even where the text (and score) stayed;
-          // a review moved to another agent or date changes the ratings it left too
-          if (written.inserted + written.updated > 0) {
-            const touched = [...rows.map((r) => ({ agent_id: r.agent_id, at: r.created_at })), ...previous];
-            ratingsUpdated = (await recomputeRatings(db, ratingScopeOf(touched))).updated;
-          }
-        },
-        async (rows) =>
-          previousPlaces(
-            db,
-            'reviews',
-            'created_at',
-            rows.map((r) => r.id),
-          ),
-      );
-      return { ...counts, scored, ratings_updated: ratingsUpdated };
-    },
+    async (request) => reviews.ingestReviews(requestSource(request)),
   );
 
   app.get(
@@ -94,7 +62,7 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => listReviews(db, { ...request.query, agent: request.query.agent_id }),
+    async (request) => reviews.listReviews(request.query),
   );
 };
 

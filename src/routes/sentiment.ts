@@ -56,9 +56,8 @@ const sentimentRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const engine = await app.services.sentiment.get();
       const texts = request.body.texts ?? [request.body.text!];
-      return { results: await engine.scoreAsync(texts, { explain: request.body.explain }) };
+      return { results: await app.services.reviews.scoreTexts(texts, { explain: request.body.explain }) };
     },
   );
 };

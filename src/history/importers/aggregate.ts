@@ -17,6 +17,7 @@
  */
 import { periodOf, toIsoDate, type PeriodKind } from '../period.js';
 import type { HistoryInput, RowError } from '../types.js';
+import { DAY_MS } from '../../lib/time.js';
 
 export type PartialPolicy = 'drop' | 'include';
 
@@ -132,8 +133,6 @@ export interface AggregateOptions {
   /** Partial periods are always listed in warnings; 'drop' (default) leaves them out of `rows`. */
   partial?: PartialPolicy;
 }
-
-const DAY_MS = 86_400_000;
 
 const add = (a: number | null, b: number | null): number | null => (b === null ? a : (a ?? 0) + b);
 const round = (x: number, digits: number): number => {

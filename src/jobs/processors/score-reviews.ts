@@ -15,7 +15,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/types.js';
 import { activeModelsFor } from '../../registry/active.js';
-import { jobIdFor } from '../record.js';
+import { submitJob } from '../submit.js';
 import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
 import { scoreStoredReviews } from '../../reviews/scoring.js';
 import { RECOMPUTE_RATINGS } from '../../ratings/job.js';
@@ -109,9 +109,7 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
         parent: ctx.jobId,
         then_recompute: data.then_recompute,
       };
-      const id = jobIdFor('score_reviews', child);
-      await queue.submit('score_reviews', child, { jobId: id, submittedBy: `job:${ctx.jobId}` });
-      jobs.push(id);
+      jobs.push((await submitJob(queue, 'score_reviews', child, { submittedBy: `job:${ctx.jobId}` })).id);
     }
     return { chunks: ranges.length, jobs };
   }
@@ -132,7 +130,14 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
     [versions],
   );
   if (left.rows.length > 0) return { scored, range: data.range };
-  const id = jobIdFor(RECOMPUTE_RATINGS, { after: data.parent ?? ctx.jobId });
-  await queue.submit(RECOMPUTE_RATINGS, {}, { jobId: id, submittedBy: `job:${ctx.jobId}`, attempts: 3 });
-  return { scored, range: data.range, recompute: id };
+  const recompute = await submitJob(
+    queue,
+    RECOMPUTE_RATINGS,
+    {},
+    {
+      key: { after: data.parent ?? ctx.jobId },
+      submittedBy: `job:${ctx.jobId}`,
+    },
+  );
+  return { scored, range: data.range, recompute: recompute.id };
 };

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { getActive, promote, registerVersion, type ModelVersion } from '../../registry/index.js';
 import { packSentiment, SENTIMENT_KIND } from '../../registry/sentiment.js';
 import type { ModelMetadata } from '../../reviews/sentiment/predictor.js';
-import { startThread } from '../thread.js';
+import { startThread } from '../../lib/thread.js';
 import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
 
 export const trainSentimentData = z

@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of the sentiment pool (./pool.ts): the engine over the shared quantised
  * weights; each message `{ id, texts, opts }` is answered `{ id, result }` or `{ id, error }` (ThreadChannel,
- * src/jobs/thread.ts).
+ * src/lib/thread.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createEngine, type ScoreOptions } from './index.js';

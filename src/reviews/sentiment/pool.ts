@@ -5,7 +5,7 @@
  * `engine.score` gives on the calling thread. A thread costs ≈ 65 MB at rest and ≈ 130 MB at its
  * peak (its own V8 heap and jieba dictionary). Idle threads do not keep the process alive.
  */
-import { ThreadChannel } from '../../jobs/thread.js';
+import { ThreadChannel } from '../../lib/thread.js';
 import type { ScoredReview, ScoreOptions } from './types.js';
 import type { LinearPredictor } from './predictor.js';
 

@@ -1,14 +1,15 @@
 /**
- * What the HR routes call: targets of a role (every metric with an active model, or one), of one
- * person, and the suggested target an override replaces (for the audit log).
+ * Targets across scopes: of a role (every metric with an active model, or one), of one person, and
+ * the suggested target an override replaces (for the audit log). Called by src/services/targets.ts.
  */
 import type { Queryable } from '../db/types.js';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError } from '../lib/errors.js';
 import type { Period } from '../history/period.js';
 import { activeScopes } from './models.js';
 import { ROLE_WIDE } from './overrides.js';
 import type { ScopeKey } from './series.js';
 import { assertRole, metricInfo, scopeTargets, TargetError, type PersonTarget, type TargetsAnswer } from './targets.js';
+import { roleOfEmployee } from './targets-store.js';
 
 export interface Unavailable {
   metric: string;
@@ -34,7 +35,6 @@ async function scopesFor(db: Queryable, role: string, period: Period, metric?: s
     throw new TargetError(
       'no_model',
       `no active baseline model for role ${role} at ${period.kind}ly periods; train with POST /v1/baselines/train`,
-      404,
     );
   return scopes;
 }
@@ -94,18 +94,18 @@ export async function personTargets(
   period: Period,
   metric?: string,
 ): Promise<PersonTargets> {
-  const e = (await db.query<{ role_id: string }>('select role_id from employees where id = $1', [employeeId])).rows[0];
-  if (!e) throw new NotFoundError(`employee ${employeeId}`);
+  const role = await roleOfEmployee(db, employeeId);
+  if (role === null) throw new NotFoundError(`employee ${employeeId}`);
   const { answers, unavailable } = await collect(
     db,
-    await scopesFor(db, e.role_id, period, metric),
+    await scopesFor(db, role, period, metric),
     period,
     Boolean(metric),
     employeeId,
   );
   return {
     employee_id: employeeId,
-    role: e.role_id,
+    role,
     period: period.id,
     metrics: answers.map(({ people, summary: _summary, ...rest }) => ({
       ...rest,

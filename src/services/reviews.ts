@@ -1,0 +1,136 @@
+/**
+ * Reviews and ratings: the one place where new reviews are scored and the ratings they touch are
+ * recomputed (an upload, a return event, the reviews left unscored at start-up), and the reads
+ * behind the CS lead's screens: reviews, ratings, the reviews behind a rating, overdue negative
+ * reviews, return events; plus scoring free text with the active sentiment models.
+ */
+import type { Db } from '../db/types.js';
+import { BadRequestError } from '../lib/errors.js';
+import { overdueNegativeReviews, reviewsBehindRating } from '../ratings/evidence-reviews.js';
+import { RATING_MODEL } from '../ratings/model.js';
+import { type Place, previousPlaces, ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
+import { agentRatings, hasOutdatedRatings, listRatings } from '../ratings/repository.js';
+import { listReturnEvents, returnTarget } from '../ratings/returns.js';
+import { listReviews, reviewTarget } from '../reviews/repository.js';
+import { scoreStoredReviews, type SentimentProvider } from '../reviews/scoring.js';
+import type { ScoredReview, ScoreOptions } from '../reviews/sentiment/index.js';
+import type { IngestionService, RecordSource } from './ingestion.js';
+
+/** The query argument of a store function `(db, query, …)`. */
+type Query<F extends (db: Db, ...args: never[]) => unknown> = Parameters<F>[1];
+type Counts = Awaited<ReturnType<IngestionService['ingest']>>;
+
+export interface ReviewService {
+  /** Upserts reviews, scores the new and changed ones, recomputes the ratings they touch (where they are and were). */
+  ingestReviews(source: RecordSource): Promise<Counts & { scored: number; ratings_updated: number }>;
+  /** Upserts return events and recomputes the ratings they touch. */
+  ingestReturns(source: RecordSource): Promise<Counts & { ratings_updated: number }>;
+  /**
+   * At start-up: scores every review without a sentiment (the demo, an upload cut short), then
+   * recomputes every rating when something was scored or a rating was written by an earlier model.
+   * `score: false` skips the scoring (no engine at hand).
+   */
+  scoreUnscored(
+    log?: { info(obj: object, msg: string): void },
+    opts?: { score?: boolean },
+  ): Promise<{ scored: number; ratings: number }>;
+  listReviews(
+    q: Omit<Query<typeof listReviews>, 'agent'> & { agent_id?: string | undefined },
+  ): ReturnType<typeof listReviews>;
+  /** @throws BadRequestError when `to` is before `from` */
+  listReturns(
+    q: Omit<Query<typeof listReturnEvents>, 'agent'> & { agent_id?: string | undefined },
+  ): ReturnType<typeof listReturnEvents>;
+  listRatings(q: Query<typeof listRatings>): ReturnType<typeof listRatings>;
+  agentRatings(agentId: string, q: Parameters<typeof agentRatings>[2]): ReturnType<typeof agentRatings>;
+  /** The reviews behind a rating; `explain` re-scores each with the active models to list the words that drove it. */
+  reviewsBehindRating(
+    q: Query<typeof reviewsBehindRating> & { explain: boolean },
+  ): ReturnType<typeof reviewsBehindRating>;
+  overdueReviews(q: Query<typeof overdueNegativeReviews>): ReturnType<typeof overdueNegativeReviews>;
+  /** Scores free text with the active sentiment models. */
+  scoreTexts(texts: readonly string[], opts: ScoreOptions): Promise<ScoredReview[]>;
+}
+
+export function createReviewService(deps: {
+  db: Db;
+  sentiment: SentimentProvider;
+  ingestion: IngestionService;
+}): ReviewService {
+  const { db, sentiment, ingestion } = deps;
+
+  /** Ratings of the agents and periods `touched` (where rows are now and where they were). */
+  const recompute = async (touched: Iterable<{ agent_id: string | null; at: string | Date }>) =>
+    (await recomputeRatings(db, ratingScopeOf(touched))).updated;
+
+  return {
+    async ingestReviews(source) {
+      let scored = 0;
+      let ratingsUpdated = 0;
+      const counts = await ingestion.ingest(reviewTarget, source, 'reviews', {
+        before: (rows) =>
+          previousPlaces(
+            db,
+            'reviews',
+            'created_at',
+            rows.map((r) => r.id),
+          ),
+        async after(rows, written, previous: Place[]) {
+          // new and changed reviews have no score yet; the rest keep theirs
+          scored = (await scoreStoredReviews(db, await sentiment.get(), { ids: rows.map((r) => r.id) })).scored;
+          // a changed reply time moves the 24 h response rate even where the text (and score) stayed;
+          // a review moved to another agent or date changes the ratings it left too
+          if (written.inserted + written.updated > 0)
+            ratingsUpdated = await recompute([
+              ...rows.map((r) => ({ agent_id: r.agent_id, at: r.created_at })),
+              ...previous,
+            ]);
+        },
+      });
+      return { ...counts, scored, ratings_updated: ratingsUpdated };
+    },
+
+    async ingestReturns(source) {
+      let updated = 0;
+      const counts = await ingestion.ingest(returnTarget, source, 'returns', {
+        before: (rows) =>
+          previousPlaces(
+            db,
+            'return_events',
+            'opened_at',
+            rows.map((r) => r.id),
+          ),
+        async after(rows, _written, previous: Place[]) {
+          // a return moved to another agent or date changes the ratings it counted in too
+          updated = await recompute([...rows.map((r) => ({ agent_id: r.agent_id, at: r.opened_at })), ...previous]);
+        },
+      });
+      return { ...counts, ratings_updated: updated };
+    },
+
+    async scoreUnscored(log, opts = {}) {
+      const scored = opts.score === false ? 0 : (await scoreStoredReviews(db, await sentiment.get())).scored;
+      if (scored > 0) log?.info({ scored }, 'scored reviews that had no sentiment yet');
+      // ratings follow new scores (all of them on a demo start), and a new rating model replaces the rows of the old one
+      if (scored === 0 && !(await hasOutdatedRatings(db))) return { scored, ratings: 0 };
+      const ratings = (await recomputeRatings(db)).updated;
+      log?.info({ ratings, rating_model: RATING_MODEL }, 'service-ability ratings recomputed');
+      return { scored, ratings };
+    },
+
+    listReviews: ({ agent_id, ...q }) => listReviews(db, { ...q, ...(agent_id ? { agent: agent_id } : {}) }),
+    async listReturns({ agent_id, ...q }) {
+      if (q.from && q.to && q.to < q.from) throw new BadRequestError('`to` is before `from`');
+      return listReturnEvents(db, { ...q, ...(agent_id ? { agent: agent_id } : {}) });
+    },
+    listRatings: (q) => listRatings(db, q),
+    agentRatings: (agentId, q) => agentRatings(db, agentId, q),
+    async reviewsBehindRating({ explain, ...q }) {
+      return reviewsBehindRating(db, q, explain ? await sentiment.get() : undefined);
+    },
+    overdueReviews: (q) => overdueNegativeReviews(db, q),
+    async scoreTexts(texts, opts) {
+      return (await sentiment.get()).scoreAsync(texts, opts);
+    },
+  };
+}

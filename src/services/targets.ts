@@ -1,0 +1,177 @@
+/**
+ * Targets and what HR sets around them: training baseline models (a job), the models and their
+ * backtest figures, suggested targets of a role or a person, overrides (checked, audited), weight
+ * profiles and the period's profile, and the adjusted KPI inputs scoring systems read.
+ */
+import type { Db } from '../db/types.js';
+import type { Period, PeriodKind } from '../history/period.js';
+import type { JobStatus } from '../jobs/types.js';
+import { NotFoundError } from '../lib/errors.js';
+import { isYear } from '../lib/time.js';
+import { annualInputs, kpiInputs } from '../kpi/inputs.js';
+import { listModels } from '../kpi/models.js';
+import { clearOverride, listAudit, listOverrides, ROLE_WIDE, setOverride } from '../kpi/overrides.js';
+
+/** The employee id of a role-wide override (everyone of the role without a personal one). */
+export { ROLE_WIDE };
+import { personTargets, roleTargets, suggestedFor } from '../kpi/role-targets.js';
+import type { TrainJobData } from '../kpi/train.js';
+import { assertRole, type MetricInfo, metricInfo, parseTargetPeriod, TargetError } from '../kpi/targets.js';
+import { roleOfEmployee, trainingDataState } from '../kpi/targets-store.js';
+import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights } from '../kpi/weights.js';
+import type { JobService } from './jobs.js';
+
+export interface TrainRequest {
+  role?: string | undefined;
+  metric?: string | undefined;
+  kind?: PeriodKind | undefined;
+  network: boolean;
+  steps?: number | undefined;
+  horizon?: number | undefined;
+  promote: boolean;
+}
+
+/** Which override: a role, metric and period, and an employee of the role or ROLE_WIDE ('*'). */
+export interface OverrideKey {
+  role: string;
+  metric: string;
+  period: string;
+  employee_id: string;
+}
+
+type Query<F extends (db: Db, ...args: never[]) => unknown> = Parameters<F>[1];
+
+export interface TargetService {
+  /** Submits a train_baselines job; the same request on the same data (history, people, calendar) is the same job. */
+  train(request: TrainRequest, actor: string | null): Promise<JobStatus>;
+  trainingJob(id: string): Promise<JobStatus>;
+  models(q: Query<typeof listModels>): ReturnType<typeof listModels>;
+  roleTargets(q: {
+    role: string;
+    period: string;
+    metric?: string | undefined;
+    belowFloorOnly: boolean;
+  }): ReturnType<typeof roleTargets>;
+  personTargets(
+    employeeId: string,
+    q: { period: string; metric?: string | undefined },
+  ): ReturnType<typeof personTargets>;
+  /** Sets an override after checking the key and the metric's bounds; audited with the suggested target it replaces. */
+  setOverride(o: OverrideKey & { value: number; reason: string }, actor: string | null): ReturnType<typeof setOverride>;
+  clearOverride(o: OverrideKey & { reason: string }, actor: string | null): ReturnType<typeof clearOverride>;
+  overrides(q: Query<typeof listOverrides>): ReturnType<typeof listOverrides>;
+  audit(q: Query<typeof listAudit>): ReturnType<typeof listAudit>;
+  profiles(): ReturnType<typeof listProfiles>;
+  saveProfile(p: Weights & { id: string; name: string }, actor: string | null): ReturnType<typeof upsertProfile>;
+  periodProfile(period: string): ReturnType<typeof profileForPeriod>;
+  /** Pins a profile to a period (null: back to the calendar's choice) and answers the period's profile. */
+  pinProfile(period: string, profile: string | null, actor: string | null): ReturnType<typeof profileForPeriod>;
+  /** A week, month or quarter (kpiInputs) or a year `2026` (annualInputs). */
+  kpiInputs(
+    period: string,
+    f: { role?: string | undefined; employeeId?: string | undefined },
+  ): Promise<Awaited<ReturnType<typeof kpiInputs>> | Awaited<ReturnType<typeof annualInputs>>>;
+}
+
+export function createTargetService(deps: { db: Db; jobs: JobService }): TargetService {
+  const { db, jobs } = deps;
+
+  /** The metric of an override key, after checking the role, the metric and that the employee has the role. */
+  async function checkOverrideKey(o: OverrideKey): Promise<MetricInfo> {
+    await assertRole(db, o.role);
+    const info = await metricInfo(db, o.metric);
+    if (o.employee_id !== ROLE_WIDE) {
+      const role = await roleOfEmployee(db, o.employee_id);
+      if (role === null) throw new NotFoundError(`employee ${o.employee_id}`);
+      if (role !== o.role)
+        throw new TargetError('wrong_role', `employee ${o.employee_id} has role ${role}, not ${o.role}`);
+    }
+    return info;
+  }
+
+  /** The override's period and the suggested target it replaces (for the audit). */
+  async function replaced(o: OverrideKey): Promise<{ p: Period } & Awaited<ReturnType<typeof suggestedFor>>> {
+    const p = parseTargetPeriod(o.period);
+    return { p, ...(await suggestedFor(db, { role: o.role, metric: o.metric, kind: p.kind }, p, o.employee_id)) };
+  }
+
+  return {
+    async train(body, actor) {
+      if (body.role) await assertRole(db, body.role);
+      if (body.metric) await metricInfo(db, body.metric);
+      const data: TrainJobData = {
+        ...(body.role ? { role: body.role } : {}),
+        ...(body.metric ? { metric: body.metric } : {}),
+        ...(body.kind ? { kind: body.kind } : {}),
+        network: body.network,
+        ...(body.steps ? { steps: body.steps } : {}),
+        ...(body.horizon ? { horizon: body.horizon } : {}),
+        promote: body.promote,
+      };
+      // the same request on the same data is the same job
+      return jobs.enqueue(
+        'train_baselines',
+        { ...data, submittedBy: actor },
+        { key: [data, await trainingDataState(db)], actor },
+      );
+    },
+
+    trainingJob: (id) => jobs.ofKind(id, 'train_baselines', 'training job'),
+    models: (q) => listModels(db, q),
+
+    roleTargets: (q) => roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly),
+    personTargets: (employeeId, q) => personTargets(db, employeeId, parseTargetPeriod(q.period), q.metric),
+
+    async setOverride(o, actor) {
+      parseTargetPeriod(o.period);
+      const metric = await checkOverrideKey(o);
+      if (
+        (metric.min_value !== null && o.value < metric.min_value) ||
+        (metric.max_value !== null && o.value > metric.max_value)
+      )
+        throw new TargetError(
+          'value_out_of_range',
+          `${o.value} is outside ${metric.min_value ?? '−∞'}–${metric.max_value ?? '∞'} for ${metric.id}`,
+        );
+      const { p, ...s } = await replaced(o);
+      return setOverride(db, {
+        role: o.role,
+        metric: o.metric,
+        period: p.id,
+        employeeId: o.employee_id,
+        value: o.value,
+        reason: o.reason,
+        actor,
+        ...s,
+      });
+    },
+
+    async clearOverride(o, actor) {
+      parseTargetPeriod(o.period);
+      await checkOverrideKey(o);
+      const { p, ...s } = await replaced(o);
+      return clearOverride(db, {
+        role: o.role,
+        metric: o.metric,
+        period: p.id,
+        employeeId: o.employee_id,
+        reason: o.reason,
+        actor,
+        ...s,
+      });
+    },
+
+    overrides: (q) => listOverrides(db, q),
+    audit: (q) => listAudit(db, q),
+    profiles: () => listProfiles(db),
+    saveProfile: (p, actor) => upsertProfile(db, p, actor),
+    periodProfile: (period) => profileForPeriod(db, parseTargetPeriod(period)),
+    async pinProfile(period, profile, actor) {
+      const p = parseTargetPeriod(period);
+      await pinProfile(db, p.id, profile, actor);
+      return profileForPeriod(db, p);
+    },
+
+    kpiInputs: (period, f) => (isYear(period) ? annualInputs(db, period, f) : kpiInputs(db, period, f)),
+  };
+}
