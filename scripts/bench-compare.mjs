@@ -13,7 +13,8 @@
 // one run with a "backend" field are told apart by it). With /usr/bin/time each run also gives
 // `cpu_s`: user + system seconds of the bench and the processes it waited for (not a PostgreSQL or
 // Redis server's), steadier than wall time while other work shares the cores. Nothing is written to
-// the repository.
+// the repository. --keep leaves the two trees (a/, b/) for scripts/bench-ab.ts, which pairs the
+// calls of the ingest route and the targets inside one process when wall times here are too noisy.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
