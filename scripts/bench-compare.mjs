@@ -10,7 +10,11 @@
 // data the benches read by default). node_modules: linked to this checkout's when both lockfiles equal
 // it (or with --link, for lockfiles that differ only in what they declare), else `npm ci` on each side.
 // The bench runs as `npm run -s <bench> -- --json <args>`; every JSON line it prints is read (lines of
-// one run with a "backend" field are told apart by it). Nothing is written to the repository.
+// one run with a "backend" field are told apart by it). With /usr/bin/time each run also gives
+// `cpu_s`: user + system seconds of the bench and the processes it waited for (not a PostgreSQL or
+// Redis server's), steadier than wall time while other work shares the cores. Nothing is written to
+// the repository. --keep leaves the two trees (a/, b/) for scripts/bench-ab.ts, which pairs the
+// calls of the ingest route and the targets inside one process when wall times here are too noisy.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
@@ -76,12 +80,19 @@ const figures = { a: {}, b: {} };
 for (let i = 0; i < runs; i++) {
   for (const s of sides) {
     const started = Date.now();
-    const r = spawnSync('npm', ['run', '-s', bench, '--', '--json', ...benchArgs], {
-      cwd: s.dir,
-      encoding: 'utf8',
-      maxBuffer: 1 << 26,
-      env: { ...process.env, FORCE_COLOR: '0' },
-    });
+    const timeFile = path.join(tmp, 'time.txt');
+    const timed = existsSync('/usr/bin/time');
+    const command = ['npm', 'run', '-s', bench, '--', '--json', ...benchArgs];
+    const r = spawnSync(
+      timed ? '/usr/bin/time' : command[0],
+      timed ? ['-f', '%U %S', '-o', timeFile, ...command] : command.slice(1),
+      {
+        cwd: s.dir,
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+        env: { ...process.env, FORCE_COLOR: '0' },
+      },
+    );
     const lines = r.stdout
       .split('\n')
       .map((l) => l.trim())
@@ -97,6 +108,10 @@ for (let i = 0; i < runs; i++) {
       const tag = typeof o.backend === 'string' ? o.backend : lines.length > 1 ? `line${k + 1}` : '';
       for (const [key, v] of Object.entries(leaves(o, tag, {}))) (figures[s.name][key] ??= []).push(v);
     });
+    if (timed) {
+      const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+      (figures[s.name].cpu_s ??= []).push(user + sys);
+    }
     console.error(`${s.name} (${s.commit}) run ${i + 1}/${runs}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
   }
 }
