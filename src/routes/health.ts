@@ -47,7 +47,10 @@ const healthRoutes: FastifyPluginAsyncZod = async (app) => {
           content: { 'text/plain': { schema: z.string() } },
         },
       },
-      example: {},
+      example: {
+        response:
+          '# HELP kpi_http_requests_total HTTP requests\n# TYPE kpi_http_requests_total counter\nkpi_http_requests_total{method="GET",route="/v1/ratings",status="200"} 1024\n',
+      },
     }),
     async (_request, reply) => {
       const { registry } = app.metrics;

@@ -35,7 +35,7 @@ const switched = version.extend({
 });
 
 const exampleVersion = {
-  id: 'sentiment-zh-v2',
+  id: 'sentiment-zh@5e81c0a9d2f4',
   kind: 'sentiment',
   scope: 'zh',
   status: 'candidate',
@@ -158,7 +158,7 @@ const modelRoutes: FastifyPluginAsyncZod = async (app) => {
         body: { reason: 'more complaints about misread sarcasm' },
         response: {
           ...exampleVersion,
-          id: 'sentiment-zh-v1',
+          id: 'sentiment-zh@b0861cd7e04d',
           status: 'active',
           promoted_at: '2026-03-03T08:00:00.000Z',
           rescore_job: 'score_reviews-c2a80f4e6b19d3577e02',

@@ -61,13 +61,13 @@ const PROBLEMS: Record<ErrorStatus, { name: string; description: string; code: s
       name: 'Conflict',
       description: 'The request contradicts the stored state',
       code: 'conflict',
-      detail: 'sentiment-zh-v1 has no previous version to roll back to',
+      detail: 'sentiment-zh@b0861cd7e04d has no previous version to roll back to',
     },
     413: {
       name: 'PayloadTooLarge',
       description: 'The body is over BODY_LIMIT, or a text or list is over its size limit',
       code: 'payload_too_large',
-      detail: 'request body exceeds the limit of 52428800 bytes (BODY_LIMIT)',
+      detail: 'request body exceeds the limit of 67108864 bytes (BODY_LIMIT)',
     },
     415: {
       name: 'UnsupportedMediaType',
@@ -189,7 +189,7 @@ function placeExamples(op: Json, example: RouteExample): void {
   }
   if (example.response === undefined) return;
   for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
-    const media = (response.content as Record<string, Json> | undefined)?.['application/json'];
+    const media = Object.values((response.content ?? {}) as Record<string, Json>)[0];
     if (status.startsWith('2') && media) {
       media.example = example.response;
       return;

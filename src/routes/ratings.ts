@@ -113,7 +113,7 @@ const ratingExample = {
   raw_share: 0.883,
   insufficient_evidence: false,
   min_reviews: 10,
-  prior: { alpha: 8.2, beta: 1.6, mean: 0.837, method: 'empirical_bayes', rho: 0.68 },
+  prior: { alpha: 8.2, beta: 1.6, mean: 0.837, method: 'eb', rho: 0.68 },
   aspects: {
     service_attitude: { n: 20, positive: 18.2, share: 0.91 },
     response_speed: { n: 14, positive: 11.5, share: 0.82 },
@@ -137,13 +137,13 @@ const ratingExample = {
       late: 1,
       pending: 0,
       rate: 0.8,
-      target: 0.95,
+      target: 1,
       met: false,
     },
-    returns_48h: { returns: 3, closed_within_48h: 3, late: 0, pending: 0, rate: 1, target: 0.9, met: true },
+    returns_48h: { returns: 3, closed_within_48h: 3, late: 0, pending: 0, rate: 1, target: 0.95, met: true },
   },
-  sentiment_models: ['sentiment-zh-v1'],
-  rating_model: 'beta-binomial-v2',
+  sentiment_models: ['sentiment-zh@b0861cd7e04d'],
+  rating_model: 'eb-beta-binomial@2',
 };
 const READ = ['cs_lead', 'scorer'] as const;
 const returnRows = rowsBody(rowSchemas.returns.meta({ id: 'ReturnEventRow' }));
@@ -265,10 +265,10 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
               language: 'zh',
               sentiment_label: 'positive',
               sentiment_probability: 0.97,
-              sentiment_model: 'sentiment-zh-v1',
+              sentiment_model: 'sentiment-zh@b0861cd7e04d',
               attributable: true,
               basis: 'agent_aspects',
-              reason: 'mentions the service attitude',
+              reason: 'mentions service attitude, response speed or returns handling',
               weight: 0.95,
               aspects: [
                 {
@@ -276,7 +276,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
                   agentControllable: true,
                   sentiment: 'positive',
                   probability: 0.93,
-                  span: { start: 6, end: 10, text: '态度很好' },
+                  span: { start: 7, end: 11, text: '态度很好' },
                 },
               ],
             },

@@ -91,7 +91,7 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
             language: 'zh',
             sentiment_label: 'positive',
             sentiment_probability: 0.97,
-            sentiment_model: 'sentiment-zh-v1',
+            sentiment_model: 'sentiment-zh@b0861cd7e04d',
           },
         ],
       },

@@ -968,7 +968,7 @@ export interface components {
                  *       "title": "conflict",
                  *       "status": 409,
                  *       "code": "conflict",
-                 *       "detail": "sentiment-zh-v1 has no previous version to roll back to"
+                 *       "detail": "sentiment-zh@b0861cd7e04d has no previous version to roll back to"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
@@ -1171,6 +1171,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # HELP kpi_http_requests_total HTTP requests
+                     *     # TYPE kpi_http_requests_total counter
+                     *     kpi_http_requests_total{method="GET",route="/v1/ratings",status="200"} 1024
+                     */
                     "text/plain": string;
                 };
             };
@@ -2292,7 +2297,7 @@ export interface operations {
                      *         "language": "zh",
                      *         "sentiment_label": "positive",
                      *         "sentiment_probability": 0.97,
-                     *         "sentiment_model": "sentiment-zh-v1"
+                     *         "sentiment_model": "sentiment-zh@b0861cd7e04d"
                      *       }
                      *     ]
                      */
@@ -2458,7 +2463,7 @@ export interface operations {
                      *             "alpha": 8.2,
                      *             "beta": 1.6,
                      *             "mean": 0.837,
-                     *             "method": "empirical_bayes",
+                     *             "method": "eb",
                      *             "rho": 0.68
                      *           },
                      *           "aspects": {
@@ -2508,7 +2513,7 @@ export interface operations {
                      *               "late": 1,
                      *               "pending": 0,
                      *               "rate": 0.8,
-                     *               "target": 0.95,
+                     *               "target": 1,
                      *               "met": false
                      *             },
                      *             "returns_48h": {
@@ -2517,14 +2522,14 @@ export interface operations {
                      *               "late": 0,
                      *               "pending": 0,
                      *               "rate": 1,
-                     *               "target": 0.9,
+                     *               "target": 0.95,
                      *               "met": true
                      *             }
                      *           },
                      *           "sentiment_models": [
-                     *             "sentiment-zh-v1"
+                     *             "sentiment-zh@b0861cd7e04d"
                      *           ],
-                     *           "rating_model": "beta-binomial-v2"
+                     *           "rating_model": "eb-beta-binomial@2"
                      *         }
                      *       ]
                      *     }
@@ -2699,7 +2704,7 @@ export interface operations {
                      *             "alpha": 8.2,
                      *             "beta": 1.6,
                      *             "mean": 0.837,
-                     *             "method": "empirical_bayes",
+                     *             "method": "eb",
                      *             "rho": 0.68
                      *           },
                      *           "aspects": {
@@ -2749,7 +2754,7 @@ export interface operations {
                      *               "late": 1,
                      *               "pending": 0,
                      *               "rate": 0.8,
-                     *               "target": 0.95,
+                     *               "target": 1,
                      *               "met": false
                      *             },
                      *             "returns_48h": {
@@ -2758,14 +2763,14 @@ export interface operations {
                      *               "late": 0,
                      *               "pending": 0,
                      *               "rate": 1,
-                     *               "target": 0.9,
+                     *               "target": 0.95,
                      *               "met": true
                      *             }
                      *           },
                      *           "sentiment_models": [
-                     *             "sentiment-zh-v1"
+                     *             "sentiment-zh@b0861cd7e04d"
                      *           ],
-                     *           "rating_model": "beta-binomial-v2"
+                     *           "rating_model": "eb-beta-binomial@2"
                      *         }
                      *       ]
                      *     }
@@ -2934,10 +2939,10 @@ export interface operations {
                      *           "language": "zh",
                      *           "sentiment_label": "positive",
                      *           "sentiment_probability": 0.97,
-                     *           "sentiment_model": "sentiment-zh-v1",
+                     *           "sentiment_model": "sentiment-zh@b0861cd7e04d",
                      *           "attributable": true,
                      *           "basis": "agent_aspects",
-                     *           "reason": "mentions the service attitude",
+                     *           "reason": "mentions service attitude, response speed or returns handling",
                      *           "weight": 0.95,
                      *           "aspects": [
                      *             {
@@ -2946,8 +2951,8 @@ export interface operations {
                      *               "sentiment": "positive",
                      *               "probability": 0.93,
                      *               "span": {
-                     *                 "start": 6,
-                     *                 "end": 10,
+                     *                 "start": 7,
+                     *                 "end": 11,
                      *                 "text": "态度很好"
                      *               }
                      *             }
@@ -3255,8 +3260,8 @@ export interface operations {
                      *               "sentiment": "positive",
                      *               "probability": 0.93,
                      *               "span": {
-                     *                 "start": 6,
-                     *                 "end": 10,
+                     *                 "start": 7,
+                     *                 "end": 11,
                      *                 "text": "态度很好"
                      *               }
                      *             }
@@ -3271,7 +3276,7 @@ export interface operations {
                      *               "contribution": 0.38
                      *             }
                      *           ],
-                     *           "modelVersion": "sentiment-zh-v1"
+                     *           "modelVersion": "sentiment-zh@b0861cd7e04d"
                      *         }
                      *       ]
                      *     }
@@ -3478,7 +3483,7 @@ export interface operations {
                     /**
                      * @example [
                      *       {
-                     *         "id": "sentiment-zh-v2",
+                     *         "id": "sentiment-zh@5e81c0a9d2f4",
                      *         "kind": "sentiment",
                      *         "scope": "zh",
                      *         "status": "candidate",
@@ -3515,7 +3520,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example sentiment-zh-v2 */
+                /** @example sentiment-zh@5e81c0a9d2f4 */
                 id: string;
             };
             cookie?: never;
@@ -3530,7 +3535,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "sentiment-zh-v2",
+                     *       "id": "sentiment-zh@5e81c0a9d2f4",
                      *       "kind": "sentiment",
                      *       "scope": "zh",
                      *       "status": "candidate",
@@ -3567,7 +3572,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example sentiment-zh-v2 */
+                /** @example sentiment-zh@5e81c0a9d2f4 */
                 id: string;
             };
             cookie?: never;
@@ -3628,7 +3633,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example sentiment-zh-v2 */
+                /** @example sentiment-zh@5e81c0a9d2f4 */
                 id: string;
             };
             cookie?: never;
@@ -3654,7 +3659,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "sentiment-zh-v2",
+                     *       "id": "sentiment-zh@5e81c0a9d2f4",
                      *       "kind": "sentiment",
                      *       "scope": "zh",
                      *       "status": "active",
@@ -3751,7 +3756,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "sentiment-zh-v1",
+                     *       "id": "sentiment-zh@b0861cd7e04d",
                      *       "kind": "sentiment",
                      *       "scope": "zh",
                      *       "status": "active",

@@ -9,6 +9,9 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { loadConfig } from '../../src/config.js';
+import { createBullmqQueue } from '../../src/jobs/index.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
@@ -314,5 +317,40 @@ describeEachBackend('the service answers as its OpenAPI document says', (get) =>
       400,
     );
     await problem('getEmployee', { url: '/v1/employees/nobody' }, 404);
+    await problem(
+      'scoreSentiment',
+      { method: 'POST', url: '/v1/sentiment/score', payload: { texts: Array(1001).fill('a') } },
+      413,
+    );
+  });
+
+  it('answers 429 over the rate limit and 503 while the queue is down, as declared', async () => {
+    const { db } = get();
+    const config = loadConfig({
+      KPI_DATA_DIR: '/tmp/kpi-test-unused',
+      LOG_LEVEL: 'silent',
+      RATE_LIMIT_MAX: '2',
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    const queue = createBullmqQueue({ url: 'redis://127.0.0.1:1', db, submitTimeoutMs: 300 });
+    const app = await buildApp({ config, db, queue, logger: false });
+    try {
+      const headers = { authorization: `Bearer ${t.keys.admin}` };
+      const down = await app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers,
+        payload: { kind: 'recompute_ratings' },
+      });
+      expect(down.statusCode).toBe(503);
+      conforms('submitJob', down);
+      await app.inject({ url: '/v1/roles', headers });
+      const limited = await app.inject({ url: '/v1/roles', headers });
+      expect(limited.statusCode).toBe(429);
+      conforms('listRoles', limited);
+    } finally {
+      await app.close();
+      await queue.close();
+    }
   });
 });
