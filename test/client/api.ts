@@ -986,7 +986,7 @@ export interface components {
                  *       "title": "payload too large",
                  *       "status": 413,
                  *       "code": "payload_too_large",
-                 *       "detail": "request body exceeds the limit of 52428800 bytes (BODY_LIMIT)"
+                 *       "detail": "request body exceeds the limit of 67108864 bytes (BODY_LIMIT)"
                  *     }
                  */
                 "application/problem+json": components["schemas"]["Problem"];
