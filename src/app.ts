@@ -8,15 +8,9 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { hashKey } from './auth/keys.js';
 import type { Config } from './config.js';
-import { VERSION } from './lib/version.js';
 import type { Db } from './db/types.js';
 import type { JobQueue } from './jobs/types.js';
 import authPlugin, { presentedKey } from './plugins/auth.js';
@@ -30,6 +24,7 @@ import historyRoutes from './routes/history.js';
 import importerRoutes from './routes/importers.js';
 import jobRoutes from './routes/jobs.js';
 import modelRoutes from './routes/models.js';
+import { openapiOptions } from './routes/openapi.js';
 import kpiInputRoutes from './routes/kpi-inputs.js';
 import { registerCsvParser } from './routes/ingest.js';
 import ratingRoutes from './routes/ratings.js';
@@ -101,25 +96,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return key ? `key:${hashKey(key).slice(0, 16)}` : `ip:${request.ip}`;
     },
   });
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'kpi-calibrator',
-        version: VERSION,
-        description:
-          'Calibrated KPI baselines and targets, review sentiment and service-ability ratings for e-commerce operations.',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'API key (kpi_…)' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-        },
-      },
-      security: [{ bearer: [] }, { apiKey: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await app.register(fastifySwagger, openapiOptions);
   await app.register(async (docs) => {
     // the documentation is public: it holds no data
     docs.addHook('onRoute', (route) => {

@@ -19,9 +19,10 @@ export interface Period {
   end: string;
 }
 
-const WEEK = /^(\d{4})-W(\d{2})$/;
-const MONTH = /^(\d{4})-(\d{2})$/;
-const QUARTER = /^(\d{4})-Q([1-4])$/;
+// years 1000–9999: four digits that read as the year they say (Date.UTC maps 0–99 to 1900–1999)
+const WEEK = /^([1-9]\d{3})-W(\d{2})$/;
+const MONTH = /^([1-9]\d{3})-(\d{2})$/;
+const QUARTER = /^([1-9]\d{3})-Q([1-4])$/;
 
 export function toIsoDate(d: Date): string {
   return d.toISOString().slice(0, 10);

@@ -44,12 +44,16 @@ export const finiteNumber = z.preprocess(
     .finite('must be finite'),
 );
 
+/** What the OpenAPI document states of a period (years 1000–9999; the week must exist in its year). */
+export const PERIOD_PATTERN = '^[1-9]\\d{3}-(W(0[1-9]|[1-4]\\d|5[0-3])|0[1-9]|1[0-2]|Q[1-4])$';
+
 export const period = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : `expected a period, got ${shown(i.input)}`) })
   .trim()
   .refine((s) => parsePeriod(s) !== null, {
     error: (i) => `expected an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1), got ${shown(i.input)}`,
-  });
+  })
+  .meta({ pattern: PERIOD_PATTERN, description: 'ISO week 2026-W07, month 2026-03 or quarter 2026-Q1' });
 
 /** A calendar date `YYYY-MM-DD` that exists (no 2026-02-30). */
 export const date = z
@@ -57,7 +61,8 @@ export const date = z
   .trim()
   .refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && parseDate(s) !== null, {
     error: (i) => `expected a real date YYYY-MM-DD, got ${shown(i.input)}`,
-  });
+  })
+  .meta({ format: 'date' });
 
 export const optionalDate = z.preprocess(blankToNull, date.nullable().default(null));
 
@@ -84,6 +89,10 @@ export const timestamp = z
     const offset = m[10] && m[10] !== 'Z' ? m[10].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z';
     const iso = `${m[1]}-${m[2]}-${m[3]}T${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}:${String(sec).padStart(2, '0')}${m[9] ?? ''}${offset}`;
     return new Date(iso).toISOString();
+  })
+  .meta({
+    pattern: TIMESTAMP.source,
+    description: 'ISO 8601, `T` or a space between date and time; without an offset, UTC',
   });
 
 export const optionalTimestamp = z.preprocess(blankToNull, timestamp.nullable().default(null));

@@ -3,7 +3,8 @@
 /** Milliseconds in a UTC day (every date here is a UTC calendar date: no daylight saving). */
 export const DAY_MS = 86_400_000;
 
-const YEAR = /^\d{4}$/;
+/** Years 1000–9999, as the periods (src/history/period.ts). */
+const YEAR = /^[1-9]\d{3}$/;
 
 /**
  * The calendar year of a period id written as a year (`2026`), or null for anything else.

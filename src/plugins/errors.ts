@@ -40,6 +40,13 @@ export const STATUS_OF_CODE: Record<string, number> = {
   service_unavailable: 503,
 };
 
+/** The members a route's schema of `context` (querystring, body) names, for an unknown-member error. */
+function acceptedKeys(schema: unknown, context: string | undefined): string[] {
+  const part = context ? (schema as Record<string, unknown> | undefined)?.[context] : undefined;
+  const shape = (part as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : [];
+}
+
 function problem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}) {
   return {
     type: `https://kpi-calibrator.dev/problems/${code}`,
@@ -67,10 +74,18 @@ export default fp(async function errors(app: FastifyInstance) {
         .send(problem(status, err.code, err.message, err.extra));
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
-      const errors = err.validation.map((v) => ({
-        field: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
-        reason: v.message ?? 'invalid',
-      }));
+      const errors = err.validation.flatMap((v) => {
+        const path = [err.validationContext, ...v.instancePath.split('/').filter(Boolean)];
+        // a strict schema (every query string): one error per unknown member, named, with what is accepted
+        const unknown = v.keyword === 'unrecognized_keys' ? (v.params?.keys as string[] | undefined) : undefined;
+        if (!unknown) return [{ field: path.join('.'), reason: v.message ?? 'invalid' }];
+        const known = acceptedKeys(request.routeOptions.schema, err.validationContext);
+        const reason =
+          err.validationContext === 'querystring'
+            ? `unknown query parameter; this route takes ${known.length ? known.join(', ') : 'none'}`
+            : `unknown member; accepted: ${known.join(', ')}`;
+        return unknown.map((key) => ({ field: [...path, key].join('.'), reason }));
+      });
       // a size limit (a string or list too long: a batch over its cap, a 100 KB text) is 413, the rest 400
       const overLimit = err.validation.every(
         (v) => v.keyword === 'too_big' && ['string', 'array'].includes(String(v.params?.origin)),

@@ -5,18 +5,39 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { route } from './define.js';
 
-export const jobSchema = z.object({
-  id: z.string(),
-  kind: z.string(),
-  state: z.enum(['waiting', 'active', 'completed', 'failed', 'cancelled']),
-  progress: z.object({ percent: z.number(), stage: z.string() }),
-  result: z.unknown(),
-  error: z.string().nullable(),
-  attempts: z.number(),
-  created_at: z.date(),
-  finished_at: z.date().nullable(),
-  children: z.record(z.string(), z.number()).optional(),
+export const jobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string().describe('the job kind (see POST /v1/jobs)'),
+    state: z.enum(['waiting', 'active', 'completed', 'failed', 'cancelled']),
+    progress: z.object({ percent: z.number(), stage: z.string() }),
+    result: z
+      .unknown()
+      .describe("the kind's result once completed (an object; its members depend on the kind), else null"),
+    error: z.string().nullable(),
+    attempts: z.number().int(),
+    created_at: z.date(),
+    finished_at: z.date().nullable(),
+    children: z
+      .record(z.string(), z.number().int())
+      .optional()
+      .describe('for a job that fanned out: its jobs counted by state, and total'),
+  })
+  .meta({ id: 'Job', description: 'A job: state, progress {percent, stage}, result or error' });
+
+/** A job as the examples show it. */
+export const exampleJob = (kind: string, id: string) => ({
+  id,
+  kind,
+  state: 'waiting',
+  progress: { percent: 0, stage: 'queued' },
+  result: null,
+  error: null,
+  attempts: 0,
+  created_at: '2026-03-02T08:00:00.000Z',
+  finished_at: null,
 });
 
 const jobRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -26,23 +47,29 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     .kinds()
     .map((k) => `\`${k.kind}\` (${['admin', ...k.scopes].join(', ')}): ${k.summary}`)
     .join('; ');
+  const recompute = exampleJob('recompute_ratings', 'recompute_ratings-9c41d07be25a13f86d2e');
 
   app.post(
     '/jobs',
-    {
-      config: { scopes: anyKindScopes },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Submit a job; the same request under the same active models returns the same job',
-        description: `Kinds: ${kinds}. 202 with the job; poll GET /v1/jobs/:id. 503 with Retry-After while the queue (Redis) is down.`,
-        body: z.object({
-          kind: z.string(),
-          data: z.record(z.string(), z.unknown()).optional(),
-          idempotency_key: z.string().max(200).optional(),
-        }),
-        response: { 202: jobSchema },
+    route({
+      operationId: 'submitJob',
+      tags: ['jobs'],
+      summary: 'Submit a job; the same request under the same active models returns the same job',
+      description: `Kinds: ${kinds}. 202 with the job; poll GET /v1/jobs/{id}. 503 with Retry-After while the queue (Redis) is down.`,
+      access: anyKindScopes,
+      body: z.object({
+        // the enum is the document's: an unknown kind is refused by the service, which lists the known ones
+        kind: z.string().meta({ enum: jobs.kinds().map((k) => k.kind) }),
+        data: z.record(z.string(), z.unknown()).optional().describe("the kind's parameters"),
+        idempotency_key: z.string().max(200).optional(),
+      }),
+      response: { 202: jobSchema },
+      queue: true,
+      example: {
+        body: { kind: 'recompute_ratings', idempotency_key: 'nightly-2026-03-02' },
+        response: recompute,
       },
-    },
+    }),
     async (request, reply) => {
       const job = await jobs.submit({
         kind: request.body.kind,
@@ -57,29 +84,33 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/jobs/:id',
-    {
-      config: { scopes: anyKindScopes },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Job state, progress {percent, stage}, result or error',
-        params: z.object({ id: z.string() }),
-        response: { 200: jobSchema },
-      },
-    },
+    route({
+      operationId: 'getJob',
+      tags: ['jobs'],
+      summary: 'Job state, progress {percent, stage}, result or error',
+      access: anyKindScopes,
+      params: { id: z.string() },
+      response: { 200: jobSchema },
+      errors: [404],
+      example: { params: { id: recompute.id }, response: recompute },
+    }),
     async (request) => jobs.view(request.params.id, request.apiKey!.scopes),
   );
 
   app.delete(
     '/jobs/:id',
-    {
-      config: { scopes: anyKindScopes },
-      schema: {
-        tags: ['jobs'],
-        summary: 'Cancel a waiting or running job',
-        params: z.object({ id: z.string() }),
-        response: { 200: z.object({ cancelled: z.boolean() }) },
+    route({
+      operationId: 'cancelJob',
+      tags: ['jobs'],
+      summary: 'Cancel a waiting or running job',
+      access: anyKindScopes,
+      params: { id: z.string() },
+      response: {
+        200: z.object({ cancelled: z.boolean().describe('false: the job had already finished') }),
       },
-    },
+      errors: [404],
+      example: { params: { id: recompute.id }, response: { cancelled: true } },
+    }),
     async (request) => ({ cancelled: await jobs.cancel(request.params.id, request.apiKey!.scopes) }),
   );
 };

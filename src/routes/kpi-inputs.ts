@@ -1,33 +1,37 @@
 /** Adjusted KPI inputs for scoring systems (scope scorer). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { annualInputs as annualInputsSchema, documented, kpiInputs as kpiInputsSchema } from './kpi-schemas.js';
+import { periodParam } from './components.js';
+import { route } from './define.js';
+import * as ex from './kpi-examples.js';
+import { annualInputs as annualInputsSchema, kpiInputs as kpiInputsSchema } from './kpi-schemas.js';
 
 const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
   const { targets } = app.services;
   app.get(
     '/kpi-inputs',
-    {
-      config: { scopes: ['scorer'] },
-      ...documented,
-      schema: {
-        tags: ['kpi-inputs'],
-        summary:
-          'Per person and period: actual, calibrated baseline, target, attainment, percentile, service rating, the weight profile and a reference composite',
-        description:
-          'period: ISO week (2026-W07), month (2026-03), quarter (2026-Q1; monthly metrics averaged over its months) or year (2026; the quarters’ composites weighted by their days).',
-        querystring: z.object({
-          period: z.string().min(4).max(10),
-          role: z.string().optional(),
-          employee_id: z.string().optional(),
-        }),
-        response: {
-          200: z
-            .union([kpiInputsSchema, annualInputsSchema])
-            .describe('a year (2026) answers the annual shape: quarters and their composites'),
-        },
+    route({
+      operationId: 'getKpiInputs',
+      tags: ['kpi-inputs'],
+      summary:
+        'Per person and period: actual, calibrated baseline, target, attainment, percentile, service rating, the weight profile and a reference composite',
+      description:
+        'period: ISO week (2026-W07), month (2026-03), quarter (2026-Q1; monthly metrics averaged over its months) or year (2026; the quarters’ composites weighted by their days).',
+      access: ['scorer'],
+      query: {
+        period: periodParam({ year: true }),
+        role: z.string().optional(),
+        employee_id: z.string().optional(),
       },
-    },
+      response: {
+        200: z
+          .union([kpiInputsSchema, annualInputsSchema])
+          .describe('a year (2026) answers the annual shape: quarters and their composites'),
+      },
+      errors: [404, 422],
+      plain: true,
+      example: { query: { period: '2026-10', role: 'cs_agent', employee_id: 'E0003' }, response: ex.kpiInputs },
+    }),
     async (request) => {
       const { period, role, employee_id } = request.query;
       return targets.kpiInputs(period, { role, employeeId: employee_id });

@@ -1,7 +1,7 @@
 /**
  * Response schemas of the targets, override, weight-profile and KPI-input routes, as the JSON a client receives (dates as
  * ISO strings). They document the answers in OpenAPI and the route tests parse every answer with
- * them (test/kpi/routes.test.ts), but the routes serialise with plain JSON.stringify (`documented`):
+ * them (test/kpi/routes.test.ts), but the routes serialise with plain JSON.stringify (`plain: true` in src/routes/define.ts):
  * an answer for 10,000 people is large, and validating it again on every request bought nothing
  * the tests do not already check.
  */
@@ -213,11 +213,3 @@ export const periodProfile = z.object({
   profile: weightProfile,
   chosen_by: z.enum(['pinned', 'calendar']).describe("'pinned' by HR for this period, else chosen from the calendar"),
 });
-
-/**
- * Route options that document `response` in OpenAPI and serialise with JSON.stringify (see the
- * header): spread into a route's options next to its `schema`.
- */
-export const documented = {
-  serializerCompiler: () => (data: unknown) => JSON.stringify(data),
-} as const;

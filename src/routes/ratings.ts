@@ -7,10 +7,13 @@ import { z } from 'zod';
 import { parsePeriod } from '../history/period.js';
 import * as f from '../ingest/fields.js';
 import { AGENT_ASPECTS, OTHER_ASPECTS } from '../ratings/attribution.js';
-import { ingestDocs, ingestResult, requestSource, rowErrors } from './ingest.js';
-import { storedReview } from './reviews.js';
-import { aspectHit, explanation } from './sentiment.js';
 import { isYear } from '../lib/time.js';
+import { rowSchemas } from '../services/ingestion.js';
+import { page as pageOf, periodForms } from './components.js';
+import { route, rowsBody } from './define.js';
+import { CSV_TYPES, ingestResponses, ingestResult, requestSource } from './ingest.js';
+import { exampleReview, storedReview } from './reviews.js';
+import { aspectHit, explanation } from './sentiment.js';
 
 const periodOrYear = z
   .string()
@@ -18,7 +21,8 @@ const periodOrYear = z
   .refine((p) => isYear(p) || parsePeriod(p) !== null, {
     error: (i) =>
       `expected a week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026), got '${String(i.input)}'`,
-  });
+  })
+  .meta({ pattern: periodForms({ year: true }).pattern, description: periodForms({ year: true }).said });
 
 const slaRate = { rate: z.number().nullable(), target: z.number(), met: z.boolean().nullable() };
 
@@ -90,104 +94,196 @@ const rating = z.object({
   quarters: z.array(z.string()).optional(),
 });
 
-const page = {
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
-  offset: z.coerce.number().int().min(0).default(0),
+const page = pageOf({ max: 1000, default: 100 });
+
+/** One agent's month, as the examples show it. */
+const ratingExample = {
+  agent_id: 'E0003',
+  role_id: 'cs_agent',
+  team: '客服-售前-2',
+  period: '2026-10',
+  period_kind: 'month',
+  score: 86.4,
+  stars: 4.46,
+  posterior_mean: 0.864,
+  interval: { level: 0.9, low: 0.79, high: 0.92 },
+  n: 42,
+  positive: 37.1,
+  effective_n: 61.8,
+  raw_share: 0.883,
+  insufficient_evidence: false,
+  min_reviews: 10,
+  prior: { alpha: 8.2, beta: 1.6, mean: 0.837, method: 'eb', rho: 0.68 },
+  aspects: {
+    service_attitude: { n: 20, positive: 18.2, share: 0.91 },
+    response_speed: { n: 14, positive: 11.5, share: 0.82 },
+    returns_handling: { n: 5, positive: 4.1, share: 0.82 },
+  },
+  not_attributable: {
+    reviews: 6,
+    aspects: {
+      logistics: { mentions: 4, negative: 3 },
+      product_quality: { mentions: 2, negative: 1 },
+      price: { mentions: 1, negative: 0 },
+      packaging: { mentions: 0, negative: 0 },
+    },
+  },
+  reviews: 48,
+  unscored: 0,
+  sla: {
+    negative_response_24h: {
+      negative_reviews: 5,
+      replied_within_24h: 4,
+      late: 1,
+      pending: 0,
+      rate: 0.8,
+      target: 1,
+      met: false,
+    },
+    returns_48h: { returns: 3, closed_within_48h: 3, late: 0, pending: 0, rate: 1, target: 0.95, met: true },
+  },
+  sentiment_models: ['sentiment-zh@b0861cd7e04d'],
+  rating_model: 'eb-beta-binomial@2',
 };
+const READ = ['cs_lead', 'scorer'] as const;
+const returnRows = rowsBody(rowSchemas.returns.meta({ id: 'ReturnEventRow' }));
 
 const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
   const { reviews } = app.services;
 
   app.get(
     '/ratings',
-    {
-      config: { scopes: ['cs_lead', 'scorer'] },
-      schema: {
-        tags: ['ratings'],
-        summary:
-          'Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated',
-        querystring: z.object({
-          period: periodOrYear,
-          role: z.string().optional(),
-          team: z.string().optional(),
-          evidence: z.enum(['all', 'sufficient', 'insufficient']).default('all'),
-          sort: z.enum(['score', 'ci_low', 'n', 'raw_share', 'negative_response_rate', 'agent_id']).default('score'),
-          order: z.enum(['asc', 'desc']).default('desc'),
-          ...page,
-        }),
-        response: { 200: z.object({ period: z.string(), total: z.number(), items: z.array(rating) }) },
+    route({
+      operationId: 'listRatings',
+      tags: ['ratings'],
+      summary:
+        'Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated',
+      access: READ,
+      query: {
+        period: periodOrYear,
+        role: z.string().optional(),
+        team: z.string().optional(),
+        evidence: z.enum(['all', 'sufficient', 'insufficient']).default('all'),
+        sort: z.enum(['score', 'ci_low', 'n', 'raw_share', 'negative_response_rate', 'agent_id']).default('score'),
+        order: z.enum(['asc', 'desc']).default('desc'),
+        ...page,
       },
-    },
+      response: { 200: z.object({ period: z.string(), total: z.number().int(), items: z.array(rating) }) },
+      example: {
+        query: { period: '2026-10', role: 'cs_agent', limit: 20 },
+        response: { period: '2026-10', total: 1, items: [ratingExample] },
+      },
+    }),
     async (request) => reviews.listRatings(request.query),
   );
 
   app.get(
     '/ratings/agents/:id',
-    {
-      config: { scopes: ['cs_lead', 'scorer'] },
-      schema: {
-        tags: ['ratings'],
-        summary:
-          "One agent's ratings, oldest first: a kind (default quarter) or one period, with aspect breakdown, what was not attributable and SLA rates",
-        params: z.object({ id: z.string() }),
-        querystring: z.object({
-          kind: z.enum(['week', 'month', 'quarter', 'year']).optional(),
-          period: periodOrYear.optional(),
-          from: f.date.optional().describe('first period start to include'),
-          to: f.date.optional().describe('last period start to include'),
-        }),
-        response: {
-          200: z.object({
-            agent_id: z.string(),
-            role_id: z.string(),
-            team: z.string().nullable(),
-            ratings: z.array(rating),
-          }),
-        },
+    route({
+      operationId: 'getAgentRatings',
+      tags: ['ratings'],
+      summary:
+        "One agent's ratings, oldest first: a kind (default quarter) or one period, with aspect breakdown, what was not attributable and SLA rates",
+      access: READ,
+      params: { id: z.string() },
+      query: {
+        kind: z.enum(['week', 'month', 'quarter', 'year']).optional(),
+        period: periodOrYear.optional(),
+        from: f.date.optional().describe('first period start to include'),
+        to: f.date.optional().describe('last period start to include'),
       },
-    },
+      response: {
+        200: z.object({
+          agent_id: z.string(),
+          role_id: z.string(),
+          team: z.string().nullable(),
+          ratings: z.array(rating),
+        }),
+      },
+      errors: [404],
+      example: {
+        params: { id: 'E0003' },
+        query: { period: '2026-10' },
+        response: { agent_id: 'E0003', role_id: 'cs_agent', team: '客服-售前-2', ratings: [ratingExample] },
+      },
+    }),
     async (request) => reviews.agentRatings(request.params.id, request.query),
   );
 
   app.get(
     '/ratings/agents/:id/reviews',
-    {
-      config: { scopes: ['cs_lead'] },
-      schema: {
-        tags: ['ratings'],
-        summary:
-          "The reviews behind an agent's rating of a period: whether and why each counts, its aspects and (explain=true) the words that drove its sentiment",
-        params: z.object({ id: z.string() }),
-        querystring: z.object({
-          period: periodOrYear,
-          which: z.enum(['all', 'attributable', 'not_attributable']).default('all'),
-          explain: z
-            .enum(['true', 'false'])
-            .default('true')
-            .transform((v) => v === 'true'),
-          ...page,
-          limit: z.coerce.number().int().min(1).max(200).default(50),
+    route({
+      operationId: 'listRatingReviews',
+      tags: ['ratings'],
+      summary:
+        "The reviews behind an agent's rating of a period: whether and why each counts, its aspects and (explain=true) the words that drove its sentiment",
+      access: ['cs_lead'],
+      params: { id: z.string() },
+      query: {
+        period: periodOrYear,
+        which: z.enum(['all', 'attributable', 'not_attributable']).default('all'),
+        explain: z
+          .enum(['true', 'false'])
+          .default('true')
+          .transform((v) => v === 'true'),
+        ...pageOf({ max: 200, default: 50 }),
+      },
+      response: {
+        200: z.object({
+          agent_id: z.string(),
+          period: z.string(),
+          total: z.number().int(),
+          items: z.array(
+            storedReview.omit({ agent_id: true, order_id: true }).extend({
+              attributable: z.boolean(),
+              basis: z.enum(['agent_aspects', 'service_interaction']).nullable(),
+              reason: z.string(),
+              weight: z.number().nullable().describe("the review's success in the rating: P(positive service)"),
+              aspects: z.array(aspectHit),
+              explanation: explanation.optional().describe('n-grams that moved P(positive), strongest first'),
+              explanation_model: z.string().optional(),
+            }),
+          ),
         }),
+      },
+      errors: [404],
+      example: {
+        params: { id: 'E0003' },
+        query: { period: '2026-10', which: 'attributable', explain: 'false', limit: 10 },
         response: {
-          200: z.object({
-            agent_id: z.string(),
-            period: z.string(),
-            total: z.number(),
-            items: z.array(
-              storedReview.omit({ agent_id: true, order_id: true }).extend({
-                attributable: z.boolean(),
-                basis: z.enum(['agent_aspects', 'service_interaction']).nullable(),
-                reason: z.string(),
-                weight: z.number().nullable().describe("the review's success in the rating: P(positive service)"),
-                aspects: z.array(aspectHit),
-                explanation: explanation.optional().describe('n-grams that moved P(positive), strongest first'),
-                explanation_model: z.string().optional(),
-              }),
-            ),
-          }),
+          agent_id: 'E0003',
+          period: '2026-10',
+          total: 1,
+          items: [
+            {
+              id: exampleReview.id,
+              channel: exampleReview.channel,
+              text: exampleReview.text,
+              rating: 5,
+              created_at: exampleReview.created_at,
+              replied_at: null,
+              language: 'zh',
+              sentiment_label: 'positive',
+              sentiment_probability: 0.97,
+              sentiment_model: 'sentiment-zh@b0861cd7e04d',
+              attributable: true,
+              basis: 'agent_aspects',
+              reason: 'mentions service attitude, response speed or returns handling',
+              weight: 0.95,
+              aspects: [
+                {
+                  aspect: 'service_attitude',
+                  agentControllable: true,
+                  sentiment: 'positive',
+                  probability: 0.93,
+                  span: { start: 7, end: 11, text: '态度很好' },
+                },
+              ],
+            },
+          ],
         },
       },
-    },
+    }),
     async (request) => {
       const { explain, which, period, limit, offset } = request.query;
       return reviews.reviewsBehindRating({ agentId: request.params.id, period, which, limit, offset, explain });
@@ -196,85 +292,136 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
 
   app.get(
     '/ratings/overdue-reviews',
-    {
-      config: { scopes: ['cs_lead'] },
-      schema: {
-        tags: ['ratings'],
-        summary:
-          'Negative reviews (label negative or 1–2 stars) without a reply 24 h after they arrived, oldest first, for follow-up',
-        querystring: z.object({
-          agent_id: z.string().optional(),
-          role: z.string().optional(),
-          team: z.string().optional(),
-          since: f.timestamp.optional(),
-          ...page,
+    route({
+      operationId: 'listOverdueReviews',
+      tags: ['ratings'],
+      summary:
+        'Negative reviews (label negative or 1–2 stars) without a reply 24 h after they arrived, oldest first, for follow-up',
+      access: ['cs_lead'],
+      query: {
+        agent_id: z.string().optional(),
+        role: z.string().optional(),
+        team: z.string().optional(),
+        since: f.timestamp.optional(),
+        ...page,
+      },
+      response: {
+        200: z.object({
+          total: z.number().int(),
+          items: z.array(
+            storedReview
+              .pick({
+                id: true,
+                agent_id: true,
+                channel: true,
+                text: true,
+                rating: true,
+                created_at: true,
+                sentiment_label: true,
+                sentiment_probability: true,
+              })
+              .extend({ role_id: z.string().nullable(), team: z.string().nullable(), hours_waiting: z.number() }),
+          ),
         }),
+      },
+      example: {
+        query: { role: 'cs_agent', since: '2026-10-01T00:00:00+08:00' },
         response: {
-          200: z.object({
-            total: z.number(),
-            items: z.array(
-              storedReview
-                .pick({
-                  id: true,
-                  agent_id: true,
-                  channel: true,
-                  text: true,
-                  rating: true,
-                  created_at: true,
-                  sentiment_label: true,
-                  sentiment_probability: true,
-                })
-                .extend({ role_id: z.string().nullable(), team: z.string().nullable(), hours_waiting: z.number() }),
-            ),
-          }),
+          total: 1,
+          items: [
+            {
+              id: 'R-90002',
+              agent_id: 'E0003',
+              channel: 'taobao',
+              text: '等了两天都没人回复，太差了',
+              rating: 1,
+              created_at: '2026-10-14T01:00:00.000Z',
+              sentiment_label: 'negative',
+              sentiment_probability: 0.04,
+              role_id: 'cs_agent',
+              team: '客服-售前-2',
+              hours_waiting: 52.5,
+            },
+          ],
         },
       },
-    },
+    }),
     async (request) => reviews.overdueReviews({ ...request.query, agentId: request.query.agent_id }),
   );
 
   app.post(
     '/returns',
-    {
-      config: { scopes: ['cs_lead'] },
-      schema: {
-        tags: ['ratings'],
-        summary:
-          "Upsert return events (JSON rows or CSV with header id,agent_id,order_id,opened_at,closed_at); all-or-nothing, idempotent; the agents' ratings are recomputed",
-        consumes: ingestDocs.consumes,
-        response: { 200: ingestResult.extend({ ratings_updated: z.number() }), 422: rowErrors.passthrough() },
+    route({
+      operationId: 'upsertReturns',
+      tags: ['ratings'],
+      summary:
+        "Upsert return events (JSON rows or CSV with header id,agent_id,order_id,opened_at,closed_at); all-or-nothing, idempotent; the agents' ratings are recomputed",
+      access: ['cs_lead'],
+      upload: {
+        json: returnRows,
+        text: {
+          types: CSV_TYPES,
+          description: 'CSV with the header id,agent_id,order_id,opened_at,closed_at (UTF-8, or charset=gbk)',
+        },
       },
-    },
+      response: ingestResponses(ingestResult.extend({ ratings_updated: z.number().int() })),
+      errors: [422],
+      example: {
+        body: [
+          {
+            id: 'RT-5001',
+            agent_id: 'E0003',
+            order_id: 'O-7001',
+            opened_at: '2026-10-13T09:00:00+08:00',
+            closed_at: '2026-10-14T15:00:00+08:00',
+          },
+        ],
+        text: 'id,agent_id,order_id,opened_at,closed_at\nRT-5001,E0003,O-7001,2026-10-13T09:00:00+08:00,2026-10-14T15:00:00+08:00\n',
+        response: { received: 1, inserted: 1, updated: 0, unchanged: 0, ratings_updated: 3 },
+      },
+    }),
     async (request) => reviews.ingestReturns(requestSource(request)),
   );
 
   app.get(
     '/returns',
-    {
-      config: { scopes: ['cs_lead', 'scorer'] },
-      schema: {
-        tags: ['ratings'],
-        summary: 'Return events by agent and time, newest first',
-        querystring: z.object({
-          agent_id: z.string().optional(),
-          from: f.timestamp.optional(),
-          to: f.timestamp.optional(),
-          ...page,
-        }),
-        response: {
-          200: z.array(
-            z.object({
-              id: z.string(),
-              agent_id: z.string(),
-              order_id: z.string().nullable(),
-              opened_at: z.date(),
-              closed_at: z.date().nullable(),
-              hours_to_close: z.number().nullable(),
-            }),
-          ),
-        },
+    route({
+      operationId: 'listReturns',
+      tags: ['ratings'],
+      summary: 'Return events by agent and time, newest first',
+      access: READ,
+      query: {
+        agent_id: z.string().optional(),
+        from: f.timestamp.optional(),
+        to: f.timestamp.optional(),
+        ...page,
       },
-    },
+      response: {
+        200: z.array(
+          z.object({
+            id: z.string(),
+            agent_id: z.string(),
+            order_id: z.string().nullable(),
+            opened_at: z.date(),
+            closed_at: z.date().nullable(),
+            hours_to_close: z.number().nullable(),
+          }),
+        ),
+      },
+      example: {
+        query: { agent_id: 'E0003', from: '2026-10-01T00:00:00+08:00' },
+        response: [
+          {
+            id: 'RT-5001',
+            agent_id: 'E0003',
+            order_id: 'O-7001',
+            opened_at: '2026-10-13T01:00:00.000Z',
+            closed_at: '2026-10-14T07:00:00.000Z',
+            hours_to_close: 30,
+          },
+        ],
+      },
+    }),
     async (request) => reviews.listReturns(request.query),
   );
 };

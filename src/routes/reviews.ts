@@ -2,7 +2,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import * as f from '../ingest/fields.js';
-import { ingestDocs, ingestResult, requestSource, rowErrors } from './ingest.js';
+import { rowSchemas } from '../services/ingestion.js';
+import { page } from './components.js';
+import { route, rowsBody } from './define.js';
+import { CSV_TYPES, ingestResponses, ingestResult, requestSource } from './ingest.js';
 
 /** A stored review with its sentiment (`StoredReview`, src/reviews/repository.ts). */
 export const storedReview = z.object({
@@ -20,48 +23,79 @@ export const storedReview = z.object({
   sentiment_model: z.string().nullable(),
 });
 
+const reviewRows = rowsBody(rowSchemas.reviews.meta({ id: 'ReviewRow' }));
+
+/** One review as the examples show it (E0003 is a customer-service agent). */
+export const exampleReview = {
+  id: 'R-90001',
+  agent_id: 'E0003',
+  order_id: 'O-7001',
+  channel: 'taobao',
+  text: '客服回复很快，态度很好，退货也很顺利',
+  rating: 5,
+  created_at: '2026-10-12T02:30:00.000Z',
+  replied_at: null,
+};
+
 const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
   const { reviews } = app.services;
 
   app.post(
     '/reviews',
-    {
-      config: { scopes: ['cs_lead'] },
-      schema: {
-        tags: ['reviews'],
-        summary:
-          'Upsert reviews (JSON rows or CSV with header id,agent_id,order_id,channel,text,rating,created_at,replied_at); all-or-nothing, idempotent',
-        description:
-          'New and changed reviews are scored by the sentiment model before the answer (`scored` counts them), and the ratings of their agents for the weeks, months and quarters they fall in are recomputed (`ratings_updated` counts the rating rows that changed).',
-        consumes: ingestDocs.consumes,
-        response: {
-          200: ingestResult.extend({ scored: z.number(), ratings_updated: z.number() }),
-          422: rowErrors.passthrough(),
+    route({
+      operationId: 'upsertReviews',
+      tags: ['reviews'],
+      summary:
+        'Upsert reviews (JSON rows or CSV with header id,agent_id,order_id,channel,text,rating,created_at,replied_at); all-or-nothing, idempotent',
+      description:
+        'New and changed reviews are scored by the sentiment model before the answer (`scored` counts them), and the ratings of their agents for the weeks, months and quarters they fall in are recomputed (`ratings_updated` counts the rating rows that changed).',
+      access: ['cs_lead'],
+      upload: {
+        json: reviewRows,
+        text: {
+          types: CSV_TYPES,
+          description:
+            'CSV with the header id,agent_id,order_id,channel,text,rating,created_at,replied_at (UTF-8, or charset=gbk)',
         },
       },
-    },
+      response: ingestResponses(ingestResult.extend({ scored: z.number().int(), ratings_updated: z.number().int() })),
+      errors: [422],
+      example: {
+        body: [{ ...exampleReview, created_at: '2026-10-12T10:30:00+08:00' }],
+        text: 'id,agent_id,order_id,channel,text,rating,created_at,replied_at\nR-90001,E0003,O-7001,taobao,客服回复很快，态度很好，退货也很顺利,5,2026-10-12T10:30:00+08:00,\n',
+        response: { received: 1, inserted: 1, updated: 0, unchanged: 0, scored: 1, ratings_updated: 3 },
+      },
+    }),
     async (request) => reviews.ingestReviews(requestSource(request)),
   );
 
   app.get(
     '/reviews',
-    {
-      config: { scopes: ['cs_lead', 'scorer'] },
-      schema: {
-        tags: ['reviews'],
-        summary: 'Read reviews, newest first',
-        querystring: z.object({
-          agent_id: z.string().optional(),
-          from: f.timestamp.optional(),
-          to: f.timestamp.optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(100),
-          offset: z.coerce.number().int().min(0).default(0),
-        }),
-        response: {
-          200: z.array(storedReview),
-        },
+    route({
+      operationId: 'listReviews',
+      tags: ['reviews'],
+      summary: 'Read reviews, newest first',
+      access: ['cs_lead', 'scorer'],
+      query: {
+        agent_id: z.string().optional(),
+        from: f.timestamp.optional(),
+        to: f.timestamp.optional(),
+        ...page({ max: 1000, default: 100 }),
       },
-    },
+      response: { 200: z.array(storedReview) },
+      example: {
+        query: { agent_id: 'E0003', from: '2026-10-01T00:00:00+08:00', limit: 20 },
+        response: [
+          {
+            ...exampleReview,
+            language: 'zh',
+            sentiment_label: 'positive',
+            sentiment_probability: 0.97,
+            sentiment_model: 'sentiment-zh@b0861cd7e04d',
+          },
+        ],
+      },
+    }),
     async (request) => reviews.listReviews(request.query),
   );
 };

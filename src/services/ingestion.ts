@@ -16,8 +16,10 @@ import {
   type SycmOptions,
 } from '../history/importers/index.js';
 import {
+  employeeRowSchema,
   employeeTarget,
   getEmployee,
+  historyRowSchema,
   historyTarget,
   listEmployees,
   listHistory,
@@ -27,6 +29,16 @@ import {
 import { readLimited } from '../ingest/body.js';
 import { type IngestResult, type IngestTarget, validateRecords, writeRows } from '../ingest/pipeline.js';
 import { InvalidRowsError, NotFoundError } from '../lib/errors.js';
+import { returnRowSchema } from '../ratings/returns.js';
+import { reviewRowSchema } from '../reviews/repository.js';
+
+/** The schema each upload's rows are checked with, one row each (the routes document them). */
+export const rowSchemas = {
+  employees: employeeRowSchema,
+  history: historyRowSchema,
+  reviews: reviewRowSchema,
+  returns: returnRowSchema,
+};
 
 export type Records = AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>;
 

@@ -18,6 +18,9 @@ import {
 import type { HistoryInput } from '../../src/history/types.js';
 import { toXlsx } from '../../src/lib/spreadsheet.js';
 
+/** The messages of importer warnings ({code, message}). */
+const messages = (ws: readonly { message: string }[]) => ws.map((w) => w.message);
+
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/importers/${name}`, import.meta.url));
 const dailyFiles = (): { name: string; bytes: Buffer }[] =>
   Array.from({ length: 30 }, (_, i) => {
@@ -53,7 +56,7 @@ describe('生意参谋 workbooks and daily files', () => {
     expect(res.errors).toEqual([]);
     expect(table(res.rows)).toEqual({ '2026-06': JUNE });
     expect(res.periods).toEqual([expect.objectContaining({ period: '2026-06', covered_days: 30, partial: false })]);
-    expect(res.warnings).toEqual([
+    expect(messages(res.warnings)).toEqual([
       'values abbreviated with 万/亿 are rounded as displayed (row 15 访客数 "1.25万"); export exact figures where you can',
     ]);
   });
@@ -263,7 +266,7 @@ describe('生意参谋 cells and headers', () => {
       { file: 'items.csv', row: 1, field: '商品ID', reason },
       { file: 'items.csv', row: 2, field: '商品ID', reason },
     ]);
-    expect(res.warnings).toContain('1 row(s) with 商品ID "-" skipped (no item): row 3');
+    expect(messages(res.warnings)).toContain('1 row(s) with 商品ID "-" skipped (no item): row 3');
   });
 
   it('sums the 推广 channel columns into ad_spend, or takes the total column alone', () => {
@@ -280,13 +283,15 @@ describe('生意参谋 cells and headers', () => {
       partial: 'include',
     });
     expect(table(total.rows)['2026-06']).toEqual({ gmv: 1000, ad_spend: 400, new_customers: 8, roi: 2.5, cac: 50 });
-    expect(total.warnings).toContain('ad_spend is 推广花费; 直通车花费 not added to it (counted in the total)');
+    expect(messages(total.warnings)).toContain(
+      'ad_spend is 推广花费; 直通车花费 not added to it (counted in the total)',
+    );
     const free = importSycm('统计日期,支付金额,推广花费,新客数\n2026-06-01,1000,0,0\n', {
       ...month,
       partial: 'include',
     });
     expect(table(free.rows)['2026-06']).toEqual({ gmv: 1000, ad_spend: 0, new_customers: 0 });
-    expect(free.warnings).toEqual(
+    expect(messages(free.warnings)).toEqual(
       expect.arrayContaining([
         '2026-06 (e1): no ad spend, roi not computed',
         '2026-06 (e1): no new customers, cac not computed',
@@ -337,7 +342,7 @@ describe('GA4 as Google’s Python client writes it', () => {
     const res = importGa4Report(report, { ...month, partial: 'include' });
     expect(res.errors).toEqual([]);
     expect(table(res.rows)['2026-06']).toEqual({ ad_spend: 10.5 });
-    expect(res.warnings).toContain(
+    expect(messages(res.warnings)).toContain(
       'newUsers are new visitors, not customers: add firstTimePurchasers to import new_customers and cac',
     );
   });
@@ -358,7 +363,7 @@ describe('GA4 as Google’s Python client writes it', () => {
     expect(res.errors).toEqual([
       { row: 0, field: 'metricHeaders', reason: expect.stringContaining('(screenPageViews, engagementRate)') },
     ]);
-    expect(res.warnings).toEqual([expect.stringContaining('no usable metric')]);
+    expect(messages(res.warnings)).toEqual([expect.stringContaining('no usable metric')]);
   });
 
   it('still names the snake_case row and header of a bad value', () => {

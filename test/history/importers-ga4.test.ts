@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { ga4DateSpan, importGa4Report } from '../../src/history/importers/ga4.js';
 import type { HistoryInput } from '../../src/history/types.js';
 
+/** The messages of importer warnings ({code, message}). */
+const messages = (ws: readonly { message: string }[]) => ws.map((w) => w.message);
+
 const fixtureText = (name: string): string =>
   readFileSync(new URL(`../fixtures/importers/${name}`, import.meta.url), 'utf8');
 const fixture = (name: string): Record<string, unknown> => JSON.parse(fixtureText(name)) as Record<string, unknown>;
@@ -114,7 +117,7 @@ describe('GA4 runReport with the date dimension', () => {
 
   it('warns when the report is only one page of its rowCount', () => {
     const report = { ...fixture('ga4-daily-year-end.json'), rowCount: 100 };
-    expect(importGa4Report(report, { employee_id: 'e1', periodKind: 'week' }).warnings[0]).toContain(
+    expect(importGa4Report(report, { employee_id: 'e1', periodKind: 'week' }).warnings[0]?.message).toContain(
       '100 rows but holds 14',
     );
   });
@@ -171,7 +174,7 @@ describe('GA4 runReport with an employee dimension', () => {
       'a01 2026-W10': { gmv: 7980, visitors: 2800, conversion_rate: 0.025, aov: 114 },
       'a02 2026-W10': { gmv: 2100, visitors: 1400, conversion_rate: 0.01, aov: 150 },
     });
-    expect(res.warnings).toContain('2 rows skipped: customEvent:agent_id is empty or (not set)');
+    expect(messages(res.warnings)).toContain('2 rows skipped: customEvent:agent_id is empty or (not set)');
   });
 
   it('names a missing employee dimension', () => {

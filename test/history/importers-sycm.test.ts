@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { importSycm, parseSycmDateRange, parseSycmNumber } from '../../src/history/importers/sycm.js';
 import type { HistoryInput } from '../../src/history/types.js';
 
+/** The messages of importer warnings ({code, message}). */
+const messages = (ws: readonly { message: string }[]) => ws.map((w) => w.message);
+
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/importers/${name}`, import.meta.url));
 
 /** period → metric → value */
@@ -38,7 +41,7 @@ describe('生意参谋 shop export', () => {
       partial: true,
       emitted: false,
     });
-    expect(res.warnings.some((w) => w.includes('2026-W09') && w.includes('1 of 7 days'))).toBe(true);
+    expect(messages(res.warnings).some((w) => w.includes('2026-W09') && w.includes('1 of 7 days'))).toBe(true);
     expect(res.rows.some((r) => r.period === '2026-W09')).toBe(false);
   });
 
@@ -53,7 +56,7 @@ describe('生意参谋 shop export', () => {
     expect(res.periods).toEqual([
       expect.objectContaining({ period: '2026-03', covered_days: 15, total_days: 31, partial: true, emitted: true }),
     ]);
-    expect(res.warnings.some((w) => w.includes('2026-03') && w.includes('15 of 31'))).toBe(true);
+    expect(messages(res.warnings).some((w) => w.includes('2026-03') && w.includes('15 of 31'))).toBe(true);
   });
 
   it('reads the GBK export the same as UTF-8, with auto and explicit encoding', () => {
@@ -187,7 +190,7 @@ describe('生意参谋 shop export', () => {
       partial: 'include',
     });
     expect(res.errors).toEqual([]);
-    expect(res.warnings).toContain('row 2: summary row "合计" skipped');
+    expect(messages(res.warnings)).toContain('row 2: summary row "合计" skipped');
   });
 });
 
@@ -200,7 +203,7 @@ describe('生意参谋 item export', () => {
     expect(table(res.rows)).toEqual({
       '2026-W10': { gmv: 17134, visitors: 5600, conversion_rate: 0.018929, aov: 161.64 },
     });
-    expect(res.warnings.some((w) => w.includes('2 items summed'))).toBe(true);
+    expect(messages(res.warnings).some((w) => w.includes('2 items summed'))).toBe(true);
   });
 
   it('filters by 商品ID', () => {
@@ -210,7 +213,7 @@ describe('生意参谋 item export', () => {
       itemIds: ['600100200301', '999'],
     });
     expect(table(res.rows)).toEqual({ '2026-W10': { gmv: 13930, visitors: 3500, conversion_rate: 0.02, aov: 199 } });
-    expect(res.warnings).toContain('商品ID not in the export: 999');
+    expect(messages(res.warnings)).toContain('商品ID not in the export: 999');
   });
 
   it('refuses an item filter on a shop export', () => {

@@ -18,6 +18,7 @@
 import { periodOf, toIsoDate, type PeriodKind } from '../period.js';
 import type { HistoryInput, RowError } from '../types.js';
 import { DAY_MS } from '../../lib/time.js';
+import { type Warning, warning } from '../../lib/warnings.js';
 
 export type PartialPolicy = 'drop' | 'include';
 
@@ -121,7 +122,7 @@ export interface ImportResult {
   /** Period roll-ups (what the history table stores today). */
   rows: HistoryInput[];
   errors: ImportError[];
-  warnings: string[];
+  warnings: Warning[];
   /** One entry per (employee, period) seen, with its day coverage. */
   periods: PeriodCoverage[];
   /** The values per day (or source range) behind `rows`, partial periods included. */
@@ -294,7 +295,7 @@ interface Bucket {
  * Shops of one employee add up.
  */
 export function rollUp(days: readonly DailyValue[], options: AggregateOptions): ImportResult {
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   const buckets = new Map<string, Bucket>();
   const present = new Set<DailyMetric>();
   const ordered = sortDays([...days]);
@@ -303,7 +304,9 @@ export function rollUp(days: readonly DailyValue[], options: AggregateOptions): 
     const end = new Date(`${v.through}T00:00:00Z`);
     const p = periodOf(start, options.periodKind);
     if (periodOf(end, options.periodKind).id !== p.id) {
-      warnings.push(`${v.metric} ${v.date}~${v.through} (${v.employee_id}) spans two periods; left out`);
+      warnings.push(
+        warning('rows_skipped', `${v.metric} ${v.date}~${v.through} (${v.employee_id}) spans two periods; left out`),
+      );
       continue;
     }
     present.add(v.metric);
@@ -367,8 +370,11 @@ export function rollUp(days: readonly DailyValue[], options: AggregateOptions): 
     });
     if (partial) {
       warnings.push(
-        `${b.period} (${b.employee_id}) is partial: the source covers ${covered.length} of ${total} days ` +
-          `(${first}..${last}); ${emitted ? 'imported as is' : 'not imported'}`,
+        warning(
+          'partial_period',
+          `${b.period} (${b.employee_id}) is partial: the source covers ${covered.length} of ${total} days ` +
+            `(${first}..${last}); ${emitted ? 'imported as is' : 'not imported'}`,
+        ),
       );
     }
     if (!emitted) continue;
@@ -382,14 +388,14 @@ export function rollUp(days: readonly DailyValue[], options: AggregateOptions): 
 
     if (present.has('buyers') && visitors !== null && buyers !== null) {
       if (visitors > 0) emit('conversion_rate', round(buyers / visitors, 6));
-      else warnings.push(`${label}: no visitors, conversion_rate not computed`);
+      else warnings.push(warning('value_not_computed', `${label}: no visitors, conversion_rate not computed`));
     } else if (b.rateWeight > 0) {
       emit('conversion_rate', round(b.rateSum / b.rateWeight, 6));
     }
 
     if (present.has('buyers') && gmv !== null && buyers !== null) {
       if (buyers > 0) emit('aov', round(gmv / buyers, 2));
-      else warnings.push(`${label}: no buyers, aov not computed`);
+      else warnings.push(warning('value_not_computed', `${label}: no buyers, aov not computed`));
     } else if (b.aovWeight > 0) {
       emit('aov', round(b.aovSum / b.aovWeight, 2));
     }
@@ -398,11 +404,11 @@ export function rollUp(days: readonly DailyValue[], options: AggregateOptions): 
     if (newCustomers !== null) emit('new_customers', round(newCustomers, 2));
     if (spend !== null && gmv !== null) {
       if (spend > 0) emit('roi', round(gmv / spend, 4));
-      else warnings.push(`${label}: no ad spend, roi not computed`);
+      else warnings.push(warning('value_not_computed', `${label}: no ad spend, roi not computed`));
     }
     if (spend !== null && newCustomers !== null) {
       if (newCustomers > 0) emit('cac', round(spend / newCustomers, 2));
-      else warnings.push(`${label}: no new customers, cac not computed`);
+      else warnings.push(warning('value_not_computed', `${label}: no new customers, cac not computed`));
     }
   }
   return { rows, errors: [], warnings, periods, days: ordered };
@@ -416,7 +422,7 @@ export function aggregate(
   observations: readonly Observation[],
   available: Available,
   options: AggregateOptions,
-  parsed: { errors?: readonly ImportError[]; warnings?: readonly string[] } = {},
+  parsed: { errors?: readonly ImportError[]; warnings?: readonly Warning[] } = {},
 ): ImportResult {
   const checked = checkObservations(observations, options.periodKind);
   const result = rollUp(toDailyValues(checked.valid, available), options);

@@ -31,6 +31,7 @@
 import { z } from 'zod';
 import { parseDate, parsePeriod, type PeriodKind } from '../period.js';
 import type { RowError } from '../types.js';
+import { type Warning, warning } from '../../lib/warnings.js';
 import { aggregate, daysBetween, type ImportResult, type Observation, type PartialPolicy } from './aggregate.js';
 
 export interface Ga4Options {
@@ -105,7 +106,7 @@ const COUNTS = new Set([...VISITORS, ...PURCHASES, ...NEW_CUSTOMERS]);
 const KNOWN_METRICS = [...REVENUE, ...VISITORS, ...PURCHASES, ...RATES, ...AOV, ...AD_COST, ...NEW_CUSTOMERS];
 const NOT_SET = new Set(['', '(not set)']);
 
-const fail = (errors: RowError[], warnings: string[] = []): ImportResult => ({
+const fail = (errors: RowError[], warnings: Warning[] = []): ImportResult => ({
   rows: [],
   errors,
   warnings,
@@ -225,26 +226,47 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
     rateName === 'sessionConversionRate' ? metrics.indexOf('sessions') : pick(['activeUsers', 'totalUsers']);
   const seriesIdx = dims.map((_, i) => i).filter((i) => i !== dateIdx && i !== empIdx);
 
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   const meta = report.metadata;
   if (report.rowCount !== undefined && report.rowCount > report.rows.length) {
     warnings.push(
-      `report has ${report.rowCount} rows but holds ${report.rows.length}: fetch the rest (offset/limit) or the totals are short`,
+      warning(
+        'incomplete_report',
+        `report has ${report.rowCount} rows but holds ${report.rows.length}: fetch the rest (offset/limit) or the totals are short`,
+      ),
     );
   }
   if (meta?.dataLossFromOtherRow)
-    warnings.push('GA4 folded some rows into "(other)" (dataLossFromOtherRow): totals may be incomplete');
+    warnings.push(
+      warning(
+        'incomplete_report',
+        'GA4 folded some rows into "(other)" (dataLossFromOtherRow): totals may be incomplete',
+      ),
+    );
   if (meta?.samplingMetadatas?.length)
-    warnings.push('GA4 sampled this report (samplingMetadatas): values are estimates');
+    warnings.push(warning('estimated_values', 'GA4 sampled this report (samplingMetadatas): values are estimates'));
   if ((col.gmv >= 0 || col.adSpend >= 0) && meta?.currencyCode && meta.currencyCode !== 'CNY') {
-    warnings.push(`revenue and cost are in ${meta.currencyCode}; the catalogue's gmv, ad_spend and cac are CNY`);
+    warnings.push(
+      warning(
+        'currency_mismatch',
+        `revenue and cost are in ${meta.currencyCode}; the catalogue's gmv, ad_spend and cac are CNY`,
+      ),
+    );
   }
   if (col.newCustomers < 0 && metrics.includes('newUsers') && col.adSpend >= 0) {
-    warnings.push('newUsers are new visitors, not customers: add firstTimePurchasers to import new_customers and cac');
+    warnings.push(
+      warning(
+        'metric_not_imported',
+        'newUsers are new visitors, not customers: add firstTimePurchasers to import new_customers and cac',
+      ),
+    );
   }
   if (Object.values(col).every((c) => c < 0)) {
     const reason = `none of the metrics is one this import reads (${metrics.join(', ')}); it reads ${KNOWN_METRICS.join(', ')}`;
-    return fail([{ row: 0, field: 'metricHeaders', reason }], [`no usable metric: ${reason}`]);
+    return fail(
+      [{ row: 0, field: 'metricHeaders', reason }],
+      [warning('no_usable_metric', `no usable metric: ${reason}`)],
+    );
   }
 
   const errors: RowError[] = [];
@@ -328,7 +350,10 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
       aov: aov === null ? null : { value: aov, weight: aov > 0 && gmv !== null ? gmv / aov : days },
     });
   });
-  if (unassigned > 0) warnings.push(`${unassigned} rows skipped: ${options.employeeDimension} is empty or (not set)`);
+  if (unassigned > 0)
+    warnings.push(
+      warning('rows_skipped', `${unassigned} rows skipped: ${options.employeeDimension} is empty or (not set)`),
+    );
 
   const available = {
     gmv: col.gmv >= 0,

@@ -32,6 +32,7 @@
 import { parse } from 'csv-parse/sync';
 import { DomainError } from '../../lib/errors.js';
 import { readTableFile } from '../../lib/spreadsheet.js';
+import { type Warning, warning } from '../../lib/warnings.js';
 import { parseDate, type PeriodKind } from '../period.js';
 import {
   aggregate,
@@ -285,7 +286,7 @@ export async function importSycmFiles(files: readonly SycmFile[], options: SycmF
   if (files.length === 0) return fail('(file)', 'no file');
   const observations: Observation[] = [];
   const errors: ImportError[] = [];
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   const available: Available = {
     gmv: false,
     visitors: false,
@@ -312,7 +313,7 @@ export async function importSycmFiles(files: readonly SycmFile[], options: SycmF
     const parsed = parseRows(table.header, table.records, options, f.name);
     errors.push(...parsed.errors);
     const label = files.length > 1 ? `${f.name}: ` : '';
-    warnings.push(...parsed.warnings.map((w) => label + w));
+    warnings.push(...parsed.warnings.map((w) => ({ ...w, message: label + w.message })));
     observations.push(...parsed.observations);
     for (const k of Object.keys(available) as (keyof Available)[]) available[k] ||= parsed.available[k];
   }
@@ -365,7 +366,7 @@ export function importSycmRows(
 interface Parsed {
   observations: Observation[];
   errors: ImportError[];
-  warnings: string[];
+  warnings: Warning[];
   available: Available;
 }
 
@@ -419,10 +420,13 @@ function parseRows(
   const spendCols = spendTotal >= 0 ? [spendTotal] : channels;
   const itemCol = find(ITEM_COLUMNS);
   const shopCol = find(SHOP_COLUMNS);
-  const warnings: string[] = [];
+  const warnings: Warning[] = [];
   if (spendTotal >= 0 && channels.length > 0)
     warnings.push(
-      `ad_spend is ${header[spendTotal]}; ${channels.map((i) => header[i]).join(', ')} not added to it (counted in the total)`,
+      warning(
+        'columns_not_added',
+        `ad_spend is ${header[spendTotal]}; ${channels.map((i) => header[i]).join(', ')} not added to it (counted in the total)`,
+      ),
     );
   if (options.itemIds && itemCol < 0) return stop('商品ID', 'itemIds given but the export has no 商品ID column');
   const used = [...Object.values(cols), ...spendCols].filter((c) => c >= 0);
@@ -439,7 +443,10 @@ function parseRows(
     if (unit === '' || ['元', '￥', '¥', 'CNY', 'RMB', '人', '个', '次', '件', '笔', '位'].includes(unit)) continue;
     if (unit === '%') units.set(i, { percent: true });
     else if (unit === '万元' || unit === '万' || unit === '万人') units.set(i, { scale: 1e4 });
-    else warnings.push(`${rawHeader[i]}: unit "${unit}" not understood; values read as they are`);
+    else
+      warnings.push(
+        warning('unit_not_understood', `${rawHeader[i]}: unit "${unit}" not understood; values read as they are`),
+      );
   }
 
   // shops
@@ -472,7 +479,7 @@ function parseRows(
     const cell = (i: number): string => (i >= 0 ? (rec[i] ?? '').trim() : '');
     const dateText = cell(dateCol);
     if (SUMMARY_ROWS.has(dateText)) {
-      warnings.push(`row ${r}: summary row "${dateText}" skipped`);
+      warnings.push(warning('rows_skipped', `row ${r}: summary row "${dateText}" skipped`));
       continue;
     }
     const shop = shopCol >= 0 ? cell(shopCol) : '';
@@ -556,21 +563,30 @@ function parseRows(
 
   if (noItemRows.length)
     warnings.push(
-      `${noItemRows.length} row(s) with 商品ID "-" skipped (no item): row ${noItemRows.slice(0, 10).join(', ')}${noItemRows.length > 10 ? ', …' : ''}`,
+      warning(
+        'rows_skipped',
+        `${noItemRows.length} row(s) with 商品ID "-" skipped (no item): row ${noItemRows.slice(0, 10).join(', ')}${noItemRows.length > 10 ? ', …' : ''}`,
+      ),
     );
   if (abbreviated.length)
     warnings.push(
-      `values abbreviated with 万/亿 are rounded as displayed (${abbreviated.join('; ')}); export exact figures where you can`,
+      warning(
+        'estimated_values',
+        `values abbreviated with 万/亿 are rounded as displayed (${abbreviated.join('; ')}); export exact figures where you can`,
+      ),
     );
   if (wanted) {
     const missing = [...wanted].filter((id) => !itemsSeen.has(id));
-    if (missing.length) warnings.push(`商品ID not in the export: ${missing.join(', ')}`);
+    if (missing.length) warnings.push(warning('items_not_found', `商品ID not in the export: ${missing.join(', ')}`));
   } else if (itemsSeen.size > 1) {
     warnings.push(
-      `${itemsSeen.size} items summed per date; visitors and buyers are sums over items (a shopper counts once per item), not shop-level unique counts`,
+      warning(
+        'items_summed',
+        `${itemsSeen.size} items summed per date; visitors and buyers are sums over items (a shopper counts once per item), not shop-level unique counts`,
+      ),
     );
   }
-  if (records.length === 0) warnings.push('no data rows after the header');
+  if (records.length === 0) warnings.push(warning('no_data', 'no data rows after the header'));
 
   const available: Available = {
     gmv: cols.gmv >= 0,
