@@ -48,6 +48,8 @@ export const configSchema = z.object({
   SENTIMENT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   /** A helper thread forecasts part of every large set of targets (two or more cores). */
   FORECAST_THREAD: bool.default(true),
+  /** CPU-heavy job steps (training, rescoring, ratings, shadow comparison) in job threads (false: on the main thread). */
+  JOB_THREADS: bool.default(true),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -68,6 +70,8 @@ export interface Config {
   shutdownGraceMs: number;
   sentimentThreads: number;
   forecastThread: boolean;
+  /** CPU-heavy job steps in job threads (src/jobs/compute.ts); false: on the main thread */
+  jobThreads: boolean;
 }
 
 export class ConfigError extends Error {
@@ -102,5 +106,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     sentimentThreads: c.SENTIMENT_THREADS,
     forecastThread: c.FORECAST_THREAD,
+    jobThreads: c.JOB_THREADS,
   };
 }
