@@ -15,6 +15,9 @@ import type { Db } from './db/types.js';
 import type { JobQueue } from './jobs/types.js';
 import authPlugin, { presentedKey } from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
+import bodyTimeouts, { httpOptions } from './plugins/http.js';
+import inputPlugin from './plugins/input.js';
+import { loggerOptions } from './plugins/log.js';
 import metricsPlugin from './plugins/metrics.js';
 import adminRoutes from './routes/admin.js';
 import baselineRoutes from './routes/baselines.js';
@@ -52,10 +55,10 @@ declare module 'fastify' {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
-    },
+    // keys are redacted from every line (src/plugins/log.ts)
+    logger: loggerOptions(deps.logger ?? { level: config.logLevel }),
+    // timeouts and the HTTP layer's own error answers (src/plugins/http.ts)
+    ...httpOptions(config),
     bodyLimit: config.bodyLimit,
     // finish in-flight requests on close; idle keep-alive sockets are closed at once
     forceCloseConnections: 'idle',
@@ -86,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // external plugins
   await app.register(errorsPlugin);
+  await app.register(inputPlugin);
+  await app.register(bodyTimeouts, { bodyMs: config.timeouts.bodyMs });
   await app.register(fastifyHelmet, { contentSecurityPolicy: false });
   await app.register(fastifyRateLimit, {
     max: config.rateLimit.max,

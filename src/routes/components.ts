@@ -30,7 +30,7 @@ export const problem = z
     code: z
       .string()
       .describe(
-        'stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, rate_limited, service_unavailable, …',
+        'stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, request_timeout, header_too_large, rate_limited, service_unavailable, …',
       ),
     detail: z.string(),
     errors: z
@@ -45,7 +45,12 @@ export const problem = z
         ]),
       )
       .optional()
-      .describe('each field (400, 413) or row (422) at fault'),
+      .describe('each field (400, 413) or row (422) at fault; a 422 lists the first ROW_ERROR_LIMIT (default 100)'),
+    error_count: z
+      .number()
+      .int()
+      .optional()
+      .describe('a 422 of rows: every error found, listed in `errors` or not'),
   })
   .meta({
     id: 'Problem',

@@ -4,6 +4,8 @@
  * CLI, start-up (server.ts, setup.ts) and the worker. Every multi-step workflow lives in exactly
  * one service function (see README.md here).
  */
+import { setEventBounds } from '../ingest/fields.js';
+import { setRowErrorLimit } from '../ingest/pipeline.js';
 import { createKeyRepository, type KeyRepository } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
@@ -57,6 +59,9 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, queue } = deps;
+  // the input limits every ingestion path applies (ROW_ERROR_LIMIT, EVENT_DATE_MIN, EVENT_MAX_AHEAD_DAYS)
+  if (config.rowErrorLimit) setRowErrorLimit(config.rowErrorLimit);
+  if (config.eventDates) setEventBounds(config.eventDates);
   const active = activeModelsFor(db, config);
   const sentiment = activeSentimentProvider(db, config);
   const jobs = createJobService({ db, queue, activeIds: active.activeIds });

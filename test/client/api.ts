@@ -771,10 +771,10 @@ export interface components {
             /** @description the code in words */
             title: string;
             status: number;
-            /** @description stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, rate_limited, service_unavailable, … */
+            /** @description stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, request_timeout, header_too_large, rate_limited, service_unavailable, … */
             code: string;
             detail: string;
-            /** @description each field (400, 413) or row (422) at fault */
+            /** @description each field (400, 413) or row (422) at fault; a 422 lists the first ROW_ERROR_LIMIT (default 100) */
             errors?: (components["schemas"]["RowError"] | {
                 /** @description querystring.<name>, params.<name> or body.<path> */
                 field: string;
@@ -783,6 +783,8 @@ export interface components {
                 path: string;
                 message: string;
             })[];
+            /** @description a 422 of rows: every error found, listed in `errors` or not */
+            error_count?: number;
         } & {
             [key: string]: unknown;
         };
