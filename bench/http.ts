@@ -94,14 +94,6 @@ const auth = { authorization: `Bearer ${ADMIN_KEY}` };
 function pad(n: number): string {
   return String(n).padStart(2, '0');
 }
-function isoWeekOf(d: Date): { year: number; week: number } {
-  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
-  const day = t.getUTCDay() || 7;
-  t.setUTCDate(t.getUTCDate() + 4 - day);
-  const y = t.getUTCFullYear();
-  const week = Math.ceil(((t.getTime() - Date.UTC(y, 0, 1)) / 86_400_000 + 1) / 7);
-  return { year: y, week };
-}
 function monthOffset(d: Date, k: number): string {
   const x = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + k, 1));
   return `${x.getUTCFullYear()}-${pad(x.getUTCMonth() + 1)}`;
