@@ -24,11 +24,21 @@ export interface ServiceDeps {
   queue: JobQueue;
   /** Counts ingested rows by kind (the app's Prometheus counter); none outside the HTTP process. */
   onIngested?: (kind: string, rows: number) => void;
+  /** The process still has start-up work to do (server.ts sets `lifecycle.started` when it is done); default false. */
+  starting?: boolean;
 }
 
 export interface Health {
   status: 'ok' | 'degraded' | 'down';
   version: string;
+  db: { kind: string; ok: boolean };
+  queue: QueueHealth;
+}
+
+export interface Readiness {
+  ready: boolean;
+  started: boolean;
+  closing: boolean;
   db: { kind: string; ok: boolean };
   queue: QueueHealth;
 }
@@ -51,6 +61,10 @@ export interface Services {
   jobs: JobService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
+  /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
+  lifecycle: { started: boolean; closing: boolean };
+  /** Ready for traffic: start-up done, not closing, the database and the queue answer. */
+  readiness(): Promise<Readiness>;
   /** Stops what the services started (the sentiment engine's threads). */
   close(): Promise<void>;
 }
@@ -65,6 +79,7 @@ export function createServices(deps: ServiceDeps): Services {
     config,
     ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
   });
+  const lifecycle = { started: !deps.starting, closing: false };
   return {
     config,
     db,
@@ -83,6 +98,18 @@ export function createServices(deps: ServiceDeps): Services {
       return {
         status: !dbOk ? 'down' : q.ok ? 'ok' : 'degraded',
         version: VERSION,
+        db: { kind: db.kind, ok: dbOk },
+        queue: q,
+      };
+    },
+    lifecycle,
+    async readiness() {
+      const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
+      const { started, closing } = lifecycle;
+      return {
+        ready: started && !closing && dbOk && q.ok,
+        started,
+        closing,
         db: { kind: db.kind, ok: dbOk },
         queue: q,
       };

@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness probe: the process answers (no dependency is called; no key needed) */
+        get: operations["getLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness probe: the database and the queue answer, start-up work is done and the process is not shutting down (no key needed) */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1083,6 +1117,110 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": true,
+                     *       "started": true,
+                     *       "closing": false,
+                     *       "db": {
+                     *         "kind": "pglite",
+                     *         "ok": true
+                     *       },
+                     *       "queue": {
+                     *         "kind": "inline",
+                     *         "ok": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        ready: boolean;
+                        started: boolean;
+                        closing: boolean;
+                        db: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                        queue: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            /** @description not ready: see which part */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ready: boolean;
+                        started: boolean;
+                        closing: boolean;
+                        db: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                        queue: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;

@@ -47,6 +47,8 @@ interface Doc {
  */
 const ORDER = [
   'getHealth',
+  'getLive',
+  'getReady',
   'getMetrics',
   'listRoles',
   'saveRole',
