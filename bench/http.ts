@@ -111,9 +111,17 @@ async function get(base: string, url: string): Promise<{ status: number; body: s
   return { status: r.status, body, ms: performance.now() - t };
 }
 
-/** The first candidate period the service answers with 200. */
-async function firstOk(base: string, make: (p: string) => string, candidates: string[]): Promise<string | null> {
-  for (const p of candidates) if ((await get(base, make(p))).status === 200) return p;
+/** The first candidate period the service answers with 200 (and an answer holding `needs`, when given). */
+async function firstOk(
+  base: string,
+  make: (p: string) => string,
+  candidates: string[],
+  needs?: string,
+): Promise<string | null> {
+  for (const p of candidates) {
+    const r = await get(base, make(p));
+    if (r.status === 200 && (!needs || r.body.includes(needs))) return p;
+  }
   return null;
 }
 
@@ -185,10 +193,16 @@ async function main(): Promise<void> {
       quarterOffset(now, -1),
       quarterOffset(now, -2),
     ]);
-    const inputPeriod = await firstOk(address, (p) => `/v1/kpi-inputs?period=${p}&role=cs_agent`, [
-      monthOffset(now, -1),
-      monthOffset(now, -2),
-    ]);
+    // the last month with people in it (the demo's last month may have no monthly values yet)
+    const inputPeriod = await firstOk(
+      address,
+      (p) => `/v1/kpi-inputs?period=${p}&role=cs_agent&employee_id=E0003`,
+      [monthOffset(now, -1), monthOffset(now, -2), monthOffset(now, -3)],
+      '"employee_id"',
+    );
+    // the whole role: one page of 1,000 where the service pages, the plain URL where it does not
+    const unpaged = (await get(address, `/v1/targets?role=cs_agent&period=${targetPeriod}&limit=1000`)).status === 200;
+    const all = unpaged ? '&limit=1000' : '';
     // the first computation: the month after the warmed one, which nothing has asked for
     const coldPeriod = monthOffset(new Date(`${targetPeriod}-15T00:00:00Z`), 1);
     const cold = await get(address, `/v1/targets?role=cs_agent&period=${coldPeriod}`);
@@ -214,8 +228,8 @@ async function main(): Promise<void> {
       },
       {
         name: 'targets_role',
-        label: `\`GET /v1/targets?role=cs_agent&period=${targetPeriod}\` (whole role)`,
-        url: `/v1/targets?role=cs_agent&period=${targetPeriod}`,
+        label: `\`GET /v1/targets?role=cs_agent&period=${targetPeriod}${all}\` (whole role)`,
+        url: `/v1/targets?role=cs_agent&period=${targetPeriod}${all}`,
       },
       {
         name: 'kpi_inputs_page',
@@ -224,8 +238,8 @@ async function main(): Promise<void> {
       },
       {
         name: 'kpi_inputs_role',
-        label: `\`GET /v1/kpi-inputs?period=${inputPeriod}&role=cs_agent\` (whole role)`,
-        url: `/v1/kpi-inputs?period=${inputPeriod}&role=cs_agent`,
+        label: `\`GET /v1/kpi-inputs?period=${inputPeriod}&role=cs_agent${all}\` (whole role)`,
+        url: `/v1/kpi-inputs?period=${inputPeriod}&role=cs_agent${all}`,
       },
       {
         name: 'sentiment_100',

@@ -15,6 +15,7 @@ import { type CatalogueService, createCatalogueService } from './catalogue.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
+import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
 
@@ -74,6 +75,7 @@ export function createServices(deps: ServiceDeps): Services {
   const active = activeModelsFor(db, config);
   const sentiment = activeSentimentProvider(db, config);
   const jobs = createJobService({ db, queue, activeIds: active.activeIds });
+  const stored = createStoredReads(db);
   const ingestion = createIngestionService({
     db,
     config,
@@ -89,8 +91,8 @@ export function createServices(deps: ServiceDeps): Services {
     keys: createKeyRepository(db),
     catalogue: createCatalogueService({ db }),
     ingestion,
-    reviews: createReviewService({ db, sentiment, ingestion }),
-    targets: createTargetService({ db, jobs }),
+    reviews: createReviewService({ db, sentiment, ingestion, stored }),
+    targets: createTargetService({ db, jobs, stored }),
     models: createModelService({ db, config, jobs }),
     jobs,
     async health() {

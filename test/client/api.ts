@@ -4290,6 +4290,10 @@ export interface operations {
                 metric?: string;
                 /** @description true: only people whose actual is below the warning line (past periods) */
                 below_floor?: "true" | "false";
+                /** @description people per page (by employee id) */
+                limit?: number;
+                /** @description people to skip */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -4307,6 +4311,9 @@ export interface operations {
                      * @example {
                      *       "role": "cs_agent",
                      *       "period": "2026-10",
+                     *       "total": 1,
+                     *       "limit": 100,
+                     *       "offset": 0,
                      *       "metrics": [
                      *         {
                      *           "role": "cs_agent",
@@ -4435,6 +4442,10 @@ export interface operations {
                     "application/json": {
                         role: string;
                         period: string;
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         metrics: {
                             role: string;
                             metric: string;
@@ -5373,6 +5384,10 @@ export interface operations {
                 role?: string;
                 /** @example E0003 */
                 employee_id?: string;
+                /** @description people per page (by employee id) */
+                limit?: number;
+                /** @description people to skip */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -5390,6 +5405,9 @@ export interface operations {
                      * @example {
                      *       "period": "2026-10",
                      *       "period_kind": "month",
+                     *       "total": 1,
+                     *       "limit": 100,
+                     *       "offset": 0,
                      *       "service_ratings": "none stored for this period (null)",
                      *       "weight_profile": {
                      *         "id": "promotion",
@@ -5550,6 +5568,10 @@ export interface operations {
                             coverage80: number | null;
                             coverage95: number | null;
                         }[];
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         people: {
                             employee_id: string;
                             role: string;
@@ -5620,6 +5642,10 @@ export interface operations {
                             weight_profile: string;
                             people: number;
                         }[];
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         people: {
                             employee_id: string;
                             role: string;
