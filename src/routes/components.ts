@@ -113,6 +113,15 @@ export const page = (limit: { max: number; default: number }) => ({
   offset: queryInt({ min: 0, default: 0, description: 'items to skip' }),
 });
 
+/** A page of people (targets, KPI inputs), by employee id: 100 by default, at most 1,000. */
+export const peoplePage = {
+  limit: queryInt({ min: 1, max: 1000, default: 100, description: 'people per page (by employee id)' }),
+  offset: queryInt({ min: 0, default: 0, description: 'people to skip' }),
+};
+
+/** The content type of an answer sent as stored JSON text (src/services/results.ts). */
+export const JSON_TYPE = 'application/json; charset=utf-8';
+
 const YEAR = '[1-9]\\d{3}';
 const WEEK = `${YEAR}-W(0[1-9]|[1-4]\\d|5[0-3])`;
 const MONTH = `${YEAR}-(0[1-9]|1[0-2])`;

@@ -17,6 +17,7 @@ import { type CatalogueService, createCatalogueService } from './catalogue.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
+import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
 
@@ -26,11 +27,21 @@ export interface ServiceDeps {
   queue: JobQueue;
   /** Counts ingested rows by kind (the app's Prometheus counter); none outside the HTTP process. */
   onIngested?: (kind: string, rows: number) => void;
+  /** The process still has start-up work to do (server.ts sets `lifecycle.started` when it is done); default false. */
+  starting?: boolean;
 }
 
 export interface Health {
   status: 'ok' | 'degraded' | 'down';
   version: string;
+  db: { kind: string; ok: boolean };
+  queue: QueueHealth;
+}
+
+export interface Readiness {
+  ready: boolean;
+  started: boolean;
+  closing: boolean;
   db: { kind: string; ok: boolean };
   queue: QueueHealth;
 }
@@ -53,6 +64,10 @@ export interface Services {
   jobs: JobService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
+  /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
+  lifecycle: { started: boolean; closing: boolean };
+  /** Ready for traffic: start-up done, not closing, the database and the queue answer. */
+  readiness(): Promise<Readiness>;
   /** Stops what the services started (the sentiment engine's threads). */
   close(): Promise<void>;
 }
@@ -65,11 +80,13 @@ export function createServices(deps: ServiceDeps): Services {
   const active = activeModelsFor(db, config);
   const sentiment = activeSentimentProvider(db, config);
   const jobs = createJobService({ db, queue, activeIds: active.activeIds });
+  const stored = createStoredReads(db);
   const ingestion = createIngestionService({
     db,
     config,
     ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
   });
+  const lifecycle = { started: !deps.starting, closing: false };
   return {
     config,
     db,
@@ -79,8 +96,8 @@ export function createServices(deps: ServiceDeps): Services {
     keys: createKeyRepository(db),
     catalogue: createCatalogueService({ db }),
     ingestion,
-    reviews: createReviewService({ db, sentiment, ingestion }),
-    targets: createTargetService({ db, jobs }),
+    reviews: createReviewService({ db, sentiment, ingestion, stored }),
+    targets: createTargetService({ db, jobs, stored }),
     models: createModelService({ db, config, jobs }),
     jobs,
     async health() {
@@ -88,6 +105,18 @@ export function createServices(deps: ServiceDeps): Services {
       return {
         status: !dbOk ? 'down' : q.ok ? 'ok' : 'degraded',
         version: VERSION,
+        db: { kind: db.kind, ok: dbOk },
+        queue: q,
+      };
+    },
+    lifecycle,
+    async readiness() {
+      const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
+      const { started, closing } = lifecycle;
+      return {
+        ready: started && !closing && dbOk && q.ok,
+        started,
+        closing,
         db: { kind: db.kind, ok: dbOk },
         queue: q,
       };

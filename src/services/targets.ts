@@ -20,6 +20,7 @@ import { assertRole, type MetricInfo, metricInfo, parseTargetPeriod, TargetError
 import { roleOfEmployee, trainingDataState } from '../kpi/targets-store.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights } from '../kpi/weights.js';
 import type { JobService } from './jobs.js';
+import type { JsonText, StoredReads } from './results.js';
 
 export interface TrainRequest {
   role?: string | undefined;
@@ -46,12 +47,9 @@ export interface TargetService {
   train(request: TrainRequest, actor: string | null): Promise<JobStatus>;
   trainingJob(id: string): Promise<JobStatus>;
   models(q: Query<typeof listModels>): ReturnType<typeof listModels>;
-  roleTargets(q: {
-    role: string;
-    period: string;
-    metric?: string | undefined;
-    belowFloorOnly: boolean;
-  }): ReturnType<typeof roleTargets>;
+  roleTargets(q: RoleTargetsQuery): ReturnType<typeof roleTargets>;
+  /** The same answer as JSON text, from the stored answers while the data is unchanged (src/services/results.ts). */
+  roleTargetsJson(q: RoleTargetsQuery): Promise<JsonText>;
   personTargets(
     employeeId: string,
     q: { period: string; metric?: string | undefined },
@@ -69,12 +67,46 @@ export interface TargetService {
   /** A week, month or quarter (kpiInputs) or a year `2026` (annualInputs). */
   kpiInputs(
     period: string,
-    f: { role?: string | undefined; employeeId?: string | undefined },
+    f: InputsFilter,
+    page?: Page,
   ): Promise<Awaited<ReturnType<typeof kpiInputs>> | Awaited<ReturnType<typeof annualInputs>>>;
+  /** The same answer as JSON text, from the stored answers while the data is unchanged. */
+  kpiInputsJson(period: string, f: InputsFilter, page: Page): Promise<JsonText>;
 }
 
-export function createTargetService(deps: { db: Db; jobs: JobService }): TargetService {
-  const { db, jobs } = deps;
+/** A page of people, by employee id. */
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface RoleTargetsQuery {
+  role: string;
+  period: string;
+  metric?: string | undefined;
+  belowFloorOnly: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface InputsFilter {
+  role?: string | undefined;
+  employeeId?: string | undefined;
+}
+
+export function createTargetService(deps: { db: Db; jobs: JobService; stored: StoredReads }): TargetService {
+  const { db, jobs, stored } = deps;
+  const roleTargetsOf = (q: RoleTargetsQuery) =>
+    roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly, {
+      limit: q.limit,
+      offset: q.offset,
+    });
+  const inputsOf = (
+    period: string,
+    f: InputsFilter,
+    page?: Page,
+  ): Promise<Awaited<ReturnType<typeof kpiInputs>> | Awaited<ReturnType<typeof annualInputs>>> =>
+    isYear(period) ? annualInputs(db, period, f, page) : kpiInputs(db, period, f, page);
 
   /** The metric of an override key, after checking the role, the metric and that the employee has the role. */
   async function checkOverrideKey(o: OverrideKey): Promise<MetricInfo> {
@@ -119,7 +151,11 @@ export function createTargetService(deps: { db: Db; jobs: JobService }): TargetS
     trainingJob: (id) => jobs.ofKind(id, 'train_baselines', 'training job'),
     models: (q) => listModels(db, q),
 
-    roleTargets: (q) => roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly),
+    roleTargets: roleTargetsOf,
+    roleTargetsJson: (q) =>
+      stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], () =>
+        roleTargetsOf(q),
+      ),
     personTargets: (employeeId, q) => personTargets(db, employeeId, parseTargetPeriod(q.period), q.metric),
 
     async setOverride(o, actor) {
@@ -172,6 +208,10 @@ export function createTargetService(deps: { db: Db; jobs: JobService }): TargetS
       return profileForPeriod(db, p);
     },
 
-    kpiInputs: (period, f) => (isYear(period) ? annualInputs(db, period, f) : kpiInputs(db, period, f)),
+    kpiInputs: inputsOf,
+    kpiInputsJson: (period, f, page) =>
+      stored(['kpi-inputs', period, f.role ?? null, f.employeeId ?? null, page.limit, page.offset], () =>
+        inputsOf(period, f, page),
+      ),
   };
 }
