@@ -69,7 +69,7 @@ interface Stored {
 
 describeEachBackend('importer routes: files as downloaded, the daily store', (get) => {
   let t: TestApp;
-  const employees = ['xls', 'xlsx', 'zip', 'form', 'perday', 'drop', 'shopa', 'shopb', 'both', 'ga4c', 'ga4s'];
+  const employees = ['xls', 'xlsx', 'zip', 'form', 'perday', 'drop', 'shopa', 'shopb', 'both', 'ga4c', 'ga4s', 'ga4r'];
 
   beforeAll(async () => {
     t = await buildTestApp(get().db);
@@ -243,6 +243,53 @@ describeEachBackend('importer routes: files as downloaded, the daily store', (ge
     expect((again.json() as Answer).days).toMatchObject({ inserted: 0, updated: 0 });
   });
 
+  it('replaces a stored GA4 month range by the daily rows of that month', async () => {
+    const range = {
+      dimensionHeaders: [{ name: 'yearMonth' }],
+      metricHeaders: [
+        { name: 'purchaseRevenue', type: 'TYPE_CURRENCY' },
+        { name: 'totalUsers', type: 'TYPE_INTEGER' },
+      ],
+      rows: [{ dimensionValues: [{ value: '202606' }], metricValues: [{ value: '5' }, { value: '7' }] }],
+    };
+    const m = await post('ga4?employee_id=imp-ga4r&period_kind=month', range, 'application/json');
+    expect(m.statusCode, m.body).toBe(200);
+    expect((m.json() as Answer).periods[0]).toMatchObject({ covered_days: 30, total_days: 30 });
+    expect((await june('ga4r')).values).toEqual({ gmv: 5, visitors: 7 });
+    const d = await post(
+      'ga4?employee_id=imp-ga4r&period_kind=month',
+      fixture('ga4-roi-daily.json'),
+      'application/json',
+    );
+    expect(d.statusCode, d.body).toBe(200);
+    expect((d.json() as Answer).days.replaced).toBe(2);
+    expect((await june('ga4r')).values).toEqual((await june('ga4c')).values);
+  });
+
+  it('answers 413 when the files of a form, or one workbook, pass BODY_LIMIT together', async () => {
+    const small = await buildTestApp(get().db, { BODY_LIMIT: '4kb' });
+    try {
+      const form = multipart(Array.from({ length: 30 }, (_, i) => ({ name: dayName(i + 1), bytes: daily(i + 1) })));
+      const r = await small.app.inject({
+        method: 'POST',
+        url: '/v1/history/import/sycm?employee_id=imp-xls&period_kind=month',
+        headers: { ...small.auth('hr'), 'content-type': form.type },
+        payload: form.payload,
+      });
+      expect(r.statusCode, r.body).toBe(413);
+      expect(r.json().code).toBe('payload_too_large');
+      const one = await small.app.inject({
+        method: 'POST',
+        url: '/v1/history/import/sycm?employee_id=imp-xls&period_kind=month',
+        headers: { ...small.auth('hr'), 'content-type': XLSX },
+        payload: fixture('sycm-two-shops-2026-06.xlsx'),
+      });
+      expect(one.statusCode, one.body).toBe(413);
+    } finally {
+      await small.app.close();
+    }
+  });
+
   it('refuses password-protected workbooks and bad cells naming the file, row and column, writing nothing', async () => {
     for (const [name, type] of [
       ['sycm-encrypted.xls', XLS],
@@ -262,12 +309,14 @@ describeEachBackend('importer routes: files as downloaded, the daily store', (ge
     const form = multipart([
       { name: dayName(1), bytes: daily(1) },
       { name: dayName(2), bytes: daily(2) },
-      { name: dayName(3), bytes: Buffer.from(bad) },
+      { name: `店铺-${dayName(3)}`, bytes: Buffer.from(bad) },
     ]);
     const before = await june('xls');
     const r = await post(sycm('xls'), form.payload, form.type);
     expect(r.statusCode, r.body).toBe(422);
-    expect(r.json().errors).toEqual([expect.objectContaining({ file: dayName(3), row: 1, field: '支付金额' })]);
+    expect(r.json().errors).toEqual([
+      expect.objectContaining({ file: `店铺-${dayName(3)}`, row: 1, field: '支付金额' }),
+    ]);
     // a day two files both cover
     const twice = multipart([
       { name: 'a.csv', bytes: daily(4) },
