@@ -11,6 +11,7 @@ import type { JobQueue, QueueHealth } from '../jobs/types.js';
 import { VERSION } from '../lib/version.js';
 import { type ActiveModels, activeModelsFor, activeSentimentProvider } from '../registry/active.js';
 import type { SentimentProvider } from '../reviews/scoring.js';
+import { type AppraisalService, createAppraisalService } from './appraisal.js';
 import { type CatalogueService, createCatalogueService } from './catalogue.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
@@ -49,6 +50,8 @@ export interface Services {
   targets: TargetService;
   models: ModelService;
   jobs: JobService;
+  /** 360° feedback, incentive plans and payouts, growth points, cycles, A/B comparisons (issue 17). */
+  appraisal: AppraisalService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Stops what the services started (the sentiment engine's threads). */
@@ -65,6 +68,7 @@ export function createServices(deps: ServiceDeps): Services {
     config,
     ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
   });
+  const appraisal = createAppraisalService({ db, ingestion });
   return {
     config,
     db,
@@ -75,9 +79,10 @@ export function createServices(deps: ServiceDeps): Services {
     catalogue: createCatalogueService({ db }),
     ingestion,
     reviews: createReviewService({ db, sentiment, ingestion }),
-    targets: createTargetService({ db, jobs }),
+    targets: createTargetService({ db, jobs, feedbackOf: (period) => appraisal.feedbackOf(period) }),
     models: createModelService({ db, config, jobs }),
     jobs,
+    appraisal,
     async health() {
       const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
       return {

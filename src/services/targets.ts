@@ -8,7 +8,7 @@ import type { Period, PeriodKind } from '../history/period.js';
 import type { JobStatus } from '../jobs/types.js';
 import { NotFoundError } from '../lib/errors.js';
 import { isYear } from '../lib/time.js';
-import { annualInputs, kpiInputs } from '../kpi/inputs.js';
+import { annualInputs, type KpiInputsAnswer, kpiInputs } from '../kpi/inputs.js';
 import { listModels } from '../kpi/models.js';
 import { clearOverride, listAudit, listOverrides, ROLE_WIDE, setOverride } from '../kpi/overrides.js';
 
@@ -20,6 +20,7 @@ import { assertRole, type MetricInfo, metricInfo, parseTargetPeriod, TargetError
 import { roleOfEmployee, trainingDataState } from '../kpi/targets-store.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights } from '../kpi/weights.js';
 import type { JobService } from './jobs.js';
+import type { Feedback360 } from '../appraisal/feedback-rows.js';
 
 export interface TrainRequest {
   role?: string | undefined;
@@ -38,6 +39,11 @@ export interface OverrideKey {
   period: string;
   employee_id: string;
 }
+
+/** The KPI inputs of a week, month or quarter with each person's calibrated 360 score (null when none). */
+export type KpiInputsWithFeedback = Omit<KpiInputsAnswer, 'people'> & {
+  people: (KpiInputsAnswer['people'][number] & { feedback_360: Feedback360 | null })[];
+};
 
 type Query<F extends (db: Db, ...args: never[]) => unknown> = Parameters<F>[1];
 
@@ -70,10 +76,15 @@ export interface TargetService {
   kpiInputs(
     period: string,
     f: { role?: string | undefined; employeeId?: string | undefined },
-  ): Promise<Awaited<ReturnType<typeof kpiInputs>> | Awaited<ReturnType<typeof annualInputs>>>;
+  ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>>;
 }
 
-export function createTargetService(deps: { db: Db; jobs: JobService }): TargetService {
+export function createTargetService(deps: {
+  db: Db;
+  jobs: JobService;
+  /** The calibrated 360 scores of a period (src/services/appraisal.ts), shown beside the KPI inputs. */
+  feedbackOf?: (period: string) => Promise<Map<string, Feedback360>>;
+}): TargetService {
   const { db, jobs } = deps;
 
   /** The metric of an override key, after checking the role, the metric and that the employee has the role. */
@@ -172,6 +183,14 @@ export function createTargetService(deps: { db: Db; jobs: JobService }): TargetS
       return profileForPeriod(db, p);
     },
 
-    kpiInputs: (period, f) => (isYear(period) ? annualInputs(db, period, f) : kpiInputs(db, period, f)),
+    async kpiInputs(period, f) {
+      if (isYear(period)) return annualInputs(db, period, f);
+      const answer = await kpiInputs(db, period, f);
+      const feedback = (await deps.feedbackOf?.(answer.period)) ?? new Map<string, Feedback360>();
+      return {
+        ...answer,
+        people: answer.people.map((p) => ({ ...p, feedback_360: feedback.get(p.employee_id) ?? null })),
+      };
+    },
   };
 }

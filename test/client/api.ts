@@ -718,10 +718,103 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/360/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import 360° ratings (JSON rows or CSV with header ratee,rater,relation,period,item,score,scale); all-or-nothing, idempotent; recalibrates each period touched
+         * @description One rating per (period, ratee, rater, item); a repeat with the same score changes nothing. The scale is `1-5` (text), {"min": 1, "max": 5}, or the columns scale_min and scale_max. The ratee must be a registered employee; raters may be anyone (customers). After the write, each period touched is calibrated again (rater leniency taken out); `calibrated` says what was found, a warning `not_calibrated` why a period could not be.
+         */
+        post: operations["importFeedbackRatings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/360/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Periods with 360° ratings, newest first, with counts */
+        get: operations["listFeedbackPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/360/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each person's calibrated 360 score of a period with its interval, n and reliability
+         * @description Scores are on 0–100 (and on the ratings’ own scale when they all used one): the score an average rater of the average relation would give on the average item. The model and its checks: src/appraisal/README.md.
+         */
+        get: operations["listFeedbackScores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/360/raters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each rater's leniency in a period with its interval and z; raters far from the rest flagged */
+        get: operations["listFeedbackRaters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        FeedbackRowInput: {
+            /** @description the employee rated */
+            ratee: string;
+            /** @description who rated: an employee id, or any id of a customer or outsider */
+            rater: string;
+            relation: string;
+            /** @description ISO week 2026-W07, month 2026-03 or quarter 2026-Q1 */
+            period: string;
+            /** @description the question, e.g. service, ownership, teamwork */
+            item: string;
+            score: number;
+            /** @description the scale the score was given on: `1-5` or {"min": 1, "max": 5} */
+            scale?: string | {
+                min: number;
+                max: number;
+            };
+            scale_min?: number;
+            scale_max?: number;
+        };
         EmployeeRowInput: {
             id: string;
             role: string;
@@ -5380,6 +5473,19 @@ export interface operations {
                      *             "innovation": null
                      *           },
                      *           "service_rating": null,
+                     *           "feedback_360": {
+                     *             "score": 71.2,
+                     *             "interval": {
+                     *               "level": 0.9,
+                     *               "low": 58.4,
+                     *               "high": 84
+                     *             },
+                     *             "reliability": 0.62,
+                     *             "raw_mean": 75,
+                     *             "n": 6,
+                     *             "n_raters": 3,
+                     *             "self_score": null
+                     *           },
                      *           "composite": {
                      *             "score": 9.36716250291535,
                      *             "attainment": 0.9370421977052801
@@ -5467,6 +5573,21 @@ export interface operations {
                                 negative_response_24h_rate: number | null;
                                 rating_model: string;
                             } | null;
+                            /** @description the calibrated 360° feedback score of the period, where 360° ratings are stored (else null) */
+                            feedback_360: {
+                                /** @description 0–100, rater leniency taken out */
+                                score: number | null;
+                                interval: {
+                                    level: number;
+                                    low: number;
+                                    high: number;
+                                } | null;
+                                reliability: number | null;
+                                raw_mean: number | null;
+                                n: number;
+                                n_raters: number;
+                                self_score: number | null;
+                            } | null;
                             composite: {
                                 score: number | null;
                                 attainment: number | null;
@@ -5510,6 +5631,367 @@ export interface operations {
                                 negative_response_24h_rate: number | null;
                                 rating_model: string;
                             } | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    importFeedbackRatings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example [
+                 *       {
+                 *         "ratee": "E0003",
+                 *         "rater": "E0001",
+                 *         "relation": "manager",
+                 *         "period": "2026-10",
+                 *         "item": "service",
+                 *         "score": 4,
+                 *         "scale": "1-5"
+                 *       },
+                 *       {
+                 *         "ratee": "E0003",
+                 *         "rater": "C-1001",
+                 *         "relation": "customer",
+                 *         "period": "2026-10",
+                 *         "item": "service",
+                 *         "score": 9,
+                 *         "scale": {
+                 *           "min": 1,
+                 *           "max": 10
+                 *         }
+                 *       }
+                 *     ]
+                 */
+                "application/json": components["schemas"]["FeedbackRowInput"][] | {
+                    rows: components["schemas"]["FeedbackRowInput"][];
+                };
+                /**
+                 * @example ratee,rater,relation,period,item,score,scale
+                 *     E0003,E0001,manager,2026-10,service,4,1-5
+                 *     E0003,C-1001,customer,2026-10,service,9,1-10
+                 */
+                "text/csv": string;
+                /**
+                 * @example ratee,rater,relation,period,item,score,scale
+                 *     E0003,E0001,manager,2026-10,service,4,1-5
+                 *     E0003,C-1001,customer,2026-10,service,9,1-10
+                 */
+                "application/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 2,
+                     *       "inserted": 2,
+                     *       "updated": 0,
+                     *       "unchanged": 0,
+                     *       "calibrated": [
+                     *         {
+                     *           "period": "2026-10",
+                     *           "people": 1,
+                     *           "raters": 2,
+                     *           "flagged": 0
+                     *         }
+                     *       ],
+                     *       "warnings": []
+                     *     }
+                     */
+                    "application/json": {
+                        received: number;
+                        inserted: number;
+                        updated: number;
+                        unchanged: number;
+                        /** @description notes on what was done; empty when there are none */
+                        warnings: components["schemas"]["Warning"][];
+                        calibrated: {
+                            period: string;
+                            people: number;
+                            raters: number;
+                            /** @description raters flagged */
+                            flagged: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listFeedbackPeriods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "period": "2026-10",
+                     *         "ratings": 2,
+                     *         "ratees": 1,
+                     *         "raters": 2
+                     *       }
+                     *     ]
+                     */
+                    "application/json": {
+                        period: string;
+                        ratings: number;
+                        ratees: number;
+                        raters: number;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listFeedbackScores: {
+        parameters: {
+            query: {
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-10
+                 */
+                period: string;
+                role?: string;
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "period": "2026-10",
+                     *       "computed_at": "2026-11-02T08:00:00.000Z",
+                     *       "ratings": 2,
+                     *       "method": "linear mixed model on scores normalised to 0–1 …",
+                     *       "level": 0.9,
+                     *       "scale": null,
+                     *       "sd": {
+                     *         "person": 0,
+                     *         "rater": 0,
+                     *         "pair": 0,
+                     *         "residual": 2.5
+                     *       },
+                     *       "relation_effects": {
+                     *         "customer": 6.94,
+                     *         "manager": -6.94
+                     *       },
+                     *       "item_effects": {
+                     *         "service": 0
+                     *       },
+                     *       "components": 1,
+                     *       "notes": [],
+                     *       "people": [
+                     *         {
+                     *           "ratee": "E0003",
+                     *           "role": "cs_agent",
+                     *           "team": "客服-售前-2",
+                     *           "score": 81.94,
+                     *           "interval": {
+                     *             "level": 0.9,
+                     *             "low": 75.1,
+                     *             "high": 88.8
+                     *           },
+                     *           "on_scale": null,
+                     *           "raw_mean": 81.94,
+                     *           "reliability": 0,
+                     *           "n": 2,
+                     *           "n_raters": 2,
+                     *           "relations": {
+                     *             "customer": 1,
+                     *             "manager": 1
+                     *           },
+                     *           "self_score": null,
+                     *           "component": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        period: string;
+                        /** Format: date-time */
+                        computed_at: string;
+                        ratings: number;
+                        method: string;
+                        level: number;
+                        scale: {
+                            min: number;
+                            max: number;
+                        } | null;
+                        sd: {
+                            person: number;
+                            rater: number;
+                            pair: number;
+                            residual: number;
+                        };
+                        relation_effects: {
+                            [key: string]: number;
+                        };
+                        item_effects: {
+                            [key: string]: number;
+                        };
+                        components: number;
+                        notes: string[];
+                        people: {
+                            ratee: string;
+                            role: string | null;
+                            team: string | null;
+                            /** @description calibrated 360 score, 0–100: what an average rater would give on the average item */
+                            score: number | null;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            } | null;
+                            /** @description the same on the ratings’ own scale */
+                            on_scale: {
+                                score: number;
+                                low: number;
+                                high: number;
+                            } | null;
+                            /** @description plain mean of the ratings, 0–100, for comparison */
+                            raw_mean: number | null;
+                            /** @description share of the score that is the person rather than rater noise, 0–1 */
+                            reliability: number | null;
+                            n: number;
+                            n_raters: number;
+                            relations: {
+                                [key: string]: number;
+                            };
+                            /** @description mean self-rating, 0–100 (not in the score) */
+                            self_score: number | null;
+                            component: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listFeedbackRaters: {
+        parameters: {
+            query: {
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-10
+                 */
+                period: string;
+                /** @description only flagged raters */
+                flagged?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "period": "2026-10",
+                     *       "computed_at": "2026-11-02T08:00:00.000Z",
+                     *       "flag_rule": "|z| > 2.5 with at least 5 ratings, z = leniency / √(σ²_rater − PEV)",
+                     *       "raters": [
+                     *         {
+                     *           "rater": "E0001",
+                     *           "leniency": 0,
+                     *           "interval": {
+                     *             "level": 0.9,
+                     *             "low": 0,
+                     *             "high": 0
+                     *           },
+                     *           "z": null,
+                     *           "flag": null,
+                     *           "n": 1,
+                     *           "n_ratees": 1,
+                     *           "relations": [
+                     *             "manager"
+                     *           ],
+                     *           "raw_mean": 75,
+                     *           "component": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        period: string;
+                        /** Format: date-time */
+                        computed_at: string;
+                        flag_rule: string;
+                        raters: {
+                            rater: string;
+                            /** @description points (0–100 scale) this rater adds against raters of the same relation; + = lenient */
+                            leniency: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                            z: number | null;
+                            flag: ("lenient" | "severe") | null;
+                            n: number;
+                            n_ratees: number;
+                            relations: string[];
+                            raw_mean: number;
+                            component: number;
                         }[];
                     };
                 };
