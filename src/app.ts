@@ -21,6 +21,7 @@ import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
 import feedbackRoutes from './routes/feedback.js';
 import healthRoutes from './routes/health.js';
+import incentiveRoutes from './routes/incentives.js';
 import historyRoutes from './routes/history.js';
 import importerRoutes from './routes/importers.js';
 import jobRoutes from './routes/jobs.js';
@@ -132,5 +133,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(baselineRoutes, { prefix: '/v1' });
   await app.register(kpiInputRoutes, { prefix: '/v1' });
   await app.register(feedbackRoutes, { prefix: '/v1' });
+  await app.register(incentiveRoutes, { prefix: '/v1' });
   return app;
 }

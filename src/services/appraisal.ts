@@ -1,9 +1,24 @@
 /**
  * The rest of the appraisal framework (issue 17) as clients use it: 360° ratings (import, calibrated
- * scores, rater leniency), and the 360 score beside the KPI inputs. Writes record their actor (the API
+ * scores, rater leniency) and the 360 score beside the KPI inputs; commission plans (versioned), payout
+ * previews from a period's KPI inputs with every step, and their payroll export (CSV with BOM, XLSX). Writes record their actor (the API
  * key id) in their own tables until the hardening issue's one audit store exists.
  */
+import { randomUUID } from 'node:crypto';
 import type { Db, Queryable } from '../db/types.js';
+import {
+  type DeclaredPlan,
+  getPlan,
+  getPreview,
+  listPlans,
+  monthlyRatings,
+  savePlan,
+  savePreview,
+  type StoredPlan,
+  type StoredPreview,
+} from '../appraisal/incentives-store.js';
+import { type BonusPool, evaluatePayouts, type PayoutPreview, parsePlan, planSchema } from '../appraisal/incentives.js';
+import { toCsv, toXlsx } from '../lib/spreadsheet.js';
 import {
   dropCalibration,
   feedbackPeriods,
@@ -21,6 +36,7 @@ import type { IngestResult } from '../ingest/pipeline.js';
 import { DomainError, NotFoundError } from '../lib/errors.js';
 import { warning, type Warning } from '../lib/warnings.js';
 import type { IngestionService, RecordSource } from './ingestion.js';
+import type { KpiInputsWithFeedback, TargetService } from './targets.js';
 
 export type { Feedback360 };
 
@@ -52,6 +68,29 @@ export interface RatersAnswer {
   raters: RaterLeniency[];
 }
 
+export interface PreviewRequest {
+  period: string;
+  role?: string | undefined;
+  pools?: BonusPool[] | undefined;
+}
+
+export interface PreviewAnswer extends PayoutPreview {
+  id: string;
+  created_at: Date;
+  created_by: string | null;
+  /** What was asked: the period, the role filter, the pools. */
+  request: { period: string; [k: string]: unknown };
+  totals: { people: number; total_cents: number; incomplete: number };
+}
+
+export interface PayrollFile {
+  filename: string;
+  contentType: string;
+  body: string | Buffer;
+}
+
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
 export interface AppraisalService {
   /** Imports 360° ratings (all-or-nothing, idempotent) and recalibrates each period they touch. */
   importRatings(source: RecordSource, actor: string | null): Promise<FeedbackImport>;
@@ -60,6 +99,54 @@ export interface AppraisalService {
   raters(period: string, f: { flagged?: boolean | undefined }): Promise<RatersAnswer>;
   /** The calibrated 360 score per person of a period (empty when the period has no ratings). */
   feedbackOf(period: string): Promise<Map<string, Feedback360>>;
+  /**
+   * Stores a plan version after checking it (`invalid_plan` with each field); the same version again is
+   * a retry (`created: false`), with other content a `conflict`.
+   */
+  savePlan(input: unknown, actor: string | null): Promise<{ plan: StoredPlan; created: boolean }>;
+  plans(q: { role?: string | undefined }): Promise<StoredPlan[]>;
+  plan(id: string, version?: number): Promise<StoredPlan>;
+  /** Evaluates every person's payout of the period from its KPI inputs, stores and answers it. */
+  previewPayouts(request: PreviewRequest, actor: string | null): Promise<PreviewAnswer>;
+  preview(id: string): Promise<PreviewAnswer>;
+  /** A stored preview as the payroll file: one row per person (CSV with BOM, or XLSX). */
+  exportPreview(id: string, format: 'csv' | 'xlsx'): Promise<PayrollFile>;
+}
+
+const PAYROLL_HEADER = [
+  'period',
+  'employee_id',
+  'role',
+  'plan_id',
+  'plan_version',
+  'currency',
+  'base_pay',
+  'commission',
+  'variable_cap_adjustment',
+  'star_allowance',
+  'project_bonus',
+  'total',
+  'complete',
+  'warnings',
+] as const;
+
+/** Cents as currency units (12345 → 123.45): exact in a double for every amount a payroll holds. */
+const units = (cents: number) => cents / 100;
+
+function answerOf(stored: StoredPreview): PreviewAnswer {
+  const r = stored.result;
+  return {
+    id: stored.id,
+    created_at: stored.created_at,
+    created_by: stored.actor,
+    request: stored.request as PreviewAnswer['request'],
+    ...r,
+    totals: {
+      people: r.payouts.length,
+      total_cents: r.payouts.reduce((s, p) => s + p.total_cents, 0),
+      incomplete: r.payouts.filter((p) => !p.complete).length,
+    },
+  };
 }
 
 function checkPeriod(period: string): string {
@@ -75,8 +162,20 @@ function checkPeriod(period: string): string {
   return p.id;
 }
 
-export function createAppraisalService(deps: { db: Db; ingestion: IngestionService }): AppraisalService {
+export function createAppraisalService(deps: {
+  db: Db;
+  ingestion: IngestionService;
+  /** The KPI inputs of a period (the target service's; late-bound, it shows the 360 scores of this one). */
+  kpiInputs: TargetService['kpiInputs'];
+}): AppraisalService {
   const { db, ingestion } = deps;
+  /** Currency of each plan, for the payroll file (versions never change: safe to remember). */
+  const currencies = new Map<string, string>();
+  const currencyOf = async (id: string, version: number) => {
+    const key = `${id}@${version}`;
+    if (!currencies.has(key)) currencies.set(key, (await getPlan(db, id, version))?.plan.currency ?? 'CNY');
+    return currencies.get(key)!;
+  };
 
   /** Fits the period's ratings and stores the result (or drops a stale one when the fit is refused). */
   async function recalibrate(tx: Queryable, period: string, actor: string | null): Promise<StoredCalibration> {
@@ -191,6 +290,90 @@ export function createAppraisalService(deps: { db: Db; ingestion: IngestionServi
           },
         ]),
       );
+    },
+
+    async savePlan(input, actor) {
+      parsePlan(input); // every rule between fields, each named
+      const declared: DeclaredPlan = planSchema.parse(input);
+      return savePlan(db, declared, actor);
+    },
+
+    plans: (q) => listPlans(db, q),
+
+    async plan(id, version) {
+      const p = await getPlan(db, id, version);
+      if (!p) throw new NotFoundError(version === undefined ? `plan ${id}` : `plan ${id} version ${version}`);
+      return p;
+    },
+
+    async previewPayouts(request, actor) {
+      const period = parsePeriod(request.period);
+      if (!period)
+        throw new DomainError('bad_period', `expected a week, month or quarter: '${request.period}'`, {
+          field: 'period',
+        });
+      const inputs = (await deps.kpiInputs(period.id, { role: request.role })) as KpiInputsWithFeedback;
+      const plans = (await listPlans(db, {})).map((p) => parsePlan(p.plan));
+      // the star allowance looks back over monthly service ratings (per_run: the whole run, up to 3 years)
+      const lookBack = plans.reduce(
+        (m, p) =>
+          Math.max(m, p.star_allowance ? (p.star_allowance.mode === 'per_run' ? 36 : p.star_allowance.months) : 0),
+        0,
+      );
+      const lastMonth = period.kind === 'week' ? null : period.end.slice(0, 7);
+      const serviceHistory = lookBack > 0 && lastMonth ? await monthlyRatings(db, lastMonth, lookBack) : undefined;
+      const result = evaluatePayouts({
+        period: period.id,
+        plans,
+        people: inputs.people,
+        ...(serviceHistory ? { serviceHistory } : {}),
+        ...(request.pools ? { pools: request.pools } : {}),
+      });
+      const req: PreviewRequest = {
+        period: period.id,
+        ...(request.role ? { role: request.role } : {}),
+        ...(request.pools ? { pools: request.pools } : {}),
+      };
+      return answerOf(await savePreview(db, { id: randomUUID(), period: period.id, request: req, result, actor }));
+    },
+
+    async preview(id) {
+      const p = await getPreview(db, id);
+      if (!p) throw new NotFoundError(`payout preview ${id}`);
+      return answerOf(p);
+    },
+
+    async exportPreview(id, format) {
+      const p = await getPreview(db, id);
+      if (!p) throw new NotFoundError(`payout preview ${id}`);
+      const rows = [];
+      for (const x of p.result.payouts) {
+        const commission = x.components.reduce((s, c) => s + (c.amount_cents ?? 0), 0);
+        rows.push([
+          p.period,
+          x.employee_id,
+          x.role,
+          x.plan?.id ?? null,
+          x.plan?.version ?? null,
+          x.plan ? await currencyOf(x.plan.id, x.plan.version) : 'CNY',
+          units(x.base_pay_cents),
+          units(commission),
+          units(x.variable_cap?.adjustment_cents ?? 0),
+          units(x.star_allowance?.amount_cents ?? 0),
+          units(x.project_bonus.reduce((s, l) => s + l.amount_cents, 0)),
+          units(x.total_cents),
+          x.complete,
+          x.warnings.join('; '),
+        ]);
+      }
+      const name = `payroll-${p.period}-${p.id.slice(0, 8)}`;
+      return format === 'csv'
+        ? { filename: `${name}.csv`, contentType: 'text/csv; charset=utf-8', body: toCsv(PAYROLL_HEADER, rows) }
+        : {
+            filename: `${name}.xlsx`,
+            contentType: XLSX_TYPE,
+            body: await toXlsx(PAYROLL_HEADER, rows, { sheetName: `payroll ${p.period}` }),
+          };
     },
   };
 }

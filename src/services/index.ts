@@ -68,7 +68,14 @@ export function createServices(deps: ServiceDeps): Services {
     config,
     ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
   });
-  const appraisal = createAppraisalService({ db, ingestion });
+  // the appraisal service reads the KPI inputs, which show its 360 scores: bound late
+  let targets: TargetService | undefined;
+  const appraisal = createAppraisalService({
+    db,
+    ingestion,
+    kpiInputs: (period, f) => targets!.kpiInputs(period, f),
+  });
+  targets = createTargetService({ db, jobs, feedbackOf: (period) => appraisal.feedbackOf(period) });
   return {
     config,
     db,
@@ -79,7 +86,7 @@ export function createServices(deps: ServiceDeps): Services {
     catalogue: createCatalogueService({ db }),
     ingestion,
     reviews: createReviewService({ db, sentiment, ingestion }),
-    targets: createTargetService({ db, jobs, feedbackOf: (period) => appraisal.feedbackOf(period) }),
+    targets,
     models: createModelService({ db, config, jobs }),
     jobs,
     appraisal,

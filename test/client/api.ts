@@ -792,6 +792,101 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/incentive-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commission plans, every version, by role and effective month */
+        get: operations["listIncentivePlans"];
+        put?: never;
+        /**
+         * Save a version of a commission plan (base pay + tier table on attainment, star allowance); versions never change
+         * @description The same id and version again with the same content answers 200 (a retry); with other content 409 — a change is a new version. A person is paid by their role’s plan with the latest effective_from not after the period’s first month, highest version first. Field shapes are a 400 naming the field (body.…); the rules between fields (tiers contiguous from 0 %, a rise only after a rate, floor ≤ cap) a 422 `invalid_plan` with each field.
+         */
+        post: operations["saveIncentivePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incentive-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One plan: its latest version, or the version asked for */
+        get: operations["getIncentivePlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate every person's payout of a period from its KPI inputs, every step shown (tiers, slices, rates, caps, star allowance, pool parts); stored for export
+         * @description Amounts in integer cents; each line is rounded to the cent (half up) and every total is the sum of the lines shown. A component whose inputs are missing is marked missing_data, left out, and the payout says complete: false. The star allowance reads the stored monthly service ratings.
+         */
+        post: operations["previewPayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/previews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored payout preview, as it was evaluated */
+        get: operations["getPayoutPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/previews/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stored payout preview as the payroll file: one row per person (base pay, commission, cap, star allowance, project bonus, total in currency units)
+         * @description CSV is UTF-8 with a BOM (Excel reads Chinese text right), RFC 4180 quoting, cells a spreadsheet would run as a formula prefixed with an apostrophe; XLSX is one sheet.
+         */
+        get: operations["exportPayoutPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -814,6 +909,54 @@ export interface components {
             };
             scale_min?: number;
             scale_max?: number;
+        };
+        IncentivePlanInput: {
+            id: string;
+            version: number;
+            role: string;
+            name?: string;
+            /** @default CNY */
+            currency: string;
+            effective_from: string;
+            /** @enum {string} */
+            tier_mode: "marginal" | "whole";
+            base_pay_cents: number;
+            /** @default [] */
+            components: {
+                id: string;
+                label?: string;
+                drivers: {
+                    metric: string;
+                    weight: number;
+                }[];
+                attainment_cap?: number;
+                base: {
+                    metric: string;
+                    cents_per_unit: number;
+                } | {
+                    fixed_cents: number;
+                };
+                tiers: {
+                    from: number;
+                    to?: number | null;
+                    rate?: number;
+                    rise?: number;
+                }[];
+                floor_cents?: number;
+                cap_cents?: number;
+            }[];
+            variable_cap_cents?: number;
+            star_allowance?: {
+                amount_cents: number;
+                /** @default 3 */
+                months: number;
+                min_stars: number;
+                /**
+                 * @default rolling
+                 * @enum {string}
+                 */
+                mode: "rolling" | "per_run";
+            };
         };
         EmployeeRowInput: {
             id: string;
@@ -6001,6 +6144,957 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listIncentivePlans: {
+        parameters: {
+            query?: {
+                /** @example cs_agent */
+                role?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "cs-2026",
+                     *         "version": 1,
+                     *         "role": "cs_agent",
+                     *         "effective_from": "2026-01",
+                     *         "plan": {
+                     *           "id": "cs-2026",
+                     *           "version": 1,
+                     *           "role": "cs_agent",
+                     *           "name": "Customer service 2026",
+                     *           "effective_from": "2026-01",
+                     *           "tier_mode": "whole",
+                     *           "base_pay_cents": 600000,
+                     *           "components": [
+                     *             {
+                     *               "id": "service_bonus",
+                     *               "label": "Service bonus on CSAT",
+                     *               "drivers": [
+                     *                 {
+                     *                   "metric": "csat",
+                     *                   "weight": 1
+                     *                 }
+                     *               ],
+                     *               "base": {
+                     *                 "fixed_cents": 100000
+                     *               },
+                     *               "tiers": [
+                     *                 {
+                     *                   "from": 0,
+                     *                   "to": 90,
+                     *                   "rate": 0
+                     *                 },
+                     *                 {
+                     *                   "from": 90,
+                     *                   "to": 100,
+                     *                   "rate": 50
+                     *                 },
+                     *                 {
+                     *                   "from": 100,
+                     *                   "rate": 100
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "star_allowance": {
+                     *             "amount_cents": 50000,
+                     *             "months": 3,
+                     *             "min_stars": 4.8,
+                     *             "mode": "rolling"
+                     *           },
+                     *           "currency": "CNY"
+                     *         },
+                     *         "actor": "k_3f9a2c",
+                     *         "created_at": "2026-11-02T08:00:00.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": {
+                        id: string;
+                        version: number;
+                        role: string;
+                        effective_from: string;
+                        /** @description the plan as declared, defaults filled in */
+                        plan: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the API key id that saved it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    saveIncentivePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "cs-2026",
+                 *       "version": 1,
+                 *       "role": "cs_agent",
+                 *       "name": "Customer service 2026",
+                 *       "effective_from": "2026-01",
+                 *       "tier_mode": "whole",
+                 *       "base_pay_cents": 600000,
+                 *       "components": [
+                 *         {
+                 *           "id": "service_bonus",
+                 *           "label": "Service bonus on CSAT",
+                 *           "drivers": [
+                 *             {
+                 *               "metric": "csat",
+                 *               "weight": 1
+                 *             }
+                 *           ],
+                 *           "base": {
+                 *             "fixed_cents": 100000
+                 *           },
+                 *           "tiers": [
+                 *             {
+                 *               "from": 0,
+                 *               "to": 90,
+                 *               "rate": 0
+                 *             },
+                 *             {
+                 *               "from": 90,
+                 *               "to": 100,
+                 *               "rate": 50
+                 *             },
+                 *             {
+                 *               "from": 100,
+                 *               "rate": 100
+                 *             }
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "star_allowance": {
+                 *         "amount_cents": 50000,
+                 *         "months": 3,
+                 *         "min_stars": 4.8,
+                 *         "mode": "rolling"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["IncentivePlanInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cs-2026",
+                     *       "version": 1,
+                     *       "role": "cs_agent",
+                     *       "effective_from": "2026-01",
+                     *       "plan": {
+                     *         "id": "cs-2026",
+                     *         "version": 1,
+                     *         "role": "cs_agent",
+                     *         "name": "Customer service 2026",
+                     *         "effective_from": "2026-01",
+                     *         "tier_mode": "whole",
+                     *         "base_pay_cents": 600000,
+                     *         "components": [
+                     *           {
+                     *             "id": "service_bonus",
+                     *             "label": "Service bonus on CSAT",
+                     *             "drivers": [
+                     *               {
+                     *                 "metric": "csat",
+                     *                 "weight": 1
+                     *               }
+                     *             ],
+                     *             "base": {
+                     *               "fixed_cents": 100000
+                     *             },
+                     *             "tiers": [
+                     *               {
+                     *                 "from": 0,
+                     *                 "to": 90,
+                     *                 "rate": 0
+                     *               },
+                     *               {
+                     *                 "from": 90,
+                     *                 "to": 100,
+                     *                 "rate": 50
+                     *               },
+                     *               {
+                     *                 "from": 100,
+                     *                 "rate": 100
+                     *               }
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "star_allowance": {
+                     *           "amount_cents": 50000,
+                     *           "months": 3,
+                     *           "min_stars": 4.8,
+                     *           "mode": "rolling"
+                     *         },
+                     *         "currency": "CNY"
+                     *       },
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-11-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        version: number;
+                        role: string;
+                        effective_from: string;
+                        /** @description the plan as declared, defaults filled in */
+                        plan: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the API key id that saved it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: number;
+                        role: string;
+                        effective_from: string;
+                        /** @description the plan as declared, defaults filled in */
+                        plan: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the API key id that saved it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getIncentivePlan: {
+        parameters: {
+            query?: {
+                /**
+                 * @description a version number (default the latest)
+                 * @example 1
+                 */
+                version?: string;
+            };
+            header?: never;
+            path: {
+                /** @example cs-2026 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cs-2026",
+                     *       "version": 1,
+                     *       "role": "cs_agent",
+                     *       "effective_from": "2026-01",
+                     *       "plan": {
+                     *         "id": "cs-2026",
+                     *         "version": 1,
+                     *         "role": "cs_agent",
+                     *         "name": "Customer service 2026",
+                     *         "effective_from": "2026-01",
+                     *         "tier_mode": "whole",
+                     *         "base_pay_cents": 600000,
+                     *         "components": [
+                     *           {
+                     *             "id": "service_bonus",
+                     *             "label": "Service bonus on CSAT",
+                     *             "drivers": [
+                     *               {
+                     *                 "metric": "csat",
+                     *                 "weight": 1
+                     *               }
+                     *             ],
+                     *             "base": {
+                     *               "fixed_cents": 100000
+                     *             },
+                     *             "tiers": [
+                     *               {
+                     *                 "from": 0,
+                     *                 "to": 90,
+                     *                 "rate": 0
+                     *               },
+                     *               {
+                     *                 "from": 90,
+                     *                 "to": 100,
+                     *                 "rate": 50
+                     *               },
+                     *               {
+                     *                 "from": 100,
+                     *                 "rate": 100
+                     *               }
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "star_allowance": {
+                     *           "amount_cents": 50000,
+                     *           "months": 3,
+                     *           "min_stars": 4.8,
+                     *           "mode": "rolling"
+                     *         },
+                     *         "currency": "CNY"
+                     *       },
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-11-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        version: number;
+                        role: string;
+                        effective_from: string;
+                        /** @description the plan as declared, defaults filled in */
+                        plan: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the API key id that saved it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    previewPayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "period": "2026-10",
+                 *       "role": "cs_agent",
+                 *       "pools": [
+                 *         {
+                 *           "id": "618-launch",
+                 *           "pool_cents": 1000000,
+                 *           "shares": [
+                 *             {
+                 *               "employee_id": "E0003",
+                 *               "share": 2
+                 *             },
+                 *             {
+                 *               "employee_id": "E0006",
+                 *               "share": 1
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1) */
+                    period: string;
+                    role?: string;
+                    /** @description project bonus pools split by declared shares */
+                    pools?: {
+                        id: string;
+                        label?: string;
+                        pool_cents: number;
+                        shares: {
+                            employee_id: string;
+                            share: number;
+                        }[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c1f4e-0d1a-4b6a-9a51-2f0c7d1e9b10",
+                     *       "created_at": "2026-11-02T08:00:00.000Z",
+                     *       "created_by": "k_3f9a2c",
+                     *       "request": {
+                     *         "period": "2026-10",
+                     *         "role": "cs_agent",
+                     *         "pools": [
+                     *           {
+                     *             "id": "618-launch",
+                     *             "pool_cents": 1000000,
+                     *             "shares": [
+                     *               {
+                     *                 "employee_id": "E0003",
+                     *                 "share": 2
+                     *               },
+                     *               {
+                     *                 "employee_id": "E0006",
+                     *                 "share": 1
+                     *               }
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "period": "2026-10",
+                     *       "rounding": "each line rounded to the cent, half up; component, person and pool totals are sums of their lines",
+                     *       "payouts": [
+                     *         {
+                     *           "employee_id": "E0003",
+                     *           "role": "cs_agent",
+                     *           "plan": {
+                     *             "id": "cs-2026",
+                     *             "version": 1,
+                     *             "tier_mode": "whole"
+                     *           },
+                     *           "base_pay_cents": 600000,
+                     *           "components": [
+                     *             {
+                     *               "id": "service_bonus",
+                     *               "label": "Service bonus on CSAT",
+                     *               "status": "ok",
+                     *               "drivers": [
+                     *                 {
+                     *                   "metric": "csat",
+                     *                   "weight": 1,
+                     *                   "attainment_percent": 96.5,
+                     *                   "capped": false
+                     *                 }
+                     *               ],
+                     *               "attainment_percent": 96.5,
+                     *               "base": {
+                     *                 "metric": null,
+                     *                 "target_cents": 100000,
+                     *                 "actual_cents": 100000
+                     *               },
+                     *               "attained_cents": null,
+                     *               "mode": "whole",
+                     *               "reached_tier": 1,
+                     *               "lines": [
+                     *                 {
+                     *                   "tier": 1,
+                     *                   "from_percent": 90,
+                     *                   "to_percent": 100,
+                     *                   "rate_percent": 50,
+                     *                   "rise_percent": null,
+                     *                   "slice_cents": 100000,
+                     *                   "amount_cents": 50000
+                     *                 }
+                     *               ],
+                     *               "subtotal_cents": 50000,
+                     *               "floor_or_cap": null,
+                     *               "amount_cents": 50000
+                     *             }
+                     *           ],
+                     *           "variable_cap": null,
+                     *           "star_allowance": {
+                     *             "rule": "3 consecutive months each with a service rating of at least 4.8 stars and enough evidence; paid for every month that completes such a run",
+                     *             "months": [
+                     *               {
+                     *                 "period": "2026-08",
+                     *                 "stars": null,
+                     *                 "counts": false,
+                     *                 "reason": "no service rating"
+                     *               },
+                     *               {
+                     *                 "period": "2026-09",
+                     *                 "stars": null,
+                     *                 "counts": false,
+                     *                 "reason": "no service rating"
+                     *               },
+                     *               {
+                     *                 "period": "2026-10",
+                     *                 "stars": 4.46,
+                     *                 "counts": false,
+                     *                 "reason": "4.46 < 4.8 stars"
+                     *               }
+                     *             ],
+                     *             "run_length": 0,
+                     *             "qualifies": false,
+                     *             "amount_cents": 0
+                     *           },
+                     *           "project_bonus": [
+                     *             {
+                     *               "pool": "618-launch",
+                     *               "label": null,
+                     *               "pool_cents": 1000000,
+                     *               "share": 2,
+                     *               "normalised_share": 0.666667,
+                     *               "amount_cents": 666667
+                     *             }
+                     *           ],
+                     *           "total_cents": 1316667,
+                     *           "complete": true,
+                     *           "warnings": []
+                     *         }
+                     *       ],
+                     *       "unplanned": [],
+                     *       "totals": {
+                     *         "people": 1,
+                     *         "total_cents": 1316667,
+                     *         "incomplete": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        created_by: string | null;
+                        request: {
+                            period: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        period: string;
+                        rounding: string;
+                        payouts: {
+                            employee_id: string;
+                            role: string | null;
+                            plan: {
+                                id: string;
+                                version: number;
+                                /** @enum {string} */
+                                tier_mode: "marginal" | "whole";
+                            } | null;
+                            base_pay_cents: number;
+                            components: {
+                                id: string;
+                                label: string | null;
+                                /** @enum {string} */
+                                status: "ok" | "missing_data";
+                                drivers: {
+                                    metric: string;
+                                    weight: number;
+                                    attainment_percent: number | null;
+                                    capped: boolean;
+                                }[];
+                                attainment_percent: number | null;
+                                base: {
+                                    metric: string | null;
+                                    target_cents: number | null;
+                                    actual_cents: number | null;
+                                };
+                                attained_cents: number | null;
+                                /** @enum {string} */
+                                mode: "marginal" | "whole";
+                                reached_tier: number | null;
+                                lines: {
+                                    tier: number;
+                                    from_percent: number;
+                                    to_percent: number | null;
+                                    rate_percent: number;
+                                    rise_percent: number | null;
+                                    slice_cents: number;
+                                    amount_cents: number;
+                                }[];
+                                subtotal_cents: number | null;
+                                floor_or_cap: {
+                                    /** @enum {string} */
+                                    kind: "floor" | "cap";
+                                    adjustment_cents: number;
+                                } | null;
+                                amount_cents: number | null;
+                            }[];
+                            variable_cap: {
+                                cap_cents: number;
+                                adjustment_cents: number;
+                            } | null;
+                            star_allowance: {
+                                rule: string;
+                                months: {
+                                    period: string;
+                                    stars: number | null;
+                                    counts: boolean;
+                                    reason: string;
+                                }[];
+                                run_length: number;
+                                qualifies: boolean;
+                                amount_cents: number;
+                            } | null;
+                            project_bonus: {
+                                pool: string;
+                                label: string | null;
+                                pool_cents: number;
+                                share: number;
+                                normalised_share: number;
+                                amount_cents: number;
+                            }[];
+                            total_cents: number;
+                            complete: boolean;
+                            warnings: string[];
+                        }[];
+                        /** @description people whose role has no plan in force (pool parts only) */
+                        unplanned: string[];
+                        totals: {
+                            people: number;
+                            total_cents: number;
+                            incomplete: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPayoutPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 6f1c1f4e-0d1a-4b6a-9a51-2f0c7d1e9b10 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c1f4e-0d1a-4b6a-9a51-2f0c7d1e9b10",
+                     *       "created_at": "2026-11-02T08:00:00.000Z",
+                     *       "created_by": "k_3f9a2c",
+                     *       "request": {
+                     *         "period": "2026-10",
+                     *         "role": "cs_agent",
+                     *         "pools": [
+                     *           {
+                     *             "id": "618-launch",
+                     *             "pool_cents": 1000000,
+                     *             "shares": [
+                     *               {
+                     *                 "employee_id": "E0003",
+                     *                 "share": 2
+                     *               },
+                     *               {
+                     *                 "employee_id": "E0006",
+                     *                 "share": 1
+                     *               }
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "period": "2026-10",
+                     *       "rounding": "each line rounded to the cent, half up; component, person and pool totals are sums of their lines",
+                     *       "payouts": [
+                     *         {
+                     *           "employee_id": "E0003",
+                     *           "role": "cs_agent",
+                     *           "plan": {
+                     *             "id": "cs-2026",
+                     *             "version": 1,
+                     *             "tier_mode": "whole"
+                     *           },
+                     *           "base_pay_cents": 600000,
+                     *           "components": [
+                     *             {
+                     *               "id": "service_bonus",
+                     *               "label": "Service bonus on CSAT",
+                     *               "status": "ok",
+                     *               "drivers": [
+                     *                 {
+                     *                   "metric": "csat",
+                     *                   "weight": 1,
+                     *                   "attainment_percent": 96.5,
+                     *                   "capped": false
+                     *                 }
+                     *               ],
+                     *               "attainment_percent": 96.5,
+                     *               "base": {
+                     *                 "metric": null,
+                     *                 "target_cents": 100000,
+                     *                 "actual_cents": 100000
+                     *               },
+                     *               "attained_cents": null,
+                     *               "mode": "whole",
+                     *               "reached_tier": 1,
+                     *               "lines": [
+                     *                 {
+                     *                   "tier": 1,
+                     *                   "from_percent": 90,
+                     *                   "to_percent": 100,
+                     *                   "rate_percent": 50,
+                     *                   "rise_percent": null,
+                     *                   "slice_cents": 100000,
+                     *                   "amount_cents": 50000
+                     *                 }
+                     *               ],
+                     *               "subtotal_cents": 50000,
+                     *               "floor_or_cap": null,
+                     *               "amount_cents": 50000
+                     *             }
+                     *           ],
+                     *           "variable_cap": null,
+                     *           "star_allowance": {
+                     *             "rule": "3 consecutive months each with a service rating of at least 4.8 stars and enough evidence; paid for every month that completes such a run",
+                     *             "months": [
+                     *               {
+                     *                 "period": "2026-08",
+                     *                 "stars": null,
+                     *                 "counts": false,
+                     *                 "reason": "no service rating"
+                     *               },
+                     *               {
+                     *                 "period": "2026-09",
+                     *                 "stars": null,
+                     *                 "counts": false,
+                     *                 "reason": "no service rating"
+                     *               },
+                     *               {
+                     *                 "period": "2026-10",
+                     *                 "stars": 4.46,
+                     *                 "counts": false,
+                     *                 "reason": "4.46 < 4.8 stars"
+                     *               }
+                     *             ],
+                     *             "run_length": 0,
+                     *             "qualifies": false,
+                     *             "amount_cents": 0
+                     *           },
+                     *           "project_bonus": [
+                     *             {
+                     *               "pool": "618-launch",
+                     *               "label": null,
+                     *               "pool_cents": 1000000,
+                     *               "share": 2,
+                     *               "normalised_share": 0.666667,
+                     *               "amount_cents": 666667
+                     *             }
+                     *           ],
+                     *           "total_cents": 1316667,
+                     *           "complete": true,
+                     *           "warnings": []
+                     *         }
+                     *       ],
+                     *       "unplanned": [],
+                     *       "totals": {
+                     *         "people": 1,
+                     *         "total_cents": 1316667,
+                     *         "incomplete": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        created_by: string | null;
+                        request: {
+                            period: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        period: string;
+                        rounding: string;
+                        payouts: {
+                            employee_id: string;
+                            role: string | null;
+                            plan: {
+                                id: string;
+                                version: number;
+                                /** @enum {string} */
+                                tier_mode: "marginal" | "whole";
+                            } | null;
+                            base_pay_cents: number;
+                            components: {
+                                id: string;
+                                label: string | null;
+                                /** @enum {string} */
+                                status: "ok" | "missing_data";
+                                drivers: {
+                                    metric: string;
+                                    weight: number;
+                                    attainment_percent: number | null;
+                                    capped: boolean;
+                                }[];
+                                attainment_percent: number | null;
+                                base: {
+                                    metric: string | null;
+                                    target_cents: number | null;
+                                    actual_cents: number | null;
+                                };
+                                attained_cents: number | null;
+                                /** @enum {string} */
+                                mode: "marginal" | "whole";
+                                reached_tier: number | null;
+                                lines: {
+                                    tier: number;
+                                    from_percent: number;
+                                    to_percent: number | null;
+                                    rate_percent: number;
+                                    rise_percent: number | null;
+                                    slice_cents: number;
+                                    amount_cents: number;
+                                }[];
+                                subtotal_cents: number | null;
+                                floor_or_cap: {
+                                    /** @enum {string} */
+                                    kind: "floor" | "cap";
+                                    adjustment_cents: number;
+                                } | null;
+                                amount_cents: number | null;
+                            }[];
+                            variable_cap: {
+                                cap_cents: number;
+                                adjustment_cents: number;
+                            } | null;
+                            star_allowance: {
+                                rule: string;
+                                months: {
+                                    period: string;
+                                    stars: number | null;
+                                    counts: boolean;
+                                    reason: string;
+                                }[];
+                                run_length: number;
+                                qualifies: boolean;
+                                amount_cents: number;
+                            } | null;
+                            project_bonus: {
+                                pool: string;
+                                label: string | null;
+                                pool_cents: number;
+                                share: number;
+                                normalised_share: number;
+                                amount_cents: number;
+                            }[];
+                            total_cents: number;
+                            complete: boolean;
+                            warnings: string[];
+                        }[];
+                        /** @description people whose role has no plan in force (pool parts only) */
+                        unplanned: string[];
+                        totals: {
+                            people: number;
+                            total_cents: number;
+                            incomplete: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportPayoutPreview: {
+        parameters: {
+            query?: {
+                /** @example csv */
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                /** @example 6f1c1f4e-0d1a-4b6a-9a51-2f0c7d1e9b10 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the payroll file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example period,employee_id,role,plan_id,plan_version,currency,base_pay,commission,variable_cap_adjustment,star_allowance,project_bonus,total,complete,warnings
+                     *     2026-10,E0003,cs_agent,cs-2026,1,CNY,6000,500,0,0,6666.67,13166.67,TRUE,
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };
