@@ -20,6 +20,7 @@ import adminRoutes from './routes/admin.js';
 import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
 import feedbackRoutes from './routes/feedback.js';
+import growthRoutes from './routes/growth.js';
 import healthRoutes from './routes/health.js';
 import incentiveRoutes from './routes/incentives.js';
 import historyRoutes from './routes/history.js';
@@ -134,5 +135,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(kpiInputRoutes, { prefix: '/v1' });
   await app.register(feedbackRoutes, { prefix: '/v1' });
   await app.register(incentiveRoutes, { prefix: '/v1' });
+  await app.register(growthRoutes, { prefix: '/v1' });
   return app;
 }

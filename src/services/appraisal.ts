@@ -20,6 +20,27 @@ import {
 import { type BonusPool, evaluatePayouts, type PayoutPreview, parsePlan, planSchema } from '../appraisal/incentives.js';
 import { toCsv, toXlsx } from '../lib/spreadsheet.js';
 import {
+  accountsWithTeams,
+  allEntries,
+  type Change,
+  currentCatalogue,
+  getAccount,
+  listEntries,
+  recordChange,
+  saveCatalogue,
+  type StoredCatalogue,
+  type StoredEntry,
+} from '../appraisal/growth-store.js';
+import {
+  type LeaderboardRow,
+  type LevelInfo,
+  leaderboard,
+  levelOf,
+  parseCatalogue,
+  verifyLedger,
+} from '../appraisal/growth.js';
+import type { RowError } from '../lib/errors.js';
+import {
   dropCalibration,
   feedbackPeriods,
   feedbackTarget,
@@ -33,7 +54,7 @@ import type { Feedback360 } from '../appraisal/feedback-rows.js';
 import { calibrate360, type PersonScore, type RaterLeniency } from '../appraisal/rater.js';
 import { parsePeriod } from '../history/period.js';
 import type { IngestResult } from '../ingest/pipeline.js';
-import { DomainError, NotFoundError } from '../lib/errors.js';
+import { DomainError, InvalidRowsError, NotFoundError } from '../lib/errors.js';
 import { warning, type Warning } from '../lib/warnings.js';
 import type { IngestionService, RecordSource } from './ingestion.js';
 import type { KpiInputsWithFeedback, TargetService } from './targets.js';
@@ -91,6 +112,22 @@ export interface PayrollFile {
 
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
+export interface GrowthAccount {
+  employee_id: string;
+  xp: number;
+  balance: number;
+  entries: number;
+  level: LevelInfo | null;
+}
+
+export interface CompletionsAnswer {
+  received: number;
+  recorded: number;
+  /** Rows whose id was recorded before with the same content (retries): their first entry is listed. */
+  retried: number;
+  entries: StoredEntry[];
+}
+
 export interface AppraisalService {
   /** Imports 360° ratings (all-or-nothing, idempotent) and recalibrates each period they touch. */
   importRatings(source: RecordSource, actor: string | null): Promise<FeedbackImport>;
@@ -111,7 +148,40 @@ export interface AppraisalService {
   preview(id: string): Promise<PreviewAnswer>;
   /** A stored preview as the payroll file: one row per person (CSV with BOM, or XLSX). */
   exportPreview(id: string, format: 'csv' | 'xlsx'): Promise<PayrollFile>;
+  /** Growth points: the catalogue (tasks, levels, rewards) in versions. */
+  saveCatalogue(input: unknown, actor: string | null): Promise<{ catalogue: StoredCatalogue; created: boolean }>;
+  catalogue(): Promise<StoredCatalogue>;
+  /** Completions (HR, or an import: JSON rows or CSV), in one transaction: every bad row named, none written. */
+  recordCompletions(source: RecordSource, actor: string | null): Promise<CompletionsAnswer>;
+  /** One redemption, adjustment or revocation; a retry with the same id answers the first entry. */
+  recordChange(
+    change: Exclude<Change, 'completion'>,
+    input: Record<string, unknown>,
+    actor: string | null,
+  ): Promise<{ entry: StoredEntry; duplicate: boolean }>;
+  account(employeeId: string): Promise<GrowthAccount>;
+  ledger(q: { employee_id?: string | undefined; limit: number; offset: number }): Promise<StoredEntry[]>;
+  /** Re-checks the whole ledger: sequences, balances following each other, never below 0, unique ids. */
+  checkLedger(): Promise<{ entries: number; problems: string[] }>;
+  leaderboard(
+    team?: string,
+  ): Promise<{ team: string | null; catalogue_version: number | null; rows: LeaderboardRow[] }>;
 }
+
+/** Empty CSV cells are absent values; `at` and `completed_at` default to now. */
+function changeInput(record: Record<string, unknown>, when: 'at' | 'completed_at'): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(record)) if (!(typeof v === 'string' && v.trim() === '')) out[k] = v;
+  if (typeof out.points === 'string' && /^[+-]?\d+$/.test(out.points.trim())) out.points = Number(out.points);
+  out[when] ??= new Date().toISOString();
+  return out;
+}
+
+const rowErrorsOf = (row: number, e: DomainError): RowError[] => {
+  const listed = e.extra.errors as { field: string; reason: string }[] | undefined;
+  if (listed?.length) return listed.map((x) => ({ row, field: x.field, reason: x.reason }));
+  return [{ row, field: String(e.extra.field ?? '(row)'), reason: e.message }];
+};
 
 const PAYROLL_HEADER = [
   'period',
@@ -165,6 +235,8 @@ function checkPeriod(period: string): string {
 export function createAppraisalService(deps: {
   db: Db;
   ingestion: IngestionService;
+  /** Bytes an upload may have (BODY_LIMIT). */
+  bodyLimit: number;
   /** The KPI inputs of a period (the target service's; late-bound, it shows the 360 scores of this one). */
   kpiInputs: TargetService['kpiInputs'];
 }): AppraisalService {
@@ -374,6 +446,71 @@ export function createAppraisalService(deps: {
             contentType: XLSX_TYPE,
             body: await toXlsx(PAYROLL_HEADER, rows, { sheetName: `payroll ${p.period}` }),
           };
+    },
+
+    async saveCatalogue(input, actor) {
+      return saveCatalogue(db, parseCatalogue(input), actor);
+    },
+
+    async catalogue() {
+      const c = await currentCatalogue(db);
+      if (!c) throw new NotFoundError('growth catalogue');
+      return c;
+    },
+
+    async recordCompletions(source, actor) {
+      const records: Record<string, unknown>[] = [];
+      for await (const r of source({ required: ['id', 'employee_id', 'task_id'], limit: deps.bodyLimit }))
+        records.push(r);
+      if (records.length === 0)
+        throw new InvalidRowsError(
+          [{ row: 0, field: '(body)', reason: 'no completions in the request' }],
+          'completions',
+        );
+      return db.transaction(async (tx) => {
+        const errors: RowError[] = [];
+        const entries: StoredEntry[] = [];
+        let retried = 0;
+        for (const [i, record] of records.entries()) {
+          try {
+            const r = await recordChange(tx, 'completion', changeInput(record, 'completed_at'), actor);
+            entries.push(r.entry);
+            if (r.duplicate) retried++;
+          } catch (e) {
+            if (!(e instanceof DomainError)) throw e;
+            errors.push(...rowErrorsOf(i + 1, e));
+          }
+        }
+        if (errors.length > 0) throw new InvalidRowsError(errors, 'completions');
+        return { received: records.length, recorded: records.length - retried, retried, entries };
+      });
+    },
+
+    recordChange: (change, input, actor) =>
+      db.transaction((tx) => recordChange(tx, change, changeInput(input, 'at'), actor)),
+
+    async account(employeeId) {
+      const a = await getAccount(db, employeeId);
+      const c = await currentCatalogue(db);
+      return { ...a, level: c ? levelOf(a.xp, c.catalogue.levels) : null };
+    },
+
+    ledger: (q) => listEntries(db, q),
+
+    async checkLedger() {
+      const entries = await allEntries(db);
+      return { entries: entries.length, problems: verifyLedger(entries) };
+    },
+
+    async leaderboard(team) {
+      const c = await currentCatalogue(db);
+      const { accounts, teamOf } = await accountsWithTeams(db, team);
+      const levels = c?.catalogue.levels ?? [{ level: 1, name: 'level 1', min_xp: 0 }];
+      return {
+        team: team ?? null,
+        catalogue_version: c?.version ?? null,
+        rows: leaderboard(accounts, levels, teamOf, team),
+      };
     },
   };
 }

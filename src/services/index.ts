@@ -73,6 +73,7 @@ export function createServices(deps: ServiceDeps): Services {
   const appraisal = createAppraisalService({
     db,
     ingestion,
+    bodyLimit: config.bodyLimit,
     kpiInputs: (period, f) => targets!.kpiInputs(period, f),
   });
   targets = createTargetService({ db, jobs, feedbackOf: (period) => appraisal.feedbackOf(period) });

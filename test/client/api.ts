@@ -887,6 +887,175 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/growth/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The growth catalogue in force (its latest version) */
+        get: operations["getGrowthCatalogue"];
+        /**
+         * Declare a version of the growth catalogue: tasks with XP and points, levels by XP, rewards with a cost
+         * @description Versions never change: the same version again answers 200, with other content 409. Entries keep the XP and points a task had when they were recorded, so a new version never rewrites history. The rules between fields (ids unique, levels 1, 2, 3… from 0 XP and rising, a reward’s level existing) are a 422 `invalid_catalogue` naming each field.
+         */
+        put: operations["saveGrowthCatalogue"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record task completions (JSON rows or CSV with header id,employee_id,task_id,completed_at,by,source): +XP and +points; all-or-nothing
+         * @description Each row carries the caller’s id of the completion: a retry with the same id and content answers the first entry (counted in `retried`), with other content it is a row error. A task done as often as it may be (`limit_reached`), an unknown task or employee, are row errors naming the field; nothing is written then.
+         */
+        post: operations["recordGrowthCompletions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/redemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Spend points on a reward (level and stock checked)
+         * @description The points balance never goes below 0: a change that would take it there is refused (409 `insufficient_points`, with the balance and the amount needed) and nothing changes. The same id again with the same content answers the first entry (200); a new entry answers 201.
+         */
+        post: operations["redeemGrowthReward"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct a person’s points (±) with a reason
+         * @description The points balance never goes below 0: a change that would take it there is refused (409 `insufficient_points`, with the balance and the amount needed) and nothing changes. The same id again with the same content answers the first entry (200); a new entry answers 201.
+         */
+        post: operations["adjustGrowthPoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a completion recorded in error (−its XP and points; refused when the points were spent)
+         * @description The points balance never goes below 0: a change that would take it there is refused (409 `insufficient_points`, with the balance and the amount needed) and nothing changes. The same id again with the same content answers the first entry (200); a new entry answers 201.
+         */
+        post: operations["revokeGrowthCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/accounts/{employee_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person’s XP, level (and what the next needs), points balance and entries */
+        get: operations["getGrowthAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ledger entries in the order they were recorded, with who recorded them (append-only) */
+        get: operations["listGrowthLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/ledger/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-check the whole ledger: sequences, balances following each other, never below 0, unique ids */
+        get: operations["checkGrowthLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/leaderboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** XP leaderboard, of everyone or one team; equal XP share a rank (1, 1, 3) */
+        get: operations["getGrowthLeaderboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -909,6 +1078,47 @@ export interface components {
             };
             scale_min?: number;
             scale_max?: number;
+        };
+        GrowthCatalogueInput: {
+            version: number;
+            tasks: {
+                id: string;
+                name: string;
+                xp: number;
+                points?: number;
+                max_per_person?: number | null;
+                /** @default true */
+                active: boolean;
+            }[];
+            levels: {
+                level: number;
+                name: string;
+                min_xp: number;
+            }[];
+            rewards: {
+                id: string;
+                name: string;
+                cost: number;
+                /** @default 1 */
+                min_level: number;
+                stock?: number | null;
+                /** @default true */
+                active: boolean;
+            }[];
+        };
+        GrowthCompletionRowInput: {
+            id: string;
+            employee_id: string;
+            task_id: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601; default now
+             */
+            completed_at?: string;
+            /** @description who in HR confirmed it */
+            by?: string;
+            /** @enum {string} */
+            source?: "hr" | "import";
         };
         IncentivePlanInput: {
             id: string;
@@ -1059,6 +1269,32 @@ export interface components {
             unchanged: number;
             /** @description notes on what was done; empty when there are none */
             warnings?: components["schemas"]["Warning"][];
+        };
+        GrowthLedgerEntry: {
+            /** @description the caller’s id of the change: a retry with the same id answers this entry */
+            id: string;
+            employee_id: string;
+            /** @enum {string} */
+            kind: "earn" | "spend" | "adjust" | "revoke";
+            /** @description 1, 2, 3… per person */
+            seq: number;
+            task_id: string | null;
+            reward_id: string | null;
+            revokes: string | null;
+            xp: number;
+            points: number;
+            xp_after: number;
+            /** @description never below 0 */
+            balance_after: number;
+            catalogue_version: number | null;
+            at: string;
+            by: string | null;
+            source: ("hr" | "import") | null;
+            reason: string | null;
+            /** @description the API key id that recorded it */
+            actor: string | null;
+            /** Format: date-time */
+            recorded_at: string;
         };
         /** @description What an export import stored, its warnings and the periods it saw */
         ImportResult: {
@@ -7095,6 +7331,855 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGrowthCatalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 1,
+                     *       "catalogue": {
+                     *         "version": 1,
+                     *         "tasks": [
+                     *           {
+                     *             "id": "sku_optimisation",
+                     *             "name": "SKU optimisation",
+                     *             "xp": 30
+                     *           },
+                     *           {
+                     *             "id": "page_redesign",
+                     *             "name": "Page redesign",
+                     *             "xp": 120,
+                     *             "points": 100,
+                     *             "max_per_person": 1
+                     *           }
+                     *         ],
+                     *         "levels": [
+                     *           {
+                     *             "level": 1,
+                     *             "name": "Seedling",
+                     *             "min_xp": 0
+                     *           },
+                     *           {
+                     *             "level": 2,
+                     *             "name": "Sapling",
+                     *             "min_xp": 100
+                     *           },
+                     *           {
+                     *             "level": 3,
+                     *             "name": "Tree",
+                     *             "min_xp": 300
+                     *           }
+                     *         ],
+                     *         "rewards": [
+                     *           {
+                     *             "id": "ad_test_priority",
+                     *             "name": "Priority for advertising-test traffic",
+                     *             "cost": 80,
+                     *             "min_level": 2
+                     *           }
+                     *         ]
+                     *       },
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-10-01T00:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        version: number;
+                        /** @description tasks, levels and rewards as declared, defaults filled in */
+                        catalogue: {
+                            [key: string]: unknown;
+                        };
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    saveGrowthCatalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "version": 1,
+                 *       "tasks": [
+                 *         {
+                 *           "id": "sku_optimisation",
+                 *           "name": "SKU optimisation",
+                 *           "xp": 30
+                 *         },
+                 *         {
+                 *           "id": "page_redesign",
+                 *           "name": "Page redesign",
+                 *           "xp": 120,
+                 *           "points": 100,
+                 *           "max_per_person": 1
+                 *         }
+                 *       ],
+                 *       "levels": [
+                 *         {
+                 *           "level": 1,
+                 *           "name": "Seedling",
+                 *           "min_xp": 0
+                 *         },
+                 *         {
+                 *           "level": 2,
+                 *           "name": "Sapling",
+                 *           "min_xp": 100
+                 *         },
+                 *         {
+                 *           "level": 3,
+                 *           "name": "Tree",
+                 *           "min_xp": 300
+                 *         }
+                 *       ],
+                 *       "rewards": [
+                 *         {
+                 *           "id": "ad_test_priority",
+                 *           "name": "Priority for advertising-test traffic",
+                 *           "cost": 80,
+                 *           "min_level": 2
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["GrowthCatalogueInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 1,
+                     *       "catalogue": {
+                     *         "version": 1,
+                     *         "tasks": [
+                     *           {
+                     *             "id": "sku_optimisation",
+                     *             "name": "SKU optimisation",
+                     *             "xp": 30
+                     *           },
+                     *           {
+                     *             "id": "page_redesign",
+                     *             "name": "Page redesign",
+                     *             "xp": 120,
+                     *             "points": 100,
+                     *             "max_per_person": 1
+                     *           }
+                     *         ],
+                     *         "levels": [
+                     *           {
+                     *             "level": 1,
+                     *             "name": "Seedling",
+                     *             "min_xp": 0
+                     *           },
+                     *           {
+                     *             "level": 2,
+                     *             "name": "Sapling",
+                     *             "min_xp": 100
+                     *           },
+                     *           {
+                     *             "level": 3,
+                     *             "name": "Tree",
+                     *             "min_xp": 300
+                     *           }
+                     *         ],
+                     *         "rewards": [
+                     *           {
+                     *             "id": "ad_test_priority",
+                     *             "name": "Priority for advertising-test traffic",
+                     *             "cost": 80,
+                     *             "min_level": 2
+                     *           }
+                     *         ]
+                     *       },
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-10-01T00:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        version: number;
+                        /** @description tasks, levels and rewards as declared, defaults filled in */
+                        catalogue: {
+                            [key: string]: unknown;
+                        };
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: number;
+                        /** @description tasks, levels and rewards as declared, defaults filled in */
+                        catalogue: {
+                            [key: string]: unknown;
+                        };
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    recordGrowthCompletions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example [
+                 *       {
+                 *         "id": "C-2026-0001",
+                 *         "employee_id": "E0003",
+                 *         "task_id": "page_redesign",
+                 *         "completed_at": "2026-10-20T10:00:00+08:00",
+                 *         "by": "hr-li"
+                 *       },
+                 *       {
+                 *         "id": "C-2026-0002",
+                 *         "employee_id": "E0003",
+                 *         "task_id": "sku_optimisation",
+                 *         "completed_at": "2026-10-20T10:00:00+08:00",
+                 *         "by": "hr-li"
+                 *       }
+                 *     ]
+                 */
+                "application/json": components["schemas"]["GrowthCompletionRowInput"][] | {
+                    rows: components["schemas"]["GrowthCompletionRowInput"][];
+                };
+                /**
+                 * @example id,employee_id,task_id,completed_at,by,source
+                 *     C-2026-0001,E0003,page_redesign,2026-10-20T10:00:00+08:00,hr-li,hr
+                 *     C-2026-0002,E0003,sku_optimisation,2026-10-20T10:00:00+08:00,hr-li,hr
+                 */
+                "text/csv": string;
+                /**
+                 * @example id,employee_id,task_id,completed_at,by,source
+                 *     C-2026-0001,E0003,page_redesign,2026-10-20T10:00:00+08:00,hr-li,hr
+                 *     C-2026-0002,E0003,sku_optimisation,2026-10-20T10:00:00+08:00,hr-li,hr
+                 */
+                "application/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 2,
+                     *       "recorded": 2,
+                     *       "retried": 0,
+                     *       "entries": [
+                     *         {
+                     *           "id": "C-2026-0001",
+                     *           "employee_id": "E0003",
+                     *           "kind": "earn",
+                     *           "seq": 1,
+                     *           "task_id": "page_redesign",
+                     *           "reward_id": null,
+                     *           "revokes": null,
+                     *           "xp": 120,
+                     *           "points": 100,
+                     *           "xp_after": 120,
+                     *           "balance_after": 100,
+                     *           "catalogue_version": 1,
+                     *           "at": "2026-10-20T02:00:00.000Z",
+                     *           "by": "hr-li",
+                     *           "source": "hr",
+                     *           "reason": null,
+                     *           "actor": "k_3f9a2c",
+                     *           "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *         },
+                     *         {
+                     *           "id": "C-2026-0002",
+                     *           "employee_id": "E0003",
+                     *           "kind": "earn",
+                     *           "seq": 2,
+                     *           "task_id": "sku_optimisation",
+                     *           "reward_id": null,
+                     *           "revokes": null,
+                     *           "xp": 30,
+                     *           "points": 30,
+                     *           "xp_after": 150,
+                     *           "balance_after": 130,
+                     *           "catalogue_version": 1,
+                     *           "at": "2026-10-20T02:00:00.000Z",
+                     *           "by": "hr-li",
+                     *           "source": "hr",
+                     *           "reason": null,
+                     *           "actor": "k_3f9a2c",
+                     *           "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        received: number;
+                        recorded: number;
+                        retried: number;
+                        entries: components["schemas"]["GrowthLedgerEntry"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    redeemGrowthReward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "X-2026-0001",
+                 *       "employee_id": "E0003",
+                 *       "reward_id": "ad_test_priority",
+                 *       "by": "hr-li"
+                 *     }
+                 */
+                "application/json": {
+                    id: string;
+                    employee_id: string;
+                    reward_id: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601; default now
+                     */
+                    at?: string;
+                    by?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "X-2026-0001",
+                     *       "employee_id": "E0003",
+                     *       "kind": "spend",
+                     *       "seq": 3,
+                     *       "task_id": null,
+                     *       "reward_id": "ad_test_priority",
+                     *       "revokes": null,
+                     *       "xp": 0,
+                     *       "points": -80,
+                     *       "xp_after": 150,
+                     *       "balance_after": 50,
+                     *       "catalogue_version": 1,
+                     *       "at": "2026-10-20T02:00:00.000Z",
+                     *       "by": "hr-li",
+                     *       "source": null,
+                     *       "reason": null,
+                     *       "actor": "k_3f9a2c",
+                     *       "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    adjustGrowthPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "A-2026-0001",
+                 *       "employee_id": "E0003",
+                 *       "points": 10,
+                 *       "reason": "mentored the new hires",
+                 *       "by": "hr-li"
+                 *     }
+                 */
+                "application/json": {
+                    id: string;
+                    employee_id: string;
+                    /** @description added (+) or removed (−) */
+                    points: number;
+                    reason: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601; default now
+                     */
+                    at?: string;
+                    /** @description who in HR made the correction */
+                    by: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "A-2026-0001",
+                     *       "employee_id": "E0003",
+                     *       "kind": "adjust",
+                     *       "seq": 4,
+                     *       "task_id": null,
+                     *       "reward_id": null,
+                     *       "revokes": null,
+                     *       "xp": 0,
+                     *       "points": 10,
+                     *       "xp_after": 150,
+                     *       "balance_after": 60,
+                     *       "catalogue_version": null,
+                     *       "at": "2026-10-20T02:00:00.000Z",
+                     *       "by": "hr-li",
+                     *       "source": null,
+                     *       "reason": "mentored the new hires",
+                     *       "actor": "k_3f9a2c",
+                     *       "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revokeGrowthCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "V-2026-0001",
+                 *       "completion_id": "C-2026-0002",
+                 *       "reason": "recorded twice",
+                 *       "by": "hr-li"
+                 *     }
+                 */
+                "application/json": {
+                    id: string;
+                    completion_id: string;
+                    reason: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601; default now
+                     */
+                    at?: string;
+                    by: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "V-2026-0001",
+                     *       "employee_id": "E0003",
+                     *       "kind": "revoke",
+                     *       "seq": 5,
+                     *       "task_id": "sku_optimisation",
+                     *       "reward_id": null,
+                     *       "revokes": "C-2026-0002",
+                     *       "xp": -30,
+                     *       "points": -30,
+                     *       "xp_after": 120,
+                     *       "balance_after": 0,
+                     *       "catalogue_version": null,
+                     *       "at": "2026-10-20T02:00:00.000Z",
+                     *       "by": "hr-li",
+                     *       "source": null,
+                     *       "reason": "recorded twice",
+                     *       "actor": "k_3f9a2c",
+                     *       "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGrowthAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example E0003 */
+                employee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "employee_id": "E0003",
+                     *       "xp": 120,
+                     *       "balance": 30,
+                     *       "entries": 5,
+                     *       "level": {
+                     *         "level": 2,
+                     *         "name": "Sapling",
+                     *         "min_xp": 100,
+                     *         "next": {
+                     *           "level": 3,
+                     *           "name": "Tree",
+                     *           "min_xp": 300,
+                     *           "xp_to_go": 180
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        employee_id: string;
+                        xp: number;
+                        balance: number;
+                        entries: number;
+                        level: {
+                            level: number;
+                            name: string;
+                            min_xp: number;
+                            next: {
+                                level: number;
+                                name: string;
+                                min_xp: number;
+                                xp_to_go: number;
+                            } | null;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listGrowthLedger: {
+        parameters: {
+            query?: {
+                /** @example E0003 */
+                employee_id?: string;
+                /** @description items per page */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "C-2026-0001",
+                     *         "employee_id": "E0003",
+                     *         "kind": "earn",
+                     *         "seq": 1,
+                     *         "task_id": "page_redesign",
+                     *         "reward_id": null,
+                     *         "revokes": null,
+                     *         "xp": 120,
+                     *         "points": 100,
+                     *         "xp_after": 120,
+                     *         "balance_after": 100,
+                     *         "catalogue_version": 1,
+                     *         "at": "2026-10-20T02:00:00.000Z",
+                     *         "by": "hr-li",
+                     *         "source": "hr",
+                     *         "reason": null,
+                     *         "actor": "k_3f9a2c",
+                     *         "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *       },
+                     *       {
+                     *         "id": "C-2026-0002",
+                     *         "employee_id": "E0003",
+                     *         "kind": "earn",
+                     *         "seq": 2,
+                     *         "task_id": "sku_optimisation",
+                     *         "reward_id": null,
+                     *         "revokes": null,
+                     *         "xp": 30,
+                     *         "points": 30,
+                     *         "xp_after": 150,
+                     *         "balance_after": 130,
+                     *         "catalogue_version": 1,
+                     *         "at": "2026-10-20T02:00:00.000Z",
+                     *         "by": "hr-li",
+                     *         "source": "hr",
+                     *         "reason": null,
+                     *         "actor": "k_3f9a2c",
+                     *         "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *       },
+                     *       {
+                     *         "id": "X-2026-0001",
+                     *         "employee_id": "E0003",
+                     *         "kind": "spend",
+                     *         "seq": 3,
+                     *         "task_id": null,
+                     *         "reward_id": "ad_test_priority",
+                     *         "revokes": null,
+                     *         "xp": 0,
+                     *         "points": -80,
+                     *         "xp_after": 150,
+                     *         "balance_after": 50,
+                     *         "catalogue_version": 1,
+                     *         "at": "2026-10-20T02:00:00.000Z",
+                     *         "by": "hr-li",
+                     *         "source": null,
+                     *         "reason": null,
+                     *         "actor": "k_3f9a2c",
+                     *         "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["GrowthLedgerEntry"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    checkGrowthLedger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "entries": 5,
+                     *       "problems": []
+                     *     }
+                     */
+                    "application/json": {
+                        entries: number;
+                        /** @description empty when sound */
+                        problems: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGrowthLeaderboard: {
+        parameters: {
+            query?: {
+                /** @example 客服-售前-2 */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "team": "客服-售前-2",
+                     *       "catalogue_version": 1,
+                     *       "rows": [
+                     *         {
+                     *           "rank": 1,
+                     *           "employee_id": "E0003",
+                     *           "team": "客服-售前-2",
+                     *           "xp": 120,
+                     *           "level": 2,
+                     *           "balance": 30
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        team: string | null;
+                        catalogue_version: number | null;
+                        rows: {
+                            rank: number;
+                            employee_id: string;
+                            team: string | null;
+                            xp: number;
+                            level: number;
+                            balance: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
         };
     };
