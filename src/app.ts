@@ -21,7 +21,10 @@ import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import adminRoutes from './routes/admin.js';
 import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
+import feedbackRoutes from './routes/feedback.js';
+import growthRoutes from './routes/growth.js';
 import healthRoutes from './routes/health.js';
+import incentiveRoutes from './routes/incentives.js';
 import historyRoutes from './routes/history.js';
 import importerRoutes from './routes/importers.js';
 import jobRoutes from './routes/jobs.js';
@@ -139,5 +142,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(modelRoutes, { prefix: '/v1' });
   await app.register(baselineRoutes, { prefix: '/v1' });
   await app.register(kpiInputRoutes, { prefix: '/v1' });
+  await app.register(feedbackRoutes, { prefix: '/v1' });
+  await app.register(incentiveRoutes, { prefix: '/v1' });
+  await app.register(growthRoutes, { prefix: '/v1' });
   return app;
 }
