@@ -32,6 +32,8 @@ export interface AspectHit {
   sentiment: 'positive' | 'negative' | 'neutral';
   /** calibrated P(positive) of the clause */
   probability: number;
+  /** calibrated P(the clause is about this aspect) when a learned model found it; absent for keyword hits (1) */
+  confidence?: number;
   span: Span;
 }
 
