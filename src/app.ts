@@ -31,6 +31,7 @@ import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
 import { createServices, type Services } from './services/index.js';
+import consolePlugin from './web/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -60,6 +61,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // finish in-flight requests on close; idle keep-alive sockets are closed at once
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // behind a reverse proxy: the client's address and https from X-Forwarded-* (console cookies get Secure)
+    trustProxy: config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -130,5 +133,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(modelRoutes, { prefix: '/v1' });
   await app.register(baselineRoutes, { prefix: '/v1' });
   await app.register(kpiInputRoutes, { prefix: '/v1' });
+  // the web console (server-rendered pages on the same services; src/web)
+  await app.register(consolePlugin);
   return app;
 }

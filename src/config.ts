@@ -48,6 +48,19 @@ export const configSchema = z.object({
   SENTIMENT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   /** A helper thread forecasts part of every large set of targets (two or more cores). */
   FORECAST_THREAD: bool.default(true),
+  /** Idle lifetime of a console session (`8h`, `30m`, `900s` or milliseconds). */
+  SESSION_TTL: z
+    .string()
+    .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 8h, 30m, 900s or milliseconds')
+    .default('8h')
+    .transform((s) => {
+      const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
+      const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+      return Number(m[1]) * mult;
+    })
+    .refine((ms) => ms >= 60_000, 'must be at least a minute'),
+  /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client address, https → Secure cookies). */
+  TRUST_PROXY: bool.default(false),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -68,6 +81,9 @@ export interface Config {
   shutdownGraceMs: number;
   sentimentThreads: number;
   forecastThread: boolean;
+  /** console session idle lifetime, ms */
+  sessionTtlMs: number;
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -102,5 +118,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     sentimentThreads: c.SENTIMENT_THREADS,
     forecastThread: c.FORECAST_THREAD,
+    sessionTtlMs: c.SESSION_TTL,
+    trustProxy: c.TRUST_PROXY,
   };
 }

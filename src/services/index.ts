@@ -12,6 +12,7 @@ import { VERSION } from '../lib/version.js';
 import { type ActiveModels, activeModelsFor, activeSentimentProvider } from '../registry/active.js';
 import type { SentimentProvider } from '../reviews/scoring.js';
 import { type CatalogueService, createCatalogueService } from './catalogue.js';
+import { type ConsoleService, createConsoleService } from './console.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
@@ -49,6 +50,8 @@ export interface Services {
   targets: TargetService;
   models: ModelService;
   jobs: JobService;
+  /** The web console's sessions and reads (src/web). */
+  console: ConsoleService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Stops what the services started (the sentiment engine's threads). */
@@ -65,16 +68,20 @@ export function createServices(deps: ServiceDeps): Services {
     config,
     ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
   });
+  const keys = createKeyRepository(db);
+  const catalogue = createCatalogueService({ db });
+  const reviews = createReviewService({ db, sentiment, ingestion });
   return {
     config,
     db,
     queue,
     active,
     sentiment,
-    keys: createKeyRepository(db),
-    catalogue: createCatalogueService({ db }),
+    keys,
+    catalogue,
     ingestion,
-    reviews: createReviewService({ db, sentiment, ingestion }),
+    reviews,
+    console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
     targets: createTargetService({ db, jobs }),
     models: createModelService({ db, config, jobs }),
     jobs,
