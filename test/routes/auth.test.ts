@@ -20,7 +20,9 @@ describeEachBackend('auth matrix: every route × no key / wrong scope / right sc
     const open = routes.filter((r) => r.public).map((r) => r.url);
     const api = (u: string) => u.startsWith('/v1') || u === '/metrics';
     expect(open.filter(api)).toEqual([]);
-    expect(open.filter((u) => !['/health', '/live', '/ready'].includes(u) && !u.startsWith('/docs'))).toContain('/ratings');
+    expect(open.filter((u) => !['/health', '/live', '/ready'].includes(u) && !u.startsWith('/docs'))).toContain(
+      '/ratings',
+    );
     expect(open).toContain('/health');
     // a protected route without declared scopes could only ever be called by admin: make that explicit
     for (const r of routes.filter((x) => !x.public)) expect(r.scopes.length, `${r.method} ${r.url}`).toBeGreaterThan(0);
