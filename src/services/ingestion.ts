@@ -30,14 +30,7 @@ import {
   type StoredHistory,
 } from '../history/repository.js';
 import { readLimited } from '../ingest/body.js';
-import {
-  type IngestResult,
-  type IngestTarget,
-  invalidRows,
-  upsertRows,
-  validateRecords,
-  withinTransaction,
-} from '../ingest/pipeline.js';
+import { type IngestResult, type IngestTarget, invalidRows, validateRecords, writeRows } from '../ingest/pipeline.js';
 import { warning } from '../lib/warnings.js';
 import { NotFoundError, PayloadTooLargeError } from '../lib/errors.js';
 import { returnRowSchema } from '../ratings/returns.js';
@@ -138,11 +131,12 @@ export function createIngestionService(deps: {
     const rows = validated.map((r) => r.value);
     const previous = (await steps?.before?.(rows)) as P;
     // the write and the steps after it (scoring, ratings) commit together or not at all
-    const written = await db.transaction(async (tx) => {
-      const w = await upsertRows(tx, target, rows);
-      await steps?.after?.(rows, w, previous, withinTransaction(db, tx));
-      return w;
-    });
+    const written = await writeRows(
+      db,
+      target,
+      rows,
+      (w, tx) => steps?.after?.(rows, w, previous, tx) ?? Promise.resolve(),
+    );
     deps.onIngested?.(kind, written.inserted + written.updated);
     const notes = Object.entries(validated.stripped ?? {}).map(([field, n]) =>
       warning(
