@@ -5,6 +5,8 @@
  * A kind that moves more work off the main thread adds its function here.
  */
 import { baselineModel } from '../kpi/train-compute.js';
+import { loadTf } from '../ml/tf.js';
+import { trainSentiment, type TrainSentimentInput } from '../reviews/sentiment/pipeline.js';
 
 export interface TaskContext {
   /** Progress of the task (0–100 of the caller's current step, and a stage); cheap, posted to the main thread. */
@@ -14,6 +16,22 @@ export interface TaskContext {
 export const computeTasks = {
   /** train_baselines: one scope's pooled model (TensorFlow.js network + classical ensemble + calibration) */
   baselineModel: (input: Parameters<typeof baselineModel>[0], _ctx: TaskContext) => baselineModel(input),
+  /** train_sentiment: one language's model from the CSVs of `dataDir` (TensorFlow.js); weights transferred */
+  sentimentModel: async (input: Omit<TrainSentimentInput, 'log'>, ctx: TaskContext) => {
+    const tf = await loadTf();
+    let stage = 0;
+    const trained = await trainSentiment(tf, {
+      ...input,
+      log: (line) => {
+        const epoch = /^epoch (\d+)\/(\d+)/.exec(line);
+        ctx.progress(
+          epoch ? 10 + (80 * Number(epoch[1])) / Number(epoch[2]) : Math.min(10, 3 + ++stage),
+          line.slice(0, 120),
+        );
+      },
+    });
+    return { meta: trained.meta, weights: trained.weights };
+  },
 } satisfies Record<string, (input: never, ctx: TaskContext) => unknown>;
 
 export type ComputeTasks = typeof computeTasks;
