@@ -64,7 +64,7 @@ export const trainSentimentProcessor: Processor<unknown, TrainSentimentResult> =
   if (data.seed !== undefined) options.seed = data.seed;
   if (data.epochs !== undefined) options.epochs = data.epochs;
   // TensorFlow.js trains in the job's thread (src/jobs/compute.ts); cancelling ends it
-  const compute = computeFor(ctx);
+  const compute = computeFor(ctx, { eager: true });
   let trained: { meta: ModelMetadata; weights: Float32Array };
   try {
     trained = await compute.run(
