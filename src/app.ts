@@ -13,12 +13,18 @@ import type { Db } from './db/types.js';
 import type { JobQueue } from './jobs/types.js';
 import authPlugin from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
+import bodyTimeouts, { httpOptions } from './plugins/http.js';
+import inputPlugin from './plugins/input.js';
+import { loggerOptions } from './plugins/log.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import adminRoutes from './routes/admin.js';
 import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
+import feedbackRoutes from './routes/feedback.js';
+import growthRoutes from './routes/growth.js';
 import healthRoutes from './routes/health.js';
+import incentiveRoutes from './routes/incentives.js';
 import historyRoutes from './routes/history.js';
 import importerRoutes from './routes/importers.js';
 import jobRoutes from './routes/jobs.js';
@@ -65,10 +71,10 @@ class OneLinePerRequest extends LogController {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
-    logger: deps.logger ?? {
-      level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers["x-api-key"]'],
-    },
+    // keys are redacted from every line (src/plugins/log.ts)
+    logger: loggerOptions(deps.logger ?? { level: config.logLevel }),
+    // timeouts and the HTTP layer's own error answers (src/plugins/http.ts)
+    ...httpOptions(config),
     bodyLimit: config.bodyLimit,
     logController: new OneLinePerRequest(),
     // finish in-flight requests on close; idle keep-alive sockets are closed at once
@@ -100,6 +106,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // external plugins
   await app.register(errorsPlugin);
+  await app.register(inputPlugin);
+  await app.register(bodyTimeouts, { bodyMs: config.timeouts.bodyMs });
   await app.register(fastifyHelmet, { contentSecurityPolicy: false });
   // per verified key, else per address (src/plugins/rate-limit.ts); counted in the auth hook
   await app.register(rateLimitPlugin, {
@@ -145,5 +153,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(modelRoutes, { prefix: '/v1' });
   await app.register(baselineRoutes, { prefix: '/v1' });
   await app.register(kpiInputRoutes, { prefix: '/v1' });
+  await app.register(feedbackRoutes, { prefix: '/v1' });
+  await app.register(incentiveRoutes, { prefix: '/v1' });
+  await app.register(growthRoutes, { prefix: '/v1' });
   return app;
 }

@@ -118,6 +118,20 @@ const serviceRating = z
   .nullable()
   .describe('the agent’s service-ability rating of the period, where one is stored');
 
+/** The calibrated 360° score of the period (GET /v1/360/scores), where the period has 360° ratings. */
+const feedback360 = z
+  .object({
+    score: maybe.describe('0–100, rater leniency taken out'),
+    interval: z.object({ level: num, low: num, high: num }).nullable(),
+    reliability: maybe,
+    raw_mean: maybe,
+    n: num,
+    n_raters: num,
+    self_score: maybe,
+  })
+  .nullable()
+  .describe('the calibrated 360° feedback score of the period, where 360° ratings are stored (else null)');
+
 const composite = z.object({ score: maybe, attainment: maybe });
 const weights = byGroup(num);
 
@@ -159,6 +173,7 @@ export const kpiInputs = z.object({
       ),
       group_scores: byGroup(maybe),
       service_rating: serviceRating,
+      feedback_360: feedback360,
       composite,
     }),
   ),

@@ -4,6 +4,8 @@
  * CLI, start-up (server.ts, setup.ts) and the worker. Every multi-step workflow lives in exactly
  * one service function (see README.md here).
  */
+import { setEventBounds } from '../ingest/fields.js';
+import { setRowErrorLimit } from '../ingest/pipeline.js';
 import { createKeyRepository, type KeyRepository } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
@@ -11,6 +13,7 @@ import type { JobQueue, QueueHealth } from '../jobs/types.js';
 import { VERSION } from '../lib/version.js';
 import { type ActiveModels, activeModelsFor, activeSentimentProvider } from '../registry/active.js';
 import type { SentimentProvider } from '../reviews/scoring.js';
+import { type AppraisalService, createAppraisalService } from './appraisal.js';
 import { type CatalogueService, createCatalogueService } from './catalogue.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
@@ -60,6 +63,8 @@ export interface Services {
   targets: TargetService;
   models: ModelService;
   jobs: JobService;
+  /** 360° feedback, incentive plans and payouts, growth points, cycles, A/B comparisons (issue 17). */
+  appraisal: AppraisalService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
@@ -72,6 +77,9 @@ export interface Services {
 
 export function createServices(deps: ServiceDeps): Services {
   const { config, db, queue } = deps;
+  // the input limits every ingestion path applies (ROW_ERROR_LIMIT, EVENT_DATE_MIN, EVENT_MAX_AHEAD_DAYS)
+  if (config.rowErrorLimit) setRowErrorLimit(config.rowErrorLimit);
+  if (config.eventDates) setEventBounds(config.eventDates);
   const active = activeModelsFor(db, config);
   const sentiment = activeSentimentProvider(db, config);
   const jobs = createJobService({ db, queue, activeIds: active.activeIds });
@@ -82,6 +90,15 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
   });
   const lifecycle = { started: !deps.starting, closing: false };
+  // the appraisal service reads the KPI inputs, which show its 360 scores: bound late
+  let targets: TargetService | undefined;
+  const appraisal = createAppraisalService({
+    db,
+    ingestion,
+    bodyLimit: config.bodyLimit,
+    kpiInputs: (period, f) => targets!.kpiInputs(period, f),
+  });
+  targets = createTargetService({ db, jobs, stored, feedbackOf: (period) => appraisal.feedbackOf(period) });
   return {
     config,
     db,
@@ -92,9 +109,10 @@ export function createServices(deps: ServiceDeps): Services {
     catalogue: createCatalogueService({ db }),
     ingestion,
     reviews: createReviewService({ db, sentiment, ingestion, stored }),
-    targets: createTargetService({ db, jobs, stored }),
+    targets,
     models: createModelService({ db, config, jobs }),
     jobs,
+    appraisal,
     async health() {
       const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
       return {

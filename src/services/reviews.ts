@@ -67,29 +67,32 @@ export function createReviewService(deps: {
   const { db, sentiment, ingestion } = deps;
   const stored = deps.stored ?? createStoredReads(db);
 
-  /** Ratings of the agents and periods `touched` (where rows are now and where they were). */
-  const recompute = async (touched: Iterable<{ agent_id: string | null; at: string | Date }>) =>
-    (await recomputeRatings(db, ratingScopeOf(touched))).updated;
+  /** Ratings of the agents and periods `touched` (where rows are now and where they were), on `on` (a transaction). */
+  const recompute = async (on: Db, touched: Iterable<{ agent_id: string | null; at: string | Date }>) =>
+    (await recomputeRatings(on, ratingScopeOf(touched))).updated;
 
   return {
     async ingestReviews(source) {
       let scored = 0;
       let ratingsUpdated = 0;
       const counts = await ingestion.ingest(reviewTarget, source, 'reviews', {
-        before: (rows) =>
-          previousPlaces(
+        // outside the write's transaction: where the rows are now, and the engine (loading it reads the database)
+        before: async (rows) => ({
+          previous: await previousPlaces(
             db,
             'reviews',
             'created_at',
             rows.map((r) => r.id),
           ),
-        async after(rows, written, previous: Place[]) {
+          engine: await sentiment.get(),
+        }),
+        async after(rows, written, { previous, engine }, tx) {
           // new and changed reviews have no score yet; the rest keep theirs
-          scored = (await scoreStoredReviews(db, await sentiment.get(), { ids: rows.map((r) => r.id) })).scored;
+          scored = (await scoreStoredReviews(tx, engine, { ids: rows.map((r) => r.id) })).scored;
           // a changed reply time moves the 24 h response rate even where the text (and score) stayed;
           // a review moved to another agent or date changes the ratings it left too
           if (written.inserted + written.updated > 0)
-            ratingsUpdated = await recompute([
+            ratingsUpdated = await recompute(tx, [
               ...rows.map((r) => ({ agent_id: r.agent_id, at: r.created_at })),
               ...previous,
             ]);
@@ -108,9 +111,9 @@ export function createReviewService(deps: {
             'opened_at',
             rows.map((r) => r.id),
           ),
-        async after(rows, _written, previous: Place[]) {
+        async after(rows, _written, previous: Place[], tx) {
           // a return moved to another agent or date changes the ratings it counted in too
-          updated = await recompute([...rows.map((r) => ({ agent_id: r.agent_id, at: r.opened_at })), ...previous]);
+          updated = await recompute(tx, [...rows.map((r) => ({ agent_id: r.agent_id, at: r.opened_at })), ...previous]);
         },
       });
       return { ...counts, ratings_updated: updated };

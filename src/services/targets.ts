@@ -8,7 +8,7 @@ import type { Period, PeriodKind } from '../history/period.js';
 import type { JobStatus } from '../jobs/types.js';
 import { NotFoundError } from '../lib/errors.js';
 import { isYear } from '../lib/time.js';
-import { annualInputs, kpiInputs } from '../kpi/inputs.js';
+import { annualInputs, type KpiInputsAnswer, kpiInputs } from '../kpi/inputs.js';
 import { listModels } from '../kpi/models.js';
 import { clearOverride, listAudit, listOverrides, ROLE_WIDE, setOverride } from '../kpi/overrides.js';
 
@@ -21,6 +21,7 @@ import { roleOfEmployee, trainingDataState } from '../kpi/targets-store.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights } from '../kpi/weights.js';
 import type { JobService } from './jobs.js';
 import type { JsonText, StoredReads } from './results.js';
+import type { Feedback360 } from '../appraisal/feedback-rows.js';
 
 export interface TrainRequest {
   role?: string | undefined;
@@ -39,6 +40,11 @@ export interface OverrideKey {
   period: string;
   employee_id: string;
 }
+
+/** The KPI inputs of a week, month or quarter with each person's calibrated 360 score (null when none). */
+export type KpiInputsWithFeedback = Omit<KpiInputsAnswer, 'people'> & {
+  people: (KpiInputsAnswer['people'][number] & { feedback_360: Feedback360 | null })[];
+};
 
 type Query<F extends (db: Db, ...args: never[]) => unknown> = Parameters<F>[1];
 
@@ -69,7 +75,7 @@ export interface TargetService {
     period: string,
     f: InputsFilter,
     page?: Page,
-  ): Promise<Awaited<ReturnType<typeof kpiInputs>> | Awaited<ReturnType<typeof annualInputs>>>;
+  ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>>;
   /** The same answer as JSON text, from the stored answers while the data is unchanged. */
   kpiInputsJson(period: string, f: InputsFilter, page: Page): Promise<JsonText>;
 }
@@ -94,19 +100,32 @@ export interface InputsFilter {
   employeeId?: string | undefined;
 }
 
-export function createTargetService(deps: { db: Db; jobs: JobService; stored: StoredReads }): TargetService {
+export function createTargetService(deps: {
+  db: Db;
+  jobs: JobService;
+  stored: StoredReads;
+  /** The calibrated 360 scores of a period (src/services/appraisal.ts), shown beside the KPI inputs. */
+  feedbackOf?: (period: string) => Promise<Map<string, Feedback360>>;
+}): TargetService {
   const { db, jobs, stored } = deps;
   const roleTargetsOf = (q: RoleTargetsQuery) =>
     roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly, {
       limit: q.limit,
       offset: q.offset,
     });
-  const inputsOf = (
+  const inputsOf = async (
     period: string,
     f: InputsFilter,
     page?: Page,
-  ): Promise<Awaited<ReturnType<typeof kpiInputs>> | Awaited<ReturnType<typeof annualInputs>>> =>
-    isYear(period) ? annualInputs(db, period, f, page) : kpiInputs(db, period, f, page);
+  ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>> => {
+    if (isYear(period)) return annualInputs(db, period, f, page);
+    const answer = await kpiInputs(db, period, f, page);
+    const feedback = (await deps.feedbackOf?.(answer.period)) ?? new Map<string, Feedback360>();
+    return {
+      ...answer,
+      people: answer.people.map((p) => ({ ...p, feedback_360: feedback.get(p.employee_id) ?? null })),
+    };
+  };
 
   /** The metric of an override key, after checking the role, the metric and that the employee has the role. */
   async function checkOverrideKey(o: OverrideKey): Promise<MetricInfo> {
