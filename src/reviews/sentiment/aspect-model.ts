@@ -17,6 +17,7 @@ import { applyCalibration, sigmoid, type Calibration } from './calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 import { hashBytes, hashString } from './hash.js';
 import { clauseAspects, type Aspect } from './aspects.js';
+import { detectLanguage } from './language.js';
 
 export const ASPECT_MODEL_FORMAT = 'kpi-aspects-linear/1';
 /** bucket row width in the weight table (7 aspects + 1 pad: one 16-byte int16 row per bucket) */
@@ -162,11 +163,14 @@ export class AspectPredictor {
     return out;
   }
 
-  /** P(positive | clause, aspect) from the sentiment model's calibrated P(positive) of the clause. */
-  polarity(aspect: Aspect, p: number): number {
+  /**
+   * P(positive | clause, aspect) from the sentiment model's calibrated P(positive) of the clause; a
+   * clause in another language than the model's was scored by another sentiment model: `p` stands.
+   */
+  polarity(aspect: Aspect, p: number, clause?: string): number {
     const j = this.meta.aspects.indexOf(aspect);
     const cal = this.meta.polarity[j];
-    if (!cal) return p;
+    if (!cal || (clause !== undefined && detectLanguage(clause) !== this.meta.language)) return p;
     const clipped = Math.min(1 - 1e-6, Math.max(1e-6, p));
     return sigmoid(cal.a * Math.log(clipped / (1 - clipped)) + cal.c);
   }

@@ -861,7 +861,7 @@ export interface ClauseAspectModel {
   /** the aspects a clause holds, each with its calibrated P(aspect) */
   detect(clause: string): Array<{ aspect: Aspect; confidence: number }>;
   /** P(positive | clause, aspect) from the sentiment model's P(positive) of the clause */
-  polarity(aspect: Aspect, p: number): number;
+  polarity(aspect: Aspect, p: number, clause: string): number;
 }
 
 /**
@@ -881,10 +881,15 @@ export function findAspects(
   for (const span of splitClauses(text).slice(0, maxClauses)) {
     if (model) {
       const found = model.detect(span.text);
-      if (found.length === 0) continue;
+      // aspects outside the agent's control also count when only the keyword rules see them: any
+      // sign of an outside cause keeps a complaint away from the agent
+      const extra = clauseAspects(span.text).filter(
+        (a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a),
+      );
+      if (found.length === 0 && extra.length === 0) continue;
       const p = score(span.text);
       for (const { aspect, confidence } of found) {
-        const probability = model.polarity(aspect, p);
+        const probability = model.polarity(aspect, p, span.text);
         hits.push({
           aspect,
           agentControllable: AGENT_CONTROLLABLE.has(aspect),
@@ -894,6 +899,8 @@ export function findAspects(
           span,
         });
       }
+      for (const aspect of extra)
+        hits.push({ aspect, agentControllable: false, sentiment: labelOf(p, band), probability: p, span });
       continue;
     }
     const aspects = clauseAspects(span.text);
