@@ -69,11 +69,12 @@ export function aspectFeatures(
   s: FeatureSettings,
   keywordFeatures: boolean,
   buf: FeatureBuffer,
+  keywords?: readonly Aspect[],
 ): number[] {
   featurise(clause, s, buf);
   if (!keywordFeatures) return [];
   const mask = (1 << s.bits) - 1;
-  return clauseAspects(clause).map((a) => {
+  return (keywords ?? clauseAspects(clause)).map((a) => {
     const key = `${s.seed}:${a}`;
     let id = KW_IDS.get(key);
     if (id === undefined) {
@@ -120,8 +121,8 @@ export class AspectPredictor {
   }
 
   /** Raw logits of one clause, one per aspect (in `meta.aspects` order); null when no feature is known. */
-  logits(clause: string): Float64Array | null {
-    const kw = aspectFeatures(clause, this.meta.features, this.meta.keywordFeatures, this.buf);
+  logits(clause: string, keywords?: readonly Aspect[]): Float64Array | null {
+    const kw = aspectFeatures(clause, this.meta.features, this.meta.keywordFeatures, this.buf, keywords);
     const { ids, n } = this.buf;
     if (n === 0) return null;
     const k = this.meta.aspects.length;
@@ -151,8 +152,8 @@ export class AspectPredictor {
   }
 
   /** The aspects a clause holds (P(aspect) ≥ its threshold), with their probability. */
-  detect(clause: string): ClauseAspect[] {
-    const z = this.logits(clause);
+  detect(clause: string, keywords?: readonly Aspect[]): ClauseAspect[] {
+    const z = this.logits(clause, keywords);
     if (!z) return [];
     const out: ClauseAspect[] = [];
     const { aspects, calibration, thresholds } = this.meta;

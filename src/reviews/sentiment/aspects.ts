@@ -858,8 +858,8 @@ export function labelOf(p: number, band: NeutralBand): 'positive' | 'negative' |
 
 /** A learned clause-level aspect model (./aspect-model.ts) as findAspects uses it. */
 export interface ClauseAspectModel {
-  /** the aspects a clause holds, each with its calibrated P(aspect) */
-  detect(clause: string): Array<{ aspect: Aspect; confidence: number }>;
+  /** the aspects a clause holds, each with its calibrated P(aspect); `keywords`: the rules' aspects of it */
+  detect(clause: string, keywords?: readonly Aspect[]): Array<{ aspect: Aspect; confidence: number }>;
   /** P(positive | clause, aspect) from the sentiment model's P(positive) of the clause */
   polarity(aspect: Aspect, p: number, clause: string): number;
 }
@@ -880,12 +880,11 @@ export function findAspects(
   const hits: AspectHit[] = [];
   for (const span of splitClauses(text).slice(0, maxClauses)) {
     if (model) {
-      const found = model.detect(span.text);
+      const keywords = clauseAspects(span.text);
+      const found = model.detect(span.text, keywords);
       // aspects outside the agent's control also count when only the keyword rules see them: any
       // sign of an outside cause keeps a complaint away from the agent
-      const extra = clauseAspects(span.text).filter(
-        (a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a),
-      );
+      const extra = keywords.filter((a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a));
       if (found.length === 0 && extra.length === 0) continue;
       const p = score(span.text);
       for (const { aspect, confidence } of found) {
