@@ -13,6 +13,7 @@ import {
   type Ga4Options,
   type ImportResult,
   importGa4Report,
+  importGa4Reports,
   importSycmFiles,
   type PartialPolicy,
   type SycmFileOptions,
@@ -104,8 +105,14 @@ export interface IngestionService {
     files: AsyncIterable<UploadedFile> | Iterable<UploadedFile>,
     options: SycmFileOptions,
   ): Promise<ImportAnswer>;
-  /** A GA4 Data API runReport response. */
-  importGa4(report: unknown, options: Ga4Options): Promise<ImportAnswer>;
+  /**
+   * A GA4 Data API runReport response (parsed JSON), or several as uploaded files (one form), read
+   * up to the body limit in total; stored by day as importSycm stores them.
+   */
+  importGa4(
+    source: { report: unknown } | { files: AsyncIterable<UploadedFile> | Iterable<UploadedFile> },
+    options: Ga4Options,
+  ): Promise<ImportAnswer>;
   listEmployees(q: Parameters<typeof listEmployees>[1]): Promise<StoredEmployee[]>;
   /** @throws NotFoundError */
   employee(id: string): Promise<StoredEmployee>;
@@ -234,7 +241,13 @@ export function createIngestionService(deps: {
     async importSycm(files, options) {
       return storeImport('sycm', await importSycmFiles(await readFiles(files), options), options);
     },
-    importGa4: (report, options) => storeImport('ga4', importGa4Report(report, options), options),
+    async importGa4(source, options) {
+      const result =
+        'report' in source
+          ? importGa4Report(source.report, options)
+          : importGa4Reports(await readFiles(source.files), options);
+      return storeImport('ga4', result, options);
+    },
     listEmployees: (q) => listEmployees(db, q),
     async employee(id) {
       const e = await getEmployee(db, id);
