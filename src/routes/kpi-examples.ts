@@ -129,6 +129,9 @@ export const modelSummary = {
 export const roleTargets = {
   role: 'cs_agent',
   period: '2026-10',
+  total: 1,
+  limit: 100,
+  offset: 0,
   metrics: [
     {
       role: 'cs_agent',
@@ -332,6 +335,9 @@ export const periodProfile = {
 export const kpiInputs = {
   period: '2026-10',
   period_kind: 'month',
+  total: 1,
+  limit: 100,
+  offset: 0,
   service_ratings: 'none stored for this period (null)',
   weight_profile: {
     id: 'promotion',

@@ -89,6 +89,9 @@ export const targetsAnswer = z.object({
 export const roleTargets = z.object({
   role: z.string(),
   period: z.string(),
+  total: z.number().int().describe('people in the answer before paging'),
+  limit: z.number().int(),
+  offset: z.number().int(),
   metrics: z.array(targetsAnswer),
   unavailable,
 });
@@ -139,6 +142,9 @@ export const kpiInputs = z.object({
   composite_method: z.string(),
   service_ratings: z.string(),
   models: z.array(z.object({ scope: z.string(), version: z.string(), coverage80: maybe, coverage95: maybe })),
+  total: z.number().int().describe('people in the answer before paging'),
+  limit: z.number().int(),
+  offset: z.number().int(),
   people: z.array(
     z.object({
       employee_id: z.string(),
@@ -178,6 +184,9 @@ export const annualInputs = z.object({
   period_kind: z.literal('year'),
   composite_method: z.string(),
   quarters: z.array(z.object({ period: z.string(), weight_profile: z.string(), people: z.number().int() })),
+  total: z.number().int().describe('people in the answer before paging'),
+  limit: z.number().int(),
+  offset: z.number().int(),
   people: z.array(
     z.object({
       employee_id: z.string(),

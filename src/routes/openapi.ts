@@ -259,7 +259,7 @@ export const openapiOptions: FastifyDynamicSwaggerOptions = {
       version: VERSION,
       description:
         'Calibrated KPI baselines and targets, review sentiment and service-ability ratings for e-commerce operations. Every error is `application/problem+json` (the Problem schema); an unknown query parameter is a 400 naming it.',
-      license: { name: 'Proprietary', url: 'https://kpi-calibrator.dev/licence' },
+      license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/', description: 'the server that serves this document (paths start with /v1)' }],
     tags: TAGS.map(([name, description]) => ({ name, description })),

@@ -27,8 +27,16 @@ import {
   type StoredHistory,
 } from '../history/repository.js';
 import { readLimited } from '../ingest/body.js';
-import { type IngestResult, type IngestTarget, validateRecords, writeRows } from '../ingest/pipeline.js';
-import { InvalidRowsError, NotFoundError } from '../lib/errors.js';
+import {
+  type IngestResult,
+  type IngestTarget,
+  invalidRows,
+  upsertRows,
+  validateRecords,
+  withinTransaction,
+} from '../ingest/pipeline.js';
+import { warning } from '../lib/warnings.js';
+import { NotFoundError } from '../lib/errors.js';
 import { returnRowSchema } from '../ratings/returns.js';
 import { reviewRowSchema } from '../reviews/repository.js';
 
@@ -57,8 +65,11 @@ export const recordsOf =
 export interface IngestSteps<T, P> {
   /** Runs on the valid rows before the write (e.g. to read where the rows sit now). */
   before?(rows: T[]): Promise<P>;
-  /** Runs once the rows are written, with what `before` returned. */
-  after?(rows: T[], written: IngestResult, previous: P): Promise<void>;
+  /**
+   * Runs once the rows are written, with what `before` returned, inside the write's transaction
+   * (`tx`: use it for every statement): when it fails nothing of the request is kept.
+   */
+  after?(rows: T[], written: IngestResult, previous: P, tx: Db): Promise<void>;
 }
 
 export interface ImportAnswer extends IngestResult {
@@ -102,18 +113,29 @@ export function createIngestionService(deps: {
     steps?: IngestSteps<T, P>,
   ): Promise<IngestResult> {
     const records = source({ required: target.required, limit: config.bodyLimit });
-    const rows = (await validateRecords(db, target, records)).map((r) => r.value);
+    const validated = await validateRecords(db, target, records);
+    const rows = validated.map((r) => r.value);
     const previous = (await steps?.before?.(rows)) as P;
-    const written = await writeRows(db, target, rows);
+    // the write and the steps after it (scoring, ratings) commit together or not at all
+    const written = await db.transaction(async (tx) => {
+      const w = await upsertRows(tx, target, rows);
+      await steps?.after?.(rows, w, previous, withinTransaction(db, tx));
+      return w;
+    });
     deps.onIngested?.(kind, written.inserted + written.updated);
-    await steps?.after?.(rows, written, previous);
-    return written;
+    const notes = Object.entries(validated.stripped ?? {}).map(([field, n]) =>
+      warning(
+        'nul_removed',
+        `${n} NUL character${n === 1 ? '' : 's'} (U+0000) removed from ${field}: text cannot hold them; the rest was stored as sent`,
+      ),
+    );
+    return notes.length > 0 ? { ...written, warnings: notes } : written;
   }
 
   async function storeImport(origin: string, result: ImportResult): Promise<ImportAnswer> {
-    if (result.errors.length > 0) throw new InvalidRowsError(result.errors);
+    if (result.errors.length > 0) throw invalidRows(result.errors);
     const counts = await ingest(historyTarget(origin), recordsOf(result.rows), origin);
-    return { ...counts, warnings: result.warnings, periods: result.periods };
+    return { ...counts, warnings: [...result.warnings, ...(counts.warnings ?? [])], periods: result.periods };
   }
 
   return {

@@ -21,6 +21,7 @@ import { roleOfEmployee, trainingDataState } from '../kpi/targets-store.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights } from '../kpi/weights.js';
 import type { JobService } from './jobs.js';
 import type { Feedback360 } from '../appraisal/feedback-rows.js';
+import type { JsonText, StoredReads } from './results.js';
 
 export interface TrainRequest {
   role?: string | undefined;
@@ -52,12 +53,9 @@ export interface TargetService {
   train(request: TrainRequest, actor: string | null): Promise<JobStatus>;
   trainingJob(id: string): Promise<JobStatus>;
   models(q: Query<typeof listModels>): ReturnType<typeof listModels>;
-  roleTargets(q: {
-    role: string;
-    period: string;
-    metric?: string | undefined;
-    belowFloorOnly: boolean;
-  }): ReturnType<typeof roleTargets>;
+  roleTargets(q: RoleTargetsQuery): ReturnType<typeof roleTargets>;
+  /** The same answer as JSON text, from the stored answers while the data is unchanged (src/services/results.ts). */
+  roleTargetsJson(q: RoleTargetsQuery): Promise<JsonText>;
   personTargets(
     employeeId: string,
     q: { period: string; metric?: string | undefined },
@@ -75,17 +73,60 @@ export interface TargetService {
   /** A week, month or quarter (kpiInputs) or a year `2026` (annualInputs). */
   kpiInputs(
     period: string,
-    f: { role?: string | undefined; employeeId?: string | undefined },
+    f: InputsFilter,
+    page?: Page,
   ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>>;
+  /** The same answer as JSON text, from the stored answers while the data is unchanged. */
+  kpiInputsJson(period: string, f: InputsFilter, page: Page): Promise<JsonText>;
+}
+
+/** A page of people, by employee id. */
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface RoleTargetsQuery {
+  role: string;
+  period: string;
+  metric?: string | undefined;
+  belowFloorOnly: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface InputsFilter {
+  role?: string | undefined;
+  employeeId?: string | undefined;
 }
 
 export function createTargetService(deps: {
   db: Db;
   jobs: JobService;
+  stored: StoredReads;
   /** The calibrated 360 scores of a period (src/services/appraisal.ts), shown beside the KPI inputs. */
   feedbackOf?: (period: string) => Promise<Map<string, Feedback360>>;
 }): TargetService {
-  const { db, jobs } = deps;
+  const { db, jobs, stored } = deps;
+  const roleTargetsOf = (q: RoleTargetsQuery) =>
+    roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly, {
+      limit: q.limit,
+      offset: q.offset,
+    });
+  const inputsOf = async (
+    period: string,
+    f: InputsFilter,
+    page?: Page,
+  ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>> => {
+    if (isYear(period)) return annualInputs(db, period, f, page);
+    const answer = await kpiInputs(db, period, f, page);
+    // the period's calibrated 360 scores beside them (ratings_360 writes change the stored answers' version)
+    const feedback = (await deps.feedbackOf?.(answer.period)) ?? new Map<string, Feedback360>();
+    return {
+      ...answer,
+      people: answer.people.map((p) => ({ ...p, feedback_360: feedback.get(p.employee_id) ?? null })),
+    };
+  };
 
   /** The metric of an override key, after checking the role, the metric and that the employee has the role. */
   async function checkOverrideKey(o: OverrideKey): Promise<MetricInfo> {
@@ -130,7 +171,11 @@ export function createTargetService(deps: {
     trainingJob: (id) => jobs.ofKind(id, 'train_baselines', 'training job'),
     models: (q) => listModels(db, q),
 
-    roleTargets: (q) => roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly),
+    roleTargets: roleTargetsOf,
+    roleTargetsJson: (q) =>
+      stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], () =>
+        roleTargetsOf(q),
+      ),
     personTargets: (employeeId, q) => personTargets(db, employeeId, parseTargetPeriod(q.period), q.metric),
 
     async setOverride(o, actor) {
@@ -183,14 +228,10 @@ export function createTargetService(deps: {
       return profileForPeriod(db, p);
     },
 
-    async kpiInputs(period, f) {
-      if (isYear(period)) return annualInputs(db, period, f);
-      const answer = await kpiInputs(db, period, f);
-      const feedback = (await deps.feedbackOf?.(answer.period)) ?? new Map<string, Feedback360>();
-      return {
-        ...answer,
-        people: answer.people.map((p) => ({ ...p, feedback_360: feedback.get(p.employee_id) ?? null })),
-      };
-    },
+    kpiInputs: inputsOf,
+    kpiInputsJson: (period, f, page) =>
+      stored(['kpi-inputs', period, f.role ?? null, f.employeeId ?? null, page.limit, page.offset], () =>
+        inputsOf(period, f, page),
+      ),
   };
 }

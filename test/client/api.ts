@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness probe: the process answers (no dependency is called; no key needed) */
+        get: operations["getLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness probe: the database and the queue answer, start-up work is done and the process is not shutting down (no key needed) */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1217,10 +1251,10 @@ export interface components {
             /** @description the code in words */
             title: string;
             status: number;
-            /** @description stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, rate_limited, service_unavailable, … */
+            /** @description stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, request_timeout, header_too_large, rate_limited, service_unavailable, … */
             code: string;
             detail: string;
-            /** @description each field (400, 413) or row (422) at fault */
+            /** @description each field (400, 413) or row (422) at fault; a 422 lists the first ROW_ERROR_LIMIT (default 100) */
             errors?: (components["schemas"]["RowError"] | {
                 /** @description querystring.<name>, params.<name> or body.<path> */
                 field: string;
@@ -1229,6 +1263,8 @@ export interface components {
                 path: string;
                 message: string;
             })[];
+            /** @description a 422 of rows: every error found, listed in `errors` or not */
+            error_count?: number;
         } & {
             [key: string]: unknown;
         };
@@ -1555,6 +1591,110 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": true,
+                     *       "started": true,
+                     *       "closing": false,
+                     *       "db": {
+                     *         "kind": "pglite",
+                     *         "ok": true
+                     *       },
+                     *       "queue": {
+                     *         "kind": "inline",
+                     *         "ok": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        ready: boolean;
+                        started: boolean;
+                        closing: boolean;
+                        db: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                        queue: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            /** @description not ready: see which part */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ready: boolean;
+                        started: boolean;
+                        closing: boolean;
+                        db: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                        queue: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -4624,6 +4764,10 @@ export interface operations {
                 metric?: string;
                 /** @description true: only people whose actual is below the warning line (past periods) */
                 below_floor?: "true" | "false";
+                /** @description people per page (by employee id) */
+                limit?: number;
+                /** @description people to skip */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -4641,6 +4785,9 @@ export interface operations {
                      * @example {
                      *       "role": "cs_agent",
                      *       "period": "2026-10",
+                     *       "total": 1,
+                     *       "limit": 100,
+                     *       "offset": 0,
                      *       "metrics": [
                      *         {
                      *           "role": "cs_agent",
@@ -4769,6 +4916,10 @@ export interface operations {
                     "application/json": {
                         role: string;
                         period: string;
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         metrics: {
                             role: string;
                             metric: string;
@@ -5707,6 +5858,10 @@ export interface operations {
                 role?: string;
                 /** @example E0003 */
                 employee_id?: string;
+                /** @description people per page (by employee id) */
+                limit?: number;
+                /** @description people to skip */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -5724,6 +5879,9 @@ export interface operations {
                      * @example {
                      *       "period": "2026-10",
                      *       "period_kind": "month",
+                     *       "total": 1,
+                     *       "limit": 100,
+                     *       "offset": 0,
                      *       "service_ratings": "none stored for this period (null)",
                      *       "weight_profile": {
                      *         "id": "promotion",
@@ -5897,6 +6055,10 @@ export interface operations {
                             coverage80: number | null;
                             coverage95: number | null;
                         }[];
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         people: {
                             employee_id: string;
                             role: string;
@@ -5982,6 +6144,10 @@ export interface operations {
                             weight_profile: string;
                             people: number;
                         }[];
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         people: {
                             employee_id: string;
                             role: string;

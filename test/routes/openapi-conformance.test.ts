@@ -47,6 +47,8 @@ interface Doc {
  */
 const ORDER = [
   'getHealth',
+  'getLive',
+  'getReady',
   'getMetrics',
   'listRoles',
   'saveRole',
@@ -286,12 +288,12 @@ describeEachBackend('the service answers as its OpenAPI document says', (get) =>
     // an unknown query parameter, on a route with parameters and on one without
     const unknown = await problem(
       'listTargets',
-      { url: '/v1/targets?role=cs_agent&period=2026-10&limit=5' },
+      { url: '/v1/targets?role=cs_agent&period=2026-10&page_size=5' },
       400,
-      'querystring.limit',
+      'querystring.page_size',
     );
     expect(unknown.errors?.[0]?.reason).toBe(
-      'unknown query parameter; this route takes role, period, metric, below_floor',
+      'unknown query parameter; this route takes role, period, metric, below_floor, limit, offset',
     );
     await problem('getHealth', { url: '/health?verbose=1' }, 400, 'querystring.verbose');
     // an empty integer
