@@ -10,6 +10,7 @@ import type { Warning as WarningValue } from '../lib/warnings.js';
 /** One problem with one input row (row 0: a CSV header or the body as a whole). */
 export const rowError = z
   .object({
+    file: z.string().optional().describe('the uploaded file the row is in (imports of named files)'),
     row: z.number().int().min(0).describe('1 = the first data row; 0 = the CSV header or the body as a whole'),
     field: z.string(),
     reason: z.string(),

@@ -20,8 +20,8 @@ import { assertRole, type MetricInfo, metricInfo, parseTargetPeriod, TargetError
 import { roleOfEmployee, trainingDataState } from '../kpi/targets-store.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights } from '../kpi/weights.js';
 import type { JobService } from './jobs.js';
-import type { Feedback360 } from '../appraisal/feedback-rows.js';
 import type { JsonText, StoredReads } from './results.js';
+import type { Feedback360 } from '../appraisal/feedback-rows.js';
 
 export interface TrainRequest {
   role?: string | undefined;

@@ -277,7 +277,7 @@ export interface paths {
         put?: never;
         /**
          * 生意参谋 (Taobao Business Advisor) shop or item report export → KPI history of one employee
-         * @description Body: the exported CSV as is (UTF-8 or GBK; metadata lines above the 统计日期 header are skipped). Daily rows are aggregated into periods: gmv = Σ支付金额, visitors = Σ访客数, conversion_rate = Σ支付买家数 / Σ访客数, aov = Σ支付金额 / Σ支付买家数.
+         * @description Body: the export as downloaded — CSV or tab text (UTF-8, GBK, UTF-16), a BIFF8 .xls, an .xlsx, or a zip holding one (自助取数) — or a multipart/form-data form of several such files (a scraper's one file per day) read as one export; a raw body's name for errors comes from Content-Disposition. Metadata lines above the 统计日期 header are skipped. The days are stored (a day sent again replaces itself) and each period they touch is rolled up from every stored day of the employee: gmv = Σ支付金额, visitors = Σ访客数, conversion_rate = Σ支付买家数 / Σ访客数, aov = Σ支付金额 / Σ支付买家数, ad_spend, new_customers, roi = gmv / ad_spend, cac = ad_spend / new_customers. A period is complete when its days are (covered_days = total_days). Every refusal names the file, the row and the column; a password-protected workbook is refused (422).
          */
         post: operations["importSycm"];
         delete?: never;
@@ -1239,6 +1239,8 @@ export interface components {
             closed_at?: string | null;
         };
         RowError: {
+            /** @description the uploaded file the row is in (imports of named files) */
+            file?: string;
             /** @description 1 = the first data row; 0 = the CSV header or the body as a whole */
             row: number;
             field: string;
@@ -1340,6 +1342,7 @@ export interface components {
             unchanged: number;
             /** @description notes on what was done; empty when there are none */
             warnings: components["schemas"]["Warning"][];
+            /** @description the periods the import touched, with their coverage by every stored day (complete: covered_days = total_days) */
             periods: {
                 employee_id: string;
                 period: string;
@@ -1357,6 +1360,15 @@ export interface components {
                 /** @description false when the period was left out as partial */
                 emitted: boolean;
             }[];
+            /** @description the daily values stored (one per employee, shop, quantity and day) */
+            days: {
+                received: number;
+                inserted: number;
+                updated: number;
+                unchanged: number;
+                /** @description stored values of another span (e.g. a month range) the new days replaced */
+                replaced: number;
+            };
         };
         /** @description A registered model version */
         ModelVersion: {
@@ -2503,7 +2515,10 @@ export interface operations {
                      *         "period_kind": "month",
                      *         "period_start": "2026-10-01",
                      *         "value": 0.93,
-                     *         "source": "api"
+                     *         "source": "api",
+                     *         "covered_days": null,
+                     *         "total_days": null,
+                     *         "complete": true
                      *       }
                      *     ]
                      */
@@ -2516,6 +2531,12 @@ export interface operations {
                         period_start: string;
                         value: number;
                         source: string;
+                        /** @description days the value was rolled up from (imports); null for a value uploaded as a period */
+                        covered_days: number | null;
+                        /** @description days of the period (imports); null as covered_days */
+                        total_days: number | null;
+                        /** @description false for a period an import stored from fewer days than it has (partial=include) */
+                        complete: boolean;
                     }[];
                 };
             };
@@ -2601,6 +2622,10 @@ export interface operations {
                 partial?: "drop" | "include";
                 /** @description comma-separated 商品ID to import from an item report (default: sum of all items) */
                 item_ids?: string;
+                /** @description reports with a 店铺名称 / 店铺名 column: the shop to import (required when the file has several) */
+                shop?: string;
+                /** @description workbooks: the sheet to read (default: the first) */
+                sheet?: string;
             };
             header?: never;
             path?: never;
@@ -2643,19 +2668,16 @@ export interface operations {
                  *     2026-03-08,1000,30,3000.00
                  *     2026-03-09,1000,30,3000.00
                  */
-                "application/octet-stream": string;
-                /**
-                 * @example 统计日期,访客数,支付买家数,支付金额
-                 *     2026-03-02,1000,30,3000.00
-                 *     2026-03-03,1000,30,3000.00
-                 *     2026-03-04,1000,30,3000.00
-                 *     2026-03-05,1000,30,3000.00
-                 *     2026-03-06,1000,30,3000.00
-                 *     2026-03-07,1000,30,3000.00
-                 *     2026-03-08,1000,30,3000.00
-                 *     2026-03-09,1000,30,3000.00
-                 */
                 "text/plain": string;
+                "application/vnd.ms-excel": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                "application/zip": string;
+                "application/x-zip-compressed": string;
+                "application/octet-stream": string;
+                "multipart/form-data": {
+                    /** @description one part per file, any field name, each with its filename; a .xls (BIFF8) or .xlsx workbook, a zip holding one sheet file, or the CSV as bytes */
+                    file: string[];
+                };
             };
         };
         responses: {
@@ -2674,7 +2696,7 @@ export interface operations {
                      *       "warnings": [
                      *         {
                      *           "code": "partial_period",
-                     *           "message": "2026-W11 (E0002) is partial: the source covers 1 of 7 days (2026-03-09..2026-03-09); not imported"
+                     *           "message": "2026-W11 (E0002) is partial: the stored days cover 1 of 7 days (2026-03-09..2026-03-09); not imported until its days are complete"
                      *         }
                      *       ],
                      *       "periods": [
@@ -2702,7 +2724,14 @@ export interface operations {
                      *           "partial": true,
                      *           "emitted": false
                      *         }
-                     *       ]
+                     *       ],
+                     *       "days": {
+                     *         "received": 24,
+                     *         "inserted": 24,
+                     *         "updated": 0,
+                     *         "unchanged": 0,
+                     *         "replaced": 0
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["ImportResult"];
@@ -2848,7 +2877,14 @@ export interface operations {
                      *           "partial": false,
                      *           "emitted": true
                      *         }
-                     *       ]
+                     *       ],
+                     *       "days": {
+                     *         "received": 3,
+                     *         "inserted": 3,
+                     *         "updated": 0,
+                     *         "unchanged": 0,
+                     *         "replaced": 0
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["ImportResult"];

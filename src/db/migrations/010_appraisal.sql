@@ -121,8 +121,3 @@ create table ab_comparisons (
   created_at timestamptz not null default now(),
   finished_at timestamptz
 );
-
--- /v1/kpi-inputs shows the calibrated 360 score and follows the declared cycles: writes here change the
--- data version of the stored answers (migration 008).
-create trigger read_change after insert or update or delete or truncate on ratings_360 for each statement execute function note_read_change();
-create trigger read_change after insert or update or delete or truncate on role_cycles for each statement execute function note_read_change();
