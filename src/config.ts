@@ -17,8 +17,14 @@ const byteSize = z
 const url = (protocols: string[]) =>
   z
     .string()
-    .url('expected a URL')
-    .refine((u) => protocols.includes(new URL(u).protocol), `expected a ${protocols.join(' or ')} URL`);
+    .refine((u) => URL.canParse(u), 'expected a URL')
+    // only a URL that parses is asked for its protocol (a bare `new URL` would throw "Invalid URL")
+    .refine((u) => !URL.canParse(u) || protocols.includes(new URL(u).protocol), {
+      message: `expected a ${protocols.join(' or ')} URL`,
+    });
+
+/** Milliseconds, a whole number from 100 ms to one day. */
+const ms = z.coerce.number().int().min(100).max(86_400_000);
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 
@@ -48,6 +54,26 @@ export const configSchema = z.object({
   SENTIMENT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   /** A helper thread forecasts part of every large set of targets (two or more cores). */
   FORECAST_THREAD: bool.default(true),
+  /** CPU-heavy job steps (training, rescoring, ratings, shadow comparison) in job threads (false: on the main thread). */
+  JOB_THREADS: bool.default(true),
+  /** The whole request (headers and body) must arrive within this; else 408 and the connection closed. */
+  REQUEST_TIMEOUT_MS: ms.default(120_000),
+  /** The request headers must arrive within this (slow-header clients); else 408. */
+  HEADERS_TIMEOUT_MS: ms.default(10_000),
+  /** A request body may pause (no bytes arriving) at most this long; else 408. */
+  BODY_TIMEOUT_MS: ms.default(15_000),
+  /** An idle keep-alive connection is closed after this. */
+  KEEP_ALIVE_TIMEOUT_MS: ms.default(5_000),
+  /** A 422 lists at most this many row errors; `error_count` counts them all. */
+  ROW_ERROR_LIMIT: z.coerce.number().int().min(1).max(100_000).default(100),
+  /** Event times (reviews, replies, returns, from/to) before this date are refused (422/400). */
+  EVENT_DATE_MIN: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), 'expected a real date')
+    .default('2000-01-01'),
+  /** …and more than this many days after now. */
+  EVENT_MAX_AHEAD_DAYS: z.coerce.number().int().min(0).max(36_500).default(366),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -68,6 +94,13 @@ export interface Config {
   shutdownGraceMs: number;
   sentimentThreads: number;
   forecastThread: boolean;
+  /** CPU-heavy job steps in job threads (src/jobs/compute.ts); false: on the main thread */
+  jobThreads: boolean;
+  /** Server timeouts (ms): see REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS. */
+  timeouts: { requestMs: number; headersMs: number; bodyMs: number; keepAliveMs: number };
+  rowErrorLimit: number;
+  /** The event range: from `min` (YYYY-MM-DD) to `aheadDays` after now. */
+  eventDates: { min: string; aheadDays: number };
 }
 
 export class ConfigError extends Error {
@@ -84,6 +117,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => ({ variable: String(i.path[0] ?? '?'), message: i.message })));
   }
+  // Node requires the headers' time to be within the whole request's
+  if (parsed.data.HEADERS_TIMEOUT_MS > parsed.data.REQUEST_TIMEOUT_MS)
+    throw new ConfigError([{ variable: 'HEADERS_TIMEOUT_MS', message: 'must not exceed REQUEST_TIMEOUT_MS' }]);
   const c = parsed.data;
   const window = /^\d+$/.test(c.RATE_LIMIT_WINDOW) ? Number(c.RATE_LIMIT_WINDOW) : c.RATE_LIMIT_WINDOW;
   return {
@@ -102,5 +138,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     sentimentThreads: c.SENTIMENT_THREADS,
     forecastThread: c.FORECAST_THREAD,
+    jobThreads: c.JOB_THREADS,
+    timeouts: {
+      requestMs: c.REQUEST_TIMEOUT_MS,
+      headersMs: c.HEADERS_TIMEOUT_MS,
+      bodyMs: c.BODY_TIMEOUT_MS,
+      keepAliveMs: c.KEEP_ALIVE_TIMEOUT_MS,
+    },
+    rowErrorLimit: c.ROW_ERROR_LIMIT,
+    eventDates: { min: c.EVENT_DATE_MIN, aheadDays: c.EVENT_MAX_AHEAD_DAYS },
   };
 }

@@ -69,8 +69,29 @@ export const optionalDate = z.preprocess(blankToNull, date.nullable().default(nu
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})([T ](\d{2}):(\d{2})(:(\d{2})(\.\d{1,6})?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
 /**
+ * The range an event's time (a review, a reply, a return, a query's from/to) must fall in: from
+ * EVENT_DATE_MIN (default 2000-01-01) to EVENT_MAX_AHEAD_DAYS (default 366) days after now.
+ */
+const eventBounds = { min: Date.UTC(2000, 0, 1), aheadDays: 366 };
+
+/** Sets the event range (src/config.ts: EVENT_DATE_MIN, EVENT_MAX_AHEAD_DAYS). */
+export function setEventBounds(b: { min: string; aheadDays: number }): void {
+  eventBounds.min = Date.parse(`${b.min}T00:00:00Z`);
+  eventBounds.aheadDays = b.aheadDays;
+}
+
+/** Why `ms` is outside the event range, or null. */
+export function eventTimeFault(ms: number): string | null {
+  const max = Date.now() + eventBounds.aheadDays * 86_400_000;
+  if (ms >= eventBounds.min && ms <= max) return null;
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  return `must be between ${day(eventBounds.min)} and ${day(max)} (EVENT_DATE_MIN, EVENT_MAX_AHEAD_DAYS)`;
+}
+
+/**
  * An ISO 8601 timestamp, `T` or space between date and time; without an offset it is read as UTC.
- * Normalised to `toISOString()` form.
+ * Normalised to `toISOString()` form. Every timestamp the service takes is an event's: it must fall
+ * in the event range (eventTimeFault).
  */
 export const timestamp = z
   .string({ error: (i) => (i.input === undefined ? 'is required' : `expected a timestamp, got ${shown(i.input)}`) })
@@ -88,7 +109,13 @@ export const timestamp = z
     }
     const offset = m[10] && m[10] !== 'Z' ? m[10].replace(/^([+-]\d{2})(\d{2})$/, '$1:$2') : 'Z';
     const iso = `${m[1]}-${m[2]}-${m[3]}T${String(h).padStart(2, '0')}:${String(min).padStart(2, '0')}:${String(sec).padStart(2, '0')}${m[9] ?? ''}${offset}`;
-    return new Date(iso).toISOString();
+    const ms = new Date(iso).getTime();
+    const out = Number.isNaN(ms) ? 'is not a real time' : eventTimeFault(ms);
+    if (out) {
+      ctx.addIssue({ code: 'custom', message: `${out}, got ${shown(s)}` });
+      return z.NEVER;
+    }
+    return new Date(ms).toISOString();
   })
   .meta({
     pattern: TIMESTAMP.source,

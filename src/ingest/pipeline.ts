@@ -7,6 +7,8 @@
 import type { z } from 'zod';
 import type { Db, Queryable } from '../db/types.js';
 import { InvalidRowsError } from '../lib/errors.js';
+import type { Warning } from '../lib/warnings.js';
+import { stripNul, textFault } from '../lib/text.js';
 import type { RowError } from '../history/types.js';
 
 export interface Numbered<T> {
@@ -24,6 +26,11 @@ export interface IngestTarget<T> {
   /** Natural key; two rows with the same key in one request are an error. */
   key(row: T): string;
   keyFields: string;
+  /**
+   * Free-text fields cleaned rather than refused: NUL characters are removed (counted in
+   * `Validated.stripped`); every other string field holding one is a row error.
+   */
+  stripNul?: readonly string[];
   /** Checks against stored data (unknown employee, metric bounds, …). */
   check?(db: Queryable, rows: Numbered<T>[]): Promise<RowError[]>;
   /** Writes one chunk inside the request's transaction. */
@@ -35,49 +42,113 @@ export interface IngestResult {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** What was done differently from what was sent (e.g. NUL characters removed from a review's text). */
+  warnings?: Warning[];
 }
 
 const CHUNK = 25_000;
 
-/** Validates every record; returns the parsed rows or throws InvalidRowsError listing all problems. */
+/** How many row errors an answer lists (the rest are counted); see `setRowErrorLimit`. */
+let rowErrorLimit = 100;
+
+/** Sets how many row errors a 422 lists (ROW_ERROR_LIMIT); the total is always counted. */
+export function setRowErrorLimit(n: number): void {
+  rowErrorLimit = n;
+}
+
+export interface Validated<T> extends Array<Numbered<T>> {
+  /** NUL characters removed from `stripNul` fields, by field. */
+  stripped?: Record<string, number>;
+}
+
+/** Checks a record's text against the rule of src/lib/text.ts; cleans the `strip` fields. */
+function checkText(
+  record: Record<string, unknown>,
+  strip: readonly string[] | undefined,
+  stripped: Record<string, number>,
+): { field: string; reason: string }[] {
+  const faults: { field: string; reason: string }[] = [];
+  for (const [field, v] of Object.entries(record)) {
+    if (typeof v !== 'string') continue;
+    const fault = textFault(v);
+    if (!fault) continue;
+    if (strip?.includes(field) && fault.startsWith('contains a NUL')) {
+      const { text, removed } = stripNul(v);
+      record[field] = text;
+      stripped[field] = (stripped[field] ?? 0) + removed;
+      const after = textFault(text);
+      if (after) faults.push({ field, reason: after });
+    } else faults.push({ field, reason: fault });
+  }
+  return faults;
+}
+
+/**
+ * Validates every record; returns the parsed rows or throws InvalidRowsError listing the first
+ * ROW_ERROR_LIMIT problems in row order and counting all of them. Once the answer is a 422 the
+ * rest of the records are only checked, not kept.
+ */
 export async function validateRecords<T>(
   db: Queryable,
   target: IngestTarget<T>,
   records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>,
-): Promise<Numbered<T>[]> {
+): Promise<Validated<T>> {
   const errors: RowError[] = [];
-  const rows: Numbered<T>[] = [];
+  let total = 0;
+  const badRows = new Set<number>();
+  const report = (e: RowError) => {
+    total += 1;
+    badRows.add(e.row);
+    if (errors.length < rowErrorLimit) errors.push(e);
+  };
+  const rows: Validated<T> = [];
+  const stripped: Record<string, number> = {};
   const seen = new Map<string, number>();
   let n = 0;
   for await (const record of records) {
     n += 1;
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
-      errors.push({ row: n, field: '(row)', reason: 'expected an object with named fields' });
+      report({ row: n, field: '(row)', reason: 'expected an object with named fields' });
+      continue;
+    }
+    const faults = checkText(record, target.stripNul, stripped);
+    if (faults.length > 0) {
+      for (const f of faults) report({ row: n, ...f });
       continue;
     }
     const parsed = target.schema.safeParse(record);
     if (!parsed.success) {
       for (const issue of parsed.error.issues)
-        errors.push({ row: n, field: issue.path.join('.') || '(row)', reason: issue.message });
+        report({ row: n, field: issue.path.join('.') || '(row)', reason: issue.message });
       continue;
     }
     const k = target.key(parsed.data);
     const first = seen.get(k);
     if (first !== undefined) {
-      errors.push({ row: n, field: target.keyFields, reason: `duplicates row ${first} (same ${target.keyFields})` });
+      report({ row: n, field: target.keyFields, reason: `duplicates row ${first} (same ${target.keyFields})` });
       continue;
     }
     seen.set(k, n);
-    rows.push({ row: n, value: parsed.data });
+    // the answer is a 422 already: the remaining rows are counted, not kept
+    if (total === 0) rows.push({ row: n, value: parsed.data });
   }
-  if (n === 0) errors.push({ row: 0, field: '(body)', reason: `no ${target.what} in the request` });
-  if (errors.length === 0 && target.check) errors.push(...(await target.check(db, rows)));
-  if (errors.length > 0)
-    throw new InvalidRowsError(
-      errors.sort((a, b) => a.row - b.row),
-      target.what,
-    );
+  if (n === 0) report({ row: 0, field: '(body)', reason: `no ${target.what} in the request` });
+  if (total === 0 && target.check)
+    for (const e of (await target.check(db, rows)).sort((a, b) => a.row - b.row)) report(e);
+  if (total > 0) throw new InvalidRowsError(errors, target.what, total, badRows.size);
+  if (Object.keys(stripped).length > 0) rows.stripped = stripped;
   return rows;
+}
+
+/** The 422 of `errors` found at once (an importer's): the first ROW_ERROR_LIMIT in row order, all counted. */
+export function invalidRows(errors: readonly RowError[], what = 'rows'): InvalidRowsError {
+  const sorted = [...errors].sort((a, b) => a.row - b.row);
+  return new InvalidRowsError(
+    sorted.slice(0, rowErrorLimit),
+    what,
+    sorted.length,
+    new Set(sorted.map((e) => e.row)).size,
+  );
 }
 
 /** Validates all records, then upserts them in one transaction. */
@@ -96,17 +167,34 @@ export async function ingest<T>(
 
 /** Upserts already-validated rows in one transaction, chunked. */
 export async function writeRows<T>(db: Db, target: IngestTarget<T>, rows: T[]): Promise<IngestResult> {
-  const counts = await db.transaction(async (tx) => {
-    let inserted = 0;
-    let updated = 0;
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const r = await target.upsert(tx, rows.slice(i, i + CHUNK));
-      inserted += r.inserted;
-      updated += r.updated;
-    }
-    return { inserted, updated };
-  });
-  return { received: rows.length, ...counts, unchanged: rows.length - counts.inserted - counts.updated };
+  return db.transaction((tx) => upsertRows(tx, target, rows));
+}
+
+/** Upserts already-validated rows inside the caller's transaction, chunked. */
+export async function upsertRows<T>(tx: Queryable, target: IngestTarget<T>, rows: T[]): Promise<IngestResult> {
+  let inserted = 0;
+  let updated = 0;
+  for (let i = 0; i < rows.length; i += CHUNK) {
+    const r = await target.upsert(tx, rows.slice(i, i + CHUNK));
+    inserted += r.inserted;
+    updated += r.updated;
+  }
+  return { received: rows.length, inserted, updated, unchanged: rows.length - inserted - updated };
+}
+
+/**
+ * `db` seen from inside one of its transactions: every statement, and every transaction a step
+ * opens (it joins this one), runs in `tx` — so steps after a write commit or roll back with it.
+ */
+export function withinTransaction(db: Db, tx: Queryable): Db {
+  return {
+    kind: db.kind,
+    query: (sql, params) => tx.query(sql, params),
+    exec: (sql) => tx.exec(sql),
+    transaction: (fn) => fn(tx),
+    ping: () => db.ping(),
+    close: async () => {},
+  };
 }
 
 /** Runs an upsert statement written as `with up as (insert … returning (xmax = 0) as ins)` and counts. */

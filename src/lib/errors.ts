@@ -47,14 +47,23 @@ export class BadRequestError extends DomainError {
   }
 }
 
-/** Some input rows are invalid; nothing was written (code invalid_rows, every bad row in `errors`). */
+/**
+ * Some input rows are invalid; nothing was written (code invalid_rows). `errors` lists the first
+ * ones (ROW_ERROR_LIMIT, in row order), `error_count` counts them all.
+ */
 export class InvalidRowsError extends DomainError {
   constructor(
     readonly errors: RowError[],
     what = 'rows',
+    /** Every error, listed or not. */
+    total = errors.length,
+    /** Rows with at least one error, listed or not. */
+    badRows = new Set(errors.map((e) => e.row)).size,
   ) {
-    super('invalid_rows', `${new Set(errors.map((e) => e.row)).size} ${what} invalid; nothing was written`, {
+    const listed = total > errors.length ? ` (the first ${errors.length} of ${total} errors listed)` : '';
+    super('invalid_rows', `${badRows} ${what} invalid; nothing was written${listed}`, {
       errors,
+      error_count: total,
     });
   }
 }

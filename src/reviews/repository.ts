@@ -30,6 +30,7 @@ export const reviewRowSchema = z
 
 export const reviewTarget: IngestTarget<ReviewInput> = {
   what: 'reviews',
+  stripNul: ['text'],
   required: ['id', 'text', 'created_at'],
   schema: reviewRowSchema,
   key: (r) => r.id,

@@ -10,6 +10,7 @@ import type { Warning as WarningValue } from '../lib/warnings.js';
 /** One problem with one input row (row 0: a CSV header or the body as a whole). */
 export const rowError = z
   .object({
+    file: z.string().optional().describe('the uploaded file the row is in (imports of named files)'),
     row: z.number().int().min(0).describe('1 = the first data row; 0 = the CSV header or the body as a whole'),
     field: z.string(),
     reason: z.string(),
@@ -30,7 +31,7 @@ export const problem = z
     code: z
       .string()
       .describe(
-        'stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, rate_limited, service_unavailable, …',
+        'stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, request_timeout, header_too_large, rate_limited, service_unavailable, …',
       ),
     detail: z.string(),
     errors: z
@@ -45,7 +46,12 @@ export const problem = z
         ]),
       )
       .optional()
-      .describe('each field (400, 413) or row (422) at fault'),
+      .describe('each field (400, 413) or row (422) at fault; a 422 lists the first ROW_ERROR_LIMIT (default 100)'),
+    error_count: z
+      .number()
+      .int()
+      .optional()
+      .describe('a 422 of rows: every error found, listed in `errors` or not'),
   })
   .meta({
     id: 'Problem',
@@ -107,6 +113,15 @@ export const page = (limit: { max: number; default: number }) => ({
   limit: queryInt({ min: 1, ...limit, description: 'items per page' }),
   offset: queryInt({ min: 0, default: 0, description: 'items to skip' }),
 });
+
+/** A page of people (targets, KPI inputs), by employee id: 100 by default, at most 1,000. */
+export const peoplePage = {
+  limit: queryInt({ min: 1, max: 1000, default: 100, description: 'people per page (by employee id)' }),
+  offset: queryInt({ min: 0, default: 0, description: 'people to skip' }),
+};
+
+/** The content type of an answer sent as stored JSON text (src/services/results.ts). */
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 const YEAR = '[1-9]\\d{3}';
 const WEEK = `${YEAR}-W(0[1-9]|[1-4]\\d|5[0-3])`;

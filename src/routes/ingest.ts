@@ -31,7 +31,8 @@ const rowErrors = z
   .object({
     status: z.literal(422),
     detail: z.string(),
-    errors: z.array(rowError),
+    errors: z.array(rowError).describe('the first ROW_ERROR_LIMIT (default 100) errors, in row order'),
+    error_count: z.number().int().optional().describe('every error, listed or not'),
   })
   .passthrough();
 

@@ -14,11 +14,11 @@ describeEachBackend('auth matrix: every route × no key / wrong scope / right sc
     await t.app.close();
   });
 
-  it('knows the routes and only /health and the docs are public', () => {
+  it('knows the routes and only /health, the probes and the docs are public', () => {
     const routes = t.app.routeList;
     expect(routes.length).toBeGreaterThan(15);
     const open = routes.filter((r) => r.public).map((r) => r.url);
-    expect(open.every((u) => u === '/health' || u.startsWith('/docs'))).toBe(true);
+    expect(open.every((u) => ['/health', '/live', '/ready'].includes(u) || u.startsWith('/docs'))).toBe(true);
     expect(open).toContain('/health');
     // a protected route without declared scopes could only ever be called by admin: make that explicit
     for (const r of routes.filter((x) => !x.public)) expect(r.scopes.length, `${r.method} ${r.url}`).toBeGreaterThan(0);

@@ -75,8 +75,9 @@ describeEachBackend('problem+json answers, byte for byte', (get, backend) => {
         payload: [{ id: 'e1', role: 'nope' }, { id: '' }],
       },
       422,
-      // a 422 goes through the route's response schema (rowErrors.passthrough()): its members come first
-      '{"status":422,"detail":"1 employees invalid; nothing was written","errors":[{"row":2,"field":"id","reason":"must not be empty"},{"row":2,"field":"role","reason":"is required"}],"type":"https://kpi-calibrator.dev/problems/invalid_rows","title":"invalid rows","code":"invalid_rows"}',
+      // a 422 goes through the route's response schema (rowErrors.passthrough()): its members come first;
+      // `error_count` (every error; `errors` lists the first ROW_ERROR_LIMIT) was added by issue 20
+      '{"status":422,"detail":"1 employees invalid; nothing was written","errors":[{"row":2,"field":"id","reason":"must not be empty"},{"row":2,"field":"role","reason":"is required"}],"error_count":2,"type":"https://kpi-calibrator.dev/problems/invalid_rows","title":"invalid rows","code":"invalid_rows"}',
     );
     await pin(
       {
@@ -86,7 +87,7 @@ describeEachBackend('problem+json answers, byte for byte', (get, backend) => {
         payload: 'id,team\ne1,x\n',
       },
       422,
-      '{"status":422,"detail":"1 header columns invalid; nothing was written","errors":[{"row":0,"field":"role","reason":"column missing from the CSV header (header has: id, team)"}],"type":"https://kpi-calibrator.dev/problems/invalid_rows","title":"invalid rows","code":"invalid_rows"}',
+      '{"status":422,"detail":"1 header columns invalid; nothing was written","errors":[{"row":0,"field":"role","reason":"column missing from the CSV header (header has: id, team)"}],"error_count":1,"type":"https://kpi-calibrator.dev/problems/invalid_rows","title":"invalid rows","code":"invalid_rows"}',
     );
   });
 

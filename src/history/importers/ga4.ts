@@ -158,8 +158,13 @@ export function ga4DateSpan(dimension: DateDimension, value: string): { start: D
 }
 
 function zodErrors(error: z.ZodError, raw: unknown): RowError[] {
-  const metricNames = (raw as { metricHeaders?: { name?: unknown }[] })?.metricHeaders?.map((h) => h?.name);
-  const dimensionNames = (raw as { dimensionHeaders?: { name?: unknown }[] })?.dimensionHeaders?.map((h) => h?.name);
+  // the headers as sent: a member that is not an array (or holds non-objects) names nothing
+  const namesOf = (headers: unknown) =>
+    Array.isArray(headers)
+      ? headers.map((h) => (h && typeof h === 'object' ? (h as { name?: unknown }).name : undefined))
+      : undefined;
+  const metricNames = namesOf((raw as { metricHeaders?: unknown } | null)?.metricHeaders);
+  const dimensionNames = namesOf((raw as { dimensionHeaders?: unknown } | null)?.dimensionHeaders);
   return error.issues.map((issue) => {
     const path = issue.path;
     if (path[0] === 'rows' && typeof path[1] === 'number') {
