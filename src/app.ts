@@ -36,6 +36,7 @@ import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
 import { createServices, type Services } from './services/index.js';
+import consolePlugin from './web/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -69,6 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // finish in-flight requests on close; idle keep-alive sockets are closed at once
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // behind a reverse proxy: the client's address and https from X-Forwarded-* (console cookies get Secure)
+    trustProxy: config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -145,5 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(feedbackRoutes, { prefix: '/v1' });
   await app.register(incentiveRoutes, { prefix: '/v1' });
   await app.register(growthRoutes, { prefix: '/v1' });
+  // the web console (server-rendered pages on the same services; src/web)
+  await app.register(consolePlugin);
   return app;
 }

@@ -74,6 +74,19 @@ export const configSchema = z.object({
     .default('2000-01-01'),
   /** …and more than this many days after now. */
   EVENT_MAX_AHEAD_DAYS: z.coerce.number().int().min(0).max(36_500).default(366),
+  /** Idle lifetime of a console session (`8h`, `30m`, `900s` or milliseconds). */
+  SESSION_TTL: z
+    .string()
+    .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 8h, 30m, 900s or milliseconds')
+    .default('8h')
+    .transform((s) => {
+      const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
+      const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+      return Number(m[1]) * mult;
+    })
+    .refine((ms) => ms >= 60_000, 'must be at least a minute'),
+  /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client address, https → Secure cookies). */
+  TRUST_PROXY: bool.default(false),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -101,6 +114,9 @@ export interface Config {
   rowErrorLimit: number;
   /** The event range: from `min` (YYYY-MM-DD) to `aheadDays` after now. */
   eventDates: { min: string; aheadDays: number };
+  /** console session idle lifetime, ms */
+  sessionTtlMs: number;
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -147,5 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     rowErrorLimit: c.ROW_ERROR_LIMIT,
     eventDates: { min: c.EVENT_DATE_MIN, aheadDays: c.EVENT_MAX_AHEAD_DAYS },
+    sessionTtlMs: c.SESSION_TTL,
+    trustProxy: c.TRUST_PROXY,
   };
 }

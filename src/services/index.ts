@@ -15,6 +15,7 @@ import { type ActiveModels, activeModelsFor, activeSentimentProvider } from '../
 import type { SentimentProvider } from '../reviews/scoring.js';
 import { type AppraisalService, createAppraisalService } from './appraisal.js';
 import { type CatalogueService, createCatalogueService } from './catalogue.js';
+import { type ConsoleService, createConsoleService } from './console.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
@@ -65,6 +66,8 @@ export interface Services {
   jobs: JobService;
   /** 360° feedback, incentive plans and payouts, growth points, cycles, A/B comparisons (issue 17). */
   appraisal: AppraisalService;
+  /** The web console's sessions and reads (src/web). */
+  console: ConsoleService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
@@ -99,16 +102,20 @@ export function createServices(deps: ServiceDeps): Services {
     kpiInputs: (period, f) => targets!.kpiInputs(period, f),
   });
   targets = createTargetService({ db, jobs, stored, feedbackOf: (period) => appraisal.feedbackOf(period) });
+  const keys = createKeyRepository(db);
+  const catalogue = createCatalogueService({ db });
+  const reviews = createReviewService({ db, sentiment, ingestion, stored });
   return {
     config,
     db,
     queue,
     active,
     sentiment,
-    keys: createKeyRepository(db),
-    catalogue: createCatalogueService({ db }),
+    keys,
+    catalogue,
     ingestion,
-    reviews: createReviewService({ db, sentiment, ingestion, stored }),
+    reviews,
+    console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
     targets,
     models: createModelService({ db, config, jobs }),
     jobs,

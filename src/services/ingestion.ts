@@ -167,10 +167,7 @@ export function createIngestionService(deps: {
   ): Promise<ImportAnswer> {
     if (result.errors.length > 0) throw invalidRows(result.errors);
     if (result.days.length === 0)
-      throw invalidRows(
-        [{ row: 0, field: '(body)', reason: 'no history rows in the request' }],
-        'history rows',
-      );
+      throw invalidRows([{ row: 0, field: '(body)', reason: 'no history rows in the request' }], 'history rows');
     const missing = await unknownEmployees(
       db,
       result.days.map((d) => d.employee_id),
