@@ -46,11 +46,7 @@ export const problem = z
       )
       .optional()
       .describe('each field (400, 413) or row (422) at fault; a 422 lists the first ROW_ERROR_LIMIT (default 100)'),
-    error_count: z
-      .number()
-      .int()
-      .optional()
-      .describe('a 422 of rows: every error found, listed in `errors` or not'),
+    error_count: z.number().int().optional().describe('a 422 of rows: every error found, listed in `errors` or not'),
   })
   .meta({
     id: 'Problem',
