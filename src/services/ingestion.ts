@@ -37,6 +37,7 @@ import {
 } from '../ingest/pipeline.js';
 import { warning } from '../lib/warnings.js';
 import { NotFoundError } from '../lib/errors.js';
+import { findTextFaults } from '../lib/text.js';
 import { returnRowSchema } from '../ratings/returns.js';
 import { reviewRowSchema } from '../reviews/repository.js';
 
@@ -145,7 +146,15 @@ export function createIngestionService(deps: {
     async importSycm(body, options) {
       return storeImport('sycm', importSycm(await readLimited(body, config.bodyLimit), options));
     },
-    importGa4: (report, options) => storeImport('ga4', importGa4Report(report, options)),
+    importGa4(report, options) {
+      // the text rule (NUL, lone surrogates) on the whole report, before the importer reads it
+      const faults = findTextFaults(report, 'report');
+      if (faults.length > 0)
+        throw invalidRows(
+          faults.map((f) => ({ row: 0, field: f.field.replace(/^report\.?/, '') || '(report)', reason: f.reason })),
+        );
+      return storeImport('ga4', importGa4Report(report, options));
+    },
     listEmployees: (q) => listEmployees(db, q),
     async employee(id) {
       const e = await getEmployee(db, id);
