@@ -34,6 +34,7 @@ import { readLimited } from '../ingest/body.js';
 import { type IngestResult, type IngestTarget, invalidRows, validateRecords, writeRows } from '../ingest/pipeline.js';
 import { warning } from '../lib/warnings.js';
 import { NotFoundError, PayloadTooLargeError } from '../lib/errors.js';
+import { findTextFaults } from '../lib/text.js';
 import { returnRowSchema } from '../ratings/returns.js';
 import { reviewRowSchema } from '../reviews/repository.js';
 
@@ -242,6 +243,14 @@ export function createIngestionService(deps: {
       return storeImport('sycm', await importSycmFiles(await readFiles(files), options), options);
     },
     async importGa4(source, options) {
+      if ('report' in source) {
+        // the text rule (NUL, lone surrogates) on the whole report, before the importer reads it
+        const faults = findTextFaults(source.report, 'report');
+        if (faults.length > 0)
+          throw invalidRows(
+            faults.map((f) => ({ row: 0, field: f.field.replace(/^report\.?/, '') || '(report)', reason: f.reason })),
+          );
+      }
       const result =
         'report' in source
           ? importGa4Report(source.report, options)
