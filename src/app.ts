@@ -37,6 +37,7 @@ import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
 import { createServices, type Services } from './services/index.js';
 import consolePlugin from './web/index.js';
+import { countSessionsAgainstTheirKey, signInLimiterOf } from './web/limits.js';
 
 export interface AppDeps {
   config: Config;
@@ -159,7 +160,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(feedbackRoutes, { prefix: '/v1' });
   await app.register(incentiveRoutes, { prefix: '/v1' });
   await app.register(growthRoutes, { prefix: '/v1' });
-  // the web console (server-rendered pages on the same services; src/web)
-  await app.register(consolePlugin);
+  // the web console (server-rendered pages on the same services; src/web), under the same rate limits:
+  // a session counts against its key, sign-in attempts per address (src/web/limits.ts)
+  countSessionsAgainstTheirKey(app);
+  await app.register(consolePlugin, { signInLimiter: signInLimiterOf(app) });
   return app;
 }

@@ -13,6 +13,7 @@ import { timingSafeEqual, randomBytes } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.js';
 import { DomainError } from '../lib/errors.js';
 import { STATUS_OF_CODE } from '../plugins/errors.js';
 import type { Session } from '../services/console.js';
@@ -145,6 +146,9 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
       status = STATUS_OF_CODE[err.code] ?? 400;
       text =
         status === 404 ? t('error.notFound', { what: err.message }) : t('error.badRequest', { detail: err.message });
+    } else if (err instanceof AppError && err.status < 500) {
+      status = err.status;
+      text = status === 429 ? t('error.rateLimited') : t('error.badRequest', { detail: err.message });
     } else if (typeof err.statusCode === 'number' && err.statusCode < 500) {
       status = err.statusCode;
       text = t('error.badRequest', { detail: err.message });

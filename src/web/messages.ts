@@ -31,6 +31,7 @@ const M = {
   'login.bad': ['密钥无效或已被吊销。', 'The key is unknown or revoked.'],
   'login.noConsole': ['该密钥（scorer）无权使用控制台。', 'This key (scorer) has no access to the console.'],
   'login.throttled': ['登录尝试过多，请稍后再试。', 'Too many sign-in attempts; try again later.'],
+  'error.rateLimited': ['请求过于频繁，请稍后再试。', 'Too many requests; try again in a moment.'],
   'login.expired': ['会话已过期，请重新登录。', 'Your session expired; please sign in again.'],
   'logout.title': ['退出登录', 'Sign out'],
   'logout.confirm': ['确定退出控制台吗？', 'Sign out of the console?'],
