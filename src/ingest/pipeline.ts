@@ -170,6 +170,23 @@ export async function writeRows<T>(db: Db, target: IngestTarget<T>, rows: T[]): 
   return db.transaction((tx) => upsertRows(tx, target, rows));
 }
 
+/**
+ * Upserts already-validated rows, then runs `then` in the same transaction (given `db` as seen from
+ * inside it): the write and what follows it commit together or not at all.
+ */
+export function writeRowsThen<T>(
+  db: Db,
+  target: IngestTarget<T>,
+  rows: T[],
+  then?: (written: IngestResult, inTransaction: Db) => Promise<void>,
+): Promise<IngestResult> {
+  return db.transaction(async (tx) => {
+    const written = await upsertRows(tx, target, rows);
+    await then?.(written, withinTransaction(db, tx));
+    return written;
+  });
+}
+
 /** Upserts already-validated rows inside the caller's transaction, chunked. */
 export async function upsertRows<T>(tx: Queryable, target: IngestTarget<T>, rows: T[]): Promise<IngestResult> {
   let inserted = 0;

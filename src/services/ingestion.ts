@@ -35,9 +35,8 @@ import {
   type IngestResult,
   type IngestTarget,
   invalidRows,
-  upsertRows,
   validateRecords,
-  withinTransaction,
+  writeRowsThen,
 } from '../ingest/pipeline.js';
 import { warning } from '../lib/warnings.js';
 import { NotFoundError, PayloadTooLargeError } from '../lib/errors.js';
@@ -145,11 +144,9 @@ export function createIngestionService(deps: {
     const rows = validated.map((r) => r.value);
     const previous = (await steps?.before?.(rows)) as P;
     // the write and the steps after it (scoring, ratings) commit together or not at all
-    const written = await db.transaction(async (tx) => {
-      const w = await upsertRows(tx, target, rows);
-      await steps?.after?.(rows, w, previous, withinTransaction(db, tx));
-      return w;
-    });
+    const written = await writeRowsThen(db, target, rows, (w, inTransaction) =>
+      steps?.after ? steps.after(rows, w, previous, inTransaction) : Promise.resolve(),
+    );
     deps.onIngested?.(kind, written.inserted + written.updated);
     const notes = Object.entries(validated.stripped ?? {}).map(([field, n]) =>
       warning(
