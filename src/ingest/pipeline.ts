@@ -165,24 +165,20 @@ export async function ingest<T>(
   );
 }
 
-/** Upserts already-validated rows in one transaction, chunked. */
-export async function writeRows<T>(db: Db, target: IngestTarget<T>, rows: T[]): Promise<IngestResult> {
-  return db.transaction((tx) => upsertRows(tx, target, rows));
-}
-
 /**
- * Upserts already-validated rows, then runs `then` in the same transaction (given `db` as seen from
- * inside it): the write and what follows it commit together or not at all.
+ * Upserts already-validated rows in one transaction, chunked; `after` (scoring, ratings) runs inside
+ * the same transaction on `db` seen from it, so the write and the steps after it commit together or
+ * not at all.
  */
-export function writeRowsThen<T>(
+export async function writeRows<T>(
   db: Db,
   target: IngestTarget<T>,
   rows: T[],
-  then?: (written: IngestResult, inTransaction: Db) => Promise<void>,
+  after?: (written: IngestResult, tx: Db) => Promise<void>,
 ): Promise<IngestResult> {
   return db.transaction(async (tx) => {
     const written = await upsertRows(tx, target, rows);
-    await then?.(written, withinTransaction(db, tx));
+    await after?.(written, withinTransaction(db, tx));
     return written;
   });
 }

@@ -31,15 +31,10 @@ import {
   type StoredHistory,
 } from '../history/repository.js';
 import { readLimited } from '../ingest/body.js';
-import {
-  type IngestResult,
-  type IngestTarget,
-  invalidRows,
-  validateRecords,
-  writeRowsThen,
-} from '../ingest/pipeline.js';
+import { type IngestResult, type IngestTarget, invalidRows, validateRecords, writeRows } from '../ingest/pipeline.js';
 import { warning } from '../lib/warnings.js';
 import { NotFoundError, PayloadTooLargeError } from '../lib/errors.js';
+import { findTextFaults } from '../lib/text.js';
 import { returnRowSchema } from '../ratings/returns.js';
 import { reviewRowSchema } from '../reviews/repository.js';
 
@@ -144,8 +139,11 @@ export function createIngestionService(deps: {
     const rows = validated.map((r) => r.value);
     const previous = (await steps?.before?.(rows)) as P;
     // the write and the steps after it (scoring, ratings) commit together or not at all
-    const written = await writeRowsThen(db, target, rows, (w, inTransaction) =>
-      steps?.after ? steps.after(rows, w, previous, inTransaction) : Promise.resolve(),
+    const written = await writeRows(
+      db,
+      target,
+      rows,
+      (w, tx) => steps?.after?.(rows, w, previous, tx) ?? Promise.resolve(),
     );
     deps.onIngested?.(kind, written.inserted + written.updated);
     const notes = Object.entries(validated.stripped ?? {}).map(([field, n]) =>
@@ -245,6 +243,14 @@ export function createIngestionService(deps: {
       return storeImport('sycm', await importSycmFiles(await readFiles(files), options), options);
     },
     async importGa4(source, options) {
+      if ('report' in source) {
+        // the text rule (NUL, lone surrogates) on the whole report, before the importer reads it
+        const faults = findTextFaults(source.report, 'report');
+        if (faults.length > 0)
+          throw invalidRows(
+            faults.map((f) => ({ row: 0, field: f.field.replace(/^report\.?/, '') || '(report)', reason: f.reason })),
+          );
+      }
       const result =
         'report' in source
           ? importGa4Report(source.report, options)
