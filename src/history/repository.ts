@@ -116,8 +116,9 @@ export function historyTarget(source: string): IngestTarget<HistoryInput> {
         tx,
         `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source)
          select e, m, p, k, s, v, $7 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::float8[]) as t(e, m, p, k, s, v)
-         on conflict (employee_id, metric_id, period) do update set value = excluded.value, source = excluded.source, updated_at = now()
-         where kpi_history.value is distinct from excluded.value`,
+         on conflict (employee_id, metric_id, period) do update set value = excluded.value, source = excluded.source,
+           covered_days = null, total_days = null, updated_at = now()
+         where kpi_history.value is distinct from excluded.value or kpi_history.covered_days is not null`,
         [
           rows.map((r) => r.employee_id),
           rows.map((r) => r.metric_id),

@@ -210,6 +210,17 @@ describeEachBackend('importer routes: files as downloaded, the daily store', (ge
     // gmv, and the weight of the day's 客单价 (its buyers estimated as 支付金额 / 客单价)
     expect((fix.json() as Answer).days).toMatchObject({ updated: 2, unchanged: 5 });
     expect((await june('perday')).values.gmv).toBe(JUNE.gmv + 100);
+
+    // a value uploaded for the period replaces the rolled-up one and is no longer counted in days
+    const up = await t.app.inject({
+      method: 'POST',
+      url: '/v1/history',
+      headers: t.auth('hr'),
+      payload: [{ employee_id: 'imp-perday', metric_id: 'gmv', period: '2026-06', value: 1 }],
+    });
+    expect(up.json()).toMatchObject({ updated: 1 });
+    const gmv = (await june('perday')).rows.find((x) => x.metric_id === 'gmv');
+    expect(gmv).toMatchObject({ value: 1, covered_days: null, total_days: null, complete: true, source: 'api' });
   });
 
   it('names the shops of a two-shop file without shop, and imports each shop with it', async () => {
