@@ -72,7 +72,7 @@ describeEachBackend('model service: a switch at start-up', (get) => {
       await queue.close();
       rmSync(dir, { recursive: true, force: true });
     }
-    expect(ran).toEqual([{ rescore: true, then_recompute: true, chunk_size: 10_000, batch_size: 2000 }]);
+    expect(ran).toEqual([{ rescore: true, then_recompute: true, chunk_size: 10_000 }]);
   });
 });
 

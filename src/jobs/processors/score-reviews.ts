@@ -28,7 +28,11 @@ export const scoreReviewsData = z
     /** Re-score reviews scored by another model version too (after a promote or rollback). */
     rescore: z.boolean().default(false),
     chunk_size: z.number().int().min(100).max(1_000_000).default(10_000),
-    batch_size: z.number().int().min(10).max(50_000).default(2000),
+    /**
+     * Reviews per read/score/write round (default 500 on PGlite, whose statements run in the API
+     * process's main thread, so shorter ones keep requests waiting less; 2,000 on PostgreSQL).
+     */
+    batch_size: z.number().int().min(10).max(50_000).optional(),
     /** Set by the planner: the active versions the chunks were planned for (part of their ids). */
     versions: z.string().optional(),
     /** Set by the planner: its job id, so each planning run gets its own chunk jobs. */
@@ -65,6 +69,7 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
     );
   const data = parsed.data;
   const { db, config, queue } = ctx.deps;
+  const batch = data.batch_size ?? (db.kind === 'pglite' ? 500 : 2000);
   const active = activeModelsFor(db, config);
   // a rescore follows a model switch: read the active versions now, not up to 2 s ago
   // the jobs' engine scores on a thread of its own (off the main thread, on every backend)
@@ -85,7 +90,7 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
           await scoreStoredReviews(db, engine, {
             range,
             rescoreOtherVersions: data.rescore,
-            batch: data.batch_size,
+            batch,
             signal: ctx.signal,
           })
         ).scored;
@@ -119,7 +124,7 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
   const { scored } = await scoreStoredReviews(db, engine, {
     range: data.range,
     rescoreOtherVersions: data.rescore,
-    batch: data.batch_size,
+    batch,
     signal: ctx.signal,
     onProgress: (done) => ctx.progress(Math.min(99, (100 * done) / data.chunk_size), `scored ${done}`),
   });
