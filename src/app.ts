@@ -160,6 +160,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(incentiveRoutes, { prefix: '/v1' });
   await app.register(growthRoutes, { prefix: '/v1' });
   // the web console (server-rendered pages on the same services; src/web)
-  await app.register(consolePlugin);
+  await app.register(consolePlugin, { signInLimiter: app.rateLimit.signIn });
   return app;
 }

@@ -424,7 +424,7 @@ describeEachBackend('web console', (get) => {
   it('keeps console pages out of the OpenAPI document and the API key check', async () => {
     const doc = (await t.app.inject({ url: '/docs/json' })).json() as { paths: Record<string, unknown> };
     for (const p of Object.keys(doc.paths))
-      expect(p.startsWith('/v1') || p === '/health' || p === '/metrics').toBe(true);
+      expect(p.startsWith('/v1') || ['/health', '/live', '/ready', '/metrics'].includes(p)).toBe(true);
     const css = await t.app.inject({ url: '/static/console.css' });
     expect(css.statusCode).toBe(200);
     expect(css.headers['content-type']).toContain('text/css');
