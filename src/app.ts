@@ -37,7 +37,7 @@ import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
 import { createServices, type Services } from './services/index.js';
 import consolePlugin from './web/index.js';
-import { countSessionsAgainstTheirKey, signInLimiterOf } from './web/limits.js';
+import { countSessionsAgainstTheirKey } from './web/limits.js';
 
 export interface AppDeps {
   config: Config;
@@ -161,8 +161,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(incentiveRoutes, { prefix: '/v1' });
   await app.register(growthRoutes, { prefix: '/v1' });
   // the web console (server-rendered pages on the same services; src/web), under the same rate limits:
-  // a session counts against its key, sign-in attempts per address (src/web/limits.ts)
+  // a session counts against its key (src/web/limits.ts), sign-in failures per address
   countSessionsAgainstTheirKey(app);
-  await app.register(consolePlugin, { signInLimiter: signInLimiterOf(app) });
+  await app.register(consolePlugin, { signInLimiter: app.rateLimit.signIn });
   return app;
 }

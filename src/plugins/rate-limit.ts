@@ -6,9 +6,11 @@
  * public ones and 401/403/404 answers included; the auth plugin (src/plugins/auth.ts) calls
  * `limit()` after identifying the caller and before answering 401/403.
  *
- * Sign-in attempts (the web console's POST /login) have their own limiter per address:
- * `app.rateLimit.signIn.attempt(request)` counts one attempt and throws the 429 when the address is
- * over (see `SIGN_IN_DEFAULTS`); `succeeded(request)` clears the address's failures.
+ * Sign-in attempts (the web console's POST /login) have their own limiter per address
+ * (`SIGN_IN_DEFAULTS`: 10 failures per 15 minutes): app.ts hands `app.rateLimit.signIn` to the console
+ * as its `signInLimiter` (`check(address)` before the key is looked at, `record(address, ok)` after:
+ * failures count, a success clears them). `attempt(request, reply)` / `succeeded(request)` do the same
+ * for a route that counts every attempt and answers the 429 itself.
  *
  * The store is pluggable (`RateLimitStore`): fixed windows in this process's memory today; a store
  * shared by several processes (Redis) implements the same `hit`.
@@ -26,6 +28,8 @@ export interface RateLimitHit {
 /** Where the counts live. `hit` adds one to the bucket's current window (starting one when none is open). */
 export interface RateLimitStore {
   hit(bucket: string, windowMs: number): RateLimitHit | Promise<RateLimitHit>;
+  /** The bucket's open window, without counting (null when none is open). */
+  peek(bucket: string): RateLimitHit | null | Promise<RateLimitHit | null>;
   /** Forgets a bucket (a successful sign-in clears its failures). */
   reset(bucket: string): void | Promise<void>;
   close?(): void | Promise<void>;
@@ -64,6 +68,10 @@ export function memoryStore({ maxBuckets = 100_000 } = {}): RateLimitStore {
       }
       b.count++;
       return b;
+    },
+    peek(bucket) {
+      const b = buckets.get(bucket);
+      return b && b.resetAt > Date.now() ? b : null;
     },
     reset(bucket) {
       buckets.delete(bucket);
@@ -126,6 +134,12 @@ export interface RateLimiter {
     attempt(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** A successful sign-in: the address's attempts start again from zero. */
     succeeded(request: FastifyRequest): Promise<void>;
+    /**
+     * The console's limiter (src/web/signin-limit.ts `SignInLimiter`): `check(address)` before looking
+     * at the key, `record(address, ok)` after; failed attempts count, a success clears them.
+     */
+    check(address: string): Promise<{ allowed: true } | { allowed: false; retryAfterSeconds: number }>;
+    record(address: string, ok: boolean): Promise<void>;
   };
   store: RateLimitStore;
 }
@@ -176,6 +190,15 @@ export default fp(
           ),
         succeeded: async (request) => {
           await store.reset(`signin:${request.ip}`);
+        },
+        check: async (address) => {
+          const open = await store.peek(`signin:${address}`);
+          if (!open || open.count < signInLimit.max) return { allowed: true };
+          return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((open.resetAt - Date.now()) / 1000)) };
+        },
+        record: async (address, ok) => {
+          if (ok) await store.reset(`signin:${address}`);
+          else await store.hit(`signin:${address}`, signInLimit.windowMs);
         },
       },
       store,

@@ -120,6 +120,28 @@ describeEachBackend('rate limit: verified key, else address, on every route', (g
   });
 });
 
+describe('the console sign-in limiter (check before, record after)', () => {
+  it('counts failures per address, refuses past the limit with a retry time, and a success clears them', async () => {
+    const { default: plugin } = await import('../../src/plugins/rate-limit.js');
+    const Fastify = (await import('fastify')).default;
+    const app = Fastify();
+    await app.register(plugin, { max: 100, timeWindow: '1 minute', signIn: { max: 3, windowMs: 60_000 } });
+    await app.ready();
+    const limiter = app.rateLimit.signIn;
+    for (let i = 0; i < 3; i++) {
+      expect(await limiter.check('10.1.0.1')).toEqual({ allowed: true });
+      await limiter.record('10.1.0.1', false);
+    }
+    const refused = await limiter.check('10.1.0.1');
+    expect(refused.allowed).toBe(false);
+    expect(refused.allowed === false && refused.retryAfterSeconds).toBeGreaterThan(0);
+    expect(await limiter.check('10.1.0.2')).toEqual({ allowed: true });
+    await limiter.record('10.1.0.1', true);
+    expect(await limiter.check('10.1.0.1')).toEqual({ allowed: true });
+    await app.close();
+  });
+});
+
 describe('rate-limit store and window', () => {
   it('reads windows as RATE_LIMIT_WINDOW does', () => {
     expect(windowMs('1 minute')).toBe(60_000);
