@@ -258,7 +258,7 @@ describeEachBackend('web console', (get) => {
     for (const res of pages) {
       expect(res.body).toContain('&lt;img src=x onerror=&quot;window.__pwned = 2&quot;&gt;');
       // the aspect span may cut through it: each piece escaped
-      expect(res.body).toContain('&lt;script&gt;window.');
+      expect(res.body).toContain('&lt;script');
       expect(res.body).toContain('&lt;/script&gt;');
       expect(res.body).toContain('X-script');
     }
