@@ -21,6 +21,7 @@ import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import adminRoutes from './routes/admin.js';
 import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
+import cycleRoutes from './routes/cycles.js';
 import feedbackRoutes from './routes/feedback.js';
 import growthRoutes from './routes/growth.js';
 import healthRoutes from './routes/health.js';
@@ -160,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(feedbackRoutes, { prefix: '/v1' });
   await app.register(incentiveRoutes, { prefix: '/v1' });
   await app.register(growthRoutes, { prefix: '/v1' });
+  await app.register(cycleRoutes, { prefix: '/v1' });
   // the web console (server-rendered pages on the same services; src/web), under the same rate limits:
   // a session counts against its key (src/web/limits.ts), sign-in failures per address
   countSessionsAgainstTheirKey(app);

@@ -194,9 +194,10 @@ export async function recordChange(
     const account = await lockAccount(tx, x.employee_id);
     return apply(tx, decideAdjustment({ existing, account }, x), null, actor);
   }
-  const catalogue = needCatalogue(await currentCatalogue(tx));
+  // the input first (each field named), then whether there is a catalogue to decide on
   if (change === 'completion') {
     const x = parseInput(completionSchema, input);
+    const catalogue = needCatalogue(await currentCatalogue(tx));
     const existing = await entryById(tx, x.id);
     const account = await lockAccount(tx, x.employee_id);
     const done = await tx.query<{ n: number }>(
@@ -208,6 +209,7 @@ export async function recordChange(
     return apply(tx, d, catalogue.version, actor);
   }
   const x = parseInput(redemptionSchema, input);
+  const catalogue = needCatalogue(await currentCatalogue(tx));
   const existing = await entryById(tx, x.id);
   const account = await lockAccount(tx, x.employee_id);
   const used = await tx.query<{ n: number }>(

@@ -40,6 +40,7 @@ import {
   verifyLedger,
 } from '../appraisal/growth.js';
 import type { RowError } from '../lib/errors.js';
+import { type Appraised, getCycle, type RoleCycle, setCycle, type Tracked } from '../appraisal/cycles-store.js';
 import {
   dropCalibration,
   feedbackPeriods,
@@ -162,6 +163,10 @@ export interface AppraisalService {
   account(employeeId: string): Promise<GrowthAccount>;
   ledger(q: { employee_id?: string | undefined; limit: number; offset: number }): Promise<StoredEntry[]>;
   /** Re-checks the whole ledger: sequences, balances following each other, never below 0, unique ids. */
+  /** A role's declared cycle (tracked, appraised; the year from its quarters). */
+  cycle(role: string): Promise<RoleCycle>;
+  /** HR declares it (in one transaction with roles.cycle). */
+  setCycle(role: string, c: { tracked: Tracked; appraised: Appraised }, actor: string | null): Promise<RoleCycle>;
   checkLedger(): Promise<{ entries: number; problems: string[] }>;
   leaderboard(
     team?: string,
@@ -512,5 +517,8 @@ export function createAppraisalService(deps: {
         rows: leaderboard(accounts, levels, teamOf, team),
       };
     },
+
+    cycle: (role) => getCycle(db, role),
+    setCycle: (role, c, actor) => db.transaction((tx) => setCycle(tx, role, c, actor)),
   };
 }

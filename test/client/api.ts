@@ -1090,6 +1090,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/roles/{role}/cycle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A role's declared cycle: tracked, appraised, and the year from its quarters */
+        get: operations["getRoleCycle"];
+        /**
+         * Declare a role's cycle (e.g. sales tracked weekly and appraised monthly)
+         * @description appraised must not be finer than tracked (a role tracked by quarter cannot be appraised by month: 422 naming `appraised`). The role’s catalogue cycle follows `tracked`.
+         */
+        put: operations["setRoleCycle"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -8386,6 +8407,141 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getRoleCycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example sales_ops */
+                role: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role": "sales_ops",
+                     *       "tracked": "week",
+                     *       "appraised": "month",
+                     *       "year": "the weighted mean of its quarters (by days)",
+                     *       "declared": true,
+                     *       "actor": "k_3f9a2c",
+                     *       "updated_at": "2026-11-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        role: string;
+                        /**
+                         * @description the period kind targets and ratings follow
+                         * @enum {string}
+                         */
+                        tracked: "week" | "month" | "quarter";
+                        /**
+                         * @description the period kind KPI inputs and payouts are read on
+                         * @enum {string}
+                         */
+                        appraised: "month" | "quarter";
+                        /** @description how the year is formed */
+                        year: string;
+                        /** @description false while the role keeps the catalogue's cycle */
+                        declared: boolean;
+                        /** @description the API key id that declared it */
+                        actor: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    setRoleCycle: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example sales_ops */
+                role: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tracked": "week",
+                 *       "appraised": "month"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    tracked: "week" | "month" | "quarter";
+                    /** @enum {string} */
+                    appraised: "month" | "quarter";
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role": "sales_ops",
+                     *       "tracked": "week",
+                     *       "appraised": "month",
+                     *       "year": "the weighted mean of its quarters (by days)",
+                     *       "declared": true,
+                     *       "actor": "k_3f9a2c",
+                     *       "updated_at": "2026-11-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        role: string;
+                        /**
+                         * @description the period kind targets and ratings follow
+                         * @enum {string}
+                         */
+                        tracked: "week" | "month" | "quarter";
+                        /**
+                         * @description the period kind KPI inputs and payouts are read on
+                         * @enum {string}
+                         */
+                        appraised: "month" | "quarter";
+                        /** @description how the year is formed */
+                        year: string;
+                        /** @description false while the role keeps the catalogue's cycle */
+                        declared: boolean;
+                        /** @description the API key id that declared it */
+                        actor: string | null;
+                        updated_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
         };
     };

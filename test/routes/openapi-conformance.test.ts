@@ -52,6 +52,8 @@ const ORDER = [
   'getMetrics',
   'listRoles',
   'saveRole',
+  'setRoleCycle',
+  'getRoleCycle',
   'listMetrics',
   'saveMetric',
   'saveCalendarEvent',
