@@ -4,25 +4,27 @@
  * Order: external plugins, the app's own services, routes.
  */
 import fastifyHelmet from '@fastify/helmet';
-import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { hashKey } from './auth/keys.js';
 import type { Config } from './config.js';
 import type { Db } from './db/types.js';
 import type { JobQueue } from './jobs/types.js';
-import authPlugin, { presentedKey } from './plugins/auth.js';
+import authPlugin from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
 import bodyTimeouts, { httpOptions } from './plugins/http.js';
 import inputPlugin from './plugins/input.js';
 import { loggerOptions } from './plugins/log.js';
 import metricsPlugin from './plugins/metrics.js';
+import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import adminRoutes from './routes/admin.js';
 import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
+import feedbackRoutes from './routes/feedback.js';
+import growthRoutes from './routes/growth.js';
 import healthRoutes from './routes/health.js';
+import incentiveRoutes from './routes/incentives.js';
 import historyRoutes from './routes/history.js';
 import importerRoutes from './routes/importers.js';
 import jobRoutes from './routes/jobs.js';
@@ -34,6 +36,7 @@ import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
 import { createServices, type Services } from './services/index.js';
+import consolePlugin from './web/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -41,6 +44,10 @@ export interface AppDeps {
   queue: JobQueue;
   /** Fastify logger options; false for silence (tests). */
   logger?: FastifyServerOptions['logger'];
+  /** Where rate-limit counts live (default: this process's memory). */
+  rateLimitStore?: RateLimitStore;
+  /** Start-up work follows (server.ts): /ready answers 503 until `services.lifecycle.started` is set. */
+  starting?: boolean;
 }
 
 declare module 'fastify' {
@@ -63,6 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // finish in-flight requests on close; idle keep-alive sockets are closed at once
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // behind a reverse proxy: the client's address and https from X-Forwarded-* (console cookies get Secure)
+    trustProxy: config.trustProxy,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -92,14 +101,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inputPlugin);
   await app.register(bodyTimeouts, { bodyMs: config.timeouts.bodyMs });
   await app.register(fastifyHelmet, { contentSecurityPolicy: false });
-  await app.register(fastifyRateLimit, {
+  // per verified key, else per address (src/plugins/rate-limit.ts); counted in the auth hook
+  await app.register(rateLimitPlugin, {
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.timeWindow,
-    // per API key where one is sent (hashed, never logged), else per client address
-    keyGenerator: (request) => {
-      const key = presentedKey(request);
-      return key ? `key:${hashKey(key).slice(0, 16)}` : `ip:${request.ip}`;
-    },
+    ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
   });
   await app.register(fastifySwagger, openapiOptions);
   await app.register(async (docs) => {
@@ -117,8 +123,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: deps.db,
     queue: deps.queue,
     onIngested: (kind, rows) => app.metrics.ingestedRows.inc({ kind }, rows),
+    ...(deps.starting ? { starting: true } : {}),
   });
   app.decorate('services', services);
+  app.addHook('preClose', async () => {
+    services.lifecycle.closing = true;
+  });
   app.addHook('onClose', async () => services.close());
   await app.register(authPlugin, { keys: services.keys });
 
@@ -135,5 +145,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(modelRoutes, { prefix: '/v1' });
   await app.register(baselineRoutes, { prefix: '/v1' });
   await app.register(kpiInputRoutes, { prefix: '/v1' });
+  await app.register(feedbackRoutes, { prefix: '/v1' });
+  await app.register(incentiveRoutes, { prefix: '/v1' });
+  await app.register(growthRoutes, { prefix: '/v1' });
+  // the web console (server-rendered pages on the same services; src/web)
+  await app.register(consolePlugin);
   return app;
 }

@@ -54,6 +54,8 @@ export const configSchema = z.object({
   SENTIMENT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   /** A helper thread forecasts part of every large set of targets (two or more cores). */
   FORECAST_THREAD: bool.default(true),
+  /** CPU-heavy job steps (training, rescoring, ratings, shadow comparison) in job threads (false: on the main thread). */
+  JOB_THREADS: bool.default(true),
   /** The whole request (headers and body) must arrive within this; else 408 and the connection closed. */
   REQUEST_TIMEOUT_MS: ms.default(120_000),
   /** The request headers must arrive within this (slow-header clients); else 408. */
@@ -72,6 +74,19 @@ export const configSchema = z.object({
     .default('2000-01-01'),
   /** …and more than this many days after now. */
   EVENT_MAX_AHEAD_DAYS: z.coerce.number().int().min(0).max(36_500).default(366),
+  /** Idle lifetime of a console session (`8h`, `30m`, `900s` or milliseconds). */
+  SESSION_TTL: z
+    .string()
+    .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 8h, 30m, 900s or milliseconds')
+    .default('8h')
+    .transform((s) => {
+      const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
+      const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+      return Number(m[1]) * mult;
+    })
+    .refine((ms) => ms >= 60_000, 'must be at least a minute'),
+  /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client address, https → Secure cookies). */
+  TRUST_PROXY: bool.default(false),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -92,11 +107,16 @@ export interface Config {
   shutdownGraceMs: number;
   sentimentThreads: number;
   forecastThread: boolean;
+  /** CPU-heavy job steps in job threads (src/jobs/compute.ts); false: on the main thread */
+  jobThreads: boolean;
   /** Server timeouts (ms): see REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS. */
   timeouts: { requestMs: number; headersMs: number; bodyMs: number; keepAliveMs: number };
   rowErrorLimit: number;
   /** The event range: from `min` (YYYY-MM-DD) to `aheadDays` after now. */
   eventDates: { min: string; aheadDays: number };
+  /** console session idle lifetime, ms */
+  sessionTtlMs: number;
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +154,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     sentimentThreads: c.SENTIMENT_THREADS,
     forecastThread: c.FORECAST_THREAD,
+    jobThreads: c.JOB_THREADS,
     timeouts: {
       requestMs: c.REQUEST_TIMEOUT_MS,
       headersMs: c.HEADERS_TIMEOUT_MS,
@@ -142,5 +163,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     rowErrorLimit: c.ROW_ERROR_LIMIT,
     eventDates: { min: c.EVENT_DATE_MIN, aheadDays: c.EVENT_MAX_AHEAD_DAYS },
+    sessionTtlMs: c.SESSION_TTL,
+    trustProxy: c.TRUST_PROXY,
   };
 }

@@ -43,7 +43,7 @@ export async function startServer(config: Config) {
   if (config.forecastThread) startForecastThread();
   const db = await openDb(config);
   const queue = createQueue({ db, config });
-  const app = await buildApp({ config, db, queue });
+  const app = await buildApp({ config, db, queue, starting: true });
   const { services } = app;
   try {
     // the shipped sentiment models become the active versions where none is active yet; one that
@@ -58,10 +58,11 @@ export async function startServer(config: Config) {
       ? await services.targets.train({ network: false, promote: false }, 'first-run')
       : null;
     const address = await app.listen({ port: config.port, host: config.host });
+    services.lifecycle.started = true;
     const lines = [
       `kpi-calibrator listening on ${address} (storage: ${db.kind}, jobs: ${queue.kind})`,
       `  API docs:   ${address}/docs`,
-      `  health:     ${address}/health`,
+      `  health:     ${address}/health (probes: /live, /ready)`,
       keyFile
         ? `  admin key:  written to ${keyFile} (shown nowhere else); send it as "Authorization: Bearer <key>"`
         : `  API keys:   POST ${address}/v1/admin/keys with an admin key, or \`npm run kpi -- keys create --name NAME --scopes hr\` while the server is stopped`,

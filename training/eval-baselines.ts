@@ -4,11 +4,19 @@
  * same run. Prints one JSON line with --json, a table otherwise.
  *
  *   npm run eval:baselines -- --panel ../shared/data/panels/m3-quarterly.csv --json [--seed 1] [--no-network]
- *     [--peers theta,ets,arima,snaive]   also runs ../shared/peers/forecast_peers.R (R forecast) on the same
- *                                         file when Rscript is installed, and prints our ratio to each method
+ *     [--peers [snaive,ets,arima,theta]]  also runs ../shared/peers/forecast_peers.R (R forecast) on the same
+ *                                         series when Rscript is installed, in parallel with our training, and
+ *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
+ *
+ * Without --panel it evaluates m3-monthly, m3-quarterly and walmart-weekly one after the other.
+ * The seasonal part of a panel (series whose training part passes the M4 benchmark's seasonality test,
+ * `m4Seasonal`: |acf at lag m| outside the 90 % band, tcrit 1.645, at least 3·m points) is reported
+ * apart (`seasonal`), with the R peers run on that part alone; coverage is printed per horizon step.
  */
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   coverage,
@@ -21,54 +29,74 @@ import {
   trainGroupModel,
   type SeriesInput,
 } from '../src/baselines/index.js';
+import { m4Seasonal } from '../src/baselines/classical.js';
 import { readPanel, type PanelSeries } from '../src/baselines/panel.js';
 
+// `--peers` takes an optional list of methods: a following word that is not an option is that list
+const argv = process.argv.slice(2);
+const pi = argv.indexOf('--peers');
+let peerMethods: string | undefined;
+if (pi >= 0) {
+  const next = argv[pi + 1];
+  peerMethods = next !== undefined && /^[a-z,]+$/.test(next) ? next : 'snaive,ets,arima,theta';
+  argv.splice(pi, next !== undefined && /^[a-z,]+$/.test(next) ? 2 : 1);
+}
 const { values: args } = parseArgs({
+  args: argv,
   options: {
-    panel: { type: 'string' },
+    panel: { type: 'string', multiple: true },
     json: { type: 'boolean', default: false },
     seed: { type: 'string', default: '1' },
     'no-network': { type: 'boolean', default: false },
-    peers: { type: 'string' },
     group: { type: 'string' },
   },
 });
-if (!args.panel) {
-  console.error(
-    'usage: eval-baselines --panel FILE.csv [--json] [--seed N] [--no-network] [--peers METHODS] [--group NAME]',
-  );
-  process.exit(2);
-}
+const panels =
+  args.panel ?? ['m3-monthly', 'm3-quarterly', 'walmart-weekly'].map((p) => `../shared/data/panels/${p}.csv`);
 
 interface Acc {
   smape: number[];
   mase: number[];
-  in80: number;
-  in95: number;
-  points: number;
+  in80: number[];
+  in95: number[];
+  points: number[];
   msis: number[];
 }
-const newAcc = (): Acc => ({ smape: [], mase: [], in80: 0, in95: 0, points: 0, msis: [] });
+const newAcc = (): Acc => ({ smape: [], mase: [], in80: [], in95: [], points: [], msis: [] });
 const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / Math.max(1, a.length);
+const sum = (a: number[]) => a.reduce((x, y) => x + y, 0);
 const r4 = (v: number) => Math.round(v * 10000) / 10000;
-const summary = (a: Acc) => ({
+const r3 = (v: number) => Math.round(v * 1000) / 1000;
+const summary = (a: Acc, perH = false) => ({
   series: a.smape.length,
   smape: r4(mean(a.smape)),
   mase: r4(mean(a.mase)),
-  coverage80: r4(a.in80 / Math.max(1, a.points)),
-  coverage95: r4(a.in95 / Math.max(1, a.points)),
+  coverage80: r4(sum(a.in80) / Math.max(1, sum(a.points))),
+  coverage95: r4(sum(a.in95) / Math.max(1, sum(a.points))),
   msis: r4(mean(a.msis)),
+  ...(perH
+    ? {
+        coverage80_by_h: a.points.map((n, h) => r3(a.in80[h]! / Math.max(1, n))),
+        coverage95_by_h: a.points.map((n, h) => r3(a.in95[h]! / Math.max(1, n))),
+      }
+    : {}),
 });
 
 function score(acc: Acc, s: PanelSeries, f: number[], lo80: number[], hi80: number[], lo95: number[], hi95: number[]) {
   const sc = maseScale(s.train, s.frequency);
-  const n = s.test.length;
   acc.smape.push(smape(s.test, f));
   acc.mase.push(mase(s.test, f, sc));
   acc.msis.push(msis(s.test, lo95, hi95, sc));
-  acc.in80 += coverage(s.test, lo80, hi80) * n;
-  acc.in95 += coverage(s.test, lo95, hi95) * n;
-  acc.points += n;
+  s.test.forEach((y, h) => {
+    while (acc.points.length <= h) {
+      acc.points.push(0);
+      acc.in80.push(0);
+      acc.in95.push(0);
+    }
+    acc.points[h]! += 1;
+    if (coverage([y], [lo80[h]!], [hi80[h]!]) === 1) acc.in80[h]! += 1;
+    if (coverage([y], [lo95[h]!], [hi95[h]!]) === 1) acc.in95[h]! += 1;
+  });
 }
 
 /** Seasonal naive with normal intervals from its in-sample residuals (R forecast::snaive style). */
@@ -94,140 +122,241 @@ function snaiveIntervals(s: PanelSeries, h: number) {
   };
 }
 
-const panel = readPanel(args.panel).filter((s) => !args.group || s.group === args.group);
-const groups = [...new Set(panel.map((s) => s.group))];
-const total = newAcc(),
-  naive = newAcc();
-const perGroup: Record<string, unknown> = {};
-let trainS = 0,
-  predictS = 0;
-let predict10k: number | undefined;
-let predict10kCpu = 0;
-let trainCpu = 0;
 /** CPU seconds of this process (user + system): less sensitive than wall time to other load on the machine. */
 const cpuNow = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
-for (const g of groups) {
-  const members = panel.filter((s) => s.group === g);
-  const H = Math.max(...members.map((s) => s.test.length));
-  const inputs: SeriesInput[] = members.map((s) => ({
-    id: s.id,
-    values: s.train,
-    periodsPerYear: s.frequency,
-    ...(s.promo ? { promo: s.promo } : {}),
-  }));
-  const t0 = performance.now();
-  const c0 = cpuNow();
-  const model = await trainGroupModel(inputs, { horizon: H, seed: Number(args.seed), network: !args['no-network'] });
-  const t1 = performance.now();
-  trainCpu += cpuNow() - c0;
-  const fc = forecastMany(model, inputs, H);
-  const t2 = performance.now();
-  if (predict10k === undefined) {
-    // targets for 10,000 people of one role: forecast 10,000 series (this group's, repeated) with one model
-    const many = Array.from({ length: 10_000 }, (_, i) => inputs[i % inputs.length]!);
-    const t3 = performance.now();
-    const c3 = cpuNow();
-    forecastMany(model, many, H);
-    predict10k = (performance.now() - t3) / 1000;
-    predict10kCpu = cpuNow() - c3;
-  }
-  trainS += (t1 - t0) / 1000;
-  predictS += (t2 - t1) / 1000;
-  const acc = newAcc(),
-    nacc = newAcc();
-  members.forEach((s, i) => {
-    const st = fc[i]!.steps.slice(0, s.test.length);
-    const cols = [
-      st.map((x) => x.p50),
-      st.map((x) => x.lo80),
-      st.map((x) => x.hi80),
-      st.map((x) => x.lo95),
-      st.map((x) => x.hi95),
-    ] as const;
-    score(acc, s, ...cols);
-    score(total, s, ...cols);
-    const nv = snaiveIntervals(s, s.test.length);
-    score(nacc, s, nv.f, nv.lo80, nv.hi80, nv.lo95, nv.hi95);
-    score(naive, s, nv.f, nv.lo80, nv.hi80, nv.lo95, nv.hi95);
+
+type PeerFigures = Record<
+  string,
+  { series: number; smape: number; mase: number; coverage80: number; coverage95: number; msis: number }
+>;
+
+/** Runs forecast_peers.R on one CSV, asynchronously; rejects when Rscript or the forecast package is missing. */
+function runR(file: string, methods: string): Promise<{ figures: PeerFigures; seconds: number }> {
+  const script = new URL('../../shared/peers/forecast_peers.R', import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const child = spawn('Rscript', [script, file, methods], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', (e) => reject(e));
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(err.trim().split('\n').at(-1) ?? `Rscript exited ${code}`));
+      const figures: PeerFigures = {};
+      let seconds = 0;
+      for (const line of out.split('\n')) {
+        const m = /^(\w+)\s+n=(\d+) sMAPE=([\d.]+) MASE=([\d.]+) cov80=([\d.]+) cov95=([\d.]+) MSIS=([\d.]+)/.exec(
+          line,
+        );
+        if (m)
+          figures[m[1]!] = {
+            series: Number(m[2]),
+            smape: Number(m[3]),
+            mase: Number(m[4]),
+            coverage80: Number(m[5]),
+            coverage95: Number(m[6]),
+            msis: Number(m[7]),
+          };
+        const t = /: (\d+) series, ([\d.]+) s/.exec(line);
+        if (t) seconds = Number(t[2]);
+      }
+      resolve({ figures, seconds });
+    });
   });
-  perGroup[g] = {
-    ...summary(acc),
-    train_s: r4((t1 - t0) / 1000),
-    phases: model.trainedOn.phases,
-    windows: model.trainedOn.windows,
-    netWeight: model.netWeight,
-    backtest: {
-      coverage80: r4(mean(model.backtest.coverage80.filter(Number.isFinite))),
-      coverage95: r4(mean(model.backtest.coverage95.filter(Number.isFinite))),
-      rawCoverage80: r4(mean(model.backtest.rawCoverage80.filter(Number.isFinite))),
-      maseModel: r4(model.backtest.maseModel),
-      maseClassical: r4(model.backtest.maseClassical),
+}
+
+/** Series-weighted mean of the peers' figures on disjoint parts of a panel (the script averages per series). */
+function combine(parts: PeerFigures[]): PeerFigures {
+  const out: PeerFigures = {};
+  const methods = new Set(parts.flatMap((p) => Object.keys(p)));
+  for (const k of methods) {
+    const have = parts.map((p) => p[k]).filter((v) => v !== undefined);
+    const n = sum(have.map((v) => v.series));
+    const w = (f: (v: (typeof have)[number]) => number) => r4(sum(have.map((v) => f(v) * v.series)) / Math.max(1, n));
+    out[k] = {
+      series: n,
+      smape: w((v) => v.smape),
+      mase: w((v) => v.mase),
+      coverage80: w((v) => v.coverage80),
+      coverage95: w((v) => v.coverage95),
+      msis: w((v) => v.msis),
+    };
+  }
+  return out;
+}
+
+/** Our figures against each peer: ratios, and MASE against the best of ETS and auto.arima. */
+function ratios(ours: ReturnType<typeof summary>, peers: PeerFigures) {
+  const out: Record<string, { smape: number; mase: number; msis: number }> = {};
+  for (const [k, v] of Object.entries(peers)) {
+    out[k] = { smape: r4(ours.smape / v.smape), mase: r4(ours.mase / v.mase), msis: r4(ours.msis / v.msis) };
+  }
+  const best = Math.min(peers.ets?.mase ?? Infinity, peers.arima?.mase ?? Infinity);
+  return { ...out, ...(Number.isFinite(best) ? { best_ets_arima_mase: r4(ours.mase / best) } : {}) };
+}
+
+async function evaluate(file: string) {
+  const panel = readPanel(file).filter((s) => !args.group || s.group === args.group);
+  const seasonal = new Set(panel.filter((s) => m4Seasonal(s.train, s.frequency)).map((s) => s.id));
+  // the R peers, started first so that they run while this process trains (on the seasonal part and
+  // the rest separately: the two together are the whole panel)
+  let peersRun: Promise<{ whole: PeerFigures; seasonal: PeerFigures | null; seconds: number }> | undefined;
+  let tmp: string | undefined;
+  if (peerMethods !== undefined) {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'kpi-eval-peers-'));
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const header = lines[0]!;
+    const col = header.split(',').indexOf('series');
+    const keep = new Set(panel.map((s) => s.id));
+    const parts: { name: string; rows: string[] }[] = [
+      { name: 'seasonal', rows: [] },
+      { name: 'other', rows: [] },
+    ];
+    for (const line of lines.slice(1)) {
+      if (!line) continue;
+      const id = line.split(',')[col]!;
+      if (!keep.has(id)) continue;
+      parts[seasonal.has(id) ? 0 : 1]!.rows.push(line);
+    }
+    const files = parts
+      .filter((p) => p.rows.length > 0)
+      .map((p) => {
+        const f = path.join(tmp!, `${p.name}.csv`);
+        writeFileSync(f, `${header}\n${p.rows.join('\n')}\n`);
+        return { name: p.name, file: f };
+      });
+    const methods = peerMethods;
+    peersRun = (async () => {
+      const got: Record<string, PeerFigures> = {};
+      let seconds = 0;
+      for (const f of files) {
+        const r = await runR(f.file, methods);
+        got[f.name] = r.figures;
+        seconds += r.seconds;
+      }
+      return { whole: combine(Object.values(got)), seasonal: got.seasonal ?? null, seconds };
+    })();
+    peersRun.catch(() => {});
+  }
+
+  const groups = [...new Set(panel.map((s) => s.group))];
+  const total = newAcc(),
+    naive = newAcc(),
+    seas = newAcc(),
+    seasNaive = newAcc();
+  const perGroup: Record<string, unknown> = {};
+  let trainS = 0,
+    predictS = 0;
+  let predict10k: number | undefined;
+  let predict10kCpu = 0;
+  let trainCpu = 0;
+  for (const g of groups) {
+    const members = panel.filter((s) => s.group === g);
+    const H = Math.max(...members.map((s) => s.test.length));
+    const inputs: SeriesInput[] = members.map((s) => ({
+      id: s.id,
+      values: s.train,
+      periodsPerYear: s.frequency,
+      ...(s.promo ? { promo: s.promo } : {}),
+    }));
+    const t0 = performance.now();
+    const c0 = cpuNow();
+    const model = await trainGroupModel(inputs, { horizon: H, seed: Number(args.seed), network: !args['no-network'] });
+    const t1 = performance.now();
+    trainCpu += cpuNow() - c0;
+    const fc = forecastMany(model, inputs, H);
+    const t2 = performance.now();
+    if (predict10k === undefined) {
+      // targets for 10,000 people of one role: forecast 10,000 series (this group's, repeated) with one model
+      const many = Array.from({ length: 10_000 }, (_, i) => inputs[i % inputs.length]!);
+      const t3 = performance.now();
+      const c3 = cpuNow();
+      forecastMany(model, many, H);
+      predict10k = (performance.now() - t3) / 1000;
+      predict10kCpu = cpuNow() - c3;
+    }
+    trainS += (t1 - t0) / 1000;
+    predictS += (t2 - t1) / 1000;
+    const acc = newAcc(),
+      nacc = newAcc();
+    members.forEach((s, i) => {
+      const st = fc[i]!.steps.slice(0, s.test.length);
+      const cols = [
+        st.map((x) => x.p50),
+        st.map((x) => x.lo80),
+        st.map((x) => x.hi80),
+        st.map((x) => x.lo95),
+        st.map((x) => x.hi95),
+      ] as const;
+      const nv = snaiveIntervals(s, s.test.length);
+      const nCols = [nv.f, nv.lo80, nv.hi80, nv.lo95, nv.hi95] as const;
+      for (const a of seasonal.has(s.id) ? [acc, total, seas] : [acc, total]) score(a, s, ...cols);
+      for (const a of seasonal.has(s.id) ? [nacc, naive, seasNaive] : [nacc, naive]) score(a, s, ...nCols);
+    });
+    const m = model as unknown as { stack?: { weights: number[][][] }; netWeight: number };
+    perGroup[g] = {
+      ...summary(acc),
+      train_s: r4((t1 - t0) / 1000),
+      phases: model.trainedOn.phases,
+      windows: model.trainedOn.windows,
+      netWeight: m.netWeight,
+      ...(m.stack ? { stack_h1: m.stack.weights.map((w) => w[0]!.map(r3)) } : {}),
+      backtest: {
+        coverage80: r4(mean(model.backtest.coverage80.filter(Number.isFinite))),
+        coverage95: r4(mean(model.backtest.coverage95.filter(Number.isFinite))),
+        rawCoverage80: r4(mean(model.backtest.rawCoverage80.filter(Number.isFinite))),
+        maseModel: r4(model.backtest.maseModel),
+        maseClassical: r4(model.backtest.maseClassical),
+      },
+      snaive: summary(nacc),
+    };
+  }
+
+  let peers: unknown;
+  if (peersRun) {
+    const t = performance.now();
+    try {
+      const p = await peersRun;
+      const oursWhole = summary(total);
+      const oursSeas = summary(seas);
+      peers = {
+        seconds: p.seconds,
+        waited_s: r4((performance.now() - t) / 1000),
+        whole: p.whole,
+        ratio: ratios(oursWhole, p.whole),
+        ...(p.seasonal ? { seasonal: p.seasonal, seasonal_ratio: ratios(oursSeas, p.seasonal) } : {}),
+      };
+    } catch (e) {
+      peers = { error: `Rscript with the forecast package is not available (${(e as Error).message.split('\n')[0]})` };
+    }
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+
+  return {
+    panel: file,
+    ...summary(total, true),
+    train_s: r4(trainS),
+    predict_s: r4(predictS),
+    predict_10k_s: r4(predict10k ?? 0),
+    train_cpu_s: r4(trainCpu),
+    predict_10k_cpu_s: r4(predict10kCpu),
+    load: os.loadavg().map((v) => Math.round(v * 100) / 100),
+    snaive: summary(naive),
+    seasonal: {
+      test: 'M4 SeasonalityTest on the training part: |acf(m)| > 1.645·sqrt((1 + 2·Σ_{k<m} acf(k)²)/n), n ≥ 3m',
+      ...summary(seas, true),
+      snaive: summary(seasNaive),
     },
-    snaive: summary(nacc),
+    groups: perGroup,
+    ...(peers !== undefined ? { peers } : {}),
   };
 }
 
-/** Runs the R forecast anchors on the same panel; null when Rscript or the forecast package is missing. */
-function runPeers(methods: string): Record<string, Record<string, number>> | { error: string } {
-  const script = new URL('../../shared/peers/forecast_peers.R', import.meta.url).pathname;
-  let out: string;
-  try {
-    out = execFileSync('Rscript', [script, args.panel!, methods], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      maxBuffer: 1 << 20,
-    });
-  } catch (e) {
-    return { error: `Rscript with the forecast package is not available (${(e as Error).message.split('\n')[0]})` };
-  }
-  const peersOut: Record<string, Record<string, number>> = {};
-  for (const line of out.split('\n')) {
-    const m = /^(\w+)\s+n=(\d+) sMAPE=([\d.]+) MASE=([\d.]+) cov80=([\d.]+) cov95=([\d.]+) MSIS=([\d.]+)/.exec(line);
-    if (m)
-      peersOut[m[1]!] = {
-        series: Number(m[2]),
-        smape: Number(m[3]),
-        mase: Number(m[4]),
-        coverage80: Number(m[5]),
-        coverage95: Number(m[6]),
-        msis: Number(m[7]),
-      };
-    const t = /: (\d+) series, ([\d.]+) s/.exec(line);
-    if (t) peersOut.time = { seconds: Number(t[2]) };
-  }
-  return peersOut;
+for (const file of panels) {
+  const result = await evaluate(file);
+  if (args.json) console.log(JSON.stringify(result));
+  else console.log(JSON.stringify(result, null, 2));
 }
-
-let peers: unknown;
-if (args.peers !== undefined) {
-  const res = runPeers(args.peers === '' ? 'snaive,ets,arima,theta' : args.peers);
-  if ('error' in res) peers = res;
-  else {
-    const ours = summary(total);
-    const ratios: Record<string, { smape: number; mase: number; msis: number }> = {};
-    for (const [k, v] of Object.entries(res)) {
-      if (k === 'time' || !v.smape) continue;
-      ratios[k] = { smape: r4(ours.smape / v.smape), mase: r4(ours.mase / v.mase!), msis: r4(ours.msis / v.msis!) };
-    }
-    peers = { ...res, ratio: ratios };
-  }
-}
-
-const result = {
-  panel: args.panel,
-  ...summary(total),
-  train_s: r4(trainS),
-  predict_s: r4(predictS),
-  predict_10k_s: r4(predict10k ?? 0),
-  train_cpu_s: r4(trainCpu),
-  predict_10k_cpu_s: r4(predict10kCpu),
-  load: os.loadavg().map((v) => Math.round(v * 100) / 100),
-  snaive: summary(naive),
-  groups: perGroup,
-  ...(peers !== undefined ? { peers } : {}),
-};
-if (args.json) console.log(JSON.stringify(result));
-else console.log(JSON.stringify(result, null, 2));

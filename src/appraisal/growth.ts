@@ -177,7 +177,7 @@ export const revocationSchema = z
   .object({ id, completion_id: id, reason: z.string().trim().min(3).max(500), at: timestamp, by: id })
   .strict();
 
-function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const r = schema.safeParse(input);
   if (!r.success) {
     const errors = issuesOf(r.error);

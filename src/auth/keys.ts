@@ -4,6 +4,7 @@
  * admin (everything).
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/types.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { Scope } from './scopes.js';
@@ -23,8 +24,30 @@ export function hashKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-export function createKeyRepository(db: Queryable, { cacheMs = 5000 } = {}) {
-  const cache = new Map<string, { info: Pick<ApiKeyInfo, 'id' | 'scopes'> | null; until: number }>();
+/** How long a verified key is trusted without asking the database: a revocation made by another process takes effect within this. */
+export const KEY_CACHE_MS = 5000;
+/** Verified keys kept at most (least recently used go first). */
+export const KEY_CACHE_MAX = 10_000;
+
+/**
+ * The key store. `verify` keeps verified keys only (by hash) in a bounded LRU for `cacheMs`: an
+ * unknown or revoked key is never cached, so a flood of made-up keys cannot push real keys out (it
+ * reaches the database each time, and the rate limit of its address bounds it: src/plugins/rate-limit.ts).
+ * A revocation in this process takes effect at once; in another process within `cacheMs`.
+ */
+export function createKeyRepository(
+  db: Queryable,
+  {
+    cacheMs = KEY_CACHE_MS,
+    cacheMax = KEY_CACHE_MAX,
+    now,
+  }: { cacheMs?: number; cacheMax?: number /** the clock (tests) */; now?: () => number } = {},
+) {
+  const cache = new LRUCache<string, Pick<ApiKeyInfo, 'id' | 'scopes'>>({
+    max: cacheMax,
+    ttl: cacheMs,
+    ...(now ? { perf: { now }, ttlResolution: 0 } : {}),
+  });
 
   return {
     /** Creates a key; returns the secret once. */
@@ -54,11 +77,14 @@ export function createKeyRepository(db: Queryable, { cacheMs = 5000 } = {}) {
       return id;
     },
 
-    /** Marks a key revoked; throws NotFoundError for an unknown id. Takes effect within `cacheMs`. */
+    /** Marks a key revoked; throws NotFoundError for an unknown id. At once here, within `cacheMs` in other processes. */
     async revoke(id: string): Promise<void> {
-      const r = await db.query('update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1', [id]);
-      if (r.rowCount === 0) throw new NotFoundError(`API key ${id}`);
-      cache.clear();
+      const r = await db.query<{ hash: string }>(
+        'update api_keys set revoked_at = coalesce(revoked_at, now()) where id = $1 returning hash',
+        [id],
+      );
+      if (!r.rows[0]) throw new NotFoundError(`API key ${id}`);
+      cache.delete(r.rows[0].hash);
     },
 
     async list(): Promise<ApiKeyInfo[]> {
@@ -76,18 +102,19 @@ export function createKeyRepository(db: Queryable, { cacheMs = 5000 } = {}) {
     /** The key's id and scopes, or null for an unknown or revoked key. */
     async verify(key: string): Promise<Pick<ApiKeyInfo, 'id' | 'scopes'> | null> {
       const hash = hashKey(key);
-      const now = Date.now();
       const hit = cache.get(hash);
-      if (hit && hit.until > now) return hit.info;
+      if (hit) return hit;
       const r = await db.query<{ id: string; scopes: Scope[] }>(
         'select id, scopes from api_keys where hash = $1 and revoked_at is null',
         [hash],
       );
       const info = r.rows[0] ?? null;
-      if (cache.size > 10_000) cache.clear();
-      cache.set(hash, { info, until: now + cacheMs });
+      if (info) cache.set(hash, info);
       return info;
     },
+
+    /** Verified keys held in this process's cache (tests, metrics). */
+    cached: () => cache.size,
   };
 }
 

@@ -83,3 +83,86 @@ export function conformalOffsets(
   }
   return out;
 }
+
+/**
+ * Weighted conformal quantile: the smallest score whose cumulative weight reaches τ of the total
+ * plus one average weight (the weighted analogue of ⌈(n+1)τ⌉ for τ > 0.5; mirrored for τ < 0.5).
+ * With equal weights it is `conformalQuantile`. Throws on an empty sample.
+ */
+export function weightedConformalQuantile(scores: readonly number[], weights: readonly number[], tau: number): number {
+  const n = scores.length;
+  if (n === 0) throw new Error('weightedConformalQuantile: empty sample');
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  let total = 0;
+  for (const w of weights) total += w;
+  if (!(total > 0)) return conformalQuantile(scores, tau);
+  const avg = total / n;
+  if (tau === 0.5) {
+    let acc = 0;
+    for (const i of order) {
+      acc += weights[i]!;
+      if (acc >= total / 2) return scores[i]!;
+    }
+    return scores[order[n - 1]!]!;
+  }
+  if (tau > 0.5) {
+    const need = tau * (total + avg);
+    let acc = 0;
+    for (const i of order) {
+      acc += weights[i]!;
+      if (acc >= need - 1e-12) return scores[i]!;
+    }
+    return scores[order[n - 1]!]!;
+  }
+  // τ < 0.5: the largest score whose cumulative weight from below stays within τ(total + avg), at least the smallest
+  const allow = tau * (total + avg);
+  let acc = 0;
+  let out = scores[order[0]!]!;
+  for (const i of order) {
+    acc += weights[i]!;
+    if (acc > allow + 1e-12) break;
+    out = scores[i]!;
+  }
+  return out;
+}
+
+/** Scores with weights (recent backtest windows weigh more), for one horizon. */
+export interface WeightedScores {
+  /** scores[q][i] */
+  scores: number[][];
+  weights: number[];
+}
+
+/**
+ * Offsets c[h][q] from weighted scores, pooling neighbouring horizons (h±1, …) until a horizon has
+ * `minN` scores; with none, `fallbackOffset`. The median's offset stays 0.
+ */
+export function weightedOffsets(byH: WeightedScores[], levels: readonly number[], minN = 150): number[][] {
+  const H = byH.length;
+  const out: number[][] = [];
+  for (let h = 0; h < H; h++) {
+    const pool: number[][] = levels.map(() => []);
+    const wts: number[] = [];
+    const take = (k: number) => {
+      const s = byH[k];
+      if (!s) return;
+      s.scores.forEach((arr, q) => {
+        for (const v of arr) pool[q]!.push(v);
+      });
+      for (const w of s.weights) wts.push(w);
+    };
+    take(h);
+    let span = 0;
+    while (wts.length < minN && span < H) {
+      span++;
+      take(h - span);
+      take(h + span);
+    }
+    out.push(
+      levels.map((tau, q) =>
+        tau === 0.5 ? 0 : wts.length === 0 ? fallbackOffset(tau, h) : weightedConformalQuantile(pool[q]!, wts, tau),
+      ),
+    );
+  }
+  return out;
+}

@@ -379,3 +379,102 @@ export function classicalForecast(
     dampedParams: dr.params,
   };
 }
+
+/**
+ * The seasonality test of the M4 competition's benchmark code (`SeasonalityTest`): a series is
+ * seasonal when it has at least 3·m points and its autocorrelation at lag m lies outside the 90 %
+ * band, |r_m| > 1.645 · sqrt((1 + 2 Σ_{k<m} r_k²) / n).
+ */
+export function m4Seasonal(x: readonly number[], m: number): boolean {
+  if (m <= 1 || x.length < 3 * m) return false;
+  return isSeasonal(x, m);
+}
+
+export interface SeasonalEtsFit {
+  /** Multiplicative seasonality (positive series) or additive. */
+  kind: 'mult' | 'add';
+  alpha: number;
+  beta: number;
+  gamma: number;
+  phi: number;
+  /** Unconstrained parameters found (a warm start for similar series). */
+  params: number[];
+  /** Forecast h = 1..H. */
+  forecast: number[];
+}
+
+/** Default starting point of the seasonal ETS search (unconstrained α, β, γ, φ coordinates). */
+export const SEASONAL_ETS_START = [-0.5, -2, -2, 1];
+
+/**
+ * Seasonal exponential smoothing with a damped trend (Holt–Winters, ETS(A,Ad,M) point forecasts
+ * when the series is positive, ETS(A,Ad,A) otherwise), by least squares. The initial level and
+ * trend come from a regression on the first two seasonally adjusted cycles and the initial indices
+ * from the classical decomposition `d`; α, β, γ and φ are searched (Nelder–Mead, few iterations).
+ * Returns null when `d` is not seasonal or the series is shorter than two cycles.
+ */
+export function seasonalEts(
+  x: readonly number[],
+  d: Decomposition,
+  h: number,
+  opts: { start?: readonly number[] | undefined; iters?: number } = {},
+): SeasonalEtsFit | null {
+  const m = d.index.length;
+  const n = x.length;
+  if (!d.seasonal || m < 2 || n < 2 * m) return null;
+  const mult = d.kind === 'mult';
+  const k0 = Math.min(n, 2 * m);
+  const sa: number[] = [];
+  for (let t = 0; t < k0; t++) sa.push(mult ? x[t]! / d.index[t % m]! : x[t]! - d.index[t % m]!);
+  const b0 = slope(sa);
+  let mean0 = 0;
+  for (const v of sa) mean0 += v / k0;
+  const l0 = mean0 - (b0 * (k0 - 1)) / 2 - b0; // level one step before t = 0
+  const s = new Float64Array(m);
+  const run = (alpha: number, beta: number, gamma: number, phi: number, out?: number[]): number => {
+    for (let i = 0; i < m; i++) s[i] = d.index[i]!;
+    let l = l0;
+    let b = b0;
+    let sse = 0;
+    for (let t = 0; t < n; t++) {
+      const j = t % m;
+      const base = l + phi * b;
+      const si = s[j]!;
+      const yhat = mult ? base * si : base + si;
+      const y = x[t]!;
+      const e = y - yhat;
+      sse += e * e;
+      const lNew = mult ? alpha * (y / si) + (1 - alpha) * base : alpha * (y - si) + (1 - alpha) * base;
+      b = beta * (lNew - l) + (1 - beta) * phi * b;
+      if (mult) {
+        const r = base !== 0 ? y / base : si;
+        const v = gamma * r + (1 - gamma) * si;
+        s[j] = v > 0 && Number.isFinite(v) ? v : si;
+      } else s[j] = gamma * (y - base) + (1 - gamma) * si;
+      l = lNew;
+    }
+    if (out) {
+      let cum = 0;
+      for (let k = 1; k <= h; k++) {
+        cum += phi ** k;
+        const j = (n + k - 1) % m;
+        const base = l + cum * b;
+        out.push(mult ? base * s[j]! : base + s[j]!);
+      }
+    }
+    return Number.isFinite(sse) ? sse : Number.MAX_VALUE;
+  };
+  const params = (q: readonly number[]): [number, number, number, number] => {
+    const alpha = 0.0001 + 0.9998 * sigmoid(q[0]!);
+    const beta = alpha * 0.0001 + alpha * 0.9998 * sigmoid(q[1]!) * 0.5;
+    const gamma = (1 - alpha) * (0.0001 + 0.9998 * sigmoid(q[2]!)) * 0.5;
+    const phi = 0.8 + 0.18 * sigmoid(q[3]!);
+    return [alpha, beta, gamma, phi];
+  };
+  const p = nelderMead((q) => run(...params(q)), (opts.start ?? SEASONAL_ETS_START).slice(), opts.iters ?? 24, 0.8);
+  const [alpha, beta, gamma, phi] = params(p);
+  const forecast: number[] = [];
+  run(alpha, beta, gamma, phi, forecast);
+  if (!forecast.every(Number.isFinite)) return null;
+  return { kind: d.kind, alpha, beta, gamma, phi, params: p, forecast };
+}

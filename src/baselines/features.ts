@@ -14,6 +14,11 @@ export interface FeatureSpec {
   lags: number;
   usePromo: boolean;
   useTenure: boolean;
+  /**
+   * 2: adds the month (period) of year of the target periods as a one-hot of the origin's period
+   * (m ≤ 12); absent in version-1 models.
+   */
+  v?: 2;
 }
 
 /** Context of a series beyond its values. */
@@ -41,8 +46,11 @@ export const MIN_HISTORY = 4;
 
 export function defaultSpec(m: number, H: number, usePromo: boolean, useTenure: boolean): FeatureSpec {
   const lags = Math.min(Math.max(2 * m, 8), 24);
-  return { m, H, lags, usePromo, useTenure };
+  return { m, H, lags, usePromo, useTenure, v: 2 };
 }
+
+/** Whether the spec carries the one-hot period of year (version 2, 2 ≤ m ≤ 12). */
+const oneHot = (spec: FeatureSpec): number => (spec.v === 2 && spec.m > 1 && spec.m <= 12 ? spec.m : 0);
 
 export function featureSize(spec: FeatureSpec): number {
   const { H, m } = spec;
@@ -54,7 +62,8 @@ export function featureSize(spec: FeatureSpec): number {
     (spec.useTenure ? 1 : 0) +
     (m > 1 ? H : 0) + // same period last year against the classical forecast, in noise units
     6 + // history length, noise, seasonal flag, damped-vs-theta spread (level and noise units), last value vs forecast
-    (m > 1 ? 2 : 0)
+    (m > 1 ? 2 : 0) +
+    oneHot(spec)
   );
 }
 
@@ -161,6 +170,8 @@ export function buildWindow(
     const p = (ctx.startIndex + origin) % m;
     x[j++] = Math.sin((2 * Math.PI * p) / m);
     x[j++] = Math.cos((2 * Math.PI * p) / m);
+    // one-hot period of year of the origin: with h it names the month of every target period
+    if (oneHot(spec) > 0) x[j + p] = 1;
   }
   return { x, scale: L, noise, base, classical: cf, promoIndex };
 }

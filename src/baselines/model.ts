@@ -3,7 +3,13 @@
  * corrects the classical forecast → choice of the network's weight and conformal offsets on a
  * rolling-origin backtest over the last H periods of every series (never seen by the network).
  */
-import { conformalOffsets, enforceMonotone, type HorizonScores } from './calibration.js';
+import {
+  conformalOffsets,
+  enforceMonotone,
+  weightedOffsets,
+  type HorizonScores,
+  type WeightedScores,
+} from './calibration.js';
 import { BaselineInputError } from './errors.js';
 import {
   buildWindow,
@@ -14,20 +20,47 @@ import {
   type FeatureSpec,
   type SeriesContext,
 } from './features.js';
+import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
 import { maseScale } from './metrics.js';
 import { predictNet, trainQuantileNet, type NetWeights } from './network.js';
+import { fitStack, K, memberForecasts, MEMBERS, NET, type StackPoint } from './stacking.js';
 import type { BacktestFigures, SeriesInput, TrainOptions } from './types.js';
 
 export const MODEL_KIND = 'kpi-baselines/pooled-quantile';
 
+/** Learned combination of the ensemble's members (version 2). */
+export interface StackWeights {
+  members: string[];
+  /** [seasonal 0|1][h][member]: convex weights per horizon step, apart for series with and without a seasonal pattern. */
+  weights: number[][][];
+  /** Starting point of the seasonal ETS search (the group's median fit), searched `etsIters` steps per series. */
+  etsStart: number[];
+  etsIters: number;
+}
+
+/** Conformal offsets per scale: series are put in a bucket by their relative noise (noise / recent level). */
+export interface ScaleOffsets {
+  /** Ascending cut points of noise / level between buckets (B − 1 of them). */
+  cuts: number[];
+  /** [bucket][h][level], in units of each series' one-step noise. */
+  offsets: number[][][];
+  /** Half-life, in periods, of the weights of backtest windows (recent windows weigh more). */
+  halfLife: number;
+}
+
 export interface TrainedGroupModel {
   kind: typeof MODEL_KIND;
-  version: 1;
+  /** 1: network-weighted classical forecast, offsets per horizon; 2: stacked members, offsets per horizon and scale. */
+  version: 1 | 2;
+  /** Version 2: the combination weights per horizon step. */
+  stack?: StackWeights;
+  /** Version 2: the conformal offsets per scale bucket (`offsets` then holds those of all buckets pooled). */
+  scaleOffsets?: ScaleOffsets;
   spec: FeatureSpec;
   levels: number[];
   /** The pooled network; null when the group had too little history (classical + conformal only). */
   net: NetWeights | null;
-  /** Share of the network's median correction applied (chosen on the backtest). */
+  /** Share of the network's median correction applied (chosen on the backtest; version 2: mean stacking weight of the network member). */
   netWeight: number;
   /** Conformal offsets [h][level], in units of each series' one-step noise. */
   offsets: number[][];
@@ -52,6 +85,9 @@ export interface TrainedGroupModel {
 
 /** Largest number of series whose last H periods are backtested (large groups are subsampled evenly). */
 export const MAX_CAL_SERIES = 4000;
+
+/** Nelder–Mead steps of the seasonal ETS member per series, from the group's median fit. */
+const ETS_ITERS = 12;
 
 export const INTERVAL_LEVELS = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975];
 
@@ -87,6 +123,34 @@ interface CalPoint {
   mase: number;
   net: Float64Array | null;
   rel: number;
+  /** Member forecasts (see stacking.ts). */
+  f: Float64Array;
+  /** 1 when the window's history shows a seasonal pattern. */
+  seasonal: 0 | 1;
+  /** Periods between the target and the end of the series (0 = the most recent). */
+  age: number;
+  /** The stacked median. */
+  med: number;
+}
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+/** Equal weights on the classical members (and the network's when there is one) before any backtest. */
+export function defaultWeights(withNet: boolean): number[] {
+  const w = new Array<number>(K).fill(0);
+  if (withNet) w[NET] = 1;
+  else {
+    w[1] = 0.5;
+    w[2] = 0.5;
+  }
+  return w;
+}
+
+/** Bucket of a relative noise among ascending cut points. */
+export function bucketOf(cuts: readonly number[], rel: number): number {
+  let b = 0;
+  while (b < cuts.length && rel > cuts[b]!) b++;
+  return b;
 }
 
 function checkInputs(series: readonly SeriesInput[], opts: TrainOptions): number {
@@ -158,7 +222,27 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   }
 
   const tNet = performance.now();
-  // 2. rolling-origin backtest over the last H periods of each series
+  // 2. rolling-origin backtest over the last H periods of each series: member forecasts per point.
+  // The seasonal ETS search starts from the group's median fit (on up to 200 series), in few steps.
+  const etsFits: number[][] = [];
+  const etsStride = Math.max(1, Math.floor(S / 200));
+  for (let si = 0; si < S; si += etsStride) {
+    const v = prepared[si]!.values;
+    const hist = v.slice(0, Math.max(0, v.length - H));
+    const d = decompose(hist, m);
+    const fit = seasonalEts(hist, d, H);
+    if (fit) etsFits.push(fit.params);
+  }
+  const etsStart =
+    etsFits.length > 0
+      ? SEASONAL_ETS_START.map((_, j) =>
+          sampleQuantile(
+            etsFits.map((p) => p[j]!),
+            0.5,
+          ),
+        )
+      : SEASONAL_ETS_START.slice();
+  const etsOpts = { start: etsStart, iters: ETS_ITERS };
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {
     if (si % calStride !== 0) return;
@@ -167,11 +251,16 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     for (let o = Math.max(MIN_HISTORY, n - H); o < n; o++) {
       const w = buildWindow(p.values, o, spec, p.ctx);
       const out = net ? predictNet(net, w.x) : null;
+      const hist = p.values.slice(0, o);
+      const f = memberForecasts(hist, w, (h) => (out ? out[h * Q + mid]! : 0), m, H, true, etsOpts);
       let mean = 0;
       const k = Math.min(o, Math.max(m, 4));
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;
+      const seasonal = w.classical.decomposition.seasonal ? 1 : 0;
       for (let h = 0; o + h < n && h < H; h++) {
         const y = p.values[o + h]!;
+        const fm = new Float64Array(K);
+        for (let j = 0; j < K; j++) fm[j] = f[j * H + h]!;
         cal.push({
           series: si,
           h,
@@ -182,40 +271,89 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           mase: sc,
           net: out ? out.subarray(h * Q, (h + 1) * Q) : null,
           rel: mean !== 0 ? (y - mean) / Math.abs(mean) : 0,
+          f: fm,
+          seasonal,
+          age: n - 1 - (o + h),
+          med: 0,
         });
       }
     }
   });
 
-  // 3. weight of the network's median correction, by scaled absolute error on the backtest
-  const err = (c: CalPoint, wgt: number) => Math.abs(c.y - (c.base + wgt * c.noise * (c.net?.[mid] ?? 0))) / c.mase;
-  let netWeight = 0;
-  const maseAt = (wgt: number) => cal.reduce((a, c) => a + err(c, wgt), 0) / Math.max(1, cal.length);
-  if (net && cal.length > 0) {
-    let best = maseAt(0);
-    for (const wgt of [0.25, 0.5, 0.75, 1]) {
-      const v = maseAt(wgt);
-      if (v < best - 1e-9) {
-        best = v;
-        netWeight = wgt;
-      }
+  // 3. stacking: convex weights of the members per horizon step (neighbouring steps pooled until
+  // there are enough points), apart for windows with and without a seasonal pattern
+  const MIN_STACK = 600;
+  const MAX_STACK = 6000;
+  const N0 = Number(process.env.KPI_STACK_N0 ?? 3000);
+  const G_SHRINK = Number(process.env.KPI_STACK_G ?? 0.7);
+  const subsample = (pts: CalPoint[]): StackPoint[] => {
+    const stride = Math.max(1, pts.length / MAX_STACK);
+    const out: StackPoint[] = [];
+    for (let i = 0; i < pts.length && out.length < MAX_STACK; i++) {
+      const c = pts[Math.floor(i * stride)];
+      if (!c) break;
+      out.push({ f: c.f, y: c.y, scale: c.mase });
     }
+    return out;
+  };
+  const equal = new Array<number>(K).fill(1 / K);
+  const weights: number[][][] = [0, 1].map((flag) => {
+    const byH: CalPoint[][] = Array.from({ length: H }, () => []);
+    for (const c of cal) if (c.seasonal === flag) byH[c.h]!.push(c);
+    const all = byH.flat();
+    if (all.length < 30) return Array.from({ length: H }, () => defaultWeights(net !== null));
+    // one row for all steps, shrunk towards equal weights, then per step shrunk towards that row
+    const g0 = fitStack(subsample(all), K, 150);
+    const global = g0.map((v, j) => G_SHRINK * v + (1 - G_SHRINK) * equal[j]!);
+    return byH.map((_, h) => {
+      let pts = byH[h]!.slice();
+      for (let span = 1; pts.length < MIN_STACK && span < H; span++) {
+        pts = pts.concat(byH[h - span] ?? [], byH[h + span] ?? []);
+      }
+      if (pts.length < 30) return global;
+      const row = fitStack(subsample(pts), K, 100, global);
+      const lam = pts.length / (pts.length + N0);
+      return row.map((v, j) => lam * v + (1 - lam) * global[j]!);
+    });
+  });
+  for (const c of cal) {
+    const w = weights[c.seasonal]![c.h]!;
+    let v = 0;
+    for (let j = 0; j < K; j++) v += w[j]! * c.f[j]!;
+    c.med = v;
   }
+  const netWeight = net ? mean(weights.flatMap((rows) => rows.map((r) => r[NET]!))) : 0;
   const rawQuantiles = (c: CalPoint): number[] =>
-    levels.map((_, q) => c.base + c.noise * (c.net ? netWeight * c.net[mid]! + (c.net[q]! - c.net[mid]!) : 0));
+    levels.map((_, q) => c.med + c.noise * (c.net ? c.net[q]! - c.net[mid]! : 0));
 
-  // 4. conformal offsets per horizon, and cross-fitted (2-fold by series) coverage
-  const scoresFor = (pts: CalPoint[]): HorizonScores[] => {
-    const byH: HorizonScores[] = Array.from({ length: H }, () => ({ scores: levels.map(() => []), series: [] }));
+  // 4. conformal offsets per horizon and per scale bucket (relative noise), recent windows weighing
+  // more; cross-fitted (2-fold by series) coverage per horizon
+  const halfLife = Math.max(2, H);
+  const relNoise = (c: CalPoint) => c.noise / c.scale;
+  const B = cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1;
+  const sortedRel = cal.map(relNoise).sort((x, y) => x - y);
+  const cuts = Array.from({ length: B - 1 }, (_, b) => sampleQuantile(sortedRel, (b + 1) / B));
+  const bucketOfCal = (c: CalPoint) => bucketOf(cuts, relNoise(c));
+  const scoresFor = (pts: CalPoint[]): WeightedScores[][] => {
+    const by: WeightedScores[][] = Array.from({ length: B }, () =>
+      Array.from({ length: H }, () => ({ scores: levels.map(() => []), weights: [] })),
+    );
     for (const c of pts) {
       const raw = rawQuantiles(c);
-      const slot = byH[c.h]!;
+      const slot = by[bucketOfCal(c)]![c.h]!;
       raw.forEach((v, q) => slot.scores[q]!.push((c.y - v) / c.noise));
-      slot.series.push(c.series);
+      slot.weights.push(0.5 ** (c.age / halfLife));
     }
-    return byH;
+    return by;
   };
-  const offsets = conformalOffsets(scoresFor(cal), levels);
+  const scaleOffsets = scoresFor(cal).map((byH) => weightedOffsets(byH, levels));
+  const pooled: HorizonScores[] = Array.from({ length: H }, () => ({ scores: levels.map(() => []), series: [] }));
+  for (const c of cal) {
+    const raw = rawQuantiles(c);
+    raw.forEach((v, q) => pooled[c.h]!.scores[q]!.push((c.y - v) / c.noise));
+    pooled[c.h]!.series.push(c.series);
+  }
+  const offsets = conformalOffsets(pooled, levels);
   const i025 = levels.indexOf(0.025),
     i975 = levels.indexOf(0.975),
     i10 = levels.indexOf(0.1),
@@ -229,11 +367,12 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     const fit = cal.filter((c) => Math.floor(c.series / calStride) % 2 === fold);
     const test = cal.filter((c) => Math.floor(c.series / calStride) % 2 !== fold);
     if (fit.length === 0) continue;
-    const off = conformalOffsets(scoresFor(fit), levels);
+    const off = scoresFor(fit).map((byH) => weightedOffsets(byH, levels));
     for (const c of test) {
       const raw = rawQuantiles(c);
+      const o = off[bucketOfCal(c)]![c.h]!;
       const adj = enforceMonotone(
-        raw.map((v, q) => v + off[c.h]![q]! * c.noise),
+        raw.map((v, q) => v + o[q]! * c.noise),
         mid,
       );
       const inside = (lo: number, hi: number) => (c.y >= lo && c.y <= hi ? 1 : 0);
@@ -245,14 +384,16 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     }
   }
   const share = (a: number[]) => a.map((v, h) => (count[h]! > 0 ? v / count[h]! : Number.NaN));
+  const maseOf = (pred: (c: CalPoint) => number) =>
+    cal.reduce((a, c) => a + Math.abs(c.y - pred(c)) / c.mase, 0) / Math.max(1, cal.length);
   const backtest: BacktestFigures = {
     n: count,
     coverage80: share(coverage80),
     coverage95: share(coverage95),
     rawCoverage80: share(raw80),
     rawCoverage95: share(raw95),
-    maseModel: maseAt(netWeight),
-    maseClassical: maseAt(0),
+    maseModel: maseOf((c) => c.med),
+    maseClassical: maseOf((c) => c.base),
   };
 
   // 5. cold-start distributions
@@ -270,7 +411,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
 
   return {
     kind: MODEL_KIND,
-    version: 1,
+    version: 2,
+    stack: { members: [...MEMBERS], weights, etsStart, etsIters: ETS_ITERS },
+    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife },
     spec,
     levels,
     net,

@@ -5,8 +5,9 @@
 import { enforceMonotone } from './calibration.js';
 import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
-import { prepare, type TrainedGroupModel } from './model.js';
+import { bucketOf, prepare, type TrainedGroupModel } from './model.js';
 import { predictNet } from './network.js';
+import { K, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
 interface LevelIndex {
@@ -116,6 +117,38 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
     noPromo = predictNet(model.net, x, new Float64Array(out.length));
   }
   const cf = w.classical;
+  const stack = model.version === 2 ? model.stack : undefined;
+  if (stack) {
+    // version 2: the stacked members, offsets of the series' scale bucket
+    const rows = stack.weights[cf.decomposition.seasonal ? 1 : 0]!;
+    let withEts = false;
+    for (let h = 0; h < horizon; h++) if (rows[h]![SETS]! > 0) withEts = true;
+    const hist = p.values;
+    const f = memberForecasts(hist, w, (h) => (out ? out[h * Q + mid]! : 0), spec.m, spec.H, withEts, {
+      start: stack.etsStart,
+      iters: stack.etsIters,
+    });
+    const so = model.scaleOffsets;
+    const offs = so ? so.offsets[bucketOf(so.cuts, w.noise / w.scale)]! : model.offsets;
+    for (let h = 0; h < horizon; h++) {
+      const o = h * Q;
+      const row = rows[h]!;
+      let med = 0;
+      for (let j = 0; j < K; j++) med += row[j]! * f[j * spec.H + h]!;
+      const netMed = out ? out[o + mid]! : 0;
+      const off = offs[h]!;
+      const q = new Array<number>(Q);
+      for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? out[o + i]! - netMed : 0) + off[i]!);
+      enforceMonotone(q, mid);
+      const level = cf.level;
+      const trend = cf.trendPath[h]! - level;
+      const seasonality = w.base[h]! - cf.trendPath[h]!;
+      const promotion = noPromo ? w.noise * row[NET]! * (netMed - noPromo[o + mid]!) : 0;
+      const other = q[mid]! - level - trend - seasonality - promotion;
+      steps.push(step(li, h, q, { level, trend, seasonality, promotion, other }));
+    }
+    return { id: series.id, coldStart: false, backtestCoverage: backtestCoverage(model), steps };
+  }
   for (let h = 0; h < horizon; h++) {
     const o = h * Q;
     const med = out ? out[o + mid]! : 0;

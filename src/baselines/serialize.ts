@@ -22,13 +22,14 @@ export function deserialize(json: string): TrainedGroupModel {
   if (
     !m ||
     m.kind !== MODEL_KIND ||
-    m.version !== 1 ||
+    (m.version !== 1 && m.version !== 2) ||
+    (m.version === 2 && (!m.stack || !Array.isArray(m.stack.weights))) ||
     !m.spec ||
     !Array.isArray(m.levels) ||
     !Array.isArray(m.offsets) ||
     m.net === undefined
   ) {
-    throw new BaselineInputError('bad_model', `not a ${MODEL_KIND} v1 model`);
+    throw new BaselineInputError('bad_model', `not a ${MODEL_KIND} v1 or v2 model`);
   }
   return m as TrainedGroupModel;
 }

@@ -167,6 +167,11 @@ export interface StoredHistory {
   period_start: string;
   value: number;
   source: string;
+  /** Days the value was rolled up from, of `total_days` (null for a value uploaded as a period). */
+  covered_days: number | null;
+  total_days: number | null;
+  /** False for a period rolled up from fewer days than it has (an import with partial=include). */
+  complete: boolean;
 }
 
 export async function listHistory(
@@ -182,7 +187,9 @@ export async function listHistory(
   },
 ): Promise<StoredHistory[]> {
   const r = await db.query<StoredHistory>(
-    `select employee_id, metric_id, period, period_kind, period_start, value, source from kpi_history
+    `select employee_id, metric_id, period, period_kind, period_start, value, source, covered_days, total_days,
+       (covered_days is null or covered_days >= total_days) as complete
+     from kpi_history
      where ($1::text is null or employee_id = $1) and ($2::text is null or metric_id = $2) and ($3::text is null or period_kind = $3)
        and ($4::date is null or period_start >= $4) and ($5::date is null or period_start <= $5)
      order by employee_id, metric_id, period_start limit $6 offset $7`,

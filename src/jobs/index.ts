@@ -10,7 +10,6 @@ import { trainBaselinesProcessor } from '../kpi/train.js';
 import { RECOMPUTE_RATINGS, recomputeRatingsData, recomputeRatingsProcessor } from '../ratings/job.js';
 import { createBullmqQueue } from './bullmq.js';
 import { createInlineQueue } from './inline.js';
-import { inThread } from './thread.js';
 import { compareModelsData, compareModelsProcessor } from './processors/compare-models.js';
 import { scoreReviewsData, scoreReviewsProcessor } from './processors/score-reviews.js';
 import { trainSentimentData, trainSentimentProcessor } from './processors/train-sentiment.js';
@@ -51,7 +50,10 @@ export interface JobKind extends RetryPolicy {
   summary: string;
   /** Checked at submission (400), and again by the processor. */
   data?: z.ZodType;
-  /** CPU-bound: workers on PostgreSQL run it in a worker thread (src/jobs/thread.ts). */
+  /**
+   * CPU-heavy: its computation runs in a job thread (src/jobs/compute.ts: data in, result out), on
+   * every backend; the processor reads its inputs and writes its results on the main thread.
+   */
   thread?: boolean;
 }
 
@@ -113,12 +115,12 @@ export function retryPolicies(): Record<string, RetryPolicy> {
   );
 }
 
-/** The processors a worker process runs: CPU-bound kinds in worker threads where the database allows it. */
-export function workerProcessors(config: Config): Record<string, Processor> {
-  const sandbox = Boolean(config.databaseUrl);
-  return Object.fromEntries(
-    Object.entries(jobKinds()).map(([k, v]) => [k, v.thread && sandbox ? inThread(k, config) : v.processor]),
-  );
+/**
+ * The processors a worker process (or the in-process runner) runs: the same on every backend; the
+ * `thread` kinds move their computation into job threads themselves (src/jobs/compute.ts).
+ */
+export function workerProcessors(_config?: Config): Record<string, Processor> {
+  return processorRegistry();
 }
 
 /** The queue of this process: BullMQ when REDIS_URL is set (on `queueName`, default kpi-jobs), else the inline runner. */

@@ -104,14 +104,28 @@ export interface KpiInputsAnswer {
   /** Where service ratings come from, or why they are null. */
   service_ratings: string;
   models: { scope: string; version: string; coverage80: number | null; coverage95: number | null }[];
+  /** People with inputs in the period; the page's size and start (people by employee id). */
+  total: number;
+  limit: number;
+  offset: number;
   people: PersonInputs[];
 }
+
+/** A page of people (by employee id): everyone unless asked otherwise. */
+export interface InputsPage {
+  limit: number;
+  offset: number;
+}
+const EVERYONE: InputsPage = { limit: Number.MAX_SAFE_INTEGER, offset: 0 };
 
 export interface AnnualInputsAnswer {
   period: string;
   period_kind: 'year';
   composite_method: string;
   quarters: { period: string; weight_profile: string; people: number }[];
+  total: number;
+  limit: number;
+  offset: number;
   people: {
     employee_id: string;
     role: string;
@@ -249,7 +263,12 @@ function finish(
 }
 
 /** KPI inputs for a week, month or quarter. */
-export async function kpiInputs(db: Queryable, periodText: string, f: Filter = {}): Promise<KpiInputsAnswer> {
+export async function kpiInputs(
+  db: Queryable,
+  periodText: string,
+  f: Filter = {},
+  page: InputsPage = EVERYONE,
+): Promise<KpiInputsAnswer> {
   const period = parseTargetPeriod(periodText);
   if (f.role) await assertRole(db, f.role);
   const chosen = await profileForPeriod(db, period);
@@ -314,8 +333,12 @@ export async function kpiInputs(db: Queryable, periodText: string, f: Filter = {
     weight_profile: { id: chosen.profile.id, name: chosen.profile.name, chosen_by: chosen.chosen_by, weights },
     composite_method: COMPOSITE_METHOD,
     models,
+    total: people.size,
+    limit: page.limit,
+    offset: page.offset,
     people: [...people.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
+      .slice(page.offset, page.offset + page.limit)
       .map(([id, p]) => finish(id, p.role, p.metrics, weights, ratings.get(id) ?? null)),
   };
 }
@@ -324,7 +347,12 @@ const daysOf = (p: Period) =>
   Math.round((Date.parse(`${p.end}T00:00:00Z`) - Date.parse(`${p.start}T00:00:00Z`)) / DAY_MS) + 1;
 
 /** Annual inputs: each person's quarterly composites and their mean weighted by the quarters' days. */
-export async function annualInputs(db: Queryable, yearText: string, f: Filter = {}): Promise<AnnualInputsAnswer> {
+export async function annualInputs(
+  db: Queryable,
+  yearText: string,
+  f: Filter = {},
+  page: InputsPage = EVERYONE,
+): Promise<AnnualInputsAnswer> {
   const year = parseYear(yearText);
   if (year === null) throw new TargetError('bad_period', `'${yearText}' is not a year`);
   const quarters: AnnualInputsAnswer['quarters'] = [];
@@ -350,8 +378,12 @@ export async function annualInputs(db: Queryable, yearText: string, f: Filter = 
     composite_method:
       'mean of the quarterly composites weighted by the days of each quarter with data; each quarter uses its own weight profile',
     quarters,
+    total: byPerson.size,
+    limit: page.limit,
+    offset: page.offset,
     people: [...byPerson.entries()]
       .sort(([a], [b]) => (a < b ? -1 : 1))
+      .slice(page.offset, page.offset + page.limit)
       .map(([employee_id, e]) => ({
         employee_id,
         role: e.role,

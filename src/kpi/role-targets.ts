@@ -20,9 +20,35 @@ export interface Unavailable {
 export interface RoleTargets {
   role: string;
   period: string;
+  /** People in all metrics (after `below_floor`), the page's size and start: pages go by employee id. */
+  total: number;
+  limit: number;
+  offset: number;
+  /** Each metric's people of the page, by employee id; its summary is over everyone. */
   metrics: TargetsAnswer[];
   /** Metrics with an active model that could not be answered for this period, and why. */
   unavailable: Unavailable[];
+}
+
+/** A page of people: everyone of the role unless asked otherwise. */
+export interface PeoplePage {
+  limit: number;
+  offset: number;
+}
+
+/** The people of `metrics` whose ids fall in the page (ids sorted), each metric's people sorted by id; and the total. */
+export function pagePeople(metrics: TargetsAnswer[], page: PeoplePage): { metrics: TargetsAnswer[]; total: number } {
+  const ids = [...new Set(metrics.flatMap((m) => m.people.map((p) => p.employee_id)))].sort();
+  const keep = new Set(ids.slice(page.offset, page.offset + page.limit));
+  return {
+    total: ids.length,
+    metrics: metrics.map((m) => ({
+      ...m,
+      people: m.people
+        .filter((p) => keep.has(p.employee_id))
+        .sort((a, b) => (a.employee_id < b.employee_id ? -1 : a.employee_id > b.employee_id ? 1 : 0)),
+    })),
+  };
 }
 
 async function scopesFor(db: Queryable, role: string, period: Period, metric?: string): Promise<ScopeKey[]> {
@@ -59,13 +85,17 @@ async function collect(
   return { answers, unavailable };
 }
 
-/** Targets of a role; `belowFloorOnly` keeps the people under the warning line (the summary still counts everyone). */
+/**
+ * Targets of a role, a page of people at a time; `belowFloorOnly` keeps the people under the
+ * warning line (the summary still counts everyone).
+ */
 export async function roleTargets(
   db: Queryable,
   role: string,
   period: Period,
   metric?: string,
   belowFloorOnly = false,
+  page: PeoplePage = { limit: Number.MAX_SAFE_INTEGER, offset: 0 },
 ): Promise<RoleTargets> {
   await assertRole(db, role);
   const { answers, unavailable } = await collect(
@@ -74,10 +104,11 @@ export async function roleTargets(
     period,
     Boolean(metric),
   );
-  const metrics = belowFloorOnly
+  const filtered = belowFloorOnly
     ? answers.map((a) => ({ ...a, people: a.people.filter((p) => p.below_floor === true) }))
     : answers;
-  return { role, period: period.id, metrics, unavailable };
+  const { metrics, total } = pagePeople(filtered, page);
+  return { role, period: period.id, total, limit: page.limit, offset: page.offset, metrics, unavailable };
 }
 
 export interface PersonTargets {

@@ -5,9 +5,9 @@
  * candidates unless the request asks to promote them.
  */
 import { createHash } from 'node:crypto';
-import { serialize, trainGroupModel, type TrainedGroupModel } from '../baselines/index.js';
 import type { Db, Queryable } from '../db/types.js';
 import type { PeriodKind } from '../history/period.js';
+import { computeFor, openCompute, type Compute } from '../jobs/compute.js';
 import type { Processor } from '../jobs/types.js';
 import { UnrecoverableJobError } from '../jobs/types.js';
 import { getActive, promote, registerVersion } from '../registry/index.js';
@@ -41,6 +41,8 @@ export interface TrainOptions {
   promote?: boolean | undefined;
   jobId?: string | null | undefined;
   actor?: string | null | undefined;
+  /** Where the model is trained (a job's thread: src/jobs/compute.ts); default: on this thread. */
+  compute?: Compute | undefined;
 }
 
 export interface TrainedScope {
@@ -56,31 +58,12 @@ export interface TrainedScope {
   warmed?: string | null;
 }
 
-const mean = (xs: readonly number[]): number | null => {
-  const ok = xs.filter((v) => Number.isFinite(v));
-  return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
-};
+export { modelFigures } from './train-compute.js';
 
-/** Figures stored with a version: measured (cross-fitted) coverage of the calibrated intervals and backtest errors. */
-export function modelFigures(model: TrainedGroupModel): Record<string, unknown> {
-  const b = model.backtest;
-  return {
-    coverage80: mean(b.coverage80),
-    coverage95: mean(b.coverage95),
-    coverage80_by_h: b.coverage80,
-    coverage95_by_h: b.coverage95,
-    raw_coverage80: mean(b.rawCoverage80),
-    raw_coverage95: mean(b.rawCoverage95),
-    backtest_points: b.n.reduce((a, v) => a + v, 0),
-    mase_model: b.maseModel,
-    mase_classical: b.maseClassical,
-    net_weight: model.netWeight,
-    series: model.trainedOn.series,
-    train_seconds: model.trainedOn.seconds,
-  };
-}
-
-/** Trains, registers and (first version, or when asked) promotes the model of one scope. Idempotent by data. */
+/**
+ * Trains, registers and (first version, or when asked) promotes the model of one scope. Idempotent by data.
+ * The history is read here, the model trained by `opts.compute` (a job thread), the version written here.
+ */
 export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {}): Promise<TrainedScope> {
   const scope = scopeId(key);
   const h = await loadScopeHistory(db, key);
@@ -107,19 +90,23 @@ export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {})
     .digest('hex')
     .slice(0, 12);
   const id = `${BASELINE_KIND}:${scope}@${digest}`;
-  const model = await trainGroupModel(series, {
-    horizon,
-    quantiles: settings.quantiles,
-    network: settings.network,
-    seed: settings.seed,
-    ...(settings.steps ? { steps: settings.steps } : {}),
+  const compute = opts.compute ?? openCompute({ threads: false });
+  const model = await compute.run('baselineModel', {
+    series,
+    options: {
+      horizon,
+      quantiles: settings.quantiles,
+      network: settings.network,
+      seed: settings.seed,
+      ...(settings.steps ? { steps: settings.steps } : {}),
+    },
   });
-  const figures = modelFigures(model);
+  const figures = model.figures;
   const version = await registerVersion(db, {
     id,
     kind: BASELINE_KIND,
     scope,
-    artifact: Buffer.from(serialize(model), 'utf8'),
+    artifact: Buffer.from(model.json, 'utf8'),
     metadata: {
       role: key.role,
       metric: key.metric,
@@ -128,7 +115,7 @@ export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {})
       levels: model.levels,
       network: settings.network,
       settings,
-      model_kind: model.kind,
+      model_kind: model.modelKind,
     },
     metrics: figures,
     dataRange: {
@@ -159,7 +146,7 @@ export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {})
     coverage80: figures.coverage80 as number | null,
     coverage95: figures.coverage95 as number | null,
     people: h.people.length,
-    seconds: model.trainedOn.seconds,
+    seconds: model.seconds,
   };
 }
 
@@ -205,9 +192,26 @@ export interface TrainJobResult {
   models: TrainedScope[];
 }
 
-/** Job kind `train_baselines`: trains every matching scope, reporting progress per scope. */
+/**
+ * Job kind `train_baselines`: trains every matching scope, reporting progress per scope. The models
+ * train in the job's thread (src/jobs/compute.ts); cancelling ends it mid-scope.
+ */
 export const trainBaselinesProcessor: Processor<TrainJobData, TrainJobResult> = async (data, ctx) => {
   const { db } = ctx.deps;
+  const compute = computeFor(ctx);
+  try {
+    return await trainScopes(db, data, ctx, compute);
+  } finally {
+    compute.close();
+  }
+};
+
+async function trainScopes(
+  db: Db,
+  data: TrainJobData,
+  ctx: Parameters<Processor>[1],
+  compute: Compute,
+): Promise<TrainJobResult> {
   await refreshStatistics(db);
   const scopes = await scopesWithHistory(db, data);
   if (scopes.length === 0)
@@ -225,6 +229,7 @@ export const trainBaselinesProcessor: Processor<TrainJobData, TrainJobResult> = 
       promote: data.promote,
       jobId: ctx.jobId,
       actor: data.submittedBy ?? null,
+      compute,
     });
     // the next period's targets are computed now, so HR's first request is served from the cache
     if (trained.promoted) trained.warmed = await warmNextPeriod(db, key);
@@ -232,4 +237,4 @@ export const trainBaselinesProcessor: Processor<TrainJobData, TrainJobResult> = 
   }
   await ctx.progress(100, 'done');
   return { models };
-};
+}

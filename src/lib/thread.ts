@@ -1,5 +1,5 @@
 /**
- * Threads' plumbing shared by the job runner (src/jobs/thread.ts), the sentiment scoring pool and the
+ * Threads' plumbing shared by the job threads (src/jobs/compute.ts), the sentiment scoring pool and the
  * forecasting helper: `startThread` (from sources or compiled JS) and `ThreadChannel` (requests to a
  * long-lived thread, answered by id).
  */
@@ -20,8 +20,13 @@ export function startThread(file: string, workerData: unknown, base: string): Wo
     : new Worker(url, { workerData });
 }
 
-/** What a request thread answers: `{ id, result }`, `{ id, error }`, or 'ready' once its module has loaded. */
-export type ThreadReply<R> = 'ready' | { id: number; result?: R; error?: { message: string; code?: string } };
+/**
+ * What a request thread answers: `{ id, result }`, `{ id, error }`, or 'ready' once its module has loaded;
+ * `{ id, note }` before the answer (e.g. progress) goes to the request's `onNote` and does not settle it.
+ */
+export type ThreadReply<R> =
+  | 'ready'
+  | { id: number; result?: R; error?: { message: string; code?: string; unrecoverable?: boolean }; note?: unknown };
 
 /**
  * Requests to a long-lived thread (sentiment scoring, forecasting): `request` posts `{ id, ...message }`
@@ -34,7 +39,10 @@ export class ThreadChannel<R> {
   /** the thread said 'ready' (its module is loaded: answers come without the start-up wait) */
   ready = false;
   failure: Error | undefined;
-  private readonly pending = new Map<number, { resolve(result: R): void; reject(err: Error): void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve(result: R): void; reject(err: Error): void; onNote?: ((note: unknown) => void) | undefined }
+  >();
   private seq = 0;
   private terminating = false;
 
@@ -42,7 +50,10 @@ export class ThreadChannel<R> {
     file: string,
     workerData: unknown,
     base: string,
-    opts: { onFailure?: (err: Error) => void; error?: (e: { message: string; code?: string }) => Error } = {},
+    opts: {
+      onFailure?: (err: Error) => void;
+      error?: (e: { message: string; code?: string; unrecoverable?: boolean }) => Error;
+    } = {},
   ) {
     this.worker = startThread(file, workerData, base);
     // an unref() before the thread is up does not hold: repeat it once it is, unless a request waits
@@ -58,6 +69,10 @@ export class ThreadChannel<R> {
       }
       const p = this.pending.get(m.id);
       if (!p) return;
+      if ('note' in m) {
+        p.onNote?.(m.note);
+        return;
+      }
       this.pending.delete(m.id);
       idle();
       if (m.error) p.reject(opts.error ? opts.error(m.error) : new Error(m.error.message));
@@ -75,10 +90,11 @@ export class ThreadChannel<R> {
     this.worker.on('exit', (code) => fail(new Error(`thread ${file} exited with code ${code}`)));
   }
 
-  request(message: object, transfer: ArrayBuffer[] = []): Promise<R> {
+  /** Posts `{ ...message, id }`; `onNote` gets the thread's `{ id, note }` messages until the answer. */
+  request(message: object, transfer: ArrayBuffer[] = [], onNote?: (note: unknown) => void): Promise<R> {
     return new Promise((resolve, reject) => {
       const id = ++this.seq;
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onNote });
       this.worker.ref();
       this.worker.postMessage({ ...message, id }, transfer);
     });

@@ -30,18 +30,21 @@ export function presentedKey(request: FastifyRequest): string | undefined {
 export default fp(
   async function auth(app: FastifyInstance, opts: { keys: KeyRepository }) {
     app.decorateRequest('apiKey', null);
-    app.addHook('onRequest', async (request) => {
+    // one hook: who is calling (a verified key, or nobody), then the rate limit of that bucket
+    // (every route, so 401s and 404s count too), then the route's access rule
+    app.addHook('onRequest', async (request, reply) => {
+      const key = presentedKey(request);
+      const info = key ? await opts.keys.verify(key) : null;
+      request.apiKey = info;
+      await app.rateLimit.countRequest(request, reply, info?.id ?? null);
       const config = request.routeOptions.config;
       if (config.public || request.is404) return;
-      const key = presentedKey(request);
       if (!key) throw new UnauthorizedError();
-      const info = await opts.keys.verify(key);
       if (!info) throw new UnauthorizedError('the API key is unknown or revoked');
-      request.apiKey = info;
       const allowed = config.scopes ?? [];
       if (!scopeAllows(info.scopes, allowed))
         throw new ForbiddenError(['admin', ...allowed.filter((s) => s !== 'admin')]);
     });
   },
-  { name: 'auth' },
+  { name: 'auth', dependencies: ['rate-limit'] },
 );

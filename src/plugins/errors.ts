@@ -32,6 +32,15 @@ export const STATUS_OF_CODE: Record<string, number> = {
   mixed_frequency: 422,
   bad_frequency: 422,
   bad_model: 422,
+  // the appraisal framework (src/appraisal): declarations refused field by field, and what the stored
+  // state refuses (a ledger that would go below 0, a reward above the level, out of stock, a task done)
+  invalid_plan: 422,
+  invalid_pool: 422,
+  invalid_catalogue: 422,
+  insufficient_points: 409,
+  level_too_low: 409,
+  out_of_stock: 409,
+  limit_reached: 409,
   payload_too_large: 413,
   limit_exceeded: 413,
   unsupported_media_type: 415,

@@ -9,8 +9,12 @@ import type { SentimentEngine } from '../reviews/sentiment/index.js';
 import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
 
 export interface ActiveModels {
-  /** The sentiment engine built from the active versions (reloaded after a switch); `fresh` re-reads them now. */
-  sentiment(opts?: { fresh?: boolean }): Promise<SentimentEngine>;
+  /**
+   * The sentiment engine built from the active versions (reloaded after a switch); `fresh` re-reads them now.
+   * `job`: the engine of bulk jobs (rescoring), which scores on at least one thread of its own (unless
+   * `jobThreads` is false), so a rescore never holds the main thread.
+   */
+  sentiment(opts?: { fresh?: boolean; job?: boolean }): Promise<SentimentEngine>;
   /** Active version ids by `kind/scope`, at most `ttlMs` old. */
   activeIds(): Promise<Record<string, string>>;
   /** Stops the current engine's scoring threads (it keeps scoring, on the calling thread). */
@@ -22,11 +26,16 @@ export interface ModelSettings {
   modelsDir: string;
   /** worker threads per sentiment engine (0: score on the calling thread) */
   sentimentThreads?: number;
+  /** false: jobs' engine scores on the calling thread too (JOB_THREADS=false) */
+  jobThreads?: boolean;
 }
 
 export function createActiveModels(db: Queryable, settings: ModelSettings, ttlMs = 2000): ActiveModels {
   let ids: { at: number; value: Promise<Record<string, string>> } | undefined;
-  let engine: { key: string; value: Promise<SentimentEngine> } | undefined;
+  const engines: Record<'serve' | 'job', { key: string; value: Promise<SentimentEngine> } | undefined> = {
+    serve: undefined,
+    job: undefined,
+  };
 
   const activeIds = (): Promise<Record<string, string>> => {
     if (!ids || Date.now() - ids.at > ttlMs) {
@@ -46,7 +55,7 @@ export function createActiveModels(db: Queryable, settings: ModelSettings, ttlMs
   return {
     activeIds,
     async close() {
-      await engine?.value.then((e) => e.close()).catch(() => {});
+      for (const engine of Object.values(engines)) await engine?.value.then((e) => e.close()).catch(() => {});
     },
     async sentiment(opts) {
       if (opts?.fresh) ids = undefined;
@@ -55,18 +64,22 @@ export function createActiveModels(db: Queryable, settings: ModelSettings, ttlMs
         .filter(([k]) => k.startsWith(`${SENTIMENT_KIND}/`))
         .sort()
         .join(',');
+      const which = opts?.job ? 'job' : 'serve';
+      const engine = engines[which];
       if (!engine || engine.key !== key) {
         // the replaced engine stops its threads once its batches in flight are done
         void engine?.value.then((e) => e.close()).catch(() => {});
+        const threads = settings.sentimentThreads ?? 0;
         const value = buildSentimentEngine(db, settings.modelsDir, undefined, {
-          threads: settings.sentimentThreads ?? 0,
+          threads: which === 'job' && settings.jobThreads !== false ? Math.max(1, threads) : threads,
         });
-        engine = { key, value };
+        const entry = { key, value };
+        engines[which] = entry;
         value.catch(() => {
-          engine = undefined;
+          if (engines[which] === entry) engines[which] = undefined;
         });
       }
-      return engine.value;
+      return engines[which]!.value;
     },
   };
 }

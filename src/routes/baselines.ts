@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_WIDE } from '../services/targets.js';
-import { page, periodParam } from './components.js';
+import { JSON_TYPE, page, peoplePage, periodParam } from './components.js';
 import { route } from './define.js';
 import { exampleJob, jobSchema } from './jobs.js';
 import * as ex from './kpi-examples.js';
@@ -141,13 +141,20 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
           .enum(['true', 'false'])
           .default('false')
           .describe('true: only people whose actual is below the warning line (past periods)'),
+        ...peoplePage,
       },
       response: { 200: roleTargetsSchema },
       errors: [404, 422],
       plain: true,
       example: { query: { role: 'cs_agent', period: '2026-10', metric: 'csat' }, response: ex.roleTargets },
     }),
-    async (request) => targets.roleTargets({ ...request.query, belowFloorOnly: request.query.below_floor === 'true' }),
+    async (request, reply) => {
+      const { json } = await targets.roleTargetsJson({
+        ...request.query,
+        belowFloorOnly: request.query.below_floor === 'true',
+      });
+      return reply.type(JSON_TYPE).send(json as never);
+    },
   );
 
   app.get(

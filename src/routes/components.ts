@@ -10,6 +10,7 @@ import type { Warning as WarningValue } from '../lib/warnings.js';
 /** One problem with one input row (row 0: a CSV header or the body as a whole). */
 export const rowError = z
   .object({
+    file: z.string().optional().describe('the uploaded file the row is in (imports of named files)'),
     row: z.number().int().min(0).describe('1 = the first data row; 0 = the CSV header or the body as a whole'),
     field: z.string(),
     reason: z.string(),
@@ -108,6 +109,15 @@ export const page = (limit: { max: number; default: number }) => ({
   limit: queryInt({ min: 1, ...limit, description: 'items per page' }),
   offset: queryInt({ min: 0, default: 0, description: 'items to skip' }),
 });
+
+/** A page of people (targets, KPI inputs), by employee id: 100 by default, at most 1,000. */
+export const peoplePage = {
+  limit: queryInt({ min: 1, max: 1000, default: 100, description: 'people per page (by employee id)' }),
+  offset: queryInt({ min: 0, default: 0, description: 'people to skip' }),
+};
+
+/** The content type of an answer sent as stored JSON text (src/services/results.ts). */
+export const JSON_TYPE = 'application/json; charset=utf-8';
 
 const YEAR = '[1-9]\\d{3}';
 const WEEK = `${YEAR}-W(0[1-9]|[1-4]\\d|5[0-3])`;

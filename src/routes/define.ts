@@ -45,6 +45,11 @@ export interface Upload {
   json?: z.ZodType;
   /** Text bodies: their content types and what they hold (e.g. the CSV header). */
   text?: { types: readonly string[]; description: string };
+  /**
+   * File bodies: binary content types (a workbook, a zip) sent as they are, and with `multipart`
+   * a `multipart/form-data` form of one or more files.
+   */
+  files?: { types: readonly string[]; description: string; multipart?: boolean };
 }
 
 export interface RouteSpec<

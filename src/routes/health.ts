@@ -10,7 +10,58 @@ const healthSchema = z.object({
   queue: component,
 });
 
+const liveSchema = z.object({ status: z.literal('ok') });
+const readySchema = z.object({
+  ready: z.boolean(),
+  /** Start-up work (migrations, first-run setup, the demo) is done and the server listens. */
+  started: z.boolean(),
+  /** The process is shutting down: it finishes in-flight requests and takes no new work. */
+  closing: z.boolean(),
+  db: component,
+  queue: component,
+});
+/** A constant answer, sent as bytes: /live depends on nothing, not even the serializer. */
+const LIVE = JSON.stringify({ status: 'ok' }) as unknown as { status: 'ok' };
+
 const healthRoutes: FastifyPluginAsyncZod = async (app) => {
+  app.get(
+    '/live',
+    route({
+      operationId: 'getLive',
+      tags: ['service'],
+      summary: 'Liveness probe: the process answers (no dependency is called; no key needed)',
+      access: 'public',
+      response: { 200: liveSchema },
+      example: { response: { status: 'ok' } },
+    }),
+    async (_request, reply) => reply.type('application/json; charset=utf-8').send(LIVE),
+  );
+
+  app.get(
+    '/ready',
+    route({
+      operationId: 'getReady',
+      tags: ['service'],
+      summary:
+        'Readiness probe: the database and the queue answer, start-up work is done and the process is not shutting down (no key needed)',
+      access: 'public',
+      response: { 200: readySchema, 503: readySchema.describe('not ready: see which part') },
+      example: {
+        response: {
+          ready: true,
+          started: true,
+          closing: false,
+          db: { kind: 'pglite', ok: true },
+          queue: { kind: 'inline', ok: true },
+        },
+      },
+    }),
+    async (_request, reply) => {
+      const r = await app.services.readiness();
+      return reply.status(r.ready ? 200 : 503).send(r);
+    },
+  );
+
   app.get(
     '/health',
     route({

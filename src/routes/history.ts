@@ -123,6 +123,15 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
             period_start: z.string().meta({ format: 'date' }),
             value: z.number(),
             source: z.string(),
+            covered_days: z
+              .number()
+              .int()
+              .nullable()
+              .describe('days the value was rolled up from (imports); null for a value uploaded as a period'),
+            total_days: z.number().int().nullable().describe('days of the period (imports); null as covered_days'),
+            complete: z
+              .boolean()
+              .describe('false for a period an import stored from fewer days than it has (partial=include)'),
           }),
         ),
       },
@@ -137,6 +146,9 @@ const historyRoutes: FastifyPluginAsyncZod = async (app) => {
             period_start: '2026-10-01',
             value: 0.93,
             source: 'api',
+            covered_days: null,
+            total_days: null,
+            complete: true,
           },
         ],
       },

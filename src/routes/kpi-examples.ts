@@ -129,6 +129,9 @@ export const modelSummary = {
 export const roleTargets = {
   role: 'cs_agent',
   period: '2026-10',
+  total: 1,
+  limit: 100,
+  offset: 0,
   metrics: [
     {
       role: 'cs_agent',
@@ -332,6 +335,9 @@ export const periodProfile = {
 export const kpiInputs = {
   period: '2026-10',
   period_kind: 'month',
+  total: 1,
+  limit: 100,
+  offset: 0,
   service_ratings: 'none stored for this period (null)',
   weight_profile: {
     id: 'promotion',
@@ -451,6 +457,15 @@ export const kpiInputs = {
       ],
       group_scores: { sales: null, efficiency: null, customer_experience: 9.367162502915349, innovation: null },
       service_rating: null,
+      feedback_360: {
+        score: 71.2,
+        interval: { level: 0.9, low: 58.4, high: 84 },
+        reliability: 0.62,
+        raw_mean: 75,
+        n: 6,
+        n_raters: 3,
+        self_score: null,
+      },
       composite: { score: 9.36716250291535, attainment: 0.9370421977052801 },
     },
   ],

@@ -1,7 +1,7 @@
 /** Adjusted KPI inputs for scoring systems (scope scorer). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { periodParam } from './components.js';
+import { JSON_TYPE, peoplePage, periodParam } from './components.js';
 import { route } from './define.js';
 import * as ex from './kpi-examples.js';
 import { annualInputs as annualInputsSchema, kpiInputs as kpiInputsSchema } from './kpi-schemas.js';
@@ -22,6 +22,7 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
         period: periodParam({ year: true }),
         role: z.string().optional(),
         employee_id: z.string().optional(),
+        ...peoplePage,
       },
       response: {
         200: z
@@ -32,9 +33,10 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
       plain: true,
       example: { query: { period: '2026-10', role: 'cs_agent', employee_id: 'E0003' }, response: ex.kpiInputs },
     }),
-    async (request) => {
-      const { period, role, employee_id } = request.query;
-      return targets.kpiInputs(period, { role, employeeId: employee_id });
+    async (request, reply) => {
+      const { period, role, employee_id, limit, offset } = request.query;
+      const { json } = await targets.kpiInputsJson(period, { role, employeeId: employee_id }, { limit, offset });
+      return reply.type(JSON_TYPE).send(json as never);
     },
   );
 };

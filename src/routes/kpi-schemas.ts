@@ -89,6 +89,9 @@ export const targetsAnswer = z.object({
 export const roleTargets = z.object({
   role: z.string(),
   period: z.string(),
+  total: z.number().int().describe('people in the answer before paging'),
+  limit: z.number().int(),
+  offset: z.number().int(),
   metrics: z.array(targetsAnswer),
   unavailable,
 });
@@ -115,6 +118,20 @@ const serviceRating = z
   .nullable()
   .describe('the agent’s service-ability rating of the period, where one is stored');
 
+/** The calibrated 360° score of the period (GET /v1/360/scores), where the period has 360° ratings. */
+const feedback360 = z
+  .object({
+    score: maybe.describe('0–100, rater leniency taken out'),
+    interval: z.object({ level: num, low: num, high: num }).nullable(),
+    reliability: maybe,
+    raw_mean: maybe,
+    n: num,
+    n_raters: num,
+    self_score: maybe,
+  })
+  .nullable()
+  .describe('the calibrated 360° feedback score of the period, where 360° ratings are stored (else null)');
+
 const composite = z.object({ score: maybe, attainment: maybe });
 const weights = byGroup(num);
 
@@ -125,6 +142,9 @@ export const kpiInputs = z.object({
   composite_method: z.string(),
   service_ratings: z.string(),
   models: z.array(z.object({ scope: z.string(), version: z.string(), coverage80: maybe, coverage95: maybe })),
+  total: z.number().int().describe('people in the answer before paging'),
+  limit: z.number().int(),
+  offset: z.number().int(),
   people: z.array(
     z.object({
       employee_id: z.string(),
@@ -153,6 +173,7 @@ export const kpiInputs = z.object({
       ),
       group_scores: byGroup(maybe),
       service_rating: serviceRating,
+      feedback_360: feedback360,
       composite,
     }),
   ),
@@ -163,6 +184,9 @@ export const annualInputs = z.object({
   period_kind: z.literal('year'),
   composite_method: z.string(),
   quarters: z.array(z.object({ period: z.string(), weight_profile: z.string(), people: z.number().int() })),
+  total: z.number().int().describe('people in the answer before paging'),
+  limit: z.number().int(),
+  offset: z.number().int(),
   people: z.array(
     z.object({
       employee_id: z.string(),

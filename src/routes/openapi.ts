@@ -163,6 +163,22 @@ const transform: SwaggerTransform = (input) => {
     };
   for (const type of upload.text?.types ?? [])
     content[type] = { schema: { type: 'string', description: upload.text!.description } };
+  for (const type of upload.files?.types ?? [])
+    content[type] = { schema: { type: 'string', format: 'binary', description: upload.files!.description } };
+  if (upload.files?.multipart)
+    content['multipart/form-data'] = {
+      schema: {
+        type: 'object',
+        properties: {
+          file: {
+            type: 'array',
+            items: { type: 'string', format: 'binary' },
+            description: `one part per file, any field name, each with its filename; ${upload.files.description}`,
+          },
+        },
+        required: ['file'],
+      },
+    };
   (out.schema as Json).body = { content };
   return out;
 };
@@ -185,7 +201,13 @@ function placeExamples(op: Json, example: RouteExample): void {
   const body = (op.requestBody as Json | undefined)?.content as Record<string, Json> | undefined;
   for (const [type, media] of Object.entries(body ?? {})) {
     if (type === 'application/json' && example.body !== undefined) media.example = example.body;
-    else if (type !== 'application/json' && example.text !== undefined) media.example = example.text;
+    else if (
+      type !== 'application/json' &&
+      example.text !== undefined &&
+      !type.startsWith('multipart/') &&
+      (media.schema as Json | undefined)?.format !== 'binary'
+    )
+      media.example = example.text;
   }
   if (example.response === undefined) return;
   for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
@@ -259,7 +281,7 @@ export const openapiOptions: FastifyDynamicSwaggerOptions = {
       version: VERSION,
       description:
         'Calibrated KPI baselines and targets, review sentiment and service-ability ratings for e-commerce operations. Every error is `application/problem+json` (the Problem schema); an unknown query parameter is a 400 naming it.',
-      license: { name: 'Proprietary', url: 'https://kpi-calibrator.dev/licence' },
+      license: { name: 'MIT', identifier: 'MIT' },
     },
     servers: [{ url: '/', description: 'the server that serves this document (paths start with /v1)' }],
     tags: TAGS.map(([name, description]) => ({ name, description })),

@@ -13,10 +13,13 @@ import type { JobQueue, QueueHealth } from '../jobs/types.js';
 import { VERSION } from '../lib/version.js';
 import { type ActiveModels, activeModelsFor, activeSentimentProvider } from '../registry/active.js';
 import type { SentimentProvider } from '../reviews/scoring.js';
+import { type AppraisalService, createAppraisalService } from './appraisal.js';
 import { type CatalogueService, createCatalogueService } from './catalogue.js';
+import { type ConsoleService, createConsoleService } from './console.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
+import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
 
@@ -26,11 +29,21 @@ export interface ServiceDeps {
   queue: JobQueue;
   /** Counts ingested rows by kind (the app's Prometheus counter); none outside the HTTP process. */
   onIngested?: (kind: string, rows: number) => void;
+  /** The process still has start-up work to do (server.ts sets `lifecycle.started` when it is done); default false. */
+  starting?: boolean;
 }
 
 export interface Health {
   status: 'ok' | 'degraded' | 'down';
   version: string;
+  db: { kind: string; ok: boolean };
+  queue: QueueHealth;
+}
+
+export interface Readiness {
+  ready: boolean;
+  started: boolean;
+  closing: boolean;
   db: { kind: string; ok: boolean };
   queue: QueueHealth;
 }
@@ -51,8 +64,16 @@ export interface Services {
   targets: TargetService;
   models: ModelService;
   jobs: JobService;
+  /** 360° feedback, incentive plans and payouts, growth points, cycles, A/B comparisons (issue 17). */
+  appraisal: AppraisalService;
+  /** The web console's sessions and reads (src/web). */
+  console: ConsoleService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
+  /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
+  lifecycle: { started: boolean; closing: boolean };
+  /** Ready for traffic: start-up done, not closing, the database and the queue answer. */
+  readiness(): Promise<Readiness>;
   /** Stops what the services started (the sentiment engine's threads). */
   close(): Promise<void>;
 }
@@ -65,29 +86,57 @@ export function createServices(deps: ServiceDeps): Services {
   const active = activeModelsFor(db, config);
   const sentiment = activeSentimentProvider(db, config);
   const jobs = createJobService({ db, queue, activeIds: active.activeIds });
+  const stored = createStoredReads(db);
   const ingestion = createIngestionService({
     db,
     config,
     ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
   });
+  const lifecycle = { started: !deps.starting, closing: false };
+  // the appraisal service reads the KPI inputs, which show its 360 scores: bound late
+  let targets: TargetService | undefined;
+  const appraisal = createAppraisalService({
+    db,
+    ingestion,
+    bodyLimit: config.bodyLimit,
+    kpiInputs: (period, f) => targets!.kpiInputs(period, f),
+  });
+  targets = createTargetService({ db, jobs, stored, feedbackOf: (period) => appraisal.feedbackOf(period) });
+  const keys = createKeyRepository(db);
+  const catalogue = createCatalogueService({ db });
+  const reviews = createReviewService({ db, sentiment, ingestion, stored });
   return {
     config,
     db,
     queue,
     active,
     sentiment,
-    keys: createKeyRepository(db),
-    catalogue: createCatalogueService({ db }),
+    keys,
+    catalogue,
     ingestion,
-    reviews: createReviewService({ db, sentiment, ingestion }),
-    targets: createTargetService({ db, jobs }),
+    reviews,
+    console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
+    targets,
     models: createModelService({ db, config, jobs }),
     jobs,
+    appraisal,
     async health() {
       const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
       return {
         status: !dbOk ? 'down' : q.ok ? 'ok' : 'degraded',
         version: VERSION,
+        db: { kind: db.kind, ok: dbOk },
+        queue: q,
+      };
+    },
+    lifecycle,
+    async readiness() {
+      const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
+      const { started, closing } = lifecycle;
+      return {
+        ready: started && !closing && dbOk && q.ok,
+        started,
+        closing,
         db: { kind: db.kind, ok: dbOk },
         queue: q,
       };

@@ -8,13 +8,16 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
+import { type DayCounts, saveDailyImport, unknownEmployees } from '../history/daily-store.js';
 import {
   type Ga4Options,
   type ImportResult,
   importGa4Report,
-  importSycm,
-  type SycmOptions,
+  importSycmFiles,
+  type PartialPolicy,
+  type SycmFileOptions,
 } from '../history/importers/index.js';
+import type { PeriodKind } from '../history/period.js';
 import {
   employeeRowSchema,
   employeeTarget,
@@ -31,12 +34,11 @@ import {
   type IngestResult,
   type IngestTarget,
   invalidRows,
-  upsertRows,
   validateRecords,
-  withinTransaction,
+  writeRowsThen,
 } from '../ingest/pipeline.js';
 import { warning } from '../lib/warnings.js';
-import { NotFoundError } from '../lib/errors.js';
+import { NotFoundError, PayloadTooLargeError } from '../lib/errors.js';
 import { findTextFaults } from '../lib/text.js';
 import { returnRowSchema } from '../ratings/returns.js';
 import { reviewRowSchema } from '../reviews/repository.js';
@@ -56,7 +58,12 @@ export type Records = AsyncIterable<Record<string, unknown>> | Iterable<Record<s
  * hold them) and the byte limit to enforce while reading. A route turns its request into one
  * (src/routes/ingest.ts); `recordsOf` turns an array into one.
  */
-export type RecordSource = (need: { required: readonly string[]; limit: number }) => Records;
+export type RecordSource = (need: {
+  required: readonly string[];
+  limit: number;
+  /** Fields the reader cleans of NUL (the target removes them and warns) instead of refusing the row. */
+  stripNul?: readonly string[] | undefined;
+}) => Records;
 
 export const recordsOf =
   (rows: readonly object[]): RecordSource =>
@@ -73,9 +80,21 @@ export interface IngestSteps<T, P> {
   after?(rows: T[], written: IngestResult, previous: P, tx: Db): Promise<void>;
 }
 
+/**
+ * What an import stored: the period rows (counts as an upload's), the daily values behind them
+ * (`days`), the warnings, and each period's coverage by the stored days (complete when
+ * `covered_days` = `total_days`).
+ */
 export interface ImportAnswer extends IngestResult {
   warnings: ImportResult['warnings'];
   periods: ImportResult['periods'];
+  days: DayCounts;
+}
+
+/** One uploaded file: its name (for errors) and its bytes, read by the service up to the body limit. */
+export interface UploadedFile {
+  name: string;
+  stream: Readable;
 }
 
 export interface IngestionService {
@@ -89,8 +108,14 @@ export interface IngestionService {
   employees(source: RecordSource): Promise<IngestResult>;
   /** KPI history rows; `origin` is stored as their source (api, demo, sycm, ga4). */
   history(source: RecordSource, origin?: string): Promise<IngestResult>;
-  /** A 生意参谋 export (CSV bytes, UTF-8 or GBK) read up to the body limit. */
-  importSycm(body: Readable, options: SycmOptions): Promise<ImportAnswer>;
+  /**
+   * 生意参谋 exports (CSV or tab text, .xls, .xlsx, a zip of one; several files as one export), read
+   * up to the body limit in total; their days are stored and the periods they touch rolled up.
+   */
+  importSycm(
+    files: AsyncIterable<UploadedFile> | Iterable<UploadedFile>,
+    options: SycmFileOptions,
+  ): Promise<ImportAnswer>;
   /** A GA4 Data API runReport response. */
   importGa4(report: unknown, options: Ga4Options): Promise<ImportAnswer>;
   listEmployees(q: Parameters<typeof listEmployees>[1]): Promise<StoredEmployee[]>;
@@ -113,16 +138,13 @@ export function createIngestionService(deps: {
     kind: string,
     steps?: IngestSteps<T, P>,
   ): Promise<IngestResult> {
-    const records = source({ required: target.required, limit: config.bodyLimit });
+    const records = source({ required: target.required, limit: config.bodyLimit, stripNul: target.stripNul });
     const validated = await validateRecords(db, target, records);
     const rows = validated.map((r) => r.value);
     const previous = (await steps?.before?.(rows)) as P;
     // the write and the steps after it (scoring, ratings) commit together or not at all
-    const written = await db.transaction(async (tx) => {
-      const w = await upsertRows(tx, target, rows);
-      await steps?.after?.(rows, w, previous, withinTransaction(db, tx));
-      return w;
-    });
+    const after = steps?.after;
+    const written = await writeRowsThen(db, target, rows, after ? (w, tx) => after(rows, w, previous, tx) : undefined);
     deps.onIngested?.(kind, written.inserted + written.updated);
     const notes = Object.entries(validated.stripped ?? {}).map(([field, n]) =>
       warning(
@@ -133,18 +155,92 @@ export function createIngestionService(deps: {
     return notes.length > 0 ? { ...written, warnings: notes } : written;
   }
 
-  async function storeImport(origin: string, result: ImportResult): Promise<ImportAnswer> {
+  /**
+   * An import's days → `kpi_daily` (a day sent again replaces itself) → the periods they touch
+   * rolled up again from every stored day of the employee (all shops, all imports) → `kpi_history`
+   * with their coverage, in one transaction. A partial period is stored under `partial: 'include'`,
+   * or when it was stored from days before (its value then follows the days); under 'drop' it
+   * waits until its days are complete.
+   */
+  async function storeImport(
+    origin: string,
+    result: ImportResult,
+    options: { periodKind: PeriodKind; partial?: PartialPolicy | undefined },
+  ): Promise<ImportAnswer> {
     if (result.errors.length > 0) throw invalidRows(result.errors);
-    const counts = await ingest(historyTarget(origin), recordsOf(result.rows), origin);
-    return { ...counts, warnings: [...result.warnings, ...(counts.warnings ?? [])], periods: result.periods };
+    if (result.days.length === 0)
+      throw invalidRows([{ row: 0, field: '(body)', reason: 'no history rows in the request' }], 'history rows');
+    const missing = await unknownEmployees(
+      db,
+      result.days.map((d) => d.employee_id),
+    );
+    if (missing.length > 0)
+      throw invalidRows(
+        missing.map((id) => ({
+          row: 0,
+          field: 'employee_id',
+          reason: `unknown employee '${id}' (register it with POST /v1/employees)`,
+        })),
+        'history rows',
+      );
+    const saved = await saveDailyImport(db, result.days, {
+      source: origin,
+      periodKind: options.periodKind,
+      partial: options.partial ?? 'drop',
+      async check(tx, rows) {
+        const invalid = await historyTarget(origin).check!(
+          tx,
+          rows.map((value, i) => ({ row: i + 1, value })),
+        );
+        if (invalid.length > 0)
+          throw invalidRows(
+            invalid.map((e) => {
+              const r = rows[e.row - 1]!;
+              return { row: 0, field: e.field, reason: `${r.metric_id} ${r.period} (${r.employee_id}): ${e.reason}` };
+            }),
+            'periods',
+          );
+      },
+    });
+    // the importer's own coverage warnings counted this import alone; the stored days' replace them
+    const own = result.warnings.filter((w) => w.code !== 'partial_period' && w.code !== 'value_not_computed');
+    const answer: ImportAnswer = {
+      received: saved.rows.length,
+      inserted: saved.inserted,
+      updated: saved.updated,
+      unchanged: saved.rows.length - saved.inserted - saved.updated,
+      warnings: [...own, ...saved.warnings],
+      periods: saved.periods,
+      days: saved.days,
+    };
+    deps.onIngested?.(origin, answer.inserted + answer.updated);
+    return answer;
+  }
+
+  /** Reads uploaded files one after another, within the body limit in total. */
+  async function readFiles(files: AsyncIterable<UploadedFile> | Iterable<UploadedFile>) {
+    const out: { name: string; bytes: Uint8Array }[] = [];
+    let total = 0;
+    for await (const f of files) {
+      let bytes: Buffer;
+      try {
+        bytes = await readLimited(f.stream, config.bodyLimit - total);
+      } catch (e) {
+        if (e instanceof PayloadTooLargeError) throw new PayloadTooLargeError(config.bodyLimit);
+        throw e;
+      }
+      total += bytes.length;
+      out.push({ name: f.name, bytes });
+    }
+    return out;
   }
 
   return {
     ingest,
     employees: (source) => ingest(employeeTarget, source, 'employees'),
     history: (source, origin = 'api') => ingest(historyTarget(origin), source, 'history'),
-    async importSycm(body, options) {
-      return storeImport('sycm', importSycm(await readLimited(body, config.bodyLimit), options));
+    async importSycm(files, options) {
+      return storeImport('sycm', await importSycmFiles(await readFiles(files), options), options);
     },
     importGa4(report, options) {
       // the text rule (NUL, lone surrogates) on the whole report, before the importer reads it
@@ -153,7 +249,7 @@ export function createIngestionService(deps: {
         throw invalidRows(
           faults.map((f) => ({ row: 0, field: f.field.replace(/^report\.?/, '') || '(report)', reason: f.reason })),
         );
-      return storeImport('ga4', importGa4Report(report, options));
+      return storeImport('ga4', importGa4Report(report, options), options);
     },
     listEmployees: (q) => listEmployees(db, q),
     async employee(id) {

@@ -15,6 +15,7 @@ import { listReviews, reviewTarget } from '../reviews/repository.js';
 import { scoreStoredReviews, type SentimentProvider } from '../reviews/scoring.js';
 import type { ScoredReview, ScoreOptions } from '../reviews/sentiment/index.js';
 import type { IngestionService, RecordSource } from './ingestion.js';
+import { createStoredReads, type JsonText, type StoredReads } from './results.js';
 
 /** The query argument of a store function `(db, query, …)`. */
 type Query<F extends (db: Db, ...args: never[]) => unknown> = Parameters<F>[1];
@@ -42,6 +43,11 @@ export interface ReviewService {
     q: Omit<Query<typeof listReturnEvents>, 'agent'> & { agent_id?: string | undefined },
   ): ReturnType<typeof listReturnEvents>;
   listRatings(q: Query<typeof listRatings>): ReturnType<typeof listRatings>;
+  /** The same page as JSON text (through `serialize`, the route's schema), from the stored answers while the data is unchanged. */
+  listRatingsJson(
+    q: Query<typeof listRatings>,
+    serialize: (page: Awaited<ReturnType<typeof listRatings>>) => string,
+  ): Promise<JsonText>;
   agentRatings(agentId: string, q: Parameters<typeof agentRatings>[2]): ReturnType<typeof agentRatings>;
   /** The reviews behind a rating; `explain` re-scores each with the active models to list the words that drove it. */
   reviewsBehindRating(
@@ -56,8 +62,10 @@ export function createReviewService(deps: {
   db: Db;
   sentiment: SentimentProvider;
   ingestion: IngestionService;
+  stored?: StoredReads;
 }): ReviewService {
   const { db, sentiment, ingestion } = deps;
+  const stored = deps.stored ?? createStoredReads(db);
 
   /** Ratings of the agents and periods `touched` (where rows are now and where they were), on `on` (a transaction). */
   const recompute = async (on: Db, touched: Iterable<{ agent_id: string | null; at: string | Date }>) =>
@@ -127,6 +135,12 @@ export function createReviewService(deps: {
       return listReturnEvents(db, { ...q, ...(agent_id ? { agent: agent_id } : {}) });
     },
     listRatings: (q) => listRatings(db, q),
+    listRatingsJson: (q, serialize) =>
+      stored(
+        ['ratings', q.period, q.role ?? null, q.team ?? null, q.evidence, q.sort, q.order, q.limit, q.offset],
+        () => listRatings(db, q),
+        serialize,
+      ),
     agentRatings: (agentId, q) => agentRatings(db, agentId, q),
     async reviewsBehindRating({ explain, ...q }) {
       return reviewsBehindRating(db, q, explain ? await sentiment.get() : undefined);

@@ -8,7 +8,7 @@ import type { Period, PeriodKind } from '../history/period.js';
 import type { JobStatus } from '../jobs/types.js';
 import { NotFoundError } from '../lib/errors.js';
 import { isYear } from '../lib/time.js';
-import { annualInputs, kpiInputs } from '../kpi/inputs.js';
+import { annualInputs, type KpiInputsAnswer, kpiInputs } from '../kpi/inputs.js';
 import { listModels } from '../kpi/models.js';
 import { clearOverride, listAudit, listOverrides, ROLE_WIDE, setOverride } from '../kpi/overrides.js';
 
@@ -20,6 +20,8 @@ import { assertRole, type MetricInfo, metricInfo, parseTargetPeriod, TargetError
 import { roleOfEmployee, trainingDataState } from '../kpi/targets-store.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights } from '../kpi/weights.js';
 import type { JobService } from './jobs.js';
+import type { JsonText, StoredReads } from './results.js';
+import type { Feedback360 } from '../appraisal/feedback-rows.js';
 
 export interface TrainRequest {
   role?: string | undefined;
@@ -39,6 +41,11 @@ export interface OverrideKey {
   employee_id: string;
 }
 
+/** The KPI inputs of a week, month or quarter with each person's calibrated 360 score (null when none). */
+export type KpiInputsWithFeedback = Omit<KpiInputsAnswer, 'people'> & {
+  people: (KpiInputsAnswer['people'][number] & { feedback_360: Feedback360 | null })[];
+};
+
 type Query<F extends (db: Db, ...args: never[]) => unknown> = Parameters<F>[1];
 
 export interface TargetService {
@@ -46,12 +53,9 @@ export interface TargetService {
   train(request: TrainRequest, actor: string | null): Promise<JobStatus>;
   trainingJob(id: string): Promise<JobStatus>;
   models(q: Query<typeof listModels>): ReturnType<typeof listModels>;
-  roleTargets(q: {
-    role: string;
-    period: string;
-    metric?: string | undefined;
-    belowFloorOnly: boolean;
-  }): ReturnType<typeof roleTargets>;
+  roleTargets(q: RoleTargetsQuery): ReturnType<typeof roleTargets>;
+  /** The same answer as JSON text, from the stored answers while the data is unchanged (src/services/results.ts). */
+  roleTargetsJson(q: RoleTargetsQuery): Promise<JsonText>;
   personTargets(
     employeeId: string,
     q: { period: string; metric?: string | undefined },
@@ -69,12 +73,59 @@ export interface TargetService {
   /** A week, month or quarter (kpiInputs) or a year `2026` (annualInputs). */
   kpiInputs(
     period: string,
-    f: { role?: string | undefined; employeeId?: string | undefined },
-  ): Promise<Awaited<ReturnType<typeof kpiInputs>> | Awaited<ReturnType<typeof annualInputs>>>;
+    f: InputsFilter,
+    page?: Page,
+  ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>>;
+  /** The same answer as JSON text, from the stored answers while the data is unchanged. */
+  kpiInputsJson(period: string, f: InputsFilter, page: Page): Promise<JsonText>;
 }
 
-export function createTargetService(deps: { db: Db; jobs: JobService }): TargetService {
-  const { db, jobs } = deps;
+/** A page of people, by employee id. */
+export interface Page {
+  limit: number;
+  offset: number;
+}
+
+export interface RoleTargetsQuery {
+  role: string;
+  period: string;
+  metric?: string | undefined;
+  belowFloorOnly: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface InputsFilter {
+  role?: string | undefined;
+  employeeId?: string | undefined;
+}
+
+export function createTargetService(deps: {
+  db: Db;
+  jobs: JobService;
+  stored: StoredReads;
+  /** The calibrated 360 scores of a period (src/services/appraisal.ts), shown beside the KPI inputs. */
+  feedbackOf?: (period: string) => Promise<Map<string, Feedback360>>;
+}): TargetService {
+  const { db, jobs, stored } = deps;
+  const roleTargetsOf = (q: RoleTargetsQuery) =>
+    roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly, {
+      limit: q.limit,
+      offset: q.offset,
+    });
+  const inputsOf = async (
+    period: string,
+    f: InputsFilter,
+    page?: Page,
+  ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>> => {
+    if (isYear(period)) return annualInputs(db, period, f, page);
+    const answer = await kpiInputs(db, period, f, page);
+    const feedback = (await deps.feedbackOf?.(answer.period)) ?? new Map<string, Feedback360>();
+    return {
+      ...answer,
+      people: answer.people.map((p) => ({ ...p, feedback_360: feedback.get(p.employee_id) ?? null })),
+    };
+  };
 
   /** The metric of an override key, after checking the role, the metric and that the employee has the role. */
   async function checkOverrideKey(o: OverrideKey): Promise<MetricInfo> {
@@ -119,7 +170,11 @@ export function createTargetService(deps: { db: Db; jobs: JobService }): TargetS
     trainingJob: (id) => jobs.ofKind(id, 'train_baselines', 'training job'),
     models: (q) => listModels(db, q),
 
-    roleTargets: (q) => roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly),
+    roleTargets: roleTargetsOf,
+    roleTargetsJson: (q) =>
+      stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], () =>
+        roleTargetsOf(q),
+      ),
     personTargets: (employeeId, q) => personTargets(db, employeeId, parseTargetPeriod(q.period), q.metric),
 
     async setOverride(o, actor) {
@@ -172,6 +227,10 @@ export function createTargetService(deps: { db: Db; jobs: JobService }): TargetS
       return profileForPeriod(db, p);
     },
 
-    kpiInputs: (period, f) => (isYear(period) ? annualInputs(db, period, f) : kpiInputs(db, period, f)),
+    kpiInputs: inputsOf,
+    kpiInputsJson: (period, f, page) =>
+      stored(['kpi-inputs', period, f.role ?? null, f.employeeId ?? null, page.limit, page.offset], () =>
+        inputsOf(period, f, page),
+      ),
   };
 }

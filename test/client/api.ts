@@ -4,6 +4,40 @@
  */
 
 export interface paths {
+    "/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness probe: the process answers (no dependency is called; no key needed) */
+        get: operations["getLive"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness probe: the database and the queue answer, start-up work is done and the process is not shutting down (no key needed) */
+        get: operations["getReady"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -243,7 +277,7 @@ export interface paths {
         put?: never;
         /**
          * 生意参谋 (Taobao Business Advisor) shop or item report export → KPI history of one employee
-         * @description Body: the exported CSV as is (UTF-8 or GBK; metadata lines above the 统计日期 header are skipped). Daily rows are aggregated into periods: gmv = Σ支付金额, visitors = Σ访客数, conversion_rate = Σ支付买家数 / Σ访客数, aov = Σ支付金额 / Σ支付买家数.
+         * @description Body: the export as downloaded — CSV or tab text (UTF-8, GBK, UTF-16), a BIFF8 .xls, an .xlsx, or a zip holding one (自助取数) — or a multipart/form-data form of several such files (a scraper's one file per day) read as one export; a raw body's name for errors comes from Content-Disposition. Metadata lines above the 统计日期 header are skipped. The days are stored (a day sent again replaces itself) and each period they touch is rolled up from every stored day of the employee: gmv = Σ支付金额, visitors = Σ访客数, conversion_rate = Σ支付买家数 / Σ访客数, aov = Σ支付金额 / Σ支付买家数, ad_spend, new_customers, roi = gmv / ad_spend, cac = ad_spend / new_customers. A period is complete when its days are (covered_days = total_days). Every refusal names the file, the row and the column; a password-protected workbook is refused (422).
          */
         post: operations["importSycm"];
         delete?: never;
@@ -718,10 +752,456 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/360/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import 360° ratings (JSON rows or CSV with header ratee,rater,relation,period,item,score,scale); all-or-nothing, idempotent; recalibrates each period touched
+         * @description One rating per (period, ratee, rater, item); a repeat with the same score changes nothing. The scale is `1-5` (text), {"min": 1, "max": 5}, or the columns scale_min and scale_max. The ratee must be a registered employee; raters may be anyone (customers). After the write, each period touched is calibrated again (rater leniency taken out); `calibrated` says what was found, a warning `not_calibrated` why a period could not be.
+         */
+        post: operations["importFeedbackRatings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/360/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Periods with 360° ratings, newest first, with counts */
+        get: operations["listFeedbackPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/360/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Each person's calibrated 360 score of a period with its interval, n and reliability
+         * @description Scores are on 0–100 (and on the ratings’ own scale when they all used one): the score an average rater of the average relation would give on the average item. The model and its checks: src/appraisal/README.md.
+         */
+        get: operations["listFeedbackScores"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/360/raters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Each rater's leniency in a period with its interval and z; raters far from the rest flagged */
+        get: operations["listFeedbackRaters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incentive-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Commission plans, every version, by role and effective month */
+        get: operations["listIncentivePlans"];
+        put?: never;
+        /**
+         * Save a version of a commission plan (base pay + tier table on attainment, star allowance); versions never change
+         * @description The same id and version again with the same content answers 200 (a retry); with other content 409 — a change is a new version. A person is paid by their role’s plan with the latest effective_from not after the period’s first month, highest version first. Field shapes are a 400 naming the field (body.…); the rules between fields (tiers contiguous from 0 %, a rise only after a rate, floor ≤ cap) a 422 `invalid_plan` with each field.
+         */
+        post: operations["saveIncentivePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incentive-plans/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One plan: its latest version, or the version asked for */
+        get: operations["getIncentivePlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Evaluate every person's payout of a period from its KPI inputs, every step shown (tiers, slices, rates, caps, star allowance, pool parts); stored for export
+         * @description Amounts in integer cents; each line is rounded to the cent (half up) and every total is the sum of the lines shown. A component whose inputs are missing is marked missing_data, left out, and the payout says complete: false. The star allowance reads the stored monthly service ratings.
+         */
+        post: operations["previewPayouts"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/previews/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored payout preview, as it was evaluated */
+        get: operations["getPayoutPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payouts/previews/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A stored payout preview as the payroll file: one row per person (base pay, commission, cap, star allowance, project bonus, total in currency units)
+         * @description CSV is UTF-8 with a BOM (Excel reads Chinese text right), RFC 4180 quoting, cells a spreadsheet would run as a formula prefixed with an apostrophe; XLSX is one sheet.
+         */
+        get: operations["exportPayoutPreview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The growth catalogue in force (its latest version) */
+        get: operations["getGrowthCatalogue"];
+        /**
+         * Declare a version of the growth catalogue: tasks with XP and points, levels by XP, rewards with a cost
+         * @description Versions never change: the same version again answers 200, with other content 409. Entries keep the XP and points a task had when they were recorded, so a new version never rewrites history. The rules between fields (ids unique, levels 1, 2, 3… from 0 XP and rising, a reward’s level existing) are a 422 `invalid_catalogue` naming each field.
+         */
+        put: operations["saveGrowthCatalogue"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record task completions (JSON rows or CSV with header id,employee_id,task_id,completed_at,by,source): +XP and +points; all-or-nothing
+         * @description Each row carries the caller’s id of the completion: a retry with the same id and content answers the first entry (counted in `retried`), with other content it is a row error. A task done as often as it may be (`limit_reached`), an unknown task or employee, are row errors naming the field; nothing is written then.
+         */
+        post: operations["recordGrowthCompletions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/redemptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Spend points on a reward (level and stock checked)
+         * @description The points balance never goes below 0: a change that would take it there is refused (409 `insufficient_points`, with the balance and the amount needed) and nothing changes. The same id again with the same content answers the first entry (200); a new entry answers 201.
+         */
+        post: operations["redeemGrowthReward"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Correct a person’s points (±) with a reason
+         * @description The points balance never goes below 0: a change that would take it there is refused (409 `insufficient_points`, with the balance and the amount needed) and nothing changes. The same id again with the same content answers the first entry (200); a new entry answers 201.
+         */
+        post: operations["adjustGrowthPoints"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/revocations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a completion recorded in error (−its XP and points; refused when the points were spent)
+         * @description The points balance never goes below 0: a change that would take it there is refused (409 `insufficient_points`, with the balance and the amount needed) and nothing changes. The same id again with the same content answers the first entry (200); a new entry answers 201.
+         */
+        post: operations["revokeGrowthCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/accounts/{employee_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A person’s XP, level (and what the next needs), points balance and entries */
+        get: operations["getGrowthAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/ledger": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ledger entries in the order they were recorded, with who recorded them (append-only) */
+        get: operations["listGrowthLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/ledger/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Re-check the whole ledger: sequences, balances following each other, never below 0, unique ids */
+        get: operations["checkGrowthLedger"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/growth/leaderboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** XP leaderboard, of everyone or one team; equal XP share a rank (1, 1, 3) */
+        get: operations["getGrowthLeaderboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        FeedbackRowInput: {
+            /** @description the employee rated */
+            ratee: string;
+            /** @description who rated: an employee id, or any id of a customer or outsider */
+            rater: string;
+            relation: string;
+            /** @description ISO week 2026-W07, month 2026-03 or quarter 2026-Q1 */
+            period: string;
+            /** @description the question, e.g. service, ownership, teamwork */
+            item: string;
+            score: number;
+            /** @description the scale the score was given on: `1-5` or {"min": 1, "max": 5} */
+            scale?: string | {
+                min: number;
+                max: number;
+            };
+            scale_min?: number;
+            scale_max?: number;
+        };
+        GrowthCatalogueInput: {
+            version: number;
+            tasks: {
+                id: string;
+                name: string;
+                xp: number;
+                points?: number;
+                max_per_person?: number | null;
+                /** @default true */
+                active: boolean;
+            }[];
+            levels: {
+                level: number;
+                name: string;
+                min_xp: number;
+            }[];
+            rewards: {
+                id: string;
+                name: string;
+                cost: number;
+                /** @default 1 */
+                min_level: number;
+                stock?: number | null;
+                /** @default true */
+                active: boolean;
+            }[];
+        };
+        GrowthCompletionRowInput: {
+            id: string;
+            employee_id: string;
+            task_id: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601; default now
+             */
+            completed_at?: string;
+            /** @description who in HR confirmed it */
+            by?: string;
+            /** @enum {string} */
+            source?: "hr" | "import";
+        };
+        IncentivePlanInput: {
+            id: string;
+            version: number;
+            role: string;
+            name?: string;
+            /** @default CNY */
+            currency: string;
+            effective_from: string;
+            /** @enum {string} */
+            tier_mode: "marginal" | "whole";
+            base_pay_cents: number;
+            /** @default [] */
+            components: {
+                id: string;
+                label?: string;
+                drivers: {
+                    metric: string;
+                    weight: number;
+                }[];
+                attainment_cap?: number;
+                base: {
+                    metric: string;
+                    cents_per_unit: number;
+                } | {
+                    fixed_cents: number;
+                };
+                tiers: {
+                    from: number;
+                    to?: number | null;
+                    rate?: number;
+                    rise?: number;
+                }[];
+                floor_cents?: number;
+                cap_cents?: number;
+            }[];
+            variable_cap_cents?: number;
+            star_allowance?: {
+                amount_cents: number;
+                /** @default 3 */
+                months: number;
+                min_stars: number;
+                /**
+                 * @default rolling
+                 * @enum {string}
+                 */
+                mode: "rolling" | "per_run";
+            };
+        };
         EmployeeRowInput: {
             id: string;
             role: string;
@@ -759,6 +1239,8 @@ export interface components {
             closed_at?: string | null;
         };
         RowError: {
+            /** @description the uploaded file the row is in (imports of named files) */
+            file?: string;
             /** @description 1 = the first data row; 0 = the CSV header or the body as a whole */
             row: number;
             field: string;
@@ -826,6 +1308,32 @@ export interface components {
             /** @description notes on what was done; empty when there are none */
             warnings?: components["schemas"]["Warning"][];
         };
+        GrowthLedgerEntry: {
+            /** @description the caller’s id of the change: a retry with the same id answers this entry */
+            id: string;
+            employee_id: string;
+            /** @enum {string} */
+            kind: "earn" | "spend" | "adjust" | "revoke";
+            /** @description 1, 2, 3… per person */
+            seq: number;
+            task_id: string | null;
+            reward_id: string | null;
+            revokes: string | null;
+            xp: number;
+            points: number;
+            xp_after: number;
+            /** @description never below 0 */
+            balance_after: number;
+            catalogue_version: number | null;
+            at: string;
+            by: string | null;
+            source: ("hr" | "import") | null;
+            reason: string | null;
+            /** @description the API key id that recorded it */
+            actor: string | null;
+            /** Format: date-time */
+            recorded_at: string;
+        };
         /** @description What an export import stored, its warnings and the periods it saw */
         ImportResult: {
             received: number;
@@ -834,6 +1342,7 @@ export interface components {
             unchanged: number;
             /** @description notes on what was done; empty when there are none */
             warnings: components["schemas"]["Warning"][];
+            /** @description the periods the import touched, with their coverage by every stored day (complete: covered_days = total_days) */
             periods: {
                 employee_id: string;
                 period: string;
@@ -851,6 +1360,15 @@ export interface components {
                 /** @description false when the period was left out as partial */
                 emitted: boolean;
             }[];
+            /** @description the daily values stored (one per employee, shop, quantity and day) */
+            days: {
+                received: number;
+                inserted: number;
+                updated: number;
+                unchanged: number;
+                /** @description stored values of another span (e.g. a month range) the new days replaced */
+                replaced: number;
+            };
         };
         /** @description A registered model version */
         ModelVersion: {
@@ -1085,6 +1603,110 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getLive: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getReady: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "ready": true,
+                     *       "started": true,
+                     *       "closing": false,
+                     *       "db": {
+                     *         "kind": "pglite",
+                     *         "ok": true
+                     *       },
+                     *       "queue": {
+                     *         "kind": "inline",
+                     *         "ok": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        ready: boolean;
+                        started: boolean;
+                        closing: boolean;
+                        db: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                        queue: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            /** @description not ready: see which part */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        ready: boolean;
+                        started: boolean;
+                        closing: boolean;
+                        db: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                        queue: {
+                            kind: string;
+                            ok: boolean;
+                            detail?: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -1893,7 +2515,10 @@ export interface operations {
                      *         "period_kind": "month",
                      *         "period_start": "2026-10-01",
                      *         "value": 0.93,
-                     *         "source": "api"
+                     *         "source": "api",
+                     *         "covered_days": null,
+                     *         "total_days": null,
+                     *         "complete": true
                      *       }
                      *     ]
                      */
@@ -1906,6 +2531,12 @@ export interface operations {
                         period_start: string;
                         value: number;
                         source: string;
+                        /** @description days the value was rolled up from (imports); null for a value uploaded as a period */
+                        covered_days: number | null;
+                        /** @description days of the period (imports); null as covered_days */
+                        total_days: number | null;
+                        /** @description false for a period an import stored from fewer days than it has (partial=include) */
+                        complete: boolean;
                     }[];
                 };
             };
@@ -1991,6 +2622,10 @@ export interface operations {
                 partial?: "drop" | "include";
                 /** @description comma-separated 商品ID to import from an item report (default: sum of all items) */
                 item_ids?: string;
+                /** @description reports with a 店铺名称 / 店铺名 column: the shop to import (required when the file has several) */
+                shop?: string;
+                /** @description workbooks: the sheet to read (default: the first) */
+                sheet?: string;
             };
             header?: never;
             path?: never;
@@ -2033,19 +2668,16 @@ export interface operations {
                  *     2026-03-08,1000,30,3000.00
                  *     2026-03-09,1000,30,3000.00
                  */
-                "application/octet-stream": string;
-                /**
-                 * @example 统计日期,访客数,支付买家数,支付金额
-                 *     2026-03-02,1000,30,3000.00
-                 *     2026-03-03,1000,30,3000.00
-                 *     2026-03-04,1000,30,3000.00
-                 *     2026-03-05,1000,30,3000.00
-                 *     2026-03-06,1000,30,3000.00
-                 *     2026-03-07,1000,30,3000.00
-                 *     2026-03-08,1000,30,3000.00
-                 *     2026-03-09,1000,30,3000.00
-                 */
                 "text/plain": string;
+                "application/vnd.ms-excel": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                "application/zip": string;
+                "application/x-zip-compressed": string;
+                "application/octet-stream": string;
+                "multipart/form-data": {
+                    /** @description one part per file, any field name, each with its filename; a .xls (BIFF8) or .xlsx workbook, a zip holding one sheet file, or the CSV as bytes */
+                    file: string[];
+                };
             };
         };
         responses: {
@@ -2064,7 +2696,7 @@ export interface operations {
                      *       "warnings": [
                      *         {
                      *           "code": "partial_period",
-                     *           "message": "2026-W11 (E0002) is partial: the source covers 1 of 7 days (2026-03-09..2026-03-09); not imported"
+                     *           "message": "2026-W11 (E0002) is partial: the stored days cover 1 of 7 days (2026-03-09..2026-03-09); not imported until its days are complete"
                      *         }
                      *       ],
                      *       "periods": [
@@ -2092,7 +2724,14 @@ export interface operations {
                      *           "partial": true,
                      *           "emitted": false
                      *         }
-                     *       ]
+                     *       ],
+                     *       "days": {
+                     *         "received": 24,
+                     *         "inserted": 24,
+                     *         "updated": 0,
+                     *         "unchanged": 0,
+                     *         "replaced": 0
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["ImportResult"];
@@ -2238,7 +2877,14 @@ export interface operations {
                      *           "partial": false,
                      *           "emitted": true
                      *         }
-                     *       ]
+                     *       ],
+                     *       "days": {
+                     *         "received": 3,
+                     *         "inserted": 3,
+                     *         "updated": 0,
+                     *         "unchanged": 0,
+                     *         "replaced": 0
+                     *       }
                      *     }
                      */
                     "application/json": components["schemas"]["ImportResult"];
@@ -4154,6 +4800,10 @@ export interface operations {
                 metric?: string;
                 /** @description true: only people whose actual is below the warning line (past periods) */
                 below_floor?: "true" | "false";
+                /** @description people per page (by employee id) */
+                limit?: number;
+                /** @description people to skip */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -4171,6 +4821,9 @@ export interface operations {
                      * @example {
                      *       "role": "cs_agent",
                      *       "period": "2026-10",
+                     *       "total": 1,
+                     *       "limit": 100,
+                     *       "offset": 0,
                      *       "metrics": [
                      *         {
                      *           "role": "cs_agent",
@@ -4299,6 +4952,10 @@ export interface operations {
                     "application/json": {
                         role: string;
                         period: string;
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         metrics: {
                             role: string;
                             metric: string;
@@ -5237,6 +5894,10 @@ export interface operations {
                 role?: string;
                 /** @example E0003 */
                 employee_id?: string;
+                /** @description people per page (by employee id) */
+                limit?: number;
+                /** @description people to skip */
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -5254,6 +5915,9 @@ export interface operations {
                      * @example {
                      *       "period": "2026-10",
                      *       "period_kind": "month",
+                     *       "total": 1,
+                     *       "limit": 100,
+                     *       "offset": 0,
                      *       "service_ratings": "none stored for this period (null)",
                      *       "weight_profile": {
                      *         "id": "promotion",
@@ -5382,6 +6046,19 @@ export interface operations {
                      *             "innovation": null
                      *           },
                      *           "service_rating": null,
+                     *           "feedback_360": {
+                     *             "score": 71.2,
+                     *             "interval": {
+                     *               "level": 0.9,
+                     *               "low": 58.4,
+                     *               "high": 84
+                     *             },
+                     *             "reliability": 0.62,
+                     *             "raw_mean": 75,
+                     *             "n": 6,
+                     *             "n_raters": 3,
+                     *             "self_score": null
+                     *           },
                      *           "composite": {
                      *             "score": 9.36716250291535,
                      *             "attainment": 0.9370421977052801
@@ -5414,6 +6091,10 @@ export interface operations {
                             coverage80: number | null;
                             coverage95: number | null;
                         }[];
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         people: {
                             employee_id: string;
                             role: string;
@@ -5469,6 +6150,21 @@ export interface operations {
                                 negative_response_24h_rate: number | null;
                                 rating_model: string;
                             } | null;
+                            /** @description the calibrated 360° feedback score of the period, where 360° ratings are stored (else null) */
+                            feedback_360: {
+                                /** @description 0–100, rater leniency taken out */
+                                score: number | null;
+                                interval: {
+                                    level: number;
+                                    low: number;
+                                    high: number;
+                                } | null;
+                                reliability: number | null;
+                                raw_mean: number | null;
+                                n: number;
+                                n_raters: number;
+                                self_score: number | null;
+                            } | null;
                             composite: {
                                 score: number | null;
                                 attainment: number | null;
@@ -5484,6 +6180,10 @@ export interface operations {
                             weight_profile: string;
                             people: number;
                         }[];
+                        /** @description people in the answer before paging */
+                        total: number;
+                        limit: number;
+                        offset: number;
                         people: {
                             employee_id: string;
                             role: string;
@@ -5521,6 +6221,2167 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    importFeedbackRatings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example [
+                 *       {
+                 *         "ratee": "E0003",
+                 *         "rater": "E0001",
+                 *         "relation": "manager",
+                 *         "period": "2026-10",
+                 *         "item": "service",
+                 *         "score": 4,
+                 *         "scale": "1-5"
+                 *       },
+                 *       {
+                 *         "ratee": "E0003",
+                 *         "rater": "C-1001",
+                 *         "relation": "customer",
+                 *         "period": "2026-10",
+                 *         "item": "service",
+                 *         "score": 9,
+                 *         "scale": {
+                 *           "min": 1,
+                 *           "max": 10
+                 *         }
+                 *       }
+                 *     ]
+                 */
+                "application/json": components["schemas"]["FeedbackRowInput"][] | {
+                    rows: components["schemas"]["FeedbackRowInput"][];
+                };
+                /**
+                 * @example ratee,rater,relation,period,item,score,scale
+                 *     E0003,E0001,manager,2026-10,service,4,1-5
+                 *     E0003,C-1001,customer,2026-10,service,9,1-10
+                 */
+                "text/csv": string;
+                /**
+                 * @example ratee,rater,relation,period,item,score,scale
+                 *     E0003,E0001,manager,2026-10,service,4,1-5
+                 *     E0003,C-1001,customer,2026-10,service,9,1-10
+                 */
+                "application/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 2,
+                     *       "inserted": 2,
+                     *       "updated": 0,
+                     *       "unchanged": 0,
+                     *       "calibrated": [
+                     *         {
+                     *           "period": "2026-10",
+                     *           "people": 1,
+                     *           "raters": 2,
+                     *           "flagged": 0
+                     *         }
+                     *       ],
+                     *       "warnings": []
+                     *     }
+                     */
+                    "application/json": {
+                        received: number;
+                        inserted: number;
+                        updated: number;
+                        unchanged: number;
+                        /** @description notes on what was done; empty when there are none */
+                        warnings: components["schemas"]["Warning"][];
+                        calibrated: {
+                            period: string;
+                            people: number;
+                            raters: number;
+                            /** @description raters flagged */
+                            flagged: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listFeedbackPeriods: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "period": "2026-10",
+                     *         "ratings": 2,
+                     *         "ratees": 1,
+                     *         "raters": 2
+                     *       }
+                     *     ]
+                     */
+                    "application/json": {
+                        period: string;
+                        ratings: number;
+                        ratees: number;
+                        raters: number;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listFeedbackScores: {
+        parameters: {
+            query: {
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-10
+                 */
+                period: string;
+                role?: string;
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "period": "2026-10",
+                     *       "computed_at": "2026-11-02T08:00:00.000Z",
+                     *       "ratings": 2,
+                     *       "method": "linear mixed model on scores normalised to 0–1 …",
+                     *       "level": 0.9,
+                     *       "scale": null,
+                     *       "sd": {
+                     *         "person": 0,
+                     *         "rater": 0,
+                     *         "pair": 0,
+                     *         "residual": 2.5
+                     *       },
+                     *       "relation_effects": {
+                     *         "customer": 6.94,
+                     *         "manager": -6.94
+                     *       },
+                     *       "item_effects": {
+                     *         "service": 0
+                     *       },
+                     *       "components": 1,
+                     *       "notes": [],
+                     *       "people": [
+                     *         {
+                     *           "ratee": "E0003",
+                     *           "role": "cs_agent",
+                     *           "team": "客服-售前-2",
+                     *           "score": 81.94,
+                     *           "interval": {
+                     *             "level": 0.9,
+                     *             "low": 75.1,
+                     *             "high": 88.8
+                     *           },
+                     *           "on_scale": null,
+                     *           "raw_mean": 81.94,
+                     *           "reliability": 0,
+                     *           "n": 2,
+                     *           "n_raters": 2,
+                     *           "relations": {
+                     *             "customer": 1,
+                     *             "manager": 1
+                     *           },
+                     *           "self_score": null,
+                     *           "component": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        period: string;
+                        /** Format: date-time */
+                        computed_at: string;
+                        ratings: number;
+                        method: string;
+                        level: number;
+                        scale: {
+                            min: number;
+                            max: number;
+                        } | null;
+                        sd: {
+                            person: number;
+                            rater: number;
+                            pair: number;
+                            residual: number;
+                        };
+                        relation_effects: {
+                            [key: string]: number;
+                        };
+                        item_effects: {
+                            [key: string]: number;
+                        };
+                        components: number;
+                        notes: string[];
+                        people: {
+                            ratee: string;
+                            role: string | null;
+                            team: string | null;
+                            /** @description calibrated 360 score, 0–100: what an average rater would give on the average item */
+                            score: number | null;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            } | null;
+                            /** @description the same on the ratings’ own scale */
+                            on_scale: {
+                                score: number;
+                                low: number;
+                                high: number;
+                            } | null;
+                            /** @description plain mean of the ratings, 0–100, for comparison */
+                            raw_mean: number | null;
+                            /** @description share of the score that is the person rather than rater noise, 0–1 */
+                            reliability: number | null;
+                            n: number;
+                            n_raters: number;
+                            relations: {
+                                [key: string]: number;
+                            };
+                            /** @description mean self-rating, 0–100 (not in the score) */
+                            self_score: number | null;
+                            component: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listFeedbackRaters: {
+        parameters: {
+            query: {
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-10
+                 */
+                period: string;
+                /** @description only flagged raters */
+                flagged?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "period": "2026-10",
+                     *       "computed_at": "2026-11-02T08:00:00.000Z",
+                     *       "flag_rule": "|z| > 2.5 with at least 5 ratings, z = leniency / √(σ²_rater − PEV)",
+                     *       "raters": [
+                     *         {
+                     *           "rater": "E0001",
+                     *           "leniency": 0,
+                     *           "interval": {
+                     *             "level": 0.9,
+                     *             "low": 0,
+                     *             "high": 0
+                     *           },
+                     *           "z": null,
+                     *           "flag": null,
+                     *           "n": 1,
+                     *           "n_ratees": 1,
+                     *           "relations": [
+                     *             "manager"
+                     *           ],
+                     *           "raw_mean": 75,
+                     *           "component": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        period: string;
+                        /** Format: date-time */
+                        computed_at: string;
+                        flag_rule: string;
+                        raters: {
+                            rater: string;
+                            /** @description points (0–100 scale) this rater adds against raters of the same relation; + = lenient */
+                            leniency: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                            z: number | null;
+                            flag: ("lenient" | "severe") | null;
+                            n: number;
+                            n_ratees: number;
+                            relations: string[];
+                            raw_mean: number;
+                            component: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listIncentivePlans: {
+        parameters: {
+            query?: {
+                /** @example cs_agent */
+                role?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "cs-2026",
+                     *         "version": 1,
+                     *         "role": "cs_agent",
+                     *         "effective_from": "2026-01",
+                     *         "plan": {
+                     *           "id": "cs-2026",
+                     *           "version": 1,
+                     *           "role": "cs_agent",
+                     *           "name": "Customer service 2026",
+                     *           "effective_from": "2026-01",
+                     *           "tier_mode": "whole",
+                     *           "base_pay_cents": 600000,
+                     *           "components": [
+                     *             {
+                     *               "id": "service_bonus",
+                     *               "label": "Service bonus on CSAT",
+                     *               "drivers": [
+                     *                 {
+                     *                   "metric": "csat",
+                     *                   "weight": 1
+                     *                 }
+                     *               ],
+                     *               "base": {
+                     *                 "fixed_cents": 100000
+                     *               },
+                     *               "tiers": [
+                     *                 {
+                     *                   "from": 0,
+                     *                   "to": 90,
+                     *                   "rate": 0
+                     *                 },
+                     *                 {
+                     *                   "from": 90,
+                     *                   "to": 100,
+                     *                   "rate": 50
+                     *                 },
+                     *                 {
+                     *                   "from": 100,
+                     *                   "rate": 100
+                     *                 }
+                     *               ]
+                     *             }
+                     *           ],
+                     *           "star_allowance": {
+                     *             "amount_cents": 50000,
+                     *             "months": 3,
+                     *             "min_stars": 4.8,
+                     *             "mode": "rolling"
+                     *           },
+                     *           "currency": "CNY"
+                     *         },
+                     *         "actor": "k_3f9a2c",
+                     *         "created_at": "2026-11-02T08:00:00.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": {
+                        id: string;
+                        version: number;
+                        role: string;
+                        effective_from: string;
+                        /** @description the plan as declared, defaults filled in */
+                        plan: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the API key id that saved it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    saveIncentivePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "cs-2026",
+                 *       "version": 1,
+                 *       "role": "cs_agent",
+                 *       "name": "Customer service 2026",
+                 *       "effective_from": "2026-01",
+                 *       "tier_mode": "whole",
+                 *       "base_pay_cents": 600000,
+                 *       "components": [
+                 *         {
+                 *           "id": "service_bonus",
+                 *           "label": "Service bonus on CSAT",
+                 *           "drivers": [
+                 *             {
+                 *               "metric": "csat",
+                 *               "weight": 1
+                 *             }
+                 *           ],
+                 *           "base": {
+                 *             "fixed_cents": 100000
+                 *           },
+                 *           "tiers": [
+                 *             {
+                 *               "from": 0,
+                 *               "to": 90,
+                 *               "rate": 0
+                 *             },
+                 *             {
+                 *               "from": 90,
+                 *               "to": 100,
+                 *               "rate": 50
+                 *             },
+                 *             {
+                 *               "from": 100,
+                 *               "rate": 100
+                 *             }
+                 *           ]
+                 *         }
+                 *       ],
+                 *       "star_allowance": {
+                 *         "amount_cents": 50000,
+                 *         "months": 3,
+                 *         "min_stars": 4.8,
+                 *         "mode": "rolling"
+                 *       }
+                 *     }
+                 */
+                "application/json": components["schemas"]["IncentivePlanInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cs-2026",
+                     *       "version": 1,
+                     *       "role": "cs_agent",
+                     *       "effective_from": "2026-01",
+                     *       "plan": {
+                     *         "id": "cs-2026",
+                     *         "version": 1,
+                     *         "role": "cs_agent",
+                     *         "name": "Customer service 2026",
+                     *         "effective_from": "2026-01",
+                     *         "tier_mode": "whole",
+                     *         "base_pay_cents": 600000,
+                     *         "components": [
+                     *           {
+                     *             "id": "service_bonus",
+                     *             "label": "Service bonus on CSAT",
+                     *             "drivers": [
+                     *               {
+                     *                 "metric": "csat",
+                     *                 "weight": 1
+                     *               }
+                     *             ],
+                     *             "base": {
+                     *               "fixed_cents": 100000
+                     *             },
+                     *             "tiers": [
+                     *               {
+                     *                 "from": 0,
+                     *                 "to": 90,
+                     *                 "rate": 0
+                     *               },
+                     *               {
+                     *                 "from": 90,
+                     *                 "to": 100,
+                     *                 "rate": 50
+                     *               },
+                     *               {
+                     *                 "from": 100,
+                     *                 "rate": 100
+                     *               }
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "star_allowance": {
+                     *           "amount_cents": 50000,
+                     *           "months": 3,
+                     *           "min_stars": 4.8,
+                     *           "mode": "rolling"
+                     *         },
+                     *         "currency": "CNY"
+                     *       },
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-11-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        version: number;
+                        role: string;
+                        effective_from: string;
+                        /** @description the plan as declared, defaults filled in */
+                        plan: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the API key id that saved it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        version: number;
+                        role: string;
+                        effective_from: string;
+                        /** @description the plan as declared, defaults filled in */
+                        plan: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the API key id that saved it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getIncentivePlan: {
+        parameters: {
+            query?: {
+                /**
+                 * @description a version number (default the latest)
+                 * @example 1
+                 */
+                version?: string;
+            };
+            header?: never;
+            path: {
+                /** @example cs-2026 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "cs-2026",
+                     *       "version": 1,
+                     *       "role": "cs_agent",
+                     *       "effective_from": "2026-01",
+                     *       "plan": {
+                     *         "id": "cs-2026",
+                     *         "version": 1,
+                     *         "role": "cs_agent",
+                     *         "name": "Customer service 2026",
+                     *         "effective_from": "2026-01",
+                     *         "tier_mode": "whole",
+                     *         "base_pay_cents": 600000,
+                     *         "components": [
+                     *           {
+                     *             "id": "service_bonus",
+                     *             "label": "Service bonus on CSAT",
+                     *             "drivers": [
+                     *               {
+                     *                 "metric": "csat",
+                     *                 "weight": 1
+                     *               }
+                     *             ],
+                     *             "base": {
+                     *               "fixed_cents": 100000
+                     *             },
+                     *             "tiers": [
+                     *               {
+                     *                 "from": 0,
+                     *                 "to": 90,
+                     *                 "rate": 0
+                     *               },
+                     *               {
+                     *                 "from": 90,
+                     *                 "to": 100,
+                     *                 "rate": 50
+                     *               },
+                     *               {
+                     *                 "from": 100,
+                     *                 "rate": 100
+                     *               }
+                     *             ]
+                     *           }
+                     *         ],
+                     *         "star_allowance": {
+                     *           "amount_cents": 50000,
+                     *           "months": 3,
+                     *           "min_stars": 4.8,
+                     *           "mode": "rolling"
+                     *         },
+                     *         "currency": "CNY"
+                     *       },
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-11-02T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        version: number;
+                        role: string;
+                        effective_from: string;
+                        /** @description the plan as declared, defaults filled in */
+                        plan: {
+                            [key: string]: unknown;
+                        };
+                        /** @description the API key id that saved it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    previewPayouts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "period": "2026-10",
+                 *       "role": "cs_agent",
+                 *       "pools": [
+                 *         {
+                 *           "id": "618-launch",
+                 *           "pool_cents": 1000000,
+                 *           "shares": [
+                 *             {
+                 *               "employee_id": "E0003",
+                 *               "share": 2
+                 *             },
+                 *             {
+                 *               "employee_id": "E0006",
+                 *               "share": 1
+                 *             }
+                 *           ]
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    /** @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1) */
+                    period: string;
+                    role?: string;
+                    /** @description project bonus pools split by declared shares */
+                    pools?: {
+                        id: string;
+                        label?: string;
+                        pool_cents: number;
+                        shares: {
+                            employee_id: string;
+                            share: number;
+                        }[];
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c1f4e-0d1a-4b6a-9a51-2f0c7d1e9b10",
+                     *       "created_at": "2026-11-02T08:00:00.000Z",
+                     *       "created_by": "k_3f9a2c",
+                     *       "request": {
+                     *         "period": "2026-10",
+                     *         "role": "cs_agent",
+                     *         "pools": [
+                     *           {
+                     *             "id": "618-launch",
+                     *             "pool_cents": 1000000,
+                     *             "shares": [
+                     *               {
+                     *                 "employee_id": "E0003",
+                     *                 "share": 2
+                     *               },
+                     *               {
+                     *                 "employee_id": "E0006",
+                     *                 "share": 1
+                     *               }
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "period": "2026-10",
+                     *       "rounding": "each line rounded to the cent, half up; component, person and pool totals are sums of their lines",
+                     *       "payouts": [
+                     *         {
+                     *           "employee_id": "E0003",
+                     *           "role": "cs_agent",
+                     *           "plan": {
+                     *             "id": "cs-2026",
+                     *             "version": 1,
+                     *             "tier_mode": "whole"
+                     *           },
+                     *           "base_pay_cents": 600000,
+                     *           "components": [
+                     *             {
+                     *               "id": "service_bonus",
+                     *               "label": "Service bonus on CSAT",
+                     *               "status": "ok",
+                     *               "drivers": [
+                     *                 {
+                     *                   "metric": "csat",
+                     *                   "weight": 1,
+                     *                   "attainment_percent": 96.5,
+                     *                   "capped": false
+                     *                 }
+                     *               ],
+                     *               "attainment_percent": 96.5,
+                     *               "base": {
+                     *                 "metric": null,
+                     *                 "target_cents": 100000,
+                     *                 "actual_cents": 100000
+                     *               },
+                     *               "attained_cents": null,
+                     *               "mode": "whole",
+                     *               "reached_tier": 1,
+                     *               "lines": [
+                     *                 {
+                     *                   "tier": 1,
+                     *                   "from_percent": 90,
+                     *                   "to_percent": 100,
+                     *                   "rate_percent": 50,
+                     *                   "rise_percent": null,
+                     *                   "slice_cents": 100000,
+                     *                   "amount_cents": 50000
+                     *                 }
+                     *               ],
+                     *               "subtotal_cents": 50000,
+                     *               "floor_or_cap": null,
+                     *               "amount_cents": 50000
+                     *             }
+                     *           ],
+                     *           "variable_cap": null,
+                     *           "star_allowance": {
+                     *             "rule": "3 consecutive months each with a service rating of at least 4.8 stars and enough evidence; paid for every month that completes such a run",
+                     *             "months": [
+                     *               {
+                     *                 "period": "2026-08",
+                     *                 "stars": null,
+                     *                 "counts": false,
+                     *                 "reason": "no service rating"
+                     *               },
+                     *               {
+                     *                 "period": "2026-09",
+                     *                 "stars": null,
+                     *                 "counts": false,
+                     *                 "reason": "no service rating"
+                     *               },
+                     *               {
+                     *                 "period": "2026-10",
+                     *                 "stars": 4.46,
+                     *                 "counts": false,
+                     *                 "reason": "4.46 < 4.8 stars"
+                     *               }
+                     *             ],
+                     *             "run_length": 0,
+                     *             "qualifies": false,
+                     *             "amount_cents": 0
+                     *           },
+                     *           "project_bonus": [
+                     *             {
+                     *               "pool": "618-launch",
+                     *               "label": null,
+                     *               "pool_cents": 1000000,
+                     *               "share": 2,
+                     *               "normalised_share": 0.666667,
+                     *               "amount_cents": 666667
+                     *             }
+                     *           ],
+                     *           "total_cents": 1316667,
+                     *           "complete": true,
+                     *           "warnings": []
+                     *         }
+                     *       ],
+                     *       "unplanned": [],
+                     *       "totals": {
+                     *         "people": 1,
+                     *         "total_cents": 1316667,
+                     *         "incomplete": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        created_by: string | null;
+                        request: {
+                            period: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        period: string;
+                        rounding: string;
+                        payouts: {
+                            employee_id: string;
+                            role: string | null;
+                            plan: {
+                                id: string;
+                                version: number;
+                                /** @enum {string} */
+                                tier_mode: "marginal" | "whole";
+                            } | null;
+                            base_pay_cents: number;
+                            components: {
+                                id: string;
+                                label: string | null;
+                                /** @enum {string} */
+                                status: "ok" | "missing_data";
+                                drivers: {
+                                    metric: string;
+                                    weight: number;
+                                    attainment_percent: number | null;
+                                    capped: boolean;
+                                }[];
+                                attainment_percent: number | null;
+                                base: {
+                                    metric: string | null;
+                                    target_cents: number | null;
+                                    actual_cents: number | null;
+                                };
+                                attained_cents: number | null;
+                                /** @enum {string} */
+                                mode: "marginal" | "whole";
+                                reached_tier: number | null;
+                                lines: {
+                                    tier: number;
+                                    from_percent: number;
+                                    to_percent: number | null;
+                                    rate_percent: number;
+                                    rise_percent: number | null;
+                                    slice_cents: number;
+                                    amount_cents: number;
+                                }[];
+                                subtotal_cents: number | null;
+                                floor_or_cap: {
+                                    /** @enum {string} */
+                                    kind: "floor" | "cap";
+                                    adjustment_cents: number;
+                                } | null;
+                                amount_cents: number | null;
+                            }[];
+                            variable_cap: {
+                                cap_cents: number;
+                                adjustment_cents: number;
+                            } | null;
+                            star_allowance: {
+                                rule: string;
+                                months: {
+                                    period: string;
+                                    stars: number | null;
+                                    counts: boolean;
+                                    reason: string;
+                                }[];
+                                run_length: number;
+                                qualifies: boolean;
+                                amount_cents: number;
+                            } | null;
+                            project_bonus: {
+                                pool: string;
+                                label: string | null;
+                                pool_cents: number;
+                                share: number;
+                                normalised_share: number;
+                                amount_cents: number;
+                            }[];
+                            total_cents: number;
+                            complete: boolean;
+                            warnings: string[];
+                        }[];
+                        /** @description people whose role has no plan in force (pool parts only) */
+                        unplanned: string[];
+                        totals: {
+                            people: number;
+                            total_cents: number;
+                            incomplete: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPayoutPreview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 6f1c1f4e-0d1a-4b6a-9a51-2f0c7d1e9b10 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c1f4e-0d1a-4b6a-9a51-2f0c7d1e9b10",
+                     *       "created_at": "2026-11-02T08:00:00.000Z",
+                     *       "created_by": "k_3f9a2c",
+                     *       "request": {
+                     *         "period": "2026-10",
+                     *         "role": "cs_agent",
+                     *         "pools": [
+                     *           {
+                     *             "id": "618-launch",
+                     *             "pool_cents": 1000000,
+                     *             "shares": [
+                     *               {
+                     *                 "employee_id": "E0003",
+                     *                 "share": 2
+                     *               },
+                     *               {
+                     *                 "employee_id": "E0006",
+                     *                 "share": 1
+                     *               }
+                     *             ]
+                     *           }
+                     *         ]
+                     *       },
+                     *       "period": "2026-10",
+                     *       "rounding": "each line rounded to the cent, half up; component, person and pool totals are sums of their lines",
+                     *       "payouts": [
+                     *         {
+                     *           "employee_id": "E0003",
+                     *           "role": "cs_agent",
+                     *           "plan": {
+                     *             "id": "cs-2026",
+                     *             "version": 1,
+                     *             "tier_mode": "whole"
+                     *           },
+                     *           "base_pay_cents": 600000,
+                     *           "components": [
+                     *             {
+                     *               "id": "service_bonus",
+                     *               "label": "Service bonus on CSAT",
+                     *               "status": "ok",
+                     *               "drivers": [
+                     *                 {
+                     *                   "metric": "csat",
+                     *                   "weight": 1,
+                     *                   "attainment_percent": 96.5,
+                     *                   "capped": false
+                     *                 }
+                     *               ],
+                     *               "attainment_percent": 96.5,
+                     *               "base": {
+                     *                 "metric": null,
+                     *                 "target_cents": 100000,
+                     *                 "actual_cents": 100000
+                     *               },
+                     *               "attained_cents": null,
+                     *               "mode": "whole",
+                     *               "reached_tier": 1,
+                     *               "lines": [
+                     *                 {
+                     *                   "tier": 1,
+                     *                   "from_percent": 90,
+                     *                   "to_percent": 100,
+                     *                   "rate_percent": 50,
+                     *                   "rise_percent": null,
+                     *                   "slice_cents": 100000,
+                     *                   "amount_cents": 50000
+                     *                 }
+                     *               ],
+                     *               "subtotal_cents": 50000,
+                     *               "floor_or_cap": null,
+                     *               "amount_cents": 50000
+                     *             }
+                     *           ],
+                     *           "variable_cap": null,
+                     *           "star_allowance": {
+                     *             "rule": "3 consecutive months each with a service rating of at least 4.8 stars and enough evidence; paid for every month that completes such a run",
+                     *             "months": [
+                     *               {
+                     *                 "period": "2026-08",
+                     *                 "stars": null,
+                     *                 "counts": false,
+                     *                 "reason": "no service rating"
+                     *               },
+                     *               {
+                     *                 "period": "2026-09",
+                     *                 "stars": null,
+                     *                 "counts": false,
+                     *                 "reason": "no service rating"
+                     *               },
+                     *               {
+                     *                 "period": "2026-10",
+                     *                 "stars": 4.46,
+                     *                 "counts": false,
+                     *                 "reason": "4.46 < 4.8 stars"
+                     *               }
+                     *             ],
+                     *             "run_length": 0,
+                     *             "qualifies": false,
+                     *             "amount_cents": 0
+                     *           },
+                     *           "project_bonus": [
+                     *             {
+                     *               "pool": "618-launch",
+                     *               "label": null,
+                     *               "pool_cents": 1000000,
+                     *               "share": 2,
+                     *               "normalised_share": 0.666667,
+                     *               "amount_cents": 666667
+                     *             }
+                     *           ],
+                     *           "total_cents": 1316667,
+                     *           "complete": true,
+                     *           "warnings": []
+                     *         }
+                     *       ],
+                     *       "unplanned": [],
+                     *       "totals": {
+                     *         "people": 1,
+                     *         "total_cents": 1316667,
+                     *         "incomplete": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        created_by: string | null;
+                        request: {
+                            period: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                        period: string;
+                        rounding: string;
+                        payouts: {
+                            employee_id: string;
+                            role: string | null;
+                            plan: {
+                                id: string;
+                                version: number;
+                                /** @enum {string} */
+                                tier_mode: "marginal" | "whole";
+                            } | null;
+                            base_pay_cents: number;
+                            components: {
+                                id: string;
+                                label: string | null;
+                                /** @enum {string} */
+                                status: "ok" | "missing_data";
+                                drivers: {
+                                    metric: string;
+                                    weight: number;
+                                    attainment_percent: number | null;
+                                    capped: boolean;
+                                }[];
+                                attainment_percent: number | null;
+                                base: {
+                                    metric: string | null;
+                                    target_cents: number | null;
+                                    actual_cents: number | null;
+                                };
+                                attained_cents: number | null;
+                                /** @enum {string} */
+                                mode: "marginal" | "whole";
+                                reached_tier: number | null;
+                                lines: {
+                                    tier: number;
+                                    from_percent: number;
+                                    to_percent: number | null;
+                                    rate_percent: number;
+                                    rise_percent: number | null;
+                                    slice_cents: number;
+                                    amount_cents: number;
+                                }[];
+                                subtotal_cents: number | null;
+                                floor_or_cap: {
+                                    /** @enum {string} */
+                                    kind: "floor" | "cap";
+                                    adjustment_cents: number;
+                                } | null;
+                                amount_cents: number | null;
+                            }[];
+                            variable_cap: {
+                                cap_cents: number;
+                                adjustment_cents: number;
+                            } | null;
+                            star_allowance: {
+                                rule: string;
+                                months: {
+                                    period: string;
+                                    stars: number | null;
+                                    counts: boolean;
+                                    reason: string;
+                                }[];
+                                run_length: number;
+                                qualifies: boolean;
+                                amount_cents: number;
+                            } | null;
+                            project_bonus: {
+                                pool: string;
+                                label: string | null;
+                                pool_cents: number;
+                                share: number;
+                                normalised_share: number;
+                                amount_cents: number;
+                            }[];
+                            total_cents: number;
+                            complete: boolean;
+                            warnings: string[];
+                        }[];
+                        /** @description people whose role has no plan in force (pool parts only) */
+                        unplanned: string[];
+                        totals: {
+                            people: number;
+                            total_cents: number;
+                            incomplete: number;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportPayoutPreview: {
+        parameters: {
+            query?: {
+                /** @example csv */
+                format?: "csv" | "xlsx";
+            };
+            header?: never;
+            path: {
+                /** @example 6f1c1f4e-0d1a-4b6a-9a51-2f0c7d1e9b10 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the payroll file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example period,employee_id,role,plan_id,plan_version,currency,base_pay,commission,variable_cap_adjustment,star_allowance,project_bonus,total,complete,warnings
+                     *     2026-10,E0003,cs_agent,cs-2026,1,CNY,6000,500,0,0,6666.67,13166.67,TRUE,
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGrowthCatalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 1,
+                     *       "catalogue": {
+                     *         "version": 1,
+                     *         "tasks": [
+                     *           {
+                     *             "id": "sku_optimisation",
+                     *             "name": "SKU optimisation",
+                     *             "xp": 30
+                     *           },
+                     *           {
+                     *             "id": "page_redesign",
+                     *             "name": "Page redesign",
+                     *             "xp": 120,
+                     *             "points": 100,
+                     *             "max_per_person": 1
+                     *           }
+                     *         ],
+                     *         "levels": [
+                     *           {
+                     *             "level": 1,
+                     *             "name": "Seedling",
+                     *             "min_xp": 0
+                     *           },
+                     *           {
+                     *             "level": 2,
+                     *             "name": "Sapling",
+                     *             "min_xp": 100
+                     *           },
+                     *           {
+                     *             "level": 3,
+                     *             "name": "Tree",
+                     *             "min_xp": 300
+                     *           }
+                     *         ],
+                     *         "rewards": [
+                     *           {
+                     *             "id": "ad_test_priority",
+                     *             "name": "Priority for advertising-test traffic",
+                     *             "cost": 80,
+                     *             "min_level": 2
+                     *           }
+                     *         ]
+                     *       },
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-10-01T00:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        version: number;
+                        /** @description tasks, levels and rewards as declared, defaults filled in */
+                        catalogue: {
+                            [key: string]: unknown;
+                        };
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    saveGrowthCatalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "version": 1,
+                 *       "tasks": [
+                 *         {
+                 *           "id": "sku_optimisation",
+                 *           "name": "SKU optimisation",
+                 *           "xp": 30
+                 *         },
+                 *         {
+                 *           "id": "page_redesign",
+                 *           "name": "Page redesign",
+                 *           "xp": 120,
+                 *           "points": 100,
+                 *           "max_per_person": 1
+                 *         }
+                 *       ],
+                 *       "levels": [
+                 *         {
+                 *           "level": 1,
+                 *           "name": "Seedling",
+                 *           "min_xp": 0
+                 *         },
+                 *         {
+                 *           "level": 2,
+                 *           "name": "Sapling",
+                 *           "min_xp": 100
+                 *         },
+                 *         {
+                 *           "level": 3,
+                 *           "name": "Tree",
+                 *           "min_xp": 300
+                 *         }
+                 *       ],
+                 *       "rewards": [
+                 *         {
+                 *           "id": "ad_test_priority",
+                 *           "name": "Priority for advertising-test traffic",
+                 *           "cost": 80,
+                 *           "min_level": 2
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["GrowthCatalogueInput"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "version": 1,
+                     *       "catalogue": {
+                     *         "version": 1,
+                     *         "tasks": [
+                     *           {
+                     *             "id": "sku_optimisation",
+                     *             "name": "SKU optimisation",
+                     *             "xp": 30
+                     *           },
+                     *           {
+                     *             "id": "page_redesign",
+                     *             "name": "Page redesign",
+                     *             "xp": 120,
+                     *             "points": 100,
+                     *             "max_per_person": 1
+                     *           }
+                     *         ],
+                     *         "levels": [
+                     *           {
+                     *             "level": 1,
+                     *             "name": "Seedling",
+                     *             "min_xp": 0
+                     *           },
+                     *           {
+                     *             "level": 2,
+                     *             "name": "Sapling",
+                     *             "min_xp": 100
+                     *           },
+                     *           {
+                     *             "level": 3,
+                     *             "name": "Tree",
+                     *             "min_xp": 300
+                     *           }
+                     *         ],
+                     *         "rewards": [
+                     *           {
+                     *             "id": "ad_test_priority",
+                     *             "name": "Priority for advertising-test traffic",
+                     *             "cost": 80,
+                     *             "min_level": 2
+                     *           }
+                     *         ]
+                     *       },
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-10-01T00:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        version: number;
+                        /** @description tasks, levels and rewards as declared, defaults filled in */
+                        catalogue: {
+                            [key: string]: unknown;
+                        };
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        version: number;
+                        /** @description tasks, levels and rewards as declared, defaults filled in */
+                        catalogue: {
+                            [key: string]: unknown;
+                        };
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    recordGrowthCompletions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example [
+                 *       {
+                 *         "id": "C-2026-0001",
+                 *         "employee_id": "E0003",
+                 *         "task_id": "page_redesign",
+                 *         "completed_at": "2026-10-20T10:00:00+08:00",
+                 *         "by": "hr-li"
+                 *       },
+                 *       {
+                 *         "id": "C-2026-0002",
+                 *         "employee_id": "E0003",
+                 *         "task_id": "sku_optimisation",
+                 *         "completed_at": "2026-10-20T10:00:00+08:00",
+                 *         "by": "hr-li"
+                 *       }
+                 *     ]
+                 */
+                "application/json": components["schemas"]["GrowthCompletionRowInput"][] | {
+                    rows: components["schemas"]["GrowthCompletionRowInput"][];
+                };
+                /**
+                 * @example id,employee_id,task_id,completed_at,by,source
+                 *     C-2026-0001,E0003,page_redesign,2026-10-20T10:00:00+08:00,hr-li,hr
+                 *     C-2026-0002,E0003,sku_optimisation,2026-10-20T10:00:00+08:00,hr-li,hr
+                 */
+                "text/csv": string;
+                /**
+                 * @example id,employee_id,task_id,completed_at,by,source
+                 *     C-2026-0001,E0003,page_redesign,2026-10-20T10:00:00+08:00,hr-li,hr
+                 *     C-2026-0002,E0003,sku_optimisation,2026-10-20T10:00:00+08:00,hr-li,hr
+                 */
+                "application/csv": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 2,
+                     *       "recorded": 2,
+                     *       "retried": 0,
+                     *       "entries": [
+                     *         {
+                     *           "id": "C-2026-0001",
+                     *           "employee_id": "E0003",
+                     *           "kind": "earn",
+                     *           "seq": 1,
+                     *           "task_id": "page_redesign",
+                     *           "reward_id": null,
+                     *           "revokes": null,
+                     *           "xp": 120,
+                     *           "points": 100,
+                     *           "xp_after": 120,
+                     *           "balance_after": 100,
+                     *           "catalogue_version": 1,
+                     *           "at": "2026-10-20T02:00:00.000Z",
+                     *           "by": "hr-li",
+                     *           "source": "hr",
+                     *           "reason": null,
+                     *           "actor": "k_3f9a2c",
+                     *           "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *         },
+                     *         {
+                     *           "id": "C-2026-0002",
+                     *           "employee_id": "E0003",
+                     *           "kind": "earn",
+                     *           "seq": 2,
+                     *           "task_id": "sku_optimisation",
+                     *           "reward_id": null,
+                     *           "revokes": null,
+                     *           "xp": 30,
+                     *           "points": 30,
+                     *           "xp_after": 150,
+                     *           "balance_after": 130,
+                     *           "catalogue_version": 1,
+                     *           "at": "2026-10-20T02:00:00.000Z",
+                     *           "by": "hr-li",
+                     *           "source": "hr",
+                     *           "reason": null,
+                     *           "actor": "k_3f9a2c",
+                     *           "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        received: number;
+                        recorded: number;
+                        retried: number;
+                        entries: components["schemas"]["GrowthLedgerEntry"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    redeemGrowthReward: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "X-2026-0001",
+                 *       "employee_id": "E0003",
+                 *       "reward_id": "ad_test_priority",
+                 *       "by": "hr-li"
+                 *     }
+                 */
+                "application/json": {
+                    id: string;
+                    employee_id: string;
+                    reward_id: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601; default now
+                     */
+                    at?: string;
+                    by?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "X-2026-0001",
+                     *       "employee_id": "E0003",
+                     *       "kind": "spend",
+                     *       "seq": 3,
+                     *       "task_id": null,
+                     *       "reward_id": "ad_test_priority",
+                     *       "revokes": null,
+                     *       "xp": 0,
+                     *       "points": -80,
+                     *       "xp_after": 150,
+                     *       "balance_after": 50,
+                     *       "catalogue_version": 1,
+                     *       "at": "2026-10-20T02:00:00.000Z",
+                     *       "by": "hr-li",
+                     *       "source": null,
+                     *       "reason": null,
+                     *       "actor": "k_3f9a2c",
+                     *       "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    adjustGrowthPoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "A-2026-0001",
+                 *       "employee_id": "E0003",
+                 *       "points": 10,
+                 *       "reason": "mentored the new hires",
+                 *       "by": "hr-li"
+                 *     }
+                 */
+                "application/json": {
+                    id: string;
+                    employee_id: string;
+                    /** @description added (+) or removed (−) */
+                    points: number;
+                    reason: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601; default now
+                     */
+                    at?: string;
+                    /** @description who in HR made the correction */
+                    by: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "A-2026-0001",
+                     *       "employee_id": "E0003",
+                     *       "kind": "adjust",
+                     *       "seq": 4,
+                     *       "task_id": null,
+                     *       "reward_id": null,
+                     *       "revokes": null,
+                     *       "xp": 0,
+                     *       "points": 10,
+                     *       "xp_after": 150,
+                     *       "balance_after": 60,
+                     *       "catalogue_version": null,
+                     *       "at": "2026-10-20T02:00:00.000Z",
+                     *       "by": "hr-li",
+                     *       "source": null,
+                     *       "reason": "mentored the new hires",
+                     *       "actor": "k_3f9a2c",
+                     *       "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    revokeGrowthCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "V-2026-0001",
+                 *       "completion_id": "C-2026-0002",
+                 *       "reason": "recorded twice",
+                 *       "by": "hr-li"
+                 *     }
+                 */
+                "application/json": {
+                    id: string;
+                    completion_id: string;
+                    reason: string;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601; default now
+                     */
+                    at?: string;
+                    by: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "V-2026-0001",
+                     *       "employee_id": "E0003",
+                     *       "kind": "revoke",
+                     *       "seq": 5,
+                     *       "task_id": "sku_optimisation",
+                     *       "reward_id": null,
+                     *       "revokes": "C-2026-0002",
+                     *       "xp": -30,
+                     *       "points": -30,
+                     *       "xp_after": 120,
+                     *       "balance_after": 0,
+                     *       "catalogue_version": null,
+                     *       "at": "2026-10-20T02:00:00.000Z",
+                     *       "by": "hr-li",
+                     *       "source": null,
+                     *       "reason": "recorded twice",
+                     *       "actor": "k_3f9a2c",
+                     *       "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GrowthLedgerEntry"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGrowthAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example E0003 */
+                employee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "employee_id": "E0003",
+                     *       "xp": 120,
+                     *       "balance": 30,
+                     *       "entries": 5,
+                     *       "level": {
+                     *         "level": 2,
+                     *         "name": "Sapling",
+                     *         "min_xp": 100,
+                     *         "next": {
+                     *           "level": 3,
+                     *           "name": "Tree",
+                     *           "min_xp": 300,
+                     *           "xp_to_go": 180
+                     *         }
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        employee_id: string;
+                        xp: number;
+                        balance: number;
+                        entries: number;
+                        level: {
+                            level: number;
+                            name: string;
+                            min_xp: number;
+                            next: {
+                                level: number;
+                                name: string;
+                                min_xp: number;
+                                xp_to_go: number;
+                            } | null;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listGrowthLedger: {
+        parameters: {
+            query?: {
+                /** @example E0003 */
+                employee_id?: string;
+                /** @description items per page */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": "C-2026-0001",
+                     *         "employee_id": "E0003",
+                     *         "kind": "earn",
+                     *         "seq": 1,
+                     *         "task_id": "page_redesign",
+                     *         "reward_id": null,
+                     *         "revokes": null,
+                     *         "xp": 120,
+                     *         "points": 100,
+                     *         "xp_after": 120,
+                     *         "balance_after": 100,
+                     *         "catalogue_version": 1,
+                     *         "at": "2026-10-20T02:00:00.000Z",
+                     *         "by": "hr-li",
+                     *         "source": "hr",
+                     *         "reason": null,
+                     *         "actor": "k_3f9a2c",
+                     *         "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *       },
+                     *       {
+                     *         "id": "C-2026-0002",
+                     *         "employee_id": "E0003",
+                     *         "kind": "earn",
+                     *         "seq": 2,
+                     *         "task_id": "sku_optimisation",
+                     *         "reward_id": null,
+                     *         "revokes": null,
+                     *         "xp": 30,
+                     *         "points": 30,
+                     *         "xp_after": 150,
+                     *         "balance_after": 130,
+                     *         "catalogue_version": 1,
+                     *         "at": "2026-10-20T02:00:00.000Z",
+                     *         "by": "hr-li",
+                     *         "source": "hr",
+                     *         "reason": null,
+                     *         "actor": "k_3f9a2c",
+                     *         "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *       },
+                     *       {
+                     *         "id": "X-2026-0001",
+                     *         "employee_id": "E0003",
+                     *         "kind": "spend",
+                     *         "seq": 3,
+                     *         "task_id": null,
+                     *         "reward_id": "ad_test_priority",
+                     *         "revokes": null,
+                     *         "xp": 0,
+                     *         "points": -80,
+                     *         "xp_after": 150,
+                     *         "balance_after": 50,
+                     *         "catalogue_version": 1,
+                     *         "at": "2026-10-20T02:00:00.000Z",
+                     *         "by": "hr-li",
+                     *         "source": null,
+                     *         "reason": null,
+                     *         "actor": "k_3f9a2c",
+                     *         "recorded_at": "2026-10-20T02:00:01.000Z"
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["GrowthLedgerEntry"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    checkGrowthLedger: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "entries": 5,
+                     *       "problems": []
+                     *     }
+                     */
+                    "application/json": {
+                        entries: number;
+                        /** @description empty when sound */
+                        problems: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getGrowthLeaderboard: {
+        parameters: {
+            query?: {
+                /** @example 客服-售前-2 */
+                team?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "team": "客服-售前-2",
+                     *       "catalogue_version": 1,
+                     *       "rows": [
+                     *         {
+                     *           "rank": 1,
+                     *           "employee_id": "E0003",
+                     *           "team": "客服-售前-2",
+                     *           "xp": 120,
+                     *           "level": 2,
+                     *           "balance": 30
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        team: string | null;
+                        catalogue_version: number | null;
+                        rows: {
+                            rank: number;
+                            employee_id: string;
+                            team: string | null;
+                            xp: number;
+                            level: number;
+                            balance: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
         };
     };

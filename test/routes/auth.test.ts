@@ -14,11 +14,15 @@ describeEachBackend('auth matrix: every route × no key / wrong scope / right sc
     await t.app.close();
   });
 
-  it('knows the routes and only /health and the docs are public', () => {
+  it('knows the routes and only /health, the probes, the docs and the console (its own sessions: test/web) are public', () => {
     const routes = t.app.routeList;
     expect(routes.length).toBeGreaterThan(15);
     const open = routes.filter((r) => r.public).map((r) => r.url);
-    expect(open.every((u) => u === '/health' || u.startsWith('/docs'))).toBe(true);
+    const api = (u: string) => u.startsWith('/v1') || u === '/metrics';
+    expect(open.filter(api)).toEqual([]);
+    expect(open.filter((u) => !['/health', '/live', '/ready'].includes(u) && !u.startsWith('/docs'))).toContain(
+      '/ratings',
+    );
     expect(open).toContain('/health');
     // a protected route without declared scopes could only ever be called by admin: make that explicit
     for (const r of routes.filter((x) => !x.public)) expect(r.scopes.length, `${r.method} ${r.url}`).toBeGreaterThan(0);

@@ -82,8 +82,8 @@ describe('a client generated from the OpenAPI document', () => {
     ]);
 
     // an unknown query parameter is refused by name (the types do not have it: sent by a cast)
-    const strict = await hr.GET('/v1/targets', { params: { query: { ...query, limit: 5 } as typeof query } });
+    const strict = await hr.GET('/v1/targets', { params: { query: { ...query, page_size: 5 } as typeof query } });
     expect(strict.response.status).toBe(400);
-    expect(strict.error).toMatchObject({ code: 'invalid_request', errors: [{ field: 'querystring.limit' }] });
+    expect(strict.error).toMatchObject({ code: 'invalid_request', errors: [{ field: 'querystring.page_size' }] });
   });
 });

@@ -133,6 +133,10 @@ export interface AggregateOptions {
   periodKind: PeriodKind;
   /** Partial periods are always listed in warnings; 'drop' (default) leaves them out of `rows`. */
   partial?: PartialPolicy;
+  /** Partial periods emitted under 'drop' too (a daily store: periods already stored from days). */
+  keep?: (employee_id: string, period: string) => boolean;
+  /** What the coverage in warnings counts: this import's rows ('source', default) or the stored days. */
+  coverage?: 'source' | 'stored';
 }
 
 const add = (a: number | null, b: number | null): number | null => (b === null ? a : (a ?? 0) + b);
@@ -353,7 +357,7 @@ export function rollUp(days: readonly DailyValue[], options: AggregateOptions): 
     const covered = [...b.days].sort();
     const total = daysBetween(new Date(`${b.start}T00:00:00Z`), new Date(`${b.end}T00:00:00Z`));
     const partial = covered.length < total;
-    const emitted = !partial || policy === 'include';
+    const emitted = !partial || policy === 'include' || options.keep?.(b.employee_id, b.period) === true;
     const first = covered[0] ?? b.start;
     const last = covered[covered.length - 1] ?? b.end;
     periods.push({
@@ -372,8 +376,8 @@ export function rollUp(days: readonly DailyValue[], options: AggregateOptions): 
       warnings.push(
         warning(
           'partial_period',
-          `${b.period} (${b.employee_id}) is partial: the source covers ${covered.length} of ${total} days ` +
-            `(${first}..${last}); ${emitted ? 'imported as is' : 'not imported'}`,
+          `${b.period} (${b.employee_id}) is partial: ${options.coverage === 'stored' ? 'the stored days cover' : 'the source covers'} ${covered.length} of ${total} days ` +
+            `(${first}..${last}); ${emitted ? 'imported as is' : options.coverage === 'stored' ? 'not imported until its days are complete' : 'not imported'}`,
         ),
       );
     }

@@ -67,10 +67,11 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
   const { db, config, queue } = ctx.deps;
   const active = activeModelsFor(db, config);
   // a rescore follows a model switch: read the active versions now, not up to 2 s ago
-  let engine = await active.sentiment({ fresh: data.rescore && !data.range });
+  // the jobs' engine scores on a thread of its own (off the main thread, on every backend)
+  let engine = await active.sentiment({ fresh: data.rescore && !data.range, job: true });
   // a chunk planned for other versions than this process last read: read them again
   if (data.versions && Object.values(engine.versions).sort().join(',') !== data.versions)
-    engine = await active.sentiment({ fresh: true });
+    engine = await active.sentiment({ fresh: true, job: true });
 
   if (!data.range) {
     await ctx.progress(0, 'planning chunks');

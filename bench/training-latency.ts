@@ -1,0 +1,324 @@
+/**
+ * `npm run bench:training -- [--json] [--runs 3] [--root DIR] [--main-thread] [--template DIR] [--skip-alone] [--skip-latency]`
+ *
+ * Does the API keep answering while models train? `kpi serve` on the embedded default (PGlite,
+ * in-process runner) with the demo data, then:
+ *
+ * 1. latency: GET /health and one page of GET /v1/ratings (20 rows), each at a fixed rate
+ *    (autocannon, `--rate` requests/s per route, 2 connections each), first with no job (the anchor),
+ *    then while a `train_baselines` job (all demo scopes, with the network) runs, then while a full
+ *    rescore (`score_reviews` with `rescore`, every review stamped with another version first) runs;
+ *    p50/p99/max per route and phase;
+ * 2. the `train_baselines` job alone, `--runs` times (median), wall time and the server process's CPU
+ *    time (all its threads, from /proc) — the machine is shared, so CPU time is the steadier figure.
+ *
+ * `--main-thread` starts the server with JOB_THREADS=false (the computation on the main thread, as
+ * before the job threads); `--root DIR` runs another source tree's server (e.g. an exported older
+ * commit: `git archive <commit> | tar -x -C DIR` and a node_modules link) against the same data.
+ * `--template DIR` reuses a prepared data directory (copied per run; default: a first start with the
+ * demo, ≈ 1–2 min). Prints a table, or one JSON object with `--json`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '3' },
+    root: { type: 'string' },
+    'main-thread': { type: 'boolean', default: false },
+    template: { type: 'string' },
+    rate: { type: 'string', default: '20' },
+    'skip-alone': { type: 'boolean', default: false },
+    'skip-latency': { type: 'boolean', default: false },
+    'keep-template': { type: 'boolean', default: false },
+  },
+});
+const ROOT = path.resolve(args.root ?? path.join(import.meta.dirname, '..'));
+const RUNS = Number(args.runs);
+const RATE = Number(args.rate);
+const log = (line: string) => !args.json && console.error(line);
+
+interface CannonResult {
+  latency: { p50: number; p99: number; max: number; average: number };
+  requests: { total: number };
+  non2xx: number;
+  errors: number;
+}
+interface CannonInstance {
+  stop(): void;
+  on(event: 'done', fn: (r: CannonResult) => void): void;
+}
+const autocannon = createRequire(import.meta.url)('autocannon') as (
+  o: Record<string, unknown>,
+  cb?: (err: Error | null, r: CannonResult) => void,
+) => CannonInstance;
+
+interface Server {
+  proc: ChildProcess;
+  url: string;
+  key: string;
+  dir: string;
+  output: string[];
+}
+
+async function startServer(dir: string, port: number): Promise<Server> {
+  const output: string[] = [];
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      KPI_DATA_DIR: dir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '1000000',
+      JOB_THREADS: args['main-thread'] ? 'false' : 'true',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
+  proc.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (proc.exitCode !== null) throw new Error(`server exited: ${output.join('').slice(-2000)}`);
+    if (output.join('').includes('listening on')) {
+      try {
+        if ((await fetch(`${url}/health`)).ok) break;
+      } catch {
+        // not yet
+      }
+    }
+    if (i > 3000) throw new Error('server did not start in 10 min');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const key = readFileSync(path.join(dir, 'admin-key.txt'), 'utf8').trim();
+  return { proc, url, key, dir, output };
+}
+
+async function stopServer(s: Server): Promise<void> {
+  if (s.proc.exitCode !== null) return;
+  const exited = new Promise((r) => s.proc.once('exit', r));
+  s.proc.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 30_000))]);
+  if (s.proc.exitCode === null) s.proc.kill('SIGKILL');
+}
+
+async function api<T>(s: Server, method: string, url: string, body?: unknown): Promise<T> {
+  const r = await fetch(`${s.url}${url}`, {
+    method,
+    headers: { authorization: `Bearer ${s.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
+  return JSON.parse(text) as T;
+}
+
+interface Job {
+  id: string;
+  state: string;
+  error: string | null;
+  result: unknown;
+}
+
+async function submit(s: Server, kind: string, data: object): Promise<Job> {
+  return api<Job>(s, 'POST', '/v1/jobs', { kind, data, idempotency_key: `bench-${Date.now()}-${Math.random()}` });
+}
+
+async function waitJob(s: Server, id: string, timeoutMs = 30 * 60_000): Promise<Job> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const j = await api<Job>(s, 'GET', `/v1/jobs/${encodeURIComponent(id)}`);
+    if (j.state === 'completed') return j;
+    if (j.state === 'failed' || j.state === 'cancelled') throw new Error(`job ${id} ${j.state}: ${j.error}`);
+    if (Date.now() > until) throw new Error(`job ${id} did not finish`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** CPU seconds (user + system, all threads) of a process, from /proc. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  return ticks / 100; // USER_HZ
+}
+
+/** A first start with the demo: data loaded, scored, rated, the demo's models trained. */
+async function prepareTemplate(): Promise<string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-training-'));
+  log(`preparing the demo data in ${dir} (first start)…`);
+  const s = await startServer(dir, 3900 + Math.floor(Math.random() * 90));
+  const id = /job (train_baselines-[0-9a-f]+)/.exec(s.output.join(''))?.[1];
+  if (id) await waitJob(s, id);
+  await stopServer(s);
+  return dir;
+}
+
+/** Stamps every review with another model version, so a rescore scores them all again. */
+async function staleScores(dir: string): Promise<number> {
+  const { openDb } = await import('../src/db/index.js');
+  const { loadConfig } = await import('../src/config.js');
+  const db = await openDb(loadConfig({ KPI_DATA_DIR: dir, LOG_LEVEL: 'silent' }));
+  try {
+    const r = await db.query(
+      `update reviews set sentiment_model = 'sentiment-bench@stale' where sentiment_model is not null`,
+    );
+    return r.rowCount;
+  } finally {
+    await db.close();
+  }
+}
+
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+  requests: number;
+  failed: number;
+}
+
+function load(s: Server, urlPath: string): { stop(): Promise<Latency> } {
+  let result: CannonResult | undefined;
+  let stopper = () => {};
+  const done = new Promise<void>((resolve) => {
+    const inst = autocannon(
+      {
+        url: `${s.url}${urlPath}`,
+        connections: 2,
+        overallRate: RATE,
+        duration: 3600,
+        headers: { authorization: `Bearer ${s.key}` },
+      },
+      (err, r) => {
+        if (!err) result = r;
+        resolve();
+      },
+    );
+    stopper = () => inst.stop();
+  });
+  return {
+    async stop() {
+      stopper();
+      await done;
+      const r = result!;
+      return {
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        max: r.latency.max,
+        requests: r.requests.total,
+        failed: r.non2xx + r.errors,
+      };
+    },
+  };
+}
+
+const RATINGS = '/v1/ratings?period=2026-10&limit=20';
+
+async function during(
+  s: Server,
+  what: () => Promise<unknown>,
+): Promise<{ health: Latency; ratings: Latency; s: number }> {
+  const h = load(s, '/health');
+  const r = load(s, RATINGS);
+  const t0 = performance.now();
+  await what();
+  const secs = (performance.now() - t0) / 1000;
+  return { health: await h.stop(), ratings: await r.stop(), s: Math.round(secs * 10) / 10 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const template = args.template ? path.resolve(args.template) : await prepareTemplate();
+const result: Record<string, unknown> = {
+  root: ROOT,
+  mode: args['main-thread'] ? 'main-thread (JOB_THREADS=false)' : 'default',
+  cpus: os.availableParallelism(),
+  load_before: os.loadavg()[0],
+};
+const port = 4000 + Math.floor(Math.random() * 900);
+
+if (!args['skip-latency']) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-run-'));
+  cpSync(template, dir, { recursive: true });
+  rmSync(path.join(dir, 'kpi.lock'), { force: true });
+  result.reviews_rescored = await staleScores(dir);
+  const s = await startServer(dir, port);
+  try {
+    await api(s, 'GET', RATINGS); // warm the route
+    log('latency: no job (10 s)…');
+    const idle = await during(s, () => new Promise((r) => setTimeout(r, 10_000)));
+    log('latency: while train_baselines runs…');
+    const train = await during(s, async () => waitJob(s, (await submit(s, 'train_baselines', {})).id));
+    log(`  ${train.s} s`);
+    log('latency: while the full rescore runs…');
+    const rescore = await during(s, async () => {
+      // the planning job fans out into chunk jobs (10,000 reviews each), which the runner takes in turn
+      const planned = await waitJob(s, (await submit(s, 'score_reviews', { rescore: true })).id);
+      const chunks = (planned.result as { jobs?: string[] }).jobs ?? [];
+      let scored = (planned.result as { scored?: number }).scored ?? 0;
+      for (const id of chunks) scored += ((await waitJob(s, id)).result as { scored?: number }).scored ?? 0;
+      result.reviews_scored = scored;
+    });
+    log(`  ${rescore.s} s`);
+    result.latency = { idle, train_baselines: train, rescore };
+  } finally {
+    await stopServer(s);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (!args['skip-alone']) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-run-'));
+  cpSync(template, dir, { recursive: true });
+  rmSync(path.join(dir, 'kpi.lock'), { force: true });
+  const s = await startServer(dir, port + 1);
+  try {
+    const wall: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const c0 = cpuSeconds(s.proc.pid!);
+      const t0 = performance.now();
+      await waitJob(s, (await submit(s, 'train_baselines', {})).id);
+      wall.push(Math.round((performance.now() - t0) / 100) / 10);
+      cpu.push(Math.round((cpuSeconds(s.proc.pid!) - c0) * 10) / 10);
+      log(`train_baselines alone, run ${i + 1}: ${wall.at(-1)} s wall, ${cpu.at(-1)} s CPU`);
+    }
+    result.train_baselines_alone = { wall_s: wall, cpu_s: cpu, median_wall_s: median(wall), median_cpu_s: median(cpu) };
+  } finally {
+    await stopServer(s);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+result.load_after = os.loadavg()[0];
+if (!args.template && !args['keep-template']) rmSync(template, { recursive: true, force: true });
+else if (!args.template) result.template = template;
+
+if (args.json) console.log(JSON.stringify(result));
+else {
+  const lat = result.latency as Record<string, { health: Latency; ratings: Latency; s: number }> | undefined;
+  if (lat) {
+    console.log(`latency (ms), ${RATE} requests/s per route — ${result.mode}, root ${ROOT}`);
+    console.log(
+      'phase            | s     | /health p50 / p99 / max   | ratings page p50 / p99 / max | requests (failed)',
+    );
+    for (const [phase, v] of Object.entries(lat))
+      console.log(
+        `${phase.padEnd(16)} | ${String(v.s).padStart(5)} | ${[v.health.p50, v.health.p99, v.health.max].join(' / ').padEnd(25)} | ${[v.ratings.p50, v.ratings.p99, v.ratings.max].join(' / ').padEnd(28)} | ${v.health.requests + v.ratings.requests} (${v.health.failed + v.ratings.failed})`,
+      );
+  }
+  const alone = result.train_baselines_alone as
+    | { wall_s: number[]; cpu_s: number[]; median_wall_s: number; median_cpu_s: number }
+    | undefined;
+  if (alone)
+    console.log(
+      `train_baselines alone: median ${alone.median_wall_s} s wall (${alone.wall_s.join(', ')}), ${alone.median_cpu_s} s CPU (${alone.cpu_s.join(', ')})`,
+    );
+  console.log(`load average ${result.load_before} → ${result.load_after} on ${result.cpus} CPUs`);
+  if (existsSync(template) && !args.template) console.log(`template kept: ${template}`);
+}

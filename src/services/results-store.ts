@@ -1,0 +1,53 @@
+/**
+ * SQL of the stored answers (migration 008): the data version every stored answer is checked
+ * against, one lookup per read, and the store. See src/services/results.ts for the flow.
+ */
+import type { Queryable } from '../db/types.js';
+
+/** Rows of read_changes past which a store folds them into one (the version changes once). */
+export const COMPACT_AFTER = 500;
+
+const VERSION = `select coalesce(sum(n), 0)::text || ':' || coalesce(max(id), 0)::text from read_changes`;
+
+/** The current data version and the stored answer of `key` (with the version it was computed at), in one query. */
+export async function lookup(
+  db: Queryable,
+  key: string,
+): Promise<{ current: string; version: string | null; payload: string | null }> {
+  const r = await db.query<{ current: string; version: string | null; payload: string | null }>(
+    `select (${VERSION}) as current, r.version, r.payload from (select 1) as one left join read_results r on r.key = $1`,
+    [key],
+  );
+  return r.rows[0]!;
+}
+
+/** The current data version. */
+export async function dataVersion(db: Queryable): Promise<string> {
+  const r = await db.query<{ v: string }>(`${VERSION} as v`);
+  return r.rows[0]!.v;
+}
+
+/** Stores an answer computed at `version`; answers of other versions go. */
+export async function store(db: Queryable, key: string, version: string, payload: string): Promise<void> {
+  await db.query('delete from read_results where version <> $1', [version]);
+  await db.query(
+    `insert into read_results (key, version, payload) values ($1, $2, $3)
+     on conflict (key) do update set version = excluded.version, payload = excluded.payload, computed_at = now()`,
+    [key, version, payload],
+  );
+}
+
+/**
+ * Folds read_changes into one row when it has grown past COMPACT_AFTER rows. The sum of n is kept
+ * (a transaction committing later still adds to it) and max(id) moves: every stored answer is
+ * recomputed once.
+ */
+export async function compactChanges(db: Queryable): Promise<boolean> {
+  const c = await db.query<{ n: number }>('select count(*)::int as n from read_changes');
+  if ((c.rows[0]?.n ?? 0) <= COMPACT_AFTER) return false;
+  await db.query(
+    `with gone as (delete from read_changes returning n)
+     insert into read_changes (xid, n) select 'compacted:' || txid_current()::text, coalesce(sum(n), 0) from gone`,
+  );
+  return true;
+}

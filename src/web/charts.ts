@@ -1,0 +1,97 @@
+/**
+ * Charts with Apache ECharts rendered on the server as SVG (no script in the browser), made safe for
+ * the console's CSP (`style` attributes become presentation attributes, ECharts' <style> block goes,
+ * ids get a per-chart prefix) and accessible (role="img" with a label; each data bar can be a link
+ * with its own label). Rendered charts are kept in an LRU keyed by a hash of their option.
+ */
+import { createHash } from 'node:crypto';
+import * as echarts from 'echarts';
+import { escapeHtml, type Html, trusted } from './html.js';
+import type { Lang } from './messages.js';
+
+export interface ChartSpec {
+  width: number;
+  height: number;
+  lang: Lang;
+  /** the accessible name of the whole chart */
+  label: string;
+  option: Record<string, unknown>;
+  /** links of data items: (series index, data index) → href and label, or null for none */
+  link?: (series: number, index: number) => { href: string; label: string } | null;
+  /** a key for the link function's output (part of the cache key) */
+  linkKey?: string;
+}
+
+const MAX_CACHED = 500;
+const cache = new Map<string, string>();
+let counter = 0;
+
+export const chartCacheSize = (): number => cache.size;
+
+/** Renders (or reuses) one chart as inline SVG markup. */
+export function chart(spec: ChartSpec): Html {
+  const key = createHash('sha256')
+    .update(JSON.stringify([spec.width, spec.height, spec.lang, spec.label, spec.option, spec.linkKey ?? '']))
+    .digest('hex');
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    cache.delete(key);
+    cache.set(key, hit); // most recently used last
+    return trusted(hit);
+  }
+  const instance = echarts.init(null, null, {
+    renderer: 'svg',
+    ssr: true,
+    width: spec.width,
+    height: spec.height,
+    locale: spec.lang === 'en' ? 'EN' : 'ZH',
+  });
+  let svg: string;
+  try {
+    instance.setOption({ animation: false, ...spec.option });
+    svg = instance.renderToSVGString();
+  } finally {
+    instance.dispose();
+  }
+  const out = sanitise(svg, `c${(counter++).toString(36)}`, spec);
+  cache.set(key, out);
+  if (cache.size > MAX_CACHED) cache.delete(cache.keys().next().value!);
+  return trusted(out);
+}
+
+/** ECharts' SVG → markup the CSP allows, with links on data items and accessible names. */
+function sanitise(svg: string, prefix: string, spec: ChartSpec): string {
+  let s = svg
+    .replace(/<style[\s\S]*?<\/style>/g, '')
+    .replace(/ style="([^"]*)"/g, (_m, css: string) =>
+      css
+        .split(';')
+        .map((d) => d.trim())
+        .filter(Boolean)
+        .map((d) => {
+          const [prop, ...v] = d.split(':');
+          return ` ${prop!.trim()}="${escapeHtml(v.join(':').trim())}"`;
+        })
+        .join(''),
+    )
+    .replace(/zr\d+-/g, `${prefix}-`)
+    .replace(/ class="[^"]*"/g, '');
+  // data items: wrap in a link where one is given
+  s = s.replace(
+    /<path([^>]*?) ecmeta_series_index="(\d+)" ecmeta_data_index="(\d+)" ecmeta_ssr_type="chart"([^>]*)><\/path>/g,
+    (_m, before: string, si: string, di: string, after: string) => {
+      const link = spec.link?.(Number(si), Number(di));
+      const path = `<path${before}${after}></path>`;
+      return link
+        ? `<a href="${escapeHtml(link.href)}" aria-label="${escapeHtml(link.label)}">${path.replace('<path', '<path class="bar"')}<title>${escapeHtml(link.label)}</title></a>`
+        : path;
+    },
+  );
+  s = s.replace(/ ecmeta_[a-z_]+="[^"]*"/g, '');
+  return s
+    .replace(
+      /^<svg /,
+      `<svg role="${spec.link ? 'group' : 'img'}" aria-label="${escapeHtml(spec.label)}" class="chart" preserveAspectRatio="xMinYMin meet" `,
+    )
+    .replace(/ width="\d+" height="\d+"/, '');
+}

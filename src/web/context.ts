@@ -1,0 +1,35 @@
+/** What every console page is rendered with: language, messages, formats, the session and its CSRF token. */
+import type { Scope } from '../auth/scopes.js';
+import type { Session } from '../services/console.js';
+import { type Formatter, formatter, type Lang, translator, type Translate } from './messages.js';
+
+export interface Ctx {
+  lang: Lang;
+  t: Translate;
+  f: Formatter;
+  session: Session | null;
+  /** the token every form of this page carries (the session's, or the sign-in form's cookie) */
+  csrf: string;
+  /** path and query of this page (the language switch comes back to it) */
+  url: string;
+  /** a partial update asks for the <main> content only */
+  partial: boolean;
+}
+
+export function makeCtx(lang: Lang, session: Session | null, csrf: string, url: string, partial: boolean): Ctx {
+  return { lang, t: translator(lang), f: formatter(lang), session, csrf, url, partial };
+}
+
+/** The console's two desks and who may use them (admin may use both). */
+export type Desk = 'quality' | 'hr';
+export const DESK_SCOPES: Record<Desk, readonly Scope[]> = { quality: ['cs_lead', 'admin'], hr: ['hr', 'admin'] };
+
+export const mayUse = (scopes: readonly Scope[], desk: Desk): boolean =>
+  scopes.some((s) => DESK_SCOPES[desk].includes(s));
+
+/** Where a key lands after sign-in; null for a key that may see no console page (scorer). */
+export function landing(scopes: readonly Scope[]): string | null {
+  if (mayUse(scopes, 'quality')) return '/ratings';
+  if (mayUse(scopes, 'hr')) return '/hr';
+  return null;
+}

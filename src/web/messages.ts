@@ -1,0 +1,274 @@
+/**
+ * The console's one message catalogue: every label in Simplified Chinese (the default) and English.
+ * Templates take text only from here (`t('key', {param})`); numbers and dates go through `formatter`
+ * (万/亿 for large numbers in Chinese).
+ */
+
+export const LANGS = ['zh-CN', 'en'] as const;
+export type Lang = (typeof LANGS)[number];
+
+const M = {
+  'app.name': ['KPI 校准台', 'KPI Calibrator'],
+  'app.console': ['控制台', 'Console'],
+  'nav.main': ['主导航', 'Main navigation'],
+  'nav.ratings': ['评分排行', 'Ratings'],
+  'nav.reviews': ['评价', 'Reviews'],
+  'nav.sla': ['时效看板', 'SLA board'],
+  'nav.hr': ['人力资源', 'HR desk'],
+  skip: ['跳到正文', 'Skip to content'],
+  signout: ['退出登录', 'Sign out'],
+  'signed.as': ['当前密钥：{id}（{scopes}）', 'Signed in with key {id} ({scopes})'],
+  'lang.switch': ['语言', 'Language'],
+  'lang.other': ['English', '中文'],
+  'lang.otherCode': ['en', 'zh-CN'],
+  'login.title': ['登录', 'Sign in'],
+  'login.key': ['API 密钥', 'API key'],
+  'login.hint': [
+    '请使用质检主管（cs_lead）、人力资源（hr）或管理员（admin）的 API 密钥登录。',
+    'Sign in with an API key of scope cs_lead, hr or admin.',
+  ],
+  'login.submit': ['登录', 'Sign in'],
+  'login.bad': ['密钥无效或已被吊销。', 'The key is unknown or revoked.'],
+  'login.noConsole': ['该密钥（scorer）无权使用控制台。', 'This key (scorer) has no access to the console.'],
+  'login.throttled': ['登录尝试过多，请稍后再试。', 'Too many sign-in attempts; try again later.'],
+  'login.expired': ['会话已过期，请重新登录。', 'Your session expired; please sign in again.'],
+  'logout.title': ['退出登录', 'Sign out'],
+  'logout.confirm': ['确定退出控制台吗？', 'Sign out of the console?'],
+  'error.title': ['出错了', 'Something went wrong'],
+  'error.csrf': ['表单已失效，请刷新页面后重试。', 'The form has expired; reload the page and try again.'],
+  'error.forbidden': ['您的密钥无权查看此页面。', 'Your key may not see this page.'],
+  'error.notFound': ['未找到：{what}', 'Not found: {what}'],
+  'error.badRequest': ['请求参数有误：{detail}', 'Invalid request: {detail}'],
+  'error.server': ['服务器错误，请稍后重试。', 'Server error; please try again later.'],
+  'hr.title': ['人力资源工作台', 'HR desk'],
+  'hr.soon': [
+    '目标、考核与导出页面将在下一阶段提供；目前可通过 API 使用这些功能。',
+    'The targets, appraisal and export screens come in the next part; until then the API offers them.',
+  ],
+  'ratings.title': ['客服服务能力评分', 'Service-ability ratings'],
+  'filters.title': ['筛选', 'Filters'],
+  'filter.kind': ['周期类型', 'Period kind'],
+  'kind.week': ['周', 'Week'],
+  'kind.month': ['月', 'Month'],
+  'kind.quarter': ['季度', 'Quarter'],
+  'kind.year': ['年', 'Year'],
+  'filter.period': ['周期', 'Period'],
+  'filter.role': ['岗位', 'Role'],
+  'filter.team': ['团队', 'Team'],
+  'filter.all': ['全部', 'All'],
+  'filter.apply': ['应用筛选', 'Apply filters'],
+  'sort.label': ['排序', 'Sort'],
+  'sort.score': ['按评分', 'By score'],
+  'sort.ci_low': ['按区间下限（保守排名）', 'By interval low end (rank conservatively)'],
+  'sort.decline': ['按降幅', 'By biggest decline'],
+  'sort.current': ['当前排序：{sort}', 'Sorted: {sort}'],
+  'col.agent': ['客服', 'Agent'],
+  'col.team': ['团队', 'Team'],
+  'col.score': ['评分', 'Score'],
+  'col.interval': ['90% 区间', '90 % interval'],
+  'col.stars': ['星级', 'Stars'],
+  'col.n': ['样本数', 'n'],
+  'col.effn': ['有效样本数', 'Effective n'],
+  'col.evidence': ['证据', 'Evidence'],
+  'col.resp24': ['24 小时差评回复率', '24 h negative-review response'],
+  'col.ret48': ['48 小时退货处理率', '48 h returns'],
+  'col.change': ['环比变化', 'Change'],
+  'col.period': ['周期', 'Period'],
+  'col.negatives': ['差评数', 'Negative reviews'],
+  'col.replied': ['24 小时内回复', 'Replied within 24 h'],
+  'col.late': ['超时', 'Late'],
+  'col.pending': ['待处理', 'Pending'],
+  'col.rate': ['达成率', 'Rate'],
+  'col.returnsN': ['退货数', 'Returns'],
+  'col.closed48': ['48 小时内处理', 'Closed within 48 h'],
+  'col.created': ['时间', 'Received'],
+  'col.text': ['评价内容', 'Review'],
+  'col.sentiment': ['情感', 'Sentiment'],
+  'col.rating': ['顾客星级', 'Customer stars'],
+  'col.channel': ['渠道', 'Channel'],
+  'col.counts': ['是否计入', 'Counts?'],
+  'col.waiting': ['已等待', 'Waiting'],
+  'evidence.insufficient': ['证据不足', 'Insufficient evidence'],
+  'evidence.sufficient': ['证据充足', 'Sufficient'],
+  'evidence.needs': ['需至少 {n} 条', 'needs {n}'],
+  'results.agents': ['共 {n} 名客服', '{n} agents'],
+  'results.reviews': ['共 {n} 条评价', '{n} reviews'],
+  'page.prev': ['上一页', 'Previous'],
+  'page.next': ['下一页', 'Next'],
+  'page.of': ['第 {page} / {pages} 页', 'Page {page} of {pages}'],
+  'page.nav': ['分页', 'Pagination'],
+  'export.label': ['导出当前视图', 'Export this view'],
+  'export.csv': ['导出 CSV', 'Export CSV'],
+  'export.xlsx': ['导出 Excel', 'Export XLSX'],
+  'change.vs': ['对比上期 {period}', 'against {period}'],
+  'aspect.service_attitude': ['服务态度', 'Service attitude'],
+  'aspect.response_speed': ['响应速度', 'Response speed'],
+  'aspect.returns_handling': ['退换处理', 'Returns handling'],
+  'aspect.logistics': ['物流', 'Logistics'],
+  'aspect.product_quality': ['商品质量', 'Product quality'],
+  'aspect.price': ['价格', 'Price'],
+  'aspect.packaging': ['包装', 'Packaging'],
+  'agent.title': ['客服 {id}', 'Agent {id}'],
+  'agent.meta': ['岗位 {role} · 团队 {team}', 'Role {role} · team {team}'],
+  'agent.back': ['返回评分排行', 'Back to the ratings'],
+  'agent.history': ['评分走势与 90% 区间', 'Rating over time with its 90 % interval'],
+  'agent.reviewsChart': [
+    '各期可归因评价数（选择柱形查看评价）',
+    'Attributable reviews per period (select a bar to see them)',
+  ],
+  'agent.aspects': ['维度拆分（{period}）', 'Aspect breakdown ({period})'],
+  'agent.controls': ['客服可控的维度', 'What the agent controls'],
+  'agent.notAttr': [
+    '不可归因（物流、商品、价格、包装）：{n} 条评价',
+    'Not attributable (logistics, product, price, packaging): {n} reviews',
+  ],
+  'agent.aspectsChart': [
+    '各维度正面占比（选择柱形查看评价）',
+    'Positive share per aspect (select a bar to see the reviews)',
+  ],
+  'agent.mentions': ['提及', 'Mentions'],
+  'agent.negative': ['负面', 'Negative'],
+  'agent.share': ['正面占比', 'Positive share'],
+  'agent.sla': ['时效记录', 'SLA history'],
+  'agent.reviews': ['{period} 评分背后的评价', 'The reviews behind {period}'],
+  'agent.counts': ['计入', 'Counts'],
+  'agent.notCounts': ['不计入', 'Does not count'],
+  'agent.words': ['影响得分的词', 'Words that moved the score'],
+  'agent.noRatings': ['该员工没有评分记录。', 'This employee has no ratings.'],
+  'agent.pickPeriod': ['查看周期', 'Show period'],
+  'reviews.title': ['评价', 'Reviews'],
+  'filter.agent': ['客服工号', 'Agent id'],
+  'filter.aspect': ['维度', 'Aspect'],
+  'filter.sentiment': ['情感', 'Sentiment'],
+  'filter.language': ['语言', 'Language'],
+  'filter.from': ['起始日期', 'From'],
+  'filter.to': ['截止日期（不含）', 'To (exclusive)'],
+  'filter.overdue': ['仅超时未回复的差评', 'Only overdue negative reviews'],
+  'sentiment.positive': ['正面', 'positive'],
+  'sentiment.neutral': ['中性', 'neutral'],
+  'sentiment.negative': ['负面', 'negative'],
+  'sentiment.none': ['未评分', 'unscored'],
+  'language.zh': ['中文', 'Chinese'],
+  'language.en': ['英文', 'English'],
+  'language.other': ['其他', 'Other'],
+  'score.title': ['为一段文字评分', 'Score a text'],
+  'score.text': ['粘贴评价文本', 'Paste a review'],
+  'score.submit': ['评分', 'Score'],
+  'score.result': ['评分结果', 'Result'],
+  'score.probability': ['正面概率', 'P(positive)'],
+  'score.model': ['模型', 'Model'],
+  'score.aspects': ['识别到的维度', 'Aspects found'],
+  'sla.title': ['时效看板', 'SLA board'],
+  'sla.overdue': ['超时未回复的差评（最早的在前）', 'Overdue negative reviews (oldest first)'],
+  'sla.cards': ['各团队', 'By team'],
+  'sla.hours': ['{h} 小时', '{h} h'],
+  'sla.overdueCount': ['超时差评', 'Overdue'],
+  'sla.oldest': ['最久等待', 'Oldest waiting'],
+  'sla.resp': ['24 小时回复率（{period}）', '24 h response ({period})'],
+  'sla.ret': ['48 小时退货处理率（{period}）', '48 h returns ({period})'],
+  'sla.rule': [
+    '差评（模型判为负面或 1–2 星）到达 24 小时后仍未回复即为超时。',
+    'A negative review (labelled negative, or 1–2 stars) is overdue when unanswered 24 h after it arrived.',
+  ],
+  'sla.team': ['团队 {team}', 'Team {team}'],
+  'sla.agents': ['查看该团队评分', "See the team's ratings"],
+  empty: ['没有符合条件的记录。', 'Nothing matches.'],
+  'chart.score': ['评分', 'Score'],
+  'chart.low': ['区间下限', 'Interval low'],
+  'chart.band': ['90% 区间', '90 % interval'],
+  'chart.reviews': ['可归因评价', 'Attributable reviews'],
+  'chart.barLink': ['{label}：{value}，查看评价', '{label}: {value}, see the reviews'],
+  noTeam: ['无团队', 'no team'],
+  'stars.of': ['{n} / 5 星', '{n} of 5 stars'],
+  'reason.unscored': ['尚未评分', 'not scored yet'],
+  'reason.agent_aspects': [
+    '提及服务态度、响应速度或退换处理',
+    'mentions service attitude, response speed or returns handling',
+  ],
+  'reason.service_interaction': ['{channel} 渠道服务互动的整体情感', 'overall sentiment of a {channel} interaction'],
+  'reason.other_aspects': [
+    '只涉及客服不可控的维度（物流、商品、价格、包装）',
+    'only aspects the agent does not control (logistics, product, price, packaging)',
+  ],
+  'reason.language': ['无法识别语言', 'language not recognised'],
+  'reason.none': ['未提及服务维度，也不是服务互动渠道', 'no service aspect and not a service interaction channel'],
+  'bar.interval': ['90% 区间 {low}–{high}', '90 % interval {low}–{high}'],
+} as const satisfies Record<string, readonly [string, string]>;
+
+export type MessageKey = keyof typeof M;
+export const MESSAGES: Record<MessageKey, readonly [string, string]> = M;
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function translator(lang: Lang): Translate {
+  const i = lang === 'en' ? 1 : 0;
+  return (key, params) => {
+    let s: string = M[key][i];
+    if (params) for (const [k, v] of Object.entries(params)) s = s.replaceAll(`{${k}}`, String(v));
+    return s;
+  };
+}
+
+/** The language of a request: the `kpi_lang` cookie, then Accept-Language, else Simplified Chinese. */
+export function pickLang(cookie: string | undefined, acceptLanguage: string | undefined): Lang {
+  if (cookie === 'en' || cookie === 'zh-CN') return cookie;
+  if (acceptLanguage) {
+    const ranked = acceptLanguage
+      .split(',')
+      .map((part) => {
+        const [tag, ...rest] = part.trim().split(';');
+        const q = rest.map((r) => /^\s*q=([\d.]+)/.exec(r)?.[1]).find(Boolean);
+        return { tag: (tag ?? '').toLowerCase(), q: q === undefined ? 1 : Number(q) };
+      })
+      .filter((x) => x.tag && x.q > 0)
+      .sort((a, b) => b.q - a.q);
+    for (const { tag } of ranked) {
+      if (tag.startsWith('zh')) return 'zh-CN';
+      if (tag.startsWith('en')) return 'en';
+    }
+  }
+  return 'zh-CN';
+}
+
+export interface Formatter {
+  /** counts: 12,345 in English; 1.2万 / 3.4亿 in Chinese from ten thousand up */
+  count(n: number): string;
+  /** a fixed number of decimals (scores) */
+  fixed(n: number | null, digits?: number): string;
+  /** a share as a percentage */
+  pct(x: number | null, digits?: number): string;
+  /** signed change */
+  signed(x: number | null): string;
+  /** a timestamp in China time (UTC+8) */
+  dateTime(d: Date): string;
+}
+
+const DASH = '—';
+
+export function formatter(lang: Lang): Formatter {
+  const en = lang === 'en';
+  const group = new Intl.NumberFormat(en ? 'en-US' : 'zh-CN', { maximumFractionDigits: 0 });
+  const dt = new Intl.DateTimeFormat('sv-SE', {
+    timeZone: 'Asia/Shanghai',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+  const trim = (x: number, d: number) => String(Number(x.toFixed(d)));
+  return {
+    count(n) {
+      if (!en) {
+        const a = Math.abs(n);
+        if (a >= 1e8) return `${trim(n / 1e8, 2)}亿`;
+        if (a >= 1e4) return `${trim(n / 1e4, 2)}万`;
+      }
+      return group.format(n);
+    },
+    fixed: (n, digits = 1) => (n === null || !Number.isFinite(n) ? DASH : n.toFixed(digits)),
+    pct: (x, digits = 0) => (x === null || !Number.isFinite(x) ? DASH : `${(x * 100).toFixed(digits)}%`),
+    signed: (x) => (x === null ? DASH : x > 0 ? `+${x.toFixed(1)}` : x < 0 ? `−${Math.abs(x).toFixed(1)}` : '0.0'),
+    dateTime: (d) => dt.format(d),
+  };
+}

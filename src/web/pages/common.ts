@@ -1,0 +1,44 @@
+/** Pieces shared by the console's pages: query parsing, pickers. */
+import type { z } from 'zod';
+import { BadRequestError } from '../../lib/errors.js';
+import type { Ctx } from '../context.js';
+import { type Html, html } from '../html.js';
+
+export type RatingPeriodKind = 'week' | 'month' | 'quarter' | 'year';
+export const KINDS: RatingPeriodKind[] = ['week', 'month', 'quarter', 'year'];
+
+/** Parses a page's query (empty values count as absent); a bad one is a 400 page. */
+export function parseQuery<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {
+  const clean = Object.fromEntries(
+    Object.entries((raw ?? {}) as Record<string, unknown>).filter(([, v]) => v !== '' && v !== undefined),
+  );
+  const r = schema.safeParse(clean);
+  if (!r.success) throw new BadRequestError(r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  return r.data;
+}
+
+/** The period asked for when it is one of the kind's rated periods, else the kind's latest. */
+export function resolvePeriod(
+  periods: Record<RatingPeriodKind, string[]>,
+  kind: RatingPeriodKind,
+  asked: string | undefined,
+): string | null {
+  const list = periods[kind] ?? [];
+  if (asked && list.includes(asked)) return asked;
+  // the latest complete one: the newest period may still be filling up, but it is the one a lead looks at
+  return list[0] ?? null;
+}
+
+export function optionList(options: readonly (readonly [string, string])[], selected: string): Html[] {
+  return options.map(
+    ([value, label]) => html`<option value="${value}"${value === selected ? html` selected` : ''}>${label}</option>`,
+  );
+}
+
+export function kindSelect(ctx: Ctx, kind: RatingPeriodKind, kinds: RatingPeriodKind[] = KINDS): Html {
+  return html`<div class="field"><label for="f-kind">${ctx.t('filter.kind')}</label>
+    <select id="f-kind" name="kind">${optionList(
+      kinds.map((k) => [k, ctx.t(`kind.${k}`)]),
+      kind,
+    )}</select></div>`;
+}

@@ -1,0 +1,72 @@
+/** One review as the console shows it: its text with the aspect spans highlighted, and its labels. */
+import type { AspectHit, TokenContribution } from '../../reviews/sentiment/index.js';
+import type { Ctx } from '../context.js';
+import { type Html, html } from '../html.js';
+import type { MessageKey } from '../messages.js';
+
+/** The text with each aspect's span in a <mark> (escaped piece by piece; overlapping spans keep the first). */
+export function highlighted(ctx: Ctx, text: string, aspects: readonly AspectHit[]): Html {
+  const spans = aspects
+    .filter((a) => a.span && a.span.end > a.span.start && a.span.end <= text.length)
+    .sort((a, b) => a.span.start - b.span.start);
+  const parts: Html[] = [];
+  let at = 0;
+  for (const a of spans) {
+    if (a.span.start < at) continue;
+    parts.push(html`${text.slice(at, a.span.start)}`);
+    const tone = a.sentiment === 'negative' ? 'neg' : a.sentiment === 'positive' ? 'pos' : '';
+    parts.push(
+      html`<mark class="${tone}">${text.slice(a.span.start, a.span.end)}<span class="tag">[${ctx.t(`aspect.${a.aspect}` as MessageKey)}]</span></mark>`,
+    );
+    at = a.span.end;
+  }
+  parts.push(html`${text.slice(at)}`);
+  return html`${parts}`;
+}
+
+export function sentimentBadge(ctx: Ctx, label: string | null, probability: number | null): Html {
+  if (!label) return html`<span class="badge neu">${ctx.t('sentiment.none')}</span>`;
+  const cls = label === 'negative' ? 'neg' : label === 'positive' ? 'pos' : 'neu';
+  const key = `sentiment.${label}` as MessageKey;
+  return html`<span class="badge ${cls}">${ctx.t(key)}${probability === null ? '' : ` · ${ctx.t('score.probability')} ${ctx.f.fixed(probability, 2)}`}</span>`;
+}
+
+export function words(ctx: Ctx, explanation: readonly TokenContribution[] | undefined): Html {
+  if (!explanation || explanation.length === 0) return html``;
+  return html`<div class="why"><span>${ctx.t('agent.words')}:</span>
+<ul class="words">${explanation
+    .slice(0, 8)
+    .map(
+      (w) =>
+        html`<li class="${w.contribution >= 0 ? 'up' : 'down'}">${w.token} ${w.contribution >= 0 ? '+' : '−'}${Math.abs(w.contribution).toFixed(2)}</li>`,
+    )}</ul></div>`;
+}
+
+export interface ReviewLike {
+  id: string;
+  text: string;
+  channel: string | null;
+  rating: number | null;
+  created_at: Date;
+  replied_at?: Date | null;
+  sentiment_label: string | null;
+  sentiment_probability: number | null;
+  aspects?: AspectHit[];
+  agent_id?: string | null;
+}
+
+/** A review card; `extra` adds lines (why it counts, the words that moved its score). */
+export function reviewCard(ctx: Ctx, r: ReviewLike, extra: Html = html``): Html {
+  const { t, f } = ctx;
+  return html`<li class="review" data-review="${r.id}">
+<div class="head">
+  <span>${f.dateTime(r.created_at)}</span>
+  ${r.agent_id ? html`<a href="/ratings/agents/${encodeURIComponent(r.agent_id)}">${t('col.agent')} ${r.agent_id}</a>` : ''}
+  ${r.channel ? html`<span>${t('col.channel')}: ${r.channel}</span>` : ''}
+  ${r.rating !== null ? html`<span>${t('col.rating')}: ${r.rating}</span>` : ''}
+  ${sentimentBadge(ctx, r.sentiment_label, r.sentiment_probability)}
+</div>
+<p class="text">${highlighted(ctx, r.text, r.aspects ?? [])}</p>
+${extra}
+</li>`;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { clauseAspects, splitClauses } from '../../src/reviews/sentiment/aspects.js';
+
+const texts = (s: string) => splitClauses(s).map((c) => c.text);
+
+describe('clause splitter v2', () => {
+  it('splits on 、 and on spaces between Chinese clauses, keeping offsets', () => {
+    const s = '做工细、包装好、到货快 客服态度也好';
+    expect(texts(s)).toEqual(['做工细', '包装好', '到货快', '客服态度也好']);
+    for (const c of splitClauses(s)) expect(s.slice(c.start, c.end)).toBe(c.text);
+  });
+  it('does not split inside decimals, and keeps English words together', () => {
+    expect(texts('评分4.5分，服务一般。Rated 4.8/5. Great staff')).toEqual([
+      '评分4.5分',
+      '服务一般',
+      'Rated 4.8',
+      '5',
+      'Great staff',
+    ]);
+  });
+});
+
+describe('keyword rules v2', () => {
+  it('knows staff and delivery words that v1 missed', () => {
+    expect(clauseAspects('店员很耐心')).toContain('service_attitude');
+    expect(clauseAspects('迎宾的小姑娘一直笑着')).toContain('service_attitude');
+    expect(clauseAspects('上菜太慢了')).toContain('response_speed');
+    expect(clauseAspects('骑手态度很差')).toEqual(['logistics']);
+    expect(clauseAspects('外卖小哥服务很好')).toEqual(['logistics']);
+    expect(clauseAspects('送餐等了一个小时')).toEqual(['logistics']);
+  });
+  it('等了 and 速度 follow what the clause is about', () => {
+    expect(clauseAspects('快递等了五天')).not.toContain('response_speed');
+    expect(clauseAspects('客服回复等了半天')).toContain('response_speed');
+    expect(clauseAspects('发货速度很快')).toEqual(['logistics']);
+  });
+  it('English: phone waits, nobody answering, plural staff, hashtags; delivery waits are not the agent', () => {
+    expect(clauseAspects('I was on hold for two hours')).toContain('response_speed');
+    expect(clauseAspects('nobody answered the phone')).toContain('response_speed');
+    expect(clauseAspects('The cashiers were rude')).toContain('service_attitude');
+    expect(clauseAspects('#rudestaff #neveragain')).toContain('service_attitude');
+    expect(clauseAspects('still waiting for my package')).not.toContain('response_speed');
+    expect(clauseAspects('the delivery driver was rude')).toEqual(['logistics']);
+    expect(clauseAspects('my order was cancelled and refunded')).not.toContain('returns_handling');
+  });
+});
