@@ -148,24 +148,20 @@ export async function ingest<T>(
   );
 }
 
-/** Upserts already-validated rows in one transaction, chunked. */
-export async function writeRows<T>(db: Db, target: IngestTarget<T>, rows: T[]): Promise<IngestResult> {
-  return db.transaction((tx) => upsertRows(tx, target, rows));
-}
-
 /**
- * Upserts already-validated rows, then runs `then` (scoring, ratings) inside the same transaction:
- * when it fails, the write is rolled back with it.
+ * Upserts already-validated rows in one transaction, chunked; `after` (scoring, ratings) runs inside
+ * the same transaction on `db` seen from it, so the write and the steps after it commit together or
+ * not at all.
  */
-export async function writeRowsThen<T>(
+export async function writeRows<T>(
   db: Db,
   target: IngestTarget<T>,
   rows: T[],
-  then?: (written: IngestResult, tx: Db) => Promise<void>,
+  after?: (written: IngestResult, tx: Db) => Promise<void>,
 ): Promise<IngestResult> {
   return db.transaction(async (tx) => {
     const written = await upsertRows(tx, target, rows);
-    await then?.(written, withinTransaction(db, tx));
+    await after?.(written, withinTransaction(db, tx));
     return written;
   });
 }

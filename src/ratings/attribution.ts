@@ -5,7 +5,9 @@
  * - a review with agent-controllable aspects (service attitude, response speed, returns handling)
  *   counts through them: its success is the mean P(positive) of those clauses;
  * - a review with no aspect at all counts through its overall P(positive) when its channel is a
- *   service interaction (chat, after-sales, …) and its language was recognised;
+ *   service interaction (chat, after-sales, …), its language was recognised and it names nothing
+ *   outside the agent's control that the aspects do not cover (weather, platform rules:
+ *   OUTSIDE_CONTROL);
  * - anything else is "not attributable": logistics, product quality, price and packaging mentions
  *   are counted beside the rating, never inside it (also when the review came through chat).
  */
@@ -35,6 +37,17 @@ export const SERVICE_CHANNELS: readonly string[] = [
   'call',
 ];
 
+/**
+ * Things outside the agent's control that are not one of the aspects (delivery, couriers, product,
+ * price and packaging are: their hits already keep a review out of the rating): weather and
+ * disasters, and the platform's own rules and automatic actions. A service-channel review with no
+ * aspect that names one of them is not charged to the agent through its overall sentiment.
+ * A POSIX regular expression, matched case-insensitively (`~*` in SQL, the `i` flag in JS).
+ */
+export const OUTSIDE_CONTROL =
+  '(天气|下雨|暴雨|大雨|台风|下雪|大雪|暴雪|冰雹|疫情|封控|平台规定|平台规则|平台的规定|平台政策|系统自动|自动确认|自动取消|weather|storm|snow|hurricane|typhoon|blizzard|flood|platform polic|platform rule|amazon polic|site polic|marketplace polic|automatically (cancel|confirm|close))';
+const OUTSIDE_CONTROL_RE = new RegExp(OUTSIDE_CONTROL, 'i');
+
 /** A review is negative for the 24 h response SLA when the model says so or the customer gave 1–2 stars. */
 export const NEGATIVE_SQL = `(r.sentiment_label = 'negative' or r.rating <= 2)`;
 
@@ -56,7 +69,8 @@ export const FACT = {
 export const WEIGHT_SQL = `case
       when r.sentiment_model is null then null
       when r.rating_facts[${FACT.agentP}] is not null then r.rating_facts[${FACT.agentP}]
-      when r.rating_facts[${FACT.aspectHits}] = 0 and lower(r.channel) in (${list(SERVICE_CHANNELS)}) and r.language is distinct from 'other' then r.sentiment_probability
+      when r.rating_facts[${FACT.aspectHits}] = 0 and lower(r.channel) in (${list(SERVICE_CHANNELS)}) and r.language is distinct from 'other'
+        and r.text !~* '${OUTSIDE_CONTROL}' then r.sentiment_probability
     end`;
 
 export type Basis = 'agent_aspects' | 'service_interaction' | null;
@@ -69,6 +83,7 @@ export function explainAttribution(row: {
   aspect_hits: number | null;
   channel: string | null;
   language: string | null;
+  text?: string | null;
 }): {
   attributable: boolean;
   basis: Basis;
@@ -94,5 +109,11 @@ export function explainAttribution(row: {
       reason: 'only aspects the agent does not control (logistics, product, price, packaging)',
     };
   if (row.language === 'other') return { attributable: false, basis: null, reason: 'language not recognised' };
+  if (row.text && OUTSIDE_CONTROL_RE.test(row.text) && SERVICE_CHANNELS.includes((row.channel ?? '').toLowerCase()))
+    return {
+      attributable: false,
+      basis: null,
+      reason: 'no service aspect, and names something outside the agent’s control (weather, platform rules)',
+    };
   return { attributable: false, basis: null, reason: 'no service aspect and not a service interaction channel' };
 }

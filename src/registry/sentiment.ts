@@ -7,7 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db, Queryable } from '../db/types.js';
-import { createEngine, type EngineOptions, type SentimentEngine } from '../reviews/sentiment/index.js';
+import {
+  createEngine,
+  loadAspectModels,
+  type EngineOptions,
+  type SentimentEngine,
+} from '../reviews/sentiment/index.js';
 import { LinearPredictor, loadPredictor, type ModelMetadata } from '../reviews/sentiment/predictor.js';
 import { getActive, getArtifact, getVersion, promote, registerVersion, type ModelVersion } from './index.js';
 
@@ -108,7 +113,8 @@ export async function buildSentimentEngine(
     if (existsSync(join(modelsDir, `sentiment-${lang}`, 'metadata.json')))
       models[lang] = loadPredictor(join(modelsDir, `sentiment-${lang}`));
   }
-  return createEngine(models, engineOptions);
+  // the learned aspect models are the shipped ones (models/aspects-<lang>); the keyword rules where absent
+  return createEngine(models, { aspectModels: loadAspectModels(modelsDir), ...engineOptions });
 }
 
 export { getVersion };

@@ -25,6 +25,11 @@ const LOGISTICS = {
     'The delivery was late and the box was crushed.',
   ],
 };
+/** service-channel complaints about things outside the agent's control that no aspect names (issue 18) */
+const OUTSIDE = {
+  zh: '下暴雨了，平台规定超时自动取消，真倒霉',
+  en: 'Thanks to the snowstorm the marketplace policy voided my order, terrible.',
+};
 const RUDE = { zh: '客服态度很差，爱理不理的', en: 'The customer service agent was rude and unhelpful.' };
 
 describeEachBackend('attribution with the sentiment engine', (get) => {
@@ -94,6 +99,15 @@ describeEachBackend('attribution with the sentiment engine', (get) => {
         before.not_attributable.aspects.logistics!.negative,
       );
       expect(after.reviews).toBe(before.reviews + 2);
+    });
+
+    it(`a complaint about weather or platform rules (${lang}) through chat is not charged to the agent`, async () => {
+      const agent = lang === 'zh' ? 'att-d' : 'att-e';
+      const before = await quarter(agent);
+      await add(agent, 'chat', OUTSIDE[lang], 24);
+      const after = await quarter(agent);
+      expect(rated(after)).toEqual(rated(before));
+      expect(after.reviews).toBe(before.reviews + 1);
     });
 
     it(`a rude-agent complaint (${lang}) lowers the agent's rating`, async () => {

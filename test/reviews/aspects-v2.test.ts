@@ -44,3 +44,15 @@ describe('keyword rules v2', () => {
     expect(clauseAspects('my order was cancelled and refunded')).not.toContain('returns_handling');
   });
 });
+
+describe('the unattributed rule', () => {
+  it('explains a service-channel review naming weather or platform rules as not the agent’s', async () => {
+    const { explainAttribution } = await import('../../src/ratings/attribution.js');
+    const base = { sentiment_model: 'm', w: null, agent_p: null, aspect_hits: 0, language: 'zh' };
+    expect(explainAttribution({ ...base, channel: 'chat', text: '下暴雨了，平台规定超时自动取消' })).toMatchObject({
+      attributable: false,
+      reason: expect.stringContaining('outside the agent'),
+    });
+    expect(explainAttribution({ ...base, channel: 'chat', text: 'ok' }).reason).not.toContain('outside');
+  });
+});

@@ -856,8 +856,18 @@ export function labelOf(p: number, band: NeutralBand): 'positive' | 'negative' |
   return p > band.high ? 'positive' : p < band.low ? 'negative' : 'neutral';
 }
 
+/** A learned clause-level aspect model (./aspect-model.ts) as findAspects uses it. */
+export interface ClauseAspectModel {
+  /** the aspects a clause holds, each with its calibrated P(aspect); `keywords`: the rules' aspects of it */
+  detect(clause: string, keywords?: readonly Aspect[]): Array<{ aspect: Aspect; confidence: number }>;
+  /** P(positive | clause, aspect) from the sentiment model's P(positive) of the clause */
+  polarity(aspect: Aspect, p: number, clause: string): number;
+}
+
 /**
- * Aspect hits of a review. `score` returns the calibrated P(positive) of a clause.
+ * Aspect hits of a review. `score` returns the calibrated P(positive) of a clause. Without `model`
+ * the keyword rules find the aspects; with it the learned model does (each hit carrying its
+ * `confidence`) and the clause's polarity is conditioned on the aspect.
  * A clause mentioning several aspects yields one hit per aspect.
  */
 export function findAspects(
@@ -865,9 +875,33 @@ export function findAspects(
   score: (clause: string) => number,
   band: NeutralBand,
   maxClauses = 200,
+  model?: ClauseAspectModel,
 ): AspectHit[] {
   const hits: AspectHit[] = [];
   for (const span of splitClauses(text).slice(0, maxClauses)) {
+    if (model) {
+      const keywords = clauseAspects(span.text);
+      const found = model.detect(span.text, keywords);
+      // aspects outside the agent's control also count when only the keyword rules see them: any
+      // sign of an outside cause keeps a complaint away from the agent
+      const extra = keywords.filter((a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a));
+      if (found.length === 0 && extra.length === 0) continue;
+      const p = score(span.text);
+      for (const { aspect, confidence } of found) {
+        const probability = model.polarity(aspect, p, span.text);
+        hits.push({
+          aspect,
+          agentControllable: AGENT_CONTROLLABLE.has(aspect),
+          sentiment: labelOf(probability, band),
+          probability,
+          confidence,
+          span,
+        });
+      }
+      for (const aspect of extra)
+        hits.push({ aspect, agentControllable: false, sentiment: labelOf(p, band), probability: p, span });
+      continue;
+    }
     const aspects = clauseAspects(span.text);
     if (aspects.length === 0) continue;
     const probability = score(span.text);

@@ -23,6 +23,7 @@ import { loadPredictor, type LinearPredictor, type TokenContribution } from './p
 import { prepareText, type FeatureSettings } from './features.js';
 import { zhWordsBatch, zhWordsMany } from './tokenize.js';
 import { createSentimentPool, type SentimentPool } from './pool.js';
+import { loadAspectModel, type AspectPredictor } from './aspect-model.js';
 
 export type { Aspect, AspectHit, NeutralBand, Span } from './aspects.js';
 export type { Language } from './language.js';
@@ -34,6 +35,8 @@ import type { ScoredReview, ScoreOptions } from './types.js';
 export interface SentimentEngine {
   /** model version per language (`sentiment-zh@…`, `sentiment-en@…`, `sentiment-lexicon@…` for fallbacks) */
   readonly versions: Record<Language, string>;
+  /** aspect detector per language: the learned model (`aspects-zh@…`) or the keyword rules (`aspects-keywords@2`) */
+  readonly aspectVersions: Record<Language, string>;
   /** P(positive) inside [low, high] is labelled neutral */
   readonly neutralBands: Record<Language, NeutralBand>;
   /** Scores a batch synchronously; output[i] belongs to texts[i]. */
@@ -54,7 +57,11 @@ export interface EngineOptions {
    * The threads start with the first such batch.
    */
   threads?: number;
+  /** learned clause-level aspect models (./aspect-model.ts); a language without one uses the keyword rules */
+  aspectModels?: Partial<Record<'zh' | 'en', AspectPredictor>>;
 }
+
+export const KEYWORD_ASPECTS_VERSION = 'aspects-keywords@2';
 
 export const LEXICON_VERSION = 'sentiment-lexicon@1';
 /** characters of one review that are read at all (100 KB inputs are cut here) */
@@ -96,6 +103,7 @@ export function createEngine(
   models: Partial<Record<'zh' | 'en', LinearPredictor>>,
   engineOptions: EngineOptions = {},
 ): SentimentEngine {
+  const aspectModels: Partial<Record<Language, AspectPredictor>> = engineOptions.aspectModels ?? {};
   const scorers: Record<Language, Scorer> = {
     zh: models.zh ? modelScorer(models.zh) : lexiconScorer('zh'),
     en: models.en ? modelScorer(models.en) : lexiconScorer('en'),
@@ -126,7 +134,10 @@ export function createEngine(
       const own = detectLanguage(clause);
       return (own === 'other' ? scorer : scorers[own]).probability(clause);
     };
-    const aspects = language === 'other' || opts.aspects === false ? [] : findAspects(text, clauseScore, scorer.band);
+    const aspects =
+      language === 'other' || opts.aspects === false
+        ? []
+        : findAspects(text, clauseScore, scorer.band, 200, aspectModels[language]);
     for (const a of aspects) a.span = { ...a.span, text: original.slice(a.span.start, a.span.end) };
     const out: ScoredReview = {
       label: labelOf(probability, scorer.band),
@@ -166,7 +177,7 @@ export function createEngine(
   const scoreAsync = async (texts: readonly string[], opts: ScoreOptions = {}): Promise<ScoredReview[]> => {
     if (texts.length < 32) return score(texts, opts); // not worth a round trip to another thread
     if (threads > 0 && !closed && failures < 3) {
-      const p = (pool ??= createSentimentPool(models, threads));
+      const p = (pool ??= createSentimentPool(models, threads, engineOptions.aspectModels));
       try {
         return await p.score(texts, opts);
       } catch {
@@ -203,6 +214,11 @@ export function createEngine(
 
   return {
     versions: { zh: scorers.zh.version, en: scorers.en.version, other: scorers.other.version },
+    aspectVersions: {
+      zh: aspectModels.zh?.version ?? KEYWORD_ASPECTS_VERSION,
+      en: aspectModels.en?.version ?? KEYWORD_ASPECTS_VERSION,
+      other: KEYWORD_ASPECTS_VERSION,
+    },
     neutralBands: { zh: scorers.zh.band, en: scorers.en.band, other: scorers.other.band },
     score,
     scoreAsync,
@@ -216,7 +232,8 @@ export function createEngine(
 
 /**
  * Loads `<dir>/sentiment-zh` and `<dir>/sentiment-en` (metadata.json + weights); a language whose
- * directory is absent is scored by the lexicon fallback.
+ * directory is absent is scored by the lexicon fallback. `<dir>/aspects-<lang>`, when present, is
+ * that language's learned aspect model (else the keyword rules find aspects).
  * @throws Error when a model directory exists but is unreadable or inconsistent
  */
 export async function loadSentimentModels(dir = 'models', engineOptions: EngineOptions = {}): Promise<SentimentEngine> {
@@ -225,5 +242,15 @@ export async function loadSentimentModels(dir = 'models', engineOptions: EngineO
     const path = join(dir, `sentiment-${lang}`);
     if (existsSync(join(path, 'metadata.json'))) models[lang] = loadPredictor(path);
   }
-  return createEngine(models, engineOptions);
+  return createEngine(models, { aspectModels: loadAspectModels(dir), ...engineOptions });
+}
+
+/** The learned aspect models shipped in `<dir>/aspects-<lang>` (a language without one is absent). */
+export function loadAspectModels(dir = 'models'): Partial<Record<'zh' | 'en', AspectPredictor>> {
+  const out: Partial<Record<'zh' | 'en', AspectPredictor>> = {};
+  for (const lang of ['zh', 'en'] as const) {
+    const path = join(dir, `aspects-${lang}`);
+    if (existsSync(join(path, 'metadata.json'))) out[lang] = loadAspectModel(path);
+  }
+  return out;
 }

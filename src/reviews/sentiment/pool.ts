@@ -8,6 +8,7 @@
 import { ThreadChannel } from '../../lib/thread.js';
 import type { ScoredReview, ScoreOptions } from './types.js';
 import type { LinearPredictor } from './predictor.js';
+import type { AspectPredictor } from './aspect-model.js';
 
 export interface SentimentPool {
   readonly threads: number;
@@ -23,10 +24,14 @@ const MIN_PART = 64;
 export function createSentimentPool(
   models: Partial<Record<'zh' | 'en', LinearPredictor>>,
   threads: number,
+  aspectModels: Partial<Record<'zh' | 'en', AspectPredictor>> = {},
 ): SentimentPool {
   if (!Number.isInteger(threads) || threads < 1)
     throw new RangeError(`threads must be a positive integer, got ${threads}`);
-  const data = { models: Object.fromEntries(Object.entries(models).map(([lang, p]) => [lang, p.quantised])) };
+  const data = {
+    models: Object.fromEntries(Object.entries(models).map(([lang, p]) => [lang, p.quantised])),
+    aspects: Object.fromEntries(Object.entries(aspectModels).map(([lang, p]) => [lang, p.quantised])),
+  };
   const inFlight = new Set<Promise<unknown>>();
   let closed = false;
   let next = 0;

@@ -1,0 +1,210 @@
+/**
+ * Training of the clause-level aspect model (./aspect-model.ts) with TensorFlow.js: a sparse
+ * multi-output linear layer (gatherND forward, scatterND custom gradient, as ./model.ts) over
+ * binary hashed n-grams scaled by 1/√nnz, one sigmoid per aspect, weighted cross-entropy (rows from
+ * labelled data weigh more than keyword-labelled ones), Adam with lazy L2, weights averaged over
+ * the last epochs. Folded into one float32 table of `stride` values per hash bucket.
+ */
+import type * as TF from '@tensorflow/tfjs';
+import type { Tf } from '../../ml/tf.js';
+import { aspectFeatures } from './aspect-model.js';
+import { FeatureBuffer, type FeatureSettings } from './features.js';
+import { rng } from './train.js';
+
+export interface AspectRows {
+  /** distinct bucket ids per row, rows back to back */
+  ids: Int32Array;
+  /** value per id: 1/√n for the row's n n-grams, 1 for keyword features */
+  vals: Float32Array;
+  offsets: Int32Array;
+  /** rows × K labels in [0, 1] */
+  labels: Float32Array;
+  weights: Float32Array;
+  k: number;
+}
+
+/** Featurises clauses with their label vectors and row weights. */
+export function featuriseClauses(
+  texts: readonly string[],
+  labels: readonly (readonly number[])[],
+  weights: readonly number[],
+  s: FeatureSettings,
+  keywordFeatures: boolean,
+): AspectRows {
+  const k = labels[0]?.length ?? 0;
+  const buf = new FeatureBuffer(s.bits);
+  const ids: number[] = [];
+  const vals: number[] = [];
+  const offsets = new Int32Array(texts.length + 1);
+  texts.forEach((t, i) => {
+    const kw = aspectFeatures(t, s, keywordFeatures, buf);
+    for (let j = 0; j < buf.n; j++) {
+      ids.push(buf.ids[j]!);
+      vals.push(1 / Math.sqrt(buf.n));
+    }
+    for (const id of kw) {
+      ids.push(id);
+      vals.push(1);
+    }
+    offsets[i + 1] = ids.length;
+  });
+  const y = new Float32Array(texts.length * k);
+  labels.forEach((l, i) => l.forEach((v, j) => (y[i * k + j] = v)));
+  return {
+    ids: Int32Array.from(ids),
+    vals: Float32Array.from(vals),
+    offsets,
+    labels: y,
+    weights: Float32Array.from(weights),
+    k,
+  };
+}
+
+export interface AspectTrainOptions {
+  seed: number;
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  l2: number;
+  /** buckets seen in fewer rows are dropped */
+  minDf: number;
+  averageFrom: number;
+  log?: (line: string) => void;
+}
+
+export const DEFAULT_ASPECT_TRAIN: AspectTrainOptions = {
+  seed: 18,
+  epochs: 8,
+  batchSize: 256,
+  learningRate: 0.1,
+  l2: 1e-5,
+  minDf: 2,
+  averageFrom: 5,
+};
+
+/** Fits the model; returns the folded weight table (2^bits × stride) and the biases. */
+export async function trainAspectLinear(
+  tf: Tf,
+  rows: AspectRows,
+  bits: number,
+  stride: number,
+  o: AspectTrainOptions,
+): Promise<{ weights: Float32Array; biases: number[] }> {
+  const buckets = 1 << bits;
+  const k = rows.k;
+  const n = rows.offsets.length - 1;
+  const df = new Int32Array(buckets);
+  for (let i = 0; i < rows.ids.length; i++) df[rows.ids[i]!]!++;
+  const compact = new Int32Array(buckets).fill(-1);
+  let dim = 0;
+  for (let j = 0; j < buckets; j++) if (df[j]! >= o.minDf) compact[j] = dim++;
+  o.log?.(`aspects: ${n} rows, ${dim} features kept of ${buckets}`);
+  const w = tf.variable(tf.zeros([dim, k]), true, `aspects_w_${dim}_${Date.now()}`);
+  const b = tf.variable(tf.zeros([k]), true, `aspects_b_${dim}_${Date.now()}`);
+  const optimizer = tf.train.adam(o.learningRate);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  const random = rng(o.seed);
+  const wSum = new Float32Array(dim * k);
+  const bSum = new Float32Array(k);
+  let averaged = 0;
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      const t = order[i]!;
+      order[i] = order[j]!;
+      order[j] = t;
+    }
+    let lossSum = 0;
+    let batches = 0;
+    for (let from = 0; from < n; from += o.batchSize) {
+      const to = Math.min(n, from + o.batchSize);
+      let nnz = 0;
+      for (let p = from; p < to; p++) nnz += rows.offsets[order[p]! + 1]! - rows.offsets[order[p]!]!;
+      const idx = new Int32Array(nnz);
+      const row = new Int32Array(nnz);
+      const val = new Float32Array(nnz);
+      const y = new Float32Array((to - from) * k);
+      const rw = new Float32Array(to - from);
+      let m = 0;
+      for (let p = from; p < to; p++) {
+        const i = order[p]!;
+        const lo = rows.offsets[i]!;
+        const hi = rows.offsets[i + 1]!;
+        for (let q = lo; q < hi; q++) {
+          const c = compact[rows.ids[q]!]!;
+          if (c < 0) continue;
+          idx[m] = c;
+          row[m] = p - from;
+          val[m] = rows.vals[q]!;
+          m++;
+        }
+        y.set(rows.labels.subarray(i * k, (i + 1) * k), (p - from) * k);
+        rw[p - from] = rows.weights[i]!;
+      }
+      const rowsInBatch = to - from;
+      const tIdx = tf.tensor2d(idx.subarray(0, m), [m, 1], 'int32');
+      const tRow = tf.tensor2d(row.subarray(0, m), [m, 1], 'int32');
+      const tVal = tf.tensor2d(val.subarray(0, m), [m, 1]);
+      const tY = tf.tensor2d(y, [rowsInBatch, k]);
+      const tW = tf.tensor2d(rw, [rowsInBatch, 1]);
+      const wTotal = rw.reduce((s, v) => s + v, 0) || 1;
+      const loss = optimizer.minimize(
+        () =>
+          tf.tidy(() => {
+            const sparse = tf.customGrad((...args) => {
+              const wIn = args[0] as TF.Tensor2D;
+              const bIn = args[1] as TF.Tensor1D;
+              const save = args[2] as TF.GradSaveFunc;
+              const wAt = tf.gatherND(wIn, tIdx) as TF.Tensor2D;
+              save([wAt]);
+              const value = tf.add(tf.scatterND(tRow, tf.mul(wAt, tVal), [rowsInBatch, k]), bIn) as TF.Tensor2D;
+              return {
+                value,
+                gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+                  const data = tf.mul(tf.gatherND(dy, tRow), tVal);
+                  const upd = o.l2 > 0 ? tf.add(data, tf.mul(saved[0]!, (2 * o.l2) / rowsInBatch)) : data;
+                  return [tf.scatterND(tIdx, upd, [dim, k]), tf.sum(dy, 0)];
+                },
+              };
+            });
+            const z = sparse(w, b) as TF.Tensor2D;
+            // stable weighted sigmoid cross-entropy: max(z,0) − z·y + log(1 + e^−|z|)
+            const ce = tf.add(tf.sub(tf.relu(z), tf.mul(z, tY)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
+            return tf.div(tf.sum(tf.mul(ce, tW)), wTotal * k) as TF.Scalar;
+          }),
+        true,
+        [w, b],
+      );
+      tf.dispose([tIdx, tRow, tVal, tY, tW]);
+      if (loss) {
+        lossSum += (await loss.data())[0] ?? 0;
+        batches++;
+        loss.dispose();
+      }
+    }
+    o.log?.(`aspects epoch ${epoch + 1}/${o.epochs} loss ${(lossSum / Math.max(1, batches)).toFixed(4)}`);
+    if (epoch + 1 >= o.averageFrom) {
+      const wNow = (await w.data()) as Float32Array;
+      for (let j = 0; j < wSum.length; j++) wSum[j]! += wNow[j]!;
+      const bNow = (await b.data()) as Float32Array;
+      for (let j = 0; j < k; j++) bSum[j]! += bNow[j]!;
+      averaged++;
+    }
+  }
+  let wFinal = (await w.data()) as Float32Array;
+  let bFinal = Array.from((await b.data()) as Float32Array);
+  if (averaged > 0) {
+    wFinal = wSum.map((v) => v / averaged);
+    bFinal = Array.from(bSum, (v) => v / averaged);
+  }
+  w.dispose();
+  b.dispose();
+  optimizer.dispose();
+  const weights = new Float32Array(buckets * stride);
+  for (let j = 0; j < buckets; j++) {
+    const c = compact[j]!;
+    if (c < 0) continue;
+    for (let a = 0; a < k; a++) weights[j * stride + a] = wFinal[c * k + a]!;
+  }
+  return { weights, biases: bFinal };
+}
