@@ -6,7 +6,9 @@
  */
 import type { z } from 'zod';
 import type { Db, Queryable } from '../db/types.js';
-import { InvalidRowsError } from '../lib/errors.js';
+import { InvalidRowsError, rowErrorLimit } from '../lib/errors.js';
+
+export { invalidRows, setRowErrorLimit } from '../lib/errors.js';
 import type { Warning } from '../lib/warnings.js';
 import { stripNul, textFault } from '../lib/text.js';
 import type { RowError } from '../history/types.js';
@@ -47,14 +49,6 @@ export interface IngestResult {
 }
 
 const CHUNK = 25_000;
-
-/** How many row errors an answer lists (the rest are counted); see `setRowErrorLimit`. */
-let rowErrorLimit = 100;
-
-/** Sets how many row errors a 422 lists (ROW_ERROR_LIMIT); the total is always counted. */
-export function setRowErrorLimit(n: number): void {
-  rowErrorLimit = n;
-}
 
 export interface Validated<T> extends Array<Numbered<T>> {
   /** NUL characters removed from `stripNul` fields, by field. */
@@ -138,17 +132,6 @@ export async function validateRecords<T>(
   if (total > 0) throw new InvalidRowsError(errors, target.what, total, badRows.size);
   if (Object.keys(stripped).length > 0) rows.stripped = stripped;
   return rows;
-}
-
-/** The 422 of `errors` found at once (an importer's): the first ROW_ERROR_LIMIT in row order, all counted. */
-export function invalidRows(errors: readonly RowError[], what = 'rows'): InvalidRowsError {
-  const sorted = [...errors].sort((a, b) => a.row - b.row);
-  return new InvalidRowsError(
-    sorted.slice(0, rowErrorLimit),
-    what,
-    sorted.length,
-    new Set(sorted.map((e) => e.row)).size,
-  );
 }
 
 /** Validates all records, then upserts them in one transaction. */

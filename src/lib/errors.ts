@@ -91,3 +91,22 @@ export class UnavailableError extends DomainError {
     super('service_unavailable', message);
   }
 }
+
+/** How many row errors a 422 lists (ROW_ERROR_LIMIT); the rest are counted in `error_count`. */
+export let rowErrorLimit = 100;
+
+/** Sets how many row errors a 422 lists (src/config.ts: ROW_ERROR_LIMIT). */
+export function setRowErrorLimit(n: number): void {
+  rowErrorLimit = n;
+}
+
+/** The 422 of `errors` found at once: the first ROW_ERROR_LIMIT in row order, all counted. */
+export function invalidRows(errors: readonly RowError[], what = 'rows'): InvalidRowsError {
+  const sorted = [...errors].sort((a, b) => a.row - b.row);
+  return new InvalidRowsError(
+    sorted.slice(0, rowErrorLimit),
+    what,
+    sorted.length,
+    new Set(sorted.map((e) => e.row)).size,
+  );
+}

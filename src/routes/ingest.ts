@@ -8,6 +8,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { UnsupportedMediaTypeError } from '../errors.js';
 import { charsetOf, csvRecords, jsonRecords } from '../ingest/body.js';
+import { invalidRows, type RowError } from '../lib/errors.js';
+import { textFault } from '../lib/text.js';
 import type { RecordSource } from '../services/ingestion.js';
 import { rowError, warnings } from './components.js';
 
@@ -55,8 +57,48 @@ export function requestSource(request: FastifyRequest): RecordSource {
   const contentType = request.headers['content-type'];
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (CSV_TYPES.includes(type))
-    return ({ required, limit }) =>
-      csvRecords(request.body as Readable, { limit, charset: charsetOf(contentType), required });
-  if (type === 'application/json') return () => jsonRecords(request.body);
+    return ({ required, limit, stripNul }) =>
+      textChecked(csvRecords(request.body as Readable, { limit, charset: charsetOf(contentType), required }), stripNul);
+  if (type === 'application/json')
+    return ({ stripNul }) => {
+      const rows = jsonRecords(request.body);
+      const faults = rows.flatMap((r, i) => rowTextFaults(r, i + 1, stripNul));
+      if (faults.length > 0) throw invalidRows(faults);
+      return rows;
+    };
   throw new UnsupportedMediaTypeError(type || undefined, ['application/json', ...CSV_TYPES]);
+}
+
+/**
+ * The text rule (src/lib/text.ts) on one uploaded row: each member holding NUL or a lone surrogate
+ * is a row error naming it — but NUL in a `stripNul` field, which the target cleans and reports.
+ */
+function rowTextFaults(record: unknown, row: number, stripNul: readonly string[] | undefined): RowError[] {
+  if (record === null || typeof record !== 'object') return [];
+  const out: RowError[] = [];
+  for (const [field, v] of Object.entries(record)) {
+    if (typeof v !== 'string') continue;
+    const reason = textFault(stripNul?.includes(field) ? v.split('\u0000').join('') : v);
+    if (reason) out.push({ row, field, reason });
+  }
+  return out;
+}
+
+/**
+ * CSV records with the text rule applied on the way: every row is passed on (so the reader's other
+ * checks still run), and once the stream ends with a row that breaks the rule the upload is a 422
+ * naming each — before anything that reads the rows can write them.
+ */
+async function* textChecked(
+  records: AsyncIterable<Record<string, unknown>>,
+  stripNul: readonly string[] | undefined,
+): AsyncGenerator<Record<string, unknown>> {
+  const faults: RowError[] = [];
+  let row = 0;
+  for await (const r of records) {
+    row += 1;
+    faults.push(...rowTextFaults(r, row, stripNul));
+    yield r;
+  }
+  if (faults.length > 0) throw invalidRows(faults);
 }

@@ -53,7 +53,12 @@ export type Records = AsyncIterable<Record<string, unknown>> | Iterable<Record<s
  * hold them) and the byte limit to enforce while reading. A route turns its request into one
  * (src/routes/ingest.ts); `recordsOf` turns an array into one.
  */
-export type RecordSource = (need: { required: readonly string[]; limit: number }) => Records;
+export type RecordSource = (need: {
+  required: readonly string[];
+  limit: number;
+  /** Fields the reader cleans of NUL (the target removes them and warns) instead of refusing the row. */
+  stripNul?: readonly string[] | undefined;
+}) => Records;
 
 export const recordsOf =
   (rows: readonly object[]): RecordSource =>
@@ -134,7 +139,7 @@ export function createIngestionService(deps: {
     kind: string,
     steps?: IngestSteps<T, P>,
   ): Promise<IngestResult> {
-    const records = source({ required: target.required, limit: config.bodyLimit });
+    const records = source({ required: target.required, limit: config.bodyLimit, stripNul: target.stripNul });
     const validated = await validateRecords(db, target, records);
     const rows = validated.map((r) => r.value);
     const previous = (await steps?.before?.(rows)) as P;

@@ -64,6 +64,8 @@ const WRONG_TYPES: unknown[] = [
   { nested: { deeper: 'x\u0000' } },
   Array.from({ length: 2000 }, () => 'x'),
 ];
+/** Tables that are not stored data. */
+const IGNORED_TABLES = new Set(['read_changes']);
 const NESTED = (depth: number) => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
 
 /** Percent-encoding that also carries lone surrogates (as the bytes a careless client sends). */
@@ -132,7 +134,10 @@ describeEachBackend('fuzz: hostile input on every route', (get) => {
       await db.query<{ t: string }>(
         `select table_name as t from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE' order by 1`,
       )
-    ).rows.map((r) => r.t);
+    ).rows
+      .map((r) => r.t)
+      // bookkeeping, not data: the read path's change marks (a refused delete may mark a change)
+      .filter((x) => !IGNORED_TABLES.has(x));
   });
   afterAll(async () => {
     await t?.app.close();
@@ -272,7 +277,12 @@ describeEachBackend('fuzz: hostile input on every route', (get) => {
       expect(body.detail?.length, where).toBeGreaterThan(0);
       if (c.names && (r.statusCode === 400 || r.statusCode === 422))
         expect(JSON.stringify(body.errors ?? body.detail), where).toContain(c.names);
-      expect(await counts(), `${where}: a ${r.statusCode} changed the stored rows`).toEqual(before);
+      const after = await counts();
+      const changed = Object.keys(after).filter((k) => after[k] !== before[k]);
+      expect(
+        changed.map((k) => `${k}: ${before[k]} → ${after[k]}`),
+        `${where}: a ${r.statusCode} changed the stored rows`,
+      ).toEqual([]);
     }
     expect(({} as { polluted?: unknown }).polluted, `${where}: Object.prototype polluted`).toBeUndefined();
     return r;
