@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     // the last month with people in it (the demo's last month may have no monthly values yet)
     const inputPeriod = await firstOk(
       address,
-      (p) => `/v1/kpi-inputs?period=${p}&role=cs_agent&employee_id=E0003`,
+      (p) => `/v1/kpi-inputs?period=${p}&role=cs_agent`,
       [monthOffset(now, -1), monthOffset(now, -2), monthOffset(now, -3)],
       '"employee_id"',
     );

@@ -9,8 +9,9 @@
  *    then while a `train_baselines` job (all demo scopes, with the network) runs, then while a full
  *    rescore (`score_reviews` with `rescore`, every review stamped with another version first) runs;
  *    p50/p99/max per route and phase;
- * 2. the `train_baselines` job alone, `--runs` times (median), wall time and the server process's CPU
- *    time (all its threads, from /proc) — the machine is shared, so CPU time is the steadier figure.
+ * 2. the `train_baselines` job alone, `--runs` times (median), wall time, the server process's CPU
+ *    time (all its threads, from /proc) and the part of it on the main thread — the machine is
+ *    shared, so CPU times are the steadier figures. `--data '{"role":"product_ops"}'` trains a subset.
  *
  * `--main-thread` starts the server with JOB_THREADS=false (the computation on the main thread, as
  * before the job threads); `--root DIR` runs another source tree's server (e.g. an exported older
@@ -36,12 +37,15 @@ const { values: args } = parseArgs({
     'skip-alone': { type: 'boolean', default: false },
     'skip-latency': { type: 'boolean', default: false },
     'keep-template': { type: 'boolean', default: false },
+    /** the train_baselines job's data (default {}: every demo scope, with the network) */
+    data: { type: 'string', default: '{}' },
   },
 });
 const ROOT = path.resolve(args.root ?? path.join(import.meta.dirname, '..'));
 const RUNS = Number(args.runs);
 const RATE = Number(args.rate);
 const log = (line: string) => !args.json && console.error(line);
+const TRAIN = JSON.parse(args.data!) as object;
 
 interface CannonResult {
   latency: { p50: number; p99: number; max: number; average: number };
@@ -141,9 +145,9 @@ async function waitJob(s: Server, id: string, timeoutMs = 30 * 60_000): Promise<
   }
 }
 
-/** CPU seconds (user + system, all threads) of a process, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds (user + system) of a process (all its threads), or of one thread with `tid`, from /proc. */
+function cpuSeconds(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
   return ticks / 100; // USER_HZ
@@ -254,7 +258,7 @@ if (!args['skip-latency']) {
     log('latency: no job (10 s)…');
     const idle = await during(s, () => new Promise((r) => setTimeout(r, 10_000)));
     log('latency: while train_baselines runs…');
-    const train = await during(s, async () => waitJob(s, (await submit(s, 'train_baselines', {})).id));
+    const train = await during(s, async () => waitJob(s, (await submit(s, 'train_baselines', TRAIN)).id));
     log(`  ${train.s} s`);
     log('latency: while the full rescore runs…');
     const rescore = await during(s, async () => {
@@ -281,15 +285,28 @@ if (!args['skip-alone']) {
   try {
     const wall: number[] = [];
     const cpu: number[] = [];
+    const mainCpu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const c0 = cpuSeconds(s.proc.pid!);
+      const m0 = cpuSeconds(s.proc.pid!, s.proc.pid!); // the main thread (its tid is the pid)
       const t0 = performance.now();
-      await waitJob(s, (await submit(s, 'train_baselines', {})).id);
+      await waitJob(s, (await submit(s, 'train_baselines', TRAIN)).id);
       wall.push(Math.round((performance.now() - t0) / 100) / 10);
       cpu.push(Math.round((cpuSeconds(s.proc.pid!) - c0) * 10) / 10);
-      log(`train_baselines alone, run ${i + 1}: ${wall.at(-1)} s wall, ${cpu.at(-1)} s CPU`);
+      mainCpu.push(Math.round((cpuSeconds(s.proc.pid!, s.proc.pid!) - m0) * 10) / 10);
+      log(
+        `train_baselines alone, run ${i + 1}: ${wall.at(-1)} s wall, ${cpu.at(-1)} s CPU (${mainCpu.at(-1)} s on the main thread)`,
+      );
     }
-    result.train_baselines_alone = { wall_s: wall, cpu_s: cpu, median_wall_s: median(wall), median_cpu_s: median(cpu) };
+    result.train_baselines_alone = {
+      data: TRAIN,
+      wall_s: wall,
+      cpu_s: cpu,
+      main_thread_cpu_s: mainCpu,
+      median_wall_s: median(wall),
+      median_cpu_s: median(cpu),
+      median_main_thread_cpu_s: median(mainCpu),
+    };
   } finally {
     await stopServer(s);
     rmSync(dir, { recursive: true, force: true });

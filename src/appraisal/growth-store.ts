@@ -120,8 +120,8 @@ async function apply(
   const e = d.entry;
   const r = await tx.query<EntryRow>(
     `insert into growth_ledger (id, employee_id, seq, kind, task_id, reward_id, revokes, xp, points, xp_after, balance_after,
-       catalogue_version, at, by, source, reason, actor)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) returning ${ENTRY_COLUMNS}`,
+       catalogue_version, at, by, source, reason, actor, recorded_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, clock_timestamp()) returning ${ENTRY_COLUMNS}`,
     [
       e.id,
       e.employee_id,
@@ -224,7 +224,7 @@ export async function listEntries(
 ): Promise<StoredEntry[]> {
   const r = await db.query<EntryRow>(
     `select ${ENTRY_COLUMNS} from growth_ledger where ($1::text is null or employee_id = $1)
-     order by recorded_at, employee_id, seq limit $2 offset $3`,
+     order by recorded_at, seq, employee_id limit $2 offset $3`,
     [q.employee_id ?? null, q.limit, q.offset],
   );
   return r.rows.map(entryOf);

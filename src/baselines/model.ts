@@ -131,6 +131,8 @@ interface CalPoint {
   age: number;
   /** The stacked median. */
   med: number;
+  /** The stacked median with weights fitted on the other fold's series. */
+  medX: number;
 }
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -275,6 +277,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           seasonal,
           age: n - 1 - (o + h),
           med: 0,
+          medX: 0,
         });
       }
     }
@@ -297,34 +300,44 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     return out;
   };
   const equal = new Array<number>(K).fill(1 / K);
-  const weights: number[][][] = [0, 1].map((flag) => {
-    const byH: CalPoint[][] = Array.from({ length: H }, () => []);
-    for (const c of cal) if (c.seasonal === flag) byH[c.h]!.push(c);
-    const all = byH.flat();
-    if (all.length < 30) return Array.from({ length: H }, () => defaultWeights(net !== null));
-    // one row for all steps, shrunk towards equal weights, then per step shrunk towards that row
-    const g0 = fitStack(subsample(all), K, 150);
-    const global = g0.map((v, j) => G_SHRINK * v + (1 - G_SHRINK) * equal[j]!);
-    return byH.map((_, h) => {
-      let pts = byH[h]!.slice();
-      for (let span = 1; pts.length < MIN_STACK && span < H; span++) {
-        pts = pts.concat(byH[h - span] ?? [], byH[h + span] ?? []);
-      }
-      if (pts.length < 30) return global;
-      const row = fitStack(subsample(pts), K, 100, global);
-      const lam = pts.length / (pts.length + N0);
-      return row.map((v, j) => lam * v + (1 - lam) * global[j]!);
+  const fitWeights = (pool: readonly CalPoint[]): number[][][] =>
+    [0, 1].map((flag) => {
+      const byH: CalPoint[][] = Array.from({ length: H }, () => []);
+      for (const c of pool) if (c.seasonal === flag) byH[c.h]!.push(c);
+      const all = byH.flat();
+      if (all.length < 30) return Array.from({ length: H }, () => defaultWeights(net !== null));
+      // one row for all steps, shrunk towards equal weights, then per step shrunk towards that row
+      const g0 = fitStack(subsample(all), K, 150);
+      const global = g0.map((v, j) => G_SHRINK * v + (1 - G_SHRINK) * equal[j]!);
+      return byH.map((_, h) => {
+        let pts = byH[h]!.slice();
+        for (let span = 1; pts.length < MIN_STACK && span < H; span++) {
+          pts = pts.concat(byH[h - span] ?? [], byH[h + span] ?? []);
+        }
+        if (pts.length < 30) return global;
+        const row = fitStack(subsample(pts), K, 100, global);
+        const lam = pts.length / (pts.length + N0);
+        return row.map((v, j) => lam * v + (1 - lam) * global[j]!);
+      });
     });
-  });
-  for (const c of cal) {
-    const w = weights[c.seasonal]![c.h]!;
+  const combine = (w: readonly number[], c: CalPoint) => {
     let v = 0;
     for (let j = 0; j < K; j++) v += w[j]! * c.f[j]!;
-    c.med = v;
+    return v;
+  };
+  const weights = fitWeights(cal);
+  for (const c of cal) c.med = combine(weights[c.seasonal]![c.h]!, c);
+  // the conformal scores use weights fitted without the point's series (2 folds), so that the
+  // intervals do not inherit the optimism of weights fitted on the same points
+  const foldOf = (c: CalPoint) => Math.floor(c.series / calStride) % 2;
+  for (const fold of [0, 1]) {
+    const other = cal.filter((c) => foldOf(c) !== fold);
+    const w = other.length > 0 ? fitWeights(other) : weights;
+    for (const c of cal) if (foldOf(c) === fold) c.medX = combine(w[c.seasonal]![c.h]!, c);
   }
   const netWeight = net ? mean(weights.flatMap((rows) => rows.map((r) => r[NET]!))) : 0;
   const rawQuantiles = (c: CalPoint): number[] =>
-    levels.map((_, q) => c.med + c.noise * (c.net ? c.net[q]! - c.net[mid]! : 0));
+    levels.map((_, q) => c.medX + c.noise * (c.net ? c.net[q]! - c.net[mid]! : 0));
 
   // 4. conformal offsets per horizon and per scale bucket (relative noise), recent windows weighing
   // more; cross-fitted (2-fold by series) coverage per horizon

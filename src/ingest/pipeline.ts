@@ -165,9 +165,22 @@ export async function ingest<T>(
   );
 }
 
-/** Upserts already-validated rows in one transaction, chunked. */
-export async function writeRows<T>(db: Db, target: IngestTarget<T>, rows: T[]): Promise<IngestResult> {
-  return db.transaction((tx) => upsertRows(tx, target, rows));
+/**
+ * Upserts already-validated rows in one transaction, chunked; `after` (scoring, ratings) runs inside
+ * the same transaction on `db` seen from it, so the write and the steps after it commit together or
+ * not at all.
+ */
+export async function writeRows<T>(
+  db: Db,
+  target: IngestTarget<T>,
+  rows: T[],
+  after?: (written: IngestResult, tx: Db) => Promise<void>,
+): Promise<IngestResult> {
+  return db.transaction(async (tx) => {
+    const written = await upsertRows(tx, target, rows);
+    await after?.(written, withinTransaction(db, tx));
+    return written;
+  });
 }
 
 /** Upserts already-validated rows inside the caller's transaction, chunked. */

@@ -1,20 +1,48 @@
 /**
  * The tasks the job threads run (src/jobs/compute.ts): pure CPU work of the job kinds, data in,
  * result out — no database (a thread cannot open the embedded one). Each takes its input (structured
- * clone) and a `note` for progress, and returns its result (typed arrays in it are transferred).
+ * clone) and a context for progress notes, and returns its result (typed arrays in it are transferred).
+ * Each task loads its modules on first use, so a thread starts quickly and holds only what it ran.
  * A kind that moves more work off the main thread adds its function here.
  */
-import { baselineModel } from '../kpi/train-compute.js';
+import type { BaselineModelInput } from '../kpi/train-compute.js';
+import type { FitRow } from '../ratings/fit.js';
+import type { TrainSentimentInput } from '../reviews/sentiment/pipeline.js';
 
 export interface TaskContext {
-  /** Progress of the task (0–100 of the caller's current step, and a stage); cheap, posted to the main thread. */
+  /** Progress of the task (percent and a stage), posted to the main thread; cheap. */
   progress(percent: number, stage: string): void;
 }
 
 export const computeTasks = {
   /** train_baselines: one scope's pooled model (TensorFlow.js network + classical ensemble + calibration) */
-  baselineModel: (input: Parameters<typeof baselineModel>[0], _ctx: TaskContext) => baselineModel(input),
-} satisfies Record<string, (input: never, ctx: TaskContext) => unknown>;
+  baselineModel: async (input: BaselineModelInput, _ctx: TaskContext) =>
+    (await import('../kpi/train-compute.js')).baselineModel(input),
+
+  /** recompute_ratings: priors and posteriors of one slice of evidence rows */
+  fitRatings: async (rows: FitRow[], _ctx: TaskContext) => (await import('../ratings/fit.js')).fitAll(rows),
+
+  /** train_sentiment: one language's model from the CSVs of `dataDir` (TensorFlow.js); weights transferred */
+  sentimentModel: async (input: Omit<TrainSentimentInput, 'log'>, ctx: TaskContext) => {
+    const [{ loadTf }, { trainSentiment }] = await Promise.all([
+      import('../ml/tf.js'),
+      import('../reviews/sentiment/pipeline.js'),
+    ]);
+    const tf = await loadTf();
+    let stage = 0;
+    const trained = await trainSentiment(tf, {
+      ...input,
+      log: (line) => {
+        const epoch = /^epoch (\d+)\/(\d+)/.exec(line);
+        ctx.progress(
+          epoch ? 10 + (80 * Number(epoch[1])) / Number(epoch[2]) : Math.min(10, 3 + ++stage),
+          line.slice(0, 120),
+        );
+      },
+    });
+    return { meta: trained.meta, weights: trained.weights };
+  },
+} satisfies Record<string, (input: never, ctx: TaskContext) => Promise<unknown>>;
 
 export type ComputeTasks = typeof computeTasks;
 export type TaskName = keyof ComputeTasks;

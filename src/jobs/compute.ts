@@ -6,8 +6,8 @@
  * tasks of ./compute-tasks.ts (posting progress), and the processor writes the result in one
  * transaction. Cancelling the job terminates its thread.
  *
- * A job opens one `Compute` (its thread starts at once, loading its modules while the processor
- * reads), runs any number of tasks on it and closes it: the thread goes back to a small idle pool
+ * A job opens one `Compute` (its thread starts at the first task, or at once with `eager`, loading
+ * while the processor reads), runs any number of tasks on it and closes it: the thread goes back to a small idle pool
  * (an idle thread does not keep the process alive) or ends. `threads: false` (JOB_THREADS=false)
  * runs the same tasks on the calling thread, as before (benchmarks, debugging).
  */
@@ -22,6 +22,8 @@ export interface ComputeOptions {
   signal?: AbortSignal | undefined;
   /** false: run the tasks on the calling thread. Default true. */
   threads?: boolean | undefined;
+  /** Start the thread now (it loads while the caller reads its inputs); default: at the first task. */
+  eager?: boolean | undefined;
 }
 
 export interface RunOptions {
@@ -85,7 +87,7 @@ export function openCompute(opts: ComputeOptions = {}): Compute {
     void c?.terminate();
   };
   signal?.addEventListener('abort', abort, { once: true });
-  if (!signal?.aborted) take(); // start (or take) the thread now: it loads while the caller reads its inputs
+  if (opts.eager && !signal?.aborted) take();
   return {
     async run(task, input, o = {}) {
       if (closed) throw new Error('compute: closed');
@@ -115,6 +117,6 @@ export function openCompute(opts: ComputeOptions = {}): Compute {
 }
 
 /** The compute of a job: its signal cancels the thread; `config.jobThreads === false` runs the tasks here. */
-export function computeFor(ctx: Pick<JobContext, 'signal' | 'deps'>): Compute {
-  return openCompute({ signal: ctx.signal, threads: ctx.deps.config.jobThreads !== false });
+export function computeFor(ctx: Pick<JobContext, 'signal' | 'deps'>, opts: { eager?: boolean } = {}): Compute {
+  return openCompute({ signal: ctx.signal, threads: ctx.deps.config.jobThreads !== false, eager: opts.eager });
 }

@@ -198,7 +198,7 @@ export interface TrainJobResult {
  */
 export const trainBaselinesProcessor: Processor<TrainJobData, TrainJobResult> = async (data, ctx) => {
   const { db } = ctx.deps;
-  const compute = computeFor(ctx);
+  const compute = computeFor(ctx, { eager: true });
   try {
     return await trainScopes(db, data, ctx, compute);
   } finally {

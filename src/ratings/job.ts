@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { parsePeriod } from '../history/period.js';
+import { computeFor } from '../jobs/compute.js';
 import { UnrecoverableJobError, type Processor } from '../jobs/types.js';
 import { recomputeRatings, type RecomputeResult } from './recompute.js';
 
@@ -35,11 +36,18 @@ export const recomputeRatingsProcessor: Processor<RecomputeRatingsData, Recomput
     );
   const { agent_ids, periods, min_reviews } = parsed.data;
   await ctx.progress(0, 'ratings: reading evidence');
-  return recomputeRatings(ctx.deps.db, {
-    agentIds: agent_ids,
-    periods,
-    minReviews: min_reviews,
-    signal: ctx.signal,
-    onProgress: (done, total, stage) => ctx.progress((100 * done) / total, `ratings ${stage} (${done}/${total})`),
-  });
+  // the evidence is aggregated and the ratings written here; the fit runs in the job's thread
+  const compute = computeFor(ctx);
+  try {
+    return await recomputeRatings(ctx.deps.db, {
+      agentIds: agent_ids,
+      periods,
+      minReviews: min_reviews,
+      signal: ctx.signal,
+      compute,
+      onProgress: (done, total, stage) => ctx.progress((100 * done) / total, `ratings ${stage} (${done}/${total})`),
+    });
+  } finally {
+    compute.close();
+  }
 };

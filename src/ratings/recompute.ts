@@ -6,7 +6,9 @@
 import type { Db, Queryable } from '../db/types.js';
 import { parsePeriod, periodOf, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
 import { collectEvidence, EVIDENCE_COLUMNS } from './evidence.js';
-import { DEFAULT_MIN_REVIEWS, fitPrior, posterior, RATING_MODEL } from './model.js';
+import { DEFAULT_MIN_REVIEWS, RATING_MODEL } from './model.js';
+import { openCompute, type Compute } from '../jobs/compute.js';
+import { fitAll, type FitRow } from './fit.js';
 import { DAY_MS } from '../lib/time.js';
 
 const KINDS: readonly PeriodKind[] = ['week', 'month', 'quarter'];
@@ -22,6 +24,8 @@ export interface RecomputeOptions {
   now?: Date;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number, stage: string) => void | Promise<void>;
+  /** Where the priors and posteriors are fitted (a job's thread: src/jobs/compute.ts); default: on this thread. */
+  compute?: Compute | undefined;
   /** Called with each step's wall time (benchmarks print it). */
   onStep?: (step: 'evidence' | 'fit' | 'write', ms: number) => void;
 }
@@ -119,7 +123,17 @@ export async function recomputeRatings(db: Db, opts: RecomputeOptions = {}): Pro
     if (opts.signal?.aborted) break;
     const slice = slices[i]!;
     if (slice.length === 0) continue;
-    const r = await db.transaction((tx) => recomputeSlice(tx, slice, agentIds, minReviews, now, opts.onStep));
+    const r = await db.transaction((tx) =>
+      recomputeSlice(
+        tx,
+        slice,
+        agentIds,
+        minReviews,
+        now,
+        opts.onStep,
+        opts.compute ?? openCompute({ threads: false }),
+      ),
+    );
     total.periods += slice.length;
     total.priors += r.priors;
     total.updated += r.updated;
@@ -139,7 +153,8 @@ async function quartersInScope(db: Queryable, agentIds: string[] | null): Promis
   return r.rows.map((x) => x.q);
 }
 
-const round = (x: number) => Number(x.toPrecision(12));
+/** Slices with fewer evidence rows are fitted on the calling thread (≈ 1 ms per 1,000 rows). */
+const FIT_HERE_BELOW = 2000;
 
 const POSTERIOR_COLUMNS = [
   'prior_alpha',
@@ -155,64 +170,6 @@ const POSTERIOR_COLUMNS = [
 const POSTERIOR_PARAMS = `unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::float8[]) as u(agent_id, period, a, b, method, rho, mean, lo, hi)`;
 const POSTERIOR_VALUES = ['u.a', 'u.b', 'u.method', 'u.rho', 'u.mean', 'u.lo', 'u.hi', '$10::int', '$11::text'];
 
-interface FitRow {
-  agent_id: string;
-  role_id: string;
-  period: string;
-  n: number;
-  positive: number;
-  /** null on rows stored by an older rating model (not used for ρ) */
-  positive_sq: number | null;
-  fresh: boolean;
-}
-
-const columns = () => ({
-  agent: [] as string[],
-  period: [] as string[],
-  a: [] as number[],
-  b: [] as number[],
-  method: [] as string[],
-  rho: [] as number[],
-  mean: [] as number[],
-  lo: [] as number[],
-  hi: [] as number[],
-});
-type Columns = ReturnType<typeof columns>;
-const params = (c: Columns) => [c.agent, c.period, c.a, c.b, c.method, c.rho, c.mean, c.lo, c.hi];
-
-/**
- * Priors per (role, period) over all the rows (sorted by role, period), and each row's posterior as
- * column arrays: `fresh` rows (evidence just aggregated) apart from `stored` ones (other agents).
- */
-function fitAll(rows: FitRow[]) {
-  const fresh = columns();
-  const stored = columns();
-  let priors = 0;
-  for (let i = 0; i < rows.length; ) {
-    let j = i;
-    const first = rows[i]!;
-    while (j < rows.length && rows[j]!.role_id === first.role_id && rows[j]!.period === first.period) j++;
-    const group = rows.slice(i, j);
-    const prior = fitPrior(group.map((g) => ({ n: g.n, positive: g.positive, positiveSq: g.positive_sq })));
-    priors++;
-    for (const g of group) {
-      const post = posterior(prior, g);
-      const out = g.fresh ? fresh : stored;
-      out.agent.push(g.agent_id);
-      out.period.push(g.period);
-      out.a.push(round(prior.alpha));
-      out.b.push(round(prior.beta));
-      out.method.push(prior.method);
-      out.rho.push(round(prior.rho));
-      out.mean.push(round(post.mean));
-      out.lo.push(round(post.low));
-      out.hi.push(round(post.high));
-    }
-    i = j;
-  }
-  return { priors, fresh: params(fresh), stored: params(stored) };
-}
-
 async function recomputeSlice(
   tx: Queryable,
   periods: Period[],
@@ -220,6 +177,7 @@ async function recomputeSlice(
   minReviews: number,
   now: Date,
   onStep: RecomputeOptions['onStep'],
+  compute: Compute,
 ): Promise<{ priors: number; updated: number }> {
   let t0 = performance.now();
   const step = (name: 'evidence' | 'fit' | 'write') => {
@@ -254,7 +212,8 @@ async function recomputeSlice(
       : `select agent_id, role_id, period, n, positive, positive_sq, true as fresh from rating_ev order by 2, 3, 1`,
     agentIds ? [ids, agentIds] : [],
   );
-  const fit = fitAll(rows.rows);
+  // a small slice is fitted here (the round trip to the thread would cost more than the fit)
+  const fit = rows.rows.length < FIT_HERE_BELOW ? fitAll(rows.rows) : await compute.run('fitRatings', rows.rows);
   step('fit');
 
   const evCols = EVIDENCE_COLUMNS.join(', ');

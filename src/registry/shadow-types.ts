@@ -10,6 +10,8 @@ export interface ShadowOptions {
   /** Labelled evaluation file (`label,review` CSV); the candidate's own dev file when absent. */
   evalFile?: string | undefined;
   modelsDir: string;
+  /** Score on threads of the engines' own (src/reviews/sentiment/pool.ts), off the calling thread (default true). */
+  threads?: boolean | undefined;
   signal?: AbortSignal;
   progress?: (percent: number, stage: string) => Promise<void>;
 }

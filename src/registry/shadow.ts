@@ -16,8 +16,11 @@ import type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
 
 export type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
 
-function accuracy(engine: SentimentEngine, rows: { review: string; label: 0 | 1 }[]): { accuracy: number } {
-  const scored = engine.score(
+async function accuracy(
+  engine: SentimentEngine,
+  rows: { review: string; label: 0 | 1 }[],
+): Promise<{ accuracy: number }> {
+  const scored = await engine.scoreAsync(
     rows.map((r) => r.review),
     { aspects: false },
   );
@@ -28,10 +31,33 @@ function accuracy(engine: SentimentEngine, rows: { review: string; label: 0 | 1 
   return { accuracy: Math.round((right / Math.max(1, rows.length)) * 10_000) / 10_000 };
 }
 
-/** Sentiment: stored reviews of the candidate's language scored by both; per-agent positive share; dev accuracy. */
+/**
+ * Sentiment: stored reviews of the candidate's language scored by both; per-agent positive share; dev accuracy.
+ * Each engine scores on a thread of its own (unless `threads` is false), so the comparison does not hold
+ * the main thread; the reviews are read and the report written here.
+ */
 export const sentimentComparer: Comparer = async (db, candidate, active, opts) => {
-  const before = await buildSentimentEngine(db, opts.modelsDir);
-  const after = await buildSentimentEngine(db, opts.modelsDir, candidate);
+  const threads = opts.threads === false ? 0 : 1;
+  const before = await buildSentimentEngine(db, opts.modelsDir, undefined, { threads });
+  const after = await buildSentimentEngine(db, opts.modelsDir, candidate, { threads }).catch(async (err) => {
+    await before.close();
+    throw err;
+  });
+  try {
+    return await compareSentiment(db, candidate, active, opts, before, after);
+  } finally {
+    await Promise.all([before.close(), after.close()]);
+  }
+};
+
+async function compareSentiment(
+  db: Parameters<Comparer>[0],
+  candidate: Parameters<Comparer>[1],
+  active: Parameters<Comparer>[2],
+  opts: Parameters<Comparer>[3],
+  before: SentimentEngine,
+  after: SentimentEngine,
+): Promise<ShadowReport> {
   const perAgent = new Map<string, { n: number; a: number; b: number }>();
   let compared = 0;
   let changed = 0;
@@ -44,8 +70,10 @@ export const sentimentComparer: Comparer = async (db, candidate, active, opts) =
     );
     if (r.rows.length === 0) break;
     const texts = r.rows.map((x) => x.text);
-    const a = before.score(texts, { aspects: false });
-    const b = after.score(texts, { aspects: false });
+    const [a, b] = await Promise.all([
+      before.scoreAsync(texts, { aspects: false }),
+      after.scoreAsync(texts, { aspects: false }),
+    ]);
     r.rows.forEach((row, i) => {
       if (a[i]!.language !== candidate.scope) return;
       compared++;
@@ -76,8 +104,8 @@ export const sentimentComparer: Comparer = async (db, candidate, active, opts) =
     evaluation = {
       source: evalFile,
       n: rows.length,
-      active: active ? accuracy(before, rows) : null,
-      candidate: accuracy(after, rows),
+      active: active ? await accuracy(before, rows) : null,
+      candidate: await accuracy(after, rows),
     };
   }
   const round = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -96,7 +124,7 @@ export const sentimentComparer: Comparer = async (db, candidate, active, opts) =
     evaluation,
     at: new Date().toISOString(),
   };
-};
+}
 
 /** Comparers by model kind (a new model kind adds its own here). */
 export const comparers: Record<string, Comparer> = {

@@ -256,9 +256,12 @@ const importerRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['history'],
       summary: 'Google Analytics 4 Data API runReport response → KPI history',
       description:
-        'Body: the runReport JSON (dimensionHeaders, metricHeaders, rows) with a date, yearWeek, isoYearIsoWeek or yearMonth dimension. Revenue → gmv, totalUsers → visitors, purchases / visitors → conversion_rate, revenue / purchases → aov.',
+        "Body: the runReport JSON (dimensionHeaders, metricHeaders, rows; the REST API's camelCase or the Python client's snake_case with integer enums) with a date, yearWeek, isoYearIsoWeek or yearMonth dimension, or a multipart/form-data form of several such JSON files (e.g. one per day). Revenue → gmv, totalUsers → visitors, purchases / visitors → conversion_rate, revenue / purchases → aov, advertiserAdCost → ad_spend, firstTimePurchasers → new_customers, roi, cac. The days are stored and each period they touch is rolled up from every stored day (see importSycm).",
       access: ['hr'],
-      upload: { json: runReport },
+      upload: {
+        json: runReport,
+        files: { types: [], description: 'runReport responses as .json files', multipart: true },
+      },
       query: {
         employee_id: z.string().min(1).optional().describe('the employee the whole report belongs to'),
         employee_dimension: z
@@ -315,7 +318,8 @@ const importerRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
     async (request) => {
       const q = request.query;
-      return ingestion.importGa4(request.body, {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      return ingestion.importGa4(type === MULTIPART ? { files: uploadedFiles(request) } : { report: request.body }, {
         periodKind: q.period_kind,
         partial: q.partial,
         ...(q.employee_id ? { employee_id: q.employee_id } : {}),

@@ -15,6 +15,7 @@ import { overdueByTeam, ratedPeriods, teamsOf } from '../ratings/console-store.j
 import type { Rating, RatingKind } from '../ratings/repository.js';
 import { type FoundReview, type ReviewSearch, searchReviews } from '../reviews/search-store.js';
 import type { CatalogueService } from './catalogue.js';
+import { createStoredReads } from './results.js';
 import type { ReviewService } from './reviews.js';
 
 export type { Session } from '../auth/sessions-store.js';
@@ -97,21 +98,17 @@ export function createConsoleService(deps: {
   sessionTtlMs: number;
 }): ConsoleService {
   const { db, keys, reviews, catalogue, sessionTtlMs } = deps;
-  return {
-    async signIn(key) {
-      const info = await keys.verify(key.trim());
-      if (!info) return null;
-      return { ...(await openSession(db, info.id, sessionTtlMs)), scopes: info.scopes };
-    },
-    session: (token) => findSession(db, token, sessionTtlMs),
-    signOut: (token) => closeSession(db, token),
-    periods: () => ratedPeriods(db),
-    teams: (role) => teamsOf(db, role),
-    async roles() {
-      return (await catalogue.roles()).map((r) => ({ id: r.id, name: r.name }));
-    },
+  // the pickers' periods and a period's whole board (with the previous period's scores) are stored
+  // answers (src/services/results.ts): kept in the database while the data version holds
+  const stored = createStoredReads(db);
+  const storedJson = async <T>(key: readonly (string | null | undefined)[], compute: () => Promise<T>): Promise<T> =>
+    JSON.parse((await stored(['console', ...key], compute)).json) as T;
 
-    async leaderboard(q) {
+  /** Every rating of the period (filtered), with the change against the previous period, unsorted. */
+  async function board(
+    q: Pick<LeaderboardQuery, 'period' | 'role' | 'team'>,
+  ): Promise<{ previous: string | null; rows: LeaderRow[] }> {
+    return storedJson(['board', q.period, q.role ?? null, q.team ?? null], async () => {
       const filter = { role: q.role, team: q.team };
       const clean = <T extends object>(o: T) =>
         Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
@@ -125,6 +122,26 @@ export function createConsoleService(deps: {
         const p = prev.get(r.agent_id) ?? null;
         return { ...r, previous_score: p, change: p !== null && r.score !== null ? round1(r.score - p) : null };
       });
+      return { previous, rows };
+    });
+  }
+
+  return {
+    async signIn(key) {
+      const info = await keys.verify(key.trim());
+      if (!info) return null;
+      return { ...(await openSession(db, info.id, sessionTtlMs)), scopes: info.scopes };
+    },
+    session: (token) => findSession(db, token, sessionTtlMs),
+    signOut: (token) => closeSession(db, token),
+    periods: () => storedJson(['periods'], () => ratedPeriods(db)),
+    teams: (role) => teamsOf(db, role),
+    async roles() {
+      return (await catalogue.roles()).map((r) => ({ id: r.id, name: r.name }));
+    },
+
+    async leaderboard(q) {
+      const { previous, rows } = await board(q);
       const key = (r: LeaderRow): number | null =>
         q.sort === 'score' ? r.score : q.sort === 'ci_low' ? r.interval.low : r.change === null ? null : -r.change;
       rows.sort((a, b) => {

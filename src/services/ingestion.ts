@@ -13,6 +13,7 @@ import {
   type Ga4Options,
   type ImportResult,
   importGa4Report,
+  importGa4Reports,
   importSycmFiles,
   type PartialPolicy,
   type SycmFileOptions,
@@ -30,16 +31,10 @@ import {
   type StoredHistory,
 } from '../history/repository.js';
 import { readLimited } from '../ingest/body.js';
-import {
-  type IngestResult,
-  type IngestTarget,
-  invalidRows,
-  upsertRows,
-  validateRecords,
-  withinTransaction,
-} from '../ingest/pipeline.js';
+import { type IngestResult, type IngestTarget, invalidRows, validateRecords, writeRows } from '../ingest/pipeline.js';
 import { warning } from '../lib/warnings.js';
 import { NotFoundError, PayloadTooLargeError } from '../lib/errors.js';
+import { findTextFaults } from '../lib/text.js';
 import { returnRowSchema } from '../ratings/returns.js';
 import { reviewRowSchema } from '../reviews/repository.js';
 
@@ -111,8 +106,14 @@ export interface IngestionService {
     files: AsyncIterable<UploadedFile> | Iterable<UploadedFile>,
     options: SycmFileOptions,
   ): Promise<ImportAnswer>;
-  /** A GA4 Data API runReport response. */
-  importGa4(report: unknown, options: Ga4Options): Promise<ImportAnswer>;
+  /**
+   * A GA4 Data API runReport response (parsed JSON), or several as uploaded files (one form), read
+   * up to the body limit in total; stored by day as importSycm stores them.
+   */
+  importGa4(
+    source: { report: unknown } | { files: AsyncIterable<UploadedFile> | Iterable<UploadedFile> },
+    options: Ga4Options,
+  ): Promise<ImportAnswer>;
   listEmployees(q: Parameters<typeof listEmployees>[1]): Promise<StoredEmployee[]>;
   /** @throws NotFoundError */
   employee(id: string): Promise<StoredEmployee>;
@@ -138,11 +139,12 @@ export function createIngestionService(deps: {
     const rows = validated.map((r) => r.value);
     const previous = (await steps?.before?.(rows)) as P;
     // the write and the steps after it (scoring, ratings) commit together or not at all
-    const written = await db.transaction(async (tx) => {
-      const w = await upsertRows(tx, target, rows);
-      await steps?.after?.(rows, w, previous, withinTransaction(db, tx));
-      return w;
-    });
+    const written = await writeRows(
+      db,
+      target,
+      rows,
+      (w, tx) => steps?.after?.(rows, w, previous, tx) ?? Promise.resolve(),
+    );
     deps.onIngested?.(kind, written.inserted + written.updated);
     const notes = Object.entries(validated.stripped ?? {}).map(([field, n]) =>
       warning(
@@ -240,7 +242,21 @@ export function createIngestionService(deps: {
     async importSycm(files, options) {
       return storeImport('sycm', await importSycmFiles(await readFiles(files), options), options);
     },
-    importGa4: (report, options) => storeImport('ga4', importGa4Report(report, options), options),
+    async importGa4(source, options) {
+      if ('report' in source) {
+        // the text rule (NUL, lone surrogates) on the whole report, before the importer reads it
+        const faults = findTextFaults(source.report, 'report');
+        if (faults.length > 0)
+          throw invalidRows(
+            faults.map((f) => ({ row: 0, field: f.field.replace(/^report\.?/, '') || '(report)', reason: f.reason })),
+          );
+      }
+      const result =
+        'report' in source
+          ? importGa4Report(source.report, options)
+          : importGa4Reports(await readFiles(source.files), options);
+      return storeImport('ga4', result, options);
+    },
     listEmployees: (q) => listEmployees(db, q),
     async employee(id) {
       const e = await getEmployee(db, id);

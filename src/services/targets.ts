@@ -120,6 +120,7 @@ export function createTargetService(deps: {
   ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>> => {
     if (isYear(period)) return annualInputs(db, period, f, page);
     const answer = await kpiInputs(db, period, f, page);
+    // the period's calibrated 360 scores beside them (ratings_360 writes change the stored answers' version)
     const feedback = (await deps.feedbackOf?.(answer.period)) ?? new Map<string, Feedback360>();
     return {
       ...answer,

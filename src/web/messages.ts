@@ -192,10 +192,19 @@ const M = {
   ],
   'reason.language': ['无法识别语言', 'language not recognised'],
   'reason.none': ['未提及服务维度，也不是服务互动渠道', 'no service aspect and not a service interaction channel'],
+  'role.cs_agent': ['客服专员', 'Customer-service agent'],
+  'role.sales_ops': ['销售运营', 'Sales operations'],
+  'role.product_ops': ['商品运营', 'Product operations'],
   'bar.interval': ['90% 区间 {low}–{high}', '90 % interval {low}–{high}'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof M;
+
+/** A role's name in the page's language where the catalogue knows it, else the stored name. */
+export function roleName(t: Translate, id: string, stored: string): string {
+  const key = `role.${id}`;
+  return key in M ? t(key as MessageKey) : stored;
+}
 export const MESSAGES: Record<MessageKey, readonly [string, string]> = M;
 
 export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;

@@ -297,7 +297,7 @@ export interface paths {
         put?: never;
         /**
          * Google Analytics 4 Data API runReport response → KPI history
-         * @description Body: the runReport JSON (dimensionHeaders, metricHeaders, rows) with a date, yearWeek, isoYearIsoWeek or yearMonth dimension. Revenue → gmv, totalUsers → visitors, purchases / visitors → conversion_rate, revenue / purchases → aov.
+         * @description Body: the runReport JSON (dimensionHeaders, metricHeaders, rows; the REST API's camelCase or the Python client's snake_case with integer enums) with a date, yearWeek, isoYearIsoWeek or yearMonth dimension, or a multipart/form-data form of several such JSON files (e.g. one per day). Revenue → gmv, totalUsers → visitors, purchases / visitors → conversion_rate, revenue / purchases → aov, advertiserAdCost → ad_spend, firstTimePurchasers → new_customers, roi, cac. The days are stored and each period they touch is rolled up from every stored day (see importSycm).
          */
         post: operations["importGa4"];
         delete?: never;
@@ -2847,6 +2847,10 @@ export interface operations {
                     };
                 } & {
                     [key: string]: unknown;
+                };
+                "multipart/form-data": {
+                    /** @description one part per file, any field name, each with its filename; runReport responses as .json files */
+                    file: string[];
                 };
             };
         };

@@ -69,7 +69,21 @@ interface Stored {
 
 describeEachBackend('importer routes: files as downloaded, the daily store', (get) => {
   let t: TestApp;
-  const employees = ['xls', 'xlsx', 'zip', 'form', 'perday', 'drop', 'shopa', 'shopb', 'both', 'ga4c', 'ga4s', 'ga4r'];
+  const employees = [
+    'xls',
+    'xlsx',
+    'zip',
+    'form',
+    'perday',
+    'drop',
+    'shopa',
+    'shopb',
+    'both',
+    'ga4c',
+    'ga4s',
+    'ga4r',
+    'ga4f',
+  ];
 
   beforeAll(async () => {
     t = await buildTestApp(get().db);
@@ -241,6 +255,24 @@ describeEachBackend('importer routes: files as downloaded, the daily store', (ge
     );
     expect(again.json()).toMatchObject({ inserted: 0, updated: 0 });
     expect((again.json() as Answer).days).toMatchObject({ inserted: 0, updated: 0 });
+  });
+
+  it('imports a form of daily GA4 reports as the month report, and names a day two files cover', async () => {
+    const whole = JSON.parse(fixture('ga4-roi-daily.json').toString('utf8')) as { rows: unknown[] };
+    const files = whole.rows.map((row, i) => ({
+      name: `ga4-${i + 1}.json`,
+      bytes: Buffer.from(JSON.stringify({ ...whole, rows: [row], rowCount: 1 })),
+    }));
+    const form = multipart(files);
+    const r = await post('ga4?employee_id=imp-ga4f&period_kind=month', form.payload, form.type);
+    expect(r.statusCode, r.body).toBe(200);
+    expect((await june('ga4f')).values).toEqual((await june('ga4c')).values);
+    const twice = multipart([files[0]!, { ...files[0]!, name: 'again.json' }]);
+    const dup = await post('ga4?employee_id=imp-ga4f&period_kind=month', twice.payload, twice.type);
+    expect(dup.statusCode, dup.body).toBe(422);
+    expect(dup.json().errors).toEqual([
+      { file: 'again.json', row: 0, field: 'date', reason: expect.stringContaining('already covered by ga4-1.json') },
+    ]);
   });
 
   it('replaces a stored GA4 month range by the daily rows of that month', async () => {

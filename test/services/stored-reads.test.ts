@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { createInlineQueue, type JobQueue } from '../../src/jobs/index.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { ratingsPage } from '../../src/routes/ratings.js';
+import { createStoredReads } from '../../src/services/results.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 
@@ -221,5 +222,20 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
     );
     expect(rolled.statusCode, rolled.body).toBe(200);
     await compareAll('rollback');
+  });
+
+  it("a process's copy of a stored answer is never served after a write by another process", async () => {
+    const { db } = get();
+    const a = createStoredReads(db);
+    const b = createStoredReads(db);
+    let computed = 0;
+    const compute = async () => ({ n: ++computed });
+    expect(await a(['copy-test'], compute)).toEqual({ json: '{"n":1}', stored: false });
+    expect(await a(['copy-test'], compute)).toEqual({ json: '{"n":1}', stored: true });
+    expect(await b(['copy-test'], compute)).toEqual({ json: '{"n":1}', stored: true });
+    // "another process" writes data an answer depends on
+    await db.query(`update roles set name = name where id = $1`, [ROLE]);
+    expect(await a(['copy-test'], compute)).toEqual({ json: '{"n":2}', stored: false });
+    expect(await b(['copy-test'], compute)).toEqual({ json: '{"n":2}', stored: true });
   });
 });

@@ -31,6 +31,7 @@
 import { z } from 'zod';
 import { parseDate, parsePeriod, type PeriodKind } from '../period.js';
 import type { RowError } from '../types.js';
+import { DAY_MS } from '../../lib/time.js';
 import { type Warning, warning } from '../../lib/warnings.js';
 import { aggregate, daysBetween, type ImportResult, type Observation, type PartialPolicy } from './aggregate.js';
 
@@ -375,4 +376,43 @@ export function importGa4Report(input: unknown, options: Ga4Options): ImportResu
     { periodKind: options.periodKind, partial: options.partial ?? 'drop' },
     { errors, warnings },
   );
+}
+
+/**
+ * Several runReport responses (files of one form, e.g. one per day) as one import: each is read
+ * as `importGa4Report` reads one, every error names its file, and a day of a series (employee,
+ * quantity) that two files both cover is an error naming both. `rows` and `periods` are left
+ * empty: the days are what a daily store rolls up.
+ */
+export function importGa4Reports(
+  files: readonly { name: string; bytes: Uint8Array }[],
+  options: Ga4Options,
+): ImportResult {
+  const errors: ImportResult['errors'] = [];
+  const warnings: Warning[] = [];
+  const days: ImportResult['days'] = [];
+  const covered = new Map<string, string>(); // employee, shop, metric, day → file
+  for (const f of files) {
+    const r = importGa4Report(f.bytes, options);
+    errors.push(...r.errors.map((e) => ({ file: f.name, ...e })));
+    if (files.length > 1) warnings.push(...r.warnings.map((w) => ({ ...w, message: `${f.name}: ${w.message}` })));
+    else warnings.push(...r.warnings);
+    const clashes = new Set<string>();
+    for (const d of r.days) {
+      const series = `${d.employee_id}\u0000${d.shop}\u0000${d.metric}`;
+      const start = new Date(`${d.date}T00:00:00Z`).getTime();
+      const end = new Date(`${d.through}T00:00:00Z`).getTime();
+      for (let t = start; t <= end; t += DAY_MS) {
+        const day = new Date(t).toISOString().slice(0, 10);
+        const other = covered.get(`${series}\u0000${day}`);
+        if (other !== undefined && other !== f.name)
+          clashes.add(`${day} (${d.employee_id}) is already covered by ${other}`);
+        covered.set(`${series}\u0000${day}`, f.name);
+      }
+    }
+    for (const reason of clashes) errors.push({ file: f.name, row: 0, field: 'date', reason });
+    days.push(...r.days);
+  }
+  if (files.length === 0) errors.push({ row: 0, field: '(body)', reason: 'no file' });
+  return { rows: [], errors, warnings, periods: [], days };
 }

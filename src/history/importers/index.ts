@@ -17,6 +17,7 @@ export { decodeText, type TextEncoding } from './decode.js';
 export {
   camelizeGa4,
   importGa4Report,
+  importGa4Reports,
   ga4ReportSchema,
   ga4DateSpan,
   type Ga4Options,

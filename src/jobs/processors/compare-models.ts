@@ -24,6 +24,7 @@ export const compareModelsProcessor: Processor<unknown, ShadowReport> = async (r
     limit: d.limit,
     evalFile: d.eval_file,
     modelsDir: ctx.deps.config.modelsDir,
+    threads: ctx.deps.config.jobThreads !== false,
     signal: ctx.signal,
     progress: ctx.progress,
   });

@@ -1,5 +1,5 @@
 /**
- * Job kind `train_sentiment`: trains the sentiment model of one language in a worker thread and
+ * Job kind `train_sentiment`: trains the sentiment model of one language in a job thread and
  * registers it as a candidate (promoted only when the language has no active version, or when the
  * request asks). Exactly one version per job: a retried or re-delivered job finds the version it
  * registered before and returns it without training again.
@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { getActive, promote, registerVersion, type ModelVersion } from '../../registry/index.js';
 import { packSentiment, SENTIMENT_KIND } from '../../registry/sentiment.js';
 import type { ModelMetadata } from '../../reviews/sentiment/predictor.js';
-import { startThread } from '../../lib/thread.js';
-import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
+import { computeFor } from '../compute.js';
+import { UnrecoverableJobError, type Processor } from '../types.js';
 
 export const trainSentimentData = z
   .object({
@@ -29,30 +29,6 @@ export interface TrainSentimentResult {
   promoted: boolean;
   reused: boolean;
   metrics: unknown;
-}
-
-function trainInThread(
-  input: Record<string, unknown>,
-  ctx: JobContext,
-): Promise<{ meta: ModelMetadata; weights: Float32Array }> {
-  return new Promise((resolve, reject) => {
-    const worker = startThread('./train-sentiment-thread', input, import.meta.url);
-    let stage = 0;
-    const abort = () => void worker.terminate().then(() => reject(ctx.signal.reason ?? new Error('aborted')));
-    ctx.signal.addEventListener('abort', abort, { once: true });
-    worker.on('message', (m: { log?: string; meta?: ModelMetadata; weights?: Float32Array }) => {
-      if (m.log) {
-        const epoch = /^epoch (\d+)\/(\d+)/.exec(m.log);
-        const percent = epoch ? 10 + (80 * Number(epoch[1])) / Number(epoch[2]) : Math.min(10, 3 + ++stage);
-        void ctx.progress(percent, m.log.slice(0, 120)).catch(() => {});
-      } else if (m.meta && m.weights) resolve({ meta: m.meta, weights: m.weights });
-    });
-    worker.on('error', reject);
-    worker.on('exit', (code) => {
-      ctx.signal.removeEventListener('abort', abort);
-      if (code !== 0) reject(new Error(`training thread exited with code ${code}`));
-    });
-  });
 }
 
 export const trainSentimentProcessor: Processor<unknown, TrainSentimentResult> = async (raw, ctx) => {
@@ -87,10 +63,19 @@ export const trainSentimentProcessor: Processor<unknown, TrainSentimentResult> =
   const options: Record<string, number> = {};
   if (data.seed !== undefined) options.seed = data.seed;
   if (data.epochs !== undefined) options.epochs = data.epochs;
-  const { meta, weights } = await trainInThread(
-    { language: data.language, dataDir: data.data_dir, options, command: `job ${ctx.jobId}` },
-    ctx,
-  );
+  // TensorFlow.js trains in the job's thread (src/jobs/compute.ts); cancelling ends it
+  const compute = computeFor(ctx, { eager: true });
+  let trained: { meta: ModelMetadata; weights: Float32Array };
+  try {
+    trained = await compute.run(
+      'sentimentModel',
+      { language: data.language, dataDir: data.data_dir, options, command: `job ${ctx.jobId}` },
+      { progress: (percent, stage) => ctx.progress(percent, stage) },
+    );
+  } finally {
+    compute.close();
+  }
+  const { meta, weights } = trained;
   await ctx.progress(95, 'registering');
   const { metrics, ...rest } = meta as ModelMetadata & { metrics?: Record<string, unknown> };
   const v = await registerVersion(db, {

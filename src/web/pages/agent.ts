@@ -15,7 +15,7 @@ import { chart } from '../charts.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { page, pager, sendPage } from '../layout.js';
-import type { MessageKey } from '../messages.js';
+import { type MessageKey, roleName } from '../messages.js';
 import { kindSelect, optionList, parseQuery } from './common.js';
 import { reviewCard, words } from './review-view.js';
 
@@ -71,6 +71,7 @@ function historyCharts(ctx: Ctx, id: string, kind: string, ratings: Rating[]): H
           data: width,
           stack: 'ci',
           lineStyle: { opacity: 0 },
+          color: '#93c5fd',
           areaStyle: { color: '#93c5fd', opacity: 0.6 },
           symbol: 'none',
           silent: true,
@@ -227,7 +228,7 @@ export default async function agentPage(app: FastifyInstance): Promise<void> {
         })
       : null;
     const base = { kind: q.kind, period: chosen?.period, which: q.which };
-    const body = html`<p class="meta">${t('agent.meta', { role: history.role_id, team: history.team ?? t('noTeam') })} · <a href="/ratings${queryString({ kind: q.kind, period: chosen?.period })}">${t('agent.back')}</a></p>
+    const body = html`<p class="meta">${t('agent.meta', { role: roleName(t, history.role_id, history.role_id), team: history.team ?? t('noTeam') })} · <a href="/ratings${queryString({ kind: q.kind, period: chosen?.period })}">${t('agent.back')}</a></p>
 <form class="filters" method="get" action="/ratings/agents/${encodeURIComponent(id)}" data-partial aria-label="${t('filters.title')}">
   ${kindSelect(ctx, q.kind, ['week', 'month', 'quarter'])}
   <div class="field"><label for="f-period">${t('agent.pickPeriod')}</label>

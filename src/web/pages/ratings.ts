@@ -13,7 +13,7 @@ import type { LeaderRow, LeaderSort } from '../../services/console.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { page, pager, sendPage } from '../layout.js';
-import type { MessageKey } from '../messages.js';
+import { type MessageKey, roleName } from '../messages.js';
 import { kindSelect, optionList, parseQuery, type RatingPeriodKind, resolvePeriod } from './common.js';
 
 export const PAGE_SIZE = 25;
@@ -162,7 +162,7 @@ export default async function ratingsPages(app: FastifyInstance): Promise<void> 
       period ?? '',
     )}</select></div>
   <div class="field"><label for="f-role">${t('filter.role')}</label>
-    <select id="f-role" name="role">${optionList([['', t('filter.all')], ...roles.map((r) => [r.id, r.name] as [string, string])], q.role ?? '')}</select></div>
+    <select id="f-role" name="role">${optionList([['', t('filter.all')], ...roles.map((r) => [r.id, roleName(t, r.id, r.name)] as [string, string])], q.role ?? '')}</select></div>
   <div class="field"><label for="f-team">${t('filter.team')}</label>
     <select id="f-team" name="team">${optionList([['', t('filter.all')], ...teams.map((x) => [x, x] as [string, string])], q.team ?? '')}</select></div>
   <div class="field"><label for="f-sort">${t('sort.label')}</label>

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { type Html, html, queryString } from '../html.js';
 import { page, pager, sendPage } from '../layout.js';
 import { optionList, parseQuery } from './common.js';
+import { sentimentBadge } from './review-view.js';
 
 const PAGE_SIZE = 25;
 
@@ -55,13 +56,13 @@ ${
   board.overdue.items.length > 0
     ? html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-overdue"><table>
 <thead><tr><th scope="col">${t('col.waiting')}</th><th scope="col">${t('col.agent')}</th><th scope="col">${t('col.team')}</th>
-<th scope="col">${t('col.created')}</th><th scope="col">${t('col.rating')}</th><th scope="col">${t('col.text')}</th></tr></thead>
+<th scope="col">${t('col.created')}</th><th scope="col">${t('col.rating')}</th><th scope="col">${t('col.sentiment')}</th><th scope="col">${t('col.text')}</th></tr></thead>
 <tbody>${board.overdue.items.map(
         (
           r,
         ) => html`<tr data-review="${r.id}"><td class="num">${t('sla.hours', { h: f.count(Math.round(r.hours_waiting)) })}</td>
 <th scope="row">${r.agent_id ? html`<a href="/ratings/agents/${encodeURIComponent(r.agent_id)}">${r.agent_id}</a>` : '—'}</th>
-<td>${r.team ?? t('noTeam')}</td><td>${f.dateTime(r.created_at)}</td><td class="num">${r.rating ?? '—'}</td><td>${r.text}</td></tr>`,
+<td>${r.team ?? t('noTeam')}</td><td>${f.dateTime(r.created_at)}</td><td class="num">${r.rating ?? '—'}</td><td>${sentimentBadge(ctx, r.sentiment_label, r.sentiment_probability)}</td><td>${r.text}</td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="empty">${t('empty')}</p>`
 }
