@@ -116,6 +116,10 @@ export class AspectPredictor {
     return this.meta.version;
   }
 
+  get language(): 'zh' | 'en' {
+    return this.meta.language;
+  }
+
   get quantised(): { meta: AspectModelMetadata; weights: AspectQuantised } {
     return { meta: this.meta, weights: { q: this.q, step: this.step } };
   }

@@ -5,6 +5,8 @@
  * lexicon) and the clause's span as offsets into the original string.
  */
 
+import { detectLanguage } from './language.js';
+
 export type Aspect =
   | 'service_attitude'
   | 'response_speed'
@@ -858,6 +860,8 @@ export function labelOf(p: number, band: NeutralBand): 'positive' | 'negative' |
 
 /** A learned clause-level aspect model (./aspect-model.ts) as findAspects uses it. */
 export interface ClauseAspectModel {
+  /** the language the model reads; clauses in another one are left to the keyword rules */
+  readonly language: 'zh' | 'en';
   /** the aspects a clause holds, each with its calibrated P(aspect); `keywords`: the rules' aspects of it */
   detect(clause: string, keywords?: readonly Aspect[]): Array<{ aspect: Aspect; confidence: number }>;
   /** P(positive | clause, aspect) from the sentiment model's P(positive) of the clause */
@@ -879,7 +883,7 @@ export function findAspects(
 ): AspectHit[] {
   const hits: AspectHit[] = [];
   for (const span of splitClauses(text).slice(0, maxClauses)) {
-    if (model) {
+    if (model && detectLanguage(span.text) === model.language) {
       const keywords = clauseAspects(span.text);
       const found = model.detect(span.text, keywords);
       // aspects outside the agent's control also count when only the keyword rules see them: any
