@@ -14,8 +14,15 @@
  */
 import { z } from 'zod';
 import { DomainError } from '../lib/errors.js';
+import { textFault } from '../lib/text.js';
 
-const id = z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+/** Text the database can hold (no NUL, no lone surrogate): the service's one text rule (src/lib/text.ts). */
+const storable = (s: z.ZodString) =>
+  s.superRefine((v, ctx) => {
+    const fault = textFault(v);
+    if (fault) ctx.addIssue({ code: 'custom', message: fault });
+  });
+const id = storable(z.string().trim().min(1, 'must not be empty').max(128, 'must be at most 128 characters'));
 const count = z.number().int('expected a whole number');
 
 export const catalogueSchema = z
@@ -25,7 +32,7 @@ export const catalogueSchema = z
       z
         .object({
           id,
-          name: z.string().min(1).max(200),
+          name: storable(z.string().min(1).max(200)),
           xp: count.min(1).max(1_000_000),
           /** Spendable points a completion earns (default: the XP). */
           points: count.min(0).max(1_000_000).optional(),
@@ -36,13 +43,17 @@ export const catalogueSchema = z
         .strict(),
     ),
     levels: z
-      .array(z.object({ level: count.positive(), name: z.string().min(1).max(100), min_xp: count.min(0) }).strict())
+      .array(
+        z
+          .object({ level: count.positive(), name: storable(z.string().min(1).max(100)), min_xp: count.min(0) })
+          .strict(),
+      )
       .min(1, 'expected at least one level'),
     rewards: z.array(
       z
         .object({
           id,
-          name: z.string().min(1).max(200),
+          name: storable(z.string().min(1).max(200)),
           cost: count.min(1).max(1_000_000_000),
           min_level: count.positive().default(1),
           /** Redemptions allowed in all (default unlimited). */
@@ -168,13 +179,13 @@ export const adjustmentSchema = z
     id,
     employee_id: id,
     points: count.refine((x) => x !== 0, 'must not be 0'),
-    reason: z.string().trim().min(3, 'say why (at least 3 characters)').max(500),
+    reason: storable(z.string().trim().min(3, 'say why (at least 3 characters)').max(500)),
     at: timestamp,
     by: id,
   })
   .strict();
 export const revocationSchema = z
-  .object({ id, completion_id: id, reason: z.string().trim().min(3).max(500), at: timestamp, by: id })
+  .object({ id, completion_id: id, reason: storable(z.string().trim().min(3).max(500)), at: timestamp, by: id })
   .strict();
 
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
