@@ -4,6 +4,7 @@
  * - (sign-in failures are limited per client address by `app.rateLimit.signIn`, handed to the console
  *   plugin in app.ts.)
  */
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Session } from '../services/console.js';
 import { SESSION_COOKIE } from './index.js';
@@ -12,14 +13,8 @@ import { SESSION_COOKIE } from './index.js';
 export function sessionToken(request: FastifyRequest): string | null {
   const header = request.headers.cookie;
   if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === SESSION_COOKIE) {
-      const value = part.slice(eq + 1).trim();
-      return value.length > 0 && value.length < 200 ? decodeURIComponent(value) : null;
-    }
-  }
-  return null;
+  const value = fastifyCookie.parse(header)[SESSION_COOKIE];
+  return value && value.length < 200 ? value : null;
 }
 
 /** Counts requests that carry a console session against the session's key. */
