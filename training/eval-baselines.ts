@@ -358,10 +358,13 @@ async function evaluate(file: string) {
       windows: model.trainedOn.windows,
       netWeight: m.netWeight,
       ...(m.stack ? { stack_h1: m.stack.weights.map((w) => w[0]!.map(r3)) } : {}),
+      ...(model.scaleOffsets?.widen ? { widen: model.scaleOffsets.widen.map(r3) } : {}),
       backtest: {
         coverage80: r4(mean(model.backtest.coverage80.filter(Number.isFinite))),
         coverage95: r4(mean(model.backtest.coverage95.filter(Number.isFinite))),
         rawCoverage80: r4(mean(model.backtest.rawCoverage80.filter(Number.isFinite))),
+        coverage80_by_h: model.backtest.coverage80.map(r3),
+        coverage95_by_h: model.backtest.coverage95.map(r3),
         maseModel: r4(model.backtest.maseModel),
         maseClassical: r4(model.backtest.maseClassical),
       },
