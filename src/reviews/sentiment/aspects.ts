@@ -812,17 +812,38 @@ const SPLIT =
 export function splitClauses(text: string): Span[] {
   const out: Span[] = [];
   let from = 0;
-  const push = (start: number, end: number) => {
-    while (start < end && /\s/.test(text[start]!)) start++;
-    while (end > start && /\s/.test(text[end - 1]!)) end--;
-    if (end > start) out.push({ start, end, text: text.slice(start, end) });
-  };
-  for (const m of text.matchAll(SPLIT)) {
-    push(from, m.index);
+  SPLIT.lastIndex = 0;
+  for (let m = SPLIT.exec(text); m !== null; m = SPLIT.exec(text)) {
+    pushClause(out, text, from, m.index);
     from = m.index + m[0].length;
   }
-  push(from, text.length);
+  pushClause(out, text, from, text.length);
   return out;
+}
+
+function isSpaceCode(c: number): boolean {
+  // exactly what /\s/ matches
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+function pushClause(out: Span[], text: string, from: number, to: number): void {
+  let start = from;
+  let end = to;
+  while (start < end && isSpaceCode(text.charCodeAt(start))) start++;
+  while (end > start && isSpaceCode(text.charCodeAt(end - 1))) end--;
+  if (end > start) out.push({ start, end, text: text.slice(start, end) });
 }
 
 const HAN = /[\u4e00-\u9fff]/;
@@ -830,13 +851,21 @@ const LATIN = /[a-z]/i;
 
 /** Aspects a clause mentions by the keyword rules (the rules of each script the clause holds). */
 export function clauseAspects(clause: string): Aspect[] {
-  const found = new Set<Aspect>();
-  const apply = (rules: Rule[], text: string) => {
-    for (const r of rules) if (!found.has(r.aspect) && r.match.test(text) && !r.unless?.test(text)) found.add(r.aspect);
-  };
-  if (HAN.test(clause)) apply(RULES.zh, clause);
-  if (LATIN.test(clause)) apply(RULES.en, expandHashtags(clause));
-  return ASPECT_ORDER.filter((a) => found.has(a));
+  let found = 0; // a bit per aspect, in ASPECT_ORDER (no Set, no closure: this runs for every clause)
+  if (HAN.test(clause)) found = applyRules(RULES.zh, clause, found);
+  if (LATIN.test(clause)) found = applyRules(RULES.en, expandHashtags(clause), found);
+  const out: Aspect[] = [];
+  for (let j = 0; j < ASPECT_ORDER.length; j++) if (found & (1 << j)) out.push(ASPECT_ORDER[j]!);
+  return out;
+}
+
+function applyRules(rules: readonly Rule[], text: string, found: number): number {
+  let out = found;
+  for (const r of rules) {
+    const bit = 1 << ASPECT_ORDER.indexOf(r.aspect);
+    if ((out & bit) === 0 && r.match.test(text) && !r.unless?.test(text)) out |= bit;
+  }
+  return out;
 }
 
 export const ASPECT_ORDER: readonly Aspect[] = [
@@ -858,41 +887,58 @@ export function labelOf(p: number, band: NeutralBand): 'positive' | 'negative' |
   return p > band.high ? 'positive' : p < band.low ? 'negative' : 'neutral';
 }
 
+/** A clause's hashed features (distinct bucket ids) computed once for the aspect model and the clause's sentiment. */
+export interface ClauseFeatures {
+  ids: Int32Array;
+  n: number;
+}
+
 /** A learned clause-level aspect model (./aspect-model.ts) as findAspects uses it. */
 export interface ClauseAspectModel {
   /** the language the model reads; clauses in another one are left to the keyword rules */
   readonly language: 'zh' | 'en';
   /** the aspects a clause holds, each with its calibrated P(aspect); `keywords`: the rules' aspects of it */
-  detect(clause: string, keywords?: readonly Aspect[]): Array<{ aspect: Aspect; confidence: number }>;
-  /** P(positive | clause, aspect) from the sentiment model's P(positive) of the clause */
-  polarity(aspect: Aspect, p: number, clause: string): number;
+  detect(
+    clause: string,
+    keywords?: readonly Aspect[],
+    pre?: ClauseFeatures,
+  ): Array<{ aspect: Aspect; confidence: number }>;
+  /**
+   * P(positive | clause, aspect) from the sentiment model's P(positive) of the clause (`clause`, when
+   * given, is checked to be in the model's language; findAspects only hands it such clauses)
+   */
+  polarity(aspect: Aspect, p: number, clause?: string): number;
 }
 
 /**
  * Aspect hits of a review. `score` returns the calibrated P(positive) of a clause. Without `model`
  * the keyword rules find the aspects; with it the learned model does (each hit carrying its
  * `confidence`) and the clause's polarity is conditioned on the aspect.
- * A clause mentioning several aspects yields one hit per aspect.
+ * A clause mentioning several aspects yields one hit per aspect. `features`, when given, computes a
+ * clause's features once for the model and for `score` (the engine does when both read the same
+ * hashing); it may answer undefined, and each then featurises the clause itself.
  */
 export function findAspects(
   text: string,
-  score: (clause: string) => number,
+  score: (clause: string, span: Span, pre?: ClauseFeatures) => number,
   band: NeutralBand,
   maxClauses = 200,
   model?: ClauseAspectModel,
+  features?: (span: Span) => ClauseFeatures | undefined,
 ): AspectHit[] {
   const hits: AspectHit[] = [];
   for (const span of splitClauses(text).slice(0, maxClauses)) {
     if (model && detectLanguage(span.text) === model.language) {
       const keywords = clauseAspects(span.text);
-      const found = model.detect(span.text, keywords);
+      const pre = features?.(span);
+      const found = model.detect(span.text, keywords, pre);
       // aspects outside the agent's control also count when only the keyword rules see them: any
       // sign of an outside cause keeps a complaint away from the agent
       const extra = keywords.filter((a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a));
       if (found.length === 0 && extra.length === 0) continue;
-      const p = score(span.text);
+      const p = score(span.text, span, pre);
       for (const { aspect, confidence } of found) {
-        const probability = model.polarity(aspect, p, span.text);
+        const probability = model.polarity(aspect, p);
         hits.push({
           aspect,
           agentControllable: AGENT_CONTROLLABLE.has(aspect),
@@ -908,7 +954,7 @@ export function findAspects(
     }
     const aspects = clauseAspects(span.text);
     if (aspects.length === 0) continue;
-    const probability = score(span.text);
+    const probability = score(span.text, span);
     for (const aspect of aspects) {
       hits.push({
         aspect,
