@@ -202,13 +202,53 @@ const EN_STAFF = [
   'person',
 ];
 
+/**
+ * A clause that names staff only to say how fast they replied or how they handled a return
+ * (客服说会退款, 客服一直没回, 人工客服接通很快) is about that, not about their manner: the staff word
+ * alone does not make it service attitude unless a word of manner is there too.
+ */
+const ZH_ONLY_ABOUT_OTHER = new RegExp(
+  `^(?![\\s\\S]*(?:${alt(['态度', '热情', '耐心', '礼貌', '敷衍', '推诿', '推脱', '冷淡', '不耐烦', '凶', '骂', '笑', '周到', '贴心', '专业', '素质', '服务', '理不理', '不理人', '负责', '给力', '坑', '骗', '说不清', '不知道', '一问三不知', '不管', '踢皮球', '好', '差', '棒', '赞', '谢谢', '感谢'])}))[\\s\\S]*(?:${alt(['回复', '没回', '不回', '回我', '回消息', '就回', '秒回', '没人理', '没人接', '没人回', '没人搭理', '打不通', '联系不上', '联系我', '接通', '没接', '在线等', '排队', '退款', '退货', '换货', '退换', '补发', '审核', '价保', '保价', '退差价', '维修', '保修', '寄回', '重新寄', '确认收货', '不同意', '拒绝', '不能退', '不给退'])})`,
+);
+
+/**
+ * Return words that are not about staff handling a return: the customer returning something when
+ * the clause names nobody who handled it, a product that replaced an older one, warranty terms.
+ */
+const EN_NOT_RETURNS_HANDLING = new RegExp(
+  [
+    `^(?![\\s\\S]*\\b(?:${alt(['seller', 'support', 'customer service', 'rep', 'agent', 'they', 'told me', 'said', 'refused', 'would not', "wouldn't", "won't", 'approved', 'denied', 'rejected', 'policy', 'store', 'company', 'manager', 'staff', 'amazon'])})\\b)[\\s\\S]*\\b(?:i|we)\\b(?:\\s+[\\w']+){0,4}?\\s+(?:return(?:ed|ing)?|sen(?:t|d|ding)\\s+(?:it|them|mine|this|that|one)\\s+back)\\b`,
+    `\\b(?:it|this|which|that)\\s+(?:has\\s+)?replaced\\b`,
+    `\\b(?:buy|buying|bought|shopping for|order|ordered|need|needed)\\s+(?:a\\s+)?replacement\\b`,
+    `\\breplacement\\s+(?:for|that)\\b`,
+    `\\bto\\s+replace\\b`,
+    `\\b(?:warranty\\s+(?:expired|is only|period|ran out)|after the warranty|past the warranty|out of warranty|extended warranty)\\b`,
+    `\\breturned to normal\\b`,
+  ].join('|'),
+  'i',
+);
+
+/** As ZH_ONLY_ABOUT_OTHER: staff named only for how fast they replied or how they handled a return. */
+const EN_ONLY_ABOUT_OTHER = new RegExp(
+  `^(?![\\s\\S]*\\b(?:${alt(['rude', 'polite', 'helpful', 'unhelpful', 'friendly', 'nice', 'kind', 'patient', 'attitude', 'professional', 'unprofessional', 'courteous', 'ignored', 'ignore', 'shout', 'shouted', 'yelled', 'hung up', 'condescending', 'lied', 'lie', 'arrogant', 'dismissive', 'sweet', 'great', 'excellent', 'awesome', 'amazing', 'terrible', 'horrible', 'awful', 'worst', 'best', 'thank', 'thanks', 'smirk', 'smirked', 'sarcastic', 'blamed', 'argued', 'service'])})\\b)[\\s\\S]*\\b(?:${alt(['refund', 'refunded', 'return', 'returned', 'replace', 'replaced', 'replacement', 'exchange', 'exchanged', 'warranty', 'repair', 'repaired', 'reply', 'replied', 'respond', 'responded', 'email', 'emailed', 'call back', 'called back', 'on hold', 'answer', 'answered', 'claim', 'cancel', 'cancelled', 'canceled'])})\\b`,
+  'i',
+);
+
+/** Someone who could be staff (pronouns included: reviews say "they were so helpful"). */
+const EN_PERSON = new RegExp(
+  `\\b(?:${alt(['they', 'he', 'she', 'guy', 'guys', 'lady', 'ladies', 'person', 'people', 'team', 'everyone', 'everybody', 'support', 'seller', 'staff', 'rep', 'reps', 'agent', 'agents', 'representative', 'representatives', 'employee', 'employees', 'clerk', 'clerks', 'manager', 'waiter', 'waitress', 'server', 'servers', 'cashier', 'receptionist', 'technician', 'tech', 'operator', 'associate', 'associates', 'salesman', 'host', 'hostess', 'nurse', 'driver', 'owner', 'customer service', 'front desk', 'housekeeping', 'concierge', 'bartender', 'supervisor', 'company', 'store', 'shop'])})\\b`,
+  'i',
+);
+
 const RULES: Record<'zh' | 'en', Rule[]> = {
   zh: [
     // service attitude: staff words always; generic service/manner words unless the clause is about delivery people
     {
       aspect: 'service_attitude',
       match: zh(ZH_STAFF.filter((w) => w !== '售后' && w !== '人工' && w !== '师傅')),
-      unless: zh(['快递员', '外卖小哥', '快递小哥', '骑手', '送餐员', '配送员', '驿站老板']),
+      unless: new RegExp(
+        `${alt(['快递员', '外卖小哥', '快递小哥', '骑手', '送餐员', '配送员', '驿站老板', '生意兴隆', '大卖', '发财'])}|${ZH_ONLY_ABOUT_OTHER.source}`,
+      ),
     },
     {
       aspect: 'service_attitude',
@@ -496,20 +536,31 @@ const RULES: Record<'zh' | 'en', Rule[]> = {
             ].includes(w),
         ),
       ),
-      unless: en(['driver', 'courier', 'delivery guy', 'delivery man', 'mailman', 'postman']),
+      unless: new RegExp(
+        `${en(['driver', 'courier', 'delivery guy', 'delivery man', 'mailman', 'postman']).source}|${EN_ONLY_ABOUT_OTHER.source}`,
+        'i',
+      ),
+    },
+    {
+      // words that praise things as often as people (a helpful book, a user-friendly menu): only
+      // with a person in the clause
+      aspect: 'service_attitude',
+      match: new RegExp(
+        `^(?=[\\s\\S]*${EN_PERSON.source})[\\s\\S]*${en(['helpful', 'unhelpful', 'friendly', 'unfriendly', 'polite', 'courteous', 'attentive', 'accommodating', 'attitude', 'patient', 'kind', 'sweet', 'nice']).source}`,
+        'i',
+      ),
+      unless: new RegExp(
+        `${en([...EN_DELIVERY, 'user friendly', 'user-friendly', 'kid friendly', 'family friendly', 'eco friendly']).source}`,
+        'i',
+      ),
     },
     {
       aspect: 'service_attitude',
       match: en([
         'rude',
-        'polite',
-        'helpful',
         'unhelpful',
-        'friendly',
         'unfriendly',
-        'attitude',
         'service',
-        'courteous',
         'unprofessional',
         'dismissive',
         'ignored',
@@ -521,14 +572,12 @@ const RULES: Record<'zh' | 'en', Rule[]> = {
         'hung up',
         'condescending',
         'impatient',
-        'attentive',
         'lecture*',
         'eye roll',
         'rolled their eyes',
         'rolled her eyes',
         'rolled his eyes',
         'arrogant',
-        'accommodating',
         'went above and beyond',
         'hotline',
       ]),
@@ -537,7 +586,16 @@ const RULES: Record<'zh' | 'en', Rule[]> = {
     {
       aspect: 'response_speed',
       match: en([
-        'response',
+        'no response',
+        'any response',
+        'a response',
+        'quick response',
+        'fast response',
+        'slow response',
+        'prompt response',
+        'response from',
+        'response time',
+        'received response',
         'respond',
         'responded',
         'responsive',
@@ -609,16 +667,41 @@ const RULES: Record<'zh' | 'en', Rule[]> = {
         'cancel',
         'cancellation',
       ]),
-      unless: en([
-        'order was cancelled',
-        'order was canceled',
-        'cancelled my order',
-        'canceled my order',
-        'out of stock',
-        'return to',
-        'will return',
-        'would return',
-        'returning customer',
+      unless: new RegExp(
+        `${EN_NOT_RETURNS_HANDLING.source}|${
+          en([
+            'order was cancelled',
+            'order was canceled',
+            'cancelled my order',
+            'canceled my order',
+            'out of stock',
+            'return to',
+            'will return',
+            'would return',
+            'returning customer',
+          ]).source
+        }`,
+        'i',
+      ),
+    },
+    {
+      aspect: 'returns_handling',
+      match: en([
+        'take it back',
+        'take them back',
+        'took it back',
+        'take back',
+        'free replacement',
+        'send a replacement',
+        'sent a replacement',
+        'sending a replacement',
+        'send me a new',
+        'sent me a new',
+        'sent me one new',
+        'sending me another',
+        'sent me another',
+        'sending another',
+        'claim',
       ]),
     },
     {
