@@ -19,6 +19,7 @@ import { loggerOptions } from './plugins/log.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import adminRoutes from './routes/admin.js';
+import auditRoutes from './routes/audit.js';
 import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
 import cycleRoutes from './routes/cycles.js';
@@ -155,6 +156,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ratingRoutes, { prefix: '/v1' });
   await app.register(sentimentRoutes, { prefix: '/v1' });
   await app.register(jobRoutes, { prefix: '/v1' });
+  await app.register(auditRoutes, { prefix: '/v1' });
   await app.register(modelRoutes, { prefix: '/v1' });
   await app.register(baselineRoutes, { prefix: '/v1' });
   await app.register(kpiInputRoutes, { prefix: '/v1' });

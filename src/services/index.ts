@@ -14,6 +14,7 @@ import { VERSION } from '../lib/version.js';
 import { type ActiveModels, activeModelsFor, activeSentimentProvider } from '../registry/active.js';
 import type { SentimentProvider } from '../reviews/scoring.js';
 import { type AppraisalService, createAppraisalService } from './appraisal.js';
+import { type AuditService, createAuditService } from './audit.js';
 import { type CatalogueService, createCatalogueService } from './catalogue.js';
 import { type ConsoleService, createConsoleService } from './console.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
@@ -66,6 +67,8 @@ export interface Services {
   jobs: JobService;
   /** 360° feedback, incentive plans and payouts, growth points, cycles, A/B comparisons (issue 17). */
   appraisal: AppraisalService;
+  /** The one audit log's reads and exports (every audited change writes to it, src/audit). */
+  audit: AuditService;
   /** The web console's sessions and reads (src/web). */
   console: ConsoleService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
@@ -120,6 +123,7 @@ export function createServices(deps: ServiceDeps): Services {
     models: createModelService({ db, config, jobs }),
     jobs,
     appraisal,
+    audit: createAuditService({ db }),
     async health() {
       const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
       return {

@@ -468,6 +468,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first: who changed what, when, before, after and why */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log with the same filters as a file: CSV (UTF-8 with BOM) or XLSX, newest first
+         * @description `before` and `after` and `detail` are JSON text in their cells; cells a spreadsheet would run as a formula are prefixed with an apostrophe.
+         */
+        get: operations["exportAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/models": {
         parameters: {
             query?: never;
@@ -1296,6 +1333,28 @@ export interface components {
             /** @description stable, e.g. partial_period, rows_skipped, value_not_computed */
             code: string;
             message: string;
+        };
+        /** @description One audited change (append-only). */
+        AuditEntry: {
+            id: number;
+            at: string;
+            /** @description API key id; null for the service itself */
+            actor: string | null;
+            action: string;
+            subject_type: string;
+            subject_id: string;
+            role_id: string | null;
+            metric_id: string | null;
+            period: string | null;
+            employee_id: string | null;
+            /** @description the object before the change; null where it did not exist */
+            before: unknown;
+            /** @description the object after the change; null where it no longer exists */
+            after: unknown;
+            reason: string | null;
+            detail: {
+                [key: string]: unknown;
+            };
         };
         /** @description A job: state, progress {percent, stage}, result or error */
         Job: {
@@ -4130,6 +4189,149 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                /**
+                 * @description an action (`target_override.set`), or every action of a subject with a trailing dot (`target_override.`)
+                 * @example target_override.
+                 */
+                action?: string;
+                /** @description the API key id that made the change */
+                actor?: string;
+                /** @description e.g. target_override, api_key, model, correction, period_close */
+                subject_type?: string;
+                /** @description one subject */
+                subject_id?: string;
+                /** @description role id */
+                role?: string;
+                /** @description metric id */
+                metric?: string;
+                /** @description period, as the change recorded it */
+                period?: string;
+                /** @description person */
+                employee_id?: string;
+                /** @description changes at or after this time (ISO 8601 with offset) */
+                since?: string;
+                /** @description changes before this time */
+                until?: string;
+                /**
+                 * @description entries per page
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description only entries older than this id (`next_before` of the previous page) */
+                before?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "entries": [
+                     *         {
+                     *           "id": 42,
+                     *           "at": "2026-11-02T08:00:00.000Z",
+                     *           "actor": "k_3f9a2c",
+                     *           "action": "target_override.set",
+                     *           "subject_type": "target_override",
+                     *           "subject_id": "cs_agent/csat/2026-Q4/E0007",
+                     *           "role_id": "cs_agent",
+                     *           "metric_id": "csat",
+                     *           "period": "2026-Q4",
+                     *           "employee_id": "E0007",
+                     *           "before": null,
+                     *           "after": {
+                     *             "value": 4.6
+                     *           },
+                     *           "reason": "new to the team",
+                     *           "detail": {
+                     *             "suggested": 4.72,
+                     *             "model_version": "baselines-3"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_before": null
+                     *     }
+                     */
+                    "application/json": {
+                        entries: components["schemas"]["AuditEntry"][];
+                        /** @description the `before` of the next page; null on the last */
+                        next_before: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportAudit: {
+        parameters: {
+            query?: {
+                /**
+                 * @description an action (`target_override.set`), or every action of a subject with a trailing dot (`target_override.`)
+                 * @example no_such_action
+                 */
+                action?: string;
+                /** @description the API key id that made the change */
+                actor?: string;
+                /** @description e.g. target_override, api_key, model, correction, period_close */
+                subject_type?: string;
+                /** @description one subject */
+                subject_id?: string;
+                /** @description role id */
+                role?: string;
+                /** @description metric id */
+                metric?: string;
+                /** @description period, as the change recorded it */
+                period?: string;
+                /** @description person */
+                employee_id?: string;
+                /** @description changes at or after this time (ISO 8601 with offset) */
+                since?: string;
+                /** @description changes before this time */
+                until?: string;
+                /** @example csv */
+                format?: "csv" | "xlsx";
+                /** @description at most this many entries */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the audit file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example id,at,actor,action,subject_type,subject_id,role_id,metric_id,period,employee_id,before,after,reason,detail */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

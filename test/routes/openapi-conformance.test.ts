@@ -82,6 +82,8 @@ const ORDER = [
   'setTargetOverride',
   'listTargetOverrides',
   'listTargetAudit',
+  'listAudit',
+  'exportAudit',
   'clearTargetOverride',
   'listWeightProfiles',
   'saveWeightProfile',
