@@ -11,6 +11,7 @@ import { createInlineQueue, type JobQueue } from '../../src/jobs/index.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { ratingsPage } from '../../src/routes/ratings.js';
 import { createStoredReads } from '../../src/services/results.js';
+import { dataVersion } from '../../src/services/results-store.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 
@@ -201,6 +202,24 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
     const pin = await post(`/v1/weight-profiles/periods/${INPUT_PERIOD}`, { profile: 'promotion' }, 'hr', 'PUT');
     expect(pin.statusCode, pin.body).toBe(200);
     await compareAll('weight profile pin');
+  });
+
+  it('a refused delete (404) keeps the data version, so stored answers stay served', async () => {
+    const { db } = get();
+    const url = `/v1/targets?role=${ROLE}&period=${TARGET_PERIOD}&limit=5`;
+    const first = await app.inject({ url, headers: as('hr') });
+    expect(first.statusCode, first.body).toBe(200);
+    const before = await dataVersion(db);
+    for (const path of [
+      '/v1/calendar/no-such-window',
+      `/v1/targets/overrides?${new URLSearchParams({ role: ROLE, metric: 'csat', period: TARGET_PERIOD, employee_id: someone, reason: 'none there' })}`,
+    ]) {
+      const refused = await app.inject({ method: 'DELETE', url: path, headers: as('hr') });
+      expect(refused.statusCode, `${path}: ${refused.body}`).toBe(404);
+    }
+    expect(await dataVersion(db)).toBe(before);
+    const again = await app.inject({ url, headers: as('hr') });
+    expect(again.body).toBe(first.body);
   });
 
   it('after a ratings change', async () => {
