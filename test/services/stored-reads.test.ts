@@ -243,7 +243,7 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
     await compareAll('rollback');
   });
 
-  it("a process's copy of a stored answer is never served after a write by another process", async () => {
+  it('no reader serves a stored answer after a write by another process (two readers, one database)', async () => {
     const { db } = get();
     const a = createStoredReads(db);
     const b = createStoredReads(db);
