@@ -76,7 +76,8 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   const graceMs = opts.graceMs ?? 30_000;
   const db = await openDb(config);
   // what the worker submits itself (a rescore after a new shipped model) goes to the same queue
-  const queue = createQueue({ db, config, ...(opts.queueName ? { queueName: opts.queueName } : {}) });
+  const queueName = opts.queueName ?? config.jobQueue;
+  const queue = createQueue({ db, config, queueName });
   const services = createServices({ config, db, queue });
   for (const v of await services.models.registerShipped())
     log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
@@ -86,7 +87,7 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     config,
     processors: workerProcessors(config),
     policies: retryPolicies(),
-    queueName: opts.queueName,
+    queueName,
     concurrency,
     lockDurationMs: opts.lockDurationMs ?? 30_000,
     log: (msg, extra = {}) => log.info(extra, msg),
