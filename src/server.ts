@@ -7,11 +7,43 @@ import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
+import { withAdvisoryLock } from './db/advisory.js';
 import { openDb } from './db/index.js';
 import { startForecastThread } from './baselines/parallel.js';
-import { createQueue } from './jobs/index.js';
+import { createQueue, type JobStatus } from './jobs/index.js';
 import type { Services } from './services/index.js';
-import { prepareData } from './setup.js';
+import { prepareData, type SetupResult } from './setup.js';
+
+export interface StartupResult {
+  /** Where the first admin key was written (null: keys exist already, or KPI_ADMIN_KEY is set). */
+  keyFile: string | null;
+  setup: SetupResult;
+  /** The first-run training job of the demo's baselines (null: no demo loaded now). */
+  training: JobStatus | null;
+}
+
+/**
+ * The one-time start-up work: the shipped models registered, the first admin key, the first-run data
+ * (calendar, demo) and the demo's first training. Run under a PostgreSQL advisory lock (src/db/advisory.ts):
+ * N processes starting together against one database do it once (exactly one first admin key, one demo,
+ * one training job); the others wait, then find it done.
+ */
+export function runStartup(services: Services, log: { info(obj: object, msg: string): void }): Promise<StartupResult> {
+  return withAdvisoryLock(services.db, 'kpi-startup', async () => {
+    // the shipped sentiment models become the active versions where none is active yet; one that
+    // replaces an earlier shipped model is a switch (the stored reviews are rescored, as jobs)
+    for (const v of await services.models.registerShipped())
+      log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
+    const keyFile = await firstRunKey(services);
+    const setup = await prepareData(services.db, services.config, log, services.sentiment);
+    // the demo comes with baseline models: the classical ensemble trains in seconds; HR can train the
+    // network models later (POST /v1/baselines/train)
+    const training = setup.demoLoaded
+      ? await services.targets.train({ network: false, promote: false }, 'first-run')
+      : null;
+    return { keyFile, setup, training };
+  });
+}
 
 /** Writes a first admin key where only this machine's user can read it; the key never goes to the log. */
 async function firstRunKey({ keys, config }: Services): Promise<string | null> {
@@ -46,17 +78,7 @@ export async function startServer(config: Config) {
   const app = await buildApp({ config, db, queue, starting: true });
   const { services } = app;
   try {
-    // the shipped sentiment models become the active versions where none is active yet; one that
-    // replaces an earlier shipped model is a switch (the stored reviews are rescored, as jobs)
-    for (const v of await services.models.registerShipped())
-      app.log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
-    const keyFile = await firstRunKey(services);
-    const setup = await prepareData(db, config, app.log, services.sentiment);
-    // the demo comes with baseline models: the classical ensemble trains in seconds; HR can train the
-    // network models later (POST /v1/baselines/train)
-    const training = setup.demoLoaded
-      ? await services.targets.train({ network: false, promote: false }, 'first-run')
-      : null;
+    const { keyFile, setup, training } = await runStartup(services, app.log);
     const address = await app.listen({ port: config.port, host: config.host });
     services.lifecycle.started = true;
     const lines = [

@@ -8,6 +8,7 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { ConfigError, type Config } from './config.js';
+import { withAdvisoryLock } from './db/advisory.js';
 import { openDb } from './db/index.js';
 import { createBullmqWorker, createQueue, retryPolicies, workerProcessors } from './jobs/index.js';
 import { createServices } from './services/index.js';
@@ -79,8 +80,11 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   const queueName = opts.queueName ?? config.jobQueue;
   const queue = createQueue({ db, config, queueName });
   const services = createServices({ config, db, queue });
-  for (const v of await services.models.registerShipped())
-    log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
+  // under the start-up lock: API processes and workers starting together register the shipped models once
+  await withAdvisoryLock(db, 'kpi-startup', async () => {
+    for (const v of await services.models.registerShipped())
+      log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
+  });
   const w = createBullmqWorker({
     url: config.redisUrl,
     db,
