@@ -153,6 +153,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     services.lifecycle.closing = true;
   });
+  // draining (src/server.ts drainAndClose): every answer asks its client to reconnect, to another process
+  app.addHook('onSend', async (_request, reply) => {
+    if (services.lifecycle.closing) reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => services.close());
   await app.register(authPlugin, { keys: services.keys });
 

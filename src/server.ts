@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
 import { withAdvisoryLock } from './db/advisory.js';
@@ -60,6 +61,20 @@ async function firstRunKey({ keys, config }: Services): Promise<string | null> {
   return file;
 }
 
+/**
+ * The graceful close of an API process (SIGTERM, a rolling restart): /ready answers 503 at once while
+ * the listener still serves for `drainMs` (a load balancer's probes see it and send no new requests),
+ * then the listener closes and the requests in flight finish (answers then carry `Connection: close`),
+ * then the in-process job runner lets its running job finish for up to `graceMs`. The database stays
+ * open for the caller to close.
+ */
+export async function drainAndClose(app: FastifyInstance, { drainMs, graceMs }: { drainMs: number; graceMs: number }) {
+  app.services.lifecycle.closing = true;
+  if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
+  await app.close();
+  await app.services.queue.close(graceMs);
+}
+
 export async function startServer(config: Config) {
   if (config.redisUrl && !config.databaseUrl) {
     // jobs would wait in Redis for a worker that cannot open this process's PGlite
@@ -102,11 +117,11 @@ export async function startServer(config: Config) {
     throw err;
   }
 
-  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+  // the drain, the in-flight requests and the running in-process job must fit in close-with-grace's delay
+  closeWithGrace({ delay: config.shutdownDrainMs + 2 * config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    await app.close();
-    await queue.close();
+    else app.log.info({ signal, drain_ms: config.shutdownDrainMs }, 'shutting down: not ready, draining');
+    await drainAndClose(app, { drainMs: config.shutdownDrainMs, graceMs: config.shutdownGraceMs });
     await db.close();
   });
   return app;
