@@ -26,6 +26,13 @@ const url = (protocols: string[]) =>
 /** Milliseconds, a whole number from 100 ms to one day. */
 const ms = z.coerce.number().int().min(100).max(86_400_000);
 
+/** `8h`, `30m`, `900s`, `2d` or milliseconds → milliseconds (validated by a regex before). */
+function duration(s: string): number {
+  const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Number(m[1]) * mult;
+}
+
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 
 export const configSchema = z.object({
@@ -93,12 +100,17 @@ export const configSchema = z.object({
     .string()
     .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 8h, 30m, 900s or milliseconds')
     .default('8h')
-    .transform((s) => {
-      const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
-      const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
-      return Number(m[1]) * mult;
-    })
+    .transform(duration)
     .refine((ms) => ms >= 60_000, 'must be at least a minute'),
+  /** Longest lifetime of an API key in days: a key created without an expiry gets now + this (unset: no expiry). */
+  KEY_MAX_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** How long the old key of a rotation stays valid (`24h`, `30m`, `0s`…); a rotation request may name a shorter or longer one. */
+  KEY_ROTATION_GRACE: z
+    .string()
+    .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 24h, 30m, 900s or milliseconds')
+    .default('24h')
+    .transform(duration)
+    .refine((ms) => ms <= 30 * 86_400_000, 'must be at most 30 days'),
   /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client address, https → Secure cookies). */
   TRUST_PROXY: bool.default(false),
 });
@@ -134,6 +146,8 @@ export interface Config {
   eventDates: { min: string; aheadDays: number };
   /** console session idle lifetime, ms */
   sessionTtlMs: number;
+  /** API keys: the longest lifetime (KEY_MAX_DAYS, ms; undefined: none) and a rotation's grace period (ms). */
+  keyLifetime: { maxMs: number | undefined; rotationGraceMs: number };
   trustProxy: boolean;
 }
 
@@ -191,6 +205,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rowErrorLimit: c.ROW_ERROR_LIMIT,
     eventDates: { min: c.EVENT_DATE_MIN, aheadDays: c.EVENT_MAX_AHEAD_DAYS },
     sessionTtlMs: c.SESSION_TTL,
+    keyLifetime: {
+      maxMs: c.KEY_MAX_DAYS === undefined ? undefined : c.KEY_MAX_DAYS * 86_400_000,
+      rotationGraceMs: c.KEY_ROTATION_GRACE,
+    },
     trustProxy: c.TRUST_PROXY,
   };
 }

@@ -105,7 +105,10 @@ export function createServices(deps: ServiceDeps): Services {
     kpiInputs: (period, f) => targets!.kpiInputs(period, f),
   });
   targets = createTargetService({ db, jobs, stored, feedbackOf: (period) => appraisal.feedbackOf(period) });
-  const keys = createKeyRepository(db);
+  const keys = createKeyRepository(db, {
+    maxLifetimeMs: config.keyLifetime.maxMs,
+    rotationGraceMs: config.keyLifetime.rotationGraceMs,
+  });
   const catalogue = createCatalogueService({ db });
   const reviews = createReviewService({ db, sentiment, ingestion, stored });
   return {

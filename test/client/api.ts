@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate an API key: a new key with the same name and scopes (returned once); the old one stays valid for the grace period (default KEY_ROTATION_GRACE, 24 h), then it and its console sessions are refused */
+        post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/keys/{id}": {
         parameters: {
             query?: never;
@@ -100,7 +117,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key */
+        /** Revoke an API key: refused at once by this process (within 5 s by other processes), its console sessions ended at once */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -1914,7 +1931,10 @@ export interface operations {
                      *         ],
                      *         "created_at": "2026-03-02T08:00:00.000Z",
                      *         "revoked_at": null,
-                     *         "last_used_at": "2026-03-02T09:15:00.000Z"
+                     *         "last_used_at": "2026-03-02T09:15:00.000Z",
+                     *         "expires_at": null,
+                     *         "replaced_by": null,
+                     *         "rotated_from": null
                      *       }
                      *     ]
                      */
@@ -1926,6 +1946,12 @@ export interface operations {
                         created_at: string;
                         revoked_at: string | null;
                         last_used_at: string | null;
+                        /** @description refused after this; null: no expiry */
+                        expires_at: string | null;
+                        /** @description the key that replaced this one by rotation */
+                        replaced_by: string | null;
+                        /** @description the key this one replaced by rotation */
+                        rotated_from: string | null;
                     }[];
                 };
             };
@@ -1949,12 +1975,18 @@ export interface operations {
                  *       "name": "scoring system",
                  *       "scopes": [
                  *         "scorer"
-                 *       ]
+                 *       ],
+                 *       "expires_at": "2030-12-31T00:00:00Z"
                  *     }
                  */
                 "application/json": {
                     name: string;
                     scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
                 };
             };
         };
@@ -1971,19 +2003,94 @@ export interface operations {
                      *       "key": "kpi_5f2c9a1e7b30_3hV9qZ2mXf7LwR1tN8bC4yKd6sPa0uJe",
                      *       "scopes": [
                      *         "scorer"
-                     *       ]
+                     *       ],
+                     *       "expires_at": "2030-12-31T00:00:00.000Z"
                      *     }
                      */
                     "application/json": {
                         id: string;
+                        /** @description the secret, shown only in this answer */
                         key: string;
                         scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
                     };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 5f2c9a1e7b30 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grace_seconds": 3600
+                 *     }
+                 */
+                "application/json": {
+                    /** @description how long the old key stays valid; 0 ends it now */
+                    grace_seconds?: number;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8d41b07c2e95",
+                     *       "key": "kpi_8d41b07c2e95_Q7mB2xLk9ZpT4vRn1cW8yHd3sFa6uJe0",
+                     *       "scopes": [
+                     *         "scorer"
+                     *       ],
+                     *       "expires_at": null,
+                     *       "rotated_from": "5f2c9a1e7b30",
+                     *       "old_expires_at": "2026-03-02T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description the secret, shown only in this answer */
+                        key: string;
+                        scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
+                        rotated_from: string;
+                        /**
+                         * Format: date-time
+                         * @description the old key is refused from this instant
+                         */
+                        old_expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
