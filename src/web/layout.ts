@@ -11,6 +11,9 @@ const NAV: { href: string; key: MessageKey; desk: 'quality' | 'hr' }[] = [
   { href: '/reviews', key: 'nav.reviews', desk: 'quality' },
   { href: '/sla', key: 'nav.sla', desk: 'quality' },
   { href: '/hr', key: 'nav.hr', desk: 'hr' },
+  // ── console part 2 (issue 13): the HR target desk and its audit ──
+  { href: '/targets', key: 'nav.targets', desk: 'hr' },
+  { href: '/targets/audit', key: 'nav.audit', desk: 'hr' },
 ];
 
 export function hidden(name: string, value: string): Html {
