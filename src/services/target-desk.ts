@@ -146,6 +146,9 @@ export function selectPeople(people: readonly PersonTarget[], q: Pick<DeskQuery,
   });
 }
 
+/** A date column as `YYYY-MM-DD` (drivers may hand back a Date for a `date`). */
+const isoDay = (d: string | Date): string => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
+
 export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
   const { db } = deps;
 
@@ -283,7 +286,9 @@ export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
         answer,
         person,
         history,
-        promotions: events.filter((e) => e.kind === 'promotion' || e.profile === 'promotion'),
+        promotions: events
+          .filter((e) => e.kind === 'promotion' || e.profile === 'promotion')
+          .map((e) => ({ ...e, starts_on: isoDay(e.starts_on), ends_on: isoDay(e.ends_on) })),
       };
     },
   };

@@ -26,6 +26,7 @@ import ratingsPages from './pages/ratings.js';
 import reviewsPages from './pages/reviews.js';
 import slaPage from './pages/sla.js';
 import targetPages from './pages/targets.js';
+import adminPages from './pages/admin.js';
 import { allowAllSignIns, type SignInLimiter } from './signin-limit.js';
 import { ASSETS } from './static.js';
 
@@ -278,4 +279,5 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   await app.register(slaPage);
   // ── console part 2 (issue 13) ──
   await app.register(targetPages);
+  await app.register(adminPages);
 }

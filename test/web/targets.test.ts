@@ -4,49 +4,13 @@
  * (CSRF-checked, audited, shown at once), the audit page and its exports, the desk's exports
  * (CSV with BOM, XLSX, same filters), escaping of a reason, and the scopes (hr and admin only).
  */
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { readWorkbook } from '../../src/lib/spreadsheet.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
-
-class Browser {
-  cookies = new Map<string, string>();
-  csrf = '';
-  constructor(private readonly t: TestApp) {}
-  private cookieHeader() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  private keep(res: LightMyRequestResponse) {
-    for (const c of res.cookies as { name: string; value: string; expires?: Date }[]) {
-      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
-    }
-    const m = /name="_csrf" value="([^"]+)"/.exec(res.body);
-    if (m) this.csrf = m[1]!;
-    return res;
-  }
-  async get(url: string) {
-    return this.keep(await this.t.app.inject({ url, headers: { cookie: this.cookieHeader() } }));
-  }
-  async post(url: string, form: Record<string, string>, withCsrf = true) {
-    const payload = new URLSearchParams({ ...(withCsrf ? { _csrf: this.csrf } : {}), ...form }).toString();
-    return this.keep(
-      await this.t.app.inject({
-        method: 'POST',
-        url,
-        payload,
-        headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
-      }),
-    );
-  }
-  async signIn(key: string) {
-    await this.get('/login');
-    return this.post('/login', { key });
-  }
-}
+import { Browser } from './session.js';
 
 const ROLE = 'product_ops';
 const METRIC = 'gmv';

@@ -328,7 +328,7 @@ export default async function targetPages(app: FastifyInstance): Promise<void> {
       lang,
       label: `${t('why.fan')}: ${w.history.map((h) => `${h.period} ${num(h.value)}`).join(', ')}; P10–P90 ${num(p10)}–${num(p90)}; ${t('why.target')} ${num(p.target)}`,
       option: {
-        grid: { left: 64, right: 90, top: 40, bottom: 56 },
+        grid: { left: 64, right: 24, top: 40, bottom: 56 },
         legend: { top: 4, data: [t('why.actual'), t('why.band90'), t('why.band70')] },
         xAxis: { type: 'category', data: periods, axisLabel: { rotate: 45 } },
         yAxis: { type: 'value', scale: true },
@@ -377,7 +377,10 @@ export default async function targetPages(app: FastifyInstance): Promise<void> {
             connectNulls: false,
             markLine: {
               symbol: 'none',
-              label: { formatter: '{b}: {c}', position: 'end' },
+              label: {
+                position: 'insideEndTop',
+                formatter: (x: { name: string; value: number }) => `${x.name} ${num(x.value)}`,
+              },
               data: marks,
             },
             markArea:
@@ -412,7 +415,10 @@ export default async function targetPages(app: FastifyInstance): Promise<void> {
             type: 'bar',
             stack: 'w',
             data: [
-              ...steps.map((d) => ({ value: Math.abs(d), itemStyle: { color: d >= 0 ? '#15803d' : '#b91c1c' } })),
+              ...steps.map((d, i) => ({
+                value: Math.abs(d),
+                itemStyle: { color: i === 0 ? '#64748b' : d >= 0 ? '#15803d' : '#b91c1c' },
+              })),
               { value: run, itemStyle: { color: '#1e3a5f' } },
             ],
             label: {
@@ -538,11 +544,11 @@ ${
       ],
       q.action ?? '',
     )}</select></div>
-  <div class="field"><label for="a-actor">${t('audit.actor')}</label><input id="a-actor" name="actor" value="${q.actor ?? ''}" maxlength="128"></div>
-  <div class="field"><label for="a-role">${t('filter.role')}</label><input id="a-role" name="role" value="${q.role ?? ''}" maxlength="128"></div>
-  <div class="field"><label for="a-metric">${t('desk.metrics')}</label><input id="a-metric" name="metric" value="${q.metric ?? ''}" maxlength="128"></div>
-  <div class="field"><label for="a-period">${t('filter.period')}</label><input id="a-period" name="period" value="${q.period ?? ''}" maxlength="16"></div>
-  <div class="field"><label for="a-employee">${t('audit.employee')}</label><input id="a-employee" name="employee_id" value="${q.employee_id ?? ''}" maxlength="128"></div>
+  <div class="field"><label for="a-actor">${t('audit.actor')}</label><input id="a-actor" type="text" name="actor" value="${q.actor ?? ''}" maxlength="128"></div>
+  <div class="field"><label for="a-role">${t('filter.role')}</label><input id="a-role" type="text" name="role" value="${q.role ?? ''}" maxlength="128"></div>
+  <div class="field"><label for="a-metric">${t('desk.metrics')}</label><input id="a-metric" type="text" name="metric" value="${q.metric ?? ''}" maxlength="128"></div>
+  <div class="field"><label for="a-period">${t('filter.period')}</label><input id="a-period" type="text" name="period" value="${q.period ?? ''}" maxlength="16"></div>
+  <div class="field"><label for="a-employee">${t('audit.employee')}</label><input id="a-employee" type="text" name="employee_id" value="${q.employee_id ?? ''}" maxlength="128"></div>
   <button type="submit">${t('filter.apply')}</button>
 </form>
 <div class="summary"><p role="status">${t('audit.shown', { n: f.count(got.entries.length) })}</p>
