@@ -23,6 +23,7 @@ import { createModelService, type ModelService } from './models.js';
 import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
+import { createTargetDeskService, type TargetDeskService } from './target-desk.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -71,6 +72,8 @@ export interface Services {
   audit: AuditService;
   /** The web console's sessions and reads (src/web). */
   console: ConsoleService;
+  /** The console's target desk: a role's targets searched, sorted, paged and exported; "why this number". */
+  desk: TargetDeskService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
@@ -122,6 +125,7 @@ export function createServices(deps: ServiceDeps): Services {
     ingestion,
     reviews,
     console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
+    desk: createTargetDeskService({ db }),
     targets,
     models: createModelService({ db, config, jobs }),
     jobs,
