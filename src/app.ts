@@ -35,6 +35,7 @@ import modelRoutes from './routes/models.js';
 import { openapiOptions } from './routes/openapi.js';
 import kpiInputRoutes from './routes/kpi-inputs.js';
 import { registerCsvParser } from './routes/ingest.js';
+import periodRoutes from './routes/periods.js';
 import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
@@ -179,6 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(incentiveRoutes, { prefix: '/v1' });
   await app.register(growthRoutes, { prefix: '/v1' });
   await app.register(cycleRoutes, { prefix: '/v1' });
+  await app.register(periodRoutes, { prefix: '/v1' });
   // the web console (server-rendered pages on the same services; src/web), under the same rate limits:
   // a session counts against its key (src/web/limits.ts), sign-in failures per address
   countSessionsAgainstTheirKey(app);

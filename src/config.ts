@@ -113,6 +113,13 @@ export const configSchema = z.object({
     .refine((ms) => ms <= 30 * 86_400_000, 'must be at most 30 days'),
   /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client address, https → Secure cookies). */
   TRUST_PROXY: bool.default(false),
+  /**
+   * Maker–checker: an override further than this relative change from the suggested target
+   * (0.1 = 10 %) waits for a second HR key's approval. Unset: overrides take effect at once.
+   */
+  OVERRIDE_APPROVAL_THRESHOLD: z.coerce.number().min(0).max(100).optional(),
+  /** With a threshold set, every role-wide override (employee `*`) waits for approval too. */
+  OVERRIDE_APPROVAL_ROLE_WIDE: bool.default(true),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -149,6 +156,8 @@ export interface Config {
   /** API keys: the longest lifetime (KEY_MAX_DAYS, ms; undefined: none) and a rotation's grace period (ms). */
   keyLifetime: { maxMs: number | undefined; rotationGraceMs: number };
   trustProxy: boolean;
+  /** Overrides needing a second approver (OVERRIDE_APPROVAL_THRESHOLD, OVERRIDE_APPROVAL_ROLE_WIDE); absent: none. */
+  overrideApproval?: { threshold: number; roleWide: boolean } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -210,5 +219,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rotationGraceMs: c.KEY_ROTATION_GRACE,
     },
     trustProxy: c.TRUST_PROXY,
+    overrideApproval:
+      c.OVERRIDE_APPROVAL_THRESHOLD === undefined
+        ? undefined
+        : { threshold: c.OVERRIDE_APPROVAL_THRESHOLD, roleWide: c.OVERRIDE_APPROVAL_ROLE_WIDE },
   };
 }
