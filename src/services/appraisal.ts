@@ -18,7 +18,7 @@ import {
   type StoredPreview,
 } from '../appraisal/incentives-store.js';
 import { type BonusPool, evaluatePayouts, type PayoutPreview, parsePlan, planSchema } from '../appraisal/incentives.js';
-import { toCsv, toXlsx } from '../lib/spreadsheet.js';
+import { type ExportFile, toCsv, toXlsx, XLSX_TYPE } from '../lib/spreadsheet.js';
 import {
   accountsWithTeams,
   allEntries,
@@ -105,13 +105,7 @@ export interface PreviewAnswer extends PayoutPreview {
   totals: { people: number; total_cents: number; incomplete: number };
 }
 
-export interface PayrollFile {
-  filename: string;
-  contentType: string;
-  body: string | Buffer;
-}
-
-export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export type PayrollFile = ExportFile;
 
 export interface GrowthAccount {
   employee_id: string;

@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate an API key: a new key with the same name and scopes (returned once); the old one stays valid for the grace period (default KEY_ROTATION_GRACE, 24 h), then it and its console sessions are refused */
+        post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/keys/{id}": {
         parameters: {
             query?: never;
@@ -100,7 +117,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key */
+        /** Revoke an API key: refused at once by this process (within 5 s by other processes), its console sessions ended at once */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -463,6 +480,43 @@ export interface paths {
         post?: never;
         /** Cancel a waiting or running job */
         delete: operations["cancelJob"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log, newest first: who changed what, when, before, after and why */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log with the same filters as a file: CSV (UTF-8 with BOM) or XLSX, newest first
+         * @description `before` and `after` and `detail` are JSON text in their cells; cells a spreadsheet would run as a formula are prefixed with an apostrophe.
+         */
+        get: operations["exportAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1297,6 +1351,28 @@ export interface components {
             code: string;
             message: string;
         };
+        /** @description One audited change (append-only). */
+        AuditEntry: {
+            id: number;
+            at: string;
+            /** @description API key id; null for the service itself */
+            actor: string | null;
+            action: string;
+            subject_type: string;
+            subject_id: string;
+            role_id: string | null;
+            metric_id: string | null;
+            period: string | null;
+            employee_id: string | null;
+            /** @description the object before the change; null where it did not exist */
+            before: unknown;
+            /** @description the object after the change; null where it no longer exists */
+            after: unknown;
+            reason: string | null;
+            detail: {
+                [key: string]: unknown;
+            };
+        };
         /** @description A job: state, progress {percent, stage}, result or error */
         Job: {
             id: string;
@@ -1855,7 +1931,10 @@ export interface operations {
                      *         ],
                      *         "created_at": "2026-03-02T08:00:00.000Z",
                      *         "revoked_at": null,
-                     *         "last_used_at": "2026-03-02T09:15:00.000Z"
+                     *         "last_used_at": "2026-03-02T09:15:00.000Z",
+                     *         "expires_at": null,
+                     *         "replaced_by": null,
+                     *         "rotated_from": null
                      *       }
                      *     ]
                      */
@@ -1867,6 +1946,12 @@ export interface operations {
                         created_at: string;
                         revoked_at: string | null;
                         last_used_at: string | null;
+                        /** @description refused after this; null: no expiry */
+                        expires_at: string | null;
+                        /** @description the key that replaced this one by rotation */
+                        replaced_by: string | null;
+                        /** @description the key this one replaced by rotation */
+                        rotated_from: string | null;
                     }[];
                 };
             };
@@ -1890,12 +1975,18 @@ export interface operations {
                  *       "name": "scoring system",
                  *       "scopes": [
                  *         "scorer"
-                 *       ]
+                 *       ],
+                 *       "expires_at": "2030-12-31T00:00:00Z"
                  *     }
                  */
                 "application/json": {
                     name: string;
                     scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
                 };
             };
         };
@@ -1912,19 +2003,94 @@ export interface operations {
                      *       "key": "kpi_5f2c9a1e7b30_3hV9qZ2mXf7LwR1tN8bC4yKd6sPa0uJe",
                      *       "scopes": [
                      *         "scorer"
-                     *       ]
+                     *       ],
+                     *       "expires_at": "2030-12-31T00:00:00.000Z"
                      *     }
                      */
                     "application/json": {
                         id: string;
+                        /** @description the secret, shown only in this answer */
                         key: string;
                         scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
                     };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 5f2c9a1e7b30 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grace_seconds": 3600
+                 *     }
+                 */
+                "application/json": {
+                    /** @description how long the old key stays valid; 0 ends it now */
+                    grace_seconds?: number;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8d41b07c2e95",
+                     *       "key": "kpi_8d41b07c2e95_Q7mB2xLk9ZpT4vRn1cW8yHd3sFa6uJe0",
+                     *       "scopes": [
+                     *         "scorer"
+                     *       ],
+                     *       "expires_at": null,
+                     *       "rotated_from": "5f2c9a1e7b30",
+                     *       "old_expires_at": "2026-03-02T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description the secret, shown only in this answer */
+                        key: string;
+                        scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
+                        rotated_from: string;
+                        /**
+                         * Format: date-time
+                         * @description the old key is refused from this instant
+                         */
+                        old_expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -4130,6 +4296,149 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listAudit: {
+        parameters: {
+            query?: {
+                /**
+                 * @description an action (`target_override.set`), or every action of a subject with a trailing dot (`target_override.`)
+                 * @example target_override.
+                 */
+                action?: string;
+                /** @description the API key id that made the change */
+                actor?: string;
+                /** @description e.g. target_override, api_key, model, correction, period_close */
+                subject_type?: string;
+                /** @description one subject */
+                subject_id?: string;
+                /** @description role id */
+                role?: string;
+                /** @description metric id */
+                metric?: string;
+                /** @description period, as the change recorded it */
+                period?: string;
+                /** @description person */
+                employee_id?: string;
+                /** @description changes at or after this time (ISO 8601 with offset) */
+                since?: string;
+                /** @description changes before this time */
+                until?: string;
+                /**
+                 * @description entries per page
+                 * @example 50
+                 */
+                limit?: number;
+                /** @description only entries older than this id (`next_before` of the previous page) */
+                before?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "entries": [
+                     *         {
+                     *           "id": 42,
+                     *           "at": "2026-11-02T08:00:00.000Z",
+                     *           "actor": "k_3f9a2c",
+                     *           "action": "target_override.set",
+                     *           "subject_type": "target_override",
+                     *           "subject_id": "cs_agent/csat/2026-Q4/E0007",
+                     *           "role_id": "cs_agent",
+                     *           "metric_id": "csat",
+                     *           "period": "2026-Q4",
+                     *           "employee_id": "E0007",
+                     *           "before": null,
+                     *           "after": {
+                     *             "value": 4.6
+                     *           },
+                     *           "reason": "new to the team",
+                     *           "detail": {
+                     *             "suggested": 4.72,
+                     *             "model_version": "baselines-3"
+                     *           }
+                     *         }
+                     *       ],
+                     *       "next_before": null
+                     *     }
+                     */
+                    "application/json": {
+                        entries: components["schemas"]["AuditEntry"][];
+                        /** @description the `before` of the next page; null on the last */
+                        next_before: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportAudit: {
+        parameters: {
+            query?: {
+                /**
+                 * @description an action (`target_override.set`), or every action of a subject with a trailing dot (`target_override.`)
+                 * @example no_such_action
+                 */
+                action?: string;
+                /** @description the API key id that made the change */
+                actor?: string;
+                /** @description e.g. target_override, api_key, model, correction, period_close */
+                subject_type?: string;
+                /** @description one subject */
+                subject_id?: string;
+                /** @description role id */
+                role?: string;
+                /** @description metric id */
+                metric?: string;
+                /** @description period, as the change recorded it */
+                period?: string;
+                /** @description person */
+                employee_id?: string;
+                /** @description changes at or after this time (ISO 8601 with offset) */
+                since?: string;
+                /** @description changes before this time */
+                until?: string;
+                /** @example csv */
+                format?: "csv" | "xlsx";
+                /** @description at most this many entries */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the audit file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example id,at,actor,action,subject_type,subject_id,role_id,metric_id,period,employee_id,before,after,reason,detail */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

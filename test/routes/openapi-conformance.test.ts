@@ -82,6 +82,8 @@ const ORDER = [
   'setTargetOverride',
   'listTargetOverrides',
   'listTargetAudit',
+  'listAudit',
+  'exportAudit',
   'clearTargetOverride',
   'listWeightProfiles',
   'saveWeightProfile',
@@ -117,6 +119,7 @@ const ORDER = [
   'promoteModelVersion',
   'rollbackModel',
   'createApiKey',
+  'rotateApiKey',
   'listApiKeys',
   'revokeApiKey',
   'deleteCalendarEvent',
@@ -135,6 +138,7 @@ const MADE_UP = new Set([
   'compareModelVersion',
   'promoteModelVersion',
   'rollbackModel',
+  'rotateApiKey',
   'revokeApiKey',
   'getPayoutPreview',
   'exportPayoutPreview',
@@ -264,7 +268,7 @@ describeEachBackend('the service answers as its OpenAPI document says', (get) =>
       if (['getModelVersion', 'compareModelVersion', 'promoteModelVersion'].includes(id))
         ids.id = String((got.get('getTrainingJob')!.result as { models: { version: string }[] }).models[0]!.version);
       if (id === 'rollbackModel') Object.assign(ids, { kind: 'baseline', scope: 'cs_agent:csat:month' });
-      if (id === 'revokeApiKey') ids.id = String(got.get('createApiKey')?.id);
+      if (id === 'revokeApiKey' || id === 'rotateApiKey') ids.id = String(got.get('createApiKey')?.id);
       if (id === 'getPayoutPreview' || id === 'exportPayoutPreview') ids.id = String(got.get('previewPayouts')?.id);
       const again = await send(id, ids);
       statuses[id]!.push(again.statusCode);
