@@ -4,7 +4,24 @@
  * previews from a period's KPI inputs with every step, and their payroll export (CSV with BOM, XLSX). Writes record their actor (the API
  * key id) in their own tables until the hardening issue's one audit store exists.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  AB_COMPARE,
+  type AbReport,
+  type ComparisonRequest,
+  comparisonRequestSchema,
+  resolveRequest,
+} from '../appraisal/ab-run.js';
+import {
+  getComparison,
+  insertComparison,
+  listComparisons,
+  setComparisonJob,
+  type StoredComparison,
+} from '../appraisal/ab-store.js';
+import type { JobStatus } from '../jobs/types.js';
+import { ConflictError } from '../lib/errors.js';
+import type { JobService } from './jobs.js';
 import type { Db, Queryable } from '../db/types.js';
 import {
   type DeclaredPlan,
@@ -123,7 +140,23 @@ export interface CompletionsAnswer {
   entries: StoredEntry[];
 }
 
+/** A stored A/B comparison with its job's progress while it runs. */
+export interface ComparisonAnswer extends Omit<StoredComparison, 'report'> {
+  report: AbReport | null;
+  progress: JobStatus['progress'] | null;
+}
+
 export interface AppraisalService {
+  /**
+   * Stores an A/B comparison (two target policies or weight profiles on history) and submits its job;
+   * the same id (default: the request's hash) again answers the first one, with other content a conflict.
+   */
+  compare(
+    request: ComparisonRequest,
+    actor: string | null,
+  ): Promise<{ comparison: ComparisonAnswer; created: boolean }>;
+  comparison(id: string): Promise<ComparisonAnswer>;
+  comparisons(q: { limit: number; offset: number }): ReturnType<typeof listComparisons>;
   /** Imports 360° ratings (all-or-nothing, idempotent) and recalibrates each period they touch. */
   importRatings(source: RecordSource, actor: string | null): Promise<FeedbackImport>;
   periods(): ReturnType<typeof feedbackPeriods>;
@@ -236,6 +269,8 @@ export function createAppraisalService(deps: {
   ingestion: IngestionService;
   /** Bytes an upload may have (BODY_LIMIT). */
   bodyLimit: number;
+  /** The job queue (A/B comparisons run as `ab_compare` jobs). */
+  jobs: JobService;
   /** The KPI inputs of a period (the target service's; late-bound, it shows the 360 scores of this one). */
   kpiInputs: TargetService['kpiInputs'];
 }): AppraisalService {
@@ -272,7 +307,59 @@ export function createAppraisalService(deps: {
     return recalibrate(db, id, stored?.actor ?? null);
   }
 
+  /** JSON with sorted keys: the same request, however its keys were ordered (jsonb reorders them). */
+  const canonical = (v: unknown): string =>
+    JSON.stringify(v, (_k, x: unknown) =>
+      x && typeof x === 'object' && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+        : x,
+    );
+
+  async function comparisonAnswer(c: StoredComparison): Promise<ComparisonAnswer> {
+    let progress: ComparisonAnswer['progress'] = null;
+    let state = c.state;
+    let error = c.error;
+    if (c.job_id && (c.state === 'waiting' || c.state === 'active')) {
+      const job = await deps.jobs.ofKind(c.job_id, AB_COMPARE, 'comparison job').catch(() => null);
+      if (job) {
+        progress = job.progress;
+        // a job that failed outside the comparison (e.g. the process ended) says so here
+        if (job.state === 'failed' || job.state === 'cancelled') {
+          state = 'failed';
+          error = job.error ?? `job ${job.state}`;
+        }
+      }
+    }
+    return { ...c, report: (c.report ?? null) as AbReport | null, state, error, progress };
+  }
+
   return {
+    async compare(input, actor) {
+      const { id: given, ...rest } = comparisonRequestSchema.parse(input);
+      const id = given ?? `ab_${createHash('sha256').update(canonical(rest)).digest('hex').slice(0, 20)}`;
+      const existing = await getComparison(db, id);
+      if (existing) {
+        if (canonical(existing.request) !== canonical(rest))
+          throw new ConflictError(`comparison ${id} exists with another request`);
+        return { comparison: await comparisonAnswer(existing), created: false };
+      }
+      await resolveRequest(db, rest); // refused here, with the field named, rather than in the job
+      const { row, created } = await insertComparison(db, { id, request: rest, actor });
+      if (!created) return { comparison: await comparisonAnswer(row), created };
+      const job = await deps.jobs.enqueue(AB_COMPARE, { comparison_id: id }, { key: id, actor });
+      await setComparisonJob(db, id, job.id);
+      const stored = (await getComparison(db, id))!;
+      return { comparison: await comparisonAnswer(stored), created: true };
+    },
+
+    async comparison(id) {
+      const c = await getComparison(db, id);
+      if (!c) throw new NotFoundError(`comparison ${id}`);
+      return comparisonAnswer(c);
+    },
+
+    comparisons: (q) => listComparisons(db, q),
+
     async importRatings(source, actor) {
       const touched = new Set<string>();
       const counts = await ingestion.ingest(feedbackTarget(actor), source, 'ratings_360', {
