@@ -60,6 +60,7 @@ import type { RowError } from '../lib/errors.js';
 import { type Appraised, getCycle, type RoleCycle, setCycle, type Tracked } from '../appraisal/cycles-store.js';
 import {
   dropCalibration,
+  recordRatingsImport,
   feedbackPeriods,
   feedbackTarget,
   getCalibration,
@@ -363,8 +364,16 @@ export function createAppraisalService(deps: {
     async importRatings(source, actor) {
       const touched = new Set<string>();
       const counts = await ingestion.ingest(feedbackTarget(actor), source, 'ratings_360', {
-        after: async (rows) => {
-          for (const r of rows) touched.add(r.period);
+        after: async (rows, written, _previous, tx) => {
+          const byPeriod = new Map<string, number>();
+          for (const r of rows) {
+            touched.add(r.period);
+            byPeriod.set(r.period, (byPeriod.get(r.period) ?? 0) + 1);
+          }
+          // the one audit store, in the import's transaction: one row per period the import touched
+          if (written.inserted + written.updated > 0)
+            for (const [period, n] of [...byPeriod].sort(([a], [b]) => (a < b ? -1 : 1)))
+              await recordRatingsImport(tx, { actor, period, rows: n, written });
         },
       });
       const calibrated: FeedbackImport['calibrated'] = [];
@@ -453,7 +462,7 @@ export function createAppraisalService(deps: {
     async savePlan(input, actor) {
       parsePlan(input); // every rule between fields, each named
       const declared: DeclaredPlan = planSchema.parse(input);
-      return savePlan(db, declared, actor);
+      return db.transaction((tx) => savePlan(tx, declared, actor));
     },
 
     plans: (q) => listPlans(db, q),
@@ -492,7 +501,11 @@ export function createAppraisalService(deps: {
         ...(request.role ? { role: request.role } : {}),
         ...(request.pools ? { pools: request.pools } : {}),
       };
-      return answerOf(await savePreview(db, { id: randomUUID(), period: period.id, request: req, result, actor }));
+      return answerOf(
+        await db.transaction((tx) =>
+          savePreview(tx, { id: randomUUID(), period: period.id, request: req, result, actor }),
+        ),
+      );
     },
 
     async preview(id) {
@@ -535,7 +548,8 @@ export function createAppraisalService(deps: {
     },
 
     async saveCatalogue(input, actor) {
-      return saveCatalogue(db, parseCatalogue(input), actor);
+      const catalogue = parseCatalogue(input);
+      return db.transaction((tx) => saveCatalogue(tx, catalogue, actor));
     },
 
     async catalogue() {
