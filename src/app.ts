@@ -19,6 +19,7 @@ import { loggerOptions } from './plugins/log.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import { redisStore } from './plugins/rate-limit-redis.js';
+import abRoutes from './routes/ab.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
 import baselineRoutes from './routes/baselines.js';
@@ -181,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(growthRoutes, { prefix: '/v1' });
   await app.register(cycleRoutes, { prefix: '/v1' });
   await app.register(periodRoutes, { prefix: '/v1' });
+  await app.register(abRoutes, { prefix: '/v1' });
   // the web console (server-rendered pages on the same services; src/web), under the same rate limits:
   // a session counts against its key (src/web/limits.ts), sign-in failures per address
   countSessionsAgainstTheirKey(app);

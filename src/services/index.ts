@@ -108,6 +108,7 @@ export function createServices(deps: ServiceDeps): Services {
     db,
     ingestion,
     bodyLimit: config.bodyLimit,
+    jobs,
     kpiInputs: (period, f) => targets!.kpiInputs(period, f),
   });
   targets = createTargetService({
