@@ -19,7 +19,9 @@ import { loggerOptions } from './plugins/log.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import { redisStore } from './plugins/rate-limit-redis.js';
+import abRoutes from './routes/ab.js';
 import adminRoutes from './routes/admin.js';
+import auditRoutes from './routes/audit.js';
 import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
 import cycleRoutes from './routes/cycles.js';
@@ -34,6 +36,7 @@ import modelRoutes from './routes/models.js';
 import { openapiOptions } from './routes/openapi.js';
 import kpiInputRoutes from './routes/kpi-inputs.js';
 import { registerCsvParser } from './routes/ingest.js';
+import periodRoutes from './routes/periods.js';
 import ratingRoutes from './routes/ratings.js';
 import reviewRoutes from './routes/reviews.js';
 import sentimentRoutes from './routes/sentiment.js';
@@ -170,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ratingRoutes, { prefix: '/v1' });
   await app.register(sentimentRoutes, { prefix: '/v1' });
   await app.register(jobRoutes, { prefix: '/v1' });
+  await app.register(auditRoutes, { prefix: '/v1' });
   await app.register(modelRoutes, { prefix: '/v1' });
   await app.register(baselineRoutes, { prefix: '/v1' });
   await app.register(kpiInputRoutes, { prefix: '/v1' });
@@ -177,6 +181,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(incentiveRoutes, { prefix: '/v1' });
   await app.register(growthRoutes, { prefix: '/v1' });
   await app.register(cycleRoutes, { prefix: '/v1' });
+  await app.register(periodRoutes, { prefix: '/v1' });
+  await app.register(abRoutes, { prefix: '/v1' });
   // the web console (server-rendered pages on the same services; src/web), under the same rate limits:
   // a session counts against its key (src/web/limits.ts), sign-in failures per address
   countSessionsAgainstTheirKey(app);

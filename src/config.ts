@@ -26,6 +26,13 @@ const url = (protocols: string[]) =>
 /** Milliseconds, a whole number from 100 ms to one day. */
 const ms = z.coerce.number().int().min(100).max(86_400_000);
 
+/** `8h`, `30m`, `900s`, `2d` or milliseconds → milliseconds (validated by a regex before). */
+function duration(s: string): number {
+  const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Number(m[1]) * mult;
+}
+
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 
 export const configSchema = z.object({
@@ -93,14 +100,26 @@ export const configSchema = z.object({
     .string()
     .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 8h, 30m, 900s or milliseconds')
     .default('8h')
-    .transform((s) => {
-      const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
-      const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
-      return Number(m[1]) * mult;
-    })
+    .transform(duration)
     .refine((ms) => ms >= 60_000, 'must be at least a minute'),
+  /** Longest lifetime of an API key in days: a key created without an expiry gets now + this (unset: no expiry). */
+  KEY_MAX_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** How long the old key of a rotation stays valid (`24h`, `30m`, `0s`…); a rotation request may name a shorter or longer one. */
+  KEY_ROTATION_GRACE: z
+    .string()
+    .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 24h, 30m, 900s or milliseconds')
+    .default('24h')
+    .transform(duration)
+    .refine((ms) => ms <= 30 * 86_400_000, 'must be at most 30 days'),
   /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client address, https → Secure cookies). */
   TRUST_PROXY: bool.default(false),
+  /**
+   * Maker–checker: an override further than this relative change from the suggested target
+   * (0.1 = 10 %) waits for a second HR key's approval. Unset: overrides take effect at once.
+   */
+  OVERRIDE_APPROVAL_THRESHOLD: z.coerce.number().min(0).max(100).optional(),
+  /** With a threshold set, every role-wide override (employee `*`) waits for approval too. */
+  OVERRIDE_APPROVAL_ROLE_WIDE: bool.default(true),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -134,7 +153,11 @@ export interface Config {
   eventDates: { min: string; aheadDays: number };
   /** console session idle lifetime, ms */
   sessionTtlMs: number;
+  /** API keys: the longest lifetime (KEY_MAX_DAYS, ms; undefined: none) and a rotation's grace period (ms). */
+  keyLifetime: { maxMs: number | undefined; rotationGraceMs: number };
   trustProxy: boolean;
+  /** Overrides needing a second approver (OVERRIDE_APPROVAL_THRESHOLD, OVERRIDE_APPROVAL_ROLE_WIDE); absent: none. */
+  overrideApproval?: { threshold: number; roleWide: boolean } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -191,6 +214,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rowErrorLimit: c.ROW_ERROR_LIMIT,
     eventDates: { min: c.EVENT_DATE_MIN, aheadDays: c.EVENT_MAX_AHEAD_DAYS },
     sessionTtlMs: c.SESSION_TTL,
+    keyLifetime: {
+      maxMs: c.KEY_MAX_DAYS === undefined ? undefined : c.KEY_MAX_DAYS * 86_400_000,
+      rotationGraceMs: c.KEY_ROTATION_GRACE,
+    },
     trustProxy: c.TRUST_PROXY,
+    overrideApproval:
+      c.OVERRIDE_APPROVAL_THRESHOLD === undefined
+        ? undefined
+        : { threshold: c.OVERRIDE_APPROVAL_THRESHOLD, roleWide: c.OVERRIDE_APPROVAL_ROLE_WIDE },
   };
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Scope } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
+import { AB_COMPARE, abCompareData, abCompareProcessor } from '../appraisal/ab-run.js';
 import { trainBaselinesProcessor } from '../kpi/train.js';
 import { RECOMPUTE_RATINGS, recomputeRatingsData, recomputeRatingsProcessor } from '../ratings/job.js';
 import { createBullmqQueue, DEFAULT_QUEUE_NAME } from './bullmq.js';
@@ -92,6 +93,14 @@ export function jobKinds(): Record<string, JobKind> {
       attempts: 3,
       backoffMs: 1000,
       summary: 'recompute per-agent service-ability ratings (after a sentiment switch and a rescore)',
+    },
+    [AB_COMPARE]: {
+      processor: abCompareProcessor as Processor,
+      scopes: ['hr'],
+      data: abCompareData,
+      attempts: 2,
+      backoffMs: 1000,
+      summary: 'A/B comparison of two target policies or weight profiles on history (stored report)',
     },
     compare_models: {
       processor: compareModelsProcessor,
