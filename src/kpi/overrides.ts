@@ -3,6 +3,7 @@
  * change written to an append-only audit log (who, when, before, after, suggested, why) in the
  * same transaction.
  */
+import { AUDIT_COLS, type AuditRecord, recordAudit } from '../audit/store.js';
 import type { Db, Queryable } from '../db/types.js';
 import { NotFoundError } from '../lib/errors.js';
 import type { ScopeKey } from './series.js';
@@ -46,8 +47,6 @@ export interface AuditEntry {
 }
 
 const OCOLS = 'role_id, metric_id, period, employee_id, value, reason, set_by, set_at';
-const ACOLS =
-  'id, role_id, metric_id, period, employee_id, action, before_value, after_value, suggested, model_version, reason, actor, at';
 
 export async function loadOverrides(
   db: Queryable,
@@ -98,41 +97,32 @@ export async function setOverride(
   db: Db,
   c: OverrideChange & { value: number },
 ): Promise<{ override: StoredOverride; audit: AuditEntry }> {
-  return db.transaction(async (tx) => {
-    await tx.query(
-      `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
+  return db.transaction((tx) => setOverrideOn(tx, c));
+}
+
+/** setOverride on a transaction the caller holds (an approval applies the override with its own audit row). */
+export async function setOverrideOn(
+  tx: Queryable,
+  c: OverrideChange & { value: number },
+): Promise<{ override: StoredOverride; audit: AuditEntry }> {
+  await tx.query(
+    `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
+    [c.role, c.metric, c.period, c.employeeId],
+  );
+  const before = (
+    await tx.query<{ value: number }>(
+      'select value from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4',
       [c.role, c.metric, c.period, c.employeeId],
-    );
-    const before = (
-      await tx.query<{ value: number }>(
-        'select value from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4',
-        [c.role, c.metric, c.period, c.employeeId],
-      )
-    ).rows[0];
-    const o = await tx.query<StoredOverride>(
-      `insert into target_overrides (role_id, metric_id, period, employee_id, value, reason, set_by) values ($1, $2, $3, $4, $5, $6, $7)
+    )
+  ).rows[0];
+  const o = await tx.query<StoredOverride>(
+    `insert into target_overrides (role_id, metric_id, period, employee_id, value, reason, set_by) values ($1, $2, $3, $4, $5, $6, $7)
        on conflict (role_id, metric_id, period, employee_id) do update set value = excluded.value, reason = excluded.reason, set_by = excluded.set_by, set_at = now()
        returning ${OCOLS}`,
-      [c.role, c.metric, c.period, c.employeeId, c.value, c.reason, c.actor],
-    );
-    const a = await tx.query<AuditEntry>(
-      `insert into target_audit (role_id, metric_id, period, employee_id, action, before_value, after_value, suggested, model_version, reason, actor)
-       values ($1, $2, $3, $4, 'set', $5, $6, $7, $8, $9, $10) returning ${ACOLS}`,
-      [
-        c.role,
-        c.metric,
-        c.period,
-        c.employeeId,
-        before?.value ?? null,
-        c.value,
-        c.suggested ?? null,
-        c.modelVersion ?? null,
-        c.reason,
-        c.actor,
-      ],
-    );
-    return { override: o.rows[0]!, audit: a.rows[0]! };
-  });
+    [c.role, c.metric, c.period, c.employeeId, c.value, c.reason, c.actor],
+  );
+  const a = await auditOverride(tx, c, 'set', before?.value ?? null, c.value);
+  return { override: o.rows[0]!, audit: a };
 }
 
 /** Removes an override (back to the suggested target); audited. NotFound when there is none. */
@@ -148,22 +138,7 @@ export async function clearOverride(db: Db, c: OverrideChange): Promise<AuditEnt
     );
     if (!gone.rows[0])
       throw new NotFoundError(`an override of ${c.metric} for ${c.employeeId} (${c.role}, ${c.period})`);
-    const a = await tx.query<AuditEntry>(
-      `insert into target_audit (role_id, metric_id, period, employee_id, action, before_value, after_value, suggested, model_version, reason, actor)
-       values ($1, $2, $3, $4, 'clear', $5, null, $6, $7, $8, $9) returning ${ACOLS}`,
-      [
-        c.role,
-        c.metric,
-        c.period,
-        c.employeeId,
-        gone.rows[0].value,
-        c.suggested ?? null,
-        c.modelVersion ?? null,
-        c.reason,
-        c.actor,
-      ],
-    );
-    return a.rows[0]!;
+    return auditOverride(tx, c, 'clear', gone.rows[0].value, null);
   });
 }
 
@@ -187,10 +162,60 @@ export async function listAudit(
   db: Queryable,
   f: OverrideFilter & { limit?: number; offset?: number },
 ): Promise<AuditEntry[]> {
-  const r = await db.query<AuditEntry>(
-    `select ${ACOLS} from target_audit where ($1::text is null or role_id = $1) and ($2::text is null or metric_id = $2) and ($3::text is null or period = $3) and ($4::text is null or employee_id = $4)
+  const r = await db.query<AuditRecord>(
+    `select ${AUDIT_COLS} from audit_log where subject_type = 'target_override'
+       and ($1::text is null or role_id = $1) and ($2::text is null or metric_id = $2) and ($3::text is null or period = $3) and ($4::text is null or employee_id = $4)
      order by id desc limit $5 offset $6`,
     [f.role ?? null, f.metric ?? null, f.period ?? null, f.employee_id ?? null, f.limit ?? 1000, f.offset ?? 0],
   );
-  return r.rows.map((a) => ({ ...a, id: Number(a.id) }));
+  return r.rows.map(overrideEntry);
+}
+
+/** The override's audit row in the one audit store, in the caller's transaction. */
+async function auditOverride(
+  tx: Queryable,
+  c: OverrideChange,
+  action: 'set' | 'clear',
+  before: number | null,
+  after: number | null,
+): Promise<AuditEntry> {
+  return overrideEntry(
+    await recordAudit(tx, {
+      actor: c.actor,
+      action: `target_override.${action}`,
+      subject: { type: 'target_override', id: `${c.role}/${c.metric}/${c.period}/${c.employeeId}` },
+      role: c.role,
+      metric: c.metric,
+      period: c.period,
+      employeeId: c.employeeId,
+      before: before === null ? null : { value: before },
+      after: after === null ? null : { value: after },
+      reason: c.reason,
+      detail: { suggested: c.suggested ?? null, model_version: c.modelVersion ?? null },
+    }),
+  );
+}
+
+/** An audit-store row of an override, in the shape `/v1/targets/audit` has always answered. */
+function overrideEntry(a: AuditRecord): AuditEntry {
+  const value = (v: unknown): number | null =>
+    v && typeof v === 'object' && typeof (v as { value?: unknown }).value === 'number'
+      ? (v as { value: number }).value
+      : null;
+  const d = a.detail as { suggested?: number | null; model_version?: string | null };
+  return {
+    id: Number(a.id),
+    role_id: a.role_id!,
+    metric_id: a.metric_id!,
+    period: a.period!,
+    employee_id: a.employee_id!,
+    action: a.action === 'target_override.clear' ? 'clear' : 'set',
+    before_value: value(a.before),
+    after_value: value(a.after),
+    suggested: d.suggested ?? null,
+    model_version: d.model_version ?? null,
+    reason: a.reason ?? '',
+    actor: a.actor,
+    at: a.at,
+  };
 }

@@ -35,6 +35,16 @@ const loadSheetJs = (): Promise<SheetJs> =>
 let excelJs: Promise<typeof ExcelJSTypes> | undefined;
 const loadExcelJs = (): Promise<typeof ExcelJSTypes> => (excelJs ??= import('exceljs').then((m) => m.default));
 
+/** The media type of an XLSX workbook (exports answer with it). */
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+/** A file an export answers with (CSV text, or an XLSX's bytes). */
+export interface ExportFile {
+  filename: string;
+  contentType: string;
+  body: string | Buffer;
+}
+
 export type SpreadsheetFormat = 'xlsx' | 'xls';
 
 export interface ReadOptions {

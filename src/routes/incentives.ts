@@ -6,11 +6,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { planSchema } from '../appraisal/incentive-plan.js';
+import { XLSX_TYPE } from '../lib/spreadsheet.js';
 import { periodParam } from './components.js';
 import { route } from './define.js';
 
-/** The payroll export's XLSX media type (the service sets the same). */
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const num = z.number();
 const cents = z.number().int();
 const HR = ['hr'] as const;

@@ -27,6 +27,11 @@ const TAGS = [
   ['kpi-inputs', 'Adjusted KPI inputs for scoring systems'],
   ['jobs', 'Asynchronous work: submit, poll, cancel'],
   ['models', 'The model registry: versions, shadow comparison, promote, roll back'],
+  ['360', '360° feedback: ratings from managers, peers and customers, calibrated for rater leniency'],
+  ['incentives', 'Tiered incentive plans, payout previews and the payroll export'],
+  ['growth', 'Growth points: the task catalogue, completions, redemptions and the ledger'],
+  ['ab', 'A/B validation of target policies and weight profiles on history'],
+  ['audit', 'The one audit log of every audited change, and its export'],
 ] as const;
 
 /** One response per error status, each the Problem, with an example of its most common code. */
