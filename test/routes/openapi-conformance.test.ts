@@ -110,6 +110,9 @@ const ORDER = [
   'listGrowthLedger',
   'checkGrowthLedger',
   'getGrowthLeaderboard',
+  'createAbComparison',
+  'listAbComparisons',
+  'getAbComparison',
   'submitJob',
   'getJob',
   'cancelJob',
@@ -143,6 +146,7 @@ const MADE_UP = new Set([
   'revokeApiKey',
   'getPayoutPreview',
   'exportPayoutPreview',
+  'getAbComparison',
 ]);
 
 /** A text upload type the example's text goes in (not JSON; forms of files have no example). */
@@ -271,6 +275,7 @@ describeEachBackend('the service answers as its OpenAPI document says', (get, ba
       if (id === 'rollbackModel') Object.assign(ids, { kind: 'baseline', scope: 'cs_agent:csat:month' });
       if (id === 'revokeApiKey' || id === 'rotateApiKey') ids.id = String(got.get('createApiKey')?.id);
       if (id === 'getPayoutPreview' || id === 'exportPayoutPreview') ids.id = String(got.get('previewPayouts')?.id);
+      if (id === 'getAbComparison') ids.id = String(got.get('createAbComparison')?.id);
       const again = await send(id, ids);
       statuses[id]!.push(again.statusCode);
       if (again.statusCode < 300 && again.body.startsWith('{')) got.set(id, again.json());
