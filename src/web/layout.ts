@@ -11,6 +11,8 @@ const NAV: { href: string; key: MessageKey; desk: 'quality' | 'hr' }[] = [
   { href: '/reviews', key: 'nav.reviews', desk: 'quality' },
   { href: '/sla', key: 'nav.sla', desk: 'quality' },
   { href: '/hr', key: 'nav.hr', desk: 'hr' },
+  // the appraisal screens (issue 17), one entry for the four of them
+  { href: '/appraisal/360', key: 'nav.appraisal', desk: 'hr' },
 ];
 
 export function hidden(name: string, value: string): Html {
