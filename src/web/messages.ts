@@ -225,6 +225,10 @@ const M = {
   'appr.360.flag': ['标记', 'Flag'],
   'appr.360.lenient': ['偏宽', 'lenient'],
   'appr.360.severe': ['偏严', 'severe'],
+  'appr.360.rule': [
+    '标记规则：至少 5 条评分且 |z| > 2.5（z = 宽严度 ÷ 普通评分人估计值的标准差）。',
+    'Flag rule: at least 5 ratings and |z| > 2.5 (z = leniency ÷ the spread of an ordinary rater’s estimate).',
+  ],
   'appr.360.noFlags': ['本期没有评分人被标记。', 'No rater is flagged this period.'],
   'appr.pay.title': ['提成与薪酬预览', 'Incentive payout preview'],
   'appr.pay.form': ['生成预览', 'Evaluate a preview'],

@@ -41,7 +41,7 @@ export default async function appraisal360Page(app: FastifyInstance): Promise<vo
 <td class="num">${f.fixed(p.raw_mean)}</td><td class="num">${f.count(p.n)}</td><td class="num">${f.count(p.n_raters)}</td></tr>`,
         )}</tbody></table></div></section>
 <section aria-labelledby="h-flagged"><h2 id="h-flagged">${t('appr.360.flagged')}</h2>
-<p>${raters.flag_rule}</p>
+<p>${t('appr.360.rule')}</p>
 ${
   raters.raters.length > 0
     ? html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-flagged"><table>

@@ -14,8 +14,12 @@ const TABS: [string, MessageKey][] = [
 export const APPRAISAL_NAV = '/appraisal/360';
 
 export function appraisalTabs(ctx: Ctx, current: string): Html {
-  return html`<nav class="tabs" aria-label="${ctx.t('appr.tabs')}"><ul>${TABS.map(
-    ([href, key]) =>
-      html`<li><a href="${href}"${href === current ? html` aria-current="page"` : ''}>${ctx.t(key)}</a></li>`,
-  )}</ul></nav>`;
+  return html`<nav class="tabs" aria-label="${ctx.t('appr.tabs')}"><p>${TABS.map(
+    ([href, key], i) =>
+      html`${i > 0 ? ' · ' : ''}${
+        href === current
+          ? html`<strong aria-current="page">${ctx.t(key)}</strong>`
+          : html`<a href="${href}">${ctx.t(key)}</a>`
+      }`,
+  )}</p></nav>`;
 }
