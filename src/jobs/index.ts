@@ -9,7 +9,7 @@ import type { Db } from '../db/types.js';
 import { AB_COMPARE, abCompareData, abCompareProcessor } from '../appraisal/ab-run.js';
 import { trainBaselinesProcessor } from '../kpi/train.js';
 import { RECOMPUTE_RATINGS, recomputeRatingsData, recomputeRatingsProcessor } from '../ratings/job.js';
-import { createBullmqQueue } from './bullmq.js';
+import { createBullmqQueue, DEFAULT_QUEUE_NAME } from './bullmq.js';
 import { createInlineQueue } from './inline.js';
 import { compareModelsData, compareModelsProcessor } from './processors/compare-models.js';
 import { scoreReviewsData, scoreReviewsProcessor } from './processors/score-reviews.js';
@@ -140,7 +140,7 @@ export function createQueue(deps: { db: Db; config: Config; queueName?: string }
         url: deps.config.redisUrl,
         db: deps.db,
         policies,
-        ...(deps.queueName ? { queueName: deps.queueName } : {}),
+        queueName: deps.queueName ?? deps.config.jobQueue ?? DEFAULT_QUEUE_NAME,
       })
     : createInlineQueue({ ...deps, processors: workerProcessors(deps.config), policies });
 }

@@ -20,9 +20,11 @@ import { type ConsoleService, createConsoleService } from './console.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
+import { createPeriodService, type PeriodService } from './periods.js';
 import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
+import { createTargetDeskService, type TargetDeskService } from './target-desk.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -67,10 +69,14 @@ export interface Services {
   jobs: JobService;
   /** 360° feedback, incentive plans and payouts, growth points, cycles, A/B comparisons (issue 17). */
   appraisal: AppraisalService;
+  /** Closed appraisal periods (snapshots, reopen, differences since close) and override approvals (issue 25). */
+  periods: PeriodService;
   /** The one audit log's reads and exports (every audited change writes to it, src/audit). */
   audit: AuditService;
   /** The web console's sessions and reads (src/web). */
   console: ConsoleService;
+  /** The console's target desk: a role's targets searched, sorted, paged and exported; "why this number". */
+  desk: TargetDeskService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
@@ -105,8 +111,17 @@ export function createServices(deps: ServiceDeps): Services {
     jobs,
     kpiInputs: (period, f) => targets!.kpiInputs(period, f),
   });
-  targets = createTargetService({ db, jobs, stored, feedbackOf: (period) => appraisal.feedbackOf(period) });
-  const keys = createKeyRepository(db);
+  targets = createTargetService({
+    db,
+    jobs,
+    stored,
+    feedbackOf: (period) => appraisal.feedbackOf(period),
+    overrideApproval: config.overrideApproval,
+  });
+  const keys = createKeyRepository(db, {
+    maxLifetimeMs: config.keyLifetime.maxMs,
+    rotationGraceMs: config.keyLifetime.rotationGraceMs,
+  });
   const catalogue = createCatalogueService({ db });
   const reviews = createReviewService({ db, sentiment, ingestion, stored });
   return {
@@ -120,11 +135,13 @@ export function createServices(deps: ServiceDeps): Services {
     ingestion,
     reviews,
     console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
+    desk: createTargetDeskService({ db }),
     targets,
     models: createModelService({ db, config, jobs }),
     jobs,
     appraisal,
     audit: createAuditService({ db }),
+    periods: createPeriodService({ db, targets, reviews }),
     async health() {
       const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
       return {

@@ -30,6 +30,8 @@ import appraisal360Page from './pages/appraisal-360.js';
 import appraisalAbPage from './pages/appraisal-ab.js';
 import appraisalGrowthPage from './pages/appraisal-growth.js';
 import appraisalPayoutsPage from './pages/appraisal-payouts.js';
+import targetPages from './pages/targets.js';
+import adminPages from './pages/admin.js';
 import { allowAllSignIns, type SignInLimiter } from './signin-limit.js';
 import { ASSETS } from './static.js';
 
@@ -268,7 +270,10 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
       page(ctx, {
         title: ctx.t('hr.title'),
         active: '/hr',
-        body: html`<section class="card"><p>${ctx.t('hr.soon')}</p></section>`,
+        body: html`<section class="card"><p>${ctx.t('hr.intro')}</p><ul>
+  <li><a href="/targets">${ctx.t('hr.go.targets')}</a></li>
+  <li><a href="/targets/audit">${ctx.t('hr.go.audit')}</a></li>
+</ul></section>`,
       }),
     );
   });
@@ -277,6 +282,9 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   await app.register(agentPage);
   await app.register(reviewsPages);
   await app.register(slaPage);
+  // ── console part 2 (issue 13) ──
+  await app.register(targetPages);
+  await app.register(adminPages);
   // the appraisal screens (issue 17)
   await app.register(appraisal360Page);
   await app.register(appraisalPayoutsPage);

@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate an API key: a new key with the same name and scopes (returned once); the old one stays valid for the grace period (default KEY_ROTATION_GRACE, 24 h), then it and its console sessions are refused */
+        post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/keys/{id}": {
         parameters: {
             query?: never;
@@ -100,7 +117,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key */
+        /** Revoke an API key: refused at once by this process (within 5 s by other processes), its console sessions ended at once */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -690,7 +707,10 @@ export interface paths {
         };
         /** Overrides in force */
         get: operations["listTargetOverrides"];
-        /** Override a suggested target (audited: who, when, before, after, why) */
+        /**
+         * Override a suggested target (audited: who, when, before, after, why)
+         * @description With OVERRIDE_APPROVAL_THRESHOLD set, an override further than that from the suggested target (or role-wide, or with no suggested target) does not take effect: it is filed as a pending request (202) that a second HR key approves (POST /v1/override-requests/{id}/approve). A period closed for the role refuses changes (409).
+         */
         put: operations["setTargetOverride"];
         post?: never;
         /** Remove an override (back to the suggested target); audited */
@@ -1142,6 +1162,182 @@ export interface paths {
          */
         put: operations["setRoleCycle"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The closed roles and periods, newest close first */
+        get: operations["listClosedPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a role’s period is closed, with every snapshot version taken */
+        get: operations["getPeriodState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a role’s period: freeze its KPI inputs, targets with overrides, ratings and weight profile (audited)
+         * @description Every read of the role and period (GET /v1/kpi-inputs, /v1/targets, /v1/targets/employees/{id}, /v1/ratings) then answers from the snapshot, marked `closed`. Closing a closed period answers its snapshot again (`created: false`). The snapshot is computed from one state of the data: a write committed meanwhile makes it start again (409 after 5 attempts).
+         */
+        post: operations["closePeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen a closed period (reason required, audited); its snapshot stays readable by version */
+        post: operations["reopenPeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A snapshot of a role’s period (the latest, or `version`), each frozen answer exactly as it was
+         * @description `part` answers one frozen answer alone, byte for byte the text that was frozen (its sha256 is in `hashes`): kpi_inputs is what GET /v1/kpi-inputs?role=&period= answered for everyone of the role.
+         */
+        get: operations["getPeriodSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Differences since close: what the data (recomputes, rescoring, promotions, rollbacks, corrections) would answer now that the snapshot does not */
+        get: operations["getPeriodDifferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Overrides waiting for (or decided by) a second HR key, oldest first */
+        get: operations["listOverrideRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One override request */
+        get: operations["getOverrideRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a pending override: it takes effect now (audited); never by the key that requested it (403) */
+        post: operations["approveOverrideRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending override (reason required, audited); never by the key that requested it (403) */
+        post: operations["rejectOverrideRequest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1719,6 +1915,66 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** @description The answer comes from the snapshot of a closed period. */
+        ClosedMark: {
+            role: string;
+            /** @description the snapshot version (GET /v1/periods/{role}/{period}/snapshot?version=) */
+            version: number;
+            /** @description the API key id that closed it */
+            closed_by: string | null;
+            closed_at: string;
+        };
+        OverrideRequest: {
+            id: number;
+            role_id: string;
+            metric_id: string;
+            period: string;
+            /** @description an employee, or '*' for the whole role */
+            employee_id: string;
+            value: number;
+            reason: string;
+            /** @description the suggested target when it was requested */
+            suggested: number | null;
+            model_version: string | null;
+            /** @description why it needs a second approver */
+            why: string;
+            /** @enum {string} */
+            state: "pending" | "approved" | "rejected";
+            /** @description the API key id of the maker */
+            requested_by: string | null;
+            /** @description ISO timestamp */
+            requested_at: string;
+            /** @description the API key id of the checker */
+            decided_by: string | null;
+            decided_at: (string) | null;
+            decision_reason: string | null;
+        };
+        PeriodSnapshot: {
+            role_id: string;
+            period: string;
+            version: number;
+            /** @enum {string} */
+            state: "closed" | "reopened";
+            closed_by: string | null;
+            /** @description ISO timestamp */
+            closed_at: string;
+            reason: string | null;
+            reopened_by: string | null;
+            reopened_at: (string) | null;
+            reopen_reason: string | null;
+            /** @description the data version (read_changes) the snapshot was computed at */
+            data_version: string;
+            /** @description sha256 over the training data state, the active models and the parts’ hashes */
+            fingerprint: string;
+            /** @description the active model versions, kind/scope → id */
+            models: {
+                [key: string]: string;
+            };
+            /** @description sha256 of each frozen answer’s JSON text (kpi_inputs, targets, ratings, weight_profile) */
+            hashes: {
+                [key: string]: string;
+            };
+        };
         /** @description Rows received, and how many were inserted, changed or already so */
         IngestResult: {
             received: number;
@@ -2254,7 +2510,10 @@ export interface operations {
                      *         ],
                      *         "created_at": "2026-03-02T08:00:00.000Z",
                      *         "revoked_at": null,
-                     *         "last_used_at": "2026-03-02T09:15:00.000Z"
+                     *         "last_used_at": "2026-03-02T09:15:00.000Z",
+                     *         "expires_at": null,
+                     *         "replaced_by": null,
+                     *         "rotated_from": null
                      *       }
                      *     ]
                      */
@@ -2266,6 +2525,12 @@ export interface operations {
                         created_at: string;
                         revoked_at: string | null;
                         last_used_at: string | null;
+                        /** @description refused after this; null: no expiry */
+                        expires_at: string | null;
+                        /** @description the key that replaced this one by rotation */
+                        replaced_by: string | null;
+                        /** @description the key this one replaced by rotation */
+                        rotated_from: string | null;
                     }[];
                 };
             };
@@ -2289,12 +2554,18 @@ export interface operations {
                  *       "name": "scoring system",
                  *       "scopes": [
                  *         "scorer"
-                 *       ]
+                 *       ],
+                 *       "expires_at": "2030-12-31T00:00:00Z"
                  *     }
                  */
                 "application/json": {
                     name: string;
                     scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
                 };
             };
         };
@@ -2311,19 +2582,94 @@ export interface operations {
                      *       "key": "kpi_5f2c9a1e7b30_3hV9qZ2mXf7LwR1tN8bC4yKd6sPa0uJe",
                      *       "scopes": [
                      *         "scorer"
-                     *       ]
+                     *       ],
+                     *       "expires_at": "2030-12-31T00:00:00.000Z"
                      *     }
                      */
                     "application/json": {
                         id: string;
+                        /** @description the secret, shown only in this answer */
                         key: string;
                         scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
                     };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 5f2c9a1e7b30 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grace_seconds": 3600
+                 *     }
+                 */
+                "application/json": {
+                    /** @description how long the old key stays valid; 0 ends it now */
+                    grace_seconds?: number;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8d41b07c2e95",
+                     *       "key": "kpi_8d41b07c2e95_Q7mB2xLk9ZpT4vRn1cW8yHd3sFa6uJe0",
+                     *       "scopes": [
+                     *         "scorer"
+                     *       ],
+                     *       "expires_at": null,
+                     *       "rotated_from": "5f2c9a1e7b30",
+                     *       "old_expires_at": "2026-03-02T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description the secret, shown only in this answer */
+                        key: string;
+                        scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
+                        rotated_from: string;
+                        /**
+                         * Format: date-time
+                         * @description the old key is refused from this instant
+                         */
+                        old_expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3607,6 +3953,9 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
+                        /** @description without a role filter: the roles closed in the period, whose people come from their snapshots */
+                        closed_roles?: components["schemas"]["ClosedMark"][];
                         period: string;
                         total: number;
                         items: {
@@ -5517,6 +5866,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
                         role: string;
                         period: string;
                         /** @description people in the answer before paging */
@@ -5739,6 +6089,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
                         employee_id: string;
                         role: string;
                         period: string;
@@ -6007,10 +6358,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description filed for a second approver; not in force yet */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                    };
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
@@ -6091,6 +6454,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -6635,6 +6999,9 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
+                        /** @description without a role filter: the roles closed in the period, whose people come from their snapshots */
+                        closed_roles?: components["schemas"]["ClosedMark"][];
                         period: string;
                         /** @enum {string} */
                         period_kind: "week" | "month" | "quarter" | "year";
@@ -9084,6 +9451,550 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listClosedPeriods: {
+        parameters: {
+            query?: {
+                /** @example cs_agent */
+                role?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "closed": []
+                     *     }
+                     */
+                    "application/json": {
+                        closed: components["schemas"]["PeriodSnapshot"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role": "cs_agent",
+                     *       "period": "2026-Q3",
+                     *       "state": "open",
+                     *       "current": null,
+                     *       "versions": []
+                     *     }
+                     */
+                    "application/json": {
+                        role: string;
+                        period: string;
+                        /** @enum {string} */
+                        state: "open" | "closed";
+                        current: components["schemas"]["PeriodSnapshot"] | null;
+                        versions: components["schemas"]["PeriodSnapshot"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    closePeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Q3 appraisal signed off"
+                 *     }
+                 */
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "snapshot": {
+                     *         "role_id": "cs_agent",
+                     *         "period": "2026-Q3",
+                     *         "version": 1,
+                     *         "state": "closed",
+                     *         "closed_by": "k_3f9a2c",
+                     *         "closed_at": "2026-10-05T09:00:00.000Z",
+                     *         "reason": "Q3 appraisal signed off",
+                     *         "reopened_by": null,
+                     *         "reopened_at": null,
+                     *         "reopen_reason": null,
+                     *         "data_version": "812:950",
+                     *         "fingerprint": "c0ffee…",
+                     *         "models": {
+                     *           "sentiment/zh": "sentiment-zh@3f2a9c1e"
+                     *         },
+                     *         "hashes": {
+                     *           "kpi_inputs": "9a…",
+                     *           "targets": "4b…",
+                     *           "ratings": "77…",
+                     *           "weight_profile": "01…"
+                     *         }
+                     *       },
+                     *       "created": true
+                     *     }
+                     */
+                    "application/json": {
+                        snapshot: components["schemas"]["PeriodSnapshot"];
+                        created: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    reopenPeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "a late correction of returns"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role_id": "cs_agent",
+                     *       "period": "2026-Q3",
+                     *       "version": 1,
+                     *       "state": "reopened",
+                     *       "closed_by": "k_3f9a2c",
+                     *       "closed_at": "2026-10-05T09:00:00.000Z",
+                     *       "reason": "Q3 appraisal signed off",
+                     *       "reopened_by": "k_3f9a2c",
+                     *       "reopened_at": "2026-10-09T09:00:00.000Z",
+                     *       "reopen_reason": "a late correction of returns",
+                     *       "data_version": "812:950",
+                     *       "fingerprint": "c0ffee…",
+                     *       "models": {
+                     *         "sentiment/zh": "sentiment-zh@3f2a9c1e"
+                     *       },
+                     *       "hashes": {
+                     *         "kpi_inputs": "9a…",
+                     *         "targets": "4b…",
+                     *         "ratings": "77…",
+                     *         "weight_profile": "01…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodSnapshot"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodSnapshot: {
+        parameters: {
+            query?: {
+                /**
+                 * @description a snapshot version (default: the latest)
+                 * @example 1
+                 */
+                version?: number;
+                /** @example weight_profile */
+                part?: "kpi_inputs" | "targets" | "ratings" | "weight_profile";
+            };
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole snapshot, or one part with `part` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        snapshot: components["schemas"]["PeriodSnapshot"];
+                        kpi_inputs: unknown;
+                        targets: unknown;
+                        ratings: unknown;
+                        weight_profile: unknown;
+                    } | unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodDifferences: {
+        parameters: {
+            query?: {
+                /** @description a snapshot version (default: the latest) */
+                version?: number;
+                /** @description differences listed (all are counted) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        role: string;
+                        period: string;
+                        version: number;
+                        closed_at: string;
+                        computed_at: string;
+                        counts: {
+                            [key: string]: number;
+                        };
+                        total: number;
+                        differences: {
+                            /** @enum {string} */
+                            part: "kpi_inputs" | "targets" | "ratings" | "weight_profile";
+                            /** @description where, e.g. people[E0003].metrics[csat].target */
+                            path: string;
+                            /** @description the value in the snapshot (null: absent) */
+                            closed: unknown;
+                            /** @description the value the data answers now (null: absent) */
+                            now: unknown;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOverrideRequests: {
+        parameters: {
+            query?: {
+                /** @example pending */
+                state?: "pending" | "approved" | "rejected";
+                role?: string;
+                /** @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1) */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 7,
+                     *         "role_id": "cs_agent",
+                     *         "metric_id": "csat",
+                     *         "period": "2026-10",
+                     *         "employee_id": "E0003",
+                     *         "value": 0.7,
+                     *         "reason": "long sick leave in the period",
+                     *         "suggested": 0.91,
+                     *         "model_version": "baseline:cs_agent:csat@1",
+                     *         "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *         "state": "pending",
+                     *         "requested_by": "k_3f9a2c",
+                     *         "requested_at": "2026-10-02T08:00:00.000Z",
+                     *         "decided_by": null,
+                     *         "decided_at": null,
+                     *         "decision_reason": null
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["OverrideRequest"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 999999 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    approveOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 999999 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "agreed"
+                 *     }
+                 */
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                        /** @description null when answering a repeated approval */
+                        override: {
+                            role_id: string;
+                            metric_id: string;
+                            period: string;
+                            /** @description an employee, or '*' for the whole role */
+                            employee_id: string;
+                            value: number;
+                            reason: string;
+                            /** @description the API key id that set it */
+                            set_by: string | null;
+                            /** @description ISO timestamp */
+                            set_at: string;
+                        } | null;
+                        audit: {
+                            id: number;
+                            role_id: string;
+                            metric_id: string;
+                            period: string;
+                            employee_id: string;
+                            /** @enum {string} */
+                            action: "set" | "clear";
+                            before_value: number | null;
+                            after_value: number | null;
+                            /** @description the suggested target when the change was made */
+                            suggested: number | null;
+                            model_version: string | null;
+                            reason: string;
+                            /** @description the API key id */
+                            actor: string | null;
+                            /** @description ISO timestamp */
+                            at: string;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rejectOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 999999 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "not justified by the data"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };
