@@ -155,6 +155,8 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       '目标台',
       '审计记录',
       '考核工具',
+      '模型',
+      'API 密钥',
     ]);
     await admin.ctx.close();
 
