@@ -58,6 +58,31 @@ export async function getCycle(db: Queryable, role: string): Promise<RoleCycle> 
   };
 }
 
+/** Every role's cycle in force (declared, else from roles.cycle), by role id. */
+export async function roleCycles(db: Queryable): Promise<Map<string, { tracked: Tracked; appraised: Appraised }>> {
+  const r = await db.query<{ id: string; cycle: Tracked; tracked: Tracked | null; appraised: Appraised | null }>(
+    `select r.id, r.cycle, c.tracked, c.appraised from roles r left join role_cycles c on c.role_id = r.id`,
+  );
+  return new Map(
+    r.rows.map((x) => [
+      x.id,
+      x.tracked && x.appraised
+        ? { tracked: x.tracked, appraised: x.appraised }
+        : { tracked: x.cycle, appraised: x.cycle === 'week' ? 'month' : x.cycle },
+    ]),
+  );
+}
+
+/** The latest period of a kind in which someone of the role has a recorded value, or null. */
+export async function latestPeriodOfRole(db: Queryable, role: string, kind: Tracked): Promise<string | null> {
+  const r = await db.query<{ period: string }>(
+    `select h.period from kpi_history h join employees e on e.id = h.employee_id
+     where e.role_id = $1 and h.period_kind = $2 order by h.period_start desc limit 1`,
+    [role, kind],
+  );
+  return r.rows[0]?.period ?? null;
+}
+
 /** HR declares a role's cycle; appraised must not be finer than tracked. roles.cycle follows `tracked`. */
 export async function setCycle(
   db: Queryable,

@@ -5,11 +5,15 @@
  *
  * Cycles: a week or a month uses the metrics recorded for that period kind; a quarter uses the
  * quarterly metrics plus the monthly ones averaged over its three months (attainment, percentile);
+ * for a role tracked weekly (its declared cycle), a month or quarter also takes the weekly metrics it
+ * does not record itself, averaged over its weeks;
  * a year (`2026`) is the mean of its quarters' composites weighted by their days.
  */
 import type { Queryable } from '../db/types.js';
 import { INDICATOR_GROUPS, type IndicatorGroup } from '../history/catalogue.js';
 import type { Period, PeriodKind } from '../history/period.js';
+import { roleCycles } from '../appraisal/cycles-store.js';
+import { parsePeriod, periodOf } from '../history/period.js';
 import { listRatings } from '../ratings/index.js';
 import { monthsOf, parseYear, quartersOf } from './cycles.js';
 import type { ScopeKey } from './series.js';
@@ -33,8 +37,8 @@ export interface MetricInput {
   indicator_group: IndicatorGroup;
   direction: 'higher' | 'lower';
   period_kind: PeriodKind;
-  /** 'period' = recorded for the period itself; 'months' = mean over the quarter's months. */
-  from: 'period' | 'months';
+  /** 'period' = recorded for the period itself; 'months' = mean over the quarter's months; 'weeks' = mean over the weeks of a weekly-tracked role. */
+  from: 'period' | 'months' | 'weeks';
   actual: number | null;
   baseline: number | null;
   target: number | null;
@@ -322,6 +326,8 @@ export async function kpiInputs(
     }
   }
 
+  if (period.kind !== 'week') await fillFromWeeks(db, period, f, models, people);
+
   const ratings = await loadRatings(db, period.id, f.role);
   return {
     period: period.id,
@@ -341,6 +347,82 @@ export async function kpiInputs(
       .slice(page.offset, page.offset + page.limit)
       .map(([id, p]) => finish(id, p.role, p.metrics, weights, ratings.get(id) ?? null)),
   };
+}
+
+/** The ISO weeks that belong to a month or quarter: those whose Thursday falls in it. */
+export function weeksOf(p: Period): Period[] {
+  const out: Period[] = [];
+  const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`);
+  for (let t = day(p.start); t <= day(p.end); t += DAY_MS) {
+    const d = new Date(t);
+    if (d.getUTCDay() === 4) out.push(periodOf(d, 'week'));
+  }
+  return out;
+}
+
+/**
+ * The declared cycles at work: for the people of a role tracked weekly (role_cycles, else roles.cycle),
+ * a metric the month or quarter does not record itself (nor its months) is the mean over the weeks
+ * whose Thursday falls in it — a sales role tracked weekly and appraised monthly gets monthly inputs.
+ */
+async function fillFromWeeks(
+  db: Queryable,
+  period: Period,
+  f: Filter,
+  models: KpiInputsAnswer['models'],
+  people: Map<string, { role: string; metrics: MetricInput[] }>,
+): Promise<void> {
+  const weekly = [...(await roleCycles(db))]
+    .filter(([role, c]) => c.tracked === 'week' && (f.role === undefined || f.role === role))
+    .map(([role]) => role);
+  const weeks = weeksOf(period);
+  for (const role of weekly) {
+    // only when someone of the role has a weekly metric the period does not hold already
+    const recorded = await db.query<{ employee_id: string; metric_id: string }>(
+      `select distinct h.employee_id, h.metric_id from kpi_history h join employees e on e.id = h.employee_id
+       where e.role_id = $1 and h.period = any($2::text[]) and ($3::text is null or h.employee_id = $3)`,
+      [role, weeks.map((w) => w.id), f.employeeId ?? null],
+    );
+    const missing = recorded.rows.some(
+      (r) => !people.get(r.employee_id)?.metrics.some((m) => m.metric === r.metric_id),
+    );
+    if (!missing) continue;
+    const byMetric = new Map<string, MetricInput[]>();
+    for (const week of weeks) {
+      for (const [id, p] of await metricInputs(db, parsePeriod(week.id)!, { ...f, role }, models)) {
+        for (const m of p.metrics) {
+          const k = `${id}\u0000${m.metric}`;
+          byMetric.set(k, [...(byMetric.get(k) ?? []), m]);
+        }
+      }
+    }
+    for (const [k, ms] of byMetric) {
+      const [id] = k.split('\u0000') as [string];
+      let p = people.get(id);
+      if (p?.metrics.some((m) => m.metric === ms[0]!.metric)) continue;
+      if (!p) people.set(id, (p = { role, metrics: [] }));
+      p.metrics.push({
+        ...ms[0]!,
+        period_kind: 'week',
+        from: 'weeks',
+        actual: null,
+        baseline: null,
+        target: null,
+        floor: null,
+        stretch: null,
+        attainment: avg(ms.map((m) => m.attainment)),
+        percentile: avg(ms.map((m) => m.percentile)),
+        score: avg(ms.map((m) => m.score)),
+        below_floor: ms.some((m) => m.below_floor === true)
+          ? true
+          : ms.every((m) => m.below_floor === null)
+            ? null
+            : false,
+        cold_start: ms.some((m) => m.cold_start === true),
+        note: `mean over ${ms.length} week(s) (role ${role} is tracked weekly)`,
+      });
+    }
+  }
 }
 
 const daysOf = (p: Period) =>

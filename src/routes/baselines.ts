@@ -136,7 +136,11 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
       access: HR,
       query: {
         role: id,
-        period,
+        period: period
+          .optional()
+          .describe(
+            "default: the period after the role's latest data on the kind it is tracked on (its declared cycle)",
+          ),
         metric: id.optional(),
         below_floor: z
           .enum(['true', 'false'])

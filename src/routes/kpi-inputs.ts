@@ -16,10 +16,14 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
       summary:
         'Per person and period: actual, calibrated baseline, target, attainment, percentile, service rating, the weight profile and a reference composite',
       description:
-        'period: ISO week (2026-W07), month (2026-03), quarter (2026-Q1; monthly metrics averaged over its months) or year (2026; the quarters’ composites weighted by their days).',
+        'period: ISO week (2026-W07), month (2026-03), quarter (2026-Q1; monthly metrics averaged over its months) or year (2026; the quarters’ composites weighted by their days). A role tracked weekly (PUT /v1/roles/{role}/cycle) gets, in a month or quarter, the weekly metrics it does not record there averaged over the weeks whose Thursday falls in it. Without a period, a role’s latest appraisal period (422 naming period without either).',
       access: ['scorer'],
       query: {
-        period: periodParam({ year: true }),
+        period: periodParam({ year: true })
+          .optional()
+          .describe(
+            "default (with a role): the role's latest period on the kind it is appraised on (its declared cycle)",
+          ),
         role: z.string().optional(),
         employee_id: z.string().optional(),
         ...peoplePage,

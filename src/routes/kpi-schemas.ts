@@ -176,7 +176,11 @@ export const kpiInputs = z.object({
           indicator_group: group,
           direction,
           period_kind: periodKind,
-          from: z.enum(['period', 'months']).describe("'months': the mean over the quarter's months"),
+          from: z
+            .enum(['period', 'months', 'weeks'])
+            .describe(
+              "'months': the mean over the quarter's months; 'weeks': the mean over the weeks of a role tracked weekly",
+            ),
           actual: maybe,
           baseline: maybe,
           target: maybe,

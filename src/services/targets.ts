@@ -22,7 +22,9 @@ import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights
 import type { JobService } from './jobs.js';
 import type { JsonText, StoredReads } from './results.js';
 import type { Feedback360 } from '../appraisal/feedback-rows.js';
-import { ConflictError } from '../lib/errors.js';
+import { getCycle, latestPeriodOfRole } from '../appraisal/cycles-store.js';
+import { parsePeriod, shiftPeriod } from '../history/period.js';
+import { ConflictError, DomainError } from '../lib/errors.js';
 import {
   type ClosedMark,
   closedParts,
@@ -66,8 +68,11 @@ export interface TargetService {
   trainingJob(id: string): Promise<JobStatus>;
   models(q: Query<typeof listModels>): ReturnType<typeof listModels>;
   roleTargets(q: RoleTargetsQuery): ReturnType<typeof roleTargets>;
-  /** The same answer as JSON text, from the stored answers while the data is unchanged (src/services/results.ts). */
-  roleTargetsJson(q: RoleTargetsQuery): Promise<JsonText>;
+  /**
+   * The same answer as JSON text, from the stored answers while the data is unchanged (src/services/results.ts).
+   * Without a period: the one after the role's latest data on the kind it is tracked on (its declared cycle).
+   */
+  roleTargetsJson(q: Omit<RoleTargetsQuery, 'period'> & { period?: string | undefined }): Promise<JsonText>;
   personTargets(
     employeeId: string,
     q: { period: string; metric?: string | undefined },
@@ -95,8 +100,11 @@ export interface TargetService {
     f: InputsFilter,
     page?: Page,
   ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>>;
-  /** The same answer as JSON text, from the stored answers while the data is unchanged. */
-  kpiInputsJson(period: string, f: InputsFilter, page: Page): Promise<JsonText>;
+  /**
+   * The same answer as JSON text, from the stored answers while the data is unchanged. Without a period
+   * (a role needed): the role's latest period with data on the kind it is appraised on (its declared cycle).
+   */
+  kpiInputsJson(period: string | undefined, f: InputsFilter, page: Page): Promise<JsonText>;
   /**
    * What the data answers now for a role and period, closed or not (everyone, unpaged): what a close
    * freezes and what its differences are measured against (src/services/periods.ts).
@@ -207,6 +215,22 @@ export function createTargetService(deps: {
     return { p, ...(await suggestedFor(db, { role: o.role, metric: o.metric, kind: p.kind }, p, o.employee_id)) };
   }
 
+  /** The period a read of a role defaults to, from the role's declared cycle. */
+  async function cyclePeriod(role: string | undefined, use: 'targets' | 'inputs'): Promise<string> {
+    if (!role)
+      throw new DomainError('unprocessable', 'period: give a period, or a role whose cycle picks it', {
+        field: 'period',
+      });
+    const cycle = await getCycle(db, role);
+    const kind = use === 'targets' ? cycle.tracked : cycle.appraised;
+    const last = await latestPeriodOfRole(db, role, kind);
+    if (!last)
+      throw new DomainError('unprocessable', `period: role ${role} has no ${kind}ly history to pick a period from`, {
+        field: 'period',
+      });
+    return use === 'targets' ? shiftPeriod(parsePeriod(last)!, 1).id : last;
+  }
+
   return {
     async train(body, actor) {
       if (body.role) await assertRole(db, body.role);
@@ -232,10 +256,12 @@ export function createTargetService(deps: {
     models: (q) => listModels(db, q),
 
     roleTargets: roleTargetsOf,
-    roleTargetsJson: (q) =>
-      stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], () =>
+    async roleTargetsJson(query) {
+      const q = { ...query, period: query.period ?? (await cyclePeriod(query.role, 'targets')) };
+      return stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], () =>
         roleTargetsOf(q),
-      ),
+      );
+    },
     async personTargets(employeeId, q) {
       const p = parseTargetPeriod(q.period);
       const role = await roleOfEmployee(db, employeeId);
@@ -319,9 +345,11 @@ export function createTargetService(deps: {
       kpiInputs: (period, role) => liveInputs(period, { role }),
       roleTargets: (role, period) => roleTargets(db, role, parseTargetPeriod(period)),
     },
-    kpiInputsJson: (period, f, page) =>
-      stored(['kpi-inputs', period, f.role ?? null, f.employeeId ?? null, page.limit, page.offset], () =>
+    async kpiInputsJson(given, f, page) {
+      const period = given ?? (await cyclePeriod(f.role, 'inputs'));
+      return stored(['kpi-inputs', period, f.role ?? null, f.employeeId ?? null, page.limit, page.offset], () =>
         inputsOf(period, f, page),
-      ),
+      );
+    },
   };
 }

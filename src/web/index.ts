@@ -25,6 +25,11 @@ import agentPage from './pages/agent.js';
 import ratingsPages from './pages/ratings.js';
 import reviewsPages from './pages/reviews.js';
 import slaPage from './pages/sla.js';
+// the appraisal screens (issue 17)
+import appraisal360Page from './pages/appraisal-360.js';
+import appraisalAbPage from './pages/appraisal-ab.js';
+import appraisalGrowthPage from './pages/appraisal-growth.js';
+import appraisalPayoutsPage from './pages/appraisal-payouts.js';
 import targetPages from './pages/targets.js';
 import adminPages from './pages/admin.js';
 import { allowAllSignIns, type SignInLimiter } from './signin-limit.js';
@@ -280,4 +285,9 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   // ── console part 2 (issue 13) ──
   await app.register(targetPages);
   await app.register(adminPages);
+  // the appraisal screens (issue 17)
+  await app.register(appraisal360Page);
+  await app.register(appraisalPayoutsPage);
+  await app.register(appraisalGrowthPage);
+  await app.register(appraisalAbPage);
 }

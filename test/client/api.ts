@@ -818,7 +818,7 @@ export interface paths {
         };
         /**
          * Per person and period: actual, calibrated baseline, target, attainment, percentile, service rating, the weight profile and a reference composite
-         * @description period: ISO week (2026-W07), month (2026-03), quarter (2026-Q1; monthly metrics averaged over its months) or year (2026; the quarters’ composites weighted by their days).
+         * @description period: ISO week (2026-W07), month (2026-03), quarter (2026-Q1; monthly metrics averaged over its months) or year (2026; the quarters’ composites weighted by their days). A role tracked weekly (PUT /v1/roles/{role}/cycle) gets, in a month or quarter, the weekly metrics it does not record there averaged over the weeks whose Thursday falls in it. Without a period, a role’s latest appraisal period (422 naming period without either).
          */
         get: operations["getKpiInputs"];
         put?: never;
@@ -5754,10 +5754,10 @@ export interface operations {
                 /** @example cs_agent */
                 role: string;
                 /**
-                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @description default: the period after the role's latest data on the kind it is tracked on (its declared cycle)
                  * @example 2026-10
                  */
-                period: string;
+                period?: string;
                 /** @example csat */
                 metric?: string;
                 /** @description true: only people whose actual is below the warning line (past periods) */
@@ -6861,12 +6861,12 @@ export interface operations {
     };
     getKpiInputs: {
         parameters: {
-            query: {
+            query?: {
                 /**
-                 * @description an ISO week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026)
+                 * @description default (with a role): the role's latest period on the kind it is appraised on (its declared cycle)
                  * @example 2026-10
                  */
-                period: string;
+                period?: string;
                 /** @example cs_agent */
                 role?: string;
                 /** @example E0003 */
@@ -7090,10 +7090,10 @@ export interface operations {
                                 /** @enum {string} */
                                 period_kind: "week" | "month" | "quarter" | "year";
                                 /**
-                                 * @description 'months': the mean over the quarter's months
+                                 * @description 'months': the mean over the quarter's months; 'weeks': the mean over the weeks of a role tracked weekly
                                  * @enum {string}
                                  */
-                                from: "period" | "months";
+                                from: "period" | "months" | "weeks";
                                 actual: number | null;
                                 baseline: number | null;
                                 target: number | null;

@@ -1,0 +1,25 @@
+/** Pieces of the appraisal screens (issue 17): the sub-navigation between them. */
+import type { Ctx } from '../context.js';
+import { type Html, html } from '../html.js';
+import type { MessageKey } from '../messages.js';
+
+const TABS: [string, MessageKey][] = [
+  ['/appraisal/360', 'appr.tab.360'],
+  ['/appraisal/payouts', 'appr.tab.payouts'],
+  ['/appraisal/growth', 'appr.tab.growth'],
+  ['/appraisal/ab', 'appr.tab.ab'],
+];
+
+/** The nav entry the appraisal screens share (layout.ts marks it current on each of them). */
+export const APPRAISAL_NAV = '/appraisal/360';
+
+export function appraisalTabs(ctx: Ctx, current: string): Html {
+  return html`<nav class="tabs" aria-label="${ctx.t('appr.tabs')}"><p>${TABS.map(
+    ([href, key], i) =>
+      html`${i > 0 ? ' · ' : ''}${
+        href === current
+          ? html`<strong aria-current="page">${ctx.t(key)}</strong>`
+          : html`<a href="${href}">${ctx.t(key)}</a>`
+      }`,
+  )}</p></nav>`;
+}

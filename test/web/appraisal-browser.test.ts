@@ -1,0 +1,143 @@
+/// <reference lib="dom" />
+/**
+ * The appraisal screens in Chromium (playwright-core, /usr/bin/chromium): an hr key signs in, opens
+ * the 360° screen from the navigation, sees the calibrated scores with intervals (equal to the API's)
+ * and the flagged-raters section, switches language; the other three screens render; no CSP
+ * violation, no serious axe finding. CONSOLE_SCREENSHOTS=<dir> writes screenshots in both languages.
+ * Outside CI a missing Chromium skips this file with a banner; with CI=true it fails.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { openTestDb, type TestDb } from '../helpers/db.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) {
+  if (process.env.CI === 'true') throw new Error(`CI=true requires Chromium at ${CHROMIUM}`);
+  console.warn(`\n${'='.repeat(78)}\n  BROWSER TESTS SKIPPED: no Chromium at ${CHROMIUM}\n${'='.repeat(78)}\n`);
+}
+const SHOTS = process.env.CONSOLE_SCREENSHOTS;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+const PEOPLE = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay'];
+const R = (ratee: string, rater: string, score: number) => ({
+  ratee,
+  rater,
+  relation: rater.startsWith('m') ? 'manager' : 'peer',
+  period: '2026-10',
+  item: 'overall',
+  score,
+  scale: { min: 1, max: 5 },
+});
+
+describe.skipIf(!haveChromium)('appraisal screens in Chromium', () => {
+  let tdb: TestDb;
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+  const csp: string[] = [];
+
+  beforeAll(async () => {
+    tdb = await openTestDb('pglite');
+    t = await buildTestApp(tdb.db);
+    const post = (url: string, payload: unknown) =>
+      t.app.inject({ method: 'POST', url, headers: t.auth('hr'), payload: payload as object });
+    await post(
+      '/v1/employees',
+      PEOPLE.map((id, i) => ({ id, role: 'cs_agent', team: i < 3 ? 'A' : 'B' })),
+    );
+    const r = await post('/v1/360/ratings', [
+      R('ann', 'mA', 5),
+      R('bob', 'mA', 5),
+      R('cat', 'mA', 4),
+      R('dan', 'mB', 3),
+      R('eve', 'mB', 2),
+      R('fay', 'mB', 3),
+      R('ann', 'p1', 4),
+      R('dan', 'p1', 4),
+      R('bob', 'p1', 4),
+      R('eve', 'p1', 3),
+      R('cat', 'p2', 3),
+      R('fay', 'p2', 4),
+      R('bob', 'p2', 4),
+      R('dan', 'p2', 4),
+    ]);
+    expect(r.statusCode, r.body).toBe(200);
+    base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const { chromium } = await import('playwright-core');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+      headless: true,
+    });
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.app.close();
+    await tdb?.dispose();
+  });
+
+  async function axe(page: Page) {
+    await page.evaluate(axeSource);
+    const result = (await page.evaluate(() =>
+      (window as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
+    )) as { violations: { id: string; impact: string }[] };
+    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
+    expect(bad, page.url()).toEqual([]);
+  }
+
+  it('shows the calibrated 360° scores with intervals as the API does, in both languages; the other screens render', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
+    const page = await ctx.newPage();
+    page.on('console', (m) => {
+      if (/Content.Security.Policy/i.test(m.text())) csp.push(m.text());
+    });
+    await page.goto(`${base}/login`);
+    await page.getByLabel(/API 密钥|API key/).fill(t.keys.hr);
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /登录|Sign in/ }).click()]);
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: '考核工具' }).click()]);
+    expect(new URL(page.url()).pathname).toBe('/appraisal/360');
+    await expect(page.locator('h1').textContent()).resolves.toContain('360°');
+
+    const api = (await t.app.inject({ url: '/v1/360/scores?period=2026-10', headers: t.auth('hr') })).json() as {
+      people: { ratee: string; score: number }[];
+    };
+    for (const p of api.people) {
+      const cell = page.locator(`tr[data-person="${p.ratee}"] [data-field="score"]`);
+      await expect(cell.textContent()).resolves.toBe(p.score.toFixed(1));
+    }
+    await expect(page.locator('tbody tr[data-person]').count()).resolves.toBe(6);
+    await expect(page.locator('#h-flagged').textContent()).resolves.toBe('被标记的评分人');
+    await axe(page);
+    if (SHOTS) {
+      mkdirSync(SHOTS, { recursive: true });
+      await page.screenshot({ path: path.join(SHOTS, 'appraisal-360-zh.png'), fullPage: true });
+    }
+    // the language switch comes back to the same screen, in English
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'English' }).click()]);
+    expect(new URL(page.url()).pathname).toBe('/appraisal/360');
+    await expect(page.locator('#h-flagged').textContent()).resolves.toBe('Flagged raters');
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'appraisal-360-en.png'), fullPage: true });
+
+    for (const screen of ['/appraisal/payouts', '/appraisal/growth', '/appraisal/ab']) {
+      const res = await page.goto(`${base}${screen}`);
+      expect(res?.status(), screen).toBe(200);
+      await axe(page);
+      if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${screen.split('/').pop()}-en.png`), fullPage: true });
+    }
+    // the payout form posts (with its CSRF token) and lands on the stored preview
+    await page.goto(`${base}/appraisal/payouts`);
+    await page.getByLabel('Period').fill('2026-10');
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('button', { name: 'Evaluate the plans' }).click(),
+    ]);
+    expect(new URL(page.url()).searchParams.get('id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(csp).toEqual([]);
+    await ctx.close();
+  }, 120_000);
+});
