@@ -15,6 +15,7 @@ const NAV: { href: string; key: MessageKey; desk: Desk }[] = [
   { href: '/targets', key: 'nav.targets', desk: 'hr' },
   { href: '/targets/audit', key: 'nav.audit', desk: 'hr' },
   { href: '/models', key: 'nav.models', desk: 'admin' },
+  { href: '/jobs', key: 'nav.jobs', desk: 'admin' },
   { href: '/keys', key: 'nav.keys', desk: 'admin' },
 ];
 

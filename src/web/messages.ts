@@ -348,6 +348,20 @@ const M = {
   'models.done': ['{id} 现为 {scope} 的使用中版本。', '{id} is now the active version of {scope}.'],
   'models.rescore': ['后续重新评分任务：{job}', 'Follow-up rescore job: {job}'],
   'models.compared': ['已提交比较任务 {job}。', 'Comparison job {job} submitted.'],
+  'nav.jobs': ['任务', 'Jobs'],
+  'jobs.title': ['任务', 'Jobs'],
+  'jobs.col.id': ['任务', 'Job'],
+  'jobs.col.kind': ['类型', 'Kind'],
+  'jobs.col.state': ['状态', 'State'],
+  'jobs.col.progress': ['进度', 'Progress'],
+  'jobs.col.created': ['提交时间', 'Submitted'],
+  'jobs.col.finished': ['完成时间', 'Finished'],
+  'jobs.cancel': ['取消 {id}', 'Cancel {id}'],
+  'jobs.cancelled': ['已请求取消任务 {id}。', 'Cancellation of {id} requested.'],
+  'jobs.refresh': ['进度每 3 秒自动刷新。', 'Progress refreshes every 3 s.'],
+  'jobs.train': ['提交基线模型训练', 'Submit baseline training'],
+  'jobs.train.network': ['含神经网络修正（较慢）', 'With the network correction (slower)'],
+  'jobs.submitted': ['已提交任务 {id}。', 'Job {id} submitted.'],
   // ── end of console part 2 block ──
 } as const satisfies Record<string, readonly [string, string]>;
 

@@ -147,7 +147,17 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
 
     const admin = await open();
     await signIn(admin.page, 'admin');
-    expect(await navLinks(admin.page)).toEqual(['评分排行', '评价', '时效看板', '人力资源', '目标台', '审计记录']);
+    expect(await navLinks(admin.page)).toEqual([
+      '评分排行',
+      '评价',
+      '时效看板',
+      '人力资源',
+      '目标台',
+      '审计记录',
+      '模型',
+      '任务',
+      'API 密钥',
+    ]);
     await admin.ctx.close();
 
     const scorer = await open();
