@@ -97,26 +97,32 @@ export async function setOverride(
   db: Db,
   c: OverrideChange & { value: number },
 ): Promise<{ override: StoredOverride; audit: AuditEntry }> {
-  return db.transaction(async (tx) => {
-    await tx.query(
-      `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
+  return db.transaction((tx) => setOverrideOn(tx, c));
+}
+
+/** setOverride on a transaction the caller holds (an approval applies the override with its own audit row). */
+export async function setOverrideOn(
+  tx: Queryable,
+  c: OverrideChange & { value: number },
+): Promise<{ override: StoredOverride; audit: AuditEntry }> {
+  await tx.query(
+    `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
+    [c.role, c.metric, c.period, c.employeeId],
+  );
+  const before = (
+    await tx.query<{ value: number }>(
+      'select value from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4',
       [c.role, c.metric, c.period, c.employeeId],
-    );
-    const before = (
-      await tx.query<{ value: number }>(
-        'select value from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4',
-        [c.role, c.metric, c.period, c.employeeId],
-      )
-    ).rows[0];
-    const o = await tx.query<StoredOverride>(
-      `insert into target_overrides (role_id, metric_id, period, employee_id, value, reason, set_by) values ($1, $2, $3, $4, $5, $6, $7)
+    )
+  ).rows[0];
+  const o = await tx.query<StoredOverride>(
+    `insert into target_overrides (role_id, metric_id, period, employee_id, value, reason, set_by) values ($1, $2, $3, $4, $5, $6, $7)
        on conflict (role_id, metric_id, period, employee_id) do update set value = excluded.value, reason = excluded.reason, set_by = excluded.set_by, set_at = now()
        returning ${OCOLS}`,
-      [c.role, c.metric, c.period, c.employeeId, c.value, c.reason, c.actor],
-    );
-    const a = await auditOverride(tx, c, 'set', before?.value ?? null, c.value);
-    return { override: o.rows[0]!, audit: a };
-  });
+    [c.role, c.metric, c.period, c.employeeId, c.value, c.reason, c.actor],
+  );
+  const a = await auditOverride(tx, c, 'set', before?.value ?? null, c.value);
+  return { override: o.rows[0]!, audit: a };
 }
 
 /** Removes an override (back to the suggested target); audited. NotFound when there is none. */

@@ -46,6 +46,8 @@ export const STATUS_OF_CODE: Record<string, number> = {
   unsupported_media_type: 415,
   unauthorized: 401,
   forbidden: 403,
+  // maker–checker (src/periods): the key that requested an override cannot decide on it
+  self_approval: 403,
   service_unavailable: 503,
 };
 

@@ -11,6 +11,7 @@ import { exampleJob, jobSchema } from './jobs.js';
 import * as ex from './kpi-examples.js';
 import {
   auditEntry,
+  overrideRequest,
   periodProfile,
   personTargets as personTargetsSchema,
   roleTargets as roleTargetsSchema,
@@ -198,15 +199,23 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Override a suggested target (audited: who, when, before, after, why)',
       access: HR,
       body: z.object({ ...overrideKey, value: z.number().finite(), reason }),
-      response: { 200: z.object({ override: storedOverride, audit: auditEntry }) },
-      errors: [404, 422],
+      description:
+        'With OVERRIDE_APPROVAL_THRESHOLD set, an override further than that from the suggested target (or role-wide, or with no suggested target) does not take effect: it is filed as a pending request (202) that a second HR key approves (POST /v1/override-requests/{id}/approve). A period closed for the role refuses changes (409).',
+      response: {
+        200: z.object({ override: storedOverride, audit: auditEntry }),
+        202: z.object({ request: overrideRequest }).describe('filed for a second approver; not in force yet'),
+      },
+      errors: [404, 409, 422],
       plain: true,
       example: {
         body: { ...ex.overrideKey, value: 0.95, reason: 'new hire: ramp-up target agreed with the team lead' },
         response: { override: ex.storedOverride, audit: ex.auditSet },
       },
     }),
-    async (request) => targets.setOverride(request.body, request.apiKey?.id ?? null),
+    async (request, reply) => {
+      const r = await targets.setOverride(request.body, request.apiKey?.id ?? null);
+      return 'request' in r ? reply.status(202).send(r) : r;
+    },
   );
 
   app.delete(
@@ -218,7 +227,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
       access: HR,
       query: { ...overrideKey, reason },
       response: { 200: auditEntry },
-      errors: [404, 422],
+      errors: [404, 409, 422],
       plain: true,
       example: {
         query: { ...ex.overrideKey, reason: 'ramp-up over: back to the suggested target' },

@@ -86,7 +86,26 @@ export const targetsAnswer = z.object({
   people: z.array(personTarget),
 });
 
+/** How an answer of a closed role and period is marked: it comes from the snapshot (src/periods). */
+export const closedMark = z
+  .object({
+    role: z.string(),
+    version: z.number().int().describe('the snapshot version (GET /v1/periods/{role}/{period}/snapshot?version=)'),
+    closed_by: z.string().nullable().describe('the API key id that closed it'),
+    closed_at: z.string(),
+  })
+  .meta({ id: 'ClosedMark', description: 'The answer comes from the snapshot of a closed period.' });
+const closedFields = {
+  closed: closedMark.optional().describe('present when the role and period are closed: the answer is its snapshot'),
+  closed_roles: z
+    .array(closedMark)
+    .optional()
+    .describe('without a role filter: the roles closed in the period, whose people come from their snapshots'),
+};
+export { closedFields };
+
 export const roleTargets = z.object({
+  closed: closedFields.closed,
   role: z.string(),
   period: z.string(),
   total: z.number().int().describe('people in the answer before paging'),
@@ -97,6 +116,7 @@ export const roleTargets = z.object({
 });
 
 export const personTargets = z.object({
+  closed: closedFields.closed,
   employee_id: z.string(),
   role: z.string(),
   period: z.string(),
@@ -136,6 +156,7 @@ const composite = z.object({ score: maybe, attainment: maybe });
 const weights = byGroup(num);
 
 export const kpiInputs = z.object({
+  ...closedFields,
   period: z.string(),
   period_kind: periodKind,
   weight_profile: z.object({ id: z.string(), name: z.string(), chosen_by: z.enum(['pinned', 'calendar']), weights }),
@@ -237,3 +258,47 @@ export const periodProfile = z.object({
   profile: weightProfile,
   chosen_by: z.enum(['pinned', 'calendar']).describe("'pinned' by HR for this period, else chosen from the calendar"),
 });
+
+/** An override waiting for (or decided by) a second HR key (maker–checker, src/periods). */
+export const overrideRequest = z
+  .object({
+    id: z.number().int(),
+    role_id: z.string(),
+    metric_id: z.string(),
+    period: z.string(),
+    employee_id: z.string().describe("an employee, or '*' for the whole role"),
+    value: num,
+    reason: z.string(),
+    suggested: maybe.describe('the suggested target when it was requested'),
+    model_version: z.string().nullable(),
+    why: z.string().describe('why it needs a second approver'),
+    state: z.enum(['pending', 'approved', 'rejected']),
+    requested_by: z.string().nullable().describe('the API key id of the maker'),
+    requested_at: timestamp,
+    decided_by: z.string().nullable().describe('the API key id of the checker'),
+    decided_at: timestamp.nullable(),
+    decision_reason: z.string().nullable(),
+  })
+  .meta({ id: 'OverrideRequest' });
+
+/** A snapshot of a closed (or reopened) role and period, without its frozen answers. */
+export const snapshotMeta = z
+  .object({
+    role_id: z.string(),
+    period: z.string(),
+    version: z.number().int(),
+    state: z.enum(['closed', 'reopened']),
+    closed_by: z.string().nullable(),
+    closed_at: timestamp,
+    reason: z.string().nullable(),
+    reopened_by: z.string().nullable(),
+    reopened_at: timestamp.nullable(),
+    reopen_reason: z.string().nullable(),
+    data_version: z.string().describe('the data version (read_changes) the snapshot was computed at'),
+    fingerprint: z.string().describe('sha256 over the training data state, the active models and the parts’ hashes'),
+    models: z.record(z.string(), z.string()).describe('the active model versions, kind/scope → id'),
+    hashes: z
+      .record(z.string(), z.string())
+      .describe('sha256 of each frozen answer’s JSON text (kpi_inputs, targets, ratings, weight_profile)'),
+  })
+  .meta({ id: 'PeriodSnapshot' });

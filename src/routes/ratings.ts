@@ -12,6 +12,7 @@ import { rowSchemas } from '../services/ingestion.js';
 import { JSON_TYPE, page as pageOf, periodForms } from './components.js';
 import { route, rowsBody } from './define.js';
 import { CSV_TYPES, ingestResponses, ingestResult, requestSource } from './ingest.js';
+import { closedFields } from './kpi-schemas.js';
 import { exampleReview, storedReview } from './reviews.js';
 import { aspectHit, explanation } from './sentiment.js';
 
@@ -148,7 +149,12 @@ const ratingExample = {
 const READ = ['cs_lead', 'scorer'] as const;
 const returnRows = rowsBody(rowSchemas.returns.meta({ id: 'ReturnEventRow' }));
 
-export const ratingsPage = z.object({ period: z.string(), total: z.number().int(), items: z.array(rating) });
+export const ratingsPage = z.object({
+  ...closedFields,
+  period: z.string(),
+  total: z.number().int(),
+  items: z.array(rating),
+});
 
 const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
   const { reviews } = app.services;

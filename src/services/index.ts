@@ -20,6 +20,7 @@ import { type ConsoleService, createConsoleService } from './console.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
+import { createPeriodService, type PeriodService } from './periods.js';
 import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
@@ -68,6 +69,8 @@ export interface Services {
   jobs: JobService;
   /** 360° feedback, incentive plans and payouts, growth points, cycles, A/B comparisons (issue 17). */
   appraisal: AppraisalService;
+  /** Closed appraisal periods (snapshots, reopen, differences since close) and override approvals (issue 25). */
+  periods: PeriodService;
   /** The one audit log's reads and exports (every audited change writes to it, src/audit). */
   audit: AuditService;
   /** The web console's sessions and reads (src/web). */
@@ -105,10 +108,20 @@ export function createServices(deps: ServiceDeps): Services {
     db,
     ingestion,
     bodyLimit: config.bodyLimit,
+    jobs,
     kpiInputs: (period, f) => targets!.kpiInputs(period, f),
   });
-  targets = createTargetService({ db, jobs, stored, feedbackOf: (period) => appraisal.feedbackOf(period) });
-  const keys = createKeyRepository(db);
+  targets = createTargetService({
+    db,
+    jobs,
+    stored,
+    feedbackOf: (period) => appraisal.feedbackOf(period),
+    overrideApproval: config.overrideApproval,
+  });
+  const keys = createKeyRepository(db, {
+    maxLifetimeMs: config.keyLifetime.maxMs,
+    rotationGraceMs: config.keyLifetime.rotationGraceMs,
+  });
   const catalogue = createCatalogueService({ db });
   const reviews = createReviewService({ db, sentiment, ingestion, stored });
   return {
@@ -128,6 +141,7 @@ export function createServices(deps: ServiceDeps): Services {
     jobs,
     appraisal,
     audit: createAuditService({ db }),
+    periods: createPeriodService({ db, targets, reviews }),
     async health() {
       const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
       return {

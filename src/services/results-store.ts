@@ -23,7 +23,7 @@ export async function lookup(
 
 /** The current data version. */
 export async function dataVersion(db: Queryable): Promise<string> {
-  const r = await db.query<{ v: string }>(`${VERSION} as v`);
+  const r = await db.query<{ v: string }>(`select (${VERSION}) as v`);
   return r.rows[0]!.v;
 }
 

@@ -9,6 +9,9 @@ import { BadRequestError } from '../lib/errors.js';
 import { overdueNegativeReviews, reviewsBehindRating } from '../ratings/evidence-reviews.js';
 import { RATING_MODEL } from '../ratings/model.js';
 import { type Place, previousPlaces, ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
+import { isYear } from '../lib/time.js';
+import { parsePeriod } from '../history/period.js';
+import { closedParts, ratingsWithClosed } from '../periods/reads.js';
 import { agentRatings, hasOutdatedRatings, listRatings } from '../ratings/repository.js';
 import { listReturnEvents, returnTarget } from '../ratings/returns.js';
 import { listReviews, reviewTarget } from '../reviews/repository.js';
@@ -54,6 +57,8 @@ export interface ReviewService {
     q: Query<typeof reviewsBehindRating> & { explain: boolean },
   ): ReturnType<typeof reviewsBehindRating>;
   overdueReviews(q: Query<typeof overdueNegativeReviews>): ReturnType<typeof overdueNegativeReviews>;
+  /** What the stored ratings of a role and period are now, closed or not (every agent, by id): what a close freezes. */
+  liveRatings(period: string, role: string): ReturnType<typeof listRatings>;
   /** Scores free text with the active sentiment models. */
   scoreTexts(texts: readonly string[], opts: ScoreOptions): Promise<ScoredReview[]>;
 }
@@ -70,6 +75,19 @@ export function createReviewService(deps: {
   /** Ratings of the agents and periods `touched` (where rows are now and where they were), on `on` (a transaction). */
   const recompute = async (on: Db, touched: Iterable<{ agent_id: string | null; at: string | Date }>) =>
     (await recomputeRatings(on, ratingScopeOf(touched))).updated;
+
+  /** Ratings, with the roles closed in the period answered from their snapshots (src/periods). */
+  const ratingsOf = async (q: Query<typeof listRatings>) => {
+    if (isYear(q.period)) return listRatings(db, q);
+    const closed = await closedParts<Awaited<ReturnType<typeof listRatings>>>(
+      db,
+      parsePeriod(q.period)?.id ?? q.period,
+      'ratings',
+      q.role,
+    );
+    if (closed.length === 0) return listRatings(db, q);
+    return ratingsWithClosed(closed, q, () => listRatings(db, { ...q, limit: 1_000_000, offset: 0 }));
+  };
 
   return {
     async ingestReviews(source) {
@@ -134,13 +152,15 @@ export function createReviewService(deps: {
       if (q.from && q.to && q.to < q.from) throw new BadRequestError('`to` is before `from`');
       return listReturnEvents(db, { ...q, ...(agent_id ? { agent: agent_id } : {}) });
     },
-    listRatings: (q) => listRatings(db, q),
+    listRatings: ratingsOf,
     listRatingsJson: (q, serialize) =>
       stored(
         ['ratings', q.period, q.role ?? null, q.team ?? null, q.evidence, q.sort, q.order, q.limit, q.offset],
-        () => listRatings(db, q),
+        () => ratingsOf(q),
         serialize,
       ),
+    liveRatings: (period, role) =>
+      listRatings(db, { period, role, sort: 'agent_id', order: 'asc', limit: 1_000_000, offset: 0 }),
     agentRatings: (agentId, q) => agentRatings(db, agentId, q),
     async reviewsBehindRating({ explain, ...q }) {
       return reviewsBehindRating(db, q, explain ? await sentiment.get() : undefined);

@@ -22,6 +22,18 @@ import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights
 import type { JobService } from './jobs.js';
 import type { JsonText, StoredReads } from './results.js';
 import type { Feedback360 } from '../appraisal/feedback-rows.js';
+import { ConflictError } from '../lib/errors.js';
+import {
+  type ClosedMark,
+  closedParts,
+  type FrozenTargets,
+  inputsWithClosed,
+  personFromSnapshot,
+  targetsFromSnapshot,
+} from '../periods/reads.js';
+import { closedOfPeriod } from '../periods/store.js';
+import { createRequest, type OverrideRequest } from '../periods/approvals-store.js';
+import type { RoleTargets } from '../kpi/role-targets.js';
 
 export interface TrainRequest {
   role?: string | undefined;
@@ -60,8 +72,15 @@ export interface TargetService {
     employeeId: string,
     q: { period: string; metric?: string | undefined },
   ): ReturnType<typeof personTargets>;
-  /** Sets an override after checking the key and the metric's bounds; audited with the suggested target it replaces. */
-  setOverride(o: OverrideKey & { value: number; reason: string }, actor: string | null): ReturnType<typeof setOverride>;
+  /**
+   * Sets an override after checking the key and the metric's bounds; audited with the suggested target
+   * it replaces. Beyond the approval threshold (config `overrideApproval`) it is filed as a request
+   * that a second HR key approves (src/services/periods.ts) and `{ request }` is answered instead.
+   */
+  setOverride(
+    o: OverrideKey & { value: number; reason: string },
+    actor: string | null,
+  ): Promise<Awaited<ReturnType<typeof setOverride>> | { request: OverrideRequest }>;
   clearOverride(o: OverrideKey & { reason: string }, actor: string | null): ReturnType<typeof clearOverride>;
   overrides(q: Query<typeof listOverrides>): ReturnType<typeof listOverrides>;
   audit(q: Query<typeof listAudit>): ReturnType<typeof listAudit>;
@@ -78,7 +97,18 @@ export interface TargetService {
   ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>>;
   /** The same answer as JSON text, from the stored answers while the data is unchanged. */
   kpiInputsJson(period: string, f: InputsFilter, page: Page): Promise<JsonText>;
+  /**
+   * What the data answers now for a role and period, closed or not (everyone, unpaged): what a close
+   * freezes and what its differences are measured against (src/services/periods.ts).
+   */
+  live: {
+    kpiInputs(period: string, role: string): Promise<KpiInputsWithFeedback>;
+    roleTargets(role: string, period: string): Promise<RoleTargets>;
+  };
 }
+
+/** Answers of a closed role and period carry the snapshot's mark (src/periods). */
+export type { ClosedMark };
 
 /** A page of people, by employee id. */
 export interface Page {
@@ -106,19 +136,49 @@ export function createTargetService(deps: {
   stored: StoredReads;
   /** The calibrated 360 scores of a period (src/services/appraisal.ts), shown beside the KPI inputs. */
   feedbackOf?: (period: string) => Promise<Map<string, Feedback360>>;
+  /** Overrides needing a second approver (config OVERRIDE_APPROVAL_*); none when absent. */
+  overrideApproval?: { threshold: number; roleWide: boolean } | undefined;
 }): TargetService {
   const { db, jobs, stored } = deps;
-  const roleTargetsOf = (q: RoleTargetsQuery) =>
-    roleTargets(db, q.role, parseTargetPeriod(q.period), q.metric, q.belowFloorOnly, {
-      limit: q.limit,
-      offset: q.offset,
-    });
+  const roleTargetsOf = async (q: RoleTargetsQuery): Promise<RoleTargets & { closed?: ClosedMark }> => {
+    const p = parseTargetPeriod(q.period);
+    const [closed] = await closedParts<FrozenTargets>(db, p.id, 'targets', q.role);
+    if (closed) return targetsFromSnapshot(closed.answer, closed.meta, q);
+    return roleTargets(db, q.role, p, q.metric, q.belowFloorOnly, { limit: q.limit, offset: q.offset });
+  };
+  /** Why an override needs a second approver, or null when it takes effect at once. */
+  function approvalNeeded(o: OverrideKey & { value: number }, suggested: number | null): string | null {
+    const a = deps.overrideApproval;
+    if (!a) return null;
+    if (o.employee_id === ROLE_WIDE && a.roleWide) return 'a role-wide override';
+    if (suggested === null) return 'no suggested target to compare with';
+    const change =
+      suggested === 0
+        ? o.value === 0
+          ? 0
+          : Number.POSITIVE_INFINITY
+        : Math.abs(o.value - suggested) / Math.abs(suggested);
+    return change > a.threshold
+      ? `${(change * 100).toFixed(1)} % from the suggested ${suggested}, over the approval threshold of ${a.threshold * 100} %`
+      : null;
+  }
+  /** Refuses a change of targets in a period closed for the role (reopen it first). */
+  async function assertOpen(role: string, period: string): Promise<void> {
+    if ((await closedOfPeriod(db, period)).some((c) => c.role_id === role))
+      throw new ConflictError(`${period} is closed for ${role}: reopen it before changing its targets`);
+  }
   const inputsOf = async (
     period: string,
     f: InputsFilter,
     page?: Page,
   ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>> => {
     if (isYear(period)) return annualInputs(db, period, f, page);
+    // a closed role's people answer from its snapshot (src/periods)
+    const closed = await closedParts<KpiInputsWithFeedback>(db, parseTargetPeriod(period).id, 'kpi_inputs', f.role);
+    if (closed.length > 0) return inputsWithClosed(closed, f, page, () => liveInputs(period, f));
+    return liveInputs(period, f, page);
+  };
+  const liveInputs = async (period: string, f: InputsFilter, page?: Page): Promise<KpiInputsWithFeedback> => {
     const answer = await kpiInputs(db, period, f, page);
     // the period's calibrated 360 scores beside them (ratings_360 writes change the stored answers' version)
     const feedback = (await deps.feedbackOf?.(answer.period)) ?? new Map<string, Feedback360>();
@@ -176,7 +236,15 @@ export function createTargetService(deps: {
       stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], () =>
         roleTargetsOf(q),
       ),
-    personTargets: (employeeId, q) => personTargets(db, employeeId, parseTargetPeriod(q.period), q.metric),
+    async personTargets(employeeId, q) {
+      const p = parseTargetPeriod(q.period);
+      const role = await roleOfEmployee(db, employeeId);
+      if (role !== null) {
+        const [closed] = await closedParts<FrozenTargets>(db, p.id, 'targets', role);
+        if (closed) return personFromSnapshot(closed.answer, closed.meta, employeeId, q.metric);
+      }
+      return personTargets(db, employeeId, p, q.metric);
+    },
 
     async setOverride(o, actor) {
       parseTargetPeriod(o.period);
@@ -190,6 +258,23 @@ export function createTargetService(deps: {
           `${o.value} is outside ${metric.min_value ?? '−∞'}–${metric.max_value ?? '∞'} for ${metric.id}`,
         );
       const { p, ...s } = await replaced(o);
+      await assertOpen(o.role, p.id);
+      const why = approvalNeeded(o, s.suggested);
+      if (why !== null) {
+        const { request } = await createRequest(db, {
+          role: o.role,
+          metric: o.metric,
+          period: p.id,
+          employeeId: o.employee_id,
+          value: o.value,
+          reason: o.reason,
+          suggested: s.suggested,
+          modelVersion: s.modelVersion,
+          why,
+          actor,
+        });
+        return { request };
+      }
       return setOverride(db, {
         role: o.role,
         metric: o.metric,
@@ -206,6 +291,7 @@ export function createTargetService(deps: {
       parseTargetPeriod(o.period);
       await checkOverrideKey(o);
       const { p, ...s } = await replaced(o);
+      await assertOpen(o.role, p.id);
       return clearOverride(db, {
         role: o.role,
         metric: o.metric,
@@ -229,6 +315,10 @@ export function createTargetService(deps: {
     },
 
     kpiInputs: inputsOf,
+    live: {
+      kpiInputs: (period, role) => liveInputs(period, { role }),
+      roleTargets: (role, period) => roleTargets(db, role, parseTargetPeriod(period)),
+    },
     kpiInputsJson: (period, f, page) =>
       stored(['kpi-inputs', period, f.role ?? null, f.employeeId ?? null, page.limit, page.offset], () =>
         inputsOf(period, f, page),

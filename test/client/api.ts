@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate an API key: a new key with the same name and scopes (returned once); the old one stays valid for the grace period (default KEY_ROTATION_GRACE, 24 h), then it and its console sessions are refused */
+        post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/keys/{id}": {
         parameters: {
             query?: never;
@@ -100,7 +117,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key */
+        /** Revoke an API key: refused at once by this process (within 5 s by other processes), its console sessions ended at once */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -441,7 +458,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a job; the same request under the same active models returns the same job
-         * @description Kinds: `score_reviews` (admin, cs_lead): score stored reviews with the active sentiment models (fans out into id-range chunks); `train_sentiment` (admin, cs_lead): train a sentiment model of one language; registered as a candidate; `train_baselines` (admin, hr): train baseline models for a role (and metric, period kind); first versions are promoted; `recompute_ratings` (admin, cs_lead): recompute per-agent service-ability ratings (after a sentiment switch and a rescore); `compare_models` (admin): shadow-compare a candidate model version with the active one. 202 with the job; poll GET /v1/jobs/{id}. 503 with Retry-After while the queue (Redis) is down.
+         * @description Kinds: `score_reviews` (admin, cs_lead): score stored reviews with the active sentiment models (fans out into id-range chunks); `train_sentiment` (admin, cs_lead): train a sentiment model of one language; registered as a candidate; `train_baselines` (admin, hr): train baseline models for a role (and metric, period kind); first versions are promoted; `recompute_ratings` (admin, cs_lead): recompute per-agent service-ability ratings (after a sentiment switch and a rescore); `ab_compare` (admin, hr): A/B comparison of two target policies or weight profiles on history (stored report); `compare_models` (admin): shadow-compare a candidate model version with the active one. 202 with the job; poll GET /v1/jobs/{id}. 503 with Retry-After while the queue (Redis) is down.
          */
         post: operations["submitJob"];
         delete?: never;
@@ -690,7 +707,10 @@ export interface paths {
         };
         /** Overrides in force */
         get: operations["listTargetOverrides"];
-        /** Override a suggested target (audited: who, when, before, after, why) */
+        /**
+         * Override a suggested target (audited: who, when, before, after, why)
+         * @description With OVERRIDE_APPROVAL_THRESHOLD set, an override further than that from the suggested target (or role-wide, or with no suggested target) does not take effect: it is filed as a pending request (202) that a second HR key approves (POST /v1/override-requests/{id}/approve). A period closed for the role refuses changes (409).
+         */
         put: operations["setTargetOverride"];
         post?: never;
         /** Remove an override (back to the suggested target); audited */
@@ -1148,6 +1168,220 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The closed roles and periods, newest close first */
+        get: operations["listClosedPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a role’s period is closed, with every snapshot version taken */
+        get: operations["getPeriodState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a role’s period: freeze its KPI inputs, targets with overrides, ratings and weight profile (audited)
+         * @description Every read of the role and period (GET /v1/kpi-inputs, /v1/targets, /v1/targets/employees/{id}, /v1/ratings) then answers from the snapshot, marked `closed`. Closing a closed period answers its snapshot again (`created: false`). The snapshot is computed from one state of the data: a write committed meanwhile makes it start again (409 after 5 attempts).
+         */
+        post: operations["closePeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen a closed period (reason required, audited); its snapshot stays readable by version */
+        post: operations["reopenPeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A snapshot of a role’s period (the latest, or `version`), each frozen answer exactly as it was
+         * @description `part` answers one frozen answer alone, byte for byte the text that was frozen (its sha256 is in `hashes`): kpi_inputs is what GET /v1/kpi-inputs?role=&period= answered for everyone of the role.
+         */
+        get: operations["getPeriodSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Differences since close: what the data (recomputes, rescoring, promotions, rollbacks, corrections) would answer now that the snapshot does not */
+        get: operations["getPeriodDifferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Overrides waiting for (or decided by) a second HR key, oldest first */
+        get: operations["listOverrideRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One override request */
+        get: operations["getOverrideRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a pending override: it takes effect now (audited); never by the key that requested it (403) */
+        post: operations["approveOverrideRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending override (reason required, audited); never by the key that requested it (403) */
+        post: operations["rejectOverrideRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ab-comparisons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A/B comparisons, newest first (without their reports) */
+        get: operations["listAbComparisons"];
+        put?: never;
+        /**
+         * Compare two target policies (quantiles, model versions) or two weight profiles on history: attainment per role and team, warning rate, fairness, stability, a real split
+         * @description kind `quantiles`: a.target / b.target (and optional floor) as quantiles of the active model’s predictive distribution; kind `models`: a.model_version / b.model_version of the role’s scope; kind `weights`: a.profile / b.profile. The periods from … to follow the role’s declared cycle (tracked for targets, appraised for weights) unless period_kind says otherwise. Runs as an `ab_compare` job: 202 with the stored comparison, read it with GET /v1/ab-comparisons/{id}. The same id (default: a hash of the request) again answers 200 with the first one; with another request 409. Refusals name the field (422: unknown role, metric, version, profile; periods of another kind).
+         */
+        post: operations["createAbComparison"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ab-comparisons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One A/B comparison: its state while the job runs, then its report */
+        get: operations["getAbComparison"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1296,6 +1530,308 @@ export interface components {
             opened_at: string;
             closed_at?: string | null;
         };
+        AbReport: {
+            request: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            period_kind: "week" | "month" | "quarter";
+            periods: string[];
+            level: number;
+            a: {
+                name: string;
+                rows: number;
+                attainment: {
+                    all: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    } | null;
+                    by_role: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    }[];
+                    by_team: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    }[];
+                };
+                /** @description how often the warning line fired */
+                warning: {
+                    group: string;
+                    n: number;
+                    attained: number;
+                    rate: number;
+                    interval: {
+                        level: number;
+                        low: number;
+                        high: number;
+                    };
+                } | null;
+                fairness: {
+                    team: {
+                        /** @enum {string} */
+                        by: "team" | "tenure";
+                        groups: {
+                            group: string;
+                            n: number;
+                            attained: number;
+                            rate: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                        }[];
+                        min_people: number;
+                        gap: {
+                            value: number;
+                            highest: string;
+                            lowest: string;
+                        } | null;
+                        /** @description Pearson chi-square on group × attained (person-periods as independent) */
+                        chi_square: {
+                            statistic: number;
+                            df: number;
+                            p: number;
+                            min_expected: number;
+                        } | null;
+                        permutation: {
+                            p: number;
+                            permutations: number;
+                        } | null;
+                        method: string;
+                    };
+                    tenure: {
+                        /** @enum {string} */
+                        by: "team" | "tenure";
+                        groups: {
+                            group: string;
+                            n: number;
+                            attained: number;
+                            rate: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                        }[];
+                        min_people: number;
+                        gap: {
+                            value: number;
+                            highest: string;
+                            lowest: string;
+                        } | null;
+                        /** @description Pearson chi-square on group × attained (person-periods as independent) */
+                        chi_square: {
+                            statistic: number;
+                            df: number;
+                            p: number;
+                            min_expected: number;
+                        } | null;
+                        permutation: {
+                            p: number;
+                            permutations: number;
+                        } | null;
+                        method: string;
+                    };
+                };
+                /** @description period to period: mean absolute change of attainment, Spearman ρ */
+                stability: {
+                    pairs: {
+                        from: string;
+                        to: string;
+                        people: number;
+                        mean_abs_change: number;
+                        spearman: number | null;
+                    }[];
+                    mean_abs_change: number | null;
+                    spearman: number | null;
+                };
+            };
+            b: {
+                name: string;
+                rows: number;
+                attainment: {
+                    all: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    } | null;
+                    by_role: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    }[];
+                    by_team: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    }[];
+                };
+                /** @description how often the warning line fired */
+                warning: {
+                    group: string;
+                    n: number;
+                    attained: number;
+                    rate: number;
+                    interval: {
+                        level: number;
+                        low: number;
+                        high: number;
+                    };
+                } | null;
+                fairness: {
+                    team: {
+                        /** @enum {string} */
+                        by: "team" | "tenure";
+                        groups: {
+                            group: string;
+                            n: number;
+                            attained: number;
+                            rate: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                        }[];
+                        min_people: number;
+                        gap: {
+                            value: number;
+                            highest: string;
+                            lowest: string;
+                        } | null;
+                        /** @description Pearson chi-square on group × attained (person-periods as independent) */
+                        chi_square: {
+                            statistic: number;
+                            df: number;
+                            p: number;
+                            min_expected: number;
+                        } | null;
+                        permutation: {
+                            p: number;
+                            permutations: number;
+                        } | null;
+                        method: string;
+                    };
+                    tenure: {
+                        /** @enum {string} */
+                        by: "team" | "tenure";
+                        groups: {
+                            group: string;
+                            n: number;
+                            attained: number;
+                            rate: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                        }[];
+                        min_people: number;
+                        gap: {
+                            value: number;
+                            highest: string;
+                            lowest: string;
+                        } | null;
+                        /** @description Pearson chi-square on group × attained (person-periods as independent) */
+                        chi_square: {
+                            statistic: number;
+                            df: number;
+                            p: number;
+                            min_expected: number;
+                        } | null;
+                        permutation: {
+                            p: number;
+                            permutations: number;
+                        } | null;
+                        method: string;
+                    };
+                };
+                /** @description period to period: mean absolute change of attainment, Spearman ρ */
+                stability: {
+                    pairs: {
+                        from: string;
+                        to: string;
+                        people: number;
+                        mean_abs_change: number;
+                        spearman: number | null;
+                    }[];
+                    mean_abs_change: number | null;
+                    spearman: number | null;
+                };
+            };
+            /** @description the same person-periods under both policies, McNemar tests */
+            paired: {
+                rows: number;
+                attainment_rate: {
+                    a: number;
+                    b: number;
+                    difference: number;
+                    mcnemar: {
+                        discordant: [
+                            number,
+                            number
+                        ];
+                        p: number;
+                    };
+                };
+                warning_rate: {
+                    a: number;
+                    b: number;
+                    difference: number;
+                    mcnemar: {
+                        discordant: [
+                            number,
+                            number
+                        ];
+                        p: number;
+                    };
+                } | null;
+            } | null;
+            /** @description where people were really split: Welch, permutation test, Hedges g, difference of shares */
+            split: unknown;
+            notes: string[];
+        };
         RowError: {
             /** @description the uploaded file the row is in (imports of named files) */
             file?: string;
@@ -1377,6 +1913,66 @@ export interface components {
             /** @description for a job that fanned out: its jobs counted by state, and total */
             children?: {
                 [key: string]: number;
+            };
+        };
+        /** @description The answer comes from the snapshot of a closed period. */
+        ClosedMark: {
+            role: string;
+            /** @description the snapshot version (GET /v1/periods/{role}/{period}/snapshot?version=) */
+            version: number;
+            /** @description the API key id that closed it */
+            closed_by: string | null;
+            closed_at: string;
+        };
+        OverrideRequest: {
+            id: number;
+            role_id: string;
+            metric_id: string;
+            period: string;
+            /** @description an employee, or '*' for the whole role */
+            employee_id: string;
+            value: number;
+            reason: string;
+            /** @description the suggested target when it was requested */
+            suggested: number | null;
+            model_version: string | null;
+            /** @description why it needs a second approver */
+            why: string;
+            /** @enum {string} */
+            state: "pending" | "approved" | "rejected";
+            /** @description the API key id of the maker */
+            requested_by: string | null;
+            /** @description ISO timestamp */
+            requested_at: string;
+            /** @description the API key id of the checker */
+            decided_by: string | null;
+            decided_at: (string) | null;
+            decision_reason: string | null;
+        };
+        PeriodSnapshot: {
+            role_id: string;
+            period: string;
+            version: number;
+            /** @enum {string} */
+            state: "closed" | "reopened";
+            closed_by: string | null;
+            /** @description ISO timestamp */
+            closed_at: string;
+            reason: string | null;
+            reopened_by: string | null;
+            reopened_at: (string) | null;
+            reopen_reason: string | null;
+            /** @description the data version (read_changes) the snapshot was computed at */
+            data_version: string;
+            /** @description sha256 over the training data state, the active models and the parts’ hashes */
+            fingerprint: string;
+            /** @description the active model versions, kind/scope → id */
+            models: {
+                [key: string]: string;
+            };
+            /** @description sha256 of each frozen answer’s JSON text (kpi_inputs, targets, ratings, weight_profile) */
+            hashes: {
+                [key: string]: string;
             };
         };
         /** @description Rows received, and how many were inserted, changed or already so */
@@ -1914,7 +2510,10 @@ export interface operations {
                      *         ],
                      *         "created_at": "2026-03-02T08:00:00.000Z",
                      *         "revoked_at": null,
-                     *         "last_used_at": "2026-03-02T09:15:00.000Z"
+                     *         "last_used_at": "2026-03-02T09:15:00.000Z",
+                     *         "expires_at": null,
+                     *         "replaced_by": null,
+                     *         "rotated_from": null
                      *       }
                      *     ]
                      */
@@ -1926,6 +2525,12 @@ export interface operations {
                         created_at: string;
                         revoked_at: string | null;
                         last_used_at: string | null;
+                        /** @description refused after this; null: no expiry */
+                        expires_at: string | null;
+                        /** @description the key that replaced this one by rotation */
+                        replaced_by: string | null;
+                        /** @description the key this one replaced by rotation */
+                        rotated_from: string | null;
                     }[];
                 };
             };
@@ -1949,12 +2554,18 @@ export interface operations {
                  *       "name": "scoring system",
                  *       "scopes": [
                  *         "scorer"
-                 *       ]
+                 *       ],
+                 *       "expires_at": "2030-12-31T00:00:00Z"
                  *     }
                  */
                 "application/json": {
                     name: string;
                     scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
                 };
             };
         };
@@ -1971,19 +2582,94 @@ export interface operations {
                      *       "key": "kpi_5f2c9a1e7b30_3hV9qZ2mXf7LwR1tN8bC4yKd6sPa0uJe",
                      *       "scopes": [
                      *         "scorer"
-                     *       ]
+                     *       ],
+                     *       "expires_at": "2030-12-31T00:00:00.000Z"
                      *     }
                      */
                     "application/json": {
                         id: string;
+                        /** @description the secret, shown only in this answer */
                         key: string;
                         scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
                     };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 5f2c9a1e7b30 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grace_seconds": 3600
+                 *     }
+                 */
+                "application/json": {
+                    /** @description how long the old key stays valid; 0 ends it now */
+                    grace_seconds?: number;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8d41b07c2e95",
+                     *       "key": "kpi_8d41b07c2e95_Q7mB2xLk9ZpT4vRn1cW8yHd3sFa6uJe0",
+                     *       "scopes": [
+                     *         "scorer"
+                     *       ],
+                     *       "expires_at": null,
+                     *       "rotated_from": "5f2c9a1e7b30",
+                     *       "old_expires_at": "2026-03-02T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description the secret, shown only in this answer */
+                        key: string;
+                        scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
+                        rotated_from: string;
+                        /**
+                         * Format: date-time
+                         * @description the old key is refused from this instant
+                         */
+                        old_expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -3267,6 +3953,9 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
+                        /** @description without a role filter: the roles closed in the period, whose people come from their snapshots */
+                        closed_roles?: components["schemas"]["ClosedMark"][];
                         period: string;
                         total: number;
                         items: {
@@ -4068,7 +4757,7 @@ export interface operations {
                  */
                 "application/json": {
                     /** @enum {string} */
-                    kind: "score_reviews" | "train_sentiment" | "train_baselines" | "recompute_ratings" | "compare_models";
+                    kind: "score_reviews" | "train_sentiment" | "train_baselines" | "recompute_ratings" | "ab_compare" | "compare_models";
                     /** @description the kind's parameters */
                     data?: {
                         [key: string]: unknown;
@@ -5177,6 +5866,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
                         role: string;
                         period: string;
                         /** @description people in the answer before paging */
@@ -5399,6 +6089,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
                         employee_id: string;
                         role: string;
                         period: string;
@@ -5667,10 +6358,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description filed for a second approver; not in force yet */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                    };
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
@@ -5751,6 +6454,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -6295,6 +6999,9 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
+                        /** @description without a role filter: the roles closed in the period, whose people come from their snapshots */
+                        closed_roles?: components["schemas"]["ClosedMark"][];
                         period: string;
                         /** @enum {string} */
                         period_kind: "week" | "month" | "quarter" | "year";
@@ -8744,6 +9451,854 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listClosedPeriods: {
+        parameters: {
+            query?: {
+                /** @example cs_agent */
+                role?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "closed": []
+                     *     }
+                     */
+                    "application/json": {
+                        closed: components["schemas"]["PeriodSnapshot"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role": "cs_agent",
+                     *       "period": "2026-Q3",
+                     *       "state": "open",
+                     *       "current": null,
+                     *       "versions": []
+                     *     }
+                     */
+                    "application/json": {
+                        role: string;
+                        period: string;
+                        /** @enum {string} */
+                        state: "open" | "closed";
+                        current: components["schemas"]["PeriodSnapshot"] | null;
+                        versions: components["schemas"]["PeriodSnapshot"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    closePeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Q3 appraisal signed off"
+                 *     }
+                 */
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "snapshot": {
+                     *         "role_id": "cs_agent",
+                     *         "period": "2026-Q3",
+                     *         "version": 1,
+                     *         "state": "closed",
+                     *         "closed_by": "k_3f9a2c",
+                     *         "closed_at": "2026-10-05T09:00:00.000Z",
+                     *         "reason": "Q3 appraisal signed off",
+                     *         "reopened_by": null,
+                     *         "reopened_at": null,
+                     *         "reopen_reason": null,
+                     *         "data_version": "812:950",
+                     *         "fingerprint": "c0ffee…",
+                     *         "models": {
+                     *           "sentiment/zh": "sentiment-zh@3f2a9c1e"
+                     *         },
+                     *         "hashes": {
+                     *           "kpi_inputs": "9a…",
+                     *           "targets": "4b…",
+                     *           "ratings": "77…",
+                     *           "weight_profile": "01…"
+                     *         }
+                     *       },
+                     *       "created": true
+                     *     }
+                     */
+                    "application/json": {
+                        snapshot: components["schemas"]["PeriodSnapshot"];
+                        created: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    reopenPeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "a late correction of returns"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role_id": "cs_agent",
+                     *       "period": "2026-Q3",
+                     *       "version": 1,
+                     *       "state": "reopened",
+                     *       "closed_by": "k_3f9a2c",
+                     *       "closed_at": "2026-10-05T09:00:00.000Z",
+                     *       "reason": "Q3 appraisal signed off",
+                     *       "reopened_by": "k_3f9a2c",
+                     *       "reopened_at": "2026-10-09T09:00:00.000Z",
+                     *       "reopen_reason": "a late correction of returns",
+                     *       "data_version": "812:950",
+                     *       "fingerprint": "c0ffee…",
+                     *       "models": {
+                     *         "sentiment/zh": "sentiment-zh@3f2a9c1e"
+                     *       },
+                     *       "hashes": {
+                     *         "kpi_inputs": "9a…",
+                     *         "targets": "4b…",
+                     *         "ratings": "77…",
+                     *         "weight_profile": "01…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodSnapshot"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodSnapshot: {
+        parameters: {
+            query?: {
+                /**
+                 * @description a snapshot version (default: the latest)
+                 * @example 1
+                 */
+                version?: number;
+                /** @example weight_profile */
+                part?: "kpi_inputs" | "targets" | "ratings" | "weight_profile";
+            };
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole snapshot, or one part with `part` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        snapshot: components["schemas"]["PeriodSnapshot"];
+                        kpi_inputs: unknown;
+                        targets: unknown;
+                        ratings: unknown;
+                        weight_profile: unknown;
+                    } | unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodDifferences: {
+        parameters: {
+            query?: {
+                /** @description a snapshot version (default: the latest) */
+                version?: number;
+                /** @description differences listed (all are counted) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        role: string;
+                        period: string;
+                        version: number;
+                        closed_at: string;
+                        computed_at: string;
+                        counts: {
+                            [key: string]: number;
+                        };
+                        total: number;
+                        differences: {
+                            /** @enum {string} */
+                            part: "kpi_inputs" | "targets" | "ratings" | "weight_profile";
+                            /** @description where, e.g. people[E0003].metrics[csat].target */
+                            path: string;
+                            /** @description the value in the snapshot (null: absent) */
+                            closed: unknown;
+                            /** @description the value the data answers now (null: absent) */
+                            now: unknown;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOverrideRequests: {
+        parameters: {
+            query?: {
+                /** @example pending */
+                state?: "pending" | "approved" | "rejected";
+                role?: string;
+                /** @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1) */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 7,
+                     *         "role_id": "cs_agent",
+                     *         "metric_id": "csat",
+                     *         "period": "2026-10",
+                     *         "employee_id": "E0003",
+                     *         "value": 0.7,
+                     *         "reason": "long sick leave in the period",
+                     *         "suggested": 0.91,
+                     *         "model_version": "baseline:cs_agent:csat@1",
+                     *         "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *         "state": "pending",
+                     *         "requested_by": "k_3f9a2c",
+                     *         "requested_at": "2026-10-02T08:00:00.000Z",
+                     *         "decided_by": null,
+                     *         "decided_at": null,
+                     *         "decision_reason": null
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["OverrideRequest"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 999999 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverrideRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    approveOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 999999 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "agreed"
+                 *     }
+                 */
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                        /** @description null when answering a repeated approval */
+                        override: {
+                            role_id: string;
+                            metric_id: string;
+                            period: string;
+                            /** @description an employee, or '*' for the whole role */
+                            employee_id: string;
+                            value: number;
+                            reason: string;
+                            /** @description the API key id that set it */
+                            set_by: string | null;
+                            /** @description ISO timestamp */
+                            set_at: string;
+                        } | null;
+                        audit: {
+                            id: number;
+                            role_id: string;
+                            metric_id: string;
+                            period: string;
+                            employee_id: string;
+                            /** @enum {string} */
+                            action: "set" | "clear";
+                            before_value: number | null;
+                            after_value: number | null;
+                            /** @description the suggested target when the change was made */
+                            suggested: number | null;
+                            model_version: string | null;
+                            reason: string;
+                            /** @description the API key id */
+                            actor: string | null;
+                            /** @description ISO timestamp */
+                            at: string;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rejectOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 999999 */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "not justified by the data"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listAbComparisons: {
+        parameters: {
+            query?: {
+                /** @example 50 */
+                limit?: number;
+                /** @example 0 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example [] */
+                    "application/json": {
+                        id: string;
+                        /** @description as submitted, without the id */
+                        request: {
+                            [key: string]: unknown;
+                        };
+                        job_id: string | null;
+                        /** @enum {string} */
+                        state: "waiting" | "active" | "completed" | "failed";
+                        error: string | null;
+                        /** @description the API key id that asked for it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        finished_at: string | null;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createAbComparison: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "weights-2026-autumn",
+                 *       "kind": "weights",
+                 *       "role": "cs_agent",
+                 *       "from": "2026-08",
+                 *       "to": "2026-10",
+                 *       "a": {
+                 *         "profile": "default"
+                 *       },
+                 *       "b": {
+                 *         "profile": "promotion"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description your id for the comparison: the same id again answers the first one (default: a hash of the request) */
+                    id?: string;
+                    /** @enum {string} */
+                    kind: "quantiles" | "models" | "weights";
+                    role: string;
+                    /** @description quantiles and models: the metric */
+                    metric?: string;
+                    /**
+                     * @description default: the role's declared cycle (tracked for targets, appraised for weights)
+                     * @enum {string}
+                     */
+                    period_kind?: "week" | "month" | "quarter";
+                    /** @description first period of the history, e.g. 2025-Q1 */
+                    from: string;
+                    /** @description last period of the history */
+                    to: string;
+                    a: {
+                        /** @description shown in the report (default: derived from the policy) */
+                        name?: string;
+                        /** @description quantiles: the target line as a quantile of the predictive distribution (0.7 = P70; mirrored when lower is better) */
+                        target?: number;
+                        /** @description quantiles: the warning line (default 0.1, mirrored likewise) */
+                        floor?: number;
+                        /** @description models: a baseline model version id of the scope */
+                        model_version?: string;
+                        /** @description weights: a weight profile id */
+                        profile?: string;
+                    };
+                    b: {
+                        /** @description shown in the report (default: derived from the policy) */
+                        name?: string;
+                        /** @description quantiles: the target line as a quantile of the predictive distribution (0.7 = P70; mirrored when lower is better) */
+                        target?: number;
+                        /** @description quantiles: the warning line (default 0.1, mirrored likewise) */
+                        floor?: number;
+                        /** @description models: a baseline model version id of the scope */
+                        model_version?: string;
+                        /** @description weights: a weight profile id */
+                        profile?: string;
+                    };
+                    split?: {
+                        /** @description employee id → the policy they really worked under */
+                        groups: {
+                            [key: string]: "a" | "b";
+                        };
+                    };
+                    options?: {
+                        /** @description attainment that counts as on target (default 1) */
+                        threshold?: number;
+                        /** @description interval level (default 0.95) */
+                        level?: number;
+                        permutations?: number;
+                        seed?: number;
+                        min_people?: number;
+                        /** @description weights: the composite attainment under which the warning line fires (default 0.8) */
+                        warning_below?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "weights-2026-autumn",
+                     *       "request": {
+                     *         "kind": "weights",
+                     *         "role": "cs_agent",
+                     *         "from": "2026-08",
+                     *         "to": "2026-10",
+                     *         "a": {
+                     *           "profile": "default"
+                     *         },
+                     *         "b": {
+                     *           "profile": "promotion"
+                     *         }
+                     *       },
+                     *       "job_id": "ab_compare:9c1d0e4b7a2f",
+                     *       "state": "waiting",
+                     *       "progress": {
+                     *         "percent": 0,
+                     *         "stage": "waiting"
+                     *       },
+                     *       "report": null,
+                     *       "error": null,
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-11-02T08:00:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description as submitted, without the id */
+                        request: {
+                            [key: string]: unknown;
+                        };
+                        job_id: string | null;
+                        /** @enum {string} */
+                        state: "waiting" | "active" | "completed" | "failed";
+                        progress: {
+                            percent: number;
+                            stage: string;
+                        } | null;
+                        report: components["schemas"]["AbReport"] | null;
+                        error: string | null;
+                        /** @description the API key id that asked for it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description Accepted: the job; poll it for progress and result */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description as submitted, without the id */
+                        request: {
+                            [key: string]: unknown;
+                        };
+                        job_id: string | null;
+                        /** @enum {string} */
+                        state: "waiting" | "active" | "completed" | "failed";
+                        progress: {
+                            percent: number;
+                            stage: string;
+                        } | null;
+                        report: components["schemas"]["AbReport"] | null;
+                        error: string | null;
+                        /** @description the API key id that asked for it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getAbComparison: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example weights-2026-autumn */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "weights-2026-autumn",
+                     *       "request": {
+                     *         "kind": "weights",
+                     *         "role": "cs_agent",
+                     *         "from": "2026-08",
+                     *         "to": "2026-10",
+                     *         "a": {
+                     *           "profile": "default"
+                     *         },
+                     *         "b": {
+                     *           "profile": "promotion"
+                     *         }
+                     *       },
+                     *       "job_id": "ab_compare:9c1d0e4b7a2f",
+                     *       "state": "waiting",
+                     *       "progress": {
+                     *         "percent": 0,
+                     *         "stage": "waiting"
+                     *       },
+                     *       "report": null,
+                     *       "error": null,
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-11-02T08:00:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description as submitted, without the id */
+                        request: {
+                            [key: string]: unknown;
+                        };
+                        job_id: string | null;
+                        /** @enum {string} */
+                        state: "waiting" | "active" | "completed" | "failed";
+                        progress: {
+                            percent: number;
+                            stage: string;
+                        } | null;
+                        report: components["schemas"]["AbReport"] | null;
+                        error: string | null;
+                        /** @description the API key id that asked for it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };
