@@ -39,6 +39,18 @@ const short = (x: unknown): string => {
   return s.length > 160 ? `${s.slice(0, 157)}…` : s;
 };
 
+function rangeCell(r: Record<string, unknown> | null): string {
+  if (!r) return '—';
+  if (typeof r.from === 'string' && typeof r.to === 'string') {
+    const extra = ['rows', 'people'].filter((k) => typeof r[k] === 'number').map((k) => `${k} ${r[k]}`);
+    return [`${r.from} – ${r.to}`, ...extra].join(' · ');
+  }
+  return short(r);
+}
+
+/** The version's own part (after '@'); the scope is in the row already. */
+const versionCell = (id: string): string => (id.includes('@') ? `@${id.split('@').pop()}` : id);
+
 function metricsCell(m: Record<string, unknown>): string {
   const pick = ['coverage80', 'coverage_80', 'c80', 'accuracy', 'macro_f1', 'mase', 'pinball', 'n'];
   const parts = pick.filter((k) => typeof m[k] === 'number').map((k) => `${k} ${Number(m[k]).toFixed(3)}`);
@@ -74,9 +86,9 @@ export default async function adminPages(app: FastifyInstance): Promise<void> {
 <p><a href="/models${queryString({ kind: q.kind })}">${t('models.confirm.cancel')}</a></p></section>`;
     }
     const rows = shown.map(
-      (m) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td>${m.id}</td>
+      (m) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td title="${m.id}">${versionCell(m.id)}</td>
 <td><span class="badge ${m.status === 'active' ? 'ok' : m.status === 'candidate' ? 'neu' : ''}">${t(`models.status.${m.status}` as MessageKey)}</span></td>
-<td>${metricsCell(m.metrics)}</td><td>${short(m.data_range)}</td><td>${f.dateTime(new Date(m.created_at))}</td>
+<td>${metricsCell(m.metrics)}</td><td>${rangeCell(m.data_range)}</td><td>${f.dateTime(new Date(m.created_at))}</td>
 <td>${
         m.status === 'candidate'
           ? html`<a href="/models${queryString({ kind: m.kind, confirm: 'promote', id: m.id })}#h-confirm">${t('models.promote')}</a>
