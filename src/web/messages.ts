@@ -42,10 +42,6 @@ const M = {
   'error.badRequest': ['请求参数有误：{detail}', 'Invalid request: {detail}'],
   'error.server': ['服务器错误，请稍后重试。', 'Server error; please try again later.'],
   'hr.title': ['人力资源工作台', 'HR desk'],
-  'hr.soon': [
-    '目标、考核与导出页面将在下一阶段提供；目前可通过 API 使用这些功能。',
-    'The targets, appraisal and export screens come in the next part; until then the API offers them.',
-  ],
   'ratings.title': ['客服服务能力评分', 'Service-ability ratings'],
   'filters.title': ['筛选', 'Filters'],
   'filter.kind': ['周期类型', 'Period kind'],
