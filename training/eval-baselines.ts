@@ -7,6 +7,7 @@
  *     [--peers [snaive,ets,arima,theta]]  also runs ../shared/peers/forecast_peers.R (R forecast) on the same
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
+ *     [--drift] [--monotone]  the opt-in calibration steps (TrainOptions `drift`, `monotoneOffsets`)
  *     [--peers-cache DIR]  keeps R's figures per panel part (sha-256 of the part's rows, the methods, R's and
  *                          forecast's versions) and reuses them: R's figures do not depend on this code, and
  *                          auto.arima on m3-monthly takes an hour of CPU on a loaded 2-core machine. Reused
@@ -55,6 +56,8 @@ const { values: args } = parseArgs({
     'no-network': { type: 'boolean', default: false },
     group: { type: 'string' },
     'peers-cache': { type: 'string' },
+    drift: { type: 'boolean', default: false },
+    monotone: { type: 'boolean', default: false },
   },
 });
 const panels =
@@ -318,7 +321,13 @@ async function evaluate(file: string) {
     }));
     const t0 = performance.now();
     const c0 = cpuNow();
-    const model = await trainGroupModel(inputs, { horizon: H, seed: Number(args.seed), network: !args['no-network'] });
+    const model = await trainGroupModel(inputs, {
+      horizon: H,
+      seed: Number(args.seed),
+      network: !args['no-network'],
+      drift: args.drift,
+      monotoneOffsets: args.monotone,
+    });
     const t1 = performance.now();
     trainCpu += cpuNow() - c0;
     const fc = forecastMany(model, inputs, H);

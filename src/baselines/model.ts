@@ -442,15 +442,19 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     return by;
   };
   const offsetsFrom = (pts: CalPoint[]) =>
-    scoresFor(pts).map((byH) => monotoneInHorizon(weightedOffsets(byH, levels), levels));
+    scoresFor(pts).map((byH) =>
+      opts.monotoneOffsets ? monotoneInHorizon(weightedOffsets(byH, levels), levels) : weightedOffsets(byH, levels),
+    );
   const scaleOffsets = offsetsFrom(cal);
-  // 4b. drift of the errors over time: offsets from the backtest's older targets, checked on its
-  // newer ones (the same step as from the whole backtest to the future), as a factor per level
+  // 4b. (opt-in, `drift`) drift of the errors over time: offsets from the backtest's older targets,
+  // checked on its newer ones (the same step as from the whole backtest to the future), as a factor
+  // per level. Off by default: measured on the public panels it moved coverage the wrong way as
+  // often as the right way (README, issue 15)
   const half = Math.floor(H / 2);
   const older = cal.filter((c) => c.age >= half);
   const newer = cal.filter((c) => c.age < half && c.h < H - half);
   const widen =
-    half >= 1 && older.length >= 30 * (H - half) && newer.length >= 30 * (H - half)
+    opts.drift && half >= 1 && older.length >= 30 * (H - half) && newer.length >= 30 * (H - half)
       ? driftFactors(
           offsetsFrom(older),
           newer.map((c) => ({
@@ -531,7 +535,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     kind: MODEL_KIND,
     version: 2,
     stack: { members: [...MEMBERS], weights, etsStart, etsIters: ETS_ITERS },
-    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, widen },
+    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, ...(opts.drift ? { widen } : {}) },
     spec,
     levels,
     net,

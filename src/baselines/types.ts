@@ -24,6 +24,13 @@ export interface TrainOptions {
   steps?: number;
   /** Set false to skip the network and use the classical ensemble alone (fast, for tests). */
   network?: boolean;
+  /**
+   * Opt-in: widen or narrow the calibrated quantiles by the drift the backtest shows between its
+   * older and newer halves (`driftFactors`). Off by default (see README, issue 15).
+   */
+  drift?: boolean;
+  /** Opt-in: conformal offsets never narrower at a later step (`monotoneInHorizon`). Off by default. */
+  monotoneOffsets?: boolean;
 }
 
 /** Per-horizon calibration result measured on the rolling-origin backtest. */

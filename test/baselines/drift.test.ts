@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { monotoneInHorizon } from '../../src/baselines/calibration.js';
+import { forecast, trainGroupModel } from '../../src/baselines/index.js';
 import { driftFactors, type DriftPoint } from '../../src/baselines/model.js';
 import { rng } from '../../src/baselines/network.js';
-import { gaussian } from './helpers.js';
+import { gaussian, simulateGroup } from './helpers.js';
 
 const levels = [0.025, 0.1, 0.5, 0.9, 0.975];
 const mid = 2;
@@ -64,4 +65,33 @@ describe('offsets monotone in the horizon', () => {
     expect(m[0]).toEqual(off[0]);
     expect(off[2]).toEqual([-2.5, -1.2, 0.1, 1.2, 2.2]); // input untouched
   });
+});
+
+describe('the opt-in calibration steps in a trained model', () => {
+  it('are off by default, and when asked store factors within bounds and offsets that never narrow', async () => {
+    const { series } = simulateGroup(120, 40, 0, 11, 4);
+    const plain = await trainGroupModel(series, { horizon: 6, network: false });
+    expect(plain.scaleOffsets!.widen).toBeUndefined();
+    const opted = await trainGroupModel(series, { horizon: 6, network: false, drift: true, monotoneOffsets: true });
+    const widen = opted.scaleOffsets!.widen!;
+    expect(widen).toHaveLength(opted.levels.length);
+    for (const f of widen) {
+      expect(f).toBeGreaterThanOrEqual(0.8);
+      expect(f).toBeLessThanOrEqual(1.5);
+    }
+    expect(widen[opted.levels.indexOf(0.5)]).toBe(1);
+    const i90 = opted.levels.indexOf(0.9);
+    const i10 = opted.levels.indexOf(0.1);
+    for (const byH of opted.scaleOffsets!.offsets) {
+      for (let h = 1; h < byH.length; h++) {
+        expect(byH[h]![i90]!).toBeGreaterThanOrEqual(byH[h - 1]![i90]!);
+        expect(byH[h]![i10]!).toBeLessThanOrEqual(byH[h - 1]![i10]!);
+      }
+    }
+    // the factors reach the forecast: the 80 % interval's distance from the median is scaled by them
+    const a = forecast(opted, series[0]!).steps[0]!;
+    const b = forecast({ ...opted, scaleOffsets: { ...opted.scaleOffsets!, widen: undefined } }, series[0]!).steps[0]!;
+    expect(a.p50).toBe(b.p50);
+    expect(a.hi80 - a.p50).toBeCloseTo(widen[i90]! * (b.hi80 - b.p50), 6);
+  }, 120_000);
 });
