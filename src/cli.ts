@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 /**
- * `kpi` command: serve | worker | keys (create, revoke, list) | models (list, promote, rollback) | migrate.
+ * `kpi` command: serve | worker | keys (create, rotate, revoke, list) | models (list, promote, rollback) |
+ * backup | restore | migrate.
  * `npm start` = `kpi serve`; `npm run kpi -- keys create --name ci --scopes scorer`. Every command
  * goes through the service layer (src/services), like the HTTP routes.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SCOPES, type Scope } from './auth/keys.js';
 import { ConfigError, type Config, loadConfig } from './config.js';
+import { PG_DUMP_HINT, restorePglite, tableCounts } from './db/backup.js';
 import { openDb } from './db/index.js';
 import { createQueue } from './jobs/index.js';
 import type { JobQueue, JobStatus } from './jobs/types.js';
@@ -24,6 +27,10 @@ const USAGE = `usage:
   kpi models list [--kind K] [--scope S]      list model versions
   kpi models promote ID [--reason TEXT]       make a version active; a sentiment switch rescores the reviews
   kpi models rollback KIND SCOPE [--reason T] re-activate the previous version (same rescore)
+  kpi backup [--out FILE]                     PGlite, service stopped: a copy of the database (gzipped tar;
+                                              while it runs: POST /v1/admin/backup). PostgreSQL: use pg_dump
+  kpi restore FILE                            PGlite, service stopped: replace the database by a backup (the
+                                              current one is kept beside it); prints the restored row counts
   kpi migrate                                 apply database migrations and exit`;
 
 /** For commands that submit no job: the inline runner would resume unfinished jobs in this process. */
@@ -94,6 +101,41 @@ async function main(argv: string[]): Promise<number> {
       const { parseWorkerFlags, startWorker } = await import('./worker.js');
       await startWorker(config, parseWorkerFlags(values));
       return -1; // keep running
+    }
+    case 'backup': {
+      const { values } = parseArgs({ args: rest, options: { out: { type: 'string' } } });
+      if (config.databaseUrl) {
+        console.error(PG_DUMP_HINT);
+        return 2;
+      }
+      return withServices(config, false, async ({ backups }) => {
+        const b = await backups.create(null);
+        const out = values.out ?? b.filename;
+        writeFileSync(out, b.archive);
+        console.log(`${out}\t${b.bytes} bytes\tsha256 ${b.sha256}`);
+        for (const [table, n] of Object.entries(b.counts)) console.log(`${table}\t${n}`);
+        return 0;
+      });
+    }
+    case 'restore': {
+      const [file] = rest;
+      if (config.databaseUrl) {
+        console.error(PG_DUMP_HINT);
+        return 2;
+      }
+      if (!file) {
+        console.error(USAGE);
+        return 2;
+      }
+      const kept = await restorePglite(config.dataDir, readFileSync(file));
+      if (kept) console.log(`the database before the restore is kept in ${kept}`);
+      const db = await openDb(config);
+      try {
+        for (const [table, n] of Object.entries(await tableCounts(db))) console.log(`${table}\t${n}`);
+      } finally {
+        await db.close();
+      }
+      return 0;
     }
     case 'migrate': {
       const db = await openDb(config);

@@ -35,6 +35,13 @@ export async function openPglite(dataDir: string): Promise<Db> {
     kind: 'pglite',
     ...base,
     transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    // between statements and transactions: PGlite runs every query and transaction under its
+    // transaction lock, held here for the copy (a restore replays the WAL since the last checkpoint)
+    dumpDataDir: () =>
+      pg._runExclusiveTransaction(async () => {
+        const blob = await pg.dumpDataDir('gzip');
+        return new Uint8Array(await blob.arrayBuffer());
+      }),
     async ping() {
       try {
         await pg.query('select 1');

@@ -26,6 +26,11 @@ export interface Db extends Queryable {
    * On PGlite transactions are serialised (one connection); on PostgreSQL each gets its own connection.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * PGlite only: a consistent copy of the whole data directory (a gzipped tar), taken between
+   * transactions while the service runs (src/db/backup.ts). Absent on PostgreSQL (pg_dump).
+   */
+  dumpDataDir?(): Promise<Uint8Array>;
   /** True when a trivial query answers. Never throws. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

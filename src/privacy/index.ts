@@ -8,3 +8,4 @@ export {
   TAOBAO_ORDER_PATTERN,
 } from './order.js';
 export { type MaskOptions, type MaskResult, PII_CLASSES, type PiiClass, type PiiFinding } from './types.js';
+export { maskedOffset, maskWithSpans, type Span } from './spans.js';

@@ -34,7 +34,7 @@ const date = (s: string | undefined): Date | undefined => (s === undefined ? und
  * The CLI (`kpi keys …`) does the same offline.
  */
 const adminRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { keys } = app.services;
+  const { keys, backups } = app.services;
   const admin = ['admin'] as const;
 
   app.post(
@@ -163,6 +163,36 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       await keys.revoke(request.params.id, request.apiKey!.id);
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/backup',
+    route({
+      operationId: 'createBackup',
+      tags: ['admin'],
+      summary:
+        'PGlite: a consistent copy of the whole database while the service runs, as a gzipped tar (restore it with `kpi restore FILE`, service stopped); audited. PostgreSQL: 409 naming pg_dump',
+      description:
+        'The copy is taken between transactions (writes wait for it), then opened in memory and its tables counted: `X-Backup-Counts` carries those counts (JSON), `X-Backup-Sha256` the archive’s SHA-256. On PostgreSQL use pg_dump / pg_restore (README "Backups").',
+      access: admin,
+      response: {
+        200: {
+          description: 'the gzipped tar of the PGlite data directory',
+          content: { 'application/gzip': { schema: z.string().meta({ format: 'binary' }) } },
+        },
+      },
+      errors: [409],
+      example: { response: '(the bytes of kpi-backup-2026-03-02T08-00-00-000Z.tar.gz)' },
+    }),
+    async (request, reply) => {
+      const b = await backups.create(request.apiKey!.id);
+      return reply
+        .type('application/gzip')
+        .header('content-disposition', `attachment; filename="${b.filename}"`)
+        .header('x-backup-sha256', b.sha256)
+        .header('x-backup-counts', JSON.stringify(b.counts))
+        .send(Buffer.from(b.archive.buffer, b.archive.byteOffset, b.archive.byteLength) as unknown as string);
     },
   );
 };

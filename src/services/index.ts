@@ -15,6 +15,7 @@ import { type ActiveModels, activeModelsFor, activeSentimentProvider } from '../
 import type { SentimentProvider } from '../reviews/scoring.js';
 import { type AppraisalService, createAppraisalService } from './appraisal.js';
 import { type AuditService, createAuditService } from './audit.js';
+import { type BackupService, createBackupService } from './backups.js';
 import { type CatalogueService, createCatalogueService } from './catalogue.js';
 import { type ConsoleService, createConsoleService } from './console.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
@@ -73,6 +74,8 @@ export interface Services {
   periods: PeriodService;
   /** The one audit log's reads and exports (every audited change writes to it, src/audit). */
   audit: AuditService;
+  /** A consistent copy of the database while it runs (PGlite; PostgreSQL answers with pg_dump). */
+  backups: BackupService;
   /** The web console's sessions and reads (src/web). */
   console: ConsoleService;
   /** The console's target desk: a role's targets searched, sorted, paged and exported; "why this number". */
@@ -141,6 +144,7 @@ export function createServices(deps: ServiceDeps): Services {
     jobs,
     appraisal,
     audit: createAuditService({ db }),
+    backups: createBackupService({ db }),
     periods: createPeriodService({ db, targets, reviews }),
     async health() {
       const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);

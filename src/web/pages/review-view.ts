@@ -1,11 +1,20 @@
-/** One review as the console shows it: its text with the aspect spans highlighted, and its labels. */
+/**
+ * One review as the console shows it: its text with the aspect spans highlighted, and its labels.
+ * Personal data in the text (phone numbers, addresses, order numbers, names…) is masked before it is
+ * shown (src/privacy), the aspect spans moved onto the masked text.
+ */
+import { maskPersonalText, maskWithSpans } from '../../privacy/index.js';
 import type { AspectHit, TokenContribution } from '../../reviews/sentiment/index.js';
 import type { Ctx } from '../context.js';
 import { type Html, html } from '../html.js';
 import type { MessageKey } from '../messages.js';
 
-/** The text with each aspect's span in a <mark> (escaped piece by piece; overlapping spans keep the first). */
-export function highlighted(ctx: Ctx, text: string, aspects: readonly AspectHit[]): Html {
+/**
+ * The text, its personal data masked, with each aspect's span in a <mark> (escaped piece by piece;
+ * overlapping spans keep the first).
+ */
+export function highlighted(ctx: Ctx, raw: string, hits: readonly AspectHit[]): Html {
+  const { text, items: aspects } = maskWithSpans(raw, hits);
   const spans = aspects
     .filter((a) => a.span && a.span.end > a.span.start && a.span.end <= text.length)
     .sort((a, b) => a.span.start - b.span.start);
@@ -38,7 +47,7 @@ export function words(ctx: Ctx, explanation: readonly TokenContribution[] | unde
     .slice(0, 8)
     .map(
       (w) =>
-        html`<li class="${w.contribution >= 0 ? 'up' : 'down'}">${w.token} ${w.contribution >= 0 ? '+' : '−'}${Math.abs(w.contribution).toFixed(2)}</li>`,
+        html`<li class="${w.contribution >= 0 ? 'up' : 'down'}">${maskPersonalText(w.token)} ${w.contribution >= 0 ? '+' : '−'}${Math.abs(w.contribution).toFixed(2)}</li>`,
     )}</ul></div>`;
 }
 
@@ -54,6 +63,9 @@ export interface ReviewLike {
   aspects?: AspectHit[];
   agent_id?: string | null;
 }
+
+/** A review text as a page shows it outside a card: personal data masked. */
+export const shownText = (text: string): string => maskPersonalText(text);
 
 /** A review card; `extra` adds lines (why it counts, the words that moved its score). */
 export function reviewCard(ctx: Ctx, r: ReviewLike, extra: Html = html``): Html {
