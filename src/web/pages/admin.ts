@@ -238,7 +238,7 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
   app.post('/keys/revoke', { config: { console: 'admin' } }, async (request, reply) => {
     const b = request.body as { id?: unknown };
     if (typeof b.id !== 'string' || !b.id) throw new BadRequestError('id: required');
-    await keys.revoke(b.id);
+    await keys.revoke(b.id, request.ctx.session!.keyId);
     const notice = html`<p class="notice info" role="status">${request.ctx.t('keys.revoked', { id: b.id })}</p>`;
     return sendPage(reply, await keysPage(request.ctx, notice));
   });
