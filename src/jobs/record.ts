@@ -168,3 +168,9 @@ export async function countStates(db: Queryable, ids: readonly string[]): Promis
   );
   return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }
+
+/** The most recent jobs, newest first (the console's /jobs page). */
+export async function recentJobs(db: Queryable, limit: number): Promise<JobStatus[]> {
+  const r = await db.query<JobStatus>(`select ${JOB_COLS} from jobs order by created_at desc, id limit $1`, [limit]);
+  return r.rows;
+}

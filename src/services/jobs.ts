@@ -6,7 +6,7 @@
 import { scopeAllows, type Scope } from '../auth/keys.js';
 import type { Db } from '../db/types.js';
 import { type JobKind, jobKinds } from '../jobs/index.js';
-import { countStates } from '../jobs/record.js';
+import { countStates, recentJobs } from '../jobs/record.js';
 import { submitJob } from '../jobs/submit.js';
 import type { JobQueue, JobState, JobStatus } from '../jobs/types.js';
 import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
@@ -42,6 +42,8 @@ export interface JobService {
   /** A job of one kind (e.g. a training job on the baselines route), or not found. */
   ofKind(id: string, kind: string, what: string): Promise<JobStatus>;
   cancel(id: string, scopes: readonly Scope[]): Promise<boolean>;
+  /** The most recent jobs of every kind, newest first (the console's /jobs page, admin). */
+  recent(limit: number): Promise<JobStatus[]>;
 }
 
 const forbidden = (scopes: readonly Scope[]) =>
@@ -106,5 +108,7 @@ export function createJobService(deps: {
       kindFor(job.kind, scopes);
       return queue.cancel(id);
     },
+
+    recent: (limit) => recentJobs(db, limit),
   };
 }

@@ -17,6 +17,7 @@ const NAV: { href: string; key: MessageKey; desk: Desk }[] = [
   // the appraisal screens (issue 17), one entry for the four of them
   { href: '/appraisal/360', key: 'nav.appraisal', desk: 'hr' },
   { href: '/models', key: 'nav.models', desk: 'admin' },
+  { href: '/jobs', key: 'nav.jobs', desk: 'admin' },
   { href: '/keys', key: 'nav.keys', desk: 'admin' },
 ];
 

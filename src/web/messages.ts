@@ -42,10 +42,6 @@ const M = {
   'error.badRequest': ['请求参数有误：{detail}', 'Invalid request: {detail}'],
   'error.server': ['服务器错误，请稍后重试。', 'Server error; please try again later.'],
   'hr.title': ['人力资源工作台', 'HR desk'],
-  'hr.soon': [
-    '目标、考核与导出页面将在下一阶段提供；目前可通过 API 使用这些功能。',
-    'The targets, appraisal and export screens come in the next part; until then the API offers them.',
-  ],
   'ratings.title': ['客服服务能力评分', 'Service-ability ratings'],
   'filters.title': ['筛选', 'Filters'],
   'filter.kind': ['周期类型', 'Period kind'],
@@ -359,6 +355,10 @@ const M = {
   ],
   'override.saved': ['已保存调整。', 'Override saved.'],
   'override.reverted': ['已撤销调整。', 'Override reverted.'],
+  'override.requested': [
+    '调整幅度超过审批阈值，已提交审批，需另一位人力资源审批后生效。',
+    'The change is beyond the approval threshold: filed as a request that a second HR key approves.',
+  ],
   'why.title': ['{id} 的目标依据 · {metric} · {period}', 'Why this number: {id} · {metric} · {period}'],
   'why.back': ['返回目标台', 'Back to the target desk'],
   'why.fan': ['历史实际与预测区间（P10–P90、P30–P70）', 'History with the forecast fan (P10–P90, P30–P70)'],
@@ -435,6 +435,20 @@ const M = {
   'models.done': ['{id} 现为 {scope} 的使用中版本。', '{id} is now the active version of {scope}.'],
   'models.rescore': ['后续重新评分任务：{job}', 'Follow-up rescore job: {job}'],
   'models.compared': ['已提交比较任务 {job}。', 'Comparison job {job} submitted.'],
+  'nav.jobs': ['任务', 'Jobs'],
+  'jobs.title': ['任务', 'Jobs'],
+  'jobs.col.id': ['任务', 'Job'],
+  'jobs.col.kind': ['类型', 'Kind'],
+  'jobs.col.state': ['状态', 'State'],
+  'jobs.col.progress': ['进度', 'Progress'],
+  'jobs.col.created': ['提交时间', 'Submitted'],
+  'jobs.col.finished': ['完成时间', 'Finished'],
+  'jobs.cancel': ['取消 {id}', 'Cancel {id}'],
+  'jobs.cancelled': ['已请求取消任务 {id}。', 'Cancellation of {id} requested.'],
+  'jobs.refresh': ['进度每 3 秒自动刷新。', 'Progress refreshes every 3 s.'],
+  'jobs.train': ['提交基线模型训练', 'Submit baseline training'],
+  'jobs.train.network': ['含神经网络修正（较慢）', 'With the network correction (slower)'],
+  'jobs.submitted': ['已提交任务 {id}。', 'Job {id} submitted.'],
   // ── end of console part 2 block ──
 } as const satisfies Record<string, readonly [string, string]>;
 

@@ -4,6 +4,7 @@
  * only with a reason after a confirmation step); admin only; every form CSRF-checked.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Processor } from '../../src/jobs/types.js';
 import { registerShippedSentiment } from '../../src/registry/sentiment.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
@@ -13,7 +14,10 @@ describeEachBackend('console: admin pages', (get) => {
   let t: TestApp;
   let admin: Browser;
   beforeAll(async () => {
-    t = await buildTestApp(get().db);
+    // a training that runs until it is cancelled, so the page shows it running and can cancel it
+    const waitForCancel: Processor = (_data, ctx) =>
+      new Promise((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('cancelled'))));
+    t = await buildTestApp(get().db, {}, false, { train_baselines: waitForCancel });
     await registerShippedSentiment(get().db, 'models');
     admin = new Browser(t);
     await admin.signIn(t.keys.admin);
@@ -64,12 +68,29 @@ describeEachBackend('console: admin pages', (get) => {
     expect((await admin.post('/models/promote', { id: active![1]!, reason: 'x' }, false)).statusCode).toBe(403);
   });
 
+  it('submits a training job from the page, shows its progress, cancels it', async () => {
+    const page = await admin.get('/jobs');
+    expect(page.statusCode).toBe(200);
+    const sent = await admin.post('/jobs/train', { role: 'cs_agent' });
+    expect(sent.statusCode, sent.body).toBe(200);
+    const id = /已提交任务 ([^。]+)。/.exec(sent.body)![1]!;
+    expect(sent.body).toContain(`data-job="${id}"`);
+    expect(sent.body).toContain('data-refresh="3"');
+    expect(sent.body).toMatch(/<progress max="100" value="\d+"/);
+    const cancelled = await admin.post('/jobs/cancel', { id });
+    expect(cancelled.statusCode).toBe(200);
+    const job = await t.app.inject({ url: `/v1/jobs/${encodeURIComponent(id)}`, headers: t.auth('admin') });
+    expect(job.json().state).toBe('cancelled');
+    expect((await admin.post('/jobs/cancel', { id }, false)).statusCode).toBe(403);
+  });
+
   it('is for admin only', async () => {
     for (const scope of ['hr', 'cs_lead'] as const) {
       const b = new Browser(t);
       await b.signIn(t.keys[scope]);
       expect((await b.get('/keys')).statusCode).toBe(403);
       expect((await b.get('/models')).statusCode).toBe(403);
+      expect((await b.get('/jobs')).statusCode).toBe(403);
       expect((await b.post('/keys/create', { name: 'z', scopes: 'admin' })).statusCode).toBe(403);
     }
     const list = await t.app.inject({ url: '/v1/admin/keys', headers: t.auth('admin') });

@@ -156,6 +156,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       '审计记录',
       '考核工具',
       '模型',
+      '任务',
       'API 密钥',
     ]);
     await admin.ctx.close();

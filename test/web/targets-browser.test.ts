@@ -248,6 +248,9 @@ describe.skipIf(!haveChromium)('target desk in Chromium', () => {
       },
     ],
     ['audit', async () => '/targets/audit'],
+    ['models', async () => '/models'],
+    ['jobs', async () => '/jobs'],
+    ['keys', async () => '/keys'],
   ];
 
   for (const [viewport, size] of Object.entries(VIEWPORTS) as [keyof typeof VIEWPORTS, { width: number }][]) {

@@ -14,7 +14,7 @@ import type { Switched } from '../../services/models.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import type { MessageKey } from '../messages.js';
+import { type MessageKey, roleName } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const reasonOf = (raw: unknown): string => {
@@ -39,6 +39,18 @@ const short = (x: unknown): string => {
   return s.length > 160 ? `${s.slice(0, 157)}…` : s;
 };
 
+function rangeCell(r: Record<string, unknown> | null): string {
+  if (!r) return '—';
+  if (typeof r.from === 'string' && typeof r.to === 'string') {
+    const extra = ['rows', 'people'].filter((k) => typeof r[k] === 'number').map((k) => `${k} ${r[k]}`);
+    return [`${r.from} – ${r.to}`, ...extra].join(' · ');
+  }
+  return short(r);
+}
+
+/** The version's own part (after '@'); the scope is in the row already. */
+const versionCell = (id: string): string => (id.includes('@') ? `@${id.split('@').pop()}` : id);
+
 function metricsCell(m: Record<string, unknown>): string {
   const pick = ['coverage80', 'coverage_80', 'c80', 'accuracy', 'macro_f1', 'mase', 'pinball', 'n'];
   const parts = pick.filter((k) => typeof m[k] === 'number').map((k) => `${k} ${Number(m[k]).toFixed(3)}`);
@@ -52,7 +64,7 @@ function switchedNotice(ctx: Ctx, s: Switched): Html {
 }
 
 export default async function adminPages(app: FastifyInstance): Promise<void> {
-  const { models, keys } = app.services;
+  const { models, keys, jobs, targets, catalogue } = app.services;
 
   async function modelsPage(ctx: Ctx, q: z.infer<typeof modelsQuery>, notice?: Html): Promise<Html> {
     const { t, f } = ctx;
@@ -74,9 +86,9 @@ export default async function adminPages(app: FastifyInstance): Promise<void> {
 <p><a href="/models${queryString({ kind: q.kind })}">${t('models.confirm.cancel')}</a></p></section>`;
     }
     const rows = shown.map(
-      (m) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td>${m.id}</td>
+      (m) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td title="${m.id}">${versionCell(m.id)}</td>
 <td><span class="badge ${m.status === 'active' ? 'ok' : m.status === 'candidate' ? 'neu' : ''}">${t(`models.status.${m.status}` as MessageKey)}</span></td>
-<td>${metricsCell(m.metrics)}</td><td>${short(m.data_range)}</td><td>${f.dateTime(new Date(m.created_at))}</td>
+<td>${metricsCell(m.metrics)}</td><td>${rangeCell(m.data_range)}</td><td>${f.dateTime(new Date(m.created_at))}</td>
 <td>${
         m.status === 'candidate'
           ? html`<a href="/models${queryString({ kind: m.kind, confirm: 'promote', id: m.id })}#h-confirm">${t('models.promote')}</a>
@@ -130,6 +142,58 @@ ${
     return sendPage(reply, await modelsPage(request.ctx, {}, notice));
   });
 
+  async function jobsPage(ctx: Ctx, notice?: Html): Promise<Html> {
+    const { t, f } = ctx;
+    const [list, roles] = await Promise.all([jobs.recent(50), catalogue.roles()]);
+    const live = list.some((j) => j.state === 'waiting' || j.state === 'active');
+    const body = html`${notice ?? ''}
+<section class="card narrow" aria-labelledby="h-train"><h2 id="h-train">${t('jobs.train')}</h2>
+<form method="post" action="/jobs/train" class="stack">${hidden('_csrf', ctx.csrf)}
+<label for="j-role">${t('filter.role')}</label>
+<select id="j-role" name="role">${optionList(
+      roles.map((r) => [r.id, roleName(t, r.id, r.name)] as const),
+      roles[0]?.id ?? '',
+    )}</select>
+<label class="field check"><input type="checkbox" name="network" value="1"> ${t('jobs.train.network')}</label>
+<button type="submit">${t('jobs.train')}</button></form></section>
+<div id="jobs-live"${live ? html` data-refresh="3"` : ''}>
+${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
+<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-jobs"><table>
+<caption id="h-jobs">${t('jobs.title')}</caption>
+<thead><tr><th scope="col">${t('jobs.col.id')}</th><th scope="col">${t('jobs.col.kind')}</th><th scope="col">${t('jobs.col.state')}</th>
+<th scope="col">${t('jobs.col.progress')}</th><th scope="col">${t('jobs.col.created')}</th><th scope="col">${t('jobs.col.finished')}</th><th scope="col">${t('models.col.actions')}</th></tr></thead>
+<tbody>${list.map(
+      (
+        j,
+      ) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th><td>${j.kind}</td><td data-field="state">${j.state}${j.error ? html`<br><small>${j.error}</small>` : ''}</td>
+<td><progress max="100" value="${j.progress.percent}" aria-label="${j.id}">${j.progress.percent}%</progress> ${j.progress.percent}% ${j.progress.stage}</td>
+<td>${f.dateTime(new Date(j.created_at))}</td><td>${j.finished_at ? f.dateTime(new Date(j.finished_at)) : '—'}</td>
+<td>${j.state === 'waiting' || j.state === 'active' ? html`<form method="post" action="/jobs/cancel" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', j.id)}<button type="submit" class="link">${t('jobs.cancel', { id: j.id })}</button></form>` : ''}</td></tr>`,
+    )}</tbody></table></div></div>`;
+    return page(ctx, { title: t('jobs.title'), active: '/jobs', body });
+  }
+
+  app.get('/jobs', { config: { console: 'admin' } }, async (request, reply) =>
+    sendPage(reply, await jobsPage(request.ctx)),
+  );
+  app.post('/jobs/cancel', { config: { console: 'admin' } }, async (request, reply) => {
+    const b = request.body as { id?: unknown };
+    if (typeof b.id !== 'string' || !b.id) throw new BadRequestError('id: required');
+    await jobs.cancel(b.id, request.ctx.session!.scopes);
+    const notice = html`<p class="notice info" role="status">${request.ctx.t('jobs.cancelled', { id: b.id })}</p>`;
+    return sendPage(reply, await jobsPage(request.ctx, notice));
+  });
+  app.post('/jobs/train', { config: { console: 'admin' } }, async (request, reply) => {
+    const b = request.body as { role?: unknown; network?: unknown };
+    if (typeof b.role !== 'string' || !b.role) throw new BadRequestError('role: required');
+    const job = await targets.train(
+      { role: b.role, network: b.network === '1', promote: true },
+      request.ctx.session!.keyId,
+    );
+    const notice = html`<p class="notice info" role="status">${request.ctx.t('jobs.submitted', { id: job.id })}</p>`;
+    return sendPage(reply, await jobsPage(request.ctx, notice));
+  });
+
   async function keysPage(ctx: Ctx, notice?: Html): Promise<Html> {
     const { t, f } = ctx;
     const list = await keys.list();
@@ -174,7 +238,7 @@ ${
   app.post('/keys/revoke', { config: { console: 'admin' } }, async (request, reply) => {
     const b = request.body as { id?: unknown };
     if (typeof b.id !== 'string' || !b.id) throw new BadRequestError('id: required');
-    await keys.revoke(b.id);
+    await keys.revoke(b.id, request.ctx.session!.keyId);
     const notice = html`<p class="notice info" role="status">${request.ctx.t('keys.revoked', { id: b.id })}</p>`;
     return sendPage(reply, await keysPage(request.ctx, notice));
   });

@@ -36,7 +36,7 @@ const deskQuery = z.object({
   sort: z.enum(DESK_SORTS).default('employee'),
   dir: z.enum(['asc', 'desc']).default('asc'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
-  saved: z.enum(['set', 'cleared']).optional(),
+  saved: z.enum(['set', 'cleared', 'requested']).optional(),
 });
 type DeskParams = z.infer<typeof deskQuery>;
 
@@ -44,7 +44,7 @@ const whyQuery = z.object({
   employee: id,
   metric: id,
   period: z.string().max(16),
-  saved: z.enum(['set', 'cleared']).optional(),
+  saved: z.enum(['set', 'cleared', 'requested']).optional(),
 });
 
 const overrideBody = z.object({
@@ -190,7 +190,7 @@ function deskBody(ctx: Ctx, v: DeskView, q: DeskParams): Html {
         )}</ul></nav>`
       : '';
   const saved = q.saved
-    ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : 'override.reverted')}</p>`
+    ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'requested' ? 'override.requested' : 'override.reverted')}</p>`
     : '';
   if (!a)
     return html`${filters}${tabs}${saved}<section class="card narrow"><p class="notice error" role="alert">${t('desk.noModel', { reason: v.problem?.reason ?? '' })}</p></section>`;
@@ -441,7 +441,7 @@ export default async function targetPages(app: FastifyInstance): Promise<void> {
     ];
     const personal = p.override?.level === 'person';
     const body = html`<p><a href="${back}">${t('why.back')}</a></p>
-${q.saved ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : 'override.reverted')}</p>` : ''}
+${q.saved ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'requested' ? 'override.requested' : 'override.reverted')}</p>` : ''}
 <div class="summary">
   <p><strong>${t(a.direction === 'higher' ? 'desk.higher' : 'desk.lower')}</strong> · ${t('desk.model', { v: a.model_version, through: a.data_through, h: a.periods_ahead })}</p>
   <p>${t('desk.col.target')} ${bound}: <strong data-field="target">${num(p.target)}</strong> · ${t('desk.col.interval')} ${num(p.interval80[0])}–${num(p.interval80[1])} · ${t('desk.coverage', { c: ctx.f.pct(a.coverage.measured80, 1) })}</p>

@@ -69,3 +69,29 @@
   });
   window.addEventListener('popstate', () => load(window.location.href, false, true));
 })();
+
+/*
+ * Live regions that ask for it (data-refresh="N", e.g. the jobs' progress): the page's partial is
+ * fetched again every 3 seconds while the region is there and nothing in it has the focus; the page
+ * stops asking for it once nothing is left running.
+ */
+(() => {
+  const tick = () => {
+    const region = document.querySelector('[data-refresh]');
+    // not while a control inside has the focus (a keyboard user about to cancel a job keeps it)
+    if (!region || !window.fetch || document.hidden || region.contains(document.activeElement)) return;
+    fetch(window.location.href, { headers: { 'X-Partial': 'main' }, credentials: 'same-origin' })
+      .then((res) => (res.ok && !res.redirected ? res.text() : null))
+      .then((text) => {
+        if (text === null) return;
+        const doc = new DOMParser().parseFromString(`<div>${text}</div>`, 'text/html');
+        const fresh = doc.getElementById(region.id);
+        if (fresh) region.replaceWith(fresh);
+      })
+      .catch(() => undefined);
+  };
+  window.setInterval(() => {
+    const region = document.querySelector('[data-refresh]');
+    if (region) tick();
+  }, 3000);
+})();
