@@ -690,7 +690,10 @@ export interface paths {
         };
         /** Overrides in force */
         get: operations["listTargetOverrides"];
-        /** Override a suggested target (audited: who, when, before, after, why) */
+        /**
+         * Override a suggested target (audited: who, when, before, after, why)
+         * @description With OVERRIDE_APPROVAL_THRESHOLD set, an override further than that from the suggested target (or role-wide, or with no suggested target) does not take effect: it is filed as a pending request (202) that a second HR key approves (POST /v1/override-requests/{id}/approve). A period closed for the role refuses changes (409).
+         */
         put: operations["setTargetOverride"];
         post?: never;
         /** Remove an override (back to the suggested target); audited */
@@ -1148,6 +1151,182 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The closed roles and periods, newest close first */
+        get: operations["listClosedPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether a role’s period is closed, with every snapshot version taken */
+        get: operations["getPeriodState"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a role’s period: freeze its KPI inputs, targets with overrides, ratings and weight profile (audited)
+         * @description Every read of the role and period (GET /v1/kpi-inputs, /v1/targets, /v1/targets/employees/{id}, /v1/ratings) then answers from the snapshot, marked `closed`. Closing a closed period answers its snapshot again (`created: false`). The snapshot is computed from one state of the data: a write committed meanwhile makes it start again (409 after 5 attempts).
+         */
+        post: operations["closePeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen a closed period (reason required, audited); its snapshot stays readable by version */
+        post: operations["reopenPeriod"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/snapshot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A snapshot of a role’s period (the latest, or `version`), each frozen answer exactly as it was
+         * @description `part` answers one frozen answer alone, byte for byte the text that was frozen (its sha256 is in `hashes`): kpi_inputs is what GET /v1/kpi-inputs?role=&period= answered for everyone of the role.
+         */
+        get: operations["getPeriodSnapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/differences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Differences since close: what the data (recomputes, rescoring, promotions, rollbacks, corrections) would answer now that the snapshot does not */
+        get: operations["getPeriodDifferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Overrides waiting for (or decided by) a second HR key, oldest first */
+        get: operations["listOverrideRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One override request */
+        get: operations["getOverrideRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a pending override: it takes effect now (audited); never by the key that requested it (403) */
+        post: operations["approveOverrideRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/override-requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending override (reason required, audited); never by the key that requested it (403) */
+        post: operations["rejectOverrideRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1377,6 +1556,66 @@ export interface components {
             /** @description for a job that fanned out: its jobs counted by state, and total */
             children?: {
                 [key: string]: number;
+            };
+        };
+        /** @description The answer comes from the snapshot of a closed period. */
+        ClosedMark: {
+            role: string;
+            /** @description the snapshot version (GET /v1/periods/{role}/{period}/snapshot?version=) */
+            version: number;
+            /** @description the API key id that closed it */
+            closed_by: string | null;
+            closed_at: string;
+        };
+        OverrideRequest: {
+            id: number;
+            role_id: string;
+            metric_id: string;
+            period: string;
+            /** @description an employee, or '*' for the whole role */
+            employee_id: string;
+            value: number;
+            reason: string;
+            /** @description the suggested target when it was requested */
+            suggested: number | null;
+            model_version: string | null;
+            /** @description why it needs a second approver */
+            why: string;
+            /** @enum {string} */
+            state: "pending" | "approved" | "rejected";
+            /** @description the API key id of the maker */
+            requested_by: string | null;
+            /** @description ISO timestamp */
+            requested_at: string;
+            /** @description the API key id of the checker */
+            decided_by: string | null;
+            decided_at: (string) | null;
+            decision_reason: string | null;
+        };
+        PeriodSnapshot: {
+            role_id: string;
+            period: string;
+            version: number;
+            /** @enum {string} */
+            state: "closed" | "reopened";
+            closed_by: string | null;
+            /** @description ISO timestamp */
+            closed_at: string;
+            reason: string | null;
+            reopened_by: string | null;
+            reopened_at: (string) | null;
+            reopen_reason: string | null;
+            /** @description the data version (read_changes) the snapshot was computed at */
+            data_version: string;
+            /** @description sha256 over the training data state, the active models and the parts’ hashes */
+            fingerprint: string;
+            /** @description the active model versions, kind/scope → id */
+            models: {
+                [key: string]: string;
+            };
+            /** @description sha256 of each frozen answer’s JSON text (kpi_inputs, targets, ratings, weight_profile) */
+            hashes: {
+                [key: string]: string;
             };
         };
         /** @description Rows received, and how many were inserted, changed or already so */
@@ -3267,6 +3506,9 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
+                        /** @description without a role filter: the roles closed in the period, whose people come from their snapshots */
+                        closed_roles?: components["schemas"]["ClosedMark"][];
                         period: string;
                         total: number;
                         items: {
@@ -5177,6 +5419,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
                         role: string;
                         period: string;
                         /** @description people in the answer before paging */
@@ -5399,6 +5642,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
                         employee_id: string;
                         role: string;
                         period: string;
@@ -5667,10 +5911,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description filed for a second approver; not in force yet */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                    };
+                };
+            };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
@@ -5751,6 +6007,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
@@ -6295,6 +6552,9 @@ export interface operations {
                      *     }
                      */
                     "application/json": {
+                        closed?: components["schemas"]["ClosedMark"];
+                        /** @description without a role filter: the roles closed in the period, whose people come from their snapshots */
+                        closed_roles?: components["schemas"]["ClosedMark"][];
                         period: string;
                         /** @enum {string} */
                         period_kind: "week" | "month" | "quarter" | "year";
@@ -8744,6 +9004,665 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listClosedPeriods: {
+        parameters: {
+            query?: {
+                /** @example cs_agent */
+                role?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "closed": []
+                     *     }
+                     */
+                    "application/json": {
+                        closed: components["schemas"]["PeriodSnapshot"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodState: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role": "cs_agent",
+                     *       "period": "2026-Q3",
+                     *       "state": "open",
+                     *       "current": null,
+                     *       "versions": []
+                     *     }
+                     */
+                    "application/json": {
+                        role: string;
+                        period: string;
+                        /** @enum {string} */
+                        state: "open" | "closed";
+                        current: components["schemas"]["PeriodSnapshot"] | null;
+                        versions: components["schemas"]["PeriodSnapshot"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    closePeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Q3 appraisal signed off"
+                 *     }
+                 */
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "snapshot": {
+                     *         "role_id": "cs_agent",
+                     *         "period": "2026-Q3",
+                     *         "version": 1,
+                     *         "state": "closed",
+                     *         "closed_by": "k_3f9a2c",
+                     *         "closed_at": "2026-10-05T09:00:00.000Z",
+                     *         "reason": "Q3 appraisal signed off",
+                     *         "reopened_by": null,
+                     *         "reopened_at": null,
+                     *         "reopen_reason": null,
+                     *         "data_version": "812:950",
+                     *         "fingerprint": "c0ffee…",
+                     *         "models": {
+                     *           "sentiment/zh": "sentiment-zh@3f2a9c1e"
+                     *         },
+                     *         "hashes": {
+                     *           "kpi_inputs": "9a…",
+                     *           "targets": "4b…",
+                     *           "ratings": "77…",
+                     *           "weight_profile": "01…"
+                     *         }
+                     *       },
+                     *       "created": true
+                     *     }
+                     */
+                    "application/json": {
+                        snapshot: components["schemas"]["PeriodSnapshot"];
+                        created: boolean;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    reopenPeriod: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "a late correction of returns"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role_id": "cs_agent",
+                     *       "period": "2026-Q3",
+                     *       "version": 1,
+                     *       "state": "reopened",
+                     *       "closed_by": "k_3f9a2c",
+                     *       "closed_at": "2026-10-05T09:00:00.000Z",
+                     *       "reason": "Q3 appraisal signed off",
+                     *       "reopened_by": "k_3f9a2c",
+                     *       "reopened_at": "2026-10-09T09:00:00.000Z",
+                     *       "reopen_reason": "a late correction of returns",
+                     *       "data_version": "812:950",
+                     *       "fingerprint": "c0ffee…",
+                     *       "models": {
+                     *         "sentiment/zh": "sentiment-zh@3f2a9c1e"
+                     *       },
+                     *       "hashes": {
+                     *         "kpi_inputs": "9a…",
+                     *         "targets": "4b…",
+                     *         "ratings": "77…",
+                     *         "weight_profile": "01…"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["PeriodSnapshot"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodSnapshot: {
+        parameters: {
+            query?: {
+                /**
+                 * @description a snapshot version (default: the latest)
+                 * @example 1
+                 */
+                version?: number;
+                /** @example weight_profile */
+                part?: "kpi_inputs" | "targets" | "ratings" | "weight_profile";
+            };
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the whole snapshot, or one part with `part` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "period": "2026-Q3",
+                     *       "profile": {
+                     *         "id": "default",
+                     *         "name": "Default",
+                     *         "sales": 40,
+                     *         "efficiency": 30,
+                     *         "customer_experience": 20,
+                     *         "innovation": 10,
+                     *         "updated_by": null,
+                     *         "updated_at": "2026-09-01T00:00:00.000Z"
+                     *       },
+                     *       "chosen_by": "calendar"
+                     *     }
+                     */
+                    "application/json": {
+                        snapshot: components["schemas"]["PeriodSnapshot"];
+                        kpi_inputs: unknown;
+                        targets: unknown;
+                        ratings: unknown;
+                        weight_profile: unknown;
+                    } | unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getPeriodDifferences: {
+        parameters: {
+            query?: {
+                /** @description a snapshot version (default: the latest) */
+                version?: number;
+                /** @description differences listed (all are counted) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "role": "cs_agent",
+                     *       "period": "2026-Q3",
+                     *       "version": 1,
+                     *       "closed_at": "2026-10-05T09:00:00.000Z",
+                     *       "computed_at": "2026-11-02T08:00:00.000Z",
+                     *       "counts": {
+                     *         "kpi_inputs": 1,
+                     *         "targets": 0,
+                     *         "ratings": 0,
+                     *         "weight_profile": 0
+                     *       },
+                     *       "total": 1,
+                     *       "differences": [
+                     *         {
+                     *           "part": "kpi_inputs",
+                     *           "path": "people[E0003].metrics[csat].actual",
+                     *           "closed": 0.91,
+                     *           "now": 0.89
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        role: string;
+                        period: string;
+                        version: number;
+                        closed_at: string;
+                        computed_at: string;
+                        counts: {
+                            [key: string]: number;
+                        };
+                        total: number;
+                        differences: {
+                            /** @enum {string} */
+                            part: "kpi_inputs" | "targets" | "ratings" | "weight_profile";
+                            /** @description where, e.g. people[E0003].metrics[csat].target */
+                            path: string;
+                            /** @description the value in the snapshot (null: absent) */
+                            closed: unknown;
+                            /** @description the value the data answers now (null: absent) */
+                            now: unknown;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listOverrideRequests: {
+        parameters: {
+            query?: {
+                /** @example pending */
+                state?: "pending" | "approved" | "rejected";
+                role?: string;
+                /** @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1) */
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example [
+                     *       {
+                     *         "id": 7,
+                     *         "role_id": "cs_agent",
+                     *         "metric_id": "csat",
+                     *         "period": "2026-10",
+                     *         "employee_id": "E0003",
+                     *         "value": 0.7,
+                     *         "reason": "long sick leave in the period",
+                     *         "suggested": 0.91,
+                     *         "model_version": "baseline:cs_agent:csat@1",
+                     *         "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *         "state": "pending",
+                     *         "requested_by": "k_3f9a2c",
+                     *         "requested_at": "2026-10-02T08:00:00.000Z",
+                     *         "decided_by": null,
+                     *         "decided_at": null,
+                     *         "decision_reason": null
+                     *       }
+                     *     ]
+                     */
+                    "application/json": components["schemas"]["OverrideRequest"][];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description an override request id
+                 * @example 999999
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 7,
+                     *       "role_id": "cs_agent",
+                     *       "metric_id": "csat",
+                     *       "period": "2026-10",
+                     *       "employee_id": "E0003",
+                     *       "value": 0.7,
+                     *       "reason": "long sick leave in the period",
+                     *       "suggested": 0.91,
+                     *       "model_version": "baseline:cs_agent:csat@1",
+                     *       "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *       "state": "pending",
+                     *       "requested_by": "k_3f9a2c",
+                     *       "requested_at": "2026-10-02T08:00:00.000Z",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "decision_reason": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OverrideRequest"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    approveOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description an override request id
+                 * @example 999999
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "agreed"
+                 *     }
+                 */
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "request": {
+                     *         "id": 7,
+                     *         "role_id": "cs_agent",
+                     *         "metric_id": "csat",
+                     *         "period": "2026-10",
+                     *         "employee_id": "E0003",
+                     *         "value": 0.7,
+                     *         "reason": "long sick leave in the period",
+                     *         "suggested": 0.91,
+                     *         "model_version": "baseline:cs_agent:csat@1",
+                     *         "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *         "state": "approved",
+                     *         "requested_by": "k_3f9a2c",
+                     *         "requested_at": "2026-10-02T08:00:00.000Z",
+                     *         "decided_by": "k_9b1d07",
+                     *         "decided_at": "2026-10-02T10:00:00.000Z",
+                     *         "decision_reason": "agreed"
+                     *       },
+                     *       "override": null,
+                     *       "audit": null
+                     *     }
+                     */
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                        /** @description null when answering a repeated approval */
+                        override: {
+                            role_id: string;
+                            metric_id: string;
+                            period: string;
+                            /** @description an employee, or '*' for the whole role */
+                            employee_id: string;
+                            value: number;
+                            reason: string;
+                            /** @description the API key id that set it */
+                            set_by: string | null;
+                            /** @description ISO timestamp */
+                            set_at: string;
+                        } | null;
+                        audit: {
+                            id: number;
+                            role_id: string;
+                            metric_id: string;
+                            period: string;
+                            employee_id: string;
+                            /** @enum {string} */
+                            action: "set" | "clear";
+                            before_value: number | null;
+                            after_value: number | null;
+                            /** @description the suggested target when the change was made */
+                            suggested: number | null;
+                            model_version: string | null;
+                            reason: string;
+                            /** @description the API key id */
+                            actor: string | null;
+                            /** @description ISO timestamp */
+                            at: string;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rejectOverrideRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description an override request id
+                 * @example 999999
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "not justified by the data"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "request": {
+                     *         "id": 7,
+                     *         "role_id": "cs_agent",
+                     *         "metric_id": "csat",
+                     *         "period": "2026-10",
+                     *         "employee_id": "E0003",
+                     *         "value": 0.7,
+                     *         "reason": "long sick leave in the period",
+                     *         "suggested": 0.91,
+                     *         "model_version": "baseline:cs_agent:csat@1",
+                     *         "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *         "state": "rejected",
+                     *         "requested_by": "k_3f9a2c",
+                     *         "requested_at": "2026-10-02T08:00:00.000Z",
+                     *         "decided_by": "k_9b1d07",
+                     *         "decided_at": "2026-10-02T10:00:00.000Z",
+                     *         "decision_reason": "not justified by the data"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        request: components["schemas"]["OverrideRequest"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
         };
     };
