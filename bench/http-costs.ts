@@ -16,7 +16,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { createKeyRepository } from '../src/auth/keys.js';
-import type { Queryable } from '../src/db/types.js';
+import type { Db } from '../src/db/types.js';
 import metricsPlugin from '../src/plugins/metrics.js';
 import rateLimitPlugin from '../src/plugins/rate-limit.js';
 
@@ -44,7 +44,7 @@ const KEY = 'kpi_bench_costs_key_0123456789abcdef';
 /** A database that knows one key (the lookup is cached after the first request anyway). */
 const oneKeyDb = {
   query: async () => ({ rows: [{ id: 'bench', scopes: ['admin'] }], rowCount: 1 }),
-} as unknown as Queryable;
+} as unknown as Db;
 
 /** As the service logs (src/app.ts): one line per request. */
 class OneLine extends LogController {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:training -- [--json] [--runs 3] [--root DIR] [--main-thread] [--template DIR] [--skip-alone] [--skip-latency]`
+ * `npm run bench:training -- [--json] [--runs 3] [--root DIR] [--main-thread] [--template DIR] [--skip-alone] [--skip-latency] [--phases idle,train_baselines,rescore]`
  *
  * Does the API keep answering while models train? `kpi serve` on the embedded default (PGlite,
  * in-process runner) with the demo data, then:
@@ -7,8 +7,9 @@
  * 1. latency: GET /health and one page of GET /v1/ratings (20 rows), each at a fixed rate
  *    (autocannon, `--rate` requests/s per route, 2 connections each), first with no job (the anchor),
  *    then while a `train_baselines` job (all demo scopes, with the network) runs, then while a full
- *    rescore (`score_reviews` with `rescore`, every review stamped with another version first) runs;
- *    p50/p99/max per route and phase;
+ *    rescore runs as a sentiment promote submits it (`score_reviews` with `rescore` and
+ *    `then_recompute`: every review stamped with another version first, then every rating
+ *    recomputed); p50/p99/max per route and phase (`--phases` picks some of them);
  * 2. the `train_baselines` job alone, `--runs` times (median), wall time, the server process's CPU
  *    time (all its threads, from /proc) and the part of it on the main thread — the machine is
  *    shared, so CPU times are the steadier figures. `--data '{"role":"product_ops"}'` trains a subset.
@@ -37,6 +38,8 @@ const { values: args } = parseArgs({
     'skip-alone': { type: 'boolean', default: false },
     'skip-latency': { type: 'boolean', default: false },
     'keep-template': { type: 'boolean', default: false },
+    /** the latency phases to run, in this order */
+    phases: { type: 'string', default: 'idle,train_baselines,rescore' },
     /** the train_baselines job's data (default {}: every demo scope, with the network) */
     data: { type: 'string', default: '{}' },
   },
@@ -46,6 +49,7 @@ const RUNS = Number(args.runs);
 const RATE = Number(args.rate);
 const log = (line: string) => !args.json && console.error(line);
 const TRAIN = JSON.parse(args.data!) as object;
+const PHASES = new Set(args.phases!.split(','));
 
 interface CannonResult {
   latency: { p50: number; p99: number; max: number; average: number };
@@ -255,22 +259,42 @@ if (!args['skip-latency']) {
   const s = await startServer(dir, port);
   try {
     await api(s, 'GET', RATINGS); // warm the route
-    log('latency: no job (10 s)…');
-    const idle = await during(s, () => new Promise((r) => setTimeout(r, 10_000)));
-    log('latency: while train_baselines runs…');
-    const train = await during(s, async () => waitJob(s, (await submit(s, 'train_baselines', TRAIN)).id));
-    log(`  ${train.s} s`);
-    log('latency: while the full rescore runs…');
-    const rescore = await during(s, async () => {
-      // the planning job fans out into chunk jobs (10,000 reviews each), which the runner takes in turn
-      const planned = await waitJob(s, (await submit(s, 'score_reviews', { rescore: true })).id);
-      const chunks = (planned.result as { jobs?: string[] }).jobs ?? [];
-      let scored = (planned.result as { scored?: number }).scored ?? 0;
-      for (const id of chunks) scored += ((await waitJob(s, id)).result as { scored?: number }).scored ?? 0;
-      result.reviews_scored = scored;
-    });
-    log(`  ${rescore.s} s`);
-    result.latency = { idle, train_baselines: train, rescore };
+    const latency: Record<string, Awaited<ReturnType<typeof during>>> = {};
+    if (PHASES.has('idle')) {
+      log('latency: no job (10 s)…');
+      latency.idle = await during(s, () => new Promise((r) => setTimeout(r, 10_000)));
+    }
+    if (PHASES.has('train_baselines')) {
+      log('latency: while train_baselines runs…');
+      latency.train_baselines = await during(s, async () => waitJob(s, (await submit(s, 'train_baselines', TRAIN)).id));
+      log(`  ${latency.train_baselines.s} s`);
+    }
+    if (PHASES.has('rescore')) {
+      log(
+        'latency: while the full rescore and the ratings recompute after it run (as a sentiment promote submits them)…',
+      );
+      latency.rescore = await during(s, async () => {
+        // the planning job fans out into chunk jobs (10,000 reviews each), which the runner takes in
+        // turn; the last chunk submits the recompute_ratings job
+        const planned = await waitJob(
+          s,
+          (await submit(s, 'score_reviews', { rescore: true, then_recompute: true })).id,
+        );
+        const chunks = (planned.result as { jobs?: string[] }).jobs ?? [];
+        let scored = (planned.result as { scored?: number }).scored ?? 0;
+        const recomputes = new Set<string>();
+        for (const id of chunks) {
+          const r = (await waitJob(s, id)).result as { scored?: number; recompute?: unknown };
+          scored += r.scored ?? 0;
+          if (typeof r.recompute === 'string') recomputes.add(r.recompute);
+        }
+        for (const id of recomputes) await waitJob(s, id);
+        result.reviews_scored = scored;
+        result.recompute_jobs = recomputes.size;
+      });
+      log(`  ${latency.rescore.s} s`);
+    }
+    result.latency = latency;
   } finally {
     await stopServer(s);
     rmSync(dir, { recursive: true, force: true });

@@ -18,6 +18,8 @@ import inputPlugin from './plugins/input.js';
 import { loggerOptions } from './plugins/log.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
+import { redisStore } from './plugins/rate-limit-redis.js';
+import abRoutes from './routes/ab.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
 import baselineRoutes from './routes/baselines.js';
@@ -48,7 +50,7 @@ export interface AppDeps {
   queue: JobQueue;
   /** Fastify logger options; false for silence (tests). */
   logger?: FastifyServerOptions['logger'];
-  /** Where rate-limit counts live (default: this process's memory). */
+  /** Where rate-limit counts live (default: RATE_LIMIT_STORE — Redis with REDIS_URL, else this process's memory). */
   rateLimitStore?: RateLimitStore;
   /** Start-up work follows (server.ts): /ready answers 503 until `services.lifecycle.started` is set. */
   starting?: boolean;
@@ -116,11 +118,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(inputPlugin);
   await app.register(bodyTimeouts, { bodyMs: config.timeouts.bodyMs });
   await app.register(fastifyHelmet, { contentSecurityPolicy: false });
-  // per verified key, else per address (src/plugins/rate-limit.ts); counted in the auth hook
+  // per verified key, else per address (src/plugins/rate-limit.ts); counted in the auth hook; one
+  // budget across the fleet when the counts live in Redis (src/plugins/rate-limit-redis.ts)
+  const store =
+    deps.rateLimitStore ??
+    (config.rateLimit.store === 'redis' && config.redisUrl
+      ? redisStore({
+          url: config.redisUrl,
+          prefix: config.rateLimit.prefix,
+          onError: (err) => app.log.warn({ err }, 'rate limit: Redis does not answer; counting in this process'),
+        })
+      : undefined);
   await app.register(rateLimitPlugin, {
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.timeWindow,
-    ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
+    ...(store ? { store } : {}),
   });
   await app.register(fastifySwagger, openapiOptions);
   await app.register(async (docs) => {
@@ -144,6 +156,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('preClose', async () => {
     services.lifecycle.closing = true;
   });
+  // draining (src/server.ts drainAndClose): every answer asks its client to reconnect, to another process
+  app.addHook('onSend', async (_request, reply) => {
+    if (services.lifecycle.closing) reply.header('connection', 'close');
+  });
   app.addHook('onClose', async () => services.close());
   await app.register(authPlugin, { keys: services.keys });
 
@@ -166,6 +182,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(growthRoutes, { prefix: '/v1' });
   await app.register(cycleRoutes, { prefix: '/v1' });
   await app.register(periodRoutes, { prefix: '/v1' });
+  await app.register(abRoutes, { prefix: '/v1' });
   // the web console (server-rendered pages on the same services; src/web), under the same rate limits:
   // a session counts against its key (src/web/limits.ts), sign-in failures per address
   countSessionsAgainstTheirKey(app);

@@ -17,6 +17,8 @@ const USAGE = `usage:
   kpi worker [--concurrency N] [--lock-ms MS] [--grace-ms MS] [--queue NAME]
                                               run a job worker (needs REDIS_URL and DATABASE_URL)
   kpi keys create --name NAME --scopes a,b    create an API key (scopes: ${SCOPES.join(', ')}); prints it once
+  kpi keys create … --expires 2026-12-31      …with an expiry date (default none, or KEY_MAX_DAYS)
+  kpi keys rotate ID [--grace 24h]            a new key with the same name and scopes; the old one valid for the grace period
   kpi keys revoke ID                          revoke a key
   kpi keys list                               list keys (never the keys themselves)
   kpi models list [--kind K] [--scope S]      list model versions
@@ -135,7 +137,12 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { name: { type: 'string' }, scopes: { type: 'string' } },
+        options: {
+          name: { type: 'string' },
+          scopes: { type: 'string' },
+          expires: { type: 'string' },
+          grace: { type: 'string' },
+        },
       });
       return withServices(config, false, async ({ keys }) => {
         const [sub, id] = positionals;
@@ -149,9 +156,27 @@ async function main(argv: string[]): Promise<number> {
             console.error(bad.length > 0 ? `unknown scope(s): ${bad.join(', ')}; known: ${SCOPES.join(', ')}` : USAGE);
             return 2;
           }
-          const created = await keys.create(values.name, scopes as Scope[]);
+          const expires = values.expires === undefined ? undefined : new Date(values.expires);
+          if (expires && Number.isNaN(expires.getTime())) {
+            console.error(`--expires: expected a date, got ${values.expires}`);
+            return 2;
+          }
+          const created = await keys.create(values.name, scopes as Scope[], { expiresAt: expires });
           console.log(
-            `id:     ${created.id}\nscopes: ${created.scopes.join(', ')}\nkey:    ${created.key}\n(the key is shown only now; store it safely)`,
+            `id:      ${created.id}\nscopes:  ${created.scopes.join(', ')}\nexpires: ${created.expires_at?.toISOString() ?? 'never'}\nkey:     ${created.key}\n(the key is shown only now; store it safely)`,
+          );
+          return 0;
+        }
+        if (sub === 'rotate' && id) {
+          const grace = values.grace === undefined ? undefined : /^(\d+)\s*(s|m|h|d)?$/.exec(values.grace);
+          if (grace === null) {
+            console.error(`--grace: expected a duration such as 24h, 30m or 0s, got ${values.grace}`);
+            return 2;
+          }
+          const mult = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(grace?.[2] ?? 's') as 's'];
+          const r = await keys.rotate(id, { graceMs: grace ? Number(grace[1]) * mult : undefined });
+          console.log(
+            `id:      ${r.id} (replaces ${r.rotated_from}, valid until ${r.old_expires_at.toISOString()})\nscopes:  ${r.scopes.join(', ')}\nkey:     ${r.key}\n(the key is shown only now; store it safely)`,
           );
           return 0;
         }
@@ -163,7 +188,7 @@ async function main(argv: string[]): Promise<number> {
         if (sub === 'list') {
           for (const k of await keys.list())
             console.log(
-              `${k.id}\t${k.name}\t${k.scopes.join(',')}\t${k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : 'active'}`,
+              `${k.id}\t${k.name}\t${k.scopes.join(',')}\t${k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : k.expires_at ? `expires ${k.expires_at.toISOString()}` : 'active'}`,
             );
           return 0;
         }

@@ -26,6 +26,13 @@ const url = (protocols: string[]) =>
 /** Milliseconds, a whole number from 100 ms to one day. */
 const ms = z.coerce.number().int().min(100).max(86_400_000);
 
+/** `8h`, `30m`, `900s`, `2d` or milliseconds → milliseconds (validated by a regex before). */
+function duration(s: string): number {
+  const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
+  const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
+  return Number(m[1]) * mult;
+}
+
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 
 export const configSchema = z.object({
@@ -47,9 +54,23 @@ export const configSchema = z.object({
     .string()
     .regex(/^\d+\s*(ms|s|second|seconds|minute|minutes|m)?$/, 'expected e.g. "1 minute" or 60000')
     .default('1 minute'),
+  /** Where rate-limit counts live: `redis` (one budget across every process; the default with REDIS_URL) or `memory` (this process). */
+  RATE_LIMIT_STORE: z.enum(['memory', 'redis']).optional(),
+  /** Prefix of the rate-limit keys in Redis (several deployments on one Redis use their own). */
+  RATE_LIMIT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'expected letters, digits, _ . : -')
+    .default('kpi:rl:'),
+  /** BullMQ queue name shared by the API processes and workers of one deployment (`kpi worker --queue` overrides). */
+  JOB_QUEUE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'expected a queue name (letters, digits, _ . -)')
+    .default('kpi-jobs'),
   KPI_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   KPI_DEMO: bool.default(true),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** On SIGTERM, /ready answers 503 this long before the listener closes (a load balancer's probe interval or more). */
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(300_000).default(0),
   /** Worker threads that score sentiment batches of 32+ off the event loop (0: on it). */
   SENTIMENT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   /** A helper thread forecasts part of every large set of targets (two or more cores). */
@@ -79,12 +100,17 @@ export const configSchema = z.object({
     .string()
     .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 8h, 30m, 900s or milliseconds')
     .default('8h')
-    .transform((s) => {
-      const m = /^(\d+)\s*(ms|s|m|h|d)?$/.exec(s)!;
-      const mult = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 'ms') as 'ms'];
-      return Number(m[1]) * mult;
-    })
+    .transform(duration)
     .refine((ms) => ms >= 60_000, 'must be at least a minute'),
+  /** Longest lifetime of an API key in days: a key created without an expiry gets now + this (unset: no expiry). */
+  KEY_MAX_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  /** How long the old key of a rotation stays valid (`24h`, `30m`, `0s`…); a rotation request may name a shorter or longer one. */
+  KEY_ROTATION_GRACE: z
+    .string()
+    .regex(/^\d+\s*(ms|s|m|h|d)?$/, 'expected a duration such as 24h, 30m, 900s or milliseconds')
+    .default('24h')
+    .transform(duration)
+    .refine((ms) => ms <= 30 * 86_400_000, 'must be at most 30 days'),
   /** Behind a reverse proxy: trust X-Forwarded-For/-Proto (client address, https → Secure cookies). */
   TRUST_PROXY: bool.default(false),
   /**
@@ -108,10 +134,14 @@ export interface Config {
   modelsDir: string;
   logLevel: z.infer<typeof configSchema>['LOG_LEVEL'];
   bodyLimit: number;
-  rateLimit: { max: number; timeWindow: string | number };
+  rateLimit: { max: number; timeWindow: string | number; store: 'memory' | 'redis'; prefix: string };
+  /** BullMQ queue name (JOB_QUEUE). */
+  jobQueue: string;
   adminKey: string | undefined;
   demo: boolean;
   shutdownGraceMs: number;
+  /** ms between /ready turning 503 and the listener closing (SHUTDOWN_DRAIN_MS). */
+  shutdownDrainMs: number;
   sentimentThreads: number;
   forecastThread: boolean;
   /** CPU-heavy job steps in job threads (src/jobs/compute.ts); false: on the main thread */
@@ -123,6 +153,8 @@ export interface Config {
   eventDates: { min: string; aheadDays: number };
   /** console session idle lifetime, ms */
   sessionTtlMs: number;
+  /** API keys: the longest lifetime (KEY_MAX_DAYS, ms; undefined: none) and a rotation's grace period (ms). */
+  keyLifetime: { maxMs: number | undefined; rotationGraceMs: number };
   trustProxy: boolean;
   /** Overrides needing a second approver (OVERRIDE_APPROVAL_THRESHOLD, OVERRIDE_APPROVAL_ROLE_WIDE); absent: none. */
   overrideApproval?: { threshold: number; roleWide: boolean } | undefined;
@@ -146,6 +178,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (parsed.data.HEADERS_TIMEOUT_MS > parsed.data.REQUEST_TIMEOUT_MS)
     throw new ConfigError([{ variable: 'HEADERS_TIMEOUT_MS', message: 'must not exceed REQUEST_TIMEOUT_MS' }]);
   const c = parsed.data;
+  if (c.RATE_LIMIT_STORE === 'redis' && !c.REDIS_URL)
+    throw new ConfigError([{ variable: 'RATE_LIMIT_STORE', message: 'redis needs REDIS_URL' }]);
   const window = /^\d+$/.test(c.RATE_LIMIT_WINDOW) ? Number(c.RATE_LIMIT_WINDOW) : c.RATE_LIMIT_WINDOW;
   return {
     port: c.PORT,
@@ -157,10 +191,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelsDir: path.resolve(c.KPI_MODELS_DIR),
     logLevel: c.LOG_LEVEL,
     bodyLimit: c.BODY_LIMIT,
-    rateLimit: { max: c.RATE_LIMIT_MAX, timeWindow: window },
+    rateLimit: {
+      max: c.RATE_LIMIT_MAX,
+      timeWindow: window,
+      store: c.RATE_LIMIT_STORE ?? (c.REDIS_URL ? 'redis' : 'memory'),
+      prefix: c.RATE_LIMIT_PREFIX,
+    },
+    jobQueue: c.JOB_QUEUE,
     adminKey: c.KPI_ADMIN_KEY,
     demo: c.KPI_DEMO,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    shutdownDrainMs: c.SHUTDOWN_DRAIN_MS,
     sentimentThreads: c.SENTIMENT_THREADS,
     forecastThread: c.FORECAST_THREAD,
     jobThreads: c.JOB_THREADS,
@@ -173,6 +214,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rowErrorLimit: c.ROW_ERROR_LIMIT,
     eventDates: { min: c.EVENT_DATE_MIN, aheadDays: c.EVENT_MAX_AHEAD_DAYS },
     sessionTtlMs: c.SESSION_TTL,
+    keyLifetime: {
+      maxMs: c.KEY_MAX_DAYS === undefined ? undefined : c.KEY_MAX_DAYS * 86_400_000,
+      rotationGraceMs: c.KEY_ROTATION_GRACE,
+    },
     trustProxy: c.TRUST_PROXY,
     overrideApproval:
       c.OVERRIDE_APPROVAL_THRESHOLD === undefined

@@ -5,13 +5,46 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import closeWithGrace from 'close-with-grace';
+import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { ConfigError, type Config } from './config.js';
+import { withAdvisoryLock } from './db/advisory.js';
 import { openDb } from './db/index.js';
 import { startForecastThread } from './baselines/parallel.js';
-import { createQueue } from './jobs/index.js';
+import { createQueue, type JobStatus } from './jobs/index.js';
 import type { Services } from './services/index.js';
-import { prepareData } from './setup.js';
+import { prepareData, type SetupResult } from './setup.js';
+
+export interface StartupResult {
+  /** Where the first admin key was written (null: keys exist already, or KPI_ADMIN_KEY is set). */
+  keyFile: string | null;
+  setup: SetupResult;
+  /** The first-run training job of the demo's baselines (null: no demo loaded now). */
+  training: JobStatus | null;
+}
+
+/**
+ * The one-time start-up work: the shipped models registered, the first admin key, the first-run data
+ * (calendar, demo) and the demo's first training. Run under a PostgreSQL advisory lock (src/db/advisory.ts):
+ * N processes starting together against one database do it once (exactly one first admin key, one demo,
+ * one training job); the others wait, then find it done.
+ */
+export function runStartup(services: Services, log: { info(obj: object, msg: string): void }): Promise<StartupResult> {
+  return withAdvisoryLock(services.db, 'kpi-startup', async () => {
+    // the shipped sentiment models become the active versions where none is active yet; one that
+    // replaces an earlier shipped model is a switch (the stored reviews are rescored, as jobs)
+    for (const v of await services.models.registerShipped())
+      log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
+    const keyFile = await firstRunKey(services);
+    const setup = await prepareData(services.db, services.config, log, services.sentiment);
+    // the demo comes with baseline models: the classical ensemble trains in seconds; HR can train the
+    // network models later (POST /v1/baselines/train)
+    const training = setup.demoLoaded
+      ? await services.targets.train({ network: false, promote: false }, 'first-run')
+      : null;
+    return { keyFile, setup, training };
+  });
+}
 
 /** Writes a first admin key where only this machine's user can read it; the key never goes to the log. */
 async function firstRunKey({ keys, config }: Services): Promise<string | null> {
@@ -26,6 +59,20 @@ async function firstRunKey({ keys, config }: Services): Promise<string | null> {
   const file = path.join(config.dataDir, 'admin-key.txt');
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   return file;
+}
+
+/**
+ * The graceful close of an API process (SIGTERM, a rolling restart): /ready answers 503 at once while
+ * the listener still serves for `drainMs` (a load balancer's probes see it and send no new requests),
+ * then the listener closes and the requests in flight finish (answers then carry `Connection: close`),
+ * then the in-process job runner lets its running job finish for up to `graceMs`. The database stays
+ * open for the caller to close.
+ */
+export async function drainAndClose(app: FastifyInstance, { drainMs, graceMs }: { drainMs: number; graceMs: number }) {
+  app.services.lifecycle.closing = true;
+  if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
+  await app.close();
+  await app.services.queue.close(graceMs);
 }
 
 export async function startServer(config: Config) {
@@ -46,17 +93,7 @@ export async function startServer(config: Config) {
   const app = await buildApp({ config, db, queue, starting: true });
   const { services } = app;
   try {
-    // the shipped sentiment models become the active versions where none is active yet; one that
-    // replaces an earlier shipped model is a switch (the stored reviews are rescored, as jobs)
-    for (const v of await services.models.registerShipped())
-      app.log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
-    const keyFile = await firstRunKey(services);
-    const setup = await prepareData(db, config, app.log, services.sentiment);
-    // the demo comes with baseline models: the classical ensemble trains in seconds; HR can train the
-    // network models later (POST /v1/baselines/train)
-    const training = setup.demoLoaded
-      ? await services.targets.train({ network: false, promote: false }, 'first-run')
-      : null;
+    const { keyFile, setup, training } = await runStartup(services, app.log);
     const address = await app.listen({ port: config.port, host: config.host });
     services.lifecycle.started = true;
     const lines = [
@@ -80,11 +117,11 @@ export async function startServer(config: Config) {
     throw err;
   }
 
-  closeWithGrace({ delay: config.shutdownGraceMs }, async ({ signal, err }) => {
+  // the drain, the in-flight requests and the running in-process job must fit in close-with-grace's delay
+  closeWithGrace({ delay: config.shutdownDrainMs + 2 * config.shutdownGraceMs }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'shutting down after an error');
-    else app.log.info({ signal }, 'shutting down: finishing in-flight requests');
-    await app.close();
-    await queue.close();
+    else app.log.info({ signal, drain_ms: config.shutdownDrainMs }, 'shutting down: not ready, draining');
+    await drainAndClose(app, { drainMs: config.shutdownDrainMs, graceMs: config.shutdownGraceMs });
     await db.close();
   });
   return app;

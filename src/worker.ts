@@ -8,6 +8,7 @@ import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { ConfigError, type Config } from './config.js';
+import { withAdvisoryLock } from './db/advisory.js';
 import { openDb } from './db/index.js';
 import { createBullmqWorker, createQueue, retryPolicies, workerProcessors } from './jobs/index.js';
 import { createServices } from './services/index.js';
@@ -76,17 +77,21 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
   const graceMs = opts.graceMs ?? 30_000;
   const db = await openDb(config);
   // what the worker submits itself (a rescore after a new shipped model) goes to the same queue
-  const queue = createQueue({ db, config, ...(opts.queueName ? { queueName: opts.queueName } : {}) });
+  const queueName = opts.queueName ?? config.jobQueue;
+  const queue = createQueue({ db, config, queueName });
   const services = createServices({ config, db, queue });
-  for (const v of await services.models.registerShipped())
-    log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
+  // under the start-up lock: API processes and workers starting together register the shipped models once
+  await withAdvisoryLock(db, 'kpi-startup', async () => {
+    for (const v of await services.models.registerShipped())
+      log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
+  });
   const w = createBullmqWorker({
     url: config.redisUrl,
     db,
     config,
     processors: workerProcessors(config),
     policies: retryPolicies(),
-    queueName: opts.queueName,
+    queueName,
     concurrency,
     lockDurationMs: opts.lockDurationMs ?? 30_000,
     log: (msg, extra = {}) => log.info(extra, msg),

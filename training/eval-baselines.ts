@@ -7,6 +7,10 @@
  *     [--peers [snaive,ets,arima,theta]]  also runs ../shared/peers/forecast_peers.R (R forecast) on the same
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
+ *     [--peers-cache DIR]  keeps R's figures per panel part (sha-256 of the part's rows, the methods, R's and
+ *                          forecast's versions) and reuses them: R's figures do not depend on this code, and
+ *                          auto.arima on m3-monthly takes an hour of CPU on a loaded 2-core machine. Reused
+ *                          figures are printed with `cached_from` (when they were measured).
  *
  * Without --panel it evaluates m3-monthly, m3-quarterly and walmart-weekly one after the other.
  * The seasonal part of a panel (series whose training part passes the M4 benchmark's seasonality test,
@@ -14,7 +18,8 @@
  * apart (`seasonal`), with the R peers run on that part alone; coverage is printed per horizon step.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -49,6 +54,7 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '1' },
     'no-network': { type: 'boolean', default: false },
     group: { type: 'string' },
+    'peers-cache': { type: 'string' },
   },
 });
 const panels =
@@ -133,8 +139,47 @@ type PeerFigures = Record<
   { series: number; smape: number; mase: number; coverage80: number; coverage95: number; msis: number }
 >;
 
+/** R's and the forecast package's versions (part of the cache key); rejects when either is missing. */
+function rVersions(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const child = spawn('Rscript', ['-e', 'cat(R.version.string, as.character(packageVersion("forecast")))'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`Rscript exited ${code}`))));
+  });
+}
+
+interface PeerRun {
+  figures: PeerFigures;
+  seconds: number;
+  cached_from?: string;
+}
+
+/** `runR` through the cache directory of `--peers-cache` (when given). */
+async function runRCached(file: string, methods: string): Promise<PeerRun> {
+  const dir = args['peers-cache'];
+  if (!dir) return runR(file, methods);
+  const key = createHash('sha256')
+    .update(readFileSync(file))
+    .update(`\n${methods}\n${await rVersions()}`)
+    .digest('hex')
+    .slice(0, 32);
+  const at = path.join(dir, `${key}.json`);
+  if (existsSync(at)) {
+    const got = JSON.parse(readFileSync(at, 'utf8')) as { figures: PeerFigures; seconds: number; measured_at: string };
+    return { figures: got.figures, seconds: got.seconds, cached_from: got.measured_at };
+  }
+  const r = await runR(file, methods);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(at, JSON.stringify({ ...r, methods, measured_at: new Date().toISOString() }));
+  return r;
+}
+
 /** Runs forecast_peers.R on one CSV, asynchronously; rejects when Rscript or the forecast package is missing. */
-function runR(file: string, methods: string): Promise<{ figures: PeerFigures; seconds: number }> {
+function runR(file: string, methods: string): Promise<PeerRun> {
   const script = new URL('../../shared/peers/forecast_peers.R', import.meta.url).pathname;
   return new Promise((resolve, reject) => {
     let out = '';
@@ -203,7 +248,9 @@ async function evaluate(file: string) {
   const seasonal = new Set(panel.filter((s) => m4Seasonal(s.train, s.frequency)).map((s) => s.id));
   // the R peers, started first so that they run while this process trains (on the seasonal part and
   // the rest separately: the two together are the whole panel)
-  let peersRun: Promise<{ whole: PeerFigures; seasonal: PeerFigures | null; seconds: number }> | undefined;
+  let peersRun:
+    | Promise<{ whole: PeerFigures; seasonal: PeerFigures | null; seconds: number; cached_from?: string[] }>
+    | undefined;
   let tmp: string | undefined;
   if (peerMethods !== undefined) {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'kpi-eval-peers-'));
@@ -232,12 +279,19 @@ async function evaluate(file: string) {
     peersRun = (async () => {
       const got: Record<string, PeerFigures> = {};
       let seconds = 0;
+      const cachedFrom: string[] = [];
       for (const f of files) {
-        const r = await runR(f.file, methods);
+        const r = await runRCached(f.file, methods);
         got[f.name] = r.figures;
         seconds += r.seconds;
+        if (r.cached_from) cachedFrom.push(r.cached_from);
       }
-      return { whole: combine(Object.values(got)), seasonal: got.seasonal ?? null, seconds };
+      return {
+        whole: combine(Object.values(got)),
+        seasonal: got.seasonal ?? null,
+        seconds,
+        ...(cachedFrom.length > 0 ? { cached_from: cachedFrom } : {}),
+      };
     })();
     peersRun.catch(() => {});
   }
@@ -304,10 +358,13 @@ async function evaluate(file: string) {
       windows: model.trainedOn.windows,
       netWeight: m.netWeight,
       ...(m.stack ? { stack_h1: m.stack.weights.map((w) => w[0]!.map(r3)) } : {}),
+      ...(model.scaleOffsets?.widen ? { widen: model.scaleOffsets.widen.map(r3) } : {}),
       backtest: {
         coverage80: r4(mean(model.backtest.coverage80.filter(Number.isFinite))),
         coverage95: r4(mean(model.backtest.coverage95.filter(Number.isFinite))),
         rawCoverage80: r4(mean(model.backtest.rawCoverage80.filter(Number.isFinite))),
+        coverage80_by_h: model.backtest.coverage80.map(r3),
+        coverage95_by_h: model.backtest.coverage95.map(r3),
         maseModel: r4(model.backtest.maseModel),
         maseClassical: r4(model.backtest.maseClassical),
       },
@@ -324,6 +381,7 @@ async function evaluate(file: string) {
       const oursSeas = summary(seas);
       peers = {
         seconds: p.seconds,
+        ...(p.cached_from ? { cached_from: p.cached_from } : {}),
         waited_s: r4((performance.now() - t) / 1000),
         whole: p.whole,
         ratio: ratios(oursWhole, p.whole),

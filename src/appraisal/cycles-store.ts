@@ -3,6 +3,7 @@
  * is appraised on (KPI inputs, payouts); the year is always the weighted mean of its quarters. A role
  * without a declaration keeps what roles.cycle says (a weekly role is appraised monthly).
  */
+import { recordAudit } from '../audit/store.js';
 import type { Queryable } from '../db/types.js';
 import { DomainError, NotFoundError } from '../lib/errors.js';
 
@@ -64,7 +65,7 @@ export async function setCycle(
   c: { tracked: Tracked; appraised: Appraised },
   actor: string | null,
 ): Promise<RoleCycle> {
-  await getCycle(db, role); // the role exists
+  const before = await getCycle(db, role); // the role exists
   if (RANK[c.appraised] < RANK[c.tracked])
     throw new DomainError('unprocessable', `a role tracked by ${c.tracked} cannot be appraised by ${c.appraised}`, {
       field: 'appraised',
@@ -75,5 +76,15 @@ export async function setCycle(
     [role, c.tracked, c.appraised, actor],
   );
   await db.query(`update roles set cycle = $2 where id = $1 and cycle is distinct from $2`, [role, c.tracked]);
-  return getCycle(db, role);
+  const after = await getCycle(db, role);
+  await recordAudit(db, {
+    actor,
+    action: 'role_cycle.set',
+    subject: { type: 'role_cycle', id: role },
+    role,
+    before: before.declared ? { tracked: before.tracked, appraised: before.appraised } : null,
+    after: { tracked: after.tracked, appraised: after.appraised },
+    detail: { catalogue_cycle_before: before.declared ? null : before.tracked },
+  });
+  return after;
 }

@@ -3,6 +3,7 @@
  * (period, ratee, rater, item)), and the stored calibration of each period (src/appraisal/rater.ts),
  * recomputed when the period's ratings change.
  */
+import { recordAudit } from '../audit/store.js';
 import type { Queryable } from '../db/types.js';
 import type { RowError } from '../history/types.js';
 import { countUpsert, type IngestTarget } from '../ingest/pipeline.js';
@@ -70,6 +71,28 @@ export const feedbackTarget = (actor: string | null): IngestTarget<FeedbackRow> 
       ],
     ),
 });
+
+/** The audit row of a 360° import, one per period it touched (in the import's transaction). */
+export async function recordRatingsImport(
+  tx: Queryable,
+  e: {
+    actor: string | null;
+    period: string;
+    rows: number;
+    written: { inserted: number; updated: number; unchanged: number };
+  },
+): Promise<void> {
+  await recordAudit(tx, {
+    actor: e.actor,
+    action: 'ratings_360.import',
+    subject: { type: 'ratings_360', id: e.period },
+    period: e.period,
+    detail: {
+      rows: e.rows,
+      request: { inserted: e.written.inserted, updated: e.written.updated, unchanged: e.written.unchanged },
+    },
+  });
+}
 
 /** The ratings of a period and a fingerprint of them (count and last change). */
 export async function periodRatings(

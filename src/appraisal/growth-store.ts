@@ -4,6 +4,7 @@
  * so two changes of one person never interleave and the balance can never go below 0 (the table checks
  * it too).
  */
+import { recordAudit } from '../audit/store.js';
 import type { Queryable } from '../db/types.js';
 import { DomainError, NotFoundError } from '../lib/errors.js';
 import {
@@ -47,7 +48,15 @@ export async function saveCatalogue(
      returning version, catalogue, actor, created_at`,
     [catalogue.version, JSON.stringify(catalogue), actor],
   );
-  if (ins.rows[0]) return { catalogue: ins.rows[0], created: true };
+  if (ins.rows[0]) {
+    await recordAudit(db, {
+      actor,
+      action: 'growth_catalogue.save',
+      subject: { type: 'growth_catalogue', id: String(catalogue.version) },
+      after: catalogue,
+    });
+    return { catalogue: ins.rows[0], created: true };
+  }
   const stored = (
     await db.query<StoredCatalogue>(
       `select version, catalogue, actor, created_at from growth_catalogues where version = $1`,
@@ -146,7 +155,19 @@ async function apply(
     `update growth_accounts set xp = $2, balance = $3, entries = $4, updated_at = now() where employee_id = $1`,
     [e.employee_id, e.xp_after, e.balance_after, e.seq],
   );
-  return { entry: entryOf(r.rows[0]!), duplicate: false };
+  const entry = entryOf(r.rows[0]!);
+  // the one audit store, in the same transaction (the ledger keeps its own actor column too)
+  await recordAudit(tx, {
+    actor,
+    action: `growth.${e.kind}`,
+    subject: { type: 'growth_ledger', id: e.id },
+    employeeId: e.employee_id,
+    before: { xp: e.xp_after - e.xp, balance: e.balance_after - e.points },
+    after: entry,
+    reason: e.reason,
+    detail: { catalogue_version: catalogueVersion },
+  });
+  return { entry, duplicate: false };
 }
 
 const needCatalogue = (c: StoredCatalogue | null): StoredCatalogue => {

@@ -2,6 +2,7 @@
  * Commission plans (immutable versions) and payout previews in the database, and the monthly service
  * ratings the star allowance looks back on.
  */
+import { recordAudit } from '../audit/store.js';
 import type { Queryable } from '../db/types.js';
 import { shiftPeriod, parsePeriod } from '../history/period.js';
 import { DomainError } from '../lib/errors.js';
@@ -52,7 +53,18 @@ export async function savePlan(
      on conflict (id, version) do nothing returning ${PLAN_COLUMNS}`,
     [plan.id, plan.version, plan.role, plan.effective_from, JSON.stringify(plan), actor],
   );
-  if (ins.rows[0]) return { plan: ins.rows[0], created: true };
+  if (ins.rows[0]) {
+    await recordAudit(db, {
+      actor,
+      action: 'incentive_plan.save',
+      subject: { type: 'incentive_plan', id: `${plan.id}@${plan.version}` },
+      role: plan.role,
+      period: plan.effective_from,
+      after: plan,
+      detail: { version: plan.version },
+    });
+    return { plan: ins.rows[0], created: true };
+  }
   const stored = (await getPlan(db, plan.id, plan.version))!;
   if (canonical(stored.plan) !== canonical(plan))
     throw new DomainError(
@@ -125,6 +137,18 @@ export async function savePreview(
      returning id, period, request, result, actor, created_at`,
     [p.id, p.period, JSON.stringify(p.request), JSON.stringify(p.result), p.actor],
   );
+  await recordAudit(db, {
+    actor: p.actor,
+    action: 'payout_preview.create',
+    subject: { type: 'payout_preview', id: p.id },
+    period: p.period,
+    role: (p.request as { role?: string } | null)?.role ?? null,
+    after: { request: p.request },
+    detail: {
+      people: p.result.payouts.length,
+      total_cents: p.result.payouts.reduce((s, x) => s + x.total_cents, 0),
+    },
+  });
   return r.rows[0]!;
 }
 

@@ -2,7 +2,8 @@
  * Console sessions in the database (migration 007): opened with an API key, identified by a random
  * token whose SHA-256 is the row's id (the token itself is only in the browser's cookie), with a
  * CSRF token for the session's forms, and an idle expiry pushed forward while the session is used.
- * The scopes are the key's, read on every lookup: a revoked key ends its sessions at once.
+ * The scopes are the key's, read on every lookup: a revoked key ends its sessions at once (its
+ * revocation also deletes them), an expired key (past its expiry or a rotation's grace period) too.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../db/types.js';
@@ -53,7 +54,8 @@ export async function findSession(
   const r = await db.query<{ key_id: string; scopes: Scope[]; csrf: string; expires_at: Date; last_seen_at: Date }>(
     `select s.key_id, k.scopes, s.csrf, s.expires_at, s.last_seen_at
      from console_sessions s join api_keys k on k.id = s.key_id
-     where s.id = $1 and s.expires_at > now() and k.revoked_at is null`,
+     where s.id = $1 and s.expires_at > now() and k.revoked_at is null
+       and (k.expires_at is null or k.expires_at > now())`,
     [id],
   );
   const row = r.rows[0];

@@ -6,6 +6,7 @@
 import {
   conformalOffsets,
   enforceMonotone,
+  monotoneInHorizon,
   weightedOffsets,
   type HorizonScores,
   type WeightedScores,
@@ -46,6 +47,12 @@ export interface ScaleOffsets {
   offsets: number[][][];
   /** Half-life, in periods, of the weights of backtest windows (recent windows weigh more). */
   halfLife: number;
+  /**
+   * Per level: factor on the quantile's distance from the median, estimated on the backtest by
+   * calibrating on its older half and checking the newer half (`driftFactors`); 1 = no change.
+   * Absent in models trained before it (read as 1).
+   */
+  widen?: number[];
 }
 
 export interface TrainedGroupModel {
@@ -129,6 +136,8 @@ interface CalPoint {
   seasonal: 0 | 1;
   /** Periods between the target and the end of the series (0 = the most recent). */
   age: number;
+  /** The scale bucket's key at the window's origin (`bucketKey`). */
+  key: number;
   /** The stacked median. */
   med: number;
   /** The stacked median with weights fitted on the other fold's series. */
@@ -146,6 +155,11 @@ export function defaultWeights(withNet: boolean): number[] {
     w[2] = 0.5;
   }
   return w;
+}
+
+/** What puts a window in a scale bucket: its relative noise (noise / recent level). */
+export function bucketKey(w: { noise: number; scale: number }): number {
+  return w.noise / w.scale;
 }
 
 /** Bucket of a relative noise among ascending cut points. */
@@ -166,6 +180,72 @@ function checkInputs(series: readonly SeriesInput[], opts: TrainOptions): number
   if (series.some((s) => s.periodsPerYear !== m))
     throw new BaselineInputError('mixed_frequency', 'all series of a group must share periodsPerYear');
   return m;
+}
+
+/** A backtest point checked against offsets fitted elsewhere: outcome, median, raw quantiles, noise, bucket, step. */
+export interface DriftPoint {
+  y: number;
+  med: number;
+  q: readonly number[];
+  noise: number;
+  bucket: number;
+  h: number;
+}
+
+/** Bounds of the drift factor, and the number of points at which the estimate counts half. */
+const DRIFT_MIN = 0.8;
+const DRIFT_MAX = 1.5;
+const DRIFT_N0 = 300;
+
+/**
+ * Factor per level on the calibrated quantile's distance from the median, so that the pair of
+ * levels (τ, 1 − τ) holds 1 − 2τ of the `points` (the backtest's newer targets) with `offsets`
+ * fitted on its older ones: above 1 when errors grow over time, below 1 when they shrink.
+ * Found by bisection in [0.8, 1.5], shrunk towards 1 by n / (n + 300); the median keeps 1.
+ */
+export function driftFactors(
+  offsets: number[][][],
+  points: readonly DriftPoint[],
+  levels: readonly number[],
+  mid: number,
+): number[] {
+  const out = levels.map(() => 1);
+  const n = points.length;
+  if (n === 0) return out;
+  const adjusted = points.map((p) => {
+    const o = offsets[p.bucket]![p.h]!;
+    return enforceMonotone(
+      p.q.map((v, q) => v + o[q]! * p.noise),
+      mid,
+    );
+  });
+  for (let lo = 0; lo < mid; lo++) {
+    const hi = levels.length - 1 - lo;
+    if (hi <= mid || Math.abs(levels[lo]! + levels[hi]! - 1) > 1e-9) continue;
+    const target = levels[hi]! - levels[lo]!;
+    const cover = (k: number) => {
+      let inside = 0;
+      points.forEach((p, i) => {
+        const a = adjusted[i]!;
+        if (p.y >= p.med + k * (a[lo]! - p.med) && p.y <= p.med + k * (a[hi]! - p.med)) inside++;
+      });
+      return inside / n;
+    };
+    let a = DRIFT_MIN,
+      b = DRIFT_MAX;
+    if (cover(b) < target) a = b;
+    else if (cover(a) > target) b = a;
+    else
+      for (let it = 0; it < 20; it++) {
+        const c = (a + b) / 2;
+        if (cover(c) < target) a = c;
+        else b = c;
+      }
+    const k = 1 + (((a + b) / 2 - 1) * n) / (n + DRIFT_N0);
+    out[lo] = k;
+    out[hi] = k;
+  }
+  return out;
 }
 
 /** Trains one pooled model across all series of a group. */
@@ -259,6 +339,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       const k = Math.min(o, Math.max(m, 4));
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;
       const seasonal = w.classical.decomposition.seasonal ? 1 : 0;
+      const key = bucketKey(w);
       for (let h = 0; o + h < n && h < H; h++) {
         const y = p.values[o + h]!;
         const fm = new Float64Array(K);
@@ -276,6 +357,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           f: fm,
           seasonal,
           age: n - 1 - (o + h),
+          key,
           med: 0,
           medX: 0,
         });
@@ -342,7 +424,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // 4. conformal offsets per horizon and per scale bucket (relative noise), recent windows weighing
   // more; cross-fitted (2-fold by series) coverage per horizon
   const halfLife = Math.max(2, H);
-  const relNoise = (c: CalPoint) => c.noise / c.scale;
+  const relNoise = (c: CalPoint) => c.key;
   const B = cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1;
   const sortedRel = cal.map(relNoise).sort((x, y) => x - y);
   const cuts = Array.from({ length: B - 1 }, (_, b) => sampleQuantile(sortedRel, (b + 1) / B));
@@ -359,7 +441,30 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     }
     return by;
   };
-  const scaleOffsets = scoresFor(cal).map((byH) => weightedOffsets(byH, levels));
+  const offsetsFrom = (pts: CalPoint[]) =>
+    scoresFor(pts).map((byH) => monotoneInHorizon(weightedOffsets(byH, levels), levels));
+  const scaleOffsets = offsetsFrom(cal);
+  // 4b. drift of the errors over time: offsets from the backtest's older targets, checked on its
+  // newer ones (the same step as from the whole backtest to the future), as a factor per level
+  const half = Math.floor(H / 2);
+  const older = cal.filter((c) => c.age >= half);
+  const newer = cal.filter((c) => c.age < half && c.h < H - half);
+  const widen =
+    half >= 1 && older.length >= 30 * (H - half) && newer.length >= 30 * (H - half)
+      ? driftFactors(
+          offsetsFrom(older),
+          newer.map((c) => ({
+            y: c.y,
+            med: c.medX,
+            q: rawQuantiles(c),
+            noise: c.noise,
+            bucket: bucketOfCal(c),
+            h: c.h,
+          })),
+          levels,
+          mid,
+        )
+      : levels.map(() => 1);
   const pooled: HorizonScores[] = Array.from({ length: H }, () => ({ scores: levels.map(() => []), series: [] }));
   for (const c of cal) {
     const raw = rawQuantiles(c);
@@ -380,7 +485,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     const fit = cal.filter((c) => Math.floor(c.series / calStride) % 2 === fold);
     const test = cal.filter((c) => Math.floor(c.series / calStride) % 2 !== fold);
     if (fit.length === 0) continue;
-    const off = scoresFor(fit).map((byH) => weightedOffsets(byH, levels));
+    const off = offsetsFrom(fit);
     for (const c of test) {
       const raw = rawQuantiles(c);
       const o = off[bucketOfCal(c)]![c.h]!;
@@ -426,7 +531,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     kind: MODEL_KIND,
     version: 2,
     stack: { members: [...MEMBERS], weights, etsStart, etsIters: ETS_ITERS },
-    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife },
+    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, widen },
     spec,
     levels,
     net,

@@ -5,7 +5,7 @@
 import { enforceMonotone } from './calibration.js';
 import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
-import { bucketOf, prepare, type TrainedGroupModel } from './model.js';
+import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
 import { predictNet } from './network.js';
 import { K, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
@@ -129,7 +129,8 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
       iters: stack.etsIters,
     });
     const so = model.scaleOffsets;
-    const offs = so ? so.offsets[bucketOf(so.cuts, w.noise / w.scale)]! : model.offsets;
+    const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;
+    const widen = so?.widen;
     for (let h = 0; h < horizon; h++) {
       const o = h * Q;
       const row = rows[h]!;
@@ -140,6 +141,7 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
       const q = new Array<number>(Q);
       for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? out[o + i]! - netMed : 0) + off[i]!);
       enforceMonotone(q, mid);
+      if (widen) for (let i = 0; i < Q; i++) q[i] = med + widen[i]! * (q[i]! - med);
       const level = cf.level;
       const trend = cf.trendPath[h]! - level;
       const seasonality = w.base[h]! - cf.trendPath[h]!;

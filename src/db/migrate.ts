@@ -1,10 +1,13 @@
 /**
  * Versioned migrations: `src/db/migrations/NNN_name.sql`, applied in order, each in its own
  * transaction with its version recorded. Safe to run from several processes at once on
- * PostgreSQL (an advisory lock serialises them); running again applies nothing.
+ * PostgreSQL: one advisory lock (advisory.ts) is held from before `schema_migrations` is created until
+ * the last migration is committed, so the others wait and then find nothing to apply; running again
+ * applies nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { withAdvisoryLock } from './advisory.js';
 import type { Db } from './types.js';
 
 const DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
@@ -23,14 +26,16 @@ export function listMigrations(dir = DIR): Migration[] {
 }
 
 /** Applies pending migrations; returns the versions applied now. */
-export async function migrate(db: Db, migrations = listMigrations()): Promise<number[]> {
+export function migrate(db: Db, migrations = listMigrations()): Promise<number[]> {
+  return withAdvisoryLock(db, 'kpi-migrations', () => applyPending(db, migrations));
+}
+
+async function applyPending(db: Db, migrations: Migration[]): Promise<number[]> {
   await db.exec(`create table if not exists schema_migrations (
     version integer primary key, name text not null, applied_at timestamptz not null default now())`);
   const applied: number[] = [];
   for (const m of migrations) {
     const done = await db.transaction(async (tx) => {
-      if (db.kind === 'postgres')
-        await tx.query(`select pg_advisory_xact_lock(hashtext(current_schema() || ':kpi-migrations'))`);
       const seen = await tx.query('select 1 from schema_migrations where version = $1', [m.version]);
       if (seen.rows.length > 0) return false;
       await tx.exec(m.sql);

@@ -36,7 +36,21 @@ export async function openPostgres({ url, schema = 'public', max = 10 }: Postgre
   });
   // An idle client losing its server must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  if (schema !== 'public') await pool.query(`create schema if not exists ${schema}`);
+  if (schema !== 'public') {
+    // several processes starting together: `create schema if not exists` alone can collide, so one at a time
+    const client = await pool.connect();
+    try {
+      await client.query('begin');
+      await client.query(`select pg_advisory_xact_lock(hashtext('kpi-create-schema:' || $1))`, [schema]);
+      await client.query(`create schema if not exists ${schema}`);
+      await client.query('commit');
+    } catch (err) {
+      await client.query('rollback').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
   const base = wrap(pool);
   return {
     kind: 'postgres',

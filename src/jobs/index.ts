@@ -6,9 +6,10 @@ import { z } from 'zod';
 import type { Scope } from '../auth/keys.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
+import { AB_COMPARE, abCompareData, abCompareProcessor } from '../appraisal/ab-run.js';
 import { trainBaselinesProcessor } from '../kpi/train.js';
 import { RECOMPUTE_RATINGS, recomputeRatingsData, recomputeRatingsProcessor } from '../ratings/job.js';
-import { createBullmqQueue } from './bullmq.js';
+import { createBullmqQueue, DEFAULT_QUEUE_NAME } from './bullmq.js';
 import { createInlineQueue } from './inline.js';
 import { compareModelsData, compareModelsProcessor } from './processors/compare-models.js';
 import { scoreReviewsData, scoreReviewsProcessor } from './processors/score-reviews.js';
@@ -93,6 +94,14 @@ export function jobKinds(): Record<string, JobKind> {
       backoffMs: 1000,
       summary: 'recompute per-agent service-ability ratings (after a sentiment switch and a rescore)',
     },
+    [AB_COMPARE]: {
+      processor: abCompareProcessor as Processor,
+      scopes: ['hr'],
+      data: abCompareData,
+      attempts: 2,
+      backoffMs: 1000,
+      summary: 'A/B comparison of two target policies or weight profiles on history (stored report)',
+    },
     compare_models: {
       processor: compareModelsProcessor,
       scopes: [],
@@ -131,7 +140,7 @@ export function createQueue(deps: { db: Db; config: Config; queueName?: string }
         url: deps.config.redisUrl,
         db: deps.db,
         policies,
-        ...(deps.queueName ? { queueName: deps.queueName } : {}),
+        queueName: deps.queueName ?? deps.config.jobQueue ?? DEFAULT_QUEUE_NAME,
       })
     : createInlineQueue({ ...deps, processors: workerProcessors(deps.config), policies });
 }

@@ -102,8 +102,13 @@ export function createInlineQueue({
       return done;
     },
     health: async () => ({ kind: 'inline', ok: true }),
-    async close() {
+    async close(graceMs = 0) {
       closed = true;
+      if (graceMs > 0 && controllers.size > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([chain, new Promise((r) => (timer = setTimeout(r, graceMs)))]);
+        clearTimeout(timer);
+      }
       for (const c of controllers.values()) c.abort();
       await chain;
     },

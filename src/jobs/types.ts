@@ -84,5 +84,9 @@ export interface JobQueue {
   cancel(id: string): Promise<boolean>;
   /** Never throws. */
   health(): Promise<QueueHealth>;
-  close(): Promise<void>;
+  /**
+   * Takes no more jobs. The in-process runner lets its running job finish for up to `graceMs` (default 0),
+   * then aborts it (it stays unfinished and the next start resumes it); BullMQ's submitter just disconnects.
+   */
+  close(graceMs?: number): Promise<void>;
 }

@@ -2,7 +2,7 @@
  * The business calendar: promotion windows (618, Double 11, Double 12, …) and holidays,
  * editable. Used to pick a period's weight profile and as model features.
  */
-import type { Queryable } from '../db/types.js';
+import type { Db, Queryable } from '../db/types.js';
 import { NotFoundError } from '../lib/errors.js';
 
 export interface CalendarEvent {
@@ -56,9 +56,16 @@ export async function seedEvents(db: Queryable, events: readonly CalendarEvent[]
   return r.rowCount;
 }
 
-export async function deleteEvent(db: Queryable, id: string): Promise<void> {
-  const r = await db.query('delete from calendar_events where id = $1', [id]);
-  if (r.rowCount === 0) throw new NotFoundError(`calendar event ${id}`);
+/**
+ * Deletes an event. NotFound when there is none — and then nothing is committed: the delete
+ * statement alone (even of no row) notes a data change for the stored answers (migration 008's
+ * statement trigger), so a refused delete runs in a transaction that is rolled back.
+ */
+export async function deleteEvent(db: Db, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    const r = await tx.query('delete from calendar_events where id = $1', [id]);
+    if (r.rowCount === 0) throw new NotFoundError(`calendar event ${id}`);
+  });
 }
 
 /** How many events the calendar holds (0: never seeded). */

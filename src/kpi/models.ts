@@ -4,7 +4,7 @@
  */
 import { backtestCoverage, deserialize, type TrainedGroupModel } from '../baselines/index.js';
 import type { Queryable } from '../db/types.js';
-import { getActive, getArtifact, listVersions, type ModelVersion } from '../registry/index.js';
+import { getActive, getArtifact, getVersion, listVersions, type ModelVersion } from '../registry/index.js';
 import { scopeId, type ScopeKey } from './series.js';
 
 export const BASELINE_KIND = 'baseline';
@@ -20,6 +20,21 @@ export interface ActiveModel {
 export async function activeModel(db: Queryable, key: ScopeKey): Promise<ActiveModel | null> {
   const version = await getActive(db, BASELINE_KIND, scopeId(key));
   if (!version) return null;
+  let model = cache.get(version.id);
+  if (!model) {
+    const bytes = await getArtifact(db, version.id);
+    if (!bytes) return null;
+    model = deserialize(Buffer.from(bytes).toString('utf8'));
+    if (cache.size > 200) cache.clear();
+    cache.set(version.id, model);
+  }
+  return { version, model, coverage: backtestCoverage(model) };
+}
+
+/** One baseline model version by id (any status), for comparing model versions; null when unknown. */
+export async function modelVersion(db: Queryable, id: string): Promise<ActiveModel | null> {
+  const version = await getVersion(db, id);
+  if (version?.kind !== BASELINE_KIND) return null;
   let model = cache.get(version.id);
   if (!model) {
     const bytes = await getArtifact(db, version.id);

@@ -12,8 +12,8 @@
  * failures count, a success clears them). `attempt(request, reply)` / `succeeded(request)` do the same
  * for a route that counts every attempt and answers the 429 itself.
  *
- * The store is pluggable (`RateLimitStore`): fixed windows in this process's memory today; a store
- * shared by several processes (Redis) implements the same `hit`.
+ * The store is pluggable (`RateLimitStore`): fixed windows in this process's memory (the embedded
+ * default), or in Redis shared by every process of a fleet (rate-limit-redis.ts, RATE_LIMIT_STORE).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';

@@ -1,8 +1,10 @@
 /**
  * Model registry: versions stored in the database with their artifact, metadata and figures.
  * Status candidate → active → retired; at most one active version per (kind, scope), enforced by
- * a unique partial index. Promote and roll back are single transactions and leave an event.
+ * a unique partial index. Promote and roll back are single transactions and leave an event (model_events)
+ * and an audit row (`model.promote` / `model.rollback`, src/audit).
  */
+import { recordAudit } from '../audit/store.js';
 import type { Db, Queryable } from '../db/types.js';
 import { ConflictError, NotFoundError } from '../lib/errors.js';
 
@@ -96,6 +98,31 @@ export async function listVersions(
   return r.rows;
 }
 
+/**
+ * The audit row of a switch (the one audit store, src/audit), in the switch's transaction; model_events
+ * stays the registry's own history. `system` (start-up registering a shipped model) is the service: actor null.
+ */
+async function auditSwitch(
+  tx: Queryable,
+  verb: 'promote' | 'rollback',
+  kind: string,
+  scope: string,
+  from: string | null,
+  to: string,
+  actor: string | null,
+  reason: string | null,
+): Promise<void> {
+  await recordAudit(tx, {
+    actor: actor === 'system' ? null : actor,
+    action: `model.${verb}`,
+    subject: { type: 'model', id: `${kind}/${scope}` },
+    before: from === null ? null : { active: from },
+    after: { active: to },
+    reason,
+    detail: { kind, scope, from_version: from, to_version: to },
+  });
+}
+
 /** Serialises switches of one (kind, scope) across processes for the rest of the transaction. */
 async function lockScope(tx: Queryable, kind: string, scope: string): Promise<void> {
   await tx.query(`select pg_advisory_xact_lock(hashtext('kpi-registry:' || $1 || ':' || $2))`, [kind, scope]);
@@ -133,6 +160,7 @@ export async function promote(
       `insert into model_events (kind, scope, action, from_version, to_version, actor, reason) values ($1, $2, 'promote', $3, $4, $5, $6)`,
       [target.kind, target.scope, prev?.id ?? null, id, actor, reason],
     );
+    await auditSwitch(tx, 'promote', target.kind, target.scope, prev?.id ?? null, id, actor, reason);
     return r.rows[0]!;
   });
 }
@@ -170,6 +198,7 @@ export async function rollback(
       `insert into model_events (kind, scope, action, from_version, to_version, actor, reason) values ($1, $2, 'rollback', $3, $4, $5, $6)`,
       [kind, scope, current.id, last.from_version, actor, reason],
     );
+    await auditSwitch(tx, 'rollback', kind, scope, current.id, last.from_version, actor, reason);
     return r.rows[0]!;
   });
 }

@@ -10,9 +10,29 @@ const keyInfo = z.object({
   created_at: z.date(),
   revoked_at: z.date().nullable(),
   last_used_at: z.date().nullable(),
+  expires_at: z.date().nullable().describe('refused after this; null: no expiry'),
+  replaced_by: z.string().nullable().describe('the key that replaced this one by rotation'),
+  rotated_from: z.string().nullable().describe('the key this one replaced by rotation'),
 });
 
-/** API key management (scope admin). The CLI (`kpi keys …`) does the same offline. */
+const expiresAt = z.iso
+  .datetime({ offset: true })
+  .optional()
+  .describe('ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)');
+
+const created = z.object({
+  id: z.string(),
+  key: z.string().describe('the secret, shown only in this answer'),
+  scopes: z.array(scopeSchema),
+  expires_at: z.date().nullable(),
+});
+
+const date = (s: string | undefined): Date | undefined => (s === undefined ? undefined : new Date(s));
+
+/**
+ * API key management (scope admin), every change audited (`api_key.create` / `.rotate` / `.revoke`).
+ * The CLI (`kpi keys …`) does the same offline.
+ */
 const adminRoutes: FastifyPluginAsyncZod = async (app) => {
   const { keys } = app.services;
   const admin = ['admin'] as const;
@@ -24,15 +44,80 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['admin'],
       summary: 'Create an API key; the key is returned once and stored only as a hash',
       access: admin,
-      body: z.object({ name: z.string().trim().min(1).max(100), scopes: z.array(scopeSchema).min(1) }),
-      response: { 201: z.object({ id: z.string(), key: z.string(), scopes: z.array(scopeSchema) }) },
+      body: z.object({
+        name: z.string().trim().min(1).max(100),
+        scopes: z.array(scopeSchema).min(1),
+        expires_at: expiresAt,
+      }),
+      response: { 201: created },
       example: {
-        body: { name: 'scoring system', scopes: ['scorer'] },
-        response: { id: '5f2c9a1e7b30', key: 'kpi_5f2c9a1e7b30_3hV9qZ2mXf7LwR1tN8bC4yKd6sPa0uJe', scopes: ['scorer'] },
+        body: { name: 'scoring system', scopes: ['scorer'], expires_at: '2030-12-31T00:00:00Z' },
+        response: {
+          id: '5f2c9a1e7b30',
+          key: 'kpi_5f2c9a1e7b30_3hV9qZ2mXf7LwR1tN8bC4yKd6sPa0uJe',
+          scopes: ['scorer'],
+          expires_at: '2030-12-31T00:00:00.000Z',
+        },
       },
     }),
     async (request, reply) =>
-      reply.status(201).send(await keys.create(request.body.name, [...new Set(request.body.scopes)])),
+      reply.status(201).send(
+        await keys.create(request.body.name, [...new Set(request.body.scopes)], {
+          expiresAt: date(request.body.expires_at),
+          actor: request.apiKey!.id,
+        }),
+      ),
+  );
+
+  app.post(
+    '/keys/:id/rotate',
+    route({
+      operationId: 'rotateApiKey',
+      tags: ['admin'],
+      summary:
+        'Rotate an API key: a new key with the same name and scopes (returned once); the old one stays valid for the grace period (default KEY_ROTATION_GRACE, 24 h), then it and its console sessions are refused',
+      access: admin,
+      params: { id: z.string() },
+      body: z
+        .object({
+          grace_seconds: z
+            .number()
+            .int()
+            .min(0)
+            .max(30 * 86_400)
+            .optional()
+            .describe('how long the old key stays valid; 0 ends it now'),
+          expires_at: expiresAt,
+        })
+        .default({}),
+      response: {
+        201: created.extend({
+          rotated_from: z.string(),
+          old_expires_at: z.date().describe('the old key is refused from this instant'),
+        }),
+      },
+      errors: [404, 409],
+      example: {
+        params: { id: '5f2c9a1e7b30' },
+        body: { grace_seconds: 3600 },
+        response: {
+          id: '8d41b07c2e95',
+          key: 'kpi_8d41b07c2e95_Q7mB2xLk9ZpT4vRn1cW8yHd3sFa6uJe0',
+          scopes: ['scorer'],
+          expires_at: null,
+          rotated_from: '5f2c9a1e7b30',
+          old_expires_at: '2026-03-02T09:00:00.000Z',
+        },
+      },
+    }),
+    async (request, reply) =>
+      reply.status(201).send(
+        await keys.rotate(request.params.id, {
+          graceMs: request.body.grace_seconds === undefined ? undefined : request.body.grace_seconds * 1000,
+          expiresAt: date(request.body.expires_at),
+          actor: request.apiKey!.id,
+        }),
+      ),
   );
 
   app.get(
@@ -52,6 +137,9 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
             created_at: '2026-03-02T08:00:00.000Z',
             revoked_at: null,
             last_used_at: '2026-03-02T09:15:00.000Z',
+            expires_at: null,
+            replaced_by: null,
+            rotated_from: null,
           },
         ],
       },
@@ -64,7 +152,8 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
     route({
       operationId: 'revokeApiKey',
       tags: ['admin'],
-      summary: 'Revoke an API key',
+      summary:
+        'Revoke an API key: refused at once by this process (within 5 s by other processes), its console sessions ended at once',
       access: admin,
       params: { id: z.string() },
       response: { 204: z.null().describe('revoked') },
@@ -72,7 +161,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
       example: { params: { id: '5f2c9a1e7b30' } },
     }),
     async (request, reply) => {
-      await keys.revoke(request.params.id);
+      await keys.revoke(request.params.id, request.apiKey!.id);
       return reply.status(204).send(null);
     },
   );

@@ -30,6 +30,7 @@ const TAGS = [
   ['360', '360° feedback: ratings from managers, peers and customers, calibrated for rater leniency'],
   ['incentives', 'Tiered incentive plans, payout previews and the payroll export'],
   ['growth', 'Growth points: the task catalogue, completions, redemptions and the ledger'],
+  ['ab', 'A/B validation of target policies and weight profiles on history'],
   ['audit', 'The one audit log of every audited change, and its export'],
 ] as const;
 

@@ -4,7 +4,24 @@
  * previews from a period's KPI inputs with every step, and their payroll export (CSV with BOM, XLSX). Writes record their actor (the API
  * key id) in their own tables until the hardening issue's one audit store exists.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  AB_COMPARE,
+  type AbReport,
+  type ComparisonRequest,
+  comparisonRequestSchema,
+  resolveRequest,
+} from '../appraisal/ab-run.js';
+import {
+  getComparison,
+  insertComparison,
+  listComparisons,
+  setComparisonJob,
+  type StoredComparison,
+} from '../appraisal/ab-store.js';
+import type { JobStatus } from '../jobs/types.js';
+import { ConflictError } from '../lib/errors.js';
+import type { JobService } from './jobs.js';
 import type { Db, Queryable } from '../db/types.js';
 import {
   type DeclaredPlan,
@@ -43,6 +60,7 @@ import type { RowError } from '../lib/errors.js';
 import { type Appraised, getCycle, type RoleCycle, setCycle, type Tracked } from '../appraisal/cycles-store.js';
 import {
   dropCalibration,
+  recordRatingsImport,
   feedbackPeriods,
   feedbackTarget,
   getCalibration,
@@ -123,7 +141,23 @@ export interface CompletionsAnswer {
   entries: StoredEntry[];
 }
 
+/** A stored A/B comparison with its job's progress while it runs. */
+export interface ComparisonAnswer extends Omit<StoredComparison, 'report'> {
+  report: AbReport | null;
+  progress: JobStatus['progress'] | null;
+}
+
 export interface AppraisalService {
+  /**
+   * Stores an A/B comparison (two target policies or weight profiles on history) and submits its job;
+   * the same id (default: the request's hash) again answers the first one, with other content a conflict.
+   */
+  compare(
+    request: ComparisonRequest,
+    actor: string | null,
+  ): Promise<{ comparison: ComparisonAnswer; created: boolean }>;
+  comparison(id: string): Promise<ComparisonAnswer>;
+  comparisons(q: { limit: number; offset: number }): ReturnType<typeof listComparisons>;
   /** Imports 360° ratings (all-or-nothing, idempotent) and recalibrates each period they touch. */
   importRatings(source: RecordSource, actor: string | null): Promise<FeedbackImport>;
   periods(): ReturnType<typeof feedbackPeriods>;
@@ -236,6 +270,8 @@ export function createAppraisalService(deps: {
   ingestion: IngestionService;
   /** Bytes an upload may have (BODY_LIMIT). */
   bodyLimit: number;
+  /** The job queue (A/B comparisons run as `ab_compare` jobs). */
+  jobs: JobService;
   /** The KPI inputs of a period (the target service's; late-bound, it shows the 360 scores of this one). */
   kpiInputs: TargetService['kpiInputs'];
 }): AppraisalService {
@@ -272,12 +308,72 @@ export function createAppraisalService(deps: {
     return recalibrate(db, id, stored?.actor ?? null);
   }
 
+  /** JSON with sorted keys: the same request, however its keys were ordered (jsonb reorders them). */
+  const canonical = (v: unknown): string =>
+    JSON.stringify(v, (_k, x: unknown) =>
+      x && typeof x === 'object' && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+        : x,
+    );
+
+  async function comparisonAnswer(c: StoredComparison): Promise<ComparisonAnswer> {
+    let progress: ComparisonAnswer['progress'] = null;
+    let state = c.state;
+    let error = c.error;
+    if (c.job_id && (c.state === 'waiting' || c.state === 'active')) {
+      const job = await deps.jobs.ofKind(c.job_id, AB_COMPARE, 'comparison job').catch(() => null);
+      if (job) {
+        progress = job.progress;
+        // a job that failed outside the comparison (e.g. the process ended) says so here
+        if (job.state === 'failed' || job.state === 'cancelled') {
+          state = 'failed';
+          error = job.error ?? `job ${job.state}`;
+        }
+      }
+    }
+    return { ...c, report: (c.report ?? null) as AbReport | null, state, error, progress };
+  }
+
   return {
+    async compare(input, actor) {
+      const { id: given, ...rest } = comparisonRequestSchema.parse(input);
+      const id = given ?? `ab_${createHash('sha256').update(canonical(rest)).digest('hex').slice(0, 20)}`;
+      const existing = await getComparison(db, id);
+      if (existing) {
+        if (canonical(existing.request) !== canonical(rest))
+          throw new ConflictError(`comparison ${id} exists with another request`);
+        return { comparison: await comparisonAnswer(existing), created: false };
+      }
+      await resolveRequest(db, rest); // refused here, with the field named, rather than in the job
+      const { row, created } = await insertComparison(db, { id, request: rest, actor });
+      if (!created) return { comparison: await comparisonAnswer(row), created };
+      const job = await deps.jobs.enqueue(AB_COMPARE, { comparison_id: id }, { key: id, actor });
+      await setComparisonJob(db, id, job.id);
+      const stored = (await getComparison(db, id))!;
+      return { comparison: await comparisonAnswer(stored), created: true };
+    },
+
+    async comparison(id) {
+      const c = await getComparison(db, id);
+      if (!c) throw new NotFoundError(`comparison ${id}`);
+      return comparisonAnswer(c);
+    },
+
+    comparisons: (q) => listComparisons(db, q),
+
     async importRatings(source, actor) {
       const touched = new Set<string>();
       const counts = await ingestion.ingest(feedbackTarget(actor), source, 'ratings_360', {
-        after: async (rows) => {
-          for (const r of rows) touched.add(r.period);
+        after: async (rows, written, _previous, tx) => {
+          const byPeriod = new Map<string, number>();
+          for (const r of rows) {
+            touched.add(r.period);
+            byPeriod.set(r.period, (byPeriod.get(r.period) ?? 0) + 1);
+          }
+          // the one audit store, in the import's transaction: one row per period the import touched
+          if (written.inserted + written.updated > 0)
+            for (const [period, n] of [...byPeriod].sort(([a], [b]) => (a < b ? -1 : 1)))
+              await recordRatingsImport(tx, { actor, period, rows: n, written });
         },
       });
       const calibrated: FeedbackImport['calibrated'] = [];
@@ -366,7 +462,7 @@ export function createAppraisalService(deps: {
     async savePlan(input, actor) {
       parsePlan(input); // every rule between fields, each named
       const declared: DeclaredPlan = planSchema.parse(input);
-      return savePlan(db, declared, actor);
+      return db.transaction((tx) => savePlan(tx, declared, actor));
     },
 
     plans: (q) => listPlans(db, q),
@@ -405,7 +501,11 @@ export function createAppraisalService(deps: {
         ...(request.role ? { role: request.role } : {}),
         ...(request.pools ? { pools: request.pools } : {}),
       };
-      return answerOf(await savePreview(db, { id: randomUUID(), period: period.id, request: req, result, actor }));
+      return answerOf(
+        await db.transaction((tx) =>
+          savePreview(tx, { id: randomUUID(), period: period.id, request: req, result, actor }),
+        ),
+      );
     },
 
     async preview(id) {
@@ -448,7 +548,8 @@ export function createAppraisalService(deps: {
     },
 
     async saveCatalogue(input, actor) {
-      return saveCatalogue(db, parseCatalogue(input), actor);
+      const catalogue = parseCatalogue(input);
+      return db.transaction((tx) => saveCatalogue(tx, catalogue, actor));
     },
 
     async catalogue() {

@@ -24,6 +24,7 @@ import { createPeriodService, type PeriodService } from './periods.js';
 import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
+import { createTargetDeskService, type TargetDeskService } from './target-desk.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -74,6 +75,8 @@ export interface Services {
   audit: AuditService;
   /** The web console's sessions and reads (src/web). */
   console: ConsoleService;
+  /** The console's target desk: a role's targets searched, sorted, paged and exported; "why this number". */
+  desk: TargetDeskService;
   /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
@@ -105,6 +108,7 @@ export function createServices(deps: ServiceDeps): Services {
     db,
     ingestion,
     bodyLimit: config.bodyLimit,
+    jobs,
     kpiInputs: (period, f) => targets!.kpiInputs(period, f),
   });
   targets = createTargetService({
@@ -114,7 +118,10 @@ export function createServices(deps: ServiceDeps): Services {
     feedbackOf: (period) => appraisal.feedbackOf(period),
     overrideApproval: config.overrideApproval,
   });
-  const keys = createKeyRepository(db);
+  const keys = createKeyRepository(db, {
+    maxLifetimeMs: config.keyLifetime.maxMs,
+    rotationGraceMs: config.keyLifetime.rotationGraceMs,
+  });
   const catalogue = createCatalogueService({ db });
   const reviews = createReviewService({ db, sentiment, ingestion, stored });
   return {
@@ -128,6 +135,7 @@ export function createServices(deps: ServiceDeps): Services {
     ingestion,
     reviews,
     console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
+    desk: createTargetDeskService({ db }),
     targets,
     models: createModelService({ db, config, jobs }),
     jobs,

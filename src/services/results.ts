@@ -7,12 +7,8 @@
  * promotion, the calendar, the people, the ratings, the weight profiles) changes the version, in
  * the database, so every process sharing it sees the change at once. Nothing is kept per process.
  */
-import { LRUCache } from 'lru-cache';
 import type { Queryable } from '../db/types.js';
-import { compactChanges, dataVersion, lookup, store } from './results-store.js';
-
-/** Bytes of stored answers a process keeps a copy of (see createStoredReads). */
-export const COPIES_MAX_BYTES = 64 * 1024 * 1024;
+import { compactChanges, lookup, store } from './results-store.js';
 
 /** An answer as JSON text, ready to send. */
 export interface JsonText {
@@ -28,31 +24,20 @@ export type StoredReads = <T>(
 ) => Promise<JsonText>;
 
 /**
- * The stored-answer reader. Every read asks the database for the current data version first; a
- * process keeps a copy of the stored rows it has read (bounded, by bytes) only to skip fetching
- * the same text again, and serves a copy only when its version is the one the database has just
- * answered — so no answer older than the last committed write is ever served, whichever process
- * wrote.
+ * The stored-answer reader: one query asks the database for the current data version and the
+ * stored answer of the key together; the stored text is served only when it was computed at that
+ * version, so no answer older than the last committed write is served, whichever process wrote.
+ * Nothing is kept per process (../shared/ROUND.md: no per-process result caches).
  */
 export function createStoredReads(db: Queryable): StoredReads {
-  const copies = new LRUCache<string, { version: string; json: string }>({
-    maxSize: COPIES_MAX_BYTES,
-    sizeCalculation: (v) => Math.max(1, v.json.length),
-  });
   return async (parts, compute, serialize = JSON.stringify) => {
     const key = JSON.stringify(parts);
-    const copy = copies.get(key);
-    if (copy && copy.version === (await dataVersion(db))) return { json: copy.json, stored: true };
     // the version is read before the answer is computed: the answer is at least as new as it
     const hit = await lookup(db, key);
-    if (hit.payload !== null && hit.version === hit.current) {
-      copies.set(key, { version: hit.current, json: hit.payload });
-      return { json: hit.payload, stored: true };
-    }
+    if (hit.payload !== null && hit.version === hit.current) return { json: hit.payload, stored: true };
     const json = serialize(await compute());
     if (await compactChanges(db)) return { json, stored: false };
     await store(db, key, hit.current, json);
-    copies.set(key, { version: hit.current, json });
     return { json, stored: false };
   };
 }

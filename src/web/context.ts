@@ -21,8 +21,13 @@ export function makeCtx(lang: Lang, session: Session | null, csrf: string, url: 
 }
 
 /** The console's two desks and who may use them (admin may use both). */
-export type Desk = 'quality' | 'hr';
-export const DESK_SCOPES: Record<Desk, readonly Scope[]> = { quality: ['cs_lead', 'admin'], hr: ['hr', 'admin'] };
+export type Desk = 'quality' | 'hr' | 'admin';
+export const DESK_SCOPES: Record<Desk, readonly Scope[]> = {
+  quality: ['cs_lead', 'admin'],
+  hr: ['hr', 'admin'],
+  // console part 2 (issue 13): models and keys
+  admin: ['admin'],
+};
 
 export const mayUse = (scopes: readonly Scope[], desk: Desk): boolean =>
   scopes.some((s) => DESK_SCOPES[desk].includes(s));

@@ -25,6 +25,8 @@ import agentPage from './pages/agent.js';
 import ratingsPages from './pages/ratings.js';
 import reviewsPages from './pages/reviews.js';
 import slaPage from './pages/sla.js';
+import targetPages from './pages/targets.js';
+import adminPages from './pages/admin.js';
 import { allowAllSignIns, type SignInLimiter } from './signin-limit.js';
 import { ASSETS } from './static.js';
 
@@ -263,7 +265,10 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
       page(ctx, {
         title: ctx.t('hr.title'),
         active: '/hr',
-        body: html`<section class="card"><p>${ctx.t('hr.soon')}</p></section>`,
+        body: html`<section class="card"><p>${ctx.t('hr.intro')}</p><ul>
+  <li><a href="/targets">${ctx.t('hr.go.targets')}</a></li>
+  <li><a href="/targets/audit">${ctx.t('hr.go.audit')}</a></li>
+</ul></section>`,
       }),
     );
   });
@@ -272,4 +277,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   await app.register(agentPage);
   await app.register(reviewsPages);
   await app.register(slaPage);
+  // ── console part 2 (issue 13) ──
+  await app.register(targetPages);
+  await app.register(adminPages);
 }

@@ -1,16 +1,21 @@
 /** The page shell: skip link, header with the navigation a key may use, language switch, sign-out. */
 import type { FastifyReply } from 'fastify';
 import type { Ctx } from './context.js';
-import { mayUse } from './context.js';
+import { type Desk, mayUse } from './context.js';
 import { type Html, html } from './html.js';
 import type { MessageKey } from './messages.js';
 import { assetUrl } from './static.js';
 
-const NAV: { href: string; key: MessageKey; desk: 'quality' | 'hr' }[] = [
+const NAV: { href: string; key: MessageKey; desk: Desk }[] = [
   { href: '/ratings', key: 'nav.ratings', desk: 'quality' },
   { href: '/reviews', key: 'nav.reviews', desk: 'quality' },
   { href: '/sla', key: 'nav.sla', desk: 'quality' },
   { href: '/hr', key: 'nav.hr', desk: 'hr' },
+  // ── console part 2 (issue 13): the HR target desk and its audit ──
+  { href: '/targets', key: 'nav.targets', desk: 'hr' },
+  { href: '/targets/audit', key: 'nav.audit', desk: 'hr' },
+  { href: '/models', key: 'nav.models', desk: 'admin' },
+  { href: '/keys', key: 'nav.keys', desk: 'admin' },
 ];
 
 export function hidden(name: string, value: string): Html {

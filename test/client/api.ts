@@ -90,6 +90,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/keys/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Rotate an API key: a new key with the same name and scopes (returned once); the old one stays valid for the grace period (default KEY_ROTATION_GRACE, 24 h), then it and its console sessions are refused */
+        post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/keys/{id}": {
         parameters: {
             query?: never;
@@ -100,7 +117,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revoke an API key */
+        /** Revoke an API key: refused at once by this process (within 5 s by other processes), its console sessions ended at once */
         delete: operations["revokeApiKey"];
         options?: never;
         head?: never;
@@ -441,7 +458,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a job; the same request under the same active models returns the same job
-         * @description Kinds: `score_reviews` (admin, cs_lead): score stored reviews with the active sentiment models (fans out into id-range chunks); `train_sentiment` (admin, cs_lead): train a sentiment model of one language; registered as a candidate; `train_baselines` (admin, hr): train baseline models for a role (and metric, period kind); first versions are promoted; `recompute_ratings` (admin, cs_lead): recompute per-agent service-ability ratings (after a sentiment switch and a rescore); `compare_models` (admin): shadow-compare a candidate model version with the active one. 202 with the job; poll GET /v1/jobs/{id}. 503 with Retry-After while the queue (Redis) is down.
+         * @description Kinds: `score_reviews` (admin, cs_lead): score stored reviews with the active sentiment models (fans out into id-range chunks); `train_sentiment` (admin, cs_lead): train a sentiment model of one language; registered as a candidate; `train_baselines` (admin, hr): train baseline models for a role (and metric, period kind); first versions are promoted; `recompute_ratings` (admin, cs_lead): recompute per-agent service-ability ratings (after a sentiment switch and a rescore); `ab_compare` (admin, hr): A/B comparison of two target policies or weight profiles on history (stored report); `compare_models` (admin): shadow-compare a candidate model version with the active one. 202 with the job; poll GET /v1/jobs/{id}. 503 with Retry-After while the queue (Redis) is down.
          */
         post: operations["submitJob"];
         delete?: never;
@@ -1327,6 +1344,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/ab-comparisons": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A/B comparisons, newest first (without their reports) */
+        get: operations["listAbComparisons"];
+        put?: never;
+        /**
+         * Compare two target policies (quantiles, model versions) or two weight profiles on history: attainment per role and team, warning rate, fairness, stability, a real split
+         * @description kind `quantiles`: a.target / b.target (and optional floor) as quantiles of the active model’s predictive distribution; kind `models`: a.model_version / b.model_version of the role’s scope; kind `weights`: a.profile / b.profile. The periods from … to follow the role’s declared cycle (tracked for targets, appraised for weights) unless period_kind says otherwise. Runs as an `ab_compare` job: 202 with the stored comparison, read it with GET /v1/ab-comparisons/{id}. The same id (default: a hash of the request) again answers 200 with the first one; with another request 409. Refusals name the field (422: unknown role, metric, version, profile; periods of another kind).
+         */
+        post: operations["createAbComparison"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ab-comparisons/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One A/B comparison: its state while the job runs, then its report */
+        get: operations["getAbComparison"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1474,6 +1529,308 @@ export interface components {
             /** @description ISO 8601, `T` or a space between date and time; without an offset, UTC */
             opened_at: string;
             closed_at?: string | null;
+        };
+        AbReport: {
+            request: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            period_kind: "week" | "month" | "quarter";
+            periods: string[];
+            level: number;
+            a: {
+                name: string;
+                rows: number;
+                attainment: {
+                    all: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    } | null;
+                    by_role: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    }[];
+                    by_team: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    }[];
+                };
+                /** @description how often the warning line fired */
+                warning: {
+                    group: string;
+                    n: number;
+                    attained: number;
+                    rate: number;
+                    interval: {
+                        level: number;
+                        low: number;
+                        high: number;
+                    };
+                } | null;
+                fairness: {
+                    team: {
+                        /** @enum {string} */
+                        by: "team" | "tenure";
+                        groups: {
+                            group: string;
+                            n: number;
+                            attained: number;
+                            rate: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                        }[];
+                        min_people: number;
+                        gap: {
+                            value: number;
+                            highest: string;
+                            lowest: string;
+                        } | null;
+                        /** @description Pearson chi-square on group × attained (person-periods as independent) */
+                        chi_square: {
+                            statistic: number;
+                            df: number;
+                            p: number;
+                            min_expected: number;
+                        } | null;
+                        permutation: {
+                            p: number;
+                            permutations: number;
+                        } | null;
+                        method: string;
+                    };
+                    tenure: {
+                        /** @enum {string} */
+                        by: "team" | "tenure";
+                        groups: {
+                            group: string;
+                            n: number;
+                            attained: number;
+                            rate: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                        }[];
+                        min_people: number;
+                        gap: {
+                            value: number;
+                            highest: string;
+                            lowest: string;
+                        } | null;
+                        /** @description Pearson chi-square on group × attained (person-periods as independent) */
+                        chi_square: {
+                            statistic: number;
+                            df: number;
+                            p: number;
+                            min_expected: number;
+                        } | null;
+                        permutation: {
+                            p: number;
+                            permutations: number;
+                        } | null;
+                        method: string;
+                    };
+                };
+                /** @description period to period: mean absolute change of attainment, Spearman ρ */
+                stability: {
+                    pairs: {
+                        from: string;
+                        to: string;
+                        people: number;
+                        mean_abs_change: number;
+                        spearman: number | null;
+                    }[];
+                    mean_abs_change: number | null;
+                    spearman: number | null;
+                };
+            };
+            b: {
+                name: string;
+                rows: number;
+                attainment: {
+                    all: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    } | null;
+                    by_role: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    }[];
+                    by_team: {
+                        group: string;
+                        n: number;
+                        attained: number;
+                        rate: number;
+                        interval: {
+                            level: number;
+                            low: number;
+                            high: number;
+                        };
+                    }[];
+                };
+                /** @description how often the warning line fired */
+                warning: {
+                    group: string;
+                    n: number;
+                    attained: number;
+                    rate: number;
+                    interval: {
+                        level: number;
+                        low: number;
+                        high: number;
+                    };
+                } | null;
+                fairness: {
+                    team: {
+                        /** @enum {string} */
+                        by: "team" | "tenure";
+                        groups: {
+                            group: string;
+                            n: number;
+                            attained: number;
+                            rate: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                        }[];
+                        min_people: number;
+                        gap: {
+                            value: number;
+                            highest: string;
+                            lowest: string;
+                        } | null;
+                        /** @description Pearson chi-square on group × attained (person-periods as independent) */
+                        chi_square: {
+                            statistic: number;
+                            df: number;
+                            p: number;
+                            min_expected: number;
+                        } | null;
+                        permutation: {
+                            p: number;
+                            permutations: number;
+                        } | null;
+                        method: string;
+                    };
+                    tenure: {
+                        /** @enum {string} */
+                        by: "team" | "tenure";
+                        groups: {
+                            group: string;
+                            n: number;
+                            attained: number;
+                            rate: number;
+                            interval: {
+                                level: number;
+                                low: number;
+                                high: number;
+                            };
+                        }[];
+                        min_people: number;
+                        gap: {
+                            value: number;
+                            highest: string;
+                            lowest: string;
+                        } | null;
+                        /** @description Pearson chi-square on group × attained (person-periods as independent) */
+                        chi_square: {
+                            statistic: number;
+                            df: number;
+                            p: number;
+                            min_expected: number;
+                        } | null;
+                        permutation: {
+                            p: number;
+                            permutations: number;
+                        } | null;
+                        method: string;
+                    };
+                };
+                /** @description period to period: mean absolute change of attainment, Spearman ρ */
+                stability: {
+                    pairs: {
+                        from: string;
+                        to: string;
+                        people: number;
+                        mean_abs_change: number;
+                        spearman: number | null;
+                    }[];
+                    mean_abs_change: number | null;
+                    spearman: number | null;
+                };
+            };
+            /** @description the same person-periods under both policies, McNemar tests */
+            paired: {
+                rows: number;
+                attainment_rate: {
+                    a: number;
+                    b: number;
+                    difference: number;
+                    mcnemar: {
+                        discordant: [
+                            number,
+                            number
+                        ];
+                        p: number;
+                    };
+                };
+                warning_rate: {
+                    a: number;
+                    b: number;
+                    difference: number;
+                    mcnemar: {
+                        discordant: [
+                            number,
+                            number
+                        ];
+                        p: number;
+                    };
+                } | null;
+            } | null;
+            /** @description where people were really split: Welch, permutation test, Hedges g, difference of shares */
+            split: unknown;
+            notes: string[];
         };
         RowError: {
             /** @description the uploaded file the row is in (imports of named files) */
@@ -2153,7 +2510,10 @@ export interface operations {
                      *         ],
                      *         "created_at": "2026-03-02T08:00:00.000Z",
                      *         "revoked_at": null,
-                     *         "last_used_at": "2026-03-02T09:15:00.000Z"
+                     *         "last_used_at": "2026-03-02T09:15:00.000Z",
+                     *         "expires_at": null,
+                     *         "replaced_by": null,
+                     *         "rotated_from": null
                      *       }
                      *     ]
                      */
@@ -2165,6 +2525,12 @@ export interface operations {
                         created_at: string;
                         revoked_at: string | null;
                         last_used_at: string | null;
+                        /** @description refused after this; null: no expiry */
+                        expires_at: string | null;
+                        /** @description the key that replaced this one by rotation */
+                        replaced_by: string | null;
+                        /** @description the key this one replaced by rotation */
+                        rotated_from: string | null;
                     }[];
                 };
             };
@@ -2188,12 +2554,18 @@ export interface operations {
                  *       "name": "scoring system",
                  *       "scopes": [
                  *         "scorer"
-                 *       ]
+                 *       ],
+                 *       "expires_at": "2030-12-31T00:00:00Z"
                  *     }
                  */
                 "application/json": {
                     name: string;
                     scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
                 };
             };
         };
@@ -2210,19 +2582,94 @@ export interface operations {
                      *       "key": "kpi_5f2c9a1e7b30_3hV9qZ2mXf7LwR1tN8bC4yKd6sPa0uJe",
                      *       "scopes": [
                      *         "scorer"
-                     *       ]
+                     *       ],
+                     *       "expires_at": "2030-12-31T00:00:00.000Z"
                      *     }
                      */
                     "application/json": {
                         id: string;
+                        /** @description the secret, shown only in this answer */
                         key: string;
                         scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
                     };
                 };
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 5f2c9a1e7b30 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "grace_seconds": 3600
+                 *     }
+                 */
+                "application/json": {
+                    /** @description how long the old key stays valid; 0 ends it now */
+                    grace_seconds?: number;
+                    /**
+                     * Format: date-time
+                     * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
+                     */
+                    expires_at?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8d41b07c2e95",
+                     *       "key": "kpi_8d41b07c2e95_Q7mB2xLk9ZpT4vRn1cW8yHd3sFa6uJe0",
+                     *       "scopes": [
+                     *         "scorer"
+                     *       ],
+                     *       "expires_at": null,
+                     *       "rotated_from": "5f2c9a1e7b30",
+                     *       "old_expires_at": "2026-03-02T09:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description the secret, shown only in this answer */
+                        key: string;
+                        scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        expires_at: string | null;
+                        rotated_from: string;
+                        /**
+                         * Format: date-time
+                         * @description the old key is refused from this instant
+                         */
+                        old_expires_at: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
@@ -4310,7 +4757,7 @@ export interface operations {
                  */
                 "application/json": {
                     /** @enum {string} */
-                    kind: "score_reviews" | "train_sentiment" | "train_baselines" | "recompute_ratings" | "compare_models";
+                    kind: "score_reviews" | "train_sentiment" | "train_baselines" | "recompute_ratings" | "ab_compare" | "compare_models";
                     /** @description the kind's parameters */
                     data?: {
                         [key: string]: unknown;
@@ -9663,6 +10110,310 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listAbComparisons: {
+        parameters: {
+            query?: {
+                /** @example 50 */
+                limit?: number;
+                /** @example 0 */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example [] */
+                    "application/json": {
+                        id: string;
+                        /** @description as submitted, without the id */
+                        request: {
+                            [key: string]: unknown;
+                        };
+                        job_id: string | null;
+                        /** @enum {string} */
+                        state: "waiting" | "active" | "completed" | "failed";
+                        error: string | null;
+                        /** @description the API key id that asked for it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        finished_at: string | null;
+                    }[];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    createAbComparison: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "id": "weights-2026-autumn",
+                 *       "kind": "weights",
+                 *       "role": "cs_agent",
+                 *       "from": "2026-08",
+                 *       "to": "2026-10",
+                 *       "a": {
+                 *         "profile": "default"
+                 *       },
+                 *       "b": {
+                 *         "profile": "promotion"
+                 *       }
+                 *     }
+                 */
+                "application/json": {
+                    /** @description your id for the comparison: the same id again answers the first one (default: a hash of the request) */
+                    id?: string;
+                    /** @enum {string} */
+                    kind: "quantiles" | "models" | "weights";
+                    role: string;
+                    /** @description quantiles and models: the metric */
+                    metric?: string;
+                    /**
+                     * @description default: the role's declared cycle (tracked for targets, appraised for weights)
+                     * @enum {string}
+                     */
+                    period_kind?: "week" | "month" | "quarter";
+                    /** @description first period of the history, e.g. 2025-Q1 */
+                    from: string;
+                    /** @description last period of the history */
+                    to: string;
+                    a: {
+                        /** @description shown in the report (default: derived from the policy) */
+                        name?: string;
+                        /** @description quantiles: the target line as a quantile of the predictive distribution (0.7 = P70; mirrored when lower is better) */
+                        target?: number;
+                        /** @description quantiles: the warning line (default 0.1, mirrored likewise) */
+                        floor?: number;
+                        /** @description models: a baseline model version id of the scope */
+                        model_version?: string;
+                        /** @description weights: a weight profile id */
+                        profile?: string;
+                    };
+                    b: {
+                        /** @description shown in the report (default: derived from the policy) */
+                        name?: string;
+                        /** @description quantiles: the target line as a quantile of the predictive distribution (0.7 = P70; mirrored when lower is better) */
+                        target?: number;
+                        /** @description quantiles: the warning line (default 0.1, mirrored likewise) */
+                        floor?: number;
+                        /** @description models: a baseline model version id of the scope */
+                        model_version?: string;
+                        /** @description weights: a weight profile id */
+                        profile?: string;
+                    };
+                    split?: {
+                        /** @description employee id → the policy they really worked under */
+                        groups: {
+                            [key: string]: "a" | "b";
+                        };
+                    };
+                    options?: {
+                        /** @description attainment that counts as on target (default 1) */
+                        threshold?: number;
+                        /** @description interval level (default 0.95) */
+                        level?: number;
+                        permutations?: number;
+                        seed?: number;
+                        min_people?: number;
+                        /** @description weights: the composite attainment under which the warning line fires (default 0.8) */
+                        warning_below?: number;
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "weights-2026-autumn",
+                     *       "request": {
+                     *         "kind": "weights",
+                     *         "role": "cs_agent",
+                     *         "from": "2026-08",
+                     *         "to": "2026-10",
+                     *         "a": {
+                     *           "profile": "default"
+                     *         },
+                     *         "b": {
+                     *           "profile": "promotion"
+                     *         }
+                     *       },
+                     *       "job_id": "ab_compare:9c1d0e4b7a2f",
+                     *       "state": "waiting",
+                     *       "progress": {
+                     *         "percent": 0,
+                     *         "stage": "waiting"
+                     *       },
+                     *       "report": null,
+                     *       "error": null,
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-11-02T08:00:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description as submitted, without the id */
+                        request: {
+                            [key: string]: unknown;
+                        };
+                        job_id: string | null;
+                        /** @enum {string} */
+                        state: "waiting" | "active" | "completed" | "failed";
+                        progress: {
+                            percent: number;
+                            stage: string;
+                        } | null;
+                        report: components["schemas"]["AbReport"] | null;
+                        error: string | null;
+                        /** @description the API key id that asked for it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            /** @description Accepted: the job; poll it for progress and result */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: string;
+                        /** @description as submitted, without the id */
+                        request: {
+                            [key: string]: unknown;
+                        };
+                        job_id: string | null;
+                        /** @enum {string} */
+                        state: "waiting" | "active" | "completed" | "failed";
+                        progress: {
+                            percent: number;
+                            stage: string;
+                        } | null;
+                        report: components["schemas"]["AbReport"] | null;
+                        error: string | null;
+                        /** @description the API key id that asked for it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getAbComparison: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example weights-2026-autumn */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "weights-2026-autumn",
+                     *       "request": {
+                     *         "kind": "weights",
+                     *         "role": "cs_agent",
+                     *         "from": "2026-08",
+                     *         "to": "2026-10",
+                     *         "a": {
+                     *           "profile": "default"
+                     *         },
+                     *         "b": {
+                     *           "profile": "promotion"
+                     *         }
+                     *       },
+                     *       "job_id": "ab_compare:9c1d0e4b7a2f",
+                     *       "state": "waiting",
+                     *       "progress": {
+                     *         "percent": 0,
+                     *         "stage": "waiting"
+                     *       },
+                     *       "report": null,
+                     *       "error": null,
+                     *       "actor": "k_3f9a2c",
+                     *       "created_at": "2026-11-02T08:00:00.000Z",
+                     *       "finished_at": null
+                     *     }
+                     */
+                    "application/json": {
+                        id: string;
+                        /** @description as submitted, without the id */
+                        request: {
+                            [key: string]: unknown;
+                        };
+                        job_id: string | null;
+                        /** @enum {string} */
+                        state: "waiting" | "active" | "completed" | "failed";
+                        progress: {
+                            percent: number;
+                            stage: string;
+                        } | null;
+                        report: components["schemas"]["AbReport"] | null;
+                        error: string | null;
+                        /** @description the API key id that asked for it */
+                        actor: string | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        finished_at: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

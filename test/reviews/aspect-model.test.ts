@@ -1,12 +1,19 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../../src/ml/tf.js';
-import { ASPECT_MODEL_FORMAT, ASPECT_STRIDE, AspectPredictor } from '../../src/reviews/sentiment/aspect-model.js';
+import {
+  ASPECT_MODEL_FORMAT,
+  ASPECT_STRIDE,
+  AspectPredictor,
+  sharesFeatures,
+  type AspectModelMetadata,
+} from '../../src/reviews/sentiment/aspect-model.js';
 import { featuriseClauses, trainAspectLinear } from '../../src/reviews/sentiment/aspect-train.js';
 import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
-import type { FeatureSettings } from '../../src/reviews/sentiment/features.js';
-import { loadAspectModels, loadSentimentModels } from '../../src/reviews/sentiment/index.js';
+import { FeatureBuffer, featurise, type FeatureSettings } from '../../src/reviews/sentiment/features.js';
+import { createEngine, loadAspectModels, loadSentimentModels } from '../../src/reviews/sentiment/index.js';
+import { loadPredictor } from '../../src/reviews/sentiment/predictor.js';
 
 describe('learned aspect model', () => {
   it('trains with TF.js on a toy set and reads the labels back through the plain-JS predictor', async () => {
@@ -58,6 +65,96 @@ describe('learned aspect model', () => {
     const probs = p.probabilities('质量不错');
     expect(probs[idx('product_quality')]).toBeGreaterThan(0.5);
     expect(probs[idx('logistics')]).toBeLessThan(0.5);
+  });
+
+  const toyMeta = (s: FeatureSettings, tableBits?: number): AspectModelMetadata => ({
+    format: ASPECT_MODEL_FORMAT,
+    language: s.language,
+    version: 'aspects-toy@1',
+    features: s,
+    ...(tableBits === undefined ? {} : { tableBits }),
+    keywordFeatures: true,
+    aspects: [...ASPECT_ORDER],
+    weights: {
+      file: 'weights.bin',
+      dtype: 'float32',
+      stride: ASPECT_STRIDE,
+      biases: ASPECT_ORDER.map((_, j) => j / 10 - 0.3),
+    },
+    calibration: ASPECT_ORDER.map(() => identityCalibration),
+    thresholds: ASPECT_ORDER.map(() => 0.5),
+    polarity: ASPECT_ORDER.map(() => identityCalibration),
+  });
+  /** Seeded sparse random weights: most rows zero, as a trained table with pruned rare n-grams. */
+  const toyWeights = (bits: number, seed: number) => {
+    let x = seed;
+    const next = () => ((x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
+    const w = new Float32Array((1 << bits) * ASPECT_STRIDE);
+    for (let r = 0; r < 1 << bits; r++)
+      if (next() < 0.3) for (let j = 0; j < ASPECT_ORDER.length; j++) w[r * ASPECT_STRIDE + j] = (next() - 0.5) * 6;
+    return w;
+  };
+
+  it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {
+    const s: FeatureSettings = {
+      language: 'zh',
+      bits: 14,
+      seed: 3,
+      charNgrams: [1, 3],
+      wordNgrams: null,
+      maxChars: 200,
+    };
+    const weights = toyWeights(12, 11);
+    const meta = toyMeta(s, 12);
+    const p = new AspectPredictor(meta, weights);
+    let nonZero = 0;
+    for (let r = 0; r < 1 << 12; r++) if (weights[r * ASPECT_STRIDE] !== 0) nonZero++;
+    expect(p.keptRows).toBe(nonZero);
+    const thread = new AspectPredictor(meta, p.quantised.weights); // what a scoring thread builds
+    const buf = new FeatureBuffer(s.bits);
+    const maxAbs = ASPECT_ORDER.map((_, j) => {
+      let m = 0;
+      for (let r = 0; r < 1 << 12; r++) m = Math.max(m, Math.abs(weights[r * ASPECT_STRIDE + j]!));
+      return m;
+    });
+    for (const clause of ['客服态度很好', '快递三天才到，包装也破了', '退款一直没到账', '价格实惠']) {
+      featurise(clause, s, buf);
+      const rows = Array.from(buf.ids.subarray(0, buf.n), (id) => id & 0xfff);
+      const z = Array.from(p.logits(clause)!);
+      expect(Array.from(thread.logits(clause)!)).toEqual(z);
+      // the float computation without keyword features, for comparison
+      const plain = new AspectPredictor({ ...meta, keywordFeatures: false }, weights);
+      const zPlain = Array.from(plain.logits(clause)!);
+      ASPECT_ORDER.forEach((_, j) => {
+        let sum = 0;
+        for (const r of rows) sum += weights[r * ASPECT_STRIDE + j]!;
+        const exact = meta.weights.biases[j]! + sum / Math.sqrt(rows.length);
+        // each weight is off by at most half a step; the clause's sum is scaled by 1/√n
+        expect(Math.abs(zPlain[j]! - exact)).toBeLessThanOrEqual(
+          (maxAbs[j]! / 127 / 2) * Math.sqrt(rows.length) + 1e-9,
+        );
+      });
+    }
+  });
+
+  it('reads the features the engine computed once for a clause exactly as it would compute them itself', () => {
+    const zh = loadPredictor('models/sentiment-zh');
+    const s = zh.meta.features;
+    const meta = toyMeta(s, 12);
+    expect(sharesFeatures(meta, s)).toBe(true);
+    expect(sharesFeatures(toyMeta({ ...s, charNgrams: [1, 3] }, 12), s)).toBe(false);
+    const aspects = new AspectPredictor(meta, toyWeights(12, 5));
+    const engine = createEngine({ zh }, { aspectModels: { zh: aspects } });
+    const text = '衣服质量很好，但是客服态度太差了，快递也慢、包装破损';
+    const [fused] = engine.score([text]);
+    expect(fused!.aspects.filter((h) => h.confidence !== undefined).length).toBeGreaterThan(1);
+    for (const h of fused!.aspects) {
+      if (h.confidence === undefined) continue; // a keyword rule's outside-the-agent hit
+      // the clause featurised on its own (segmented alone) gives the same logit and sentiment
+      const j = ASPECT_ORDER.indexOf(h.aspect);
+      expect(h.confidence).toBeCloseTo(1 / (1 + Math.exp(-aspects.logits(h.span.text)![j]!)), 8);
+      expect(h.probability).toBeCloseTo(zh.probability(h.span.text), 8);
+    }
   });
 
   const shipped = existsSync('models/aspects-zh/metadata.json') && existsSync('models/aspects-en/metadata.json');

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { detectLanguage } from '../../src/reviews/sentiment/language.js';
-import { enTokens, normalise, zhWords } from '../../src/reviews/sentiment/tokenize.js';
+import { enTokens, normalise, wordStarts, wordsWithin, zhWords } from '../../src/reviews/sentiment/tokenize.js';
 import { FeatureBuffer, defaultSettings, featurise } from '../../src/reviews/sentiment/features.js';
 
 describe('tokenisers', () => {
@@ -71,5 +71,19 @@ describe('hashed features', () => {
     const buf = new FeatureBuffer(s.bits);
     featurise('好'.repeat(100_000), { ...s, maxChars: 50 }, buf);
     expect(buf.n).toBeLessThan(20);
+  });
+});
+
+describe('words within a clause', () => {
+  it("picks the review's words that lie inside a span, dropping words across its edges", () => {
+    const norm = '客服很好,物流慢但是包装好';
+    const words = ['客服', '很', '好', ',', '物流', '慢', '但是', '包装', '好'];
+    const starts = wordStarts(norm, words)!;
+    expect(Array.from(starts)).toEqual([0, 2, 3, 4, 5, 7, 8, 10, 12]);
+    expect(wordsWithin(words, starts, 0, 4)).toEqual(['客服', '很', '好']);
+    expect(wordsWithin(words, starts, 5, 8)).toEqual(['物流', '慢']);
+    expect(wordsWithin(words, starts, 10, 13)).toEqual(['包装', '好']);
+    expect(wordsWithin(words, starts, 1, 4)).toEqual(['很', '好']); // 客服 starts before the span
+    expect(wordStarts(norm, ['物流', '客服'])).toBeNull(); // not in order: not this text's words
   });
 });

@@ -111,6 +111,9 @@ const ORDER = [
   'listGrowthLedger',
   'checkGrowthLedger',
   'getGrowthLeaderboard',
+  'createAbComparison',
+  'listAbComparisons',
+  'getAbComparison',
   'submitJob',
   'getJob',
   'cancelJob',
@@ -120,6 +123,7 @@ const ORDER = [
   'promoteModelVersion',
   'rollbackModel',
   'createApiKey',
+  'rotateApiKey',
   'listApiKeys',
   'revokeApiKey',
   'listClosedPeriods',
@@ -148,12 +152,14 @@ const MADE_UP = new Set([
   'compareModelVersion',
   'promoteModelVersion',
   'rollbackModel',
+  'rotateApiKey',
   'revokeApiKey',
   'getPayoutPreview',
   'exportPayoutPreview',
   'getOverrideRequest',
   'approveOverrideRequest',
   'rejectOverrideRequest',
+  'getAbComparison',
 ]);
 
 /** A text upload type the example's text goes in (not JSON; forms of files have no example). */
@@ -301,13 +307,14 @@ describeEachBackend('the service answers as its OpenAPI document says', (get) =>
       if (['getModelVersion', 'compareModelVersion', 'promoteModelVersion'].includes(id))
         ids.id = String((got.get('getTrainingJob')!.result as { models: { version: string }[] }).models[0]!.version);
       if (id === 'rollbackModel') Object.assign(ids, { kind: 'baseline', scope: 'cs_agent:csat:month' });
-      if (id === 'revokeApiKey') ids.id = String(got.get('createApiKey')?.id);
+      if (id === 'revokeApiKey' || id === 'rotateApiKey') ids.id = String(got.get('createApiKey')?.id);
       if (id === 'getPayoutPreview' || id === 'exportPayoutPreview') ids.id = String(got.get('previewPayouts')?.id);
       // override requests wait for a second key only with OVERRIDE_APPROVAL_THRESHOLD (unset here): filed as another key
       if (['getOverrideRequest', 'approveOverrideRequest', 'rejectOverrideRequest'].includes(id))
         ids.id = String(
           await overrideRequest(id === 'getOverrideRequest' ? 0 : id === 'approveOverrideRequest' ? 1 : 2),
         );
+      if (id === 'getAbComparison') ids.id = String(got.get('createAbComparison')?.id);
       const again = await send(id, ids);
       statuses[id]!.push(again.statusCode);
       if (again.statusCode < 300 && again.body.startsWith('{')) got.set(id, again.json());

@@ -11,6 +11,7 @@ import { createInlineQueue, type JobQueue } from '../../src/jobs/index.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { ratingsPage } from '../../src/routes/ratings.js';
 import { createStoredReads } from '../../src/services/results.js';
+import { dataVersion } from '../../src/services/results-store.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 
@@ -203,6 +204,24 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
     await compareAll('weight profile pin');
   });
 
+  it('a refused delete (404) keeps the data version, so stored answers stay served', async () => {
+    const { db } = get();
+    const url = `/v1/targets?role=${ROLE}&period=${TARGET_PERIOD}&limit=5`;
+    const first = await app.inject({ url, headers: as('hr') });
+    expect(first.statusCode, first.body).toBe(200);
+    const before = await dataVersion(db);
+    for (const path of [
+      '/v1/calendar/no-such-window',
+      `/v1/targets/overrides?${new URLSearchParams({ role: ROLE, metric: 'csat', period: TARGET_PERIOD, employee_id: someone, reason: 'none there' })}`,
+    ]) {
+      const refused = await app.inject({ method: 'DELETE', url: path, headers: as('hr') });
+      expect(refused.statusCode, `${path}: ${refused.body}`).toBe(404);
+    }
+    expect(await dataVersion(db)).toBe(before);
+    const again = await app.inject({ url, headers: as('hr') });
+    expect(again.body).toBe(first.body);
+  });
+
   it('after a ratings change', async () => {
     await get().db.query(`update agent_ratings set posterior_mean = 0.5, positive = 12 where agent_id = $1`, [someone]);
     await compareAll('ratings recompute');
@@ -224,7 +243,7 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
     await compareAll('rollback');
   });
 
-  it("a process's copy of a stored answer is never served after a write by another process", async () => {
+  it('no reader serves a stored answer after a write by another process (two readers, one database)', async () => {
     const { db } = get();
     const a = createStoredReads(db);
     const b = createStoredReads(db);

@@ -140,14 +140,14 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     const hr = await open();
     await signIn(hr.page, 'hr');
     expect(new URL(hr.page.url()).pathname).toBe('/hr');
-    expect(await navLinks(hr.page)).toEqual(['人力资源']);
+    expect(await navLinks(hr.page)).toEqual(['人力资源', '目标台', '审计记录']);
     const refused = await hr.page.goto(`${base}/ratings`);
     expect(refused?.status()).toBe(403);
     await hr.ctx.close();
 
     const admin = await open();
     await signIn(admin.page, 'admin');
-    expect(await navLinks(admin.page)).toEqual(['评分排行', '评价', '时效看板', '人力资源']);
+    expect(await navLinks(admin.page)).toEqual(['评分排行', '评价', '时效看板', '人力资源', '目标台', '审计记录']);
     await admin.ctx.close();
 
     const scorer = await open();

@@ -29,8 +29,9 @@ export const scoreReviewsData = z
     rescore: z.boolean().default(false),
     chunk_size: z.number().int().min(100).max(1_000_000).default(10_000),
     /**
-     * Reviews per read/score/write round (default 500 on PGlite, whose statements run in the API
-     * process's main thread, so shorter ones keep requests waiting less; 2,000 on PostgreSQL).
+     * Reviews per read/score/write round (default 200 on PGlite, whose statements run in the API
+     * process's main thread, so shorter ones keep requests waiting less — a 500-review update held it
+     * 300–700 ms at load 17; 2,000 on PostgreSQL).
      */
     batch_size: z.number().int().min(10).max(50_000).optional(),
     /** Set by the planner: the active versions the chunks were planned for (part of their ids). */
@@ -69,7 +70,7 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
     );
   const data = parsed.data;
   const { db, config, queue } = ctx.deps;
-  const batch = data.batch_size ?? (db.kind === 'pglite' ? 500 : 2000);
+  const batch = data.batch_size ?? (db.kind === 'pglite' ? 200 : 2000);
   const active = activeModelsFor(db, config);
   // a rescore follows a model switch: read the active versions now, not up to 2 s ago
   // the jobs' engine scores on a thread of its own (off the main thread, on every backend)

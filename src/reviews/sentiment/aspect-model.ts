@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { applyCalibration, sigmoid, type Calibration } from './calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 import { hashBytes, hashString } from './hash.js';
-import { clauseAspects, type Aspect } from './aspects.js';
+import { ASPECT_ORDER, clauseAspects, type Aspect } from './aspects.js';
 import { detectLanguage } from './language.js';
 
 export const ASPECT_MODEL_FORMAT = 'kpi-aspects-linear/1';
@@ -29,6 +29,12 @@ export interface AspectModelMetadata {
   /** `aspects-<lang>@<hash of weights.bin>` */
   version: string;
   features: FeatureSettings;
+  /**
+   * the weight table has 2^tableBits rows (default `features.bits`): a feature's row is its bucket id
+   * (hashed with `features.bits`) masked to tableBits. A model whose `features` equal the sentiment
+   * model's reads the very ids the clause's sentiment is computed from (one featurisation per clause).
+   */
+  tableBits?: number;
   /** the keyword rules' verdicts on the clause are features too (one bucket per aspect they name) */
   keywordFeatures: boolean;
   aspects: Aspect[];
@@ -47,9 +53,29 @@ export interface AspectModelMetadata {
   [extra: string]: unknown;
 }
 
+/** The packed weights (see AspectPredictor), shareable with worker threads. */
 export interface AspectQuantised {
-  q: Int16Array;
-  step: number;
+  /** a bit per table row: kept (it has a non-zero weight) */
+  present: Uint32Array;
+  /** kept rows before each 32-row word */
+  rank: Int32Array;
+  /** kept rows, `stride` int8 values each */
+  rows: Int8Array;
+  /** per aspect: the weight of one int8 step */
+  steps: Float64Array;
+}
+
+/** Set bits of a 32-bit word. */
+function popcount(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** A clause's features already computed (distinct bucket ids, `features.bits` wide). */
+export interface FeatureView {
+  ids: Int32Array;
+  n: number;
 }
 
 export interface ClauseAspect {
@@ -58,7 +84,6 @@ export interface ClauseAspect {
   confidence: number;
 }
 
-const KW_IDS = new Map<string, number>();
 /**
  * The features of one clause: its hashed n-grams in `buf` (each worth 1/√n) and, with
  * `keywordFeatures`, the returned bucket ids of the aspects the keyword rules give it (each worth 1,
@@ -70,46 +95,117 @@ export function aspectFeatures(
   keywordFeatures: boolean,
   buf: FeatureBuffer,
   keywords?: readonly Aspect[],
+  tableBits = s.bits,
+  words?: string[],
 ): number[] {
-  featurise(clause, s, buf);
+  featurise(clause, s, buf, false, words);
+  return keywordIds(clause, s, keywordFeatures, tableBits, keywords);
+}
+
+/** The table rows of the keyword rules' verdicts on a clause (see aspectFeatures). */
+function keywordIds(
+  clause: string,
+  s: FeatureSettings,
+  keywordFeatures: boolean,
+  tableBits: number,
+  keywords?: readonly Aspect[],
+): number[] {
   if (!keywordFeatures) return [];
-  const mask = (1 << s.bits) - 1;
-  return (keywords ?? clauseAspects(clause)).map((a) => {
-    const key = `${s.seed}:${a}`;
-    let id = KW_IDS.get(key);
-    if (id === undefined) {
-      id = hashString(`kw:${a}`, s.seed) & mask;
-      KW_IDS.set(key, id);
-    }
-    return id;
-  });
+  const rows = keywordRows(s.seed, tableBits);
+  return (keywords ?? clauseAspects(clause)).map((a) => rows[ASPECT_ORDER.indexOf(a)]!);
+}
+
+const KW_ROWS = new Map<string, Int32Array>();
+/** Per aspect (ASPECT_ORDER), the table row of "the keyword rules name this aspect". */
+function keywordRows(seed: number, tableBits: number): Int32Array {
+  const key = `${seed}:${tableBits}`;
+  let rows = KW_ROWS.get(key);
+  if (!rows) {
+    const mask = (1 << tableBits) - 1;
+    rows = Int32Array.from(ASPECT_ORDER, (a) => hashString(`kw:${a}`, seed) & mask);
+    KW_ROWS.set(key, rows);
+  }
+  return rows;
 }
 
 export class AspectPredictor {
   private readonly buf: FeatureBuffer;
-  private readonly q: Int16Array;
-  private readonly step: number;
+  private readonly present: Uint32Array;
+  private readonly rank: Int32Array;
+  private readonly rows: Int8Array;
+  private readonly steps: Float64Array;
   private readonly sums: Float64Array;
+  private readonly acc = new Float64Array(ASPECT_STRIDE);
+  private readonly tableBits: number;
+  private readonly kwRows: Int32Array;
 
+  /**
+   * Float32 `weights` (2^tableBits rows of `stride`) are packed for scoring: only rows with a
+   * non-zero weight are kept, as int8 steps of a per-aspect `step`, in row order; a bit per table
+   * row says whether it is kept, and a row's place is the count of kept rows before it (a running
+   * count per 32 rows plus a popcount). That table is a few hundred KB where the float one is 8 MB:
+   * the lookups of a clause's n-grams stay in the core's cache. A thread gets the packed arrays
+   * (`quantised`) without a copy.
+   */
   constructor(
     readonly meta: AspectModelMetadata,
     weights: Float32Array | AspectQuantised,
   ) {
-    const length = weights instanceof Float32Array ? weights.length : weights.q.length;
-    if (length !== (1 << meta.features.bits) * meta.weights.stride)
-      throw new Error(`${meta.version}: weights hold ${length} values, expected 2^${meta.features.bits}·stride`);
+    this.tableBits = meta.tableBits ?? meta.features.bits;
+    this.kwRows = keywordRows(meta.features.seed, this.tableBits);
+    const stride = meta.weights.stride;
+    if (stride !== ASPECT_STRIDE || meta.aspects.length > stride)
+      throw new Error(
+        `${meta.version}: stride ${stride} with ${meta.aspects.length} aspects, expected ${ASPECT_STRIDE}`,
+      );
     this.buf = new FeatureBuffer(meta.features.bits);
     this.sums = new Float64Array(meta.aspects.length);
     if (!(weights instanceof Float32Array)) {
-      this.q = weights.q;
-      this.step = weights.step;
+      if (weights.present.length !== (1 << this.tableBits) >>> 5)
+        throw new Error(
+          `${meta.version}: packed table of ${weights.present.length * 32} rows, expected 2^${this.tableBits}`,
+        );
+      ({ present: this.present, rank: this.rank, rows: this.rows, steps: this.steps } = weights);
       return;
     }
-    let max = 0;
-    for (let i = 0; i < weights.length; i++) max = Math.max(max, Math.abs(weights[i]!));
-    this.step = max > 0 ? max / 32767 : 1;
-    this.q = new Int16Array(new SharedArrayBuffer(weights.length * 2));
-    for (let i = 0; i < weights.length; i++) this.q[i] = Math.round(weights[i]! / this.step);
+    if (weights.length !== (1 << this.tableBits) * stride)
+      throw new Error(`${meta.version}: weights hold ${weights.length} values, expected 2^${this.tableBits}·stride`);
+    const k = meta.aspects.length;
+    this.steps = new Float64Array(stride).fill(1);
+    const max = new Float64Array(stride);
+    const words = (1 << this.tableBits) >>> 5;
+    this.present = new Uint32Array(new SharedArrayBuffer(words * 4));
+    this.rank = new Int32Array(new SharedArrayBuffer(words * 4));
+    let kept = 0;
+    for (let r = 0; r < 1 << this.tableBits; r++) {
+      let any = false;
+      for (let j = 0; j < k; j++) {
+        const w = Math.abs(weights[r * stride + j]!);
+        if (w > 0) any = true;
+        if (w > max[j]!) max[j] = w;
+      }
+      if (any) {
+        this.present[r >>> 5]! |= 1 << (r & 31);
+        kept++;
+      }
+    }
+    for (let j = 0; j < k; j++) if (max[j]! > 0) this.steps[j] = max[j]! / 127;
+    this.rows = new Int8Array(new SharedArrayBuffer(Math.max(1, kept) * stride));
+    let at = 0;
+    for (let w = 0; w < words; w++) {
+      this.rank[w] = at;
+      for (let b = 0; b < 32; b++) {
+        if ((this.present[w]! & (1 << b)) === 0) continue;
+        const r = (w << 5) | b;
+        for (let j = 0; j < k; j++) this.rows[at * stride + j] = Math.round(weights[r * stride + j]! / this.steps[j]!);
+        at++;
+      }
+    }
+  }
+
+  /** Rows kept in the packed table (those with a non-zero weight). */
+  get keptRows(): number {
+    return this.rows.length / ASPECT_STRIDE;
   }
 
   get version(): string {
@@ -121,31 +217,76 @@ export class AspectPredictor {
   }
 
   get quantised(): { meta: AspectModelMetadata; weights: AspectQuantised } {
-    return { meta: this.meta, weights: { q: this.q, step: this.step } };
+    return {
+      meta: this.meta,
+      weights: { present: this.present, rank: this.rank, rows: this.rows, steps: this.steps },
+    };
   }
 
-  /** Raw logits of one clause, one per aspect (in `meta.aspects` order); null when no feature is known. */
-  logits(clause: string, keywords?: readonly Aspect[]): Float64Array | null {
-    const kw = aspectFeatures(clause, this.meta.features, this.meta.keywordFeatures, this.buf, keywords);
-    const { ids, n } = this.buf;
+  /**
+   * Raw logits of one clause, one per aspect (in `meta.aspects` order); null when no feature is known.
+   * `pre`: the clause's features when the caller computed them with `meta.features` already.
+   */
+  logits(clause: string, keywords?: readonly Aspect[], pre?: FeatureView): Float64Array | null {
+    const { features, keywordFeatures } = this.meta;
+    let view: FeatureView = this.buf;
+    if (pre) view = pre;
+    else featurise(clause, features, this.buf);
+    const kw: readonly Aspect[] = keywordFeatures ? (keywords ?? clauseAspects(clause)) : [];
+    const { ids, n } = view;
     if (n === 0) return null;
-    const k = this.meta.aspects.length;
-    const stride = this.meta.weights.stride;
-    const sums = this.sums;
-    sums.fill(0);
-    const q = this.q;
+    const mask = (1 << this.tableBits) - 1;
+    const { present, rank, rows } = this;
+    // eight running sums (the row width): no inner loop, no array writes per n-gram
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
     for (let i = 0; i < n; i++) {
-      const base = ids[i]! * stride;
-      for (let j = 0; j < k; j++) sums[j]! += q[base + j]!;
+      const id = ids[i]! & mask;
+      const w = id >>> 5;
+      const word = present[w]!;
+      const bit = 1 << (id & 31);
+      if ((word & bit) === 0) continue;
+      const b = (rank[w]! + popcount(word & (bit - 1))) << 3;
+      s0 += rows[b]!;
+      s1 += rows[b + 1]!;
+      s2 += rows[b + 2]!;
+      s3 += rows[b + 3]!;
+      s4 += rows[b + 4]!;
+      s5 += rows[b + 5]!;
+      s6 += rows[b + 6]!;
+      s7 += rows[b + 7]!;
     }
+    const sums = this.sums;
+    const k = sums.length;
     const scale = 1 / Math.sqrt(n);
-    for (let j = 0; j < k; j++) sums[j]! *= scale;
-    for (const id of kw) {
-      const base = id * stride;
-      for (let j = 0; j < k; j++) sums[j]! += q[base + j]!;
+    const acc = this.acc;
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+    acc[4] = s4;
+    acc[5] = s5;
+    acc[6] = s6;
+    acc[7] = s7;
+    for (let j = 0; j < k; j++) sums[j] = acc[j]! * scale;
+    for (const a of kw) {
+      const kwId = this.kwRows[ASPECT_ORDER.indexOf(a)]!;
+      const w = kwId >>> 5;
+      const word = present[w]!;
+      const bit = 1 << (kwId & 31);
+      if ((word & bit) === 0) continue;
+      const b = (rank[w]! + popcount(word & (bit - 1))) << 3;
+      for (let j = 0; j < k; j++) sums[j]! += rows[b + j]!;
     }
     const biases = this.meta.weights.biases;
-    for (let j = 0; j < k; j++) sums[j] = biases[j]! + sums[j]! * this.step;
+    const steps = this.steps;
+    for (let j = 0; j < k; j++) sums[j] = biases[j]! + sums[j]! * steps[j]!;
     return sums;
   }
 
@@ -156,8 +297,8 @@ export class AspectPredictor {
   }
 
   /** The aspects a clause holds (P(aspect) ≥ its threshold), with their probability. */
-  detect(clause: string, keywords?: readonly Aspect[]): ClauseAspect[] {
-    const z = this.logits(clause, keywords);
+  detect(clause: string, keywords?: readonly Aspect[], pre?: FeatureView): ClauseAspect[] {
+    const z = this.logits(clause, keywords, pre);
     if (!z) return [];
     const out: ClauseAspect[] = [];
     const { aspects, calibration, thresholds } = this.meta;
@@ -179,6 +320,21 @@ export class AspectPredictor {
     const clipped = Math.min(1 - 1e-6, Math.max(1e-6, p));
     return sigmoid(cal.a * Math.log(clipped / (1 - clipped)) + cal.c);
   }
+}
+
+/** True when the aspect model hashes clauses exactly as `sentiment` does (the engine featurises once). */
+export function sharesFeatures(meta: AspectModelMetadata, sentiment: FeatureSettings): boolean {
+  const a = meta.features;
+  return (
+    a.language === sentiment.language &&
+    a.bits === sentiment.bits &&
+    a.seed === sentiment.seed &&
+    a.maxChars === sentiment.maxChars &&
+    JSON.stringify(a.charNgrams) === JSON.stringify(sentiment.charNgrams) &&
+    JSON.stringify(a.wordNgrams) === JSON.stringify(sentiment.wordNgrams) &&
+    (a.charSkipMax ?? 0) === (sentiment.charSkipMax ?? 0) &&
+    (a.jiebaHmm ?? true) === (sentiment.jiebaHmm ?? true)
+  );
 }
 
 export function aspectWeightsVersion(language: string, weights: Float32Array): string {

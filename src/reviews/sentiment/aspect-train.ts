@@ -30,16 +30,18 @@ export function featuriseClauses(
   weights: readonly number[],
   s: FeatureSettings,
   keywordFeatures: boolean,
+  tableBits = s.bits,
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
+  const mask = (1 << tableBits) - 1;
   const ids: number[] = [];
   const vals: number[] = [];
   const offsets = new Int32Array(texts.length + 1);
   texts.forEach((t, i) => {
-    const kw = aspectFeatures(t, s, keywordFeatures, buf);
+    const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits);
     for (let j = 0; j < buf.n; j++) {
-      ids.push(buf.ids[j]!);
+      ids.push(buf.ids[j]! & mask);
       vals.push(1 / Math.sqrt(buf.n));
     }
     for (const id of kw) {

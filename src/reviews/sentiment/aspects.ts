@@ -202,13 +202,53 @@ const EN_STAFF = [
   'person',
 ];
 
+/**
+ * A clause that names staff only to say how fast they replied or how they handled a return
+ * (客服说会退款, 客服一直没回, 人工客服接通很快) is about that, not about their manner: the staff word
+ * alone does not make it service attitude unless a word of manner is there too.
+ */
+const ZH_ONLY_ABOUT_OTHER = new RegExp(
+  `^(?![\\s\\S]*(?:${alt(['态度', '热情', '耐心', '礼貌', '敷衍', '推诿', '推脱', '冷淡', '不耐烦', '凶', '骂', '笑', '周到', '贴心', '专业', '素质', '服务', '理不理', '不理人', '负责', '给力', '坑', '骗', '说不清', '不知道', '一问三不知', '不管', '踢皮球', '好', '差', '棒', '赞', '谢谢', '感谢'])}))[\\s\\S]*(?:${alt(['回复', '没回', '不回', '回我', '回消息', '就回', '秒回', '没人理', '没人接', '没人回', '没人搭理', '打不通', '联系不上', '联系我', '接通', '没接', '在线等', '排队', '退款', '退货', '换货', '退换', '补发', '审核', '价保', '保价', '退差价', '维修', '保修', '寄回', '重新寄', '确认收货', '不同意', '拒绝', '不能退', '不给退'])})`,
+);
+
+/**
+ * Return words that are not about staff handling a return: the customer returning something when
+ * the clause names nobody who handled it, a product that replaced an older one, warranty terms.
+ */
+const EN_NOT_RETURNS_HANDLING = new RegExp(
+  [
+    `^(?![\\s\\S]*\\b(?:${alt(['seller', 'support', 'customer service', 'rep', 'agent', 'they', 'told me', 'said', 'refused', 'would not', "wouldn't", "won't", 'approved', 'denied', 'rejected', 'policy', 'store', 'company', 'manager', 'staff', 'amazon'])})\\b)[\\s\\S]*\\b(?:i|we)\\b(?:\\s+[\\w']+){0,4}?\\s+(?:return(?:ed|ing)?|sen(?:t|d|ding)\\s+(?:it|them|mine|this|that|one)\\s+back)\\b`,
+    `\\b(?:it|this|which|that)\\s+(?:has\\s+)?replaced\\b`,
+    `\\b(?:buy|buying|bought|shopping for|order|ordered|need|needed)\\s+(?:a\\s+)?replacement\\b`,
+    `\\breplacement\\s+(?:for|that)\\b`,
+    `\\bto\\s+replace\\b`,
+    `\\b(?:warranty\\s+(?:expired|is only|period|ran out)|after the warranty|past the warranty|out of warranty|extended warranty)\\b`,
+    `\\breturned to normal\\b`,
+  ].join('|'),
+  'i',
+);
+
+/** As ZH_ONLY_ABOUT_OTHER: staff named only for how fast they replied or how they handled a return. */
+const EN_ONLY_ABOUT_OTHER = new RegExp(
+  `^(?![\\s\\S]*\\b(?:${alt(['rude', 'polite', 'helpful', 'unhelpful', 'friendly', 'nice', 'kind', 'patient', 'attitude', 'professional', 'unprofessional', 'courteous', 'ignored', 'ignore', 'shout', 'shouted', 'yelled', 'hung up', 'condescending', 'lied', 'lie', 'arrogant', 'dismissive', 'sweet', 'great', 'excellent', 'awesome', 'amazing', 'terrible', 'horrible', 'awful', 'worst', 'best', 'thank', 'thanks', 'smirk', 'smirked', 'sarcastic', 'blamed', 'argued', 'service'])})\\b)[\\s\\S]*\\b(?:${alt(['refund', 'refunded', 'return', 'returned', 'replace', 'replaced', 'replacement', 'exchange', 'exchanged', 'warranty', 'repair', 'repaired', 'reply', 'replied', 'respond', 'responded', 'email', 'emailed', 'call back', 'called back', 'on hold', 'answer', 'answered', 'claim', 'cancel', 'cancelled', 'canceled'])})\\b`,
+  'i',
+);
+
+/** Someone who could be staff (pronouns included: reviews say "they were so helpful"). */
+const EN_PERSON = new RegExp(
+  `\\b(?:${alt(['they', 'he', 'she', 'guy', 'guys', 'lady', 'ladies', 'person', 'people', 'team', 'everyone', 'everybody', 'support', 'seller', 'staff', 'rep', 'reps', 'agent', 'agents', 'representative', 'representatives', 'employee', 'employees', 'clerk', 'clerks', 'manager', 'waiter', 'waitress', 'server', 'servers', 'cashier', 'receptionist', 'technician', 'tech', 'operator', 'associate', 'associates', 'salesman', 'host', 'hostess', 'nurse', 'driver', 'owner', 'customer service', 'front desk', 'housekeeping', 'concierge', 'bartender', 'supervisor', 'company', 'store', 'shop'])})\\b`,
+  'i',
+);
+
 const RULES: Record<'zh' | 'en', Rule[]> = {
   zh: [
     // service attitude: staff words always; generic service/manner words unless the clause is about delivery people
     {
       aspect: 'service_attitude',
       match: zh(ZH_STAFF.filter((w) => w !== '售后' && w !== '人工' && w !== '师傅')),
-      unless: zh(['快递员', '外卖小哥', '快递小哥', '骑手', '送餐员', '配送员', '驿站老板']),
+      unless: new RegExp(
+        `${alt(['快递员', '外卖小哥', '快递小哥', '骑手', '送餐员', '配送员', '驿站老板', '生意兴隆', '大卖', '发财'])}|${ZH_ONLY_ABOUT_OTHER.source}`,
+      ),
     },
     {
       aspect: 'service_attitude',
@@ -496,20 +536,31 @@ const RULES: Record<'zh' | 'en', Rule[]> = {
             ].includes(w),
         ),
       ),
-      unless: en(['driver', 'courier', 'delivery guy', 'delivery man', 'mailman', 'postman']),
+      unless: new RegExp(
+        `${en(['driver', 'courier', 'delivery guy', 'delivery man', 'mailman', 'postman']).source}|${EN_ONLY_ABOUT_OTHER.source}`,
+        'i',
+      ),
+    },
+    {
+      // words that praise things as often as people (a helpful book, a user-friendly menu): only
+      // with a person in the clause
+      aspect: 'service_attitude',
+      match: new RegExp(
+        `^(?=[\\s\\S]*${EN_PERSON.source})[\\s\\S]*${en(['helpful', 'unhelpful', 'friendly', 'unfriendly', 'polite', 'courteous', 'attentive', 'accommodating', 'attitude', 'patient', 'kind', 'sweet', 'nice']).source}`,
+        'i',
+      ),
+      unless: new RegExp(
+        `${en([...EN_DELIVERY, 'user friendly', 'user-friendly', 'kid friendly', 'family friendly', 'eco friendly']).source}`,
+        'i',
+      ),
     },
     {
       aspect: 'service_attitude',
       match: en([
         'rude',
-        'polite',
-        'helpful',
         'unhelpful',
-        'friendly',
         'unfriendly',
-        'attitude',
         'service',
-        'courteous',
         'unprofessional',
         'dismissive',
         'ignored',
@@ -521,14 +572,12 @@ const RULES: Record<'zh' | 'en', Rule[]> = {
         'hung up',
         'condescending',
         'impatient',
-        'attentive',
         'lecture*',
         'eye roll',
         'rolled their eyes',
         'rolled her eyes',
         'rolled his eyes',
         'arrogant',
-        'accommodating',
         'went above and beyond',
         'hotline',
       ]),
@@ -537,7 +586,16 @@ const RULES: Record<'zh' | 'en', Rule[]> = {
     {
       aspect: 'response_speed',
       match: en([
-        'response',
+        'no response',
+        'any response',
+        'a response',
+        'quick response',
+        'fast response',
+        'slow response',
+        'prompt response',
+        'response from',
+        'response time',
+        'received response',
         'respond',
         'responded',
         'responsive',
@@ -609,16 +667,41 @@ const RULES: Record<'zh' | 'en', Rule[]> = {
         'cancel',
         'cancellation',
       ]),
-      unless: en([
-        'order was cancelled',
-        'order was canceled',
-        'cancelled my order',
-        'canceled my order',
-        'out of stock',
-        'return to',
-        'will return',
-        'would return',
-        'returning customer',
+      unless: new RegExp(
+        `${EN_NOT_RETURNS_HANDLING.source}|${
+          en([
+            'order was cancelled',
+            'order was canceled',
+            'cancelled my order',
+            'canceled my order',
+            'out of stock',
+            'return to',
+            'will return',
+            'would return',
+            'returning customer',
+          ]).source
+        }`,
+        'i',
+      ),
+    },
+    {
+      aspect: 'returns_handling',
+      match: en([
+        'take it back',
+        'take them back',
+        'took it back',
+        'take back',
+        'free replacement',
+        'send a replacement',
+        'sent a replacement',
+        'sending a replacement',
+        'send me a new',
+        'sent me a new',
+        'sent me one new',
+        'sending me another',
+        'sent me another',
+        'sending another',
+        'claim',
       ]),
     },
     {
@@ -812,17 +895,38 @@ const SPLIT =
 export function splitClauses(text: string): Span[] {
   const out: Span[] = [];
   let from = 0;
-  const push = (start: number, end: number) => {
-    while (start < end && /\s/.test(text[start]!)) start++;
-    while (end > start && /\s/.test(text[end - 1]!)) end--;
-    if (end > start) out.push({ start, end, text: text.slice(start, end) });
-  };
-  for (const m of text.matchAll(SPLIT)) {
-    push(from, m.index);
+  SPLIT.lastIndex = 0;
+  for (let m = SPLIT.exec(text); m !== null; m = SPLIT.exec(text)) {
+    pushClause(out, text, from, m.index);
     from = m.index + m[0].length;
   }
-  push(from, text.length);
+  pushClause(out, text, from, text.length);
   return out;
+}
+
+function isSpaceCode(c: number): boolean {
+  // exactly what /\s/ matches
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+function pushClause(out: Span[], text: string, from: number, to: number): void {
+  let start = from;
+  let end = to;
+  while (start < end && isSpaceCode(text.charCodeAt(start))) start++;
+  while (end > start && isSpaceCode(text.charCodeAt(end - 1))) end--;
+  if (end > start) out.push({ start, end, text: text.slice(start, end) });
 }
 
 const HAN = /[\u4e00-\u9fff]/;
@@ -830,13 +934,21 @@ const LATIN = /[a-z]/i;
 
 /** Aspects a clause mentions by the keyword rules (the rules of each script the clause holds). */
 export function clauseAspects(clause: string): Aspect[] {
-  const found = new Set<Aspect>();
-  const apply = (rules: Rule[], text: string) => {
-    for (const r of rules) if (!found.has(r.aspect) && r.match.test(text) && !r.unless?.test(text)) found.add(r.aspect);
-  };
-  if (HAN.test(clause)) apply(RULES.zh, clause);
-  if (LATIN.test(clause)) apply(RULES.en, expandHashtags(clause));
-  return ASPECT_ORDER.filter((a) => found.has(a));
+  let found = 0; // a bit per aspect, in ASPECT_ORDER (no Set, no closure: this runs for every clause)
+  if (HAN.test(clause)) found = applyRules(RULES.zh, clause, found);
+  if (LATIN.test(clause)) found = applyRules(RULES.en, expandHashtags(clause), found);
+  const out: Aspect[] = [];
+  for (let j = 0; j < ASPECT_ORDER.length; j++) if (found & (1 << j)) out.push(ASPECT_ORDER[j]!);
+  return out;
+}
+
+function applyRules(rules: readonly Rule[], text: string, found: number): number {
+  let out = found;
+  for (const r of rules) {
+    const bit = 1 << ASPECT_ORDER.indexOf(r.aspect);
+    if ((out & bit) === 0 && r.match.test(text) && !r.unless?.test(text)) out |= bit;
+  }
+  return out;
 }
 
 export const ASPECT_ORDER: readonly Aspect[] = [
@@ -858,41 +970,58 @@ export function labelOf(p: number, band: NeutralBand): 'positive' | 'negative' |
   return p > band.high ? 'positive' : p < band.low ? 'negative' : 'neutral';
 }
 
+/** A clause's hashed features (distinct bucket ids) computed once for the aspect model and the clause's sentiment. */
+export interface ClauseFeatures {
+  ids: Int32Array;
+  n: number;
+}
+
 /** A learned clause-level aspect model (./aspect-model.ts) as findAspects uses it. */
 export interface ClauseAspectModel {
   /** the language the model reads; clauses in another one are left to the keyword rules */
   readonly language: 'zh' | 'en';
   /** the aspects a clause holds, each with its calibrated P(aspect); `keywords`: the rules' aspects of it */
-  detect(clause: string, keywords?: readonly Aspect[]): Array<{ aspect: Aspect; confidence: number }>;
-  /** P(positive | clause, aspect) from the sentiment model's P(positive) of the clause */
-  polarity(aspect: Aspect, p: number, clause: string): number;
+  detect(
+    clause: string,
+    keywords?: readonly Aspect[],
+    pre?: ClauseFeatures,
+  ): Array<{ aspect: Aspect; confidence: number }>;
+  /**
+   * P(positive | clause, aspect) from the sentiment model's P(positive) of the clause (`clause`, when
+   * given, is checked to be in the model's language; findAspects only hands it such clauses)
+   */
+  polarity(aspect: Aspect, p: number, clause?: string): number;
 }
 
 /**
  * Aspect hits of a review. `score` returns the calibrated P(positive) of a clause. Without `model`
  * the keyword rules find the aspects; with it the learned model does (each hit carrying its
  * `confidence`) and the clause's polarity is conditioned on the aspect.
- * A clause mentioning several aspects yields one hit per aspect.
+ * A clause mentioning several aspects yields one hit per aspect. `features`, when given, computes a
+ * clause's features once for the model and for `score` (the engine does when both read the same
+ * hashing); it may answer undefined, and each then featurises the clause itself.
  */
 export function findAspects(
   text: string,
-  score: (clause: string) => number,
+  score: (clause: string, span: Span, pre?: ClauseFeatures) => number,
   band: NeutralBand,
   maxClauses = 200,
   model?: ClauseAspectModel,
+  features?: (span: Span) => ClauseFeatures | undefined,
 ): AspectHit[] {
   const hits: AspectHit[] = [];
   for (const span of splitClauses(text).slice(0, maxClauses)) {
     if (model && detectLanguage(span.text) === model.language) {
       const keywords = clauseAspects(span.text);
-      const found = model.detect(span.text, keywords);
+      const pre = features?.(span);
+      const found = model.detect(span.text, keywords, pre);
       // aspects outside the agent's control also count when only the keyword rules see them: any
       // sign of an outside cause keeps a complaint away from the agent
       const extra = keywords.filter((a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a));
       if (found.length === 0 && extra.length === 0) continue;
-      const p = score(span.text);
+      const p = score(span.text, span, pre);
       for (const { aspect, confidence } of found) {
-        const probability = model.polarity(aspect, p, span.text);
+        const probability = model.polarity(aspect, p);
         hits.push({
           aspect,
           agentControllable: AGENT_CONTROLLABLE.has(aspect),
@@ -908,7 +1037,7 @@ export function findAspects(
     }
     const aspects = clauseAspects(span.text);
     if (aspects.length === 0) continue;
-    const probability = score(span.text);
+    const probability = score(span.text, span);
     for (const aspect of aspects) {
       hits.push({
         aspect,

@@ -15,15 +15,15 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { findAspects, labelOf, type NeutralBand } from './aspects.js';
+import { findAspects, labelOf, type ClauseFeatures, type NeutralBand, type Span } from './aspects.js';
 import { DEFAULT_NEUTRAL_BAND } from './defaults.js';
 import { detectLanguage, type Language } from './language.js';
 import { lexiconProbability } from './lexicon.js';
 import { loadPredictor, type LinearPredictor, type TokenContribution } from './predictor.js';
-import { prepareText, type FeatureSettings } from './features.js';
-import { zhWordsBatch, zhWordsMany } from './tokenize.js';
+import { FeatureBuffer, featurise, prepareText, type FeatureSettings } from './features.js';
+import { wordStarts, wordsWithin, zhWordsBatch, zhWordsMany } from './tokenize.js';
 import { createSentimentPool, type SentimentPool } from './pool.js';
-import { loadAspectModel, type AspectPredictor } from './aspect-model.js';
+import { loadAspectModel, sharesFeatures, type AspectPredictor } from './aspect-model.js';
 
 export type { Aspect, AspectHit, NeutralBand, Span } from './aspects.js';
 export type { Language } from './language.js';
@@ -104,6 +104,11 @@ export function createEngine(
   engineOptions: EngineOptions = {},
 ): SentimentEngine {
   const aspectModels: Partial<Record<Language, AspectPredictor>> = engineOptions.aspectModels ?? {};
+  const fusedZh =
+    models.zh && aspectModels.zh && sharesFeatures(aspectModels.zh.meta, models.zh.meta.features)
+      ? models.zh.meta.features
+      : undefined;
+  const fusedBuf = fusedZh ? new FeatureBuffer(fusedZh.bits) : undefined;
   const scorers: Record<Language, Scorer> = {
     zh: models.zh ? modelScorer(models.zh) : lexiconScorer('zh'),
     en: models.en ? modelScorer(models.en) : lexiconScorer('en'),
@@ -129,15 +134,41 @@ export function createEngine(
       words && language === 'zh' && models.zh ? models.zh.probability(text, words) : scorer.probability(text);
     // each clause is scored by the model of its own language (mixed zh/en reviews), else the review's
     const whole = text.trim();
-    const clauseScore = (clause: string): number => {
+    // a Chinese clause reads the review's own jieba words that fall inside it (not segmented again)
+    let starts: Int32Array | null | undefined;
+    const clauseWords = (span: Span): string[] | undefined => {
+      if (!words || language !== 'zh' || !models.zh) return undefined;
+      const s = models.zh.meta.features;
+      if (starts === undefined) {
+        const norm = prepareText(text, s);
+        starts = norm.length === Math.min(text.length, s.maxChars) ? wordStarts(norm, words) : null;
+      }
+      return starts && span.end <= s.maxChars ? wordsWithin(words, starts, span.start, span.end) : undefined;
+    };
+    const clauseScore = (clause: string, span?: Span, pre?: ClauseFeatures): number => {
       if (clause === whole) return probability; // a one-clause review: already scored
       const own = detectLanguage(clause);
+      if (own === 'zh' && models.zh) {
+        if (pre) return models.zh.probabilityOf(pre);
+        const cw = span ? clauseWords(span) : undefined;
+        if (cw) return models.zh.probability(clause, cw);
+      }
       return (own === 'other' ? scorer : scorers[own]).probability(clause);
     };
+    // the zh aspect model hashing as the zh sentiment model does: one featurisation per clause
+    const clauseFeatures =
+      fusedZh && language === 'zh'
+        ? (span: Span): ClauseFeatures | undefined => {
+            const cw = clauseWords(span);
+            if (!cw || detectLanguage(span.text) !== 'zh') return undefined;
+            featurise(span.text, fusedZh, fusedBuf!, false, cw);
+            return fusedBuf;
+          }
+        : undefined;
     const aspects =
       language === 'other' || opts.aspects === false
         ? []
-        : findAspects(text, clauseScore, scorer.band, 200, aspectModels[language]);
+        : findAspects(text, clauseScore, scorer.band, 200, aspectModels[language], clauseFeatures);
     for (const a of aspects) a.span = { ...a.span, text: original.slice(a.span.start, a.span.end) };
     const out: ScoredReview = {
       label: labelOf(probability, scorer.band),

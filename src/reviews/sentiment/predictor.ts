@@ -85,7 +85,12 @@ export class LinearPredictor {
    */
   logit(text: string, words?: string[]): number {
     featurise(text, this.meta.features, this.buf, false, words);
-    const { ids, n } = this.buf;
+    return this.logitOf(this.buf);
+  }
+
+  /** `logit` of features already computed with `meta.features` (distinct bucket ids). */
+  logitOf(features: { ids: Int32Array; n: number }): number {
+    const { ids, n } = features;
     const q = this.q;
     let s = 0;
     let known = 0;
@@ -100,6 +105,12 @@ export class LinearPredictor {
   /** Calibrated P(positive); 0.5 when the model has nothing to go on (empty text, unknown script). */
   probability(text: string, words?: string[]): number {
     const z = this.logit(text, words);
+    return Number.isNaN(z) ? 0.5 : applyCalibration(this.meta.calibration, z);
+  }
+
+  /** `probability` of features already computed with `meta.features`. */
+  probabilityOf(features: { ids: Int32Array; n: number }): number {
+    const z = this.logitOf(features);
     return Number.isNaN(z) ? 0.5 : applyCalibration(this.meta.calibration, z);
   }
 

@@ -67,6 +67,47 @@ export async function zhWordsBatch(norms: readonly string[], hmm = true): Promis
   return splitJoined((await segmenter().cutAsync(joinTexts(norms), hmm)) as string[], norms.length);
 }
 
+/**
+ * The words of a review that fall inside one of its clauses, so a clause is scored without being
+ * segmented again (jieba per clause was most of the cost of aspects). `norm` is the review's
+ * normalised text and `words` its words (`zhWords(norm)`); `start`/`end` are offsets into the raw
+ * text, which index `norm` alike when normalising kept the length (`starts` says so: null when it
+ * did not, and the caller segments the clause itself). A word that crosses the clause's edge is left
+ * out.
+ * @example const s = wordStarts('客服很好,物流慢', ['客服', '很', '好', ',', '物流', '慢']); wordsWithin(['客服', '很', '好', ',', '物流', '慢'], s!, 5, 8) // ['物流', '慢']
+ */
+export function wordsWithin(words: readonly string[], starts: Int32Array, start: number, end: number): string[] {
+  const out: string[] = [];
+  // first word starting at or after `start` (binary search: words are in text order)
+  let lo = 0;
+  let hi = words.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (starts[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < words.length && starts[i]! < end; i++)
+    if (starts[i]! >= 0 && starts[i]! + words[i]!.length <= end) out.push(words[i]!);
+  return out;
+}
+
+/**
+ * Where each of `words` starts in `norm` (the text they were segmented from, whitespace tokens
+ * dropped); null when a word is not found in order (the words are not of this text).
+ */
+export function wordStarts(norm: string, words: readonly string[]): Int32Array | null {
+  const starts = new Int32Array(words.length);
+  let pos = 0;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const at = norm.startsWith(w, pos) ? pos : norm.indexOf(w, pos);
+    if (at < 0) return null;
+    starts[i] = at;
+    pos = at + w.length;
+  }
+  return starts;
+}
+
 const joinTexts = (norms: readonly string[]) =>
   norms.map((n) => (n.indexOf('\n') >= 0 ? n.replace(/\n/g, ' ') : n)).join('\n');
 

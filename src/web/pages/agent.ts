@@ -41,45 +41,70 @@ function range(period: string): { from: string; to: string } | null {
   return { from: p.start, to: to.toISOString().slice(0, 10) };
 }
 
+/** The y range of the rating chart: every score and interval end in view, padded, in steps of 5 points. */
+export function ratingAxis(values: readonly (number | null)[]): { min: number; max: number } {
+  const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
+  if (xs.length === 0) return { min: 0, max: 100 };
+  let min = Math.max(0, Math.floor((Math.min(...xs) - 2) / 5) * 5);
+  let max = Math.min(100, Math.ceil((Math.max(...xs) + 2) / 5) * 5);
+  // at least 20 points of range, so one narrow interval is not drawn as if it filled the chart
+  while (max - min < 20) {
+    if (min > 0) min -= 5;
+    if (max - min < 20 && max < 100) max += 5;
+  }
+  return { min, max };
+}
+
 function historyCharts(ctx: Ctx, id: string, kind: string, ratings: Rating[]): Html {
   const { t, lang } = ctx;
   const shown = ratings.slice(-SHOWN[kind as keyof typeof SHOWN]);
   const periods = shown.map((r) => r.period);
-  const low = shown.map((r) => (r.interval.low === null ? null : Math.round(r.interval.low * 1000) / 10));
-  const width = shown.map((r) =>
-    r.interval.low === null || r.interval.high === null
-      ? null
-      : Math.round((r.interval.high - r.interval.low) * 1000) / 10,
-  );
-  const grid = { left: 44, right: 16, top: 36, bottom: 56 };
+  const pct = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 10);
+  const low = shown.map((r) => (r.interval.high === null ? null : pct(r.interval.low)));
+  const high = shown.map((r) => (r.interval.low === null ? null : pct(r.interval.high)));
+  // the band is stacked on the low end: its value is the interval's width (null: no interval then)
+  const width = shown.map((_, i) => {
+    const [lo, hi] = [low[i], high[i]];
+    return lo === null || lo === undefined || hi === null || hi === undefined ? null : Math.round((hi - lo) * 10) / 10;
+  });
+  const axis = ratingAxis([...low, ...high, ...shown.map((r) => r.score)]);
+  const grid = { left: 44, right: 16, top: 16, bottom: 56 };
   const xAxis = { type: 'category', data: periods, axisLabel: { rotate: periods.length > 8 ? 45 : 0 } };
+  const edge = { color: '#3b82f6', width: 1, opacity: 0.9 };
   const line = chart({
     width: 640,
-    height: 300,
+    height: 280,
     lang,
-    label: `${t('agent.history')}: ${shown.map((r) => `${r.period} ${ctx.f.fixed(r.score)}`).join(', ')}`,
+    label: `${t('agent.history')}: ${shown
+      .map(
+        (r, i) =>
+          `${r.period} ${ctx.f.fixed(r.score)}${low[i] !== null && high[i] !== null ? ` (${ctx.f.fixed(low[i] ?? null)}–${ctx.f.fixed(high[i] ?? null)})` : ''}`,
+      )
+      .join(', ')}`,
     option: {
       grid,
-      legend: { top: 4, data: [t('chart.score'), t('chart.band')] },
       xAxis,
-      yAxis: { type: 'value', min: (v: { min: number }) => Math.max(0, Math.floor(v.min / 10) * 10), max: 100 },
+      yAxis: { type: 'value', min: axis.min, max: axis.max },
       series: [
-        { name: 'low', type: 'line', data: low, stack: 'ci', lineStyle: { opacity: 0 }, symbol: 'none', silent: true },
+        // the interval's low end (its line drawn), then its width stacked on it: the band between them,
+        // with the high end's line on top — a narrow interval still shows as two lines
+        { name: 'low', type: 'line', data: low, stack: 'ci', lineStyle: edge, symbol: 'none', silent: true },
         {
-          name: t('chart.band'),
+          name: 'band',
           type: 'line',
           data: width,
           stack: 'ci',
-          lineStyle: { opacity: 0 },
-          color: '#93c5fd',
-          areaStyle: { color: '#93c5fd', opacity: 0.6 },
+          lineStyle: edge,
+          areaStyle: { color: '#93c5fd', opacity: 0.55 },
           symbol: 'none',
           silent: true,
         },
-        { name: t('chart.score'), type: 'line', data: shown.map((r) => r.score), color: '#1e3a5f', symbolSize: 6 },
+        { name: 'score', type: 'line', data: shown.map((r) => r.score), color: '#1e3a5f', symbolSize: 6 },
       ],
     },
   });
+  // the legend in HTML (ECharts' own legend was about a third of this chart's rendering time)
+  const legend = html`<ul class="legend" aria-hidden="true"><li><span class="key key-score"></span>${t('chart.score')}</li><li><span class="key key-band"></span>${t('chart.band')}</li></ul>`;
   const bars = chart({
     width: 640,
     height: 260,
@@ -102,7 +127,7 @@ function historyCharts(ctx: Ctx, id: string, kind: string, ratings: Rating[]): H
     },
   });
   return html`<div class="grid">
-<section class="card" aria-labelledby="h-history"><h2 id="h-history">${t('agent.history')}</h2>${line}</section>
+<section class="card" aria-labelledby="h-history"><h2 id="h-history">${t('agent.history')}</h2>${legend}${line}</section>
 <section class="card" aria-labelledby="h-bars"><h2 id="h-bars">${t('agent.reviewsChart')}</h2>${bars}</section>
 </div>`;
 }

@@ -1,0 +1,176 @@
+/**
+ * `npm run bench:console -- --desk [--json] [--people N] [--n N] [--backend pglite|postgres]`
+ * Server time of HR's target desk (console part 2) for one role of N people (default 10,000
+ * product_ops, quarterly order handling time, 12 quarters of history as bench:targets seeds it),
+ * a model trained without the network, through Fastify's inject with a signed-in hr session:
+ *  - first_page: /targets of the next quarter, first page (50 rows, by employee id), forecasts cached
+ *    (as after training, which warms the next period);
+ *  - first_page_cold: the same with the forecast cache emptied before each request (R = 5);
+ *  - sorted: by target, descending, a page in the middle; search: part of an id;
+ *  - export_csv / export_xlsx: the whole role (10,000 rows) with the same filters;
+ *  - why: one person's "why this number".
+ * Prints one JSON line; goals: first page p99 ≤ 300 ms, export of 10,000 rows ≤ 2 s.
+ */
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { defaultPromotionCalendar } from '../src/demo/index.js';
+import { parsePeriod, shiftPeriod } from '../src/history/period.js';
+import { createInlineQueue } from '../src/jobs/index.js';
+import { seedEvents } from '../src/kpi/calendar.js';
+import { warmNextPeriod } from '../src/kpi/targets.js';
+import { refreshStatistics, trainScope } from '../src/kpi/train.js';
+import { scratchDb } from './scratch.js';
+
+const { values } = parseArgs({
+  strict: false,
+  options: {
+    json: { type: 'boolean', default: false },
+    people: { type: 'string', default: '10000' },
+    n: { type: 'string', default: '50' },
+    backend: { type: 'string', default: 'pglite' },
+  },
+});
+const PEOPLE = Number(values.people);
+const N = Number(values.n);
+const KEY = { role: 'product_ops', metric: 'order_handling_time', kind: 'quarter' as const };
+const QUARTERS = Array.from({ length: 12 }, (_, i) => shiftPeriod(parsePeriod('2023-Q4')!, i));
+const NEXT = shiftPeriod(QUARTERS.at(-1)!, 1);
+const log = (m: string) => {
+  if (!values.json) console.log(m);
+};
+
+function rand(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
+};
+const summary = (xs: number[]) => ({
+  n: xs.length,
+  p50_ms: Math.round(quantile(xs, 0.5) * 10) / 10,
+  p99_ms: Math.round(quantile(xs, 0.99) * 10) / 10,
+  max_ms: Math.round(Math.max(...xs) * 10) / 10,
+});
+
+async function main() {
+  const scratch = await scratchDb('console-desk', values.backend === 'postgres' ? 'postgres' : 'pglite');
+  const { db } = scratch;
+  try {
+    const config = loadConfig({ KPI_DATA_DIR: scratch.dir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000' });
+    const app = await buildApp({ config, db, queue: createInlineQueue({ db, config, processors: {} }), logger: false });
+    await app.ready();
+    // the role: N people, 2 % without history, 12 quarters, the promotion calendar
+    const r = rand(5);
+    const ids = Array.from({ length: PEOPLE }, (_, i) => `B${String(i).padStart(6, '0')}`);
+    await db.query(`update roles set cycle = 'quarter' where id = 'product_ops'`);
+    await db.query(
+      `insert into employees (id, role_id, team, hire_date) select id, 'product_ops', 'bench', '2020-01-01' from unnest($1::text[]) as t(id)`,
+      [ids],
+    );
+    await seedEvents(db, defaultPromotionCalendar(2023, 2027));
+    const e: string[] = [];
+    const p: string[] = [];
+    const s: string[] = [];
+    const v: number[] = [];
+    ids.forEach((id, i) => {
+      if (i % 50 === 0) return;
+      const level = 12 + 10 * r();
+      const trend = -0.02 + 0.03 * r();
+      QUARTERS.forEach((q, t) => {
+        if (t < QUARTERS.length - 2 && r() < 0.01) return;
+        const season = q.index === 4 ? 1.4 : q.index === 2 ? 1.15 : 1;
+        e.push(id);
+        p.push(q.id);
+        s.push(q.start);
+        v.push(level * Math.exp(trend * t) * season * (1 + 0.08 * (r() - 0.5)));
+      });
+    });
+    await db.query(
+      `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source) select e, $5, p, 'quarter', s, v, 'bench' from unnest($1::text[], $2::text[], $3::date[], $4::float8[]) as t(e, p, s, v)`,
+      [e, p, s, v, KEY.metric],
+    );
+    await refreshStatistics(db);
+    const trained = await trainScope(db, KEY, { network: false });
+    await warmNextPeriod(db, KEY);
+    log(`seeded ${PEOPLE} people, trained in ${(trained.seconds ?? 0).toFixed(1)} s`);
+
+    // sign in as hr
+    const { key } = await app.services.keys.create('bench hr', ['hr']);
+    const login = await app.inject({ url: '/login' });
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(login.body)![1]!;
+    const lc = (login.cookies as { name: string; value: string }[]).find((c) => c.name === 'kpi_login_csrf')!;
+    const signed = await app.inject({
+      method: 'POST',
+      url: '/login',
+      payload: new URLSearchParams({ _csrf: csrf, key }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `kpi_login_csrf=${lc.value}` },
+    });
+    const session = (signed.cookies as { name: string; value: string }[]).find((c) => c.name === 'kpi_session')!;
+    const cookie = `kpi_session=${session.value}`;
+    const base = `role=${KEY.role}&metric=${KEY.metric}&period=${NEXT.id}`;
+
+    async function time(url: (i: number) => string, n: number, before?: () => Promise<void>, warm = 3) {
+      const out: number[] = [];
+      let bytes = 0;
+      for (let i = -warm; i < n; i++) {
+        if (before) await before();
+        const t0 = performance.now();
+        const res = await app.inject({ url: url(i), headers: { cookie } });
+        const ms = performance.now() - t0;
+        if (res.statusCode !== 200) throw new Error(`${url(i)} → ${res.statusCode}: ${res.body.slice(0, 300)}`);
+        bytes = res.rawPayload.length;
+        if (i >= 0) out.push(ms);
+      }
+      return { ...summary(out), bytes };
+    }
+    const first = await time(() => `/targets?${base}`, N);
+    const cold = await time(
+      () => `/targets?${base}`,
+      5,
+      async () => {
+        await db.query('delete from baseline_forecast_cache');
+      },
+      0,
+    );
+    const sorted = await time((i) => `/targets?${base}&sort=target&dir=desc&page=${100 + (i % 5)}`, N);
+    const search = await time((i) => `/targets?${base}&q=B00${String(10 + (i % 80))}`, N);
+    const csv = await time(() => `/targets/export.csv?${base}&sort=target&dir=desc`, 5, undefined, 1);
+    const xlsx = await time(() => `/targets/export.xlsx?${base}&sort=target&dir=desc`, 5, undefined, 1);
+    const why = await time(
+      (i) => `/targets/why?employee=${ids[1 + ((i + 40) % 40)]}&metric=${KEY.metric}&period=${NEXT.id}`,
+      N,
+    );
+    const out = {
+      bench: 'console-desk',
+      backend: db.kind,
+      people: PEOPLE,
+      period: NEXT.id,
+      first_page: first,
+      first_page_cold: cold,
+      sorted,
+      search,
+      export_csv: csv,
+      export_xlsx: xlsx,
+      why,
+      goal_first_page_p99_ms: 300,
+      goal_export_ms: 2000,
+      load: os.loadavg().map((x) => Number(x.toFixed(2))),
+      cpus: os.cpus().length,
+    };
+    console.log(JSON.stringify(out));
+    await app.close();
+  } finally {
+    await scratch.drop();
+  }
+}
+
+await main();

@@ -1,0 +1,181 @@
+/**
+ * Admin pages of console part 2 (issue 13), scope admin: `/models` — model versions per kind and
+ * scope with their metrics, data range and status; compare a candidate (a job), promote and roll back
+ * with a reason after a confirmation step (app.services.models), the follow-up rescore job named;
+ * `/keys` — list, create (the key shown once), revoke (app.services.keys, as the admin API does).
+ * Key expiry and rotation belong to the hardening work and are not here yet.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { SCOPES, type Scope } from '../../auth/scopes.js';
+import { BadRequestError } from '../../lib/errors.js';
+import { textFault } from '../../lib/text.js';
+import type { Switched } from '../../services/models.js';
+import type { Ctx } from '../context.js';
+import { type Html, html, queryString } from '../html.js';
+import { hidden, page, sendPage } from '../layout.js';
+import type { MessageKey } from '../messages.js';
+import { optionList, parseQuery } from './common.js';
+
+const reasonOf = (raw: unknown): string => {
+  const r = typeof raw === 'string' ? raw.trim() : '';
+  if (!r) throw new BadRequestError('reason: required');
+  if (r.length > 2000) throw new BadRequestError('reason: at most 2000 characters');
+  const fault = textFault(r);
+  if (fault) throw new BadRequestError(`reason: ${fault}`);
+  return r;
+};
+
+const modelsQuery = z.object({
+  kind: z.string().max(64).optional(),
+  confirm: z.enum(['promote', 'rollback']).optional(),
+  id: z.string().max(256).optional(),
+  scope: z.string().max(256).optional(),
+});
+
+const short = (x: unknown): string => {
+  if (x === null || x === undefined) return '—';
+  const s = JSON.stringify(x);
+  return s.length > 160 ? `${s.slice(0, 157)}…` : s;
+};
+
+function metricsCell(m: Record<string, unknown>): string {
+  const pick = ['coverage80', 'coverage_80', 'c80', 'accuracy', 'macro_f1', 'mase', 'pinball', 'n'];
+  const parts = pick.filter((k) => typeof m[k] === 'number').map((k) => `${k} ${Number(m[k]).toFixed(3)}`);
+  return parts.length > 0 ? parts.join(' · ') : short(m);
+}
+
+function switchedNotice(ctx: Ctx, s: Switched): Html {
+  return html`<p class="notice info" role="status">${ctx.t('models.done', { id: s.id, scope: s.scope })}${
+    s.rescore_job ? html` ${ctx.t('models.rescore', { job: s.rescore_job })}` : ''
+  }</p>`;
+}
+
+export default async function adminPages(app: FastifyInstance): Promise<void> {
+  const { models, keys } = app.services;
+
+  async function modelsPage(ctx: Ctx, q: z.infer<typeof modelsQuery>, notice?: Html): Promise<Html> {
+    const { t, f } = ctx;
+    const all = await models.list({});
+    const kinds = [...new Set(all.map((m) => m.kind))].sort();
+    const shown = all.filter((m) => !q.kind || m.kind === q.kind);
+    let confirm: Html | string = '';
+    if (q.confirm === 'promote' && q.id) {
+      confirm = html`<section class="card narrow" aria-labelledby="h-confirm"><h2 id="h-confirm">${t('models.confirm.promote', { id: q.id })}</h2>
+<form method="post" action="/models/promote" class="stack">${hidden('_csrf', ctx.csrf)}${hidden('id', q.id)}
+<label for="m-reason">${t('models.confirm.reason')}</label><textarea id="m-reason" name="reason" required maxlength="2000" rows="2"></textarea>
+<button type="submit">${t('models.confirm.go')}</button></form>
+<p><a href="/models${queryString({ kind: q.kind })}">${t('models.confirm.cancel')}</a></p></section>`;
+    } else if (q.confirm === 'rollback' && q.scope && q.kind) {
+      confirm = html`<section class="card narrow" aria-labelledby="h-confirm"><h2 id="h-confirm">${t('models.confirm.rollback', { scope: q.scope })}</h2>
+<form method="post" action="/models/rollback" class="stack">${hidden('_csrf', ctx.csrf)}${hidden('kind', q.kind)}${hidden('scope', q.scope)}
+<label for="m-reason">${t('models.confirm.reason')}</label><textarea id="m-reason" name="reason" required maxlength="2000" rows="2"></textarea>
+<button type="submit">${t('models.confirm.go')}</button></form>
+<p><a href="/models${queryString({ kind: q.kind })}">${t('models.confirm.cancel')}</a></p></section>`;
+    }
+    const rows = shown.map(
+      (m) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td>${m.id}</td>
+<td><span class="badge ${m.status === 'active' ? 'ok' : m.status === 'candidate' ? 'neu' : ''}">${t(`models.status.${m.status}` as MessageKey)}</span></td>
+<td>${metricsCell(m.metrics)}</td><td>${short(m.data_range)}</td><td>${f.dateTime(new Date(m.created_at))}</td>
+<td>${
+        m.status === 'candidate'
+          ? html`<a href="/models${queryString({ kind: m.kind, confirm: 'promote', id: m.id })}#h-confirm">${t('models.promote')}</a>
+<form method="post" action="/models/compare" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', m.id)}<button type="submit" class="link">${t('models.compare')}</button></form>`
+          : m.status === 'active'
+            ? html`<a href="/models${queryString({ kind: m.kind, confirm: 'rollback', scope: m.scope })}#h-confirm">${t('models.rollback')}</a>`
+            : ''
+      }</td></tr>`,
+    );
+    const body = html`${notice ?? ''}${confirm}
+<form class="filters" method="get" action="/models" data-partial aria-label="${t('filters.title')}">
+  <div class="field"><label for="m-kind">${t('models.kind')}</label>
+    <select id="m-kind" name="kind">${optionList([['', t('filter.all')], ...kinds.map((k) => [k, k] as const)], q.kind ?? '')}</select></div>
+  <button type="submit">${t('filter.apply')}</button>
+</form>
+${
+  shown.length > 0
+    ? html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-models"><table>
+<caption id="h-models">${t('models.title')}</caption>
+<thead><tr><th scope="col">${t('models.col.scope')}</th><th scope="col">${t('models.col.version')}</th><th scope="col">${t('models.col.status')}</th>
+<th scope="col">${t('models.col.metrics')}</th><th scope="col">${t('models.col.range')}</th><th scope="col">${t('models.col.created')}</th><th scope="col">${t('models.col.actions')}</th></tr></thead>
+<tbody>${rows}</tbody></table></div>`
+    : html`<p class="empty">${t('empty')}</p>`
+}`;
+    return page(ctx, { title: t('models.title'), active: '/models', body });
+  }
+
+  app.get('/models', { config: { console: 'admin' } }, async (request, reply) => {
+    return sendPage(reply, await modelsPage(request.ctx, parseQuery(modelsQuery, request.query)));
+  });
+  app.post('/models/promote', { config: { console: 'admin' } }, async (request, reply) => {
+    const b = request.body as { id?: unknown; reason?: unknown };
+    if (typeof b.id !== 'string' || !b.id) throw new BadRequestError('id: required');
+    const reason = reasonOf(b.reason);
+    const s = await models.promote(b.id, request.ctx.session!.keyId, reason);
+    return sendPage(reply, await modelsPage(request.ctx, { kind: s.kind }, switchedNotice(request.ctx, s)));
+  });
+  app.post('/models/rollback', { config: { console: 'admin' } }, async (request, reply) => {
+    const b = request.body as { kind?: unknown; scope?: unknown; reason?: unknown };
+    if (typeof b.kind !== 'string' || typeof b.scope !== 'string') throw new BadRequestError('kind, scope: required');
+    const reason = reasonOf(b.reason);
+    const s = await models.rollback(b.kind, b.scope, request.ctx.session!.keyId, reason);
+    return sendPage(reply, await modelsPage(request.ctx, { kind: s.kind }, switchedNotice(request.ctx, s)));
+  });
+  app.post('/models/compare', { config: { console: 'admin' } }, async (request, reply) => {
+    const b = request.body as { id?: unknown };
+    if (typeof b.id !== 'string' || !b.id) throw new BadRequestError('id: required');
+    const { session } = request.ctx;
+    const job = await models.compare(b.id, {}, { scopes: session!.scopes, actor: session!.keyId });
+    const notice = html`<p class="notice info" role="status">${request.ctx.t('models.compared', { job: job.id })}</p>`;
+    return sendPage(reply, await modelsPage(request.ctx, {}, notice));
+  });
+
+  async function keysPage(ctx: Ctx, notice?: Html): Promise<Html> {
+    const { t, f } = ctx;
+    const list = await keys.list();
+    const body = html`${notice ?? ''}
+<p class="notice info">${t('keys.lifecycle')}</p>
+<section class="card narrow" aria-labelledby="h-new"><h2 id="h-new">${t('keys.create')}</h2>
+<form method="post" action="/keys/create" class="stack">${hidden('_csrf', ctx.csrf)}
+<label for="k-name">${t('keys.name')}</label><input id="k-name" name="name" type="text" required maxlength="200">
+<fieldset><legend>${t('keys.scopes')}</legend>${SCOPES.map(
+      (s) => html`<label class="field check"><input type="checkbox" name="scopes" value="${s}"> ${s}</label>`,
+    )}</fieldset>
+<button type="submit">${t('keys.create')}</button></form></section>
+<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-keys"><table>
+<caption id="h-keys">${t('keys.title')}</caption>
+<thead><tr><th scope="col">${t('keys.col.id')}</th><th scope="col">${t('keys.name')}</th><th scope="col">${t('keys.scopes')}</th>
+<th scope="col">${t('keys.col.created')}</th><th scope="col">${t('keys.col.used')}</th><th scope="col">${t('keys.col.state')}</th><th scope="col">${t('models.col.actions')}</th></tr></thead>
+<tbody>${list.map(
+      (k) => html`<tr data-key="${k.id}"><th scope="row">${k.id}</th><td>${k.name}</td><td>${k.scopes.join(', ')}</td>
+<td>${f.dateTime(new Date(k.created_at))}</td><td>${k.last_used_at ? f.dateTime(new Date(k.last_used_at)) : '—'}</td>
+<td>${k.revoked_at ? t('keys.revokedState', { at: f.dateTime(new Date(k.revoked_at)) }) : t('keys.active')}</td>
+<td>${k.revoked_at ? '' : html`<form method="post" action="/keys/revoke" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', k.id)}<button type="submit" class="link">${t('keys.revoke', { id: k.id })}</button></form>`}</td></tr>`,
+    )}</tbody></table></div>`;
+    return page(ctx, { title: t('keys.title'), active: '/keys', body });
+  }
+
+  app.get('/keys', { config: { console: 'admin' } }, async (request, reply) =>
+    sendPage(reply, await keysPage(request.ctx)),
+  );
+  app.post('/keys/create', { config: { console: 'admin' } }, async (request, reply) => {
+    const b = request.body as { name?: unknown; scopes?: unknown };
+    const name = typeof b.name === 'string' ? b.name.trim() : '';
+    if (!name || name.length > 200 || textFault(name)) throw new BadRequestError('name: 1–200 characters of text');
+    const asked = (Array.isArray(b.scopes) ? b.scopes : [b.scopes]).filter((s): s is string => typeof s === 'string');
+    const scopes = asked.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+    if (scopes.length === 0 || scopes.length !== asked.length)
+      throw new BadRequestError(`scopes: one or more of ${SCOPES.join(', ')}`);
+    const made = await keys.create(name, scopes);
+    const notice = html`<section class="card narrow"><p class="notice info" role="status">${request.ctx.t('keys.created')}
+<code data-field="new-key">${made.key}</code></p></section>`;
+    return sendPage(reply, await keysPage(request.ctx, notice));
+  });
+  app.post('/keys/revoke', { config: { console: 'admin' } }, async (request, reply) => {
+    const b = request.body as { id?: unknown };
+    if (typeof b.id !== 'string' || !b.id) throw new BadRequestError('id: required');
+    await keys.revoke(b.id);
+    const notice = html`<p class="notice info" role="status">${request.ctx.t('keys.revoked', { id: b.id })}</p>`;
+    return sendPage(reply, await keysPage(request.ctx, notice));
+  });
+}

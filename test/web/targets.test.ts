@@ -1,0 +1,215 @@
+/**
+ * The HR target desk over HTTP (inject), console part 2: numbers equal the API's, search, filter,
+ * sort and pages on the server, "why this number", override and revert with a required reason
+ * (CSRF-checked, audited, shown at once), the audit page and its exports, the desk's exports
+ * (CSV with BOM, XLSX, same filters), escaping of a reason, and the scopes (hr and admin only).
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { trainBaselinesProcessor } from '../../src/kpi/train.js';
+import { readWorkbook } from '../../src/lib/spreadsheet.js';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { describeEachBackend } from '../helpers/db.js';
+import { loadDemo } from '../kpi/helpers.js';
+import { Browser } from './session.js';
+
+const ROLE = 'product_ops';
+const METRIC = 'gmv';
+const PERIOD = '2026-Q4';
+const numOf = (s: string) => Number(s.replace(/,/g, ''));
+
+interface ApiPerson {
+  employee_id: string;
+  target: number;
+  floor: number;
+  suggested_target: number;
+  override: { value: number; reason: string } | null;
+}
+
+describeEachBackend('console: the HR target desk', (get) => {
+  let t: TestApp;
+  let hr: Browser;
+  let people: ApiPerson[];
+  beforeAll(async () => {
+    await loadDemo(get().db, { people: 24 });
+    t = await buildTestApp(get().db, {}, false, { train_baselines: trainBaselinesProcessor as never });
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/v1/baselines/train',
+      headers: t.auth('hr'),
+      payload: { role: ROLE, metric: METRIC, network: false },
+    });
+    expect(r.statusCode, r.body).toBe(202);
+    for (let i = 0; i < 600; i++) {
+      const s = await t.app.inject({ url: `/v1/baselines/jobs/${r.json().id}`, headers: t.auth('hr') });
+      if (s.json().state === 'completed') break;
+      if (s.json().state === 'failed') throw new Error(s.body);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    hr = new Browser(t);
+    await hr.signIn(t.keys.hr);
+    const api = await t.app.inject({
+      url: `/v1/targets?role=${ROLE}&period=${PERIOD}&metric=${METRIC}&limit=1000`,
+      headers: t.auth('hr'),
+    });
+    expect(api.statusCode, api.body).toBe(200);
+    people = api.json().metrics[0].people;
+    expect(people.length).toBeGreaterThan(3);
+  }, 300_000);
+  afterAll(async () => {
+    await t?.app.close();
+  });
+
+  const rowsOf = (body: string) =>
+    [...body.matchAll(/<tr data-employee="([^"]+)">[\s\S]*?data-field="target"><strong>([^<]+)<\/strong>/g)].map(
+      (m) => ({ id: m[1]!, target: numOf(m[2]!) }),
+    );
+
+  it('shows the role at its cycle with the API numbers, the coverage and direction, sorted and searched on the server', async () => {
+    const res = await hr.get(`/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['content-security-policy']).toContain("script-src 'self'");
+    const rows = rowsOf(res.body);
+    expect(rows.map((r) => r.id)).toEqual(people.map((p) => p.employee_id).sort());
+    for (const r of rows) {
+      const p = people.find((x) => x.employee_id === r.id)!;
+      expect(Math.abs(r.target - p.target)).toBeLessThanOrEqual(Math.max(1, Math.abs(p.target) * 1e-3));
+    }
+    expect(res.body).toContain('数值越高越好');
+    expect(res.body).toMatch(/data-field="coverage">80% 区间的实测覆盖率：\d/);
+    expect(res.body).toContain('class="spark"');
+    // the period picker offers quarters (the role's cycle)
+    expect([...res.body.matchAll(/<option value="(\d{4}-Q\d)"/g)].length).toBeGreaterThan(4);
+    // sort by target, descending
+    const sorted = rowsOf(
+      (await hr.get(`/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}&sort=target&dir=desc`)).body,
+    );
+    expect(sorted.map((r) => r.id)).toEqual(
+      [...people]
+        .sort((a, b) => b.target - a.target || (a.employee_id < b.employee_id ? -1 : 1))
+        .map((p) => p.employee_id),
+    );
+    // search by part of an id
+    const one = people[2]!.employee_id;
+    const found = rowsOf(
+      (await hr.get(`/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}&q=${one.toLowerCase()}`)).body,
+    );
+    expect(found.map((r) => r.id)).toContain(one);
+    expect(found.every((r) => r.id.toLowerCase().includes(one.toLowerCase()))).toBe(true);
+    // a period not of the role's cycle is a 400 page
+    expect((await hr.get(`/targets?role=${ROLE}&period=2026-11`)).statusCode).toBe(400);
+  });
+
+  it('explains one number: the fan, the drivers waterfall, the lines and the promotions', async () => {
+    const p = people[0]!;
+    const res = await hr.get(`/targets/why?employee=${p.employee_id}&metric=${METRIC}&period=${PERIOD}`);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.body).toContain('P10–P90');
+    expect(res.body).toContain('P30–P70');
+    expect((res.body.match(/<svg role="img"/g) ?? []).length).toBe(2);
+    expect(numOf(/data-field="target">([^<]+)</.exec(res.body)![1]!)).toBeCloseTo(p.target, -1);
+    expect((await hr.get(`/targets/why?employee=NOBODY&metric=${METRIC}&period=${PERIOD}`)).statusCode).toBe(404);
+  });
+
+  it('overrides with a reason (CSRF-checked) — shown at once and in the audit — then reverts', async () => {
+    const p = people[1]!;
+    const why = `/targets/why?employee=${p.employee_id}&metric=${METRIC}&period=${PERIOD}`;
+    await hr.get(why);
+    const form = { role: ROLE, metric: METRIC, period: PERIOD, employee_id: p.employee_id, back: why };
+    // no token: refused, nothing stored
+    const forged = await hr.post('/targets/override', { ...form, value: '123456', reason: 'x' }, false);
+    expect(forged.statusCode).toBe(403);
+    // no reason: refused
+    const noReason = await hr.post('/targets/override', { ...form, value: '123456', reason: '  ' });
+    expect(noReason.statusCode).toBe(400);
+    const stored = await t.app.inject({ url: `/v1/targets/overrides?role=${ROLE}`, headers: t.auth('hr') });
+    expect(stored.json()).toEqual([]);
+    const reason = '<script>alert(1)</script> 新人爬坡';
+    const set = await hr.post('/targets/override', { ...form, value: '123456', reason });
+    expect(set.statusCode, set.body).toBe(303);
+    expect(set.headers.location).toBe(`${why}&saved=set`);
+    const after = await hr.get(set.headers.location as string);
+    expect(after.body).toContain('已保存调整。');
+    expect(numOf(/data-field="target">([^<]+)</.exec(after.body)![1]!)).toBe(123456);
+    expect(after.body).not.toContain('<script>alert(1)');
+    expect(after.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt; 新人爬坡');
+    const desk = rowsOf((await hr.get(`/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}&flag=overridden`)).body);
+    expect(desk).toEqual([{ id: p.employee_id, target: 123456 }]);
+    // the audit page lists it with who, before, after and why; filtered by the person
+    const audit = await hr.get(`/targets/audit?employee_id=${p.employee_id}`);
+    expect(audit.statusCode).toBe(200);
+    expect(audit.body).toContain('target_override.set');
+    expect(audit.body).toContain('&lt;script&gt;');
+    expect(audit.body).toMatch(/data-field="after">123,456</);
+    // revert needs a reason too
+    expect((await hr.post('/targets/revert', { ...form, reason: '' })).statusCode).toBe(400);
+    const revert = await hr.post('/targets/revert', { ...form, reason: '恢复建议值' });
+    expect(revert.statusCode).toBe(303);
+    const back = await hr.get(revert.headers.location as string);
+    expect(numOf(/data-field="target">([^<]+)</.exec(back.body)![1]!)).toBeCloseTo(p.suggested_target, -1);
+    const both = await hr.get(`/targets/audit?employee_id=${p.employee_id}&action=target_override.`);
+    expect([...both.body.matchAll(/<tr data-audit=/g)].length).toBe(2);
+    expect(both.body.indexOf('target_override.clear')).toBeLessThan(both.body.indexOf('target_override.set'));
+    // the audit export: CSV with BOM, XLSX
+    const csv = await hr.get(`/targets/audit/export.csv?employee_id=${p.employee_id}`);
+    expect([...csv.rawPayload.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    expect(csv.body.trim().split('\r\n')).toHaveLength(3);
+    const xlsx = await hr.get(`/targets/audit/export.xlsx?employee_id=${p.employee_id}`);
+    expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+  });
+
+  it('sets and reverts a role-wide override (*)', async () => {
+    const desk = `/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`;
+    await hr.get(desk);
+    const form = { role: ROLE, metric: METRIC, period: PERIOD, employee_id: '*', back: desk };
+    expect((await hr.post('/targets/override', { ...form, value: '777', reason: '统一目标' })).statusCode).toBe(303);
+    const all = rowsOf((await hr.get(desk)).body);
+    expect(all.every((r) => r.target === 777)).toBe(true);
+    expect((await hr.post('/targets/revert', { ...form, reason: '撤回' })).statusCode).toBe(303);
+    expect(rowsOf((await hr.get(desk)).body).some((r) => r.target !== 777)).toBe(true);
+  });
+
+  it('exports the table with the same filters: CSV (UTF-8 with BOM) and XLSX', async () => {
+    const q = `role=${ROLE}&metric=${METRIC}&period=${PERIOD}&sort=target&dir=desc`;
+    const csv = await hr.get(`/targets/export.csv?${q}`);
+    expect(csv.statusCode).toBe(200);
+    expect([...csv.rawPayload.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(lines[0]).toMatch(/^employee_id,role,metric,period,direction,floor,baseline,suggested_target,target/);
+    expect(lines).toHaveLength(people.length + 1);
+    const top = [...people].sort((a, b) => b.target - a.target)[0]!;
+    expect(lines[1]!.startsWith(`${top.employee_id},`)).toBe(true);
+    const one = people[3]!.employee_id;
+    const searched = await hr.get(`/targets/export.csv?${q}&q=${one}`);
+    expect(searched.body.trim().split('\r\n').length).toBeLessThan(lines.length);
+    const xlsx = await hr.get(`/targets/export.xlsx?${q}`);
+    expect(xlsx.headers['content-disposition']).toMatch(/targets-product_ops-gmv-2026-Q4\.xlsx/);
+    const book = await readWorkbook(xlsx.rawPayload);
+    expect(book.rows.length).toBe(people.length + 1);
+  });
+
+  it('is for hr and admin only: cs_lead and scorer are refused, and cannot post an override', async () => {
+    const lead = new Browser(t);
+    await lead.signIn(t.keys.cs_lead);
+    expect((await lead.get('/targets')).statusCode).toBe(403);
+    expect((await lead.get('/targets/audit')).statusCode).toBe(403);
+    expect((await lead.get(`/targets/export.csv?role=${ROLE}`)).statusCode).toBe(403);
+    const refused = await lead.post('/targets/override', {
+      role: ROLE,
+      metric: METRIC,
+      period: PERIOD,
+      employee_id: people[0]!.employee_id,
+      value: '1',
+      reason: 'no',
+    });
+    expect(refused.statusCode).toBe(403);
+    const admin = new Browser(t);
+    await admin.signIn(t.keys.admin);
+    expect((await admin.get(`/targets?role=${ROLE}`)).statusCode).toBe(200);
+    const anon = await t.app.inject({ url: '/targets' });
+    expect(anon.statusCode).toBe(303);
+    expect(anon.headers.location).toMatch(/^\/login/);
+  });
+});
