@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The README's test command: type-check, lint and format check (Biome), the import-cycle check,
-// then the whole vitest suite, then the fault tests (workers killed, Redis and PostgreSQL
+// then the whole vitest suite, then the fleet test (four processes in network namespaces behind a
+// balancer: it takes the machine for a minute or two), then the fault tests (workers killed, Redis and PostgreSQL
 // restarted), which disturb every test using those services and so run alone, after the main suite.
 // Extra arguments go to vitest (e.g. `npm test -- test/auth`) and skip the fault stage.
 import { spawnSync } from 'node:child_process';
@@ -16,6 +17,8 @@ run('npx', ['biome', 'check', '--error-on-warnings', '.']);
 run('node', ['scripts/cycles.mjs']);
 run('npx', ['vitest', 'run', ...extra]);
 if (extra.length === 0) {
+  console.log('\nfleet test (alone, after the main suite): test/fleet/*.fleet.ts');
+  run('npx', ['vitest', 'run', '--config', 'test/fleet/vitest.config.ts']);
   console.log('\nfault tests (serial, after the main suite): test/faults/*.fault.ts');
   run('npx', ['vitest', 'run', '--config', 'test/faults/vitest.config.ts']);
 }

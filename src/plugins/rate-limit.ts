@@ -3,7 +3,7 @@
  * key of the signed-in console session (an identity resolver the console registers), else the
  * client address (`ip:<address>`). A key the store does not know (made up, revoked) is no key: it
  * counts against its address, so inventing keys never buys a fresh bucket. Every route counts,
- * public ones and 401/403/404 answers included; the auth plugin (src/plugins/auth.ts) calls
+ * public ones and 401/403/404 answers included, except the probes /live and /ready (`PROBES`); the auth plugin (src/plugins/auth.ts) calls
  * `limit()` after identifying the caller and before answering 401/403.
  *
  * Sign-in attempts (the web console's POST /login) have their own limiter per address
@@ -102,6 +102,13 @@ export interface Limit {
   windowMs: number;
 }
 
+/**
+ * The probes are never counted nor limited: a load balancer checks every backend from one address
+ * several times a second, and with the counts shared across a fleet (Redis) a 429 there would take
+ * every backend out of rotation at once. /live answers a constant; /ready costs two pings.
+ */
+export const PROBES: ReadonlySet<string> = new Set(['/live', '/ready']);
+
 /** Sign-in attempts per address: 10 per 15 minutes unless the app is built with other figures. */
 export const SIGN_IN_DEFAULTS: Limit = { max: 10, windowMs: 15 * 60_000 };
 
@@ -167,6 +174,7 @@ export default fp(
     const limiter: RateLimiter = {
       limit,
       async countRequest(request, reply, keyId) {
+        if (PROBES.has(request.routeOptions.url ?? '')) return;
         let bucket = keyId === null ? null : `key:${keyId}`;
         for (const resolve of identities) {
           if (bucket) break;

@@ -157,6 +157,22 @@ describe('learned aspect model', () => {
     }
   });
 
+  it("scores a Chinese clause from the review's own words, or segments it again when normalising changed the length", async () => {
+    const engine = await loadSentimentModels('models');
+    const models = loadAspectModels('models');
+    const zh = loadPredictor('models/sentiment-zh');
+    // 'ﬁ' (one code unit) normalises to 'fi' (two): the review's offsets no longer index its words
+    for (const text of ['衣服质量很好，但是客服态度太差了，快递也慢', 'ﬁ衣服质量很好，但是客服态度太差了，快递也慢']) {
+      const [r] = engine.score([text]);
+      const hit = r!.aspects.find((h) => h.aspect === 'service_attitude')!;
+      expect(hit.span.text).toBe('客服态度太差了');
+      const p = zh.probability(hit.span.text); // the clause segmented on its own
+      expect(engine.aspectVersions.zh).toMatch(/^aspects-zh@/);
+      expect(models.zh!.polarity('service_attitude', p)).toBeCloseTo(hit.probability, 6);
+    }
+    await engine.close();
+  });
+
   const shipped = existsSync('models/aspects-zh/metadata.json') && existsSync('models/aspects-en/metadata.json');
   it.runIf(shipped || process.env.CI === 'true')('ships a model per language that the engine uses', async () => {
     const models = loadAspectModels('models');

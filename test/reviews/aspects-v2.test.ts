@@ -56,3 +56,40 @@ describe('the unattributed rule', () => {
     expect(explainAttribution({ ...base, channel: 'chat', text: 'ok' }).reason).not.toContain('outside');
   });
 });
+
+describe('keyword rules v2.1 (tuned on the dev part)', () => {
+  it('staff named only for a reply or a return is not service attitude, unless a word of manner is there', () => {
+    expect(clauseAspects('客服说会退款')).toEqual(['returns_handling']);
+    expect(clauseAspects('客服一直没回')).toEqual(['response_speed']);
+    expect(clauseAspects('人工客服接通很快')).toEqual(['response_speed']);
+    expect(clauseAspects('客服很耐心地帮我退款')).toEqual(['service_attitude', 'returns_handling']);
+    expect(clauseAspects('祝店家大卖')).toEqual([]);
+    expect(clauseAspects('The seller refunded me right away')).toEqual(['returns_handling']);
+    expect(clauseAspects('The rep was rude about my refund')).toEqual(['service_attitude', 'returns_handling']);
+  });
+  it('English words that praise things as often as people need a person in the clause', () => {
+    expect(clauseAspects('This book is very helpful')).not.toContain('service_attitude');
+    expect(clauseAspects('a user friendly menu')).not.toContain('service_attitude');
+    expect(clauseAspects('The rep was so helpful')).toContain('service_attitude');
+    expect(clauseAspects('they were super friendly')).toContain('service_attitude');
+    expect(clauseAspects('the frequency response is flat')).not.toContain('response_speed');
+    expect(clauseAspects('still no response from the seller')).toContain('response_speed');
+  });
+  it('a customer returning something, a product replacing another, warranty terms: not returns handling', () => {
+    for (const t of [
+      'I returned it',
+      'We will be returning it',
+      'I am sending mine back for a refund',
+      'It replaced one I had for many years',
+      'It simply quit shortly after the warranty expired',
+    ])
+      expect(clauseAspects(t)).not.toContain('returns_handling');
+    for (const t of [
+      'They refused to take it back',
+      'I called and they agreed to send a replacement',
+      'Support walked me through a warranty claim',
+      'The store would not let me return it',
+    ])
+      expect(clauseAspects(t)).toContain('returns_handling');
+  });
+});

@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { ratingAxis } from '../../src/web/pages/agent.js';
 
 describe('rating chart axis', () => {
-  it('holds every value with room around it, in steps of 5', () => {
+  it('holds every value with room around it, on multiples of 10', () => {
     expect(ratingAxis([43.7, 45.3, 44.5, 36.8, 53.4])).toEqual({ min: 30, max: 60 });
   });
   it('spans at least 20 points and stays within 0–100', () => {
-    expect(ratingAxis([44, 45])).toEqual({ min: 35, max: 55 });
+    expect(ratingAxis([44, 45])).toEqual({ min: 30, max: 50 });
     expect(ratingAxis([1, 2])).toEqual({ min: 0, max: 20 });
     expect(ratingAxis([99, 98.5])).toEqual({ min: 80, max: 100 });
   });

@@ -35,7 +35,7 @@ import type { ScoredReview, ScoreOptions } from './types.js';
 export interface SentimentEngine {
   /** model version per language (`sentiment-zh@…`, `sentiment-en@…`, `sentiment-lexicon@…` for fallbacks) */
   readonly versions: Record<Language, string>;
-  /** aspect detector per language: the learned model (`aspects-zh@…`) or the keyword rules (`aspects-keywords@2`) */
+  /** aspect detector per language: the learned model (`aspects-zh@…`) or the keyword rules (`aspects-keywords@3`) */
   readonly aspectVersions: Record<Language, string>;
   /** P(positive) inside [low, high] is labelled neutral */
   readonly neutralBands: Record<Language, NeutralBand>;
@@ -61,7 +61,7 @@ export interface EngineOptions {
   aspectModels?: Partial<Record<'zh' | 'en', AspectPredictor>>;
 }
 
-export const KEYWORD_ASPECTS_VERSION = 'aspects-keywords@2';
+export const KEYWORD_ASPECTS_VERSION = 'aspects-keywords@3';
 
 export const LEXICON_VERSION = 'sentiment-lexicon@1';
 /** characters of one review that are read at all (100 KB inputs are cut here) */

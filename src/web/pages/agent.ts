@@ -41,16 +41,16 @@ function range(period: string): { from: string; to: string } | null {
   return { from: p.start, to: to.toISOString().slice(0, 10) };
 }
 
-/** The y range of the rating chart: every score and interval end in view, padded, in steps of 5 points. */
+/** The y range of the rating chart: every score and interval end in view, padded, on multiples of 10 (the axis' ticks). */
 export function ratingAxis(values: readonly (number | null)[]): { min: number; max: number } {
   const xs = values.filter((v): v is number => v !== null && Number.isFinite(v));
   if (xs.length === 0) return { min: 0, max: 100 };
-  let min = Math.max(0, Math.floor((Math.min(...xs) - 2) / 5) * 5);
-  let max = Math.min(100, Math.ceil((Math.max(...xs) + 2) / 5) * 5);
+  let min = Math.max(0, Math.floor((Math.min(...xs) - 2) / 10) * 10);
+  let max = Math.min(100, Math.ceil((Math.max(...xs) + 2) / 10) * 10);
   // at least 20 points of range, so one narrow interval is not drawn as if it filled the chart
   while (max - min < 20) {
-    if (min > 0) min -= 5;
-    if (max - min < 20 && max < 100) max += 5;
+    if (min > 0) min -= 10;
+    if (max - min < 20 && max < 100) max += 10;
   }
   return { min, max };
 }
