@@ -5,6 +5,7 @@
  */
 import { recordAudit } from '../audit/store.js';
 import type { Db, Queryable } from '../db/types.js';
+import { SNAPSHOT_PARTS, type SnapshotPart } from './parts.js';
 
 /** What a snapshot is, without its frozen answers. */
 export interface SnapshotMeta {
@@ -24,8 +25,7 @@ export interface SnapshotMeta {
   hashes: Record<SnapshotPart, string>;
 }
 
-export const SNAPSHOT_PARTS = ['kpi_inputs', 'targets', 'ratings', 'weight_profile'] as const;
-export type SnapshotPart = (typeof SNAPSHOT_PARTS)[number];
+export { SNAPSHOT_PARTS, type SnapshotPart };
 
 /** The frozen answers (JSON text) of a snapshot. */
 export type SnapshotParts = Record<SnapshotPart, string>;

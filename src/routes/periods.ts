@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { SNAPSHOT_PARTS } from '../periods/store.js';
+import { SNAPSHOT_PARTS } from '../periods/parts.js';
 import { JSON_TYPE, optionalQueryInt, periodParam, queryInt } from './components.js';
 import { route } from './define.js';
 import { auditEntry, overrideRequest, snapshotMeta, storedOverride } from './kpi-schemas.js';
@@ -13,6 +13,10 @@ const HR = ['hr'] as const;
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/, 'expected an id');
 const params = { role: id, period: periodParam({ year: false }) };
 const reason = z.string().trim().min(3).max(500);
+const requestId = z
+  .string()
+  .regex(/^[1-9]\d{0,17}$/, 'expected a request id')
+  .describe('an override request id');
 
 const exampleSnapshot = {
   role_id: 'cs_agent',
@@ -183,6 +187,20 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
       example: {
         params: { role: 'cs_agent', period: '2026-Q3' },
         query: { version: 1, part: 'weight_profile' },
+        response: {
+          period: '2026-Q3',
+          profile: {
+            id: 'default',
+            name: 'Default',
+            sales: 40,
+            efficiency: 30,
+            customer_experience: 20,
+            innovation: 10,
+            updated_by: null,
+            updated_at: '2026-09-01T00:00:00.000Z',
+          },
+          chosen_by: 'calendar',
+        },
       },
     }),
     async (request, reply) => {
@@ -218,7 +236,19 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
       },
       errors: [404, 422],
-      example: { params: { role: 'cs_agent', period: '2026-Q3' } },
+      example: {
+        params: { role: 'cs_agent', period: '2026-Q3' },
+        response: {
+          role: 'cs_agent',
+          period: '2026-Q3',
+          version: 1,
+          closed_at: '2026-10-05T09:00:00.000Z',
+          computed_at: '2026-11-02T08:00:00.000Z',
+          counts: { kpi_inputs: 1, targets: 0, ratings: 0, weight_profile: 0 },
+          total: 1,
+          differences: [{ part: 'kpi_inputs', path: 'people[E0003].metrics[csat].actual', closed: 0.91, now: 0.89 }],
+        },
+      },
     }),
     async (request) =>
       periods.differences(request.params.role, request.params.period, request.query.version, request.query.limit),
@@ -249,11 +279,11 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['targets'],
       summary: 'One override request',
       access: HR,
-      params: { id: z.coerce.number().int().min(1) },
+      params: { id: requestId },
       response: { 200: overrideRequest },
-      example: { params: { id: '999999' } },
+      example: { params: { id: '999999' }, response: exampleRequest },
     }),
-    async (request) => periods.request(request.params.id),
+    async (request) => periods.request(Number(request.params.id)),
   );
 
   app.post(
@@ -263,7 +293,7 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['targets'],
       summary: 'Approve a pending override: it takes effect now (audited); never by the key that requested it (403)',
       access: HR,
-      params: { id: z.coerce.number().int().min(1) },
+      params: { id: requestId },
       body: z.object({ reason: reason.optional() }),
       response: {
         200: z.object({
@@ -273,9 +303,23 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
         }),
       },
       errors: [404, 409],
-      example: { params: { id: '999999' }, body: { reason: 'agreed' } },
+      example: {
+        params: { id: '999999' },
+        body: { reason: 'agreed' },
+        response: {
+          request: {
+            ...exampleRequest,
+            state: 'approved',
+            decided_by: 'k_9b1d07',
+            decided_at: '2026-10-02T10:00:00.000Z',
+            decision_reason: 'agreed',
+          },
+          override: null,
+          audit: null,
+        },
+      },
     }),
-    async (request) => periods.approve(request.params.id, actor(request), request.body.reason ?? null),
+    async (request) => periods.approve(Number(request.params.id), actor(request), request.body.reason ?? null),
   );
 
   app.post(
@@ -285,13 +329,25 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['targets'],
       summary: 'Reject a pending override (reason required, audited); never by the key that requested it (403)',
       access: HR,
-      params: { id: z.coerce.number().int().min(1) },
+      params: { id: requestId },
       body: z.object({ reason }),
       response: { 200: z.object({ request: overrideRequest }) },
       errors: [404, 409],
-      example: { params: { id: '999999' }, body: { reason: 'not justified by the data' } },
+      example: {
+        params: { id: '999999' },
+        body: { reason: 'not justified by the data' },
+        response: {
+          request: {
+            ...exampleRequest,
+            state: 'rejected',
+            decided_by: 'k_9b1d07',
+            decided_at: '2026-10-02T10:00:00.000Z',
+            decision_reason: 'not justified by the data',
+          },
+        },
+      },
     }),
-    async (request) => periods.reject(request.params.id, actor(request), request.body.reason),
+    async (request) => periods.reject(Number(request.params.id), actor(request), request.body.reason),
   );
 };
 

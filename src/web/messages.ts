@@ -354,11 +354,11 @@ const M = {
     'Override in force: {value}, because {reason} ({who}, {when})',
   ],
   'override.saved': ['已保存调整。', 'Override saved.'],
-  'override.reverted': ['已撤销调整。', 'Override reverted.'],
-  'override.requested': [
-    '调整幅度超过审批阈值，已提交审批，需另一位人力资源审批后生效。',
-    'The change is beyond the approval threshold: filed as a request that a second HR key approves.',
+  'override.pending': [
+    '调整超出审批阈值，已提交，待另一位 HR 审批后生效。',
+    'The override is beyond the approval threshold: filed, it takes effect once a second HR key approves it.',
   ],
+  'override.reverted': ['已撤销调整。', 'Override reverted.'],
   'why.title': ['{id} 的目标依据 · {metric} · {period}', 'Why this number: {id} · {metric} · {period}'],
   'why.back': ['返回目标台', 'Back to the target desk'],
   'why.fan': ['历史实际与预测区间（P10–P90、P30–P70）', 'History with the forecast fan (P10–P90, P30–P70)'],

@@ -9767,6 +9767,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "period": "2026-Q3",
+                     *       "profile": {
+                     *         "id": "default",
+                     *         "name": "Default",
+                     *         "sales": 40,
+                     *         "efficiency": 30,
+                     *         "customer_experience": 20,
+                     *         "innovation": 10,
+                     *         "updated_by": null,
+                     *         "updated_at": "2026-09-01T00:00:00.000Z"
+                     *       },
+                     *       "chosen_by": "calendar"
+                     *     }
+                     */
                     "application/json": {
                         snapshot: components["schemas"]["PeriodSnapshot"];
                         kpi_inputs: unknown;
@@ -9812,6 +9828,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "role": "cs_agent",
+                     *       "period": "2026-Q3",
+                     *       "version": 1,
+                     *       "closed_at": "2026-10-05T09:00:00.000Z",
+                     *       "computed_at": "2026-11-02T08:00:00.000Z",
+                     *       "counts": {
+                     *         "kpi_inputs": 1,
+                     *         "targets": 0,
+                     *         "ratings": 0,
+                     *         "weight_profile": 0
+                     *       },
+                     *       "total": 1,
+                     *       "differences": [
+                     *         {
+                     *           "part": "kpi_inputs",
+                     *           "path": "people[E0003].metrics[csat].actual",
+                     *           "closed": 0.91,
+                     *           "now": 0.89
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": {
                         role: string;
                         period: string;
@@ -9900,8 +9940,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 999999 */
-                id: number;
+                /**
+                 * @description an override request id
+                 * @example 999999
+                 */
+                id: string;
             };
             cookie?: never;
         };
@@ -9913,6 +9956,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": 7,
+                     *       "role_id": "cs_agent",
+                     *       "metric_id": "csat",
+                     *       "period": "2026-10",
+                     *       "employee_id": "E0003",
+                     *       "value": 0.7,
+                     *       "reason": "long sick leave in the period",
+                     *       "suggested": 0.91,
+                     *       "model_version": "baseline:cs_agent:csat@1",
+                     *       "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *       "state": "pending",
+                     *       "requested_by": "k_3f9a2c",
+                     *       "requested_at": "2026-10-02T08:00:00.000Z",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "decision_reason": null
+                     *     }
+                     */
                     "application/json": components["schemas"]["OverrideRequest"];
                 };
             };
@@ -9928,8 +9991,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 999999 */
-                id: number;
+                /**
+                 * @description an override request id
+                 * @example 999999
+                 */
+                id: string;
             };
             cookie?: never;
         };
@@ -9952,6 +10018,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "request": {
+                     *         "id": 7,
+                     *         "role_id": "cs_agent",
+                     *         "metric_id": "csat",
+                     *         "period": "2026-10",
+                     *         "employee_id": "E0003",
+                     *         "value": 0.7,
+                     *         "reason": "long sick leave in the period",
+                     *         "suggested": 0.91,
+                     *         "model_version": "baseline:cs_agent:csat@1",
+                     *         "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *         "state": "approved",
+                     *         "requested_by": "k_3f9a2c",
+                     *         "requested_at": "2026-10-02T08:00:00.000Z",
+                     *         "decided_by": "k_9b1d07",
+                     *         "decided_at": "2026-10-02T10:00:00.000Z",
+                     *         "decision_reason": "agreed"
+                     *       },
+                     *       "override": null,
+                     *       "audit": null
+                     *     }
+                     */
                     "application/json": {
                         request: components["schemas"]["OverrideRequest"];
                         /** @description null when answering a repeated approval */
@@ -10005,8 +10095,11 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 999999 */
-                id: number;
+                /**
+                 * @description an override request id
+                 * @example 999999
+                 */
+                id: string;
             };
             cookie?: never;
         };
@@ -10029,6 +10122,28 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "request": {
+                     *         "id": 7,
+                     *         "role_id": "cs_agent",
+                     *         "metric_id": "csat",
+                     *         "period": "2026-10",
+                     *         "employee_id": "E0003",
+                     *         "value": 0.7,
+                     *         "reason": "long sick leave in the period",
+                     *         "suggested": 0.91,
+                     *         "model_version": "baseline:cs_agent:csat@1",
+                     *         "why": "23.1 % from the suggested 0.91, over the approval threshold of 10 %",
+                     *         "state": "rejected",
+                     *         "requested_by": "k_3f9a2c",
+                     *         "requested_at": "2026-10-02T08:00:00.000Z",
+                     *         "decided_by": "k_9b1d07",
+                     *         "decided_at": "2026-10-02T10:00:00.000Z",
+                     *         "decision_reason": "not justified by the data"
+                     *       }
+                     *     }
+                     */
                     "application/json": {
                         request: components["schemas"]["OverrideRequest"];
                     };

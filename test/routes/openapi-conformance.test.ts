@@ -13,6 +13,7 @@ import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { createBullmqQueue } from '../../src/jobs/index.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
+import { createRequest } from '../../src/periods/approvals-store.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
@@ -126,6 +127,16 @@ const ORDER = [
   'listApiKeys',
   'revokeApiKey',
   'createBackup',
+  'listClosedPeriods',
+  'getPeriodState',
+  'closePeriod',
+  'getPeriodSnapshot',
+  'getPeriodDifferences',
+  'reopenPeriod',
+  'listOverrideRequests',
+  'getOverrideRequest',
+  'approveOverrideRequest',
+  'rejectOverrideRequest',
   'deleteCalendarEvent',
 ];
 
@@ -146,6 +157,9 @@ const MADE_UP = new Set([
   'revokeApiKey',
   'getPayoutPreview',
   'exportPayoutPreview',
+  'getOverrideRequest',
+  'approveOverrideRequest',
+  'rejectOverrideRequest',
   'getAbComparison',
 ]);
 
@@ -241,6 +255,27 @@ describeEachBackend('the service answers as its OpenAPI document says', (get, ba
     return r;
   }
 
+  const requests = new Map<number, number>();
+  /** The id of the n-th override request filed by a key other than the test's (made on first use). */
+  async function overrideRequest(n: number): Promise<number> {
+    if (!requests.has(n)) {
+      const { request } = await createRequest(get().db, {
+        role: 'cs_agent',
+        metric: 'csat',
+        period: '2026-11',
+        employeeId: '*',
+        value: 0.9 + n / 100,
+        reason: 'one target for the team',
+        suggested: 0.8,
+        modelVersion: null,
+        why: 'a role-wide override',
+        actor: 'k_another_hr_key',
+      });
+      requests.set(n, request.id);
+    }
+    return requests.get(n)!;
+  }
+
   async function waitForJob(id: string): Promise<void> {
     for (let i = 0; i < 600; i++) {
       const r = await t.app.inject({ url: `/v1/baselines/jobs/${encodeURIComponent(id)}`, headers: t.auth('hr') });
@@ -275,6 +310,11 @@ describeEachBackend('the service answers as its OpenAPI document says', (get, ba
       if (id === 'rollbackModel') Object.assign(ids, { kind: 'baseline', scope: 'cs_agent:csat:month' });
       if (id === 'revokeApiKey' || id === 'rotateApiKey') ids.id = String(got.get('createApiKey')?.id);
       if (id === 'getPayoutPreview' || id === 'exportPayoutPreview') ids.id = String(got.get('previewPayouts')?.id);
+      // override requests wait for a second key only with OVERRIDE_APPROVAL_THRESHOLD (unset here): filed as another key
+      if (['getOverrideRequest', 'approveOverrideRequest', 'rejectOverrideRequest'].includes(id))
+        ids.id = String(
+          await overrideRequest(id === 'getOverrideRequest' ? 0 : id === 'approveOverrideRequest' ? 1 : 2),
+        );
       if (id === 'getAbComparison') ids.id = String(got.get('createAbComparison')?.id);
       const again = await send(id, ids);
       statuses[id]!.push(again.statusCode);

@@ -36,7 +36,7 @@ const deskQuery = z.object({
   sort: z.enum(DESK_SORTS).default('employee'),
   dir: z.enum(['asc', 'desc']).default('asc'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
-  saved: z.enum(['set', 'cleared', 'requested']).optional(),
+  saved: z.enum(['set', 'cleared', 'pending']).optional(),
 });
 type DeskParams = z.infer<typeof deskQuery>;
 
@@ -44,7 +44,7 @@ const whyQuery = z.object({
   employee: id,
   metric: id,
   period: z.string().max(16),
-  saved: z.enum(['set', 'cleared', 'requested']).optional(),
+  saved: z.enum(['set', 'cleared', 'pending']).optional(),
 });
 
 const overrideBody = z.object({
@@ -190,7 +190,7 @@ function deskBody(ctx: Ctx, v: DeskView, q: DeskParams): Html {
         )}</ul></nav>`
       : '';
   const saved = q.saved
-    ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'requested' ? 'override.requested' : 'override.reverted')}</p>`
+    ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'pending' ? 'override.pending' : 'override.reverted')}</p>`
     : '';
   if (!a)
     return html`${filters}${tabs}${saved}<section class="card narrow"><p class="notice error" role="alert">${t('desk.noModel', { reason: v.problem?.reason ?? '' })}</p></section>`;
@@ -441,7 +441,7 @@ export default async function targetPages(app: FastifyInstance): Promise<void> {
     ];
     const personal = p.override?.level === 'person';
     const body = html`<p><a href="${back}">${t('why.back')}</a></p>
-${q.saved ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'requested' ? 'override.requested' : 'override.reverted')}</p>` : ''}
+${q.saved ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'pending' ? 'override.pending' : 'override.reverted')}</p>` : ''}
 <div class="summary">
   <p><strong>${t(a.direction === 'higher' ? 'desk.higher' : 'desk.lower')}</strong> · ${t('desk.model', { v: a.model_version, through: a.data_through, h: a.periods_ahead })}</p>
   <p>${t('desk.col.target')} ${bound}: <strong data-field="target">${num(p.target)}</strong> · ${t('desk.col.interval')} ${num(p.interval80[0])}–${num(p.interval80[1])} · ${t('desk.coverage', { c: ctx.f.pct(a.coverage.measured80, 1) })}</p>
@@ -502,13 +502,16 @@ ${
       if (fault) throw new BadRequestError(`reason: ${fault}`);
       const actor = request.ctx.session?.keyId ?? null;
       const key = { role: b.role, metric: b.metric, period: b.period, employee_id: b.employee_id };
+      let saved: 'set' | 'cleared' | 'pending' = kind;
       if (kind === 'set') {
         if (b.value === undefined) throw new BadRequestError('value: required');
-        await targets.setOverride({ ...key, value: b.value, reason: b.reason }, actor);
+        const r = await targets.setOverride({ ...key, value: b.value, reason: b.reason }, actor);
+        // beyond OVERRIDE_APPROVAL_THRESHOLD: filed for a second HR key, not in force yet
+        if ('request' in r) saved = 'pending';
       } else await targets.clearOverride({ ...key, reason: b.reason }, actor);
       const fallback = `/targets${queryString({ role: b.role, metric: b.metric, period: b.period })}`;
       const back = localBack(b.back, fallback);
-      return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}saved=${kind}`, 303);
+      return reply.redirect(`${back}${back.includes('?') ? '&' : '?'}saved=${saved}`, 303);
     };
   app.post('/targets/override', { config: { console: 'hr' } }, overridePost('set'));
   app.post('/targets/revert', { config: { console: 'hr' } }, overridePost('cleared'));
