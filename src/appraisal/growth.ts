@@ -13,6 +13,7 @@
  * entry with the account row locked.
  */
 import { z } from 'zod';
+import { timestamp } from '../ingest/fields.js';
 import { DomainError } from '../lib/errors.js';
 import { textFault } from '../lib/text.js';
 
@@ -159,7 +160,6 @@ export interface Account {
 
 export const emptyAccount = (employee_id: string): Account => ({ employee_id, xp: 0, balance: 0, entries: 0 });
 
-const timestamp = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 timestamp');
 
 export const completionSchema = z
   .object({

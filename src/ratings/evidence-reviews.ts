@@ -68,11 +68,12 @@ export async function reviewsBehindRating(
        r.aspects, a.w, r.rating_facts[${FACT.agentP}] as agent_p, r.rating_facts[${FACT.aspectHits}] as aspect_hits, count(*) over () as total
      from reviews r
      cross join lateral (select ${WEIGHT_SQL} as w) a
-     where r.agent_id = $1 and r.created_at >= $2 and r.created_at < $3
+     where r.agent_id = $1 and r.created_at >= $2 and ($3::timestamptz is null or r.created_at < $3)
        and ($4 = 'all' or (a.w is not null) = ($4 = 'attributable'))
      order by r.created_at desc, r.id
      limit $5 offset $6`,
-    [q.agentId, range.from, range.to, which, q.limit, q.offset],
+    // a period of the year 9999 ends in the year 10000, which a timestamp parameter cannot carry: no upper bound
+    [q.agentId, range.from, range.to.getUTCFullYear() > 9999 ? null : range.to, which, q.limit, q.offset],
   );
   const explained = engine
     ? engine.score(
