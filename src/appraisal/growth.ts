@@ -160,7 +160,6 @@ export interface Account {
 
 export const emptyAccount = (employee_id: string): Account => ({ employee_id, xp: 0, balance: 0, entries: 0 });
 
-
 export const completionSchema = z
   .object({
     id,
