@@ -242,6 +242,26 @@ const avg = (xs: (number | null)[]): number | null => {
   return ok.length ? ok.reduce((a, b) => a + b, 0) / ok.length : null;
 };
 
+/** The input of a metric a period does not record itself: the mean of its finer periods' inputs, no own values. */
+function meanInput(ms: MetricInput[], kind: 'month' | 'week', note: string): MetricInput {
+  return {
+    ...ms[0]!,
+    period_kind: kind,
+    from: kind === 'month' ? 'months' : 'weeks',
+    actual: null,
+    baseline: null,
+    target: null,
+    floor: null,
+    stretch: null,
+    attainment: avg(ms.map((m) => m.attainment)),
+    percentile: avg(ms.map((m) => m.percentile)),
+    score: avg(ms.map((m) => m.score)),
+    below_floor: ms.some((m) => m.below_floor === true) ? true : ms.every((m) => m.below_floor === null) ? null : false,
+    cold_start: ms.some((m) => m.cold_start === true),
+    note,
+  };
+}
+
 function finish(
   employee_id: string,
   role: string,
@@ -299,30 +319,8 @@ export async function kpiInputs(
       let p = people.get(id);
       if (p?.metrics.some((m) => m.metric === ms[0]!.metric)) continue;
       if (!p) people.set(id, (p = { role: roleOf.get(id)!, metrics: [] }));
-      const first = ms[0]!;
-      p.metrics.push({
-        ...first,
-        period_kind: 'month',
-        from: 'months',
-        actual: null,
-        baseline: null,
-        target: null,
-        floor: null,
-        stretch: null,
-        attainment: avg(ms.map((m) => m.attainment)),
-        percentile: avg(ms.map((m) => m.percentile)),
-        score: avg(ms.map((m) => m.score)),
-        below_floor: ms.some((m) => m.below_floor === true)
-          ? true
-          : ms.every((m) => m.below_floor === null)
-            ? null
-            : false,
-        cold_start: ms.some((m) => m.cold_start === true),
-        note: `mean over ${ms.length} month(s): ${ms
-          .map((m) => m.model_version ?? 'no model')
-          .filter((v, i, a) => a.indexOf(v) === i)
-          .join(', ')}`,
-      });
+      const versions = ms.map((m) => m.model_version ?? 'no model').filter((v, i, all) => all.indexOf(v) === i);
+      p.metrics.push(meanInput(ms, 'month', `mean over ${ms.length} month(s): ${versions.join(', ')}`));
     }
   }
 
@@ -401,26 +399,7 @@ async function fillFromWeeks(
       let p = people.get(id);
       if (p?.metrics.some((m) => m.metric === ms[0]!.metric)) continue;
       if (!p) people.set(id, (p = { role, metrics: [] }));
-      p.metrics.push({
-        ...ms[0]!,
-        period_kind: 'week',
-        from: 'weeks',
-        actual: null,
-        baseline: null,
-        target: null,
-        floor: null,
-        stretch: null,
-        attainment: avg(ms.map((m) => m.attainment)),
-        percentile: avg(ms.map((m) => m.percentile)),
-        score: avg(ms.map((m) => m.score)),
-        below_floor: ms.some((m) => m.below_floor === true)
-          ? true
-          : ms.every((m) => m.below_floor === null)
-            ? null
-            : false,
-        cold_start: ms.some((m) => m.cold_start === true),
-        note: `mean over ${ms.length} week(s) (role ${role} is tracked weekly)`,
-      });
+      p.metrics.push(meanInput(ms, 'week', `mean over ${ms.length} week(s) (role ${role} is tracked weekly)`));
     }
   }
 }

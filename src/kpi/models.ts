@@ -20,6 +20,11 @@ export interface ActiveModel {
 export async function activeModel(db: Queryable, key: ScopeKey): Promise<ActiveModel | null> {
   const version = await getActive(db, BASELINE_KIND, scopeId(key));
   if (!version) return null;
+  return loaded(db, version);
+}
+
+/** A version's model, deserialised once per process (models are immutable by version id). */
+async function loaded(db: Queryable, version: ModelVersion): Promise<ActiveModel | null> {
   let model = cache.get(version.id);
   if (!model) {
     const bytes = await getArtifact(db, version.id);
@@ -35,15 +40,7 @@ export async function activeModel(db: Queryable, key: ScopeKey): Promise<ActiveM
 export async function modelVersion(db: Queryable, id: string): Promise<ActiveModel | null> {
   const version = await getVersion(db, id);
   if (version?.kind !== BASELINE_KIND) return null;
-  let model = cache.get(version.id);
-  if (!model) {
-    const bytes = await getArtifact(db, version.id);
-    if (!bytes) return null;
-    model = deserialize(Buffer.from(bytes).toString('utf8'));
-    if (cache.size > 200) cache.clear();
-    cache.set(version.id, model);
-  }
-  return { version, model, coverage: backtestCoverage(model) };
+  return loaded(db, version);
 }
 
 /** Scopes with an active model, optionally for one role and period kind. */

@@ -6,22 +6,13 @@
  * violation, no serious axe finding. CONSOLE_SCREENSHOTS=<dir> writes screenshots in both languages.
  * Outside CI a missing Chromium skips this file with a banner; with CI=true it fails.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI === 'true') throw new Error(`CI=true requires Chromium at ${CHROMIUM}`);
-  console.warn(`\n${'='.repeat(78)}\n  BROWSER TESTS SKIPPED: no Chromium at ${CHROMIUM}\n${'='.repeat(78)}\n`);
-}
-const SHOTS = process.env.CONSOLE_SCREENSHOTS;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { axeSource, haveChromium, launchChromium, SHOTS } from './chromium.js';
 
 const PEOPLE = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay'];
 const R = (ratee: string, rater: string, score: number) => ({
@@ -68,12 +59,7 @@ describe.skipIf(!haveChromium)('appraisal screens in Chromium', () => {
     ]);
     expect(r.statusCode, r.body).toBe(200);
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
-      headless: true,
-    });
+    browser = await launchChromium();
   }, 300_000);
   afterAll(async () => {
     await browser?.close();

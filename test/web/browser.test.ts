@@ -9,8 +9,7 @@
  * CONSOLE_SCREENSHOTS=<dir> it also writes a screenshot of each screen in both languages.
  * Outside CI a missing Chromium skips this file with a banner; with CI=true it fails.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,31 +19,7 @@ import { reviewTarget } from '../../src/reviews/repository.js';
 import { recordsOf } from '../../src/services/ingestion.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI === 'true')
-    throw new Error(`CI=true requires Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
-  console.warn(
-    `\n${'='.repeat(78)}\n  BROWSER TESTS SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium)\n${'='.repeat(78)}\n`,
-  );
-}
-
-const VIEWPORTS = {
-  laptop: { width: 1366, height: 768 },
-  tablet: { width: 820, height: 1180 },
-} as const;
-const SHOTS = process.env.CONSOLE_SCREENSHOTS;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+import { axeSource, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
 
 type Scope = 'hr' | 'cs_lead' | 'scorer' | 'admin';
 
@@ -66,8 +41,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     await services.ingestion.ingest(reviewTarget, recordsOf(demo.reviews), 'reviews');
     await services.reviews.scoreUnscored();
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
     period = (await services.console.periods()).quarter[0]!;
   }, 300_000);
 

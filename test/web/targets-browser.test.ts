@@ -8,8 +8,7 @@
  * languages. With CONSOLE_SCREENSHOTS=<dir> it writes a screenshot of each page, both languages, both sizes.
  * Outside CI a missing Chromium skips this file with a banner; with CI=true it fails.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,30 +16,8 @@ import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
+import { axeSource, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) {
-  if (process.env.CI === 'true')
-    throw new Error(`CI=true requires Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does it)`);
-  console.warn(
-    `\n${'='.repeat(78)}\n  BROWSER TESTS SKIPPED: no Chromium at ${CHROMIUM} (apt-get install chromium)\n${'='.repeat(78)}\n`,
-  );
-}
-const VIEWPORTS = {
-  laptop: { width: 1366, height: 768 },
-  tablet: { width: 820, height: 1180 },
-} as const;
-const SHOTS = process.env.CONSOLE_SCREENSHOTS;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ROLE = 'product_ops';
 const METRIC = 'gmv';
 const PERIOD = '2026-Q4';
@@ -65,8 +42,7 @@ describe.skipIf(!haveChromium)('target desk in Chromium', () => {
       await new Promise((res) => setTimeout(res, 100));
     }
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
