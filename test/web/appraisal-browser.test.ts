@@ -8,11 +8,11 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
-import { axeSource, haveChromium, launchChromium, SHOTS } from './chromium.js';
+import { axe, haveChromium, launchChromium, SHOTS } from './chromium.js';
 
 const PEOPLE = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay'];
 const R = (ratee: string, rater: string, score: number) => ({
@@ -66,15 +66,6 @@ describe.skipIf(!haveChromium)('appraisal screens in Chromium', () => {
     await t?.app.close();
     await tdb?.dispose();
   });
-
-  async function axe(page: Page) {
-    await page.evaluate(axeSource);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
-    )) as { violations: { id: string; impact: string }[] };
-    const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id);
-    expect(bad, page.url()).toEqual([]);
-  }
 
   it('shows the calibrated 360° scores with intervals as the API does, in both languages; the other screens render', async () => {
     const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });

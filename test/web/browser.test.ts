@@ -19,7 +19,7 @@ import { reviewTarget } from '../../src/reviews/repository.js';
 import { recordsOf } from '../../src/services/ingestion.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
-import { axeSource, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
+import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
 
 type Scope = 'hr' | 'cs_lead' | 'scorer' | 'admin';
 
@@ -76,33 +76,6 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
   };
 
   const navLinks = (page: Page) => page.locator('header nav a').allTextContents();
-
-  /** axe on the page: no serious or critical violation. */
-  async function axe(page: Page) {
-    await page.evaluate(axeSource);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
-    )) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
-    const bad = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${v.id} (${v.impact}): ${v.nodes
-            .slice(0, 3)
-            .map((n) => n.target.join(' '))
-            .join(' | ')}`,
-      );
-    expect(bad, page.url()).toEqual([]);
-  }
-
-  /** Nothing wider than the window but the tables' own scroll boxes. */
-  async function fits(page: Page) {
-    const { scroll, client } = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      client: document.documentElement.clientWidth,
-    }));
-    expect(scroll, `${page.url()} overflows`).toBeLessThanOrEqual(client + 1);
-  }
 
   it('gives each scope its navigation: cs_lead the quality desk, hr the HR desk, admin both, scorer nothing', async () => {
     const { ctx, page } = await open();

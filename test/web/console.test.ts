@@ -1,8 +1,3 @@
-/**
- * The console over HTTP (inject): sign-in and sessions, scopes, CSRF, CSP, language, escaping of
- * user text, the leaderboard (numbers equal the API's), exports, and an expired session.
- */
-import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireSessionAt } from '../../src/auth/sessions-store.js';
 import { readWorkbook } from '../../src/lib/spreadsheet.js';
@@ -10,45 +5,9 @@ import { formatter, pickLang } from '../../src/web/messages.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { IMG_TEXT, loadDesk, SCRIPT_TEXT } from './fixture.js';
+import { Browser } from './session.js';
 
 type Scope = 'hr' | 'cs_lead' | 'scorer' | 'admin';
-
-/** A browser of sorts: keeps cookies, reads the CSRF token of the last page. */
-class Browser {
-  cookies = new Map<string, string>();
-  csrf = '';
-  constructor(private readonly t: TestApp) {}
-  private cookieHeader() {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  private keep(res: LightMyRequestResponse) {
-    for (const c of res.cookies as { name: string; value: string; expires?: Date; maxAge?: number }[]) {
-      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
-    }
-    const m = /name="_csrf" value="([^"]+)"/.exec(res.body);
-    if (m) this.csrf = m[1]!;
-    return res;
-  }
-  async get(url: string, headers: Record<string, string> = {}) {
-    return this.keep(await this.t.app.inject({ url, headers: { cookie: this.cookieHeader(), ...headers } }));
-  }
-  async post(url: string, form: Record<string, string>, withCsrf = true) {
-    const payload = new URLSearchParams({ ...(withCsrf ? { _csrf: this.csrf } : {}), ...form }).toString();
-    return this.keep(
-      await this.t.app.inject({
-        method: 'POST',
-        url,
-        payload,
-        headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
-      }),
-    );
-  }
-  async signIn(key: string) {
-    await this.get('/login');
-    return this.post('/login', { key });
-  }
-}
 
 describe('console messages', () => {
   it('writes large numbers in 万/亿 in Chinese and with separators in English', () => {

@@ -18,8 +18,8 @@ export class Browser {
     if (m) this.csrf = m[1]!;
     return res;
   }
-  async get(url: string) {
-    return this.keep(await this.t.app.inject({ url, headers: { cookie: this.cookieHeader() } }));
+  async get(url: string, headers: Record<string, string> = {}) {
+    return this.keep(await this.t.app.inject({ url, headers: { cookie: this.cookieHeader(), ...headers } }));
   }
   async post(url: string, form: Record<string, string>, withCsrf = true) {
     const payload = new URLSearchParams({ ...(withCsrf ? { _csrf: this.csrf } : {}), ...form }).toString();

@@ -16,7 +16,7 @@ import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
-import { axeSource, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
+import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
 
 const ROLE = 'product_ops';
 const METRIC = 'gmv';
@@ -73,29 +73,6 @@ describe.skipIf(!haveChromium)('target desk in Chromium', () => {
     expect(res.statusCode, url).toBe(200);
     return res.json();
   };
-  async function axe(page: Page) {
-    await page.evaluate(axeSource);
-    const result = (await page.evaluate(() =>
-      (window as unknown as { axe: { run(o: object): Promise<unknown> } }).axe.run({ resultTypes: ['violations'] }),
-    )) as { violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
-    const bad = result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map(
-        (v) =>
-          `${v.id} (${v.impact}): ${v.nodes
-            .slice(0, 3)
-            .map((n) => n.target.join(' '))
-            .join(' | ')}`,
-      );
-    expect(bad, page.url()).toEqual([]);
-  }
-  async function fits(page: Page) {
-    const { scroll, client } = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      client: document.documentElement.clientWidth,
-    }));
-    expect(scroll, `${page.url()} overflows`).toBeLessThanOrEqual(client + 1);
-  }
   const settled = (page: Page) => page.waitForSelector('main:not([aria-busy])');
   const targetsShown = (page: Page) =>
     page.locator('tbody tr[data-employee]').evaluateAll((rows) =>
