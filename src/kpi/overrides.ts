@@ -92,6 +92,20 @@ export interface OverrideChange {
   modelVersion?: string | null;
 }
 
+/**
+ * Serialises every change of one person's (or the role-wide) override of a metric and period:
+ * setting, clearing and filing a request for approval (src/periods/approvals-store.ts) take it.
+ */
+export async function lockOverride(
+  tx: Queryable,
+  k: { role: string; metric: string; period: string; employeeId: string },
+): Promise<void> {
+  await tx.query(
+    `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
+    [k.role, k.metric, k.period, k.employeeId],
+  );
+}
+
 /** Sets (or replaces) an override; the audit row holds the value before and after. One transaction. */
 export async function setOverride(
   db: Db,
@@ -105,10 +119,7 @@ export async function setOverrideOn(
   tx: Queryable,
   c: OverrideChange & { value: number },
 ): Promise<{ override: StoredOverride; audit: AuditEntry }> {
-  await tx.query(
-    `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
-    [c.role, c.metric, c.period, c.employeeId],
-  );
+  await lockOverride(tx, c);
   const before = (
     await tx.query<{ value: number }>(
       'select value from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4',
@@ -128,10 +139,7 @@ export async function setOverrideOn(
 /** Removes an override (back to the suggested target); audited. NotFound when there is none. */
 export async function clearOverride(db: Db, c: OverrideChange): Promise<AuditEntry> {
   return db.transaction(async (tx) => {
-    await tx.query(
-      `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
-      [c.role, c.metric, c.period, c.employeeId],
-    );
+    await lockOverride(tx, c);
     const gone = await tx.query<{ value: number }>(
       'delete from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4 returning value',
       [c.role, c.metric, c.period, c.employeeId],

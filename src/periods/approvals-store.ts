@@ -5,7 +5,7 @@
 import { recordAudit } from '../audit/store.js';
 import type { Db, Queryable } from '../db/types.js';
 import { ConflictError, DomainError, NotFoundError } from '../lib/errors.js';
-import { type AuditEntry, type StoredOverride, setOverrideOn } from '../kpi/overrides.js';
+import { type AuditEntry, lockOverride, type StoredOverride, setOverrideOn } from '../kpi/overrides.js';
 
 export interface OverrideRequest {
   id: number;
@@ -59,10 +59,7 @@ export interface NewRequest {
  */
 export async function createRequest(db: Db, n: NewRequest): Promise<{ request: OverrideRequest; created: boolean }> {
   return db.transaction(async (tx) => {
-    await tx.query(
-      `select pg_advisory_xact_lock(hashtext('kpi-override:' || $1 || ':' || $2 || ':' || $3 || ':' || $4))`,
-      [n.role, n.metric, n.period, n.employeeId],
-    );
+    await lockOverride(tx, n);
     const same = await tx.query<OverrideRequest>(
       `select ${COLS} from override_requests where state = 'pending' and role_id = $1 and metric_id = $2 and period = $3
          and employee_id = $4 and value = $5 and reason = $6 and requested_by is not distinct from $7 order by id limit 1`,

@@ -286,22 +286,7 @@ export function createTargetService(deps: {
       const { p, ...s } = await replaced(o);
       await assertOpen(o.role, p.id);
       const why = approvalNeeded(o, s.suggested);
-      if (why !== null) {
-        const { request } = await createRequest(db, {
-          role: o.role,
-          metric: o.metric,
-          period: p.id,
-          employeeId: o.employee_id,
-          value: o.value,
-          reason: o.reason,
-          suggested: s.suggested,
-          modelVersion: s.modelVersion,
-          why,
-          actor,
-        });
-        return { request };
-      }
-      return setOverride(db, {
+      const change = {
         role: o.role,
         metric: o.metric,
         period: p.id,
@@ -310,7 +295,9 @@ export function createTargetService(deps: {
         reason: o.reason,
         actor,
         ...s,
-      });
+      };
+      if (why !== null) return { request: (await createRequest(db, { ...change, why })).request };
+      return setOverride(db, change);
     },
 
     async clearOverride(o, actor) {
