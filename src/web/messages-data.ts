@@ -154,9 +154,11 @@ export const DATA_MESSAGES = {
   ],
   'import.submit': ['导入', 'Import'],
   'import.done': [
-    '已导入：设置 {set} 项，撤销 {cleared} 项，未变 {unchanged} 项，待审批 {pending} 项。',
-    'Imported: {set} set, {cleared} reverted, {unchanged} unchanged, {pending} awaiting approval.',
+    '已导入：设置 {set} 项，撤销 {cleared} 项，未变 {unchanged} 项。',
+    'Imported: {set} set, {cleared} reverted, {unchanged} unchanged.',
   ],
+  'import.set': ['设置', 'Set'],
+  'import.cleared': ['撤销', 'Reverted'],
   'import.back': ['回到目标台', 'Back to the target desk'],
   'shadow.title': ['影子比较报告', 'Shadow comparison report'],
   'shadow.link': ['查看报告', 'View report'],

@@ -81,6 +81,7 @@ const ORDER = [
   'listTargets',
   'getEmployeeTargets',
   'setTargetOverride',
+  'importTargetOverrides',
   'listTargetOverrides',
   'listTargetAudit',
   'listAudit',

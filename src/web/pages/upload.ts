@@ -99,7 +99,7 @@ const fileError = (file: string, reason: string): DomainError =>
   });
 
 export default async function uploadPages(app: FastifyInstance): Promise<void> {
-  const { ingestion, reviews } = app.services;
+  const { ingestion, reviews, overrideImport } = app.services;
   const limit = app.initialConfig.bodyLimit ?? 1024 * 1024;
   // the form's fields as strings (the CSRF check reads _csrf), its one file read whole up to the body limit
   await app.register(fastifyMultipart, {
@@ -273,6 +273,81 @@ ${
       body: html`${parts.result ?? ''}${form(ctx, kinds, chosen, parts.o ?? {})}`,
     });
   };
+
+  // ── the override import of the target desk: the desk's export layout back, all or nothing ──
+
+  const localBack = (raw: unknown): string =>
+    typeof raw === 'string' && /^\/targets(?:[/?]|$)[^\s]*$/.test(raw) ? raw : '/targets';
+
+  function importForm(ctx: Ctx, back: string): Html {
+    const { t } = ctx;
+    return html`<section class="card" aria-labelledby="h-import">
+<h2 id="h-import">${t('import.title')}</h2>
+<p>${t('import.intro')}</p>
+<form method="post" action="/targets/import" enctype="multipart/form-data" class="stack" data-upload
+  data-sending="${t('upload.sending')}" data-processing="${t('upload.processing')}" data-failed="${t('upload.failedNet')}">
+${hidden('_csrf', ctx.csrf)}${hidden('back', back)}
+<label for="i-file">${t('upload.file')}</label>
+<input id="i-file" name="file" type="file" required accept=".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet">
+<div class="upload-status" data-upload-status hidden>
+<progress max="100" value="0" aria-label="${t('upload.progress')}"></progress>
+<span role="status" aria-live="polite"></span></div>
+<button type="submit">${t('import.submit')}</button>
+</form>
+<p><a href="${back}">${t('import.back')}</a></p></section>
+<script src="${assetUrl('upload.js')}" defer></script>`;
+  }
+
+  const importPage = (ctx: Ctx, back: string, result?: Html) =>
+    page(ctx, {
+      title: ctx.t('import.title'),
+      active: '/targets',
+      body: html`${result ?? ''}${importForm(ctx, back)}`,
+    });
+
+  app.get('/targets/import', { config: { console: 'hr' } }, async (request, reply) => {
+    const q = request.query as { back?: unknown };
+    return sendPage(reply, importPage(request.ctx, localBack(q.back)));
+  });
+
+  app.post('/targets/import', { config: { console: 'hr' } }, async (request, reply) => {
+    const { ctx } = request;
+    const b = (request.body ?? {}) as Record<string, unknown>;
+    const back = localBack(b.back);
+    const file = b.file as FilePart | undefined;
+    if (!file || !Buffer.isBuffer(file.bytes) || file.bytes.length === 0)
+      return sendPage(
+        reply.code(400),
+        importPage(
+          ctx,
+          back,
+          html`<p class="notice error" role="alert" data-upload-result="refused">${ctx.t('upload.noFile')}</p>`,
+        ),
+      );
+    try {
+      const r = await overrideImport.importOverrides(file, ctx.session!.keyId);
+      const done = html`<section class="card" aria-labelledby="h-result" data-upload-result="ok">
+<h2 id="h-result" tabindex="-1">${ctx.t('upload.summary')}</h2>
+<p class="notice info" role="status">${ctx.t('import.done', { set: r.set, cleared: r.cleared, unchanged: r.unchanged })}</p>
+<dl class="counts">${(
+        [
+          ['upload.received', 'received', r.received],
+          ['import.set', 'set', r.set],
+          ['import.cleared', 'cleared', r.cleared],
+          ['upload.unchanged', 'unchanged', r.unchanged],
+        ] as const
+      ).map(
+        ([k, name, n]) => html`<div><dt>${ctx.t(k)}</dt><dd data-count="${name}">${ctx.f.count(n)}</dd></div>`,
+      )}</dl>
+<p><a href="${back}">${ctx.t('import.back')}</a></p></section>`;
+      return sendPage(reply, importPage(ctx, back, done));
+    } catch (e) {
+      if (!(e instanceof DomainError)) throw e;
+      const status = STATUS_OF_CODE[e.code] ?? 400;
+      if (status >= 500) throw e;
+      return sendPage(reply.code(status), importPage(ctx, back, refusal(ctx, file.name, e)));
+    }
+  });
 
   app.get('/upload', { config: { console: 'data' } }, async (request, reply) => {
     const q = request.query as { kind?: string };
