@@ -63,7 +63,10 @@ export const DATA_MESSAGES = {
   'upload.periods': ['涉及周期', 'Periods touched'],
   'upload.partialPeriods': ['其中不完整', 'of which partial'],
   'upload.warnings': ['提示', 'Warnings'],
-  'upload.rejected': ['{file}：共 {count} 处错误，未写入任何数据。', '{file}: {count} errors; nothing was written.'],
+  'upload.rejected': [
+    '{file}：共 {count} 处错误，未写入任何数据。',
+    '{file}: errors found ({count}); nothing was written.',
+  ],
   'upload.listed': ['列出前 {n} 处。', 'The first {n} are listed.'],
   'upload.errors': ['错误明细', 'Errors'],
   'upload.col.row': ['行', 'Row'],

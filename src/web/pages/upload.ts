@@ -254,7 +254,6 @@ ${
 <p class="notice error" role="alert">${t('upload.rejected', { file, count: f.count(count) })}${
       count > errors.length ? html` ${t('upload.listed', { n: errors.length })}` : ''
     }</p>
-<p class="hint">${e.message}</p>
 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-errors"><table class="row-errors">
 <caption id="h-errors">${t('upload.errors')}</caption>
 <thead><tr>${withFile ? html`<th scope="col">${t('upload.col.file')}</th>` : ''}<th scope="col">${t('upload.col.row')}</th><th scope="col">${t('upload.col.field')}</th><th scope="col">${t('upload.col.reason')}</th></tr></thead>

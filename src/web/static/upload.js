@@ -42,7 +42,10 @@
       const main = document.getElementById('main');
       if (!main) return;
       main.innerHTML = xhr.responseText;
-      const result = main.querySelector('[data-upload-result] h2, [data-upload-result]') || main.querySelector('h1');
+      const result =
+        main.querySelector('[data-upload-result] h2') ||
+        main.querySelector('[data-upload-result]') ||
+        main.querySelector('h1');
       if (result) {
         if (!result.hasAttribute('tabindex')) result.setAttribute('tabindex', '-1');
         result.focus();
