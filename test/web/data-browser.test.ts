@@ -4,7 +4,7 @@
  * browser files): an upload with one bad row → the error table and the API's counts unchanged, then
  * a good one → the counts the API holds, sent by the page's script (progress) without leaving the
  * page; the quality lead offered only their kinds; a promotion window added on the calendar; the
- * weight form's live sum refusing 90 and taking 100, then a pin; the override import's error table.
+ * weight form's live sum refusing 90 and taking 100, then a pin; the override import's error table; the shadow comparison report.
  * axe with no serious or critical violation, nothing wider than the window and no CSP violation at
  * 1366×768 and 820×1180 in both languages. With CONSOLE_SCREENSHOTS=<dir> a screenshot of each page.
  */
@@ -12,10 +12,12 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerVersion } from '../../src/registry/index.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
+import { REPORT } from './shadow-fixture.js';
 
 const BAD_HISTORY = [
   'employee_id,metric_id,period,value',
@@ -42,6 +44,12 @@ describe.skipIf(!haveChromium)('data pages in Chromium', () => {
     tdb = await openTestDb('pglite');
     await loadDemo(tdb.db, { people: 12 });
     t = await buildTestApp(tdb.db);
+    await registerVersion(tdb.db, {
+      id: REPORT.candidate,
+      kind: 'sentiment',
+      scope: 'zh',
+      metadata: { shadow: REPORT },
+    });
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
   }, 300_000);
@@ -170,6 +178,7 @@ describe.skipIf(!haveChromium)('data pages in Chromium', () => {
     ['calendar', '/calendar?month=2026-11'],
     ['weights', '/weights'],
     ['import', '/targets/import'],
+    ['shadow', `/models/report?id=${encodeURIComponent(REPORT.candidate)}`],
   ];
 
   for (const [viewport, size] of Object.entries(VIEWPORTS) as [keyof typeof VIEWPORTS, { width: number }][]) {
