@@ -7,7 +7,7 @@
  *     [--peers [snaive,ets,arima,theta]]  also runs ../shared/peers/forecast_peers.R (R forecast) on the same
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
- *     [--drift] [--monotone]  the opt-in calibration steps (TrainOptions `drift`, `monotoneOffsets`)
+ *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets`, `refit`)
  *     [--peers-cache DIR]  keeps R's figures per panel part (sha-256 of the part's rows, the methods, R's and
  *                          forecast's versions) and reuses them: R's figures do not depend on this code, and
  *                          auto.arima on m3-monthly takes an hour of CPU on a loaded 2-core machine. Reused
@@ -37,7 +37,7 @@ import {
 } from '../src/baselines/index.js';
 import { m4Seasonal } from '../src/baselines/classical.js';
 import { buildWindow } from '../src/baselines/features.js';
-import { prepare } from '../src/baselines/model.js';
+import { prepare, sampleQuantile } from '../src/baselines/model.js';
 import { readPanel, type PanelSeries } from '../src/baselines/panel.js';
 
 // `--peers` takes an optional list of methods: a following word that is not an option is that list
@@ -60,7 +60,7 @@ const { values: args } = parseArgs({
     'peers-cache': { type: 'string' },
     drift: { type: 'boolean', default: false },
     monotone: { type: 'boolean', default: false },
-    'no-refit': { type: 'boolean', default: false },
+    refit: { type: 'boolean', default: false },
   },
 });
 const panels =
@@ -332,7 +332,7 @@ async function evaluate(file: string) {
       network: !args['no-network'],
       drift: args.drift,
       monotoneOffsets: args.monotone,
-      refit: !args['no-refit'],
+      refit: args.refit,
     });
     const t1 = performance.now();
     trainCpu += cpuNow() - c0;
@@ -374,14 +374,7 @@ async function evaluate(file: string) {
       const noise = buildWindow(p.values, p.values.length, model.spec, p.ctx).noise;
       s.test.forEach((y, h) => testAbs[h]!.push(Math.abs(y - fc[i]!.steps[h]!.p50) / noise));
     });
-    const medianOf = (xs: number[]) => {
-      const v = xs.slice().sort((a, b) => a - b);
-      return v.length === 0
-        ? Number.NaN
-        : v.length % 2
-          ? v[(v.length - 1) / 2]!
-          : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
-    };
+    const medianOf = (xs: number[]) => (xs.length === 0 ? Number.NaN : sampleQuantile(xs, 0.5));
     const shifts = testAbs
       .map((xs, h) => medianOf(xs) / (model.backtest.medianAbsScore?.[h] ?? Number.NaN))
       .filter(Number.isFinite);

@@ -548,7 +548,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const tCal = performance.now();
   let finalNet = net;
   let refitWindows = 0;
-  if (net && opts.refit !== false) {
+  if (net && opts.refit === true) {
     const all = windows(0);
     if (all.n >= 30) {
       finalNet = await trainQuantileNet(all.X, all.Y, all.M, all.n, {
