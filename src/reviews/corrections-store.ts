@@ -205,3 +205,29 @@ export async function listAppeals(
   );
   return r.rows.map(appealRow);
 }
+
+/** One review as the corrections page shows it: its aspects as in force (corrected, else the model's) and its correction state. */
+export interface ReviewUnderCorrection {
+  id: string;
+  agent_id: string | null;
+  channel: string | null;
+  text: string;
+  rating: number | null;
+  created_at: Date;
+  sentiment_label: string | null;
+  sentiment_probability: number | null;
+  aspects: AspectHit[];
+  attribution: Attribution;
+  correction_id: number | null;
+}
+
+export async function reviewUnderCorrection(db: Queryable, id: string): Promise<ReviewUnderCorrection | null> {
+  const r = await db.query<ReviewUnderCorrection>(
+    `select id, agent_id, channel, text, rating, created_at, sentiment_label, sentiment_probability,
+       coalesce(corrected_aspects, aspects, '[]'::jsonb) as aspects, coalesce(attribution_override, 'auto') as attribution, correction_id
+     from reviews where id = $1`,
+    [id],
+  );
+  const row = r.rows[0];
+  return row ? { ...row, correction_id: row.correction_id === null ? null : Number(row.correction_id) } : null;
+}

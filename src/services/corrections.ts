@@ -38,6 +38,8 @@ import {
   listCorrections,
   type ReviewForCorrection,
   reviewForCorrection,
+  type ReviewUnderCorrection,
+  reviewUnderCorrection,
 } from '../reviews/corrections-store.js';
 
 /** One training row of the export (the shape of the aspect evaluation set's items, with the correction's ids). */
@@ -92,6 +94,8 @@ export interface CorrectionService {
     actor: string | null,
   ): Promise<{ appeal: Appeal; correction: Correction | null; ratings_updated: number }>;
   listAppeals(q: Parameters<typeof listAppeals>[1]): Promise<Appeal[]>;
+  /** One review with its aspects as in force and its correction state; null when there is none. */
+  review(id: string): Promise<ReviewUnderCorrection | null>;
 }
 
 const currentAttribution = (r: ReviewForCorrection): Attribution => r.attribution_override ?? 'auto';
@@ -253,5 +257,6 @@ export function createCorrectionService(deps: { db: Db }): CorrectionService {
     },
 
     listAppeals: (q) => listAppeals(db, q),
+    review: (id) => reviewUnderCorrection(db, id),
   };
 }
