@@ -43,11 +43,11 @@ function aspectFields(ctx: Ctx, prefix: string, r: ReviewUnderCorrection): Html 
   return html`<fieldset><legend>${t('corr.aspects')}</legend>
   <div class="field check"><input id="${prefix}-keep" name="keep" type="checkbox" value="1" checked>
     <label for="${prefix}-keep">${t('corr.keepModel')}</label></div>
-  <table class="data"><tbody>${ASPECTS.map(
+  <table class="data compact"><tbody>${ASPECTS.map(
     (
       a,
-    ) => html`<tr><td><input id="${prefix}-a-${a}" name="a_${a}" type="checkbox" value="1"${now.has(a) ? html` checked` : ''}>
-    <label for="${prefix}-a-${a}">${t(aspectKey(a))}</label></td>
+    ) => html`<tr><td><div class="field check"><input id="${prefix}-a-${a}" name="a_${a}" type="checkbox" value="1"${now.has(a) ? html` checked` : ''}>
+    <label for="${prefix}-a-${a}">${t(aspectKey(a))}</label></div></td>
     <td><label class="sr-only" for="${prefix}-p-${a}">${t('corr.polarity', { aspect: t(aspectKey(a)) })}</label>
     <select id="${prefix}-p-${a}" name="p_${a}">${optionList(
       [
@@ -67,6 +67,7 @@ function reviewSection(ctx: Ctx, r: ReviewUnderCorrection, history: Html): Html 
       : t('corr.inForce', { id: String(r.correction_id), attribution: t(attrKey(r.attribution)) });
   return html`<section class="card" aria-labelledby="h-review"><h2 id="h-review">${t('corr.review', { id: r.id })}</h2>
 <ul class="reviews">${reviewCard(ctx, r, html`<p class="why">${state}</p>`)}</ul>
+<div class="grid">
 <form method="post" action="/corrections/correct" class="stack" aria-labelledby="h-correct">
   <h3 id="h-correct">${t('corr.form')}</h3>
   ${hidden('_csrf', ctx.csrf)}${hidden('review', r.id)}
@@ -89,17 +90,28 @@ ${
 </form>`
     : ''
 }
+</div>
 ${history}
 </section>`;
 }
 
+/** "Logistics (negative), Price" / "物流（负面）、价格". */
+function aspectList(ctx: Ctx, xs: readonly { aspect: string; polarity?: string | undefined }[]): string {
+  const { t, lang } = ctx;
+  const [open, close, sep] = lang === 'en' ? [' (', ')', ', '] : ['（', '）', '、'];
+  return (
+    xs
+      .map(
+        (a) =>
+          `${t(aspectKey(a.aspect))}${a.polarity ? `${open}${t(`sentiment.${a.polarity}` as MessageKey)}${close}` : ''}`,
+      )
+      .join(sep) || '—'
+  );
+}
+
 function requestedText(ctx: Ctx, req: CorrectionRequest): string {
   const { t } = ctx;
-  const aspects = req.aspects
-    ? req.aspects
-        .map((a) => `${t(aspectKey(a.aspect))}${a.polarity ? `（${t(`sentiment.${a.polarity}` as MessageKey)}）` : ''}`)
-        .join('、') || '—'
-    : t('corr.keepModel');
+  const aspects = req.aspects ? aspectList(ctx, req.aspects) : t('corr.keepModel');
   return `${aspects} · ${t(attrKey(req.attribution))}`;
 }
 
@@ -145,7 +157,14 @@ ${
 <th scope="col">${t('col.reason')}</th><th scope="col">${t('col.by')}</th></tr></thead><tbody>${rows.map(
         (c) => html`<tr><td>${f.dateTime(c.created_at)}</td>
 <td><a href="/corrections${queryString({ review: c.review_id })}">${c.review_id}</a></td><td>${c.agent_id ?? '—'}</td>
-<td>${c.aspects ? c.aspects.map((h) => `${t(aspectKey(h.aspect))}（${t(`sentiment.${h.sentiment}` as MessageKey)}）`).join('、') || '—' : t('corr.keepModel')}</td>
+<td>${
+          c.aspects
+            ? aspectList(
+                ctx,
+                c.aspects.map((h) => ({ aspect: h.aspect, polarity: h.sentiment })),
+              )
+            : t('corr.keepModel')
+        }</td>
 <td>${t(attrKey(c.attribution))}</td><td>${shownText(c.reason)}</td><td>${c.actor ?? '—'}</td></tr>`,
       )}</tbody></table></div>`
 }
