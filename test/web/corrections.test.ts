@@ -95,6 +95,7 @@ describeEachBackend('console corrections page', (get) => {
     // a reason too short is refused, nothing written
     const bad = await b.post('/corrections/correct', { ...form, reason: 'x' });
     expect(bad.statusCode).toBe(400);
+    expect((await b.post('/corrections/correct', { ...form, reason: 'nul \u0000 inside' })).statusCode).toBe(400);
     const again = await t.app.inject({ url: '/v1/reviews/wc1-a/corrections', headers: t.auth('cs_lead') });
     expect(again.json().items).toHaveLength(1);
   });

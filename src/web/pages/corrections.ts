@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BadRequestError } from '../../lib/errors.js';
+import { textFault } from '../../lib/text.js';
 import { ATTRIBUTIONS, type Attribution, type CorrectionRequest, POLARITIES } from '../../reviews/corrections.js';
 import type { Appeal, ReviewUnderCorrection } from '../../reviews/corrections-store.js';
 import { ASPECTS, type Aspect } from '../../reviews/sentiment/aspects.js';
@@ -177,6 +178,8 @@ export function requestFromForm(body: Record<string, unknown>): CorrectionReques
   if (!attribution.success) throw new BadRequestError('attribution: expected auto, agent, not_agent or excluded');
   const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
   if (reason.length < 3 || reason.length > 500) throw new BadRequestError('reason: 3 to 500 characters');
+  const fault = textFault(reason);
+  if (fault) throw new BadRequestError(`reason: ${fault}`);
   const keep = body.keep !== undefined;
   const aspects = keep
     ? null
@@ -237,7 +240,7 @@ ${correctionsTable(ctx, t('corr.recent'), 'h-recent', recent)}
   const actor = (request: { ctx: Ctx }) => request.ctx.session?.keyId ?? null;
   const reviewOf = (body: Record<string, unknown>) => {
     const id = reviewId.safeParse(body.review);
-    if (!id.success) throw new BadRequestError('review: required');
+    if (!id.success || textFault(id.data)) throw new BadRequestError('review: required, text');
     return id.data;
   };
 
@@ -262,6 +265,7 @@ ${correctionsTable(ctx, t('corr.recent'), 'h-recent', recent)}
     const decision = z.enum(['accept', 'reject']).safeParse(body.decision);
     if (!id.success || !decision.success) throw new BadRequestError('appeal and decision: required');
     const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
+    if (textFault(reason)) throw new BadRequestError(`reason: ${textFault(reason)}`);
     const r = await corrections.decide(id.data, { decision: decision.data, reason }, actor(request));
     return reply.redirect(
       `/corrections${queryString({ review: r.appeal.review_id, done: r.appeal.state === 'accepted' ? 'accepted' : 'rejected' })}`,
