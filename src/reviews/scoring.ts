@@ -91,8 +91,10 @@ export function rescoreRun(engine: Pick<SentimentEngine, 'versions'>): string {
   return Object.values(engine.versions).sort().join(',');
 }
 
+// a scalar subquery, not NOT EXISTS: the planner made that a hash anti-join over every staged row of
+// the run, once per batch; this probes the stage's primary key for the rows the batch reads
 const NEEDS_RESCORE = `(r.sentiment_model is null or not (r.sentiment_model = any($1::text[])))
-  and not exists (select 1 from review_rescores s where s.run = $2 and s.review_id = r.id)`;
+  and (select true from review_rescores s where s.run = $2 and s.review_id = r.id) is null`;
 
 /**
  * Scores the reviews of `range` that the engine's versions did not score and that are not staged for
@@ -113,12 +115,13 @@ export async function stageRescores(
   let scored = 0;
   for (;;) {
     opts.signal?.throwIfAborted();
-    // updated_at as text: a Date would drop its microseconds, and the apply compares it exactly
+    // updated_at as text: a Date would drop its microseconds, and the apply compares it exactly;
+    // `>=` only for the first batch, written out (a CASE over the two would hide the id range from the index)
     const r: { rows: { id: string; text: string; updated_at: string }[] } = await db.query(
       `select r.id, r.text, r.updated_at::text as updated_at from reviews r
-       where (case when $3 then r.id >= $4 else r.id > $4 end) and ($5::text is null or r.id < $5) and ${NEEDS_RESCORE}
-       order by r.id limit $6`,
-      [versions, run, inclusive, after, to, batch],
+       where r.id ${inclusive ? '>=' : '>'} $3 and ($4::text is null or r.id < $4) and ${NEEDS_RESCORE}
+       order by r.id limit $5`,
+      [versions, run, after, to, batch],
     );
     if (r.rows.length === 0) break;
     const results = await engine.scoreAsync(r.rows.map((x) => x.text));
@@ -168,22 +171,24 @@ export async function rescoreLeft(db: Queryable, engine: SentimentEngine): Promi
 export async function applyRescores(db: Queryable, run: string, rows = 200): Promise<{ applied: number }> {
   let applied = 0;
   for (;;) {
+    const ids = await db.query<{ review_id: string }>(
+      `select review_id from review_rescores where run = $1 order by review_id limit $2`,
+      [run, rows],
+    );
+    if (ids.rows.length === 0) break;
+    // another process applying the same rows at once finds them gone and moves nothing
     const r = await db.query<{ n: number }>(
       `with moved as (
-         delete from review_rescores where (run, review_id) in (
-           select run, review_id from review_rescores where run = $1 order by review_id limit $2 for update skip locked)
-         returning *),
+         delete from review_rescores where run = $1 and review_id = any($2::text[]) returning *),
        written as (
          update reviews r set language = m.language, sentiment_label = m.label, sentiment_probability = m.probability,
            sentiment_model = m.model, aspects = m.aspects, scored_at = now()
          from moved m where r.id = m.review_id and r.updated_at = m.review_updated_at
          returning 1)
        select (select count(*) from moved)::int as n`,
-      [run, rows],
+      [run, ids.rows.map((x) => x.review_id)],
     );
-    const n = r.rows[0]?.n ?? 0;
-    if (n === 0) break;
-    applied += n;
+    applied += r.rows[0]?.n ?? 0;
     await turn();
   }
   await db.query(`delete from review_rescores where run <> $1`, [run]);
