@@ -9,8 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BadRequestError } from '../../lib/errors.js';
 import { textFault } from '../../lib/text.js';
-import { ATTRIBUTIONS, type Attribution, type CorrectionRequest, POLARITIES } from '../../reviews/corrections.js';
-import type { Appeal, ReviewUnderCorrection } from '../../reviews/corrections-store.js';
+import {
+  type Appeal,
+  ATTRIBUTIONS,
+  type Attribution,
+  type CorrectionRequest,
+  POLARITIES,
+  type ReviewUnderCorrection,
+} from '../../reviews/corrections.js';
 import { ASPECTS, type Aspect } from '../../reviews/sentiment/aspects.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
