@@ -138,6 +138,7 @@ const ORDER = [
   'approveOverrideRequest',
   'rejectOverrideRequest',
   'deleteCalendarEvent',
+  'eraseOrderReviews',
 ];
 
 /**
