@@ -152,7 +152,7 @@ export function createServices(deps: ServiceDeps): Services {
       sessionTtlMs: config.sessionTtlMs,
       masker: privacy.masker('console'),
     }),
-    desk: createTargetDeskService({ db }),
+    desk: createTargetDeskService({ db, targets, stored }),
     targets,
     models: createModelService({ db, config, jobs }),
     jobs,
