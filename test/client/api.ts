@@ -371,7 +371,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated */
+        /**
+         * Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated
+         * @description With a role, the role's declared cycle (GET /v1/roles/{role}/cycle) rules: without a period, the role's latest rated period on the kind it is tracked on; a period finer than that kind (a week for a role tracked monthly) is refused with 422 naming `period`. Without a role, a period is needed (422 naming `period`).
+         */
         get: operations["listRatings"];
         put?: never;
         post?: never;
@@ -3866,12 +3869,12 @@ export interface operations {
     };
     listRatings: {
         parameters: {
-            query: {
+            query?: {
                 /**
-                 * @description an ISO week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026)
+                 * @description default (with a role): the role's latest rated period on the kind it is tracked on (its declared cycle)
                  * @example 2026-10
                  */
-                period: string;
+                period?: string;
                 /** @example cs_agent */
                 role?: string;
                 team?: string;
@@ -4109,6 +4112,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
         };
     };
