@@ -132,6 +132,7 @@ const ORDER = [
   'closePeriod',
   'getPeriodSnapshot',
   'getPeriodDifferences',
+  'exportPeriodPayroll',
   'reopenPeriod',
   'listOverrideRequests',
   'getOverrideRequest',
