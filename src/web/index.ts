@@ -31,6 +31,7 @@ import appraisalAbPage from './pages/appraisal-ab.js';
 import appraisalGrowthPage from './pages/appraisal-growth.js';
 import appraisalPayoutsPage from './pages/appraisal-payouts.js';
 import targetPages from './pages/targets.js';
+import periodPages from './pages/periods.js';
 import adminPages from './pages/admin.js';
 import { allowAllSignIns, type SignInLimiter } from './signin-limit.js';
 import { ASSETS } from './static.js';
@@ -284,6 +285,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   await app.register(slaPage);
   // ── console part 2 (issue 13) ──
   await app.register(targetPages);
+  await app.register(periodPages);
   await app.register(adminPages);
   // the appraisal screens (issue 17)
   await app.register(appraisal360Page);
