@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../db/types.js';
 import type { PeriodKind } from '../history/period.js';
-import { AGENT_ASPECTS, FACT, NEGATIVE_SQL, OTHER_ASPECTS, WEIGHT_SQL } from './attribution.js';
+import { AGENT_ASPECTS, EXCLUDED_SQL, FACT, NEGATIVE_SQL, OTHER_ASPECTS, WEIGHT_SQL } from './attribution.js';
 
 export interface EvidenceScope {
   /** null: every agent */
@@ -84,7 +84,7 @@ with frag as (
     count(a.w) as n,
     sum(a.w) as positive,
     sum(a.w * a.w) as positive_sq,
-    count(*) filter (where r.sentiment_model is not null and a.w is null) as not_attributable,
+    count(*) filter (where r.sentiment_model is not null and a.w is null and not ${EXCLUDED_SQL}) as not_attributable,
     ${AGENT_ASPECTS.map((k) => `count(r.rating_facts[${FACT.p[k]}]) as n_${k}, sum(r.rating_facts[${FACT.p[k]}]) as pos_${k}`).join(',\n    ')},
     ${OTHER_ASPECTS.map((k) => `sum(r.rating_facts[${FACT.mentions[k]}]) as m_${k}, sum(r.rating_facts[${FACT.negative[k]}]) as neg_${k}`).join(',\n    ')},
     count(*) filter (where a.neg) as negative_reviews,

@@ -344,6 +344,30 @@ const M = {
   'driver.other': ['其他', 'Other'],
   'driver.total': ['基线（P50）', 'Baseline (P50)'],
   'desk.roleOverride': ['为整个岗位设定目标（*）', 'Set a target for the whole role (*)'],
+  'desk.closed': [
+    '已关账（快照第 {version} 版）：{who} 于 {when} 关闭',
+    'Closed (snapshot version {version}) by {who} on {when}',
+  ],
+  'desk.closedNote': [
+    '本期已关账：以下数字来自关账快照；如需调整目标，请先重新打开本期。',
+    'This period is closed: the numbers are its snapshot; reopen the period to change its targets.',
+  ],
+  // the catalogue's metrics by name (metricName; a metric added later shows its stored name)
+  'metric.gmv': ['成交金额（GMV）', 'GMV'],
+  'metric.conversion_rate': ['转化率', 'Conversion rate'],
+  'metric.aov': ['客单价', 'Average order value'],
+  'metric.visitors': ['访客数', 'Visitors'],
+  'metric.ad_spend': ['推广花费', 'Ad spend'],
+  'metric.new_customers': ['新客数', 'New customers'],
+  'metric.roi': ['投入产出比（ROI）', 'ROI'],
+  'metric.cac': ['获客成本', 'Customer acquisition cost'],
+  'metric.inventory_turnover': ['库存周转率', 'Inventory turnover'],
+  'metric.order_handling_time': ['订单处理时长', 'Order handling time'],
+  'metric.csat': ['客户满意度（CSAT）', 'CSAT'],
+  'metric.return_handling_time': ['退换货处理时长', 'Return handling time'],
+  'metric.response_qualified_rate': ['响应达标率', 'Response-qualified rate'],
+  'metric.negative_review_response_24h': ['差评 24 小时响应率', 'Negative-review 24 h response rate'],
+  'metric.innovation_contribution': ['创新贡献', 'Innovation contribution'],
   'override.value': ['目标值', 'Target value'],
   'override.reason': ['原因（必填）', 'Reason (required)'],
   'override.set': ['保存调整', 'Save override'],
@@ -498,6 +522,54 @@ const M = {
   'per.approve': ['批准', 'Approve'],
   'per.reject': ['驳回', 'Reject'],
   'per.own': ['本人提交，须由另一把密钥审批', 'Your own request: a second key must decide'],
+  // ── corrections (复核) and appeals (申诉), issue 18 ──
+  'nav.corrections': ['复核与申诉', 'Corrections'],
+  'corr.title': ['复核与申诉', 'Corrections and appeals'],
+  'corr.link': ['复核 / 申诉', 'Correct / appeal'],
+  'corr.find': ['按评价编号查找', 'Find a review by id'],
+  'corr.reviewId': ['评价编号', 'Review id'],
+  'corr.open': ['打开', 'Open'],
+  'corr.notFound': ['没有编号为 {id} 的评价', 'No review with id {id}'],
+  'corr.review': ['评价 {id}', 'Review {id}'],
+  'corr.inForce': ['当前生效：复核 #{id}（{attribution}）', 'In force: correction #{id} ({attribution})'],
+  'corr.model': ['当前为模型结果，未复核', 'The model’s reading, not corrected'],
+  'corr.form': ['复核这条评价', 'Correct this review'],
+  'corr.aspects': [
+    '维度与情感（勾选评价涉及的维度；留空情感则沿用模型）',
+    'Aspects and polarity (tick the aspects the review is about; leave the polarity empty to keep the model’s)',
+  ],
+  'corr.keepModel': ['保持模型识别的维度', 'Keep the model’s aspects'],
+  'corr.polarity': ['{aspect} 的情感', 'Polarity of {aspect}'],
+  'corr.polarityModel': ['沿用模型', 'the model’s'],
+  'corr.attribution': ['归属', 'Attribution'],
+  'corr.attr.auto': ['按规则判定', 'by the rule'],
+  'corr.attr.agent': ['计入客服', 'the agent’s'],
+  'corr.attr.not_agent': ['不计入客服', 'not the agent’s'],
+  'corr.attr.excluded': ['从评分中排除', 'excluded from the rating'],
+  'corr.reason': ['理由（必填，记入审计）', 'Reason (required, audited)'],
+  'corr.submit': ['保存复核', 'Save the correction'],
+  'corr.appealForm': ['替客服提交申诉', 'File an appeal for the agent'],
+  'corr.appealSubmit': ['提交申诉', 'File the appeal'],
+  'corr.history': ['复核记录', 'Corrections of this review'],
+  'corr.recent': ['最近的复核', 'Recent corrections'],
+  'corr.pending': ['待处理的申诉', 'Pending appeals'],
+  'corr.noPending': ['没有待处理的申诉', 'No pending appeals'],
+  'corr.decision': ['处理', 'Decision'],
+  'corr.accept': ['采纳', 'Accept'],
+  'corr.reject': ['驳回', 'Reject'],
+  'corr.decisionReason': ['处理理由（必填）', 'Reason for the decision (required)'],
+  'corr.requested': ['申诉请求', 'Asked for'],
+  'corr.saved': ['已保存复核，评分已重新计算（{n} 行）', 'Correction saved; ratings recomputed ({n} rows)'],
+  'corr.filed': ['申诉已提交，等待主管处理', 'Appeal filed, waiting for a lead'],
+  'corr.decided.accepted': ['申诉已采纳，复核已生效', 'Appeal accepted; its correction is in force'],
+  'corr.decided.rejected': ['申诉已驳回', 'Appeal rejected'],
+  'col.when': ['时间', 'When'],
+  'col.by': ['操作人', 'By'],
+  'col.review': ['评价', 'Review'],
+  'col.attribution': ['归属', 'Attribution'],
+  'col.aspects': ['维度', 'Aspects'],
+  'col.reason': ['理由', 'Reason'],
+  'reason.correction': ['质检主管复核：{attribution}', 'corrected by a quality lead: {attribution}'],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof M;
@@ -505,6 +577,11 @@ export type MessageKey = keyof typeof M;
 /** A role's name in the page's language where the catalogue knows it, else the stored name. */
 export function roleName(t: Translate, id: string, stored: string): string {
   const key = `role.${id}`;
+  return key in M ? t(key as MessageKey) : stored;
+}
+/** A metric's name in the page's language where the catalogue knows it, else its stored name. */
+export function metricName(t: Translate, id: string, stored: string = id): string {
+  const key = `metric.${id}`;
   return key in M ? t(key as MessageKey) : stored;
 }
 export const MESSAGES: Record<MessageKey, readonly [string, string]> = M;
