@@ -1,9 +1,10 @@
 /**
  * Closed periods against the real recomputes (issue 25's acceptance): close cs_agent's 2026-Q1, then
- * promote a sentiment model (every review rescored, every rating recomputed as jobs) and correct a
- * review (the quality lead's correction: a re-upload that changes its text recomputes its ratings at
- * once). Q1's ratings and KPI inputs — and those of its months, frozen with it — are byte-identical to
- * before, Q2's moved, and the differences since close list what moved in Q1.
+ * promote a sentiment model (every review rescored, every rating recomputed as jobs) and correct
+ * reviews (a re-upload that changes a text, and the quality lead's correction route
+ * POST /v1/reviews/:id/corrections; both recompute ratings at once). Q1's ratings and KPI inputs — and
+ * those of its months, frozen with it — are byte-identical to before, Q2's moved, and the differences
+ * since close list what moved in Q1.
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -135,6 +136,22 @@ describeEachBackend('a closed quarter against a sentiment promote and a correcti
     expect(corrected.statusCode, corrected.body).toBe(200);
     expect(corrected.json()).toMatchObject({ updated: 2, scored: 2 });
     expect(corrected.json().ratings_updated).toBeGreaterThan(0);
+
+    // and the quality lead's correction route (复核, POST /v1/reviews/:id/corrections) on a March and an April review
+    for (const id of ['good-1-2026-03-r2', 'good-1-2026-04-r2']) {
+      const fixed = await t.app.inject({
+        method: 'POST',
+        url: `/v1/reviews/${id}/corrections`,
+        headers: t.auth('cs_lead'),
+        payload: {
+          aspects: [{ aspect: 'service_attitude', polarity: 'negative' }],
+          attribution: 'agent',
+          reason: 'the chat log shows the agent was rude',
+        },
+      });
+      expect(fixed.statusCode, fixed.body).toBe(201);
+      expect(fixed.json().ratings_updated).toBeGreaterThan(0);
+    }
 
     // the closed quarter and its months: byte for byte as before
     for (const k of ['q1Ratings', 'marchRatings', 'q1Inputs', 'marchInputs'])
