@@ -4,6 +4,8 @@
  * (万/亿 for large numbers in Chinese).
  */
 
+import { DATA_MESSAGES } from './messages-data.js';
+
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
@@ -522,6 +524,7 @@ const M = {
   'per.approve': ['批准', 'Approve'],
   'per.reject': ['驳回', 'Reject'],
   'per.own': ['本人提交，须由另一把密钥审批', 'Your own request: a second key must decide'],
+  ...DATA_MESSAGES,
   // ── corrections (复核) and appeals (申诉), issue 18 ──
   'nav.corrections': ['复核与申诉', 'Corrections'],
   'corr.title': ['复核与申诉', 'Corrections and appeals'],
