@@ -113,3 +113,23 @@ export async function setCycle(
   });
   return after;
 }
+
+/**
+ * The rule of a role's cycle for reads of a period (ratings): a period as fine as the kind the role is
+ * tracked on or coarser (its appraisal period, the quarter, the year of its quarters) is answered; a
+ * finer one is not — a role tracked monthly has no weekly appraisal. Null when `kind` is answered, else
+ * why not (the message of a 422 naming `period`).
+ */
+export function cycleRefuses(cycle: Pick<RoleCycle, 'role' | 'tracked'>, kind: Tracked | 'year'): string | null {
+  if (kind === 'year' || RANK[kind] >= RANK[cycle.tracked]) return null;
+  return `period: role ${cycle.role} is tracked by ${cycle.tracked} (its declared cycle, GET /v1/roles/${cycle.role}/cycle); a ${kind} is finer than that`;
+}
+
+/** The latest period of a kind in which an agent of the role has a stored rating, or null. */
+export async function latestRatedPeriodOfRole(db: Queryable, role: string, kind: Tracked): Promise<string | null> {
+  const r = await db.query<{ period: string }>(
+    `select period from agent_ratings where role_id = $1 and period_kind = $2 order by period_start desc limit 1`,
+    [role, kind],
+  );
+  return r.rows[0]?.period ?? null;
+}

@@ -413,13 +413,18 @@ export async function annualInputs(
   yearText: string,
   f: Filter = {},
   page: InputsPage = EVERYONE,
+  /** How a quarter is read (the service answers the roles closed there from their snapshots); default: live. */
+  quarterInputs: (quarter: string, f: Filter) => Promise<Pick<KpiInputsAnswer, 'weight_profile' | 'people'>> = (
+    quarter,
+    filter,
+  ) => kpiInputs(db, quarter, filter),
 ): Promise<AnnualInputsAnswer> {
   const year = parseYear(yearText);
   if (year === null) throw new TargetError('bad_period', `'${yearText}' is not a year`);
   const quarters: AnnualInputsAnswer['quarters'] = [];
   const byPerson = new Map<string, { role: string; quarters: AnnualInputsAnswer['people'][number]['quarters'] }>();
   for (const q of quartersOf(year)) {
-    const a = await kpiInputs(db, q.id, f);
+    const a = await quarterInputs(q.id, f);
     quarters.push({ period: q.id, weight_profile: a.weight_profile.id, people: a.people.length });
     for (const p of a.people) {
       let e = byPerson.get(p.employee_id);

@@ -298,6 +298,12 @@ export const snapshotMeta = z
     reopened_by: z.string().nullable(),
     reopened_at: timestamp.nullable(),
     reopen_reason: z.string().nullable(),
+    within: z
+      .string()
+      .nullable()
+      .describe(
+        'the quarter whose close froze this month with it (reopened with that quarter only); null: closed on its own',
+      ),
     data_version: z.string().describe('the data version (read_changes) the snapshot was computed at'),
     fingerprint: z.string().describe('sha256 over the training data state, the active models and the parts’ hashes'),
     models: z.record(z.string(), z.string()).describe('the active model versions, kind/scope → id'),

@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { XLSX_TYPE } from '../lib/spreadsheet.js';
 import { SNAPSHOT_PARTS } from '../periods/parts.js';
 import { JSON_TYPE, optionalQueryInt, periodParam, queryInt } from './components.js';
 import { route } from './define.js';
@@ -29,6 +30,7 @@ const exampleSnapshot = {
   reopened_by: null,
   reopened_at: null,
   reopen_reason: null,
+  within: null,
   data_version: '812:950',
   fingerprint: 'c0ffee…',
   models: { 'sentiment/zh': 'sentiment-zh@3f2a9c1e' },
@@ -113,7 +115,7 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
       summary:
         'Close a role’s period: freeze its KPI inputs, targets with overrides, ratings and weight profile (audited)',
       description:
-        'Every read of the role and period (GET /v1/kpi-inputs, /v1/targets, /v1/targets/employees/{id}, /v1/ratings) then answers from the snapshot, marked `closed`. Closing a closed period answers its snapshot again (`created: false`). The snapshot is computed from one state of the data: a write committed meanwhile makes it start again (409 after 5 attempts).',
+        'Closing a quarter closes its three months for the role with it (each a snapshot `within` the quarter, from the same state of the data; a month already closed on its own keeps its snapshot); a year then reads the closed quarter from its snapshot. Every read of the role and period (GET /v1/kpi-inputs, /v1/targets, /v1/targets/employees/{id}, /v1/ratings) then answers from the snapshot, marked `closed`. Closing a closed period answers its snapshot again (`created: false`). The snapshot is computed from one state of the data: a write committed meanwhile makes it start again (409 after 5 attempts).',
       access: HR,
       params,
       body: z.object({ reason: reason.optional() }),
@@ -134,6 +136,8 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
       operationId: 'reopenPeriod',
       tags: ['periods'],
       summary: 'Reopen a closed period (reason required, audited); its snapshot stays readable by version',
+      description:
+        'Reopening a quarter reopens the months closed with it. A month closed with its quarter cannot be reopened alone while the quarter is closed (409).',
       access: HR,
       params,
       body: z.object({ reason }),
@@ -252,6 +256,51 @@ const periodRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
     async (request) =>
       periods.differences(request.params.role, request.params.period, request.query.version, request.query.limit),
+  );
+
+  app.get(
+    '/periods/:role/:period/payroll',
+    route({
+      operationId: 'exportPeriodPayroll',
+      tags: ['periods'],
+      summary:
+        'The payroll file of a closed period: its frozen KPI inputs, one row per person and metric, with the snapshot’s version and checksums',
+      description:
+        'Rows come from the snapshot in force (or `version`, any one ever taken; 409 when the period is not closed and no version is named), never from the live data. Every row carries `snapshot_version` and `snapshot_kpi_inputs_sha256` (the sha256 of the frozen KPI inputs, `hashes.kpi_inputs` of the snapshot, also GET …/snapshot?part=kpi_inputs); the headers `x-snapshot-version`, `x-snapshot-sha256` and `x-checksum-sha256` (the sha256 of the file’s bytes) say the same. CSV is UTF-8 with a BOM, RFC 4180 quoting, cells a spreadsheet would run as a formula prefixed with an apostrophe; XLSX is one sheet (the console exports’ spreadsheet module).',
+      access: HR,
+      params,
+      query: {
+        format: z.enum(['csv', 'xlsx']).default('csv'),
+        version: optionalQueryInt({ min: 1, description: 'a snapshot version (default: the one in force)' }),
+      },
+      response: {
+        200: {
+          description: 'the payroll file',
+          content: {
+            'text/csv': { schema: z.string() },
+            [XLSX_TYPE]: { schema: z.string().meta({ format: 'binary' }) },
+          },
+        },
+      },
+      errors: [404, 409, 422],
+      example: {
+        params: { role: 'cs_agent', period: '2026-Q3' },
+        query: { format: 'csv' },
+        response:
+          '\uFEFFperiod,role,employee_id,metric,actual,baseline,target,floor,stretch,attainment,score,below_floor,composite_score,composite_attainment,service_rating_score,service_rating_stars,weight_profile,snapshot_version,snapshot_kpi_inputs_sha256\r\n2026-Q3,cs_agent,E0003,csat,0.93,0.91,0.92,0.88,0.95,1.01,61.2,FALSE,58.4,1.02,86.4,4.46,default,1,9a…\r\n',
+      },
+    }),
+    async (request, reply) => {
+      const { role, period } = request.params;
+      const out = await periods.payroll(role, period, request.query.version, request.query.format);
+      return reply
+        .type(out.file.contentType)
+        .header('content-disposition', `attachment; filename="${out.file.filename}"`)
+        .header('x-snapshot-version', String(out.version))
+        .header('x-snapshot-sha256', out.snapshot_sha256)
+        .header('x-checksum-sha256', out.sha256)
+        .send(out.file.body as string); // an XLSX is a Buffer: sent as it is, the schema only documents it
+    },
   );
 
   app.get(

@@ -166,9 +166,15 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
       tags: ['ratings'],
       summary:
         'Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated',
+      description:
+        "With a role, the role's declared cycle (GET /v1/roles/{role}/cycle) rules: without a period, the role's latest rated period on the kind it is tracked on; a period finer than that kind (a week for a role tracked monthly) is refused with 422 naming `period`. Without a role, a period is needed (422 naming `period`).",
       access: READ,
       query: {
-        period: periodOrYear,
+        period: periodOrYear
+          .optional()
+          .describe(
+            "default (with a role): the role's latest rated period on the kind it is tracked on (its declared cycle)",
+          ),
         role: z.string().optional(),
         team: z.string().optional(),
         evidence: z.enum(['all', 'sufficient', 'insufficient']).default('all'),
@@ -177,6 +183,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
         ...page,
       },
       response: { 200: ratingsPage },
+      errors: [404, 422],
       example: {
         query: { period: '2026-10', role: 'cs_agent', limit: 20 },
         response: { period: '2026-10', total: 1, items: [ratingExample] },

@@ -9,13 +9,16 @@ import type { Db } from '../db/types.js';
 import { ConflictError, DomainError, NotFoundError } from '../lib/errors.js';
 import { assertRole, parseTargetPeriod } from '../kpi/targets.js';
 import { trainingDataState } from '../kpi/targets-store.js';
+import { monthsOf } from '../kpi/cycles.js';
 import { profileForPeriod } from '../kpi/weights.js';
 import { decideRequest, getRequest, listRequests, type OverrideRequest } from '../periods/approvals-store.js';
+import { type ExportFile, toCsv, toXlsx, XLSX_TYPE } from '../lib/spreadsheet.js';
+import { PAYROLL_HEADER, payrollRows } from '../periods/payroll.js';
 import { type Difference, differences } from '../periods/reads.js';
 import {
   activeModelIds,
   closedOfPeriod,
-  insertSnapshot,
+  insertSnapshots,
   listClosed,
   reopenSnapshot,
   SNAPSHOT_PARTS,
@@ -57,6 +60,16 @@ export interface DifferencesAnswer {
   differences: Difference[];
 }
 
+/** The payroll file of a closed period, with what it carries: the snapshot's version and checksums. */
+export interface PayrollExport {
+  file: ExportFile;
+  version: number;
+  /** sha256 (hex) of the file's bytes as sent. */
+  sha256: string;
+  /** sha256 of the frozen KPI inputs the rows come from (the snapshot's `hashes.kpi_inputs`). */
+  snapshot_sha256: string;
+}
+
 export interface PeriodService {
   /** Closes a role's period; closing a closed one answers its snapshot (`created: false`). */
   close(
@@ -74,6 +87,12 @@ export interface PeriodService {
   snapshot(role: string, period: string, version: number | undefined, part: SnapshotPart | undefined): Promise<string>;
   /** What the data answers differently now than the snapshot (the version in force, or `version`). */
   differences(role: string, period: string, version: number | undefined, limit: number): Promise<DifferencesAnswer>;
+  /**
+   * The payroll file (CSV with BOM or XLSX) of the snapshot in force (or `version`, any one ever taken):
+   * one row per person and metric of its frozen KPI inputs; 409 when the period is not closed and no
+   * version is named.
+   */
+  payroll(role: string, period: string, version: number | undefined, format: 'csv' | 'xlsx'): Promise<PayrollExport>;
   requests(f: {
     state?: OverrideRequest['state'] | undefined;
     role?: string | undefined;
@@ -89,7 +108,7 @@ export interface PeriodService {
   reject(id: number, actor: string | null, reason: string): Promise<{ request: OverrideRequest }>;
 }
 
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const sha256 = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
 export function createPeriodService(deps: { db: Db; targets: TargetService; reviews: ReviewService }): PeriodService {
   const { db, targets, reviews } = deps;
@@ -135,30 +154,37 @@ export function createPeriodService(deps: { db: Db; targets: TargetService; revi
       const id = await key(role, period);
       const open = (await closedOfPeriod(db, id)).find((c) => c.role_id === role);
       if (open) return { snapshot: open, created: false };
+      const p = parseTargetPeriod(id);
+      // a quarter freezes its months with it (migration 017): the same close, the same state of the data
+      const periods = [id, ...(p.kind === 'quarter' ? monthsOf(p).map((m) => m.id) : [])];
       for (let attempt = 0; attempt < CLOSE_ATTEMPTS; attempt++) {
         // every part from one state of the data: no committed write between the two readings of the version
         const before = await dataVersion(db);
-        const [parts, models, state] = await Promise.all([
-          liveParts(role, id),
+        const [all, models, state] = await Promise.all([
+          Promise.all(periods.map((x) => liveParts(role, x))),
           activeModelIds(db),
           trainingDataState(db),
         ]);
         if ((await dataVersion(db)) !== before) continue;
-        const hashes = Object.fromEntries(SNAPSHOT_PARTS.map((k) => [k, sha256(parts[k])])) as Record<
-          SnapshotPart,
-          string
-        >;
-        return insertSnapshot(db, {
-          role,
-          period: id,
-          actor,
-          reason: reason ?? null,
-          dataVersion: before,
-          fingerprint: sha256(`${state}|${JSON.stringify(models)}|${SNAPSHOT_PARTS.map((k) => hashes[k]).join('|')}`),
-          models,
-          hashes,
-          parts,
+        const snapshots = all.map((parts, i) => {
+          const hashes = Object.fromEntries(SNAPSHOT_PARTS.map((k) => [k, sha256(parts[k])])) as Record<
+            SnapshotPart,
+            string
+          >;
+          return {
+            role,
+            period: periods[i]!,
+            actor,
+            reason: i === 0 ? (reason ?? null) : `closed with ${id}${reason ? `: ${reason}` : ''}`,
+            within: i === 0 ? null : id,
+            dataVersion: before,
+            fingerprint: sha256(`${state}|${JSON.stringify(models)}|${SNAPSHOT_PARTS.map((k) => hashes[k]).join('|')}`),
+            models,
+            hashes,
+            parts,
+          };
         });
+        return (await insertSnapshots(db, snapshots))[0]!;
       }
       throw new ConflictError(`the data of ${role} ${id} kept changing while it was being closed; try again`);
     },
@@ -209,6 +235,36 @@ export function createPeriodService(deps: { db: Db; targets: TargetService; revi
         total: all.length,
         differences: all.slice(0, limit),
       };
+    },
+
+    async payroll(role, period, version, format) {
+      const id = await key(role, period);
+      let s: SnapshotMeta;
+      if (version === undefined) {
+        const current = (await closedOfPeriod(db, id)).find((c) => c.role_id === role);
+        if (!current) throw new ConflictError(`${id} is not closed for ${role}: close it before exporting payroll`);
+        s = current;
+      } else s = await versionOf(role, id, version);
+      const text = (await snapshotPart(db, role, id, s.version, 'kpi_inputs'))!;
+      const rows = payrollRows(text, { role, version: s.version, sha256: s.hashes.kpi_inputs });
+      const name = `payroll-${role}-${id}-v${s.version}`;
+      const file: ExportFile =
+        format === 'csv'
+          ? {
+              filename: `${name}.csv`,
+              contentType: 'text/csv; charset=utf-8',
+              // numbers exactly as frozen (the shortest text that reads back as the same double), not rounded
+              body: toCsv(
+                PAYROLL_HEADER,
+                rows.map((r) => r.map((v) => (typeof v === 'number' ? String(v) : v))),
+              ),
+            }
+          : {
+              filename: `${name}.xlsx`,
+              contentType: XLSX_TYPE,
+              body: await toXlsx(PAYROLL_HEADER, rows, { sheetName: `payroll ${id} v${s.version}` }),
+            };
+      return { file, version: s.version, sha256: sha256(file.body), snapshot_sha256: s.hashes.kpi_inputs };
     },
 
     requests: (f) => listRequests(db, f),

@@ -4,12 +4,13 @@
  * behind the CS lead's screens: reviews, ratings, the reviews behind a rating, overdue negative
  * reviews, return events; plus scoring free text with the active sentiment models.
  */
+import { cycleRefuses, getCycle, latestRatedPeriodOfRole } from '../appraisal/cycles-store.js';
 import { recordAudit } from '../audit/store.js';
 import { withinTransaction } from '../ingest/pipeline.js';
 import type { Db } from '../db/types.js';
 import { maskScoredText, maskStoredReview } from '../privacy/answers.js';
 import { createMasker, type Masker } from '../privacy/mask.js';
-import { BadRequestError } from '../lib/errors.js';
+import { BadRequestError, DomainError } from '../lib/errors.js';
 import { overdueNegativeReviews, reviewsBehindRating } from '../ratings/evidence-reviews.js';
 import { RATING_MODEL } from '../ratings/model.js';
 import { type Place, previousPlaces, ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
@@ -27,6 +28,8 @@ import { createStoredReads, type JsonText, type StoredReads } from './results.js
 /** The query argument of a store function `(db, query, …)`. */
 type Query<F extends (db: Db, ...args: never[]) => unknown> = Parameters<F>[1];
 type Counts = Awaited<ReturnType<IngestionService['ingest']>>;
+/** A ratings query whose period may be left to the role's declared cycle. */
+export type RatingsQuery = Omit<Query<typeof listRatings>, 'period'> & { period?: string | undefined };
 
 export interface ReviewService {
   /** Upserts reviews, scores the new and changed ones, recomputes the ratings they touch (where they are and were). */
@@ -49,12 +52,18 @@ export interface ReviewService {
   listReturns(
     q: Omit<Query<typeof listReturnEvents>, 'agent'> & { agent_id?: string | undefined },
   ): ReturnType<typeof listReturnEvents>;
-  listRatings(q: Query<typeof listRatings>): ReturnType<typeof listRatings>;
+  /**
+   * Ratings of a period. With a role, its declared cycle rules (src/appraisal/cycles-store.ts): without a
+   * period, the role's latest rated period on the kind it is tracked on; a period finer than that kind
+   * is refused (422 naming `period`). Without a role a period is needed (422 naming `period`).
+   */
+  listRatings(q: RatingsQuery): ReturnType<typeof listRatings>;
   /** The same page as JSON text (through `serialize`, the route's schema), from the stored answers while the data is unchanged. */
   listRatingsJson(
-    q: Query<typeof listRatings>,
+    q: RatingsQuery,
     serialize: (page: Awaited<ReturnType<typeof listRatings>>) => string,
   ): Promise<JsonText>;
+  /** One agent's ratings; a kind or period finer than the agent's role is tracked on is refused (422 naming it). */
   agentRatings(agentId: string, q: Parameters<typeof agentRatings>[2]): ReturnType<typeof agentRatings>;
   /** The reviews behind a rating; `explain` re-scores each with the active models to list the words that drove it. */
   reviewsBehindRating(
@@ -112,6 +121,28 @@ export function createReviewService(deps: {
     if (closed.length === 0) return listRatings(db, q);
     return ratingsWithClosed(closed, q, () => listRatings(db, { ...q, limit: 1_000_000, offset: 0 }));
   };
+
+  const unprocessable = (field: string, message: string) => new DomainError('unprocessable', message, { field });
+
+  /** The query with its period picked and checked by the role's declared cycle. */
+  async function byCycle(q: RatingsQuery): Promise<Query<typeof listRatings>> {
+    if (q.role === undefined) {
+      if (q.period === undefined)
+        throw unprocessable('period', 'period: give a period, or a role whose cycle picks it');
+      return { ...q, period: q.period };
+    }
+    const cycle = await getCycle(db, q.role);
+    if (q.period === undefined) {
+      const last = await latestRatedPeriodOfRole(db, q.role, cycle.tracked);
+      if (last === null)
+        throw unprocessable('period', `period: role ${q.role} has no ${cycle.tracked}ly rating to pick a period from`);
+      return { ...q, period: last };
+    }
+    const kind = isYear(q.period) ? 'year' : parsePeriod(q.period)?.kind;
+    const refused = kind ? cycleRefuses(cycle, kind) : null;
+    if (refused) throw unprocessable('period', refused);
+    return { ...q, period: q.period };
+  }
 
   return {
     async ingestReviews(source) {
@@ -177,16 +208,26 @@ export function createReviewService(deps: {
       if (q.from && q.to && q.to < q.from) throw new BadRequestError('`to` is before `from`');
       return listReturnEvents(db, { ...q, ...(agent_id ? { agent: agent_id } : {}) });
     },
-    listRatings: ratingsOf,
-    listRatingsJson: (q, serialize) =>
-      stored(
+    listRatings: async (query) => ratingsOf(await byCycle(query)),
+    async listRatingsJson(query, serialize) {
+      const q = await byCycle(query);
+      return stored(
         ['ratings', q.period, q.role ?? null, q.team ?? null, q.evidence, q.sort, q.order, q.limit, q.offset],
         () => ratingsOf(q),
         serialize,
-      ),
+      );
+    },
     liveRatings: (period, role) =>
       listRatings(db, { period, role, sort: 'agent_id', order: 'asc', limit: 1_000_000, offset: 0 }),
-    agentRatings: (agentId, q) => agentRatings(db, agentId, q),
+    async agentRatings(agentId, q = {}) {
+      const answer = await agentRatings(db, agentId, q);
+      const cycle = await getCycle(db, answer.role_id);
+      const asked = q.period !== undefined ? 'period' : q.kind !== undefined ? 'kind' : null;
+      const kind = q.period !== undefined ? (isYear(q.period) ? 'year' : parsePeriod(q.period)?.kind) : q.kind;
+      const refused = asked && kind ? cycleRefuses(cycle, kind) : null;
+      if (refused) throw unprocessable(asked!, refused.replace(/^period:/, `${asked}:`));
+      return answer;
+    },
     async reviewsBehindRating({ explain, ...q }) {
       const page = await reviewsBehindRating(db, q, explain ? await sentiment.get() : undefined);
       return { ...page, items: masked(page.items) };

@@ -181,7 +181,11 @@ export function createTargetService(deps: {
     f: InputsFilter,
     page?: Page,
   ): Promise<KpiInputsWithFeedback | Awaited<ReturnType<typeof annualInputs>>> => {
-    if (isYear(period)) return annualInputs(db, period, f, page);
+    // a year reads its quarters as their reads answer them: a quarter closed for a role from its snapshot
+    if (isYear(period)) return annualInputs(db, period, f, page, (quarter, filter) => periodInputs(quarter, filter));
+    return periodInputs(period, f, page);
+  };
+  const periodInputs = async (period: string, f: InputsFilter, page?: Page): Promise<KpiInputsWithFeedback> => {
     // a closed role's people answer from its snapshot (src/periods)
     const closed = await closedParts<KpiInputsWithFeedback>(db, parseTargetPeriod(period).id, 'kpi_inputs', f.role);
     if (closed.length > 0) return inputsWithClosed(closed, f, page, () => liveInputs(period, f));

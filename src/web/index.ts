@@ -32,6 +32,7 @@ import appraisalAbPage from './pages/appraisal-ab.js';
 import appraisalGrowthPage from './pages/appraisal-growth.js';
 import appraisalPayoutsPage from './pages/appraisal-payouts.js';
 import targetPages from './pages/targets.js';
+import periodPages from './pages/periods.js';
 import adminPages from './pages/admin.js';
 import dataPages from './pages/data.js';
 import shadowPages from './pages/shadow.js';
@@ -290,6 +291,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   await app.register(correctionsPages);
   // ── console part 2 (issue 13) ──
   await app.register(targetPages);
+  await app.register(periodPages);
   await app.register(adminPages);
   await app.register(uploadPages);
   await app.register(dataPages);

@@ -20,6 +20,8 @@ const NAV: { href: string; key: MessageKey; desk: Desk }[] = [
   { href: '/weights', key: 'nav.weights', desk: 'hr' },
   // the appraisal screens (issue 17), one entry for the four of them
   { href: '/appraisal/360', key: 'nav.appraisal', desk: 'hr' },
+  // closed periods and override approvals (issue 25)
+  { href: '/hr/periods', key: 'nav.periods', desk: 'hr' },
   { href: '/models', key: 'nav.models', desk: 'admin' },
   { href: '/jobs', key: 'nav.jobs', desk: 'admin' },
   { href: '/keys', key: 'nav.keys', desk: 'admin' },

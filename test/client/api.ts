@@ -500,7 +500,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated */
+        /**
+         * Service-ability ratings of one period (week, month, quarter or year), by role and team; sorted and paginated
+         * @description With a role, the role's declared cycle (GET /v1/roles/{role}/cycle) rules: without a period, the role's latest rated period on the kind it is tracked on; a period finer than that kind (a week for a role tracked monthly) is refused with 422 naming `period`. Without a role, a period is needed (422 naming `period`).
+         */
         get: operations["listRatings"];
         put?: never;
         post?: never;
@@ -1382,7 +1385,7 @@ export interface paths {
         put?: never;
         /**
          * Close a role’s period: freeze its KPI inputs, targets with overrides, ratings and weight profile (audited)
-         * @description Every read of the role and period (GET /v1/kpi-inputs, /v1/targets, /v1/targets/employees/{id}, /v1/ratings) then answers from the snapshot, marked `closed`. Closing a closed period answers its snapshot again (`created: false`). The snapshot is computed from one state of the data: a write committed meanwhile makes it start again (409 after 5 attempts).
+         * @description Closing a quarter closes its three months for the role with it (each a snapshot `within` the quarter, from the same state of the data; a month already closed on its own keeps its snapshot); a year then reads the closed quarter from its snapshot. Every read of the role and period (GET /v1/kpi-inputs, /v1/targets, /v1/targets/employees/{id}, /v1/ratings) then answers from the snapshot, marked `closed`. Closing a closed period answers its snapshot again (`created: false`). The snapshot is computed from one state of the data: a write committed meanwhile makes it start again (409 after 5 attempts).
          */
         post: operations["closePeriod"];
         delete?: never;
@@ -1400,7 +1403,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Reopen a closed period (reason required, audited); its snapshot stays readable by version */
+        /**
+         * Reopen a closed period (reason required, audited); its snapshot stays readable by version
+         * @description Reopening a quarter reopens the months closed with it. A month closed with its quarter cannot be reopened alone while the quarter is closed (409).
+         */
         post: operations["reopenPeriod"];
         delete?: never;
         options?: never;
@@ -1437,6 +1443,26 @@ export interface paths {
         };
         /** Differences since close: what the data (recomputes, rescoring, promotions, rollbacks, corrections) would answer now that the snapshot does not */
         get: operations["getPeriodDifferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/periods/{role}/{period}/payroll": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The payroll file of a closed period: its frozen KPI inputs, one row per person and metric, with the snapshot’s version and checksums
+         * @description Rows come from the snapshot in force (or `version`, any one ever taken; 409 when the period is not closed and no version is named), never from the live data. Every row carries `snapshot_version` and `snapshot_kpi_inputs_sha256` (the sha256 of the frozen KPI inputs, `hashes.kpi_inputs` of the snapshot, also GET …/snapshot?part=kpi_inputs); the headers `x-snapshot-version`, `x-snapshot-sha256` and `x-checksum-sha256` (the sha256 of the file’s bytes) say the same. CSV is UTF-8 with a BOM, RFC 4180 quoting, cells a spreadsheet would run as a formula prefixed with an apostrophe; XLSX is one sheet (the console exports’ spreadsheet module).
+         */
+        get: operations["exportPeriodPayroll"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2186,6 +2212,8 @@ export interface components {
             reopened_by: string | null;
             reopened_at: (string) | null;
             reopen_reason: string | null;
+            /** @description the quarter whose close froze this month with it (reopened with that quarter only); null: closed on its own */
+            within: string | null;
             /** @description the data version (read_changes) the snapshot was computed at */
             data_version: string;
             /** @description sha256 over the training data state, the active models and the parts’ hashes */
@@ -4873,12 +4901,12 @@ export interface operations {
     };
     listRatings: {
         parameters: {
-            query: {
+            query?: {
                 /**
-                 * @description an ISO week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026)
+                 * @description default (with a role): the role's latest rated period on the kind it is tracked on (its declared cycle)
                  * @example 2026-10
                  */
-                period: string;
+                period?: string;
                 /** @example cs_agent */
                 role?: string;
                 team?: string;
@@ -5116,6 +5144,8 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
         };
     };
@@ -10693,6 +10723,7 @@ export interface operations {
                      *         "reopened_by": null,
                      *         "reopened_at": null,
                      *         "reopen_reason": null,
+                     *         "within": null,
                      *         "data_version": "812:950",
                      *         "fingerprint": "c0ffee…",
                      *         "models": {
@@ -10771,6 +10802,7 @@ export interface operations {
                      *       "reopened_by": "k_3f9a2c",
                      *       "reopened_at": "2026-10-09T09:00:00.000Z",
                      *       "reopen_reason": "a late correction of returns",
+                     *       "within": null,
                      *       "data_version": "812:950",
                      *       "fingerprint": "c0ffee…",
                      *       "models": {
@@ -10941,6 +10973,51 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportPeriodPayroll: {
+        parameters: {
+            query?: {
+                /** @example csv */
+                format?: "csv" | "xlsx";
+                /** @description a snapshot version (default: the one in force) */
+                version?: number;
+            };
+            header?: never;
+            path: {
+                /** @example cs_agent */
+                role: string;
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1)
+                 * @example 2026-Q3
+                 */
+                period: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the payroll file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example period,role,employee_id,metric,actual,baseline,target,floor,stretch,attainment,score,below_floor,composite_score,composite_attainment,service_rating_score,service_rating_stars,weight_profile,snapshot_version,snapshot_kpi_inputs_sha256
+                     *     2026-Q3,cs_agent,E0003,csat,0.93,0.91,0.92,0.88,0.95,1.01,61.2,FALSE,58.4,1.02,86.4,4.46,default,1,9a…
+                     */
+                    "text/csv": string;
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
         };

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
+import { readWorkbook } from '../../src/lib/spreadsheet.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
@@ -83,7 +84,16 @@ describeEachBackend('closed periods', (get) => {
     // closing twice answers the same snapshot, nothing new written
     const again = await send('POST', `/v1/periods/${ROLE}/2026-Q3/close`, { reason: 'Q3 signed off' });
     expect(again.json()).toMatchObject({ created: false, snapshot: { version: 1, closed_at: snap.closed_at } });
-    expect((await get().db.query(`select 1 from period_snapshots`)).rows).toHaveLength(1);
+    // the quarter froze its three months with it (migration 017), nothing else
+    const rows = await get().db.query<{ period: string; within: string | null }>(
+      `select period, within from period_snapshots order by period`,
+    );
+    expect(rows.rows).toEqual([
+      { period: '2026-07', within: '2026-Q3' },
+      { period: '2026-08', within: '2026-Q3' },
+      { period: '2026-09', within: '2026-Q3' },
+      { period: '2026-Q3', within: null },
+    ]);
 
     const inputs = await read(q3, 'scorer');
     const parsed = JSON.parse(inputs);
@@ -96,7 +106,14 @@ describeEachBackend('closed periods', (get) => {
     };
     const targets = await targetsAt();
     expect(targets).toMatch(/^404 .*no_model/);
-    const monthTargets = await read(`/v1/targets?role=${ROLE}&period=2026-09`);
+    // the months of the closed quarter answer from their snapshots too; October (Q4) stays live
+    const [monthTargets, septInputs, octTargets] = [
+      await read(`/v1/targets?role=${ROLE}&period=2026-09`),
+      await read(`/v1/kpi-inputs?period=2026-09&role=${ROLE}`, 'scorer'),
+      await read(`/v1/targets?role=${ROLE}&period=2026-10`),
+    ];
+    expect(JSON.parse(monthTargets).closed).toMatchObject({ version: 1 });
+    const yearBefore = await read(`/v1/kpi-inputs?period=2026&role=${ROLE}`, 'scorer');
     const [ratings, q4Before] = [await read(ratingsQ3, 'scorer'), await read(q4, 'scorer')];
     expect(JSON.parse(ratings).closed.version).toBe(1);
 
@@ -112,8 +129,22 @@ describeEachBackend('closed periods', (get) => {
 
     expect(sha(await read(q3, 'scorer'))).toBe(sha(inputs));
     expect(await targetsAt()).toBe(targets);
-    // an open month's targets follow the retrained model
-    expect(sha(await read(`/v1/targets?role=${ROLE}&period=2026-09`))).not.toBe(sha(monthTargets));
+    // a month of the closed quarter stays as it was; an open month's targets follow the retrained model
+    expect(sha(await read(`/v1/targets?role=${ROLE}&period=2026-09`))).toBe(sha(monthTargets));
+    expect(sha(await read(`/v1/kpi-inputs?period=2026-09&role=${ROLE}`, 'scorer'))).toBe(sha(septInputs));
+    expect(sha(await read(`/v1/targets?role=${ROLE}&period=2026-10`))).not.toBe(sha(octTargets));
+    // the year reads its closed quarter from the snapshot: Q3's composite is the frozen one, Q4's moved
+    const year = JSON.parse(await read(`/v1/kpi-inputs?period=2026&role=${ROLE}`, 'scorer'));
+    const yearWas = JSON.parse(yearBefore);
+    const quarterOf = (y: typeof year, q: string) =>
+      y.people
+        .find((p: { employee_id: string }) => p.employee_id === someone)
+        .quarters.find((x: { period: string }) => x.period === q);
+    expect(quarterOf(year, '2026-Q3')).toEqual(quarterOf(yearWas, '2026-Q3'));
+    expect(quarterOf(year, '2026-Q3').score).toBe(
+      parsed.people.find((p: { employee_id: string }) => p.employee_id === someone).composite.score,
+    );
+    expect(quarterOf(year, '2026-Q4')).not.toEqual(quarterOf(yearWas, '2026-Q4'));
     expect(sha(await read(ratingsQ3, 'scorer'))).toBe(sha(ratings));
     expect(sha(await read(q4, 'scorer'))).not.toBe(sha(q4Before));
     // the closed role's people within a read of every role come from the snapshot too
@@ -139,19 +170,99 @@ describeEachBackend('closed periods', (get) => {
     });
     expect(refused.statusCode, refused.body).toBe(409);
     const audit = await t.app.inject({ url: '/v1/audit?action=period.close', headers: t.auth('hr') });
-    expect(audit.json().entries).toHaveLength(1);
+    expect(
+      audit
+        .json()
+        .entries.map((e: { period: string }) => e.period)
+        .sort(),
+    ).toEqual(['2026-07', '2026-08', '2026-09', '2026-Q3']);
   }, 300_000);
+
+  it('exports the closed period for payroll (CSV with BOM, XLSX): the snapshot’s figures, version and checksums', async () => {
+    const frozenText = await read(`/v1/periods/${ROLE}/2026-Q3/snapshot?part=kpi_inputs`, 'scorer');
+    const frozen = JSON.parse(frozenText);
+    const csv = await t.app.inject({ url: `/v1/periods/${ROLE}/2026-Q3/payroll?format=csv`, headers: t.auth('hr') });
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    expect(csv.headers['content-disposition']).toContain(`payroll-${ROLE}-2026-Q3-v1.csv`);
+    expect(csv.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+    // the checksum verifies the bytes; the snapshot's checksum verifies the frozen text the rows come from
+    expect(csv.headers['x-checksum-sha256']).toBe(sha(csv.rawPayload.toString('utf8')));
+    expect(csv.headers['x-snapshot-version']).toBe('1');
+    expect(csv.headers['x-snapshot-sha256']).toBe(sha(frozenText));
+    const [header, ...lines] = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    const cols = header!.split(',');
+    const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
+    const num = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+    const expected = frozen.people.flatMap(
+      (p: {
+        employee_id: string;
+        metrics: { metric: string; actual: number | null; target: number | null; attainment: number | null }[];
+        composite: { score: number | null };
+      }) =>
+        p.metrics.map((m) => ({
+          employee_id: p.employee_id,
+          metric: m.metric,
+          actual: num(m.actual),
+          target: num(m.target),
+          attainment: num(m.attainment),
+          composite_score: num(p.composite.score),
+        })),
+    );
+    expect(expected.length).toBeGreaterThan(0);
+    expect(
+      rows.map((r) => ({
+        employee_id: r.employee_id,
+        metric: r.metric,
+        actual: r.actual,
+        target: r.target,
+        attainment: r.attainment,
+        composite_score: r.composite_score,
+      })),
+    ).toEqual(expected);
+    for (const r of rows) {
+      expect(r.snapshot_version).toBe('1');
+      expect(r.snapshot_kpi_inputs_sha256).toBe(sha(frozenText));
+      expect(r.period).toBe('2026-Q3');
+    }
+
+    const xlsx = await t.app.inject({ url: `/v1/periods/${ROLE}/2026-Q3/payroll?format=xlsx`, headers: t.auth('hr') });
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['x-checksum-sha256']).toBe(createHash('sha256').update(xlsx.rawPayload).digest('hex'));
+    const sheet = await readWorkbook(new Uint8Array(xlsx.rawPayload));
+    expect(sheet.rows[0]).toEqual(cols);
+    // XLSX cells are numbers (doubles); read back as text to 15 significant digits
+    const approx = (v: string | undefined) => (v === undefined || v === '' ? null : Number(Number(v).toPrecision(12)));
+    expect(sheet.rows.slice(1).map((r) => [r[2], r[3], approx(r[4]), approx(r[9]), approx(r[12])])).toEqual(
+      rows.map((r) => [r.employee_id, r.metric, approx(r.actual), approx(r.attainment), approx(r.composite_score)]),
+    );
+    // an open period has nothing to export
+    const open = await t.app.inject({ url: `/v1/periods/${ROLE}/2026-Q4/payroll`, headers: t.auth('hr') });
+    expect(open.statusCode).toBe(409);
+  }, 120_000);
 
   it('reopen needs a reason; the next close is version 2 and version 1 reads the same', async () => {
     const v1 = await read(`/v1/periods/${ROLE}/2026-Q3/snapshot?version=1&part=kpi_inputs`, 'scorer');
     const noReason = await send('POST', `/v1/periods/${ROLE}/2026-Q3/reopen`, {});
     expect(noReason.statusCode).toBe(400);
+    // a month closed with its quarter is reopened with the quarter, not alone
+    const month = await send('POST', `/v1/periods/${ROLE}/2026-08/reopen`, { reason: 'only August' });
+    expect(month.statusCode, month.body).toBe(409);
+    expect(month.json().detail).toContain('reopen 2026-Q3');
     const reopened = await send('POST', `/v1/periods/${ROLE}/2026-Q3/reopen`, { reason: 'late history upload' });
     expect(reopened.statusCode, reopened.body).toBe(200);
     expect(reopened.json()).toMatchObject({ state: 'reopened', reopen_reason: 'late history upload' });
     expect((await send('POST', `/v1/periods/${ROLE}/2026-Q3/reopen`, { reason: 'twice' })).statusCode).toBe(409);
     const live = JSON.parse(await read(q3, 'scorer'));
     expect(live.closed).toBeUndefined();
+    expect(JSON.parse(await read(`/v1/kpi-inputs?period=2026-08&role=${ROLE}`, 'scorer')).closed).toBeUndefined();
+    expect(JSON.parse(await read(`/v1/periods/${ROLE}/2026-08`))).toMatchObject({
+      state: 'open',
+      versions: [{ state: 'reopened', reopen_reason: 'late history upload', within: '2026-Q3' }],
+    });
 
     const v2 = await send('POST', `/v1/periods/${ROLE}/2026-Q3/close`, { reason: 'signed off again' });
     expect(v2.json()).toMatchObject({ created: true, snapshot: { version: 2 } });
@@ -165,7 +276,9 @@ describeEachBackend('closed periods', (get) => {
     const whole = JSON.parse(await read(`/v1/periods/${ROLE}/2026-Q3/snapshot?version=1`));
     expect(whole.snapshot.version).toBe(1);
     expect(JSON.stringify(whole.kpi_inputs)).toBe(v1);
-    const actions = (await t.app.inject({ url: '/v1/audit?action=period.', headers: t.auth('hr') })).json();
+    const actions = (
+      await t.app.inject({ url: '/v1/audit?action=period.&period=2026-Q3', headers: t.auth('hr') })
+    ).json();
     expect(actions.entries.map((e: { action: string }) => e.action)).toEqual([
       'period.close',
       'period.reopen',
@@ -178,16 +291,16 @@ describeEachBackend('closed periods', (get) => {
 
   it('a close racing a write freezes one state of the data, never half of each', async () => {
     const { targets } = t.app.services;
-    const before = JSON.stringify(await targets.live.kpiInputs('2026-09', ROLE));
+    const before = JSON.stringify(await targets.live.kpiInputs('2026-10', ROLE));
     const [closed, upload] = await Promise.all([
-      send('POST', `/v1/periods/${ROLE}/2026-09/close`, {}),
-      send('POST', '/v1/history', [{ employee_id: someone, metric_id: 'csat', period: '2026-09', value: 0.2 }]),
+      send('POST', `/v1/periods/${ROLE}/2026-10/close`, {}),
+      send('POST', '/v1/history', [{ employee_id: someone, metric_id: 'csat', period: '2026-10', value: 0.2 }]),
     ]);
     expect(closed.statusCode, closed.body).toBe(200);
     expect(upload.statusCode, upload.body).toBe(200);
-    const after = JSON.stringify(await targets.live.kpiInputs('2026-09', ROLE));
+    const after = JSON.stringify(await targets.live.kpiInputs('2026-10', ROLE));
     expect(after).not.toBe(before);
-    const frozen = await read(`/v1/periods/${ROLE}/2026-09/snapshot?part=kpi_inputs`);
+    const frozen = await read(`/v1/periods/${ROLE}/2026-10/snapshot?part=kpi_inputs`);
     expect([before, after]).toContain(frozen);
   }, 300_000);
 });

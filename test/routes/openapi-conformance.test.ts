@@ -140,6 +140,7 @@ const ORDER = [
   'closePeriod',
   'getPeriodSnapshot',
   'getPeriodDifferences',
+  'exportPeriodPayroll',
   'reopenPeriod',
   'listOverrideRequests',
   'getOverrideRequest',
