@@ -5,7 +5,7 @@
  * WEIGHT_SQL; appeals move only from pending to accepted or rejected.
  */
 import type { Queryable } from '../db/types.js';
-import type { Appeal, Attribution, CorrectedHit, CorrectionRequest, ReviewUnderCorrection } from './corrections.js';
+import type { Appeal, Attribution, CorrectedHit, ReviewUnderCorrection } from './corrections.js';
 
 export type { Appeal, ReviewUnderCorrection };
 import type { AspectHit } from './sentiment/aspects.js';
