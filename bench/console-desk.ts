@@ -3,9 +3,12 @@
  * Server time of HR's target desk (console part 2) for one role of N people (default 10,000
  * product_ops, quarterly order handling time, 12 quarters of history as bench:targets seeds it),
  * a model trained without the network, through Fastify's inject with a signed-in hr session:
- *  - first_page: /targets of the next quarter, first page (50 rows, by employee id), forecasts cached
- *    (as after training, which warms the next period);
- *  - first_page_cold: the same with the forecast cache emptied before each request (R = 5);
+ *  - anchor_live: `GET /live` through the same inject (what any request costs here), the run's anchor;
+ *  - first_page: /targets of the next quarter, first page (50 rows, by employee id), its stored table
+ *    in place (src/kpi/targets-table.ts; what every request after the first reads until a write);
+ *  - first_page_unstored: the same with the stored answers emptied before each request (R = 5), the
+ *    forecasts cached (as after training, which warms the next period): the table is built and stored;
+ *  - first_page_cold: the stored answers and the forecast cache emptied before each request (R = 5);
  *  - sorted: by target, descending, a page in the middle; search: part of an id;
  *  - export_csv / export_xlsx: the whole role (10,000 rows) with the same filters;
  *  - why: one person's "why this number".
@@ -15,13 +18,11 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { defaultPromotionCalendar } from '../src/demo/index.js';
-import { parsePeriod, shiftPeriod } from '../src/history/period.js';
 import { createInlineQueue } from '../src/jobs/index.js';
-import { seedEvents } from '../src/kpi/calendar.js';
 import { warmNextPeriod } from '../src/kpi/targets.js';
 import { refreshStatistics, trainScope } from '../src/kpi/train.js';
 import { scratchDb } from './scratch.js';
+import { KEY, NEXT, seedRole } from './targets-seed.js';
 
 const { values } = parseArgs({
   strict: false,
@@ -34,22 +35,9 @@ const { values } = parseArgs({
 });
 const PEOPLE = Number(values.people);
 const N = Number(values.n);
-const KEY = { role: 'product_ops', metric: 'order_handling_time', kind: 'quarter' as const };
-const QUARTERS = Array.from({ length: 12 }, (_, i) => shiftPeriod(parsePeriod('2023-Q4')!, i));
-const NEXT = shiftPeriod(QUARTERS.at(-1)!, 1);
 const log = (m: string) => {
   if (!values.json) console.log(m);
 };
-
-function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const quantile = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)]!;
@@ -68,36 +56,9 @@ async function main() {
     const config = loadConfig({ KPI_DATA_DIR: scratch.dir, LOG_LEVEL: 'silent', RATE_LIMIT_MAX: '1000000' });
     const app = await buildApp({ config, db, queue: createInlineQueue({ db, config, processors: {} }), logger: false });
     await app.ready();
-    // the role: N people, 2 % without history, 12 quarters, the promotion calendar
-    const r = rand(5);
-    const ids = Array.from({ length: PEOPLE }, (_, i) => `B${String(i).padStart(6, '0')}`);
+    // the role: as bench:targets loads it (bench/targets-seed.ts)
     await db.query(`update roles set cycle = 'quarter' where id = 'product_ops'`);
-    await db.query(
-      `insert into employees (id, role_id, team, hire_date) select id, 'product_ops', 'bench', '2020-01-01' from unnest($1::text[]) as t(id)`,
-      [ids],
-    );
-    await seedEvents(db, defaultPromotionCalendar(2023, 2027));
-    const e: string[] = [];
-    const p: string[] = [];
-    const s: string[] = [];
-    const v: number[] = [];
-    ids.forEach((id, i) => {
-      if (i % 50 === 0) return;
-      const level = 12 + 10 * r();
-      const trend = -0.02 + 0.03 * r();
-      QUARTERS.forEach((q, t) => {
-        if (t < QUARTERS.length - 2 && r() < 0.01) return;
-        const season = q.index === 4 ? 1.4 : q.index === 2 ? 1.15 : 1;
-        e.push(id);
-        p.push(q.id);
-        s.push(q.start);
-        v.push(level * Math.exp(trend * t) * season * (1 + 0.08 * (r() - 0.5)));
-      });
-    });
-    await db.query(
-      `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source) select e, $5, p, 'quarter', s, v, 'bench' from unnest($1::text[], $2::text[], $3::date[], $4::float8[]) as t(e, p, s, v)`,
-      [e, p, s, v, KEY.metric],
-    );
+    const ids = await seedRole(db, PEOPLE);
     await refreshStatistics(db);
     const trained = await trainScope(db, KEY, { network: false });
     await warmNextPeriod(db, KEY);
@@ -132,11 +93,21 @@ async function main() {
       }
       return { ...summary(out), bytes };
     }
+    const anchor = await time(() => '/live', N);
     const first = await time(() => `/targets?${base}`, N);
+    const unstored = await time(
+      () => `/targets?${base}`,
+      5,
+      async () => {
+        await db.query('delete from read_results');
+      },
+      0,
+    );
     const cold = await time(
       () => `/targets?${base}`,
       5,
       async () => {
+        await db.query('delete from read_results');
         await db.query('delete from baseline_forecast_cache');
       },
       0,
@@ -154,7 +125,9 @@ async function main() {
       backend: db.kind,
       people: PEOPLE,
       period: NEXT.id,
+      anchor_live: anchor,
       first_page: first,
+      first_page_unstored: unstored,
       first_page_cold: cold,
       sorted,
       search,

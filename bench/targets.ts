@@ -13,12 +13,9 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { scratchDb } from './scratch.js';
+import { KEY, NEXT, seedRole } from './targets-seed.js';
 import { forecastMany } from '../src/baselines/index.js';
 import { forecastPacked, forecastThreadReady } from '../src/baselines/parallel.js';
-import type { Db } from '../src/db/types.js';
-import { defaultPromotionCalendar } from '../src/demo/index.js';
-import { parsePeriod, shiftPeriod } from '../src/history/period.js';
-import { seedEvents } from '../src/kpi/calendar.js';
 import { activeModel } from '../src/kpi/models.js';
 import {
   emptySeries,
@@ -27,7 +24,6 @@ import {
   personSeries,
   promoFlags,
   tenureMonths,
-  type ScopeKey,
 } from '../src/kpi/series.js';
 import { scopeTargets } from '../src/kpi/targets.js';
 import { refreshStatistics, trainScope } from '../src/kpi/train.js';
@@ -44,51 +40,6 @@ const { values: args } = parseArgs({
 });
 const N = Number(args.people);
 const RUNS = Number(args.runs);
-const KEY: ScopeKey = { role: 'product_ops', metric: 'order_handling_time', kind: 'quarter' };
-const QUARTERS = Array.from({ length: 12 }, (_, i) => shiftPeriod(parsePeriod('2023-Q4')!, i));
-const NEXT = shiftPeriod(QUARTERS.at(-1)!, 1);
-
-function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-async function seed(db: Db): Promise<void> {
-  const r = rand(5);
-  const ids = Array.from({ length: N }, (_, i) => `B${String(i).padStart(6, '0')}`);
-  await db.query(
-    `insert into employees (id, role_id, team, hire_date) select id, 'product_ops', 'bench', '2020-01-01' from unnest($1::text[]) as t(id)`,
-    [ids],
-  );
-  await seedEvents(db, defaultPromotionCalendar(2023, 2027));
-  const e: string[] = [],
-    p: string[] = [],
-    s: string[] = [],
-    v: number[] = [];
-  ids.forEach((id, i) => {
-    if (i % 50 === 0) return; // new hires: no history yet
-    const level = 12 + 10 * r();
-    const trend = -0.02 + 0.03 * r();
-    QUARTERS.forEach((q, t) => {
-      if (t < QUARTERS.length - 2 && r() < 0.01) return; // reporting gaps (none in the last two quarters: everyone counts)
-      const season = q.index === 4 ? 1.4 : q.index === 2 ? 1.15 : 1;
-      e.push(id);
-      p.push(q.id);
-      s.push(q.start);
-      v.push(level * Math.exp(trend * t) * season * (1 + 0.08 * (r() - 0.5)));
-    });
-  });
-  await db.query(
-    `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source) select e, $5, p, 'quarter', s, v, 'bench' from unnest($1::text[], $2::text[], $3::date[], $4::float8[]) as t(e, p, s, v)`,
-    [e, p, s, v, KEY.metric],
-  );
-}
-
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -96,7 +47,7 @@ async function main() {
   const scratch = await scratchDb('targets', backend);
   const { db } = scratch;
   try {
-    await seed(db);
+    await seedRole(db, N);
     await refreshStatistics(db);
     const trained = await trainScope(db, KEY, { network: args.network });
     const am = (await activeModel(db, KEY))!;

@@ -7,7 +7,7 @@
  *     [--peers [snaive,ets,arima,theta]]  also runs ../shared/peers/forecast_peers.R (R forecast) on the same
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
- *     [--drift] [--monotone]  the opt-in calibration steps (TrainOptions `drift`, `monotoneOffsets`)
+ *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets`, `refit`)
  *     [--peers-cache DIR]  keeps R's figures per panel part (sha-256 of the part's rows, the methods, R's and
  *                          forecast's versions) and reuses them: R's figures do not depend on this code, and
  *                          auto.arima on m3-monthly takes an hour of CPU on a loaded 2-core machine. Reused
@@ -36,6 +36,8 @@ import {
   type SeriesInput,
 } from '../src/baselines/index.js';
 import { m4Seasonal } from '../src/baselines/classical.js';
+import { buildWindow } from '../src/baselines/features.js';
+import { prepare, sampleQuantile } from '../src/baselines/model.js';
 import { readPanel, type PanelSeries } from '../src/baselines/panel.js';
 
 // `--peers` takes an optional list of methods: a following word that is not an option is that list
@@ -58,6 +60,7 @@ const { values: args } = parseArgs({
     'peers-cache': { type: 'string' },
     drift: { type: 'boolean', default: false },
     monotone: { type: 'boolean', default: false },
+    refit: { type: 'boolean', default: false },
   },
 });
 const panels =
@@ -310,6 +313,8 @@ async function evaluate(file: string) {
   let predict10k: number | undefined;
   let predict10kCpu = 0;
   let trainCpu = 0;
+  let shiftSum = 0,
+    shiftN = 0;
   for (const g of groups) {
     const members = panel.filter((s) => s.group === g);
     const H = Math.max(...members.map((s) => s.test.length));
@@ -327,6 +332,7 @@ async function evaluate(file: string) {
       network: !args['no-network'],
       drift: args.drift,
       monotoneOffsets: args.monotone,
+      refit: args.refit,
     });
     const t1 = performance.now();
     trainCpu += cpuNow() - c0;
@@ -359,10 +365,29 @@ async function evaluate(file: string) {
       for (const a of seasonal.has(s.id) ? [acc, total, seas] : [acc, total]) score(a, s, ...cols);
       for (const a of seasonal.has(s.id) ? [nacc, naive, seasNaive] : [nacc, naive]) score(a, s, ...nCols);
     });
+    // the test's error size against the backtest's, per step (median |y − p50| / noise): 1 when the
+    // test period is like the backtest the offsets were fitted on, above 1 when it is harder
+    const testAbs: number[][] = Array.from({ length: H }, () => []);
+    members.forEach((s, i) => {
+      const p = prepare(inputs[i]!);
+      if (p.values.length < model.coldStart.minHistory) return;
+      const noise = buildWindow(p.values, p.values.length, model.spec, p.ctx).noise;
+      s.test.forEach((y, h) => testAbs[h]!.push(Math.abs(y - fc[i]!.steps[h]!.p50) / noise));
+    });
+    const medianOf = (xs: number[]) => (xs.length === 0 ? Number.NaN : sampleQuantile(xs, 0.5));
+    const shifts = testAbs
+      .map((xs, h) => medianOf(xs) / (model.backtest.medianAbsScore?.[h] ?? Number.NaN))
+      .filter(Number.isFinite);
+    const errorShift = mean(shifts);
+    if (Number.isFinite(errorShift)) {
+      shiftSum += errorShift * members.length;
+      shiftN += members.length;
+    }
     const m = model as unknown as { stack?: { weights: number[][][] }; netWeight: number };
     perGroup[g] = {
       ...summary(acc),
       train_s: r4((t1 - t0) / 1000),
+      error_shift: r3(errorShift),
       phases: model.trainedOn.phases,
       windows: model.trainedOn.windows,
       netWeight: m.netWeight,
@@ -405,6 +430,7 @@ async function evaluate(file: string) {
   return {
     panel: file,
     ...summary(total, true),
+    error_shift: r3(shiftSum / Math.max(1, shiftN)),
     train_s: r4(trainS),
     predict_s: r4(predictS),
     predict_10k_s: r4(predict10k ?? 0),

@@ -83,10 +83,12 @@ export interface TrainedGroupModel {
     series: number;
     windows: number;
     calibration: number;
+    /** Windows of the refitted network the forecasts use (0 when not refitted). */
+    refitWindows?: number;
     seconds: number;
     seed: number;
     /** Wall-clock seconds per training phase. */
-    phases: { windows: number; network: number; calibration: number };
+    phases: { windows: number; network: number; calibration: number; refit?: number };
   };
 }
 
@@ -271,31 +273,35 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const calStride = Math.max(1, Math.ceil(S / MAX_CAL_SERIES));
 
   // 1. training windows: targets stop H periods before the end of each series
-  const X: number[] = [];
-  const Y: number[] = [];
-  const M: number[] = [];
-  let nWin = 0;
   const useNet = opts.network !== false;
-  for (const p of prepared) {
-    const n = p.values.length;
-    const calStart = Math.max(MIN_HISTORY, n - H);
-    if (!useNet) break;
-    for (let o = Math.max(MIN_HISTORY, calStart - originsPerSeries); o < calStart; o++) {
-      const w = buildWindow(p.values, o, spec, p.ctx);
-      for (let j = 0; j < d; j++) X.push(w.x[j]!);
-      for (let h = 0; h < H; h++) {
-        const ok = o + h < calStart;
-        const y = ok ? (p.values[o + h]! - w.base[h]!) / w.noise : 0;
-        Y.push(Math.max(-30, Math.min(30, y)));
-        M.push(ok ? 1 : 0);
+  const windows = (lag: number) => {
+    const X: number[] = [];
+    const Y: number[] = [];
+    const M: number[] = [];
+    let count = 0;
+    for (const p of prepared) {
+      const n = p.values.length;
+      const end = lag > 0 ? Math.max(MIN_HISTORY, n - lag) : n;
+      for (let o = Math.max(MIN_HISTORY, end - originsPerSeries); o < end; o++) {
+        const w = buildWindow(p.values, o, spec, p.ctx);
+        for (let j = 0; j < d; j++) X.push(w.x[j]!);
+        for (let h = 0; h < H; h++) {
+          const ok = o + h < end;
+          const y = ok ? (p.values[o + h]! - w.base[h]!) / w.noise : 0;
+          Y.push(Math.max(-30, Math.min(30, y)));
+          M.push(ok ? 1 : 0);
+        }
+        count++;
       }
-      nWin++;
     }
-  }
+    return { X: Float64Array.from(X), Y: Float64Array.from(Y), M: Float64Array.from(M), n: count };
+  };
+  const first = useNet ? windows(H) : null;
+  const nWin = first?.n ?? 0;
   const tWindows = performance.now();
   let net: NetWeights | null = null;
-  if (useNet && nWin >= 30) {
-    net = await trainQuantileNet(Float64Array.from(X), Float64Array.from(Y), Float64Array.from(M), nWin, {
+  if (first && nWin >= 30) {
+    net = await trainQuantileNet(first.X, first.Y, first.M, nWin, {
       H,
       levels,
       seed: seed * 7919,
@@ -516,6 +522,12 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     rawCoverage95: share(raw95),
     maseModel: maseOf((c) => c.med),
     maseClassical: maseOf((c) => c.base),
+    medianAbsScore: Array.from({ length: H }, (_, h) =>
+      sampleQuantile(
+        cal.filter((c) => c.h === h).map((c) => Math.abs(c.y - c.medX) / c.noise),
+        0.5,
+      ),
+    ),
   };
 
   // 5. cold-start distributions
@@ -531,6 +543,24 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     });
   const levelQuantiles = levels.map((l) => sampleQuantile(recent, l));
 
+  // 6. the network the forecasts use: refitted on windows whose targets reach the end of each
+  // series (the backtest's network stopped H periods earlier, so that its errors were out of sample)
+  const tCal = performance.now();
+  let finalNet = net;
+  let refitWindows = 0;
+  if (net && opts.refit === true) {
+    const all = windows(0);
+    if (all.n >= 30) {
+      finalNet = await trainQuantileNet(all.X, all.Y, all.M, all.n, {
+        H,
+        levels,
+        seed: seed * 7919,
+        steps: opts.steps,
+      });
+      refitWindows = all.n;
+    }
+  }
+
   return {
     kind: MODEL_KIND,
     version: 2,
@@ -538,7 +568,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, ...(opts.drift ? { widen } : {}) },
     spec,
     levels,
-    net,
+    net: finalNet,
     netWeight,
     offsets,
     backtest,
@@ -547,12 +577,14 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       series: S,
       windows: nWin,
       calibration: cal.length,
+      refitWindows,
       seconds: (performance.now() - t0) / 1000,
       seed,
       phases: {
         windows: (tWindows - t0) / 1000,
         network: (tNet - tWindows) / 1000,
-        calibration: (performance.now() - tNet) / 1000,
+        calibration: (tCal - tNet) / 1000,
+        refit: (performance.now() - tCal) / 1000,
       },
     },
   };

@@ -140,7 +140,7 @@ export function createServices(deps: ServiceDeps): Services {
     ingestion,
     reviews,
     console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
-    desk: createTargetDeskService({ db }),
+    desk: createTargetDeskService({ db, targets, stored }),
     targets,
     models: createModelService({ db, config, jobs }),
     jobs,

@@ -1,27 +1,41 @@
 /**
  * The console's target desk (src/web/pages/targets.ts): one role, metric and period of the role's
- * cycle; everyone's lines from the same function the API answers with (scopeTargets), searched,
- * filtered, sorted and paged on the server (10,000 people per role), each person of the page with
- * the last four recorded values; the same table as CSV (UTF-8 with BOM) or XLSX; and "why this
- * number" for one person: history, the forecast's quantiles, drivers and the period's promotions.
+ * cycle; everyone's lines from the same service the API answers with (targets.roleTargets: a closed
+ * period from its snapshot, marked with who closed it and when), kept as one stored table per role,
+ * period and metric (src/kpi/targets-table.ts, stored with the data version by src/services/results.ts)
+ * so that a desk request filters, sorts and pages on stored columns and parses only its page's rows
+ * (10,000 people per role); each person of the page with the last four recorded values; the same
+ * table as CSV (UTF-8 with BOM) or XLSX; and "why this number" for one person (targets.personTargets):
+ * history, the forecast's quantiles, drivers and the period's promotions.
  */
 import { getCycle } from '../appraisal/cycles-store.js';
 import type { Db } from '../db/types.js';
-import { listRoles, type RoleRow } from '../history/catalogue-store.js';
+import { listMetrics, listRoles, type RoleRow } from '../history/catalogue-store.js';
 import { parsePeriod, type Period, type PeriodKind, shiftPeriod } from '../history/period.js';
-import { BadRequestError, NotFoundError } from '../lib/errors.js';
-import { type ExportFile, toCsv, toXlsx, XLSX_TYPE } from '../lib/spreadsheet.js';
+import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
+import { type CellInput, type ExportFile, toCsv, toXlsx, XLSX_TYPE } from '../lib/spreadsheet.js';
 import { type CalendarEvent, listEvents } from '../kpi/calendar.js';
 import { valuesBetween } from '../kpi/desk-store.js';
 import { activeScopes } from '../kpi/models.js';
-import type { ScopeKey } from '../kpi/series.js';
-import { type PersonTarget, parseTargetPeriod, scopeTargets, TargetError, type TargetsAnswer } from '../kpi/targets.js';
+import { type PersonTarget, parseTargetPeriod, TargetError, type TargetsAnswer } from '../kpi/targets.js';
+import {
+  encodeProblem,
+  encodeTable,
+  TABLE_FLAGS,
+  TABLE_SORTS,
+  type TableClosed,
+  type TableFlag,
+  type TableSort,
+  TargetTable,
+} from '../kpi/targets-table.js';
 import { lastPeriodWithData, roleOfEmployee } from '../kpi/targets-store.js';
+import type { StoredReads } from './results.js';
+import type { TargetService } from './targets.js';
 
-export const DESK_SORTS = ['employee', 'target', 'suggested', 'floor', 'actual', 'attainment', 'width'] as const;
-export type DeskSort = (typeof DESK_SORTS)[number];
-export const DESK_FLAGS = ['below_floor', 'cold_start', 'overridden'] as const;
-export type DeskFlag = (typeof DESK_FLAGS)[number];
+export const DESK_SORTS = TABLE_SORTS;
+export type DeskSort = TableSort;
+export const DESK_FLAGS = TABLE_FLAGS;
+export type DeskFlag = TableFlag;
 
 export interface DeskQuery {
   role?: string | undefined;
@@ -48,12 +62,14 @@ export interface DeskView {
   /** the periods offered: four before the last one with data, it, and four after; newest last */
   periods: string[];
   period: string;
-  /** metrics with an active model at the role's cycle */
-  metrics: string[];
+  /** metrics with an active model at the role's cycle, with their catalogue names */
+  metrics: { id: string; name: string }[];
   metric: string | null;
   /** the answer's description (null when none could be computed: `problem` says why) */
   answer: Omit<TargetsAnswer, 'people'> | null;
   problem: { code: string; reason: string } | null;
+  /** the snapshot's mark when the period is closed for the role (who closed it, when) */
+  closed: TableClosed | null;
   /** people after search and flag; the page's rows */
   total: number;
   rows: DeskRow[];
@@ -66,6 +82,7 @@ export interface WhyView {
   period: string;
   answer: Omit<TargetsAnswer, 'people' | 'summary'>;
   person: PersonTarget;
+  closed: TableClosed | null;
   /** up to twelve periods before the asked one and the asked one itself, oldest first */
   history: { period: string; value: number | null }[];
   /** promotions overlapping the shown periods */
@@ -79,7 +96,7 @@ export interface TargetDeskService {
   why(q: { employee_id: string; metric: string; period: string }): Promise<WhyView>;
 }
 
-const EXPORT_HEADER = [
+export const EXPORT_HEADER = [
   'employee_id',
   'role',
   'metric',
@@ -100,57 +117,15 @@ const EXPORT_HEADER = [
   'below_floor',
 ] as const;
 
-const cmp = (a: number | null, b: number | null): number =>
-  a === null ? (b === null ? 0 : 1) : b === null ? -1 : a - b;
-
-function sortKey(p: PersonTarget, sort: DeskSort): number | null {
-  switch (sort) {
-    case 'target':
-      return p.target;
-    case 'suggested':
-      return p.suggested_target;
-    case 'floor':
-      return p.floor;
-    case 'actual':
-      return p.actual;
-    case 'attainment':
-      return p.attainment;
-    case 'width':
-      return p.interval80[1] - p.interval80[0];
-    default:
-      return null;
-  }
-}
-
-/** The people the query keeps, in its order. */
-export function selectPeople(people: readonly PersonTarget[], q: Pick<DeskQuery, 'search' | 'flag' | 'sort' | 'dir'>) {
-  const needle = q.search?.trim().toLowerCase();
-  const kept = people.filter(
-    (p) =>
-      (!needle || p.employee_id.toLowerCase().includes(needle)) &&
-      (!q.flag ||
-        (q.flag === 'below_floor' && p.below_floor === true) ||
-        (q.flag === 'cold_start' && p.cold_start) ||
-        (q.flag === 'overridden' && p.override !== null)),
-  );
-  const sign = q.dir === 'desc' ? -1 : 1;
-  const byId = (a: PersonTarget, b: PersonTarget) =>
-    a.employee_id < b.employee_id ? -1 : a.employee_id > b.employee_id ? 1 : 0;
-  if (q.sort === 'employee') return kept.sort((a, b) => sign * byId(a, b));
-  // missing values last in either direction; ties by id
-  return kept.sort((a, b) => {
-    const x = sortKey(a, q.sort);
-    const y = sortKey(b, q.sort);
-    if (x === null || y === null) return cmp(x, y) || byId(a, b);
-    return sign * (x - y) || byId(a, b);
-  });
-}
-
 /** A date column as `YYYY-MM-DD` (drivers may hand back a Date for a `date`). */
 const isoDay = (d: string | Date): string => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
 
-export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
-  const { db } = deps;
+export function createTargetDeskService(deps: {
+  db: Db;
+  targets: Pick<TargetService, 'roleTargets' | 'personTargets'>;
+  stored: StoredReads;
+}): TargetDeskService {
+  const { db, targets, stored } = deps;
 
   async function frame(q: Pick<DeskQuery, 'role' | 'metric' | 'period'>) {
     const roles = await listRoles(db);
@@ -160,9 +135,11 @@ export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
     // the period pickers follow the role's tracked cycle (targets and ratings follow it; src/appraisal)
     const kind = (await getCycle(db, role.id)).tracked;
     const scopes = await activeScopes(db, { role: role.id, kind });
-    const metrics = scopes.map((s) => s.metric);
-    const metric = q.metric && metrics.includes(q.metric) ? q.metric : (metrics[0] ?? null);
-    if (q.metric && !metrics.includes(q.metric))
+    const names = new Map((await listMetrics(db)).map((m) => [m.id, m.name]));
+    const metrics = scopes.map((s) => ({ id: s.metric, name: names.get(s.metric) ?? s.metric }));
+    const ids = metrics.map((m) => m.id);
+    const metric = q.metric && ids.includes(q.metric) ? q.metric : (ids[0] ?? null);
+    if (q.metric && !ids.includes(q.metric))
       throw new BadRequestError(`metric: no active ${kind}ly model of ${q.metric} for role ${role.id}`);
     let periods: string[] = [];
     let period: string | null = null;
@@ -183,55 +160,56 @@ export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
     return { roles, role, kind, metrics, metric, periods, period };
   }
 
-  async function answerOf(key: ScopeKey, period: string) {
-    try {
-      return { answer: await scopeTargets(db, key, parseTargetPeriod(period)), problem: null };
-    } catch (err) {
-      if (err instanceof TargetError) return { answer: null, problem: { code: err.code, reason: err.message } };
-      throw err;
-    }
+  /**
+   * The stored table of a role, period and metric: computed by the same service call as
+   * `/v1/targets` (a closed period answers from its snapshot) and stored with the data version,
+   * so every later request reads it until a write changes the data.
+   */
+  async function tableOf(role: string, period: string, metric: string): Promise<TargetTable> {
+    const { json } = await stored(
+      ['targets-table', role, period, metric],
+      async () => {
+        try {
+          const r = await targets.roleTargets({
+            role,
+            period,
+            metric,
+            belowFloorOnly: false,
+            limit: Number.MAX_SAFE_INTEGER,
+            offset: 0,
+          });
+          const closed = r.closed ?? null;
+          const answer = r.metrics.find((m) => m.metric === metric);
+          if (answer) return encodeTable(answer, closed);
+          const why = r.unavailable.find((u) => u.metric === metric);
+          return encodeProblem(
+            {
+              code: why?.code ?? 'no_targets',
+              reason: why?.reason ?? `no targets of ${metric} for ${role} in ${period}`,
+            },
+            closed,
+          );
+        } catch (err) {
+          // the problems a desk shows (no model, horizon, a problem frozen by a close); not a missing role
+          if (err instanceof DomainError && !(err instanceof NotFoundError))
+            return encodeProblem({ code: err.code, reason: err.message }, null);
+          throw err;
+        }
+      },
+      (text) => text,
+    );
+    return TargetTable.parse(json);
   }
 
-  return {
-    async desk(q) {
-      const f = await frame(q);
-      const base = { ...f, period: f.period ?? '', answer: null, total: 0, rows: [] as DeskRow[] };
-      if (!f.metric || !f.period)
-        return { ...base, problem: { code: 'no_model', reason: `no active ${f.kind}ly model for role ${f.role.id}` } };
-      const key = { role: f.role.id, metric: f.metric, kind: f.kind };
-      const { answer, problem } = await answerOf(key, f.period);
-      if (!answer) return { ...base, problem };
-      const kept = selectPeople(answer.people, q);
-      const pageOf = kept.slice(q.offset, q.offset + q.limit);
-      const p = parseTargetPeriod(f.period);
-      const from = shiftPeriod(p, -4);
-      const to = shiftPeriod(p, -1);
-      const values = await valuesBetween(
-        db,
-        key,
-        from,
-        to,
-        pageOf.map((x) => x.employee_id),
-      );
-      const recentIds = [1, 2, 3, 4].map((i) => shiftPeriod(p, i - 5).id);
-      const rows = pageOf.map((x) => ({
-        ...x,
-        recent: recentIds.map((id) => ({ period: id, value: values.get(x.employee_id)?.get(id) ?? null })),
-      }));
-      const { people: _people, ...rest } = answer;
-      return { ...base, answer: rest, problem: null, total: kept.length, rows };
-    },
-
-    async export(q, format) {
-      const f = await frame(q);
-      if (!f.metric || !f.period)
-        throw new TargetError('no_model', `no active ${f.kind}ly model for role ${f.role.id}`);
-      const answer = await scopeTargets(
-        db,
-        { role: f.role.id, metric: f.metric, kind: f.kind },
-        parseTargetPeriod(f.period),
-      );
-      const rows = selectPeople(answer.people, q).map((p) => [
+  async function exportRows(q: Omit<DeskQuery, 'limit' | 'offset'>) {
+    const f = await frame(q);
+    if (!f.metric || !f.period) throw new TargetError('no_model', `no active ${f.kind}ly model for role ${f.role.id}`);
+    const table = await tableOf(f.role.id, f.period, f.metric);
+    const { answer, problem } = table.head;
+    if (!answer) throw new TargetError(problem.code, problem.reason);
+    const rows: CellInput[][] = table.select(q).map((i) => {
+      const p = table.row(i);
+      return [
         p.employee_id,
         answer.role,
         answer.metric,
@@ -250,7 +228,41 @@ export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
         p.actual,
         p.attainment,
         p.below_floor,
-      ]);
+      ];
+    });
+    return { answer, rows };
+  }
+
+  return {
+    async desk(q) {
+      const f = await frame(q);
+      const base = { ...f, period: f.period ?? '', answer: null, closed: null, total: 0, rows: [] as DeskRow[] };
+      if (!f.metric || !f.period)
+        return { ...base, problem: { code: 'no_model', reason: `no active ${f.kind}ly model for role ${f.role.id}` } };
+      const key = { role: f.role.id, metric: f.metric, kind: f.kind };
+      const table = await tableOf(f.role.id, f.period, f.metric);
+      const head = table.head;
+      if (!head.answer) return { ...base, closed: head.closed, problem: head.problem };
+      const kept = table.select(q);
+      const pageOf = kept.slice(q.offset, q.offset + q.limit).map((i) => table.row(i));
+      const p = parseTargetPeriod(f.period);
+      const values = await valuesBetween(
+        db,
+        key,
+        shiftPeriod(p, -4),
+        shiftPeriod(p, -1),
+        pageOf.map((x) => x.employee_id),
+      );
+      const recentIds = [1, 2, 3, 4].map((i) => shiftPeriod(p, i - 5).id);
+      const rows = pageOf.map((x) => ({
+        ...x,
+        recent: recentIds.map((id) => ({ period: id, value: values.get(x.employee_id)?.get(id) ?? null })),
+      }));
+      return { ...base, answer: head.answer, closed: head.closed, problem: null, total: kept.length, rows };
+    },
+
+    async export(q, format) {
+      const { answer, rows } = await exportRows(q);
       const name = `targets-${answer.role}-${answer.metric}-${answer.period}`;
       return format === 'csv'
         ? { filename: `${name}.csv`, contentType: 'text/csv; charset=utf-8', body: toCsv(EXPORT_HEADER, rows) }
@@ -265,10 +277,12 @@ export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
       const role = await roleOfEmployee(db, q.employee_id);
       if (role === null) throw new NotFoundError(`employee ${q.employee_id}`);
       const p: Period = parseTargetPeriod(q.period);
+      // the same read as GET /v1/targets/employees/:id (a closed period from its snapshot)
+      const got = await targets.personTargets(q.employee_id, { period: p.id, metric: q.metric });
+      const found = got.metrics.find((m) => m.metric === q.metric);
+      if (!found?.person) throw new NotFoundError(`a target of ${q.employee_id} for ${q.metric} in ${p.id}`);
+      const { person, note: _note, ...answer } = found;
       const key = { role, metric: q.metric, kind: p.kind };
-      const full = await scopeTargets(db, key, p, { employeeId: q.employee_id });
-      const person = full.people[0];
-      if (!person) throw new NotFoundError(`a target of ${q.employee_id} for ${q.metric} in ${p.id}`);
       const first = shiftPeriod(p, -12);
       const values = (await valuesBetween(db, key, first, p, [q.employee_id])).get(q.employee_id);
       const history: WhyView['history'] = [];
@@ -277,7 +291,6 @@ export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
         history.push({ period: id, value: values?.get(id) ?? null });
       }
       const events = await listEvents(db, { from: first.start, to: p.end });
-      const { people: _people, summary: _summary, ...answer } = full;
       return {
         employee_id: q.employee_id,
         role,
@@ -285,6 +298,7 @@ export function createTargetDeskService(deps: { db: Db }): TargetDeskService {
         period: p.id,
         answer,
         person,
+        closed: got.closed ?? null,
         history,
         promotions: events
           .filter((e) => e.kind === 'promotion' || e.profile === 'promotion')

@@ -67,7 +67,8 @@ export interface TargetService {
   train(request: TrainRequest, actor: string | null): Promise<JobStatus>;
   trainingJob(id: string): Promise<JobStatus>;
   models(q: Query<typeof listModels>): ReturnType<typeof listModels>;
-  roleTargets(q: RoleTargetsQuery): ReturnType<typeof roleTargets>;
+  /** A closed role and period answers from its snapshot, marked `closed` (who, when, version). */
+  roleTargets(q: RoleTargetsQuery): Promise<RoleTargets & { closed?: ClosedMark }>;
   /**
    * The same answer as JSON text, from the stored answers while the data is unchanged (src/services/results.ts).
    * Without a period: the one after the role's latest data on the kind it is tracked on (its declared cycle).
@@ -76,7 +77,7 @@ export interface TargetService {
   personTargets(
     employeeId: string,
     q: { period: string; metric?: string | undefined },
-  ): ReturnType<typeof personTargets>;
+  ): Promise<Awaited<ReturnType<typeof personTargets>> & { closed?: ClosedMark }>;
   /**
    * Sets an override after checking the key and the metric's bounds; audited with the suggested target
    * it replaces. Beyond the approval threshold (config `overrideApproval`) it is filed as a request

@@ -344,6 +344,30 @@ const M = {
   'driver.other': ['其他', 'Other'],
   'driver.total': ['基线（P50）', 'Baseline (P50)'],
   'desk.roleOverride': ['为整个岗位设定目标（*）', 'Set a target for the whole role (*)'],
+  'desk.closed': [
+    '已关账（快照第 {version} 版）：{who} 于 {when} 关闭',
+    'Closed (snapshot version {version}) by {who} on {when}',
+  ],
+  'desk.closedNote': [
+    '本期已关账：以下数字来自关账快照；如需调整目标，请先重新打开本期。',
+    'This period is closed: the numbers are its snapshot; reopen the period to change its targets.',
+  ],
+  // the catalogue's metrics by name (metricName; a metric added later shows its stored name)
+  'metric.gmv': ['成交金额（GMV）', 'GMV'],
+  'metric.conversion_rate': ['转化率', 'Conversion rate'],
+  'metric.aov': ['客单价', 'Average order value'],
+  'metric.visitors': ['访客数', 'Visitors'],
+  'metric.ad_spend': ['推广花费', 'Ad spend'],
+  'metric.new_customers': ['新客数', 'New customers'],
+  'metric.roi': ['投入产出比（ROI）', 'ROI'],
+  'metric.cac': ['获客成本', 'Customer acquisition cost'],
+  'metric.inventory_turnover': ['库存周转率', 'Inventory turnover'],
+  'metric.order_handling_time': ['订单处理时长', 'Order handling time'],
+  'metric.csat': ['客户满意度（CSAT）', 'CSAT'],
+  'metric.return_handling_time': ['退换货处理时长', 'Return handling time'],
+  'metric.response_qualified_rate': ['响应达标率', 'Response-qualified rate'],
+  'metric.negative_review_response_24h': ['差评 24 小时响应率', 'Negative-review 24 h response rate'],
+  'metric.innovation_contribution': ['创新贡献', 'Innovation contribution'],
   'override.value': ['目标值', 'Target value'],
   'override.reason': ['原因（必填）', 'Reason (required)'],
   'override.set': ['保存调整', 'Save override'],
@@ -457,6 +481,11 @@ export type MessageKey = keyof typeof M;
 /** A role's name in the page's language where the catalogue knows it, else the stored name. */
 export function roleName(t: Translate, id: string, stored: string): string {
   const key = `role.${id}`;
+  return key in M ? t(key as MessageKey) : stored;
+}
+/** A metric's name in the page's language where the catalogue knows it, else its stored name. */
+export function metricName(t: Translate, id: string, stored: string = id): string {
+  const key = `metric.${id}`;
   return key in M ? t(key as MessageKey) : stored;
 }
 export const MESSAGES: Record<MessageKey, readonly [string, string]> = M;

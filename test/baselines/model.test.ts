@@ -93,6 +93,26 @@ describe('pooled group model', () => {
   }, 60_000);
 });
 
+describe('the network the forecasts use', () => {
+  it('is refitted, when asked, on windows reaching the end of each series, the calibration unchanged', async () => {
+    const { series } = simulateGroup(80, 24, 0, 13);
+    const stale = await trainGroupModel(series, { horizon: H, seed: 4, steps: 40 });
+    const fresh = await trainGroupModel(series, { horizon: H, seed: 4, steps: 40, refit: true });
+    // the backtest (and so the offsets, stacking weights and measured coverage) used the network that
+    // never saw the last H periods; only the forecasts' network differs
+    expect(fresh.scaleOffsets).toEqual(stale.scaleOffsets);
+    expect(fresh.stack).toEqual(stale.stack);
+    expect(fresh.backtest).toEqual(stale.backtest);
+    expect(fresh.trainedOn.refitWindows).toBeGreaterThan(stale.trainedOn.windows);
+    expect(stale.trainedOn.refitWindows).toBe(0);
+    expect(fresh.net!.layers[0]!.w).not.toEqual(stale.net!.layers[0]!.w);
+    const a = forecast(fresh, series[0]!);
+    const b = forecast(stale, series[0]!);
+    expect(a.steps.map((s) => s.p50)).not.toEqual(b.steps.map((s) => s.p50));
+    for (const s of a.steps) expect(Number.isFinite(s.p50) && s.lo80 <= s.p50 && s.p50 <= s.hi80).toBe(true);
+  }, 120_000);
+});
+
 describe('calibration helpers', () => {
   it('conformal quantiles are conservative order statistics', () => {
     const s = Array.from({ length: 19 }, (_, i) => i + 1);

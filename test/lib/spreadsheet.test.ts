@@ -215,6 +215,49 @@ describe('writing', () => {
     ]);
   });
 
+  it('writes what exceljs wrote before: the same rows read back, bold header, date format, widths, escaping', async () => {
+    const header = ['员工', '日期', 'value', 'ok', 'note'];
+    const rows = [
+      ['E<1>&"2"', new Date(Date.UTC(2026, 5, 1)), 0.1 + 0.2, true, '  spaced  '],
+      ['E2', new Date(Date.UTC(2026, 5, 2, 8, 30)), -2.5e-7, false, null],
+      ['x\u0001y', null, 551563123456, null, '=1+1'],
+      ['😀 新人', undefined, 1e21, true, 'line\nbreak'],
+    ];
+    const ours = await toXlsx(header, rows, { sheetName: 'payroll 2026-Q3' });
+    const wb = new ExcelJS.Workbook();
+    const ws = wb.addWorksheet('payroll 2026-Q3');
+    ws.columns = header.map((h) => ({ header: h, width: Math.max(10, h.length * 2 + 2) }));
+    ws.getRow(1).font = { bold: true };
+    for (const r of rows) {
+      const row = ws.addRow(r.map((v) => (v === undefined ? null : v)));
+      r.forEach((v, i) => {
+        if (v instanceof Date) row.getCell(i + 1).numFmt = 'yyyy-mm-dd';
+      });
+    }
+    const before = Buffer.from(await wb.xlsx.writeBuffer());
+    const [a, b] = [await readWorkbook(ours), await readWorkbook(before)];
+    // exceljs kept the control character, which XML 1.0 cannot hold; ours drops it
+    expect(a.rows).toEqual(b.rows.map((r) => r.map((c) => c.replace('\u0001', ''))));
+    expect(a.sheet).toBe('payroll 2026-Q3');
+    // exceljs reads our workbook's styles and widths as it wrote its own
+    const back = new ExcelJS.Workbook();
+    await back.xlsx.load(ours as unknown as ArrayBuffer);
+    const sheet = back.worksheets[0]!;
+    expect(sheet.getRow(1).getCell(1).font?.bold).toBe(true);
+    expect(sheet.getRow(2).getCell(2).numFmt).toBe('yyyy-mm-dd');
+    expect(sheet.getRow(2).getCell(2).value).toEqual(new Date(Date.UTC(2026, 5, 1)));
+    expect(sheet.getRow(2).getCell(4).value).toBe(true);
+    expect(sheet.getColumn(1).width).toBe(10);
+    // and SheetJS (the other reader) agrees
+    const XLSX = await import('@e965/xlsx');
+    const book = XLSX.read(ours, { type: 'buffer' });
+    const first = book.Sheets[book.SheetNames[0]!]!;
+    expect(first.A2?.v).toBe('E<1>&"2"');
+    expect(first.E2?.v).toBe('  spaced  ');
+    expect(first.C3?.v).toBe(-2.5e-7);
+    await expect(toXlsx(['a'], [], { sheetName: 'a/b' })).rejects.toThrow(/cannot include/);
+  });
+
   it('streams 10,000 rows × 12 columns to XLSX, every row readable', async () => {
     const header = Array.from({ length: 12 }, (_, i) => `列${i + 1}`);
     function* rows() {

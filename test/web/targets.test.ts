@@ -5,6 +5,7 @@
  * (CSV with BOM, XLSX, same filters), escaping of a reason, and the scopes (hr and admin only).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { setOverride } from '../../src/kpi/overrides.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { readWorkbook } from '../../src/lib/spreadsheet.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -211,5 +212,140 @@ describeEachBackend('console: the HR target desk', (get) => {
     const anon = await t.app.inject({ url: '/targets' });
     expect(anon.statusCode).toBe(303);
     expect(anon.headers.location).toMatch(/^\/login/);
+  });
+
+  it('pages over the stored table equal the uncached computation, in every sort, both directions and each filter', async () => {
+    // uncached: the service's computation, not the stored answer
+    const live = await t.app.services.targets.roleTargets({
+      role: ROLE,
+      period: PERIOD,
+      metric: METRIC,
+      belowFloorOnly: false,
+      limit: Number.MAX_SAFE_INTEGER,
+      offset: 0,
+    });
+    const all = live.metrics[0]!.people;
+    const desk = await t.app.services.desk.desk({
+      role: ROLE,
+      metric: METRIC,
+      period: PERIOD,
+      sort: 'employee',
+      dir: 'asc',
+      limit: 5,
+      offset: 0,
+    });
+    expect(desk.answer?.summary).toEqual(live.metrics[0]!.summary);
+    const key = (p: (typeof all)[number], sort: string) =>
+      sort === 'target'
+        ? p.target
+        : sort === 'suggested'
+          ? p.suggested_target
+          : sort === 'floor'
+            ? p.floor
+            : sort === 'actual'
+              ? p.actual
+              : sort === 'attainment'
+                ? p.attainment
+                : p.interval80[1] - p.interval80[0];
+    for (const sort of ['employee', 'target', 'suggested', 'floor', 'actual', 'attainment', 'width'] as const)
+      for (const dir of ['asc', 'desc'] as const)
+        for (const flag of [undefined, 'cold_start', 'below_floor', 'overridden'] as const) {
+          const kept = all.filter(
+            (p) =>
+              !flag ||
+              (flag === 'cold_start' && p.cold_start) ||
+              (flag === 'below_floor' && p.below_floor === true) ||
+              (flag === 'overridden' && p.override !== null),
+          );
+          const byId = (a: { employee_id: string }, b: { employee_id: string }) =>
+            a.employee_id < b.employee_id ? -1 : a.employee_id > b.employee_id ? 1 : 0;
+          const sign = dir === 'desc' ? -1 : 1;
+          const want = [...kept].sort((a, b) => {
+            if (sort === 'employee') return sign * byId(a, b);
+            const [x, y] = [key(a, sort), key(b, sort)];
+            if (x === null || y === null) return x === y ? byId(a, b) : x === null ? 1 : -1;
+            return sign * (x - y) || byId(a, b);
+          });
+          const got: typeof all = [];
+          for (let offset = 0; offset < kept.length + 5; offset += 5) {
+            const page = await t.app.services.desk.desk({
+              role: ROLE,
+              metric: METRIC,
+              period: PERIOD,
+              sort,
+              dir,
+              flag,
+              limit: 5,
+              offset,
+            });
+            expect(page.total).toBe(kept.length);
+            got.push(...page.rows.map(({ recent: _recent, ...p }) => p));
+          }
+          // the stored rows are the answer's JSON (as /v1/targets sends it)
+          expect(got, `${sort} ${dir} ${flag}`).toEqual(JSON.parse(JSON.stringify(want)));
+        }
+  });
+
+  it('names the metric tabs from the catalogue in Chinese and in English, never by their ids', async () => {
+    const zh = await hr.get(`/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`);
+    expect(zh.body).toMatch(/<a data-partial data-metric="gmv" href="[^"]+" aria-current="page">成交金额（GMV）<\/a>/);
+    expect(zh.body).toContain('· 成交金额（GMV） · 2026-Q4</caption>');
+    const en = new Browser(t);
+    en.cookies.set('kpi_lang', 'en');
+    await en.signIn(t.keys.hr);
+    const page = await en.get(`/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`);
+    expect(page.body).toMatch(/data-metric="gmv" href="[^"]+" aria-current="page">GMV<\/a>/);
+    expect(page.body).toContain('Higher is better');
+    const why = await en.get(`/targets/why?employee=${people[0]!.employee_id}&metric=${METRIC}&period=${PERIOD}`);
+    expect(why.body).toMatch(/<title>[^<]*· GMV ·/);
+    const whyZh = await hr.get(`/targets/why?employee=${people[0]!.employee_id}&metric=${METRIC}&period=${PERIOD}`);
+    expect(whyZh.body).toMatch(/<title>[^<]*· 成交金额（GMV） ·/);
+  });
+
+  it('reads a closed period from its snapshot with the closed badge (who, when) and offers no override', async () => {
+    const desk = `/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`;
+    const before = rowsOf((await hr.get(desk)).body);
+    const { snapshot } = await t.app.services.periods.close(ROLE, PERIOD, 'hr-closer', 'quarter paid');
+    // a change behind the close's back (the service refuses overrides of a closed period): the live
+    // answer moves, the snapshot does not
+    await setOverride(get().db, {
+      role: ROLE,
+      metric: METRIC,
+      period: PERIOD,
+      employeeId: '*',
+      value: 4242,
+      reason: 'after close',
+      actor: null,
+    });
+    const live = await t.app.services.targets.live.roleTargets(ROLE, PERIOD);
+    expect(live.metrics[0]!.people.every((p) => p.target === 4242)).toBe(true);
+    const page = await hr.get(desk);
+    expect(page.statusCode).toBe(200);
+    expect(rowsOf(page.body)).toEqual(before);
+    expect(page.body).toMatch(
+      /data-field="closed"><span class="badge neu">已关账（快照第 1 版）：hr-closer 于 [^<]+ 关闭<\/span>/,
+    );
+    expect(page.body).not.toContain('action="/targets/override"');
+    const api = await t.app.inject({
+      url: `/v1/targets?role=${ROLE}&period=${PERIOD}&metric=${METRIC}&limit=1000`,
+      headers: t.auth('hr'),
+    });
+    expect(api.json().closed).toMatchObject({ version: snapshot.version, closed_by: 'hr-closer' });
+    const why = await hr.get(`/targets/why?employee=${before[0]!.id}&metric=${METRIC}&period=${PERIOD}`);
+    expect(numOf(/data-field="target">([^<]+)</.exec(why.body)![1]!)).toBe(before[0]!.target);
+    expect(why.body).toContain('data-field="closed"');
+    expect(why.body).not.toContain('action="/targets/override"');
+    const csv = await hr.get(`/targets/export.csv?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`);
+    expect(csv.body).not.toContain(',4242,');
+    const en = new Browser(t);
+    en.cookies.set('kpi_lang', 'en');
+    await en.signIn(t.keys.hr);
+    expect((await en.get(desk)).body).toMatch(/Closed \(snapshot version 1\) by hr-closer on [^<]+<\/span>/);
+    // reopened: the live answer, and the forms again
+    await t.app.services.periods.reopen(ROLE, PERIOD, 'hr-closer', 'fix');
+    const open = await hr.get(desk);
+    expect(open.body).not.toContain('data-field="closed"');
+    expect(rowsOf(open.body).every((r) => r.target === 4242)).toBe(true);
+    expect(open.body).toContain('action="/targets/override"');
   });
 });

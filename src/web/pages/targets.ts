@@ -20,7 +20,7 @@ import type { Ctx } from '../context.js';
 import { type Html, html, queryString, trusted } from '../html.js';
 import { hidden, page, pager, sendPage } from '../layout.js';
 import type { MessageKey } from '../messages.js';
-import { roleName } from '../messages.js';
+import { metricName, roleName } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const PAGE_SIZE = 50;
@@ -67,12 +67,16 @@ const auditQuery = z.object({
   before: z.coerce.number().int().min(1).optional(),
 });
 
+// one formatter per number of decimals: toLocaleString with options builds a formatter on every call
+const NUM = [0, 1, 2, 3].map(
+  (digits) => new Intl.NumberFormat('en-US', { minimumFractionDigits: 0, maximumFractionDigits: digits }),
+);
+
 /** Numbers as a KPI reads: grouped integers from 1,000, else up to three significant decimals. */
 export function num(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
   const a = Math.abs(x);
-  const digits = a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3;
-  return x.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: digits });
+  return NUM[a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3]!.format(x);
 }
 
 const localBack = (s: string | undefined, fallback: string) =>
@@ -186,14 +190,22 @@ function deskBody(ctx: Ctx, v: DeskView, q: DeskParams): Html {
     v.metrics.length > 0
       ? html`<nav class="tabs" aria-label="${t('desk.metrics')}"><ul>${v.metrics.map(
           (m) =>
-            html`<li><a data-partial href="${deskLink(v, { ...q, q: q.q }, { metric: m })}"${m === v.metric ? html` aria-current="page"` : ''}>${m}</a></li>`,
+            html`<li><a data-partial data-metric="${m.id}" href="${deskLink(v, { ...q, q: q.q }, { metric: m.id })}"${m.id === v.metric ? html` aria-current="page"` : ''}>${metricName(t, m.id, m.name)}</a></li>`,
         )}</ul></nav>`
       : '';
+  const metricLabel = (id: string) => metricName(t, id, v.metrics.find((m) => m.id === id)?.name ?? id);
+  const closed = v.closed
+    ? html`<p class="notice info" role="status" data-field="closed"><span class="badge neu">${t('desk.closed', {
+        version: v.closed.version,
+        who: v.closed.closed_by ?? '—',
+        when: f.dateTime(new Date(v.closed.closed_at)),
+      })}</span> ${t('desk.closedNote')}</p>`
+    : '';
   const saved = q.saved
     ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'pending' ? 'override.pending' : 'override.reverted')}</p>`
     : '';
   if (!a)
-    return html`${filters}${tabs}${saved}<section class="card narrow"><p class="notice error" role="alert">${t('desk.noModel', { reason: v.problem?.reason ?? '' })}</p></section>`;
+    return html`${filters}${tabs}${saved}${closed}<section class="card narrow"><p class="notice error" role="alert">${t('desk.noModel', { reason: v.problem?.reason ?? '' })}</p></section>`;
   const exportQ = {
     role: v.role.id,
     metric: a.metric,
@@ -233,7 +245,7 @@ function deskBody(ctx: Ctx, v: DeskView, q: DeskParams): Html {
   const table =
     v.rows.length > 0
       ? html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-desk"><table>
-<caption id="h-desk">${t('desk.title')} · ${roleName(t, v.role.id, v.role.name)} · ${a.metric} · ${a.period}</caption>
+<caption id="h-desk">${t('desk.title')} · ${roleName(t, v.role.id, v.role.name)} · ${metricLabel(a.metric)} · ${a.period}</caption>
 <thead><tr><th scope="col">${t('desk.col.person')}</th><th scope="col">${t('desk.col.recent')}</th>
 <th scope="col">${t('desk.col.floor')}</th><th scope="col">${t('desk.col.baseline')}</th>
 <th scope="col">${t('desk.col.target')} ${bound}</th><th scope="col">${t('desk.col.stretch')}</th>
@@ -256,9 +268,10 @@ function deskBody(ctx: Ctx, v: DeskView, q: DeskParams): Html {
   <input id="rw-revert" name="reason" required maxlength="2000">
   <button type="submit" class="secondary">${t('override.revert')}</button>
 </form></details>`;
-  return html`${filters}${tabs}${saved}${summary}${table}
+  // a closed period's targets change only after a reopen (the service refuses it): no override form
+  return html`${filters}${tabs}${saved}${closed}${summary}${table}
 ${pager(ctx, { total: v.total, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE, link: (o) => deskLink(v, q, { page: o / PAGE_SIZE + 1 }) })}
-${roleWide}`;
+${v.closed ? '' : roleWide}`;
 }
 
 function toDeskQuery(q: DeskParams, limit: number): DeskQuery {
@@ -440,8 +453,15 @@ export default async function targetPages(app: FastifyInstance): Promise<void> {
       [t('desk.col.stretch'), a.quantiles_used.stretch, p.stretch],
     ];
     const personal = p.override?.level === 'person';
+    const closed = w.closed
+      ? html`<p class="notice info" role="status" data-field="closed"><span class="badge neu">${t('desk.closed', {
+          version: w.closed.version,
+          who: w.closed.closed_by ?? '—',
+          when: ctx.f.dateTime(new Date(w.closed.closed_at)),
+        })}</span> ${t('desk.closedNote')}</p>`
+      : '';
     const body = html`<p><a href="${back}">${t('why.back')}</a></p>
-${q.saved ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'pending' ? 'override.pending' : 'override.reverted')}</p>` : ''}
+${q.saved ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'override.saved' : q.saved === 'pending' ? 'override.pending' : 'override.reverted')}</p>` : ''}${closed}
 <div class="summary">
   <p><strong>${t(a.direction === 'higher' ? 'desk.higher' : 'desk.lower')}</strong> · ${t('desk.model', { v: a.model_version, through: a.data_through, h: a.periods_ahead })}</p>
   <p>${t('desk.col.target')} ${bound}: <strong data-field="target">${num(p.target)}</strong> · ${t('desk.col.interval')} ${num(p.interval80[0])}–${num(p.interval80[1])} · ${t('desk.coverage', { c: ctx.f.pct(a.coverage.measured80, 1) })}</p>
@@ -461,7 +481,10 @@ ${q.saved ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'o
 ${w.promotions.length > 0 ? html`<ul>${w.promotions.map((e) => html`<li>${e.name}: ${e.starts_on} – ${e.ends_on}</li>`)}</ul>` : html`<p class="empty">${t('why.noPromotions')}</p>`}
 </section>
 </div>
-<section class="card" aria-labelledby="h-override"><h2 id="h-override">${t('why.overrideTitle')}</h2>
+${
+  w.closed
+    ? ''
+    : html`<section class="card" aria-labelledby="h-override"><h2 id="h-override">${t('why.overrideTitle')}</h2>
 <form method="post" action="/targets/override" class="stack">
   ${hidden('_csrf', ctx.csrf)}${hidden('role', w.role)}${hidden('metric', w.metric)}${hidden('period', w.period)}${hidden('employee_id', w.employee_id)}${hidden('back', self)}
   <label for="o-value">${t('override.value')} ${bound}</label>
@@ -480,11 +503,12 @@ ${
 </form>`
     : ''
 }
-</section>`;
+</section>`
+}`;
     return sendPage(
       reply,
       page(ctx, {
-        title: t('why.title', { id: w.employee_id, metric: w.metric, period: w.period }),
+        title: t('why.title', { id: w.employee_id, metric: metricName(t, w.metric), period: w.period }),
         active: '/targets',
         body,
       }),

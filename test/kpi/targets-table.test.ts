@@ -1,0 +1,162 @@
+/**
+ * The stored table the target desk reads (src/kpi/targets-table.ts): whatever the people, the rows
+ * a query keeps, in its order, equal those of sorting the whole answer (missing values last in
+ * either direction, ties by employee id), and each row reads back as the JSON of the person stored.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { PersonTarget, TargetsAnswer } from '../../src/kpi/target-lines.js';
+import {
+  encodeProblem,
+  encodeTable,
+  TABLE_FLAGS,
+  TABLE_SORTS,
+  type TableQuery,
+  TargetTable,
+} from '../../src/kpi/targets-table.js';
+
+const value = fc.oneof(
+  fc.constant(null),
+  fc.integer({ min: -5, max: 5 }),
+  fc.double({ min: -1e6, max: 1e6, noNaN: true }),
+);
+
+const person = (id: string) =>
+  fc
+    .record({
+      target: fc.integer({ min: -3, max: 3 }),
+      suggested: fc.double({ min: -1e3, max: 1e3, noNaN: true }),
+      floor: fc.integer({ min: -3, max: 3 }),
+      actual: value,
+      lo: fc.double({ min: -10, max: 10, noNaN: true }),
+      width: fc.integer({ min: 0, max: 3 }),
+      cold: fc.boolean(),
+      below: fc.oneof(fc.constant(null), fc.boolean()),
+      override: fc.boolean(),
+      reason: fc.string(),
+    })
+    .map(
+      (r): PersonTarget => ({
+        employee_id: id,
+        cold_start: r.cold,
+        floor: r.floor,
+        baseline: r.target,
+        target: r.target,
+        stretch: r.target + 1,
+        suggested_target: r.suggested,
+        override: r.override
+          ? {
+              value: r.target,
+              reason: `${r.reason}\n"quoted"`,
+              level: 'person',
+              set_by: null,
+              set_at: new Date(Date.UTC(2026, 0, 1)),
+            }
+          : null,
+        interval80: [r.lo, r.lo + r.width],
+        interval95: [r.lo - 1, r.lo + r.width + 1],
+        quantiles: { P10: r.lo, P90: r.lo + r.width },
+        drivers: { level: 1, trend: 0, seasonality: 0, promotion: 0, other: 0 },
+        actual: r.actual,
+        attainment: r.actual === null ? null : r.actual / 2,
+        percentile: null,
+        below_floor: r.below,
+      }),
+    );
+
+const people = fc
+  .uniqueArray(fc.stringMatching(/^[A-Ea-e0-9]{1,4}$/), { maxLength: 40 })
+  .chain((ids) => fc.tuple(...ids.map(person)));
+
+function answerOf(ps: PersonTarget[]): TargetsAnswer {
+  return {
+    role: 'r',
+    metric: 'm',
+    period: '2026-Q4',
+    period_kind: 'quarter',
+    direction: 'higher',
+    indicator_group: 'sales',
+    unit: 'CNY',
+    model_version: 'v',
+    data_through: '2026-Q3',
+    periods_ahead: 1,
+    promotion_period: false,
+    quantiles_used: { floor: 'P10', baseline: 'P50', target: 'P70', stretch: 'P90' },
+    coverage: { nominal80: 0.8, measured80: 0.8, nominal95: 0.95, measured95: 0.95 },
+    summary: {
+      people: ps.length,
+      cold_start: 0,
+      with_actual: 0,
+      below_floor: 0,
+      overridden: 0,
+      median: { floor: null, baseline: null, target: null, stretch: null },
+    },
+    people: ps,
+  };
+}
+
+/** The desk's order before the table (the whole answer filtered and sorted in memory). */
+function reference(ps: PersonTarget[], q: TableQuery): PersonTarget[] {
+  const needle = q.search?.trim().toLowerCase();
+  const kept = ps.filter(
+    (p) =>
+      (!needle || p.employee_id.toLowerCase().includes(needle)) &&
+      (!q.flag ||
+        (q.flag === 'below_floor' && p.below_floor === true) ||
+        (q.flag === 'cold_start' && p.cold_start) ||
+        (q.flag === 'overridden' && p.override !== null)),
+  );
+  const key = (p: PersonTarget): number | null =>
+    ({
+      employee: null,
+      target: p.target,
+      suggested: p.suggested_target,
+      floor: p.floor,
+      actual: p.actual,
+      attainment: p.attainment,
+      width: p.interval80[1] - p.interval80[0],
+    })[q.sort];
+  const sign = q.dir === 'desc' ? -1 : 1;
+  const byId = (a: PersonTarget, b: PersonTarget) =>
+    a.employee_id < b.employee_id ? -1 : a.employee_id > b.employee_id ? 1 : 0;
+  if (q.sort === 'employee') return kept.sort((a, b) => sign * byId(a, b));
+  return kept.sort((a, b) => {
+    const [x, y] = [key(a), key(b)];
+    if (x === null || y === null) return x === y ? byId(a, b) : x === null ? 1 : -1;
+    return sign * (x - y) || byId(a, b);
+  });
+}
+
+describe('the targets table of the desk', () => {
+  it('keeps and orders the rows as sorting the whole answer does, and reads each row back as stored', () => {
+    fc.assert(
+      fc.property(
+        people,
+        fc.record({
+          sort: fc.constantFrom(...TABLE_SORTS),
+          dir: fc.constantFrom('asc' as const, 'desc' as const),
+          flag: fc.option(fc.constantFrom(...TABLE_FLAGS), { nil: undefined }),
+          search: fc.option(fc.stringMatching(/^ ?[a-e0-9]{0,2} ?$/), { nil: undefined }),
+        }),
+        (ps, q) => {
+          const closed = { role: 'r', version: 2, closed_by: 'k', closed_at: '2026-12-01T00:00:00.000Z' };
+          const table = TargetTable.parse(encodeTable(answerOf(ps), closed));
+          const got = table.select(q).map((i) => table.row(i));
+          // rows come back as the API's JSON has them (dates as ISO text, -0 as 0)
+          expect(got).toEqual(JSON.parse(JSON.stringify(reference(ps, q))));
+          expect(table.size).toBe(ps.length);
+          expect(table.head.closed).toEqual(closed);
+          const { people: _people, ...head } = answerOf(ps);
+          expect(table.head.answer).toEqual(head);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps a problem as the head, with no rows', () => {
+    const table = TargetTable.parse(encodeProblem({ code: 'no_model', reason: 'none' }, null));
+    expect(table.head).toEqual({ answer: null, closed: null, problem: { code: 'no_model', reason: 'none' } });
+    expect(table.select({ sort: 'target', dir: 'asc' })).toEqual([]);
+  });
+});
