@@ -1,5 +1,5 @@
 /**
- * `npm run bench:training -- [--json] [--runs 3] [--root DIR] [--main-thread] [--template DIR] [--skip-alone] [--skip-latency] [--phases idle,train_baselines,rescore]`
+ * `npm run bench:training -- [--json] [--runs 3] [--root DIR] [--main-thread] [--template DIR] [--skip-alone] [--skip-latency] [--phases idle,train_baselines,rescore] [--alone train_baselines,rescore]`
  *
  * Does the API keep answering while models train? `kpi serve` on the embedded default (PGlite,
  * in-process runner) with the demo data, then:
@@ -10,9 +10,17 @@
  *    rescore runs as a sentiment promote submits it (`score_reviews` with `rescore` and
  *    `then_recompute`: every review stamped with another version first, then every rating
  *    recomputed); p50/p99/max per route and phase (`--phases` picks some of them);
- * 2. the `train_baselines` job alone, `--runs` times (median), wall time, the server process's CPU
- *    time (all its threads, from /proc) and the part of it on the main thread — the machine is
- *    shared, so CPU times are the steadier figures. `--data '{"role":"product_ops"}'` trains a subset.
+ * 2. each job alone (`--alone`), `--runs` times (median): `train_baselines` (runs one after another in
+ *    one server) and the full rescore with its recompute (each run on a fresh copy of the data, every
+ *    review stamped stale before the server starts); wall time, the server process's CPU time (all its
+ *    threads, from /proc) and the part of it on the main thread — the machine is shared, so CPU times
+ *    are the steadier figures. `--data '{"role":"product_ops"}'` trains a subset.
+ *
+ * Against the previous commit: `node scripts/bench-compare.mjs <base> HEAD bench:training` (each side's
+ * own bench and server, the medians and b/a of every figure both print), or this bench driving the
+ * other tree's server on the same data: `git archive <base> | tar -x -C /tmp/base && ln -s $PWD/node_modules
+ * /tmp/base/ && npm run bench:training -- --root /tmp/base --template DIR` (a template kept with
+ * `--keep-template`).
  *
  * `--main-thread` starts the server with JOB_THREADS=false (the computation on the main thread, as
  * before the job threads); `--root DIR` runs another source tree's server (e.g. an exported older
@@ -40,6 +48,8 @@ const { values: args } = parseArgs({
     'keep-template': { type: 'boolean', default: false },
     /** the latency phases to run, in this order */
     phases: { type: 'string', default: 'idle,train_baselines,rescore' },
+    /** the jobs timed alone */
+    alone: { type: 'string', default: 'train_baselines,rescore' },
     /** the train_baselines job's data (default {}: every demo scope, with the network) */
     data: { type: 'string', default: '{}' },
   },
@@ -50,6 +60,7 @@ const RATE = Number(args.rate);
 const log = (line: string) => !args.json && console.error(line);
 const TRAIN = JSON.parse(args.data!) as object;
 const PHASES = new Set(args.phases!.split(','));
+const ALONE = new Set(args.alone!.split(','));
 
 interface CannonResult {
   latency: { p50: number; p99: number; max: number; average: number };
@@ -228,6 +239,57 @@ function load(s: Server, urlPath: string): { stop(): Promise<Latency> } {
 
 const RATINGS = '/v1/ratings?period=2026-10&limit=20';
 
+/**
+ * A full rescore as a sentiment promote submits it (`score_reviews` with `rescore` and `then_recompute`):
+ * the planning job fans out into chunk jobs (10,000 reviews each), which the runner takes in turn; the
+ * chunk that finds every review scored submits the recompute_ratings job. Waits for all of them.
+ */
+async function fullRescore(s: Server): Promise<{ scored: number; recomputes: number }> {
+  const planned = await waitJob(s, (await submit(s, 'score_reviews', { rescore: true, then_recompute: true })).id);
+  const chunks = (planned.result as { jobs?: string[] }).jobs ?? [];
+  let scored = (planned.result as { scored?: number }).scored ?? 0;
+  const recomputes = new Set<string>();
+  for (const id of chunks) {
+    const r = (await waitJob(s, id)).result as { scored?: number; recompute?: unknown };
+    scored += r.scored ?? 0;
+    if (typeof r.recompute === 'string') recomputes.add(r.recompute);
+  }
+  for (const id of recomputes) await waitJob(s, id);
+  return { scored, recomputes: recomputes.size };
+}
+
+/** Wall time, CPU of the server process (all threads) and of its main thread while `what` runs. */
+async function timed(s: Server, what: () => Promise<unknown>): Promise<{ wall: number; cpu: number; main: number }> {
+  const c0 = cpuSeconds(s.proc.pid!);
+  const m0 = cpuSeconds(s.proc.pid!, s.proc.pid!); // the main thread (its tid is the pid)
+  const t0 = performance.now();
+  await what();
+  return {
+    wall: Math.round((performance.now() - t0) / 100) / 10,
+    cpu: Math.round((cpuSeconds(s.proc.pid!) - c0) * 10) / 10,
+    main: Math.round((cpuSeconds(s.proc.pid!, s.proc.pid!) - m0) * 10) / 10,
+  };
+}
+
+function summary(runs: { wall: number; cpu: number; main: number }[]) {
+  return {
+    wall_s: runs.map((r) => r.wall),
+    cpu_s: runs.map((r) => r.cpu),
+    main_thread_cpu_s: runs.map((r) => r.main),
+    median_wall_s: median(runs.map((r) => r.wall)),
+    median_cpu_s: median(runs.map((r) => r.cpu)),
+    median_main_thread_cpu_s: median(runs.map((r) => r.main)),
+  };
+}
+
+/** A fresh copy of the template with every review stamped stale (so a rescore scores them all). */
+async function freshDir(stale: boolean): Promise<{ dir: string; stale: number }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-run-'));
+  cpSync(template, dir, { recursive: true });
+  rmSync(path.join(dir, 'kpi.lock'), { force: true });
+  return { dir, stale: stale ? await staleScores(dir) : 0 };
+}
+
 async function during(
   s: Server,
   what: () => Promise<unknown>,
@@ -252,10 +314,8 @@ const result: Record<string, unknown> = {
 const port = 4000 + Math.floor(Math.random() * 900);
 
 if (!args['skip-latency']) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-run-'));
-  cpSync(template, dir, { recursive: true });
-  rmSync(path.join(dir, 'kpi.lock'), { force: true });
-  result.reviews_rescored = await staleScores(dir);
+  const { dir, stale } = await freshDir(true);
+  result.reviews_rescored = stale;
   const s = await startServer(dir, port);
   try {
     await api(s, 'GET', RATINGS); // warm the route
@@ -274,23 +334,9 @@ if (!args['skip-latency']) {
         'latency: while the full rescore and the ratings recompute after it run (as a sentiment promote submits them)…',
       );
       latency.rescore = await during(s, async () => {
-        // the planning job fans out into chunk jobs (10,000 reviews each), which the runner takes in
-        // turn; the last chunk submits the recompute_ratings job
-        const planned = await waitJob(
-          s,
-          (await submit(s, 'score_reviews', { rescore: true, then_recompute: true })).id,
-        );
-        const chunks = (planned.result as { jobs?: string[] }).jobs ?? [];
-        let scored = (planned.result as { scored?: number }).scored ?? 0;
-        const recomputes = new Set<string>();
-        for (const id of chunks) {
-          const r = (await waitJob(s, id)).result as { scored?: number; recompute?: unknown };
-          scored += r.scored ?? 0;
-          if (typeof r.recompute === 'string') recomputes.add(r.recompute);
-        }
-        for (const id of recomputes) await waitJob(s, id);
-        result.reviews_scored = scored;
-        result.recompute_jobs = recomputes.size;
+        const r = await fullRescore(s);
+        result.reviews_scored = r.scored;
+        result.recompute_jobs = r.recomputes;
       });
       log(`  ${latency.rescore.s} s`);
     }
@@ -301,40 +347,41 @@ if (!args['skip-latency']) {
   }
 }
 
-if (!args['skip-alone']) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kpi-bench-run-'));
-  cpSync(template, dir, { recursive: true });
-  rmSync(path.join(dir, 'kpi.lock'), { force: true });
+if (!args['skip-alone'] && ALONE.has('train_baselines')) {
+  const { dir } = await freshDir(false);
   const s = await startServer(dir, port + 1);
   try {
-    const wall: number[] = [];
-    const cpu: number[] = [];
-    const mainCpu: number[] = [];
+    const runs = [];
     for (let i = 0; i < RUNS; i++) {
-      const c0 = cpuSeconds(s.proc.pid!);
-      const m0 = cpuSeconds(s.proc.pid!, s.proc.pid!); // the main thread (its tid is the pid)
-      const t0 = performance.now();
-      await waitJob(s, (await submit(s, 'train_baselines', TRAIN)).id);
-      wall.push(Math.round((performance.now() - t0) / 100) / 10);
-      cpu.push(Math.round((cpuSeconds(s.proc.pid!) - c0) * 10) / 10);
-      mainCpu.push(Math.round((cpuSeconds(s.proc.pid!, s.proc.pid!) - m0) * 10) / 10);
-      log(
-        `train_baselines alone, run ${i + 1}: ${wall.at(-1)} s wall, ${cpu.at(-1)} s CPU (${mainCpu.at(-1)} s on the main thread)`,
-      );
+      runs.push(await timed(s, async () => waitJob(s, (await submit(s, 'train_baselines', TRAIN)).id)));
+      const r = runs.at(-1)!;
+      log(`train_baselines alone, run ${i + 1}: ${r.wall} s wall, ${r.cpu} s CPU (${r.main} s on the main thread)`);
     }
-    result.train_baselines_alone = {
-      data: TRAIN,
-      wall_s: wall,
-      cpu_s: cpu,
-      main_thread_cpu_s: mainCpu,
-      median_wall_s: median(wall),
-      median_cpu_s: median(cpu),
-      median_main_thread_cpu_s: median(mainCpu),
-    };
+    result.train_baselines_alone = { data: TRAIN, ...summary(runs) };
   } finally {
     await stopServer(s);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+if (!args['skip-alone'] && ALONE.has('rescore')) {
+  const runs = [];
+  for (let i = 0; i < RUNS; i++) {
+    const { dir, stale } = await freshDir(true);
+    const s = await startServer(dir, port + 2 + i);
+    try {
+      await api(s, 'GET', RATINGS);
+      runs.push(await timed(s, () => fullRescore(s)));
+      const r = runs.at(-1)!;
+      log(
+        `full rescore alone (${stale} reviews), run ${i + 1}: ${r.wall} s wall, ${r.cpu} s CPU (${r.main} s on the main thread)`,
+      );
+    } finally {
+      await stopServer(s);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  result.rescore_alone = summary(runs);
 }
 result.load_after = os.loadavg()[0];
 if (!args.template && !args['keep-template']) rmSync(template, { recursive: true, force: true });
@@ -353,13 +400,16 @@ else {
         `${phase.padEnd(16)} | ${String(v.s).padStart(5)} | ${[v.health.p50, v.health.p99, v.health.max].join(' / ').padEnd(25)} | ${[v.ratings.p50, v.ratings.p99, v.ratings.max].join(' / ').padEnd(28)} | ${v.health.requests + v.ratings.requests} (${v.health.failed + v.ratings.failed})`,
       );
   }
-  const alone = result.train_baselines_alone as
-    | { wall_s: number[]; cpu_s: number[]; median_wall_s: number; median_cpu_s: number }
-    | undefined;
-  if (alone)
-    console.log(
-      `train_baselines alone: median ${alone.median_wall_s} s wall (${alone.wall_s.join(', ')}), ${alone.median_cpu_s} s CPU (${alone.cpu_s.join(', ')})`,
-    );
+  for (const [name, key] of [
+    ['train_baselines alone', 'train_baselines_alone'],
+    ['full rescore alone', 'rescore_alone'],
+  ] as const) {
+    const alone = result[key] as ReturnType<typeof summary> | undefined;
+    if (alone)
+      console.log(
+        `${name}: median ${alone.median_wall_s} s wall (${alone.wall_s.join(', ')}), ${alone.median_cpu_s} s CPU (${alone.cpu_s.join(', ')}), ${alone.median_main_thread_cpu_s} s on the main thread`,
+      );
+  }
   console.log(`load average ${result.load_before} → ${result.load_after} on ${result.cpus} CPUs`);
   if (existsSync(template) && !args.template) console.log(`template kept: ${template}`);
 }

@@ -24,6 +24,7 @@ import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
 import baselineRoutes from './routes/baselines.js';
 import catalogueRoutes from './routes/catalogue.js';
+import correctionRoutes from './routes/corrections.js';
 import cycleRoutes from './routes/cycles.js';
 import feedbackRoutes from './routes/feedback.js';
 import growthRoutes from './routes/growth.js';
@@ -172,6 +173,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(historyRoutes, { prefix: '/v1' });
   await app.register(importerRoutes, { prefix: '/v1' });
   await app.register(reviewRoutes, { prefix: '/v1' });
+  await app.register(correctionRoutes, { prefix: '/v1' });
   await app.register(ratingRoutes, { prefix: '/v1' });
   await app.register(sentimentRoutes, { prefix: '/v1' });
   await app.register(jobRoutes, { prefix: '/v1' });

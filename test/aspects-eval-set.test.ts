@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   AGENT_ASPECTS,
+  correctionItems,
   type AspectSetLine,
   ASPECTS,
   DEFAULT_DATA_DIR,
@@ -106,5 +107,36 @@ describe.each(['zh', 'en'] as const)('aspect evaluation set %s', (lang) => {
     expect(data.map((l) => ({ id: l.id, part: l.part, src: l.src, draw: l.draw }))).toEqual(
       drawn.map((d) => ({ id: d.id, part: d.part, src: d.src, draw: d.draw })),
     );
+  });
+});
+
+describe('corrections as training rows', () => {
+  it('reads an export file of either shape, one language, only known aspects and polarities', () => {
+    const rows = [
+      {
+        id: 'correction-7',
+        language: 'zh',
+        text: '客服一直不回，电话1**********',
+        aspects: { response_speed: 'negative', weather: 'negative' },
+        agent_complaint: true,
+      },
+      { id: 'correction-8', language: 'en', text: 'the courier lost it', aspects: { logistics: 'negative' } },
+    ];
+    const zh = correctionItems({ items: rows }, 'zh');
+    expect(zh).toEqual([
+      {
+        id: 'correction-7',
+        part: 'dev',
+        own: false,
+        text: '客服一直不回，电话1**********',
+        aspects: { response_speed: 'negative' },
+        agentComplaint: true,
+        src: null,
+        draw: 'correction',
+      },
+    ]);
+    expect(correctionItems(rows, 'en')[0]).toMatchObject({ aspects: { logistics: 'negative' }, agentComplaint: false });
+    expect(() => correctionItems({ rows }, 'zh')).toThrow(/items/);
+    expect(() => correctionItems([{ language: 'zh', aspects: {} }], 'zh')).toThrow(/text/);
   });
 });

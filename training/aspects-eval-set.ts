@@ -117,6 +117,38 @@ export function loadAspectEvalSet(
     });
 }
 
+/**
+ * The training rows of a corrections export (`GET /v1/corrections/export`, saved as a file: its
+ * `{ items }` or the bare array) in one language, as evaluation-set items of the dev kind
+ * (`draw: 'correction'`): a lead's labels, read on the masked text. They join the training rows of
+ * `npm run train:aspects -- --corrections FILE`, never the dev figures.
+ * @throws Error when the file holds neither shape, or a row has no text or labels
+ */
+export function correctionItems(json: unknown, lang: Lang): AspectEvalItem[] {
+  const rows = Array.isArray(json) ? json : (json as { items?: unknown } | null)?.items;
+  if (!Array.isArray(rows)) throw new Error('a corrections export is { "items": [...] } or an array of rows');
+  return rows
+    .filter((r: { language?: unknown }) => r.language === lang)
+    .map((r: { id?: unknown; text?: unknown; aspects?: unknown; agent_complaint?: unknown }, i) => {
+      if (typeof r.text !== 'string' || typeof r.aspects !== 'object' || r.aspects === null)
+        throw new Error(`corrections row ${i}: text and aspects are required`);
+      const aspects: AspectLabels = {};
+      for (const [a, q] of Object.entries(r.aspects as Record<string, unknown>))
+        if ((ASPECTS as readonly string[]).includes(a) && (POLARITIES as readonly unknown[]).includes(q))
+          aspects[a as AspectName] = q as Polarity;
+      return {
+        id: String(r.id ?? `correction-${i}`),
+        part: 'dev' as const,
+        own: false,
+        text: r.text,
+        aspects,
+        agentComplaint: r.agent_complaint === true,
+        src: null,
+        draw: 'correction',
+      };
+    });
+}
+
 /** True when the labels carry a complaint on an agent-controllable aspect (negative or mixed). */
 export function hasAgentComplaint(aspects: AspectLabels): boolean {
   return AGENT_ASPECTS.some((a) => aspects[a] === 'negative' || aspects[a] === 'mixed');

@@ -11,13 +11,16 @@
  *   keyword rules point to (or all clauses of a short item when none does) are positive, every
  *   clause of an item without the aspect is negative, and the whole text is one more row with the
  *   item's labels. The test part is never read here.
+ * - quality leads' corrections (`--corrections FILE`: `GET /v1/corrections/export` saved as a file,
+ *   texts masked; weight `--corrections-weight`): the rows of the corrections in force with aspect
+ *   labels, made like the dev rows; they join every fit (folds included) and never the dev figures.
  * Calibration (Platt per aspect on the review-level max logit), the per-aspect thresholds (best
  * dev F1) and the aspect-conditioned polarity calibrations are fitted out of fold (3 folds of dev
  * items, each predicted by a model trained without it); the shipped model is trained on all rows.
  *
- *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N]
+ *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--corrections FILE]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTf } from '../src/ml/tf.js';
@@ -35,7 +38,7 @@ import { readLabelledCsv } from '../src/reviews/sentiment/data.js';
 import type { FeatureSettings } from '../src/reviews/sentiment/features.js';
 import { loadPredictor } from '../src/reviews/sentiment/predictor.js';
 import { rng } from '../src/reviews/sentiment/train.js';
-import { DEFAULT_DATA_DIR, loadAspectEvalSet, type AspectEvalItem } from './aspects-eval-set.js';
+import { correctionItems, DEFAULT_DATA_DIR, loadAspectEvalSet, type AspectEvalItem } from './aspects-eval-set.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,10 +53,14 @@ const { values: args } = parseArgs({
     epochs: { type: 'string' },
     folds: { type: 'string', default: '3' },
     models: { type: 'string', default: 'models' },
+    corrections: { type: 'string' },
+    'corrections-weight': { type: 'string', default: '4' },
   },
 });
 if (args.lang !== 'zh' && args.lang !== 'en') {
-  console.error('usage: train-aspects --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N]');
+  console.error(
+    'usage: train-aspects --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--corrections FILE]',
+  );
   process.exit(2);
 }
 const lang = args.lang;
@@ -130,13 +137,24 @@ function devRows(items: AspectEvalItem[]): { texts: string[]; labels: number[][]
   return { texts, labels };
 }
 
+// ---- quality leads' corrections (GET /v1/corrections/export saved as a file): training rows of every fit, never in the dev figures
+const corrections = args.corrections ? correctionItems(JSON.parse(readFileSync(args.corrections, 'utf8')), lang) : [];
+const correctionWeight = Number(args['corrections-weight']);
+const corrected = devRows(corrections);
+if (args.corrections)
+  log(`corrections: ${corrections.length} reviews, ${corrected.texts.length} rows from ${args.corrections}`);
+
 const tf = await loadTf();
 async function fit(items: AspectEvalItem[]) {
   const d = devRows(items);
   const rows = featuriseClauses(
-    [...weakTexts, ...d.texts],
-    [...weakLabels, ...d.labels],
-    [...weakTexts.map(() => weakWeight), ...d.texts.map(() => devWeight)],
+    [...weakTexts, ...d.texts, ...corrected.texts],
+    [...weakLabels, ...d.labels, ...corrected.labels],
+    [
+      ...weakTexts.map(() => weakWeight),
+      ...d.texts.map(() => devWeight),
+      ...corrected.texts.map(() => correctionWeight),
+    ],
     settings,
     keywordFeatures,
   );
@@ -278,6 +296,7 @@ const predictor = predictorOf(final, {
     weak: { source, rows: weakTexts.length, labels: 'keyword rules v2 (src/reviews/sentiment/aspects.ts)' },
     weakWeight,
     dev: { items: dev.length, weight: devWeight, folds },
+    corrections: { items: corrections.length, rows: corrected.texts.length, weight: correctionWeight },
     options: { ...train, log: undefined },
     command: `npm run train:aspects -- ${process.argv.slice(2).join(' ')}`,
     seconds,

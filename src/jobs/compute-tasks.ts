@@ -5,6 +5,8 @@
  * Each task loads its modules on first use, so a thread starts quickly and holds only what it ran.
  * A kind that moves more work off the main thread adds its function here.
  */
+import type { TrainedGroupModel } from '../baselines/model.js';
+import type { PackedSeries } from '../baselines/parallel.js';
 import type { BaselineModelInput } from '../kpi/train-compute.js';
 import type { FitRow } from '../ratings/fit.js';
 import type { TrainSentimentInput } from '../reviews/sentiment/pipeline.js';
@@ -18,6 +20,12 @@ export const computeTasks = {
   /** train_baselines: one scope's pooled model (TensorFlow.js network + classical ensemble + calibration) */
   baselineModel: async (input: BaselineModelInput, _ctx: TaskContext) =>
     (await import('../kpi/train-compute.js')).baselineModel(input),
+
+  /** compare_models (baselines): one step's forecasts of a scope's series (packed in, packed out) */
+  forecasts: async (input: { model: TrainedGroupModel; series: PackedSeries; h: number }, _ctx: TaskContext) => {
+    const { packForecasts, unpackSeries } = await import('../baselines/parallel.js');
+    return packForecasts(input.model, unpackSeries(input.series), input.h);
+  },
 
   /** recompute_ratings: priors and posteriors of one slice of evidence rows */
   fitRatings: async (rows: FitRow[], _ctx: TaskContext) => (await import('../ratings/fit.js')).fitAll(rows),

@@ -7,6 +7,8 @@
  */
 import { BaselineInputError } from '../baselines/index.js';
 import { forecastPacked, type PackedForecasts } from '../baselines/parallel.js';
+import type { TrainedGroupModel } from '../baselines/model.js';
+import type { SeriesInput } from '../baselines/types.js';
 import type { Queryable } from '../db/types.js';
 import { parsePeriod, shiftPeriod, type Period } from '../history/period.js';
 import { DomainError } from '../lib/errors.js';
@@ -71,12 +73,24 @@ export function parseTargetPeriod(text: string): Period {
   return p;
 }
 
+/**
+ * Where a scope's forecasts are computed: by default `forecastPacked` (this thread and the forecasting
+ * helper); a job passes one that runs them in its job thread (src/jobs/compute.ts), e.g. the shadow comparison.
+ */
+export type Forecaster = (
+  model: TrainedGroupModel,
+  series: readonly SeriesInput[],
+  h: number,
+  modelKey: string,
+) => Promise<PackedForecasts>;
+
 /** Forecasts of everyone in the scope for `period`, from the cache when still valid. */
 export async function forecastSet(
   db: Queryable,
   key: ScopeKey,
   period: Period,
   active?: ActiveModel,
+  forecaster: Forecaster = forecastPacked,
 ): Promise<{ set: ForecastSet; model: ActiveModel; cached: boolean }> {
   const am = active ?? (await activeModel(db, key));
   if (!am)
@@ -89,12 +103,18 @@ export async function forecastSet(
   const cached = hit?.fingerprint === print ? decodeSet(hit.payload) : null;
   if (cached) return { set: cached, model: am, cached: true };
 
-  const set = await computeSet(db, key, period, am);
+  const set = await computeSet(db, key, period, am, forecaster);
   await storeForecast(db, am.version.id, period.id, print, encodeSet(set));
   return { set, model: am, cached: false };
 }
 
-async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: ActiveModel): Promise<ForecastSet> {
+async function computeSet(
+  db: Queryable,
+  key: ScopeKey,
+  period: Period,
+  am: ActiveModel,
+  forecaster: Forecaster,
+): Promise<ForecastSet> {
   const hist = await loadScopeHistory(db, key, { through: period });
   if (!hist) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
   let lastData = 0;
@@ -135,7 +155,7 @@ async function computeSet(db: Queryable, key: ScopeKey, period: Period, am: Acti
   let f: PackedForecasts;
   try {
     // on this thread and the forecasting helper thread at once (src/baselines/parallel.ts)
-    f = await forecastPacked(am.model, series, h, am.version.id);
+    f = await forecaster(am.model, series, h, am.version.id);
   } catch (err) {
     if (err instanceof BaselineInputError) throw new TargetError(err.code, err.message);
     throw err;
@@ -161,10 +181,10 @@ export async function scopeTargets(
   db: Queryable,
   key: ScopeKey,
   period: Period,
-  opts: { employeeId?: string; metric?: MetricInfo; active?: ActiveModel } = {},
+  opts: { employeeId?: string; metric?: MetricInfo; active?: ActiveModel; forecaster?: Forecaster } = {},
 ): Promise<TargetsAnswer> {
   const metric = opts.metric ?? (await metricInfo(db, key.metric));
-  const { set, model } = await forecastSet(db, key, period, opts.active);
+  const { set, model } = await forecastSet(db, key, period, opts.active, opts.forecaster);
   const actuals = await actualValues(db, key, period, opts.employeeId);
   const overrides = await loadOverrides(db, key, period.id);
   return targetsAnswer(key, period, metric, set, model, actuals, overrides, opts.employeeId);

@@ -10,6 +10,10 @@
  *   OUTSIDE_CONTROL);
  * - anything else is "not attributable": logistics, product quality, price and packaging mentions
  *   are counted beside the rating, never inside it (also when the review came through chat).
+ *
+ * A quality lead's correction (migration 013, src/reviews/corrections.ts) comes first: its aspects
+ * replace the model's in `rating_facts`; `not_agent` and `excluded` never count; `agent` counts
+ * through the corrected agent aspects, else through the overall sentiment whatever the channel.
  */
 import { AGENT_CONTROLLABLE, type Aspect } from '../reviews/sentiment/aspects.js';
 
@@ -67,13 +71,18 @@ export const FACT = {
 
 /** `reviews r`'s success weight when the review counts toward its agent, else null. */
 export const WEIGHT_SQL = `case
+      when r.attribution_override in ('not_agent', 'excluded') then null
       when r.sentiment_model is null then null
       when r.rating_facts[${FACT.agentP}] is not null then r.rating_facts[${FACT.agentP}]
+      when r.attribution_override = 'agent' then r.sentiment_probability
       when r.rating_facts[${FACT.aspectHits}] = 0 and lower(r.channel) in (${list(SERVICE_CHANNELS)}) and r.language is distinct from 'other'
         and r.text !~* '${OUTSIDE_CONTROL}' then r.sentiment_probability
     end`;
 
-export type Basis = 'agent_aspects' | 'service_interaction' | null;
+export type Basis = 'agent_aspects' | 'service_interaction' | 'correction' | null;
+
+/** A review excluded from the rating by a correction: counted neither as evidence nor as not attributable. */
+export const EXCLUDED_SQL = `r.attribution_override is not distinct from 'excluded'`;
 
 /** Why a review does or does not count, from its stored columns and its weight (WEIGHT_SQL). */
 export function explainAttribution(row: {
@@ -84,12 +93,19 @@ export function explainAttribution(row: {
   channel: string | null;
   language: string | null;
   text?: string | null;
+  attribution_override?: string | null;
 }): {
   attributable: boolean;
   basis: Basis;
   reason: string;
 } {
+  if (row.attribution_override === 'excluded')
+    return { attributable: false, basis: 'correction', reason: 'excluded from the rating by a quality lead' };
+  if (row.attribution_override === 'not_agent')
+    return { attributable: false, basis: 'correction', reason: 'marked not the agent’s by a quality lead' };
   if (row.sentiment_model === null) return { attributable: false, basis: null, reason: 'not scored yet' };
+  if (row.attribution_override === 'agent' && row.agent_p === null && row.w !== null)
+    return { attributable: true, basis: 'correction', reason: 'marked the agent’s by a quality lead' };
   if (row.agent_p !== null)
     return {
       attributable: true,

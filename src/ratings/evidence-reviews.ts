@@ -19,7 +19,10 @@ export interface EvidenceReview extends ReviewColumns {
   reason: string;
   /** the review's success in the rating: P(positive service) */
   weight: number | null;
+  /** the aspects as corrected by a quality lead where a correction is in force, else the model's */
   aspects: AspectHit[];
+  /** the correction in force (its id in /v1/reviews/:id/corrections), null when none */
+  correction_id: number | null;
   explanation?: TokenContribution[];
   explanation_model?: string;
 }
@@ -61,11 +64,13 @@ export async function reviewsBehindRating(
       w: number | null;
       agent_p: number | null;
       aspect_hits: number | null;
+      attribution_override: string | null;
+      correction_id: number | null;
       total: number;
     }
   >(
     `select r.id, r.channel, r.text, r.rating, r.created_at, r.replied_at, r.language, r.sentiment_label, r.sentiment_probability, r.sentiment_model,
-       r.aspects, a.w, r.rating_facts[${FACT.agentP}] as agent_p, r.rating_facts[${FACT.aspectHits}] as aspect_hits, count(*) over () as total
+       coalesce(r.corrected_aspects, r.aspects) as aspects, r.attribution_override, r.correction_id, a.w, r.rating_facts[${FACT.agentP}] as agent_p, r.rating_facts[${FACT.aspectHits}] as aspect_hits, count(*) over () as total
      from reviews r
      cross join lateral (select ${WEIGHT_SQL} as w) a
      where r.agent_id = $1 and r.created_at >= $2 and ($3::timestamptz is null or r.created_at < $3)
@@ -83,7 +88,16 @@ export async function reviewsBehindRating(
     : [];
   const items = r.rows.map((x, i): EvidenceReview => {
     const why = explainAttribution(x);
-    const { aspects, w, agent_p: _p, aspect_hits: _h, total: _t, ...columns } = x;
+    const {
+      aspects,
+      w,
+      agent_p: _p,
+      aspect_hits: _h,
+      total: _t,
+      attribution_override: _o,
+      correction_id,
+      ...columns
+    } = x;
     const out: EvidenceReview = {
       ...columns,
       attributable: why.attributable,
@@ -91,6 +105,7 @@ export async function reviewsBehindRating(
       reason: why.reason,
       weight: w,
       aspects: aspects ?? [],
+      correction_id: correction_id === null ? null : Number(correction_id),
     };
     const e = explained[i];
     if (e) {

@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../db/types.js';
 import type { PeriodKind } from '../history/period.js';
-import { AGENT_ASPECTS, FACT, NEGATIVE_SQL, OTHER_ASPECTS, WEIGHT_SQL } from './attribution.js';
+import { AGENT_ASPECTS, EXCLUDED_SQL, FACT, NEGATIVE_SQL, OTHER_ASPECTS, WEIGHT_SQL } from './attribution.js';
 
 export interface EvidenceScope {
   /** null: every agent */
@@ -84,7 +84,7 @@ with frag as (
     count(a.w) as n,
     sum(a.w) as positive,
     sum(a.w * a.w) as positive_sq,
-    count(*) filter (where r.sentiment_model is not null and a.w is null) as not_attributable,
+    count(*) filter (where r.sentiment_model is not null and a.w is null and not ${EXCLUDED_SQL}) as not_attributable,
     ${AGENT_ASPECTS.map((k) => `count(r.rating_facts[${FACT.p[k]}]) as n_${k}, sum(r.rating_facts[${FACT.p[k]}]) as pos_${k}`).join(',\n    ')},
     ${OTHER_ASPECTS.map((k) => `sum(r.rating_facts[${FACT.mentions[k]}]) as m_${k}, sum(r.rating_facts[${FACT.negative[k]}]) as neg_${k}`).join(',\n    ')},
     count(*) filter (where a.neg) as negative_reviews,
@@ -153,15 +153,32 @@ where pid.period = any($4::text[])`;
 /** An SQL literal for text that passed our own validation (period ids, ISO timestamps). */
 const literal = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 
+/** Where `collectEvidence` writes: the table's name, and whether it lives past the transaction. */
+export interface EvidenceTable {
+  /** default `rating_ev` */
+  name?: string;
+  /**
+   * true: a temporary table of the session, not inside a transaction (PGlite, one session: the caller
+   * drops it); false (default): dropped at commit, must run inside a transaction.
+   */
+  session?: boolean;
+}
+
 /**
- * Fills the temporary table `rating_ev` (dropped at commit) with the scope's evidence.
- * Must run inside a transaction.
+ * Fills a temporary table (`rating_ev` unless named; dropped at commit unless `session`) with the
+ * scope's evidence. Without `session` it must run inside a transaction.
  */
-export async function collectEvidence(tx: Queryable, scope: EvidenceScope): Promise<void> {
+export async function collectEvidence(tx: Queryable, scope: EvidenceScope, table: EvidenceTable = {}): Promise<void> {
+  const name = table.name ?? 'rating_ev';
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new RangeError(`bad evidence table name '${name}'`);
+  const temp = table.session ? `create temp table ${name}` : `create temp table ${name} on commit drop`;
   // JIT compilation costs seconds here and saves nothing; hashing a million reviews wants memory
-  await tx.query(`set local jit = off`);
-  await tx.query(`set local work_mem = '128MB'`);
-  await tx.query(`drop table if exists rating_ev`);
+  // (PGlite, the session case, has no JIT and runs the one session: its settings stay as they are)
+  if (!table.session) {
+    await tx.query(`set local jit = off`);
+    await tx.query(`set local work_mem = '128MB'`);
+  }
+  await tx.query(`drop table if exists ${name}`);
   if (scope.agentIds === null) {
     // every agent (the bulk case): CREATE TABLE AS may scan in parallel but takes no parameters, so the
     // values, all validated period ids, kinds and ISO timestamps, are written in as literals
@@ -173,14 +190,10 @@ export async function collectEvidence(tx: Queryable, scope: EvidenceScope): Prom
       $5: `${literal(scope.now.toISOString())}::timestamptz`,
       $6: `array[${scope.kinds.map(literal).join(', ')}]::text[]`,
     };
-    await tx.query(
-      `create temp table rating_ev on commit drop as ${EVIDENCE_SELECT.replace(/\$[1-6]\b/g, (m) => values[m]!)}`,
-    );
+    await tx.query(`${temp} as ${EVIDENCE_SELECT.replace(/\$[1-6]\b/g, (m) => values[m]!)}`);
   } else {
-    await tx.query(
-      `create temp table rating_ev on commit drop as ${EVIDENCE_SELECT} with no data`.replace(/\$[1-6]\b/g, 'null'),
-    );
-    await tx.query(`insert into rating_ev ${EVIDENCE_SELECT}`, [
+    await tx.query(`${temp} as ${EVIDENCE_SELECT} with no data`.replace(/\$[1-6]\b/g, 'null'));
+    await tx.query(`insert into ${name} ${EVIDENCE_SELECT}`, [
       scope.from,
       scope.to,
       scope.agentIds,
@@ -189,6 +202,6 @@ export async function collectEvidence(tx: Queryable, scope: EvidenceScope): Prom
       scope.kinds,
     ]);
   }
-  await tx.query(`create index on rating_ev (agent_id, period)`);
-  await tx.query(`analyze rating_ev`);
+  await tx.query(`create index on ${name} (agent_id, period)`);
+  await tx.query(`analyze ${name}`);
 }

@@ -111,8 +111,9 @@ function parseAll(ids: readonly string[]): Period[] {
 }
 
 /**
- * Recomputes ratings. With `periods`, one transaction over them; without, quarter by quarter over
- * every quarter that holds reviews, return events or ratings of the agents in scope.
+ * Recomputes ratings. With `periods`, one slice over them; without, quarter by quarter over every
+ * quarter that holds reviews, return events or ratings of the agents in scope. A slice's writes are
+ * one transaction (see `recomputeSlice` for how PGlite keeps it short).
  */
 export async function recomputeRatings(db: Db, opts: RecomputeOptions = {}): Promise<RecomputeResult> {
   const minReviews = opts.minReviews ?? DEFAULT_MIN_REVIEWS;
@@ -130,16 +131,14 @@ export async function recomputeRatings(db: Db, opts: RecomputeOptions = {}): Pro
     if (opts.signal?.aborted) break;
     const slice = slices[i]!;
     if (slice.length === 0) continue;
-    const r = await db.transaction((tx) =>
-      recomputeSlice(
-        tx,
-        slice,
-        agentIds,
-        minReviews,
-        now,
-        opts.onStep,
-        opts.compute ?? openCompute({ threads: false }),
-      ),
+    const r = await recomputeSlice(
+      db,
+      slice,
+      agentIds,
+      minReviews,
+      now,
+      opts.onStep,
+      opts.compute ?? openCompute({ threads: false }),
     );
     total.periods += slice.length;
     total.priors += r.priors;
@@ -179,8 +178,69 @@ const POSTERIOR_COLUMNS = [
 const POSTERIOR_PARAMS = `unnest($1::text[], $2::text[], $3::float8[], $4::float8[], $5::text[], $6::float8[], $7::float8[], $8::float8[], $9::float8[]) as u(agent_id, period, a, b, method, rho, mean, lo, hi)`;
 const POSTERIOR_VALUES = ['u.a', 'u.b', 'u.method', 'u.rho', 'u.mean', 'u.lo', 'u.hi', '$10::int', '$11::text'];
 
+/** The data version of the stored reads (migration 008): changes with every commit to agent_ratings, among others. */
+const DATA_VERSION = `select coalesce(sum(n), 0)::text || ':' || coalesce(max(id), 0)::text as v from read_changes`;
+const dataVersion = async (q: Queryable) => (await q.query<{ v: string }>(DATA_VERSION)).rows[0]!.v;
+
+/** A slice's write found that another transaction changed the ratings since its evidence was read. */
+class SliceRaced extends Error {}
+
+let evidenceTables = 0;
+
+/**
+ * One slice: evidence, fit, write. On PostgreSQL one transaction (readers never wait for it). On PGlite
+ * every query waits while a transaction runs (one session), so the slice runs as separate statements
+ * with the event loop free between them: the evidence into a session table, the fit (job thread), and
+ * only the writes in one short transaction — which first checks the data version read before the
+ * evidence and, when another write committed meanwhile (an ingest's own recompute), is redone; after
+ * three such races the slice runs in one transaction as on PostgreSQL.
+ */
 async function recomputeSlice(
-  tx: Queryable,
+  db: Db,
+  periods: Period[],
+  agentIds: string[] | null,
+  minReviews: number,
+  now: Date,
+  onStep: RecomputeOptions['onStep'],
+  compute: Compute,
+): Promise<{ priors: number; updated: number }> {
+  const whole = () =>
+    db.transaction((tx) =>
+      sliceSteps(tx, (fn) => fn(tx), { name: 'rating_ev' }, periods, agentIds, minReviews, now, onStep, compute),
+    );
+  if (db.kind !== 'pglite') return whole();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const table = { name: `rating_ev_s${++evidenceTables}`, session: true };
+    const version = await dataVersion(db);
+    try {
+      return await sliceSteps(
+        db,
+        (fn) =>
+          db.transaction(async (tx) => {
+            if ((await dataVersion(tx)) !== version) throw new SliceRaced();
+            return fn(tx);
+          }),
+        table,
+        periods,
+        agentIds,
+        minReviews,
+        now,
+        onStep,
+        compute,
+      );
+    } catch (err) {
+      if (!(err instanceof SliceRaced)) throw err;
+    } finally {
+      await db.query(`drop table if exists ${table.name}`);
+    }
+  }
+  return whole();
+}
+
+async function sliceSteps(
+  read: Queryable,
+  write: <T>(fn: (tx: Queryable) => Promise<T>) => Promise<T>,
+  table: { name: string; session?: boolean },
   periods: Period[],
   agentIds: string[] | null,
   minReviews: number,
@@ -196,30 +256,35 @@ async function recomputeSlice(
   const from = periods.reduce((m, p) => (p.start < m ? p.start : m), periods[0]!.start);
   const to = periods.reduce((m, p) => (p.end > m ? p.end : m), periods[0]!.end);
   const ids = periods.map((p) => p.id);
-  await collectEvidence(tx, {
-    agentIds,
-    periods: ids,
-    kinds: [...new Set(periods.map((p) => p.kind))],
-    from: new Date(`${from}T00:00:00Z`),
-    to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS),
-    now,
-  });
+  const ev = table.name;
+  await collectEvidence(
+    read,
+    {
+      agentIds,
+      periods: ids,
+      kinds: [...new Set(periods.map((p) => p.kind))],
+      from: new Date(`${from}T00:00:00Z`),
+      to: new Date(Date.parse(`${to}T00:00:00Z`) + DAY_MS),
+      now,
+    },
+    table,
+  );
   step('evidence');
   await turn();
   const inScope = (t: string) => (agentIds ? `${t}.agent_id = any($2)` : 'true');
-  const stale = `from agent_ratings t where t.period = any($1) and ${inScope('t')} and not exists (select 1 from rating_ev e where e.agent_id = t.agent_id and e.period = t.period)`;
+  const stale = `from agent_ratings t where t.period = any($1) and ${inScope('t')} and not exists (select 1 from ${ev} e where e.agent_id = t.agent_id and e.period = t.period)`;
 
   // the fit needs every agent of each role-period touched: the scope's fresh evidence, and (when the
   // scope is some agents) the stored evidence of the role's other agents
-  const rows = await tx.query<FitRow>(
+  const rows = await read.query<FitRow>(
     agentIds
-      ? `select agent_id, role_id, period, n, positive, positive_sq, true as fresh from rating_ev
+      ? `select agent_id, role_id, period, n, positive, positive_sq, true as fresh from ${ev}
          union all
          select s.agent_id, s.role_id, s.period, s.n, s.positive, s.positive_sq, false from agent_ratings s
          where s.period = any($1) and not (s.agent_id = any($2))
-           and (s.role_id, s.period) in (select role_id, period from rating_ev union select t.role_id, t.period ${stale})
+           and (s.role_id, s.period) in (select role_id, period from ${ev} union select t.role_id, t.period ${stale})
          order by 2, 3, 1`
-      : `select agent_id, role_id, period, n, positive, positive_sq, true as fresh from rating_ev order by 2, 3, 1`,
+      : `select agent_id, role_id, period, n, positive, positive_sq, true as fresh from ${ev} order by 2, 3, 1`,
     agentIds ? [ids, agentIds] : [],
   );
   // a small slice is fitted here (the round trip to the thread would cost more than the fit)
@@ -229,26 +294,29 @@ async function recomputeSlice(
 
   const evCols = EVIDENCE_COLUMNS.join(', ');
   const allCols = [...EVIDENCE_COLUMNS, ...POSTERIOR_COLUMNS];
-  const up = await tx.query(
-    `insert into agent_ratings (agent_id, period, ${evCols}, ${POSTERIOR_COLUMNS.join(', ')})
-     select e.agent_id, e.period, ${EVIDENCE_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${POSTERIOR_VALUES.join(', ')}
-     from rating_ev e join ${POSTERIOR_PARAMS} on u.agent_id = e.agent_id and u.period = e.period
-     on conflict (agent_id, period) do update set ${allCols.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()
-     where (${allCols.map((c) => `agent_ratings.${c}`).join(', ')}) is distinct from (${allCols.map((c) => `excluded.${c}`).join(', ')})`,
-    [...fit.fresh, minReviews, RATING_MODEL],
-  );
-  let updated = up.rowCount;
-  if (agentIds && fit.stored[0]!.length > 0) {
-    const r = await tx.query(
-      `update agent_ratings t set ${POSTERIOR_COLUMNS.map((c, i) => `${c} = ${POSTERIOR_VALUES[i]}`).join(', ')}, updated_at = now()
-       from ${POSTERIOR_PARAMS}
-       where t.agent_id = u.agent_id and t.period = u.period
-         and (${POSTERIOR_COLUMNS.map((c) => `t.${c}`).join(', ')}) is distinct from (${POSTERIOR_VALUES.join(', ')})`,
-      [...fit.stored, minReviews, RATING_MODEL],
+  const result = await write(async (tx) => {
+    const up = await tx.query(
+      `insert into agent_ratings (agent_id, period, ${evCols}, ${POSTERIOR_COLUMNS.join(', ')})
+       select e.agent_id, e.period, ${EVIDENCE_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${POSTERIOR_VALUES.join(', ')}
+       from ${ev} e join ${POSTERIOR_PARAMS} on u.agent_id = e.agent_id and u.period = e.period
+       on conflict (agent_id, period) do update set ${allCols.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()
+       where (${allCols.map((c) => `agent_ratings.${c}`).join(', ')}) is distinct from (${allCols.map((c) => `excluded.${c}`).join(', ')})`,
+      [...fit.fresh, minReviews, RATING_MODEL],
     );
-    updated += r.rowCount;
-  }
-  const gone = await tx.query(`delete ${stale}`, agentIds ? [ids, agentIds] : [ids]);
+    let updated = up.rowCount;
+    if (agentIds && fit.stored[0]!.length > 0) {
+      const r = await tx.query(
+        `update agent_ratings t set ${POSTERIOR_COLUMNS.map((c, i) => `${c} = ${POSTERIOR_VALUES[i]}`).join(', ')}, updated_at = now()
+         from ${POSTERIOR_PARAMS}
+         where t.agent_id = u.agent_id and t.period = u.period
+           and (${POSTERIOR_COLUMNS.map((c) => `t.${c}`).join(', ')}) is distinct from (${POSTERIOR_VALUES.join(', ')})`,
+        [...fit.stored, minReviews, RATING_MODEL],
+      );
+      updated += r.rowCount;
+    }
+    const gone = await tx.query(`delete ${stale}`, agentIds ? [ids, agentIds] : [ids]);
+    return updated + gone.rowCount;
+  });
   step('write');
-  return { priors: fit.priors, updated: updated + gone.rowCount };
+  return { priors: fit.priors, updated: result };
 }

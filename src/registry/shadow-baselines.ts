@@ -3,12 +3,15 @@
  * the period after the scope's last data, for every person of the role, from the candidate and
  * from the active version; people whose target moves by more than `threshold` (relative) are
  * listed; the evaluation is each version's measured backtest coverage of the 80 % and 95 % intervals.
+ * With `opts.compute` (the compare_models job's thread) the forecasts are computed there: the history
+ * is read and the report built here, data in, result out.
  */
 import { backtestCoverage, deserialize } from '../baselines/index.js';
+import { packSeries } from '../baselines/parallel.js';
 import { parsePeriod, shiftPeriod, type PeriodKind } from '../history/period.js';
 import { activeModel, type ActiveModel } from '../kpi/models.js';
 import type { ScopeKey } from '../kpi/series.js';
-import { scopeTargets } from '../kpi/targets.js';
+import { type Forecaster, scopeTargets } from '../kpi/targets.js';
 import { getArtifact } from './index.js';
 import type { Comparer, ShadowReport } from './shadow-types.js';
 
@@ -32,9 +35,24 @@ export const baselineComparer: Comparer = async (db, candidate, active, opts) =>
   if (!lastPeriod) throw unrecoverable(`no KPI history for ${candidate.scope}`);
   const period = shiftPeriod(lastPeriod, 1);
   await opts.progress?.(10, `targets for ${period.id} from the candidate`);
-  const after = await scopeTargets(db, key, period, { active: cand });
+  const compute = opts.compute;
+  const forecaster: Forecaster | undefined = compute
+    ? (m, series, h) => {
+        const packed = packSeries(series);
+        return compute.run(
+          'forecasts',
+          { model: m, series: packed, h },
+          {
+            transfer: [packed.values, packed.vOff, packed.xOff, packed.promo, packed.tenure].map(
+              (a) => a.buffer as ArrayBuffer,
+            ),
+          },
+        );
+      }
+    : undefined;
+  const after = await scopeTargets(db, key, period, { active: cand, forecaster });
   await opts.progress?.(50, `targets for ${period.id} from the active version`);
-  const before = act ? await scopeTargets(db, key, period, { active: act }) : null;
+  const before = act ? await scopeTargets(db, key, period, { active: act, forecaster }) : null;
   const was = new Map((before?.people ?? []).map((p) => [p.employee_id, p.suggested_target]));
   const moved: ShadowReport['moved'] = [];
   let changed = 0;

@@ -1,5 +1,6 @@
 /** The shadow comparison's options, report and comparer contract (one comparer per model kind). */
 import type { Db } from '../db/types.js';
+import type { Compute } from '../jobs/compute.js';
 import type { ModelVersion } from './index.js';
 
 export interface ShadowOptions {
@@ -12,6 +13,8 @@ export interface ShadowOptions {
   modelsDir: string;
   /** Score on threads of the engines' own (src/reviews/sentiment/pool.ts), off the calling thread (default true). */
   threads?: boolean | undefined;
+  /** A job's thread (src/jobs/compute.ts) for the comparer's CPU work (the baseline forecasts); absent: here. */
+  compute?: Compute | undefined;
   signal?: AbortSignal;
   progress?: (percent: number, stage: string) => Promise<void>;
 }

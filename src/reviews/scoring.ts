@@ -2,6 +2,11 @@
  * Scores stored reviews with a sentiment engine and writes the result beside each review with
  * the model version that made it. Idempotent: a review is (re)written only when it has no score
  * yet or was scored by another version, and the same engine writes the same values.
+ *
+ * A rescore (after a sentiment switch) goes through `review_rescores` (migration 020): `stageRescores`
+ * scores into it in batches, `applyRescores` replaces the reviews' scores from it once nothing is left
+ * to stage — so a cancelled or failed rescore leaves the old scores in place and a retry goes on from
+ * what was staged, never scoring a review twice.
  */
 import type { Db, Queryable } from '../db/types.js';
 import type { ScoredReview, SentimentEngine } from './sentiment/index.js';
@@ -76,6 +81,118 @@ export async function scoreStoredReviews(
     if (r.rows.length < batch) break;
   }
   return { scored };
+}
+
+/** Lets the event loop turn: PGlite's statements run on this thread and settle at once. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The run a rescore with this engine stages under: its active versions, sorted (as the score_reviews planner names them). */
+export function rescoreRun(engine: Pick<SentimentEngine, 'versions'>): string {
+  return Object.values(engine.versions).sort().join(',');
+}
+
+// a scalar subquery, not NOT EXISTS: the planner made that a hash anti-join over every staged row of
+// the run, once per batch; this probes the stage's primary key for the rows the batch reads
+const NEEDS_RESCORE = `(r.sentiment_model is null or not (r.sentiment_model = any($1::text[])))
+  and (select true from review_rescores s where s.run = $2 and s.review_id = r.id) is null`;
+
+/**
+ * Scores the reviews of `range` that the engine's versions did not score and that are not staged for
+ * its run yet, in batches of `batch` (read, score on the engine's threads, one insert), into
+ * `review_rescores`; the reviews' own scores stay as they are. Aborting stops between batches.
+ */
+export async function stageRescores(
+  db: Queryable,
+  engine: SentimentEngine,
+  opts: Pick<ScoreStoredOptions, 'range' | 'batch' | 'signal' | 'onProgress'> = {},
+): Promise<{ scored: number }> {
+  const batch = opts.batch ?? 500;
+  const versions = [...new Set(Object.values(engine.versions))];
+  const run = rescoreRun(engine);
+  const [from, to] = opts.range ?? ['', null];
+  let after = from;
+  let inclusive = true;
+  let scored = 0;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    // updated_at as text: a Date would drop its microseconds, and the apply compares it exactly;
+    // `>=` only for the first batch, written out (a CASE over the two would hide the id range from the index)
+    const r: { rows: { id: string; text: string; updated_at: string }[] } = await db.query(
+      `select r.id, r.text, r.updated_at::text as updated_at from reviews r
+       where r.id ${inclusive ? '>=' : '>'} $3 and ($4::text is null or r.id < $4) and ${NEEDS_RESCORE}
+       order by r.id limit $5`,
+      [versions, run, after, to, batch],
+    );
+    if (r.rows.length === 0) break;
+    const results = await engine.scoreAsync(r.rows.map((x) => x.text));
+    opts.signal?.throwIfAborted();
+    await db.query(
+      `insert into review_rescores (run, review_id, review_updated_at, language, label, probability, model, aspects)
+       select $1, u.id, u.at, u.language, u.label, u.probability, u.model, u.aspects::jsonb
+       from unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[]) as u(id, at, language, label, probability, model, aspects)
+       on conflict (run, review_id) do update set review_updated_at = excluded.review_updated_at, language = excluded.language,
+         label = excluded.label, probability = excluded.probability, model = excluded.model, aspects = excluded.aspects`,
+      [
+        run,
+        r.rows.map((x) => x.id),
+        r.rows.map((x) => x.updated_at),
+        results.map((x) => x.language),
+        results.map((x) => x.label),
+        results.map((x) => x.probability),
+        results.map((x) => x.modelVersion),
+        results.map((x) => JSON.stringify(x.aspects)),
+      ],
+    );
+    scored += r.rows.length;
+    after = r.rows[r.rows.length - 1]!.id;
+    inclusive = false;
+    await opts.onProgress?.(scored);
+    if (r.rows.length < batch) break;
+    await turn();
+  }
+  return { scored };
+}
+
+/** True when some review still needs a score from the engine's versions and none is staged for its run. */
+export async function rescoreLeft(db: Queryable, engine: SentimentEngine): Promise<boolean> {
+  const r = await db.query(`select 1 from reviews r where ${NEEDS_RESCORE} limit 1`, [
+    [...new Set(Object.values(engine.versions))],
+    rescoreRun(engine),
+  ]);
+  return r.rows.length > 0;
+}
+
+/**
+ * Replaces the reviews' scores with the ones staged for `run`, `rows` per statement (each statement
+ * moves its rows out of the stage and into the reviews at once, so a crash between them loses nothing
+ * and applies nothing twice; several processes may apply together). A review whose text changed since
+ * it was staged keeps what ingestion gave it. Then drops what other runs left staged.
+ */
+export async function applyRescores(db: Queryable, run: string, rows = 200): Promise<{ applied: number }> {
+  let applied = 0;
+  for (;;) {
+    const ids = await db.query<{ review_id: string }>(
+      `select review_id from review_rescores where run = $1 order by review_id limit $2`,
+      [run, rows],
+    );
+    if (ids.rows.length === 0) break;
+    // another process applying the same rows at once finds them gone and moves nothing
+    const r = await db.query<{ n: number }>(
+      `with moved as (
+         delete from review_rescores where run = $1 and review_id = any($2::text[]) returning *),
+       written as (
+         update reviews r set language = m.language, sentiment_label = m.label, sentiment_probability = m.probability,
+           sentiment_model = m.model, aspects = m.aspects, scored_at = now()
+         from moved m where r.id = m.review_id and r.updated_at = m.review_updated_at
+         returning 1)
+       select (select count(*) from moved)::int as n`,
+      [run, ids.rows.map((x) => x.review_id)],
+    );
+    applied += r.rows[0]?.n ?? 0;
+    await turn();
+  }
+  await db.query(`delete from review_rescores where run <> $1`, [run]);
+  return { applied };
 }
 
 /** Where the current sentiment engine comes from (the registry's active versions: src/registry/active.ts). */

@@ -248,10 +248,14 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
           items: z.array(
             storedReview.omit({ agent_id: true, order_id: true }).extend({
               attributable: z.boolean(),
-              basis: z.enum(['agent_aspects', 'service_interaction']).nullable(),
+              basis: z
+                .enum(['agent_aspects', 'service_interaction', 'correction'])
+                .nullable()
+                .describe("correction: a quality lead's correction decides (POST /v1/reviews/{id}/corrections)"),
               reason: z.string(),
               weight: z.number().nullable().describe("the review's success in the rating: P(positive service)"),
-              aspects: z.array(aspectHit),
+              aspects: z.array(aspectHit).describe('as corrected by a quality lead where a correction is in force'),
+              correction_id: z.number().int().nullable().describe('the correction in force, null when none'),
               explanation: explanation.optional().describe('n-grams that moved P(positive), strongest first'),
               explanation_model: z.string().optional(),
             }),
@@ -291,6 +295,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
                   span: { start: 7, end: 11, text: '态度很好' },
                 },
               ],
+              correction_id: null,
             },
           ],
         },

@@ -18,6 +18,7 @@ import { type AuditService, createAuditService } from './audit.js';
 import { type BackupService, createBackupService } from './backups.js';
 import { type CatalogueService, createCatalogueService } from './catalogue.js';
 import { type ConsoleService, createConsoleService } from './console.js';
+import { type CorrectionService, createCorrectionService } from './corrections.js';
 import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
@@ -66,6 +67,8 @@ export interface Services {
   catalogue: CatalogueService;
   ingestion: IngestionService;
   reviews: ReviewService;
+  /** Corrections and appeals of a review's attribution, and their training export (issue 18). */
+  corrections: CorrectionService;
   targets: TargetService;
   models: ModelService;
   jobs: JobService;
@@ -139,6 +142,7 @@ export function createServices(deps: ServiceDeps): Services {
     catalogue,
     ingestion,
     reviews,
+    corrections: createCorrectionService({ db }),
     console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
     desk: createTargetDeskService({ db, targets, stored }),
     targets,

@@ -22,6 +22,7 @@ import { html } from './html.js';
 import { hidden, message, page, sendPage } from './layout.js';
 import { pickLang } from './messages.js';
 import agentPage from './pages/agent.js';
+import correctionsPages from './pages/corrections.js';
 import ratingsPages from './pages/ratings.js';
 import reviewsPages from './pages/reviews.js';
 import slaPage from './pages/sla.js';
@@ -282,6 +283,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   await app.register(agentPage);
   await app.register(reviewsPages);
   await app.register(slaPage);
+  await app.register(correctionsPages);
   // ── console part 2 (issue 13) ──
   await app.register(targetPages);
   await app.register(adminPages);

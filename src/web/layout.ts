@@ -10,6 +10,7 @@ const NAV: { href: string; key: MessageKey; desk: Desk }[] = [
   { href: '/ratings', key: 'nav.ratings', desk: 'quality' },
   { href: '/reviews', key: 'nav.reviews', desk: 'quality' },
   { href: '/sla', key: 'nav.sla', desk: 'quality' },
+  { href: '/corrections', key: 'nav.corrections', desk: 'quality' },
   { href: '/hr', key: 'nav.hr', desk: 'hr' },
   // ── console part 2 (issue 13): the HR target desk and its audit ──
   { href: '/targets', key: 'nav.targets', desk: 'hr' },

@@ -364,6 +364,115 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reviews/{id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A review's corrections, newest first (the first is in force) */
+        get: operations["listReviewCorrections"];
+        put?: never;
+        /**
+         * Correct a review's aspects, their polarity or its attribution, or exclude it from the rating (复核); audited, ratings recomputed at once
+         * @description The correction replaces what the model said for the rating until another correction (`attribution: auto` and no `aspects` gives the review back to the model). It survives rescoring by a new model. A polarity given counts as certain (P(positive) 1, 0 or 0.5 for neutral). Ratings of closed periods keep answering from their snapshots; the live ratings of the review's week, month and quarter are recomputed in the same transaction (`ratings_updated`).
+         */
+        post: operations["correctReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Corrections of every review, newest first */
+        get: operations["listCorrections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/corrections/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The corrections in force with aspect labels, as training rows for the aspect model (texts masked); save as a file for `npm run train:aspects -- --corrections FILE` */
+        get: operations["exportCorrections"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reviews/{id}/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * File an appeal (申诉) for the review's agent against its attribution, with the correction asked for (audited)
+         * @description One pending appeal per review (409 while one waits). A lead accepts or rejects it (POST /v1/appeals/{id}/decision).
+         */
+        post: operations["submitReviewAppeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Appeals, newest first */
+        get: operations["listReviewAppeals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/appeals/{id}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept (the requested correction is applied, ratings recomputed) or reject a pending appeal, with a reason (audited) */
+        post: operations["decideReviewAppeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/ratings": {
         parameters: {
             query?: never;
@@ -1406,6 +1515,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ReviewRowInput: {
+            id: string;
+            agent_id?: string | null;
+            order_id?: string | null;
+            /** @default null */
+            channel: string | null;
+            text: string;
+            /** @default null */
+            rating: number | null;
+            /** @description ISO 8601, `T` or a space between date and time; without an offset, UTC */
+            created_at: string;
+            replied_at?: string | null;
+        };
         FeedbackRowInput: {
             /** @description the employee rated */
             ratee: string;
@@ -1528,19 +1650,6 @@ export interface components {
             /** @description ISO week 2026-W07, month 2026-03 or quarter 2026-Q1 */
             period: string;
             value: number;
-        };
-        ReviewRowInput: {
-            id: string;
-            agent_id?: string | null;
-            order_id?: string | null;
-            /** @default null */
-            channel: string | null;
-            text: string;
-            /** @default null */
-            rating: number | null;
-            /** @description ISO 8601, `T` or a space between date and time; without an offset, UTC */
-            created_at: string;
-            replied_at?: string | null;
         };
         ReturnEventRowInput: {
             id: string;
@@ -3864,6 +3973,808 @@ export interface operations {
             429: components["responses"]["TooManyRequests"];
         };
     };
+    listReviewCorrections: {
+        parameters: {
+            query?: {
+                /** @description items per page */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @example R-90001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "review_id": "R-90001",
+                     *           "aspects": [
+                     *             {
+                     *               "aspect": "service_attitude",
+                     *               "agentControllable": true,
+                     *               "sentiment": "negative",
+                     *               "probability": 0,
+                     *               "span": {
+                     *                 "start": 0,
+                     *                 "end": 7,
+                     *                 "text": "客服回复很快，"
+                     *               },
+                     *               "corrected": true
+                     *             }
+                     *           ],
+                     *           "attribution": "agent",
+                     *           "reason": "the customer complains about the agent, read in the chat log",
+                     *           "actor": "k_3f9a2c",
+                     *           "appeal_id": null,
+                     *           "before": {
+                     *             "aspects": [],
+                     *             "attribution": "auto",
+                     *             "corrected": false
+                     *           },
+                     *           "created_at": "2026-10-13T08:00:00.000Z",
+                     *           "agent_id": "E0003"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            id: number;
+                            review_id: string;
+                            /** @description null: the model's aspects stay */
+                            aspects: {
+                                /** @enum {string} */
+                                aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                agentControllable: boolean;
+                                /** @enum {string} */
+                                sentiment: "positive" | "neutral" | "negative";
+                                probability: number;
+                                span: {
+                                    start: number;
+                                    end: number;
+                                    text: string;
+                                };
+                                /** @enum {boolean} */
+                                corrected: true;
+                            }[] | null;
+                            /** @enum {string} */
+                            attribution: "auto" | "agent" | "not_agent" | "excluded";
+                            reason: string;
+                            /** @description the API key that made it */
+                            actor: string | null;
+                            /** @description the accepted appeal this correction carries out */
+                            appeal_id: number | null;
+                            before: {
+                                aspects: {
+                                    /** @enum {string} */
+                                    aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                    agentControllable: boolean;
+                                    /** @enum {string} */
+                                    sentiment: "positive" | "neutral" | "negative";
+                                    probability: number;
+                                    span: {
+                                        start: number;
+                                        end: number;
+                                        text: string;
+                                    };
+                                }[] | null;
+                                /** @enum {string} */
+                                attribution: "auto" | "agent" | "not_agent" | "excluded";
+                                /** @description a correction was already in force */
+                                corrected: boolean;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                            agent_id: string | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    correctReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example R-90001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "aspects": [
+                 *         {
+                 *           "aspect": "service_attitude",
+                 *           "polarity": "negative"
+                 *         }
+                 *       ],
+                 *       "attribution": "agent",
+                 *       "reason": "the customer complains about the agent, read in the chat log"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description the review's aspects as they should be (replaces the model's); null or absent: keep the model's */
+                    aspects?: {
+                        /** @enum {string} */
+                        aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                        /**
+                         * @description the aspect's polarity; absent: the model's for that clause (or the review's overall sentiment)
+                         * @enum {string}
+                         */
+                        polarity?: "positive" | "negative" | "neutral";
+                    }[] | null;
+                    /**
+                     * @description auto: the attribution rule decides; agent: it counts toward the agent; not_agent: never (its agent aspects dropped); excluded: left out of the rating
+                     * @default auto
+                     * @enum {string}
+                     */
+                    attribution?: "auto" | "agent" | "not_agent" | "excluded";
+                    /** @description why (required, audited) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "correction": {
+                     *         "id": 1,
+                     *         "review_id": "R-90001",
+                     *         "aspects": [
+                     *           {
+                     *             "aspect": "service_attitude",
+                     *             "agentControllable": true,
+                     *             "sentiment": "negative",
+                     *             "probability": 0,
+                     *             "span": {
+                     *               "start": 0,
+                     *               "end": 7,
+                     *               "text": "客服回复很快，"
+                     *             },
+                     *             "corrected": true
+                     *           }
+                     *         ],
+                     *         "attribution": "agent",
+                     *         "reason": "the customer complains about the agent, read in the chat log",
+                     *         "actor": "k_3f9a2c",
+                     *         "appeal_id": null,
+                     *         "before": {
+                     *           "aspects": [],
+                     *           "attribution": "auto",
+                     *           "corrected": false
+                     *         },
+                     *         "created_at": "2026-10-13T08:00:00.000Z"
+                     *       },
+                     *       "ratings_updated": 3
+                     *     }
+                     */
+                    "application/json": {
+                        correction: {
+                            id: number;
+                            review_id: string;
+                            /** @description null: the model's aspects stay */
+                            aspects: {
+                                /** @enum {string} */
+                                aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                agentControllable: boolean;
+                                /** @enum {string} */
+                                sentiment: "positive" | "neutral" | "negative";
+                                probability: number;
+                                span: {
+                                    start: number;
+                                    end: number;
+                                    text: string;
+                                };
+                                /** @enum {boolean} */
+                                corrected: true;
+                            }[] | null;
+                            /** @enum {string} */
+                            attribution: "auto" | "agent" | "not_agent" | "excluded";
+                            reason: string;
+                            /** @description the API key that made it */
+                            actor: string | null;
+                            /** @description the accepted appeal this correction carries out */
+                            appeal_id: number | null;
+                            before: {
+                                aspects: {
+                                    /** @enum {string} */
+                                    aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                    agentControllable: boolean;
+                                    /** @enum {string} */
+                                    sentiment: "positive" | "neutral" | "negative";
+                                    probability: number;
+                                    span: {
+                                        start: number;
+                                        end: number;
+                                        text: string;
+                                    };
+                                }[] | null;
+                                /** @enum {string} */
+                                attribution: "auto" | "agent" | "not_agent" | "excluded";
+                                /** @description a correction was already in force */
+                                corrected: boolean;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                        ratings_updated: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listCorrections: {
+        parameters: {
+            query?: {
+                /** @example E0003 */
+                agent_id?: string;
+                /** @description only the corrections in force */
+                current?: "true" | "false";
+                /** @description only items older than this id (the last id of the previous page) */
+                before?: number;
+                /**
+                 * @description items per page
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": []
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            id: number;
+                            review_id: string;
+                            /** @description null: the model's aspects stay */
+                            aspects: {
+                                /** @enum {string} */
+                                aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                agentControllable: boolean;
+                                /** @enum {string} */
+                                sentiment: "positive" | "neutral" | "negative";
+                                probability: number;
+                                span: {
+                                    start: number;
+                                    end: number;
+                                    text: string;
+                                };
+                                /** @enum {boolean} */
+                                corrected: true;
+                            }[] | null;
+                            /** @enum {string} */
+                            attribution: "auto" | "agent" | "not_agent" | "excluded";
+                            reason: string;
+                            /** @description the API key that made it */
+                            actor: string | null;
+                            /** @description the accepted appeal this correction carries out */
+                            appeal_id: number | null;
+                            before: {
+                                aspects: {
+                                    /** @enum {string} */
+                                    aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                    agentControllable: boolean;
+                                    /** @enum {string} */
+                                    sentiment: "positive" | "neutral" | "negative";
+                                    probability: number;
+                                    span: {
+                                        start: number;
+                                        end: number;
+                                        text: string;
+                                    };
+                                }[] | null;
+                                /** @enum {string} */
+                                attribution: "auto" | "agent" | "not_agent" | "excluded";
+                                /** @description a correction was already in force */
+                                corrected: boolean;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                            agent_id: string | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    exportCorrections: {
+        parameters: {
+            query?: {
+                /** @example zh */
+                language?: "zh" | "en";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": []
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            id: string;
+                            review_id: string;
+                            correction_id: number;
+                            language: string | null;
+                            /** @description the review text with personal data masked */
+                            text: string;
+                            /** @description aspect → polarity, as the lead labelled it */
+                            aspects: {
+                                [key: string]: "positive" | "negative" | "neutral";
+                            };
+                            agent_complaint: boolean;
+                            /** @enum {string} */
+                            attribution: "auto" | "agent" | "not_agent" | "excluded";
+                            /** Format: date-time */
+                            corrected_at: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    submitReviewAppeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example R-90001 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "requested": {
+                 *         "aspects": [
+                 *           {
+                 *             "aspect": "logistics",
+                 *             "polarity": "negative"
+                 *           }
+                 *         ],
+                 *         "attribution": "not_agent"
+                 *       },
+                 *       "reason": "the complaint is about the courier, not the agent"
+                 *     }
+                 */
+                "application/json": {
+                    requested: {
+                        /** @description the review's aspects as they should be (replaces the model's); null or absent: keep the model's */
+                        aspects?: {
+                            /** @enum {string} */
+                            aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                            /**
+                             * @description the aspect's polarity; absent: the model's for that clause (or the review's overall sentiment)
+                             * @enum {string}
+                             */
+                            polarity?: "positive" | "negative" | "neutral";
+                        }[] | null;
+                        /**
+                         * @description auto: the attribution rule decides; agent: it counts toward the agent; not_agent: never (its agent aspects dropped); excluded: left out of the rating
+                         * @default auto
+                         * @enum {string}
+                         */
+                        attribution?: "auto" | "agent" | "not_agent" | "excluded";
+                    };
+                    /** @description why (required, audited) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 1,
+                     *       "review_id": "R-90001",
+                     *       "agent_id": "E0003",
+                     *       "requested": {
+                     *         "aspects": [
+                     *           {
+                     *             "aspect": "logistics",
+                     *             "polarity": "negative"
+                     *           }
+                     *         ],
+                     *         "attribution": "not_agent"
+                     *       },
+                     *       "reason": "the complaint is about the courier, not the agent",
+                     *       "state": "pending",
+                     *       "submitted_by": "k_3f9a2c",
+                     *       "submitted_at": "2026-10-13T09:00:00.000Z",
+                     *       "decided_by": null,
+                     *       "decided_at": null,
+                     *       "decision_reason": null,
+                     *       "correction_id": null
+                     *     }
+                     */
+                    "application/json": {
+                        id: number;
+                        review_id: string;
+                        agent_id: string | null;
+                        requested: {
+                            aspects?: {
+                                /** @enum {string} */
+                                aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                /**
+                                 * @description the aspect's polarity; absent: the model's for that clause (or the review's overall sentiment)
+                                 * @enum {string}
+                                 */
+                                polarity?: "positive" | "negative" | "neutral";
+                            }[] | null;
+                            /** @enum {string} */
+                            attribution: "auto" | "agent" | "not_agent" | "excluded";
+                        };
+                        reason: string;
+                        /** @enum {string} */
+                        state: "pending" | "accepted" | "rejected";
+                        submitted_by: string | null;
+                        /** Format: date-time */
+                        submitted_at: string;
+                        decided_by: string | null;
+                        decided_at: string | null;
+                        decision_reason: string | null;
+                        /** @description the correction an accepted appeal applied */
+                        correction_id: number | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listReviewAppeals: {
+        parameters: {
+            query?: {
+                /** @example pending */
+                state?: "pending" | "accepted" | "rejected";
+                agent_id?: string;
+                review_id?: string;
+                /** @description only items older than this id (the last id of the previous page) */
+                before?: number;
+                /** @description items per page */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "review_id": "R-90001",
+                     *           "agent_id": "E0003",
+                     *           "requested": {
+                     *             "aspects": [
+                     *               {
+                     *                 "aspect": "logistics",
+                     *                 "polarity": "negative"
+                     *               }
+                     *             ],
+                     *             "attribution": "not_agent"
+                     *           },
+                     *           "reason": "the complaint is about the courier, not the agent",
+                     *           "state": "pending",
+                     *           "submitted_by": "k_3f9a2c",
+                     *           "submitted_at": "2026-10-13T09:00:00.000Z",
+                     *           "decided_by": null,
+                     *           "decided_at": null,
+                     *           "decision_reason": null,
+                     *           "correction_id": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            id: number;
+                            review_id: string;
+                            agent_id: string | null;
+                            requested: {
+                                aspects?: {
+                                    /** @enum {string} */
+                                    aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                    /**
+                                     * @description the aspect's polarity; absent: the model's for that clause (or the review's overall sentiment)
+                                     * @enum {string}
+                                     */
+                                    polarity?: "positive" | "negative" | "neutral";
+                                }[] | null;
+                                /** @enum {string} */
+                                attribution: "auto" | "agent" | "not_agent" | "excluded";
+                            };
+                            reason: string;
+                            /** @enum {string} */
+                            state: "pending" | "accepted" | "rejected";
+                            submitted_by: string | null;
+                            /** Format: date-time */
+                            submitted_at: string;
+                            decided_by: string | null;
+                            decided_at: string | null;
+                            decision_reason: string | null;
+                            /** @description the correction an accepted appeal applied */
+                            correction_id: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    decideReviewAppeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example 999999 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "decision": "accept",
+                 *       "reason": "the chat log shows a courier delay"
+                 *     }
+                 */
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "accept" | "reject";
+                    /** @description why (required, audited) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "appeal": {
+                     *         "id": 1,
+                     *         "review_id": "R-90001",
+                     *         "agent_id": "E0003",
+                     *         "requested": {
+                     *           "aspects": [
+                     *             {
+                     *               "aspect": "logistics",
+                     *               "polarity": "negative"
+                     *             }
+                     *           ],
+                     *           "attribution": "not_agent"
+                     *         },
+                     *         "reason": "the complaint is about the courier, not the agent",
+                     *         "state": "accepted",
+                     *         "submitted_by": "k_3f9a2c",
+                     *         "submitted_at": "2026-10-13T09:00:00.000Z",
+                     *         "decided_by": "k_9b1d07",
+                     *         "decided_at": "2026-10-14T09:00:00.000Z",
+                     *         "decision_reason": "the chat log shows a courier delay",
+                     *         "correction_id": 2
+                     *       },
+                     *       "correction": {
+                     *         "id": 2,
+                     *         "review_id": "R-90001",
+                     *         "aspects": [
+                     *           {
+                     *             "aspect": "logistics",
+                     *             "agentControllable": false,
+                     *             "sentiment": "negative",
+                     *             "probability": 0,
+                     *             "span": {
+                     *               "start": 0,
+                     *               "end": 18,
+                     *               "text": "客服回复很快，态度很好，退货也很顺利"
+                     *             },
+                     *             "corrected": true
+                     *           }
+                     *         ],
+                     *         "attribution": "not_agent",
+                     *         "reason": "appeal 1 accepted: the chat log shows a courier delay",
+                     *         "actor": "k_3f9a2c",
+                     *         "appeal_id": 1,
+                     *         "before": {
+                     *           "aspects": [],
+                     *           "attribution": "auto",
+                     *           "corrected": false
+                     *         },
+                     *         "created_at": "2026-10-13T08:00:00.000Z"
+                     *       },
+                     *       "ratings_updated": 3
+                     *     }
+                     */
+                    "application/json": {
+                        appeal: {
+                            id: number;
+                            review_id: string;
+                            agent_id: string | null;
+                            requested: {
+                                aspects?: {
+                                    /** @enum {string} */
+                                    aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                    /**
+                                     * @description the aspect's polarity; absent: the model's for that clause (or the review's overall sentiment)
+                                     * @enum {string}
+                                     */
+                                    polarity?: "positive" | "negative" | "neutral";
+                                }[] | null;
+                                /** @enum {string} */
+                                attribution: "auto" | "agent" | "not_agent" | "excluded";
+                            };
+                            reason: string;
+                            /** @enum {string} */
+                            state: "pending" | "accepted" | "rejected";
+                            submitted_by: string | null;
+                            /** Format: date-time */
+                            submitted_at: string;
+                            decided_by: string | null;
+                            decided_at: string | null;
+                            decision_reason: string | null;
+                            /** @description the correction an accepted appeal applied */
+                            correction_id: number | null;
+                        };
+                        /** @description the correction applied (accepted), else null */
+                        correction: {
+                            id: number;
+                            review_id: string;
+                            /** @description null: the model's aspects stay */
+                            aspects: {
+                                /** @enum {string} */
+                                aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                agentControllable: boolean;
+                                /** @enum {string} */
+                                sentiment: "positive" | "neutral" | "negative";
+                                probability: number;
+                                span: {
+                                    start: number;
+                                    end: number;
+                                    text: string;
+                                };
+                                /** @enum {boolean} */
+                                corrected: true;
+                            }[] | null;
+                            /** @enum {string} */
+                            attribution: "auto" | "agent" | "not_agent" | "excluded";
+                            reason: string;
+                            /** @description the API key that made it */
+                            actor: string | null;
+                            /** @description the accepted appeal this correction carries out */
+                            appeal_id: number | null;
+                            before: {
+                                aspects: {
+                                    /** @enum {string} */
+                                    aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                    agentControllable: boolean;
+                                    /** @enum {string} */
+                                    sentiment: "positive" | "neutral" | "negative";
+                                    probability: number;
+                                    span: {
+                                        start: number;
+                                        end: number;
+                                        text: string;
+                                    };
+                                }[] | null;
+                                /** @enum {string} */
+                                attribution: "auto" | "agent" | "not_agent" | "excluded";
+                                /** @description a correction was already in force */
+                                corrected: boolean;
+                            };
+                            /** Format: date-time */
+                            created_at: string;
+                        } | null;
+                        ratings_updated: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
     listRatings: {
         parameters: {
             query: {
@@ -4423,7 +5334,8 @@ export interface operations {
                      *                 "text": "态度很好"
                      *               }
                      *             }
-                     *           ]
+                     *           ],
+                     *           "correction_id": null
                      *         }
                      *       ]
                      *     }
@@ -4445,10 +5357,12 @@ export interface operations {
                             sentiment_probability: number | null;
                             sentiment_model: string | null;
                             attributable: boolean;
-                            basis: ("agent_aspects" | "service_interaction") | null;
+                            /** @description correction: a quality lead's correction decides (POST /v1/reviews/{id}/corrections) */
+                            basis: ("agent_aspects" | "service_interaction" | "correction") | null;
                             reason: string;
                             /** @description the review's success in the rating: P(positive service) */
                             weight: number | null;
+                            /** @description as corrected by a quality lead where a correction is in force */
                             aspects: {
                                 /** @enum {string} */
                                 aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
@@ -4462,6 +5376,8 @@ export interface operations {
                                     text: string;
                                 };
                             }[];
+                            /** @description the correction in force, null when none */
+                            correction_id: number | null;
                             /** @description n-grams that moved P(positive), strongest first */
                             explanation?: {
                                 token: string;

@@ -68,6 +68,13 @@ const ORDER = [
   'importGa4',
   'upsertReviews',
   'listReviews',
+  'correctReview',
+  'listReviewCorrections',
+  'listCorrections',
+  'exportCorrections',
+  'submitReviewAppeal',
+  'listReviewAppeals',
+  'decideReviewAppeal',
   'scoreSentiment',
   'upsertReturns',
   'listReturns',
@@ -161,6 +168,7 @@ const MADE_UP = new Set([
   'approveOverrideRequest',
   'rejectOverrideRequest',
   'getAbComparison',
+  'decideReviewAppeal',
 ]);
 
 /** A text upload type the example's text goes in (not JSON; forms of files have no example). */
@@ -316,6 +324,7 @@ describeEachBackend('the service answers as its OpenAPI document says', (get, ba
           await overrideRequest(id === 'getOverrideRequest' ? 0 : id === 'approveOverrideRequest' ? 1 : 2),
         );
       if (id === 'getAbComparison') ids.id = String(got.get('createAbComparison')?.id);
+      if (id === 'decideReviewAppeal') ids.id = String(got.get('submitReviewAppeal')?.id);
       const again = await send(id, ids);
       statuses[id]!.push(again.statusCode);
       if (again.statusCode < 300 && again.body.startsWith('{')) got.set(id, again.json());

@@ -81,7 +81,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     const { ctx, page } = await open();
     await signIn(page, 'cs_lead');
     expect(new URL(page.url()).pathname).toBe('/ratings');
-    expect(await navLinks(page)).toEqual(['评分排行', '评价', '时效看板']);
+    expect(await navLinks(page)).toEqual(['评分排行', '评价', '时效看板', '复核与申诉']);
     await ctx.close();
 
     const hr = await open();
@@ -98,6 +98,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       '评分排行',
       '评价',
       '时效看板',
+      '复核与申诉',
       '人力资源',
       '目标台',
       '审计记录',
@@ -216,7 +217,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
 
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'English' }).click()]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
-    expect(await navLinks(page)).toEqual(['Ratings', 'Reviews', 'SLA board']);
+    expect(await navLinks(page)).toEqual(['Ratings', 'Reviews', 'SLA board', 'Corrections']);
     await page.goto(`${base}/ratings`);
     await expect(page.locator('h1').textContent()).resolves.toContain('Service-ability ratings');
     await ctx.close();

@@ -1,6 +1,7 @@
 /** Job kind `compare_models`: shadow-compares a candidate version with the active one (src/registry/shadow.ts). */
 import { z } from 'zod';
 import { compareWithActive, type ShadowReport } from '../../registry/shadow.js';
+import { computeFor } from '../compute.js';
 import { UnrecoverableJobError, type Processor } from '../types.js';
 
 export const compareModelsData = z
@@ -19,13 +20,20 @@ export const compareModelsProcessor: Processor<unknown, ShadowReport> = async (r
       `bad compare_models data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
     );
   const d = parsed.data;
-  return compareWithActive(ctx.deps.db, d.candidate, {
-    threshold: d.threshold,
-    limit: d.limit,
-    evalFile: d.eval_file,
-    modelsDir: ctx.deps.config.modelsDir,
-    threads: ctx.deps.config.jobThreads !== false,
-    signal: ctx.signal,
-    progress: ctx.progress,
-  });
+  // sentiment scores on its engines' threads; the baseline forecasts run in the job's thread
+  const compute = computeFor(ctx);
+  try {
+    return await compareWithActive(ctx.deps.db, d.candidate, {
+      threshold: d.threshold,
+      limit: d.limit,
+      evalFile: d.eval_file,
+      modelsDir: ctx.deps.config.modelsDir,
+      threads: ctx.deps.config.jobThreads !== false,
+      compute,
+      signal: ctx.signal,
+      progress: ctx.progress,
+    });
+  } finally {
+    compute.close();
+  }
 };

@@ -8,16 +8,19 @@
  * (src/reviews/scoring.ts: batches by keyset on id, one UPDATE per batch). Idempotent: only reviews without a
  * score from the active versions are written, and the same model writes the same values.
  *
- * With `then_recompute` (what a sentiment promote or rollback submits) the chunk that finds no
- * review left without a score from the active versions submits one `recompute_ratings` job for
- * every period (its id derived from the planner's, so chunks finishing together submit it once).
+ * A `rescore` (what a sentiment promote or rollback submits) scores into `review_rescores` instead
+ * (`stageRescores`), and the chunk that finds no review left unstaged replaces the reviews' scores from
+ * it (`applyRescores`, short statements, not cancelled once begun): until then every review keeps its
+ * old score, so a cancelled or failed rescore changes nothing, and its retry scores only what is not
+ * staged yet. With `then_recompute` that chunk then submits one `recompute_ratings` job for every
+ * period (its id derived from the planner's, so chunks finishing together submit it once).
  */
 import { z } from 'zod';
 import type { Db } from '../../db/types.js';
 import { activeModelsFor } from '../../registry/active.js';
 import { submitJob } from '../submit.js';
 import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
-import { scoreStoredReviews } from '../../reviews/scoring.js';
+import { applyRescores, rescoreLeft, rescoreRun, scoreStoredReviews, stageRescores } from '../../reviews/scoring.js';
 import { RECOMPUTE_RATINGS } from '../../ratings/job.js';
 import { recomputeRatings } from '../../ratings/recompute.js';
 
@@ -46,6 +49,8 @@ export type ScoreReviewsData = z.input<typeof scoreReviewsData>;
 
 export interface ScoreReviewsResult {
   scored?: number;
+  /** Rescores: staged scores moved into the reviews (by the chunk that found none left to stage). */
+  applied?: number;
   /** The recompute_ratings job submitted (or, without a queue, its rows updated) after the last chunk. */
   recompute?: string | { updated: number };
   range?: [string, string | null];
@@ -87,20 +92,20 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
     if (!queue) {
       let scored = 0;
       for (const [i, range] of ranges.entries()) {
+        const opts = { range, batch, signal: ctx.signal };
         scored += (
-          await scoreStoredReviews(db, engine, {
-            range,
-            rescoreOtherVersions: data.rescore,
-            batch,
-            signal: ctx.signal,
-          })
+          data.rescore
+            ? await stageRescores(db, engine, opts)
+            : await scoreStoredReviews(db, engine, { ...opts, rescoreOtherVersions: false })
         ).scored;
-        await ctx.progress((100 * (i + 1)) / ranges.length, `scored ${scored} reviews`);
+        await ctx.progress((95 * (i + 1)) / ranges.length, `scored ${scored} reviews`);
       }
-      if (!data.then_recompute) return { scored, chunks: ranges.length };
+      const applied = data.rescore ? await apply(ctx, db, engine) : undefined;
+      if (!data.then_recompute) return { scored, applied, chunks: ranges.length };
       await ctx.progress(99, 'recomputing ratings');
       return {
         scored,
+        applied,
         chunks: ranges.length,
         recompute: { updated: (await recomputeRatings(db, { signal: ctx.signal })).updated },
       };
@@ -122,21 +127,21 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
   }
 
   await ctx.progress(0, `scoring ${data.range[0]}…${data.range[1] ?? 'end'}`);
-  const { scored } = await scoreStoredReviews(db, engine, {
+  const opts = {
     range: data.range,
-    rescoreOtherVersions: data.rescore,
     batch,
     signal: ctx.signal,
-    onProgress: (done) => ctx.progress(Math.min(99, (100 * done) / data.chunk_size), `scored ${done}`),
-  });
-  if (!data.then_recompute || !queue) return { scored, range: data.range };
+    onProgress: (done: number) => ctx.progress(Math.min(95, (95 * done) / data.chunk_size), `scored ${done}`),
+  };
+  if (!data.rescore) {
+    const { scored } = await scoreStoredReviews(db, engine, opts);
+    return { scored, range: data.range };
+  }
+  const { scored } = await stageRescores(db, engine, opts);
   // every chunk checks after its own writes, so the last one to finish sees none left
-  const versions = [...new Set(Object.values(engine.versions))];
-  const left = await db.query(
-    `select 1 from reviews where sentiment_model is null or not (sentiment_model = any($1::text[])) limit 1`,
-    [versions],
-  );
-  if (left.rows.length > 0) return { scored, range: data.range };
+  if (await rescoreLeft(db, engine)) return { scored, range: data.range };
+  const applied = await apply(ctx, db, engine);
+  if (!data.then_recompute || !queue) return { scored, applied, range: data.range };
   const recompute = await submitJob(
     queue,
     RECOMPUTE_RATINGS,
@@ -146,5 +151,11 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
       submittedBy: `job:${ctx.jobId}`,
     },
   );
-  return { scored, range: data.range, recompute: recompute.id };
+  return { scored, applied, range: data.range, recompute: recompute.id };
 };
+
+/** Every review staged: their scores replace the old ones (not cancelled once begun: short statements). */
+async function apply(ctx: JobContext, db: Db, engine: Parameters<typeof rescoreRun>[0]): Promise<number> {
+  await ctx.progress(96, 'replacing the scores');
+  return (await applyRescores(db, rescoreRun(engine))).applied;
+}

@@ -16,6 +16,17 @@ export type Aspect =
   | 'price'
   | 'packaging';
 
+/** Every aspect, the agent's first. */
+export const ASPECTS: readonly Aspect[] = [
+  'service_attitude',
+  'response_speed',
+  'returns_handling',
+  'logistics',
+  'product_quality',
+  'price',
+  'packaging',
+];
+
 export const AGENT_CONTROLLABLE: ReadonlySet<Aspect> = new Set([
   'service_attitude',
   'response_speed',

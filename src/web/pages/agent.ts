@@ -222,6 +222,16 @@ function reasonText(
   },
 ): string {
   const { t } = ctx;
+  if (r.basis === 'correction')
+    return t('reason.correction', {
+      attribution: t(
+        r.reason.startsWith('excluded')
+          ? 'corr.attr.excluded'
+          : r.reason.startsWith('marked not')
+            ? 'corr.attr.not_agent'
+            : 'corr.attr.agent',
+      ),
+    });
   if (r.basis === 'agent_aspects') return t('reason.agent_aspects');
   if (r.basis === 'service_interaction') return t('reason.service_interaction', { channel: r.channel ?? '' });
   if (r.sentiment_model === null) return t('reason.unscored');

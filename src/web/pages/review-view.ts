@@ -77,6 +77,7 @@ export function reviewCard(ctx: Ctx, r: ReviewLike, extra: Html = html``): Html 
   ${r.channel ? html`<span>${t('col.channel')}: ${r.channel}</span>` : ''}
   ${r.rating !== null ? html`<span>${t('col.rating')}: ${r.rating}</span>` : ''}
   ${sentimentBadge(ctx, r.sentiment_label, r.sentiment_probability)}
+  <a href="/corrections?review=${encodeURIComponent(r.id)}">${t('corr.link')}</a>
 </div>
 <p class="text">${highlighted(ctx, r.text, r.aspects ?? [])}</p>
 ${extra}
