@@ -3,6 +3,7 @@
  * Tests load it directly with `app.inject`; src/server.ts adds the process around it.
  * Order: external plugins, the app's own services, routes.
  */
+import overrideImportRoutes from './routes/override-import.js';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
@@ -180,6 +181,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes, { prefix: '/v1' });
   await app.register(modelRoutes, { prefix: '/v1' });
   await app.register(baselineRoutes, { prefix: '/v1' });
+  await app.register(overrideImportRoutes, { prefix: '/v1' });
   await app.register(kpiInputRoutes, { prefix: '/v1' });
   await app.register(feedbackRoutes, { prefix: '/v1' });
   await app.register(incentiveRoutes, { prefix: '/v1' });

@@ -138,16 +138,18 @@ export async function setOverrideOn(
 
 /** Removes an override (back to the suggested target); audited. NotFound when there is none. */
 export async function clearOverride(db: Db, c: OverrideChange): Promise<AuditEntry> {
-  return db.transaction(async (tx) => {
-    await lockOverride(tx, c);
-    const gone = await tx.query<{ value: number }>(
-      'delete from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4 returning value',
-      [c.role, c.metric, c.period, c.employeeId],
-    );
-    if (!gone.rows[0])
-      throw new NotFoundError(`an override of ${c.metric} for ${c.employeeId} (${c.role}, ${c.period})`);
-    return auditOverride(tx, c, 'clear', gone.rows[0].value, null);
-  });
+  return db.transaction((tx) => clearOverrideOn(tx, c));
+}
+
+/** clearOverride on a transaction the caller holds (an import of overrides changes many in one). */
+export async function clearOverrideOn(tx: Queryable, c: OverrideChange): Promise<AuditEntry> {
+  await lockOverride(tx, c);
+  const gone = await tx.query<{ value: number }>(
+    'delete from target_overrides where role_id = $1 and metric_id = $2 and period = $3 and employee_id = $4 returning value',
+    [c.role, c.metric, c.period, c.employeeId],
+  );
+  if (!gone.rows[0]) throw new NotFoundError(`an override of ${c.metric} for ${c.employeeId} (${c.role}, ${c.period})`);
+  return auditOverride(tx, c, 'clear', gone.rows[0].value, null);
 }
 
 export interface OverrideFilter {

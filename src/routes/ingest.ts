@@ -54,14 +54,21 @@ export function registerCsvParser(app: FastifyInstance): void {
  * asks for) or JSON (an array, or `{ "rows": [...] }`); any other content type is a 415 at once.
  */
 export function requestSource(request: FastifyRequest): RecordSource {
-  const contentType = request.headers['content-type'];
+  return bodySource(request.headers['content-type'], request.body);
+}
+
+/**
+ * A body of `contentType` as a record source (requestSource's work; the console's upload page reads
+ * its file parts with it): CSV as a stream, JSON parsed.
+ */
+export function bodySource(contentType: string | undefined, body: unknown): RecordSource {
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (CSV_TYPES.includes(type))
     return ({ required, limit, stripNul }) =>
-      textChecked(csvRecords(request.body as Readable, { limit, charset: charsetOf(contentType), required }), stripNul);
+      textChecked(csvRecords(body as Readable, { limit, charset: charsetOf(contentType), required }), stripNul);
   if (type === 'application/json')
     return ({ stripNul }) => {
-      const rows = jsonRecords(request.body);
+      const rows = jsonRecords(body);
       const faults = rows.flatMap((r, i) => rowTextFaults(r, i + 1, stripNul));
       if (faults.length > 0) throw invalidRows(faults);
       return rows;

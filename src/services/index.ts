@@ -4,6 +4,7 @@
  * CLI, start-up (server.ts, setup.ts) and the worker. Every multi-step workflow lives in exactly
  * one service function (see README.md here).
  */
+import { createOverrideImportService, type OverrideImportService } from './override-import.js';
 import { setEventBounds } from '../ingest/fields.js';
 import { setRowErrorLimit } from '../ingest/pipeline.js';
 import { createKeyRepository, type KeyRepository } from '../auth/keys.js';
@@ -84,6 +85,8 @@ export interface Services {
   console: ConsoleService;
   /** The console's target desk: a role's targets searched, sorted, paged and exported; "why this number". */
   desk: TargetDeskService;
+  /** Overrides imported from the desk's export layout, all or nothing (console part 2, issue 13). */
+  overrideImport: OverrideImportService;
   /** The database and the queue (a check at most PROBE_MAX_AGE_MS old, probes.ts): 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
@@ -145,6 +148,11 @@ export function createServices(deps: ServiceDeps): Services {
     corrections: createCorrectionService({ db }),
     console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
     desk: createTargetDeskService({ db, targets, stored }),
+    overrideImport: createOverrideImportService({
+      db,
+      bodyLimit: config.bodyLimit,
+      overrideApproval: config.overrideApproval,
+    }),
     targets,
     models: createModelService({ db, config, jobs }),
     jobs,

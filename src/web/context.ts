@@ -21,12 +21,14 @@ export function makeCtx(lang: Lang, session: Session | null, csrf: string, url: 
 }
 
 /** The console's two desks and who may use them (admin may use both). */
-export type Desk = 'quality' | 'hr' | 'admin';
+export type Desk = 'quality' | 'hr' | 'admin' | 'data';
 export const DESK_SCOPES: Record<Desk, readonly Scope[]> = {
   quality: ['cs_lead', 'admin'],
   hr: ['hr', 'admin'],
   // console part 2 (issue 13): models and keys
   admin: ['admin'],
+  // console part 2 (issue 13): uploads, for HR's files and the quality lead's
+  data: ['hr', 'cs_lead', 'admin'],
 };
 
 export const mayUse = (scopes: readonly Scope[], desk: Desk): boolean =>

@@ -33,6 +33,9 @@ import appraisalGrowthPage from './pages/appraisal-growth.js';
 import appraisalPayoutsPage from './pages/appraisal-payouts.js';
 import targetPages from './pages/targets.js';
 import adminPages from './pages/admin.js';
+import dataPages from './pages/data.js';
+import shadowPages from './pages/shadow.js';
+import uploadPages from './pages/upload.js';
 import { allowAllSignIns, type SignInLimiter } from './signin-limit.js';
 import { ASSETS } from './static.js';
 
@@ -287,6 +290,9 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   // ── console part 2 (issue 13) ──
   await app.register(targetPages);
   await app.register(adminPages);
+  await app.register(uploadPages);
+  await app.register(dataPages);
+  await app.register(shadowPages);
   // the appraisal screens (issue 17)
   await app.register(appraisal360Page);
   await app.register(appraisalPayoutsPage);

@@ -15,6 +15,9 @@ const NAV: { href: string; key: MessageKey; desk: Desk }[] = [
   // ── console part 2 (issue 13): the HR target desk and its audit ──
   { href: '/targets', key: 'nav.targets', desk: 'hr' },
   { href: '/targets/audit', key: 'nav.audit', desk: 'hr' },
+  { href: '/upload', key: 'nav.upload', desk: 'data' },
+  { href: '/calendar', key: 'nav.calendar', desk: 'hr' },
+  { href: '/weights', key: 'nav.weights', desk: 'hr' },
   // the appraisal screens (issue 17), one entry for the four of them
   { href: '/appraisal/360', key: 'nav.appraisal', desk: 'hr' },
   { href: '/models', key: 'nav.models', desk: 'admin' },

@@ -4,6 +4,8 @@
  * (万/亿 for large numbers in Chinese).
  */
 
+import { DATA_MESSAGES } from './messages-data.js';
+
 export const LANGS = ['zh-CN', 'en'] as const;
 export type Lang = (typeof LANGS)[number];
 
@@ -474,6 +476,7 @@ const M = {
   'jobs.train.network': ['含神经网络修正（较慢）', 'With the network correction (slower)'],
   'jobs.submitted': ['已提交任务 {id}。', 'Job {id} submitted.'],
   // ── end of console part 2 block ──
+  ...DATA_MESSAGES,
   // ── corrections (复核) and appeals (申诉), issue 18 ──
   'nav.corrections': ['复核与申诉', 'Corrections'],
   'corr.title': ['复核与申诉', 'Corrections and appeals'],

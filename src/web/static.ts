@@ -7,6 +7,8 @@ export const ASSETS: Record<string, { body: Buffer; type: string; hash: string }
 for (const [name, type] of [
   ['console.css', 'text/css; charset=utf-8'],
   ['console.js', 'text/javascript; charset=utf-8'],
+  ['upload.js', 'text/javascript; charset=utf-8'],
+  ['weights.js', 'text/javascript; charset=utf-8'],
 ] as const) {
   const body = readFileSync(new URL(name, DIR));
   ASSETS[name] = { body, type, hash: createHash('sha256').update(body).digest('hex').slice(0, 12) };

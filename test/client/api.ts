@@ -918,6 +918,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/targets/overrides/import": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import overrides from the target desk's export layout (CSV or XLSX); all or nothing, audited
+         * @description Each row names employee_id (or '*' for the whole role), role, metric and period; override_value sets the override with override_reason (required), an empty override_value with a reason reverts the override in force, both empty leave the row. The export's other columns are read past. Every row is checked as PUT /v1/targets/overrides checks one (roles, metrics, the employee's role, bounds, closed periods; an override over the approval threshold is refused: set it alone to file it for approval) and no key may come twice; any bad row → 422 listing the rows, nothing written. Otherwise every change is written in one transaction with its audit row. A row already in force counts as unchanged, so sending the same file again changes nothing.
+         */
+        post: operations["importTargetOverrides"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/kpi-inputs": {
         parameters: {
             query?: never;
@@ -1659,6 +1679,99 @@ export interface components {
             opened_at: string;
             closed_at?: string | null;
         };
+        RowError: {
+            /** @description the uploaded file the row is in (imports of named files) */
+            file?: string;
+            /** @description 1 = the first data row; 0 = the CSV header or the body as a whole */
+            row: number;
+            field: string;
+            reason: string;
+        };
+        /** @description An error answer (RFC 9457). Members other than these may be added; clients ignore them. */
+        Problem: {
+            /** @description https://kpi-calibrator.dev/problems/<code> */
+            type: string;
+            /** @description the code in words */
+            title: string;
+            status: number;
+            /** @description stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, request_timeout, header_too_large, rate_limited, service_unavailable, … */
+            code: string;
+            detail: string;
+            /** @description each field (400, 413) or row (422) at fault; a 422 lists the first ROW_ERROR_LIMIT (default 100) */
+            errors?: (components["schemas"]["RowError"] | {
+                /** @description querystring.<name>, params.<name> or body.<path> */
+                field: string;
+                reason: string;
+            } | {
+                path: string;
+                message: string;
+            })[];
+            /** @description a 422 of rows: every error found, listed in `errors` or not */
+            error_count?: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /** @description A note in a successful answer; the request was carried out. */
+        Warning: {
+            /** @description stable, e.g. partial_period, rows_skipped, value_not_computed */
+            code: string;
+            message: string;
+        };
+        /** @description Rows received, and how many were inserted, changed or already so */
+        IngestResult: {
+            received: number;
+            inserted: number;
+            updated: number;
+            unchanged: number;
+            /** @description notes on what was done; empty when there are none */
+            warnings?: components["schemas"]["Warning"][];
+        };
+        /** @description What an export import stored, its warnings and the periods it saw */
+        ImportResult: {
+            received: number;
+            inserted: number;
+            updated: number;
+            unchanged: number;
+            /** @description notes on what was done; empty when there are none */
+            warnings: components["schemas"]["Warning"][];
+            /** @description the periods the import touched, with their coverage by every stored day (complete: covered_days = total_days) */
+            periods: {
+                employee_id: string;
+                period: string;
+                /** Format: date */
+                start: string;
+                /** Format: date */
+                end: string;
+                /** Format: date */
+                first: string;
+                /** Format: date */
+                last: string;
+                covered_days: number;
+                total_days: number;
+                partial: boolean;
+                /** @description false when the period was left out as partial */
+                emitted: boolean;
+            }[];
+            /** @description the daily values stored (one per employee, shop, quantity and day) */
+            days: {
+                received: number;
+                inserted: number;
+                updated: number;
+                unchanged: number;
+                /** @description stored values of another span (e.g. a month range) the new days replaced */
+                replaced: number;
+            };
+        };
+        OverrideImportResult: {
+            /** @description data rows read */
+            received: number;
+            /** @description overrides set or changed */
+            set: number;
+            /** @description overrides reverted to the suggested target */
+            cleared: number;
+            /** @description rows already so, or with neither value nor reason */
+            unchanged: number;
+        };
         AbReport: {
             request: {
                 [key: string]: unknown;
@@ -1961,44 +2074,6 @@ export interface components {
             split: unknown;
             notes: string[];
         };
-        RowError: {
-            /** @description the uploaded file the row is in (imports of named files) */
-            file?: string;
-            /** @description 1 = the first data row; 0 = the CSV header or the body as a whole */
-            row: number;
-            field: string;
-            reason: string;
-        };
-        /** @description An error answer (RFC 9457). Members other than these may be added; clients ignore them. */
-        Problem: {
-            /** @description https://kpi-calibrator.dev/problems/<code> */
-            type: string;
-            /** @description the code in words */
-            title: string;
-            status: number;
-            /** @description stable: invalid_request, bad_request, bad_period, limit_exceeded, unauthorized, forbidden, not_found, no_model, conflict, invalid_rows, unprocessable, payload_too_large, unsupported_media_type, request_timeout, header_too_large, rate_limited, service_unavailable, … */
-            code: string;
-            detail: string;
-            /** @description each field (400, 413) or row (422) at fault; a 422 lists the first ROW_ERROR_LIMIT (default 100) */
-            errors?: (components["schemas"]["RowError"] | {
-                /** @description querystring.<name>, params.<name> or body.<path> */
-                field: string;
-                reason: string;
-            } | {
-                path: string;
-                message: string;
-            })[];
-            /** @description a 422 of rows: every error found, listed in `errors` or not */
-            error_count?: number;
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description A note in a successful answer; the request was carried out. */
-        Warning: {
-            /** @description stable, e.g. partial_period, rows_skipped, value_not_computed */
-            code: string;
-            message: string;
-        };
         /** @description One audited change (append-only). */
         AuditEntry: {
             id: number;
@@ -2104,15 +2179,6 @@ export interface components {
                 [key: string]: string;
             };
         };
-        /** @description Rows received, and how many were inserted, changed or already so */
-        IngestResult: {
-            received: number;
-            inserted: number;
-            updated: number;
-            unchanged: number;
-            /** @description notes on what was done; empty when there are none */
-            warnings?: components["schemas"]["Warning"][];
-        };
         GrowthLedgerEntry: {
             /** @description the caller’s id of the change: a retry with the same id answers this entry */
             id: string;
@@ -2138,42 +2204,6 @@ export interface components {
             actor: string | null;
             /** Format: date-time */
             recorded_at: string;
-        };
-        /** @description What an export import stored, its warnings and the periods it saw */
-        ImportResult: {
-            received: number;
-            inserted: number;
-            updated: number;
-            unchanged: number;
-            /** @description notes on what was done; empty when there are none */
-            warnings: components["schemas"]["Warning"][];
-            /** @description the periods the import touched, with their coverage by every stored day (complete: covered_days = total_days) */
-            periods: {
-                employee_id: string;
-                period: string;
-                /** Format: date */
-                start: string;
-                /** Format: date */
-                end: string;
-                /** Format: date */
-                first: string;
-                /** Format: date */
-                last: string;
-                covered_days: number;
-                total_days: number;
-                partial: boolean;
-                /** @description false when the period was left out as partial */
-                emitted: boolean;
-            }[];
-            /** @description the daily values stored (one per employee, shop, quantity and day) */
-            days: {
-                received: number;
-                inserted: number;
-                updated: number;
-                unchanged: number;
-                /** @description stored values of another span (e.g. a month range) the new days replaced */
-                replaced: number;
-            };
         };
         /** @description A registered model version */
         ModelVersion: {
@@ -7772,6 +7802,56 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    importTargetOverrides: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example employee_id,role,metric,period,override_value,override_reason
+                 *     E0003,cs_agent,csat,2026-10,0.95,new hire: ramp-up target agreed with the team lead
+                 */
+                "text/csv": string;
+                /**
+                 * @example employee_id,role,metric,period,override_value,override_reason
+                 *     E0003,cs_agent,csat,2026-10,0.95,new hire: ramp-up target agreed with the team lead
+                 */
+                "application/csv": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                "application/octet-stream": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "received": 1,
+                     *       "set": 0,
+                     *       "cleared": 0,
+                     *       "unchanged": 1
+                     *     }
+                     */
+                    "application/json": components["schemas"]["OverrideImportResult"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["Unprocessable"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -88,6 +88,7 @@ const ORDER = [
   'listTargets',
   'getEmployeeTargets',
   'setTargetOverride',
+  'importTargetOverrides',
   'listTargetOverrides',
   'listTargetAudit',
   'listAudit',

@@ -32,6 +32,37 @@ export class Browser {
       }),
     );
   }
+  /** A multipart form with one file (the console's upload forms), the CSRF token first. */
+  async upload(
+    url: string,
+    fields: Record<string, string>,
+    file: { name: string; type?: string; body: string | Buffer },
+    headers: Record<string, string> = {},
+  ) {
+    const boundary = `----kpi${Date.now().toString(36)}`;
+    const parts: Buffer[] = [];
+    for (const [k, v] of Object.entries({ _csrf: this.csrf, ...fields }))
+      parts.push(Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`));
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file.name}"\r\ncontent-type: ${file.type ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
+      Buffer.isBuffer(file.body) ? file.body : Buffer.from(file.body),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    );
+    return this.keep(
+      await this.t.app.inject({
+        method: 'POST',
+        url,
+        payload: Buffer.concat(parts),
+        headers: {
+          cookie: this.cookieHeader(),
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+          ...headers,
+        },
+      }),
+    );
+  }
   async signIn(key: string) {
     await this.get('/login');
     return this.post('/login', { key });

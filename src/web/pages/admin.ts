@@ -92,6 +92,7 @@ export default async function adminPages(app: FastifyInstance): Promise<void> {
 <td>${
         m.status === 'candidate'
           ? html`<a href="/models${queryString({ kind: m.kind, confirm: 'promote', id: m.id })}#h-confirm">${t('models.promote')}</a>
+${m.metadata.shadow ? html` <a href="/models/report${queryString({ id: m.id })}">${t('shadow.link')}</a>` : ''}
 <form method="post" action="/models/compare" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', m.id)}<button type="submit" class="link">${t('models.compare')}</button></form>`
           : m.status === 'active'
             ? html`<a href="/models${queryString({ kind: m.kind, confirm: 'rollback', scope: m.scope })}#h-confirm">${t('models.rollback')}</a>`

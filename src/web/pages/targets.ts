@@ -223,7 +223,8 @@ function deskBody(ctx: Ctx, v: DeskView, q: DeskParams): Html {
   <p role="status">${t('desk.people', { n: f.count(v.total) })}</p>
   <p class="exports">${t('export.label')}:
     <a href="/targets/export.csv${queryString(exportQ)}" download>${t('export.csv')}</a>
-    <a href="/targets/export.xlsx${queryString(exportQ)}" download>${t('export.xlsx')}</a></p>
+    <a href="/targets/export.xlsx${queryString(exportQ)}" download>${t('export.xlsx')}</a>
+    <a href="/targets/import${queryString({ back: ctx.url })}">${t('import.link')}</a></p>
 </div>`;
   const back = deskLink(v, q, { page: q.page > 1 ? q.page : undefined });
   const whyHref = (p: PersonTarget) =>

@@ -1,0 +1,200 @@
+/**
+ * The override import (console part 2, issue 13), on both backends: the desk's own export (CSV with
+ * BOM, XLSX) edited and sent back through the console (/targets/import) and the API
+ * (POST /v1/targets/overrides/import): overrides set and reverted, each audited with its actor; a
+ * file with one bad row refused whole with its row errors and nothing changed; the same file twice
+ * changes nothing the second time; CSRF and scopes.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { trainBaselinesProcessor } from '../../src/kpi/train.js';
+import { toXlsx } from '../../src/lib/spreadsheet.js';
+import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { describeEachBackend } from '../helpers/db.js';
+import { loadDemo } from '../kpi/helpers.js';
+import { Browser } from './session.js';
+
+const ROLE = 'product_ops';
+const METRIC = 'gmv';
+const PERIOD = '2026-Q4';
+const count = (body: string, what: string) => Number(new RegExp(`data-count="${what}">([\\d,]+)<`).exec(body)?.[1]);
+
+/** The export's CSV as rows of cells (no quoted commas in these values). */
+const parseCsv = (text: string) =>
+  text
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .split('\r\n')
+    .map((l) => l.split(','));
+const toCsv = (rows: string[][]) => `\uFEFF${rows.map((r) => r.join(',')).join('\r\n')}\r\n`;
+
+describeEachBackend('console: the override import', (get) => {
+  let t: TestApp;
+  let hr: Browser;
+  let exported: string[][];
+  const overrides = async () =>
+    (
+      await t.app.inject({ url: `/v1/targets/overrides?role=${ROLE}&period=${PERIOD}`, headers: t.auth('hr') })
+    ).json() as {
+      employee_id: string;
+      value: number;
+      reason: string;
+      set_by: string;
+    }[];
+  const auditRows = async () =>
+    (
+      await t.app.inject({ url: `/v1/targets/audit?role=${ROLE}&period=${PERIOD}&limit=1000`, headers: t.auth('hr') })
+    ).json() as { action: string; employee_id: string; actor: string }[];
+
+  beforeAll(async () => {
+    await loadDemo(get().db, { people: 24 });
+    t = await buildTestApp(get().db, {}, false, { train_baselines: trainBaselinesProcessor as never });
+    const r = await t.app.inject({
+      method: 'POST',
+      url: '/v1/baselines/train',
+      headers: t.auth('hr'),
+      payload: { role: ROLE, metric: METRIC, network: false },
+    });
+    expect(r.statusCode, r.body).toBe(202);
+    for (let i = 0; i < 600; i++) {
+      const s = await t.app.inject({ url: `/v1/baselines/jobs/${r.json().id}`, headers: t.auth('hr') });
+      if (s.json().state === 'completed') break;
+      if (s.json().state === 'failed') throw new Error(s.body);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    hr = new Browser(t);
+    await hr.signIn(t.keys.hr);
+    const csv = await hr.get(`/targets/export.csv?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`);
+    expect(csv.statusCode, csv.body).toBe(200);
+    exported = parseCsv(csv.body);
+    expect(exported.length).toBeGreaterThan(4);
+  }, 300_000);
+  afterAll(async () => {
+    await t?.app.close();
+  });
+
+  it('the desk links to the import; the page has a file form with its token', async () => {
+    const desk = await hr.get(`/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`);
+    expect(desk.body).toContain('href="/targets/import?back=');
+    const page = await hr.get('/targets/import');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('action="/targets/import" enctype="multipart/form-data"');
+  });
+
+  it('sets overrides from the edited export, audited with the actor; the same file again changes nothing', async () => {
+    const [header, ...rows] = exported;
+    const col = (name: string) => header!.indexOf(name);
+    const edited = rows.map((r) => [...r]);
+    edited[0]![col('override_value')] = '123456';
+    edited[0]![col('override_reason')] = '批量调整：新品上线';
+    edited[1]![col('override_value')] = '98765.5';
+    edited[1]![col('override_reason')] = 'ramp-up';
+    const file = toCsv([header!, ...edited]);
+    const auditBefore = (await auditRows()).length;
+    const r = await hr.upload('/targets/import', {}, { name: 'targets.csv', type: 'text/csv', body: file });
+    expect(r.statusCode, r.body).toBe(200);
+    expect([count(r.body, 'set'), count(r.body, 'cleared'), count(r.body, 'unchanged')]).toEqual([
+      2,
+      0,
+      rows.length - 2,
+    ]);
+    const now = await overrides();
+    const a = now.find((o) => o.employee_id === edited[0]![0]);
+    expect(a).toMatchObject({ value: 123456, reason: '批量调整：新品上线' });
+    expect(now.find((o) => o.employee_id === edited[1]![0])?.value).toBe(98765.5);
+    const audit = await auditRows();
+    expect(audit.length).toBe(auditBefore + 2);
+    expect(audit.slice(0, 2).every((x) => x.action === 'set' && x.actor === a!.set_by)).toBe(true);
+    // again: retry-safe
+    const again = await hr.upload('/targets/import', {}, { name: 'targets.csv', body: file });
+    expect(again.statusCode).toBe(200);
+    expect([count(again.body, 'set'), count(again.body, 'unchanged')]).toEqual([0, rows.length]);
+    expect((await auditRows()).length).toBe(auditBefore + 2);
+    // the desk shows the override at once
+    const desk = await hr.get(`/targets?role=${ROLE}&metric=${METRIC}&period=${PERIOD}&q=${edited[0]![0]}`);
+    expect(desk.body).toMatch(/data-field="target"><strong>123,456/);
+  });
+
+  it('one bad row refuses the whole file with a table of row errors; nothing changes', async () => {
+    const [header, ...rows] = exported;
+    const col = (name: string) => header!.indexOf(name);
+    const edited = rows.slice(0, 3).map((r) => [...r]);
+    edited[0]![col('override_value')] = '5000';
+    edited[0]![col('override_reason')] = 'fine';
+    edited[1]![col('override_value')] = '6000';
+    edited[1]![col('override_reason')] = '';
+    edited[2]![0] = 'NOPE<b>';
+    edited[2]![col('override_value')] = '7000';
+    edited[2]![col('override_reason')] = 'x';
+    const before = await overrides();
+    const auditBefore = (await auditRows()).length;
+    const r = await hr.upload('/targets/import', {}, { name: 'bad.csv', body: toCsv([header!, ...edited]) });
+    expect(r.statusCode).toBe(422);
+    expect(r.body).toContain('<table class="row-errors">');
+    expect(r.body).toMatch(/<tr data-row="2"><td class="num">2<\/td><td><code>override_reason<\/code><\/td>/);
+    expect(r.body).toMatch(
+      /<tr data-row="3"><td class="num">3<\/td><td><code>employee_id<\/code><\/td><td>unknown employee NOPE&lt;b&gt;/,
+    );
+    expect(await overrides()).toEqual(before);
+    expect((await auditRows()).length).toBe(auditBefore);
+  });
+
+  it('reverts with an empty value and a reason; reads the XLSX layout too; through the API as well', async () => {
+    const [header, ...rows] = exported;
+    const col = (name: string) => header!.indexOf(name);
+    const revert = rows.slice(0, 1).map((r) => {
+      const x = [...r];
+      x[col('override_value')] = '';
+      x[col('override_reason')] = '恢复建议值';
+      return x;
+    });
+    const xlsx = await toXlsx(header!, revert, { sheetName: 'targets' });
+    const r = await hr.upload('/targets/import', {}, { name: 'targets.xlsx', body: Buffer.from(xlsx) });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(count(r.body, 'cleared')).toBe(1);
+    expect((await overrides()).some((o) => o.employee_id === rows[0]![0])).toBe(false);
+    expect((await auditRows())[0]).toMatchObject({ action: 'clear', employee_id: rows[0]![0] });
+    // the API: the same layout as CSV text
+    const body = toCsv([
+      header!,
+      rows.slice(2, 3).map((r) => {
+        const x = [...r];
+        x[col('override_value')] = '4321';
+        x[col('override_reason')] = 'api import';
+        return x;
+      })[0]!,
+    ]);
+    const api = await t.app.inject({
+      method: 'POST',
+      url: '/v1/targets/overrides/import',
+      headers: { ...t.auth('hr'), 'content-type': 'text/csv' },
+      payload: body,
+    });
+    expect(api.statusCode, api.body).toBe(200);
+    expect(api.json()).toEqual({ received: 1, set: 1, cleared: 0, unchanged: 0 });
+    const refused = await t.app.inject({
+      method: 'POST',
+      url: '/v1/targets/overrides/import',
+      headers: { ...t.auth('cs_lead'), 'content-type': 'text/csv' },
+      payload: body,
+    });
+    expect(refused.statusCode).toBe(403);
+    const bad = await t.app.inject({
+      method: 'POST',
+      url: '/v1/targets/overrides/import',
+      headers: { ...t.auth('hr'), 'content-type': 'text/csv' },
+      payload: 'employee_id,role\nx,y\n',
+    });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.json().error_count).toBe(4);
+  });
+
+  it('refuses a form without its token and keys without hr', async () => {
+    const file = toCsv(exported);
+    expect((await hr.upload('/targets/import', { _csrf: 'x' }, { name: 'a.csv', body: file })).statusCode).toBe(403);
+    const lead = new Browser(t);
+    await lead.signIn(t.keys.cs_lead);
+    expect((await lead.get('/targets/import')).statusCode).toBe(403);
+    expect((await lead.upload('/targets/import', {}, { name: 'a.csv', body: file })).statusCode).toBe(403);
+  });
+});
