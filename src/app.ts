@@ -16,6 +16,7 @@ import errorsPlugin from './plugins/errors.js';
 import bodyTimeouts, { httpOptions } from './plugins/http.js';
 import inputPlugin from './plugins/input.js';
 import { bufferedStdout, loggerOptions } from './plugins/log.js';
+import { createPrivacyPolicy } from './privacy/policy.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import { redisStore } from './plugins/rate-limit-redis.js';
@@ -81,7 +82,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const app = Fastify({
     // keys are redacted from every line (src/plugins/log.ts)
-    logger: loggerOptions(deps.logger ?? { level: config.logLevel, stream: bufferedStdout() }),
+    // …and personal data masked (src/privacy; PII_RAW=logs keeps it raw)
+    logger: loggerOptions(
+      deps.logger ?? { level: config.logLevel, stream: bufferedStdout() },
+      createPrivacyPolicy(config.privacy).masker('logs'),
+    ),
     // timeouts and the HTTP layer's own error answers (src/plugins/http.ts)
     ...httpOptions(config),
     bodyLimit: config.bodyLimit,

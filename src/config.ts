@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { type PrivacySettings, SURFACES } from './privacy/policy.js';
 
 const byteSize = z
   .string()
@@ -120,6 +121,40 @@ export const configSchema = z.object({
   OVERRIDE_APPROVAL_THRESHOLD: z.coerce.number().min(0).max(100).optional(),
   /** With a threshold set, every role-wide override (employee `*`) waits for approval too. */
   OVERRIDE_APPROVAL_ROLE_WIDE: bool.default(true),
+  /**
+   * Where review text is shown with its personal data unmasked: a comma list of `api` (answers and
+   * exports of /v1), `console` (pages and their exports) and `logs`, or `none` (the default: masked everywhere).
+   */
+  PII_RAW: z
+    .string()
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter((x) => x && x !== 'none'),
+    )
+    .pipe(z.array(z.enum(SURFACES, { error: `expected a comma list of ${SURFACES.join(', ')} or none` })))
+    .default([]),
+  /**
+   * Order-number patterns added to the default (Taobao/Tmall: 18–19 digits after 订单号 / order no.):
+   * a JSON array of regular-expression sources; a named group `id` marks the id (else the whole match).
+   */
+  PII_ORDER_PATTERNS: z
+    .string()
+    .transform((s, ctx) => {
+      try {
+        const list = JSON.parse(s) as unknown;
+        if (!Array.isArray(list) || !list.every((x) => typeof x === 'string' && x.length > 0)) throw new Error();
+        return list.map((x: string) => new RegExp(x, 'i'));
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected a JSON array of regular expressions, e.g. ["JD(?<id>[0-9]{12})"]',
+        });
+        return z.NEVER;
+      }
+    })
+    .default([]),
 });
 
 export type Env = z.input<typeof configSchema>;
@@ -158,6 +193,8 @@ export interface Config {
   trustProxy: boolean;
   /** Overrides needing a second approver (OVERRIDE_APPROVAL_THRESHOLD, OVERRIDE_APPROVAL_ROLE_WIDE); absent: none. */
   overrideApproval?: { threshold: number; roleWide: boolean } | undefined;
+  /** Personal-data masking: the surfaces shown raw (PII_RAW) and extra order patterns (PII_ORDER_PATTERNS); absent: masked everywhere. */
+  privacy?: PrivacySettings | undefined;
 }
 
 export class ConfigError extends Error {
@@ -223,5 +260,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       c.OVERRIDE_APPROVAL_THRESHOLD === undefined
         ? undefined
         : { threshold: c.OVERRIDE_APPROVAL_THRESHOLD, roleWide: c.OVERRIDE_APPROVAL_ROLE_WIDE },
+    privacy: { raw: c.PII_RAW, orderPatterns: c.PII_ORDER_PATTERNS },
   };
 }

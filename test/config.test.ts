@@ -29,6 +29,21 @@ describe('config', () => {
     expect(c.demo).toBe(false);
   });
 
+  it('personal data: masked everywhere by default; PII_RAW and PII_ORDER_PATTERNS parsed and checked', () => {
+    expect(loadConfig({}).privacy).toEqual({ raw: [], orderPatterns: [] });
+    expect(loadConfig({ PII_RAW: 'none' }).privacy?.raw).toEqual([]);
+    const c = loadConfig({ PII_RAW: 'API, logs', PII_ORDER_PATTERNS: '["JD(?<id>[0-9]{12})"]' });
+    expect(c.privacy?.raw).toEqual(['api', 'logs']);
+    expect(c.privacy?.orderPatterns.map((r) => r.source)).toEqual(['JD(?<id>[0-9]{12})']);
+    for (const env of [
+      { PII_RAW: 'api,everywhere' },
+      { PII_ORDER_PATTERNS: 'JD[0-9]+' },
+      { PII_ORDER_PATTERNS: '["("]' },
+    ]) {
+      expect(() => loadConfig(env), JSON.stringify(env)).toThrow(ConfigError);
+    }
+  });
+
   it('names every invalid variable', () => {
     let err: unknown;
     try {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { copyInto } from './copy.js';
 import type { Db, QueryResult, Queryable } from './types.js';
 
 const { Pool, types } = pg;
@@ -7,8 +8,9 @@ types.setTypeParser(types.builtins.DATE, (v) => v);
 types.setTypeParser(types.builtins.INT8, (v) => Number(v));
 types.setTypeParser(types.builtins.NUMERIC, (v) => Number(v));
 
-function wrap(conn: pg.Pool | pg.PoolClient): Queryable {
+function wrap(conn: pg.Pool | pg.PoolClient, client?: pg.PoolClient): Queryable {
   return {
+    ...(client ? { copyFrom: (sql: string, lines: Iterable<string>) => copyInto(client, sql, lines) } : {}),
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
       const r = await conn.query(sql, params as unknown[]);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };
@@ -59,7 +61,7 @@ export async function openPostgres({ url, schema = 'public', max = 10 }: Postgre
       const client = await pool.connect();
       try {
         await client.query('begin');
-        const out = await fn(wrap(client));
+        const out = await fn(wrap(client, client));
         await client.query('commit');
         return out;
       } catch (err) {

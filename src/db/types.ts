@@ -17,6 +17,11 @@ export interface Queryable {
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /**
+   * PostgreSQL transactions only: `COPY … FROM STDIN` (text format) fed with `lines`, each one row
+   * already escaped (copyLine in src/db/copy.ts). Absent on PGlite and on the pool.
+   */
+  copyFrom?(sql: string, lines: Iterable<string>): Promise<void>;
 }
 
 export interface Db extends Queryable {

@@ -2,6 +2,7 @@
  * Employees and KPI history: ingestion targets (validation + idempotent upsert) and reads.
  */
 import { z } from 'zod';
+import { copyLine } from '../db/copy.js';
 import type { Queryable } from '../db/types.js';
 import { countUpsert, type IngestTarget, type Numbered } from '../ingest/pipeline.js';
 import * as f from '../ingest/fields.js';
@@ -69,6 +70,11 @@ interface MetricBounds {
   unit: string;
 }
 
+/** An upserted history row replaces the value (and the days it was rolled up from) only when it changed. */
+const HISTORY_CONFLICT = `on conflict (employee_id, metric_id, period) do update set value = excluded.value, source = excluded.source,
+           covered_days = null, total_days = null, updated_at = now()
+         where kpi_history.value is distinct from excluded.value or kpi_history.covered_days is not null`;
+
 /** History rows from `source` ('api', 'sycm', 'ga4', 'demo'). */
 export function historyTarget(source: string): IngestTarget<HistoryInput> {
   return {
@@ -116,9 +122,7 @@ export function historyTarget(source: string): IngestTarget<HistoryInput> {
         tx,
         `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source)
          select e, m, p, k, s, v, $7 from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::float8[]) as t(e, m, p, k, s, v)
-         on conflict (employee_id, metric_id, period) do update set value = excluded.value, source = excluded.source,
-           covered_days = null, total_days = null, updated_at = now()
-         where kpi_history.value is distinct from excluded.value or kpi_history.covered_days is not null`,
+         ${HISTORY_CONFLICT}`,
         [
           rows.map((r) => r.employee_id),
           rows.map((r) => r.metric_id),
@@ -128,6 +132,27 @@ export function historyTarget(source: string): IngestTarget<HistoryInput> {
           rows.map((r) => r.value),
           source,
         ],
+      );
+    },
+    async copyUpsert(tx, rows) {
+      await tx.exec(
+        `create temp table if not exists kpi_history_stage (e text, m text, p text, k text, s date, v float8) on commit drop;
+         truncate kpi_history_stage`,
+      );
+      await tx.copyFrom(
+        'copy kpi_history_stage (e, m, p, k, s, v) from stdin',
+        (function* () {
+          for (const r of rows) {
+            const p = parsePeriod(r.period)!;
+            yield copyLine([r.employee_id, r.metric_id, p.id, p.kind, p.start, r.value]);
+          }
+        })(),
+      );
+      return countUpsert(
+        tx,
+        `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source)
+         select e, m, p, k, s, v, $1 from kpi_history_stage ${HISTORY_CONFLICT}`,
+        [source],
       );
     },
   };

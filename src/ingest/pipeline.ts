@@ -37,7 +37,18 @@ export interface IngestTarget<T> {
   check?(db: Queryable, rows: Numbered<T>[]): Promise<RowError[]>;
   /** Writes one chunk inside the request's transaction. */
   upsert(tx: Queryable, rows: T[]): Promise<{ inserted: number; updated: number }>;
+  /**
+   * PostgreSQL's bulk path: every row COPYed into a staging table, then one upsert from it, inside
+   * the request's transaction (used for COPY_MIN_ROWS rows or more where `tx.copyFrom` exists).
+   */
+  copyUpsert?(
+    tx: Queryable & Pick<Required<Queryable>, 'copyFrom'>,
+    rows: T[],
+  ): Promise<{ inserted: number; updated: number }>;
 }
+
+/** From this many rows a target with `copyUpsert` writes through COPY on PostgreSQL. */
+export const COPY_MIN_ROWS = 2_000;
 
 export interface IngestResult {
   received: number;
@@ -170,6 +181,10 @@ export async function writeRows<T>(
 export async function upsertRows<T>(tx: Queryable, target: IngestTarget<T>, rows: T[]): Promise<IngestResult> {
   let inserted = 0;
   let updated = 0;
+  if (target.copyUpsert && tx.copyFrom && rows.length >= COPY_MIN_ROWS) {
+    const r = await target.copyUpsert(tx as Queryable & Pick<Required<Queryable>, 'copyFrom'>, rows);
+    return { received: rows.length, ...r, unchanged: rows.length - r.inserted - r.updated };
+  }
   for (let i = 0; i < rows.length; i += CHUNK) {
     const r = await target.upsert(tx, rows.slice(i, i + CHUNK));
     inserted += r.inserted;

@@ -2,10 +2,13 @@
  * What the log may hold: no API key, wherever a client put it. Keys sent in the URL (`?key=`,
  * `?api_key=`, `?access_token=`, `?token=`; the API refuses them, but the request line is logged)
  * and in the `authorization` / `x-api-key` headers are replaced by `[REDACTED]` in every line —
- * the request's URL, error messages and stacks, and the message text itself.
+ * the request's URL, error messages and stacks, and the message text itself. Personal data in the same
+ * strings (a phone number in a row error, a name in a URL) is masked by the `logs` surface's masker
+ * (src/privacy; PII_RAW=logs leaves it raw).
  */
 import type { FastifyServerOptions } from 'fastify';
 import pino from 'pino';
+import type { Masker } from '../privacy/mask.js';
 
 const SECRET_PARAMS = ['key', 'api_key', 'apikey', 'access_token', 'token'];
 const QUERY_SECRET = new RegExp(`([?&;](?:${SECRET_PARAMS.join('|')})=)[^&#\\s'"]*`, 'gi');
@@ -32,21 +35,20 @@ interface ReqLike {
   socket?: { remotePort?: number };
 }
 
-const serializers = {
+const serializersOf = (scrub: (s: string) => string) => ({
   req: (req: ReqLike) => ({
     method: req.method,
-    url: req.url === undefined ? undefined : redactText(req.url),
+    url: req.url === undefined ? undefined : scrub(req.url),
     host: req.host,
     remoteAddress: req.ip,
     remotePort: req.socket?.remotePort,
   }),
   err: (err: Error) => {
     const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
-    for (const k of ['message', 'stack'] as const)
-      if (typeof out[k] === 'string') out[k] = redactText(out[k] as string);
+    for (const k of ['message', 'stack'] as const) if (typeof out[k] === 'string') out[k] = scrub(out[k] as string);
     return out;
   },
-};
+});
 
 /** How long a log line may wait in the buffer of `bufferedStdout` at most. */
 export const LOG_FLUSH_MS = 100;
@@ -63,9 +65,14 @@ export function bufferedStdout(): pino.DestinationStream {
   >[0]);
 }
 
-/** Logger options with the redaction added (pass `false` for no logger). */
-export function loggerOptions(base: FastifyServerOptions['logger']): FastifyServerOptions['logger'] {
+/**
+ * Logger options with the redaction added (pass `false` for no logger); `masker` masks personal data
+ * in the same strings (none: keys only).
+ */
+export function loggerOptions(base: FastifyServerOptions['logger'], masker?: Masker): FastifyServerOptions['logger'] {
   if (!base) return base;
+  const scrub = masker ? (s: string) => masker.maskText(redactText(s)) : redactText;
+  const serializers = serializersOf(scrub);
   const opts = (base === true ? {} : base) as Record<string, unknown>;
   // (a request is logged through the `req` serializer above, which keeps no header: pino applies it
   // before the redaction, so paths under req.headers could never match and would only cost a clone per line)
@@ -82,7 +89,7 @@ export function loggerOptions(base: FastifyServerOptions['logger']): FastifyServ
     hooks: {
       // the message text, and any string argument formatted into it
       logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
-        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = redactText(args[i] as string);
+        for (let i = 0; i < args.length; i++) if (typeof args[i] === 'string') args[i] = scrub(args[i] as string);
         method.apply(this, args);
       },
     },
@@ -92,7 +99,7 @@ export function loggerOptions(base: FastifyServerOptions['logger']): FastifyServ
         let out = obj;
         for (const [k, v] of Object.entries(obj))
           if (typeof v === 'string') {
-            const r = redactText(v);
+            const r = scrub(v);
             if (r !== v) out = { ...out, [k]: r };
           }
         return out;

@@ -5,7 +5,9 @@
  * WEIGHT_SQL; appeals move only from pending to accepted or rejected.
  */
 import type { Queryable } from '../db/types.js';
-import type { Attribution, CorrectedHit, CorrectionRequest } from './corrections.js';
+import type { Appeal, Attribution, CorrectedHit, CorrectionRequest, ReviewUnderCorrection } from './corrections.js';
+
+export type { Appeal, ReviewUnderCorrection };
 import type { AspectHit } from './sentiment/aspects.js';
 
 /** A review as a correction reads it (locked `for update` inside the correcting transaction). */
@@ -35,21 +37,6 @@ export interface Correction {
   /** the review's aspects and attribution before this correction */
   before: { aspects: AspectHit[] | CorrectedHit[] | null; attribution: Attribution; corrected: boolean };
   created_at: Date;
-}
-
-export interface Appeal {
-  id: number;
-  review_id: string;
-  agent_id: string | null;
-  requested: CorrectionRequest;
-  reason: string;
-  state: 'pending' | 'accepted' | 'rejected';
-  submitted_by: string | null;
-  submitted_at: Date;
-  decided_by: string | null;
-  decided_at: Date | null;
-  decision_reason: string | null;
-  correction_id: number | null;
 }
 
 const num = <T extends { id: number }>(r: T): T => ({ ...r, id: Number(r.id) });
@@ -204,21 +191,6 @@ export async function listAppeals(
     [q.state ?? null, q.agent_id ?? null, q.review_id ?? null, q.before_id ?? null, q.limit],
   );
   return r.rows.map(appealRow);
-}
-
-/** One review as the corrections page shows it: its aspects as in force (corrected, else the model's) and its correction state. */
-export interface ReviewUnderCorrection {
-  id: string;
-  agent_id: string | null;
-  channel: string | null;
-  text: string;
-  rating: number | null;
-  created_at: Date;
-  sentiment_label: string | null;
-  sentiment_probability: number | null;
-  aspects: AspectHit[];
-  attribution: Attribution;
-  correction_id: number | null;
 }
 
 export async function reviewUnderCorrection(db: Queryable, id: string): Promise<ReviewUnderCorrection | null> {

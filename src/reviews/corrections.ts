@@ -107,3 +107,33 @@ export function correctionLabels(
 }
 
 export const isAspect = (s: string): s is Aspect => (ASPECTS as readonly string[]).includes(s);
+
+export interface Appeal {
+  id: number;
+  review_id: string;
+  agent_id: string | null;
+  requested: CorrectionRequest;
+  reason: string;
+  state: 'pending' | 'accepted' | 'rejected';
+  submitted_by: string | null;
+  submitted_at: Date;
+  decided_by: string | null;
+  decided_at: Date | null;
+  decision_reason: string | null;
+  correction_id: number | null;
+}
+
+/** One review as the corrections page shows it: its aspects as in force (corrected, else the model's) and its correction state. */
+export interface ReviewUnderCorrection {
+  id: string;
+  agent_id: string | null;
+  channel: string | null;
+  text: string;
+  rating: number | null;
+  created_at: Date;
+  sentiment_label: string | null;
+  sentiment_probability: number | null;
+  aspects: AspectHit[];
+  attribution: Attribution;
+  correction_id: number | null;
+}

@@ -109,3 +109,22 @@ export async function listReviews(
   );
   return r.rows;
 }
+
+/** Where an erased review counted: its id, agent and time (the ratings it touched). */
+export interface ErasedReview {
+  id: string;
+  agent_id: string | null;
+  created_at: Date;
+}
+
+/**
+ * Deletes every review of `orderId` (a customer's erasure request) and returns what was deleted,
+ * by id; nothing when none is left (a retried request). Run inside the transaction that recomputes
+ * the ratings and writes the audit row.
+ */
+export async function deleteReviewsByOrder(db: Queryable, orderId: string): Promise<ErasedReview[]> {
+  const r = await db.query<ErasedReview>('delete from reviews where order_id = $1 returning id, agent_id, created_at', [
+    orderId,
+  ]);
+  return r.rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

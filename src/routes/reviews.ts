@@ -98,6 +98,33 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
     async (request) => reviews.listReviews(request.query),
   );
+
+  app.delete(
+    '/reviews/by-order/:order_id',
+    route({
+      operationId: 'eraseOrderReviews',
+      tags: ['reviews'],
+      summary:
+        "Erase a customer's reviews by order id (personal data), audited; the ratings they counted in are recomputed",
+      description:
+        'Deletes every review of the order, recomputes the ratings of the agents and periods they counted in and writes one audit entry (`review.erase`, the review ids and counts, never the text), all in one transaction. Retry-safe: when no review of the order is left (already erased, or none) the answer is 200 with `deleted: 0`, nothing changes and no audit entry is written. Closed periods keep answering from their snapshots.',
+      access: ['cs_lead'],
+      params: { order_id: z.string().min(1).max(200) },
+      response: {
+        200: z.object({
+          order_id: z.string(),
+          deleted: z.number().int().describe('reviews deleted by this request (0 on a retry)'),
+          review_ids: z.array(z.string()),
+          ratings_updated: z.number().int().describe('rating rows that changed'),
+        }),
+      },
+      example: {
+        params: { order_id: 'O-7001' },
+        response: { order_id: 'O-7001', deleted: 1, review_ids: ['R-90001'], ratings_updated: 3 },
+      },
+    }),
+    async (request) => reviews.eraseOrderReviews(request.params.order_id, request.apiKey?.id ?? null),
+  );
 };
 
 export default reviewRoutes;

@@ -8,6 +8,8 @@
 import type { KeyRepository, Scope } from '../auth/keys.js';
 import { closeSession, findSession, openSession, type Session } from '../auth/sessions-store.js';
 import type { Db } from '../db/types.js';
+import { maskStoredReview } from '../privacy/answers.js';
+import { createMasker, type Masker } from '../privacy/mask.js';
 import { parsePeriod, shiftPeriod } from '../history/period.js';
 import { BadRequestError } from '../lib/errors.js';
 import { isYear } from '../lib/time.js';
@@ -96,8 +98,11 @@ export function createConsoleService(deps: {
   reviews: ReviewService;
   catalogue: CatalogueService;
   sessionTtlMs: number;
+  /** masks the review text of the search (default: every class masked) */
+  masker?: Masker;
 }): ConsoleService {
   const { db, keys, reviews, catalogue, sessionTtlMs } = deps;
+  const masker = deps.masker ?? createMasker();
   // the pickers' periods and a period's whole board (with the previous period's scores) are stored
   // answers (src/services/results.ts): kept in the database while the data version holds
   const stored = createStoredReads(db);
@@ -158,7 +163,8 @@ export function createConsoleService(deps: {
     reviewsBehind: (q) => reviews.reviewsBehindRating(q),
     async searchReviews(q) {
       if (q.from && q.to && q.to < q.from) throw new BadRequestError('`to` is before `from`');
-      return searchReviews(db, q);
+      const found = await searchReviews(db, q);
+      return { ...found, items: found.items.map((r) => maskStoredReview(masker, r)) };
     },
 
     async slaBoard(q) {

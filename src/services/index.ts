@@ -13,6 +13,7 @@ import type { Db } from '../db/types.js';
 import type { JobQueue, QueueHealth } from '../jobs/types.js';
 import { VERSION } from '../lib/version.js';
 import { type ActiveModels, activeModelsFor, activeSentimentProvider } from '../registry/active.js';
+import { createPrivacyPolicy, type PrivacyPolicy } from '../privacy/policy.js';
 import type { SentimentProvider } from '../reviews/scoring.js';
 import { type AppraisalService, createAppraisalService } from './appraisal.js';
 import { type AuditService, createAuditService } from './audit.js';
@@ -65,6 +66,8 @@ export interface Services {
   /** The sentiment engine of the active versions, loaded on first use. */
   sentiment: SentimentProvider;
   keys: KeyRepository;
+  /** Personal-data masking of review text per surface (api, console, logs; PII_RAW shows one raw). */
+  privacy: PrivacyPolicy;
   catalogue: CatalogueService;
   ingestion: IngestionService;
   reviews: ReviewService;
@@ -134,7 +137,10 @@ export function createServices(deps: ServiceDeps): Services {
     rotationGraceMs: config.keyLifetime.rotationGraceMs,
   });
   const catalogue = createCatalogueService({ db });
-  const reviews = createReviewService({ db, sentiment, ingestion, stored });
+  const privacy = createPrivacyPolicy(config.privacy);
+  const reviews = createReviewService({ db, sentiment, ingestion, stored, masker: privacy.masker('api') });
+  // the console's reads mask as the console is configured (PII_RAW=console shows raw text there only)
+  const consoleReviews = createReviewService({ db, sentiment, ingestion, stored, masker: privacy.masker('console') });
   return {
     config,
     db,
@@ -142,11 +148,19 @@ export function createServices(deps: ServiceDeps): Services {
     active,
     sentiment,
     keys,
+    privacy,
     catalogue,
     ingestion,
     reviews,
     corrections: createCorrectionService({ db }),
-    console: createConsoleService({ db, keys, reviews, catalogue, sessionTtlMs: config.sessionTtlMs }),
+    console: createConsoleService({
+      db,
+      keys,
+      reviews: consoleReviews,
+      catalogue,
+      sessionTtlMs: config.sessionTtlMs,
+      masker: privacy.masker('console'),
+    }),
     desk: createTargetDeskService({ db, targets, stored }),
     overrideImport: createOverrideImportService({
       db,

@@ -4,7 +4,11 @@
  * behind the CS lead's screens: reviews, ratings, the reviews behind a rating, overdue negative
  * reviews, return events; plus scoring free text with the active sentiment models.
  */
+import { recordAudit } from '../audit/store.js';
+import { withinTransaction } from '../ingest/pipeline.js';
 import type { Db } from '../db/types.js';
+import { maskScoredText, maskStoredReview } from '../privacy/answers.js';
+import { createMasker, type Masker } from '../privacy/mask.js';
 import { BadRequestError } from '../lib/errors.js';
 import { overdueNegativeReviews, reviewsBehindRating } from '../ratings/evidence-reviews.js';
 import { RATING_MODEL } from '../ratings/model.js';
@@ -14,7 +18,7 @@ import { parsePeriod } from '../history/period.js';
 import { closedParts, ratingsWithClosed } from '../periods/reads.js';
 import { agentRatings, hasOutdatedRatings, listRatings } from '../ratings/repository.js';
 import { listReturnEvents, returnTarget } from '../ratings/returns.js';
-import { listReviews, reviewTarget } from '../reviews/repository.js';
+import { deleteReviewsByOrder, listReviews, reviewTarget } from '../reviews/repository.js';
 import { scoreStoredReviews, type SentimentProvider } from '../reviews/scoring.js';
 import type { ScoredReview, ScoreOptions } from '../reviews/sentiment/index.js';
 import type { IngestionService, RecordSource } from './ingestion.js';
@@ -61,6 +65,22 @@ export interface ReviewService {
   liveRatings(period: string, role: string): ReturnType<typeof listRatings>;
   /** Scores free text with the active sentiment models. */
   scoreTexts(texts: readonly string[], opts: ScoreOptions): Promise<ScoredReview[]>;
+  /**
+   * A customer's erasure: deletes every review of the order, recomputes the ratings they counted in
+   * and writes the audit row (`review.erase`), in one transaction. Retry-safe: an order with no review
+   * left deletes nothing, recomputes nothing and writes no audit row (`deleted: 0`). Closed periods
+   * keep answering from their snapshots (src/periods), which this never changes.
+   */
+  eraseOrderReviews(orderId: string, actor: string | null): Promise<OrderErasure>;
+}
+
+export interface OrderErasure {
+  order_id: string;
+  /** reviews deleted now (0 when a previous request already deleted them) */
+  deleted: number;
+  review_ids: string[];
+  /** rating rows that changed */
+  ratings_updated: number;
 }
 
 export function createReviewService(deps: {
@@ -68,8 +88,12 @@ export function createReviewService(deps: {
   sentiment: SentimentProvider;
   ingestion: IngestionService;
   stored?: StoredReads;
+  /** masks personal data in every review text answered (default: every class masked; PII_RAW=api passes a raw one) */
+  masker?: Masker;
 }): ReviewService {
   const { db, sentiment, ingestion } = deps;
+  const masker = deps.masker ?? createMasker();
+  const masked = <R extends { text: string }>(rows: R[]): R[] => rows.map((r) => maskStoredReview(masker, r));
   const stored = deps.stored ?? createStoredReads(db);
 
   /** Ratings of the agents and periods `touched` (where rows are now and where they were), on `on` (a transaction). */
@@ -147,7 +171,8 @@ export function createReviewService(deps: {
       return { scored, ratings };
     },
 
-    listReviews: ({ agent_id, ...q }) => listReviews(db, { ...q, ...(agent_id ? { agent: agent_id } : {}) }),
+    listReviews: async ({ agent_id, ...q }) =>
+      masked(await listReviews(db, { ...q, ...(agent_id ? { agent: agent_id } : {}) })),
     async listReturns({ agent_id, ...q }) {
       if (q.from && q.to && q.to < q.from) throw new BadRequestError('`to` is before `from`');
       return listReturnEvents(db, { ...q, ...(agent_id ? { agent: agent_id } : {}) });
@@ -163,11 +188,35 @@ export function createReviewService(deps: {
       listRatings(db, { period, role, sort: 'agent_id', order: 'asc', limit: 1_000_000, offset: 0 }),
     agentRatings: (agentId, q) => agentRatings(db, agentId, q),
     async reviewsBehindRating({ explain, ...q }) {
-      return reviewsBehindRating(db, q, explain ? await sentiment.get() : undefined);
+      const page = await reviewsBehindRating(db, q, explain ? await sentiment.get() : undefined);
+      return { ...page, items: masked(page.items) };
     },
-    overdueReviews: (q) => overdueNegativeReviews(db, q),
+    async overdueReviews(q) {
+      const page = await overdueNegativeReviews(db, q);
+      return { ...page, items: masked(page.items) };
+    },
+    eraseOrderReviews: (orderId, actor) =>
+      db.transaction(async (tx) => {
+        const erased = await deleteReviewsByOrder(tx, orderId);
+        const out: OrderErasure = { order_id: orderId, deleted: erased.length, review_ids: [], ratings_updated: 0 };
+        if (erased.length === 0) return out;
+        out.review_ids = erased.map((r) => r.id);
+        out.ratings_updated = await recompute(
+          withinTransaction(db, tx),
+          erased.map((r) => ({ agent_id: r.agent_id, at: r.created_at })),
+        );
+        await recordAudit(tx, {
+          actor,
+          action: 'review.erase',
+          subject: { type: 'order', id: orderId },
+          // ids and counts only: the erased text is not kept anywhere
+          detail: { review_ids: out.review_ids, deleted: out.deleted, ratings_updated: out.ratings_updated },
+        });
+        return out;
+      }),
     async scoreTexts(texts, opts) {
-      return (await sentiment.get()).scoreAsync(texts, opts);
+      const scored = await (await sentiment.get()).scoreAsync(texts, opts);
+      return scored.map((s, i) => maskScoredText(masker, texts[i]!, s));
     },
   };
 }

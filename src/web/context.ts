@@ -1,5 +1,7 @@
 /** What every console page is rendered with: language, messages, formats, the session and its CSRF token. */
 import type { Scope } from '../auth/scopes.js';
+import type { Masker } from '../privacy/mask.js';
+import { createMasker } from '../privacy/mask.js';
 import type { Session } from '../services/console.js';
 import { type Formatter, formatter, type Lang, translator, type Translate } from './messages.js';
 
@@ -14,10 +16,21 @@ export interface Ctx {
   url: string;
   /** a partial update asks for the <main> content only */
   partial: boolean;
+  /** masks personal data in the review text a page shows (PII_RAW=console: a masker that masks nothing) */
+  mask: Masker;
 }
 
-export function makeCtx(lang: Lang, session: Session | null, csrf: string, url: string, partial: boolean): Ctx {
-  return { lang, t: translator(lang), f: formatter(lang), session, csrf, url, partial };
+const defaultMasker = createMasker();
+
+export function makeCtx(
+  lang: Lang,
+  session: Session | null,
+  csrf: string,
+  url: string,
+  partial: boolean,
+  mask: Masker = defaultMasker,
+): Ctx {
+  return { lang, t: translator(lang), f: formatter(lang), session, csrf, url, partial, mask };
 }
 
 /** The console's two desks and who may use them (admin may use both). */

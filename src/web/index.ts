@@ -89,6 +89,7 @@ const localPath = (s: unknown, fallback = '/'): string =>
 export default async function consolePlugin(app: FastifyInstance, opts: ConsoleOptions = {}): Promise<void> {
   const limiter = opts.signInLimiter ?? allowAllSignIns;
   const { console: svc } = app.services;
+  const pageMasker = app.services.privacy.masker('console');
   const secure = (request: FastifyRequest) => request.protocol === 'https';
 
   // every console route: no API key (the session stands in for it), hidden from the OpenAPI document
@@ -119,7 +120,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
       }
     }
     const lang = pickLang(request.cookies[LANG_COOKIE], request.headers['accept-language']);
-    request.ctx = makeCtx(lang, session, csrf, request.url, request.headers['x-partial'] === 'main');
+    request.ctx = makeCtx(lang, session, csrf, request.url, request.headers['x-partial'] === 'main', pageMasker);
     if (request.method === 'POST') {
       const body = (request.body ?? {}) as Record<string, unknown>;
       if (typeof body._csrf !== 'string' || !same(body._csrf, csrf)) throw new CsrfError();

@@ -364,6 +364,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reviews/by-order/{order_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Erase a customer's reviews by order id (personal data), audited; the ratings they counted in are recomputed
+         * @description Deletes every review of the order, recomputes the ratings of the agents and periods they counted in and writes one audit entry (`review.erase`, the review ids and counts, never the text), all in one transaction. Retry-safe: when no review of the order is left (already erased, or none) the answer is 200 with `deleted: 0`, nothing changes and no audit entry is written. Closed periods keep answering from their snapshots.
+         */
+        delete: operations["eraseOrderReviews"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reviews/{id}/corrections": {
         parameters: {
             query?: never;
@@ -4000,6 +4020,52 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["Unprocessable"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    eraseOrderReviews: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @example O-7001 */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "order_id": "O-7001",
+                     *       "deleted": 1,
+                     *       "review_ids": [
+                     *         "R-90001"
+                     *       ],
+                     *       "ratings_updated": 3
+                     *     }
+                     */
+                    "application/json": {
+                        order_id: string;
+                        /** @description reviews deleted by this request (0 on a retry) */
+                        deleted: number;
+                        review_ids: string[];
+                        /** @description rating rows that changed */
+                        ratings_updated: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clauseAspects, splitClauses } from '../../src/reviews/sentiment/aspects.js';
+import { clauseAspects, SPLIT_SOURCE, splitClauses } from '../../src/reviews/sentiment/aspects.js';
 
 const texts = (s: string) => splitClauses(s).map((c) => c.text);
 
@@ -91,5 +91,65 @@ describe('keyword rules v2.1 (tuned on the dev part)', () => {
       'The store would not let me return it',
     ])
       expect(clauseAspects(t)).toContain('returns_handling');
+  });
+});
+
+describe('clause splitter without the u flag', () => {
+  // the splitter's regex before the speed work (issue 18), kept here as the reference
+  const FORMER =
+    /[，。！？；：,!?;:\n\r~～…()（）【】[\]、|｜/]+|(?<!\d)\.|\.(?!\d)|(?<=[\u3000-\u9fff\uff00-\uffef])[ \t\u3000]+|[ \t\u3000]+(?=[\u3000-\u9fff\uff00-\uffef])|但是|可是|不过|然而|就是|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bexcept\b/giu;
+  const cuts = (re: RegExp, t: string) => {
+    const out: string[] = [];
+    re.lastIndex = 0;
+    for (let m = re.exec(t); m !== null; m = re.exec(t)) out.push(`${m.index}+${m[0].length}`);
+    return out.join(',');
+  };
+
+  it('cuts where the former /giu regex cut, on random text over the tricky characters', () => {
+    const now = new RegExp(SPLIT_SOURCE, 'gi');
+    const alphabet = [
+      'but',
+      'BUT',
+      'Though',
+      'HOWEVER',
+      'except',
+      'although',
+      'ſ',
+      'K',
+      'k',
+      'x',
+      '_',
+      '1',
+      '.',
+      '4.5',
+      ' ',
+      '\t',
+      '\u3000',
+      '好',
+      '，',
+      'Ａ',
+      '但是',
+      '就是',
+      'é',
+      '😀',
+      '\ud800',
+      'a',
+      '\n',
+      '、',
+      'ＢＵＴ',
+    ];
+    let seed = 7;
+    const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    let compared = 0;
+    for (let i = 0; i < 50_000; i++) {
+      let t = '';
+      const n = 1 + Math.floor(rnd() * 12);
+      for (let j = 0; j < n; j++) t += alphabet[Math.floor(rnd() * alphabet.length)];
+      expect(cuts(now, t), t).toBe(cuts(FORMER, t));
+      compared++;
+    }
+    expect(compared).toBe(50_000);
+    expect(cuts(now, 'okbut ſbut Kbut but_ BUT.')).toBe(cuts(FORMER, 'okbut ſbut Kbut but_ BUT.'));
+    expect(splitClauses('good but slow').map((s) => s.text)).toEqual(['good', 'slow']);
   });
 });

@@ -1,9 +1,37 @@
 import { describe, it, expect } from 'vitest';
 import { detectLanguage } from '../../src/reviews/sentiment/language.js';
-import { enTokens, normalise, wordStarts, wordsWithin, zhWords } from '../../src/reviews/sentiment/tokenize.js';
+import {
+  enTokens,
+  isNormalised,
+  normalise,
+  wordStarts,
+  wordsWithin,
+  zhWords,
+} from '../../src/reviews/sentiment/tokenize.js';
 import { FeatureBuffer, defaultSettings, featurise } from '../../src/reviews/sentiment/features.js';
 
 describe('tokenisers', () => {
+  it('skips ICU only for text NFKC and lower-casing leave unchanged', () => {
+    // every code unit the fast path accepts, alone and next to each other, is unchanged by ICU
+    const accepted: number[] = [];
+    for (let c = 0; c < 0x10000; c++) if (isNormalised(String.fromCharCode(c))) accepted.push(c);
+    expect(accepted.length).toBe(0x80 - 26 + (0x9fff - 0x4e00 + 1));
+    for (const c of accepted) {
+      const t = String.fromCharCode(c);
+      expect(t.normalize('NFKC').toLowerCase()).toBe(t);
+    }
+    const all = String.fromCharCode(...accepted);
+    expect(all.normalize('NFKC').toLowerCase()).toBe(all);
+    expect(normalise(all)).toBe(all);
+    // anything else goes through ICU
+    expect(isNormalised('客服A')).toBe(false);
+    expect(normalise('客服Ａ，好\u3000')).toBe('客服a,好 ');
+    expect(normalise('e\u0301')).toBe('\u00e9');
+    // a CJK compatibility ideograph (outside the range) maps to its unified one
+    expect(normalise('丽\uf9e2')).toBe('丽\uf9e2'.normalize('NFKC'));
+    expect(normalise('丽\uf9e2')).not.toBe('丽\uf9e2');
+  });
+
   it('normalises full-width characters and case', () => {
     expect(normalise('ＡＢＣ！Good')).toBe('abc!good');
   });

@@ -146,6 +146,7 @@ const ORDER = [
   'approveOverrideRequest',
   'rejectOverrideRequest',
   'deleteCalendarEvent',
+  'eraseOrderReviews',
 ];
 
 /**

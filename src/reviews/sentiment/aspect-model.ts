@@ -138,6 +138,8 @@ export class AspectPredictor {
   private readonly acc = new Float64Array(ASPECT_STRIDE);
   private readonly tableBits: number;
   private readonly kwRows: Int32Array;
+  /** per aspect: logit(threshold) − 1e-6; a calibrated logit under it cannot reach the threshold */
+  private readonly below: Float64Array;
 
   /**
    * Float32 `weights` (2^tableBits rows of `stride`) are packed for scoring: only rows with a
@@ -153,6 +155,9 @@ export class AspectPredictor {
   ) {
     this.tableBits = meta.tableBits ?? meta.features.bits;
     this.kwRows = keywordRows(meta.features.seed, this.tableBits);
+    this.below = Float64Array.from(meta.thresholds, (t) =>
+      t > 0 && t < 1 ? Math.log(t / (1 - t)) - 1e-6 : Number.NEGATIVE_INFINITY,
+    );
     const stride = meta.weights.stride;
     if (stride !== ASPECT_STRIDE || meta.aspects.length > stride)
       throw new Error(
@@ -302,8 +307,12 @@ export class AspectPredictor {
     if (!z) return [];
     const out: ClauseAspect[] = [];
     const { aspects, calibration, thresholds } = this.meta;
+    const below = this.below;
     for (let j = 0; j < aspects.length; j++) {
-      const p = applyCalibration(calibration[j]!, z[j]!);
+      const cal = calibration[j]!;
+      // clearly under the threshold's logit: σ of it is under the threshold, no exp needed
+      if (cal.a * z[j]! + cal.c < below[j]!) continue;
+      const p = applyCalibration(cal, z[j]!);
       if (p >= thresholds[j]!) out.push({ aspect: aspects[j]!, confidence: p });
     }
     return out;

@@ -896,8 +896,13 @@ function expandHashtags(clause: string): string {
  * character, contrast words (但是/可是/不过/然而/就是/but/however/although/though/except); a full stop
  * between two digits (4.5分) does not split.
  */
-const SPLIT =
-  /[，。！？；：,!?;:\n\r~～…()（）【】[\]、|｜/]+|(?<!\d)\.|\.(?!\d)|(?<=[\u3000-\u9fff\uff00-\uffef])[ \t\u3000]+|[ \t\u3000]+(?=[\u3000-\u9fff\uff00-\uffef])|但是|可是|不过|然而|就是|\bbut\b|\bhowever\b|\balthough\b|\bthough\b|\bexcept\b/giu;
+// Written without the `u` flag (V8 runs it 2–3× faster): the contrast words' \b of the former /giu
+// regex become explicit word-character guards, where \w under `iu` also takes ſ (U+017F) and the
+// Kelvin sign (U+212A); none of the words holds a letter whose case folding differs between the two
+// modes. test/reviews/aspects-v2.test.ts compares the two on random text.
+const SPLIT_WORD = '[0-9A-Za-z_\\u017f\\u212a]';
+export const SPLIT_SOURCE = `[，。！？；：,!?;:\\n\\r~～…()（）【】[\\]、|｜/]+|(?<!\\d)\\.|\\.(?!\\d)|(?<=[\\u3000-\\u9fff\\uff00-\\uffef])[ \\t\\u3000]+|[ \\t\\u3000]+(?=[\\u3000-\\u9fff\\uff00-\\uffef])|但是|可是|不过|然而|就是|(?<!${SPLIT_WORD})(?:but|however|although|though|except)(?!${SPLIT_WORD})`;
+const SPLIT = new RegExp(SPLIT_SOURCE, 'gi');
 
 /**
  * Clauses of a text with their offsets (trimmed, empty ones dropped).

@@ -128,6 +128,7 @@ export function createEngine(
     { original, text, language }: Prepared,
     opts: ScoreOptions,
     words?: string[],
+    norm?: string,
   ): ScoredReview => {
     const scorer = scorers[language];
     const probability =
@@ -140,8 +141,9 @@ export function createEngine(
       if (!words || language !== 'zh' || !models.zh) return undefined;
       const s = models.zh.meta.features;
       if (starts === undefined) {
-        const norm = prepareText(text, s);
-        starts = norm.length === Math.min(text.length, s.maxChars) ? wordStarts(norm, words) : null;
+        // `norm`: the text the words were segmented from (prepareText with these settings), when given
+        const n = norm ?? prepareText(text, s);
+        starts = n.length === Math.min(text.length, s.maxChars) ? wordStarts(n, words) : null;
       }
       return starts && span.end <= s.maxChars ? wordsWithin(words, starts, span.start, span.end) : undefined;
     };
@@ -187,18 +189,29 @@ export function createEngine(
     const idx = items.map((it, i) => (it.language === 'zh' ? i : -1)).filter((i) => i >= 0);
     return { idx, norms: idx.map((i) => prepareText(items[i]!.text, settings)), hmm: settings.jiebaHmm ?? true };
   };
-  /** Scores the items, item idx[k] with the words words[k]. */
-  const scoreWithWords = (items: Prepared[], idx: number[], words: string[][], opts: ScoreOptions): ScoredReview[] => {
-    const byItem = new Map<number, string[]>();
-    idx.forEach((i, k) => byItem.set(i, words[k]!));
-    return items.map((it, i) => scorePrepared(it, opts, byItem.get(i)));
+  /** Scores the items, item idx[k] with the words words[k] segmented from norms[k]. */
+  const scoreWithWords = (
+    items: Prepared[],
+    idx: number[],
+    words: string[][],
+    norms: string[],
+    opts: ScoreOptions,
+  ): ScoredReview[] => {
+    const byItem = new Array<number>(items.length).fill(-1);
+    idx.forEach((i, k) => {
+      byItem[i] = k;
+    });
+    return items.map((it, i) => {
+      const k = byItem[i]!;
+      return k < 0 ? scorePrepared(it, opts) : scorePrepared(it, opts, words[k], norms[k]);
+    });
   };
 
   const score = (texts: readonly string[], opts: ScoreOptions = {}): ScoredReview[] => {
     const items = texts.map(prepare);
     if (!segmented) return items.map((it) => scorePrepared(it, opts));
     const { idx, norms, hmm } = zhTexts(items, segmented);
-    return scoreWithWords(items, idx, zhWordsMany(norms, hmm), opts);
+    return scoreWithWords(items, idx, zhWordsMany(norms, hmm), norms, opts);
   };
 
   const threads = engineOptions.threads ?? 0;
@@ -230,7 +243,7 @@ export function createEngine(
     const start = (from: number) => {
       const items = texts.slice(from, from + chunk).map(prepare);
       const { idx, norms, hmm } = zhTexts(items, settings);
-      return { items, idx, words: zhWordsBatch(norms, hmm) };
+      return { items, idx, norms, words: zhWordsBatch(norms, hmm) };
     };
     const out: ScoredReview[] = [];
     let next = texts.length > 0 ? start(0) : undefined;
@@ -238,7 +251,7 @@ export function createEngine(
       const current = next;
       const words = await current.words;
       next = from + chunk < texts.length ? start(from + chunk) : undefined;
-      out.push(...scoreWithWords(current.items, current.idx, words, opts));
+      out.push(...scoreWithWords(current.items, current.idx, words, current.norms, opts));
     }
     return out;
   };

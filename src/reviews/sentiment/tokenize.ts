@@ -34,9 +34,23 @@ function englishTokenizer(): NaturalTokenizer {
   return wordTokenizer;
 }
 
-/** Normalisation shared by both languages: NFKC (full-width → half-width), lower case. */
+/**
+ * Normalisation shared by both languages: NFKC (full-width → half-width), lower case. Text made only
+ * of code units both leave alone (ASCII other than A–Z, CJK unified ideographs U+4E00–U+9FFF: no
+ * decomposition, no case, nothing composes with them) is returned as is without a call into ICU —
+ * most clauses of Chinese reviews (test/reviews/tokenize.test.ts checks every such code unit).
+ */
 export function normalise(text: string): string {
-  return text.normalize('NFKC').toLowerCase();
+  return isNormalised(text) ? text : text.normalize('NFKC').toLowerCase();
+}
+
+/** True when every code unit of `text` is one NFKC and toLowerCase leave unchanged (see normalise). */
+export function isNormalised(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80 ? c >= 0x41 && c <= 0x5a : c < 0x4e00 || c > 0x9fff) return false;
+  }
+  return true;
 }
 
 /** Jieba words of an already-normalised Chinese text, whitespace tokens dropped. */

@@ -9,8 +9,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { BadRequestError } from '../../lib/errors.js';
 import { textFault } from '../../lib/text.js';
-import { ATTRIBUTIONS, type Attribution, type CorrectionRequest, POLARITIES } from '../../reviews/corrections.js';
-import type { Appeal, ReviewUnderCorrection } from '../../reviews/corrections-store.js';
+import {
+  type Appeal,
+  ATTRIBUTIONS,
+  type Attribution,
+  type CorrectionRequest,
+  POLARITIES,
+  type ReviewUnderCorrection,
+} from '../../reviews/corrections.js';
 import { ASPECTS, type Aspect } from '../../reviews/sentiment/aspects.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
@@ -128,7 +134,7 @@ ${
     <a href="/corrections${queryString({ review: a.review_id })}">${t('col.review')} ${a.review_id}</a>
     ${a.agent_id ? html`<span>${t('col.agent')} ${a.agent_id}</span>` : ''}</div>
   <p>${t('corr.requested')}: ${requestedText(ctx, a.requested)}</p>
-  <p class="why">${t('col.reason')}: ${shownText(a.reason)}</p>
+  <p class="why">${t('col.reason')}: ${shownText(ctx, a.reason)}</p>
   <form method="post" action="/corrections/decide" class="stack">
     ${hidden('_csrf', ctx.csrf)}${hidden('appeal', String(a.id))}
     <label for="d-reason-${String(a.id)}">${t('corr.decisionReason')}</label>
@@ -166,7 +172,7 @@ ${
               )
             : t('corr.keepModel')
         }</td>
-<td>${t(attrKey(c.attribution))}</td><td>${shownText(c.reason)}</td><td>${c.actor ?? '—'}</td></tr>`,
+<td>${t(attrKey(c.attribution))}</td><td>${shownText(ctx, c.reason)}</td><td>${c.actor ?? '—'}</td></tr>`,
       )}</tbody></table></div>`
 }
 </section>`;

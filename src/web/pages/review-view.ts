@@ -3,7 +3,7 @@
  * Personal data in the text (phone numbers, addresses, order numbers, names…) is masked before it is
  * shown (src/privacy), the aspect spans moved onto the masked text.
  */
-import { maskPersonalText, maskWithSpans } from '../../privacy/index.js';
+import { maskedOffset } from '../../privacy/index.js';
 import type { AspectHit, TokenContribution } from '../../reviews/sentiment/index.js';
 import type { Ctx } from '../context.js';
 import { type Html, html } from '../html.js';
@@ -14,7 +14,19 @@ import type { MessageKey } from '../messages.js';
  * overlapping spans keep the first).
  */
 export function highlighted(ctx: Ctx, raw: string, hits: readonly AspectHit[]): Html {
-  const { text, items: aspects } = maskWithSpans(raw, hits);
+  const { text, found } = ctx.mask.mask(raw);
+  const aspects = hits.map((a) =>
+    found.length === 0 || !a.span
+      ? a
+      : {
+          ...a,
+          span: {
+            ...a.span,
+            start: maskedOffset(found, a.span.start, 'start'),
+            end: maskedOffset(found, a.span.end, 'end'),
+          },
+        },
+  );
   const spans = aspects
     .filter((a) => a.span && a.span.end > a.span.start && a.span.end <= text.length)
     .sort((a, b) => a.span.start - b.span.start);
@@ -47,7 +59,7 @@ export function words(ctx: Ctx, explanation: readonly TokenContribution[] | unde
     .slice(0, 8)
     .map(
       (w) =>
-        html`<li class="${w.contribution >= 0 ? 'up' : 'down'}">${maskPersonalText(w.token)} ${w.contribution >= 0 ? '+' : '−'}${Math.abs(w.contribution).toFixed(2)}</li>`,
+        html`<li class="${w.contribution >= 0 ? 'up' : 'down'}">${ctx.mask.maskText(w.token)} ${w.contribution >= 0 ? '+' : '−'}${Math.abs(w.contribution).toFixed(2)}</li>`,
     )}</ul></div>`;
 }
 
@@ -65,7 +77,7 @@ export interface ReviewLike {
 }
 
 /** A review text as a page shows it outside a card: personal data masked. */
-export const shownText = (text: string): string => maskPersonalText(text);
+export const shownText = (ctx: Ctx, text: string): string => ctx.mask.maskText(text);
 
 /** A review card; `extra` adds lines (why it counts, the words that moved its score). */
 export function reviewCard(ctx: Ctx, r: ReviewLike, extra: Html = html``): Html {

@@ -62,7 +62,7 @@ ${
           r,
         ) => html`<tr data-review="${r.id}"><td class="num">${t('sla.hours', { h: f.count(Math.round(r.hours_waiting)) })}</td>
 <th scope="row">${r.agent_id ? html`<a href="/ratings/agents/${encodeURIComponent(r.agent_id)}">${r.agent_id}</a>` : '—'}</th>
-<td>${r.team ?? t('noTeam')}</td><td>${f.dateTime(r.created_at)}</td><td class="num">${r.rating ?? '—'}</td><td>${sentimentBadge(ctx, r.sentiment_label, r.sentiment_probability)}</td><td>${shownText(r.text)}</td></tr>`,
+<td>${r.team ?? t('noTeam')}</td><td>${f.dateTime(r.created_at)}</td><td class="num">${r.rating ?? '—'}</td><td>${sentimentBadge(ctx, r.sentiment_label, r.sentiment_probability)}</td><td>${shownText(ctx, r.text)}</td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="empty">${t('empty')}</p>`
 }
