@@ -5,13 +5,12 @@
  * thread, C connections for S seconds) loads each. Printed per step: req/s, and the cost of the
  * piece added as microseconds of the request's time (1/rate − 1/previous rate), the median of R
  * runs. The pieces: request logging at info (one line per request, to /dev/null), the security
- * headers (helmet), the Prometheus counters, the API-key lookup (a cached verified key: SHA-256
+ * headers (helmet's, as one constant set: src/plugins/security-headers.ts), the Prometheus counters, the API-key lookup (a cached verified key: SHA-256
  * and an LRU hit), the rate-limit count (memory store), and the zod response serializer.
  */
 import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
-import fastifyHelmet from '@fastify/helmet';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -19,6 +18,7 @@ import { createKeyRepository } from '../src/auth/keys.js';
 import type { Db } from '../src/db/types.js';
 import metricsPlugin from '../src/plugins/metrics.js';
 import rateLimitPlugin from '../src/plugins/rate-limit.js';
+import securityHeaders from '../src/plugins/security-headers.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -37,7 +37,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as (opts: {
   headers?: Record<string, string>;
 }) => Promise<{ requests: { average: number }; latency: { p99: number }; non2xx: number }>;
 
-const STEPS = ['bare', 'logging', 'helmet', 'metrics', 'key lookup', 'rate limit', 'zod serializer'] as const;
+const STEPS = ['bare', 'logging', 'security headers', 'metrics', 'key lookup', 'rate limit', 'zod serializer'] as const;
 type Step = (typeof STEPS)[number];
 const KEY = 'kpi_bench_costs_key_0123456789abcdef';
 
@@ -63,7 +63,7 @@ async function build(upTo: number): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  if (has('helmet')) await app.register(fastifyHelmet, { contentSecurityPolicy: false });
+  if (has('security headers')) await app.register(securityHeaders);
   if (has('metrics')) await app.register(metricsPlugin);
   await app.register(rateLimitPlugin, { max: 1e9, timeWindow: '1 minute' });
   const keys = createKeyRepository(oneKeyDb);

@@ -10,7 +10,10 @@
  *
  * Also printed: the service's RSS after the warm-up (every endpoint read once) and after the load,
  * the first computation of a role's targets for a period nothing has asked for yet (`cold_ms`), and
- * the start-up time. `--data-dir` reuses a data directory (else a fresh one per run, removed after).
+ * the start-up time. Beside req/s, the CPU time (user + system, every thread) the answering process
+ * spent per request (from /proc/<pid>/stat) and its share (bare Fastify's CPU per request over the
+ * endpoint's): on a machine loaded by other work, req/s follows the load, CPU per request far less.
+ * `--data-dir` reuses a data directory (else a fresh one per run, removed after).
  * The rate limit is raised for the run (RATE_LIMIT_MAX), as a load test is not a flood to refuse.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -37,7 +40,7 @@ const RUNS = Number(args.runs);
 
 interface CannonResult {
   latency: { p50: number; p99: number };
-  requests: { average: number };
+  requests: { average: number; total: number };
   non2xx: number;
   errors: number;
   timeouts: number;
@@ -63,6 +66,14 @@ const median = (xs: number[]) => {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+
+/** CPU seconds (user + system, every thread) the process `pid` has used so far. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+/** USER_HZ of /proc/<pid>/stat (100 on Linux everywhere in practice). */
+const CLOCK_TICKS = 100;
 
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -272,8 +283,12 @@ async function main(): Promise<void> {
     const rssBefore = rssMb(svc.pid!);
 
     const runs = new Map<string, CannonResult[]>();
+    // the answering process's CPU time per request: on a loaded machine it moves far less than req/s
+    const cpuUs = new Map<string, number[]>();
     for (let round = 0; round < RUNS; round++) {
       for (const e of loaded) {
+        const pid = e.bare ? bare.pid! : svc.pid!;
+        const cpu0 = cpuSeconds(pid);
         const r = await autocannon({
           url: `${e.bare ? barUrl : address}${e.url}`,
           connections: CONNECTIONS,
@@ -282,15 +297,18 @@ async function main(): Promise<void> {
           headers: { ...auth, ...(e.body ? { 'content-type': 'application/json' } : {}) },
           ...(e.body ? { body: e.body } : {}),
         });
+        const us = ((cpuSeconds(pid) - cpu0) * 1e6) / Math.max(1, r.requests.total);
         runs.set(e.name, [...(runs.get(e.name) ?? []), r]);
+        cpuUs.set(e.name, [...(cpuUs.get(e.name) ?? []), us]);
         log(
-          `round ${round + 1} ${e.name}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+          `round ${round + 1} ${e.name}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, CPU ${us.toFixed(1)} µs/req, non-2xx ${r.non2xx}, errors ${r.errors}`,
         );
       }
     }
     const rssAfter = rssMb(svc.pid!);
 
     const bareRps = median((runs.get('bare') ?? []).map((r) => r.requests.average));
+    const bareCpu = median(cpuUs.get('bare') ?? []);
     const rows = chosen.map((e) => {
       const rs = runs.get(e.name);
       if (!rs) return { name: e.name, label: e.label, status: status.get(e.name) ?? null };
@@ -303,6 +321,8 @@ async function main(): Promise<void> {
         p50_ms: median(rs.map((r) => r.latency.p50)),
         p99_ms: median(rs.map((r) => r.latency.p99)),
         share: e.bare ? 1 : Number((rps / bareRps).toFixed(4)),
+        cpu_us: Number(median(cpuUs.get(e.name)!).toFixed(1)),
+        cpu_share: e.bare ? 1 : Number((bareCpu / median(cpuUs.get(e.name)!)).toFixed(4)),
         bytes: bytes.get(e.name),
         non2xx: rs.reduce((a, r) => a + r.non2xx, 0),
         errors: rs.reduce((a, r) => a + r.errors + r.timeouts, 0),
@@ -330,12 +350,12 @@ async function main(): Promise<void> {
       return;
     }
     const lines = [
-      '| endpoint | req/s | p50 / p99 ms | share of bare Fastify |',
-      '|---|---|---|---|',
+      '| endpoint | req/s | p50 / p99 ms | share of bare Fastify | CPU µs/req (share) |',
+      '|---|---|---|---|---|',
       ...rows.map((r) =>
         'req_s' in r
-          ? `| ${r.label} | ${r.req_s?.toLocaleString('en')}${r.items_s ? ` (${r.items_s.toLocaleString('en')} texts/s)` : ''} | ${r.p50_ms} / ${r.p99_ms} | ${r.share}${r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : ''} |`
-          : `| ${r.label} | — (answers ${r.status}) | — | — |`,
+          ? `| ${r.label} | ${r.req_s?.toLocaleString('en')}${r.items_s ? ` (${r.items_s.toLocaleString('en')} texts/s)` : ''} | ${r.p50_ms} / ${r.p99_ms} | ${r.share}${r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : ''} | ${r.cpu_us} (${r.cpu_share}) |`
+          : `| ${r.label} | — (answers ${r.status}) | — | — | — |`,
       ),
     ];
     console.log(lines.join('\n'));

@@ -4,7 +4,6 @@
  * Order: external plugins, the app's own services, routes.
  */
 import overrideImportRoutes from './routes/override-import.js';
-import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
@@ -16,11 +15,12 @@ import authPlugin from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
 import bodyTimeouts, { httpOptions } from './plugins/http.js';
 import inputPlugin from './plugins/input.js';
-import { loggerOptions } from './plugins/log.js';
+import { bufferedStdout, loggerOptions } from './plugins/log.js';
 import { createPrivacyPolicy } from './privacy/policy.js';
 import metricsPlugin from './plugins/metrics.js';
 import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
 import { redisStore } from './plugins/rate-limit-redis.js';
+import securityHeaders from './plugins/security-headers.js';
 import abRoutes from './routes/ab.js';
 import adminRoutes from './routes/admin.js';
 import auditRoutes from './routes/audit.js';
@@ -84,7 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // keys are redacted from every line (src/plugins/log.ts)
     // …and personal data masked (src/privacy; PII_RAW=logs keeps it raw)
     logger: loggerOptions(
-      deps.logger ?? { level: config.logLevel },
+      deps.logger ?? { level: config.logLevel, stream: bufferedStdout() },
       createPrivacyPolicy(config.privacy).masker('logs'),
     ),
     // timeouts and the HTTP layer's own error answers (src/plugins/http.ts)
@@ -124,7 +124,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(errorsPlugin);
   await app.register(inputPlugin);
   await app.register(bodyTimeouts, { bodyMs: config.timeouts.bodyMs });
-  await app.register(fastifyHelmet, { contentSecurityPolicy: false });
+  // helmet's default headers, as one constant set (CSP: the console sets its own)
+  await app.register(securityHeaders);
   // per verified key, else per address (src/plugins/rate-limit.ts); counted in the auth hook; one
   // budget across the fleet when the counts live in Redis (src/plugins/rate-limit-redis.ts)
   const store =
@@ -164,8 +165,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     services.lifecycle.closing = true;
   });
   // draining (src/server.ts drainAndClose): every answer asks its client to reconnect, to another process
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (services.lifecycle.closing) reply.header('connection', 'close');
+    done(null, payload);
   });
   app.addHook('onClose', async () => services.close());
   await app.register(authPlugin, { keys: services.keys });

@@ -3,7 +3,7 @@
  * random, so a fast hash is enough). Scopes: hr, cs_lead, scorer (read-only machine access),
  * admin (everything).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import crypto, { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { recordAudit } from '../audit/store.js';
 import type { Db } from '../db/types.js';
@@ -36,8 +36,11 @@ export interface CreatedKey {
   expires_at: Date | null;
 }
 
+/** Node's one-shot hash (20.12+), about twice as fast as a Hash object for a short key. */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return oneShot ? oneShot('sha256', key, 'hex') : createHash('sha256').update(key).digest('hex');
 }
 
 /** How long a verified key is trusted without asking the database: a revocation made by another process takes effect within this. */

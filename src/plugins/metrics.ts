@@ -33,10 +33,11 @@ export default fp(
       registers: [registry],
     });
     app.decorate('metrics', { registry, ingestedRows });
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
       requests.inc({ method: request.method, route, status: String(reply.statusCode) });
       latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      done();
     });
   },
   { name: 'metrics' },

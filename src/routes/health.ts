@@ -46,6 +46,8 @@ const healthRoutes: FastifyPluginAsyncZod = async (app) => {
         'Readiness probe: the database and the queue answer, start-up work is done and the process is not shutting down (no key needed)',
       access: 'public',
       response: { 200: readySchema, 503: readySchema.describe('not ready: see which part') },
+      // a probe: the answer is built here from typed values, JSON.stringify writes it
+      plain: true,
       example: {
         response: {
           ready: true,
@@ -70,6 +72,7 @@ const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       summary: 'Liveness and dependencies (no key needed)',
       access: 'public',
       response: { 200: healthSchema, 503: healthSchema.describe('the database is down') },
+      plain: true,
       example: {
         response: {
           status: 'ok',

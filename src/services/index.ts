@@ -25,6 +25,7 @@ import { createIngestionService, type IngestionService } from './ingestion.js';
 import { createJobService, type JobService } from './jobs.js';
 import { createModelService, type ModelService } from './models.js';
 import { createPeriodService, type PeriodService } from './periods.js';
+import { createDependencyCheck } from './probes.js';
 import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
@@ -89,11 +90,11 @@ export interface Services {
   desk: TargetDeskService;
   /** Overrides imported from the desk's export layout, all or nothing (console part 2, issue 13). */
   overrideImport: OverrideImportService;
-  /** The database and the queue: 'down' without the database, 'degraded' without the queue. */
+  /** The database and the queue (a check at most PROBE_MAX_AGE_MS old, probes.ts): 'down' without the database, 'degraded' without the queue. */
   health(): Promise<Health>;
   /** Start-up done and not shutting down (server.ts and app.ts set these; /ready reads them). */
   lifecycle: { started: boolean; closing: boolean };
-  /** Ready for traffic: start-up done, not closing, the database and the queue answer. */
+  /** Ready for traffic: start-up done, not closing (both read now), the database and the queue answer (as health()). */
   readiness(): Promise<Readiness>;
   /** Stops what the services started (the sentiment engine's threads). */
   close(): Promise<void>;
@@ -114,6 +115,7 @@ export function createServices(deps: ServiceDeps): Services {
     ...(deps.onIngested ? { onIngested: deps.onIngested } : {}),
   });
   const lifecycle = { started: !deps.starting, closing: false };
+  const dependencies = createDependencyCheck(db, queue);
   // the appraisal service reads the KPI inputs, which show its 360 scores: bound late
   let targets: TargetService | undefined;
   const appraisal = createAppraisalService({
@@ -173,25 +175,15 @@ export function createServices(deps: ServiceDeps): Services {
     backups: createBackupService({ db }),
     periods: createPeriodService({ db, targets, reviews }),
     async health() {
-      const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
-      return {
-        status: !dbOk ? 'down' : q.ok ? 'ok' : 'degraded',
-        version: VERSION,
-        db: { kind: db.kind, ok: dbOk },
-        queue: q,
-      };
+      const { db: d, queue: q } = await dependencies();
+      return { status: !d.ok ? 'down' : q.ok ? 'ok' : 'degraded', version: VERSION, db: d, queue: q };
     },
     lifecycle,
     async readiness() {
-      const [dbOk, q] = await Promise.all([db.ping(), queue.health()]);
+      // the lifecycle is read now; the dependencies' answer is at most PROBE_MAX_AGE_MS old (probes.ts)
+      const { db: d, queue: q } = await dependencies();
       const { started, closing } = lifecycle;
-      return {
-        ready: started && !closing && dbOk && q.ok,
-        started,
-        closing,
-        db: { kind: db.kind, ok: dbOk },
-        queue: q,
-      };
+      return { ready: started && !closing && d.ok && q.ok, started, closing, db: d, queue: q };
     },
     close: () => active.close(),
   };

@@ -9,13 +9,16 @@ export const COMPACT_AFTER = 500;
 
 const VERSION = `select coalesce(sum(n), 0)::text || ':' || coalesce(max(id), 0)::text from read_changes`;
 
-/** The current data version and the stored answer of `key` (with the version it was computed at), in one query. */
+/**
+ * The current data version and the stored answer of `key` (with the version it was computed at), in one
+ * call of `read_result` (migration 021: the VERSION query and the key's row, planned once per connection).
+ */
 export async function lookup(
   db: Queryable,
   key: string,
 ): Promise<{ current: string; version: string | null; payload: string | null }> {
   const r = await db.query<{ current: string; version: string | null; payload: string | null }>(
-    `select (${VERSION}) as current, r.version, r.payload from (select 1) as one left join read_results r on r.key = $1`,
+    'select current, version, payload from read_result($1)',
     [key],
   );
   return r.rows[0]!;
