@@ -22,7 +22,7 @@ import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights
 import type { JobService } from './jobs.js';
 import type { JsonText, StoredReads } from './results.js';
 import type { Feedback360 } from '../appraisal/feedback-rows.js';
-import { getCycle, latestPeriodOfRole } from '../appraisal/cycles-store.js';
+import { cycleRefuses, getCycle, latestPeriodOfRole } from '../appraisal/cycles-store.js';
 import { parsePeriod, shiftPeriod } from '../history/period.js';
 import { ConflictError, DomainError } from '../lib/errors.js';
 import {
@@ -236,6 +236,18 @@ export function createTargetService(deps: {
     return use === 'targets' ? shiftPeriod(parsePeriod(last)!, 1).id : last;
   }
 
+  /**
+   * A period asked for by name that is finer than the role's declared cycle tracks (a week of a role
+   * tracked monthly) is refused, as ratings refuse it. Checked inside the stored computation: a
+   * stored answer passed it, and a cycle's change (role_cycles) changes the stored answers' version.
+   */
+  async function refuseFinerThanCycle(role: string | undefined, period: string): Promise<void> {
+    if (!role) return;
+    const kind = isYear(period) ? 'year' : parsePeriod(period)?.kind;
+    const refused = kind ? cycleRefuses(await getCycle(db, role), kind) : null;
+    if (refused) throw new DomainError('unprocessable', refused, { field: 'period' });
+  }
+
   return {
     async train(body, actor) {
       if (body.role) await assertRole(db, body.role);
@@ -263,9 +275,10 @@ export function createTargetService(deps: {
     roleTargets: roleTargetsOf,
     async roleTargetsJson(query) {
       const q = { ...query, period: query.period ?? (await cyclePeriod(query.role, 'targets')) };
-      return stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], () =>
-        roleTargetsOf(q),
-      );
+      return stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], async () => {
+        if (query.period !== undefined) await refuseFinerThanCycle(q.role, q.period);
+        return roleTargetsOf(q);
+      });
     },
     async personTargets(employeeId, q) {
       const p = parseTargetPeriod(q.period);
@@ -339,9 +352,10 @@ export function createTargetService(deps: {
     },
     async kpiInputsJson(given, f, page) {
       const period = given ?? (await cyclePeriod(f.role, 'inputs'));
-      return stored(['kpi-inputs', period, f.role ?? null, f.employeeId ?? null, page.limit, page.offset], () =>
-        inputsOf(period, f, page),
-      );
+      return stored(['kpi-inputs', period, f.role ?? null, f.employeeId ?? null, page.limit, page.offset], async () => {
+        if (given !== undefined) await refuseFinerThanCycle(f.role, period);
+        return inputsOf(period, f, page);
+      });
     },
   };
 }

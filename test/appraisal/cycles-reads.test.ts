@@ -77,6 +77,33 @@ describeEachBackend('declared cycles in the reads', (get) => {
     expect((await inputs('?period=2026-10&role=sales_ops')).body.total).toBe(2);
   });
 
+  it('refuses a period finer than the role is tracked on, naming `period`, as the ratings do', async () => {
+    const cycle = (tracked: string) =>
+      t.app.inject({
+        method: 'PUT',
+        url: '/v1/roles/sales_ops/cycle',
+        headers: t.auth('hr'),
+        payload: { tracked, appraised: 'month' },
+      });
+    const targets = (qs: string) => t.app.inject({ url: `/v1/targets${qs}`, headers: t.auth('hr') });
+    // tracked weekly: a week is the role's own grain
+    expect((await inputs('?period=2026-W41&role=sales_ops')).status).toBe(200);
+    expect((await cycle('month')).statusCode).toBe(200);
+    const week = await inputs('?period=2026-W41&role=sales_ops');
+    expect(week.status).toBe(422);
+    expect(week.body.field).toBe('period');
+    const weekTargets = await targets('?role=sales_ops&metric=gmv&period=2026-W46');
+    expect(weekTargets.statusCode).toBe(422);
+    expect(weekTargets.json()).toMatchObject({ field: 'period' });
+    expect(weekTargets.json().detail).toContain('tracked by month');
+    // a month and a quarter stay answered; without a role nothing is refused by a cycle
+    expect((await inputs('?period=2026-10&role=sales_ops')).status).toBe(200);
+    expect((await inputs('?period=2026-Q4&role=sales_ops')).status).toBe(200);
+    expect((await inputs('?period=2026-W41')).status).toBe(200);
+    expect((await cycle('week')).statusCode).toBe(200);
+    expect((await inputs('?period=2026-W41&role=sales_ops')).status).toBe(200);
+  });
+
   it("defaults the period of a role's reads to its cycle", async () => {
     // appraised monthly: the latest month with data
     const latest = await inputs('?role=sales_ops');
