@@ -16,6 +16,7 @@ import type { Db, Queryable } from '../db/types.js';
 import { withinTransaction } from '../ingest/pipeline.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.js';
 import { maskPersonalText } from '../privacy/index.js';
+import { createMasker, type Masker } from '../privacy/mask.js';
 import { ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
 import {
   type Attribution,
@@ -106,8 +107,17 @@ function requireReason(reason: string): string {
   return r;
 }
 
-export function createCorrectionService(deps: { db: Db }): CorrectionService {
+export function createCorrectionService(deps: { db: Db; masker?: Masker }): CorrectionService {
   const { db } = deps;
+  const masker = deps.masker ?? createMasker();
+  // the aspects' spans quote the review: their text is masked in every answer and audit row
+  const maskHits = <H extends { span?: { text: string } | null | undefined }>(hits: H[] | null): H[] | null =>
+    hits?.map((h) => (h.span ? { ...h, span: { ...h.span, text: masker.maskText(h.span.text) } } : h)) ?? null;
+  const maskCorrection = <C extends Correction>(c: C): C => ({
+    ...c,
+    aspects: maskHits(c.aspects),
+    before: { ...c.before, aspects: maskHits(c.before.aspects) },
+  });
 
   /** Inside `tx`: the correction, its audit row and the recomputed ratings. */
   async function apply(
@@ -140,8 +150,8 @@ export function createCorrectionService(deps: { db: Db }): CorrectionService {
       action: 'review.correct',
       subject: { type: 'review', id: review.id },
       employeeId: review.agent_id,
-      before,
-      after: { aspects: aspects ?? review.aspects, attribution: req.attribution, corrected: true },
+      before: { ...before, aspects: maskHits(before.aspects) },
+      after: { aspects: maskHits(aspects ?? review.aspects), attribution: req.attribution, corrected: true },
       reason: req.reason,
       detail: { correction_id: correction.id, appeal_id: appealId, sentiment_model: review.sentiment_model },
     });
@@ -163,10 +173,13 @@ export function createCorrectionService(deps: { db: Db }): CorrectionService {
   return {
     async correct(reviewId, req, actor) {
       const reason = requireReason(req.reason);
-      return db.transaction(async (tx) => apply(tx, await lockedReview(tx, reviewId), { ...req, reason }, actor, null));
+      const r = await db.transaction(async (tx) =>
+        apply(tx, await lockedReview(tx, reviewId), { ...req, reason }, actor, null),
+      );
+      return { ...r, correction: maskCorrection(r.correction) };
     },
 
-    list: (q) => listCorrections(db, q),
+    list: async (q) => (await listCorrections(db, q)).map(maskCorrection),
 
     async exportTraining(q) {
       const rows = await correctionsForTraining(db, q);
@@ -206,7 +219,10 @@ export function createCorrectionService(deps: { db: Db }): CorrectionService {
           action: 'review_appeal.submit',
           subject: { type: 'review_appeal', id: String(appeal.id) },
           employeeId: review.agent_id,
-          before: { aspects: review.corrected_aspects ?? review.aspects, attribution: currentAttribution(review) },
+          before: {
+            aspects: maskHits(review.corrected_aspects ?? review.aspects),
+            attribution: currentAttribution(review),
+          },
           after: req.requested,
           reason,
           detail: { review_id: reviewId },
@@ -252,7 +268,7 @@ export function createCorrectionService(deps: { db: Db }): CorrectionService {
           reason,
           detail: { review_id: appeal.review_id, submitted_by: appeal.submitted_by },
         });
-        return { appeal: decided, correction, ratings_updated: updated };
+        return { appeal: decided, correction: correction && maskCorrection(correction), ratings_updated: updated };
       });
     },
 

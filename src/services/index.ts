@@ -152,7 +152,7 @@ export function createServices(deps: ServiceDeps): Services {
     catalogue,
     ingestion,
     reviews,
-    corrections: createCorrectionService({ db }),
+    corrections: createCorrectionService({ db, masker: privacy.masker('api') }),
     console: createConsoleService({
       db,
       keys,

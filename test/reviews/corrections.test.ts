@@ -281,11 +281,23 @@ describeEachBackend('corrections and appeals', (get) => {
   });
 
   it('exports the corrections in force with aspect labels as training rows, personal data masked', async () => {
-    await send('/v1/reviews/cr1-courier/corrections', {
+    const made = await send('/v1/reviews/cr1-courier/corrections', {
       aspects: [{ aspect: 'response_speed', polarity: 'negative' }],
       attribution: 'agent',
       reason: 'labelled: a slow reply',
     });
+    expect(made.statusCode, made.body).toBe(201);
+    // the corrected aspect's span quotes the whole review: masked in the answer, the list and the audit
+    const quoted = [
+      made.body,
+      JSON.stringify((await read('/v1/reviews/cr1-courier/corrections')).items),
+      JSON.stringify((await t.app.inject({ url: '/v1/audit?action=review.correct', headers: t.auth('admin') })).json()),
+    ];
+    for (const body of quoted) {
+      expect(body).toContain('等了三天');
+      expect(body).not.toContain('13812345678');
+      expect(body).not.toContain('张三');
+    }
     const { items } = await read('/v1/corrections/export?language=zh');
     const row = items.find((x: { review_id: string }) => x.review_id === 'cr1-courier');
     expect(row).toMatchObject({ aspects: { response_speed: 'negative' }, agent_complaint: true, language: 'zh' });
