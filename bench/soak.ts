@@ -198,7 +198,7 @@ async function main(): Promise<void> {
               );
             break;
           case 10:
-            await call('DELETE', `/v1/reviews/by-order/SOAK-O-${i % 50}`);
+            await call('DELETE', `/v1/orders/SOAK-O-${i % 50}/reviews`);
             break;
           case 11:
             if (w === 0 && i % 48 === 11) {

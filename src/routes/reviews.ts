@@ -100,7 +100,7 @@ const reviewRoutes: FastifyPluginAsyncZod = async (app) => {
   );
 
   app.delete(
-    '/reviews/by-order/:order_id',
+    '/orders/:order_id/reviews',
     route({
       operationId: 'eraseOrderReviews',
       tags: ['reviews'],

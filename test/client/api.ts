@@ -364,7 +364,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/reviews/by-order/{order_id}": {
+    "/v1/orders/{order_id}/reviews": {
         parameters: {
             query?: never;
             header?: never;

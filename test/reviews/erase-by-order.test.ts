@@ -1,5 +1,5 @@
 /**
- * DELETE /v1/reviews/by-order/{order_id} (issue 16): a customer's reviews erased with an audit entry,
+ * DELETE /v1/orders/{order_id}/reviews (issue 16): a customer's reviews erased with an audit entry,
  * the ratings they counted in recomputed in the same transaction, a retry a no-op (200, deleted 0, no
  * second audit entry), a closed period's answer unchanged; on both backends.
  */
@@ -55,7 +55,7 @@ describeEachBackend('erasing a customer’s reviews by order id', (get) => {
   const erase = (order: string, scope: 'cs_lead' | 'scorer' = 'cs_lead') =>
     t.app.inject({
       method: 'DELETE',
-      url: `/v1/reviews/by-order/${encodeURIComponent(order)}`,
+      url: `/v1/orders/${encodeURIComponent(order)}/reviews`,
       headers: t.auth(scope),
     });
   const stored = async () =>

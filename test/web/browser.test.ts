@@ -81,13 +81,22 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     const { ctx, page } = await open();
     await signIn(page, 'cs_lead');
     expect(new URL(page.url()).pathname).toBe('/ratings');
-    expect(await navLinks(page)).toEqual(['评分排行', '评价', '时效看板', '复核与申诉']);
+    expect(await navLinks(page)).toEqual(['评分排行', '评价', '时效看板', '复核与申诉', '数据上传']);
     await ctx.close();
 
     const hr = await open();
     await signIn(hr.page, 'hr');
     expect(new URL(hr.page.url()).pathname).toBe('/hr');
-    expect(await navLinks(hr.page)).toEqual(['人力资源', '目标台', '审计记录', '考核工具']);
+    expect(await navLinks(hr.page)).toEqual([
+      '人力资源',
+      '目标台',
+      '审计记录',
+      '数据上传',
+      '营销日历',
+      '权重方案',
+      '考核工具',
+      '期间关账',
+    ]);
     const refused = await hr.page.goto(`${base}/ratings`);
     expect(refused?.status()).toBe(403);
     await hr.ctx.close();
@@ -102,7 +111,11 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
       '人力资源',
       '目标台',
       '审计记录',
+      '数据上传',
+      '营销日历',
+      '权重方案',
       '考核工具',
+      '期间关账',
       '模型',
       '任务',
       'API 密钥',
@@ -217,7 +230,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
 
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'English' }).click()]);
     expect(await page.getAttribute('html', 'lang')).toBe('en');
-    expect(await navLinks(page)).toEqual(['Ratings', 'Reviews', 'SLA board', 'Corrections']);
+    expect(await navLinks(page)).toEqual(['Ratings', 'Reviews', 'SLA board', 'Corrections', 'Uploads']);
     await page.goto(`${base}/ratings`);
     await expect(page.locator('h1').textContent()).resolves.toContain('Service-ability ratings');
     await ctx.close();
