@@ -12,7 +12,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
-import { axe, haveChromium, launchChromium, SHOTS } from './chromium.js';
+import { axe, haveChromium, launchChromium, SHOTS, openPage, signInWith } from './chromium.js';
 
 const PEOPLE = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay'];
 const R = (ratee: string, rater: string, score: number) => ({
@@ -68,14 +68,8 @@ describe.skipIf(!haveChromium)('appraisal screens in Chromium', () => {
   });
 
   it('shows the calibrated 360° scores with intervals as the API does, in both languages; the other screens render', async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN' });
-    const page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) csp.push(m.text());
-    });
-    await page.goto(`${base}/login`);
-    await page.getByLabel(/API 密钥|API key/).fill(t.keys.hr);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /登录|Sign in/ }).click()]);
+    const { ctx, page } = await openPage(browser, { viewport: { width: 1366, height: 768 }, locale: 'zh-CN' }, csp);
+    await signInWith(page, base, t.keys.hr);
     await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: '考核工具' }).click()]);
     expect(new URL(page.url()).pathname).toBe('/appraisal/360');
     await expect(page.locator('h1').textContent()).resolves.toContain('360°');

@@ -19,7 +19,7 @@ import { reviewTarget } from '../../src/reviews/repository.js';
 import { recordsOf } from '../../src/services/ingestion.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
-import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
+import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS, openPage, signInWith } from './chromium.js';
 
 type Scope = 'hr' | 'cs_lead' | 'scorer' | 'admin';
 
@@ -55,18 +55,11 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     viewport: keyof typeof VIEWPORTS = 'laptop',
     locale = 'zh-CN',
   ): Promise<{ ctx: BrowserContext; page: Page }> {
-    const ctx = await browser.newContext({ viewport: VIEWPORTS[viewport], locale, acceptDownloads: true });
-    const page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
-    });
-    return { ctx, page };
+    return openPage(browser, { viewport: VIEWPORTS[viewport], locale, acceptDownloads: true }, cspViolations);
   }
 
   async function signIn(page: Page, scope: Scope) {
-    await page.goto(`${base}/login`);
-    await page.getByLabel(/API 密钥|API key/).fill(t.keys[scope]);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /登录|Sign in/ }).click()]);
+    await signInWith(page, base, t.keys[scope]);
   }
 
   const api = async (url: string) => {

@@ -1,12 +1,13 @@
 /**
  * What every browser test shares: Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH; never a
  * downloaded browser) launched with the flags this closed network needs, the two viewports the console
- * is checked at, axe-core's source, and the screenshot directory (CONSOLE_SCREENSHOTS). Outside CI a
+ * is checked at, axe-core's source, the screenshot directory (CONSOLE_SCREENSHOTS), a page that collects
+ * CSP violations, and the sign-in form. Outside CI a
  * missing Chromium skips the browser files with a banner; with CI=true it fails (.ci/run installs it).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,6 +42,27 @@ export const axeSource = readFileSync(createRequire(import.meta.url).resolve('ax
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+}
+
+/** A page in a context of its own; the CSP violations its console reports are pushed onto `csp`. */
+export async function openPage(
+  browser: Browser,
+  options: BrowserContextOptions,
+  csp: string[],
+): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await browser.newContext(options);
+  const page = await ctx.newPage();
+  page.on('console', (m) => {
+    if (/Content.Security.Policy/i.test(m.text())) csp.push(`${page.url()}: ${m.text()}`);
+  });
+  return { ctx, page };
+}
+
+/** Signs in through the console's form at `base` with `key`. */
+export async function signInWith(page: Page, base: string, key: string): Promise<void> {
+  await page.goto(`${base}/login`);
+  await page.getByLabel(/API 密钥|API key/).fill(key);
+  await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /登录|Sign in/ }).click()]);
 }
 
 /** axe on the page: no serious or critical violation (each listed with up to three of its nodes). */

@@ -14,7 +14,7 @@ import { recomputeRatings } from '../../src/ratings/recompute.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { addAgents, addScoredReviews } from '../ratings/helpers.js';
-import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
+import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS, openPage, signInWith } from './chromium.js';
 
 describe.skipIf(!haveChromium)('corrections page in Chromium', () => {
   let tdb: TestDb;
@@ -56,14 +56,8 @@ describe.skipIf(!haveChromium)('corrections page in Chromium', () => {
   });
 
   it('corrects a review and files an appeal from the page, in both languages and sizes', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORTS.laptop, locale: 'zh-CN' });
-    const page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) csp.push(m.text());
-    });
-    await page.goto(`${base}/login`);
-    await page.getByLabel(/API 密钥|API key/).fill(t.keys.cs_lead);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /登录|Sign in/ }).click()]);
+    const { ctx, page } = await openPage(browser, { viewport: VIEWPORTS.laptop, locale: 'zh-CN' }, csp);
+    await signInWith(page, base, t.keys.cs_lead);
     await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: '复核与申诉' }).click()]);
     expect(new URL(page.url()).pathname).toBe('/corrections');
     await page.getByLabel('评价编号', { exact: true }).fill('R-5001');

@@ -10,13 +10,13 @@
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerVersion } from '../../src/registry/index.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
-import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
+import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS, openPage, signInWith } from './chromium.js';
 import { REPORT } from './shadow-fixture.js';
 
 const BAD_HISTORY = [
@@ -61,17 +61,10 @@ describe.skipIf(!haveChromium)('data pages in Chromium', () => {
   });
 
   async function open(viewport: keyof typeof VIEWPORTS = 'laptop', locale = 'zh-CN') {
-    const ctx: BrowserContext = await browser.newContext({ viewport: VIEWPORTS[viewport], locale });
-    const page: Page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
-    });
-    return { ctx, page };
+    return openPage(browser, { viewport: VIEWPORTS[viewport], locale }, cspViolations);
   }
   async function signIn(page: Page, scope: 'hr' | 'admin' | 'cs_lead') {
-    await page.goto(`${base}/login`);
-    await page.getByLabel(/API 密钥|API key/).fill(t.keys[scope]);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /登录|Sign in/ }).click()]);
+    await signInWith(page, base, t.keys[scope]);
   }
   const history = async () =>
     (await t.app.inject({ url: '/v1/history?metric_id=csat&kind=month&from=2026-11-01', headers: t.auth('hr') })).json()

@@ -14,7 +14,7 @@ import { createKeyRepository } from '../../src/auth/keys.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
-import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
+import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS, openPage, signInWith } from './chromium.js';
 
 describe.skipIf(!haveChromium)('closed periods and approvals in Chromium', () => {
   let tdb: TestDb;
@@ -55,19 +55,13 @@ describe.skipIf(!haveChromium)('closed periods and approvals in Chromium', () =>
   });
 
   it('closes a quarter and approves an override through the pages, in both languages', async () => {
-    const ctx = await browser.newContext({ viewport: VIEWPORTS.laptop, locale: 'zh-CN' });
-    const page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) csp.push(m.text());
-    });
+    const { ctx, page } = await openPage(browser, { viewport: VIEWPORTS.laptop, locale: 'zh-CN' }, csp);
     const shot = async (name: string) => {
       if (!SHOTS) return;
       mkdirSync(SHOTS, { recursive: true });
       await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
     };
-    await page.goto(`${base}/login`);
-    await page.getByLabel(/API 密钥|API key/).fill(checkerKey);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /登录|Sign in/ }).click()]);
+    await signInWith(page, base, checkerKey);
     await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: '期间关账' }).click()]);
     expect(new URL(page.url()).pathname).toBe('/hr/periods');
 

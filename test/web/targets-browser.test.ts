@@ -10,13 +10,13 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
-import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS } from './chromium.js';
+import { axe, fits, haveChromium, launchChromium, SHOTS, VIEWPORTS, openPage, signInWith } from './chromium.js';
 
 const ROLE = 'product_ops';
 const METRIC = 'gmv';
@@ -52,21 +52,10 @@ describe.skipIf(!haveChromium)('target desk in Chromium', () => {
   });
 
   async function open(viewport: keyof typeof VIEWPORTS = 'laptop', locale = 'zh-CN') {
-    const ctx: BrowserContext = await browser.newContext({
-      viewport: VIEWPORTS[viewport],
-      locale,
-      acceptDownloads: true,
-    });
-    const page: Page = await ctx.newPage();
-    page.on('console', (m) => {
-      if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(`${page.url()}: ${m.text()}`);
-    });
-    return { ctx, page };
+    return openPage(browser, { viewport: VIEWPORTS[viewport], locale, acceptDownloads: true }, cspViolations);
   }
   async function signIn(page: Page, scope: 'hr' | 'admin' | 'cs_lead') {
-    await page.goto(`${base}/login`);
-    await page.getByLabel(/API 密钥|API key/).fill(t.keys[scope]);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: /登录|Sign in/ }).click()]);
+    await signInWith(page, base, t.keys[scope]);
   }
   const api = async (url: string) => {
     const res = await t.app.inject({ url, headers: t.auth('hr') });
