@@ -3,6 +3,7 @@
  * person and metric, each carrying the snapshot's version and the sha256 of the frozen text they come
  * from — so a payslip can be traced to the exact answer HR closed. Pure: the text in, rows out.
  */
+import type { MetricInput } from '../kpi/inputs.js';
 import type { CellInput } from '../lib/spreadsheet.js';
 
 export const PAYROLL_HEADER = [
@@ -27,17 +28,10 @@ export const PAYROLL_HEADER = [
   'snapshot_kpi_inputs_sha256',
 ] as const;
 
-interface FrozenMetric {
-  metric: string;
-  actual: number | null;
-  baseline: number | null;
-  target: number | null;
-  floor: number | null;
-  stretch: number | null;
-  attainment: number | null;
-  score: number | null;
-  below_floor: boolean | null;
-}
+type FrozenMetric = Pick<
+  MetricInput,
+  'metric' | 'actual' | 'baseline' | 'target' | 'floor' | 'stretch' | 'attainment' | 'score' | 'below_floor'
+>;
 
 /** What the payroll file reads of the frozen KPI inputs (the answer of GET /v1/kpi-inputs). */
 export interface FrozenInputs {

@@ -1,7 +1,8 @@
 /** Pieces of the appraisal screens (issue 17): the sub-navigation between them. */
 import type { Ctx } from '../context.js';
-import { type Html, html } from '../html.js';
+import type { Html } from '../html.js';
 import type { MessageKey } from '../messages.js';
+import { tabLinks } from './common.js';
 
 const TABS: [string, MessageKey][] = [
   ['/appraisal/360', 'appr.tab.360'],
@@ -14,12 +15,5 @@ const TABS: [string, MessageKey][] = [
 export const APPRAISAL_NAV = '/appraisal/360';
 
 export function appraisalTabs(ctx: Ctx, current: string): Html {
-  return html`<nav class="tabs" aria-label="${ctx.t('appr.tabs')}"><p>${TABS.map(
-    ([href, key], i) =>
-      html`${i > 0 ? ' · ' : ''}${
-        href === current
-          ? html`<strong aria-current="page">${ctx.t(key)}</strong>`
-          : html`<a href="${href}">${ctx.t(key)}</a>`
-      }`,
-  )}</p></nav>`;
+  return tabLinks(ctx, 'appr.tabs', TABS, current);
 }

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import { BadRequestError } from '../../lib/errors.js';
 import type { Ctx } from '../context.js';
 import { type Html, html } from '../html.js';
+import type { MessageKey } from '../messages.js';
 
 export type RatingPeriodKind = 'week' | 'month' | 'quarter' | 'year';
 export const KINDS: RatingPeriodKind[] = ['week', 'month', 'quarter', 'year'];
@@ -41,4 +42,21 @@ export function kindSelect(ctx: Ctx, kind: RatingPeriodKind, kinds: RatingPeriod
       kinds.map((k) => [k, ctx.t(`kind.${k}`)]),
       kind,
     )}</select></div>`;
+}
+
+/** A line of sub-navigation links between related screens (`current` shown as the page itself). */
+export function tabLinks(
+  ctx: Ctx,
+  label: MessageKey,
+  items: readonly (readonly [string, MessageKey])[],
+  current: string,
+): Html {
+  return html`<nav class="tabs" aria-label="${ctx.t(label)}"><p>${items.map(
+    ([href, key], i) =>
+      html`${i > 0 ? ' · ' : ''}${
+        href === current
+          ? html`<strong aria-current="page">${ctx.t(key)}</strong>`
+          : html`<a href="${href}">${ctx.t(key)}</a>`
+      }`,
+  )}</p></nav>`;
 }

@@ -10,7 +10,8 @@ import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { optionList, parseQuery } from './common.js';
+import type { MessageKey } from '../messages.js';
+import { optionList, parseQuery, tabLinks } from './common.js';
 
 const id = z
   .string()
@@ -30,20 +31,11 @@ const payrollQuery = z.object({
   version: z.coerce.number().int().min(1).optional(),
 });
 
-function tabs(ctx: Ctx, current: string): Html {
-  const items: [string, 'per.tab.periods' | 'per.tab.approvals'][] = [
-    ['/hr/periods', 'per.tab.periods'],
-    ['/hr/approvals', 'per.tab.approvals'],
-  ];
-  return html`<nav class="tabs" aria-label="${ctx.t('per.tabs')}"><p>${items.map(
-    ([href, key], i) =>
-      html`${i > 0 ? ' · ' : ''}${
-        href === current
-          ? html`<strong aria-current="page">${ctx.t(key)}</strong>`
-          : html`<a href="${href}">${ctx.t(key)}</a>`
-      }`,
-  )}</p></nav>`;
-}
+const TABS: [string, MessageKey][] = [
+  ['/hr/periods', 'per.tab.periods'],
+  ['/hr/approvals', 'per.tab.approvals'],
+];
+const tabs = (ctx: Ctx, current: string): Html => tabLinks(ctx, 'per.tabs', TABS, current);
 
 const done = (ctx: Ctx, d: string | undefined) =>
   d ? html`<p class="notice info" role="status">${ctx.t(`per.done.${d}` as 'per.done.closed')}</p>` : '';
