@@ -4,7 +4,7 @@
  * the training export). SQL lives in corrections-store.ts; the workflow (audit, recompute, appeals)
  * in src/services/corrections.ts.
  */
-import { AGENT_CONTROLLABLE, ASPECTS, type Aspect, type AspectHit } from './sentiment/aspects.js';
+import { AGENT_CONTROLLABLE, ASPECT_ORDER, type Aspect, type AspectHit } from './sentiment/aspects.js';
 
 export const ATTRIBUTIONS = ['auto', 'agent', 'not_agent', 'excluded'] as const;
 /**
@@ -106,7 +106,7 @@ export function correctionLabels(
   return { aspects, agent_complaint: complaint };
 }
 
-export const isAspect = (s: string): s is Aspect => (ASPECTS as readonly string[]).includes(s);
+export const isAspect = (s: string): s is Aspect => (ASPECT_ORDER as readonly string[]).includes(s);
 
 export interface Appeal {
   id: number;

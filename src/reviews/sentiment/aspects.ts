@@ -16,17 +16,6 @@ export type Aspect =
   | 'price'
   | 'packaging';
 
-/** Every aspect, the agent's first. */
-export const ASPECTS: readonly Aspect[] = [
-  'service_attitude',
-  'response_speed',
-  'returns_handling',
-  'logistics',
-  'product_quality',
-  'price',
-  'packaging',
-];
-
 export const AGENT_CONTROLLABLE: ReadonlySet<Aspect> = new Set([
   'service_attitude',
   'response_speed',
@@ -967,6 +956,7 @@ function applyRules(rules: readonly Rule[], text: string, found: number): number
   return out;
 }
 
+/** Every aspect, the agent's first (the order of the aspect bits and of the aspect model's rows). */
 export const ASPECT_ORDER: readonly Aspect[] = [
   'service_attitude',
   'response_speed',

@@ -17,7 +17,7 @@ import {
   POLARITIES,
   type ReviewUnderCorrection,
 } from '../../reviews/corrections.js';
-import { ASPECTS, type Aspect } from '../../reviews/sentiment/aspects.js';
+import { ASPECT_ORDER, type Aspect } from '../../reviews/sentiment/aspects.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
@@ -50,7 +50,7 @@ function aspectFields(ctx: Ctx, prefix: string, r: ReviewUnderCorrection): Html 
   return html`<fieldset><legend>${t('corr.aspects')}</legend>
   <div class="field check"><input id="${prefix}-keep" name="keep" type="checkbox" value="1" checked>
     <label for="${prefix}-keep">${t('corr.keepModel')}</label></div>
-  <table class="data compact"><tbody>${ASPECTS.map(
+  <table class="data compact"><tbody>${ASPECT_ORDER.map(
     (
       a,
     ) => html`<tr><td><div class="field check"><input id="${prefix}-a-${a}" name="a_${a}" type="checkbox" value="1"${now.has(a) ? html` checked` : ''}>
@@ -189,7 +189,7 @@ export function requestFromForm(body: Record<string, unknown>): CorrectionReques
   const keep = body.keep !== undefined;
   const aspects = keep
     ? null
-    : ASPECTS.filter((a) => body[`a_${a}`] !== undefined).map((a: Aspect) => {
+    : ASPECT_ORDER.filter((a) => body[`a_${a}`] !== undefined).map((a: Aspect) => {
         const p = body[`p_${a}`];
         const polarity = (POLARITIES as readonly unknown[]).includes(p)
           ? (p as (typeof POLARITIES)[number])
