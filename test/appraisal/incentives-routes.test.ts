@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db } from '../../src/db/types.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { readWorkbook } from '../../src/lib/spreadsheet.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, type TestApp, trainBaselines } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 
@@ -54,21 +54,7 @@ describeEachBackend('tiered incentives over HTTP', (get) => {
     const { db } = get();
     await loadDemo(db, { people: 12 });
     t = await buildTestApp(db, {}, false, { train_baselines: trainBaselinesProcessor as never });
-    const train = await t.app.inject({
-      method: 'POST',
-      url: '/v1/baselines/train',
-      headers: t.auth('hr'),
-      payload: { role: 'cs_agent', metric: 'csat', kind: 'month', network: false },
-    });
-    expect(train.statusCode, train.body).toBe(202);
-    for (let i = 0; i < 1200; i++) {
-      const s = await t.app.inject({ url: `/v1/baselines/jobs/${train.json().id}`, headers: t.auth('hr') });
-      if (['completed', 'failed'].includes(s.json().state)) {
-        expect(s.json().state, s.body).toBe('completed');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await trainBaselines(t, { role: 'cs_agent', metric: 'csat', kind: 'month', network: false }, 120_000);
     const people = await t.app.inject({ url: '/v1/employees?role=cs_agent', headers: t.auth('hr') });
     agents = people.json().map((e: { id: string }) => e.id);
     expect(agents.length).toBeGreaterThanOrEqual(2);

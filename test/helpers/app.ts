@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createKeyRepository, type Scope } from '../../src/auth/keys.js';
 import { loadConfig, type Env } from '../../src/config.js';
@@ -37,4 +38,21 @@ export async function buildTestApp(
   for (const scope of ['hr', 'cs_lead', 'scorer', 'admin'] as const)
     keys[scope] = (await repo.create(`test ${scope}`, [scope])).key;
   return { app, keys, auth: (scope) => ({ authorization: `Bearer ${keys[scope]}` }) };
+}
+
+/**
+ * Trains baselines through `POST /v1/baselines/train` (as hr) and waits for the job; throws when it
+ * fails or is still running after `waitMs`. The app needs the train_baselines processor.
+ */
+export async function trainBaselines(t: TestApp, body: object, waitMs = 60_000): Promise<void> {
+  const r = await t.app.inject({ method: 'POST', url: '/v1/baselines/train', headers: t.auth('hr'), payload: body });
+  expect(r.statusCode, r.body).toBe(202);
+  const url = `/v1/baselines/jobs/${encodeURIComponent(r.json().id)}`;
+  for (let waited = 0; waited < waitMs; waited += 100) {
+    const job = (await t.app.inject({ url, headers: t.auth('hr') })).json();
+    if (job.state === 'completed') return;
+    if (job.state === 'failed') throw new Error(JSON.stringify(job));
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`training did not finish in ${waitMs} ms`);
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createKeyRepository } from '../../src/auth/keys.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, type TestApp, trainBaselines } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 
@@ -29,18 +29,7 @@ describeEachBackend('override approvals', (get) => {
       { train_baselines: trainBaselinesProcessor as never },
     );
     checker = { authorization: `Bearer ${(await createKeyRepository(db).create('second hr', ['hr'])).key}` };
-    const r = await t.app.inject({
-      method: 'POST',
-      url: '/v1/baselines/train',
-      headers: t.auth('hr'),
-      payload: { role: ROLE, metric: 'csat', kind: 'month', network: false },
-    });
-    for (let i = 0; i < 600; i++) {
-      const job = (await t.app.inject({ url: `/v1/baselines/jobs/${r.json().id}`, headers: t.auth('hr') })).json();
-      if (job.state === 'completed') break;
-      if (job.state === 'failed') throw new Error(JSON.stringify(job));
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    await trainBaselines(t, { role: ROLE, metric: 'csat', kind: 'month', network: false });
     someone = (
       await db.query<{ id: string }>(`select id from employees where role_id = $1 order by id limit 1`, [ROLE])
     ).rows[0]!.id;

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { readWorkbook } from '../../src/lib/spreadsheet.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, type TestApp, trainBaselines } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 
@@ -32,17 +32,7 @@ describeEachBackend('closed periods', (get) => {
   const send = (method: 'POST' | 'PUT', url: string, payload: object) =>
     t.app.inject({ method, url, headers: t.auth('hr'), payload });
 
-  async function train(body: object): Promise<void> {
-    const r = await send('POST', '/v1/baselines/train', body);
-    expect(r.statusCode, r.body).toBe(202);
-    for (let i = 0; i < 600; i++) {
-      const job = (await t.app.inject({ url: `/v1/baselines/jobs/${r.json().id}`, headers: t.auth('hr') })).json();
-      if (job.state === 'completed') return;
-      if (job.state === 'failed') throw new Error(JSON.stringify(job));
-      await new Promise((res) => setTimeout(res, 100));
-    }
-    throw new Error('training did not finish');
-  }
+  const train = (body: object) => trainBaselines(t, body);
 
   beforeAll(async () => {
     const { db } = get();

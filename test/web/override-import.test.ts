@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { toXlsx } from '../../src/lib/spreadsheet.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, type TestApp, trainBaselines } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 import { Browser } from './session.js';
@@ -48,19 +48,7 @@ describeEachBackend('console: the override import', (get) => {
   beforeAll(async () => {
     await loadDemo(get().db, { people: 24 });
     t = await buildTestApp(get().db, {}, false, { train_baselines: trainBaselinesProcessor as never });
-    const r = await t.app.inject({
-      method: 'POST',
-      url: '/v1/baselines/train',
-      headers: t.auth('hr'),
-      payload: { role: ROLE, metric: METRIC, network: false },
-    });
-    expect(r.statusCode, r.body).toBe(202);
-    for (let i = 0; i < 600; i++) {
-      const s = await t.app.inject({ url: `/v1/baselines/jobs/${r.json().id}`, headers: t.auth('hr') });
-      if (s.json().state === 'completed') break;
-      if (s.json().state === 'failed') throw new Error(s.body);
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    await trainBaselines(t, { role: ROLE, metric: METRIC, network: false });
     hr = new Browser(t);
     await hr.signIn(t.keys.hr);
     const csv = await hr.get(`/targets/export.csv?role=${ROLE}&metric=${METRIC}&period=${PERIOD}`);
