@@ -139,11 +139,17 @@ export async function* csvBatches(
   stream.on('error', (e) => decoder.destroy(e));
   stream.pipe(decoder);
   try {
-    for await (const text of decoder) {
-      tokenizer.feed(text as string, false, onRecord);
-      if (batch.length > 0) {
-        yield batch;
-        batch = [];
+    for await (const chunk of decoder) {
+      const text = chunk as string;
+      // a large piece (a body handed over whole) is read in slices, each a batch, with a turn of the
+      // event loop between them: what the batches start (a COPY) proceeds while the rest is read
+      for (let at = 0; at < text.length; at += SLICE) {
+        tokenizer.feed(text.length <= SLICE ? text : text.slice(at, at + SLICE), false, onRecord);
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
+        if (text.length > SLICE) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
     tokenizer.feed('', true, onRecord);
@@ -153,6 +159,9 @@ export async function* csvBatches(
     if (!stream.readableEnded) stream.resume();
   }
 }
+
+/** Characters of decoded text read at a time (about 2,000 history rows). */
+const SLICE = 64 * 1024;
 
 /** The header's column names (trimmed), or an InvalidRowsError naming each `required` one it lacks. */
 function header(fields: string[], required: readonly string[]): string[] {
