@@ -153,6 +153,7 @@ function forecastSteps(
     const so = model.scaleOffsets;
     const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;
     const widen = so?.widen;
+    const spread = so?.spread ?? 1;
     for (let h = from; h < horizon; h++) {
       const o = h * Q;
       const row = rows[h]!;
@@ -160,7 +161,7 @@ function forecastSteps(
       for (let j = 0; j < K; j++) med += row[j]! * f[j * spec.H + h]!;
       const netMed = out ? out[o + mid]! : 0;
       const off = offs[h]!;
-      for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? out[o + i]! - netMed : 0) + off[i]!);
+      for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? spread * (out[o + i]! - netMed) : 0) + off[i]!);
       enforceMonotone(q, mid);
       if (widen) for (let i = 0; i < Q; i++) q[i] = med + widen[i]! * (q[i]! - med);
       const level = cf.level;
