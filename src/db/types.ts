@@ -39,5 +39,18 @@ export interface Db extends Queryable {
   dumpDataDir?(): Promise<Uint8Array>;
   /** True when a trivial query answers. Never throws. */
   ping(): Promise<boolean>;
+  /**
+   * PGlite only (one process opens the data directory, src/db/lock.ts, so this process makes every
+   * write): a counter that moves after each statement that may write and after each transaction, once
+   * it has completed and before its caller goes on. An answer copied while it read `g` is current as
+   * long as it still reads `g` (src/services/results.ts). Absent on PostgreSQL, where other processes write.
+   */
+  writeGeneration?(): number;
+  /**
+   * PGlite only: the same connection for the statements that write nothing any answer reads (the
+   * stored answers themselves and their change log: src/services/results-store.ts); they leave
+   * `writeGeneration` where it is.
+   */
+  unversioned?: Queryable;
   close(): Promise<void>;
 }
