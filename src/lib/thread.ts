@@ -7,16 +7,25 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * Starts a thread on the module `file` (relative to `base`, the caller's `import.meta.url`), from
- * TypeScript sources (through tsx) or compiled JS.
+ * TypeScript sources (through tsx) or compiled JS. `nice` (Linux, 1–19): the thread lowers its own
+ * scheduling priority before loading the module, so threads it starts later (TensorFlow's pool)
+ * inherit it; when the CPU is short the main thread, which answers HTTP, runs first. Where the
+ * platform refuses, the thread runs at the process's priority.
  */
-export function startThread(file: string, workerData: unknown, base: string): Worker {
+export function startThread(file: string, workerData: unknown, base: string, opts: { nice?: number } = {}): Worker {
   const ts = base.endsWith('.ts');
   const url = new URL(`${file}.${ts ? 'ts' : 'js'}`, base);
-  return ts
-    ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`, {
-        eval: true,
-        workerData,
-      })
+  const nice =
+    opts.nice && Number.isInteger(opts.nice) && opts.nice > 0 && opts.nice < 20
+      ? `try { require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), ${opts.nice}); } catch {}\n`
+      : '';
+  if (ts)
+    return new Worker(
+      `${nice}import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
+      { eval: true, workerData },
+    );
+  return nice
+    ? new Worker(`${nice}import(${JSON.stringify(url.href)})`, { eval: true, workerData })
     : new Worker(url, { workerData });
 }
 
@@ -24,9 +33,16 @@ export function startThread(file: string, workerData: unknown, base: string): Wo
  * What a request thread answers: `{ id, result }`, `{ id, error }`, or 'ready' once its module has loaded;
  * `{ id, note }` before the answer (e.g. progress) goes to the request's `onNote` and does not settle it.
  */
-export type ThreadReply<R> =
-  | 'ready'
-  | { id: number; result?: R; error?: { message: string; code?: string; unrecoverable?: boolean }; note?: unknown };
+export type ThreadReply<R> = 'ready' | { id: number; result?: R; error?: ThreadError; note?: unknown };
+
+/** A failed request's error as the thread posts it (`domain` and `extra`: a DomainError's code and members). */
+export interface ThreadError {
+  message: string;
+  code?: string;
+  unrecoverable?: boolean;
+  domain?: boolean;
+  extra?: Record<string, unknown>;
+}
 
 /**
  * Requests to a long-lived thread (sentiment scoring, forecasting): `request` posts `{ id, ...message }`
@@ -52,10 +68,12 @@ export class ThreadChannel<R> {
     base: string,
     opts: {
       onFailure?: (err: Error) => void;
-      error?: (e: { message: string; code?: string; unrecoverable?: boolean }) => Error;
+      error?: (e: ThreadError) => Error;
+      /** the thread's scheduling priority (see `startThread`) */
+      nice?: number;
     } = {},
   ) {
-    this.worker = startThread(file, workerData, base);
+    this.worker = startThread(file, workerData, base, { nice: opts.nice });
     // an unref() before the thread is up does not hold: repeat it once it is, unless a request waits
     const idle = () => {
       if (this.pending.size === 0) this.worker.unref();
