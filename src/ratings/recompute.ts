@@ -222,7 +222,7 @@ async function evidenceInto(read: Queryable, scope: EvidenceScope, table: Eviden
     const t0 = performance.now();
     await appendEvidence(read, table.name, { ...scope, agentIds: chunk });
     i += chunk.length;
-    size = nextChunk(size, performance.now() - t0, 1, 5000);
+    size = nextChunk(size, performance.now() - t0, 10, 5000);
     await turn();
   }
   await read.query(`analyze ${table.name}`);
