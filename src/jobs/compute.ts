@@ -47,16 +47,9 @@ let started = 0;
 
 type Channel = ThreadChannel<unknown>;
 
-/**
- * The job threads' scheduling priority (nice, Linux): below the main thread's, so when training and
- * requests want the same cores the requests go first (bench:training); alone, a job runs as fast.
- */
-export const JOB_THREAD_NICE = 10;
-
 function newChannel(): Channel {
   started++;
   return new ThreadChannel<unknown>('./compute-thread', null, import.meta.url, {
-    nice: JOB_THREAD_NICE,
     error: (e) => {
       if (e.domain) return new DomainError(e.code ?? 'unprocessable', e.message, e.extra ?? {});
       return Object.assign(new Error(e.message), { code: e.code, unrecoverable: e.unrecoverable === true });

@@ -7,25 +7,16 @@ import { Worker } from 'node:worker_threads';
 
 /**
  * Starts a thread on the module `file` (relative to `base`, the caller's `import.meta.url`), from
- * TypeScript sources (through tsx) or compiled JS. `nice` (Linux, 1–19): the thread lowers its own
- * scheduling priority before loading the module, so threads it starts later (TensorFlow's pool)
- * inherit it; when the CPU is short the main thread, which answers HTTP, runs first. Where the
- * platform refuses, the thread runs at the process's priority.
+ * TypeScript sources (through tsx) or compiled JS.
  */
-export function startThread(file: string, workerData: unknown, base: string, opts: { nice?: number } = {}): Worker {
+export function startThread(file: string, workerData: unknown, base: string): Worker {
   const ts = base.endsWith('.ts');
   const url = new URL(`${file}.${ts ? 'ts' : 'js'}`, base);
-  const nice =
-    opts.nice && Number.isInteger(opts.nice) && opts.nice > 0 && opts.nice < 20
-      ? `try { require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), ${opts.nice}); } catch {}\n`
-      : '';
-  if (ts)
-    return new Worker(
-      `${nice}import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`,
-      { eval: true, workerData },
-    );
-  return nice
-    ? new Worker(`${nice}import(${JSON.stringify(url.href)})`, { eval: true, workerData })
+  return ts
+    ? new Worker(`import('tsx/esm/api').then((m) => m.register()).then(() => import(${JSON.stringify(url.href)}))`, {
+        eval: true,
+        workerData,
+      })
     : new Worker(url, { workerData });
 }
 
@@ -69,11 +60,9 @@ export class ThreadChannel<R> {
     opts: {
       onFailure?: (err: Error) => void;
       error?: (e: ThreadError) => Error;
-      /** the thread's scheduling priority (see `startThread`) */
-      nice?: number;
     } = {},
   ) {
-    this.worker = startThread(file, workerData, base, { nice: opts.nice });
+    this.worker = startThread(file, workerData, base);
     // an unref() before the thread is up does not hold: repeat it once it is, unless a request waits
     const idle = () => {
       if (this.pending.size === 0) this.worker.unref();
