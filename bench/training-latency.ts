@@ -139,10 +139,17 @@ async function stopServer(s: Server): Promise<void> {
 }
 
 async function api<T>(s: Server, method: string, url: string, body?: unknown): Promise<T> {
-  const r = await fetch(`${s.url}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${s.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
+  const send = () =>
+    fetch(`${s.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${s.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  // a kept-alive connection the server closed as the request left (ECONNRESET, seen at load 35): a GET is sent again
+  const r = await send().catch(async (err: unknown) => {
+    if (method !== 'GET' || s.proc.exitCode !== null) throw err;
+    await new Promise((res) => setTimeout(res, 500));
+    return send();
   });
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
