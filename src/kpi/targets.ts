@@ -201,13 +201,14 @@ export async function scopeTargets(
 /**
  * Computes and caches the forecasts for the period after the scope's last data (the one HR asks
  * for), so that the first request is served from the cache. Returns that period, or null.
+ * `forecaster`: where the forecasts run (train_baselines passes its job thread's).
  */
-export async function warmNextPeriod(db: Queryable, key: ScopeKey): Promise<string | null> {
+export async function warmNextPeriod(db: Queryable, key: ScopeKey, forecaster?: Forecaster): Promise<string | null> {
   const last = await lastPeriodWithData(db, key);
   if (!last) return null;
   const next = shiftPeriod(parsePeriod(last)!, 1);
   try {
-    await forecastSet(db, key, next);
+    await forecastSet(db, key, next, undefined, forecaster);
     return next.id;
   } catch (err) {
     if (err instanceof TargetError) return null;
