@@ -131,6 +131,7 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
     const so = model.scaleOffsets;
     const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;
     const widen = so?.widen;
+    const spread = so?.spread ?? 1;
     for (let h = 0; h < horizon; h++) {
       const o = h * Q;
       const row = rows[h]!;
@@ -139,7 +140,7 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
       const netMed = out ? out[o + mid]! : 0;
       const off = offs[h]!;
       const q = new Array<number>(Q);
-      for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? out[o + i]! - netMed : 0) + off[i]!);
+      for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? spread * (out[o + i]! - netMed) : 0) + off[i]!);
       enforceMonotone(q, mid);
       if (widen) for (let i = 0; i < Q; i++) q[i] = med + widen[i]! * (q[i]! - med);
       const level = cf.level;

@@ -19,9 +19,10 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * PostgreSQL transactions only: `COPY … FROM STDIN` (text format) fed with `lines`, each one row
-   * already escaped (copyLine in src/db/copy.ts). Absent on PGlite and on the pool.
+   * already escaped (copyLine in src/db/copy.ts) — or, async, pieces of whole lines as they are made.
+   * Absent on PGlite and on the pool.
    */
-  copyFrom?(sql: string, lines: Iterable<string>): Promise<void>;
+  copyFrom?(sql: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void>;
 }
 
 export interface Db extends Queryable {
