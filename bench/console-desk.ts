@@ -5,10 +5,13 @@
  * a model trained without the network, through Fastify's inject with a signed-in hr session:
  *  - anchor_live: `GET /live` through the same inject (what any request costs here), the run's anchor;
  *  - first_page: /targets of the next quarter, first page (50 rows, by employee id), its stored table
- *    in place (src/kpi/targets-table.ts; what every request after the first reads until a write);
- *  - first_page_unstored: the same with the stored answers emptied before each request (R = 5), the
- *    forecasts cached (as after training, which warms the next period): the table is built and stored;
- *  - first_page_cold: the stored answers and the forecast cache emptied before each request (R = 5);
+ *    in place (src/kpi/desk-store.ts, migration 022: one row a person, the page cut in SQL; what every
+ *    request after the first reads until a write);
+ *  - first_page_unstored: the same with the stored tables and answers emptied before each request
+ *    (R = 5), the forecasts cached (as after training, which warms the next period): the table is built
+ *    from the cached forecasts and stored;
+ *  - first_page_cold: the stored tables, answers and the forecast cache emptied before each request
+ *    (R = 5): every forecast of the role computed in the request;
  *  - sorted: by target, descending, a page in the middle; search: part of an id;
  *  - export_csv / export_xlsx: the whole role (10,000 rows) with the same filters;
  *  - why: one person's "why this number".
@@ -99,6 +102,7 @@ async function main() {
       () => `/targets?${base}`,
       5,
       async () => {
+        await db.query('delete from desk_tables');
         await db.query('delete from read_results');
       },
       0,
@@ -107,6 +111,7 @@ async function main() {
       () => `/targets?${base}`,
       5,
       async () => {
+        await db.query('delete from desk_tables');
         await db.query('delete from read_results');
         await db.query('delete from baseline_forecast_cache');
       },

@@ -1,10 +1,22 @@
 /**
- * Reads of the console's target desk (src/services/target-desk.ts): the recorded values of a scope's
- * metric for a few people over a range of periods (the sparklines and the "why this number" history).
+ * SQL of the console's target desk (src/services/target-desk.ts): the recorded values of a scope's
+ * metric for a few people over a range of periods (the sparklines and the "why this number" history),
+ * and the desk's stored tables (migration 022): one role's targets of a metric and period, one row a
+ * person with the sort keys and flags as columns, served while computed at the current data version;
+ * a page is sorted, searched and cut in SQL and only its rows' JSON is read.
  */
-import type { Queryable } from '../db/types.js';
+import type { Db, Queryable } from '../db/types.js';
 import type { Period } from '../history/period.js';
 import type { ScopeKey } from './series.js';
+import {
+  type BuiltTable,
+  KEYED_SORTS,
+  needleOf,
+  TABLE_FLAGS,
+  type TableQuery,
+  type TableRow,
+  type TableSort,
+} from './targets-table.js';
 
 /** Values of `key.metric` at `key.kind` periods in [from.start, to.start] for `ids`, as id → period → value. */
 export async function valuesBetween(
@@ -27,4 +39,124 @@ export async function valuesBetween(
     m.set(row.period, Number(row.value));
   }
   return out;
+}
+
+/** A stored desk table's lookup: the current data version and the table stored under the key, if any. */
+export interface StoredTableRef {
+  current: string;
+  gen: number | null;
+  version: string | null;
+  head: string | null;
+  size: number | null;
+}
+
+/** The current data version and the stored table of `key`, in one call (migration 022's desk_table). */
+export async function lookupTable(db: Queryable, key: string): Promise<StoredTableRef> {
+  const r = await db.query<StoredTableRef>('select current, gen, version, head, size from desk_table($1)', [key]);
+  const row = r.rows[0]!;
+  return { ...row, gen: row.gen === null ? null : Number(row.gen) };
+}
+
+const COLUMN: Readonly<Record<TableSort, string>> = {
+  employee: 'employee_id',
+  target: 'target',
+  suggested: 'suggested',
+  floor: 'floor',
+  actual: 'actual',
+  attainment: 'attainment',
+  width: 'width',
+};
+
+/** The query's where and order clauses ($1 the gen, $2 the needle); columns from fixed lists only. */
+function clauses(q: TableQuery): { where: string; order: string } {
+  const flag = q.flag ? ` and ${TABLE_FLAGS.find((f) => f === q.flag)}` : '';
+  const dir = q.dir === 'desc' ? 'desc' : 'asc';
+  return {
+    where: `where gen = $1 and ($2::text is null or strpos(id_lower, $2) > 0)${flag}`,
+    order: q.sort === 'employee' ? `employee_id ${dir}` : `${COLUMN[q.sort]} ${dir} nulls last, employee_id asc`,
+  };
+}
+
+/**
+ * The rows' JSON of the ids the inner query orders: the ids are sorted alone (narrow tuples), then
+ * each row is fetched by its key, in that order.
+ */
+const rowsOf = (ids: string) =>
+  `array(select r.row from unnest(array(${ids})) with ordinality k(id, n)
+     join desk_rows r on r.gen = $1 and r.employee_id = k.id order by k.n)`;
+
+/**
+ * The rows of stored table `gen` the query keeps, in its order, from `offset` (at most `limit`), with
+ * how many it keeps in all; null when the table is gone (replaced by a newer build since its lookup).
+ * One statement: it reads one build whole or, once that build's delete has committed, nothing.
+ */
+export async function tablePage(
+  db: Queryable,
+  gen: number,
+  q: TableQuery,
+  page: { limit: number; offset: number },
+): Promise<{ total: number; rows: string[] } | null> {
+  const { where, order } = clauses(q);
+  const r = await db.query<{ total: number; rows: string[] }>(
+    `select (select count(*)::int from desk_rows ${where}) as total,
+            ${rowsOf(`select employee_id from desk_rows ${where} order by ${order} limit $3 offset $4`)} as rows`,
+    [gen, needleOf(q.search) ?? null, page.limit, page.offset],
+  );
+  const { total, rows } = r.rows[0]!;
+  if (Number(total) === 0 && !(await exists(db, gen))) return null;
+  return { total: Number(total), rows };
+}
+
+/** Every row of stored table `gen` the query keeps, in its order; null when the table is gone. */
+export async function tableRows(db: Queryable, gen: number, q: TableQuery): Promise<string[] | null> {
+  const { where, order } = clauses(q);
+  const r = await db.query<{ row: string }>(`select row from desk_rows ${where} order by ${order}`, [
+    gen,
+    needleOf(q.search) ?? null,
+  ]);
+  if (r.rows.length === 0 && !(await exists(db, gen))) return null;
+  return r.rows.map((x) => x.row);
+}
+
+async function exists(db: Queryable, gen: number): Promise<boolean> {
+  const r = await db.query('select 1 from desk_tables where gen = $1', [gen]);
+  return r.rows.length > 0;
+}
+
+/**
+ * Stores a built table under `key`, computed at data `version`, in one transaction: the key's table
+ * before and every table of another version go (their rows with them). Answers the new gen, or null
+ * when another process stored the key meanwhile (its table is served then, if current).
+ */
+export async function storeTable(db: Db, key: string, version: string, t: BuiltTable): Promise<number | null> {
+  return db.transaction(async (tx) => {
+    await tx.query('delete from desk_rows where gen in (select gen from desk_tables where key = $1 or version <> $2)', [
+      key,
+      version,
+    ]);
+    await tx.query('delete from desk_tables where key = $1 or version <> $2', [key, version]);
+    const ins = await tx.query<{ gen: number }>(
+      `insert into desk_tables (key, version, head, size) values ($1, $2, $3, $4) on conflict (key) do nothing returning gen`,
+      [key, version, JSON.stringify(t.head), t.rows.length],
+    );
+    const gen = ins.rows[0]?.gen;
+    if (gen === undefined) return null;
+    if (t.rows.length > 0) {
+      const col = <T>(f: (r: TableRow) => T) => t.rows.map(f);
+      await tx.query(
+        `insert into desk_rows (gen, employee_id, id_lower, target, suggested, floor, actual, attainment, width, below_floor, cold_start, overridden, row)
+         select $1, * from unnest($2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::float8[], $9::float8[], $10::bool[], $11::bool[], $12::bool[], string_to_array($13, E'\\n'))`,
+        [
+          gen,
+          col((r) => r.employee_id),
+          col((r) => r.id_lower),
+          ...KEYED_SORTS.map((k) => col((r) => r.keys[k])),
+          ...TABLE_FLAGS.map((f) => col((r) => r.flags[f])),
+          // one text of lines (JSON holds no raw newline): a text[] of 10,000 JSON rows costs twice as much to pass
+          col((r) => r.json).join('\n'),
+        ],
+      );
+    }
+    return Number(gen);
+  });
 }

@@ -1,12 +1,12 @@
 /**
- * One metric's targets of a role as a stored table the console's desk reads (src/services/target-desk.ts):
- * the answer's description, everyone's sort keys and flags in columns, and each person's JSON row
- * serialised once. A desk request parses the small columns, filters and sorts on them, and parses
- * only the rows of its page (or of an export); it never re-assembles nor re-parses the whole role.
- *
- * Text format (stored as the answer's JSON text by src/services/results.ts): line 1 is the JSON of
- * the head (answer, closed mark, columns, row offsets); each following line is one person's JSON,
- * in employee-id order. JSON never holds a raw newline, so the lines are the rows.
+ * One metric's targets of a role as the table the console's desk reads (src/services/target-desk.ts):
+ * the answer's description (the head), and one row a person with the desk's sort keys and flags
+ * beside the person's JSON, serialised once. The rows are stored in the database one a person
+ * (src/kpi/desk-store.ts, migration 022), where a desk request sorts, searches and pages in SQL and
+ * reads only its page; `TargetTable` does the same in memory for a table just built (the request that
+ * built it, or one that could not store it). Both orders are the same (test/kpi/targets-table.test.ts):
+ * by employee id (code-unit order), or by a value with the missing ones last in either direction and
+ * ties by employee id ascending.
  */
 import type { PersonTarget, TargetsAnswer } from './target-lines.js';
 
@@ -15,10 +15,8 @@ export type TableSort = (typeof TABLE_SORTS)[number];
 export const TABLE_FLAGS = ['below_floor', 'cold_start', 'overridden'] as const;
 export type TableFlag = (typeof TABLE_FLAGS)[number];
 
-type KeyedSort = Exclude<TableSort, 'employee'>;
-const KEYED: readonly KeyedSort[] = ['target', 'suggested', 'floor', 'actual', 'attainment', 'width'];
-const FLAG_BIT: Readonly<Record<TableFlag, number>> = { below_floor: 1, cold_start: 2, overridden: 4 };
-const FORMAT = 1;
+export type KeyedSort = Exclude<TableSort, 'employee'>;
+export const KEYED_SORTS: readonly KeyedSort[] = ['target', 'suggested', 'floor', 'actual', 'attainment', 'width'];
 
 /** The snapshot mark of a closed period (src/periods/reads.ts ClosedMark). */
 export interface TableClosed {
@@ -33,14 +31,28 @@ export type TableHead =
   | { answer: Omit<TargetsAnswer, 'people'>; closed: TableClosed | null; problem: null }
   | { answer: null; closed: TableClosed | null; problem: { code: string; reason: string } };
 
-interface Encoded {
-  v: number;
+/** One person's row: the keys the desk sorts and filters on, and the person's JSON. */
+export interface TableRow {
+  employee_id: string;
+  /** the id lower-cased (JavaScript's toLowerCase), what a search matches */
+  id_lower: string;
+  keys: Record<KeyedSort, number | null>;
+  flags: Record<TableFlag, boolean>;
+  json: string;
+}
+
+/** A table as built from an answer: its head and its rows in employee-id order. */
+export interface BuiltTable {
   head: TableHead;
-  ids: string[];
-  keys: Record<KeyedSort, (number | null)[]>;
-  flags: number[];
-  /** offset of row i's line in the rows part; at[n] = the rows part's length + 1 */
-  at: number[];
+  rows: TableRow[];
+}
+
+export interface TableQuery {
+  /** part of an employee id, any case */
+  search?: string | undefined;
+  flag?: TableFlag | undefined;
+  sort: TableSort;
+  dir: 'asc' | 'desc';
 }
 
 function keyOf(p: PersonTarget, sort: KeyedSort): number | null {
@@ -60,83 +72,49 @@ function keyOf(p: PersonTarget, sort: KeyedSort): number | null {
   }
 }
 
-const byIdText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+/** Code-unit order of ids (what `collate "C"` orders by in the database). */
+export const byIdText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The table's text of one metric's answer (people in any order) and, for a closed period, its mark. */
-export function encodeTable(answer: TargetsAnswer, closed: TableClosed | null): string {
-  const people = [...answer.people].sort((a, b) => byIdText(a.employee_id, b.employee_id));
-  const { people: _people, ...rest } = answer;
-  const lines = people.map((p) => JSON.stringify(p));
-  const at = new Array<number>(lines.length + 1);
-  let o = 0;
-  for (let i = 0; i < lines.length; i++) {
-    at[i] = o;
-    o += lines[i]!.length + 1;
-  }
-  at[lines.length] = o;
-  const keys = Object.fromEntries(KEYED.map((k) => [k, people.map((p) => keyOf(p, k))])) as Encoded['keys'];
-  const head: Encoded = {
-    v: FORMAT,
-    head: { answer: rest, closed, problem: null },
-    ids: people.map((p) => p.employee_id),
-    keys,
-    flags: people.map(
-      (p) =>
-        (p.below_floor === true ? FLAG_BIT.below_floor : 0) |
-        (p.cold_start ? FLAG_BIT.cold_start : 0) |
-        (p.override !== null ? FLAG_BIT.overridden : 0),
-    ),
-    at,
-  };
-  return lines.length > 0 ? `${JSON.stringify(head)}\n${lines.join('\n')}` : JSON.stringify(head);
+/** The needle of a search (trimmed, lower-cased), or undefined for none. */
+export const needleOf = (search: string | undefined): string | undefined => search?.trim().toLowerCase() || undefined;
+
+/** The table of one metric's answer (people in any order) and, for a closed period, its mark. */
+export function buildTable(answer: TargetsAnswer, closed: TableClosed | null): BuiltTable {
+  const { people, ...rest } = answer;
+  const rows = [...people]
+    .sort((a, b) => byIdText(a.employee_id, b.employee_id))
+    .map(
+      (p): TableRow => ({
+        employee_id: p.employee_id,
+        id_lower: p.employee_id.toLowerCase(),
+        keys: Object.fromEntries(KEYED_SORTS.map((k) => [k, keyOf(p, k)])) as TableRow['keys'],
+        flags: { below_floor: p.below_floor === true, cold_start: p.cold_start, overridden: p.override !== null },
+        json: JSON.stringify(p),
+      }),
+    );
+  // the head as it reads back from its JSON (dates as ISO text), whichever way it is served
+  return { head: JSON.parse(JSON.stringify({ answer: rest, closed, problem: null })) as TableHead, rows };
 }
 
-/** The table's text when no answer could be given (no model for the period, a frozen problem, …). */
-export function encodeProblem(problem: { code: string; reason: string }, closed: TableClosed | null): string {
-  const head: Encoded = {
-    v: FORMAT,
-    head: { answer: null, closed, problem },
-    ids: [],
-    keys: Object.fromEntries(KEYED.map((k) => [k, []])) as unknown as Encoded['keys'],
-    flags: [],
-    at: [0],
-  };
-  return JSON.stringify(head);
+/** The table when no answer could be given (no model for the period, a frozen problem, …). */
+export function problemTable(problem: { code: string; reason: string }, closed: TableClosed | null): BuiltTable {
+  return { head: { answer: null, closed, problem }, rows: [] };
 }
 
-export interface TableQuery {
-  /** part of an employee id, any case */
-  search?: string | undefined;
-  flag?: TableFlag | undefined;
-  sort: TableSort;
-  dir: 'asc' | 'desc';
-}
-
-/** A stored table, parsed as far as filtering and sorting need; rows are parsed when asked for. */
+/** A built table queried in memory, as the database queries a stored one. */
 export class TargetTable {
-  private readonly e: Encoded;
-  private readonly text: string;
-  private readonly base: number;
-  private lower: string[] | undefined;
+  private constructor(private readonly t: BuiltTable) {}
 
-  private constructor(text: string) {
-    const nl = text.indexOf('\n');
-    this.text = text;
-    this.e = JSON.parse(nl < 0 ? text : text.slice(0, nl)) as Encoded;
-    if (this.e.v !== FORMAT) throw new Error(`targets table of format ${this.e.v}, expected ${FORMAT}`);
-    this.base = nl + 1;
-  }
-
-  static parse(text: string): TargetTable {
-    return new TargetTable(text);
+  static of(t: BuiltTable): TargetTable {
+    return new TargetTable(t);
   }
 
   get head(): TableHead {
-    return this.e.head;
+    return this.t.head;
   }
 
   get size(): number {
-    return this.e.ids.length;
+    return this.t.rows.length;
   }
 
   /**
@@ -144,23 +122,22 @@ export class TargetTable {
    * missing ones last in either direction and ties by employee id.
    */
   select(q: TableQuery): number[] {
-    const { ids, flags } = this.e;
-    const needle = q.search?.trim().toLowerCase();
-    if (needle) this.lower ??= ids.map((id) => id.toLowerCase());
-    const bit = q.flag ? FLAG_BIT[q.flag] : 0;
+    const { rows } = this.t;
+    const needle = needleOf(q.search);
     const kept: number[] = [];
-    for (let i = 0; i < ids.length; i++) {
-      if (bit && (flags[i]! & bit) === 0) continue;
-      if (needle && !this.lower![i]!.includes(needle)) continue;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (q.flag && !r.flags[q.flag]) continue;
+      if (needle && !r.id_lower.includes(needle)) continue;
       kept.push(i);
     }
     const sign = q.dir === 'desc' ? -1 : 1;
-    // rows are stored in employee-id order: the position is the id's rank
+    // rows are in employee-id order: the position is the id's rank
     if (q.sort === 'employee') return sign === 1 ? kept : kept.reverse();
-    const key = this.e.keys[q.sort];
+    const sort = q.sort;
     return kept.sort((a, b) => {
-      const x = key[a] ?? null;
-      const y = key[b] ?? null;
+      const x = rows[a]!.keys[sort];
+      const y = rows[b]!.keys[sort];
       if (x === null || y === null) return x === y ? a - b : x === null ? 1 : -1;
       return sign * (x - y) || a - b;
     });
@@ -168,11 +145,10 @@ export class TargetTable {
 
   /** The person at position `i`. */
   row(i: number): PersonTarget {
-    const { at } = this.e;
-    return JSON.parse(this.text.slice(this.base + at[i]!, this.base + at[i + 1]! - 1)) as PersonTarget;
+    return JSON.parse(this.t.rows[i]!.json) as PersonTarget;
   }
 
   id(i: number): string {
-    return this.e.ids[i]!;
+    return this.t.rows[i]!.employee_id;
   }
 }

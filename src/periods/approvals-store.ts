@@ -58,32 +58,38 @@ export interface NewRequest {
  * (same override, value and reason) is answered again rather than filed twice: a retry is one request.
  */
 export async function createRequest(db: Db, n: NewRequest): Promise<{ request: OverrideRequest; created: boolean }> {
-  return db.transaction(async (tx) => {
-    await lockOverride(tx, n);
-    const same = await tx.query<OverrideRequest>(
-      `select ${COLS} from override_requests where state = 'pending' and role_id = $1 and metric_id = $2 and period = $3
-         and employee_id = $4 and value = $5 and reason = $6 and requested_by is not distinct from $7 order by id limit 1`,
-      [n.role, n.metric, n.period, n.employeeId, n.value, n.reason, n.actor],
-    );
-    if (same.rows[0]) return { request: shape(same.rows[0]), created: false };
-    const r = await tx.query<OverrideRequest>(
-      `insert into override_requests (role_id, metric_id, period, employee_id, value, reason, suggested, model_version, why, requested_by)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${COLS}`,
-      [n.role, n.metric, n.period, n.employeeId, n.value, n.reason, n.suggested, n.modelVersion, n.why, n.actor],
-    );
-    const request = shape(r.rows[0]!);
-    await recordAudit(tx, {
-      actor: n.actor,
-      action: 'override_request.create',
-      subject: subject(request),
-      ...coords(request),
-      before: null,
-      after: { state: 'pending', value: n.value },
-      reason: n.reason,
-      detail: { suggested: n.suggested, model_version: n.modelVersion, why: n.why },
-    });
-    return { request, created: true };
+  return db.transaction((tx) => createRequestOn(tx, n));
+}
+
+/** createRequest on a transaction the caller holds (an override import files its requests with its changes). */
+export async function createRequestOn(
+  tx: Queryable,
+  n: NewRequest,
+): Promise<{ request: OverrideRequest; created: boolean }> {
+  await lockOverride(tx, n);
+  const same = await tx.query<OverrideRequest>(
+    `select ${COLS} from override_requests where state = 'pending' and role_id = $1 and metric_id = $2 and period = $3
+       and employee_id = $4 and value = $5 and reason = $6 and requested_by is not distinct from $7 order by id limit 1`,
+    [n.role, n.metric, n.period, n.employeeId, n.value, n.reason, n.actor],
+  );
+  if (same.rows[0]) return { request: shape(same.rows[0]), created: false };
+  const r = await tx.query<OverrideRequest>(
+    `insert into override_requests (role_id, metric_id, period, employee_id, value, reason, suggested, model_version, why, requested_by)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ${COLS}`,
+    [n.role, n.metric, n.period, n.employeeId, n.value, n.reason, n.suggested, n.modelVersion, n.why, n.actor],
+  );
+  const request = shape(r.rows[0]!);
+  await recordAudit(tx, {
+    actor: n.actor,
+    action: 'override_request.create',
+    subject: subject(request),
+    ...coords(request),
+    before: null,
+    after: { state: 'pending', value: n.value },
+    reason: n.reason,
+    detail: { suggested: n.suggested, model_version: n.modelVersion, why: n.why },
   });
+  return { request, created: true };
 }
 
 export async function listRequests(

@@ -161,7 +161,7 @@ export function createServices(deps: ServiceDeps): Services {
       sessionTtlMs: config.sessionTtlMs,
       masker: privacy.masker('console'),
     }),
-    desk: createTargetDeskService({ db, targets, stored }),
+    desk: createTargetDeskService({ db, targets }),
     overrideImport: createOverrideImportService({
       db,
       bodyLimit: config.bodyLimit,

@@ -5,11 +5,14 @@
  * override in force, both empty leave the row as it is (the export's other columns are read past).
  *
  * All or nothing: every row is checked first (the same checks as one override through the API —
- * role, metric, the employee's role, the metric's bounds, a period closed for the role, the approval
- * threshold — and no key twice) and any bad row refuses the whole file with its row errors (422);
- * then every change is written in one transaction, each with its audit row (recordAudit, through
- * setOverrideOn / clearOverrideOn). Retry-safe: a row already in force (same value and reason, or
- * nothing to revert) is counted unchanged and writes nothing, so the same file sent twice changes
+ * role, metric, the employee's role, the metric's bounds, a period closed for the role — and no key
+ * twice) and any bad row refuses the whole file with its row errors (422), nothing written. Then the
+ * whole file is taken in one transaction, each change with its audit row (recordAudit): a row within
+ * the approval threshold (config OVERRIDE_APPROVAL_*) is applied (setOverrideOn / clearOverrideOn); a
+ * row beyond it is filed as an override request for a second HR key (maker–checker, as
+ * PUT /v1/targets/overrides files one; /hr/approvals), never applied by the import. Retry-safe: a row
+ * already in force (same value and reason, or nothing to revert), or whose same request from the same
+ * key is pending already, is counted unchanged and writes nothing, so the same file sent twice changes
  * nothing the second time.
  */
 import { Readable } from 'node:stream';
@@ -28,6 +31,7 @@ import {
   TargetError,
 } from '../kpi/targets.js';
 import { roleOfEmployee } from '../kpi/targets-store.js';
+import { createRequestOn } from '../periods/approvals-store.js';
 import { closedOfPeriod } from '../periods/store.js';
 import { NotFoundError } from '../lib/errors.js';
 
@@ -48,8 +52,27 @@ export interface OverrideImportResult {
   set: number;
   /** Overrides reverted (back to the suggested target). */
   cleared: number;
-  /** Rows already so, or left empty. */
+  /** Rows already so, left empty, or whose same request is pending already. */
   unchanged: number;
+  /** Override requests filed now for a second approver (rows beyond the approval threshold). */
+  requested: number;
+  /** Every row waiting for a second approver, in row order: filed now, or pending already. */
+  requests: ImportedRequest[];
+}
+
+/** A row of the file filed as an override request (src/periods/approvals-store.ts). */
+export interface ImportedRequest {
+  row: number;
+  request_id: number;
+  employee_id: string;
+  role: string;
+  metric: string;
+  period: string;
+  value: number;
+  /** why it needs a second approver (the threshold it crosses, or role-wide) */
+  why: string;
+  /** false: the same request from the same key was pending already */
+  filed: boolean;
 }
 
 export interface OverrideImportService {
@@ -64,7 +87,7 @@ type Cells = Record<(typeof OVERRIDE_IMPORT_COLUMNS)[number], string>;
 
 interface Change {
   row: number;
-  kind: 'set' | 'clear';
+  kind: 'set' | 'clear' | 'request';
   role: string;
   metric: string;
   period: string;
@@ -73,6 +96,8 @@ interface Change {
   reason: string;
   suggested: number | null;
   modelVersion: string | null;
+  /** why a second approver is needed (kind 'request') */
+  why?: string;
 }
 
 const cell = (v: unknown): string => (v === null || v === undefined ? '' : String(v).trim());
@@ -108,7 +133,7 @@ async function rowsOf(file: { name: string; bytes: Uint8Array }, limit: number):
 export function createOverrideImportService(deps: {
   db: Db;
   bodyLimit: number;
-  /** Overrides needing a second approver (config OVERRIDE_APPROVAL_*): refused by an import. */
+  /** Overrides needing a second approver (config OVERRIDE_APPROVAL_*): filed as requests by an import. */
   overrideApproval?: { threshold: number; roleWide: boolean } | undefined;
 }): OverrideImportService {
   const { db } = deps;
@@ -284,20 +309,14 @@ export function createOverrideImportService(deps: {
           continue;
         }
         const why = approvalNeeded(r.employee_id, value, suggested);
-        if (why) {
-          bad(
-            row,
-            'override_value',
-            `needs a second approver (${why}): set it on the desk or with PUT /v1/targets/overrides`,
-          );
-          continue;
-        }
-        changes.push({ ...common, kind: 'set', value });
+        changes.push(why ? { ...common, kind: 'request', value, why } : { ...common, kind: 'set', value });
       }
       if (errors.length > 0) throw invalidRows(errors, 'rows');
 
       let set = 0;
       let cleared = 0;
+      let requested = 0;
+      const requests: ImportedRequest[] = [];
       await db.transaction(async (tx) => {
         for (const c of changes) {
           const change = {
@@ -310,7 +329,22 @@ export function createOverrideImportService(deps: {
             suggested: c.suggested,
             modelVersion: c.modelVersion,
           };
-          if (c.kind === 'set') {
+          if (c.kind === 'request') {
+            const { request, created } = await createRequestOn(tx, { ...change, value: c.value, why: c.why! });
+            if (created) requested += 1;
+            else unchanged += 1;
+            requests.push({
+              row: c.row,
+              request_id: request.id,
+              employee_id: c.employeeId,
+              role: c.role,
+              metric: c.metric,
+              period: c.period,
+              value: c.value,
+              why: c.why!,
+              filed: created,
+            });
+          } else if (c.kind === 'set') {
             await setOverrideOn(tx, { ...change, value: c.value });
             set += 1;
           } else {
@@ -319,7 +353,7 @@ export function createOverrideImportService(deps: {
           }
         }
       });
-      return { received: rows.length, set, cleared, unchanged };
+      return { received: rows.length, set, cleared, unchanged, requested, requests };
     },
   };
 }

@@ -2,8 +2,9 @@
  * The console's target desk (src/web/pages/targets.ts): one role, metric and period of the role's
  * cycle; everyone's lines from the same service the API answers with (targets.roleTargets: a closed
  * period from its snapshot, marked with who closed it and when), kept as one stored table per role,
- * period and metric (src/kpi/targets-table.ts, stored with the data version by src/services/results.ts)
- * so that a desk request filters, sorts and pages on stored columns and parses only its page's rows
+ * period and metric (src/kpi/targets-table.ts; one row a person with the sort keys as columns, stored
+ * with the data version by src/kpi/desk-store.ts, migration 022) so that a desk request filters, sorts
+ * and pages in SQL and reads only its page's rows
  * (10,000 people per role); each person of the page with the last four recorded values; the same
  * table as CSV (UTF-8 with BOM) or XLSX; and "why this number" for one person (targets.personTargets):
  * history, the forecast's quantiles, drivers and the period's promotions.
@@ -15,21 +16,24 @@ import { parsePeriod, type Period, type PeriodKind, shiftPeriod } from '../histo
 import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
 import { type CellInput, type ExportFile, toCsv, toXlsx, XLSX_TYPE } from '../lib/spreadsheet.js';
 import { type CalendarEvent, listEvents } from '../kpi/calendar.js';
-import { valuesBetween } from '../kpi/desk-store.js';
+import { lookupTable, storeTable, tablePage, tableRows, valuesBetween } from '../kpi/desk-store.js';
 import { activeScopes } from '../kpi/models.js';
 import { type PersonTarget, parseTargetPeriod, TargetError, type TargetsAnswer } from '../kpi/targets.js';
 import {
-  encodeProblem,
-  encodeTable,
+  type BuiltTable,
+  buildTable,
+  problemTable,
   TABLE_FLAGS,
   TABLE_SORTS,
   type TableClosed,
   type TableFlag,
+  type TableHead,
+  type TableQuery,
   type TableSort,
   TargetTable,
 } from '../kpi/targets-table.js';
 import { lastPeriodWithData, roleOfEmployee } from '../kpi/targets-store.js';
-import type { StoredReads } from './results.js';
+import { compactChanges } from './results-store.js';
 import type { TargetService } from './targets.js';
 
 export const DESK_SORTS = TABLE_SORTS;
@@ -117,15 +121,23 @@ export const EXPORT_HEADER = [
   'below_floor',
 ] as const;
 
+/** A table of the desk: its head, and its rows queried (in SQL when stored, in memory when just built). */
+interface DeskTable {
+  head: TableHead;
+  page(q: TableQuery, page: { limit: number; offset: number }): Promise<{ total: number; rows: PersonTarget[] }>;
+  all(q: TableQuery): Promise<PersonTarget[]>;
+}
+
+const tableQuery = (q: TableQuery): TableQuery => ({ search: q.search, flag: q.flag, sort: q.sort, dir: q.dir });
+
 /** A date column as `YYYY-MM-DD` (drivers may hand back a Date for a `date`). */
 const isoDay = (d: string | Date): string => (typeof d === 'string' ? d.slice(0, 10) : d.toISOString().slice(0, 10));
 
 export function createTargetDeskService(deps: {
   db: Db;
   targets: Pick<TargetService, 'roleTargets' | 'personTargets'>;
-  stored: StoredReads;
 }): TargetDeskService {
-  const { db, targets, stored } = deps;
+  const { db, targets } = deps;
 
   async function frame(q: Pick<DeskQuery, 'role' | 'metric' | 'period'>) {
     const roles = await listRoles(db);
@@ -161,44 +173,77 @@ export function createTargetDeskService(deps: {
   }
 
   /**
-   * The stored table of a role, period and metric: computed by the same service call as
-   * `/v1/targets` (a closed period answers from its snapshot) and stored with the data version,
-   * so every later request reads it until a write changes the data.
+   * The table of a role, period and metric: computed by the same service call as `/v1/targets` (a
+   * closed period answers from its snapshot) and stored one row a person with the data version read
+   * before computing it (src/kpi/desk-store.ts, migration 022), so every later request reads it until
+   * a write changes the data. A stored table is queried in SQL; one just built is queried in memory.
    */
-  async function tableOf(role: string, period: string, metric: string): Promise<TargetTable> {
-    const { json } = await stored(
-      ['targets-table', role, period, metric],
-      async () => {
-        try {
-          const r = await targets.roleTargets({
-            role,
-            period,
-            metric,
-            belowFloorOnly: false,
-            limit: Number.MAX_SAFE_INTEGER,
-            offset: 0,
-          });
-          const closed = r.closed ?? null;
-          const answer = r.metrics.find((m) => m.metric === metric);
-          if (answer) return encodeTable(answer, closed);
-          const why = r.unavailable.find((u) => u.metric === metric);
-          return encodeProblem(
-            {
-              code: why?.code ?? 'no_targets',
-              reason: why?.reason ?? `no targets of ${metric} for ${role} in ${period}`,
-            },
-            closed,
-          );
-        } catch (err) {
-          // the problems a desk shows (no model, horizon, a problem frozen by a close); not a missing role
-          if (err instanceof DomainError && !(err instanceof NotFoundError))
-            return encodeProblem({ code: err.code, reason: err.message }, null);
-          throw err;
-        }
+  async function tableOf(role: string, period: string, metric: string): Promise<DeskTable> {
+    const key = JSON.stringify(['targets-table', role, period, metric]);
+    const ref = await lookupTable(db, key);
+    if (ref.gen !== null && ref.version === ref.current && ref.head !== null) {
+      const gen = ref.gen;
+      const parse = (rows: string[]) => rows.map((r) => JSON.parse(r) as PersonTarget);
+      return {
+        head: JSON.parse(ref.head) as TableHead,
+        async page(q, page) {
+          const got = await tablePage(db, gen, q, page);
+          // replaced by a newer build since the lookup: read that one
+          if (got === null) return (await tableOf(role, period, metric)).page(q, page);
+          return { total: got.total, rows: parse(got.rows) };
+        },
+        async all(q) {
+          const got = await tableRows(db, gen, q);
+          if (got === null) return (await tableOf(role, period, metric)).all(q);
+          return parse(got);
+        },
+      };
+    }
+    const built = await build(role, period, metric);
+    if (!(await compactChanges(db))) {
+      try {
+        await storeTable(db, key, ref.current, built);
+      } catch (err) {
+        // two processes storing at once (a deadlock, the key taken): the table built here is served
+        const code = (err as { code?: unknown }).code;
+        if (code !== '40P01' && code !== '23505') throw err;
+      }
+    }
+    const table = TargetTable.of(built);
+    return {
+      head: built.head,
+      async page(q, page) {
+        const kept = table.select(q);
+        return { total: kept.length, rows: kept.slice(page.offset, page.offset + page.limit).map((i) => table.row(i)) };
       },
-      (text) => text,
-    );
-    return TargetTable.parse(json);
+      all: async (q) => table.select(q).map((i) => table.row(i)),
+    };
+  }
+
+  async function build(role: string, period: string, metric: string): Promise<BuiltTable> {
+    try {
+      const r = await targets.roleTargets({
+        role,
+        period,
+        metric,
+        belowFloorOnly: false,
+        limit: Number.MAX_SAFE_INTEGER,
+        offset: 0,
+      });
+      const closed = r.closed ?? null;
+      const answer = r.metrics.find((m) => m.metric === metric);
+      if (answer) return buildTable(answer, closed);
+      const why = r.unavailable.find((u) => u.metric === metric);
+      return problemTable(
+        { code: why?.code ?? 'no_targets', reason: why?.reason ?? `no targets of ${metric} for ${role} in ${period}` },
+        closed,
+      );
+    } catch (err) {
+      // the problems a desk shows (no model, horizon, a problem frozen by a close); not a missing role
+      if (err instanceof DomainError && !(err instanceof NotFoundError))
+        return problemTable({ code: err.code, reason: err.message }, null);
+      throw err;
+    }
   }
 
   async function exportRows(q: Omit<DeskQuery, 'limit' | 'offset'>) {
@@ -207,8 +252,7 @@ export function createTargetDeskService(deps: {
     const table = await tableOf(f.role.id, f.period, f.metric);
     const { answer, problem } = table.head;
     if (!answer) throw new TargetError(problem.code, problem.reason);
-    const rows: CellInput[][] = table.select(q).map((i) => {
-      const p = table.row(i);
+    const rows: CellInput[][] = (await table.all(tableQuery(q))).map((p) => {
       return [
         p.employee_id,
         answer.role,
@@ -243,8 +287,7 @@ export function createTargetDeskService(deps: {
       const table = await tableOf(f.role.id, f.period, f.metric);
       const head = table.head;
       if (!head.answer) return { ...base, closed: head.closed, problem: head.problem };
-      const kept = table.select(q);
-      const pageOf = kept.slice(q.offset, q.offset + q.limit).map((i) => table.row(i));
+      const { total, rows: pageOf } = await table.page(tableQuery(q), { limit: q.limit, offset: q.offset });
       const p = parseTargetPeriod(f.period);
       const values = await valuesBetween(
         db,
@@ -258,7 +301,7 @@ export function createTargetDeskService(deps: {
         ...x,
         recent: recentIds.map((id) => ({ period: id, value: values.get(x.employee_id)?.get(id) ?? null })),
       }));
-      return { ...base, answer: head.answer, closed: head.closed, problem: null, total: kept.length, rows };
+      return { ...base, answer: head.answer, closed: head.closed, problem: null, total, rows };
     },
 
     async export(q, format) {

@@ -951,8 +951,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import overrides from the target desk's export layout (CSV or XLSX); all or nothing, audited
-         * @description Each row names employee_id (or '*' for the whole role), role, metric and period; override_value sets the override with override_reason (required), an empty override_value with a reason reverts the override in force, both empty leave the row. The export's other columns are read past. Every row is checked as PUT /v1/targets/overrides checks one (roles, metrics, the employee's role, bounds, closed periods; an override over the approval threshold is refused: set it alone to file it for approval) and no key may come twice; any bad row → 422 listing the rows, nothing written. Otherwise every change is written in one transaction with its audit row. A row already in force counts as unchanged, so sending the same file again changes nothing.
+         * Import overrides from the target desk's export layout (CSV or XLSX); all or nothing, audited; rows beyond the approval threshold filed for a second approver
+         * @description Each row names employee_id (or '*' for the whole role), role, metric and period; override_value sets the override with override_reason (required), an empty override_value with a reason reverts the override in force, both empty leave the row. The export's other columns are read past. Every row is checked as PUT /v1/targets/overrides checks one (roles, metrics, the employee's role, bounds, closed periods) and no key may come twice; any bad row → 422 listing the rows, nothing written. Otherwise the whole file is taken in one transaction, each change with its audit row: a row within the approval threshold (OVERRIDE_APPROVAL_*) is applied, a row beyond it is filed as an override request that a second HR key approves or rejects (maker–checker, as PUT /v1/targets/overrides files one) and listed in `requests`. A row already in force, or whose same request from the same key is pending, counts as unchanged, so sending the same file again changes nothing.
          */
         post: operations["importTargetOverrides"];
         delete?: never;
@@ -1815,8 +1815,26 @@ export interface components {
             set: number;
             /** @description overrides reverted to the suggested target */
             cleared: number;
-            /** @description rows already so, or with neither value nor reason */
+            /** @description rows already so, with neither value nor reason, or whose same request is pending already */
             unchanged: number;
+            /** @description override requests filed now for a second approver (rows beyond the approval threshold) */
+            requested: number;
+            /** @description every row waiting for a second approver, in row order */
+            requests: {
+                /** @description the data row (1 is the first under the header) */
+                row: number;
+                /** @description the override request filed (GET /v1/override-requests/{id}; approved or rejected by a second HR key) */
+                request_id: number;
+                employee_id: string;
+                role: string;
+                metric: string;
+                period: string;
+                value: number;
+                /** @description why it needs a second approver (the threshold it crosses, or role-wide) */
+                why: string;
+                /** @description false: the same request from the same key was pending already */
+                filed: boolean;
+            }[];
         };
         AbReport: {
             request: {
@@ -7936,7 +7954,9 @@ export interface operations {
                      *       "received": 1,
                      *       "set": 0,
                      *       "cleared": 0,
-                     *       "unchanged": 1
+                     *       "unchanged": 1,
+                     *       "requested": 0,
+                     *       "requests": []
                      *     }
                      */
                     "application/json": components["schemas"]["OverrideImportResult"];

@@ -1,19 +1,23 @@
 /**
- * The stored table the target desk reads (src/kpi/targets-table.ts): whatever the people, the rows
- * a query keeps, in its order, equal those of sorting the whole answer (missing values last in
- * either direction, ties by employee id), and each row reads back as the JSON of the person stored.
+ * The table the target desk reads (src/kpi/targets-table.ts), in memory and stored one row a person
+ * (src/kpi/desk-store.ts, migration 022, both backends): whatever the people, the rows a query keeps,
+ * in its order, equal those of sorting the whole answer (missing values last in either direction,
+ * ties by employee id), each row reads back as the JSON of the person stored, and a page of the
+ * stored table is that order cut with its total.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { lookupTable, storeTable, tablePage, tableRows } from '../../src/kpi/desk-store.js';
 import type { PersonTarget, TargetsAnswer } from '../../src/kpi/target-lines.js';
 import {
-  encodeProblem,
-  encodeTable,
+  buildTable,
+  problemTable,
   TABLE_FLAGS,
   TABLE_SORTS,
   type TableQuery,
   TargetTable,
 } from '../../src/kpi/targets-table.js';
+import { describeEachBackend } from '../helpers/db.js';
 
 const value = fc.oneof(
   fc.constant(null),
@@ -65,7 +69,7 @@ const person = (id: string) =>
     );
 
 const people = fc
-  .uniqueArray(fc.stringMatching(/^[A-Ea-e0-9]{1,4}$/), { maxLength: 40 })
+  .uniqueArray(fc.stringMatching(/^[A-Ea-e0-9_%]{1,4}$/), { maxLength: 40 })
   .chain((ids) => fc.tuple(...ids.map(person)));
 
 function answerOf(ps: PersonTarget[]): TargetsAnswer {
@@ -127,36 +131,79 @@ function reference(ps: PersonTarget[], q: TableQuery): PersonTarget[] {
   });
 }
 
+const query = fc.record({
+  sort: fc.constantFrom(...TABLE_SORTS),
+  dir: fc.constantFrom('asc' as const, 'desc' as const),
+  flag: fc.option(fc.constantFrom(...TABLE_FLAGS), { nil: undefined }),
+  search: fc.option(fc.stringMatching(/^ ?[a-e0-9_%]{0,2} ?$/), { nil: undefined }),
+});
+
 describe('the targets table of the desk', () => {
   it('keeps and orders the rows as sorting the whole answer does, and reads each row back as stored', () => {
     fc.assert(
-      fc.property(
-        people,
-        fc.record({
-          sort: fc.constantFrom(...TABLE_SORTS),
-          dir: fc.constantFrom('asc' as const, 'desc' as const),
-          flag: fc.option(fc.constantFrom(...TABLE_FLAGS), { nil: undefined }),
-          search: fc.option(fc.stringMatching(/^ ?[a-e0-9]{0,2} ?$/), { nil: undefined }),
-        }),
-        (ps, q) => {
-          const closed = { role: 'r', version: 2, closed_by: 'k', closed_at: '2026-12-01T00:00:00.000Z' };
-          const table = TargetTable.parse(encodeTable(answerOf(ps), closed));
-          const got = table.select(q).map((i) => table.row(i));
-          // rows come back as the API's JSON has them (dates as ISO text, -0 as 0)
-          expect(got).toEqual(JSON.parse(JSON.stringify(reference(ps, q))));
-          expect(table.size).toBe(ps.length);
-          expect(table.head.closed).toEqual(closed);
-          const { people: _people, ...head } = answerOf(ps);
-          expect(table.head.answer).toEqual(head);
-        },
-      ),
+      fc.property(people, query, (ps, q) => {
+        const closed = { role: 'r', version: 2, closed_by: 'k', closed_at: '2026-12-01T00:00:00.000Z' };
+        const table = TargetTable.of(buildTable(answerOf(ps), closed));
+        const got = table.select(q).map((i) => table.row(i));
+        // rows come back as the API's JSON has them (dates as ISO text, -0 as 0)
+        expect(got).toEqual(JSON.parse(JSON.stringify(reference(ps, q))));
+        expect(table.size).toBe(ps.length);
+        expect(table.head.closed).toEqual(closed);
+        const { people: _people, ...head } = answerOf(ps);
+        expect(table.head.answer).toEqual(head);
+      }),
       { numRuns: 300 },
     );
   });
 
   it('keeps a problem as the head, with no rows', () => {
-    const table = TargetTable.parse(encodeProblem({ code: 'no_model', reason: 'none' }, null));
+    const table = TargetTable.of(problemTable({ code: 'no_model', reason: 'none' }, null));
     expect(table.head).toEqual({ answer: null, closed: null, problem: { code: 'no_model', reason: 'none' } });
     expect(table.select({ sort: 'target', dir: 'asc' })).toEqual([]);
+  });
+});
+
+describeEachBackend('the targets table of the desk, stored', (get) => {
+  it('pages, sorts, searches and filters in SQL as the whole answer sorted in memory', async () => {
+    const { db } = get();
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(people, fc.array(query, { minLength: 1, maxLength: 4 }), async (ps, qs) => {
+        const key = `t${n++}`;
+        const ref = await lookupTable(db, key);
+        expect(ref.gen).toBeNull();
+        const built = buildTable(answerOf(ps), null);
+        const gen = await storeTable(db, key, ref.current, built);
+        expect(gen).not.toBeNull();
+        const again = await lookupTable(db, key);
+        expect(again).toMatchObject({ gen, version: ref.current, current: ref.current, size: ps.length });
+        expect(JSON.parse(again.head!)).toEqual(built.head);
+        for (const q of qs) {
+          const want = JSON.parse(JSON.stringify(reference([...ps], q))) as PersonTarget[];
+          const all = (await tableRows(db, gen!, q))!.map((r) => JSON.parse(r));
+          expect(all).toEqual(want);
+          const page = (await tablePage(db, gen!, q, { limit: 7, offset: 7 }))!;
+          expect(page.total).toBe(want.length);
+          expect(page.rows.map((r) => JSON.parse(r))).toEqual(want.slice(7, 14));
+          // past the end: no rows, the total still
+          expect(await tablePage(db, gen!, q, { limit: 7, offset: 100 })).toEqual({ total: want.length, rows: [] });
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+
+  it("replaces a key's table and drops the tables of other versions; a page of a replaced table reads null", async () => {
+    const { db } = get();
+    const ps = fc.sample(people, { numRuns: 1, seed: 7 })[0]!;
+    const { current } = await lookupTable(db, 'x');
+    const first = await storeTable(db, 'x', current, buildTable(answerOf(ps), null));
+    const other = await storeTable(db, 'y', 'older:0', buildTable(answerOf(ps), null));
+    const second = await storeTable(db, 'x', current, buildTable(answerOf(ps), null));
+    expect(second).toBeGreaterThan(first!);
+    expect(await tablePage(db, first!, { sort: 'employee', dir: 'asc' }, { limit: 5, offset: 0 })).toBeNull();
+    expect(await tableRows(db, other!, { sort: 'employee', dir: 'asc' })).toBeNull();
+    expect((await lookupTable(db, 'y')).gen).toBeNull();
+    expect((await lookupTable(db, 'x')).gen).toBe(second);
   });
 });

@@ -4,7 +4,9 @@
  * browser files): an upload with one bad row → the error table and the API's counts unchanged, then
  * a good one → the counts the API holds, sent by the page's script (progress) without leaving the
  * page; the quality lead offered only their kinds; a promotion window added on the calendar; the
- * weight form's live sum refusing 90 and taking 100, then a pin; the override import's error table; the shadow comparison report.
+ * weight form's live sum refusing 90 and taking 100, then a pin; the override import's error table, and
+ * its result with rows sent for approval (OVERRIDE_APPROVAL_THRESHOLD set: a revert applied, two
+ * overrides filed for a second HR key, linked to /hr/approvals) in both languages; the shadow comparison report.
  * axe with no serious or critical violation, nothing wider than the window and no CSP violation at
  * 1366×768 and 820×1180 in both languages. With CONSOLE_SCREENSHOTS=<dir> a screenshot of each page.
  */
@@ -12,6 +14,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setOverride } from '../../src/kpi/overrides.js';
 import { registerVersion } from '../../src/registry/index.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
@@ -43,7 +46,7 @@ describe.skipIf(!haveChromium)('data pages in Chromium', () => {
   beforeAll(async () => {
     tdb = await openTestDb('pglite');
     await loadDemo(tdb.db, { people: 12 });
-    t = await buildTestApp(tdb.db);
+    t = await buildTestApp(tdb.db, { OVERRIDE_APPROVAL_THRESHOLD: '0.1' });
     await registerVersion(tdb.db, {
       id: REPORT.candidate,
       kind: 'sentiment',
@@ -164,6 +167,64 @@ describe.skipIf(!haveChromium)('data pages in Chromium', () => {
     expect(fields).toEqual(['override_reason', 'employee_id']);
     if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'import-errors-zh.png') });
     await ctx.close();
+  });
+
+  it('the override import applies what it may and sends the rest for approval, linked to the approvals page (zh, en)', async () => {
+    const ids = (
+      await tdb.db.query<{ id: string }>(`select id from employees where role_id = 'product_ops' order by id`)
+    ).rows.map((r) => r.id);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    const [a, b] = ids as [string, string];
+    for (const [i, lang] of (['zh-CN', 'en'] as const).entries()) {
+      // an override in force to revert (a revert needs no second approver)
+      await setOverride(tdb.db, {
+        role: 'product_ops',
+        metric: 'gmv',
+        period: '2026-Q4',
+        employeeId: a,
+        value: 5000,
+        reason: 'before',
+        actor: null,
+      });
+      const csv = [
+        'employee_id,role,metric,period,override_value,override_reason',
+        `${a},product_ops,gmv,2026-Q4,,恢复建议值`,
+        `${b},product_ops,gmv,2026-Q4,"25${i},000",大促 <b>加码</b>`,
+        `*,product_ops,gmv,2026-Q4,18000${i},new shop`,
+        '',
+      ].join('\n');
+      const { ctx, page } = await open('laptop', lang);
+      await signIn(page, 'hr');
+      await page.goto(`${base}/targets/import`);
+      await page.setInputFiles('#i-file', { name: 'o.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+      await page.locator('form[data-upload] button[type="submit"]').click();
+      await page.waitForSelector('[data-upload-result="ok"]');
+      expect(await page.locator('[data-count="cleared"]').textContent()).toBe('1');
+      expect(await page.locator('[data-count="requested"]').textContent()).toBe('2');
+      const rows = page.locator('table.import-requests tbody tr');
+      expect(await rows.locator('td:nth-child(2)').allTextContents()).toEqual([b, '*']);
+      // the reason is text, not markup, on the approvals page
+      await axe(page);
+      await fits(page);
+      if (SHOTS) {
+        mkdirSync(SHOTS, { recursive: true });
+        await page.screenshot({ path: path.join(SHOTS, `import-approval-${lang === 'en' ? 'en' : 'zh'}.png`) });
+      }
+      // the link leads to the requests waiting (the maker sees them, without the decision forms)
+      await page.locator('a[data-link="approvals"]').click();
+      await page.waitForURL(`${base}/hr/approvals`);
+      const body = (await page.locator('main').textContent()) ?? '';
+      expect(body).toContain(b);
+      expect(body).toContain('大促 <b>加码</b>');
+      await ctx.close();
+    }
+    const pending = (await t.app.inject({ url: '/v1/override-requests?state=pending', headers: t.auth('hr') })).json();
+    expect(pending.length).toBe(4);
+    const overrides = (
+      await t.app.inject({ url: '/v1/targets/overrides?role=product_ops&period=2026-Q4', headers: t.auth('hr') })
+    ).json();
+    expect(overrides).toEqual([]);
+    expect(cspViolations).toEqual([]);
   });
 
   const SCREENS: [string, string][] = [

@@ -3,7 +3,10 @@
  * BOM, XLSX) edited and sent back through the console (/targets/import) and the API
  * (POST /v1/targets/overrides/import): overrides set and reverted, each audited with its actor; a
  * file with one bad row refused whole with its row errors and nothing changed; the same file twice
- * changes nothing the second time; CSRF and scopes.
+ * changes nothing the second time; CSRF and scopes. With an approval threshold: the rows beyond it
+ * filed as override requests (maker–checker) while the rest applies, in one transaction; shown on the
+ * page with the link to /hr/approvals; a bad row still refuses everything (no request filed); a second
+ * HR key approves a filed row.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
@@ -158,7 +161,7 @@ describeEachBackend('console: the override import', (get) => {
       payload: body,
     });
     expect(api.statusCode, api.body).toBe(200);
-    expect(api.json()).toEqual({ received: 1, set: 1, cleared: 0, unchanged: 0 });
+    expect(api.json()).toEqual({ received: 1, set: 1, cleared: 0, unchanged: 0, requested: 0, requests: [] });
     const refused = await t.app.inject({
       method: 'POST',
       url: '/v1/targets/overrides/import',
@@ -184,5 +187,114 @@ describeEachBackend('console: the override import', (get) => {
     await lead.signIn(t.keys.cs_lead);
     expect((await lead.get('/targets/import')).statusCode).toBe(403);
     expect((await lead.upload('/targets/import', {}, { name: 'a.csv', body: file })).statusCode).toBe(403);
+  });
+
+  it('with an approval threshold: files the rows beyond it for a second approver and applies the rest, all or nothing', async () => {
+    // the same data, served with OVERRIDE_APPROVAL_THRESHOLD=0.1 (a change of more than 10 % needs a checker)
+    const ta = await buildTestApp(get().db, { OVERRIDE_APPROVAL_THRESHOLD: '0.1' });
+    try {
+      const maker = new Browser(ta);
+      await maker.signIn(ta.keys.hr);
+      await maker.get('/targets/import');
+      const [header, ...rows] = exported;
+      const col = (name: string) => header!.indexOf(name);
+      const suggested = (r: string[]) => Number(r[col('suggested_target')]);
+      // rows 0 and 1: reverted and set by the tests above; 3: untouched
+      const [near, far, farToo] = [3, 0, 1].map((i) => [...rows[i]!]);
+      for (const r of [near, far, farToo]) expect(suggested(r!)).toBeGreaterThan(0);
+      near![col('override_value')] = String(Math.round(suggested(near!) * 1.05));
+      near![col('override_reason')] = '小幅调整';
+      far![col('override_value')] = String(Math.round(suggested(far!) * 2));
+      far![col('override_reason')] = '大促翻倍 <b>';
+      farToo![col('override_value')] = String(Math.round(suggested(farToo!) * 0.5));
+      farToo![col('override_reason')] = 'halved';
+      const requests = async () =>
+        (await ta.app.inject({ url: `/v1/override-requests?role=${ROLE}&period=${PERIOD}`, headers: ta.auth('hr') }))
+          .json()
+          .filter((x: { state: string }) => x.state === 'pending') as { id: number; employee_id: string }[];
+      const before = { overrides: await overrides(), audit: (await auditRows()).length, requests: await requests() };
+
+      // a bad row beside them: nothing applied, nothing filed
+      const bad = [...rows[2]!];
+      bad[col('override_value')] = 'abc';
+      bad[col('override_reason')] = 'x';
+      const refused = await maker.upload(
+        '/targets/import',
+        {},
+        { name: 'bad.csv', body: toCsv([header!, near!, far!, farToo!, bad]) },
+      );
+      expect(refused.statusCode).toBe(422);
+      expect(refused.body).toMatch(/<tr data-row="4">/);
+      expect(await overrides()).toEqual(before.overrides);
+      expect(await requests()).toEqual(before.requests);
+      expect((await auditRows()).length).toBe(before.audit);
+
+      const file = toCsv([header!, near!, far!, farToo!]);
+      const r = await maker.upload('/targets/import', {}, { name: 'targets.csv', body: file });
+      expect(r.statusCode, r.body).toBe(200);
+      expect([count(r.body, 'set'), count(r.body, 'requested'), count(r.body, 'unchanged')]).toEqual([1, 2, 0]);
+      expect(r.body).toContain('已导入：设置 1 项，撤销 0 项，提交审批 2 项，未变 0 项。');
+      expect(r.body).toContain('href="/hr/approvals" data-link="approvals"');
+      const filed = [
+        ...r.body.matchAll(/<tr data-request="(\d+)" data-row="(\d+)"><td class="num">\d+<\/td><td>([^<]+)</g),
+      ];
+      expect(filed.map((m) => [Number(m[2]), m[3]])).toEqual([
+        [2, far![0]],
+        [3, farToo![0]],
+      ]);
+      expect(r.body).toContain('over the approval threshold of 10 %');
+      // in force: the row within the threshold only; the others wait as pending requests
+      const now = await overrides();
+      expect(now.find((o) => o.employee_id === near![0])).toMatchObject({ reason: '小幅调整' });
+      expect(now.some((o) => o.employee_id === far![0])).toBe(false);
+      expect(now.find((o) => o.employee_id === farToo![0])).toEqual(
+        before.overrides.find((o) => o.employee_id === farToo![0]),
+      );
+      const pending = await requests();
+      expect(pending.length).toBe(before.requests.length + 2);
+      const mine = pending.filter((x) => x.employee_id === far![0] || x.employee_id === farToo![0]);
+      expect(mine.map((x) => x.id).sort()).toEqual(filed.map((m) => Number(m[1])).sort());
+      // the targets' audit lists the override set (the requests' own audit rows are on /v1/override-requests' side)
+      const audit = await auditRows();
+      expect(audit.length).toBe(before.audit + 1);
+      expect(audit[0]).toMatchObject({ action: 'set', employee_id: near![0] });
+
+      // the same file again: nothing new (the requests are pending already), listed as filed before
+      const again = await maker.upload('/targets/import', {}, { name: 'targets.csv', body: file });
+      expect(again.statusCode).toBe(200);
+      expect([count(again.body, 'set'), count(again.body, 'requested'), count(again.body, 'unchanged')]).toEqual([
+        0, 0, 3,
+      ]);
+      expect(again.body).toContain('此前已提交，仍在等待');
+      expect((await requests()).length).toBe(pending.length);
+      expect((await auditRows()).length).toBe(before.audit + 1);
+
+      // the API answers the requests too; a second HR key approves one and it takes effect
+      const api = await ta.app.inject({
+        method: 'POST',
+        url: '/v1/targets/overrides/import',
+        headers: { ...ta.auth('hr'), 'content-type': 'text/csv' },
+        payload: file,
+      });
+      expect(api.statusCode, api.body).toBe(200);
+      expect(api.json()).toMatchObject({ set: 0, requested: 0, unchanged: 3 });
+      expect(api.json().requests.map((x: { row: number; filed: boolean }) => [x.row, x.filed])).toEqual([
+        [2, false],
+        [3, false],
+      ]);
+      const checker = await ta.app.services.keys.create('checker', ['hr']);
+      const ok = await ta.app.inject({
+        method: 'POST',
+        url: `/v1/override-requests/${filed[0]![1]}/approve`,
+        headers: { authorization: `Bearer ${checker.key}` },
+        payload: { reason: '同意调整' },
+      });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect((await overrides()).find((o) => o.employee_id === far![0])?.value).toBe(
+        Number(far![col('override_value')]),
+      );
+    } finally {
+      await ta.app.close();
+    }
   });
 });

@@ -18,9 +18,10 @@ import type { UploadedFile } from '../../services/ingestion.js';
 import { type Ctx, type Desk, mayUse } from '../context.js';
 import { type Html, html } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import type { MessageKey } from '../messages.js';
+import { type MessageKey, metricName } from '../messages.js';
 import { assetUrl } from '../static.js';
 import { optionList } from './common.js';
+import { num } from './targets.js';
 
 export const UPLOAD_KINDS = ['employees', 'history', 'reviews', 'returns', 'sycm', 'ga4'] as const;
 export type UploadKind = (typeof UPLOAD_KINDS)[number];
@@ -325,20 +326,41 @@ ${hidden('_csrf', ctx.csrf)}${hidden('back', back)}
       );
     try {
       const r = await overrideImport.importOverrides(file, ctx.session!.keyId);
+      const { t, f } = ctx;
+      const waiting = r.requests.length > 0;
+      const pending = waiting
+        ? html`<h3 id="h-pending">${t('import.pending')}</h3>
+<p>${t('import.pendingIntro')} <a href="/hr/approvals" data-link="approvals">${t('import.toApprovals')}</a></p>
+<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-pending"><table class="import-requests">
+<thead><tr><th scope="col">${t('import.col.row')}</th><th scope="col">${t('import.col.employee')}</th><th scope="col">${t('import.col.metric')}</th><th scope="col">${t('import.col.period')}</th><th scope="col" class="num">${t('import.col.value')}</th><th scope="col">${t('import.col.why')}</th><th scope="col">${t('import.col.request')}</th></tr></thead>
+<tbody>${r.requests.map(
+            (q) =>
+              html`<tr data-request="${q.request_id}" data-row="${q.row}"><td class="num">${String(q.row)}</td><td>${q.employee_id}</td><td>${metricName(t, q.metric)}</td><td>${q.period}</td><td class="num">${num(q.value)}</td><td>${q.why}</td><td>#${q.request_id} <span class="badge">${t(q.filed ? 'import.filed' : 'import.already')}</span></td></tr>`,
+          )}</tbody></table></div>`
+        : '';
       const done = html`<section class="card" aria-labelledby="h-result" data-upload-result="ok">
-<h2 id="h-result" tabindex="-1">${ctx.t('upload.summary')}</h2>
-<p class="notice info" role="status">${ctx.t('import.done', { set: r.set, cleared: r.cleared, unchanged: r.unchanged })}</p>
+<h2 id="h-result" tabindex="-1">${t('upload.summary')}</h2>
+<p class="notice info" role="status">${
+        waiting
+          ? t('import.doneRequested', {
+              set: r.set,
+              cleared: r.cleared,
+              requested: r.requested,
+              unchanged: r.unchanged,
+            })
+          : t('import.done', { set: r.set, cleared: r.cleared, unchanged: r.unchanged })
+      }</p>
 <dl class="counts">${(
         [
           ['upload.received', 'received', r.received],
           ['import.set', 'set', r.set],
           ['import.cleared', 'cleared', r.cleared],
+          ['import.requested', 'requested', r.requested],
           ['upload.unchanged', 'unchanged', r.unchanged],
         ] as const
-      ).map(
-        ([k, name, n]) => html`<div><dt>${ctx.t(k)}</dt><dd data-count="${name}">${ctx.f.count(n)}</dd></div>`,
-      )}</dl>
-<p><a href="${back}">${ctx.t('import.back')}</a></p></section>`;
+      ).map(([k, name, n]) => html`<div><dt>${t(k)}</dt><dd data-count="${name}">${f.count(n)}</dd></div>`)}</dl>
+${pending}
+<p><a href="${back}">${t('import.back')}</a></p></section>`;
       return sendPage(reply, importPage(ctx, back, done));
     } catch (e) {
       if (!(e instanceof DomainError)) throw e;
