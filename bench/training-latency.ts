@@ -52,6 +52,8 @@ const { values: args } = parseArgs({
     alone: { type: 'string', default: 'train_baselines,rescore' },
     /** the train_baselines job's data (default {}: every demo scope, with the network) */
     data: { type: 'string', default: '{}' },
+    /** write the server's CPU profiles (every thread) into this directory (read them with bench/loop-blocks.ts) */
+    'cpu-prof': { type: 'string' },
   },
 });
 const ROOT = path.resolve(args.root ?? path.join(import.meta.dirname, '..'));
@@ -83,11 +85,19 @@ interface Server {
   key: string;
   dir: string;
   output: string[];
+  /** the event-loop monitor's lines (bench/loop-monitor.ts) */
+  loopFile: string;
 }
+
+/** This tree's event-loop monitor, preloaded into the server (also with --root). */
+const LOOP_MONITOR = path.join(import.meta.dirname, 'loop-monitor.ts');
 
 async function startServer(dir: string, port: number): Promise<Server> {
   const output: string[] = [];
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'serve'], {
+  const loopFile = path.join(dir, 'loop-monitor.jsonl');
+  const prof = args['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(args['cpu-prof'])] : [];
+  const node = ['--import', 'tsx', '--import', LOOP_MONITOR, ...prof];
+  const proc = spawn(process.execPath, [...node, path.join(ROOT, 'src/cli.ts'), 'serve'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -97,6 +107,7 @@ async function startServer(dir: string, port: number): Promise<Server> {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MAX: '1000000',
       JOB_THREADS: args['main-thread'] ? 'false' : 'true',
+      LOOP_MONITOR_FILE: loopFile,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -116,7 +127,7 @@ async function startServer(dir: string, port: number): Promise<Server> {
     await new Promise((r) => setTimeout(r, 200));
   }
   const key = readFileSync(path.join(dir, 'admin-key.txt'), 'utf8').trim();
-  return { proc, url, key, dir, output };
+  return { proc, url, key, dir, output, loopFile };
 }
 
 async function stopServer(s: Server): Promise<void> {
@@ -128,10 +139,17 @@ async function stopServer(s: Server): Promise<void> {
 }
 
 async function api<T>(s: Server, method: string, url: string, body?: unknown): Promise<T> {
-  const r = await fetch(`${s.url}${url}`, {
-    method,
-    headers: { authorization: `Bearer ${s.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
+  const send = () =>
+    fetch(`${s.url}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${s.key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+  // a kept-alive connection the server closed as the request left (ECONNRESET, seen at load 35): a GET is sent again
+  const r = await send().catch(async (err: unknown) => {
+    if (method !== 'GET' || s.proc.exitCode !== null) throw err;
+    await new Promise((res) => setTimeout(res, 500));
+    return send();
   });
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
@@ -290,16 +308,49 @@ async function freshDir(stale: boolean): Promise<{ dir: string; stale: number }>
   return { dir, stale: stale ? await staleScores(dir) : 0 };
 }
 
+interface Loop {
+  /** the highest per-second p99 of the event-loop delay (ms) */
+  p99: number;
+  max: number;
+  /** blocks of ≥ 20 ms: count, total ms, the longest (ms) */
+  blocks: number;
+  blocked_ms: number;
+  longest: number[];
+}
+
+/** What the server's event-loop monitor saw between two instants. */
+function loopBetween(s: Server, from: number, to: number): Loop {
+  const lines = existsSync(s.loopFile)
+    ? readFileSync(s.loopFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { t: number; p99: number; max: number; blocks: [number, number][] })
+        .filter((l) => l.t > from && l.t <= to + 1000)
+    : [];
+  const blocks = lines.flatMap((l) => l.blocks.filter(([at]) => at > from && at <= to).map(([, ms]) => ms));
+  return {
+    p99: Math.max(0, ...lines.map((l) => l.p99)),
+    max: Math.max(0, ...lines.map((l) => l.max)),
+    blocks: blocks.length,
+    blocked_ms: blocks.reduce((a, b) => a + b, 0),
+    longest: blocks.sort((a, b) => b - a).slice(0, 8),
+  };
+}
+
 async function during(
   s: Server,
   what: () => Promise<unknown>,
-): Promise<{ health: Latency; ratings: Latency; s: number }> {
+): Promise<{ health: Latency; ratings: Latency; s: number; loop: Loop }> {
   const h = load(s, '/health');
   const r = load(s, RATINGS);
   const t0 = performance.now();
+  const from = Date.now();
   await what();
   const secs = (performance.now() - t0) / 1000;
-  return { health: await h.stop(), ratings: await r.stop(), s: Math.round(secs * 10) / 10 };
+  const to = Date.now();
+  const out = { health: await h.stop(), ratings: await r.stop(), s: Math.round(secs * 10) / 10 };
+  await new Promise((res) => setTimeout(res, 1100)); // the monitor's last line of the phase
+  return { ...out, loop: loopBetween(s, from, to) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -389,7 +440,7 @@ else if (!args.template) result.template = template;
 
 if (args.json) console.log(JSON.stringify(result));
 else {
-  const lat = result.latency as Record<string, { health: Latency; ratings: Latency; s: number }> | undefined;
+  const lat = result.latency as Record<string, Awaited<ReturnType<typeof during>>> | undefined;
   if (lat) {
     console.log(`latency (ms), ${RATE} requests/s per route — ${result.mode}, root ${ROOT}`);
     console.log(
@@ -398,6 +449,11 @@ else {
     for (const [phase, v] of Object.entries(lat))
       console.log(
         `${phase.padEnd(16)} | ${String(v.s).padStart(5)} | ${[v.health.p50, v.health.p99, v.health.max].join(' / ').padEnd(25)} | ${[v.ratings.p50, v.ratings.p99, v.ratings.max].join(' / ').padEnd(28)} | ${v.health.requests + v.ratings.requests} (${v.health.failed + v.ratings.failed})`,
+      );
+    console.log('event loop of the server (bench/loop-monitor.ts): per-second p99 (highest), max; blocks ≥ 20 ms');
+    for (const [phase, v] of Object.entries(lat))
+      console.log(
+        `${phase.padEnd(16)} | p99 ${v.loop.p99} ms, max ${v.loop.max} ms | ${v.loop.blocks} blocks, ${v.loop.blocked_ms} ms; longest ${v.loop.longest.join(', ')}`,
       );
   }
   for (const [name, key] of [

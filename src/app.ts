@@ -18,7 +18,7 @@ import inputPlugin from './plugins/input.js';
 import { bufferedStdout, loggerOptions } from './plugins/log.js';
 import { createPrivacyPolicy } from './privacy/policy.js';
 import metricsPlugin from './plugins/metrics.js';
-import rateLimitPlugin, { type RateLimitStore } from './plugins/rate-limit.js';
+import rateLimitPlugin, { PROBES, type RateLimitStore } from './plugins/rate-limit.js';
 import { redisStore } from './plugins/rate-limit-redis.js';
 import securityHeaders from './plugins/security-headers.js';
 import abRoutes from './routes/ab.js';
@@ -30,7 +30,7 @@ import correctionRoutes from './routes/corrections.js';
 import cycleRoutes from './routes/cycles.js';
 import feedbackRoutes from './routes/feedback.js';
 import growthRoutes from './routes/growth.js';
-import healthRoutes from './routes/health.js';
+import healthRoutes, { answerLiveFirst } from './routes/health.js';
 import incentiveRoutes from './routes/incentives.js';
 import historyRoutes from './routes/history.js';
 import importerRoutes from './routes/importers.js';
@@ -68,10 +68,15 @@ declare module 'fastify' {
   }
 }
 
-/** One log line per request, when it is answered (the request, the answer, the time), instead of Fastify's two. */
+/**
+ * One log line per request, when it is answered (the request, the answer, the time), instead of Fastify's two.
+ * A probe that succeeds (`/live`, `/ready` answering below 400: kubelets and load balancers ask several
+ * times a second) writes none: it is counted in `kpi_http_requests_total{route="/live"}`; a failed one is logged.
+ */
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(...[error, request, reply]: Parameters<LogController['requestCompleted']>): void {
+    if (!error && reply.statusCode < 400 && PROBES.has(request.routeOptions.url ?? '')) return;
     if (error)
       reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
     else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
@@ -99,6 +104,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // the liveness probe first, before any other hook (src/routes/health.ts)
+  answerLiveFirst(app);
   app.decorate('routeList', []);
   app.addHook('onRoute', (route) => {
     // read lazily: plugins registered later (the docs) may still mark the route public

@@ -11,6 +11,7 @@ import { ConfigError, type Config } from './config.js';
 import { withAdvisoryLock } from './db/advisory.js';
 import { openDb } from './db/index.js';
 import { createBullmqWorker, createQueue, retryPolicies, workerProcessors } from './jobs/index.js';
+import { warmJobEngines } from './jobs/warm.js';
 import { createServices } from './services/index.js';
 
 const whole = (what: string, min: number, max: number) =>
@@ -85,6 +86,8 @@ export async function startWorker(config: Config, opts: WorkerOptions = {}): Pro
     for (const v of await services.models.registerShipped())
       log.info({ version: v.id, rescore_job: v.rescore_job ?? null }, 'new shipped sentiment model active');
   });
+  // the models and the scoring thread before the first job, not inside it (src/jobs/warm.ts)
+  await warmJobEngines(db, config, (msg, extra = {}) => log.info(extra, msg));
   const w = createBullmqWorker({
     url: config.redisUrl,
     db,

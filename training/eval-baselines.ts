@@ -8,6 +8,8 @@
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
  *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets`, `refit`)
+ *     [--spread 1]  candidate shares of the network's quantile spread (TrainOptions `spreadShares`, default
+ *                   1,0.5,0 chosen on the backtest; `--spread 1` = the network's spread as before)
  *     [--peers-cache DIR]  keeps R's figures per panel part (sha-256 of the part's rows, the methods, R's and
  *                          forecast's versions) and reuses them: R's figures do not depend on this code, and
  *                          auto.arima on m3-monthly takes an hour of CPU on a loaded 2-core machine. Reused
@@ -38,6 +40,8 @@ import {
 import { m4Seasonal } from '../src/baselines/classical.js';
 import { buildWindow } from '../src/baselines/features.js';
 import { prepare, sampleQuantile } from '../src/baselines/model.js';
+import { predictNet } from '../src/baselines/network.js';
+import { K, memberForecasts, MEMBERS } from '../src/baselines/stacking.js';
 import { readPanel, type PanelSeries } from '../src/baselines/panel.js';
 
 // `--peers` takes an optional list of methods: a following word that is not an option is that list
@@ -61,6 +65,7 @@ const { values: args } = parseArgs({
     drift: { type: 'boolean', default: false },
     monotone: { type: 'boolean', default: false },
     refit: { type: 'boolean', default: false },
+    spread: { type: 'string' },
   },
 });
 const panels =
@@ -315,6 +320,11 @@ async function evaluate(file: string) {
   let trainCpu = 0;
   let shiftSum = 0,
     shiftN = 0;
+  // each ensemble member alone on the test (MASE, mean over series), whole panel and seasonal part:
+  // how much the stacking adds over its best member, and our members against R's methods
+  const memberMase = { whole: new Array<number>(K).fill(0), seasonal: new Array<number>(K).fill(0) };
+  let memberN = 0,
+    memberSeasN = 0;
   for (const g of groups) {
     const members = panel.filter((s) => s.group === g);
     const H = Math.max(...members.map((s) => s.test.length));
@@ -333,6 +343,7 @@ async function evaluate(file: string) {
       drift: args.drift,
       monotoneOffsets: args.monotone,
       refit: args.refit,
+      ...(args.spread ? { spreadShares: args.spread.split(',').map(Number) } : {}),
     });
     const t1 = performance.now();
     trainCpu += cpuNow() - c0;
@@ -374,6 +385,32 @@ async function evaluate(file: string) {
       const noise = buildWindow(p.values, p.values.length, model.spec, p.ctx).noise;
       s.test.forEach((y, h) => testAbs[h]!.push(Math.abs(y - fc[i]!.steps[h]!.p50) / noise));
     });
+    if (model.stack) {
+      const Q = model.levels.length;
+      const mid = model.levels.indexOf(0.5);
+      const etsOpts = { start: model.stack.etsStart, iters: model.stack.etsIters };
+      members.forEach((s, i) => {
+        const p = prepare(inputs[i]!);
+        const n = p.values.length;
+        if (n < model.coldStart.minHistory) return;
+        const w = buildWindow(p.values, n, model.spec, p.ctx);
+        const out = model.net ? predictNet(model.net, w.x) : null;
+        const f = memberForecasts(p.values, w, (h) => (out ? out[h * Q + mid]! : 0), s.frequency, H, true, etsOpts);
+        const sc = maseScale(s.train, s.frequency);
+        const isSeas = seasonal.has(s.id);
+        for (let j = 0; j < K; j++) {
+          const v = mase(
+            s.test,
+            s.test.map((_y, h) => f[j * H + h]!),
+            sc,
+          );
+          memberMase.whole[j]! += v;
+          if (isSeas) memberMase.seasonal[j]! += v;
+        }
+        memberN++;
+        if (isSeas) memberSeasN++;
+      });
+    }
     const medianOf = (xs: number[]) => (xs.length === 0 ? Number.NaN : sampleQuantile(xs, 0.5));
     const shifts = testAbs
       .map((xs, h) => medianOf(xs) / (model.backtest.medianAbsScore?.[h] ?? Number.NaN))
@@ -393,6 +430,7 @@ async function evaluate(file: string) {
       netWeight: m.netWeight,
       ...(m.stack ? { stack_h1: m.stack.weights.map((w) => w[0]!.map(r3)) } : {}),
       ...(model.scaleOffsets?.widen ? { widen: model.scaleOffsets.widen.map(r3) } : {}),
+      spread: model.scaleOffsets?.spread ?? 1,
       backtest: {
         coverage80: r4(mean(model.backtest.coverage80.filter(Number.isFinite))),
         coverage95: r4(mean(model.backtest.coverage95.filter(Number.isFinite))),
@@ -431,6 +469,14 @@ async function evaluate(file: string) {
     panel: file,
     ...summary(total, true),
     error_shift: r3(shiftSum / Math.max(1, shiftN)),
+    ...(memberN > 0
+      ? {
+          members_mase: Object.fromEntries(MEMBERS.map((k, j) => [k, r4(memberMase.whole[j]! / memberN)])),
+          members_mase_seasonal: Object.fromEntries(
+            MEMBERS.map((k, j) => [k, r4(memberMase.seasonal[j]! / Math.max(1, memberSeasN))]),
+          ),
+        }
+      : {}),
     train_s: r4(trainS),
     predict_s: r4(predictS),
     predict_10k_s: r4(predict10k ?? 0),

@@ -11,6 +11,9 @@
  *   keyword rules point to (or all clauses of a short item when none does) are positive, every
  *   clause of an item without the aspect is negative, and the whole text is one more row with the
  *   item's labels. The test part is never read here.
+ * - hand labels on rows of train.csv (data/aspects/train-labels-<lang>.jsonl, `--train-labels-weight`,
+ *   default that of dev; `--no-train-labels` leaves them out): rows made like the dev rows, in every
+ *   fit (folds included), never in the dev figures; their train.csv rows leave the weak rows.
  * - quality leads' corrections (`--corrections FILE`: `GET /v1/corrections/export` saved as a file,
  *   texts masked; weight `--corrections-weight`): the rows of the corrections in force with aspect
  *   labels, made like the dev rows; they join every fit (folds included) and never the dev figures.
@@ -19,6 +22,7 @@
  * items, each predicted by a model trained without it); the shipped model is trained on all rows.
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--corrections FILE]
+ *     [--no-train-labels] [--train-labels-weight W]
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -39,6 +43,7 @@ import type { FeatureSettings } from '../src/reviews/sentiment/features.js';
 import { loadPredictor } from '../src/reviews/sentiment/predictor.js';
 import { rng } from '../src/reviews/sentiment/train.js';
 import { correctionItems, DEFAULT_DATA_DIR, loadAspectEvalSet, type AspectEvalItem } from './aspects-eval-set.js';
+import { loadTrainLabels } from './aspects-train-labels.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -55,6 +60,8 @@ const { values: args } = parseArgs({
     models: { type: 'string', default: 'models' },
     corrections: { type: 'string' },
     'corrections-weight': { type: 'string', default: '4' },
+    'no-train-labels': { type: 'boolean', default: false },
+    'train-labels-weight': { type: 'string' },
   },
 });
 if (args.lang !== 'zh' && args.lang !== 'en') {
@@ -83,6 +90,10 @@ const weakWeight = Number(args['weak-weight']);
 const devWeight = Number(args['dev-weight']);
 const source = lang === 'zh' ? 'zh-online-shopping/train.csv' : 'en-amazon-multidomain/train.csv';
 
+// ---- hand labels on train.csv rows (their rows leave the weak rows)
+const handLabelled = args['no-train-labels'] ? [] : loadTrainLabels(lang);
+const handRows = new Set(handLabelled.map((it) => it.src!.row));
+
 // ---- weak rows: keyword-labelled clauses of train.csv
 const random = rng(1818);
 const weakTexts: string[] = [];
@@ -90,8 +101,9 @@ const weakLabels: number[][] = [];
 {
   const hit: string[] = [];
   const miss: string[] = [];
-  for (const r of readLabelledCsv(join(DEFAULT_DATA_DIR, source)))
-    for (const c of splitClauses(r.review)) (clauseAspects(c.text).length > 0 ? hit : miss).push(c.text);
+  for (const [row, r] of readLabelledCsv(join(DEFAULT_DATA_DIR, source)).entries())
+    if (!handRows.has(row))
+      for (const c of splitClauses(r.review)) (clauseAspects(c.text).length > 0 ? hit : miss).push(c.text);
   const shuffle = (xs: string[]) => {
     for (let i = xs.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
@@ -143,16 +155,20 @@ const correctionWeight = Number(args['corrections-weight']);
 const corrected = devRows(corrections);
 if (args.corrections)
   log(`corrections: ${corrections.length} reviews, ${corrected.texts.length} rows from ${args.corrections}`);
+const handWeight = Number(args['train-labels-weight'] ?? devWeight);
+const hand = devRows(handLabelled);
+log(`hand labels on train.csv: ${handLabelled.length} reviews, ${hand.texts.length} rows, weight ${handWeight}`);
 
 const tf = await loadTf();
 async function fit(items: AspectEvalItem[]) {
   const d = devRows(items);
   const rows = featuriseClauses(
-    [...weakTexts, ...d.texts, ...corrected.texts],
-    [...weakLabels, ...d.labels, ...corrected.labels],
+    [...weakTexts, ...d.texts, ...hand.texts, ...corrected.texts],
+    [...weakLabels, ...d.labels, ...hand.labels, ...corrected.labels],
     [
       ...weakTexts.map(() => weakWeight),
       ...d.texts.map(() => devWeight),
+      ...hand.texts.map(() => handWeight),
       ...corrected.texts.map(() => correctionWeight),
     ],
     settings,
@@ -296,6 +312,12 @@ const predictor = predictorOf(final, {
     weak: { source, rows: weakTexts.length, labels: 'keyword rules v2 (src/reviews/sentiment/aspects.ts)' },
     weakWeight,
     dev: { items: dev.length, weight: devWeight, folds },
+    trainLabels: {
+      file: `data/aspects/train-labels-${lang}.jsonl`,
+      items: handLabelled.length,
+      rows: hand.texts.length,
+      weight: handWeight,
+    },
     corrections: { items: corrections.length, rows: corrected.texts.length, weight: correctionWeight },
     options: { ...train, log: undefined },
     command: `npm run train:aspects -- ${process.argv.slice(2).join(' ')}`,

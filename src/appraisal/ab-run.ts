@@ -13,10 +13,12 @@ import { ATTAINMENT_CAP, kpiInputs } from '../kpi/inputs.js';
 import { activeModel, modelVersion, type ActiveModel } from '../kpi/models.js';
 import { attainment, quantileAt } from '../kpi/quantiles.js';
 import { scopeId, type ScopeKey } from '../kpi/series.js';
-import { assertRole, metricInfo, scopeTargets, TargetError, type MetricInfo } from '../kpi/targets.js';
+import { assertRole, type Forecaster, metricInfo, scopeTargets, TargetError, type MetricInfo } from '../kpi/targets.js';
 import { composite, DEFAULT_WEIGHTS, listProfiles, type Weights } from '../kpi/weights.js';
 import { DomainError, NotFoundError } from '../lib/errors.js';
-import { comparePolicies, type HistoryRow, type PolicyComparison } from './ab.js';
+import { computeFor, openCompute, type Compute } from '../jobs/compute.js';
+import { threadForecaster } from '../jobs/compute-forecaster.js';
+import type { HistoryRow, PolicyComparison } from './ab.js';
 import { finishComparison, getComparison, peopleOfRole } from './ab-store.js';
 import { getCycle } from './cycles-store.js';
 
@@ -182,6 +184,7 @@ export async function historyRows(
   db: Queryable,
   resolved: ResolvedRequest,
   onPeriod?: (done: number, total: number) => Promise<void>,
+  forecaster?: Forecaster,
 ): Promise<{ a: HistoryRow[]; b: HistoryRow[]; notes: string[] }> {
   const { request, kind, periods } = resolved;
   const people = await peopleOfRole(db, request.role);
@@ -248,7 +251,7 @@ export async function historyRows(
     ] as const) {
       let answer: Awaited<ReturnType<typeof scopeTargets>>;
       try {
-        answer = await scopeTargets(db, key, p, { metric, active: model });
+        answer = await scopeTargets(db, key, p, { metric, active: model, ...(forecaster ? { forecaster } : {}) });
       } catch (e) {
         if (!(e instanceof TargetError)) throw e;
         if (rows === a) skipped++;
@@ -297,14 +300,18 @@ function linesOf(
 
 export type AbReport = PolicyComparison & { request: ComparisonRequest; period_kind: PeriodKind; periods: string[] };
 
-/** Builds the report of a resolved request. */
+/**
+ * Builds the report of a resolved request. With `compute` (the job's thread) the targets' forecasts and
+ * the report's statistics are computed there; the rows are read here, between turns of the event loop.
+ */
 export async function compareOnHistory(
   db: Queryable,
   resolved: ResolvedRequest,
   onPeriod?: (done: number, total: number) => Promise<void>,
+  compute: Compute = openCompute({ threads: false }),
 ): Promise<AbReport> {
   const { request } = resolved;
-  const rows = await historyRows(db, resolved, onPeriod);
+  const rows = await historyRows(db, resolved, onPeriod, threadForecaster(compute));
   if (rows.a.length === 0 || rows.b.length === 0)
     throw new DomainError(
       'unprocessable',
@@ -312,7 +319,7 @@ export async function compareOnHistory(
       { field: 'from' },
     );
   const o = request.options ?? {};
-  const report = comparePolicies({
+  const report = await compute.run('abCompare', {
     a: { name: policyName(request.kind, request.a), rows: rows.a },
     b: { name: policyName(request.kind, request.b), rows: rows.b },
     ...(request.split ? { split: { groups: new Map(Object.entries(request.split.groups)) } } : {}),
@@ -348,10 +355,17 @@ export const abCompareProcessor: Processor<z.infer<typeof abCompareData>, { comp
   if (!stored) throw new UnrecoverableJobError(`no comparison ${id}`);
   if (stored.state === 'completed') return { comparison_id: id };
   await finishComparison(db, id, { state: 'active' });
+  const compute = computeFor(ctx, { eager: true });
   try {
     const resolved = await resolveRequest(db, comparisonRequestSchema.parse(stored.request));
-    const report = await compareOnHistory(db, resolved, (done, total) =>
-      ctx.progress((100 * done) / total, `history ${done}/${total}`),
+    const report = await compareOnHistory(
+      db,
+      resolved,
+      async (done, total) => {
+        await ctx.progress((100 * done) / total, `history ${done}/${total}`);
+        await turn(); // PGlite's statements settle at once: let requests in between the periods
+      },
+      compute,
     );
     await finishComparison(db, id, { state: 'completed', report });
   } catch (e) {
@@ -360,6 +374,10 @@ export const abCompareProcessor: Processor<z.infer<typeof abCompareData>, { comp
       throw new UnrecoverableJobError(e.message);
     }
     throw e;
+  } finally {
+    compute.close();
   }
   return { comparison_id: id };
 };
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));

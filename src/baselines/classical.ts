@@ -173,8 +173,28 @@ function minimise1d(f: (v: number) => number, a: number, b: number, grid = 8): n
   return f(mid) < bestV ? mid : best;
 }
 
+/** `sesRun(x, alpha).sse` without the fit object (the same operations, so the same value): the search's objective. */
+function sesSse(x: readonly number[], alpha: number): number {
+  const n = x.length;
+  let g = 0;
+  let d = 1;
+  let see = 0;
+  let sed = 0;
+  let sdd = 0;
+  for (let t = 0; t < n; t++) {
+    const e0 = x[t]! - g;
+    see += e0 * e0;
+    sed += e0 * d;
+    sdd += d * d;
+    g += alpha * e0;
+    d *= 1 - alpha;
+  }
+  const l0 = sdd > 0 ? sed / sdd : x[0]!;
+  return see - 2 * l0 * sed + l0 * l0 * sdd;
+}
+
 export function ses(x: readonly number[]): SesFit {
-  const alpha = minimise1d((a) => sesRun(x, a).sse, 0.0001, 0.9999);
+  const alpha = minimise1d((a) => sesSse(x, a), 0.0001, 0.9999);
   return sesRun(x, alpha, true);
 }
 
@@ -264,6 +284,53 @@ function dampedRun(x: readonly number[], alpha: number, beta: number, phi: numbe
   return { alpha, beta, phi, level: l0c + l1c * l0 + l2c * b0, trend: b0c + b1c * l0 + b2c * b0, sse };
 }
 
+/** `dampedRun(x, alpha, beta, phi).sse` without the fit object (the same operations, so the same value): the search's objective. */
+function dampedSse(x: readonly number[], alpha: number, beta: number, phi: number): number {
+  const n = x.length;
+  let l0c = 0,
+    l1c = 1,
+    l2c = 0;
+  let b0c = 0,
+    b1c = 0,
+    b2c = 1;
+  let s00 = 0,
+    s01 = 0,
+    s11 = 0,
+    r0 = 0,
+    r1 = 0,
+    ee = 0;
+  const ab = alpha * beta;
+  for (let t = 0; t < n; t++) {
+    const f0 = l0c + phi * b0c;
+    const f1 = l1c + phi * b1c;
+    const f2 = l2c + phi * b2c;
+    const e0 = x[t]! - f0;
+    s00 += f1 * f1;
+    s01 += f1 * f2;
+    s11 += f2 * f2;
+    r0 += e0 * f1;
+    r1 += e0 * f2;
+    ee += e0 * e0;
+    l0c = f0 + alpha * e0;
+    l1c = f1 - alpha * f1;
+    l2c = f2 - alpha * f2;
+    b0c = phi * b0c + ab * e0;
+    b1c = phi * b1c - ab * f1;
+    b2c = phi * b2c - ab * f2;
+  }
+  const det = s00 * s11 - s01 * s01;
+  let l0: number;
+  let b0: number;
+  if (Math.abs(det) > 1e-12 * (s00 * s11) && det > 0) {
+    l0 = (r0 * s11 - r1 * s01) / det;
+    b0 = (r1 * s00 - r0 * s01) / det;
+  } else {
+    l0 = x[0]!;
+    b0 = 0;
+  }
+  return ee - 2 * (l0 * r0 + b0 * r1) + l0 * l0 * s00 + 2 * l0 * b0 * s01 + b0 * b0 * s11;
+}
+
 function dampedParams(p: readonly number[]): [number, number, number] {
   const alpha = 0.0001 + 0.9998 * sigmoid(p[0]!);
   const beta = alpha * (0.0001 + 0.9998 * sigmoid(p[1]!));
@@ -286,7 +353,7 @@ export function fitDamped(x: readonly number[], opts: DampedOptions = {}): { par
   const p = nelderMead(
     (q) => {
       const alpha = 0.0001 + 0.9998 * sigmoid(q[0]!);
-      return dampedRun(x, alpha, alpha * (0.0001 + 0.9998 * sigmoid(q[1]!)), 0.8 + 0.18 * sigmoid(q[2]!)).sse;
+      return dampedSse(x, alpha, alpha * (0.0001 + 0.9998 * sigmoid(q[1]!)), 0.8 + 0.18 * sigmoid(q[2]!));
     },
     (opts.start ?? DAMPED_START).slice(),
     opts.iters ?? 20,

@@ -111,6 +111,8 @@ export function buildWindow(
   spec: FeatureSpec,
   ctx: SeriesContext,
   dampedOpts?: DampedOptions,
+  /** false: the classical forecast, scale and noise only (`x` empty): what a forecast without a network needs */
+  withFeatures = true,
 ): Window {
   const { m, H } = spec;
   const hist = origin === values.length ? values : values.slice(0, origin);
@@ -123,6 +125,7 @@ export function buildWindow(
     const f = d.index[(origin + h) % d.index.length]!;
     return d.kind === 'mult' ? v * f : v + f;
   });
+  if (!withFeatures) return { x: new Float64Array(0), scale: L, noise, base, classical: cf, promoIndex: -1 };
   const x = new Float64Array(featureSize(spec));
   let j = 0;
   const first = hist[0] ?? 0;

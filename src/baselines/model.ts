@@ -53,6 +53,11 @@ export interface ScaleOffsets {
    * Absent in models trained before it (read as 1).
    */
   widen?: number[];
+  /**
+   * Share of the network's quantile spread around the median (the offsets were fitted with it),
+   * chosen on the backtest; absent in models trained before it (read as 1).
+   */
+  spread?: number;
 }
 
 export interface TrainedGroupModel {
@@ -424,8 +429,11 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     for (const c of cal) if (foldOf(c) === fold) c.medX = combine(w[c.seasonal]![c.h]!, c);
   }
   const netWeight = net ? mean(weights.flatMap((rows) => rows.map((r) => r[NET]!))) : 0;
-  const rawQuantiles = (c: CalPoint): number[] =>
-    levels.map((_, q) => c.medX + c.noise * (c.net ? c.net[q]! - c.net[mid]! : 0));
+  // share of the network's quantile spread kept around the stacked median (the conformal offsets
+  // do the rest); chosen below by the backtest's cross-fitted pinball loss
+  let spread = 1;
+  const rawQuantiles = (c: CalPoint, share = spread): number[] =>
+    levels.map((_, q) => c.medX + c.noise * share * (c.net ? c.net[q]! - c.net[mid]! : 0));
 
   // 4. conformal offsets per horizon and per scale bucket (relative noise), recent windows weighing
   // more; cross-fitted (2-fold by series) coverage per horizon
@@ -435,22 +443,54 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const sortedRel = cal.map(relNoise).sort((x, y) => x - y);
   const cuts = Array.from({ length: B - 1 }, (_, b) => sampleQuantile(sortedRel, (b + 1) / B));
   const bucketOfCal = (c: CalPoint) => bucketOf(cuts, relNoise(c));
-  const scoresFor = (pts: CalPoint[]): WeightedScores[][] => {
+  const scoresFor = (pts: CalPoint[], share = spread): WeightedScores[][] => {
     const by: WeightedScores[][] = Array.from({ length: B }, () =>
       Array.from({ length: H }, () => ({ scores: levels.map(() => []), weights: [] })),
     );
     for (const c of pts) {
-      const raw = rawQuantiles(c);
+      const raw = rawQuantiles(c, share);
       const slot = by[bucketOfCal(c)]![c.h]!;
       raw.forEach((v, q) => slot.scores[q]!.push((c.y - v) / c.noise));
       slot.weights.push(0.5 ** (c.age / halfLife));
     }
     return by;
   };
-  const offsetsFrom = (pts: CalPoint[]) =>
-    scoresFor(pts).map((byH) =>
+  const offsetsFrom = (pts: CalPoint[], share = spread) =>
+    scoresFor(pts, share).map((byH) =>
       opts.monotoneOffsets ? monotoneInHorizon(weightedOffsets(byH, levels), levels) : weightedOffsets(byH, levels),
     );
+  // 4a. the network's spread: each candidate share's offsets fitted on one half of the series and
+  // scored on the other (pinball loss over all levels, in MASE units); the lowest wins, ties keep
+  // the first. Measured on the public panels the network's spread, learnt on windows that end H
+  // periods before the backtest, is often less sharp there than plain conformal offsets (README)
+  const shares = net ? (opts.spreadShares ?? [1, 0.5, 0]) : [1];
+  if (shares.length > 1) {
+    let best = Number.POSITIVE_INFINITY;
+    for (const share of shares) {
+      let loss = 0;
+      for (const fold of [0, 1]) {
+        const fit = cal.filter((c) => foldOf(c) === fold);
+        if (fit.length === 0) continue;
+        const off = offsetsFrom(fit, share);
+        for (const c of cal) {
+          if (foldOf(c) === fold) continue;
+          const o = off[bucketOfCal(c)]![c.h]!;
+          const q = enforceMonotone(
+            rawQuantiles(c, share).map((v, i) => v + o[i]! * c.noise),
+            mid,
+          );
+          for (let i = 0; i < Q; i++) {
+            const u = c.y - q[i]!;
+            loss += (u >= 0 ? levels[i]! * u : (levels[i]! - 1) * u) / c.mase;
+          }
+        }
+      }
+      if (loss < best) {
+        best = loss;
+        spread = share;
+      }
+    }
+  } else spread = shares[0] ?? 1;
   const scaleOffsets = offsetsFrom(cal);
   // 4b. (opt-in, `drift`) drift of the errors over time: offsets from the backtest's older targets,
   // checked on its newer ones (the same step as from the whole backtest to the future), as a factor
@@ -565,7 +605,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     kind: MODEL_KIND,
     version: 2,
     stack: { members: [...MEMBERS], weights, etsStart, etsIters: ETS_ITERS },
-    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, ...(opts.drift ? { widen } : {}) },
+    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, spread, ...(opts.drift ? { widen } : {}) },
     spec,
     levels,
     net: finalNet,

@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { ThreadChannel } from '../lib/thread.js';
 import { BaselineInputError, type BaselineErrorCode } from './errors.js';
 import type { TrainedGroupModel } from './model.js';
-import { forecast } from './predict.js';
+import { forecastStepInto } from './predict.js';
 import type { SeriesInput } from './types.js';
 
 /** One step of many forecasts, packed: row i of `q` (Q values, the model's levels) and of `d` (5 drivers). */
@@ -28,22 +28,13 @@ export interface PackedForecasts {
 /** Forecasts `series` at step `h` on this thread. */
 export function packForecasts(model: TrainedGroupModel, series: readonly SeriesInput[], h: number): PackedForecasts {
   const Q = model.levels.length;
-  const keys = model.levels.map(String);
   const out: PackedForecasts = {
     ids: new Array<string>(series.length),
     cold: new Uint8Array(series.length),
     q: new Float64Array(series.length * Q),
     d: new Float64Array(series.length * 5),
   };
-  for (let i = 0; i < series.length; i++) {
-    const f = forecast(model, series[i]!, h);
-    const s = f.steps[h - 1]!;
-    out.ids[i] = f.id;
-    out.cold[i] = f.coldStart ? 1 : 0;
-    for (let j = 0; j < Q; j++) out.q[i * Q + j] = s.quantiles[keys[j]!]!;
-    const d = s.drivers;
-    out.d.set([d.level, d.trend, d.seasonality, d.promotion, d.other], i * 5);
-  }
+  forecastStepInto(model, series, h, out);
   return out;
 }
 

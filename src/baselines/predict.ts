@@ -71,8 +71,29 @@ export function backtestCoverage(model: TrainedGroupModel): SeriesForecast['back
   return { c80: meanOf(model.backtest.coverage80), c95: meanOf(model.backtest.coverage95) };
 }
 
-/** Forecasts one series `horizon` steps ahead (default: the model's horizon). */
-export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon = model.spec.H): SeriesForecast {
+/** Receives step `h` (0-based) of a forecast: the quantiles (aligned with the model's levels) and the drivers. */
+type StepSink = (
+  h: number,
+  q: number[],
+  level: number,
+  trend: number,
+  seasonality: number,
+  promotion: number,
+  other: number,
+) => void;
+
+/**
+ * The forecast of one series, steps `from`..`horizon − 1` (0-based) handed to `sink`; answers whether
+ * it was a cold start. `forecast` takes every step as objects, `packForecasts` one step into typed
+ * arrays (no objects per step; the other steps are not computed: each step is independent of the others).
+ */
+function forecastSteps(
+  model: TrainedGroupModel,
+  series: SeriesInput,
+  horizon: number,
+  from: number,
+  sink: StepSink,
+): boolean {
   const { spec, levels } = model;
   if (!Number.isInteger(horizon) || horizon < 1)
     throw new BaselineInputError('bad_horizon', 'horizon must be a positive integer');
@@ -89,12 +110,11 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
   const mid = li.i50;
   const p = prepare(series);
   const n = p.values.length;
-  const steps: ForecastStep[] = [];
 
   if (n < model.coldStart.minHistory) {
     // cold start: the group's distribution, scaled by what is known
     const mean = n > 0 ? p.values.reduce((a, b) => a + b, 0) / n : 0;
-    for (let h = 0; h < horizon; h++) {
+    for (let h = from; h < horizon; h++) {
       const q =
         n > 0 && mean !== 0
           ? model.coldStart.relQuantiles[h]!.map((r) => mean + Math.abs(mean) * r)
@@ -102,12 +122,13 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
             ? (Array(Q).fill(mean) as number[])
             : model.coldStart.levelQuantiles.slice();
       enforceMonotone(q, mid);
-      steps.push(step(li, h, q, { level: q[mid]!, trend: 0, seasonality: 0, promotion: 0, other: 0 }));
+      sink(h, q, q[mid]!, 0, 0, 0, 0);
     }
-    return { id: series.id, coldStart: true, backtestCoverage: backtestCoverage(model), steps };
+    return true;
   }
 
-  const w = buildWindow(p.values, n, spec, p.ctx);
+  // the feature vector only feeds the network
+  const w = buildWindow(p.values, n, spec, p.ctx, undefined, model.net !== null);
   const out = model.net ? predictNet(model.net, w.x) : null;
   let noPromo: Float64Array | null = null;
   if (out && model.net && w.promoIndex >= 0 && p.ctx.promo?.slice(n, n + horizon).some(Boolean)) {
@@ -118,6 +139,7 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
   }
   const cf = w.classical;
   const stack = model.version === 2 ? model.stack : undefined;
+  const q = new Array<number>(Q);
   if (stack) {
     // version 2: the stacked members, offsets of the series' scale bucket
     const rows = stack.weights[cf.decomposition.seasonal ? 1 : 0]!;
@@ -131,15 +153,15 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
     const so = model.scaleOffsets;
     const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;
     const widen = so?.widen;
-    for (let h = 0; h < horizon; h++) {
+    const spread = so?.spread ?? 1;
+    for (let h = from; h < horizon; h++) {
       const o = h * Q;
       const row = rows[h]!;
       let med = 0;
       for (let j = 0; j < K; j++) med += row[j]! * f[j * spec.H + h]!;
       const netMed = out ? out[o + mid]! : 0;
       const off = offs[h]!;
-      const q = new Array<number>(Q);
-      for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? out[o + i]! - netMed : 0) + off[i]!);
+      for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? spread * (out[o + i]! - netMed) : 0) + off[i]!);
       enforceMonotone(q, mid);
       if (widen) for (let i = 0; i < Q; i++) q[i] = med + widen[i]! * (q[i]! - med);
       const level = cf.level;
@@ -147,15 +169,14 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
       const seasonality = w.base[h]! - cf.trendPath[h]!;
       const promotion = noPromo ? w.noise * row[NET]! * (netMed - noPromo[o + mid]!) : 0;
       const other = q[mid]! - level - trend - seasonality - promotion;
-      steps.push(step(li, h, q, { level, trend, seasonality, promotion, other }));
+      sink(h, q, level, trend, seasonality, promotion, other);
     }
-    return { id: series.id, coldStart: false, backtestCoverage: backtestCoverage(model), steps };
+    return false;
   }
-  for (let h = 0; h < horizon; h++) {
+  for (let h = from; h < horizon; h++) {
     const o = h * Q;
     const med = out ? out[o + mid]! : 0;
     const off = model.offsets[h]!;
-    const q = new Array<number>(Q);
     for (let i = 0; i < Q; i++) {
       const spread = out ? out[o + i]! - med : 0;
       q[i] = w.base[h]! + w.noise * (model.netWeight * med + spread + off[i]!);
@@ -166,9 +187,49 @@ export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon 
     const seasonality = w.base[h]! - cf.trendPath[h]!;
     const promotion = noPromo ? w.noise * model.netWeight * (med - noPromo[o + mid]!) : 0;
     const other = q[mid]! - level - trend - seasonality - promotion;
-    steps.push(step(li, h, q, { level, trend, seasonality, promotion, other }));
+    sink(h, q, level, trend, seasonality, promotion, other);
   }
-  return { id: series.id, coldStart: false, backtestCoverage: backtestCoverage(model), steps };
+  return false;
+}
+
+/** Forecasts one series `horizon` steps ahead (default: the model's horizon). */
+export function forecast(model: TrainedGroupModel, series: SeriesInput, horizon = model.spec.H): SeriesForecast {
+  const li = indexOf(model);
+  const steps: ForecastStep[] = [];
+  const coldStart = forecastSteps(model, series, horizon, 0, (h, q, level, trend, seasonality, promotion, other) =>
+    steps.push(step(li, h, q.slice(), { level, trend, seasonality, promotion, other })),
+  );
+  return { id: series.id, coldStart, backtestCoverage: backtestCoverage(model), steps };
+}
+
+/**
+ * Step `h` (1-based) of the forecast of each series, into row `at + i` of `q` (the model's levels)
+ * and of `d` (level, trend, seasonality, promotion, other), and `cold`: the numbers of `forecast`.
+ */
+export function forecastStepInto(
+  model: TrainedGroupModel,
+  series: readonly SeriesInput[],
+  h: number,
+  out: { ids: string[]; cold: Uint8Array; q: Float64Array; d: Float64Array },
+  at = 0,
+): void {
+  const Q = model.levels.length;
+  let row = 0;
+  const sink: StepSink = (_h, q, level, trend, seasonality, promotion, other) => {
+    for (let j = 0; j < Q; j++) out.q[row * Q + j] = q[j]!;
+    const o = row * 5;
+    out.d[o] = level;
+    out.d[o + 1] = trend;
+    out.d[o + 2] = seasonality;
+    out.d[o + 3] = promotion;
+    out.d[o + 4] = other;
+  };
+  for (let i = 0; i < series.length; i++) {
+    row = at + i;
+    const s = series[i]!;
+    out.ids[row] = s.id;
+    out.cold[row] = forecastSteps(model, s, h, Math.max(0, h - 1), sink) ? 1 : 0;
+  }
 }
 
 /** Forecasts many series with the same model. */

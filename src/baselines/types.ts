@@ -36,6 +36,12 @@ export interface TrainOptions {
    * default: it doubles the network's training for a MASE gain of 0.1–0.4 % (README §issue 15).
    */
   refit?: boolean;
+  /**
+   * Candidate shares of the network's quantile spread kept around the median; the one with the
+   * lowest cross-fitted pinball loss on the backtest is used (default [1, 0.5, 0]; [1] = always
+   * the network's spread, as before).
+   */
+  spreadShares?: number[];
 }
 
 /** Per-horizon calibration result measured on the rolling-origin backtest. */

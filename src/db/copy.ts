@@ -21,11 +21,22 @@ export function copyField(v: string | number | null | undefined): string {
 export const copyLine = (fields: readonly (string | number | null | undefined)[]): string =>
   `${fields.map(copyField).join('\t')}\n`;
 
-/** Streams `lines` into `sql` (a `COPY … FROM STDIN`) on `client`, in pieces of about 256 KB. */
-export async function copyInto(client: pg.PoolClient, sql: string, lines: Iterable<string>): Promise<void> {
+/**
+ * Streams `lines` into `sql` (a `COPY … FROM STDIN`) on `client`: an array or other iterable in
+ * pieces of about 256 KB; an async iterable (pieces fed while the rest is being read) as it comes.
+ */
+export async function copyInto(
+  client: pg.PoolClient,
+  sql: string,
+  lines: Iterable<string> | AsyncIterable<string>,
+): Promise<void> {
+  if (Symbol.asyncIterator in lines) {
+    await pipeline(Readable.from(lines), client.query(copyFromStream(sql)));
+    return;
+  }
   function* pieces() {
     let buf = '';
-    for (const l of lines) {
+    for (const l of lines as Iterable<string>) {
       buf += l;
       if (buf.length >= 256 * 1024) {
         yield buf;

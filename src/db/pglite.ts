@@ -10,14 +10,32 @@ const parsers = {
 
 type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
 
-function wrap(conn: PgliteLike): Queryable {
+/**
+ * A statement that cannot write: a plain `select` naming none of the words a write needs. The
+ * functions the migrations define are immutable, stable or trigger functions
+ * (test/db/pglite-generation.test.ts checks), so a `select` calling one writes nothing.
+ */
+const SELECT = /^\s*select\b/i;
+const MAY_WRITE = /\b(insert|update|delete|merge|truncate|into|nextval|setval|copy|lo_\w+|pg_notify)\b/i;
+export const readsOnly = (sql: string): boolean => SELECT.test(sql) && !MAY_WRITE.test(sql);
+
+/** `onWrite` runs after every statement that may write (failed ones too), before the caller goes on. */
+function wrap(conn: PgliteLike, onWrite?: () => void): Queryable {
   return {
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-      const r = await conn.query<T>(sql, params as unknown[]);
-      return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      try {
+        const r = await conn.query<T>(sql, params as unknown[]);
+        return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+      } finally {
+        if (onWrite && !readsOnly(sql)) onWrite();
+      }
     },
     async exec(sql: string) {
-      await conn.exec(sql);
+      try {
+        await conn.exec(sql);
+      } finally {
+        onWrite?.();
+      }
     },
   };
 }
@@ -30,11 +48,25 @@ export async function openPglite(dataDir: string): Promise<Db> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pg = new PGlite(dataDir, { parsers });
   await pg.waitReady;
-  const base = wrap(pg);
+  // this process is the database's only writer (src/db/lock.ts): every write moves the generation
+  // after it completed (a transaction: after its commit or rollback), before its caller goes on
+  let generation = 0;
+  const wrote = () => {
+    generation++;
+  };
+  const base = wrap(pg, wrote);
   return {
     kind: 'pglite',
     ...base,
-    transaction: (fn) => pg.transaction((tx) => fn(wrap(tx))),
+    transaction: async (fn) => {
+      try {
+        return await pg.transaction((tx) => fn(wrap(tx)));
+      } finally {
+        wrote();
+      }
+    },
+    writeGeneration: () => generation,
+    unversioned: wrap(pg),
     // between statements and transactions: PGlite runs every query and transaction under its
     // transaction lock, held here for the copy (a restore replays the WAL since the last checkpoint)
     dumpDataDir: () =>

@@ -10,7 +10,9 @@ types.setTypeParser(types.builtins.NUMERIC, (v) => Number(v));
 
 function wrap(conn: pg.Pool | pg.PoolClient, client?: pg.PoolClient): Queryable {
   return {
-    ...(client ? { copyFrom: (sql: string, lines: Iterable<string>) => copyInto(client, sql, lines) } : {}),
+    ...(client
+      ? { copyFrom: (sql: string, lines: Iterable<string> | AsyncIterable<string>) => copyInto(client, sql, lines) }
+      : {}),
     async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
       const r = await conn.query(sql, params as unknown[]);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? r.rows.length };

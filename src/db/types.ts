@@ -19,9 +19,10 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
   /**
    * PostgreSQL transactions only: `COPY … FROM STDIN` (text format) fed with `lines`, each one row
-   * already escaped (copyLine in src/db/copy.ts). Absent on PGlite and on the pool.
+   * already escaped (copyLine in src/db/copy.ts) — or, async, pieces of whole lines as they are made.
+   * Absent on PGlite and on the pool.
    */
-  copyFrom?(sql: string, lines: Iterable<string>): Promise<void>;
+  copyFrom?(sql: string, lines: Iterable<string> | AsyncIterable<string>): Promise<void>;
 }
 
 export interface Db extends Queryable {
@@ -38,5 +39,18 @@ export interface Db extends Queryable {
   dumpDataDir?(): Promise<Uint8Array>;
   /** True when a trivial query answers. Never throws. */
   ping(): Promise<boolean>;
+  /**
+   * PGlite only (one process opens the data directory, src/db/lock.ts, so this process makes every
+   * write): a counter that moves after each statement that may write and after each transaction, once
+   * it has completed and before its caller goes on. An answer copied while it read `g` is current as
+   * long as it still reads `g` (src/services/results.ts). Absent on PostgreSQL, where other processes write.
+   */
+  writeGeneration?(): number;
+  /**
+   * PGlite only: the same connection for the statements that write nothing any answer reads (the
+   * stored answers themselves and their change log: src/services/results-store.ts); they leave
+   * `writeGeneration` where it is.
+   */
+  unversioned?: Queryable;
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@
  * Employees and KPI history: ingestion targets (validation + idempotent upsert) and reads.
  */
 import { z } from 'zod';
-import { copyLine } from '../db/copy.js';
+import { copyField } from '../db/copy.js';
 import type { Queryable } from '../db/types.js';
 import { countUpsert, type IngestTarget, type Numbered } from '../ingest/pipeline.js';
 import * as f from '../ingest/fields.js';
@@ -22,6 +22,19 @@ export const historyRowSchema = z.object({
   period: f.period,
   value: f.finiteNumber,
 }) satisfies z.ZodType<HistoryInput>;
+
+/** historyRowSchema's answer for the common row, or undefined to let the schema decide (f.quick). */
+export function quickHistoryRow(r: Record<string, unknown>): HistoryInput | undefined {
+  const employee_id = f.quick.id(r.employee_id);
+  if (employee_id === undefined) return undefined;
+  const metric_id = f.quick.id(r.metric_id);
+  if (metric_id === undefined) return undefined;
+  const period = f.quick.period(r.period);
+  if (period === undefined) return undefined;
+  const value = f.quick.number(r.value);
+  if (value === undefined) return undefined;
+  return { employee_id, metric_id, period, value };
+}
 
 async function unknownIds(
   db: Queryable,
@@ -75,12 +88,32 @@ const HISTORY_CONFLICT = `on conflict (employee_id, metric_id, period) do update
            covered_days = null, total_days = null, updated_at = now()
          where kpi_history.value is distinct from excluded.value or kpi_history.covered_days is not null`;
 
+/** A period's columns in a COPY line (id, kind, start), tabs around; written once per period. */
+const periodColumns = new Map<string, string>();
+
+/** The COPY text of history rows for kpi_history_stage (e, m, p, k, s, v), a line each. */
+function historyCopyText(rows: readonly HistoryInput[]): string {
+  let text = '';
+  for (const r of rows) {
+    let middle = periodColumns.get(r.period);
+    if (middle === undefined) {
+      const p = parsePeriod(r.period)!;
+      middle = `\t${copyField(p.id)}\t${p.kind}\t${p.start}\t`;
+      if (periodColumns.size >= 50_000) periodColumns.clear();
+      periodColumns.set(r.period, middle);
+    }
+    text += `${copyField(r.employee_id)}\t${copyField(r.metric_id)}${middle}${copyField(r.value)}\n`;
+  }
+  return text;
+}
+
 /** History rows from `source` ('api', 'sycm', 'ga4', 'demo'). */
 export function historyTarget(source: string): IngestTarget<HistoryInput> {
   return {
     what: 'history rows',
     required: ['employee_id', 'metric_id', 'period', 'value'],
     schema: historyRowSchema,
+    fast: quickHistoryRow,
     key: (r) => `${r.employee_id}\u0000${r.metric_id}\u0000${r.period}`,
     keyFields: 'employee_id, metric_id, period',
     async check(db, rows) {
@@ -134,26 +167,18 @@ export function historyTarget(source: string): IngestTarget<HistoryInput> {
         ],
       );
     },
-    async copyUpsert(tx, rows) {
-      await tx.exec(
-        `create temp table if not exists kpi_history_stage (e text, m text, p text, k text, s date, v float8) on commit drop;
+    copy: {
+      prepare: `create temp table if not exists kpi_history_stage (e text, m text, p text, k text, s date, v float8) on commit drop;
          truncate kpi_history_stage`,
-      );
-      await tx.copyFrom(
-        'copy kpi_history_stage (e, m, p, k, s, v) from stdin',
-        (function* () {
-          for (const r of rows) {
-            const p = parsePeriod(r.period)!;
-            yield copyLine([r.employee_id, r.metric_id, p.id, p.kind, p.start, r.value]);
-          }
-        })(),
-      );
-      return countUpsert(
-        tx,
-        `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source)
-         select e, m, p, k, s, v, $1 from kpi_history_stage ${HISTORY_CONFLICT}`,
-        [source],
-      );
+      statement: 'copy kpi_history_stage (e, m, p, k, s, v) from stdin',
+      lines: historyCopyText,
+      upsert: (tx) =>
+        countUpsert(
+          tx,
+          `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value, source)
+           select e, m, p, k, s, v, $1 from kpi_history_stage ${HISTORY_CONFLICT}`,
+          [source],
+        ),
     },
   };
 }

@@ -4,10 +4,11 @@
  * byte limit, strict UTF-8 (or GBK with `charset=gbk`) and a header check.
  */
 import { Transform, type Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
-import { CsvError, parse } from 'csv-parse';
 import iconv from 'iconv-lite';
-import { BadRequestError, DomainError, InvalidRowsError, PayloadTooLargeError } from '../lib/errors.js';
+import { BadRequestError, InvalidRowsError, PayloadTooLargeError } from '../lib/errors.js';
+import { CsvTokenizer } from './csv.js';
 
 export type Charset = 'utf-8' | 'gbk';
 
@@ -44,7 +45,30 @@ function firstInvalidUtf8(buf: Buffer, from = 0): number {
   return -1;
 }
 
-/** Bytes → text, enforcing `limit` bytes and valid encoding; errors name the byte offset and line. */
+/** How many LF bytes `buf` holds from `from` to `to`. */
+function countLf(buf: Buffer, from = 0, to = buf.length): number {
+  let n = 0;
+  for (let i = buf.indexOf(0x0a, from); i >= 0 && i < to; i = buf.indexOf(0x0a, i + 1)) n++;
+  return n;
+}
+
+/** Length of an incomplete UTF-8 sequence at the end of `buf` (0–3 bytes), kept for the next chunk. */
+function incompleteTail(buf: Buffer): number {
+  for (let k = 1; k <= Math.min(3, buf.length); k++) {
+    const c = buf[buf.length - k]!;
+    if ((c & 0xc0) === 0xc0) {
+      const len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+      return len > k ? k : 0;
+    }
+    if ((c & 0xc0) !== 0x80) return 0;
+  }
+  return 0;
+}
+
+/**
+ * Bytes → text (strings, one per chunk), enforcing `limit` bytes and valid encoding; errors name the
+ * byte offset and line.
+ */
 export function decodeLimited(limit: number, charset: Charset): Transform {
   let bytes = 0;
   let lines = 1;
@@ -52,17 +76,18 @@ export function decodeLimited(limit: number, charset: Charset): Transform {
   const gbk = charset === 'gbk' ? iconv.getDecoder('gbk') : null;
   const utf8 = new StringDecoder('utf8');
   return new Transform({
-    readableObjectMode: false,
+    readableObjectMode: true,
     transform(chunk: Buffer, _enc, done) {
       bytes += chunk.length;
       if (bytes > limit) return done(new PayloadTooLargeError(limit));
       if (gbk) return done(null, gbk.write(chunk));
       const buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
-      const bad = firstInvalidUtf8(buf);
+      // the native check on the whole sequences; the byte-wise one only to name a fault, and on the tail
+      const tail = incompleteTail(buf);
+      const whole = isUtf8(tail > 0 ? buf.subarray(0, buf.length - tail) : buf);
+      const bad = whole ? (tail > 0 ? firstInvalidUtf8(buf, buf.length - tail) : -1) : firstInvalidUtf8(buf);
       if (bad >= 0) {
-        const before = buf.subarray(0, bad);
-        let nl = 0;
-        for (const c of before) if (c === 0x0a) nl++;
+        const nl = countLf(buf, 0, bad);
         return done(
           new BadRequestError(
             `the body is not valid UTF-8 at byte ${bytes - buf.length + bad} (line ${lines + nl}); send charset=gbk for GBK exports`,
@@ -72,80 +97,119 @@ export function decodeLimited(limit: number, charset: Charset): Transform {
           ),
         );
       }
-      for (const c of chunk) if (c === 0x0a) lines++;
-      // keep an incomplete trailing sequence (at most 3 bytes) for the next chunk's check
-      let tail = 0;
-      for (let k = 1; k <= Math.min(3, buf.length); k++) {
-        const c = buf[buf.length - k]!;
-        if ((c & 0xc0) === 0xc0) {
-          const len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-          if (len > k) tail = k;
-          break;
-        }
-        if ((c & 0xc0) !== 0x80) break;
-      }
+      lines += countLf(chunk);
       carry = tail > 0 ? Buffer.from(buf.subarray(buf.length - tail)) : Buffer.alloc(0);
-      done(null, utf8.write(chunk));
+      const text = utf8.write(chunk);
+      if (text.length > 0) return done(null, text);
+      done();
     },
     flush(done) {
       if (carry.length > 0) return done(new BadRequestError(`the body ends inside a UTF-8 sequence (line ${lines})`));
       const rest = gbk ? gbk.end() : utf8.end();
-      done(null, rest ?? '');
+      if (rest) return done(null, rest);
+      done();
     },
   });
 }
 
 /**
- * Parses a CSV stream with a header row into records. `required` columns must be in the header.
- * Throws (while iterating) BadRequestError for malformed CSV, InvalidRowsError for a header
- * missing a column, PayloadTooLargeError past `limit` bytes.
+ * Parses a CSV stream with a header row into records, a batch per piece of the stream (the dialect:
+ * src/ingest/csv.ts). `required` columns must be in the header. Throws (while iterating)
+ * BadRequestError for malformed CSV, InvalidRowsError for a header missing a column,
+ * PayloadTooLargeError past `limit` bytes.
  */
-export async function* csvRecords(
+export async function* csvBatches(
   stream: Readable,
   opts: { limit: number; charset: Charset; required: readonly string[] },
-): AsyncGenerator<Record<string, unknown>> {
+): AsyncGenerator<Record<string, unknown>[]> {
   const decoder = decodeLimited(opts.limit, opts.charset);
-  const parser = parse({
-    bom: true,
-    trim: true,
-    skip_empty_lines: true,
-    relax_column_count: true,
-    columns: (header: string[]) => {
-      const cols = header.map((h) => h.trim());
-      const missing = opts.required.filter((c) => !cols.includes(c));
-      if (missing.length > 0) {
-        throw new InvalidRowsError(
-          missing.map((c) => ({
-            row: 0,
-            field: c,
-            reason: `column missing from the CSV header (header has: ${cols.join(', ') || 'nothing'})`,
-          })),
-          'header columns',
-        );
-      }
-      return cols;
-    },
-  });
-  stream.on('error', (e) => decoder.destroy(e));
-  decoder.on('error', (e) => parser.destroy(e));
-  stream.pipe(decoder).pipe(parser);
-  try {
-    for await (const record of parser) yield record as Record<string, unknown>;
-  } catch (err) {
-    if (err instanceof DomainError) throw err;
-    // csv-parse wraps errors thrown from the columns callback
-    const cause = (err as { cause?: unknown }).cause;
-    if (cause instanceof DomainError) throw cause;
-    if (err instanceof CsvError) {
-      const line = (err as { lines?: number }).lines;
-      throw new BadRequestError(`malformed CSV${line ? ` at line ${line}` : ''}: ${err.message}`);
+  const tokenizer = new CsvTokenizer();
+  let cols: string[] | null = null;
+  let batch: Record<string, unknown>[] = [];
+  const onRecord = (fields: string[]) => {
+    if (cols === null) {
+      cols = header(fields, opts.required);
+      return;
     }
-    throw err;
+    const record: Record<string, unknown> = {};
+    const n = fields.length < cols.length ? fields.length : cols.length;
+    for (let i = 0; i < n; i++) record[cols[i]!] = fields[i];
+    batch.push(record);
+  };
+  stream.on('error', (e) => decoder.destroy(e));
+  stream.pipe(decoder);
+  try {
+    for await (const chunk of decoder) {
+      const text = chunk as string;
+      // a large piece (a body handed over whole) is read in slices, each a batch, with a turn of the
+      // event loop between them: what the batches start (a COPY) proceeds while the rest is read
+      for (let at = 0; at < text.length; at += SLICE) {
+        tokenizer.feed(text.length <= SLICE ? text : text.slice(at, at + SLICE), false, onRecord);
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
+        if (text.length > SLICE) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    tokenizer.feed('', true, onRecord);
+    if (batch.length > 0) yield batch;
   } finally {
     stream.unpipe(decoder);
     if (!stream.readableEnded) stream.resume();
   }
 }
+
+/** Characters of decoded text read at a time (about 2,000 history rows). */
+const SLICE = 64 * 1024;
+
+/** The header's column names (trimmed), or an InvalidRowsError naming each `required` one it lacks. */
+function header(fields: string[], required: readonly string[]): string[] {
+  const cols = fields.map((h) => h.trim());
+  const missing = required.filter((c) => !cols.includes(c));
+  if (missing.length > 0) {
+    throw new InvalidRowsError(
+      missing.map((c) => ({
+        row: 0,
+        field: c,
+        reason: `column missing from the CSV header (header has: ${cols.join(', ') || 'nothing'})`,
+      })),
+      'header columns',
+    );
+  }
+  return cols;
+}
+
+/** csvBatches one record at a time. */
+export async function* csvRecords(
+  stream: Readable,
+  opts: { limit: number; charset: Charset; required: readonly string[] },
+): AsyncGenerator<Record<string, unknown>> {
+  for await (const batch of csvBatches(stream, opts)) yield* batch;
+}
+
+/**
+ * Records that also come in batches (a CSV body's, one per piece read): the pipeline reads the
+ * batches, without a promise per record; any other reader iterates them one by one.
+ */
+export interface RecordBatches extends AsyncIterable<Record<string, unknown>> {
+  batches: AsyncIterable<Record<string, unknown>[]>;
+}
+
+/** `batches` as RecordBatches. */
+export function inBatches(batches: AsyncIterable<Record<string, unknown>[]>): RecordBatches {
+  return {
+    batches,
+    async *[Symbol.asyncIterator]() {
+      for await (const batch of batches) yield* batch;
+    },
+  };
+}
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/** Whether `s` may break the text rule (src/lib/text.ts: NUL, a lone surrogate); false: it does not. */
+export const mayBreakTextRule = (s: string): boolean => s.includes('\u0000') || SURROGATE.test(s);
 
 /** Records from a parsed JSON body: an array of objects, or an object with a `rows` array. */
 export function jsonRecords(body: unknown): Record<string, unknown>[] {

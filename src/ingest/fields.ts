@@ -44,6 +44,35 @@ export const finiteNumber = z.preprocess(
     .finite('must be finite'),
 );
 
+/**
+ * Fast paths of the schemas above for a target's `fast` check: the value the schema returns for the
+ * common input, or undefined whenever the schema has to decide (every fault, and rarer forms such as
+ * a JSON number for an id), so the answers stay the schema's own.
+ */
+export const quick = {
+  /** `id` for text. */
+  id(v: unknown): string | undefined {
+    if (typeof v !== 'string') return undefined;
+    const t = v.trim();
+    return t.length >= 1 && t.length <= 128 ? t : undefined;
+  },
+  /** `finiteNumber`. */
+  number(v: unknown): number | undefined {
+    if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+    if (typeof v !== 'string') return undefined;
+    const t = v.trim();
+    if (!NUMERIC.test(t)) return undefined;
+    const n = Number(t);
+    return Number.isFinite(n) ? n : undefined;
+  },
+  /** `period`. */
+  period(v: unknown): string | undefined {
+    if (typeof v !== 'string') return undefined;
+    const t = v.trim();
+    return parsePeriod(t) !== null ? t : undefined;
+  },
+};
+
 /** What the OpenAPI document states of a period (years 1000–9999; the week must exist in its year). */
 export const PERIOD_PATTERN = '^[1-9]\\d{3}-(W(0[1-9]|[1-4]\\d|5[0-3])|0[1-9]|1[0-2]|Q[1-4])$';
 

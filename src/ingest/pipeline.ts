@@ -12,6 +12,7 @@ export { invalidRows, setRowErrorLimit } from '../lib/errors.js';
 import type { Warning } from '../lib/warnings.js';
 import { stripNul, textFault } from '../lib/text.js';
 import type { RowError } from '../history/types.js';
+import { mayBreakTextRule, type RecordBatches } from './body.js';
 
 export interface Numbered<T> {
   /** 1-based data row number (CSV: the header is not counted; JSON: array index + 1). */
@@ -25,6 +26,11 @@ export interface IngestTarget<T> {
   /** Columns every record must carry (a CSV header missing one is rejected once, as row 0). */
   required: readonly string[];
   schema: z.ZodType<T>;
+  /**
+   * A precompiled check of one record for the common case: exactly what `schema` would return, or
+   * undefined when the schema must decide (it then names the fault with its own message).
+   */
+  fast?(record: Record<string, unknown>): T | undefined;
   /** Natural key; two rows with the same key in one request are an error. */
   key(row: T): string;
   keyFields: string;
@@ -38,16 +44,26 @@ export interface IngestTarget<T> {
   /** Writes one chunk inside the request's transaction. */
   upsert(tx: Queryable, rows: T[]): Promise<{ inserted: number; updated: number }>;
   /**
-   * PostgreSQL's bulk path: every row COPYed into a staging table, then one upsert from it, inside
-   * the request's transaction (used for COPY_MIN_ROWS rows or more where `tx.copyFrom` exists).
+   * PostgreSQL's bulk path: the rows COPYed into a staging table, then one upsert from it, inside the
+   * request's transaction (for COPY_MIN_ROWS rows or more where `tx.copyFrom` exists). An upload's
+   * rows are COPYed while the rest of it is still read and checked (validateAndWrite).
    */
-  copyUpsert?(
-    tx: Queryable & Pick<Required<Queryable>, 'copyFrom'>,
-    rows: T[],
-  ): Promise<{ inserted: number; updated: number }>;
+  copy?: CopyStage<T>;
 }
 
-/** From this many rows a target with `copyUpsert` writes through COPY on PostgreSQL. */
+/** How a target's rows go through a staging table (IngestTarget.copy). */
+export interface CopyStage<T> {
+  /** Creates (or empties) the staging table in the transaction. */
+  prepare: string;
+  /** The `COPY … FROM STDIN` statement (text format) into it. */
+  statement: string;
+  /** The COPY text of `rows`, a line each. */
+  lines(rows: readonly T[]): string;
+  /** The upsert from the staging table, counted (countUpsert). */
+  upsert(tx: Queryable): Promise<{ inserted: number; updated: number }>;
+}
+
+/** From this many rows a target with `copy` writes through COPY on PostgreSQL. */
 export const COPY_MIN_ROWS = 2_000;
 
 export interface IngestResult {
@@ -61,6 +77,8 @@ export interface IngestResult {
 
 const CHUNK = 25_000;
 
+export type Records = AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>;
+
 export interface Validated<T> extends Array<Numbered<T>> {
   /** NUL characters removed from `stripNul` fields, by field. */
   stripped?: Record<string, number>;
@@ -71,10 +89,12 @@ function checkText(
   record: Record<string, unknown>,
   strip: readonly string[] | undefined,
   stripped: Record<string, number>,
-): { field: string; reason: string }[] {
-  const faults: { field: string; reason: string }[] = [];
-  for (const [field, v] of Object.entries(record)) {
-    if (typeof v !== 'string') continue;
+): { field: string; reason: string }[] | undefined {
+  let faults: { field: string; reason: string }[] | undefined;
+  for (const field in record) {
+    if (!Object.hasOwn(record, field)) continue;
+    const v = record[field];
+    if (typeof v !== 'string' || !mayBreakTextRule(v)) continue;
     const fault = textFault(v);
     if (!fault) continue;
     if (strip?.includes(field) && fault.startsWith('contains a NUL')) {
@@ -82,8 +102,8 @@ function checkText(
       record[field] = text;
       stripped[field] = (stripped[field] ?? 0) + removed;
       const after = textFault(text);
-      if (after) faults.push({ field, reason: after });
-    } else faults.push({ field, reason: fault });
+      if (after) (faults ??= []).push({ field, reason: after });
+    } else (faults ??= []).push({ field, reason: fault });
   }
   return faults;
 }
@@ -96,7 +116,9 @@ function checkText(
 export async function validateRecords<T>(
   db: Queryable,
   target: IngestTarget<T>,
-  records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>,
+  records: Records,
+  /** Called with each valid row while no row is invalid (validateAndWrite COPYs them on the way). */
+  onValid?: (value: T) => void,
 ): Promise<Validated<T>> {
   const errors: RowError[] = [];
   let total = 0;
@@ -110,32 +132,46 @@ export async function validateRecords<T>(
   const stripped: Record<string, number> = {};
   const seen = new Map<string, number>();
   let n = 0;
-  for await (const record of records) {
+  const one = (record: Record<string, unknown>) => {
     n += 1;
     if (record === null || typeof record !== 'object' || Array.isArray(record)) {
       report({ row: n, field: '(row)', reason: 'expected an object with named fields' });
-      continue;
+      return;
     }
     const faults = checkText(record, target.stripNul, stripped);
-    if (faults.length > 0) {
+    if (faults) {
       for (const f of faults) report({ row: n, ...f });
-      continue;
+      return;
     }
-    const parsed = target.schema.safeParse(record);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        report({ row: n, field: issue.path.join('.') || '(row)', reason: issue.message });
-      continue;
+    let value = target.fast?.(record);
+    if (value === undefined) {
+      const parsed = target.schema.safeParse(record);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues)
+          report({ row: n, field: issue.path.join('.') || '(row)', reason: issue.message });
+        return;
+      }
+      value = parsed.data;
     }
-    const k = target.key(parsed.data);
+    const k = target.key(value);
     const first = seen.get(k);
     if (first !== undefined) {
       report({ row: n, field: target.keyFields, reason: `duplicates row ${first} (same ${target.keyFields})` });
-      continue;
+      return;
     }
     seen.set(k, n);
     // the answer is a 422 already: the remaining rows are counted, not kept
-    if (total === 0) rows.push({ row: n, value: parsed.data });
+    if (total === 0) {
+      rows.push({ row: n, value });
+      onValid?.(value);
+    }
+  };
+  if ('batches' in records) {
+    for await (const batch of (records as RecordBatches).batches) for (const record of batch) one(record);
+  } else if (Symbol.iterator in records) {
+    for (const record of records) one(record);
+  } else {
+    for await (const record of records) one(record);
   }
   if (n === 0) report({ row: 0, field: '(body)', reason: `no ${target.what} in the request` });
   if (total === 0 && target.check)
@@ -146,11 +182,7 @@ export async function validateRecords<T>(
 }
 
 /** Validates all records, then upserts them in one transaction. */
-export async function ingest<T>(
-  db: Db,
-  target: IngestTarget<T>,
-  records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>,
-): Promise<IngestResult> {
+export async function ingest<T>(db: Db, target: IngestTarget<T>, records: Records): Promise<IngestResult> {
   const rows = await validateRecords(db, target, records);
   return writeRows(
     db,
@@ -181,8 +213,8 @@ export async function writeRows<T>(
 export async function upsertRows<T>(tx: Queryable, target: IngestTarget<T>, rows: T[]): Promise<IngestResult> {
   let inserted = 0;
   let updated = 0;
-  if (target.copyUpsert && tx.copyFrom && rows.length >= COPY_MIN_ROWS) {
-    const r = await target.copyUpsert(tx as Queryable & Pick<Required<Queryable>, 'copyFrom'>, rows);
+  if (target.copy && tx.copyFrom && rows.length >= COPY_MIN_ROWS) {
+    const r = await copyUpsert(tx as CopyTx, target.copy, [rows]);
     return { received: rows.length, ...r, unchanged: rows.length - r.inserted - r.updated };
   }
   for (let i = 0; i < rows.length; i += CHUNK) {
@@ -191,6 +223,132 @@ export async function upsertRows<T>(tx: Queryable, target: IngestTarget<T>, rows
     updated += r.updated;
   }
   return { received: rows.length, inserted, updated, unchanged: rows.length - inserted - updated };
+}
+
+type CopyTx = Queryable & Pick<Required<Queryable>, 'copyFrom'>;
+
+/** COPY of `chunks` of rows into `stage`, then its upsert. */
+async function copyUpsert<T>(
+  tx: CopyTx,
+  stage: CopyStage<T>,
+  chunks: Iterable<readonly T[]>,
+): Promise<{ inserted: number; updated: number }> {
+  await tx.exec(stage.prepare);
+  await tx.copyFrom(stage.statement, lines(stage, chunks));
+  return stage.upsert(tx);
+}
+
+/** Chunks of rows handed over while they are read (push), read by a COPY as they come. */
+class ChunkFeed<T> implements AsyncIterable<readonly T[]> {
+  private chunks: T[][] = [];
+  private ended = false;
+  private wake: (() => void) | undefined;
+  push(rows: T[]): void {
+    this.chunks.push(rows);
+    this.wake?.();
+  }
+  end(): void {
+    this.ended = true;
+    this.wake?.();
+  }
+  async *[Symbol.asyncIterator](): AsyncGenerator<readonly T[]> {
+    for (;;) {
+      if (this.chunks.length > 0) {
+        const rows = this.chunks.length === 1 ? this.chunks[0]! : this.chunks.flat();
+        this.chunks = [];
+        yield rows;
+      } else if (this.ended) return;
+      else {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+}
+
+/**
+ * validateRecords and then writeRows — but where the target has a COPY stage and the database COPY
+ * (PostgreSQL), the rows are COPYed into the staging table while the rest of the records are still
+ * read and checked, from the COPY_MIN_ROWS-th valid row on: the transaction opens then, and the
+ * upsert from the stage runs once every row is valid and the reference checks pass. Any invalid
+ * row rolls the transaction back: nothing is written either way.
+ */
+export async function validateAndWrite<T>(
+  db: Db,
+  target: IngestTarget<T>,
+  records: Records,
+): Promise<{ validated: Validated<T>; written: IngestResult }> {
+  const stage = target.copy;
+  if (!stage || db.kind !== 'postgres') {
+    const validated = await validateRecords(db, target, records);
+    const written = await writeRows(
+      db,
+      target,
+      validated.map((r) => r.value),
+    );
+    return { validated, written };
+  }
+  let feed: ChunkFeed<T> | undefined;
+  let pending: T[] = [];
+  let decide: { go(): void; stop(err: unknown): void } | undefined;
+  let writing: Promise<{ inserted: number; updated: number }> | undefined;
+  const open = () => {
+    const chunks = new ChunkFeed<T>();
+    const decision = new Promise<void>((go, stop) => {
+      decide = { go, stop };
+    });
+    decision.catch(() => {});
+    writing = db.transaction(async (tx) => {
+      if (!tx.copyFrom) throw new Error('COPY is not available in this transaction');
+      await tx.exec(stage.prepare);
+      await tx.copyFrom(stage.statement, lines(stage, chunks));
+      await decision; // every row valid and the reference checks passed
+      return stage.upsert(tx);
+    });
+    writing.catch(() => {});
+    return chunks;
+  };
+  const onValid = (value: T) => {
+    pending.push(value);
+    if (feed ? pending.length >= FEED_CHUNK : pending.length >= COPY_MIN_ROWS) {
+      feed ??= open();
+      feed.push(pending);
+      pending = [];
+    }
+  };
+  let validated: Validated<T>;
+  try {
+    validated = await validateRecords(db, target, records, onValid);
+  } catch (err) {
+    if (feed) {
+      feed.end();
+      decide!.stop(err);
+      await writing!.catch(() => {});
+    }
+    throw err;
+  }
+  if (!feed) {
+    const written = await writeRows(db, target, pending);
+    return { validated, written };
+  }
+  if (pending.length > 0) feed.push(pending);
+  feed.end();
+  decide!.go();
+  const r = await writing!;
+  const received = validated.length;
+  return { validated, written: { received, ...r, unchanged: received - r.inserted - r.updated } };
+}
+
+/** Rows handed to the streamed COPY at a time. */
+const FEED_CHUNK = 4_096;
+
+async function* lines<T>(
+  stage: CopyStage<T>,
+  chunks: Iterable<readonly T[]> | AsyncIterable<readonly T[]>,
+): AsyncGenerator<string> {
+  for await (const rows of chunks) yield stage.lines(rows);
 }
 
 /**

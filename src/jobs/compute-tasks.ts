@@ -10,6 +10,13 @@ import type { PackedSeries } from '../baselines/parallel.js';
 import type { BaselineModelInput } from '../kpi/train-compute.js';
 import type { FitRow } from '../ratings/fit.js';
 import type { TrainSentimentInput } from '../reviews/sentiment/pipeline.js';
+import type { comparePolicies } from '../appraisal/ab.js';
+
+/** The error code of a `forecasts` request naming a model the thread does not hold. */
+export const MODEL_NOT_CACHED = 'model_not_cached';
+/** Models a job thread keeps by key (`forecasts`), the oldest dropped first. */
+const MAX_MODELS = 8;
+const models = new Map<string, TrainedGroupModel>();
 
 export interface TaskContext {
   /** Progress of the task (percent and a stage), posted to the main thread; cheap. */
@@ -21,11 +28,32 @@ export const computeTasks = {
   baselineModel: async (input: BaselineModelInput, _ctx: TaskContext) =>
     (await import('../kpi/train-compute.js')).baselineModel(input),
 
-  /** compare_models (baselines): one step's forecasts of a scope's series (packed in, packed out) */
-  forecasts: async (input: { model: TrainedGroupModel; series: PackedSeries; h: number }, _ctx: TaskContext) => {
+  /**
+   * compare_models, train_baselines' warm-up, ab_compare: one step's forecasts of a scope's series
+   * (packed in, packed out). With `key` the thread keeps the model (up to 8), so it crosses once: a
+   * request without `model` whose key the thread does not hold fails with `model_not_cached`
+   * (src/jobs/compute-forecaster.ts sends it again with the model).
+   */
+  forecasts: async (
+    input: { model?: TrainedGroupModel | undefined; key?: string | undefined; series: PackedSeries; h: number },
+    _ctx: TaskContext,
+  ) => {
     const { packForecasts, unpackSeries } = await import('../baselines/parallel.js');
-    return packForecasts(input.model, unpackSeries(input.series), input.h);
+    let model = input.model;
+    if (input.key !== undefined) {
+      if (model) {
+        models.delete(input.key);
+        models.set(input.key, model);
+        if (models.size > MAX_MODELS) models.delete(models.keys().next().value!);
+      } else model = models.get(input.key);
+    }
+    if (!model) throw Object.assign(new Error(`model ${input.key} not held by the thread`), { code: MODEL_NOT_CACHED });
+    return packForecasts(model, unpackSeries(input.series), input.h);
   },
+
+  /** ab_compare: the report of two policies' person-period rows (permutation tests, intervals) */
+  abCompare: async (input: Parameters<typeof comparePolicies>[0], _ctx: TaskContext) =>
+    (await import('../appraisal/ab.js')).comparePolicies(input),
 
   /** recompute_ratings: priors and posteriors of one slice of evidence rows */
   fitRatings: async (rows: FitRow[], _ctx: TaskContext) => (await import('../ratings/fit.js')).fitAll(rows),

@@ -4,6 +4,7 @@
  * TensorFlow.js is loaded here on first use (src/ml/tf.ts picks tfjs-node where installed, else wasm).
  */
 import { parentPort } from 'node:worker_threads';
+import { DomainError } from '../lib/errors.js';
 import { computeTasks, type TaskName } from './compute-tasks.js';
 
 const port = parentPort!;
@@ -36,6 +37,8 @@ port.on('message', async (m: { id: number; task: TaskName; input: never }) => {
         message: (err as Error).message ?? String(err),
         code: (err as { code?: unknown }).code === undefined ? undefined : String((err as { code?: unknown }).code),
         unrecoverable: (err as { unrecoverable?: boolean }).unrecoverable === true,
+        // a DomainError (e.g. ab_compare's refusals naming a field) is rebuilt as one on the main thread
+        ...(err instanceof DomainError ? { domain: true, extra: err.extra } : {}),
       },
     });
   }

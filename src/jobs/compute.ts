@@ -11,6 +11,7 @@
  * (an idle thread does not keep the process alive) or ends. `threads: false` (JOB_THREADS=false)
  * runs the same tasks on the calling thread, as before (benchmarks, debugging).
  */
+import { DomainError } from '../lib/errors.js';
 import { ThreadChannel } from '../lib/thread.js';
 import { computeTasks, type TaskInput, type TaskName, type TaskResult } from './compute-tasks.js';
 import type { JobContext } from './types.js';
@@ -49,7 +50,10 @@ type Channel = ThreadChannel<unknown>;
 function newChannel(): Channel {
   started++;
   return new ThreadChannel<unknown>('./compute-thread', null, import.meta.url, {
-    error: (e) => Object.assign(new Error(e.message), { code: e.code, unrecoverable: e.unrecoverable === true }),
+    error: (e) => {
+      if (e.domain) return new DomainError(e.code ?? 'unprocessable', e.message, e.extra ?? {});
+      return Object.assign(new Error(e.message), { code: e.code, unrecoverable: e.unrecoverable === true });
+    },
   });
 }
 

@@ -137,20 +137,28 @@ async function computeSet(
   const promo = promoFlags(hist, H);
   const starts = gridStarts(hist, H);
   const stale = STALE_AFTER[key.kind];
+  // tenure per distinct hire date (and first value when there is none), not per person: most people share one
+  const tenures = new Map<string, number[]>();
+  const tenure = (p: { hireDate: string | null; first: number }): number[] => {
+    const k = p.hireDate ? p.hireDate : `#${p.first}`;
+    let t = tenures.get(k);
+    if (!t) tenures.set(k, (t = tenureMonths(starts, p)));
+    return t;
+  };
   const series = [];
   for (const p of hist.people) {
     if (p.first >= end) {
       // no history before the origin: a cold start if they were there by the period
-      if (p.first <= at) series.push(emptySeries(hist, p.id, end, H, promo, tenureMonths(starts, p)));
+      if (p.first <= at) series.push(emptySeries(hist, p.id, end, H, promo, tenure(p)));
       continue;
     }
     let recent = false;
     for (let i = end - 1; i >= Math.max(p.first, end - stale); i--) if (!Number.isNaN(p.values[i]!)) recent = true;
-    if (recent) series.push(personSeries(hist, p, end, H, promo, tenureMonths(starts, p)));
+    if (recent) series.push(personSeries(hist, p, end, H, promo, tenure(p)));
   }
   for (const p of hist.withoutHistory) {
     if (p.hireDate && p.hireDate > period.end) continue;
-    series.push(emptySeries(hist, p.id, end, H, promo, tenureMonths(starts, { hireDate: p.hireDate, first: end })));
+    series.push(emptySeries(hist, p.id, end, H, promo, tenure({ hireDate: p.hireDate, first: end })));
   }
   let f: PackedForecasts;
   try {
@@ -193,13 +201,14 @@ export async function scopeTargets(
 /**
  * Computes and caches the forecasts for the period after the scope's last data (the one HR asks
  * for), so that the first request is served from the cache. Returns that period, or null.
+ * `forecaster`: where the forecasts run (train_baselines passes its job thread's).
  */
-export async function warmNextPeriod(db: Queryable, key: ScopeKey): Promise<string | null> {
+export async function warmNextPeriod(db: Queryable, key: ScopeKey, forecaster?: Forecaster): Promise<string | null> {
   const last = await lastPeriodWithData(db, key);
   if (!last) return null;
   const next = shiftPeriod(parsePeriod(last)!, 1);
   try {
-    await forecastSet(db, key, next);
+    await forecastSet(db, key, next, undefined, forecaster);
     return next.id;
   } catch (err) {
     if (err instanceof TargetError) return null;

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../db/types.js';
 import type { PeriodKind } from '../history/period.js';
 import { computeFor, openCompute, type Compute } from '../jobs/compute.js';
+import { threadForecaster } from '../jobs/compute-forecaster.js';
 import type { Processor } from '../jobs/types.js';
 import { UnrecoverableJobError } from '../jobs/types.js';
 import { getActive, promote, registerVersion } from '../registry/index.js';
@@ -232,7 +233,7 @@ async function trainScopes(
       compute,
     });
     // the next period's targets are computed now, so HR's first request is served from the cache
-    if (trained.promoted) trained.warmed = await warmNextPeriod(db, key);
+    if (trained.promoted) trained.warmed = await warmNextPeriod(db, key, threadForecaster(compute));
     models.push(trained);
   }
   await ctx.progress(100, 'done');

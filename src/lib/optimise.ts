@@ -5,7 +5,11 @@
  * ratings simulation tests; this one would move them.
  */
 
-/** Nelder–Mead on an unconstrained vector (small dimension; stops when the simplex values agree). */
+/**
+ * Nelder–Mead on an unconstrained vector (small dimension; stops when the simplex values agree).
+ * Written without closures or per-step arrays: the baselines run it for every person of a scope
+ * (10,000 fits per targets request), where the helpers' allocations cost as much as the objective.
+ */
 export function nelderMead(
   f: (p: number[]) => number,
   start: number[],
@@ -20,24 +24,12 @@ export function nelderMead(
     p[i]! += step;
     simplex.push(p);
   }
-  const vals = simplex.map(f);
+  const vals = new Array<number>(dim + 1);
+  for (let i = 0; i <= dim; i++) vals[i] = f(simplex[i]!);
   const centroid = new Array<number>(dim).fill(0);
-  const xr = new Array<number>(dim).fill(0);
-  const xe = new Array<number>(dim).fill(0);
-  // replaces the worst point by `p`, recycling the worst point's array as the next scratch buffer
-  let spareR = xr;
-  let spareE = xe;
-  const swap = (p: number[], v: number) => {
-    const old = simplex[dim]!;
-    simplex[dim] = p;
-    vals[dim] = v;
-    if (p === spareR) spareR = old;
-    else spareE = old;
-  };
-  const at = (out: number[], worst: number[], c: number) => {
-    for (let j = 0; j < dim; j++) out[j] = centroid[j]! + c * (worst[j]! - centroid[j]!);
-    return out;
-  };
+  // scratch points: a trial that replaces the worst point hands the worst point's array back as scratch
+  let spareR = new Array<number>(dim).fill(0);
+  let spareE = new Array<number>(dim).fill(0);
   for (let it = 0; it < iters; it++) {
     // insertion sort by value (dim + 1 points)
     for (let i = 1; i <= dim; i++) {
@@ -56,28 +48,41 @@ export function nelderMead(
     centroid.fill(0);
     for (let i = 0; i < dim; i++) for (let j = 0; j < dim; j++) centroid[j]! += simplex[i]![j]! / dim;
     const worst = simplex[dim]!;
-    const xr = at(spareR, worst, -1);
+    const xr = spareR;
+    for (let j = 0; j < dim; j++) xr[j] = centroid[j]! + -1 * (worst[j]! - centroid[j]!);
     const fr = f(xr);
     if (fr < vals[0]!) {
-      const xe = at(spareE, worst, -2);
+      const xe = spareE;
+      for (let j = 0; j < dim; j++) xe[j] = centroid[j]! + -2 * (worst[j]! - centroid[j]!);
       const fe = f(xe);
       if (fe < fr) {
-        swap(xe, fe);
+        simplex[dim] = xe;
+        vals[dim] = fe;
+        spareE = worst;
       } else {
-        swap(xr, fr);
+        simplex[dim] = xr;
+        vals[dim] = fr;
+        spareR = worst;
       }
     } else if (fr < vals[dim - 1]!) {
-      swap(xr, fr);
+      simplex[dim] = xr;
+      vals[dim] = fr;
+      spareR = worst;
     } else {
-      const xc = at(new Array<number>(dim), worst, 0.5);
+      const xc = new Array<number>(dim);
+      for (let j = 0; j < dim; j++) xc[j] = centroid[j]! + 0.5 * (worst[j]! - centroid[j]!);
       const fc = f(xc);
       if (fc < vals[dim]!) {
         simplex[dim] = xc;
         vals[dim] = fc;
       } else {
+        const best = simplex[0]!;
         for (let i = 1; i <= dim; i++) {
-          simplex[i] = simplex[i]!.map((v, j) => simplex[0]![j]! + 0.5 * (v - simplex[0]![j]!));
-          vals[i] = f(simplex[i]!);
+          const p = simplex[i]!;
+          const q = new Array<number>(dim);
+          for (let j = 0; j < dim; j++) q[j] = best[j]! + 0.5 * (p[j]! - best[j]!);
+          simplex[i] = q;
+          vals[i] = f(q);
         }
       }
     }

@@ -24,9 +24,16 @@ export function startThread(file: string, workerData: unknown, base: string): Wo
  * What a request thread answers: `{ id, result }`, `{ id, error }`, or 'ready' once its module has loaded;
  * `{ id, note }` before the answer (e.g. progress) goes to the request's `onNote` and does not settle it.
  */
-export type ThreadReply<R> =
-  | 'ready'
-  | { id: number; result?: R; error?: { message: string; code?: string; unrecoverable?: boolean }; note?: unknown };
+export type ThreadReply<R> = 'ready' | { id: number; result?: R; error?: ThreadError; note?: unknown };
+
+/** A failed request's error as the thread posts it (`domain` and `extra`: a DomainError's code and members). */
+export interface ThreadError {
+  message: string;
+  code?: string;
+  unrecoverable?: boolean;
+  domain?: boolean;
+  extra?: Record<string, unknown>;
+}
 
 /**
  * Requests to a long-lived thread (sentiment scoring, forecasting): `request` posts `{ id, ...message }`
@@ -52,7 +59,7 @@ export class ThreadChannel<R> {
     base: string,
     opts: {
       onFailure?: (err: Error) => void;
-      error?: (e: { message: string; code?: string; unrecoverable?: boolean }) => Error;
+      error?: (e: ThreadError) => Error;
     } = {},
   ) {
     this.worker = startThread(file, workerData, base);

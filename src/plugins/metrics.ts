@@ -33,10 +33,22 @@ export default fp(
       registers: [registry],
     });
     app.decorate('metrics', { registry, ingestedRows });
+    // the labelled series of each method, route and status, looked up once (prom-client hashes the
+    // labels on every call otherwise); the routes and statuses are finite, so the maps are bounded
+    const counted = new Map<string, { inc(): void }>();
+    const timed = new Map<string, { observe(v: number): void }>();
     app.addHook('onResponse', (request, reply, done) => {
       const route = request.routeOptions.url ?? 'unmatched';
-      requests.inc({ method: request.method, route, status: String(reply.statusCode) });
-      latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      const method = request.method;
+      const status = reply.statusCode;
+      const series = `${method} ${route}`;
+      const key = `${series} ${status}`;
+      let count = counted.get(key);
+      if (!count) counted.set(key, (count = requests.labels({ method, route, status: String(status) })));
+      count.inc();
+      let time = timed.get(series);
+      if (!time) timed.set(series, (time = latency.labels({ method, route })));
+      time.observe(reply.elapsedTime / 1000);
       done();
     });
   },

@@ -205,3 +205,21 @@ export async function collectEvidence(tx: Queryable, scope: EvidenceScope, table
   await tx.query(`create index on ${name} (agent_id, period)`);
   await tx.query(`analyze ${name}`);
 }
+
+/**
+ * Adds the evidence of `scope.agentIds` (a list, not null) to a table `collectEvidence` made: one
+ * statement per call, so a caller on PGlite can fill a large scope agent by agent chunks with the
+ * event loop free between them (src/ratings/recompute.ts).
+ */
+export async function appendEvidence(tx: Queryable, name: string, scope: EvidenceScope): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new RangeError(`bad evidence table name '${name}'`);
+  if (scope.agentIds === null) throw new RangeError('appendEvidence: a list of agents, not null');
+  await tx.query(`insert into ${name} ${EVIDENCE_SELECT}`, [
+    scope.from,
+    scope.to,
+    scope.agentIds,
+    scope.periods,
+    scope.now,
+    scope.kinds,
+  ]);
+}

@@ -5,7 +5,13 @@
  */
 import type { Db, Queryable } from '../db/types.js';
 import { parsePeriod, periodOf, shiftPeriod, type Period, type PeriodKind } from '../history/period.js';
-import { collectEvidence, EVIDENCE_COLUMNS } from './evidence.js';
+import {
+  appendEvidence,
+  collectEvidence,
+  EVIDENCE_COLUMNS,
+  type EvidenceScope,
+  type EvidenceTable,
+} from './evidence.js';
 import { DEFAULT_MIN_REVIEWS, RATING_MODEL } from './model.js';
 import { openCompute, type Compute } from '../jobs/compute.js';
 import { fitAll, type FitRow } from './fit.js';
@@ -187,6 +193,41 @@ class SliceRaced extends Error {}
 
 let evidenceTables = 0;
 
+/** How long one statement of a PGlite recompute should hold the main thread (ms); chunks are sized to it. */
+const STATEMENT_MS = 15;
+
+/** Scales a chunk size so that the next statement takes about STATEMENT_MS (within [min, max]). */
+export function nextChunk(size: number, ms: number, min: number, max: number): number {
+  const factor = Math.min(4, Math.max(0.25, STATEMENT_MS / Math.max(ms, 0.5)));
+  return Math.max(min, Math.min(max, Math.round(size * factor)));
+}
+
+/**
+ * The slice's evidence into its table. In a session table (PGlite) a quarter's evidence in one
+ * statement held the main thread for 1.2 s at load 17, so there the table is filled by chunks of agents,
+ * one statement each, sized to take about STATEMENT_MS, with the event loop free between them; the
+ * rows are the same (an agent's evidence reads only that agent's reviews and returns).
+ */
+async function evidenceInto(read: Queryable, scope: EvidenceScope, table: EvidenceTable & { name: string }) {
+  if (!table.session || (scope.agentIds !== null && scope.agentIds.length <= 20))
+    return collectEvidence(read, scope, table);
+  // the table, empty (the evidence of no agent), then the agents chunk by chunk
+  await collectEvidence(read, { ...scope, agentIds: [] }, table);
+  const agents =
+    scope.agentIds ?? (await read.query<{ id: string }>(`select id from employees order by id`)).rows.map((r) => r.id);
+  await turn();
+  let size = 20;
+  for (let i = 0; i < agents.length; ) {
+    const chunk = agents.slice(i, i + size);
+    const t0 = performance.now();
+    await appendEvidence(read, table.name, { ...scope, agentIds: chunk });
+    i += chunk.length;
+    size = nextChunk(size, performance.now() - t0, 10, 5000);
+    await turn();
+  }
+  await read.query(`analyze ${table.name}`);
+}
+
 /**
  * One slice: evidence, fit, write. On PostgreSQL one transaction (readers never wait for it). On PGlite
  * every query waits while a transaction runs (one session), so the slice runs as separate statements
@@ -257,7 +298,7 @@ async function sliceSteps(
   const to = periods.reduce((m, p) => (p.end > m ? p.end : m), periods[0]!.end);
   const ids = periods.map((p) => p.id);
   const ev = table.name;
-  await collectEvidence(
+  await evidenceInto(
     read,
     {
       agentIds,

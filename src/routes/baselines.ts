@@ -154,11 +154,11 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
       example: { query: { role: 'cs_agent', period: '2026-10', metric: 'csat' }, response: ex.roleTargets },
     }),
     async (request, reply) => {
-      const { json } = await targets.roleTargetsJson({
+      const answer = await targets.roleTargetsJson({
         ...request.query,
         belowFloorOnly: request.query.below_floor === 'true',
       });
-      return reply.type(JSON_TYPE).send(json as never);
+      return reply.type(JSON_TYPE).send((answer.body ?? answer.json) as never);
     },
   );
 

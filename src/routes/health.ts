@@ -1,5 +1,7 @@
+import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { SECURITY_HEADERS } from '../plugins/security-headers.js';
 import { route } from './define.js';
 
 const component = z.object({ kind: z.string(), ok: z.boolean(), detail: z.string().optional() });
@@ -22,6 +24,22 @@ const readySchema = z.object({
 });
 /** A constant answer, sent as bytes: /live depends on nothing, not even the serializer. */
 const LIVE = JSON.stringify({ status: 'ok' }) as unknown as { status: 'ok' };
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
+/**
+ * Kubernetes' liveness probe, answered by the first hook of every request (app.ts registers it before
+ * any plugin): `GET /live` exactly — the form probes send — gets the constant answer with the security
+ * headers, and skips what follows in the chain (key lookup, rate limit, query validation, the handler),
+ * none of which can change it. The answer's own hooks still run: onSend (`Connection: close` while
+ * draining) and onResponse (the Prometheus counters; the log line is left out for a successful probe,
+ * app.ts). Any other form (`HEAD`, a query string) goes through the route below as before.
+ */
+export function answerLiveFirst(app: FastifyInstance): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.url !== '/live' || request.method !== 'GET') return done();
+    reply.headers(SECURITY_HEADERS).type(JSON_UTF8).send(LIVE);
+  });
+}
 
 const healthRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -34,7 +52,7 @@ const healthRoutes: FastifyPluginAsyncZod = async (app) => {
       response: { 200: liveSchema },
       example: { response: { status: 'ok' } },
     }),
-    async (_request, reply) => reply.type('application/json; charset=utf-8').send(LIVE),
+    async (_request, reply) => reply.type(JSON_UTF8).send(LIVE),
   );
 
   app.get(

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { UnsupportedMediaTypeError } from '../errors.js';
-import { charsetOf, csvRecords, jsonRecords } from '../ingest/body.js';
+import { charsetOf, csvBatches, inBatches, jsonRecords, mayBreakTextRule } from '../ingest/body.js';
 import { invalidRows, type RowError } from '../lib/errors.js';
 import { textFault } from '../lib/text.js';
 import type { RecordSource } from '../services/ingestion.js';
@@ -65,7 +65,9 @@ export function bodySource(contentType: string | undefined, body: unknown): Reco
   const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (CSV_TYPES.includes(type))
     return ({ required, limit, stripNul }) =>
-      textChecked(csvRecords(body as Readable, { limit, charset: charsetOf(contentType), required }), stripNul);
+      inBatches(
+        textChecked(csvBatches(body as Readable, { limit, charset: charsetOf(contentType), required }), stripNul),
+      );
   if (type === 'application/json')
     return ({ stripNul }) => {
       const rows = jsonRecords(body);
@@ -92,20 +94,30 @@ function rowTextFaults(record: unknown, row: number, stripNul: readonly string[]
 }
 
 /**
- * CSV records with the text rule applied on the way: every row is passed on (so the reader's other
- * checks still run), and once the stream ends with a row that breaks the rule the upload is a 422
- * naming each — before anything that reads the rows can write them.
+ * CSV records (in batches) with the text rule applied on the way: every row is passed on (so the
+ * reader's other checks still run), and once the stream ends with a row that breaks the rule the
+ * upload is a 422 naming each — before anything that reads the rows can write them.
  */
 async function* textChecked(
-  records: AsyncIterable<Record<string, unknown>>,
+  batches: AsyncIterable<Record<string, unknown>[]>,
   stripNul: readonly string[] | undefined,
-): AsyncGenerator<Record<string, unknown>> {
+): AsyncGenerator<Record<string, unknown>[]> {
   const faults: RowError[] = [];
   let row = 0;
-  for await (const r of records) {
-    row += 1;
-    faults.push(...rowTextFaults(r, row, stripNul));
-    yield r;
+  for await (const batch of batches) {
+    for (const r of batch) {
+      row += 1;
+      let suspect = false;
+      for (const k in r) {
+        const v = r[k];
+        if (typeof v === 'string' && mayBreakTextRule(v)) {
+          suspect = true;
+          break;
+        }
+      }
+      if (suspect) faults.push(...rowTextFaults(r, row, stripNul));
+    }
+    yield batch;
   }
   if (faults.length > 0) throw invalidRows(faults);
 }

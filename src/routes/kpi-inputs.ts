@@ -39,8 +39,8 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
     async (request, reply) => {
       const { period, role, employee_id, limit, offset } = request.query;
-      const { json } = await targets.kpiInputsJson(period, { role, employeeId: employee_id }, { limit, offset });
-      return reply.type(JSON_TYPE).send(json as never);
+      const answer = await targets.kpiInputsJson(period, { role, employeeId: employee_id }, { limit, offset });
+      return reply.type(JSON_TYPE).send((answer.body ?? answer.json) as never);
     },
   );
 };

@@ -235,8 +235,9 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
     async (request, reply) => {
       // a stored page while the data is unchanged; written through this route's schema, as a computed one would be
-      const { json } = await reviews.listRatingsJson(request.query, (p) => JSON.stringify(ratingsPage.parse(p)));
-      return reply.type(JSON_TYPE).send(json as never);
+      const answer = await reviews.listRatingsJson(request.query, (p) => JSON.stringify(ratingsPage.parse(p)));
+      // the bytes of this process's copy when there is one (src/services/results.ts), else the text
+      return reply.type(JSON_TYPE).send((answer.body ?? answer.json) as never);
     },
   );
 

@@ -31,7 +31,15 @@ import {
   type StoredHistory,
 } from '../history/repository.js';
 import { readLimited } from '../ingest/body.js';
-import { type IngestResult, type IngestTarget, invalidRows, validateRecords, writeRows } from '../ingest/pipeline.js';
+import {
+  type IngestResult,
+  type IngestTarget,
+  invalidRows,
+  type Validated,
+  validateAndWrite,
+  validateRecords,
+  writeRows,
+} from '../ingest/pipeline.js';
 import { warning } from '../lib/warnings.js';
 import { NotFoundError, PayloadTooLargeError } from '../lib/errors.js';
 import { findTextFaults } from '../lib/text.js';
@@ -140,16 +148,18 @@ export function createIngestionService(deps: {
     steps?: IngestSteps<T, P>,
   ): Promise<IngestResult> {
     const records = source({ required: target.required, limit: config.bodyLimit, stripNul: target.stripNul });
-    const validated = await validateRecords(db, target, records);
-    const rows = validated.map((r) => r.value);
-    const previous = (await steps?.before?.(rows)) as P;
-    // the write and the steps after it (scoring, ratings) commit together or not at all
-    const written = await writeRows(
-      db,
-      target,
-      rows,
-      (w, tx) => steps?.after?.(rows, w, previous, tx) ?? Promise.resolve(),
-    );
+    let validated: Validated<T>;
+    let written: IngestResult;
+    if (!steps) {
+      // without steps the rows may be written while the rest are read (COPY on PostgreSQL)
+      ({ validated, written } = await validateAndWrite(db, target, records));
+    } else {
+      validated = await validateRecords(db, target, records);
+      const rows = validated.map((r) => r.value);
+      const previous = (await steps.before?.(rows)) as P;
+      // the write and the steps after it (scoring, ratings) commit together or not at all
+      written = await writeRows(db, target, rows, (w, tx) => steps.after?.(rows, w, previous, tx) ?? Promise.resolve());
+    }
     deps.onIngested?.(kind, written.inserted + written.updated);
     const notes = Object.entries(validated.stripped ?? {}).map(([field, n]) =>
       warning(

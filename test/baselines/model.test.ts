@@ -113,6 +113,31 @@ describe('the network the forecasts use', () => {
   }, 120_000);
 });
 
+describe("the network's spread around the median", () => {
+  it('is chosen among the candidate shares, stored, applied at forecast time and read as 1 when absent', async () => {
+    const { series } = simulateGroup(80, 24, 0, 17);
+    const chosen = await trainGroupModel(series, { horizon: H, seed: 5, steps: 40 });
+    expect([1, 0.5, 0]).toContain(chosen.scaleOffsets!.spread);
+    const kept = await trainGroupModel(series, { horizon: H, seed: 5, steps: 40, spreadShares: [1] });
+    expect(kept.scaleOffsets!.spread).toBe(1);
+    // the median does not depend on the spread; a model stored before the field forecasts as with 1
+    const half = await trainGroupModel(series, { horizon: H, seed: 5, steps: 40, spreadShares: [0.5] });
+    expect(half.scaleOffsets!.spread).toBe(0.5);
+    expect(forecast(half, series[0]!).steps.map((s) => s.p50)).toEqual(
+      forecast(kept, series[0]!).steps.map((s) => s.p50),
+    );
+    const old = deserialize(serialize(kept));
+    delete old.scaleOffsets!.spread;
+    expect(forecast(old, series[1]!)).toEqual(forecast(kept, series[1]!));
+    const zero = deserialize(serialize(kept));
+    zero.scaleOffsets!.spread = 0;
+    const z = forecast(zero, series[1]!).steps;
+    const k = forecast(kept, series[1]!).steps;
+    expect(z.map((s) => s.p50)).toEqual(k.map((s) => s.p50));
+    expect(z.map((s) => s.hi80)).not.toEqual(k.map((s) => s.hi80));
+  }, 120_000);
+});
+
 describe('calibration helpers', () => {
   it('conformal quantiles are conservative order statistics', () => {
     const s = Array.from({ length: 19 }, (_, i) => i + 1);

@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { copyField, copyLine } from '../../src/db/copy.js';
 import { historyTarget } from '../../src/history/repository.js';
-import { COPY_MIN_ROWS, upsertRows } from '../../src/ingest/pipeline.js';
+import { COPY_MIN_ROWS, upsertRows, validateAndWrite } from '../../src/ingest/pipeline.js';
+import { InvalidRowsError } from '../../src/lib/errors.js';
 import { describeEachBackend } from '../helpers/db.js';
 
 it('escapes the text format: backslash, tab, newline, CR; null as \\N', () => {
@@ -71,5 +72,37 @@ describeEachBackend('COPY inside a transaction', (get, backend) => {
       `select sum(value)::float8 as s from kpi_history where employee_id = 'CP1'`,
     );
     expect(sum.rows[0]!.s).toBe(changed.reduce((s, r) => s + r.value, 0));
+  });
+
+  it('rows COPYed while the rest are read: written once all are valid; a bad row late in the upload, or one the reference checks refuse, leaves nothing', async () => {
+    const { db } = get();
+    const target = historyTarget('api');
+    const rows = Array.from({ length: COPY_MIN_ROWS * 3 }, (_, i) => ({
+      employee_id: 'CP1',
+      metric_id: 'visitors',
+      period: `${1800 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, '0')}`,
+      value: String(i),
+    }));
+    const stored = async () =>
+      (
+        await db.query<{ n: number; s: number }>(
+          `select count(*)::int8 as n, coalesce(sum(value), 0)::float8 as s from kpi_history where employee_id = 'CP1'`,
+        )
+      ).rows[0]!;
+    const before = await stored();
+    const refused = async (records: Record<string, unknown>[], reason: RegExp) => {
+      const err = await validateAndWrite(db, target, records).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(InvalidRowsError);
+      expect(JSON.stringify((err as InvalidRowsError).errors)).toMatch(reason);
+      expect(await stored()).toEqual(before);
+    };
+    await refused([...rows, { ...rows[0]!, value: 'x' }], /expected a number, got 'x'/);
+    await refused([...rows, { ...rows[5]! }], /duplicates row 6/);
+    await refused([...rows, { ...rows[0]!, employee_id: 'NOBODY', period: '2001-01' }], /unknown employee 'NOBODY'/);
+    const { written } = await validateAndWrite(db, target, rows);
+    expect(written).toEqual({ received: rows.length, inserted: rows.length, updated: 0, unchanged: 0 });
+    const again = await validateAndWrite(db, target, rows);
+    expect(again.written).toEqual({ received: rows.length, inserted: 0, updated: 0, unchanged: rows.length });
+    expect((await stored()).n).toBe(before.n + rows.length);
   });
 });

@@ -8,7 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { SeriesInput } from '../../src/baselines/types.js';
+import { BaselineInputError } from '../../src/baselines/errors.js';
+import { trainGroupModel } from '../../src/baselines/index.js';
+import { packForecasts } from '../../src/baselines/parallel.js';
 import { closeComputeThreads, openCompute } from '../../src/jobs/compute.js';
+import { threadForecaster } from '../../src/jobs/compute-forecaster.js';
+import { DomainError } from '../../src/lib/errors.js';
 import { writeLabelledSet } from '../faults/helpers.js';
 
 const series: SeriesInput[] = Array.from({ length: 12 }, (_, i) => ({
@@ -78,5 +83,49 @@ describe('job threads', () => {
     await expect(long).rejects.toThrow('cancelled by test');
     expect(performance.now() - t0).toBeLessThan(60_000);
     cancelled.close();
+  });
+
+  it('forecasts in the thread as on this thread; the model crosses once per key, and input errors stay BaselineInputErrors', async () => {
+    const model = trainGroupModel(series, { horizon: 3, network: false, seed: 1 });
+    const asked = series.map((s) => ({ ...s, values: s.values.slice(0, 28) }));
+    const here = packForecasts(await model, asked, 2);
+    const compute = openCompute();
+    try {
+      const runs: { withModel: boolean }[] = [];
+      const spy: typeof compute = {
+        run: (task, input, o) => {
+          runs.push({ withModel: (input as { model?: unknown }).model !== undefined });
+          return compute.run(task, input, o);
+        },
+        close: () => compute.close(),
+      };
+      const forecaster = threadForecaster(spy);
+      const key = `test-${Math.random()}`;
+      const first = await forecaster(await model, asked, 2, key);
+      const again = await forecaster(await model, asked, 2, key);
+      for (const f of [first, again]) {
+        expect(f.ids).toEqual(here.ids);
+        expect([...f.q]).toEqual([...here.q]);
+        expect([...f.d]).toEqual([...here.d]);
+      }
+      // the first asks without the model, is told the thread lacks it, and sends it; the second needs none
+      expect(runs.map((r) => r.withModel)).toEqual([false, true, false]);
+      await expect(forecaster(await model, asked, 99, key)).rejects.toBeInstanceOf(BaselineInputError);
+    } finally {
+      compute.close();
+    }
+  });
+
+  it('a DomainError of a task crosses back as a DomainError with its members (ab_compare names the field)', async () => {
+    const compute = openCompute();
+    try {
+      const err = await compute
+        .run('abCompare', { a: { name: 'a', rows: [] }, b: { name: 'b', rows: [] } })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DomainError);
+      expect(err).toMatchObject({ code: 'unprocessable', extra: { field: 'a.rows' } });
+    } finally {
+      compute.close();
+    }
   });
 });

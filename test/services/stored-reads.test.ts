@@ -19,7 +19,7 @@ const ROLE = 'cs_agent';
 const TARGET_PERIOD = '2026-12';
 const INPUT_PERIOD = '2026-10';
 
-describeEachBackend('stored answers equal computed ones after every kind of write', (get) => {
+describeEachBackend('stored answers equal computed ones after every kind of write', (get, backend) => {
   let app: FastifyInstance;
   let queue: JobQueue;
   const keys = {} as Record<Scope, string>;
@@ -126,6 +126,16 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
       offset: 0,
     });
     expect(stored.stored, after).toBe(true);
+    // on PGlite the next one is this process's copy (src/services/results.ts), the same bytes
+    const copy = await targets.roleTargetsJson({
+      role: ROLE,
+      period: TARGET_PERIOD,
+      belowFloorOnly: false,
+      limit: 100,
+      offset: 0,
+    });
+    expect(copy.copied, after).toBe(backend === 'pglite');
+    expect(copy.json, after).toBe(stored.json);
   }
 
   const post = (url: string, payload: unknown, scope: Scope = 'hr', method: 'POST' | 'PUT' | 'DELETE' = 'POST') =>
@@ -225,6 +235,22 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
   it('after a ratings change', async () => {
     await get().db.query(`update agent_ratings set posterior_mean = 0.5, positive = 12 where agent_id = $1`, [someone]);
     await compareAll('ratings recompute');
+  });
+
+  it('after a review erasure', async () => {
+    // a review written for this test (not from ../shared/data)
+    await get().db.query(
+      `insert into reviews (id, agent_id, order_id, channel, text, rating, created_at, language,
+         sentiment_label, sentiment_probability, sentiment_model, scored_at)
+       values ('R-STORED-1', $1, 'O-STORED-1', 'chat', 'test text: the answer came late', 2, '2026-10-10T10:00:00Z',
+         'en', 'negative', 0.9, 'test', now())`,
+      [someone],
+    );
+    await compareAll('review added');
+    const r = await app.inject({ method: 'DELETE', url: '/v1/orders/O-STORED-1/reviews', headers: as('cs_lead') });
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json().deleted).toBe(1);
+    await compareAll('review erasure');
   });
 
   it('after a promotion and a rollback', async () => {

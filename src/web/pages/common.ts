@@ -51,7 +51,7 @@ export function tabLinks(
   items: readonly (readonly [string, MessageKey])[],
   current: string,
 ): Html {
-  return html`<nav class="tabs" aria-label="${ctx.t(label)}"><p>${items.map(
+  return html`<nav class="subnav" aria-label="${ctx.t(label)}"><p>${items.map(
     ([href, key], i) =>
       html`${i > 0 ? ' · ' : ''}${
         href === current

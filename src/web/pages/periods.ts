@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import type { MessageKey } from '../messages.js';
+import { type MessageKey, metricName, roleName } from '../messages.js';
 import { optionList, parseQuery, tabLinks } from './common.js';
 
 const id = z
@@ -49,9 +49,10 @@ export default async function periodPages(app: FastifyInstance): Promise<void> {
     const { t, f } = ctx;
     const q = parseQuery(listQuery, request.query);
     const [closed, roles] = await Promise.all([periods.closed(), catalogue.roles()]);
+    const roleNames = new Map(roles.map((r) => [r.id, r.name]));
     const rows = closed.map((s) => {
       const base = { role: s.role_id, period: s.period };
-      return html`<tr data-period="${s.role_id}/${s.period}"><th scope="row">${s.period}</th><td>${s.role_id}</td>
+      return html`<tr data-period="${s.role_id}/${s.period}"><th scope="row">${s.period}</th><td>${roleName(t, s.role_id, roleNames.get(s.role_id) ?? s.role_id)}</td>
 <td class="num">v${s.version}</td><td>${s.closed_by ?? '—'}</td><td>${f.dateTime(new Date(s.closed_at))}</td>
 <td>${s.within ? t('per.within', { quarter: s.within }) : (s.reason ?? '')}</td>
 <td><a href="/hr/periods/payroll${queryString({ ...base, format: 'csv' })}" download>${t('export.csv')}</a> ·
@@ -71,7 +72,7 @@ ${hidden('_csrf', ctx.csrf)}${hidden('role', s.role_id)}${hidden('period', s.per
 <form class="filters" method="post" action="/hr/periods/close" aria-label="${t('per.closeForm')}">
   ${hidden('_csrf', ctx.csrf)}
   <div class="field"><label for="f-role">${t('appr.role')}</label><select id="f-role" name="role">${optionList(
-    roles.map((r) => [r.id, `${r.name} (${r.id})`]),
+    roles.map((r) => [r.id, `${roleName(t, r.id, r.name)} (${r.id})`]),
     roles[0]?.id ?? '',
   )}</select></div>
   <div class="field"><label for="f-period">${t('appr.period')}</label><input id="f-period" name="period" required placeholder="2026-Q3"></div>
@@ -118,7 +119,13 @@ ${
     const { ctx } = request;
     const { t, f } = ctx;
     const q = parseQuery(listQuery, request.query);
-    const pending = await periods.requests({ state: 'pending' });
+    const [pending, roles, metrics] = await Promise.all([
+      periods.requests({ state: 'pending' }),
+      catalogue.roles(),
+      catalogue.metrics(),
+    ]);
+    const roleNames = new Map(roles.map((r) => [r.id, r.name]));
+    const metricNames = new Map(metrics.map((m) => [m.id, m.name]));
     const me = actor(ctx);
     const decide = (
       rid: number,
@@ -131,8 +138,8 @@ ${hidden('_csrf', ctx.csrf)}
     const rows = pending.map(
       (
         r,
-      ) => html`<tr data-request="${String(r.id)}"><th scope="row">#${String(r.id)}</th><td>${r.role_id}</td><td>${r.metric_id}</td>
-<td>${r.period}</td><td>${r.employee_id}</td><td class="num">${f.fixed(r.suggested, 3)}</td><td class="num">${f.fixed(r.value, 3)}</td>
+      ) => html`<tr data-request="${String(r.id)}"><th scope="row">#${String(r.id)}</th><td>${roleName(t, r.role_id, roleNames.get(r.role_id) ?? r.role_id)}</td>
+<td>${metricName(t, r.metric_id, metricNames.get(r.metric_id))}</td><td class="nowrap">${r.period}</td><td>${r.employee_id}</td><td class="num">${f.fixed(r.suggested, 3)}</td><td class="num">${f.fixed(r.value, 3)}</td>
 <td>${r.reason}<div class="warn">${r.why}</div></td><td>${r.requested_by ?? '—'}<br>${f.dateTime(new Date(r.requested_at))}</td>
 <td>${
         me !== null && r.requested_by === me

@@ -1,0 +1,48 @@
+// The hand labels on train.csv rows (data/aspects/train-labels-<lang>.jsonl): ids only, never texts;
+// only train.csv rows (the evaluation set's dev.csv/test.csv rows stay apart); labels from the allowed
+// sets with a consistent agent flag; and, where the shared data is present, every row joins to its
+// sha1 and lies in the seeded draw, in the order it was read. In CI a missing data folder fails.
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ASPECTS, DEFAULT_DATA_DIR, hasAgentComplaint, POLARITIES } from '../training/aspects-eval-set.js';
+import { loadTrainLabels, TRAIN_FILE, trainLabelPool, trainLabelsPath } from '../training/aspects-train-labels.js';
+
+const haveData = existsSync(DEFAULT_DATA_DIR);
+const inCi = process.env.CI === 'true';
+
+describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
+  const lines = readFileSync(trainLabelsPath(lang), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('stores row ids of train.csv with allowed labels and no text', () => {
+    expect(lines.length).toBeGreaterThan(100);
+    const bad: string[] = [];
+    const ids = new Set<unknown>();
+    for (const l of lines) {
+      const id = String(l.id);
+      if (ids.has(l.id)) bad.push(`${id}: duplicate id`);
+      ids.add(l.id);
+      if (!new RegExp(`^${lang}-train-\\d{4}$`).test(id)) bad.push(`${id}: id`);
+      if ('text' in l) bad.push(`${id}: stores a text`);
+      const src = l.src as { file: string; row: number; sha1: string };
+      if (src.file !== TRAIN_FILE[lang]) bad.push(`${id}: source ${src.file}`);
+      if (!/^[0-9a-f]{12}$/.test(src.sha1)) bad.push(`${id}: sha1`);
+      const aspects = l.aspects as Record<string, string>;
+      for (const [a, q] of Object.entries(aspects))
+        if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
+          bad.push(`${id}: ${a}: ${q}`);
+      if (l.agent_complaint !== hasAgentComplaint(aspects)) bad.push(`${id}: agent_complaint`);
+    }
+    expect(bad).toEqual([]);
+  });
+
+  it.runIf(haveData || inCi)('joins every row and follows the seeded draw from its start', () => {
+    const items = loadTrainLabels(lang);
+    expect(items).toHaveLength(lines.length);
+    const pool = trainLabelPool(lang);
+    const positions = items.map((it) => pool.findIndex((r) => r.row === it.src?.row)).sort((a, b) => a - b);
+    expect(positions).toEqual(positions.map((_, i) => i));
+  });
+});

@@ -1,0 +1,210 @@
+/**
+ * Hand labels on rows of the sentiment `train.csv` files, for training the aspect model only
+ * (data/aspects/train-labels-<lang>.jsonl; guidelines and draw in data/aspects/README.md, "Training
+ * labels"). They are never part of the evaluation set: its rows come from dev.csv and test.csv.
+ * Committed as row ids with labels, never texts; joined here and checked against the sha1 prefix.
+ *
+ * The draw (seed 1820, mulberry32): the language's train.csv rows of at most 150 (zh) / 500 (en)
+ * characters that name a person, a reply, a wait or a return/refund (TERMS below: our own wide list,
+ * not the project's keyword rules), shuffled once; labelled in that order from the first.
+ *
+ *   npx tsx training/aspects-train-labels.ts --lang zh --from 0 --count 50   (prints row ids and texts to read)
+ *   npx tsx training/aspects-train-labels.ts --lang zh --check               (joins every committed line)
+ *   npx tsx training/aspects-train-labels.ts --lang zh --add FILE            (appends labels read by hand)
+ *
+ * `--add` reads lines `<pool position> <code>:<polarity> …` (or `-` for no aspect), codes sa rs rh
+ * lo pq pr pk for the seven aspects, polarities p n u m (positive, negative, neutral, mixed), and
+ * appends them with their row ids; positions already labelled are refused.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  ASPECTS,
+  type AspectEvalItem,
+  type AspectLabels,
+  DEFAULT_DATA_DIR,
+  hasAgentComplaint,
+  type Lang,
+  POLARITIES,
+  REPO_ROOT,
+} from './aspects-eval-set.js';
+import { readReviews, sha12 } from './aspects-sample.js';
+
+export const TRAIN_LABEL_SEED = 1820;
+const MAX_CHARS: Record<Lang, number> = { zh: 150, en: 500 };
+export const TRAIN_FILE: Record<Lang, string> = {
+  zh: 'zh-online-shopping/train.csv',
+  en: 'en-amazon-multidomain/train.csv',
+};
+const TERMS: Record<Lang, RegExp> = {
+  zh: /客服|服务|态度|店员|店家|老板|掌柜|卖家|商家|前台|服务员|小姐|阿姨|师傅|经理|保安|迎宾|接待|热情|冷淡|耐心|回复|回答|旺旺|电话|没人|理我|等了|半天|催|退货|退款|换货|售后|保修|维修|补发|赔|发票|速度|上菜|送餐|快递员|骑手/,
+  en: /\b(customer service|support|staff|rep|reps|representative|agent|clerk|seller|vendor|employee|manager|technician|rude|helpful|polite|friendly|courteous|repl(y|ied|ies)|respon(d|ded|se|sive)|called|phone|email(ed)?|e-mail|on hold|wait(ed|ing)?|return(ed|s)?|refund(ed|s)?|exchange|replace(ment|d)|warranty|rma|money back|ship(ped|ping)?|deliver(y|ed))\b/i,
+};
+
+export function trainLabelsPath(lang: Lang): string {
+  return path.join(REPO_ROOT, 'data', 'aspects', `train-labels-${lang}.jsonl`);
+}
+
+/** mulberry32, as training/aspects-sample.ts */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The drawn order of train.csv rows to read: row index and text. */
+export function trainLabelPool(lang: Lang, dataDir = DEFAULT_DATA_DIR): Array<{ row: number; text: string }> {
+  const rows = readReviews(path.join(dataDir, TRAIN_FILE[lang]));
+  const pool = rows
+    .map((text, row) => ({ row, text }))
+    .filter((r) => r.text.trim() !== '' && r.text.length <= MAX_CHARS[lang] && TERMS[lang].test(r.text));
+  const next = rng(TRAIN_LABEL_SEED);
+  for (let i = pool.length - 1; i > 0; i--) {
+    const j = Math.floor(next() * (i + 1));
+    [pool[i], pool[j]] = [pool[j]!, pool[i]!];
+  }
+  return pool;
+}
+
+interface TrainLabelLine {
+  id: string;
+  src: { file: string; row: number; sha1: string };
+  aspects: AspectLabels;
+  agent_complaint: boolean;
+  draw: string;
+}
+
+/**
+ * The committed training labels of one language joined to their texts (as items of the dev kind,
+ * `draw: 'train-label'`); [] when the file does not exist.
+ * @throws Error when a line is malformed or a row no longer hashes to its committed sha1
+ */
+export function loadTrainLabels(lang: Lang, dataDir = DEFAULT_DATA_DIR): AspectEvalItem[] {
+  const file = trainLabelsPath(lang);
+  if (!existsSync(file)) return [];
+  const texts = readReviews(path.join(dataDir, TRAIN_FILE[lang]));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const line = JSON.parse(l) as TrainLabelLine;
+      const text = texts[line.src.row];
+      if (line.src.file !== TRAIN_FILE[lang] || text === undefined || sha12(text) !== line.src.sha1)
+        throw new Error(`${line.id}: ${line.src.file} row ${line.src.row} does not join (sha1 ${line.src.sha1})`);
+      for (const [a, q] of Object.entries(line.aspects))
+        if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
+          throw new Error(`${line.id}: unknown label ${a}: ${q}`);
+      if (hasAgentComplaint(line.aspects) !== line.agent_complaint)
+        throw new Error(`${line.id}: agent_complaint disagrees with the aspects`);
+      return {
+        id: line.id,
+        part: 'dev' as const,
+        own: false,
+        text,
+        aspects: line.aspects,
+        agentComplaint: line.agent_complaint,
+        src: line.src,
+        draw: line.draw,
+      };
+    });
+}
+
+const CODES: Record<string, (typeof ASPECTS)[number]> = {
+  sa: 'service_attitude',
+  rs: 'response_speed',
+  rh: 'returns_handling',
+  lo: 'logistics',
+  pq: 'product_quality',
+  pr: 'price',
+  pk: 'packaging',
+};
+const POLARITY_CODES: Record<string, (typeof POLARITIES)[number]> = {
+  p: 'positive',
+  n: 'negative',
+  u: 'neutral',
+  m: 'mixed',
+};
+
+function addLabels(lang: Lang, file: string): void {
+  const pool = trainLabelPool(lang);
+  const out = trainLabelsPath(lang);
+  const existing = existsSync(out)
+    ? readFileSync(out, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+    : [];
+  const taken = new Set(existing.map((l) => (JSON.parse(l) as TrainLabelLine).src.row));
+  const lines: string[] = [];
+  for (const raw of readFileSync(file, 'utf8').split('\n')) {
+    const [pos, ...codes] = raw.trim().split(/\s+/);
+    if (!pos) continue;
+    const r = pool[Number(pos)];
+    if (!r) throw new Error(`no pool position ${pos}`);
+    if (taken.has(r.row)) throw new Error(`position ${pos} (row ${r.row}) is labelled already`);
+    const aspects: AspectLabels = {};
+    for (const c of codes) {
+      if (c === '-') continue;
+      const [a, q] = c.split(':');
+      const aspect = CODES[a ?? ''];
+      const polarity = POLARITY_CODES[q ?? ''];
+      if (!aspect || !polarity) throw new Error(`position ${pos}: bad code ${c}`);
+      aspects[aspect] = polarity;
+    }
+    taken.add(r.row);
+    const line: TrainLabelLine = {
+      id: `${lang}-train-${String(existing.length + lines.length + 1).padStart(4, '0')}`,
+      src: { file: TRAIN_FILE[lang], row: r.row, sha1: sha12(r.text) },
+      aspects,
+      agent_complaint: hasAgentComplaint(aspects),
+      draw: `train-net:${pos}`,
+    };
+    lines.push(JSON.stringify(line));
+  }
+  writeFileSync(out, [...existing, ...lines].map((l) => `${l}\n`).join(''));
+  console.log(`${lines.length} lines added to ${out} (now ${existing.length + lines.length})`);
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      lang: { type: 'string' },
+      from: { type: 'string', default: '0' },
+      count: { type: 'string', default: '50' },
+      check: { type: 'boolean', default: false },
+      add: { type: 'string' },
+    },
+  });
+  const lang = values.lang as Lang;
+  if (lang !== 'zh' && lang !== 'en') {
+    console.error('usage: aspects-train-labels --lang zh|en [--from N --count M | --check]');
+    process.exit(2);
+  }
+  if (values.check) {
+    const items = loadTrainLabels(lang);
+    const pool = trainLabelPool(lang);
+    const order = new Map(pool.map((r, i) => [r.row, i]));
+    const positions = items.map((it) => order.get(it.src!.row) ?? -1);
+    if (positions.some((p) => p < 0)) throw new Error('a labelled row is not in the drawn pool');
+    console.log(
+      `${items.length} lines join; pool ${pool.length}; positions ${Math.min(...positions)}–${Math.max(...positions)}`,
+    );
+    return;
+  }
+  if (values.add) {
+    addLabels(lang, values.add);
+    return;
+  }
+  const pool = trainLabelPool(lang);
+  const from = Number(values.from);
+  for (const [i, r] of pool.slice(from, from + Number(values.count)).entries())
+    console.log(`${from + i}\t${r.row}\t${sha12(r.text)}\t${r.text.replace(/\s+/g, ' ')}`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
