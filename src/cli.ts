@@ -21,6 +21,8 @@ const USAGE = `usage:
                                               run a job worker (needs REDIS_URL and DATABASE_URL)
   kpi keys create --name NAME --scopes a,b    create an API key (scopes: ${SCOPES.join(', ')}); prints it once
   kpi keys create … --expires 2026-12-31      …with an expiry date (default none, or KEY_MAX_DAYS)
+  kpi keys create --name N --scopes agent --agent E0003
+                                              an agent's own key (their rating, reviews and appeals only)
   kpi keys rotate ID [--grace 24h]            a new key with the same name and scopes; the old one valid for the grace period
   kpi keys revoke ID                          revoke a key
   kpi keys list                               list keys (never the keys themselves)
@@ -184,6 +186,7 @@ async function main(argv: string[]): Promise<number> {
           scopes: { type: 'string' },
           expires: { type: 'string' },
           grace: { type: 'string' },
+          agent: { type: 'string' },
         },
       });
       return withServices(config, false, async ({ keys }) => {
@@ -203,9 +206,12 @@ async function main(argv: string[]): Promise<number> {
             console.error(`--expires: expected a date, got ${values.expires}`);
             return 2;
           }
-          const created = await keys.create(values.name, scopes as Scope[], { expiresAt: expires });
+          const created = await keys.create(values.name, scopes as Scope[], {
+            expiresAt: expires,
+            agentId: values.agent,
+          });
           console.log(
-            `id:      ${created.id}\nscopes:  ${created.scopes.join(', ')}\nexpires: ${created.expires_at?.toISOString() ?? 'never'}\nkey:     ${created.key}\n(the key is shown only now; store it safely)`,
+            `id:      ${created.id}\nscopes:  ${created.scopes.join(', ')}${created.agent_id ? `\nagent:   ${created.agent_id}` : ''}\nexpires: ${created.expires_at?.toISOString() ?? 'never'}\nkey:     ${created.key}\n(the key is shown only now; store it safely)`,
           );
           return 0;
         }

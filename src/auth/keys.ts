@@ -1,14 +1,14 @@
 /**
  * API keys. A key is shown once, at creation; only its SHA-256 is stored (keys are 192-bit
  * random, so a fast hash is enough). Scopes: hr, cs_lead, scorer (read-only machine access),
- * admin (everything).
+ * admin (everything), agent (bound to one employee: `agent_id`, migration 023; see scopes.ts).
  */
 import crypto, { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { recordAudit } from '../audit/store.js';
 import type { Db } from '../db/types.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.js';
-import type { Scope } from './scopes.js';
+import { agentBindingProblem, type Scope } from './scopes.js';
 import { closeSessionsOfKey } from './sessions-store.js';
 
 export { SCOPES, type Scope, scopeAllows, scopeSchema } from './scopes.js';
@@ -26,6 +26,15 @@ export interface ApiKeyInfo {
   replaced_by: string | null;
   /** The key this one replaced by rotation. */
   rotated_from: string | null;
+  /** The agent an `agent` key belongs to (null for every other key). */
+  agent_id: string | null;
+}
+
+/** What a verified key is: its id, scopes and, for an `agent` key, the agent it is bound to. */
+export interface VerifiedKey {
+  id: string;
+  scopes: Scope[];
+  agentId: string | null;
 }
 
 export interface CreatedKey {
@@ -34,6 +43,7 @@ export interface CreatedKey {
   key: string;
   scopes: Scope[];
   expires_at: Date | null;
+  agent_id: string | null;
 }
 
 /** Node's one-shot hash (20.12+), about twice as fast as a Hash object for a short key. */
@@ -50,9 +60,10 @@ export const KEY_CACHE_MAX = 10_000;
 /** How long the old key of a rotation stays valid by default (KEY_ROTATION_GRACE). */
 export const ROTATION_GRACE_MS = 24 * 3_600_000;
 
-const KEY_COLS = 'id, name, scopes, created_at, revoked_at, last_used_at, expires_at, replaced_by, rotated_from';
+const KEY_COLS =
+  'id, name, scopes, created_at, revoked_at, last_used_at, expires_at, replaced_by, rotated_from, agent_id';
 
-type Cached = Pick<ApiKeyInfo, 'id' | 'scopes'> & { expiresAt: number | null };
+type Cached = VerifiedKey & { expiresAt: number | null };
 
 /**
  * The key store. `verify` keeps verified keys only (by hash) in a bounded LRU for `cacheMs`: an
@@ -108,30 +119,40 @@ export function createKeyRepository(
   }
 
   return {
-    /** Creates a key, audited (`api_key.create`, never the secret); returns the secret once. */
+    /**
+     * Creates a key, audited (`api_key.create`, never the secret); returns the secret once. An `agent`
+     * key needs `agentId` (an existing employee) and no other scope (BadRequestError otherwise).
+     */
     async create(
       name: string,
       scopes: Scope[],
-      opts: { expiresAt?: Date | null | undefined; actor?: string | null | undefined } = {},
+      opts: {
+        expiresAt?: Date | null | undefined;
+        actor?: string | null | undefined;
+        agentId?: string | null | undefined;
+      } = {},
     ): Promise<CreatedKey> {
+      const agentId = opts.agentId ?? null;
+      const problem = agentBindingProblem(scopes, agentId);
+      if (problem) throw new BadRequestError(problem, { field: agentId ? 'agent_id' : 'scopes' });
       const expiresAt = expiryOf(opts.expiresAt);
       const { id, key } = secret();
       await db.transaction(async (tx) => {
-        await tx.query('insert into api_keys (id, name, hash, scopes, expires_at) values ($1, $2, $3, $4, $5)', [
-          id,
-          name,
-          hashKey(key),
-          scopes,
-          expiresAt,
-        ]);
+        if (agentId && (await tx.query('select 1 from employees where id = $1', [agentId])).rows.length === 0)
+          throw new BadRequestError(`agent_id: no employee '${agentId}'`, { field: 'agent_id' });
+        await tx.query(
+          'insert into api_keys (id, name, hash, scopes, expires_at, agent_id) values ($1, $2, $3, $4, $5, $6)',
+          [id, name, hashKey(key), scopes, expiresAt, agentId],
+        );
         await recordAudit(tx, {
           actor: opts.actor ?? null,
           action: 'api_key.create',
           subject: { type: 'api_key', id },
-          after: { name, scopes, expires_at: expiresAt },
+          employeeId: agentId,
+          after: { name, scopes, expires_at: expiresAt, ...(agentId ? { agent_id: agentId } : {}) },
         });
       });
-      return { id, key, scopes, expires_at: expiresAt };
+      return { id, key, scopes, expires_at: expiresAt, agent_id: agentId };
     },
 
     /**
@@ -162,8 +183,8 @@ export function createKeyRepository(
         if (old.replaced_by) throw new ConflictError(`API key ${oldId} was already rotated (to ${old.replaced_by})`);
         if (!old.live) throw new ConflictError(`API key ${oldId} has expired`);
         await tx.query(
-          'insert into api_keys (id, name, hash, scopes, expires_at, rotated_from) values ($1, $2, $3, $4, $5, $6)',
-          [id, old.name, hashKey(key), old.scopes, expiresAt, oldId],
+          'insert into api_keys (id, name, hash, scopes, expires_at, rotated_from, agent_id) values ($1, $2, $3, $4, $5, $6, $7)',
+          [id, old.name, hashKey(key), old.scopes, expiresAt, oldId, old.agent_id],
         );
         const upd = await tx.query<{ expires_at: Date }>(
           `update api_keys set replaced_by = $2,
@@ -180,11 +201,19 @@ export function createKeyRepository(
           after: { name: old.name, scopes: old.scopes, expires_at: oldExpires, replaced_by: id },
           detail: { new_key: id, new_expires_at: expiresAt, grace_seconds: graceMs / 1000 },
         });
-        return { hash: old.hash, scopes: old.scopes, oldExpires };
+        return { hash: old.hash, scopes: old.scopes, agentId: old.agent_id, oldExpires };
       });
       // this process sees the shortened expiry at once; others within `cacheMs`
       cache.delete(r.hash);
-      return { id, key, scopes: r.scopes, expires_at: expiresAt, rotated_from: oldId, old_expires_at: r.oldExpires };
+      return {
+        id,
+        key,
+        scopes: r.scopes,
+        expires_at: expiresAt,
+        agent_id: r.agentId,
+        rotated_from: oldId,
+        old_expires_at: r.oldExpires,
+      };
     },
 
     /**
@@ -249,20 +278,22 @@ export function createKeyRepository(
       return r.rows[0]?.n ?? 0;
     },
 
-    /** The key's id and scopes, or null for an unknown, revoked or expired key. */
-    async verify(key: string): Promise<Pick<ApiKeyInfo, 'id' | 'scopes'> | null> {
+    /** The key's id, scopes and agent binding, or null for an unknown, revoked or expired key. */
+    async verify(key: string): Promise<VerifiedKey | null> {
       const hash = hashKey(key);
       const hit = cache.get(hash);
-      if (hit && (hit.expiresAt === null || hit.expiresAt > Date.now())) return { id: hit.id, scopes: hit.scopes };
+      if (hit && (hit.expiresAt === null || hit.expiresAt > Date.now()))
+        return { id: hit.id, scopes: hit.scopes, agentId: hit.agentId };
       if (hit) cache.delete(hash);
-      const r = await db.query<{ id: string; scopes: Scope[]; expires_at: Date | null }>(
-        'select id, scopes, expires_at from api_keys where hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())',
+      const r = await db.query<{ id: string; scopes: Scope[]; expires_at: Date | null; agent_id: string | null }>(
+        'select id, scopes, expires_at, agent_id from api_keys where hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())',
         [hash],
       );
       const row = r.rows[0];
       if (!row) return null;
-      cache.set(hash, { id: row.id, scopes: row.scopes, expiresAt: row.expires_at?.getTime() ?? null });
-      return { id: row.id, scopes: row.scopes };
+      const info = { id: row.id, scopes: row.scopes, agentId: row.agent_id };
+      cache.set(hash, { ...info, expiresAt: row.expires_at?.getTime() ?? null });
+      return info;
     },
 
     /** Verified keys held in this process's cache (tests, metrics). */

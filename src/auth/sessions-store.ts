@@ -14,6 +14,8 @@ export interface Session {
   id: string;
   keyId: string;
   scopes: Scope[];
+  /** the agent an `agent` key is bound to (migration 023), else null */
+  agentId: string | null;
   csrf: string;
   expiresAt: Date;
 }
@@ -51,8 +53,15 @@ export async function findSession(
   touchAfterMs = 60_000,
 ): Promise<Session | null> {
   const id = hashToken(token);
-  const r = await db.query<{ key_id: string; scopes: Scope[]; csrf: string; expires_at: Date; last_seen_at: Date }>(
-    `select s.key_id, k.scopes, s.csrf, s.expires_at, s.last_seen_at
+  const r = await db.query<{
+    key_id: string;
+    scopes: Scope[];
+    agent_id: string | null;
+    csrf: string;
+    expires_at: Date;
+    last_seen_at: Date;
+  }>(
+    `select s.key_id, k.scopes, k.agent_id, s.csrf, s.expires_at, s.last_seen_at
      from console_sessions s join api_keys k on k.id = s.key_id
      where s.id = $1 and s.expires_at > now() and k.revoked_at is null
        and (k.expires_at is null or k.expires_at > now())`,
@@ -65,7 +74,7 @@ export async function findSession(
     expiresAt = new Date(Date.now() + ttlMs);
     await db.query('update console_sessions set last_seen_at = now(), expires_at = $2 where id = $1', [id, expiresAt]);
   }
-  return { id, keyId: row.key_id, scopes: row.scopes, csrf: row.csrf, expiresAt };
+  return { id, keyId: row.key_id, scopes: row.scopes, agentId: row.agent_id, csrf: row.csrf, expiresAt };
 }
 
 /** Ends the session of `token` (sign-out); unknown tokens are ignored. */

@@ -5,7 +5,7 @@
  */
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { type KeyRepository, type Scope, scopeAllows } from '../auth/keys.js';
+import { type KeyRepository, type Scope, scopeAllows, type VerifiedKey } from '../auth/keys.js';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import { PROBES } from './rate-limit.js';
 
@@ -17,7 +17,8 @@ declare module 'fastify' {
     public?: boolean;
   }
   interface FastifyRequest {
-    apiKey: { id: string; scopes: Scope[] } | null;
+    /** the verified key: id, scopes and (an `agent` key) the agent it is bound to */
+    apiKey: VerifiedKey | null;
   }
 }
 

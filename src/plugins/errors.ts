@@ -15,6 +15,9 @@ export const STATUS_OF_CODE: Record<string, number> = {
   bad_request: 400,
   bad_period: 400,
   not_found: 404,
+  // the agent scope (issue 18): an agent key asking about another agent's review, or a key bound to no agent
+  not_own_review: 403,
+  not_an_agent_key: 403,
   no_model: 404,
   conflict: 409,
   invalid_rows: 422,

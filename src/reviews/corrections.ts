@@ -5,6 +5,7 @@
  * in src/services/corrections.ts.
  */
 import { AGENT_CONTROLLABLE, ASPECT_ORDER, type Aspect, type AspectHit } from './sentiment/aspects.js';
+import { DomainError } from '../lib/errors.js';
 
 export const ATTRIBUTIONS = ['auto', 'agent', 'not_agent', 'excluded'] as const;
 /**
@@ -136,4 +137,22 @@ export interface ReviewUnderCorrection {
   aspects: AspectHit[];
   attribution: Attribution;
   correction_id: number | null;
+}
+
+/**
+ * An `agent` key asked about a review of another agent, or a route only for agent keys was called by a
+ * key bound to no agent (403, code `not_own_review` / `not_an_agent_key`).
+ */
+export class NotOwnReviewError extends DomainError {
+  constructor(reviewId: string) {
+    super(
+      'not_own_review',
+      `review '${reviewId}' is not charged to this key's agent; an agent key appeals only its own reviews`,
+    );
+  }
+}
+export class NotAgentKeyError extends DomainError {
+  constructor() {
+    super('not_an_agent_key', 'this route answers for the agent an `agent` key is bound to; this key is bound to none');
+  }
 }

@@ -13,6 +13,7 @@ const keyInfo = z.object({
   expires_at: z.date().nullable().describe('refused after this; null: no expiry'),
   replaced_by: z.string().nullable().describe('the key that replaced this one by rotation'),
   rotated_from: z.string().nullable().describe('the key this one replaced by rotation'),
+  agent_id: z.string().nullable().describe('the agent an `agent` key belongs to; null for other keys'),
 });
 
 const expiresAt = z.iso
@@ -25,6 +26,7 @@ const created = z.object({
   key: z.string().describe('the secret, shown only in this answer'),
   scopes: z.array(scopeSchema),
   expires_at: z.date().nullable(),
+  agent_id: z.string().nullable().describe('the agent an `agent` key belongs to'),
 });
 
 const date = (s: string | undefined): Date | undefined => (s === undefined ? undefined : new Date(s));
@@ -48,6 +50,14 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         name: z.string().trim().min(1).max(100),
         scopes: z.array(scopeSchema).min(1),
         expires_at: expiresAt,
+        agent_id: z
+          .string()
+          .min(1)
+          .max(64)
+          .optional()
+          .describe(
+            'the employee an `agent` key belongs to (required with the agent scope, which takes no other scope; refused without it)',
+          ),
       }),
       response: { 201: created },
       example: {
@@ -57,6 +67,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
           key: 'kpi_5f2c9a1e7b30_3hV9qZ2mXf7LwR1tN8bC4yKd6sPa0uJe',
           scopes: ['scorer'],
           expires_at: '2030-12-31T00:00:00.000Z',
+          agent_id: null,
         },
       },
     }),
@@ -65,6 +76,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
         await keys.create(request.body.name, [...new Set(request.body.scopes)], {
           expiresAt: date(request.body.expires_at),
           actor: request.apiKey!.id,
+          agentId: request.body.agent_id,
         }),
       ),
   );
@@ -105,6 +117,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
           key: 'kpi_8d41b07c2e95_Q7mB2xLk9ZpT4vRn1cW8yHd3sFa6uJe0',
           scopes: ['scorer'],
           expires_at: null,
+          agent_id: null,
           rotated_from: '5f2c9a1e7b30',
           old_expires_at: '2026-03-02T09:00:00.000Z',
         },
@@ -140,6 +153,7 @@ const adminRoutes: FastifyPluginAsyncZod = async (app) => {
             expires_at: null,
             replaced_by: null,
             rotated_from: null,
+            agent_id: null,
           },
         ],
       },

@@ -6,9 +6,17 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ATTRIBUTIONS, POLARITIES } from '../reviews/corrections.js';
+import { ATTRIBUTIONS, NotAgentKeyError, POLARITIES } from '../reviews/corrections.js';
+
 import { optionalQueryInt, queryInt } from './components.js';
 import { route } from './define.js';
+import {
+  agentRatingsAnswer,
+  agentRatingsQuery,
+  ratingExample,
+  ratingReviewsAnswer,
+  ratingReviewsQuery,
+} from './ratings.js';
 import { exampleReview } from './reviews.js';
 import { aspectHit } from './sentiment.js';
 
@@ -135,8 +143,15 @@ const before = optionalQueryInt({
 const limit = queryInt({ min: 1, max: 500, default: 50, description: 'items per page' });
 
 const correctionRoutes: FastifyPluginAsyncZod = async (app) => {
-  const { corrections } = app.services;
-  const actor = (r: { apiKey?: { id: string } | null | undefined }) => r.apiKey?.id ?? null;
+  const { corrections, reviews } = app.services;
+  type Caller = { apiKey?: { id: string; agentId: string | null } | null | undefined };
+  const actor = (r: Caller) => r.apiKey?.id ?? null;
+  /** The agent an `agent` key is bound to (the /me routes answer for it alone); 403 for any other key. */
+  const ownAgent = (r: Caller): string => {
+    const id = r.apiKey?.agentId;
+    if (!id) throw new NotAgentKeyError();
+    return id;
+  };
 
   app.post(
     '/reviews/:id/corrections',
@@ -242,8 +257,8 @@ const correctionRoutes: FastifyPluginAsyncZod = async (app) => {
       summary:
         "File an appeal (申诉) for the review's agent against its attribution, with the correction asked for (audited)",
       description:
-        'One pending appeal per review (409 while one waits). A lead accepts or rejects it (POST /v1/appeals/{id}/decision).',
-      access: ['cs_lead'],
+        "One pending appeal per review (409 while one waits). A lead accepts or rejects it (POST /v1/appeals/{id}/decision). An `agent` key files only for reviews charged to its own agent (403 `not_own_review` for another agent's).",
+      access: ['cs_lead', 'agent'],
       params: { id: reviewId },
       body: z.object({ requested: correctionRequest, reason }),
       response: { 201: appeal },
@@ -255,7 +270,12 @@ const correctionRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     }),
     async (request, reply) =>
-      reply.status(201).send(await corrections.appeal(request.params.id, request.body, actor(request))),
+      reply.status(201).send(
+        await corrections.appeal(request.params.id, request.body, {
+          actor: actor(request),
+          agentId: request.apiKey?.agentId,
+        }),
+      ),
   );
 
   app.get(
@@ -334,6 +354,65 @@ const correctionRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
     async (request, reply) =>
       reply.status(201).send(await corrections.decide(Number(request.params.id), request.body, actor(request))),
+  );
+
+  // ── the agent's own view (scope agent: a key bound to one agent; any other key gets 403) ──
+  app.get(
+    '/me/ratings',
+    route({
+      operationId: 'getMyRatings',
+      tags: ['ratings'],
+      summary:
+        "An agent key's own ratings, oldest first (as GET /v1/ratings/agents/{id} for the agent the key is bound to)",
+      access: ['agent'],
+      query: agentRatingsQuery,
+      response: { 200: agentRatingsAnswer },
+      errors: [404],
+      example: {
+        query: { period: '2026-10' },
+        response: { agent_id: 'E0003', role_id: 'cs_agent', team: '客服-售前-2', ratings: [ratingExample] },
+      },
+    }),
+    async (request) => reviews.agentRatings(ownAgent(request), request.query),
+  );
+
+  app.get(
+    '/me/reviews',
+    route({
+      operationId: 'listMyRatingReviews',
+      tags: ['ratings'],
+      summary:
+        "The reviews behind an agent key's own rating of a period: whether and why each counts (appeal one with POST /v1/reviews/{id}/appeals)",
+      access: ['agent'],
+      query: ratingReviewsQuery,
+      response: { 200: ratingReviewsAnswer },
+      errors: [404],
+      example: {
+        query: { period: '2026-10', which: 'attributable', explain: 'false', limit: 10 },
+        response: { agent_id: 'E0003', period: '2026-10', total: 0, items: [] },
+      },
+    }),
+    async (request) => {
+      const { explain, which, period, limit, offset } = request.query;
+      return reviews.reviewsBehindRating({ agentId: ownAgent(request), period, which, limit, offset, explain });
+    },
+  );
+
+  app.get(
+    '/me/appeals',
+    route({
+      operationId: 'listMyAppeals',
+      tags: ['ratings'],
+      summary: "An agent key's own appeals and their state, newest first",
+      access: ['agent'],
+      query: { state: z.enum(['pending', 'accepted', 'rejected']).optional(), before, limit },
+      response: { 200: z.object({ items: z.array(appeal) }) },
+      example: { query: { state: 'pending' }, response: { items: [exampleAppeal] } },
+    }),
+    async (request) => {
+      const { before: b, ...q } = request.query;
+      return { items: await corrections.listAppeals({ ...q, agent_id: ownAgent(request), before_id: b }) };
+    },
   );
 };
 

@@ -98,7 +98,7 @@ const rating = z.object({
 const page = pageOf({ max: 1000, default: 100 });
 
 /** One agent's month, as the examples show it. */
-const ratingExample = {
+export const ratingExample = {
   agent_id: 'E0003',
   role_id: 'cs_agent',
   team: '客服-售前-2',
@@ -146,6 +146,50 @@ const ratingExample = {
   sentiment_models: ['sentiment-zh@b0861cd7e04d'],
   rating_model: 'eb-beta-binomial@2',
 };
+/** One agent's ratings (GET /v1/ratings/agents/:id and, for an agent key, GET /v1/me/ratings). */
+export const agentRatingsQuery = {
+  kind: z.enum(['week', 'month', 'quarter', 'year']).optional(),
+  period: periodOrYear.optional(),
+  from: f.date.optional().describe('first period start to include'),
+  to: f.date.optional().describe('last period start to include'),
+};
+export const agentRatingsAnswer = z.object({
+  agent_id: z.string(),
+  role_id: z.string(),
+  team: z.string().nullable(),
+  ratings: z.array(rating),
+});
+/** The reviews behind a rating (GET /v1/ratings/agents/:id/reviews and, for an agent key, GET /v1/me/reviews). */
+export const ratingReviewsQuery = {
+  period: periodOrYear,
+  which: z.enum(['all', 'attributable', 'not_attributable']).default('all'),
+  explain: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  ...pageOf({ max: 200, default: 50 }),
+};
+export const ratingReviewsAnswer = z.object({
+  agent_id: z.string(),
+  period: z.string(),
+  total: z.number().int(),
+  items: z.array(
+    storedReview.omit({ agent_id: true, order_id: true }).extend({
+      attributable: z.boolean(),
+      basis: z
+        .enum(['agent_aspects', 'service_interaction', 'correction'])
+        .nullable()
+        .describe("correction: a quality lead's correction decides (POST /v1/reviews/{id}/corrections)"),
+      reason: z.string(),
+      weight: z.number().nullable().describe("the review's success in the rating: P(positive service)"),
+      aspects: z.array(aspectHit).describe('as corrected by a quality lead where a correction is in force'),
+      correction_id: z.number().int().nullable().describe('the correction in force, null when none'),
+      explanation: explanation.optional().describe('n-grams that moved P(positive), strongest first'),
+      explanation_model: z.string().optional(),
+    }),
+  ),
+});
+
 const READ = ['cs_lead', 'scorer'] as const;
 const returnRows = rowsBody(rowSchemas.returns.meta({ id: 'ReturnEventRow' }));
 
@@ -206,20 +250,8 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
         "One agent's ratings, oldest first: a kind (default quarter) or one period, with aspect breakdown, what was not attributable and SLA rates",
       access: READ,
       params: { id: z.string() },
-      query: {
-        kind: z.enum(['week', 'month', 'quarter', 'year']).optional(),
-        period: periodOrYear.optional(),
-        from: f.date.optional().describe('first period start to include'),
-        to: f.date.optional().describe('last period start to include'),
-      },
-      response: {
-        200: z.object({
-          agent_id: z.string(),
-          role_id: z.string(),
-          team: z.string().nullable(),
-          ratings: z.array(rating),
-        }),
-      },
+      query: agentRatingsQuery,
+      response: { 200: agentRatingsAnswer },
       errors: [404],
       example: {
         params: { id: 'E0003' },
@@ -239,37 +271,8 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
         "The reviews behind an agent's rating of a period: whether and why each counts, its aspects and (explain=true) the words that drove its sentiment",
       access: ['cs_lead'],
       params: { id: z.string() },
-      query: {
-        period: periodOrYear,
-        which: z.enum(['all', 'attributable', 'not_attributable']).default('all'),
-        explain: z
-          .enum(['true', 'false'])
-          .default('true')
-          .transform((v) => v === 'true'),
-        ...pageOf({ max: 200, default: 50 }),
-      },
-      response: {
-        200: z.object({
-          agent_id: z.string(),
-          period: z.string(),
-          total: z.number().int(),
-          items: z.array(
-            storedReview.omit({ agent_id: true, order_id: true }).extend({
-              attributable: z.boolean(),
-              basis: z
-                .enum(['agent_aspects', 'service_interaction', 'correction'])
-                .nullable()
-                .describe("correction: a quality lead's correction decides (POST /v1/reviews/{id}/corrections)"),
-              reason: z.string(),
-              weight: z.number().nullable().describe("the review's success in the rating: P(positive service)"),
-              aspects: z.array(aspectHit).describe('as corrected by a quality lead where a correction is in force'),
-              correction_id: z.number().int().nullable().describe('the correction in force, null when none'),
-              explanation: explanation.optional().describe('n-grams that moved P(positive), strongest first'),
-              explanation_model: z.string().optional(),
-            }),
-          ),
-        }),
-      },
+      query: ratingReviewsQuery,
+      response: { 200: ratingReviewsAnswer },
       errors: [404],
       example: {
         params: { id: 'E0003' },

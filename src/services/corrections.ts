@@ -25,6 +25,7 @@ import {
   type CorrectionRequest,
   correctedAspects,
   correctionLabels,
+  NotOwnReviewError,
 } from '../reviews/corrections.js';
 import {
   type Appeal,
@@ -76,14 +77,15 @@ export interface CorrectionService {
   /** The training rows of the corrections in force with aspect labels (texts masked). */
   exportTraining(q: { language?: 'zh' | 'en' | undefined }): Promise<CorrectionTrainingRow[]>;
   /**
-   * Files an appeal for the review's agent.
+   * Files an appeal for the review's agent (by a lead, or by the agent's own `agent` key).
    * @throws NotFoundError when the review does not exist
+   * @throws NotOwnReviewError when an agent key files for a review of another agent (403)
    * @throws ConflictError when the review has no agent or already has a pending appeal
    */
   appeal(
     reviewId: string,
     req: { requested: CorrectionRequest; reason: string },
-    actor: string | null,
+    caller: AppealCaller,
   ): Promise<Appeal>;
   /**
    * @throws NotFoundError when the appeal does not exist
@@ -97,6 +99,13 @@ export interface CorrectionService {
   listAppeals(q: Parameters<typeof listAppeals>[1]): Promise<Appeal[]>;
   /** One review with its aspects as in force and its correction state; null when there is none. */
   review(id: string): Promise<ReviewUnderCorrection | null>;
+}
+
+/** Who files an appeal: a lead (for the review's agent) or an `agent` key bound to one agent. */
+export interface AppealCaller {
+  actor: string | null;
+  /** set for an `agent` key: the review must be charged to this agent */
+  agentId?: string | null | undefined;
 }
 
 const currentAttribution = (r: ReviewForCorrection): Attribution => r.attribution_override ?? 'auto';
@@ -201,10 +210,11 @@ export function createCorrectionService(deps: { db: Db; masker?: Masker }): Corr
       return out;
     },
 
-    async appeal(reviewId, req, actor) {
+    async appeal(reviewId, req, { actor, agentId }) {
       const reason = requireReason(req.reason);
       return db.transaction(async (tx) => {
         const review = await lockedReview(tx, reviewId);
+        if (agentId && review.agent_id !== agentId) throw new NotOwnReviewError(reviewId);
         if (review.agent_id === null) throw new ConflictError(`review '${reviewId}' has no agent to appeal for`);
         const appeal = await insertAppeal(tx, {
           review_id: reviewId,
@@ -225,7 +235,7 @@ export function createCorrectionService(deps: { db: Db; masker?: Masker }): Corr
           },
           after: req.requested,
           reason,
-          detail: { review_id: reviewId },
+          detail: { review_id: reviewId, ...(agentId ? { filed_by_agent: agentId } : {}) },
         });
         return appeal;
       });

@@ -34,7 +34,7 @@ export function makeCtx(
 }
 
 /** The console's two desks and who may use them (admin may use both). */
-export type Desk = 'quality' | 'hr' | 'admin' | 'data';
+export type Desk = 'quality' | 'hr' | 'admin' | 'data' | 'self';
 export const DESK_SCOPES: Record<Desk, readonly Scope[]> = {
   quality: ['cs_lead', 'admin'],
   hr: ['hr', 'admin'],
@@ -42,6 +42,8 @@ export const DESK_SCOPES: Record<Desk, readonly Scope[]> = {
   admin: ['admin'],
   // console part 2 (issue 13): uploads, for HR's files and the quality lead's
   data: ['hr', 'cs_lead', 'admin'],
+  // issue 18: an agent key's own page (/me); admin is bound to no agent, so only agent keys
+  self: ['agent'],
 };
 
 export const mayUse = (scopes: readonly Scope[], desk: Desk): boolean =>
@@ -51,5 +53,6 @@ export const mayUse = (scopes: readonly Scope[], desk: Desk): boolean =>
 export function landing(scopes: readonly Scope[]): string | null {
   if (mayUse(scopes, 'quality')) return '/ratings';
   if (mayUse(scopes, 'hr')) return '/hr';
+  if (mayUse(scopes, 'self')) return '/me';
   return null;
 }

@@ -6,7 +6,8 @@
  * service layer (`app.services.console` and friends), never SQL.
  *
  * Paths: / → the key's desk or /login; /login, /logout, /lang; the quality lead's /ratings,
- * /ratings/agents/:id, /reviews, /sla (scope cs_lead); /hr (scope hr); admin sees both desks; a scorer
+ * /ratings/agents/:id, /reviews, /sla (scope cs_lead); /hr (scope hr); /me (scope agent: the key's own
+ * agent, pages/me.ts); admin sees both desks; a scorer
  * key signs in to nothing.
  */
 import { timingSafeEqual, randomBytes } from 'node:crypto';
@@ -23,6 +24,7 @@ import { hidden, message, page, sendPage } from './layout.js';
 import { pickLang } from './messages.js';
 import agentPage from './pages/agent.js';
 import correctionsPages from './pages/corrections.js';
+import mePage from './pages/me.js';
 import ratingsPages from './pages/ratings.js';
 import reviewsPages from './pages/reviews.js';
 import slaPage from './pages/sla.js';
@@ -289,6 +291,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
   await app.register(reviewsPages);
   await app.register(slaPage);
   await app.register(correctionsPages);
+  await app.register(mePage);
   // ── console part 2 (issue 13) ──
   await app.register(targetPages);
   await app.register(periodPages);

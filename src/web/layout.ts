@@ -25,6 +25,8 @@ const NAV: { href: string; key: MessageKey; desk: Desk }[] = [
   { href: '/models', key: 'nav.models', desk: 'admin' },
   { href: '/jobs', key: 'nav.jobs', desk: 'admin' },
   { href: '/keys', key: 'nav.keys', desk: 'admin' },
+  // issue 18: the agent's own rating and appeals
+  { href: '/me', key: 'nav.me', desk: 'self' },
 ];
 
 export function hidden(name: string, value: string): Html {

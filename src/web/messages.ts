@@ -573,6 +573,30 @@ const M = {
   'col.aspects': ['维度', 'Aspects'],
   'col.reason': ['理由', 'Reason'],
   'reason.correction': ['质检主管复核：{attribution}', 'corrected by a quality lead: {attribution}'],
+  // ── the agent's own page (/me, scope agent), issue 18 ──
+  'nav.me': ['我的评分', 'My rating'],
+  'me.title': ['我的服务评分（{id}）', 'My service rating ({id})'],
+  'me.intro': [
+    '这里是计入你评分的评价。认为某条评价不该算在你头上时，写明理由提交申诉，由质检主管处理。',
+    'These are the reviews counted in your rating. If one should not count against you, file an appeal with a reason; a quality lead decides.',
+  ],
+  'me.noAgent': ['这把密钥未绑定客服，没有可显示的评分', 'This key is bound to no agent: there is no rating to show'],
+  'me.appeal': ['申诉', 'Appeal'],
+  'me.appealAsk': ['希望如何处理', 'What you ask for'],
+  'me.appealReason': ['申诉理由（必填）', 'Why (required)'],
+  'me.appealOpen': ['申诉处理中', 'Appeal pending'],
+  'me.appeals': ['我的申诉', 'My appeals'],
+  'me.noAppeals': ['还没有申诉', 'No appeals yet'],
+  'me.state.pending': ['待处理', 'pending'],
+  'me.state.accepted': ['已采纳', 'accepted'],
+  'me.state.rejected': ['已驳回', 'rejected'],
+  'me.col.state': ['状态', 'State'],
+  'me.col.decision': ['主管意见', 'Lead’s reason'],
+  'keys.agent': ['绑定客服（agent 权限必填）', 'Agent (required with the agent scope)'],
+  'keys.agentHint': [
+    'agent 权限只能单独使用：该客服只能查看自己的评分并对自己的评价提交申诉',
+    'The agent scope stands alone: the agent sees only their own rating and appeals their own reviews',
+  ],
 } as const satisfies Record<string, readonly [string, string]>;
 
 export type MessageKey = keyof typeof M;

@@ -450,7 +450,7 @@ export interface paths {
         put?: never;
         /**
          * File an appeal (申诉) for the review's agent against its attribution, with the correction asked for (audited)
-         * @description One pending appeal per review (409 while one waits). A lead accepts or rejects it (POST /v1/appeals/{id}/decision).
+         * @description One pending appeal per review (409 while one waits). A lead accepts or rejects it (POST /v1/appeals/{id}/decision). An `agent` key files only for reviews charged to its own agent (403 `not_own_review` for another agent's).
          */
         post: operations["submitReviewAppeal"];
         delete?: never;
@@ -487,6 +487,57 @@ export interface paths {
         put?: never;
         /** Accept (the requested correction is applied, ratings recomputed) or reject a pending appeal, with a reason (audited) */
         post: operations["decideReviewAppeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/ratings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agent key's own ratings, oldest first (as GET /v1/ratings/agents/{id} for the agent the key is bound to) */
+        get: operations["getMyRatings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/reviews": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The reviews behind an agent key's own rating of a period: whether and why each counts (appeal one with POST /v1/reviews/{id}/appeals) */
+        get: operations["listMyRatingReviews"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An agent key's own appeals and their state, newest first */
+        get: operations["listMyAppeals"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1594,6 +1645,14 @@ export interface components {
             created_at: string;
             replied_at?: string | null;
         };
+        ReturnEventRowInput: {
+            id: string;
+            agent_id: string;
+            order_id?: string | null;
+            /** @description ISO 8601, `T` or a space between date and time; without an offset, UTC */
+            opened_at: string;
+            closed_at?: string | null;
+        };
         FeedbackRowInput: {
             /** @description the employee rated */
             ratee: string;
@@ -1716,14 +1775,6 @@ export interface components {
             /** @description ISO week 2026-W07, month 2026-03 or quarter 2026-Q1 */
             period: string;
             value: number;
-        };
-        ReturnEventRowInput: {
-            id: string;
-            agent_id: string;
-            order_id?: string | null;
-            /** @description ISO 8601, `T` or a space between date and time; without an offset, UTC */
-            opened_at: string;
-            closed_at?: string | null;
         };
         RowError: {
             /** @description the uploaded file the row is in (imports of named files) */
@@ -2738,14 +2789,15 @@ export interface operations {
                      *         "last_used_at": "2026-03-02T09:15:00.000Z",
                      *         "expires_at": null,
                      *         "replaced_by": null,
-                     *         "rotated_from": null
+                     *         "rotated_from": null,
+                     *         "agent_id": null
                      *       }
                      *     ]
                      */
                     "application/json": {
                         id: string;
                         name: string;
-                        scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        scopes: ("hr" | "cs_lead" | "scorer" | "admin" | "agent")[];
                         /** Format: date-time */
                         created_at: string;
                         revoked_at: string | null;
@@ -2756,6 +2808,8 @@ export interface operations {
                         replaced_by: string | null;
                         /** @description the key this one replaced by rotation */
                         rotated_from: string | null;
+                        /** @description the agent an `agent` key belongs to; null for other keys */
+                        agent_id: string | null;
                     }[];
                 };
             };
@@ -2785,12 +2839,14 @@ export interface operations {
                  */
                 "application/json": {
                     name: string;
-                    scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                    scopes: ("hr" | "cs_lead" | "scorer" | "admin" | "agent")[];
                     /**
                      * Format: date-time
                      * @description ISO 8601, in the future; default: none, or now + KEY_MAX_DAYS where that is set (a later one is refused)
                      */
                     expires_at?: string;
+                    /** @description the employee an `agent` key belongs to (required with the agent scope, which takes no other scope; refused without it) */
+                    agent_id?: string;
                 };
             };
         };
@@ -2808,15 +2864,18 @@ export interface operations {
                      *       "scopes": [
                      *         "scorer"
                      *       ],
-                     *       "expires_at": "2030-12-31T00:00:00.000Z"
+                     *       "expires_at": "2030-12-31T00:00:00.000Z",
+                     *       "agent_id": null
                      *     }
                      */
                     "application/json": {
                         id: string;
                         /** @description the secret, shown only in this answer */
                         key: string;
-                        scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        scopes: ("hr" | "cs_lead" | "scorer" | "admin" | "agent")[];
                         expires_at: string | null;
+                        /** @description the agent an `agent` key belongs to */
+                        agent_id: string | null;
                     };
                 };
             };
@@ -2871,6 +2930,7 @@ export interface operations {
                      *         "scorer"
                      *       ],
                      *       "expires_at": null,
+                     *       "agent_id": null,
                      *       "rotated_from": "5f2c9a1e7b30",
                      *       "old_expires_at": "2026-03-02T09:00:00.000Z"
                      *     }
@@ -2879,8 +2939,10 @@ export interface operations {
                         id: string;
                         /** @description the secret, shown only in this answer */
                         key: string;
-                        scopes: ("hr" | "cs_lead" | "scorer" | "admin")[];
+                        scopes: ("hr" | "cs_lead" | "scorer" | "admin" | "agent")[];
                         expires_at: string | null;
+                        /** @description the agent an `agent` key belongs to */
+                        agent_id: string | null;
                         rotated_from: string;
                         /**
                          * Format: date-time
@@ -4914,6 +4976,430 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    getMyRatings: {
+        parameters: {
+            query?: {
+                kind?: "week" | "month" | "quarter" | "year";
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026)
+                 * @example 2026-10
+                 */
+                period?: string;
+                /** @description first period start to include */
+                from?: string;
+                /** @description last period start to include */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "agent_id": "E0003",
+                     *       "role_id": "cs_agent",
+                     *       "team": "客服-售前-2",
+                     *       "ratings": [
+                     *         {
+                     *           "agent_id": "E0003",
+                     *           "role_id": "cs_agent",
+                     *           "team": "客服-售前-2",
+                     *           "period": "2026-10",
+                     *           "period_kind": "month",
+                     *           "score": 86.4,
+                     *           "stars": 4.46,
+                     *           "posterior_mean": 0.864,
+                     *           "interval": {
+                     *             "level": 0.9,
+                     *             "low": 0.79,
+                     *             "high": 0.92
+                     *           },
+                     *           "n": 42,
+                     *           "positive": 37.1,
+                     *           "effective_n": 61.8,
+                     *           "raw_share": 0.883,
+                     *           "insufficient_evidence": false,
+                     *           "min_reviews": 10,
+                     *           "prior": {
+                     *             "alpha": 8.2,
+                     *             "beta": 1.6,
+                     *             "mean": 0.837,
+                     *             "method": "eb",
+                     *             "rho": 0.68
+                     *           },
+                     *           "aspects": {
+                     *             "service_attitude": {
+                     *               "n": 20,
+                     *               "positive": 18.2,
+                     *               "share": 0.91
+                     *             },
+                     *             "response_speed": {
+                     *               "n": 14,
+                     *               "positive": 11.5,
+                     *               "share": 0.82
+                     *             },
+                     *             "returns_handling": {
+                     *               "n": 5,
+                     *               "positive": 4.1,
+                     *               "share": 0.82
+                     *             }
+                     *           },
+                     *           "not_attributable": {
+                     *             "reviews": 6,
+                     *             "aspects": {
+                     *               "logistics": {
+                     *                 "mentions": 4,
+                     *                 "negative": 3
+                     *               },
+                     *               "product_quality": {
+                     *                 "mentions": 2,
+                     *                 "negative": 1
+                     *               },
+                     *               "price": {
+                     *                 "mentions": 1,
+                     *                 "negative": 0
+                     *               },
+                     *               "packaging": {
+                     *                 "mentions": 0,
+                     *                 "negative": 0
+                     *               }
+                     *             }
+                     *           },
+                     *           "reviews": 48,
+                     *           "unscored": 0,
+                     *           "sla": {
+                     *             "negative_response_24h": {
+                     *               "negative_reviews": 5,
+                     *               "replied_within_24h": 4,
+                     *               "late": 1,
+                     *               "pending": 0,
+                     *               "rate": 0.8,
+                     *               "target": 1,
+                     *               "met": false
+                     *             },
+                     *             "returns_48h": {
+                     *               "returns": 3,
+                     *               "closed_within_48h": 3,
+                     *               "late": 0,
+                     *               "pending": 0,
+                     *               "rate": 1,
+                     *               "target": 0.95,
+                     *               "met": true
+                     *             }
+                     *           },
+                     *           "sentiment_models": [
+                     *             "sentiment-zh@b0861cd7e04d"
+                     *           ],
+                     *           "rating_model": "eb-beta-binomial@2"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        agent_id: string;
+                        role_id: string;
+                        team: string | null;
+                        ratings: {
+                            agent_id: string;
+                            role_id: string;
+                            team: string | null;
+                            period: string;
+                            /** @enum {string} */
+                            period_kind: "week" | "month" | "quarter" | "year";
+                            /** @description 0–100: 100 × posterior mean */
+                            score: number | null;
+                            /** @description 1–5: 1 + 4 × posterior mean */
+                            stars: number | null;
+                            /** @description posterior mean of the positive-service share */
+                            posterior_mean: number | null;
+                            interval: {
+                                level: number;
+                                low: number | null;
+                                high: number | null;
+                            };
+                            /** @description attributable reviews */
+                            n: number;
+                            /** @description Σ P(positive service) over the attributable reviews */
+                            positive: number;
+                            /** @description n in yes/no-review equivalents, n / prior.rho: calibrated probabilities vary less than yes/no outcomes, so each review says more about the agent's share; the posterior and interval use it */
+                            effective_n: number | null;
+                            raw_share: number | null;
+                            insufficient_evidence: boolean;
+                            min_reviews: number;
+                            prior: {
+                                alpha: number;
+                                beta: number;
+                                mean: number;
+                                method: string;
+                                /** @description the role's within-agent variance of a review's P(positive) relative to a yes/no outcome's, this period (1 for yes/no labels); a review counts as 1 / rho trials */
+                                rho: number;
+                            } | null;
+                            aspects: {
+                                service_attitude: {
+                                    n: number;
+                                    positive: number;
+                                    share: number | null;
+                                };
+                                response_speed: {
+                                    n: number;
+                                    positive: number;
+                                    share: number | null;
+                                };
+                                returns_handling: {
+                                    n: number;
+                                    positive: number;
+                                    share: number | null;
+                                };
+                            };
+                            not_attributable: {
+                                reviews: number;
+                                aspects: {
+                                    logistics: {
+                                        mentions: number;
+                                        negative: number;
+                                    };
+                                    product_quality: {
+                                        mentions: number;
+                                        negative: number;
+                                    };
+                                    price: {
+                                        mentions: number;
+                                        negative: number;
+                                    };
+                                    packaging: {
+                                        mentions: number;
+                                        negative: number;
+                                    };
+                                };
+                            };
+                            reviews: number;
+                            unscored: number;
+                            sla: {
+                                negative_response_24h: {
+                                    negative_reviews: number;
+                                    replied_within_24h: number;
+                                    late: number;
+                                    pending: number;
+                                    rate: number | null;
+                                    target: number;
+                                    met: boolean | null;
+                                };
+                                returns_48h: {
+                                    returns: number;
+                                    closed_within_48h: number;
+                                    late: number;
+                                    pending: number;
+                                    rate: number | null;
+                                    target: number;
+                                    met: boolean | null;
+                                };
+                            };
+                            sentiment_models: string[];
+                            rating_model: string;
+                            quarters?: string[];
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMyRatingReviews: {
+        parameters: {
+            query: {
+                /**
+                 * @description an ISO week (2026-W07), month (2026-03), quarter (2026-Q1) or year (2026)
+                 * @example 2026-10
+                 */
+                period: string;
+                /** @example attributable */
+                which?: "all" | "attributable" | "not_attributable";
+                /** @example false */
+                explain?: "true" | "false";
+                /**
+                 * @description items per page
+                 * @example 10
+                 */
+                limit?: number;
+                /** @description items to skip */
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "agent_id": "E0003",
+                     *       "period": "2026-10",
+                     *       "total": 0,
+                     *       "items": []
+                     *     }
+                     */
+                    "application/json": {
+                        agent_id: string;
+                        period: string;
+                        total: number;
+                        items: {
+                            id: string;
+                            channel: string | null;
+                            text: string;
+                            rating: number | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            replied_at: string | null;
+                            language: string | null;
+                            sentiment_label: string | null;
+                            sentiment_probability: number | null;
+                            sentiment_model: string | null;
+                            attributable: boolean;
+                            /** @description correction: a quality lead's correction decides (POST /v1/reviews/{id}/corrections) */
+                            basis: ("agent_aspects" | "service_interaction" | "correction") | null;
+                            reason: string;
+                            /** @description the review's success in the rating: P(positive service) */
+                            weight: number | null;
+                            /** @description as corrected by a quality lead where a correction is in force */
+                            aspects: {
+                                /** @enum {string} */
+                                aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                agentControllable: boolean;
+                                /** @enum {string} */
+                                sentiment: "positive" | "neutral" | "negative";
+                                probability: number;
+                                span: {
+                                    start: number;
+                                    end: number;
+                                    text: string;
+                                };
+                            }[];
+                            /** @description the correction in force, null when none */
+                            correction_id: number | null;
+                            /** @description n-grams that moved P(positive), strongest first */
+                            explanation?: {
+                                token: string;
+                                contribution: number;
+                            }[];
+                            explanation_model?: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listMyAppeals: {
+        parameters: {
+            query?: {
+                /** @example pending */
+                state?: "pending" | "accepted" | "rejected";
+                /** @description only items older than this id (the last id of the previous page) */
+                before?: number;
+                /** @description items per page */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": 1,
+                     *           "review_id": "R-90001",
+                     *           "agent_id": "E0003",
+                     *           "requested": {
+                     *             "aspects": [
+                     *               {
+                     *                 "aspect": "logistics",
+                     *                 "polarity": "negative"
+                     *               }
+                     *             ],
+                     *             "attribution": "not_agent"
+                     *           },
+                     *           "reason": "the complaint is about the courier, not the agent",
+                     *           "state": "pending",
+                     *           "submitted_by": "k_3f9a2c",
+                     *           "submitted_at": "2026-10-13T09:00:00.000Z",
+                     *           "decided_by": null,
+                     *           "decided_at": null,
+                     *           "decision_reason": null,
+                     *           "correction_id": null
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        items: {
+                            id: number;
+                            review_id: string;
+                            agent_id: string | null;
+                            requested: {
+                                aspects?: {
+                                    /** @enum {string} */
+                                    aspect: "service_attitude" | "response_speed" | "returns_handling" | "logistics" | "product_quality" | "price" | "packaging";
+                                    /**
+                                     * @description the aspect's polarity; absent: the model's for that clause (or the review's overall sentiment)
+                                     * @enum {string}
+                                     */
+                                    polarity?: "positive" | "negative" | "neutral";
+                                }[] | null;
+                                /** @enum {string} */
+                                attribution: "auto" | "agent" | "not_agent" | "excluded";
+                            };
+                            reason: string;
+                            /** @enum {string} */
+                            state: "pending" | "accepted" | "rejected";
+                            submitted_by: string | null;
+                            /** Format: date-time */
+                            submitted_at: string;
+                            decided_by: string | null;
+                            decided_at: string | null;
+                            decision_reason: string | null;
+                            /** @description the correction an accepted appeal applied */
+                            correction_id: number | null;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             429: components["responses"]["TooManyRequests"];
         };
     };

@@ -8,9 +8,9 @@ import { createInlineQueue, type Processor } from '../../src/jobs/index.js';
 
 export interface TestApp {
   app: FastifyInstance;
-  /** One key per scope. */
-  keys: Record<Scope, string>;
-  auth(scope: Scope): { authorization: string };
+  /** One key per scope (not `agent`: an agent key is bound to an employee, see `agentKey`). */
+  keys: Record<Exclude<Scope, 'agent'>, string>;
+  auth(scope: Exclude<Scope, 'agent'>): { authorization: string };
 }
 
 /** An app on `db` with an in-process queue that runs `processors` (none by default: jobs stay waiting). */
@@ -34,10 +34,16 @@ export async function buildTestApp(
   });
   await app.ready();
   const repo = createKeyRepository(db);
-  const keys = {} as Record<Scope, string>;
+  const keys = {} as TestApp['keys'];
   for (const scope of ['hr', 'cs_lead', 'scorer', 'admin'] as const)
     keys[scope] = (await repo.create(`test ${scope}`, [scope])).key;
   return { app, keys, auth: (scope) => ({ authorization: `Bearer ${keys[scope]}` }) };
+}
+
+/** A new `agent` key bound to employee `agentId` (which must exist): its Authorization header and id. */
+export async function agentKey(db: Db, agentId: string): Promise<{ authorization: string; id: string }> {
+  const k = await createKeyRepository(db).create(`test agent ${agentId}`, ['agent'], { agentId });
+  return { authorization: `Bearer ${k.key}`, id: k.id };
 }
 
 /**

@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config.js';
 import { createBullmqQueue } from '../../src/jobs/index.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { createRequest } from '../../src/periods/approvals-store.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { agentKey, buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
 
@@ -75,6 +75,9 @@ const ORDER = [
   'submitReviewAppeal',
   'listReviewAppeals',
   'decideReviewAppeal',
+  'getMyRatings',
+  'listMyRatingReviews',
+  'listMyAppeals',
   'scoreSentiment',
   'upsertReturns',
   'listReturns',
@@ -174,11 +177,15 @@ const MADE_UP = new Set([
   'decideReviewAppeal',
 ]);
 
+/** Operations only an `agent` key answers (the agent's own view): sent with a key bound to the examples' agent. */
+const AGENT_ONLY = new Set(['getMyRatings', 'listMyRatingReviews', 'listMyAppeals']);
+
 /** A text upload type the example's text goes in (not JSON; forms of files have no example). */
 const isText = (type: string) => type !== 'application/json' && !type.startsWith('multipart/');
 
 describeEachBackend('the service answers as its OpenAPI document says', (get, backend) => {
   let t: TestApp;
+  let agent: { authorization: string };
   let doc: Doc;
   const ops = new Map<string, { method: string; url: string; op: Operation }>();
   const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
@@ -190,6 +197,7 @@ describeEachBackend('the service answers as its OpenAPI document says', (get, ba
     const { db } = get();
     await loadDemo(db, { people: 12 });
     t = await buildTestApp(db, { BODY_LIMIT: '1mb' }, false, { train_baselines: trainBaselinesProcessor as never });
+    agent = await agentKey(db, 'E0003');
     doc = (await t.app.inject({ url: '/docs/json' })).json() as Doc;
     ajv.addSchema(doc as unknown as Json, 'doc');
     for (const [url, item] of Object.entries(doc.paths))
@@ -248,7 +256,7 @@ describeEachBackend('the service answers as its OpenAPI document says', (get, ba
       method: method.toUpperCase() as InjectOptions['method'],
       url: path,
       query,
-      headers: t.auth('admin'),
+      headers: AGENT_ONLY.has(id) ? { authorization: agent.authorization } : t.auth('admin'),
     };
     const content = op.requestBody?.content;
     if (content) {

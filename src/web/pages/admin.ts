@@ -206,13 +206,17 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
 <fieldset><legend>${t('keys.scopes')}</legend>${SCOPES.map(
       (s) => html`<label class="field check"><input type="checkbox" name="scopes" value="${s}"> ${s}</label>`,
     )}</fieldset>
+<label for="k-agent">${t('keys.agent')}</label><input id="k-agent" name="agent_id" type="text" maxlength="64" aria-describedby="k-agent-hint">
+<p class="hint" id="k-agent-hint">${t('keys.agentHint')}</p>
 <button type="submit">${t('keys.create')}</button></form></section>
 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-keys"><table>
 <caption id="h-keys">${t('keys.title')}</caption>
 <thead><tr><th scope="col">${t('keys.col.id')}</th><th scope="col">${t('keys.name')}</th><th scope="col">${t('keys.scopes')}</th>
 <th scope="col">${t('keys.col.created')}</th><th scope="col">${t('keys.col.used')}</th><th scope="col">${t('keys.col.state')}</th><th scope="col">${t('models.col.actions')}</th></tr></thead>
 <tbody>${list.map(
-      (k) => html`<tr data-key="${k.id}"><th scope="row">${k.id}</th><td>${k.name}</td><td>${k.scopes.join(', ')}</td>
+      (
+        k,
+      ) => html`<tr data-key="${k.id}"><th scope="row">${k.id}</th><td>${k.name}</td><td>${k.scopes.join(', ')}${k.agent_id ? ` (${k.agent_id})` : ''}</td>
 <td>${f.dateTime(new Date(k.created_at))}</td><td>${k.last_used_at ? f.dateTime(new Date(k.last_used_at)) : '—'}</td>
 <td>${k.revoked_at ? t('keys.revokedState', { at: f.dateTime(new Date(k.revoked_at)) }) : t('keys.active')}</td>
 <td>${k.revoked_at ? '' : html`<form method="post" action="/keys/revoke" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', k.id)}<button type="submit" class="link">${t('keys.revoke', { id: k.id })}</button></form>`}</td></tr>`,
@@ -224,14 +228,15 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
     sendPage(reply, await keysPage(request.ctx)),
   );
   app.post('/keys/create', { config: { console: 'admin' } }, async (request, reply) => {
-    const b = request.body as { name?: unknown; scopes?: unknown };
+    const b = request.body as { name?: unknown; scopes?: unknown; agent_id?: unknown };
     const name = typeof b.name === 'string' ? b.name.trim() : '';
     if (!name || name.length > 200 || textFault(name)) throw new BadRequestError('name: 1–200 characters of text');
     const asked = (Array.isArray(b.scopes) ? b.scopes : [b.scopes]).filter((s): s is string => typeof s === 'string');
     const scopes = asked.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
     if (scopes.length === 0 || scopes.length !== asked.length)
       throw new BadRequestError(`scopes: one or more of ${SCOPES.join(', ')}`);
-    const made = await keys.create(name, scopes);
+    const agentId = typeof b.agent_id === 'string' && b.agent_id.trim() ? b.agent_id.trim() : null;
+    const made = await keys.create(name, scopes, { agentId, actor: request.ctx.session!.keyId });
     const notice = html`<section class="card narrow"><p class="notice info" role="status">${request.ctx.t('keys.created')}
 <code data-field="new-key">${made.key}</code></p></section>`;
     return sendPage(reply, await keysPage(request.ctx, notice));

@@ -261,7 +261,7 @@ ${correctionsTable(ctx, t('corr.recent'), 'h-recent', recent)}
     const body = request.body as Record<string, unknown>;
     const id = reviewOf(body);
     const { reason, ...requested } = requestFromForm(body);
-    await corrections.appeal(id, { requested, reason }, actor(request));
+    await corrections.appeal(id, { requested, reason }, { actor: actor(request) });
     return reply.redirect(`/corrections${queryString({ review: id, done: 'filed' })}`, 303);
   });
 

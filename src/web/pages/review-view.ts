@@ -79,17 +79,20 @@ export interface ReviewLike {
 /** A review text as a page shows it outside a card: personal data masked. */
 export const shownText = (ctx: Ctx, text: string): string => ctx.mask.maskText(text);
 
-/** A review card; `extra` adds lines (why it counts, the words that moved its score). */
-export function reviewCard(ctx: Ctx, r: ReviewLike, extra: Html = html``): Html {
+/**
+ * A review card; `extra` adds lines (why it counts, the words that moved its score). `leadLinks: false`
+ * (the agent's own page) leaves out the links to the lead's pages (the agent's rating, the corrections).
+ */
+export function reviewCard(ctx: Ctx, r: ReviewLike, extra: Html = html``, leadLinks = true): Html {
   const { t, f } = ctx;
   return html`<li class="review" data-review="${r.id}">
 <div class="head">
   <span>${f.dateTime(r.created_at)}</span>
-  ${r.agent_id ? html`<a href="/ratings/agents/${encodeURIComponent(r.agent_id)}">${t('col.agent')} ${r.agent_id}</a>` : ''}
+  ${r.agent_id && leadLinks ? html`<a href="/ratings/agents/${encodeURIComponent(r.agent_id)}">${t('col.agent')} ${r.agent_id}</a>` : ''}
   ${r.channel ? html`<span>${t('col.channel')}: ${r.channel}</span>` : ''}
   ${r.rating !== null ? html`<span>${t('col.rating')}: ${r.rating}</span>` : ''}
   ${sentimentBadge(ctx, r.sentiment_label, r.sentiment_probability)}
-  <a href="/corrections?review=${encodeURIComponent(r.id)}">${t('corr.link')}</a>
+  ${leadLinks ? html`<a href="/corrections?review=${encodeURIComponent(r.id)}">${t('corr.link')}</a>` : ''}
 </div>
 <p class="text">${highlighted(ctx, r.text, r.aspects ?? [])}</p>
 ${extra}
