@@ -235,57 +235,23 @@ export interface DampedFit {
 }
 
 function dampedRun(x: readonly number[], alpha: number, beta: number, phi: number): DampedFit {
-  // the state (l, b) and the errors are affine in (l0, b0): track the three coefficient runs at once,
-  // then solve (l0, b0) by least squares in closed form
-  const n = x.length;
-  let l0c = 0,
-    l1c = 1,
-    l2c = 0;
-  let b0c = 0,
-    b1c = 0,
-    b2c = 1;
-  let s00 = 0,
-    s01 = 0,
-    s11 = 0,
-    r0 = 0,
-    r1 = 0,
-    ee = 0;
-  const ab = alpha * beta;
-  for (let t = 0; t < n; t++) {
-    const f0 = l0c + phi * b0c;
-    const f1 = l1c + phi * b1c;
-    const f2 = l2c + phi * b2c;
-    const e0 = x[t]! - f0;
-    s00 += f1 * f1;
-    s01 += f1 * f2;
-    s11 += f2 * f2;
-    r0 += e0 * f1;
-    r1 += e0 * f2;
-    ee += e0 * e0;
-    l0c = f0 + alpha * e0;
-    l1c = f1 - alpha * f1;
-    l2c = f2 - alpha * f2;
-    b0c = phi * b0c + ab * e0;
-    b1c = phi * b1c - ab * f1;
-    b2c = phi * b2c - ab * f2;
-  }
-  const det = s00 * s11 - s01 * s01;
-  let l0: number;
-  let b0: number;
-  if (Math.abs(det) > 1e-12 * (s00 * s11) && det > 0) {
-    l0 = (r0 * s11 - r1 * s01) / det;
-    b0 = (r1 * s00 - r0 * s01) / det;
-  } else {
-    l0 = x[0]!;
-    b0 = 0;
-  }
-  // SSE(l0, b0) = Σ (e0 - f1 l0 - f2 b0)^2, expanded
-  const sse = ee - 2 * (l0 * r0 + b0 * r1) + l0 * l0 * s00 + 2 * l0 * b0 * s01 + b0 * b0 * s11;
-  return { alpha, beta, phi, level: l0c + l1c * l0 + l2c * b0, trend: b0c + b1c * l0 + b2c * b0, sse };
+  const fit = { alpha, beta, phi, level: 0, trend: 0, sse: 0 };
+  fit.sse = dampedSse(x, alpha, beta, phi, fit);
+  return fit;
 }
 
-/** `dampedRun(x, alpha, beta, phi).sse` without the fit object (the same operations, so the same value): the search's objective. */
-function dampedSse(x: readonly number[], alpha: number, beta: number, phi: number): number {
+/**
+ * The damped-trend run's SSE (the search's objective, allocating nothing); with `fit`, also its final
+ * level and trend. The state (l, b) and the errors are affine in (l0, b0): the three coefficient runs
+ * are tracked at once, then (l0, b0) solved by least squares in closed form.
+ */
+function dampedSse(
+  x: readonly number[],
+  alpha: number,
+  beta: number,
+  phi: number,
+  fit?: { level: number; trend: number },
+): number {
   const n = x.length;
   let l0c = 0,
     l1c = 1,
@@ -328,6 +294,11 @@ function dampedSse(x: readonly number[], alpha: number, beta: number, phi: numbe
     l0 = x[0]!;
     b0 = 0;
   }
+  if (fit) {
+    fit.level = l0c + l1c * l0 + l2c * b0;
+    fit.trend = b0c + b1c * l0 + b2c * b0;
+  }
+  // SSE(l0, b0) = Σ (e0 - f1 l0 - f2 b0)^2, expanded
   return ee - 2 * (l0 * r0 + b0 * r1) + l0 * l0 * s00 + 2 * l0 * b0 * s01 + b0 * b0 * s11;
 }
 

@@ -17,7 +17,7 @@ import { type Html, html, queryString } from '../html.js';
 import { page, pager, sendPage } from '../layout.js';
 import { type MessageKey, roleName } from '../messages.js';
 import { kindSelect, optionList, parseQuery } from './common.js';
-import { reviewCard, words } from './review-view.js';
+import { reviewCard, scoreCards, words } from './review-view.js';
 
 const REVIEWS_PER_PAGE = 20;
 /** How many periods the charts show, newest last. */
@@ -285,10 +285,7 @@ export default async function agentPage(app: FastifyInstance): Promise<void> {
 ${
   chosen
     ? html`<ul class="cards" aria-label="${chosen.period}">
-<li><div>${t('col.score')} ${chosen.period}</div><div class="big" data-field="score">${f.fixed(chosen.score)}</div>
-  <div class="hint">${t('bar.interval', { low: f.fixed(chosen.interval.low === null ? null : chosen.interval.low * 100), high: f.fixed(chosen.interval.high === null ? null : chosen.interval.high * 100) })}</div></li>
-<li><div>${t('col.stars')}</div><div class="big" data-field="stars">${f.fixed(chosen.stars)}</div>
-  <div>${chosen.insufficient_evidence ? html`<span class="badge warn">${t('evidence.insufficient')}</span>` : html`<span class="badge ok">${t('evidence.sufficient')}</span>`}</div></li>
+${scoreCards(ctx, chosen)}
 <li><div>${t('col.n')} / ${t('col.effn')}</div><div class="big"><span data-field="n">${f.count(chosen.n)}</span> / <span data-field="effective_n">${f.fixed(chosen.effective_n)}</span></div></li>
 <li><div>${t('col.resp24')}</div><div class="big">${f.pct(chosen.sla.negative_response_24h.rate)}</div>
   <div class="hint">${t('col.ret48')}: ${f.pct(chosen.sla.returns_48h.rate)}</div></li>

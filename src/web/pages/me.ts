@@ -16,7 +16,7 @@ import { type Html, html, queryString } from '../html.js';
 import { hidden, page, pager, sendPage } from '../layout.js';
 import type { MessageKey } from '../messages.js';
 import { kindSelect, optionList, parseQuery } from './common.js';
-import { reviewCard } from './review-view.js';
+import { reviewCard, scoreCards } from './review-view.js';
 
 const PER_PAGE = 20;
 const query = z.object({
@@ -115,10 +115,7 @@ ${q.done === 'filed' ? html`<p class="notice info" role="status">${t('corr.filed
 ${
   chosen
     ? html`<ul class="cards" aria-label="${chosen.period}">
-<li><div>${t('col.score')} ${chosen.period}</div><div class="big" data-field="score">${f.fixed(chosen.score)}</div>
-  <div class="hint">${t('bar.interval', { low: f.fixed(chosen.interval.low === null ? null : chosen.interval.low * 100), high: f.fixed(chosen.interval.high === null ? null : chosen.interval.high * 100) })}</div></li>
-<li><div>${t('col.stars')}</div><div class="big" data-field="stars">${f.fixed(chosen.stars)}</div>
-  <div>${chosen.insufficient_evidence ? html`<span class="badge warn">${t('evidence.insufficient')}</span>` : html`<span class="badge ok">${t('evidence.sufficient')}</span>`}</div></li>
+${scoreCards(ctx, chosen)}
 <li><div>${t('col.n')}</div><div class="big" data-field="n">${f.count(chosen.n)}</div>
   <div class="hint">${t('agent.notAttr', { n: f.count(chosen.not_attributable.reviews) })}</div></li>
 </ul>

@@ -5,6 +5,7 @@
  */
 import { maskedOffset } from '../../privacy/index.js';
 import type { AspectHit, TokenContribution } from '../../reviews/sentiment/index.js';
+import type { Rating } from '../../ratings/rating.js';
 import type { Ctx } from '../context.js';
 import { type Html, html } from '../html.js';
 import type { MessageKey } from '../messages.js';
@@ -97,4 +98,13 @@ export function reviewCard(ctx: Ctx, r: ReviewLike, extra: Html = html``, leadLi
 <p class="text">${highlighted(ctx, r.text, r.aspects ?? [])}</p>
 ${extra}
 </li>`;
+}
+
+/** The score (with its interval) and stars cards of one rating: the first two of the agent drill-down and of the agent's own page. */
+export function scoreCards(ctx: Ctx, chosen: Rating): Html {
+  const { t, f } = ctx;
+  return html`<li><div>${t('col.score')} ${chosen.period}</div><div class="big" data-field="score">${f.fixed(chosen.score)}</div>
+  <div class="hint">${t('bar.interval', { low: f.fixed(chosen.interval.low === null ? null : chosen.interval.low * 100), high: f.fixed(chosen.interval.high === null ? null : chosen.interval.high * 100) })}</div></li>
+<li><div>${t('col.stars')}</div><div class="big" data-field="stars">${f.fixed(chosen.stars)}</div>
+  <div>${chosen.insufficient_evidence ? html`<span class="badge warn">${t('evidence.insufficient')}</span>` : html`<span class="badge ok">${t('evidence.sufficient')}</span>`}</div></li>`;
 }
