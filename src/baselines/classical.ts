@@ -106,33 +106,18 @@ export interface SesFit {
 
 /** SSE of SES with the best initial level (closed form), and the final level; optionally the in-sample MAE. */
 function sesRun(x: readonly number[], alpha: number, withMae = false): SesFit {
-  // forecasts are linear in l0: f_t = g_t + d_t·l0 with d_t = (1-α)^t, so SSE(l0) is a parabola
-  const n = x.length;
-  let g = 0;
-  let d = 1;
-  let see = 0;
-  let sed = 0;
-  let sdd = 0;
-  for (let t = 0; t < n; t++) {
-    const e0 = x[t]! - g;
-    see += e0 * e0;
-    sed += e0 * d;
-    sdd += d * d;
-    g += alpha * e0;
-    d *= 1 - alpha;
-  }
-  const l0 = sdd > 0 ? sed / sdd : x[0]!;
-  const sse = see - 2 * l0 * sed + l0 * l0 * sdd;
-  let mae = 0;
+  const fit = { alpha, level: 0, sse: 0, mae: 0, l0: 0 };
+  fit.sse = sesSse(x, alpha, fit);
   if (withMae) {
-    let level = l0;
+    const n = x.length;
+    let level = fit.l0;
     for (let t = 0; t < n; t++) {
       const e = x[t]! - level;
-      mae += Math.abs(e) / n;
+      fit.mae += Math.abs(e) / n;
       level += alpha * e;
     }
   }
-  return { alpha, level: g + d * l0, sse, mae };
+  return { alpha, level: fit.level, sse: fit.sse, mae: fit.mae };
 }
 
 /** Golden-section search of a unimodal-ish function on [a, b], after a coarse grid. */
@@ -173,8 +158,12 @@ function minimise1d(f: (v: number) => number, a: number, b: number, grid = 8): n
   return f(mid) < bestV ? mid : best;
 }
 
-/** `sesRun(x, alpha).sse` without the fit object (the same operations, so the same value): the search's objective. */
-function sesSse(x: readonly number[], alpha: number): number {
+/**
+ * SES's SSE with the best initial level (the search's objective, allocating nothing); with `fit`, also
+ * that initial level and the final level. Forecasts are linear in l0: f_t = g_t + d_t·l0 with
+ * d_t = (1-α)^t, so SSE(l0) is a parabola.
+ */
+function sesSse(x: readonly number[], alpha: number, fit?: { l0: number; level: number }): number {
   const n = x.length;
   let g = 0;
   let d = 1;
@@ -190,6 +179,10 @@ function sesSse(x: readonly number[], alpha: number): number {
     d *= 1 - alpha;
   }
   const l0 = sdd > 0 ? sed / sdd : x[0]!;
+  if (fit) {
+    fit.l0 = l0;
+    fit.level = g + d * l0;
+  }
   return see - 2 * l0 * sed + l0 * l0 * sdd;
 }
 
