@@ -167,8 +167,8 @@ const M = {
   'sla.resp': ['24 小时回复率（{period}）', '24 h response ({period})'],
   'sla.ret': ['48 小时退货处理率（{period}）', '48 h returns ({period})'],
   'sla.rule': [
-    '差评（模型判为负面或 1–2 星）到达 24 小时后仍未回复即为超时。',
-    'A negative review (labelled negative, or 1–2 stars) is overdue when unanswered 24 h after it arrived.',
+    '差评（1–2 星，或模型判为负面且未打星或不超过 3 星）到达 24 小时后仍未回复即为超时。',
+    'A negative review (1–2 stars, or labelled negative with no stars or at most 3) is overdue when unanswered 24 h after it arrived.',
   ],
   'sla.team': ['团队 {team}', 'Team {team}'],
   'sla.agents': ['查看该团队评分', "See the team's ratings"],
