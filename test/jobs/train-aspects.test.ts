@@ -19,6 +19,7 @@ import { correctionItems, DEFAULT_DATA_DIR } from '../../src/reviews/sentiment/a
 import { labelledRows } from '../../src/reviews/sentiment/aspect-pipeline.js';
 import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { Browser } from '../web/session.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { addAgents, addScoredReviews } from '../ratings/helpers.js';
 
@@ -160,6 +161,23 @@ describeEachBackend('train_aspects job', (get) => {
         await t.app.inject({ url: `/v1/models/${encodeURIComponent(candidate)}`, headers: t.auth('admin') })
       ).json();
       expect(stored.metadata.shadow.evaluation.candidate.agent_f1).toBe(evaluation.candidate.agent_f1);
+
+      // the console shows it as it shows sentiment's: the version's agent F1 on /models, the report on /models/report
+      const admin = new Browser(t);
+      await admin.signIn(t.keys.admin);
+      const list = await admin.get('/models?kind=aspects');
+      expect(list.statusCode, list.body).toBe(200);
+      expect(list.body).toContain(`agent_f1 ${Number(stored.metrics.agent_f1).toFixed(3)}`);
+      expect(list.body).toContain(`href="/models/report?id=${encodeURIComponent(candidate)}"`);
+      const page = await admin.get(`/models/report?id=${encodeURIComponent(candidate)}`);
+      expect(page.statusCode, page.body).toBe(200);
+      expect(page.body).toContain('<th scope="col" class="num">agent_f1</th>');
+      expect(page.body).toMatch(
+        new RegExp(
+          `<tr data-version="candidate"><th scope="row">[^<]+</th><td class="num">${evaluation.candidate.agent_f1!.toFixed(4)}</td>`,
+        ),
+      );
+      expect([...page.body.matchAll(/<tr data-moved="([^"]+)">/g)].map((m) => m[1])).toEqual(moved.map((m) => m.id));
     },
     300_000,
   );
