@@ -1,7 +1,8 @@
 /**
  * The `train_aspects` job (issue 18, part 4) on both backends: a stored correction becomes a training
  * row of the job's run; the trained model is a candidate (kind `aspects`) with per-aspect P/R/F1 on the
- * dev part; the shadow comparison gives both versions' F1 and the agents that would move; a promote
+ * dev part; progress comes from the training thread and a cancel ends it with nothing registered; the
+ * shadow comparison gives both versions' F1 and the agents that would move; a promote
  * makes the engine use it and rescores the stored reviews (no sentiment version changed); a rollback
  * brings the shipped model back. Training uses the job's small options (300 weak rows, 2 epochs,
  * 2 folds, no hand labels on train.csv): a weak model, quick enough for a test.
@@ -133,6 +134,37 @@ describeEachBackend('train_aspects job', (get) => {
         labels: [{ id: correctionId, aspects: { response_speed: 'negative' } }],
       });
       expect(v.data_range).toMatchObject({ corrections: 1 });
+    },
+    300_000,
+  );
+
+  it.skipIf(!haveData)(
+    'reports progress from the training thread; cancelled, it ends the thread and registers nothing',
+    async () => {
+      const submitted = await post(
+        '/v1/jobs',
+        { kind: 'train_aspects', data: { language: 'en', weak: 3000, epochs: 6, folds: 3, train_labels: false } },
+        'cs_lead',
+      );
+      expect(submitted.statusCode, submitted.body).toBe(202);
+      const id = submitted.json().id as string;
+      const read = async () => (await t.app.inject({ url: `/v1/jobs/${id}`, headers: t.auth('cs_lead') })).json();
+      let job = await read();
+      for (let waited = 0; waited < 120_000 && !(job.state === 'active' && job.progress.percent > 5); waited += 100) {
+        expect(job.state).not.toBe('completed');
+        await new Promise((r) => setTimeout(r, 100));
+        job = await read();
+      }
+      expect(job.progress.stage).toMatch(/aspects epoch|fold|weak rows|corrections|hand labels/);
+      const cancel = await t.app.inject({ method: 'DELETE', url: `/v1/jobs/${id}`, headers: t.auth('cs_lead') });
+      expect(cancel.statusCode, cancel.body).toBe(200);
+      for (let waited = 0; waited < 30_000 && job.state === 'active'; waited += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+        job = await read();
+      }
+      expect(job.state).toBe('cancelled');
+      const registered = await get().db.query(`select id from model_versions where job_id = $1`, [id]);
+      expect(registered.rows).toEqual([]);
     },
     300_000,
   );
