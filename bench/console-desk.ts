@@ -18,10 +18,13 @@
  *  - sorted: by target, descending, a page in the middle; search: part of an id;
  *  - export_csv / export_xlsx: the whole role (10,000 rows) with the same filters;
  *  - why: one person's "why this number".
+ * `--profile FILE` writes a CPU profile (.cpuprofile) of the measures only, not of the set-up.
  * `--only a,b` runs those measures only (anchor_live, first_page, unstored, cold, sorted, search,
  * export, why), for alternated runs. Prints one JSON line; goals: first page p99 ≤ 300 ms, export of
  * 10,000 rows ≤ 2 s.
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../src/app.js';
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     n: { type: 'string', default: '50' },
     backend: { type: 'string', default: 'pglite' },
     only: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const ONLY = typeof values.only === 'string' ? new Set(values.only.split(',')) : null;
@@ -131,6 +135,12 @@ async function main() {
       return { first: { ...summary(first), bytes }, next: summary(next) };
     }
     const skipped = null;
+    const profiler = typeof values.profile === 'string' ? new Session() : null;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const anchor = runs('anchor_live') ? await time(() => '/live', N) : skipped;
     const first = runs('first_page') ? await time(() => `/targets?${base}`, N) : skipped;
     const unstored = runs('unstored') ? await built(['desk_rows', 'desk_tables', 'read_results'], 5) : skipped;
@@ -150,6 +160,11 @@ async function main() {
     const why = runs('why')
       ? await time((i) => `/targets/why?employee=${ids[1 + ((i + 40) % 40)]}&metric=${KEY.metric}&period=${NEXT.id}`, N)
       : skipped;
+    if (profiler) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(values.profile as string, JSON.stringify(profile));
+      profiler.disconnect();
+    }
     const out = {
       bench: 'console-desk',
       backend: db.kind,

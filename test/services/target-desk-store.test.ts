@@ -8,7 +8,8 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { Db } from '../../src/db/types.js';
-import { lookupTable } from '../../src/kpi/desk-store.js';
+import { lastPeriodOfScope, lookupTable } from '../../src/kpi/desk-store.js';
+import { lastPeriodWithData } from '../../src/kpi/targets-store.js';
 import { setOverride } from '../../src/kpi/overrides.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import {
@@ -210,6 +211,22 @@ describeEachBackend('the target desk: a table built in the request, stored after
     expect((await desk.desk(Q)).rows.length).toBeGreaterThan(0);
     await desk.settled();
     expect(await storedCount()).toBe(0);
+  });
+
+  it("reads a scope's last period with data as the targets read it, for every role, metric and kind", async () => {
+    const { db } = get();
+    const roles = (await db.query<{ id: string }>('select id from roles')).rows.map((r) => r.id);
+    const metrics = (await db.query<{ id: string }>('select id from metrics')).rows.map((r) => r.id);
+    let found = 0;
+    for (const role of [...roles, 'no_such_role'])
+      for (const metric of metrics)
+        for (const kind of ['week', 'month', 'quarter'] as const) {
+          const key = { role, metric, kind };
+          const want = await lastPeriodWithData(db, key);
+          expect(await lastPeriodOfScope(db, key), JSON.stringify(key)).toBe(want);
+          if (want !== null) found++;
+        }
+    expect(found).toBeGreaterThan(3);
   });
 
   it("the app's close closes the desk: a table built then is not stored", async () => {
