@@ -15,6 +15,7 @@ import authPlugin from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
 import bodyTimeouts, { httpOptions } from './plugins/http.js';
 import inputPlugin from './plugins/input.js';
+import { createLiveProbe } from './plugins/live-probe.js';
 import { bufferedStdout, loggerOptions } from './plugins/log.js';
 import { createPrivacyPolicy } from './privacy/policy.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -85,6 +86,8 @@ class OneLinePerRequest extends LogController {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // GET /live answered by the HTTP server before Fastify (src/plugins/live-probe.ts), once attached below
+  const live = createLiveProbe();
   const app = Fastify({
     // keys are redacted from every line (src/plugins/log.ts)
     // …and personal data masked (src/privacy; PII_RAW=logs keeps it raw)
@@ -101,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // behind a reverse proxy: the client's address and https from X-Forwarded-* (console cookies get Secure)
     trustProxy: config.trustProxy,
+    serverFactory: live.serverFactory,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -178,6 +182,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, payload);
   });
   app.addHook('onClose', async () => services.close());
+  live.attach({
+    closing: () => services.lifecycle.closing,
+    counter: (method) => app.metrics.requestCounter(method, '/live', 200),
+  });
   await app.register(authPlugin, { keys: services.keys });
 
   // routes
