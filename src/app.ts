@@ -70,14 +70,21 @@ declare module 'fastify' {
 }
 
 /**
+ * The health checks that write no log line when they succeed: the probes, and `/health` (kept for the
+ * monitors that ask it as often as a probe). Unlike the probes, `/health` is rate-limited (PROBES).
+ */
+const UNLOGGED: ReadonlySet<string> = new Set([...PROBES, '/health']);
+
+/**
  * One log line per request, when it is answered (the request, the answer, the time), instead of Fastify's two.
- * A probe that succeeds (`/live`, `/ready` answering below 400: kubelets and load balancers ask several
- * times a second) writes none: it is counted in `kpi_http_requests_total{route="/live"}`; a failed one is logged.
+ * A health check that succeeds (`/live`, `/ready`, `/health` answering below 400: kubelets, load balancers
+ * and monitors ask several times a second) writes none: it is counted in `kpi_http_requests_total`; a
+ * failed one is logged.
  */
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(...[error, request, reply]: Parameters<LogController['requestCompleted']>): void {
-    if (!error && reply.statusCode < 400 && PROBES.has(request.routeOptions.url ?? '')) return;
+    if (!error && reply.statusCode < 400 && UNLOGGED.has(request.routeOptions.url ?? '')) return;
     if (error)
       reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
     else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
