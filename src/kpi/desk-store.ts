@@ -42,22 +42,6 @@ export async function valuesBetween(
   return out;
 }
 
-/**
- * The last period id with a value of the scope's metric from someone of its role, or null: the
- * answer of targets-store's `lastPeriodWithData`, read from the history index newest first down to the
- * first value of someone of the role (a period's start names it within a kind), where that query
- * scanned every value of the metric (≈ 120,000 for 10,000 people: the largest part of a desk page).
- */
-export async function lastPeriodOfScope(db: Queryable, key: ScopeKey): Promise<string | null> {
-  const r = await db.query<{ period: string }>(
-    `select x.period from kpi_history x where x.metric_id = $2 and x.period_kind = $3
-        and exists (select 1 from employees e where e.id = x.employee_id and e.role_id = $1)
-      order by x.period_start desc limit 1`,
-    [key.role, key.metric, key.kind],
-  );
-  return r.rows[0]?.period ?? null;
-}
-
 /** A stored desk table's lookup: the current data version and the table stored under the key, if any. */
 export interface StoredTableRef {
   current: string;

@@ -127,13 +127,18 @@ export async function actualValues(
   return new Map(r.rows.map((x) => [x.employee_id, x.value]));
 }
 
-/** The last period id with a value of the scope's metric from someone of its role, or null. */
+/**
+ * The last period id with a value of the scope's metric from someone of its role, or null: read from
+ * the history index newest first down to the first value of someone of the role (a period's start names
+ * it within a kind), not by scanning every value of the metric (≈ 120,000 for 10,000 people: it was the
+ * largest part of a desk page).
+ */
 export async function lastPeriodWithData(db: Queryable, key: ScopeKey): Promise<string | null> {
-  const r = await db.query<{ last: string | null }>(
-    `select max(h.period) as last from kpi_history h where h.metric_id = $2 and h.period_kind = $3
-       and h.period_start = (select max(x.period_start) from kpi_history x where x.metric_id = $2 and x.period_kind = $3
-                               and exists (select 1 from employees e where e.id = x.employee_id and e.role_id = $1))`,
+  const r = await db.query<{ period: string }>(
+    `select x.period from kpi_history x where x.metric_id = $2 and x.period_kind = $3
+        and exists (select 1 from employees e where e.id = x.employee_id and e.role_id = $1)
+      order by x.period_start desc limit 1`,
     [key.role, key.metric, key.kind],
   );
-  return r.rows[0]?.last ?? null;
+  return r.rows[0]?.period ?? null;
 }

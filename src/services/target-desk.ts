@@ -16,7 +16,7 @@ import { parsePeriod, type Period, type PeriodKind, shiftPeriod } from '../histo
 import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
 import { type CellInput, type ExportFile, toCsv, toXlsx, XLSX_TYPE } from '../lib/spreadsheet.js';
 import { type CalendarEvent, listEvents } from '../kpi/calendar.js';
-import { lastPeriodOfScope, lookupTable, storeTable, tablePage, tableRows, valuesBetween } from '../kpi/desk-store.js';
+import { lookupTable, storeTable, tablePage, tableRows, valuesBetween } from '../kpi/desk-store.js';
 import { activeScopes } from '../kpi/models.js';
 import { type PersonTarget, parseTargetPeriod, TargetError, type TargetsAnswer } from '../kpi/targets.js';
 import {
@@ -32,7 +32,7 @@ import {
   type TableSort,
   TargetTable,
 } from '../kpi/targets-table.js';
-import { roleOfEmployee } from '../kpi/targets-store.js';
+import { lastPeriodWithData, roleOfEmployee } from '../kpi/targets-store.js';
 import { compactChanges } from './results-store.js';
 import type { TargetService } from './targets.js';
 
@@ -173,7 +173,7 @@ export function createTargetDeskService(deps: {
     let periods: string[] = [];
     let period: string | null = null;
     if (metric) {
-      const last = await lastPeriodOfScope(db, { role: role.id, metric, kind });
+      const last = await lastPeriodWithData(db, { role: role.id, metric, kind });
       const lp = last ? parsePeriod(last) : null;
       if (lp) {
         for (let i = -4; i <= 4; i++) periods.push(shiftPeriod(lp, i).id);
