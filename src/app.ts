@@ -15,6 +15,7 @@ import authPlugin from './plugins/auth.js';
 import errorsPlugin from './plugins/errors.js';
 import bodyTimeouts, { httpOptions } from './plugins/http.js';
 import inputPlugin from './plugins/input.js';
+import { createLiveProbe } from './plugins/live-probe.js';
 import { bufferedStdout, loggerOptions } from './plugins/log.js';
 import { createPrivacyPolicy } from './privacy/policy.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -69,14 +70,21 @@ declare module 'fastify' {
 }
 
 /**
+ * The health checks that write no log line when they succeed: the probes, and `/health` (kept for the
+ * monitors that ask it as often as a probe). Unlike the probes, `/health` is rate-limited (PROBES).
+ */
+const UNLOGGED: ReadonlySet<string> = new Set([...PROBES, '/health']);
+
+/**
  * One log line per request, when it is answered (the request, the answer, the time), instead of Fastify's two.
- * A probe that succeeds (`/live`, `/ready` answering below 400: kubelets and load balancers ask several
- * times a second) writes none: it is counted in `kpi_http_requests_total{route="/live"}`; a failed one is logged.
+ * A health check that succeeds (`/live`, `/ready`, `/health` answering below 400: kubelets, load balancers
+ * and monitors ask several times a second) writes none: it is counted in `kpi_http_requests_total`; a
+ * failed one is logged.
  */
 class OneLinePerRequest extends LogController {
   override incomingRequest(): void {}
   override requestCompleted(...[error, request, reply]: Parameters<LogController['requestCompleted']>): void {
-    if (!error && reply.statusCode < 400 && PROBES.has(request.routeOptions.url ?? '')) return;
+    if (!error && reply.statusCode < 400 && UNLOGGED.has(request.routeOptions.url ?? '')) return;
     if (error)
       reply.log.error({ req: request, res: reply, err: error, responseTime: reply.elapsedTime }, 'request errored');
     else reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
@@ -85,6 +93,8 @@ class OneLinePerRequest extends LogController {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config } = deps;
+  // GET /live answered by the HTTP server before Fastify (src/plugins/live-probe.ts), once attached below
+  const live = createLiveProbe();
   const app = Fastify({
     // keys are redacted from every line (src/plugins/log.ts)
     // …and personal data masked (src/privacy; PII_RAW=logs keeps it raw)
@@ -101,6 +111,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // behind a reverse proxy: the client's address and https from X-Forwarded-* (console cookies get Secure)
     trustProxy: config.trustProxy,
+    serverFactory: live.serverFactory,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -177,6 +188,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     done(null, payload);
   });
   app.addHook('onClose', async () => services.close());
+  live.attach({
+    closing: () => services.lifecycle.closing,
+    counter: (method) => app.metrics.requestCounter(method, '/live', 200),
+  });
   await app.register(authPlugin, { keys: services.keys });
 
   // routes

@@ -52,8 +52,13 @@ export const OUTSIDE_CONTROL =
   '(天气|下雨|暴雨|大雨|台风|下雪|大雪|暴雪|冰雹|疫情|封控|平台规定|平台规则|平台的规定|平台政策|系统自动|自动确认|自动取消|weather|storm|snow|hurricane|typhoon|blizzard|flood|platform polic|platform rule|amazon polic|site polic|marketplace polic|automatically (cancel|confirm|close))';
 const OUTSIDE_CONTROL_RE = new RegExp(OUTSIDE_CONTROL, 'i');
 
-/** A review is negative for the 24 h response SLA when the model says so or the customer gave 1–2 stars. */
-export const NEGATIVE_SQL = `(r.sentiment_label = 'negative' or r.rating <= 2)`;
+/**
+ * A review is negative for the 24 h response SLA when the customer gave 1–2 stars, or the model labels
+ * it negative and the customer gave no stars or at most 3: the customer's own 4–5 stars outweigh the
+ * model (praise the model misreads is not a complaint waiting for an answer). On `reviews r`; the
+ * SLA rates, the overdue list, the SLA board and the review search all use this one rule.
+ */
+export const NEGATIVE_SQL = `(r.rating <= 2 or (r.sentiment_label = 'negative' and coalesce(r.rating, 0) <= 3))`;
 
 const list = (xs: readonly string[]) => xs.map((x) => `'${x.replace(/'/g, "''")}'`).join(', ');
 

@@ -1,5 +1,6 @@
 /** What the console's pickers offer: the periods that have ratings, and the teams of a role. */
 import type { Queryable } from '../db/types.js';
+import { NEGATIVE_SQL } from './attribution.js';
 import type { RatingKind } from './rating.js';
 
 /** Periods with stored ratings, newest first, per kind (years from their quarters). */
@@ -35,7 +36,7 @@ export async function overdueByTeam(
        round((extract(epoch from ($1::timestamptz - min(r.created_at))) / 3600)::numeric, 1)::float8 as oldest_hours
      from reviews r left join employees e on e.id = r.agent_id
      where r.replied_at is null and r.created_at < $1::timestamptz - interval '24 hours'
-       and (r.sentiment_label = 'negative' or r.rating <= 2) and ($2::text is null or e.role_id = $2)
+       and ${NEGATIVE_SQL} and ($2::text is null or e.role_id = $2)
      group by e.team order by e.team`,
     [q.now ?? new Date(), q.role ?? null],
   );

@@ -139,7 +139,7 @@ export interface OverdueQuery {
   offset: number;
 }
 
-/** Negative reviews (model label negative, or 1–2 stars) without a reply 24 h after they arrived, oldest first. */
+/** Negative reviews (NEGATIVE_SQL: 1–2 stars, or labelled negative with at most 3 stars) without a reply 24 h after they arrived, oldest first. */
 export async function overdueNegativeReviews(
   db: Queryable,
   q: OverdueQuery,

@@ -5,6 +5,7 @@
  * with the stored aspects and their spans for highlighting.
  */
 import type { Queryable } from '../db/types.js';
+import { NEGATIVE_SQL } from '../ratings/attribution.js';
 import type { StoredReview } from './repository.js';
 import type { AspectHit } from './sentiment/index.js';
 
@@ -25,8 +26,8 @@ export interface ReviewSearch {
 
 export type FoundReview = StoredReview & { aspects: AspectHit[]; team: string | null };
 
-/** The negative-review rule of the 24 h SLA (NEGATIVE_SQL in src/ratings/attribution.ts), on `reviews r`. */
-const NEGATIVE = `(r.sentiment_label = 'negative' or r.rating <= 2)`;
+/** The negative-review rule of the 24 h SLA, on `reviews r`. */
+const NEGATIVE = NEGATIVE_SQL;
 
 export async function searchReviews(db: Queryable, q: ReviewSearch): Promise<{ total: number; items: FoundReview[] }> {
   const r = await db.query<FoundReview & { total: number }>(

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ROLE_WIDE } from '../services/targets.js';
-import { JSON_TYPE, page, peoplePage, periodParam } from './components.js';
+import { sendJsonText, page, peoplePage, periodParam } from './components.js';
 import { route } from './define.js';
 import { exampleJob, jobSchema } from './jobs.js';
 import * as ex from './kpi-examples.js';
@@ -158,7 +158,7 @@ const baselineRoutes: FastifyPluginAsyncZod = async (app) => {
         ...request.query,
         belowFloorOnly: request.query.below_floor === 'true',
       });
-      return reply.type(JSON_TYPE).send((answer.body ?? answer.json) as never);
+      return sendJsonText(reply, answer);
     },
   );
 

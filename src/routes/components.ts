@@ -4,8 +4,10 @@
  * Warning of successful answers, and the parameter formats (integers, periods, dates, timestamps)
  * with the patterns the document states.
  */
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Warning as WarningValue } from '../lib/warnings.js';
+import type { JsonText } from '../services/results.js';
 
 /** One problem with one input row (row 0: a CSV header or the body as a whole). */
 export const rowError = z
@@ -118,6 +120,13 @@ export const peoplePage = {
 
 /** The content type of an answer sent as stored JSON text (src/services/results.ts). */
 export const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * Sends a stored answer as it is (no serialisation): the bytes of this process's copy when there is
+ * one (src/services/results.ts), else the text.
+ */
+export const sendJsonText = (reply: FastifyReply, answer: JsonText) =>
+  reply.type(JSON_TYPE).send((answer.body ?? answer.json) as never);
 
 const YEAR = '[1-9]\\d{3}';
 const WEEK = `${YEAR}-W(0[1-9]|[1-4]\\d|5[0-3])`;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { JSON_UTF8, LIVE_BODY } from '../plugins/live-probe.js';
 import { SECURITY_HEADERS } from '../plugins/security-headers.js';
 import { route } from './define.js';
 
@@ -23,16 +24,17 @@ const readySchema = z.object({
   queue: component,
 });
 /** A constant answer, sent as bytes: /live depends on nothing, not even the serializer. */
-const LIVE = JSON.stringify({ status: 'ok' }) as unknown as { status: 'ok' };
-const JSON_UTF8 = 'application/json; charset=utf-8';
+const LIVE = LIVE_BODY as unknown as { status: 'ok' };
 
 /**
- * Kubernetes' liveness probe, answered by the first hook of every request (app.ts registers it before
- * any plugin): `GET /live` exactly — the form probes send — gets the constant answer with the security
- * headers, and skips what follows in the chain (key lookup, rate limit, query validation, the handler),
- * none of which can change it. The answer's own hooks still run: onSend (`Connection: close` while
- * draining) and onResponse (the Prometheus counters; the log line is left out for a successful probe,
- * app.ts). Any other form (`HEAD`, a query string) goes through the route below as before.
+ * Kubernetes' liveness probe. On a listening server `GET`/`HEAD /live` is answered before Fastify
+ * (src/plugins/live-probe.ts) except while the process drains; what reaches Fastify — the drain,
+ * `app.inject` — is answered by the first hook of every request (app.ts registers it before any plugin):
+ * `GET /live` exactly gets the constant answer with the security headers, and skips what follows in the
+ * chain (key lookup, rate limit, query validation, the handler), none of which can change it. The
+ * answer's own hooks still run: onSend (`Connection: close` while draining) and onResponse (the
+ * Prometheus counters; the log line is left out for a successful probe, app.ts). Any other form
+ * (`HEAD`, a query string) goes through the route below.
  */
 export function answerLiveFirst(app: FastifyInstance): void {
   app.addHook('onRequest', (request, reply, done) => {

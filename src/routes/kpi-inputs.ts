@@ -1,7 +1,7 @@
 /** Adjusted KPI inputs for scoring systems (scope scorer). */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { JSON_TYPE, peoplePage, periodParam } from './components.js';
+import { sendJsonText, peoplePage, periodParam } from './components.js';
 import { route } from './define.js';
 import * as ex from './kpi-examples.js';
 import { annualInputs as annualInputsSchema, kpiInputs as kpiInputsSchema } from './kpi-schemas.js';
@@ -40,7 +40,7 @@ const kpiInputRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       const { period, role, employee_id, limit, offset } = request.query;
       const answer = await targets.kpiInputsJson(period, { role, employeeId: employee_id }, { limit, offset });
-      return reply.type(JSON_TYPE).send((answer.body ?? answer.json) as never);
+      return sendJsonText(reply, answer);
     },
   );
 };

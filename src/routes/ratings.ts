@@ -9,7 +9,7 @@ import * as f from '../ingest/fields.js';
 import { AGENT_ASPECTS, OTHER_ASPECTS } from '../ratings/attribution.js';
 import { isYear } from '../lib/time.js';
 import { rowSchemas } from '../services/ingestion.js';
-import { JSON_TYPE, page as pageOf, periodForms } from './components.js';
+import { sendJsonText, page as pageOf, periodForms } from './components.js';
 import { route, rowsBody } from './define.js';
 import { CSV_TYPES, ingestResponses, ingestResult, requestSource } from './ingest.js';
 import { closedFields } from './kpi-schemas.js';
@@ -236,8 +236,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request, reply) => {
       // a stored page while the data is unchanged; written through this route's schema, as a computed one would be
       const answer = await reviews.listRatingsJson(request.query, (p) => JSON.stringify(ratingsPage.parse(p)));
-      // the bytes of this process's copy when there is one (src/services/results.ts), else the text
-      return reply.type(JSON_TYPE).send((answer.body ?? answer.json) as never);
+      return sendJsonText(reply, answer);
     },
   );
 

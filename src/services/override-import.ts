@@ -22,6 +22,7 @@ import { invalidRows, type RowError } from '../lib/errors.js';
 import { sniff, readWorkbook } from '../lib/spreadsheet.js';
 import { textFault } from '../lib/text.js';
 import { clearOverrideOn, loadOverrides, ROLE_WIDE, type StoredOverride, setOverrideOn } from '../kpi/overrides.js';
+import { approvalWhy, whyText } from '../kpi/approval.js';
 import {
   assertRole,
   type MetricInfo,
@@ -138,22 +139,11 @@ export function createOverrideImportService(deps: {
 }): OverrideImportService {
   const { db } = deps;
 
-  /** Why an override would need a second approver (the target service's rule), or null. */
-  function approvalNeeded(employeeId: string, value: number, suggested: number | null): string | null {
-    const a = deps.overrideApproval;
-    if (!a) return null;
-    if (employeeId === ROLE_WIDE && a.roleWide) return 'a role-wide override';
-    if (suggested === null) return 'no suggested target to compare with';
-    const change =
-      suggested === 0
-        ? value === 0
-          ? 0
-          : Number.POSITIVE_INFINITY
-        : Math.abs(value - suggested) / Math.abs(suggested);
-    return change > a.threshold
-      ? `${(change * 100).toFixed(1)} % from the suggested ${suggested}, over the approval threshold of ${a.threshold * 100} %`
-      : null;
-  }
+  /** Why an override would need a second approver (the target service's rule: src/kpi/approval.ts), or null. */
+  const approvalNeeded = (employeeId: string, value: number, suggested: number | null): string | null => {
+    const why = approvalWhy(deps.overrideApproval, employeeId, value, suggested);
+    return why && whyText(why);
+  };
 
   return {
     async importOverrides(file, actor) {

@@ -11,6 +11,7 @@ import { isYear } from '../lib/time.js';
 import { annualInputs, type KpiInputsAnswer, kpiInputs } from '../kpi/inputs.js';
 import { listModels } from '../kpi/models.js';
 import { clearOverride, listAudit, listOverrides, ROLE_WIDE, setOverride } from '../kpi/overrides.js';
+import { approvalWhy, whyText } from '../kpi/approval.js';
 
 /** The employee id of a role-wide override (everyone of the role without a personal one). */
 export { ROLE_WIDE };
@@ -155,22 +156,11 @@ export function createTargetService(deps: {
     if (closed) return targetsFromSnapshot(closed.answer, closed.meta, q);
     return roleTargets(db, q.role, p, q.metric, q.belowFloorOnly, { limit: q.limit, offset: q.offset });
   };
-  /** Why an override needs a second approver, or null when it takes effect at once. */
-  function approvalNeeded(o: OverrideKey & { value: number }, suggested: number | null): string | null {
-    const a = deps.overrideApproval;
-    if (!a) return null;
-    if (o.employee_id === ROLE_WIDE && a.roleWide) return 'a role-wide override';
-    if (suggested === null) return 'no suggested target to compare with';
-    const change =
-      suggested === 0
-        ? o.value === 0
-          ? 0
-          : Number.POSITIVE_INFINITY
-        : Math.abs(o.value - suggested) / Math.abs(suggested);
-    return change > a.threshold
-      ? `${(change * 100).toFixed(1)} % from the suggested ${suggested}, over the approval threshold of ${a.threshold * 100} %`
-      : null;
-  }
+  /** Why an override needs a second approver (src/kpi/approval.ts), or null when it takes effect at once. */
+  const approvalNeeded = (o: OverrideKey & { value: number }, suggested: number | null): string | null => {
+    const why = approvalWhy(deps.overrideApproval, o.employee_id, o.value, suggested);
+    return why && whyText(why);
+  };
   /** Refuses a change of targets in a period closed for the role (reopen it first). */
   async function assertOpen(role: string, period: string): Promise<void> {
     if ((await closedOfPeriod(db, period)).some((c) => c.role_id === role))

@@ -4,6 +4,7 @@
  * (万/亿 for large numbers in Chinese).
  */
 
+import { parseWhy } from '../kpi/approval.js';
 import { DATA_MESSAGES } from './messages-data.js';
 
 export const LANGS = ['zh-CN', 'en'] as const;
@@ -166,8 +167,8 @@ const M = {
   'sla.resp': ['24 小时回复率（{period}）', '24 h response ({period})'],
   'sla.ret': ['48 小时退货处理率（{period}）', '48 h returns ({period})'],
   'sla.rule': [
-    '差评（模型判为负面或 1–2 星）到达 24 小时后仍未回复即为超时。',
-    'A negative review (labelled negative, or 1–2 stars) is overdue when unanswered 24 h after it arrived.',
+    '差评（1–2 星，或模型判为负面且未打星或不超过 3 星）到达 24 小时后仍未回复即为超时。',
+    'A negative review (1–2 stars, or labelled negative with no stars or at most 3) is overdue when unanswered 24 h after it arrived.',
   ],
   'sla.team': ['团队 {team}', 'Team {team}'],
   'sla.agents': ['查看该团队评分', "See the team's ratings"],
@@ -514,6 +515,12 @@ const M = {
   ],
   'per.pending': ['待审批（{n}）', 'Pending ({n})'],
   'per.noPending': ['没有待审批的调整。', 'No override is waiting for approval.'],
+  'per.why.roleWide': ['整岗调整须审批', 'a role-wide override'],
+  'per.why.noSuggested': ['没有可比较的建议目标', 'no suggested target to compare with'],
+  'per.why.threshold': [
+    '偏离建议目标 {suggested} 达 {change}，超过审批阈值 {threshold}',
+    '{change} from the suggested {suggested}, over the approval threshold of {threshold}',
+  ],
   'per.request': ['申请', 'Request'],
   'per.metric': ['指标', 'Metric'],
   'per.suggested': ['建议目标', 'Suggested'],
@@ -610,6 +617,21 @@ export function roleName(t: Translate, id: string, stored: string): string {
 export function metricName(t: Translate, id: string, stored: string = id): string {
   const key = `metric.${id}`;
   return key in M ? t(key as MessageKey) : stored;
+}
+/**
+ * Why an override waits for a second approver, in the page's language: the service stores the reason
+ * as English text (src/kpi/approval.ts), read back here; a text it did not write is shown as stored.
+ */
+export function approvalWhyText(t: Translate, f: Formatter, stored: string): string {
+  const why = parseWhy(stored);
+  if (!why) return stored;
+  if (why.kind === 'role_wide') return t('per.why.roleWide');
+  if (why.kind === 'no_suggested') return t('per.why.noSuggested');
+  return t('per.why.threshold', {
+    change: Number.isFinite(why.change) ? f.pct(why.change, 1) : '∞',
+    suggested: String(why.suggested),
+    threshold: f.pct(why.threshold, 1).replace(/\.0%$/, '%'),
+  });
 }
 export const MESSAGES: Record<MessageKey, readonly [string, string]> = M;
 

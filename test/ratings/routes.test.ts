@@ -152,6 +152,40 @@ describeEachBackend('ratings and returns API', (get) => {
     expect([...times].sort()).toEqual(times);
   });
 
+  it("counts the customer's 4–5 stars over a negative label: praise the model misreads is not overdue", async () => {
+    const { db } = get();
+    await addAgents(db, ['h6'], 'cs_agent', 'north');
+    // four unanswered reviews the model labels negative, and one positive at 2 stars
+    const stars: Array<[string, number | null, number]> = [
+      ['h6-5star', 5, 0.1],
+      ['h6-4star', 4, 0.1],
+      ['h6-3star', 3, 0.1],
+      ['h6-nostars', null, 0.1],
+      ['h6-2star-positive', 2, 0.9],
+    ];
+    await addScoredReviews(
+      db,
+      stars.map(([id, rating, p], i) => ({
+        id,
+        agent: 'h6',
+        created: `2026-03-0${i + 1}T02:00:00Z`,
+        replied: null,
+        rating,
+        p,
+        aspects: [['service_attitude', p]],
+        text: '客服回复了',
+      })),
+    );
+    await recomputeRatings(db);
+    const r = await t.app.inject({ url: '/v1/ratings/overdue-reviews?agent_id=h6', headers: t.auth('cs_lead') });
+    expect(r.statusCode).toBe(200);
+    expect((r.json().items as Array<{ id: string }>).map((x) => x.id)).toEqual([
+      'h6-3star',
+      'h6-nostars',
+      'h6-2star-positive',
+    ]);
+  });
+
   it('ingests return events (JSON or CSV) idempotently, all-or-nothing, and rates the 48 h SLA', async () => {
     const rows = [
       {

@@ -242,7 +242,9 @@ describeEachBackend('console: the override import', (get) => {
         [2, far![0]],
         [3, farToo![0]],
       ]);
-      expect(r.body).toContain('over the approval threshold of 10 %');
+      // the reason in the page's language (the API answers it in English: src/kpi/approval.ts)
+      expect(r.body).toContain('超过审批阈值 10%');
+      expect(r.body).not.toContain('over the approval threshold');
       // in force: the row within the threshold only; the others wait as pending requests
       const now = await overrides();
       expect(now.find((o) => o.employee_id === near![0])).toMatchObject({ reason: '小幅调整' });

@@ -13,6 +13,9 @@ import { Browser } from './session.js';
 
 const ROLE = 'cs_agent';
 
+/** The row of the first pending request on the approvals page. */
+const pending0 = (body: string) => /<tr data-request="\d+">[\s\S]*?<\/tr>/.exec(body)?.[0] ?? '';
+
 describeEachBackend('console: closed periods and approvals', (get) => {
   let t: TestApp;
   let maker: Browser;
@@ -88,6 +91,9 @@ describeEachBackend('console: closed periods and approvals', (get) => {
     expect(own.statusCode).toBe(200);
     expect(own.body).toContain(`data-request="${first}"`);
     expect(own.body).toContain('本人提交，须由另一把密钥审批');
+    // the reason the service stored (English, as the API answers it) worded in the page's language
+    expect(pending0(own.body)).toContain('整岗调整须审批');
+    expect(pending0(own.body)).not.toContain('a role-wide override');
     expect(own.body).not.toContain(`action="/hr/approvals/${first}/approve"`);
     // posting anyway: refused by the service (403), the request stays pending
     const refused = await maker.post(`/hr/approvals/${first}/approve`, { reason: 'self' });

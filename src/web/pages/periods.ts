@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { type MessageKey, metricName, roleName } from '../messages.js';
+import { approvalWhyText, type MessageKey, metricName, roleName } from '../messages.js';
 import { optionList, parseQuery, tabLinks } from './common.js';
 
 const id = z
@@ -140,7 +140,7 @@ ${hidden('_csrf', ctx.csrf)}
         r,
       ) => html`<tr data-request="${String(r.id)}"><th scope="row">#${String(r.id)}</th><td>${roleName(t, r.role_id, roleNames.get(r.role_id) ?? r.role_id)}</td>
 <td>${metricName(t, r.metric_id, metricNames.get(r.metric_id))}</td><td class="nowrap">${r.period}</td><td>${r.employee_id}</td><td class="num">${f.fixed(r.suggested, 3)}</td><td class="num">${f.fixed(r.value, 3)}</td>
-<td>${r.reason}<div class="warn">${r.why}</div></td><td>${r.requested_by ?? '—'}<br>${f.dateTime(new Date(r.requested_at))}</td>
+<td>${r.reason}<div class="warn">${approvalWhyText(t, f, r.why)}</div></td><td>${r.requested_by ?? '—'}<br>${f.dateTime(new Date(r.requested_at))}</td>
 <td>${
         me !== null && r.requested_by === me
           ? html`<span class="own">${t('per.own')}</span>`

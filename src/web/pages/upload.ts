@@ -18,7 +18,7 @@ import type { UploadedFile } from '../../services/ingestion.js';
 import { type Ctx, type Desk, mayUse } from '../context.js';
 import { type Html, html } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { type MessageKey, metricName } from '../messages.js';
+import { approvalWhyText, type MessageKey, metricName } from '../messages.js';
 import { assetUrl } from '../static.js';
 import { optionList } from './common.js';
 import { num } from './targets.js';
@@ -335,7 +335,7 @@ ${hidden('_csrf', ctx.csrf)}${hidden('back', back)}
 <thead><tr><th scope="col">${t('import.col.row')}</th><th scope="col">${t('import.col.employee')}</th><th scope="col">${t('import.col.metric')}</th><th scope="col">${t('import.col.period')}</th><th scope="col" class="num">${t('import.col.value')}</th><th scope="col">${t('import.col.why')}</th><th scope="col">${t('import.col.request')}</th></tr></thead>
 <tbody>${r.requests.map(
             (q) =>
-              html`<tr data-request="${q.request_id}" data-row="${q.row}"><td class="num">${String(q.row)}</td><td>${q.employee_id}</td><td>${metricName(t, q.metric)}</td><td>${q.period}</td><td class="num">${num(q.value)}</td><td>${q.why}</td><td>#${q.request_id} <span class="badge">${t(q.filed ? 'import.filed' : 'import.already')}</span></td></tr>`,
+              html`<tr data-request="${q.request_id}" data-row="${q.row}"><td class="num">${String(q.row)}</td><td>${q.employee_id}</td><td>${metricName(t, q.metric)}</td><td>${q.period}</td><td class="num">${num(q.value)}</td><td>${approvalWhyText(t, f, q.why)}</td><td>#${q.request_id} <span class="badge">${t(q.filed ? 'import.filed' : 'import.already')}</span></td></tr>`,
           )}</tbody></table></div>`
         : '';
       const done = html`<section class="card" aria-labelledby="h-result" data-upload-result="ok">
