@@ -8,8 +8,12 @@
  * - forecast_only_s: the forecasting step alone, in memory (forecastMany over prepared series, one thread);
  * - forecast_parallel_s: the same on this thread and the forecasting helper thread (what targets use).
  * The helper thread is started and waited for first, as the server does at start (`--no-helper`: one thread).
- * Each figure is the median of R runs (default 5). Prints one JSON line with --json.
+ * Each figure is the median of R runs (default 5); `*_cpu_ms` beside a figure: this process's CPU time in
+ * the same runs (PGlite and the helper thread included), steadier than wall time on a shared machine.
+ * `answer_sha256`: the SHA-256 of the cold answer's JSON (first 16 hex digits) — the same on every commit
+ * that does not mean to move the targets. Prints one JSON line with --json.
  */
+import { createHash } from 'node:crypto';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { scratchDb } from './scratch.js';
@@ -41,6 +45,24 @@ const { values: args } = parseArgs({
 const N = Number(args.people);
 const RUNS = Number(args.runs);
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+/** Runs `fn` R times; the median wall seconds and CPU milliseconds. */
+async function timed(fn: () => unknown, before?: () => Promise<unknown>): Promise<{ s: number; cpu: number }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await before?.();
+    const c = cpuMs();
+    const t = performance.now();
+    await fn();
+    wall.push((performance.now() - t) / 1000);
+    cpu.push(cpuMs() - c);
+  }
+  return { s: Number(median(wall).toFixed(3)), cpu: Math.round(median(cpu)) };
+}
 
 async function main() {
   const backend = args.backend === 'postgres' ? 'postgres' : 'pglite';
@@ -67,39 +89,16 @@ async function main() {
     // as the server does at start: the forecasting helper thread (src/baselines/parallel.ts)
     const helper = args['no-helper'] ? false : await forecastThreadReady();
     await forecastPacked(am.model, series, 1, am.version.id); // the model crosses to the helper once
-    const only: number[] = [];
-    const parallel: number[] = [];
-    let t = 0;
-    for (let i = 0; i < RUNS; i++) {
-      t = performance.now();
-      forecastMany(am.model, series, 1);
-      only.push((performance.now() - t) / 1000);
-      t = performance.now();
-      await forecastPacked(am.model, series, 1, am.version.id);
-      parallel.push((performance.now() - t) / 1000);
-    }
-
-    const reads: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      t = performance.now();
-      await loadScopeHistory(db, KEY, { through: NEXT });
-      reads.push((performance.now() - t) / 1000);
-    }
-
-    const cold: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      await db.query('delete from baseline_forecast_cache');
-      t = performance.now();
-      await scopeTargets(db, KEY, NEXT);
-      cold.push((performance.now() - t) / 1000);
-    }
-    const warm: number[] = [];
-    let answer = await scopeTargets(db, KEY, NEXT);
-    for (let i = 0; i < RUNS; i++) {
-      t = performance.now();
-      answer = await scopeTargets(db, KEY, NEXT);
-      warm.push((performance.now() - t) / 1000);
-    }
+    const only = await timed(() => forecastMany(am.model, series, 1));
+    const parallel = await timed(() => forecastPacked(am.model, series, 1, am.version.id));
+    const reads = await timed(() => loadScopeHistory(db, KEY, { through: NEXT }));
+    const emptyCache = () => db.query('delete from baseline_forecast_cache');
+    const cold = await timed(() => scopeTargets(db, KEY, NEXT), emptyCache);
+    await emptyCache();
+    const coldAnswer = JSON.stringify(await scopeTargets(db, KEY, NEXT));
+    const warm = await timed(() => scopeTargets(db, KEY, NEXT));
+    const answer = await scopeTargets(db, KEY, NEXT);
+    if (JSON.stringify(answer) !== coldAnswer) throw new Error('the cached answer differs from the cold one');
     const out = {
       bench: 'targets',
       backend,
@@ -112,12 +111,18 @@ async function main() {
       train_s: trained.seconds,
       coverage80: answer.coverage.measured80,
       coverage95: answer.coverage.measured95,
-      history_read_s: Number(median(reads).toFixed(3)),
-      forecast_only_s: Number(median(only).toFixed(3)),
+      history_read_s: reads.s,
+      history_read_cpu_ms: reads.cpu,
+      forecast_only_s: only.s,
+      forecast_only_cpu_ms: only.cpu,
       forecast_helper_thread: helper,
-      forecast_parallel_s: Number(median(parallel).toFixed(3)),
-      cold_s: Number(median(cold).toFixed(3)),
-      warm_s: Number(median(warm).toFixed(3)),
+      forecast_parallel_s: parallel.s,
+      forecast_parallel_cpu_ms: parallel.cpu,
+      cold_s: cold.s,
+      cold_cpu_ms: cold.cpu,
+      warm_s: warm.s,
+      warm_cpu_ms: warm.cpu,
+      answer_sha256: createHash('sha256').update(coldAnswer).digest('hex').slice(0, 16),
       must_s: 1,
       goal_s: 0.2,
       load: os.loadavg()[0],

@@ -6,10 +6,13 @@
  * - ingest_changed_ms / ingest_unchanged_ms: a 20,000-row history CSV through each tree's HTTP route
  *   (buildApp + inject), every value changed, then the same file again (all unchanged);
  * - targets_cold_ms / targets_warm_ms: scopeTargets for 10,000 people (cache emptied, then cached);
+ *   targets_cold_cpu_ms: the cold call's CPU time (this process's: PGlite and the helper thread included);
  * - targets_warm_only_ms / targets_warm_only_cpu_ms: the cached path alone, 6 × pairs times, wall and
  *   this process's CPU time (PGlite runs inside it).
  *
- *   node --import tsx scripts/bench-ab.ts <tree-a> <tree-b> [pairs, default 10]
+ * Each tree's forecasting helper thread is started first, as the server does.
+ *
+ *   node --import tsx scripts/bench-ab.ts <tree-a> <tree-b> [pairs, default 10] [--targets-only]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,8 +22,10 @@ type Tree = {
   app: typeof import('../src/app.js');
   jobs: typeof import('../src/jobs/index.js');
   targets: typeof import('../src/kpi/targets.js');
+  parallel: typeof import('../src/baselines/parallel.js');
 };
-const [dirA, dirB, pairsArg] = process.argv.slice(2);
+const targetsOnly = process.argv.includes('--targets-only');
+const [dirA, dirB, pairsArg] = process.argv.slice(2).filter((a) => a !== '--targets-only');
 if (!dirA || !dirB) {
   console.error('usage: node --import tsx scripts/bench-ab.ts <tree-a> <tree-b> [pairs]');
   process.exit(2);
@@ -32,6 +37,7 @@ const load = async (dir: string): Promise<Tree> => {
     app: await import(`${src}/app.js`),
     jobs: await import(`${src}/jobs/index.js`),
     targets: await import(`${src}/kpi/targets.js`),
+    parallel: await import(`${src}/baselines/parallel.js`),
   };
 };
 const trees = { A: await load(dirA), B: await load(dirB) };
@@ -102,8 +108,11 @@ async function ingest(side: Side): Promise<void> {
   await upload('ingest_changed_ms', (c) => c.inserted! + c.updated! === 20_000);
   await upload('ingest_unchanged_ms', (c) => c.unchanged === 20_000);
 }
-for (const side of sides) await ingest(side); // warm-up
-for (let i = 0; i < PAIRS; i++) for (const side of order(i)) await ingest(side);
+if (!targetsOnly) {
+  for (const side of sides) await ingest(side); // warm-up
+  for (let i = 0; i < PAIRS; i++) for (const side of order(i)) await ingest(side);
+}
+for (const side of sides) await trees[side].parallel.forecastThreadReady();
 
 // targets: 10,000 product_ops, 12 quarters (as bench/targets.ts), trained once
 const KEY = { role: 'product_ops', metric: 'order_handling_time', kind: 'quarter' } as const;
@@ -137,9 +146,11 @@ await refreshStatistics(db);
 await trainScope(db, KEY, { network: false });
 async function targets(side: Side): Promise<string> {
   await db.query('delete from baseline_forecast_cache');
+  const c = cpuMs();
   let t = performance.now();
   await trees[side].targets.scopeTargets(db, KEY, NEXT);
   record(`targets_cold_ms.${side}`, performance.now() - t);
+  record(`targets_cold_cpu_ms.${side}`, cpuMs() - c);
   t = performance.now();
   const warm = await trees[side].targets.scopeTargets(db, KEY, NEXT);
   record(`targets_warm_ms.${side}`, performance.now() - t);
@@ -161,10 +172,12 @@ for (const k of [
   'ingest_changed_ms',
   'ingest_unchanged_ms',
   'targets_cold_ms',
+  'targets_cold_cpu_ms',
   'targets_warm_ms',
   'targets_warm_only_ms',
   'targets_warm_only_cpu_ms',
 ]) {
+  if (targetsOnly && k.startsWith('ingest')) continue;
   const n = k.includes('only') ? 6 * PAIRS : PAIRS;
   const [a, b] = [median(times[`${k}.A`]!.slice(-n)), median(times[`${k}.B`]!.slice(-n))];
   out[k] = { A: Math.round(a * 10) / 10, B: Math.round(b * 10) / 10, ratio: Math.round((b / a) * 1000) / 1000 };

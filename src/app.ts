@@ -176,6 +176,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db: deps.db,
     queue: deps.queue,
     onIngested: (kind, rows) => app.metrics.ingestedRows.inc({ kind }, rows),
+    onBackgroundError: (err, what) => app.log.error({ err }, what),
     ...(deps.starting ? { starting: true } : {}),
   });
   app.decorate('services', services);

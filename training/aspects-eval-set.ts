@@ -11,148 +11,39 @@
  *   npx tsx training/aspects-eval-set.ts --lang zh [--part dev|test] [--data ../shared/data/reviews]
  *   (prints the counts per aspect × polarity × part as a Markdown table)
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readReviews, sha12 } from './aspects-sample.js';
+import {
+  type AspectSetLine,
+  ASPECTS,
+  type Lang,
+  loadAspectEvalSet,
+  type Part,
+  POLARITIES,
+  readAspectSetLines,
+} from '../src/reviews/sentiment/aspect-data.js';
 
-export const AGENT_ASPECTS = ['service_attitude', 'response_speed', 'returns_handling'] as const;
-export const OTHER_ASPECTS = ['logistics', 'product_quality', 'price', 'packaging'] as const;
-export const ASPECTS = [...AGENT_ASPECTS, ...OTHER_ASPECTS] as const;
-export const POLARITIES = ['positive', 'negative', 'neutral', 'mixed'] as const;
-
-export type Lang = 'zh' | 'en';
-export type Part = 'dev' | 'test';
-export type AspectName = (typeof ASPECTS)[number];
-export type Polarity = (typeof POLARITIES)[number];
-export type AspectLabels = Partial<Record<AspectName, Polarity>>;
-
-/** One committed line, as stored (data items have `src` and no text; own texts the reverse). */
-export interface AspectSetLine {
-  id: string;
-  part: Part;
-  own: boolean;
-  src: { file: string; row: number; sha1: string } | null;
-  text?: string;
-  aspects: AspectLabels;
-  agent_complaint: boolean;
-  /** how the item entered the set: `random`, `net:<group>` (see README) or `own` */
-  draw: string;
-}
-
-export interface AspectEvalItem {
-  id: string;
-  part: Part;
-  own: boolean;
-  text: string;
-  aspects: AspectLabels;
-  agentComplaint: boolean;
-  src: AspectSetLine['src'];
-  draw: string;
-}
-
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_DATA_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'reviews');
-
-export function setPath(lang: Lang): string {
-  return path.join(REPO_ROOT, 'data', 'aspects', `${lang}.jsonl`);
-}
-
-/** The committed lines of one language, without joining texts. */
-export function readAspectSetLines(lang: Lang): AspectSetLine[] {
-  return readFileSync(setPath(lang), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l, i) => {
-      try {
-        return JSON.parse(l) as AspectSetLine;
-      } catch (err) {
-        throw new Error(`${setPath(lang)} line ${i + 1}: ${(err as Error).message}`);
-      }
-    });
-}
-
-/**
- * The set of one language with every text in place.
- * @throws Error when a source file is missing or a row's text does not match its committed sha1
- */
-export function loadAspectEvalSet(
-  lang: Lang,
-  opts: { dataDir?: string; part?: Part; own?: boolean } = {},
-): AspectEvalItem[] {
-  const dataDir = opts.dataDir ?? DEFAULT_DATA_DIR;
-  const files = new Map<string, string[]>();
-  const reviews = (file: string): string[] => {
-    let rows = files.get(file);
-    if (!rows) {
-      rows = readReviews(path.join(dataDir, file));
-      files.set(file, rows);
-    }
-    return rows;
-  };
-  return readAspectSetLines(lang)
-    .filter((l) => (opts.part === undefined || l.part === opts.part) && (opts.own === undefined || l.own === opts.own))
-    .map((l) => {
-      let text: string;
-      if (l.own) text = l.text ?? '';
-      else {
-        if (!l.src) throw new Error(`${l.id}: data item without src`);
-        const t = reviews(l.src.file)[l.src.row];
-        if (t === undefined) throw new Error(`${l.id}: ${l.src.file} has no row ${l.src.row}`);
-        if (sha12(t) !== l.src.sha1)
-          throw new Error(`${l.id}: ${l.src.file} row ${l.src.row} hashes to ${sha12(t)}, the set says ${l.src.sha1}`);
-        text = t;
-      }
-      return {
-        id: l.id,
-        part: l.part,
-        own: l.own,
-        text,
-        aspects: l.aspects,
-        agentComplaint: l.agent_complaint,
-        src: l.src,
-        draw: l.draw,
-      };
-    });
-}
-
-/**
- * The training rows of a corrections export (`GET /v1/corrections/export`, saved as a file: its
- * `{ items }` or the bare array) in one language, as evaluation-set items of the dev kind
- * (`draw: 'correction'`): a lead's labels, read on the masked text. They join the training rows of
- * `npm run train:aspects -- --corrections FILE`, never the dev figures.
- * @throws Error when the file holds neither shape, or a row has no text or labels
- */
-export function correctionItems(json: unknown, lang: Lang): AspectEvalItem[] {
-  const rows = Array.isArray(json) ? json : (json as { items?: unknown } | null)?.items;
-  if (!Array.isArray(rows)) throw new Error('a corrections export is { "items": [...] } or an array of rows');
-  return rows
-    .filter((r: { language?: unknown }) => r.language === lang)
-    .map((r: { id?: unknown; text?: unknown; aspects?: unknown; agent_complaint?: unknown }, i) => {
-      if (typeof r.text !== 'string' || typeof r.aspects !== 'object' || r.aspects === null)
-        throw new Error(`corrections row ${i}: text and aspects are required`);
-      const aspects: AspectLabels = {};
-      for (const [a, q] of Object.entries(r.aspects as Record<string, unknown>))
-        if ((ASPECTS as readonly string[]).includes(a) && (POLARITIES as readonly unknown[]).includes(q))
-          aspects[a as AspectName] = q as Polarity;
-      return {
-        id: String(r.id ?? `correction-${i}`),
-        part: 'dev' as const,
-        own: false,
-        text: r.text,
-        aspects,
-        agentComplaint: r.agent_complaint === true,
-        src: null,
-        draw: 'correction',
-      };
-    });
-}
-
-/** True when the labels carry a complaint on an agent-controllable aspect (negative or mixed). */
-export function hasAgentComplaint(aspects: AspectLabels): boolean {
-  return AGENT_ASPECTS.some((a) => aspects[a] === 'negative' || aspects[a] === 'mixed');
-}
+// the loaders live with the model (src/reviews/sentiment/aspect-data.ts: the train_aspects job reads them too)
+export {
+  AGENT_ASPECTS,
+  type AspectEvalItem,
+  type AspectLabels,
+  type AspectName,
+  ASPECTS,
+  type AspectSetLine,
+  correctionItems,
+  DEFAULT_DATA_DIR,
+  hasAgentComplaint,
+  type Lang,
+  loadAspectEvalSet,
+  OTHER_ASPECTS,
+  type Part,
+  type Polarity,
+  POLARITIES,
+  readAspectSetLines,
+  REPO_ROOT,
+  setPath,
+} from '../src/reviews/sentiment/aspect-data.js';
 
 /** Counts per aspect × polarity for each part, plus the totals, as a Markdown table. */
 export function countsTable(lines: AspectSetLine[]): string {

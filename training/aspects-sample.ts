@@ -7,11 +7,10 @@
  *   npx tsx training/aspects-sample.ts --lang zh [--seed 1818] [--data ../shared/data/reviews]
  *   npx tsx training/aspects-sample.ts --lang zh --check data/aspects/zh.jsonl
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parse } from 'csv-parse/sync';
+import { readReviews, sha12 } from '../src/reviews/sentiment/aspect-data.js';
 
 type Lang = 'zh' | 'en';
 
@@ -126,18 +125,8 @@ function shuffle<T>(xs: T[], next: () => number): T[] {
   return out;
 }
 
-export const sha12 = (text: string): string => createHash('sha1').update(text, 'utf8').digest('hex').slice(0, 12);
-
-/** The `review` column of a shared-data CSV, parsed exactly as the sentiment trainer parses it. */
-export function readReviews(path: string): string[] {
-  const rows = parse(readFileSync(path), {
-    columns: true,
-    skip_empty_lines: true,
-    bom: true,
-    relax_column_count: true,
-  }) as Record<string, string>[];
-  return rows.map((r) => r.review ?? '');
-}
+// one reader of the shared CSVs and one hash for the draw, the loaders and the training
+export { readReviews, sha12 } from '../src/reviews/sentiment/aspect-data.js';
 
 export interface Drawn {
   id: string;

@@ -21,31 +21,28 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  ASPECTS,
-  type AspectEvalItem,
+  type ASPECTS,
   type AspectLabels,
   DEFAULT_DATA_DIR,
   hasAgentComplaint,
   type Lang,
-  POLARITIES,
-  REPO_ROOT,
-} from './aspects-eval-set.js';
-import { readReviews, sha12 } from './aspects-sample.js';
+  loadTrainLabels,
+  type POLARITIES,
+  readReviews,
+  sha12,
+  TRAIN_FILE,
+  trainLabelsPath,
+} from '../src/reviews/sentiment/aspect-data.js';
+
+// the loader lives with the model (src/reviews/sentiment/aspect-data.ts: the train_aspects job reads it too)
+export { loadTrainLabels, TRAIN_FILE, trainLabelsPath } from '../src/reviews/sentiment/aspect-data.js';
 
 export const TRAIN_LABEL_SEED = 1820;
 const MAX_CHARS: Record<Lang, number> = { zh: 150, en: 500 };
-export const TRAIN_FILE: Record<Lang, string> = {
-  zh: 'zh-online-shopping/train.csv',
-  en: 'en-amazon-multidomain/train.csv',
-};
 const TERMS: Record<Lang, RegExp> = {
   zh: /客服|服务|态度|店员|店家|老板|掌柜|卖家|商家|前台|服务员|小姐|阿姨|师傅|经理|保安|迎宾|接待|热情|冷淡|耐心|回复|回答|旺旺|电话|没人|理我|等了|半天|催|退货|退款|换货|售后|保修|维修|补发|赔|发票|速度|上菜|送餐|快递员|骑手/,
   en: /\b(customer service|support|staff|rep|reps|representative|agent|clerk|seller|vendor|employee|manager|technician|rude|helpful|polite|friendly|courteous|repl(y|ied|ies)|respon(d|ded|se|sive)|called|phone|email(ed)?|e-mail|on hold|wait(ed|ing)?|return(ed|s)?|refund(ed|s)?|exchange|replace(ment|d)|warranty|rma|money back|ship(ped|ping)?|deliver(y|ed))\b/i,
 };
-
-export function trainLabelsPath(lang: Lang): string {
-  return path.join(REPO_ROOT, 'data', 'aspects', `train-labels-${lang}.jsonl`);
-}
 
 /** mulberry32, as training/aspects-sample.ts */
 function rng(seed: number): () => number {
@@ -79,41 +76,6 @@ interface TrainLabelLine {
   aspects: AspectLabels;
   agent_complaint: boolean;
   draw: string;
-}
-
-/**
- * The committed training labels of one language joined to their texts (as items of the dev kind,
- * `draw: 'train-label'`); [] when the file does not exist.
- * @throws Error when a line is malformed or a row no longer hashes to its committed sha1
- */
-export function loadTrainLabels(lang: Lang, dataDir = DEFAULT_DATA_DIR): AspectEvalItem[] {
-  const file = trainLabelsPath(lang);
-  if (!existsSync(file)) return [];
-  const texts = readReviews(path.join(dataDir, TRAIN_FILE[lang]));
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const line = JSON.parse(l) as TrainLabelLine;
-      const text = texts[line.src.row];
-      if (line.src.file !== TRAIN_FILE[lang] || text === undefined || sha12(text) !== line.src.sha1)
-        throw new Error(`${line.id}: ${line.src.file} row ${line.src.row} does not join (sha1 ${line.src.sha1})`);
-      for (const [a, q] of Object.entries(line.aspects))
-        if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
-          throw new Error(`${line.id}: unknown label ${a}: ${q}`);
-      if (hasAgentComplaint(line.aspects) !== line.agent_complaint)
-        throw new Error(`${line.id}: agent_complaint disagrees with the aspects`);
-      return {
-        id: line.id,
-        part: 'dev' as const,
-        own: false,
-        text,
-        aspects: line.aspects,
-        agentComplaint: line.agent_complaint,
-        src: line.src,
-        draw: line.draw,
-      };
-    });
 }
 
 const CODES: Record<string, (typeof ASPECTS)[number]> = {

@@ -9,6 +9,7 @@ import type { TrainedGroupModel } from '../baselines/model.js';
 import type { PackedSeries } from '../baselines/parallel.js';
 import type { BaselineModelInput } from '../kpi/train-compute.js';
 import type { FitRow } from '../ratings/fit.js';
+import type { TrainAspectsInput } from '../reviews/sentiment/aspect-pipeline.js';
 import type { TrainSentimentInput } from '../reviews/sentiment/pipeline.js';
 import type { comparePolicies } from '../appraisal/ab.js';
 
@@ -77,6 +78,28 @@ export const computeTasks = {
       },
     });
     return { meta: trained.meta, weights: trained.weights };
+  },
+
+  /** train_aspects: one language's aspect model from the labels and the corrections' rows (TensorFlow.js); weights transferred */
+  aspectModel: async (input: Omit<TrainAspectsInput, 'log'>, ctx: TaskContext) => {
+    const [{ loadTf }, { trainAspectModel }] = await Promise.all([
+      import('../ml/tf.js'),
+      import('../reviews/sentiment/aspect-pipeline.js'),
+    ]);
+    const tf = await loadTf();
+    const folds = input.settings?.folds ?? 3;
+    // the fits: one per fold, then the final one
+    let fit = 0;
+    const trained = await trainAspectModel(tf, {
+      ...input,
+      log: (line) => {
+        if (/^fold \d+\/|^final model/.test(line)) fit++;
+        const epoch = /^aspects epoch (\d+)\/(\d+)/.exec(line);
+        const within = epoch ? Number(epoch[1]) / Number(epoch[2]) : 0;
+        ctx.progress(Math.min(90, 5 + (85 * (Math.max(0, fit - 1) + within)) / (folds + 1)), line.slice(0, 120));
+      },
+    });
+    return { meta: trained.meta, weights: trained.weights, figures: trained.figures };
   },
 } satisfies Record<string, (input: never, ctx: TaskContext) => Promise<unknown>>;
 

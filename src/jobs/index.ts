@@ -13,6 +13,7 @@ import { createBullmqQueue, DEFAULT_QUEUE_NAME } from './bullmq.js';
 import { createInlineQueue } from './inline.js';
 import { compareModelsData, compareModelsProcessor } from './processors/compare-models.js';
 import { scoreReviewsData, scoreReviewsProcessor } from './processors/score-reviews.js';
+import { trainAspectsData, trainAspectsProcessor } from './processors/train-aspects.js';
 import { trainSentimentData, trainSentimentProcessor } from './processors/train-sentiment.js';
 import type { JobQueue, Processor, RetryPolicy } from './types.js';
 
@@ -76,6 +77,16 @@ export function jobKinds(): Record<string, JobKind> {
       attempts: 2,
       backoffMs: 1000,
       summary: 'train a sentiment model of one language; registered as a candidate',
+    },
+    train_aspects: {
+      processor: trainAspectsProcessor,
+      scopes: ['cs_lead'],
+      data: trainAspectsData,
+      attempts: 2,
+      backoffMs: 1000,
+      thread: true,
+      summary:
+        "train the aspect model of one language from the repository's labels, weak keyword labels and the stored corrections; registered as a candidate",
     },
     train_baselines: {
       processor: trainBaselinesProcessor as Processor,

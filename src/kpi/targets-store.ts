@@ -39,19 +39,33 @@ export async function roleOfEmployee(db: Queryable, id: string): Promise<string 
   return r.rows[0]?.role_id ?? null;
 }
 
+/** Rows of forecast_changes past which a store of a forecast set folds them into one. */
+export const FORECAST_CHANGES_COMPACT_AFTER = 500;
+
 /**
- * What a scope's forecasts depend on besides the model: the history (its latest change, through
- * an index on kpi_history.updated_at, so any upload invalidates every cached set), the role's
- * people and the calendar. Cheap: three aggregates, no scan of the history.
+ * What a scope's forecasts depend on besides the model: the history, the people and the calendar,
+ * as the version of forecast_changes (migration 025: one row per committed transaction that wrote any
+ * of them, a late commit included), so any upload invalidates every cached set. Cheap: one aggregate
+ * over a table that compaction keeps small.
  */
-export async function forecastFingerprint(db: Queryable, role: string): Promise<string> {
+export async function forecastFingerprint(db: Queryable): Promise<string> {
   const r = await db.query<{ f: string }>(
-    `select coalesce((select max(updated_at)::text from kpi_history), '') || '|' ||
-            (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from employees where role_id = $1) || '|' ||
-            (select count(*)::text || '/' || coalesce(max(updated_at)::text, '') from calendar_events) as f`,
-    [role],
+    `select coalesce(sum(n), 0)::text || ':' || coalesce(max(id), 0)::text as f from forecast_changes`,
   );
   return r.rows[0]!.f;
+}
+
+/**
+ * Folds forecast_changes into one row past FORECAST_CHANGES_COMPACT_AFTER rows: sum(n) is kept (a
+ * transaction committing later still adds to it) and max(id) moves, so every cached set is computed once more.
+ */
+export async function compactForecastChanges(db: Queryable): Promise<void> {
+  const c = await db.query<{ n: number }>('select count(*)::int as n from forecast_changes');
+  if ((c.rows[0]?.n ?? 0) <= FORECAST_CHANGES_COMPACT_AFTER) return;
+  await db.query(
+    `with gone as (delete from forecast_changes returning n)
+     insert into forecast_changes (xid, n) select 'compacted:' || txid_current()::text, coalesce(sum(n), 0) from gone`,
+  );
 }
 
 /**
@@ -88,6 +102,7 @@ export async function storeForecast(
   fingerprint: string,
   payload: string,
 ): Promise<void> {
+  await compactForecastChanges(db);
   await db.query(
     `delete from baseline_forecast_cache c where not exists (select 1 from model_versions v where v.id = c.model_id and v.status = 'active')`,
   );

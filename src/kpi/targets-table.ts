@@ -1,10 +1,11 @@
 /**
  * One metric's targets of a role as the table the console's desk reads (src/services/target-desk.ts):
  * the answer's description (the head), and one row a person with the desk's sort keys and flags
- * beside the person's JSON, serialised once. The rows are stored in the database one a person
+ * beside the person. The rows are stored in the database one a person, as the person's JSON
  * (src/kpi/desk-store.ts, migration 022), where a desk request sorts, searches and pages in SQL and
- * reads only its page; `TargetTable` does the same in memory for a table just built (the request that
- * built it, or one that could not store it). Both orders are the same (test/kpi/targets-table.test.ts):
+ * reads only its page; `TargetTable` does the same in memory for a table just built (the requests
+ * served while it is being stored), serialising only the rows it answers with. Both orders are the
+ * same (test/kpi/targets-table.test.ts):
  * by employee id (code-unit order), or by a value with the missing ones last in either direction and
  * ties by employee id ascending.
  */
@@ -31,14 +32,14 @@ export type TableHead =
   | { answer: Omit<TargetsAnswer, 'people'>; closed: TableClosed | null; problem: null }
   | { answer: null; closed: TableClosed | null; problem: { code: string; reason: string } };
 
-/** One person's row: the keys the desk sorts and filters on, and the person's JSON. */
+/** One person's row: the keys the desk sorts and filters on, and the person (stored as its JSON). */
 export interface TableRow {
   employee_id: string;
   /** the id lower-cased (JavaScript's toLowerCase), what a search matches */
   id_lower: string;
   keys: Record<KeyedSort, number | null>;
   flags: Record<TableFlag, boolean>;
-  json: string;
+  person: PersonTarget;
 }
 
 /** A table as built from an answer: its head and its rows in employee-id order. */
@@ -55,22 +56,15 @@ export interface TableQuery {
   dir: 'asc' | 'desc';
 }
 
-function keyOf(p: PersonTarget, sort: KeyedSort): number | null {
-  switch (sort) {
-    case 'target':
-      return p.target;
-    case 'suggested':
-      return p.suggested_target;
-    case 'floor':
-      return p.floor;
-    case 'actual':
-      return p.actual;
-    case 'attainment':
-      return p.attainment;
-    case 'width':
-      return p.interval80[1] - p.interval80[0];
-  }
-}
+/** The sort keys of a person (one object literal: 10,000 of them are made per build). */
+const keysOf = (p: PersonTarget): TableRow['keys'] => ({
+  target: p.target,
+  suggested: p.suggested_target,
+  floor: p.floor,
+  actual: p.actual,
+  attainment: p.attainment,
+  width: p.interval80[1] - p.interval80[0],
+});
 
 /** Code-unit order of ids (what `collate "C"` orders by in the database). */
 export const byIdText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
@@ -78,23 +72,35 @@ export const byIdText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** The needle of a search (trimmed, lower-cased), or undefined for none. */
 export const needleOf = (search: string | undefined): string | undefined => search?.trim().toLowerCase() || undefined;
 
-/** The table of one metric's answer (people in any order) and, for a closed period, its mark. */
+/** `people` by employee id: as given when already in that order (an answer's people are), else sorted. */
+function byId(people: readonly PersonTarget[]): readonly PersonTarget[] {
+  for (let i = 1; i < people.length; i++)
+    if (byIdText(people[i - 1]!.employee_id, people[i]!.employee_id) > 0)
+      return [...people].sort((a, b) => byIdText(a.employee_id, b.employee_id));
+  return people;
+}
+
+/**
+ * The table of one metric's answer (people in any order) and, for a closed period, its mark. The
+ * people are kept as they are, not serialised: a row's JSON is made when it is stored or answered.
+ */
 export function buildTable(answer: TargetsAnswer, closed: TableClosed | null): BuiltTable {
   const { people, ...rest } = answer;
-  const rows = [...people]
-    .sort((a, b) => byIdText(a.employee_id, b.employee_id))
-    .map(
-      (p): TableRow => ({
-        employee_id: p.employee_id,
-        id_lower: p.employee_id.toLowerCase(),
-        keys: Object.fromEntries(KEYED_SORTS.map((k) => [k, keyOf(p, k)])) as TableRow['keys'],
-        flags: { below_floor: p.below_floor === true, cold_start: p.cold_start, overridden: p.override !== null },
-        json: JSON.stringify(p),
-      }),
-    );
+  const rows = byId(people).map(
+    (p): TableRow => ({
+      employee_id: p.employee_id,
+      id_lower: p.employee_id.toLowerCase(),
+      keys: keysOf(p),
+      flags: { below_floor: p.below_floor === true, cold_start: p.cold_start, overridden: p.override !== null },
+      person: p,
+    }),
+  );
   // the head as it reads back from its JSON (dates as ISO text), whichever way it is served
   return { head: JSON.parse(JSON.stringify({ answer: rest, closed, problem: null })) as TableHead, rows };
 }
+
+/** A row's person as stored: its JSON text (JSON holds no raw newline, so the texts join by lines). */
+export const rowJson = (r: TableRow): string => JSON.stringify(r.person);
 
 /** The table when no answer could be given (no model for the period, a frozen problem, …). */
 export function problemTable(problem: { code: string; reason: string }, closed: TableClosed | null): BuiltTable {
@@ -143,9 +149,9 @@ export class TargetTable {
     });
   }
 
-  /** The person at position `i`. */
+  /** The person at position `i`, as it reads back from its stored JSON (dates as ISO text). */
   row(i: number): PersonTarget {
-    return JSON.parse(this.t.rows[i]!.json) as PersonTarget;
+    return JSON.parse(rowJson(this.t.rows[i]!)) as PersonTarget;
   }
 
   id(i: number): string {

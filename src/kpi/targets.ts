@@ -98,7 +98,7 @@ export async function forecastSet(
       'no_model',
       `no active baseline model for ${scopeId(key)}; train one with POST /v1/baselines/train`,
     );
-  const print = await forecastFingerprint(db, key.role);
+  const print = await forecastFingerprint(db);
   const hit = await cachedForecast(db, am.version.id, period.id);
   const cached = hit?.fingerprint === print ? decodeSet(hit.payload) : null;
   if (cached) return { set: cached, model: am, cached: true };

@@ -6,11 +6,12 @@
 import type { Queryable } from '../db/types.js';
 import type { SentimentProvider } from '../reviews/scoring.js';
 import type { SentimentEngine } from '../reviews/sentiment/index.js';
+import { ASPECTS_KIND } from './aspects.js';
 import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
 
 export interface ActiveModels {
   /**
-   * The sentiment engine built from the active versions (reloaded after a switch); `fresh` re-reads them now.
+   * The sentiment engine built from the active sentiment and aspect versions (reloaded after a switch of either); `fresh` re-reads them now.
    * `job`: the engine of bulk jobs (rescoring), which scores on at least one thread of its own (unless
    * `jobThreads` is false), so a rescore never holds the main thread.
    */
@@ -61,7 +62,7 @@ export function createActiveModels(db: Queryable, settings: ModelSettings, ttlMs
       if (opts?.fresh) ids = undefined;
       const all = await activeIds();
       const key = Object.entries(all)
-        .filter(([k]) => k.startsWith(`${SENTIMENT_KIND}/`))
+        .filter(([k]) => k.startsWith(`${SENTIMENT_KIND}/`) || k.startsWith(`${ASPECTS_KIND}/`))
         .sort()
         .join(',');
       const which = opts?.job ? 'job' : 'serve';

@@ -7,13 +7,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db, Queryable } from '../db/types.js';
-import {
-  createEngine,
-  loadAspectModels,
-  type EngineOptions,
-  type SentimentEngine,
-} from '../reviews/sentiment/index.js';
+import { createEngine, type EngineOptions, type SentimentEngine } from '../reviews/sentiment/index.js';
 import { LinearPredictor, loadPredictor, type ModelMetadata } from '../reviews/sentiment/predictor.js';
+import { activeAspectModels } from './aspects.js';
 import { getActive, getArtifact, getVersion, promote, registerVersion, type ModelVersion } from './index.js';
 
 export const SENTIMENT_KIND = 'sentiment';
@@ -91,7 +87,10 @@ export async function registerShippedSentiment(db: Db, modelsDir: string): Promi
   return switched;
 }
 
-/** An engine from the active version of each language, with `override` replacing one (shadow runs). */
+/**
+ * An engine from the active sentiment and aspect versions of each language, with `override` (a
+ * sentiment or an aspects version) replacing its kind's version of its language (shadow runs).
+ */
 export async function buildSentimentEngine(
   db: Queryable,
   modelsDir: string,
@@ -100,7 +99,10 @@ export async function buildSentimentEngine(
 ): Promise<SentimentEngine> {
   const models: Partial<Record<SentimentLanguage, LinearPredictor>> = {};
   for (const lang of SENTIMENT_LANGUAGES) {
-    const v = override?.scope === lang ? override : await getActive(db, SENTIMENT_KIND, lang);
+    const v =
+      override?.kind === SENTIMENT_KIND && override.scope === lang
+        ? override
+        : await getActive(db, SENTIMENT_KIND, lang);
     if (v) {
       try {
         models[lang] = await loadSentimentVersion(db, v, modelsDir);
@@ -113,8 +115,9 @@ export async function buildSentimentEngine(
     if (existsSync(join(modelsDir, `sentiment-${lang}`, 'metadata.json')))
       models[lang] = loadPredictor(join(modelsDir, `sentiment-${lang}`));
   }
-  // the learned aspect models are the shipped ones (models/aspects-<lang>); the keyword rules where absent
-  return createEngine(models, { aspectModels: loadAspectModels(modelsDir), ...engineOptions });
+  // the learned aspect models: the active versions (src/registry/aspects.ts), the shipped ones where none
+  // is active, the keyword rules where neither exists
+  return createEngine(models, { aspectModels: await activeAspectModels(db, modelsDir, override), ...engineOptions });
 }
 
 export { getVersion };

@@ -4,11 +4,14 @@ import type { Compute } from '../jobs/compute.js';
 import type { ModelVersion } from './index.js';
 
 export interface ShadowOptions {
-  /** Move of an agent's positive-service share (0–1) or a person's target (relative) that counts as a change. */
+  /** Move of an agent's positive-service share or rating evidence (0–1), or a person's target (relative), that counts as a change. */
   threshold: number;
   /** At most this many stored rows are compared (newest first by id order). */
   limit: number;
-  /** Labelled evaluation file (`label,review` CSV); the candidate's own dev file when absent. */
+  /**
+   * Sentiment: a labelled evaluation file (`label,review` CSV), the candidate's own dev file when absent.
+   * Aspects: the shared review data's folder the evaluation set joins to (default ../shared/data/reviews).
+   */
   evalFile?: string | undefined;
   modelsDir: string;
   /** Score on threads of the engines' own (src/reviews/sentiment/pool.ts), off the calling thread (default true). */
@@ -30,7 +33,7 @@ export interface ShadowReport {
   /** People (agents, employees) whose figure moves more than the threshold, largest moves first (at most 100). */
   moved: { id: string; n: number; active: number; candidate: number; delta: number }[];
   moved_count: number;
-  /** Both versions on the kind's evaluation: accuracy on a labelled file (sentiment), backtest coverage (baselines). */
+  /** Both versions on the kind's evaluation: accuracy on a labelled file (sentiment), per-aspect F1 on the test part (aspects), backtest coverage (baselines). */
   evaluation: {
     source: string;
     n: number;

@@ -11,6 +11,8 @@ import { readLabelledCsv } from '../reviews/sentiment/data.js';
 import type { SentimentEngine } from '../reviews/sentiment/index.js';
 import { getActive, getVersion } from './index.js';
 import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
+import { ASPECTS_KIND } from './aspects.js';
+import { aspectsComparer } from './shadow-aspects.js';
 import { baselineComparer } from './shadow-baselines.js';
 import type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
 
@@ -129,6 +131,7 @@ async function compareSentiment(
 /** Comparers by model kind (a new model kind adds its own here). */
 export const comparers: Record<string, Comparer> = {
   [SENTIMENT_KIND]: sentimentComparer,
+  [ASPECTS_KIND]: aspectsComparer,
   baseline: baselineComparer,
 };
 

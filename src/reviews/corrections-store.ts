@@ -5,7 +5,15 @@
  * WEIGHT_SQL; appeals move only from pending to accepted or rejected.
  */
 import type { Queryable } from '../db/types.js';
-import type { Appeal, Attribution, CorrectedHit, ReviewUnderCorrection } from './corrections.js';
+import { maskPersonalText } from '../privacy/index.js';
+import {
+  type Appeal,
+  type Attribution,
+  type CorrectedHit,
+  type CorrectionLabels,
+  correctionLabels,
+  type ReviewUnderCorrection,
+} from './corrections.js';
 
 export type { Appeal, ReviewUnderCorrection };
 import type { AspectHit } from './sentiment/aspects.js';
@@ -139,6 +147,44 @@ export async function correctionsForTraining(
     [q.language ?? null],
   );
   return r.rows.map(correctionRow);
+}
+
+/** One training row of the export (the shape of the aspect evaluation set's items, with the correction's ids). */
+export interface CorrectionTrainingRow extends CorrectionLabels {
+  id: string;
+  review_id: string;
+  correction_id: number;
+  language: string | null;
+  /** the review's text with personal data masked */
+  text: string;
+  attribution: Attribution;
+  corrected_at: Date;
+}
+
+/**
+ * The corrections in force that carry aspect labels as training rows, texts masked (src/privacy):
+ * `GET /v1/corrections/export` answers them and the `train_aspects` job trains on them.
+ */
+export async function correctionTrainingRows(
+  db: Queryable,
+  q: { language?: string | undefined },
+): Promise<CorrectionTrainingRow[]> {
+  const out: CorrectionTrainingRow[] = [];
+  for (const r of await correctionsForTraining(db, q)) {
+    const labels = correctionLabels(r, r.sentiment_label);
+    if (!labels) continue;
+    out.push({
+      id: `correction-${r.id}`,
+      review_id: r.review_id,
+      correction_id: r.id,
+      language: r.language,
+      text: maskPersonalText(r.text),
+      ...labels,
+      attribution: r.attribution,
+      corrected_at: r.created_at,
+    });
+  }
+  return out;
 }
 
 export async function insertAppeal(

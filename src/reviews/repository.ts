@@ -65,6 +65,7 @@ export const reviewTarget: IngestTarget<ReviewInput> = {
          sentiment_probability = case when reviews.text = excluded.text then reviews.sentiment_probability end,
          sentiment_model = case when reviews.text = excluded.text then reviews.sentiment_model end,
          aspects = case when reviews.text = excluded.text then reviews.aspects end,
+         aspects_model = case when reviews.text = excluded.text then reviews.aspects_model end,
          scored_at = case when reviews.text = excluded.text then reviews.scored_at end
        where (reviews.agent_id, reviews.order_id, reviews.channel, reviews.text, reviews.rating, reviews.created_at, reviews.replied_at)
          is distinct from (excluded.agent_id, excluded.order_id, excluded.channel, excluded.text, excluded.rating, excluded.created_at, excluded.replied_at)`,

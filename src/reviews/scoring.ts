@@ -25,16 +25,21 @@ export interface ScoreStoredOptions {
   signal?: AbortSignal;
 }
 
-/** Writes engine results beside their reviews (`ids[i]` ↔ `results[i]`), with the model version. */
+/** The aspect model of each result's language (`engine.aspectVersions`), as the reviews store it. */
+const aspectModelsOf = (engine: Pick<SentimentEngine, 'aspectVersions'>, results: readonly ScoredReview[]) =>
+  results.map((s) => engine.aspectVersions[s.language]);
+
+/** Writes engine results beside their reviews (`ids[i]` ↔ `results[i]`), with the sentiment and aspect model versions. */
 export async function writeScores(
   db: Queryable,
+  engine: Pick<SentimentEngine, 'aspectVersions'>,
   ids: readonly string[],
   results: readonly ScoredReview[],
 ): Promise<void> {
   await db.query(
     `update reviews r set language = u.language, sentiment_label = u.label, sentiment_probability = u.probability,
-       sentiment_model = u.model, aspects = u.aspects::jsonb, scored_at = now()
-     from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[]) as u(id, language, label, probability, model, aspects)
+       sentiment_model = u.model, aspects = u.aspects::jsonb, aspects_model = u.aspects_model, scored_at = now()
+     from unnest($1::text[], $2::text[], $3::text[], $4::float8[], $5::text[], $6::text[], $7::text[]) as u(id, language, label, probability, model, aspects, aspects_model)
      where r.id = u.id`,
     [
       ids,
@@ -43,9 +48,25 @@ export async function writeScores(
       results.map((s) => s.probability),
       results.map((s) => s.modelVersion),
       results.map((s) => JSON.stringify(s.aspects)),
+      aspectModelsOf(engine, results),
     ],
   );
 }
+
+/**
+ * SQL true when `r` was scored by other models than the engine's: its sentiment model is not one of
+ * `$<v>` (text[]) or its aspect model is not `$<a>` (text[]: the zh, en and other aspect versions) of its
+ * language. Unscored reviews are not included (`r.sentiment_model is null` is the caller's).
+ */
+const OTHER_MODELS = (v: number, a: number) =>
+  `(not (r.sentiment_model = any($${v}::text[])) or r.aspects_model is distinct from (case r.language when 'zh' then ($${a}::text[])[1] when 'en' then ($${a}::text[])[2] else ($${a}::text[])[3] end))`;
+
+/** The engine's aspect versions in OTHER_MODELS' order (zh, en, other). */
+const aspectVersionList = (engine: Pick<SentimentEngine, 'aspectVersions'>) => [
+  engine.aspectVersions.zh,
+  engine.aspectVersions.en,
+  engine.aspectVersions.other,
+];
 
 export async function scoreStoredReviews(
   db: Db,
@@ -61,17 +82,27 @@ export async function scoreStoredReviews(
     opts.signal?.throwIfAborted();
     // keyset pagination by id: deterministic batches, no offset scans
     const r: { rows: { id: string; text: string }[] } = await db.query<{ id: string; text: string }>(
-      `select id, text from reviews
-       where (case when $1::text is null then id >= $2 else id > $1 end) and ($3::text is null or id < $3)
-         and ($4::text[] is null or id = any($4))
-         and (sentiment_model is null or ($5 and not (sentiment_model = any($6::text[]))))
-       order by id limit $7`,
-      [after, from, to, opts.ids ?? null, opts.rescoreOtherVersions ?? false, versions, batch],
+      `select r.id, r.text from reviews r
+       where (case when $1::text is null then r.id >= $2 else r.id > $1 end) and ($3::text is null or r.id < $3)
+         and ($4::text[] is null or r.id = any($4))
+         and (r.sentiment_model is null or ($5 and ${OTHER_MODELS(6, 8)}))
+       order by r.id limit $7`,
+      [
+        after,
+        from,
+        to,
+        opts.ids ?? null,
+        opts.rescoreOtherVersions ?? false,
+        versions,
+        batch,
+        aspectVersionList(engine),
+      ],
     );
     if (r.rows.length === 0) break;
     const results = await engine.scoreAsync(r.rows.map((x) => x.text));
     await writeScores(
       db,
+      engine,
       r.rows.map((x) => x.id),
       results,
     );
@@ -86,14 +117,18 @@ export async function scoreStoredReviews(
 /** Lets the event loop turn: PGlite's statements run on this thread and settle at once. */
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-/** The run a rescore with this engine stages under: its active versions, sorted (as the score_reviews planner names them). */
-export function rescoreRun(engine: Pick<SentimentEngine, 'versions'>): string {
-  return Object.values(engine.versions).sort().join(',');
+/**
+ * The run a rescore with this engine stages under: its sentiment and aspect versions, sorted (as the
+ * score_reviews planner names them), so a switch of either kind is a run of its own.
+ */
+export function rescoreRun(engine: Pick<SentimentEngine, 'versions' | 'aspectVersions'>): string {
+  return [...new Set([...Object.values(engine.versions), ...Object.values(engine.aspectVersions)])].sort().join(',');
 }
 
 // a scalar subquery, not NOT EXISTS: the planner made that a hash anti-join over every staged row of
 // the run, once per batch; this probes the stage's primary key for the rows the batch reads
-const NEEDS_RESCORE = `(r.sentiment_model is null or not (r.sentiment_model = any($1::text[])))
+// `$1` the sentiment versions, `$2` the run, `$<a>` the aspect versions (OTHER_MODELS)
+const NEEDS_RESCORE = (a: number) => `(r.sentiment_model is null or ${OTHER_MODELS(1, a)})
   and (select true from review_rescores s where s.run = $2 and s.review_id = r.id) is null`;
 
 /**
@@ -119,19 +154,20 @@ export async function stageRescores(
     // `>=` only for the first batch, written out (a CASE over the two would hide the id range from the index)
     const r: { rows: { id: string; text: string; updated_at: string }[] } = await db.query(
       `select r.id, r.text, r.updated_at::text as updated_at from reviews r
-       where r.id ${inclusive ? '>=' : '>'} $3 and ($4::text is null or r.id < $4) and ${NEEDS_RESCORE}
+       where r.id ${inclusive ? '>=' : '>'} $3 and ($4::text is null or r.id < $4) and ${NEEDS_RESCORE(6)}
        order by r.id limit $5`,
-      [versions, run, after, to, batch],
+      [versions, run, after, to, batch, aspectVersionList(engine)],
     );
     if (r.rows.length === 0) break;
     const results = await engine.scoreAsync(r.rows.map((x) => x.text));
     opts.signal?.throwIfAborted();
     await db.query(
-      `insert into review_rescores (run, review_id, review_updated_at, language, label, probability, model, aspects)
-       select $1, u.id, u.at, u.language, u.label, u.probability, u.model, u.aspects::jsonb
-       from unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[]) as u(id, at, language, label, probability, model, aspects)
+      `insert into review_rescores (run, review_id, review_updated_at, language, label, probability, model, aspects, aspects_model)
+       select $1, u.id, u.at, u.language, u.label, u.probability, u.model, u.aspects::jsonb, u.aspects_model
+       from unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::float8[], $7::text[], $8::text[], $9::text[]) as u(id, at, language, label, probability, model, aspects, aspects_model)
        on conflict (run, review_id) do update set review_updated_at = excluded.review_updated_at, language = excluded.language,
-         label = excluded.label, probability = excluded.probability, model = excluded.model, aspects = excluded.aspects`,
+         label = excluded.label, probability = excluded.probability, model = excluded.model, aspects = excluded.aspects,
+         aspects_model = excluded.aspects_model`,
       [
         run,
         r.rows.map((x) => x.id),
@@ -141,6 +177,7 @@ export async function stageRescores(
         results.map((x) => x.probability),
         results.map((x) => x.modelVersion),
         results.map((x) => JSON.stringify(x.aspects)),
+        aspectModelsOf(engine, results),
       ],
     );
     scored += r.rows.length;
@@ -155,9 +192,10 @@ export async function stageRescores(
 
 /** True when some review still needs a score from the engine's versions and none is staged for its run. */
 export async function rescoreLeft(db: Queryable, engine: SentimentEngine): Promise<boolean> {
-  const r = await db.query(`select 1 from reviews r where ${NEEDS_RESCORE} limit 1`, [
+  const r = await db.query(`select 1 from reviews r where ${NEEDS_RESCORE(3)} limit 1`, [
     [...new Set(Object.values(engine.versions))],
     rescoreRun(engine),
+    aspectVersionList(engine),
   ]);
   return r.rows.length > 0;
 }
@@ -182,7 +220,7 @@ export async function applyRescores(db: Queryable, run: string, rows = 200): Pro
          delete from review_rescores where run = $1 and review_id = any($2::text[]) returning *),
        written as (
          update reviews r set language = m.language, sentiment_label = m.label, sentiment_probability = m.probability,
-           sentiment_model = m.model, aspects = m.aspects, scored_at = now()
+           sentiment_model = m.model, aspects = m.aspects, aspects_model = m.aspects_model, scored_at = now()
          from moved m where r.id = m.review_id and r.updated_at = m.review_updated_at
          returning 1)
        select (select count(*) from moved)::int as n`,

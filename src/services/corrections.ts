@@ -15,16 +15,13 @@ import { recordAudit } from '../audit/store.js';
 import type { Db, Queryable } from '../db/types.js';
 import { withinTransaction } from '../ingest/pipeline.js';
 import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.js';
-import { maskPersonalText } from '../privacy/index.js';
 import { createMasker, type Masker } from '../privacy/mask.js';
 import { ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
 import {
   type Attribution,
   type CorrectedHit,
-  type CorrectionLabels,
   type CorrectionRequest,
   correctedAspects,
-  correctionLabels,
   NotOwnReviewError,
 } from '../reviews/corrections.js';
 import {
@@ -32,7 +29,8 @@ import {
   appealForDecision,
   type Correction,
   type CorrectionQuery,
-  correctionsForTraining,
+  correctionTrainingRows,
+  type CorrectionTrainingRow,
   decideAppeal,
   insertAppeal,
   insertCorrection,
@@ -44,17 +42,7 @@ import {
   reviewUnderCorrection,
 } from '../reviews/corrections-store.js';
 
-/** One training row of the export (the shape of the aspect evaluation set's items, with the correction's ids). */
-export interface CorrectionTrainingRow extends CorrectionLabels {
-  id: string;
-  review_id: string;
-  correction_id: number;
-  language: string | null;
-  /** the review's text with personal data masked */
-  text: string;
-  attribution: Attribution;
-  corrected_at: Date;
-}
+export type { CorrectionTrainingRow } from '../reviews/corrections-store.js';
 
 export interface CorrectionResult {
   correction: Correction;
@@ -190,25 +178,7 @@ export function createCorrectionService(deps: { db: Db; masker?: Masker }): Corr
 
     list: async (q) => (await listCorrections(db, q)).map(maskCorrection),
 
-    async exportTraining(q) {
-      const rows = await correctionsForTraining(db, q);
-      const out: CorrectionTrainingRow[] = [];
-      for (const r of rows) {
-        const labels = correctionLabels(r, r.sentiment_label);
-        if (!labels) continue;
-        out.push({
-          id: `correction-${r.id}`,
-          review_id: r.review_id,
-          correction_id: r.id,
-          language: r.language,
-          text: maskPersonalText(r.text),
-          ...labels,
-          attribution: r.attribution,
-          corrected_at: r.created_at,
-        });
-      }
-      return out;
-    },
+    exportTraining: (q) => correctionTrainingRows(db, q),
 
     async appeal(reviewId, req, { actor, agentId }) {
       const reason = requireReason(req.reason);

@@ -37,6 +37,8 @@ export interface ServiceDeps {
   queue: JobQueue;
   /** Counts ingested rows by kind (the app's Prometheus counter); none outside the HTTP process. */
   onIngested?: (kind: string, rows: number) => void;
+  /** Told of work that failed after its answer was sent (the desk's table stores); the app logs it. */
+  onBackgroundError?: (err: unknown, what: string) => void;
   /** The process still has start-up work to do (server.ts sets `lifecycle.started` when it is done); default false. */
   starting?: boolean;
 }
@@ -96,7 +98,7 @@ export interface Services {
   lifecycle: { started: boolean; closing: boolean };
   /** Ready for traffic: start-up done, not closing (both read now), the database and the queue answer (as health()). */
   readiness(): Promise<Readiness>;
-  /** Stops what the services started (the sentiment engine's threads). */
+  /** Stops what the services started (the sentiment engine's threads) and waits for the desk's table stores. */
   close(): Promise<void>;
 }
 
@@ -132,6 +134,7 @@ export function createServices(deps: ServiceDeps): Services {
     feedbackOf: (period) => appraisal.feedbackOf(period),
     overrideApproval: config.overrideApproval,
   });
+  const desk = createTargetDeskService({ db, targets, onError: deps.onBackgroundError });
   const keys = createKeyRepository(db, {
     maxLifetimeMs: config.keyLifetime.maxMs,
     rotationGraceMs: config.keyLifetime.rotationGraceMs,
@@ -161,7 +164,7 @@ export function createServices(deps: ServiceDeps): Services {
       sessionTtlMs: config.sessionTtlMs,
       masker: privacy.masker('console'),
     }),
-    desk: createTargetDeskService({ db, targets }),
+    desk,
     overrideImport: createOverrideImportService({
       db,
       bodyLimit: config.bodyLimit,
@@ -185,6 +188,9 @@ export function createServices(deps: ServiceDeps): Services {
       const { started, closing } = lifecycle;
       return { ready: started && !closing && d.ok && q.ok, started, closing, db: d, queue: q };
     },
-    close: () => active.close(),
+    async close() {
+      // the stores write to the database, which the process closes next
+      await Promise.all([desk.close(), active.close()]);
+    },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Models and the registry: versions, a shadow comparison (a job), promote and roll back. A
- * sentiment switch — over HTTP, from the CLI, or a release's new shipped model found at start-up —
- * queues one rescore of the stored reviews followed by a recompute of every rating, here and only here.
+ * sentiment or aspects switch — over HTTP, from the CLI, or a release's new shipped model found at
+ * start-up — queues one rescore of the stored reviews followed by a recompute of every rating, here and
+ * only here (the rescore finds the reviews whose sentiment or aspect model is not the active one).
  */
 import type { Scope } from '../auth/keys.js';
 import type { Config } from '../config.js';
@@ -9,10 +10,11 @@ import type { Db } from '../db/types.js';
 import type { JobStatus } from '../jobs/types.js';
 import { NotFoundError, UnavailableError } from '../lib/errors.js';
 import { getVersion, listVersions, type ModelVersion, promote, rollback } from '../registry/index.js';
+import { ASPECTS_KIND, registerShippedAspects } from '../registry/aspects.js';
 import { registerShippedSentiment, SENTIMENT_KIND } from '../registry/sentiment.js';
 import type { JobService } from './jobs.js';
 
-/** A version after a switch; for sentiment, the rescore job (or why it could not be queued). */
+/** A version after a switch; for sentiment and aspects, the rescore job (or why it could not be queued). */
 export type Switched = ModelVersion & { rescore_job?: string | null; rescore_error?: string };
 
 export interface ModelService {
@@ -27,7 +29,7 @@ export interface ModelService {
   ): Promise<JobStatus>;
   promote(id: string, actor: string, reason: string | null): Promise<Switched>;
   rollback(kind: string, scope: string, actor: string, reason: string | null): Promise<Switched>;
-  /** Start-up (server, worker): the shipped sentiment models registered; a new one that replaced an active one is a switch. */
+  /** Start-up (server, worker): the shipped sentiment and aspect models registered; a new one that replaced an active one is a switch. */
   registerShipped(): Promise<Switched[]>;
 }
 
@@ -38,9 +40,9 @@ export function createModelService(deps: {
 }): ModelService {
   const { db, jobs } = deps;
 
-  /** A sentiment switch rescores the stored reviews and then recomputes the ratings, as jobs. */
+  /** A sentiment or aspects switch rescores the stored reviews and then recomputes the ratings, as jobs. */
   async function afterSwitch(v: ModelVersion, actor: string): Promise<Switched> {
-    if (v.kind !== SENTIMENT_KIND) return v;
+    if (v.kind !== SENTIMENT_KIND && v.kind !== ASPECTS_KIND) return v;
     const data = { rescore: true, then_recompute: true };
     try {
       const job = await jobs.submit({
@@ -85,8 +87,11 @@ export function createModelService(deps: {
     rollback: async (kind, scope, actor, reason) => afterSwitch(await rollback(db, kind, scope, actor, reason), actor),
     async registerShipped() {
       const out: Switched[] = [];
-      for (const v of await registerShippedSentiment(db, deps.config.modelsDir))
-        out.push(await afterSwitch(v, 'system'));
+      const switched = [
+        ...(await registerShippedSentiment(db, deps.config.modelsDir)),
+        ...(await registerShippedAspects(db, deps.config.modelsDir)),
+      ];
+      for (const v of switched) out.push(await afterSwitch(v, 'system'));
       return out;
     },
   };

@@ -16,7 +16,7 @@ import { parsePeriod, type Period, type PeriodKind, shiftPeriod } from '../histo
 import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
 import { type CellInput, type ExportFile, toCsv, toXlsx, XLSX_TYPE } from '../lib/spreadsheet.js';
 import { type CalendarEvent, listEvents } from '../kpi/calendar.js';
-import { lookupTable, storeTable, tablePage, tableRows, valuesBetween } from '../kpi/desk-store.js';
+import { lastPeriodOfScope, lookupTable, storeTable, tablePage, tableRows, valuesBetween } from '../kpi/desk-store.js';
 import { activeScopes } from '../kpi/models.js';
 import { type PersonTarget, parseTargetPeriod, TargetError, type TargetsAnswer } from '../kpi/targets.js';
 import {
@@ -32,7 +32,7 @@ import {
   type TableSort,
   TargetTable,
 } from '../kpi/targets-table.js';
-import { lastPeriodWithData, roleOfEmployee } from '../kpi/targets-store.js';
+import { roleOfEmployee } from '../kpi/targets-store.js';
 import { compactChanges } from './results-store.js';
 import type { TargetService } from './targets.js';
 
@@ -98,6 +98,10 @@ export interface TargetDeskService {
   /** Every row the desk's filters keep (no paging), in its sort. */
   export(q: Omit<DeskQuery, 'limit' | 'offset'>, format: 'csv' | 'xlsx'): Promise<ExportFile>;
   why(q: { employee_id: string; metric: string; period: string }): Promise<WhyView>;
+  /** Resolves once the tables built so far are stored (or their store has failed); never rejects. */
+  settled(): Promise<void>;
+  /** Waits for the stores in flight and starts no more (the process is closing: the database goes next). */
+  close(): Promise<void>;
 }
 
 export const EXPORT_HEADER = [
@@ -126,6 +130,17 @@ interface DeskTable {
   head: TableHead;
   page(q: TableQuery, page: { limit: number; offset: number }): Promise<{ total: number; rows: PersonTarget[] }>;
   all(q: TableQuery): Promise<PersonTarget[]>;
+  /** The request is done with the database: a table it built may be stored now. */
+  done(): void;
+}
+
+/** A table being built (then stored) by this process at a data version. */
+interface Building {
+  version: string;
+  built: Promise<BuiltTable>;
+  /** resolved by `answer()`: the request that started the build no longer reads the database */
+  answered: Promise<void>;
+  answer: () => void;
 }
 
 const tableQuery = (q: TableQuery): TableQuery => ({ search: q.search, flag: q.flag, sort: q.sort, dir: q.dir });
@@ -136,6 +151,8 @@ const isoDay = (d: string | Date): string => (typeof d === 'string' ? d.slice(0,
 export function createTargetDeskService(deps: {
   db: Db;
   targets: Pick<TargetService, 'roleTargets' | 'personTargets'>;
+  /** Told of a failure after the answer was sent (a table's store); the answer itself was right. */
+  onError?: ((err: unknown, what: string) => void) | undefined;
 }): TargetDeskService {
   const { db, targets } = deps;
 
@@ -156,7 +173,7 @@ export function createTargetDeskService(deps: {
     let periods: string[] = [];
     let period: string | null = null;
     if (metric) {
-      const last = await lastPeriodWithData(db, { role: role.id, metric, kind });
+      const last = await lastPeriodOfScope(db, { role: role.id, metric, kind });
       const lp = last ? parsePeriod(last) : null;
       if (lp) {
         for (let i = -4; i <= 4; i++) periods.push(shiftPeriod(lp, i).id);
@@ -173,10 +190,47 @@ export function createTargetDeskService(deps: {
   }
 
   /**
+   * Tables being built or stored by this process, by key, with the data version read before the
+   * build: a request of the same key at the same version is answered from it (no second build, never
+   * a table half stored); one at another version (a write since) builds its own. `answered` resolves
+   * when the request that started the build is done with the database (its store waits for that).
+   */
+  const building = new Map<string, Building>();
+  /** Stores running after their answer was sent; `close` waits for them. */
+  const storing = new Set<Promise<void>>();
+  let closed = false;
+
+  /**
+   * Stores a table built at `entry.version` once its request has answered (one transaction, nothing
+   * when a newer write or another store came first: src/kpi/desk-store.ts), then lets the key's
+   * requests read it in SQL. Never rejects: a failed store is reported and a later request builds again.
+   */
+  function storeLater(key: string, entry: Building, built: BuiltTable): void {
+    const run = async () => {
+      try {
+        await entry.answered;
+        // the route renders and sends first; on PGlite (one connection) the store then holds the database
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!closed && !(await compactChanges(db))) await storeTable(db, key, entry.version, built);
+      } catch (err) {
+        // two processes storing at once (a deadlock, the key taken): the other's table is served
+        const code = (err as { code?: unknown }).code;
+        if (code !== '40P01' && code !== '23505') deps.onError?.(err, 'target desk: storing a built table failed');
+      } finally {
+        if (building.get(key) === entry) building.delete(key);
+      }
+    };
+    const done: Promise<void> = run().finally(() => storing.delete(done));
+    storing.add(done);
+  }
+
+  /**
    * The table of a role, period and metric: computed by the same service call as `/v1/targets` (a
-   * closed period answers from its snapshot) and stored one row a person with the data version read
-   * before computing it (src/kpi/desk-store.ts, migration 022), so every later request reads it until
-   * a write changes the data. A stored table is queried in SQL; one just built is queried in memory.
+   * closed period answers from its snapshot) with the data version read before computing it, and
+   * stored one row a person with that version (src/kpi/desk-store.ts, migration 022) after the
+   * request that built it has answered, so every later request reads it until a write changes the
+   * data. A stored table is queried in SQL; one just built (or being stored) in memory. The caller
+   * calls `done()` when it has read what it needs.
    */
   async function tableOf(role: string, period: string, metric: string): Promise<DeskTable> {
     const key = JSON.stringify(['targets-table', role, period, metric]);
@@ -189,35 +243,54 @@ export function createTargetDeskService(deps: {
         async page(q, page) {
           const got = await tablePage(db, gen, q, page);
           // replaced by a newer build since the lookup: read that one
-          if (got === null) return (await tableOf(role, period, metric)).page(q, page);
+          if (got === null) return readAgain(role, period, metric, (t) => t.page(q, page));
           return { total: got.total, rows: parse(got.rows) };
         },
         async all(q) {
           const got = await tableRows(db, gen, q);
-          if (got === null) return (await tableOf(role, period, metric)).all(q);
+          if (got === null) return readAgain(role, period, metric, (t) => t.all(q));
           return parse(got);
         },
+        done() {},
       };
     }
-    const built = await build(role, period, metric);
-    if (!(await compactChanges(db))) {
-      try {
-        await storeTable(db, key, ref.current, built);
-      } catch (err) {
-        // two processes storing at once (a deadlock, the key taken): the table built here is served
-        const code = (err as { code?: unknown }).code;
-        if (code !== '40P01' && code !== '23505') throw err;
-      }
+    let entry = building.get(key);
+    if (entry?.version !== ref.current) {
+      let answer = () => {};
+      const answered = new Promise<void>((resolve) => {
+        answer = resolve;
+      });
+      const e: Building = { version: ref.current, built: build(role, period, metric), answered, answer };
+      building.set(key, e);
+      e.built.then(
+        (t) => storeLater(key, e, t),
+        () => {
+          if (building.get(key) === e) building.delete(key);
+        },
+      );
+      entry = e;
     }
-    const table = TargetTable.of(built);
+    const mine = entry;
+    const table = TargetTable.of(await mine.built);
     return {
-      head: built.head,
+      head: table.head,
       async page(q, page) {
         const kept = table.select(q);
         return { total: kept.length, rows: kept.slice(page.offset, page.offset + page.limit).map((i) => table.row(i)) };
       },
       all: async (q) => table.select(q).map((i) => table.row(i)),
+      done: () => mine.answer(),
     };
+  }
+
+  /** A read of the key's current table, released when read. */
+  async function readAgain<T>(role: string, period: string, metric: string, read: (t: DeskTable) => Promise<T>) {
+    const t = await tableOf(role, period, metric);
+    try {
+      return await read(t);
+    } finally {
+      t.done();
+    }
   }
 
   async function build(role: string, period: string, metric: string): Promise<BuiltTable> {
@@ -250,9 +323,15 @@ export function createTargetDeskService(deps: {
     const f = await frame(q);
     if (!f.metric || !f.period) throw new TargetError('no_model', `no active ${f.kind}ly model for role ${f.role.id}`);
     const table = await tableOf(f.role.id, f.period, f.metric);
+    let people: PersonTarget[];
+    try {
+      people = await table.all(tableQuery(q));
+    } finally {
+      table.done();
+    }
     const { answer, problem } = table.head;
     if (!answer) throw new TargetError(problem.code, problem.reason);
-    const rows: CellInput[][] = (await table.all(tableQuery(q))).map((p) => {
+    const rows: CellInput[][] = people.map((p) => {
       return [
         p.employee_id,
         answer.role,
@@ -277,7 +356,23 @@ export function createTargetDeskService(deps: {
     return { answer, rows };
   }
 
+  async function settled(): Promise<void> {
+    // a build finishing meanwhile starts its store: wait until none is left
+    while (building.size > 0 || storing.size > 0) {
+      await Promise.allSettled([...building.values()].map((e) => e.built));
+      await Promise.allSettled([...storing]);
+    }
+  }
+
   return {
+    settled,
+    async close() {
+      closed = true;
+      // no store starts now: the builds' requests need not have answered
+      for (const e of building.values()) e.answer();
+      await settled();
+    },
+
     async desk(q) {
       const f = await frame(q);
       const base = { ...f, period: f.period ?? '', answer: null, closed: null, total: 0, rows: [] as DeskRow[] };
@@ -285,23 +380,27 @@ export function createTargetDeskService(deps: {
         return { ...base, problem: { code: 'no_model', reason: `no active ${f.kind}ly model for role ${f.role.id}` } };
       const key = { role: f.role.id, metric: f.metric, kind: f.kind };
       const table = await tableOf(f.role.id, f.period, f.metric);
-      const head = table.head;
-      if (!head.answer) return { ...base, closed: head.closed, problem: head.problem };
-      const { total, rows: pageOf } = await table.page(tableQuery(q), { limit: q.limit, offset: q.offset });
-      const p = parseTargetPeriod(f.period);
-      const values = await valuesBetween(
-        db,
-        key,
-        shiftPeriod(p, -4),
-        shiftPeriod(p, -1),
-        pageOf.map((x) => x.employee_id),
-      );
-      const recentIds = [1, 2, 3, 4].map((i) => shiftPeriod(p, i - 5).id);
-      const rows = pageOf.map((x) => ({
-        ...x,
-        recent: recentIds.map((id) => ({ period: id, value: values.get(x.employee_id)?.get(id) ?? null })),
-      }));
-      return { ...base, answer: head.answer, closed: head.closed, problem: null, total, rows };
+      try {
+        const head = table.head;
+        if (!head.answer) return { ...base, closed: head.closed, problem: head.problem };
+        const { total, rows: pageOf } = await table.page(tableQuery(q), { limit: q.limit, offset: q.offset });
+        const p = parseTargetPeriod(f.period);
+        const values = await valuesBetween(
+          db,
+          key,
+          shiftPeriod(p, -4),
+          shiftPeriod(p, -1),
+          pageOf.map((x) => x.employee_id),
+        );
+        const recentIds = [1, 2, 3, 4].map((i) => shiftPeriod(p, i - 5).id);
+        const rows = pageOf.map((x) => ({
+          ...x,
+          recent: recentIds.map((id) => ({ period: id, value: values.get(x.employee_id)?.get(id) ?? null })),
+        }));
+        return { ...base, answer: head.answer, closed: head.closed, problem: null, total, rows };
+      } finally {
+        table.done();
+      }
     },
 
     async export(q, format) {

@@ -661,7 +661,7 @@ export interface paths {
         put?: never;
         /**
          * Submit a job; the same request under the same active models returns the same job
-         * @description Kinds: `score_reviews` (admin, cs_lead): score stored reviews with the active sentiment models (fans out into id-range chunks); `train_sentiment` (admin, cs_lead): train a sentiment model of one language; registered as a candidate; `train_baselines` (admin, hr): train baseline models for a role (and metric, period kind); first versions are promoted; `recompute_ratings` (admin, cs_lead): recompute per-agent service-ability ratings (after a sentiment switch and a rescore); `ab_compare` (admin, hr): A/B comparison of two target policies or weight profiles on history (stored report); `compare_models` (admin): shadow-compare a candidate model version with the active one. 202 with the job; poll GET /v1/jobs/{id}. 503 with Retry-After while the queue (Redis) is down.
+         * @description Kinds: `score_reviews` (admin, cs_lead): score stored reviews with the active sentiment models (fans out into id-range chunks); `train_sentiment` (admin, cs_lead): train a sentiment model of one language; registered as a candidate; `train_aspects` (admin, cs_lead): train the aspect model of one language from the repository's labels, weak keyword labels and the stored corrections; registered as a candidate; `train_baselines` (admin, hr): train baseline models for a role (and metric, period kind); first versions are promoted; `recompute_ratings` (admin, cs_lead): recompute per-agent service-ability ratings (after a sentiment switch and a rescore); `ab_compare` (admin, hr): A/B comparison of two target policies or weight profiles on history (stored report); `compare_models` (admin): shadow-compare a candidate model version with the active one. 202 with the job; poll GET /v1/jobs/{id}. 503 with Retry-After while the queue (Redis) is down.
          */
         post: operations["submitJob"];
         delete?: never;
@@ -6349,7 +6349,7 @@ export interface operations {
                  */
                 "application/json": {
                     /** @enum {string} */
-                    kind: "score_reviews" | "train_sentiment" | "train_baselines" | "recompute_ratings" | "ab_compare" | "compare_models";
+                    kind: "score_reviews" | "train_sentiment" | "train_aspects" | "train_baselines" | "recompute_ratings" | "ab_compare" | "compare_models";
                     /** @description the kind's parameters */
                     data?: {
                         [key: string]: unknown;

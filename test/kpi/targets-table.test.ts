@@ -193,17 +193,33 @@ describeEachBackend('the targets table of the desk, stored', (get) => {
     );
   }, 120_000);
 
-  it("replaces a key's table and drops the tables of other versions; a page of a replaced table reads null", async () => {
+  it("stores a key's table once per data version, replaces it at a newer version and drops the tables of other versions", async () => {
     const { db } = get();
     const ps = fc.sample(people, { numRuns: 1, seed: 7 })[0]!;
     const { current } = await lookupTable(db, 'x');
     const first = await storeTable(db, 'x', current, buildTable(answerOf(ps), null));
-    const other = await storeTable(db, 'y', 'older:0', buildTable(answerOf(ps), null));
-    const second = await storeTable(db, 'x', current, buildTable(answerOf(ps), null));
+    const other = await storeTable(db, 'y', current, buildTable(answerOf(ps.slice(1)), null));
+    expect(first).not.toBeNull();
+    expect(other).not.toBeNull();
+    // the same key at the same version again (a second request, another process): nothing written
+    expect(await storeTable(db, 'x', current, buildTable(answerOf(ps), null))).toBeNull();
+    expect((await lookupTable(db, 'x')).gen).toBe(first);
+    // a table built before a write is not stored: it would never be served
+    expect(await storeTable(db, 'z', 'older:0', buildTable(answerOf(ps), null))).toBeNull();
+    expect((await lookupTable(db, 'z')).gen).toBeNull();
+    // a write (any table the targets read): the next store replaces the key's table and drops the others
+    await db.query(
+      `insert into metrics (id, name, direction, indicator_group, unit) values ('desk_store_probe', 'p', 'higher', 'sales', 'n')`,
+    );
+    const next = (await lookupTable(db, 'x')).current;
+    expect(next).not.toBe(current);
+    const second = await storeTable(db, 'x', next, buildTable(answerOf(ps), null));
     expect(second).toBeGreaterThan(first!);
     expect(await tablePage(db, first!, { sort: 'employee', dir: 'asc' }, { limit: 5, offset: 0 })).toBeNull();
     expect(await tableRows(db, other!, { sort: 'employee', dir: 'asc' })).toBeNull();
     expect((await lookupTable(db, 'y')).gen).toBeNull();
     expect((await lookupTable(db, 'x')).gen).toBe(second);
+    const rows = (await tableRows(db, second!, { sort: 'employee', dir: 'asc' }))!.map((r) => JSON.parse(r));
+    expect(rows).toEqual(JSON.parse(JSON.stringify(reference([...ps], { sort: 'employee', dir: 'asc' }))));
   });
 });

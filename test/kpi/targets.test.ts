@@ -35,7 +35,7 @@ function checkOrdered(a: TargetsAnswer): void {
   }
 }
 
-describeEachBackend('baseline targets and warning lines', (get) => {
+describeEachBackend('baseline targets and warning lines', (get, backend) => {
   beforeAll(async () => {
     const { db } = get();
     await loadDemo(db);
@@ -131,6 +131,52 @@ describeEachBackend('baseline targets and warning lines', (get) => {
     expect(fourth.set).toEqual(third.set);
     expect((await forecastSet(db, CSAT, P('2026-12'))).cached).toBe(true);
   });
+
+  it('recomputes a cached set after a delete from the history (its latest change stays where it was)', async () => {
+    const { db } = get();
+    await forecastSet(db, CSAT, P('2026-12'));
+    expect((await forecastSet(db, CSAT, P('2026-12'))).cached).toBe(true);
+    await db.query(`delete from kpi_history where employee_id = 'NEW2' and period = '2026-09'`);
+    const after = await forecastSet(db, CSAT, P('2026-12'));
+    expect(after.cached).toBe(false);
+    await db.query(
+      `insert into kpi_history (employee_id, metric_id, period, period_kind, period_start, value) values ('NEW2', 'csat', '2026-09', 'month', '2026-09-01', 0.8)`,
+    );
+    expect((await forecastSet(db, CSAT, P('2026-12'))).cached).toBe(false);
+  });
+
+  // PostgreSQL only: there transactions run side by side (PGlite runs one at a time)
+  if (backend === 'postgres')
+    it('recomputes a set cached between two commits when the earlier-started write commits last', async () => {
+      const { db } = get();
+      await forecastSet(db, CSAT, P('2026-12'));
+      let release!: () => void;
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let written!: () => void;
+      const wrote = new Promise<void>((r) => {
+        written = r;
+      });
+      // A starts first (its rows stamped with its start time) and commits last
+      const late = db.transaction(async (tx) => {
+        await tx.query(`update kpi_history set value = value + 0.01 where employee_id = 'NEW2' and period = '2026-10'`);
+        written();
+        await held;
+      });
+      await wrote;
+      await new Promise((r) => setTimeout(r, 20));
+      await db.transaction(async (tx) => {
+        await tx.query(`update kpi_history set value = value + 0.01 where employee_id = 'NEW2' and period = '2026-09'`);
+      });
+      // cached while A is still open: B's write is in, A's is not
+      expect((await forecastSet(db, CSAT, P('2026-12'))).cached).toBe(false);
+      expect((await forecastSet(db, CSAT, P('2026-12'))).cached).toBe(true);
+      release();
+      await late;
+      // A's commit is a change too, though its rows are stamped before B's
+      expect((await forecastSet(db, CSAT, P('2026-12'))).cached).toBe(false);
+    });
 
   it('answers bad requests with named errors and changes nothing', async () => {
     const { db } = get();

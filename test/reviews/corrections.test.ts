@@ -192,7 +192,12 @@ describeEachBackend('corrections and appeals', (get) => {
         },
       ],
     } as unknown as EngineResult;
-    await writeScores(get().db, ['cr2-0'], [rescored]);
+    await writeScores(
+      get().db,
+      { aspectVersions: { zh: 'aspects-zh@next', en: 'aspects-en@next', other: 'aspects-keywords@3' } },
+      ['cr2-0'],
+      [rescored],
+    );
     await recomputeRatings(get().db);
     expect(await reviewIn('cr2', 'cr2-0')).toMatchObject({ weight: 0, sentiment_model: 'sentiment-zh@next' });
     expect((await quarter('cr2')).aspects.service_attitude!.share).toBe(corrected.aspects.service_attitude!.share);

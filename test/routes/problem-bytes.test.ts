@@ -137,7 +137,7 @@ describeEachBackend('problem+json answers, byte for byte', (get, backend) => {
     await pin(
       { method: 'POST', url: '/v1/jobs', headers: t.auth('admin'), payload: { kind: 'nope' } },
       400,
-      '{"type":"https://kpi-calibrator.dev/problems/bad_request","title":"bad request","status":400,"code":"bad_request","detail":"unknown job kind nope; known: score_reviews, train_sentiment, train_baselines, recompute_ratings, ab_compare, compare_models"}',
+      '{"type":"https://kpi-calibrator.dev/problems/bad_request","title":"bad request","status":400,"code":"bad_request","detail":"unknown job kind nope; known: score_reviews, train_sentiment, train_aspects, train_baselines, recompute_ratings, ab_compare, compare_models"}',
     );
     await pin(
       {

@@ -81,13 +81,13 @@ export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = asy
   // the jobs' engine scores on a thread of its own (off the main thread, on every backend)
   let engine = await active.sentiment({ fresh: data.rescore && !data.range, job: true });
   // a chunk planned for other versions than this process last read: read them again
-  if (data.versions && Object.values(engine.versions).sort().join(',') !== data.versions)
+  if (data.versions && rescoreRun(engine) !== data.versions)
     engine = await active.sentiment({ fresh: true, job: true });
 
   if (!data.range) {
     await ctx.progress(0, 'planning chunks');
     const starts = await chunkStarts(db, data.chunk_size);
-    const versions = Object.values(engine.versions).sort().join(',');
+    const versions = rescoreRun(engine);
     const ranges = starts.map((s, i) => [s, starts[i + 1] ?? null] as [string, string | null]);
     if (!queue) {
       let scored = 0;

@@ -52,7 +52,7 @@ function rangeCell(r: Record<string, unknown> | null): string {
 const versionCell = (id: string): string => (id.includes('@') ? `@${id.split('@').pop()}` : id);
 
 function metricsCell(m: Record<string, unknown>): string {
-  const pick = ['coverage80', 'coverage_80', 'c80', 'accuracy', 'macro_f1', 'mase', 'pinball', 'n'];
+  const pick = ['coverage80', 'coverage_80', 'c80', 'accuracy', 'macro_f1', 'agent_f1', 'mase', 'pinball', 'n'];
   const parts = pick.filter((k) => typeof m[k] === 'number').map((k) => `${k} ${Number(m[k]).toFixed(3)}`);
   return parts.length > 0 ? parts.join(' · ') : short(m);
 }

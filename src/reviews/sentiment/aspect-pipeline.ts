@@ -1,0 +1,391 @@
+/**
+ * One training run of the clause-level aspect model of one language (./aspect-model.ts), shared by
+ * `npm run train:aspects` (training/train-aspects.ts writes the result to models/aspects-<lang>) and
+ * the `train_aspects` job (src/jobs/processors/train-aspects.ts registers it as a candidate). Reads
+ * files only (the labels of ./aspect-data.ts, the sentiment model of `sentimentDir`), no database, so
+ * it runs in a job thread.
+ *
+ * Training rows:
+ * - weak labels: clauses of the language's sentiment `train.csv` (never the evaluation set's rows,
+ *   which come from dev.csv and test.csv), labelled by the keyword rules v2 — every clause with a hit
+ *   and as many without (`weak` rows in all);
+ * - the evaluation set's **dev** part (weight `devWeight`): per item and aspect, the clauses the
+ *   keyword rules point to (or all clauses of a short item when none does) are positive, every clause
+ *   of an item without the aspect is negative, and the whole text is one more row with the item's
+ *   labels. The test part is never read here.
+ * - hand labels on rows of train.csv (data/aspects/train-labels-<lang>.jsonl, `trainLabelsWeight`,
+ *   default that of dev; `trainLabels: false` leaves them out): rows made like the dev rows, in every
+ *   fit (folds included), never in the dev figures; their train.csv rows leave the weak rows.
+ * - quality leads' corrections (the rows of `GET /v1/corrections/export`, texts masked;
+ *   `correctionsWeight`): made like the dev rows; they join every fit and never the dev figures.
+ * Calibration (Platt per aspect on the review-level max logit), the per-aspect thresholds (best dev
+ * F1) and the aspect-conditioned polarity calibrations are fitted out of fold (`folds` folds of dev
+ * items, each predicted by a model trained without it); the returned model is trained on all rows.
+ */
+import { join } from 'node:path';
+import type { Tf } from '../../ml/tf.js';
+import {
+  ASPECT_MODEL_FORMAT,
+  ASPECT_STRIDE,
+  AspectPredictor,
+  aspectWeightsVersion,
+  type AspectModelMetadata,
+} from './aspect-model.js';
+import {
+  type AspectEvalItem,
+  DEFAULT_DATA_DIR,
+  DEFAULT_LABELS_DIR,
+  type Lang,
+  loadAspectEvalSet,
+  loadTrainLabels,
+  readReviews,
+  TRAIN_FILE,
+} from './aspect-data.js';
+import { DEFAULT_ASPECT_TRAIN, featuriseClauses, trainAspectLinear } from './aspect-train.js';
+import { ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
+import { fitPlatt, identityCalibration, sigmoid, type Calibration } from './calibration.js';
+import type { FeatureSettings } from './features.js';
+import { loadPredictor } from './predictor.js';
+import { rng } from './train.js';
+
+export interface AspectTrainSettings {
+  /** weak rows (keyword-labelled clauses of train.csv; default 40,000 zh / 30,000 en) */
+  weak?: number | undefined;
+  weakWeight?: number | undefined;
+  devWeight?: number | undefined;
+  keywordFeatures?: boolean | undefined;
+  l2?: number | undefined;
+  learningRate?: number | undefined;
+  epochs?: number | undefined;
+  /** out-of-fold folds of the dev items (default 3) */
+  folds?: number | undefined;
+  /** the hand labels on train.csv rows (default true) */
+  trainLabels?: boolean | undefined;
+  trainLabelsWeight?: number | undefined;
+  correctionsWeight?: number | undefined;
+}
+
+export interface TrainAspectsInput {
+  language: Lang;
+  /** the shared review data (default ../shared/data/reviews beside the repository) */
+  dataDir?: string | undefined;
+  /** the committed labels (default data/aspects of the repository) */
+  labelsDir?: string | undefined;
+  /** the sentiment model whose clause P(positive) the polarity calibrations re-calibrate */
+  sentimentDir: string;
+  /** the corrections' training rows (`correctionItems` of a corrections export) */
+  corrections?: AspectEvalItem[] | undefined;
+  settings?: AspectTrainSettings | undefined;
+  /** how it was run (stored in the metadata) */
+  command: string;
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface OutOfFoldFigure {
+  threshold: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+
+export interface TrainedAspects {
+  meta: AspectModelMetadata;
+  weights: Float32Array;
+  /** per aspect on the dev part, out of fold, and the agent aspects' micro F1 */
+  figures: { dev_out_of_fold: Record<string, OutOfFoldFigure>; agent_f1: number; complaint: Record<string, number> };
+}
+
+const K = ASPECT_ORDER.length;
+const round = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The hashing of the aspect model of each language (fixed: the shipped models were trained with it). */
+export function aspectFeatureSettings(lang: Lang): FeatureSettings {
+  return lang === 'zh'
+    ? { language: 'zh', bits: 18, seed: 1818, charNgrams: [1, 3], wordNgrams: null, maxChars: 400 }
+    : { language: 'en', bits: 18, seed: 1818, charNgrams: [3, 5], wordNgrams: [1, 2], maxChars: 1000 };
+}
+
+/**
+ * Labelled items as clause rows: per item and aspect, the clauses the keyword rules point to (or every
+ * clause of an item of at most two clauses when none does) are positive, the clauses of an item
+ * without the aspect negative; an item of several clauses is one more row, the whole text with its labels.
+ */
+export function labelledRows(items: readonly AspectEvalItem[]): { texts: string[]; labels: number[][] } {
+  const texts: string[] = [];
+  const labels: number[][] = [];
+  for (const it of items) {
+    const clauses = splitClauses(it.text).map((c) => c.text);
+    const kw = clauses.map((c) => new Set(clauseAspects(c)));
+    const per = clauses.map(() => new Array<number>(K).fill(0));
+    ASPECT_ORDER.forEach((a, j) => {
+      if (it.aspects[a] === undefined) return;
+      const pointed = kw.map((s, i) => (s.has(a) ? i : -1)).filter((i) => i >= 0);
+      if (pointed.length > 0) for (const i of pointed) per[i]![j] = 1;
+      else if (clauses.length <= 2) for (const row of per) row[j] = 1;
+    });
+    clauses.forEach((c, i) => {
+      texts.push(c);
+      labels.push(per[i]!);
+    });
+    if (clauses.length > 1) {
+      texts.push(it.text);
+      labels.push(ASPECT_ORDER.map((a) => (it.aspects[a] !== undefined ? 1 : 0)));
+    }
+  }
+  return { texts, labels };
+}
+
+/** Keyword-labelled clauses of train.csv (rows in `skip` left out): every clause with a hit and as many without, up to `cap`. */
+function weakRows(
+  file: string,
+  skip: ReadonlySet<number>,
+  cap: number,
+): { texts: string[]; labels: number[][]; hit: number; miss: number } {
+  const random = rng(1818);
+  const hit: string[] = [];
+  const miss: string[] = [];
+  for (const [row, review] of readReviews(file).entries())
+    if (!skip.has(row))
+      for (const c of splitClauses(review)) (clauseAspects(c.text).length > 0 ? hit : miss).push(c.text);
+  const shuffle = (xs: string[]) => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+    }
+  };
+  shuffle(hit);
+  shuffle(miss);
+  const take = [...hit.slice(0, Math.ceil(cap / 2)), ...miss.slice(0, Math.floor(cap / 2))];
+  const labels = take.map((t) => {
+    const found = new Set(clauseAspects(t));
+    return ASPECT_ORDER.map((a) => (found.has(a) ? 1 : 0));
+  });
+  return { texts: take, labels, hit: hit.length, miss: miss.length };
+}
+
+/** The best-F1 threshold of each aspect over calibrated review-level probabilities (out of fold). */
+function chooseThresholds(
+  probsOf: (j: number) => number[],
+  gold: (i: number, a: Aspect) => number,
+): { thresholds: number[]; figures: Record<string, OutOfFoldFigure>; agentF1: number } {
+  const agent = { tp: 0, fp: 0, fn: 0 };
+  const figures: Record<string, OutOfFoldFigure> = {};
+  const thresholds = ASPECT_ORDER.map((a, j) => {
+    const probs = probsOf(j);
+    let best = { t: 0.5, f1: -1, p: 0, r: 0, tp: 0, fp: 0, fn: 0 };
+    for (let t = 0.1; t <= 0.9001; t += 0.025) {
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      probs.forEach((p, i) => {
+        const g = gold(i, a) === 1;
+        if (p >= t) g ? tp++ : fp++;
+        else if (g) fn++;
+      });
+      const prec = tp + fp ? tp / (tp + fp) : 0;
+      const rec = tp + fn ? tp / (tp + fn) : 0;
+      const f1 = prec + rec ? (2 * prec * rec) / (prec + rec) : 0;
+      if (f1 > best.f1) best = { t, f1, p: prec, r: rec, tp, fp, fn };
+    }
+    figures[a] = { threshold: round(best.t), precision: round(best.p), recall: round(best.r), f1: round(best.f1) };
+    if (j < 3) for (const key of ['tp', 'fp', 'fn'] as const) agent[key] += best[key];
+    return round(best.t);
+  });
+  const agentF1 = round((2 * agent.tp) / Math.max(1, 2 * agent.tp + agent.fp + agent.fn));
+  return { thresholds, figures, agentF1 };
+}
+
+/**
+ * Trains one language's aspect model (see the file comment).
+ * @throws Error when a data or label file is missing or does not join
+ */
+export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promise<TrainedAspects> {
+  const started = performance.now();
+  const lang = input.language;
+  const o = input.settings ?? {};
+  const log = input.log ?? (() => {});
+  const dataDir = input.dataDir ?? DEFAULT_DATA_DIR;
+  const labelsDir = input.labelsDir ?? DEFAULT_LABELS_DIR;
+  const settings = aspectFeatureSettings(lang);
+  const train = {
+    ...DEFAULT_ASPECT_TRAIN,
+    log,
+    ...(o.epochs !== undefined ? { epochs: o.epochs } : {}),
+    ...(o.l2 !== undefined ? { l2: o.l2 } : {}),
+    ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
+  };
+  const keywordFeatures = o.keywordFeatures ?? true;
+  const weakWeight = o.weakWeight ?? 1;
+  const devWeight = o.devWeight ?? 4;
+  const source = TRAIN_FILE[lang];
+
+  // ---- hand labels on train.csv rows (their rows leave the weak rows)
+  const handLabelled = o.trainLabels === false ? [] : loadTrainLabels(lang, dataDir, labelsDir);
+  const handRows = new Set(handLabelled.map((it) => it.src!.row));
+  const weak = weakRows(join(dataDir, source), handRows, o.weak ?? (lang === 'zh' ? 40000 : 30000));
+  log(`weak rows ${weak.texts.length} (clauses with a keyword hit ${weak.hit}, without ${weak.miss})`);
+
+  const dev = loadAspectEvalSet(lang, { dataDir, labelsDir, part: 'dev' });
+  const corrections = input.corrections ?? [];
+  const correctionWeight = o.correctionsWeight ?? 4;
+  const corrected = labelledRows(corrections);
+  log(`corrections: ${corrections.length} reviews, ${corrected.texts.length} rows`);
+  const handWeight = o.trainLabelsWeight ?? devWeight;
+  const hand = labelledRows(handLabelled);
+  log(`hand labels on train.csv: ${handLabelled.length} reviews, ${hand.texts.length} rows, weight ${handWeight}`);
+
+  async function fit(items: AspectEvalItem[]) {
+    const d = labelledRows(items);
+    const rows = featuriseClauses(
+      [...weak.texts, ...d.texts, ...hand.texts, ...corrected.texts],
+      [...weak.labels, ...d.labels, ...hand.labels, ...corrected.labels],
+      [
+        ...weak.texts.map(() => weakWeight),
+        ...d.texts.map(() => devWeight),
+        ...hand.texts.map(() => handWeight),
+        ...corrected.texts.map(() => correctionWeight),
+      ],
+      settings,
+      keywordFeatures,
+    );
+    return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
+  }
+  function predictorOf(w: { weights: Float32Array; biases: number[] }, extra: Partial<AspectModelMetadata> = {}) {
+    const meta: AspectModelMetadata = {
+      format: ASPECT_MODEL_FORMAT,
+      language: lang,
+      version: aspectWeightsVersion(lang, w.weights),
+      features: settings,
+      keywordFeatures,
+      aspects: [...ASPECT_ORDER],
+      weights: { file: 'weights.bin', dtype: 'float32', stride: ASPECT_STRIDE, biases: w.biases },
+      calibration: ASPECT_ORDER.map(() => identityCalibration),
+      thresholds: ASPECT_ORDER.map(() => 0.5),
+      polarity: ASPECT_ORDER.map(() => identityCalibration),
+      ...extra,
+    };
+    return new AspectPredictor(meta, w.weights);
+  }
+
+  // ---- out of fold: review-level max logits and the clause each aspect peaks on
+  const folds = o.folds ?? 3;
+  const foldOf = dev.map((_, i) => i % folds);
+  const oofMax: number[][] = dev.map(() => new Array<number>(K).fill(-Infinity));
+  const oofClause: string[][] = dev.map(() => new Array<string>(K).fill(''));
+  /** per dev item: its clauses with their out-of-fold logits */
+  const oofClauses: Array<Array<{ text: string; z: number[] }>> = dev.map(() => []);
+  for (let f = 0; f < folds; f++) {
+    log(`fold ${f + 1}/${folds}`);
+    const p = predictorOf(await fit(dev.filter((_, i) => foldOf[i] !== f)));
+    dev.forEach((it, i) => {
+      if (foldOf[i] !== f) return;
+      for (const c of splitClauses(it.text)) {
+        const z = p.logits(c.text);
+        if (!z) continue;
+        oofClauses[i]!.push({ text: c.text, z: Array.from(z) });
+        for (let j = 0; j < K; j++)
+          if (z[j]! > oofMax[i]![j]!) {
+            oofMax[i]![j] = z[j]!;
+            oofClause[i]![j] = c.text;
+          }
+      }
+    });
+  }
+  const finite = (z: number) => (Number.isFinite(z) ? z : -20);
+  const gold = (i: number, a: Aspect) => (dev[i]!.aspects[a] !== undefined ? 1 : 0);
+  const calibration: Calibration[] = ASPECT_ORDER.map((a, j) =>
+    fitPlatt(
+      oofMax.map((z) => finite(z[j]!)),
+      dev.map((_, i) => gold(i, a)),
+    ),
+  );
+  const { thresholds, figures, agentF1 } = chooseThresholds(
+    (j) => oofMax.map((z) => sigmoid(calibration[j]!.a * finite(z[j]!) + calibration[j]!.c)),
+    gold,
+  );
+  log(`out-of-fold dev: ${JSON.stringify(figures)}; agent aspects micro F1 ${agentF1}`);
+
+  // ---- polarity conditioned on the aspect: the sentiment model's clause logit re-calibrated per aspect
+  const sentiment = loadPredictor(input.sentimentDir);
+  const TARGET = { positive: 1, negative: 0, neutral: 0.5, mixed: 0.25 } as const;
+  const polarity: Calibration[] = ASPECT_ORDER.map((a, j) => {
+    const zs: number[] = [];
+    const ys: number[] = [];
+    dev.forEach((it, i) => {
+      const pol = it.aspects[a];
+      const clause = oofClause[i]![j];
+      if (!pol || !clause) return;
+      const p = Math.min(1 - 1e-6, Math.max(1e-6, sentiment.probability(clause)));
+      zs.push(Math.log(p / (1 - p)));
+      ys.push(TARGET[pol]);
+    });
+    return zs.length >= 20 ? { ...fitPlatt(zs, ys), fittedOn: `dev (${zs.length} clauses)` } : identityCalibration;
+  });
+
+  // ---- the agent's-complaint threshold, out of fold: a review's score is the highest P(negative) of
+  // its clauses' agent-aspect hits; the threshold with the best precision at recall ≥ 0.75
+  const complaintScores = dev.map((_, i) => {
+    let score = 0;
+    for (const c of oofClauses[i]!) {
+      let p: number | undefined;
+      for (let j = 0; j < 3; j++) {
+        if (sigmoid(calibration[j]!.a * c.z[j]! + calibration[j]!.c) < thresholds[j]!) continue;
+        p ??= Math.min(1 - 1e-6, Math.max(1e-6, sentiment.probability(c.text)));
+        score = Math.max(score, 1 - sigmoid(polarity[j]!.a * Math.log(p / (1 - p)) + polarity[j]!.c));
+      }
+    }
+    return score;
+  });
+  let complaint = { threshold: 0.65, precision: 0, recall: 0 };
+  for (const t of [...new Set(complaintScores.filter((x) => x > 0))].sort((a, b) => a - b)) {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    complaintScores.forEach((x, i) => {
+      if (x >= t) dev[i]!.agentComplaint ? tp++ : fp++;
+      else if (dev[i]!.agentComplaint) fn++;
+    });
+    const precision = tp + fp ? tp / (tp + fp) : 0;
+    const recall = tp + fn ? tp / (tp + fn) : 0;
+    if (recall >= 0.75 && precision >= complaint.precision)
+      complaint = { threshold: round(t), precision: round(precision), recall: round(recall) };
+  }
+  log(`agent's complaint, out of fold: ${JSON.stringify(complaint)}`);
+
+  // ---- the returned model: all rows
+  log('final model');
+  const final = await fit(dev);
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  const predictor = predictorOf(final, {
+    calibration: calibration.map((c) => ({ ...c, fittedOn: 'dev, out of fold (review-level max logit)' })),
+    thresholds,
+    polarity,
+    complaintThreshold: complaint.threshold,
+    training: {
+      weak: { source, rows: weak.texts.length, labels: 'keyword rules v2 (src/reviews/sentiment/aspects.ts)' },
+      weakWeight,
+      dev: { items: dev.length, weight: devWeight, folds },
+      trainLabels: {
+        file: `data/aspects/train-labels-${lang}.jsonl`,
+        items: handLabelled.length,
+        rows: hand.texts.length,
+        weight: handWeight,
+      },
+      corrections: {
+        items: corrections.length,
+        rows: corrected.texts.length,
+        weight: correctionWeight,
+        labels: corrections.map((c) => ({ id: c.id, aspects: c.aspects })),
+      },
+      options: { ...train, log: undefined },
+      command: input.command,
+      seconds,
+    },
+    metrics: { dev_out_of_fold: figures, dev_out_of_fold_agent_f1: agentF1, dev_out_of_fold_complaint: complaint },
+  });
+  return {
+    meta: predictor.meta,
+    weights: final.weights,
+    figures: { dev_out_of_fold: figures, agent_f1: agentF1, complaint },
+  };
+}
