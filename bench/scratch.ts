@@ -2,6 +2,8 @@
  * A throw-away database for a benchmark: PGlite in a temporary directory, or a schema of its own on
  * PostgreSQL (TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test). `drop()` closes it and
  * removes both; `drop({ keep: true })` leaves the PostgreSQL schema for a look afterwards.
+ * PGlite runs in its own thread, as the service's default; PGLITE_THREAD=false in the environment keeps it
+ * in-process (the benchmark before and after the thread).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +29,7 @@ export async function scratchDb(name: string, backend: 'pglite' | 'postgres'): P
     dataDir: dir,
     databaseUrl: backend === 'postgres' ? PG_URL : undefined,
     databaseSchema: schema,
+    pgliteThread: process.env.PGLITE_THREAD !== 'false',
   });
   return {
     db,

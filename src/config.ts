@@ -76,6 +76,11 @@ export const configSchema = z.object({
   SENTIMENT_THREADS: z.coerce.number().int().min(0).max(64).default(0),
   /** A helper thread forecasts part of every large set of targets (two or more cores). */
   FORECAST_THREAD: bool.default(true),
+  /**
+   * The embedded database (PGlite) runs in a thread of its own, so its statements never hold the
+   * event loop (false: on the main thread, as before).
+   */
+  PGLITE_THREAD: bool.default(true),
   /** CPU-heavy job steps (training, rescoring, ratings, shadow comparison) in job threads (false: on the main thread). */
   JOB_THREADS: bool.default(true),
   /** The whole request (headers and body) must arrive within this; else 408 and the connection closed. */
@@ -181,6 +186,8 @@ export interface Config {
   forecastThread: boolean;
   /** CPU-heavy job steps in job threads (src/jobs/compute.ts); false: on the main thread */
   jobThreads: boolean;
+  /** PGlite in its own thread (PGLITE_THREAD). */
+  pgliteThread: boolean;
   /** Server timeouts (ms): see REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, BODY_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS. */
   timeouts: { requestMs: number; headersMs: number; bodyMs: number; keepAliveMs: number };
   rowErrorLimit: number;
@@ -242,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sentimentThreads: c.SENTIMENT_THREADS,
     forecastThread: c.FORECAST_THREAD,
     jobThreads: c.JOB_THREADS,
+    pgliteThread: c.PGLITE_THREAD,
     timeouts: {
       requestMs: c.REQUEST_TIMEOUT_MS,
       headersMs: c.HEADERS_TIMEOUT_MS,

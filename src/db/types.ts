@@ -1,6 +1,7 @@
 /**
- * The storage contract. Two implementations: PGlite in-process (embedded default) and
- * PostgreSQL through `pg`. Both speak the same SQL dialect and run the same migrations.
+ * The storage contract. Implementations: PGlite in a thread of its own (the embedded default,
+ * ./pglite-thread.ts) or in-process (./pglite.ts, PGLITE_THREAD=false), and PostgreSQL through `pg`.
+ * All speak the same SQL dialect and run the same migrations.
  * Type parsing is aligned: `date` → 'YYYY-MM-DD' string, int8 → number, timestamptz → Date.
  */
 
@@ -13,7 +14,11 @@ export interface QueryResult<T> {
 }
 
 export interface Queryable {
-  /** One parameterised statement. Arrays bind as PostgreSQL arrays (`$1::text[]`). */
+  /**
+   * One parameterised statement. Arrays bind as PostgreSQL arrays (`$1::text[]`). Parameters are plain
+   * data (strings, numbers, booleans, null, Dates, arrays, plain objects, Uint8Array): they cross to
+   * PGlite's thread by structured clone.
+   */
   query<T = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<T>>;
   /** Several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
