@@ -113,6 +113,11 @@ async function startServer(dir: string, port: number): Promise<Server> {
   });
   proc.stdout!.on('data', (b: Buffer) => output.push(b.toString()));
   proc.stderr!.on('data', (b: Buffer) => output.push(b.toString()));
+  // a server that stops on its own (stopServer's SIGTERM ends it with 0) is said at once, with what it printed last
+  proc.once('exit', (code, signal) => {
+    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL')
+      console.error(`server exited (code ${code}, signal ${signal}): ${output.join('').slice(-3000)}`);
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (proc.exitCode !== null) throw new Error(`server exited: ${output.join('').slice(-2000)}`);
