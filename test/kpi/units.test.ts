@@ -35,6 +35,10 @@ describe('reading quantiles', () => {
     expect(quantileAt(LEVELS, q, 0.6)).toBeCloseTo(5.5, 12);
     expect(percentileOf(LEVELS, Array(9).fill(3), 3)).toBe(0.5);
     expect(() => quantileAt([], [], 0.5)).toThrow(RangeError);
+    // fast-check's counterexample (seed -18500842): subnormal values, read monotonically
+    const tiny = [0, 0, 0, 0, 0, 0, 0, 5.4e-323, 57.000000000003446];
+    expect(percentileOf(LEVELS, tiny, 5e-323)).toBeLessThanOrEqual(percentileOf(LEVELS, tiny, 1 + 5e-323));
+    expect(percentileOf(LEVELS, tiny, 5e-323)).toBeCloseTo(0.75 + 0.15 * (10 / 11), 12);
   });
 
   it('attainment is direction-aware and null where a ratio means nothing', () => {
