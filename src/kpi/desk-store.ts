@@ -154,6 +154,10 @@ export async function storeTable(db: Db, key: string, version: string, t: BuiltT
   // the rows' JSON before the transaction (on PGlite, one connection, no statement waits for it)
   const rows = await linesOf(t.rows);
   return db.transaction(async (tx) => {
+    // one store of a key at a time (two builds at two versions, or two processes, on PostgreSQL): the
+    // later waits here and then reads the earlier one's committed table, instead of missing its new row
+    // in its delete and finding the key taken by it (the newer table never stored)
+    await tx.query('select pg_advisory_xact_lock(hashtext($1))', [`desk:${key}`]);
     const now = await tx.query<{ current: string; version: string | null }>(
       'select current, version from desk_table($1)',
       [key],
