@@ -31,6 +31,7 @@ import {
   readReviews,
   sha12,
   TRAIN_FILE,
+  type TrainLabelLine,
   trainLabelsPath,
 } from '../src/reviews/sentiment/aspect-data.js';
 
@@ -68,14 +69,6 @@ export function trainLabelPool(lang: Lang, dataDir = DEFAULT_DATA_DIR): Array<{ 
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
   }
   return pool;
-}
-
-interface TrainLabelLine {
-  id: string;
-  src: { file: string; row: number; sha1: string };
-  aspects: AspectLabels;
-  agent_complaint: boolean;
-  draw: string;
 }
 
 const CODES: Record<string, (typeof ASPECTS)[number]> = {

@@ -22,7 +22,7 @@ import {
 import type { ScoredReview, SentimentEngine } from '../reviews/sentiment/index.js';
 import type { ModelVersion } from './index.js';
 import { buildSentimentEngine } from './sentiment.js';
-import type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
+import { agentShareReport, type Comparer, type ShadowOptions, type ShadowReport } from './shadow-types.js';
 
 const OUTSIDE_CONTROL_RE = new RegExp(OUTSIDE_CONTROL, 'i');
 const AGENT = new Set<string>(AGENT_ASPECTS);
@@ -121,7 +121,6 @@ async function compare(
     await opts.progress?.(Math.min(80, (80 * compared) / opts.limit), `compared ${compared} reviews`);
   }
   const share = (sum: number, n: number) => (sum + 1) / (n + 2);
-  const round = (x: number) => Math.round(x * 10_000) / 10_000;
   const moved = [...perAgent.entries()]
     .map(([id, s]) => ({ id, n: s.bn, active: share(s.a, s.an), candidate: share(s.b, s.bn) }))
     .map((x) => ({ ...x, delta: x.candidate - x.active }))
@@ -139,21 +138,7 @@ async function compare(
       candidate: await aspectF1(after, items),
     };
   }
-  return {
-    kind: candidate.kind,
-    scope: candidate.scope,
-    candidate: candidate.id,
-    active: active?.id ?? null,
-    compared,
-    changed,
-    threshold: opts.threshold,
-    moved: moved
-      .slice(0, 100)
-      .map((x) => ({ ...x, active: round(x.active), candidate: round(x.candidate), delta: round(x.delta) })),
-    moved_count: moved.length,
-    evaluation,
-    at: new Date().toISOString(),
-  };
+  return agentShareReport(candidate, active, { compared, changed, threshold: opts.threshold, moved, evaluation });
 }
 
 /**

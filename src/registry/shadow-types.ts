@@ -1,4 +1,4 @@
-/** The shadow comparison's options, report and comparer contract (one comparer per model kind). */
+/** The shadow comparison's options, report and comparer contract (one comparer per model kind), and the report's assembly. */
 import type { Db } from '../db/types.js';
 import type { Compute } from '../jobs/compute.js';
 import type { ModelVersion } from './index.js';
@@ -49,3 +49,30 @@ export type Comparer = (
   active: ModelVersion | null,
   opts: ShadowOptions,
 ) => Promise<ShadowReport>;
+
+/**
+ * The report of a comparison whose figures are per-agent shares (sentiment, aspects): the moves past
+ * the threshold (largest first) kept to 100 and rounded to four decimals.
+ */
+export function agentShareReport(
+  candidate: ModelVersion,
+  active: ModelVersion | null,
+  r: Pick<ShadowReport, 'compared' | 'changed' | 'threshold' | 'moved' | 'evaluation'>,
+): ShadowReport {
+  const round = (x: number) => Math.round(x * 10_000) / 10_000;
+  return {
+    kind: candidate.kind,
+    scope: candidate.scope,
+    candidate: candidate.id,
+    active: active?.id ?? null,
+    compared: r.compared,
+    changed: r.changed,
+    threshold: r.threshold,
+    moved: r.moved
+      .slice(0, 100)
+      .map((x) => ({ ...x, active: round(x.active), candidate: round(x.candidate), delta: round(x.delta) })),
+    moved_count: r.moved.length,
+    evaluation: r.evaluation,
+    at: new Date().toISOString(),
+  };
+}

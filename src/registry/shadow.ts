@@ -14,7 +14,7 @@ import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
 import { ASPECTS_KIND } from './aspects.js';
 import { aspectsComparer } from './shadow-aspects.js';
 import { baselineComparer } from './shadow-baselines.js';
-import type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
+import { agentShareReport, type Comparer, type ShadowOptions, type ShadowReport } from './shadow-types.js';
 
 export type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
 
@@ -110,22 +110,7 @@ async function compareSentiment(
       candidate: await accuracy(after, rows),
     };
   }
-  const round = (x: number) => Math.round(x * 10_000) / 10_000;
-  return {
-    kind: candidate.kind,
-    scope: candidate.scope,
-    candidate: candidate.id,
-    active: active?.id ?? null,
-    compared,
-    changed,
-    threshold: opts.threshold,
-    moved: moved
-      .slice(0, 100)
-      .map((x) => ({ ...x, active: round(x.active), candidate: round(x.candidate), delta: round(x.delta) })),
-    moved_count: moved.length,
-    evaluation,
-    at: new Date().toISOString(),
-  };
+  return agentShareReport(candidate, active, { compared, changed, threshold: opts.threshold, moved, evaluation });
 }
 
 /** Comparers by model kind (a new model kind adds its own here). */

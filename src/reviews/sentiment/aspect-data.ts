@@ -145,7 +145,8 @@ export function hasAgentComplaint(aspects: AspectLabels): boolean {
   return AGENT_ASPECTS.some((a) => aspects[a] === 'negative' || aspects[a] === 'mixed');
 }
 
-interface TrainLabelLine {
+/** One line of data/aspects/train-labels-<lang>.jsonl. */
+export interface TrainLabelLine {
   id: string;
   src: { file: string; row: number; sha1: string };
   aspects: AspectLabels;
