@@ -414,7 +414,8 @@ describe.skipIf(!postgres || !redis)('fleet: two APIs and two workers on one Pos
         try {
           const r = await call(lb.url, 'GET', url, { key: keys[i % keys.length]! });
           if (r.status === 200) ok++;
-          else failures.push(`${r.status} ${r.body.slice(0, 120)}`);
+          // which backend, and the problem's detail (one 401 run in CI, 2026-12-06 22:53: not reproduced since)
+          else failures.push(`${r.status} from ${String(r.headers['x-backend'])}: ${r.body.slice(0, 300)}`);
           const b = String(r.headers['x-backend']);
           byBackend[b] = (byBackend[b] ?? 0) + 1;
         } catch (err) {
