@@ -392,18 +392,23 @@ describe.skipIf(!postgres || !redis)('fleet: two APIs and two workers on one Pos
     const lb = balancer!;
     await Promise.all(apis.map((a) => lb.waitFor(a.name, true)));
     // keys enough that the steady load stays under the rate limit
+    // The admin key shares the fleet's rate limit (RATE_MAX per RATE_WINDOW_S) with the tests before,
+    // which may have used most of it (the worker test polls its job): a 429 waits its Retry-After. Every
+    // key is checked created — a missing one sent the load without a key (401 "an API key is required").
     const keys: string[] = [];
-    for (let i = 0; i < 24; i++)
-      keys.push(
-        JSON.parse(
-          (
-            await call(lb.url, 'POST', '/v1/admin/keys', {
-              key: ADMIN_KEY,
-              body: { name: `load-${i}`, scopes: ['hr'] },
-            })
-          ).body,
-        ).key,
-      );
+    for (let i = 0; i < 24; ) {
+      const r = await call(lb.url, 'POST', '/v1/admin/keys', {
+        key: ADMIN_KEY,
+        body: { name: `load-${i}`, scopes: ['hr'] },
+      });
+      if (r.status === 429) {
+        await sleep(1000 * Number(r.headers['retry-after'] ?? 1));
+        continue;
+      }
+      expect(r.status, r.body).toBe(201);
+      keys.push(JSON.parse(r.body).key as string);
+      i++;
+    }
     let stop = false;
     let ok = 0;
     const failures: string[] = [];
@@ -414,7 +419,7 @@ describe.skipIf(!postgres || !redis)('fleet: two APIs and two workers on one Pos
         try {
           const r = await call(lb.url, 'GET', url, { key: keys[i % keys.length]! });
           if (r.status === 200) ok++;
-          // which backend, and the problem's detail (one 401 run in CI, 2026-12-06 22:53: not reproduced since)
+          // which backend, and the problem's detail
           else failures.push(`${r.status} from ${String(r.headers['x-backend'])}: ${r.body.slice(0, 300)}`);
           const b = String(r.headers['x-backend']);
           byBackend[b] = (byBackend[b] ?? 0) + 1;
