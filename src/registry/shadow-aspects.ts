@@ -22,7 +22,7 @@ import {
 import type { ScoredReview, SentimentEngine } from '../reviews/sentiment/index.js';
 import type { ModelVersion } from './index.js';
 import { buildSentimentEngine } from './sentiment.js';
-import { agentShareReport, type Comparer, type ShadowOptions, type ShadowReport } from './shadow-types.js';
+import { agentShareReport, type Comparer, movedShares, type ShadowOptions, type ShadowReport } from './shadow-types.js';
 
 const OUTSIDE_CONTROL_RE = new RegExp(OUTSIDE_CONTROL, 'i');
 const AGENT = new Set<string>(AGENT_ASPECTS);
@@ -120,12 +120,10 @@ async function compare(
     last = r.rows[r.rows.length - 1]!.id;
     await opts.progress?.(Math.min(80, (80 * compared) / opts.limit), `compared ${compared} reviews`);
   }
-  const share = (sum: number, n: number) => (sum + 1) / (n + 2);
-  const moved = [...perAgent.entries()]
-    .map(([id, s]) => ({ id, n: s.bn, active: share(s.a, s.an), candidate: share(s.b, s.bn) }))
-    .map((x) => ({ ...x, delta: x.candidate - x.active }))
-    .filter((x) => Math.abs(x.delta) > opts.threshold)
-    .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta));
+  const moved = movedShares(
+    [...perAgent.entries()].map(([id, s]) => ({ id, ...s, n: s.bn })),
+    opts.threshold,
+  );
   let evaluation: ShadowReport['evaluation'] = null;
   const dataDir = opts.evalFile ?? DEFAULT_DATA_DIR;
   if (existsSync(dataDir)) {

@@ -76,3 +76,20 @@ export function agentShareReport(
     at: new Date().toISOString(),
   };
 }
+
+/**
+ * The agents whose share moves past `threshold`, largest move first: each side's share is its positive
+ * evidence `a` of `an` (active) and `b` of `bn` (candidate), shrunk towards one half with a weak Beta(1,1)
+ * prior, as the rating's evidence is; `n` is the count reported.
+ */
+export function movedShares(
+  agents: Iterable<{ id: string; n: number; a: number; an: number; b: number; bn: number }>,
+  threshold: number,
+): ShadowReport['moved'] {
+  const share = (k: number, n: number) => (k + 1) / (n + 2);
+  return [...agents]
+    .map(({ id, n, a, an, b, bn }) => ({ id, n, active: share(a, an), candidate: share(b, bn) }))
+    .map((x) => ({ ...x, delta: x.candidate - x.active }))
+    .filter((x) => Math.abs(x.delta) > threshold)
+    .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta));
+}

@@ -14,7 +14,7 @@ import { buildSentimentEngine, SENTIMENT_KIND } from './sentiment.js';
 import { ASPECTS_KIND } from './aspects.js';
 import { aspectsComparer } from './shadow-aspects.js';
 import { baselineComparer } from './shadow-baselines.js';
-import { agentShareReport, type Comparer, type ShadowOptions, type ShadowReport } from './shadow-types.js';
+import { agentShareReport, type Comparer, movedShares, type ShadowOptions, type ShadowReport } from './shadow-types.js';
 
 export type { Comparer, ShadowOptions, ShadowReport } from './shadow-types.js';
 
@@ -90,13 +90,11 @@ async function compareSentiment(
     last = r.rows[r.rows.length - 1]!.id;
     await opts.progress?.(Math.min(80, (80 * compared) / opts.limit), `compared ${compared} reviews`);
   }
-  // the rating's evidence: share of positive reviews, shrunk towards one half with a weak Beta(1,1) prior
-  const share = (k: number, n: number) => (k + 1) / (n + 2);
-  const moved = [...perAgent.entries()]
-    .map(([id, s]) => ({ id, n: s.n, active: share(s.a, s.n), candidate: share(s.b, s.n) }))
-    .map((x) => ({ ...x, delta: x.candidate - x.active }))
-    .filter((x) => Math.abs(x.delta) > opts.threshold)
-    .sort((x, y) => Math.abs(y.delta) - Math.abs(x.delta));
+  // the rating's evidence: the share of positive reviews
+  const moved = movedShares(
+    [...perAgent.entries()].map(([id, s]) => ({ id, n: s.n, a: s.a, an: s.n, b: s.b, bn: s.n })),
+    opts.threshold,
+  );
   const training = candidate.metadata.training as { data?: string } | undefined;
   const evalFile = opts.evalFile ?? (training?.data ? join(training.data, 'dev.csv') : undefined);
   let evaluation: ShadowReport['evaluation'] = null;
