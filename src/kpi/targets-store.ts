@@ -3,6 +3,7 @@
  * (baseline_forecast_cache), the actual values of a period, and the fingerprints of the data
  * that forecasts and training depend on. The maths is in target-lines.ts, the flow in targets.ts.
  */
+import { compactChangeLog } from '../db/change-log.js';
 import type { Queryable } from '../db/types.js';
 import type { Period } from '../history/period.js';
 import { NotFoundError } from '../lib/errors.js';
@@ -55,18 +56,9 @@ export async function forecastFingerprint(db: Queryable): Promise<string> {
   return r.rows[0]!.f;
 }
 
-/**
- * Folds forecast_changes into one row past FORECAST_CHANGES_COMPACT_AFTER rows: sum(n) is kept (a
- * transaction committing later still adds to it) and max(id) moves, so every cached set is computed once more.
- */
-export async function compactForecastChanges(db: Queryable): Promise<void> {
-  const c = await db.query<{ n: number }>('select count(*)::int as n from forecast_changes');
-  if ((c.rows[0]?.n ?? 0) <= FORECAST_CHANGES_COMPACT_AFTER) return;
-  await db.query(
-    `with gone as (delete from forecast_changes returning n)
-     insert into forecast_changes (xid, n) select 'compacted:' || txid_current()::text, coalesce(sum(n), 0) from gone`,
-  );
-}
+/** Folds forecast_changes into one row past FORECAST_CHANGES_COMPACT_AFTER rows (every cached set is computed once more). */
+export const compactForecastChanges = (db: Queryable): Promise<boolean> =>
+  compactChangeLog(db, 'forecast_changes', FORECAST_CHANGES_COMPACT_AFTER);
 
 /**
  * What training depends on: the count and latest change of the history, the employees and the

@@ -2,6 +2,7 @@
  * SQL of the stored answers (migration 008): the data version every stored answer is checked
  * against, one lookup per read, and the store. See src/services/results.ts for the flow.
  */
+import { compactChangeLog } from '../db/change-log.js';
 import type { Queryable } from '../db/types.js';
 
 /** Rows of read_changes past which a store folds them into one (the version changes once). */
@@ -40,17 +41,5 @@ export async function store(db: Queryable, key: string, version: string, payload
   );
 }
 
-/**
- * Folds read_changes into one row when it has grown past COMPACT_AFTER rows. The sum of n is kept
- * (a transaction committing later still adds to it) and max(id) moves: every stored answer is
- * recomputed once.
- */
-export async function compactChanges(db: Queryable): Promise<boolean> {
-  const c = await db.query<{ n: number }>('select count(*)::int as n from read_changes');
-  if ((c.rows[0]?.n ?? 0) <= COMPACT_AFTER) return false;
-  await db.query(
-    `with gone as (delete from read_changes returning n)
-     insert into read_changes (xid, n) select 'compacted:' || txid_current()::text, coalesce(sum(n), 0) from gone`,
-  );
-  return true;
-}
+/** Folds read_changes into one row past COMPACT_AFTER rows (every stored answer is recomputed once). */
+export const compactChanges = (db: Queryable): Promise<boolean> => compactChangeLog(db, 'read_changes', COMPACT_AFTER);
