@@ -8,16 +8,16 @@
  * (the thread runs them as they arrive, through PGlite's own serialisation); a transaction runs
  * inside the thread's `pg.transaction`, gets its statements by id until its `fn` settles, and is
  * committed (or rolled back when `fn` throws); errors arrive with their fields (a DatabaseError with
- * its code, detail, constraint…); the write generation moves here, on the main thread, after each
- * statement that may write and each transaction, before the caller goes on. Each statement costs a
+ * its code, detail, constraint…); the write generations move here, on the main thread (./write-clock.ts), after
+ * each statement that may write and each transaction, before the caller goes on. Each statement costs a
  * message each way and a structured clone of its parameters and rows.
  */
 import { mkdirSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { ThreadChannel } from '../lib/thread.js';
-import { readsOnly } from './pglite.js';
 import { unwireError } from './pglite-wire.js';
 import type { Db, QueryResult, Queryable } from './types.js';
+import { union, WriteClock, type Writes } from './write-clock.js';
 
 /** The thread behind a database opened by `openPgliteThread` (tests: to stop it as a crash would). */
 const threads = new WeakMap<Db, Worker>();
@@ -53,16 +53,27 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
     throw err;
   }
 
-  // this process is the database's only writer (src/db/lock.ts): every write moves the generation
-  // after it completed (a transaction: after its commit or rollback), before its caller goes on
-  let generation = 0;
+  // this process is the database's only writer (src/db/lock.ts): every write moves the generations of
+  // the tables it wrote after it completed (a transaction: after its commit or rollback), before its
+  // caller goes on; a statement that may have changed the schema has the clock read it again first
+  const clock = new WriteClock();
+  const catalog = async (sql: string) => (await call({ op: 'query', sql, params: [] })) as QueryResult<unknown>;
+  await clock.refresh(catalog);
   let txs = 0;
-  const on = (tx: number | undefined, onWrite?: () => void): Queryable => {
+  /** Statements outside a transaction (`into` absent: told to the clock, unless `told` is false) or in transaction `tx`. */
+  const on = (tx: number | undefined, into?: { writes: Writes }, told = true): Queryable => {
     const run = async (r: Request) => {
+      if (!told) return call({ ...r, tx });
+      const w = clock.issue(r.sql);
+      if (into) {
+        into.writes = union(into.writes, w);
+        return call({ ...r, tx });
+      }
       try {
         return await call({ ...r, tx });
       } finally {
-        if (onWrite && (r.op === 'exec' || !readsOnly(r.sql))) onWrite();
+        clock.moved(w);
+        if (clock.stale) await clock.refresh(catalog).catch(() => {});
       }
     };
     return {
@@ -71,25 +82,24 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
       exec: async (sql: string) => void (await run({ op: 'exec', sql })),
     };
   };
-  const wrote = () => {
-    generation++;
-  };
-  const base = on(undefined, wrote);
+  const base = on(undefined);
 
   const db: Db = {
     kind: 'pglite',
     ...base,
     async transaction(fn) {
+      const into = { writes: null as Writes };
       try {
         const id = ++txs;
         await call({ op: 'begin', tx: id });
-        return await inTransaction(id, fn);
+        return await inTransaction(id, into, fn);
       } finally {
-        wrote();
+        clock.moved(into.writes);
+        if (clock.stale) await clock.refresh(catalog).catch(() => {});
       }
     },
-    writeGeneration: () => generation,
-    unversioned: on(undefined),
+    writeGeneration: (tables) => clock.generation(tables),
+    unversioned: on(undefined, undefined, false),
     dumpDataDir: async () => (await call({ op: 'dump' })) as Uint8Array,
     async ping() {
       try {
@@ -118,9 +128,9 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
   return db;
 
   /** Runs `fn` on the open transaction `id`; commits it when `fn` resolves, rolls it back when it throws. */
-  async function inTransaction<T>(id: number, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async function inTransaction<T>(id: number, into: { writes: Writes }, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     let closed = false;
-    const inner = on(id);
+    const inner = on(id, into);
     const tx: Queryable = {
       query: (sql, params) => (closed ? Promise.reject(new Error('Transaction is closed')) : inner.query(sql, params)),
       exec: (sql) => (closed ? Promise.reject(new Error('Transaction is closed')) : inner.exec(sql)),

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Db, QueryResult, Queryable } from './types.js';
+import { union, WriteClock, type Writes } from './write-clock.js';
 
 /** date → 'YYYY-MM-DD' string, int8 and numeric → number (src/db/types.ts), in-process and in the PGlite thread. */
 export const parsers = {
@@ -12,32 +13,33 @@ export const parsers = {
 type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
 
 /**
- * A statement that cannot write: a plain `select` naming none of the words a write needs. The
- * functions the migrations define are immutable, stable or trigger functions
- * (test/db/pglite-generation.test.ts checks), so a `select` calling one writes nothing.
+ * Statements on `conn` with their writes told to the clock: outside a transaction (`into` absent) each
+ * write moves its tables' generations once it completed (failed ones too), before the caller goes on,
+ * and one that may have changed the schema has the clock read it again first; inside one (`into`) the
+ * writes are added up for the transaction's end. Without a clock, nothing is told.
  */
-const SELECT = /^\s*select\b/i;
-const MAY_WRITE = /\b(insert|update|delete|merge|truncate|into|nextval|setval|copy|lo_\w+|pg_notify)\b/i;
-export const readsOnly = (sql: string): boolean => SELECT.test(sql) && !MAY_WRITE.test(sql);
-
-/** `onWrite` runs after every statement that may write (failed ones too), before the caller goes on. */
-function wrap(conn: PgliteLike, onWrite?: () => void): Queryable {
+function wrap(conn: PgliteLike, clock?: WriteClock, into?: { writes: Writes }): Queryable {
+  const run = async <R>(sql: string, go: () => Promise<R>): Promise<R> => {
+    if (!clock) return go();
+    const w = clock.issue(sql);
+    if (into) {
+      into.writes = union(into.writes, w);
+      return go();
+    }
+    try {
+      return await go();
+    } finally {
+      clock.moved(w);
+      if (clock.stale) await clock.refresh((q) => conn.query(q)).catch(() => {});
+    }
+  };
   return {
-    async query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> {
-      try {
+    query: <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> =>
+      run(sql, async () => {
         const r = await conn.query<T>(sql, params as unknown[]);
         return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
-      } finally {
-        if (onWrite && !readsOnly(sql)) onWrite();
-      }
-    },
-    async exec(sql: string) {
-      try {
-        await conn.exec(sql);
-      } finally {
-        onWrite?.();
-      }
-    },
+      }),
+    exec: (sql: string) => run(sql, async () => void (await conn.exec(sql))),
   };
 }
 
@@ -49,24 +51,24 @@ export async function openPglite(dataDir: string): Promise<Db> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
   const pg = new PGlite(dataDir, { parsers });
   await pg.waitReady;
-  // this process is the database's only writer (src/db/lock.ts): every write moves the generation
-  // after it completed (a transaction: after its commit or rollback), before its caller goes on
-  let generation = 0;
-  const wrote = () => {
-    generation++;
-  };
-  const base = wrap(pg, wrote);
+  // this process is the database's only writer (src/db/lock.ts): every write moves the generations of
+  // the tables it wrote after it completed (a transaction: after its commit or rollback), before its caller goes on
+  const clock = new WriteClock();
+  await clock.refresh((q) => pg.query(q));
+  const base = wrap(pg, clock);
   return {
     kind: 'pglite',
     ...base,
     transaction: async (fn) => {
+      const into = { writes: null as Writes };
       try {
-        return await pg.transaction((tx) => fn(wrap(tx)));
+        return await pg.transaction((tx) => fn(wrap(tx, clock, into)));
       } finally {
-        wrote();
+        clock.moved(into.writes);
+        if (clock.stale) await clock.refresh((q) => pg.query(q)).catch(() => {});
       }
     },
-    writeGeneration: () => generation,
+    writeGeneration: (tables) => clock.generation(tables),
     unversioned: wrap(pg),
     // between statements and transactions: PGlite runs every query and transaction under its
     // transaction lock, held here for the copy (a restore replays the WAL since the last checkpoint)

@@ -46,15 +46,18 @@ export interface Db extends Queryable {
   ping(): Promise<boolean>;
   /**
    * PGlite only (one process opens the data directory, src/db/lock.ts, so this process makes every
-   * write): a counter that moves after each statement that may write and after each transaction, once
-   * it has completed and before its caller goes on. An answer copied while it read `g` is current as
-   * long as it still reads `g` (src/services/results.ts). Absent on PostgreSQL, where other processes write.
+   * write): per-table write generations (./write-clock.ts). `writeGeneration(tables)` moves after each
+   * statement that may write one of `tables` (lower-case bare names; what triggers and cascades write
+   * counts, and a statement that cannot be classified writes every table) and after each transaction
+   * that did, once it has completed and before its caller goes on; without `tables`, after any write.
+   * An answer copied while it read `g` for the tables it depends on is current as long as they still
+   * read `g` (src/services/results.ts). Absent on PostgreSQL, where other processes write.
    */
-  writeGeneration?(): number;
+  writeGeneration?(tables?: readonly string[]): number;
   /**
    * PGlite only: the same connection for the statements that write nothing any answer reads (the
    * stored answers themselves and their change log: src/services/results-store.ts); they leave
-   * `writeGeneration` where it is.
+   * every `writeGeneration` where it is.
    */
   unversioned?: Queryable;
   close(): Promise<void>;

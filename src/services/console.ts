@@ -18,7 +18,7 @@ import type { Rating, RatingKind } from '../ratings/repository.js';
 import { type FoundReview, type ReviewSearch, searchReviews } from '../reviews/search-store.js';
 import type { CatalogueService } from './catalogue.js';
 import { createStoredReads } from './results.js';
-import type { ReviewService } from './reviews.js';
+import { RATINGS_READS, type ReviewService } from './reviews.js';
 
 export type { Session } from '../auth/sessions-store.js';
 export type { FoundReview, ReviewSearch } from '../reviews/search-store.js';
@@ -106,29 +106,36 @@ export function createConsoleService(deps: {
   // the pickers' periods and a period's whole board (with the previous period's scores) are stored
   // answers (src/services/results.ts): kept in the database while the data version holds
   const stored = createStoredReads(db);
-  const storedJson = async <T>(key: readonly (string | null | undefined)[], compute: () => Promise<T>): Promise<T> =>
-    JSON.parse((await stored(['console', ...key], compute)).json) as T;
+  const storedJson = async <T>(
+    key: readonly (string | null | undefined)[],
+    compute: () => Promise<T>,
+    reads?: readonly string[],
+  ): Promise<T> => JSON.parse((await stored(['console', ...key], compute, JSON.stringify, reads)).json) as T;
 
   /** Every rating of the period (filtered), with the change against the previous period, unsorted. */
   async function board(
     q: Pick<LeaderboardQuery, 'period' | 'role' | 'team'>,
   ): Promise<{ previous: string | null; rows: LeaderRow[] }> {
-    return storedJson(['board', q.period, q.role ?? null, q.team ?? null], async () => {
-      const filter = { role: q.role, team: q.team };
-      const clean = <T extends object>(o: T) =>
-        Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-      const now = await reviews.listRatings(clean({ period: q.period, ...filter, limit: ALL, offset: 0 }));
-      const previous = previousPeriod(q.period);
-      const before = previous
-        ? await reviews.listRatings(clean({ period: previous, ...filter, limit: ALL, offset: 0 }))
-        : { items: [] as Rating[] };
-      const prev = new Map(before.items.map((r) => [r.agent_id, r.score]));
-      const rows: LeaderRow[] = now.items.map((r) => {
-        const p = prev.get(r.agent_id) ?? null;
-        return { ...r, previous_score: p, change: p !== null && r.score !== null ? round1(r.score - p) : null };
-      });
-      return { previous, rows };
-    });
+    return storedJson(
+      ['board', q.period, q.role ?? null, q.team ?? null],
+      async () => {
+        const filter = { role: q.role, team: q.team };
+        const clean = <T extends object>(o: T) =>
+          Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+        const now = await reviews.listRatings(clean({ period: q.period, ...filter, limit: ALL, offset: 0 }));
+        const previous = previousPeriod(q.period);
+        const before = previous
+          ? await reviews.listRatings(clean({ period: previous, ...filter, limit: ALL, offset: 0 }))
+          : { items: [] as Rating[] };
+        const prev = new Map(before.items.map((r) => [r.agent_id, r.score]));
+        const rows: LeaderRow[] = now.items.map((r) => {
+          const p = prev.get(r.agent_id) ?? null;
+          return { ...r, previous_score: p, change: p !== null && r.score !== null ? round1(r.score - p) : null };
+        });
+        return { previous, rows };
+      },
+      RATINGS_READS,
+    );
   }
 
   return {

@@ -8,11 +8,14 @@
  * at once.
  *
  * On the embedded PGlite (one process: src/db/lock.ts) the process also keeps a copy of the answers
- * it served, as UTF-8 bytes, labelled with the database's write generation (`Db.writeGeneration`,
- * moved by every write statement and transaction of this process, the only writer, after it completed
- * and before its caller goes on). A copy is served only while the generation is the one it was read
- * at, so it never answers older than the last acknowledged write; any write drops every copy. On
- * PostgreSQL (several processes write) there is no generation and no copy: every read asks the database.
+ * it served, as UTF-8 bytes, labelled with the write generation of the tables the answer reads
+ * (`Db.writeGeneration(tables)`, src/db/write-clock.ts: moved by every statement and transaction of
+ * this process, the only writer, that wrote one of them — directly, through a trigger or a cascade, or
+ * as a statement it cannot classify — after it completed and before its caller goes on). A copy is
+ * served only while that generation is the one it was read at, so it never answers older than the
+ * last acknowledged write to what it reads; a write to other tables (a job's progress, a model
+ * registered, reviews being rescored) keeps it. On PostgreSQL (several processes write) there is no
+ * generation and no copy: every read asks the database.
  */
 import { LRUCache } from 'lru-cache';
 import type { Db, Queryable } from '../db/types.js';
@@ -33,39 +36,57 @@ export type StoredReads = <T>(
   key: readonly (string | number | boolean | null | undefined)[],
   compute: () => Promise<T>,
   serialize?: (answer: T) => string,
+  /**
+   * The tables `compute` reads (lower-case names; each must carry the read_change trigger, so the
+   * stored answer's data version covers it): on PGlite a write to any other table keeps this
+   * answer's copy. Default DATA_VERSION_TABLES: any table the data version watches.
+   */
+  reads?: readonly string[],
 ) => Promise<JsonText>;
 
 /** Bytes of answers a process keeps copies of, at most (least recently used go first). */
 export const COPIES_MAX_BYTES = 32 * 1024 * 1024;
 
-/** The copies of one database's answers in this process, all of one write generation. */
+/** A copy: the answer's bytes, the tables it reads and their generation when it was read. */
+interface Copy {
+  readonly body: Buffer;
+  readonly reads: readonly string[];
+  readonly generation: number;
+}
+
+/** The copies of one database's answers in this process, each labelled with the generation of the tables it reads. */
 class Copies {
-  private generation = -1;
-  private readonly lru: LRUCache<string, Buffer>;
-  constructor(maxBytes: number) {
-    this.lru = new LRUCache<string, Buffer>({ maxSize: maxBytes, sizeCalculation: (b) => Math.max(1, b.length) });
+  private readonly lru: LRUCache<string, Copy>;
+  constructor(
+    maxBytes: number,
+    private readonly generation: (tables: readonly string[]) => number,
+  ) {
+    this.lru = new LRUCache<string, Copy>({ maxSize: maxBytes, sizeCalculation: (c) => Math.max(1, c.body.length) });
   }
-  get(key: string, generation: number): Buffer | undefined {
-    if (generation !== this.generation) {
-      this.lru.clear();
-      this.generation = generation;
-      return undefined;
-    }
-    return this.lru.get(key);
+  /** The copy of `key` while no table it reads was written since it was read. */
+  get(key: string): Buffer | undefined {
+    const c = this.lru.get(key);
+    if (!c) return undefined;
+    if (this.generation(c.reads) === c.generation) return c.body;
+    this.lru.delete(key);
+    return undefined;
   }
-  /** Keeps `body`, read at `read`, when no write happened since (`now`). */
-  set(key: string, read: number, now: number, body: Buffer): void {
-    if (read !== now) return;
-    if (now !== this.generation) {
-      this.lru.clear();
-      this.generation = now;
-    }
-    this.lru.set(key, body);
+  /** Keeps `body`, read at `read` (the generation of `reads` before the database was asked), when none of `reads` was written since. */
+  set(key: string, reads: readonly string[], read: number, body: Buffer): void {
+    if (this.generation(reads) === read) this.lru.set(key, { body, reads, generation: read });
   }
 }
 
 /** One set of copies per database in this process (the stored readers of every service share it). */
-const copiesOf = new WeakMap<() => number, Copies>();
+const copiesOf = new WeakMap<(tables?: readonly string[]) => number, Copies>();
+
+/**
+ * What an answer reads unless its reader says (`StoredReads`' `reads`): every table the data version
+ * watches. Each of them has a read_change trigger (migrations 008, 012, 014), so writing one writes
+ * read_changes, and its generation moves whenever the data version may: a copy is then served exactly
+ * while the stored answer in the database would be, without asking it.
+ */
+export const DATA_VERSION_TABLES: readonly string[] = ['read_changes'];
 
 function answer(json: string | null, body: Buffer | null, stored: boolean, copied: boolean): JsonText {
   const out = {} as { json: string; stored: boolean };
@@ -97,19 +118,19 @@ export function createStoredReads(
   const generation = db.kind === 'pglite' ? db.writeGeneration : undefined;
   let copies: Copies | null = null;
   if (generation) {
-    copies = copiesOf.get(generation) ?? new Copies(maxBytes);
+    copies = copiesOf.get(generation) ?? new Copies(maxBytes, (tables) => generation(tables));
     copiesOf.set(generation, copies);
   }
   // writing the stored answers changes no answer: on PGlite those statements leave the generation alone
   const bookkeeping = db.unversioned ?? db;
-  return async (parts, compute, serialize = JSON.stringify) => {
+  return async (parts, compute, serialize = JSON.stringify, reads = DATA_VERSION_TABLES) => {
     const key = JSON.stringify(parts);
-    // read before the database is: a copy is at least as new as the generation it is labelled with
-    const read = generation?.() ?? 0;
     if (copies) {
-      const body = copies.get(key, read);
+      const body = copies.get(key);
       if (body) return answer(null, body, true, true);
     }
+    // read before the database is: a copy is at least as new as the generation it is labelled with
+    const read = generation?.(reads) ?? 0;
     // the version is read before the answer is computed: the answer is at least as new as it
     const hit = await lookup(db, key);
     let json: string;
@@ -121,9 +142,9 @@ export function createStoredReads(
       json = serialize(await compute());
       if (!(await compactChanges(bookkeeping))) await store(bookkeeping, key, hit.current, json);
     }
-    if (!copies || !generation) return answer(json, null, stored, false);
+    if (!copies) return answer(json, null, stored, false);
     const body = Buffer.from(json, 'utf8');
-    copies.set(key, read, generation(), body);
+    copies.set(key, reads, read, body);
     return answer(json, body, stored, false);
   };
 }

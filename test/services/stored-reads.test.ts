@@ -10,7 +10,9 @@ import { loadConfig } from '../../src/config.js';
 import { createInlineQueue, type JobQueue } from '../../src/jobs/index.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { ratingsPage } from '../../src/routes/ratings.js';
+import { createConsoleService } from '../../src/services/console.js';
 import { createStoredReads } from '../../src/services/results.js';
+import { createReviewService, RATINGS_READS } from '../../src/services/reviews.js';
 import { dataVersion } from '../../src/services/results-store.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
@@ -39,20 +41,27 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
     someone = (
       await db.query<{ id: string }>(`select id from employees where role_id = $1 order by id limit 1`, [ROLE])
     ).rows[0]!.id;
+    await putRating(0.8);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await queue?.close();
+  });
+
+  /** A rating of `someone` in INPUT_PERIOD with this posterior mean (replacing theirs). */
+  async function putRating(mean: number): Promise<void> {
+    const { db } = get();
+    await db.query('delete from agent_ratings where agent_id = $1 and period = $2', [someone, INPUT_PERIOD]);
     await db.query(
       `insert into agent_ratings (agent_id, period, period_kind, period_start, role_id, reviews, unscored, n, positive, not_attributable,
          aspect_n, aspect_positive, other_mentions, other_negative, sentiment_models,
          negative_reviews, negative_replied_24h, negative_late, negative_pending, returns, returns_closed_48h, returns_late, returns_pending,
          prior_alpha, prior_beta, prior_method, posterior_mean, ci_low, ci_high, min_reviews, rating_model)
        values ($1, $2, 'month', '2026-10-01', $3, 30, 0, 25, 20, 5, '{20,5,0}', '{16,4,0}', '{0,0,0,0}', '{0,0,0,0}', '{}',
-         4, 3, 1, 0, 0, 0, 0, 0, 8, 2, 'moments', 0.8, 0.65, 0.9, 10, 'test-rating')`,
-      [someone, INPUT_PERIOD, ROLE],
+         4, 3, 1, 0, 0, 0, 0, 0, 8, 2, 'moments', $4, 0.65, 0.9, 10, 'test-rating')`,
+      [someone, INPUT_PERIOD, ROLE, mean],
     );
-  });
-  afterAll(async () => {
-    await app?.close();
-    await queue?.close();
-  });
+  }
 
   async function train(body: object): Promise<{ state: string; result: { models: { version: string }[] } }> {
     const r = await app.inject({ method: 'POST', url: '/v1/baselines/train', headers: as('hr'), payload: body });
@@ -267,6 +276,92 @@ describeEachBackend('stored answers equal computed ones after every kind of writ
     );
     expect(rolled.statusCode, rolled.body).toBe(200);
     await compareAll('rollback');
+  });
+
+  it('a job writing tables a ratings page does not read keeps its copy; a ratings write drops it', async () => {
+    const { db } = get();
+    const { reviews } = app.services;
+    const q = { period: INPUT_PERIOD, role: ROLE, limit: 20, offset: 0 };
+    await putRating(0.8);
+    const page = () => reviews.listRatingsJson(q, JSON.stringify);
+    const targetsPage = () =>
+      app.services.targets.roleTargetsJson({
+        role: ROLE,
+        period: TARGET_PERIOD,
+        belowFloorOnly: false,
+        limit: 5,
+        offset: 0,
+      });
+    await page();
+    await targetsPage();
+    expect((await page()).copied).toBe(backend === 'pglite');
+    // what a training or a rescore writes meanwhile: its progress, a model registered, reviews rescored
+    await db.query(`update jobs set progress = progress where id = 'no-such-job'`);
+    await db.transaction(async (tx) => {
+      await tx.query(`update model_versions set status = status where id = 'no-such-version'`);
+      await tx.query(
+        `insert into model_events (kind, scope, action, to_version, actor) values ('baseline', 'x', 'register', 'v', 'test')`,
+      );
+    });
+    await db.query(`update reviews set scored_at = scored_at where id = 'no-such-review'`);
+    const kept = await page();
+    expect(kept.copied, 'the ratings page').toBe(backend === 'pglite');
+    // the targets read the models: theirs is read again
+    expect((await targetsPage()).copied, 'the targets page').toBe(false);
+    await compareAll('a job writing other tables');
+    // the ratings change (a recompute's write): read again, equal to what the service computes
+    await putRating(0.55);
+    const changed = await page();
+    expect(changed.copied).toBe(false);
+    expect(changed.json).not.toBe(kept.json);
+    await compareAll('a ratings write after a job');
+  });
+
+  it('computing a ratings page or the console board reads no table but RATINGS_READS', async () => {
+    const { db } = get();
+    const tables = new Set(
+      (
+        await db.query<{ t: string }>(
+          `select tablename as t from pg_tables where schemaname in (current_schema(), 'public')`,
+        )
+      ).rows.map((r) => r.t),
+    );
+    const named = new Set<string>();
+    const note = (sql: string) => {
+      for (const m of sql.toLowerCase().matchAll(/\b(?:from|join)\s+(?:only\s+)?([a-z_][a-z0-9_]*)/g))
+        if (tables.has(m[1]!)) named.add(m[1]!);
+    };
+    // the database as the services see it, recording every statement; no copies (no generation)
+    const recording = {
+      ...db,
+      writeGeneration: undefined,
+      query: ((sql: string, params?: readonly unknown[]) => {
+        note(sql);
+        return db.query(sql, params);
+      }) as typeof db.query,
+    };
+    const reviews = createReviewService({ db: recording, sentiment: {} as never, ingestion: {} as never });
+    const board = createConsoleService({
+      db: recording,
+      keys: {} as never,
+      reviews,
+      catalogue: {} as never,
+      sessionTtlMs: 60_000,
+    });
+    // a period no answer was stored for yet, a year, and the board with its previous period
+    await db.query(`update agent_ratings set posterior_mean = posterior_mean where agent_id = $1`, [someone]);
+    for (const q of [
+      { period: INPUT_PERIOD, role: ROLE, limit: 20, offset: 0 },
+      { period: '2026', limit: 5, offset: 0 },
+      { period: '2026-Q3', team: 'no-such-team', limit: 5, offset: 0 },
+    ])
+      expect((await reviews.listRatingsJson(q, JSON.stringify)).stored).toBe(false);
+    await board.leaderboard({ period: INPUT_PERIOD, role: ROLE, sort: 'score', limit: 10, offset: 0 });
+    // the stored answers' own bookkeeping (the data version, the stored text) aside
+    named.delete('read_results');
+    named.delete('read_changes');
+    expect(named.size).toBeGreaterThan(0);
+    for (const t of named) expect(RATINGS_READS, t).toContain(t);
   });
 
   it('no reader serves a stored answer after a write by another process (two readers, one database)', async () => {
