@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads';
 import { ThreadChannel } from '../lib/thread.js';
 import { unwireError } from './pglite-wire.js';
 import type { Db, QueryResult, Queryable } from './types.js';
-import { union, WriteClock, type Writes } from './write-clock.js';
+import { settledWrites, type TransactionWrites, union, WriteClock } from './write-clock.js';
 
 /** The thread behind a database opened by `openPgliteThread` (tests: to stop it as a crash would). */
 const threads = new WeakMap<Db, Worker>();
@@ -61,16 +61,25 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
   await clock.refresh(catalog);
   let txs = 0;
   /** Statements outside a transaction (`into` absent: told to the clock, unless `told` is false) or in transaction `tx`. */
-  const on = (tx: number | undefined, into?: { writes: Writes }, told = true): Queryable => {
+  const on = (tx: number | undefined, into?: TransactionWrites, told = true): Queryable => {
     const run = async (r: Request) => {
       if (!told) return call({ ...r, tx });
-      const w = clock.issue(r.sql);
+      let w = clock.issue(r.sql);
+      const running = (async () => {
+        try {
+          const result = await call({ ...r, tx });
+          w = clock.settled(r.sql, w, (result as { rowCount?: number } | null)?.rowCount);
+          return result;
+        } finally {
+          if (into) into.writes = union(into.writes, w);
+        }
+      })();
       if (into) {
-        into.writes = union(into.writes, w);
-        return call({ ...r, tx });
+        into.running.add(running);
+        return running.finally(() => into.running.delete(running));
       }
       try {
-        return await call({ ...r, tx });
+        return await running;
       } finally {
         clock.moved(w);
         if (clock.stale) await clock.refresh(catalog).catch(() => {});
@@ -88,13 +97,13 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
     kind: 'pglite',
     ...base,
     async transaction(fn) {
-      const into = { writes: null as Writes };
+      const into: TransactionWrites = { writes: null, running: new Set() };
       try {
         const id = ++txs;
         await call({ op: 'begin', tx: id });
         return await inTransaction(id, into, fn);
       } finally {
-        clock.moved(into.writes);
+        clock.moved(await settledWrites(into));
         if (clock.stale) await clock.refresh(catalog).catch(() => {});
       }
     },
@@ -128,7 +137,7 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
   return db;
 
   /** Runs `fn` on the open transaction `id`; commits it when `fn` resolves, rolls it back when it throws. */
-  async function inTransaction<T>(id: number, into: { writes: Writes }, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  async function inTransaction<T>(id: number, into: TransactionWrites, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     let closed = false;
     const inner = on(id, into);
     const tx: Queryable = {

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Db, QueryResult, Queryable } from './types.js';
-import { union, WriteClock, type Writes } from './write-clock.js';
+import { settledWrites, type TransactionWrites, union, WriteClock } from './write-clock.js';
 
 /** date → 'YYYY-MM-DD' string, int8 and numeric → number (src/db/types.ts), in-process and in the PGlite thread. */
 export const parsers = {
@@ -18,16 +18,25 @@ type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
  * and one that may have changed the schema has the clock read it again first; inside one (`into`) the
  * writes are added up for the transaction's end. Without a clock, nothing is told.
  */
-function wrap(conn: PgliteLike, clock?: WriteClock, into?: { writes: Writes }): Queryable {
-  const run = async <R>(sql: string, go: () => Promise<R>): Promise<R> => {
+function wrap(conn: PgliteLike, clock?: WriteClock, into?: TransactionWrites): Queryable {
+  const run = async <R extends { rowCount?: number } | undefined>(sql: string, go: () => Promise<R>): Promise<R> => {
     if (!clock) return go();
-    const w = clock.issue(sql);
+    let w = clock.issue(sql);
+    const running = (async () => {
+      try {
+        const r = await go();
+        w = clock.settled(sql, w, r?.rowCount);
+        return r;
+      } finally {
+        if (into) into.writes = union(into.writes, w);
+      }
+    })();
     if (into) {
-      into.writes = union(into.writes, w);
-      return go();
+      into.running.add(running);
+      return running.finally(() => into.running.delete(running));
     }
     try {
-      return await go();
+      return await running;
     } finally {
       clock.moved(w);
       if (clock.stale) await clock.refresh((q) => conn.query(q)).catch(() => {});
@@ -60,11 +69,11 @@ export async function openPglite(dataDir: string): Promise<Db> {
     kind: 'pglite',
     ...base,
     transaction: async (fn) => {
-      const into = { writes: null as Writes };
+      const into: TransactionWrites = { writes: null, running: new Set() };
       try {
         return await pg.transaction((tx) => fn(wrap(tx, clock, into)));
       } finally {
-        clock.moved(into.writes);
+        clock.moved(await settledWrites(into));
         if (clock.stale) await clock.refresh((q) => pg.query(q)).catch(() => {});
       }
     },

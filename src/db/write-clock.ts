@@ -119,6 +119,18 @@ export function writesOf(sql: string): Writes {
   }
 }
 
+/** A transaction's writes so far, and its statements still running (a caller may not have awaited one). */
+export interface TransactionWrites {
+  writes: Writes;
+  running: Set<Promise<unknown>>;
+}
+
+/** What a transaction wrote, once every statement it started has settled. */
+export async function settledWrites(t: TransactionWrites): Promise<Writes> {
+  while (t.running.size > 0) await Promise.allSettled([...t.running]);
+  return t.writes;
+}
+
 /** The writes of two statements together (a transaction's). */
 export function union(a: Writes, b: Writes): Writes {
   if (a === ALL || b === ALL) return ALL;
@@ -159,6 +171,18 @@ union all
 select c.relname::text, 'all', null, null, null
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
  where c.relkind in ('v', 'm', 'f') and n.nspname not in ('pg_catalog', 'information_schema')`;
+
+/** Maps each table to what its triggers write (directly), or ALL. */
+function firesMap(rows: readonly Effect[]): Map<string, ReadonlySet<string> | typeof ALL> {
+  const out = new Map<string, ReadonlySet<string> | typeof ALL>();
+  for (const r of rows) {
+    if (r.how !== 'trigger' && r.how !== 'all') continue;
+    const t = r.tbl.toLowerCase();
+    const w = r.how === 'trigger' && r.lang === 'plpgsql' && r.body !== null ? scanDml(r.body.toLowerCase()) : ALL;
+    out.set(t, union(out.get(t) ?? null, w) ?? new Set());
+  }
+  return out;
+}
 
 /** Maps each table to the tables writing it writes (itself included), or ALL. */
 function effectsMap(rows: readonly Effect[]): Map<string, ReadonlySet<string> | typeof ALL> {
@@ -210,6 +234,8 @@ export class WriteClock {
   private readonly stamps = new Map<string, number>();
   /** null while the schema may have changed since it was read: every write then counts as ALL */
   private effects: Map<string, ReadonlySet<string> | typeof ALL> | null = null;
+  /** what each table's triggers write (with `effects`) */
+  private fires: Map<string, ReadonlySet<string> | typeof ALL> = new Map();
   /** moves at each ALL statement's issue: a map read before it is not installed */
   private schemaEpoch = 0;
 
@@ -235,7 +261,22 @@ export class WriteClock {
   async refresh(query: (sql: string) => Promise<{ rows: unknown[] }>): Promise<void> {
     const epoch = this.schemaEpoch;
     const r = await query(EFFECTS);
-    if (epoch === this.schemaEpoch) this.effects = effectsMap(r.rows as Effect[]);
+    if (epoch !== this.schemaEpoch) return;
+    this.effects = effectsMap(r.rows as Effect[]);
+    this.fires = firesMap(r.rows as Effect[]);
+  }
+
+  /**
+   * What a statement classified `w` wrote, once it completed with `rowCount` rows: a plain INSERT,
+   * UPDATE or DELETE of one table (no data-modifying WITH) that changed no row left the table, its
+   * cascades and its row triggers alone — only its triggers may have written (statement triggers fire
+   * on no row). Anything else: `w`.
+   */
+  settled(sql: string, w: Writes, rowCount: number | undefined): Writes {
+    if (rowCount !== 0 || w === null || w === ALL || w.size !== 1 || this.effects === null) return w;
+    if (!/^\s*(insert|update|delete)\b/i.test(sql)) return w;
+    const [t] = w;
+    return this.fires.get(t!) ?? null;
   }
 
   /** The writes of a completed statement or transaction move their tables' generations. */
