@@ -123,6 +123,8 @@ export function createStoredReads(
   }
   // writing the stored answers changes no answer: on PGlite those statements leave the generation alone
   const bookkeeping = db.unversioned ?? db;
+  /** Answers of this reader being stored (PGlite): a read of the same key that misses its copy waits for it. */
+  const storing = new Map<string, Promise<void>>();
   return async (parts, compute, serialize = JSON.stringify, reads = DATA_VERSION_TABLES) => {
     const key = JSON.stringify(parts);
     if (copies) {
@@ -132,6 +134,7 @@ export function createStoredReads(
     // read before the database is: a copy is at least as new as the generation it is labelled with
     const read = generation?.(reads) ?? 0;
     // the version is read before the answer is computed: the answer is at least as new as it
+    await storing.get(key);
     const hit = await lookup(db, key);
     let json: string;
     let stored = false;
@@ -140,7 +143,17 @@ export function createStoredReads(
       stored = true;
     } else {
       json = serialize(await compute());
-      if (!(await compactChanges(bookkeeping))) await store(bookkeeping, key, hit.current, json);
+      const keep = async () => {
+        if (!(await compactChanges(bookkeeping))) await store(bookkeeping, key, hit.current, json);
+      };
+      // on PGlite the answer goes without waiting for its bookkeeping (three statements, each of which may
+      // queue behind a job's): this process's copy serves the next read, and an answer stored late is
+      // still labelled with the version it was computed at, so it is never served after a change
+      if (copies) {
+        const kept = keep().catch(() => {});
+        storing.set(key, kept);
+        void kept.finally(() => storing.get(key) === kept && storing.delete(key));
+      } else await keep();
     }
     if (!copies) return answer(json, null, stored, false);
     const body = Buffer.from(json, 'utf8');
