@@ -23,14 +23,17 @@
 export const ALL = 'all' as const;
 export type Writes = ReadonlySet<string> | typeof ALL | null;
 
-const IDENT = '(?:"[^"]+"|[a-z_][a-z0-9_$]*)';
+const IDENT = '(?:"(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)';
 /** A table name, maybe schema-qualified: group 1. */
 const NAME = String.raw`(${IDENT}(?:\s*\.\s*${IDENT})?)`;
 const WRITE_WORD =
   /\b(insert|update|delete|merge|truncate|into|nextval|setval|copy|lo_\w+|pg_notify|execute|perform|call)\b/g;
 
 /** The table's own name, lower-cased, without schema or quotes (names of several schemas share a generation). */
-const bare = (name: string) => (name.split('.').at(-1) ?? name).trim().replace(/"/g, '');
+const bare = (name: string): string => {
+  const last = /(?:"((?:[^"]|"")+)"|([a-z_][a-z0-9_$]*))\s*$/.exec(name);
+  return last?.[1]?.replace(/""/g, '"') ?? last?.[2] ?? name;
+};
 
 /**
  * The tables the DML in `text` (lower-cased) writes, or ALL when a write word is not one of the known
@@ -72,9 +75,39 @@ function scanDml(text: string): Set<string> | typeof ALL {
   return out;
 }
 
+/**
+ * `text` with its plain string literals emptied ('…' → ''), so words inside them are not read as SQL;
+ * double-quoted identifiers are kept whole. Unchanged when a literal could be misread (a backslash, a
+ * comment, dollar quoting) or a quote is left open.
+ */
+function withoutLiterals(text: string): string {
+  if (/\\|--|\/\*|\$[a-z_]*\$/.test(text)) return text;
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c !== "'" && c !== '"') {
+      out += c;
+      i++;
+      continue;
+    }
+    // the closing quote: the next one not doubled
+    let j = i + 1;
+    let closed = false;
+    while (j < text.length && !closed) {
+      if (text[j] === c && text[j + 1] === c) j += 2;
+      else closed = text[j++] === c;
+    }
+    if (!closed) return text;
+    out += c === "'" ? "''" : text.slice(i, j);
+    i = j;
+  }
+  return out;
+}
+
 /** The tables one statement writes: null (none), a set, or ALL. */
 export function writesOf(sql: string): Writes {
-  const text = sql.trim().replace(/;\s*$/, '').toLowerCase();
+  const text = withoutLiterals(sql.trim().replace(/;\s*$/, '').toLowerCase());
   if (text.includes(';')) return ALL;
   const first = /^[a-z]+/.exec(text)?.[0];
   switch (first) {
@@ -97,18 +130,20 @@ export function writesOf(sql: string): Writes {
     case 'show':
       return null;
     case 'create': {
-      if (/\b(references|inherits|partition|like|trigger|rule)\b/.test(text)) return ALL;
-      const temp = new RegExp(String.raw`^create\s+(?:temp|temporary)\s+table\s+(?:if\s+not\s+exists\s+)?${NAME}`).exec(
-        text,
-      );
-      const index = new RegExp(
-        String.raw`^create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:(?:if\s+not\s+exists\s+)?${IDENT}\s+)?on\s+(?:only\s+)?${NAME}`,
+      const temp = new RegExp(
+        String.raw`^create\s+(?:temp|temporary)\s+table\s+(?:if\s+not\s+exists\s+)?${NAME}\s*(?:on\s+commit\s+(?:drop|delete\s+rows|preserve\s+rows)\s*)?`,
       ).exec(text);
-      const made = temp ?? index;
-      if (!made) return ALL;
-      // `create temp table t as select …`: the select may write nothing else
-      const w = scanDml(text.slice(made[0].length));
-      return w === ALL ? ALL : new Set([bare(made[1]!), ...w]);
+      if (temp) {
+        const rest = text.slice(temp[0].length);
+        // `… as <query>`: the query may write nothing else; a column list: no constraint that ties it to another table
+        if (!/^as\b/.test(rest) && /\b(references|inherits|partition|like)\b/.test(rest)) return ALL;
+        const w = scanDml(rest);
+        return w === ALL ? ALL : new Set([bare(temp[1]!), ...w]);
+      }
+      const index = new RegExp(
+        String.raw`^create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:(?:if\s+not\s+exists\s+)?${IDENT}\s+)?on\s+(?:only\s+)?${NAME}\s*(?:using\s+\w+\s*)?\([^;]*\)$`,
+      ).exec(text);
+      return index ? new Set([bare(index[1]!)]) : ALL;
     }
     case 'drop': {
       const t = new RegExp(String.raw`^drop\s+table\s+(?:if\s+exists\s+)?${NAME}\s*(?:restrict\s*)?$`).exec(text);

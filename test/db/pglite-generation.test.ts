@@ -49,6 +49,13 @@ it('classifies the tables a statement writes, and every table when it cannot tel
     ['create index on rating_ev (agent_id, period)', ['rating_ev']],
     ['drop table if exists rating_ev', ['rating_ev']],
     ['insert into roles (id) values ($1);', ['roles']],
+    // words inside plain literals are not SQL; a window's partition in a query is not a table's
+    ["insert into rating_ev select * from reviews where channel in ('call', 'platform rule', 'it''s')", ['rating_ev']],
+    ['create temp table ev on commit drop as select row_number() over (partition by a) from reviews', ['ev']],
+    ['create index on ev using btree (agent_id)', ['ev']],
+    // a quote left open: its words count
+    ["insert into roles select 'open literal, delete from x", ['roles', 'x']],
+    [`insert into "Odd ""x"" name" select to_char(d, 'iyyy-"w"iw'), 'update it' from t`, ['odd "x" name']],
   ];
   for (const [sql, want] of cases) expect(tables(sql), sql).toEqual(want);
   for (const sql of [
@@ -69,6 +76,9 @@ it('classifies the tables a statement writes, and every table when it cannot tel
     'explain analyze delete from roles',
     '-- a comment\ninsert into roles values (1)',
     'update roles',
+    // a literal that could be misread keeps its words: conservative
+    "insert into roles select 'a\\' from x where y = 'call'",
+    "select 1 -- 'drop\ninsert into x select ';\ndelete from y'",
   ])
     expect(tables(sql), sql).toBe(ALL);
 });
