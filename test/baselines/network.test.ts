@@ -4,7 +4,7 @@ import { predictNet, predictSteps, rng, type NetWeights } from '../../src/baseli
 
 const levels = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975];
 
-function randomNet(seed: number, inDim: number, H: number, hidden = [8]): NetWeights {
+function randomNet(seed: number, inDim: number, H: number, hidden: readonly number[] = [8]): NetWeights {
   const r = rng(seed);
   const dense = (rows: number, cols: number) => ({
     rows,
