@@ -6,6 +6,7 @@
  *   is cached after the answer, as the service does (src/services/later-stores.ts; the run waits for that
  *   store before the next one empties the cache);
  * - cold_store_inline_s: the same with the set cached before the answer (what a caller without `storeLater` waits for);
+ *   the two are run alternately (a b b a …), R runs each;
  * - warm_s: the same request again — cached forecasts, actuals, overrides, assembly;
  * - history_read_s: reading the scope's history into per-person rows (loadScopeHistory);
  * - forecast_only_s: the forecasting step alone, in memory (forecastMany over prepared series, one thread);
@@ -67,6 +68,29 @@ async function timed(fn: () => unknown, before?: () => Promise<unknown>): Promis
   return { s: Number(median(wall).toFixed(3)), cpu: Math.round(median(cpu)) };
 }
 
+/** `a` and `b` run alternately (a b b a …, R times each, `before` before every run); their medians as `timed`'s. */
+async function alternated(
+  a: () => unknown,
+  b: () => unknown,
+  before: () => Promise<unknown>,
+): Promise<[{ s: number; cpu: number }, { s: number; cpu: number }]> {
+  const runs = [
+    { fn: a, wall: [] as number[], cpu: [] as number[] },
+    { fn: b, wall: [] as number[], cpu: [] as number[] },
+  ];
+  for (let i = 0; i < 2 * RUNS; i++) {
+    const r = runs[(i + (i >> 1)) % 2]!;
+    await before();
+    const c = cpuMs();
+    const t = performance.now();
+    await r.fn();
+    r.wall.push((performance.now() - t) / 1000);
+    r.cpu.push(cpuMs() - c);
+  }
+  const out = runs.map((r) => ({ s: Number(median(r.wall).toFixed(3)), cpu: Math.round(median(r.cpu)) }));
+  return [out[0]!, out[1]!];
+}
+
 async function main() {
   const backend = args.backend === 'postgres' ? 'postgres' : 'pglite';
   const scratch = await scratchDb('targets', backend);
@@ -103,8 +127,12 @@ async function main() {
       for (const store of later.splice(0)) await store();
       await emptyCache();
     };
-    const cold = await timed(() => scopeTargets(db, KEY, NEXT, { storeLater }), storedThenEmpty);
-    const inline = await timed(() => scopeTargets(db, KEY, NEXT), storedThenEmpty);
+    // the two alternated, one run of each at a time (load drift hits both alike)
+    const [cold, inline] = await alternated(
+      () => scopeTargets(db, KEY, NEXT, { storeLater }),
+      () => scopeTargets(db, KEY, NEXT),
+      storedThenEmpty,
+    );
     await emptyCache();
     const coldAnswer = JSON.stringify(await scopeTargets(db, KEY, NEXT, { storeLater }));
     if (later.length !== 1) throw new Error(`a cold answer handed over ${later.length} stores, not 1`);
