@@ -193,7 +193,8 @@ export function createServices(deps: ServiceDeps): Services {
       return { ready: started && !closing && d.ok && q.ok, started, closing, db: d, queue: q };
     },
     async close() {
-      // the stores write to the database, which the process closes next; the desk's start forecast stores
+      // the stores write to the database, which the process closes next; the desk's close starts the forecast
+      // stores of its builds, so the later stores are waited for last
       await Promise.all([desk.close(), active.close()]);
       await later.close();
     },
