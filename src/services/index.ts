@@ -99,7 +99,7 @@ export interface Services {
   lifecycle: { started: boolean; closing: boolean };
   /** Ready for traffic: start-up done, not closing (both read now), the database and the queue answer (as health()). */
   readiness(): Promise<Readiness>;
-  /** Stops what the services started (the sentiment engine's threads) and waits for the desk's table stores. */
+  /** Stops what the services started (the sentiment engine's threads) and waits for the desk's table stores and the forecast sets cached after answers. */
   close(): Promise<void>;
 }
 
