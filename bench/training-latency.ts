@@ -1,5 +1,5 @@
 /**
- * `npm run bench:training -- [--json] [--runs 3] [--root DIR] [--main-thread] [--template DIR] [--skip-alone] [--skip-latency] [--phases idle,train_baselines,rescore] [--alone train_baselines,rescore]`
+ * `npm run bench:training -- [--json] [--runs 3] [--root DIR] [--main-thread] [--template DIR] [--skip-alone] [--skip-latency] [--stale-ratings] [--phases idle,train_baselines,rescore] [--alone train_baselines,rescore]`
  *
  * Does the API keep answering while models train? `kpi serve` on the embedded default (PGlite,
  * in-process runner) with the demo data, then:
@@ -21,6 +21,9 @@
  * other tree's server on the same data: `git archive <base> | tar -x -C /tmp/base && ln -s $PWD/node_modules
  * /tmp/base/ && npm run bench:training -- --root /tmp/base --template DIR` (a template kept with
  * `--keep-template`).
+ *
+ * `--stale-ratings`: every stored rating moved a little before the server starts, so the recompute after
+ * the rescore genuinely changes them (without it the same model scores again and no rating changes).
  *
  * `--main-thread` starts the server with JOB_THREADS=false (the computation on the main thread, as
  * before the job threads); `--root DIR` runs another source tree's server (e.g. an exported older
@@ -46,6 +49,8 @@ const { values: args } = parseArgs({
     'skip-alone': { type: 'boolean', default: false },
     'skip-latency': { type: 'boolean', default: false },
     'keep-template': { type: 'boolean', default: false },
+    /** also move every stored rating a little before the server starts, so the recompute after the rescore changes them all */
+    'stale-ratings': { type: 'boolean', default: false },
     /** the latency phases to run, in this order */
     phases: { type: 'string', default: 'idle,train_baselines,rescore' },
     /** the jobs timed alone */
@@ -211,6 +216,7 @@ async function staleScores(dir: string): Promise<number> {
     const r = await db.query(
       `update reviews set sentiment_model = 'sentiment-bench@stale' where sentiment_model is not null`,
     );
+    if (args['stale-ratings']) await db.query('update agent_ratings set posterior_mean = posterior_mean * 0.999');
     return r.rowCount;
   } finally {
     await db.close();
@@ -364,6 +370,7 @@ const template = args.template ? path.resolve(args.template) : await prepareTemp
 const result: Record<string, unknown> = {
   root: ROOT,
   mode: args['main-thread'] ? 'main-thread (JOB_THREADS=false)' : 'default',
+  stale_ratings: args['stale-ratings'],
   cpus: os.availableParallelism(),
   load_before: os.loadavg()[0],
 };
@@ -386,6 +393,7 @@ if (!args['skip-latency']) {
       log(`  ${latency.train_baselines.s} s`);
     }
     if (PHASES.has('rescore')) {
+      if (args['stale-ratings']) log('(every stored rating moved: the recompute changes them all)');
       log(
         'latency: while the full rescore and the ratings recompute after it run (as a sentiment promote submits them)…',
       );
@@ -447,7 +455,9 @@ if (args.json) console.log(JSON.stringify(result));
 else {
   const lat = result.latency as Record<string, Awaited<ReturnType<typeof during>>> | undefined;
   if (lat) {
-    console.log(`latency (ms), ${RATE} requests/s per route — ${result.mode}, root ${ROOT}`);
+    console.log(
+      `latency (ms), ${RATE} requests/s per route — ${result.mode}${args['stale-ratings'] ? ', stale ratings' : ''}, root ${ROOT}`,
+    );
     console.log(
       'phase            | s     | /health p50 / p99 / max   | ratings page p50 / p99 / max | requests (failed)',
     );
