@@ -104,7 +104,7 @@ export function aspectFeatures(
   featurise(clause, s, buf, false, words);
   const ids = keywordIds(clause, s, keywordFeatures, tableBits, keywords);
   if (cueFeatures && (s.language === 'zh' || s.language === 'en'))
-    ids.push(...cueIds(clause, s.language, s.seed, tableBits));
+    ids.push(...cueIds(clause, s.language, cueRows(s.language, s.seed, tableBits)));
   return ids;
 }
 
@@ -150,21 +150,30 @@ export const ASPECT_CUES: Record<'zh' | 'en', ReadonlyArray<readonly [string, Re
   ],
 };
 
-/** The table rows of the cue patterns a clause matches (see ASPECT_CUES). */
-function cueIds(clause: string, language: 'zh' | 'en', seed: number, tableBits: number): number[] {
-  const key = `${language}:${seed}:${tableBits}`;
-  let rows = CUE_ROWS.get(key);
-  if (!rows) {
-    const mask = (1 << tableBits) - 1;
-    rows = Int32Array.from(ASPECT_CUES[language], ([name]) => hashString(`cue:${name}`, seed) & mask);
-    CUE_ROWS.set(key, rows);
-  }
+/**
+ * Per language, words of which every cue pattern needs one (a clause without any matches none of
+ * them): one test instead of five for the ≈ 85 % of clauses that name no wait, reply or staff.
+ */
+const CUE_GATE: Record<'zh' | 'en', RegExp> = {
+  zh: /分钟|小时|钟头|半天|没人|无人|不理|不搭|回音|答复|不回|打不通|联系不上|排|第|快|慢|迅|及时|效率|高效|拖拉|秒|马上|立即|立刻/,
+  en: /hold|respon|repl|answer|back|heard|return|wait|minute|hour|quick|prompt|fast|speedy|rep|agent|service|staff|clerk|employee|manager|cashier|technician|receptionist/i,
+};
+const NO_CUES: number[] = [];
+
+/** Per cue pattern (ASPECT_CUES order), its table row. */
+function cueRows(language: 'zh' | 'en', seed: number, tableBits: number): Int32Array {
+  const mask = (1 << tableBits) - 1;
+  return Int32Array.from(ASPECT_CUES[language], ([name]) => hashString(`cue:${name}`, seed) & mask);
+}
+
+/** The table rows (of `rows`, from cueRows) of the cue patterns a clause matches (see ASPECT_CUES). */
+function cueIds(clause: string, language: 'zh' | 'en', rows: Int32Array): number[] {
+  if (!CUE_GATE[language].test(clause)) return NO_CUES;
   const out: number[] = [];
   const cues = ASPECT_CUES[language];
   for (let i = 0; i < cues.length; i++) if (cues[i]![1].test(clause)) out.push(rows[i]!);
   return out;
 }
-const CUE_ROWS = new Map<string, Int32Array>();
 
 /** The table rows of the keyword rules' verdicts on a clause (see aspectFeatures). */
 function keywordIds(
@@ -202,7 +211,8 @@ export class AspectPredictor {
   private readonly acc = new Float64Array(ASPECT_STRIDE);
   private readonly tableBits: number;
   private readonly kwRows: Int32Array;
-  private readonly cues: boolean;
+  /** the cue patterns' table rows when the model reads cues, else null */
+  private readonly cueRows: Int32Array | null;
   /** per aspect: logit(threshold) − 1e-6; a calibrated logit under it cannot reach the threshold */
   private readonly below: Float64Array;
 
@@ -220,7 +230,7 @@ export class AspectPredictor {
   ) {
     this.tableBits = meta.tableBits ?? meta.features.bits;
     this.kwRows = keywordRows(meta.features.seed, this.tableBits);
-    this.cues = meta.cueFeatures === true;
+    this.cueRows = meta.cueFeatures === true ? cueRows(meta.language, meta.features.seed, this.tableBits) : null;
     this.below = Float64Array.from(meta.thresholds, (t) =>
       t > 0 && t < 1 ? Math.log(t / (1 - t)) - 1e-6 : Number.NEGATIVE_INFINITY,
     );
@@ -355,8 +365,8 @@ export class AspectPredictor {
       const b = (rank[w]! + popcount(word & (bit - 1))) << 3;
       for (let j = 0; j < k; j++) sums[j]! += rows[b + j]!;
     }
-    if (this.cues)
-      for (const id of cueIds(clause, this.meta.language, features.seed, this.tableBits)) {
+    if (this.cueRows)
+      for (const id of cueIds(clause, this.meta.language, this.cueRows)) {
         const w = id >>> 5;
         const word = present[w]!;
         const bit = 1 << (id & 31);
