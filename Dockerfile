@@ -23,6 +23,9 @@ COPY --chown=root:root bin ./bin
 COPY --chown=root:root src ./src
 # the shipped sentiment and aspect models, inside the image (read-only for the app)
 COPY --chown=root:root models ./models
+# the aspect labels (row ids, labels and the project's own texts) the train_aspects job reads by default;
+# the shared review texts stay outside the image (mounted, `data_dir`)
+COPY --chown=root:root data/aspects ./data/aspects
 RUN mkdir -p /var/lib/kpi && chown node:node /var/lib/kpi
 USER node
 EXPOSE 3000

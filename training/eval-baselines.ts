@@ -8,6 +8,9 @@
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
  *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets`, `refit`)
+ *     [--inner K]  scores a slice inside the training part instead of the test (`innerSlice`): each series'
+ *                  training part cut K test horizons short, its test the next horizon — for choices that
+ *                  must never look at the test part (the printed `inner` says which slice)
  *     [--spread 1]  candidate shares of the network's quantile spread (TrainOptions `spreadShares`, default
  *                   1,0.5,0 chosen on the backtest; `--spread 1` = the network's spread as before)
  *     [--peers-cache DIR]  keeps R's figures per panel part (sha-256 of the part's rows, the methods, R's and
@@ -42,7 +45,7 @@ import { buildWindow } from '../src/baselines/features.js';
 import { prepare, sampleQuantile } from '../src/baselines/model.js';
 import { predictNet } from '../src/baselines/network.js';
 import { K, memberForecasts, MEMBERS } from '../src/baselines/stacking.js';
-import { readPanel, type PanelSeries } from '../src/baselines/panel.js';
+import { innerSlice, readPanel, type PanelSeries } from '../src/baselines/panel.js';
 
 // `--peers` takes an optional list of methods: a following word that is not an option is that list
 const argv = process.argv.slice(2);
@@ -66,8 +69,14 @@ const { values: args } = parseArgs({
     monotone: { type: 'boolean', default: false },
     refit: { type: 'boolean', default: false },
     spread: { type: 'string' },
+    inner: { type: 'string' },
   },
 });
+if (args.inner !== undefined && peerMethods !== undefined) {
+  // R's script reads the panel's own split: its figures would be on the test, not on the inner slice
+  console.error('--inner and --peers do not go together');
+  process.exit(2);
+}
 const panels =
   args.panel ?? ['m3-monthly', 'm3-quarterly', 'walmart-weekly'].map((p) => `../shared/data/panels/${p}.csv`);
 
@@ -255,7 +264,11 @@ function ratios(ours: ReturnType<typeof summary>, peers: PeerFigures) {
 }
 
 async function evaluate(file: string) {
-  const panel = readPanel(file).filter((s) => !args.group || s.group === args.group);
+  const inner = Number(args.inner ?? 0);
+  const panel = innerSlice(
+    readPanel(file).filter((s) => !args.group || s.group === args.group),
+    inner,
+  );
   const seasonal = new Set(panel.filter((s) => m4Seasonal(s.train, s.frequency)).map((s) => s.id));
   // the R peers, started first so that they run while this process trains (on the seasonal part and
   // the rest separately: the two together are the whole panel)
@@ -467,6 +480,7 @@ async function evaluate(file: string) {
 
   return {
     panel: file,
+    ...(inner > 0 ? { inner } : {}),
     ...summary(total, true),
     error_shift: r3(shiftSum / Math.max(1, shiftN)),
     ...(memberN > 0

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Db, Queryable } from '../db/types.js';
 import { INDICATOR_GROUPS, type IndicatorGroup } from '../history/catalogue.js';
 import { parsePeriod, type Period, type PeriodKind, shiftPeriod } from '../history/period.js';
-import { UnrecoverableJobError, type Processor } from '../jobs/types.js';
+import { parseJobData, type Processor, UnrecoverableJobError } from '../jobs/types.js';
 import { ATTAINMENT_CAP, kpiInputs } from '../kpi/inputs.js';
 import { activeModel, modelVersion, type ActiveModel } from '../kpi/models.js';
 import { attainment, quantileAt } from '../kpi/quantiles.js';
@@ -347,10 +347,8 @@ export const abCompareProcessor: Processor<z.infer<typeof abCompareData>, { comp
   raw,
   ctx,
 ) => {
-  const parsed = abCompareData.safeParse(raw);
-  if (!parsed.success) throw new UnrecoverableJobError('invalid ab_compare data: comparison_id');
+  const id = parseJobData('ab_compare', abCompareData, raw).comparison_id;
   const db: Db = ctx.deps.db;
-  const id = parsed.data.comparison_id;
   const stored = await getComparison(db, id);
   if (!stored) throw new UnrecoverableJobError(`no comparison ${id}`);
   if (stored.state === 'completed') return { comparison_id: id };

@@ -196,6 +196,8 @@ interface Compiled {
   mid: number;
   /** Scratch activations per layer (prediction is synchronous, so one set per net is enough). */
   act: Float64Array[];
+  /** Scratch: the first layer's sums over the inputs before the promotion flags (`predictSteps`). */
+  pre: Float64Array;
 }
 
 const compiled = new WeakMap<NetWeights, Compiled>();
@@ -211,6 +213,7 @@ function compile(net: NetWeights): Compiled {
       Q: net.levels.length,
       mid: net.levels.indexOf(0.5),
       act: [new Float64Array(net.inDim), ...net.layers.map((l) => new Float64Array(l.cols))],
+      pre: new Float64Array(net.layers[0]?.cols ?? 0),
     };
     compiled.set(net, c);
   }
@@ -221,7 +224,7 @@ function compile(net: NetWeights): Compiled {
 export function predictNet(
   net: NetWeights,
   x: Float64Array,
-  out = new Float64Array(net.H * net.levels.length),
+  out: Float64Array = new Float64Array(net.H * net.levels.length),
 ): Float64Array {
   const c = compile(net);
   let cur = c.act[0]!;
@@ -253,4 +256,100 @@ export function predictNet(
     for (let q = mid - 1; q >= 0; q--) out[o + q] = acc -= softplus(cur[o + q]!);
   }
   return out;
+}
+
+/** Adds input rows [r0, r1) of layer `w` (`cols` wide) times `cur` into `acc`, as `predictNet` does (zeros skipped). */
+function addRows(w: Float64Array, cols: number, cur: Float64Array, r0: number, r1: number, acc: Float64Array): void {
+  for (let r = r0; r < r1; r++) {
+    const v = cur[r]!;
+    if (v === 0) continue;
+    const off = r * cols;
+    for (let k = 0; k < cols; k++) acc[k]! += v * w[off + k]!;
+  }
+}
+
+/** The hidden layers after the first one's sums are in `c.act[1]`; answers the last hidden activations. */
+function hidden(net: NetWeights, c: Compiled): Float64Array {
+  const L = net.layers.length;
+  let cur = c.act[1]!;
+  for (let l = 1; l < L - 1; l++) {
+    for (let k = 0; k < cur.length; k++) if (cur[k]! < 0) cur[k] = 0;
+    const next = c.act[l + 1]!;
+    next.set(c.b[l]!);
+    addRows(c.w[l]!, net.layers[l]!.cols, cur, 0, net.layers[l]!.rows, next);
+    cur = next;
+  }
+  if (L > 1) for (let k = 0; k < cur.length; k++) if (cur[k]! < 0) cur[k] = 0;
+  return cur;
+}
+
+/** Output column `k` of the last layer from the last hidden activations `cur`, summed in `predictNet`'s order. */
+function outputColumn(net: NetWeights, c: Compiled, cur: Float64Array, k: number): number {
+  const L = net.layers.length;
+  const w = c.w[L - 1]!;
+  const { rows, cols } = net.layers[L - 1]!;
+  let acc = c.b[L - 1]![k]!;
+  for (let r = 0; r < rows; r++) {
+    const v = cur[r]!;
+    if (v === 0) continue;
+    acc += v * w[r * cols + k]!;
+  }
+  return acc;
+}
+
+/**
+ * What one forecast step reads of `predictNet`, computed alone: into `out` the Q quantiles of steps
+ * [from, to) and the median of every step; with `promo`, into `promo.out` the median of steps [from, to)
+ * of the same input with `len` inputs from `at` on set to 0 (the future promotion flags cleared) — the
+ * first layer's sums over the inputs before `at` are shared. Every number written is the one
+ * `predictNet` computes (the same operations in the same order); the other entries of the outputs are
+ * left as they were. A forecast of one step of 10,000 people computes a third of the outputs.
+ */
+export function predictSteps(
+  net: NetWeights,
+  x: Float64Array,
+  from: number,
+  to: number,
+  out: Float64Array,
+  promo?: { at: number; len: number; out: Float64Array },
+): void {
+  const c = compile(net);
+  const { Q, mid } = c;
+  if (net.layers.length < 2 || from < 0 || to > net.H || from >= to) {
+    // not the shape this is written for (a single layer, an empty range): the whole pass
+    predictNet(net, x, out);
+    if (promo) {
+      const x0 = x.slice();
+      x0.fill(0, promo.at, promo.at + promo.len);
+      predictNet(net, x0, promo.out);
+    }
+    return;
+  }
+  const cur0 = c.act[0]!;
+  for (let j = 0; j < net.inDim; j++) cur0[j] = (x[j]! - c.mean[j]!) / c.std[j]!;
+  const w0 = c.w[0]!;
+  const { rows, cols } = net.layers[0]!;
+  const first = c.act[1]!;
+  first.set(c.b[0]!);
+  const at = promo ? Math.min(promo.at, rows) : rows;
+  addRows(w0, cols, cur0, 0, at, first);
+  if (promo) c.pre.set(first);
+  addRows(w0, cols, cur0, at, rows, first);
+  let cur = hidden(net, c);
+  for (let h = 0; h < net.H; h++) {
+    const o = h * Q;
+    const med = outputColumn(net, c, cur, o + mid);
+    out[o + mid] = med;
+    if (h < from || h >= to) continue;
+    let acc = med;
+    for (let q = mid + 1; q < Q; q++) out[o + q] = acc += softplus(outputColumn(net, c, cur, o + q));
+    acc = med;
+    for (let q = mid - 1; q >= 0; q--) out[o + q] = acc -= softplus(outputColumn(net, c, cur, o + q));
+  }
+  if (!promo) return;
+  for (let j = promo.at; j < Math.min(promo.at + promo.len, net.inDim); j++) cur0[j] = (0 - c.mean[j]!) / c.std[j]!;
+  first.set(c.pre);
+  addRows(w0, cols, cur0, at, rows, first);
+  cur = hidden(net, c);
+  for (let h = from; h < to; h++) promo.out[h * Q + mid] = outputColumn(net, c, cur, h * Q + mid);
 }

@@ -52,3 +52,29 @@ export function readPanel(file: string): PanelSeries[] {
   }
   return out;
 }
+
+/**
+ * A panel moved `k` test horizons back into its training part, for choices made without the test:
+ * each series' training part ends k·h periods earlier (h = its test length) and its test is the next
+ * h periods — all inside the original training part (k = 0: the panel as read). Series whose
+ * shortened training part has no full year plus one period (MASE undefined) are dropped.
+ * @throws {RangeError} when k is not a non-negative integer
+ * @example innerSlice(panel, 1) // train[0, n − h) → test[n − h, n)
+ */
+export function innerSlice(panel: readonly PanelSeries[], k: number): PanelSeries[] {
+  if (!Number.isInteger(k) || k < 0) throw new RangeError('innerSlice: k must be a non-negative integer');
+  if (k === 0) return panel.slice();
+  const out: PanelSeries[] = [];
+  for (const s of panel) {
+    const h = s.test.length;
+    const end = s.train.length - k * h;
+    if (end <= s.frequency) continue;
+    out.push({
+      ...s,
+      train: s.train.slice(0, end),
+      test: s.train.slice(end, end + h),
+      ...(s.promo ? { promo: s.promo.slice(0, end + h) } : {}),
+    });
+  }
+  return out;
+}

@@ -6,7 +6,7 @@ import { enforceMonotone } from './calibration.js';
 import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
 import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
-import { predictNet } from './network.js';
+import { predictSteps } from './network.js';
 import { K, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
@@ -71,6 +71,13 @@ export function backtestCoverage(model: TrainedGroupModel): SeriesForecast['back
   return { c80: meanOf(model.backtest.coverage80), c95: meanOf(model.backtest.coverage95) };
 }
 
+/** Whether any of flags [from, to) is set. */
+function anyPromo(flags: readonly boolean[] | undefined, from: number, to: number): boolean {
+  if (!flags) return false;
+  for (let i = from; i < Math.min(to, flags.length); i++) if (flags[i]) return true;
+  return false;
+}
+
 /** Receives step `h` (0-based) of a forecast: the quantiles (aligned with the model's levels) and the drivers. */
 type StepSink = (
   h: number,
@@ -129,13 +136,21 @@ function forecastSteps(
 
   // the feature vector only feeds the network
   const w = buildWindow(p.values, n, spec, p.ctx, undefined, model.net !== null);
-  const out = model.net ? predictNet(model.net, w.x) : null;
+  let out: Float64Array | null = null;
   let noPromo: Float64Array | null = null;
-  if (out && model.net && w.promoIndex >= 0 && p.ctx.promo?.slice(n, n + horizon).some(Boolean)) {
-    // the same features with the future promotion flags cleared: the promotion driver
-    const x = w.x.slice();
-    x.fill(0, w.promoIndex, w.promoIndex + spec.H);
-    noPromo = predictNet(model.net, x, new Float64Array(out.length));
+  if (model.net) {
+    out = new Float64Array(model.net.H * model.net.levels.length);
+    // with future promotions, the same features with their flags cleared too: the promotion driver
+    if (w.promoIndex >= 0 && anyPromo(p.ctx.promo, n, n + horizon)) noPromo = new Float64Array(out.length);
+    // only what steps from..horizon − 1 read (each the number of the whole pass, `predictNet`)
+    predictSteps(
+      model.net,
+      w.x,
+      from,
+      horizon,
+      out,
+      noPromo ? { at: w.promoIndex, len: spec.H, out: noPromo } : undefined,
+    );
   }
   const cf = w.classical;
   const stack = model.version === 2 ? model.stack : undefined;

@@ -3,6 +3,7 @@
  * behaviour: BullMQ on Redis when REDIS_URL is set, an in-process runner otherwise.
  * Delivery is at-least-once, so every processor must be idempotent.
  */
+import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
 
@@ -55,6 +56,14 @@ export type Processor<Data = unknown, Result = unknown> = (data: Data, ctx: JobC
 
 export class UnrecoverableJobError extends Error {
   readonly unrecoverable = true;
+}
+
+/** A job's data parsed by its kind's schema; data that does not fit will never succeed (unrecoverable, every issue named). */
+export function parseJobData<S extends z.ZodType>(kind: string, schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ');
+  throw new UnrecoverableJobError(`bad ${kind} data: ${issues}`);
 }
 
 /** How often a kind's job is tried and how long a retry waits (the kinds table, src/jobs/index.ts, declares them). */

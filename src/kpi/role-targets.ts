@@ -8,7 +8,15 @@ import type { Period } from '../history/period.js';
 import { activeScopes } from './models.js';
 import { ROLE_WIDE } from './overrides.js';
 import type { ScopeKey } from './series.js';
-import { assertRole, metricInfo, scopeTargets, TargetError, type PersonTarget, type TargetsAnswer } from './targets.js';
+import {
+  assertRole,
+  metricInfo,
+  type PersonTarget,
+  scopeTargets,
+  type StoreLater,
+  TargetError,
+  type TargetsAnswer,
+} from './targets.js';
 import { roleOfEmployee } from './targets-store.js';
 
 export interface Unavailable {
@@ -71,12 +79,13 @@ async function collect(
   period: Period,
   single: boolean,
   employeeId?: string,
+  storeLater?: StoreLater,
 ): Promise<{ answers: TargetsAnswer[]; unavailable: Unavailable[] }> {
   const answers: TargetsAnswer[] = [];
   const unavailable: Unavailable[] = [];
   for (const key of scopes) {
     try {
-      answers.push(await scopeTargets(db, key, period, employeeId ? { employeeId } : {}));
+      answers.push(await scopeTargets(db, key, period, { ...(employeeId ? { employeeId } : {}), storeLater }));
     } catch (err) {
       if (single || !(err instanceof TargetError)) throw err;
       unavailable.push({ metric: key.metric, code: err.code, reason: err.message });
@@ -87,7 +96,8 @@ async function collect(
 
 /**
  * Targets of a role, a page of people at a time; `belowFloorOnly` keeps the people under the
- * warning line (the summary still counts everyone).
+ * warning line (the summary still counts everyone). `storeLater`: forecast sets computed now are
+ * cached after the answer (targets.ts).
  */
 export async function roleTargets(
   db: Queryable,
@@ -96,6 +106,7 @@ export async function roleTargets(
   metric?: string,
   belowFloorOnly = false,
   page: PeoplePage = { limit: Number.MAX_SAFE_INTEGER, offset: 0 },
+  storeLater?: StoreLater,
 ): Promise<RoleTargets> {
   await assertRole(db, role);
   const { answers, unavailable } = await collect(
@@ -103,6 +114,8 @@ export async function roleTargets(
     await scopesFor(db, role, period, metric),
     period,
     Boolean(metric),
+    undefined,
+    storeLater,
   );
   const filtered = belowFloorOnly
     ? answers.map((a) => ({ ...a, people: a.people.filter((p) => p.below_floor === true) }))
@@ -124,6 +137,7 @@ export async function personTargets(
   employeeId: string,
   period: Period,
   metric?: string,
+  storeLater?: StoreLater,
 ): Promise<PersonTargets> {
   const role = await roleOfEmployee(db, employeeId);
   if (role === null) throw new NotFoundError(`employee ${employeeId}`);
@@ -133,6 +147,7 @@ export async function personTargets(
     period,
     Boolean(metric),
     employeeId,
+    storeLater,
   );
   return {
     employee_id: employeeId,

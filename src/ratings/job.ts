@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parsePeriod } from '../history/period.js';
 import { computeFor } from '../jobs/compute.js';
-import { UnrecoverableJobError, type Processor } from '../jobs/types.js';
+import { parseJobData, type Processor } from '../jobs/types.js';
 import { recomputeRatings, type RecomputeResult } from './recompute.js';
 
 export const RECOMPUTE_RATINGS = 'recompute_ratings';
@@ -29,12 +29,7 @@ export type RecomputeRatingsData = z.input<typeof recomputeRatingsData>;
 export type RecomputeRatingsResult = RecomputeResult;
 
 export const recomputeRatingsProcessor: Processor<RecomputeRatingsData, RecomputeRatingsResult> = async (raw, ctx) => {
-  const parsed = recomputeRatingsData.safeParse(raw ?? {});
-  if (!parsed.success)
-    throw new UnrecoverableJobError(
-      `invalid recompute_ratings data: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'} ${i.message}`).join('; ')}`,
-    );
-  const { agent_ids, periods, min_reviews } = parsed.data;
+  const { agent_ids, periods, min_reviews } = parseJobData('recompute_ratings', recomputeRatingsData, raw ?? {});
   await ctx.progress(0, 'ratings: reading evidence');
   // the evidence is aggregated and the ratings written here; the fit runs in the job's thread
   const compute = computeFor(ctx);

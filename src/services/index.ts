@@ -30,6 +30,7 @@ import { createStoredReads } from './results.js';
 import { createReviewService, type ReviewService } from './reviews.js';
 import { createTargetService, type TargetService } from './targets.js';
 import { createTargetDeskService, type TargetDeskService } from './target-desk.js';
+import { createLaterStores } from './later-stores.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -98,7 +99,7 @@ export interface Services {
   lifecycle: { started: boolean; closing: boolean };
   /** Ready for traffic: start-up done, not closing (both read now), the database and the queue answer (as health()). */
   readiness(): Promise<Readiness>;
-  /** Stops what the services started (the sentiment engine's threads) and waits for the desk's table stores. */
+  /** Stops what the services started (the sentiment engine's threads) and waits for the desk's table stores and the forecast sets cached after answers. */
   close(): Promise<void>;
 }
 
@@ -127,14 +128,17 @@ export function createServices(deps: ServiceDeps): Services {
     jobs,
     kpiInputs: (period, f) => targets!.kpiInputs(period, f),
   });
+  // the forecast sets a targets read computes are cached after its answer (the API's and the desk's)
+  const later = createLaterStores(deps.onBackgroundError);
   targets = createTargetService({
     db,
     jobs,
     stored,
     feedbackOf: (period) => appraisal.feedbackOf(period),
     overrideApproval: config.overrideApproval,
+    later,
   });
-  const desk = createTargetDeskService({ db, targets, onError: deps.onBackgroundError });
+  const desk = createTargetDeskService({ db, targets, later, onError: deps.onBackgroundError });
   const keys = createKeyRepository(db, {
     maxLifetimeMs: config.keyLifetime.maxMs,
     rotationGraceMs: config.keyLifetime.rotationGraceMs,
@@ -189,8 +193,10 @@ export function createServices(deps: ServiceDeps): Services {
       return { ready: started && !closing && d.ok && q.ok, started, closing, db: d, queue: q };
     },
     async close() {
-      // the stores write to the database, which the process closes next
+      // the stores write to the database, which the process closes next; the desk's close starts the forecast
+      // stores of its builds, so the later stores are waited for last
       await Promise.all([desk.close(), active.close()]);
+      await later.close();
     },
   };
 }

@@ -18,7 +18,13 @@ import { type CellInput, type ExportFile, toCsv, toXlsx, XLSX_TYPE } from '../li
 import { type CalendarEvent, listEvents } from '../kpi/calendar.js';
 import { lookupTable, storeTable, tablePage, tableRows, valuesBetween } from '../kpi/desk-store.js';
 import { activeScopes } from '../kpi/models.js';
-import { type PersonTarget, parseTargetPeriod, TargetError, type TargetsAnswer } from '../kpi/targets.js';
+import {
+  type PersonTarget,
+  parseTargetPeriod,
+  type StoreLater,
+  TargetError,
+  type TargetsAnswer,
+} from '../kpi/targets.js';
 import {
   type BuiltTable,
   buildTable,
@@ -33,6 +39,7 @@ import {
   TargetTable,
 } from '../kpi/targets-table.js';
 import { lastPeriodWithData, roleOfEmployee } from '../kpi/targets-store.js';
+import { createLaterStores, type LaterStores } from './later-stores.js';
 import { compactChanges } from './results-store.js';
 import type { TargetService } from './targets.js';
 
@@ -98,7 +105,7 @@ export interface TargetDeskService {
   /** Every row the desk's filters keep (no paging), in its sort. */
   export(q: Omit<DeskQuery, 'limit' | 'offset'>, format: 'csv' | 'xlsx'): Promise<ExportFile>;
   why(q: { employee_id: string; metric: string; period: string }): Promise<WhyView>;
-  /** Resolves once the tables built so far are stored (or their store has failed); never rejects. */
+  /** Resolves once the tables built so far and their forecast sets are stored (or failed); never rejects. */
   settled(): Promise<void>;
   /** Waits for the stores in flight and starts no more (the process is closing: the database goes next). */
   close(): Promise<void>;
@@ -138,6 +145,8 @@ interface DeskTable {
 interface Building {
   version: string;
   built: Promise<BuiltTable>;
+  /** the forecast sets its build computed, cached once the request has answered */
+  forecasts: ReturnType<LaterStores['collect']>;
   /** resolved by `answer()`: the request that started the build no longer reads the database */
   answered: Promise<void>;
   answer: () => void;
@@ -151,10 +160,13 @@ const isoDay = (d: string | Date): string => (typeof d === 'string' ? d.slice(0,
 export function createTargetDeskService(deps: {
   db: Db;
   targets: Pick<TargetService, 'roleTargets' | 'personTargets'>;
+  /** Where the forecast sets a build computes are cached after the answer (the targets service's). */
+  later?: LaterStores;
   /** Told of a failure after the answer was sent (a table's store); the answer itself was right. */
   onError?: ((err: unknown, what: string) => void) | undefined;
 }): TargetDeskService {
   const { db, targets } = deps;
+  const later = deps.later ?? createLaterStores(deps.onError);
 
   async function frame(q: Pick<DeskQuery, 'role' | 'metric' | 'period'>) {
     const roles = await listRoles(db);
@@ -209,6 +221,8 @@ export function createTargetDeskService(deps: {
     const run = async () => {
       try {
         await entry.answered;
+        // the forecast sets first (they run on the next turn, as this store does, and before it)
+        entry.forecasts.start();
         // the route renders and sends first; on PGlite (one connection) the store then holds the database
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (!closed && !(await compactChanges(db))) await storeTable(db, key, entry.version, built);
@@ -260,11 +274,19 @@ export function createTargetDeskService(deps: {
       const answered = new Promise<void>((resolve) => {
         answer = resolve;
       });
-      const e: Building = { version: ref.current, built: build(role, period, metric), answered, answer };
+      const forecasts = later.collect();
+      const e: Building = {
+        version: ref.current,
+        built: build(role, period, metric, forecasts.storeLater),
+        forecasts,
+        answered,
+        answer,
+      };
       building.set(key, e);
       e.built.then(
         (t) => storeLater(key, e, t),
         () => {
+          forecasts.start();
           if (building.get(key) === e) building.delete(key);
         },
       );
@@ -293,16 +315,19 @@ export function createTargetDeskService(deps: {
     }
   }
 
-  async function build(role: string, period: string, metric: string): Promise<BuiltTable> {
+  async function build(role: string, period: string, metric: string, storeLater: StoreLater): Promise<BuiltTable> {
     try {
-      const r = await targets.roleTargets({
-        role,
-        period,
-        metric,
-        belowFloorOnly: false,
-        limit: Number.MAX_SAFE_INTEGER,
-        offset: 0,
-      });
+      const r = await targets.roleTargets(
+        {
+          role,
+          period,
+          metric,
+          belowFloorOnly: false,
+          limit: Number.MAX_SAFE_INTEGER,
+          offset: 0,
+        },
+        { storeLater },
+      );
       const closed = r.closed ?? null;
       const answer = r.metrics.find((m) => m.metric === metric);
       if (answer) return buildTable(answer, closed);
@@ -362,6 +387,8 @@ export function createTargetDeskService(deps: {
       await Promise.allSettled([...building.values()].map((e) => e.built));
       await Promise.allSettled([...storing]);
     }
+    // the forecast sets the builds computed (started before their table's store)
+    await later.settled();
   }
 
   return {

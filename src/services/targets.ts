@@ -17,10 +17,18 @@ import { approvalWhy, whyText } from '../kpi/approval.js';
 export { ROLE_WIDE };
 import { personTargets, roleTargets, suggestedFor } from '../kpi/role-targets.js';
 import type { TrainJobData } from '../kpi/train.js';
-import { assertRole, type MetricInfo, metricInfo, parseTargetPeriod, TargetError } from '../kpi/targets.js';
+import {
+  assertRole,
+  type MetricInfo,
+  metricInfo,
+  parseTargetPeriod,
+  type StoreLater,
+  TargetError,
+} from '../kpi/targets.js';
 import { roleOfEmployee, trainingDataState } from '../kpi/targets-store.js';
 import { listProfiles, pinProfile, profileForPeriod, upsertProfile, type Weights } from '../kpi/weights.js';
 import type { JobService } from './jobs.js';
+import { createLaterStores, type LaterStores } from './later-stores.js';
 import type { JsonText, StoredReads } from './results.js';
 import type { Feedback360 } from '../appraisal/feedback-rows.js';
 import { cycleRefuses, getCycle, latestPeriodOfRole } from '../appraisal/cycles-store.js';
@@ -68,8 +76,12 @@ export interface TargetService {
   train(request: TrainRequest, actor: string | null): Promise<JobStatus>;
   trainingJob(id: string): Promise<JobStatus>;
   models(q: Query<typeof listModels>): ReturnType<typeof listModels>;
-  /** A closed role and period answers from its snapshot, marked `closed` (who, when, version). */
-  roleTargets(q: RoleTargetsQuery): Promise<RoleTargets & { closed?: ClosedMark }>;
+  /**
+   * A closed role and period answers from its snapshot, marked `closed` (who, when, version). Forecast
+   * sets computed for it are cached once it has answered, or handed to `storeLater` (a caller that
+   * reads the database after it: the desk).
+   */
+  roleTargets(q: RoleTargetsQuery, opts?: { storeLater?: StoreLater }): Promise<RoleTargets & { closed?: ClosedMark }>;
   /**
    * The same answer as JSON text, from the stored answers while the data is unchanged (src/services/results.ts).
    * Without a period: the one after the role's latest data on the kind it is tracked on (its declared cycle).
@@ -115,6 +127,8 @@ export interface TargetService {
     kpiInputs(period: string, role: string): Promise<KpiInputsWithFeedback>;
     roleTargets(role: string, period: string): Promise<RoleTargets>;
   };
+  /** Resolves once the forecast sets computed by the reads so far are cached (or failed); never rejects. */
+  settled(): Promise<void>;
 }
 
 /** Answers of a closed role and period carry the snapshot's mark (src/periods). */
@@ -148,13 +162,28 @@ export function createTargetService(deps: {
   feedbackOf?: (period: string) => Promise<Map<string, Feedback360>>;
   /** Overrides needing a second approver (config OVERRIDE_APPROVAL_*); none when absent. */
   overrideApproval?: { threshold: number; roleWide: boolean } | undefined;
+  /** Where the forecast sets a read computes are cached after its answer (shared with the desk). */
+  later?: LaterStores;
 }): TargetService {
   const { db, jobs, stored } = deps;
-  const roleTargetsOf = async (q: RoleTargetsQuery): Promise<RoleTargets & { closed?: ClosedMark }> => {
+  const later = deps.later ?? createLaterStores();
+  const roleTargetsOf = async (
+    q: RoleTargetsQuery,
+    storeLater: StoreLater,
+  ): Promise<RoleTargets & { closed?: ClosedMark }> => {
     const p = parseTargetPeriod(q.period);
     const [closed] = await closedParts<FrozenTargets>(db, p.id, 'targets', q.role);
     if (closed) return targetsFromSnapshot(closed.answer, closed.meta, q);
-    return roleTargets(db, q.role, p, q.metric, q.belowFloorOnly, { limit: q.limit, offset: q.offset });
+    return roleTargets(db, q.role, p, q.metric, q.belowFloorOnly, { limit: q.limit, offset: q.offset }, storeLater);
+  };
+  /** Runs `read` with a collector of the forecast stores it hands over, started when it has answered. */
+  const thenStore = async <T>(read: (storeLater: StoreLater) => Promise<T>): Promise<T> => {
+    const c = later.collect();
+    try {
+      return await read(c.storeLater);
+    } finally {
+      c.start();
+    }
   };
   /** Why an override needs a second approver (src/kpi/approval.ts), or null when it takes effect at once. */
   const approvalNeeded = (o: OverrideKey & { value: number }, suggested: number | null): string | null => {
@@ -262,13 +291,17 @@ export function createTargetService(deps: {
     trainingJob: (id) => jobs.ofKind(id, 'train_baselines', 'training job'),
     models: (q) => listModels(db, q),
 
-    roleTargets: roleTargetsOf,
+    roleTargets: (q, opts) =>
+      opts?.storeLater ? roleTargetsOf(q, opts.storeLater) : thenStore((storeLater) => roleTargetsOf(q, storeLater)),
     async roleTargetsJson(query) {
       const q = { ...query, period: query.period ?? (await cyclePeriod(query.role, 'targets')) };
-      return stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], async () => {
-        if (query.period !== undefined) await refuseFinerThanCycle(q.role, q.period);
-        return roleTargetsOf(q);
-      });
+      // the forecasts computed are cached after the answer is stored and sent
+      return thenStore((storeLater) =>
+        stored(['targets', q.role, q.period, q.metric ?? null, q.belowFloorOnly, q.limit, q.offset], async () => {
+          if (query.period !== undefined) await refuseFinerThanCycle(q.role, q.period);
+          return roleTargetsOf(q, storeLater);
+        }),
+      );
     },
     async personTargets(employeeId, q) {
       const p = parseTargetPeriod(q.period);
@@ -277,8 +310,9 @@ export function createTargetService(deps: {
         const [closed] = await closedParts<FrozenTargets>(db, p.id, 'targets', role);
         if (closed) return personFromSnapshot(closed.answer, closed.meta, employeeId, q.metric);
       }
-      return personTargets(db, employeeId, p, q.metric);
+      return thenStore((storeLater) => personTargets(db, employeeId, p, q.metric, storeLater));
     },
+    settled: () => later.settled(),
 
     async setOverride(o, actor) {
       parseTargetPeriod(o.period);

@@ -100,7 +100,8 @@ describe('Dockerfile', () => {
     expect(runs.some((r) => /\bnpm ci\b.*--omit=dev/.test(r))).toBe(true);
     expect(runs.some((r) => /\bnpm (install|i)\b/.test(r))).toBe(false);
     const copies = dockerfile.filter((i) => i.op === 'COPY' && i.stage === lastStage).map((i) => i.args);
-    for (const dir of ['models', 'src', 'bin', 'node_modules'])
+    // data/aspects: the labels train_aspects reads by default (src/reviews/sentiment/aspect-data.ts)
+    for (const dir of ['models', 'src', 'bin', 'node_modules', 'data/aspects'])
       expect(
         copies.some((c) => new RegExp(`\\s\\./${dir}$|\\s/app/${dir}$`).test(c)),
         dir,
@@ -115,6 +116,8 @@ describe('Dockerfile', () => {
     // the build context keeps local data and environment files out
     const ignore = read('.dockerignore').split('\n');
     for (const p of ['.data', '**/.env', 'node_modules', '.git']) expect(ignore).toContain(p);
+    // the one part of data/ the image needs is let back in after data/ is left out
+    expect(ignore.indexOf('!data/aspects')).toBeGreaterThan(ignore.indexOf('data'));
   });
 
   it('runs as a non-root user, with a HEALTHCHECK on the liveness route', () => {

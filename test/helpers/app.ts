@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
 import { buildApp } from '../../src/app.js';
@@ -61,4 +62,16 @@ export async function trainBaselines(t: TestApp, body: object, waitMs = 60_000):
     await new Promise((res) => setTimeout(res, 100));
   }
   throw new Error(`training did not finish in ${waitMs} ms`);
+}
+
+/** A log destination for `buildTestApp`'s logger (`{ level, stream }`) that keeps every line written. */
+export function logSink(): { stream: Writable; lines: string[]; text(): string } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  return { stream, lines, text: () => lines.join('') };
 }

@@ -6,10 +6,9 @@
  * URL or header appears in the log.
  */
 import net from 'node:net';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, logSink, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 
 const TIMEOUTS = {
@@ -174,16 +173,10 @@ describe('API keys never reach the log', () => {
   let d: TestDb;
   let t: TestApp;
   let app: FastifyInstance;
-  let log = '';
+  const sink = logSink();
   beforeAll(async () => {
     d = await openTestDb('pglite');
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        log += String(chunk);
-        done();
-      },
-    });
-    t = await buildTestApp(d.db, {}, { level: 'trace', stream });
+    t = await buildTestApp(d.db, {}, { level: 'trace', stream: sink.stream });
     app = t.app;
   });
   afterAll(async () => {
@@ -203,9 +196,9 @@ describe('API keys never reach the log', () => {
     await app.inject({ url: '/v1/employees', headers: t.auth('hr') });
     await app.inject({ url: '/v1/employees', headers: { 'x-api-key': t.keys.cs_lead } });
     await app.inject({ url: '/v1/employees', headers: { authorization: `Bearer ${secret(99)}` } });
-    expect(log.length).toBeGreaterThan(0);
-    expect(log).toContain('[REDACTED]');
-    for (const i of [...params.keys(), 99]) expect(log).not.toContain(secret(i));
-    for (const key of Object.values(t.keys)) expect(log).not.toContain(key);
+    expect(sink.text().length).toBeGreaterThan(0);
+    expect(sink.text()).toContain('[REDACTED]');
+    for (const i of [...params.keys(), 99]) expect(sink.text()).not.toContain(secret(i));
+    for (const key of Object.values(t.keys)) expect(sink.text()).not.toContain(key);
   });
 });

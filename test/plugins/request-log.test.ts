@@ -3,22 +3,16 @@
  * `/ready` and `/health` below 400 are counted, not logged; a failed `/ready` and every other
  * request (a 401 included) are logged.
  */
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, logSink, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 
 describeEachBackend('request log lines', (get) => {
   let t: TestApp;
-  const lines: string[] = [];
+  const sink = logSink();
+  const lines = sink.lines;
   beforeAll(async () => {
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    t = await buildTestApp(get().db, {}, { level: 'info', stream });
+    t = await buildTestApp(get().db, {}, { level: 'info', stream: sink.stream });
   });
   afterAll(async () => {
     await t?.app.close();

@@ -4,11 +4,10 @@
  * sentiment score's spans and explanation — and in the log lines; zh and en, on both backends.
  * PII_RAW names the surfaces that show raw text instead.
  */
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskPersonalText } from '../../src/privacy/index.js';
 import { registerShippedSentiment } from '../../src/registry/sentiment.js';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, logSink, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 
 const ZH =
@@ -54,15 +53,10 @@ const setUp = async (t: TestApp) => {
 
 describeEachBackend('API answers mask personal data in review text', (get) => {
   let t: TestApp;
-  const lines: string[] = [];
+  const sink = logSink();
+  const lines = sink.lines;
   beforeAll(async () => {
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    t = await buildTestApp(get().db, {}, { level: 'info', stream });
+    t = await buildTestApp(get().db, {}, { level: 'info', stream: sink.stream });
     await setUp(t);
   }, 120_000);
   afterAll(async () => {
@@ -164,15 +158,10 @@ describeEachBackend('API answers mask personal data in review text', (get) => {
 describe('PII_RAW shows raw text only where configured', () => {
   describeEachBackend('api and logs raw, the console masked', (get) => {
     let t: TestApp;
-    const lines: string[] = [];
+    const sink = logSink();
+    const lines = sink.lines;
     beforeAll(async () => {
-      const stream = new Writable({
-        write(chunk, _enc, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      });
-      t = await buildTestApp(get().db, { PII_RAW: 'api,logs' }, { level: 'info', stream });
+      t = await buildTestApp(get().db, { PII_RAW: 'api,logs' }, { level: 'info', stream: sink.stream });
       await setUp(t);
     }, 120_000);
     afterAll(async () => {

@@ -1,22 +1,15 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildTestApp, type TestApp } from '../helpers/app.js';
+import { buildTestApp, logSink, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 
 describeEachBackend('service conventions', (get) => {
   let t: TestApp;
-  let logged = '';
+  const sink = logSink();
   beforeAll(async () => {
-    const stream = new Writable({
-      write(chunk, _enc, done) {
-        logged += String(chunk);
-        done();
-      },
-    });
     t = await buildTestApp(
       get().db,
       { RATE_LIMIT_MAX: '5' },
-      { level: 'trace', stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
+      { level: 'trace', stream: sink.stream, redact: ['req.headers.authorization', 'req.headers["x-api-key"]'] },
     );
   });
   afterAll(async () => {
@@ -27,8 +20,8 @@ describeEachBackend('service conventions', (get) => {
     await t.app.inject({ url: '/v1/roles', headers: t.auth('hr') });
     await t.app.inject({ url: '/v1/roles', headers: { 'x-api-key': t.keys.scorer } });
     await t.app.inject({ url: '/v1/admin/keys', headers: t.auth('hr') }); // 403
-    expect(logged.length).toBeGreaterThan(100);
-    for (const key of Object.values(t.keys)) expect(logged).not.toContain(key.slice(4));
+    expect(sink.text().length).toBeGreaterThan(100);
+    for (const key of Object.values(t.keys)) expect(sink.text()).not.toContain(key.slice(4));
   });
 
   it('serves Prometheus metrics to a scorer key', async () => {

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { compareWithActive, type ShadowReport } from '../../registry/shadow.js';
 import { computeFor } from '../compute.js';
-import { UnrecoverableJobError, type Processor } from '../types.js';
+import { parseJobData, type Processor } from '../types.js';
 
 export const compareModelsData = z
   .object({
@@ -14,12 +14,7 @@ export const compareModelsData = z
   .strict();
 
 export const compareModelsProcessor: Processor<unknown, ShadowReport> = async (raw, ctx) => {
-  const parsed = compareModelsData.safeParse(raw);
-  if (!parsed.success)
-    throw new UnrecoverableJobError(
-      `bad compare_models data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const d = parsed.data;
+  const d = parseJobData('compare_models', compareModelsData, raw);
   // sentiment scores on its engines' threads; the baseline forecasts run in the job's thread
   const compute = computeFor(ctx);
   try {

@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/types.js';
 import { activeModelsFor } from '../../registry/active.js';
 import { submitJob } from '../submit.js';
-import { UnrecoverableJobError, type JobContext, type Processor } from '../types.js';
+import { type JobContext, parseJobData, type Processor } from '../types.js';
 import { applyRescores, rescoreLeft, rescoreRun, scoreStoredReviews, stageRescores } from '../../reviews/scoring.js';
 import { RECOMPUTE_RATINGS } from '../../ratings/job.js';
 import { recomputeRatings } from '../../ratings/recompute.js';
@@ -68,12 +68,7 @@ export async function chunkStarts(db: Db, size: number): Promise<string[]> {
 }
 
 export const scoreReviewsProcessor: Processor<unknown, ScoreReviewsResult> = async (raw, ctx: JobContext) => {
-  const parsed = scoreReviewsData.safeParse(raw ?? {});
-  if (!parsed.success)
-    throw new UnrecoverableJobError(
-      `bad score_reviews data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const data = parsed.data;
+  const data = parseJobData('score_reviews', scoreReviewsData, raw ?? {});
   const { db, config, queue } = ctx.deps;
   const batch = data.batch_size ?? (db.kind === 'pglite' ? 200 : 2000);
   const active = activeModelsFor(db, config);

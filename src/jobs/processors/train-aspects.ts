@@ -22,7 +22,7 @@ import {
 import { correctionTrainingRows } from '../../reviews/corrections-store.js';
 import { computeFor } from '../compute.js';
 import { submitJob } from '../submit.js';
-import { UnrecoverableJobError, type Processor } from '../types.js';
+import { parseJobData, type Processor, UnrecoverableJobError } from '../types.js';
 
 export const trainAspectsData = z
   .object({
@@ -53,12 +53,7 @@ export interface TrainAspectsResult {
 }
 
 export const trainAspectsProcessor: Processor<unknown, TrainAspectsResult> = async (raw, ctx) => {
-  const parsed = trainAspectsData.safeParse(raw);
-  if (!parsed.success)
-    throw new UnrecoverableJobError(
-      `bad train_aspects data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const data = parsed.data;
+  const data = parseJobData('train_aspects', trainAspectsData, raw);
   const lang = data.language;
   const { db, config, queue } = ctx.deps;
   const finish = async (v: ModelVersion, reused: boolean): Promise<TrainAspectsResult> => {

@@ -11,7 +11,7 @@ import { getActive, promote, registerVersion, type ModelVersion } from '../../re
 import { packSentiment, SENTIMENT_KIND } from '../../registry/sentiment.js';
 import type { ModelMetadata } from '../../reviews/sentiment/predictor.js';
 import { computeFor } from '../compute.js';
-import { UnrecoverableJobError, type Processor } from '../types.js';
+import { parseJobData, type Processor, UnrecoverableJobError } from '../types.js';
 
 export const trainSentimentData = z
   .object({
@@ -32,12 +32,7 @@ export interface TrainSentimentResult {
 }
 
 export const trainSentimentProcessor: Processor<unknown, TrainSentimentResult> = async (raw, ctx) => {
-  const parsed = trainSentimentData.safeParse(raw);
-  if (!parsed.success)
-    throw new UnrecoverableJobError(
-      `bad train_sentiment data: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  const data = parsed.data;
+  const data = parseJobData('train_sentiment', trainSentimentData, raw);
   const { db } = ctx.deps;
   const finish = async (v: ModelVersion, reused: boolean): Promise<TrainSentimentResult> => {
     const wantPromote = data.promote || !(await getActive(db, SENTIMENT_KIND, data.language));
