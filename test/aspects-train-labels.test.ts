@@ -5,7 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ASPECTS, DEFAULT_DATA_DIR, hasAgentComplaint, POLARITIES } from '../training/aspects-eval-set.js';
-import { loadTrainLabels, TRAIN_FILE, trainLabelPool, trainLabelsPath } from '../training/aspects-train-labels.js';
+import {
+  DRAW_PREFIX,
+  loadTrainLabels,
+  TRAIN_FILE,
+  trainLabelPool,
+  trainLabelsPath,
+} from '../training/aspects-train-labels.js';
 
 const haveData = existsSync(DEFAULT_DATA_DIR);
 const inCi = process.env.CI === 'true';
@@ -34,15 +40,35 @@ describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
         if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
           bad.push(`${id}: ${a}: ${q}`);
       if (l.agent_complaint !== hasAgentComplaint(aspects)) bad.push(`${id}: agent_complaint`);
+      if (!/^train-(net|replies):\d+$/.test(String(l.draw))) bad.push(`${id}: draw ${String(l.draw)}`);
     }
     expect(bad).toEqual([]);
   });
 
-  it.runIf(haveData || inCi)('joins every row and follows the seeded draw from its start', () => {
+  it.runIf(haveData || inCi)('joins every row and follows each seeded draw from its start', () => {
     const items = loadTrainLabels(lang);
     expect(items).toHaveLength(lines.length);
-    const pool = trainLabelPool(lang);
-    const positions = items.map((it) => pool.findIndex((r) => r.row === it.src?.row)).sort((a, b) => a - b);
+    // the first draw: positions 0…n−1, none skipped
+    const net = trainLabelPool(lang);
+    const netItems = items.filter((it) => it.draw.startsWith(`${DRAW_PREFIX.net}:`));
+    const positions = netItems.map((it) => net.findIndex((r) => r.row === it.src?.row)).sort((a, b) => a - b);
     expect(positions).toEqual(positions.map((_, i) => i));
+    for (const it of netItems)
+      expect(it.draw).toBe(`${DRAW_PREFIX.net}:${net.findIndex((r) => r.row === it.src?.row)}`);
+    // the replies draw: every position up to the last one read is labelled, by it or by the first draw
+    const replies = trainLabelPool(lang, undefined, 'replies');
+    const labelled = new Set(items.map((it) => it.src?.row));
+    const read = items
+      .filter((it) => it.draw.startsWith(`${DRAW_PREFIX.replies}:`))
+      .map((it) => {
+        const at = replies.findIndex((r) => r.row === it.src?.row);
+        expect(it.draw).toBe(`${DRAW_PREFIX.replies}:${at}`);
+        return at;
+      });
+    const last = Math.max(-1, ...read);
+    expect(read.every((p) => p >= 0)).toBe(true);
+    expect(replies.slice(0, last + 1).filter((r) => !labelled.has(r.row))).toEqual([]);
+    // no row labelled twice
+    expect(labelled.size).toBe(items.length);
   });
 });

@@ -45,6 +45,20 @@ const TERMS: Record<Lang, RegExp> = {
   en: /\b(customer service|support|staff|rep|reps|representative|agent|clerk|seller|vendor|employee|manager|technician|rude|helpful|polite|friendly|courteous|repl(y|ied|ies)|respon(d|ded|se|sive)|called|phone|email(ed)?|e-mail|on hold|wait(ed|ing)?|return(ed|s)?|refund(ed|s)?|exchange|replace(ment|d)|warranty|rma|money back|ship(ped|ping)?|deliver(y|ed))\b/i,
 };
 
+/**
+ * The second draw, `replies` (seed 1821): rows of the same length caps that name a reply, a wait, a
+ * queue or the speed of staff (our own list, not the keyword rules) — the response-speed material the
+ * first draw holds little of (46 of 520 zh rows). Read in its order from position 0; a row the first
+ * draw labelled already is passed over (it keeps its labels), no other row is skipped.
+ */
+export const REPLIES_SEED = 1821;
+const REPLY_TERMS: Record<Lang, RegExp> = {
+  zh: /回复|答复|回消息|旺旺|没人|不理|理我|等了|等待|半天|催|及时|秒回|上菜|打不通|联系不上|响应|效率|排队|办理入住|入住手续|退房/,
+  en: /\b(repl(y|ied|ies)|respon(d|ded|ds|se|ses|sive)|on hold|never heard|call(ed)? (me )?back|emailed|e-?mails?|contacted|waited|waiting|no answer|get back to|got back to|hold time|answered)\b/i,
+};
+export type TrainDraw = 'net' | 'replies';
+export const DRAW_PREFIX: Record<TrainDraw, string> = { net: 'train-net', replies: 'train-replies' };
+
 /** mulberry32, as training/aspects-sample.ts */
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -58,12 +72,17 @@ function rng(seed: number): () => number {
 }
 
 /** The drawn order of train.csv rows to read: row index and text. */
-export function trainLabelPool(lang: Lang, dataDir = DEFAULT_DATA_DIR): Array<{ row: number; text: string }> {
+export function trainLabelPool(
+  lang: Lang,
+  dataDir = DEFAULT_DATA_DIR,
+  draw: TrainDraw = 'net',
+): Array<{ row: number; text: string }> {
   const rows = readReviews(path.join(dataDir, TRAIN_FILE[lang]));
+  const terms = draw === 'net' ? TERMS[lang] : REPLY_TERMS[lang];
   const pool = rows
     .map((text, row) => ({ row, text }))
-    .filter((r) => r.text.trim() !== '' && r.text.length <= MAX_CHARS[lang] && TERMS[lang].test(r.text));
-  const next = rng(TRAIN_LABEL_SEED);
+    .filter((r) => r.text.trim() !== '' && r.text.length <= MAX_CHARS[lang] && terms.test(r.text));
+  const next = rng(draw === 'net' ? TRAIN_LABEL_SEED : REPLIES_SEED);
   for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
@@ -87,8 +106,8 @@ const POLARITY_CODES: Record<string, (typeof POLARITIES)[number]> = {
   m: 'mixed',
 };
 
-function addLabels(lang: Lang, file: string): void {
-  const pool = trainLabelPool(lang);
+function addLabels(lang: Lang, file: string, draw: TrainDraw): void {
+  const pool = trainLabelPool(lang, DEFAULT_DATA_DIR, draw);
   const out = trainLabelsPath(lang);
   const existing = existsSync(out)
     ? readFileSync(out, 'utf8')
@@ -118,7 +137,7 @@ function addLabels(lang: Lang, file: string): void {
       src: { file: TRAIN_FILE[lang], row: r.row, sha1: sha12(r.text) },
       aspects,
       agent_complaint: hasAgentComplaint(aspects),
-      draw: `train-net:${pos}`,
+      draw: `${DRAW_PREFIX[draw]}:${pos}`,
     };
     lines.push(JSON.stringify(line));
   }
@@ -134,6 +153,7 @@ function main(): void {
       count: { type: 'string', default: '50' },
       check: { type: 'boolean', default: false },
       add: { type: 'string' },
+      draw: { type: 'string', default: 'net' },
     },
   });
   const lang = values.lang as Lang;
@@ -141,25 +161,37 @@ function main(): void {
     console.error('usage: aspects-train-labels --lang zh|en [--from N --count M | --check]');
     process.exit(2);
   }
+  const draw = values.draw as TrainDraw;
+  if (draw !== 'net' && draw !== 'replies') {
+    console.error('--draw net|replies');
+    process.exit(2);
+  }
   if (values.check) {
     const items = loadTrainLabels(lang);
-    const pool = trainLabelPool(lang);
-    const order = new Map(pool.map((r, i) => [r.row, i]));
-    const positions = items.map((it) => order.get(it.src!.row) ?? -1);
-    if (positions.some((p) => p < 0)) throw new Error('a labelled row is not in the drawn pool');
-    console.log(
-      `${items.length} lines join; pool ${pool.length}; positions ${Math.min(...positions)}–${Math.max(...positions)}`,
-    );
+    for (const d of ['net', 'replies'] as const) {
+      const pool = trainLabelPool(lang, DEFAULT_DATA_DIR, d);
+      const order = new Map(pool.map((r, i) => [r.row, i]));
+      const positions = items
+        .filter((it) => it.draw.startsWith(`${DRAW_PREFIX[d]}:`))
+        .map((it) => order.get(it.src!.row) ?? -1);
+      if (positions.some((p) => p < 0)) throw new Error(`a labelled row is not in the ${d} pool`);
+      console.log(
+        `${d}: ${positions.length} lines join; pool ${pool.length}; positions ${Math.min(...positions)}–${Math.max(...positions)}`,
+      );
+    }
     return;
   }
   if (values.add) {
-    addLabels(lang, values.add);
+    addLabels(lang, values.add, draw);
     return;
   }
-  const pool = trainLabelPool(lang);
+  const pool = trainLabelPool(lang, DEFAULT_DATA_DIR, draw);
+  const taken = new Set(loadTrainLabels(lang).map((it) => it.src!.row));
   const from = Number(values.from);
   for (const [i, r] of pool.slice(from, from + Number(values.count)).entries())
-    console.log(`${from + i}\t${r.row}\t${sha12(r.text)}\t${r.text.replace(/\s+/g, ' ')}`);
+    console.log(
+      `${from + i}\t${r.row}\t${sha12(r.text)}\t${taken.has(r.row) ? '(labelled already) ' : ''}${r.text.replace(/\s+/g, ' ')}`,
+    );
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();

@@ -8,7 +8,10 @@
  * every fit (folds included) with weight `--corrections-weight`, never the dev figures.
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
- *     [--corrections FILE] [--no-train-labels] [--train-labels-weight W] [--data DIR]
+ *     [--corrections FILE] [--no-train-labels] [--train-labels-weight W] [--data DIR] [--oof FILE]
+ *
+ * `--oof FILE`: each dev item's out-of-fold P(aspect) per aspect and complaint score (JSON lines, ids only),
+ * for reading the model's dev errors.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +37,13 @@ const { values: args } = parseArgs({
     corrections: { type: 'string' },
     'corrections-weight': { type: 'string', default: '4' },
     'no-train-labels': { type: 'boolean', default: false },
+    'no-cues': { type: 'boolean', default: false },
+    'no-weak-doubt': { type: 'boolean', default: false },
+    'no-cue-features': { type: 'boolean', default: false },
+    'weak-agent-negatives': { type: 'boolean', default: false },
     'train-labels-weight': { type: 'string' },
+    /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
+    oof: { type: 'string' },
   },
 });
 if (args.lang !== 'zh' && args.lang !== 'en') {
@@ -60,12 +69,17 @@ const trained = await trainAspectModel(await loadTf(), {
     epochs: num(args.epochs),
     folds: num(args.folds),
     trainLabels: !args['no-train-labels'],
+    cues: !args['no-cues'],
+    weakDoubt: !args['no-weak-doubt'],
+    cueFeatures: !args['no-cue-features'],
+    weakAgentNegatives: args['weak-agent-negatives'],
     trainLabelsWeight: num(args['train-labels-weight']),
     correctionsWeight: num(args['corrections-weight']),
   },
   command: `npm run train:aspects -- ${process.argv.slice(2).join(' ')}`,
   log: (line) => console.error(line),
 });
+if (args.oof) writeFileSync(args.oof, trained.outOfFold.map((r) => `${JSON.stringify(r)}\n`).join(''));
 const out = args.out ?? join('models', `aspects-${lang}`);
 mkdirSync(out, { recursive: true });
 writeFileSync(join(out, 'weights.bin'), new Uint8Array(trained.weights.buffer));

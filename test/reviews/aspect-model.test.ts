@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../../src/ml/tf.js';
 import {
+  aspectFeatures,
   ASPECT_MODEL_FORMAT,
   ASPECT_STRIDE,
   AspectPredictor,
   sharesFeatures,
   type AspectModelMetadata,
 } from '../../src/reviews/sentiment/aspect-model.js';
+import { labelledRows, UNKNOWN_LABEL } from '../../src/reviews/sentiment/aspect-pipeline.js';
 import { featuriseClauses, trainAspectLinear } from '../../src/reviews/sentiment/aspect-train.js';
 import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
@@ -65,6 +67,91 @@ describe('learned aspect model', () => {
     const probs = p.probabilities('质量不错');
     expect(probs[idx('product_quality')]).toBeGreaterThan(0.5);
     expect(probs[idx('logistics')]).toBeLessThan(0.5);
+  });
+
+  it('places a review label the keyword rules do not point to on the clauses its cue words name, the rest unknown', () => {
+    const item = {
+      id: 'x',
+      part: 'dev' as const,
+      own: false,
+      text: '早餐很丰富，房间也干净，结帐用了二十分钟',
+      aspects: { response_speed: 'negative' as const, product_quality: 'positive' as const },
+      agentComplaint: true,
+      src: null,
+      draw: 'test',
+    };
+    const rs = ASPECT_ORDER.indexOf('response_speed');
+    const pq = ASPECT_ORDER.indexOf('product_quality');
+    const rows = labelledRows([item], 'zh');
+    expect(rows.texts).toEqual(['早餐很丰富', '房间也干净', '结帐用了二十分钟', item.text]);
+    expect(rows.labels.map((l) => l[rs])).toEqual([UNKNOWN_LABEL, UNKNOWN_LABEL, 1, 1]);
+    expect(rows.labels.map((l) => l[pq])).toEqual([1, 1, 0, 1]);
+    // without cues (the former rule) the clauses of a long review the rules miss are negatives
+    expect(labelledRows([item], 'zh', false).labels.map((l) => l[rs])).toEqual([0, 0, 0, 1]);
+  });
+
+  it('leaves unknown labels out of the loss', async () => {
+    const tf = await loadTf();
+    const s: FeatureSettings = {
+      language: 'zh',
+      bits: 10,
+      seed: 5,
+      charNgrams: [1, 2],
+      wordNgrams: null,
+      maxChars: 50,
+    };
+    const texts = ['客服很好', '快递很慢', '质量不错'];
+    // the second aspect is unknown on every row: its weights and bias stay where they start (0)
+    const labels = [0, 3, 4].map((j) => ASPECT_ORDER.map((_, k) => (k === 1 ? UNKNOWN_LABEL : k === j ? 1 : 0)));
+    const w = await trainAspectLinear(
+      tf,
+      featuriseClauses(
+        texts,
+        labels,
+        texts.map(() => 1),
+        s,
+        false,
+      ),
+      s.bits,
+      ASPECT_STRIDE,
+      { seed: 1, epochs: 5, batchSize: 3, learningRate: 0.3, l2: 1e-4, minDf: 1, averageFrom: 1 },
+    );
+    let moved = 0;
+    let unknownMoved = 0;
+    for (let r = 0; r < 1 << s.bits; r++) {
+      if (w.weights[r * ASPECT_STRIDE] !== 0) moved++;
+      if (w.weights[r * ASPECT_STRIDE + 1] !== 0) unknownMoved++;
+    }
+    expect(moved).toBeGreaterThan(0);
+    expect(unknownMoved).toBe(0);
+    expect(w.biases[1]).toBe(0);
+    expect(w.biases[0]).not.toBe(0);
+  });
+
+  it('adds the weights of the cue patterns a clause matches when the model reads cues', () => {
+    const s: FeatureSettings = {
+      language: 'zh',
+      bits: 12,
+      seed: 9,
+      charNgrams: [1, 2],
+      wordNgrams: null,
+      maxChars: 50,
+    };
+    const buf = new FeatureBuffer(s.bits);
+    const plainIds = aspectFeatures('结帐用了二十分钟', s, false, buf);
+    expect(plainIds).toEqual([]);
+    const cueIds = aspectFeatures('结帐用了二十分钟', s, false, buf, undefined, s.bits, undefined, true);
+    expect(cueIds).toHaveLength(1); // the "wait" pattern
+    expect(aspectFeatures('房间很干净', s, false, buf, undefined, s.bits, undefined, true)).toEqual([]);
+    const weights = new Float32Array((1 << s.bits) * ASPECT_STRIDE);
+    weights[cueIds[0]! * ASPECT_STRIDE + 1] = 2; // the cue's row says response speed
+    weights[1 * ASPECT_STRIDE + 0] = 0.5; // some other row, so the table is not empty
+    const meta = { ...toyMeta(s), keywordFeatures: false };
+    const withCues = new AspectPredictor({ ...meta, cueFeatures: true }, weights);
+    const without = new AspectPredictor(meta, weights);
+    const rs = ASPECT_ORDER.indexOf('response_speed');
+    expect(withCues.logits('结帐用了二十分钟')![rs]! - without.logits('结帐用了二十分钟')![rs]!).toBeCloseTo(2, 1);
+    expect(withCues.logits('房间很干净')![rs]).toBe(without.logits('房间很干净')![rs]);
   });
 
   const toyMeta = (s: FeatureSettings, tableBits?: number): AspectModelMetadata => ({

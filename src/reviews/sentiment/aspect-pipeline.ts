@@ -63,6 +63,17 @@ export interface AspectTrainSettings {
   trainLabels?: boolean | undefined;
   trainLabelsWeight?: number | undefined;
   correctionsWeight?: number | undefined;
+  /** place a labelled review's aspects on its clauses by cue words where the rules point to none (default true) */
+  cues?: boolean | undefined;
+  /** the cue patterns of aspect-model.ts (ASPECT_CUES) as features (default true) */
+  cueFeatures?: boolean | undefined;
+  /**
+   * false (the default): a weak row's "no" for an agent aspect is unknown — only the labelled rows
+   * teach where the agent aspects are absent, so the keyword rules' misses are not taught as absences
+   */
+  weakAgentNegatives?: boolean | undefined;
+  /** a weak row's "no" is unknown where a narrow cue of the aspect matches (default true) */
+  weakDoubt?: boolean | undefined;
 }
 
 export interface TrainAspectsInput {
@@ -93,6 +104,8 @@ export interface TrainedAspects {
   weights: Float32Array;
   /** per aspect on the dev part, out of fold, and the agent aspects' micro F1 */
   figures: { dev_out_of_fold: Record<string, OutOfFoldFigure>; agent_f1: number; complaint: Record<string, number> };
+  /** per dev item: its calibrated out-of-fold P(aspect) (ASPECT_ORDER) and complaint score, for reading the errors */
+  outOfFold: Array<{ id: string; probabilities: number[]; complaint: number }>;
 }
 
 const K = ASPECT_ORDER.length;
@@ -106,11 +119,65 @@ export function aspectFeatureSettings(lang: Lang): FeatureSettings {
 }
 
 /**
- * Labelled items as clause rows: per item and aspect, the clauses the keyword rules point to (or every
- * clause of an item of at most two clauses when none does) are positive, the clauses of an item
- * without the aspect negative; an item of several clauses is one more row, the whole text with its labels.
+ * Where in a labelled review an aspect the keyword rules do not point to is likely said: wide cue
+ * words per aspect and language (our own, used only to place a review's label on its clauses when
+ * training; never a detector). Aspects without cues here are left unplaced.
  */
-export function labelledRows(items: readonly AspectEvalItem[]): { texts: string[]; labels: number[][] } {
+const CUES: Record<Lang, Partial<Record<Aspect, RegExp>>> = {
+  zh: {
+    service_attitude:
+      /服务|态度|热情|耐心|礼貌|客气|友善|周到|客服|前台|服务员|服务生|小姐|员工|人员|店员|师傅|老板|掌柜|卖家|商家|店家|推诿|敷衍|一问三不知|踢皮球|爱理不理/,
+    response_speed:
+      /慢|快|等|分钟|小时|半天|回音|回复|答复|回应|理睬|搭理|不理|没人|无人|反应|速度|及时|迅速|迅捷|效率|秒|立即|马上|拖|排在|排队|催|迟|才来|打不通|接电话/,
+    returns_handling: /退|换货|换机|维修|修理|保修|售后|补发|补偿|赔|发票|价保|差价|审核|到账|返厂/,
+    logistics: /快递|物流|送货|送到|送来|发货|到货|收到|配送|骑手|小哥|派送/,
+  },
+  en: {
+    service_attitude:
+      /\b(service|staff|reps?|representatives?|agents?|support|clerks?|rude|helpful|polite|friendly|courteous|manager|employees?|told me|said)\b/i,
+    response_speed:
+      /\b(wait(ed|ing)?|on hold|hold time|hours?|minutes?|days|weeks?|respon\w*|repl(y|ied|ies)|answer\w*|never heard|heard back|call(ed)? back|get back|got back|quick(ly)?|fast|slow|prompt(ly)?|immediately|took)\b/i,
+    returns_handling: /\b(return\w*|refund\w*|exchang\w*|replac\w*|warranty|repair\w*|rma|money back|credit)\b/i,
+    logistics: /\b(ship\w*|deliver\w*|arriv\w*|package|parcel|ups|fedex|usps|tracking|courier)\b/i,
+  },
+};
+
+/**
+ * Narrow cues of an agent aspect the keyword rules may miss (a wait counted in minutes, nobody
+ * answering, a queue position, the speed of check-in or of serving): a weak row's "no" for that
+ * aspect is not trusted where one matches (the label is unknown), so the keyword labels do not teach
+ * the model the rules' blind spots. Training only.
+ */
+const WEAK_DOUBT: Record<Lang, Partial<Record<Aspect, RegExp>>> = {
+  zh: {
+    response_speed:
+      /(等了?|用了|花了|拖了)[^，。！？,.!?]{0,6}(分钟|小时|钟头|半天)|(分钟|小时)了?(还|才|都)|没人(理|管|接|回|搭理)|无人(理|管|问津|接)|不理睬|没(有)?回音|排在第|(反应|响应)[^，。,.]{0,3}(快|慢|迅速|及时)|(入住|退房|结[帐账]|上菜|办理|登记|审核)[^，。,.]{0,4}(快|慢|迅速|迅捷|及时|效率)|秒(回|通过|到账)|打不通|没人接/,
+  },
+  en: {
+    response_speed:
+      /\b(on hold|hold time|never (heard|got) back|no (response|reply|answer|call back)|(didn't|did not|never|don't|doesn't|won't|wouldn't) (respond|reply|answer|call( me)? back|get back)|took (\w+ ){0,2}(hours|days|weeks) to (respond|reply|answer|get back)|respond(ed|s)? (quickly|promptly|immediately|right away|within)|prompt(ly)? (response|reply)|quick (response|reply))\b/i,
+  },
+};
+
+const AGENT_SET: ReadonlySet<Aspect> = new Set(['service_attitude', 'response_speed', 'returns_handling']);
+
+/** A clause row's label for an aspect that says nothing (the loss leaves it out). */
+export const UNKNOWN_LABEL = -1;
+
+/**
+ * Labelled items as clause rows: per item and aspect, the clauses the keyword rules point to are
+ * positive and its other clauses negative; when the rules point to none, an item of at most two
+ * clauses has every clause positive; a longer one (with `cues`, the default) has the clauses its
+ * language's cue words point to positive and the rest unknown (`UNKNOWN_LABEL`, left out of the
+ * loss), or all of them unknown when no cue matches — never negative, since one of them holds the
+ * aspect. Clauses of an item without the aspect are negative. An item of several clauses is one
+ * more row, the whole text with its labels.
+ */
+export function labelledRows(
+  items: readonly AspectEvalItem[],
+  lang?: Lang,
+  cues = true,
+): { texts: string[]; labels: number[][] } {
   const texts: string[] = [];
   const labels: number[][] = [];
   for (const it of items) {
@@ -122,6 +189,10 @@ export function labelledRows(items: readonly AspectEvalItem[]): { texts: string[
       const pointed = kw.map((s, i) => (s.has(a) ? i : -1)).filter((i) => i >= 0);
       if (pointed.length > 0) for (const i of pointed) per[i]![j] = 1;
       else if (clauses.length <= 2) for (const row of per) row[j] = 1;
+      else if (cues) {
+        const cue = CUES[lang ?? (/[\u4e00-\u9fff]/.test(it.text) ? 'zh' : 'en')][a];
+        clauses.forEach((c, i) => (per[i]![j] = cue?.test(c) ? 1 : UNKNOWN_LABEL));
+      }
     });
     clauses.forEach((c, i) => {
       texts.push(c);
@@ -140,7 +211,9 @@ function weakRows(
   file: string,
   skip: ReadonlySet<number>,
   cap: number,
-): { texts: string[]; labels: number[][]; hit: number; miss: number } {
+  doubt?: Partial<Record<Aspect, RegExp>>,
+  agentNegatives = false,
+): { texts: string[]; labels: number[][]; hit: number; miss: number; doubted: number } {
   const random = rng(1818);
   const hit: string[] = [];
   const miss: string[] = [];
@@ -156,11 +229,20 @@ function weakRows(
   shuffle(hit);
   shuffle(miss);
   const take = [...hit.slice(0, Math.ceil(cap / 2)), ...miss.slice(0, Math.floor(cap / 2))];
+  let doubted = 0;
   const labels = take.map((t) => {
     const found = new Set(clauseAspects(t));
-    return ASPECT_ORDER.map((a) => (found.has(a) ? 1 : 0));
+    return ASPECT_ORDER.map((a) => {
+      if (found.has(a)) return 1;
+      if (!agentNegatives && AGENT_SET.has(a)) return UNKNOWN_LABEL;
+      if (doubt?.[a]?.test(t)) {
+        doubted++;
+        return UNKNOWN_LABEL;
+      }
+      return 0;
+    });
   });
-  return { texts: take, labels, hit: hit.length, miss: miss.length };
+  return { texts: take, labels, hit: hit.length, miss: miss.length, doubted };
 }
 
 /** The best-F1 threshold of each aspect over calibrated review-level probabilities (out of fold). */
@@ -215,6 +297,8 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
   };
   const keywordFeatures = o.keywordFeatures ?? true;
+  const cues = o.cues ?? true;
+  const cueFeatures = o.cueFeatures ?? true;
   const weakWeight = o.weakWeight ?? 1;
   const devWeight = o.devWeight ?? 4;
   const source = TRAIN_FILE[lang];
@@ -222,20 +306,29 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   // ---- hand labels on train.csv rows (their rows leave the weak rows)
   const handLabelled = o.trainLabels === false ? [] : loadTrainLabels(lang, dataDir, labelsDir);
   const handRows = new Set(handLabelled.map((it) => it.src!.row));
-  const weak = weakRows(join(dataDir, source), handRows, o.weak ?? (lang === 'zh' ? 40000 : 30000));
-  log(`weak rows ${weak.texts.length} (clauses with a keyword hit ${weak.hit}, without ${weak.miss})`);
+  const weakDoubt = o.weakDoubt ?? true;
+  const weak = weakRows(
+    join(dataDir, source),
+    handRows,
+    o.weak ?? (lang === 'zh' ? 40000 : 30000),
+    weakDoubt ? WEAK_DOUBT[lang] : undefined,
+    o.weakAgentNegatives ?? false,
+  );
+  log(
+    `weak rows ${weak.texts.length} (clauses with a keyword hit ${weak.hit}, without ${weak.miss}; ${weak.doubted} labels left unknown)`,
+  );
 
   const dev = loadAspectEvalSet(lang, { dataDir, labelsDir, part: 'dev' });
   const corrections = input.corrections ?? [];
   const correctionWeight = o.correctionsWeight ?? 4;
-  const corrected = labelledRows(corrections);
+  const corrected = labelledRows(corrections, lang, cues);
   log(`corrections: ${corrections.length} reviews, ${corrected.texts.length} rows`);
   const handWeight = o.trainLabelsWeight ?? devWeight;
-  const hand = labelledRows(handLabelled);
+  const hand = labelledRows(handLabelled, lang, cues);
   log(`hand labels on train.csv: ${handLabelled.length} reviews, ${hand.texts.length} rows, weight ${handWeight}`);
 
   async function fit(items: AspectEvalItem[]) {
-    const d = labelledRows(items);
+    const d = labelledRows(items, lang, cues);
     const rows = featuriseClauses(
       [...weak.texts, ...d.texts, ...hand.texts, ...corrected.texts],
       [...weak.labels, ...d.labels, ...hand.labels, ...corrected.labels],
@@ -247,6 +340,8 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       ],
       settings,
       keywordFeatures,
+      settings.bits,
+      cueFeatures,
     );
     return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
   }
@@ -257,6 +352,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       version: aspectWeightsVersion(lang, w.weights),
       features: settings,
       keywordFeatures,
+      ...(cueFeatures ? { cueFeatures } : {}),
       aspects: [...ASPECT_ORDER],
       weights: { file: 'weights.bin', dtype: 'float32', stride: ASPECT_STRIDE, biases: w.biases },
       calibration: ASPECT_ORDER.map(() => identityCalibration),
@@ -351,6 +447,13 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       complaint = { threshold: round(t), precision: round(precision), recall: round(recall) };
   }
   log(`agent's complaint, out of fold: ${JSON.stringify(complaint)}`);
+  const outOfFold = dev.map((it, i) => ({
+    id: it.id,
+    probabilities: ASPECT_ORDER.map((_, j) =>
+      round(sigmoid(calibration[j]!.a * finite(oofMax[i]![j]!) + calibration[j]!.c)),
+    ),
+    complaint: round(complaintScores[i]!),
+  }));
 
   // ---- the returned model: all rows
   log('final model');
@@ -364,6 +467,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     training: {
       weak: { source, rows: weak.texts.length, labels: 'keyword rules v2 (src/reviews/sentiment/aspects.ts)' },
       weakWeight,
+      cues,
+      weakDoubt,
+      weakAgentNegatives: o.weakAgentNegatives ?? false,
       dev: { items: dev.length, weight: devWeight, folds },
       trainLabels: {
         file: `data/aspects/train-labels-${lang}.jsonl`,
@@ -387,5 +493,6 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     meta: predictor.meta,
     weights: final.weights,
     figures: { dev_out_of_fold: figures, agent_f1: agentF1, complaint },
+    outOfFold,
   };
 }

@@ -17,7 +17,7 @@ export interface AspectRows {
   /** value per id: 1/√n for the row's n n-grams, 1 for keyword features */
   vals: Float32Array;
   offsets: Int32Array;
-  /** rows × K labels in [0, 1] */
+  /** rows × K labels in [0, 1]; a negative label is unknown (left out of the loss) */
   labels: Float32Array;
   weights: Float32Array;
   k: number;
@@ -31,6 +31,7 @@ export function featuriseClauses(
   s: FeatureSettings,
   keywordFeatures: boolean,
   tableBits = s.bits,
+  cueFeatures = false,
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
@@ -39,7 +40,7 @@ export function featuriseClauses(
   const vals: number[] = [];
   const offsets = new Int32Array(texts.length + 1);
   texts.forEach((t, i) => {
-    const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits);
+    const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits, undefined, cueFeatures);
     for (let j = 0; j < buf.n; j++) {
       ids.push(buf.ids[j]! & mask);
       vals.push(1 / Math.sqrt(buf.n));
@@ -126,6 +127,7 @@ export async function trainAspectLinear(
       const row = new Int32Array(nnz);
       const val = new Float32Array(nnz);
       const y = new Float32Array((to - from) * k);
+      const known = new Float32Array((to - from) * k).fill(1);
       const rw = new Float32Array(to - from);
       let m = 0;
       for (let p = from; p < to; p++) {
@@ -140,7 +142,11 @@ export async function trainAspectLinear(
           val[m] = rows.vals[q]!;
           m++;
         }
-        y.set(rows.labels.subarray(i * k, (i + 1) * k), (p - from) * k);
+        for (let a = 0; a < k; a++) {
+          const v = rows.labels[i * k + a]!;
+          if (v < 0) known[(p - from) * k + a] = 0;
+          else y[(p - from) * k + a] = v;
+        }
         rw[p - from] = rows.weights[i]!;
       }
       const rowsInBatch = to - from;
@@ -149,6 +155,7 @@ export async function trainAspectLinear(
       const tVal = tf.tensor2d(val.subarray(0, m), [m, 1]);
       const tY = tf.tensor2d(y, [rowsInBatch, k]);
       const tW = tf.tensor2d(rw, [rowsInBatch, 1]);
+      const tKnown = tf.tensor2d(known, [rowsInBatch, k]);
       const wTotal = rw.reduce((s, v) => s + v, 0) || 1;
       const loss = optimizer.minimize(
         () =>
@@ -172,12 +179,12 @@ export async function trainAspectLinear(
             const z = sparse(w, b) as TF.Tensor2D;
             // stable weighted sigmoid cross-entropy: max(z,0) − z·y + log(1 + e^−|z|)
             const ce = tf.add(tf.sub(tf.relu(z), tf.mul(z, tY)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))));
-            return tf.div(tf.sum(tf.mul(ce, tW)), wTotal * k) as TF.Scalar;
+            return tf.div(tf.sum(tf.mul(tf.mul(ce, tW), tKnown)), wTotal * k) as TF.Scalar;
           }),
         true,
         [w, b],
       );
-      tf.dispose([tIdx, tRow, tVal, tY, tW]);
+      tf.dispose([tIdx, tRow, tVal, tY, tW, tKnown]);
       if (loss) {
         lossSum += (await loss.data())[0] ?? 0;
         batches++;
