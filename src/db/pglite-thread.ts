@@ -17,7 +17,7 @@ import type { Worker } from 'node:worker_threads';
 import { ThreadChannel } from '../lib/thread.js';
 import { unwireError } from './pglite-wire.js';
 import type { Db, QueryResult, Queryable } from './types.js';
-import { settledWrites, type TransactionWrites, union, WriteClock } from './write-clock.js';
+import { type TransactionWrites, WriteClock } from './write-clock.js';
 
 /** The thread behind a database opened by `openPgliteThread` (tests: to stop it as a crash would). */
 const threads = new WeakMap<Db, Worker>();
@@ -64,26 +64,12 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
   const on = (tx: number | undefined, into?: TransactionWrites, told = true): Queryable => {
     const run = async (r: Request) => {
       if (!told) return call({ ...r, tx });
-      let w = clock.issue(r.sql);
-      const running = (async () => {
-        try {
-          const result = await call({ ...r, tx });
-          w = clock.settled(r.sql, w, (result as { rowCount?: number } | null)?.rowCount);
-          return result;
-        } finally {
-          if (into) into.writes = union(into.writes, w);
-        }
-      })();
-      if (into) {
-        into.running.add(running);
-        return running.finally(() => into.running.delete(running));
-      }
-      try {
-        return await running;
-      } finally {
-        clock.moved(w);
-        if (clock.stale) await clock.refresh(catalog).catch(() => {});
-      }
+      return clock.statement(
+        r.sql,
+        () => call({ ...r, tx }) as Promise<QueryResult<unknown> | undefined>,
+        catalog,
+        into,
+      );
     };
     return {
       query: async <T>(sql: string, params: readonly unknown[] = []) =>
@@ -103,8 +89,7 @@ export async function openPgliteThread(dataDir: string): Promise<Db> {
         await call({ op: 'begin', tx: id });
         return await inTransaction(id, into, fn);
       } finally {
-        clock.moved(await settledWrites(into));
-        if (clock.stale) await clock.refresh(catalog).catch(() => {});
+        await clock.ended(into, catalog);
       }
     },
     writeGeneration: (tables) => clock.generation(tables),

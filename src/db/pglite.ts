@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { Db, QueryResult, Queryable } from './types.js';
-import { settledWrites, type TransactionWrites, union, WriteClock } from './write-clock.js';
+import { type TransactionWrites, WriteClock } from './write-clock.js';
 
 /** date → 'YYYY-MM-DD' string, int8 and numeric → number (src/db/types.ts), in-process and in the PGlite thread. */
 export const parsers = {
@@ -19,29 +19,8 @@ type PgliteLike = Pick<PGlite, 'query' | 'exec'>;
  * writes are added up for the transaction's end. Without a clock, nothing is told.
  */
 function wrap(conn: PgliteLike, clock?: WriteClock, into?: TransactionWrites): Queryable {
-  const run = async <R extends { rowCount?: number } | undefined>(sql: string, go: () => Promise<R>): Promise<R> => {
-    if (!clock) return go();
-    let w = clock.issue(sql);
-    const running = (async () => {
-      try {
-        const r = await go();
-        w = clock.settled(sql, w, r?.rowCount);
-        return r;
-      } finally {
-        if (into) into.writes = union(into.writes, w);
-      }
-    })();
-    if (into) {
-      into.running.add(running);
-      return running.finally(() => into.running.delete(running));
-    }
-    try {
-      return await running;
-    } finally {
-      clock.moved(w);
-      if (clock.stale) await clock.refresh((q) => conn.query(q)).catch(() => {});
-    }
-  };
+  const run = <R extends { rowCount?: number } | undefined>(sql: string, go: () => Promise<R>): Promise<R> =>
+    clock ? clock.statement(sql, go, (q) => conn.query(q), into) : go();
   return {
     query: <T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<T>> =>
       run(sql, async () => {
@@ -73,8 +52,7 @@ export async function openPglite(dataDir: string): Promise<Db> {
       try {
         return await pg.transaction((tx) => fn(wrap(tx, clock, into)));
       } finally {
-        clock.moved(await settledWrites(into));
-        if (clock.stale) await clock.refresh((q) => pg.query(q)).catch(() => {});
+        await clock.ended(into, (q) => pg.query(q));
       }
     },
     writeGeneration: (tables) => clock.generation(tables),

@@ -154,6 +154,9 @@ export function writesOf(sql: string): Writes {
   }
 }
 
+/** Runs a query on the database outside any transaction (the clock reads the catalog with it). */
+export type Catalog = (sql: string) => Promise<{ rows: unknown[] }>;
+
 /** A transaction's writes so far, and its statements still running (a caller may not have awaited one). */
 export interface TransactionWrites {
   writes: Writes;
@@ -293,7 +296,7 @@ export class WriteClock {
   }
 
   /** Reads the map from the catalog with `query` (on the database, outside any transaction). */
-  async refresh(query: (sql: string) => Promise<{ rows: unknown[] }>): Promise<void> {
+  async refresh(query: Catalog): Promise<void> {
     const epoch = this.schemaEpoch;
     const r = await query(EFFECTS);
     if (epoch !== this.schemaEpoch) return;
@@ -331,6 +334,50 @@ export class WriteClock {
       }
       for (const x of e ?? [t]) this.stamps.set(x, at);
     }
+  }
+
+  /**
+   * Runs one statement (`go`) under the clock. Outside a transaction (`into` absent) its writes move
+   * their tables' generations once it completed (a failed one too), before its caller goes on, and
+   * after one that may have changed the schema the map is read again first (with `catalog`); inside one
+   * (`into`) they are added up for the transaction's end (`ended`).
+   */
+  async statement<R extends { rowCount?: number } | null | undefined>(
+    sql: string,
+    go: () => Promise<R>,
+    catalog: Catalog,
+    into?: TransactionWrites,
+  ): Promise<R> {
+    let w = this.issue(sql);
+    const running = (async () => {
+      try {
+        const r = await go();
+        w = this.settled(sql, w, r?.rowCount);
+        return r;
+      } finally {
+        if (into) into.writes = union(into.writes, w);
+      }
+    })();
+    if (into) {
+      into.running.add(running);
+      return running.finally(() => into.running.delete(running));
+    }
+    try {
+      return await running;
+    } finally {
+      await this.completed(w, catalog);
+    }
+  }
+
+  /** A transaction ended (committed or rolled back): its writes move their generations, as a statement's do. */
+  async ended(into: TransactionWrites, catalog: Catalog): Promise<void> {
+    await this.completed(await settledWrites(into), catalog);
+  }
+
+  /** Completed writes move their tables' generations; a stale map is read again. */
+  private async completed(w: Writes, catalog: Catalog): Promise<void> {
+    this.moved(w);
+    if (this.stale) await this.refresh(catalog).catch(() => {});
   }
 
   /** The latest move of any of `tables` (lower-case bare names), or of any table without them. */
