@@ -14,7 +14,7 @@ import {
 } from './evidence.js';
 import { DEFAULT_MIN_REVIEWS, RATING_MODEL } from './model.js';
 import { openCompute, type Compute } from '../jobs/compute.js';
-import { fitAll, type FitRow } from './fit.js';
+import type { FitRow } from './fit.js';
 import { DAY_MS } from '../lib/time.js';
 
 const KINDS: readonly PeriodKind[] = ['week', 'month', 'quarter'];
@@ -166,9 +166,6 @@ async function quartersInScope(db: Queryable, agentIds: string[] | null): Promis
   );
   return r.rows.map((x) => x.q);
 }
-
-/** Slices with fewer evidence rows are fitted on the calling thread (≈ 1 ms per 1,000 rows). */
-const FIT_HERE_BELOW = 2000;
 
 const POSTERIOR_COLUMNS = [
   'prior_alpha',
@@ -328,8 +325,9 @@ async function sliceSteps(
       : `select agent_id, role_id, period, n, positive, positive_sq, true as fresh from ${ev} order by 2, 3, 1`,
     agentIds ? [ids, agentIds] : [],
   );
-  // a small slice is fitted here (the round trip to the thread would cost more than the fit)
-  const fit = rows.rows.length < FIT_HERE_BELOW ? fitAll(rows.rows) : await compute.run('fitRatings', rows.rows);
+  // every slice is fitted in the job's thread: the priors' fits cost per (role, period), not per row, and
+  // small slices fitted here held the main thread up to 105 ms during a rescore's recompute (2026-12-07)
+  const fit = await compute.run('fitRatings', rows.rows);
   step('fit');
   await turn();
 

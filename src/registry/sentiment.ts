@@ -63,25 +63,36 @@ export const loadSentimentVersion = (
 export const registerShippedSentiment = (db: Db, modelsDir: string): Promise<ModelVersion[]> =>
   registerShipped(db, SENTIMENT_MODELS, modelsDir);
 
+/** The predictors an engine scores with: sentiment per language and the learned aspect models. */
+export interface EngineModels {
+  models: Partial<Record<SentimentLanguage, LinearPredictor>>;
+  aspectModels: Awaited<ReturnType<typeof activeAspectModels>>;
+}
+
 /**
- * An engine from the active sentiment and aspect versions of each language, with `override` (a
- * sentiment or an aspects version) replacing its kind's version of its language (shadow runs).
+ * The active sentiment and aspect versions of each language, loaded, with `override` (a sentiment or
+ * an aspects version) replacing its kind's version of its language (shadow runs).
  */
+export async function loadEngineModels(
+  db: Queryable,
+  modelsDir: string,
+  override?: ModelVersion,
+): Promise<EngineModels> {
+  const models = await activeModels(db, SENTIMENT_MODELS, modelsDir, override);
+  // the learned aspect models: the active versions (src/registry/aspects.ts), the shipped ones where none
+  // is active, the keyword rules where neither exists
+  return { models, aspectModels: await activeAspectModels(db, modelsDir, override) };
+}
+
+/** An engine from the active sentiment and aspect versions of each language (`loadEngineModels`). */
 export async function buildSentimentEngine(
   db: Queryable,
   modelsDir: string,
   override?: ModelVersion,
   engineOptions: EngineOptions = {},
 ): Promise<SentimentEngine> {
-  const models: Partial<Record<SentimentLanguage, LinearPredictor>> = await activeModels(
-    db,
-    SENTIMENT_MODELS,
-    modelsDir,
-    override,
-  );
-  // the learned aspect models: the active versions (src/registry/aspects.ts), the shipped ones where none
-  // is active, the keyword rules where neither exists
-  return createEngine(models, { aspectModels: await activeAspectModels(db, modelsDir, override), ...engineOptions });
+  const { models, aspectModels } = await loadEngineModels(db, modelsDir, override);
+  return createEngine(models, { aspectModels, ...engineOptions });
 }
 
 export { getVersion };
