@@ -14,7 +14,7 @@ import type { JobContext } from '../../src/jobs/types.js';
 import { activeModelsFor } from '../../src/registry/active.js';
 import { registerShippedSentiment } from '../../src/registry/sentiment.js';
 import { reviewTarget } from '../../src/reviews/repository.js';
-import { stageRescores } from '../../src/reviews/scoring.js';
+import { rescoreLeft, stageRescores } from '../../src/reviews/scoring.js';
 import { recordsOf } from '../../src/services/ingestion.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
@@ -158,5 +158,19 @@ describeEachBackend('a full rescore', (get) => {
     expect(retry.scored).toBe(total - 150);
     expect(retry.applied).toBe(total);
     expect(await count('select count(*)::int as n from reviews where sentiment_model = $1', [OLD])).toBe(0);
+  }, 300_000);
+
+  it('finds a review left to rescore in any slice of the check, and none once all are staged', async () => {
+    await stale();
+    const { db } = get();
+    const config = loadConfig({ KPI_DATA_DIR: '/tmp/kpi-test-unused', LOG_LEVEL: 'silent' });
+    const engine = await activeModelsFor(db, config).sentiment({ fresh: true, job: true });
+    expect(await rescoreLeft(db, engine, 7)).toBe(true);
+    await stageRescores(db, engine, { batch: 500 });
+    for (const slice of [7, 4000]) expect(await rescoreLeft(db, engine, slice)).toBe(false);
+    // only the last review by id left: found in the last slice
+    const last = (await db.query<{ id: string }>('select max(id) as id from reviews')).rows[0]!.id;
+    await db.query('delete from review_rescores where review_id = $1', [last]);
+    for (const slice of [7, 4000]) expect(await rescoreLeft(db, engine, slice)).toBe(true);
   }, 300_000);
 });
