@@ -110,16 +110,39 @@ export function packSeries(series: readonly SeriesInput[]): PackedSeries {
   return p;
 }
 
+/**
+ * The series of `packSeries` again. Promotion flags and tenure equal to the previous series' are that
+ * array again (most people of a scope share them; forecasting only reads them): building two arrays a
+ * series was a fifth of the helper thread's time, mostly in collecting them.
+ */
 export function unpackSeries(p: PackedSeries): SeriesInput[] {
+  let promo: boolean[] = [];
+  let tenure: number[] = [];
   return p.ids.map((id, i) => {
-    const s: SeriesInput = {
-      id,
-      values: Array.from(p.values.subarray(p.vOff[i], p.vOff[i + 1])),
-      periodsPerYear: p.periodsPerYear[i]!,
-    };
+    const values: number[] = [];
+    for (let k = p.vOff[i]!; k < p.vOff[i + 1]!; k++) values.push(p.values[k]!);
+    const s: SeriesInput = { id, values, periodsPerYear: p.periodsPerYear[i]! };
     if (p.startIndex[i]! >= 0) s.start = { year: p.startYear[i]!, index: p.startIndex[i]! };
-    if (p.has[i]! & 1) s.promo = Array.from(p.promo.subarray(p.xOff[i], p.xOff[i + 1]), (b) => b === 1);
-    if (p.has[i]! & 2) s.tenure = Array.from(p.tenure.subarray(p.xOff[i], p.xOff[i + 1]));
+    const from = p.xOff[i]!;
+    const len = p.xOff[i + 1]! - from;
+    if (p.has[i]! & 1) {
+      let same = promo.length === len;
+      for (let k = 0; same && k < len; k++) same = promo[k] === (p.promo[from + k] === 1);
+      if (!same) {
+        promo = [];
+        for (let k = 0; k < len; k++) promo.push(p.promo[from + k] === 1);
+      }
+      s.promo = promo;
+    }
+    if (p.has[i]! & 2) {
+      let same = tenure.length === len;
+      for (let k = 0; same && k < len; k++) same = Object.is(tenure[k], p.tenure[from + k]);
+      if (!same) {
+        tenure = [];
+        for (let k = 0; k < len; k++) tenure.push(p.tenure[from + k]!);
+      }
+      s.tenure = tenure;
+    }
     return s;
   });
 }
@@ -189,6 +212,47 @@ function onHelper(
   return h.channel.request({ modelKey, model: known ? undefined : model, series: packed, h: step }, buffers(packed));
 }
 
+/** Whether forecasts started now would run on the helper thread too. */
+export function forecastThreadUp(): boolean {
+  return helper?.channel.ready === true;
+}
+
+/**
+ * Starts forecasting `series` at step `h` on the helper thread, or null when it is not ready: the
+ * caller forecasts other series here meanwhile and then takes this part with `helperPart`.
+ */
+export function forecastOnHelper(
+  model: TrainedGroupModel,
+  series: readonly SeriesInput[],
+  h: number,
+  modelKey?: string,
+): Promise<PackedForecasts> | null {
+  const hp = helper;
+  if (!hp?.channel.ready) return null;
+  const there = onHelper(hp, model, modelKey, series, h);
+  there.catch(() => {}); // awaited by `helperPart`, unless the caller failed first
+  return there;
+}
+
+/** The part `forecastOnHelper` started (computed here when it was not started or the helper died). */
+export async function helperPart(
+  there: Promise<PackedForecasts> | null,
+  model: TrainedGroupModel,
+  series: readonly SeriesInput[],
+  h: number,
+): Promise<PackedForecasts> {
+  if (!there) return packForecasts(model, series, h);
+  try {
+    return await there;
+  } catch (err) {
+    if (err instanceof BaselineInputError) throw err;
+    return packForecasts(model, series, h); // the helper died: do its part here
+  }
+}
+
+/** Two packed forecasts one after the other (`a`'s rows first). */
+export const joinForecasts = join;
+
 /**
  * `packForecasts` split between this thread and the helper when it is ready and the set is large.
  * `modelKey` (e.g. the model version id) lets the helper keep the model between requests.
@@ -200,25 +264,12 @@ export async function forecastPacked(
   h: number,
   modelKey?: string,
 ): Promise<PackedForecasts> {
-  const hp = helper;
-  if (!hp?.channel.ready || series.length < MIN_SERIES) return packForecasts(model, series, h);
+  if (!forecastThreadUp() || series.length < MIN_SERIES) return packForecasts(model, series, h);
   // the helper also rebuilds the series objects (≈ 20 % of its time) and runs slower per series than
   // this thread here: a 35 % share finished with this thread's 65 % in the runs of bench:targets
   const cut = Math.floor(series.length * 0.35);
-  const there = onHelper(hp, model, modelKey, series.slice(0, cut), h);
-  let here: PackedForecasts;
-  try {
-    here = packForecasts(model, series.slice(cut), h);
-  } catch (err) {
-    there.catch(() => {});
-    throw err;
-  }
-  let first: PackedForecasts;
-  try {
-    first = await there;
-  } catch (err) {
-    if (err instanceof BaselineInputError) throw err;
-    first = packForecasts(model, series.slice(0, cut), h); // the helper died: do its part here
-  }
-  return join(first, here);
+  const first = series.slice(0, cut);
+  const there = forecastOnHelper(model, first, h, modelKey);
+  const here = packForecasts(model, series.slice(cut), h);
+  return join(await helperPart(there, model, first, h), here);
 }

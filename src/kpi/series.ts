@@ -38,45 +38,67 @@ export interface ScopeHistory {
   events: CalendarEvent[];
 }
 
+/** A person of the role as the history reads name them: id and hire date (null when unknown). */
+interface Staff {
+  id: string;
+  hireDate: string | null;
+}
+
+/** The role's people ordered by id (the order of `people` and `withoutHistory`). */
+function parseStaff(packed: string | null | undefined): Staff[] {
+  return (packed ? packed.split('\u001e') : []).map((rec) => {
+    const [id, hire] = rec.split('\u001f') as [string, string];
+    return { id, hireDate: hire === '' ? null : hire };
+  });
+}
+
+const STAFF_SQL = `select string_agg(id || chr(31) || coalesce(hire_date::text, ''), chr(30) order by id) as s from employees where role_id = $1`;
+
+/** One row of the history read per period: its people's ids and their values (the hex of their 8 bytes), in the same order. */
+interface PackedPeriod {
+  period: string;
+  ids: string;
+  vals: string;
+}
+
 /**
- * Loads the scope's history, optionally only periods starting before `before` (YYYY-MM-DD).
- * The grid runs from the first period with data to `through` (default: the last with data).
+ * The history of the scope as one text row per period, optionally only periods starting before
+ * `before` and only people with ids in [`from`, `below`) (the role's own ids, in the database's order).
  */
-export async function loadScopeHistory(
+async function readPacked(
   db: Queryable,
   key: ScopeKey,
-  opts: { before?: string; through?: Period } = {},
-): Promise<ScopeHistory | null> {
-  const staffPacked = await db.query<{ s: string | null }>(
-    `select string_agg(id || chr(31) || coalesce(hire_date::text, ''), chr(30) order by id) as s from employees where role_id = $1`,
-    [key.role],
-  );
-  const staff = (staffPacked.rows[0]?.s ? staffPacked.rows[0].s.split('\u001e') : []).map((rec) => {
-    const [id, hire] = rec.split('\u001f') as [string, string];
-    return { id, hire_date: hire === '' ? null : hire };
-  });
+  opts: { before?: string | undefined; from?: string | undefined; below?: string | undefined },
+): Promise<PackedPeriod[]> {
   // one text row per period instead of a row per value: on PGlite, 120,000 rows cost ≈ 1.6 s as
   // rows, ≈ 0.3 s as one string; grouped by period, each value carries only its person. The ids and
   // the values are two aggregates over the same rows, so in the same order. The values as the hex of
   // their 8 bytes (float8send): exact, and no double is formatted as decimal text and parsed back
   // (≈ 30 ms of PGlite and ≈ 15 ms here for 116,000 values)
-  const packed = await db.query<{ period: string; ids: string; vals: string }>(
+  const params: unknown[] = [key.role, key.metric, key.kind, opts.before ?? null];
+  let ids = ''; // the range of ids, on both sides of the join (the employees' hash then holds only the part)
+  if (opts.from !== undefined) ids += ` and X >= $${params.push(opts.from)}`;
+  if (opts.below !== undefined) ids += ` and X < $${params.push(opts.below)}`;
+  const r = await db.query<PackedPeriod>(
     `select h.period, string_agg(h.employee_id, chr(30)) as ids, encode(string_agg(float8send(h.value), ''::bytea), 'hex') as vals from kpi_history h
-     where h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)
-       and exists (select 1 from employees e where e.id = h.employee_id and e.role_id = $1)
+     where h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)${ids.replaceAll('X', 'h.employee_id')}
+       and exists (select 1 from employees e where e.id = h.employee_id and e.role_id = $1${ids.replaceAll('X', 'e.id')})
      group by h.period`,
-    [key.role, key.metric, key.kind, opts.before ?? null],
+    params,
   );
-  if (packed.rows.length === 0) return null;
-  let first: Period | null = null;
-  let last: Period | null = null;
-  for (const { period } of packed.rows) {
-    const p = parsePeriod(period)!;
-    if (!first || p.start < first.start) first = p;
-    if (!last || p.start > last.start) last = p;
-  }
-  const through = opts.through && opts.through.start > last!.start ? opts.through : last!;
-  const grid = periodGrid(first!, through);
+  return r.rows;
+}
+
+/**
+ * The people of `staff` on `grid` from the packed rows: those with a value (in `staff`'s order) and
+ * those without. Ids not in `staff` (not of the role any more, or hired since `staff` was read) are
+ * left out. Null when a row's period is not on the grid (a write since the grid was read).
+ */
+function decodeHistory(
+  grid: PeriodGrid,
+  staff: readonly Staff[],
+  packed: readonly PackedPeriod[],
+): Pick<ScopeHistory, 'people' | 'withoutHistory' | 'rows'> | null {
   const n = grid.periods.length;
   // one NaN-filled row per person on the grid, filled period by period: views of one block for the
   // role's people (10,000 small typed arrays of their own cost more to allocate and collect)
@@ -90,8 +112,9 @@ export async function loadScopeHistory(
   // person there (or the one after, past a gap) is checked first, so most values need no id string
   // and no map lookup
   let order: PersonHistory[] = [];
-  for (const { period, ids, vals } of packed.rows) {
-    const at = grid.pos.get(period)!;
+  for (const { period, ids, vals } of packed) {
+    const at = grid.pos.get(period);
+    if (at === undefined) return null;
     const bytes = Buffer.from(vals, 'hex');
     const values = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const count = bytes.byteLength / 8;
@@ -127,16 +150,100 @@ export async function loadScopeHistory(
   for (const s of staff) {
     const p = byId.get(s.id);
     if (p) {
-      p.hireDate = s.hire_date;
+      p.hireDate = s.hireDate;
       people.push(p);
-    } else withoutHistory.push({ id: s.id, hireDate: s.hire_date });
+    } else withoutHistory.push({ id: s.id, hireDate: s.hireDate });
   }
+  return { people, withoutHistory, rows };
+}
+
+/**
+ * Loads the scope's history, optionally only periods starting before `before` (YYYY-MM-DD).
+ * The grid runs from the first period with data to `through` (default: the last with data).
+ */
+export async function loadScopeHistory(
+  db: Queryable,
+  key: ScopeKey,
+  opts: { before?: string; through?: Period } = {},
+): Promise<ScopeHistory | null> {
+  const staffPacked = await db.query<{ s: string | null }>(STAFF_SQL, [key.role]);
+  const staff = parseStaff(staffPacked.rows[0]?.s);
+  const packed = await readPacked(db, key, { before: opts.before });
+  if (packed.length === 0) return null;
+  let first: Period | null = null;
+  let last: Period | null = null;
+  for (const { period } of packed) {
+    const p = parsePeriod(period)!;
+    if (!first || p.start < first.start) first = p;
+    if (!last || p.start > last.start) last = p;
+  }
+  const through = opts.through && opts.through.start > last!.start ? opts.through : last!;
+  const grid = periodGrid(first!, through);
+  const decoded = decodeHistory(grid, staff, packed)!;
   const events = await listEvents(db, { from: grid.periods[0]!.start, to: grid.periods.at(-1)!.end });
-  return { key, grid, people, withoutHistory, rows, events };
+  return { key, grid, ...decoded, events };
+}
+
+/**
+ * What a history read in parts shares (`readScopePart`): the role's people in id order, the grid
+ * from the first period with data to `through` (or the last with data) and the calendar over it —
+ * the same as `loadScopeHistory`'s, from one small query (the first and last periods read from the
+ * history index, as `lastPeriodWithData` does) instead of the whole history.
+ */
+export interface ScopeFrame {
+  key: ScopeKey;
+  grid: PeriodGrid;
+  /** The grid position of the last period with data. */
+  last: number;
+  staff: readonly Staff[];
+  events: CalendarEvent[];
+}
+
+/** The frame of the scope's history (null when it has none), for reads of a part of its people. */
+export async function scopeFrame(db: Queryable, key: ScopeKey, through?: Period): Promise<ScopeFrame | null> {
+  const edge = (dir: 'asc' | 'desc') =>
+    `(select x.period from kpi_history x where x.metric_id = $2 and x.period_kind = $3
+        and exists (select 1 from employees e where e.id = x.employee_id and e.role_id = $1)
+      order by x.period_start ${dir} limit 1)`;
+  const r = await db.query<{ s: string | null; first: string | null; last: string | null }>(
+    `select (${STAFF_SQL}) as s, ${edge('asc')} as first, ${edge('desc')} as last`,
+    [key.role, key.metric, key.kind],
+  );
+  const row = r.rows[0];
+  const first = row?.first ? parsePeriod(row.first) : null;
+  const last = row?.last ? parsePeriod(row.last) : null;
+  if (!first || !last) return null;
+  const grid = periodGrid(first, through && through.start > last.start ? through : last);
+  const events = await listEvents(db, { from: grid.periods[0]!.start, to: grid.periods.at(-1)!.end });
+  return { key, grid, last: grid.pos.get(last.id)!, staff: parseStaff(row!.s), events };
+}
+
+/**
+ * The history of the frame's people `frame.staff[from, to)` (ids in that range), as `loadScopeHistory`
+ * reads everyone's. Null when a period read is not on the frame's grid (a write since the frame was
+ * read): the caller reads again.
+ */
+export async function readScopePart(
+  db: Queryable,
+  frame: ScopeFrame,
+  from: number,
+  to: number,
+): Promise<ScopeHistory | null> {
+  const staff = frame.staff.slice(from, to);
+  const packed = await readPacked(db, frame.key, {
+    from: from > 0 ? frame.staff[from]?.id : undefined,
+    below: frame.staff[to]?.id,
+  });
+  const decoded = decodeHistory(frame.grid, staff, packed);
+  return decoded && { key: frame.key, grid: frame.grid, ...decoded, events: frame.events };
 }
 
 /** Promotion flag per grid position, extended `extra` periods past the grid. */
-export function promoFlags(h: ScopeHistory, extra: number, events: readonly CalendarEvent[] = h.events): boolean[] {
+export function promoFlags(
+  h: Pick<ScopeHistory, 'grid' | 'events'>,
+  extra: number,
+  events: readonly CalendarEvent[] = h.events,
+): boolean[] {
   const out = h.grid.periods.map((p) => isPromotionPeriod(p, events));
   let p = h.grid.periods.at(-1)!;
   for (let i = 0; i < extra; i++) {
@@ -149,7 +256,7 @@ export function promoFlags(h: ScopeHistory, extra: number, events: readonly Cale
 const MONTH_MS = 30.4375 * DAY_MS;
 
 /** Start (epoch ms) of every grid position, extended `extra` periods past the grid. */
-export function gridStarts(h: ScopeHistory, extra: number): number[] {
+export function gridStarts(h: Pick<ScopeHistory, 'grid'>, extra: number): number[] {
   const out = h.grid.periods.map((p) => Date.parse(`${p.start}T00:00:00Z`));
   let p = h.grid.periods.at(-1)!;
   for (let i = 0; i < extra; i++) {
@@ -165,9 +272,16 @@ export function tenureMonths(starts: readonly number[], person: { hireDate: stri
   return starts.map((s) => Math.max(0, (s - from) / MONTH_MS));
 }
 
+/** A series' promotion flags and tenure, as `personSeries` and `emptySeries` slice them. */
+export interface SeriesContextSlices {
+  promo: boolean[];
+  tenure: number[];
+}
+
 /**
  * The person's series from their first value to grid position `end` (exclusive), gaps as NaN,
- * with promotion flags and tenure covering `horizon` more periods.
+ * with promotion flags and tenure covering `horizon` more periods (`slices`: those already cut, which
+ * a caller may share between people with the same first period and tenure — forecasting only reads them).
  */
 export function personSeries(
   h: ScopeHistory,
@@ -176,8 +290,10 @@ export function personSeries(
   horizon: number,
   promo: readonly boolean[],
   tenure: readonly number[],
+  slices?: SeriesContextSlices,
 ): SeriesInput {
-  const values = Array.from(p.values.subarray(p.first, Math.max(p.first, end)));
+  const values: number[] = [];
+  for (let i = p.first; i < end; i++) values.push(p.values[i]!);
   const start = h.grid.periods[p.first]!;
   const m = periodsPerYear(h.key.kind);
   return {
@@ -185,19 +301,20 @@ export function personSeries(
     values,
     periodsPerYear: m,
     start: { year: start.year, index: (start.index - 1) % m },
-    promo: promo.slice(p.first, end + horizon),
-    tenure: tenure.slice(p.first, end + horizon),
+    promo: slices?.promo ?? promo.slice(p.first, end + horizon),
+    tenure: slices?.tenure ?? tenure.slice(p.first, end + horizon),
   };
 }
 
-/** A person with no history: empty values, flags and tenure from the forecast origin on. */
+/** A person with no history: empty values, flags and tenure from the forecast origin on (`slices`: as `personSeries`'). */
 export function emptySeries(
-  h: ScopeHistory,
+  h: Pick<ScopeHistory, 'key' | 'grid'>,
   id: string,
   end: number,
   horizon: number,
   promo: readonly boolean[],
   tenure: readonly number[],
+  slices?: SeriesContextSlices,
 ): SeriesInput {
   const p = h.grid.periods[Math.min(end, h.grid.periods.length - 1)]!;
   const m = periodsPerYear(h.key.kind);
@@ -206,7 +323,7 @@ export function emptySeries(
     values: [],
     periodsPerYear: m,
     start: { year: p.year, index: (p.index - 1) % m },
-    promo: promo.slice(end, end + horizon),
-    tenure: tenure.slice(end, end + horizon),
+    promo: slices?.promo ?? promo.slice(end, end + horizon),
+    tenure: slices?.tenure ?? tenure.slice(end, end + horizon),
   };
 }

@@ -89,10 +89,27 @@ export function origin(last: Period, period: Period): { cutoff: Period; h: numbe
   return { cutoff, h: periodDistance(cutoff, period) + 1 };
 }
 
-/** Rounds to 7 significant digits (faster than toPrecision). */
+/** The powers of ten 1e-300 … 1e300 (exact decimal literals: the bounds of the decades). */
+const P10 = Array.from({ length: 601 }, (_, i) => Number(`1e${i - 300}`));
+/** The scale of `r7` in each decade: `10 ** (6 - k)` for x in [1e k, 1e k+1), as `r7` computes it. */
+const R7_SCALE = Array.from({ length: 601 }, (_, i) => 10 ** (6 - (i - 300)));
+let decade = 300;
+
+/**
+ * Rounds to 7 significant digits (faster than toPrecision): x·e rounded, then / e, with
+ * e = 10 ^ (6 − ⌊log10 |x|⌋). The decade is found among the powers of ten, starting from the last
+ * value's (a set's values are of a few decades): `Math.log10` only where it could round across a
+ * power of ten (within 1e-12 of one) and outside 1e±300 — the same e to the bit, ≈ 3 × faster.
+ */
 export const r7 = (x: number): number => {
   if (x === 0 || !Number.isFinite(x)) return x;
-  const e = 10 ** (6 - Math.floor(Math.log10(Math.abs(x))));
+  const a = Math.abs(x);
+  let k = decade;
+  while (k > 0 && a < P10[k]!) k--;
+  while (k < 599 && a >= P10[k + 1]!) k++;
+  decade = k;
+  const e =
+    a < P10[k]! * (1 + 1e-12) || a > P10[k + 1]! * (1 - 1e-12) ? 10 ** (6 - Math.floor(Math.log10(a))) : R7_SCALE[k]!;
   return Math.round(x * e) / e;
 };
 

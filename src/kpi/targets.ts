@@ -6,7 +6,15 @@
  * calendar are unchanged. The flow lives here; the SQL in targets-store.ts, the maths in target-lines.ts.
  */
 import { BaselineInputError } from '../baselines/index.js';
-import { forecastPacked, type PackedForecasts } from '../baselines/parallel.js';
+import {
+  forecastOnHelper,
+  forecastPacked,
+  forecastThreadUp,
+  helperPart,
+  joinForecasts,
+  type PackedForecasts,
+  packForecasts,
+} from '../baselines/parallel.js';
 import type { TrainedGroupModel } from '../baselines/model.js';
 import type { SeriesInput } from '../baselines/types.js';
 import type { Queryable } from '../db/types.js';
@@ -21,9 +29,14 @@ import {
   loadScopeHistory,
   personSeries,
   promoFlags,
+  readScopePart,
+  type ScopeFrame,
+  scopeFrame,
+  type ScopeHistory,
   scopeId,
   tenureMonths,
   type ScopeKey,
+  type SeriesContextSlices,
 } from './series.js';
 import {
   decodeSet,
@@ -122,17 +135,29 @@ export async function forecastSet(
   return { set, model: am, cached: false };
 }
 
-async function computeSet(
-  db: Queryable,
+/** Where a scope's forecasts start and what they cover: the same for every part of its people. */
+interface SetFrame {
+  h: number;
+  H: number;
+  cutoff: Period;
+  /** grid positions of the origin (the first period not used) and of the period */
+  end: number;
+  at: number;
+  promo: boolean[];
+  tenure: (p: { hireDate: string | null; first: number }) => number[];
+  /** the flags and tenure from a grid position on, for one tenure (shared: forecasting only reads them) */
+  slices: (tenure: number[], from: number) => SeriesContextSlices;
+  stale: number;
+}
+
+/** The forecast origin of `period` on the scope's grid after its last data (`lastData`), with the checks of a set. */
+function setFrame(
   key: ScopeKey,
   period: Period,
   am: ActiveModel,
-  forecaster: Forecaster,
-): Promise<ForecastSet> {
-  const hist = await loadScopeHistory(db, key, { through: period });
-  if (!hist) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
-  let lastData = 0;
-  for (const p of hist.people) lastData = Math.max(lastData, p.last);
+  hist: Pick<ScopeHistory, 'key' | 'grid' | 'events'>,
+  lastData: number,
+): SetFrame {
   const { cutoff, h } = origin(hist.grid.periods[lastData]!, period);
   const H = am.model.spec.H;
   if (h > H) {
@@ -147,10 +172,7 @@ async function computeSet(
       'no_history_before_period',
       `no ${key.metric} history of role ${key.role} before ${period.id}`,
     );
-  const at = hist.grid.pos.get(period.id)!;
-  const promo = promoFlags(hist, H);
   const starts = gridStarts(hist, H);
-  const stale = STALE_AFTER[key.kind];
   // tenure per distinct hire date (and first value when there is none), not per person: most people share one
   const tenures = new Map<string, number[]>();
   const tenure = (p: { hireDate: string | null; first: number }): number[] => {
@@ -159,25 +181,92 @@ async function computeSet(
     if (!t) tenures.set(k, (t = tenureMonths(starts, p)));
     return t;
   };
-  const series = [];
+  const promo = promoFlags(hist, H);
+  // the flags and tenure of a series cut once per tenure and first period, shared by the people who have
+  // them (cutting two arrays per person was a tenth of the forecasting's time, mostly in collecting them)
+  const cuts = new Map<number[], Map<number, SeriesContextSlices>>();
+  const slices = (t: number[], from: number): SeriesContextSlices => {
+    let byFrom = cuts.get(t);
+    if (!byFrom) cuts.set(t, (byFrom = new Map()));
+    let c = byFrom.get(from);
+    if (!c) byFrom.set(from, (c = { promo: promo.slice(from, end + H), tenure: t.slice(from, end + H) }));
+    return c;
+  };
+  return { h, H, cutoff, end, at: hist.grid.pos.get(period.id)!, promo, tenure, slices, stale: STALE_AFTER[key.kind] };
+}
+
+/**
+ * The series to forecast of the people read in `hist`: `people` (in its people's order: those with
+ * recent values, and cold starts whose first value is after the origin) and `without` (no value at all).
+ */
+function seriesOf(hist: ScopeHistory, f: SetFrame, period: Period): { people: SeriesInput[]; without: SeriesInput[] } {
+  const { end, at, H, promo, tenure, slices, stale } = f;
+  const people: SeriesInput[] = [];
   for (const p of hist.people) {
     if (p.first >= end) {
       // no history before the origin: a cold start if they were there by the period
-      if (p.first <= at) series.push(emptySeries(hist, p.id, end, H, promo, tenure(p)));
+      if (p.first <= at) {
+        const t = tenure(p);
+        people.push(emptySeries(hist, p.id, end, H, promo, t, slices(t, end)));
+      }
       continue;
     }
     let recent = false;
     for (let i = end - 1; i >= Math.max(p.first, end - stale); i--) if (!Number.isNaN(p.values[i]!)) recent = true;
-    if (recent) series.push(personSeries(hist, p, end, H, promo, tenure(p)));
+    if (recent) {
+      const t = tenure(p);
+      people.push(personSeries(hist, p, end, H, promo, t, slices(t, p.first)));
+    }
   }
+  const without: SeriesInput[] = [];
   for (const p of hist.withoutHistory) {
     if (p.hireDate && p.hireDate > period.end) continue;
-    series.push(emptySeries(hist, p.id, end, H, promo, tenure({ hireDate: p.hireDate, first: end })));
+    const t = tenure({ hireDate: p.hireDate, first: end });
+    without.push(emptySeries(hist, p.id, end, H, promo, t, slices(t, end)));
   }
-  let f: PackedForecasts;
+  return { people, without };
+}
+
+/** Below this many people of a role its history is read in one go (two reads cost more than they gain). */
+const SPLIT_MIN = 2000;
+/**
+ * The share of a role's people read first and forecast on the helper thread while the rest is read
+ * and forecast here (with the people without any history).
+ */
+const HELPER_SHARE = 0.45;
+
+async function computeSet(
+  db: Queryable,
+  key: ScopeKey,
+  period: Period,
+  am: ActiveModel,
+  forecaster: Forecaster,
+): Promise<ForecastSet> {
+  let f: PackedForecasts | null = null;
+  let hist: Pick<ScopeHistory, 'events'> | null = null;
+  let frame: SetFrame | null = null;
   try {
-    // on this thread and the forecasting helper thread at once (src/baselines/parallel.ts)
-    f = await forecaster(am.model, series, h, am.version.id);
+    if (forecaster === forecastPacked && forecastThreadUp()) {
+      // the history in two reads: the helper forecasts the first part while the rest is read
+      const scope = await scopeFrame(db, key, period);
+      if (!scope) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
+      if (scope.staff.length >= SPLIT_MIN) {
+        hist = scope;
+        frame = setFrame(key, period, am, scope, scope.last);
+        f = await forecastSplit(db, scope, frame, period, am);
+      }
+    }
+    if (!f) {
+      const whole = await loadScopeHistory(db, key, { through: period });
+      if (!whole) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
+      let lastData = 0;
+      for (const p of whole.people) lastData = Math.max(lastData, p.last);
+      hist = whole;
+      frame = setFrame(key, period, am, whole, lastData);
+      const s = seriesOf(whole, frame, period);
+      // on this thread and the forecasting helper thread at once (src/baselines/parallel.ts)
+      f = await forecaster(am.model, s.people.concat(s.without), frame.h, am.version.id);
+    }
   } catch (err) {
     if (err instanceof BaselineInputError) throw new TargetError(err.code, err.message);
     throw err;
@@ -187,15 +276,46 @@ async function computeSet(
   return {
     model_id: am.version.id,
     period: period.id,
-    h,
-    through: shiftPeriod(cutoff, -1).id,
+    h: frame!.h,
+    through: shiftPeriod(frame!.cutoff, -1).id,
     levels: am.model.levels,
-    promotion: isPromotionPeriod(period, hist.events),
+    promotion: isPromotionPeriod(period, hist!.events),
     ids: f.ids,
     cold: f.cold,
     q: f.q,
     d: f.d,
   };
+}
+
+/**
+ * The forecasts of a large role with its history read in two parts: the first `HELPER_SHARE` of its
+ * people (by id) is forecast on the helper thread as soon as it is read, while the rest is read and
+ * forecast here — the set in the order of one read (people with history by id, then those without),
+ * every number the same. Null when a part does not fit the frame (a write since): read in one go then.
+ */
+async function forecastSplit(
+  db: Queryable,
+  scope: ScopeFrame,
+  frame: SetFrame,
+  period: Period,
+  am: ActiveModel,
+): Promise<PackedForecasts | null> {
+  const k = Math.round(scope.staff.length * HELPER_SHARE);
+  const firstRead = readScopePart(db, scope, 0, k);
+  const restRead = readScopePart(db, scope, k, scope.staff.length);
+  restRead.catch(() => {}); // awaited below unless the first read failed
+  const a = await firstRead;
+  if (!a) {
+    await restRead;
+    return null;
+  }
+  const sa = seriesOf(a, frame, period);
+  const there = forecastOnHelper(am.model, sa.people, frame.h, am.version.id);
+  const b = await restRead;
+  if (!b) return null;
+  const sb = seriesOf(b, frame, period);
+  const here = packForecasts(am.model, sb.people.concat(sa.without, sb.without), frame.h);
+  return joinForecasts(await helperPart(there, am.model, sa.people, frame.h), here);
 }
 
 /** Targets for every person of the role (or one person) for a metric and period. */

@@ -49,6 +49,30 @@ describe('forecasting on this thread and a helper thread', () => {
     expect(unpackSeries(packSeries(sample))).toEqual(sample);
   });
 
+  it('unpacks flags and tenure equal to the previous series as that array, and others as their own', () => {
+    const s = (id: string, promo: boolean[], tenure: number[]): SeriesInput => ({
+      id,
+      values: [1, 2, 3],
+      periodsPerYear: 4,
+      promo,
+      tenure,
+    });
+    const sample = [
+      s('a', [false, true, false], [1, 2, 3]),
+      s('b', [false, true, false], [1, 2, 3]),
+      s('c', [true, true, false], [1, 2, 4]),
+      s('d', [true, true, false, false], [1, 2, 4, 5]),
+      s('e', [true, true, false, false], [-0, Number.NaN, 4, 5]),
+    ];
+    const back = unpackSeries(packSeries(sample));
+    expect(back).toEqual(sample);
+    expect(back[1]!.promo).toBe(back[0]!.promo);
+    expect(back[1]!.tenure).toBe(back[0]!.tenure);
+    expect(back[2]!.promo).not.toBe(back[1]!.promo);
+    expect(back[2]!.tenure).not.toBe(back[1]!.tenure);
+    expect(Object.is(back[4]!.tenure![0], -0)).toBe(true);
+  });
+
   it('gives exactly the one-thread numbers, in order, again with the model already sent, and for a second model', async () => {
     expect(await forecastThreadReady()).toBe(true);
     const alone = packForecasts(model, many, H);
