@@ -41,7 +41,7 @@ describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
         if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
           bad.push(`${id}: ${a}: ${q}`);
       if (l.agent_complaint !== hasAgentComplaint(aspects)) bad.push(`${id}: agent_complaint`);
-      if (!/^train-(net|replies):\d+$/.test(String(l.draw))) bad.push(`${id}: draw ${String(l.draw)}`);
+      if (!/^train-(net|replies|service):\d+$/.test(String(l.draw))) bad.push(`${id}: draw ${String(l.draw)}`);
     }
     expect(bad).toEqual([]);
   });
@@ -72,6 +72,20 @@ describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
     const last = Math.max(-1, ...read);
     expect(read.every((p) => p >= 0)).toBe(true);
     expect(replies.slice(0, last + 1).filter((r) => !labelled.has(r.row))).toEqual([]);
+    // the service draw (en only): the same rule as the replies draw
+    if (lang === 'en') {
+      const service = trainLabelPool(lang, undefined, 'service');
+      const readService = items
+        .filter((it) => it.draw.startsWith(`${DRAW_PREFIX.service}:`))
+        .map((it) => {
+          const at = service.findIndex((r) => r.row === it.src?.row);
+          expect(it.draw).toBe(`${DRAW_PREFIX.service}:${at}`);
+          return at;
+        });
+      expect(readService.every((p) => p >= 0)).toBe(true);
+      const lastService = Math.max(-1, ...readService);
+      expect(service.slice(0, lastService + 1).filter((r) => !labelled.has(r.row))).toEqual([]);
+    }
     // no row labelled twice
     expect(labelled.size).toBe(items.length);
   });
