@@ -70,7 +70,7 @@ const trained = await trainAspectModel(await loadTf(), {
     epochs: num(args.epochs),
     folds: num(args.folds),
     trainLabels: !args['no-train-labels'],
-    ownTexts: !args['no-own-texts'],
+    ownTexts: args['no-own-texts'] ? false : undefined,
     cues: !args['no-cues'],
     weakDoubt: !args['no-weak-doubt'],
     cueFeatures: !args['no-cue-features'],
