@@ -213,7 +213,7 @@ function onHelper(
 }
 
 /** Whether forecasts started now would run on the helper thread too. */
-export function forecastThreadUp(): boolean {
+function forecastThreadUp(): boolean {
   return helper?.channel.ready === true;
 }
 
@@ -221,7 +221,7 @@ export function forecastThreadUp(): boolean {
  * Starts forecasting `series` at step `h` on the helper thread, or null when it is not ready: the
  * caller forecasts other series here meanwhile and then takes this part with `helperPart`.
  */
-export function forecastOnHelper(
+function forecastOnHelper(
   model: TrainedGroupModel,
   series: readonly SeriesInput[],
   h: number,
@@ -235,7 +235,7 @@ export function forecastOnHelper(
 }
 
 /** The part `forecastOnHelper` started (computed here when it was not started or the helper died). */
-export async function helperPart(
+async function helperPart(
   there: Promise<PackedForecasts> | null,
   model: TrainedGroupModel,
   series: readonly SeriesInput[],
@@ -249,9 +249,6 @@ export async function helperPart(
     return packForecasts(model, series, h); // the helper died: do its part here
   }
 }
-
-/** Two packed forecasts one after the other (`a`'s rows first). */
-export const joinForecasts = join;
 
 /**
  * `packForecasts` split between this thread and the helper when it is ready and the set is large.

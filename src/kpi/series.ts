@@ -61,30 +61,19 @@ interface PackedPeriod {
   vals: string;
 }
 
-/**
- * The history of the scope as one text row per period, optionally only periods starting before
- * `before` and only people with ids in [`from`, `below`) (the role's own ids, in the database's order).
- */
-async function readPacked(
-  db: Queryable,
-  key: ScopeKey,
-  opts: { before?: string | undefined; from?: string | undefined; below?: string | undefined },
-): Promise<PackedPeriod[]> {
+/** The history of the scope as one text row per period, optionally only periods starting before `before`. */
+async function readPacked(db: Queryable, key: ScopeKey, before: string | undefined): Promise<PackedPeriod[]> {
   // one text row per period instead of a row per value: on PGlite, 120,000 rows cost ≈ 1.6 s as
   // rows, ≈ 0.3 s as one string; grouped by period, each value carries only its person. The ids and
   // the values are two aggregates over the same rows, so in the same order. The values as the hex of
   // their 8 bytes (float8send): exact, and no double is formatted as decimal text and parsed back
   // (≈ 30 ms of PGlite and ≈ 15 ms here for 116,000 values)
-  const params: unknown[] = [key.role, key.metric, key.kind, opts.before ?? null];
-  let ids = ''; // the range of ids, on both sides of the join (the employees' hash then holds only the part)
-  if (opts.from !== undefined) ids += ` and X >= $${params.push(opts.from)}`;
-  if (opts.below !== undefined) ids += ` and X < $${params.push(opts.below)}`;
   const r = await db.query<PackedPeriod>(
     `select h.period, string_agg(h.employee_id, chr(30)) as ids, encode(string_agg(float8send(h.value), ''::bytea), 'hex') as vals from kpi_history h
-     where h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)${ids.replaceAll('X', 'h.employee_id')}
-       and exists (select 1 from employees e where e.id = h.employee_id and e.role_id = $1${ids.replaceAll('X', 'e.id')})
+     where h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)
+       and exists (select 1 from employees e where e.id = h.employee_id and e.role_id = $1)
      group by h.period`,
-    params,
+    [key.role, key.metric, key.kind, before ?? null],
   );
   return r.rows;
 }
@@ -92,13 +81,13 @@ async function readPacked(
 /**
  * The people of `staff` on `grid` from the packed rows: those with a value (in `staff`'s order) and
  * those without. Ids not in `staff` (not of the role any more, or hired since `staff` was read) are
- * left out. Null when a row's period is not on the grid (a write since the grid was read).
+ * left out.
  */
 function decodeHistory(
   grid: PeriodGrid,
   staff: readonly Staff[],
   packed: readonly PackedPeriod[],
-): Pick<ScopeHistory, 'people' | 'withoutHistory' | 'rows'> | null {
+): Pick<ScopeHistory, 'people' | 'withoutHistory' | 'rows'> {
   const n = grid.periods.length;
   // one NaN-filled row per person on the grid, filled period by period: views of one block for the
   // role's people (10,000 small typed arrays of their own cost more to allocate and collect)
@@ -113,8 +102,7 @@ function decodeHistory(
   // and no map lookup
   let order: PersonHistory[] = [];
   for (const { period, ids, vals } of packed) {
-    const at = grid.pos.get(period);
-    if (at === undefined) return null;
+    const at = grid.pos.get(period)!;
     const bytes = Buffer.from(vals, 'hex');
     const values = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const count = bytes.byteLength / 8;
@@ -168,7 +156,7 @@ export async function loadScopeHistory(
 ): Promise<ScopeHistory | null> {
   const staffPacked = await db.query<{ s: string | null }>(STAFF_SQL, [key.role]);
   const staff = parseStaff(staffPacked.rows[0]?.s);
-  const packed = await readPacked(db, key, { before: opts.before });
+  const packed = await readPacked(db, key, opts.before);
   if (packed.length === 0) return null;
   let first: Period | null = null;
   let last: Period | null = null;
@@ -179,63 +167,9 @@ export async function loadScopeHistory(
   }
   const through = opts.through && opts.through.start > last!.start ? opts.through : last!;
   const grid = periodGrid(first!, through);
-  const decoded = decodeHistory(grid, staff, packed)!;
+  const decoded = decodeHistory(grid, staff, packed);
   const events = await listEvents(db, { from: grid.periods[0]!.start, to: grid.periods.at(-1)!.end });
   return { key, grid, ...decoded, events };
-}
-
-/**
- * What a history read in parts shares (`readScopePart`): the role's people in id order, the grid
- * from the first period with data to `through` (or the last with data) and the calendar over it —
- * the same as `loadScopeHistory`'s, from one small query (the first and last periods read from the
- * history index, as `lastPeriodWithData` does) instead of the whole history.
- */
-export interface ScopeFrame {
-  key: ScopeKey;
-  grid: PeriodGrid;
-  /** The grid position of the last period with data. */
-  last: number;
-  staff: readonly Staff[];
-  events: CalendarEvent[];
-}
-
-/** The frame of the scope's history (null when it has none), for reads of a part of its people. */
-export async function scopeFrame(db: Queryable, key: ScopeKey, through?: Period): Promise<ScopeFrame | null> {
-  const edge = (dir: 'asc' | 'desc') =>
-    `(select x.period from kpi_history x where x.metric_id = $2 and x.period_kind = $3
-        and exists (select 1 from employees e where e.id = x.employee_id and e.role_id = $1)
-      order by x.period_start ${dir} limit 1)`;
-  const r = await db.query<{ s: string | null; first: string | null; last: string | null }>(
-    `select (${STAFF_SQL}) as s, ${edge('asc')} as first, ${edge('desc')} as last`,
-    [key.role, key.metric, key.kind],
-  );
-  const row = r.rows[0];
-  const first = row?.first ? parsePeriod(row.first) : null;
-  const last = row?.last ? parsePeriod(row.last) : null;
-  if (!first || !last) return null;
-  const grid = periodGrid(first, through && through.start > last.start ? through : last);
-  const events = await listEvents(db, { from: grid.periods[0]!.start, to: grid.periods.at(-1)!.end });
-  return { key, grid, last: grid.pos.get(last.id)!, staff: parseStaff(row!.s), events };
-}
-
-/**
- * The history of the frame's people `frame.staff[from, to)` (ids in that range), as `loadScopeHistory`
- * reads everyone's. Null when a period read is not on the frame's grid (a write since the frame was
- * read): the caller reads again.
- */
-export async function readScopePart(
-  db: Queryable,
-  frame: ScopeFrame,
-  from: number,
-  to: number,
-): Promise<ScopeHistory | null> {
-  const staff = frame.staff.slice(from, to);
-  const packed = await readPacked(db, frame.key, {
-    from: from > 0 ? frame.staff[from]?.id : undefined,
-    below: frame.staff[to]?.id,
-  });
-  const decoded = decodeHistory(frame.grid, staff, packed);
-  return decoded && { key: frame.key, grid: frame.grid, ...decoded, events: frame.events };
 }
 
 /** Promotion flag per grid position, extended `extra` periods past the grid. */

@@ -6,15 +6,7 @@
  * calendar are unchanged. The flow lives here; the SQL in targets-store.ts, the maths in target-lines.ts.
  */
 import { BaselineInputError } from '../baselines/index.js';
-import {
-  forecastOnHelper,
-  forecastPacked,
-  forecastThreadUp,
-  helperPart,
-  joinForecasts,
-  type PackedForecasts,
-  packForecasts,
-} from '../baselines/parallel.js';
+import { forecastPacked, type PackedForecasts } from '../baselines/parallel.js';
 import type { TrainedGroupModel } from '../baselines/model.js';
 import type { SeriesInput } from '../baselines/types.js';
 import type { Queryable } from '../db/types.js';
@@ -29,9 +21,6 @@ import {
   loadScopeHistory,
   personSeries,
   promoFlags,
-  readScopePart,
-  type ScopeFrame,
-  scopeFrame,
   type ScopeHistory,
   scopeId,
   tenureMonths,
@@ -227,14 +216,6 @@ function seriesOf(hist: ScopeHistory, f: SetFrame, period: Period): { people: Se
   return { people, without };
 }
 
-/** Below this many people of a role its history is read in one go (two reads cost more than they gain). */
-const SPLIT_MIN = 2000;
-/**
- * The share of a role's people read first and forecast on the helper thread while the rest is read
- * and forecast here (with the people without any history).
- */
-const HELPER_SHARE = 0.45;
-
 async function computeSet(
   db: Queryable,
   key: ScopeKey,
@@ -242,31 +223,16 @@ async function computeSet(
   am: ActiveModel,
   forecaster: Forecaster,
 ): Promise<ForecastSet> {
-  let f: PackedForecasts | null = null;
-  let hist: Pick<ScopeHistory, 'events'> | null = null;
-  let frame: SetFrame | null = null;
+  const hist = await loadScopeHistory(db, key, { through: period });
+  if (!hist) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
+  let lastData = 0;
+  for (const p of hist.people) lastData = Math.max(lastData, p.last);
+  const frame = setFrame(key, period, am, hist, lastData);
+  const s = seriesOf(hist, frame, period);
+  let f: PackedForecasts;
   try {
-    if (forecaster === forecastPacked && forecastThreadUp()) {
-      // the history in two reads: the helper forecasts the first part while the rest is read
-      const scope = await scopeFrame(db, key, period);
-      if (!scope) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
-      if (scope.staff.length >= SPLIT_MIN) {
-        hist = scope;
-        frame = setFrame(key, period, am, scope, scope.last);
-        f = await forecastSplit(db, scope, frame, period, am);
-      }
-    }
-    if (!f) {
-      const whole = await loadScopeHistory(db, key, { through: period });
-      if (!whole) throw new TargetError('no_history', `no ${key.kind}ly history of ${key.metric} for role ${key.role}`);
-      let lastData = 0;
-      for (const p of whole.people) lastData = Math.max(lastData, p.last);
-      hist = whole;
-      frame = setFrame(key, period, am, whole, lastData);
-      const s = seriesOf(whole, frame, period);
-      // on this thread and the forecasting helper thread at once (src/baselines/parallel.ts)
-      f = await forecaster(am.model, s.people.concat(s.without), frame.h, am.version.id);
-    }
+    // on this thread and the forecasting helper thread at once (src/baselines/parallel.ts)
+    f = await forecaster(am.model, s.people.concat(s.without), frame.h, am.version.id);
   } catch (err) {
     if (err instanceof BaselineInputError) throw new TargetError(err.code, err.message);
     throw err;
@@ -276,46 +242,15 @@ async function computeSet(
   return {
     model_id: am.version.id,
     period: period.id,
-    h: frame!.h,
-    through: shiftPeriod(frame!.cutoff, -1).id,
+    h: frame.h,
+    through: shiftPeriod(frame.cutoff, -1).id,
     levels: am.model.levels,
-    promotion: isPromotionPeriod(period, hist!.events),
+    promotion: isPromotionPeriod(period, hist.events),
     ids: f.ids,
     cold: f.cold,
     q: f.q,
     d: f.d,
   };
-}
-
-/**
- * The forecasts of a large role with its history read in two parts: the first `HELPER_SHARE` of its
- * people (by id) is forecast on the helper thread as soon as it is read, while the rest is read and
- * forecast here — the set in the order of one read (people with history by id, then those without),
- * every number the same. Null when a part does not fit the frame (a write since): read in one go then.
- */
-async function forecastSplit(
-  db: Queryable,
-  scope: ScopeFrame,
-  frame: SetFrame,
-  period: Period,
-  am: ActiveModel,
-): Promise<PackedForecasts | null> {
-  const k = Math.round(scope.staff.length * HELPER_SHARE);
-  const firstRead = readScopePart(db, scope, 0, k);
-  const restRead = readScopePart(db, scope, k, scope.staff.length);
-  restRead.catch(() => {}); // awaited below unless the first read failed
-  const a = await firstRead;
-  if (!a) {
-    await restRead;
-    return null;
-  }
-  const sa = seriesOf(a, frame, period);
-  const there = forecastOnHelper(am.model, sa.people, frame.h, am.version.id);
-  const b = await restRead;
-  if (!b) return null;
-  const sb = seriesOf(b, frame, period);
-  const here = packForecasts(am.model, sb.people.concat(sa.without, sb.without), frame.h);
-  return joinForecasts(await helperPart(there, am.model, sa.people, frame.h), here);
 }
 
 /** Targets for every person of the role (or one person) for a metric and period. */
