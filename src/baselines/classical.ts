@@ -366,6 +366,11 @@ export interface ClassicalForecast {
   theta: number[];
   damped: number[];
   ses: number[];
+  /**
+   * SES level plus the whole history's least-squares slope per step (Theta's drift doubled: the
+   * growth-following member), reseasonalised.
+   */
+  drift: number[];
   /** Mean of Theta and damped trend, seasonally adjusted (the trend path before the seasonal index). */
   trendPath: number[];
   /** Seasonal factor applied at each step (1 or 0 when none). */
@@ -394,6 +399,8 @@ export function classicalForecast(
   const dr = dampedForecast(sa, h, dampedOpts);
   const dp = dr.forecast;
   const sf = Array(h).fill(fit.level) as number[];
+  const b = slope(sa);
+  const drift = sf.map((v, k) => v + (k + 1) * b);
   const comb = th.map((v, k) => (v + dp[k]! + sf[k]!) / 3);
   const season = reseason(Array(h).fill(d.kind === 'mult' ? 1 : 0), d, n);
   const meanSeason = d.kind === 'mult' && d.seasonal ? d.index.reduce((a, b) => a + b, 0) / d.index.length : 1;
@@ -403,6 +410,7 @@ export function classicalForecast(
     theta: reseason(th, d, n),
     damped: reseason(dp, d, n),
     ses: reseason(sf, d, n),
+    drift: reseason(drift, d, n),
     season,
     decomposition: d,
     level: fit.level,

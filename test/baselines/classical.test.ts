@@ -19,6 +19,20 @@ describe('classical components', () => {
     expect(dp[0]).toBeCloseTo(70, 0);
   });
 
+  it('the drift member carries the whole slope on from the SES level, Theta half of it', () => {
+    const x = Array.from({ length: 30 }, (_, t) => 10 + 2 * t + (t % 2 === 0 ? 0.5 : -0.5));
+    const f = classicalForecast(x, 1, 6);
+    const level = ses(x).level;
+    f.drift.forEach((v, k) => expect(v).toBeCloseTo(level + (k + 1) * 2, 1));
+    // steeper than Theta's line, step after step
+    expect(f.drift[5]! - f.drift[0]!).toBeGreaterThan(f.theta[5]! - f.theta[0]!);
+    // and reseasonalised like the other members
+    const q = Array.from({ length: 40 }, (_, t) => (100 + 3 * t) * [0.8, 1.2, 1.1, 0.9][t % 4]!);
+    const g = classicalForecast(q, 4, 4);
+    expect(g.decomposition.seasonal).toBe(true);
+    expect(g.drift[1]! / g.drift[0]!).toBeCloseTo(1.2 / 0.8, 1);
+  });
+
   it('ses of a constant series is that constant', () => {
     const fit = ses(Array(12).fill(5));
     expect(fit.level).toBeCloseTo(5, 6);
