@@ -42,7 +42,7 @@ import {
   TRAIN_FILE,
 } from './aspect-data.js';
 import { DEFAULT_ASPECT_TRAIN, featuriseClauses, trainAspectLinear } from './aspect-train.js';
-import { ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
+import { AGENT_CONTROLLABLE, ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
 import { fitPlatt, identityCalibration, sigmoid, type Calibration } from './calibration.js';
 import type { FeatureSettings } from './features.js';
 import { loadPredictor } from './predictor.js';
@@ -159,8 +159,6 @@ const WEAK_DOUBT: Record<Lang, Partial<Record<Aspect, RegExp>>> = {
   },
 };
 
-const AGENT_SET: ReadonlySet<Aspect> = new Set(['service_attitude', 'response_speed', 'returns_handling']);
-
 /** A clause row's label for an aspect that says nothing (the loss leaves it out). */
 export const UNKNOWN_LABEL = -1;
 
@@ -234,7 +232,7 @@ function weakRows(
     const found = new Set(clauseAspects(t));
     return ASPECT_ORDER.map((a) => {
       if (found.has(a)) return 1;
-      if (!agentNegatives && AGENT_SET.has(a)) return UNKNOWN_LABEL;
+      if (!agentNegatives && AGENT_CONTROLLABLE.has(a)) return UNKNOWN_LABEL;
       if (doubt?.[a]?.test(t)) {
         doubted++;
         return UNKNOWN_LABEL;
