@@ -208,10 +208,13 @@ export function slope(x: readonly number[]): number {
   return num / den;
 }
 
-/** Theta forecast (θ=2 line with SES, equivalent to SES with drift b/2), on a non-seasonal series. */
-export function theta(x: readonly number[], h: number, fit: SesFit = ses(x)): number[] {
+/**
+ * Theta forecast (θ=2 line with SES, equivalent to SES with drift b/2), on a non-seasonal series;
+ * `fullSlope` is slope(x) when the caller has it.
+ */
+export function theta(x: readonly number[], h: number, fit: SesFit = ses(x), fullSlope = slope(x)): number[] {
   const n = x.length;
-  const b = slope(x) / 2;
+  const b = fullSlope / 2;
   const a = fit.alpha;
   const out: number[] = [];
   for (let k = 0; k < h; k++) out.push(fit.level + b * (k + (1 - (1 - a) ** n) / a));
@@ -395,11 +398,11 @@ export function classicalForecast(
   const d = decompose(x, m);
   const sa = deseason(x, d);
   const fit = ses(sa);
-  const th = theta(sa, h, fit);
+  const b = slope(sa);
+  const th = theta(sa, h, fit, b);
   const dr = dampedForecast(sa, h, dampedOpts);
   const dp = dr.forecast;
   const sf = Array(h).fill(fit.level) as number[];
-  const b = slope(sa);
   const drift = sf.map((v, k) => v + (k + 1) * b);
   const comb = th.map((v, k) => (v + dp[k]! + sf[k]!) / 3);
   const season = reseason(Array(h).fill(d.kind === 'mult' ? 1 : 0), d, n);
