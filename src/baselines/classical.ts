@@ -370,10 +370,10 @@ export interface ClassicalForecast {
   damped: number[];
   ses: number[];
   /**
-   * SES level plus the whole history's least-squares slope per step (Theta's drift doubled: the
-   * growth-following member), reseasonalised.
+   * Least-squares slope of the seasonally adjusted history (Theta carries half of it). The drift
+   * member is `driftAt(cf, h)`: the SES level plus this slope per step, reseasonalised.
    */
-  drift: number[];
+  slope: number;
   /** Mean of Theta and damped trend, seasonally adjusted (the trend path before the seasonal index). */
   trendPath: number[];
   /** Seasonal factor applied at each step (1 or 0 when none). */
@@ -403,7 +403,6 @@ export function classicalForecast(
   const dr = dampedForecast(sa, h, dampedOpts);
   const dp = dr.forecast;
   const sf = Array(h).fill(fit.level) as number[];
-  const drift = sf.map((v, k) => v + (k + 1) * b);
   const comb = th.map((v, k) => (v + dp[k]! + sf[k]!) / 3);
   const season = reseason(Array(h).fill(d.kind === 'mult' ? 1 : 0), d, n);
   const meanSeason = d.kind === 'mult' && d.seasonal ? d.index.reduce((a, b) => a + b, 0) / d.index.length : 1;
@@ -413,13 +412,23 @@ export function classicalForecast(
     theta: reseason(th, d, n),
     damped: reseason(dp, d, n),
     ses: reseason(sf, d, n),
-    drift: reseason(drift, d, n),
+    slope: b,
     season,
     decomposition: d,
     level: fit.level,
     noise: fit.mae * (d.kind === 'mult' ? meanSeason : 1),
     dampedParams: dr.params,
   };
+}
+
+/**
+ * The drift member at step `h` (0-based): SES level plus the whole history's slope per step, on the
+ * seasonally adjusted scale, times (or plus) the step's seasonal factor — `reseason` of that line,
+ * number for number, without an array per series.
+ */
+export function driftAt(cf: ClassicalForecast, h: number): number {
+  const v = cf.level + (h + 1) * cf.slope;
+  return cf.decomposition.kind === 'mult' ? v * cf.season[h]! : v + cf.season[h]!;
 }
 
 /**

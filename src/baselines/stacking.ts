@@ -3,7 +3,7 @@
  * the rolling-origin backtest (convex weights minimising the mean absolute scaled error, found by
  * exponentiated-gradient descent on the simplex).
  */
-import { seasonalEts, seasonalNaive } from './classical.js';
+import { driftAt, seasonalEts, seasonalNaive } from './classical.js';
 import type { Window } from './features.js';
 
 /** The members, in the order of a weight row. */
@@ -39,7 +39,7 @@ export function memberForecasts(
     out[3 * H + h] = cf.ses[h]!;
     out[4 * H + h] = sn[h]!;
     out[5 * H + h] = ets ? ets.forecast[h]! : cf.damped[h]!;
-    out[6 * H + h] = cf.drift[h]!;
+    out[6 * H + h] = driftAt(cf, h);
   }
   return out;
 }
