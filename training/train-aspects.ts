@@ -8,7 +8,7 @@
  * every fit (folds included) with weight `--corrections-weight`, never the dev figures.
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
- *     [--corrections FILE] [--no-train-labels] [--train-labels-weight W] [--data DIR] [--oof FILE]
+ *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
  *
  * `--oof FILE`: each dev item's out-of-fold P(aspect) per aspect and complaint score (JSON lines, ids only),
  * for reading the model's dev errors.
@@ -37,6 +37,7 @@ const { values: args } = parseArgs({
     corrections: { type: 'string' },
     'corrections-weight': { type: 'string', default: '4' },
     'no-train-labels': { type: 'boolean', default: false },
+    'no-own-texts': { type: 'boolean', default: false },
     'no-cues': { type: 'boolean', default: false },
     'no-weak-doubt': { type: 'boolean', default: false },
     'no-cue-features': { type: 'boolean', default: false },
@@ -69,6 +70,7 @@ const trained = await trainAspectModel(await loadTf(), {
     epochs: num(args.epochs),
     folds: num(args.folds),
     trainLabels: !args['no-train-labels'],
+    ownTexts: args['no-own-texts'] ? false : undefined,
     cues: !args['no-cues'],
     weakDoubt: !args['no-weak-doubt'],
     cueFeatures: !args['no-cue-features'],

@@ -16,6 +16,8 @@
  * - hand labels on rows of train.csv (data/aspects/train-labels-<lang>.jsonl, `trainLabelsWeight`,
  *   default that of dev; `trainLabels: false` leaves them out): rows made like the dev rows, in every
  *   fit (folds included), never in the dev figures; their train.csv rows leave the weak rows.
+ * - the project's own training texts (data/aspects/train-own-<lang>.jsonl; `ownTexts`, default that of
+ *   `trainLabels`): made and weighted like the hand labels, in every fit, never in the dev figures.
  * - quality leads' corrections (the rows of `GET /v1/corrections/export`, texts masked;
  *   `correctionsWeight`): made like the dev rows; they join every fit and never the dev figures.
  * Calibration (Platt per aspect on the review-level max logit), the per-aspect thresholds (best dev
@@ -37,6 +39,7 @@ import {
   DEFAULT_LABELS_DIR,
   type Lang,
   loadAspectEvalSet,
+  loadOwnTrainTexts,
   loadTrainLabels,
   readReviews,
   TRAIN_FILE,
@@ -62,6 +65,8 @@ export interface AspectTrainSettings {
   /** the hand labels on train.csv rows (default true) */
   trainLabels?: boolean | undefined;
   trainLabelsWeight?: number | undefined;
+  /** the project's own training texts, data/aspects/train-own-<lang>.jsonl (default: as `trainLabels`; weight as the hand labels) */
+  ownTexts?: boolean | undefined;
   correctionsWeight?: number | undefined;
   /** place a labelled review's aspects on its clauses by cue words where the rules point to none (default true) */
   cues?: boolean | undefined;
@@ -304,6 +309,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   // ---- hand labels on train.csv rows (their rows leave the weak rows)
   const handLabelled = o.trainLabels === false ? [] : loadTrainLabels(lang, dataDir, labelsDir);
   const handRows = new Set(handLabelled.map((it) => it.src!.row));
+  const ownTexts = (o.ownTexts ?? o.trainLabels !== false) ? loadOwnTrainTexts(lang, labelsDir) : [];
   const weakDoubt = o.weakDoubt ?? true;
   const weak = weakRows(
     join(dataDir, source),
@@ -322,8 +328,10 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const corrected = labelledRows(corrections, lang, cues);
   log(`corrections: ${corrections.length} reviews, ${corrected.texts.length} rows`);
   const handWeight = o.trainLabelsWeight ?? devWeight;
-  const hand = labelledRows(handLabelled, lang, cues);
-  log(`hand labels on train.csv: ${handLabelled.length} reviews, ${hand.texts.length} rows, weight ${handWeight}`);
+  const hand = labelledRows([...handLabelled, ...ownTexts], lang, cues);
+  log(
+    `hand labels on train.csv: ${handLabelled.length} reviews, own training texts ${ownTexts.length}; ${hand.texts.length} rows, weight ${handWeight}`,
+  );
 
   async function fit(items: AspectEvalItem[]) {
     const d = labelledRows(items, lang, cues);
@@ -475,6 +483,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
         rows: hand.texts.length,
         weight: handWeight,
       },
+      ...(ownTexts.length > 0
+        ? { ownTexts: { file: `data/aspects/train-own-${lang}.jsonl`, items: ownTexts.length, weight: handWeight } }
+        : {}),
       corrections: {
         items: corrections.length,
         rows: corrected.texts.length,
