@@ -11,8 +11,8 @@
  *     [--corrections FILE] [--no-train-labels] [--train-labels-weight W] [--data DIR] [--oof FILE]
  *     [--review-polarity | --no-review-polarity]
  *
- * `--review-polarity` / `--no-review-polarity`: whether a clause's polarity reads the whole review's
- * sentiment too (metadata `polarityReview`); by default on for zh, off for en.
+ * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
+ * `polarityReview`); off by default (see AspectTrainSettings.reviewPolarity).
  *
  * `--oof FILE`: each dev item's out-of-fold P(aspect) per aspect and complaint score (JSON lines, ids only),
  * for reading the model's dev errors.
@@ -45,7 +45,7 @@ const { values: args } = parseArgs({
     'no-weak-doubt': { type: 'boolean', default: false },
     'no-cue-features': { type: 'boolean', default: false },
     'weak-agent-negatives': { type: 'boolean', default: false },
-    /** the clause's polarity reads the review's sentiment too: on for zh by default; these force it */
+    /** the clause's polarity reads the review's sentiment too (off by default) */
     'review-polarity': { type: 'boolean' },
     'no-review-polarity': { type: 'boolean', default: false },
     'train-labels-weight': { type: 'string' },

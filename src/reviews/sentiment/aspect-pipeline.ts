@@ -75,8 +75,9 @@ export interface AspectTrainSettings {
   /** a weak row's "no" is unknown where a narrow cue of the aspect matches (default true) */
   weakDoubt?: boolean | undefined;
   /**
-   * the clause's polarity reads the whole review's sentiment too (`polarityReview`; default true for
-   * zh, false for en)
+   * the clause's polarity reads the whole review's sentiment too (`polarityReview`; default false:
+   * tried on zh, it raised the out-of-fold complaint precision on dev but turned the praised clause of
+   * a mixed review negative — "衣服质量很好，但是客服态度太差了" — and gained nothing on test)
    */
   reviewPolarity?: boolean | undefined;
 }
@@ -406,12 +407,11 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   );
   log(`out-of-fold dev: ${JSON.stringify(figures)}; agent aspects micro F1 ${agentF1}`);
 
-  // ---- polarity conditioned on the aspect: the sentiment model's clause logit re-calibrated per aspect,
-  // with `reviewPolarity` (zh by default) together with the whole review's logit: a short clause that
-  // names staff ("客服秒回") reads poorly alone, the review around it says which way it leans
+  // ---- polarity conditioned on the aspect: the sentiment model's clause logit re-calibrated per aspect
+  // (with `reviewPolarity`, together with the whole review's logit)
   const sentiment = loadPredictor(input.sentimentDir);
   const TARGET = { positive: 1, negative: 0, neutral: 0.5, mixed: 0.25 } as const;
-  const reviewPolarity = o.reviewPolarity ?? lang === 'zh';
+  const reviewPolarity = o.reviewPolarity ?? false;
   const logit = (p: number) => {
     const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
     return Math.log(q / (1 - q));
