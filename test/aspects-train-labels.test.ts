@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ASPECTS, DEFAULT_DATA_DIR, hasAgentComplaint, POLARITIES } from '../training/aspects-eval-set.js';
+import { loadOwnTrainTexts, readAspectSetLines, trainOwnPath } from '../src/reviews/sentiment/aspect-data.js';
 import {
   DRAW_PREFIX,
   loadTrainLabels,
@@ -40,7 +41,7 @@ describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
         if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
           bad.push(`${id}: ${a}: ${q}`);
       if (l.agent_complaint !== hasAgentComplaint(aspects)) bad.push(`${id}: agent_complaint`);
-      if (!/^train-(net|replies):\d+$/.test(String(l.draw))) bad.push(`${id}: draw ${String(l.draw)}`);
+      if (!/^train-(net|replies|service):\d+$/.test(String(l.draw))) bad.push(`${id}: draw ${String(l.draw)}`);
     }
     expect(bad).toEqual([]);
   });
@@ -48,11 +49,14 @@ describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
   it.runIf(haveData || inCi)('joins every row and follows each seeded draw from its start', () => {
     const items = loadTrainLabels(lang);
     expect(items).toHaveLength(lines.length);
-    // the first draw: positions 0…n−1, none skipped
+    // the first draw: every position up to the last one read is labelled, by it or (a row the replies
+    // draw labelled before the first draw reached it) by the replies draw
     const net = trainLabelPool(lang);
     const netItems = items.filter((it) => it.draw.startsWith(`${DRAW_PREFIX.net}:`));
     const positions = netItems.map((it) => net.findIndex((r) => r.row === it.src?.row)).sort((a, b) => a - b);
-    expect(positions).toEqual(positions.map((_, i) => i));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    const everyLabelled = new Set(items.map((it) => it.src?.row));
+    expect(net.slice(0, Math.max(-1, ...positions) + 1).filter((r) => !everyLabelled.has(r.row))).toEqual([]);
     for (const it of netItems)
       expect(it.draw).toBe(`${DRAW_PREFIX.net}:${net.findIndex((r) => r.row === it.src?.row)}`);
     // the replies draw: every position up to the last one read is labelled, by it or by the first draw
@@ -68,7 +72,43 @@ describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
     const last = Math.max(-1, ...read);
     expect(read.every((p) => p >= 0)).toBe(true);
     expect(replies.slice(0, last + 1).filter((r) => !labelled.has(r.row))).toEqual([]);
+    // the service draw (en only): the same rule as the replies draw
+    if (lang === 'en') {
+      const service = trainLabelPool(lang, undefined, 'service');
+      const readService = items
+        .filter((it) => it.draw.startsWith(`${DRAW_PREFIX.service}:`))
+        .map((it) => {
+          const at = service.findIndex((r) => r.row === it.src?.row);
+          expect(it.draw).toBe(`${DRAW_PREFIX.service}:${at}`);
+          return at;
+        });
+      expect(readService.every((p) => p >= 0)).toBe(true);
+      const lastService = Math.max(-1, ...readService);
+      expect(service.slice(0, lastService + 1).filter((r) => !labelled.has(r.row))).toEqual([]);
+    }
     // no row labelled twice
     expect(labelled.size).toBe(items.length);
   });
+});
+
+// The project's own training texts (data/aspects/train-own-<lang>.jsonl): written by the project, marked
+// own, labels from the allowed sets, and none of them an item of the evaluation set.
+describe.each(['zh', 'en'] as const)('own training texts %s', (lang) => {
+  it.runIf(existsSync(trainOwnPath(lang)))(
+    'are marked own, labelled consistently and not in the evaluation set',
+    () => {
+      const items = loadOwnTrainTexts(lang);
+      expect(items.length).toBeGreaterThan(0);
+      const ids = new Set(items.map((it) => it.id));
+      expect(ids.size).toBe(items.length);
+      for (const it of items) expect(it.id).toMatch(new RegExp(`^${lang}-trainown-\\d{4}$`));
+      const evalTexts = new Set(
+        readAspectSetLines(lang)
+          .filter((l) => l.own)
+          .map((l) => l.text?.trim()),
+      );
+      expect(items.filter((it) => evalTexts.has(it.text.trim())).map((it) => it.id)).toEqual([]);
+      expect(new Set(items.map((it) => it.text.trim())).size).toBe(items.length);
+    },
+  );
 });

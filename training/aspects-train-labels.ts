@@ -56,8 +56,24 @@ const REPLY_TERMS: Record<Lang, RegExp> = {
   zh: /回复|答复|回消息|旺旺|没人|不理|理我|等了|等待|半天|催|及时|秒回|上菜|打不通|联系不上|响应|效率|排队|办理入住|入住手续|退房/,
   en: /\b(repl(y|ied|ies)|respon(d|ded|ds|se|ses|sive)|on hold|never heard|call(ed)? (me )?back|emailed|e-?mails?|contacted|waited|waiting|no answer|get back to|got back to|hold time|answered)\b/i,
 };
-export type TrainDraw = 'net' | 'replies';
-export const DRAW_PREFIX: Record<TrainDraw, string> = { net: 'train-net', replies: 'train-replies' };
+
+/**
+ * The third draw, `service` (en only; issue 18, fifth session; seed 1822): rows of at most 1,000
+ * characters that name service people or a support line (our own list, not the keyword rules) — the
+ * first draw's 500-character cap left out most reviews in which one sentence is about the staff. Read
+ * in its order from position 0; a row labelled by an earlier draw is passed over (it keeps its labels).
+ */
+export const SERVICE_SEED = 1822;
+const SERVICE_MAX_CHARS = 1000;
+const SERVICE_TERMS: Partial<Record<Lang, RegExp>> = {
+  en: /\b(customer service|customer support|tech(nical)? support|support (team|line|staff|people|reps?)|reps?|representatives?|on hold|rude|staff|clerks?|salesm[ae]n|sales ?(person|people|associate)|employees?|manager|called (them|the company|customer)|hung up)\b/i,
+};
+export type TrainDraw = 'net' | 'replies' | 'service';
+export const DRAW_PREFIX: Record<TrainDraw, string> = {
+  net: 'train-net',
+  replies: 'train-replies',
+  service: 'train-service',
+};
 
 /** mulberry32, as training/aspects-sample.ts */
 function rng(seed: number): () => number {
@@ -78,11 +94,13 @@ export function trainLabelPool(
   draw: TrainDraw = 'net',
 ): Array<{ row: number; text: string }> {
   const rows = readReviews(path.join(dataDir, TRAIN_FILE[lang]));
-  const terms = draw === 'net' ? TERMS[lang] : REPLY_TERMS[lang];
+  const terms = draw === 'net' ? TERMS[lang] : draw === 'replies' ? REPLY_TERMS[lang] : SERVICE_TERMS[lang];
+  if (!terms) throw new Error(`no ${draw} draw for ${lang}`);
+  const cap = draw === 'service' ? SERVICE_MAX_CHARS : MAX_CHARS[lang];
   const pool = rows
     .map((text, row) => ({ row, text }))
-    .filter((r) => r.text.trim() !== '' && r.text.length <= MAX_CHARS[lang] && terms.test(r.text));
-  const next = rng(draw === 'net' ? TRAIN_LABEL_SEED : REPLIES_SEED);
+    .filter((r) => r.text.trim() !== '' && r.text.length <= cap && terms.test(r.text));
+  const next = rng(draw === 'net' ? TRAIN_LABEL_SEED : draw === 'replies' ? REPLIES_SEED : SERVICE_SEED);
   for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
@@ -162,13 +180,13 @@ function main(): void {
     process.exit(2);
   }
   const draw = values.draw as TrainDraw;
-  if (draw !== 'net' && draw !== 'replies') {
-    console.error('--draw net|replies');
+  if (draw !== 'net' && draw !== 'replies' && draw !== 'service') {
+    console.error('--draw net|replies|service');
     process.exit(2);
   }
   if (values.check) {
     const items = loadTrainLabels(lang);
-    for (const d of ['net', 'replies'] as const) {
+    for (const d of lang === 'en' ? (['net', 'replies', 'service'] as const) : (['net', 'replies'] as const)) {
       const pool = trainLabelPool(lang, DEFAULT_DATA_DIR, d);
       const order = new Map(pool.map((r, i) => [r.row, i]));
       const positions = items

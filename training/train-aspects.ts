@@ -8,7 +8,7 @@
  * every fit (folds included) with weight `--corrections-weight`, never the dev figures.
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
- *     [--corrections FILE] [--no-train-labels] [--train-labels-weight W] [--data DIR] [--oof FILE]
+ *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
  *     [--review-polarity | --no-review-polarity]
  *
  * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     corrections: { type: 'string' },
     'corrections-weight': { type: 'string', default: '4' },
     'no-train-labels': { type: 'boolean', default: false },
+    'no-own-texts': { type: 'boolean', default: false },
     'no-cues': { type: 'boolean', default: false },
     'no-weak-doubt': { type: 'boolean', default: false },
     'no-cue-features': { type: 'boolean', default: false },
@@ -76,6 +77,7 @@ const trained = await trainAspectModel(await loadTf(), {
     epochs: num(args.epochs),
     folds: num(args.folds),
     trainLabels: !args['no-train-labels'],
+    ownTexts: args['no-own-texts'] ? false : undefined,
     cues: !args['no-cues'],
     weakDoubt: !args['no-weak-doubt'],
     cueFeatures: !args['no-cue-features'],

@@ -220,6 +220,13 @@ function compile(net: NetWeights): Compiled {
   return c;
 }
 
+/** The network's input `x` standardised into `c.act[0]` (answered). */
+function standardise(net: NetWeights, c: Compiled, x: Float64Array): Float64Array {
+  const cur = c.act[0]!;
+  for (let j = 0; j < net.inDim; j++) cur[j] = (x[j]! - c.mean[j]!) / c.std[j]!;
+  return cur;
+}
+
 /** Forward pass in plain JS: returns H×Q quantiles (row-major, monotone in q), in noise units. */
 export function predictNet(
   net: NetWeights,
@@ -227,21 +234,13 @@ export function predictNet(
   out: Float64Array = new Float64Array(net.H * net.levels.length),
 ): Float64Array {
   const c = compile(net);
-  let cur = c.act[0]!;
-  for (let j = 0; j < net.inDim; j++) cur[j] = (x[j]! - c.mean[j]!) / c.std[j]!;
+  let cur = standardise(net, c, x);
   const L = net.layers.length;
   for (let l = 0; l < L; l++) {
-    const rows = net.layers[l]!.rows;
-    const cols = net.layers[l]!.cols;
-    const w = c.w[l]!;
+    const { rows, cols } = net.layers[l]!;
     const next = c.act[l + 1]!;
     next.set(c.b[l]!);
-    for (let r = 0; r < rows; r++) {
-      const v = cur[r]!;
-      if (v === 0) continue;
-      const off = r * cols;
-      for (let k = 0; k < cols; k++) next[k]! += v * w[off + k]!;
-    }
+    addRows(c.w[l]!, cols, cur, 0, rows, next);
     if (l + 1 < L) for (let k = 0; k < cols; k++) if (next[k]! < 0) next[k] = 0;
     cur = next;
   }
@@ -325,8 +324,7 @@ export function predictSteps(
     }
     return;
   }
-  const cur0 = c.act[0]!;
-  for (let j = 0; j < net.inDim; j++) cur0[j] = (x[j]! - c.mean[j]!) / c.std[j]!;
+  const cur0 = standardise(net, c, x);
   const w0 = c.w[0]!;
   const { rows, cols } = net.layers[0]!;
   const first = c.act[1]!;

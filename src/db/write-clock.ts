@@ -210,13 +210,20 @@ select c.relname::text, 'all', null, null, null
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
  where c.relkind in ('v', 'm', 'f') and n.nspname not in ('pg_catalog', 'information_schema')`;
 
+/**
+ * What a trigger's function writes: a PL/pgSQL body whose writes are all plain DML; anything else
+ * (SQL or C functions, EXECUTE, PERFORM) is ALL.
+ */
+const triggerWrites = (r: Effect): Set<string> | typeof ALL =>
+  r.lang === 'plpgsql' && r.body !== null ? scanDml(r.body.toLowerCase()) : ALL;
+
 /** Maps each table to what its triggers write (directly), or ALL. */
 function firesMap(rows: readonly Effect[]): Map<string, ReadonlySet<string> | typeof ALL> {
   const out = new Map<string, ReadonlySet<string> | typeof ALL>();
   for (const r of rows) {
     if (r.how !== 'trigger' && r.how !== 'all') continue;
     const t = r.tbl.toLowerCase();
-    const w = r.how === 'trigger' && r.lang === 'plpgsql' && r.body !== null ? scanDml(r.body.toLowerCase()) : ALL;
+    const w = r.how === 'trigger' ? triggerWrites(r) : ALL;
     out.set(t, union(out.get(t) ?? null, w) ?? new Set());
   }
   return out;
@@ -233,10 +240,8 @@ function effectsMap(rows: readonly Effect[]): Map<string, ReadonlySet<string> | 
   };
   for (const r of rows) {
     if (r.how === 'all') add(r.tbl, ALL);
-    else if (r.how === 'trigger') {
-      // a PL/pgSQL body whose writes are all plain DML; anything else (SQL or C functions, EXECUTE, PERFORM) is ALL
-      add(r.tbl, r.lang === 'plpgsql' && r.body !== null ? scanDml(r.body.toLowerCase()) : ALL);
-    } else add(r.tbl, new Set([r.target!.toLowerCase()]));
+    else if (r.how === 'trigger') add(r.tbl, triggerWrites(r));
+    else add(r.tbl, new Set([r.target!.toLowerCase()]));
   }
   // the closure: a trigger's table may have triggers of its own
   const closed = new Map<string, ReadonlySet<string> | typeof ALL>();

@@ -95,10 +95,9 @@ export interface OrderErasure {
 /**
  * The tables a ratings page reads (`listRatings`: agent_ratings joined with employees; a closed role's
  * part from period_snapshots; the role's cycle, which picks or refuses a period, from roles and
- * role_cycles), each
- * watched by the data version: on PGlite a ratings page's copy is
- * kept while a job writes other tables (src/services/results.ts). test/services/stored-reads.test.ts
- * checks that computing the pages and the console's board names no other table.
+ * role_cycles), each watched by the data version: on PGlite a ratings page's copy is kept while a job
+ * writes other tables (src/services/results.ts). test/services/stored-reads.test.ts checks that
+ * computing the pages and the console's board names no other table.
  */
 export const RATINGS_READS: readonly string[] = [
   'agent_ratings',

@@ -208,6 +208,12 @@ export function createTargetDeskService(deps: {
    * when the request that started the build is done with the database (its store waits for that).
    */
   const building = new Map<string, Building>();
+  /**
+   * Stores this process has finished, by key: a lookup whose answer comes back after a store of its key
+   * finished (and the build left `building`) may have found no table, so it looks again rather than
+   * building a second one.
+   */
+  const storesDone = new Map<string, number>();
   /** Stores running after their answer was sent; `close` waits for them. */
   const storing = new Set<Promise<void>>();
   let closed = false;
@@ -231,6 +237,7 @@ export function createTargetDeskService(deps: {
         const code = (err as { code?: unknown }).code;
         if (code !== '40P01' && code !== '23505') deps.onError?.(err, 'target desk: storing a built table failed');
       } finally {
+        storesDone.set(key, (storesDone.get(key) ?? 0) + 1);
         if (building.get(key) === entry) building.delete(key);
       }
     };
@@ -248,6 +255,7 @@ export function createTargetDeskService(deps: {
    */
   async function tableOf(role: string, period: string, metric: string): Promise<DeskTable> {
     const key = JSON.stringify(['targets-table', role, period, metric]);
+    const seen = storesDone.get(key) ?? 0;
     const ref = await lookupTable(db, key);
     if (ref.gen !== null && ref.version === ref.current && ref.head !== null) {
       const gen = ref.gen;
@@ -269,6 +277,8 @@ export function createTargetDeskService(deps: {
       };
     }
     let entry = building.get(key);
+    // a store of this key finished while the lookup ran: its table may be the current one
+    if (entry?.version !== ref.current && (storesDone.get(key) ?? 0) !== seen) return tableOf(role, period, metric);
     if (entry?.version !== ref.current) {
       let answer = () => {};
       const answered = new Promise<void>((resolve) => {

@@ -127,6 +127,42 @@ describeEachBackend('the target desk: a table built in the request, stored after
     expect((await lookupTable(get().db, KEY)).gen).toBe(gen);
   });
 
+  it('builds no second table for a request whose lookup answered after another build was stored', async () => {
+    // the second request's lookup runs before the first build's store and its answer comes back
+    // after that store has finished (a slow connection or a busy server): it found no table, and the
+    // first build has left the in-process map
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let lookups = 0;
+    const db = get().db;
+    const slow: Db = {
+      ...db,
+      async query<T>(sql: string, params?: readonly unknown[]) {
+        const r = await db.query<T>(sql, params);
+        if (sql.includes('desk_table(') && ++lookups === 2) await held;
+        return r;
+      },
+      exec: (sql) => db.exec(sql),
+      transaction: (fn) => db.transaction(fn),
+    };
+    const { desk, counts } = countedDesk(slow);
+    const first = desk.desk(Q);
+    const second = desk.desk({ ...Q, offset: 1 });
+    const firstView = await first;
+    await desk.settled();
+    expect(await storedCount()).toBe(1);
+    release();
+    const secondView = await second;
+    expect(counts.builds).toBe(1);
+    // read from the stored table: the first build's numbers
+    expect(secondView.rows[0]).toEqual(firstView.rows[1]);
+    expect(secondView.total).toBe(firstView.total);
+    await desk.settled();
+    expect(await storedCount()).toBe(1);
+  });
+
   it('serves a write made between the build and its store, and never stores the older table', async () => {
     const { desk, counts } = countedDesk();
     const first = await desk.desk(Q);

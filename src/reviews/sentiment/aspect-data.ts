@@ -193,6 +193,51 @@ export function loadTrainLabels(
     });
 }
 
+export function trainOwnPath(lang: Lang, labelsDir = DEFAULT_LABELS_DIR): string {
+  return path.join(labelsDir, `train-own-${lang}.jsonl`);
+}
+
+/**
+ * The project's own training texts of one language (data/aspects/train-own-<lang>.jsonl: short
+ * service-conversation texts written by the project, never copied from a data set, each line
+ * `{ id, own: true, text, aspects, agent_complaint, draw: "own" }`), as items of the dev kind; [] when
+ * the file does not exist. Training only, like the hand labels: never part of the evaluation set.
+ * @throws Error when a line is malformed, holds an unknown label or an inconsistent agent flag
+ */
+export function loadOwnTrainTexts(lang: Lang, labelsDir = DEFAULT_LABELS_DIR): AspectEvalItem[] {
+  const file = trainOwnPath(lang, labelsDir);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => {
+      const line = JSON.parse(l) as {
+        id: string;
+        own: boolean;
+        text: string;
+        aspects: AspectLabels;
+        agent_complaint: boolean;
+      };
+      if (line.own !== true || typeof line.text !== 'string' || line.text.trim() === '')
+        throw new Error(`${file}: ${line.id}: an own text needs own: true and a text`);
+      for (const [a, q] of Object.entries(line.aspects))
+        if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
+          throw new Error(`${line.id}: unknown label ${a}: ${q}`);
+      if (hasAgentComplaint(line.aspects) !== line.agent_complaint)
+        throw new Error(`${line.id}: agent_complaint disagrees with the aspects`);
+      return {
+        id: line.id,
+        part: 'dev' as const,
+        own: true,
+        text: line.text,
+        aspects: line.aspects,
+        agentComplaint: line.agent_complaint,
+        src: null,
+        draw: 'own',
+      };
+    });
+}
+
 /**
  * The training rows of a corrections export (`GET /v1/corrections/export`: its `{ items }` or the
  * bare array) in one language, as evaluation-set items of the dev kind (`draw: 'correction'`): a

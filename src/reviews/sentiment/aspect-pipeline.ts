@@ -16,6 +16,8 @@
  * - hand labels on rows of train.csv (data/aspects/train-labels-<lang>.jsonl, `trainLabelsWeight`,
  *   default that of dev; `trainLabels: false` leaves them out): rows made like the dev rows, in every
  *   fit (folds included), never in the dev figures; their train.csv rows leave the weak rows.
+ * - the project's own training texts (data/aspects/train-own-<lang>.jsonl; `ownTexts`, default that of
+ *   `trainLabels`): made and weighted like the hand labels, in every fit, never in the dev figures.
  * - quality leads' corrections (the rows of `GET /v1/corrections/export`, texts masked;
  *   `correctionsWeight`): made like the dev rows; they join every fit and never the dev figures.
  * Calibration (Platt per aspect on the review-level max logit), the per-aspect thresholds (best dev
@@ -37,12 +39,13 @@ import {
   DEFAULT_LABELS_DIR,
   type Lang,
   loadAspectEvalSet,
+  loadOwnTrainTexts,
   loadTrainLabels,
   readReviews,
   TRAIN_FILE,
 } from './aspect-data.js';
 import { DEFAULT_ASPECT_TRAIN, featuriseClauses, trainAspectLinear } from './aspect-train.js';
-import { ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
+import { AGENT_CONTROLLABLE, ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
 import { fitPlatt, fitPlatt2, identityCalibration, sigmoid, type Calibration } from './calibration.js';
 import type { FeatureSettings } from './features.js';
 import { loadPredictor } from './predictor.js';
@@ -62,6 +65,8 @@ export interface AspectTrainSettings {
   /** the hand labels on train.csv rows (default true) */
   trainLabels?: boolean | undefined;
   trainLabelsWeight?: number | undefined;
+  /** the project's own training texts, data/aspects/train-own-<lang>.jsonl (default: as `trainLabels`; weight as the hand labels) */
+  ownTexts?: boolean | undefined;
   correctionsWeight?: number | undefined;
   /** place a labelled review's aspects on its clauses by cue words where the rules point to none (default true) */
   cues?: boolean | undefined;
@@ -165,8 +170,6 @@ const WEAK_DOUBT: Record<Lang, Partial<Record<Aspect, RegExp>>> = {
   },
 };
 
-const AGENT_SET: ReadonlySet<Aspect> = new Set(['service_attitude', 'response_speed', 'returns_handling']);
-
 /** A clause row's label for an aspect that says nothing (the loss leaves it out). */
 export const UNKNOWN_LABEL = -1;
 
@@ -240,7 +243,7 @@ function weakRows(
     const found = new Set(clauseAspects(t));
     return ASPECT_ORDER.map((a) => {
       if (found.has(a)) return 1;
-      if (!agentNegatives && AGENT_SET.has(a)) return UNKNOWN_LABEL;
+      if (!agentNegatives && AGENT_CONTROLLABLE.has(a)) return UNKNOWN_LABEL;
       if (doubt?.[a]?.test(t)) {
         doubted++;
         return UNKNOWN_LABEL;
@@ -312,6 +315,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   // ---- hand labels on train.csv rows (their rows leave the weak rows)
   const handLabelled = o.trainLabels === false ? [] : loadTrainLabels(lang, dataDir, labelsDir);
   const handRows = new Set(handLabelled.map((it) => it.src!.row));
+  const ownTexts = (o.ownTexts ?? o.trainLabels !== false) ? loadOwnTrainTexts(lang, labelsDir) : [];
   const weakDoubt = o.weakDoubt ?? true;
   const weak = weakRows(
     join(dataDir, source),
@@ -330,8 +334,10 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const corrected = labelledRows(corrections, lang, cues);
   log(`corrections: ${corrections.length} reviews, ${corrected.texts.length} rows`);
   const handWeight = o.trainLabelsWeight ?? devWeight;
-  const hand = labelledRows(handLabelled, lang, cues);
-  log(`hand labels on train.csv: ${handLabelled.length} reviews, ${hand.texts.length} rows, weight ${handWeight}`);
+  const hand = labelledRows([...handLabelled, ...ownTexts], lang, cues);
+  log(
+    `hand labels on train.csv: ${handLabelled.length} reviews, own training texts ${ownTexts.length}; ${hand.texts.length} rows, weight ${handWeight}`,
+  );
 
   async function fit(items: AspectEvalItem[]) {
     const d = labelledRows(items, lang, cues);
@@ -499,6 +505,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
         rows: hand.texts.length,
         weight: handWeight,
       },
+      ...(ownTexts.length > 0
+        ? { ownTexts: { file: `data/aspects/train-own-${lang}.jsonl`, items: ownTexts.length, weight: handWeight } }
+        : {}),
       corrections: {
         items: corrections.length,
         rows: corrected.texts.length,
