@@ -11,6 +11,7 @@
  *     [--inner K]  scores a slice inside the training part instead of the test (`innerSlice`): each series'
  *                  training part cut K test horizons short, its test the next horizon — for choices that
  *                  must never look at the test part (the printed `inner` says which slice)
+ *     [--steps N]  gradient steps of the pooled network (TrainOptions `steps`; default 150–300 by the data)
  *     [--spread 1]  candidate shares of the network's quantile spread (TrainOptions `spreadShares`, default
  *                   1,0.5,0 chosen on the backtest; `--spread 1` = the network's spread as before)
  *     [--peers-cache DIR]  keeps R's figures per panel part (sha-256 of the part's rows, the methods, R's and
@@ -70,6 +71,7 @@ const { values: args } = parseArgs({
     refit: { type: 'boolean', default: false },
     spread: { type: 'string' },
     inner: { type: 'string' },
+    steps: { type: 'string' },
   },
 });
 if (args.inner !== undefined && peerMethods !== undefined) {
@@ -358,6 +360,7 @@ async function evaluate(file: string) {
       drift: args.drift,
       monotoneOffsets: args.monotone,
       refit: args.refit,
+      ...(args.steps ? { steps: Number(args.steps) } : {}),
       ...(args.spread ? { spreadShares: args.spread.split(',').map(Number) } : {}),
     });
     const t1 = performance.now();

@@ -9,6 +9,10 @@
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
+ *     [--review-polarity | --no-review-polarity]
+ *
+ * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
+ * `polarityReview`); off by default (see AspectTrainSettings.reviewPolarity).
  *
  * `--oof FILE`: each dev item's out-of-fold P(aspect) per aspect and complaint score (JSON lines, ids only),
  * for reading the model's dev errors.
@@ -42,6 +46,9 @@ const { values: args } = parseArgs({
     'no-weak-doubt': { type: 'boolean', default: false },
     'no-cue-features': { type: 'boolean', default: false },
     'weak-agent-negatives': { type: 'boolean', default: false },
+    /** the clause's polarity reads the review's sentiment too (off by default) */
+    'review-polarity': { type: 'boolean' },
+    'no-review-polarity': { type: 'boolean', default: false },
     'train-labels-weight': { type: 'string' },
     /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
     oof: { type: 'string' },
@@ -75,6 +82,7 @@ const trained = await trainAspectModel(await loadTf(), {
     weakDoubt: !args['no-weak-doubt'],
     cueFeatures: !args['no-cue-features'],
     weakAgentNegatives: args['weak-agent-negatives'],
+    reviewPolarity: args['no-review-polarity'] ? false : args['review-polarity'],
     trainLabelsWeight: num(args['train-labels-weight']),
     correctionsWeight: num(args['corrections-weight']),
   },

@@ -208,10 +208,13 @@ export function slope(x: readonly number[]): number {
   return num / den;
 }
 
-/** Theta forecast (θ=2 line with SES, equivalent to SES with drift b/2), on a non-seasonal series. */
-export function theta(x: readonly number[], h: number, fit: SesFit = ses(x)): number[] {
+/**
+ * Theta forecast (θ=2 line with SES, equivalent to SES with drift b/2), on a non-seasonal series;
+ * `fullSlope` is slope(x) when the caller has it.
+ */
+export function theta(x: readonly number[], h: number, fit: SesFit = ses(x), fullSlope = slope(x)): number[] {
   const n = x.length;
-  const b = slope(x) / 2;
+  const b = fullSlope / 2;
   const a = fit.alpha;
   const out: number[] = [];
   for (let k = 0; k < h; k++) out.push(fit.level + b * (k + (1 - (1 - a) ** n) / a));
@@ -366,6 +369,11 @@ export interface ClassicalForecast {
   theta: number[];
   damped: number[];
   ses: number[];
+  /**
+   * Least-squares slope of the seasonally adjusted history (Theta carries half of it). The drift
+   * member is `driftAt(cf, h)`: the SES level plus this slope per step, reseasonalised.
+   */
+  slope: number;
   /** Mean of Theta and damped trend, seasonally adjusted (the trend path before the seasonal index). */
   trendPath: number[];
   /** Seasonal factor applied at each step (1 or 0 when none). */
@@ -390,7 +398,8 @@ export function classicalForecast(
   const d = decompose(x, m);
   const sa = deseason(x, d);
   const fit = ses(sa);
-  const th = theta(sa, h, fit);
+  const b = slope(sa);
+  const th = theta(sa, h, fit, b);
   const dr = dampedForecast(sa, h, dampedOpts);
   const dp = dr.forecast;
   const sf = Array(h).fill(fit.level) as number[];
@@ -403,12 +412,23 @@ export function classicalForecast(
     theta: reseason(th, d, n),
     damped: reseason(dp, d, n),
     ses: reseason(sf, d, n),
+    slope: b,
     season,
     decomposition: d,
     level: fit.level,
     noise: fit.mae * (d.kind === 'mult' ? meanSeason : 1),
     dampedParams: dr.params,
   };
+}
+
+/**
+ * The drift member at step `h` (0-based): SES level plus the whole history's slope per step, on the
+ * seasonally adjusted scale, times (or plus) the step's seasonal factor — `reseason` of that line,
+ * number for number, without an array per series.
+ */
+export function driftAt(cf: ClassicalForecast, h: number): number {
+  const v = cf.level + (h + 1) * cf.slope;
+  return cf.decomposition.kind === 'mult' ? v * cf.season[h]! : v + cf.season[h]!;
 }
 
 /**

@@ -7,7 +7,7 @@ import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
 import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
 import { predictSteps } from './network.js';
-import { K, memberForecasts, NET, SETS } from './stacking.js';
+import { memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
 interface LevelIndex {
@@ -173,7 +173,8 @@ function forecastSteps(
       const o = h * Q;
       const row = rows[h]!;
       let med = 0;
-      for (let j = 0; j < K; j++) med += row[j]! * f[j * spec.H + h]!;
+      // a model stored before a member was added has shorter rows: its members come first
+      for (let j = 0; j < row.length; j++) med += row[j]! * f[j * spec.H + h]!;
       const netMed = out ? out[o + mid]! : 0;
       const off = offs[h]!;
       for (let i = 0; i < Q; i++) q[i] = med + w.noise * ((out ? spread * (out[o + i]! - netMed) : 0) + off[i]!);

@@ -3,11 +3,11 @@
  * the rolling-origin backtest (convex weights minimising the mean absolute scaled error, found by
  * exponentiated-gradient descent on the simplex).
  */
-import { seasonalEts, seasonalNaive } from './classical.js';
+import { driftAt, seasonalEts, seasonalNaive } from './classical.js';
 import type { Window } from './features.js';
 
 /** The members, in the order of a weight row. */
-export const MEMBERS = ['network', 'theta', 'damped', 'ses', 'snaive', 'seasonal_ets'] as const;
+export const MEMBERS = ['network', 'theta', 'damped', 'ses', 'snaive', 'seasonal_ets', 'drift'] as const;
 export const K = MEMBERS.length;
 export const NET = 0;
 export const SETS = 5;
@@ -15,7 +15,9 @@ export const SETS = 5;
 /**
  * Member forecasts K×H (row-major) at one origin: the network-corrected classical forecast (the
  * classical base when there is no network), Theta, damped trend, SES (all reseasonalised), seasonal
- * naive, and seasonal ETS (damped trend where the series shows no seasonality, or when `withEts` is false).
+ * naive, seasonal ETS (damped trend where the series shows no seasonality, or when `withEts` is false)
+ * and drift (SES level plus the history's whole slope, reseasonalised: it follows growth that Theta's
+ * half slope and the damped trend under-extrapolate). Models stored with fewer members read the first ones.
  */
 export function memberForecasts(
   hist: readonly number[],
@@ -37,6 +39,7 @@ export function memberForecasts(
     out[3 * H + h] = cf.ses[h]!;
     out[4 * H + h] = sn[h]!;
     out[5 * H + h] = ets ? ets.forecast[h]! : cf.damped[h]!;
+    out[6 * H + h] = driftAt(cf, h);
   }
   return out;
 }

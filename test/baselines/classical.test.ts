@@ -2,8 +2,10 @@ import { describe, it, expect } from 'vitest';
 import {
   classicalForecast,
   damped,
+  driftAt,
   decompose,
   isSeasonal,
+  reseason,
   seasonalNaive,
   ses,
   theta,
@@ -17,6 +19,24 @@ describe('classical components', () => {
     const dp = damped(x, 4);
     expect(th[0]).toBeGreaterThan(x[29]!);
     expect(dp[0]).toBeCloseTo(70, 0);
+  });
+
+  it('the drift member carries the whole slope on from the SES level, Theta half of it', () => {
+    const x = Array.from({ length: 30 }, (_, t) => 10 + 2 * t + (t % 2 === 0 ? 0.5 : -0.5));
+    const f = classicalForecast(x, 1, 6);
+    const drift = [0, 1, 2, 3, 4, 5].map((k) => driftAt(f, k));
+    const level = ses(x).level;
+    drift.forEach((v, k) => expect(v).toBeCloseTo(level + (k + 1) * 2, 1));
+    // steeper than Theta's line, step after step
+    expect(drift[5]! - drift[0]!).toBeGreaterThan(f.theta[5]! - f.theta[0]!);
+    // and reseasonalised like the other members
+    const q = Array.from({ length: 40 }, (_, t) => (100 + 3 * t) * [0.8, 1.2, 1.1, 0.9][t % 4]!);
+    const g = classicalForecast(q, 4, 4);
+    expect(g.decomposition.seasonal).toBe(true);
+    // reseason of the same line, number for number
+    const line = [0, 1, 2, 3].map((k) => g.level + (k + 1) * g.slope);
+    expect([0, 1, 2, 3].map((k) => driftAt(g, k))).toEqual(reseason(line, g.decomposition, q.length));
+    expect(driftAt(g, 1) / driftAt(g, 0)).toBeCloseTo(1.2 / 0.8, 1);
   });
 
   it('ses of a constant series is that constant', () => {

@@ -46,6 +46,7 @@ describe('stacking weights', () => {
         150,
         y + 15 * gaussian(rand),
         50,
+        y + 25 * gaussian(rand),
       ];
       return { f, y, scale: 10 };
     });

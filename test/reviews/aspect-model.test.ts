@@ -182,6 +182,38 @@ describe('learned aspect model', () => {
     return w;
   };
 
+  it("reads the whole review's sentiment in a clause's polarity when the model has polarityReview", () => {
+    const s: FeatureSettings = {
+      language: 'zh',
+      bits: 12,
+      seed: 9,
+      charNgrams: [1, 2],
+      wordNgrams: null,
+      maxChars: 50,
+    };
+    const weights = toyWeights(s.bits, 5);
+    const meta = {
+      ...toyMeta(s),
+      polarity: ASPECT_ORDER.map(() => ({ method: 'platt' as const, a: 0.8, c: 0.2 })),
+    };
+    const plain = new AspectPredictor(meta, weights);
+    const reading = new AspectPredictor({ ...meta, polarityReview: ASPECT_ORDER.map(() => 0.5) }, weights);
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const p = 0.3;
+    const review = 0.9;
+    expect(plain.polarity('service_attitude', p, undefined, review)).toBeCloseTo(
+      1 / (1 + Math.exp(-(0.8 * logit(p) + 0.2))),
+      12,
+    );
+    expect(reading.polarity('service_attitude', p)).toBe(plain.polarity('service_attitude', p));
+    expect(reading.polarity('service_attitude', p, undefined, review)).toBeCloseTo(
+      1 / (1 + Math.exp(-(0.8 * logit(p) + 0.5 * logit(review) + 0.2))),
+      12,
+    );
+    // a clause in another language keeps its own probability
+    expect(reading.polarity('service_attitude', p, 'the staff were rude', review)).toBe(p);
+  });
+
   it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {
     const s: FeatureSettings = {
       language: 'zh',
@@ -255,7 +287,7 @@ describe('learned aspect model', () => {
       expect(hit.span.text).toBe('客服态度太差了');
       const p = zh.probability(hit.span.text); // the clause segmented on its own
       expect(engine.aspectVersions.zh).toMatch(/^aspects-zh@/);
-      expect(models.zh!.polarity('service_attitude', p)).toBeCloseTo(hit.probability, 6);
+      expect(models.zh!.polarity('service_attitude', p, undefined, r!.probability)).toBeCloseTo(hit.probability, 6);
     }
     await engine.close();
   });

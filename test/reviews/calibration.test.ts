@@ -4,6 +4,7 @@ import {
   applyCalibration,
   expectedCalibrationError,
   fitPlatt,
+  fitPlatt2,
   sigmoid,
 } from '../../src/reviews/sentiment/calibration.js';
 import { rng } from '../../src/reviews/sentiment/train.js';
@@ -33,6 +34,29 @@ describe('calibration', () => {
     const cal = fitPlatt(logits, labels);
     expect(cal.a).toBeCloseTo(1 / 2.5, 1);
     expect(cal.c).toBeCloseTo(0.3, 1);
+  });
+
+  it('Platt scaling on two logits recovers known weights, and a useless second logit gets weight ≈ 0', () => {
+    const random = rng(3);
+    const z: number[] = [];
+    const w: number[] = [];
+    const y: number[] = [];
+    const noise: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      z.push((random() - 0.5) * 10);
+      w.push((random() - 0.5) * 10);
+      noise.push((random() - 0.5) * 10);
+      y.push(random() < sigmoid(0.6 * z[i]! + 0.3 * w[i]! - 0.4) ? 1 : 0);
+    }
+    const cal = fitPlatt2(z, w, y);
+    expect(cal.a).toBeCloseTo(0.6, 1);
+    expect(cal.b).toBeCloseTo(0.3, 1);
+    expect(cal.c).toBeCloseTo(-0.4, 1);
+    const one = fitPlatt(z, y);
+    const idle = fitPlatt2(z, noise, y);
+    expect(Math.abs(idle.b)).toBeLessThan(0.03);
+    expect(idle.a).toBeCloseTo(one.a, 1);
+    expect(() => fitPlatt2([], [], [])).toThrow();
   });
 
   it('property: fitted on one slice, predicted probabilities match observed frequencies on a held-out slice', () => {

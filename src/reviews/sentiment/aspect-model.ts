@@ -48,6 +48,12 @@ export interface AspectModelMetadata {
   /** per aspect: P(positive | clause, aspect) = σ(a · logit(P_sentiment(clause)) + c) */
   polarity: Calibration[];
   /**
+   * per aspect (zh models since issue 18's fifth session): the weight b of the whole review's logit in
+   * the clause's polarity, P(positive | clause, aspect) = σ(a · logit(P_sentiment(clause)) + b ·
+   * logit(P_sentiment(review)) + c); absent: the clause alone (b = 0)
+   */
+  polarityReview?: number[];
+  /**
    * a review is an agent's complaint when one of its agent-aspect hits has P(negative) at least this
    * (best precision at recall ≥ 0.75 on dev, out of fold)
    */
@@ -404,15 +410,19 @@ export class AspectPredictor {
   }
 
   /**
-   * P(positive | clause, aspect) from the sentiment model's calibrated P(positive) of the clause; a
-   * clause in another language than the model's was scored by another sentiment model: `p` stands.
+   * P(positive | clause, aspect) from the sentiment model's calibrated P(positive) of the clause (and,
+   * in a model with `polarityReview`, of the whole review: `review`); a clause in another language
+   * than the model's was scored by another sentiment model: `p` stands.
    */
-  polarity(aspect: Aspect, p: number, clause?: string): number {
+  polarity(aspect: Aspect, p: number, clause?: string, review?: number): number {
     const j = this.meta.aspects.indexOf(aspect);
     const cal = this.meta.polarity[j];
     if (!cal || (clause !== undefined && detectLanguage(clause) !== this.meta.language)) return p;
     const clipped = Math.min(1 - 1e-6, Math.max(1e-6, p));
-    return sigmoid(cal.a * Math.log(clipped / (1 - clipped)) + cal.c);
+    const b = this.meta.polarityReview?.[j];
+    if (b === undefined || review === undefined) return sigmoid(cal.a * Math.log(clipped / (1 - clipped)) + cal.c);
+    const r = Math.min(1 - 1e-6, Math.max(1e-6, review));
+    return sigmoid(cal.a * Math.log(clipped / (1 - clipped)) + b * Math.log(r / (1 - r)) + cal.c);
   }
 }
 

@@ -994,9 +994,10 @@ export interface ClauseAspectModel {
   ): Array<{ aspect: Aspect; confidence: number }>;
   /**
    * P(positive | clause, aspect) from the sentiment model's P(positive) of the clause (`clause`, when
-   * given, is checked to be in the model's language; findAspects only hands it such clauses)
+   * given, is checked to be in the model's language; findAspects only hands it such clauses) and,
+   * when the model reads it, the whole review's P(positive) `review`
    */
-  polarity(aspect: Aspect, p: number, clause?: string): number;
+  polarity(aspect: Aspect, p: number, clause?: string, review?: number): number;
 }
 
 /**
@@ -1005,7 +1006,8 @@ export interface ClauseAspectModel {
  * `confidence`) and the clause's polarity is conditioned on the aspect.
  * A clause mentioning several aspects yields one hit per aspect. `features`, when given, computes a
  * clause's features once for the model and for `score` (the engine does when both read the same
- * hashing); it may answer undefined, and each then featurises the clause itself.
+ * hashing); it may answer undefined, and each then featurises the clause itself. `review`: the whole
+ * review's P(positive), which a model with `polarityReview` reads in the clause's polarity.
  */
 export function findAspects(
   text: string,
@@ -1014,6 +1016,7 @@ export function findAspects(
   maxClauses = 200,
   model?: ClauseAspectModel,
   features?: (span: Span) => ClauseFeatures | undefined,
+  review?: number,
 ): AspectHit[] {
   const hits: AspectHit[] = [];
   for (const span of splitClauses(text).slice(0, maxClauses)) {
@@ -1027,7 +1030,7 @@ export function findAspects(
       if (found.length === 0 && extra.length === 0) continue;
       const p = score(span.text, span, pre);
       for (const { aspect, confidence } of found) {
-        const probability = model.polarity(aspect, p);
+        const probability = model.polarity(aspect, p, undefined, review);
         hits.push({
           aspect,
           agentControllable: AGENT_CONTROLLABLE.has(aspect),

@@ -170,7 +170,7 @@ export function createEngine(
     const aspects =
       language === 'other' || opts.aspects === false
         ? []
-        : findAspects(text, clauseScore, scorer.band, 200, aspectModels[language], clauseFeatures);
+        : findAspects(text, clauseScore, scorer.band, 200, aspectModels[language], clauseFeatures, probability);
     for (const a of aspects) a.span = { ...a.span, text: original.slice(a.span.start, a.span.end) };
     const out: ScoredReview = {
       label: labelOf(probability, scorer.band),
