@@ -124,7 +124,7 @@ export async function forecastSet(
   return { set, model: am, cached: false };
 }
 
-/** Where a scope's forecasts start and what they cover: the same for every part of its people. */
+/** Where a scope's forecasts start and what they cover, and what its people's series share. */
 interface SetFrame {
   h: number;
   H: number;
