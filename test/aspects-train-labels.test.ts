@@ -94,21 +94,20 @@ describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
 // The project's own training texts (data/aspects/train-own-<lang>.jsonl): written by the project, marked
 // own, labels from the allowed sets, and none of them an item of the evaluation set.
 describe.each(['zh', 'en'] as const)('own training texts %s', (lang) => {
-  it.runIf(existsSync(trainOwnPath(lang)))(
-    'are marked own, labelled consistently and not in the evaluation set',
-    () => {
-      const items = loadOwnTrainTexts(lang);
-      expect(items.length).toBeGreaterThan(0);
-      const ids = new Set(items.map((it) => it.id));
-      expect(ids.size).toBe(items.length);
-      for (const it of items) expect(it.id).toMatch(new RegExp(`^${lang}-trainown-\\d{4}$`));
-      const evalTexts = new Set(
-        readAspectSetLines(lang)
-          .filter((l) => l.own)
-          .map((l) => l.text?.trim()),
-      );
-      expect(items.filter((it) => evalTexts.has(it.text.trim())).map((it) => it.id)).toEqual([]);
-      expect(new Set(items.map((it) => it.text.trim())).size).toBe(items.length);
-    },
-  );
+  it('are marked own, labelled consistently and not in the evaluation set (none without their file)', () => {
+    const items = loadOwnTrainTexts(lang);
+    // a language without the file (zh so far): its fits read none
+    if (!existsSync(trainOwnPath(lang))) return expect(items).toEqual([]);
+    expect(items.length).toBeGreaterThan(0);
+    const ids = new Set(items.map((it) => it.id));
+    expect(ids.size).toBe(items.length);
+    for (const it of items) expect(it.id).toMatch(new RegExp(`^${lang}-trainown-\\d{4}$`));
+    const evalTexts = new Set(
+      readAspectSetLines(lang)
+        .filter((l) => l.own)
+        .map((l) => l.text?.trim()),
+    );
+    expect(items.filter((it) => evalTexts.has(it.text.trim())).map((it) => it.id)).toEqual([]);
+    expect(new Set(items.map((it) => it.text.trim())).size).toBe(items.length);
+  });
 });
