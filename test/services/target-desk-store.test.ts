@@ -128,37 +128,52 @@ describeEachBackend('the target desk: a table built in the request, stored after
   });
 
   it('builds no second table for a request whose lookup answered after another build was stored', async () => {
-    // the second request's lookup runs before the first build's store and its answer comes back
-    // after that store has finished (a slow connection or a busy server): it found no table, and the
-    // first build has left the in-process map
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    // of two requests at once, the later lookup runs before the other request's build is stored and its
+    // answer comes back after that store has finished (a slow connection or a busy server): it found no
+    // table, and the build has left the in-process map
+    const gate = () => {
+      let open = () => {};
+      const opened = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      return { open, opened };
+    };
+    const looked = gate(); // the held lookup has its answer (no table yet)
+    const stored = gate(); // the other request's build is stored
+    const held = gate(); // the held lookup's answer goes back to the desk
     let lookups = 0;
     const db = get().db;
     const slow: Db = {
       ...db,
       async query<T>(sql: string, params?: readonly unknown[]) {
+        const n = sql.includes('desk_table(') ? ++lookups : 0;
         const r = await db.query<T>(sql, params);
-        if (sql.includes('desk_table(') && ++lookups === 2) await held;
+        if (n === 2) {
+          looked.open();
+          await held.opened;
+        }
         return r;
       },
       exec: (sql) => db.exec(sql),
-      transaction: (fn) => db.transaction(fn),
+      async transaction(fn) {
+        // the store waits until the held lookup has read the database
+        await looked.opened;
+        const r = await db.transaction(fn);
+        stored.open();
+        return r;
+      },
     };
     const { desk, counts } = countedDesk(slow);
-    const first = desk.desk(Q);
-    const second = desk.desk({ ...Q, offset: 1 });
-    const firstView = await first;
+    const views = Promise.all([desk.desk(Q), desk.desk({ ...Q, offset: 1 })]);
+    await stored.opened;
     await desk.settled();
     expect(await storedCount()).toBe(1);
-    release();
-    const secondView = await second;
+    held.open();
+    const [first, second] = await views;
     expect(counts.builds).toBe(1);
-    // read from the stored table: the first build's numbers
-    expect(secondView.rows[0]).toEqual(firstView.rows[1]);
-    expect(secondView.total).toBe(firstView.total);
+    // both pages of the one build
+    expect(second.rows[0]).toEqual(first.rows[1]);
+    expect(second.total).toBe(first.total);
     await desk.settled();
     expect(await storedCount()).toBe(1);
   });
