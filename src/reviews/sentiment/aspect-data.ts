@@ -175,11 +175,7 @@ export function loadTrainLabels(
       const text = texts[line.src.row];
       if (line.src.file !== TRAIN_FILE[lang] || text === undefined || sha12(text) !== line.src.sha1)
         throw new Error(`${line.id}: ${line.src.file} row ${line.src.row} does not join (sha1 ${line.src.sha1})`);
-      for (const [a, q] of Object.entries(line.aspects))
-        if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
-          throw new Error(`${line.id}: unknown label ${a}: ${q}`);
-      if (hasAgentComplaint(line.aspects) !== line.agent_complaint)
-        throw new Error(`${line.id}: agent_complaint disagrees with the aspects`);
+      checkLabels(line.id, line.aspects, line.agent_complaint);
       return {
         id: line.id,
         part: 'dev' as const,
@@ -191,6 +187,18 @@ export function loadTrainLabels(
         draw: line.draw,
       };
     });
+}
+
+/**
+ * A training line's labels: known aspects and polarities, and the agent flag the aspects imply.
+ * @throws Error naming the line when they are not
+ */
+function checkLabels(id: string, aspects: AspectLabels, agentComplaint: boolean): void {
+  for (const [a, q] of Object.entries(aspects))
+    if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
+      throw new Error(`${id}: unknown label ${a}: ${q}`);
+  if (hasAgentComplaint(aspects) !== agentComplaint)
+    throw new Error(`${id}: agent_complaint disagrees with the aspects`);
 }
 
 export function trainOwnPath(lang: Lang, labelsDir = DEFAULT_LABELS_DIR): string {
@@ -220,11 +228,7 @@ export function loadOwnTrainTexts(lang: Lang, labelsDir = DEFAULT_LABELS_DIR): A
       };
       if (line.own !== true || typeof line.text !== 'string' || line.text.trim() === '')
         throw new Error(`${file}: ${line.id}: an own text needs own: true and a text`);
-      for (const [a, q] of Object.entries(line.aspects))
-        if (!(ASPECTS as readonly string[]).includes(a) || !(POLARITIES as readonly string[]).includes(q))
-          throw new Error(`${line.id}: unknown label ${a}: ${q}`);
-      if (hasAgentComplaint(line.aspects) !== line.agent_complaint)
-        throw new Error(`${line.id}: agent_complaint disagrees with the aspects`);
+      checkLabels(line.id, line.aspects, line.agent_complaint);
       return {
         id: line.id,
         part: 'dev' as const,
