@@ -17,17 +17,20 @@ import { FeatureBuffer, featurise, type FeatureSettings } from '../../src/review
 import { createEngine, loadAspectModels, loadSentimentModels } from '../../src/reviews/sentiment/index.js';
 import { loadPredictor } from '../../src/reviews/sentiment/predictor.js';
 
+/** Chinese character n-gram settings of the toy models: n-grams of 1 to `maxN` characters. */
+const zhSettings = (bits: number, seed: number, maxN: number, maxChars: number): FeatureSettings => ({
+  language: 'zh',
+  bits,
+  seed,
+  charNgrams: [1, maxN],
+  wordNgrams: null,
+  maxChars,
+});
+
 describe('learned aspect model', () => {
   it('trains with TF.js on a toy set and reads the labels back through the plain-JS predictor', async () => {
     const tf = await loadTf();
-    const s: FeatureSettings = {
-      language: 'zh',
-      bits: 12,
-      seed: 7,
-      charNgrams: [1, 2],
-      wordNgrams: null,
-      maxChars: 100,
-    };
+    const s = zhSettings(12, 7, 2, 100);
     const texts = ['快递很慢', '物流太慢', '客服很好', '客服态度差', '质量不错', '做工很好'];
     const idx = (a: string) => ASPECT_ORDER.indexOf(a as never);
     const labels = [3, 3, 0, 0, 4, 4].map((j) => ASPECT_ORDER.map((_, k) => (k === j ? 1 : 0)));
@@ -92,14 +95,7 @@ describe('learned aspect model', () => {
 
   it('leaves unknown labels out of the loss', async () => {
     const tf = await loadTf();
-    const s: FeatureSettings = {
-      language: 'zh',
-      bits: 10,
-      seed: 5,
-      charNgrams: [1, 2],
-      wordNgrams: null,
-      maxChars: 50,
-    };
+    const s = zhSettings(10, 5, 2, 50);
     const texts = ['客服很好', '快递很慢', '质量不错'];
     // the second aspect is unknown on every row: its weights and bias stay where they start (0)
     const labels = [0, 3, 4].map((j) => ASPECT_ORDER.map((_, k) => (k === 1 ? UNKNOWN_LABEL : k === j ? 1 : 0)));
@@ -129,14 +125,7 @@ describe('learned aspect model', () => {
   });
 
   it('adds the weights of the cue patterns a clause matches when the model reads cues', () => {
-    const s: FeatureSettings = {
-      language: 'zh',
-      bits: 12,
-      seed: 9,
-      charNgrams: [1, 2],
-      wordNgrams: null,
-      maxChars: 50,
-    };
+    const s = zhSettings(12, 9, 2, 50);
     const buf = new FeatureBuffer(s.bits);
     const plainIds = aspectFeatures('结帐用了二十分钟', s, false, buf);
     expect(plainIds).toEqual([]);
@@ -183,14 +172,7 @@ describe('learned aspect model', () => {
   };
 
   it("reads the whole review's sentiment in a clause's polarity when the model has polarityReview", () => {
-    const s: FeatureSettings = {
-      language: 'zh',
-      bits: 12,
-      seed: 9,
-      charNgrams: [1, 2],
-      wordNgrams: null,
-      maxChars: 50,
-    };
+    const s = zhSettings(12, 9, 2, 50);
     const weights = toyWeights(s.bits, 5);
     const meta = {
       ...toyMeta(s),
@@ -215,14 +197,7 @@ describe('learned aspect model', () => {
   });
 
   it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {
-    const s: FeatureSettings = {
-      language: 'zh',
-      bits: 14,
-      seed: 3,
-      charNgrams: [1, 3],
-      wordNgrams: null,
-      maxChars: 200,
-    };
+    const s = zhSettings(14, 3, 3, 200);
     const weights = toyWeights(12, 11);
     const meta = toyMeta(s, 12);
     const p = new AspectPredictor(meta, weights);
