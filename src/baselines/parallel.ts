@@ -212,44 +212,6 @@ function onHelper(
   return h.channel.request({ modelKey, model: known ? undefined : model, series: packed, h: step }, buffers(packed));
 }
 
-/** Whether forecasts started now would run on the helper thread too. */
-function forecastThreadUp(): boolean {
-  return helper?.channel.ready === true;
-}
-
-/**
- * Starts forecasting `series` at step `h` on the helper thread, or null when it is not ready: the
- * caller forecasts other series here meanwhile and then takes this part with `helperPart`.
- */
-function forecastOnHelper(
-  model: TrainedGroupModel,
-  series: readonly SeriesInput[],
-  h: number,
-  modelKey?: string,
-): Promise<PackedForecasts> | null {
-  const hp = helper;
-  if (!hp?.channel.ready) return null;
-  const there = onHelper(hp, model, modelKey, series, h);
-  there.catch(() => {}); // awaited by `helperPart`, unless the caller failed first
-  return there;
-}
-
-/** The part `forecastOnHelper` started (computed here when it was not started or the helper died). */
-async function helperPart(
-  there: Promise<PackedForecasts> | null,
-  model: TrainedGroupModel,
-  series: readonly SeriesInput[],
-  h: number,
-): Promise<PackedForecasts> {
-  if (!there) return packForecasts(model, series, h);
-  try {
-    return await there;
-  } catch (err) {
-    if (err instanceof BaselineInputError) throw err;
-    return packForecasts(model, series, h); // the helper died: do its part here
-  }
-}
-
 /**
  * `packForecasts` split between this thread and the helper when it is ready and the set is large.
  * `modelKey` (e.g. the model version id) lets the helper keep the model between requests.
@@ -261,12 +223,21 @@ export async function forecastPacked(
   h: number,
   modelKey?: string,
 ): Promise<PackedForecasts> {
-  if (!forecastThreadUp() || series.length < MIN_SERIES) return packForecasts(model, series, h);
+  const hp = helper;
+  if (!hp?.channel.ready || series.length < MIN_SERIES) return packForecasts(model, series, h);
   // the helper also rebuilds the series objects (≈ 20 % of its time) and runs slower per series than
   // this thread here: a 35 % share finished with this thread's 65 % in the runs of bench:targets
   const cut = Math.floor(series.length * 0.35);
   const first = series.slice(0, cut);
-  const there = forecastOnHelper(model, first, h, modelKey);
+  const there = onHelper(hp, model, modelKey, first, h);
+  there.catch(() => {}); // awaited below, unless this thread's part fails first
   const here = packForecasts(model, series.slice(cut), h);
-  return join(await helperPart(there, model, first, h), here);
+  let done: PackedForecasts;
+  try {
+    done = await there;
+  } catch (err) {
+    if (err instanceof BaselineInputError) throw err;
+    done = packForecasts(model, first, h); // the helper died: do its part here
+  }
+  return join(done, here);
 }

@@ -185,18 +185,19 @@ function setFrame(
 }
 
 /**
- * The series to forecast of the people read in `hist`: `people` (in its people's order: those with
- * recent values, and cold starts whose first value is after the origin) and `without` (no value at all).
+ * The series to forecast of the people read in `hist`: first its people with values (in their order:
+ * those with recent values, and cold starts whose first value is after the origin), then those with
+ * no value at all.
  */
-function seriesOf(hist: ScopeHistory, f: SetFrame, period: Period): { people: SeriesInput[]; without: SeriesInput[] } {
+function seriesOf(hist: ScopeHistory, f: SetFrame, period: Period): SeriesInput[] {
   const { end, at, H, promo, tenure, slices, stale } = f;
-  const people: SeriesInput[] = [];
+  const series: SeriesInput[] = [];
   for (const p of hist.people) {
     if (p.first >= end) {
       // no history before the origin: a cold start if they were there by the period
       if (p.first <= at) {
         const t = tenure(p);
-        people.push(emptySeries(hist, p.id, end, H, promo, t, slices(t, end)));
+        series.push(emptySeries(hist, p.id, end, H, promo, t, slices(t, end)));
       }
       continue;
     }
@@ -204,16 +205,15 @@ function seriesOf(hist: ScopeHistory, f: SetFrame, period: Period): { people: Se
     for (let i = end - 1; i >= Math.max(p.first, end - stale); i--) if (!Number.isNaN(p.values[i]!)) recent = true;
     if (recent) {
       const t = tenure(p);
-      people.push(personSeries(hist, p, end, H, promo, t, slices(t, p.first)));
+      series.push(personSeries(hist, p, end, H, promo, t, slices(t, p.first)));
     }
   }
-  const without: SeriesInput[] = [];
   for (const p of hist.withoutHistory) {
     if (p.hireDate && p.hireDate > period.end) continue;
     const t = tenure({ hireDate: p.hireDate, first: end });
-    without.push(emptySeries(hist, p.id, end, H, promo, t, slices(t, end)));
+    series.push(emptySeries(hist, p.id, end, H, promo, t, slices(t, end)));
   }
-  return { people, without };
+  return series;
 }
 
 async function computeSet(
@@ -228,11 +228,11 @@ async function computeSet(
   let lastData = 0;
   for (const p of hist.people) lastData = Math.max(lastData, p.last);
   const frame = setFrame(key, period, am, hist, lastData);
-  const s = seriesOf(hist, frame, period);
+  const series = seriesOf(hist, frame, period);
   let f: PackedForecasts;
   try {
     // on this thread and the forecasting helper thread at once (src/baselines/parallel.ts)
-    f = await forecaster(am.model, s.people.concat(s.without), frame.h, am.version.id);
+    f = await forecaster(am.model, series, frame.h, am.version.id);
   } catch (err) {
     if (err instanceof BaselineInputError) throw new TargetError(err.code, err.message);
     throw err;
