@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { applyCalibration, sigmoid, type Calibration } from './calibration.js';
+import { applyCalibration, clippedLogit, sigmoid, type Calibration } from './calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 import { hashBytes, hashString } from './hash.js';
 import { ASPECT_ORDER, clauseAspects, type Aspect } from './aspects.js';
@@ -418,11 +418,9 @@ export class AspectPredictor {
     const j = this.meta.aspects.indexOf(aspect);
     const cal = this.meta.polarity[j];
     if (!cal || (clause !== undefined && detectLanguage(clause) !== this.meta.language)) return p;
-    const clipped = Math.min(1 - 1e-6, Math.max(1e-6, p));
     const b = this.meta.polarityReview?.[j];
-    if (b === undefined || review === undefined) return sigmoid(cal.a * Math.log(clipped / (1 - clipped)) + cal.c);
-    const r = Math.min(1 - 1e-6, Math.max(1e-6, review));
-    return sigmoid(cal.a * Math.log(clipped / (1 - clipped)) + b * Math.log(r / (1 - r)) + cal.c);
+    if (b === undefined || review === undefined) return sigmoid(cal.a * clippedLogit(p) + cal.c);
+    return sigmoid(cal.a * clippedLogit(p) + b * clippedLogit(review) + cal.c);
   }
 }
 

@@ -46,7 +46,7 @@ import {
 } from './aspect-data.js';
 import { DEFAULT_ASPECT_TRAIN, featuriseClauses, trainAspectLinear } from './aspect-train.js';
 import { AGENT_CONTROLLABLE, ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
-import { fitPlatt, fitPlatt2, identityCalibration, sigmoid, type Calibration } from './calibration.js';
+import { clippedLogit, fitPlatt, fitPlatt2, identityCalibration, sigmoid, type Calibration } from './calibration.js';
 import type { FeatureSettings } from './features.js';
 import { loadPredictor } from './predictor.js';
 import { rng } from './train.js';
@@ -418,11 +418,8 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const sentiment = loadPredictor(input.sentimentDir);
   const TARGET = { positive: 1, negative: 0, neutral: 0.5, mixed: 0.25 } as const;
   const reviewPolarity = o.reviewPolarity ?? false;
-  const logit = (p: number) => {
-    const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
-    return Math.log(q / (1 - q));
-  };
-  const reviewLogit = dev.map((it) => logit(sentiment.probability(it.text)));
+  // the whole review's logit, read only with `reviewPolarity`
+  const reviewLogit = reviewPolarity ? dev.map((it) => clippedLogit(sentiment.probability(it.text))) : null;
   const polarityReview: number[] = ASPECT_ORDER.map(() => 0);
   const polarity: Calibration[] = ASPECT_ORDER.map((a, j) => {
     const zs: number[] = [];
@@ -432,8 +429,8 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       const pol = it.aspects[a];
       const clause = oofClause[i]![j];
       if (!pol || !clause) return;
-      zs.push(logit(sentiment.probability(clause)));
-      ws.push(reviewLogit[i]!);
+      zs.push(clippedLogit(sentiment.probability(clause)));
+      if (reviewLogit) ws.push(reviewLogit[i]!);
       ys.push(TARGET[pol]);
     });
     if (zs.length < 20) return identityCalibration;
@@ -448,11 +445,11 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const complaintScores = dev.map((_, i) => {
     let score = 0;
     for (const c of oofClauses[i]!) {
-      let p: number | undefined;
+      let z: number | undefined;
       for (let j = 0; j < 3; j++) {
         if (sigmoid(calibration[j]!.a * c.z[j]! + calibration[j]!.c) < thresholds[j]!) continue;
-        p ??= Math.min(1 - 1e-6, Math.max(1e-6, sentiment.probability(c.text)));
-        const u = polarity[j]!.a * Math.log(p / (1 - p)) + polarityReview[j]! * reviewLogit[i]! + polarity[j]!.c;
+        z ??= clippedLogit(sentiment.probability(c.text));
+        const u = polarity[j]!.a * z + (reviewLogit ? polarityReview[j]! * reviewLogit[i]! : 0) + polarity[j]!.c;
         score = Math.max(score, 1 - sigmoid(u));
       }
     }

@@ -172,3 +172,9 @@ function solve3(h: number[][], g: number[]): number[] | null {
   if (!(Math.abs(det) > 0) || !Number.isFinite(det)) return null;
   return [0, 1, 2].map((k) => det3(h.map((row, r) => row.map((v, c) => (c === k ? g[r]! : v)))) / det);
 }
+
+/** ln(p / (1 − p)) of `p` kept within [1e-6, 1 − 1e-6]: finite for every probability. */
+export function clippedLogit(p: number): number {
+  const q = Math.min(1 - 1e-6, Math.max(1e-6, p));
+  return Math.log(q / (1 - q));
+}
