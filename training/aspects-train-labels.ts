@@ -69,6 +69,15 @@ const SERVICE_TERMS: Partial<Record<Lang, RegExp>> = {
   en: /\b(customer service|customer support|tech(nical)? support|support (team|line|staff|people|reps?)|reps?|representatives?|on hold|rude|staff|clerks?|salesm[ae]n|sales ?(person|people|associate)|employees?|manager|called (them|the company|customer)|hung up)\b/i,
 };
 export type TrainDraw = 'net' | 'replies' | 'service';
+/** Each draw's words, length cap and seed. */
+const DRAWS: Record<
+  TrainDraw,
+  { terms: Partial<Record<Lang, RegExp>>; maxChars: (lang: Lang) => number; seed: number }
+> = {
+  net: { terms: TERMS, maxChars: (lang) => MAX_CHARS[lang], seed: TRAIN_LABEL_SEED },
+  replies: { terms: REPLY_TERMS, maxChars: (lang) => MAX_CHARS[lang], seed: REPLIES_SEED },
+  service: { terms: SERVICE_TERMS, maxChars: () => SERVICE_MAX_CHARS, seed: SERVICE_SEED },
+};
 export const DRAW_PREFIX: Record<TrainDraw, string> = {
   net: 'train-net',
   replies: 'train-replies',
@@ -94,13 +103,13 @@ export function trainLabelPool(
   draw: TrainDraw = 'net',
 ): Array<{ row: number; text: string }> {
   const rows = readReviews(path.join(dataDir, TRAIN_FILE[lang]));
-  const terms = draw === 'net' ? TERMS[lang] : draw === 'replies' ? REPLY_TERMS[lang] : SERVICE_TERMS[lang];
+  const terms = DRAWS[draw].terms[lang];
   if (!terms) throw new Error(`no ${draw} draw for ${lang}`);
-  const cap = draw === 'service' ? SERVICE_MAX_CHARS : MAX_CHARS[lang];
+  const cap = DRAWS[draw].maxChars(lang);
   const pool = rows
     .map((text, row) => ({ row, text }))
     .filter((r) => r.text.trim() !== '' && r.text.length <= cap && terms.test(r.text));
-  const next = rng(draw === 'net' ? TRAIN_LABEL_SEED : draw === 'replies' ? REPLIES_SEED : SERVICE_SEED);
+  const next = rng(DRAWS[draw].seed);
   for (let i = pool.length - 1; i > 0; i--) {
     const j = Math.floor(next() * (i + 1));
     [pool[i], pool[j]] = [pool[j]!, pool[i]!];
@@ -180,7 +189,7 @@ function main(): void {
     process.exit(2);
   }
   const draw = values.draw as TrainDraw;
-  if (draw !== 'net' && draw !== 'replies' && draw !== 'service') {
+  if (!Object.hasOwn(DRAWS, draw)) {
     console.error('--draw net|replies|service');
     process.exit(2);
   }
