@@ -19,11 +19,6 @@ export interface FeatureSpec {
    * (m ≤ 12); absent in version-1 models.
    */
   v?: 2;
-  /**
-   * What the network's median corrects: absent = the classical base (mean of Theta and damped trend,
-   * reseasonalised), 'theta' = the Theta forecast. The inputs are the same either way.
-   */
-  anchor?: 'theta';
 }
 
 /** Context of a series beyond its values. */
@@ -40,10 +35,8 @@ export interface Window {
   scale: number;
   /** In-sample one-step noise (> 0), the unit of the conformal scores. */
   noise: number;
-  /** Classical point forecast (mean of Theta and damped trend, reseasonalised), per step. */
+  /** Classical point forecast the network corrects, per step. */
   base: number[];
-  /** The forecast the network's median corrects, per step (`base`, or Theta with `spec.anchor`). */
-  anchor: number[];
   classical: ClassicalForecast;
   /** Position in `x` of the promotion flags of steps 1..H (-1 when the spec has none). */
   promoIndex: number;
@@ -132,8 +125,7 @@ export function buildWindow(
     const f = d.index[(origin + h) % d.index.length]!;
     return d.kind === 'mult' ? v * f : v + f;
   });
-  const anchor = spec.anchor === 'theta' ? cf.theta : base;
-  if (!withFeatures) return { x: new Float64Array(0), scale: L, noise, base, anchor, classical: cf, promoIndex: -1 };
+  if (!withFeatures) return { x: new Float64Array(0), scale: L, noise, base, classical: cf, promoIndex: -1 };
   const x = new Float64Array(featureSize(spec));
   let j = 0;
   const first = hist[0] ?? 0;
@@ -184,5 +176,5 @@ export function buildWindow(
     // one-hot period of year of the origin: with h it names the month of every target period
     if (oneHot(spec) > 0) x[j + p] = 1;
   }
-  return { x, scale: L, noise, base, anchor, classical: cf, promoIndex };
+  return { x, scale: L, noise, base, classical: cf, promoIndex };
 }

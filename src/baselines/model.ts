@@ -23,7 +23,7 @@ import {
 } from './features.js';
 import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
 import { maseScale } from './metrics.js';
-import { mergeNets, predictNet, trainQuantileNet, type NetWeights } from './network.js';
+import { predictNet, trainQuantileNet, type NetWeights } from './network.js';
 import { fitStack, K, memberForecasts, MEMBERS, NET, type StackPoint } from './stacking.js';
 import type { BacktestFigures, SeriesInput, TrainOptions } from './types.js';
 
@@ -255,20 +255,6 @@ export function driftFactors(
   return out;
 }
 
-/**
- * Loss weights of the network's windows from each window's noise / MASE scale (the loss then is in
- * MASE units): clipped to [¼, 4] × their median and scaled to mean 1; undefined when none is positive
- * (the loss in noise units, as before).
- */
-export function rowWeights(raw: readonly number[]): Float64Array | undefined {
-  const pos = raw.filter((v) => v > 0);
-  if (pos.length === 0) return undefined;
-  const med = sampleQuantile(pos, 0.5);
-  const w = Float64Array.from(raw, (v) => (v > 0 ? Math.min(4 * med, Math.max(med / 4, v)) : med));
-  const mu = w.reduce((a, b) => a + b, 0) / w.length;
-  return w.map((v) => v / mu);
-}
-
 /** Trains one pooled model across all series of a group. */
 export async function trainGroupModel(series: readonly SeriesInput[], opts: TrainOptions): Promise<TrainedGroupModel> {
   const t0 = performance.now();
@@ -282,11 +268,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const mid = levels.indexOf(0.5);
   const usePromo = series.some((s) => s.promo?.some(Boolean) ?? false);
   const useTenure = series.some((s) => (s.tenure?.length ?? 0) > 0);
-  const netAnchor = opts.netAnchor ?? process.env.KPI_NET_ANCHOR;
-  const spec: FeatureSpec = {
-    ...defaultSpec(m, H, usePromo, useTenure),
-    ...(netAnchor === 'theta' ? { anchor: 'theta' as const } : {}),
-  };
+  const spec = defaultSpec(m, H, usePromo, useTenure);
   const d = featureSize(spec);
   const prepared = series.map(prepare);
   const S = prepared.length;
@@ -297,57 +279,40 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
 
   // 1. training windows: targets stop H periods before the end of each series
   const useNet = opts.network !== false;
-  const maseLoss = (opts.netLoss ?? process.env.KPI_NET_LOSS) === 'mase';
-  const medianWeight = opts.medianWeight ?? Number(process.env.KPI_NET_MED ?? 1);
   const windows = (lag: number) => {
     const X: number[] = [];
     const Y: number[] = [];
     const M: number[] = [];
-    const R: number[] = [];
     let count = 0;
     for (const p of prepared) {
       const n = p.values.length;
       const end = lag > 0 ? Math.max(MIN_HISTORY, n - lag) : n;
-      const sc = maseLoss ? maseScale(p.values.slice(0, end), m) : 0;
       for (let o = Math.max(MIN_HISTORY, end - originsPerSeries); o < end; o++) {
         const w = buildWindow(p.values, o, spec, p.ctx);
-        R.push(sc > 0 ? w.noise / sc : 0);
         for (let j = 0; j < d; j++) X.push(w.x[j]!);
         for (let h = 0; h < H; h++) {
           const ok = o + h < end;
-          const y = ok ? (p.values[o + h]! - w.anchor[h]!) / w.noise : 0;
+          const y = ok ? (p.values[o + h]! - w.base[h]!) / w.noise : 0;
           Y.push(Math.max(-30, Math.min(30, y)));
           M.push(ok ? 1 : 0);
         }
         count++;
       }
     }
-    return { X: Float64Array.from(X), Y: Float64Array.from(Y), M: Float64Array.from(M), n: count, R: rowWeights(R) };
+    return { X: Float64Array.from(X), Y: Float64Array.from(Y), M: Float64Array.from(M), n: count };
   };
   const first = useNet ? windows(H) : null;
   const nWin = first?.n ?? 0;
   const tWindows = performance.now();
   let net: NetWeights | null = null;
-  const inputClip = opts.inputClip ?? (process.env.KPI_NET_CLIP ? Number(process.env.KPI_NET_CLIP) : undefined);
-  const bag = Math.max(1, Math.round(opts.bag ?? Number(process.env.KPI_NET_BAG ?? 1)));
-  const bagSteps = opts.steps ?? (process.env.KPI_NET_BAG_STEPS ? Number(process.env.KPI_NET_BAG_STEPS) : undefined);
-  const trainNet = async (w: { X: Float64Array; Y: Float64Array; M: Float64Array; n: number; R: Float64Array | undefined }) => {
-    const nets: NetWeights[] = [];
-    for (let b = 0; b < bag; b++)
-      nets.push(
-        await trainQuantileNet(w.X, w.Y, w.M, w.n, {
-          H,
-          levels,
-          seed: seed * 7919 + b,
-          steps: bag > 1 ? bagSteps : opts.steps,
-          rowWeight: w.R,
-          medianWeight,
-          inputClip,
-        }),
-      );
-    return mergeNets(nets);
-  };
-  if (first && nWin >= 30) net = await trainNet(first);
+  if (first && nWin >= 30) {
+    net = await trainQuantileNet(first.X, first.Y, first.M, nWin, {
+      H,
+      levels,
+      seed: seed * 7919,
+      steps: opts.steps,
+    });
+  }
 
   const tNet = performance.now();
   // 2. rolling-origin backtest over the last H periods of each series: member forecasts per point.
@@ -626,7 +591,12 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   if (net && opts.refit === true) {
     const all = windows(0);
     if (all.n >= 30) {
-      finalNet = await trainNet(all);
+      finalNet = await trainQuantileNet(all.X, all.Y, all.M, all.n, {
+        H,
+        levels,
+        seed: seed * 7919,
+        steps: opts.steps,
+      });
       refitWindows = all.n;
     }
   }

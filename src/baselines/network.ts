@@ -20,11 +20,6 @@ export interface NetWeights {
   mean: number[];
   std: number[];
   layers: DenseLayer[];
-  /**
-   * Standardised inputs are clipped to ±inputClip (in training and prediction), so that a feature
-   * far outside its training range cannot drive the output anywhere; absent in older networks (no clip).
-   */
-  inputClip?: number;
 }
 
 export interface NetTrainOptions {
@@ -37,12 +32,6 @@ export interface NetTrainOptions {
   lr?: number;
   /** Average the weights over the second half of training (default true). */
   swa?: boolean;
-  /** Per-row weight of the loss (n entries; default 1 each): e.g. noise / MASE scale, so that the loss is in MASE units. */
-  rowWeight?: Float64Array | undefined;
-  /** Weight of the median's pinball term against the other levels' (default 1). */
-  medianWeight?: number | undefined;
-  /** Clip of the standardised inputs (`NetWeights.inputClip`); default none. */
-  inputClip?: number | undefined;
 }
 
 /** Deterministic PRNG (mulberry32). */
@@ -99,12 +88,7 @@ export async function trainQuantileNet(
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) std[j]! += (X[i * d + j]! - mean[j]!) ** 2 / n;
   for (let j = 0; j < d; j++) std[j] = Math.sqrt(std[j]!) > 1e-6 ? Math.sqrt(std[j]!) : 1;
   const Xs = new Float32Array(n * d);
-  const lim = opts.inputClip;
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < d; j++) {
-      const z = (X[i * d + j]! - mean[j]!) / std[j]!;
-      Xs[i * d + j] = lim === undefined ? z : Math.max(-lim, Math.min(lim, z));
-    }
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) Xs[i * d + j] = (X[i * d + j]! - mean[j]!) / std[j]!;
 
   // seeded Glorot-uniform initialisation; last layer small so the network starts at the classical forecast
   const sizes = [d, ...hidden, H * Q];
@@ -131,11 +115,7 @@ export async function trainQuantileNet(
   const tauM1 = tf.sub(tau, 1);
   const Xt = tf.tensor2d(Xs, [n, d]);
   const Yt = tf.tensor2d(Float32Array.from(Y), [n, H]);
-  // the mask carries the row weights (a masked target weighs 0 either way)
-  const Mw = Float32Array.from(M);
-  if (opts.rowWeight) for (let i = 0; i < n; i++) for (let h = 0; h < H; h++) Mw[i * H + h]! *= opts.rowWeight[i]!;
-  const Mt = tf.tensor2d(Mw, [n, H]);
-  const levelWeight = tf.tensor1d(levels.map((_, q) => (q === mid ? (opts.medianWeight ?? 1) : 1)));
+  const Mt = tf.tensor2d(Float32Array.from(M), [n, H]);
   const optimizer = tf.train.adam(opts.lr ?? 0.003);
   const order = Array.from({ length: n }, (_, i) => i);
   let pos = n;
@@ -174,7 +154,7 @@ export async function trainQuantileNet(
       const z = tf.add(tf.mul(raw, medMask), tf.mul(tf.softplus(raw), notMed));
       const q = tf.matMul(z, A);
       const diff = tf.sub(yb, q);
-      const pin = tf.mul(tf.maximum(tf.mul(diff, tau), tf.mul(diff, tauM1)), levelWeight);
+      const pin = tf.maximum(tf.mul(diff, tau), tf.mul(diff, tauM1));
       const loss = tf.div(tf.sum(tf.mul(pin, mb)), tf.add(tf.sum(mb), 1e-6));
       return loss as import('@tensorflow/tfjs').Scalar;
     });
@@ -203,43 +183,8 @@ export async function trainQuantileNet(
     if (swa) tf.dispose([swa[l]!.w, swa[l]!.b]);
   }
   optimizer.dispose();
-  tf.dispose([A, medMask, tau, notMed, tauM1, Xt, Yt, Mt, levelWeight]);
-  return { inDim: d, H, levels: levels.slice(), mean, std, layers, ...(lim === undefined ? {} : { inputClip: lim }) };
-}
-
-/**
- * Several networks of one shape trained on the same inputs, as one network: hidden layers side by
- * side (block-diagonal), the last layer the mean of their outputs — so the median is the members'
- * mean median (the spreads average before the softplus). Stored and predicted like any network.
- */
-export function mergeNets(nets: readonly NetWeights[]): NetWeights {
-  const B = nets.length;
-  const first = nets[0];
-  if (!first) throw new Error('mergeNets: no network');
-  if (B === 1) return first;
-  const L = first.layers.length;
-  const layers: DenseLayer[] = [];
-  for (let l = 0; l < L; l++) {
-    const { rows, cols } = first.layers[l]!;
-    const last = l + 1 === L;
-    const R = l === 0 ? rows : rows * B;
-    const C = last ? cols : cols * B;
-    const w = new Array<number>(R * C).fill(0);
-    const b = new Array<number>(C).fill(0);
-    nets.forEach((net, k) => {
-      const src = net.layers[l]!;
-      const r0 = l === 0 ? 0 : k * rows;
-      const c0 = last ? 0 : k * cols;
-      for (let r = 0; r < rows; r++)
-        for (let c = 0; c < cols; c++) {
-          const v = src.w[r * cols + c]!;
-          w[(r0 + r) * C + c0 + c] = last ? w[(r0 + r) * C + c0 + c]! + v / B : v;
-        }
-      for (let c = 0; c < cols; c++) b[c0 + c] = last ? b[c]! + src.b[c]! / B : src.b[c]!;
-    });
-    layers.push({ rows: R, cols: C, w, b });
-  }
-  return { ...first, layers };
+  tf.dispose([A, medMask, tau, notMed, tauM1, Xt, Yt, Mt]);
+  return { inDim: d, H, levels: levels.slice(), mean, std, layers };
 }
 
 interface Compiled {
@@ -279,8 +224,6 @@ function compile(net: NetWeights): Compiled {
 function standardise(net: NetWeights, c: Compiled, x: Float64Array): Float64Array {
   const cur = c.act[0]!;
   for (let j = 0; j < net.inDim; j++) cur[j] = (x[j]! - c.mean[j]!) / c.std[j]!;
-  const lim = net.inputClip;
-  if (lim !== undefined) for (let j = 0; j < net.inDim; j++) cur[j] = Math.max(-lim, Math.min(lim, cur[j]!));
   return cur;
 }
 
@@ -402,11 +345,7 @@ export function predictSteps(
     for (let q = mid - 1; q >= 0; q--) out[o + q] = acc -= softplus(outputColumn(net, c, cur, o + q));
   }
   if (!promo) return;
-  const lim = net.inputClip;
-  for (let j = promo.at; j < Math.min(promo.at + promo.len, net.inDim); j++) {
-    const z = (0 - c.mean[j]!) / c.std[j]!;
-    cur0[j] = lim === undefined ? z : Math.max(-lim, Math.min(lim, z));
-  }
+  for (let j = promo.at; j < Math.min(promo.at + promo.len, net.inDim); j++) cur0[j] = (0 - c.mean[j]!) / c.std[j]!;
   first.set(c.pre);
   addRows(w0, cols, cur0, at, rows, first);
   cur = hidden(net, c);

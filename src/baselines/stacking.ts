@@ -33,7 +33,7 @@ export function memberForecasts(
   const sn = seasonalNaive(hist, m > 1 && hist.length >= m ? m : 1, H);
   const ets = withEts && cf.decomposition.seasonal ? seasonalEts(hist, cf.decomposition, H, etsOpts) : null;
   for (let h = 0; h < H; h++) {
-    out[h] = w.anchor[h]! + w.noise * netMedian(h);
+    out[h] = w.base[h]! + w.noise * netMedian(h);
     out[H + h] = cf.theta[h]!;
     out[2 * H + h] = cf.damped[h]!;
     out[3 * H + h] = cf.ses[h]!;

@@ -42,19 +42,6 @@ export interface TrainOptions {
    * the network's spread, as before).
    */
   spreadShares?: number[];
-  /**
-   * The network's loss: 'noise' (default) weighs every window alike, its errors in units of the
-   * window's one-step noise; 'mase' weighs each window by noise / the series' MASE scale.
-   */
-  netLoss?: 'noise' | 'mase';
-  /** Weight of the median's term in the network's pinball loss against each other level's (default 1). */
-  medianWeight?: number;
-  /** Networks trained with seeds seed·7919 + 0…bag−1 and averaged (`mergeNets`; default 1). */
-  bag?: number;
-  /** What the network's median corrects: 'base' (default, mean of Theta and damped trend) or 'theta'. */
-  netAnchor?: 'base' | 'theta';
-  /** Clip of the network's standardised inputs, in training and prediction (default none). */
-  inputClip?: number;
 }
 
 /** Per-horizon calibration result measured on the rolling-origin backtest. */
