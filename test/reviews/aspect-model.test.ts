@@ -9,7 +9,7 @@ import {
   sharesFeatures,
   type AspectModelMetadata,
 } from '../../src/reviews/sentiment/aspect-model.js';
-import { labelledRows, UNKNOWN_LABEL } from '../../src/reviews/sentiment/aspect-pipeline.js';
+import { labelledRows, serviceRows, UNKNOWN_LABEL } from '../../src/reviews/sentiment/aspect-pipeline.js';
 import { featuriseClauses, trainAspectLinear } from '../../src/reviews/sentiment/aspect-train.js';
 import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
@@ -194,6 +194,63 @@ describe('learned aspect model', () => {
     );
     // a clause in another language keeps its own probability
     expect(reading.polarity('service_attitude', p, 'the staff were rude', review)).toBe(p);
+  });
+
+  it('reads a service head in the eighth column of the table when the model has polarityService', () => {
+    const s = zhSettings(12, 9, 2, 50);
+    const weights = toyWeights(s.bits, 5);
+    const meta = {
+      ...toyMeta(s),
+      polarity: ASPECT_ORDER.map(() => ({ method: 'platt' as const, a: 0.8, c: 0.2 })),
+    };
+    const plain = new AspectPredictor(meta, weights);
+    // the head: a weight on every row of the eighth column, a bias of its own
+    const withHead = Float32Array.from(weights);
+    for (let r = 0; r < 1 << s.bits; r++) withHead[r * ASPECT_STRIDE + 7] = ((r % 7) - 3) / 2;
+    const head = new AspectPredictor(
+      {
+        ...meta,
+        weights: { ...meta.weights, biases: [...meta.weights.biases, 0.4] },
+        polarityService: ASPECT_ORDER.map((_, j) => (j < 3 ? 0.6 : 0)),
+      },
+      withHead,
+    );
+    const clause = '客服秒回，态度很好';
+    // the aspects' logits are those of the model without the head; the head's logit comes after them
+    const z = head.logits(clause)!;
+    expect(Array.from(z.subarray(0, 7))).toEqual(Array.from(plain.logits(clause)!));
+    expect(z.length).toBe(8);
+    // detect hands the head's logit to polarity, which reads it for the aspects with a weight
+    const hits = head.detect(clause);
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) expect(hit.service).toBe(z[7]);
+    expect(plain.detect(clause).every((h) => h.service === undefined)).toBe(true);
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const p = 0.3;
+    expect(head.polarity('service_attitude', p, undefined, undefined, 1.5)).toBeCloseTo(
+      1 / (1 + Math.exp(-(0.8 * logit(p) + 0.2 + 0.6 * 1.5))),
+      12,
+    );
+    expect(head.polarity('logistics', p, undefined, undefined, 1.5)).toBe(plain.polarity('logistics', p));
+    expect(head.polarity('service_attitude', p)).toBe(plain.polarity('service_attitude', p));
+  });
+
+  it("gives the service head the agent-aspect rows of labelled items, each with its item's lowest agent polarity", () => {
+    const item = {
+      id: 'x',
+      part: 'dev' as const,
+      own: true,
+      text: '衣服质量很好，但是客服态度太差了',
+      aspects: { product_quality: 'positive', service_attitude: 'negative' } as const,
+      agentComplaint: true,
+      src: null,
+      draw: 'own',
+    };
+    const praise = { ...item, id: 'y', text: '客服秒回', aspects: { response_speed: 'positive' } as const };
+    const none = { ...item, id: 'z', text: '质量很好', aspects: { product_quality: 'positive' } as const };
+    const rows = serviceRows([item, praise, none], 'zh');
+    expect(rows.texts).toEqual(['客服态度太差了', item.text, '客服秒回']);
+    expect(rows.targets).toEqual([0, 0, 1]);
   });
 
   it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {
