@@ -420,7 +420,11 @@ export class AspectPredictor {
       if (cal.a * z[j]! + cal.c < below[j]!) continue;
       const p = applyCalibration(cal, z[j]!);
       if (p < thresholds[j]!) continue;
-      out.push(service === undefined ? { aspect: aspects[j]!, confidence: p } : { aspect: aspects[j]!, confidence: p, service });
+      out.push(
+        service === undefined
+          ? { aspect: aspects[j]!, confidence: p }
+          : { aspect: aspects[j]!, confidence: p, service },
+      );
     }
     return out;
   }

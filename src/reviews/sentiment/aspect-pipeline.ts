@@ -409,7 +409,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   // the service head reads every hand label and own text, whatever the aspect columns read
   const headExtra = serviceHead ? [...allHand, ...loadOwnTrainTexts(lang, labelsDir), ...corrections] : [];
   if (serviceHead)
-    log(`service head: ${serviceRows([...dev, ...headExtra], lang, cues).texts.length} agent-aspect rows (dev included)`);
+    log(
+      `service head: ${serviceRows([...dev, ...headExtra], lang, cues).texts.length} agent-aspect rows (dev included)`,
+    );
   /** The service head (one column) fitted on the agent-aspect rows of `items` and headExtra. */
   async function fitHead(items: AspectEvalItem[], l2: number) {
     const r = serviceRows([...items, ...headExtra], lang, cues);
@@ -576,8 +578,13 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     for (const l2 of o.serviceHeadL2 ?? [1e-5, 1e-4, 1e-3]) {
       const logits: Array<Map<string, number>> = dev.map(() => new Map());
       for (let f = 0; f < folds; f++) {
-        const h = headPredictor(await fitHead(dev.filter((_, i) => foldOf[i] !== f), l2));
-        dev.forEach((it, i) => {
+        const h = headPredictor(
+          await fitHead(
+            dev.filter((_, i) => foldOf[i] !== f),
+            l2,
+          ),
+        );
+        dev.forEach((_, i) => {
           if (foldOf[i] !== f) return;
           for (const c of [...oofClauses[i]!.map((x) => x.text), ...oofClause[i]!])
             if (c) logits[i]!.set(c, h.logits(c)?.[0] ?? 0);
