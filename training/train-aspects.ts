@@ -9,7 +9,7 @@
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
- *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…]] [--train-labels-limit N]
+ *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W]] [--train-labels-limit N]
  *
  * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
  * `polarityReview`); off by default (see AspectTrainSettings.reviewPolarity).
@@ -54,6 +54,8 @@ const { values: args } = parseArgs({
     'service-head': { type: 'boolean', default: false },
     /** its L2 candidates, comma-separated (chosen out of fold on dev) */
     'service-head-l2': { type: 'string' },
+    /** weight of the head's weak rows (train.csv agent clauses with their review's label; default 0: none) */
+    'service-head-weak': { type: 'string' },
     /** only the first N hand labels in the aspect columns' fits (the service head reads all) */
     'train-labels-limit': { type: 'string' },
     /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
@@ -92,6 +94,7 @@ const trained = await trainAspectModel(await loadTf(), {
     trainLabelsWeight: num(args['train-labels-weight']),
     serviceHead: args['service-head'],
     serviceHeadL2: args['service-head-l2']?.split(',').map(Number),
+    serviceHeadWeak: num(args['service-head-weak']),
     trainLabelsLimit: num(args['train-labels-limit']),
     correctionsWeight: num(args['corrections-weight']),
   },

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../../src/ml/tf.js';
 import {
@@ -9,7 +11,12 @@ import {
   sharesFeatures,
   type AspectModelMetadata,
 } from '../../src/reviews/sentiment/aspect-model.js';
-import { labelledRows, serviceRows, UNKNOWN_LABEL } from '../../src/reviews/sentiment/aspect-pipeline.js';
+import {
+  labelledRows,
+  serviceRows,
+  UNKNOWN_LABEL,
+  weakServiceRows,
+} from '../../src/reviews/sentiment/aspect-pipeline.js';
 import { featuriseClauses, trainAspectLinear } from '../../src/reviews/sentiment/aspect-train.js';
 import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
@@ -251,6 +258,22 @@ describe('learned aspect model', () => {
     const rows = serviceRows([item, praise, none], 'zh');
     expect(rows.texts).toEqual(['客服态度太差了', item.text, '客服秒回']);
     expect(rows.targets).toEqual([0, 0, 1]);
+  });
+
+  it("gives the service head weak rows: train.csv clauses the rules see an agent aspect in, with their review's label", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'service-weak-'));
+    const file = join(dir, 'train.csv');
+    writeFileSync(file, 'label,review\n1,客服态度很好，质量也不错\n0,客服态度太差了\n0,质量很差\n1,客服回复很快\n');
+    const rows = weakServiceRows(file, new Set([3]), 10);
+    // the product clause and the review without staff are not rows; row 3 is left out (hand-labelled)
+    expect(new Map(rows.texts.map((t, i) => [t, rows.targets[i]]))).toEqual(
+      new Map([
+        ['客服态度很好', 1],
+        ['客服态度太差了', 0],
+      ]),
+    );
+    expect(weakServiceRows(file, new Set(), 1).texts).toHaveLength(1);
+    rmSync(dir, { recursive: true });
   });
 
   it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {

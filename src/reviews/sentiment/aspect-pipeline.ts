@@ -48,6 +48,7 @@ import { DEFAULT_ASPECT_TRAIN, featuriseClauses, trainAspectLinear } from './asp
 import { AGENT_CONTROLLABLE, ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
 import { clippedLogit, fitPlatt, fitPlatt2, identityCalibration, sigmoid, type Calibration } from './calibration.js';
 import type { FeatureSettings } from './features.js';
+import { readLabelledCsv } from './data.js';
 import { loadPredictor } from './predictor.js';
 import { rng } from './train.js';
 
@@ -94,6 +95,11 @@ export interface AspectTrainSettings {
   serviceHead?: boolean | undefined;
   /** the head's L2 candidates (default 1e-5, 1e-4, 1e-3): the best out-of-fold complaint precision at recall ≥ 0.75 wins */
   serviceHeadL2?: readonly number[] | undefined;
+  /**
+   * weight of the service head's weak rows (default 0: none): clauses of train.csv in which the keyword
+   * rules see an agent aspect, labelled with their review's sentiment label (at most 20,000)
+   */
+  serviceHeadWeak?: number | undefined;
   /**
    * only the first N hand labels (file order) in the aspect columns' fits (default all); the service
    * head reads them all — rebuilds a shipped model's aspect columns with a head beside them
@@ -301,6 +307,29 @@ function weakRows(
   return { texts: take, labels, hit: hit.length, miss: miss.length, doubted };
 }
 
+/**
+ * The service head's weak rows: clauses of train.csv (rows in `skip` left out) in which the keyword
+ * rules see an agent aspect, with their review's label (1 positive, 0 negative); at most `cap`, seeded.
+ */
+export function weakServiceRows(
+  file: string,
+  skip: ReadonlySet<number>,
+  cap: number,
+): { texts: string[]; targets: number[] } {
+  const random = rng(1819);
+  const rows: Array<[string, number]> = [];
+  for (const [row, r] of readLabelledCsv(file).entries())
+    if (!skip.has(row))
+      for (const c of splitClauses(r.review))
+        if (clauseAspects(c.text).some((a) => AGENT_CONTROLLABLE.has(a))) rows.push([c.text, r.label]);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  const take = rows.slice(0, cap);
+  return { texts: take.map((r) => r[0]), targets: take.map((r) => r[1]) };
+}
+
 /** The best-F1 threshold of each aspect over calibrated review-level probabilities (out of fold). */
 function chooseThresholds(
   probsOf: (j: number) => number[],
@@ -413,12 +442,18 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       `service head: ${serviceRows([...dev, ...headExtra], lang, cues).texts.length} agent-aspect rows (dev included)`,
     );
   /** The service head (one column) fitted on the agent-aspect rows of `items` and headExtra. */
+  const headWeakWeight = o.serviceHeadWeak ?? 0;
+  const headWeak =
+    serviceHead && headWeakWeight > 0
+      ? weakServiceRows(join(dataDir, source), new Set(allHand.map((it) => it.src!.row)), 20000)
+      : { texts: [], targets: [] };
+  if (headWeak.texts.length > 0) log(`service head: ${headWeak.texts.length} weak rows, weight ${headWeakWeight}`);
   async function fitHead(items: AspectEvalItem[], l2: number) {
     const r = serviceRows([...items, ...headExtra], lang, cues);
     const rows = featuriseClauses(
-      r.texts,
-      r.targets.map((t) => [t]),
-      r.texts.map(() => 1),
+      [...r.texts, ...headWeak.texts],
+      [...r.targets, ...headWeak.targets].map((t) => [t]),
+      [...r.texts.map(() => 1), ...headWeak.texts.map(() => headWeakWeight)],
       settings,
       keywordFeatures,
       settings.bits,
@@ -641,7 +676,14 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       weakAgentNegatives: o.weakAgentNegatives ?? false,
       reviewPolarity,
       ...(headL2 !== null
-        ? { serviceHead: { l2: headL2, labelled: headExtra.length, rows: 'agent-aspect rows of the labelled items' } }
+        ? {
+            serviceHead: {
+              l2: headL2,
+              labelled: headExtra.length,
+              rows: 'agent-aspect rows of the labelled items',
+              ...(headWeak.texts.length > 0 ? { weak: { rows: headWeak.texts.length, weight: headWeakWeight } } : {}),
+            },
+          }
         : {}),
       dev: { items: dev.length, weight: devWeight, folds },
       trainLabels: {
