@@ -9,7 +9,7 @@
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
- *     [--review-polarity | --no-review-polarity]
+ *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W]] [--train-labels-limit N]
  *
  * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
  * `polarityReview`); off by default (see AspectTrainSettings.reviewPolarity).
@@ -50,6 +50,14 @@ const { values: args } = parseArgs({
     'review-polarity': { type: 'boolean' },
     'no-review-polarity': { type: 'boolean', default: false },
     'train-labels-weight': { type: 'string' },
+    /** a service-polarity head in the eighth column (off by default) */
+    'service-head': { type: 'boolean', default: false },
+    /** its L2 candidates, comma-separated (chosen out of fold on dev) */
+    'service-head-l2': { type: 'string' },
+    /** weight of the head's weak rows (train.csv agent clauses with their review's label; default 0: none) */
+    'service-head-weak': { type: 'string' },
+    /** only the first N hand labels in the aspect columns' fits (the service head reads all) */
+    'train-labels-limit': { type: 'string' },
     /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
     oof: { type: 'string' },
   },
@@ -84,6 +92,10 @@ const trained = await trainAspectModel(await loadTf(), {
     weakAgentNegatives: args['weak-agent-negatives'],
     reviewPolarity: args['no-review-polarity'] ? false : args['review-polarity'],
     trainLabelsWeight: num(args['train-labels-weight']),
+    serviceHead: args['service-head'],
+    serviceHeadL2: args['service-head-l2']?.split(',').map(Number),
+    serviceHeadWeak: num(args['service-head-weak']),
+    trainLabelsLimit: num(args['train-labels-limit']),
     correctionsWeight: num(args['corrections-weight']),
   },
   command: `npm run train:aspects -- ${process.argv.slice(2).join(' ')}`,

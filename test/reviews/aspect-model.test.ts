@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadTf } from '../../src/ml/tf.js';
 import {
@@ -9,7 +11,12 @@ import {
   sharesFeatures,
   type AspectModelMetadata,
 } from '../../src/reviews/sentiment/aspect-model.js';
-import { labelledRows, UNKNOWN_LABEL } from '../../src/reviews/sentiment/aspect-pipeline.js';
+import {
+  labelledRows,
+  serviceRows,
+  UNKNOWN_LABEL,
+  weakServiceRows,
+} from '../../src/reviews/sentiment/aspect-pipeline.js';
 import { featuriseClauses, trainAspectLinear } from '../../src/reviews/sentiment/aspect-train.js';
 import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
@@ -196,6 +203,79 @@ describe('learned aspect model', () => {
     expect(reading.polarity('service_attitude', p, 'the staff were rude', review)).toBe(p);
   });
 
+  it('reads a service head in the eighth column of the table when the model has polarityService', () => {
+    const s = zhSettings(12, 9, 2, 50);
+    const weights = toyWeights(s.bits, 5);
+    const meta = {
+      ...toyMeta(s),
+      polarity: ASPECT_ORDER.map(() => ({ method: 'platt' as const, a: 0.8, c: 0.2 })),
+    };
+    const plain = new AspectPredictor(meta, weights);
+    // the head: a weight on every row of the eighth column, a bias of its own
+    const withHead = Float32Array.from(weights);
+    for (let r = 0; r < 1 << s.bits; r++) withHead[r * ASPECT_STRIDE + 7] = ((r % 7) - 3) / 2;
+    const head = new AspectPredictor(
+      {
+        ...meta,
+        weights: { ...meta.weights, biases: [...meta.weights.biases, 0.4] },
+        polarityService: ASPECT_ORDER.map((_, j) => (j < 3 ? 0.6 : 0)),
+      },
+      withHead,
+    );
+    const clause = '客服秒回，态度很好';
+    // the aspects' logits are those of the model without the head; the head's logit comes after them
+    const z = head.logits(clause)!;
+    expect(Array.from(z.subarray(0, 7))).toEqual(Array.from(plain.logits(clause)!));
+    expect(z.length).toBe(8);
+    // detect hands the head's logit to polarity, which reads it for the aspects with a weight
+    const hits = head.detect(clause);
+    expect(hits.length).toBeGreaterThan(0);
+    for (const hit of hits) expect(hit.service).toBe(z[7]);
+    expect(plain.detect(clause).every((h) => h.service === undefined)).toBe(true);
+    const logit = (p: number) => Math.log(p / (1 - p));
+    const p = 0.3;
+    expect(head.polarity('service_attitude', p, undefined, undefined, 1.5)).toBeCloseTo(
+      1 / (1 + Math.exp(-(0.8 * logit(p) + 0.2 + 0.6 * 1.5))),
+      12,
+    );
+    expect(head.polarity('logistics', p, undefined, undefined, 1.5)).toBe(plain.polarity('logistics', p));
+    expect(head.polarity('service_attitude', p)).toBe(plain.polarity('service_attitude', p));
+  });
+
+  it("gives the service head the agent-aspect rows of labelled items, each with its item's lowest agent polarity", () => {
+    const item = {
+      id: 'x',
+      part: 'dev' as const,
+      own: true,
+      text: '衣服质量很好，但是客服态度太差了',
+      aspects: { product_quality: 'positive', service_attitude: 'negative' } as const,
+      agentComplaint: true,
+      src: null,
+      draw: 'own',
+    };
+    const praise = { ...item, id: 'y', text: '客服秒回', aspects: { response_speed: 'positive' } as const };
+    const none = { ...item, id: 'z', text: '质量很好', aspects: { product_quality: 'positive' } as const };
+    const rows = serviceRows([item, praise, none], 'zh');
+    expect(rows.texts).toEqual(['客服态度太差了', item.text, '客服秒回']);
+    expect(rows.targets).toEqual([0, 0, 1]);
+  });
+
+  it("gives the service head weak rows: train.csv clauses the rules see an agent aspect in, with their review's label", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'service-weak-'));
+    const file = join(dir, 'train.csv');
+    writeFileSync(file, 'label,review\n1,客服态度很好，质量也不错\n0,客服态度太差了\n0,质量很差\n1,客服回复很快\n');
+    const rows = weakServiceRows(file, new Set([3]), 10);
+    // the product clause and the review without staff are not rows; row 3 is left out (hand-labelled)
+    expect(new Map(rows.texts.map((t, i) => [t, rows.targets[i]]))).toEqual(
+      new Map([
+        ['客服态度很好', 1],
+        ['客服态度太差了', 0],
+      ]),
+    );
+    expect(weakServiceRows(file, new Set(), 1).texts).toHaveLength(1);
+    rmSync(dir, { recursive: true });
+  });
+
   it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {
     const s = zhSettings(14, 3, 3, 200);
     const weights = toyWeights(12, 11);
@@ -262,7 +342,12 @@ describe('learned aspect model', () => {
       expect(hit.span.text).toBe('客服态度太差了');
       const p = zh.probability(hit.span.text); // the clause segmented on its own
       expect(engine.aspectVersions.zh).toMatch(/^aspects-zh@/);
-      expect(models.zh!.polarity('service_attitude', p, undefined, r!.probability)).toBeCloseTo(hit.probability, 6);
+      // a model with a service head reads the clause's head logit too (from detect)
+      const service = models.zh!.detect(hit.span.text).find((f) => f.aspect === 'service_attitude')?.service;
+      expect(models.zh!.polarity('service_attitude', p, undefined, r!.probability, service)).toBeCloseTo(
+        hit.probability,
+        6,
+      );
     }
     await engine.close();
   });

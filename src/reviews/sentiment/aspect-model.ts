@@ -54,6 +54,14 @@ export interface AspectModelMetadata {
    */
   polarityReview?: number[];
   /**
+   * per aspect (issue 18, sixth session): the weight b of the service-polarity head in the clause's
+   * polarity, P(positive | clause, aspect) = σ(a · logit(P_sentiment(clause)) + b · h + c), where h is
+   * the eighth column of the weight table — a logit of P(positive) learned from the labelled agent
+   * clauses over the same features (it reads service language: "客服秒回", "answered in under a minute").
+   * Present: the table's eighth column holds the head (0 for aspects that do not read it); absent: no head.
+   */
+  polarityService?: number[];
+  /**
    * a review is an agent's complaint when one of its agent-aspect hits has P(negative) at least this
    * (best precision at recall ≥ 0.75 on dev, out of fold)
    */
@@ -90,6 +98,8 @@ export interface ClauseAspect {
   aspect: Aspect;
   /** calibrated P(the clause is about this aspect) */
   confidence: number;
+  /** the service-polarity head's logit of the clause (models with `polarityService`), for `polarity` */
+  service?: number;
 }
 
 /**
@@ -246,7 +256,10 @@ export class AspectPredictor {
         `${meta.version}: stride ${stride} with ${meta.aspects.length} aspects, expected ${ASPECT_STRIDE}`,
       );
     this.buf = new FeatureBuffer(meta.features.bits);
-    this.sums = new Float64Array(meta.aspects.length);
+    // the aspects' columns, and the service head's after them when the model has one
+    const columns = meta.aspects.length + (meta.polarityService ? 1 : 0);
+    if (columns > stride) throw new Error(`${meta.version}: ${columns} columns in a stride of ${stride}`);
+    this.sums = new Float64Array(columns);
     if (!(weights instanceof Float32Array)) {
       if (weights.present.length !== (1 << this.tableBits) >>> 5)
         throw new Error(
@@ -257,7 +270,7 @@ export class AspectPredictor {
     }
     if (weights.length !== (1 << this.tableBits) * stride)
       throw new Error(`${meta.version}: weights hold ${weights.length} values, expected 2^${this.tableBits}·stride`);
-    const k = meta.aspects.length;
+    const k = columns;
     this.steps = new Float64Array(stride).fill(1);
     const max = new Float64Array(stride);
     const words = (1 << this.tableBits) >>> 5;
@@ -311,7 +324,8 @@ export class AspectPredictor {
   }
 
   /**
-   * Raw logits of one clause, one per aspect (in `meta.aspects` order); null when no feature is known.
+   * Raw logits of one clause, one per aspect (in `meta.aspects` order), then the service head's (models
+   * with `polarityService`); null when no feature is known.
    * `pre`: the clause's features when the caller computed them with `meta.features` already.
    */
   logits(clause: string, keywords?: readonly Aspect[], pre?: FeatureView): Float64Array | null {
@@ -399,28 +413,38 @@ export class AspectPredictor {
     const out: ClauseAspect[] = [];
     const { aspects, calibration, thresholds } = this.meta;
     const below = this.below;
+    const service = this.meta.polarityService ? z[aspects.length] : undefined;
     for (let j = 0; j < aspects.length; j++) {
       const cal = calibration[j]!;
       // clearly under the threshold's logit: σ of it is under the threshold, no exp needed
       if (cal.a * z[j]! + cal.c < below[j]!) continue;
       const p = applyCalibration(cal, z[j]!);
-      if (p >= thresholds[j]!) out.push({ aspect: aspects[j]!, confidence: p });
+      if (p < thresholds[j]!) continue;
+      out.push(
+        service === undefined
+          ? { aspect: aspects[j]!, confidence: p }
+          : { aspect: aspects[j]!, confidence: p, service },
+      );
     }
     return out;
   }
 
   /**
    * P(positive | clause, aspect) from the sentiment model's calibrated P(positive) of the clause (and,
-   * in a model with `polarityReview`, of the whole review: `review`); a clause in another language
-   * than the model's was scored by another sentiment model: `p` stands.
+   * in a model with `polarityReview`, of the whole review: `review`; in a model with
+   * `polarityService`, the clause's service-head logit `service` that `detect` gave); a clause in
+   * another language than the model's was scored by another sentiment model: `p` stands.
    */
-  polarity(aspect: Aspect, p: number, clause?: string, review?: number): number {
+  polarity(aspect: Aspect, p: number, clause?: string, review?: number, service?: number): number {
     const j = this.meta.aspects.indexOf(aspect);
     const cal = this.meta.polarity[j];
     if (!cal || (clause !== undefined && detectLanguage(clause) !== this.meta.language)) return p;
+    let u = cal.a * clippedLogit(p) + cal.c;
     const b = this.meta.polarityReview?.[j];
-    if (b === undefined || review === undefined) return sigmoid(cal.a * clippedLogit(p) + cal.c);
-    return sigmoid(cal.a * clippedLogit(p) + b * clippedLogit(review) + cal.c);
+    if (b !== undefined && review !== undefined) u += b * clippedLogit(review);
+    const h = this.meta.polarityService?.[j];
+    if (h !== undefined && service !== undefined) u += h * service;
+    return sigmoid(u);
   }
 }
 

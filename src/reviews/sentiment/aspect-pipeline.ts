@@ -48,6 +48,7 @@ import { DEFAULT_ASPECT_TRAIN, featuriseClauses, trainAspectLinear } from './asp
 import { AGENT_CONTROLLABLE, ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
 import { clippedLogit, fitPlatt, fitPlatt2, identityCalibration, sigmoid, type Calibration } from './calibration.js';
 import type { FeatureSettings } from './features.js';
+import { readLabelledCsv } from './data.js';
 import { loadPredictor } from './predictor.js';
 import { rng } from './train.js';
 
@@ -85,6 +86,25 @@ export interface AspectTrainSettings {
    * a mixed review negative — "衣服质量很好，但是客服态度太差了" — and gained nothing on test)
    */
   reviewPolarity?: boolean | undefined;
+  /**
+   * a service-polarity head in the table's eighth column (`polarityService`; default false): a linear
+   * P(positive) over the same clause features, fitted on the agent-aspect clauses of the labelled
+   * rows (dev in fold, every hand label and own text, corrections), read beside the sentiment logit
+   * in the agent aspects' polarity; its L2 is chosen out of fold on dev among `serviceHeadL2`
+   */
+  serviceHead?: boolean | undefined;
+  /** the head's L2 candidates (default 1e-5, 1e-4, 1e-3): the best out-of-fold complaint precision at recall ≥ 0.75 wins */
+  serviceHeadL2?: readonly number[] | undefined;
+  /**
+   * weight of the service head's weak rows (default 0: none): clauses of train.csv in which the keyword
+   * rules see an agent aspect, labelled with their review's sentiment label (at most 20,000)
+   */
+  serviceHeadWeak?: number | undefined;
+  /**
+   * only the first N hand labels (file order) in the aspect columns' fits (default all); the service
+   * head reads them all — rebuilds a shipped model's aspect columns with a head beside them
+   */
+  trainLabelsLimit?: number | undefined;
 }
 
 export interface TrainAspectsInput {
@@ -186,10 +206,12 @@ export function labelledRows(
   items: readonly AspectEvalItem[],
   lang?: Lang,
   cues = true,
-): { texts: string[]; labels: number[][] } {
+): { texts: string[]; labels: number[][]; from: number[] } {
   const texts: string[] = [];
   const labels: number[][] = [];
-  for (const it of items) {
+  /** per row: the index of its item */
+  const from: number[] = [];
+  for (const [n, it] of items.entries()) {
     const clauses = splitClauses(it.text).map((c) => c.text);
     const kw = clauses.map((c) => new Set(clauseAspects(c)));
     const per = clauses.map(() => new Array<number>(K).fill(0));
@@ -206,13 +228,44 @@ export function labelledRows(
     clauses.forEach((c, i) => {
       texts.push(c);
       labels.push(per[i]!);
+      from.push(n);
     });
     if (clauses.length > 1) {
       texts.push(it.text);
       labels.push(ASPECT_ORDER.map((a) => (it.aspects[a] !== undefined ? 1 : 0)));
+      from.push(n);
     }
   }
-  return { texts, labels };
+  return { texts, labels, from };
+}
+
+/** A polarity as the P(positive) the polarity calibrations are fitted to. */
+const POLARITY_TARGET = { positive: 1, negative: 0, neutral: 0.5, mixed: 0.25 } as const;
+
+/**
+ * The service head's rows: the rows of labelledRows that hold an agent aspect (clauses placed on one,
+ * and whole texts), each with the P(positive) of its item's agent aspects (the lowest when it holds
+ * several: a complaint beside praise is a complaint).
+ */
+export function serviceRows(
+  items: readonly AspectEvalItem[],
+  lang?: Lang,
+  cues = true,
+): { texts: string[]; targets: number[] } {
+  const rows = labelledRows(items, lang, cues);
+  const texts: string[] = [];
+  const targets: number[] = [];
+  rows.texts.forEach((t, r) => {
+    let target = Number.POSITIVE_INFINITY;
+    ASPECT_ORDER.forEach((a, j) => {
+      const pol = items[rows.from[r]!]!.aspects[a];
+      if (AGENT_CONTROLLABLE.has(a) && rows.labels[r]![j] === 1 && pol) target = Math.min(target, POLARITY_TARGET[pol]);
+    });
+    if (!Number.isFinite(target)) return;
+    texts.push(t);
+    targets.push(target);
+  });
+  return { texts, targets };
 }
 
 /** Keyword-labelled clauses of train.csv (rows in `skip` left out): every clause with a hit and as many without, up to `cap`. */
@@ -252,6 +305,29 @@ function weakRows(
     });
   });
   return { texts: take, labels, hit: hit.length, miss: miss.length, doubted };
+}
+
+/**
+ * The service head's weak rows: clauses of train.csv (rows in `skip` left out) in which the keyword
+ * rules see an agent aspect, with their review's label (1 positive, 0 negative); at most `cap`, seeded.
+ */
+export function weakServiceRows(
+  file: string,
+  skip: ReadonlySet<number>,
+  cap: number,
+): { texts: string[]; targets: number[] } {
+  const random = rng(1819);
+  const rows: Array<[string, number]> = [];
+  for (const [row, r] of readLabelledCsv(file).entries())
+    if (!skip.has(row))
+      for (const c of splitClauses(r.review))
+        if (clauseAspects(c.text).some((a) => AGENT_CONTROLLABLE.has(a))) rows.push([c.text, r.label]);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  const take = rows.slice(0, cap);
+  return { texts: take.map((r) => r[0]), targets: take.map((r) => r[1]) };
 }
 
 /** The best-F1 threshold of each aspect over calibrated review-level probabilities (out of fold). */
@@ -313,7 +389,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const source = TRAIN_FILE[lang];
 
   // ---- hand labels on train.csv rows (their rows leave the weak rows)
-  const handLabelled = o.trainLabels === false ? [] : loadTrainLabels(lang, dataDir, labelsDir);
+  const serviceHead = o.serviceHead ?? false;
+  const allHand = o.trainLabels === false && !serviceHead ? [] : loadTrainLabels(lang, dataDir, labelsDir);
+  const handLabelled = o.trainLabels === false ? [] : allHand.slice(0, o.trainLabelsLimit ?? allHand.length);
   const handRows = new Set(handLabelled.map((it) => it.src!.row));
   const ownTexts = (o.ownTexts ?? o.trainLabels !== false) ? loadOwnTrainTexts(lang, labelsDir) : [];
   const weakDoubt = o.weakDoubt ?? true;
@@ -356,6 +434,38 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       cueFeatures,
     );
     return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
+  }
+  // the service head reads every hand label and own text, whatever the aspect columns read
+  const headExtra = serviceHead ? [...allHand, ...loadOwnTrainTexts(lang, labelsDir), ...corrections] : [];
+  if (serviceHead)
+    log(
+      `service head: ${serviceRows([...dev, ...headExtra], lang, cues).texts.length} agent-aspect rows (dev included)`,
+    );
+  /** The service head (one column) fitted on the agent-aspect rows of `items` and headExtra. */
+  const headWeakWeight = o.serviceHeadWeak ?? 0;
+  const headWeak =
+    serviceHead && headWeakWeight > 0
+      ? weakServiceRows(join(dataDir, source), new Set(allHand.map((it) => it.src!.row)), 20000)
+      : { texts: [], targets: [] };
+  if (headWeak.texts.length > 0) log(`service head: ${headWeak.texts.length} weak rows, weight ${headWeakWeight}`);
+  async function fitHead(items: AspectEvalItem[], l2: number) {
+    const r = serviceRows([...items, ...headExtra], lang, cues);
+    const rows = featuriseClauses(
+      [...r.texts, ...headWeak.texts],
+      [...r.targets, ...headWeak.targets].map((t) => [t]),
+      [...r.texts.map(() => 1), ...headWeak.texts.map(() => headWeakWeight)],
+      settings,
+      keywordFeatures,
+      settings.bits,
+      cueFeatures,
+    );
+    return trainAspectLinear(tf, rows, settings.bits, 1, { ...train, l2, log: undefined });
+  }
+  /** A predictor whose first column is a head of fitHead (its logits()[0] is the head's logit). */
+  function headPredictor(h: { weights: Float32Array; biases: number[] }) {
+    const weights = new Float32Array((1 << settings.bits) * ASPECT_STRIDE);
+    for (let r = 0; r < 1 << settings.bits; r++) weights[r * ASPECT_STRIDE] = h.weights[r]!;
+    return predictorOf({ weights, biases: [h.biases[0]!, 0, 0, 0, 0, 0, 0] });
   }
   function predictorOf(w: { weights: Float32Array; biases: number[] }, extra: Partial<AspectModelMetadata> = {}) {
     const meta: AspectModelMetadata = {
@@ -414,62 +524,125 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   log(`out-of-fold dev: ${JSON.stringify(figures)}; agent aspects micro F1 ${agentF1}`);
 
   // ---- polarity conditioned on the aspect: the sentiment model's clause logit re-calibrated per aspect
-  // (with `reviewPolarity`, together with the whole review's logit)
+  // (with `reviewPolarity`, together with the whole review's logit; with `serviceHead`, the agent
+  // aspects' together with the service head's out-of-fold logit of the clause)
   const sentiment = loadPredictor(input.sentimentDir);
-  const TARGET = { positive: 1, negative: 0, neutral: 0.5, mixed: 0.25 } as const;
   const reviewPolarity = o.reviewPolarity ?? false;
+  if (reviewPolarity && serviceHead) throw new Error('reviewPolarity and serviceHead do not combine');
+  const clauseLogits = new Map<string, number>();
+  const clauseLogit = (text: string) => {
+    let z = clauseLogits.get(text);
+    if (z === undefined) clauseLogits.set(text, (z = clippedLogit(sentiment.probability(text))));
+    return z;
+  };
   // the whole review's logit, read only with `reviewPolarity`
   const reviewLogit = reviewPolarity ? dev.map((it) => clippedLogit(sentiment.probability(it.text))) : null;
-  const polarityReview: number[] = ASPECT_ORDER.map(() => 0);
-  const polarity: Calibration[] = ASPECT_ORDER.map((a, j) => {
-    const zs: number[] = [];
-    const ws: number[] = [];
-    const ys: number[] = [];
-    dev.forEach((it, i) => {
-      const pol = it.aspects[a];
-      const clause = oofClause[i]![j];
-      if (!pol || !clause) return;
-      zs.push(clippedLogit(sentiment.probability(clause)));
-      if (reviewLogit) ws.push(reviewLogit[i]!);
-      ys.push(TARGET[pol]);
-    });
-    if (zs.length < 20) return identityCalibration;
-    if (!reviewPolarity) return { ...fitPlatt(zs, ys), fittedOn: `dev (${zs.length} clauses)` };
-    const { a: pa, b, c } = fitPlatt2(zs, ws, ys);
-    polarityReview[j] = b;
-    return { method: 'platt' as const, a: pa, c, fittedOn: `dev (${zs.length} clauses, with the review's logit)` };
-  });
 
-  // ---- the agent's-complaint threshold, out of fold: a review's score is the highest P(negative) of
-  // its clauses' agent-aspect hits; the threshold with the best precision at recall ≥ 0.75
-  const complaintScores = dev.map((_, i) => {
-    let score = 0;
-    for (const c of oofClauses[i]!) {
-      let z: number | undefined;
-      for (let j = 0; j < 3; j++) {
-        if (sigmoid(calibration[j]!.a * c.z[j]! + calibration[j]!.c) < thresholds[j]!) continue;
-        z ??= clippedLogit(sentiment.probability(c.text));
-        const u = polarity[j]!.a * z + (reviewLogit ? polarityReview[j]! * reviewLogit[i]! : 0) + polarity[j]!.c;
-        score = Math.max(score, 1 - sigmoid(u));
+  /**
+   * The polarity calibrations and the agent's-complaint threshold, out of fold; `head`: the service
+   * head's logit of a dev item's clause (out of fold), read in the agent aspects' polarity.
+   */
+  function fitPolarity(head: ((i: number, text: string) => number) | null) {
+    const polarityReview: number[] = ASPECT_ORDER.map(() => 0);
+    const polarityService: number[] = ASPECT_ORDER.map(() => 0);
+    const polarity: Calibration[] = ASPECT_ORDER.map((a, j) => {
+      const zs: number[] = [];
+      const ws: number[] = [];
+      const ys: number[] = [];
+      const second = reviewLogit ? 'review' : head && j < 3 ? 'service' : null;
+      dev.forEach((it, i) => {
+        const pol = it.aspects[a];
+        const clause = oofClause[i]![j];
+        if (!pol || !clause) return;
+        zs.push(clauseLogit(clause));
+        if (second === 'review') ws.push(reviewLogit![i]!);
+        else if (second === 'service') ws.push(head!(i, clause));
+        ys.push(POLARITY_TARGET[pol]);
+      });
+      if (zs.length < 20) return identityCalibration;
+      if (!second) return { ...fitPlatt(zs, ys), fittedOn: `dev (${zs.length} clauses)` };
+      const { a: pa, b, c } = fitPlatt2(zs, ws, ys);
+      (second === 'review' ? polarityReview : polarityService)[j] = b;
+      return {
+        method: 'platt' as const,
+        a: pa,
+        c,
+        fittedOn: `dev (${zs.length} clauses, with the ${second === 'review' ? "review's logit" : "service head's logit, out of fold"})`,
+      };
+    });
+
+    // the agent's-complaint threshold, out of fold: a review's score is the highest P(negative) of
+    // its clauses' agent-aspect hits; the threshold with the best precision at recall ≥ 0.75
+    const complaintScores = dev.map((_, i) => {
+      let score = 0;
+      for (const c of oofClauses[i]!) {
+        let z: number | undefined;
+        for (let j = 0; j < 3; j++) {
+          if (sigmoid(calibration[j]!.a * c.z[j]! + calibration[j]!.c) < thresholds[j]!) continue;
+          z ??= clauseLogit(c.text);
+          let u = polarity[j]!.a * z + (reviewLogit ? polarityReview[j]! * reviewLogit[i]! : 0) + polarity[j]!.c;
+          if (head) u += polarityService[j]! * head(i, c.text);
+          score = Math.max(score, 1 - sigmoid(u));
+        }
+      }
+      return score;
+    });
+    let complaint = { threshold: 0.65, precision: 0, recall: 0 };
+    for (const t of [...new Set(complaintScores.filter((x) => x > 0))].sort((a, b) => a - b)) {
+      let tp = 0;
+      let fp = 0;
+      let fn = 0;
+      complaintScores.forEach((x, i) => {
+        if (x >= t) dev[i]!.agentComplaint ? tp++ : fp++;
+        else if (dev[i]!.agentComplaint) fn++;
+      });
+      const precision = tp + fp ? tp / (tp + fp) : 0;
+      const recall = tp + fn ? tp / (tp + fn) : 0;
+      if (recall >= 0.75 && precision >= complaint.precision)
+        complaint = { threshold: round(t), precision: round(precision), recall: round(recall) };
+    }
+    return { polarity, polarityReview, polarityService, complaintScores, complaint };
+  }
+
+  let fitted = fitPolarity(null);
+  log(`agent's complaint, out of fold: ${JSON.stringify(fitted.complaint)}`);
+
+  // ---- the service head (see AspectTrainSettings.serviceHead): its L2 chosen out of fold on dev
+  let headL2: number | null = null;
+  if (serviceHead) {
+    for (const l2 of o.serviceHeadL2 ?? [1e-5, 1e-4, 1e-3]) {
+      const logits: Array<Map<string, number>> = dev.map(() => new Map());
+      for (let f = 0; f < folds; f++) {
+        const h = headPredictor(
+          await fitHead(
+            dev.filter((_, i) => foldOf[i] !== f),
+            l2,
+          ),
+        );
+        dev.forEach((_, i) => {
+          if (foldOf[i] !== f) return;
+          for (const c of [...oofClauses[i]!.map((x) => x.text), ...oofClause[i]!])
+            if (c) logits[i]!.set(c, h.logits(c)?.[0] ?? 0);
+        });
+      }
+      const tried = fitPolarity((i, text) => logits[i]!.get(text) ?? 0);
+      log(
+        `service head, L2 ${l2}: agent's complaint, out of fold: ${JSON.stringify(tried.complaint)}; head weight b ${tried.polarityService
+          .slice(0, 3)
+          .map((b) => b.toFixed(3))
+          .join(' / ')}, clause a ${tried.polarity
+          .slice(0, 3)
+          .map((c) => c.a.toFixed(3))
+          .join(' / ')}`,
+      );
+      if (headL2 === null || tried.complaint.precision > fitted.complaint.precision) {
+        fitted = tried;
+        headL2 = l2;
       }
     }
-    return score;
-  });
-  let complaint = { threshold: 0.65, precision: 0, recall: 0 };
-  for (const t of [...new Set(complaintScores.filter((x) => x > 0))].sort((a, b) => a - b)) {
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    complaintScores.forEach((x, i) => {
-      if (x >= t) dev[i]!.agentComplaint ? tp++ : fp++;
-      else if (dev[i]!.agentComplaint) fn++;
-    });
-    const precision = tp + fp ? tp / (tp + fp) : 0;
-    const recall = tp + fn ? tp / (tp + fn) : 0;
-    if (recall >= 0.75 && precision >= complaint.precision)
-      complaint = { threshold: round(t), precision: round(precision), recall: round(recall) };
+    log(`service head: L2 ${headL2}`);
   }
-  log(`agent's complaint, out of fold: ${JSON.stringify(complaint)}`);
+  const { polarity, polarityReview, polarityService, complaintScores, complaint } = fitted;
   const outOfFold = dev.map((it, i) => ({
     id: it.id,
     probabilities: ASPECT_ORDER.map((_, j) =>
@@ -478,15 +651,22 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     complaint: round(complaintScores[i]!),
   }));
 
-  // ---- the returned model: all rows
+  // ---- the returned model: all rows (the service head in the eighth column)
   log('final model');
   const final = await fit(dev);
+  log(`aspect columns: ${aspectWeightsVersion(lang, final.weights)}`);
+  if (headL2 !== null) {
+    const head = await fitHead(dev, headL2);
+    for (let r = 0; r < 1 << settings.bits; r++) final.weights[r * ASPECT_STRIDE + K] = head.weights[r]!;
+    final.biases.push(head.biases[0]!);
+  }
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   const predictor = predictorOf(final, {
     calibration: calibration.map((c) => ({ ...c, fittedOn: 'dev, out of fold (review-level max logit)' })),
     thresholds,
     polarity,
     ...(reviewPolarity ? { polarityReview } : {}),
+    ...(headL2 !== null ? { polarityService } : {}),
     complaintThreshold: complaint.threshold,
     training: {
       weak: { source, rows: weak.texts.length, labels: 'keyword rules v2 (src/reviews/sentiment/aspects.ts)' },
@@ -495,6 +675,16 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       weakDoubt,
       weakAgentNegatives: o.weakAgentNegatives ?? false,
       reviewPolarity,
+      ...(headL2 !== null
+        ? {
+            serviceHead: {
+              l2: headL2,
+              labelled: headExtra.length,
+              rows: 'agent-aspect rows of the labelled items',
+              ...(headWeak.texts.length > 0 ? { weak: { rows: headWeak.texts.length, weight: headWeakWeight } } : {}),
+            },
+          }
+        : {}),
       dev: { items: dev.length, weight: devWeight, folds },
       trainLabels: {
         file: `data/aspects/train-labels-${lang}.jsonl`,

@@ -991,13 +991,14 @@ export interface ClauseAspectModel {
     clause: string,
     keywords?: readonly Aspect[],
     pre?: ClauseFeatures,
-  ): Array<{ aspect: Aspect; confidence: number }>;
+  ): Array<{ aspect: Aspect; confidence: number; service?: number }>;
   /**
    * P(positive | clause, aspect) from the sentiment model's P(positive) of the clause (`clause`, when
    * given, is checked to be in the model's language; findAspects only hands it such clauses) and,
-   * when the model reads it, the whole review's P(positive) `review`
+   * when the model reads them, the whole review's P(positive) `review` and the clause's service-head
+   * logit `service` (from `detect`)
    */
-  polarity(aspect: Aspect, p: number, clause?: string, review?: number): number;
+  polarity(aspect: Aspect, p: number, clause?: string, review?: number, service?: number): number;
 }
 
 /**
@@ -1029,8 +1030,8 @@ export function findAspects(
       const extra = keywords.filter((a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a));
       if (found.length === 0 && extra.length === 0) continue;
       const p = score(span.text, span, pre);
-      for (const { aspect, confidence } of found) {
-        const probability = model.polarity(aspect, p, undefined, review);
+      for (const { aspect, confidence, service } of found) {
+        const probability = model.polarity(aspect, p, undefined, review, service);
         hits.push({
           aspect,
           agentControllable: AGENT_CONTROLLABLE.has(aspect),
