@@ -1,11 +1,12 @@
 /**
- * The forecasting helper thread (./parallel.ts): `{ id, modelKey?, model?, series (packed), h }` →
- * `{ id, result }` (packed, its buffers transferred) or `{ id, error }`; `{ evict }` forgets a model.
+ * The forecasting helper thread (./parallel.ts): `{ id, modelKey?, model?, series (packed), h, work }` →
+ * its chunks of `series` forecast into `work`'s shared arrays, then `{ id, result }` (how many chunks) or
+ * `{ id, error }`; `{ evict }` forgets a model.
  */
 import { parentPort } from 'node:worker_threads';
 import { BaselineInputError } from './errors.js';
 import type { TrainedGroupModel } from './model.js';
-import { packForecasts, unpackSeries, type PackedSeries } from './parallel.js';
+import { helperChunks, type PackedSeries, type SharedWork } from './parallel.js';
 
 const port = parentPort!;
 const models = new Map<string, TrainedGroupModel>();
@@ -14,7 +15,7 @@ port.on(
   (
     m:
       | { evict: string }
-      | { id: number; modelKey?: string; model?: TrainedGroupModel; series: PackedSeries; h: number },
+      | { id: number; modelKey?: string; model?: TrainedGroupModel; series: PackedSeries; h: number; work: SharedWork },
   ) => {
     if ('evict' in m) {
       models.delete(m.evict);
@@ -24,12 +25,7 @@ port.on(
       if (m.model && m.modelKey !== undefined) models.set(m.modelKey, m.model);
       const model = m.model ?? (m.modelKey !== undefined ? models.get(m.modelKey) : undefined);
       if (!model) throw new Error(`forecast thread: no model ${String(m.modelKey)}`);
-      const result = packForecasts(model, unpackSeries(m.series), m.h);
-      port.postMessage({ id: m.id, result }, [
-        result.cold.buffer as ArrayBuffer,
-        result.q.buffer as ArrayBuffer,
-        result.d.buffer as ArrayBuffer,
-      ]);
+      port.postMessage({ id: m.id, result: helperChunks(model, m.series, m.h, m.work) });
     } catch (err) {
       port.postMessage({
         id: m.id,

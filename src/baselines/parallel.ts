@@ -1,7 +1,7 @@
 /**
- * Forecasting many series at once on this thread and a helper thread: the first part of the
- * series goes to the helper, this thread forecasts the rest meanwhile, and the two packed results
- * are joined in order — the numbers are exactly those of `forecast` on one thread.
+ * Forecasting many series at once on this thread and a helper thread: the series are cut into chunks,
+ * the helper takes them from the front and this thread from the back until they meet (whichever runs
+ * faster does more), each row written in its place — the numbers are exactly those of `forecast` on one thread.
  *
  * One helper per process where there are two or more cores, started by `startForecastThread()` (the
  * server does at start unless FORECAST_THREAD=false); until it is up, and without it, everything runs here.
@@ -36,21 +36,6 @@ export function packForecasts(model: TrainedGroupModel, series: readonly SeriesI
   };
   forecastStepInto(model, series, h, out);
   return out;
-}
-
-function join(a: PackedForecasts, b: PackedForecasts): PackedForecasts {
-  const cat = <T extends Float64Array | Uint8Array>(x: T, y: T, make: (n: number) => T): T => {
-    const r = make(x.length + y.length);
-    r.set(x);
-    r.set(y, x.length);
-    return r;
-  };
-  return {
-    ids: a.ids.concat(b.ids),
-    cold: cat(a.cold, b.cold, (n) => new Uint8Array(n)),
-    q: cat(a.q, b.q, (n) => new Float64Array(n)),
-    d: cat(a.d, b.d, (n) => new Float64Array(n)),
-  };
 }
 
 /** Series as a few typed arrays (transferred, not copied, to the helper; cloning 5,000 objects cost more than half the forecasting saved). */
@@ -111,14 +96,15 @@ export function packSeries(series: readonly SeriesInput[]): PackedSeries {
 }
 
 /**
- * The series of `packSeries` again. Promotion flags and tenure equal to the previous series' are that
- * array again (most people of a scope share them; forecasting only reads them): building two arrays a
+ * The series of `packSeries` again (those from `first` to `end`). Promotion flags and tenure equal to
+ * the previous series' are that array again (most people of a scope share them; forecasting only reads them): building two arrays a
  * series was a fifth of the helper thread's time, mostly in collecting them.
  */
-export function unpackSeries(p: PackedSeries): SeriesInput[] {
+export function unpackSeries(p: PackedSeries, first = 0, end = p.ids.length): SeriesInput[] {
   let promo: boolean[] = [];
   let tenure: number[] = [];
-  return p.ids.map((id, i) => {
+  return p.ids.slice(first, end).map((id, j) => {
+    const i = first + j;
     const values: number[] = [];
     for (let k = p.vOff[i]!; k < p.vOff[i + 1]!; k++) values.push(p.values[k]!);
     const s: SeriesInput = { id, values, periodsPerYear: p.periodsPerYear[i]! };
@@ -152,8 +138,50 @@ const buffers = (p: PackedSeries): ArrayBuffer[] =>
     (a) => a.buffer as ArrayBuffer,
   );
 
+/**
+ * The work of one `forecastPacked` call shared with the helper, in chunks of CHUNK series: the helper
+ * takes chunks from the front (only of the series it was sent), this thread from the back, each the next
+ * one free, until they meet — whichever thread runs faster (the other may wait for a core on a shared
+ * machine) forecasts more. `state` (shared): [0] the chunks taken, the front's count in the low 16 bits
+ * and the back's first taken chunk in the high 16; [1] the chunks the helper has finished (in order).
+ * The helper writes its rows of q, d and cold into the shared arrays.
+ */
+export interface SharedWork {
+  state: Int32Array;
+  q: Float64Array;
+  d: Float64Array;
+  cold: Uint8Array;
+  chunk: number;
+}
+
+/** Takes the next free chunk from the front (never at or past `limit`) or from the back; -1 when none is left. */
+export function takeChunk(state: Int32Array, front: boolean, limit = 0xffff): number {
+  for (;;) {
+    const v = Atomics.load(state, 0);
+    const f = v & 0xffff;
+    const b = v >>> 16;
+    if (f >= b || (front && f >= limit)) return -1;
+    const next = front ? (f + 1) | (b << 16) : f | ((b - 1) << 16);
+    if (Atomics.compareExchange(state, 0, v, next) === v) return front ? f : b - 1;
+  }
+}
+
+/** The helper's side of a shared call: its chunks of `series` (the first series of the call) into `work`; answers how many. */
+export function helperChunks(model: TrainedGroupModel, series: PackedSeries, h: number, work: SharedWork): number {
+  const limit = Math.floor(series.ids.length / work.chunk);
+  const ids = new Array<string>(work.cold.length);
+  let done = 0;
+  for (let c = takeChunk(work.state, true, limit); c >= 0; c = takeChunk(work.state, true, limit)) {
+    const from = c * work.chunk;
+    const part = unpackSeries(series, from, Math.min(series.ids.length, from + work.chunk));
+    forecastStepInto(model, part, h, { ids, cold: work.cold, q: work.q, d: work.d }, from);
+    Atomics.store(work.state, 1, ++done);
+  }
+  return done;
+}
+
 interface Helper {
-  channel: ThreadChannel<PackedForecasts>;
+  channel: ThreadChannel<number>;
   /** model keys the helper holds, oldest first */
   models: string[];
 }
@@ -163,12 +191,20 @@ let failed = false;
 const MAX_MODELS = 32;
 /** Below this many series one thread is as fast (the copies cost more than they save). */
 const MIN_SERIES = 1000;
+/** Series per chunk of a shared call. */
+const CHUNK = 250;
+/**
+ * The share of a call's series sent to the helper (it can forecast at most these): the helper also
+ * rebuilds the series objects and ran slower per series than this thread (a fixed 35 % share finished
+ * with this thread's 65 % in quiet runs of bench:targets); the rest of the share is for when this thread waits.
+ */
+const HELPER_SHARE = 0.6;
 
 /** Starts the helper thread (no-op on one core, when running, or after it failed). */
 export function startForecastThread(): void {
   if (helper || failed || availableParallelism() < 2) return;
   const h: Helper = {
-    channel: new ThreadChannel<PackedForecasts>('./forecast-thread', null, import.meta.url, {
+    channel: new ThreadChannel<number>('./forecast-thread', null, import.meta.url, {
       error: (e) => (e.code ? new BaselineInputError(e.code as BaselineErrorCode, e.message) : new Error(e.message)),
       onFailure: () => {
         if (helper === h) helper = undefined;
@@ -196,25 +232,10 @@ export async function stopForecastThread(): Promise<void> {
   failed = false;
 }
 
-function onHelper(
-  h: Helper,
-  model: TrainedGroupModel,
-  modelKey: string | undefined,
-  series: readonly SeriesInput[],
-  step: number,
-): Promise<PackedForecasts> {
-  const known = modelKey !== undefined && h.models.includes(modelKey);
-  if (modelKey !== undefined && !known) {
-    h.models.push(modelKey);
-    if (h.models.length > MAX_MODELS) h.channel.worker.postMessage({ evict: h.models.shift() });
-  }
-  const packed = packSeries(series);
-  return h.channel.request({ modelKey, model: known ? undefined : model, series: packed, h: step }, buffers(packed));
-}
-
 /**
- * `packForecasts` split between this thread and the helper when it is ready and the set is large.
- * `modelKey` (e.g. the model version id) lets the helper keep the model between requests.
+ * `packForecasts` shared with the helper when it is ready and the set is large (see `SharedWork`):
+ * the same numbers, whichever thread forecasts a series. `modelKey` (e.g. the model version id) lets
+ * the helper keep the model between requests.
  * @throws BaselineInputError as `forecast` does (bad horizon, mixed frequency)
  */
 export async function forecastPacked(
@@ -225,19 +246,61 @@ export async function forecastPacked(
 ): Promise<PackedForecasts> {
   const hp = helper;
   if (!hp?.channel.ready || series.length < MIN_SERIES) return packForecasts(model, series, h);
-  // the helper also rebuilds the series objects (≈ 20 % of its time) and runs slower per series than
-  // this thread here: a 35 % share finished with this thread's 65 % in the runs of bench:targets
-  const cut = Math.floor(series.length * 0.35);
-  const first = series.slice(0, cut);
-  const there = onHelper(hp, model, modelKey, first, h);
-  there.catch(() => {}); // awaited below, unless this thread's part fails first
-  const here = packForecasts(model, series.slice(cut), h);
-  let done: PackedForecasts;
-  try {
-    done = await there;
-  } catch (err) {
-    if (err instanceof BaselineInputError) throw err;
-    done = packForecasts(model, first, h); // the helper died: do its part here
+  const n = series.length;
+  const Q = model.levels.length;
+  const sent = CHUNK * Math.floor((n * HELPER_SHARE) / CHUNK); // whole chunks
+  const chunks = Math.ceil(n / CHUNK);
+  const work: SharedWork = {
+    state: new Int32Array(new SharedArrayBuffer(8)),
+    q: new Float64Array(new SharedArrayBuffer(sent * Q * 8)),
+    d: new Float64Array(new SharedArrayBuffer(sent * 5 * 8)),
+    cold: new Uint8Array(new SharedArrayBuffer(sent)),
+    chunk: CHUNK,
+  };
+  work.state[0] = chunks << 16;
+  const known = modelKey !== undefined && hp.models.includes(modelKey);
+  if (modelKey !== undefined && !known) {
+    hp.models.push(modelKey);
+    if (hp.models.length > MAX_MODELS) hp.channel.worker.postMessage({ evict: hp.models.shift() });
   }
-  return join(done, here);
+  const packed = packSeries(series.slice(0, sent));
+  const there = hp.channel.request(
+    { modelKey, model: known ? undefined : model, series: packed, h, work },
+    buffers(packed),
+  );
+  there.catch(() => {}); // awaited below, unless this thread's part fails first
+  const out: PackedForecasts = {
+    ids: series.map((x) => x.id),
+    cold: new Uint8Array(n),
+    q: new Float64Array(n * Q),
+    d: new Float64Array(n * 5),
+  };
+  try {
+    for (let c = takeChunk(work.state, false); c >= 0; c = takeChunk(work.state, false)) {
+      const from = c * CHUNK;
+      forecastStepInto(model, series.slice(from, Math.min(n, from + CHUNK)), h, { ...out, ids: [] }, from);
+    }
+  } catch (err) {
+    Atomics.store(work.state, 0, 0); // the helper takes no more
+    throw err;
+  }
+  // the front's chunks: finished by the helper (waited for unless all are), or done here if it failed
+  let front = Atomics.load(work.state, 0) & 0xffff;
+  if (Atomics.load(work.state, 1) < front) {
+    try {
+      await there;
+    } catch (err) {
+      if (err instanceof BaselineInputError) throw err;
+      // the helper died: the chunks it took and did not finish are done here
+      const done = Atomics.load(work.state, 1);
+      const from = done * CHUNK;
+      forecastStepInto(model, series.slice(from, Math.min(n, front * CHUNK)), h, { ...out, ids: [] }, from);
+      front = done;
+    }
+  }
+  const rows = Math.min(n, front * CHUNK);
+  out.q.set(work.q.subarray(0, rows * Q));
+  out.d.set(work.d.subarray(0, rows * 5));
+  out.cold.set(work.cold.subarray(0, rows));
+  return out;
 }

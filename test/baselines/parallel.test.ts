@@ -11,6 +11,7 @@ import {
   packForecasts,
   packSeries,
   stopForecastThread,
+  takeChunk,
   unpackSeries,
 } from '../../src/baselines/parallel.js';
 import { simulateGroup } from './helpers.js';
@@ -86,10 +87,42 @@ describe('forecasting on this thread and a helper thread', () => {
     );
   });
 
+  it('gives the same bits whichever thread takes which chunk: calls at once, and the helper stopped in the middle', async () => {
+    const bits = (f: { q: Float64Array; d: Float64Array }) =>
+      Buffer.concat([Buffer.from(f.q.buffer, f.q.byteOffset, f.q.byteLength), Buffer.from(f.d.buffer)]);
+    const alone = packForecasts(model, many, H);
+    expect(await forecastThreadReady()).toBe(true);
+    // three calls at once: the helper answers them one after the other, so the later calls' chunks
+    // are taken here more and more
+    const three = await Promise.all([1, 2, 3].map(() => forecastPacked(model, many, H, 'model-a')));
+    for (const f of three) {
+      expect(f.ids).toEqual(alone.ids);
+      expect(f.cold).toEqual(alone.cold);
+      expect(bits(f).equals(bits(alone))).toBe(true);
+    }
+    // the helper stopped right after a call: the chunks it took and had not finished (if any) are forecast here
+    const pending = forecastPacked(model, many, H, 'model-a');
+    await stopForecastThread();
+    const f = await pending;
+    expect(bits(f).equals(bits(alone))).toBe(true);
+    expect(f.cold).toEqual(alone.cold);
+  });
+
+  it('takes chunks from the front (up to a limit) and from the back until they meet', () => {
+    const state = new Int32Array(new SharedArrayBuffer(8));
+    state[0] = 5 << 16;
+    expect([takeChunk(state, true, 2), takeChunk(state, false), takeChunk(state, true, 2)]).toEqual([0, 4, 1]);
+    expect(takeChunk(state, true, 2)).toBe(-1); // the front's limit
+    expect([takeChunk(state, false), takeChunk(state, false), takeChunk(state, false)]).toEqual([3, 2, -1]);
+  });
+
   it('reports bad input as the one-thread path does', async () => {
     expect(await forecastThreadReady()).toBe(true);
     await expect(forecastPacked(model, many, H + 1, 'model-a')).rejects.toBeInstanceOf(BaselineInputError);
-    const mixed = many.map((s, i) => (i === 10 ? { ...s, periodsPerYear: 12 } : s));
-    await expect(forecastPacked(model, mixed, H, 'model-a')).rejects.toMatchObject({ code: 'mixed_frequency' });
+    // in a chunk the helper takes and in one this thread takes
+    for (const bad of [10, many.length - 10]) {
+      const mixed = many.map((s, i) => (i === bad ? { ...s, periodsPerYear: 12 } : s));
+      await expect(forecastPacked(model, mixed, H, 'model-a')).rejects.toMatchObject({ code: 'mixed_frequency' });
+    }
   });
 });
