@@ -9,7 +9,7 @@
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
- *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W]] [--train-labels-limit N]
+ *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N]
  *
  * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
  * `polarityReview`); off by default (see AspectTrainSettings.reviewPolarity).
@@ -56,6 +56,8 @@ const { values: args } = parseArgs({
     'service-head-l2': { type: 'string' },
     /** weight of the head's weak rows (train.csv agent clauses with their review's label; default 0: none) */
     'service-head-weak': { type: 'string' },
+    /** the table rows the head may use: all (default) or aspect (those of the aspect columns: no new row) */
+    'service-head-rows': { type: 'string' },
     /** only the first N hand labels in the aspect columns' fits (the service head reads all) */
     'train-labels-limit': { type: 'string' },
     /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
@@ -69,6 +71,11 @@ if (args.lang !== 'zh' && args.lang !== 'en') {
   process.exit(2);
 }
 const lang = args.lang;
+const headRows = args['service-head-rows'];
+if (headRows !== undefined && headRows !== 'all' && headRows !== 'aspect') {
+  console.error('--service-head-rows: all or aspect');
+  process.exit(2);
+}
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 const trained = await trainAspectModel(await loadTf(), {
   language: lang,
@@ -95,6 +102,7 @@ const trained = await trainAspectModel(await loadTf(), {
     serviceHead: args['service-head'],
     serviceHeadL2: args['service-head-l2']?.split(',').map(Number),
     serviceHeadWeak: num(args['service-head-weak']),
+    serviceHeadRows: headRows,
     trainLabelsLimit: num(args['train-labels-limit']),
     correctionsWeight: num(args['corrections-weight']),
   },

@@ -17,7 +17,7 @@ import {
   UNKNOWN_LABEL,
   weakServiceRows,
 } from '../../src/reviews/sentiment/aspect-pipeline.js';
-import { featuriseClauses, trainAspectLinear } from '../../src/reviews/sentiment/aspect-train.js';
+import { featuriseClauses, nonZeroRows, trainAspectLinear } from '../../src/reviews/sentiment/aspect-train.js';
 import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from '../../src/reviews/sentiment/features.js';
@@ -129,6 +129,77 @@ describe('learned aspect model', () => {
     expect(unknownMoved).toBe(0);
     expect(w.biases[1]).toBe(0);
     expect(w.biases[0]).not.toBe(0);
+  });
+
+  it('trains a service head on the rows of the aspect columns only, so the packed table keeps its rows', async () => {
+    const tf = await loadTf();
+    const s = zhSettings(12, 11, 2, 50);
+    const opts = { seed: 1, epochs: 5, batchSize: 4, learningRate: 0.3, l2: 1e-4, minDf: 1, averageFrom: 1 };
+    const texts = ['客服很好', '客服态度差', '快递很慢', '质量不错'];
+    const labels = [0, 0, 3, 4].map((j) => ASPECT_ORDER.map((_, k) => (k === j ? 1 : 0)));
+    const aspects = await trainAspectLinear(
+      tf,
+      featuriseClauses(
+        texts,
+        labels,
+        texts.map(() => 1),
+        s,
+        false,
+      ),
+      s.bits,
+      ASPECT_STRIDE,
+      opts,
+    );
+    const K = ASPECT_ORDER.length;
+    const rows = nonZeroRows(aspects.weights, ASPECT_STRIDE, K);
+    // the head's own rows bring n-grams the aspect columns never saw (店员, 热情, 冷淡)
+    const headTexts = ['客服很好', '客服态度差', '店员很热情', '店员冷淡'];
+    const headRows = featuriseClauses(
+      headTexts,
+      [[1], [0], [1], [0]],
+      headTexts.map(() => 1),
+      s,
+      false,
+    );
+    const packed = async (only: Uint8Array | undefined) => {
+      const head = await trainAspectLinear(tf, headRows, s.bits, 1, { ...opts, only });
+      const weights = aspects.weights.slice();
+      for (let r = 0; r < 1 << s.bits; r++) weights[r * ASPECT_STRIDE + K] = head.weights[r]!;
+      const p = new AspectPredictor(
+        {
+          format: ASPECT_MODEL_FORMAT,
+          language: 'zh',
+          version: 'aspects-zh@toy',
+          features: s,
+          keywordFeatures: false,
+          aspects: [...ASPECT_ORDER],
+          weights: {
+            file: 'weights.bin',
+            dtype: 'float32',
+            stride: ASPECT_STRIDE,
+            biases: [...aspects.biases, head.biases[0]!],
+          },
+          calibration: ASPECT_ORDER.map(() => identityCalibration),
+          thresholds: ASPECT_ORDER.map(() => 0.5),
+          polarity: ASPECT_ORDER.map(() => identityCalibration),
+          polarityService: ASPECT_ORDER.map((_, j) => (j < 3 ? 1 : 0)),
+        },
+        weights,
+      );
+      return { head, keptRows: p.keptRows };
+    };
+    const aspectRows = rows.reduce((n, v) => n + v, 0);
+    const all = await packed(undefined);
+    expect(all.keptRows).toBeGreaterThan(aspectRows);
+    const only = await packed(rows);
+    expect(only.keptRows).toBe(aspectRows);
+    let headNonZero = 0;
+    for (let r = 0; r < 1 << s.bits; r++)
+      if (only.head.weights[r] !== 0) {
+        headNonZero++;
+        expect(rows[r]).toBe(1);
+      }
+    expect(headNonZero).toBeGreaterThan(0);
   });
 
   it('adds the weights of the cue patterns a clause matches when the model reads cues', () => {

@@ -44,7 +44,7 @@ import {
   readReviews,
   TRAIN_FILE,
 } from './aspect-data.js';
-import { DEFAULT_ASPECT_TRAIN, featuriseClauses, trainAspectLinear } from './aspect-train.js';
+import { DEFAULT_ASPECT_TRAIN, featuriseClauses, nonZeroRows, trainAspectLinear } from './aspect-train.js';
 import { AGENT_CONTROLLABLE, ASPECT_ORDER, clauseAspects, splitClauses, type Aspect } from './aspects.js';
 import { clippedLogit, fitPlatt, fitPlatt2, identityCalibration, sigmoid, type Calibration } from './calibration.js';
 import type { FeatureSettings } from './features.js';
@@ -100,6 +100,12 @@ export interface AspectTrainSettings {
    * rules see an agent aspect, labelled with their review's sentiment label (at most 20,000)
    */
   serviceHeadWeak?: number | undefined;
+  /**
+   * which table rows the service head may use: 'all' (the default) or 'aspect' — only the rows the
+   * aspect columns of the same fit hold (the others are zeroed in its training), so the head adds no
+   * row to the packed table; out of fold, each fold's head reads the rows of that fold's aspect model
+   */
+  serviceHeadRows?: 'all' | 'aspect' | undefined;
   /**
    * only the first N hand labels (file order) in the aspect columns' fits (default all); the service
    * head reads them all — rebuilds a shipped model's aspect columns with a head beside them
@@ -448,7 +454,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       ? weakServiceRows(join(dataDir, source), new Set(allHand.map((it) => it.src!.row)), 20000)
       : { texts: [], targets: [] };
   if (headWeak.texts.length > 0) log(`service head: ${headWeak.texts.length} weak rows, weight ${headWeakWeight}`);
-  async function fitHead(items: AspectEvalItem[], l2: number) {
+  const headRows = o.serviceHeadRows ?? 'all';
+  /** `only`: the table rows the head may use (headRows 'aspect': those of the aspect columns of the same fit) */
+  async function fitHead(items: AspectEvalItem[], l2: number, only: Uint8Array | undefined) {
     const r = serviceRows([...items, ...headExtra], lang, cues);
     const rows = featuriseClauses(
       [...r.texts, ...headWeak.texts],
@@ -459,7 +467,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       settings.bits,
       cueFeatures,
     );
-    return trainAspectLinear(tf, rows, settings.bits, 1, { ...train, l2, log: undefined });
+    return trainAspectLinear(tf, rows, settings.bits, 1, { ...train, l2, only, log: undefined });
   }
   /** A predictor whose first column is a head of fitHead (its logits()[0] is the head's logit). */
   function headPredictor(h: { weights: Float32Array; biases: number[] }) {
@@ -492,9 +500,13 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const oofClause: string[][] = dev.map(() => new Array<string>(K).fill(''));
   /** per dev item: its clauses with their out-of-fold logits */
   const oofClauses: Array<Array<{ text: string; z: number[] }>> = dev.map(() => []);
+  /** per fold, with headRows 'aspect': the rows its aspect columns hold */
+  const foldRows: Array<Uint8Array | undefined> = [];
   for (let f = 0; f < folds; f++) {
     log(`fold ${f + 1}/${folds}`);
-    const p = predictorOf(await fit(dev.filter((_, i) => foldOf[i] !== f)));
+    const w = await fit(dev.filter((_, i) => foldOf[i] !== f));
+    foldRows.push(serviceHead && headRows === 'aspect' ? nonZeroRows(w.weights, ASPECT_STRIDE, K) : undefined);
+    const p = predictorOf(w);
     dev.forEach((it, i) => {
       if (foldOf[i] !== f) return;
       for (const c of splitClauses(it.text)) {
@@ -617,6 +629,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
           await fitHead(
             dev.filter((_, i) => foldOf[i] !== f),
             l2,
+            foldRows[f],
           ),
         );
         dev.forEach((_, i) => {
@@ -656,7 +669,11 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const final = await fit(dev);
   log(`aspect columns: ${aspectWeightsVersion(lang, final.weights)}`);
   if (headL2 !== null) {
-    const head = await fitHead(dev, headL2);
+    const head = await fitHead(
+      dev,
+      headL2,
+      headRows === 'aspect' ? nonZeroRows(final.weights, ASPECT_STRIDE, K) : undefined,
+    );
     for (let r = 0; r < 1 << settings.bits; r++) final.weights[r * ASPECT_STRIDE + K] = head.weights[r]!;
     final.biases.push(head.biases[0]!);
   }
@@ -681,6 +698,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
               l2: headL2,
               labelled: headExtra.length,
               rows: 'agent-aspect rows of the labelled items',
+              ...(headRows === 'aspect' ? { tableRows: 'those of the aspect columns' } : {}),
               ...(headWeak.texts.length > 0 ? { weak: { rows: headWeak.texts.length, weight: headWeakWeight } } : {}),
             },
           }

@@ -72,6 +72,8 @@ export interface AspectTrainOptions {
   /** buckets seen in fewer rows are dropped */
   minDf: number;
   averageFrom: number;
+  /** only buckets j with only[j] = 1 are features (the others are zeroed: they read 0, keep no row) */
+  only?: Uint8Array | undefined;
   log?: (line: string) => void;
 }
 
@@ -84,6 +86,18 @@ export const DEFAULT_ASPECT_TRAIN: AspectTrainOptions = {
   minDf: 2,
   averageFrom: 5,
 };
+
+/** Per table row: 1 where one of the first `columns` of its `stride` values is non-zero (a kept row of the packed table). */
+export function nonZeroRows(weights: Float32Array, stride: number, columns: number): Uint8Array {
+  const rows = new Uint8Array(weights.length / stride);
+  for (let r = 0; r < rows.length; r++)
+    for (let j = 0; j < columns; j++)
+      if (weights[r * stride + j] !== 0) {
+        rows[r] = 1;
+        break;
+      }
+  return rows;
+}
 
 /** Fits the model; returns the folded weight table (2^bits × stride) and the biases. */
 export async function trainAspectLinear(
@@ -100,7 +114,7 @@ export async function trainAspectLinear(
   for (let i = 0; i < rows.ids.length; i++) df[rows.ids[i]!]!++;
   const compact = new Int32Array(buckets).fill(-1);
   let dim = 0;
-  for (let j = 0; j < buckets; j++) if (df[j]! >= o.minDf) compact[j] = dim++;
+  for (let j = 0; j < buckets; j++) if (df[j]! >= o.minDf && (!o.only || o.only[j] === 1)) compact[j] = dim++;
   o.log?.(`aspects: ${n} rows, ${dim} features kept of ${buckets}`);
   const w = tf.variable(tf.zeros([dim, k]), true, `aspects_w_${dim}_${Date.now()}`);
   const b = tf.variable(tf.zeros([k]), true, `aspects_b_${dim}_${Date.now()}`);
