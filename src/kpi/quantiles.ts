@@ -82,7 +82,13 @@ export function attainment(actual: number, target: number, direction: 'higher' |
 /** Median of a list (null for an empty one). */
 export function median(xs: readonly number[]): number | null {
   if (xs.length === 0) return null;
-  const s = Float64Array.from(xs).sort();
+  return medianInPlace(Float64Array.from(xs));
+}
+
+/** Median of the values, sorting them in place (null for none). */
+export function medianInPlace(xs: Float64Array): number | null {
+  if (xs.length === 0) return null;
+  const s = xs.sort();
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

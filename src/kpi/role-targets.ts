@@ -44,19 +44,30 @@ export interface PeoplePage {
   offset: number;
 }
 
-/** The people of `metrics` whose ids fall in the page (ids sorted), each metric's people sorted by id; and the total. */
+const byEmployeeId = (a: PersonTarget, b: PersonTarget) =>
+  a.employee_id < b.employee_id ? -1 : a.employee_id > b.employee_id ? 1 : 0;
+
+/**
+ * The people of `metrics` whose ids fall in the page (ids sorted), each metric's people sorted by id; and the total.
+ * Each metric's people are sorted once (a copy): the page's people of a metric are then the range of ids from
+ * the page's first to its last, and a page holding every id takes them all.
+ */
 export function pagePeople(metrics: TargetsAnswer[], page: PeoplePage): { metrics: TargetsAnswer[]; total: number } {
-  const ids = [...new Set(metrics.flatMap((m) => m.people.map((p) => p.employee_id)))].sort();
-  const keep = new Set(ids.slice(page.offset, page.offset + page.limit));
-  return {
-    total: ids.length,
-    metrics: metrics.map((m) => ({
-      ...m,
-      people: m.people
-        .filter((p) => keep.has(p.employee_id))
-        .sort((a, b) => (a.employee_id < b.employee_id ? -1 : a.employee_id > b.employee_id ? 1 : 0)),
-    })),
+  const sorted = metrics.map((m) => m.people.slice().sort(byEmployeeId));
+  const ids =
+    sorted.length === 1
+      ? sorted[0]!.map((p) => p.employee_id).filter((id, i, all) => i === 0 || all[i - 1] !== id)
+      : [...new Set(sorted.flatMap((people) => people.map((p) => p.employee_id)))].sort();
+  const from = page.offset;
+  const to = Math.min(ids.length, page.offset + page.limit);
+  const first = ids[from];
+  const last = ids[to - 1];
+  const inPage = (people: PersonTarget[]): PersonTarget[] => {
+    if (first === undefined || last === undefined || to <= from) return [];
+    if (from === 0 && to === ids.length) return people;
+    return people.filter((p) => p.employee_id >= first && p.employee_id <= last);
   };
+  return { total: ids.length, metrics: metrics.map((m, k) => ({ ...m, people: inPage(sorted[k]!) })) };
 }
 
 async function scopesFor(db: Queryable, role: string, period: Period, metric?: string): Promise<ScopeKey[]> {

@@ -9,7 +9,7 @@ import { shiftPeriod } from '../history/period.js';
 import { periodDistance } from './cycles.js';
 import type { ActiveModel } from './models.js';
 import { type AppliedOverride, applyOverrides, type loadOverrides } from './overrides.js';
-import { attainment, median, percentileOf, quantileAt } from './quantiles.js';
+import { attainment, medianInPlace, percentileOf, quantileAt } from './quantiles.js';
 import type { ScopeKey } from './series.js';
 import type { MetricInfo } from './targets-store.js';
 
@@ -211,9 +211,16 @@ export function targetsAnswer(
   const probe = L.map((_, j) => j);
   const lines = [choice.floor, choice.baseline, choice.target, choice.stretch, 0.1, 0.9, 0.025, 0.975];
   const pos = lines.map((l) => quantileAt(L, probe, l));
+  const n = employeeId ? 1 : set.ids.length;
   const people: PersonTarget[] = [];
   const q = new Array<number>(L.length);
   const v = new Array<number>(lines.length);
+  // the four lines of everyone for the summary's medians, and its counts, gathered in the one pass
+  const meds = [new Float64Array(n), new Float64Array(n), new Float64Array(n), new Float64Array(n)] as const;
+  let cold = 0;
+  let withActual = 0;
+  let belowFloor = 0;
+  let overridden = 0;
   for (let i = 0; i < set.ids.length; i++) {
     const id = set.ids[i]!;
     if (employeeId && id !== employeeId) continue;
@@ -224,31 +231,34 @@ export function targetsAnswer(
       const j = Math.floor(at);
       v[k] = j >= L.length - 1 ? q[L.length - 1]! : q[j]! + (q[j + 1]! - q[j]!) * (at - j);
     }
-    const [floor, baseline, suggested, stretch, p10, p90, p025, p975] = v as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const floor = v[0]!;
+    const suggested = v[2]!;
     const { target, override } =
       overrides.size > 0 ? applyOverrides(overrides, id, suggested) : { target: suggested, override: null };
     const actual = actuals.get(id) ?? null;
+    const below = actual === null ? null : metric.direction === 'higher' ? actual < floor : actual > floor;
+    const isCold = set.cold[i] === 1;
+    const at = people.length;
+    meds[0][at] = floor;
+    meds[1][at] = v[1]!;
+    meds[2][at] = target;
+    meds[3][at] = v[3]!;
+    if (isCold) cold++;
+    if (actual !== null) withActual++;
+    if (below) belowFloor++;
+    if (override) overridden++;
     const d = i * 5;
     people.push({
       employee_id: id,
-      cold_start: set.cold[i] === 1,
+      cold_start: isCold,
       floor,
-      baseline,
+      baseline: v[1]!,
       target,
-      stretch,
+      stretch: v[3]!,
       suggested_target: suggested,
       override,
-      interval80: [p10, p90],
-      interval95: [p025, p975],
+      interval80: [v[4]!, v[5]!],
+      interval95: [v[6]!, v[7]!],
       quantiles,
       drivers: {
         level: set.d[d]!,
@@ -260,10 +270,10 @@ export function targetsAnswer(
       actual,
       attainment: actual === null ? null : attainment(actual, target, metric.direction),
       percentile: actual === null ? null : percentileOf(L, q, actual),
-      below_floor: actual === null ? null : metric.direction === 'higher' ? actual < floor : actual > floor,
+      below_floor: below,
     });
   }
-  const med = (line: Line) => median(people.map((p) => p[line]));
+  const med = (k: 0 | 1 | 2 | 3) => medianInPlace(meds[k].subarray(0, people.length));
   return {
     role: key.role,
     metric: key.metric,
@@ -285,11 +295,11 @@ export function targetsAnswer(
     coverage: { nominal80: 0.8, measured80: model.coverage.c80, nominal95: 0.95, measured95: model.coverage.c95 },
     summary: {
       people: people.length,
-      cold_start: people.filter((p) => p.cold_start).length,
-      with_actual: people.filter((p) => p.actual !== null).length,
-      below_floor: people.filter((p) => p.below_floor).length,
-      overridden: people.filter((p) => p.override).length,
-      median: { floor: med('floor'), baseline: med('baseline'), target: med('target'), stretch: med('stretch') },
+      cold_start: cold,
+      with_actual: withActual,
+      below_floor: belowFloor,
+      overridden,
+      median: { floor: med(0), baseline: med(1), target: med(2), stretch: med(3) },
     },
     people,
   };
