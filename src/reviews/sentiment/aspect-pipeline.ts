@@ -399,7 +399,10 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const allHand = o.trainLabels === false && !serviceHead ? [] : loadTrainLabels(lang, dataDir, labelsDir);
   const handLabelled = o.trainLabels === false ? [] : allHand.slice(0, o.trainLabelsLimit ?? allHand.length);
   const handRows = new Set(handLabelled.map((it) => it.src!.row));
-  const ownTexts = (o.ownTexts ?? o.trainLabels !== false) ? loadOwnTrainTexts(lang, labelsDir) : [];
+  const useOwn = o.ownTexts ?? o.trainLabels !== false;
+  // the service head reads the own texts whatever the aspect columns read
+  const allOwn = useOwn || serviceHead ? loadOwnTrainTexts(lang, labelsDir) : [];
+  const ownTexts = useOwn ? allOwn : [];
   const weakDoubt = o.weakDoubt ?? true;
   const weak = weakRows(
     join(dataDir, source),
@@ -441,11 +444,13 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     );
     return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
   }
-  // the service head reads every hand label and own text, whatever the aspect columns read
-  const headExtra = serviceHead ? [...allHand, ...loadOwnTrainTexts(lang, labelsDir), ...corrections] : [];
+  // the service head reads every hand label and own text, whatever the aspect columns read; their rows
+  // are the same in every fit (serviceRows reads each item alone), so they are split once
+  const headExtra = serviceHead ? [...allHand, ...allOwn, ...corrections] : [];
+  const extraRows = serviceRows(headExtra, lang, cues);
   if (serviceHead)
     log(
-      `service head: ${serviceRows([...dev, ...headExtra], lang, cues).texts.length} agent-aspect rows (dev included)`,
+      `service head: ${serviceRows(dev, lang, cues).texts.length + extraRows.texts.length} agent-aspect rows (dev included)`,
     );
   /** The service head (one column) fitted on the agent-aspect rows of `items` and headExtra. */
   const headWeakWeight = o.serviceHeadWeak ?? 0;
@@ -457,11 +462,12 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const headRows = o.serviceHeadRows ?? 'all';
   /** `only`: the table rows the head may use (headRows 'aspect': those of the aspect columns of the same fit) */
   async function fitHead(items: AspectEvalItem[], l2: number, only: Uint8Array | undefined) {
-    const r = serviceRows([...items, ...headExtra], lang, cues);
+    const r = serviceRows(items, lang, cues);
+    const texts = [...r.texts, ...extraRows.texts];
     const rows = featuriseClauses(
-      [...r.texts, ...headWeak.texts],
-      [...r.targets, ...headWeak.targets].map((t) => [t]),
-      [...r.texts.map(() => 1), ...headWeak.texts.map(() => headWeakWeight)],
+      [...texts, ...headWeak.texts],
+      [...r.targets, ...extraRows.targets, ...headWeak.targets].map((t) => [t]),
+      [...texts.map(() => 1), ...headWeak.texts.map(() => headWeakWeight)],
       settings,
       keywordFeatures,
       settings.bits,
@@ -561,7 +567,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       const zs: number[] = [];
       const ws: number[] = [];
       const ys: number[] = [];
-      const second = reviewLogit ? 'review' : head && j < 3 ? 'service' : null;
+      const second = reviewLogit ? 'review' : head && AGENT_CONTROLLABLE.has(a) ? 'service' : null;
       dev.forEach((it, i) => {
         const pol = it.aspects[a];
         const clause = oofClause[i]![j];
