@@ -17,8 +17,13 @@ import {
   UNKNOWN_LABEL,
   weakServiceRows,
 } from '../../src/reviews/sentiment/aspect-pipeline.js';
-import { featuriseClauses, nonZeroRows, trainAspectLinear } from '../../src/reviews/sentiment/aspect-train.js';
-import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
+import {
+  type AspectTrainOptions,
+  featuriseClauses,
+  nonZeroRows,
+  trainAspectLinear,
+} from '../../src/reviews/sentiment/aspect-train.js';
+import { AGENT_CONTROLLABLE, ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from '../../src/reviews/sentiment/features.js';
 import { createEngine, loadAspectModels, loadSentimentModels } from '../../src/reviews/sentiment/index.js';
@@ -34,21 +39,35 @@ const zhSettings = (bits: number, seed: number, maxN: number, maxChars: number):
   maxChars,
 });
 
-describe('learned aspect model', () => {
-  it('trains with TF.js on a toy set and reads the labels back through the plain-JS predictor', async () => {
-    const tf = await loadTf();
-    const s = zhSettings(12, 7, 2, 100);
-    const texts = ['快递很慢', '物流太慢', '客服很好', '客服态度差', '质量不错', '做工很好'];
-    const idx = (a: string) => ASPECT_ORDER.indexOf(a as never);
-    const labels = [3, 3, 0, 0, 4, 4].map((j) => ASPECT_ORDER.map((_, k) => (k === j ? 1 : 0)));
-    const rows = featuriseClauses(
+/** A toy model of `stride` columns fitted on `texts` (weight 1 each, no keyword features). */
+const fitToy = async (
+  s: FeatureSettings,
+  texts: string[],
+  labels: number[][],
+  stride: number,
+  opts: AspectTrainOptions,
+) =>
+  trainAspectLinear(
+    await loadTf(),
+    featuriseClauses(
       texts,
       labels,
       texts.map(() => 1),
       s,
       false,
-    );
-    const w = await trainAspectLinear(tf, rows, s.bits, ASPECT_STRIDE, {
+    ),
+    s.bits,
+    stride,
+    opts,
+  );
+
+describe('learned aspect model', () => {
+  it('trains with TF.js on a toy set and reads the labels back through the plain-JS predictor', async () => {
+    const s = zhSettings(12, 7, 2, 100);
+    const texts = ['快递很慢', '物流太慢', '客服很好', '客服态度差', '质量不错', '做工很好'];
+    const idx = (a: string) => ASPECT_ORDER.indexOf(a as never);
+    const labels = [3, 3, 0, 0, 4, 4].map((j) => ASPECT_ORDER.map((_, k) => (k === j ? 1 : 0)));
+    const w = await fitToy(s, texts, labels, ASPECT_STRIDE, {
       seed: 1,
       epochs: 30,
       batchSize: 6,
@@ -101,24 +120,19 @@ describe('learned aspect model', () => {
   });
 
   it('leaves unknown labels out of the loss', async () => {
-    const tf = await loadTf();
     const s = zhSettings(10, 5, 2, 50);
     const texts = ['客服很好', '快递很慢', '质量不错'];
     // the second aspect is unknown on every row: its weights and bias stay where they start (0)
     const labels = [0, 3, 4].map((j) => ASPECT_ORDER.map((_, k) => (k === 1 ? UNKNOWN_LABEL : k === j ? 1 : 0)));
-    const w = await trainAspectLinear(
-      tf,
-      featuriseClauses(
-        texts,
-        labels,
-        texts.map(() => 1),
-        s,
-        false,
-      ),
-      s.bits,
-      ASPECT_STRIDE,
-      { seed: 1, epochs: 5, batchSize: 3, learningRate: 0.3, l2: 1e-4, minDf: 1, averageFrom: 1 },
-    );
+    const w = await fitToy(s, texts, labels, ASPECT_STRIDE, {
+      seed: 1,
+      epochs: 5,
+      batchSize: 3,
+      learningRate: 0.3,
+      l2: 1e-4,
+      minDf: 1,
+      averageFrom: 1,
+    });
     let moved = 0;
     let unknownMoved = 0;
     for (let r = 0; r < 1 << s.bits; r++) {
@@ -132,57 +146,26 @@ describe('learned aspect model', () => {
   });
 
   it('trains a service head on the rows of the aspect columns only, so the packed table keeps its rows', async () => {
-    const tf = await loadTf();
     const s = zhSettings(12, 11, 2, 50);
     const opts = { seed: 1, epochs: 5, batchSize: 4, learningRate: 0.3, l2: 1e-4, minDf: 1, averageFrom: 1 };
     const texts = ['客服很好', '客服态度差', '快递很慢', '质量不错'];
     const labels = [0, 0, 3, 4].map((j) => ASPECT_ORDER.map((_, k) => (k === j ? 1 : 0)));
-    const aspects = await trainAspectLinear(
-      tf,
-      featuriseClauses(
-        texts,
-        labels,
-        texts.map(() => 1),
-        s,
-        false,
-      ),
-      s.bits,
-      ASPECT_STRIDE,
-      opts,
-    );
+    const aspects = await fitToy(s, texts, labels, ASPECT_STRIDE, opts);
     const K = ASPECT_ORDER.length;
     const rows = nonZeroRows(aspects.weights, ASPECT_STRIDE, K);
     // the head's own rows bring n-grams the aspect columns never saw (店员, 热情, 冷淡)
     const headTexts = ['客服很好', '客服态度差', '店员很热情', '店员冷淡'];
-    const headRows = featuriseClauses(
-      headTexts,
-      [[1], [0], [1], [0]],
-      headTexts.map(() => 1),
-      s,
-      false,
-    );
     const packed = async (only: Uint8Array | undefined) => {
-      const head = await trainAspectLinear(tf, headRows, s.bits, 1, { ...opts, only });
+      const head = await fitToy(s, headTexts, [[1], [0], [1], [0]], 1, { ...opts, only });
       const weights = aspects.weights.slice();
       for (let r = 0; r < 1 << s.bits; r++) weights[r * ASPECT_STRIDE + K] = head.weights[r]!;
+      const meta = toyMeta(s);
       const p = new AspectPredictor(
         {
-          format: ASPECT_MODEL_FORMAT,
-          language: 'zh',
-          version: 'aspects-zh@toy',
-          features: s,
+          ...meta,
           keywordFeatures: false,
-          aspects: [...ASPECT_ORDER],
-          weights: {
-            file: 'weights.bin',
-            dtype: 'float32',
-            stride: ASPECT_STRIDE,
-            biases: [...aspects.biases, head.biases[0]!],
-          },
-          calibration: ASPECT_ORDER.map(() => identityCalibration),
-          thresholds: ASPECT_ORDER.map(() => 0.5),
-          polarity: ASPECT_ORDER.map(() => identityCalibration),
-          polarityService: ASPECT_ORDER.map((_, j) => (j < 3 ? 1 : 0)),
+          weights: { ...meta.weights, biases: [...aspects.biases, head.biases[0]!] },
+          polarityService: ASPECT_ORDER.map((a) => (AGENT_CONTROLLABLE.has(a) ? 1 : 0)),
         },
         weights,
       );
