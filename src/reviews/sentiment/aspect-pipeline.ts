@@ -120,7 +120,7 @@ export interface AspectTrainSettings {
    * the fewest dev clauses an aspect's polarity is re-calibrated on (default 20; fewer: the sentiment
    * model's own P(positive)); the agent aspects' fit with the service head keeps 20. A Platt fit on a
    * few dozen clauses takes on the dev part's prior (en logistics: 30 clauses, 4 positive, turned
-   * "Shipping was fast" from 0.96 to 0.44)
+   * "Shipping was fast" from 0.996 to 0.49)
    */
   polarityMinClauses?: number | undefined;
   /**
