@@ -96,7 +96,7 @@ describe.each(['zh', 'en'] as const)('training labels %s', (lang) => {
 describe.each(['zh', 'en'] as const)('own training texts %s', (lang) => {
   it('are marked own, labelled consistently and not in the evaluation set (none without their file)', () => {
     const items = loadOwnTrainTexts(lang);
-    // a language without the file (zh so far): its fits read none
+    // a language without the file: its fits read none
     if (!existsSync(trainOwnPath(lang))) return expect(items).toEqual([]);
     expect(items.length).toBeGreaterThan(0);
     const ids = new Set(items.map((it) => it.id));

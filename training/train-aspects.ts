@@ -9,7 +9,7 @@
  *
  *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
- *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N]
+ *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--polarity-min-clauses N]
  *
  * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
  * `polarityReview`); off by default (see AspectTrainSettings.reviewPolarity).
@@ -60,6 +60,12 @@ const { values: args } = parseArgs({
     'service-head-rows': { type: 'string' },
     /** only the first N hand labels in the aspect columns' fits (the service head reads all) */
     'train-labels-limit': { type: 'string' },
+    /** weak rows' returns handling on a customer's own return: unknown or negative (default: kept) */
+    'weak-intent': { type: 'string' },
+    /** the fewest dev clauses a polarity calibration without the service head is fitted on (default 20) */
+    'polarity-min-clauses': { type: 'string' },
+    /** the out-of-fold recall the agent's-complaint threshold must reach (default 0.75) */
+    'complaint-recall': { type: 'string' },
     /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
     oof: { type: 'string' },
   },
@@ -105,6 +111,9 @@ const trained = await trainAspectModel(await loadTf(), {
     serviceHeadRows: headRows,
     trainLabelsLimit: num(args['train-labels-limit']),
     correctionsWeight: num(args['corrections-weight']),
+    complaintRecall: num(args['complaint-recall']),
+    polarityMinClauses: num(args['polarity-min-clauses']),
+    weakIntent: (args['weak-intent'] as 'unknown' | 'negative' | undefined) ?? false,
   },
   command: `npm run train:aspects -- ${process.argv.slice(2).join(' ')}`,
   log: (line) => console.error(line),

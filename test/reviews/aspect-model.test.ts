@@ -12,6 +12,7 @@ import {
   type AspectModelMetadata,
 } from '../../src/reviews/sentiment/aspect-model.js';
 import {
+  isOwnReturn,
   labelledRows,
   serviceRows,
   UNKNOWN_LABEL,
@@ -328,6 +329,20 @@ describe('learned aspect model', () => {
     );
     expect(weakServiceRows(file, new Set(), 1).texts).toHaveLength(1);
     rmSync(dir, { recursive: true });
+  });
+
+  it("tells a customer's own return (weak rows' returns handling left unknown with weakIntent) from staff handling one", () => {
+    for (const c of ['本来想退货', '懒得退了', '退换货太麻烦', '过了七天不能退了', '能退货都退货了', '退了重新买'])
+      expect(isOwnReturn(c, 'zh'), c).toBe(true);
+    for (const c of [
+      '客服说不给退',
+      '申请退款后客服当天就同意了',
+      '售后给换了一台',
+      '退款很快到账了',
+      '要求换货居然没人理',
+    ])
+      expect(isOwnReturn(c, 'zh'), c).toBe(false);
+    expect(isOwnReturn('I wanted to return it', 'en')).toBe(false);
   });
 
   it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {
