@@ -174,12 +174,17 @@ export function weightedOffsets(byH: WeightedScores[], levels: readonly number[]
  * window at the last step), all ending in the same few periods; a quiet stretch there would
  * otherwise shrink the intervals where the forecast is least certain.
  */
-export function monotoneInHorizon(offsets: number[][], levels: readonly number[]): number[][] {
+export function monotoneInHorizon(
+  offsets: number[][],
+  levels: readonly number[],
+  from = 1,
+  sides: 'both' | 'upper' = 'both',
+): number[][] {
   const out = offsets.map((row) => row.slice());
-  for (let h = 1; h < out.length; h++) {
+  for (let h = Math.max(1, from); h < out.length; h++) {
     levels.forEach((tau, q) => {
       if (tau > 0.5) out[h]![q] = Math.max(out[h]![q]!, out[h - 1]![q]!);
-      else if (tau < 0.5) out[h]![q] = Math.min(out[h]![q]!, out[h - 1]![q]!);
+      else if (tau < 0.5 && sides === 'both') out[h]![q] = Math.min(out[h]![q]!, out[h - 1]![q]!);
     });
   }
   return out;
