@@ -7,7 +7,8 @@
  *     [--peers [snaive,ets,arima,theta]]  also runs ../shared/peers/forecast_peers.R (R forecast) on the same
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
- *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets`, `refit`)
+ *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets: true`, `refit`)
+ *     [--mono both|upper|off]  TrainOptions `monotoneOffsets` (`--mono upper`: the upper offsets only; off by default)
  *     [--inner K]  scores a slice inside the training part instead of the test (`innerSlice`): each series'
  *                  training part cut K test horizons short, its test the next horizon — for choices that
  *                  must never look at the test part (the printed `inner` says which slice)
@@ -70,6 +71,7 @@ const { values: args } = parseArgs({
     'peers-cache': { type: 'string' },
     drift: { type: 'boolean', default: false },
     monotone: { type: 'boolean', default: false },
+    mono: { type: 'string' },
     refit: { type: 'boolean', default: false },
     spread: { type: 'string' },
     inner: { type: 'string' },
@@ -361,7 +363,9 @@ async function evaluate(file: string) {
       seed: Number(args.seed),
       network: !args['no-network'],
       drift: args.drift,
-      monotoneOffsets: args.monotone,
+      ...(args.monotone || args.mono !== undefined
+        ? { monotoneOffsets: args.monotone || args.mono === 'both' ? true : args.mono === 'upper' ? 'upper' : false }
+        : {}),
       refit: args.refit,
       ...(args.steps ? { steps: Number(args.steps) } : {}),
       ...(args.spread ? { spreadShares: args.spread.split(',').map(Number) } : {}),

@@ -37,11 +37,6 @@ export interface StackWeights {
   /** Starting point of the seasonal ETS search (the group's median fit), searched `etsIters` steps per series. */
   etsStart: number[];
   etsIters: number;
-  /**
-   * With trend bins: windows whose |slope| / noise (`trendKey`) is above this cut use rows 2 and 3
-   * of `weights` (seasonal 0|1 + 2); absent in models without them (two rows).
-   */
-  trendCut?: number;
 }
 
 /** Conformal offsets per scale: series are put in a bucket by their relative noise (noise / recent level). */
@@ -146,10 +141,6 @@ interface CalPoint {
   f: Float64Array;
   /** 1 when the window's history shows a seasonal pattern. */
   seasonal: 0 | 1;
-  /** Row of the stacking weights: `seasonal`, plus 2 in the steep-trend rows (trend bins). */
-  row: number;
-  /** `trendKey` at the window's origin. */
-  tkey: number;
   /** Periods between the target and the end of the series (0 = the most recent). */
   age: number;
   /** The scale bucket's key at the window's origin (`bucketKey`). */
@@ -176,11 +167,6 @@ export function defaultWeights(withNet: boolean): number[] {
 /** What puts a window in a scale bucket: its relative noise (noise / recent level). */
 export function bucketKey(w: { noise: number; scale: number }): number {
   return w.noise / w.scale;
-}
-
-/** What puts a window in the steep-trend stacking rows: the history's slope per step in units of its noise. */
-export function trendKey(w: { noise: number; classical: { slope: number } }): number {
-  return Math.abs(w.classical.slope) / Math.max(w.noise, 1e-12);
 }
 
 /** Bucket of a relative noise among ascending cut points. */
@@ -365,7 +351,6 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;
       const seasonal = w.classical.decomposition.seasonal ? 1 : 0;
       const key = bucketKey(w);
-      const tkey = trendKey(w);
       for (let h = 0; o + h < n && h < H; h++) {
         const y = p.values[o + h]!;
         const fm = new Float64Array(K);
@@ -382,8 +367,6 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           rel: mean !== 0 ? (y - mean) / Math.abs(mean) : 0,
           f: fm,
           seasonal,
-          row: seasonal,
-          tkey,
           age: n - 1 - (o + h),
           key,
           med: 0,
@@ -403,16 +386,6 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const dropped = new Set((process.env.KPI_STACK_DROP ?? '').split(',').filter(Boolean));
   const active = dropped.size > 0 ? MEMBERS.map((k) => !dropped.has(k)) : undefined;
   const nActive = active ? active.filter(Boolean).length : K;
-  // trend bins: the windows above the median |slope| / noise get their own rows
-  let trendCut: number | undefined;
-  if (process.env.KPI_STACK_TREND === '1' && cal.length > 0) {
-    trendCut = sampleQuantile(
-      cal.map((c) => c.tkey),
-      0.5,
-    );
-    for (const c of cal) c.row = c.seasonal + (c.tkey > trendCut ? 2 : 0);
-  }
-  const R = trendCut === undefined ? 2 : 4;
   const subsample = (pts: CalPoint[]): StackPoint[] => {
     const stride = Math.max(1, pts.length / MAX_STACK);
     const out: StackPoint[] = [];
@@ -425,9 +398,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   };
   const equal = active ? active.map((a) => (a ? 1 / nActive : 0)) : new Array<number>(K).fill(1 / K);
   const fitWeights = (pool: readonly CalPoint[]): number[][][] =>
-    Array.from({ length: R }, (_, flag) => {
+    [0, 1].map((flag) => {
       const byH: CalPoint[][] = Array.from({ length: H }, () => []);
-      for (const c of pool) if (c.row === flag) byH[c.h]!.push(c);
+      for (const c of pool) if (c.seasonal === flag) byH[c.h]!.push(c);
       const all = byH.flat();
       if (all.length < 30) return Array.from({ length: H }, () => defaultWeights(net !== null));
       // one row for all steps, shrunk towards equal weights, then per step shrunk towards that row
@@ -450,14 +423,14 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     return v;
   };
   const weights = fitWeights(cal);
-  for (const c of cal) c.med = combine(weights[c.row]![c.h]!, c);
+  for (const c of cal) c.med = combine(weights[c.seasonal]![c.h]!, c);
   // the conformal scores use weights fitted without the point's series (2 folds), so that the
   // intervals do not inherit the optimism of weights fitted on the same points
   const foldOf = (c: CalPoint) => Math.floor(c.series / calStride) % 2;
   for (const fold of [0, 1]) {
     const other = cal.filter((c) => foldOf(c) !== fold);
     const w = other.length > 0 ? fitWeights(other) : weights;
-    for (const c of cal) if (foldOf(c) === fold) c.medX = combine(w[c.row]![c.h]!, c);
+    for (const c of cal) if (foldOf(c) === fold) c.medX = combine(w[c.seasonal]![c.h]!, c);
   }
   const netWeight = net ? mean(weights.flatMap((rows) => rows.map((r) => r[NET]!))) : 0;
   // share of the network's quantile spread kept around the stacked median (the conformal offsets
@@ -486,13 +459,13 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     }
     return by;
   };
-  // (KPI_MONO_FROM / KPI_MONO_SIDE: experiment knobs, monotone from that step / on the upper side only)
-  const monoFrom = process.env.KPI_MONO_FROM === 'm' ? m : Number(process.env.KPI_MONO_FROM ?? 1);
-  const monoSides = process.env.KPI_MONO_SIDE === 'upper' ? 'upper' : 'both';
+  // opt-in monotone offsets: `true` both sides, 'upper' the upper quantiles only (README §issue 15,
+  // eighth pass: chosen on inner slices, it took m3-quarterly's test out of the band, so off by default)
+  const mono = opts.monotoneOffsets ?? false;
   const offsetsFrom = (pts: CalPoint[], share = spread) =>
     scoresFor(pts, share).map((byH) =>
-      opts.monotoneOffsets
-        ? monotoneInHorizon(weightedOffsets(byH, levels), levels, monoFrom, monoSides)
+      mono
+        ? monotoneInHorizon(weightedOffsets(byH, levels), levels, mono === 'upper' ? 'upper' : 'both')
         : weightedOffsets(byH, levels),
     );
   // 4a. the network's spread: each candidate share's offsets fitted on one half of the series and
@@ -640,13 +613,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   return {
     kind: MODEL_KIND,
     version: 2,
-    stack: {
-      members: [...MEMBERS],
-      weights,
-      etsStart,
-      etsIters: ETS_ITERS,
-      ...(trendCut !== undefined ? { trendCut } : {}),
-    },
+    stack: { members: [...MEMBERS], weights, etsStart, etsIters: ETS_ITERS },
     scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, spread, ...(opts.drift ? { widen } : {}) },
     spec,
     levels,

@@ -5,7 +5,7 @@
 import { enforceMonotone } from './calibration.js';
 import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
-import { bucketKey, bucketOf, prepare, trendKey, type TrainedGroupModel } from './model.js';
+import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
 import { predictSteps } from './network.js';
 import { memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
@@ -157,8 +157,7 @@ function forecastSteps(
   const q = new Array<number>(Q);
   if (stack) {
     // version 2: the stacked members, offsets of the series' scale bucket
-    const tc = stack.trendCut;
-    const rows = stack.weights[(cf.decomposition.seasonal ? 1 : 0) + (tc !== undefined && trendKey(w) > tc ? 2 : 0)]!;
+    const rows = stack.weights[cf.decomposition.seasonal ? 1 : 0]!;
     let withEts = false;
     for (let h = 0; h < horizon; h++) if (rows[h]![SETS]! > 0) withEts = true;
     const hist = p.values;
