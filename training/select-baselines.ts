@@ -5,7 +5,7 @@
  * several seeds, and prints each run and the mean over slices × seeds — MASE (whole panel and seasonal
  * part), coverage 80 / 95 % (and per step min–max), each ensemble member alone, training CPU seconds.
  *
- *   npm run -s select:baselines -- [--panel FILE] [--slices 1,2] [--seeds 1,2] [--jobs 2]
+ *   npm run -s select:baselines -- [--panel FILE] [--slices 1,2,3] [--seeds 1,2] [--jobs 2]
  *     [--env NAME=VALUE ...] [--label TEXT] [--out FILE.jsonl] [-- <eval:baselines options>]
  *
  * The runs go `--jobs` at a time (separate processes); `--env` sets variables of the child processes
@@ -24,7 +24,7 @@ const { values: args } = parseArgs({
   args: own,
   options: {
     panel: { type: 'string', default: '../shared/data/panels/m3-monthly.csv' },
-    slices: { type: 'string', default: '1,2' },
+    slices: { type: 'string', default: '1,2,3' },
     seeds: { type: 'string', default: '1,2' },
     jobs: { type: 'string', default: '2' },
     'min-train': { type: 'string', default: 'test' },
