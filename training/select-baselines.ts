@@ -94,7 +94,10 @@ function run(k: number, seed: number): Promise<Result> {
         .split('\n')
         .findLast((l) => l.startsWith('{'));
       if (!line) return reject(new Error(`eval K=${k} seed=${seed}: no JSON`));
-      resolve(JSON.parse(line) as Result);
+      const r = JSON.parse(line) as Result;
+      // e.g. walmart: every store has 130 points, so `--min-train test` leaves no series in a slice
+      if (!(r.series > 0)) return reject(new Error(`eval K=${k} seed=${seed}: no series left (try --min-train 0)`));
+      resolve(r);
     });
   });
 }
