@@ -7,10 +7,13 @@
  *     [--peers [snaive,ets,arima,theta]]  also runs ../shared/peers/forecast_peers.R (R forecast) on the same
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
- *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets`, `refit`)
+ *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets: true`, `refit`)
+ *     [--mono both|upper|off]  TrainOptions `monotoneOffsets` (`--mono upper`: the upper offsets only; off by default)
  *     [--inner K]  scores a slice inside the training part instead of the test (`innerSlice`): each series'
  *                  training part cut K test horizons short, its test the next horizon — for choices that
  *                  must never look at the test part (the printed `inner` says which slice)
+ *     [--min-train N]  with --inner: only the series whose cut training part has ≥ N points (`test` = the
+ *                      panel's shortest training part, 48 on m3-monthly: the slice's series as long as the test's)
  *     [--steps N]  gradient steps of the pooled network (TrainOptions `steps`; default 150–300 by the data)
  *     [--spread 1]  candidate shares of the network's quantile spread (TrainOptions `spreadShares`, default
  *                   1,0.5,0 chosen on the backtest; `--spread 1` = the network's spread as before)
@@ -68,9 +71,11 @@ const { values: args } = parseArgs({
     'peers-cache': { type: 'string' },
     drift: { type: 'boolean', default: false },
     monotone: { type: 'boolean', default: false },
+    mono: { type: 'string' },
     refit: { type: 'boolean', default: false },
     spread: { type: 'string' },
     inner: { type: 'string' },
+    'min-train': { type: 'string' },
     steps: { type: 'string' },
   },
 });
@@ -267,10 +272,10 @@ function ratios(ours: ReturnType<typeof summary>, peers: PeerFigures) {
 
 async function evaluate(file: string) {
   const inner = Number(args.inner ?? 0);
-  const panel = innerSlice(
-    readPanel(file).filter((s) => !args.group || s.group === args.group),
-    inner,
-  );
+  const read = readPanel(file).filter((s) => !args.group || s.group === args.group);
+  const minTrain =
+    args['min-train'] === 'test' ? Math.min(...read.map((s) => s.train.length)) : Number(args['min-train'] ?? 0);
+  const panel = innerSlice(read, inner, minTrain);
   const seasonal = new Set(panel.filter((s) => m4Seasonal(s.train, s.frequency)).map((s) => s.id));
   // the R peers, started first so that they run while this process trains (on the seasonal part and
   // the rest separately: the two together are the whole panel)
@@ -358,7 +363,9 @@ async function evaluate(file: string) {
       seed: Number(args.seed),
       network: !args['no-network'],
       drift: args.drift,
-      monotoneOffsets: args.monotone,
+      ...(args.monotone || args.mono !== undefined
+        ? { monotoneOffsets: args.monotone || args.mono === 'both' ? true : args.mono === 'upper' ? 'upper' : false }
+        : {}),
       refit: args.refit,
       ...(args.steps ? { steps: Number(args.steps) } : {}),
       ...(args.spread ? { spreadShares: args.spread.split(',').map(Number) } : {}),
@@ -485,7 +492,7 @@ async function evaluate(file: string) {
 
   return {
     panel: file,
-    ...(inner > 0 ? { inner } : {}),
+    ...(inner > 0 ? { inner, ...(minTrain > 0 ? { min_train: minTrain } : {}) } : {}),
     ...summary(total, true),
     error_shift: r3(shiftSum / Math.max(1, shiftN)),
     ...(memberN > 0

@@ -170,16 +170,21 @@ export function weightedOffsets(byH: WeightedScores[], levels: readonly number[]
 /**
  * Makes offsets c[h][q] never narrower at a later step than at an earlier one: above the median
  * each level's offset is the running maximum over steps, below it the running minimum (the
- * median's is kept). The far steps' offsets rest on the fewest origins (each series gives one
- * window at the last step), all ending in the same few periods; a quiet stretch there would
- * otherwise shrink the intervals where the forecast is least certain.
+ * median's is kept; `sides = 'upper'`: the levels below the median are left as they are). The
+ * far steps' offsets rest on the fewest origins (each series gives one window at the last step),
+ * all ending in the same few periods; a quiet stretch there would otherwise shrink the intervals
+ * where the forecast is least certain.
  */
-export function monotoneInHorizon(offsets: number[][], levels: readonly number[]): number[][] {
+export function monotoneInHorizon(
+  offsets: number[][],
+  levels: readonly number[],
+  sides: 'both' | 'upper' = 'both',
+): number[][] {
   const out = offsets.map((row) => row.slice());
   for (let h = 1; h < out.length; h++) {
     levels.forEach((tau, q) => {
       if (tau > 0.5) out[h]![q] = Math.max(out[h]![q]!, out[h - 1]![q]!);
-      else if (tau < 0.5) out[h]![q] = Math.min(out[h]![q]!, out[h - 1]![q]!);
+      else if (tau < 0.5 && sides === 'both') out[h]![q] = Math.min(out[h]![q]!, out[h - 1]![q]!);
     });
   }
   return out;

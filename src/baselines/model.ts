@@ -378,10 +378,14 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
 
   // 3. stacking: convex weights of the members per horizon step (neighbouring steps pooled until
   // there are enough points), apart for windows with and without a seasonal pattern
+  // (KPI_STACK_* are experiment knobs for training/select-baselines.ts; unset = the defaults)
   const MIN_STACK = 600;
-  const MAX_STACK = 6000;
+  const MAX_STACK = Number(process.env.KPI_STACK_MAX ?? 6000);
   const N0 = Number(process.env.KPI_STACK_N0 ?? 3000);
   const G_SHRINK = Number(process.env.KPI_STACK_G ?? 0.7);
+  const dropped = new Set((process.env.KPI_STACK_DROP ?? '').split(',').filter(Boolean));
+  const active = dropped.size > 0 ? MEMBERS.map((k) => !dropped.has(k)) : undefined;
+  const nActive = active ? active.filter(Boolean).length : K;
   const subsample = (pts: CalPoint[]): StackPoint[] => {
     const stride = Math.max(1, pts.length / MAX_STACK);
     const out: StackPoint[] = [];
@@ -392,7 +396,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     }
     return out;
   };
-  const equal = new Array<number>(K).fill(1 / K);
+  const equal = active ? active.map((a) => (a ? 1 / nActive : 0)) : new Array<number>(K).fill(1 / K);
   const fitWeights = (pool: readonly CalPoint[]): number[][][] =>
     [0, 1].map((flag) => {
       const byH: CalPoint[][] = Array.from({ length: H }, () => []);
@@ -400,7 +404,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       const all = byH.flat();
       if (all.length < 30) return Array.from({ length: H }, () => defaultWeights(net !== null));
       // one row for all steps, shrunk towards equal weights, then per step shrunk towards that row
-      const g0 = fitStack(subsample(all), K, 150);
+      const g0 = fitStack(subsample(all), K, 150, undefined, active);
       const global = g0.map((v, j) => G_SHRINK * v + (1 - G_SHRINK) * equal[j]!);
       return byH.map((_, h) => {
         let pts = byH[h]!.slice();
@@ -408,7 +412,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           pts = pts.concat(byH[h - span] ?? [], byH[h + span] ?? []);
         }
         if (pts.length < 30) return global;
-        const row = fitStack(subsample(pts), K, 100, global);
+        const row = fitStack(subsample(pts), K, 100, global, active);
         const lam = pts.length / (pts.length + N0);
         return row.map((v, j) => lam * v + (1 - lam) * global[j]!);
       });
@@ -455,9 +459,14 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     }
     return by;
   };
+  // opt-in monotone offsets: `true` both sides, 'upper' the upper quantiles only (README §issue 15,
+  // eighth pass: chosen on inner slices, it took m3-quarterly's test out of the band, so off by default)
+  const mono = opts.monotoneOffsets ?? false;
   const offsetsFrom = (pts: CalPoint[], share = spread) =>
     scoresFor(pts, share).map((byH) =>
-      opts.monotoneOffsets ? monotoneInHorizon(weightedOffsets(byH, levels), levels) : weightedOffsets(byH, levels),
+      mono
+        ? monotoneInHorizon(weightedOffsets(byH, levels), levels, mono === 'upper' ? 'upper' : 'both')
+        : weightedOffsets(byH, levels),
     );
   // 4a. the network's spread: each candidate share's offsets fitted on one half of the series and
   // scored on the other (pinball loss over all levels, in MASE units); the lowest wins, ties keep

@@ -57,18 +57,21 @@ export function readPanel(file: string): PanelSeries[] {
  * A panel moved `k` test horizons back into its training part, for choices made without the test:
  * each series' training part ends k·h periods earlier (h = its test length) and its test is the next
  * h periods — all inside the original training part (k = 0: the panel as read). Series whose
- * shortened training part has no full year plus one period (MASE undefined) are dropped.
+ * shortened training part has no full year plus one period (MASE undefined), or fewer than `minTrain`
+ * points, are dropped — `minTrain` = the test's shortest training part (48 on m3-monthly) keeps the
+ * slice's series as long as the test's, so that very short series the test does not have weigh nothing.
  * @throws {RangeError} when k is not a non-negative integer
  * @example innerSlice(panel, 1) // train[0, n − h) → test[n − h, n)
+ * @example innerSlice(panel, 2, 48) // the same two horizons back, series with ≥ 48 training points only
  */
-export function innerSlice(panel: readonly PanelSeries[], k: number): PanelSeries[] {
+export function innerSlice(panel: readonly PanelSeries[], k: number, minTrain = 0): PanelSeries[] {
   if (!Number.isInteger(k) || k < 0) throw new RangeError('innerSlice: k must be a non-negative integer');
   if (k === 0) return panel.slice();
   const out: PanelSeries[] = [];
   for (const s of panel) {
     const h = s.test.length;
     const end = s.train.length - k * h;
-    if (end <= s.frequency) continue;
+    if (end <= s.frequency || end < minTrain) continue;
     out.push({
       ...s,
       train: s.train.slice(0, end),

@@ -66,7 +66,24 @@ export function stackLoss(points: readonly StackPoint[], w: readonly number[]): 
  * Convex weights (non-negative, summing to 1) minimising the mean absolute scaled error over
  * `points`, by exponentiated-gradient descent from `start` (equal weights by default); returns the best iterate.
  */
-export function fitStack(points: readonly StackPoint[], k = K, iters = 150, start?: readonly number[]): number[] {
+export function fitStack(
+  points: readonly StackPoint[],
+  k: number = K,
+  iters = 150,
+  start?: readonly number[],
+  active?: readonly boolean[],
+): number[] {
+  if (active) {
+    // members left out keep weight 0: the fit runs on the others only
+    const idx = Array.from({ length: k }, (_, j) => j).filter((j) => active[j]);
+    const sub = points.map((p) => ({ f: idx.map((j) => p.f[j]!), y: p.y, scale: p.scale }));
+    const s = start ? idx.map((j) => start[j]!) : undefined;
+    const z = s ? s.reduce((a, b) => a + b, 0) : 0;
+    const w = fitStack(sub, idx.length, iters, s && z > 0 ? s.map((v) => v / z) : undefined);
+    const out = new Array<number>(k).fill(0);
+    idx.forEach((j, i) => (out[j] = w[i]!));
+    return out;
+  }
   let w = start ? start.slice() : new Array<number>(k).fill(1 / k);
   if (points.length === 0) return w;
   let best = w.slice();

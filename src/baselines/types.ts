@@ -29,8 +29,11 @@ export interface TrainOptions {
    * older and newer halves (`driftFactors`). Off by default (see README, issue 15).
    */
   drift?: boolean;
-  /** Opt-in: conformal offsets never narrower at a later step (`monotoneInHorizon`). Off by default. */
-  monotoneOffsets?: boolean;
+  /**
+   * Opt-in: conformal offsets never narrower at a later step (`monotoneInHorizon`): `true` on both
+   * sides, `'upper'` the upper quantiles only. Off by default (README §issue 15).
+   */
+  monotoneOffsets?: boolean | 'upper';
   /**
    * Opt-in: refit the network on windows reaching the end of each series for the forecasts. Off by
    * default: it doubles the network's training for a MASE gain of 0.1–0.4 % (README §issue 15).

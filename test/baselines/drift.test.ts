@@ -64,6 +64,10 @@ describe('offsets monotone in the horizon', () => {
     expect(m[3]).toEqual([-4, -2, 0, 2, 3]);
     expect(m[0]).toEqual(off[0]);
     expect(off[2]).toEqual([-2.5, -1.2, 0.1, 1.2, 2.2]); // input untouched
+    // 'upper': the levels below the median are left as they were
+    const u = monotoneInHorizon(off, levels, 'upper');
+    expect(u[2]).toEqual([-2.5, -1.2, 0.1, 1.4, 2.5]);
+    expect(u[3]).toEqual([-4, -2, 0, 2, 3]);
   });
 });
 

@@ -33,4 +33,12 @@ describe('innerSlice', () => {
     expect(() => innerSlice(panel, -1)).toThrow(RangeError);
     expect(() => innerSlice(panel, 1.5)).toThrow(RangeError);
   });
+
+  it("drops the series whose cut training part is shorter than minTrain (the test series' lengths)", () => {
+    const panel = [series('long', 40, 4), series('mid', 24, 4), series('short', 12, 4)];
+    expect(innerSlice(panel, 1, 20).map((s) => s.id)).toEqual(['long', 'mid']);
+    expect(innerSlice(panel, 2, 20).map((s) => s.id)).toEqual(['long']);
+    expect(innerSlice(panel, 1).map((s) => s.id)).toEqual(['long', 'mid', 'short']);
+    expect(innerSlice(panel, 0, 100)).toEqual(panel);
+  });
 });

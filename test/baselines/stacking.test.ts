@@ -56,6 +56,12 @@ describe('stacking weights', () => {
     expect(w.every((v) => v >= 0)).toBe(true);
     expect(w[0]).toBeGreaterThan(0.6);
     expect(stackLoss(pts, w)).toBeLessThan(stackLoss(pts, new Array(K).fill(1 / K)));
+    // members left out (`active`) keep weight 0; the others are fitted as before
+    const active = MEMBERS.map((_, j) => j !== 0);
+    const wa = fitStack(pts, K, 150, undefined, active);
+    expect(wa[0]).toBe(0);
+    expect(wa.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+    expect(stackLoss(pts, wa)).toBeGreaterThan(stackLoss(pts, w));
   });
 });
 
