@@ -4,11 +4,11 @@
  * PostgreSQL answers 409 naming pg_dump. The CLI pair `kpi backup` / `kpi restore` on a stopped service.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { archiveCounts, restorePglite, tableCounts } from '../../src/db/backup.js';
 import { openDb } from '../../src/db/index.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -21,6 +21,12 @@ const data = (counts: Record<string, number>) => {
   return rest;
 };
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'kpi-backup-'));
+/** A data directory holding a migrated database: a copy of the run's template (initdb once per run, not here). */
+const migrated = () => {
+  const dir = tmp();
+  cpSync(inject('pgliteTemplate'), path.join(dir, 'pglite'), { recursive: true });
+  return dir;
+};
 
 const employees = (from: number, n: number) =>
   Array.from({ length: n }, (_, i) => ({
@@ -92,8 +98,8 @@ describeEachBackend('backups', (get, backend) => {
   }, 120_000);
 
   it('kpi backup and kpi restore on a stopped service: the restored database has the same counts, the old one kept', async () => {
-    const src = tmp();
-    const dst = tmp();
+    const src = migrated();
+    const dst = migrated();
     dirs.push(src, dst);
     const db = await openDb({ dataDir: src, databaseUrl: undefined, databaseSchema: 'public' });
     await db.query(
@@ -111,8 +117,7 @@ describeEachBackend('backups', (get, backend) => {
     const backup = await cli(['backup', '--out', file], src);
     expect(backup.stdout, backup.stderr).toContain('sha256');
     expect(backup.stdout).toMatch(/employees\t250/);
-    // a database already there is kept beside the restored one
-    await (await openDb({ dataDir: dst, databaseUrl: undefined, databaseSchema: 'public' })).close();
+    // a database already there (dst's copy of the template) is kept beside the restored one
     const restore = await cli(['restore', file], dst);
     expect(restore.stdout).toContain('kept in');
     const printed = Object.fromEntries(
