@@ -3,7 +3,7 @@
  * coverages; with a job's compute the forecasts run in its thread and the report is the same.
  */
 import { describe, expect, inject, it } from 'vitest';
-import { computeThreadsStarted, openCompute } from '../../src/jobs/compute.js';
+import { closeComputeThreads, computeThreadsStarted, openCompute } from '../../src/jobs/compute.js';
 import { trainScope } from '../../src/kpi/train.js';
 import { compareWithActive } from '../../src/registry/shadow.js';
 import { prepareData } from '../../src/setup.js';
@@ -22,6 +22,8 @@ describe.skipIf(!inject('services').postgres)('baseline shadow comparison [postg
       expect(b.version).not.toBe(a.version);
       // first in a job thread (data in, result out), then again on this thread from an empty forecast cache
       await t.db.query('delete from baseline_forecast_cache');
+      // no idle thread left by an earlier file in this worker process (vitest runs files unisolated)
+      await closeComputeThreads();
       const started = computeThreadsStarted();
       const compute = openCompute();
       const threaded = await compareWithActive(t.db, b.version!, {
