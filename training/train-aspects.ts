@@ -7,12 +7,17 @@
  * `--corrections FILE`: `GET /v1/corrections/export` saved as a file (texts masked); its rows join
  * every fit (folds included) with weight `--corrections-weight`, never the dev figures.
  *
- *   npm run train:aspects -- --lang zh|en [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
+ *   npm run train:aspects -- --lang zh|en [--recipe METADATA] [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
  *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--polarity-min-clauses N]
  *
  * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
  * `polarityReview`); off by default (see AspectTrainSettings.reviewPolarity).
+ *
+ * `--recipe FILE`: start from the settings a model's metadata.json records (`aspectRecipe`,
+ * src/reviews/sentiment/aspect-recipe.ts: the recipe the `train_aspects` job starts from); the options
+ * given win. `--recipe models/aspects-zh/metadata.json` trains zh as the shipped model was trained.
+ * The command stored in the metadata leaves out `--out` and `--oof` (where it wrote, not the recipe).
  *
  * `--oof FILE`: each dev item's out-of-fold P(aspect) per aspect and complaint score (JSON lines, ids only),
  * for reading the model's dev errors.
@@ -22,36 +27,44 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadTf } from '../src/ml/tf.js';
 import { correctionItems } from '../src/reviews/sentiment/aspect-data.js';
-import { trainAspectModel } from '../src/reviews/sentiment/aspect-pipeline.js';
+import { type AspectTrainSettings, trainAspectModel } from '../src/reviews/sentiment/aspect-pipeline.js';
+import {
+  aspectRecipe,
+  type RecipeMetadata,
+  recipeCommand,
+  withOverrides,
+} from '../src/reviews/sentiment/aspect-recipe.js';
 
 const { values: args } = parseArgs({
   options: {
     lang: { type: 'string' },
+    /** a model's metadata.json whose recipe the run starts from */
+    recipe: { type: 'string' },
     out: { type: 'string' },
     data: { type: 'string' },
     weak: { type: 'string' },
-    'dev-weight': { type: 'string', default: '4' },
-    'weak-weight': { type: 'string', default: '1' },
-    'no-keyword-features': { type: 'boolean', default: false },
+    'dev-weight': { type: 'string' },
+    'weak-weight': { type: 'string' },
+    'no-keyword-features': { type: 'boolean' },
     l2: { type: 'string' },
     lr: { type: 'string' },
     epochs: { type: 'string' },
-    folds: { type: 'string', default: '3' },
+    folds: { type: 'string' },
     models: { type: 'string', default: 'models' },
     corrections: { type: 'string' },
-    'corrections-weight': { type: 'string', default: '4' },
-    'no-train-labels': { type: 'boolean', default: false },
-    'no-own-texts': { type: 'boolean', default: false },
-    'no-cues': { type: 'boolean', default: false },
-    'no-weak-doubt': { type: 'boolean', default: false },
-    'no-cue-features': { type: 'boolean', default: false },
-    'weak-agent-negatives': { type: 'boolean', default: false },
+    'corrections-weight': { type: 'string' },
+    'no-train-labels': { type: 'boolean' },
+    'no-own-texts': { type: 'boolean' },
+    'no-cues': { type: 'boolean' },
+    'no-weak-doubt': { type: 'boolean' },
+    'no-cue-features': { type: 'boolean' },
+    'weak-agent-negatives': { type: 'boolean' },
     /** the clause's polarity reads the review's sentiment too (off by default) */
     'review-polarity': { type: 'boolean' },
     'no-review-polarity': { type: 'boolean', default: false },
     'train-labels-weight': { type: 'string' },
     /** a service-polarity head in the eighth column (off by default) */
-    'service-head': { type: 'boolean', default: false },
+    'service-head': { type: 'boolean' },
     /** its L2 candidates, comma-separated (chosen out of fold on dev) */
     'service-head-l2': { type: 'string' },
     /** weight of the head's weak rows (train.csv agent clauses with their review's label; default 0: none) */
@@ -83,39 +96,51 @@ if (headRows !== undefined && headRows !== 'all' && headRows !== 'aspect') {
   process.exit(2);
 }
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+/** a `--no-x` flag: false when given, else the recipe's (or the default) */
+const no = (flag: boolean | undefined) => (flag ? false : undefined);
+const given: AspectTrainSettings = {
+  weak: num(args.weak),
+  weakWeight: num(args['weak-weight']),
+  devWeight: num(args['dev-weight']),
+  keywordFeatures: no(args['no-keyword-features']),
+  l2: num(args.l2),
+  learningRate: num(args.lr),
+  epochs: num(args.epochs),
+  folds: num(args.folds),
+  trainLabels: no(args['no-train-labels']),
+  ownTexts: no(args['no-own-texts']),
+  cues: no(args['no-cues']),
+  weakDoubt: no(args['no-weak-doubt']),
+  cueFeatures: no(args['no-cue-features']),
+  weakAgentNegatives: args['weak-agent-negatives'],
+  reviewPolarity: args['no-review-polarity'] ? false : args['review-polarity'],
+  trainLabelsWeight: num(args['train-labels-weight']),
+  serviceHead: args['service-head'],
+  serviceHeadL2: args['service-head-l2']?.split(',').map(Number),
+  serviceHeadWeak: num(args['service-head-weak']),
+  serviceHeadRows: headRows as 'all' | 'aspect' | undefined,
+  trainLabelsLimit: num(args['train-labels-limit']),
+  correctionsWeight: num(args['corrections-weight']),
+  complaintRecall: num(args['complaint-recall']),
+  polarityMinClauses: num(args['polarity-min-clauses']),
+  weakIntent: args['weak-intent'] as 'unknown' | 'negative' | undefined,
+};
+const recipe = args.recipe ? aspectRecipe(JSON.parse(readFileSync(args.recipe, 'utf8')) as RecipeMetadata) : {};
 const trained = await trainAspectModel(await loadTf(), {
   language: lang,
   dataDir: args.data,
   sentimentDir: join(args.models, `sentiment-${lang}`),
   corrections: args.corrections ? correctionItems(JSON.parse(readFileSync(args.corrections, 'utf8')), lang) : [],
-  settings: {
-    weak: num(args.weak),
-    weakWeight: num(args['weak-weight']),
-    devWeight: num(args['dev-weight']),
-    keywordFeatures: !args['no-keyword-features'],
-    l2: num(args.l2),
-    learningRate: num(args.lr),
-    epochs: num(args.epochs),
-    folds: num(args.folds),
-    trainLabels: !args['no-train-labels'],
-    ownTexts: args['no-own-texts'] ? false : undefined,
-    cues: !args['no-cues'],
-    weakDoubt: !args['no-weak-doubt'],
-    cueFeatures: !args['no-cue-features'],
-    weakAgentNegatives: args['weak-agent-negatives'],
-    reviewPolarity: args['no-review-polarity'] ? false : args['review-polarity'],
-    trainLabelsWeight: num(args['train-labels-weight']),
-    serviceHead: args['service-head'],
-    serviceHeadL2: args['service-head-l2']?.split(',').map(Number),
-    serviceHeadWeak: num(args['service-head-weak']),
-    serviceHeadRows: headRows,
-    trainLabelsLimit: num(args['train-labels-limit']),
-    correctionsWeight: num(args['corrections-weight']),
-    complaintRecall: num(args['complaint-recall']),
-    polarityMinClauses: num(args['polarity-min-clauses']),
-    weakIntent: (args['weak-intent'] as 'unknown' | 'negative' | undefined) ?? false,
-  },
-  command: `npm run train:aspects -- ${process.argv.slice(2).join(' ')}`,
+  settings: withOverrides(recipe, given),
+  command: recipeCommand(process.argv.slice(2)),
+  ...(args.recipe
+    ? {
+        recipe: {
+          from: args.recipe,
+          overrides: Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)),
+        },
+      }
+    : {}),
   log: (line) => console.error(line),
 });
 if (args.oof) writeFileSync(args.oof, trained.outOfFold.map((r) => `${JSON.stringify(r)}\n`).join(''));

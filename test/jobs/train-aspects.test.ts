@@ -5,19 +5,24 @@
  * shadow comparison gives both versions' F1 and the agents that would move; a promote
  * makes the engine use it and rescores the stored reviews (no sentiment version changed); a rollback
  * brings the shipped model back. Training uses the job's small options (300 weak rows, 2 epochs,
- * 2 folds, no hand labels on train.csv): a weak model, quick enough for a test.
+ * 2 folds, no hand labels on train.csv): a weak model, quick enough for a test. The other settings
+ * are the recipe of the model it would replace (the active version's `training` block; before any is
+ * registered, the repository's metadata.json); an override wins, a bad one is a 400 naming it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { processorRegistry } from '../../src/jobs/index.js';
+import { jobRecipe, trainAspectsData } from '../../src/jobs/processors/train-aspects.js';
 import { correctionTrainingRows } from '../../src/reviews/corrections-store.js';
 import { ASPECTS_KIND, registerShippedAspects } from '../../src/registry/aspects.js';
 import { activeModelsFor } from '../../src/registry/active.js';
 import { getActive } from '../../src/registry/index.js';
 import { scoreStoredReviews } from '../../src/reviews/scoring.js';
 import { correctionItems, DEFAULT_DATA_DIR } from '../../src/reviews/sentiment/aspect-data.js';
-import { labelledRows } from '../../src/reviews/sentiment/aspect-pipeline.js';
+import { type AspectTrainSettings, labelledRows } from '../../src/reviews/sentiment/aspect-pipeline.js';
+import { aspectRecipe } from '../../src/reviews/sentiment/aspect-recipe.js';
 import { ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { Browser } from '../web/session.js';
@@ -39,9 +44,13 @@ describeEachBackend('train_aspects job', (get) => {
   const config = loadConfig({ KPI_DATA_DIR: '/tmp/kpi-test-unused', LOG_LEVEL: 'silent' });
   let shipped: string;
   let candidate: string;
+  let unregistered: Awaited<ReturnType<typeof jobRecipe>>;
+  const fileRecipe = (lang: string) =>
+    aspectRecipe(JSON.parse(readFileSync(join(config.modelsDir, `aspects-${lang}`, 'metadata.json'), 'utf8')));
   beforeAll(async () => {
     const { db } = get();
     t = await buildTestApp(db, {}, false, processorRegistry());
+    unregistered = await jobRecipe(db, config.modelsDir, trainAspectsData.parse({ language: 'en' }));
     await registerShippedAspects(db, config.modelsDir);
     shipped = (await getActive(db, ASPECTS_KIND, 'en'))!.id;
     await addAgents(db, ['ta1', 'ta2'], 'cs_agent', 'aspects');
@@ -85,6 +94,71 @@ describeEachBackend('train_aspects job', (get) => {
       await get().db.query<{ m: string }>(`select distinct aspects_model as m from reviews where id like 'ta-%'`)
     ).rows.map((r) => r.m);
 
+  it('with no overrides, a job trains with the recipe of the model it would replace', async () => {
+    const { db } = get();
+    // none registered: the repository's metadata.json
+    expect(unregistered).toEqual({
+      settings: fileRecipe('en'),
+      recipe: { from: join(config.modelsDir, 'aspects-en', 'metadata.json'), overrides: {} },
+    });
+    for (const lang of ['en', 'zh'] as const) {
+      const active = (await getActive(db, ASPECTS_KIND, lang))!;
+      const { settings, recipe } = await jobRecipe(db, config.modelsDir, trainAspectsData.parse({ language: lang }));
+      expect(recipe).toEqual({ from: active.id, overrides: {} });
+      expect(settings).toEqual(aspectRecipe(active.metadata));
+      expect(settings).toEqual(fileRecipe(lang));
+    }
+    const zh = await jobRecipe(db, config.modelsDir, trainAspectsData.parse({ language: 'zh' }));
+    expect(zh.settings).toMatchObject({
+      trainLabelsLimit: 773,
+      serviceHead: true,
+      serviceHeadL2: [0.01],
+      serviceHeadWeak: 1,
+      weakIntent: 'unknown',
+      complaintRecall: 0.78,
+    });
+    // an override wins; `train_labels_limit: null` reads every hand label; `weak_intent: 'kept'` keeps them
+    const over = await jobRecipe(
+      db,
+      config.modelsDir,
+      trainAspectsData.parse({
+        language: 'zh',
+        complaint_recall: 0.8,
+        service_head: false,
+        train_labels_limit: null,
+        weak_intent: 'kept',
+      }),
+    );
+    expect(over.settings).toEqual({
+      ...zh.settings,
+      complaintRecall: 0.8,
+      serviceHead: false,
+      weakIntent: false,
+      trainLabelsLimit: undefined,
+    } satisfies AspectTrainSettings);
+    expect(over.settings).not.toHaveProperty('trainLabelsLimit');
+    expect(over.recipe.overrides).toEqual({
+      complaint_recall: 0.8,
+      service_head: false,
+      train_labels_limit: null,
+      weak_intent: 'kept',
+    });
+  });
+
+  it('a bad override is a 400 naming the field', async () => {
+    for (const [data, field] of [
+      [{ complaint_recall: 1.5 }, 'complaint_recall'],
+      [{ service_head_rows: 'some' }, 'service_head_rows'],
+      [{ service_head_l2: [] }, 'service_head_l2'],
+      [{ polarity_min_clauses: 2.5 }, 'polarity_min_clauses'],
+      [{ service_head_l3: [0.01] }, 'service_head_l3'],
+    ] as const) {
+      const r = await post('/v1/jobs', { kind: 'train_aspects', data: { language: 'en', ...data } }, 'cs_lead');
+      expect(r.statusCode, r.body).toBe(400);
+      expect(r.body).toContain(field);
+    }
+  });
+
   it.skipIf(!haveData)(
     'trains on a stored correction and registers a candidate with per-aspect figures on dev',
     async () => {
@@ -112,7 +186,7 @@ describeEachBackend('train_aspects job', (get) => {
         '/v1/jobs',
         {
           kind: 'train_aspects',
-          data: { language: 'en', weak: 300, epochs: 2, folds: 2, train_labels: false },
+          data: { language: 'en', weak: 300, epochs: 2, folds: 2, train_labels: false, complaint_recall: 0.9 },
         },
         'cs_lead',
       );
@@ -134,6 +208,21 @@ describeEachBackend('train_aspects job', (get) => {
         labels: [{ id: correctionId, aspects: { response_speed: 'negative' } }],
       });
       expect(v.data_range).toMatchObject({ corrections: 1 });
+      // the recipe of the shipped en model with the job's overrides on top, and where it started
+      expect(v.metadata.training.recipe).toEqual({
+        from: shipped,
+        overrides: { weak: 300, epochs: 2, folds: 2, train_labels: false, complaint_recall: 0.9 },
+      });
+      expect(aspectRecipe(v.metadata)).toEqual({
+        ...fileRecipe('en'),
+        weak: 300,
+        epochs: 2,
+        folds: 2,
+        trainLabels: false,
+        trainLabelsLimit: undefined,
+        complaintRecall: 0.9,
+      });
+      expect(v.metadata.training).toMatchObject({ complaintRecall: 0.9, polarityMinClauses: 50 });
     },
     300_000,
   );

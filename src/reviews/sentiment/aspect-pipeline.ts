@@ -131,6 +131,14 @@ export interface AspectTrainSettings {
   complaintRecall?: number | undefined;
 }
 
+/** Where a run's settings started from (./aspect-recipe.ts), stored in its metadata as `training.recipe`. */
+export interface RecipeOrigin {
+  /** a registered version id, a metadata file, or 'defaults' (trainAspectModel's own) */
+  from: string;
+  /** the settings given on top of it */
+  overrides: Record<string, unknown>;
+}
+
 export interface TrainAspectsInput {
   language: Lang;
   /** the shared review data (default ../shared/data/reviews beside the repository) */
@@ -144,6 +152,8 @@ export interface TrainAspectsInput {
   settings?: AspectTrainSettings | undefined;
   /** how it was run (stored in the metadata) */
   command: string;
+  /** the recipe the settings started from (./aspect-recipe.ts; stored in the metadata as `training.recipe`) */
+  recipe?: RecipeOrigin | undefined;
   log?: ((line: string) => void) | undefined;
 }
 
@@ -770,6 +780,8 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
         items: handLabelled.length,
         rows: hand.texts.length,
         weight: handWeight,
+        // the first N of the file's hand labels in the aspect columns (./aspect-recipe.ts reads it); null: all
+        limit: handLabelled.length < allHand.length && o.trainLabels !== false ? handLabelled.length : null,
       },
       ...(ownTexts.length > 0
         ? { ownTexts: { file: `data/aspects/train-own-${lang}.jsonl`, items: ownTexts.length, weight: handWeight } }
@@ -782,6 +794,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       },
       options: { ...train, log: undefined },
       command: input.command,
+      ...(input.recipe ? { recipe: input.recipe } : {}),
       seconds,
     },
     metrics: { dev_out_of_fold: figures, dev_out_of_fold_agent_f1: agentF1, dev_out_of_fold_complaint: complaint },

@@ -1,0 +1,103 @@
+/**
+ * The recipe of an aspect model (src/reviews/sentiment/aspect-recipe.ts): the settings its metadata's
+ * `training` block records, read as `npm run train:aspects -- --recipe` and the `train_aspects` job read
+ * them; the shipped models' blocks give back the options of their commands.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { aspectRecipe, recipeCommand, withOverrides } from '../../src/reviews/sentiment/aspect-recipe.js';
+
+const shipped = (lang: string) => JSON.parse(readFileSync(`models/aspects-${lang}/metadata.json`, 'utf8'));
+
+describe('aspectRecipe', () => {
+  it('reads the shipped zh model as its command trained it (limit 773, service head, weak intent, recall 0.78)', () => {
+    expect(aspectRecipe(shipped('zh'))).toEqual({
+      weak: 40000,
+      weakWeight: 1,
+      devWeight: 4,
+      folds: 3,
+      keywordFeatures: true,
+      cueFeatures: true,
+      epochs: 8,
+      l2: 1e-5,
+      learningRate: 0.1,
+      cues: true,
+      weakDoubt: true,
+      weakAgentNegatives: false,
+      reviewPolarity: false,
+      trainLabels: true,
+      trainLabelsLimit: 773,
+      trainLabelsWeight: 4,
+      correctionsWeight: 4,
+      serviceHead: true,
+      serviceHeadL2: [0.01],
+      serviceHeadWeak: 1,
+      serviceHeadRows: 'all',
+      weakIntent: 'unknown',
+      complaintRecall: 0.78,
+      polarityMinClauses: 20,
+    });
+  });
+
+  it('reads the shipped en model (no service head, recall 0.8, 50 polarity clauses)', () => {
+    const en = aspectRecipe(shipped('en'));
+    expect(en).toMatchObject({
+      weak: 30000,
+      serviceHead: false,
+      weakIntent: false,
+      complaintRecall: 0.8,
+      polarityMinClauses: 50,
+      trainLabels: true,
+      trainLabelsLimit: 597,
+    });
+    expect(en).not.toHaveProperty('serviceHeadL2');
+    expect(en).not.toHaveProperty('ownTexts');
+  });
+
+  it('reads the blocks written since: limit null or N, no hand labels, no own texts, head on the aspect rows', () => {
+    const block = (training: object) => aspectRecipe({ training });
+    expect(block({ trainLabels: { items: 597, weight: 4, limit: null } })).not.toHaveProperty('trainLabelsLimit');
+    expect(block({ trainLabels: { items: 773, weight: 4, limit: 773 } }).trainLabelsLimit).toBe(773);
+    expect(block({ trainLabels: { items: 0, weight: 4, limit: null } })).toMatchObject({ trainLabels: false });
+    expect(block({ trainLabels: { items: 10, weight: 2, limit: null } })).toMatchObject({
+      ownTexts: false,
+      trainLabelsWeight: 2,
+    });
+    expect(
+      block({ serviceHead: { l2: 0.001, tableRows: 'those of the aspect columns' }, weakIntent: 'negative' }),
+    ).toMatchObject({
+      serviceHead: true,
+      serviceHeadL2: [0.001],
+      serviceHeadWeak: 0,
+      serviceHeadRows: 'aspect',
+      weakIntent: 'negative',
+    });
+    // nothing recorded: only what has a default in the block's absence
+    expect(aspectRecipe({})).toEqual({
+      serviceHead: false,
+      weakIntent: false,
+      complaintRecall: 0.75,
+      polarityMinClauses: 20,
+    });
+  });
+
+  it('overrides win where given', () => {
+    expect(
+      withOverrides(
+        { complaintRecall: 0.78, weak: 40000, serviceHead: true },
+        { complaintRecall: 0.9, weak: undefined, serviceHead: false },
+      ),
+    ).toEqual({ complaintRecall: 0.9, weak: 40000, serviceHead: false });
+  });
+});
+
+describe('recipeCommand', () => {
+  it('leaves out where the run wrote (--out, --oof), not the recipe', () => {
+    expect(
+      recipeCommand(['--lang', 'en', '--complaint-recall', '0.8', '--out', '/tmp/attr/en-K', '--oof', '/tmp/x.jsonl']),
+    ).toBe('npm run train:aspects -- --lang en --complaint-recall 0.8');
+    expect(recipeCommand(['--out=/tmp/a', '--lang', 'zh', '--service-head'])).toBe(
+      'npm run train:aspects -- --lang zh --service-head',
+    );
+  });
+});
