@@ -194,6 +194,18 @@ describeEachBackend('kpi_history_packed, the read-optimised copy', (get, backend
     expect(now.find((r) => r.metric_id === 'gmv' && r.period === week(31))!.ids).toBe('P3');
   });
 
+  it('takes an upload touching thousands of periods (a bounded number of locks) and stays exact', async () => {
+    const { db } = get();
+    const lines = ['employee_id,metric_id,period,value'];
+    for (let i = 0; i < 3000; i++)
+      lines.push(`C7,visitors,${1900 + Math.floor(i / 52)}-W${String((i % 52) + 1).padStart(2, '0')},${i}`);
+    const r = await post('/v1/history', `${lines.join('\n')}\n`);
+    expect(r.statusCode, r.body).toBe(200);
+    expect(r.json()).toMatchObject({ inserted: 3000 });
+    const now = await expectExact(db);
+    expect(now.filter((x) => x.metric_id === 'visitors' && x.ids === 'C7')).toHaveLength(3000);
+  });
+
   it('rolls back with its transaction', async () => {
     const { db } = get();
     const before = await stored(db);

@@ -6,12 +6,12 @@
 --
 -- Kept exact by the database for every writer of kpi_history (uploads, COPY, daily roll-ups, erasure,
 -- restore, seeds, tests, psql): statement triggers with transition tables note the (metric, kind,
--- period) keys a statement touched in kpi_history_touched (no lock, no recompute), and a deferred
--- constraint trigger on that table runs once at COMMIT, as the transaction's last step: it takes one
--- transaction-level advisory lock per touched key, in the order of the lock ids, and recomputes each
--- key's row from kpi_history after its lock. Two transactions writing the same period serialise only
--- there; since every commit of a key's rows passes through that key's lock, the recompute (a fresh
--- READ COMMITTED snapshot, taken after the lock) sees every other committed row of the key, and the
+-- period) keys a statement touched (no lock, no recompute; below), and a deferred constraint trigger
+-- runs once at COMMIT, as the transaction's last step: it takes a
+-- transaction-level advisory lock per bucket of touched keys, in bucket order, and then recomputes the
+-- keys' rows from kpi_history. Two transactions writing the same period serialise only there; since
+-- every commit of a key's rows passes through its bucket's lock, the recompute (a fresh READ COMMITTED
+-- snapshot, taken after the locks) sees every other committed row of the key, and the
 -- locks, taken in one global order at the very end, cannot deadlock with each other or with the row
 -- locks the writers took before (a transaction in its last step waits only for another one in its
 -- last step). Under REPEATABLE READ or SERIALIZABLE the recompute would read the transaction's own
@@ -34,99 +34,132 @@ create table kpi_history_packed (
 alter table kpi_history_packed alter column ids set storage external;
 alter table kpi_history_packed alter column vals set storage external;
 
--- The keys a transaction's statements touched, until its commit (its own rows only: inserted and deleted
--- by the same transaction, so never visible to another one; no index, so no two writers meet here).
+-- The keys a transaction's statements touched are kept in the transaction-local setting
+-- kpi.history_touched (text: a key's metric, kind, period and start joined by chr(31), keys by chr(30)),
+-- not in a table: PGlite runs no VACUUM, so a table of every touched key would keep growing by their
+-- dead rows. kpi_history_touched holds one marker row per writing transaction (inserted with its first
+-- touched key, deleted at its commit): its insert queues the deferred trigger that packs at commit.
 create unlogged table kpi_history_touched (
-  metric_id text not null,
-  period_kind text not null,
-  period text not null,
-  period_start date not null
+  xid xid8 not null
 );
+create index kpi_history_touched_xid on kpi_history_touched (xid);
 
 create function kpi_history_touch_new() returns trigger language plpgsql as $$
+declare
+  added text;
+  was text;
+  done text;
 begin
-  insert into kpi_history_touched (metric_id, period_kind, period, period_start)
-  select distinct n.metric_id, n.period_kind, n.period, n.period_start from kpi_history_new n
-  where not exists (
-    select 1 from kpi_history_touched t
-    where t.metric_id = n.metric_id and t.period_kind = n.period_kind and t.period = n.period and t.period_start = n.period_start);
+  added := (select string_agg(distinct n.metric_id || chr(31) || n.period_kind || chr(31) || n.period || chr(31) || to_char(n.period_start, 'YYYY-MM-DD'), chr(30))
+              from kpi_history_new n);
+  if added is null then
+    return null;
+  end if;
+  was := coalesce(current_setting('kpi.history_touched', true), '');
+  done := set_config('kpi.history_touched', case when was = '' then added else was || chr(30) || added end, true);
+  if was = '' then
+    insert into kpi_history_touched (xid) values (pg_current_xact_id());
+  end if;
   return null;
 end
 $$;
 
 create function kpi_history_touch_old() returns trigger language plpgsql as $$
+declare
+  added text;
+  was text;
+  done text;
 begin
-  insert into kpi_history_touched (metric_id, period_kind, period, period_start)
-  select distinct o.metric_id, o.period_kind, o.period, o.period_start from kpi_history_old o
-  where not exists (
-    select 1 from kpi_history_touched t
-    where t.metric_id = o.metric_id and t.period_kind = o.period_kind and t.period = o.period and t.period_start = o.period_start);
+  added := (select string_agg(distinct o.metric_id || chr(31) || o.period_kind || chr(31) || o.period || chr(31) || to_char(o.period_start, 'YYYY-MM-DD'), chr(30))
+              from kpi_history_old o);
+  if added is null then
+    return null;
+  end if;
+  was := coalesce(current_setting('kpi.history_touched', true), '');
+  done := set_config('kpi.history_touched', case when was = '' then added else was || chr(30) || added end, true);
+  if was = '' then
+    insert into kpi_history_touched (xid) values (pg_current_xact_id());
+  end if;
   return null;
 end
 $$;
 
 -- an UPDATE notes the keys of its rows before and after (a row moved to another period leaves the old one)
 create function kpi_history_touch_both() returns trigger language plpgsql as $$
+declare
+  added text;
+  was text;
+  done text;
 begin
-  insert into kpi_history_touched (metric_id, period_kind, period, period_start)
-  select distinct x.metric_id, x.period_kind, x.period, x.period_start
-    from (select metric_id, period_kind, period, period_start from kpi_history_new
-          union all select metric_id, period_kind, period, period_start from kpi_history_old) x
-  where not exists (
-    select 1 from kpi_history_touched t
-    where t.metric_id = x.metric_id and t.period_kind = x.period_kind and t.period = x.period and t.period_start = x.period_start);
+  added := (select string_agg(distinct x.metric_id || chr(31) || x.period_kind || chr(31) || x.period || chr(31) || to_char(x.period_start, 'YYYY-MM-DD'), chr(30))
+              from (select metric_id, period_kind, period, period_start from kpi_history_new
+                    union all select metric_id, period_kind, period, period_start from kpi_history_old) x);
+  if added is null then
+    return null;
+  end if;
+  was := coalesce(current_setting('kpi.history_touched', true), '');
+  done := set_config('kpi.history_touched', case when was = '' then added else was || chr(30) || added end, true);
+  if was = '' then
+    insert into kpi_history_touched (xid) values (pg_current_xact_id());
+  end if;
   return null;
 end
 $$;
 
 -- TRUNCATE has no transition table: the copy goes with it (TRUNCATE already locks the table exclusively)
 create function kpi_history_truncated() returns trigger language plpgsql as $$
+declare
+  done text;
 begin
   delete from kpi_history_packed;
-  delete from kpi_history_touched;
+  done := set_config('kpi.history_touched', '', true);
   return null;
 end
 $$;
 
--- At commit, once per transaction that touched a key (the first of its queued events does the work and
--- empties kpi_history_touched; the others find it empty).
+-- At commit, once per transaction that touched a key (its marker's event; a later marker of the same
+-- transaction, after a SET CONSTRAINTS … IMMEDIATE, packs what was touched since). The locks are per
+-- bucket of keys (256 buckets a schema, a key's bucket from the hash of its metric and period), so an
+-- upload touching thousands of periods holds at most 256 of them (the lock table is bounded); two keys
+-- in one bucket only serialise more. The recompute is one statement for all the keys, after all the locks.
 create function kpi_history_pack() returns trigger language plpgsql as $$
 declare
-  k record;
+  touched text;
+  done text;
+  bucket integer;
   locked boolean;
 begin
-  if not exists (select 1 from kpi_history_touched) then
+  touched := coalesce(current_setting('kpi.history_touched', true), '');
+  done := set_config('kpi.history_touched', '', true);
+  delete from kpi_history_touched t where t.xid = new.xid;
+  if touched = '' then
     return null;
   end if;
   if current_setting('transaction_isolation') <> 'read committed' then
     raise exception 'kpi_history is written only under READ COMMITTED (kpi_history_packed is recomputed at commit from the committed rows), not %',
       current_setting('transaction_isolation');
   end if;
-  for k in
-    select t.metric_id, t.period_kind, t.period, t.period_start,
-           hashtextextended(current_schema() || ':kpi_history_packed:' || t.metric_id || ':' || t.period, 0) as lock_id
-      from (select distinct metric_id, period_kind, period, period_start from kpi_history_touched) t
-     order by lock_id, t.metric_id, t.period, t.period_start
+  for bucket in
+    select distinct hashtext(split_part(k, chr(31), 1) || ':' || split_part(k, chr(31), 3)) & 255
+      from string_to_table(touched, chr(30)) k order by 1
   loop
-    -- held to the end of the transaction; a fresh snapshot for each statement below (READ COMMITTED)
-    locked := (select true from pg_advisory_xact_lock(k.lock_id));
-    insert into kpi_history_packed (metric_id, period_kind, period, period_start, n, ids, vals)
-    select k.metric_id, k.period_kind, k.period, k.period_start, count(*)::int,
-           string_agg(h.employee_id, chr(30) order by h.employee_id collate "C"),
-           string_agg(float8send(h.value), ''::bytea order by h.employee_id collate "C")
-      from kpi_history h
-     where h.metric_id = k.metric_id and h.period_kind = k.period_kind and h.period_start = k.period_start and h.period = k.period
-    having count(*) > 0
-    on conflict (metric_id, period_kind, period) do update
-      set period_start = excluded.period_start, n = excluded.n, ids = excluded.ids, vals = excluded.vals;
-    delete from kpi_history_packed p
-     where p.metric_id = k.metric_id and p.period_kind = k.period_kind and p.period = k.period
-       and not exists (
-         select 1 from kpi_history h
-          where h.metric_id = k.metric_id and h.period_kind = k.period_kind and h.period_start = k.period_start
-            and h.period = k.period);
+    -- held to the end of the transaction; each statement below takes a fresh snapshot (READ COMMITTED)
+    locked := (select true from pg_advisory_xact_lock(hashtext(current_schema() || ':kpi_history_packed'), bucket));
   end loop;
-  delete from kpi_history_touched;
+  delete from kpi_history_packed p
+   using (select distinct split_part(k, chr(31), 1) as metric_id, split_part(k, chr(31), 2) as period_kind, split_part(k, chr(31), 3) as period
+            from string_to_table(touched, chr(30)) k) x
+   where p.metric_id = x.metric_id and p.period_kind = x.period_kind and p.period = x.period;
+  insert into kpi_history_packed (metric_id, period_kind, period, period_start, n, ids, vals)
+  select h.metric_id, h.period_kind, h.period, min(h.period_start), count(*)::int,
+         string_agg(h.employee_id, chr(30) order by h.employee_id collate "C"),
+         string_agg(float8send(h.value), ''::bytea order by h.employee_id collate "C")
+    from (select distinct split_part(k, chr(31), 1) as metric_id, split_part(k, chr(31), 2) as period_kind,
+                 split_part(k, chr(31), 3) as period, split_part(k, chr(31), 4)::date as period_start
+            from string_to_table(touched, chr(30)) k) x
+    join kpi_history h
+      on h.metric_id = x.metric_id and h.period_kind = x.period_kind and h.period_start = x.period_start and h.period = x.period
+   group by h.metric_id, h.period_kind, h.period;
   return null;
 end
 $$;
