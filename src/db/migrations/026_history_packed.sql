@@ -50,8 +50,8 @@ declare
   was text;
   done text;
 begin
-  added := (select string_agg(distinct n.metric_id || chr(31) || n.period_kind || chr(31) || n.period || chr(31) || to_char(n.period_start, 'YYYY-MM-DD'), chr(30))
-              from kpi_history_new n);
+  added := (select string_agg(d.metric_id || chr(31) || d.period_kind || chr(31) || d.period || chr(31) || to_char(d.period_start, 'YYYY-MM-DD'), chr(30))
+              from (select distinct n.metric_id, n.period_kind, n.period, n.period_start from kpi_history_new n) d);
   if added is null then
     return null;
   end if;
@@ -70,8 +70,8 @@ declare
   was text;
   done text;
 begin
-  added := (select string_agg(distinct o.metric_id || chr(31) || o.period_kind || chr(31) || o.period || chr(31) || to_char(o.period_start, 'YYYY-MM-DD'), chr(30))
-              from kpi_history_old o);
+  added := (select string_agg(d.metric_id || chr(31) || d.period_kind || chr(31) || d.period || chr(31) || to_char(d.period_start, 'YYYY-MM-DD'), chr(30))
+              from (select distinct o.metric_id, o.period_kind, o.period, o.period_start from kpi_history_old o) d);
   if added is null then
     return null;
   end if;
@@ -91,9 +91,9 @@ declare
   was text;
   done text;
 begin
-  added := (select string_agg(distinct x.metric_id || chr(31) || x.period_kind || chr(31) || x.period || chr(31) || to_char(x.period_start, 'YYYY-MM-DD'), chr(30))
+  added := (select string_agg(x.metric_id || chr(31) || x.period_kind || chr(31) || x.period || chr(31) || to_char(x.period_start, 'YYYY-MM-DD'), chr(30))
               from (select metric_id, period_kind, period, period_start from kpi_history_new
-                    union all select metric_id, period_kind, period, period_start from kpi_history_old) x);
+                    union select metric_id, period_kind, period, period_start from kpi_history_old) x);
   if added is null then
     return null;
   end if;
@@ -150,16 +150,22 @@ begin
    using (select distinct split_part(k, chr(31), 1) as metric_id, split_part(k, chr(31), 2) as period_kind, split_part(k, chr(31), 3) as period
             from string_to_table(touched, chr(30)) k) x
    where p.metric_id = x.metric_id and p.period_kind = x.period_kind and p.period = x.period;
+  -- a key at a time (LATERAL): its rows come from the index together, so no sort of all the rows
   insert into kpi_history_packed (metric_id, period_kind, period, period_start, n, ids, vals)
-  select h.metric_id, h.period_kind, h.period, min(h.period_start), count(*)::int,
-         string_agg(h.employee_id, chr(30) order by h.employee_id collate "C"),
-         string_agg(float8send(h.value), ''::bytea order by h.employee_id collate "C")
-    from (select distinct split_part(k, chr(31), 1) as metric_id, split_part(k, chr(31), 2) as period_kind,
-                 split_part(k, chr(31), 3) as period, split_part(k, chr(31), 4)::date as period_start
-            from string_to_table(touched, chr(30)) k) x
-    join kpi_history h
-      on h.metric_id = x.metric_id and h.period_kind = x.period_kind and h.period_start = x.period_start and h.period = x.period
-   group by h.metric_id, h.period_kind, h.period;
+  select x.metric_id, x.period_kind, x.period, x.period_start, a.n, a.ids, a.vals
+    from (select distinct on (metric_id, period_kind, period) metric_id, period_kind, period, period_start
+            from (select split_part(k, chr(31), 1) as metric_id, split_part(k, chr(31), 2) as period_kind,
+                         split_part(k, chr(31), 3) as period, split_part(k, chr(31), 4)::date as period_start
+                    from string_to_table(touched, chr(30)) k) y
+           order by metric_id, period_kind, period, period_start) x
+    cross join lateral (
+      select count(*)::int as n,
+             string_agg(h.employee_id, chr(30) order by h.employee_id collate "C") as ids,
+             string_agg(float8send(h.value), ''::bytea order by h.employee_id collate "C") as vals
+        from kpi_history h
+       where h.metric_id = x.metric_id and h.period_kind = x.period_kind and h.period_start = x.period_start
+         and h.period = x.period) a
+   where a.n > 0;
   return null;
 end
 $$;
