@@ -54,59 +54,91 @@ function parseStaff(packed: string | null | undefined): Staff[] {
 
 const STAFF_SQL = `select string_agg(id || chr(31) || coalesce(hire_date::text, ''), chr(30) order by id) as s from employees where role_id = $1`;
 
-/** One row of the history read per period: its people's ids and their values (the hex of their 8 bytes), in the same order. */
+/** One row of the history read per period: the ids of everyone with a value and their values (the hex of their 8 bytes), in the same order. */
 interface PackedPeriod {
   period: string;
   ids: string;
   vals: string;
 }
 
-/** The history of the scope as one text row per period, optionally only periods starting before `before`. */
-async function readPacked(db: Queryable, key: ScopeKey, before: string | undefined): Promise<PackedPeriod[]> {
-  // one text row per period instead of a row per value: on PGlite, 120,000 rows cost ≈ 1.6 s as
-  // rows, ≈ 0.3 s as one string; grouped by period, each value carries only its person. The ids and
-  // the values are two aggregates over the same rows, so in the same order. The values as the hex of
-  // their 8 bytes (float8send): exact, and no double is formatted as decimal text and parsed back
-  // (≈ 30 ms of PGlite and ≈ 15 ms here for 116,000 values)
+/**
+ * The metric's history as one text row per period, optionally only periods starting before `before`:
+ * normally the read-optimised copy `kpi_history_packed` (migration 026; every role's people, kept exact by
+ * the database at every commit that writes kpi_history), whose rows the decoder filters to the role's
+ * people. One row per period instead of a row per value: on PGlite, 120,000 rows cost ≈ 1.6 s as rows,
+ * ≈ 0.3 s as one string, and the aggregate built from kpi_history on each read ≈ 90 ms of PGlite's CPU
+ * against ≈ 14 ms for reading the copy. A role with few of the metric's people (fewer than one in
+ * `SMALL_SHARE` of a period's, on average) reads its own rows from kpi_history instead (a semi-join with
+ * its people through the employees index): the copy would bring everyone else's too (50 people sharing a
+ * metric with 10,000: 23 against 3.4 ms on PGlite, 12 against 2.7 ms on PostgreSQL). The values as the hex
+ * of their 8 bytes (float8send): exact, and no double is formatted as decimal text and parsed back.
+ */
+async function readPacked(
+  db: Queryable,
+  key: ScopeKey,
+  before: string | undefined,
+  staffCount: number,
+): Promise<PackedPeriod[]> {
+  const size = await db.query<{ periods: number; vals: number }>(
+    `select count(*)::int as periods, coalesce(sum(n), 0)::int8 as vals from kpi_history_packed
+     where metric_id = $1 and period_kind = $2 and ($3::date is null or period_start < $3)`,
+    [key.metric, key.kind, before ?? null],
+  );
+  const { periods, vals } = size.rows[0] ?? { periods: 0, vals: 0 };
+  if (staffCount * SMALL_SHARE < Number(vals) / Math.max(1, Number(periods))) {
+    const r = await db.query<PackedPeriod>(
+      `select h.period, string_agg(h.employee_id, chr(30)) as ids, encode(string_agg(float8send(h.value), ''::bytea), 'hex') as vals from kpi_history h
+       where h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)
+         and exists (select 1 from employees e where e.id = h.employee_id and e.role_id = $1)
+       group by h.period`,
+      [key.role, key.metric, key.kind, before ?? null],
+    );
+    return r.rows;
+  }
   const r = await db.query<PackedPeriod>(
-    `select h.period, string_agg(h.employee_id, chr(30)) as ids, encode(string_agg(float8send(h.value), ''::bytea), 'hex') as vals from kpi_history h
-     where h.metric_id = $2 and h.period_kind = $3 and ($4::date is null or h.period_start < $4)
-       and exists (select 1 from employees e where e.id = h.employee_id and e.role_id = $1)
-     group by h.period`,
-    [key.role, key.metric, key.kind, before ?? null],
+    `select period, ids, encode(vals, 'hex') as vals from kpi_history_packed
+     where metric_id = $1 and period_kind = $2 and ($3::date is null or period_start < $3)`,
+    [key.metric, key.kind, before ?? null],
   );
   return r.rows;
 }
 
+/** A role with fewer than one in this many of a period's people (on average) reads kpi_history itself. */
+const SMALL_SHARE = 8;
+
+/** An id met in the history: the index of its person in `staff`, or -1 for someone not of the role. */
+interface Known {
+  id: string;
+  at: number;
+}
+
+/** One period of the history with the people of its values (`Known`, in the values' order). */
+interface SplitPeriod {
+  period: string;
+  who: Known[];
+  values: DataView;
+  /** How many of its values are of the role's people. */
+  hits: number;
+}
+
 /**
- * The people of `staff` on `grid` from the packed rows: those with a value (in `staff`'s order) and
- * those without. Ids not in `staff` (not of the role any more, or hired since `staff` was read) are
- * left out.
+ * Each period's ids matched to `staff` (people of other roles, or not of the role any more, or hired
+ * since `staff` was read, are -1 and left out later).
  */
-function decodeHistory(
-  grid: PeriodGrid,
-  staff: readonly Staff[],
-  packed: readonly PackedPeriod[],
-): Pick<ScopeHistory, 'people' | 'withoutHistory' | 'rows'> {
-  const n = grid.periods.length;
-  // one NaN-filled row per person on the grid, filled period by period: views of one block for the
-  // role's people (10,000 small typed arrays of their own cost more to allocate and collect)
-  const block = new Float64Array(staff.length * n).fill(Number.NaN);
-  let used = 0;
-  const row = (): Float64Array =>
-    used < staff.length ? block.subarray(used * n, ++used * n) : new Float64Array(n).fill(Number.NaN);
-  const byId = new Map<string, PersonHistory>();
-  let rows = 0;
-  // the rows of most periods come in the previous period's order of people (the table's): the next
-  // person there (or the one after, past a gap) is checked first, so most values need no id string
-  // and no map lookup
-  let order: PersonHistory[] = [];
+function splitPacked(staff: readonly Staff[], packed: readonly PackedPeriod[]): SplitPeriod[] {
+  const known = new Map<string, Known>();
+  for (const [at, s] of staff.entries()) known.set(s.id, { id: s.id, at });
+  const out: SplitPeriod[] = [];
+  // the copy lists each period's people sorted by id, so most come in the previous period's order:
+  // the next one there (or the one after, past a gap) is checked first, so most values need no id
+  // string and no map lookup
+  let order: Known[] = [];
   for (const { period, ids, vals } of packed) {
-    const at = grid.pos.get(period)!;
     const bytes = Buffer.from(vals, 'hex');
     const values = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const count = bytes.byteLength / 8;
-    const next = new Array<PersonHistory>(count);
+    const who = new Array<Known>(count);
+    let hits = 0;
     let k = 0;
     let j = 0; // where in the previous order the next person probably is
     for (let pos = 0; pos <= ids.length; k++) {
@@ -117,37 +149,75 @@ function decodeHistory(
       else if ((p = order[j + 1]) && p.id.length === b - pos && ids.startsWith(p.id, pos)) j += 2;
       else {
         const id = ids.slice(pos, b);
-        p = byId.get(id);
+        p = known.get(id);
         if (!p) {
-          p = { id, hireDate: null, values: row(), first: at, last: at };
-          byId.set(id, p);
+          p = { id, at: -1 };
+          known.set(id, p);
         }
       }
-      next[k] = p;
-      p.values[at] = values.getFloat64(8 * k); // big-endian, as float8send writes it
-      if (at < p.first) p.first = at;
-      if (at > p.last) p.last = at;
+      who[k] = p;
+      if (p.at >= 0) hits++;
       pos = b + 1;
     }
     if (k !== count) throw new Error(`history of ${period}: ${k} people, ${count} values`);
-    rows += k;
-    order = next;
+    out.push({ period, who, values, hits });
+    order = who;
+  }
+  return out;
+}
+
+/**
+ * The people of `staff` on `grid` from the split periods: those with a value (in `staff`'s order) and
+ * those without.
+ */
+function decodeHistory(
+  grid: PeriodGrid,
+  staff: readonly Staff[],
+  split: readonly SplitPeriod[],
+): Pick<ScopeHistory, 'people' | 'withoutHistory' | 'rows'> {
+  const n = grid.periods.length;
+  // one NaN-filled row per person on the grid, filled period by period: views of one block for the
+  // role's people (10,000 small typed arrays of their own cost more to allocate and collect)
+  const block = new Float64Array(staff.length * n).fill(Number.NaN);
+  const byAt = new Array<PersonHistory | undefined>(staff.length);
+  let rows = 0;
+  for (const { period, who, values, hits } of split) {
+    if (hits === 0) continue;
+    const at = grid.pos.get(period)!;
+    for (let k = 0; k < who.length; k++) {
+      const s = who[k]!.at;
+      if (s < 0) continue;
+      let p = byAt[s];
+      if (!p) {
+        p = {
+          id: staff[s]!.id,
+          hireDate: staff[s]!.hireDate,
+          values: block.subarray(s * n, (s + 1) * n),
+          first: at,
+          last: at,
+        };
+        byAt[s] = p;
+      }
+      p.values[at] = values.getFloat64(8 * k); // big-endian, as float8send writes it
+      if (at < p.first) p.first = at;
+      if (at > p.last) p.last = at;
+    }
+    rows += hits;
   }
   const people: PersonHistory[] = [];
   const withoutHistory: ScopeHistory['withoutHistory'] = [];
-  for (const s of staff) {
-    const p = byId.get(s.id);
-    if (p) {
-      p.hireDate = s.hireDate;
-      people.push(p);
-    } else withoutHistory.push({ id: s.id, hireDate: s.hireDate });
+  for (const [s, one] of staff.entries()) {
+    const p = byAt[s];
+    if (p) people.push(p);
+    else withoutHistory.push({ id: one.id, hireDate: one.hireDate });
   }
   return { people, withoutHistory, rows };
 }
 
 /**
  * Loads the scope's history, optionally only periods starting before `before` (YYYY-MM-DD).
- * The grid runs from the first period with data to `through` (default: the last with data).
+ * The grid runs from the first period with data of the role's people to `through` (default: the last
+ * with data).
  */
 export async function loadScopeHistory(
   db: Queryable,
@@ -156,18 +226,19 @@ export async function loadScopeHistory(
 ): Promise<ScopeHistory | null> {
   const staffPacked = await db.query<{ s: string | null }>(STAFF_SQL, [key.role]);
   const staff = parseStaff(staffPacked.rows[0]?.s);
-  const packed = await readPacked(db, key, opts.before);
-  if (packed.length === 0) return null;
+  const split = splitPacked(staff, await readPacked(db, key, opts.before, staff.length));
   let first: Period | null = null;
   let last: Period | null = null;
-  for (const { period } of packed) {
+  for (const { period, hits } of split) {
+    if (hits === 0) continue;
     const p = parsePeriod(period)!;
     if (!first || p.start < first.start) first = p;
     if (!last || p.start > last.start) last = p;
   }
-  const through = opts.through && opts.through.start > last!.start ? opts.through : last!;
-  const grid = periodGrid(first!, through);
-  const decoded = decodeHistory(grid, staff, packed);
+  if (!first || !last) return null;
+  const through = opts.through && opts.through.start > last.start ? opts.through : last;
+  const grid = periodGrid(first, through);
+  const decoded = decodeHistory(grid, staff, split);
   const events = await listEvents(db, { from: grid.periods[0]!.start, to: grid.periods.at(-1)!.end });
   return { key, grid, ...decoded, events };
 }

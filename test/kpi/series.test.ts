@@ -63,6 +63,14 @@ describeEachBackend('loadScopeHistory', (get) => {
     expect(h.rows).toBe(rows);
   });
 
+  it("reads a role with few of the metric's people from kpi_history itself, with the same answer", async () => {
+    // cs_agent: one person of the 41 with the metric (the role's own rows, not the copy's everyone)
+    const h = (await loadScopeHistory(get().db, { ...KEY, role: 'cs_agent' }))!;
+    expect(h.grid.periods.map((p) => p.id)).toEqual(QUARTERS);
+    expect(h.people.map((p) => [p.id, [...p.values], p.first, p.last])).toEqual([['OTHER', [99, 99, 99, 99], 0, 3]]);
+    expect(h.rows).toBe(4);
+  });
+
   it('keeps only the periods before `before`', async () => {
     const h = (await loadScopeHistory(get().db, KEY, { before: parsePeriod('2025-Q3')!.start }))!;
     expect(h.grid.periods.map((p) => p.id)).toEqual(['2025-Q1', '2025-Q2']);
