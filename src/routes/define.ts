@@ -69,6 +69,12 @@ export interface RouteSpec<
   params?: P;
   /** A JSON body validated here. */
   body?: B;
+  /**
+   * The JSON body as the document shows it, when it says more than `body` checks: the service checks
+   * the rest itself, in its own order and words (POST /v1/jobs: each kind's data, after the kind and
+   * the scope).
+   */
+  documentedBody?: z.ZodType;
   upload?: Upload;
   response: R;
   /** Error statuses beyond the derived ones (the service's domain codes: 404, 409, 422). */
@@ -124,6 +130,7 @@ export function route<
     ...(spec.body ? { body: spec.body } : {}),
     response: spec.response,
     ...(spec.upload ? { 'x-upload': spec.upload } : {}),
+    ...(spec.documentedBody ? { 'x-body': spec.documentedBody } : {}),
     'x-problems': [...problems].sort(),
     'x-example': spec.example,
   } as unknown as {

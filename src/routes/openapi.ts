@@ -155,12 +155,19 @@ function problemResponses(): Json {
 const base = createJsonSchemaTransform({ skipList: [] });
 const components = createJsonSchemaTransformObject({});
 
-/** Per route: the zod schemas → JSON Schema; an upload's body from `x-upload`. */
+/** Per route: the zod schemas → JSON Schema; the body as documented from `x-body`, an upload's from `x-upload`. */
 const transform: SwaggerTransform = (input) => {
   const schema = input.schema as Json | undefined;
-  if (!schema?.['x-upload']) return base(input as Parameters<typeof base>[0]);
-  const { 'x-upload': upload, ...rest } = schema as Json & { 'x-upload': Upload };
+  if (!schema?.['x-upload'] && !schema?.['x-body']) return base(input as Parameters<typeof base>[0]);
+  const { 'x-upload': upload, 'x-body': shown, ...rest } = schema as Json & { 'x-upload'?: Upload; 'x-body'?: unknown };
   const out = base({ ...input, schema: rest } as Parameters<typeof base>[0]);
+  if (shown) {
+    (out.schema as Json).body = (
+      base({ ...input, schema: { body: shown } } as Parameters<typeof base>[0]).schema as Json
+    ).body;
+    return out;
+  }
+  if (!upload) return out;
   const content: Json = {};
   if (upload.json)
     content['application/json'] = {

@@ -27,8 +27,8 @@ export interface JobSubmission {
 }
 
 export interface JobService {
-  /** Every kind with who may use it and what it does. */
-  kinds(): { kind: string; scopes: readonly Scope[]; summary: string }[];
+  /** Every kind with who may use it, what it does and the schema its data is checked by. */
+  kinds(): { kind: string; scopes: readonly Scope[]; summary: string; data?: JobKind['data'] }[];
   /**
    * Submits `kind` with `data`. The id hashes the kind, the data, the active model versions and the
    * optional idempotency key: the same request under the same models is the same job (a repeat
@@ -67,7 +67,8 @@ export function createJobService(deps: {
 }): JobService {
   const { db, queue } = deps;
   return {
-    kinds: () => Object.entries(jobKinds()).map(([kind, k]) => ({ kind, scopes: k.scopes, summary: k.summary })),
+    kinds: () =>
+      Object.entries(jobKinds()).map(([kind, k]) => ({ kind, scopes: k.scopes, summary: k.summary, data: k.data })),
 
     async submit(s) {
       const k = kindFor(s.kind, s.scopes);

@@ -6349,10 +6349,126 @@ export interface operations {
                  */
                 "application/json": {
                     /** @enum {string} */
-                    kind: "score_reviews" | "train_sentiment" | "train_aspects" | "train_baselines" | "recompute_ratings" | "ab_compare" | "compare_models";
-                    /** @description the kind's parameters */
+                    kind: "score_reviews";
+                    /** @description the parameters of score_reviews */
                     data?: {
+                        range?: [
+                            string,
+                            string | null
+                        ];
+                        /** @default false */
+                        rescore?: boolean;
+                        /** @default 10000 */
+                        chunk_size?: number;
+                        batch_size?: number;
+                        versions?: string;
+                        parent?: string;
+                        /** @default false */
+                        then_recompute?: boolean;
+                    };
+                    idempotency_key?: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "train_sentiment";
+                    /** @description the parameters of train_sentiment */
+                    data: {
+                        /** @enum {string} */
+                        language: "zh" | "en";
+                        data_dir: string;
+                        seed?: number;
+                        epochs?: number;
+                        /** @default false */
+                        promote?: boolean;
+                    };
+                    idempotency_key?: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "train_aspects";
+                    /** @description the parameters of train_aspects */
+                    data: {
+                        /** @enum {string} */
+                        language: "zh" | "en";
+                        data_dir?: string;
+                        labels_dir?: string;
+                        /** @default true */
+                        corrections?: boolean;
+                        /** @default false */
+                        promote?: boolean;
+                        train_labels?: boolean;
+                        weak?: number;
+                        epochs?: number;
+                        folds?: number;
+                        weak_weight?: number;
+                        dev_weight?: number;
+                        train_labels_weight?: number;
+                        corrections_weight?: number;
+                        train_labels_limit?: number | null;
+                        own_texts?: boolean;
+                        keyword_features?: boolean;
+                        cue_features?: boolean;
+                        cues?: boolean;
+                        weak_doubt?: boolean;
+                        weak_agent_negatives?: boolean;
+                        /** @enum {string} */
+                        weak_intent?: "kept" | "unknown" | "negative";
+                        review_polarity?: boolean;
+                        l2?: number;
+                        learning_rate?: number;
+                        service_head?: boolean;
+                        service_head_l2?: number[];
+                        service_head_weak?: number;
+                        /** @enum {string} */
+                        service_head_rows?: "all" | "aspect";
+                        complaint_recall?: number;
+                        polarity_min_clauses?: number;
+                    };
+                    idempotency_key?: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "train_baselines";
+                    /** @description the parameters of train_baselines */
+                    data?: {
+                        role?: string;
+                        metric?: string;
+                        /** @enum {string} */
+                        kind?: "week" | "month" | "quarter";
+                        network?: boolean;
+                        steps?: number;
+                        horizon?: number;
+                        promote?: boolean;
+                    } & {
                         [key: string]: unknown;
+                    };
+                    idempotency_key?: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "recompute_ratings";
+                    /** @description the parameters of recompute_ratings */
+                    data?: {
+                        agent_ids?: string[];
+                        periods?: string[];
+                        min_reviews?: number;
+                    };
+                    idempotency_key?: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "ab_compare";
+                    /** @description the parameters of ab_compare */
+                    data: {
+                        comparison_id: string;
+                    };
+                    idempotency_key?: string;
+                } | {
+                    /** @enum {string} */
+                    kind: "compare_models";
+                    /** @description the parameters of compare_models */
+                    data: {
+                        candidate: string;
+                        /** @default 0.05 */
+                        threshold?: number;
+                        /** @default 200000 */
+                        limit?: number;
+                        eval_file?: string;
                     };
                     idempotency_key?: string;
                 };
