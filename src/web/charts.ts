@@ -30,6 +30,11 @@ export interface ChartSpec {
 let loaded: typeof ECharts | undefined;
 const echarts = (): typeof ECharts => (loaded ??= createRequire(import.meta.url)('echarts') as typeof ECharts);
 
+/** Loads ECharts now: the server does so before it listens, so no console user's first chart pays for it. */
+export function loadCharts(): void {
+  echarts();
+}
+
 const MAX_CACHED = 500;
 const cache = new Map<string, string>();
 let counter = 0;
