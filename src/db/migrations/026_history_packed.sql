@@ -44,56 +44,29 @@ create unlogged table kpi_history_touched (
 );
 create index kpi_history_touched_xid on kpi_history_touched (xid);
 
-create function kpi_history_touch_new() returns trigger language plpgsql as $$
+-- One function for the three statement triggers: the keys of the rows a statement inserted, deleted, or
+-- updated (before and after: a row moved to another period leaves the old one) are noted in the setting,
+-- and the transaction's first key queues the commit step. The trigger's argument says which transition
+-- tables it declares ('new', 'old', 'both'), and each branch names only those (PL/pgSQL plans a statement
+-- when it first runs it); an argument rather than TG_OP, whose literals ('INSERT', …) the write clock's
+-- scan of trigger bodies (src/db/write-clock.ts) would read as writes.
+create function kpi_history_touch() returns trigger language plpgsql as $$
 declare
   added text;
   was text;
   done text;
 begin
-  added := (select string_agg(d.metric_id || chr(31) || d.period_kind || chr(31) || d.period || chr(31) || to_char(d.period_start, 'YYYY-MM-DD'), chr(30))
-              from (select distinct n.metric_id, n.period_kind, n.period, n.period_start from kpi_history_new n) d);
-  if added is null then
-    return null;
+  if tg_argv[0] = 'new' then
+    added := (select string_agg(d.metric_id || chr(31) || d.period_kind || chr(31) || d.period || chr(31) || to_char(d.period_start, 'YYYY-MM-DD'), chr(30))
+                from (select distinct n.metric_id, n.period_kind, n.period, n.period_start from kpi_history_new n) d);
+  elsif tg_argv[0] = 'old' then
+    added := (select string_agg(d.metric_id || chr(31) || d.period_kind || chr(31) || d.period || chr(31) || to_char(d.period_start, 'YYYY-MM-DD'), chr(30))
+                from (select distinct o.metric_id, o.period_kind, o.period, o.period_start from kpi_history_old o) d);
+  else
+    added := (select string_agg(x.metric_id || chr(31) || x.period_kind || chr(31) || x.period || chr(31) || to_char(x.period_start, 'YYYY-MM-DD'), chr(30))
+                from (select metric_id, period_kind, period, period_start from kpi_history_new
+                      union select metric_id, period_kind, period, period_start from kpi_history_old) x);
   end if;
-  was := coalesce(current_setting('kpi.history_touched', true), '');
-  done := set_config('kpi.history_touched', case when was = '' then added else was || chr(30) || added end, true);
-  if was = '' then
-    insert into kpi_history_touched (xid) values (pg_current_xact_id());
-  end if;
-  return null;
-end
-$$;
-
-create function kpi_history_touch_old() returns trigger language plpgsql as $$
-declare
-  added text;
-  was text;
-  done text;
-begin
-  added := (select string_agg(d.metric_id || chr(31) || d.period_kind || chr(31) || d.period || chr(31) || to_char(d.period_start, 'YYYY-MM-DD'), chr(30))
-              from (select distinct o.metric_id, o.period_kind, o.period, o.period_start from kpi_history_old o) d);
-  if added is null then
-    return null;
-  end if;
-  was := coalesce(current_setting('kpi.history_touched', true), '');
-  done := set_config('kpi.history_touched', case when was = '' then added else was || chr(30) || added end, true);
-  if was = '' then
-    insert into kpi_history_touched (xid) values (pg_current_xact_id());
-  end if;
-  return null;
-end
-$$;
-
--- an UPDATE notes the keys of its rows before and after (a row moved to another period leaves the old one)
-create function kpi_history_touch_both() returns trigger language plpgsql as $$
-declare
-  added text;
-  was text;
-  done text;
-begin
-  added := (select string_agg(x.metric_id || chr(31) || x.period_kind || chr(31) || x.period || chr(31) || to_char(x.period_start, 'YYYY-MM-DD'), chr(30))
-              from (select metric_id, period_kind, period, period_start from kpi_history_new
-                    union select metric_id, period_kind, period, period_start from kpi_history_old) x);
   if added is null then
     return null;
   end if;
@@ -171,11 +144,11 @@ end
 $$;
 
 create trigger kpi_history_touch_insert after insert on kpi_history
-  referencing new table as kpi_history_new for each statement execute function kpi_history_touch_new();
+  referencing new table as kpi_history_new for each statement execute function kpi_history_touch('new');
 create trigger kpi_history_touch_update after update on kpi_history
-  referencing old table as kpi_history_old new table as kpi_history_new for each statement execute function kpi_history_touch_both();
+  referencing old table as kpi_history_old new table as kpi_history_new for each statement execute function kpi_history_touch('both');
 create trigger kpi_history_touch_delete after delete on kpi_history
-  referencing old table as kpi_history_old for each statement execute function kpi_history_touch_old();
+  referencing old table as kpi_history_old for each statement execute function kpi_history_touch('old');
 create trigger kpi_history_touch_truncate after truncate on kpi_history
   for each statement execute function kpi_history_truncated();
 create constraint trigger kpi_history_pack after insert on kpi_history_touched
