@@ -66,3 +66,32 @@ export function msis(
   }
   return s / actual.length / (scale > 0 ? scale : 1);
 }
+
+/** ln Γ(x) (Lanczos, g = 7), enough for binomial coefficients of a few tens of thousands. */
+function lnGamma(x: number): number {
+  const c = [
+    0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406,
+    12.507343278686905, -0.13857109526572012, 9.984369578019572e-6, 1.5056327351493116e-7,
+  ];
+  const z = x - 1;
+  let a = c[0] as number;
+  const t = z + 7.5;
+  for (let i = 1; i < 9; i++) a += (c[i] as number) / (z + i);
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+}
+
+/**
+ * P(lo ≤ X/n ≤ hi) for X ~ Binomial(n, p), summed exactly over the integers in the band: how often n
+ * independent points inside a perfectly calibrated interval of level p land inside a coverage band
+ * (training/coverage-reach.ts).
+ */
+export function bandProbability(n: number, p: number, lo: number, hi: number): number {
+  const kLo = Math.ceil(lo * n - 1e-9);
+  const kHi = Math.floor(hi * n + 1e-9);
+  const lnN = lnGamma(n + 1);
+  let sum = 0;
+  for (let k = Math.max(0, kLo); k <= Math.min(n, kHi); k++) {
+    sum += Math.exp(lnN - lnGamma(k + 1) - lnGamma(n - k + 1) + k * Math.log(p) + (n - k) * Math.log(1 - p));
+  }
+  return Math.min(1, sum);
+}
