@@ -8,8 +8,9 @@
  *   npx tsx training/aspects-agreement.ts --add FILE --lang zh|en
  *     appends the labels written in FILE as `<id> sa:n rs:p …` (codes sa rs rh lo pq pr pk;
  *     polarities p n u m; a bare id = no aspect) to data/aspects/agreement/<lang>.jsonl
- *   npx tsx training/aspects-agreement.ts --score --lang zh|en
- *     compares data/aspects/agreement/<lang>.jsonl with the set's labels for the same ids
+ *   npx tsx training/aspects-agreement.ts --score --lang zh|en [--own yes|no]
+ *     compares data/aspects/agreement/<lang>.jsonl with the set's labels for the same ids (all of
+ *     them, or only the own texts / only the data rows), with bootstrap intervals
  *
  * Second labels: `{"id":…,"aspects":{…},"agent_complaint":…}` a line, ids and labels only.
  */
@@ -32,7 +33,8 @@ import {
 } from './aspects-eval-set.js';
 
 export const DEFAULT_AGREEMENT_SEED = 1818;
-export const agreementPath = (lang: Lang): string => path.join(REPO_ROOT, 'data', 'aspects', 'agreement', `${lang}.jsonl`);
+export const agreementPath = (lang: Lang): string =>
+  path.join(REPO_ROOT, 'data', 'aspects', 'agreement', `${lang}.jsonl`);
 
 /** One line of data/aspects/agreement/<lang>.jsonl. */
 export interface SecondLabel {
@@ -142,7 +144,9 @@ export function agreement(ref: ReadonlyMap<string, AspectLabels>, pred: readonly
     AspectName,
     { tp: number; fp: number; fn: number }
   >;
-  const polarity = Object.fromEntries([...ASPECTS, 'all', 'agent'].map((a) => [a, { same: 0, both: 0 }])) as Agreement['polarity'];
+  const polarity = Object.fromEntries(
+    [...ASPECTS, 'all', 'agent'].map((a) => [a, { same: 0, both: 0 }]),
+  ) as Agreement['polarity'];
   const refC: boolean[] = [];
   const predC: boolean[] = [];
   const disagreements: Agreement['disagreements'] = [];
@@ -174,7 +178,13 @@ export function agreement(ref: ReadonlyMap<string, AspectLabels>, pred: readonly
     if (differs) disagreements.push({ id: p.id, ref: r, pred: p.aspects, agent: agentDiffers });
   }
   const sum = (as: readonly AspectName[]) =>
-    prf(...(['tp', 'fp', 'fn'] as const).map((k) => as.reduce((s, a) => s + counts[a][k], 0)) as [number, number, number]);
+    prf(
+      ...((['tp', 'fp', 'fn'] as const).map((k) => as.reduce((s, a) => s + counts[a][k], 0)) as [
+        number,
+        number,
+        number,
+      ]),
+    );
   let ctp = 0;
   let cfp = 0;
   let cfn = 0;
@@ -202,6 +212,32 @@ export function agreement(ref: ReadonlyMap<string, AspectLabels>, pred: readonly
   };
 }
 
+/**
+ * Percentile intervals (2.5 %, 97.5 %) of the agent micro F1 and the complaint kappa over `b` seeded
+ * resamples of the items with replacement: how far a figure on this many items can move by chance.
+ */
+export function bootstrap(
+  ref: ReadonlyMap<string, AspectLabels>,
+  pred: readonly SecondLabel[],
+  b = 1000,
+  seed = DEFAULT_AGREEMENT_SEED,
+): { agentF1: [number, number]; kappa: [number, number] } {
+  const next = rng(seed);
+  const f1s: number[] = [];
+  const kappas: number[] = [];
+  for (let k = 0; k < b; k++) {
+    const sample = pred.map(() => pred[Math.floor(next() * pred.length)]!);
+    const res = agreement(ref, sample);
+    f1s.push(res.agent.f1);
+    if (!Number.isNaN(res.complaint.kappa)) kappas.push(res.complaint.kappa);
+  }
+  const ci = (xs: number[]): [number, number] => {
+    const s = [...xs].sort((x, y) => x - y);
+    return [s[Math.floor(0.025 * (s.length - 1))] ?? Number.NaN, s[Math.ceil(0.975 * (s.length - 1))] ?? Number.NaN];
+  };
+  return { agentF1: ci(f1s), kappa: ci(kappas) };
+}
+
 export function readSecondLabels(file: string): SecondLabel[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
@@ -212,15 +248,20 @@ export function readSecondLabels(file: string): SecondLabel[] {
 
 const short = (l: AspectLabels): string =>
   Object.entries(l)
-    .map(([a, p]) => `${Object.keys(CODES).find((c) => CODES[c] === a)}:${Object.keys(POL_CODES).find((c) => POL_CODES[c] === p)}`)
+    .map(
+      ([a, p]) =>
+        `${Object.keys(CODES).find((c) => CODES[c] === a)}:${Object.keys(POL_CODES).find((c) => POL_CODES[c] === p)}`,
+    )
     .join(' ') || '{}';
 
-function report(lang: Lang, res: Agreement): string {
+function report(lang: Lang, res: Agreement, subset: string, ci?: ReturnType<typeof bootstrap>): string {
   const f = (x: number) => x.toFixed(3);
   const row = (name: string, p: Prf) =>
-    `| ${name} | ${p.tp} | ${p.fp} | ${p.fn} | ${f(p.precision)} | ${f(p.recall)} | **${f(p.f1)}** |`;
+    p.tp + p.fp + p.fn === 0
+      ? `| ${name} | 0 | 0 | 0 | — | — | — |`
+      : `| ${name} | ${p.tp} | ${p.fp} | ${p.fn} | ${f(p.precision)} | ${f(p.recall)} | **${f(p.f1)}** |`;
   const lines = [
-    `### ${lang}: ${res.n} items (reference = the set's labels, prediction = the second reader)`,
+    `### ${lang}: ${res.n} items${subset} (reference = the set's labels, prediction = the second reader)`,
     '',
     '| aspect | both | 2nd only | set only | P | R | F1 |',
     '|---|---:|---:|---:|---:|---:|---:|',
@@ -232,6 +273,12 @@ function report(lang: Lang, res: Agreement): string {
     `agent_complaint: set ${res.complaint.refTrue}, second reader ${res.complaint.predTrue}, both ${res.complaint.tp}; ` +
       `Cohen's kappa ${f(res.complaint.kappa)}; second reader against the set P ${f(res.complaint.precision)} ` +
       `R ${f(res.complaint.recall)} (the set against the second reader: P ${f(res.complaint.recall)} R ${f(res.complaint.precision)}); F1 ${f(res.complaint.f1)}`,
+    ...(ci
+      ? [
+          '',
+          `bootstrap 95 % intervals (1,000 resamples of the items): agent micro F1 ${f(ci.agentF1[0])}–${f(ci.agentF1[1])}, complaint kappa ${f(ci.kappa[0])}–${f(ci.kappa[1])}`,
+        ]
+      : []),
     '',
     'polarity agreement on aspects both found: ' +
       (['agent', 'all', ...ASPECTS] as const)
@@ -254,10 +301,14 @@ function main(): void {
       n: { type: 'string', default: '300' },
       from: { type: 'string', default: '0' },
       seed: { type: 'string', default: String(DEFAULT_AGREEMENT_SEED) },
+      own: { type: 'string' },
     },
   });
   const lang = values.lang as Lang;
-  if ((lang !== 'zh' && lang !== 'en') || [values.draw, values.score, values.add !== undefined].filter(Boolean).length !== 1) {
+  if (
+    (lang !== 'zh' && lang !== 'en') ||
+    [values.draw, values.score, values.add !== undefined].filter(Boolean).length !== 1
+  ) {
     console.error('usage: aspects-agreement (--draw --n N [--seed S] [--from K] | --add FILE | --score) --lang zh|en');
     process.exit(2);
   }
@@ -288,9 +339,15 @@ function main(): void {
     console.log(`${add.length} labels appended to ${path.relative(REPO_ROOT, file)}`);
     return;
   }
-  const pred = readSecondLabels(file);
-  const ref = new Map(readAspectSetLines(lang).map((l) => [l.id, l.aspects]));
-  console.log(report(lang, agreement(ref, pred)));
+  const lines = readAspectSetLines(lang);
+  const own = new Map(lines.map((l) => [l.id, l.own]));
+  // --own yes|no: only the project's own texts / only the data rows
+  const pred = readSecondLabels(file).filter(
+    (l) => values.own === undefined || own.get(l.id) === (values.own === 'yes'),
+  );
+  const ref = new Map(lines.map((l) => [l.id, l.aspects]));
+  const subset = values.own === undefined ? '' : values.own === 'yes' ? ', own texts only' : ', data rows only';
+  console.log(report(lang, agreement(ref, pred), subset, bootstrap(ref, pred)));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
