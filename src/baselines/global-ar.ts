@@ -35,12 +35,16 @@ export interface GlobalArOptions {
   maseWeight: boolean;
 }
 
-/** Defaults (screened on m3-monthly's inner slices): two seasons of lags (8–36), scale over the last season, deseasonalised, errors in MASE units. */
+/**
+ * Defaults, chosen on m3-monthly's inner slices (select:baselines): two seasons of lags (8–36), scale
+ * over the last season, errors in MASE units, not deseasonalised (the member alone is better
+ * deseasonalised, the stack better without: the lags carry the season and it errs more differently).
+ */
 export function defaultGlobalArOptions(m: number, _H: number): GlobalArOptions {
   return {
     L: Math.max(8, Math.min(36, 2 * m)),
     scaleLag: Math.max(m, 4),
-    deseason: true,
+    deseason: false,
     lambda: 1e-3,
     robust: 0,
     maseWeight: true,
