@@ -8,6 +8,7 @@
  *                                         series when Rscript is installed, in parallel with our training, and
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
  *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets: true`, `refit`)
+ *     [--no-global-ar]  leaves the global AR member out (TrainOptions `globalAr: false`)
  *     [--mono both|upper|off]  TrainOptions `monotoneOffsets` (`--mono upper`: the upper offsets only; off by default)
  *     [--inner K]  scores a slice inside the training part instead of the test (`innerSlice`): each series'
  *                  training part cut K test horizons short, its test the next horizon — for choices that
@@ -48,6 +49,7 @@ import { m4Seasonal } from '../src/baselines/classical.js';
 import { buildWindow } from '../src/baselines/features.js';
 import { prepare, sampleQuantile } from '../src/baselines/model.js';
 import { predictNet } from '../src/baselines/network.js';
+import { globalArForecast } from '../src/baselines/global-ar.js';
 import { K, memberForecasts, MEMBERS } from '../src/baselines/stacking.js';
 import { innerSlice, readPanel, type PanelSeries } from '../src/baselines/panel.js';
 
@@ -73,6 +75,7 @@ const { values: args } = parseArgs({
     monotone: { type: 'boolean', default: false },
     mono: { type: 'string' },
     refit: { type: 'boolean', default: false },
+    'no-global-ar': { type: 'boolean', default: false },
     spread: { type: 'string' },
     inner: { type: 'string' },
     'min-train': { type: 'string' },
@@ -367,6 +370,7 @@ async function evaluate(file: string) {
         ? { monotoneOffsets: args.monotone || args.mono === 'both' ? true : args.mono === 'upper' ? 'upper' : false }
         : {}),
       refit: args.refit,
+      ...(args['no-global-ar'] ? { globalAr: false } : {}),
       ...(args.steps ? { steps: Number(args.steps) } : {}),
       ...(args.spread ? { spreadShares: args.spread.split(',').map(Number) } : {}),
     });
@@ -420,7 +424,18 @@ async function evaluate(file: string) {
         if (n < model.coldStart.minHistory) return;
         const w = buildWindow(p.values, n, model.spec, p.ctx);
         const out = model.net ? predictNet(model.net, w.x) : null;
-        const f = memberForecasts(p.values, w, (h) => (out ? out[h * Q + mid]! : 0), s.frequency, H, true, etsOpts);
+        const ar = model.globalAr ? globalArForecast(model.globalAr, p.values, w.classical.decomposition) : null;
+        const f = memberForecasts(
+          p.values,
+          w,
+          (h) => (out ? out[h * Q + mid]! : 0),
+          s.frequency,
+          H,
+          true,
+          etsOpts,
+          undefined,
+          ar,
+        );
         const sc = maseScale(s.train, s.frequency);
         const isSeas = seasonal.has(s.id);
         for (let j = 0; j < K; j++) {

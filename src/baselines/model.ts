@@ -22,6 +22,13 @@ import {
   type SeriesContext,
 } from './features.js';
 import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
+import {
+  defaultGlobalArOptions,
+  fitGlobalAr,
+  globalArForecast,
+  type GlobalArOptions,
+  type GlobalArWeights,
+} from './global-ar.js';
 import { maseScale } from './metrics.js';
 import { predictNet, trainQuantileNet, type NetWeights } from './network.js';
 import { fitStack, K, memberForecasts, MEMBERS, NET, type StackPoint } from './stacking.js';
@@ -70,6 +77,11 @@ export interface TrainedGroupModel {
   scaleOffsets?: ScaleOffsets;
   spec: FeatureSpec;
   levels: number[];
+  /**
+   * The pooled linear autoregression member (global-ar.ts) the forecasts use; absent in models
+   * trained before it or without it (their stacking rows then give it no weight or have no column).
+   */
+  globalAr?: GlobalArWeights;
   /** The pooled network; null when the group had too little history (classical + conformal only). */
   net: NetWeights | null;
   /** Share of the network's median correction applied (chosen on the backtest; version 2: mean stacking weight of the network member). */
@@ -255,6 +267,39 @@ export function driftFactors(
   return out;
 }
 
+/** The global AR member's settings: `TrainOptions.globalAr`, then the KPI_GAR_* experiment knobs, then the defaults. */
+function globalArSettings(
+  opts: TrainOptions,
+  m: number,
+  H: number,
+): { on: boolean; refit: boolean; fit: GlobalArOptions } {
+  const env = process.env;
+  const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
+  const on =
+    opts.globalAr !== undefined
+      ? opts.globalAr !== false
+      : env.KPI_GAR !== undefined
+        ? env.KPI_GAR !== '0'
+        : GLOBAL_AR_DEFAULT;
+  const d = defaultGlobalArOptions(m, H);
+  const num = (v: number | undefined, e: string | undefined, def: number) => v ?? (e !== undefined ? Number(e) : def);
+  return {
+    on,
+    refit: o.refit ?? (env.KPI_GAR_REFIT !== undefined ? env.KPI_GAR_REFIT !== '0' : true),
+    fit: {
+      L: num(o.lags, env.KPI_GAR_L, d.L),
+      scaleLag: num(o.scaleLag, env.KPI_GAR_SCALE, d.scaleLag),
+      lambda: num(o.lambda, env.KPI_GAR_LAMBDA, d.lambda),
+      deseason: o.deseason ?? (env.KPI_GAR_DESEASON !== undefined ? env.KPI_GAR_DESEASON === '1' : d.deseason),
+      robust: num(o.robust, env.KPI_GAR_ROBUST, d.robust),
+      maseWeight: o.maseWeight ?? (env.KPI_GAR_MASEW !== undefined ? env.KPI_GAR_MASEW === '1' : d.maseWeight),
+    },
+  };
+}
+
+/** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
+export const GLOBAL_AR_DEFAULT = true;
+
 /** Trains one pooled model across all series of a group. */
 export async function trainGroupModel(series: readonly SeriesInput[], opts: TrainOptions): Promise<TrainedGroupModel> {
   const t0 = performance.now();
@@ -315,6 +360,20 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   }
 
   const tNet = performance.now();
+  // 1b. the global AR member: the backtest's fit sees targets before each series' last H periods only
+  const gar = globalArSettings(opts, m, H);
+  const decsAt = (lag: number) =>
+    gar.fit.deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
+  const garFit = (lag: number) =>
+    fitGlobalAr(
+      prepared.map((p) => p.values),
+      prepared.map((p) => p.values.length - lag),
+      decsAt(lag),
+      m,
+      H,
+      gar.fit,
+    );
+  const garBack = gar.on ? garFit(H) : null;
   // 2. rolling-origin backtest over the last H periods of each series: member forecasts per point.
   // The seasonal ETS search starts from the group's median fit (on up to 200 series), in few steps.
   const etsFits: number[][] = [];
@@ -345,7 +404,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       const w = buildWindow(p.values, o, spec, p.ctx);
       const out = net ? predictNet(net, w.x) : null;
       const hist = p.values.slice(0, o);
-      const f = memberForecasts(hist, w, (h) => (out ? out[h * Q + mid]! : 0), m, H, true, etsOpts);
+      const ar = garBack ? globalArForecast(garBack, hist, w.classical.decomposition) : null;
+      const f = memberForecasts(hist, w, (h) => (out ? out[h * Q + mid]! : 0), m, H, true, etsOpts, undefined, ar);
       let mean = 0;
       const k = Math.min(o, Math.max(m, 4));
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;
@@ -384,6 +444,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const N0 = Number(process.env.KPI_STACK_N0 ?? 3000);
   const G_SHRINK = Number(process.env.KPI_STACK_G ?? 0.7);
   const dropped = new Set((process.env.KPI_STACK_DROP ?? '').split(',').filter(Boolean));
+  if (!garBack) dropped.add('global_ar');
   const active = dropped.size > 0 ? MEMBERS.map((k) => !dropped.has(k)) : undefined;
   const nActive = active ? active.filter(Boolean).length : K;
   const subsample = (pts: CalPoint[]): StackPoint[] => {
@@ -610,6 +671,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     }
   }
 
+  // the global AR is cheap to refit: the forecasts' one sees every series to its end
+  const garFinal = garBack && gar.refit ? (garFit(0) ?? garBack) : garBack;
+
   return {
     kind: MODEL_KIND,
     version: 2,
@@ -617,6 +681,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, spread, ...(opts.drift ? { widen } : {}) },
     spec,
     levels,
+    ...(garFinal ? { globalAr: garFinal } : {}),
     net: finalNet,
     netWeight,
     offsets,

@@ -7,7 +7,8 @@ import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
 import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
 import { predictSteps } from './network.js';
-import { memberForecasts, NET, SETS } from './stacking.js';
+import { globalArForecast } from './global-ar.js';
+import { GAR, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
 interface LevelIndex {
@@ -161,10 +162,19 @@ function forecastSteps(
     let withEts = false;
     for (let h = 0; h < horizon; h++) if (rows[h]![SETS]! > 0) withEts = true;
     const hist = p.values;
-    const f = memberForecasts(hist, w, (h) => (out ? out[h * Q + mid]! : 0), spec.m, spec.H, withEts, {
-      start: stack.etsStart,
-      iters: stack.etsIters,
-    });
+    const ar =
+      model.globalAr && rows[0]!.length > GAR ? globalArForecast(model.globalAr, hist, cf.decomposition) : null;
+    const f = memberForecasts(
+      hist,
+      w,
+      (h) => (out ? out[h * Q + mid]! : 0),
+      spec.m,
+      spec.H,
+      withEts,
+      { start: stack.etsStart, iters: stack.etsIters },
+      undefined,
+      ar,
+    );
     const so = model.scaleOffsets;
     const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;
     const widen = so?.widen;

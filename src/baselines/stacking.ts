@@ -7,17 +7,20 @@ import { driftAt, seasonalEts, seasonalNaive } from './classical.js';
 import type { Window } from './features.js';
 
 /** The members, in the order of a weight row. */
-export const MEMBERS = ['network', 'theta', 'damped', 'ses', 'snaive', 'seasonal_ets', 'drift'] as const;
+export const MEMBERS = ['network', 'theta', 'damped', 'ses', 'snaive', 'seasonal_ets', 'drift', 'global_ar'] as const;
 export const K = MEMBERS.length;
 export const NET = 0;
 export const SETS = 5;
+export const GAR = 7;
 
 /**
  * Member forecasts K×H (row-major) at one origin: the network-corrected classical forecast (the
  * classical base when there is no network), Theta, damped trend, SES (all reseasonalised), seasonal
  * naive, seasonal ETS (damped trend where the series shows no seasonality, or when `withEts` is false)
  * and drift (SES level plus the history's whole slope, reseasonalised: it follows growth that Theta's
- * half slope and the damped trend under-extrapolate). Models stored with fewer members read the first ones.
+ * half slope and the damped trend under-extrapolate) and the pooled linear autoregression `ar`
+ * (global-ar.ts; Theta where the group has none: its weight is then 0). Models stored with fewer
+ * members read the first ones.
  */
 export function memberForecasts(
   hist: readonly number[],
@@ -28,6 +31,7 @@ export function memberForecasts(
   withEts: boolean,
   etsOpts: { start?: readonly number[] | undefined; iters?: number } = {},
   out = new Float64Array(K * H),
+  ar: ArrayLike<number> | null = null,
 ): Float64Array {
   const cf = w.classical;
   const sn = seasonalNaive(hist, m > 1 && hist.length >= m ? m : 1, H);
@@ -40,6 +44,7 @@ export function memberForecasts(
     out[4 * H + h] = sn[h]!;
     out[5 * H + h] = ets ? ets.forecast[h]! : cf.damped[h]!;
     out[6 * H + h] = driftAt(cf, h);
+    out[GAR * H + h] = ar ? ar[h]! : cf.theta[h]!;
   }
   return out;
 }

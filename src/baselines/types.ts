@@ -45,6 +45,21 @@ export interface TrainOptions {
    * the network's spread, as before).
    */
   spreadShares?: number[];
+  /**
+   * The pooled linear autoregression member (global-ar.ts): false leaves it out (weight 0, not
+   * stored); an object overrides its settings (`refit: false` keeps the backtest's fit for the forecasts).
+   */
+  globalAr?:
+    | boolean
+    | {
+        lags?: number;
+        scaleLag?: number;
+        lambda?: number;
+        deseason?: boolean;
+        robust?: number;
+        maseWeight?: boolean;
+        refit?: boolean;
+      };
 }
 
 /** Per-horizon calibration result measured on the rolling-origin backtest. */

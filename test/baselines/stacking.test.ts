@@ -47,6 +47,7 @@ describe('stacking weights', () => {
         y + 15 * gaussian(rand),
         50,
         y + 25 * gaussian(rand),
+        y + 30 * gaussian(rand),
       ];
       return { f, y, scale: 10 };
     });

@@ -1,0 +1,263 @@
+/**
+ * Global (pooled) linear autoregression: one ridge regression per horizon step (direct forecasts),
+ * fitted across all series of a group on windows of their last L values, each window divided by
+ * its own recent level, minus 1 (so that the ridge penalty shrinks towards the window's level), for
+ * targets scaled the same way (Montero-Manso & Hyndman 2021, "locality and globality"). Optionally each
+ * window is deseasonalised first with the series' classical decomposition and reseasonalised after.
+ * A stacking member (stacking.ts): local models and this global one err differently.
+ */
+import type { Decomposition } from './classical.js';
+
+export interface GlobalArWeights {
+  /** Window length (lags). */
+  L: number;
+  /** Horizon (rows of `coef`). */
+  H: number;
+  /** Periods per year (pads short histories one season later). */
+  m: number;
+  /** The window's scale is the mean |value| of its last `scaleLag` values. */
+  scaleLag: number;
+  /** Whether windows are deseasonalised with the series' classical decomposition (then reseasonalised). */
+  deseason: boolean;
+  /** [h][L + 1]: coefficients of the scaled lags (oldest first), then the intercept. */
+  coef: number[][];
+}
+
+export interface GlobalArOptions {
+  L: number;
+  scaleLag: number;
+  deseason: boolean;
+  /** Ridge penalty relative to the mean diagonal of the normal equations. */
+  lambda: number;
+  /** Reweighted passes towards absolute errors (0: least squares). */
+  robust: number;
+  /** Whether each window's errors count in its series' MASE units (else in units of its level). */
+  maseWeight: boolean;
+}
+
+/**
+ * Defaults, chosen on m3-monthly's inner slices (select:baselines): two seasons of lags (8–36), scale
+ * over the last season, errors in MASE units, not deseasonalised (the member alone is better
+ * deseasonalised, the stack better without: the lags carry the season and it errs more differently).
+ */
+export function defaultGlobalArOptions(m: number, _H: number): GlobalArOptions {
+  return {
+    L: Math.max(8, Math.min(36, 2 * m)),
+    scaleLag: Math.max(m, 4),
+    deseason: false,
+    lambda: 1e-3,
+    robust: 0,
+    maseWeight: true,
+  };
+}
+
+/** Largest |scaled value| kept (inputs and targets), against series near zero. */
+const CLIP = 20;
+const clip = (v: number): number => (v > CLIP ? CLIP : v < -CLIP ? -CLIP : Number.isFinite(v) ? v : 0);
+
+const seasonalAt = (d: Decomposition | null, t: number): number =>
+  d?.seasonal ? d.index[t % d.index.length]! : Number.NaN;
+
+/** Value t of the series with the seasonal pattern removed (none: as is). */
+function adjusted(values: readonly number[], d: Decomposition | null, t: number): number {
+  const v = values[t]!;
+  if (!d?.seasonal) return v;
+  const s = seasonalAt(d, t);
+  return d.kind === 'mult' ? (s !== 0 ? v / s : v) : v - s;
+}
+
+/**
+ * The scaled window at `origin` (history values[0..origin)) into `x` (L lags oldest first, then 1);
+ * returns the scale (0 when the window is all zeros). Positions before the series start take the
+ * value one season later (the first value when the history is shorter than a season).
+ */
+function windowInto(
+  values: readonly number[],
+  origin: number,
+  w: Pick<GlobalArWeights, 'L' | 'm' | 'scaleLag'>,
+  d: Decomposition | null,
+  x: Float64Array,
+): number {
+  const { L, m } = w;
+  const period = m > 1 && origin >= m ? m : 0;
+  for (let j = 0; j < L; j++) {
+    let t = origin - L + j;
+    if (t < 0) {
+      if (period > 0) while (t < 0) t += period;
+      else t = 0;
+    }
+    x[j] = adjusted(values, d, t);
+  }
+  const k = Math.min(L, w.scaleLag, origin);
+  let s = 0;
+  for (let j = L - k; j < L; j++) s += Math.abs(x[j]!);
+  s = k > 0 ? s / k : 0;
+  if (!(s > 0)) return 0;
+  for (let j = 0; j < L; j++) x[j] = clip(x[j]! / s - 1);
+  x[L] = 1;
+  return s;
+}
+
+/** Solves (A + λI) b = r for symmetric positive definite A (p×p, row-major) by Cholesky; null if it fails. */
+function solveRidge(A: Float64Array, r: Float64Array, p: number, lam: number): Float64Array | null {
+  const c = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * p + j]! + (i === j ? lam : 0);
+      for (let k = 0; k < j; k++) s -= c[i * p + k]! * c[j * p + k]!;
+      if (i === j) {
+        if (!(s > 0)) return null;
+        c[i * p + i] = Math.sqrt(s);
+      } else c[i * p + j] = s / c[j * p + j]!;
+    }
+  }
+  const z = new Float64Array(p);
+  for (let i = 0; i < p; i++) {
+    let s = r[i]!;
+    for (let k = 0; k < i; k++) s -= c[i * p + k]! * z[k]!;
+    z[i] = s / c[i * p + i]!;
+  }
+  const b = new Float64Array(p);
+  for (let i = p - 1; i >= 0; i--) {
+    let s = z[i]!;
+    for (let k = i + 1; k < p; k++) s -= c[k * p + i]! * b[k]!;
+    b[i] = s / c[i * p + i]!;
+  }
+  return b;
+}
+
+/**
+ * Fits the member on every window of every series whose targets lie before `ends[i]` (the
+ * backtest's fit passes each series' length minus H, so that it never sees the targets it is scored
+ * on). Origins start at L (series shorter than L + 1 contribute padded windows from `minOrigin`).
+ * Returns null when a step has fewer than 2·(L + 1) windows.
+ */
+export function fitGlobalAr(
+  series: readonly (readonly number[])[],
+  ends: readonly number[],
+  decs: readonly (Decomposition | null)[] | null,
+  m: number,
+  H: number,
+  opts: GlobalArOptions,
+  minOrigin = 4,
+): GlobalArWeights | null {
+  const { L } = opts;
+  const p = L + 1;
+  const shape = { L, m, scaleLag: opts.scaleLag };
+  const x = new Float64Array(p);
+  const y = new Float64Array(H);
+  // the MASE scale of each series' fitted part: errors count in its units
+  const mscale = series.map((v, i) => {
+    const end = Math.min(v.length, ends[i]!);
+    const lag = m > 1 && end > m ? m : 1;
+    let a = 0;
+    for (let t = lag; t < end; t++) a += Math.abs(v[t]! - v[t - lag]!);
+    return end > lag ? a / (end - lag) : 0;
+  });
+  let coef: number[][] | null = null;
+  for (let pass = 0; pass <= opts.robust; pass++) {
+    // windows with exactly k targets available (k = 1..H) accumulate into bucket k; step h's normal
+    // equations are then the sum of buckets k > h
+    const G = Array.from({ length: H + 1 }, () => new Float64Array(p * p));
+    const R = Array.from({ length: H + 1 }, () => new Float64Array(p * H));
+    const count = new Array<number>(H + 1).fill(0);
+    const prev: number[][] | null = coef;
+    series.forEach((v, i) => {
+      const end = Math.min(v.length, ends[i]!);
+      const d = decs?.[i] ?? null;
+      const first = end > L + 1 ? L : minOrigin;
+      const ms = mscale[i]!;
+      for (let o = first; o < end; o++) {
+        const s = windowInto(v, o, shape, d, x);
+        if (s === 0) continue;
+        const k = Math.min(H, end - o);
+        for (let h = 0; h < k; h++) y[h] = clip(adjusted(v, d, o + h) / s - 1);
+        // squared errors in MASE units (s / ms)², or (IRLS towards absolute errors) divided by the
+        // window's mean absolute error of the previous pass
+        const u = opts.maseWeight && ms > 0 ? Math.min(s / ms, 100) : 1;
+        let wt = u * u;
+        if (prev) {
+          let e = 0;
+          for (let h = 0; h < k; h++) {
+            const c = prev[h]!;
+            let f = 0;
+            for (let j = 0; j < p; j++) f += c[j]! * x[j]!;
+            e += Math.abs(y[h]! - f);
+          }
+          wt /= Math.max((u * e) / k, 0.05);
+        }
+        const g = G[k]!;
+        const r = R[k]!;
+        for (let a = 0; a < p; a++) {
+          const xa = wt * x[a]!;
+          for (let b = 0; b <= a; b++) g[a * p + b]! += xa * x[b]!;
+          for (let h = 0; h < k; h++) r[a * H + h]! += xa * y[h]!;
+        }
+        count[k]!++;
+      }
+    });
+    const next: number[][] = [];
+    const A = new Float64Array(p * p);
+    const rh = new Float64Array(p);
+    let n = 0;
+    for (let h = H - 1; h >= 0; h--) {
+      // buckets k > h: add bucket h + 1 to the running sums
+      const g = G[h + 1]!;
+      for (let a = 0; a < p; a++) for (let b = 0; b <= a; b++) A[a * p + b]! += g[a * p + b]!;
+      n += count[h + 1]!;
+      if (n < 2 * p) return null;
+      for (let a = 0; a < p; a++) {
+        let t = 0;
+        for (let k = h + 1; k <= H; k++) t += R[k]![a * H + h]!;
+        rh[a] = t;
+      }
+      const full = new Float64Array(p * p);
+      let tr = 0;
+      for (let a = 0; a < p; a++) {
+        tr += A[a * p + a]!;
+        for (let b = 0; b <= a; b++) {
+          full[a * p + b] = A[a * p + b]!;
+          full[b * p + a] = A[a * p + b]!;
+        }
+      }
+      const b = solveRidge(full, rh, p, (opts.lambda * tr) / p);
+      if (!b) return null;
+      next[h] = Array.from(b);
+    }
+    coef = next;
+  }
+  if (!coef) return null;
+  return { L, H, m, scaleLag: opts.scaleLag, deseason: opts.deseason, coef };
+}
+
+/**
+ * The member's forecast of steps 0..H−1 after `hist` (`d`: the history's classical decomposition,
+ * read when the model deseasonalises), into `out`; the last value carried when the window is all zeros.
+ */
+export function globalArForecast(
+  w: GlobalArWeights,
+  hist: readonly number[],
+  d: Decomposition | null,
+  out = new Float64Array(w.H),
+): Float64Array {
+  const n = hist.length;
+  const dd = w.deseason ? d : null;
+  const x = new Float64Array(w.L + 1);
+  const s = n > 0 ? windowInto(hist, n, w, dd, x) : 0;
+  for (let h = 0; h < w.H; h++) {
+    if (s === 0) {
+      out[h] = n > 0 ? hist[n - 1]! : 0;
+      continue;
+    }
+    const c = w.coef[h]!;
+    let y = 0;
+    for (let j = 0; j <= w.L; j++) y += c[j]! * x[j]!;
+    y = s * (1 + y);
+    if (dd?.seasonal) {
+      const f = seasonalAt(dd, n + h);
+      y = dd.kind === 'mult' ? y * f : y + f;
+    }
+    out[h] = y;
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decompose } from '../../src/baselines/classical.js';
+import { defaultGlobalArOptions, fitGlobalAr, globalArForecast } from '../../src/baselines/global-ar.js';
+import { deserialize, forecast, serialize, trainGroupModel, type SeriesInput } from '../../src/baselines/index.js';
+import { rng } from '../../src/baselines/network.js';
+import { GAR, MEMBERS } from '../../src/baselines/stacking.js';
+import { gaussian, simulateGroup } from './helpers.js';
+
+/** Monthly series of different levels and phases, multiplicative season, slow trend, 3 % noise. */
+function seasonalPanel(count: number, length: number, future: number, seed: number) {
+  const rand = rng(seed);
+  const series: number[][] = [];
+  const truth: number[][] = [];
+  for (let i = 0; i < count; i++) {
+    const level = 20 + 500 * rand();
+    const amp = 0.1 + 0.3 * rand();
+    const phase = Math.floor(12 * rand());
+    const at = (t: number) => level * (1 + 0.003 * t) * (1 + amp * Math.sin((2 * Math.PI * (t + phase)) / 12));
+    series.push(Array.from({ length }, (_, t) => at(t) * (1 + 0.03 * gaussian(rand))));
+    truth.push(Array.from({ length: future }, (_, h) => at(length + h)));
+  }
+  return { series, truth };
+}
+
+describe('global AR member', () => {
+  it('fits a seasonal panel well, with or without deseasonalising, never seeing targets past `ends`', () => {
+    const H = 12;
+    const { series, truth } = seasonalPanel(120, 72, H, 5);
+    for (const deseason of [true, false]) {
+      const opts = { ...defaultGlobalArOptions(12, H), deseason };
+      const decs = deseason ? series.map((v) => decompose(v, 12)) : null;
+      const w = fitGlobalAr(
+        series,
+        series.map((v) => v.length),
+        decs,
+        12,
+        H,
+        opts,
+      )!;
+      expect(w.coef).toHaveLength(H);
+      expect(w.coef[0]).toHaveLength(w.L + 1);
+      let err = 0;
+      series.forEach((v, i) => {
+        const f = globalArForecast(w, v, decs ? decs[i]! : null);
+        for (let h = 0; h < H; h++) err += Math.abs(f[h]! - truth[i]![h]!) / truth[i]![h]!;
+      });
+      // the noise alone is 3 %: the pooled fit follows level, season and trend
+      expect(err / (series.length * H)).toBeLessThan(0.05);
+    }
+    // the backtest's fit: values at and after `ends` change nothing
+    const ends = series.map((v) => v.length - H);
+    const cut = series.map((v, i) => v.slice(0, ends[i]));
+    const noisy = series.map((v, i) => v.map((x, t) => (t >= ends[i]! ? x * 10 : x)));
+    const opts = defaultGlobalArOptions(12, H);
+    const a = fitGlobalAr(noisy, ends, null, 12, H, opts)!;
+    const b = fitGlobalAr(cut, ends, null, 12, H, opts)!;
+    expect(a.coef).toEqual(b.coef);
+    // too few windows for the lags: no member
+    expect(fitGlobalAr([series[0]!.slice(0, 10)], [10], null, 12, H, opts)).toBeNull();
+  });
+
+  it('is a stacking member of a trained model, round-trips, and old models forecast as before', async () => {
+    const H = 6;
+    const { series: values } = seasonalPanel(120, 60, 0, 8);
+    const series: SeriesInput[] = values.map((v, i) => ({ id: `m${i}`, values: v, periodsPerYear: 12 }));
+    const model = await trainGroupModel(series, { horizon: H, seed: 1, network: false });
+    expect(model.stack!.members).toEqual([...MEMBERS]);
+    expect(model.stack!.members[GAR]).toBe('global_ar');
+    expect(model.globalAr?.coef).toHaveLength(H);
+    expect(model.stack!.weights[1]![0]).toHaveLength(MEMBERS.length);
+    const back = deserialize(serialize(model));
+    expect(back.globalAr).toEqual(model.globalAr);
+    expect(forecast(back, series[7]!)).toEqual(forecast(model, series[7]!));
+
+    // left out: no stored member, weight 0
+    const without = await trainGroupModel(series, { horizon: H, seed: 1, network: false, globalAr: false });
+    expect(without.globalAr).toBeUndefined();
+    for (const rows of without.stack!.weights) for (const row of rows) expect(row[GAR]).toBe(0);
+
+    // a model stored with fewer members (rows of six, no `globalAr`) reads its own members only
+    const old = JSON.parse(
+      readFileSync(new URL('../fixtures/baselines/forecast-model-classical.json', import.meta.url), 'utf8'),
+    ) as { stack: { weights: number[][][] } };
+    expect(old.stack.weights[0]![0]!.length).toBeLessThan(MEMBERS.length);
+    const oldModel = deserialize(JSON.stringify(old));
+    expect(oldModel.globalAr).toBeUndefined();
+    const { series: quarterly } = simulateGroup(80, 30, 0, 3);
+    const qv = quarterly.map((q) => q.values);
+    const { m, H: qH } = oldModel.spec;
+    const ar = fitGlobalAr(
+      qv,
+      qv.map((v) => v.length),
+      null,
+      m,
+      qH,
+      defaultGlobalArOptions(m, qH),
+    )!;
+    // an AR stored beside rows without its column is not read either
+    const withAr = { ...oldModel, globalAr: ar };
+    for (const q of quarterly.slice(0, 5)) expect(forecast(withAr, q)).toEqual(forecast(oldModel, q));
+  }, 120_000);
+});
