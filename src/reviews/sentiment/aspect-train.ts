@@ -7,8 +7,8 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../ml/tf.js';
-import { aspectFeatures } from './aspect-model.js';
-import { FeatureBuffer, type FeatureSettings } from './features.js';
+import { aspectFeatures, contextRow, type ReviewFeatureSettings } from './aspect-model.js';
+import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 import { rng } from './train.js';
 
 export interface AspectRows {
@@ -23,7 +23,10 @@ export interface AspectRows {
   k: number;
 }
 
-/** Featurises clauses with their label vectors and row weights. */
+/**
+ * Featurises clauses with their label vectors and row weights. `context`: the review-context features
+ * (AspectModelMetadata.reviewFeatures) with, per row, the text of the review it comes from.
+ */
 export function featuriseClauses(
   texts: readonly string[],
   labels: readonly (readonly number[])[],
@@ -32,6 +35,7 @@ export function featuriseClauses(
   keywordFeatures: boolean,
   tableBits = s.bits,
   cueFeatures = false,
+  context?: { settings: ReviewFeatureSettings; reviews: readonly string[] },
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
@@ -39,7 +43,26 @@ export function featuriseClauses(
   const ids: number[] = [];
   const vals: number[] = [];
   const offsets = new Int32Array(texts.length + 1);
+  // a review's context rows, computed once for all its clauses
+  const contextOf = new Map<string, Int32Array>();
+  const reviewBuf = context ? new FeatureBuffer(context.settings.features.bits) : undefined;
   texts.forEach((t, i) => {
+    if (context) {
+      const review = context.reviews[i]!;
+      let rows = contextOf.get(review);
+      if (!rows) {
+        featurise(review, context.settings.features, reviewBuf!);
+        rows = Int32Array.from(reviewBuf!.ids.subarray(0, reviewBuf!.n), (id) =>
+          contextRow(id, context.settings.salt, tableBits),
+        );
+        contextOf.set(review, rows);
+      }
+      // rows that collide (rare) add up, as the predictor's lookups do
+      for (const r of rows) {
+        ids.push(r);
+        vals.push(context.settings.scale / Math.sqrt(rows.length));
+      }
+    }
     const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits, undefined, cueFeatures);
     for (let j = 0; j < buf.n; j++) {
       ids.push(buf.ids[j]! & mask);
