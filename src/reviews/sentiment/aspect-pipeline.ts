@@ -136,6 +136,8 @@ export interface AspectTrainSettings {
    * much together (e.g. 1); absent or 0: the clause alone
    */
   reviewFeatures?: number | undefined;
+  /** with reviewFeatures: a review n-gram's row is a feature only when read in at least this many distinct training reviews (default 1: all) */
+  reviewFeaturesMinReviews?: number | undefined;
 }
 
 /** Where a run's settings started from (./aspect-recipe.ts), stored in its metadata as `training.recipe`. */
@@ -540,6 +542,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       reviewFeatures && {
         settings: reviewFeatures,
         reviews: [...weak.reviews, ...d.from.map((n) => items[n]!.text), ...handReviews, ...correctedReviews],
+        minReviews: o.reviewFeaturesMinReviews,
       },
     );
     return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
@@ -801,6 +804,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       ...(weakIntent ? { weakIntent } : {}),
       reviewPolarity,
       ...(reviewFeatures ? { reviewFeatures: reviewFeatures.scale } : {}),
+      ...(reviewFeatures && (o.reviewFeaturesMinReviews ?? 1) > 1
+        ? { reviewFeaturesMinReviews: o.reviewFeaturesMinReviews }
+        : {}),
       ...(headL2 !== null
         ? {
             serviceHead: {

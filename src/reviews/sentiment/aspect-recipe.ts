@@ -30,7 +30,7 @@ const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : 
  * - no `ownTexts` block where hand labels were read → ownTexts false (else left to follow trainLabels);
  * - `serviceHead`: on, its chosen `l2` as the only candidate, `weak.weight` (else 0), `tableRows` → 'aspect';
  * - `weakIntent` absent → false (kept); `complaintRecall`, `polarityMinClauses` absent → their defaults;
- * - `reviewFeatures` (the scale) absent → 0 (none).
+ * - `reviewFeatures` (the scale) absent → 0 (none); `reviewFeaturesMinReviews` as recorded.
  */
 export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   const t = obj(meta.training) ?? {};
@@ -77,6 +77,7 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('complaintRecall', num(t.complaintRecall) ?? 0.75);
   set('polarityMinClauses', num(t.polarityMinClauses) ?? 20);
   set('reviewFeatures', num(t.reviewFeatures) ?? 0);
+  set('reviewFeaturesMinReviews', num(t.reviewFeaturesMinReviews));
   return out;
 }
 

@@ -35,7 +35,7 @@ export function featuriseClauses(
   keywordFeatures: boolean,
   tableBits = s.bits,
   cueFeatures = false,
-  context?: { settings: ReviewFeatureSettings; reviews: readonly string[] },
+  context?: { settings: ReviewFeatureSettings; reviews: readonly string[]; minReviews?: number | undefined },
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
@@ -43,24 +43,45 @@ export function featuriseClauses(
   const ids: number[] = [];
   const vals: number[] = [];
   const offsets = new Int32Array(texts.length + 1);
-  // a review's context rows, computed once for all its clauses
+  // a review's context rows, computed once for all its clauses; with `minReviews`, a row read in fewer
+  // distinct reviews is left out (a review's own n-grams would otherwise learn its labels by heart:
+  // each of its clauses is a row)
   const contextOf = new Map<string, Int32Array>();
-  const reviewBuf = context ? new FeatureBuffer(context.settings.features.bits) : undefined;
+  /** per review: its count of n-grams (each weighs scale/√count, as in the predictor) */
+  const countOf = new Map<string, number>();
+  if (context) {
+    const reviewBuf = new FeatureBuffer(context.settings.features.bits);
+    for (const review of context.reviews)
+      if (!contextOf.has(review)) {
+        featurise(review, context.settings.features, reviewBuf);
+        countOf.set(review, reviewBuf.n);
+        contextOf.set(
+          review,
+          Int32Array.from(reviewBuf.ids.subarray(0, reviewBuf.n), (id) =>
+            contextRow(id, context.settings.salt, tableBits),
+          ),
+        );
+      }
+    const min = context.minReviews ?? 1;
+    if (min > 1) {
+      const df = new Int32Array(1 << tableBits);
+      for (const rows of contextOf.values()) for (const r of new Set(rows)) df[r]!++;
+      for (const [review, rows] of contextOf)
+        contextOf.set(
+          review,
+          rows.filter((r) => df[r]! >= min),
+        );
+    }
+  }
   texts.forEach((t, i) => {
     if (context) {
-      const review = context.reviews[i]!;
-      let rows = contextOf.get(review);
-      if (!rows) {
-        featurise(review, context.settings.features, reviewBuf!);
-        rows = Int32Array.from(reviewBuf!.ids.subarray(0, reviewBuf!.n), (id) =>
-          contextRow(id, context.settings.salt, tableBits),
-        );
-        contextOf.set(review, rows);
-      }
-      // rows that collide (rare) add up, as the predictor's lookups do
+      const rows = contextOf.get(context.reviews[i]!)!;
+      // rows that collide (rare) add up, as the predictor's lookups do; the weight is that of all the
+      // review's n-grams (the predictor's 1/√n counts those the table lacks too)
+      const n = countOf.get(context.reviews[i]!)!;
       for (const r of rows) {
         ids.push(r);
-        vals.push(context.settings.scale / Math.sqrt(rows.length));
+        vals.push(context.settings.scale / Math.sqrt(n));
       }
     }
     const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits, undefined, cueFeatures);
