@@ -138,6 +138,8 @@ export interface AspectTrainSettings {
   reviewFeatures?: number | undefined;
   /** with reviewFeatures: a review n-gram's row is a feature only when read in at least this many distinct training reviews (default 1: all) */
   reviewFeaturesMinReviews?: number | undefined;
+  /** with reviewFeatures: 'labelled' — only the labelled rows (dev, hand labels, own texts, corrections) read their review's context in training, the weak rows do not (default 'all') */
+  reviewFeaturesRows?: 'all' | 'labelled' | undefined;
 }
 
 /** Where a run's settings started from (./aspect-recipe.ts), stored in its metadata as `training.recipe`. */
@@ -541,7 +543,12 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       cueFeatures,
       reviewFeatures && {
         settings: reviewFeatures,
-        reviews: [...weak.reviews, ...d.from.map((n) => items[n]!.text), ...handReviews, ...correctedReviews],
+        reviews: [
+          ...(o.reviewFeaturesRows === 'labelled' ? weak.reviews.map(() => undefined) : weak.reviews),
+          ...d.from.map((n) => items[n]!.text),
+          ...handReviews,
+          ...correctedReviews,
+        ],
         minReviews: o.reviewFeaturesMinReviews,
       },
     );
@@ -804,6 +811,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       ...(weakIntent ? { weakIntent } : {}),
       reviewPolarity,
       ...(reviewFeatures ? { reviewFeatures: reviewFeatures.scale } : {}),
+      ...(reviewFeatures && o.reviewFeaturesRows === 'labelled' ? { reviewFeaturesRows: 'labelled' } : {}),
       ...(reviewFeatures && (o.reviewFeaturesMinReviews ?? 1) > 1
         ? { reviewFeaturesMinReviews: o.reviewFeaturesMinReviews }
         : {}),

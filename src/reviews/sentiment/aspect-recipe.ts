@@ -78,6 +78,7 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('polarityMinClauses', num(t.polarityMinClauses) ?? 20);
   set('reviewFeatures', num(t.reviewFeatures) ?? 0);
   set('reviewFeaturesMinReviews', num(t.reviewFeaturesMinReviews));
+  set('reviewFeaturesRows', t.reviewFeaturesRows === 'labelled' ? 'labelled' : undefined);
   return out;
 }
 

@@ -35,7 +35,12 @@ export function featuriseClauses(
   keywordFeatures: boolean,
   tableBits = s.bits,
   cueFeatures = false,
-  context?: { settings: ReviewFeatureSettings; reviews: readonly string[]; minReviews?: number | undefined },
+  /** per row: its review, or undefined for a row without context */
+  context?: {
+    settings: ReviewFeatureSettings;
+    reviews: readonly (string | undefined)[];
+    minReviews?: number | undefined;
+  },
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
@@ -52,7 +57,7 @@ export function featuriseClauses(
   if (context) {
     const reviewBuf = new FeatureBuffer(context.settings.features.bits);
     for (const review of context.reviews)
-      if (!contextOf.has(review)) {
+      if (review !== undefined && !contextOf.has(review)) {
         featurise(review, context.settings.features, reviewBuf);
         countOf.set(review, reviewBuf.n);
         contextOf.set(
@@ -74,11 +79,12 @@ export function featuriseClauses(
     }
   }
   texts.forEach((t, i) => {
-    if (context) {
-      const rows = contextOf.get(context.reviews[i]!)!;
+    const review = context?.reviews[i];
+    if (context && review !== undefined) {
+      const rows = contextOf.get(review)!;
       // rows that collide (rare) add up, as the predictor's lookups do; the weight is that of all the
       // review's n-grams (the predictor's 1/√n counts those the table lacks too)
-      const n = countOf.get(context.reviews[i]!)!;
+      const n = countOf.get(review)!;
       for (const r of rows) {
         ids.push(r);
         vals.push(context.settings.scale / Math.sqrt(n));
