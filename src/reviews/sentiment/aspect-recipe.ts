@@ -30,7 +30,7 @@ const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : 
  * - no `ownTexts` block where hand labels were read → ownTexts false (else left to follow trainLabels);
  * - `serviceHead`: on, its chosen `l2` as the only candidate, `weak.weight` (else 0), `tableRows` → 'aspect';
  * - `weakIntent` absent → false (kept); `complaintRecall`, `polarityMinClauses` absent → their defaults;
- * - `reviewFeatures` (the scale) absent → 0 (none); `reviewFeaturesMinReviews` as recorded.
+ * - `reviewFeatures` (the scale), `reviewFeaturesMinReviews`, `reviewFeaturesRows` as recorded (absent: none, the default).
  */
 export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   const t = obj(meta.training) ?? {};
@@ -76,7 +76,7 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('weakIntent', t.weakIntent === 'unknown' || t.weakIntent === 'negative' ? t.weakIntent : false);
   set('complaintRecall', num(t.complaintRecall) ?? 0.75);
   set('polarityMinClauses', num(t.polarityMinClauses) ?? 20);
-  set('reviewFeatures', num(t.reviewFeatures) ?? 0);
+  set('reviewFeatures', num(t.reviewFeatures));
   set('reviewFeaturesMinReviews', num(t.reviewFeaturesMinReviews));
   set('reviewFeaturesRows', t.reviewFeaturesRows === 'labelled' ? 'labelled' : undefined);
   return out;
