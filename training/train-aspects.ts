@@ -10,6 +10,10 @@
  *   npm run train:aspects -- --lang zh|en [--recipe METADATA] [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
  *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--polarity-min-clauses N]
+ *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]]
+ *
+ * `--review-features SCALE`: each clause also reads its review's n-grams (hashed as the sentiment model
+ * hashes them, worth SCALE together; metadata `reviewFeatures`); off by default.
  *
  * `--review-polarity`: a clause's polarity reads the whole review's sentiment too (metadata
  * `polarityReview`); off by default (see AspectTrainSettings.reviewPolarity).
@@ -77,6 +81,12 @@ const { values: args } = parseArgs({
     'weak-intent': { type: 'string' },
     /** the fewest dev clauses a polarity calibration without the service head is fitted on (default 20) */
     'polarity-min-clauses': { type: 'string' },
+    /** review-context features worth this much (AspectTrainSettings.reviewFeatures; e.g. 1; default: none) */
+    'review-features': { type: 'string' },
+    /** with --review-features: a review n-gram is a feature only when read in at least N training reviews */
+    'review-features-min-reviews': { type: 'string' },
+    /** with --review-features: all (default) or labelled (the weak rows read no context in training) */
+    'review-features-rows': { type: 'string' },
     /** the out-of-fold recall the agent's-complaint threshold must reach (default 0.75) */
     'complaint-recall': { type: 'string' },
     /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
@@ -124,6 +134,9 @@ const given: AspectTrainSettings = {
   complaintRecall: num(args['complaint-recall']),
   polarityMinClauses: num(args['polarity-min-clauses']),
   weakIntent: args['weak-intent'] as 'unknown' | 'negative' | undefined,
+  reviewFeatures: num(args['review-features']),
+  reviewFeaturesMinReviews: num(args['review-features-min-reviews']),
+  reviewFeaturesRows: args['review-features-rows'] as 'all' | 'labelled' | undefined,
 };
 const recipe = args.recipe ? aspectRecipe(JSON.parse(readFileSync(args.recipe, 'utf8')) as RecipeMetadata) : {};
 const trained = await trainAspectModel(await loadTf(), {

@@ -6421,6 +6421,10 @@ export interface operations {
                         service_head_rows?: "all" | "aspect";
                         complaint_recall?: number;
                         polarity_min_clauses?: number;
+                        review_features?: number;
+                        review_features_min_reviews?: number;
+                        /** @enum {string} */
+                        review_features_rows?: "all" | "labelled";
                     };
                     idempotency_key?: string;
                 } | {

@@ -8,6 +8,7 @@ import {
   ASPECT_MODEL_FORMAT,
   ASPECT_STRIDE,
   AspectPredictor,
+  contextRow,
   sharesFeatures,
   type AspectModelMetadata,
 } from '../../src/reviews/sentiment/aspect-model.js';
@@ -398,6 +399,49 @@ describe('learned aspect model', () => {
       expect(h.confidence).toBeCloseTo(1 / (1 + Math.exp(-aspects.logits(h.span.text)![j]!)), 8);
       expect(h.probability).toBeCloseTo(zh.probability(h.span.text), 8);
     }
+  });
+
+  it("adds the review's context to every clause's logits when the model has reviewFeatures, from the sentiment model's ids", () => {
+    const zh = loadPredictor('models/sentiment-zh');
+    const s = zhSettings(12, 9, 2, 50);
+    const weights = toyWeights(12, 7);
+    const plain = new AspectPredictor(toyMeta(s), weights);
+    const rf = { features: zh.meta.features, salt: 0x5eed18, scale: 1 };
+    const withContext = new AspectPredictor({ ...toyMeta(s), reviewFeatures: rf }, weights);
+    const review = '这本书写得很好，客服态度太差了';
+    const clause = '客服态度太差了';
+    // without a context the logits are those of the model without the option (old models score as before)
+    expect(Array.from(withContext.logits(clause)!)).toEqual(Array.from(plain.logits(clause)!));
+    expect(plain.reviewContext(review)).toBeNull();
+    const context = Float64Array.from(withContext.reviewContext(review)!);
+    // the review's ids moved to their rows, each worth 1/√n (in the table's int steps)
+    const buf = new FeatureBuffer(rf.features.bits);
+    featurise(review, rf.features, buf);
+    const packed = new AspectPredictor({ ...toyMeta(s), reviewFeatures: rf }, weights);
+    const steps = packed.quantised.weights.steps;
+    for (let j = 0; j < ASPECT_ORDER.length; j++) {
+      let sum = 0;
+      for (let i = 0; i < buf.n; i++) sum += weights[contextRow(buf.ids[i]!, rf.salt, 12) * ASPECT_STRIDE + j]!;
+      expect(context[j]! * steps[j]!).toBeCloseTo(sum / Math.sqrt(buf.n), 1);
+      expect(withContext.logits(clause, undefined, undefined, context)![j]!).toBeCloseTo(
+        plain.logits(clause)![j]! + context[j]! * steps[j]!,
+        8,
+      );
+    }
+    // the engine reads the ids the sentiment model computed for the review: the same context
+    const engine = createEngine({ zh }, { aspectModels: { zh: withContext } });
+    const [r] = engine.score([review]);
+    for (const h of r!.aspects) {
+      if (h.confidence === undefined) continue;
+      const j = ASPECT_ORDER.indexOf(h.aspect);
+      const z = withContext.logits(h.span.text, undefined, undefined, withContext.reviewContext(review))![j]!;
+      expect(h.confidence).toBeCloseTo(1 / (1 + Math.exp(-z)), 8);
+    }
+    // training rows carry the same context rows, each worth scale/√n
+    const rows = featuriseClauses([clause], [[1]], [1], s, false, 12, false, { settings: rf, reviews: [review] });
+    const ctxIds = Array.from(buf.ids.subarray(0, buf.n), (id) => contextRow(id, rf.salt, 12));
+    expect(Array.from(rows.ids.subarray(0, buf.n))).toEqual(ctxIds);
+    expect(rows.vals[0]).toBeCloseTo(1 / Math.sqrt(buf.n), 6);
   });
 
   it("scores a Chinese clause from the review's own words, or segments it again when normalising changed the length", async () => {

@@ -39,7 +39,7 @@ describe('aspectRecipe', () => {
     });
   });
 
-  it('reads the shipped en model (no service head, recall 0.8, 50 polarity clauses)', () => {
+  it('reads the shipped en model (no service head, recall 0.8, 50 polarity clauses, review features 0.5)', () => {
     const en = aspectRecipe(shipped('en'));
     expect(en).toMatchObject({
       weak: 30000,
@@ -48,8 +48,11 @@ describe('aspectRecipe', () => {
       complaintRecall: 0.8,
       polarityMinClauses: 50,
       trainLabels: true,
-      trainLabelsLimit: 597,
+      reviewFeatures: 0.5,
     });
+    // `limit: null`: all the file's hand labels (597)
+    expect(en).not.toHaveProperty('trainLabelsLimit');
+    expect(en).not.toHaveProperty('reviewFeaturesMinReviews');
     expect(en).not.toHaveProperty('serviceHeadL2');
     expect(en).not.toHaveProperty('ownTexts');
   });

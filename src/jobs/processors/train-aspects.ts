@@ -78,6 +78,10 @@ export const trainAspectsData = z
     complaint_recall: z.number().positive().max(1).optional(),
     /** the fewest dev clauses an aspect's polarity is re-calibrated on */
     polarity_min_clauses: z.number().int().min(1).max(100_000).optional(),
+    /** review-context features: their scale (0: none), the fewest training reviews a row needs, which rows read them */
+    review_features: z.number().min(0).max(10).optional(),
+    review_features_min_reviews: z.number().int().min(1).max(100_000).optional(),
+    review_features_rows: z.enum(['all', 'labelled']).optional(),
   })
   .strict();
 
@@ -111,6 +115,9 @@ export function overridesOf(data: TrainAspectsData): AspectTrainSettings {
     serviceHeadRows: data.service_head_rows,
     complaintRecall: data.complaint_recall,
     polarityMinClauses: data.polarity_min_clauses,
+    reviewFeatures: data.review_features,
+    reviewFeaturesMinReviews: data.review_features_min_reviews,
+    reviewFeaturesRows: data.review_features_rows,
   };
 }
 

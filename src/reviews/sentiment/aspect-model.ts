@@ -66,7 +66,44 @@ export interface AspectModelMetadata {
    * (best precision at recall ≥ 0.75 on dev, out of fold)
    */
   complaintThreshold?: number;
+  /**
+   * review-context features (issue 18, eighth session): besides its own n-grams, each clause reads the
+   * whole review's hashed n-grams — hashed with `features` (the sentiment model's settings, so the
+   * engine reuses the ids the review's sentiment was computed from), each id moved to another table
+   * row (contextRow with `salt`) and worth `scale`/√n — a prior shared by the review's clauses that
+   * lets the model learn "a book, film or product review" against "a service story". Absent: the
+   * clause alone (the models before it).
+   */
+  reviewFeatures?: ReviewFeatureSettings;
   [extra: string]: unknown;
+}
+
+export interface ReviewFeatureSettings {
+  /** the hashing of the review (the sentiment model's `features` of the language) */
+  features: FeatureSettings;
+  /** mixed into each review id before it is moved to its table row */
+  salt: number;
+  /** the review's ids together weigh this much (each `scale`/√n) */
+  scale: number;
+}
+
+/** The table row of a review-context id (an id of `ReviewFeatureSettings.features`): one multiply, the top bits. */
+export function contextRow(id: number, salt: number, tableBits: number): number {
+  return Math.imul(id ^ salt, 0x9e3779b1) >>> (32 - tableBits);
+}
+
+/** True when two hashings give the same ids (same settings). */
+export function sameFeatures(a: FeatureSettings, b: FeatureSettings): boolean {
+  return (
+    a.language === b.language &&
+    a.bits === b.bits &&
+    a.seed === b.seed &&
+    a.maxChars === b.maxChars &&
+    JSON.stringify(a.charNgrams) === JSON.stringify(b.charNgrams) &&
+    JSON.stringify(a.wordNgrams) === JSON.stringify(b.wordNgrams) &&
+    (a.charSkipMax ?? 0) === (b.charSkipMax ?? 0) &&
+    (a.jiebaHmm ?? true) === (b.jiebaHmm ?? true)
+  );
 }
 
 /** The packed weights (see AspectPredictor), shareable with worker threads. */
@@ -231,6 +268,10 @@ export class AspectPredictor {
   private readonly cueRows: Int32Array | null;
   /** per aspect: logit(threshold) − 1e-6; a calibrated logit under it cannot reach the threshold */
   private readonly below: Float64Array;
+  /** a review's context sums (reviewContext), reused review after review */
+  private readonly context: Float64Array;
+  /** the buffer reviewContext featurises a review into when the caller has not (created on first use) */
+  private reviewBuf: FeatureBuffer | undefined;
 
   /**
    * Float32 `weights` (2^tableBits rows of `stride`) are packed for scoring: only rows with a
@@ -260,6 +301,7 @@ export class AspectPredictor {
     const columns = meta.aspects.length + (meta.polarityService ? 1 : 0);
     if (columns > stride) throw new Error(`${meta.version}: ${columns} columns in a stride of ${stride}`);
     this.sums = new Float64Array(columns);
+    this.context = new Float64Array(columns);
     if (!(weights instanceof Float32Array)) {
       if (weights.present.length !== (1 << this.tableBits) >>> 5)
         throw new Error(
@@ -326,9 +368,15 @@ export class AspectPredictor {
   /**
    * Raw logits of one clause, one per aspect (in `meta.aspects` order), then the service head's (models
    * with `polarityService`); null when no feature is known.
-   * `pre`: the clause's features when the caller computed them with `meta.features` already.
+   * `pre`: the clause's features when the caller computed them with `meta.features` already;
+   * `context`: its review's context sums (reviewContext; models with `reviewFeatures`).
    */
-  logits(clause: string, keywords?: readonly Aspect[], pre?: FeatureView): Float64Array | null {
+  logits(
+    clause: string,
+    keywords?: readonly Aspect[],
+    pre?: FeatureView,
+    context?: Float64Array | null,
+  ): Float64Array | null {
     const { features, keywordFeatures } = this.meta;
     let view: FeatureView = this.buf;
     if (pre) view = pre;
@@ -376,6 +424,7 @@ export class AspectPredictor {
     acc[6] = s6;
     acc[7] = s7;
     for (let j = 0; j < k; j++) sums[j] = acc[j]! * scale;
+    if (context) for (let j = 0; j < k; j++) sums[j]! += context[j]!;
     for (const a of kw) {
       const kwId = this.kwRows[ASPECT_ORDER.indexOf(a)]!;
       const w = kwId >>> 5;
@@ -400,6 +449,66 @@ export class AspectPredictor {
     return sums;
   }
 
+  /**
+   * The review-context sums of a review (models with `reviewFeatures`, else null), in the table's int
+   * steps, for `logits`/`detect` of each of its clauses; valid until the next call. `pre`: the review's
+   * ids when the caller computed them with `reviewFeatures.features` (the sentiment model's buffer
+   * right after it scored the review); `words`: its words, segmented already (zh).
+   */
+  reviewContext(review: string, pre?: FeatureView, words?: string[]): Float64Array | null {
+    const rf = this.meta.reviewFeatures;
+    if (!rf) return null;
+    let view: FeatureView | undefined = pre;
+    if (!view) {
+      this.reviewBuf ??= new FeatureBuffer(rf.features.bits);
+      featurise(review, rf.features, this.reviewBuf, false, words);
+      view = this.reviewBuf;
+    }
+    const { ids, n } = view;
+    const out = this.context;
+    out.fill(0);
+    if (n === 0) return out;
+    const { present, rank, rows } = this;
+    const shift = 32 - this.tableBits;
+    const salt = rf.salt;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    let s7 = 0;
+    for (let i = 0; i < n; i++) {
+      const id = Math.imul(ids[i]! ^ salt, 0x9e3779b1) >>> shift;
+      const w = id >>> 5;
+      const word = present[w]!;
+      const bit = 1 << (id & 31);
+      if ((word & bit) === 0) continue;
+      const b = (rank[w]! + popcount(word & (bit - 1))) << 3;
+      s0 += rows[b]!;
+      s1 += rows[b + 1]!;
+      s2 += rows[b + 2]!;
+      s3 += rows[b + 3]!;
+      s4 += rows[b + 4]!;
+      s5 += rows[b + 5]!;
+      s6 += rows[b + 6]!;
+      s7 += rows[b + 7]!;
+    }
+    const acc = this.acc;
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+    acc[4] = s4;
+    acc[5] = s5;
+    acc[6] = s6;
+    acc[7] = s7;
+    const scale = rf.scale / Math.sqrt(n);
+    for (let j = 0; j < out.length; j++) out[j] = acc[j]! * scale;
+    return out;
+  }
+
   /** Calibrated P(aspect) of one clause for every aspect (meta.aspects order). */
   probabilities(clause: string): number[] {
     const z = this.logits(clause);
@@ -407,8 +516,13 @@ export class AspectPredictor {
   }
 
   /** The aspects a clause holds (P(aspect) ≥ its threshold), with their probability. */
-  detect(clause: string, keywords?: readonly Aspect[], pre?: FeatureView): ClauseAspect[] {
-    const z = this.logits(clause, keywords, pre);
+  detect(
+    clause: string,
+    keywords?: readonly Aspect[],
+    pre?: FeatureView,
+    context?: Float64Array | null,
+  ): ClauseAspect[] {
+    const z = this.logits(clause, keywords, pre, context);
     if (!z) return [];
     const out: ClauseAspect[] = [];
     const { aspects, calibration, thresholds } = this.meta;
@@ -450,17 +564,7 @@ export class AspectPredictor {
 
 /** True when the aspect model hashes clauses exactly as `sentiment` does (the engine featurises once). */
 export function sharesFeatures(meta: AspectModelMetadata, sentiment: FeatureSettings): boolean {
-  const a = meta.features;
-  return (
-    a.language === sentiment.language &&
-    a.bits === sentiment.bits &&
-    a.seed === sentiment.seed &&
-    a.maxChars === sentiment.maxChars &&
-    JSON.stringify(a.charNgrams) === JSON.stringify(sentiment.charNgrams) &&
-    JSON.stringify(a.wordNgrams) === JSON.stringify(sentiment.wordNgrams) &&
-    (a.charSkipMax ?? 0) === (sentiment.charSkipMax ?? 0) &&
-    (a.jiebaHmm ?? true) === (sentiment.jiebaHmm ?? true)
-  );
+  return sameFeatures(meta.features, sentiment);
 }
 
 export function aspectWeightsVersion(language: string, weights: Float32Array): string {

@@ -32,6 +32,7 @@ import {
   AspectPredictor,
   aspectWeightsVersion,
   type AspectModelMetadata,
+  type ReviewFeatureSettings,
 } from './aspect-model.js';
 import {
   type AspectEvalItem,
@@ -129,6 +130,16 @@ export interface AspectTrainSettings {
    * threshold lost recall on test (en: 56 dev complaints)
    */
   complaintRecall?: number | undefined;
+  /**
+   * review-context features (AspectModelMetadata.reviewFeatures; issue 18, eighth session): each
+   * clause row also reads its review's n-grams hashed as the sentiment model hashes them, worth this
+   * much together (e.g. 1); absent or 0: the clause alone
+   */
+  reviewFeatures?: number | undefined;
+  /** with reviewFeatures: a review n-gram's row is a feature only when read in at least this many distinct training reviews (default 1: all) */
+  reviewFeaturesMinReviews?: number | undefined;
+  /** with reviewFeatures: 'labelled' — only the labelled rows (dev, hand labels, own texts, corrections) read their review's context in training, the weak rows do not (default 'all') */
+  reviewFeaturesRows?: 'all' | 'labelled' | undefined;
 }
 
 /** Where a run's settings started from (./aspect-recipe.ts), stored in its metadata as `training.recipe`. */
@@ -335,22 +346,43 @@ function weakRows(
   agentNegatives = false,
   /** with `intent` (UNKNOWN_LABEL or 0), a clause that isOwnReturn gets it for returns handling */
   intent?: { lang: Lang; label: number },
-): { texts: string[]; labels: number[][]; hit: number; miss: number; doubted: number; intents: number } {
+): {
+  texts: string[];
+  labels: number[][];
+  /** per row: the review it comes from */
+  reviews: string[];
+  hit: number;
+  miss: number;
+  doubted: number;
+  intents: number;
+} {
   const random = rng(1818);
   const hit: string[] = [];
   const miss: string[] = [];
+  // a clause's review, by the clause's place (shuffled along with it below)
+  const hitOf: string[] = [];
+  const missOf: string[] = [];
   for (const [row, review] of readReviews(file).entries())
     if (!skip.has(row))
-      for (const c of splitClauses(review)) (clauseAspects(c.text).length > 0 ? hit : miss).push(c.text);
-  const shuffle = (xs: string[]) => {
+      for (const c of splitClauses(review))
+        if (clauseAspects(c.text).length > 0) {
+          hit.push(c.text);
+          hitOf.push(review);
+        } else {
+          miss.push(c.text);
+          missOf.push(review);
+        }
+  const shuffle = (xs: string[], of: string[]) => {
     for (let i = xs.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+      [of[i], of[j]] = [of[j]!, of[i]!];
     }
   };
-  shuffle(hit);
-  shuffle(miss);
+  shuffle(hit, hitOf);
+  shuffle(miss, missOf);
   const take = [...hit.slice(0, Math.ceil(cap / 2)), ...miss.slice(0, Math.floor(cap / 2))];
+  const reviews = [...hitOf.slice(0, Math.ceil(cap / 2)), ...missOf.slice(0, Math.floor(cap / 2))];
   let doubted = 0;
   let intents = 0;
   const labels = take.map((t) => {
@@ -368,7 +400,7 @@ function weakRows(
       return 0;
     });
   });
-  return { texts: take, labels, hit: hit.length, miss: miss.length, doubted, intents };
+  return { texts: take, labels, reviews, hit: hit.length, miss: miss.length, doubted, intents };
 }
 
 /**
@@ -453,6 +485,10 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const source = TRAIN_FILE[lang];
   const complaintRecall = o.complaintRecall ?? 0.75;
   const polarityMinClauses = o.polarityMinClauses ?? 20;
+  const sentiment = loadPredictor(input.sentimentDir);
+  const reviewFeatures: ReviewFeatureSettings | undefined = o.reviewFeatures
+    ? { features: sentiment.meta.features, salt: 0x5eed18, scale: o.reviewFeatures }
+    : undefined;
 
   // ---- hand labels on train.csv rows (their rows leave the weak rows)
   const serviceHead = o.serviceHead ?? false;
@@ -488,6 +524,8 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     `hand labels on train.csv: ${handLabelled.length} reviews, own training texts ${ownTexts.length}; ${hand.texts.length} rows, weight ${handWeight}`,
   );
 
+  const handReviews = hand.from.map((n) => [...handLabelled, ...ownTexts][n]!.text);
+  const correctedReviews = corrected.from.map((n) => corrections[n]!.text);
   async function fit(items: AspectEvalItem[]) {
     const d = labelledRows(items, lang, cues);
     const rows = featuriseClauses(
@@ -503,6 +541,16 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       keywordFeatures,
       settings.bits,
       cueFeatures,
+      reviewFeatures && {
+        settings: reviewFeatures,
+        reviews: [
+          ...(o.reviewFeaturesRows === 'labelled' ? weak.reviews.map(() => undefined) : weak.reviews),
+          ...d.from.map((n) => items[n]!.text),
+          ...handReviews,
+          ...correctedReviews,
+        ],
+        minReviews: o.reviewFeaturesMinReviews,
+      },
     );
     return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
   }
@@ -551,6 +599,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       features: settings,
       keywordFeatures,
       ...(cueFeatures ? { cueFeatures } : {}),
+      ...(reviewFeatures ? { reviewFeatures } : {}),
       aspects: [...ASPECT_ORDER],
       weights: { file: 'weights.bin', dtype: 'float32', stride: ASPECT_STRIDE, biases: w.biases },
       calibration: ASPECT_ORDER.map(() => identityCalibration),
@@ -577,8 +626,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     const p = predictorOf(w);
     dev.forEach((it, i) => {
       if (foldOf[i] !== f) return;
+      const context = p.reviewContext(it.text);
       for (const c of splitClauses(it.text)) {
-        const z = p.logits(c.text);
+        const z = p.logits(c.text, undefined, undefined, context);
         if (!z) continue;
         oofClauses[i]!.push({ text: c.text, z: Array.from(z) });
         for (let j = 0; j < K; j++)
@@ -606,7 +656,6 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   // ---- polarity conditioned on the aspect: the sentiment model's clause logit re-calibrated per aspect
   // (with `reviewPolarity`, together with the whole review's logit; with `serviceHead`, the agent
   // aspects' together with the service head's out-of-fold logit of the clause)
-  const sentiment = loadPredictor(input.sentimentDir);
   const reviewPolarity = o.reviewPolarity ?? false;
   if (reviewPolarity && serviceHead) throw new Error('reviewPolarity and serviceHead do not combine');
   const clauseLogits = new Map<string, number>();
@@ -761,6 +810,11 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       weakAgentNegatives: o.weakAgentNegatives ?? false,
       ...(weakIntent ? { weakIntent } : {}),
       reviewPolarity,
+      ...(reviewFeatures ? { reviewFeatures: reviewFeatures.scale } : {}),
+      ...(reviewFeatures && o.reviewFeaturesRows === 'labelled' ? { reviewFeaturesRows: 'labelled' } : {}),
+      ...(reviewFeatures && (o.reviewFeaturesMinReviews ?? 1) > 1
+        ? { reviewFeaturesMinReviews: o.reviewFeaturesMinReviews }
+        : {}),
       ...(headL2 !== null
         ? {
             serviceHead: {

@@ -29,7 +29,8 @@ const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : 
  *   recorded: its `items` (the zh model of 2026-12-07 read 773 of the file's 1,587);
  * - no `ownTexts` block where hand labels were read → ownTexts false (else left to follow trainLabels);
  * - `serviceHead`: on, its chosen `l2` as the only candidate, `weak.weight` (else 0), `tableRows` → 'aspect';
- * - `weakIntent` absent → false (kept); `complaintRecall`, `polarityMinClauses` absent → their defaults.
+ * - `weakIntent` absent → false (kept); `complaintRecall`, `polarityMinClauses` absent → their defaults;
+ * - `reviewFeatures` (the scale), `reviewFeaturesMinReviews`, `reviewFeaturesRows` as recorded (absent: none, the default).
  */
 export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   const t = obj(meta.training) ?? {};
@@ -75,6 +76,9 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('weakIntent', t.weakIntent === 'unknown' || t.weakIntent === 'negative' ? t.weakIntent : false);
   set('complaintRecall', num(t.complaintRecall) ?? 0.75);
   set('polarityMinClauses', num(t.polarityMinClauses) ?? 20);
+  set('reviewFeatures', num(t.reviewFeatures));
+  set('reviewFeaturesMinReviews', num(t.reviewFeaturesMinReviews));
+  set('reviewFeaturesRows', t.reviewFeaturesRows === 'labelled' ? 'labelled' : undefined);
   return out;
 }
 

@@ -7,8 +7,8 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../ml/tf.js';
-import { aspectFeatures } from './aspect-model.js';
-import { FeatureBuffer, type FeatureSettings } from './features.js';
+import { aspectFeatures, contextRow, type ReviewFeatureSettings } from './aspect-model.js';
+import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 import { rng } from './train.js';
 
 export interface AspectRows {
@@ -23,7 +23,10 @@ export interface AspectRows {
   k: number;
 }
 
-/** Featurises clauses with their label vectors and row weights. */
+/**
+ * Featurises clauses with their label vectors and row weights. `context`: the review-context features
+ * (AspectModelMetadata.reviewFeatures) with, per row, the text of the review it comes from.
+ */
 export function featuriseClauses(
   texts: readonly string[],
   labels: readonly (readonly number[])[],
@@ -32,6 +35,12 @@ export function featuriseClauses(
   keywordFeatures: boolean,
   tableBits = s.bits,
   cueFeatures = false,
+  /** per row: its review, or undefined for a row without context */
+  context?: {
+    settings: ReviewFeatureSettings;
+    reviews: readonly (string | undefined)[];
+    minReviews?: number | undefined;
+  },
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
@@ -39,7 +48,48 @@ export function featuriseClauses(
   const ids: number[] = [];
   const vals: number[] = [];
   const offsets = new Int32Array(texts.length + 1);
+  // a review's context rows, computed once for all its clauses; with `minReviews`, a row read in fewer
+  // distinct reviews is left out (a review's own n-grams would otherwise learn its labels by heart:
+  // each of its clauses is a row)
+  const contextOf = new Map<string, Int32Array>();
+  /** per review: its count of n-grams (each weighs scale/√count, as in the predictor) */
+  const countOf = new Map<string, number>();
+  if (context) {
+    const reviewBuf = new FeatureBuffer(context.settings.features.bits);
+    for (const review of context.reviews)
+      if (review !== undefined && !contextOf.has(review)) {
+        featurise(review, context.settings.features, reviewBuf);
+        countOf.set(review, reviewBuf.n);
+        contextOf.set(
+          review,
+          Int32Array.from(reviewBuf.ids.subarray(0, reviewBuf.n), (id) =>
+            contextRow(id, context.settings.salt, tableBits),
+          ),
+        );
+      }
+    const min = context.minReviews ?? 1;
+    if (min > 1) {
+      const df = new Int32Array(1 << tableBits);
+      for (const rows of contextOf.values()) for (const r of new Set(rows)) df[r]!++;
+      for (const [review, rows] of contextOf)
+        contextOf.set(
+          review,
+          rows.filter((r) => df[r]! >= min),
+        );
+    }
+  }
   texts.forEach((t, i) => {
+    const review = context?.reviews[i];
+    if (context && review !== undefined) {
+      const rows = contextOf.get(review)!;
+      // rows that collide (rare) add up, as the predictor's lookups do; the weight is that of all the
+      // review's n-grams (the predictor's 1/√n counts those the table lacks too)
+      const n = countOf.get(review)!;
+      for (const r of rows) {
+        ids.push(r);
+        vals.push(context.settings.scale / Math.sqrt(n));
+      }
+    }
     const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits, undefined, cueFeatures);
     for (let j = 0; j < buf.n; j++) {
       ids.push(buf.ids[j]! & mask);

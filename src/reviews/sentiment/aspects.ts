@@ -991,6 +991,7 @@ export interface ClauseAspectModel {
     clause: string,
     keywords?: readonly Aspect[],
     pre?: ClauseFeatures,
+    context?: Float64Array | null,
   ): Array<{ aspect: Aspect; confidence: number; service?: number }>;
   /**
    * P(positive | clause, aspect) from the sentiment model's P(positive) of the clause (`clause`, when
@@ -1009,6 +1010,8 @@ export interface ClauseAspectModel {
  * clause's features once for the model and for `score` (the engine does when both read the same
  * hashing); it may answer undefined, and each then featurises the clause itself. `review`: the whole
  * review's P(positive), which a model with `polarityReview` reads in the clause's polarity.
+ * `context`: the review's context sums, which a model with `reviewFeatures` adds to each clause's
+ * logits (AspectPredictor.reviewContext).
  */
 export function findAspects(
   text: string,
@@ -1018,13 +1021,14 @@ export function findAspects(
   model?: ClauseAspectModel,
   features?: (span: Span) => ClauseFeatures | undefined,
   review?: number,
+  context?: Float64Array | null,
 ): AspectHit[] {
   const hits: AspectHit[] = [];
   for (const span of splitClauses(text).slice(0, maxClauses)) {
     if (model && detectLanguage(span.text) === model.language) {
       const keywords = clauseAspects(span.text);
       const pre = features?.(span);
-      const found = model.detect(span.text, keywords, pre);
+      const found = model.detect(span.text, keywords, pre, context);
       // aspects outside the agent's control also count when only the keyword rules see them: any
       // sign of an outside cause keeps a complaint away from the agent
       const extra = keywords.filter((a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a));

@@ -23,7 +23,7 @@ import { loadPredictor, type LinearPredictor, type TokenContribution } from './p
 import { FeatureBuffer, featurise, prepareText, type FeatureSettings } from './features.js';
 import { wordStarts, wordsWithin, zhWordsBatch, zhWordsMany } from './tokenize.js';
 import { createSentimentPool, type SentimentPool } from './pool.js';
-import { loadAspectModel, sharesFeatures, type AspectPredictor } from './aspect-model.js';
+import { loadAspectModel, sameFeatures, sharesFeatures, type AspectPredictor } from './aspect-model.js';
 
 export type { Aspect, AspectHit, NeutralBand, Span } from './aspects.js';
 export type { Language } from './language.js';
@@ -167,10 +167,24 @@ export function createEngine(
             return fusedBuf;
           }
         : undefined;
+    const aspectModel = language === 'other' ? undefined : aspectModels[language];
+    // a model with review-context features reads the review's ids the sentiment model has just computed
+    // (its buffer holds them until the next text it scores), or featurises the review itself
+    let context: Float64Array | null = null;
+    const rf = aspectModel?.meta.reviewFeatures;
+    if (rf && opts.aspects !== false && language !== 'other') {
+      const m = models[language];
+      const fresh = m && sameFeatures(m.meta.features, rf.features);
+      context = aspectModel.reviewContext(
+        text,
+        fresh ? m.lastFeatures : undefined,
+        language === 'zh' ? words : undefined,
+      );
+    }
     const aspects =
       language === 'other' || opts.aspects === false
         ? []
-        : findAspects(text, clauseScore, scorer.band, 200, aspectModels[language], clauseFeatures, probability);
+        : findAspects(text, clauseScore, scorer.band, 200, aspectModel, clauseFeatures, probability, context);
     for (const a of aspects) a.span = { ...a.span, text: original.slice(a.span.start, a.span.end) };
     const out: ScoredReview = {
       label: labelOf(probability, scorer.band),

@@ -79,6 +79,11 @@ export class LinearPredictor {
     return this.meta.version;
   }
 
+  /** The features of the text last scored by `logit`/`probability` (valid until the next such call). */
+  get lastFeatures(): { ids: Int32Array; n: number } {
+    return this.buf;
+  }
+
   /**
    * Raw (uncalibrated) logit; NaN when no feature of the text has a weight (nothing to go on).
    * `words`: the text's words when already segmented (`zhWordsBatch` over `prepareText`).
