@@ -230,6 +230,9 @@ export function fitGlobalAr(
   return { L, H, m, scaleLag: opts.scaleLag, deseason: opts.deseason, coef };
 }
 
+/** The window of `globalArForecast`, reused from call to call (forecasting 10,000 series allocates none). */
+let scratch = new Float64Array(37);
+
 /**
  * The member's forecast of steps 0..H−1 after `hist` (`d`: the history's classical decomposition,
  * read when the model deseasonalises), into `out`; the last value carried when the window is all zeros.
@@ -242,7 +245,8 @@ export function globalArForecast(
 ): Float64Array {
   const n = hist.length;
   const dd = w.deseason ? d : null;
-  const x = new Float64Array(w.L + 1);
+  if (scratch.length < w.L + 1) scratch = new Float64Array(w.L + 1);
+  const x = scratch;
   const s = n > 0 ? windowInto(hist, n, w, dd, x) : 0;
   for (let h = 0; h < w.H; h++) {
     if (s === 0) {

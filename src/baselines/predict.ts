@@ -95,6 +95,9 @@ type StepSink = (
  * it was a cold start. `forecast` takes every step as objects, `packForecasts` one step into typed
  * arrays (no objects per step; the other steps are not computed: each step is independent of the others).
  */
+/** The global AR member's forecast of one series, reused from call to call (memberForecasts copies it). */
+let arOut = new Float64Array(0);
+
 function forecastSteps(
   model: TrainedGroupModel,
   series: SeriesInput,
@@ -162,8 +165,11 @@ function forecastSteps(
     let withEts = false;
     for (let h = 0; h < horizon; h++) if (rows[h]![SETS]! > 0) withEts = true;
     const hist = p.values;
-    const ar =
-      model.globalAr && rows[0]!.length > GAR ? globalArForecast(model.globalAr, hist, cf.decomposition) : null;
+    let ar: Float64Array | null = null;
+    if (model.globalAr && rows[0]!.length > GAR) {
+      if (arOut.length < model.globalAr.H) arOut = new Float64Array(model.globalAr.H);
+      ar = globalArForecast(model.globalAr, hist, cf.decomposition, arOut);
+    }
     const f = memberForecasts(
       hist,
       w,
