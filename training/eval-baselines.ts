@@ -425,6 +425,7 @@ async function evaluate(file: string) {
         const w = buildWindow(p.values, n, model.spec, p.ctx);
         const out = model.net ? predictNet(model.net, w.x) : null;
         const ar = model.globalAr ? globalArForecast(model.globalAr, p.values, w.classical.decomposition) : null;
+        const ar2 = model.globalAr2 ? globalArForecast(model.globalAr2, p.values, w.classical.decomposition) : null;
         const f = memberForecasts(
           p.values,
           w,
@@ -435,6 +436,7 @@ async function evaluate(file: string) {
           etsOpts,
           undefined,
           ar,
+          ar2,
         );
         const sc = maseScale(s.train, s.frequency);
         const isSeas = seasonal.has(s.id);

@@ -36,13 +36,13 @@ export interface GlobalArOptions {
 }
 
 /**
- * Defaults, chosen on m3-monthly's inner slices (select:baselines): two seasons of lags (8–36), scale
+ * Defaults, chosen on m3-monthly's inner slices (select:baselines): `seasons` (2) seasons of lags (8–36), scale
  * over the last season, errors in MASE units, not deseasonalised (the member alone is better
  * deseasonalised, the stack better without: the lags carry the season and it errs more differently).
  */
-export function defaultGlobalArOptions(m: number, _H: number): GlobalArOptions {
+export function defaultGlobalArOptions(m: number, _H: number, seasons = 2): GlobalArOptions {
   return {
-    L: Math.max(8, Math.min(36, 2 * m)),
+    L: Math.max(8, Math.min(36, Math.round(seasons * m))),
     scaleLag: Math.max(m, 4),
     deseason: false,
     lambda: 1e-3,

@@ -8,7 +8,7 @@ import { buildWindow } from './features.js';
 import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
 import { predictSteps } from './network.js';
 import { globalArForecast } from './global-ar.js';
-import { GAR, memberForecasts, NET, SETS } from './stacking.js';
+import { GAR, GAR2, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
 interface LevelIndex {
@@ -164,6 +164,8 @@ function forecastSteps(
     const hist = p.values;
     const ar =
       model.globalAr && rows[0]!.length > GAR ? globalArForecast(model.globalAr, hist, cf.decomposition) : null;
+    const ar2 =
+      model.globalAr2 && rows[0]!.length > GAR2 ? globalArForecast(model.globalAr2, hist, cf.decomposition) : null;
     const f = memberForecasts(
       hist,
       w,
@@ -174,6 +176,7 @@ function forecastSteps(
       { start: stack.etsStart, iters: stack.etsIters },
       undefined,
       ar,
+      ar2,
     );
     const so = model.scaleOffsets;
     const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;
