@@ -25,6 +25,7 @@ import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
 import {
   defaultGlobalArOptions,
   fitGlobalAr,
+  GLOBAL_AR_SEASONS,
   globalArForecast,
   type GlobalArOptions,
   type GlobalArWeights,
@@ -284,7 +285,7 @@ function globalArSettings(
         ? env.KPI_GAR !== '0'
         : GLOBAL_AR_DEFAULT;
   const num = (v: number | undefined, e: string | undefined, def: number) => v ?? (e !== undefined ? Number(e) : def);
-  const d = defaultGlobalArOptions(m, H, num(o.seasons, env.KPI_GAR_SEASONS, 2));
+  const d = defaultGlobalArOptions(m, H, num(o.seasons, env.KPI_GAR_SEASONS, GLOBAL_AR_SEASONS));
   return {
     on,
     second: on && (o.second ?? (env.KPI_GAR2 !== undefined ? env.KPI_GAR2 === '1' : GLOBAL_AR2_DEFAULT)),

@@ -53,7 +53,7 @@ export interface TrainOptions {
     | boolean
     | {
         lags?: number;
-        /** Lags as seasons of the period (clipped to 8–36) when `lags` is not given. */
+        /** Lags as seasons of the period (clipped to 8–48) when `lags` is not given. */
         seasons?: number;
         scaleLag?: number;
         lambda?: number;
