@@ -350,6 +350,8 @@ async function evaluate(file: string) {
   const memberMase = { whole: new Array<number>(K).fill(0), seasonal: new Array<number>(K).fill(0) };
   let memberN = 0,
     memberSeasN = 0;
+  // the second global AR member is reported only when some group trained it (else its column is Theta)
+  let withAr2 = false;
   for (const g of groups) {
     const members = panel.filter((s) => s.group === g);
     const H = Math.max(...members.map((s) => s.test.length));
@@ -425,6 +427,8 @@ async function evaluate(file: string) {
         const w = buildWindow(p.values, n, model.spec, p.ctx);
         const out = model.net ? predictNet(model.net, w.x) : null;
         const ar = model.globalAr ? globalArForecast(model.globalAr, p.values, w.classical.decomposition) : null;
+        const ar2 = model.globalAr2 ? globalArForecast(model.globalAr2, p.values, w.classical.decomposition) : null;
+        if (ar2) withAr2 = true;
         const f = memberForecasts(
           p.values,
           w,
@@ -435,6 +439,7 @@ async function evaluate(file: string) {
           etsOpts,
           undefined,
           ar,
+          ar2,
         );
         const sc = maseScale(s.train, s.frequency);
         const isSeas = seasonal.has(s.id);
@@ -512,9 +517,15 @@ async function evaluate(file: string) {
     error_shift: r3(shiftSum / Math.max(1, shiftN)),
     ...(memberN > 0
       ? {
-          members_mase: Object.fromEntries(MEMBERS.map((k, j) => [k, r4(memberMase.whole[j]! / memberN)])),
+          members_mase: Object.fromEntries(
+            MEMBERS.map((k, j) => [k, r4(memberMase.whole[j]! / memberN)]).filter(
+              ([k]) => withAr2 || k !== 'global_ar2',
+            ),
+          ),
           members_mase_seasonal: Object.fromEntries(
-            MEMBERS.map((k, j) => [k, r4(memberMase.seasonal[j]! / Math.max(1, memberSeasN))]),
+            MEMBERS.map((k, j) => [k, r4(memberMase.seasonal[j]! / Math.max(1, memberSeasN))]).filter(
+              ([k]) => withAr2 || k !== 'global_ar2',
+            ),
           ),
         }
       : {}),

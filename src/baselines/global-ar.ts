@@ -35,14 +35,17 @@ export interface GlobalArOptions {
   maseWeight: boolean;
 }
 
+/** Default window length in seasons (clipped to 8–48 lags): chosen on the inner slices (README). */
+export const GLOBAL_AR_SEASONS = 4;
+
 /**
- * Defaults, chosen on m3-monthly's inner slices (select:baselines): two seasons of lags (8–36), scale
- * over the last season, errors in MASE units, not deseasonalised (the member alone is better
+ * Defaults, chosen on m3-monthly's inner slices (select:baselines): `seasons` seasons of lags (8–48),
+ * scale over the last season, errors in MASE units, not deseasonalised (the member alone is better
  * deseasonalised, the stack better without: the lags carry the season and it errs more differently).
  */
-export function defaultGlobalArOptions(m: number, _H: number): GlobalArOptions {
+export function defaultGlobalArOptions(m: number, _H: number, seasons = GLOBAL_AR_SEASONS): GlobalArOptions {
   return {
-    L: Math.max(8, Math.min(36, 2 * m)),
+    L: Math.max(8, Math.min(48, Math.round(seasons * m))),
     scaleLag: Math.max(m, 4),
     deseason: false,
     lambda: 1e-3,

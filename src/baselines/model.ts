@@ -25,6 +25,7 @@ import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
 import {
   defaultGlobalArOptions,
   fitGlobalAr,
+  GLOBAL_AR_SEASONS,
   globalArForecast,
   type GlobalArOptions,
   type GlobalArWeights,
@@ -82,6 +83,8 @@ export interface TrainedGroupModel {
    * trained before it or without it (their stacking rows then give it no weight or have no column).
    */
   globalAr?: GlobalArWeights;
+  /** The second global AR member (the other deseasonalisation), when trained (opt-in). */
+  globalAr2?: GlobalArWeights;
   /** The pooled network; null when the group had too little history (classical + conformal only). */
   net: NetWeights | null;
   /** Share of the network's median correction applied (chosen on the backtest; version 2: mean stacking weight of the network member). */
@@ -272,7 +275,7 @@ function globalArSettings(
   opts: TrainOptions,
   m: number,
   H: number,
-): { on: boolean; refit: boolean; fit: GlobalArOptions } {
+): { on: boolean; second: boolean; refit: boolean; fit: GlobalArOptions } {
   const env = process.env;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
   const on =
@@ -281,10 +284,11 @@ function globalArSettings(
       : env.KPI_GAR !== undefined
         ? env.KPI_GAR !== '0'
         : GLOBAL_AR_DEFAULT;
-  const d = defaultGlobalArOptions(m, H);
   const num = (v: number | undefined, e: string | undefined, def: number) => v ?? (e !== undefined ? Number(e) : def);
+  const d = defaultGlobalArOptions(m, H, num(o.seasons, env.KPI_GAR_SEASONS, GLOBAL_AR_SEASONS));
   return {
     on,
+    second: on && (o.second ?? (env.KPI_GAR2 !== undefined ? env.KPI_GAR2 === '1' : GLOBAL_AR2_DEFAULT)),
     refit: o.refit ?? (env.KPI_GAR_REFIT !== undefined ? env.KPI_GAR_REFIT !== '0' : true),
     fit: {
       L: num(o.lags, env.KPI_GAR_L, d.L),
@@ -299,6 +303,8 @@ function globalArSettings(
 
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;
+/** Whether the second global AR member (the first's settings, the other deseasonalisation) is trained by default. */
+export const GLOBAL_AR2_DEFAULT = false;
 
 /** Trains one pooled model across all series of a group. */
 export async function trainGroupModel(series: readonly SeriesInput[], opts: TrainOptions): Promise<TrainedGroupModel> {
@@ -362,18 +368,20 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const tNet = performance.now();
   // 1b. the global AR member: the backtest's fit sees targets before each series' last H periods only
   const gar = globalArSettings(opts, m, H);
-  const decsAt = (lag: number) =>
-    gar.fit.deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
-  const garFit = (lag: number) =>
+  const decsAt = (lag: number, deseason: boolean) =>
+    deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
+  const fit2 = { ...gar.fit, deseason: !gar.fit.deseason };
+  const garFit = (lag: number, fit = gar.fit) =>
     fitGlobalAr(
       prepared.map((p) => p.values),
       prepared.map((p) => p.values.length - lag),
-      decsAt(lag),
+      decsAt(lag, fit.deseason),
       m,
       H,
-      gar.fit,
+      fit,
     );
   const garBack = gar.on ? garFit(H) : null;
+  const garBack2 = gar.second ? garFit(H, fit2) : null;
   // 2. rolling-origin backtest over the last H periods of each series: member forecasts per point.
   // The seasonal ETS search starts from the group's median fit (on up to 200 series), in few steps.
   const etsFits: number[][] = [];
@@ -405,7 +413,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       const out = net ? predictNet(net, w.x) : null;
       const hist = p.values.slice(0, o);
       const ar = garBack ? globalArForecast(garBack, hist, w.classical.decomposition) : null;
-      const f = memberForecasts(hist, w, (h) => (out ? out[h * Q + mid]! : 0), m, H, true, etsOpts, undefined, ar);
+      const ar2 = garBack2 ? globalArForecast(garBack2, hist, w.classical.decomposition) : null;
+      const f = memberForecasts(hist, w, (h) => (out ? out[h * Q + mid]! : 0), m, H, true, etsOpts, undefined, ar, ar2);
       let mean = 0;
       const k = Math.min(o, Math.max(m, 4));
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;
@@ -445,6 +454,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const G_SHRINK = Number(process.env.KPI_STACK_G ?? 0.7);
   const dropped = new Set((process.env.KPI_STACK_DROP ?? '').split(',').filter(Boolean));
   if (!garBack) dropped.add('global_ar');
+  if (!garBack2) dropped.add('global_ar2');
   const active = dropped.size > 0 ? MEMBERS.map((k) => !dropped.has(k)) : undefined;
   const nActive = active ? active.filter(Boolean).length : K;
   const subsample = (pts: CalPoint[]): StackPoint[] => {
@@ -673,6 +683,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
 
   // the global AR is cheap to refit: the forecasts' one sees every series to its end
   const garFinal = garBack && gar.refit ? (garFit(0) ?? garBack) : garBack;
+  const garFinal2 = garBack2 && gar.refit ? (garFit(0, fit2) ?? garBack2) : garBack2;
 
   return {
     kind: MODEL_KIND,
@@ -682,6 +693,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     spec,
     levels,
     ...(garFinal ? { globalAr: garFinal } : {}),
+    ...(garFinal2 ? { globalAr2: garFinal2 } : {}),
     net: finalNet,
     netWeight,
     offsets,

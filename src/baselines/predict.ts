@@ -8,7 +8,7 @@ import { buildWindow } from './features.js';
 import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
 import { predictSteps } from './network.js';
 import { globalArForecast } from './global-ar.js';
-import { GAR, memberForecasts, NET, SETS } from './stacking.js';
+import { GAR, GAR2, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
 interface LevelIndex {
@@ -95,8 +95,9 @@ type StepSink = (
  * it was a cold start. `forecast` takes every step as objects, `packForecasts` one step into typed
  * arrays (no objects per step; the other steps are not computed: each step is independent of the others).
  */
-/** The global AR member's forecast of one series, reused from call to call (memberForecasts copies it). */
+/** The global AR members' forecasts of one series, reused from call to call (memberForecasts copies them). */
 let arOut = new Float64Array(0);
+let arOut2 = new Float64Array(0);
 
 function forecastSteps(
   model: TrainedGroupModel,
@@ -170,6 +171,11 @@ function forecastSteps(
       if (arOut.length < model.globalAr.H) arOut = new Float64Array(model.globalAr.H);
       ar = globalArForecast(model.globalAr, hist, cf.decomposition, arOut);
     }
+    let ar2: Float64Array | null = null;
+    if (model.globalAr2 && rows[0]!.length > GAR2) {
+      if (arOut2.length < model.globalAr2.H) arOut2 = new Float64Array(model.globalAr2.H);
+      ar2 = globalArForecast(model.globalAr2, hist, cf.decomposition, arOut2);
+    }
     const f = memberForecasts(
       hist,
       w,
@@ -180,6 +186,7 @@ function forecastSteps(
       { start: stack.etsStart, iters: stack.etsIters },
       undefined,
       ar,
+      ar2,
     );
     const so = model.scaleOffsets;
     const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;

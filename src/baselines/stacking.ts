@@ -7,11 +7,23 @@ import { driftAt, seasonalEts, seasonalNaive } from './classical.js';
 import type { Window } from './features.js';
 
 /** The members, in the order of a weight row. */
-export const MEMBERS = ['network', 'theta', 'damped', 'ses', 'snaive', 'seasonal_ets', 'drift', 'global_ar'] as const;
+export const MEMBERS = [
+  'network',
+  'theta',
+  'damped',
+  'ses',
+  'snaive',
+  'seasonal_ets',
+  'drift',
+  'global_ar',
+  'global_ar2',
+] as const;
 export const K = MEMBERS.length;
 export const NET = 0;
 export const SETS = 5;
 export const GAR = 7;
+/** The second global AR member: the first's settings with the other deseasonalisation (opt-in). */
+export const GAR2 = 8;
 
 /**
  * Member forecasts K×H (row-major) at one origin: the network-corrected classical forecast (the
@@ -19,8 +31,8 @@ export const GAR = 7;
  * naive, seasonal ETS (damped trend where the series shows no seasonality, or when `withEts` is false)
  * and drift (SES level plus the history's whole slope, reseasonalised: it follows growth that Theta's
  * half slope and the damped trend under-extrapolate) and the pooled linear autoregression `ar`
- * (global-ar.ts; Theta where the group has none: its weight is then 0). Models stored with fewer
- * members read the first ones.
+ * (global-ar.ts; Theta where the group has none: its weight is then 0), and a second one `ar2` (the
+ * other deseasonalisation; Theta likewise). Models stored with fewer members read the first ones.
  */
 export function memberForecasts(
   hist: readonly number[],
@@ -32,6 +44,7 @@ export function memberForecasts(
   etsOpts: { start?: readonly number[] | undefined; iters?: number } = {},
   out = new Float64Array(K * H),
   ar: ArrayLike<number> | null = null,
+  ar2: ArrayLike<number> | null = null,
 ): Float64Array {
   const cf = w.classical;
   const sn = seasonalNaive(hist, m > 1 && hist.length >= m ? m : 1, H);
@@ -45,6 +58,7 @@ export function memberForecasts(
     out[5 * H + h] = ets ? ets.forecast[h]! : cf.damped[h]!;
     out[6 * H + h] = driftAt(cf, h);
     out[GAR * H + h] = ar ? ar[h]! : cf.theta[h]!;
+    out[GAR2 * H + h] = ar2 ? ar2[h]! : cf.theta[h]!;
   }
   return out;
 }

@@ -53,12 +53,16 @@ export interface TrainOptions {
     | boolean
     | {
         lags?: number;
+        /** Lags as seasons of the period (clipped to 8–48) when `lags` is not given. */
+        seasons?: number;
         scaleLag?: number;
         lambda?: number;
         deseason?: boolean;
         robust?: number;
         maseWeight?: boolean;
         refit?: boolean;
+        /** Also a second member with the other deseasonalisation (the stack weighs both). */
+        second?: boolean;
       };
 }
 

@@ -4,7 +4,7 @@ import { decompose } from '../../src/baselines/classical.js';
 import { defaultGlobalArOptions, fitGlobalAr, globalArForecast } from '../../src/baselines/global-ar.js';
 import { deserialize, forecast, serialize, trainGroupModel, type SeriesInput } from '../../src/baselines/index.js';
 import { rng } from '../../src/baselines/network.js';
-import { GAR, MEMBERS } from '../../src/baselines/stacking.js';
+import { GAR, GAR2, MEMBERS } from '../../src/baselines/stacking.js';
 import { gaussian, simulateGroup } from './helpers.js';
 
 /** Monthly series of different levels and phases, multiplicative season, slow trend, 3 % noise. */
@@ -77,6 +77,23 @@ describe('global AR member', () => {
     const without = await trainGroupModel(series, { horizon: H, seed: 1, network: false, globalAr: false });
     expect(without.globalAr).toBeUndefined();
     for (const rows of without.stack!.weights) for (const row of rows) expect(row[GAR]).toBe(0);
+    // the second member (opt-in) is not trained by default: weight 0, not stored
+    expect(model.globalAr2).toBeUndefined();
+    for (const rows of model.stack!.weights) for (const row of rows) expect(row[GAR2]).toBe(0);
+    // opted in: the first's settings with the other deseasonalisation, three seasons of lags
+    const both = await trainGroupModel(series, {
+      horizon: H,
+      seed: 1,
+      network: false,
+      globalAr: { second: true, seasons: 3 },
+    });
+    expect(both.stack!.members[GAR2]).toBe('global_ar2');
+    expect(both.globalAr?.deseason).toBe(false);
+    expect(both.globalAr2?.deseason).toBe(true);
+    expect(both.globalAr?.L).toBe(36);
+    expect(both.globalAr2?.L).toBe(36);
+    const both2 = deserialize(serialize(both));
+    expect(forecast(both2, series[3]!)).toEqual(forecast(both, series[3]!));
 
     // a model stored with fewer members (rows of six, no `globalAr`) reads its own members only
     const old = JSON.parse(

@@ -48,6 +48,7 @@ describe('stacking weights', () => {
         50,
         y + 25 * gaussian(rand),
         y + 30 * gaussian(rand),
+        y + 35 * gaussian(rand),
       ];
       return { f, y, scale: 10 };
     });
