@@ -31,6 +31,7 @@ import {
   readAspectSetLines,
   REPO_ROOT,
 } from './aspects-eval-set.js';
+import { mulberry32 as rng } from '../src/lib/maths.js';
 
 export const DEFAULT_AGREEMENT_SEED = 1818;
 export const agreementPath = (lang: Lang): string =>
@@ -41,18 +42,6 @@ export interface SecondLabel {
   id: string;
   aspects: AspectLabels;
   agent_complaint: boolean;
-}
-
-/** mulberry32, as training/aspects-sample.ts */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The seeded sample: the ids sorted, shuffled once (Fisher–Yates, mulberry32), the first `n` in that order. */

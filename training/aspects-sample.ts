@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readReviews, sha12 } from '../src/reviews/sentiment/aspect-data.js';
+import { mulberry32 as rng } from '../src/lib/maths.js';
 
 type Lang = 'zh' | 'en';
 
@@ -103,18 +104,6 @@ const PLANS: Record<Lang, Plan> = {
 export const SPLIT_FILES = ['dev.csv', 'test.csv'] as const;
 export const DEV_SHARE = 0.4;
 export const DEFAULT_SEED = 1818;
-
-/** mulberry32: a small seeded generator, enough for a reproducible shuffle */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(xs: T[], next: () => number): T[] {
   const out = xs.slice();

@@ -34,6 +34,7 @@ import {
   type TrainLabelLine,
   trainLabelsPath,
 } from '../src/reviews/sentiment/aspect-data.js';
+import { mulberry32 as rng } from '../src/lib/maths.js';
 
 // the loader lives with the model (src/reviews/sentiment/aspect-data.ts: the train_aspects job reads it too)
 export { loadTrainLabels, TRAIN_FILE, trainLabelsPath } from '../src/reviews/sentiment/aspect-data.js';
@@ -83,18 +84,6 @@ export const DRAW_PREFIX: Record<TrainDraw, string> = {
   replies: 'train-replies',
   service: 'train-service',
 };
-
-/** mulberry32, as training/aspects-sample.ts */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The drawn order of train.csv rows to read: row index and text. */
 export function trainLabelPool(

@@ -3,6 +3,7 @@
  * whose outputs are made monotone by construction — the median plus cumulative softplus steps
  * up and down — and exported as plain arrays so that prediction runs in plain JS.
  */
+import { mulberry32 as rng } from '../lib/maths.js';
 import { loadTf, type Tf } from '../ml/tf.js';
 
 export interface DenseLayer {
@@ -34,17 +35,8 @@ export interface NetTrainOptions {
   swa?: boolean;
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG (mulberry32, src/lib/maths.ts), under the name the baselines' callers use. */
+export { rng };
 
 /** Q×Q matrix mapping [steps below…, median, steps above…] to quantiles (see module comment). */
 function monotoneMatrix(Q: number, mid: number): number[] {
