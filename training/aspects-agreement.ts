@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
   AGENT_ASPECTS,
+  ASPECT_CODES,
   type AspectLabels,
   type AspectName,
   ASPECTS,
@@ -27,7 +28,9 @@ import {
   type Lang,
   loadAspectEvalSet,
   OTHER_ASPECTS,
-  type Polarity,
+  POLARITY_CODES,
+  prf,
+  type Prf,
   readAspectSetLines,
   REPO_ROOT,
 } from './aspects-eval-set.js';
@@ -55,17 +58,6 @@ export function drawSample(ids: readonly string[], n: number, seed: number): str
   return out.slice(0, n);
 }
 
-const CODES: Record<string, AspectName> = {
-  sa: 'service_attitude',
-  rs: 'response_speed',
-  rh: 'returns_handling',
-  lo: 'logistics',
-  pq: 'product_quality',
-  pr: 'price',
-  pk: 'packaging',
-};
-const POL_CODES: Record<string, Polarity> = { p: 'positive', n: 'negative', u: 'neutral', m: 'mixed' };
-
 /** `<id> sa:n rs:p …` → a second label; throws on an unknown code. */
 export function parseLabelLine(line: string): SecondLabel {
   const [id, ...codes] = line.trim().split(/\s+/);
@@ -73,28 +65,13 @@ export function parseLabelLine(line: string): SecondLabel {
   const aspects: AspectLabels = {};
   for (const c of codes) {
     const [a, p] = c.split(':');
-    const aspect = CODES[a ?? ''];
-    const pol = POL_CODES[p ?? ''];
+    const aspect = ASPECT_CODES[a ?? ''];
+    const pol = POLARITY_CODES[p ?? ''];
     if (!aspect || !pol) throw new Error(`${id}: bad code ${c}`);
     if (aspects[aspect]) throw new Error(`${id}: ${aspect} twice`);
     aspects[aspect] = pol;
   }
   return { id, aspects, agent_complaint: hasAgentComplaint(aspects) };
-}
-
-export interface Prf {
-  tp: number;
-  fp: number;
-  fn: number;
-  precision: number;
-  recall: number;
-  f1: number;
-}
-function prf(tp: number, fp: number, fn: number): Prf {
-  const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
-  const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
-  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-  return { tp, fp, fn, precision, recall, f1 };
 }
 
 /** Cohen's kappa of two boolean labellings of the same items (1 when both are constant and equal). */
@@ -239,7 +216,7 @@ const short = (l: AspectLabels): string =>
   Object.entries(l)
     .map(
       ([a, p]) =>
-        `${Object.keys(CODES).find((c) => CODES[c] === a)}:${Object.keys(POL_CODES).find((c) => POL_CODES[c] === p)}`,
+        `${Object.keys(ASPECT_CODES).find((c) => ASPECT_CODES[c] === a)}:${Object.keys(POLARITY_CODES).find((c) => POLARITY_CODES[c] === p)}`,
     )
     .join(' ') || '{}';
 

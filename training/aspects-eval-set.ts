@@ -45,6 +45,40 @@ export {
   setPath,
 } from '../src/reviews/sentiment/aspect-data.js';
 
+/** The shorthand of hand-labelling sessions (`<id> sa:n rs:p …`): aspect codes… */
+export const ASPECT_CODES: Readonly<Record<string, (typeof ASPECTS)[number]>> = {
+  sa: 'service_attitude',
+  rs: 'response_speed',
+  rh: 'returns_handling',
+  lo: 'logistics',
+  pq: 'product_quality',
+  pr: 'price',
+  pk: 'packaging',
+};
+/** …and polarity codes. */
+export const POLARITY_CODES: Readonly<Record<string, (typeof POLARITIES)[number]>> = {
+  p: 'positive',
+  n: 'negative',
+  u: 'neutral',
+  m: 'mixed',
+};
+
+/** Precision, recall and F1 of counts (0 where undefined). */
+export interface Prf {
+  tp: number;
+  fp: number;
+  fn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+}
+export function prf(tp: number, fp: number, fn: number): Prf {
+  const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
+  const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
+  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
+  return { tp, fp, fn, precision, recall, f1 };
+}
+
 /** Counts per aspect × polarity for each part, plus the totals, as a Markdown table. */
 export function countsTable(lines: AspectSetLine[]): string {
   const parts: Part[] = ['dev', 'test'];

@@ -21,13 +21,11 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import {
-  type ASPECTS,
   type AspectLabels,
   DEFAULT_DATA_DIR,
   hasAgentComplaint,
   type Lang,
   loadTrainLabels,
-  type POLARITIES,
   readReviews,
   sha12,
   TRAIN_FILE,
@@ -35,6 +33,7 @@ import {
   trainLabelsPath,
 } from '../src/reviews/sentiment/aspect-data.js';
 import { mulberry32 as rng } from '../src/lib/maths.js';
+import { ASPECT_CODES, POLARITY_CODES } from './aspects-eval-set.js';
 
 // the loader lives with the model (src/reviews/sentiment/aspect-data.ts: the train_aspects job reads it too)
 export { loadTrainLabels, TRAIN_FILE, trainLabelsPath } from '../src/reviews/sentiment/aspect-data.js';
@@ -106,22 +105,6 @@ export function trainLabelPool(
   return pool;
 }
 
-const CODES: Record<string, (typeof ASPECTS)[number]> = {
-  sa: 'service_attitude',
-  rs: 'response_speed',
-  rh: 'returns_handling',
-  lo: 'logistics',
-  pq: 'product_quality',
-  pr: 'price',
-  pk: 'packaging',
-};
-const POLARITY_CODES: Record<string, (typeof POLARITIES)[number]> = {
-  p: 'positive',
-  n: 'negative',
-  u: 'neutral',
-  m: 'mixed',
-};
-
 function addLabels(lang: Lang, file: string, draw: TrainDraw): void {
   const pool = trainLabelPool(lang, DEFAULT_DATA_DIR, draw);
   const out = trainLabelsPath(lang);
@@ -142,7 +125,7 @@ function addLabels(lang: Lang, file: string, draw: TrainDraw): void {
     for (const c of codes) {
       if (c === '-') continue;
       const [a, q] = c.split(':');
-      const aspect = CODES[a ?? ''];
+      const aspect = ASPECT_CODES[a ?? ''];
       const polarity = POLARITY_CODES[q ?? ''];
       if (!aspect || !polarity) throw new Error(`position ${pos}: bad code ${c}`);
       aspects[aspect] = polarity;

@@ -20,7 +20,15 @@
  *   npm run eval:aspects [-- --lang zh|en] [--detectors keywords-v1,keywords,model] [--aspect-models DIR] [--json]
  */
 import { parseArgs } from 'node:util';
-import { AGENT_ASPECTS, ASPECTS, loadAspectEvalSet, type AspectEvalItem, type Lang } from './aspects-eval-set.js';
+import {
+  AGENT_ASPECTS,
+  ASPECTS,
+  loadAspectEvalSet,
+  type AspectEvalItem,
+  type Lang,
+  prf as exactPrf,
+  type Prf,
+} from './aspects-eval-set.js';
 import { clauseAspectsV1, splitClausesV1 } from './aspects-keywords-v1.js';
 import { detectLanguage } from '../src/reviews/sentiment/language.js';
 import {
@@ -77,20 +85,11 @@ function fromEngine(engine: SentimentEngine): Detector {
     }));
 }
 
-interface Prf {
-  tp: number;
-  fp: number;
-  fn: number;
-  precision: number;
-  recall: number;
-  f1: number;
-}
 const round = (x: number) => Math.round(x * 1000) / 1000;
+/** `prf` with its rates rounded to 3 decimals, as the figures are printed. */
 function prf(tp: number, fp: number, fn: number): Prf {
-  const precision = tp + fp === 0 ? 0 : tp / (tp + fp);
-  const recall = tp + fn === 0 ? 0 : tp / (tp + fn);
-  const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
-  return { tp, fp, fn, precision: round(precision), recall: round(recall), f1: round(f1) };
+  const r = exactPrf(tp, fp, fn);
+  return { ...r, precision: round(r.precision), recall: round(r.recall), f1: round(r.f1) };
 }
 
 const AGENT = new Set<string>(AGENT_ASPECTS);
