@@ -7,6 +7,7 @@ import { recordAudit } from '../audit/store.js';
 import type { Queryable } from '../db/types.js';
 import type { RowError } from '../history/types.js';
 import { countUpsert, type IngestTarget } from '../ingest/pipeline.js';
+import { unknownEmployeeReason, unknownIds } from '../ingest/references.js';
 import { type FeedbackRow, feedbackRowSchema, FEEDBACK_COLUMNS } from './feedback-rows.js';
 import type { CalibrationResult, RatingInput } from './rater.js';
 
@@ -19,8 +20,7 @@ export const feedbackTarget = (actor: string | null): IngestTarget<FeedbackRow> 
   async check(db, rows) {
     const errors: RowError[] = [];
     const ratees = [...new Set(rows.map((r) => r.value.ratee))];
-    const known = await db.query<{ id: string }>(`select id from employees where id = any($1::text[])`, [ratees]);
-    const have = new Set(known.rows.map((r) => r.id));
+    const missing = await unknownIds(db, 'employees', ratees);
     // one relation per (period, ratee, rater): within the request and against what is stored
     const periods = [...new Set(rows.map((r) => r.value.period))];
     const stored = await db.query<{ period: string; ratee: string; rater: string; relation: string }>(
@@ -31,12 +31,7 @@ export const feedbackTarget = (actor: string | null): IngestTarget<FeedbackRow> 
       stored.rows.map((s) => [JSON.stringify([s.period, s.ratee, s.rater]), { relation: s.relation, where: 'stored' }]),
     );
     for (const { row, value } of rows) {
-      if (!have.has(value.ratee))
-        errors.push({
-          row,
-          field: 'ratee',
-          reason: `unknown employee '${value.ratee}' (register it with POST /v1/employees)`,
-        });
+      if (missing.has(value.ratee)) errors.push({ row, field: 'ratee', reason: unknownEmployeeReason(value.ratee) });
       const pair = JSON.stringify([value.period, value.ratee, value.rater]);
       const seen = relationOf.get(pair);
       if (!seen) relationOf.set(pair, { relation: value.relation, where: `row ${row}` });

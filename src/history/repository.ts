@@ -6,6 +6,7 @@ import { copyField } from '../db/copy.js';
 import type { Queryable } from '../db/types.js';
 import { countUpsert, type IngestTarget, type Numbered } from '../ingest/pipeline.js';
 import * as f from '../ingest/fields.js';
+import { unknownEmployeeReason, unknownIds } from '../ingest/references.js';
 import { parsePeriod } from './period.js';
 import type { EmployeeInput, HistoryInput, RowError } from './types.js';
 
@@ -34,19 +35,6 @@ export function quickHistoryRow(r: Record<string, unknown>): HistoryInput | unde
   const value = f.quick.number(r.value);
   if (value === undefined) return undefined;
   return { employee_id, metric_id, period, value };
-}
-
-async function unknownIds(
-  db: Queryable,
-  table: 'employees' | 'metrics' | 'roles',
-  ids: string[],
-): Promise<Set<string>> {
-  const distinct = [...new Set(ids)];
-  const r = await db.query<{ id: string }>(
-    `select id from unnest($1::text[]) as t(id) where not exists (select 1 from ${table} x where x.id = t.id)`,
-    [distinct],
-  );
-  return new Set(r.rows.map((x) => x.id));
 }
 
 export const employeeTarget: IngestTarget<EmployeeInput> = {
@@ -128,11 +116,7 @@ export function historyTarget(source: string): IngestTarget<HistoryInput> {
       );
       for (const { row, value: v } of rows) {
         if (missingEmployees.has(v.employee_id))
-          errors.push({
-            row,
-            field: 'employee_id',
-            reason: `unknown employee '${v.employee_id}' (register it with POST /v1/employees)`,
-          });
+          errors.push({ row, field: 'employee_id', reason: unknownEmployeeReason(v.employee_id) });
         const m = metrics.get(v.metric_id);
         if (!m) {
           errors.push({ row, field: 'metric_id', reason: `unknown metric '${v.metric_id}' (see GET /v1/metrics)` });

@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import type { Queryable } from '../db/types.js';
-import type { RowError } from '../history/types.js';
 import * as f from '../ingest/fields.js';
 import { countUpsert, type IngestTarget } from '../ingest/pipeline.js';
+import { unknownEmployeeErrors } from '../ingest/references.js';
 
 export interface ReturnEventInput {
   id: string;
@@ -36,24 +36,7 @@ export const returnTarget: IngestTarget<ReturnEventInput> = {
   schema: returnRowSchema,
   key: (r) => r.id,
   keyFields: 'id',
-  async check(db, rows) {
-    const agents = [...new Set(rows.map((r) => r.value.agent_id))];
-    const r = await db.query<{ id: string }>(
-      `select id from unnest($1::text[]) as t(id) where not exists (select 1 from employees e where e.id = t.id)`,
-      [agents],
-    );
-    const missing = new Set(r.rows.map((x) => x.id));
-    const errors: RowError[] = [];
-    for (const { row, value } of rows) {
-      if (missing.has(value.agent_id))
-        errors.push({
-          row,
-          field: 'agent_id',
-          reason: `unknown employee '${value.agent_id}' (register it with POST /v1/employees)`,
-        });
-    }
-    return errors;
-  },
+  check: (db, rows) => unknownEmployeeErrors(db, rows, 'agent_id', (r) => r.agent_id),
   upsert: (tx, rows) =>
     countUpsert(
       tx,

@@ -31,6 +31,7 @@ import {
   type StoredHistory,
 } from '../history/repository.js';
 import { readLimited } from '../ingest/body.js';
+import { unknownEmployeeReason } from '../ingest/references.js';
 import {
   type IngestResult,
   type IngestTarget,
@@ -194,7 +195,7 @@ export function createIngestionService(deps: {
         missing.map((id) => ({
           row: 0,
           field: 'employee_id',
-          reason: `unknown employee '${id}' (register it with POST /v1/employees)`,
+          reason: unknownEmployeeReason(id),
         })),
         'history rows',
       );
