@@ -29,6 +29,7 @@ import {
 } from '../../src/reviews/sentiment/complaint-head.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from '../../src/reviews/sentiment/features.js';
 import { createEngine } from '../../src/reviews/sentiment/index.js';
+import { createSentimentPool } from '../../src/reviews/sentiment/pool.js';
 import { loadPredictor } from '../../src/reviews/sentiment/predictor.js';
 
 const en: FeatureSettings = { language: 'en', bits: 16, seed: 7, charNgrams: null, wordNgrams: [1, 2], maxChars: 2000 };
@@ -130,7 +131,7 @@ describe('complaint head', () => {
     expect(fit.direct[0]).toBeCloseTo(directLogit(h, dev[0]!.rows), 10);
   });
 
-  it('sits after the aspect table in weights.bin; the engine answers the stacked complaint, models without it none', () => {
+  it('sits after the aspect table in weights.bin; the engine answers the stacked complaint, models without it none', async () => {
     const sentiment = loadPredictor('models/sentiment-en');
     const s: FeatureSettings = {
       language: 'en',
@@ -190,6 +191,17 @@ describe('complaint head', () => {
     // the engine reads the ids the sentiment model computed for the review: the same as hashing it again
     expect(r!.complaint).toBeCloseTo(withHead.complaintHead!.complaint(route, withHead.complaintHead!.logit(text)), 12);
     expect(engine.score([text], { aspects: false })[0]!.complaint).toBeUndefined();
+    // scoring threads get the head packed and answer the same
+    const texts = Array.from({ length: 40 }, (_, i) => (i % 2 ? `${text} #${i}` : `${praise[i % 4]} ${i}`));
+    const pool = createSentimentPool({ en: sentiment }, 1, { en: withHead });
+    try {
+      const here = engine.score(texts).map((x) => x.complaint);
+      expect(here.every((c) => typeof c === 'number')).toBe(true);
+      // the pool rejects when a thread fails (no fallback here)
+      expect((await pool.score(texts)).map((x) => x.complaint)).toEqual(here);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('is retrained by the recipe of a model that has one (its chosen L2 the only candidate)', () => {
