@@ -5,7 +5,8 @@
  * - per aspect: precision, recall and F1 of "the review mentions this aspect" (any polarity);
  * - agent aspects: micro-averaged P/R/F1 over service_attitude, response_speed and returns_handling
  *   (the goal's "agent-controllable aspects F1");
- * - the agent's complaint: a score per review (max over its agent-aspect hits of P(negative));
+ * - the agent's complaint: a score per review (max over its agent-aspect hits of P(negative); for a
+ *   model with a complaint head, its stacked P(complaint), src/reviews/sentiment/complaint-head.ts);
  *   in `service` mode a review with no aspect at all is charged through its overall sentiment, as
  *   the rating does for service channels; in `text` mode it is not. The threshold is the one that
  *   gives the best precision at recall ≥ 0.75 on **dev**; the test figures use it unchanged.
@@ -54,6 +55,8 @@ export interface Detected {
   hits: Array<{ aspect: string; probability: number; confidence?: number }>;
   /** P(positive) of the whole review */
   overall: number;
+  /** the stacked P(the agent's complaint) of a model with a complaint head (ScoredReview.complaint) */
+  complaint?: number;
 }
 
 type Detector = (texts: string[]) => Detected[];
@@ -82,6 +85,7 @@ function fromEngine(engine: SentimentEngine): Detector {
     engine.score(texts).map((r) => ({
       hits: r.aspects.map((h) => ({ aspect: h.aspect, probability: h.probability, confidence: h.confidence })),
       overall: r.probability,
+      ...(r.complaint !== undefined ? { complaint: r.complaint } : {}),
     }));
 }
 
@@ -97,6 +101,8 @@ const AGENT = new Set<string>(AGENT_ASPECTS);
 const NEGATIVE_BELOW = 0.35;
 
 export function complaintScore(d: Detected, mode: 'text' | 'service'): number {
+  // a model with a complaint head decides on the review as a whole (it reads the text: both modes)
+  if (d.complaint !== undefined) return d.complaint;
   let s = 0;
   let any = false;
   for (const h of d.hits) {

@@ -10,7 +10,10 @@
  *   npm run train:aspects -- --lang zh|en [--recipe METADATA] [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
  *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--polarity-min-clauses N]
- *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]]
+ *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]] [--complaint-head [--complaint-head-l2 L,L,…]]
+ *
+ * `--complaint-head`: a review-level complaint head stacked with the aspect route (metadata
+ * `complaintHead`, src/reviews/sentiment/complaint-head.ts); off by default.
  *
  * `--review-features SCALE`: each clause also reads its review's n-grams (hashed as the sentiment model
  * hashes them, worth SCALE together; metadata `reviewFeatures`); off by default.
@@ -87,6 +90,10 @@ const { values: args } = parseArgs({
     'review-features-min-reviews': { type: 'string' },
     /** with --review-features: all (default) or labelled (the weak rows read no context in training) */
     'review-features-rows': { type: 'string' },
+    /** a review-level complaint head stacked with the aspect route (AspectTrainSettings.complaintHead; off by default) */
+    'complaint-head': { type: 'boolean' },
+    /** its L2 candidates, comma-separated (chosen out of fold on dev) */
+    'complaint-head-l2': { type: 'string' },
     /** the out-of-fold recall the agent's-complaint threshold must reach (default 0.75) */
     'complaint-recall': { type: 'string' },
     /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
@@ -137,6 +144,8 @@ const given: AspectTrainSettings = {
   reviewFeatures: num(args['review-features']),
   reviewFeaturesMinReviews: num(args['review-features-min-reviews']),
   reviewFeaturesRows: args['review-features-rows'] as 'all' | 'labelled' | undefined,
+  complaintHead: args['complaint-head'],
+  complaintHeadL2: args['complaint-head-l2']?.split(',').map(Number),
 };
 const recipe = args.recipe ? aspectRecipe(JSON.parse(readFileSync(args.recipe, 'utf8')) as RecipeMetadata) : {};
 const trained = await trainAspectModel(await loadTf(), {

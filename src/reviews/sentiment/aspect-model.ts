@@ -18,6 +18,7 @@ import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 import { hashBytes, hashString } from './hash.js';
 import { ASPECT_ORDER, clauseAspects, type Aspect } from './aspects.js';
 import { detectLanguage } from './language.js';
+import { ComplaintHead, type ComplaintHeadSettings, type ComplaintQuantised } from './complaint-head.js';
 
 export const ASPECT_MODEL_FORMAT = 'kpi-aspects-linear/1';
 /** bucket row width in the weight table (7 aspects + 1 pad: one 16-byte int16 row per bucket) */
@@ -75,6 +76,13 @@ export interface AspectModelMetadata {
    * clause alone (the models before it).
    */
   reviewFeatures?: ReviewFeatureSettings;
+  /**
+   * a review-level complaint head stacked with the aspect route (issue 18, ninth session;
+   * ./complaint-head.ts): its weights follow the aspect table in weights.bin, and a review is the
+   * agent's complaint when its stacked P(complaint) reaches `complaintThreshold`. Absent: the aspect
+   * route alone (the highest P(negative) of the agent-aspect hits against `complaintThreshold`).
+   */
+  complaintHead?: ComplaintHeadSettings;
   [extra: string]: unknown;
 }
 
@@ -116,6 +124,8 @@ export interface AspectQuantised {
   rows: Int8Array;
   /** per aspect: the weight of one int8 step */
   steps: Float64Array;
+  /** the complaint head's table (models with `complaintHead`) */
+  complaint?: ComplaintQuantised;
 }
 
 /** Set bits of a 32-bit word. */
@@ -272,6 +282,8 @@ export class AspectPredictor {
   private readonly context: Float64Array;
   /** the buffer reviewContext featurises a review into when the caller has not (created on first use) */
   private reviewBuf: FeatureBuffer | undefined;
+  /** the review-level complaint head (models with `complaintHead`), else null */
+  readonly complaintHead: ComplaintHead | null = null;
 
   /**
    * Float32 `weights` (2^tableBits rows of `stride`) are packed for scoring: only rows with a
@@ -302,7 +314,12 @@ export class AspectPredictor {
     if (columns > stride) throw new Error(`${meta.version}: ${columns} columns in a stride of ${stride}`);
     this.sums = new Float64Array(columns);
     this.context = new Float64Array(columns);
+    const head = meta.complaintHead;
     if (!(weights instanceof Float32Array)) {
+      if (head) {
+        if (!weights.complaint) throw new Error(`${meta.version}: packed weights without the complaint head`);
+        this.complaintHead = new ComplaintHead(head, weights.complaint);
+      }
       if (weights.present.length !== (1 << this.tableBits) >>> 5)
         throw new Error(
           `${meta.version}: packed table of ${weights.present.length * 32} rows, expected 2^${this.tableBits}`,
@@ -310,8 +327,19 @@ export class AspectPredictor {
       ({ present: this.present, rank: this.rank, rows: this.rows, steps: this.steps } = weights);
       return;
     }
-    if (weights.length !== (1 << this.tableBits) * stride)
-      throw new Error(`${meta.version}: weights hold ${weights.length} values, expected 2^${this.tableBits}·stride`);
+    const table = (1 << this.tableBits) * stride;
+    if (head) {
+      if (head.offset !== table || weights.length !== table + (1 << head.tableBits))
+        throw new Error(
+          `${meta.version}: weights hold ${weights.length} values, expected 2^${this.tableBits}·stride + 2^${head.tableBits} (complaint head at ${head.offset})`,
+        );
+      this.complaintHead = new ComplaintHead(head, weights.subarray(table));
+    }
+    const aspectWeights = head ? weights.subarray(0, table) : weights;
+    if (aspectWeights.length !== table)
+      throw new Error(
+        `${meta.version}: weights hold ${aspectWeights.length} values, expected 2^${this.tableBits}·stride`,
+      );
     const k = columns;
     this.steps = new Float64Array(stride).fill(1);
     const max = new Float64Array(stride);
@@ -322,7 +350,7 @@ export class AspectPredictor {
     for (let r = 0; r < 1 << this.tableBits; r++) {
       let any = false;
       for (let j = 0; j < k; j++) {
-        const w = Math.abs(weights[r * stride + j]!);
+        const w = Math.abs(aspectWeights[r * stride + j]!);
         if (w > 0) any = true;
         if (w > max[j]!) max[j] = w;
       }
@@ -339,7 +367,8 @@ export class AspectPredictor {
       for (let b = 0; b < 32; b++) {
         if ((this.present[w]! & (1 << b)) === 0) continue;
         const r = (w << 5) | b;
-        for (let j = 0; j < k; j++) this.rows[at * stride + j] = Math.round(weights[r * stride + j]! / this.steps[j]!);
+        for (let j = 0; j < k; j++)
+          this.rows[at * stride + j] = Math.round(aspectWeights[r * stride + j]! / this.steps[j]!);
         at++;
       }
     }
@@ -361,7 +390,13 @@ export class AspectPredictor {
   get quantised(): { meta: AspectModelMetadata; weights: AspectQuantised } {
     return {
       meta: this.meta,
-      weights: { present: this.present, rank: this.rank, rows: this.rows, steps: this.steps },
+      weights: {
+        present: this.present,
+        rank: this.rank,
+        rows: this.rows,
+        steps: this.steps,
+        ...(this.complaintHead ? { complaint: this.complaintHead.quantised } : {}),
+      },
     };
   }
 

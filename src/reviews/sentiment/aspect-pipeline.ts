@@ -51,6 +51,14 @@ import { clippedLogit, fitPlatt, fitPlatt2, identityCalibration, sigmoid, type C
 import type { FeatureSettings } from './features.js';
 import { readLabelledCsv } from './data.js';
 import { loadPredictor } from './predictor.js';
+import {
+  complaintRows,
+  fitComplaintHead,
+  trainComplaintLinear,
+  type ComplaintHeadFit,
+  type ComplaintHeadSettings,
+  type ComplaintRow,
+} from './complaint-head.js';
 import { rng } from './train.js';
 
 export interface AspectTrainSettings {
@@ -140,6 +148,17 @@ export interface AspectTrainSettings {
   reviewFeaturesMinReviews?: number | undefined;
   /** with reviewFeatures: 'labelled' — only the labelled rows (dev, hand labels, own texts, corrections) read their review's context in training, the weak rows do not (default 'all') */
   reviewFeaturesRows?: 'all' | 'labelled' | undefined;
+  /**
+   * a review-level complaint head stacked with the aspect route (AspectModelMetadata.complaintHead,
+   * ./complaint-head.ts; issue 18, ninth session; default false): a logistic model over the review's
+   * n-grams hashed as the sentiment model hashes them, trained on the labelled reviews'
+   * agent_complaint (dev in fold, every hand label and own text, corrections), read with the route's
+   * score through σ(a·logit(route) + b·direct + c) fitted out of fold on dev; the complaint threshold
+   * is then the stacked score's. The aspect hits and polarities are unchanged.
+   */
+  complaintHead?: boolean | undefined;
+  /** its L2 candidates (default 1e-7, 1e-6, 3e-6, 1e-5, 1e-4): the best out-of-fold stacked complaint precision at recall ≥ complaintRecall wins */
+  complaintHeadL2?: readonly number[] | undefined;
 }
 
 /** Where a run's settings started from (./aspect-recipe.ts), stored in its metadata as `training.recipe`. */
@@ -180,8 +199,12 @@ export interface TrainedAspects {
   weights: Float32Array;
   /** per aspect on the dev part, out of fold, and the agent aspects' micro F1 */
   figures: { dev_out_of_fold: Record<string, OutOfFoldFigure>; agent_f1: number; complaint: Record<string, number> };
-  /** per dev item: its calibrated out-of-fold P(aspect) (ASPECT_ORDER) and complaint score, for reading the errors */
-  outOfFold: Array<{ id: string; probabilities: number[]; complaint: number }>;
+  /**
+   * per dev item: its calibrated out-of-fold P(aspect) (ASPECT_ORDER) and complaint score (the aspect
+   * route's), for reading the errors; with the complaint head also its out-of-fold direct logit and
+   * stacked P(complaint)
+   */
+  outOfFold: Array<{ id: string; probabilities: number[]; complaint: number; direct?: number; stacked?: number }>;
 }
 
 const K = ASPECT_ORDER.length;
@@ -418,6 +441,37 @@ export function weakServiceRows(
     if (!skip.has(row))
       for (const c of splitClauses(r.review))
         if (clauseAspects(c.text).some((a) => AGENT_CONTROLLABLE.has(a))) rows.push([c.text, r.label]);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  const take = rows.slice(0, cap);
+  return { texts: take.map((r) => r[0]), targets: take.map((r) => r[1]) };
+}
+
+/** The complaint head's salt (ComplaintHeadSettings.salt): mixed into each review id before its table row. */
+export const COMPLAINT_SALT = 0x0c0a18;
+/** The complaint head's table: 2^18 rows. */
+export const COMPLAINT_TABLE_BITS = 18;
+
+/**
+ * The complaint head's weak rows: reviews of train.csv (rows in `skip` left out) of which a clause names
+ * an agent aspect by the keyword rules, targeted 1 (the agent's complaint) when the review is negative
+ * and 0 when positive; at most `cap`, seeded.
+ */
+export function complaintWeakRows(
+  file: string,
+  skip: ReadonlySet<number>,
+  cap: number,
+): { texts: string[]; targets: number[] } {
+  const random = rng(1820);
+  const rows: Array<[string, number]> = [];
+  for (const [row, r] of readLabelledCsv(file).entries())
+    if (
+      !skip.has(row) &&
+      splitClauses(r.review).some((c) => clauseAspects(c.text).some((a) => AGENT_CONTROLLABLE.has(a)))
+    )
+      rows.push([r.review, 1 - r.label]);
   for (let i = rows.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [rows[i], rows[j]] = [rows[j]!, rows[i]!];
@@ -772,13 +826,51 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     }
     log(`service head: L2 ${headL2}`);
   }
-  const { polarity, polarityReview, polarityService, complaintScores, complaint } = fitted;
+  const { polarity, polarityReview, polarityService, complaintScores } = fitted;
+  const routeComplaint = fitted.complaint;
+
+  // ---- the complaint head (see AspectTrainSettings.complaintHead): its L2 and the stack chosen out of fold on dev
+  const complaintHead = o.complaintHead ?? false;
+  const headItems = complaintHead
+    ? [
+        ...(allHand.length > 0 || o.trainLabels === false ? allHand : loadTrainLabels(lang, dataDir, labelsDir)),
+        ...(allOwn.length > 0 ? allOwn : loadOwnTrainTexts(lang, labelsDir)),
+        ...corrections,
+      ]
+    : [];
+  const reviewRow = (it: AspectEvalItem): ComplaintRow => ({
+    rows: complaintRows(it.text, sentiment.meta.features, COMPLAINT_SALT, COMPLAINT_TABLE_BITS),
+    y: it.agentComplaint ? 1 : 0,
+    weight: 1,
+  });
+  const devComplaintRows = complaintHead ? dev.map(reviewRow) : [];
+  const extraComplaintRows = headItems.map(reviewRow);
+  let headFit: ComplaintHeadFit | null = null;
+  if (complaintHead) {
+    log(`complaint head: ${dev.length} dev reviews in fold, ${headItems.length} labelled reviews besides`);
+    headFit = fitComplaintHead({
+      dev: devComplaintRows,
+      extra: extraComplaintRows,
+      route: complaintScores,
+      foldOf,
+      folds,
+      tableBits: COMPLAINT_TABLE_BITS,
+      l2: o.complaintHeadL2 ?? [1e-7, 1e-6, 3e-6, 1e-5, 1e-4],
+      minRecall: complaintRecall,
+      log,
+    });
+    log(
+      `complaint head: L2 ${headFit.l2}, stacked ${JSON.stringify(headFit.complaint)} (route alone ${JSON.stringify(routeComplaint)})`,
+    );
+  }
+  const complaint = headFit ? headFit.complaint : routeComplaint;
   const outOfFold = dev.map((it, i) => ({
     id: it.id,
     probabilities: ASPECT_ORDER.map((_, j) =>
       round(sigmoid(calibration[j]!.a * finite(oofMax[i]![j]!) + calibration[j]!.c)),
     ),
     complaint: round(complaintScores[i]!),
+    ...(headFit ? { direct: round(headFit.direct[i]!), stacked: round(headFit.stacked[i]!) } : {}),
   }));
 
   // ---- the returned model: all rows (the service head in the eighth column)
@@ -794,6 +886,23 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     for (let r = 0; r < 1 << settings.bits; r++) final.weights[r * ASPECT_STRIDE + K] = head.weights[r]!;
     final.biases.push(head.biases[0]!);
   }
+  // the complaint head's weights follow the aspect table in weights.bin
+  let complaintHeadSettings: ComplaintHeadSettings | undefined;
+  if (headFit) {
+    const h = trainComplaintLinear([...devComplaintRows, ...extraComplaintRows], COMPLAINT_TABLE_BITS, headFit.l2);
+    const all = new Float32Array(final.weights.length + h.weights.length);
+    all.set(final.weights);
+    all.set(h.weights, final.weights.length);
+    complaintHeadSettings = {
+      offset: final.weights.length,
+      features: sentiment.meta.features,
+      tableBits: COMPLAINT_TABLE_BITS,
+      salt: COMPLAINT_SALT,
+      bias: h.bias,
+      ...headFit.stack,
+    };
+    final.weights = all;
+  }
   const seconds = Math.round((performance.now() - started) / 100) / 10;
   const predictor = predictorOf(final, {
     calibration: calibration.map((c) => ({ ...c, fittedOn: 'dev, out of fold (review-level max logit)' })),
@@ -802,6 +911,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     ...(reviewPolarity ? { polarityReview } : {}),
     ...(headL2 !== null ? { polarityService } : {}),
     complaintThreshold: complaint.threshold,
+    ...(complaintHeadSettings ? { complaintHead: complaintHeadSettings } : {}),
     training: {
       weak: { source, rows: weak.texts.length, labels: 'keyword rules v2 (src/reviews/sentiment/aspects.ts)' },
       weakWeight,
@@ -823,6 +933,16 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
               rows: 'agent-aspect rows of the labelled items',
               ...(headRows === 'aspect' ? { tableRows: 'those of the aspect columns' } : {}),
               ...(headWeak.texts.length > 0 ? { weak: { rows: headWeak.texts.length, weight: headWeakWeight } } : {}),
+            },
+          }
+        : {}),
+      ...(headFit
+        ? {
+            complaintHead: {
+              l2: headFit.l2,
+              labelled: headItems.length,
+              rows: 'labelled reviews: dev in fold, hand labels, own texts, corrections (agent_complaint)',
+              route: routeComplaint,
             },
           }
         : {}),
@@ -851,12 +971,17 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       ...(input.recipe ? { recipe: input.recipe } : {}),
       seconds,
     },
-    metrics: { dev_out_of_fold: figures, dev_out_of_fold_agent_f1: agentF1, dev_out_of_fold_complaint: complaint },
+    metrics: {
+      dev_out_of_fold: figures,
+      dev_out_of_fold_agent_f1: agentF1,
+      dev_out_of_fold_complaint: complaint,
+      ...(headFit ? { dev_out_of_fold_complaint_route: routeComplaint, dev_out_of_fold_complaint_ap: headFit.ap } : {}),
+    },
   });
   return {
     meta: predictor.meta,
     weights: final.weights,
-    figures: { dev_out_of_fold: figures, agent_f1: agentF1, complaint },
+    figures: { dev_out_of_fold: figures, agent_f1: agentF1, complaint: { ...complaint } },
     outOfFold,
   };
 }

@@ -30,7 +30,8 @@ const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : 
  * - no `ownTexts` block where hand labels were read → ownTexts false (else left to follow trainLabels);
  * - `serviceHead`: on, its chosen `l2` as the only candidate, `weak.weight` (else 0), `tableRows` → 'aspect';
  * - `weakIntent` absent → false (kept); `complaintRecall`, `polarityMinClauses` absent → their defaults;
- * - `reviewFeatures` (the scale), `reviewFeaturesMinReviews`, `reviewFeaturesRows` as recorded (absent: none, the default).
+ * - `reviewFeatures` (the scale), `reviewFeaturesMinReviews`, `reviewFeaturesRows` as recorded (absent: none, the default);
+ * - `complaintHead`: on, its chosen `l2` as the only candidate (absent: off).
  */
 export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   const t = obj(meta.training) ?? {};
@@ -79,6 +80,12 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('reviewFeatures', num(t.reviewFeatures));
   set('reviewFeaturesMinReviews', num(t.reviewFeaturesMinReviews));
   set('reviewFeaturesRows', t.reviewFeaturesRows === 'labelled' ? 'labelled' : undefined);
+  const complaintHead = obj(t.complaintHead);
+  if (complaintHead) {
+    set('complaintHead', true);
+    const l2 = num(complaintHead.l2);
+    set('complaintHeadL2', l2 !== undefined ? [l2] : undefined);
+  }
   return out;
 }
 

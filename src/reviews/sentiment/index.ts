@@ -181,6 +181,15 @@ export function createEngine(
         language === 'zh' ? words : undefined,
       );
     }
+    // a model with a complaint head reads the review's ids the same way, before the clauses are scored
+    // (scoring a clause overwrites the sentiment model's buffer)
+    const head = opts.aspects !== false && language !== 'other' ? aspectModel?.complaintHead : undefined;
+    let direct: number | undefined;
+    if (head) {
+      const m = models[language as 'zh' | 'en'];
+      const fresh = m && sameFeatures(m.meta.features, head.settings.features);
+      direct = head.logit(text, fresh ? m.lastFeatures : undefined, language === 'zh' ? words : undefined);
+    }
     const aspects =
       language === 'other' || opts.aspects === false
         ? []
@@ -193,6 +202,12 @@ export function createEngine(
       aspects,
       modelVersion: scorer.version,
     };
+    if (head && direct !== undefined) {
+      // the aspect route: the highest P(negative) of the agent-aspect hits (0 without one)
+      let route = 0;
+      for (const a of aspects) if (a.agentControllable) route = Math.max(route, 1 - a.probability);
+      out.complaint = head.complaint(route, direct);
+    }
     if (opts.explain) out.explanation = scorer.explain(text, opts.explainTopK ?? 10);
     return out;
   };

@@ -9,6 +9,12 @@ export interface ScoredReview {
   probability: number;
   language: Language;
   aspects: AspectHit[];
+  /**
+   * P(the review is the agent's complaint) where the language's aspect model has a complaint head
+   * (./complaint-head.ts: the aspect route stacked with a review-level model; compare it with the
+   * model's `complaintThreshold`); absent otherwise
+   */
+  complaint?: number;
   explanation?: TokenContribution[];
   modelVersion: string;
 }
