@@ -24,7 +24,7 @@ import {
 import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
 import {
   defaultGlobalArOptions,
-  fitGlobalAr,
+  fitGlobalArBag,
   GLOBAL_AR_SEASONS,
   globalArForecast,
   type GlobalArOptions,
@@ -275,7 +275,7 @@ function globalArSettings(
   opts: TrainOptions,
   m: number,
   H: number,
-): { on: boolean; second: boolean; refit: boolean; fit: GlobalArOptions } {
+): { on: boolean; second: boolean; refit: boolean; fit: GlobalArOptions; bagLags: number[] } {
   const env = process.env;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
   const on =
@@ -286,7 +286,11 @@ function globalArSettings(
         : GLOBAL_AR_DEFAULT;
   const num = (v: number | undefined, e: string | undefined, def: number) => v ?? (e !== undefined ? Number(e) : def);
   const d = defaultGlobalArOptions(m, H, num(o.seasons, env.KPI_GAR_SEASONS, GLOBAL_AR_SEASONS));
+  const bagSeasons =
+    o.bagSeasons ??
+    (env.KPI_GAR_BAG !== undefined ? env.KPI_GAR_BAG.split(',').filter(Boolean).map(Number) : GLOBAL_AR_BAG);
   return {
+    bagLags: bagSeasons.map((k) => defaultGlobalArOptions(m, H, k).L),
     on,
     second: on && (o.second ?? (env.KPI_GAR2 !== undefined ? env.KPI_GAR2 === '1' : GLOBAL_AR2_DEFAULT)),
     refit: o.refit ?? (env.KPI_GAR_REFIT !== undefined ? env.KPI_GAR_REFIT !== '0' : true),
@@ -297,9 +301,13 @@ function globalArSettings(
       deseason: o.deseason ?? (env.KPI_GAR_DESEASON !== undefined ? env.KPI_GAR_DESEASON === '1' : d.deseason),
       robust: num(o.robust, env.KPI_GAR_ROBUST, d.robust),
       maseWeight: o.maseWeight ?? (env.KPI_GAR_MASEW !== undefined ? env.KPI_GAR_MASEW === '1' : d.maseWeight),
+      log: o.log ?? (env.KPI_GAR_LOG !== undefined ? env.KPI_GAR_LOG === '1' : false),
     },
   };
 }
+
+/** Lookback bagging's window lengths in seasons (clipped like the main one's), none: one fit. */
+export const GLOBAL_AR_BAG: number[] = [];
 
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;
@@ -372,13 +380,14 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
   const fit2 = { ...gar.fit, deseason: !gar.fit.deseason };
   const garFit = (lag: number, fit = gar.fit) =>
-    fitGlobalAr(
+    fitGlobalArBag(
       prepared.map((p) => p.values),
       prepared.map((p) => p.values.length - lag),
       decsAt(lag, fit.deseason),
       m,
       H,
       fit,
+      gar.bagLags,
     );
   const garBack = gar.on ? garFit(H) : null;
   const garBack2 = gar.second ? garFit(H, fit2) : null;

@@ -63,6 +63,10 @@ export interface TrainOptions {
         refit?: boolean;
         /** Also a second member with the other deseasonalisation (the stack weighs both). */
         second?: boolean;
+        /** Lookback bagging: further fits with these window lengths in seasons (8–48 lags), forecasts averaged. */
+        bagSeasons?: number[];
+        /** Log-scale windows when every value of the group is positive. */
+        log?: boolean;
       };
 }
 
