@@ -196,7 +196,8 @@ export function fitGlobalAr(
         const s = windowInto(v, o, L, m, opts.scaleLag, log, d, x);
         if (s === 0) continue;
         const k = Math.min(H, end - o);
-        for (let h = 0; h < k; h++) y[h] = log ? logRatio(adjusted(v, d, o + h), s) : clip(adjusted(v, d, o + h) / s - 1);
+        for (let h = 0; h < k; h++)
+          y[h] = log ? logRatio(adjusted(v, d, o + h), s) : clip(adjusted(v, d, o + h) / s - 1);
         // squared errors in MASE units (s / ms)², or (IRLS towards absolute errors) divided by the
         // window's mean absolute error of the previous pass
         const u = opts.maseWeight && ms > 0 ? Math.min(s / ms, 100) : 1;
