@@ -28,6 +28,11 @@ export interface GlobalArWeights {
   bag?: { L: number; coef: number[][] }[];
   /** Windows and targets as log(value / scale) instead of value / scale − 1 (all-positive groups). Absent: false. */
   log?: boolean;
+  /**
+   * The fit on the group's seasonal series only (seasonality test of each series' fitted part),
+   * which forecasts the histories whose decomposition is seasonal. Absent: this fit for all.
+   */
+  seasonal?: GlobalArWeights;
 }
 
 export interface GlobalArOptions {
@@ -295,6 +300,7 @@ export function globalArForecast(
   d: Decomposition | null,
   out = new Float64Array(w.H),
 ): Float64Array {
+  if (w.seasonal && d?.seasonal) return globalArForecast(w.seasonal, hist, d, out);
   const dd = w.deseason ? d : null;
   const bag = w.bag;
   if (!bag) return partForecast(w, w.L, w.coef, hist, dd, out, 1, false);

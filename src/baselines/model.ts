@@ -275,7 +275,7 @@ function globalArSettings(
   opts: TrainOptions,
   m: number,
   H: number,
-): { on: boolean; second: boolean; refit: boolean; fit: GlobalArOptions; bagLags: number[] } {
+): { on: boolean; second: boolean; refit: boolean; split: boolean; fit: GlobalArOptions; bagLags: number[] } {
   const env = process.env;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
   const on =
@@ -290,7 +290,9 @@ function globalArSettings(
     o.bagSeasons ??
     (env.KPI_GAR_BAG !== undefined ? env.KPI_GAR_BAG.split(',').filter(Boolean).map(Number) : GLOBAL_AR_BAG);
   return {
-    bagLags: bagSeasons.map((k) => defaultGlobalArOptions(m, H, k).L),
+    // the bag's window lengths clip to 8–60 lags (the main one's to 8–48)
+    bagLags: bagSeasons.map((k) => Math.max(8, Math.min(60, Math.round(k * m)))),
+    split: o.split ?? (env.KPI_GAR_SPLIT !== undefined ? env.KPI_GAR_SPLIT === '1' : false),
     on,
     second: on && (o.second ?? (env.KPI_GAR2 !== undefined ? env.KPI_GAR2 === '1' : GLOBAL_AR2_DEFAULT)),
     refit: o.refit ?? (env.KPI_GAR_REFIT !== undefined ? env.KPI_GAR_REFIT !== '0' : true),
@@ -379,16 +381,18 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const decsAt = (lag: number, deseason: boolean) =>
     deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
   const fit2 = { ...gar.fit, deseason: !gar.fit.deseason };
-  const garFit = (lag: number, fit = gar.fit) =>
-    fitGlobalArBag(
-      prepared.map((p) => p.values),
-      prepared.map((p) => p.values.length - lag),
-      decsAt(lag, fit.deseason),
-      m,
-      H,
-      fit,
-      gar.bagLags,
-    );
+  const garFit = (lag: number, fit = gar.fit) => {
+    const values = prepared.map((p) => p.values);
+    const ends = prepared.map((p) => p.values.length - lag);
+    const decs = decsAt(lag, fit.deseason);
+    const all = fitGlobalArBag(values, ends, decs, m, H, fit, gar.bagLags);
+    if (!all || !gar.split) return all;
+    // the seasonal series' own fit (seasonality of each series' fitted part)
+    const pick = values.map((v, i) => decompose(v.slice(0, Math.max(0, ends[i]!)), m).seasonal);
+    const sel = <T>(a: readonly T[]) => a.filter((_, i) => pick[i]);
+    const own = fitGlobalArBag(sel(values), sel(ends), decs ? sel(decs) : null, m, H, fit, gar.bagLags);
+    return own ? { ...all, seasonal: own } : all;
+  };
   const garBack = gar.on ? garFit(H) : null;
   const garBack2 = gar.second ? garFit(H, fit2) : null;
   // 2. rolling-origin backtest over the last H periods of each series: member forecasts per point.

@@ -67,6 +67,8 @@ export interface TrainOptions {
         bagSeasons?: number[];
         /** Log-scale windows when every value of the group is positive. */
         log?: boolean;
+        /** A second fit on the group's seasonal series only, for the histories that test seasonal. */
+        split?: boolean;
       };
 }
 

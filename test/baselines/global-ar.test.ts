@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decompose } from '../../src/baselines/classical.js';
-import { defaultGlobalArOptions, fitGlobalAr, globalArForecast } from '../../src/baselines/global-ar.js';
+import {
+  defaultGlobalArOptions,
+  fitGlobalAr,
+  fitGlobalArBag,
+  globalArForecast,
+} from '../../src/baselines/global-ar.js';
 import { deserialize, forecast, serialize, trainGroupModel, type SeriesInput } from '../../src/baselines/index.js';
 import { rng } from '../../src/baselines/network.js';
 import { GAR, GAR2, MEMBERS } from '../../src/baselines/stacking.js';
@@ -116,5 +121,49 @@ describe('global AR member', () => {
     // an AR stored beside rows without its column is not read either
     const withAr = { ...oldModel, globalAr: ar };
     for (const q of quarterly.slice(0, 5)) expect(forecast(withAr, q)).toEqual(forecast(oldModel, q));
+  }, 120_000);
+  it('bags lookbacks (the mean of its parts) and takes logs of all-positive groups only; without either, as before', async () => {
+    const H = 6;
+    const { series } = seasonalPanel(80, 72, 0, 11);
+    const ends = series.map((v) => v.length);
+    const opts = defaultGlobalArOptions(12, H);
+    const one = fitGlobalAr(series, ends, null, 12, H, opts)!;
+    // no other window length: the single fit itself
+    expect(fitGlobalArBag(series, ends, null, 12, H, opts, [48, 48])).toEqual(one);
+    const bagged = fitGlobalArBag(series, ends, null, 12, H, opts, [24, 36, 48, 60])!;
+    expect(bagged.coef).toEqual(one.coef);
+    expect(bagged.bag!.map((b) => b.L)).toEqual([24, 36, 60]);
+    for (const v of series.slice(0, 5)) {
+      const parts = [one, ...bagged.bag!.map((b) => ({ ...one, L: b.L, coef: b.coef }))].map((w) =>
+        Array.from(globalArForecast(w, v, null)),
+      );
+      const f = globalArForecast(bagged, v, null);
+      for (let h = 0; h < H; h++) expect(f[h]).toBeCloseTo(parts.reduce((a, p) => a + p[h]!, 0) / parts.length, 9);
+    }
+    // log windows: only when every fitted value is positive, and the forecasts stay close
+    const lg = fitGlobalAr(series, ends, null, 12, H, { ...opts, log: true })!;
+    expect(lg.log).toBe(true);
+    expect(one.log).toBeUndefined();
+    const a = globalArForecast(lg, series[2]!, null);
+    const b = globalArForecast(one, series[2]!, null);
+    for (let h = 0; h < H; h++) expect(Math.abs(a[h]! / b[h]! - 1)).toBeLessThan(0.05);
+    const withZero = series.map((v, i) => (i === 0 ? v.map((x, t) => (t === 30 ? 0 : x)) : v));
+    expect(fitGlobalAr(withZero, ends, null, 12, H, { ...opts, log: true })!.log).toBeUndefined();
+
+    // a trained model with both options round-trips; the default model stores neither
+    const input: SeriesInput[] = series.map((v, i) => ({ id: `b${i}`, values: v, periodsPerYear: 12 }));
+    const model = await trainGroupModel(input, {
+      horizon: H,
+      seed: 1,
+      network: false,
+      globalAr: { bagSeasons: [3, 5], log: true },
+    });
+    expect(model.globalAr!.bag!.map((b) => b.L)).toEqual([36, 60]);
+    expect(model.globalAr!.log).toBe(true);
+    const back = deserialize(serialize(model));
+    expect(forecast(back, input[4]!)).toEqual(forecast(model, input[4]!));
+    const plain = await trainGroupModel(input, { horizon: H, seed: 1, network: false });
+    expect(plain.globalAr!.bag).toBeUndefined();
+    expect(plain.globalAr!.log).toBeUndefined();
   }, 120_000);
 });
