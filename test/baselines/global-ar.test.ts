@@ -165,5 +165,22 @@ describe('global AR member', () => {
     const plain = await trainGroupModel(input, { horizon: H, seed: 1, network: false });
     expect(plain.globalAr!.bag).toBeUndefined();
     expect(plain.globalAr!.log).toBeUndefined();
+    expect(plain.globalAr!.seasonal).toBeUndefined();
+
+    // the seasonal series' own fit forecasts the histories that test seasonal, the group's fit the others
+    const flat = seasonalPanel(40, 72, 0, 12).series.map((v) => v.map((x, t) => 100 + 0.1 * t + (x % 3)));
+    const mixed: SeriesInput[] = [...series, ...flat].map((v, i) => ({ id: `s${i}`, values: v, periodsPerYear: 12 }));
+    const split = await trainGroupModel(mixed, { horizon: H, seed: 1, network: false, globalAr: { split: true } });
+    const own = split.globalAr!.seasonal!;
+    expect(own.coef).toHaveLength(H);
+    expect(own.coef).not.toEqual(split.globalAr!.coef);
+    const v = series[1]!;
+    const d = decompose(v, 12);
+    expect(d.seasonal).toBe(true);
+    expect(globalArForecast(split.globalAr!, v, d)).toEqual(globalArForecast(own, v, d));
+    const { seasonal: _, ...group } = split.globalAr!;
+    const none = { ...d, seasonal: false };
+    expect(globalArForecast(split.globalAr!, v, none)).toEqual(globalArForecast(group, v, none));
+    expect(deserialize(serialize(split)).globalAr).toEqual(split.globalAr);
   }, 120_000);
 });
