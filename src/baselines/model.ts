@@ -303,13 +303,18 @@ function globalArSettings(
       deseason: o.deseason ?? (env.KPI_GAR_DESEASON !== undefined ? env.KPI_GAR_DESEASON === '1' : d.deseason),
       robust: num(o.robust, env.KPI_GAR_ROBUST, d.robust),
       maseWeight: o.maseWeight ?? (env.KPI_GAR_MASEW !== undefined ? env.KPI_GAR_MASEW === '1' : d.maseWeight),
-      log: o.log ?? (env.KPI_GAR_LOG !== undefined ? env.KPI_GAR_LOG === '1' : false),
+      log: o.log ?? (env.KPI_GAR_LOG !== undefined ? env.KPI_GAR_LOG === '1' : GLOBAL_AR_LOG),
     },
   };
 }
 
-/** Lookback bagging's window lengths in seasons (clipped like the main one's), none: one fit. */
-export const GLOBAL_AR_BAG: number[] = [];
+/**
+ * Lookback bagging's window lengths in seasons (8–60 lags; [] = the one fit): chosen on the inner
+ * slices with log windows (README). The length equal to the main fit's is not fitted twice.
+ */
+export const GLOBAL_AR_BAG: number[] = [2, 3, 4, 5];
+/** Whether the global AR member takes log windows in groups whose values are all positive (README). */
+export const GLOBAL_AR_LOG = true;
 
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;

@@ -150,22 +150,24 @@ describe('global AR member', () => {
     const withZero = series.map((v, i) => (i === 0 ? v.map((x, t) => (t === 30 ? 0 : x)) : v));
     expect(fitGlobalAr(withZero, ends, null, 12, H, { ...opts, log: true })!.log).toBeUndefined();
 
-    // a trained model with both options round-trips; the default model stores neither
+    // a trained model with both options round-trips (the defaults: 2–5 seasons, log windows);
+    // `bagSeasons: []` and `log: false` store neither
     const input: SeriesInput[] = series.map((v, i) => ({ id: `b${i}`, values: v, periodsPerYear: 12 }));
-    const model = await trainGroupModel(input, {
+    const model = await trainGroupModel(input, { horizon: H, seed: 1, network: false });
+    expect(model.globalAr!.L).toBe(48);
+    expect(model.globalAr!.bag!.map((b) => b.L)).toEqual([24, 36, 60]);
+    expect(model.globalAr!.log).toBe(true);
+    expect(model.globalAr!.seasonal).toBeUndefined();
+    const back = deserialize(serialize(model));
+    expect(forecast(back, input[4]!)).toEqual(forecast(model, input[4]!));
+    const plain = await trainGroupModel(input, {
       horizon: H,
       seed: 1,
       network: false,
-      globalAr: { bagSeasons: [3, 5], log: true },
+      globalAr: { bagSeasons: [], log: false },
     });
-    expect(model.globalAr!.bag!.map((b) => b.L)).toEqual([36, 60]);
-    expect(model.globalAr!.log).toBe(true);
-    const back = deserialize(serialize(model));
-    expect(forecast(back, input[4]!)).toEqual(forecast(model, input[4]!));
-    const plain = await trainGroupModel(input, { horizon: H, seed: 1, network: false });
     expect(plain.globalAr!.bag).toBeUndefined();
     expect(plain.globalAr!.log).toBeUndefined();
-    expect(plain.globalAr!.seasonal).toBeUndefined();
 
     // the seasonal series' own fit forecasts the histories that test seasonal, the group's fit the others
     const flat = seasonalPanel(40, 72, 0, 12).series.map((v) => v.map((x, t) => 100 + 0.1 * t + (x % 3)));
