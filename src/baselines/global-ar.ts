@@ -118,8 +118,14 @@ function windowInto(
   return s;
 }
 
-/** log(v / s), values at or below a thousandth of the scale taken as that (log windows). */
-const logRatio = (v: number, s: number): number => clip(Math.log(Math.max(v / s, 1e-3)));
+/**
+ * log(v / s) within the linear windows' bounds: v / s from a thousandth up to 1 + CLIP (log windows;
+ * a wider bound lets a forecast's exp run away on short noisy windows).
+ */
+const LOG_LO = Math.log(1e-3);
+const LOG_HI = Math.log(1 + CLIP);
+const logClip = (v: number): number => (v > LOG_HI ? LOG_HI : v < LOG_LO ? LOG_LO : Number.isFinite(v) ? v : 0);
+const logRatio = (v: number, s: number): number => logClip(Math.log(Math.max(v / s, 1e-3)));
 
 /** Solves (A + λI) b = r for symmetric positive definite A (p×p, row-major) by Cholesky; null if it fails. */
 function solveRidge(A: Float64Array, r: Float64Array, p: number, lam: number): Float64Array | null {
@@ -333,7 +339,7 @@ function partForecast(
       const c = coef[h]!;
       y = 0;
       for (let j = 0; j <= L; j++) y += c[j]! * x[j]!;
-      y = log ? s * Math.exp(y > CLIP ? CLIP : y) : s * (1 + y);
+      y = log ? s * Math.exp(logClip(y)) : s * (1 + y);
       if (dd?.seasonal) {
         const f = seasonalAt(dd, n + h);
         y = dd.kind === 'mult' ? y * f : y + f;
