@@ -310,11 +310,11 @@ function globalArSettings(
 
 /**
  * Lookback bagging's window lengths in seasons (8–60 lags; [] = the one fit): chosen on the inner
- * slices with log windows (README). The length equal to the main fit's is not fitted twice.
+ * slices (README). The length equal to the main fit's is not fitted twice.
  */
-export const GLOBAL_AR_BAG: number[] = [2, 3, 4, 5];
-/** Whether the global AR member takes log windows in groups whose values are all positive (README). */
-export const GLOBAL_AR_LOG = true;
+export const GLOBAL_AR_BAG: number[] = [3, 4, 5];
+/** Whether the global AR member takes log windows in groups whose values are all positive (opt-in, README). */
+export const GLOBAL_AR_LOG = false;
 
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;

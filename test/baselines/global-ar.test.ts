@@ -150,22 +150,25 @@ describe('global AR member', () => {
     const withZero = series.map((v, i) => (i === 0 ? v.map((x, t) => (t === 30 ? 0 : x)) : v));
     expect(fitGlobalAr(withZero, ends, null, 12, H, { ...opts, log: true })!.log).toBeUndefined();
 
-    // a trained model with both options round-trips (the defaults: 2–5 seasons, log windows);
-    // `bagSeasons: []` and `log: false` store neither
+    // the default bags 3–5 seasons (36, 48, 60 lags), linear windows; log windows opted in; both round-trip;
+    // `bagSeasons: []` stores no bag
     const input: SeriesInput[] = series.map((v, i) => ({ id: `b${i}`, values: v, periodsPerYear: 12 }));
     const model = await trainGroupModel(input, { horizon: H, seed: 1, network: false });
     expect(model.globalAr!.L).toBe(48);
-    expect(model.globalAr!.bag!.map((b) => b.L)).toEqual([24, 36, 60]);
-    expect(model.globalAr!.log).toBe(true);
+    expect(model.globalAr!.bag!.map((b) => b.L)).toEqual([36, 60]);
+    expect(model.globalAr!.log).toBeUndefined();
     expect(model.globalAr!.seasonal).toBeUndefined();
-    const back = deserialize(serialize(model));
-    expect(forecast(back, input[4]!)).toEqual(forecast(model, input[4]!));
-    const plain = await trainGroupModel(input, {
+    const logged = await trainGroupModel(input, {
       horizon: H,
       seed: 1,
       network: false,
-      globalAr: { bagSeasons: [], log: false },
+      globalAr: { bagSeasons: [2, 3, 4, 5], log: true },
     });
+    expect(logged.globalAr!.bag!.map((b) => b.L)).toEqual([24, 36, 60]);
+    expect(logged.globalAr!.log).toBe(true);
+    const back = deserialize(serialize(logged));
+    expect(forecast(back, input[4]!)).toEqual(forecast(logged, input[4]!));
+    const plain = await trainGroupModel(input, { horizon: H, seed: 1, network: false, globalAr: { bagSeasons: [] } });
     expect(plain.globalAr!.bag).toBeUndefined();
     expect(plain.globalAr!.log).toBeUndefined();
 
