@@ -26,6 +26,11 @@ export interface GlobalArWeights {
    * deseasonalisation); the forecast is the mean of this fit's and theirs. Absent: this fit alone.
    */
   bag?: { L: number; coef: number[][] }[];
+  /**
+   * The window lengths whose fits `coef` averages (lookback bagging on linear windows, combined into
+   * one table over the longest; information only). Absent: one fit.
+   */
+  lookbacks?: number[];
   /** Windows and targets as log(value / scale) instead of value / scale − 1 (all-positive groups). Absent: false. */
   log?: boolean;
   /**
@@ -289,7 +294,23 @@ export function fitGlobalArBag(
     const w = fitGlobalAr(series, ends, decs, m, H, { ...opts, L, log: main.log === true });
     if (w) bag.push({ L, coef: w.coef });
   }
-  return bag.length > 0 ? { ...main, bag } : main;
+  if (bag.length === 0) return main;
+  const parts = [{ L: main.L, coef: main.coef }, ...bag];
+  // linear windows whose scale every part computes alike (each at least `scaleLag` long): the mean
+  // of the parts' forecasts is one fit on the longest window, with the parts' coefficients averaged
+  // (each aligned to the window's end). Stored so, the forecast costs one dot product.
+  if (main.log || parts.some((b) => b.L < opts.scaleLag)) return { ...main, bag };
+  const L = Math.max(...parts.map((b) => b.L));
+  const coef = Array.from({ length: H }, (_, h) => {
+    const c = new Array<number>(L + 1).fill(0);
+    for (const b of parts) {
+      const row = b.coef[h]!;
+      for (let j = 0; j < b.L; j++) c[L - b.L + j]! += row[j]! / parts.length;
+      c[L]! += row[b.L]! / parts.length;
+    }
+    return c;
+  });
+  return { ...main, L, coef, lookbacks: parts.map((b) => b.L) };
 }
 
 /** The window of `globalArForecast`, reused from call to call (forecasting 10,000 series allocates none). */

@@ -95,8 +95,10 @@ describe('global AR member', () => {
     expect(both.stack!.members[GAR2]).toBe('global_ar2');
     expect(both.globalAr?.deseason).toBe(false);
     expect(both.globalAr2?.deseason).toBe(true);
-    expect(both.globalAr?.L).toBe(36);
-    expect(both.globalAr2?.L).toBe(36);
+    // three seasons bagged with the default 3–5: one table over 60 lags
+    expect(both.globalAr?.lookbacks).toEqual([36, 48, 60]);
+    expect(both.globalAr2?.lookbacks).toEqual([36, 48, 60]);
+    expect(both.globalAr?.L).toBe(60);
     const both2 = deserialize(serialize(both));
     expect(forecast(both2, series[3]!)).toEqual(forecast(both, series[3]!));
 
@@ -130,15 +132,27 @@ describe('global AR member', () => {
     const one = fitGlobalAr(series, ends, null, 12, H, opts)!;
     // no other window length: the single fit itself
     expect(fitGlobalArBag(series, ends, null, 12, H, opts, [48, 48])).toEqual(one);
+    // linear windows: the parts combined into one table over the longest window (60 lags), whose
+    // forecast is the mean of the separate fits' forecasts
     const bagged = fitGlobalArBag(series, ends, null, 12, H, opts, [24, 36, 48, 60])!;
-    expect(bagged.coef).toEqual(one.coef);
-    expect(bagged.bag!.map((b) => b.L)).toEqual([24, 36, 60]);
-    for (const v of series.slice(0, 5)) {
-      const parts = [one, ...bagged.bag!.map((b) => ({ ...one, L: b.L, coef: b.coef }))].map((w) =>
-        Array.from(globalArForecast(w, v, null)),
-      );
-      const f = globalArForecast(bagged, v, null);
-      for (let h = 0; h < H; h++) expect(f[h]).toBeCloseTo(parts.reduce((a, p) => a + p[h]!, 0) / parts.length, 9);
+    expect(bagged.bag).toBeUndefined();
+    expect(bagged.lookbacks).toEqual([48, 24, 36, 60]);
+    expect(bagged.L).toBe(60);
+    expect(bagged.coef[0]).toHaveLength(61);
+    const parts = [24, 36, 48, 60].map((L) => fitGlobalAr(series, ends, null, 12, H, { ...opts, L })!);
+    // log windows keep the parts apart (the mean of exps is no one table), and average them the same way
+    const logBag = fitGlobalArBag(series, ends, null, 12, H, { ...opts, log: true }, [24, 36, 60])!;
+    expect(logBag.bag!.map((b) => b.L)).toEqual([24, 36, 60]);
+    const logParts = [48, 24, 36, 60].map((L) => fitGlobalAr(series, ends, null, 12, H, { ...opts, L, log: true })!);
+    for (const v of [...series.slice(0, 5), series[6]!.slice(0, 30), series[7]!.slice(0, 5)]) {
+      for (const [w, ps] of [
+        [bagged, parts],
+        [logBag, logParts],
+      ] as const) {
+        const each = ps.map((p) => Array.from(globalArForecast(p, v, null)));
+        const f = globalArForecast(w, v, null);
+        for (let h = 0; h < H; h++) expect(f[h]).toBeCloseTo(each.reduce((a, p) => a + p[h]!, 0) / each.length, 8);
+      }
     }
     // log windows: only when every fitted value is positive, and the forecasts stay close
     const lg = fitGlobalAr(series, ends, null, 12, H, { ...opts, log: true })!;
@@ -154,8 +168,9 @@ describe('global AR member', () => {
     // `bagSeasons: []` stores no bag
     const input: SeriesInput[] = series.map((v, i) => ({ id: `b${i}`, values: v, periodsPerYear: 12 }));
     const model = await trainGroupModel(input, { horizon: H, seed: 1, network: false });
-    expect(model.globalAr!.L).toBe(48);
-    expect(model.globalAr!.bag!.map((b) => b.L)).toEqual([36, 60]);
+    expect(model.globalAr!.L).toBe(60);
+    expect(model.globalAr!.lookbacks).toEqual([48, 36, 60]);
+    expect(model.globalAr!.bag).toBeUndefined();
     expect(model.globalAr!.log).toBeUndefined();
     expect(model.globalAr!.seasonal).toBeUndefined();
     const logged = await trainGroupModel(input, {
@@ -170,6 +185,8 @@ describe('global AR member', () => {
     expect(forecast(back, input[4]!)).toEqual(forecast(logged, input[4]!));
     const plain = await trainGroupModel(input, { horizon: H, seed: 1, network: false, globalAr: { bagSeasons: [] } });
     expect(plain.globalAr!.bag).toBeUndefined();
+    expect(plain.globalAr!.lookbacks).toBeUndefined();
+    expect(plain.globalAr!.L).toBe(48);
     expect(plain.globalAr!.log).toBeUndefined();
 
     // the seasonal series' own fit forecasts the histories that test seasonal, the group's fit the others
