@@ -63,7 +63,7 @@ export interface TrainOptions {
         refit?: boolean;
         /** Also a second member with the other deseasonalisation (the stack weighs both). */
         second?: boolean;
-        /** Lookback bagging: further fits with these window lengths in seasons (8–48 lags), forecasts averaged. */
+        /** Lookback bagging: fits with these window lengths in seasons (8–60 lags; default [3, 4, 5], [] = one fit), forecasts averaged. */
         bagSeasons?: number[];
         /** Log-scale windows when every value of the group is positive. */
         log?: boolean;
