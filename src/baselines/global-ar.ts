@@ -21,6 +21,23 @@ export interface GlobalArWeights {
   deseason: boolean;
   /** [h][L + 1]: coefficients of the scaled lags (oldest first), then the intercept. */
   coef: number[][];
+  /**
+   * Lookback bagging: further fits with other window lengths (same scale, transform and
+   * deseasonalisation); the forecast is the mean of this fit's and theirs. Absent: this fit alone.
+   */
+  bag?: { L: number; coef: number[][] }[];
+  /**
+   * The window lengths whose fits `coef` averages (lookback bagging on linear windows, combined into
+   * one table over the longest; information only). Absent: one fit.
+   */
+  lookbacks?: number[];
+  /** Windows and targets as log(value / scale) instead of value / scale − 1 (all-positive groups). Absent: false. */
+  log?: boolean;
+  /**
+   * The fit on the group's seasonal series only (seasonality test of each series' fitted part),
+   * which forecasts the histories whose decomposition is seasonal. Absent: this fit for all.
+   */
+  seasonal?: GlobalArWeights;
 }
 
 export interface GlobalArOptions {
@@ -33,6 +50,8 @@ export interface GlobalArOptions {
   robust: number;
   /** Whether each window's errors count in its series' MASE units (else in units of its level). */
   maseWeight: boolean;
+  /** Log-scale windows when every fitted value of the group is positive (else as without). */
+  log?: boolean;
 }
 
 /** Default window length in seasons (clipped to 8–48 lags): chosen on the inner slices (README). */
@@ -77,11 +96,13 @@ function adjusted(values: readonly number[], d: Decomposition | null, t: number)
 function windowInto(
   values: readonly number[],
   origin: number,
-  w: Pick<GlobalArWeights, 'L' | 'm' | 'scaleLag'>,
+  L: number,
+  m: number,
+  scaleLag: number,
+  log: boolean,
   d: Decomposition | null,
   x: Float64Array,
 ): number {
-  const { L, m } = w;
   const period = m > 1 && origin >= m ? m : 0;
   for (let j = 0; j < L; j++) {
     let t = origin - L + j;
@@ -91,15 +112,25 @@ function windowInto(
     }
     x[j] = adjusted(values, d, t);
   }
-  const k = Math.min(L, w.scaleLag, origin);
+  const k = Math.min(L, scaleLag, origin);
   let s = 0;
   for (let j = L - k; j < L; j++) s += Math.abs(x[j]!);
   s = k > 0 ? s / k : 0;
   if (!(s > 0)) return 0;
-  for (let j = 0; j < L; j++) x[j] = clip(x[j]! / s - 1);
+  if (log) for (let j = 0; j < L; j++) x[j] = logRatio(x[j]!, s);
+  else for (let j = 0; j < L; j++) x[j] = clip(x[j]! / s - 1);
   x[L] = 1;
   return s;
 }
+
+/**
+ * log(v / s) within the linear windows' bounds: v / s from a thousandth up to 1 + CLIP (log windows;
+ * a wider bound lets a forecast's exp run away on short noisy windows).
+ */
+const LOG_LO = Math.log(1e-3);
+const LOG_HI = Math.log(1 + CLIP);
+const logClip = (v: number): number => (v > LOG_HI ? LOG_HI : v < LOG_LO ? LOG_LO : Number.isFinite(v) ? v : 0);
+const logRatio = (v: number, s: number): number => logClip(Math.log(Math.max(v / s, 1e-3)));
 
 /** Solves (A + λI) b = r for symmetric positive definite A (p×p, row-major) by Cholesky; null if it fails. */
 function solveRidge(A: Float64Array, r: Float64Array, p: number, lam: number): Float64Array | null {
@@ -146,7 +177,14 @@ export function fitGlobalAr(
 ): GlobalArWeights | null {
   const { L } = opts;
   const p = L + 1;
-  const shape = { L, m, scaleLag: opts.scaleLag };
+  // log windows only when every value the fit reads is positive
+  const log =
+    opts.log === true &&
+    series.every((v, i) => {
+      const end = Math.min(v.length, ends[i]!);
+      for (let t = 0; t < end; t++) if (!(v[t]! > 0)) return false;
+      return true;
+    });
   const x = new Float64Array(p);
   const y = new Float64Array(H);
   // the MASE scale of each series' fitted part: errors count in its units
@@ -171,10 +209,11 @@ export function fitGlobalAr(
       const first = end > L + 1 ? L : minOrigin;
       const ms = mscale[i]!;
       for (let o = first; o < end; o++) {
-        const s = windowInto(v, o, shape, d, x);
+        const s = windowInto(v, o, L, m, opts.scaleLag, log, d, x);
         if (s === 0) continue;
         const k = Math.min(H, end - o);
-        for (let h = 0; h < k; h++) y[h] = clip(adjusted(v, d, o + h) / s - 1);
+        for (let h = 0; h < k; h++)
+          y[h] = log ? logRatio(adjusted(v, d, o + h), s) : clip(adjusted(v, d, o + h) / s - 1);
         // squared errors in MASE units (s / ms)², or (IRLS towards absolute errors) divided by the
         // window's mean absolute error of the previous pass
         const u = opts.maseWeight && ms > 0 ? Math.min(s / ms, 100) : 1;
@@ -230,7 +269,48 @@ export function fitGlobalAr(
     coef = next;
   }
   if (!coef) return null;
-  return { L, H, m, scaleLag: opts.scaleLag, deseason: opts.deseason, coef };
+  return { L, H, m, scaleLag: opts.scaleLag, deseason: opts.deseason, coef, ...(log ? { log } : {}) };
+}
+
+/**
+ * Lookback bagging: the fit with `opts.L` lags, plus one per other window length of `lags`
+ * (duplicates and `opts.L` skipped), stored as its `bag`; the parts that fail to fit are left out.
+ */
+export function fitGlobalArBag(
+  series: readonly (readonly number[])[],
+  ends: readonly number[],
+  decs: readonly (Decomposition | null)[] | null,
+  m: number,
+  H: number,
+  opts: GlobalArOptions,
+  lags: readonly number[],
+): GlobalArWeights | null {
+  const main = fitGlobalAr(series, ends, decs, m, H, opts);
+  if (!main) return null;
+  const bag: { L: number; coef: number[][] }[] = [];
+  for (const L of new Set(lags)) {
+    if (L === opts.L) continue;
+    // the main fit decides the transform: the parts see the same values
+    const w = fitGlobalAr(series, ends, decs, m, H, { ...opts, L, log: main.log === true });
+    if (w) bag.push({ L, coef: w.coef });
+  }
+  if (bag.length === 0) return main;
+  const parts = [{ L: main.L, coef: main.coef }, ...bag];
+  // linear windows whose scale every part computes alike (each at least `scaleLag` long): the mean
+  // of the parts' forecasts is one fit on the longest window, with the parts' coefficients averaged
+  // (each aligned to the window's end). Stored so, the forecast costs one dot product.
+  if (main.log || parts.some((b) => b.L < opts.scaleLag)) return { ...main, bag };
+  const L = Math.max(...parts.map((b) => b.L));
+  const coef = Array.from({ length: H }, (_, h) => {
+    const c = new Array<number>(L + 1).fill(0);
+    for (const b of parts) {
+      const row = b.coef[h]!;
+      for (let j = 0; j < b.L; j++) c[L - b.L + j]! += row[j]! / parts.length;
+      c[L]! += row[b.L]! / parts.length;
+    }
+    return c;
+  });
+  return { ...main, L, coef, lookbacks: parts.map((b) => b.L) };
 }
 
 /** The window of `globalArForecast`, reused from call to call (forecasting 10,000 series allocates none). */
@@ -238,7 +318,8 @@ let scratch = new Float64Array(37);
 
 /**
  * The member's forecast of steps 0..H−1 after `hist` (`d`: the history's classical decomposition,
- * read when the model deseasonalises), into `out`; the last value carried when the window is all zeros.
+ * read when the model deseasonalises), into `out`; the last value carried when the window is all
+ * zeros. With a `bag`, the mean of the parts' forecasts.
  */
 export function globalArForecast(
   w: GlobalArWeights,
@@ -246,25 +327,46 @@ export function globalArForecast(
   d: Decomposition | null,
   out = new Float64Array(w.H),
 ): Float64Array {
-  const n = hist.length;
+  if (w.seasonal && d?.seasonal) return globalArForecast(w.seasonal, hist, d, out);
   const dd = w.deseason ? d : null;
-  if (scratch.length < w.L + 1) scratch = new Float64Array(w.L + 1);
+  const bag = w.bag;
+  if (!bag) return partForecast(w, w.L, w.coef, hist, dd, out, 1, false);
+  const share = 1 / (bag.length + 1);
+  partForecast(w, w.L, w.coef, hist, dd, out, share, false);
+  for (const b of bag) partForecast(w, b.L, b.coef, hist, dd, out, share, true);
+  return out;
+}
+
+/** One fit's forecast times `share`, into `out` (added to it when `add`). */
+function partForecast(
+  w: GlobalArWeights,
+  L: number,
+  coef: number[][],
+  hist: readonly number[],
+  dd: Decomposition | null,
+  out: Float64Array,
+  share: number,
+  add: boolean,
+): Float64Array {
+  const n = hist.length;
+  const log = w.log === true;
+  if (scratch.length < L + 1) scratch = new Float64Array(L + 1);
   const x = scratch;
-  const s = n > 0 ? windowInto(hist, n, w, dd, x) : 0;
+  const s = n > 0 ? windowInto(hist, n, L, w.m, w.scaleLag, log, dd, x) : 0;
   for (let h = 0; h < w.H; h++) {
-    if (s === 0) {
-      out[h] = n > 0 ? hist[n - 1]! : 0;
-      continue;
+    let y: number;
+    if (s === 0) y = n > 0 ? hist[n - 1]! : 0;
+    else {
+      const c = coef[h]!;
+      y = 0;
+      for (let j = 0; j <= L; j++) y += c[j]! * x[j]!;
+      y = log ? s * Math.exp(logClip(y)) : s * (1 + y);
+      if (dd?.seasonal) {
+        const f = seasonalAt(dd, n + h);
+        y = dd.kind === 'mult' ? y * f : y + f;
+      }
     }
-    const c = w.coef[h]!;
-    let y = 0;
-    for (let j = 0; j <= w.L; j++) y += c[j]! * x[j]!;
-    y = s * (1 + y);
-    if (dd?.seasonal) {
-      const f = seasonalAt(dd, n + h);
-      y = dd.kind === 'mult' ? y * f : y + f;
-    }
-    out[h] = y;
+    out[h] = add ? out[h]! + share * y : share === 1 ? y : share * y;
   }
   return out;
 }

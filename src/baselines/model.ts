@@ -24,7 +24,7 @@ import {
 import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
 import {
   defaultGlobalArOptions,
-  fitGlobalAr,
+  fitGlobalArBag,
   GLOBAL_AR_SEASONS,
   globalArForecast,
   type GlobalArOptions,
@@ -275,7 +275,7 @@ function globalArSettings(
   opts: TrainOptions,
   m: number,
   H: number,
-): { on: boolean; second: boolean; refit: boolean; fit: GlobalArOptions } {
+): { on: boolean; second: boolean; refit: boolean; split: boolean; fit: GlobalArOptions; bagLags: number[] } {
   const env = process.env;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
   const on =
@@ -286,7 +286,13 @@ function globalArSettings(
         : GLOBAL_AR_DEFAULT;
   const num = (v: number | undefined, e: string | undefined, def: number) => v ?? (e !== undefined ? Number(e) : def);
   const d = defaultGlobalArOptions(m, H, num(o.seasons, env.KPI_GAR_SEASONS, GLOBAL_AR_SEASONS));
+  const bagSeasons =
+    o.bagSeasons ??
+    (env.KPI_GAR_BAG !== undefined ? env.KPI_GAR_BAG.split(',').filter(Boolean).map(Number) : GLOBAL_AR_BAG);
   return {
+    // the bag's window lengths clip to 8–60 lags (the main one's to 8–48)
+    bagLags: bagSeasons.map((k) => Math.max(8, Math.min(60, Math.round(k * m)))),
+    split: o.split ?? (env.KPI_GAR_SPLIT !== undefined ? env.KPI_GAR_SPLIT === '1' : false),
     on,
     second: on && (o.second ?? (env.KPI_GAR2 !== undefined ? env.KPI_GAR2 === '1' : GLOBAL_AR2_DEFAULT)),
     refit: o.refit ?? (env.KPI_GAR_REFIT !== undefined ? env.KPI_GAR_REFIT !== '0' : true),
@@ -297,9 +303,18 @@ function globalArSettings(
       deseason: o.deseason ?? (env.KPI_GAR_DESEASON !== undefined ? env.KPI_GAR_DESEASON === '1' : d.deseason),
       robust: num(o.robust, env.KPI_GAR_ROBUST, d.robust),
       maseWeight: o.maseWeight ?? (env.KPI_GAR_MASEW !== undefined ? env.KPI_GAR_MASEW === '1' : d.maseWeight),
+      log: o.log ?? (env.KPI_GAR_LOG !== undefined ? env.KPI_GAR_LOG === '1' : GLOBAL_AR_LOG),
     },
   };
 }
+
+/**
+ * Lookback bagging's window lengths in seasons (8–60 lags; [] = the one fit): chosen on the inner
+ * slices (README). The length equal to the main fit's is not fitted twice.
+ */
+export const GLOBAL_AR_BAG: number[] = [3, 4, 5];
+/** Whether the global AR member takes log windows in groups whose values are all positive (opt-in, README). */
+export const GLOBAL_AR_LOG = false;
 
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;
@@ -371,15 +386,18 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const decsAt = (lag: number, deseason: boolean) =>
     deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
   const fit2 = { ...gar.fit, deseason: !gar.fit.deseason };
-  const garFit = (lag: number, fit = gar.fit) =>
-    fitGlobalAr(
-      prepared.map((p) => p.values),
-      prepared.map((p) => p.values.length - lag),
-      decsAt(lag, fit.deseason),
-      m,
-      H,
-      fit,
-    );
+  const garFit = (lag: number, fit = gar.fit) => {
+    const values = prepared.map((p) => p.values);
+    const ends = prepared.map((p) => p.values.length - lag);
+    const decs = decsAt(lag, fit.deseason);
+    const all = fitGlobalArBag(values, ends, decs, m, H, fit, gar.bagLags);
+    if (!all || !gar.split) return all;
+    // the seasonal series' own fit (seasonality of each series' fitted part)
+    const pick = values.map((v, i) => decompose(v.slice(0, Math.max(0, ends[i]!)), m).seasonal);
+    const sel = <T>(a: readonly T[]) => a.filter((_, i) => pick[i]);
+    const own = fitGlobalArBag(sel(values), sel(ends), decs ? sel(decs) : null, m, H, fit, gar.bagLags);
+    return own ? { ...all, seasonal: own } : all;
+  };
   const garBack = gar.on ? garFit(H) : null;
   const garBack2 = gar.second ? garFit(H, fit2) : null;
   // 2. rolling-origin backtest over the last H periods of each series: member forecasts per point.

@@ -63,6 +63,12 @@ export interface TrainOptions {
         refit?: boolean;
         /** Also a second member with the other deseasonalisation (the stack weighs both). */
         second?: boolean;
+        /** Lookback bagging: fits with these window lengths in seasons (8–60 lags; default [3, 4, 5], [] = one fit), forecasts averaged. */
+        bagSeasons?: number[];
+        /** Log-scale windows when every value of the group is positive. */
+        log?: boolean;
+        /** A second fit on the group's seasonal series only, for the histories that test seasonal. */
+        split?: boolean;
       };
 }
 

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decompose } from '../../src/baselines/classical.js';
-import { defaultGlobalArOptions, fitGlobalAr, globalArForecast } from '../../src/baselines/global-ar.js';
+import {
+  defaultGlobalArOptions,
+  fitGlobalAr,
+  fitGlobalArBag,
+  globalArForecast,
+} from '../../src/baselines/global-ar.js';
 import { deserialize, forecast, serialize, trainGroupModel, type SeriesInput } from '../../src/baselines/index.js';
 import { rng } from '../../src/baselines/network.js';
 import { GAR, GAR2, MEMBERS } from '../../src/baselines/stacking.js';
@@ -90,8 +95,10 @@ describe('global AR member', () => {
     expect(both.stack!.members[GAR2]).toBe('global_ar2');
     expect(both.globalAr?.deseason).toBe(false);
     expect(both.globalAr2?.deseason).toBe(true);
-    expect(both.globalAr?.L).toBe(36);
-    expect(both.globalAr2?.L).toBe(36);
+    // three seasons bagged with the default 3–5: one table over 60 lags
+    expect(both.globalAr?.lookbacks).toEqual([36, 48, 60]);
+    expect(both.globalAr2?.lookbacks).toEqual([36, 48, 60]);
+    expect(both.globalAr?.L).toBe(60);
     const both2 = deserialize(serialize(both));
     expect(forecast(both2, series[3]!)).toEqual(forecast(both, series[3]!));
 
@@ -116,5 +123,86 @@ describe('global AR member', () => {
     // an AR stored beside rows without its column is not read either
     const withAr = { ...oldModel, globalAr: ar };
     for (const q of quarterly.slice(0, 5)) expect(forecast(withAr, q)).toEqual(forecast(oldModel, q));
+  }, 120_000);
+  it('bags lookbacks (the mean of its parts) and takes logs of all-positive groups only; without either, as before', async () => {
+    const H = 6;
+    const { series } = seasonalPanel(80, 72, 0, 11);
+    const ends = series.map((v) => v.length);
+    const opts = defaultGlobalArOptions(12, H);
+    const one = fitGlobalAr(series, ends, null, 12, H, opts)!;
+    // no other window length: the single fit itself
+    expect(fitGlobalArBag(series, ends, null, 12, H, opts, [48, 48])).toEqual(one);
+    // linear windows: the parts combined into one table over the longest window (60 lags), whose
+    // forecast is the mean of the separate fits' forecasts
+    const bagged = fitGlobalArBag(series, ends, null, 12, H, opts, [24, 36, 48, 60])!;
+    expect(bagged.bag).toBeUndefined();
+    expect(bagged.lookbacks).toEqual([48, 24, 36, 60]);
+    expect(bagged.L).toBe(60);
+    expect(bagged.coef[0]).toHaveLength(61);
+    const parts = [24, 36, 48, 60].map((L) => fitGlobalAr(series, ends, null, 12, H, { ...opts, L })!);
+    // log windows keep the parts apart (the mean of exps is no one table), and average them the same way
+    const logBag = fitGlobalArBag(series, ends, null, 12, H, { ...opts, log: true }, [24, 36, 60])!;
+    expect(logBag.bag!.map((b) => b.L)).toEqual([24, 36, 60]);
+    const logParts = [48, 24, 36, 60].map((L) => fitGlobalAr(series, ends, null, 12, H, { ...opts, L, log: true })!);
+    for (const v of [...series.slice(0, 5), series[6]!.slice(0, 30), series[7]!.slice(0, 5)]) {
+      for (const [w, ps] of [
+        [bagged, parts],
+        [logBag, logParts],
+      ] as const) {
+        const each = ps.map((p) => Array.from(globalArForecast(p, v, null)));
+        const f = globalArForecast(w, v, null);
+        for (let h = 0; h < H; h++) expect(f[h]).toBeCloseTo(each.reduce((a, p) => a + p[h]!, 0) / each.length, 8);
+      }
+    }
+    // log windows: only when every fitted value is positive, and the forecasts stay close
+    const lg = fitGlobalAr(series, ends, null, 12, H, { ...opts, log: true })!;
+    expect(lg.log).toBe(true);
+    expect(one.log).toBeUndefined();
+    const a = globalArForecast(lg, series[2]!, null);
+    const b = globalArForecast(one, series[2]!, null);
+    for (let h = 0; h < H; h++) expect(Math.abs(a[h]! / b[h]! - 1)).toBeLessThan(0.05);
+    const withZero = series.map((v, i) => (i === 0 ? v.map((x, t) => (t === 30 ? 0 : x)) : v));
+    expect(fitGlobalAr(withZero, ends, null, 12, H, { ...opts, log: true })!.log).toBeUndefined();
+
+    // the default bags 3–5 seasons (36, 48, 60 lags), linear windows; log windows opted in; both round-trip;
+    // `bagSeasons: []` stores no bag
+    const input: SeriesInput[] = series.map((v, i) => ({ id: `b${i}`, values: v, periodsPerYear: 12 }));
+    const model = await trainGroupModel(input, { horizon: H, seed: 1, network: false });
+    expect(model.globalAr!.L).toBe(60);
+    expect(model.globalAr!.lookbacks).toEqual([48, 36, 60]);
+    expect(model.globalAr!.bag).toBeUndefined();
+    expect(model.globalAr!.log).toBeUndefined();
+    expect(model.globalAr!.seasonal).toBeUndefined();
+    const logged = await trainGroupModel(input, {
+      horizon: H,
+      seed: 1,
+      network: false,
+      globalAr: { bagSeasons: [2, 3, 4, 5], log: true },
+    });
+    expect(logged.globalAr!.bag!.map((b) => b.L)).toEqual([24, 36, 60]);
+    expect(logged.globalAr!.log).toBe(true);
+    const back = deserialize(serialize(logged));
+    expect(forecast(back, input[4]!)).toEqual(forecast(logged, input[4]!));
+    const plain = await trainGroupModel(input, { horizon: H, seed: 1, network: false, globalAr: { bagSeasons: [] } });
+    expect(plain.globalAr!.bag).toBeUndefined();
+    expect(plain.globalAr!.lookbacks).toBeUndefined();
+    expect(plain.globalAr!.L).toBe(48);
+    expect(plain.globalAr!.log).toBeUndefined();
+
+    // the seasonal series' own fit forecasts the histories that test seasonal, the group's fit the others
+    const flat = seasonalPanel(40, 72, 0, 12).series.map((v) => v.map((x, t) => 100 + 0.1 * t + (x % 3)));
+    const mixed: SeriesInput[] = [...series, ...flat].map((v, i) => ({ id: `s${i}`, values: v, periodsPerYear: 12 }));
+    const split = await trainGroupModel(mixed, { horizon: H, seed: 1, network: false, globalAr: { split: true } });
+    const own = split.globalAr!.seasonal!;
+    expect(own.coef).toHaveLength(H);
+    expect(own.coef).not.toEqual(split.globalAr!.coef);
+    const v = series[1]!;
+    const d = decompose(v, 12);
+    expect(d.seasonal).toBe(true);
+    expect(globalArForecast(split.globalAr!, v, d)).toEqual(globalArForecast(own, v, d));
+    const { seasonal: _, ...group } = split.globalAr!;
+    const none = { ...d, seasonal: false };
+    expect(globalArForecast(split.globalAr!, v, none)).toEqual(globalArForecast(group, v, none));
+    expect(deserialize(serialize(split)).globalAr).toEqual(split.globalAr);
   }, 120_000);
 });
