@@ -6425,6 +6425,8 @@ export interface operations {
                         review_features_min_reviews?: number;
                         /** @enum {string} */
                         review_features_rows?: "all" | "labelled";
+                        complaint_head?: boolean;
+                        complaint_head_l2?: number[];
                     };
                     idempotency_key?: string;
                 } | {

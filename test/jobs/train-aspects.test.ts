@@ -127,12 +127,16 @@ describeEachBackend('train_aspects job', (get) => {
         service_head: false,
         train_labels_limit: null,
         weak_intent: 'kept',
+        complaint_head: true,
+        complaint_head_l2: [1e-5],
       }),
     );
     expect(over.settings).toEqual({
       ...zh.settings,
       complaintRecall: 0.8,
       serviceHead: false,
+      complaintHead: true,
+      complaintHeadL2: [1e-5],
       weakIntent: false,
       trainLabelsLimit: undefined,
     } satisfies AspectTrainSettings);
@@ -142,6 +146,8 @@ describeEachBackend('train_aspects job', (get) => {
       service_head: false,
       train_labels_limit: null,
       weak_intent: 'kept',
+      complaint_head: true,
+      complaint_head_l2: [1e-5],
     });
   });
 
@@ -150,6 +156,7 @@ describeEachBackend('train_aspects job', (get) => {
       [{ complaint_recall: 1.5 }, 'complaint_recall'],
       [{ service_head_rows: 'some' }, 'service_head_rows'],
       [{ service_head_l2: [] }, 'service_head_l2'],
+      [{ complaint_head_l2: [2] }, 'complaint_head_l2'],
       [{ polarity_min_clauses: 2.5 }, 'polarity_min_clauses'],
       [{ service_head_l3: [0.01] }, 'service_head_l3'],
     ] as const) {

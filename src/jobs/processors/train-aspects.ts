@@ -82,6 +82,9 @@ export const trainAspectsData = z
     review_features: z.number().min(0).max(10).optional(),
     review_features_min_reviews: z.number().int().min(1).max(100_000).optional(),
     review_features_rows: z.enum(['all', 'labelled']).optional(),
+    /** the review-level complaint head stacked with the aspect route, and its L2 candidates (chosen out of fold on dev) */
+    complaint_head: z.boolean().optional(),
+    complaint_head_l2: z.array(z.number().positive().max(1)).min(1).max(10).optional(),
   })
   .strict();
 
@@ -118,6 +121,8 @@ export function overridesOf(data: TrainAspectsData): AspectTrainSettings {
     reviewFeatures: data.review_features,
     reviewFeaturesMinReviews: data.review_features_min_reviews,
     reviewFeaturesRows: data.review_features_rows,
+    complaintHead: data.complaint_head,
+    complaintHeadL2: data.complaint_head_l2,
   };
 }
 
