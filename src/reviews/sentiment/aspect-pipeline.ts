@@ -52,6 +52,7 @@ import type { FeatureSettings } from './features.js';
 import { readLabelledCsv } from './data.js';
 import { loadPredictor } from './predictor.js';
 import {
+  bestAtRecall,
   complaintRows,
   fitComplaintHead,
   trainComplaintLinear,
@@ -770,20 +771,11 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       }
       return score;
     });
-    let complaint = { threshold: 0.65, precision: 0, recall: 0 };
-    for (const t of [...new Set(complaintScores.filter((x) => x > 0))].sort((a, b) => a - b)) {
-      let tp = 0;
-      let fp = 0;
-      let fn = 0;
-      complaintScores.forEach((x, i) => {
-        if (x >= t) dev[i]!.agentComplaint ? tp++ : fp++;
-        else if (dev[i]!.agentComplaint) fn++;
-      });
-      const precision = tp + fp ? tp / (tp + fp) : 0;
-      const recall = tp + fn ? tp / (tp + fn) : 0;
-      if (recall >= complaintRecall && precision >= complaint.precision)
-        complaint = { threshold: round(t), precision: round(precision), recall: round(recall) };
-    }
+    const complaint = bestAtRecall(
+      complaintScores,
+      dev.map((d) => d.agentComplaint),
+      complaintRecall,
+    );
     return { polarity, polarityReview, polarityService, complaintScores, complaint };
   }
 

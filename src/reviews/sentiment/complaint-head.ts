@@ -205,7 +205,10 @@ export interface Operating {
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-/** The threshold with the best precision at recall ≥ minRecall (ties: the lower threshold, as the pipeline's). */
+/**
+ * The threshold with the best precision at recall ≥ minRecall (ties: the higher threshold; none reaching
+ * it: 0.65 at precision 0), rounded to 3 decimals: the aspect route's complaint threshold and the head's.
+ */
 export function bestAtRecall(scores: readonly number[], gold: readonly boolean[], minRecall: number): Operating {
   let best: Operating = { threshold: 0.65, precision: 0, recall: 0 };
   for (const t of [...new Set(scores.filter((x) => x > 0))].sort((a, b) => a - b)) {
