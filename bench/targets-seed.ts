@@ -8,6 +8,7 @@ import type { Db } from '../src/db/types.js';
 import { defaultPromotionCalendar } from '../src/demo/index.js';
 import { parsePeriod, shiftPeriod } from '../src/history/period.js';
 import { seedEvents } from '../src/kpi/calendar.js';
+import { mulberry32 } from '../src/lib/maths.js';
 import type { ScopeKey } from '../src/kpi/series.js';
 
 export const KEY: ScopeKey = { role: 'product_ops', metric: 'order_handling_time', kind: 'quarter' };
@@ -15,19 +16,9 @@ export const QUARTERS = Array.from({ length: 12 }, (_, i) => shiftPeriod(parsePe
 /** The quarter after the data: the one HR asks targets for. */
 export const NEXT = shiftPeriod(QUARTERS.at(-1)!, 1);
 
-function rand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Loads the role into `db`; answers the employee ids. */
 export async function seedRole(db: Db, people: number): Promise<string[]> {
-  const r = rand(5);
+  const r = mulberry32(5);
   const ids = Array.from({ length: people }, (_, i) => `B${String(i).padStart(6, '0')}`);
   await db.query(
     `insert into employees (id, role_id, team, hire_date) select id, 'product_ops', 'bench', '2020-01-01' from unnest($1::text[]) as t(id)`,

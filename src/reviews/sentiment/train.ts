@@ -3,6 +3,7 @@
  * seeded shuffling) → folded into one Float32Array over the hash space (w_j · r_j), so the
  * predictor needs neither TF.js nor the ratios.
  */
+import { mulberry32 as rng } from '../../lib/maths.js';
 import type { Tf } from '../../ml/tf.js';
 import type { SparseRows } from './data.js';
 import { buildModel, type SparseBatch } from './model.js';
@@ -32,16 +33,8 @@ export function defaultTrainOptions(language: 'zh' | 'en'): TrainOptions {
     : { seed: 42, epochs: 8, batchSize: 256, learningRate: 0.05, l2: 1e-4, alpha: 1, minDf: 2, averageFrom: 4 };
 }
 
-/** Seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG (mulberry32, src/lib/maths.ts), under the name the sentiment and aspect trainers use. */
+export { rng };
 
 export interface TrainedLinear {
   /** weight per hash bucket, NB ratio folded in (0 for dropped buckets) */
