@@ -427,6 +427,17 @@ function weakRows(
   return { texts: take, labels, reviews, hit: hit.length, miss: miss.length, doubted, intents };
 }
 
+/** At most `cap` of the (text, target) rows, in the order of a seeded shuffle (Fisher–Yates, mulberry32). */
+function seededTake(rows: Array<[string, number]>, seed: number, cap: number): { texts: string[]; targets: number[] } {
+  const random = rng(seed);
+  for (let i = rows.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
+  }
+  const take = rows.slice(0, cap);
+  return { texts: take.map((r) => r[0]), targets: take.map((r) => r[1]) };
+}
+
 /**
  * The service head's weak rows: clauses of train.csv (rows in `skip` left out) in which the keyword
  * rules see an agent aspect, with their review's label (1 positive, 0 negative); at most `cap`, seeded.
@@ -436,18 +447,12 @@ export function weakServiceRows(
   skip: ReadonlySet<number>,
   cap: number,
 ): { texts: string[]; targets: number[] } {
-  const random = rng(1819);
   const rows: Array<[string, number]> = [];
   for (const [row, r] of readLabelledCsv(file).entries())
     if (!skip.has(row))
       for (const c of splitClauses(r.review))
         if (clauseAspects(c.text).some((a) => AGENT_CONTROLLABLE.has(a))) rows.push([c.text, r.label]);
-  for (let i = rows.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
-  }
-  const take = rows.slice(0, cap);
-  return { texts: take.map((r) => r[0]), targets: take.map((r) => r[1]) };
+  return seededTake(rows, 1819, cap);
 }
 
 /** The complaint head's salt (ComplaintHeadSettings.salt): mixed into each review id before its table row. */
@@ -465,7 +470,6 @@ export function complaintWeakRows(
   skip: ReadonlySet<number>,
   cap: number,
 ): { texts: string[]; targets: number[] } {
-  const random = rng(1820);
   const rows: Array<[string, number]> = [];
   for (const [row, r] of readLabelledCsv(file).entries())
     if (
@@ -473,12 +477,7 @@ export function complaintWeakRows(
       splitClauses(r.review).some((c) => clauseAspects(c.text).some((a) => AGENT_CONTROLLABLE.has(a)))
     )
       rows.push([r.review, 1 - r.label]);
-  for (let i = rows.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [rows[i], rows[j]] = [rows[j]!, rows[i]!];
-  }
-  const take = rows.slice(0, cap);
-  return { texts: take.map((r) => r[0]), targets: take.map((r) => r[1]) };
+  return seededTake(rows, 1820, cap);
 }
 
 /** The best-F1 threshold of each aspect over calibrated review-level probabilities (out of fold). */
