@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyCalibration, clippedLogit, sigmoid, type Calibration } from './calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
-import { hashBytes, hashString } from './hash.js';
+import { hashBytes, hashString, saltedRow } from './hash.js';
 import { ASPECT_ORDER, clauseAspects, type Aspect } from './aspects.js';
 import { detectLanguage } from './language.js';
 import { ComplaintHead, type ComplaintHeadSettings, type ComplaintQuantised } from './complaint-head.js';
@@ -95,10 +95,8 @@ export interface ReviewFeatureSettings {
   scale: number;
 }
 
-/** The table row of a review-context id (an id of `ReviewFeatureSettings.features`): one multiply, the top bits. */
-export function contextRow(id: number, salt: number, tableBits: number): number {
-  return Math.imul(id ^ salt, 0x9e3779b1) >>> (32 - tableBits);
-}
+/** The table row of a review-context id (an id of `ReviewFeatureSettings.features`): hash.ts's saltedRow. */
+export { saltedRow as contextRow };
 
 /** True when two hashings give the same ids (same settings). */
 export function sameFeatures(a: FeatureSettings, b: FeatureSettings): boolean {

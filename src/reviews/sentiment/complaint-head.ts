@@ -15,6 +15,7 @@
  */
 import { clippedLogit, fitPlatt2, sigmoid } from './calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
+import { saltedRow } from './hash.js';
 
 /** A review's hashed ids (a FeatureBuffer after featurise). */
 export interface ReviewIds {
@@ -22,10 +23,8 @@ export interface ReviewIds {
   n: number;
 }
 
-/** The table row of a review id: one multiply of `id ^ salt`, the top bits (as aspect-model.ts's contextRow). */
-export function complaintRow(id: number, salt: number, tableBits: number): number {
-  return Math.imul(id ^ salt, 0x9e3779b1) >>> (32 - tableBits);
-}
+/** The table row of a review id: hash.ts's saltedRow (as aspect-model.ts's contextRow). */
+export { saltedRow as complaintRow };
 
 /** The route's P(negative) is clipped to [ROUTE_CLIP, 1 − ROUTE_CLIP] before its logit (0: no agent hit). */
 export const ROUTE_CLIP = 0.01;
@@ -132,7 +131,7 @@ export function complaintRows(
 ): Int32Array {
   featurise(review, features, buf, false);
   const out = new Int32Array(buf.n);
-  for (let i = 0; i < buf.n; i++) out[i] = complaintRow(buf.ids[i]!, salt, tableBits);
+  for (let i = 0; i < buf.n; i++) out[i] = saltedRow(buf.ids[i]!, salt, tableBits);
   return out;
 }
 

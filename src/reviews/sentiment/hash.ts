@@ -45,3 +45,12 @@ export function hashBytes(bytes: Uint8Array): string {
   }
   return (finish(h1) >>> 0).toString(16).padStart(8, '0') + finish(h2).toString(16).padStart(8, '0').slice(0, 4);
 }
+
+/**
+ * The row of a 2^tableBits table for a hashed id under `salt`: one multiply of `id ^ salt`, the top
+ * bits. The aspect model's review-context rows and the complaint head's rows (the review's ids, hashed
+ * as the sentiment model hashes them, moved into tables of their own).
+ */
+export function saltedRow(id: number, salt: number, tableBits: number): number {
+  return Math.imul(id ^ salt, 0x9e3779b1) >>> (32 - tableBits);
+}
