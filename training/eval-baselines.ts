@@ -49,7 +49,6 @@ import { m4Seasonal } from '../src/baselines/classical.js';
 import { buildWindow } from '../src/baselines/features.js';
 import { prepare, sampleQuantile } from '../src/baselines/model.js';
 import { predictNet } from '../src/baselines/network.js';
-import { globalArForecast } from '../src/baselines/global-ar.js';
 import { K, memberForecasts, MEMBERS } from '../src/baselines/stacking.js';
 import { innerSlice, readPanel, type PanelSeries } from '../src/baselines/panel.js';
 
@@ -426,9 +425,7 @@ async function evaluate(file: string) {
         if (n < model.coldStart.minHistory) return;
         const w = buildWindow(p.values, n, model.spec, p.ctx);
         const out = model.net ? predictNet(model.net, w.x) : null;
-        const ar = model.globalAr ? globalArForecast(model.globalAr, p.values, w.classical.decomposition) : null;
-        const ar2 = model.globalAr2 ? globalArForecast(model.globalAr2, p.values, w.classical.decomposition) : null;
-        if (ar2) withAr2 = true;
+        if (model.globalAr2) withAr2 = true;
         const f = memberForecasts(
           p.values,
           w,
@@ -438,8 +435,8 @@ async function evaluate(file: string) {
           true,
           etsOpts,
           undefined,
-          ar,
-          ar2,
+          model.globalAr,
+          model.globalAr2,
         );
         const sc = maseScale(s.train, s.frequency);
         const isSeas = seasonal.has(s.id);

@@ -26,7 +26,6 @@ import {
   defaultGlobalArOptions,
   fitGlobalArBag,
   GLOBAL_AR_SEASONS,
-  globalArForecast,
   type GlobalArOptions,
   type GlobalArWeights,
 } from './global-ar.js';
@@ -430,9 +429,18 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       const w = buildWindow(p.values, o, spec, p.ctx);
       const out = net ? predictNet(net, w.x) : null;
       const hist = p.values.slice(0, o);
-      const ar = garBack ? globalArForecast(garBack, hist, w.classical.decomposition) : null;
-      const ar2 = garBack2 ? globalArForecast(garBack2, hist, w.classical.decomposition) : null;
-      const f = memberForecasts(hist, w, (h) => (out ? out[h * Q + mid]! : 0), m, H, true, etsOpts, undefined, ar, ar2);
+      const f = memberForecasts(
+        hist,
+        w,
+        (h) => (out ? out[h * Q + mid]! : 0),
+        m,
+        H,
+        true,
+        etsOpts,
+        undefined,
+        garBack,
+        garBack2,
+      );
       let mean = 0;
       const k = Math.min(o, Math.max(m, 4));
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;

@@ -7,7 +7,6 @@ import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
 import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
 import { predictSteps } from './network.js';
-import { globalArForecast } from './global-ar.js';
 import { GAR, GAR2, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
 
@@ -95,10 +94,6 @@ type StepSink = (
  * it was a cold start. `forecast` takes every step as objects, `packForecasts` one step into typed
  * arrays (no objects per step; the other steps are not computed: each step is independent of the others).
  */
-/** The global AR members' forecasts of one series, reused from call to call (memberForecasts copies them). */
-let arOut = new Float64Array(0);
-let arOut2 = new Float64Array(0);
-
 function forecastSteps(
   model: TrainedGroupModel,
   series: SeriesInput,
@@ -166,16 +161,8 @@ function forecastSteps(
     let withEts = false;
     for (let h = 0; h < horizon; h++) if (rows[h]![SETS]! > 0) withEts = true;
     const hist = p.values;
-    let ar: Float64Array | null = null;
-    if (model.globalAr && rows[0]!.length > GAR) {
-      if (arOut.length < model.globalAr.H) arOut = new Float64Array(model.globalAr.H);
-      ar = globalArForecast(model.globalAr, hist, cf.decomposition, arOut);
-    }
-    let ar2: Float64Array | null = null;
-    if (model.globalAr2 && rows[0]!.length > GAR2) {
-      if (arOut2.length < model.globalAr2.H) arOut2 = new Float64Array(model.globalAr2.H);
-      ar2 = globalArForecast(model.globalAr2, hist, cf.decomposition, arOut2);
-    }
+    // the AR members a stored model's rows weigh (rows stored before a member have no column for it)
+    const cols = rows[0]!.length;
     const f = memberForecasts(
       hist,
       w,
@@ -185,8 +172,8 @@ function forecastSteps(
       withEts,
       { start: stack.etsStart, iters: stack.etsIters },
       undefined,
-      ar,
-      ar2,
+      cols > GAR ? model.globalAr : null,
+      cols > GAR2 ? model.globalAr2 : null,
     );
     const so = model.scaleOffsets;
     const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;

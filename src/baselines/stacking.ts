@@ -3,8 +3,9 @@
  * the rolling-origin backtest (convex weights minimising the mean absolute scaled error, found by
  * exponentiated-gradient descent on the simplex).
  */
-import { driftAt, seasonalEts, seasonalNaive } from './classical.js';
+import { type Decomposition, driftAt, seasonalEts, seasonalNaive } from './classical.js';
 import type { Window } from './features.js';
+import { globalArForecast, type GlobalArWeights } from './global-ar.js';
 
 /** The members, in the order of a weight row. */
 export const MEMBERS = [
@@ -30,9 +31,10 @@ export const GAR2 = 8;
  * classical base when there is no network), Theta, damped trend, SES (all reseasonalised), seasonal
  * naive, seasonal ETS (damped trend where the series shows no seasonality, or when `withEts` is false)
  * and drift (SES level plus the history's whole slope, reseasonalised: it follows growth that Theta's
- * half slope and the damped trend under-extrapolate) and the pooled linear autoregression `ar`
- * (global-ar.ts; Theta where the group has none: its weight is then 0), and a second one `ar2` (the
- * other deseasonalisation; Theta likewise). Models stored with fewer members read the first ones.
+ * half slope and the damped trend under-extrapolate) and the pooled linear autoregressions `ar`
+ * (global-ar.ts) and the opt-in `ar2` (the other deseasonalisation), forecast here from the group's
+ * weights; Theta for one the group has not or the caller leaves out (its weight is then 0).
+ * Models stored with fewer members read the first ones.
  */
 export function memberForecasts(
   hist: readonly number[],
@@ -43,8 +45,8 @@ export function memberForecasts(
   withEts: boolean,
   etsOpts: { start?: readonly number[] | undefined; iters?: number } = {},
   out = new Float64Array(K * H),
-  ar: ArrayLike<number> | null = null,
-  ar2: ArrayLike<number> | null = null,
+  ar: GlobalArWeights | null | undefined = null,
+  ar2: GlobalArWeights | null | undefined = null,
 ): Float64Array {
   const cf = w.classical;
   const sn = seasonalNaive(hist, m > 1 && hist.length >= m ? m : 1, H);
@@ -57,11 +59,30 @@ export function memberForecasts(
     out[4 * H + h] = sn[h]!;
     out[5 * H + h] = ets ? ets.forecast[h]! : cf.damped[h]!;
     out[6 * H + h] = driftAt(cf, h);
-    out[GAR * H + h] = ar ? ar[h]! : cf.theta[h]!;
-    out[GAR2 * H + h] = ar2 ? ar2[h]! : cf.theta[h]!;
+    out[GAR * H + h] = cf.theta[h]!;
+    out[GAR2 * H + h] = cf.theta[h]!;
   }
+  if (ar) arMember(ar, hist, cf.decomposition, out, GAR, H);
+  if (ar2) arMember(ar2, hist, cf.decomposition, out, GAR2, H);
   return out;
 }
+
+/** A global AR member's forecast of `hist` into row `row` of `out` (K×H). */
+function arMember(
+  weights: GlobalArWeights,
+  hist: readonly number[],
+  d: Decomposition,
+  out: Float64Array,
+  row: number,
+  H: number,
+): void {
+  if (arScratch.length < weights.H) arScratch = new Float64Array(weights.H);
+  const f = globalArForecast(weights, hist, d, arScratch);
+  for (let h = 0; h < H; h++) out[row * H + h] = f[h]!;
+}
+
+/** The global AR members' forecast of one history, reused from call to call (copied into `out`). */
+let arScratch = new Float64Array(0);
 
 /** One backtest point for the weights: member forecasts, outcome and MASE scale. */
 export interface StackPoint {
