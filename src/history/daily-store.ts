@@ -161,15 +161,6 @@ export async function upsertRolledUp(
   return { inserted, updated };
 }
 
-/** The ids among `ids` that name no stored employee. */
-export async function unknownEmployees(q: Queryable, ids: readonly string[]): Promise<string[]> {
-  const r = await q.query<{ id: string }>(
-    `select id from unnest($1::text[]) as t(id) where not exists (select 1 from employees e where e.id = t.id) order by id`,
-    [[...new Set(ids)]],
-  );
-  return r.rows.map((x) => x.id);
-}
-
 export interface SavedImport {
   /** The period rows stored (rolled up from every stored day of the periods the import touched). */
   rows: RolledUpRow[];

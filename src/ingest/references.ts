@@ -6,14 +6,14 @@ import type { Queryable } from '../db/types.js';
 import type { RowError } from '../history/types.js';
 import type { Numbered } from './pipeline.js';
 
-/** The distinct ids among `ids` with no row in `table`. */
+/** The distinct ids among `ids` with no row in `table`, in id order. */
 export async function unknownIds(
   db: Queryable,
   table: 'employees' | 'metrics' | 'roles',
   ids: readonly string[],
 ): Promise<Set<string>> {
   const r = await db.query<{ id: string }>(
-    `select id from unnest($1::text[]) as t(id) where not exists (select 1 from ${table} x where x.id = t.id)`,
+    `select id from unnest($1::text[]) as t(id) where not exists (select 1 from ${table} x where x.id = t.id) order by id`,
     [[...new Set(ids)]],
   );
   return new Set(r.rows.map((x) => x.id));

@@ -8,7 +8,7 @@
 import type { Readable } from 'node:stream';
 import type { Config } from '../config.js';
 import type { Db } from '../db/types.js';
-import { type DayCounts, saveDailyImport, unknownEmployees } from '../history/daily-store.js';
+import { type DayCounts, saveDailyImport } from '../history/daily-store.js';
 import {
   type Ga4Options,
   type ImportResult,
@@ -31,7 +31,7 @@ import {
   type StoredHistory,
 } from '../history/repository.js';
 import { readLimited } from '../ingest/body.js';
-import { unknownEmployeeReason } from '../ingest/references.js';
+import { unknownEmployeeReason, unknownIds } from '../ingest/references.js';
 import {
   type IngestResult,
   type IngestTarget,
@@ -186,13 +186,14 @@ export function createIngestionService(deps: {
     if (result.errors.length > 0) throw invalidRows(result.errors);
     if (result.days.length === 0)
       throw invalidRows([{ row: 0, field: '(body)', reason: 'no history rows in the request' }], 'history rows');
-    const missing = await unknownEmployees(
+    const missing = await unknownIds(
       db,
+      'employees',
       result.days.map((d) => d.employee_id),
     );
-    if (missing.length > 0)
+    if (missing.size > 0)
       throw invalidRows(
-        missing.map((id) => ({
+        [...missing].map((id) => ({
           row: 0,
           field: 'employee_id',
           reason: unknownEmployeeReason(id),
