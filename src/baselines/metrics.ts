@@ -2,6 +2,7 @@
  * Forecast accuracy measures as defined in ../shared/data/README.md (M3/M4 conventions).
  * Each takes one series' actuals and forecasts; averaging across series is the caller's.
  */
+import { lnGamma } from '../ratings/beta.js';
 
 /** Symmetric MAPE in percent: mean(200·|y−f| / (|y|+|f|)); a 0/0 term counts as 0. */
 export function smape(actual: readonly number[], fcst: readonly number[]): number {
@@ -65,19 +66,6 @@ export function msis(
     s += u - l + (y < l ? (2 / alpha) * (l - y) : 0) + (y > u ? (2 / alpha) * (y - u) : 0);
   }
   return s / actual.length / (scale > 0 ? scale : 1);
-}
-
-/** ln Γ(x) (Lanczos, g = 7), enough for binomial coefficients of a few tens of thousands. */
-function lnGamma(x: number): number {
-  const c = [
-    0.9999999999998099, 676.5203681218851, -1259.1392167224028, 771.3234287776531, -176.6150291621406,
-    12.507343278686905, -0.13857109526572012, 9.984369578019572e-6, 1.5056327351493116e-7,
-  ];
-  const z = x - 1;
-  let a = c[0] as number;
-  const t = z + 7.5;
-  for (let i = 1; i < 9; i++) a += (c[i] as number) / (z + i);
-  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
 /**
