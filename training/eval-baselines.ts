@@ -418,7 +418,11 @@ async function evaluate(file: string) {
     if (model.stack) {
       const Q = model.levels.length;
       const mid = model.levels.indexOf(0.5);
-      const etsOpts = { start: model.stack.etsStart, iters: model.stack.etsIters };
+      const etsOpts = {
+        start: model.stack.etsStart,
+        iters: model.stack.etsIters,
+        auto: model.stack.etsMode === 'auto',
+      };
       members.forEach((s, i) => {
         const p = prepare(inputs[i]!);
         const n = p.values.length;

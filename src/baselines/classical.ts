@@ -529,3 +529,119 @@ export function seasonalEts(
   if (!forecast.every(Number.isFinite)) return null;
   return { kind: d.kind, alpha, beta, gamma, phi, params: p, forecast };
 }
+
+/** A form of the per-series ETS choice: error / trend / season (R's ets notation). */
+export type EtsForm = 'ANA' | 'AAdA' | 'ANM' | 'AAdM' | 'MNM' | 'MAdM';
+
+/** The forms tried by `seasonalEtsAuto`: additive season always, multiplicative where the series is positive. */
+export const ETS_FORMS: readonly EtsForm[] = ['ANA', 'AAdA', 'MNM', 'MAdM'];
+
+/** Search steps per form of `seasonalEtsAuto` (Nelder–Mead iterations). */
+export const ETS_AUTO_ITERS = 15;
+
+/** R's starting values (ets' initparam, unconstrained): α 0.2, β 0.1 α, γ 0.05 (1 − α), φ 0.95. */
+const ETS_AUTO_START = [-1.386, -2.197, -2.944, 1.609];
+
+/**
+ * Seasonal ETS chosen per series as R's `ets()` does, by AICc among a few forms: ETS(A,N,A) and
+ * ETS(A,Ad,A), and where every value is positive ETS(M,N,M) and ETS(M,Ad,M) (the multiplicative
+ * error's likelihood, n·log Σ(e/ŷ)² + 2 Σ log|ŷ|). The parameters range over R's usual bounds
+ * (α in (0, 1), β ≤ α, γ ≤ 1 − α, φ in 0.8–0.98) and are searched by Nelder–Mead from R's starting
+ * values; the initial level and trend come from a regression on the first two seasonally adjusted
+ * cycles and the initial indices from the classical decomposition `d` (additive indices scaled from
+ * multiplicative ones when needed). AICc counts the initial states as R does.
+ * Returns null when `d` is not seasonal or the series is shorter than two cycles.
+ */
+export function seasonalEtsAuto(
+  x: readonly number[],
+  d: Decomposition,
+  h: number,
+  opts: { iters?: number; forms?: readonly EtsForm[] } = {},
+): (SeasonalEtsFit & { form: EtsForm; aicc: number }) | null {
+  const m = d.index.length;
+  const n = x.length;
+  if (!d.seasonal || m < 2 || n < 2 * m) return null;
+  const positive = d.kind === 'mult';
+  const k0 = Math.min(n, 2 * m);
+  let mean0 = 0;
+  for (let t = 0; t < k0; t++) mean0 += x[t]! / k0;
+  const idxMult = positive ? d.index : null;
+  const idxAdd = positive ? d.index.map((v) => (v - 1) * mean0) : d.index;
+  const start = (mult: boolean): [number, number] => {
+    const idx = mult ? idxMult! : idxAdd;
+    const sa: number[] = [];
+    for (let t = 0; t < k0; t++) sa.push(mult ? x[t]! / idx[t % m]! : x[t]! - idx[t % m]!);
+    const b0 = slope(sa);
+    let mu = 0;
+    for (const v of sa) mu += v / k0;
+    return [mu - (b0 * (k0 - 1)) / 2 - b0, b0];
+  };
+  const s = new Float64Array(m);
+  let best: (SeasonalEtsFit & { form: EtsForm; aicc: number }) | null = null;
+  for (const form of opts.forms ?? ETS_FORMS) {
+    const mult = form.endsWith('M');
+    const multErr = form[0] === 'M';
+    if (mult && !positive) continue;
+    const damped = form.includes('Ad');
+    const idx = mult ? idxMult! : idxAdd;
+    const [l0, b0] = start(mult);
+    // lik: −2 log-likelihood up to constants (R's ets); out: the forecast
+    const run = (alpha: number, beta: number, gamma: number, phi: number, out?: number[]): number => {
+      for (let i = 0; i < m; i++) s[i] = idx[i]!;
+      let l = l0;
+      let b = damped ? b0 : 0;
+      let sse = 0;
+      let logs = 0;
+      for (let t = 0; t < n; t++) {
+        const j = t % m;
+        const base = l + phi * b;
+        const si = s[j]!;
+        const yhat = mult ? base * si : base + si;
+        const y = x[t]!;
+        if (multErr) {
+          if (!(yhat > 0)) return Number.MAX_VALUE;
+          const e = (y - yhat) / yhat;
+          sse += e * e;
+          logs += Math.log(yhat);
+        } else sse += (y - yhat) ** 2;
+        const lNew = mult ? alpha * (y / si) + (1 - alpha) * base : alpha * (y - si) + (1 - alpha) * base;
+        if (damped) b = beta * (lNew - l) + (1 - beta) * phi * b;
+        if (mult) {
+          const v = gamma * (y / base) + (1 - gamma) * si;
+          s[j] = v > 0 && Number.isFinite(v) ? v : si;
+        } else s[j] = gamma * (y - base) + (1 - gamma) * si;
+        l = lNew;
+      }
+      if (out) {
+        let cum = 0;
+        for (let k = 1; k <= h; k++) {
+          cum += damped ? phi ** k : 0;
+          const j = (n + k - 1) % m;
+          const base = l + cum * b;
+          out.push(mult ? base * s[j]! : base + s[j]!);
+        }
+      }
+      const lik = n * Math.log(Math.max(sse, 1e-300)) + 2 * logs;
+      return Number.isFinite(lik) ? lik : Number.MAX_VALUE;
+    };
+    const params = (q: readonly number[]): [number, number, number, number] => {
+      const alpha = 0.0001 + 0.9998 * sigmoid(q[0]!);
+      if (!damped) return [alpha, 0, (1 - alpha) * (0.0001 + 0.9998 * sigmoid(q[1]!)), 1];
+      const beta = 0.0001 + 0.9998 * sigmoid(q[1]!);
+      const gamma = (1 - alpha) * (0.0001 + 0.9998 * sigmoid(q[2]!));
+      return [alpha, beta, gamma, 0.8 + 0.18 * sigmoid(q[3]!)];
+    };
+    const q0 = damped ? ETS_AUTO_START.slice() : [ETS_AUTO_START[0]!, ETS_AUTO_START[2]!];
+    const p = nelderMead((q) => run(...params(q)), q0, opts.iters ?? ETS_AUTO_ITERS, 0.8);
+    const [alpha, beta, gamma, phi] = params(p);
+    const forecast: number[] = [];
+    const lik = run(alpha, beta, gamma, phi, forecast);
+    if (lik === Number.MAX_VALUE || !forecast.every(Number.isFinite)) continue;
+    // R's count: smoothing parameters, initial level (and trend), m − 1 free indices, the variance
+    const k = (damped ? 4 : 2) + 1 + (damped ? 1 : 0) + (m - 1) + 1;
+    const aicc = lik + 2 * k + (n - k - 1 > 0 ? (2 * k * (k + 1)) / (n - k - 1) : Number.POSITIVE_INFINITY);
+    if (best === null || aicc < best.aicc)
+      best = { kind: mult ? 'mult' : 'add', alpha, beta, gamma, phi, params: p, forecast, form, aicc };
+  }
+  return best;
+}

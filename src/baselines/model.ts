@@ -44,6 +44,8 @@ export interface StackWeights {
   /** Starting point of the seasonal ETS search (the group's median fit), searched `etsIters` steps per series. */
   etsStart: number[];
   etsIters: number;
+  /** `'auto'`: the seasonal ETS member's form is chosen per series by AICc (`seasonalEtsAuto`); absent: one Holt–Winters form. */
+  etsMode?: 'auto';
 }
 
 /** Conformal offsets per scale: series are put in a bucket by their relative noise (noise / recent level). */
@@ -116,6 +118,8 @@ export const MAX_CAL_SERIES = 4000;
 
 /** Nelder–Mead steps of the seasonal ETS member per series, from the group's median fit. */
 const ETS_ITERS = 12;
+/** The seasonal ETS member when `TrainOptions.seasonalEts` and `KPI_ETS` are not given (README §issue 15). */
+export const SEASONAL_ETS_DEFAULT: 'hw' | 'auto' = 'hw';
 
 export const INTERVAL_LEVELS = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975];
 
@@ -419,7 +423,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           ),
         )
       : SEASONAL_ETS_START.slice();
-  const etsOpts = { start: etsStart, iters: ETS_ITERS };
+  const etsAuto = (opts.seasonalEts ?? (process.env.KPI_ETS === 'auto' ? 'auto' : SEASONAL_ETS_DEFAULT)) === 'auto';
+  const etsOpts = { start: etsStart, iters: ETS_ITERS, auto: etsAuto };
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {
     if (si % calStride !== 0) return;
@@ -714,7 +719,13 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   return {
     kind: MODEL_KIND,
     version: 2,
-    stack: { members: [...MEMBERS], weights, etsStart, etsIters: ETS_ITERS },
+    stack: {
+      members: [...MEMBERS],
+      weights,
+      etsStart,
+      etsIters: ETS_ITERS,
+      ...(etsAuto ? { etsMode: 'auto' as const } : {}),
+    },
     scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, spread, ...(opts.drift ? { widen } : {}) },
     spec,
     levels,

@@ -170,7 +170,7 @@ function forecastSteps(
       spec.m,
       spec.H,
       withEts,
-      { start: stack.etsStart, iters: stack.etsIters },
+      { start: stack.etsStart, iters: stack.etsIters, auto: stack.etsMode === 'auto' },
       undefined,
       cols > GAR ? model.globalAr : null,
       cols > GAR2 ? model.globalAr2 : null,

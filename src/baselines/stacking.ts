@@ -3,7 +3,7 @@
  * the rolling-origin backtest (convex weights minimising the mean absolute scaled error, found by
  * exponentiated-gradient descent on the simplex).
  */
-import { type Decomposition, driftAt, seasonalEts, seasonalNaive } from './classical.js';
+import { type Decomposition, driftAt, seasonalEts, seasonalEtsAuto, seasonalNaive } from './classical.js';
 import type { Window } from './features.js';
 import { globalArForecast, type GlobalArWeights } from './global-ar.js';
 
@@ -43,14 +43,19 @@ export function memberForecasts(
   m: number,
   H: number,
   withEts: boolean,
-  etsOpts: { start?: readonly number[] | undefined; iters?: number } = {},
+  etsOpts: { start?: readonly number[] | undefined; iters?: number; auto?: boolean } = {},
   out = new Float64Array(K * H),
   ar: GlobalArWeights | null | undefined = null,
   ar2: GlobalArWeights | null | undefined = null,
 ): Float64Array {
   const cf = w.classical;
   const sn = seasonalNaive(hist, m > 1 && hist.length >= m ? m : 1, H);
-  const ets = withEts && cf.decomposition.seasonal ? seasonalEts(hist, cf.decomposition, H, etsOpts) : null;
+  const ets =
+    withEts && cf.decomposition.seasonal
+      ? etsOpts.auto
+        ? seasonalEtsAuto(hist, cf.decomposition, H)
+        : seasonalEts(hist, cf.decomposition, H, etsOpts)
+      : null;
   for (let h = 0; h < H; h++) {
     out[h] = w.base[h]! + w.noise * netMedian(h);
     out[H + h] = cf.theta[h]!;

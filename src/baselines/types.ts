@@ -70,6 +70,12 @@ export interface TrainOptions {
         /** A second fit on the group's seasonal series only, for the histories that test seasonal. */
         split?: boolean;
       };
+  /**
+   * The seasonal ETS member: `'hw'` one Holt–Winters form (damped trend, multiplicative season where
+   * the series is positive) from the group's median fit, as before; `'auto'` the form chosen per series
+   * by AICc as R's ets() does (`seasonalEtsAuto`). Default `'hw'` (README §issue 15).
+   */
+  seasonalEts?: 'hw' | 'auto';
 }
 
 /** Per-horizon calibration result measured on the rolling-origin backtest. */

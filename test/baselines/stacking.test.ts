@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { deserialize, forecast, forecastMany, serialize, trainGroupModel } from '../../src/baselines/index.js';
 import { conformalQuantile, weightedConformalQuantile } from '../../src/baselines/calibration.js';
-import { decompose, m4Seasonal, seasonalEts } from '../../src/baselines/classical.js';
+import { decompose, m4Seasonal, seasonalEts, seasonalEtsAuto } from '../../src/baselines/classical.js';
 import { rng } from '../../src/baselines/network.js';
 import { fitStack, K, MEMBERS, stackLoss } from '../../src/baselines/stacking.js';
 import type { SeriesInput } from '../../src/baselines/index.js';
@@ -31,6 +31,30 @@ describe('seasonality and the seasonal ETS member', () => {
     const truth = Array.from({ length: 12 }, (_, k) => (172 + k) * (1 + 0.3 * Math.sin((2 * Math.PI * (72 + k)) / m)));
     fit.forecast.forEach((v, k) => expect(Math.abs(v - truth[k]!) / truth[k]!).toBeLessThan(0.05));
     expect(seasonalEts(x, { seasonal: false, kind: 'mult', index: Array(m).fill(1) }, 12)).toBeNull();
+  });
+
+  it('chooses the form per series by AICc (opt-in): multiplicative where the season grows, additive where it does not', () => {
+    const m = 12;
+    const rand = rng(5);
+    const grow = Array.from(
+      { length: 96 },
+      (_, t) => (100 + 2 * t) * (1 + 0.3 * Math.sin((2 * Math.PI * t) / m)) * (1 + 0.01 * gaussian(rand)),
+    );
+    const fit = seasonalEtsAuto(grow, decompose(grow, m), 12)!;
+    expect(fit.form.endsWith('M')).toBe(true);
+    const truth = Array.from(
+      { length: 12 },
+      (_, k) => (100 + 2 * (96 + k)) * (1 + 0.3 * Math.sin((2 * Math.PI * k) / m)),
+    );
+    fit.forecast.forEach((v, k) => expect(Math.abs(v - truth[k]!) / truth[k]!).toBeLessThan(0.05));
+    // a season of fixed amplitude on a series that crosses zero: additive forms only
+    const flat = Array.from({ length: 96 }, (_, t) => 20 * Math.sin((2 * Math.PI * t) / m) + gaussian(rand));
+    const d = decompose(flat, m);
+    expect(d.kind).toBe('add');
+    const add = seasonalEtsAuto(flat, d, 12)!;
+    expect(add.form.endsWith('A')).toBe(true);
+    add.forecast.forEach((v, k) => expect(Math.abs(v - 20 * Math.sin((2 * Math.PI * k) / m))).toBeLessThan(4));
+    expect(seasonalEtsAuto(flat, { seasonal: false, kind: 'add', index: Array(m).fill(0) }, 12)).toBeNull();
   });
 });
 
@@ -124,6 +148,12 @@ describe('version-2 group model', () => {
     expect(in80 / n).toBeLessThan(0.9);
     const back = deserialize(serialize(model));
     expect(forecast(back, series[3]!)).toEqual(forecast(model, series[3]!));
+    // the seasonal ETS member's form chosen per series (opt-in): stored with the model, absent by default
+    expect(model.stack!.etsMode).toBeUndefined();
+    const auto = await trainGroupModel(series, { horizon: H, seed: 1, network: false, seasonalEts: 'auto' });
+    expect(auto.stack!.etsMode).toBe('auto');
+    const autoBack = deserialize(serialize(auto));
+    expect(forecast(autoBack, series[3]!)).toEqual(forecast(auto, series[3]!));
   }, 120_000);
 
   it('still loads and forecasts a stored version-1 model exactly as before', () => {
