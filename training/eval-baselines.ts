@@ -421,7 +421,8 @@ async function evaluate(file: string) {
       const etsOpts = {
         start: model.stack.etsStart,
         iters: model.stack.etsIters,
-        auto: model.stack.etsMode === 'auto',
+        auto: model.stack.etsMode !== undefined,
+        plain: model.stack.etsMode === 'all',
       };
       members.forEach((s, i) => {
         const p = prepare(inputs[i]!);

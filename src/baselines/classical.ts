@@ -531,10 +531,12 @@ export function seasonalEts(
 }
 
 /** A form of the per-series ETS choice: error / trend / season (R's ets notation). */
-export type EtsForm = 'ANA' | 'AAdA' | 'ANM' | 'AAdM' | 'MNM' | 'MAdM';
+export type EtsForm = 'ANA' | 'AAdA' | 'ANM' | 'AAdM' | 'MNM' | 'MAdM' | 'ANN' | 'AAdN' | 'MNN' | 'MAdN';
 
 /** The forms tried by `seasonalEtsAuto`: additive season always, multiplicative where the series is positive. */
 export const ETS_FORMS: readonly EtsForm[] = ['ANA', 'AAdA', 'MNM', 'MAdM'];
+/** The forms tried for a series without a season (`seasonalEtsAuto` with `plain`). */
+export const ETS_PLAIN_FORMS: readonly EtsForm[] = ['ANN', 'AAdN', 'MNN', 'MAdN'];
 
 /** Search steps per form of `seasonalEtsAuto` (Nelder–Mead iterations). */
 export const ETS_AUTO_ITERS = 15;
@@ -556,17 +558,20 @@ export function seasonalEtsAuto(
   x: readonly number[],
   d: Decomposition,
   h: number,
-  opts: { iters?: number; forms?: readonly EtsForm[] } = {},
+  opts: { iters?: number; forms?: readonly EtsForm[]; plain?: boolean } = {},
 ): (SeasonalEtsFit & { form: EtsForm; aicc: number }) | null {
-  const m = d.index.length;
   const n = x.length;
-  if (!d.seasonal || m < 2 || n < 2 * m) return null;
-  const positive = d.kind === 'mult';
-  const k0 = Math.min(n, 2 * m);
+  const seasonal = d.seasonal;
+  if (!seasonal && !(opts.plain && n >= 10)) return null;
+  // without a season: one additive index 0 (R's non-seasonal forms), initial states from the first 10 values
+  const m = seasonal ? d.index.length : 1;
+  if (seasonal && (m < 2 || n < 2 * m)) return null;
+  const positive = seasonal ? d.kind === 'mult' : x.every((v) => v > 0);
+  const k0 = Math.min(n, seasonal ? 2 * m : 10);
   let mean0 = 0;
   for (let t = 0; t < k0; t++) mean0 += x[t]! / k0;
-  const idxMult = positive ? d.index : null;
-  const idxAdd = positive ? d.index.map((v) => (v - 1) * mean0) : d.index;
+  const idxMult = seasonal && positive ? d.index : null;
+  const idxAdd = !seasonal ? [0] : positive ? d.index.map((v) => (v - 1) * mean0) : d.index;
   const start = (mult: boolean): [number, number] => {
     const idx = mult ? idxMult! : idxAdd;
     const sa: number[] = [];
@@ -578,10 +583,12 @@ export function seasonalEtsAuto(
   };
   const s = new Float64Array(m);
   let best: (SeasonalEtsFit & { form: EtsForm; aicc: number }) | null = null;
-  for (const form of opts.forms ?? ETS_FORMS) {
+  for (const form of opts.forms ?? (seasonal ? ETS_FORMS : ETS_PLAIN_FORMS)) {
     const mult = form.endsWith('M');
+    const hasSeason = !form.endsWith('N');
+    if (hasSeason !== seasonal) continue;
     const multErr = form[0] === 'M';
-    if (mult && !positive) continue;
+    if ((mult || multErr) && !positive) continue;
     const damped = form.includes('Ad');
     const idx = mult ? idxMult! : idxAdd;
     const [l0, b0] = start(mult);
@@ -624,21 +631,23 @@ export function seasonalEtsAuto(
       const lik = n * Math.log(Math.max(sse, 1e-300)) + 2 * logs;
       return Number.isFinite(lik) ? lik : Number.MAX_VALUE;
     };
+    // unconstrained coordinates: α, then β if damped, γ if seasonal, φ if damped
     const params = (q: readonly number[]): [number, number, number, number] => {
       const alpha = 0.0001 + 0.9998 * sigmoid(q[0]!);
-      if (!damped) return [alpha, 0, (1 - alpha) * (0.0001 + 0.9998 * sigmoid(q[1]!)), 1];
-      const beta = 0.0001 + 0.9998 * sigmoid(q[1]!);
-      const gamma = (1 - alpha) * (0.0001 + 0.9998 * sigmoid(q[2]!));
-      return [alpha, beta, gamma, 0.8 + 0.18 * sigmoid(q[3]!)];
+      let i = 1;
+      const beta = damped ? 0.0001 + 0.9998 * sigmoid(q[i++]!) : 0;
+      const gamma = hasSeason ? (1 - alpha) * (0.0001 + 0.9998 * sigmoid(q[i++]!)) : 0;
+      return [alpha, beta, gamma, damped ? 0.8 + 0.18 * sigmoid(q[i]!) : 1];
     };
-    const q0 = damped ? ETS_AUTO_START.slice() : [ETS_AUTO_START[0]!, ETS_AUTO_START[2]!];
+    const [a0, b0q, g0, p0] = ETS_AUTO_START as [number, number, number, number];
+    const q0 = [a0, ...(damped ? [b0q] : []), ...(hasSeason ? [g0] : []), ...(damped ? [p0] : [])];
     const p = nelderMead((q) => run(...params(q)), q0, opts.iters ?? ETS_AUTO_ITERS, 0.8);
     const [alpha, beta, gamma, phi] = params(p);
     const forecast: number[] = [];
     const lik = run(alpha, beta, gamma, phi, forecast);
     if (lik === Number.MAX_VALUE || !forecast.every(Number.isFinite)) continue;
     // R's count: smoothing parameters, initial level (and trend), m − 1 free indices, the variance
-    const k = (damped ? 4 : 2) + 1 + (damped ? 1 : 0) + (m - 1) + 1;
+    const k = q0.length + 1 + (damped ? 1 : 0) + (m - 1) + 1;
     const aicc = lik + 2 * k + (n - k - 1 > 0 ? (2 * k * (k + 1)) / (n - k - 1) : Number.POSITIVE_INFINITY);
     if (best === null || aicc < best.aicc)
       best = { kind: mult ? 'mult' : 'add', alpha, beta, gamma, phi, params: p, forecast, form, aicc };

@@ -44,8 +44,11 @@ export interface StackWeights {
   /** Starting point of the seasonal ETS search (the group's median fit), searched `etsIters` steps per series. */
   etsStart: number[];
   etsIters: number;
-  /** `'auto'`: the seasonal ETS member's form is chosen per series by AICc (`seasonalEtsAuto`); absent: one Holt–Winters form. */
-  etsMode?: 'auto';
+  /**
+   * `'auto'`: the seasonal ETS member's form is chosen per series by AICc (`seasonalEtsAuto`); `'all'`:
+   * so is a non-seasonal form for the series without a season (else the damped trend); absent: one Holt–Winters form.
+   */
+  etsMode?: 'auto' | 'all';
 }
 
 /** Conformal offsets per scale: series are put in a bucket by their relative noise (noise / recent level). */
@@ -119,7 +122,7 @@ export const MAX_CAL_SERIES = 4000;
 /** Nelder–Mead steps of the seasonal ETS member per series, from the group's median fit. */
 const ETS_ITERS = 12;
 /** The seasonal ETS member when `TrainOptions.seasonalEts` and `KPI_ETS` are not given (README §issue 15). */
-export const SEASONAL_ETS_DEFAULT: 'hw' | 'auto' = 'hw';
+export const SEASONAL_ETS_DEFAULT: 'hw' | 'auto' | 'all' = 'hw';
 
 export const INTERVAL_LEVELS = [0.025, 0.1, 0.25, 0.5, 0.75, 0.9, 0.975];
 
@@ -423,8 +426,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           ),
         )
       : SEASONAL_ETS_START.slice();
-  const etsAuto = (opts.seasonalEts ?? (process.env.KPI_ETS === 'auto' ? 'auto' : SEASONAL_ETS_DEFAULT)) === 'auto';
-  const etsOpts = { start: etsStart, iters: ETS_ITERS, auto: etsAuto };
+  const envEts = process.env.KPI_ETS;
+  const etsMode = opts.seasonalEts ?? (envEts === 'auto' || envEts === 'all' ? envEts : SEASONAL_ETS_DEFAULT);
+  const etsOpts = { start: etsStart, iters: ETS_ITERS, auto: etsMode !== 'hw', plain: etsMode === 'all' };
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {
     if (si % calStride !== 0) return;
@@ -724,7 +728,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       weights,
       etsStart,
       etsIters: ETS_ITERS,
-      ...(etsAuto ? { etsMode: 'auto' as const } : {}),
+      ...(etsMode !== 'hw' ? { etsMode } : {}),
     },
     scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, spread, ...(opts.drift ? { widen } : {}) },
     spec,

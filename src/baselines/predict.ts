@@ -170,7 +170,12 @@ function forecastSteps(
       spec.m,
       spec.H,
       withEts,
-      { start: stack.etsStart, iters: stack.etsIters, auto: stack.etsMode === 'auto' },
+      {
+        start: stack.etsStart,
+        iters: stack.etsIters,
+        auto: stack.etsMode !== undefined,
+        plain: stack.etsMode === 'all',
+      },
       undefined,
       cols > GAR ? model.globalAr : null,
       cols > GAR2 ? model.globalAr2 : null,

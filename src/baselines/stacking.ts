@@ -43,19 +43,20 @@ export function memberForecasts(
   m: number,
   H: number,
   withEts: boolean,
-  etsOpts: { start?: readonly number[] | undefined; iters?: number; auto?: boolean } = {},
+  etsOpts: { start?: readonly number[] | undefined; iters?: number; auto?: boolean; plain?: boolean } = {},
   out = new Float64Array(K * H),
   ar: GlobalArWeights | null | undefined = null,
   ar2: GlobalArWeights | null | undefined = null,
 ): Float64Array {
   const cf = w.classical;
   const sn = seasonalNaive(hist, m > 1 && hist.length >= m ? m : 1, H);
-  const ets =
-    withEts && cf.decomposition.seasonal
-      ? etsOpts.auto
-        ? seasonalEtsAuto(hist, cf.decomposition, H)
-        : seasonalEts(hist, cf.decomposition, H, etsOpts)
-      : null;
+  const ets = !withEts
+    ? null
+    : etsOpts.auto
+      ? seasonalEtsAuto(hist, cf.decomposition, H, { plain: etsOpts.plain === true })
+      : cf.decomposition.seasonal
+        ? seasonalEts(hist, cf.decomposition, H, etsOpts)
+        : null;
   for (let h = 0; h < H; h++) {
     out[h] = w.base[h]! + w.noise * netMedian(h);
     out[H + h] = cf.theta[h]!;

@@ -73,9 +73,10 @@ export interface TrainOptions {
   /**
    * The seasonal ETS member: `'hw'` one Holt–Winters form (damped trend, multiplicative season where
    * the series is positive) from the group's median fit, as before; `'auto'` the form chosen per series
-   * by AICc as R's ets() does (`seasonalEtsAuto`). Default `'hw'` (README §issue 15).
+   * by AICc as R's ets() does (`seasonalEtsAuto`); `'all'` also a non-seasonal form chosen so for the
+   * series without a season (in place of the damped trend). Default `'hw'` (README §issue 15).
    */
-  seasonalEts?: 'hw' | 'auto';
+  seasonalEts?: 'hw' | 'auto' | 'all';
 }
 
 /** Per-horizon calibration result measured on the rolling-origin backtest. */
