@@ -538,6 +538,9 @@ export const ETS_FORMS: readonly EtsForm[] = ['ANA', 'AAdA', 'MNM', 'MAdM'];
 /** The forms tried for a series without a season (`seasonalEtsAuto` with `plain`). */
 export const ETS_PLAIN_FORMS: readonly EtsForm[] = ['ANN', 'AAdN', 'MNN', 'MAdN'];
 
+/** Longest period `seasonalEtsAuto` is used for (R's ets() refuses seasons above 24). */
+export const ETS_AUTO_MAX_PERIOD = 24;
+
 /** Search steps per form of `seasonalEtsAuto` (Nelder–Mead iterations). */
 export const ETS_AUTO_ITERS = 15;
 

@@ -427,7 +427,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
         )
       : SEASONAL_ETS_START.slice();
   const envEts = process.env.KPI_ETS;
-  const etsMode = opts.seasonalEts ?? (envEts === 'auto' || envEts === 'all' ? envEts : SEASONAL_ETS_DEFAULT);
+  const etsMode =
+    opts.seasonalEts ?? (envEts === 'hw' || envEts === 'auto' || envEts === 'all' ? envEts : SEASONAL_ETS_DEFAULT);
   const etsOpts = { start: etsStart, iters: ETS_ITERS, auto: etsMode !== 'hw', plain: etsMode === 'all' };
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {

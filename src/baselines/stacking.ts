@@ -3,7 +3,14 @@
  * the rolling-origin backtest (convex weights minimising the mean absolute scaled error, found by
  * exponentiated-gradient descent on the simplex).
  */
-import { type Decomposition, driftAt, seasonalEts, seasonalEtsAuto, seasonalNaive } from './classical.js';
+import {
+  type Decomposition,
+  driftAt,
+  ETS_AUTO_MAX_PERIOD,
+  seasonalEts,
+  seasonalEtsAuto,
+  seasonalNaive,
+} from './classical.js';
 import type { Window } from './features.js';
 import { globalArForecast, type GlobalArWeights } from './global-ar.js';
 
@@ -29,7 +36,9 @@ export const GAR2 = 8;
 /**
  * Member forecasts K×H (row-major) at one origin: the network-corrected classical forecast (the
  * classical base when there is no network), Theta, damped trend, SES (all reseasonalised), seasonal
- * naive, seasonal ETS (damped trend where the series shows no seasonality, or when `withEts` is false)
+ * naive, seasonal ETS (damped trend where the series shows no seasonality, or when `withEts` is false;
+ * with `etsOpts.auto` the form chosen per series by AICc, `seasonalEtsAuto`, for periods up to 24, and with
+ * `etsOpts.plain` a non-seasonal ETS so chosen in place of the damped trend)
  * and drift (SES level plus the history's whole slope, reseasonalised: it follows growth that Theta's
  * half slope and the damped trend under-extrapolate) and the pooled linear autoregressions `ar`
  * (global-ar.ts) and the opt-in `ar2` (the other deseasonalisation), forecast here from the group's
@@ -50,9 +59,10 @@ export function memberForecasts(
 ): Float64Array {
   const cf = w.classical;
   const sn = seasonalNaive(hist, m > 1 && hist.length >= m ? m : 1, H);
+  // R's ets() fits no season above period 24: longer seasons (weekly) keep the Holt–Winters form
   const ets = !withEts
     ? null
-    : etsOpts.auto
+    : etsOpts.auto && m <= ETS_AUTO_MAX_PERIOD
       ? seasonalEtsAuto(hist, cf.decomposition, H, { plain: etsOpts.plain === true })
       : cf.decomposition.seasonal
         ? seasonalEts(hist, cf.decomposition, H, etsOpts)
