@@ -426,9 +426,10 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           ),
         )
       : SEASONAL_ETS_START.slice();
-  const envEts = process.env.KPI_ETS;
-  const etsMode =
-    opts.seasonalEts ?? (envEts === 'hw' || envEts === 'auto' || envEts === 'all' ? envEts : SEASONAL_ETS_DEFAULT);
+  const envEts = process.env.KPI_ETS || undefined;
+  if (envEts !== undefined && envEts !== 'hw' && envEts !== 'auto' && envEts !== 'all')
+    throw new Error(`KPI_ETS: hw, auto or all, not ${envEts}`);
+  const etsMode = opts.seasonalEts ?? envEts ?? SEASONAL_ETS_DEFAULT;
   const etsOpts = { start: etsStart, iters: ETS_ITERS, auto: etsMode !== 'hw', plain: etsMode === 'all' };
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {
