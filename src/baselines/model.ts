@@ -66,6 +66,12 @@ export interface ScaleOffsets {
    */
   widen?: number[];
   /**
+   * When true, `offsets` holds 2 × (cuts + 1) cells: those of series without a seasonal pattern
+   * (the history's seasonality test) first, then those with one (`offsetCell`); absent in models
+   * trained without it (one cell per scale bucket).
+   */
+  seasonal?: true;
+  /**
    * Share of the network's quantile spread around the median (the offsets were fitted with it),
    * chosen on the backtest; absent in models trained before it (read as 1).
    */
@@ -188,6 +194,12 @@ export function defaultWeights(withNet: boolean): number[] {
 /** What puts a window in a scale bucket: its relative noise (noise / recent level). */
 export function bucketKey(w: { noise: number; scale: number }): number {
   return w.noise / w.scale;
+}
+
+/** The cell of `so.offsets` for a history's relative noise and seasonality. */
+export function offsetCell(so: ScaleOffsets, rel: number, seasonal: boolean): number {
+  const b = bucketOf(so.cuts, rel);
+  return so.seasonal && seasonal ? so.cuts.length + 1 + b : b;
 }
 
 /** Bucket of a relative noise among ascending cut points. */
@@ -321,6 +333,26 @@ function globalArSettings(
 export const GLOBAL_AR_BAG: number[] = [3, 4, 5];
 /** Whether the global AR member takes log windows in groups whose values are all positive (opt-in, README). */
 export const GLOBAL_AR_LOG = false;
+
+/**
+ * How the stacking rows treat series with and without a seasonal pattern (`TrainOptions.stackSeason`,
+ * then the KPI_STACK_SEASON knob): 'split' (default) fits each bin's rows on its own points; 'pool'
+ * one set of rows for both; 'shrink' each bin's rows shrunk towards the group's pooled rows.
+ */
+function stackSeasonSetting(opts: TrainOptions): 'split' | 'pool' | 'shrink' {
+  const v = opts.stackSeason ?? process.env.KPI_STACK_SEASON ?? 'split';
+  if (v !== 'split' && v !== 'pool' && v !== 'shrink')
+    throw new Error(`KPI_STACK_SEASON: split, pool or shrink, not ${v}`);
+  return v;
+}
+
+/** Conformal offsets per seasonality bin (`TrainOptions.seasonOffsets`, then the KPI_CONF_SEASON knob); off by default. */
+function seasonOffsetsSetting(opts: TrainOptions): 'cross' | 'only' | false {
+  const v = opts.seasonOffsets ?? process.env.KPI_CONF_SEASON ?? false;
+  if (v === false || v === '0' || v === '') return false;
+  if (v !== 'cross' && v !== 'only') throw new Error(`KPI_CONF_SEASON: cross, only or 0, not ${v}`);
+  return v;
+}
 
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;
@@ -505,26 +537,38 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     return out;
   };
   const equal = active ? active.map((a) => (a ? 1 / nActive : 0)) : new Array<number>(K).fill(1 / K);
-  const fitWeights = (pool: readonly CalPoint[]): number[][][] =>
-    [0, 1].map((flag) => {
-      const byH: CalPoint[][] = Array.from({ length: H }, () => []);
-      for (const c of pool) if (c.seasonal === flag) byH[c.h]!.push(c);
-      const all = byH.flat();
-      if (all.length < 30) return Array.from({ length: H }, () => defaultWeights(net !== null));
-      // one row for all steps, shrunk towards equal weights, then per step shrunk towards that row
-      const g0 = fitStack(subsample(all), K, 150, undefined, active);
-      const global = g0.map((v, j) => G_SHRINK * v + (1 - G_SHRINK) * equal[j]!);
-      return byH.map((_, h) => {
-        let pts = byH[h]!.slice();
-        for (let span = 1; pts.length < MIN_STACK && span < H; span++) {
-          pts = pts.concat(byH[h - span] ?? [], byH[h + span] ?? []);
-        }
-        if (pts.length < 30) return global;
-        const row = fitStack(subsample(pts), K, 100, global, active);
-        const lam = pts.length / (pts.length + N0);
-        return row.map((v, j) => lam * v + (1 - lam) * global[j]!);
-      });
+  const seasonRows = stackSeasonSetting(opts);
+  // rows per step for the points `pts0`: one row for all steps shrunk towards equal weights, then
+  // per step shrunk towards that row, or (`priorByH`) fitted from and shrunk towards the given rows
+  const fitRows = (pts0: readonly CalPoint[], priorByH: readonly (readonly number[])[] | null): number[][] | null => {
+    const byH: CalPoint[][] = Array.from({ length: H }, () => []);
+    for (const c of pts0) byH[c.h]!.push(c);
+    const all = byH.flat();
+    if (all.length < 30) return null;
+    const global = priorByH
+      ? null
+      : fitStack(subsample(all), K, 150, undefined, active).map((v, j) => G_SHRINK * v + (1 - G_SHRINK) * equal[j]!);
+    return byH.map((_, h) => {
+      let pts = byH[h]!.slice();
+      for (let span = 1; pts.length < MIN_STACK && span < H; span++) {
+        pts = pts.concat(byH[h - span] ?? [], byH[h + span] ?? []);
+      }
+      const toward = priorByH ? priorByH[h]! : global!;
+      if (pts.length < 30) return toward.slice();
+      const row = fitStack(subsample(pts), K, 100, toward, active);
+      const lam = pts.length / (pts.length + N0);
+      return row.map((v, j) => lam * v + (1 - lam) * toward[j]!);
     });
+  };
+  const fitWeights = (pool: readonly CalPoint[]): number[][][] => {
+    const fallback = () => Array.from({ length: H }, () => defaultWeights(net !== null));
+    const bin = (flag: number) => pool.filter((c) => c.seasonal === flag);
+    if (seasonRows === 'split') return [0, 1].map((flag) => fitRows(bin(flag), null) ?? fallback());
+    // the group's pooled rows (both bins), then (`shrink`) each bin's rows shrunk towards them
+    const pooledRows = fitRows(pool, null) ?? fallback();
+    if (seasonRows === 'pool') return [pooledRows, pooledRows.map((r) => r.slice())];
+    return [0, 1].map((flag) => fitRows(bin(flag), pooledRows) ?? pooledRows.map((r) => r.slice()));
+  };
   const combine = (w: readonly number[], c: CalPoint) => {
     let v = 0;
     for (let j = 0; j < K; j++) v += w[j]! * c.f[j]!;
@@ -551,12 +595,16 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // more; cross-fitted (2-fold by series) coverage per horizon
   const halfLife = Math.max(2, H);
   const relNoise = (c: CalPoint) => c.key;
-  const B = cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1;
+  // (opt-in `seasonOffsets`) apart for windows with and without a seasonal pattern too: 'cross'
+  // bin × scale bucket, 'only' the bins instead of the buckets
+  const bySeason = seasonOffsetsSetting(opts);
+  const B = bySeason === 'only' ? 1 : cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1;
   const sortedRel = cal.map(relNoise).sort((x, y) => x - y);
   const cuts = Array.from({ length: B - 1 }, (_, b) => sampleQuantile(sortedRel, (b + 1) / B));
-  const bucketOfCal = (c: CalPoint) => bucketOf(cuts, relNoise(c));
+  const cells = bySeason ? 2 * B : B;
+  const bucketOfCal = (c: CalPoint) => (bySeason ? c.seasonal * B : 0) + bucketOf(cuts, relNoise(c));
   const scoresFor = (pts: CalPoint[], share = spread): WeightedScores[][] => {
-    const by: WeightedScores[][] = Array.from({ length: B }, () =>
+    const by: WeightedScores[][] = Array.from({ length: cells }, () =>
       Array.from({ length: H }, () => ({ scores: levels.map(() => []), weights: [] })),
     );
     for (const c of pts) {
@@ -732,7 +780,14 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       etsIters: ETS_ITERS,
       ...(etsMode !== 'hw' ? { etsMode } : {}),
     },
-    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, spread, ...(opts.drift ? { widen } : {}) },
+    scaleOffsets: {
+      cuts,
+      offsets: scaleOffsets,
+      halfLife,
+      spread,
+      ...(opts.drift ? { widen } : {}),
+      ...(bySeason ? { seasonal: true as const } : {}),
+    },
     spec,
     levels,
     ...(garFinal ? { globalAr: garFinal } : {}),

@@ -5,7 +5,7 @@
 import { enforceMonotone } from './calibration.js';
 import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
-import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
+import { bucketKey, offsetCell, prepare, type TrainedGroupModel } from './model.js';
 import { predictSteps } from './network.js';
 import { GAR, GAR2, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
@@ -181,7 +181,7 @@ function forecastSteps(
       cols > GAR2 ? model.globalAr2 : null,
     );
     const so = model.scaleOffsets;
-    const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;
+    const offs = so ? so.offsets[offsetCell(so, bucketKey(w), cf.decomposition.seasonal)]! : model.offsets;
     const widen = so?.widen;
     const spread = so?.spread ?? 1;
     for (let h = from; h < horizon; h++) {
