@@ -598,7 +598,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // (opt-in `seasonOffsets`) apart for windows with and without a seasonal pattern too: 'cross'
   // bin × scale bucket, 'only' the bins instead of the buckets
   const bySeason = seasonOffsetsSetting(opts);
-  const B = bySeason === 'only' ? 1 : cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1;
+  // (KPI_CONF_BUCKETS: at most that many scale buckets, an experiment knob; unset = 3)
+  const maxB = Number(process.env.KPI_CONF_BUCKETS ?? 3);
+  const B = Math.min(maxB, bySeason === 'only' ? 1 : cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1);
   const sortedRel = cal.map(relNoise).sort((x, y) => x - y);
   const cuts = Array.from({ length: B - 1 }, (_, b) => sampleQuantile(sortedRel, (b + 1) / B));
   const cells = bySeason ? 2 * B : B;
