@@ -21,7 +21,7 @@ import {
   type FeatureSpec,
   type SeriesContext,
 } from './features.js';
-import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
+import { decompose, SEASONAL_ETS_START, seasonalEts, seasonalityStat } from './classical.js';
 import {
   defaultGlobalArOptions,
   fitGlobalArBag,
@@ -49,6 +49,17 @@ export interface StackWeights {
    * so is a non-seasonal form for the series without a season (else the damped trend); absent: one Holt–Winters form.
    */
   etsMode?: 'auto' | 'all';
+  /**
+   * When present (opt-in `stackSeason: 'strength'`), `weights` has three row sets: no seasonal
+   * pattern, a pattern whose `seasonalityStat` is at most this cut, and a stronger one (`stackBin`).
+   */
+  strengthCut?: number;
+}
+
+/** The stacking rows' set for a history: its seasonality, and with `strengthCut` its strength. */
+export function stackBin(stack: StackWeights, hist: readonly number[], m: number, seasonal: boolean): number {
+  if (!seasonal) return 0;
+  return stack.strengthCut !== undefined && seasonalityStat(hist, m) > stack.strengthCut ? 2 : 1;
 }
 
 /** Conformal offsets per scale: series are put in a bucket by their relative noise (noise / recent level). */
@@ -168,6 +179,10 @@ interface CalPoint {
   f: Float64Array;
   /** 1 when the window's history shows a seasonal pattern. */
   seasonal: 0 | 1;
+  /** The seasonality test's statistic of the window's history (`seasonalityStat`). */
+  stat: number;
+  /** The stacking rows' set: `seasonal`, or with the strength bins 2 for the strongest. */
+  bin: number;
   /** Periods between the target and the end of the series (0 = the most recent). */
   age: number;
   /** The scale bucket's key at the window's origin (`bucketKey`). */
@@ -339,9 +354,9 @@ export const GLOBAL_AR_LOG = false;
  * then the KPI_STACK_SEASON knob): 'split' (default) fits each bin's rows on its own points; 'pool'
  * one set of rows for both; 'shrink' each bin's rows shrunk towards the group's pooled rows.
  */
-function stackSeasonSetting(opts: TrainOptions): 'split' | 'pool' | 'shrink' {
+function stackSeasonSetting(opts: TrainOptions): 'split' | 'pool' | 'shrink' | 'strength' {
   const v = opts.stackSeason ?? process.env.KPI_STACK_SEASON ?? 'split';
-  if (v !== 'split' && v !== 'pool' && v !== 'shrink')
+  if (v !== 'split' && v !== 'pool' && v !== 'shrink' && v !== 'strength')
     throw new Error(`KPI_STACK_SEASON: split, pool or shrink, not ${v}`);
   return v;
 }
@@ -463,6 +478,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     throw new Error(`KPI_ETS: hw, auto or all, not ${envEts}`);
   const etsMode = opts.seasonalEts ?? envEts ?? SEASONAL_ETS_DEFAULT;
   const etsOpts = { start: etsStart, iters: ETS_ITERS, auto: etsMode !== 'hw', plain: etsMode === 'all' };
+  const seasonRows = stackSeasonSetting(opts);
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {
     if (si % calStride !== 0) return;
@@ -488,6 +504,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       const k = Math.min(o, Math.max(m, 4));
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;
       const seasonal = w.classical.decomposition.seasonal ? 1 : 0;
+      const stat = seasonRows === 'strength' && seasonal ? seasonalityStat(hist, m) : 0;
       const key = bucketKey(w);
       for (let h = 0; o + h < n && h < H; h++) {
         const y = p.values[o + h]!;
@@ -505,6 +522,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           rel: mean !== 0 ? (y - mean) / Math.abs(mean) : 0,
           f: fm,
           seasonal,
+          stat,
+          bin: seasonal,
           age: n - 1 - (o + h),
           key,
           med: 0,
@@ -537,7 +556,6 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     return out;
   };
   const equal = active ? active.map((a) => (a ? 1 / nActive : 0)) : new Array<number>(K).fill(1 / K);
-  const seasonRows = stackSeasonSetting(opts);
   // rows per step for the points `pts0`: one row for all steps shrunk towards equal weights, then
   // per step shrunk towards that row, or (`priorByH`) fitted from and shrunk towards the given rows
   const fitRows = (pts0: readonly CalPoint[], priorByH: readonly (readonly number[])[] | null): number[][] | null => {
@@ -560,10 +578,15 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       return row.map((v, j) => lam * v + (1 - lam) * toward[j]!);
     });
   };
+  // (`strength`) the seasonal windows in two halves by the test's statistic: its median among them
+  const seasonalStats = seasonRows === 'strength' ? cal.filter((c) => c.seasonal).map((c) => c.stat) : [];
+  const strengthCut = seasonalStats.length > 0 ? sampleQuantile(seasonalStats, 0.5) : undefined;
+  if (strengthCut !== undefined) for (const c of cal) c.bin = c.seasonal && c.stat > strengthCut ? 2 : c.seasonal;
   const fitWeights = (pool: readonly CalPoint[]): number[][][] => {
     const fallback = () => Array.from({ length: H }, () => defaultWeights(net !== null));
-    const bin = (flag: number) => pool.filter((c) => c.seasonal === flag);
-    if (seasonRows === 'split') return [0, 1].map((flag) => fitRows(bin(flag), null) ?? fallback());
+    const bin = (flag: number) => pool.filter((c) => c.bin === flag);
+    if (seasonRows === 'split' || seasonRows === 'strength')
+      return (seasonRows === 'strength' ? [0, 1, 2] : [0, 1]).map((flag) => fitRows(bin(flag), null) ?? fallback());
     // the group's pooled rows (both bins), then (`shrink`) each bin's rows shrunk towards them
     const pooledRows = fitRows(pool, null) ?? fallback();
     if (seasonRows === 'pool') return [pooledRows, pooledRows.map((r) => r.slice())];
@@ -575,14 +598,14 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     return v;
   };
   const weights = fitWeights(cal);
-  for (const c of cal) c.med = combine(weights[c.seasonal]![c.h]!, c);
+  for (const c of cal) c.med = combine(weights[c.bin]![c.h]!, c);
   // the conformal scores use weights fitted without the point's series (2 folds), so that the
   // intervals do not inherit the optimism of weights fitted on the same points
   const foldOf = (c: CalPoint) => Math.floor(c.series / calStride) % 2;
   for (const fold of [0, 1]) {
     const other = cal.filter((c) => foldOf(c) !== fold);
     const w = other.length > 0 ? fitWeights(other) : weights;
-    for (const c of cal) if (foldOf(c) === fold) c.medX = combine(w[c.seasonal]![c.h]!, c);
+    for (const c of cal) if (foldOf(c) === fold) c.medX = combine(w[c.bin]![c.h]!, c);
   }
   const netWeight = net ? mean(weights.flatMap((rows) => rows.map((r) => r[NET]!))) : 0;
   // share of the network's quantile spread kept around the stacked median (the conformal offsets
@@ -781,6 +804,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       etsStart,
       etsIters: ETS_ITERS,
       ...(etsMode !== 'hw' ? { etsMode } : {}),
+      ...(strengthCut !== undefined ? { strengthCut } : {}),
     },
     scaleOffsets: {
       cuts,

@@ -36,9 +36,10 @@ export interface TrainOptions {
   monotoneOffsets?: boolean | 'upper';
   /**
    * Stacking rows for series with and without a seasonal pattern: 'split' (default) apart, 'pool'
-   * shared, 'shrink' apart but each bin's rows shrunk towards the group's pooled rows (experiment).
+   * shared, 'shrink' apart but each bin's rows shrunk towards the group's pooled rows, 'strength' the
+   * seasonal series in two sets by the test's statistic (above or below its median; experiment).
    */
-  stackSeason?: 'split' | 'pool' | 'shrink';
+  stackSeason?: 'split' | 'pool' | 'shrink' | 'strength';
   /**
    * Conformal offsets per seasonality bin (the history's seasonality test, as the stacking rows):
    * 'cross' per bin × scale bucket, 'only' per bin instead of the scale buckets; off by default.
