@@ -172,13 +172,18 @@ describe('seasonality bins', () => {
     expect(forecast(swapped, seas[0]!).steps).toEqual(forecast(plain, seas[0]!).steps);
   }, 120_000);
 
-  it("stacking rows: 'pool' shares one set for both bins, 'split' is the default", async () => {
+  it("stacking rows: 'pool' shares one set for both bins, 'split' is the default, 'strength' keeps a third set", async () => {
     const { series } = simulateGroup(80, 24, 0, 17);
     const opts = { horizon: H, seed: 5, network: false } as const;
     const pool = await trainGroupModel(series, { ...opts, stackSeason: 'pool' });
     expect(pool.stack!.weights[0]).toEqual(pool.stack!.weights[1]);
     const split = await trainGroupModel(series, { ...opts, stackSeason: 'split' });
     expect(split.stack!.weights).toEqual((await trainGroupModel(series, opts)).stack!.weights);
+    const strength = await trainGroupModel(series, { ...opts, stackSeason: 'strength' });
+    expect(strength.stack!.weights).toHaveLength(3);
+    expect(strength.stack!.strengthCut).toBeGreaterThan(1.645);
+    expect(split.stack!.strengthCut).toBeUndefined();
+    for (const s of series.slice(0, 5)) expect(forecast(strength, s).steps.every((x) => x.lo95 <= x.hi95)).toBe(true);
     const shrink = await trainGroupModel(series, { ...opts, stackSeason: 'shrink' });
     for (const rows of shrink.stack!.weights)
       for (const r of rows) expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
