@@ -39,12 +39,17 @@ export function acf(x: readonly number[], maxLag: number): number[] {
  * |r_m| > 1.645 · sqrt((1 + 2 Σ_{k<m} r_k²) / n).
  */
 export function isSeasonal(x: readonly number[], m: number): boolean {
-  if (m <= 1 || x.length < 2 * m + 1) return false;
+  return seasonalityStat(x, m) > 1.645;
+}
+
+/** The statistic of `isSeasonal`: |r_m| / sqrt((1 + 2 Σ_{k<m} r_k²) / n); 0 when m ≤ 1 or n < 2m + 1. */
+export function seasonalityStat(x: readonly number[], m: number): number {
+  if (m <= 1 || x.length < 2 * m + 1) return 0;
   const r = acf(x, m);
   let s = 0;
   for (let k = 0; k < m - 1; k++) s += r[k]! ** 2;
   const stat = Math.sqrt((1 + 2 * s) / x.length);
-  return Math.abs(r[m - 1]!) / stat > 1.645;
+  return Math.abs(r[m - 1]!) / stat;
 }
 
 /** Classical decomposition seasonal indices (centred moving average), R `decompose` style. */

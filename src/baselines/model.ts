@@ -21,7 +21,7 @@ import {
   type FeatureSpec,
   type SeriesContext,
 } from './features.js';
-import { decompose, SEASONAL_ETS_START, seasonalEts } from './classical.js';
+import { decompose, SEASONAL_ETS_START, seasonalEts, seasonalityStat } from './classical.js';
 import {
   defaultGlobalArOptions,
   fitGlobalArBag,
@@ -49,6 +49,17 @@ export interface StackWeights {
    * so is a non-seasonal form for the series without a season (else the damped trend); absent: one Holt–Winters form.
    */
   etsMode?: 'auto' | 'all';
+  /**
+   * When present (opt-in `stackSeason: 'strength'`), `weights` has three row sets: no seasonal
+   * pattern, a pattern whose `seasonalityStat` is at most this cut, and a stronger one (`stackBin`).
+   */
+  strengthCut?: number;
+}
+
+/** The stacking rows' set for a history: its seasonality, and with `strengthCut` its strength. */
+export function stackBin(stack: StackWeights, hist: readonly number[], m: number, seasonal: boolean): number {
+  if (!seasonal) return 0;
+  return stack.strengthCut !== undefined && seasonalityStat(hist, m) > stack.strengthCut ? 2 : 1;
 }
 
 /** Conformal offsets per scale: series are put in a bucket by their relative noise (noise / recent level). */
@@ -65,6 +76,12 @@ export interface ScaleOffsets {
    * Absent in models trained before it (read as 1).
    */
   widen?: number[];
+  /**
+   * When true, `offsets` holds 2 × (cuts + 1) cells: those of series without a seasonal pattern
+   * (the history's seasonality test) first, then those with one (`offsetCell`); absent in models
+   * trained without it (one cell per scale bucket).
+   */
+  seasonal?: true;
   /**
    * Share of the network's quantile spread around the median (the offsets were fitted with it),
    * chosen on the backtest; absent in models trained before it (read as 1).
@@ -162,6 +179,10 @@ interface CalPoint {
   f: Float64Array;
   /** 1 when the window's history shows a seasonal pattern. */
   seasonal: 0 | 1;
+  /** The seasonality test's statistic of the window's history (`seasonalityStat`). */
+  stat: number;
+  /** The stacking rows' set: `seasonal`, or with the strength bins 2 for the strongest. */
+  bin: number;
   /** Periods between the target and the end of the series (0 = the most recent). */
   age: number;
   /** The scale bucket's key at the window's origin (`bucketKey`). */
@@ -188,6 +209,12 @@ export function defaultWeights(withNet: boolean): number[] {
 /** What puts a window in a scale bucket: its relative noise (noise / recent level). */
 export function bucketKey(w: { noise: number; scale: number }): number {
   return w.noise / w.scale;
+}
+
+/** The cell of `so.offsets` for a history's relative noise and seasonality. */
+export function offsetCell(so: ScaleOffsets, rel: number, seasonal: boolean): number {
+  const b = bucketOf(so.cuts, rel);
+  return so.seasonal && seasonal ? so.cuts.length + 1 + b : b;
 }
 
 /** Bucket of a relative noise among ascending cut points. */
@@ -322,6 +349,26 @@ export const GLOBAL_AR_BAG: number[] = [3, 4, 5];
 /** Whether the global AR member takes log windows in groups whose values are all positive (opt-in, README). */
 export const GLOBAL_AR_LOG = false;
 
+/**
+ * How the stacking rows treat series with and without a seasonal pattern (`TrainOptions.stackSeason`,
+ * then the KPI_STACK_SEASON knob): 'split' (default) fits each bin's rows on its own points; 'pool'
+ * one set of rows for both; 'shrink' each bin's rows shrunk towards the group's pooled rows.
+ */
+function stackSeasonSetting(opts: TrainOptions): 'split' | 'pool' | 'shrink' | 'strength' {
+  const v = opts.stackSeason ?? process.env.KPI_STACK_SEASON ?? 'split';
+  if (v !== 'split' && v !== 'pool' && v !== 'shrink' && v !== 'strength')
+    throw new Error(`KPI_STACK_SEASON: split, pool or shrink, not ${v}`);
+  return v;
+}
+
+/** Conformal offsets per seasonality bin (`TrainOptions.seasonOffsets`, then the KPI_CONF_SEASON knob); off by default. */
+function seasonOffsetsSetting(opts: TrainOptions): 'cross' | 'only' | false {
+  const v = opts.seasonOffsets ?? process.env.KPI_CONF_SEASON ?? false;
+  if (v === false || v === '0' || v === '') return false;
+  if (v !== 'cross' && v !== 'only') throw new Error(`KPI_CONF_SEASON: cross, only or 0, not ${v}`);
+  return v;
+}
+
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;
 /** Whether the second global AR member (the first's settings, the other deseasonalisation) is trained by default. */
@@ -431,6 +478,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     throw new Error(`KPI_ETS: hw, auto or all, not ${envEts}`);
   const etsMode = opts.seasonalEts ?? envEts ?? SEASONAL_ETS_DEFAULT;
   const etsOpts = { start: etsStart, iters: ETS_ITERS, auto: etsMode !== 'hw', plain: etsMode === 'all' };
+  const seasonRows = stackSeasonSetting(opts);
   const cal: CalPoint[] = [];
   prepared.forEach((p, si) => {
     if (si % calStride !== 0) return;
@@ -456,6 +504,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       const k = Math.min(o, Math.max(m, 4));
       for (let i = o - k; i < o; i++) mean += p.values[i]! / k;
       const seasonal = w.classical.decomposition.seasonal ? 1 : 0;
+      const stat = seasonRows === 'strength' && seasonal ? seasonalityStat(hist, m) : 0;
       const key = bucketKey(w);
       for (let h = 0; o + h < n && h < H; h++) {
         const y = p.values[o + h]!;
@@ -473,6 +522,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
           rel: mean !== 0 ? (y - mean) / Math.abs(mean) : 0,
           f: fm,
           seasonal,
+          stat,
+          bin: seasonal,
           age: n - 1 - (o + h),
           key,
           med: 0,
@@ -505,40 +556,56 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     return out;
   };
   const equal = active ? active.map((a) => (a ? 1 / nActive : 0)) : new Array<number>(K).fill(1 / K);
-  const fitWeights = (pool: readonly CalPoint[]): number[][][] =>
-    [0, 1].map((flag) => {
-      const byH: CalPoint[][] = Array.from({ length: H }, () => []);
-      for (const c of pool) if (c.seasonal === flag) byH[c.h]!.push(c);
-      const all = byH.flat();
-      if (all.length < 30) return Array.from({ length: H }, () => defaultWeights(net !== null));
-      // one row for all steps, shrunk towards equal weights, then per step shrunk towards that row
-      const g0 = fitStack(subsample(all), K, 150, undefined, active);
-      const global = g0.map((v, j) => G_SHRINK * v + (1 - G_SHRINK) * equal[j]!);
-      return byH.map((_, h) => {
-        let pts = byH[h]!.slice();
-        for (let span = 1; pts.length < MIN_STACK && span < H; span++) {
-          pts = pts.concat(byH[h - span] ?? [], byH[h + span] ?? []);
-        }
-        if (pts.length < 30) return global;
-        const row = fitStack(subsample(pts), K, 100, global, active);
-        const lam = pts.length / (pts.length + N0);
-        return row.map((v, j) => lam * v + (1 - lam) * global[j]!);
-      });
+  // rows per step for the points `pts0`: one row for all steps shrunk towards equal weights, then
+  // per step shrunk towards that row, or (`priorByH`) fitted from and shrunk towards the given rows
+  const fitRows = (pts0: readonly CalPoint[], priorByH: readonly (readonly number[])[] | null): number[][] | null => {
+    const byH: CalPoint[][] = Array.from({ length: H }, () => []);
+    for (const c of pts0) byH[c.h]!.push(c);
+    const all = byH.flat();
+    if (all.length < 30) return null;
+    const global = priorByH
+      ? null
+      : fitStack(subsample(all), K, 150, undefined, active).map((v, j) => G_SHRINK * v + (1 - G_SHRINK) * equal[j]!);
+    return byH.map((_, h) => {
+      let pts = byH[h]!.slice();
+      for (let span = 1; pts.length < MIN_STACK && span < H; span++) {
+        pts = pts.concat(byH[h - span] ?? [], byH[h + span] ?? []);
+      }
+      const toward = priorByH ? priorByH[h]! : global!;
+      if (pts.length < 30) return toward.slice();
+      const row = fitStack(subsample(pts), K, 100, toward, active);
+      const lam = pts.length / (pts.length + N0);
+      return row.map((v, j) => lam * v + (1 - lam) * toward[j]!);
     });
+  };
+  // (`strength`) the seasonal windows in two halves by the test's statistic: its median among them
+  const seasonalStats = seasonRows === 'strength' ? cal.filter((c) => c.seasonal).map((c) => c.stat) : [];
+  const strengthCut = seasonalStats.length > 0 ? sampleQuantile(seasonalStats, 0.5) : undefined;
+  if (strengthCut !== undefined) for (const c of cal) c.bin = c.seasonal && c.stat > strengthCut ? 2 : c.seasonal;
+  const fitWeights = (pool: readonly CalPoint[]): number[][][] => {
+    const fallback = () => Array.from({ length: H }, () => defaultWeights(net !== null));
+    const bin = (flag: number) => pool.filter((c) => c.bin === flag);
+    if (seasonRows === 'split' || seasonRows === 'strength')
+      return (seasonRows === 'strength' ? [0, 1, 2] : [0, 1]).map((flag) => fitRows(bin(flag), null) ?? fallback());
+    // the group's pooled rows (both bins), then (`shrink`) each bin's rows shrunk towards them
+    const pooledRows = fitRows(pool, null) ?? fallback();
+    if (seasonRows === 'pool') return [pooledRows, pooledRows.map((r) => r.slice())];
+    return [0, 1].map((flag) => fitRows(bin(flag), pooledRows) ?? pooledRows.map((r) => r.slice()));
+  };
   const combine = (w: readonly number[], c: CalPoint) => {
     let v = 0;
     for (let j = 0; j < K; j++) v += w[j]! * c.f[j]!;
     return v;
   };
   const weights = fitWeights(cal);
-  for (const c of cal) c.med = combine(weights[c.seasonal]![c.h]!, c);
+  for (const c of cal) c.med = combine(weights[c.bin]![c.h]!, c);
   // the conformal scores use weights fitted without the point's series (2 folds), so that the
   // intervals do not inherit the optimism of weights fitted on the same points
   const foldOf = (c: CalPoint) => Math.floor(c.series / calStride) % 2;
   for (const fold of [0, 1]) {
     const other = cal.filter((c) => foldOf(c) !== fold);
     const w = other.length > 0 ? fitWeights(other) : weights;
-    for (const c of cal) if (foldOf(c) === fold) c.medX = combine(w[c.seasonal]![c.h]!, c);
+    for (const c of cal) if (foldOf(c) === fold) c.medX = combine(w[c.bin]![c.h]!, c);
   }
   const netWeight = net ? mean(weights.flatMap((rows) => rows.map((r) => r[NET]!))) : 0;
   // share of the network's quantile spread kept around the stacked median (the conformal offsets
@@ -551,12 +618,18 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // more; cross-fitted (2-fold by series) coverage per horizon
   const halfLife = Math.max(2, H);
   const relNoise = (c: CalPoint) => c.key;
-  const B = cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1;
+  // (opt-in `seasonOffsets`) apart for windows with and without a seasonal pattern too: 'cross'
+  // bin × scale bucket, 'only' the bins instead of the buckets
+  const bySeason = seasonOffsetsSetting(opts);
+  // (KPI_CONF_BUCKETS: at most that many scale buckets, an experiment knob; unset = 3)
+  const maxB = Number(process.env.KPI_CONF_BUCKETS ?? 3);
+  const B = Math.min(maxB, bySeason === 'only' ? 1 : cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1);
   const sortedRel = cal.map(relNoise).sort((x, y) => x - y);
   const cuts = Array.from({ length: B - 1 }, (_, b) => sampleQuantile(sortedRel, (b + 1) / B));
-  const bucketOfCal = (c: CalPoint) => bucketOf(cuts, relNoise(c));
+  const cells = bySeason ? 2 * B : B;
+  const bucketOfCal = (c: CalPoint) => (bySeason ? c.seasonal * B : 0) + bucketOf(cuts, relNoise(c));
   const scoresFor = (pts: CalPoint[], share = spread): WeightedScores[][] => {
-    const by: WeightedScores[][] = Array.from({ length: B }, () =>
+    const by: WeightedScores[][] = Array.from({ length: cells }, () =>
       Array.from({ length: H }, () => ({ scores: levels.map(() => []), weights: [] })),
     );
     for (const c of pts) {
@@ -731,8 +804,16 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       etsStart,
       etsIters: ETS_ITERS,
       ...(etsMode !== 'hw' ? { etsMode } : {}),
+      ...(strengthCut !== undefined ? { strengthCut } : {}),
     },
-    scaleOffsets: { cuts, offsets: scaleOffsets, halfLife, spread, ...(opts.drift ? { widen } : {}) },
+    scaleOffsets: {
+      cuts,
+      offsets: scaleOffsets,
+      halfLife,
+      spread,
+      ...(opts.drift ? { widen } : {}),
+      ...(bySeason ? { seasonal: true as const } : {}),
+    },
     spec,
     levels,
     ...(garFinal ? { globalAr: garFinal } : {}),

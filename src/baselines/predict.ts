@@ -5,7 +5,7 @@
 import { enforceMonotone } from './calibration.js';
 import { BaselineInputError } from './errors.js';
 import { buildWindow } from './features.js';
-import { bucketKey, bucketOf, prepare, type TrainedGroupModel } from './model.js';
+import { bucketKey, offsetCell, prepare, stackBin, type TrainedGroupModel } from './model.js';
 import { predictSteps } from './network.js';
 import { GAR, GAR2, memberForecasts, NET, SETS } from './stacking.js';
 import type { ForecastStep, SeriesForecast, SeriesInput } from './types.js';
@@ -157,7 +157,7 @@ function forecastSteps(
   const q = new Array<number>(Q);
   if (stack) {
     // version 2: the stacked members, offsets of the series' scale bucket
-    const rows = stack.weights[cf.decomposition.seasonal ? 1 : 0]!;
+    const rows = stack.weights[stackBin(stack, p.values, spec.m, cf.decomposition.seasonal)]!;
     let withEts = false;
     for (let h = 0; h < horizon; h++) if (rows[h]![SETS]! > 0) withEts = true;
     const hist = p.values;
@@ -181,7 +181,7 @@ function forecastSteps(
       cols > GAR2 ? model.globalAr2 : null,
     );
     const so = model.scaleOffsets;
-    const offs = so ? so.offsets[bucketOf(so.cuts, bucketKey(w))]! : model.offsets;
+    const offs = so ? so.offsets[offsetCell(so, bucketKey(w), cf.decomposition.seasonal)]! : model.offsets;
     const widen = so?.widen;
     const spread = so?.spread ?? 1;
     for (let h = from; h < horizon; h++) {

@@ -35,6 +35,17 @@ export interface TrainOptions {
    */
   monotoneOffsets?: boolean | 'upper';
   /**
+   * Stacking rows for series with and without a seasonal pattern: 'split' (default) apart, 'pool'
+   * shared, 'shrink' apart but each bin's rows shrunk towards the group's pooled rows, 'strength' the
+   * seasonal series in two sets by the test's statistic (above or below its median; experiment).
+   */
+  stackSeason?: 'split' | 'pool' | 'shrink' | 'strength';
+  /**
+   * Conformal offsets per seasonality bin (the history's seasonality test, as the stacking rows):
+   * 'cross' per bin × scale bucket, 'only' per bin instead of the scale buckets; off by default.
+   */
+  seasonOffsets?: 'cross' | 'only' | false;
+  /**
    * Opt-in: refit the network on windows reaching the end of each series for the forecasts. Off by
    * default: it doubles the network's training for a MASE gain of 0.1–0.4 % (README §issue 15).
    */

@@ -8,6 +8,7 @@ import {
   trainGroupModel,
 } from '../../src/baselines/index.js';
 import { conformalQuantile, enforceMonotone } from '../../src/baselines/calibration.js';
+import { decompose } from '../../src/baselines/classical.js';
 import { rng } from '../../src/baselines/network.js';
 import type { SeriesInput } from '../../src/baselines/index.js';
 import { gaussian, simulateGroup } from './helpers.js';
@@ -135,6 +136,57 @@ describe("the network's spread around the median", () => {
     const k = forecast(kept, series[1]!).steps;
     expect(z.map((s) => s.p50)).toEqual(k.map((s) => s.p50));
     expect(z.map((s) => s.hi80)).not.toEqual(k.map((s) => s.hi80));
+  }, 120_000);
+});
+
+describe('seasonality bins', () => {
+  it('offsets per bin are stored in cells of their own, read by the history it forecasts from; absent = as before', async () => {
+    const { series } = simulateGroup(80, 24, 0, 17);
+    const opts = { horizon: H, seed: 5, network: false } as const;
+    const base = await trainGroupModel(series, opts);
+    expect(base.scaleOffsets!.seasonal).toBeUndefined();
+    const cross = await trainGroupModel(series, { ...opts, seasonOffsets: 'cross' });
+    const so = cross.scaleOffsets!;
+    expect(so.seasonal).toBe(true);
+    expect(so.offsets).toHaveLength(2 * (so.cuts.length + 1));
+    expect(so.cuts).toEqual(base.scaleOffsets!.cuts);
+    const only = await trainGroupModel(series, { ...opts, seasonOffsets: 'only' });
+    expect(only.scaleOffsets!.cuts).toEqual([]);
+    expect(only.scaleOffsets!.offsets).toHaveLength(2);
+    // the medians do not move; each series reads its own bin's cells
+    const seas = series.filter((s) => decompose(s.values, 4).seasonal);
+    const flat = series.filter((s) => !decompose(s.values, 4).seasonal);
+    expect(seas.length).toBeGreaterThan(0);
+    expect(flat.length).toBeGreaterThan(0);
+    for (const s of series.slice(0, 10))
+      expect(forecast(cross, s).steps.map((x) => x.p50)).toEqual(forecast(base, s).steps.map((x) => x.p50));
+    const B = so.cuts.length + 1;
+    const swapped = deserialize(serialize(cross));
+    swapped.scaleOffsets!.offsets = [...so.offsets.slice(0, B), ...so.offsets.slice(0, B)];
+    expect(forecast(swapped, flat[0]!)).toEqual(forecast(cross, flat[0]!));
+    expect(forecast(swapped, seas[0]!)).not.toEqual(forecast(cross, seas[0]!));
+    // without the field the first cells are read, as a model stored before it did
+    delete swapped.scaleOffsets!.seasonal;
+    const plain = deserialize(serialize(base));
+    plain.scaleOffsets!.offsets = so.offsets.slice(0, B);
+    expect(forecast(swapped, seas[0]!).steps).toEqual(forecast(plain, seas[0]!).steps);
+  }, 120_000);
+
+  it("stacking rows: 'pool' shares one set for both bins, 'split' is the default, 'strength' keeps a third set", async () => {
+    const { series } = simulateGroup(80, 24, 0, 17);
+    const opts = { horizon: H, seed: 5, network: false } as const;
+    const pool = await trainGroupModel(series, { ...opts, stackSeason: 'pool' });
+    expect(pool.stack!.weights[0]).toEqual(pool.stack!.weights[1]);
+    const split = await trainGroupModel(series, { ...opts, stackSeason: 'split' });
+    expect(split.stack!.weights).toEqual((await trainGroupModel(series, opts)).stack!.weights);
+    const strength = await trainGroupModel(series, { ...opts, stackSeason: 'strength' });
+    expect(strength.stack!.weights).toHaveLength(3);
+    expect(strength.stack!.strengthCut).toBeGreaterThan(1.645);
+    expect(split.stack!.strengthCut).toBeUndefined();
+    for (const s of series.slice(0, 5)) expect(forecast(strength, s).steps.every((x) => x.lo95 <= x.hi95)).toBe(true);
+    const shrink = await trainGroupModel(series, { ...opts, stackSeason: 'shrink' });
+    for (const rows of shrink.stack!.weights)
+      for (const r of rows) expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   }, 120_000);
 });
 
