@@ -6,8 +6,8 @@
  *   counts through them: its success is the mean P(positive) of those clauses;
  * - a review with no aspect at all counts through its overall P(positive) when its channel is a
  *   service interaction (chat, after-sales, …), its language was recognised and it names nothing
- *   outside the agent's control that the aspects do not cover (weather, platform rules:
- *   OUTSIDE_CONTROL);
+ *   outside the agent's control that the aspects do not cover (weather, platform rules, a bank
+ *   holding a refund: OUTSIDE_CONTROL);
  * - anything else is "not attributable": logistics, product quality, price and packaging mentions
  *   are counted beside the rating, never inside it (also when the review came through chat).
  *
@@ -44,12 +44,13 @@ export const SERVICE_CHANNELS: readonly string[] = [
 /**
  * Things outside the agent's control that are not one of the aspects (delivery, couriers, product,
  * price and packaging are: their hits already keep a review out of the rating): weather and
- * disasters, and the platform's own rules and automatic actions. A service-channel review with no
+ * disasters, the platform's own rules and automatic actions, and banks and payment processors holding a
+ * refund (the agent has issued it). A service-channel review with no
  * aspect that names one of them is not charged to the agent through its overall sentiment.
  * A POSIX regular expression, matched case-insensitively (`~*` in SQL, the `i` flag in JS).
  */
 export const OUTSIDE_CONTROL =
-  '(天气|下雨|暴雨|大雨|台风|下雪|大雪|暴雪|冰雹|疫情|封控|平台规定|平台规则|平台的规定|平台政策|系统自动|自动确认|自动取消|weather|storm|snow|hurricane|typhoon|blizzard|flood|platform polic|platform rule|amazon polic|site polic|marketplace polic|automatically (cancel|confirm|close))';
+  '(天气|下雨|暴雨|大雨|台风|下雪|大雪|暴雪|冰雹|疫情|封控|平台规定|平台规则|平台的规定|平台政策|系统自动|自动确认|自动取消|weather|storm|snow|hurricane|typhoon|blizzard|flood|platform polic|platform rule|amazon polic|site polic|marketplace polic|automatically (cancel|confirm|close)|银行|bank|paypal|card issuer|payment processor)';
 const OUTSIDE_CONTROL_RE = new RegExp(OUTSIDE_CONTROL, 'i');
 
 /**
@@ -134,7 +135,7 @@ export function explainAttribution(row: {
     return {
       attributable: false,
       basis: null,
-      reason: 'no service aspect, and names something outside the agent’s control (weather, platform rules)',
+      reason: 'no service aspect, and names something outside the agent’s control (weather, platform rules, a bank)',
     };
   return { attributable: false, basis: null, reason: 'no service aspect and not a service interaction channel' };
 }

@@ -53,6 +53,12 @@ describe('the unattributed rule', () => {
       attributable: false,
       reason: expect.stringContaining('outside the agent'),
     });
+    // a refund held by a bank or a payment processor: the agent has issued it
+    for (const text of [
+      '退款已经退了，银行还没到账',
+      'My order was cancelled and the refund took ages because of the bank.',
+    ])
+      expect(explainAttribution({ ...base, channel: 'chat', text }).attributable).toBe(false);
     expect(explainAttribution({ ...base, channel: 'chat', text: 'ok' }).reason).not.toContain('outside');
   });
 });
