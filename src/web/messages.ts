@@ -191,6 +191,10 @@ const M = {
     'only aspects the agent does not control (logistics, product, price, packaging)',
   ],
   'reason.language': ['无法识别语言', 'language not recognised'],
+  'reason.outside': [
+    '未提及服务维度，且提到客服不可控的因素（天气、平台规则、银行）',
+    'no service aspect, and names something outside the agent’s control (weather, platform rules, a bank)',
+  ],
   'reason.none': ['未提及服务维度，也不是服务互动渠道', 'no service aspect and not a service interaction channel'],
   'role.cs_agent': ['客服专员', 'Customer-service agent'],
   'role.sales_ops': ['销售运营', 'Sales operations'],

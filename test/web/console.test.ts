@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireSessionAt } from '../../src/auth/sessions-store.js';
 import { readWorkbook } from '../../src/lib/spreadsheet.js';
-import { formatter, pickLang } from '../../src/web/messages.js';
+import { explainAttribution } from '../../src/ratings/attribution.js';
+import { formatter, pickLang, translator } from '../../src/web/messages.js';
+import { reasonText } from '../../src/web/pages/agent.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { IMG_TEXT, loadDesk, SCRIPT_TEXT } from './fixture.js';
@@ -19,6 +21,23 @@ describe('console messages', () => {
     expect(en.count(12_345)).toBe('12,345');
     expect(zh.pct(0.834)).toBe('83%');
     expect(en.signed(-2.25)).toBe('−2.3');
+  });
+  it('says why a review does not count in the page language, the weather, platform and bank rule apart', () => {
+    const base = { basis: null, channel: 'chat', sentiment_model: 'm', language: 'zh', aspects: [] };
+    const outside = explainAttribution({
+      ...base,
+      w: null,
+      agent_p: null,
+      aspect_hits: 0,
+      text: '下暴雨了，平台规定超时自动取消',
+    });
+    expect(outside.attributable).toBe(false);
+    expect(reasonText(translator('zh-CN'), { ...base, reason: outside.reason })).toContain('客服不可控的因素');
+    expect(reasonText(translator('en'), { ...base, reason: outside.reason })).toBe(outside.reason);
+    const none = explainAttribution({ ...base, channel: 'web', w: null, agent_p: null, aspect_hits: 0, text: 'ok' });
+    expect(reasonText(translator('zh-CN'), { ...base, reason: none.reason })).toBe(
+      '未提及服务维度，也不是服务互动渠道',
+    );
   });
   it('picks the language from the cookie, then Accept-Language, else Chinese', () => {
     expect(pickLang('en', 'zh-CN')).toBe('en');

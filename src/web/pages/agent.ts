@@ -15,7 +15,7 @@ import { chart } from '../charts.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { page, pager, sendPage } from '../layout.js';
-import { type MessageKey, roleName } from '../messages.js';
+import { type MessageKey, roleName, type Translate } from '../messages.js';
 import { kindSelect, optionList, parseQuery } from './common.js';
 import { reviewCard, scoreCards, words } from './review-view.js';
 
@@ -209,9 +209,9 @@ function slaHistory(ctx: Ctx, ratings: Rating[]): Html {
   })}</tbody></table></div></section>`;
 }
 
-/** Why a review counts, in the page's language (the API's `reason` is English). */
-function reasonText(
-  ctx: Ctx,
+/** Why a review counts or not, in the page's language (the API's `reason` is English; src/ratings/attribution.ts). */
+export function reasonText(
+  t: Translate,
   r: {
     basis: string | null;
     reason: string;
@@ -221,7 +221,6 @@ function reasonText(
     aspects: unknown[];
   },
 ): string {
-  const { t } = ctx;
   if (r.basis === 'correction')
     return t('reason.correction', {
       attribution: t(
@@ -237,6 +236,7 @@ function reasonText(
   if (r.sentiment_model === null) return t('reason.unscored');
   if (r.reason.startsWith('only aspects')) return t('reason.other_aspects');
   if (r.language === 'other') return t('reason.language');
+  if (r.reason.includes('outside the agent')) return t('reason.outside');
   return t('reason.none');
 }
 
@@ -301,7 +301,7 @@ ${
         reviewCard(
           ctx,
           r,
-          html`<p class="why">${r.attributable ? html`<span class="badge ok">${t('agent.counts')}</span>` : html`<span class="badge neu">${t('agent.notCounts')}</span>`} ${reasonText(ctx, r)}</p>${words(ctx, r.explanation)}`,
+          html`<p class="why">${r.attributable ? html`<span class="badge ok">${t('agent.counts')}</span>` : html`<span class="badge neu">${t('agent.notCounts')}</span>`} ${reasonText(t, r)}</p>${words(ctx, r.explanation)}`,
         ),
       )}</ul>`
     : html`<p class="empty">${t('empty')}</p>`
