@@ -352,12 +352,13 @@ export const GLOBAL_AR_LOG = false;
 /**
  * How the stacking rows treat series with and without a seasonal pattern (`TrainOptions.stackSeason`,
  * then the KPI_STACK_SEASON knob): 'split' (default) fits each bin's rows on its own points; 'pool'
- * one set of rows for both; 'shrink' each bin's rows shrunk towards the group's pooled rows.
+ * one set of rows for both; 'shrink' each bin's rows shrunk towards the group's pooled rows;
+ * 'strength' a third set for the more strongly seasonal half of the seasonal windows.
  */
 function stackSeasonSetting(opts: TrainOptions): 'split' | 'pool' | 'shrink' | 'strength' {
   const v = opts.stackSeason ?? process.env.KPI_STACK_SEASON ?? 'split';
   if (v !== 'split' && v !== 'pool' && v !== 'shrink' && v !== 'strength')
-    throw new Error(`KPI_STACK_SEASON: split, pool or shrink, not ${v}`);
+    throw new Error(`KPI_STACK_SEASON: split, pool, shrink or strength, not ${v}`);
   return v;
 }
 
@@ -622,7 +623,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // bin × scale bucket, 'only' the bins instead of the buckets
   const bySeason = seasonOffsetsSetting(opts);
   // (KPI_CONF_BUCKETS: at most that many scale buckets, an experiment knob; unset = 3)
-  const maxB = Number(process.env.KPI_CONF_BUCKETS ?? 3);
+  const maxB = Number(process.env.KPI_CONF_BUCKETS || 3);
+  if (!(Number.isInteger(maxB) && maxB >= 1))
+    throw new Error(`KPI_CONF_BUCKETS: an integer of at least 1, not ${process.env.KPI_CONF_BUCKETS}`);
   const B = Math.min(maxB, bySeason === 'only' ? 1 : cal.length >= 3 * 150 * H ? 3 : cal.length >= 2 * 150 * H ? 2 : 1);
   const sortedRel = cal.map(relNoise).sort((x, y) => x - y);
   const cuts = Array.from({ length: B - 1 }, (_, b) => sampleQuantile(sortedRel, (b + 1) / B));
