@@ -462,6 +462,75 @@ export interface SeasonalEtsFit {
 /** Default starting point of the seasonal ETS search (unconstrained α, β, γ, φ coordinates). */
 export const SEASONAL_ETS_START = [-0.5, -2, -2, 1];
 
+/** What one exponential-smoothing pass reads (`etsFilter`); `s` is its scratch for the indices. */
+interface EtsState {
+  x: readonly number[];
+  m: number;
+  /** Initial seasonal indices (1 for none when multiplicative, 0 when additive). */
+  index: readonly number[];
+  s: Float64Array;
+  l0: number;
+  b0: number;
+  /** Multiplicative season. */
+  mult: boolean;
+  /** Damped trend (else no trend: b stays b0, which is then 0). */
+  damped: boolean;
+  /** Multiplicative error: the sum is of relative errors, and Σ log ŷ is left in `logs`. */
+  multErr: boolean;
+  h: number;
+  logs?: number;
+}
+
+/**
+ * One pass of ETS over `st.x` with the given parameters: returns the sum of squared one-step
+ * errors (relative ones with `multErr`, NaN when a fitted value is not positive then) and, with
+ * `out`, pushes the forecasts h = 1..st.h. Shared by `seasonalEts` and `seasonalEtsAuto`.
+ */
+function etsFilter(st: EtsState, alpha: number, beta: number, gamma: number, phi: number, out?: number[]): number {
+  const { x, m, s, mult, damped, multErr } = st;
+  const n = x.length;
+  for (let i = 0; i < m; i++) s[i] = st.index[i]!;
+  let l = st.l0;
+  let b = st.b0;
+  let sse = 0;
+  let logs = 0;
+  for (let t = 0; t < n; t++) {
+    const j = t % m;
+    const base = l + phi * b;
+    const si = s[j]!;
+    const yhat = mult ? base * si : base + si;
+    const y = x[t]!;
+    if (multErr) {
+      if (!(yhat > 0)) return Number.NaN;
+      const e = (y - yhat) / yhat;
+      sse += e * e;
+      logs += Math.log(yhat);
+    } else {
+      const e = y - yhat;
+      sse += e * e;
+    }
+    const lNew = mult ? alpha * (y / si) + (1 - alpha) * base : alpha * (y - si) + (1 - alpha) * base;
+    if (damped) b = beta * (lNew - l) + (1 - beta) * phi * b;
+    if (mult) {
+      const r = base !== 0 ? y / base : si;
+      const v = gamma * r + (1 - gamma) * si;
+      s[j] = v > 0 && Number.isFinite(v) ? v : si;
+    } else s[j] = gamma * (y - base) + (1 - gamma) * si;
+    l = lNew;
+  }
+  if (out) {
+    let cum = 0;
+    for (let k = 1; k <= st.h; k++) {
+      if (damped) cum += phi ** k;
+      const j = (n + k - 1) % m;
+      const base = l + cum * b;
+      out.push(mult ? base * s[j]! : base + s[j]!);
+    }
+  }
+  st.logs = logs;
+  return sse;
+}
+
 /**
  * Seasonal exponential smoothing with a damped trend (Holt–Winters, ETS(A,Ad,M) point forecasts
  * when the series is positive, ETS(A,Ad,A) otherwise), by least squares. The initial level and
@@ -487,37 +556,9 @@ export function seasonalEts(
   for (const v of sa) mean0 += v / k0;
   const l0 = mean0 - (b0 * (k0 - 1)) / 2 - b0; // level one step before t = 0
   const s = new Float64Array(m);
+  const state: EtsState = { x, m, index: d.index, s, l0, b0, mult, damped: true, multErr: false, h };
   const run = (alpha: number, beta: number, gamma: number, phi: number, out?: number[]): number => {
-    for (let i = 0; i < m; i++) s[i] = d.index[i]!;
-    let l = l0;
-    let b = b0;
-    let sse = 0;
-    for (let t = 0; t < n; t++) {
-      const j = t % m;
-      const base = l + phi * b;
-      const si = s[j]!;
-      const yhat = mult ? base * si : base + si;
-      const y = x[t]!;
-      const e = y - yhat;
-      sse += e * e;
-      const lNew = mult ? alpha * (y / si) + (1 - alpha) * base : alpha * (y - si) + (1 - alpha) * base;
-      b = beta * (lNew - l) + (1 - beta) * phi * b;
-      if (mult) {
-        const r = base !== 0 ? y / base : si;
-        const v = gamma * r + (1 - gamma) * si;
-        s[j] = v > 0 && Number.isFinite(v) ? v : si;
-      } else s[j] = gamma * (y - base) + (1 - gamma) * si;
-      l = lNew;
-    }
-    if (out) {
-      let cum = 0;
-      for (let k = 1; k <= h; k++) {
-        cum += phi ** k;
-        const j = (n + k - 1) % m;
-        const base = l + cum * b;
-        out.push(mult ? base * s[j]! : base + s[j]!);
-      }
-    }
+    const sse = etsFilter(state, alpha, beta, gamma, phi, out);
     return Number.isFinite(sse) ? sse : Number.MAX_VALUE;
   };
   const params = (q: readonly number[]): [number, number, number, number] => {
@@ -600,43 +641,12 @@ export function seasonalEtsAuto(
     const damped = form.includes('Ad');
     const idx = mult ? idxMult! : idxAdd;
     const [l0, b0] = start(mult);
+    const state: EtsState = { x, m, index: idx, s, l0, b0: damped ? b0 : 0, mult, damped, multErr, h };
     // lik: −2 log-likelihood up to constants (R's ets); out: the forecast
     const run = (alpha: number, beta: number, gamma: number, phi: number, out?: number[]): number => {
-      for (let i = 0; i < m; i++) s[i] = idx[i]!;
-      let l = l0;
-      let b = damped ? b0 : 0;
-      let sse = 0;
-      let logs = 0;
-      for (let t = 0; t < n; t++) {
-        const j = t % m;
-        const base = l + phi * b;
-        const si = s[j]!;
-        const yhat = mult ? base * si : base + si;
-        const y = x[t]!;
-        if (multErr) {
-          if (!(yhat > 0)) return Number.MAX_VALUE;
-          const e = (y - yhat) / yhat;
-          sse += e * e;
-          logs += Math.log(yhat);
-        } else sse += (y - yhat) ** 2;
-        const lNew = mult ? alpha * (y / si) + (1 - alpha) * base : alpha * (y - si) + (1 - alpha) * base;
-        if (damped) b = beta * (lNew - l) + (1 - beta) * phi * b;
-        if (mult) {
-          const v = gamma * (y / base) + (1 - gamma) * si;
-          s[j] = v > 0 && Number.isFinite(v) ? v : si;
-        } else s[j] = gamma * (y - base) + (1 - gamma) * si;
-        l = lNew;
-      }
-      if (out) {
-        let cum = 0;
-        for (let k = 1; k <= h; k++) {
-          cum += damped ? phi ** k : 0;
-          const j = (n + k - 1) % m;
-          const base = l + cum * b;
-          out.push(mult ? base * s[j]! : base + s[j]!);
-        }
-      }
-      const lik = n * Math.log(Math.max(sse, 1e-300)) + 2 * logs;
+      const sse = etsFilter(state, alpha, beta, gamma, phi, out);
+      if (Number.isNaN(sse)) return Number.MAX_VALUE;
+      const lik = n * Math.log(Math.max(sse, 1e-300)) + 2 * state.logs!;
       return Number.isFinite(lik) ? lik : Number.MAX_VALUE;
     };
     // unconstrained coordinates: α, then β if damped, γ if seasonal, φ if damped
