@@ -187,24 +187,58 @@ interface PeerRun {
   cached_from?: string;
 }
 
-/** `runR` through the cache directory of `--peers-cache` (when given). */
+/** The method lists earlier runs cached under one key; their files still answer for each method they hold. */
+const CACHED_LISTS = ['snaive,ets,arima,theta', 'snaive,ets,theta'];
+
+/**
+ * `runR` through the cache directory of `--peers-cache` (when given). Figures are looked up per method: in
+ * the file of the exact list asked for, else of one method alone, else of a list an earlier run cached; R
+ * runs only the methods none of them holds, and each of those is stored under its own key — so auto.arima,
+ * the hour-long one, can be measured once by itself (`--peers arima`) and then read with the others.
+ */
 async function runRCached(file: string, methods: string): Promise<PeerRun> {
   const dir = args['peers-cache'];
   if (!dir) return runR(file, methods);
-  const key = createHash('sha256')
-    .update(readFileSync(file))
-    .update(`\n${methods}\n${await rVersions()}`)
-    .digest('hex')
-    .slice(0, 32);
-  const at = path.join(dir, `${key}.json`);
-  if (existsSync(at)) {
-    const got = JSON.parse(readFileSync(at, 'utf8')) as { figures: PeerFigures; seconds: number; measured_at: string };
-    return { figures: got.figures, seconds: got.seconds, cached_from: got.measured_at };
+  const rows = readFileSync(file);
+  const versions = await rVersions();
+  const at = (list: string) =>
+    path.join(
+      dir,
+      `${createHash('sha256').update(rows).update(`\n${list}\n${versions}`).digest('hex').slice(0, 32)}.json`,
+    );
+  const read = (list: string) =>
+    existsSync(at(list))
+      ? (JSON.parse(readFileSync(at(list), 'utf8')) as { figures: PeerFigures; seconds: number; measured_at: string })
+      : undefined;
+  const wanted = methods.split(',');
+  const figures: PeerFigures = {};
+  const from: string[] = [];
+  let seconds = 0;
+  for (const m of wanted) {
+    const hit = [methods, m, ...CACHED_LISTS].map(read).find((c) => c?.figures[m] !== undefined);
+    if (!hit) continue;
+    figures[m] = hit.figures[m]!;
+    from.push(hit.measured_at);
+    seconds = Math.max(seconds, hit.seconds);
   }
-  const r = await runR(file, methods);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(at, JSON.stringify({ ...r, methods, measured_at: new Date().toISOString() }));
-  return r;
+  const missing = wanted.filter((m) => figures[m] === undefined);
+  if (missing.length > 0) {
+    const r = await runR(file, missing.join(','));
+    mkdirSync(dir, { recursive: true });
+    const now = new Date().toISOString();
+    for (const m of missing) {
+      if (r.figures[m] === undefined) continue; // R failed on every series for it: nothing to keep
+      figures[m] = r.figures[m];
+      writeFileSync(
+        at(m),
+        JSON.stringify({ figures: { [m]: r.figures[m] }, seconds: r.seconds, methods: m, measured_at: now }),
+      );
+    }
+    seconds = Math.max(seconds, r.seconds);
+  }
+  return from.length === 0
+    ? { figures, seconds }
+    : { figures, seconds, cached_from: [...new Set(from)].sort().join(' / ') };
 }
 
 /** Runs forecast_peers.R on one CSV, asynchronously; rejects when Rscript or the forecast package is missing. */
