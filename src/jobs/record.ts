@@ -169,6 +169,28 @@ export async function countStates(db: Queryable, ids: readonly string[]): Promis
   return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }
 
+/** A page of jobs, newest first (`GET /v1/jobs`): of `kinds` only, optionally one state, after the job `before`. */
+export async function listJobs(
+  db: Queryable,
+  q: { kinds: readonly string[] | null; state?: JobState | undefined; before?: string | undefined; limit: number },
+): Promise<JobStatus[]> {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const arg = (v: unknown) => {
+    args.push(v);
+    return `$${args.length}`;
+  };
+  if (q.kinds) where.push(`kind = any(${arg(q.kinds)}::text[])`);
+  if (q.state) where.push(`state = ${arg(q.state)}`);
+  if (q.before) where.push(`(created_at, id) < (select created_at, id from jobs where id = ${arg(q.before)})`);
+  const r = await db.query<JobStatus>(
+    `select ${JOB_COLS} from jobs ${where.length ? `where ${where.join(' and ')}` : ''}
+     order by created_at desc, id desc limit ${arg(q.limit)}`,
+    args,
+  );
+  return r.rows;
+}
+
 /** The most recent jobs, newest first (the console's /jobs page). */
 export async function recentJobs(db: Queryable, limit: number): Promise<JobStatus[]> {
   const r = await db.query<JobStatus>(`select ${JOB_COLS} from jobs order by created_at desc, id limit $1`, [limit]);

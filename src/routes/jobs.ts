@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { queryInt } from './components.js';
 import { route } from './define.js';
 
 export const jobSchema = z
@@ -94,6 +95,44 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
         actor: request.apiKey!.id,
       });
       return reply.status(202).send(job);
+    },
+  );
+
+  app.get(
+    '/jobs',
+    route({
+      operationId: 'listJobs',
+      tags: ['jobs'],
+      summary: 'The jobs this key may read, newest first: of one kind or state when asked, in pages',
+      description:
+        'Each job without its result (GET /v1/jobs/{id} has it). A key sees the kinds its scopes may submit (admin: all); asking for another kind is a 403. Page with `before` = the `next_before` of the previous page.',
+      access: anyKindScopes,
+      query: {
+        kind: z.string().min(1).max(100).optional().describe('one job kind'),
+        state: jobSchema.shape.state.optional().describe('one state'),
+        before: z
+          .string()
+          .min(1)
+          .max(200)
+          .optional()
+          .describe('only jobs after this one in the list (`next_before` of the previous page)'),
+        limit: queryInt({ min: 1, max: 500, default: 50, description: 'jobs per page' }),
+      },
+      response: {
+        200: z.object({
+          jobs: z.array(jobSchema.omit({ result: true, children: true })),
+          next_before: z.string().nullable().describe('the `before` of the next page; null on the last'),
+        }),
+      },
+      example: {
+        query: { kind: 'recompute_ratings', limit: 20 },
+        response: { jobs: [(({ result: _r, ...j }) => j)(recompute)], next_before: null },
+      },
+    }),
+    async (request) => {
+      const { kind, state, before, limit } = request.query;
+      const page = await jobs.list({ scopes: request.apiKey!.scopes, kind, state, before, limit });
+      return { jobs: page.jobs.map(({ result: _r, ...j }) => j), next_before: page.next_before };
     },
   );
 

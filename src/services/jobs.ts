@@ -6,7 +6,7 @@
 import { scopeAllows, type Scope } from '../auth/keys.js';
 import type { Db } from '../db/types.js';
 import { type JobKind, jobKinds } from '../jobs/index.js';
-import { countStates, recentJobs } from '../jobs/record.js';
+import { countStates, getJob, listJobs, recentJobs } from '../jobs/record.js';
 import { submitJob } from '../jobs/submit.js';
 import type { JobQueue, JobState, JobStatus } from '../jobs/types.js';
 import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
@@ -42,6 +42,18 @@ export interface JobService {
   /** A job of one kind (e.g. a training job on the baselines route), or not found. */
   ofKind(id: string, kind: string, what: string): Promise<JobStatus>;
   cancel(id: string, scopes: readonly Scope[]): Promise<boolean>;
+  /**
+   * A page of the jobs `scopes` may read, newest first: of one kind and one state when given, after
+   * the job `before` (the last of the previous page). A kind the scopes may not use is a 403, an
+   * unknown kind or `before` a 400.
+   */
+  list(q: {
+    scopes: readonly Scope[];
+    kind?: string | undefined;
+    state?: JobState | undefined;
+    before?: string | undefined;
+    limit: number;
+  }): Promise<{ jobs: JobStatus[]; next_before: string | null }>;
   /** The most recent jobs of every kind, newest first (the console's /jobs page, admin). */
   recent(limit: number): Promise<JobStatus[]>;
 }
@@ -108,6 +120,32 @@ export function createJobService(deps: {
       if (!job) throw new NotFoundError(`job ${id}`);
       kindFor(job.kind, scopes);
       return queue.cancel(id);
+    },
+
+    async list(q) {
+      let kinds: string[] | null;
+      if (q.kind !== undefined) {
+        kindFor(q.kind, q.scopes);
+        kinds = [q.kind];
+      } else {
+        kinds = q.scopes.includes('admin')
+          ? null
+          : Object.entries(jobKinds())
+              .filter(([, k]) => scopeAllows(q.scopes, k.scopes))
+              .map(([kind]) => kind);
+      }
+      if (q.before !== undefined) {
+        const last = await getJob(db, q.before);
+        // a job the caller may not read is as unknown as one that does not exist
+        if (!last || (kinds && !kinds.includes(last.kind)))
+          throw new BadRequestError(
+            `before: no job ${q.before} in this list (send the next_before of the previous page)`,
+          );
+      }
+      const jobs = await listJobs(db, { kinds, state: q.state, before: q.before, limit: q.limit + 1 });
+      const more = jobs.length > q.limit;
+      if (more) jobs.length = q.limit;
+      return { jobs, next_before: more ? jobs.at(-1)!.id : null };
     },
 
     recent: (limit) => recentJobs(db, limit),

@@ -657,7 +657,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * The jobs this key may read, newest first: of one kind or state when asked, in pages
+         * @description Each job without its result (GET /v1/jobs/{id} has it). A key sees the kinds its scopes may submit (admin: all); asking for another kind is a 403. Page with `before` = the `next_before` of the previous page.
+         */
+        get: operations["listJobs"];
         put?: never;
         /**
          * Submit a job; the same request under the same active models returns the same job
@@ -6329,6 +6333,85 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+        };
+    };
+    listJobs: {
+        parameters: {
+            query?: {
+                /**
+                 * @description one job kind
+                 * @example recompute_ratings
+                 */
+                kind?: string;
+                /** @description one state */
+                state?: "waiting" | "active" | "completed" | "failed" | "cancelled";
+                /** @description only jobs after this one in the list (`next_before` of the previous page) */
+                before?: string;
+                /**
+                 * @description jobs per page
+                 * @example 20
+                 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "jobs": [
+                     *         {
+                     *           "id": "recompute_ratings-9c41d07be25a13f86d2e",
+                     *           "kind": "recompute_ratings",
+                     *           "state": "waiting",
+                     *           "progress": {
+                     *             "percent": 0,
+                     *             "stage": "queued"
+                     *           },
+                     *           "error": null,
+                     *           "attempts": 0,
+                     *           "created_at": "2026-03-02T08:00:00.000Z",
+                     *           "finished_at": null
+                     *         }
+                     *       ],
+                     *       "next_before": null
+                     *     }
+                     */
+                    "application/json": {
+                        jobs: {
+                            id: string;
+                            /** @description the job kind (see POST /v1/jobs) */
+                            kind: string;
+                            /** @enum {string} */
+                            state: "waiting" | "active" | "completed" | "failed" | "cancelled";
+                            progress: {
+                                percent: number;
+                                stage: string;
+                            };
+                            error: string | null;
+                            attempts: number;
+                            /** Format: date-time */
+                            created_at: string;
+                            finished_at: string | null;
+                        }[];
+                        /** @description the `before` of the next page; null on the last */
+                        next_before: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["PayloadTooLarge"];
             429: components["responses"]["TooManyRequests"];
         };
     };

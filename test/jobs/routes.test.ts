@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { createKeyRepository } from '../../src/auth/keys.js';
 import { loadConfig } from '../../src/config.js';
-import { createBullmqQueue } from '../../src/jobs/index.js';
+import { createBullmqQueue, jobKinds } from '../../src/jobs/index.js';
 import { registerVersion } from '../../src/registry/index.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
@@ -50,6 +50,68 @@ describeEachBackend('jobs and models API', (get) => {
       headers: t.auth('cs_lead'),
     });
     expect(cancel.statusCode).toBe(200);
+  });
+
+  it('lists the jobs a key may read, newest first, by kind and state, in pages', async () => {
+    const get = (scope: 'hr' | 'cs_lead' | 'admin', query: string) =>
+      t.app.inject({ url: `/v1/jobs${query}`, headers: t.auth(scope) });
+    const submitted: string[] = [];
+    for (const key of ['list-1', 'list-2', 'list-3']) {
+      const r = await t.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: t.auth('cs_lead'),
+        payload: { kind: 'score_reviews', data: { chunk_size: 700 }, idempotency_key: key },
+      });
+      submitted.push(r.json().id as string);
+    }
+    // cs_lead reads its kinds; every job it lists is one of them, and none carries its result
+    const lead = await get('cs_lead', '?limit=500');
+    expect(lead.statusCode).toBe(200);
+    const leadMay = Object.entries(jobKinds())
+      .filter(([, k]) => k.scopes.includes('cs_lead'))
+      .map(([kind]) => kind);
+    expect(
+      lead
+        .json()
+        .jobs.map((j: { kind: string }) => j.kind)
+        .every((k: string) => leadMay.includes(k)),
+    ).toBe(true);
+    expect(lead.json().jobs.map((j: { id: string }) => j.id)).toEqual(expect.arrayContaining(submitted));
+    expect(lead.json().jobs.some((j: { result?: unknown }) => 'result' in j)).toBe(false);
+    // hr may not use score_reviews: none in its list, and asking for the kind is a 403
+    const hr = await get('hr', '');
+    expect(hr.json().jobs.some((j: { kind: string }) => j.kind === 'score_reviews')).toBe(false);
+    expect((await get('hr', '?kind=score_reviews')).statusCode).toBe(403);
+    expect((await get('admin', '?kind=no_such_kind')).statusCode).toBe(400);
+    expect((await get('admin', '?state=sleeping')).statusCode).toBe(400);
+
+    // pages of one: the three jobs come newest first, each once, and the last page says so
+    const seen: string[] = [];
+    let before: string | null = null;
+    do {
+      const r = await get('admin', `?kind=score_reviews&limit=1${before ? `&before=${before}` : ''}`);
+      expect(r.statusCode).toBe(200);
+      seen.push(...r.json().jobs.map((j: { id: string }) => j.id));
+      before = r.json().next_before;
+    } while (before);
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of submitted) expect(seen).toContain(id);
+    const all = (await get('admin', '?kind=score_reviews&limit=500')).json().jobs.map((j: { id: string }) => j.id);
+    expect(seen).toEqual(all);
+    const created = (await get('admin', '?kind=score_reviews&limit=500'))
+      .json()
+      .jobs.map((j: { created_at: string }) => Date.parse(j.created_at));
+    expect(created).toEqual([...created].sort((a, b) => b - a));
+
+    // a state filter returns only that state
+    const states = (await get('admin', '?state=waiting&limit=500')).json().jobs.map((j: { state: string }) => j.state);
+    expect(states.every((s: string) => s === 'waiting')).toBe(true);
+    // an unknown `before`, or one the key may not read, is a 400 naming it
+    const bad = await get('admin', '?before=nope');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toMatch(/before/);
+    expect((await get('hr', `?before=${submitted[0]}`)).statusCode).toBe(400);
   });
 
   it('lists, promotes and rolls back model versions (admin only)', async () => {

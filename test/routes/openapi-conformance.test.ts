@@ -126,6 +126,7 @@ const ORDER = [
   'listAbComparisons',
   'getAbComparison',
   'submitJob',
+  'listJobs',
   'getJob',
   'cancelJob',
   'listModelVersions',
