@@ -90,6 +90,53 @@ export type Basis = 'agent_aspects' | 'service_interaction' | 'correction' | nul
 /** A review excluded from the rating by a correction: counted neither as evidence nor as not attributable. */
 export const EXCLUDED_SQL = `r.attribution_override is not distinct from 'excluded'`;
 
+/**
+ * Why a review counts or not, as a stable code (what clients and the console branch on; `reason`
+ * is the same in English words and may be reworded).
+ */
+export const REASON_CODES = [
+  'excluded',
+  'marked_not_agent',
+  'unscored',
+  'marked_agent',
+  'agent_aspects',
+  'service_interaction',
+  'other_aspects',
+  'language',
+  'outside_control',
+  'no_service',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+const REASONS: Record<ReasonCode, { attributable: boolean; basis: Basis; reason: string }> = {
+  excluded: { attributable: false, basis: 'correction', reason: 'excluded from the rating by a quality lead' },
+  marked_not_agent: { attributable: false, basis: 'correction', reason: 'marked not the agent’s by a quality lead' },
+  unscored: { attributable: false, basis: null, reason: 'not scored yet' },
+  marked_agent: { attributable: true, basis: 'correction', reason: 'marked the agent’s by a quality lead' },
+  agent_aspects: {
+    attributable: true,
+    basis: 'agent_aspects',
+    reason: 'mentions service attitude, response speed or returns handling',
+  },
+  service_interaction: {
+    attributable: true,
+    basis: 'service_interaction',
+    reason: 'overall sentiment of a {channel} interaction',
+  },
+  other_aspects: {
+    attributable: false,
+    basis: null,
+    reason: 'only aspects the agent does not control (logistics, product, price, packaging)',
+  },
+  language: { attributable: false, basis: null, reason: 'language not recognised' },
+  outside_control: {
+    attributable: false,
+    basis: null,
+    reason: 'no service aspect, and names something outside the agent’s control (weather, platform rules, a bank)',
+  },
+  no_service: { attributable: false, basis: null, reason: 'no service aspect and not a service interaction channel' },
+};
+
 /** Why a review does or does not count, from its stored columns and its weight (WEIGHT_SQL). */
 export function explainAttribution(row: {
   sentiment_model: string | null;
@@ -103,39 +150,24 @@ export function explainAttribution(row: {
 }): {
   attributable: boolean;
   basis: Basis;
+  reason_code: ReasonCode;
   reason: string;
 } {
-  if (row.attribution_override === 'excluded')
-    return { attributable: false, basis: 'correction', reason: 'excluded from the rating by a quality lead' };
-  if (row.attribution_override === 'not_agent')
-    return { attributable: false, basis: 'correction', reason: 'marked not the agent’s by a quality lead' };
-  if (row.sentiment_model === null) return { attributable: false, basis: null, reason: 'not scored yet' };
-  if (row.attribution_override === 'agent' && row.agent_p === null && row.w !== null)
-    return { attributable: true, basis: 'correction', reason: 'marked the agent’s by a quality lead' };
-  if (row.agent_p !== null)
-    return {
-      attributable: true,
-      basis: 'agent_aspects',
-      reason: 'mentions service attitude, response speed or returns handling',
-    };
-  if (row.w !== null)
-    return {
-      attributable: true,
-      basis: 'service_interaction',
-      reason: `overall sentiment of a ${row.channel} interaction`,
-    };
-  if (Number(row.aspect_hits) > 0)
-    return {
-      attributable: false,
-      basis: null,
-      reason: 'only aspects the agent does not control (logistics, product, price, packaging)',
-    };
-  if (row.language === 'other') return { attributable: false, basis: null, reason: 'language not recognised' };
+  const code = reasonCode(row);
+  const r = REASONS[code];
+  return { ...r, reason_code: code, reason: r.reason.replace('{channel}', row.channel ?? '') };
+}
+
+function reasonCode(row: Parameters<typeof explainAttribution>[0]): ReasonCode {
+  if (row.attribution_override === 'excluded') return 'excluded';
+  if (row.attribution_override === 'not_agent') return 'marked_not_agent';
+  if (row.sentiment_model === null) return 'unscored';
+  if (row.attribution_override === 'agent' && row.agent_p === null && row.w !== null) return 'marked_agent';
+  if (row.agent_p !== null) return 'agent_aspects';
+  if (row.w !== null) return 'service_interaction';
+  if (Number(row.aspect_hits) > 0) return 'other_aspects';
+  if (row.language === 'other') return 'language';
   if (row.text && OUTSIDE_CONTROL_RE.test(row.text) && SERVICE_CHANNELS.includes((row.channel ?? '').toLowerCase()))
-    return {
-      attributable: false,
-      basis: null,
-      reason: 'no service aspect, and names something outside the agent’s control (weather, platform rules, a bank)',
-    };
-  return { attributable: false, basis: null, reason: 'no service aspect and not a service interaction channel' };
+    return 'outside_control';
+  return 'no_service';
 }

@@ -7,7 +7,7 @@ import type { Queryable } from '../db/types.js';
 import { parsePeriod } from '../history/period.js';
 import type { AspectHit, SentimentEngine, TokenContribution } from '../reviews/sentiment/index.js';
 import type { StoredReview } from '../reviews/repository.js';
-import { explainAttribution, FACT, NEGATIVE_SQL, WEIGHT_SQL, type Basis } from './attribution.js';
+import { explainAttribution, FACT, NEGATIVE_SQL, type ReasonCode, WEIGHT_SQL, type Basis } from './attribution.js';
 import { DAY_MS, isYear } from '../lib/time.js';
 
 /** The stored review's own columns shown beside a rating (its agent is the rating's). */
@@ -16,6 +16,8 @@ type ReviewColumns = Omit<StoredReview, 'agent_id' | 'order_id'>;
 export interface EvidenceReview extends ReviewColumns {
   attributable: boolean;
   basis: Basis;
+  /** why it counts or not, as a stable code (explainAttribution) */
+  reason_code: ReasonCode;
   reason: string;
   /** the review's success in the rating: P(positive service) */
   weight: number | null;
@@ -102,6 +104,7 @@ export async function reviewsBehindRating(
       ...columns,
       attributable: why.attributable,
       basis: why.basis,
+      reason_code: why.reason_code,
       reason: why.reason,
       weight: w,
       aspects: aspects ?? [],

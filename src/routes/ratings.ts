@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { parsePeriod } from '../history/period.js';
 import * as f from '../ingest/fields.js';
-import { AGENT_ASPECTS, OTHER_ASPECTS } from '../ratings/attribution.js';
+import { AGENT_ASPECTS, OTHER_ASPECTS, REASON_CODES } from '../ratings/attribution.js';
 import { isYear } from '../lib/time.js';
 import { rowSchemas } from '../services/ingestion.js';
 import { sendJsonText, page as pageOf, periodForms } from './components.js';
@@ -180,7 +180,12 @@ export const ratingReviewsAnswer = z.object({
         .enum(['agent_aspects', 'service_interaction', 'correction'])
         .nullable()
         .describe("correction: a quality lead's correction decides (POST /v1/reviews/{id}/corrections)"),
-      reason: z.string(),
+      reason_code: z
+        .enum(REASON_CODES)
+        .describe(
+          'why it counts or not, stable: excluded or marked_not_agent / marked_agent (a correction), unscored, agent_aspects, service_interaction (a service channel with no aspect), other_aspects (only what the agent does not control), language (not recognised), outside_control (a service channel with no aspect, naming weather, platform rules or a bank), no_service',
+        ),
+      reason: z.string().describe('the same in English words (may be reworded; branch on reason_code)'),
       weight: z.number().nullable().describe("the review's success in the rating: P(positive service)"),
       aspects: z.array(aspectHit).describe('as corrected by a quality lead where a correction is in force'),
       correction_id: z.number().int().nullable().describe('the correction in force, null when none'),
@@ -294,6 +299,7 @@ const ratingRoutes: FastifyPluginAsyncZod = async (app) => {
               sentiment_model: 'sentiment-zh@b0861cd7e04d',
               attributable: true,
               basis: 'agent_aspects',
+              reason_code: 'agent_aspects',
               reason: 'mentions service attitude, response speed or returns handling',
               weight: 0.95,
               aspects: [

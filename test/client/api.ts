@@ -5282,6 +5282,12 @@ export interface operations {
                             attributable: boolean;
                             /** @description correction: a quality lead's correction decides (POST /v1/reviews/{id}/corrections) */
                             basis: ("agent_aspects" | "service_interaction" | "correction") | null;
+                            /**
+                             * @description why it counts or not, stable: excluded or marked_not_agent / marked_agent (a correction), unscored, agent_aspects, service_interaction (a service channel with no aspect), other_aspects (only what the agent does not control), language (not recognised), outside_control (a service channel with no aspect, naming weather, platform rules or a bank), no_service
+                             * @enum {string}
+                             */
+                            reason_code: "excluded" | "marked_not_agent" | "unscored" | "marked_agent" | "agent_aspects" | "service_interaction" | "other_aspects" | "language" | "outside_control" | "no_service";
+                            /** @description the same in English words (may be reworded; branch on reason_code) */
                             reason: string;
                             /** @description the review's success in the rating: P(positive service) */
                             weight: number | null;
@@ -5954,6 +5960,7 @@ export interface operations {
                      *           "sentiment_model": "sentiment-zh@b0861cd7e04d",
                      *           "attributable": true,
                      *           "basis": "agent_aspects",
+                     *           "reason_code": "agent_aspects",
                      *           "reason": "mentions service attitude, response speed or returns handling",
                      *           "weight": 0.95,
                      *           "aspects": [
@@ -5993,6 +6000,12 @@ export interface operations {
                             attributable: boolean;
                             /** @description correction: a quality lead's correction decides (POST /v1/reviews/{id}/corrections) */
                             basis: ("agent_aspects" | "service_interaction" | "correction") | null;
+                            /**
+                             * @description why it counts or not, stable: excluded or marked_not_agent / marked_agent (a correction), unscored, agent_aspects, service_interaction (a service channel with no aspect), other_aspects (only what the agent does not control), language (not recognised), outside_control (a service channel with no aspect, naming weather, platform rules or a bank), no_service
+                             * @enum {string}
+                             */
+                            reason_code: "excluded" | "marked_not_agent" | "unscored" | "marked_agent" | "agent_aspects" | "service_interaction" | "other_aspects" | "language" | "outside_control" | "no_service";
+                            /** @description the same in English words (may be reworded; branch on reason_code) */
                             reason: string;
                             /** @description the review's success in the rating: P(positive service) */
                             weight: number | null;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireSessionAt } from '../../src/auth/sessions-store.js';
 import { readWorkbook } from '../../src/lib/spreadsheet.js';
-import { explainAttribution } from '../../src/ratings/attribution.js';
+import { explainAttribution, REASON_CODES } from '../../src/ratings/attribution.js';
 import { formatter, pickLang, translator } from '../../src/web/messages.js';
 import { reasonText } from '../../src/web/pages/agent.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -10,6 +10,17 @@ import { IMG_TEXT, loadDesk, SCRIPT_TEXT } from './fixture.js';
 import { Browser } from './session.js';
 
 type Scope = 'hr' | 'cs_lead' | 'scorer' | 'admin';
+
+const row = {
+  sentiment_model: 'm',
+  w: null,
+  agent_p: null,
+  aspect_hits: 0,
+  channel: 'chat',
+  language: 'en',
+  text: 'thanks',
+  attribution_override: null,
+} as const;
 
 describe('console messages', () => {
   it('writes large numbers in 万/亿 in Chinese and with separators in English', () => {
@@ -23,7 +34,7 @@ describe('console messages', () => {
     expect(en.signed(-2.25)).toBe('−2.3');
   });
   it('says why a review does not count in the page language, the weather, platform and bank rule apart', () => {
-    const base = { basis: null, channel: 'chat', sentiment_model: 'm', language: 'zh', aspects: [] };
+    const base = { channel: 'chat', sentiment_model: 'm', language: 'zh' };
     const outside = explainAttribution({
       ...base,
       w: null,
@@ -31,13 +42,36 @@ describe('console messages', () => {
       aspect_hits: 0,
       text: '下暴雨了，平台规定超时自动取消',
     });
-    expect(outside.attributable).toBe(false);
-    expect(reasonText(translator('zh-CN'), { ...base, reason: outside.reason })).toContain('客服不可控的因素');
-    expect(reasonText(translator('en'), { ...base, reason: outside.reason })).toBe(outside.reason);
+    expect(outside).toMatchObject({ attributable: false, reason_code: 'outside_control' });
+    expect(reasonText(translator('zh-CN'), { ...base, ...outside })).toContain('客服不可控的因素');
+    expect(reasonText(translator('en'), { ...base, ...outside })).toBe(outside.reason);
     const none = explainAttribution({ ...base, channel: 'web', w: null, agent_p: null, aspect_hits: 0, text: 'ok' });
-    expect(reasonText(translator('zh-CN'), { ...base, reason: none.reason })).toBe(
-      '未提及服务维度，也不是服务互动渠道',
-    );
+    expect(none.reason_code).toBe('no_service');
+    expect(reasonText(translator('zh-CN'), { ...base, ...none })).toBe('未提及服务维度，也不是服务互动渠道');
+  });
+  it('has words in both languages for every reason code, the English ones the API’s reason', () => {
+    const rows: Parameters<typeof explainAttribution>[0][] = [
+      { ...row, attribution_override: 'excluded' },
+      { ...row, attribution_override: 'not_agent' },
+      { ...row, sentiment_model: null },
+      { ...row, attribution_override: 'agent', w: 0.4 },
+      { ...row, agent_p: 0.9, w: 0.9 },
+      { ...row, w: 0.7 },
+      { ...row, aspect_hits: 2 },
+      { ...row, language: 'other' },
+      { ...row, text: 'the bank held my refund' },
+      { ...row, channel: 'web' },
+    ];
+    const seen = rows.map((x) => {
+      const why = explainAttribution(x);
+      const zh = reasonText(translator('zh-CN'), { ...why, channel: x.channel });
+      expect(zh).toMatch(/\p{Script=Han}/u);
+      expect(zh).not.toMatch(/\{|reason\./);
+      if (why.basis !== 'correction')
+        expect(reasonText(translator('en'), { ...why, channel: x.channel })).toBe(why.reason);
+      return why.reason_code;
+    });
+    expect(new Set(seen)).toEqual(new Set(REASON_CODES));
   });
   it('picks the language from the cookie, then Accept-Language, else Chinese', () => {
     expect(pickLang('en', 'zh-CN')).toBe('en');

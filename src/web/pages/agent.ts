@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parsePeriod } from '../../history/period.js';
-import { AGENT_ASPECTS, OTHER_ASPECTS } from '../../ratings/attribution.js';
+import { AGENT_ASPECTS, OTHER_ASPECTS, type ReasonCode } from '../../ratings/attribution.js';
 import type { Rating } from '../../ratings/rating.js';
 import { chart } from '../charts.js';
 import type { Ctx } from '../context.js';
@@ -209,35 +209,30 @@ function slaHistory(ctx: Ctx, ratings: Rating[]): Html {
   })}</tbody></table></div></section>`;
 }
 
-/** Why a review counts or not, in the page's language (the API's `reason` is English; src/ratings/attribution.ts). */
-export function reasonText(
-  t: Translate,
-  r: {
-    basis: string | null;
-    reason: string;
-    channel: string | null;
-    sentiment_model: string | null;
-    language: string | null;
-    aspects: unknown[];
-  },
-): string {
-  if (r.basis === 'correction')
-    return t('reason.correction', {
-      attribution: t(
-        r.reason.startsWith('excluded')
-          ? 'corr.attr.excluded'
-          : r.reason.startsWith('marked not')
-            ? 'corr.attr.not_agent'
-            : 'corr.attr.agent',
-      ),
-    });
-  if (r.basis === 'agent_aspects') return t('reason.agent_aspects');
-  if (r.basis === 'service_interaction') return t('reason.service_interaction', { channel: r.channel ?? '' });
-  if (r.sentiment_model === null) return t('reason.unscored');
-  if (r.reason.startsWith('only aspects')) return t('reason.other_aspects');
-  if (r.language === 'other') return t('reason.language');
-  if (r.reason.includes('outside the agent')) return t('reason.outside');
-  return t('reason.none');
+/** Why a review counts or not, in the page's language, from the stable code of explainAttribution. */
+export function reasonText(t: Translate, r: { reason_code: ReasonCode; channel: string | null }): string {
+  switch (r.reason_code) {
+    case 'excluded':
+      return t('reason.correction', { attribution: t('corr.attr.excluded') });
+    case 'marked_not_agent':
+      return t('reason.correction', { attribution: t('corr.attr.not_agent') });
+    case 'marked_agent':
+      return t('reason.correction', { attribution: t('corr.attr.agent') });
+    case 'agent_aspects':
+      return t('reason.agent_aspects');
+    case 'service_interaction':
+      return t('reason.service_interaction', { channel: r.channel ?? '' });
+    case 'unscored':
+      return t('reason.unscored');
+    case 'other_aspects':
+      return t('reason.other_aspects');
+    case 'language':
+      return t('reason.language');
+    case 'outside_control':
+      return t('reason.outside');
+    case 'no_service':
+      return t('reason.none');
+  }
 }
 
 export default async function agentPage(app: FastifyInstance): Promise<void> {
