@@ -3,6 +3,7 @@
  * transaction-local temporary table `rating_ev` (one row per agent and period in scope). recompute.ts
  * reads its (n, positive, positive_sq) columns to fit the priors and upserts it into `agent_ratings`.
  */
+import { createHash } from 'node:crypto';
 import type { Queryable } from '../db/types.js';
 import type { PeriodKind } from '../history/period.js';
 import { AGENT_ASPECTS, EXCLUDED_SQL, FACT, NEGATIVE_SQL, OTHER_ASPECTS, WEIGHT_SQL } from './attribution.js';
@@ -149,6 +150,14 @@ from (
 cross join dict
 cross join lateral (select ${PERIOD_ID('x.period_kind', 'x.period_start')} as period) pid
 where pid.period = any($4::text[])`;
+
+/**
+ * The version of what counts toward an agent: a hash of the evidence query, which holds the
+ * attribution rule (WEIGHT_SQL, with its service channels and outside-the-agent words), the
+ * negative-review rule and the roll-ups. Stored with each rating row its evidence was collected
+ * for; a start-up that finds another recomputes the ratings (`hasOutdatedRatings`).
+ */
+export const EVIDENCE_RULE = `evidence@${createHash('sha256').update(EVIDENCE_SELECT).digest('hex').slice(0, 12)}`;
 
 /** An SQL literal for text that passed our own validation (period ids, ISO timestamps). */
 const literal = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;

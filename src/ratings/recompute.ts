@@ -9,6 +9,7 @@ import {
   appendEvidence,
   collectEvidence,
   EVIDENCE_COLUMNS,
+  EVIDENCE_RULE,
   type EvidenceScope,
   type EvidenceTable,
 } from './evidence.js';
@@ -332,15 +333,17 @@ async function sliceSteps(
   await turn();
 
   const evCols = EVIDENCE_COLUMNS.join(', ');
-  const allCols = [...EVIDENCE_COLUMNS, ...POSTERIOR_COLUMNS];
+  // the rows whose evidence is collected here carry the rule it was collected by; the others' posteriors
+  // are refitted below from their stored evidence, which keeps its rule
+  const allCols = [...EVIDENCE_COLUMNS, ...POSTERIOR_COLUMNS, 'evidence_rule'];
   const result = await write(async (tx) => {
     const up = await tx.query(
-      `insert into agent_ratings (agent_id, period, ${evCols}, ${POSTERIOR_COLUMNS.join(', ')})
-       select e.agent_id, e.period, ${EVIDENCE_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${POSTERIOR_VALUES.join(', ')}
+      `insert into agent_ratings (agent_id, period, ${allCols.join(', ')})
+       select e.agent_id, e.period, ${EVIDENCE_COLUMNS.map((c) => `e.${c}`).join(', ')}, ${POSTERIOR_VALUES.join(', ')}, $12::text
        from ${ev} e join ${POSTERIOR_PARAMS} on u.agent_id = e.agent_id and u.period = e.period
        on conflict (agent_id, period) do update set ${allCols.map((c) => `${c} = excluded.${c}`).join(', ')}, updated_at = now()
        where (${allCols.map((c) => `agent_ratings.${c}`).join(', ')}) is distinct from (${allCols.map((c) => `excluded.${c}`).join(', ')})`,
-      [...fit.fresh, minReviews, RATING_MODEL],
+      [...fit.fresh, minReviews, RATING_MODEL, EVIDENCE_RULE],
     );
     let updated = up.rowCount;
     if (agentIds && fit.stored[0]!.length > 0) {

@@ -5,6 +5,7 @@
 import type { Queryable } from '../db/types.js';
 import { NotFoundError } from '../lib/errors.js';
 import { isYear } from '../lib/time.js';
+import { EVIDENCE_RULE } from './evidence.js';
 import { DEFAULT_MIN_REVIEWS, RATING_MODEL } from './model.js';
 import { type Rating, type RatingKind, type RatingRow, type RatingSort, shape, sortValue, years } from './rating.js';
 
@@ -138,10 +139,14 @@ export async function agentRatings(
   return { agent_id: agentId, role_id: head.employee_role, team: head.employee_team, ratings };
 }
 
-/** True when some stored rating was written by another rating model than RATING_MODEL (a recompute replaces it). */
+/**
+ * True when some stored rating was written by another rating model than RATING_MODEL, or its evidence
+ * collected by another rule than EVIDENCE_RULE (a recompute replaces it).
+ */
 export async function hasOutdatedRatings(db: Queryable): Promise<boolean> {
-  const r = await db.query('select 1 from agent_ratings where rating_model is distinct from $1 limit 1', [
-    RATING_MODEL,
-  ]);
+  const r = await db.query(
+    'select 1 from agent_ratings where rating_model is distinct from $1 or evidence_rule is distinct from $2 limit 1',
+    [RATING_MODEL, EVIDENCE_RULE],
+  );
   return r.rows.length > 0;
 }

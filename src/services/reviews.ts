@@ -12,6 +12,7 @@ import { maskScoredText, maskStoredReview } from '../privacy/answers.js';
 import { createMasker, type Masker } from '../privacy/mask.js';
 import { BadRequestError, DomainError } from '../lib/errors.js';
 import { overdueNegativeReviews, reviewsBehindRating } from '../ratings/evidence-reviews.js';
+import { EVIDENCE_RULE } from '../ratings/evidence.js';
 import { RATING_MODEL } from '../ratings/model.js';
 import { type Place, previousPlaces, ratingScopeOf, recomputeRatings } from '../ratings/recompute.js';
 import { isYear } from '../lib/time.js';
@@ -210,10 +211,14 @@ export function createReviewService(deps: {
     async scoreUnscored(log, opts = {}) {
       const scored = opts.score === false ? 0 : (await scoreStoredReviews(db, await sentiment.get())).scored;
       if (scored > 0) log?.info({ scored }, 'scored reviews that had no sentiment yet');
-      // ratings follow new scores (all of them on a demo start), and a new rating model replaces the rows of the old one
+      // ratings follow new scores (all of them on a demo start), and a new rating model or evidence rule
+      // (what counts toward an agent) replaces the rows of the old one
       if (scored === 0 && !(await hasOutdatedRatings(db))) return { scored, ratings: 0 };
       const ratings = (await recomputeRatings(db)).updated;
-      log?.info({ ratings, rating_model: RATING_MODEL }, 'service-ability ratings recomputed');
+      log?.info(
+        { ratings, rating_model: RATING_MODEL, evidence_rule: EVIDENCE_RULE },
+        'service-ability ratings recomputed',
+      );
       return { scored, ratings };
     },
 
