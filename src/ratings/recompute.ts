@@ -332,7 +332,6 @@ async function sliceSteps(
   step('fit');
   await turn();
 
-  const evCols = EVIDENCE_COLUMNS.join(', ');
   // the rows whose evidence is collected here carry the rule it was collected by; the others' posteriors
   // are refitted below from their stored evidence, which keeps its rule
   const allCols = [...EVIDENCE_COLUMNS, ...POSTERIOR_COLUMNS, 'evidence_rule'];
