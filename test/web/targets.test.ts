@@ -110,6 +110,9 @@ describeEachBackend('console: the HR target desk', (get) => {
     // no reason: refused
     const noReason = await hr.post('/targets/override', { ...form, value: '123456', reason: '  ' });
     expect(noReason.statusCode).toBe(400);
+    // an empty value is no value (not an override of 0)
+    const noValue = await hr.post('/targets/override', { ...form, value: '', reason: '空值' });
+    expect(noValue.statusCode).toBe(400);
     const stored = await t.app.inject({ url: `/v1/targets/overrides?role=${ROLE}`, headers: t.auth('hr') });
     expect(stored.json()).toEqual([]);
     const reason = '<script>alert(1)</script> 新人爬坡';

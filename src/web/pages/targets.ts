@@ -52,7 +52,11 @@ const overrideBody = z.object({
   metric: id,
   period: z.string().max(16),
   employee_id: id,
-  value: z.coerce.number().finite().optional(),
+  // an empty field is no value (z.coerce would read '' as 0 and set an override of 0)
+  value: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().finite().optional(),
+  ),
   reason: z.string().trim().min(1).max(2000),
   back: z.string().max(2000).optional(),
 });
