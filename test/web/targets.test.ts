@@ -130,6 +130,7 @@ describeEachBackend('console: the HR target desk', (get) => {
     const audit = await hr.get(`/targets/audit?employee_id=${p.employee_id}`);
     expect(audit.statusCode).toBe(200);
     expect(audit.body).toContain('target_override.set');
+    expect(audit.body).toContain('data-action="target_override.set">设定目标调整<');
     expect(audit.body).toContain('&lt;script&gt;');
     expect(audit.body).toMatch(/data-field="after">123,456</);
     // revert needs a reason too
