@@ -44,6 +44,33 @@ const M = {
   'error.notFound': ['未找到：{what}', 'Not found: {what}'],
   'error.badRequest': ['请求参数有误：{detail}', 'Invalid request: {detail}'],
   'error.server': ['服务器错误，请稍后重试。', 'Server error; please try again later.'],
+  'error.back': ['返回上一页', 'Back to the previous page'],
+  // a form field's error (fieldErrors): the field by its label, the rule in the page's language
+  'field.error': ['{field}（{detail}）', '{field}: {detail}'],
+  'field.sep': ['；', '; '],
+  'field.required': ['必填', 'required'],
+  'field.atLeast': ['至少 {n} 个字符', 'at least {n} characters'],
+  'field.atMost': ['最多 {n} 个字符', 'at most {n} characters'],
+  'field.number': ['须为数字', 'a number'],
+  'field.min': ['不小于 {n}', 'at least {n}'],
+  'field.max': ['不大于 {n}', 'at most {n}'],
+  'field.beforeStart': ['早于开始日期', 'before the start date'],
+  'field.reason': ['原因', 'Reason'],
+  'field.value': ['目标值', 'Target value'],
+  'field.period': ['周期', 'Period'],
+  'field.name': ['名称', 'Name'],
+  'field.scopes': ['权限', 'Scopes'],
+  'field.id': ['编号', 'Id'],
+  'field.starts_on': ['开始日期', 'Starts on'],
+  'field.ends_on': ['结束日期', 'Ends on'],
+  'field.role': ['岗位', 'Role'],
+  'field.metric': ['指标', 'Metric'],
+  'field.text': ['评价文本', 'Text'],
+  'field.review': ['评价编号', 'Review id'],
+  'field.month': ['月份', 'Month'],
+  'field.profile': ['权重方案', 'Weight profile'],
+  'field.employee_id': ['员工工号', 'Employee id'],
+  'field.agent_id': ['绑定客服', 'Agent'],
   'hr.title': ['人力资源工作台', 'HR desk'],
   'ratings.title': ['客服服务能力评分', 'Service-ability ratings'],
   'filters.title': ['筛选', 'Filters'],
@@ -86,6 +113,15 @@ const M = {
   'col.sentiment': ['情感', 'Sentiment'],
   'col.rating': ['顾客星级', 'Customer stars'],
   'col.channel': ['渠道', 'Channel'],
+  // a label before its value ("渠道：chat" in Chinese, "Channel: chat" in English)
+  colon: ['：', ': '],
+  // the demo's and the common upload channels by name (channelName; another channel shows as stored)
+  'channel.chat': ['在线咨询', 'chat'],
+  'channel.after_sales': ['售后', 'after-sales'],
+  'channel.product_review': ['商品评价', 'product review'],
+  'channel.email': ['邮件', 'email'],
+  'channel.phone': ['电话', 'phone'],
+  'channel.ticket': ['工单', 'ticket'],
   'col.counts': ['是否计入', 'Counts?'],
   'col.waiting': ['已等待', 'Waiting'],
   'evidence.insufficient': ['证据不足', 'Insufficient evidence'],
@@ -161,7 +197,6 @@ const M = {
   'sla.title': ['时效看板', 'SLA board'],
   'sla.overdue': ['超时未回复的差评（最早的在前）', 'Overdue negative reviews (oldest first)'],
   'sla.cards': ['各团队', 'By team'],
-  'sla.hours': ['{h} 小时', '{h} h'],
   'sla.overdueCount': ['超时差评', 'Overdue'],
   'sla.oldest': ['最久等待', 'Oldest waiting'],
   'sla.resp': ['24 小时回复率（{period}）', '24 h response ({period})'],
@@ -670,6 +705,52 @@ export function roleName(t: Translate, id: string, stored: string): string {
   const key = `role.${id}`;
   return key in M ? t(key as MessageKey) : stored;
 }
+const FIELD_RULES: [RegExp, (t: Translate, m: RegExpExecArray) => string][] = [
+  [
+    /^(?:required|Too small: expected string to have >=1 characters?|Invalid input: expected \w+, received undefined)$/,
+    (t) => t('field.required'),
+  ],
+  [/^Too small: expected string to have >=(\d+) characters$/, (t, m) => t('field.atLeast', { n: m[1]! })],
+  [
+    /^(?:Too big: expected string to have <=(\d+) characters|at most (\d+) characters)$/,
+    (t, m) => t('field.atMost', { n: (m[1] ?? m[2])! }),
+  ],
+  [/^Invalid input: expected number, received NaN$/, (t) => t('field.number')],
+  [/^Too small: expected number to be >=(-?[\d.]+)$/, (t, m) => t('field.min', { n: m[1]! })],
+  [/^Too big: expected number to be <=(-?[\d.]+)$/, (t, m) => t('field.max', { n: m[1]! })],
+  [/^is before starts_on$/, (t) => t('field.beforeStart')],
+];
+/**
+ * A refusal's "field: rule; field: rule" (the console's form checks and zod's issues) in the page's
+ * language: each field by its label where the catalogue has one, the common rules (required, lengths,
+ * a number, bounds) in words; anything else as the server wrote it.
+ */
+export function fieldErrors(t: Translate, detail: string): string {
+  return detail
+    .split('; ')
+    .map((part) => {
+      const m = /^([a-z_]+(?:\.[a-z_0-9]+)*): (.+)$/.exec(part);
+      if (!m) return part;
+      const [, field, rule] = m as unknown as [string, string, string];
+      const key = `field.${field}`;
+      const label = key in M ? t(key as MessageKey) : field;
+      let words = rule;
+      for (const [re, say] of FIELD_RULES) {
+        const r = re.exec(rule);
+        if (r) {
+          words = say(t, r);
+          break;
+        }
+      }
+      return t('field.error', { field: label, detail: words });
+    })
+    .join(t('field.sep'));
+}
+/** A review channel's name in the page's language where the catalogue knows it, else as stored. */
+export function channelName(t: Translate, stored: string): string {
+  const key = `channel.${stored.toLowerCase()}`;
+  return key in M ? t(key as MessageKey) : stored;
+}
 /** A metric's name in the page's language where the catalogue knows it, else its stored name. */
 export function metricName(t: Translate, id: string, stored: string = id): string {
   const key = `metric.${id}`;
@@ -735,6 +816,8 @@ export interface Formatter {
   signed(x: number | null): string;
   /** a timestamp in China time (UTC+8) */
   dateTime(d: Date): string;
+  /** a wait: whole hours below two days, else whole days (never 2.6万 小时) */
+  waited(hours: number): string;
 }
 
 const DASH = '—';
@@ -764,5 +847,11 @@ export function formatter(lang: Lang): Formatter {
     pct: (x, digits = 0) => (x === null || !Number.isFinite(x) ? DASH : `${(x * 100).toFixed(digits)}%`),
     signed: (x) => (x === null ? DASH : x > 0 ? `+${x.toFixed(1)}` : x < 0 ? `−${Math.abs(x).toFixed(1)}` : '0.0'),
     dateTime: (d) => dt.format(d),
+    waited: (h) => {
+      if (!Number.isFinite(h)) return DASH;
+      if (h < 48) return en ? `${Math.round(h)} h` : `${Math.round(h)} 小时`;
+      const days = group.format(Math.floor(h / 24));
+      return en ? `${days} days` : `${days} 天`;
+    },
   };
 }

@@ -215,7 +215,8 @@ describeEachBackend('console: uploads, calendar and weights', (get) => {
         innovation: '0',
       });
       expect(bad.statusCode).toBe(422);
-      expect(bad.body).toContain('sum to 100');
+      // said in the page's language, not the service's English
+      expect(bad.body).toContain('权重合计必须为 100（当前 90）');
       expect(
         (await t.app.inject({ url: '/v1/weight-profiles', headers: t.auth('hr') }))
           .json()

@@ -110,6 +110,7 @@ describeEachBackend('console: the HR target desk', (get) => {
     // no reason: refused
     const noReason = await hr.post('/targets/override', { ...form, value: '123456', reason: '  ' });
     expect(noReason.statusCode).toBe(400);
+    expect(noReason.body).toContain('原因（必填）');
     // an empty value is no value (not an override of 0)
     const noValue = await hr.post('/targets/override', { ...form, value: '', reason: '空值' });
     expect(noValue.statusCode).toBe(400);

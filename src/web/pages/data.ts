@@ -346,7 +346,11 @@ ${
     } catch (err) {
       // weights that do not sum to 100: the form again with the server's reason and what was typed
       if (!(err instanceof DomainError) || STATUS_OF_CODE[err.code] !== 422) throw err;
-      const notice = html`<p class="notice error" role="alert">${request.ctx.t('error.badRequest', { detail: err.message })}</p>`;
+      const sum = /must sum to 100 \(got ([^)]+)\)/.exec(err.message)?.[1];
+      const text = sum
+        ? request.ctx.t('weights.sumBad', { sum })
+        : request.ctx.t('error.badRequest', { detail: err.message });
+      const notice = html`<p class="notice error" role="alert">${text}</p>`;
       return sendPage(reply.code(422), await weightsPage(request.ctx, {}, notice, p));
     }
     return reply.redirect(`/weights${queryString({ saved: p.id })}`, 303);
