@@ -280,6 +280,18 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
     return reply.redirect(localPath(body.back), 303);
   });
 
+  // every page of the HR desk (the navigation's HR entries and the pages reached from them)
+  const HR_LINKS: readonly (readonly [string, MessageKey])[] = [
+    ['/targets', 'hr.go.targets'],
+    ['/targets/audit', 'hr.go.audit'],
+    ['/targets/import', 'hr.go.import'],
+    ['/upload', 'hr.go.upload'],
+    ['/calendar', 'hr.go.calendar'],
+    ['/weights', 'hr.go.weights'],
+    ['/appraisal/360', 'hr.go.appraisal'],
+    ['/hr/periods', 'hr.go.periods'],
+    ['/hr/approvals', 'hr.go.approvals'],
+  ];
   app.get('/hr', { config: { console: 'hr' } }, async (request, reply) => {
     const { ctx } = request;
     return sendPage(
@@ -287,10 +299,9 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
       page(ctx, {
         title: ctx.t('hr.title'),
         active: '/hr',
-        body: html`<section class="card"><p>${ctx.t('hr.intro')}</p><ul>
-  <li><a href="/targets">${ctx.t('hr.go.targets')}</a></li>
-  <li><a href="/targets/audit">${ctx.t('hr.go.audit')}</a></li>
-</ul></section>`,
+        body: html`<section class="card"><p>${ctx.t('hr.intro')}</p><ul>${HR_LINKS.map(
+          ([href, key]) => html`<li><a href="${href}">${ctx.t(key)}</a></li>`,
+        )}</ul></section>`,
       }),
     );
   });

@@ -27,8 +27,8 @@ const M = {
   'login.title': ['登录', 'Sign in'],
   'login.key': ['API 密钥', 'API key'],
   'login.hint': [
-    '请使用质检主管（cs_lead）、人力资源（hr）或管理员（admin）的 API 密钥登录。',
-    'Sign in with an API key of scope cs_lead, hr or admin.',
+    '请使用质检主管（cs_lead）、人力资源（hr）、管理员（admin）或客服本人（agent）的 API 密钥登录。',
+    'Sign in with an API key of scope cs_lead, hr, admin or agent (an agent’s own key).',
   ],
   'login.submit': ['登录', 'Sign in'],
   'login.bad': ['密钥无效或已被吊销。', 'The key is unknown or revoked.'],
@@ -246,7 +246,10 @@ const M = {
   'appr.role': ['岗位', 'Role'],
   'appr.person': ['员工', 'Employee'],
   'appr.360.title': ['360° 评估（已校准）', '360° feedback, calibrated'],
-  'appr.360.none': ['尚未导入 360° 评分。', 'No 360° ratings imported yet.'],
+  'appr.360.none': [
+    '尚未导入 360° 评分。评分通过 POST /v1/360/ratings 导入，导入后在此按周期查看。',
+    'No 360° ratings imported yet. They are imported with POST /v1/360/ratings and shown here by period.',
+  ],
   'appr.360.method': [
     '已剔除评分人宽严差异（混合模型，{n} 条评分）；分数为 0–100，区间为 90%。',
     'Rater leniency taken out (mixed model, {n} ratings); scores on 0–100 with 90 % intervals.',
@@ -291,7 +294,12 @@ const M = {
   'appr.growth.title': ['运营成长树排行', 'Growth points leaderboard'],
   'appr.growth.board': ['排行：{team}', 'Leaderboard: {team}'],
   'appr.growth.catalogue': ['任务目录第 {v} 版', 'Catalogue version {v}'],
-  'appr.growth.noCatalogue': ['人力资源尚未声明任务目录。', 'HR has not declared a catalogue yet.'],
+  'appr.growth.noCatalogue': [
+    '人力资源尚未声明任务目录（PUT /v1/growth/catalogue）。',
+    'HR has not declared a catalogue yet (PUT /v1/growth/catalogue).',
+  ],
+  'appr.growth.none': ['还没有人获得成长积分。', 'Nobody has growth points yet.'],
+  'appr.ab.none': ['还没有对比记录。', 'No comparisons yet.'],
   'appr.growth.rank': ['名次', 'Rank'],
   'appr.growth.level': ['等级', 'Level'],
   'appr.growth.points': ['可用积分', 'Points'],
@@ -325,9 +333,31 @@ const M = {
   // ── console part 2: the HR target desk, its audit, exports (issue 13) ──
   'nav.targets': ['目标台', 'Target desk'],
   'nav.audit': ['审计记录', 'Audit log'],
-  'hr.intro': ['人力资源工作台：设定与核对目标。', 'The HR desk: set and check targets.'],
+  'hr.intro': [
+    '人力资源工作台：设定与核对目标，以及考核所需的数据与工具。',
+    'The HR desk: set and check targets, and the data and tools of the appraisal.',
+  ],
   'hr.go.targets': ['目标台：各岗位下期目标、依据与调整', "Target desk: each role's next targets, why, and overrides"],
   'hr.go.audit': ['审计记录：谁在何时为何修改了什么', 'Audit log: who changed what, when and why'],
+  'hr.go.import': [
+    '导入目标调整：把编辑过的目标台导出文件传回',
+    "Import overrides: send the desk's edited export back",
+  ],
+  'hr.go.upload': [
+    '数据上传：员工、KPI 历史与生意参谋 / GA4 文件',
+    'Uploads: employees, KPI history, 生意参谋 and GA4 files',
+  ],
+  'hr.go.calendar': ['营销日历：大促窗口与节假日', 'Promotion calendar: promotion windows and holidays'],
+  'hr.go.weights': ['权重方案：各周期使用的指标权重', 'Weight profiles: the indicator weights each period uses'],
+  'hr.go.appraisal': [
+    '考核工具：360° 评估、提成预览、成长树、A/B 验证',
+    'Appraisal: 360° feedback, payout preview, growth points, A/B validation',
+  ],
+  'hr.go.periods': ['期间关账：冻结考核期间的快照', 'Closed periods: freeze a period as a snapshot'],
+  'hr.go.approvals': [
+    '调整审批：等待第二位人力资源审批的目标调整',
+    'Override approvals: overrides waiting for a second HR key',
+  ],
   'desk.title': ['目标台', 'Target desk'],
   'desk.metrics': ['指标', 'Metrics'],
   'desk.search': ['搜索员工工号', 'Search employee id'],
@@ -655,7 +685,12 @@ const M = {
   'corr.history': ['复核记录', 'Corrections of this review'],
   'corr.recent': ['最近的复核', 'Recent corrections'],
   'corr.pending': ['待处理的申诉', 'Pending appeals'],
-  'corr.noPending': ['没有待处理的申诉', 'No pending appeals'],
+  'corr.noPending': ['没有待处理的申诉。', 'No pending appeals.'],
+  'corr.noHistory': ['这条评价还没有复核记录。', 'This review has no corrections yet.'],
+  'corr.noRecent': [
+    '还没有复核记录。在评价列表或客服页的评价上选择“复核 / 申诉”可更正其归因。',
+    'No corrections yet. Choose “Correct / appeal” on a review (the reviews list or an agent page) to correct its attribution.',
+  ],
   'corr.decision': ['处理', 'Decision'],
   'corr.accept': ['采纳', 'Accept'],
   'corr.reject': ['驳回', 'Reject'],

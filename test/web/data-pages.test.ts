@@ -233,6 +233,10 @@ describeEachBackend('console: uploads, calendar and weights', (get) => {
       expect(ok.statusCode).toBe(303);
       const listed = await hr.get('/weights?period=2026-11');
       expect(listed.body).toContain('data-profile="peak"');
+      // the shipped profiles under their shipped names read in Chinese; a new one as typed
+      expect(listed.body).toContain('大促期（618、双11 等）：偏重销售');
+      expect(listed.body).not.toContain('leans to sales');
+      expect(listed.body).toContain('<td>旺季</td>');
       const pinned = await hr.post('/weights/pin', { period: '2026-11', profile: 'peak' });
       expect(pinned.statusCode).toBe(303);
       const api = await t.app.inject({ url: '/v1/weight-profiles/periods/2026-11', headers: t.auth('hr') });
