@@ -283,6 +283,14 @@ const M = {
     '{n} 人，合计 ¥{total}，数据不全 {incomplete} 人',
     '{n} people, total ¥{total}, {incomplete} incomplete',
   ],
+  'appr.pay.noPlan': [
+    '本期没有适用于这些人的提成方案，所以金额都是 0。提成方案通过 POST /v1/incentive-plans 声明。',
+    'No incentive plan applies to these people in this period, so every amount is 0. Plans are declared with POST /v1/incentive-plans.',
+  ],
+  'appr.pay.nobody': [
+    '这次预览没有任何人员：该周期（及岗位）没有 KPI 输入。',
+    'Nobody is in this preview: the period (and role) has no KPI inputs.',
+  ],
   'appr.pay.plan': ['方案', 'Plan'],
   'appr.pay.base': ['底薪', 'Base pay'],
   'appr.pay.commission': ['提成', 'Commission'],
