@@ -21,7 +21,7 @@ import type { Session } from '../services/console.js';
 import { type Ctx, type Desk, landing, makeCtx, mayUse } from './context.js';
 import { html } from './html.js';
 import { hidden, message, page, sameOriginPath, sendPage } from './layout.js';
-import { fieldErrors, type MessageKey, pickLang } from './messages.js';
+import { fieldErrors, type MessageKey, notFoundText, pickLang } from './messages.js';
 import agentPage from './pages/agent.js';
 import correctionsPages from './pages/corrections.js';
 import mePage from './pages/me.js';
@@ -160,7 +160,7 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
     if (err instanceof CsrfError) [status, text] = [403, t('error.csrf')];
     else if (err instanceof DomainError) {
       status = STATUS_OF_CODE[err.code] ?? 400;
-      text = status === 404 ? t('error.notFound', { what: err.message }) : bad(err.message);
+      text = status === 404 ? notFoundText(t, err.message) : bad(err.message);
     } else if (err instanceof AppError && err.status < 500) {
       status = err.status;
       text = status === 429 ? t('error.rateLimited') : bad(err.message);

@@ -45,6 +45,18 @@ const M = {
   'error.badRequest': ['请求参数有误：{detail}', 'Invalid request: {detail}'],
   'error.server': ['服务器错误，请稍后重试。', 'Server error; please try again later.'],
   'error.back': ['返回上一页', 'Back to the previous page'],
+  // what was not found, by the service's noun (notFoundText)
+  'what.employee': ['员工', 'employee'],
+  'what.role': ['岗位', 'role'],
+  'what.review': ['评价', 'review'],
+  'what.job': ['任务', 'job'],
+  'what.model version': ['模型版本', 'model version'],
+  'what.weight profile': ['权重方案', 'weight profile'],
+  'what.calendar event': ['营销活动', 'calendar event'],
+  'what.payout preview': ['提成预览', 'payout preview'],
+  'what.override request': ['调整申请', 'override request'],
+  'what.appeal': ['申诉', 'appeal'],
+  'what.metric': ['指标', 'metric'],
   // a form field's error (fieldErrors): the field by its label, the rule in the page's language
   'field.error': ['{field}（{detail}）', '{field}: {detail}'],
   'field.sep': ['；', '; '],
@@ -788,6 +800,16 @@ export function fieldErrors(t: Translate, detail: string): string {
       return t('field.error', { field: label, detail: words });
     })
     .join(t('field.sep'));
+}
+/**
+ * A 404's "<noun> <id> not found" (NotFoundError) as "未找到：员工 E9999": the noun in the page's
+ * language where the catalogue has it, the id unquoted; another text as the service wrote it.
+ */
+export function notFoundText(t: Translate, message: string): string {
+  const m = /^(.+?) '?([^' ]+)'? not found$/.exec(message);
+  const key = `what.${m?.[1]}`;
+  if (!m || !(key in M)) return t('error.notFound', { what: message });
+  return t('error.notFound', { what: `${t(key as MessageKey)} ${m[2]}` });
 }
 /** A review channel's name in the page's language where the catalogue knows it, else as stored. */
 export function channelName(t: Translate, stored: string): string {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { sameOriginPath } from '../../src/web/layout.js';
-import { channelName, fieldErrors, formatter, translator } from '../../src/web/messages.js';
+import { channelName, fieldErrors, formatter, notFoundText, translator } from '../../src/web/messages.js';
 import { num } from '../../src/web/pages/targets.js';
 
 const zh = translator('zh-CN');
@@ -41,6 +41,14 @@ describe('console wording', () => {
     );
     // not a field's refusal: as written
     expect(fieldErrors(zh, 'weights must sum to 100 (got 90)')).toBe('weights must sum to 100 (got 90)');
+  });
+  it("words a 404's noun and drops the English 'not found'", () => {
+    expect(notFoundText(zh, "employee 'E9999' not found")).toBe('未找到：员工 E9999');
+    expect(notFoundText(zh, 'model version baseline:x@1 not found')).toBe('未找到：模型版本 baseline:x@1');
+    expect(notFoundText(en, 'employee E9999 not found')).toBe('Not found: employee E9999');
+    expect(notFoundText(zh, 'job abc-1 not found')).toBe('未找到：任务 abc-1');
+    // a noun the catalogue does not know, or another text: as written
+    expect(notFoundText(zh, 'growth catalogue not found')).toBe('未找到：growth catalogue not found');
   });
   it('links back only to a page of this host', () => {
     expect(sameOriginPath('http://h:1/weights?edit=x', 'h:1')).toBe('/weights?edit=x');
