@@ -20,8 +20,8 @@ import { STATUS_OF_CODE } from '../plugins/errors.js';
 import type { Session } from '../services/console.js';
 import { type Ctx, type Desk, landing, makeCtx, mayUse } from './context.js';
 import { html } from './html.js';
-import { hidden, message, page, sendPage } from './layout.js';
-import { pickLang } from './messages.js';
+import { hidden, message, page, sameOriginPath, sendPage } from './layout.js';
+import { fieldErrors, type MessageKey, notFoundText, pickLang } from './messages.js';
 import agentPage from './pages/agent.js';
 import correctionsPages from './pages/corrections.js';
 import mePage from './pages/me.js';
@@ -156,19 +156,28 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
     const { t } = ctx;
     let status = 500;
     let text = t('error.server');
+    const bad = (detail: string) => t('error.badRequest', { detail: fieldErrors(t, detail) });
     if (err instanceof CsrfError) [status, text] = [403, t('error.csrf')];
     else if (err instanceof DomainError) {
       status = STATUS_OF_CODE[err.code] ?? 400;
-      text =
-        status === 404 ? t('error.notFound', { what: err.message }) : t('error.badRequest', { detail: err.message });
+      text = status === 404 ? notFoundText(t, err.message) : bad(err.message);
     } else if (err instanceof AppError && err.status < 500) {
       status = err.status;
-      text = status === 429 ? t('error.rateLimited') : t('error.badRequest', { detail: err.message });
+      text = status === 429 ? t('error.rateLimited') : bad(err.message);
     } else if (typeof err.statusCode === 'number' && err.statusCode < 500) {
       status = err.statusCode;
-      text = t('error.badRequest', { detail: err.message });
+      text = bad(err.message);
     } else request.log.error({ err }, 'console page failed');
-    return sendPage(reply.code(status), page(ctx, { title: t('error.title'), body: message(text) }));
+    // a refused form: a way back to it (the page it was sent from, when that is one of ours)
+    const back =
+      status < 500 && request.method === 'POST' ? sameOriginPath(request.headers.referer, request.headers.host) : null;
+    return sendPage(
+      reply.code(status),
+      page(ctx, {
+        title: t('error.title'),
+        body: message(text, back ? { href: back, label: t('error.back') } : undefined),
+      }),
+    );
   });
 
   for (const [name, asset] of Object.entries(ASSETS)) {
@@ -271,6 +280,18 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
     return reply.redirect(localPath(body.back), 303);
   });
 
+  // every page of the HR desk (the navigation's HR entries and the pages reached from them)
+  const HR_LINKS: readonly (readonly [string, MessageKey])[] = [
+    ['/targets', 'hr.go.targets'],
+    ['/targets/audit', 'hr.go.audit'],
+    ['/targets/import', 'hr.go.import'],
+    ['/upload', 'hr.go.upload'],
+    ['/calendar', 'hr.go.calendar'],
+    ['/weights', 'hr.go.weights'],
+    ['/appraisal/360', 'hr.go.appraisal'],
+    ['/hr/periods', 'hr.go.periods'],
+    ['/hr/approvals', 'hr.go.approvals'],
+  ];
   app.get('/hr', { config: { console: 'hr' } }, async (request, reply) => {
     const { ctx } = request;
     return sendPage(
@@ -278,10 +299,9 @@ export default async function consolePlugin(app: FastifyInstance, opts: ConsoleO
       page(ctx, {
         title: ctx.t('hr.title'),
         active: '/hr',
-        body: html`<section class="card"><p>${ctx.t('hr.intro')}</p><ul>
-  <li><a href="/targets">${ctx.t('hr.go.targets')}</a></li>
-  <li><a href="/targets/audit">${ctx.t('hr.go.audit')}</a></li>
-</ul></section>`,
+        body: html`<section class="card"><p>${ctx.t('hr.intro')}</p><ul>${HR_LINKS.map(
+          ([href, key]) => html`<li><a href="${href}">${ctx.t(key)}</a></li>`,
+        )}</ul></section>`,
       }),
     );
   });

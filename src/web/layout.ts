@@ -99,9 +99,22 @@ export function pager(
 </nav>`;
 }
 
-/** A notice in a card (errors, refusals). */
-export function message(text: string): Html {
-  return html`<section class="card narrow"><p class="notice error" role="alert">${text}</p></section>`;
+/** A notice in a card (errors, refusals), with a link back where there is one. */
+export function message(text: string, back?: { href: string; label: string }): Html {
+  return html`<section class="card narrow"><p class="notice error" role="alert">${text}</p>${
+    back ? html`<p><a href="${back.href}">${back.label}</a></p>` : ''
+  }</section>`;
+}
+
+/** The path and query of a Referer on this host, else null (never a link elsewhere). */
+export function sameOriginPath(referer: string | undefined, host: string | undefined): string | null {
+  if (!referer || !host) return null;
+  try {
+    const u = new URL(referer);
+    return u.host === host && u.pathname.startsWith('/') ? `${u.pathname}${u.search}` : null;
+  } catch {
+    return null;
+  }
 }
 
 export function sendPage(reply: FastifyReply, body: Html): FastifyReply {

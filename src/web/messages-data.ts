@@ -89,7 +89,6 @@ export const DATA_MESSAGES = {
   'calendar.edit': ['编辑活动 {id}', 'Edit event {id}'],
   'calendar.editLink': ['编辑', 'Edit'],
   'calendar.delete': ['删除', 'Delete'],
-  'calendar.deleteNamed': ['删除 {name}', 'Delete {name}'],
   'calendar.confirmDelete': ['确认删除活动「{name}」？', 'Delete the event “{name}”?'],
   'calendar.deleted': ['已删除活动 {id}。', 'Event {id} deleted.'],
   'calendar.saved': ['已保存活动 {id}。', 'Event {id} saved.'],
@@ -137,6 +136,18 @@ export const DATA_MESSAGES = {
   'weights.col.period': ['周期', 'Period'],
   'weights.col.profile': ['方案', 'Profile'],
   'weights.col.why': ['原因', 'Why'],
+  // the three profiles migration 004 ships, by id, while they keep the name it gave them (profileName)
+  'weights.builtin.default': ['默认（该周期没有日历信息）', 'Default (no calendar information for the period)'],
+  'weights.builtin.promotion': [
+    '大促期（618、双11 等）：偏重销售',
+    'Promotion period (618, Double 11, …): leans to sales',
+  ],
+  'weights.builtin.ordinary': ['平常期：偏重客户体验', 'Ordinary period: leans to customer experience'],
+  'weights.days': ['{events}：{days} 天', '{events}: {days} days'],
+  'weights.daysOf': [
+    '{events}：{days} 天（满 {min} 天即用大促方案）',
+    '{events}: {days} days (a promotion from {min})',
+  ],
   'weights.why.pinned': ['人力资源已固定', 'Pinned by HR'],
   'weights.why.promotion': ['日历：与大促活动重叠（{events}）', 'Calendar: a promotion window ({events})'],
   'weights.why.ordinary': ['日历：与平常方案活动重叠（{events}）', 'Calendar: an ordinary-profile event ({events})'],

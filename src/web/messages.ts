@@ -27,8 +27,8 @@ const M = {
   'login.title': ['登录', 'Sign in'],
   'login.key': ['API 密钥', 'API key'],
   'login.hint': [
-    '请使用质检主管（cs_lead）、人力资源（hr）或管理员（admin）的 API 密钥登录。',
-    'Sign in with an API key of scope cs_lead, hr or admin.',
+    '请使用质检主管（cs_lead）、人力资源（hr）、管理员（admin）或客服本人（agent）的 API 密钥登录。',
+    'Sign in with an API key of scope cs_lead, hr, admin or agent (an agent’s own key).',
   ],
   'login.submit': ['登录', 'Sign in'],
   'login.bad': ['密钥无效或已被吊销。', 'The key is unknown or revoked.'],
@@ -44,6 +44,45 @@ const M = {
   'error.notFound': ['未找到：{what}', 'Not found: {what}'],
   'error.badRequest': ['请求参数有误：{detail}', 'Invalid request: {detail}'],
   'error.server': ['服务器错误，请稍后重试。', 'Server error; please try again later.'],
+  'error.back': ['返回上一页', 'Back to the previous page'],
+  // what was not found, by the service's noun (notFoundText)
+  'what.employee': ['员工', 'employee'],
+  'what.role': ['岗位', 'role'],
+  'what.review': ['评价', 'review'],
+  'what.job': ['任务', 'job'],
+  'what.model version': ['模型版本', 'model version'],
+  'what.weight profile': ['权重方案', 'weight profile'],
+  'what.calendar event': ['营销活动', 'calendar event'],
+  'what.payout preview': ['提成预览', 'payout preview'],
+  'what.override request': ['调整申请', 'override request'],
+  'what.appeal': ['申诉', 'appeal'],
+  'what.metric': ['指标', 'metric'],
+  // a form field's error (fieldErrors): the field by its label, the rule in the page's language
+  'field.error': ['{field}（{detail}）', '{field}: {detail}'],
+  'field.sep': ['；', '; '],
+  'field.required': ['必填', 'required'],
+  'field.atLeast': ['至少 {n} 个字符', 'at least {n} characters'],
+  'field.atMost': ['最多 {n} 个字符', 'at most {n} characters'],
+  'field.number': ['须为数字', 'a number'],
+  'field.min': ['不小于 {n}', 'at least {n}'],
+  'field.max': ['不大于 {n}', 'at most {n}'],
+  'field.beforeStart': ['早于开始日期', 'before the start date'],
+  'field.reason': ['原因', 'Reason'],
+  'field.value': ['目标值', 'Target value'],
+  'field.period': ['周期', 'Period'],
+  'field.name': ['名称', 'Name'],
+  'field.scopes': ['权限', 'Scopes'],
+  'field.id': ['编号', 'Id'],
+  'field.starts_on': ['开始日期', 'Starts on'],
+  'field.ends_on': ['结束日期', 'Ends on'],
+  'field.role': ['岗位', 'Role'],
+  'field.metric': ['指标', 'Metric'],
+  'field.text': ['评价文本', 'Text'],
+  'field.review': ['评价编号', 'Review id'],
+  'field.month': ['月份', 'Month'],
+  'field.profile': ['权重方案', 'Weight profile'],
+  'field.employee_id': ['员工工号', 'Employee id'],
+  'field.agent_id': ['绑定客服', 'Agent'],
   'hr.title': ['人力资源工作台', 'HR desk'],
   'ratings.title': ['客服服务能力评分', 'Service-ability ratings'],
   'filters.title': ['筛选', 'Filters'],
@@ -86,6 +125,15 @@ const M = {
   'col.sentiment': ['情感', 'Sentiment'],
   'col.rating': ['顾客星级', 'Customer stars'],
   'col.channel': ['渠道', 'Channel'],
+  // a label before its value ("渠道：chat" in Chinese, "Channel: chat" in English)
+  colon: ['：', ': '],
+  // the demo's and the common upload channels by name (channelName; another channel shows as stored)
+  'channel.chat': ['在线咨询', 'chat'],
+  'channel.after_sales': ['售后', 'after-sales'],
+  'channel.product_review': ['商品评价', 'product review'],
+  'channel.email': ['邮件', 'email'],
+  'channel.phone': ['电话', 'phone'],
+  'channel.ticket': ['工单', 'ticket'],
   'col.counts': ['是否计入', 'Counts?'],
   'col.waiting': ['已等待', 'Waiting'],
   'evidence.insufficient': ['证据不足', 'Insufficient evidence'],
@@ -161,7 +209,6 @@ const M = {
   'sla.title': ['时效看板', 'SLA board'],
   'sla.overdue': ['超时未回复的差评（最早的在前）', 'Overdue negative reviews (oldest first)'],
   'sla.cards': ['各团队', 'By team'],
-  'sla.hours': ['{h} 小时', '{h} h'],
   'sla.overdueCount': ['超时差评', 'Overdue'],
   'sla.oldest': ['最久等待', 'Oldest waiting'],
   'sla.resp': ['24 小时回复率（{period}）', '24 h response ({period})'],
@@ -211,7 +258,10 @@ const M = {
   'appr.role': ['岗位', 'Role'],
   'appr.person': ['员工', 'Employee'],
   'appr.360.title': ['360° 评估（已校准）', '360° feedback, calibrated'],
-  'appr.360.none': ['尚未导入 360° 评分。', 'No 360° ratings imported yet.'],
+  'appr.360.none': [
+    '尚未导入 360° 评分。评分通过 POST /v1/360/ratings 导入，导入后在此按周期查看。',
+    'No 360° ratings imported yet. They are imported with POST /v1/360/ratings and shown here by period.',
+  ],
   'appr.360.method': [
     '已剔除评分人宽严差异（混合模型，{n} 条评分）；分数为 0–100，区间为 90%。',
     'Rater leniency taken out (mixed model, {n} ratings); scores on 0–100 with 90 % intervals.',
@@ -245,6 +295,14 @@ const M = {
     '{n} 人，合计 ¥{total}，数据不全 {incomplete} 人',
     '{n} people, total ¥{total}, {incomplete} incomplete',
   ],
+  'appr.pay.noPlan': [
+    '本期没有适用于这些人的提成方案，所以金额都是 0。提成方案通过 POST /v1/incentive-plans 声明。',
+    'No incentive plan applies to these people in this period, so every amount is 0. Plans are declared with POST /v1/incentive-plans.',
+  ],
+  'appr.pay.nobody': [
+    '这次预览没有任何人员：该周期（及岗位）没有 KPI 输入。',
+    'Nobody is in this preview: the period (and role) has no KPI inputs.',
+  ],
   'appr.pay.plan': ['方案', 'Plan'],
   'appr.pay.base': ['底薪', 'Base pay'],
   'appr.pay.commission': ['提成', 'Commission'],
@@ -256,7 +314,12 @@ const M = {
   'appr.growth.title': ['运营成长树排行', 'Growth points leaderboard'],
   'appr.growth.board': ['排行：{team}', 'Leaderboard: {team}'],
   'appr.growth.catalogue': ['任务目录第 {v} 版', 'Catalogue version {v}'],
-  'appr.growth.noCatalogue': ['人力资源尚未声明任务目录。', 'HR has not declared a catalogue yet.'],
+  'appr.growth.noCatalogue': [
+    '人力资源尚未声明任务目录（PUT /v1/growth/catalogue）。',
+    'HR has not declared a catalogue yet (PUT /v1/growth/catalogue).',
+  ],
+  'appr.growth.none': ['还没有人获得成长积分。', 'Nobody has growth points yet.'],
+  'appr.ab.none': ['还没有对比记录。', 'No comparisons yet.'],
   'appr.growth.rank': ['名次', 'Rank'],
   'appr.growth.level': ['等级', 'Level'],
   'appr.growth.points': ['可用积分', 'Points'],
@@ -290,9 +353,31 @@ const M = {
   // ── console part 2: the HR target desk, its audit, exports (issue 13) ──
   'nav.targets': ['目标台', 'Target desk'],
   'nav.audit': ['审计记录', 'Audit log'],
-  'hr.intro': ['人力资源工作台：设定与核对目标。', 'The HR desk: set and check targets.'],
+  'hr.intro': [
+    '人力资源工作台：设定与核对目标，以及考核所需的数据与工具。',
+    'The HR desk: set and check targets, and the data and tools of the appraisal.',
+  ],
   'hr.go.targets': ['目标台：各岗位下期目标、依据与调整', "Target desk: each role's next targets, why, and overrides"],
   'hr.go.audit': ['审计记录：谁在何时为何修改了什么', 'Audit log: who changed what, when and why'],
+  'hr.go.import': [
+    '导入目标调整：把编辑过的目标台导出文件传回',
+    "Import overrides: send the desk's edited export back",
+  ],
+  'hr.go.upload': [
+    '数据上传：员工、KPI 历史与生意参谋 / GA4 文件',
+    'Uploads: employees, KPI history, 生意参谋 and GA4 files',
+  ],
+  'hr.go.calendar': ['营销日历：大促窗口与节假日', 'Promotion calendar: promotion windows and holidays'],
+  'hr.go.weights': ['权重方案：各周期使用的指标权重', 'Weight profiles: the indicator weights each period uses'],
+  'hr.go.appraisal': [
+    '考核工具：360° 评估、提成预览、成长树、A/B 验证',
+    'Appraisal: 360° feedback, payout preview, growth points, A/B validation',
+  ],
+  'hr.go.periods': ['期间关账：冻结考核期间的快照', 'Closed periods: freeze a period as a snapshot'],
+  'hr.go.approvals': [
+    '调整审批：等待第二位人力资源审批的目标调整',
+    'Override approvals: overrides waiting for a second HR key',
+  ],
   'desk.title': ['目标台', 'Target desk'],
   'desk.metrics': ['指标', 'Metrics'],
   'desk.search': ['搜索员工工号', 'Search employee id'],
@@ -412,6 +497,33 @@ const M = {
   'audit.action.any': ['全部', 'All'],
   'audit.action.overrides': ['目标调整', 'Target overrides'],
   'audit.action.keys': ['API 密钥', 'API keys'],
+  'audit.action.models': ['模型版本', 'Model versions'],
+  'audit.action.periods': ['期间关账', 'Closed periods'],
+  'audit.action.requests': ['调整审批', 'Override approvals'],
+  // each action by name (the code stays in the row's data-action)
+  'audit.act.target_override.set': ['设定目标调整', 'Override set'],
+  'audit.act.target_override.clear': ['撤销目标调整', 'Override reverted'],
+  'audit.act.override_request.create': ['提交调整审批', 'Override filed for approval'],
+  'audit.act.override_request.approve': ['批准调整', 'Override approved'],
+  'audit.act.override_request.reject': ['驳回调整', 'Override rejected'],
+  'audit.act.api_key.create': ['创建密钥', 'Key created'],
+  'audit.act.api_key.revoke': ['吊销密钥', 'Key revoked'],
+  'audit.act.api_key.rotate': ['轮换密钥', 'Key rotated'],
+  'audit.act.model.promote': ['启用模型版本', 'Model promoted'],
+  'audit.act.model.rollback': ['回滚模型版本', 'Model rolled back'],
+  'audit.act.period.close': ['关账', 'Period closed'],
+  'audit.act.period.reopen': ['重新打开期间', 'Period reopened'],
+  'audit.act.backup.create': ['备份', 'Backup taken'],
+  'audit.act.review.correct': ['更正评价归因', 'Review corrected'],
+  'audit.act.review.erase': ['删除评价个人数据', 'Review erased'],
+  'audit.act.review_appeal.submit': ['提交申诉', 'Appeal submitted'],
+  'audit.act.review_appeal.accepted': ['采纳申诉', 'Appeal accepted'],
+  'audit.act.review_appeal.rejected': ['驳回申诉', 'Appeal rejected'],
+  'audit.act.role_cycle.set': ['设定岗位考核周期', 'Role cycle set'],
+  'audit.act.ratings_360.import': ['导入 360° 评分', '360° ratings imported'],
+  'audit.act.incentive_plan.save': ['保存提成方案', 'Incentive plan saved'],
+  'audit.act.payout_preview.create': ['生成提成预览', 'Payout preview made'],
+  'audit.act.growth_catalogue.save': ['保存成长任务目录', 'Growth catalogue saved'],
   'audit.actor': ['操作人（密钥）', 'Actor (key)'],
   'audit.employee': ['员工工号', 'Employee id'],
   'audit.col.at': ['时间', 'When'],
@@ -440,9 +552,11 @@ const M = {
   'keys.active': ['有效', 'Active'],
   'keys.revokedState': ['已吊销 {at}', 'Revoked {at}'],
   'keys.lifecycle': [
-    '密钥的到期与轮换由后续的安全加固提供，此页暂不包含。',
-    'Expiry and rotation of keys come with the hardening work and are not on this page yet.',
+    '密钥的到期与轮换通过 API（创建时的 expires_at，POST /v1/admin/keys/{id}/rotate）或命令行（kpi keys rotate）办理；此页显示到期时间。',
+    'Expiry and rotation of keys go through the API (expires_at at creation, POST /v1/admin/keys/{id}/rotate) or the CLI (kpi keys rotate); this page shows the expiry.',
   ],
+  'keys.col.expires': ['到期', 'Expires'],
+  'keys.never': ['不过期', 'never'],
   'models.title': ['模型版本', 'Model versions'],
   'models.kind': ['类型', 'Kind'],
   'models.col.scope': ['范围', 'Scope'],
@@ -452,6 +566,15 @@ const M = {
   'models.col.range': ['数据范围', 'Data range'],
   'models.col.created': ['创建时间', 'Created'],
   'models.col.actions': ['操作', 'Actions'],
+  'models.kind.baseline': ['基线模型', 'Baseline'],
+  'models.kind.sentiment': ['情感模型', 'Sentiment'],
+  'models.kind.aspects': ['维度模型', 'Aspects'],
+  'models.metric.coverage80': ['80% 区间覆盖率', '80 % coverage'],
+  'models.metric.accuracy': ['准确率', 'accuracy'],
+  'models.metric.macro_f1': ['宏平均 F1', 'macro F1'],
+  'models.metric.agent_f1': ['客服维度 F1', 'agent F1'],
+  'models.range.rows': ['{n} 行', '{n} rows'],
+  'models.range.people': ['{n} 人', '{n} people'],
   'models.status.active': ['使用中', 'Active'],
   'models.status.candidate': ['候选', 'Candidate'],
   'models.status.retired': ['已停用', 'Retired'],
@@ -480,6 +603,21 @@ const M = {
   'jobs.train': ['提交基线模型训练', 'Submit baseline training'],
   'jobs.train.network': ['含神经网络修正（较慢）', 'With the network correction (slower)'],
   'jobs.submitted': ['已提交任务 {id}。', 'Job {id} submitted.'],
+  'jobs.state.waiting': ['排队中', 'Waiting'],
+  'jobs.state.active': ['运行中', 'Running'],
+  'jobs.state.completed': ['已完成', 'Completed'],
+  'jobs.state.failed': ['失败', 'Failed'],
+  'jobs.state.cancelled': ['已取消', 'Cancelled'],
+  'jobs.kind.train_baselines': ['基线模型训练', 'Baseline training'],
+  'jobs.kind.train_sentiment': ['情感模型训练', 'Sentiment training'],
+  'jobs.kind.train_aspects': ['维度模型训练', 'Aspect model training'],
+  'jobs.kind.score_reviews': ['评价重新评分', 'Review rescoring'],
+  'jobs.kind.recompute_ratings': ['评分重算', 'Ratings recompute'],
+  'jobs.kind.compare_models': ['模型对比', 'Model comparison'],
+  'jobs.kind.ab_compare': ['A/B 验证', 'A/B comparison'],
+  'jobs.stage.queued': ['排队中', 'queued'],
+  'jobs.stage.waiting': ['等待中', 'waiting'],
+  'jobs.stage.done': ['完成', 'done'],
   // ── end of console part 2 block ──
   // ── closed periods and approvals (issue 25) ──
   'nav.periods': ['期间关账', 'Closed periods'],
@@ -567,7 +705,12 @@ const M = {
   'corr.history': ['复核记录', 'Corrections of this review'],
   'corr.recent': ['最近的复核', 'Recent corrections'],
   'corr.pending': ['待处理的申诉', 'Pending appeals'],
-  'corr.noPending': ['没有待处理的申诉', 'No pending appeals'],
+  'corr.noPending': ['没有待处理的申诉。', 'No pending appeals.'],
+  'corr.noHistory': ['这条评价还没有复核记录。', 'This review has no corrections yet.'],
+  'corr.noRecent': [
+    '还没有复核记录。在评价列表或客服页的评价上选择“复核 / 申诉”可更正其归因。',
+    'No corrections yet. Choose “Correct / appeal” on a review (the reviews list or an agent page) to correct its attribution.',
+  ],
   'corr.decision': ['处理', 'Decision'],
   'corr.accept': ['采纳', 'Accept'],
   'corr.reject': ['驳回', 'Reject'],
@@ -615,6 +758,62 @@ export type MessageKey = keyof typeof M;
 /** A role's name in the page's language where the catalogue knows it, else the stored name. */
 export function roleName(t: Translate, id: string, stored: string): string {
   const key = `role.${id}`;
+  return key in M ? t(key as MessageKey) : stored;
+}
+const FIELD_RULES: [RegExp, (t: Translate, m: RegExpExecArray) => string][] = [
+  [
+    /^(?:required|Too small: expected string to have >=1 characters?|Invalid input: expected \w+, received undefined)$/,
+    (t) => t('field.required'),
+  ],
+  [/^Too small: expected string to have >=(\d+) characters$/, (t, m) => t('field.atLeast', { n: m[1]! })],
+  [
+    /^(?:Too big: expected string to have <=(\d+) characters|at most (\d+) characters)$/,
+    (t, m) => t('field.atMost', { n: (m[1] ?? m[2])! }),
+  ],
+  [/^Invalid input: expected number, received NaN$/, (t) => t('field.number')],
+  [/^Too small: expected number to be >=(-?[\d.]+)$/, (t, m) => t('field.min', { n: m[1]! })],
+  [/^Too big: expected number to be <=(-?[\d.]+)$/, (t, m) => t('field.max', { n: m[1]! })],
+  [/^is before starts_on$/, (t) => t('field.beforeStart')],
+];
+/**
+ * A refusal's "field: rule; field: rule" (the console's form checks and zod's issues) in the page's
+ * language: each field by its label where the catalogue has one, the common rules (required, lengths,
+ * a number, bounds) in words; anything else as the server wrote it.
+ */
+export function fieldErrors(t: Translate, detail: string): string {
+  return detail
+    .split('; ')
+    .map((part) => {
+      const m = /^([a-z_]+(?:\.[a-z_0-9]+)*): (.+)$/.exec(part);
+      if (!m) return part;
+      const [, field, rule] = m as unknown as [string, string, string];
+      const key = `field.${field}`;
+      const label = key in M ? t(key as MessageKey) : field;
+      let words = rule;
+      for (const [re, say] of FIELD_RULES) {
+        const r = re.exec(rule);
+        if (r) {
+          words = say(t, r);
+          break;
+        }
+      }
+      return t('field.error', { field: label, detail: words });
+    })
+    .join(t('field.sep'));
+}
+/**
+ * A 404's "<noun> <id> not found" (NotFoundError) as "未找到：员工 E9999": the noun in the page's
+ * language where the catalogue has it, the id unquoted; another text as the service wrote it.
+ */
+export function notFoundText(t: Translate, message: string): string {
+  const m = /^(.+?) '?([^' ]+)'? not found$/.exec(message);
+  const key = `what.${m?.[1]}`;
+  if (!m || !(key in M)) return t('error.notFound', { what: message });
+  return t('error.notFound', { what: `${t(key as MessageKey)} ${m[2]}` });
+}
+/** A review channel's name in the page's language where the catalogue knows it, else as stored. */
+export function channelName(t: Translate, stored: string): string {
+  const key = `channel.${stored.toLowerCase()}`;
   return key in M ? t(key as MessageKey) : stored;
 }
 /** A metric's name in the page's language where the catalogue knows it, else its stored name. */
@@ -682,6 +881,8 @@ export interface Formatter {
   signed(x: number | null): string;
   /** a timestamp in China time (UTC+8) */
   dateTime(d: Date): string;
+  /** a wait: whole hours below two days, else whole days (never 2.6万 小时) */
+  waited(hours: number): string;
 }
 
 const DASH = '—';
@@ -711,5 +912,11 @@ export function formatter(lang: Lang): Formatter {
     pct: (x, digits = 0) => (x === null || !Number.isFinite(x) ? DASH : `${(x * 100).toFixed(digits)}%`),
     signed: (x) => (x === null ? DASH : x > 0 ? `+${x.toFixed(1)}` : x < 0 ? `−${Math.abs(x).toFixed(1)}` : '0.0'),
     dateTime: (d) => dt.format(d),
+    waited: (h) => {
+      if (!Number.isFinite(h)) return DASH;
+      if (h < 48) return en ? `${Math.round(h)} h` : `${Math.round(h)} 小时`;
+      const days = group.format(Math.floor(h / 24));
+      return en ? `${days} days` : `${days} 天`;
+    },
   };
 }

@@ -59,6 +59,9 @@ describeEachBackend('console: admin pages', (get) => {
     expect(page.statusCode).toBe(200);
     const active = /<tr data-model="([^"]+)"><th scope="row">([^<]+)<\/th>[\s\S]*?使用中/.exec(page.body);
     expect(active).not.toBeNull();
+    // the kind beside the scope (sentiment and aspects both have zh and en scopes), in the page's words
+    expect(page.body).toContain('data-kind="sentiment">情感模型</td>');
+    expect(page.body).toContain('<option value="sentiment">情感模型</option>');
     const scope = active![2]!;
     const confirm = await admin.get(`/models?kind=sentiment&confirm=rollback&scope=${encodeURIComponent(scope)}`);
     expect(confirm.body).toContain('id="h-confirm"');
@@ -77,6 +80,10 @@ describeEachBackend('console: admin pages', (get) => {
     expect(sent.body).toContain(`data-job="${id}"`);
     expect(sent.body).toContain('data-refresh="3"');
     expect(sent.body).toMatch(/<progress max="100" value="\d+"/);
+    // kind and state in the page's words, the codes kept as data attributes
+    const row = new RegExp(`<tr data-job="${id}">[\\s\\S]*?</tr>`).exec(sent.body)![0];
+    expect(row).toContain('data-kind="train_baselines">基线模型训练<');
+    expect(row).toMatch(/data-state="(waiting|active)">(排队中|运行中)/);
     const cancelled = await admin.post('/jobs/cancel', { id });
     expect(cancelled.statusCode).toBe(200);
     const job = await t.app.inject({ url: `/v1/jobs/${encodeURIComponent(id)}`, headers: t.auth('admin') });

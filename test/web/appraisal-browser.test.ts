@@ -70,7 +70,10 @@ describe.skipIf(!haveChromium)('appraisal screens in Chromium', () => {
   it('shows the calibrated 360° scores with intervals as the API does, in both languages; the other screens render', async () => {
     const { ctx, page } = await openPage(browser, { viewport: { width: 1366, height: 768 }, locale: 'zh-CN' }, csp);
     await signInWith(page, base, t.keys.hr);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: '考核工具' }).click()]);
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('link', { name: '考核工具', exact: true }).click(),
+    ]);
     expect(new URL(page.url()).pathname).toBe('/appraisal/360');
     await expect(page.locator('h1').textContent()).resolves.toContain('360°');
 

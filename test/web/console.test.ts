@@ -157,6 +157,19 @@ describeEachBackend('web console', (get) => {
     const desk = await hr.b.get('/hr');
     expect(desk.statusCode).toBe(200);
     expect(desk.body).not.toContain('href="/ratings"');
+    // the desk links every HR page, not only the target desk and the audit log
+    for (const href of [
+      '/targets',
+      '/targets/audit',
+      '/targets/import',
+      '/upload',
+      '/calendar',
+      '/weights',
+      '/appraisal/360',
+      '/hr/periods',
+      '/hr/approvals',
+    ])
+      expect(desk.body, href).toContain(`<li><a href="${href}">`);
     for (const path of ['/ratings', '/ratings/agents/A01', '/reviews', '/sla', '/ratings/export.csv'])
       expect((await hr.b.get(path)).statusCode, path).toBe(403);
   });

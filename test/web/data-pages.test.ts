@@ -215,7 +215,8 @@ describeEachBackend('console: uploads, calendar and weights', (get) => {
         innovation: '0',
       });
       expect(bad.statusCode).toBe(422);
-      expect(bad.body).toContain('sum to 100');
+      // said in the page's language, not the service's English
+      expect(bad.body).toContain('权重合计必须为 100（当前 90）');
       expect(
         (await t.app.inject({ url: '/v1/weight-profiles', headers: t.auth('hr') }))
           .json()
@@ -232,6 +233,10 @@ describeEachBackend('console: uploads, calendar and weights', (get) => {
       expect(ok.statusCode).toBe(303);
       const listed = await hr.get('/weights?period=2026-11');
       expect(listed.body).toContain('data-profile="peak"');
+      // the shipped profiles under their shipped names read in Chinese; a new one as typed
+      expect(listed.body).toContain('大促期（618、双11 等）：偏重销售');
+      expect(listed.body).not.toContain('leans to sales');
+      expect(listed.body).toContain('<td>旺季</td>');
       const pinned = await hr.post('/weights/pin', { period: '2026-11', profile: 'peak' });
       expect(pinned.statusCode).toBe(303);
       const api = await t.app.inject({ url: '/v1/weight-profiles/periods/2026-11', headers: t.auth('hr') });

@@ -62,7 +62,10 @@ describe.skipIf(!haveChromium)('closed periods and approvals in Chromium', () =>
       await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
     };
     await signInWith(page, base, checkerKey);
-    await Promise.all([page.waitForLoadState('load'), page.getByRole('link', { name: '期间关账' }).click()]);
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByRole('link', { name: '期间关账', exact: true }).click(),
+    ]);
     expect(new URL(page.url()).pathname).toBe('/hr/periods');
 
     await page.locator('#f-role').selectOption('cs_agent');

@@ -110,6 +110,10 @@ describeEachBackend('console: the HR target desk', (get) => {
     // no reason: refused
     const noReason = await hr.post('/targets/override', { ...form, value: '123456', reason: '  ' });
     expect(noReason.statusCode).toBe(400);
+    expect(noReason.body).toContain('原因（必填）');
+    // an empty value is no value (not an override of 0)
+    const noValue = await hr.post('/targets/override', { ...form, value: '', reason: '空值' });
+    expect(noValue.statusCode).toBe(400);
     const stored = await t.app.inject({ url: `/v1/targets/overrides?role=${ROLE}`, headers: t.auth('hr') });
     expect(stored.json()).toEqual([]);
     const reason = '<script>alert(1)</script> 新人爬坡';
@@ -127,6 +131,7 @@ describeEachBackend('console: the HR target desk', (get) => {
     const audit = await hr.get(`/targets/audit?employee_id=${p.employee_id}`);
     expect(audit.statusCode).toBe(200);
     expect(audit.body).toContain('target_override.set');
+    expect(audit.body).toContain('data-action="target_override.set">设定目标调整<');
     expect(audit.body).toContain('&lt;script&gt;');
     expect(audit.body).toMatch(/data-field="after">123,456</);
     // revert needs a reason too

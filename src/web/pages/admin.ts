@@ -3,7 +3,7 @@
  * scope with their metrics, data range and status; compare a candidate (a job), promote and roll back
  * with a reason after a confirmation step (app.services.models), the follow-up rescore job named;
  * `/keys` — list, create (the key shown once), revoke (app.services.keys, as the admin API does).
- * Key expiry and rotation belong to the hardening work and are not here yet.
+ * A key's expiry is shown; expiry is set and keys rotated through the API or the CLI (README "Keys").
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -14,7 +14,7 @@ import type { Switched } from '../../services/models.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { type MessageKey, roleName } from '../messages.js';
+import { MESSAGES, type MessageKey, roleName, type Translate } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const reasonOf = (raw: unknown): string => {
@@ -39,10 +39,12 @@ const short = (x: unknown): string => {
   return s.length > 160 ? `${s.slice(0, 157)}…` : s;
 };
 
-function rangeCell(r: Record<string, unknown> | null): string {
+function rangeCell(ctx: Ctx, r: Record<string, unknown> | null): string {
   if (!r) return '—';
   if (typeof r.from === 'string' && typeof r.to === 'string') {
-    const extra = ['rows', 'people'].filter((k) => typeof r[k] === 'number').map((k) => `${k} ${r[k]}`);
+    const extra = (['rows', 'people'] as const)
+      .filter((k) => typeof r[k] === 'number')
+      .map((k) => ctx.t(`models.range.${k}`, { n: ctx.f.count(r[k] as number) }));
     return [`${r.from} – ${r.to}`, ...extra].join(' · ');
   }
   return short(r);
@@ -51,10 +53,18 @@ function rangeCell(r: Record<string, unknown> | null): string {
 /** The version's own part (after '@'); the scope is in the row already. */
 const versionCell = (id: string): string => (id.includes('@') ? `@${id.split('@').pop()}` : id);
 
-function metricsCell(m: Record<string, unknown>): string {
+function metricsCell(t: Translate, m: Record<string, unknown>): string {
   const pick = ['coverage80', 'coverage_80', 'c80', 'accuracy', 'macro_f1', 'agent_f1', 'mase', 'pinball', 'n'];
-  const parts = pick.filter((k) => typeof m[k] === 'number').map((k) => `${k} ${Number(m[k]).toFixed(3)}`);
+  const parts = pick
+    .filter((k) => typeof m[k] === 'number')
+    .map((k) => `${known(t, 'models.metric', k)} ${Number(m[k]).toFixed(3)}`);
   return parts.length > 0 ? parts.join(' · ') : short(m);
+}
+
+/** A code's words from the catalogue (`prefix.code`) where it has them, else the code as stored. */
+function known(t: Translate, prefix: string, code: string): string {
+  const key = `${prefix}.${code}`;
+  return key in MESSAGES ? t(key as MessageKey) : code;
 }
 
 function switchedNotice(ctx: Ctx, s: Switched): Html {
@@ -86,9 +96,11 @@ export default async function adminPages(app: FastifyInstance): Promise<void> {
 <p><a href="/models${queryString({ kind: q.kind })}">${t('models.confirm.cancel')}</a></p></section>`;
     }
     const rows = shown.map(
-      (m) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td title="${m.id}">${versionCell(m.id)}</td>
+      (
+        m,
+      ) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td class="nowrap" data-kind="${m.kind}">${known(t, 'models.kind', m.kind)}</td><td title="${m.id}">${versionCell(m.id)}</td>
 <td><span class="badge ${m.status === 'active' ? 'ok' : m.status === 'candidate' ? 'neu' : ''}">${t(`models.status.${m.status}` as MessageKey)}</span></td>
-<td>${metricsCell(m.metrics)}</td><td>${rangeCell(m.data_range)}</td><td>${f.dateTime(new Date(m.created_at))}</td>
+<td class="code">${metricsCell(t, m.metrics)}</td><td class="code">${rangeCell(ctx, m.data_range)}</td><td>${f.dateTime(new Date(m.created_at))}</td>
 <td>${
         m.status === 'candidate'
           ? html`<a href="/models${queryString({ kind: m.kind, confirm: 'promote', id: m.id })}#h-confirm">${t('models.promote')}</a>
@@ -102,14 +114,14 @@ ${m.metadata.shadow ? html` <a href="/models/report${queryString({ id: m.id })}"
     const body = html`${notice ?? ''}${confirm}
 <form class="filters" method="get" action="/models" data-partial aria-label="${t('filters.title')}">
   <div class="field"><label for="m-kind">${t('models.kind')}</label>
-    <select id="m-kind" name="kind">${optionList([['', t('filter.all')], ...kinds.map((k) => [k, k] as const)], q.kind ?? '')}</select></div>
+    <select id="m-kind" name="kind">${optionList([['', t('filter.all')], ...kinds.map((k) => [k, known(t, 'models.kind', k)] as const)], q.kind ?? '')}</select></div>
   <button type="submit">${t('filter.apply')}</button>
 </form>
 ${
   shown.length > 0
     ? html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-models"><table>
 <caption id="h-models">${t('models.title')}</caption>
-<thead><tr><th scope="col">${t('models.col.scope')}</th><th scope="col">${t('models.col.version')}</th><th scope="col">${t('models.col.status')}</th>
+<thead><tr><th scope="col">${t('models.col.scope')}</th><th scope="col">${t('models.kind')}</th><th scope="col">${t('models.col.version')}</th><th scope="col">${t('models.col.status')}</th>
 <th scope="col">${t('models.col.metrics')}</th><th scope="col">${t('models.col.range')}</th><th scope="col">${t('models.col.created')}</th><th scope="col">${t('models.col.actions')}</th></tr></thead>
 <tbody>${rows}</tbody></table></div>`
     : html`<p class="empty">${t('empty')}</p>`
@@ -166,8 +178,8 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
 <tbody>${list.map(
       (
         j,
-      ) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th><td>${j.kind}</td><td data-field="state">${j.state}${j.error ? html`<br><small>${j.error}</small>` : ''}</td>
-<td><progress max="100" value="${j.progress.percent}" aria-label="${j.id}">${j.progress.percent}%</progress> ${j.progress.percent}% ${j.progress.stage}</td>
+      ) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th><td data-kind="${j.kind}">${known(t, 'jobs.kind', j.kind)}</td><td data-field="state" data-state="${j.state}">${known(t, 'jobs.state', j.state)}${j.error ? html`<br><small>${j.error}</small>` : ''}</td>
+<td><progress max="100" value="${j.progress.percent}" aria-label="${j.id}">${j.progress.percent}%</progress> ${j.progress.percent}% ${known(t, 'jobs.stage', j.progress.stage)}</td>
 <td>${f.dateTime(new Date(j.created_at))}</td><td>${j.finished_at ? f.dateTime(new Date(j.finished_at)) : '—'}</td>
 <td>${j.state === 'waiting' || j.state === 'active' ? html`<form method="post" action="/jobs/cancel" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', j.id)}<button type="submit" class="link">${t('jobs.cancel', { id: j.id })}</button></form>` : ''}</td></tr>`,
     )}</tbody></table></div></div>`;
@@ -212,12 +224,12 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-keys"><table>
 <caption id="h-keys">${t('keys.title')}</caption>
 <thead><tr><th scope="col">${t('keys.col.id')}</th><th scope="col">${t('keys.name')}</th><th scope="col">${t('keys.scopes')}</th>
-<th scope="col">${t('keys.col.created')}</th><th scope="col">${t('keys.col.used')}</th><th scope="col">${t('keys.col.state')}</th><th scope="col">${t('models.col.actions')}</th></tr></thead>
+<th scope="col">${t('keys.col.created')}</th><th scope="col">${t('keys.col.expires')}</th><th scope="col">${t('keys.col.used')}</th><th scope="col">${t('keys.col.state')}</th><th scope="col">${t('models.col.actions')}</th></tr></thead>
 <tbody>${list.map(
       (
         k,
       ) => html`<tr data-key="${k.id}"><th scope="row">${k.id}</th><td>${k.name}</td><td>${k.scopes.join(', ')}${k.agent_id ? ` (${k.agent_id})` : ''}</td>
-<td>${f.dateTime(new Date(k.created_at))}</td><td>${k.last_used_at ? f.dateTime(new Date(k.last_used_at)) : '—'}</td>
+<td>${f.dateTime(new Date(k.created_at))}</td><td>${k.expires_at ? f.dateTime(new Date(k.expires_at)) : t('keys.never')}</td><td>${k.last_used_at ? f.dateTime(new Date(k.last_used_at)) : '—'}</td>
 <td>${k.revoked_at ? t('keys.revokedState', { at: f.dateTime(new Date(k.revoked_at)) }) : t('keys.active')}</td>
 <td>${k.revoked_at ? '' : html`<form method="post" action="/keys/revoke" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', k.id)}<button type="submit" class="link">${t('keys.revoke', { id: k.id })}</button></form>`}</td></tr>`,
     )}</tbody></table></div>`;

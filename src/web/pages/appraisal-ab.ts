@@ -60,7 +60,7 @@ ${
         (c) =>
           html`<li><a href="/appraisal/ab${queryString({ id: c.id })}"${c.id === chosen ? html` aria-current="true"` : ''}>${c.id}</a> — ${String(c.request.kind)} · ${String(c.request.role)} · ${t(`appr.ab.state.${c.state}`)} · ${f.dateTime(c.created_at)}</li>`,
       )}</ul>`
-    : html`<p class="empty">${t('empty')}</p>`
+    : html`<p class="empty">${t('appr.ab.none')}</p>`
 }</section>
 ${one?.report ? reportView(ctx, one.report) : one ? html`<p role="status">${t(`appr.ab.state.${one.state}`)}${one.error ? ` — ${one.error}` : ''}</p>` : ''}`;
     return sendPage(reply, page(ctx, { title: t('appr.ab.title'), active: APPRAISAL_NAV, body }));

@@ -34,7 +34,7 @@ ${
         ) => html`<tr data-person="${r.employee_id}"><td class="num">${r.rank}</td><th scope="row">${r.employee_id}</th>
 <td>${r.team ?? t('noTeam')}</td><td class="num" data-field="xp">${f.count(r.xp)}</td><td class="num">${r.level}</td><td class="num">${f.count(r.balance)}</td></tr>`,
       )}</tbody></table></div>`
-    : html`<p class="empty">${t('empty')}</p>`
+    : html`<p class="empty">${t('appr.growth.none')}</p>`
 }</section>`;
     return sendPage(reply, page(ctx, { title: t('appr.growth.title'), active: APPRAISAL_NAV, body }));
   });

@@ -33,24 +33,35 @@ export default async function appraisalPayoutsPage(app: FastifyInstance): Promis
         const p = await appraisal.preview(q.id);
         content = html`<section aria-labelledby="h-preview"><h2 id="h-preview">${t('appr.pay.preview', { period: p.period })}</h2>
 <p role="status">${t('appr.pay.totals', { n: f.count(p.totals.people), total: yuan(p.totals.total_cents), incomplete: f.count(p.totals.incomplete) })}</p>
+${
+  p.payouts.length === 0
+    ? html`<p class="empty" data-field="nobody">${t('appr.pay.nobody')}</p>`
+    : p.payouts.every((x) => !x.plan)
+      ? html`<p class="notice info" data-field="no-plan">${t('appr.pay.noPlan')}</p>`
+      : ''
+}
 <p><a href="/appraisal/payouts/${encodeURIComponent(p.id)}/export?format=csv" download>${t('export.csv')}</a> ·
 <a href="/appraisal/payouts/${encodeURIComponent(p.id)}/export?format=xlsx" download>${t('export.xlsx')}</a></p>
-<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-preview"><table>
+${
+  p.payouts.length === 0
+    ? ''
+    : html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-preview"><table>
 <thead><tr><th scope="col">${t('appr.person')}</th><th scope="col">${t('appr.pay.plan')}</th><th scope="col">${t('appr.pay.base')}</th>
 <th scope="col">${t('appr.pay.commission')}</th><th scope="col">${t('appr.pay.star')}</th><th scope="col">${t('appr.pay.bonus')}</th>
 <th scope="col">${t('appr.pay.total')}</th><th scope="col">${t('appr.pay.steps')}</th></tr></thead>
 <tbody>${p.payouts.map(
-          (x) => html`<tr data-person="${x.employee_id}"><th scope="row">${x.employee_id}</th>
+        (x) => html`<tr data-person="${x.employee_id}"><th scope="row">${x.employee_id}</th>
 <td>${x.plan ? `${x.plan.id} v${x.plan.version}` : '—'}</td><td class="num">${yuan(x.base_pay_cents)}</td>
 <td class="num">${yuan(x.components.reduce((s, c) => s + (c.amount_cents ?? 0), 0))}</td>
 <td class="num">${yuan(x.star_allowance?.amount_cents ?? 0)}</td>
 <td class="num">${yuan(x.project_bonus.reduce((s, l) => s + l.amount_cents, 0))}</td>
 <td class="num" data-field="total">${yuan(x.total_cents)}</td>
 <td>${x.components.map(
-            (c) =>
-              html`<div>${c.label ?? c.id}: ${c.status === 'ok' ? `${f.fixed(c.attainment_percent, 1)}% → ${c.lines.map((l) => `${l.rate_percent}%`).join(' + ')}` : t('appr.pay.missing')}</div>`,
-          )}${x.warnings.map((w) => html`<div class="warn">${w}</div>`)}</td></tr>`,
-        )}</tbody></table></div></section>`;
+          (c) =>
+            html`<div>${c.label ?? c.id}: ${c.status === 'ok' ? `${f.fixed(c.attainment_percent, 1)}% → ${c.lines.map((l) => `${l.rate_percent}%`).join(' + ')}` : t('appr.pay.missing')}</div>`,
+        )}${x.warnings.map((w) => html`<div class="warn">${w}</div>`)}</td></tr>`,
+      )}</tbody></table></div>`
+}</section>`;
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
         content = html`<p class="empty">${e.message}</p>`;

@@ -153,12 +153,13 @@ function correctionsTable(
   title: string,
   id: string,
   rows: Awaited<ReturnType<FastifyInstance['services']['corrections']['list']>>,
+  empty: 'corr.noRecent' | 'corr.noHistory',
 ): Html {
   const { t, f } = ctx;
   return html`<section class="card" aria-labelledby="${id}"><h2 id="${id}">${title}</h2>
 ${
   rows.length === 0
-    ? html`<p class="empty">${t('empty')}</p>`
+    ? html`<p class="empty">${t(empty)}</p>`
     : html`<div class="table-wrap"><table class="data"><thead><tr><th scope="col">${t('col.when')}</th><th scope="col">${t('col.review')}</th>
 <th scope="col">${t('col.agent')}</th><th scope="col">${t('col.aspects')}</th><th scope="col">${t('col.attribution')}</th>
 <th scope="col">${t('col.reason')}</th><th scope="col">${t('col.by')}</th></tr></thead><tbody>${rows.map(
@@ -217,6 +218,7 @@ export default async function correctionsPages(app: FastifyInstance): Promise<vo
           t('corr.history'),
           'h-history',
           await corrections.list({ review_id: review.id, limit: 50 }),
+          'corr.noHistory',
         )
       : html``;
     const done = q.done
@@ -238,7 +240,7 @@ ${q.review && !review ? html`<p class="empty" role="status">${t('corr.notFound',
 ${review ? reviewSection(ctx, review, history) : ''}
 <div class="grid">
 ${pendingSection(ctx, pending)}
-${correctionsTable(ctx, t('corr.recent'), 'h-recent', recent)}
+${correctionsTable(ctx, t('corr.recent'), 'h-recent', recent, 'corr.noRecent')}
 </div>`;
     return sendPage(reply, page(ctx, { title: t('corr.title'), active: '/corrections', body }));
   });

@@ -18,7 +18,7 @@ import { STATUS_OF_CODE } from '../../plugins/errors.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import type { MessageKey } from '../messages.js';
+import { MESSAGES, type MessageKey } from '../messages.js';
 import { assetUrl } from '../static.js';
 import { optionList, parseQuery } from './common.js';
 
@@ -181,7 +181,7 @@ ${
         ) => html`<tr data-event="${x.id}"><th scope="row">${x.name}<br><small><code>${x.id}</code></small></th><td>${t(`calendar.kind.${x.kind}` as MessageKey)}</td>
 <td>${x.starts_on} – ${x.ends_on}</td><td>${t(`calendar.profile.${x.profile}` as MessageKey)}</td>
 <td><a href="/calendar${queryString({ month, edit: x.id })}#h-form">${t('calendar.editLink')}<span class="sr-only"> ${x.name}</span></a>
-<a href="/calendar${queryString({ month, confirm: x.id })}#h-confirm">${t('calendar.deleteNamed', { name: x.name })}</a></td></tr>`,
+<a href="/calendar${queryString({ month, confirm: x.id })}#h-confirm">${t('calendar.delete')}<span class="sr-only"> ${x.name}</span></a></td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="empty">${t('calendar.none')}</p>`
 }`;
@@ -215,6 +215,12 @@ ${
 
   // ───────────────────────────── /weights
 
+  /** A shipped profile under the name it shipped with reads in the page's language; a renamed or new one as stored. */
+  const profileName = (t: Ctx['t'], p: { id: string; name: string }): string => {
+    const key = `weights.builtin.${p.id}`;
+    return key in MESSAGES && MESSAGES[key as MessageKey][1] === p.name ? t(key as MessageKey) : p.name;
+  };
+
   /** Why the calendar gives a period its profile: the promotion or ordinary-profile days and their events. */
   async function why(ctx: Ctx, p: Period, chosen: 'pinned' | 'calendar', profile: string): Promise<string> {
     const { t } = ctx;
@@ -229,7 +235,9 @@ ${
       const days = coveredDays(p, of, profile);
       const names = of.map((e) => e.name).join('、');
       const detail =
-        profile === 'promotion' ? `${names}; ${days}/${PROMOTION_MIN_DAYS[p.kind]}+ d` : `${names}; ${days} d`;
+        profile === 'promotion'
+          ? t('weights.daysOf', { events: names, days, min: PROMOTION_MIN_DAYS[p.kind] })
+          : t('weights.days', { events: names, days });
       return t(profile === 'promotion' ? 'weights.why.promotion' : 'weights.why.ordinary', { events: detail });
     }
     return t('weights.why.default');
@@ -266,7 +274,7 @@ ${
     const sum = (w: Record<IndicatorGroup, number>) => INDICATOR_GROUPS.reduce((a, g) => a + Number(w[g]), 0);
     const e = draft ??
       editing ?? { id: '', name: '', sales: 40, efficiency: 30, customer_experience: 20, innovation: 10 };
-    const profileOptions = profiles.map((p) => [p.id, `${p.id} · ${p.name}`] as const);
+    const profileOptions = profiles.map((p) => [p.id, `${p.id} · ${profileName(t, p)}`] as const);
     const body = html`${notice ?? ''}
 <p>${t('weights.intro')}</p>
 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-profiles"><table>
@@ -277,7 +285,7 @@ ${
 <tbody>${profiles.map(
       (
         p,
-      ) => html`<tr data-profile="${p.id}"><th scope="row"><code>${p.id}</code></th><td>${p.name}</td>${INDICATOR_GROUPS.map(
+      ) => html`<tr data-profile="${p.id}"><th scope="row"><code>${p.id}</code></th><td>${profileName(t, p)}</td>${INDICATOR_GROUPS.map(
         (g) => html`<td class="num">${f.fixed(Number(p[g]), 0)}</td>`,
       )}<td class="num">${f.fixed(sum(p), 0)}</td>
 <td>${f.dateTime(new Date(p.updated_at))}${p.updated_by ? html`<br><small>${p.updated_by}</small>` : ''}</td>
@@ -308,7 +316,7 @@ ${
         pp,
         why: reason,
       }) => html`<tr data-period="${p.id}"><th scope="row">${p.id}<br><small>${p.start} – ${p.end}</small></th>
-<td><code>${pp.profile.id}</code> ${pp.profile.name}<br><small>${INDICATOR_GROUPS.map((g) => `${t(groupKey(g))} ${Number(pp.profile[g])}`).join(' · ')}</small></td>
+<td><code>${pp.profile.id}</code> ${profileName(t, pp.profile)}<br><small>${INDICATOR_GROUPS.map((g) => `${t(groupKey(g))} ${Number(pp.profile[g])}`).join(' · ')}</small></td>
 <td data-field="why">${reason}</td>
 <td>${
         profileOptions.length > 0
@@ -346,7 +354,11 @@ ${
     } catch (err) {
       // weights that do not sum to 100: the form again with the server's reason and what was typed
       if (!(err instanceof DomainError) || STATUS_OF_CODE[err.code] !== 422) throw err;
-      const notice = html`<p class="notice error" role="alert">${request.ctx.t('error.badRequest', { detail: err.message })}</p>`;
+      const sum = /must sum to 100 \(got ([^)]+)\)/.exec(err.message)?.[1];
+      const text = sum
+        ? request.ctx.t('weights.sumBad', { sum })
+        : request.ctx.t('error.badRequest', { detail: err.message });
+      const notice = html`<p class="notice error" role="alert">${text}</p>`;
       return sendPage(reply.code(422), await weightsPage(request.ctx, {}, notice, p));
     }
     return reply.redirect(`/weights${queryString({ saved: p.id })}`, 303);

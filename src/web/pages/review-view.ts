@@ -8,7 +8,7 @@ import type { AspectHit, TokenContribution } from '../../reviews/sentiment/index
 import type { Rating } from '../../ratings/rating.js';
 import type { Ctx } from '../context.js';
 import { type Html, html } from '../html.js';
-import type { MessageKey } from '../messages.js';
+import { channelName, type MessageKey } from '../messages.js';
 
 /**
  * The text, its personal data masked, with each aspect's span in a <mark> (escaped piece by piece;
@@ -55,7 +55,7 @@ export function sentimentBadge(ctx: Ctx, label: string | null, probability: numb
 
 export function words(ctx: Ctx, explanation: readonly TokenContribution[] | undefined): Html {
   if (!explanation || explanation.length === 0) return html``;
-  return html`<div class="why"><span>${ctx.t('agent.words')}:</span>
+  return html`<div class="why"><span>${ctx.t('agent.words')}${ctx.t('colon').trim()}</span>
 <ul class="words">${explanation
     .slice(0, 8)
     .map(
@@ -90,8 +90,8 @@ export function reviewCard(ctx: Ctx, r: ReviewLike, extra: Html = html``, leadLi
 <div class="head">
   <span>${f.dateTime(r.created_at)}</span>
   ${r.agent_id && leadLinks ? html`<a href="/ratings/agents/${encodeURIComponent(r.agent_id)}">${t('col.agent')} ${r.agent_id}</a>` : ''}
-  ${r.channel ? html`<span>${t('col.channel')}: ${r.channel}</span>` : ''}
-  ${r.rating !== null ? html`<span>${t('col.rating')}: ${r.rating}</span>` : ''}
+  ${r.channel ? html`<span>${t('col.channel')}${t('colon')}${channelName(t, r.channel)}</span>` : ''}
+  ${r.rating !== null ? html`<span>${t('col.rating')}${t('colon')}${r.rating}</span>` : ''}
   ${sentimentBadge(ctx, r.sentiment_label, r.sentiment_probability)}
   ${leadLinks ? html`<a href="/corrections?review=${encodeURIComponent(r.id)}">${t('corr.link')}</a>` : ''}
 </div>

@@ -35,7 +35,7 @@ export default async function slaPage(app: FastifyInstance): Promise<void> {
   <h3>${t('sla.team', { team: c.team ?? t('noTeam') })}</h3>
   <div class="big" data-field="overdue">${f.count(c.overdue)}</div><div>${t('sla.overdueCount')}</div>
   <dl>
-    <dt>${t('sla.oldest')}</dt><dd>${c.oldest_hours === null ? '—' : t('sla.hours', { h: f.count(Math.round(c.oldest_hours)) })}</dd>
+    <dt>${t('sla.oldest')}</dt><dd>${c.oldest_hours === null ? '—' : f.waited(c.oldest_hours)}</dd>
     <dt>${t('sla.resp', { period: month ?? '—' })}</dt><dd>${f.pct(c.response_rate)}</dd>
     <dt>${t('sla.ret', { period: month ?? '—' })}</dt><dd>${f.pct(c.returns_rate)}</dd>
   </dl>
@@ -58,9 +58,7 @@ ${
 <thead><tr><th scope="col">${t('col.waiting')}</th><th scope="col">${t('col.agent')}</th><th scope="col">${t('col.team')}</th>
 <th scope="col">${t('col.created')}</th><th scope="col">${t('col.rating')}</th><th scope="col">${t('col.sentiment')}</th><th scope="col">${t('col.text')}</th></tr></thead>
 <tbody>${board.overdue.items.map(
-        (
-          r,
-        ) => html`<tr data-review="${r.id}"><td class="num">${t('sla.hours', { h: f.count(Math.round(r.hours_waiting)) })}</td>
+        (r) => html`<tr data-review="${r.id}"><td class="num">${f.waited(r.hours_waiting)}</td>
 <th scope="row">${r.agent_id ? html`<a href="/ratings/agents/${encodeURIComponent(r.agent_id)}">${r.agent_id}</a>` : '—'}</th>
 <td>${r.team ?? t('noTeam')}</td><td>${f.dateTime(r.created_at)}</td><td class="num">${r.rating ?? '—'}</td><td>${sentimentBadge(ctx, r.sentiment_label, r.sentiment_probability)}</td><td>${shownText(ctx, r.text)}</td></tr>`,
       )}</tbody></table></div>`

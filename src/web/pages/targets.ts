@@ -19,8 +19,7 @@ import { chart } from '../charts.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString, trusted } from '../html.js';
 import { hidden, page, pager, sendPage } from '../layout.js';
-import type { MessageKey } from '../messages.js';
-import { metricName, roleName } from '../messages.js';
+import { MESSAGES, type MessageKey, metricName, roleName, type Translate } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const PAGE_SIZE = 50;
@@ -52,13 +51,17 @@ const overrideBody = z.object({
   metric: id,
   period: z.string().max(16),
   employee_id: id,
-  value: z.coerce.number().finite().optional(),
+  // an empty field is no value (z.coerce would read '' as 0 and set an override of 0)
+  value: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z.coerce.number().finite().optional(),
+  ),
   reason: z.string().trim().min(1).max(2000),
   back: z.string().max(2000).optional(),
 });
 
 const auditQuery = z.object({
-  action: z.enum(['target_override.', 'api_key.']).optional(),
+  action: z.enum(['target_override.', 'api_key.', 'model.', 'period.', 'override_request.']).optional(),
   actor: z.string().max(128).optional(),
   role: id.optional(),
   metric: id.optional(),
@@ -76,7 +79,15 @@ const NUM = [0, 1, 2, 3].map(
 export function num(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
   const a = Math.abs(x);
-  return NUM[a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3]!.format(x);
+  const s = NUM[a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3]!.format(x);
+  // a tiny negative rounds to "-0": no sign on a zero
+  return s === '-0' ? '0' : s;
+}
+
+/** An audit action in the page's words where the catalogue has it, else its code. */
+function actionName(t: Translate, action: string): string {
+  const key = `audit.act.${action}`;
+  return key in MESSAGES ? t(key as MessageKey) : action;
 }
 
 const localBack = (s: string | undefined, fallback: string) =>
@@ -111,7 +122,7 @@ function sparkline(ctx: Ctx, recent: { period: string; value: number | null }[])
 function topDrivers(ctx: Ctx, p: PersonTarget): Html {
   const moving = (['trend', 'seasonality', 'promotion', 'other'] as const)
     .map((k) => [k, p.drivers[k]] as const)
-    .filter(([, v]) => Math.abs(v) > 1e-9)
+    .filter(([, v]) => num(Math.abs(v)) !== '0')
     .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
     .slice(0, 2);
   if (moving.length === 0) return html`—`;
@@ -569,6 +580,9 @@ ${
         ['', t('audit.action.any')],
         ['target_override.', t('audit.action.overrides')],
         ['api_key.', t('audit.action.keys')],
+        ['model.', t('audit.action.models')],
+        ['period.', t('audit.action.periods')],
+        ['override_request.', t('audit.action.requests')],
       ],
       q.action ?? '',
     )}</select></div>
@@ -592,8 +606,8 @@ ${
 <tbody>${got.entries.map(
         (
           e,
-        ) => html`<tr data-audit="${e.id}"><td>${f.dateTime(new Date(e.at))}</td><td>${e.actor ?? '—'}</td><td>${e.action}</td>
-<td>${e.subject_id}</td><td class="num" data-field="before">${show(e.before)}</td><td class="num" data-field="after">${show(e.after)}</td><td data-field="reason">${e.reason ?? ''}</td></tr>`,
+        ) => html`<tr data-audit="${e.id}"><td class="nowrap">${f.dateTime(new Date(e.at))}</td><td>${e.actor ?? '—'}</td><td data-action="${e.action}">${actionName(t, e.action)}</td>
+<td class="code">${e.subject_id}</td><td class="code" data-field="before">${show(e.before)}</td><td class="code" data-field="after">${show(e.after)}</td><td data-field="reason">${e.reason ?? ''}</td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="empty">${t('empty')}</p>`
 }
