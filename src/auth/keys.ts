@@ -285,8 +285,12 @@ export function createKeyRepository(
       if (hit && (hit.expiresAt === null || hit.expiresAt > Date.now()))
         return { id: hit.id, scopes: hit.scopes, agentId: hit.agentId };
       if (hit) cache.delete(hash);
+      // a key verified from the database is in use now: last_used_at moves at most once per cacheMs
+      // per key and process (the cache answers in between), to within that of the last request
       const r = await db.query<{ id: string; scopes: Scope[]; expires_at: Date | null; agent_id: string | null }>(
-        'select id, scopes, expires_at, agent_id from api_keys where hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())',
+        `update api_keys set last_used_at = now()
+         where hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())
+         returning id, scopes, expires_at, agent_id`,
         [hash],
       );
       const row = r.rows[0];

@@ -9,7 +9,12 @@ const keyInfo = z.object({
   scopes: z.array(scopeSchema),
   created_at: z.date(),
   revoked_at: z.date().nullable(),
-  last_used_at: z.date().nullable(),
+  last_used_at: z
+    .date()
+    .nullable()
+    .describe(
+      'when a request (or a console sign-in) last used it, to within the 5 s the verified-key cache holds it; null: never',
+    ),
   expires_at: z.date().nullable().describe('refused after this; null: no expiry'),
   replaced_by: z.string().nullable().describe('the key that replaced this one by rotation'),
   rotated_from: z.string().nullable().describe('the key this one replaced by rotation'),

@@ -10,7 +10,7 @@ function counting(db: Db): { db: Db; lookups: () => number } {
     get(target, prop, recv) {
       if (prop === 'query')
         return (sql: string, params?: unknown[]) => {
-          if (/from api_keys where hash/.test(sql)) n++;
+          if (/api_keys[\s\S]*where hash = \$1/.test(sql)) n++;
           return target.query(sql, params as never);
         };
       return Reflect.get(target, prop, recv);
@@ -35,6 +35,29 @@ describeEachBackend('API-key lookup cache', (get) => {
     // an unknown key asked twice is asked twice
     await keys.verify('kpi_madeup_0');
     expect(lookups()).toBe(52);
+  });
+
+  it('marks a key used when it is verified from the database, at most once per cache time', async () => {
+    let clock = 1_000_000;
+    const keys = createKeyRepository(get().db, { cacheMs: 5000, now: () => clock });
+    const k = await keys.create('used', ['scorer']);
+    const lastUsed = async () => (await keys.list()).find((x) => x.id === k.id)!.last_used_at;
+    expect(await lastUsed()).toBeNull();
+    const before = Date.now();
+    await keys.verify(k.key);
+    const first = await lastUsed();
+    expect(first).toBeInstanceOf(Date);
+    expect(first!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    // from the cache: not written again
+    await new Promise((r) => setTimeout(r, 20));
+    await keys.verify(k.key);
+    expect((await lastUsed())!.getTime()).toBe(first!.getTime());
+    // past the cache time the next use is written
+    clock += 6000;
+    await keys.verify(k.key);
+    expect((await lastUsed())!.getTime()).toBeGreaterThan(first!.getTime());
+    // a made-up key marks nothing
+    expect(await keys.verify('kpi_madeup_x')).toBeNull();
   });
 
   it('is a bounded LRU: past its size the least recently used key goes', async () => {

@@ -2805,6 +2805,7 @@ export interface operations {
                         /** Format: date-time */
                         created_at: string;
                         revoked_at: string | null;
+                        /** @description when a request (or a console sign-in) last used it, to within the 5 s the verified-key cache holds it; null: never */
                         last_used_at: string | null;
                         /** @description refused after this; null: no expiry */
                         expires_at: string | null;
