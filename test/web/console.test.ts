@@ -72,6 +72,9 @@ describe('console messages', () => {
       return why.reason_code;
     });
     expect(new Set(seen)).toEqual(new Set(REASON_CODES));
+    // the channel by its name on a Chinese page
+    const chat = explainAttribution({ ...row, w: 0.7 });
+    expect(reasonText(translator('zh-CN'), { ...chat, channel: 'chat' })).toBe('在线咨询 渠道服务互动的整体情感');
   });
   it('picks the language from the cookie, then Accept-Language, else Chinese', () => {
     expect(pickLang('en', 'zh-CN')).toBe('en');

@@ -15,7 +15,7 @@ import { chart } from '../charts.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { page, pager, sendPage } from '../layout.js';
-import { type MessageKey, roleName, type Translate } from '../messages.js';
+import { channelName, type MessageKey, roleName, type Translate } from '../messages.js';
 import { kindSelect, optionList, parseQuery } from './common.js';
 import { reviewCard, scoreCards, words } from './review-view.js';
 
@@ -221,7 +221,7 @@ export function reasonText(t: Translate, r: { reason_code: ReasonCode; channel: 
     case 'agent_aspects':
       return t('reason.agent_aspects');
     case 'service_interaction':
-      return t('reason.service_interaction', { channel: r.channel ?? '' });
+      return t('reason.service_interaction', { channel: r.channel ? channelName(t, r.channel) : '' });
     case 'unscored':
       return t('reason.unscored');
     case 'other_aspects':
