@@ -108,6 +108,14 @@ const M = {
   'col.stars': ['星级', 'Stars'],
   'col.n': ['样本数', 'n'],
   'col.effn': ['有效样本数', 'Effective n'],
+  'col.effn.short': [
+    '按情感模型的把握程度折算，可大于样本数',
+    'counted by the sentiment model’s confidence; can exceed n',
+  ],
+  'col.effn.note': [
+    '有效样本数：评价按情感模型的概率计入（70% 把握计为 0.7 次好评）。同一客服的各条概率彼此相近时，它们比同样多的是/否评价更能确定评分，所以有效样本数可以大于样本数。',
+    'Effective n: each review counts by the sentiment model’s probability (70 % sure counts as 0.7 of a success). Where an agent’s probabilities vary little, they pin the score down more than as many yes/no answers would, so effective n can exceed n.',
+  ],
   'col.evidence': ['证据', 'Evidence'],
   'col.resp24': ['24 小时差评回复率', '24 h negative-review response'],
   'col.ret48': ['48 小时退货处理率', '48 h returns'],

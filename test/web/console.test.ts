@@ -307,6 +307,9 @@ describeEachBackend('web console', (get) => {
       expect(row).toContain(`data-field="n">${r.n}<`);
       if (r.insufficient_evidence) expect(row).toContain('证据不足');
     }
+    // effective n, which can exceed n, is explained under the table and tied to its header
+    expect(res.body).toContain('aria-describedby="effn-note"');
+    expect(res.body).toMatch(/<p class="hint" id="effn-note">有效样本数：[^<]*可以大于样本数/);
     // the API's order by score is the page's default order
     const order = [...res.body.matchAll(/<tr data-agent="([^"]+)"/g)].map((m) => m[1]);
     expect(order).toEqual(api.items.map((r) => r.agent_id));

@@ -281,9 +281,10 @@ ${
   chosen
     ? html`<ul class="cards" aria-label="${chosen.period}">
 ${scoreCards(ctx, chosen)}
-<li><div>${t('col.n')} / ${t('col.effn')}</div><div class="big"><span data-field="n">${f.count(chosen.n)}</span> / <span data-field="effective_n">${f.fixed(chosen.effective_n)}</span></div></li>
+<li><div>${t('col.n')} / ${t('col.effn')}</div><div class="big"><span data-field="n">${f.count(chosen.n)}</span> / <span data-field="effective_n">${f.fixed(chosen.effective_n)}</span></div>
+  <div class="hint">${t('col.effn.short')}</div></li>
 <li><div>${t('col.resp24')}</div><div class="big">${f.pct(chosen.sla.negative_response_24h.rate)}</div>
-  <div class="hint">${t('col.ret48')}: ${f.pct(chosen.sla.returns_48h.rate)}</div></li>
+  <div class="hint">${t('col.ret48')}${t('colon')}${f.pct(chosen.sla.returns_48h.rate)}</div></li>
 </ul>
 ${historyCharts(ctx, id, q.kind, ratings)}
 ${aspects(ctx, id, chosen)}

@@ -97,7 +97,7 @@ function table(ctx: Ctx, q: Query, period: string, rows: LeaderRow[]): Html {
 <th scope="col">${t('col.agent')}</th><th scope="col">${t('col.team')}</th>
 <th scope="col" class="num"${q.sort === 'score' ? html` aria-sort="descending"` : ''}>${t('col.score')}</th>
 <th scope="col"${q.sort === 'ci_low' ? html` aria-sort="descending"` : ''}>${t('col.interval')}</th>
-<th scope="col" class="num">${t('col.stars')}</th><th scope="col" class="num">${t('col.n')}</th><th scope="col" class="num">${t('col.effn')}</th>
+<th scope="col" class="num">${t('col.stars')}</th><th scope="col" class="num">${t('col.n')}</th><th scope="col" class="num" aria-describedby="effn-note">${t('col.effn')}</th>
 <th scope="col">${t('col.evidence')}</th>
 ${AGENT_ASPECTS.map((a) => html`<th scope="col" class="num">${t(ASPECT_KEY(a))}</th>`)}
 <th scope="col" class="num">${t('col.resp24')}</th><th scope="col" class="num">${t('col.ret48')}</th>
@@ -125,7 +125,8 @@ ${AGENT_ASPECTS.map((a) => html`<td class="num" data-field="${a}">${f.pct(r.aspe
 <td class="num change ${r.change !== null && r.change < 0 ? 'down' : r.change !== null && r.change > 0 ? 'up' : ''}" data-field="change">${f.signed(r.change)}</td>
 </tr>`;
 })}
-</tbody></table></div>`;
+</tbody></table></div>
+<p class="hint" id="effn-note">${t('col.effn.note')}</p>`;
 }
 
 export default async function ratingsPages(app: FastifyInstance): Promise<void> {
