@@ -169,7 +169,7 @@ export async function countStates(db: Queryable, ids: readonly string[]): Promis
   return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }
 
-/** A page of jobs, newest first (`GET /v1/jobs`): of `kinds` only, optionally one state, after the job `before`. */
+/** A page of jobs, newest first (`GET /v1/jobs`, the console's /jobs): of `kinds` only, optionally one state, after the job `before`. */
 export async function listJobs(
   db: Queryable,
   q: { kinds: readonly string[] | null; state?: JobState | undefined; before?: string | undefined; limit: number },
@@ -188,11 +188,5 @@ export async function listJobs(
      order by created_at desc, id desc limit ${arg(q.limit)}`,
     args,
   );
-  return r.rows;
-}
-
-/** The most recent jobs, newest first (the console's /jobs page). */
-export async function recentJobs(db: Queryable, limit: number): Promise<JobStatus[]> {
-  const r = await db.query<JobStatus>(`select ${JOB_COLS} from jobs order by created_at desc, id limit $1`, [limit]);
   return r.rows;
 }

@@ -6,7 +6,7 @@
 import { scopeAllows, type Scope } from '../auth/keys.js';
 import type { Db } from '../db/types.js';
 import { type JobKind, jobKinds } from '../jobs/index.js';
-import { countStates, getJob, listJobs, recentJobs } from '../jobs/record.js';
+import { countStates, getJob, listJobs } from '../jobs/record.js';
 import { submitJob } from '../jobs/submit.js';
 import type { JobQueue, JobState, JobStatus } from '../jobs/types.js';
 import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
@@ -54,8 +54,6 @@ export interface JobService {
     before?: string | undefined;
     limit: number;
   }): Promise<{ jobs: JobStatus[]; next_before: string | null }>;
-  /** The most recent jobs of every kind, newest first (the console's /jobs page, admin). */
-  recent(limit: number): Promise<JobStatus[]>;
 }
 
 const forbidden = (scopes: readonly Scope[]) =>
@@ -147,7 +145,5 @@ export function createJobService(deps: {
       if (more) jobs.length = q.limit;
       return { jobs, next_before: more ? jobs.at(-1)!.id : null };
     },
-
-    recent: (limit) => recentJobs(db, limit),
   };
 }

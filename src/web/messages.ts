@@ -608,6 +608,8 @@ const M = {
   'jobs.cancel': ['取消 {id}', 'Cancel {id}'],
   'jobs.cancelled': ['已请求取消任务 {id}。', 'Cancellation of {id} requested.'],
   'jobs.refresh': ['进度每 3 秒自动刷新。', 'Progress refreshes every 3 s.'],
+  'jobs.older': ['更早的任务', 'Older jobs'],
+  'jobs.newest': ['最新的任务', 'Newest jobs'],
   'jobs.train': ['提交基线模型训练', 'Submit baseline training'],
   'jobs.train.network': ['含神经网络修正（较慢）', 'With the network correction (slower)'],
   'jobs.submitted': ['已提交任务 {id}。', 'Job {id} submitted.'],

@@ -91,6 +91,31 @@ describeEachBackend('console: admin pages', (get) => {
     expect((await admin.post('/jobs/cancel', { id }, false)).statusCode).toBe(403);
   });
 
+  it('filters the jobs by kind and state and pages them, newest first', async () => {
+    for (const key of ['page-1', 'page-2', 'page-3'])
+      await t.app.inject({
+        method: 'POST',
+        url: '/v1/jobs',
+        headers: t.auth('cs_lead'),
+        payload: { kind: 'recompute_ratings', data: { min_reviews: 3 }, idempotency_key: key },
+      });
+    const ids = (body: string) => [...body.matchAll(/<tr data-job="([^"]+)"/g)].map((m) => m[1]);
+    const all = await admin.get('/jobs?kind=recompute_ratings');
+    expect(all.statusCode).toBe(200);
+    expect(all.body).toContain('<option value="recompute_ratings" selected>评分重算</option>');
+    expect(ids(all.body).every((id) => id!.startsWith('recompute_ratings-'))).toBe(true);
+    expect(ids(all.body).length).toBeGreaterThanOrEqual(3);
+    // the API's list in the same order
+    const api = await t.app.inject({ url: '/v1/jobs?kind=recompute_ratings&limit=50', headers: t.auth('admin') });
+    expect(ids(all.body)).toEqual(api.json().jobs.map((j: { id: string }) => j.id));
+    const done = await admin.get('/jobs?state=completed');
+    expect([...done.body.matchAll(/data-state="([^"]+)"/g)].every((m) => m[1] === 'completed')).toBe(true);
+    // an unknown state is refused, naming the field
+    const bad = await admin.get('/jobs?state=sleeping', false);
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('state');
+  });
+
   it('is for admin only', async () => {
     for (const scope of ['hr', 'cs_lead'] as const) {
       const b = new Browser(t);

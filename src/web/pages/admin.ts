@@ -33,6 +33,14 @@ const modelsQuery = z.object({
   scope: z.string().max(256).optional(),
 });
 
+const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
+const jobsQuery = z.object({
+  kind: z.string().max(64).optional(),
+  state: z.enum(JOB_STATES).optional(),
+  before: z.string().max(200).optional(),
+});
+const JOBS_PER_PAGE = 50;
+
 const short = (x: unknown): string => {
   if (x === null || x === undefined) return '—';
   const s = JSON.stringify(x);
@@ -155,9 +163,14 @@ ${
     return sendPage(reply, await modelsPage(request.ctx, {}, notice));
   });
 
-  async function jobsPage(ctx: Ctx, notice?: Html): Promise<Html> {
+  async function jobsPage(ctx: Ctx, notice?: Html, q: z.infer<typeof jobsQuery> = {}): Promise<Html> {
     const { t, f } = ctx;
-    const [list, roles] = await Promise.all([jobs.recent(50), catalogue.roles()]);
+    const [shown, roles] = await Promise.all([
+      jobs.list({ scopes: ctx.session!.scopes, ...q, kind: q.kind || undefined, limit: JOBS_PER_PAGE }),
+      catalogue.roles(),
+    ]);
+    const list = shown.jobs;
+    const kinds = jobs.kinds().map((k) => k.kind);
     const live = list.some((j) => j.state === 'waiting' || j.state === 'active');
     const body = html`${notice ?? ''}
 <section class="card narrow" aria-labelledby="h-train"><h2 id="h-train">${t('jobs.train')}</h2>
@@ -169,6 +182,13 @@ ${
     )}</select>
 <label class="field check"><input type="checkbox" name="network" value="1"> ${t('jobs.train.network')}</label>
 <button type="submit">${t('jobs.train')}</button></form></section>
+<form class="filters" method="get" action="/jobs" aria-label="${t('filters.title')}">
+  <div class="field"><label for="j-kind">${t('jobs.col.kind')}</label>
+    <select id="j-kind" name="kind">${optionList([['', t('filter.all')], ...kinds.map((k) => [k, known(t, 'jobs.kind', k)] as const)], q.kind ?? '')}</select></div>
+  <div class="field"><label for="j-state">${t('jobs.col.state')}</label>
+    <select id="j-state" name="state">${optionList([['', t('filter.all')], ...JOB_STATES.map((k) => [k, known(t, 'jobs.state', k)] as const)], q.state ?? '')}</select></div>
+  <button type="submit">${t('filter.apply')}</button>
+</form>
 <div id="jobs-live"${live ? html` data-refresh="3"` : ''}>
 ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
 <div class="table-wrap" tabindex="0" role="region" aria-labelledby="h-jobs"><table>
@@ -182,12 +202,23 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
 <td><progress max="100" value="${j.progress.percent}" aria-label="${j.id}">${j.progress.percent}%</progress> ${j.progress.percent}% ${known(t, 'jobs.stage', j.progress.stage)}</td>
 <td>${f.dateTime(new Date(j.created_at))}</td><td>${j.finished_at ? f.dateTime(new Date(j.finished_at)) : '—'}</td>
 <td>${j.state === 'waiting' || j.state === 'active' ? html`<form method="post" action="/jobs/cancel" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', j.id)}<button type="submit" class="link">${t('jobs.cancel', { id: j.id })}</button></form>` : ''}</td></tr>`,
-    )}</tbody></table></div></div>`;
+    )}</tbody></table></div>${list.length === 0 ? html`<p class="empty">${t('empty')}</p>` : ''}
+${
+  shown.next_before || q.before
+    ? html`<nav class="pager" aria-label="${t('jobs.title')}">${
+        q.before ? html`<a href="/jobs${queryString({ kind: q.kind, state: q.state })}">${t('jobs.newest')}</a> ` : ''
+      }${
+        shown.next_before
+          ? html`<a href="/jobs${queryString({ kind: q.kind, state: q.state, before: shown.next_before })}" rel="next">${t('jobs.older')}</a>`
+          : ''
+      }</nav>`
+    : ''
+}</div>`;
     return page(ctx, { title: t('jobs.title'), active: '/jobs', body });
   }
 
   app.get('/jobs', { config: { console: 'admin' } }, async (request, reply) =>
-    sendPage(reply, await jobsPage(request.ctx)),
+    sendPage(reply, await jobsPage(request.ctx, undefined, parseQuery(jobsQuery, request.query))),
   );
   app.post('/jobs/cancel', { config: { console: 'admin' } }, async (request, reply) => {
     const b = request.body as { id?: unknown };
