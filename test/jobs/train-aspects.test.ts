@@ -295,7 +295,7 @@ describeEachBackend('train_aspects job', (get) => {
       await admin.signIn(t.keys.admin);
       const list = await admin.get('/models?kind=aspects');
       expect(list.statusCode, list.body).toBe(200);
-      expect(list.body).toContain(`agent_f1 ${Number(stored.metrics.agent_f1).toFixed(3)}`);
+      expect(list.body).toContain(`客服维度 F1 ${Number(stored.metrics.agent_f1).toFixed(3)}`);
       expect(list.body).toContain(`href="/models/report?id=${encodeURIComponent(candidate)}"`);
       const page = await admin.get(`/models/report?id=${encodeURIComponent(candidate)}`);
       expect(page.statusCode, page.body).toBe(200);
