@@ -765,10 +765,17 @@ const M = {
 
 export type MessageKey = keyof typeof M;
 
+/**
+ * The catalogue's words for a code (`prefix.code`: a job kind, an audit action, a channel…) in the
+ * page's language, or `otherwise` (the code itself by default) where the catalogue has none.
+ */
+export function wordOf(t: Translate, prefix: string, code: string, otherwise: string = code): string {
+  const key = `${prefix}.${code}`;
+  return key in M ? t(key as MessageKey) : otherwise;
+}
 /** A role's name in the page's language where the catalogue knows it, else the stored name. */
 export function roleName(t: Translate, id: string, stored: string): string {
-  const key = `role.${id}`;
-  return key in M ? t(key as MessageKey) : stored;
+  return wordOf(t, 'role', id, stored);
 }
 const FIELD_RULES: [RegExp, (t: Translate, m: RegExpExecArray) => string][] = [
   [
@@ -797,8 +804,7 @@ export function fieldErrors(t: Translate, detail: string): string {
       const m = /^([a-z_]+(?:\.[a-z_0-9]+)*): (.+)$/.exec(part);
       if (!m) return part;
       const [, field, rule] = m as unknown as [string, string, string];
-      const key = `field.${field}`;
-      const label = key in M ? t(key as MessageKey) : field;
+      const label = wordOf(t, 'field', field);
       let words = rule;
       for (const [re, say] of FIELD_RULES) {
         const r = re.exec(rule);
@@ -817,19 +823,16 @@ export function fieldErrors(t: Translate, detail: string): string {
  */
 export function notFoundText(t: Translate, message: string): string {
   const m = /^(.+?) '?([^' ]+)'? not found$/.exec(message);
-  const key = `what.${m?.[1]}`;
-  if (!m || !(key in M)) return t('error.notFound', { what: message });
-  return t('error.notFound', { what: `${t(key as MessageKey)} ${m[2]}` });
+  const noun = m ? wordOf(t, 'what', m[1]!, '') : '';
+  return t('error.notFound', { what: noun ? `${noun} ${m![2]}` : message });
 }
 /** A review channel's name in the page's language where the catalogue knows it, else as stored. */
 export function channelName(t: Translate, stored: string): string {
-  const key = `channel.${stored.toLowerCase()}`;
-  return key in M ? t(key as MessageKey) : stored;
+  return wordOf(t, 'channel', stored.toLowerCase(), stored);
 }
 /** A metric's name in the page's language where the catalogue knows it, else its stored name. */
 export function metricName(t: Translate, id: string, stored: string = id): string {
-  const key = `metric.${id}`;
-  return key in M ? t(key as MessageKey) : stored;
+  return wordOf(t, 'metric', id, stored);
 }
 /**
  * Why an override waits for a second approver, in the page's language: the service stores the reason

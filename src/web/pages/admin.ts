@@ -14,7 +14,7 @@ import type { Switched } from '../../services/models.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { MESSAGES, type MessageKey, roleName, type Translate } from '../messages.js';
+import { type MessageKey, roleName, type Translate, wordOf } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const reasonOf = (raw: unknown): string => {
@@ -65,14 +65,8 @@ function metricsCell(t: Translate, m: Record<string, unknown>): string {
   const pick = ['coverage80', 'coverage_80', 'c80', 'accuracy', 'macro_f1', 'agent_f1', 'mase', 'pinball', 'n'];
   const parts = pick
     .filter((k) => typeof m[k] === 'number')
-    .map((k) => `${known(t, 'models.metric', k)} ${Number(m[k]).toFixed(3)}`);
+    .map((k) => `${wordOf(t, 'models.metric', k)} ${Number(m[k]).toFixed(3)}`);
   return parts.length > 0 ? parts.join(' · ') : short(m);
-}
-
-/** A code's words from the catalogue (`prefix.code`) where it has them, else the code as stored. */
-function known(t: Translate, prefix: string, code: string): string {
-  const key = `${prefix}.${code}`;
-  return key in MESSAGES ? t(key as MessageKey) : code;
 }
 
 function switchedNotice(ctx: Ctx, s: Switched): Html {
@@ -106,7 +100,7 @@ export default async function adminPages(app: FastifyInstance): Promise<void> {
     const rows = shown.map(
       (
         m,
-      ) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td class="nowrap" data-kind="${m.kind}">${known(t, 'models.kind', m.kind)}</td><td title="${m.id}">${versionCell(m.id)}</td>
+      ) => html`<tr data-model="${m.id}"><th scope="row">${m.scope}</th><td class="nowrap" data-kind="${m.kind}">${wordOf(t, 'models.kind', m.kind)}</td><td title="${m.id}">${versionCell(m.id)}</td>
 <td><span class="badge ${m.status === 'active' ? 'ok' : m.status === 'candidate' ? 'neu' : ''}">${t(`models.status.${m.status}` as MessageKey)}</span></td>
 <td class="code">${metricsCell(t, m.metrics)}</td><td class="code">${rangeCell(ctx, m.data_range)}</td><td>${f.dateTime(new Date(m.created_at))}</td>
 <td>${
@@ -122,7 +116,7 @@ ${m.metadata.shadow ? html` <a href="/models/report${queryString({ id: m.id })}"
     const body = html`${notice ?? ''}${confirm}
 <form class="filters" method="get" action="/models" data-partial aria-label="${t('filters.title')}">
   <div class="field"><label for="m-kind">${t('models.kind')}</label>
-    <select id="m-kind" name="kind">${optionList([['', t('filter.all')], ...kinds.map((k) => [k, known(t, 'models.kind', k)] as const)], q.kind ?? '')}</select></div>
+    <select id="m-kind" name="kind">${optionList([['', t('filter.all')], ...kinds.map((k) => [k, wordOf(t, 'models.kind', k)] as const)], q.kind ?? '')}</select></div>
   <button type="submit">${t('filter.apply')}</button>
 </form>
 ${
@@ -184,9 +178,9 @@ ${
 <button type="submit">${t('jobs.train')}</button></form></section>
 <form class="filters" method="get" action="/jobs" aria-label="${t('filters.title')}">
   <div class="field"><label for="j-kind">${t('jobs.col.kind')}</label>
-    <select id="j-kind" name="kind">${optionList([['', t('filter.all')], ...kinds.map((k) => [k, known(t, 'jobs.kind', k)] as const)], q.kind ?? '')}</select></div>
+    <select id="j-kind" name="kind">${optionList([['', t('filter.all')], ...kinds.map((k) => [k, wordOf(t, 'jobs.kind', k)] as const)], q.kind ?? '')}</select></div>
   <div class="field"><label for="j-state">${t('jobs.col.state')}</label>
-    <select id="j-state" name="state">${optionList([['', t('filter.all')], ...JOB_STATES.map((k) => [k, known(t, 'jobs.state', k)] as const)], q.state ?? '')}</select></div>
+    <select id="j-state" name="state">${optionList([['', t('filter.all')], ...JOB_STATES.map((k) => [k, wordOf(t, 'jobs.state', k)] as const)], q.state ?? '')}</select></div>
   <button type="submit">${t('filter.apply')}</button>
 </form>
 <div id="jobs-live"${live ? html` data-refresh="3"` : ''}>
@@ -198,8 +192,8 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
 <tbody>${list.map(
       (
         j,
-      ) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th><td data-kind="${j.kind}">${known(t, 'jobs.kind', j.kind)}</td><td data-field="state" data-state="${j.state}">${known(t, 'jobs.state', j.state)}${j.error ? html`<br><small>${j.error}</small>` : ''}</td>
-<td><progress max="100" value="${j.progress.percent}" aria-label="${j.id}">${j.progress.percent}%</progress> ${j.progress.percent}% ${known(t, 'jobs.stage', j.progress.stage)}</td>
+      ) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th><td data-kind="${j.kind}">${wordOf(t, 'jobs.kind', j.kind)}</td><td data-field="state" data-state="${j.state}">${wordOf(t, 'jobs.state', j.state)}${j.error ? html`<br><small>${j.error}</small>` : ''}</td>
+<td><progress max="100" value="${j.progress.percent}" aria-label="${j.id}">${j.progress.percent}%</progress> ${j.progress.percent}% ${wordOf(t, 'jobs.stage', j.progress.stage)}</td>
 <td>${f.dateTime(new Date(j.created_at))}</td><td>${j.finished_at ? f.dateTime(new Date(j.finished_at)) : '—'}</td>
 <td>${j.state === 'waiting' || j.state === 'active' ? html`<form method="post" action="/jobs/cancel" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', j.id)}<button type="submit" class="link">${t('jobs.cancel', { id: j.id })}</button></form>` : ''}</td></tr>`,
     )}</tbody></table></div>${list.length === 0 ? html`<p class="empty">${t('empty')}</p>` : ''}

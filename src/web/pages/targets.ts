@@ -19,7 +19,7 @@ import { chart } from '../charts.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString, trusted } from '../html.js';
 import { hidden, page, pager, sendPage } from '../layout.js';
-import { MESSAGES, type MessageKey, metricName, roleName, type Translate } from '../messages.js';
+import { type MessageKey, metricName, roleName, wordOf } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const PAGE_SIZE = 50;
@@ -82,12 +82,6 @@ export function num(x: number | null | undefined): string {
   const s = NUM[a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3]!.format(x);
   // a tiny negative rounds to "-0": no sign on a zero
   return s === '-0' ? '0' : s;
-}
-
-/** An audit action in the page's words where the catalogue has it, else its code. */
-function actionName(t: Translate, action: string): string {
-  const key = `audit.act.${action}`;
-  return key in MESSAGES ? t(key as MessageKey) : action;
 }
 
 const localBack = (s: string | undefined, fallback: string) =>
@@ -606,7 +600,7 @@ ${
 <tbody>${got.entries.map(
         (
           e,
-        ) => html`<tr data-audit="${e.id}"><td class="nowrap">${f.dateTime(new Date(e.at))}</td><td>${e.actor ?? '—'}</td><td data-action="${e.action}">${actionName(t, e.action)}</td>
+        ) => html`<tr data-audit="${e.id}"><td class="nowrap">${f.dateTime(new Date(e.at))}</td><td>${e.actor ?? '—'}</td><td data-action="${e.action}">${wordOf(t, 'audit.act', e.action)}</td>
 <td class="code">${e.subject_id}</td><td class="code" data-field="before">${show(e.before)}</td><td class="code" data-field="after">${show(e.after)}</td><td data-field="reason">${e.reason ?? ''}</td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="empty">${t('empty')}</p>`
