@@ -8,6 +8,9 @@ import type { Queryable } from '../db/types.js';
 import type { JobState, JobStatus } from './types.js';
 
 export const JOB_COLS = 'id, kind, state, progress, result, error, attempts, created_at, finished_at';
+/** A job in a list: without its result, which can be large (GET /v1/jobs/:id has it). */
+export type ListedJob = Omit<JobStatus, 'result'>;
+const LISTED_COLS = JOB_COLS.replace('result, ', '');
 
 /** A processor's progress reports reach the record at most this often (the last one, 100 %, always). */
 export const PROGRESS_EVERY_MS = 200;
@@ -169,11 +172,11 @@ export async function countStates(db: Queryable, ids: readonly string[]): Promis
   return Object.fromEntries(r.rows.map((x) => [x.state, x.n]));
 }
 
-/** A page of jobs, newest first (`GET /v1/jobs`, the console's /jobs): of `kinds` only, optionally one state, after the job `before`. */
+/** A page of jobs without their results, newest first (`GET /v1/jobs`, the console's /jobs): of `kinds` only, optionally one state, after the job `before`. */
 export async function listJobs(
   db: Queryable,
   q: { kinds: readonly string[] | null; state?: JobState | undefined; before?: string | undefined; limit: number },
-): Promise<JobStatus[]> {
+): Promise<ListedJob[]> {
   const where: string[] = [];
   const args: unknown[] = [];
   const arg = (v: unknown) => {
@@ -183,8 +186,8 @@ export async function listJobs(
   if (q.kinds) where.push(`kind = any(${arg(q.kinds)}::text[])`);
   if (q.state) where.push(`state = ${arg(q.state)}`);
   if (q.before) where.push(`(created_at, id) < (select created_at, id from jobs where id = ${arg(q.before)})`);
-  const r = await db.query<JobStatus>(
-    `select ${JOB_COLS} from jobs ${where.length ? `where ${where.join(' and ')}` : ''}
+  const r = await db.query<ListedJob>(
+    `select ${LISTED_COLS} from jobs ${where.length ? `where ${where.join(' and ')}` : ''}
      order by created_at desc, id desc limit ${arg(q.limit)}`,
     args,
   );

@@ -131,8 +131,7 @@ const jobRoutes: FastifyPluginAsyncZod = async (app) => {
     }),
     async (request) => {
       const { kind, state, before, limit } = request.query;
-      const page = await jobs.list({ scopes: request.apiKey!.scopes, kind, state, before, limit });
-      return { jobs: page.jobs.map(({ result: _r, ...j }) => j), next_before: page.next_before };
+      return jobs.list({ scopes: request.apiKey!.scopes, kind, state, before, limit });
     },
   );
 

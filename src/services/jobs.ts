@@ -6,7 +6,7 @@
 import { scopeAllows, type Scope } from '../auth/keys.js';
 import type { Db } from '../db/types.js';
 import { type JobKind, jobKinds } from '../jobs/index.js';
-import { countStates, getJob, listJobs } from '../jobs/record.js';
+import { countStates, getJob, type ListedJob, listJobs } from '../jobs/record.js';
 import { submitJob } from '../jobs/submit.js';
 import type { JobQueue, JobState, JobStatus } from '../jobs/types.js';
 import { BadRequestError, DomainError, NotFoundError } from '../lib/errors.js';
@@ -43,9 +43,9 @@ export interface JobService {
   ofKind(id: string, kind: string, what: string): Promise<JobStatus>;
   cancel(id: string, scopes: readonly Scope[]): Promise<boolean>;
   /**
-   * A page of the jobs `scopes` may read, newest first: of one kind and one state when given, after
-   * the job `before` (the last of the previous page). A kind the scopes may not use is a 403, an
-   * unknown kind or `before` a 400.
+   * A page of the jobs `scopes` may read, without their results, newest first: of one kind and one
+   * state when given, after the job `before` (the last of the previous page). A kind the scopes may
+   * not use is a 403, an unknown kind or `before` a 400.
    */
   list(q: {
     scopes: readonly Scope[];
@@ -53,7 +53,7 @@ export interface JobService {
     state?: JobState | undefined;
     before?: string | undefined;
     limit: number;
-  }): Promise<{ jobs: JobStatus[]; next_before: string | null }>;
+  }): Promise<{ jobs: ListedJob[]; next_before: string | null }>;
 }
 
 const forbidden = (scopes: readonly Scope[]) =>
