@@ -206,10 +206,15 @@ async function runRCached(file: string, methods: string): Promise<PeerRun> {
       dir,
       `${createHash('sha256').update(rows).update(`\n${list}\n${versions}`).digest('hex').slice(0, 32)}.json`,
     );
-  const read = (list: string) =>
-    existsSync(at(list))
-      ? (JSON.parse(readFileSync(at(list), 'utf8')) as { figures: PeerFigures; seconds: number; measured_at: string })
-      : undefined;
+  // each candidate file hashed and read once, whichever methods look in it
+  const files = new Map<string, { figures: PeerFigures; seconds: number; measured_at: string } | undefined>();
+  const read = (list: string) => {
+    if (!files.has(list)) {
+      const f = at(list);
+      files.set(list, existsSync(f) ? JSON.parse(readFileSync(f, 'utf8')) : undefined);
+    }
+    return files.get(list);
+  };
   const wanted = methods.split(',');
   const figures: PeerFigures = {};
   const from: string[] = [];
