@@ -1,7 +1,7 @@
 /**
  * First-run data: the default business calendar (seeded once, into an empty calendar, so edits
  * and deletions stick), and on a database without employees (KPI_DEMO=true) the generated demo
- * history, loaded through the ingestion service like any upload; then the reviews left without a
+ * history, reviews and return events, loaded through the ingestion service like any upload; then the reviews left without a
  * sentiment are scored and the ratings recomputed where needed (the reviews service).
  */
 import type { Config } from './config.js';
@@ -10,6 +10,7 @@ import { defaultPromotionCalendar, generateDemo } from './demo/index.js';
 import { periodOf, shiftPeriod } from './history/period.js';
 import { countEmployees } from './history/repository.js';
 import { countEvents, seedEvents } from './kpi/calendar.js';
+import { returnTarget } from './ratings/returns.js';
 import { reviewTarget } from './reviews/repository.js';
 import type { SentimentProvider } from './reviews/scoring.js';
 import { createIngestionService, type IngestionService, recordsOf } from './services/ingestion.js';
@@ -68,7 +69,8 @@ async function loadFirstRunData(
   const history = (await ingestion.history(recordsOf(demo.history), 'demo')).inserted;
   // scored (all at once) right after, by prepareData
   const reviews = (await ingestion.ingest(reviewTarget, recordsOf(demo.reviews), 'reviews')).inserted;
-  const summary = `${employees} employees, ${history} history rows, ${reviews} reviews up to ${endDate}`;
-  log.info({ employees, history, reviews, ms: Date.now() - started }, 'demo data loaded');
+  const returns = (await ingestion.ingest(returnTarget, recordsOf(demo.returns), 'returns')).inserted;
+  const summary = `${employees} employees, ${history} history rows, ${reviews} reviews, ${returns} return events up to ${endDate}`;
+  log.info({ employees, history, reviews, returns, ms: Date.now() - started }, 'demo data loaded');
   return { calendarSeeded, demoLoaded: true, summary };
 }

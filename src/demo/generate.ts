@@ -4,9 +4,11 @@
  * Pure and deterministic: the same options give the same output. See src/demo/README.md.
  */
 import type { EmployeeInput, HistoryInput, ReviewInput } from '../history/types.js';
+import type { ReturnEventInput } from '../ratings/returns.js';
 import { defaultPromotionCalendar, type CalendarEvent } from './calendar.js';
 import { csHistory, innovationHistory, productHistory, salesHistory } from './metrics.js';
 import { generatePeople } from './people.js';
+import { generateReturns } from './returns.js';
 import { generateReviews, type ReviewLabel } from './reviews.js';
 import { buildTimeline, isoOfDay } from './timeline.js';
 
@@ -39,6 +41,8 @@ export interface DemoData {
   employees: EmployeeInput[];
   history: HistoryInput[];
   reviews: ReviewInput[];
+  /** Return requests handled by the CS agents (48 h returns SLA), ids `RT000001…` in order of opening. */
+  returns: ReturnEventInput[];
   /** Events from the window's first year through the year after its end (targets look ahead). */
   calendar: CalendarEvent[];
   truth: DemoTruth;
@@ -60,14 +64,16 @@ export function generateDemo(options: DemoOptions = {}): DemoData {
   const staff = generatePeople(seed, people, tl);
 
   const history: HistoryInput[] = [];
+  const handlingHours = new Map<string, Float64Array>();
   for (const p of staff) {
     if (p.role === 'sales_ops') salesHistory(seed, p, tl, history);
     else if (p.role === 'product_ops') productHistory(seed, p, tl, history);
-    else csHistory(seed, p, tl, history);
+    else handlingHours.set(p.employee.id, csHistory(seed, p, tl, history));
     innovationHistory(seed, p, tl, history);
   }
   const agents = staff.filter((p) => p.role === 'cs_agent');
   const { reviews, labels } = generateReviews(seed, agents, tl);
+  const returns = generateReturns(seed, agents, tl, handlingHours);
 
   const truth: DemoTruth = {
     agentQuality: Object.fromEntries(agents.map((a) => [a.employee.id, a.quality])),
@@ -83,6 +89,7 @@ export function generateDemo(options: DemoOptions = {}): DemoData {
     employees: staff.map((p) => p.employee),
     history,
     reviews,
+    returns,
     calendar: calendar.filter((e) => Number(e.id.slice(0, 4)) >= windowStartYear),
     truth,
   };

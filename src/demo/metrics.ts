@@ -137,7 +137,11 @@ export function innovationHistory(seed: number, p: DemoPerson, tl: Timeline, out
 
 const CS_METRICS = ['csat', 'response_qualified_rate', 'negative_review_response_24h', 'return_handling_time'] as const;
 
-export function csHistory(seed: number, p: DemoPerson, tl: Timeline, out: HistoryInput[]): void {
+/**
+ * A CS agent's weekly and monthly metrics, appended to `out`.
+ * @returns the weekly return handling time in hours (0 outside employment), which the demo's return events follow
+ */
+export function csHistory(seed: number, p: DemoPerson, tl: Timeline, out: HistoryInput[]): Float64Array {
   const r = Rng.from(seed, 'cs', p.employee.id);
   const active = activeWeeks(p, tl);
   const nW = tl.weeks.length;
@@ -181,4 +185,5 @@ export function csHistory(seed: number, p: DemoPerson, tl: Timeline, out: Histor
       return_handling_time: round(mean(rht), 2),
     });
   }
+  return rht;
 }

@@ -61,7 +61,7 @@ function fill(r: Rng, text: string): string {
 }
 
 /** 18-digit order number, like a Taobao/Tmall order id. */
-function orderId(r: Rng): string {
+export function orderId(r: Rng): string {
   return `${r.int(1, 4)}${String(r.int(0, 99_999_999)).padStart(8, '0')}${String(r.int(0, 999_999_999)).padStart(9, '0')}`;
 }
 

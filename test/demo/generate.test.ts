@@ -312,3 +312,54 @@ describe('generateDemo: reviews', () => {
       expect(ids.has(id)).toBe(true);
   });
 });
+
+describe('generateDemo: return events', () => {
+  const { returns, truth } = demo;
+  const agents = new Map(employees.filter((e) => e.role === 'cs_agent').map((e) => [e.id, e]));
+  const hours = (r: (typeof returns)[number]): number =>
+    (Date.parse(r.closed_at!) - Date.parse(r.opened_at)) / 3_600_000;
+
+  it('opens returns for CS agents while they are employed, closes them after they open, in id order of opening', () => {
+    expect(returns.length).toBeGreaterThan(5_000);
+    expect(new Set(returns.map((r) => r.id)).size).toBe(returns.length);
+    const bad = returns.filter((r, i) => {
+      const agent = agents.get(r.agent_id);
+      const left = truth.leftOn[r.agent_id];
+      return (
+        agent === undefined ||
+        r.id !== `RT${String(i + 1).padStart(6, '0')}` ||
+        (i > 0 && r.opened_at < returns[i - 1]!.opened_at) ||
+        r.opened_at.slice(0, 10) < (agent.hire_date ?? '').slice(0, 10) ||
+        (left !== undefined && r.opened_at.slice(0, 10) > left) ||
+        !/^\d{18}$/.test(r.order_id ?? '') ||
+        (r.closed_at !== null && !(hours(r) > 0))
+      );
+    });
+    expect(bad.slice(0, 5)).toEqual([]);
+  });
+
+  it('closes most returns within 48 h and leaves only the last days open', () => {
+    const closed = returns.filter((r) => r.closed_at !== null);
+    const within = closed.filter((r) => hours(r) <= 48).length / closed.length;
+    expect(within).toBeGreaterThan(0.7);
+    expect(within).toBeLessThan(0.95);
+    const open = returns.filter((r) => r.closed_at === null);
+    expect(open.length).toBeGreaterThan(0);
+    const end = Date.parse(`${truth.window.end}T16:00:00Z`); // the last local day's end
+    expect(open.filter((r) => end - Date.parse(r.opened_at) > 30 * 86_400_000)).toEqual([]);
+  });
+
+  it('follows the agents: the more skilled close their returns sooner', () => {
+    const byAgent = new Map<string, number[]>();
+    for (const r of returns)
+      if (r.closed_at !== null) byAgent.set(r.agent_id, [...(byAgent.get(r.agent_id) ?? []), hours(r)]);
+    const ids = [...byAgent.keys()].filter((id) => byAgent.get(id)!.length >= 30);
+    expect(ids.length).toBeGreaterThan(60);
+    expect(
+      correlation(
+        ids.map((id) => truth.skill[id] as number),
+        ids.map((id) => mean(byAgent.get(id)!.map(Math.log))),
+      ),
+    ).toBeLessThan(-0.5);
+  });
+});

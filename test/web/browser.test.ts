@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/demo/index.js';
 import { registerShippedSentiment } from '../../src/registry/sentiment.js';
 import { reviewTarget } from '../../src/reviews/repository.js';
+import { returnTarget } from '../../src/ratings/returns.js';
 import { recordsOf } from '../../src/services/ingestion.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
@@ -39,6 +40,7 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     const demo = generateDemo({ seed: 42, people: 60, years: 1, endDate: '2026-11-22' });
     await services.ingestion.employees(recordsOf(demo.employees));
     await services.ingestion.ingest(reviewTarget, recordsOf(demo.reviews), 'reviews');
+    await services.ingestion.ingest(returnTarget, recordsOf(demo.returns), 'returns');
     await services.reviews.scoreUnscored();
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
@@ -215,9 +217,13 @@ describe.skipIf(!haveChromium)('console in Chromium', () => {
     await expect(page.locator('#h-result').textContent()).resolves.toBe('评分结果');
     expect(await page.locator('[role="status"] mark').count()).toBeGreaterThan(0);
 
-    await page.goto(`${base}/sla`);
+    await page.goto(`${base}/sla?within=all`);
     const overdueApi = (await api('/v1/ratings/overdue-reviews?role=cs_agent&limit=1')) as { total: number };
     await expect(page.locator('#h-overdue + p').textContent()).resolves.toContain(String(overdueApi.total).slice(-3));
+    // the demo's return events give every team card a 48 h returns rate
+    const returnsRates = await page.locator('.cards dd:nth-of-type(3)').allTextContents();
+    expect(returnsRates.length).toBeGreaterThan(0);
+    expect(returnsRates.every((x) => /^\d+(\.\d+)?%$/.test(x.trim()))).toBe(true);
     const agentLink = page.locator('tbody th a').first();
     await Promise.all([page.waitForURL(/\/ratings\/agents\//), agentLink.click()]);
 
