@@ -26,19 +26,22 @@ export async function teamsOf(db: Queryable, role?: string): Promise<string[]> {
   return r.rows.map((x) => x.team);
 }
 
-/** Overdue negative reviews (unanswered 24 h after arrival) counted per team, and the oldest one's age in hours. */
+/**
+ * Overdue negative reviews (unanswered 24 h after arrival) counted per team, and the oldest one's age in
+ * hours; with `since`, only reviews that arrived at or after it.
+ */
 export async function overdueByTeam(
   db: Queryable,
-  q: { role?: string | undefined; now?: Date },
+  q: { role?: string | undefined; since?: string | undefined; now?: Date },
 ): Promise<{ team: string | null; overdue: number; oldest_hours: number }[]> {
   const r = await db.query<{ team: string | null; overdue: number; oldest_hours: number }>(
     `select e.team, count(*)::int8 as overdue,
        round((extract(epoch from ($1::timestamptz - min(r.created_at))) / 3600)::numeric, 1)::float8 as oldest_hours
      from reviews r left join employees e on e.id = r.agent_id
      where r.replied_at is null and r.created_at < $1::timestamptz - interval '24 hours'
-       and ${NEGATIVE_SQL} and ($2::text is null or e.role_id = $2)
+       and ${NEGATIVE_SQL} and ($2::text is null or e.role_id = $2) and ($3::timestamptz is null or r.created_at >= $3)
      group by e.team order by e.team`,
-    [q.now ?? new Date(), q.role ?? null],
+    [q.now ?? new Date(), q.role ?? null, q.since ?? null],
   );
   return r.rows;
 }

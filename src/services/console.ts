@@ -72,6 +72,8 @@ export interface ConsoleService {
   slaBoard(q: {
     role?: string | undefined;
     team?: string | undefined;
+    /** only reviews that arrived at or after this time (ISO 8601); all when absent */
+    since?: string | undefined;
     period: string | null;
     limit: number;
     offset: number;
@@ -178,9 +180,9 @@ export function createConsoleService(deps: {
       const strip = <T extends object>(o: T) =>
         Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
       const overdue = await reviews.overdueReviews(
-        strip({ role: q.role, team: q.team, limit: q.limit, offset: q.offset }),
+        strip({ role: q.role, team: q.team, since: q.since, limit: q.limit, offset: q.offset }),
       );
-      const counts = await overdueByTeam(db, { role: q.role });
+      const counts = await overdueByTeam(db, { role: q.role, since: q.since });
       const rated = q.period
         ? (await reviews.listRatings(strip({ period: q.period, role: q.role, limit: ALL, offset: 0 }))).items
         : [];

@@ -437,7 +437,7 @@ describeEachBackend('web console', (get) => {
 
   it('shows the SLA board: overdue reviews oldest first with the API total, team cards linking to the agents', async () => {
     const { b } = await signedIn('cs_lead');
-    const res = await b.get('/sla');
+    const res = await b.get('/sla?within=all');
     expect(res.statusCode).toBe(200);
     const api = (
       await t.app.inject({ url: '/v1/ratings/overdue-reviews?role=cs_agent', headers: t.auth('cs_lead') })
@@ -450,6 +450,35 @@ describeEachBackend('web console', (get) => {
     expect(ids).toEqual(api.items.slice(0, 25).map((r) => r.id));
     expect(res.body).toContain('href="/ratings/agents/A03"');
     expect(res.body).toMatch(/href="\/ratings\?kind=month&amp;period=[^"]+&amp;team=/);
+  });
+
+  it('shows the last 30 days on the SLA board unless asked for more, the team cards counting the same reviews', async () => {
+    const { b } = await signedIn('cs_lead');
+    const db = t.app.services.db;
+    const recent = new Date(Date.now() - 2 * 86_400_000).toISOString();
+    // one negative review left unanswered two days ago, beside the fixture's, all older than 30 days
+    await db.query(
+      `insert into reviews (id, agent_id, channel, text, rating, created_at) values ('X-recent', 'A03', 'chat', '客服一直不回复', 1, $1)`,
+      [recent],
+    );
+    try {
+      const board = await b.get('/sla');
+      expect(board.statusCode).toBe(200);
+      expect([...board.body.matchAll(/<tr data-review="([^"]+)"/g)].map((m) => m[1])).toEqual(['X-recent']);
+      expect(board.body).toContain('共 1 条评价');
+      expect(board.body).toMatch(/<option value="30" selected>最近 30 天<\/option>/);
+      const perTeam = [...board.body.matchAll(/data-field="overdue">([^<]+)</g)].map((m) => Number(m[1]));
+      expect(perTeam.reduce((a, c) => a + c, 0)).toBe(1);
+      const all = await b.get('/sla?within=all');
+      const api = (
+        await t.app.inject({ url: '/v1/ratings/overdue-reviews?role=cs_agent&limit=1', headers: t.auth('cs_lead') })
+      ).json() as { total: number };
+      expect(all.body).toContain(`共 ${api.total} 条评价`);
+      expect(api.total).toBeGreaterThan(1);
+      expect((await b.get('/sla?within=365')).statusCode).toBe(400);
+    } finally {
+      await db.query(`delete from reviews where id = 'X-recent'`);
+    }
   });
 
   it('keeps console pages out of the OpenAPI document and the API key check', async () => {

@@ -1,6 +1,6 @@
 /**
- * /sla — the SLA board: negative reviews still unanswered 24 h after they arrived, oldest first, each
- * linking to its agent; and per team, the overdue count and the 24 h response and 48 h returns rates
+ * /sla — the SLA board: negative reviews still unanswered 24 h after they arrived (those of the last 30
+ * days unless the filter says 7, 90 or all), oldest first, each linking to its agent; and per team, the overdue count and the 24 h response and 48 h returns rates
  * of the latest month, each team linking to its agents on the leaderboard.
  */
 import type { FastifyInstance } from 'fastify';
@@ -12,8 +12,13 @@ import { sentimentBadge, shownText } from './review-view.js';
 
 const PAGE_SIZE = 25;
 
+/** How far back the overdue list reaches (days), as the board's filter offers it. */
+const WINDOWS = ['7', '30', '90', 'all'] as const;
+
 const query = z.object({
   team: z.string().max(128).optional(),
+  // a review left unanswered for years is history, not work: the board shows the last 30 days unless asked
+  within: z.enum(WINDOWS).default('30'),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
 });
 
@@ -27,8 +32,16 @@ export default async function slaPage(app: FastifyInstance): Promise<void> {
     const periods = await svc.periods();
     const month = periods.month[0] ?? null;
     const role = 'cs_agent';
+    const since = q.within === 'all' ? undefined : new Date(Date.now() - Number(q.within) * 86_400_000).toISOString();
     const [board, teams] = await Promise.all([
-      svc.slaBoard({ role, team: q.team, period: month, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE }),
+      svc.slaBoard({
+        role,
+        team: q.team,
+        since,
+        period: month,
+        limit: PAGE_SIZE,
+        offset: (q.page - 1) * PAGE_SIZE,
+      }),
       svc.teams(role),
     ]);
     const cards = (c: (typeof board.teams)[number]): Html => html`<li>
@@ -45,6 +58,11 @@ export default async function slaPage(app: FastifyInstance): Promise<void> {
 <form class="filters" method="get" action="/sla" data-partial aria-label="${t('filters.title')}">
   <div class="field"><label for="f-team">${t('filter.team')}</label>
     <select id="f-team" name="team">${optionList([['', t('filter.all')], ...teams.map((x) => [x, x] as [string, string])], q.team ?? '')}</select></div>
+  <div class="field"><label for="f-within">${t('sla.within')}</label>
+    <select id="f-within" name="within">${optionList(
+      WINDOWS.map((w) => [w, w === 'all' ? t('sla.within.all') : t('sla.within.days', { n: w })] as [string, string]),
+      q.within,
+    )}</select></div>
   <button type="submit">${t('filter.apply')}</button>
 </form>
 <section aria-labelledby="h-cards"><h2 id="h-cards">${t('sla.cards')}</h2>
@@ -64,7 +82,7 @@ ${
       )}</tbody></table></div>`
     : html`<p class="empty">${t('empty')}</p>`
 }
-${pager(ctx, { total: board.overdue.total, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE, link: (o) => `/sla${queryString({ team: q.team, page: o / PAGE_SIZE + 1 })}` })}
+${pager(ctx, { total: board.overdue.total, limit: PAGE_SIZE, offset: (q.page - 1) * PAGE_SIZE, link: (o) => `/sla${queryString({ team: q.team, within: q.within, page: o / PAGE_SIZE + 1 })}` })}
 </section>`;
     return sendPage(reply, page(ctx, { title: t('sla.title'), active: '/sla', body }));
   });
