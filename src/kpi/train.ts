@@ -4,6 +4,7 @@
  * of a scope is promoted automatically (there is nothing to compare it with); later versions stay
  * candidates unless the request asks to promote them.
  */
+import { SYSTEM_REASONS } from '../audit/reasons.js';
 import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../db/types.js';
 import type { PeriodKind } from '../history/period.js';
@@ -136,7 +137,7 @@ export async function trainScope(db: Db, key: ScopeKey, opts: TrainOptions = {})
       db,
       version.id,
       opts.actor ?? null,
-      active ? 'promoted on request at training' : 'first version of the scope',
+      active ? SYSTEM_REASONS.training_requested : SYSTEM_REASONS.first_scope_version,
     );
     promoted = true;
   }

@@ -4,6 +4,7 @@
  * in one blob (metadata JSON + float32 weights), so any process loads a version trained elsewhere; the
  * models shipped in `models/<prefix><lang>` are registered without an artifact and loaded from there.
  */
+import { SYSTEM_REASONS } from '../audit/reasons.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Db, Queryable } from '../db/types.js';
@@ -119,9 +120,9 @@ export async function registerShipped<P extends { readonly version: string }, M 
     });
     const active = await getActive(db, spec.kind, lang);
     if (!active) {
-      await promote(db, meta.version, 'system', 'shipped model, first start').catch(() => {});
+      await promote(db, meta.version, 'system', SYSTEM_REASONS.shipped_first_start).catch(() => {});
     } else if (active.id !== meta.version && active.metadata.shipped && !(await getArtifact(db, active.id))) {
-      const v = await promote(db, meta.version, 'system', 'new shipped model').catch(() => null);
+      const v = await promote(db, meta.version, 'system', SYSTEM_REASONS.shipped_new).catch(() => null);
       if (v) switched.push(v);
     }
   }

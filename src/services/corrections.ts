@@ -11,6 +11,7 @@
  * **Export**: the corrections in force that carry aspect labels, texts masked (src/privacy), as the
  * training rows `npm run train:aspects -- --corrections FILE` reads.
  */
+import { appealAcceptedReason } from '../audit/reasons.js';
 import { recordAudit } from '../audit/store.js';
 import type { Db, Queryable } from '../db/types.js';
 import { withinTransaction } from '../ingest/pipeline.js';
@@ -224,7 +225,7 @@ export function createCorrectionService(deps: { db: Db; masker?: Masker }): Corr
           const r = await apply(
             tx,
             review,
-            { ...appeal.requested, reason: `appeal ${appeal.id} accepted: ${reason}` },
+            { ...appeal.requested, reason: appealAcceptedReason(appeal.id, reason) },
             actor,
             appeal.id,
           );

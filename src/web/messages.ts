@@ -4,6 +4,7 @@
  * (万/亿 for large numbers in Chinese).
  */
 
+import { parseAppealAccepted, systemReasonCode } from '../audit/reasons.js';
 import { parseWhy } from '../kpi/approval.js';
 import { DATA_MESSAGES } from './messages-data.js';
 
@@ -544,6 +545,14 @@ const M = {
   'audit.col.before': ['修改前', 'Before'],
   'audit.col.after': ['修改后', 'After'],
   'audit.col.reason': ['原因', 'Why'],
+  'audit.system': ['系统', 'the service'],
+  'audit.reason.shipped_first_start': ['随版本发布的模型，首次启动', 'shipped model, first start'],
+  'audit.reason.shipped_new': ['随新版本发布的模型', 'new shipped model'],
+  'audit.reason.job_requested': ['训练任务要求启用', 'requested with the training job'],
+  'audit.reason.training_requested': ['训练时要求启用', 'promoted on request at training'],
+  'audit.reason.first_scope_version': ['该范围的第一个版本', 'first version of the scope'],
+  'audit.reason.first_language_version': ['该语言的第一个版本', 'first version of this language'],
+  'audit.reason.appeal_accepted': ['采纳申诉 {appeal}：{reason}', 'appeal {appeal} accepted: {reason}'],
   'audit.older': ['更早的记录', 'Older entries'],
   'audit.newest': ['回到最新', 'Back to the newest'],
   'audit.shown': ['本页 {n} 条', '{n} entries on this page'],
@@ -775,6 +784,14 @@ export type MessageKey = keyof typeof M;
 export function wordOf(t: Translate, prefix: string, code: string, otherwise: string = code): string {
   const key = `${prefix}.${code}`;
   return key in M ? t(key as MessageKey) : otherwise;
+}
+/** An audit row's reason in the page's language when the service wrote it, else the words as a person typed them. */
+export function auditReasonText(t: Translate, reason: string | null): string {
+  if (reason === null) return '';
+  const code = systemReasonCode(reason);
+  if (code) return t(`audit.reason.${code}`);
+  const appeal = parseAppealAccepted(reason);
+  return appeal ? t('audit.reason.appeal_accepted', appeal) : reason;
 }
 /** A role's name in the page's language where the catalogue knows it, else the stored name. */
 export function roleName(t: Translate, id: string, stored: string): string {

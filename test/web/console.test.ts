@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expireSessionAt } from '../../src/auth/sessions-store.js';
 import { readWorkbook } from '../../src/lib/spreadsheet.js';
+import { appealAcceptedReason, SYSTEM_REASONS } from '../../src/audit/reasons.js';
 import { explainAttribution, REASON_CODES } from '../../src/ratings/attribution.js';
-import { formatter, pickLang, translator } from '../../src/web/messages.js';
+import { auditReasonText, formatter, pickLang, translator } from '../../src/web/messages.js';
 import { reasonText } from '../../src/web/pages/agent.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
@@ -75,6 +76,20 @@ describe('console messages', () => {
     // the channel by its name on a Chinese page
     const chat = explainAttribution({ ...row, w: 0.7 });
     expect(reasonText(translator('zh-CN'), { ...chat, channel: 'chat' })).toBe('在线咨询 渠道服务互动的整体情感');
+  });
+  it('words the reasons the service writes in the page language, the English ones as stored, a person’s own as typed', () => {
+    for (const [code, english] of Object.entries(SYSTEM_REASONS)) {
+      const zh = auditReasonText(translator('zh-CN'), english);
+      expect(zh, code).toMatch(/\p{Script=Han}/u);
+      expect(auditReasonText(translator('en'), english)).toBe(english);
+    }
+    const accepted = appealAcceptedReason(12, '核实为测试订单');
+    expect(auditReasonText(translator('zh-CN'), accepted)).toBe('采纳申诉 12：核实为测试订单');
+    expect(auditReasonText(translator('en'), accepted)).toBe(accepted);
+    expect(auditReasonText(translator('zh-CN'), 'first version of the scope, said the lead')).toBe(
+      'first version of the scope, said the lead',
+    );
+    expect(auditReasonText(translator('zh-CN'), null)).toBe('');
   });
   it('picks the language from the cookie, then Accept-Language, else Chinese', () => {
     expect(pickLang('en', 'zh-CN')).toBe('en');

@@ -120,6 +120,8 @@ describeEachBackend('console corrections page', (get) => {
     const shown = await b.get(decided.headers.location as string);
     expect(shown.body).toContain('申诉已采纳，复核已生效');
     expect(shown.body).toContain('没有待处理的申诉');
+    // the correction the appeal applied names it in the page's language
+    expect((await b.get('/corrections?review=wc1-b')).body).toContain(`采纳申诉 ${id}：核实为测试订单`);
     const api = await t.app.inject({ url: `/v1/appeals?review_id=wc1-b`, headers: t.auth('cs_lead') });
     expect(api.json().items[0]).toMatchObject({ state: 'accepted', decision_reason: '核实为测试订单' });
   });

@@ -12,6 +12,7 @@
  * through the API would. Exactly one version per job: a retried or re-delivered job finds the version
  * it registered and returns it without training again.
  */
+import { SYSTEM_REASONS } from '../../audit/reasons.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -173,7 +174,7 @@ export const trainAspectsProcessor: Processor<unknown, TrainAspectsResult> = asy
   const finish = async (v: ModelVersion, reused: boolean): Promise<TrainAspectsResult> => {
     const out: TrainAspectsResult = { version: v.id, promoted: data.promote, reused, metrics: v.metrics };
     if (!data.promote || v.status === 'active') return out;
-    const active = await promote(db, v.id, `job:${ctx.jobId}`, 'requested with the training job');
+    const active = await promote(db, v.id, `job:${ctx.jobId}`, SYSTEM_REASONS.job_requested);
     if (queue) {
       const job = await submitJob(
         queue,

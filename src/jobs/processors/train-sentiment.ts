@@ -4,6 +4,7 @@
  * request asks). Exactly one version per job: a retried or re-delivered job finds the version it
  * registered before and returns it without training again.
  */
+import { SYSTEM_REASONS } from '../../audit/reasons.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -41,7 +42,7 @@ export const trainSentimentProcessor: Processor<unknown, TrainSentimentResult> =
         db,
         v.id,
         `job:${ctx.jobId}`,
-        data.promote ? 'requested with the training job' : 'first version of this language',
+        data.promote ? SYSTEM_REASONS.job_requested : SYSTEM_REASONS.first_language_version,
       );
     return { version: v.id, promoted: wantPromote, reused, metrics: v.metrics };
   };

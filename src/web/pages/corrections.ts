@@ -21,7 +21,7 @@ import { ASPECT_ORDER, type Aspect } from '../../reviews/sentiment/aspects.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import type { MessageKey } from '../messages.js';
+import { auditReasonText, type MessageKey } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 import { reviewCard, shownText } from './review-view.js';
 
@@ -173,7 +173,7 @@ ${
               )
             : t('corr.keepModel')
         }</td>
-<td>${t(attrKey(c.attribution))}</td><td>${shownText(ctx, c.reason)}</td><td>${c.actor ?? '—'}</td></tr>`,
+<td>${t(attrKey(c.attribution))}</td><td>${shownText(ctx, auditReasonText(t, c.reason))}</td><td>${c.actor ?? '—'}</td></tr>`,
       )}</tbody></table></div>`
 }
 </section>`;

@@ -19,7 +19,7 @@ import { chart } from '../charts.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString, trusted } from '../html.js';
 import { hidden, page, pager, sendPage } from '../layout.js';
-import { type MessageKey, metricName, roleName, wordOf } from '../messages.js';
+import { auditReasonText, type MessageKey, metricName, roleName, wordOf } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const PAGE_SIZE = 50;
@@ -600,8 +600,8 @@ ${
 <tbody>${got.entries.map(
         (
           e,
-        ) => html`<tr data-audit="${e.id}"><td class="nowrap">${f.dateTime(new Date(e.at))}</td><td>${e.actor ?? '—'}</td><td data-action="${e.action}">${wordOf(t, 'audit.act', e.action)}</td>
-<td class="code">${e.subject_id}</td><td class="code" data-field="before">${show(e.before)}</td><td class="code" data-field="after">${show(e.after)}</td><td data-field="reason">${e.reason ?? ''}</td></tr>`,
+        ) => html`<tr data-audit="${e.id}"><td class="nowrap">${f.dateTime(new Date(e.at))}</td><td>${e.actor ?? t('audit.system')}</td><td data-action="${e.action}">${wordOf(t, 'audit.act', e.action)}</td>
+<td class="code">${e.subject_id}</td><td class="code" data-field="before">${show(e.before)}</td><td class="code" data-field="after">${show(e.after)}</td><td data-field="reason">${auditReasonText(t, e.reason)}</td></tr>`,
       )}</tbody></table></div>`
     : html`<p class="empty">${t('empty')}</p>`
 }
