@@ -108,3 +108,26 @@ function sanitise(svg: string, prefix: string, spec: ChartSpec): string {
     )
     .replace(/ width="\d+" height="\d+"/, '');
 }
+
+/**
+ * Where a waterfall's value axis should start when 0 would squash it: the running totals (the first
+ * step is the level, drawn from 0) all positive and far from 0, so the drivers would be slivers on top
+ * of a tall level bar. Returns a round value under the lowest total, leaving room below it of half the
+ * totals' spread, or null to keep the axis at 0 (a total at or below 0, totals within 60 % of 0's
+ * distance, or nothing moving).
+ */
+export function waterfallAxisMin(steps: readonly number[]): number | null {
+  let run = 0;
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const d of steps) {
+    run += d;
+    lo = Math.min(lo, run);
+    hi = Math.max(hi, run);
+  }
+  if (!(lo > 0) || lo <= 0.4 * hi || hi === lo) return null;
+  const spread = hi - lo;
+  const step = 10 ** Math.floor(Math.log10(spread));
+  const min = Math.floor((lo - spread / 2) / step) * step;
+  return min > 0 ? min : null;
+}

@@ -497,6 +497,10 @@ const M = {
   'why.suggested': ['建议目标', 'Suggested'],
   'why.override': ['人工调整', 'Override'],
   'why.drivers': ['驱动因素（瀑布图）', 'Drivers (waterfall)'],
+  'why.axisFrom': [
+    '纵轴从 {v} 起，不从 0 开始：水平值的柱被截短，以便看清各驱动因素。',
+    'The axis starts at {v}, not at 0: the level bar is cut short so that the drivers show.',
+  ],
   'why.lines': ['各条线及其分位数', 'The lines and their quantiles'],
   'why.promotions': ['本期及历史中的大促窗口', 'Promotion windows of the shown periods'],
   'why.noPromotions': ['所示期间没有大促。', 'No promotion in the shown periods.'],

@@ -15,7 +15,7 @@ import { BadRequestError } from '../../lib/errors.js';
 import { textFault } from '../../lib/text.js';
 import type { PersonTarget } from '../../kpi/targets.js';
 import { DESK_FLAGS, DESK_SORTS, type DeskQuery, type DeskView } from '../../services/target-desk.js';
-import { chart } from '../charts.js';
+import { chart, waterfallAxisMin } from '../charts.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString, trusted } from '../html.js';
 import { hidden, page, pager, sendPage } from '../layout.js';
@@ -419,6 +419,8 @@ export default async function targetPages(app: FastifyInstance): Promise<void> {
       run += d;
     }
     const names = [...DRIVERS.map((k) => t(`driver.${k}` as MessageKey)), t('driver.total')];
+    // a level far above 0 would leave the drivers as slivers: the axis then starts near the totals, and says so
+    const axisMin = waterfallAxisMin(steps);
     const waterfall = chart({
       width: 720,
       height: 280,
@@ -427,7 +429,7 @@ export default async function targetPages(app: FastifyInstance): Promise<void> {
       option: {
         grid: { left: 64, right: 16, top: 20, bottom: 40 },
         xAxis: { type: 'category', data: names },
-        yAxis: { type: 'value', scale: true },
+        yAxis: { type: 'value', scale: true, ...(axisMin === null ? {} : { min: axisMin }) },
         series: [
           { type: 'bar', stack: 'w', data: [...bases, 0], itemStyle: { color: 'transparent' }, silent: true },
           {
@@ -477,6 +479,7 @@ ${q.saved ? html`<p class="notice info" role="status">${t(q.saved === 'set' ? 'o
 <div class="grid">
 <section class="card" aria-labelledby="h-fan"><h2 id="h-fan">${t('why.fan')}</h2>${fan}</section>
 <section class="card" aria-labelledby="h-drivers"><h2 id="h-drivers">${t('why.drivers')}</h2>${waterfall}
+${axisMin === null ? '' : html`<p class="hint" data-field="axis-min">${t('why.axisFrom', { v: num(axisMin) })}</p>`}
 <table><caption class="sr-only">${t('why.drivers')}</caption><tbody>${DRIVERS.map((k) => html`<tr><th scope="row">${t(`driver.${k}` as MessageKey)}</th><td class="num">${num(p.drivers[k])}</td></tr>`)}</tbody></table></section>
 </div>
 <div class="grid">
