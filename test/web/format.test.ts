@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { sameOriginPath } from '../../src/web/layout.js';
 import { channelName, fieldErrors, formatter, notFoundText, translator } from '../../src/web/messages.js';
-import { num } from '../../src/web/pages/targets.js';
+import { columnNum, num } from '../../src/web/pages/targets.js';
 
 const zh = translator('zh-CN');
 const en = translator('en');
@@ -17,6 +17,16 @@ describe('console wording', () => {
     expect(num(-0.0004)).toBe('0');
     expect(num(-0.006)).toBe('-0.006');
     expect(num(0.92)).toBe('0.92');
+  });
+  it('gives every cell of a desk column the decimals of the column’s median size', () => {
+    const rate = columnNum([0.9, 0.925, 0.93, 1.25]);
+    expect([0.9, 0.925, 1.25, null].map(rate)).toEqual(['0.900', '0.925', '1.250', '—']);
+    expect(rate(-0.0001)).toBe('0.000');
+    const turnover = columnNum([4.5, 12.25, 0.8]);
+    expect([4.5, 12.25, 0.8].map(turnover)).toEqual(['4.50', '12.25', '0.80']);
+    const gmv = columnNum([1_608_711.4, 980.6, 2_000_000]);
+    expect([1_608_711.4, 980.6].map(gmv)).toEqual(['1,608,711', '981']);
+    expect(columnNum([null, undefined])(0.92)).toBe('0.92');
   });
   it('writes a wait in hours below two days, else in days', () => {
     expect(formatter('zh-CN').waited(30.4)).toBe('30 小时');

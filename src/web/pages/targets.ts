@@ -75,13 +75,34 @@ const NUM = [0, 1, 2, 3].map(
   (digits) => new Intl.NumberFormat('en-US', { minimumFractionDigits: 0, maximumFractionDigits: digits }),
 );
 
+const FIXED = [0, 1, 2, 3].map(
+  (digits) => new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }),
+);
+
+/** Decimals for a number of this size: none from 1,000, one from 100, two from 1, else three. */
+const digitsFor = (a: number): number => (a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3);
+
+/** A tiny negative rounds to "-0" (or "-0.00"): no sign on a zero. */
+const unsignedZero = (s: string): string => (/^-0(\.0+)?$/.test(s) ? s.slice(1) : s);
+
 /** Numbers as a KPI reads: grouped integers from 1,000, else up to three significant decimals. */
 export function num(x: number | null | undefined): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—';
-  const a = Math.abs(x);
-  const s = NUM[a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3]!.format(x);
-  // a tiny negative rounds to "-0": no sign on a zero
-  return s === '-0' ? '0' : s;
+  return unsignedZero(NUM[digitsFor(Math.abs(x))]!.format(x));
+}
+
+/**
+ * A formatter for one column of a table: every cell gets the decimals `num` gives the column's median
+ * magnitude, so 0.9, 0.925 and 1.25 read 0.900, 0.925 and 1.250 in the same column.
+ */
+export function columnNum(values: readonly (number | null | undefined)[]): (x: number | null | undefined) => string {
+  const mags = values
+    .filter((v): v is number => v !== null && v !== undefined && Number.isFinite(v))
+    .map(Math.abs)
+    .sort((a, b) => a - b);
+  if (mags.length === 0) return num;
+  const fmt = FIXED[digitsFor(mags[(mags.length - 1) >> 1]!)]!;
+  return (x) => (x === null || x === undefined || !Number.isFinite(x) ? '—' : unsignedZero(fmt.format(x)));
 }
 
 const localBack = (s: string | undefined, fallback: string) =>
@@ -234,16 +255,18 @@ function deskBody(ctx: Ctx, v: DeskView, q: DeskParams): Html {
   const back = deskLink(v, q, { page: q.page > 1 ? q.page : undefined });
   const whyHref = (p: PersonTarget) =>
     `/targets/why${queryString({ employee: p.employee_id, metric: a.metric, period: a.period })}`;
+  // one number of decimals for every number cell of the metric's table, from the baselines' size
+  const cell = columnNum(v.rows.map((p) => p.baseline));
   const rows = v.rows.map(
     (p) => html`<tr data-employee="${p.employee_id}">
 <th scope="row"><a href="${whyHref(p)}" aria-label="${t('desk.why', { id: p.employee_id })}">${p.employee_id}</a></th>
 <td>${sparkline(ctx, p.recent)}</td>
-<td class="num" data-field="floor">${num(p.floor)}</td>
-<td class="num" data-field="baseline">${num(p.baseline)}</td>
-<td class="num" data-field="target"><strong>${num(p.target)}</strong>${p.override ? html`<br><small>${t('desk.suggested', { v: num(p.suggested_target) })}</small>` : ''}</td>
-<td class="num" data-field="stretch">${num(p.stretch)}</td>
-<td class="num" data-field="interval">${num(p.interval80[0])}–${num(p.interval80[1])}</td>
-<td class="num" data-field="actual">${num(p.actual)}</td>
+<td class="num" data-field="floor">${cell(p.floor)}</td>
+<td class="num" data-field="baseline">${cell(p.baseline)}</td>
+<td class="num" data-field="target"><strong>${cell(p.target)}</strong>${p.override ? html`<br><small>${t('desk.suggested', { v: cell(p.suggested_target) })}</small>` : ''}</td>
+<td class="num" data-field="stretch">${cell(p.stretch)}</td>
+<td class="num" data-field="interval">${cell(p.interval80[0])}–${cell(p.interval80[1])}</td>
+<td class="num" data-field="actual">${cell(p.actual)}</td>
 <td>${badges(ctx, p, a.direction)}</td>
 <td>${topDrivers(ctx, p)}</td>
 </tr>`,
