@@ -144,7 +144,7 @@ export const ratingExample = {
     returns_48h: { returns: 3, closed_within_48h: 3, late: 0, pending: 0, rate: 1, target: 0.95, met: true },
   },
   sentiment_models: ['sentiment-zh@b0861cd7e04d'],
-  rating_model: 'eb-beta-binomial@2',
+  rating_model: 'eb-beta-binomial@3',
 };
 /** One agent's ratings (GET /v1/ratings/agents/:id and, for an agent key, GET /v1/me/ratings). */
 export const agentRatingsQuery = {

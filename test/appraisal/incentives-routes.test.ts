@@ -41,7 +41,7 @@ async function storeRating(db: Db, agent: string, month: string, mean: number): 
        negative_replied_24h, negative_late, negative_pending, returns, returns_closed_48h, returns_late, returns_pending,
        posterior_mean, ci_low, ci_high, min_reviews, rating_model)
      values ($1, $2, 'month', ($2 || '-01')::date, 'cs_agent', 40, 0, 40, 39, 0, '{0,0,0}', '{0,0,0}', '{0,0,0,0}',
-       '{0,0,0,0}', '{}', 0, 0, 0, 0, 0, 0, 0, 0, $3::float8, $3::float8 - 0.02, $3::float8 + 0.01, 10, 'eb-beta-binomial@2')`,
+       '{0,0,0,0}', '{}', 0, 0, 0, 0, 0, 0, 0, 0, $3::float8, $3::float8 - 0.02, $3::float8 + 0.01, 10, 'eb-beta-binomial@3')`,
     [agent, month, mean],
   );
 }

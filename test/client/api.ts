@@ -5106,7 +5106,7 @@ export interface operations {
                      *           "sentiment_models": [
                      *             "sentiment-zh@b0861cd7e04d"
                      *           ],
-                     *           "rating_model": "eb-beta-binomial@2"
+                     *           "rating_model": "eb-beta-binomial@3"
                      *         }
                      *       ]
                      *     }
@@ -5543,7 +5543,7 @@ export interface operations {
                      *           "sentiment_models": [
                      *             "sentiment-zh@b0861cd7e04d"
                      *           ],
-                     *           "rating_model": "eb-beta-binomial@2"
+                     *           "rating_model": "eb-beta-binomial@3"
                      *         }
                      *       ]
                      *     }
@@ -5789,7 +5789,7 @@ export interface operations {
                      *           "sentiment_models": [
                      *             "sentiment-zh@b0861cd7e04d"
                      *           ],
-                     *           "rating_model": "eb-beta-binomial@2"
+                     *           "rating_model": "eb-beta-binomial@3"
                      *         }
                      *       ]
                      *     }
