@@ -17,6 +17,7 @@ import {
   labelledRows,
   serviceRows,
   UNKNOWN_LABEL,
+  weakFixed,
   weakServiceRows,
 } from '../../src/reviews/sentiment/aspect-pipeline.js';
 import {
@@ -344,6 +345,32 @@ describe('learned aspect model', () => {
     ])
       expect(isOwnReturn(c, 'zh'), c).toBe(false);
     expect(isOwnReturn('I wanted to return it', 'en')).toBe(false);
+  });
+
+  it("doubts the keyword rules' agent cues the guidelines do not read as the agent's (weakFixes), not staff clauses", () => {
+    const doubted: Array<[string, 'service_attitude' | 'response_speed' | 'returns_handling']> = [
+      ['退换还要自己出邮费', 'returns_handling'],
+      ['我要申请退货', 'returns_handling'],
+      ['果断退回货', 'returns_handling'],
+      ['还没有提供发票', 'returns_handling'],
+      ['京东退换货太费劲', 'returns_handling'],
+      ['反应慢', 'response_speed'],
+      ['屏幕响应速度慢', 'response_speed'],
+      ['网速极慢', 'response_speed'],
+      ['快递的服务太差', 'service_attitude'],
+    ];
+    for (const [c, a] of doubted) expect(weakFixed(c, a, 'zh'), c).toBe(true);
+    const kept: Array<[string, 'service_attitude' | 'response_speed' | 'returns_handling']> = [
+      ['客服让我自己出运费', 'returns_handling'],
+      ['商家不给开发票', 'returns_handling'],
+      ['申请退货后客服当天就同意了', 'returns_handling'],
+      ['前台反应很慢', 'response_speed'],
+      ['客服响应速度快', 'response_speed'],
+      ['快递和客服的服务态度都很好', 'service_attitude'],
+      ['我要申请退货', 'service_attitude'],
+    ];
+    for (const [c, a] of kept) expect(weakFixed(c, a, 'zh'), c).toBe(false);
+    expect(weakFixed('I will return it myself', 'returns_handling', 'en')).toBe(false);
   });
 
   it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {
