@@ -9,7 +9,7 @@
  *
  *   npm run train:aspects -- --lang zh|en [--recipe METADATA] [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
- *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--weak-fixes unknown|negative] [--own-texts-limit N] [--polarity-min-clauses N]
+ *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--weak-fixes unknown|negative] [--cue-extra] [--own-texts-limit N] [--polarity-min-clauses N]
  *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]] [--complaint-head [--complaint-head-l2 L,L,…]]
  *
  * `--complaint-head`: a review-level complaint head stacked with the aspect route (metadata
@@ -65,6 +65,8 @@ const { values: args } = parseArgs({
     'no-cues': { type: 'boolean' },
     'no-weak-doubt': { type: 'boolean' },
     'no-cue-features': { type: 'boolean' },
+    /** the extra cue patterns too (ASPECT_CUES_EXTRA; metadata cueExtra; default off) */
+    'cue-extra': { type: 'boolean' },
     'weak-agent-negatives': { type: 'boolean' },
     /** the clause's polarity reads the review's sentiment too (off by default) */
     'review-polarity': { type: 'boolean' },
@@ -140,6 +142,7 @@ const given: AspectTrainSettings = {
   cues: no(args['no-cues']),
   weakDoubt: no(args['no-weak-doubt']),
   cueFeatures: no(args['no-cue-features']),
+  cueExtra: args['cue-extra'],
   weakAgentNegatives: args['weak-agent-negatives'],
   reviewPolarity: args['no-review-polarity'] ? false : args['review-polarity'],
   trainLabelsWeight: num(args['train-labels-weight']),

@@ -207,6 +207,31 @@ describe('learned aspect model', () => {
     expect(withCues.logits('房间很干净')![rs]).toBe(without.logits('房间很干净')![rs]);
   });
 
+  it('reads the extra cue patterns only in a model with cueExtra (a late technician, staff words, a refused return)', () => {
+    const s = zhSettings(12, 9, 2, 50);
+    const buf = new FeatureBuffer(s.bits);
+    const clause = '师傅下午四点才来';
+    expect(aspectFeatures(clause, s, false, buf, undefined, s.bits, undefined, true)).toEqual([]);
+    const extra = aspectFeatures(clause, s, false, buf, undefined, s.bits, undefined, true, true);
+    expect(extra).toHaveLength(2); // "late" and "staff"
+    expect(
+      aspectFeatures('商家说吊牌剪了不能退', s, false, buf, undefined, s.bits, undefined, true, true),
+    ).toHaveLength(2);
+    expect(aspectFeatures('房间很干净', s, false, buf, undefined, s.bits, undefined, true, true)).toEqual([]);
+    // the five cues keep their rows: a clause they match gives the same first id with or without the extra set
+    const wait = aspectFeatures('结帐用了二十分钟', s, false, buf, undefined, s.bits, undefined, true);
+    expect(aspectFeatures('结帐用了二十分钟', s, false, buf, undefined, s.bits, undefined, true, true)).toEqual(wait);
+    const weights = new Float32Array((1 << s.bits) * ASPECT_STRIDE);
+    const rs = ASPECT_ORDER.indexOf('response_speed');
+    weights[extra[0]! * ASPECT_STRIDE + rs] = 2; // the "late" row says response speed
+    weights[1 * ASPECT_STRIDE + 0] = 0.5;
+    const meta = { ...toyMeta(s), keywordFeatures: false, cueFeatures: true };
+    const withExtra = new AspectPredictor({ ...meta, cueExtra: true }, weights);
+    const without = new AspectPredictor(meta, weights);
+    expect(withExtra.logits(clause)![rs]! - without.logits(clause)![rs]!).toBeCloseTo(2, 1);
+    expect(withExtra.logits('房间很干净')![rs]).toBe(without.logits('房间很干净')![rs]);
+  });
+
   const toyMeta = (s: FeatureSettings, tableBits?: number): AspectModelMetadata => ({
     format: ASPECT_MODEL_FORMAT,
     language: s.language,

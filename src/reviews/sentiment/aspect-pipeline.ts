@@ -83,6 +83,8 @@ export interface AspectTrainSettings {
   cues?: boolean | undefined;
   /** the cue patterns of aspect-model.ts (ASPECT_CUES) as features (default true) */
   cueFeatures?: boolean | undefined;
+  /** with cueFeatures, the extra cue patterns of aspect-model.ts too (ASPECT_CUES_EXTRA; default false) */
+  cueExtra?: boolean | undefined;
   /**
    * false (the default): a weak row's "no" for an agent aspect is unknown — only the labelled rows
    * teach where the agent aspects are absent, so the keyword rules' misses are not taught as absences
@@ -588,6 +590,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const keywordFeatures = o.keywordFeatures ?? true;
   const cues = o.cues ?? true;
   const cueFeatures = o.cueFeatures ?? true;
+  const cueExtra = cueFeatures && (o.cueExtra ?? false);
   const weakWeight = o.weakWeight ?? 1;
   const devWeight = o.devWeight ?? 4;
   const source = TRAIN_FILE[lang];
@@ -661,6 +664,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
         ],
         minReviews: o.reviewFeaturesMinReviews,
       },
+      cueExtra,
     );
     return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
   }
@@ -692,6 +696,8 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       keywordFeatures,
       settings.bits,
       cueFeatures,
+      undefined,
+      cueExtra,
     );
     return trainAspectLinear(tf, rows, settings.bits, 1, { ...train, l2, only, log: undefined });
   }
@@ -709,6 +715,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       features: settings,
       keywordFeatures,
       ...(cueFeatures ? { cueFeatures } : {}),
+      ...(cueExtra ? { cueExtra } : {}),
       ...(reviewFeatures ? { reviewFeatures } : {}),
       aspects: [...ASPECT_ORDER],
       weights: { file: 'weights.bin', dtype: 'float32', stride: ASPECT_STRIDE, biases: w.biases },

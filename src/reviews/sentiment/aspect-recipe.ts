@@ -12,6 +12,7 @@ export type { RecipeOrigin } from './aspect-pipeline.js';
 export interface RecipeMetadata {
   keywordFeatures?: unknown;
   cueFeatures?: unknown;
+  cueExtra?: unknown;
   training?: unknown;
 }
 
@@ -47,6 +48,7 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('folds', num(dev?.folds));
   set('keywordFeatures', bool(meta.keywordFeatures));
   set('cueFeatures', bool(meta.cueFeatures));
+  set('cueExtra', bool(meta.cueExtra));
   const options = obj(t.options);
   set('epochs', num(options?.epochs));
   set('l2', num(options?.l2));
