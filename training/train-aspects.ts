@@ -9,7 +9,7 @@
  *
  *   npm run train:aspects -- --lang zh|en [--recipe METADATA] [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
- *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--polarity-min-clauses N]
+ *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--weak-fixes unknown|negative] [--cue-extra] [--own-texts-limit N] [--polarity-min-clauses N]
  *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]] [--complaint-head [--complaint-head-l2 L,L,…]]
  *
  * `--complaint-head`: a review-level complaint head stacked with the aspect route (metadata
@@ -65,6 +65,8 @@ const { values: args } = parseArgs({
     'no-cues': { type: 'boolean' },
     'no-weak-doubt': { type: 'boolean' },
     'no-cue-features': { type: 'boolean' },
+    /** the extra cue patterns too (ASPECT_CUES_EXTRA; metadata cueExtra; default off) */
+    'cue-extra': { type: 'boolean' },
     'weak-agent-negatives': { type: 'boolean' },
     /** the clause's polarity reads the review's sentiment too (off by default) */
     'review-polarity': { type: 'boolean' },
@@ -82,6 +84,10 @@ const { values: args } = parseArgs({
     'train-labels-limit': { type: 'string' },
     /** weak rows' returns handling on a customer's own return: unknown or negative (default: kept) */
     'weak-intent': { type: 'string' },
+    /** weak rows' agent-aspect "yes" where the rules read a cue the guidelines do not (WEAK_FIXES): unknown or negative (default: kept) */
+    'weak-fixes': { type: 'string' },
+    /** only the first N own training texts (default all; a recipe: the N its model read) */
+    'own-texts-limit': { type: 'string' },
     /** the fewest dev clauses a polarity calibration without the service head is fitted on (default 20) */
     'polarity-min-clauses': { type: 'string' },
     /** review-context features worth this much (AspectTrainSettings.reviewFeatures; e.g. 1; default: none) */
@@ -112,6 +118,13 @@ if (headRows !== undefined && headRows !== 'all' && headRows !== 'aspect') {
   console.error('--service-head-rows: all or aspect');
   process.exit(2);
 }
+for (const flag of ['weak-intent', 'weak-fixes'] as const) {
+  const v = args[flag];
+  if (v !== undefined && v !== 'unknown' && v !== 'negative') {
+    console.error(`--${flag}: unknown or negative`);
+    process.exit(2);
+  }
+}
 const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
 /** a `--no-x` flag: false when given, else the recipe's (or the default) */
 const no = (flag: boolean | undefined) => (flag ? false : undefined);
@@ -129,6 +142,7 @@ const given: AspectTrainSettings = {
   cues: no(args['no-cues']),
   weakDoubt: no(args['no-weak-doubt']),
   cueFeatures: no(args['no-cue-features']),
+  cueExtra: args['cue-extra'],
   weakAgentNegatives: args['weak-agent-negatives'],
   reviewPolarity: args['no-review-polarity'] ? false : args['review-polarity'],
   trainLabelsWeight: num(args['train-labels-weight']),
@@ -141,6 +155,8 @@ const given: AspectTrainSettings = {
   complaintRecall: num(args['complaint-recall']),
   polarityMinClauses: num(args['polarity-min-clauses']),
   weakIntent: args['weak-intent'] as 'unknown' | 'negative' | undefined,
+  weakFixes: args['weak-fixes'] as 'unknown' | 'negative' | undefined,
+  ownTextsLimit: num(args['own-texts-limit']),
   reviewFeatures: num(args['review-features']),
   reviewFeaturesMinReviews: num(args['review-features-min-reviews']),
   reviewFeaturesRows: args['review-features-rows'] as 'all' | 'labelled' | undefined,

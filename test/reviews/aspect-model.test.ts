@@ -17,6 +17,7 @@ import {
   labelledRows,
   serviceRows,
   UNKNOWN_LABEL,
+  weakFixed,
   weakServiceRows,
 } from '../../src/reviews/sentiment/aspect-pipeline.js';
 import {
@@ -206,6 +207,31 @@ describe('learned aspect model', () => {
     expect(withCues.logits('房间很干净')![rs]).toBe(without.logits('房间很干净')![rs]);
   });
 
+  it('reads the extra cue patterns only in a model with cueExtra (a late technician, staff words, a refused return)', () => {
+    const s = zhSettings(12, 9, 2, 50);
+    const buf = new FeatureBuffer(s.bits);
+    const clause = '师傅下午四点才来';
+    expect(aspectFeatures(clause, s, false, buf, undefined, s.bits, undefined, true)).toEqual([]);
+    const extra = aspectFeatures(clause, s, false, buf, undefined, s.bits, undefined, true, true);
+    expect(extra).toHaveLength(2); // "late" and "staff"
+    expect(
+      aspectFeatures('商家说吊牌剪了不能退', s, false, buf, undefined, s.bits, undefined, true, true),
+    ).toHaveLength(2);
+    expect(aspectFeatures('房间很干净', s, false, buf, undefined, s.bits, undefined, true, true)).toEqual([]);
+    // the five cues keep their rows: a clause they match gives the same first id with or without the extra set
+    const wait = aspectFeatures('结帐用了二十分钟', s, false, buf, undefined, s.bits, undefined, true);
+    expect(aspectFeatures('结帐用了二十分钟', s, false, buf, undefined, s.bits, undefined, true, true)).toEqual(wait);
+    const weights = new Float32Array((1 << s.bits) * ASPECT_STRIDE);
+    const rs = ASPECT_ORDER.indexOf('response_speed');
+    weights[extra[0]! * ASPECT_STRIDE + rs] = 2; // the "late" row says response speed
+    weights[1 * ASPECT_STRIDE + 0] = 0.5;
+    const meta = { ...toyMeta(s), keywordFeatures: false, cueFeatures: true };
+    const withExtra = new AspectPredictor({ ...meta, cueExtra: true }, weights);
+    const without = new AspectPredictor(meta, weights);
+    expect(withExtra.logits(clause)![rs]! - without.logits(clause)![rs]!).toBeCloseTo(2, 1);
+    expect(withExtra.logits('房间很干净')![rs]).toBe(without.logits('房间很干净')![rs]);
+  });
+
   const toyMeta = (s: FeatureSettings, tableBits?: number): AspectModelMetadata => ({
     format: ASPECT_MODEL_FORMAT,
     language: s.language,
@@ -344,6 +370,32 @@ describe('learned aspect model', () => {
     ])
       expect(isOwnReturn(c, 'zh'), c).toBe(false);
     expect(isOwnReturn('I wanted to return it', 'en')).toBe(false);
+  });
+
+  it("doubts the keyword rules' agent cues the guidelines do not read as the agent's (weakFixes), not staff clauses", () => {
+    const doubted: Array<[string, 'service_attitude' | 'response_speed' | 'returns_handling']> = [
+      ['退换还要自己出邮费', 'returns_handling'],
+      ['我要申请退货', 'returns_handling'],
+      ['果断退回货', 'returns_handling'],
+      ['还没有提供发票', 'returns_handling'],
+      ['京东退换货太费劲', 'returns_handling'],
+      ['反应慢', 'response_speed'],
+      ['屏幕响应速度慢', 'response_speed'],
+      ['网速极慢', 'response_speed'],
+      ['快递的服务太差', 'service_attitude'],
+    ];
+    for (const [c, a] of doubted) expect(weakFixed(c, a, 'zh'), c).toBe(true);
+    const kept: Array<[string, 'service_attitude' | 'response_speed' | 'returns_handling']> = [
+      ['客服让我自己出运费', 'returns_handling'],
+      ['商家不给开发票', 'returns_handling'],
+      ['申请退货后客服当天就同意了', 'returns_handling'],
+      ['前台反应很慢', 'response_speed'],
+      ['客服响应速度快', 'response_speed'],
+      ['快递和客服的服务态度都很好', 'service_attitude'],
+      ['我要申请退货', 'service_attitude'],
+    ];
+    for (const [c, a] of kept) expect(weakFixed(c, a, 'zh'), c).toBe(false);
+    expect(weakFixed('I will return it myself', 'returns_handling', 'en')).toBe(false);
   });
 
   it('packs its weights (non-zero rows, int8 per aspect) with logits within rounding of the float table', () => {

@@ -34,6 +34,7 @@ describe('aspectRecipe', () => {
       serviceHeadWeak: 1,
       serviceHeadRows: 'all',
       weakIntent: 'unknown',
+      ownTextsLimit: 215,
       complaintRecall: 0.78,
       polarityMinClauses: 20,
     });
@@ -55,6 +56,7 @@ describe('aspectRecipe', () => {
     expect(en).not.toHaveProperty('reviewFeaturesMinReviews');
     expect(en).not.toHaveProperty('serviceHeadL2');
     expect(en).not.toHaveProperty('ownTexts');
+    expect(en).not.toHaveProperty('weakFixes');
   });
 
   it('reads the blocks written since: limit null or N, no hand labels, no own texts, head on the aspect rows', () => {
@@ -75,6 +77,12 @@ describe('aspectRecipe', () => {
       serviceHeadRows: 'aspect',
       weakIntent: 'negative',
     });
+    // the own texts a model read: the file's first `items` (texts appended since are not its recipe)
+    expect(block({ ownTexts: { items: 351, weight: 4 }, weakFixes: 'unknown' })).toMatchObject({
+      ownTextsLimit: 351,
+      weakFixes: 'unknown',
+    });
+    expect(block({ weakFixes: 'sometimes' })).not.toHaveProperty('weakFixes');
     // nothing recorded: only what has a default in the block's absence
     expect(aspectRecipe({})).toEqual({
       serviceHead: false,

@@ -40,6 +40,11 @@ export interface AspectModelMetadata {
   keywordFeatures: boolean;
   /** the cue patterns of the model's language (ASPECT_CUES) are features too, one bucket each (default false) */
   cueFeatures?: boolean;
+  /**
+   * with `cueFeatures`, the extra cue patterns too (ASPECT_CUES_EXTRA: a staff member late, staff words
+   * the keyword rules lack, a refused return; issue 18, tenth session); absent: the five of ASPECT_CUES
+   */
+  cueExtra?: boolean;
   aspects: Aspect[];
   weights: { file: string; dtype: 'float32'; stride: number; biases: number[] };
   /** per aspect: P(aspect) = σ(a · logit + c) */
@@ -161,11 +166,12 @@ export function aspectFeatures(
   tableBits = s.bits,
   words?: string[],
   cueFeatures = false,
+  cueExtra = false,
 ): number[] {
   featurise(clause, s, buf, false, words);
   const ids = keywordIds(clause, s, keywordFeatures, tableBits, keywords);
   if (cueFeatures && (s.language === 'zh' || s.language === 'en'))
-    ids.push(...cueIds(clause, s.language, cueRows(s.language, s.seed, tableBits)));
+    ids.push(...cueIds(clause, s.language, cueRows(s.language, s.seed, tableBits, cueExtra), cueExtra));
   return ids;
 }
 
@@ -212,6 +218,36 @@ export const ASPECT_CUES: Record<'zh' | 'en', ReadonlyArray<readonly [string, Re
 };
 
 /**
+ * More cue patterns (models with `cueExtra`; issue 18, tenth session, from the out-of-fold dev errors):
+ * a staff member or a turn that comes late (师傅下午四点才来, 等到三点才轮到我), staff words the keyword
+ * rules lack (师傅, 行李员, 门童, 收银, 商家 …), a return, exchange or repair refused (不给退, 说…不能退).
+ * zh only; each one more weight-1 feature, read after ASPECT_CUES'.
+ */
+export const ASPECT_CUES_EXTRA: Record<'zh' | 'en', ReadonlyArray<readonly [string, RegExp]>> = {
+  zh: [
+    [
+      'late',
+      /(才|终于)(来|到|上门|过来|轮到|处理)|迟到|晚到|晚来|还没(来|到|上门|轮到)|没(有)?(按时|准时)|放鸽子|爽约|(等|拖)到[^，。！？,.!?]{0,6}(才|还)/,
+    ],
+    [
+      'staff',
+      /师傅|行李员|门童|礼宾|保洁|阿姨|收银|导购|柜员|营业员|管家|大堂|司机|店里|商家|店家|卖家|掌柜|老板|销售/,
+    ],
+    [
+      'refuse',
+      /不(给|让|肯|同意|予|能|可以)(退|换|修|保修|处理|开)|拒(绝|不)[^，。！？,.!?]{0,2}(退|换|修|处理)|不(退|换)[的了]?$|说[^，。！？,.!?]{0,8}不(能|给|可以)?(退|换)/,
+    ],
+  ],
+  en: [],
+};
+
+/** Words of which every ASPECT_CUES_EXTRA pattern needs one (its own gate). */
+const CUE_EXTRA_GATE: Record<'zh' | 'en', RegExp> = {
+  zh: /才|终于|迟|晚|还没|准时|按时|鸽|爽约|到|师傅|员|门童|礼宾|保洁|阿姨|收银|管家|大堂|司机|店|商家|卖家|掌柜|老板|销售|不|拒/,
+  en: /(?!)/,
+};
+
+/**
  * Per language, words of which every cue pattern needs one (a clause without any matches none of
  * them): one test instead of five for the ≈ 85 % of clauses that name no wait, reply or staff.
  */
@@ -221,18 +257,30 @@ const CUE_GATE: Record<'zh' | 'en', RegExp> = {
 };
 const NO_CUES: number[] = [];
 
-/** Per cue pattern (ASPECT_CUES order), its table row. */
-function cueRows(language: 'zh' | 'en', seed: number, tableBits: number): Int32Array {
+/** Per cue pattern (ASPECT_CUES order, then with `extra` ASPECT_CUES_EXTRA's), its table row. */
+function cueRows(language: 'zh' | 'en', seed: number, tableBits: number, extra = false): Int32Array {
   const mask = (1 << tableBits) - 1;
-  return Int32Array.from(ASPECT_CUES[language], ([name]) => hashString(`cue:${name}`, seed) & mask);
+  const names = [...ASPECT_CUES[language], ...(extra ? ASPECT_CUES_EXTRA[language] : [])].map(([name]) => name);
+  return Int32Array.from(names, (name) => hashString(`cue:${name}`, seed) & mask);
 }
 
 /** The table rows (of `rows`, from cueRows) of the cue patterns a clause matches (see ASPECT_CUES). */
-function cueIds(clause: string, language: 'zh' | 'en', rows: Int32Array): number[] {
-  if (!CUE_GATE[language].test(clause)) return NO_CUES;
-  const out: number[] = [];
+function cueIds(clause: string, language: 'zh' | 'en', rows: Int32Array, extra = false): number[] {
   const cues = ASPECT_CUES[language];
-  for (let i = 0; i < cues.length; i++) if (cues[i]![1].test(clause)) out.push(rows[i]!);
+  let out = NO_CUES;
+  if (CUE_GATE[language].test(clause))
+    for (let i = 0; i < cues.length; i++)
+      if (cues[i]![1].test(clause)) {
+        if (out === NO_CUES) out = [];
+        out.push(rows[i]!);
+      }
+  if (!extra || !CUE_EXTRA_GATE[language].test(clause)) return out;
+  const more = ASPECT_CUES_EXTRA[language];
+  for (let i = 0; i < more.length; i++)
+    if (more[i]![1].test(clause)) {
+      if (out === NO_CUES) out = [];
+      out.push(rows[cues.length + i]!);
+    }
   return out;
 }
 
@@ -274,6 +322,8 @@ export class AspectPredictor {
   private readonly kwRows: Int32Array;
   /** the cue patterns' table rows when the model reads cues, else null */
   private readonly cueRows: Int32Array | null;
+  /** the model reads ASPECT_CUES_EXTRA too (`cueExtra`) */
+  private readonly cueExtra: boolean;
   /** per aspect: logit(threshold) − 1e-6; a calibrated logit under it cannot reach the threshold */
   private readonly below: Float64Array;
   /** a review's context sums (reviewContext), reused review after review */
@@ -297,7 +347,9 @@ export class AspectPredictor {
   ) {
     this.tableBits = meta.tableBits ?? meta.features.bits;
     this.kwRows = keywordRows(meta.features.seed, this.tableBits);
-    this.cueRows = meta.cueFeatures === true ? cueRows(meta.language, meta.features.seed, this.tableBits) : null;
+    this.cueExtra = meta.cueFeatures === true && meta.cueExtra === true;
+    this.cueRows =
+      meta.cueFeatures === true ? cueRows(meta.language, meta.features.seed, this.tableBits, this.cueExtra) : null;
     this.below = Float64Array.from(meta.thresholds, (t) =>
       t > 0 && t < 1 ? Math.log(t / (1 - t)) - 1e-6 : Number.NEGATIVE_INFINITY,
     );
@@ -468,7 +520,7 @@ export class AspectPredictor {
       for (let j = 0; j < k; j++) sums[j]! += rows[b + j]!;
     }
     if (this.cueRows)
-      for (const id of cueIds(clause, this.meta.language, this.cueRows)) {
+      for (const id of cueIds(clause, this.meta.language, this.cueRows, this.cueExtra)) {
         const w = id >>> 5;
         const word = present[w]!;
         const bit = 1 << (id & 31);

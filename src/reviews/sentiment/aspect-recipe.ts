@@ -12,6 +12,7 @@ export type { RecipeOrigin } from './aspect-pipeline.js';
 export interface RecipeMetadata {
   keywordFeatures?: unknown;
   cueFeatures?: unknown;
+  cueExtra?: unknown;
   training?: unknown;
 }
 
@@ -29,7 +30,8 @@ const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : 
  *   recorded: its `items` (the zh model of 2026-12-07 read 773 of the file's 1,587);
  * - no `ownTexts` block where hand labels were read → ownTexts false (else left to follow trainLabels);
  * - `serviceHead`: on, its chosen `l2` as the only candidate, `weak.weight` (else 0), `tableRows` → 'aspect';
- * - `weakIntent` absent → false (kept); `complaintRecall`, `polarityMinClauses` absent → their defaults;
+ * - `weakIntent` absent → false (kept); `weakFixes` as recorded (absent: none, the default);
+ * - `ownTexts.items` → ownTextsLimit (the file's first N: texts appended later are not the model's recipe); `complaintRecall`, `polarityMinClauses` absent → their defaults;
  * - `reviewFeatures` (the scale), `reviewFeaturesMinReviews`, `reviewFeaturesRows` as recorded (absent: none, the default);
  * - `complaintHead`: on, its chosen `l2` as the only candidate (absent: off).
  */
@@ -46,6 +48,7 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('folds', num(dev?.folds));
   set('keywordFeatures', bool(meta.keywordFeatures));
   set('cueFeatures', bool(meta.cueFeatures));
+  set('cueExtra', bool(meta.cueExtra));
   const options = obj(t.options);
   set('epochs', num(options?.epochs));
   set('l2', num(options?.l2));
@@ -75,6 +78,9 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
     set('serviceHeadRows', head.tableRows !== undefined ? 'aspect' : 'all');
   }
   set('weakIntent', t.weakIntent === 'unknown' || t.weakIntent === 'negative' ? t.weakIntent : false);
+  set('weakFixes', t.weakFixes === 'unknown' || t.weakFixes === 'negative' ? t.weakFixes : undefined);
+  // the own texts the model read: the first `items` of the file (texts appended later are not its recipe)
+  set('ownTextsLimit', num(obj(t.ownTexts)?.items));
   set('complaintRecall', num(t.complaintRecall) ?? 0.75);
   set('polarityMinClauses', num(t.polarityMinClauses) ?? 20);
   set('reviewFeatures', num(t.reviewFeatures));

@@ -41,6 +41,8 @@ export function featuriseClauses(
     reviews: readonly (string | undefined)[];
     minReviews?: number | undefined;
   },
+  /** with cueFeatures, ASPECT_CUES_EXTRA too */
+  cueExtra = false,
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
@@ -90,7 +92,7 @@ export function featuriseClauses(
         vals.push(context.settings.scale / Math.sqrt(n));
       }
     }
-    const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits, undefined, cueFeatures);
+    const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits, undefined, cueFeatures, cueExtra);
     for (let j = 0; j < buf.n; j++) {
       ids.push(buf.ids[j]! & mask);
       vals.push(1 / Math.sqrt(buf.n));
