@@ -315,8 +315,9 @@ function globalArSettings(
   split: boolean;
   fit: GlobalArOptions;
   bagLags: number[];
-  pool: 'panel' | 'extra' | false;
+  pool: 'panel' | 'extra' | 'shrink' | false;
   poolBagLags: number[];
+  poolShrink: number;
 } {
   const env = process.env;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
@@ -341,6 +342,7 @@ function globalArSettings(
     bagLags: bagSeasons.map((k) => Math.max(8, Math.min(60, Math.round(k * m)))),
     pool: on ? pool : false,
     poolBagLags: poolBag.map((k) => Math.max(8, Math.min(96, Math.round(k * m)))),
+    poolShrink: num(o.poolShrink, env.KPI_GAR_POOL_SHRINK, GLOBAL_AR_POOL_SHRINK),
     split: o.split ?? (env.KPI_GAR_SPLIT !== undefined ? env.KPI_GAR_SPLIT === '1' : false),
     on,
     second: on && (o.second ?? (env.KPI_GAR2 !== undefined ? env.KPI_GAR2 === '1' : GLOBAL_AR2_DEFAULT)),
@@ -357,20 +359,24 @@ function globalArSettings(
   };
 }
 
-/** The KPI_GAR_POOL knob: `panel`, `extra`, or unset / `0` = no pooling across groups. */
-function globalArPoolEnv(): 'panel' | 'extra' | false {
+/** The KPI_GAR_POOL knob: `panel`, `extra`, `shrink`, or unset / `0` = no pooling across groups. */
+function globalArPoolEnv(): 'panel' | 'extra' | 'shrink' | false {
   const v = process.env.KPI_GAR_POOL;
   if (v === undefined || v === '' || v === '0') return false;
-  if (v !== 'panel' && v !== 'extra') throw new Error(`KPI_GAR_POOL: panel, extra or 0, not ${v}`);
+  if (v !== 'panel' && v !== 'extra' && v !== 'shrink')
+    throw new Error(`KPI_GAR_POOL: panel, extra, shrink or 0, not ${v}`);
   return v;
 }
+
+/** `pool: 'shrink'`'s ridge towards the panel's fit, times the normal equations' mean diagonal (KPI_GAR_POOL_SHRINK). */
+export const GLOBAL_AR_POOL_SHRINK = 0.1;
 
 /**
  * Whether training pools the global AR member across groups (`TrainOptions.globalAr.pool`, then
  * KPI_GAR_POOL): the caller that sees every group (eval:baselines) then fits `fitPooledGlobalAr` once
  * per period and horizon and passes it to each group's `trainGroupModel` as `globalAr.pooled`.
  */
-export function globalArPoolSetting(opts: Pick<TrainOptions, 'globalAr'>): 'panel' | 'extra' | false {
+export function globalArPoolSetting(opts: TrainOptions): 'panel' | 'extra' | 'shrink' | false {
   if (opts.globalAr === false) return false;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
   return o.pool ?? globalArPoolEnv();
@@ -390,7 +396,9 @@ export function fitPooledGlobalAr(series: readonly SeriesInput[], opts: TrainOpt
   const values = series.map((s) => cleanValues(s.values));
   const decsAt = (lag: number) =>
     gar.fit.deseason ? values.map((v) => decompose(v.slice(0, Math.max(0, v.length - lag)), m)) : null;
-  const fitAt = (lag: number) =>
+  const backParts: { L: number; coef: number[][] }[] = [];
+  const finalParts: { L: number; coef: number[][] }[] = [];
+  const fitAt = (lag: number, parts: { L: number; coef: number[][] }[]) =>
     fitGlobalArBag(
       values,
       values.map((v) => v.length - lag),
@@ -399,11 +407,22 @@ export function fitPooledGlobalAr(series: readonly SeriesInput[], opts: TrainOpt
       H,
       gar.fit,
       gar.poolBagLags,
+      undefined,
+      parts,
     );
-  const back = fitAt(H);
+  const back = fitAt(H, backParts);
   if (!back) return null;
-  const final = gar.refit ? (fitAt(0) ?? back) : back;
-  return { m, H, back, final, series: series.length };
+  const refitted = gar.refit ? fitAt(0, finalParts) : null;
+  const final = refitted ?? back;
+  return {
+    m,
+    H,
+    back,
+    final,
+    backParts,
+    finalParts: refitted ? finalParts : backParts,
+    series: series.length,
+  };
 }
 
 /**
@@ -505,11 +524,20 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const decsAt = (lag: number, deseason: boolean) =>
     deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
   const fit2 = { ...gar.fit, deseason: !gar.fit.deseason };
+  // pooling across groups (opt-in): the panel-level fit of this period and horizon in place of the
+  // group's own ('panel'), as the second member ('extra'), or the prior the group's fit is ridged
+  // towards ('shrink', each lookback towards the panel's of the same length)
+  const given = typeof opts.globalAr === 'object' ? opts.globalAr.pooled : undefined;
+  const panelFit = gar.pool && given && given.m === m && given.H === H ? given : null;
+  const priorsAt = (lag: number) => {
+    const parts = panelFit && gar.pool === 'shrink' ? (lag > 0 ? panelFit.backParts : panelFit.finalParts) : null;
+    return parts ? { priors: new Map(parts.map((q) => [q.L, q.coef] as const)), lambda: gar.poolShrink } : undefined;
+  };
   const garFit = (lag: number, fit = gar.fit) => {
     const values = prepared.map((p) => p.values);
     const ends = prepared.map((p) => p.values.length - lag);
     const decs = decsAt(lag, fit.deseason);
-    const all = fitGlobalArBag(values, ends, decs, m, H, fit, gar.bagLags);
+    const all = fitGlobalArBag(values, ends, decs, m, H, fit, gar.bagLags, fit === gar.fit ? priorsAt(lag) : undefined);
     if (!all || !gar.split) return all;
     // the seasonal series' own fit (seasonality of each series' fitted part)
     const pick = values.map((v, i) => decompose(v.slice(0, Math.max(0, ends[i]!)), m).seasonal);
@@ -517,10 +545,6 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     const own = fitGlobalArBag(sel(values), sel(ends), decs ? sel(decs) : null, m, H, fit, gar.bagLags);
     return own ? { ...all, seasonal: own } : all;
   };
-  // pooling across groups (opt-in): the panel-level fit of this period and horizon in place of the
-  // group's own ('panel') or as the second member ('extra')
-  const given = typeof opts.globalAr === 'object' ? opts.globalAr.pooled : undefined;
-  const panelFit = gar.pool && given && given.m === m && given.H === H ? given : null;
   const usePooled = panelFit && gar.pool === 'panel' ? panelFit : null;
   const pooled2 = panelFit && gar.pool === 'extra' ? panelFit : null;
   const garBack = usePooled ? usePooled.back : gar.on ? garFit(H) : null;

@@ -85,9 +85,15 @@ export interface TrainOptions {
          * Opt-in pooling across groups: how a fit on the windows of every series of the panel that
          * shares this group's period and horizon (`pooled`, from `fitPooledGlobalAr`) is used —
          * `'panel'` in place of the group's own fit, `'extra'` beside it as the second member
-         * (`global_ar2`), `false` not at all (default). Without `pooled` it does nothing.
+         * (`global_ar2`), `'shrink'` the group's own fit ridged towards the panel's (`poolShrink`),
+         * `false` not at all (default). Without `pooled` it does nothing.
          */
-        pool?: 'panel' | 'extra' | false;
+        pool?: 'panel' | 'extra' | 'shrink' | false;
+        /**
+         * With `pool: 'shrink'`: the group's own fit ridged towards the panel's (each lookback towards
+         * the panel's fit of the same length), with this times the normal equations' mean diagonal.
+         */
+        poolShrink?: number;
         /** The pooled fit's lookback bag in seasons (8–96 lags; default the group's `bagSeasons`). */
         poolBagSeasons?: number[];
         /** The panel-level fits (`fitPooledGlobalAr`); the model stores the weights it forecasts with. */
@@ -112,6 +118,9 @@ export interface PooledGlobalAr {
   H: number;
   back: GlobalArWeights;
   final: GlobalArWeights;
+  /** Each lookback's own table of `back` and `final` (before the bag averages them): priors of `'shrink'`. */
+  backParts?: { L: number; coef: number[][] }[];
+  finalParts?: { L: number; coef: number[][] }[];
   /** Series the fits saw. */
   series: number;
 }

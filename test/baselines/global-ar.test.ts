@@ -218,7 +218,7 @@ describe('global AR member', () => {
     const H = 6;
     const toInputs = (vs: number[][], tag: string): SeriesInput[] =>
       vs.map((v, i) => ({ id: `${tag}${i}`, values: v, periodsPerYear: 12 }));
-    const a = toInputs(seasonalPanel(50, 60, 0, 21).series, 'a');
+    const a = toInputs(seasonalPanel(50, 84, 0, 21).series, 'a');
     const b = toInputs(seasonalPanel(70, 72, 0, 22).series, 'b');
     const opts = { horizon: H, seed: 1, network: false } as const;
     const pooled = fitPooledGlobalAr([...a, ...b], opts)!;
@@ -246,6 +246,7 @@ describe('global AR member', () => {
     expect(globalArPoolSetting(opts)).toBe(process.env.KPI_GAR_POOL ? process.env.KPI_GAR_POOL : false);
 
     const own = await trainGroupModel(a, { ...opts, globalAr: { pool: false } });
+    expect(own.globalAr!.lookbacks).toEqual([48, 36, 60]);
     // 'panel': the group forecasts with the panel's fit, which the model stores
     const panel = await trainGroupModel(a, { ...opts, globalAr: { pool: 'panel', pooled } });
     expect(panel.globalAr).toEqual(pooled.final);
@@ -266,5 +267,23 @@ describe('global AR member', () => {
     const off = await trainGroupModel(a, { ...opts, globalAr: { pooled } });
     if (!process.env.KPI_GAR_POOL) expect(off.globalAr).toEqual(own.globalAr);
     expect(forecast(mismatch, a[5]!)).toEqual(forecast(own, a[5]!));
+
+    // 'shrink': the group's own bag, each lookback ridged towards the panel's of its length — between
+    // the two, the panel's as the ridge grows; stored as the group's fit
+    expect(pooled.backParts!.map((q) => q.L)).toEqual([48, 36, 60]);
+    const shrunk = (poolShrink: number) =>
+      trainGroupModel(a, { ...opts, globalAr: { pool: 'shrink', pooled, poolShrink } });
+    const none = await shrunk(0);
+    expect(none.globalAr).toEqual(own.globalAr);
+    const dist = (x: number[][], y: number[][]) =>
+      Math.hypot(...x.flatMap((row, h) => row.map((v, j) => v - y[h]![j]!)));
+    const mid = await shrunk(0.1);
+    const far = await shrunk(1e4);
+    expect(mid.globalAr!.lookbacks).toEqual([48, 36, 60]);
+    expect(mid.globalAr2).toBeUndefined();
+    const dOwn = dist(own.globalAr!.coef, pooled.final.coef);
+    expect(dist(mid.globalAr!.coef, pooled.final.coef)).toBeLessThan(dOwn);
+    expect(dist(far.globalAr!.coef, pooled.final.coef)).toBeLessThan(0.01 * dOwn);
+    expect(deserialize(serialize(mid)).globalAr).toEqual(mid.globalAr);
   }, 120_000);
 });
