@@ -9,6 +9,10 @@
  *                                         prints our ratio to each method (and to the best of ETS and auto.arima)
  *     [--drift] [--monotone] [--refit]  the opt-in steps (TrainOptions `drift`, `monotoneOffsets: true`, `refit`)
  *     [--no-global-ar]  leaves the global AR member out (TrainOptions `globalAr: false`)
+ *     KPI_GAR_POOL=panel|extra|shrink (environment)  the global AR member fitted once on every group's series
+ *                  of the same period and horizon (`fitPooledGlobalAr`), used by each group in place of its own
+ *                  fit (`panel`), as the second member (`extra`) or as the prior its own fit is ridged towards
+ *                  (`shrink`, KPI_GAR_POOL_SHRINK); the fit's time counts in train_s
  *     [--mono both|upper|off]  TrainOptions `monotoneOffsets` (`--mono upper`: the upper offsets only; off by default)
  *     [--inner K]  scores a slice inside the training part instead of the test (`innerSlice`): each series'
  *                  training part cut K test horizons short, its test the next horizon — for choices that
@@ -42,8 +46,12 @@ import {
   msis,
   seasonalNaive,
   smape,
+  fitPooledGlobalAr,
+  globalArPoolSetting,
   trainGroupModel,
+  type PooledGlobalAr,
   type SeriesInput,
+  type TrainOptions,
 } from '../src/baselines/index.js';
 import { m4Seasonal } from '../src/baselines/classical.js';
 import { buildWindow } from '../src/baselines/features.js';
@@ -390,30 +398,62 @@ async function evaluate(file: string) {
     memberSeasN = 0;
   // the second global AR member is reported only when some group trained it (else its column is Theta)
   let withAr2 = false;
-  for (const g of groups) {
-    const members = panel.filter((s) => s.group === g);
-    const H = Math.max(...members.map((s) => s.test.length));
-    const inputs: SeriesInput[] = members.map((s) => ({
+  const toInputs = (ss: readonly PanelSeries[]): SeriesInput[] =>
+    ss.map((s) => ({
       id: s.id,
       values: s.train,
       periodsPerYear: s.frequency,
       ...(s.promo ? { promo: s.promo } : {}),
     }));
+  const horizonOf = (ss: readonly PanelSeries[]) => Math.max(...ss.map((s) => s.test.length));
+  const trainOptions = (H: number): TrainOptions => ({
+    horizon: H,
+    seed: Number(args.seed),
+    network: !args['no-network'],
+    drift: args.drift,
+    ...(args.monotone || args.mono !== undefined
+      ? { monotoneOffsets: args.monotone || args.mono === 'both' ? true : args.mono === 'upper' ? 'upper' : false }
+      : {}),
+    refit: args.refit,
+    ...(args['no-global-ar'] ? { globalAr: false } : {}),
+    ...(args.steps ? { steps: Number(args.steps) } : {}),
+    ...(args.spread ? { spreadShares: args.spread.split(',').map(Number) } : {}),
+  });
+  // opt-in pooling of the global AR member across groups (KPI_GAR_POOL): one fit on the series of
+  // every group that shares the period and horizon, passed to each group's training (counted in train_s)
+  const pooledFits = new Map<string, PooledGlobalAr | null>();
+  const poolKey = (m: number, H: number) => `${m}/${H}`;
+  let poolS = 0;
+  if (globalArPoolSetting(trainOptions(1))) {
+    const t = performance.now();
+    const c = cpuNow();
+    const byKey = new Map<string, { m: number; H: number; inputs: SeriesInput[] }>();
+    for (const g of groups) {
+      const members = panel.filter((s) => s.group === g);
+      const H = horizonOf(members);
+      const m = members[0]!.frequency;
+      const k = poolKey(m, H);
+      const e = byKey.get(k) ?? { m, H, inputs: [] };
+      e.inputs.push(...toInputs(members));
+      byKey.set(k, e);
+    }
+    for (const [k, e] of byKey) pooledFits.set(k, fitPooledGlobalAr(e.inputs, trainOptions(e.H)));
+    poolS = (performance.now() - t) / 1000;
+    trainS += poolS;
+    trainCpu += cpuNow() - c;
+  }
+  for (const g of groups) {
+    const members = panel.filter((s) => s.group === g);
+    const H = horizonOf(members);
+    const inputs = toInputs(members);
     const t0 = performance.now();
     const c0 = cpuNow();
-    const model = await trainGroupModel(inputs, {
-      horizon: H,
-      seed: Number(args.seed),
-      network: !args['no-network'],
-      drift: args.drift,
-      ...(args.monotone || args.mono !== undefined
-        ? { monotoneOffsets: args.monotone || args.mono === 'both' ? true : args.mono === 'upper' ? 'upper' : false }
-        : {}),
-      refit: args.refit,
-      ...(args['no-global-ar'] ? { globalAr: false } : {}),
-      ...(args.steps ? { steps: Number(args.steps) } : {}),
-      ...(args.spread ? { spreadShares: args.spread.split(',').map(Number) } : {}),
-    });
+    const base = trainOptions(H);
+    const pooled = pooledFits.get(poolKey(members[0]!.frequency, H));
+    const model = await trainGroupModel(
+      inputs,
+      pooled ? { ...base, globalAr: { ...(typeof base.globalAr === 'object' ? base.globalAr : {}), pooled } } : base,
+    );
     const t1 = performance.now();
     trainCpu += cpuNow() - c0;
     const fc = forecastMany(model, inputs, H);
@@ -571,6 +611,9 @@ async function evaluate(file: string) {
         }
       : {}),
     train_s: r4(trainS),
+    ...(pooledFits.size > 0
+      ? { gar_pool: { mode: globalArPoolSetting(trainOptions(1)), fit_s: r4(poolS), fits: pooledFits.size } }
+      : {}),
     predict_s: r4(predictS),
     predict_10k_s: r4(predict10k ?? 0),
     train_cpu_s: r4(trainCpu),

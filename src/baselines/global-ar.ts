@@ -52,6 +52,12 @@ export interface GlobalArOptions {
   maseWeight: boolean;
   /** Log-scale windows when every fitted value of the group is positive (else as without). */
   log?: boolean;
+  /**
+   * Ridge towards these coefficients ([h][L + 1], e.g. a fit on more groups' windows) instead of
+   * towards 0 alone, with `priorLambda` times the normal equations' mean diagonal. Absent: none.
+   */
+  prior?: readonly (readonly number[])[];
+  priorLambda?: number;
 }
 
 /** Default window length in seasons (clipped to 8–48 lags): chosen on the inner slices (README). */
@@ -262,7 +268,11 @@ export function fitGlobalAr(
           full[b * p + a] = A[a * p + b]!;
         }
       }
-      const b = solveRidge(full, rh, p, (opts.lambda * tr) / p);
+      // with a prior b0: (A + (λ + λ₀) I) b = r + λ₀ b0
+      const prior = opts.prior?.[h];
+      const lam0 = prior && prior.length === p ? ((opts.priorLambda ?? 0) * tr) / p : 0;
+      if (lam0 > 0) for (let a = 0; a < p; a++) rh[a]! += lam0 * prior![a]!;
+      const b = solveRidge(full, rh, p, (opts.lambda * tr) / p + lam0);
       if (!b) return null;
       next[h] = Array.from(b);
     }
@@ -284,16 +294,24 @@ export function fitGlobalArBag(
   H: number,
   opts: GlobalArOptions,
   lags: readonly number[],
+  shrink?: { priors: ReadonlyMap<number, readonly (readonly number[])[]>; lambda: number },
+  partsOut?: { L: number; coef: number[][] }[],
 ): GlobalArWeights | null {
-  const main = fitGlobalAr(series, ends, decs, m, H, opts);
+  // with `shrink`, each part is ridged towards the prior of its own window length (none: as without)
+  const withPrior = (o: GlobalArOptions): GlobalArOptions => {
+    const prior = shrink?.priors.get(o.L);
+    return prior ? { ...o, prior, priorLambda: shrink!.lambda } : o;
+  };
+  const main = fitGlobalAr(series, ends, decs, m, H, withPrior(opts));
   if (!main) return null;
   const bag: { L: number; coef: number[][] }[] = [];
   for (const L of new Set(lags)) {
     if (L === opts.L) continue;
     // the main fit decides the transform: the parts see the same values
-    const w = fitGlobalAr(series, ends, decs, m, H, { ...opts, L, log: main.log === true });
+    const w = fitGlobalAr(series, ends, decs, m, H, withPrior({ ...opts, L, log: main.log === true }));
     if (w) bag.push({ L, coef: w.coef });
   }
+  partsOut?.push({ L: main.L, coef: main.coef }, ...bag);
   if (bag.length === 0) return main;
   const parts = [{ L: main.L, coef: main.coef }, ...bag];
   // linear windows whose scale every part computes alike (each at least `scaleLag` long): the mean

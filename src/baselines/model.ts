@@ -32,7 +32,7 @@ import {
 import { maseScale } from './metrics.js';
 import { predictNet, trainQuantileNet, type NetWeights } from './network.js';
 import { fitStack, K, memberForecasts, MEMBERS, NET, type StackPoint } from './stacking.js';
-import type { BacktestFigures, SeriesInput, TrainOptions } from './types.js';
+import type { BacktestFigures, PooledGlobalAr, SeriesInput, TrainOptions } from './types.js';
 
 export const MODEL_KIND = 'kpi-baselines/pooled-quantile';
 
@@ -308,7 +308,17 @@ function globalArSettings(
   opts: TrainOptions,
   m: number,
   H: number,
-): { on: boolean; second: boolean; refit: boolean; split: boolean; fit: GlobalArOptions; bagLags: number[] } {
+): {
+  on: boolean;
+  second: boolean;
+  refit: boolean;
+  split: boolean;
+  fit: GlobalArOptions;
+  bagLags: number[];
+  pool: 'panel' | 'extra' | 'shrink' | false;
+  poolBagLags: number[];
+  poolShrink: number;
+} {
   const env = process.env;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
   const on =
@@ -322,9 +332,17 @@ function globalArSettings(
   const bagSeasons =
     o.bagSeasons ??
     (env.KPI_GAR_BAG !== undefined ? env.KPI_GAR_BAG.split(',').filter(Boolean).map(Number) : GLOBAL_AR_BAG);
+  const poolBag =
+    o.poolBagSeasons ??
+    (env.KPI_GAR_POOL_BAG !== undefined ? env.KPI_GAR_POOL_BAG.split(',').filter(Boolean).map(Number) : bagSeasons);
+  const pool = o.pool ?? globalArPoolEnv();
   return {
-    // the bag's window lengths clip to 8–60 lags (the main one's to 8–48)
+    // the bag's window lengths clip to 8–60 lags (the main one's to 8–48); the pooled fit's, with
+    // more windows, to 8–96
     bagLags: bagSeasons.map((k) => Math.max(8, Math.min(60, Math.round(k * m)))),
+    pool: on ? pool : false,
+    poolBagLags: poolBag.map((k) => Math.max(8, Math.min(96, Math.round(k * m)))),
+    poolShrink: num(o.poolShrink, env.KPI_GAR_POOL_SHRINK, GLOBAL_AR_POOL_SHRINK),
     split: o.split ?? (env.KPI_GAR_SPLIT !== undefined ? env.KPI_GAR_SPLIT === '1' : false),
     on,
     second: on && (o.second ?? (env.KPI_GAR2 !== undefined ? env.KPI_GAR2 === '1' : GLOBAL_AR2_DEFAULT)),
@@ -338,6 +356,72 @@ function globalArSettings(
       maseWeight: o.maseWeight ?? (env.KPI_GAR_MASEW !== undefined ? env.KPI_GAR_MASEW === '1' : d.maseWeight),
       log: o.log ?? (env.KPI_GAR_LOG !== undefined ? env.KPI_GAR_LOG === '1' : GLOBAL_AR_LOG),
     },
+  };
+}
+
+/** The KPI_GAR_POOL knob: `panel`, `extra`, `shrink`, or unset / `0` = no pooling across groups. */
+function globalArPoolEnv(): 'panel' | 'extra' | 'shrink' | false {
+  const v = process.env.KPI_GAR_POOL;
+  if (v === undefined || v === '' || v === '0') return false;
+  if (v !== 'panel' && v !== 'extra' && v !== 'shrink')
+    throw new Error(`KPI_GAR_POOL: panel, extra, shrink or 0, not ${v}`);
+  return v;
+}
+
+/** `pool: 'shrink'`'s ridge towards the panel's fit, times the normal equations' mean diagonal (KPI_GAR_POOL_SHRINK). */
+export const GLOBAL_AR_POOL_SHRINK = 0.1;
+
+/**
+ * Whether training pools the global AR member across groups (`TrainOptions.globalAr.pool`, then
+ * KPI_GAR_POOL): the caller that sees every group (eval:baselines) then fits `fitPooledGlobalAr` once
+ * per period and horizon and passes it to each group's `trainGroupModel` as `globalAr.pooled`.
+ */
+export function globalArPoolSetting(opts: TrainOptions): 'panel' | 'extra' | 'shrink' | false {
+  if (opts.globalAr === false) return false;
+  const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
+  return o.pool ?? globalArPoolEnv();
+}
+
+/**
+ * The global AR member fitted on the windows of all `series` (every group of a panel that shares the
+ * period and `opts.horizon`), with the settings `trainGroupModel` would use and the pooled lookback bag
+ * (`poolBagSeasons` / KPI_GAR_POOL_BAG): the backtest's fit sees targets before each series' last H
+ * periods, the forecasts' fit every series to its end. Null when the member is off or a fit fails.
+ */
+export function fitPooledGlobalAr(series: readonly SeriesInput[], opts: TrainOptions): PooledGlobalAr | null {
+  const m = checkInputs(series, opts);
+  const H = opts.horizon;
+  const gar = globalArSettings(opts, m, H);
+  if (!gar.on) return null;
+  const values = series.map((s) => cleanValues(s.values));
+  const decsAt = (lag: number) =>
+    gar.fit.deseason ? values.map((v) => decompose(v.slice(0, Math.max(0, v.length - lag)), m)) : null;
+  const backParts: { L: number; coef: number[][] }[] = [];
+  const finalParts: { L: number; coef: number[][] }[] = [];
+  const fitAt = (lag: number, parts: { L: number; coef: number[][] }[]) =>
+    fitGlobalArBag(
+      values,
+      values.map((v) => v.length - lag),
+      decsAt(lag),
+      m,
+      H,
+      gar.fit,
+      gar.poolBagLags,
+      undefined,
+      parts,
+    );
+  const back = fitAt(H, backParts);
+  if (!back) return null;
+  const refitted = gar.refit ? fitAt(0, finalParts) : null;
+  const final = refitted ?? back;
+  return {
+    m,
+    H,
+    back,
+    final,
+    backParts,
+    finalParts: refitted ? finalParts : backParts,
+    series: series.length,
   };
 }
 
@@ -440,11 +524,20 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const decsAt = (lag: number, deseason: boolean) =>
     deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
   const fit2 = { ...gar.fit, deseason: !gar.fit.deseason };
+  // pooling across groups (opt-in): the panel-level fit of this period and horizon in place of the
+  // group's own ('panel'), as the second member ('extra'), or the prior the group's fit is ridged
+  // towards ('shrink', each lookback towards the panel's of the same length)
+  const given = typeof opts.globalAr === 'object' ? opts.globalAr.pooled : undefined;
+  const panelFit = gar.pool && given && given.m === m && given.H === H ? given : null;
+  const priorsAt = (lag: number) => {
+    const parts = panelFit && gar.pool === 'shrink' ? (lag > 0 ? panelFit.backParts : panelFit.finalParts) : null;
+    return parts ? { priors: new Map(parts.map((q) => [q.L, q.coef] as const)), lambda: gar.poolShrink } : undefined;
+  };
   const garFit = (lag: number, fit = gar.fit) => {
     const values = prepared.map((p) => p.values);
     const ends = prepared.map((p) => p.values.length - lag);
     const decs = decsAt(lag, fit.deseason);
-    const all = fitGlobalArBag(values, ends, decs, m, H, fit, gar.bagLags);
+    const all = fitGlobalArBag(values, ends, decs, m, H, fit, gar.bagLags, fit === gar.fit ? priorsAt(lag) : undefined);
     if (!all || !gar.split) return all;
     // the seasonal series' own fit (seasonality of each series' fitted part)
     const pick = values.map((v, i) => decompose(v.slice(0, Math.max(0, ends[i]!)), m).seasonal);
@@ -452,8 +545,10 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     const own = fitGlobalArBag(sel(values), sel(ends), decs ? sel(decs) : null, m, H, fit, gar.bagLags);
     return own ? { ...all, seasonal: own } : all;
   };
-  const garBack = gar.on ? garFit(H) : null;
-  const garBack2 = gar.second ? garFit(H, fit2) : null;
+  const usePooled = panelFit && gar.pool === 'panel' ? panelFit : null;
+  const pooled2 = panelFit && gar.pool === 'extra' ? panelFit : null;
+  const garBack = usePooled ? usePooled.back : gar.on ? garFit(H) : null;
+  const garBack2 = pooled2 ? pooled2.back : gar.second ? garFit(H, fit2) : null;
   // 2. rolling-origin backtest over the last H periods of each series: member forecasts per point.
   // The seasonal ETS search starts from the group's median fit (on up to 200 series), in few steps.
   const etsFits: number[][] = [];
@@ -795,8 +890,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   }
 
   // the global AR is cheap to refit: the forecasts' one sees every series to its end
-  const garFinal = garBack && gar.refit ? (garFit(0) ?? garBack) : garBack;
-  const garFinal2 = garBack2 && gar.refit ? (garFit(0, fit2) ?? garBack2) : garBack2;
+  const garFinal = usePooled ? usePooled.final : garBack && gar.refit ? (garFit(0) ?? garBack) : garBack;
+  const garFinal2 = pooled2 ? pooled2.final : garBack2 && gar.refit ? (garFit(0, fit2) ?? garBack2) : garBack2;
 
   return {
     kind: MODEL_KIND,

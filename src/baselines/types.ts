@@ -1,4 +1,5 @@
 /** Public types of the baselines module (pooled per-group quantile model with conformal calibration). */
+import type { GlobalArWeights } from './global-ar.js';
 
 /** One unit's history (a person's KPI, a store's sales, …). */
 export interface SeriesInput {
@@ -80,6 +81,23 @@ export interface TrainOptions {
         log?: boolean;
         /** A second fit on the group's seasonal series only, for the histories that test seasonal. */
         split?: boolean;
+        /**
+         * Opt-in pooling across groups: how a fit on the windows of every series of the panel that
+         * shares this group's period and horizon (`pooled`, from `fitPooledGlobalAr`) is used —
+         * `'panel'` in place of the group's own fit, `'extra'` beside it as the second member
+         * (`global_ar2`), `'shrink'` the group's own fit ridged towards the panel's (`poolShrink`),
+         * `false` not at all (default). Without `pooled` it does nothing.
+         */
+        pool?: 'panel' | 'extra' | 'shrink' | false;
+        /**
+         * With `pool: 'shrink'`: the group's own fit ridged towards the panel's (each lookback towards
+         * the panel's fit of the same length), with this times the normal equations' mean diagonal.
+         */
+        poolShrink?: number;
+        /** The pooled fit's lookback bag in seasons (8–96 lags; default the group's `bagSeasons`). */
+        poolBagSeasons?: number[];
+        /** The panel-level fits (`fitPooledGlobalAr`); the model stores the weights it forecasts with. */
+        pooled?: PooledGlobalAr;
       };
   /**
    * The seasonal ETS member: `'hw'` one Holt–Winters form (damped trend, multiplicative season where
@@ -88,6 +106,23 @@ export interface TrainOptions {
    * series without a season (in place of the damped trend). Default `'hw'` (README §issue 15).
    */
   seasonalEts?: 'hw' | 'auto' | 'all';
+}
+
+/**
+ * A global AR member fitted on the windows of several groups' series (`fitPooledGlobalAr`): the
+ * backtest's fit (targets before each series' last `H` periods) and the forecasts' fit (to the end).
+ */
+export interface PooledGlobalAr {
+  /** Periods per year and horizon the fits were made for (groups with others ignore them). */
+  m: number;
+  H: number;
+  back: GlobalArWeights;
+  final: GlobalArWeights;
+  /** Each lookback's own table of `back` and `final` (before the bag averages them): priors of `'shrink'`. */
+  backParts?: { L: number; coef: number[][] }[];
+  finalParts?: { L: number; coef: number[][] }[];
+  /** Series the fits saw. */
+  series: number;
 }
 
 /** Per-horizon calibration result measured on the rolling-origin backtest. */

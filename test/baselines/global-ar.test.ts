@@ -7,7 +7,15 @@ import {
   fitGlobalArBag,
   globalArForecast,
 } from '../../src/baselines/global-ar.js';
-import { deserialize, forecast, serialize, trainGroupModel, type SeriesInput } from '../../src/baselines/index.js';
+import {
+  deserialize,
+  fitPooledGlobalAr,
+  forecast,
+  globalArPoolSetting,
+  serialize,
+  trainGroupModel,
+  type SeriesInput,
+} from '../../src/baselines/index.js';
 import { rng } from '../../src/baselines/network.js';
 import { GAR, GAR2, MEMBERS } from '../../src/baselines/stacking.js';
 import { gaussian, simulateGroup } from './helpers.js';
@@ -204,5 +212,78 @@ describe('global AR member', () => {
     const none = { ...d, seasonal: false };
     expect(globalArForecast(split.globalAr!, v, none)).toEqual(globalArForecast(group, v, none));
     expect(deserialize(serialize(split)).globalAr).toEqual(split.globalAr);
+  }, 120_000);
+
+  it('pools across groups when asked: the panel-level fit in place of the group fit or beside it, stored in the model', async () => {
+    const H = 6;
+    const toInputs = (vs: number[][], tag: string): SeriesInput[] =>
+      vs.map((v, i) => ({ id: `${tag}${i}`, values: v, periodsPerYear: 12 }));
+    const a = toInputs(seasonalPanel(50, 84, 0, 21).series, 'a');
+    const b = toInputs(seasonalPanel(70, 72, 0, 22).series, 'b');
+    const opts = { horizon: H, seed: 1, network: false } as const;
+    const pooled = fitPooledGlobalAr([...a, ...b], opts)!;
+    expect(pooled).toMatchObject({ m: 12, H, series: 120 });
+    // the default bag over all series' windows; the backtest's fit never sees a series' last H periods
+    expect(pooled.final.lookbacks).toEqual([48, 36, 60]);
+    const ends = [...a, ...b].map((s) => s.values.length - H);
+    expect(pooled.back).toEqual(
+      fitGlobalArBag(
+        [...a, ...b].map((s) => s.values),
+        ends,
+        null,
+        12,
+        H,
+        defaultGlobalArOptions(12, H),
+        [36, 48, 60],
+      ),
+    );
+    const late = b.map((s) => ({ ...s, values: s.values.map((x, t) => (t >= s.values.length - H ? 10 * x : x)) }));
+    expect(fitPooledGlobalAr([...a, ...late], opts)!.back).toEqual(pooled.back);
+    expect(fitPooledGlobalAr([...a, ...late], opts)!.final).not.toEqual(pooled.final);
+    // its own bag (up to 96 lags)
+    expect(fitPooledGlobalAr(b, { ...opts, globalAr: { poolBagSeasons: [4, 8] } })!.final.lookbacks).toEqual([48, 96]);
+    expect(fitPooledGlobalAr(a, { ...opts, globalAr: false })).toBeNull();
+    expect(globalArPoolSetting(opts)).toBe(process.env.KPI_GAR_POOL ? process.env.KPI_GAR_POOL : false);
+
+    const own = await trainGroupModel(a, { ...opts, globalAr: { pool: false } });
+    expect(own.globalAr!.lookbacks).toEqual([48, 36, 60]);
+    // 'panel': the group forecasts with the panel's fit, which the model stores
+    const panel = await trainGroupModel(a, { ...opts, globalAr: { pool: 'panel', pooled } });
+    expect(panel.globalAr).toEqual(pooled.final);
+    expect(panel.globalAr2).toBeUndefined();
+    expect(panel.globalAr).not.toEqual(own.globalAr);
+    // 'extra': the group's own fit stays, the panel's is the second member
+    const extra = await trainGroupModel(a, { ...opts, globalAr: { pool: 'extra', pooled } });
+    expect(extra.globalAr).toEqual(own.globalAr);
+    expect(extra.globalAr2).toEqual(pooled.final);
+    expect(extra.stack!.members[GAR2]).toBe('global_ar2');
+    const back = deserialize(serialize(extra));
+    expect(forecast(back, a[3]!)).toEqual(forecast(extra, a[3]!));
+    expect(deserialize(serialize(panel)).globalAr).toEqual(pooled.final);
+    // a fit of another horizon, no fit, or pooling off: the group's own member, as before
+    const other = fitPooledGlobalAr([...a, ...b], { ...opts, horizon: 4 })!;
+    const mismatch = await trainGroupModel(a, { ...opts, globalAr: { pool: 'panel', pooled: other } });
+    expect(mismatch.globalAr).toEqual(own.globalAr);
+    const off = await trainGroupModel(a, { ...opts, globalAr: { pooled } });
+    if (!process.env.KPI_GAR_POOL) expect(off.globalAr).toEqual(own.globalAr);
+    expect(forecast(mismatch, a[5]!)).toEqual(forecast(own, a[5]!));
+
+    // 'shrink': the group's own bag, each lookback ridged towards the panel's of its length — between
+    // the two, the panel's as the ridge grows; stored as the group's fit
+    expect(pooled.backParts!.map((q) => q.L)).toEqual([48, 36, 60]);
+    const shrunk = (poolShrink: number) =>
+      trainGroupModel(a, { ...opts, globalAr: { pool: 'shrink', pooled, poolShrink } });
+    const none = await shrunk(0);
+    expect(none.globalAr).toEqual(own.globalAr);
+    const dist = (x: number[][], y: number[][]) =>
+      Math.hypot(...x.flatMap((row, h) => row.map((v, j) => v - y[h]![j]!)));
+    const mid = await shrunk(0.1);
+    const far = await shrunk(1e4);
+    expect(mid.globalAr!.lookbacks).toEqual([48, 36, 60]);
+    expect(mid.globalAr2).toBeUndefined();
+    const dOwn = dist(own.globalAr!.coef, pooled.final.coef);
+    expect(dist(mid.globalAr!.coef, pooled.final.coef)).toBeLessThan(dOwn);
+    expect(dist(far.globalAr!.coef, pooled.final.coef)).toBeLessThan(0.01 * dOwn);
+    expect(deserialize(serialize(mid)).globalAr).toEqual(mid.globalAr);
   }, 120_000);
 });
