@@ -160,6 +160,11 @@ const M = {
   'rule.agentIdOnly': ['只有 agent 权限的密钥才能绑定客服', 'agent_id is only for a key with the agent scope'],
   'rule.noAgentToAppeal': ['评价 {id} 没有归属的客服，无法申诉', "review '{id}' has no agent to appeal for"],
   'rule.appealPending': ['评价 {id} 已有待处理的申诉', "review '{id}' already has a pending appeal"],
+  'rule.notOwnReview': [
+    '评价 {id} 不计入这把密钥的客服；agent 密钥只能申诉自己的评价',
+    "review '{id}' is not charged to this key's agent; an agent key appeals only its own reviews",
+  ],
+  'rule.notDay': ['不是日历上的日期', 'not a calendar day'],
   'rule.appealDecided': ['申诉 {id} 已{word}', 'appeal {id} was already {state}'],
   'rule.noJob': [
     '列表中没有任务 {id}（请使用上一页的 next_before）',
@@ -934,6 +939,7 @@ export const FIELD_RULES: readonly Rule[] = [
   [/^Invalid string: must match pattern (\/.+\/[a-z]*)$/, (t, m) => t('rule.pattern', { pattern: m[1]! })],
   [/^expected YYYY-MM-DD$/, (t) => t('rule.day')],
   [/^expected YYYY-MM$/, (t) => t('rule.month')],
+  [/^not a calendar day$/, (t) => t('rule.notDay')],
   [/^expected a lower-case id \((.+)\)$/, (t, m) => t('rule.lowerId', { chars: m[1]! })],
   [/^expected a week, month or quarter$/, (t) => t('rule.periodKind')],
   [/^(.+) is not a week, month or quarter$/, (t, m) => t('rule.notPeriodKind', { value: m[1]! })],
@@ -1014,6 +1020,10 @@ export const REFUSAL_RULES: readonly Rule[] = [
   [/^agent_id is only for a key with the agent scope$/, (t) => t('rule.agentIdOnly')],
   [/^review '([^']*)' has no agent to appeal for$/, (t, m) => t('rule.noAgentToAppeal', { id: m[1]! })],
   [/^review '([^']*)' already has a pending appeal$/, (t, m) => t('rule.appealPending', { id: m[1]! })],
+  [
+    /^review '([^']*)' is not charged to this key's agent; an agent key appeals only its own reviews$/,
+    (t, m) => t('rule.notOwnReview', { id: m[1]! }),
+  ],
   [
     /^appeal (\d+) was already (\w+)$/,
     (t, m) => t('rule.appealDecided', { id: m[1]!, state: m[2]!, word: decided(t, m[2]!) }),

@@ -11,6 +11,7 @@ import { agentBindingProblem } from '../../src/auth/scopes.js';
 import { parseTargetPeriod } from '../../src/kpi/targets.js';
 import { textFault } from '../../src/lib/text.js';
 import { SelfApprovalError } from '../../src/periods/approvals-store.js';
+import { NotOwnReviewError } from '../../src/reviews/corrections.js';
 import {
   FIELD_RULES,
   fieldErrors,
@@ -56,6 +57,7 @@ const FIELD_SAMPLES: string[] = [
   zodSays(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$/), 'cs agent'),
   'expected YYYY-MM-DD',
   'expected YYYY-MM',
+  'not a calendar day',
   'expected a lower-case id (a–z, 0–9, _ . -)',
   'expected a lower-case id (a–z, 0–9, _ -)',
   'expected a week, month or quarter',
@@ -108,6 +110,7 @@ const REFUSAL_SAMPLES: string[] = [
   "review 'r1' has no agent to appeal for",
   "review 'r1' already has a pending appeal",
   'appeal 4 was already accepted',
+  new NotOwnReviewError('r1').message,
 ];
 
 const firstMatch = (rules: typeof FIELD_RULES, text: string) => rules.findIndex(([re]) => re.test(text));

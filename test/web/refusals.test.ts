@@ -97,6 +97,14 @@ describeEachBackend('console: refusals in the page language', (get) => {
       expect((await refuse(hr, '/calendar', '/calendar/save', { ...EVENT, starts_on: '2026-11-1' })).text).toBe(
         '请求参数有误：开始日期（须为 YYYY-MM-DD 格式的日期）',
       );
+      // a date of the right form that is no day: refused (a server error before)
+      expect(await refuse(hr, '/calendar', '/calendar/save', { ...EVENT, starts_on: '2026-02-31' })).toEqual({
+        status: 400,
+        text: '请求参数有误：开始日期（不是日历上的日期）',
+      });
+      expect((await refuse(hr, '/calendar', '/calendar/save', { ...EVENT, ends_on: '2026-13-45' })).text).toBe(
+        '请求参数有误：结束日期（不是日历上的日期）',
+      );
       expect((await refuse(hr, '/calendar', '/calendar/save', { ...EVENT, kind: 'x', profile: 'x' })).text).toBe(
         '请求参数有误：类型（须为以下之一：promotion、holiday、other）；权重方案（须为以下之一：promotion、ordinary）',
       );

@@ -35,7 +35,15 @@ const text = (max: number) =>
     .min(1)
     .max(max)
     .refine((s) => textFault(s) === null, 'holds a NUL or a lone surrogate');
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  // 2026-02-31 has the form but no day: refused here, not by the database (a server error before)
+  .refine((s) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return true; // the form's own issue says it
+    const day = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(s);
+  }, 'not a calendar day');
 
 const calendarQuery = z.object({
   month: z.string().regex(MONTH, 'expected YYYY-MM').optional(),
