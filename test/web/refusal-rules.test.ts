@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { agentBindingProblem } from '../../src/auth/scopes.js';
 import { parseTargetPeriod } from '../../src/kpi/targets.js';
+import { date, finiteNumber, id, optionalRating, period, timestamp } from '../../src/ingest/fields.js';
+import { unknownEmployeeReason } from '../../src/ingest/references.js';
 import { textFault } from '../../src/lib/text.js';
 import { SelfApprovalError } from '../../src/periods/approvals-store.js';
 import { NotOwnReviewError } from '../../src/reviews/corrections.js';
@@ -80,6 +82,31 @@ const FIELD_SAMPLES: string[] = [
   'unknown metric nope',
   'unknown employee E9999',
   'employee E0001 has role cs_agent, not sales_ops',
+  // an upload row's field rules, from the ingestion's own schemas where they can be called
+  'is required',
+  zodSays(id, '  '),
+  zodSays(id, 'x'.repeat(129)),
+  zodSays(finiteNumber, 'x'),
+  zodSays(finiteNumber, 'Infinity'),
+  zodSays(optionalRating, '7'),
+  zodSays(optionalRating, 'seven'),
+  zodSays(optionalRating, '2.5'),
+  zodSays(period, '2026-13'),
+  zodSays(period, 5),
+  'expected text, got 5',
+  'must be finite',
+  'expected a whole number 1–5',
+  'is not a real time',
+  zodSays(date, 5),
+  zodSays(date, '2026-02-31'),
+  zodSays(timestamp, 5),
+  zodSays(timestamp, 'soon'),
+  zodSays(timestamp, '2026-02-31T09:30:00+08:00'),
+  "unknown role 'nobody' (see GET /v1/roles)",
+  "unknown metric 'nope' (see GET /v1/metrics)",
+  unknownEmployeeReason('E9999'),
+  '-5 is outside 0–∞ for gmv (unit cny)',
+  '5 is outside 0–1 for conversion_rate (unit ratio: send 0.0325 for 3.25 %)',
 ];
 /** The zod issues the console words plainly in English (not zod's own text), with those words. */
 const PLAIN_EN: Record<string, string> = {

@@ -21,7 +21,7 @@ const notice = (body: string): string =>
     .trim();
 /** The reason cells of an upload's refused rows. */
 const reasons = (body: string): string[] =>
-  [...body.matchAll(/<tr data-row="\d+">[\s\S]*?<td>([^<]*)<\/td><\/tr>/g)].map((m) => m[1]!);
+  [...body.matchAll(/<tr data-row="\d+">[\s\S]*?<td>([^<]*)<\/td><\/tr>/g)].map((m) => m[1]!.replace(/&#39;/g, "'"));
 
 const EVENT = {
   id: 'e1',
@@ -192,6 +192,17 @@ describeEachBackend('console: refusals in the page language', (get) => {
       );
       expect(people.statusCode).toBe(422);
       expect(reasons(people.body)).toEqual(['表头缺少此列（表头为：id, name）']);
+      const history = (body: string) =>
+        hr.upload(
+          '/upload',
+          { kind: 'history' },
+          { name: 'h.csv', type: 'text/csv', body: `employee_id,period,metric_id,value\n${body}\n` },
+        );
+      expect(reasons((await history('E0001,2026-13,gmv,x')).body)).toEqual([
+        "须为 ISO 周（2026-W07）、月份（2026-03）或季度（2026-Q1），实际为 '2026-13'",
+        "须为数字，实际为 'x'",
+      ]);
+      expect(reasons((await history('E0001,2026-05,nope,1')).body)).toEqual(['未知指标 nope（见 GET /v1/metrics）']);
       const sycm = await hr.upload(
         '/upload',
         { kind: 'sycm' },
