@@ -58,6 +58,12 @@ const M = {
   'what.override request': ['调整申请', 'override request'],
   'what.appeal': ['申诉', 'appeal'],
   'what.metric': ['指标', 'metric'],
+  'what.API key': ['API 密钥', 'API key'],
+  // an override that is not there (a revert of none): NotFoundError's own words, in Chinese with the metric's name
+  'notFound.override': [
+    '目标调整：{name}，{employee}（{role}，{period}）',
+    'an override of {metric} for {employee} ({role}, {period})',
+  ],
   // a form field's error (fieldErrors): the field by its label, the rule in the page's language
   'field.error': ['{field}（{detail}）', '{field}: {detail}'],
   'field.sep': ['；', '; '],
@@ -84,6 +90,138 @@ const M = {
   'field.profile': ['权重方案', 'Weight profile'],
   'field.employee_id': ['员工工号', 'Employee id'],
   'field.agent_id': ['绑定客服', 'Agent'],
+  'field.kind': ['类型', 'Kind'],
+  'field.scope': ['范围', 'Scope'],
+  'field.sales': ['销售权重', 'Sales weight'],
+  'field.efficiency': ['效率权重', 'Efficiency weight'],
+  'field.customer_experience': ['客户体验权重', 'Customer-experience weight'],
+  'field.innovation': ['创新权重', 'Innovation weight'],
+  'field.version': ['快照版本', 'Snapshot version'],
+  'field.attribution': ['归属', 'Attribution'],
+  'field.appeal': ['申诉编号', 'Appeal'],
+  'field.decision': ['处理', 'Decision'],
+  'field.state': ['状态', 'State'],
+  'field.before': ['翻页位置', 'Page'],
+  'field.from': ['起始日期', 'From'],
+  'field.to': ['截止日期', 'To'],
+  'field.sentiment': ['情感', 'Sentiment'],
+  'field.employee': ['员工', 'Employee'],
+  // several fields with one rule ("kind, scope: required")
+  'field.and': ['、', ', '],
+  // ── rule texts of the console's forms and the services behind them (FIELD_RULES, REFUSAL_RULES):
+  // the English words are the server's own text, so an English page reads exactly what the API says ──
+  'rule.between': ['{min}–{max} 个字符', '{min} to {max} characters'],
+  'rule.oneOf': ['须为以下之一：{list}', 'Invalid option: expected one of {raw}'],
+  'rule.pattern': ['格式不符（须匹配 {pattern}）', 'Invalid string: must match pattern {pattern}'],
+  'rule.expectedAny': ['须为 {list} 或 {last} 之一', 'expected {raw} or {last}'],
+  'rule.oneOrMore': ['须为以下一项或多项：{list}', 'one or more of {raw}'],
+  'rule.day': ['须为 YYYY-MM-DD 格式的日期', 'expected YYYY-MM-DD'],
+  'rule.month': ['须为 YYYY-MM 格式的月份', 'expected YYYY-MM'],
+  'rule.lowerId': ['须为小写编号（{chars}）', 'expected a lower-case id ({chars})'],
+  'rule.periodKind': ['须为周、月或季度（如 2026-W07、2026-03、2026-Q1）', 'expected a week, month or quarter'],
+  'rule.notPeriodKind': ['{value} 不是周、月或季度', '{value} is not a week, month or quarter'],
+  'rule.nulOrSurrogate': ['含有 NUL 字符或孤立的代理字符', 'holds a NUL or a lone surrogate'],
+  'rule.nul': ['第 {pos} 个字符处含有 NUL 字符（U+0000）', 'contains a NUL character (U+0000) at position {pos}'],
+  'rule.surrogate': [
+    '第 {pos} 个字符处含有孤立的 UTF-16 代理字符（U+{code}）',
+    'contains a lone UTF-16 surrogate (U+{code}) at position {pos}',
+  ],
+  'rule.noEmployee': ['没有员工 {id}', "no employee '{id}'"],
+  'rule.sycmEmployee': ['生意参谋导出必须填写', 'required for a 生意参谋 export'],
+  'rule.notPeriod': [
+    '“{value}”不是考核周期（ISO 周如 2026-W07、月份如 2026-03 或季度如 2026-Q1）',
+    "'{value}' is not a period (ISO week 2026-W07, month 2026-03 or quarter 2026-Q1)",
+  ],
+  'rule.expectedPeriod': ['须为周、月或季度：“{value}”', "expected a week, month or quarter: '{value}'"],
+  'rule.notClosed': ['{role} 的 {period} 尚未关账', '{period} is not closed for {role}'],
+  'rule.notClosedPayroll': [
+    '{role} 的 {period} 尚未关账：请先关账再导出薪酬文件',
+    '{period} is not closed for {role}: close it before exporting payroll',
+  ],
+  'rule.closedTargets': [
+    '{role} 的 {period} 已关账：请先重新打开再修改其目标',
+    '{period} is closed for {role}: reopen it before changing its targets',
+  ],
+  'rule.closedApprove': [
+    '{role} 的 {period} 已关账：请先重新打开再批准对其目标的调整',
+    '{period} is closed for {role}: reopen it before approving a change of its targets',
+  ],
+  'rule.outside': ['{value} 超出{name}的取值范围 {min}–{max}', '{value} is outside {min}–{max} for {metric}'],
+  'rule.selfApproval': [
+    '提交这项调整的密钥不能批准或驳回它，须由另一把人力资源密钥审批',
+    'the key that requested this override cannot approve or reject it: a second HR key must',
+  ],
+  'rule.requestDecided': ['调整申请 {id} 已{word}', 'override request {id} is {state} already'],
+  'rule.agentCombined': ['agent 权限不能与其他权限同时使用', 'the agent scope cannot be combined with other scopes'],
+  'rule.agentNeedsId': [
+    'agent 权限的密钥须填写绑定客服（该密钥所属的员工）',
+    'a key with the agent scope needs agent_id (the employee it belongs to)',
+  ],
+  'rule.agentIdOnly': ['只有 agent 权限的密钥才能绑定客服', 'agent_id is only for a key with the agent scope'],
+  'rule.noAgentToAppeal': ['评价 {id} 没有归属的客服，无法申诉', "review '{id}' has no agent to appeal for"],
+  'rule.appealPending': ['评价 {id} 已有待处理的申诉', "review '{id}' already has a pending appeal"],
+  'rule.notOwnReview': [
+    '评价 {id} 不计入这把密钥的客服；agent 密钥只能申诉自己的评价',
+    "review '{id}' is not charged to this key's agent; an agent key appeals only its own reviews",
+  ],
+  'rule.notDay': ['不是日历上的日期', 'not a calendar day'],
+  'rule.appealDecided': ['申诉 {id} 已{word}', 'appeal {id} was already {state}'],
+  'rule.noJob': [
+    '列表中没有任务 {id}（请使用上一页的 next_before）',
+    'no job {id} in this list (send the next_before of the previous page)',
+  ],
+  // the decided states in those refusals
+  'rule.state.approved': ['批准', 'approved'],
+  'rule.state.rejected': ['驳回', 'rejected'],
+  'rule.state.accepted': ['采纳', 'accepted'],
+  // an upload's or the override import's row reasons (upload.ts `refusal`)
+  'rule.columnMissing': ['表头缺少此列（表头为：{cols}）', 'column missing from the CSV header (header has: {cols})'],
+  'rule.columnMissingSheet': ['表头缺少此列（{sheet}）', 'column missing from the header ({sheet})'],
+  'rule.noRows': ['表头下没有数据行', 'no data rows under the header'],
+  'rule.notNumber': ['不是数字：{value}', 'not a number: {value}'],
+  'rule.requiredWithValue': ['填写了调整值时必填', 'required with an override_value'],
+  'rule.sameOverride': ['与第 {row} 行的调整重复', 'the same override as row {row}'],
+  'rule.unknownRole': ['未知岗位 {id}', 'unknown role {id}'],
+  'rule.unknownMetric': ['未知指标 {id}', 'unknown metric {id}'],
+  'rule.unknownEmployee': ['未知员工 {id}', 'unknown employee {id}'],
+  // the upload rows' field rules (src/ingest/fields.ts, src/ingest/references.ts, src/history/repository.ts)
+  'rule.isRequired': ['必填', 'is required'],
+  'rule.notEmpty': ['不能为空', 'must not be empty'],
+  'rule.atMostChars': ['最多 {n} 个字符', 'must be at most {n} characters'],
+  'rule.finite': ['须为有限的数', 'must be finite'],
+  'rule.mustBetween': ['须在 {min} 与 {max} 之间', 'must be between {min} and {max}'],
+  'rule.gotNumber': ['须为数字，实际为 {got}', 'expected a number, got {got}'],
+  'rule.gotText': ['须为文本，实际为 {got}', 'expected text, got {got}'],
+  'rule.gotPeriod': ['须为考核周期，实际为 {got}', 'expected a period, got {got}'],
+  'rule.gotIsoPeriod': [
+    '须为 ISO 周（2026-W07）、月份（2026-03）或季度（2026-Q1），实际为 {got}',
+    'expected an ISO week (2026-W07), month (2026-03) or quarter (2026-Q1), got {got}',
+  ],
+  'rule.gotDate': ['须为 YYYY-MM-DD 格式的日期，实际为 {got}', 'expected a date YYYY-MM-DD, got {got}'],
+  'rule.gotRealDate': [
+    '须为日历上存在的日期（YYYY-MM-DD），实际为 {got}',
+    'expected a real date YYYY-MM-DD, got {got}',
+  ],
+  'rule.gotTimestamp': ['须为时间戳，实际为 {got}', 'expected a timestamp, got {got}'],
+  'rule.gotIsoTimestamp': [
+    '须为 ISO 8601 时间戳（如 {example}），实际为 {got}',
+    'expected an ISO 8601 timestamp such as {example}, got {got}',
+  ],
+  'rule.notRealTime': ['不是真实存在的时间', 'is not a real time'],
+  'rule.gotStars': ['须为 1–5 的整数，实际为 {got}', 'expected a whole number 1–5, got {got}'],
+  'rule.stars': ['须为 1–5 的整数', 'expected a whole number 1–5'],
+  'rule.unknownRoleSee': ['未知岗位 {id}（见 {see}）', "unknown role '{id}' (see {see})"],
+  'rule.unknownMetricSee': ['未知指标 {id}（见 {see}）', "unknown metric '{id}' (see {see})"],
+  'rule.unknownEmployeeRegister': [
+    '未知员工 {id}（请先用 POST /v1/employees 登记）',
+    "unknown employee '{id}' (register it with POST /v1/employees)",
+  ],
+  'rule.outsideUnit': [
+    '{value} 超出{name}的取值范围 {min}–{max}（单位 {unit}{hint}）',
+    '{value} is outside {min}–{max} for {metric} (unit {unit}{rest})',
+  ],
+  'rule.ratioHint': ['：3.25% 请填 0.0325', ': send 0.0325 for 3.25 %'],
+  'rule.wrongRole': ['员工 {id} 的岗位是 {role}，不是 {asked}', 'employee {id} has role {role}, not {asked}'],
   'hr.title': ['人力资源工作台', 'HR desk'],
   'ratings.title': ['客服服务能力评分', 'Service-ability ratings'],
   'filters.title': ['筛选', 'Filters'],
@@ -801,7 +939,15 @@ export function auditReasonText(t: Translate, reason: string | null): string {
 export function roleName(t: Translate, id: string, stored: string): string {
   return wordOf(t, 'role', id, stored);
 }
-const FIELD_RULES: [RegExp, (t: Translate, m: RegExpExecArray) => string][] = [
+type Rule = readonly [RegExp, (t: Translate, m: RegExpExecArray) => string];
+/** A list of codes as the page reads it: "a、b、c" in Chinese. */
+const codes = (t: Translate, list: string[]): string => list.join(t('field.and'));
+/**
+ * A form field's rule (the text after "field: ") in the page's language: zod's common issues, the
+ * console's own form checks and the services' field rules. The English words are the server's text
+ * (test/web/refusals.test.ts checks each entry against it).
+ */
+export const FIELD_RULES: readonly Rule[] = [
   [
     /^(?:required|Too small: expected string to have >=1 characters?|Invalid input: expected \w+, received undefined)$/,
     (t) => t('field.required'),
@@ -815,30 +961,183 @@ const FIELD_RULES: [RegExp, (t: Translate, m: RegExpExecArray) => string][] = [
   [/^Too small: expected number to be >=(-?[\d.]+)$/, (t, m) => t('field.min', { n: m[1]! })],
   [/^Too big: expected number to be <=(-?[\d.]+)$/, (t, m) => t('field.max', { n: m[1]! })],
   [/^is before starts_on$/, (t) => t('field.beforeStart')],
+  [/^(\d+) to (\d+) characters$/, (t, m) => t('rule.between', { min: m[1]!, max: m[2]! })],
+  [
+    /^Invalid option: expected one of ((?:"[^"]*"\|)*"[^"]*")$/,
+    (t, m) =>
+      t('rule.oneOf', {
+        raw: m[1]!,
+        list: codes(
+          t,
+          m[1]!.split('|').map((x) => x.slice(1, -1)),
+        ),
+      }),
+  ],
+  [/^Invalid string: must match pattern (\/.+\/[a-z]*)$/, (t, m) => t('rule.pattern', { pattern: m[1]! })],
+  [/^expected YYYY-MM-DD$/, (t) => t('rule.day')],
+  [/^expected YYYY-MM$/, (t) => t('rule.month')],
+  [/^not a calendar day$/, (t) => t('rule.notDay')],
+  [/^expected a lower-case id \((.+)\)$/, (t, m) => t('rule.lowerId', { chars: m[1]! })],
+  [/^expected a week, month or quarter$/, (t) => t('rule.periodKind')],
+  [/^(.+) is not a week, month or quarter$/, (t, m) => t('rule.notPeriodKind', { value: m[1]! })],
+  [
+    /^expected ((?:[a-z_]+, )*[a-z_]+) or ([a-z_]+)$/,
+    (t, m) => t('rule.expectedAny', { raw: m[1]!, list: codes(t, m[1]!.split(', ')), last: m[2]! }),
+  ],
+  [
+    /^one or more of ((?:[a-z_]+, )*[a-z_]+)$/,
+    (t, m) => t('rule.oneOrMore', { raw: m[1]!, list: codes(t, m[1]!.split(', ')) }),
+  ],
+  [/^holds a NUL or a lone surrogate$/, (t) => t('rule.nulOrSurrogate')],
+  [/^contains a NUL character \(U\+0000\) at position (\d+)$/, (t, m) => t('rule.nul', { pos: m[1]! })],
+  [
+    /^contains a lone UTF-16 surrogate \(U\+([0-9A-F]+)\) at position (\d+)$/,
+    (t, m) => t('rule.surrogate', { code: m[1]!, pos: m[2]! }),
+  ],
+  [/^no employee '([^']*)'$/, (t, m) => t('rule.noEmployee', { id: m[1]! })],
+  [/^required for a 生意参谋 export$/, (t) => t('rule.sycmEmployee')],
+  [
+    /^no job (\S+) in this list \(send the next_before of the previous page\)$/,
+    (t, m) => t('rule.noJob', { id: m[1]! }),
+  ],
+  // an upload's or the override import's row reasons
+  [/^column missing from the CSV header \(header has: (.*)\)$/, (t, m) => t('rule.columnMissing', { cols: m[1]! })],
+  [/^column missing from the header \((.*)\)$/, (t, m) => t('rule.columnMissingSheet', { sheet: m[1]! })],
+  [/^no data rows under the header$/, (t) => t('rule.noRows')],
+  [/^not a number: (.*)$/, (t, m) => t('rule.notNumber', { value: m[1]! })],
+  [/^required with an override_value$/, (t) => t('rule.requiredWithValue')],
+  [/^the same override as row (\d+)$/, (t, m) => t('rule.sameOverride', { row: m[1]! })],
+  [/^unknown role (\S+)$/, (t, m) => t('rule.unknownRole', { id: m[1]! })],
+  [/^unknown metric (\S+)$/, (t, m) => t('rule.unknownMetric', { id: m[1]! })],
+  [/^unknown employee (\S+)$/, (t, m) => t('rule.unknownEmployee', { id: m[1]! })],
+  // the upload rows' field rules
+  [/^is required$/, (t) => t('rule.isRequired')],
+  [/^must not be empty$/, (t) => t('rule.notEmpty')],
+  [/^must be at most (\d+) characters$/, (t, m) => t('rule.atMostChars', { n: m[1]! })],
+  [/^must be finite$/, (t) => t('rule.finite')],
+  [/^must be between (\S+) and (\S+)$/, (t, m) => t('rule.mustBetween', { min: m[1]!, max: m[2]! })],
+  [/^expected a number, got (.*)$/s, (t, m) => t('rule.gotNumber', { got: m[1]! })],
+  [/^expected text, got (.*)$/s, (t, m) => t('rule.gotText', { got: m[1]! })],
+  [/^expected a period, got (.*)$/s, (t, m) => t('rule.gotPeriod', { got: m[1]! })],
+  [
+    /^expected an ISO week \(2026-W07\), month \(2026-03\) or quarter \(2026-Q1\), got (.*)$/s,
+    (t, m) => t('rule.gotIsoPeriod', { got: m[1]! }),
+  ],
+  [/^expected a date YYYY-MM-DD, got (.*)$/s, (t, m) => t('rule.gotDate', { got: m[1]! })],
+  [/^expected a real date YYYY-MM-DD, got (.*)$/s, (t, m) => t('rule.gotRealDate', { got: m[1]! })],
+  [/^expected a timestamp, got (.*)$/s, (t, m) => t('rule.gotTimestamp', { got: m[1]! })],
+  [
+    /^expected an ISO 8601 timestamp such as (\S+), got (.*)$/s,
+    (t, m) => t('rule.gotIsoTimestamp', { example: m[1]!, got: m[2]! }),
+  ],
+  [/^is not a real time$/, (t) => t('rule.notRealTime')],
+  [/^expected a whole number 1–5, got (.*)$/s, (t, m) => t('rule.gotStars', { got: m[1]! })],
+  [/^expected a whole number 1–5$/, (t) => t('rule.stars')],
+  [/^unknown role '([^']*)' \(see (GET \S+)\)$/, (t, m) => t('rule.unknownRoleSee', { id: m[1]!, see: m[2]! })],
+  [/^unknown metric '([^']*)' \(see (GET \S+)\)$/, (t, m) => t('rule.unknownMetricSee', { id: m[1]!, see: m[2]! })],
+  [
+    /^unknown employee '([^']*)' \(register it with POST \/v1\/employees\)$/,
+    (t, m) => t('rule.unknownEmployeeRegister', { id: m[1]! }),
+  ],
+  [
+    /^(\S+) is outside (\S+)–(\S+) for (\S+) \(unit (\w+)(: send 0\.0325 for 3\.25 %)?\)$/,
+    (t, m) =>
+      t('rule.outsideUnit', {
+        value: m[1]!,
+        min: m[2]!,
+        max: m[3]!,
+        metric: m[4]!,
+        name: metricName(t, m[4]!),
+        unit: m[5]!,
+        rest: m[6] ?? '',
+        hint: m[6] ? t('rule.ratioHint') : '',
+      }),
+  ],
+  [
+    /^employee (\S+) has role (\S+), not (\S+)$/,
+    (t, m) => t('rule.wrongRole', { id: m[1]!, role: m[2]!, asked: m[3]! }),
+  ],
 ];
+/** A decided state's word ("approved" → 批准) where the catalogue has it. */
+const decided = (t: Translate, state: string): string => wordOf(t, 'rule.state', state);
+/**
+ * A whole refusal of the services (no "field: " before it) in the page's language: periods, closes,
+ * target bounds, approvals, keys, appeals. The English words are the server's text.
+ */
+export const REFUSAL_RULES: readonly Rule[] = [
+  [
+    /^'(.*)' is not a period \(ISO week 2026-W07, month 2026-03 or quarter 2026-Q1\)$/,
+    (t, m) => t('rule.notPeriod', { value: m[1]! }),
+  ],
+  [/^expected a week, month or quarter: '(.*)'$/, (t, m) => t('rule.expectedPeriod', { value: m[1]! })],
+  [/^(\S+) is not closed for (\S+)$/, (t, m) => t('rule.notClosed', { period: m[1]!, role: m[2]! })],
+  [
+    /^(\S+) is not closed for (\S+): close it before exporting payroll$/,
+    (t, m) => t('rule.notClosedPayroll', { period: m[1]!, role: m[2]! }),
+  ],
+  [
+    /^(\S+) is closed for (\S+): reopen it before changing its targets$/,
+    (t, m) => t('rule.closedTargets', { period: m[1]!, role: m[2]! }),
+  ],
+  [
+    /^(\S+) is closed for (\S+): reopen it before approving a change of its targets$/,
+    (t, m) => t('rule.closedApprove', { period: m[1]!, role: m[2]! }),
+  ],
+  [
+    /^(\S+) is outside (\S+)–(\S+) for (\S+)$/,
+    (t, m) => t('rule.outside', { value: m[1]!, min: m[2]!, max: m[3]!, metric: m[4]!, name: metricName(t, m[4]!) }),
+  ],
+  [
+    /^the key that requested this override cannot approve or reject it: a second HR key must$/,
+    (t) => t('rule.selfApproval'),
+  ],
+  [
+    /^override request (\d+) is (\w+) already$/,
+    (t, m) => t('rule.requestDecided', { id: m[1]!, state: m[2]!, word: decided(t, m[2]!) }),
+  ],
+  [/^the agent scope cannot be combined with other scopes$/, (t) => t('rule.agentCombined')],
+  [/^a key with the agent scope needs agent_id \(the employee it belongs to\)$/, (t) => t('rule.agentNeedsId')],
+  [/^agent_id is only for a key with the agent scope$/, (t) => t('rule.agentIdOnly')],
+  [/^review '([^']*)' has no agent to appeal for$/, (t, m) => t('rule.noAgentToAppeal', { id: m[1]! })],
+  [/^review '([^']*)' already has a pending appeal$/, (t, m) => t('rule.appealPending', { id: m[1]! })],
+  [
+    /^review '([^']*)' is not charged to this key's agent; an agent key appeals only its own reviews$/,
+    (t, m) => t('rule.notOwnReview', { id: m[1]! }),
+  ],
+  [
+    /^appeal (\d+) was already (\w+)$/,
+    (t, m) => t('rule.appealDecided', { id: m[1]!, state: m[2]!, word: decided(t, m[2]!) }),
+  ],
+];
+const ruleWords = (rules: readonly Rule[], t: Translate, text: string): string | null => {
+  for (const [re, say] of rules) {
+    const r = re.exec(text);
+    if (r) return say(t, r);
+  }
+  return null;
+};
+/**
+ * One refusal text in the page's language: "field: rule" with the field(s) by label and the rule in
+ * words, or a whole service refusal; anything else as the server wrote it.
+ */
+export function refusalText(t: Translate, text: string): string {
+  const m = /^([a-z_]+(?:\.[a-z_0-9]+)*(?:, [a-z_]+(?:\.[a-z_0-9]+)*)*): (.+)$/.exec(text);
+  if (!m) return ruleWords(REFUSAL_RULES, t, text) ?? ruleWords(FIELD_RULES, t, text) ?? text;
+  const [, fields, rule] = m as unknown as [string, string, string];
+  const label = fields
+    .split(', ')
+    .map((field) => wordOf(t, 'field', field))
+    .join(t('field.and'));
+  return t('field.error', { field: label, detail: ruleWords(FIELD_RULES, t, rule) ?? rule });
+}
 /**
  * A refusal's "field: rule; field: rule" (the console's form checks and zod's issues) in the page's
- * language: each field by its label where the catalogue has one, the common rules (required, lengths,
- * a number, bounds) in words; anything else as the server wrote it.
+ * language: each part through `refusalText`.
  */
 export function fieldErrors(t: Translate, detail: string): string {
   return detail
     .split('; ')
-    .map((part) => {
-      const m = /^([a-z_]+(?:\.[a-z_0-9]+)*): (.+)$/.exec(part);
-      if (!m) return part;
-      const [, field, rule] = m as unknown as [string, string, string];
-      const label = wordOf(t, 'field', field);
-      let words = rule;
-      for (const [re, say] of FIELD_RULES) {
-        const r = re.exec(rule);
-        if (r) {
-          words = say(t, r);
-          break;
-        }
-      }
-      return t('field.error', { field: label, detail: words });
-    })
+    .map((part) => refusalText(t, part))
     .join(t('field.sep'));
 }
 /**
@@ -846,6 +1145,12 @@ export function fieldErrors(t: Translate, detail: string): string {
  * language where the catalogue has it, the id unquoted; another text as the service wrote it.
  */
 export function notFoundText(t: Translate, message: string): string {
+  const o = /^an override of (\S+) for (\S+) \((\S+), (\S+)\) not found$/.exec(message);
+  if (o) {
+    const [, metric, employee, role, period] = o as unknown as [string, string, string, string, string];
+    const name = metricName(t, metric);
+    return t('error.notFound', { what: t('notFound.override', { metric, name, employee, role, period }) });
+  }
   const m = /^(.+?) '?([^' ]+)'? not found$/.exec(message);
   const noun = m ? wordOf(t, 'what', m[1]!, '') : '';
   return t('error.notFound', { what: noun ? `${noun} ${m![2]}` : message });

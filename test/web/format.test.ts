@@ -44,7 +44,7 @@ describe('console wording', () => {
     expect(fieldErrors(zh, 'reason: Too small: expected string to have >=1 characters')).toBe('原因（必填）');
     expect(fieldErrors(en, 'reason: required')).toBe('Reason: required');
     expect(fieldErrors(zh, 'id: expected a lower-case id (a–z, 0–9, _ . -); ends_on: is before starts_on')).toBe(
-      '编号（expected a lower-case id (a–z, 0–9, _ . -)）；结束日期（早于开始日期）',
+      '编号（须为小写编号（a–z, 0–9, _ . -））；结束日期（早于开始日期）',
     );
     expect(fieldErrors(en, 'reason: Too small: expected string to have >=3 characters')).toBe(
       'Reason: at least 3 characters',

@@ -123,7 +123,7 @@ describeEachBackend('console: the override import', (get) => {
     expect(r.body).toContain('<table class="row-errors">');
     expect(r.body).toMatch(/<tr data-row="2"><td class="num">2<\/td><td><code>override_reason<\/code><\/td>/);
     expect(r.body).toMatch(
-      /<tr data-row="3"><td class="num">3<\/td><td><code>employee_id<\/code><\/td><td>unknown employee NOPE&lt;b&gt;/,
+      /<tr data-row="3"><td class="num">3<\/td><td><code>employee_id<\/code><\/td><td>未知员工 NOPE&lt;b&gt;/,
     );
     expect(await overrides()).toEqual(before);
     expect((await auditRows()).length).toBe(auditBefore);

@@ -98,7 +98,7 @@ describeEachBackend('console: closed periods and approvals', (get) => {
     // posting anyway: refused by the service (403), the request stays pending
     const refused = await maker.post(`/hr/approvals/${first}/approve`, { reason: 'self' });
     expect(refused.statusCode).toBe(403);
-    expect(refused.body).toContain('cannot approve or reject');
+    expect(refused.body).toContain('提交这项调整的密钥不能批准或驳回它，须由另一把人力资源密钥审批');
     const pending = await t.app.inject({ url: `/v1/override-requests/${first}`, headers: t.auth('hr') });
     expect(pending.json().state).toBe('pending');
 

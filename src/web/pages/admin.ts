@@ -267,7 +267,10 @@ ${
   app.post('/keys/create', { config: { console: 'admin' } }, async (request, reply) => {
     const b = request.body as { name?: unknown; scopes?: unknown; agent_id?: unknown };
     const name = typeof b.name === 'string' ? b.name.trim() : '';
-    if (!name || name.length > 200 || textFault(name)) throw new BadRequestError('name: 1–200 characters of text');
+    if (!name) throw new BadRequestError('name: required');
+    if (name.length > 200) throw new BadRequestError('name: at most 200 characters');
+    const fault = textFault(name);
+    if (fault) throw new BadRequestError(`name: ${fault}`);
     const asked = (Array.isArray(b.scopes) ? b.scopes : [b.scopes]).filter((s): s is string => typeof s === 'string');
     const scopes = asked.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
     if (scopes.length === 0 || scopes.length !== asked.length)

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DomainError } from '../../lib/errors.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
+import { fieldErrors, notFoundText } from '../messages.js';
 import { APPRAISAL_NAV, appraisalTabs } from './appraisal-common.js';
 import { parseQuery } from './common.js';
 
@@ -64,7 +65,7 @@ ${
 }</section>`;
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
-        content = html`<p class="empty">${e.message}</p>`;
+        content = html`<p class="empty">${e.code === 'not_found' ? notFoundText(t, e.message) : fieldErrors(t, e.message)}</p>`;
       }
     }
     const body = html`${appraisalTabs(ctx, '/appraisal/payouts')}

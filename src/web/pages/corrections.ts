@@ -248,7 +248,9 @@ ${correctionsTable(ctx, t('corr.recent'), 'h-recent', recent, 'corr.noRecent')}
   const actor = (request: { ctx: Ctx }) => request.ctx.session?.keyId ?? null;
   const reviewOf = (body: Record<string, unknown>) => {
     const id = reviewId.safeParse(body.review);
-    if (!id.success || textFault(id.data)) throw new BadRequestError('review: required, text');
+    if (!id.success) throw new BadRequestError('review: required');
+    const fault = textFault(id.data);
+    if (fault) throw new BadRequestError(`review: ${fault}`);
     return id.data;
   };
 
@@ -271,7 +273,7 @@ ${correctionsTable(ctx, t('corr.recent'), 'h-recent', recent, 'corr.noRecent')}
     const body = request.body as Record<string, unknown>;
     const id = z.coerce.number().int().min(1).safeParse(body.appeal);
     const decision = z.enum(['accept', 'reject']).safeParse(body.decision);
-    if (!id.success || !decision.success) throw new BadRequestError('appeal and decision: required');
+    if (!id.success || !decision.success) throw new BadRequestError('appeal, decision: required');
     const reason = typeof body.reason === 'string' ? body.reason.trim() : '';
     if (textFault(reason)) throw new BadRequestError(`reason: ${textFault(reason)}`);
     const r = await corrections.decide(id.data, { decision: decision.data, reason }, actor(request));

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { INDICATOR_GROUPS, type IndicatorGroup } from '../../history/catalogue.js';
 import { parsePeriod, type Period, periodOf, shiftPeriod } from '../../history/period.js';
 import { coveredDays, PROMOTION_MIN_DAYS } from '../../kpi/cycles.js';
-import { BadRequestError, DomainError } from '../../lib/errors.js';
+import { BadRequestError, DomainError, NotFoundError } from '../../lib/errors.js';
 import { textFault } from '../../lib/text.js';
 import { STATUS_OF_CODE } from '../../plugins/errors.js';
 import type { Ctx } from '../context.js';
@@ -35,7 +35,15 @@ const text = (max: number) =>
     .min(1)
     .max(max)
     .refine((s) => textFault(s) === null, 'holds a NUL or a lone surrogate');
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
+const date = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  // 2026-02-31 has the form but no day: refused here, not by the database (a server error before)
+  .refine((s) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return true; // the form's own issue says it
+    const day = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(s);
+  }, 'not a calendar day');
 
 const calendarQuery = z.object({
   month: z.string().regex(MONTH, 'expected YYYY-MM').optional(),
@@ -111,7 +119,7 @@ export default async function dataPages(app: FastifyInstance): Promise<void> {
       ends_on: isoDay(e.ends_on),
     }));
     const editing = q.edit ? (await catalogue.events({})).find((e) => e.id === q.edit) : undefined;
-    if (q.edit && !editing) throw new DomainError('not_found', `calendar event ${q.edit}`);
+    if (q.edit && !editing) throw new NotFoundError(`calendar event ${q.edit}`);
     const deleting = q.confirm ? (await catalogue.events({})).find((e) => e.id === q.confirm) : undefined;
     const weekdays = t('calendar.weekdays').split(',');
     const rows: Html[] = [];
@@ -254,7 +262,7 @@ ${
     const { t, f } = ctx;
     const profiles = await targets.profiles();
     const editing = q.edit ? profiles.find((p) => p.id === q.edit) : undefined;
-    if (q.edit && !editing) throw new DomainError('not_found', `weight profile ${q.edit}`);
+    if (q.edit && !editing) throw new NotFoundError(`weight profile ${q.edit}`);
     const asked = q.period ? parsePeriod(q.period) : null;
     if (q.period && !asked) throw new BadRequestError(`period: ${q.period} is not a week, month or quarter`);
     // this month, the two before it and the nine after, and the period asked for

@@ -18,7 +18,7 @@ import type { UploadedFile } from '../../services/ingestion.js';
 import { type Ctx, type Desk, mayUse } from '../context.js';
 import { type Html, html } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { approvalWhyText, type MessageKey, metricName } from '../messages.js';
+import { approvalWhyText, type MessageKey, metricName, refusalText } from '../messages.js';
 import { assetUrl } from '../static.js';
 import { optionList } from './common.js';
 import { num } from './targets.js';
@@ -260,7 +260,7 @@ ${
 <thead><tr>${withFile ? html`<th scope="col">${t('upload.col.file')}</th>` : ''}<th scope="col">${t('upload.col.row')}</th><th scope="col">${t('upload.col.field')}</th><th scope="col">${t('upload.col.reason')}</th></tr></thead>
 <tbody>${errors.map(
       (x) =>
-        html`<tr data-row="${x.row ?? 0}">${withFile ? html`<td>${x.file ?? ''}</td>` : ''}<td class="num">${x.row ? x.row : t('upload.rowZero')}</td><td><code>${x.field ?? ''}</code></td><td>${x.reason ?? ''}</td></tr>`,
+        html`<tr data-row="${x.row ?? 0}">${withFile ? html`<td>${x.file ?? ''}</td>` : ''}<td class="num">${x.row ? x.row : t('upload.rowZero')}</td><td><code>${x.field ?? ''}</code></td><td>${refusalText(t, x.reason ?? '')}</td></tr>`,
     )}</tbody></table></div></section>`;
   }
 
