@@ -52,8 +52,27 @@ export function seasonalityStat(x: readonly number[], m: number): number {
   return Math.abs(r[m - 1]!) / stat;
 }
 
+/**
+ * How the classical decomposition makes its seasonal indices (opt-in, issue 15; absent = the whole
+ * history's mean ratio per position, as before).
+ */
+export interface SeasonIndexOptions {
+  /**
+   * Shrinks the indices towards 1 (0 when additive), the amount set by their own between-year noise
+   * against their spread (Miller & Williams 2003): `'js'` James–Stein, one factor for all positions,
+   * max(0, 1 − (m − 3)·σ²/Σ(S − 1)²) with σ² the pooled variance of a position's mean ratio; `'lk'`
+   * Lemon–Krutchkoff, each index the posterior mean under a discrete prior on the indices, iterated.
+   */
+  shrink?: 'js' | 'lk';
+  /** Only the ratios of the last `years` cycles make the indices (at least 2; the whole history when absent). */
+  years?: number;
+}
+
+/** Lemon–Krutchkoff iterations (the estimates move by < 1e-4 of σ after a few). */
+const LK_ITERS = 10;
+
 /** Classical decomposition seasonal indices (centred moving average), R `decompose` style. */
-export function decompose(x: readonly number[], m: number, force = false): Decomposition {
+export function decompose(x: readonly number[], m: number, force = false, opts?: SeasonIndexOptions): Decomposition {
   const n = x.length;
   const none: Decomposition = { seasonal: false, kind: 'mult', index: Array(Math.max(1, m)).fill(1) };
   if (m <= 1 || n < 2 * m) return none;
@@ -64,6 +83,9 @@ export function decompose(x: readonly number[], m: number, force = false): Decom
   const half = Math.floor(m / 2);
   const sums: number[] = Array(m).fill(0);
   const counts: number[] = Array(m).fill(0);
+  const squares: number[] | null = opts?.shrink ? Array(m).fill(0) : null;
+  // with `years`, only the last years·m ratios (the ratios exist for t in [half, n − half))
+  const tFrom = opts?.years ? Math.max(half, n - half - Math.max(2, opts.years) * m) : half;
   let win = 0; // sum of x[t-half+1 .. t+half-1] for even m, x[t-half .. t+half] for odd m
   const even = m % 2 === 0;
   const lo0 = even ? 1 : 0;
@@ -74,18 +96,76 @@ export function decompose(x: readonly number[], m: number, force = false): Decom
       // slide the window by one
       win += x[even ? t + half - 1 : t + half]! - x[even ? t - half : t - half - 1]!;
     }
+    if (t < tFrom) continue;
     const s = even ? win + 0.5 * x[t - half]! + 0.5 * x[t + half]! : win;
     const trend = s / m;
     const ratio = kind === 'mult' ? x[t]! / trend : x[t]! - trend;
     if (!Number.isFinite(ratio)) continue;
     sums[t % m]! += ratio;
     counts[t % m]! += 1;
+    if (squares) squares[t % m]! += ratio * ratio;
   }
   const idx = sums.map((s, i) => (counts[i]! > 0 ? s / counts[i]! : kind === 'mult' ? 1 : 0));
   const mean = idx.reduce((a, b) => a + b, 0) / m;
-  const index = idx.map((v) => (kind === 'mult' ? v / mean : v - mean));
+  let index = idx.map((v) => (kind === 'mult' ? v / mean : v - mean));
+  if (squares) index = shrinkIndex(index, kind, idx, squares, counts, kind === 'mult' ? mean : 1, opts!.shrink!);
   if (kind === 'mult' && index.some((v) => !(v > 0))) return none;
   return { seasonal: true, kind, index };
+}
+
+/**
+ * The indices shrunk towards 1 (mult) or 0 (add): σ² is the mean over positions of the variance of a
+ * position's mean ratio (between-year variance / cycles), on the indices' scale (÷ `scale`²).
+ */
+function shrinkIndex(
+  index: number[],
+  kind: 'mult' | 'add',
+  means: readonly number[],
+  squares: readonly number[],
+  counts: readonly number[],
+  scale: number,
+  how: 'js' | 'lk',
+): number[] {
+  const m = index.length;
+  const centre = kind === 'mult' ? 1 : 0;
+  let v = 0;
+  let used = 0;
+  for (let j = 0; j < m; j++) {
+    const k = counts[j]!;
+    if (k < 2) continue;
+    const s2 = Math.max(0, (squares[j]! - k * means[j]! ** 2) / (k - 1));
+    v += s2 / k;
+    used++;
+  }
+  if (used === 0) return index;
+  const sigma2 = v / used / (scale * scale);
+  if (!(sigma2 > 0)) return index;
+  const dev = index.map((s) => s - centre);
+  if (how === 'js') {
+    if (m <= 3) return index;
+    let ss = 0;
+    for (const d of dev) ss += d * d;
+    const c = ss > 0 ? Math.max(0, 1 - ((m - 3) * sigma2) / ss) : 0;
+    return dev.map((d) => centre + c * d);
+  }
+  // Lemon–Krutchkoff: θ_i ← Σ_j θ_j φ((S_i − θ_j)/σ) / Σ_j φ((S_i − θ_j)/σ), from θ = S
+  let theta = dev.slice();
+  for (let it = 0; it < LK_ITERS; it++) {
+    const next = dev.map((si) => {
+      let num = 0;
+      let den = 0;
+      for (const tj of theta) {
+        const w = Math.exp(-((si - tj) ** 2) / (2 * sigma2));
+        num += w * tj;
+        den += w;
+      }
+      return den > 0 ? num / den : si;
+    });
+    theta = next;
+  }
+  // the indices average 1 (sum to 0) as the classical ones do
+  const mu = theta.reduce((a, b) => a + b, 0) / m;
+  return theta.map((d) => centre + d - mu);
 }
 
 export function deseason(x: readonly number[], d: Decomposition): number[] {
@@ -398,9 +478,10 @@ export function classicalForecast(
   m: number,
   h: number,
   dampedOpts: DampedOptions = {},
+  seasonOpts?: SeasonIndexOptions,
 ): ClassicalForecast {
   const n = x.length;
-  const d = decompose(x, m);
+  const d = decompose(x, m, false, seasonOpts);
   const sa = deseason(x, d);
   const fit = ses(sa);
   const b = slope(sa);

@@ -3,7 +3,7 @@
  * level so that one network serves units of any size; the network learns a correction to the
  * classical forecast (mean of Theta and damped trend), in units of that level.
  */
-import { classicalForecast, type ClassicalForecast, type DampedOptions } from './classical.js';
+import { classicalForecast, type ClassicalForecast, type DampedOptions, type SeasonIndexOptions } from './classical.js';
 
 export interface FeatureSpec {
   /** Periods per year. */
@@ -19,6 +19,8 @@ export interface FeatureSpec {
    * (m ≤ 12); absent in version-1 models.
    */
   v?: 2;
+  /** How the classical decomposition makes its seasonal indices (opt-in; absent = the whole history's, unshrunk). */
+  season?: SeasonIndexOptions;
 }
 
 /** Context of a series beyond its values. */
@@ -116,7 +118,7 @@ export function buildWindow(
 ): Window {
   const { m, H } = spec;
   const hist = origin === values.length ? values : values.slice(0, origin);
-  const cf = classicalForecast(hist, m, H, dampedOpts);
+  const cf = classicalForecast(hist, m, H, dampedOpts, spec.season);
   const L = recentScale(hist, m);
   const noise = Math.max(cf.noise, 1e-3 * L, 1e-9);
   const base = cf.trendPath.map((v, h) => {

@@ -454,6 +454,23 @@ function seasonOffsetsSetting(opts: TrainOptions): 'cross' | 'only' | false {
   return v;
 }
 
+/**
+ * The classical decomposition's seasonal indices (`TrainOptions.seasonIndex`, then the KPI_SEASON_SHRINK
+ * = js | lk and KPI_SEASON_YEARS = N knobs): set in the spec only when given, so that models stored
+ * without it forecast as before.
+ */
+function withSeasonIndex(spec: FeatureSpec, opts: TrainOptions): FeatureSpec {
+  const env = process.env;
+  const shrink = opts.seasonIndex?.shrink ?? (env.KPI_SEASON_SHRINK || undefined);
+  if (shrink !== undefined && shrink !== 'js' && shrink !== 'lk')
+    throw new Error(`KPI_SEASON_SHRINK: js or lk, not ${shrink}`);
+  const years = opts.seasonIndex?.years ?? (env.KPI_SEASON_YEARS ? Number(env.KPI_SEASON_YEARS) : undefined);
+  if (years !== undefined && !(Number.isInteger(years) && years >= 2))
+    throw new Error(`KPI_SEASON_YEARS: an integer of at least 2, not ${years}`);
+  if (shrink === undefined && years === undefined) return spec;
+  return { ...spec, season: { ...(shrink ? { shrink } : {}), ...(years ? { years } : {}) } };
+}
+
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;
 /** Whether the second global AR member (the first's settings, the other deseasonalisation) is trained by default. */
@@ -472,7 +489,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const mid = levels.indexOf(0.5);
   const usePromo = series.some((s) => s.promo?.some(Boolean) ?? false);
   const useTenure = series.some((s) => (s.tenure?.length ?? 0) > 0);
-  const spec = defaultSpec(m, H, usePromo, useTenure);
+  const spec = withSeasonIndex(defaultSpec(m, H, usePromo, useTenure), opts);
   const d = featureSize(spec);
   const prepared = series.map(prepare);
   const S = prepared.length;

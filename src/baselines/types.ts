@@ -1,4 +1,5 @@
 /** Public types of the baselines module (pooled per-group quantile model with conformal calibration). */
+import type { SeasonIndexOptions } from './classical.js';
 import type { GlobalArWeights } from './global-ar.js';
 
 /** One unit's history (a person's KPI, a store's sales, …). */
@@ -106,6 +107,12 @@ export interface TrainOptions {
    * series without a season (in place of the damped trend). Default `'hw'` (README §issue 15).
    */
   seasonalEts?: 'hw' | 'auto' | 'all';
+  /**
+   * The classical decomposition's seasonal indices (shared by the Theta, SES, damped and drift members
+   * and the network's base): `shrink` towards 1 (`'js'` James–Stein, `'lk'` Lemon–Krutchkoff), `years`
+   * the last cycles only. Opt-in (README §issue 15); stored in the model's `spec.season` only when set.
+   */
+  seasonIndex?: SeasonIndexOptions;
 }
 
 /**

@@ -61,6 +61,35 @@ describe('classical components', () => {
     expect(f.decomposition.kind).toBe('add');
   });
 
+  it('shrinks noisy seasonal indices towards 1 and keeps clean ones (opt-in seasonIndex)', () => {
+    let seed = 7;
+    const noise = () => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647 - 0.5;
+    };
+    const clean = Array.from({ length: 60 }, (_, t) => 100 * [0.8, 1.2, 1.1, 0.9, 1, 1][t % 6]!);
+    for (const shrink of ['js', 'lk'] as const) {
+      const d = decompose(clean, 6, false, { shrink });
+      decompose(clean, 6).index.forEach((v, j) => expect(d.index[j]).toBeCloseTo(v, 6));
+    }
+    // a weak pattern in much noise: James–Stein pulls every index towards 1 by one factor
+    const noisy = Array.from({ length: 96 }, (_, t) => 100 + 4 * Math.sin((2 * Math.PI * t) / 12) + 40 * noise());
+    const raw = decompose(noisy, 12, true);
+    const js = decompose(noisy, 12, true, { shrink: 'js' });
+    const lk = decompose(noisy, 12, true, { shrink: 'lk' });
+    const spread = (ix: number[]) => ix.reduce((a, v) => a + (v - 1) ** 2, 0);
+    expect(spread(js.index)).toBeLessThan(spread(raw.index));
+    expect(spread(lk.index)).toBeLessThan(spread(raw.index));
+    const c = (js.index[0]! - 1) / (raw.index[0]! - 1);
+    js.index.forEach((v, j) => expect(v - 1).toBeCloseTo(c * (raw.index[j]! - 1), 9));
+    // the indices still average 1
+    for (const d of [js, lk]) expect(d.index.reduce((a, b) => a + b, 0) / 12).toBeCloseTo(1, 9);
+    // years: only the last cycles' ratios, so a pattern that changed is read as it is now
+    const changed = Array.from({ length: 120 }, (_, t) => 100 * (t < 72 ? [1.3, 0.7] : [0.7, 1.3])[t % 2]!);
+    expect(decompose(changed, 2, true).index[0]).toBeGreaterThan(0.95);
+    expect(decompose(changed, 2, true, { years: 3 }).index[0]).toBeCloseTo(0.7, 2);
+  });
+
   it('seasonal naive repeats the last cycle', () => {
     expect(seasonalNaive([1, 2, 3, 4, 5, 6, 7, 8], 4, 6)).toEqual([5, 6, 7, 8, 5, 6]);
     expect(seasonalNaive([1, 2], 4, 2)).toEqual([2, 2]);

@@ -188,6 +188,21 @@ describe('seasonality bins', () => {
     for (const rows of shrink.stack!.weights)
       for (const r of rows) expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   }, 120_000);
+
+  it('seasonal indices shrunk or from the last cycles are stored in the spec and used at forecast time; absent = as before', async () => {
+    const { series } = simulateGroup(40, 28, 0, 19);
+    const opts = { horizon: H, seed: 5, network: false } as const;
+    const plain = await trainGroupModel(series, opts);
+    expect(plain.spec.season).toBeUndefined();
+    const js = await trainGroupModel(series, { ...opts, seasonIndex: { shrink: 'js', years: 4 } });
+    expect(js.spec.season).toEqual({ shrink: 'js', years: 4 });
+    const back = deserialize(serialize(js));
+    const s = series.find((x) => decompose(x.values, 4).seasonal)!;
+    expect(forecast(back, s)).toEqual(forecast(js, s));
+    // the stored setting is what the forecast reads: without it the same weights forecast otherwise
+    const stripped = { ...js, spec: { ...js.spec, season: undefined } };
+    expect(forecast(stripped, s).steps.map((x) => x.p50)).not.toEqual(forecast(js, s).steps.map((x) => x.p50));
+  }, 120_000);
 });
 
 describe('calibration helpers', () => {
