@@ -21,7 +21,7 @@ import {
   type FeatureSpec,
   type SeriesContext,
 } from './features.js';
-import { decompose, SEASONAL_ETS_START, seasonalEts, seasonalityStat } from './classical.js';
+import { decompose, SEASONAL_ETS_START, type SeasonIndexOptions, seasonalEts, seasonalityStat } from './classical.js';
 import {
   defaultGlobalArOptions,
   fitGlobalArBag,
@@ -455,16 +455,34 @@ function seasonOffsetsSetting(opts: TrainOptions): 'cross' | 'only' | false {
 }
 
 /**
+ * The classical decomposition's seasonal indices when neither `TrainOptions.seasonIndex` nor the
+ * KPI_SEASON_* knobs are given: James–Stein shrinkage towards 1, chosen on the inner slices and
+ * checked once on the test (README §issue 15).
+ */
+export const SEASON_INDEX_DEFAULT: SeasonIndexOptions = { shrink: 'js' };
+
+/**
  * The classical decomposition's seasonal indices (`TrainOptions.seasonIndex`, then the KPI_SEASON_SHRINK
- * = js | lk and KPI_SEASON_YEARS = N knobs): set in the spec only when given, so that models stored
- * without it forecast as before.
+ * = js | lk | 0 and KPI_SEASON_YEARS = N knobs, then `SEASON_INDEX_DEFAULT`; `false`, `{}` or
+ * KPI_SEASON_SHRINK=0 without years: the whole history's unshrunk indices). Set in the spec only when
+ * not the unshrunk whole history, so that models stored without it forecast as before.
  */
 function withSeasonIndex(spec: FeatureSpec, opts: TrainOptions): FeatureSpec {
   const env = process.env;
-  const shrink = opts.seasonIndex?.shrink ?? (env.KPI_SEASON_SHRINK || undefined);
-  if (shrink !== undefined && shrink !== 'js' && shrink !== 'lk')
-    throw new Error(`KPI_SEASON_SHRINK: js or lk, not ${shrink}`);
-  const years = opts.seasonIndex?.years ?? (env.KPI_SEASON_YEARS ? Number(env.KPI_SEASON_YEARS) : undefined);
+  const envShrink = env.KPI_SEASON_SHRINK;
+  if (envShrink !== undefined && envShrink !== '' && envShrink !== 'js' && envShrink !== 'lk' && envShrink !== '0')
+    throw new Error(`KPI_SEASON_SHRINK: js, lk or 0, not ${envShrink}`);
+  const envYears = env.KPI_SEASON_YEARS ? Number(env.KPI_SEASON_YEARS) : undefined;
+  const given =
+    opts.seasonIndex !== undefined
+      ? opts.seasonIndex || {}
+      : envShrink || envYears !== undefined
+        ? {
+            ...(envShrink && envShrink !== '0' ? { shrink: envShrink as 'js' | 'lk' } : {}),
+            ...(envYears !== undefined ? { years: envYears } : {}),
+          }
+        : SEASON_INDEX_DEFAULT;
+  const { shrink, years } = given;
   if (years !== undefined && !(Number.isInteger(years) && years >= 2))
     throw new Error(`KPI_SEASON_YEARS: an integer of at least 2, not ${years}`);
   if (shrink === undefined && years === undefined) return spec;

@@ -189,10 +189,12 @@ describe('seasonality bins', () => {
       for (const r of rows) expect(r.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
   }, 120_000);
 
-  it('seasonal indices shrunk or from the last cycles are stored in the spec and used at forecast time; absent = as before', async () => {
+  it('seasonal indices shrunk (default) or from the last cycles are stored in the spec and used at forecast time; absent = unshrunk', async () => {
     const { series } = simulateGroup(40, 28, 0, 19);
     const opts = { horizon: H, seed: 5, network: false } as const;
-    const plain = await trainGroupModel(series, opts);
+    // James–Stein by default; false: the whole history's unshrunk indices, nothing stored
+    expect((await trainGroupModel(series, opts)).spec.season).toEqual({ shrink: 'js' });
+    const plain = await trainGroupModel(series, { ...opts, seasonIndex: false });
     expect(plain.spec.season).toBeUndefined();
     const js = await trainGroupModel(series, { ...opts, seasonIndex: { shrink: 'js', years: 4 } });
     expect(js.spec.season).toEqual({ shrink: 'js', years: 4 });
