@@ -110,7 +110,7 @@ export interface TrainOptions {
   /**
    * The classical decomposition's seasonal indices (shared by the Theta, SES, damped and drift members
    * and the network's base): `shrink` towards 1 (`'js'` James–Stein, `'lk'` Lemon–Krutchkoff), `years`
-   * the last cycles only. Default `{ shrink: 'js' }` since issue 15's thirteenth pass; `false` (or `{}`)
+   * the last cycles only. Default `{ shrink: 'js' }` since issue 15's seasonal-index pass (helper sshrink); `false` (or `{}`)
    * the whole history's unshrunk indices, as before. Stored in the model's `spec.season` (absent = unshrunk).
    */
   seasonIndex?: SeasonIndexOptions | false;
