@@ -8,14 +8,12 @@ import type { ReturnEventInput } from '../ratings/returns.js';
 import type { DemoPerson } from './people.js';
 import { orderId } from './reviews.js';
 import { Rng } from './rng.js';
-import { DAY_MS, type Timeline } from './timeline.js';
+import { DAY_MS, isoSeconds, type Timeline, windowEndMs } from './timeline.js';
 
 /** Returns per review an agent receives (at the same demand). */
 export const RETURNS_PER_REVIEW = 0.4;
 /** Log-normal spread of one return's handling time around the week's mean. */
 const HANDLING_SIGMA = 0.6;
-
-const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /**
  * @param handlingHours agent id → weekly return handling time in hours, indexed like `tl.weeks`
@@ -29,7 +27,7 @@ export function generateReturns(
 ): ReturnEventInput[] {
   type Draft = { opened: number; agent: string; seq: number; event: Omit<ReturnEventInput, 'id'> };
   const drafts: Draft[] = [];
-  const windowEndMs = (tl.endDay + 1) * DAY_MS - 8 * 3_600_000; // end of the last local day
+  const windowEnd = windowEndMs(tl);
   const n = tl.weeks.length * 7;
   for (const a of agents) {
     const hours = handlingHours.get(a.employee.id);
@@ -56,7 +54,7 @@ export function generateReturns(
             agent_id: a.employee.id,
             order_id: orderId(r),
             opened_at: isoSeconds(opened),
-            closed_at: closed <= windowEndMs ? isoSeconds(closed) : null,
+            closed_at: closed <= windowEnd ? isoSeconds(closed) : null,
           },
         });
       }

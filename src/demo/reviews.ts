@@ -9,7 +9,7 @@ import { logit, sigmoid } from '../lib/maths.js';
 import { ramp, type DemoPerson } from './people.js';
 import { Rng } from './rng.js';
 import { AGENT_ASPECTS, CLAUSES, CLOSERS, OPENERS, type Aspect, type Language, type Polarity } from './templates.js';
-import { DAY_MS, type Timeline } from './timeline.js';
+import { DAY_MS, isoSeconds, type Timeline, windowEndMs } from './timeline.js';
 
 export type Channel = 'chat' | 'after_sales' | 'product_review';
 export const CHANNELS: readonly Channel[] = ['chat', 'after_sales', 'product_review'];
@@ -54,8 +54,6 @@ export interface GeneratedReviews {
   labels: Record<string, ReviewLabel>;
 }
 
-const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
-
 function fill(r: Rng, text: string): string {
   return text.replace('{d}', String(r.int(3, 15))).replace('{h}', String(r.int(5, 72)));
 }
@@ -81,7 +79,7 @@ function compose(r: Rng, lang: Language, clauses: { aspect: Aspect; polarity: Po
 export function generateReviews(seed: number, agents: readonly DemoPerson[], tl: Timeline): GeneratedReviews {
   type Draft = { ms: number; agent: string; seq: number; review: Omit<ReviewInput, 'id'>; label: ReviewLabel };
   const drafts: Draft[] = [];
-  const windowEndMs = (tl.endDay + 1) * DAY_MS - 8 * 3_600_000; // end of the last local day
+  const windowEnd = windowEndMs(tl);
   const n = tl.demand.length;
   for (const a of agents) {
     const r = Rng.from(seed, 'reviews', a.employee.id);
@@ -144,7 +142,7 @@ export function generateReviews(seed: number, agents: readonly DemoPerson[], tl:
             text,
             rating,
             created_at: isoSeconds(ms),
-            replied_at: repliedMs !== null && repliedMs <= windowEndMs ? isoSeconds(repliedMs) : null,
+            replied_at: repliedMs !== null && repliedMs <= windowEnd ? isoSeconds(repliedMs) : null,
           },
           label: { language: lang, aspects: clauses, served_by: a.employee.id },
         });

@@ -21,6 +21,12 @@ export function isoOfDay(day: number): string {
   return new Date(day * DAY_MS).toISOString().slice(0, 10);
 }
 
+/** A UTC timestamp as ISO 8601 to the second (`2026-11-22T13:11:54Z`), as the demo's rows carry it. */
+export const isoSeconds = (ms: number): string => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/** The end of the window's last day in China time (UTC+8), in ms: nothing the demo writes happens after it. */
+export const windowEndMs = (tl: Pick<Timeline, 'endDay'>): number => (tl.endDay + 1) * DAY_MS - 8 * 3_600_000;
+
 /** How an event moves demand on the days it covers. */
 export interface DemandEffect {
   /** Multiplier on every day of the event. */
