@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { INDICATOR_GROUPS, type IndicatorGroup } from '../../history/catalogue.js';
-import { parsePeriod, type Period, periodOf, shiftPeriod } from '../../history/period.js';
+import { parseDate, parsePeriod, type Period, periodOf, shiftPeriod } from '../../history/period.js';
 import { coveredDays, PROMOTION_MIN_DAYS } from '../../kpi/cycles.js';
 import { BadRequestError, DomainError, NotFoundError } from '../../lib/errors.js';
 import { textFault } from '../../lib/text.js';
@@ -39,11 +39,8 @@ const date = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
   // 2026-02-31 has the form but no day: refused here, not by the database (a server error before)
-  .refine((s) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return true; // the form's own issue says it
-    const day = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(day.getTime()) && day.toISOString().startsWith(s);
-  }, 'not a calendar day');
+  // (a text not of the form is the regex's issue alone)
+  .refine((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s) || parseDate(s) !== null, 'not a calendar day');
 
 const calendarQuery = z.object({
   month: z.string().regex(MONTH, 'expected YYYY-MM').optional(),
