@@ -335,7 +335,7 @@ function globalArSettings(
   const poolBag =
     o.poolBagSeasons ??
     (env.KPI_GAR_POOL_BAG !== undefined ? env.KPI_GAR_POOL_BAG.split(',').filter(Boolean).map(Number) : bagSeasons);
-  const pool = o.pool ?? globalArPoolEnv();
+  const pool = globalArPoolSetting(opts);
   return {
     // the bag's window lengths clip to 8–60 lags (the main one's to 8–48); the pooled fit's, with
     // more windows, to 8–96
