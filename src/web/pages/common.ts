@@ -1,5 +1,6 @@
 /** Pieces shared by the console's pages: query parsing, pickers. */
-import type { z } from 'zod';
+import { z } from 'zod';
+import { parseDate } from '../../history/period.js';
 import { BadRequestError } from '../../lib/errors.js';
 import type { Ctx } from '../context.js';
 import { type Html, html } from '../html.js';
@@ -7,6 +8,15 @@ import type { MessageKey } from '../messages.js';
 
 export type RatingPeriodKind = 'week' | 'month' | 'quarter' | 'year';
 export const KINDS: RatingPeriodKind[] = ['week', 'month', 'quarter', 'year'];
+
+/**
+ * A form's or a query's day, YYYY-MM-DD. 2026-02-31 has the form but no day: refused here, not by the
+ * database (a server error before); a text not of the form is the regex's issue alone.
+ */
+export const dayField = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD')
+  .refine((s) => !/^\d{4}-\d{2}-\d{2}$/.test(s) || parseDate(s) !== null, 'not a calendar day');
 
 /** Parses a page's query (empty values count as absent); a bad one is a 400 page. */
 export function parseQuery<T extends z.ZodType>(schema: T, raw: unknown): z.infer<T> {

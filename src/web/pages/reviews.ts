@@ -11,20 +11,19 @@ import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, pager, sendPage } from '../layout.js';
 import type { MessageKey } from '../messages.js';
-import { optionList, parseQuery } from './common.js';
+import { dayField, optionList, parseQuery } from './common.js';
 import { highlighted, reviewCard, sentimentBadge, words } from './review-view.js';
 
 const PAGE_SIZE = 25;
 const ASPECTS = [...AGENT_ASPECTS, ...OTHER_ASPECTS];
-const date = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected YYYY-MM-DD');
 
 const query = z.object({
   agent: z.string().trim().max(64).optional(),
   aspect: z.enum(ASPECTS as [string, ...string[]]).optional(),
   sentiment: z.enum(['positive', 'neutral', 'negative']).optional(),
   language: z.enum(['zh', 'en', 'other']).optional(),
-  from: date.optional(),
-  to: date.optional(),
+  from: dayField.optional(),
+  to: dayField.optional(),
   overdue: z.enum(['1', 'true', 'on']).optional(),
   page: z.coerce.number().int().min(1).max(100_000).default(1),
 });
