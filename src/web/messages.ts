@@ -222,6 +222,160 @@ const M = {
   ],
   'rule.ratioHint': ['：3.25% 请填 0.0325', ': send 0.0325 for 3.25 %'],
   'rule.wrongRole': ['员工 {id} 的岗位是 {role}，不是 {asked}', 'employee {id} has role {role}, not {asked}'],
+  // the rarer importer reasons: 生意参谋 / GA4 files, workbooks and zips, CSV and JSON bodies
+  'rule.notJson': ['不是有效的 JSON：{detail}', 'not {valid}JSON: {detail}'],
+  'rule.csvAt': ['CSV 格式有误（第 {line} 行）：{detail}', 'malformed CSV at line {line}: {detail}'],
+  'rule.csv.quoteNotClosed': [
+    '第 {open} 行开始的引号没有闭合',
+    'Quote Not Closed: the parsing is finished with an opening quote (opened at line {open})',
+  ],
+  'rule.csv.closingGot': [
+    '闭合引号后应为逗号、换行或空格，实际为 {got}',
+    'Invalid Closing Quote: got {got} instead of a comma, a line end or a space',
+  ],
+  'rule.csv.closingSpace': [
+    '闭合引号后出现了空格以外的字符',
+    'Invalid Closing Quote: found a character that is not a space after the quote',
+  ],
+  'rule.csv.opening': [
+    '字段中间出现了引号，该值为 {value}',
+    'Invalid Opening Quote: a quote in the middle of a field, value is {value}',
+  ],
+  'rule.notUtf8At': [
+    '第 {line} 行（字节位置 {byte}）不是有效的 UTF-8；GBK 编码的文件请在“CSV 编码”中选择 GBK',
+    'the body is not valid UTF-8 at byte {byte} (line {line}); send charset=gbk for GBK exports',
+  ],
+  'rule.utf8Cut': [
+    '文件在第 {line} 行以不完整的 UTF-8 字符结尾',
+    'the body ends inside a UTF-8 sequence (line {line})',
+  ],
+  'rule.jsonShape': [
+    'JSON 须为各行组成的数组，或含 "rows" 数组的对象',
+    'expected a JSON array of rows, or an object with a "rows" array',
+  ],
+  'rule.rowObject': ['每行须为带字段名的对象', 'expected an object with named fields'],
+  'rule.duplicateRow': ['与第 {row} 行重复（{fields} 相同）', 'duplicates row {row} (same {fields})'],
+  'rule.noRowsIn': ['文件中没有可导入的数据行', 'no {what} in the request'],
+  'rule.tooLarge': ['文件超过上限 {n} 字节（BODY_LIMIT）', 'request body exceeds the limit of {n} bytes (BODY_LIMIT)'],
+  'rule.isBefore': ['早于{when}', 'is before {field}'],
+  'rule.when.created_at': ['评价时间（created_at）', 'created_at'],
+  'rule.when.opened_at': ['退货发起时间（opened_at）', 'opened_at'],
+  'rule.noDateColumn': ['缺少必需的列：统计日期{hint}', 'missing required column 统计日期{rest}'],
+  'rule.noHeaderHint': [
+    '（未找到表头行：表头须含“统计日期”及支付金额、访客数、支付买家数等已知列，且不含日期或数字）',
+    '',
+  ],
+  'rule.noMetricColumn': [
+    '没有可用的指标列（表头为：{cols}）；可识别的列：{known}',
+    'no usable metric column among {cols}; known: {known}',
+  ],
+  'rule.shopNotIn': [
+    '导出文件中没有店铺“{shop}”；文件中的店铺：{shops}',
+    'shop "{shop}" not in the export; shops found: {raw}',
+  ],
+  'rule.shopNone': ['无', 'none'],
+  'rule.shops': [
+    '导出文件含 {n} 个店铺（{shops}）：请在“店铺”中填写其中一个，逐个导入',
+    'the export holds {n} shops ({shops}); import one at a time with shop=<name>',
+  ],
+  'rule.shopNoColumn': [
+    '填写了店铺“{shop}”，但导出文件中没有“店铺名称 / 店铺名”列',
+    'shop "{shop}" given but the export has no 店铺名称 / 店铺名 column',
+  ],
+  'rule.scientificId': [
+    '{id} 是科学计数法形式的 ID（Excel 保存 CSV 时会把长数字四舍五入）：其数字已丢失，不同商品会被混为一个；请重新导出，或在保存前把该列设为文本格式',
+    '{id} is an ID in scientific notation (Excel rounds long numbers when it saves CSV): its digits are lost and items would collide; export again, or format the column as text before saving',
+  ],
+  'rule.emptyItem': ['商品ID 为空', 'empty 商品ID'],
+  'rule.badDate': ['日期无效：{value}', 'bad {dim}: {value}'],
+  'rule.badDim': ['{dim} 的值无效：{value}', 'bad {dim}: {value}'],
+  'rule.negative': ['不能为负数：{value}', 'negative: {value}'],
+  'rule.rateAbove': ['比率超过 100%：{value}', 'rate above 100 %: {value}'],
+  'rule.unexpectedPct': ['此列的值不应带 %：{value}', 'unexpected %: {value}'],
+  'rule.notWhole': ['不是整数：{value}', 'not a whole number: {value}'],
+  'rule.notCount': ['不是非负整数：{value}', 'not a non-negative whole number: {value}'],
+  'rule.rateOutside': ['比率超出 0–1：{value}', 'rate outside 0–1: {value}'],
+  'rule.employeeRequired': ['员工工号必填', 'employee_id is required'],
+  'rule.ga4Employee': ['须填写员工工号，或填写区分员工的维度', 'employee_id or employeeDimension is required'],
+  'rule.unreadableCsv': ['CSV 无法读取：{detail}', 'unreadable CSV: {detail}'],
+  'rule.tryGbk': ['不是有效的 UTF-8（请在“CSV 编码”中选择 GBK 再试）', 'not valid UTF-8 (try encoding gbk)'],
+  'rule.notGbk': ['不是有效的 GBK 编码', 'not valid GBK'],
+  'rule.neitherCharset': ['既不是有效的 UTF-8，也不是有效的 GBK', 'neither valid UTF-8 nor valid GBK'],
+  'rule.spans': [
+    '{start}~{end} 跨越 {p} 和 {q} 两个周期：合计值无法拆分到各周期（请导出按日的数据）',
+    '{start}~{end} spans {p} and {q}; a total cannot be split between periods (export daily rows instead)',
+  ],
+  'rule.dayTwice': ['{day}{series}的数据与{file}第 {row} 行重复', '{day}{for} is already covered by {other}'],
+  'rule.dayTwiceFile': [
+    '{day}（{employee}）的数据与文件 {file} 重复',
+    '{day} ({employee}) is already covered by {file}',
+  ],
+  'rule.periodRow': ['{employee}，{period}，{name}：{detail}', '{metric} {period} ({employee}): {detail}'],
+  'rule.zipOne': [
+    'zip 压缩包须恰好包含一个表格文件（.xlsx、.xls 或 .csv），实际有 {n} 个{list}',
+    'a zip must hold exactly one sheet file (.xlsx, .xls or .csv); found {n}{rest}',
+  ],
+  'rule.zipHolds': ['（包内有：{files}）', ''],
+  'rule.zipEmpty': ['（压缩包为空）', ''],
+  'rule.zipInZip': ['不解压 zip 中嵌套的 zip', 'a zip inside a zip is not unpacked'],
+  'rule.zipTruncated': [
+    'zip 文件损坏或不完整（找不到中央目录结尾）',
+    'corrupt or truncated zip (no end of central directory)',
+  ],
+  'rule.zipDirectory': ['zip 文件损坏（中央目录有误）', 'corrupt zip (bad central directory)'],
+  'rule.zipPassword': [
+    'zip 压缩包有密码（{name} 已加密）：请先解压',
+    'password-protected zip ({name} is encrypted); unpack it first',
+  ],
+  'rule.corrupt': ['{kind} 文件损坏：{detail}', 'corrupt {kind}: {detail}'],
+  'rule.corruptXls': [
+    '.xls 文件损坏（复合文档无法读取：{detail}）',
+    'corrupt .xls (compound file unreadable: {detail})',
+  ],
+  'rule.workbookPassword': [
+    '工作簿有密码保护（已加密）：请在 Excel 中去掉密码后重新导出',
+    'password-protected workbook (encrypted); remove the password in Excel and export again',
+  ],
+  'rule.noWorkbookStream': [
+    'OLE2 文件中没有工作簿（不是 Excel .xls 文件）',
+    'an OLE2 file without a workbook stream (not an Excel .xls)',
+  ],
+  'rule.noSheet': ['工作簿中没有工作表', 'the workbook has no sheet'],
+  'rule.noSheetNamed': ['没有工作表“{name}”；现有工作表：{sheets}', 'no sheet "{name}"; sheets: {sheets}'],
+  'rule.unpacks': ['解压后为 {n} 字节，超过上限 {max} 字节', 'unpacks to {n} bytes, more than {max}'],
+  'rule.noDateDimension': ['没有日期维度（须为以下之一：{list}）', 'no date dimension (one of {raw})'],
+  'rule.dimensionMissing': ['dimensionHeaders 中没有这个员工维度', 'employee dimension not in dimensionHeaders'],
+  'rule.noGa4Metric': [
+    '报表中的指标（{have}）都不是本导入读取的指标；可读取：{known}',
+    'none of the metrics is one this import reads ({have}); it reads {known}',
+  ],
+  'rule.valueCount': ['有 {n} 个值，但{which}表头有 {m} 个', '{n} values for {m} {kind} headers'],
+  'rule.header.dimension': ['维度', 'dimension'],
+  'rule.header.metric': ['指标', 'metric'],
+  // a payout preview's warnings (src/appraisal/incentives.ts)
+  'rule.payNo': ['提成项 {id}：{name}没有{word}', 'component {id}: {metric}: no {what}'],
+  'rule.payNo.target': ['目标', 'target'],
+  'rule.payNo.actual': ['实际值', 'actual'],
+  'rule.payNo.attainment': ['达成率', 'attainment'],
+  'rule.payNegative': ['提成项 {id}：{name}的金额为负数', 'component {id}: {metric}: negative amount'],
+  'rule.starWeekly': [
+    '服务之星津贴：只按月或季度计算，周不计',
+    'star allowance: evaluated on months and quarters only',
+  ],
+  // a failed job's error (the jobs page, the A/B page)
+  'rule.noHistoryFor': ['没有 KPI 历史数据（{what}），无法训练', 'no KPI history for {raw}'],
+  'rule.noHistoryAny': ['没有任何 KPI 历史数据，无法训练', 'no KPI history for {raw}'],
+  'rule.noActiveModel': [
+    '{scope} 没有使用中的基线模型：请先提交基线模型训练',
+    'no active baseline model for {scope}; train one with POST /v1/baselines/train',
+  ],
+  'rule.noPersonPeriod': [
+    '{from} 至 {to} 之间没有同时具备实际值和目标的人员周期',
+    'no person-period with an actual and a target between {from} and {to}',
+  ],
+  'rule.noModelVersion': ['未找到模型版本 {id}', 'model version {id} not found'],
+  'rule.trainFile': ['训练所需的文件 {file} 不存在', 'train_aspects needs {file}, which does not exist'],
+  'rule.noSplit': ['{dir} 中没有 {file}', '{dir} has no {file}'],
   'hr.title': ['人力资源工作台', 'HR desk'],
   'ratings.title': ['客服服务能力评分', 'Service-ability ratings'],
   'filters.title': ['筛选', 'Filters'],
@@ -942,6 +1096,43 @@ export function roleName(t: Translate, id: string, stored: string): string {
 type Rule = readonly [RegExp, (t: Translate, m: RegExpExecArray) => string];
 /** A list of codes as the page reads it: "a、b、c" in Chinese. */
 const codes = (t: Translate, list: string[]): string => list.join(t('field.and'));
+/** The details of a malformed CSV (src/ingest/csv.ts), after "malformed CSV at line N: ". */
+const CSV_DETAILS: readonly Rule[] = [
+  [
+    /^Quote Not Closed: the parsing is finished with an opening quote \(opened at line (\d+)\)$/,
+    (t, m) => t('rule.csv.quoteNotClosed', { open: m[1]! }),
+  ],
+  [
+    /^Invalid Closing Quote: got (.+) instead of a comma, a line end or a space$/s,
+    (t, m) => t('rule.csv.closingGot', { got: m[1]! }),
+  ],
+  [/^Invalid Closing Quote: found a character that is not a space after the quote$/, (t) => t('rule.csv.closingSpace')],
+  [
+    /^Invalid Opening Quote: a quote in the middle of a field, value is (.+)$/s,
+    (t, m) => t('rule.csv.opening', { value: m[1]! }),
+  ],
+];
+/**
+ * What a baseline training found no history for: the job's filter as the processor wrote it
+ * (`{"role":"…","metric":"…","kind":"…"}`), in words, or a scope id as written.
+ */
+function historyWanted(t: Translate, raw: string): string {
+  let filter: Record<string, unknown> | null = null;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) filter = parsed as Record<string, unknown>;
+  } catch {
+    // a scope id (role:metric:kind), not the job's filter
+  }
+  if (!filter) return t('rule.noHistoryFor', { raw, what: raw });
+  const parts: string[] = [];
+  if (typeof filter.role === 'string') parts.push(`${t('field.role')} ${wordOf(t, 'role', filter.role)}`);
+  if (typeof filter.metric === 'string') parts.push(`${t('field.metric')} ${metricName(t, filter.metric)}`);
+  if (typeof filter.kind === 'string') parts.push(`${t('filter.kind')} ${wordOf(t, 'kind', filter.kind)}`);
+  return parts.length === 0
+    ? t('rule.noHistoryAny', { raw })
+    : t('rule.noHistoryFor', { raw, what: parts.join(t('field.and')) });
+}
 /**
  * A form field's rule (the text after "field: ") in the page's language: zod's common issues, the
  * console's own form checks and the services' field rules. The English words are the server's text
@@ -1056,6 +1247,135 @@ export const FIELD_RULES: readonly Rule[] = [
   [
     /^employee (\S+) has role (\S+), not (\S+)$/,
     (t, m) => t('rule.wrongRole', { id: m[1]!, role: m[2]!, asked: m[3]! }),
+  ], // the rarer importer reasons: 生意参谋 / GA4 files, workbooks and zips, CSV and JSON bodies
+  [/^not (valid )?JSON: (.*)$/s, (t, m) => t('rule.notJson', { valid: m[1] ?? '', detail: m[2]! })],
+  [
+    /^malformed CSV at line (\d+): (.+)$/s,
+    (t, m) => t('rule.csvAt', { line: m[1]!, detail: ruleWords(CSV_DETAILS, t, m[2]!) ?? m[2]! }),
+  ],
+  [
+    /^the body is not valid UTF-8 at byte (\d+) \(line (\d+)\); send charset=gbk for GBK exports$/,
+    (t, m) => t('rule.notUtf8At', { byte: m[1]!, line: m[2]! }),
+  ],
+  [/^the body ends inside a UTF-8 sequence \(line (\d+)\)$/, (t, m) => t('rule.utf8Cut', { line: m[1]! })],
+  [/^expected a JSON array of rows, or an object with a "rows" array$/, (t) => t('rule.jsonShape')],
+  [/^expected an object with named fields$/, (t) => t('rule.rowObject')],
+  [/^duplicates row (\d+) \(same (.+)\)$/, (t, m) => t('rule.duplicateRow', { row: m[1]!, fields: m[2]! })],
+  [/^no (.+) in the request$/, (t, m) => t('rule.noRowsIn', { what: m[1]! })],
+  [/^request body exceeds the limit of (\d+) bytes \(BODY_LIMIT\)$/, (t, m) => t('rule.tooLarge', { n: m[1]! })],
+  [
+    /^is before (created_at|opened_at)$/,
+    (t, m) => t('rule.isBefore', { field: m[1]!, when: wordOf(t, 'rule.when', m[1]!) }),
+  ],
+  [
+    /^missing required column 统计日期( \(no header row found: a header has 统计日期 and known columns such as 支付金额, 访客数, 支付买家数 and no dates or numbers\))?$/,
+    (t, m) => t('rule.noDateColumn', { rest: m[1] ?? '', hint: m[1] ? t('rule.noHeaderHint') : '' }),
+  ],
+  [
+    /^no usable metric column among (.*); known: (.*)$/,
+    (t, m) => t('rule.noMetricColumn', { cols: m[1]!, known: m[2]! }),
+  ],
+  [
+    /^shop "(.*)" not in the export; shops found: (.*)$/,
+    (t, m) => t('rule.shopNotIn', { shop: m[1]!, raw: m[2]!, shops: m[2] === 'none' ? t('rule.shopNone') : m[2]! }),
+  ],
+  [
+    /^the export holds (\d+) shops \((.*)\); import one at a time with shop=<name>$/,
+    (t, m) => t('rule.shops', { n: m[1]!, shops: m[2]! }),
+  ],
+  [
+    /^shop "(.*)" given but the export has no 店铺名称 \/ 店铺名 column$/,
+    (t, m) => t('rule.shopNoColumn', { shop: m[1]! }),
+  ],
+  [
+    /^(".*") is an ID in scientific notation \(Excel rounds long numbers when it saves CSV\): its digits are lost and items would collide; export again, or format the column as text before saving$/,
+    (t, m) => t('rule.scientificId', { id: m[1]! }),
+  ],
+  [/^empty 商品ID$/, (t) => t('rule.emptyItem')],
+  [/^bad (\w+): (".*")$/s, (t, m) => t(m[1] === 'date' ? 'rule.badDate' : 'rule.badDim', { dim: m[1]!, value: m[2]! })],
+  [/^rate above 100 %: (".*")$/s, (t, m) => t('rule.rateAbove', { value: m[1]! })],
+  [/^unexpected %: (".*")$/s, (t, m) => t('rule.unexpectedPct', { value: m[1]! })],
+  [/^not a whole number: (".*")$/s, (t, m) => t('rule.notWhole', { value: m[1]! })],
+  [/^not a non-negative whole number: (".*")$/s, (t, m) => t('rule.notCount', { value: m[1]! })],
+  [/^rate outside 0–1: (".*")$/s, (t, m) => t('rule.rateOutside', { value: m[1]! })],
+  [/^employee_id is required$/, (t) => t('rule.employeeRequired')],
+  [/^employee_id or employeeDimension is required$/, (t) => t('rule.ga4Employee')],
+  [/^unreadable CSV: (.*)$/s, (t, m) => t('rule.unreadableCsv', { detail: m[1]! })],
+  [/^not valid UTF-8 \(try encoding gbk\)$/, (t) => t('rule.tryGbk')],
+  [/^not valid GBK$/, (t) => t('rule.notGbk')],
+  [/^neither valid UTF-8 nor valid GBK$/, (t) => t('rule.neitherCharset')],
+  [
+    /^(\S+)~(\S+) spans (\S+) and (\S+); a total cannot be split between periods \(export daily rows instead\)$/,
+    (t, m) => t('rule.spans', { start: m[1]!, end: m[2]!, p: m[3]!, q: m[4]! }),
+  ],
+  [
+    /^(\d{4}-\d{2}-\d{2})( for (.+?))? is already covered by (?:(.+) )?row (\d+)$/,
+    (t, m) =>
+      t('rule.dayTwice', {
+        day: m[1]!,
+        for: m[2] ?? '',
+        other: m[4] ? `${m[4]} row ${m[5]}` : `row ${m[5]}`,
+        series: m[3] ? `（${m[3]}）` : ' ',
+        file: m[4] ? ` ${m[4]} ` : '',
+        row: m[5]!,
+      }),
+  ],
+  [
+    /^(\d{4}-\d{2}-\d{2}) \((\S+)\) is already covered by (.+)$/,
+    (t, m) => t('rule.dayTwiceFile', { day: m[1]!, employee: m[2]!, file: m[3]! }),
+  ],
+  [
+    /^a zip must hold exactly one sheet file \(\.xlsx, \.xls or \.csv\); found (\d+)(: (.*)| \(it holds (.*)\))$/,
+    (t, m) =>
+      t('rule.zipOne', {
+        n: m[1]!,
+        rest: m[2]!,
+        list:
+          m[3] !== undefined
+            ? `${t('colon')}${m[3]}`
+            : m[4] === 'nothing'
+              ? t('rule.zipEmpty')
+              : t('rule.zipHolds', { files: m[4]! }),
+      }),
+  ],
+  [/^a zip inside a zip is not unpacked$/, (t) => t('rule.zipInZip')],
+  [/^corrupt or truncated zip \(no end of central directory\)$/, (t) => t('rule.zipTruncated')],
+  [/^corrupt zip \(bad central directory\)$/, (t) => t('rule.zipDirectory')],
+  [/^password-protected zip \((.+) is encrypted\); unpack it first$/, (t, m) => t('rule.zipPassword', { name: m[1]! })],
+  [/^corrupt \.xls \(compound file unreadable: (.*)\)$/s, (t, m) => t('rule.corruptXls', { detail: m[1]! })],
+  [/^corrupt (zip|\.xlsx?): (.*)$/s, (t, m) => t('rule.corrupt', { kind: m[1]!, detail: m[2]! })],
+  [
+    /^password-protected workbook \(encrypted\); remove the password in Excel and export again$/,
+    (t) => t('rule.workbookPassword'),
+  ],
+  [/^an OLE2 file without a workbook stream \(not an Excel \.xls\)$/, (t) => t('rule.noWorkbookStream')],
+  [/^the workbook has no sheet$/, (t) => t('rule.noSheet')],
+  [/^no sheet "(.*)"; sheets: (.*)$/, (t, m) => t('rule.noSheetNamed', { name: m[1]!, sheets: m[2]! })],
+  [/^unpacks to (\d+) bytes, more than (\d+)$/, (t, m) => t('rule.unpacks', { n: m[1]!, max: m[2]! })],
+  [
+    /^no date dimension \(one of ((?:\w+, )*\w+)\)$/,
+    (t, m) => t('rule.noDateDimension', { raw: m[1]!, list: codes(t, m[1]!.split(', ')) }),
+  ],
+  [/^employee dimension not in dimensionHeaders$/, (t) => t('rule.dimensionMissing')],
+  [
+    /^none of the metrics is one this import reads \((.*)\); it reads (.*)$/,
+    (t, m) => t('rule.noGa4Metric', { have: m[1]!, known: m[2]! }),
+  ],
+  [
+    /^(\d+) values for (\d+) (dimension|metric) headers$/,
+    (t, m) => t('rule.valueCount', { n: m[1]!, m: m[2]!, kind: m[3]!, which: wordOf(t, 'rule.header', m[3]!) }),
+  ],
+  // a period the import would write, refused by the history's rules: "gmv 2026-03 (E0001): <rule>"
+  [
+    /^([a-z_]+) (\d{4}-(?:W\d{2}|Q[1-4]|\d{2})) \((\S+)\): (.+)$/s,
+    (t, m) =>
+      t('rule.periodRow', {
+        metric: m[1]!,
+        name: metricName(t, m[1]!),
+        period: m[2]!,
+        employee: m[3]!,
+        detail: refusalText(t, m[4]!),
+      }),
   ],
 ];
 /** A decided state's word ("approved" → 批准) where the catalogue has it. */
@@ -1108,6 +1428,38 @@ export const REFUSAL_RULES: readonly Rule[] = [
     /^appeal (\d+) was already (\w+)$/,
     (t, m) => t('rule.appealDecided', { id: m[1]!, state: m[2]!, word: decided(t, m[2]!) }),
   ],
+  // a value cell of a 生意参谋 / GA4 file (here, not in FIELD_RULES: "negative: …" reads like a field)
+  [/^negative: (".*")$/s, (t, m) => t('rule.negative', { value: m[1]! })],
+  // a payout preview's warnings
+  [
+    /^component (\S+): (\S+): no (target|actual|attainment)$/,
+    (t, m) =>
+      t('rule.payNo', {
+        id: m[1]!,
+        metric: m[2]!,
+        name: metricName(t, m[2]!),
+        what: m[3]!,
+        word: wordOf(t, 'rule.payNo', m[3]!),
+      }),
+  ],
+  [
+    /^component (\S+): (\S+): negative amount$/,
+    (t, m) => t('rule.payNegative', { id: m[1]!, metric: m[2]!, name: metricName(t, m[2]!) }),
+  ],
+  [/^star allowance: evaluated on months and quarters only$/, (t) => t('rule.starWeekly')],
+  // a failed job's error
+  [/^no KPI history for (.+)$/, (t, m) => historyWanted(t, m[1]!)],
+  [
+    /^no active baseline model for (\S+); train one with POST \/v1\/baselines\/train$/,
+    (t, m) => t('rule.noActiveModel', { scope: m[1]! }),
+  ],
+  [
+    /^no person-period with an actual and a target between (\S+) and (\S+)$/,
+    (t, m) => t('rule.noPersonPeriod', { from: m[1]!, to: m[2]! }),
+  ],
+  [/^model version (\S+) not found$/, (t, m) => t('rule.noModelVersion', { id: m[1]! })],
+  [/^train_aspects needs (.+), which does not exist$/, (t, m) => t('rule.trainFile', { file: m[1]! })],
+  [/^(.+) has no ((?:train|dev|test)\.csv)$/, (t, m) => t('rule.noSplit', { dir: m[1]!, file: m[2]! })],
 ];
 const ruleWords = (rules: readonly Rule[], t: Translate, text: string): string | null => {
   for (const [re, say] of rules) {
@@ -1117,12 +1469,15 @@ const ruleWords = (rules: readonly Rule[], t: Translate, text: string): string |
   return null;
 };
 /**
- * One refusal text in the page's language: "field: rule" with the field(s) by label and the rule in
- * words, or a whole service refusal; anything else as the server wrote it.
+ * One refusal text in the page's language: a whole service refusal (REFUSAL_RULES, tried first: some
+ * read like "field: rule"), or "field: rule" with the field(s) by label and the rule in words, or a
+ * rule alone (FIELD_RULES); anything else as the server wrote it.
  */
 export function refusalText(t: Translate, text: string): string {
+  const whole = ruleWords(REFUSAL_RULES, t, text);
+  if (whole !== null) return whole;
   const m = /^([a-z_]+(?:\.[a-z_0-9]+)*(?:, [a-z_]+(?:\.[a-z_0-9]+)*)*): (.+)$/.exec(text);
-  if (!m) return ruleWords(REFUSAL_RULES, t, text) ?? ruleWords(FIELD_RULES, t, text) ?? text;
+  if (!m) return ruleWords(FIELD_RULES, t, text) ?? text;
   const [, fields, rule] = m as unknown as [string, string, string];
   const label = fields
     .split(', ')

@@ -1,16 +1,22 @@
 /**
  * The console's rule tables (FIELD_RULES, REFUSAL_RULES in src/web/messages.ts), without a server:
  * each entry is matched by a text the server writes (taken from the code that writes it where it can
- * be called here: zod, textFault, the agent-key check, the period parser, the self-approval error),
+ * be called here: zod, textFault, the agent-key check, the period parser, the self-approval error, the
+ * 生意参谋 / GA4 importers, the decoder, the workbook reader and the payout evaluation's warnings),
  * its English words are that text exactly, and its Chinese words are Chinese. A few zod issues are
  * worded plainly in English on purpose ("at least 3 characters"); they are listed as such.
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { evaluatePayouts, parsePlan, type PlanInput } from '../../src/appraisal/incentives.js';
 import { agentBindingProblem } from '../../src/auth/scopes.js';
 import { parseTargetPeriod } from '../../src/kpi/targets.js';
 import { date, finiteNumber, id, optionalRating, period, timestamp } from '../../src/ingest/fields.js';
 import { unknownEmployeeReason } from '../../src/ingest/references.js';
+import { decodeText } from '../../src/history/importers/decode.js';
+import { importGa4Report } from '../../src/history/importers/ga4.js';
+import { importSycm, importSycmRows, parseSycmNumber } from '../../src/history/importers/sycm.js';
+import { readTableFile } from '../../src/lib/spreadsheet.js';
 import { textFault } from '../../src/lib/text.js';
 import { SelfApprovalError } from '../../src/periods/approvals-store.js';
 import { NotOwnReviewError } from '../../src/reviews/corrections.js';
@@ -41,6 +47,63 @@ const thrown = (f: () => unknown): string => {
   }
   throw new Error('nothing thrown');
 };
+
+/** The reason a number cell of a 生意参谋 file is refused with. */
+const cellSays = (raw: string, kind: 'amount' | 'count' | 'rate'): string => {
+  const r = parseSycmNumber(raw, kind);
+  if (r.ok) throw new Error(`${raw} is a number`);
+  return r.reason;
+};
+/** The reasons a 生意参谋 CSV text is refused with. */
+const sycmSays = (text: string, options: { shop?: string } = {}): string[] =>
+  importSycm(text, { employee_id: 'E1', periodKind: 'month', ...options }).errors.map((e) => e.reason);
+/** The reasons a GA4 runReport is refused with. */
+const ga4Says = (report: unknown, options: { employeeDimension?: string } = {}): string[] =>
+  importGa4Report(report, { employee_id: 'E1', periodKind: 'month', ...options }).errors.map((e) => e.reason);
+const decodeSays = (bytes: number[], encoding: 'utf-8' | 'gbk' | 'auto'): string => {
+  const r = decodeText(Uint8Array.from(bytes), encoding);
+  if (r.ok) throw new Error('decoded');
+  return r.reason;
+};
+/** The reason a workbook is refused with (the row reason, without the file name). */
+const workbookSays = async (bytes: Uint8Array): Promise<string> => {
+  try {
+    await readTableFile(bytes, { fileName: 'x.xlsx' });
+  } catch (e) {
+    return ((e as DomainErrorLike).extra.errors as { reason: string }[])[0]!.reason;
+  }
+  throw new Error('read');
+};
+type DomainErrorLike = { extra: Record<string, unknown> };
+const GA4 = (over: Record<string, unknown> = {}) => ({
+  dimensionHeaders: [{ name: 'date' }],
+  metricHeaders: [{ name: 'totalUsers', type: 'TYPE_INTEGER' }],
+  rows: [{ dimensionValues: [{ value: '20260301' }], metricValues: [{ value: '5' }] }],
+  ...over,
+});
+/** A commission plan whose person has no inputs, and one with a star allowance evaluated on a week. */
+const PLAN: PlanInput = {
+  id: 'sales',
+  version: 1,
+  role: 'sales_agent',
+  effective_from: '2026-01',
+  tier_mode: 'marginal',
+  base_pay_cents: 600_000,
+  components: [
+    {
+      id: 'gmv_commission',
+      drivers: [{ metric: 'gmv', weight: 1 }],
+      base: { metric: 'gmv', cents_per_unit: 100 },
+      tiers: [{ from: 0, rate: 3 }],
+    },
+  ],
+};
+const payoutWarnings = (plan: PlanInput, period: string, metrics: unknown[] = []): string[] =>
+  evaluatePayouts({
+    period,
+    plans: [parsePlan(plan)],
+    people: [{ employee_id: 'E1', role: 'sales_agent', metrics: metrics as never }],
+  }).payouts[0]!.warnings;
 
 /** A rule text after "field: ", as the server writes it. */
 const FIELD_SAMPLES: string[] = [
@@ -107,6 +170,72 @@ const FIELD_SAMPLES: string[] = [
   unknownEmployeeReason('E9999'),
   '-5 is outside 0–∞ for gmv (unit cny)',
   '5 is outside 0–1 for conversion_rate (unit ratio: send 0.0325 for 3.25 %)',
+  // the rarer importer reasons: 生意参谋 / GA4 files, workbooks and zips, CSV and JSON bodies
+  'not valid JSON: Unexpected token x in JSON at position 0',
+  ga4Says('{x')[0]!,
+  'malformed CSV at line 3: Quote Not Closed: the parsing is finished with an opening quote (opened at line 2)',
+  'malformed CSV at line 2: Invalid Closing Quote: got "x" instead of a comma, a line end or a space',
+  'malformed CSV at line 2: Invalid Closing Quote: found a character that is not a space after the quote',
+  'malformed CSV at line 2: Invalid Opening Quote: a quote in the middle of a field, value is "ab"',
+  'the body is not valid UTF-8 at byte 12 (line 2); send charset=gbk for GBK exports',
+  'the body ends inside a UTF-8 sequence (line 3)',
+  'expected a JSON array of rows, or an object with a "rows" array',
+  'expected an object with named fields',
+  'duplicates row 2 (same id)',
+  'no employees in the request',
+  'request body exceeds the limit of 1048576 bytes (BODY_LIMIT)',
+  'is before created_at',
+  'is before opened_at',
+  sycmSays('a,b\n1,2\n')[0]!,
+  'missing required column 统计日期',
+  importSycmRows(['统计日期', '备注'], [['2026-03-01', 'x']], { employee_id: 'E1', periodKind: 'month' }).errors[0]!
+    .reason,
+  sycmSays('统计日期,店铺名称,支付金额\n2026-03-01,A,1\n', { shop: 'B' })[0]!,
+  sycmSays('统计日期,店铺名称,支付金额\n2026-03-01,A,1\n2026-03-01,B,1\n')[0]!,
+  sycmSays('统计日期,支付金额\n2026-03-01,1\n', { shop: 'B' })[0]!,
+  sycmSays('统计日期,商品ID,支付金额\n2026-03-01,5.51563E+11,1\n')[0]!,
+  'empty 商品ID',
+  sycmSays('统计日期,支付金额\n2026-13-01,1\n')[0]!,
+  ga4Says(GA4({ rows: [{ dimensionValues: [{ value: '2026' }], metricValues: [{ value: '5' }] }] }))[0]!,
+  cellSays('120%', 'rate'),
+  cellSays('5%', 'amount'),
+  cellSays('1.5', 'count'),
+  ga4Says(GA4({ rows: [{ dimensionValues: [{ value: '20260301' }], metricValues: [{ value: '1.5' }] }] }))[0]!,
+  ga4Says(
+    GA4({
+      metricHeaders: [{ name: 'purchaserRate', type: 'TYPE_FLOAT' }],
+      rows: [{ dimensionValues: [{ value: '20260301' }], metricValues: [{ value: '2' }] }],
+    }),
+  )[0]!,
+  'employee_id is required',
+  importGa4Report(GA4(), { periodKind: 'month' }).errors[0]!.reason,
+  'unreadable CSV: Invalid Record Length: expect 2, got 3 on line 4',
+  decodeSays([0xff, 0xfe, 0x41], 'utf-8'),
+  decodeSays([0x81, 0x20], 'gbk'),
+  decodeSays([0x81, 0x20], 'auto'),
+  sycmSays('统计日期,支付金额\n2026-03-30~2026-04-02,1\n')[0]!,
+  sycmSays('统计日期,支付金额\n2026-03-01,1\n2026-03-01,2\n')[0]!,
+  '2026-03-01 for 店铺A 123 is already covered by a.csv row 3',
+  '2026-03-01 (E1) is already covered by a.json',
+  'a zip must hold exactly one sheet file (.xlsx, .xls or .csv); found 2: a.csv, b.csv',
+  'a zip must hold exactly one sheet file (.xlsx, .xls or .csv); found 0 (it holds readme.txt)',
+  'a zip inside a zip is not unpacked',
+  await workbookSays(Uint8Array.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3])),
+  'corrupt zip (bad central directory)',
+  'password-protected zip (a.xlsx is encrypted); unpack it first',
+  'corrupt .xls (compound file unreadable: bad header)',
+  'corrupt .xlsx: End of data reached (data length = 0, asked index = 4)',
+  'password-protected workbook (encrypted); remove the password in Excel and export again',
+  'an OLE2 file without a workbook stream (not an Excel .xls)',
+  'the workbook has no sheet',
+  'no sheet "汇总"; sheets: Sheet1, Sheet2',
+  'unpacks to 300000000 bytes, more than 209715200',
+  ga4Says(GA4({ dimensionHeaders: [{ name: 'country' }] }))[0]!,
+  ga4Says(GA4(), { employeeDimension: 'customEvent:agent_id' })[0]!,
+  ga4Says(GA4({ metricHeaders: [{ name: 'bounceRate', type: 'TYPE_FLOAT' }] }))[0]!,
+  ga4Says(GA4({ rows: [{ dimensionValues: [], metricValues: [{ value: '5' }] }] }))[0]!,
+  ga4Says(GA4({ rows: [{ dimensionValues: [{ value: '20260301' }], metricValues: [] }] }))[0]!,
+  'gmv 2026-03 (E1): -5 is outside 0–∞ for gmv (unit cny)',
 ];
 /** The zod issues the console words plainly in English (not zod's own text), with those words. */
 const PLAIN_EN: Record<string, string> = {
@@ -138,6 +267,23 @@ const REFUSAL_SAMPLES: string[] = [
   "review 'r1' already has a pending appeal",
   'appeal 4 was already accepted',
   new NotOwnReviewError('r1').message,
+  cellSays('-1', 'amount'),
+  // a payout preview's warnings
+  ...payoutWarnings(PLAN, '2026-03'),
+  ...payoutWarnings(PLAN, '2026-03', [
+    { metric: 'gmv', actual: -5, target: 100, attainment: -0.05, direction: 'higher' },
+  ]),
+  ...payoutWarnings({ ...PLAN, components: [], star_allowance: { amount_cents: 50_000, min_stars: 4.8 } }, '2026-W07'),
+  // a failed job's error
+  'no KPI history for {"role":"product_ops"}',
+  'no KPI history for {"role":"cs_agent","metric":"csat","kind":"month"}',
+  'no KPI history for {}',
+  'no KPI history for cs_agent:gmv:month',
+  'no active baseline model for cs_agent:gmv:month; train one with POST /v1/baselines/train',
+  'no person-period with an actual and a target between 2026-01 and 2026-03',
+  'model version baseline:cs_agent:gmv:month@abc not found',
+  'train_aspects needs /srv/data/aspects/train.csv, which does not exist',
+  'data/sentiment-zh has no train.csv',
 ];
 
 const firstMatch = (rules: typeof FIELD_RULES, text: string) => rules.findIndex(([re]) => re.test(text));
@@ -174,6 +320,15 @@ describe('the console rule tables', () => {
     );
     expect(refusalText(zh, '-5 is outside 0–∞ for gmv')).toBe('-5 超出成交金额（GMV）的取值范围 0–∞');
     expect(refusalText(zh, 'override request 7 is approved already')).toBe('调整申请 7 已批准');
+    // a whole refusal that reads like "field: rule" is a whole refusal
+    expect(refusalText(zh, 'negative: "-5"')).toBe('不能为负数："-5"');
+    // a period an import would write, its rule worded too
+    expect(refusalText(zh, 'gmv 2026-03 (E1): -5 is outside 0–∞ for gmv (unit cny)')).toBe(
+      'E1，2026-03，成交金额（GMV）：-5 超出成交金额（GMV）的取值范围 0–∞（单位 cny）',
+    );
+    expect(refusalText(zh, 'no KPI history for {"role":"cs_agent","metric":"csat","kind":"month"}')).toBe(
+      '没有 KPI 历史数据（岗位 客服专员、指标 客户满意度（CSAT）、周期类型 月），无法训练',
+    );
     // a text no table knows: as written
     expect(refusalText(zh, 'something new went wrong')).toBe('something new went wrong');
     expect(refusalText(zh, 'field: something new')).toBe('field（something new）');

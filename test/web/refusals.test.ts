@@ -2,9 +2,12 @@
  * The console's refusals in the page's language (inject, both backends): every form a console user
  * can send with bad input — periods, approvals, calendar, weights, overrides, payouts, keys, models,
  * jobs, corrections, uploads and the override import — answers in Chinese on a Chinese page (the
- * field by its label, the rule in words), and in the API's own English words on an English page.
+ * field by its label, the rule in words), and in the API's own English words on an English page;
+ * so do a payout preview's warnings, a failed job's error and the 生意参谋 / workbook row reasons.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Processor } from '../../src/jobs/types.js';
+import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
@@ -19,9 +22,33 @@ const notice = (body: string): string =>
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
     .trim();
+/** The warnings of a payout preview's people. */
+const warnings = (body: string): string[] => [...body.matchAll(/<div class="warn">([^<]*)<\/div>/g)].map((m) => m[1]!);
+/** The incentive plan of cs_agent: a bonus on CSAT (no attainment without a trained model: a warning). */
+const PLAN = {
+  id: 'cs-bonus',
+  version: 1,
+  role: 'cs_agent',
+  effective_from: '2026-01',
+  tier_mode: 'whole',
+  base_pay_cents: 600000,
+  components: [
+    {
+      id: 'service_bonus',
+      drivers: [{ metric: 'csat', weight: 1 }],
+      base: { fixed_cents: 100000 },
+      tiers: [
+        { from: 0, to: 90, rate: 0 },
+        { from: 90, rate: 100 },
+      ],
+    },
+  ],
+};
 /** The reason cells of an upload's refused rows. */
 const reasons = (body: string): string[] =>
-  [...body.matchAll(/<tr data-row="\d+">[\s\S]*?<td>([^<]*)<\/td><\/tr>/g)].map((m) => m[1]!.replace(/&#39;/g, "'"));
+  [...body.matchAll(/<tr data-row="\d+">[\s\S]*?<td>([^<]*)<\/td><\/tr>/g)].map((m) =>
+    m[1]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"'),
+  );
 
 const EVENT = {
   id: 'e1',
@@ -48,7 +75,9 @@ describeEachBackend('console: refusals in the page language', (get) => {
   let lead: Browser;
   beforeAll(async () => {
     await loadDemo(get().db, { people: 6 });
-    t = await buildTestApp(get().db);
+    // a role with no KPI history: its training job fails
+    await get().db.query(`insert into roles (id, name) values ('trainee', 'Trainee')`);
+    t = await buildTestApp(get().db, {}, false, { train_baselines: trainBaselinesProcessor as Processor });
     hr = new Browser(t);
     await hr.signIn(t.keys.hr);
     admin = new Browser(t);
@@ -227,6 +256,108 @@ describeEachBackend('console: refusals in the page language', (get) => {
         '“2026-13”不是考核周期（ISO 周如 2026-W07、月份如 2026-03 或季度如 2026-Q1）',
         '不是数字：x',
         '填写了调整值时必填',
+      ]);
+    });
+    it("words a payout preview's warnings", async () => {
+      const saved = await t.app.inject({
+        method: 'POST',
+        url: '/v1/incentive-plans',
+        headers: t.auth('hr'),
+        payload: PLAN,
+      });
+      expect(saved.statusCode, saved.body).toBe(201);
+      await hr.get('/appraisal/payouts');
+      const sent = await hr.post('/appraisal/payouts', { period: '2026-10', role: 'cs_agent' });
+      expect(sent.statusCode, sent.body).toBe(303);
+      const page = await hr.get(sent.headers.location as string);
+      expect(page.statusCode).toBe(200);
+      const said = warnings(page.body);
+      expect(said.length).toBeGreaterThan(0);
+      // every person of the demo: the bonus's driver has no attainment (no trained model, no target)
+      expect(new Set(said)).toEqual(new Set(['提成项 service_bonus：客户满意度（CSAT）没有达成率']));
+      // the API keeps its English words
+      const api = await t.app.inject({
+        url: `/v1/payouts/previews/${encodeURIComponent(new URL(sent.headers.location as string, 'http://x').searchParams.get('id')!)}`,
+        headers: t.auth('hr'),
+      });
+      expect(api.json().payouts[0].warnings).toEqual(['component service_bonus: csat: no attainment']);
+    });
+
+    it("words a failed job's error", async () => {
+      await admin.get('/jobs');
+      const sent = await admin.post('/jobs/train', { role: 'trainee' });
+      expect(sent.statusCode, sent.body).toBe(200);
+      const id = /已提交任务 ([^。]+)。/.exec(sent.body)![1]!;
+      const url = `/v1/jobs/${encodeURIComponent(id)}`;
+      let state = '';
+      for (let waited = 0; waited < 60_000 && state !== 'failed'; waited += 100) {
+        state = (await t.app.inject({ url, headers: t.auth('admin') })).json().state;
+        if (state !== 'failed') await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(state).toBe('failed');
+      const api = await t.app.inject({ url, headers: t.auth('admin') });
+      expect(api.json().error).toBe('no KPI history for {"role":"trainee"}');
+      const page = await admin.get('/jobs?state=failed');
+      const row = new RegExp(`<tr data-job="${id}">[\\s\\S]*?</tr>`).exec(page.body)![0];
+      expect(row).toContain(
+        'data-state="failed">失败<br><small data-field="error">没有 KPI 历史数据（岗位 trainee），无法训练</small>',
+      );
+    }, 90_000);
+
+    it('words the rarer importer row reasons (生意参谋, workbooks, a CSV not in UTF-8)', async () => {
+      await hr.get('/upload');
+      const sycm = await hr.upload(
+        '/upload',
+        { kind: 'sycm', employee_id: 'E0001', period_kind: 'month' },
+        {
+          name: 's.csv',
+          type: 'text/csv',
+          body: '统计日期,支付金额,访客数\n2026-03-01,-5,10\n2026-13-01,1,1.5\n2026-03-30~2026-04-02,1,1\n',
+        },
+      );
+      expect(sycm.statusCode).toBe(422);
+      expect(reasons(sycm.body)).toEqual([
+        '不能为负数："-5"',
+        '日期无效："2026-13-01"',
+        '不是整数："1.5"',
+        '2026-03-30~2026-04-02 跨越 2026-03 和 2026-04 两个周期：合计值无法拆分到各周期（请导出按日的数据）',
+      ]);
+      const shops = await hr.upload(
+        '/upload',
+        { kind: 'sycm', employee_id: 'E0001', period_kind: 'month' },
+        { name: 's.csv', type: 'text/csv', body: '统计日期,店铺名称,支付金额\n2026-03-01,甲店,1\n2026-03-01,乙店,2\n' },
+      );
+      expect(reasons(shops.body)).toEqual(['导出文件含 2 个店铺（甲店, 乙店）：请在“店铺”中填写其中一个，逐个导入']);
+      // a zip that is no workbook, as 生意参谋 and as the override import
+      const broken = Buffer.from([0x50, 0x4b, 0x03, 0x04, 1, 2, 3, 4]);
+      const zipped = await hr.upload(
+        '/upload',
+        { kind: 'sycm', employee_id: 'E0001', period_kind: 'month' },
+        { name: 'x.xlsx', body: broken },
+      );
+      expect(reasons(zipped.body)).toEqual(['zip 文件损坏或不完整（找不到中央目录结尾）']);
+      await hr.get('/targets/import');
+      const imp = await hr.upload('/targets/import', {}, { name: 'o.xlsx', body: broken });
+      expect(imp.statusCode).toBe(422);
+      expect(reasons(imp.body)).toEqual(['zip 文件损坏或不完整（找不到中央目录结尾）']);
+      // a GBK export sent as UTF-8: the whole file, row 0
+      await hr.get('/upload');
+      const gbk = await hr.upload(
+        '/upload',
+        { kind: 'employees', encoding: 'utf-8' },
+        {
+          name: 'p.csv',
+          type: 'text/csv',
+          body: Buffer.concat([
+            Buffer.from('id,role,team\nE9,cs_agent,'),
+            Buffer.from([0xbf, 0xcd]),
+            Buffer.from('\n'),
+          ]),
+        },
+      );
+      expect(gbk.statusCode).toBe(400);
+      expect(reasons(gbk.body)).toEqual([
+        '第 2 行（字节位置 25）不是有效的 UTF-8；GBK 编码的文件请在“CSV 编码”中选择 GBK',
       ]);
     });
   });

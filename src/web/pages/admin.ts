@@ -14,7 +14,7 @@ import type { Switched } from '../../services/models.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { type MessageKey, roleName, type Translate, wordOf } from '../messages.js';
+import { type MessageKey, refusalText, roleName, type Translate, wordOf } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const reasonOf = (raw: unknown): string => {
@@ -192,7 +192,7 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
 <tbody>${list.map(
       (
         j,
-      ) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th><td data-kind="${j.kind}">${wordOf(t, 'jobs.kind', j.kind)}</td><td data-field="state" data-state="${j.state}">${wordOf(t, 'jobs.state', j.state)}${j.error ? html`<br><small>${j.error}</small>` : ''}</td>
+      ) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th><td data-kind="${j.kind}">${wordOf(t, 'jobs.kind', j.kind)}</td><td data-field="state" data-state="${j.state}">${wordOf(t, 'jobs.state', j.state)}${j.error ? html`<br><small data-field="error">${refusalText(t, j.error)}</small>` : ''}</td>
 <td><progress max="100" value="${j.progress.percent}" aria-label="${j.id}">${j.progress.percent}%</progress> ${j.progress.percent}% ${wordOf(t, 'jobs.stage', j.progress.stage)}</td>
 <td>${f.dateTime(new Date(j.created_at))}</td><td>${j.finished_at ? f.dateTime(new Date(j.finished_at)) : '—'}</td>
 <td>${j.state === 'waiting' || j.state === 'active' ? html`<form method="post" action="/jobs/cancel" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', j.id)}<button type="submit" class="link">${t('jobs.cancel', { id: j.id })}</button></form>` : ''}</td></tr>`,

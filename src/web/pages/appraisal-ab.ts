@@ -9,6 +9,7 @@ import type { AbReport } from '../../appraisal/ab-run.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { page, sendPage } from '../layout.js';
+import { refusalText } from '../messages.js';
 import { APPRAISAL_NAV, appraisalTabs } from './appraisal-common.js';
 import { parseQuery } from './common.js';
 
@@ -62,7 +63,7 @@ ${
       )}</ul>`
     : html`<p class="empty">${t('appr.ab.none')}</p>`
 }</section>
-${one?.report ? reportView(ctx, one.report) : one ? html`<p role="status">${t(`appr.ab.state.${one.state}`)}${one.error ? ` — ${one.error}` : ''}</p>` : ''}`;
+${one?.report ? reportView(ctx, one.report) : one ? html`<p role="status">${t(`appr.ab.state.${one.state}`)}${one.error ? ` — ${refusalText(t, one.error)}` : ''}</p>` : ''}`;
     return sendPage(reply, page(ctx, { title: t('appr.ab.title'), active: APPRAISAL_NAV, body }));
   });
 }

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DomainError } from '../../lib/errors.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { fieldErrors, notFoundText } from '../messages.js';
+import { fieldErrors, notFoundText, refusalText } from '../messages.js';
 import { APPRAISAL_NAV, appraisalTabs } from './appraisal-common.js';
 import { parseQuery } from './common.js';
 
@@ -59,8 +59,8 @@ ${
 <td class="num" data-field="total">${yuan(x.total_cents)}</td>
 <td>${x.components.map(
           (c) =>
-            html`<div>${c.label ?? c.id}: ${c.status === 'ok' ? `${f.fixed(c.attainment_percent, 1)}% → ${c.lines.map((l) => `${l.rate_percent}%`).join(' + ')}` : t('appr.pay.missing')}</div>`,
-        )}${x.warnings.map((w) => html`<div class="warn">${w}</div>`)}</td></tr>`,
+            html`<div>${c.label ?? c.id}${t('colon')}${c.status === 'ok' ? `${f.fixed(c.attainment_percent, 1)}% → ${c.lines.map((l) => `${l.rate_percent}%`).join(' + ')}` : t('appr.pay.missing')}</div>`,
+        )}${x.warnings.map((w) => html`<div class="warn">${refusalText(t, w)}</div>`)}</td></tr>`,
       )}</tbody></table></div>`
 }</section>`;
       } catch (e) {
