@@ -3,7 +3,8 @@
  * The appraisal screens in Chromium (playwright-core, /usr/bin/chromium): an hr key signs in, opens
  * the 360° screen from the navigation, sees the calibrated scores with intervals (equal to the API's)
  * and the flagged-raters section, switches language; the other three screens render; no CSP
- * violation, no serious axe finding. CONSOLE_SCREENSHOTS=<dir> writes screenshots in both languages.
+ * violation, no serious axe finding; a payout preview's warnings in the page's language, fitting the
+ * page. CONSOLE_SCREENSHOTS=<dir> writes screenshots in both languages.
  * Outside CI a missing Chromium skips this file with a banner; with CI=true it fails.
  */
 import { mkdirSync } from 'node:fs';
@@ -12,7 +13,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
-import { axe, haveChromium, launchChromium, SHOTS, openPage, signInWith } from './chromium.js';
+import { axe, fits, haveChromium, launchChromium, SHOTS, openPage, signInWith } from './chromium.js';
 
 const PEOPLE = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay'];
 const R = (ratee: string, rater: string, score: number) => ({
@@ -58,6 +59,32 @@ describe.skipIf(!haveChromium)('appraisal screens in Chromium', () => {
       R('dan', 'p2', 4),
     ]);
     expect(r.statusCode, r.body).toBe(200);
+    // a CSAT bonus for cs_agent and October's CSAT of everyone: no trained model, so no attainment (a warning)
+    const plan = await post('/v1/incentive-plans', {
+      id: 'cs-bonus',
+      version: 1,
+      role: 'cs_agent',
+      effective_from: '2026-01',
+      tier_mode: 'whole',
+      base_pay_cents: 600000,
+      components: [
+        {
+          id: 'service_bonus',
+          drivers: [{ metric: 'csat', weight: 1 }],
+          base: { fixed_cents: 100000 },
+          tiers: [
+            { from: 0, to: 90, rate: 0 },
+            { from: 90, rate: 100 },
+          ],
+        },
+      ],
+    });
+    expect(plan.statusCode, plan.body).toBe(201);
+    const history = await post(
+      '/v1/history',
+      PEOPLE.map((id, i) => ({ employee_id: id, metric_id: 'csat', period: '2026-10', value: 0.8 + i / 50 })),
+    );
+    expect(history.statusCode, history.body).toBe(200);
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
   }, 300_000);
@@ -111,6 +138,17 @@ describe.skipIf(!haveChromium)('appraisal screens in Chromium', () => {
       page.getByRole('button', { name: 'Evaluate the plans' }).click(),
     ]);
     expect(new URL(page.url()).searchParams.get('id')).toMatch(/^[0-9a-f-]{36}$/);
+    // each person's warning in the page's language (the API's own words in English)
+    const warned = () => page.locator('tr[data-person] .warn').allTextContents();
+    expect(new Set(await warned())).toEqual(new Set(['component service_bonus: csat: no attainment']));
+    await axe(page);
+    await fits(page);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'payouts-warnings-en.png'), fullPage: true });
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '中文' }).click()]);
+    expect(new Set(await warned())).toEqual(new Set(['提成项 service_bonus：客户满意度（CSAT）没有达成率']));
+    await axe(page);
+    await fits(page);
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, 'payouts-warnings-zh.png'), fullPage: true });
     expect(csp).toEqual([]);
     await ctx.close();
   }, 120_000);

@@ -111,6 +111,37 @@ describe.skipIf(!haveChromium)('data pages in Chromium', () => {
     await ctx.close();
   });
 
+  it("a 生意参谋 file's row reasons in the page's language, fitting the page", async () => {
+    const SYCM =
+      '统计日期,商品ID,支付金额,访客数\n2026-03-01,5.51563E+11,1,1\n2026-03-02,1001,-5,10\n2026-13-01,1001,1,1.5\n2026-03-30~2026-04-02,1001,1,1\n';
+    for (const lang of ['zh-CN', 'en']) {
+      const { ctx, page } = await open('laptop', lang);
+      await signIn(page, 'hr');
+      await page.goto(`${base}/upload`);
+      await page.selectOption('#u-kind', 'sycm');
+      await page.fill('#u-emp', 'E0001');
+      await page.selectOption('#u-pk', 'month');
+      await page.setInputFiles('#u-file', { name: 'sycm.csv', mimeType: 'text/csv', buffer: Buffer.from(SYCM) });
+      await page.locator('form[data-upload] button[type="submit"]').click();
+      await page.waitForSelector('[data-upload-result="refused"]');
+      const reasons = await page.locator('table.row-errors tbody tr td:last-child').allTextContents();
+      expect(reasons.length).toBe(5);
+      if (lang === 'en') expect(reasons).toContain('negative: "-5"');
+      else {
+        expect(reasons).toContain('不能为负数："-5"');
+        expect(reasons.join('')).not.toMatch(/[a-z]{4,} [a-z]{4,}/);
+      }
+      await axe(page);
+      await fits(page);
+      if (SHOTS) {
+        mkdirSync(SHOTS, { recursive: true });
+        await page.screenshot({ path: path.join(SHOTS, `upload-sycm-errors-${lang === 'en' ? 'en' : 'zh'}.png`) });
+      }
+      await ctx.close();
+    }
+    expect(cspViolations).toEqual([]);
+  });
+
   it('offers the quality lead only reviews and returns; HR pages refuse them', async () => {
     const { ctx, page } = await open();
     await signIn(page, 'cs_lead');

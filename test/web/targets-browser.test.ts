@@ -41,6 +41,13 @@ describe.skipIf(!haveChromium)('target desk in Chromium', () => {
       if (s.state === 'failed') throw new Error(JSON.stringify(s));
       await new Promise((res) => setTimeout(res, 100));
     }
+    // a role without KPI history: its training fails, the jobs page shows why
+    await tdb.db.query(`insert into roles (id, name) values ('trainee', 'Trainee')`);
+    const failing = await t.app.services.targets.train({ role: 'trainee', network: false, promote: true }, null);
+    for (let i = 0; i < 600; i++) {
+      if ((await t.app.services.targets.trainingJob(failing.id)).state === 'failed') break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
   }, 300_000);
