@@ -557,6 +557,7 @@ async function evaluate(file: string) {
       ...(m.stack ? { stack_h1: m.stack.weights.map((w) => w[0]!.map(r3)) } : {}),
       ...(model.scaleOffsets?.widen ? { widen: model.scaleOffsets.widen.map(r3) } : {}),
       spread: model.scaleOffsets?.spread ?? 1,
+      ...(model.scaleOffsets?.trend !== undefined ? { trend: Math.round(model.scaleOffsets.trend * 1e5) / 1e5 } : {}),
       backtest: {
         coverage80: r4(mean(model.backtest.coverage80.filter(Number.isFinite))),
         coverage95: r4(mean(model.backtest.coverage95.filter(Number.isFinite))),

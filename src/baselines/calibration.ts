@@ -189,3 +189,76 @@ export function monotoneInHorizon(
   }
   return out;
 }
+
+/** A backtest point for `originTrend`: its step, its origin's distance to the forecast origin, its |error| in noise units. */
+export interface TrendPoint {
+  h: number;
+  /** Periods from the point's origin to the origin the model will forecast from (1 … H on the backtest). */
+  dist: number;
+  /** |y − median| / noise. */
+  absErr: number;
+}
+
+/**
+ * Drift of the error scale with the forecast origin's time, from the backtest alone: the median
+ * |error| of each (step, origin) cell with at least `minCell` points, in logs, regressed on the
+ * origin's time with one intercept per step (so that steps compare only with themselves). Returns
+ * the slope per period (`delta`, > 0 when errors grow over time), its standard error, and `used`:
+ * the slope shrunk towards 0 by max(0, 1 − se²/delta²), so that a slope within its noise counts
+ * for little. The far steps' offsets rest on the oldest origins only (each series gives one window at
+ * the last step), so a drift in time reaches them the most; `delta = 0` with too few cells.
+ */
+export function originTrend(
+  points: readonly TrendPoint[],
+  H: number,
+  minCell = 20,
+): { delta: number; se: number; used: number; cells: number } {
+  const cells = new Map<number, number[]>();
+  for (const p of points) {
+    if (!(p.absErr >= 0) || !Number.isFinite(p.absErr)) continue;
+    const key = p.h * (H + 2) + p.dist;
+    let a = cells.get(key);
+    if (!a) cells.set(key, (a = []));
+    a.push(p.absErr);
+  }
+  const byH = new Map<number, { t: number; l: number }[]>();
+  for (const [key, errs] of cells) {
+    if (errs.length < minCell) continue;
+    const s = errs.slice().sort((a, b) => a - b);
+    const n = s.length;
+    const med = n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+    if (!(med > 0)) continue;
+    const h = Math.floor(key / (H + 2));
+    const dist = key - h * (H + 2);
+    let a = byH.get(h);
+    if (!a) byH.set(h, (a = []));
+    a.push({ t: -dist, l: Math.log(med) });
+  }
+  let sxy = 0,
+    sxx = 0,
+    nCells = 0,
+    groups = 0;
+  const centred: { x: number; y: number }[] = [];
+  for (const a of byH.values()) {
+    if (a.length < 2) continue;
+    const mt = a.reduce((s, c) => s + c.t, 0) / a.length;
+    const ml = a.reduce((s, c) => s + c.l, 0) / a.length;
+    for (const c of a) {
+      const x = c.t - mt,
+        y = c.l - ml;
+      sxy += x * y;
+      sxx += x * x;
+      centred.push({ x, y });
+    }
+    nCells += a.length;
+    groups++;
+  }
+  const dof = nCells - groups - 1;
+  if (!(sxx > 0) || dof < 2) return { delta: 0, se: Number.POSITIVE_INFINITY, used: 0, cells: nCells };
+  const delta = sxy / sxx;
+  let rss = 0;
+  for (const c of centred) rss += (c.y - delta * c.x) ** 2;
+  const se = Math.sqrt(rss / dof / sxx);
+  const used = delta === 0 ? 0 : delta * Math.max(0, 1 - (se * se) / (delta * delta));
+  return { delta, se, used, cells: nCells };
+}

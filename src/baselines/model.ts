@@ -7,6 +7,7 @@ import {
   conformalOffsets,
   enforceMonotone,
   monotoneInHorizon,
+  originTrend,
   weightedOffsets,
   type HorizonScores,
   type WeightedScores,
@@ -87,6 +88,13 @@ export interface ScaleOffsets {
    * chosen on the backtest; absent in models trained before it (read as 1).
    */
   spread?: number;
+  /**
+   * Opt-in `originTrend`: the drift of the error scale per period of the forecast origin's time that
+   * the offsets were fitted with (each backtest error scaled by exp(trend · periods to the forecast
+   * origin), `originTrend` in calibration.ts). Informational: the offsets already hold it, so models
+   * without it forecast as before.
+   */
+  trend?: number;
 }
 
 export interface TrainedGroupModel {
@@ -454,6 +462,19 @@ function seasonOffsetsSetting(opts: TrainOptions): 'cross' | 'only' | false {
   return v;
 }
 
+/** Errors scaled to the forecast origin's time (`TrainOptions.originTrend`, then the KPI_CONF_TREND knob); off by default. */
+function originTrendSetting(opts: TrainOptions): boolean {
+  if (opts.originTrend !== undefined) return opts.originTrend;
+  const v = process.env.KPI_CONF_TREND;
+  if (v === undefined || v === '' || v === '0') return false;
+  if (v !== '1') throw new Error(`KPI_CONF_TREND: 1 or 0, not ${v}`);
+  return true;
+}
+
+/** Bounds of the factor exp(trend · periods) on a backtest error (`originTrend`). */
+const TREND_MIN = 0.67;
+const TREND_MAX = 1.5;
+
 /**
  * The classical decomposition's seasonal indices when neither `TrainOptions.seasonIndex` nor the
  * KPI_SEASON_* knobs are given: James–Stein shrinkage towards 1, chosen on the inner slices and
@@ -761,14 +782,29 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const cuts = Array.from({ length: B - 1 }, (_, b) => sampleQuantile(sortedRel, (b + 1) / B));
   const cells = bySeason ? 2 * B : B;
   const bucketOfCal = (c: CalPoint) => (bySeason ? c.seasonal * B : 0) + bucketOf(cuts, relNoise(c));
-  const scoresFor = (pts: CalPoint[], share = spread): WeightedScores[][] => {
+  // (opt-in `originTrend`) the error scale's drift with the origin's time, estimated on the backtest
+  // (steps compared with themselves only); the offsets are then fitted on errors scaled to the
+  // forecast origin's time: periods to it = age + h + 1 (1 … H, the last steps' origins the oldest)
+  const trendOn = originTrendSetting(opts);
+  const trend = trendOn
+    ? originTrend(
+        cal.map((c) => ({ h: c.h, dist: c.age + c.h + 1, absErr: Math.abs(c.y - c.medX) / c.noise })),
+        H,
+      ).used
+    : 0;
+  const yAt = (c: CalPoint, toOrigin: boolean): number =>
+    toOrigin && trend !== 0
+      ? c.medX + (c.y - c.medX) * Math.min(TREND_MAX, Math.max(TREND_MIN, Math.exp(trend * (c.age + c.h + 1))))
+      : c.y;
+  const scoresFor = (pts: CalPoint[], share = spread, toOrigin = false): WeightedScores[][] => {
     const by: WeightedScores[][] = Array.from({ length: cells }, () =>
       Array.from({ length: H }, () => ({ scores: levels.map(() => []), weights: [] })),
     );
     for (const c of pts) {
       const raw = rawQuantiles(c, share);
       const slot = by[bucketOfCal(c)]![c.h]!;
-      raw.forEach((v, q) => slot.scores[q]!.push((c.y - v) / c.noise));
+      const y = yAt(c, toOrigin);
+      raw.forEach((v, q) => slot.scores[q]!.push((y - v) / c.noise));
       slot.weights.push(0.5 ** (c.age / halfLife));
     }
     return by;
@@ -776,8 +812,8 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // opt-in monotone offsets: `true` both sides, 'upper' the upper quantiles only (README §issue 15,
   // eighth pass: chosen on inner slices, it took m3-quarterly's test out of the band, so off by default)
   const mono = opts.monotoneOffsets ?? false;
-  const offsetsFrom = (pts: CalPoint[], share = spread) =>
-    scoresFor(pts, share).map((byH) =>
+  const offsetsFrom = (pts: CalPoint[], share = spread, toOrigin = false) =>
+    scoresFor(pts, share, toOrigin).map((byH) =>
       mono
         ? monotoneInHorizon(weightedOffsets(byH, levels), levels, mono === 'upper' ? 'upper' : 'both')
         : weightedOffsets(byH, levels),
@@ -814,7 +850,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       }
     }
   } else spread = shares[0] ?? 1;
-  const scaleOffsets = offsetsFrom(cal);
+  const scaleOffsets = offsetsFrom(cal, spread, true);
   // 4b. (opt-in, `drift`) drift of the errors over time: offsets from the backtest's older targets,
   // checked on its newer ones (the same step as from the whole backtest to the future), as a factor
   // per level. Off by default: measured on the public panels it moved coverage the wrong way as
@@ -858,7 +894,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
     const fit = cal.filter((c) => Math.floor(c.series / calStride) % 2 === fold);
     const test = cal.filter((c) => Math.floor(c.series / calStride) % 2 !== fold);
     if (fit.length === 0) continue;
-    const off = offsetsFrom(fit);
+    const off = offsetsFrom(fit, spread, true);
     for (const c of test) {
       const raw = rawQuantiles(c);
       const o = off[bucketOfCal(c)]![c.h]!;
@@ -945,6 +981,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
       halfLife,
       spread,
       ...(opts.drift ? { widen } : {}),
+      ...(trendOn ? { trend } : {}),
       ...(bySeason ? { seasonal: true as const } : {}),
     },
     spec,

@@ -37,6 +37,13 @@ export interface TrainOptions {
    */
   monotoneOffsets?: boolean | 'upper';
   /**
+   * Opt-in: the conformal offsets fitted on backtest errors scaled to the forecast origin's time by
+   * the drift of the error scale with the origin that the backtest itself shows (`originTrend`);
+   * aimed at the far steps, whose backtest windows all start at the oldest origin. Off by default
+   * (KPI_CONF_TREND=1; README §issue 15).
+   */
+  originTrend?: boolean;
+  /**
    * Stacking rows for series with and without a seasonal pattern: 'split' (default) apart, 'pool'
    * shared, 'shrink' apart but each bin's rows shrunk towards the group's pooled rows, 'strength' the
    * seasonal series in two sets by the test's statistic (above or below its median; experiment).
