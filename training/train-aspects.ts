@@ -11,6 +11,10 @@
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
  *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--weak-fixes unknown|negative] [--cue-extra] [--own-texts-limit N] [--polarity-min-clauses N]
  *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]] [--complaint-head [--complaint-head-l2 L,L,…]]
+ *     [--neighbour-features SCALE [--neighbour-features-shared] [--neighbour-features-rows all|labelled]]
+ *
+ * `--neighbour-features SCALE`: each clause also reads the n-grams of the clause before it and of the one
+ * after it (each neighbour worth SCALE; metadata `neighbourFeatures`); off by default.
  *
  * `--complaint-head`: a review-level complaint head stacked with the aspect route (metadata
  * `complaintHead`, src/reviews/sentiment/complaint-head.ts); off by default.
@@ -96,6 +100,12 @@ const { values: args } = parseArgs({
     'review-features-min-reviews': { type: 'string' },
     /** with --review-features: all (default) or labelled (the weak rows read no context in training) */
     'review-features-rows': { type: 'string' },
+    /** neighbour-clause features, each neighbour worth this much (AspectTrainSettings.neighbourFeatures; e.g. 0.5; default: none) */
+    'neighbour-features': { type: 'string' },
+    /** with --neighbour-features: one set of rows for the previous and the next clause */
+    'neighbour-features-shared': { type: 'boolean' },
+    /** with --neighbour-features: all (default) or labelled (the weak rows read no neighbours in training) */
+    'neighbour-features-rows': { type: 'string' },
     /** a review-level complaint head stacked with the aspect route (AspectTrainSettings.complaintHead; off by default) */
     'complaint-head': { type: 'boolean' },
     /** its L2 candidates, comma-separated (chosen out of fold on dev) */
@@ -116,6 +126,11 @@ const lang = args.lang;
 const headRows = args['service-head-rows'];
 if (headRows !== undefined && headRows !== 'all' && headRows !== 'aspect') {
   console.error('--service-head-rows: all or aspect');
+  process.exit(2);
+}
+const nbRows = args['neighbour-features-rows'];
+if (nbRows !== undefined && nbRows !== 'all' && nbRows !== 'labelled') {
+  console.error('--neighbour-features-rows: all or labelled');
   process.exit(2);
 }
 for (const flag of ['weak-intent', 'weak-fixes'] as const) {
@@ -160,6 +175,9 @@ const given: AspectTrainSettings = {
   reviewFeatures: num(args['review-features']),
   reviewFeaturesMinReviews: num(args['review-features-min-reviews']),
   reviewFeaturesRows: args['review-features-rows'] as 'all' | 'labelled' | undefined,
+  neighbourFeatures: num(args['neighbour-features']),
+  neighbourFeaturesShared: args['neighbour-features-shared'],
+  neighbourFeaturesRows: args['neighbour-features-rows'] as 'all' | 'labelled' | undefined,
   complaintHead: args['complaint-head'],
   complaintHeadL2: args['complaint-head-l2']?.split(',').map(Number),
 };

@@ -26,7 +26,7 @@ import {
   nonZeroRows,
   trainAspectLinear,
 } from '../../src/reviews/sentiment/aspect-train.js';
-import { AGENT_CONTROLLABLE, ASPECT_ORDER } from '../../src/reviews/sentiment/aspects.js';
+import { AGENT_CONTROLLABLE, ASPECT_ORDER, splitClauses } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from '../../src/reviews/sentiment/features.js';
 import { createEngine, loadAspectModels, loadSentimentModels } from '../../src/reviews/sentiment/index.js';
@@ -494,6 +494,71 @@ describe('learned aspect model', () => {
     const ctxIds = Array.from(buf.ids.subarray(0, buf.n), (id) => contextRow(id, rf.salt, 12));
     expect(Array.from(rows.ids.subarray(0, buf.n))).toEqual(ctxIds);
     expect(rows.vals[0]).toBeCloseTo(1 / Math.sqrt(buf.n), 6);
+  });
+
+  it("adds its neighbour clauses' n-grams to a clause's logits when the model has neighbourFeatures, as training featurises them", () => {
+    const zh = loadPredictor('models/sentiment-zh');
+    const s = zhSettings(12, 9, 2, 50);
+    const weights = toyWeights(12, 11);
+    const plain = new AspectPredictor(toyMeta(s), weights);
+    const review = '这本书写得很好，客服态度太差了，快递也慢';
+    const clauses = splitClauses(review).map((c) => c.text);
+    expect(clauses.length).toBe(3);
+    expect(plain.readsNeighbours).toBe(false);
+    expect(plain.neighbours(clauses)).toBeNull();
+    for (const salts of [
+      [0x0b1e18, 0x0a1f18],
+      [0x0b1e18, 0x0b1e18],
+    ] as Array<[number, number]>) {
+      const nf = { salts, scale: 0.5 };
+      const model = new AspectPredictor({ ...toyMeta(s), neighbourFeatures: nf }, weights);
+      expect(model.readsNeighbours).toBe(true);
+      // without a pass a clause scores as in the model without the option
+      expect(Array.from(model.logits(clauses[1]!)!)).toEqual(Array.from(plain.logits(clauses[1]!)!));
+      const pass = model.neighbours(clauses)!;
+      // training rows of the three clauses with their neighbours, scored with the float weights
+      const rows = featuriseClauses(
+        clauses,
+        clauses.map(() => [1]),
+        clauses.map(() => 1),
+        s,
+        true,
+        12,
+        false,
+        undefined,
+        false,
+        { settings: nf, previous: [undefined, clauses[0], clauses[1]], next: [clauses[1], clauses[2], undefined] },
+      );
+      clauses.forEach((c, i) => {
+        const z = Array.from(model.logits(c, undefined, pass.view(i), pass.context(i))!);
+        for (let j = 0; j < ASPECT_ORDER.length; j++) {
+          let sum = model.meta.weights.biases[j]!;
+          for (let q = rows.offsets[i]!; q < rows.offsets[i + 1]!; q++)
+            sum += rows.vals[q]! * weights[rows.ids[q]! * ASPECT_STRIDE + j]!;
+          expect(z[j]!).toBeCloseTo(sum, 1);
+        }
+        // the first clause reads only the next one, the last only the previous one; the middle both
+        const own = Array.from(plain.logits(c)!);
+        expect(z.some((v, j) => Math.abs(v - own[j]!) > 1e-9)).toBe(true);
+      });
+      // the engine's hits carry the same logits
+      const engine = createEngine({ zh }, { aspectModels: { zh: model } });
+      const [r] = engine.score([review]);
+      const again = model.neighbours(clauses)!;
+      for (const h of r!.aspects) {
+        if (h.confidence === undefined) continue;
+        const i = clauses.indexOf(h.span.text);
+        const z = model.logits(h.span.text, undefined, again.view(i), again.context(i))![
+          ASPECT_ORDER.indexOf(h.aspect)
+        ]!;
+        expect(h.confidence).toBeCloseTo(1 / (1 + Math.exp(-z)), 8);
+      }
+      // a one-clause review has no neighbour: it scores as without the option
+      const one = model.neighbours([clauses[1]!])!;
+      expect(Array.from(model.logits(clauses[1]!, undefined, one.view(0), one.context(0))!)).toEqual(
+        Array.from(plain.logits(clauses[1]!)!),
+      );
+    }
   });
 
   it("scores a Chinese clause from the review's own words, or segments it again when normalising changed the length", async () => {

@@ -83,6 +83,12 @@ describe('aspectRecipe', () => {
       weakFixes: 'unknown',
     });
     expect(block({ weakFixes: 'sometimes' })).not.toHaveProperty('weakFixes');
+    // neighbour-clause features: the scale, one set of rows for both sides, labelled rows only
+    expect(
+      block({ neighbourFeatures: 0.5, neighbourFeaturesShared: true, neighbourFeaturesRows: 'labelled' }),
+    ).toMatchObject({ neighbourFeatures: 0.5, neighbourFeaturesShared: true, neighbourFeaturesRows: 'labelled' });
+    expect(block({ neighbourFeatures: 0.25 })).not.toHaveProperty('neighbourFeaturesShared');
+    expect(aspectRecipe(shipped('zh'))).not.toHaveProperty('neighbourFeatures');
     // nothing recorded: only what has a default in the block's absence
     expect(aspectRecipe({})).toEqual({
       serviceHead: false,

@@ -88,7 +88,23 @@ export interface AspectModelMetadata {
    * route alone (the highest P(negative) of the agent-aspect hits against `complaintThreshold`).
    */
   complaintHead?: ComplaintHeadSettings;
+  /**
+   * neighbour-clause features (issue 18, eleventh session): each clause also reads the hashed n-grams of
+   * the clause before it and of the one after it in its review (hashed with `features`, as its own), each
+   * id moved to another table row (saltedRow with the side's salt) and worth `scale`/√n of that
+   * neighbour — a narrower context than `reviewFeatures`. The scorer hashes each clause once and reads
+   * its ids three times (its own, as a previous and as a next clause: AspectPredictor.neighbours).
+   * Absent: no neighbour (the models before it).
+   */
+  neighbourFeatures?: NeighbourFeatureSettings;
   [extra: string]: unknown;
+}
+
+export interface NeighbourFeatureSettings {
+  /** mixed into the previous clause's ids and into the next clause's before their table rows (equal: one side-blind feature set) */
+  salts: [previous: number, next: number];
+  /** a neighbour's ids together weigh this much (each `scale`/√n) */
+  scale: number;
 }
 
 export interface ReviewFeatureSettings {
@@ -310,6 +326,89 @@ function keywordRows(seed: number, tableBits: number): Int32Array {
   return rows;
 }
 
+/**
+ * A review's clauses as AspectPredictor.neighbours left them: each clause's ids (copied, back to back)
+ * and, per clause, the sums it gives its neighbours; `context(i)` is clause i's sum of the review's
+ * context, its previous clause's `asPrevious` and its next clause's `asNext`. Reused review after review.
+ */
+export class NeighbourPass {
+  /** row width of asPrevious / asNext (the aspect columns) */
+  readonly k: number;
+  asPrevious = new Float64Array(0);
+  asNext = new Float64Array(0);
+  private ids = new Int32Array(1 << 10);
+  private offsets = new Int32Array(64);
+  private contexts = new Float64Array(0);
+  private m = 0;
+  private readonly one: { ids: Int32Array; n: number } = { ids: new Int32Array(0), n: 0 };
+  private readonly ctx: Float64Array;
+
+  constructor(
+    /** the table columns a clause's logits sum (aspects, then the service head's) */
+    readonly columns: number,
+    aspects: number,
+  ) {
+    this.k = aspects;
+    this.ctx = new Float64Array(columns);
+  }
+
+  reset(m: number): void {
+    this.m = m;
+    if (this.offsets.length < m + 1) this.offsets = new Int32Array(2 * (m + 1));
+    if (this.asPrevious.length < m * this.k) {
+      this.asPrevious = new Float64Array(2 * m * this.k);
+      this.asNext = new Float64Array(2 * m * this.k);
+      this.contexts = new Float64Array(2 * m * this.columns);
+    }
+    this.asPrevious.fill(0, 0, m * this.k);
+    this.asNext.fill(0, 0, m * this.k);
+    this.offsets[0] = 0;
+  }
+
+  /** Keeps clause i's ids (clauses are stored in order). */
+  store(i: number, view: FeatureView): void {
+    const at = this.offsets[i]!;
+    if (this.ids.length < at + view.n) {
+      const grown = new Int32Array(2 * (at + view.n));
+      grown.set(this.ids.subarray(0, at));
+      this.ids = grown;
+    }
+    this.ids.set(view.ids.subarray(0, view.n), at);
+    this.offsets[i + 1] = at + view.n;
+  }
+
+  /** Each clause's context: the review's, its previous clause's asPrevious and its next clause's asNext. */
+  finish(review: Float64Array | null): void {
+    const { k, columns, m } = this;
+    for (let i = 0; i < m; i++) {
+      const at = i * columns;
+      for (let j = 0; j < columns; j++) {
+        let v = review ? review[j]! : 0;
+        if (j < k) {
+          if (i > 0) v += this.asPrevious[(i - 1) * k + j]!;
+          if (i < m - 1) v += this.asNext[(i + 1) * k + j]!;
+        }
+        this.contexts[at + j] = v;
+      }
+    }
+  }
+
+  /** Clause i's ids (the `pre` of logits/detect); the same object each call. */
+  view(i: number): FeatureView {
+    const lo = this.offsets[i]!;
+    const n = this.offsets[i + 1]! - lo;
+    this.one.ids = this.ids.subarray(lo, lo + n);
+    this.one.n = n;
+    return this.one;
+  }
+
+  /** Clause i's context sums (the `context` of logits/detect); the same array each call. */
+  context(i: number): Float64Array {
+    this.ctx.set(this.contexts.subarray(i * this.columns, (i + 1) * this.columns));
+    return this.ctx;
+  }
+}
+
 export class AspectPredictor {
   private readonly buf: FeatureBuffer;
   private readonly present: Uint32Array;
@@ -332,6 +431,8 @@ export class AspectPredictor {
   private reviewBuf: FeatureBuffer | undefined;
   /** the review-level complaint head (models with `complaintHead`), else null */
   readonly complaintHead: ComplaintHead | null = null;
+  /** a review's clauses with their neighbours' sums (models with `neighbourFeatures`; created on first use) */
+  private pass: NeighbourPass | undefined;
 
   /**
    * Float32 `weights` (2^tableBits rows of `stride`) are packed for scoring: only rows with a
@@ -431,6 +532,11 @@ export class AspectPredictor {
 
   get version(): string {
     return this.meta.version;
+  }
+
+  /** The model reads its neighbour clauses' n-grams (`neighbourFeatures`; see `neighbours`). */
+  get readsNeighbours(): boolean {
+    return this.meta.neighbourFeatures !== undefined;
   }
 
   get language(): 'zh' | 'en' {
@@ -592,6 +698,85 @@ export class AspectPredictor {
     const scale = rf.scale / Math.sqrt(n);
     for (let j = 0; j < out.length; j++) out[j] = acc[j]! * scale;
     return out;
+  }
+
+  /**
+   * Models with `neighbourFeatures` (else null): hashes each of a review's clauses once (`clauses`, in
+   * order; `pre(i)`: clause i's ids when the caller hashed it with `meta.features` already) and sums, in
+   * the table's int steps, what each gives its next clause (as the previous one) and its previous clause
+   * (as the next one). The pass's `view(i)` and `context(i)` are then clause i's `pre` and `context` for
+   * `logits`/`detect` (`context(i)` includes `review`, the review's context sums, when given); valid
+   * until the next call.
+   */
+  neighbours(
+    clauses: readonly string[],
+    review?: Float64Array | null,
+    pre?: (i: number) => FeatureView | undefined,
+  ): NeighbourPass | null {
+    const nf = this.meta.neighbourFeatures;
+    if (!nf) return null;
+    const pass = (this.pass ??= new NeighbourPass(this.sums.length, this.meta.aspects.length));
+    const m = clauses.length;
+    pass.reset(m);
+    const [prevSalt, nextSalt] = nf.salts;
+    for (let i = 0; i < m; i++) {
+      let view = pre?.(i);
+      if (!view) {
+        featurise(clauses[i]!, this.meta.features, this.buf);
+        view = this.buf;
+      }
+      pass.store(i, view);
+      const { ids, n } = view;
+      if (n === 0 || m === 1) continue;
+      const scale = nf.scale / Math.sqrt(n);
+      // the last clause is no one's previous, the first no one's next
+      if (i < m - 1) this.saltedSums(ids, n, prevSalt, pass.asPrevious, i * pass.k, scale);
+      if (i > 0) {
+        if (nextSalt === prevSalt && i < m - 1)
+          pass.asNext.set(pass.asPrevious.subarray(i * pass.k, (i + 1) * pass.k), i * pass.k);
+        else this.saltedSums(ids, n, nextSalt, pass.asNext, i * pass.k, scale);
+      }
+    }
+    pass.finish(review ?? null);
+    return pass;
+  }
+
+  /** out[at..at+k) = scale · Σ of the table rows of `ids` moved by `salt` (the first k columns, int steps). */
+  private saltedSums(ids: Int32Array, n: number, salt: number, out: Float64Array, at: number, scale: number): void {
+    const { present, rank, rows } = this;
+    const shift = 32 - this.tableBits;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    let s5 = 0;
+    let s6 = 0;
+    for (let i = 0; i < n; i++) {
+      const id = Math.imul(ids[i]! ^ salt, 0x9e3779b1) >>> shift;
+      const w = id >>> 5;
+      const word = present[w]!;
+      const bit = 1 << (id & 31);
+      if ((word & bit) === 0) continue;
+      const b = (rank[w]! + popcount(word & (bit - 1))) << 3;
+      s0 += rows[b]!;
+      s1 += rows[b + 1]!;
+      s2 += rows[b + 2]!;
+      s3 += rows[b + 3]!;
+      s4 += rows[b + 4]!;
+      s5 += rows[b + 5]!;
+      s6 += rows[b + 6]!;
+    }
+    const acc = this.acc;
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+    acc[4] = s4;
+    acc[5] = s5;
+    acc[6] = s6;
+    const k = Math.min(7, this.meta.aspects.length);
+    for (let j = 0; j < k; j++) out[at + j] = acc[j]! * scale;
   }
 
   /** Calibrated P(aspect) of one clause for every aspect (meta.aspects order). */

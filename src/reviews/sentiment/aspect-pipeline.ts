@@ -32,6 +32,7 @@ import {
   AspectPredictor,
   aspectWeightsVersion,
   type AspectModelMetadata,
+  type NeighbourFeatureSettings,
   type ReviewFeatureSettings,
 } from './aspect-model.js';
 import {
@@ -165,6 +166,17 @@ export interface AspectTrainSettings {
   reviewFeaturesMinReviews?: number | undefined;
   /** with reviewFeatures: 'labelled' — only the labelled rows (dev, hand labels, own texts, corrections) read their review's context in training, the weak rows do not (default 'all') */
   reviewFeaturesRows?: 'all' | 'labelled' | undefined;
+  /**
+   * neighbour-clause features (AspectModelMetadata.neighbourFeatures; issue 18, eleventh session): each
+   * clause row also reads the n-grams of the clause before it and of the one after it in its review
+   * (hashed as its own, moved to rows of their own), each neighbour worth this much (e.g. 0.5); absent
+   * or 0: none
+   */
+  neighbourFeatures?: number | undefined;
+  /** with neighbourFeatures: one set of rows for both sides (previous and next read alike; 2 lookups per id instead of 3) */
+  neighbourFeaturesShared?: boolean | undefined;
+  /** with neighbourFeatures: 'labelled' — only the labelled rows read their neighbours in training, the weak rows do not (default 'all') */
+  neighbourFeaturesRows?: 'all' | 'labelled' | undefined;
   /**
    * a review-level complaint head stacked with the aspect route (AspectModelMetadata.complaintHead,
    * ./complaint-head.ts; issue 18, ninth session; default false): a logistic model over the review's
@@ -347,11 +359,21 @@ export function labelledRows(
   items: readonly AspectEvalItem[],
   lang?: Lang,
   cues = true,
-): { texts: string[]; labels: number[][]; from: number[] } {
+): {
+  texts: string[];
+  labels: number[][];
+  from: number[];
+  /** per row: the clause before it in its item (undefined: the first clause, or a whole-text row) */
+  previous: (string | undefined)[];
+  /** per row: the clause after it in its item (undefined: the last clause, or a whole-text row) */
+  next: (string | undefined)[];
+} {
   const texts: string[] = [];
   const labels: number[][] = [];
   /** per row: the index of its item */
   const from: number[] = [];
+  const previous: (string | undefined)[] = [];
+  const next: (string | undefined)[] = [];
   for (const [n, it] of items.entries()) {
     const clauses = splitClauses(it.text).map((c) => c.text);
     const kw = clauses.map((c) => new Set(clauseAspects(c)));
@@ -370,14 +392,18 @@ export function labelledRows(
       texts.push(c);
       labels.push(per[i]!);
       from.push(n);
+      previous.push(clauses[i - 1]);
+      next.push(clauses[i + 1]);
     });
     if (clauses.length > 1) {
       texts.push(it.text);
       labels.push(ASPECT_ORDER.map((a) => (it.aspects[a] !== undefined ? 1 : 0)));
       from.push(n);
+      previous.push(undefined);
+      next.push(undefined);
     }
   }
-  return { texts, labels, from };
+  return { texts, labels, from, previous, next };
 }
 
 /** A polarity as the P(positive) the polarity calibrations are fitted to. */
@@ -425,6 +451,9 @@ function weakRows(
   labels: number[][];
   /** per row: the review it comes from */
   reviews: string[];
+  /** per row: the clause before it and the one after it in its review (undefined: none) */
+  previous: (string | undefined)[];
+  next: (string | undefined)[];
   hit: number;
   miss: number;
   doubted: number;
@@ -437,27 +466,38 @@ function weakRows(
   // a clause's review, by the clause's place (shuffled along with it below)
   const hitOf: string[] = [];
   const missOf: string[] = [];
+  // a clause's neighbours in its review, by the clause's place (shuffled along with it)
+  const hitSides: Array<[string | undefined, string | undefined]> = [];
+  const missSides: Array<[string | undefined, string | undefined]> = [];
   for (const [row, review] of readReviews(file).entries())
-    if (!skip.has(row))
-      for (const c of splitClauses(review))
+    if (!skip.has(row)) {
+      const clauses = splitClauses(review);
+      clauses.forEach((c, i) => {
+        const sides: [string | undefined, string | undefined] = [clauses[i - 1]?.text, clauses[i + 1]?.text];
         if (clauseAspects(c.text).length > 0) {
           hit.push(c.text);
           hitOf.push(review);
+          hitSides.push(sides);
         } else {
           miss.push(c.text);
           missOf.push(review);
+          missSides.push(sides);
         }
-  const shuffle = (xs: string[], of: string[]) => {
+      });
+    }
+  const shuffle = (xs: string[], of: string[], sides: Array<[string | undefined, string | undefined]>) => {
     for (let i = xs.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
       [xs[i], xs[j]] = [xs[j]!, xs[i]!];
       [of[i], of[j]] = [of[j]!, of[i]!];
+      [sides[i], sides[j]] = [sides[j]!, sides[i]!];
     }
   };
-  shuffle(hit, hitOf);
-  shuffle(miss, missOf);
+  shuffle(hit, hitOf, hitSides);
+  shuffle(miss, missOf, missSides);
   const take = [...hit.slice(0, Math.ceil(cap / 2)), ...miss.slice(0, Math.floor(cap / 2))];
   const reviews = [...hitOf.slice(0, Math.ceil(cap / 2)), ...missOf.slice(0, Math.floor(cap / 2))];
+  const sides = [...hitSides.slice(0, Math.ceil(cap / 2)), ...missSides.slice(0, Math.floor(cap / 2))];
   let doubted = 0;
   let intents = 0;
   let fixed = 0;
@@ -480,7 +520,18 @@ function weakRows(
       return 0;
     });
   });
-  return { texts: take, labels, reviews, hit: hit.length, miss: miss.length, doubted, intents, fixed };
+  return {
+    texts: take,
+    labels,
+    reviews,
+    previous: sides.map((x) => x[0]),
+    next: sides.map((x) => x[1]),
+    hit: hit.length,
+    miss: miss.length,
+    doubted,
+    intents,
+    fixed,
+  };
 }
 
 /** At most `cap` of the (text, target) rows, in the order of a seeded shuffle (Fisher–Yates, mulberry32). */
@@ -510,6 +561,9 @@ export function weakServiceRows(
         if (clauseAspects(c.text).some((a) => AGENT_CONTROLLABLE.has(a))) rows.push([c.text, r.label]);
   return seededTake(rows, 1819, cap);
 }
+
+/** The neighbour-clause features' salts (NeighbourFeatureSettings.salts): the previous clause's, the next one's. */
+export const NEIGHBOUR_SALTS: readonly [number, number] = [0x0b1e18, 0x0a1f18];
 
 /** The complaint head's salt (ComplaintHeadSettings.salt): mixed into each review id before its table row. */
 export const COMPLAINT_SALT = 0x0c0a18;
@@ -600,6 +654,12 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const reviewFeatures: ReviewFeatureSettings | undefined = o.reviewFeatures
     ? { features: sentiment.meta.features, salt: 0x5eed18, scale: o.reviewFeatures }
     : undefined;
+  const neighbourFeatures: NeighbourFeatureSettings | undefined = o.neighbourFeatures
+    ? {
+        salts: o.neighbourFeaturesShared ? [NEIGHBOUR_SALTS[0], NEIGHBOUR_SALTS[0]] : [...NEIGHBOUR_SALTS],
+        scale: o.neighbourFeatures,
+      }
+    : undefined;
 
   // ---- hand labels on train.csv rows (their rows leave the weak rows)
   const serviceHead = o.serviceHead ?? false;
@@ -638,6 +698,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   );
 
   const handReviews = hand.from.map((n) => [...handLabelled, ...ownTexts][n]!.text);
+  const weakSides = neighbourFeatures && o.neighbourFeaturesRows !== 'labelled';
   const correctedReviews = corrected.from.map((n) => corrections[n]!.text);
   async function fit(items: AspectEvalItem[]) {
     const d = labelledRows(items, lang, cues);
@@ -665,6 +726,21 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
         minReviews: o.reviewFeaturesMinReviews,
       },
       cueExtra,
+      neighbourFeatures && {
+        settings: neighbourFeatures,
+        previous: [
+          ...(weakSides ? weak.previous : weak.texts.map(() => undefined)),
+          ...d.previous,
+          ...hand.previous,
+          ...corrected.previous,
+        ],
+        next: [
+          ...(weakSides ? weak.next : weak.texts.map(() => undefined)),
+          ...d.next,
+          ...hand.next,
+          ...corrected.next,
+        ],
+      },
     );
     return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
   }
@@ -717,6 +793,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       ...(cueFeatures ? { cueFeatures } : {}),
       ...(cueExtra ? { cueExtra } : {}),
       ...(reviewFeatures ? { reviewFeatures } : {}),
+      ...(neighbourFeatures ? { neighbourFeatures } : {}),
       aspects: [...ASPECT_ORDER],
       weights: { file: 'weights.bin', dtype: 'float32', stride: ASPECT_STRIDE, biases: w.biases },
       calibration: ASPECT_ORDER.map(() => identityCalibration),
@@ -744,8 +821,16 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     dev.forEach((it, i) => {
       if (foldOf[i] !== f) return;
       const context = p.reviewContext(it.text);
-      for (const c of splitClauses(it.text)) {
-        const z = p.logits(c.text, undefined, undefined, context);
+      const clauses = splitClauses(it.text);
+      // with neighbour features, each clause's ids and context as the engine's findAspects reads them
+      const pass = p.neighbours(
+        clauses.map((c) => c.text),
+        context,
+      );
+      for (const [ci, c] of clauses.entries()) {
+        const z = pass
+          ? p.logits(c.text, undefined, pass.view(ci), pass.context(ci))
+          : p.logits(c.text, undefined, undefined, context);
         if (!z) continue;
         oofClauses[i]!.push({ text: c.text, z: Array.from(z) });
         for (let j = 0; j < K; j++)
@@ -977,6 +1062,9 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       reviewPolarity,
       ...(reviewFeatures ? { reviewFeatures: reviewFeatures.scale } : {}),
       ...(reviewFeatures && o.reviewFeaturesRows === 'labelled' ? { reviewFeaturesRows: 'labelled' } : {}),
+      ...(neighbourFeatures ? { neighbourFeatures: neighbourFeatures.scale } : {}),
+      ...(neighbourFeatures && o.neighbourFeaturesShared ? { neighbourFeaturesShared: true } : {}),
+      ...(neighbourFeatures && o.neighbourFeaturesRows === 'labelled' ? { neighbourFeaturesRows: 'labelled' } : {}),
       ...(reviewFeatures && (o.reviewFeaturesMinReviews ?? 1) > 1
         ? { reviewFeaturesMinReviews: o.reviewFeaturesMinReviews }
         : {}),

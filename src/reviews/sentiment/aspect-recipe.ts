@@ -33,6 +33,7 @@ const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : 
  * - `weakIntent` absent → false (kept); `weakFixes` as recorded (absent: none, the default);
  * - `ownTexts.items` → ownTextsLimit (the file's first N: texts appended later are not the model's recipe); `complaintRecall`, `polarityMinClauses` absent → their defaults;
  * - `reviewFeatures` (the scale), `reviewFeaturesMinReviews`, `reviewFeaturesRows` as recorded (absent: none, the default);
+ * - `neighbourFeatures` (the scale), `neighbourFeaturesShared`, `neighbourFeaturesRows` as recorded (absent: none, the default);
  * - `complaintHead`: on, its chosen `l2` as the only candidate (absent: off).
  */
 export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
@@ -86,6 +87,9 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('reviewFeatures', num(t.reviewFeatures));
   set('reviewFeaturesMinReviews', num(t.reviewFeaturesMinReviews));
   set('reviewFeaturesRows', t.reviewFeaturesRows === 'labelled' ? 'labelled' : undefined);
+  set('neighbourFeatures', num(t.neighbourFeatures));
+  set('neighbourFeaturesShared', t.neighbourFeaturesShared === true ? true : undefined);
+  set('neighbourFeaturesRows', t.neighbourFeaturesRows === 'labelled' ? 'labelled' : undefined);
   const complaintHead = obj(t.complaintHead);
   if (complaintHead) {
     set('complaintHead', true);

@@ -7,7 +7,12 @@
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../../ml/tf.js';
-import { aspectFeatures, contextRow, type ReviewFeatureSettings } from './aspect-model.js';
+import {
+  aspectFeatures,
+  contextRow,
+  type NeighbourFeatureSettings,
+  type ReviewFeatureSettings,
+} from './aspect-model.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 import { rng } from './train.js';
 
@@ -43,6 +48,15 @@ export function featuriseClauses(
   },
   /** with cueFeatures, ASPECT_CUES_EXTRA too */
   cueExtra = false,
+  /**
+   * the neighbour-clause features (AspectModelMetadata.neighbourFeatures) with, per row, the text of the
+   * clause before it and of the one after it in its review (undefined: none, as for a whole-text row)
+   */
+  neighbours?: {
+    settings: NeighbourFeatureSettings;
+    previous: readonly (string | undefined)[];
+    next: readonly (string | undefined)[];
+  },
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
@@ -90,6 +104,20 @@ export function featuriseClauses(
       for (const r of rows) {
         ids.push(r);
         vals.push(context.settings.scale / Math.sqrt(n));
+      }
+    }
+    if (neighbours) {
+      // a neighbour's n-grams hashed as the clause's own, each moved to its side's row (the predictor's
+      // `neighbours` reads them the same way); worth scale/√n of that neighbour
+      const { salts, scale } = neighbours.settings;
+      for (const [side, text] of [neighbours.previous[i], neighbours.next[i]].entries()) {
+        if (text === undefined) continue;
+        featurise(text, s, buf);
+        const n = buf.n;
+        for (let j = 0; j < n; j++) {
+          ids.push(contextRow(buf.ids[j]!, salts[side]!, tableBits));
+          vals.push(scale / Math.sqrt(n));
+        }
       }
     }
     const kw = aspectFeatures(t, s, keywordFeatures, buf, undefined, tableBits, undefined, cueFeatures, cueExtra);

@@ -1000,6 +1000,16 @@ export interface ClauseAspectModel {
    * logit `service` (from `detect`)
    */
   polarity(aspect: Aspect, p: number, clause?: string, review?: number, service?: number): number;
+  /** true when the model reads its neighbour clauses' n-grams (`neighbours` then prepares a review's clauses) */
+  readonly readsNeighbours?: boolean;
+  /**
+   * a model with neighbour features: hashes each clause once and returns, per clause i, its ids and its
+   * context sums (the review's `review` plus its neighbours'), to hand to `detect`
+   */
+  neighbours?(
+    clauses: readonly string[],
+    review?: Float64Array | null,
+  ): { view(i: number): ClauseFeatures; context(i: number): Float64Array } | null;
 }
 
 /**
@@ -1024,11 +1034,23 @@ export function findAspects(
   context?: Float64Array | null,
 ): AspectHit[] {
   const hits: AspectHit[] = [];
-  for (const span of splitClauses(text).slice(0, maxClauses)) {
+  const spans = splitClauses(text).slice(0, maxClauses);
+  // a model that reads its neighbour clauses: every clause hashed once, up front (its ids read three times)
+  const pass =
+    model?.readsNeighbours && model.neighbours
+      ? model.neighbours(
+          spans.map((s) => s.text),
+          context,
+        )
+      : null;
+  for (let i = 0; i < spans.length; i++) {
+    const span = spans[i]!;
     if (model && detectLanguage(span.text) === model.language) {
       const keywords = clauseAspects(span.text);
       const pre = features?.(span);
-      const found = model.detect(span.text, keywords, pre, context);
+      const found = pass
+        ? model.detect(span.text, keywords, pass.view(i), pass.context(i))
+        : model.detect(span.text, keywords, pre, context);
       // aspects outside the agent's control also count when only the keyword rules see them: any
       // sign of an outside cause keeps a complaint away from the agent
       const extra = keywords.filter((a) => !AGENT_CONTROLLABLE.has(a) && !found.some((f) => f.aspect === a));
