@@ -352,7 +352,8 @@ describeEachBackend('the service answers as its OpenAPI document says', (get, ba
       ['rollbackModel', [404, 409]],
       ...(backend === 'postgres' ? [['createBackup', [409]]] : []),
     ]);
-  });
+    // every operation in turn: 12 s on a quiet machine, over 60 s at load 18 (a CI run beside three helpers)
+  }, 240_000);
 
   it('answers the invalid variants with a declared problem naming the field', async () => {
     const problem = async (id: string, req: InjectOptions, status: number, field?: string) => {
