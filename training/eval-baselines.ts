@@ -427,17 +427,28 @@ async function evaluate(file: string) {
   if (globalArPoolSetting(trainOptions(1))) {
     const t = performance.now();
     const c = cpuNow();
-    const byKey = new Map<string, { m: number; H: number; inputs: SeriesInput[] }>();
+    const byKey = new Map<string, { m: number; H: number; inputs: SeriesInput[]; group: string[] }>();
     for (const g of groups) {
       const members = panel.filter((s) => s.group === g);
       const H = horizonOf(members);
       const m = members[0]!.frequency;
       const k = poolKey(m, H);
-      const e = byKey.get(k) ?? { m, H, inputs: [] };
+      const e = byKey.get(k) ?? { m, H, inputs: [], group: [] };
       e.inputs.push(...toInputs(members));
+      for (const _ of members) e.group.push(g);
       byKey.set(k, e);
     }
-    for (const [k, e] of byKey) pooledFits.set(k, fitPooledGlobalAr(e.inputs, trainOptions(e.H)));
+    // KPI_GAR_POOL_WEIGHT=group: each group's windows weigh alike in the pooled fit (a series weighs
+    // series / (groups · its group's series)); unset: every window alike
+    const byGroup = process.env.KPI_GAR_POOL_WEIGHT === 'group';
+    if (process.env.KPI_GAR_POOL_WEIGHT && !byGroup) throw new Error('KPI_GAR_POOL_WEIGHT: group or unset');
+    const groupWeights = (group: readonly string[]) => {
+      const n = new Map<string, number>();
+      for (const g of group) n.set(g, (n.get(g) ?? 0) + 1);
+      return group.map((g) => group.length / (n.size * n.get(g)!));
+    };
+    for (const [k, e] of byKey)
+      pooledFits.set(k, fitPooledGlobalAr(e.inputs, trainOptions(e.H), byGroup ? groupWeights(e.group) : undefined));
     poolS = (performance.now() - t) / 1000;
     trainS += poolS;
     trainCpu += cpuNow() - c;

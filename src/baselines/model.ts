@@ -388,7 +388,11 @@ export function globalArPoolSetting(opts: TrainOptions): 'panel' | 'extra' | 'sh
  * (`poolBagSeasons` / KPI_GAR_POOL_BAG): the backtest's fit sees targets before each series' last H
  * periods, the forecasts' fit every series to its end. Null when the member is off or a fit fails.
  */
-export function fitPooledGlobalAr(series: readonly SeriesInput[], opts: TrainOptions): PooledGlobalAr | null {
+export function fitPooledGlobalAr(
+  series: readonly SeriesInput[],
+  opts: TrainOptions,
+  seriesWeights?: readonly number[],
+): PooledGlobalAr | null {
   const m = checkInputs(series, opts);
   const H = opts.horizon;
   const gar = globalArSettings(opts, m, H);
@@ -408,7 +412,7 @@ export function fitPooledGlobalAr(series: readonly SeriesInput[], opts: TrainOpt
       decsAt(lag),
       m,
       H,
-      gar.fit,
+      seriesWeights ? { ...gar.fit, seriesWeights } : gar.fit,
       gar.poolBagLags,
       undefined,
       parts,
