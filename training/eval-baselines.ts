@@ -12,7 +12,8 @@
  *     KPI_GAR_POOL=panel|extra|shrink (environment)  the global AR member fitted once on every group's series
  *                  of the same period and horizon (`fitPooledGlobalAr`), used by each group in place of its own
  *                  fit (`panel`), as the second member (`extra`) or as the prior its own fit is ridged towards
- *                  (`shrink`, KPI_GAR_POOL_SHRINK); the fit's time counts in train_s
+ *                  (`shrink`, KPI_GAR_POOL_SHRINK); the fit's time counts in train_s; KPI_GAR_POOL_WEIGHT=group
+ *                  weighs each group's windows alike in that fit (unset: every window alike)
  *     [--mono both|upper|off]  TrainOptions `monotoneOffsets` (`--mono upper`: the upper offsets only; off by default)
  *     [--inner K]  scores a slice inside the training part instead of the test (`innerSlice`): each series'
  *                  training part cut K test horizons short, its test the next horizon — for choices that

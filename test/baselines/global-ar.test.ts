@@ -242,7 +242,8 @@ describe('global AR member', () => {
     expect(fitPooledGlobalAr([...a, ...late], opts)!.final).not.toEqual(pooled.final);
     // a weight per series (eval's KPI_GAR_POOL_WEIGHT=group): alike for all = the unweighted fit (the
     // ridge is relative to the normal equations' trace); b's windows weighted up = nearer b's own fit
-    const gap = (x: number[][], y: number[][]) => Math.hypot(...x.flatMap((row, h) => row.map((v, j) => v - y[h]![j]!)));
+    const gap = (x: number[][], y: number[][]) =>
+      Math.hypot(...x.flatMap((row, h) => row.map((v, j) => v - y[h]![j]!)));
     const alike = fitPooledGlobalAr([...a, ...b], opts, Array(120).fill(3))!;
     expect(gap(alike.final.coef, pooled.final.coef)).toBeLessThan(1e-8);
     const bOwn = fitPooledGlobalAr(b, opts)!;
