@@ -12,7 +12,8 @@
  *     KPI_GAR_POOL=panel|extra|shrink (environment)  the global AR member fitted once on every group's series
  *                  of the same period and horizon (`fitPooledGlobalAr`), used by each group in place of its own
  *                  fit (`panel`), as the second member (`extra`) or as the prior its own fit is ridged towards
- *                  (`shrink`, KPI_GAR_POOL_SHRINK); the fit's time counts in train_s
+ *                  (`shrink`, KPI_GAR_POOL_SHRINK); the fit's time counts in train_s; KPI_GAR_POOL_WEIGHT=group
+ *                  weighs each group's windows alike in that fit (unset: every window alike)
  *     [--mono both|upper|off]  TrainOptions `monotoneOffsets` (`--mono upper`: the upper offsets only; off by default)
  *     [--inner K]  scores a slice inside the training part instead of the test (`innerSlice`): each series'
  *                  training part cut K test horizons short, its test the next horizon — for choices that
@@ -427,17 +428,28 @@ async function evaluate(file: string) {
   if (globalArPoolSetting(trainOptions(1))) {
     const t = performance.now();
     const c = cpuNow();
-    const byKey = new Map<string, { m: number; H: number; inputs: SeriesInput[] }>();
+    const byKey = new Map<string, { m: number; H: number; inputs: SeriesInput[]; group: string[] }>();
     for (const g of groups) {
       const members = panel.filter((s) => s.group === g);
       const H = horizonOf(members);
       const m = members[0]!.frequency;
       const k = poolKey(m, H);
-      const e = byKey.get(k) ?? { m, H, inputs: [] };
+      const e = byKey.get(k) ?? { m, H, inputs: [], group: [] };
       e.inputs.push(...toInputs(members));
+      for (const _ of members) e.group.push(g);
       byKey.set(k, e);
     }
-    for (const [k, e] of byKey) pooledFits.set(k, fitPooledGlobalAr(e.inputs, trainOptions(e.H)));
+    // KPI_GAR_POOL_WEIGHT=group: each group's windows weigh alike in the pooled fit (a series weighs
+    // series / (groups · its group's series)); unset: every window alike
+    const byGroup = process.env.KPI_GAR_POOL_WEIGHT === 'group';
+    if (process.env.KPI_GAR_POOL_WEIGHT && !byGroup) throw new Error('KPI_GAR_POOL_WEIGHT: group or unset');
+    const groupWeights = (group: readonly string[]) => {
+      const n = new Map<string, number>();
+      for (const g of group) n.set(g, (n.get(g) ?? 0) + 1);
+      return group.map((g) => group.length / (n.size * n.get(g)!));
+    };
+    for (const [k, e] of byKey)
+      pooledFits.set(k, fitPooledGlobalAr(e.inputs, trainOptions(e.H), byGroup ? groupWeights(e.group) : undefined));
     poolS = (performance.now() - t) / 1000;
     trainS += poolS;
     trainCpu += cpuNow() - c;

@@ -58,6 +58,8 @@ export interface GlobalArOptions {
    */
   prior?: readonly (readonly number[])[];
   priorLambda?: number;
+  /** A weight per series on its windows' squared errors (e.g. each group alike in a pooled fit). Absent: 1. */
+  seriesWeights?: readonly number[];
 }
 
 /** Default window length in seasons (clipped to 8–48 lags): chosen on the inner slices (README). */
@@ -223,7 +225,7 @@ export function fitGlobalAr(
         // squared errors in MASE units (s / ms)², or (IRLS towards absolute errors) divided by the
         // window's mean absolute error of the previous pass
         const u = opts.maseWeight && ms > 0 ? Math.min(s / ms, 100) : 1;
-        let wt = u * u;
+        let wt = u * u * (opts.seriesWeights?.[i] ?? 1);
         if (prev) {
           let e = 0;
           for (let h = 0; h < k; h++) {

@@ -396,14 +396,21 @@ export function globalArPoolSetting(opts: TrainOptions): 'panel' | 'extra' | 'sh
  * (`poolBagSeasons` / KPI_GAR_POOL_BAG): the backtest's fit sees targets before each series' last H
  * periods, the forecasts' fit every series to its end. Null when the member is off or a fit fails.
  */
-export function fitPooledGlobalAr(series: readonly SeriesInput[], opts: TrainOptions): PooledGlobalAr | null {
+export function fitPooledGlobalAr(
+  series: readonly SeriesInput[],
+  opts: TrainOptions,
+  seriesWeights?: readonly number[],
+): PooledGlobalAr | null {
   const m = checkInputs(series, opts);
   const H = opts.horizon;
   const gar = globalArSettings(opts, m, H);
   if (!gar.on) return null;
   const values = series.map((s) => cleanValues(s.values));
+  const fitSeason = seasonIndexFitsSetting(opts) ? seasonIndexOf(opts) : undefined;
   const decsAt = (lag: number) =>
-    gar.fit.deseason ? values.map((v) => decompose(v.slice(0, Math.max(0, v.length - lag)), m)) : null;
+    gar.fit.deseason
+      ? values.map((v) => decompose(v.slice(0, Math.max(0, v.length - lag)), m, false, fitSeason))
+      : null;
   const backParts: { L: number; coef: number[][] }[] = [];
   const finalParts: { L: number; coef: number[][] }[] = [];
   const fitAt = (lag: number, parts: { L: number; coef: number[][] }[]) =>
@@ -413,7 +420,7 @@ export function fitPooledGlobalAr(series: readonly SeriesInput[], opts: TrainOpt
       decsAt(lag),
       m,
       H,
-      gar.fit,
+      seriesWeights ? { ...gar.fit, seriesWeights } : gar.fit,
       gar.poolBagLags,
       undefined,
       parts,
@@ -489,6 +496,12 @@ export const SEASON_INDEX_DEFAULT: SeasonIndexOptions = { shrink: 'js' };
  * not the unshrunk whole history, so that models stored without it forecast as before.
  */
 function withSeasonIndex(spec: FeatureSpec, opts: TrainOptions): FeatureSpec {
+  const season = seasonIndexOf(opts);
+  return season ? { ...spec, season } : spec;
+}
+
+/** `withSeasonIndex`'s indices: undefined for the whole history's unshrunk ones. */
+function seasonIndexOf(opts: TrainOptions): SeasonIndexOptions | undefined {
   const env = process.env;
   const envShrink = env.KPI_SEASON_SHRINK;
   if (envShrink !== undefined && envShrink !== '' && envShrink !== 'js' && envShrink !== 'lk' && envShrink !== '0')
@@ -506,9 +519,28 @@ function withSeasonIndex(spec: FeatureSpec, opts: TrainOptions): FeatureSpec {
   const { shrink, years } = given;
   if (years !== undefined && !(Number.isInteger(years) && years >= 2))
     throw new Error(`KPI_SEASON_YEARS: an integer of at least 2, not ${years}`);
-  if (shrink === undefined && years === undefined) return spec;
-  return { ...spec, season: { ...(shrink ? { shrink } : {}), ...(years ? { years } : {}) } };
+  if (shrink === undefined && years === undefined) return undefined;
+  return { ...(shrink ? { shrink } : {}), ...(years ? { years } : {}) };
 }
+
+/**
+ * Whether training's own decompositions — the seasonal ETS member's median-start search and the
+ * deseasonalised global AR fits (`deseason`, the second member, the pooled fit) — take the spec's
+ * seasonal indices (`spec.season`, shrunk by default) instead of the unshrunk whole-history ones
+ * (`TrainOptions.seasonIndexFits`, then KPI_SEASON_FITS = 1 | 0; default `SEASON_INDEX_FITS_DEFAULT`).
+ * Training only: the forecasts already deseasonalise with `spec.season`, and the model stores the
+ * ETS start and the AR weights it forecasts with, so stored models forecast as before.
+ */
+function seasonIndexFitsSetting(opts: TrainOptions): boolean {
+  if (opts.seasonIndexFits !== undefined) return opts.seasonIndexFits;
+  const v = process.env.KPI_SEASON_FITS;
+  if (v === undefined || v === '') return SEASON_INDEX_FITS_DEFAULT;
+  if (v !== '0' && v !== '1') throw new Error(`KPI_SEASON_FITS: 1 or 0, not ${v}`);
+  return v === '1';
+}
+
+/** Whether training's own decompositions take the spec's (shrunk) seasonal indices by default (opt-in, README). */
+export const SEASON_INDEX_FITS_DEFAULT = false;
 
 /** Whether the global AR member is trained when `TrainOptions.globalAr` is not given. */
 export const GLOBAL_AR_DEFAULT = true;
@@ -577,8 +609,12 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   const tNet = performance.now();
   // 1b. the global AR member: the backtest's fit sees targets before each series' last H periods only
   const gar = globalArSettings(opts, m, H);
+  // training's own decompositions: the spec's seasonal indices or the unshrunk ones (seasonIndexFits)
+  const fitSeason = seasonIndexFitsSetting(opts) ? spec.season : undefined;
   const decsAt = (lag: number, deseason: boolean) =>
-    deseason ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m)) : null;
+    deseason
+      ? prepared.map((p) => decompose(p.values.slice(0, Math.max(0, p.values.length - lag)), m, false, fitSeason))
+      : null;
   const fit2 = { ...gar.fit, deseason: !gar.fit.deseason };
   // pooling across groups (opt-in): the panel-level fit of this period and horizon in place of the
   // group's own ('panel'), as the second member ('extra'), or the prior the group's fit is ridged
@@ -612,7 +648,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   for (let si = 0; si < S; si += etsStride) {
     const v = prepared[si]!.values;
     const hist = v.slice(0, Math.max(0, v.length - H));
-    const d = decompose(hist, m);
+    const d = decompose(hist, m, false, fitSeason);
     const fit = seasonalEts(hist, d, H);
     if (fit) etsFits.push(fit.params);
   }

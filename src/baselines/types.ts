@@ -121,6 +121,12 @@ export interface TrainOptions {
    * the whole history's unshrunk indices, as before. Stored in the model's `spec.season` (absent = unshrunk).
    */
   seasonIndex?: SeasonIndexOptions | false;
+  /**
+   * Whether training's own decompositions (the seasonal ETS member's median-start search, the
+   * deseasonalised global AR fits) take `seasonIndex`'s indices instead of the unshrunk ones. Training
+   * only (the model stores what it forecasts with). Default false (opt-in; KPI_SEASON_FITS).
+   */
+  seasonIndexFits?: boolean;
 }
 
 /**

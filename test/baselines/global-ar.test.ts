@@ -240,6 +240,15 @@ describe('global AR member', () => {
     const late = b.map((s) => ({ ...s, values: s.values.map((x, t) => (t >= s.values.length - H ? 10 * x : x)) }));
     expect(fitPooledGlobalAr([...a, ...late], opts)!.back).toEqual(pooled.back);
     expect(fitPooledGlobalAr([...a, ...late], opts)!.final).not.toEqual(pooled.final);
+    // a weight per series (eval's KPI_GAR_POOL_WEIGHT=group): alike for all = the unweighted fit (the
+    // ridge is relative to the normal equations' trace); b's windows weighted up = nearer b's own fit
+    const gap = (x: number[][], y: number[][]) =>
+      Math.hypot(...x.flatMap((row, h) => row.map((v, j) => v - y[h]![j]!)));
+    const alike = fitPooledGlobalAr([...a, ...b], opts, Array(120).fill(3))!;
+    expect(gap(alike.final.coef, pooled.final.coef)).toBeLessThan(1e-8);
+    const bOwn = fitPooledGlobalAr(b, opts)!;
+    const towardsB = fitPooledGlobalAr([...a, ...b], opts, [...Array(50).fill(0.01), ...Array(70).fill(1)])!;
+    expect(gap(towardsB.final.coef, bOwn.final.coef)).toBeLessThan(0.5 * gap(pooled.final.coef, bOwn.final.coef));
     // its own bag (up to 96 lags)
     expect(fitPooledGlobalAr(b, { ...opts, globalAr: { poolBagSeasons: [4, 8] } })!.final.lookbacks).toEqual([48, 96]);
     expect(fitPooledGlobalAr(a, { ...opts, globalAr: false })).toBeNull();

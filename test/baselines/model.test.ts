@@ -205,6 +205,26 @@ describe('seasonality bins', () => {
     const stripped = { ...js, spec: { ...js.spec, season: undefined } };
     expect(forecast(stripped, s).steps.map((x) => x.p50)).not.toEqual(forecast(js, s).steps.map((x) => x.p50));
   }, 120_000);
+
+  it("training's own decompositions take the spec's indices with seasonIndexFits (ETS start, deseasonalised AR)", async () => {
+    const { series } = simulateGroup(40, 28, 0, 19);
+    const opts = { horizon: H, seed: 5, network: false, globalAr: { second: true } } as const;
+    // unshrunk indices: the switch has nothing to swap, the same model
+    const plainOff = await trainGroupModel(series, { ...opts, seasonIndex: false, seasonIndexFits: false });
+    const plainOn = await trainGroupModel(series, { ...opts, seasonIndex: false, seasonIndexFits: true });
+    expect(plainOn.stack).toEqual(plainOff.stack);
+    expect(plainOn.globalAr2).toEqual(plainOff.globalAr2);
+    // shrunk indices (the default): the deseasonalised second member is fitted on the shrunk ones,
+    // the indices its forecasts reseasonalise with; the raw member does not move
+    const off = await trainGroupModel(series, { ...opts, seasonIndexFits: false });
+    const on = await trainGroupModel(series, { ...opts, seasonIndexFits: true });
+    expect(on.globalAr).toEqual(off.globalAr);
+    expect(on.globalAr2!.deseason).toBe(true);
+    expect(on.globalAr2!.coef).not.toEqual(off.globalAr2!.coef);
+    expect(on.spec).toEqual(off.spec);
+    const s = series.find((x) => decompose(x.values, 4).seasonal)!;
+    for (const x of forecast(on, s).steps) expect(Number.isFinite(x.p50) && x.lo95 <= x.hi95).toBe(true);
+  }, 120_000);
 });
 
 describe('calibration helpers', () => {
