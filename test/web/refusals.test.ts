@@ -7,7 +7,7 @@
  * running job's stage (and where a failed one stopped) and a successful upload's warnings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimJob, failAttempt, insertJob, setProgress } from '../../src/jobs/record.js';
+import { cancelJob, claimJob, failAttempt, insertJob, setProgress } from '../../src/jobs/record.js';
 import type { Processor } from '../../src/jobs/types.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -318,6 +318,9 @@ describeEachBackend('console: refusals in the page language', (get) => {
         await setProgress(db, id, 33, 'training cs_agent:gmv:month (2/3)');
       }
       await failAttempt(db, 'stage-failed', 'no KPI history for cs_agent:gmv:month', true);
+      // and one cancelled while it still waited (no processor for its kind here: it stays waiting)
+      await insertJob(db, 'stage-cancelled', 'compare_models', {}, null);
+      expect(await cancelJob(db, 'stage-cancelled')).toBe(true);
       const api = await t.app.inject({ url: '/v1/jobs/stage-running', headers: t.auth('admin') });
       expect(api.json().progress).toEqual({ percent: 33, stage: 'training cs_agent:gmv:month (2/3)' });
       const page = await admin.get('/jobs');
@@ -327,6 +330,7 @@ describeEachBackend('console: refusals in the page language', (get) => {
         '<progress max="100" value="33" aria-label="stage-running">33%</progress> 33% 训练 客服专员 · 成交金额（GMV） · 月（2/3）',
       );
       expect(cell('stage-failed')).toBe('停在 33%：训练 客服专员 · 成交金额（GMV） · 月（2/3）');
+      expect(cell('stage-cancelled')).toBe('未开始');
       const enAdmin = new Browser(t);
       await enAdmin.signIn(t.keys.admin);
       await enAdmin.get('/jobs');
