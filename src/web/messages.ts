@@ -936,6 +936,110 @@ const M = {
   'jobs.stage.queued': ['排队中', 'queued'],
   'jobs.stage.waiting': ['等待中', 'waiting'],
   'jobs.stage.done': ['完成', 'done'],
+  // a job's progress cell once it stopped (failed, cancelled): where it stopped, or that it never began
+  'jobs.stoppedAt': ['停在 {percent}%：{stage}', 'stopped at {percent}%: {stage}'],
+  'jobs.notStarted': ['未开始', 'not started'],
+  // a running job's stage (the processors' `progress` texts; the API keeps the English)
+  'stage.training': ['训练 {scope}（{i}/{n}）', 'training {raw} ({i}/{n})'],
+  'stage.history': ['历史数据 {done}/{total}', 'history {done}/{total}'],
+  'stage.planning': ['划分批次', 'planning chunks'],
+  'stage.scoredReviews': ['已评分 {n} 条评价', 'scored {n} reviews'],
+  'stage.scored': ['已评分 {n} 条评价', 'scored {n}'],
+  'stage.scoring': ['评价评分 {from}…{to}', 'scoring {from}…{end}'],
+  'stage.end': ['末尾', 'end'],
+  'stage.recomputingRatings': ['重算评分', 'recomputing ratings'],
+  'stage.replacing': ['替换评分', 'replacing the scores'],
+  'stage.readingCorrections': ['读取纠正记录（配方来自 {from}）', 'reading the corrections (recipe of {from})'],
+  'stage.startingThreadWith': ['启动训练线程（{n} 条纠正记录）', 'starting training thread ({n} corrections)'],
+  'stage.startingThread': ['启动训练线程', 'starting training thread'],
+  'stage.registering': ['登记模型', 'registering'],
+  'stage.epoch': ['第 {i}/{n} 轮，损失 {loss}', 'epoch {i}/{n} loss {loss}'],
+  'stage.aspectsEpoch': ['维度模型第 {i}/{n} 轮，损失 {loss}', 'aspects epoch {i}/{n} loss {loss}'],
+  'stage.fold': ['第 {i}/{n} 折', 'fold {i}/{n}'],
+  'stage.finalModel': ['最终模型', 'final model'],
+  'stage.ratingsReading': ['能力评分：读取依据', 'ratings: reading evidence'],
+  'stage.ratings': ['能力评分 {period}（{done}/{total}）', 'ratings {period} ({done}/{total})'],
+  'stage.compared': ['已对比 {n} 条评价', 'compared {n} reviews'],
+  'stage.evaluatingOn': ['在 {file} 上评估', 'evaluating on {file}'],
+  'stage.evaluatingAspects': ['在维度评估集（测试部分）上评估', 'evaluating on the aspect evaluation set (test part)'],
+  'stage.targetsCandidate': ['用候选版本计算 {period} 的目标', 'targets for {period} from the candidate'],
+  'stage.targetsActive': ['用使用中的版本计算 {period} 的目标', 'targets for {period} from the active version'],
+  // an upload's warnings (src/history/importers, src/services/ingestion.ts); the API keeps the English
+  'warn.partial': [
+    '{period}（{employee}）不完整：{source}覆盖 {total} 天中的 {n} 天（{first}..{last}）；{outcome}',
+    '{period} ({employee}) is partial: {source} {n} of {total} days ({first}..{last}); {outcome}',
+  ],
+  'warn.partial.source.stored': ['已存的日数据', 'the stored days cover'],
+  'warn.partial.source.source': ['本文件', 'the source covers'],
+  'warn.partial.outcome.asIs': ['已照样导入', 'imported as is'],
+  'warn.partial.outcome.later': ['待各天数据齐全后再导入', 'not imported until its days are complete'],
+  'warn.partial.outcome.not': ['未导入', 'not imported'],
+  'warn.spansTwo': [
+    '{name} {from}~{through}（{employee}）跨越两个周期，未计入',
+    '{metric} {from}~{through} ({employee}) spans two periods; left out',
+  ],
+  'warn.notComputed': [
+    '{period}（{employee}）：{why}，未计算{name}',
+    '{period} ({employee}): no {what}, {metric} not computed',
+  ],
+  'warn.no.visitors': ['没有访客', 'visitors'],
+  'warn.no.buyers': ['没有买家', 'buyers'],
+  'warn.no.ad spend': ['没有推广花费', 'ad spend'],
+  'warn.no.new customers': ['没有新客户', 'new customers'],
+  'warn.columnsNotAdded': [
+    '推广花费取自“{total}”列；{cols} 未再相加（已计入合计）',
+    'ad_spend is {total}; {cols} not added to it (counted in the total)',
+  ],
+  'warn.unit': [
+    '{header}：无法识别单位“{unit}”，按原值读取',
+    '{header}: unit "{unit}" not understood; values read as they are',
+  ],
+  'warn.summaryRow': ['第 {row} 行：汇总行“{text}”已跳过', 'row {row}: summary row "{text}" skipped'],
+  'warn.noItemRows': [
+    '{n} 行的商品ID 为“-”（无商品），已跳过：第 {rows} 行',
+    '{n} row(s) with 商品ID "-" skipped (no item): row {rows}',
+  ],
+  'warn.abbreviated': [
+    '以万/亿缩写的数值按显示值取整（{list}）；请尽量导出精确数值',
+    'values abbreviated with 万/亿 are rounded as displayed ({list}); export exact figures where you can',
+  ],
+  'warn.abbreviatedCell': ['第 {row} 行 {header} “{value}”', 'row {row} {header} "{value}"'],
+  'warn.itemsNotFound': ['导出文件中没有这些商品ID：{list}', '商品ID not in the export: {list}'],
+  'warn.itemsSummed': [
+    '每个日期合计了 {n} 个商品；访客数和买家数是各商品之和（同一顾客在每个商品中各计一次），不是店铺层面的去重人数',
+    '{n} items summed per date; visitors and buyers are sums over items (a shopper counts once per item), not shop-level unique counts',
+  ],
+  'warn.noData': ['表头下没有数据行', 'no data rows after the header'],
+  'warn.reportShort': [
+    '报表共有 {total} 行，文件中只有 {n} 行：请取回其余各行（offset/limit），否则合计偏少',
+    'report has {total} rows but holds {n}: fetch the rest (offset/limit) or the totals are short',
+  ],
+  'warn.otherRow': [
+    'GA4 把部分行合并成了“(other)”（dataLossFromOtherRow）：合计可能不完整',
+    'GA4 folded some rows into "(other)" (dataLossFromOtherRow): totals may be incomplete',
+  ],
+  'warn.sampled': [
+    'GA4 对此报表做了抽样（samplingMetadatas）：数值为估计值',
+    'GA4 sampled this report (samplingMetadatas): values are estimates',
+  ],
+  'warn.currency': [
+    '收入和成本的币种是 {currency}；指标目录中的成交金额、推广花费和获客成本以人民币（CNY）计',
+    "revenue and cost are in {currency}; the catalogue's gmv, ad_spend and cac are CNY",
+  ],
+  'warn.newUsers': [
+    'newUsers 是新访客，不是新客户：如需导入新客户数和获客成本，请在报表中加上 firstTimePurchasers',
+    'newUsers are new visitors, not customers: add firstTimePurchasers to import new_customers and cac',
+  ],
+  'warn.noUsableMetric': ['没有可用的指标：{reason}', 'no usable metric: {reason}'],
+  'warn.unassigned': [
+    '跳过了 {n} 行：{dimension} 为空或为 (not set)',
+    '{n} rows skipped: {dimension} is empty or (not set)',
+  ],
+  'warn.nul': [
+    '{field}中删除了 {n} 个 NUL 字符（U+0000）：文本无法保存此字符，其余内容按原样保存',
+    '{n} NUL character{s} (U+0000) removed from {raw}: text cannot hold them; the rest was stored as sent',
+  ],
+  'warn.inFile': ['文件 {file}：{text}', '{file}: {text}'],
   // ── end of console part 2 block ──
   // ── closed periods and approvals (issue 25) ──
   'nav.periods': ['期间关账', 'Closed periods'],
@@ -1468,6 +1572,162 @@ const ruleWords = (rules: readonly Rule[], t: Translate, text: string): string |
   }
   return null;
 };
+/** A baseline scope id (role:metric:kind) in words: "客服专员 · 成交金额（GMV） · 月"; another text as written. */
+function scopeWords(t: Translate, id: string): string {
+  const m = /^([a-z_0-9]+):([a-z_0-9]+):(week|month|quarter)$/.exec(id);
+  if (!m) return id;
+  return [wordOf(t, 'role', m[1]!), metricName(t, m[2]!), wordOf(t, 'kind', m[3]!)].join(' · ');
+}
+/**
+ * A running job's stage (what its processor reports through `progress`: src/kpi/train.ts,
+ * src/appraisal/ab-run.ts, src/jobs/processors, src/jobs/compute-tasks.ts, src/ratings/job.ts,
+ * src/registry/shadow*.ts) in the page's language; the English words are the processor's text.
+ */
+export const JOB_STAGES: readonly Rule[] = [
+  [/^queued$/, (t) => t('jobs.stage.queued')],
+  [/^waiting$/, (t) => t('jobs.stage.waiting')],
+  [/^done$/, (t) => t('jobs.stage.done')],
+  [
+    /^training (\S+) \((\d+)\/(\d+)\)$/,
+    (t, m) => t('stage.training', { raw: m[1]!, scope: scopeWords(t, m[1]!), i: m[2]!, n: m[3]! }),
+  ],
+  [/^history (\d+)\/(\d+)$/, (t, m) => t('stage.history', { done: m[1]!, total: m[2]! })],
+  [/^planning chunks$/, (t) => t('stage.planning')],
+  [/^scored (\d+) reviews$/, (t, m) => t('stage.scoredReviews', { n: m[1]! })],
+  [/^scored (\d+)$/, (t, m) => t('stage.scored', { n: m[1]! })],
+  [
+    /^scoring (.+)…(.+)$/,
+    (t, m) => t('stage.scoring', { from: m[1]!, end: m[2]!, to: m[2] === 'end' ? t('stage.end') : m[2]! }),
+  ],
+  [/^recomputing ratings$/, (t) => t('stage.recomputingRatings')],
+  [/^replacing the scores$/, (t) => t('stage.replacing')],
+  [/^reading the corrections \(recipe of (.+)\)$/, (t, m) => t('stage.readingCorrections', { from: m[1]! })],
+  [/^starting training thread \((\d+) corrections\)$/, (t, m) => t('stage.startingThreadWith', { n: m[1]! })],
+  [/^starting training thread$/, (t) => t('stage.startingThread')],
+  [/^registering$/, (t) => t('stage.registering')],
+  [/^epoch (\d+)\/(\d+) loss (\S+)$/, (t, m) => t('stage.epoch', { i: m[1]!, n: m[2]!, loss: m[3]! })],
+  [/^aspects epoch (\d+)\/(\d+) loss (\S+)$/, (t, m) => t('stage.aspectsEpoch', { i: m[1]!, n: m[2]!, loss: m[3]! })],
+  [/^fold (\d+)\/(\d+)$/, (t, m) => t('stage.fold', { i: m[1]!, n: m[2]! })],
+  [/^final model$/, (t) => t('stage.finalModel')],
+  [/^ratings: reading evidence$/, (t) => t('stage.ratingsReading')],
+  [/^ratings (\S+) \((\d+)\/(\d+)\)$/, (t, m) => t('stage.ratings', { period: m[1]!, done: m[2]!, total: m[3]! })],
+  [/^compared (\d+) reviews$/, (t, m) => t('stage.compared', { n: m[1]! })],
+  [/^evaluating on the aspect evaluation set \(test part\)$/, (t) => t('stage.evaluatingAspects')],
+  [/^evaluating on (.+)$/, (t, m) => t('stage.evaluatingOn', { file: m[1]! })],
+  [/^targets for (\S+) from the candidate$/, (t, m) => t('stage.targetsCandidate', { period: m[1]! })],
+  [/^targets for (\S+) from the active version$/, (t, m) => t('stage.targetsActive', { period: m[1]! })],
+];
+/** A job's stage in the page's language; a stage no rule knows (a training log line) as reported. */
+export function stageText(t: Translate, stage: string): string {
+  return ruleWords(JOB_STAGES, t, stage) ?? stage;
+}
+/**
+ * A successful upload's warnings (src/history/importers/aggregate.ts, sycm.ts, ga4.ts and
+ * src/services/ingestion.ts) in the page's language; the English words are the importer's text.
+ */
+export const WARNING_RULES: readonly Rule[] = [
+  [
+    /^(\S+) \((\S+)\) is partial: (the stored days cover|the source covers) (\d+) of (\d+) days \((\S+)\.\.(\S+)\); (imported as is|not imported until its days are complete|not imported)$/,
+    (t, m) =>
+      t('warn.partial', {
+        period: m[1]!,
+        employee: m[2]!,
+        source: t(m[3] === 'the stored days cover' ? 'warn.partial.source.stored' : 'warn.partial.source.source'),
+        n: m[4]!,
+        total: m[5]!,
+        first: m[6]!,
+        last: m[7]!,
+        outcome: t(
+          m[8] === 'imported as is'
+            ? 'warn.partial.outcome.asIs'
+            : m[8] === 'not imported'
+              ? 'warn.partial.outcome.not'
+              : 'warn.partial.outcome.later',
+        ),
+      }),
+  ],
+  [
+    /^([a-z_]+) (\S+)~(\S+) \((\S+)\) spans two periods; left out$/,
+    (t, m) =>
+      t('warn.spansTwo', { metric: m[1]!, name: metricName(t, m[1]!), from: m[2]!, through: m[3]!, employee: m[4]! }),
+  ],
+  [
+    /^(\S+) \((\S+)\): no (visitors|buyers|ad spend|new customers), ([a-z_]+) not computed$/,
+    (t, m) =>
+      t('warn.notComputed', {
+        period: m[1]!,
+        employee: m[2]!,
+        what: m[3]!,
+        why: wordOf(t, 'warn.no', m[3]!),
+        metric: m[4]!,
+        name: metricName(t, m[4]!),
+      }),
+  ],
+  [
+    /^ad_spend is (.+?); (.+) not added to it \(counted in the total\)$/,
+    (t, m) => t('warn.columnsNotAdded', { total: m[1]!, cols: m[2]! }),
+  ],
+  [
+    /^(.+): unit "(.*)" not understood; values read as they are$/,
+    (t, m) => t('warn.unit', { header: m[1]!, unit: m[2]! }),
+  ],
+  [/^row (\d+): summary row "(.*)" skipped$/, (t, m) => t('warn.summaryRow', { row: m[1]!, text: m[2]! })],
+  [
+    /^(\d+) row\(s\) with 商品ID "-" skipped \(no item\): row (.+)$/,
+    (t, m) => t('warn.noItemRows', { n: m[1]!, rows: m[2]! }),
+  ],
+  [
+    /^values abbreviated with 万\/亿 are rounded as displayed \((.+)\); export exact figures where you can$/,
+    (t, m) =>
+      t('warn.abbreviated', {
+        list: m[1]!
+          .split('; ')
+          .map((cell) => {
+            const c = /^row (\d+) (.+) "(.*)"$/.exec(cell);
+            return c ? t('warn.abbreviatedCell', { row: c[1]!, header: c[2]!, value: c[3]! }) : cell;
+          })
+          .join(t('field.sep')),
+      }),
+  ],
+  [/^商品ID not in the export: (.+)$/, (t, m) => t('warn.itemsNotFound', { list: m[1]! })],
+  [
+    /^(\d+) items summed per date; visitors and buyers are sums over items \(a shopper counts once per item\), not shop-level unique counts$/,
+    (t, m) => t('warn.itemsSummed', { n: m[1]! }),
+  ],
+  [/^no data rows after the header$/, (t) => t('warn.noData')],
+  [
+    /^report has (\d+) rows but holds (\d+): fetch the rest \(offset\/limit\) or the totals are short$/,
+    (t, m) => t('warn.reportShort', { total: m[1]!, n: m[2]! }),
+  ],
+  [
+    /^GA4 folded some rows into "\(other\)" \(dataLossFromOtherRow\): totals may be incomplete$/,
+    (t) => t('warn.otherRow'),
+  ],
+  [/^GA4 sampled this report \(samplingMetadatas\): values are estimates$/, (t) => t('warn.sampled')],
+  [
+    /^revenue and cost are in (\S+); the catalogue's gmv, ad_spend and cac are CNY$/,
+    (t, m) => t('warn.currency', { currency: m[1]! }),
+  ],
+  [
+    /^newUsers are new visitors, not customers: add firstTimePurchasers to import new_customers and cac$/,
+    (t) => t('warn.newUsers'),
+  ],
+  [/^no usable metric: (.+)$/s, (t, m) => t('warn.noUsableMetric', { reason: refusalText(t, m[1]!) })],
+  [
+    /^(\d+) rows skipped: (.+) is empty or \(not set\)$/,
+    (t, m) => t('warn.unassigned', { n: m[1]!, dimension: m[2]! }),
+  ],
+  [
+    /^(\d+) NUL character(s?) \(U\+0000\) removed from (\S+): text cannot hold them; the rest was stored as sent$/,
+    (t, m) => t('warn.nul', { n: m[1]!, s: m[2]!, raw: m[3]!, field: wordOf(t, 'field', m[3]!) }),
+  ],
+  // several files in one 生意参谋 import: each file's warnings after its name
+  [/^([^:]+\.(?:csv|xlsx?|zip)): (.+)$/s, (t, m) => t('warn.inFile', { file: m[1]!, text: warningText(t, m[2]!) })],
+];
+/** An upload warning's message in the page's language; a text no rule knows as the server wrote it. */
+export function warningText(t: Translate, message: string): string {
+  return ruleWords(WARNING_RULES, t, message) ?? message;
+}
 /**
  * One refusal text in the page's language: a whole service refusal (REFUSAL_RULES, tried first: some
  * read like "field: rule"), or "field: rule" with the field(s) by label and the rule in words, or a

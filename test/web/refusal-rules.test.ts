@@ -1,8 +1,10 @@
 /**
- * The console's rule tables (FIELD_RULES, REFUSAL_RULES in src/web/messages.ts), without a server:
+ * The console's rule tables (FIELD_RULES, REFUSAL_RULES, JOB_STAGES, WARNING_RULES in
+ * src/web/messages.ts), without a server:
  * each entry is matched by a text the server writes (taken from the code that writes it where it can
  * be called here: zod, textFault, the agent-key check, the period parser, the self-approval error, the
- * 生意参谋 / GA4 importers, the decoder, the workbook reader and the payout evaluation's warnings),
+ * 生意参谋 / GA4 importers and their warnings, the decoder, the workbook reader and the payout
+ * evaluation's warnings; a job's stages are written out, as the processors format them),
  * its English words are that text exactly, and its Chinese words are Chinese. A few zod issues are
  * worded plainly in English on purpose ("at least 3 characters"); they are listed as such.
  */
@@ -23,10 +25,14 @@ import { NotOwnReviewError } from '../../src/reviews/corrections.js';
 import {
   FIELD_RULES,
   fieldErrors,
+  JOB_STAGES,
   notFoundText,
   REFUSAL_RULES,
   refusalText,
+  stageText,
   translator,
+  WARNING_RULES,
+  warningText,
 } from '../../src/web/messages.js';
 
 const zh = translator('zh-CN');
@@ -286,12 +292,95 @@ const REFUSAL_SAMPLES: string[] = [
   'data/sentiment-zh has no train.csv',
 ];
 
+/**
+ * A running job's stage as its processor reports it (the templates of src/kpi/train.ts,
+ * src/appraisal/ab-run.ts, src/jobs/processors, src/jobs/compute-tasks.ts' training log lines,
+ * src/ratings/job.ts, src/registry/shadow*.ts: they run inside jobs, so written out here).
+ */
+const STAGE_SAMPLES: string[] = [
+  'queued',
+  'waiting',
+  'done',
+  'training cs_agent:gmv:month (1/3)',
+  'history 3/12',
+  'planning chunks',
+  'scored 1200 reviews',
+  'scored 40',
+  'scoring r0001…r0500',
+  'scoring r0001…end',
+  'recomputing ratings',
+  'replacing the scores',
+  'reading the corrections (recipe of aspects-zh@de4eaf1583a0)',
+  'starting training thread (12 corrections)',
+  'starting training thread',
+  'registering',
+  'epoch 3/8 loss 0.4121',
+  'aspects epoch 2/6 loss 0.0912',
+  'fold 2/3',
+  'final model',
+  'ratings: reading evidence',
+  'ratings 2026-03 (2/5)',
+  'compared 300 reviews',
+  'evaluating on data/sentiment-zh/dev.csv',
+  'evaluating on the aspect evaluation set (test part)',
+  'targets for 2026-03 from the candidate',
+  'targets for 2026-03 from the active version',
+];
+const sycmWarns = (text: string, options: Record<string, unknown> = {}): string[] =>
+  importSycm(text, { employee_id: 'E1', periodKind: 'month', ...options }).warnings.map((w) => w.message);
+const ga4Warns = (report: unknown, options: { employeeDimension?: string } = {}): string[] =>
+  importGa4Report(report, { employee_id: 'E1', periodKind: 'month', ...options }).warnings.map((w) => w.message);
+/** A successful upload's warnings, from the importers where they can be called. */
+const WARNING_SAMPLES: string[] = [
+  ...sycmWarns('统计日期,支付金额\n2026-03-01,1\n合计,1\n'),
+  ...sycmWarns('统计日期,支付金额,访客数\n2026-03-01,1.2万,10\n'),
+  ...sycmWarns('统计日期,推广花费,直通车消耗\n2026-03-01,5,3\n'),
+  ...sycmWarns('统计日期,支付金额(美元)\n2026-03-01,5\n'),
+  ...sycmWarns('统计日期,商品ID,支付金额\n2026-03-01,-,1\n2026-03-01,11,1\n2026-03-01,12,1\n'),
+  ...sycmWarns('统计日期,商品ID,支付金额\n2026-03-01,11,1\n', { itemIds: ['11', '13'] }),
+  ...sycmWarns('统计日期,支付金额\n'),
+  ...sycmWarns('统计日期,支付金额,访客数,支付买家数\n2026-03-01,0,0,0\n', { partial: 'include' }),
+  ...sycmWarns('统计日期,支付金额,支付买家数\n2026-03-01,0,0\n', { partial: 'include' }),
+  ...ga4Warns(GA4({ rowCount: 5, metadata: { dataLossFromOtherRow: true, samplingMetadatas: [{}] } })),
+  ...ga4Warns(
+    GA4({
+      metricHeaders: [
+        { name: 'purchaseRevenue', type: 'TYPE_CURRENCY' },
+        { name: 'advertiserAdCost', type: 'TYPE_CURRENCY' },
+        { name: 'newUsers', type: 'TYPE_INTEGER' },
+      ],
+      rows: [
+        { dimensionValues: [{ value: '20260301' }], metricValues: [{ value: '5' }, { value: '1' }, { value: '1' }] },
+      ],
+      metadata: { currencyCode: 'USD' },
+    }),
+  ),
+  ...ga4Warns(GA4({ metricHeaders: [{ name: 'bounceRate', type: 'TYPE_FLOAT' }] })),
+  ...ga4Warns(
+    GA4({
+      dimensionHeaders: [{ name: 'date' }, { name: 'customEvent:agent_id' }],
+      rows: [
+        { dimensionValues: [{ value: '20260301' }, { value: 'E1' }], metricValues: [{ value: '5' }] },
+        { dimensionValues: [{ value: '20260301' }, { value: '(not set)' }], metricValues: [{ value: '5' }] },
+      ],
+    }),
+    { employeeDimension: 'customEvent:agent_id' },
+  ),
+  // the roll-up of the stored days (src/history/daily-store.ts through aggregate) and the ingestion
+  '2026-W11 (E0002) is partial: the stored days cover 1 of 7 days (2026-03-09..2026-03-09); not imported until its days are complete',
+  'gmv 2026-03-30~2026-04-02 (E1) spans two periods; left out',
+  '1 NUL character (U+0000) removed from text: text cannot hold them; the rest was stored as sent',
+  'a.csv: row 3: summary row "合计" skipped',
+];
+
 const firstMatch = (rules: typeof FIELD_RULES, text: string) => rules.findIndex(([re]) => re.test(text));
 
 describe('the console rule tables', () => {
   it.each([
     ['FIELD_RULES', FIELD_RULES, FIELD_SAMPLES],
     ['REFUSAL_RULES', REFUSAL_RULES, REFUSAL_SAMPLES],
+    ['JOB_STAGES', JOB_STAGES, STAGE_SAMPLES],
+    ['WARNING_RULES', WARNING_RULES, WARNING_SAMPLES],
   ] as const)('%s: every entry matches a server text, says it in English and in Chinese', (_name, rules, samples) => {
     const used = new Set<number>();
     for (const sample of samples) {
@@ -329,6 +418,14 @@ describe('the console rule tables', () => {
     expect(refusalText(zh, 'no KPI history for {"role":"cs_agent","metric":"csat","kind":"month"}')).toBe(
       '没有 KPI 历史数据（岗位 客服专员、指标 客户满意度（CSAT）、周期类型 月），无法训练',
     );
+    // a running job's stage and an upload's warning; a training log line no rule knows as reported
+    expect(stageText(zh, 'training cs_agent:gmv:month (1/3)')).toBe('训练 客服专员 · 成交金额（GMV） · 月（1/3）');
+    expect(stageText(en, 'training cs_agent:gmv:month (1/3)')).toBe('training cs_agent:gmv:month (1/3)');
+    expect(stageText(zh, 'lexicon baseline: dev accuracy 0.81')).toBe('lexicon baseline: dev accuracy 0.81');
+    expect(warningText(zh, '2026-03 (E1): no visitors, conversion_rate not computed')).toBe(
+      '2026-03（E1）：没有访客，未计算转化率',
+    );
+    expect(warningText(zh, 'a.csv: row 3: summary row "合计" skipped')).toBe('文件 a.csv：第 3 行：汇总行“合计”已跳过');
     // a text no table knows: as written
     expect(refusalText(zh, 'something new went wrong')).toBe('something new went wrong');
     expect(refusalText(zh, 'field: something new')).toBe('field（something new）');

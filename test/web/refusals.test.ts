@@ -3,9 +3,11 @@
  * can send with bad input — periods, approvals, calendar, weights, overrides, payouts, keys, models,
  * jobs, corrections, uploads and the override import — answers in Chinese on a Chinese page (the
  * field by its label, the rule in words), and in the API's own English words on an English page;
- * so do a payout preview's warnings, a failed job's error and the 生意参谋 / workbook row reasons.
+ * so do a payout preview's warnings, a failed job's error and the 生意参谋 / workbook row reasons, a
+ * running job's stage (and where a failed one stopped) and a successful upload's warnings.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cancelJob, claimJob, failAttempt, insertJob, setProgress } from '../../src/jobs/record.js';
 import type { Processor } from '../../src/jobs/types.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
@@ -302,7 +304,60 @@ describeEachBackend('console: refusals in the page language', (get) => {
       expect(row).toContain(
         'data-state="failed">失败<br><small data-field="error">没有 KPI 历史数据（岗位 trainee），无法训练</small>',
       );
+      // it failed before any progress: not "0% 排队中" (it waits no more), but that it never began
+      expect(row).toContain('<td data-field="progress">未开始</td>');
+      expect(row).not.toContain('<progress');
     }, 90_000);
+
+    it("shows a running job's stage in words and where a failed one stopped", async () => {
+      const { db } = get();
+      // two jobs of the job store: one running (its processor's own progress text), one that failed mid-way
+      for (const id of ['stage-running', 'stage-failed']) {
+        await insertJob(db, id, 'train_baselines', { role: 'cs_agent' }, null);
+        await claimJob(db, id, { worker: 'test' });
+        await setProgress(db, id, 33, 'training cs_agent:gmv:month (2/3)');
+      }
+      await failAttempt(db, 'stage-failed', 'no KPI history for cs_agent:gmv:month', true);
+      // and one cancelled while it still waited (no processor for its kind here: it stays waiting)
+      await insertJob(db, 'stage-cancelled', 'compare_models', {}, null);
+      expect(await cancelJob(db, 'stage-cancelled')).toBe(true);
+      const api = await t.app.inject({ url: '/v1/jobs/stage-running', headers: t.auth('admin') });
+      expect(api.json().progress).toEqual({ percent: 33, stage: 'training cs_agent:gmv:month (2/3)' });
+      const page = await admin.get('/jobs');
+      const cell = (id: string) =>
+        new RegExp(`<tr data-job="${id}">[\\s\\S]*?<td data-field="progress">([\\s\\S]*?)</td>`).exec(page.body)![1]!;
+      expect(cell('stage-running')).toBe(
+        '<progress max="100" value="33" aria-label="stage-running">33%</progress> 33% 训练 客服专员 · 成交金额（GMV） · 月（2/3）',
+      );
+      expect(cell('stage-failed')).toBe('停在 33%：训练 客服专员 · 成交金额（GMV） · 月（2/3）');
+      expect(cell('stage-cancelled')).toBe('未开始');
+      const enAdmin = new Browser(t);
+      await enAdmin.signIn(t.keys.admin);
+      await enAdmin.get('/jobs');
+      await enAdmin.post('/lang', { lang: 'en', back: '/jobs' });
+      const en = await enAdmin.get('/jobs');
+      expect(en.body).toContain('33% training cs_agent:gmv:month (2/3)</td>');
+      expect(en.body).toContain('<td data-field="progress">stopped at 33%: training cs_agent:gmv:month (2/3)</td>');
+      await failAttempt(db, 'stage-running', 'test over', true);
+    });
+
+    it("words a successful upload's warnings", async () => {
+      await hr.get('/upload');
+      const sent = await hr.upload(
+        '/upload',
+        { kind: 'sycm', employee_id: 'E0001', period_kind: 'month' },
+        { name: 's.csv', type: 'text/csv', body: '统计日期,支付金额\n2026-03-01,100\n合计,100\n' },
+      );
+      expect(sent.statusCode, sent.body).toBe(200);
+      const shown = [...sent.body.matchAll(/<li data-warning="([a-z_]+)">([^<]*)<\/li>/g)].map((m) => [m[1], m[2]]);
+      expect(shown).toEqual([
+        ['rows_skipped', '第 2 行：汇总行“合计”已跳过'],
+        [
+          'partial_period',
+          '2026-03（E0001）不完整：已存的日数据覆盖 31 天中的 1 天（2026-03-01..2026-03-01）；待各天数据齐全后再导入',
+        ],
+      ]);
+    });
 
     it('words the rarer importer row reasons (生意参谋, workbooks, a CSV not in UTF-8)', async () => {
       await hr.get('/upload');

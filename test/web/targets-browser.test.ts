@@ -5,13 +5,15 @@
  * override with a reason then its revert (shown at once, then in the audit page), both exports; a
  * keyboard-only path (sign-in, a filter, the drill-down, an export); axe with no serious or critical
  * violation, nothing wider than the window and no CSP violation at 1366×768 and 820×1180 in both
- * languages. With CONSOLE_SCREENSHOTS=<dir> it writes a screenshot of each page, both languages, both sizes.
+ * languages. With CONSOLE_SCREENSHOTS=<dir> it writes a screenshot of each page, both languages, both sizes
+ * (the jobs page with a completed, a failed, a running and a part-way failed job).
  * Outside CI a missing Chromium skips this file with a banner; with CI=true it fails.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { claimJob, failAttempt, insertJob, setProgress } from '../../src/jobs/record.js';
 import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
@@ -48,6 +50,21 @@ describe.skipIf(!haveChromium)('target desk in Chromium', () => {
       if ((await t.app.services.targets.trainingJob(failing.id)).state === 'failed') break;
       await new Promise((res) => setTimeout(res, 100));
     }
+    // a running job with its processor's stage, and one that failed part-way: the jobs page words both
+    for (const [id, percent, stage] of [
+      ['train_baselines-running', 33, `training ${ROLE}:${METRIC}:month (2/3)`],
+      ['ab_compare-stopped', 40, 'history 4/10'],
+    ] as const) {
+      await insertJob(tdb.db, id, id === 'train_baselines-running' ? 'train_baselines' : 'ab_compare', {}, null);
+      await claimJob(tdb.db, id, { worker: 'test' });
+      await setProgress(tdb.db, id, percent, stage);
+    }
+    await failAttempt(
+      tdb.db,
+      'ab_compare-stopped',
+      'no person-period with an actual and a target between 2026-01 and 2026-03',
+      true,
+    );
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await launchChromium();
   }, 300_000);

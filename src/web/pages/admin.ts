@@ -14,7 +14,7 @@ import type { Switched } from '../../services/models.js';
 import type { Ctx } from '../context.js';
 import { type Html, html, queryString } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { type MessageKey, refusalText, roleName, type Translate, wordOf } from '../messages.js';
+import { type MessageKey, refusalText, roleName, stageText, type Translate, wordOf } from '../messages.js';
 import { optionList, parseQuery } from './common.js';
 
 const reasonOf = (raw: unknown): string => {
@@ -34,6 +34,23 @@ const modelsQuery = z.object({
 });
 
 const JOB_STATES = ['waiting', 'active', 'completed', 'failed', 'cancelled'] as const;
+/**
+ * A job's progress cell: a bar and the stage while it waits, runs or once it completed; a job that
+ * stopped (failed, cancelled) shows no bar but where it stopped — or that it never began (still at
+ * 0 % and queued) — never "0 % queued", which would read as if it were still waiting.
+ */
+function progressCell(
+  t: Translate,
+  j: { id: string; state: string; progress: { percent: number; stage: string } },
+): Html | string {
+  const { percent, stage } = j.progress;
+  if (j.state === 'failed' || j.state === 'cancelled') {
+    const began = percent > 0 || (stage !== 'queued' && stage !== 'waiting');
+    return began ? t('jobs.stoppedAt', { percent, stage: stageText(t, stage) }) : t('jobs.notStarted');
+  }
+  return html`<progress max="100" value="${percent}" aria-label="${j.id}">${percent}%</progress> ${percent}% ${stageText(t, stage)}`;
+}
+
 const jobsQuery = z.object({
   kind: z.string().max(64).optional(),
   state: z.enum(JOB_STATES).optional(),
@@ -193,7 +210,7 @@ ${live ? html`<p class="notice info">${t('jobs.refresh')}</p>` : ''}
       (
         j,
       ) => html`<tr data-job="${j.id}"><th scope="row">${j.id}</th><td data-kind="${j.kind}">${wordOf(t, 'jobs.kind', j.kind)}</td><td data-field="state" data-state="${j.state}">${wordOf(t, 'jobs.state', j.state)}${j.error ? html`<br><small data-field="error">${refusalText(t, j.error)}</small>` : ''}</td>
-<td><progress max="100" value="${j.progress.percent}" aria-label="${j.id}">${j.progress.percent}%</progress> ${j.progress.percent}% ${wordOf(t, 'jobs.stage', j.progress.stage)}</td>
+<td data-field="progress">${progressCell(t, j)}</td>
 <td>${f.dateTime(new Date(j.created_at))}</td><td>${j.finished_at ? f.dateTime(new Date(j.finished_at)) : '—'}</td>
 <td>${j.state === 'waiting' || j.state === 'active' ? html`<form method="post" action="/jobs/cancel" class="inline">${hidden('_csrf', ctx.csrf)}${hidden('id', j.id)}<button type="submit" class="link">${t('jobs.cancel', { id: j.id })}</button></form>` : ''}</td></tr>`,
     )}</tbody></table></div>${list.length === 0 ? html`<p class="empty">${t('empty')}</p>` : ''}

@@ -18,7 +18,7 @@ import type { UploadedFile } from '../../services/ingestion.js';
 import { type Ctx, type Desk, mayUse } from '../context.js';
 import { type Html, html } from '../html.js';
 import { hidden, page, sendPage } from '../layout.js';
-import { approvalWhyText, type MessageKey, metricName, refusalText } from '../messages.js';
+import { approvalWhyText, type MessageKey, metricName, refusalText, warningText } from '../messages.js';
 import { assetUrl } from '../static.js';
 import { optionList } from './common.js';
 import { num } from './targets.js';
@@ -238,7 +238,7 @@ ${text('u-dim', 'employee_dimension', 'upload.employeeDimension')}
 <dl class="counts">${cells.map(([k, n]) => html`<div><dt>${t(k)}</dt><dd data-count="${k.slice(7)}">${f.count(n)}</dd></div>`)}</dl>
 ${
   r.warnings && r.warnings.length > 0
-    ? html`<h3>${t('upload.warnings')}</h3><ul class="warnings">${r.warnings.map((w) => html`<li><code>${w.code}</code> ${w.message}</li>`)}</ul>`
+    ? html`<h3>${t('upload.warnings')}</h3><ul class="warnings">${r.warnings.map((w) => html`<li data-warning="${w.code}">${warningText(t, w.message)}</li>`)}</ul>`
     : ''
 }</section>`;
   }
