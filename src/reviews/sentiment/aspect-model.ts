@@ -659,42 +659,7 @@ export class AspectPredictor {
     const out = this.context;
     out.fill(0);
     if (n === 0) return out;
-    const { present, rank, rows } = this;
-    const shift = 32 - this.tableBits;
-    const salt = rf.salt;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    let s4 = 0;
-    let s5 = 0;
-    let s6 = 0;
-    let s7 = 0;
-    for (let i = 0; i < n; i++) {
-      const id = Math.imul(ids[i]! ^ salt, 0x9e3779b1) >>> shift;
-      const w = id >>> 5;
-      const word = present[w]!;
-      const bit = 1 << (id & 31);
-      if ((word & bit) === 0) continue;
-      const b = (rank[w]! + popcount(word & (bit - 1))) << 3;
-      s0 += rows[b]!;
-      s1 += rows[b + 1]!;
-      s2 += rows[b + 2]!;
-      s3 += rows[b + 3]!;
-      s4 += rows[b + 4]!;
-      s5 += rows[b + 5]!;
-      s6 += rows[b + 6]!;
-      s7 += rows[b + 7]!;
-    }
-    const acc = this.acc;
-    acc[0] = s0;
-    acc[1] = s1;
-    acc[2] = s2;
-    acc[3] = s3;
-    acc[4] = s4;
-    acc[5] = s5;
-    acc[6] = s6;
-    acc[7] = s7;
+    const acc = this.saltedRowSums(ids, n, rf.salt);
     const scale = rf.scale / Math.sqrt(n);
     for (let j = 0; j < out.length; j++) out[j] = acc[j]! * scale;
     return out;
@@ -741,8 +706,11 @@ export class AspectPredictor {
     return pass;
   }
 
-  /** out[at..at+k) = scale · Σ of the table rows of `ids` moved by `salt` (the first k columns, int steps). */
-  private saltedSums(ids: Int32Array, n: number, salt: number, out: Float64Array, at: number, scale: number): void {
+  /**
+   * The eight int sums of the table rows of `ids` moved by `salt` (ids whose row holds no weight skip),
+   * in `this.acc`: the review's context and each neighbour clause's. Unrolled: it is on the scoring path.
+   */
+  private saltedRowSums(ids: Int32Array, n: number, salt: number): Float64Array {
     const { present, rank, rows } = this;
     const shift = 32 - this.tableBits;
     let s0 = 0;
@@ -752,6 +720,7 @@ export class AspectPredictor {
     let s4 = 0;
     let s5 = 0;
     let s6 = 0;
+    let s7 = 0;
     for (let i = 0; i < n; i++) {
       const id = Math.imul(ids[i]! ^ salt, 0x9e3779b1) >>> shift;
       const w = id >>> 5;
@@ -766,6 +735,7 @@ export class AspectPredictor {
       s4 += rows[b + 4]!;
       s5 += rows[b + 5]!;
       s6 += rows[b + 6]!;
+      s7 += rows[b + 7]!;
     }
     const acc = this.acc;
     acc[0] = s0;
@@ -775,6 +745,13 @@ export class AspectPredictor {
     acc[4] = s4;
     acc[5] = s5;
     acc[6] = s6;
+    acc[7] = s7;
+    return acc;
+  }
+
+  /** out[at..at+k) = scale · Σ of the table rows of `ids` moved by `salt` (the first k columns, int steps). */
+  private saltedSums(ids: Int32Array, n: number, salt: number, out: Float64Array, at: number, scale: number): void {
+    const acc = this.saltedRowSums(ids, n, salt);
     const k = Math.min(7, this.meta.aspects.length);
     for (let j = 0; j < k; j++) out[at + j] = acc[j]! * scale;
   }
