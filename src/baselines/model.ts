@@ -469,14 +469,20 @@ function seasonOffsetsSetting(opts: TrainOptions): 'cross' | 'only' | false {
   return v;
 }
 
-/** Errors scaled to the forecast origin's time (`TrainOptions.originTrend`, then the KPI_CONF_TREND knob); off by default. */
-function originTrendSetting(opts: TrainOptions): boolean {
-  if (opts.originTrend !== undefined) return opts.originTrend;
-  const v = process.env.KPI_CONF_TREND;
-  if (v === undefined || v === '' || v === '0') return false;
-  if (v !== '1') throw new Error(`KPI_CONF_TREND: 1 or 0, not ${v}`);
-  return true;
+/**
+ * An on/off training setting: the TrainOptions field when given, else the knob `name` (1 or 0; anything
+ * else refused), else `dflt`.
+ */
+function onOffSetting(given: boolean | undefined, name: string, dflt: boolean): boolean {
+  if (given !== undefined) return given;
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  if (v !== '0' && v !== '1') throw new Error(`${name}: 1 or 0, not ${v}`);
+  return v === '1';
 }
+
+/** Errors scaled to the forecast origin's time (`TrainOptions.originTrend`, then the KPI_CONF_TREND knob); off by default. */
+const originTrendSetting = (opts: TrainOptions): boolean => onOffSetting(opts.originTrend, 'KPI_CONF_TREND', false);
 
 /** Bounds of the factor exp(trend · periods) on a backtest error (`originTrend`). */
 const TREND_MIN = 0.67;
@@ -531,13 +537,8 @@ function seasonIndexOf(opts: TrainOptions): SeasonIndexOptions | undefined {
  * Training only: the forecasts already deseasonalise with `spec.season`, and the model stores the
  * ETS start and the AR weights it forecasts with, so stored models forecast as before.
  */
-function seasonIndexFitsSetting(opts: TrainOptions): boolean {
-  if (opts.seasonIndexFits !== undefined) return opts.seasonIndexFits;
-  const v = process.env.KPI_SEASON_FITS;
-  if (v === undefined || v === '') return SEASON_INDEX_FITS_DEFAULT;
-  if (v !== '0' && v !== '1') throw new Error(`KPI_SEASON_FITS: 1 or 0, not ${v}`);
-  return v === '1';
-}
+const seasonIndexFitsSetting = (opts: TrainOptions): boolean =>
+  onOffSetting(opts.seasonIndexFits, 'KPI_SEASON_FITS', SEASON_INDEX_FITS_DEFAULT);
 
 /** Whether training's own decompositions take the spec's (shrunk) seasonal indices by default (opt-in, README). */
 export const SEASON_INDEX_FITS_DEFAULT = false;
