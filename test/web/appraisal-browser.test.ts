@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb, type TestDb } from '../helpers/db.js';
 import { axe, fits, haveChromium, launchChromium, SHOTS, openPage, signInWith } from './chromium.js';
+import { CS_BONUS_PLAN } from './fixture.js';
 
 const PEOPLE = ['ann', 'bob', 'cat', 'dan', 'eve', 'fay'];
 const R = (ratee: string, rater: string, score: number) => ({
@@ -60,25 +61,7 @@ describe.skipIf(!haveChromium)('appraisal screens in Chromium', () => {
     ]);
     expect(r.statusCode, r.body).toBe(200);
     // a CSAT bonus for cs_agent and October's CSAT of everyone: no trained model, so no attainment (a warning)
-    const plan = await post('/v1/incentive-plans', {
-      id: 'cs-bonus',
-      version: 1,
-      role: 'cs_agent',
-      effective_from: '2026-01',
-      tier_mode: 'whole',
-      base_pay_cents: 600000,
-      components: [
-        {
-          id: 'service_bonus',
-          drivers: [{ metric: 'csat', weight: 1 }],
-          base: { fixed_cents: 100000 },
-          tiers: [
-            { from: 0, to: 90, rate: 0 },
-            { from: 90, rate: 100 },
-          ],
-        },
-      ],
-    });
+    const plan = await post('/v1/incentive-plans', CS_BONUS_PLAN);
     expect(plan.statusCode, plan.body).toBe(201);
     const history = await post(
       '/v1/history',

@@ -22,6 +22,30 @@ const rude = [
   'The agent never answered my emails, terrible service',
 ];
 
+/**
+ * The incentive plan of cs_agent the payout tests use: a bonus on CSAT (no attainment without a trained
+ * model: a payout-preview warning).
+ */
+export const CS_BONUS_PLAN = {
+  id: 'cs-bonus',
+  version: 1,
+  role: 'cs_agent',
+  effective_from: '2026-01',
+  tier_mode: 'whole',
+  base_pay_cents: 600000,
+  components: [
+    {
+      id: 'service_bonus',
+      drivers: [{ metric: 'csat', weight: 1 }],
+      base: { fixed_cents: 100000 },
+      tiers: [
+        { from: 0, to: 90, rate: 0 },
+        { from: 90, rate: 100 },
+      ],
+    },
+  ],
+};
+
 export const AGENTS = [
   { id: 'A01', team: '客服-一组', texts: good, n: 30 },
   { id: 'A02', team: '客服-一组', texts: mixed, n: 24 },

@@ -13,6 +13,7 @@ import { trainBaselinesProcessor } from '../../src/kpi/train.js';
 import { buildTestApp, type TestApp } from '../helpers/app.js';
 import { describeEachBackend } from '../helpers/db.js';
 import { loadDemo } from '../kpi/helpers.js';
+import { CS_BONUS_PLAN } from './fixture.js';
 import { Browser } from './session.js';
 
 /** The text of a refusal: the page's first notice, tags dropped, entities read. */
@@ -26,26 +27,6 @@ const notice = (body: string): string =>
     .trim();
 /** The warnings of a payout preview's people. */
 const warnings = (body: string): string[] => [...body.matchAll(/<div class="warn">([^<]*)<\/div>/g)].map((m) => m[1]!);
-/** The incentive plan of cs_agent: a bonus on CSAT (no attainment without a trained model: a warning). */
-const PLAN = {
-  id: 'cs-bonus',
-  version: 1,
-  role: 'cs_agent',
-  effective_from: '2026-01',
-  tier_mode: 'whole',
-  base_pay_cents: 600000,
-  components: [
-    {
-      id: 'service_bonus',
-      drivers: [{ metric: 'csat', weight: 1 }],
-      base: { fixed_cents: 100000 },
-      tiers: [
-        { from: 0, to: 90, rate: 0 },
-        { from: 90, rate: 100 },
-      ],
-    },
-  ],
-};
 /** The reason cells of an upload's refused rows. */
 const reasons = (body: string): string[] =>
   [...body.matchAll(/<tr data-row="\d+">[\s\S]*?<td>([^<]*)<\/td><\/tr>/g)].map((m) =>
@@ -265,7 +246,7 @@ describeEachBackend('console: refusals in the page language', (get) => {
         method: 'POST',
         url: '/v1/incentive-plans',
         headers: t.auth('hr'),
-        payload: PLAN,
+        payload: CS_BONUS_PLAN,
       });
       expect(saved.statusCode, saved.body).toBe(201);
       await hr.get('/appraisal/payouts');
