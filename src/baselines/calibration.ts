@@ -3,7 +3,7 @@
  * per horizon, on scores from the rolling-origin backtest: for level τ the offset c is the
  * τ-quantile of (y − q̂_τ)/s, so that P(y ≤ q̂_τ + c·s) ≈ τ on exchangeable data.
  */
-import { probit } from 'simple-statistics';
+import { median, probit } from 'simple-statistics';
 
 /**
  * Conservative empirical quantile for conformal use: for τ > 0.5 the ⌈(n+1)τ⌉-th smallest score,
@@ -224,9 +224,7 @@ export function originTrend(
   const byH = new Map<number, { t: number; l: number }[]>();
   for (const [key, errs] of cells) {
     if (errs.length < minCell) continue;
-    const s = errs.slice().sort((a, b) => a - b);
-    const n = s.length;
-    const med = n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+    const med = median(errs);
     if (!(med > 0)) continue;
     const h = Math.floor(key / (H + 2));
     const dist = key - h * (H + 2);
