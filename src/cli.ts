@@ -189,60 +189,64 @@ async function main(argv: string[]): Promise<number> {
           agent: { type: 'string' },
         },
       });
-      return withServices(config, false, async ({ keys }) => {
-        const [sub, id] = positionals;
-        if (sub === 'create') {
-          const scopes = (values.scopes ?? '')
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean);
-          const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-          if (!values.name || scopes.length === 0 || bad.length > 0) {
-            console.error(bad.length > 0 ? `unknown scope(s): ${bad.join(', ')}; known: ${SCOPES.join(', ')}` : USAGE);
-            return 2;
-          }
-          const expires = values.expires === undefined ? undefined : new Date(values.expires);
-          if (expires && Number.isNaN(expires.getTime())) {
-            console.error(`--expires: expected a date, got ${values.expires}`);
-            return 2;
-          }
-          const created = await keys.create(values.name, scopes as Scope[], {
-            expiresAt: expires,
-            agentId: values.agent,
-          });
+      // the arguments are checked before the data directory is opened: a usage error needs no database
+      // (and is not hidden behind "in use by process" while the service runs)
+      const [sub, id] = positionals;
+      if (sub === 'create') {
+        const scopes = (values.scopes ?? '')
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+        const name = values.name;
+        if (!name || scopes.length === 0 || bad.length > 0) {
+          console.error(bad.length > 0 ? `unknown scope(s): ${bad.join(', ')}; known: ${SCOPES.join(', ')}` : USAGE);
+          return 2;
+        }
+        const expires = values.expires === undefined ? undefined : new Date(values.expires);
+        if (expires && Number.isNaN(expires.getTime())) {
+          console.error(`--expires: expected a date, got ${values.expires}`);
+          return 2;
+        }
+        return withServices(config, false, async ({ keys }) => {
+          const created = await keys.create(name, scopes as Scope[], { expiresAt: expires, agentId: values.agent });
           console.log(
             `id:      ${created.id}\nscopes:  ${created.scopes.join(', ')}${created.agent_id ? `\nagent:   ${created.agent_id}` : ''}\nexpires: ${created.expires_at?.toISOString() ?? 'never'}\nkey:     ${created.key}\n(the key is shown only now; store it safely)`,
           );
           return 0;
+        });
+      }
+      if (sub === 'rotate' && id) {
+        const grace = values.grace === undefined ? undefined : /^(\d+)\s*(s|m|h|d)?$/.exec(values.grace);
+        if (grace === null) {
+          console.error(`--grace: expected a duration such as 24h, 30m or 0s, got ${values.grace}`);
+          return 2;
         }
-        if (sub === 'rotate' && id) {
-          const grace = values.grace === undefined ? undefined : /^(\d+)\s*(s|m|h|d)?$/.exec(values.grace);
-          if (grace === null) {
-            console.error(`--grace: expected a duration such as 24h, 30m or 0s, got ${values.grace}`);
-            return 2;
-          }
-          const mult = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(grace?.[2] ?? 's') as 's'];
+        const mult = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(grace?.[2] ?? 's') as 's'];
+        return withServices(config, false, async ({ keys }) => {
           const r = await keys.rotate(id, { graceMs: grace ? Number(grace[1]) * mult : undefined });
           console.log(
             `id:      ${r.id} (replaces ${r.rotated_from}, valid until ${r.old_expires_at.toISOString()})\nscopes:  ${r.scopes.join(', ')}\nkey:     ${r.key}\n(the key is shown only now; store it safely)`,
           );
           return 0;
-        }
-        if (sub === 'revoke' && id) {
+        });
+      }
+      if (sub === 'revoke' && id)
+        return withServices(config, false, async ({ keys }) => {
           await keys.revoke(id);
           console.log(`revoked ${id}`);
           return 0;
-        }
-        if (sub === 'list') {
+        });
+      if (sub === 'list')
+        return withServices(config, false, async ({ keys }) => {
           for (const k of await keys.list())
             console.log(
               `${k.id}\t${k.name}\t${k.scopes.join(',')}\t${k.revoked_at ? `revoked ${k.revoked_at.toISOString()}` : k.expires_at ? `expires ${k.expires_at.toISOString()}` : 'active'}`,
             );
           return 0;
-        }
-        console.error(USAGE);
-        return 2;
-      });
+        });
+      console.error(USAGE);
+      return 2;
     }
     default:
       console.error(USAGE);

@@ -85,6 +85,14 @@ describe('kpi serve (a real process on PGlite)', () => {
     const locked = spawnSync(TSX, ['src/cli.ts', 'keys', 'list'], { cwd: ROOT, env, encoding: 'utf8' });
     expect(locked.status).toBe(1);
     expect(locked.stderr).toContain('in use by process');
+    // a usage error is answered before the data directory is opened, so it is not hidden behind the lock
+    const bad = spawnSync(TSX, ['src/cli.ts', 'keys', 'create', '--name', 'x', '--scopes', 'root'], {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+    });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('unknown scope(s): root');
 
     const emp = await post(
       `${address}/v1/employees`,
@@ -115,13 +123,6 @@ describe('kpi serve (a real process on PGlite)', () => {
     expect(created.stdout).toMatch(/key:\s+kpi_[0-9a-f]{12}_/);
     const listed = spawnSync(TSX, ['src/cli.ts', 'keys', 'list'], { cwd: ROOT, env, encoding: 'utf8' });
     expect(listed.stdout).toContain('ci\tscorer,hr');
-    const bad = spawnSync(TSX, ['src/cli.ts', 'keys', 'create', '--name', 'x', '--scopes', 'root'], {
-      cwd: ROOT,
-      env,
-      encoding: 'utf8',
-    });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toContain('unknown scope(s): root');
     // four processes start here, each loading TypeScript through tsx: slow on a busy machine
   }, 180_000);
 
