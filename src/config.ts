@@ -69,6 +69,8 @@ export const configSchema = z.object({
     .default('kpi-jobs'),
   KPI_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
   KPI_DEMO: bool.default(true),
+  /** People in the demo (KPI_DEMO): every role gets its share, the reviews and returns follow the agents. */
+  KPI_DEMO_PEOPLE: z.coerce.number().int().min(1).max(10_000).default(300),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   /** On SIGTERM, /ready answers 503 this long before the listener closes (a load balancer's probe interval or more). */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(300_000).default(0),
@@ -179,6 +181,8 @@ export interface Config {
   jobQueue: string;
   adminKey: string | undefined;
   demo: boolean;
+  /** people in the demo (KPI_DEMO_PEOPLE) */
+  demoPeople: number;
   shutdownGraceMs: number;
   /** ms between /ready turning 503 and the listener closing (SHUTDOWN_DRAIN_MS). */
   shutdownDrainMs: number;
@@ -244,6 +248,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jobQueue: c.JOB_QUEUE,
     adminKey: c.KPI_ADMIN_KEY,
     demo: c.KPI_DEMO,
+    demoPeople: c.KPI_DEMO_PEOPLE,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     shutdownDrainMs: c.SHUTDOWN_DRAIN_MS,
     sentimentThreads: c.SENTIMENT_THREADS,

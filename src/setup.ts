@@ -35,7 +35,7 @@ const noEngine: SentimentProvider = { get: () => Promise.reject(new Error('no se
 
 export async function prepareData(
   db: Db,
-  config: Pick<Config, 'demo'>,
+  config: Pick<Config, 'demo'> & Partial<Pick<Config, 'demoPeople'>>,
   log: Log,
   sentiment?: SentimentProvider,
   now = new Date(),
@@ -51,7 +51,7 @@ export async function prepareData(
 async function loadFirstRunData(
   db: Db,
   ingestion: IngestionService,
-  config: Pick<Config, 'demo'>,
+  config: Pick<Config, 'demo'> & Partial<Pick<Config, 'demoPeople'>>,
   log: Log,
   now: Date,
 ): Promise<Omit<SetupResult, 'scored' | 'ratings'>> {
@@ -64,7 +64,7 @@ async function loadFirstRunData(
   const started = Date.now();
   // the demo ends with the last full ISO week before today
   const endDate = shiftPeriod(periodOf(now, 'week'), -1).end;
-  const demo = generateDemo({ seed: 42, endDate });
+  const demo = generateDemo({ seed: 42, endDate, people: config.demoPeople });
   const employees = (await ingestion.employees(recordsOf(demo.employees))).inserted;
   const history = (await ingestion.history(recordsOf(demo.history), 'demo')).inserted;
   // scored (all at once) right after, by prepareData

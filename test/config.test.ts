@@ -12,6 +12,7 @@ describe('config', () => {
       logLevel: 'info',
       bodyLimit: 64 * 1024 * 1024,
       demo: true,
+      demoPeople: 300,
     });
   });
 
@@ -22,11 +23,13 @@ describe('config', () => {
       DATABASE_URL: 'postgres://u@h:5432/db',
       REDIS_URL: 'redis://127.0.0.1:6379',
       KPI_DEMO: 'false',
+      KPI_DEMO_PEOPLE: '24',
     });
     expect(c.bodyLimit).toBe(512 * 1024);
     expect(c.rateLimit.timeWindow).toBe(60000);
     expect(c.databaseUrl).toBe('postgres://u@h:5432/db');
     expect(c.demo).toBe(false);
+    expect(c.demoPeople).toBe(24);
   });
 
   it('personal data: masked everywhere by default; PII_RAW and PII_ORDER_PATTERNS parsed and checked', () => {
@@ -47,13 +50,19 @@ describe('config', () => {
   it('names every invalid variable', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x/y', LOG_LEVEL: 'loud', KPI_ADMIN_KEY: 'short' });
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x/y',
+        LOG_LEVEL: 'loud',
+        KPI_ADMIN_KEY: 'short',
+        KPI_DEMO_PEOPLE: '0',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const vars = (err as ConfigError).issues.map((i) => i.variable).sort();
-    expect(vars).toEqual(['DATABASE_URL', 'KPI_ADMIN_KEY', 'LOG_LEVEL', 'PORT']);
+    expect(vars).toEqual(['DATABASE_URL', 'KPI_ADMIN_KEY', 'KPI_DEMO_PEOPLE', 'LOG_LEVEL', 'PORT']);
     expect((err as ConfigError).message).toContain('PORT:');
   });
 

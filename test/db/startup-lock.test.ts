@@ -62,6 +62,8 @@ describe.skipIf(!postgres)('start-up of several processes at once on one Postgre
       DATABASE_SCHEMA: schema,
       KPI_DATA_DIR: dataDir,
       KPI_DEMO: 'true',
+      // the coordination, not the demo's size, is under test (the full demo: 300 people)
+      KPI_DEMO_PEOPLE: '30',
       LOG_LEVEL: 'silent',
       JOB_THREADS: 'false',
     });
