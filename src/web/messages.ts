@@ -13,7 +13,6 @@ export type Lang = (typeof LANGS)[number];
 
 const M = {
   'app.name': ['KPI 校准台', 'KPI Calibrator'],
-  'app.console': ['控制台', 'Console'],
   'nav.main': ['主导航', 'Main navigation'],
   'nav.ratings': ['评分排行', 'Ratings'],
   'nav.reviews': ['评价', 'Reviews'],
@@ -21,8 +20,6 @@ const M = {
   'nav.hr': ['人力资源', 'HR desk'],
   skip: ['跳到正文', 'Skip to content'],
   signout: ['退出登录', 'Sign out'],
-  'signed.as': ['当前密钥：{id}（{scopes}）', 'Signed in with key {id} ({scopes})'],
-  'lang.switch': ['语言', 'Language'],
   'lang.other': ['English', '中文'],
   'lang.otherCode': ['en', 'zh-CN'],
   'login.title': ['登录', 'Sign in'],
@@ -525,12 +522,10 @@ const M = {
   'sla.agents': ['查看该团队评分', "See the team's ratings"],
   empty: ['没有符合条件的记录。', 'Nothing matches.'],
   'chart.score': ['评分', 'Score'],
-  'chart.low': ['区间下限', 'Interval low'],
   'chart.band': ['90% 区间', '90 % interval'],
   'chart.reviews': ['可归因评价', 'Attributable reviews'],
   'chart.barLink': ['{label}：{value}，查看评价', '{label}: {value}, see the reviews'],
   noTeam: ['无团队', 'no team'],
-  'stars.of': ['{n} / 5 星', '{n} of 5 stars'],
   'reason.unscored': ['尚未评分', 'not scored yet'],
   'reason.agent_aspects': [
     '提及服务态度、响应速度或退换处理',
@@ -787,7 +782,6 @@ const M = {
   'why.band70': ['P30–P70', 'P30–P70'],
   'why.target': ['目标', 'Target'],
   'why.suggested': ['建议目标', 'Suggested'],
-  'why.override': ['人工调整', 'Override'],
   'why.drivers': ['驱动因素（瀑布图）', 'Drivers (waterfall)'],
   'why.axisFrom': [
     '纵轴从 {v} 起，不从 0 开始：水平值的柱被截短，以便看清各驱动因素。',
@@ -1133,7 +1127,6 @@ const M = {
     '还没有复核记录。在评价列表或客服页的评价上选择“复核 / 申诉”可更正其归因。',
     'No corrections yet. Choose “Correct / appeal” on a review (the reviews list or an agent page) to correct its attribution.',
   ],
-  'corr.decision': ['处理', 'Decision'],
   'corr.accept': ['采纳', 'Accept'],
   'corr.reject': ['驳回', 'Reject'],
   'corr.decisionReason': ['处理理由（必填）', 'Reason for the decision (required)'],
@@ -1156,7 +1149,6 @@ const M = {
     '这里是计入你评分的评价。认为某条评价不该算在你头上时，写明理由提交申诉，由质检主管处理。',
     'These are the reviews counted in your rating. If one should not count against you, file an appeal with a reason; a quality lead decides.',
   ],
-  'me.noAgent': ['这把密钥未绑定客服，没有可显示的评分', 'This key is bound to no agent: there is no rating to show'],
   'me.appeal': ['申诉', 'Appeal'],
   'me.appealAsk': ['希望如何处理', 'What you ask for'],
   'me.appealReason': ['申诉理由（必填）', 'Why (required)'],
