@@ -498,7 +498,7 @@ function weakRows(
   const domainOf = domains ? readColumn(file, 'domain') : [];
   for (const [row, review] of readReviews(file).entries())
     if (!skip.has(row)) {
-      if (domains && domains.names.has(domainOf[row] ?? '')) inDomain.add(review);
+      if (domains?.names.has(domainOf[row] ?? '')) inDomain.add(review);
       const clauses = splitClauses(review);
       clauses.forEach((c, i) => {
         const sides: [string | undefined, string | undefined] = [clauses[i - 1]?.text, clauses[i + 1]?.text];
