@@ -12,6 +12,13 @@
  *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--weak-fixes unknown|negative] [--cue-extra] [--own-texts-limit N] [--polarity-min-clauses N]
  *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]] [--complaint-head [--complaint-head-l2 L,L,…]]
  *     [--neighbour-features SCALE [--neighbour-features-shared] [--neighbour-features-rows all|labelled]]
+ *     [--weak-domains books,dvd [--weak-domains-label negative|unknown]] [--verdict-context SCALE]
+ *
+ * `--verdict-context SCALE`: with review features, a clause in which the keyword rules see an agent aspect
+ * also reads its review's n-grams in rows of that aspect's own (metadata `verdictContext`); off by default.
+ *
+ * `--weak-domains LIST`: training only — a keyword-labelled weak row's agent-aspect "yes" in a review of
+ * one of these train.csv domains (the file's `domain` column) becomes a "no" (metadata `training.weakDomains`).
  *
  * `--neighbour-features SCALE`: each clause also reads the n-grams of the clause before it and of the one
  * after it (each neighbour worth SCALE; metadata `neighbourFeatures`); off by default.
@@ -90,6 +97,10 @@ const { values: args } = parseArgs({
     'weak-intent': { type: 'string' },
     /** weak rows' agent-aspect "yes" where the rules read a cue the guidelines do not (WEAK_FIXES): unknown or negative (default: kept) */
     'weak-fixes': { type: 'string' },
+    /** weak rows' agent-aspect "yes" in reviews of these train.csv domains (comma-separated, e.g. books,dvd) becomes a "no" (default: none) */
+    'weak-domains': { type: 'string' },
+    /** with --weak-domains: negative (default) or unknown (left out of the loss) */
+    'weak-domains-label': { type: 'string' },
     /** only the first N own training texts (default all; a recipe: the N its model read) */
     'own-texts-limit': { type: 'string' },
     /** the fewest dev clauses a polarity calibration without the service head is fitted on (default 20) */
@@ -106,6 +117,8 @@ const { values: args } = parseArgs({
     'neighbour-features-shared': { type: 'boolean' },
     /** with --neighbour-features: all (default) or labelled (the weak rows read no neighbours in training) */
     'neighbour-features-rows': { type: 'string' },
+    /** the keyword verdict × review context, worth this much (AspectTrainSettings.verdictContext; needs --review-features; default: none) */
+    'verdict-context': { type: 'string' },
     /** a review-level complaint head stacked with the aspect route (AspectTrainSettings.complaintHead; off by default) */
     'complaint-head': { type: 'boolean' },
     /** its L2 candidates, comma-separated (chosen out of fold on dev) */
@@ -133,7 +146,7 @@ if (nbRows !== undefined && nbRows !== 'all' && nbRows !== 'labelled') {
   console.error('--neighbour-features-rows: all or labelled');
   process.exit(2);
 }
-for (const flag of ['weak-intent', 'weak-fixes'] as const) {
+for (const flag of ['weak-intent', 'weak-fixes', 'weak-domains-label'] as const) {
   const v = args[flag];
   if (v !== undefined && v !== 'unknown' && v !== 'negative') {
     console.error(`--${flag}: unknown or negative`);
@@ -171,6 +184,8 @@ const given: AspectTrainSettings = {
   polarityMinClauses: num(args['polarity-min-clauses']),
   weakIntent: args['weak-intent'] as 'unknown' | 'negative' | undefined,
   weakFixes: args['weak-fixes'] as 'unknown' | 'negative' | undefined,
+  weakDomains: args['weak-domains']?.split(',').filter((d) => d !== ''),
+  weakDomainsLabel: args['weak-domains-label'] as 'unknown' | 'negative' | undefined,
   ownTextsLimit: num(args['own-texts-limit']),
   reviewFeatures: num(args['review-features']),
   reviewFeaturesMinReviews: num(args['review-features-min-reviews']),
@@ -178,6 +193,7 @@ const given: AspectTrainSettings = {
   neighbourFeatures: num(args['neighbour-features']),
   neighbourFeaturesShared: args['neighbour-features-shared'],
   neighbourFeaturesRows: args['neighbour-features-rows'] as 'all' | 'labelled' | undefined,
+  verdictContext: num(args['verdict-context']),
   complaintHead: args['complaint-head'],
   complaintHeadL2: args['complaint-head-l2']?.split(',').map(Number),
 };

@@ -26,7 +26,7 @@ import {
   nonZeroRows,
   trainAspectLinear,
 } from '../../src/reviews/sentiment/aspect-train.js';
-import { AGENT_CONTROLLABLE, ASPECT_ORDER, splitClauses } from '../../src/reviews/sentiment/aspects.js';
+import { AGENT_CONTROLLABLE, ASPECT_ORDER, clauseAspects, splitClauses } from '../../src/reviews/sentiment/aspects.js';
 import { identityCalibration } from '../../src/reviews/sentiment/calibration.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from '../../src/reviews/sentiment/features.js';
 import { createEngine, loadAspectModels, loadSentimentModels } from '../../src/reviews/sentiment/index.js';
@@ -494,6 +494,82 @@ describe('learned aspect model', () => {
     const ctxIds = Array.from(buf.ids.subarray(0, buf.n), (id) => contextRow(id, rf.salt, 12));
     expect(Array.from(rows.ids.subarray(0, buf.n))).toEqual(ctxIds);
     expect(rows.vals[0]).toBeCloseTo(1 / Math.sqrt(buf.n), 6);
+  });
+
+  it('adds the review context of its agent verdicts to a clause when the model has verdictContext, as training featurises it', () => {
+    const zh = loadPredictor('models/sentiment-zh');
+    const s = zhSettings(12, 9, 2, 50);
+    const weights = toyWeights(12, 13);
+    const rf = { features: zh.meta.features, salt: 0x5eed18, scale: 0.5 };
+    const vc = { salts: [0x7e1d18, 0x7e2d18, 0x7e3d18], scale: 0.5 };
+    const base = new AspectPredictor({ ...toyMeta(s), reviewFeatures: rf }, weights);
+    const model = new AspectPredictor({ ...toyMeta(s), reviewFeatures: rf, verdictContext: vc }, weights);
+    const review = '这本书写得很好，客服态度太差了，快递也慢';
+    const clauses = splitClauses(review).map((c) => c.text);
+    const agent = clauses.map((c) => clauseAspects(c).some((a) => AGENT_CONTROLLABLE.has(a)));
+    expect(agent).toEqual([false, true, false]);
+    // without the review's context (or with another array) a clause scores as in the model without the option
+    expect(Array.from(model.logits(clauses[1]!)!)).toEqual(Array.from(base.logits(clauses[1]!)!));
+    const context = model.reviewContext(review)!;
+    const baseContext = Float64Array.from(base.reviewContext(review)!);
+    expect(Array.from(context)).toEqual(Array.from(baseContext));
+    // training rows of the clauses, each with its review's context and (the agent verdict's) verdict context
+    const rows = featuriseClauses(
+      clauses,
+      clauses.map(() => [1]),
+      clauses.map(() => 1),
+      s,
+      true,
+      12,
+      false,
+      { settings: rf, reviews: clauses.map(() => review) },
+      false,
+      undefined,
+      { settings: vc, reviews: clauses.map(() => review) },
+    );
+    clauses.forEach((c, i) => {
+      const z = Array.from(model.logits(c, undefined, undefined, context)!);
+      for (let j = 0; j < ASPECT_ORDER.length; j++) {
+        let sum = model.meta.weights.biases[j]!;
+        for (let q = rows.offsets[i]!; q < rows.offsets[i + 1]!; q++)
+          sum += rows.vals[q]! * weights[rows.ids[q]! * ASPECT_STRIDE + j]!;
+        expect(z[j]!).toBeCloseTo(sum, 1);
+      }
+      // only the clause with an agent verdict reads more than the review's context
+      const without = Array.from(base.logits(c, undefined, undefined, baseContext)!);
+      expect(z.some((v, j) => Math.abs(v - without[j]!) > 1e-9)).toBe(agent[i]);
+    });
+    // a row without a review for the verdict context (a weak row) reads none
+    const weak = featuriseClauses(
+      [clauses[1]!],
+      [[1]],
+      [1],
+      s,
+      true,
+      12,
+      false,
+      { settings: rf, reviews: [review] },
+      false,
+      undefined,
+      {
+        settings: vc,
+        reviews: [undefined],
+      },
+    );
+    const plainRow = featuriseClauses([clauses[1]!], [[1]], [1], s, true, 12, false, {
+      settings: rf,
+      reviews: [review],
+    });
+    expect(Array.from(weak.ids)).toEqual(Array.from(plainRow.ids));
+    // the engine's hits carry the same logits (the review's ids come from the sentiment model's buffer)
+    const engine = createEngine({ zh }, { aspectModels: { zh: model } });
+    const [r] = engine.score([review]);
+    const again = model.reviewContext(review);
+    for (const h of r!.aspects) {
+      if (h.confidence === undefined) continue;
+      const z = model.logits(h.span.text, undefined, undefined, again)![ASPECT_ORDER.indexOf(h.aspect)]!;
+      expect(h.confidence).toBeCloseTo(1 / (1 + Math.exp(-z)), 8);
+    }
   });
 
   it("adds its neighbour clauses' n-grams to a clause's logits when the model has neighbourFeatures, as training featurises them", () => {

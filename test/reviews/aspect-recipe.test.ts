@@ -89,6 +89,15 @@ describe('aspectRecipe', () => {
     ).toMatchObject({ neighbourFeatures: 0.5, neighbourFeaturesShared: true, neighbourFeaturesRows: 'labelled' });
     expect(block({ neighbourFeatures: 0.25 })).not.toHaveProperty('neighbourFeaturesShared');
     expect(aspectRecipe(shipped('zh'))).not.toHaveProperty('neighbourFeatures');
+    // the verdict × review context (its scale) and the weak rows' domains (twelfth session)
+    expect(
+      block({ reviewFeatures: 0.5, verdictContext: 0.5, weakDomains: ['books', 'dvd'], weakDomainsLabel: 'unknown' }),
+    ).toMatchObject({ verdictContext: 0.5, weakDomains: ['books', 'dvd'], weakDomainsLabel: 'unknown' });
+    expect(block({ weakDomains: 'books' })).not.toHaveProperty('weakDomains');
+    for (const lang of ['zh', 'en'] as const) {
+      expect(aspectRecipe(shipped(lang))).not.toHaveProperty('verdictContext');
+      expect(aspectRecipe(shipped(lang))).not.toHaveProperty('weakDomains');
+    }
     // nothing recorded: only what has a default in the block's absence
     expect(aspectRecipe({})).toEqual({
       serviceHead: false,

@@ -73,6 +73,17 @@ export function readReviews(file: string): string[] {
   return rows.map((r) => r.review ?? '');
 }
 
+/** One column of a shared-data CSV by row (parsed as readReviews parses it; '' where the column is absent). */
+export function readColumn(file: string, column: string): string[] {
+  const rows = parse(readFileSync(file), {
+    columns: true,
+    skip_empty_lines: true,
+    bom: true,
+    relax_column_count: true,
+  }) as Record<string, string>[];
+  return rows.map((r) => r[column] ?? '');
+}
+
 export function setPath(lang: Lang, labelsDir = DEFAULT_LABELS_DIR): string {
   return path.join(labelsDir, `${lang}.jsonl`);
 }

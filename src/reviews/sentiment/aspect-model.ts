@@ -97,7 +97,23 @@ export interface AspectModelMetadata {
    * Absent: no neighbour (the models before it).
    */
   neighbourFeatures?: NeighbourFeatureSettings;
+  /**
+   * the keyword verdict × review context interaction (issue 18, twelfth session; needs `reviewFeatures`):
+   * a clause in which the keyword rules see an agent aspect also reads its review's ids (those of
+   * `reviewFeatures`) moved to rows of that aspect's own (saltedRow with `salts[j]`, j the aspect's place
+   * in ASPECT_ORDER), worth `scale`/√n — so that "staff" or "return" can mean one thing in a service story
+   * and nothing in a book or film review. Computed once per review and agent aspect, only for a review
+   * with such a clause. Absent: none (the models before it).
+   */
+  verdictContext?: VerdictContextSettings;
   [extra: string]: unknown;
+}
+
+export interface VerdictContextSettings {
+  /** per agent aspect (ASPECT_ORDER's first three): mixed into the review's ids before their table rows */
+  salts: number[];
+  /** the review's ids together weigh this much (each `scale`/√n) */
+  scale: number;
 }
 
 export interface NeighbourFeatureSettings {
@@ -433,6 +449,12 @@ export class AspectPredictor {
   readonly complaintHead: ComplaintHead | null = null;
   /** a review's clauses with their neighbours' sums (models with `neighbourFeatures`; created on first use) */
   private pass: NeighbourPass | undefined;
+  /** models with `verdictContext`: the last reviewContext's ids (copied: the caller's buffer moves on) */
+  private reviewIds = new Int32Array(0);
+  private reviewN = 0;
+  /** …and per agent aspect its verdict-context sums, computed on first use (bit j of verdictDone) */
+  private readonly verdictSums: Float64Array;
+  private verdictDone = 0;
 
   /**
    * Float32 `weights` (2^tableBits rows of `stride`) are packed for scoring: only rows with a
@@ -465,6 +487,7 @@ export class AspectPredictor {
     if (columns > stride) throw new Error(`${meta.version}: ${columns} columns in a stride of ${stride}`);
     this.sums = new Float64Array(columns);
     this.context = new Float64Array(columns);
+    this.verdictSums = new Float64Array(meta.verdictContext ? meta.verdictContext.salts.length * columns : 0);
     const head = meta.complaintHead;
     if (!(weights instanceof Float32Array)) {
       if (head) {
@@ -625,6 +648,14 @@ export class AspectPredictor {
       const b = (rank[w]! + popcount(word & (bit - 1))) << 3;
       for (let j = 0; j < k; j++) sums[j]! += rows[b + j]!;
     }
+    // the verdict × review context: only with the review's own context (reviewContext's array)
+    if (this.verdictSums.length > 0 && context === this.context && this.reviewN > 0)
+      for (const a of kw) {
+        const v = ASPECT_ORDER.indexOf(a);
+        if (v < 0 || v * k >= this.verdictSums.length) continue;
+        const at = this.verdictOf(v, k);
+        for (let j = 0; j < k; j++) sums[j]! += this.verdictSums[at + j]!;
+      }
     if (this.cueRows)
       for (const id of cueIds(clause, this.meta.language, this.cueRows, this.cueExtra)) {
         const w = id >>> 5;
@@ -658,6 +689,12 @@ export class AspectPredictor {
     const { ids, n } = view;
     const out = this.context;
     out.fill(0);
+    if (this.verdictSums.length > 0) {
+      if (this.reviewIds.length < n) this.reviewIds = new Int32Array(Math.max(n, 2 * this.reviewIds.length));
+      this.reviewIds.set(ids.subarray(0, n));
+      this.reviewN = n;
+      this.verdictDone = 0;
+    }
     if (n === 0) return out;
     const acc = this.saltedRowSums(ids, n, rf.salt);
     const scale = rf.scale / Math.sqrt(n);
@@ -747,6 +784,19 @@ export class AspectPredictor {
     acc[6] = s6;
     acc[7] = s7;
     return acc;
+  }
+
+  /** Where agent aspect v's verdict-context sums of the current review start in verdictSums (computed once per review). */
+  private verdictOf(v: number, k: number): number {
+    const at = v * k;
+    if ((this.verdictDone & (1 << v)) === 0) {
+      const vc = this.meta.verdictContext!;
+      const acc = this.saltedRowSums(this.reviewIds, this.reviewN, vc.salts[v]!);
+      const scale = vc.scale / Math.sqrt(this.reviewN);
+      for (let j = 0; j < k; j++) this.verdictSums[at + j] = acc[j]! * scale;
+      this.verdictDone |= 1 << v;
+    }
+    return at;
   }
 
   /** out[at..at+k) = scale · Σ of the table rows of `ids` moved by `salt` (the first k columns, int steps). */

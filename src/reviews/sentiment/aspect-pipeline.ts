@@ -33,6 +33,7 @@ import {
   aspectWeightsVersion,
   type AspectModelMetadata,
   type NeighbourFeatureSettings,
+  type VerdictContextSettings,
   type ReviewFeatureSettings,
 } from './aspect-model.js';
 import {
@@ -43,6 +44,7 @@ import {
   loadAspectEvalSet,
   loadOwnTrainTexts,
   loadTrainLabels,
+  readColumn,
   readReviews,
   TRAIN_FILE,
 } from './aspect-data.js';
@@ -144,6 +146,16 @@ export interface AspectTrainSettings {
    */
   weakFixes?: false | 'unknown' | 'negative' | undefined;
   /**
+   * training-only (issue 18, twelfth session): a weak row's agent-aspect "yes" where its train.csv review
+   * belongs to one of these values of the file's `domain` column (en: books, dvd — reviews of a book or a
+   * film, whose "staff", "agent", "salesman" or "return" are content, not people serving the customer) is
+   * `weakDomainsLabel` instead. Default none. The keyword rules, the baseline, are unchanged; a file
+   * without a `domain` column is untouched
+   */
+  weakDomains?: readonly string[] | undefined;
+  /** with weakDomains: 'negative' (a "no", the default) or 'unknown' (left out of the loss) */
+  weakDomainsLabel?: 'unknown' | 'negative' | undefined;
+  /**
    * the fewest dev clauses an aspect's polarity is re-calibrated on (default 20; fewer: the sentiment
    * model's own P(positive)); the agent aspects' fit with the service head keeps 20. A Platt fit on a
    * few dozen clauses takes on the dev part's prior (en logistics: 30 clauses, 4 positive, turned
@@ -177,6 +189,14 @@ export interface AspectTrainSettings {
   neighbourFeaturesShared?: boolean | undefined;
   /** with neighbourFeatures: 'labelled' — only the labelled rows read their neighbours in training, the weak rows do not (default 'all') */
   neighbourFeaturesRows?: 'all' | 'labelled' | undefined;
+  /**
+   * the keyword verdict × review context (AspectModelMetadata.verdictContext; issue 18, twelfth session;
+   * needs reviewFeatures, not with neighbourFeatures): a clause in which the keyword rules see an agent
+   * aspect also reads its review's n-grams in rows of that aspect's own, worth this much together (e.g.
+   * 0.5). Only the labelled rows read it in training (the weak rows' labels are the verdicts themselves).
+   * Absent or 0: none
+   */
+  verdictContext?: number | undefined;
   /**
    * a review-level complaint head stacked with the aspect route (AspectModelMetadata.complaintHead,
    * ./complaint-head.ts; issue 18, ninth session; default false): a logistic model over the review's
@@ -446,6 +466,8 @@ function weakRows(
   intent?: { lang: Lang; label: number },
   /** with `fixes` (UNKNOWN_LABEL or 0), an agent aspect's "yes" that weakFixed doubts gets it */
   fixes?: { lang: Lang; label: number },
+  /** with `domains`, an agent aspect's "yes" in a clause of a review of one of `domains.names` gets `domains.label` */
+  domains?: { names: ReadonlySet<string>; label: number },
 ): {
   texts: string[];
   labels: number[][];
@@ -459,6 +481,8 @@ function weakRows(
   doubted: number;
   intents: number;
   fixed: number;
+  /** agent-aspect labels changed by `domains` */
+  domained: number;
 } {
   const random = rng(1818);
   const hit: string[] = [];
@@ -469,8 +493,12 @@ function weakRows(
   // a clause's neighbours in its review, by the clause's place (shuffled along with it)
   const hitSides: Array<[string | undefined, string | undefined]> = [];
   const missSides: Array<[string | undefined, string | undefined]> = [];
+  // with `domains`: the reviews of those domains (by text: a review's clauses carry it through the shuffle)
+  const inDomain = new Set<string>();
+  const domainOf = domains ? readColumn(file, 'domain') : [];
   for (const [row, review] of readReviews(file).entries())
     if (!skip.has(row)) {
+      if (domains?.names.has(domainOf[row] ?? '')) inDomain.add(review);
       const clauses = splitClauses(review);
       clauses.forEach((c, i) => {
         const sides: [string | undefined, string | undefined] = [clauses[i - 1]?.text, clauses[i + 1]?.text];
@@ -501,8 +529,10 @@ function weakRows(
   let doubted = 0;
   let intents = 0;
   let fixed = 0;
-  const labels = take.map((t) => {
+  let domained = 0;
+  const labels = take.map((t, row) => {
     const found = new Set(clauseAspects(t));
+    const domain = domains !== undefined && inDomain.has(reviews[row]!);
     const ownReturn = intent !== undefined && found.has('returns_handling') && isOwnReturn(t, intent.lang);
     if (ownReturn) intents++;
     return ASPECT_ORDER.map((a) => {
@@ -510,6 +540,10 @@ function weakRows(
       if (found.has(a) && fixes !== undefined && AGENT_CONTROLLABLE.has(a) && weakFixed(t, a, fixes.lang)) {
         fixed++;
         return fixes.label;
+      }
+      if (found.has(a) && domain && AGENT_CONTROLLABLE.has(a)) {
+        domained++;
+        return domains.label;
       }
       if (found.has(a)) return 1;
       if (!agentNegatives && AGENT_CONTROLLABLE.has(a)) return UNKNOWN_LABEL;
@@ -531,6 +565,7 @@ function weakRows(
     doubted,
     intents,
     fixed,
+    domained,
   };
 }
 
@@ -564,6 +599,9 @@ export function weakServiceRows(
 
 /** The neighbour-clause features' salts (NeighbourFeatureSettings.salts): the previous clause's, the next one's. */
 export const NEIGHBOUR_SALTS: readonly [number, number] = [0x0b1e18, 0x0a1f18];
+
+/** The verdict-context salts (VerdictContextSettings.salts), one per agent aspect in ASPECT_ORDER. */
+export const VERDICT_SALTS: readonly number[] = [0x7e1d18, 0x7e2d18, 0x7e3d18];
 
 /** The complaint head's salt (ComplaintHeadSettings.salt): mixed into each review id before its table row. */
 export const COMPLAINT_SALT = 0x0c0a18;
@@ -660,6 +698,10 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
         scale: o.neighbourFeatures,
       }
     : undefined;
+  if (o.verdictContext && (!reviewFeatures || neighbourFeatures || o.keywordFeatures === false))
+    throw new Error('verdictContext needs reviewFeatures and keywordFeatures, and not neighbourFeatures');
+  const verdictContext: VerdictContextSettings | undefined =
+    o.verdictContext && reviewFeatures ? { salts: [...VERDICT_SALTS], scale: o.verdictContext } : undefined;
 
   // ---- hand labels on train.csv rows (their rows leave the weak rows)
   const serviceHead = o.serviceHead ?? false;
@@ -673,6 +715,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const weakDoubt = o.weakDoubt ?? true;
   const weakIntent = o.weakIntent ?? false;
   const weakFixes = o.weakFixes ?? false;
+  const weakDomains = o.weakDomains !== undefined && o.weakDomains.length > 0 ? [...o.weakDomains] : undefined;
   const weak = weakRows(
     join(dataDir, source),
     handRows,
@@ -681,9 +724,12 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
     o.weakAgentNegatives ?? false,
     weakIntent ? { lang, label: weakIntent === 'negative' ? 0 : UNKNOWN_LABEL } : undefined,
     weakFixes ? { lang, label: weakFixes === 'negative' ? 0 : UNKNOWN_LABEL } : undefined,
+    weakDomains
+      ? { names: new Set(weakDomains), label: o.weakDomainsLabel === 'unknown' ? UNKNOWN_LABEL : 0 }
+      : undefined,
   );
   log(
-    `weak rows ${weak.texts.length} (clauses with a keyword hit ${weak.hit}, without ${weak.miss}; ${weak.doubted} labels left unknown; ${weak.intents} customers' own returns ${weakIntent || 'kept'}${weakFixes ? `; ${weak.fixed} agent labels fixed ${weakFixes}` : ''})`,
+    `weak rows ${weak.texts.length} (clauses with a keyword hit ${weak.hit}, without ${weak.miss}; ${weak.doubted} labels left unknown; ${weak.intents} customers' own returns ${weakIntent || 'kept'}${weakFixes ? `; ${weak.fixed} agent labels fixed ${weakFixes}` : ''}${weakDomains ? `; ${weak.domained} agent labels in ${weakDomains.join('/')} reviews ${o.weakDomainsLabel ?? 'negative'}` : ''})`,
   );
 
   const dev = loadAspectEvalSet(lang, { dataDir, labelsDir, part: 'dev' });
@@ -741,6 +787,15 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
           ...corrected.next,
         ],
       },
+      verdictContext && {
+        settings: verdictContext,
+        reviews: [
+          ...weak.texts.map(() => undefined),
+          ...d.from.map((n) => items[n]!.text),
+          ...handReviews,
+          ...correctedReviews,
+        ],
+      },
     );
     return trainAspectLinear(tf, rows, settings.bits, ASPECT_STRIDE, train);
   }
@@ -794,6 +849,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       ...(cueExtra ? { cueExtra } : {}),
       ...(reviewFeatures ? { reviewFeatures } : {}),
       ...(neighbourFeatures ? { neighbourFeatures } : {}),
+      ...(verdictContext ? { verdictContext } : {}),
       aspects: [...ASPECT_ORDER],
       weights: { file: 'weights.bin', dtype: 'float32', stride: ASPECT_STRIDE, biases: w.biases },
       calibration: ASPECT_ORDER.map(() => identityCalibration),
@@ -1059,12 +1115,14 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
       weakAgentNegatives: o.weakAgentNegatives ?? false,
       ...(weakIntent ? { weakIntent } : {}),
       ...(weakFixes ? { weakFixes } : {}),
+      ...(weakDomains ? { weakDomains, weakDomainsLabel: o.weakDomainsLabel ?? 'negative' } : {}),
       reviewPolarity,
       ...(reviewFeatures ? { reviewFeatures: reviewFeatures.scale } : {}),
       ...(reviewFeatures && o.reviewFeaturesRows === 'labelled' ? { reviewFeaturesRows: 'labelled' } : {}),
       ...(neighbourFeatures ? { neighbourFeatures: neighbourFeatures.scale } : {}),
       ...(neighbourFeatures && o.neighbourFeaturesShared ? { neighbourFeaturesShared: true } : {}),
       ...(neighbourFeatures && o.neighbourFeaturesRows === 'labelled' ? { neighbourFeaturesRows: 'labelled' } : {}),
+      ...(verdictContext ? { verdictContext: verdictContext.scale } : {}),
       ...(reviewFeatures && (o.reviewFeaturesMinReviews ?? 1) > 1
         ? { reviewFeaturesMinReviews: o.reviewFeaturesMinReviews }
         : {}),

@@ -30,10 +30,11 @@ const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : 
  *   recorded: its `items` (the zh model of 2026-12-07 read 773 of the file's 1,587);
  * - no `ownTexts` block where hand labels were read → ownTexts false (else left to follow trainLabels);
  * - `serviceHead`: on, its chosen `l2` as the only candidate, `weak.weight` (else 0), `tableRows` → 'aspect';
- * - `weakIntent` absent → false (kept); `weakFixes` as recorded (absent: none, the default);
+ * - `weakIntent` absent → false (kept); `weakFixes`, `weakDomains` and `weakDomainsLabel` as recorded (absent: none, the default);
  * - `ownTexts.items` → ownTextsLimit (the file's first N: texts appended later are not the model's recipe); `complaintRecall`, `polarityMinClauses` absent → their defaults;
  * - `reviewFeatures` (the scale), `reviewFeaturesMinReviews`, `reviewFeaturesRows` as recorded (absent: none, the default);
  * - `neighbourFeatures` (the scale), `neighbourFeaturesShared`, `neighbourFeaturesRows` as recorded (absent: none, the default);
+ * - `verdictContext` (the scale) as recorded (absent: none, the default);
  * - `complaintHead`: on, its chosen `l2` as the only candidate (absent: off).
  */
 export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
@@ -80,6 +81,16 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   }
   set('weakIntent', t.weakIntent === 'unknown' || t.weakIntent === 'negative' ? t.weakIntent : false);
   set('weakFixes', t.weakFixes === 'unknown' || t.weakFixes === 'negative' ? t.weakFixes : undefined);
+  set(
+    'weakDomains',
+    Array.isArray(t.weakDomains) && t.weakDomains.every((d) => typeof d === 'string')
+      ? (t.weakDomains as string[])
+      : undefined,
+  );
+  set(
+    'weakDomainsLabel',
+    t.weakDomainsLabel === 'unknown' || t.weakDomainsLabel === 'negative' ? t.weakDomainsLabel : undefined,
+  );
   // the own texts the model read: the first `items` of the file (texts appended later are not its recipe)
   set('ownTextsLimit', num(obj(t.ownTexts)?.items));
   set('complaintRecall', num(t.complaintRecall) ?? 0.75);
@@ -90,6 +101,7 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   set('neighbourFeatures', num(t.neighbourFeatures));
   set('neighbourFeaturesShared', t.neighbourFeaturesShared === true ? true : undefined);
   set('neighbourFeaturesRows', t.neighbourFeaturesRows === 'labelled' ? 'labelled' : undefined);
+  set('verdictContext', num(t.verdictContext));
   const complaintHead = obj(t.complaintHead);
   if (complaintHead) {
     set('complaintHead', true);

@@ -12,7 +12,9 @@ import {
   contextRow,
   type NeighbourFeatureSettings,
   type ReviewFeatureSettings,
+  type VerdictContextSettings,
 } from './aspect-model.js';
+import { ASPECT_ORDER, clauseAspects } from './aspects.js';
 import { FeatureBuffer, featurise, type FeatureSettings } from './features.js';
 import { rng } from './train.js';
 
@@ -57,6 +59,14 @@ export function featuriseClauses(
     previous: readonly (string | undefined)[];
     next: readonly (string | undefined)[];
   },
+  /**
+   * the verdict × review context (AspectModelMetadata.verdictContext; needs `context`): per row its review,
+   * or undefined for a row that reads none (the keyword-labelled weak rows, whose labels are the verdicts)
+   */
+  verdicts?: {
+    settings: VerdictContextSettings;
+    reviews: readonly (string | undefined)[];
+  },
 ): AspectRows {
   const k = labels[0]?.length ?? 0;
   const buf = new FeatureBuffer(s.bits);
@@ -94,7 +104,30 @@ export function featuriseClauses(
         );
     }
   }
+  // the review's ids as the predictor's reviewContext reads them (before their rows), for the verdict context
+  const rawOf = new Map<string, Int32Array>();
+  const rawBuf = context && verdicts ? new FeatureBuffer(context.settings.features.bits) : undefined;
   texts.forEach((t, i) => {
+    const verdictReview = verdicts?.reviews[i];
+    if (context && verdicts && verdictReview !== undefined) {
+      const agent = clauseAspects(t)
+        .map((a) => ASPECT_ORDER.indexOf(a))
+        .filter((v) => v >= 0 && v < verdicts.settings.salts.length);
+      if (agent.length > 0 && keywordFeatures) {
+        let raw = rawOf.get(verdictReview);
+        if (!raw) {
+          featurise(verdictReview, context.settings.features, rawBuf!);
+          raw = rawBuf!.ids.slice(0, rawBuf!.n);
+          rawOf.set(verdictReview, raw);
+        }
+        const val = verdicts.settings.scale / Math.sqrt(raw.length);
+        for (const v of agent)
+          for (const id of raw) {
+            ids.push(contextRow(id, verdicts.settings.salts[v]!, tableBits));
+            vals.push(val);
+          }
+      }
+    }
     const review = context?.reviews[i];
     if (context && review !== undefined) {
       const rows = contextOf.get(review)!;
