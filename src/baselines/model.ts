@@ -326,7 +326,7 @@ function globalArSettings(
   pool: 'panel' | 'extra' | 'shrink' | false;
   poolBagLags: number[];
   poolShrink: number;
-  sdiff: { log: boolean; dlags: number; bagLags: number[] } | false;
+  sdiff: { log: boolean; dlags: number; bagLags: number[]; lambda: number } | false;
 } {
   const env = process.env;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
@@ -368,6 +368,8 @@ function globalArSettings(
         ? {
             log: sdiff === 'log',
             dlags: Math.max(0, Math.floor(num(o.sdiffDiffs, env.KPI_GAR_SDIFF_D, 0))),
+            // its ridge shrinks towards seasonal naive (default: the first member's)
+            lambda: num(o.sdiffLambda, env.KPI_GAR_SDIFF_LAMBDA, num(o.lambda, env.KPI_GAR_LAMBDA, d.lambda)),
             bagLags: (sdiffSeasons.length > 0 ? sdiffSeasons : [2]).map((k) =>
               Math.max(8, Math.min(60, Math.round(k * m))),
             ),
@@ -691,6 +693,7 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
             sdiff: true,
             dlags: sdiff.dlags,
             log: sdiff.log,
+            lambda: sdiff.lambda,
           },
           sdiff.bagLags,
         )

@@ -114,6 +114,8 @@ export interface TrainOptions {
         sdiff?: boolean | 'log';
         /** With `sdiff`: first-difference inputs after the seasonal differences (default 0). */
         sdiffDiffs?: number;
+        /** With `sdiff`: its ridge (relative to the mean diagonal; towards seasonal naive; default `lambda`). */
+        sdiffLambda?: number;
         /** With `sdiff`: its lookback bag in seasons of z lags (8–60 lags; default [1, 2, 3]). */
         sdiffSeasons?: number[];
       };
