@@ -4,6 +4,9 @@
  * its own recent level, minus 1 (so that the ridge penalty shrinks towards the window's level), for
  * targets scaled the same way (Montero-Manso & Hyndman 2021, "locality and globality"). Optionally each
  * window is deseasonalised first with the series' classical decomposition and reseasonalised after.
+ * Opt-in `sdiff`: a SARIMA-like form on seasonally differenced windows (inputs z_t = u_t − u_{t−m} of
+ * the scaled values u, optionally with first differences; targets the outcome minus the seasonal-naive
+ * value, so the ridge shrinks towards seasonal naive; forecasts undo the difference).
  * A stacking member (stacking.ts): local models and this global one err differently.
  */
 import type { Decomposition } from './classical.js';
@@ -38,6 +41,15 @@ export interface GlobalArWeights {
    * which forecasts the histories whose decomposition is seasonal. Absent: this fit for all.
    */
   seasonal?: GlobalArWeights;
+  /**
+   * Seasonally differenced windows (opt-in, `GlobalArOptions.sdiff`): the L inputs are z_t = u_t − u_{t−m}
+   * (u = value / scale, or log(value / scale) with `log`), then `dlags` first differences u_t − u_{t−1},
+   * then 1; step h's target is u at the target minus u at the same period of the last observed season
+   * (seasonal naive's value), which the forecast adds back. Absent: the level windows above.
+   */
+  sdiff?: true;
+  /** With `sdiff`: the number of first-difference inputs (absent: 0). */
+  dlags?: number;
 }
 
 export interface GlobalArOptions {
@@ -60,6 +72,10 @@ export interface GlobalArOptions {
   priorLambda?: number;
   /** A weight per series on its windows' squared errors (e.g. each group alike in a pooled fit). Absent: 1. */
   seriesWeights?: readonly number[];
+  /** Seasonally differenced windows and targets (see `GlobalArWeights.sdiff`); `deseason` is then ignored. */
+  sdiff?: boolean;
+  /** With `sdiff`: first-difference inputs after the seasonal differences (default 0). */
+  dlags?: number;
 }
 
 /** Default window length in seasons (clipped to 8–48 lags): chosen on the inner slices (README). */
@@ -140,6 +156,50 @@ const LOG_HI = Math.log(1 + CLIP);
 const logClip = (v: number): number => (v > LOG_HI ? LOG_HI : v < LOG_LO ? LOG_LO : Number.isFinite(v) ? v : 0);
 const logRatio = (v: number, s: number): number => logClip(Math.log(Math.max(v / s, 1e-3)));
 
+/** The mean |value| of the last `scaleLag` values before `origin` (0 when there are none or all are zero). */
+function recentScale(values: readonly number[], origin: number, scaleLag: number): number {
+  const k = Math.min(scaleLag, origin);
+  let s = 0;
+  for (let t = origin - k; t < origin; t++) s += Math.abs(values[t]!);
+  return k > 0 ? s / k : 0;
+}
+
+/** The scaled value u_t of the seasonally differenced form: value / scale, or log(value / scale). */
+const sdiffU = (v: number, s: number, log: boolean): number => (log ? logRatio(v, s) : v / s);
+
+/** The position of step h's seasonal-naive reference: the same period of the last season observed before `origin`. */
+const sdiffRef = (origin: number, h: number, m: number): number => origin + h - m * Math.ceil((h + 1) / m);
+
+/**
+ * The seasonally differenced window at `origin` into `x`: L values z_t = u_t − u_{t−m} (oldest first; a
+ * position without u_{t−m} takes z one season later, or 0 when that is not before the origin), then `dl` first differences
+ * u_t − u_{t−1} (0 before the start), then 1. Returns the scale (0: no window, the last value carried).
+ */
+function sdiffWindowInto(
+  values: readonly number[],
+  origin: number,
+  L: number,
+  dl: number,
+  m: number,
+  scaleLag: number,
+  log: boolean,
+  x: Float64Array,
+): number {
+  const s = recentScale(values, origin, scaleLag);
+  if (!(s > 0) || origin < m + 1) return 0;
+  for (let j = 0; j < L; j++) {
+    let t = origin - L + j;
+    while (t < m) t += m;
+    x[j] = t < origin ? clip(sdiffU(values[t]!, s, log) - sdiffU(values[t - m]!, s, log)) : 0;
+  }
+  for (let j = 0; j < dl; j++) {
+    const t = origin - dl + j;
+    x[L + j] = t >= 1 ? clip(sdiffU(values[t]!, s, log) - sdiffU(values[t - 1]!, s, log)) : 0;
+  }
+  x[L + dl] = 1;
+  return s;
+}
+
 /** Solves (A + λI) b = r for symmetric positive definite A (p×p, row-major) by Cholesky; null if it fails. */
 function solveRidge(A: Float64Array, r: Float64Array, p: number, lam: number): Float64Array | null {
   const c = new Float64Array(p * p);
@@ -184,7 +244,9 @@ export function fitGlobalAr(
   minOrigin = 4,
 ): GlobalArWeights | null {
   const { L } = opts;
-  const p = L + 1;
+  const sdiff = opts.sdiff === true;
+  const dl = sdiff ? Math.max(0, Math.floor(opts.dlags ?? 0)) : 0;
+  const p = L + dl + 1;
   // log windows only when every value the fit reads is positive
   const log =
     opts.log === true &&
@@ -213,15 +275,25 @@ export function fitGlobalAr(
     const prev: number[][] | null = coef;
     series.forEach((v, i) => {
       const end = Math.min(v.length, ends[i]!);
-      const d = decs?.[i] ?? null;
-      const first = end > L + 1 ? L : minOrigin;
+      const d = sdiff ? null : (decs?.[i] ?? null);
+      // seasonally differenced windows need L + m values before the origin (shorter: padded windows)
+      const need = sdiff ? L + m : L;
+      const first = end > need + 1 ? need : sdiff ? Math.max(minOrigin, m + 1) : minOrigin;
       const ms = mscale[i]!;
       for (let o = first; o < end; o++) {
-        const s = windowInto(v, o, L, m, opts.scaleLag, log, d, x);
+        const s = sdiff
+          ? sdiffWindowInto(v, o, L, dl, m, opts.scaleLag, log, x)
+          : windowInto(v, o, L, m, opts.scaleLag, log, d, x);
         if (s === 0) continue;
         const k = Math.min(H, end - o);
-        for (let h = 0; h < k; h++)
-          y[h] = log ? logRatio(adjusted(v, d, o + h), s) : clip(adjusted(v, d, o + h) / s - 1);
+        if (sdiff)
+          for (let h = 0; h < k; h++) {
+            const ref = v[sdiffRef(o, h, m)]!;
+            y[h] = clip(sdiffU(v[o + h]!, s, log) - sdiffU(ref, s, log));
+          }
+        else
+          for (let h = 0; h < k; h++)
+            y[h] = log ? logRatio(adjusted(v, d, o + h), s) : clip(adjusted(v, d, o + h) / s - 1);
         // squared errors in MASE units (s / ms)², or (IRLS towards absolute errors) divided by the
         // window's mean absolute error of the previous pass
         const u = opts.maseWeight && ms > 0 ? Math.min(s / ms, 100) : 1;
@@ -281,7 +353,16 @@ export function fitGlobalAr(
     coef = next;
   }
   if (!coef) return null;
-  return { L, H, m, scaleLag: opts.scaleLag, deseason: opts.deseason, coef, ...(log ? { log } : {}) };
+  return {
+    L,
+    H,
+    m,
+    scaleLag: opts.scaleLag,
+    deseason: sdiff ? false : opts.deseason,
+    coef,
+    ...(log ? { log } : {}),
+    ...(sdiff ? { sdiff: true as const, ...(dl > 0 ? { dlags: dl } : {}) } : {}),
+  };
 }
 
 /**
@@ -319,7 +400,10 @@ export function fitGlobalArBag(
   // linear windows whose scale every part computes alike (each at least `scaleLag` long): the mean
   // of the parts' forecasts is one fit on the longest window, with the parts' coefficients averaged
   // (each aligned to the window's end). Stored so, the forecast costs one dot product.
-  if (main.log || parts.some((b) => b.L < opts.scaleLag)) return { ...main, bag };
+  // (seasonally differenced windows: the scale does not depend on L, but first-difference inputs
+  // sit between the lags and the intercept, so those parts stay apart)
+  if (main.log || (main.sdiff ? (main.dlags ?? 0) > 0 : parts.some((b) => b.L < opts.scaleLag)))
+    return { ...main, bag };
   const L = Math.max(...parts.map((b) => b.L));
   const coef = Array.from({ length: H }, (_, h) => {
     const c = new Array<number>(L + 1).fill(0);
@@ -370,13 +454,26 @@ function partForecast(
 ): Float64Array {
   const n = hist.length;
   const log = w.log === true;
-  if (scratch.length < L + 1) scratch = new Float64Array(L + 1);
+  const dl = w.sdiff ? (w.dlags ?? 0) : 0;
+  if (scratch.length < L + dl + 1) scratch = new Float64Array(L + dl + 1);
   const x = scratch;
-  const s = n > 0 ? windowInto(hist, n, L, w.m, w.scaleLag, log, dd, x) : 0;
+  const s =
+    n === 0
+      ? 0
+      : w.sdiff
+        ? sdiffWindowInto(hist, n, L, dl, w.m, w.scaleLag, log, x)
+        : windowInto(hist, n, L, w.m, w.scaleLag, log, dd, x);
   for (let h = 0; h < w.H; h++) {
     let y: number;
     if (s === 0) y = n > 0 ? hist[n - 1]! : 0;
-    else {
+    else if (w.sdiff) {
+      // the seasonal-naive value plus the predicted seasonal difference
+      const c = coef[h]!;
+      let z = 0;
+      for (let j = 0; j <= L + dl; j++) z += c[j]! * x[j]!;
+      const ref = hist[sdiffRef(n, h, w.m)]!;
+      y = log ? s * Math.exp(logClip(sdiffU(ref, s, true) + z)) : ref + s * clip(z);
+    } else {
       const c = coef[h]!;
       y = 0;
       for (let j = 0; j <= L; j++) y += c[j]! * x[j]!;

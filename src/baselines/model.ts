@@ -326,6 +326,7 @@ function globalArSettings(
   pool: 'panel' | 'extra' | 'shrink' | false;
   poolBagLags: number[];
   poolShrink: number;
+  sdiff: { log: boolean; dlags: number; bagLags: number[]; lambda: number } | false;
 } {
   const env = process.env;
   const o = typeof opts.globalAr === 'object' ? opts.globalAr : {};
@@ -344,6 +345,12 @@ function globalArSettings(
     o.poolBagSeasons ??
     (env.KPI_GAR_POOL_BAG !== undefined ? env.KPI_GAR_POOL_BAG.split(',').filter(Boolean).map(Number) : bagSeasons);
   const pool = globalArPoolSetting(opts);
+  const sdiff = o.sdiff ?? globalArSdiffEnv();
+  const sdiffSeasons =
+    o.sdiffSeasons ??
+    (env.KPI_GAR_SDIFF_BAG !== undefined
+      ? env.KPI_GAR_SDIFF_BAG.split(',').filter(Boolean).map(Number)
+      : GLOBAL_AR_SDIFF_BAG);
   return {
     // the bag's window lengths clip to 8–60 lags (the main one's to 8–48); the pooled fit's, with
     // more windows, to 8–96
@@ -355,6 +362,19 @@ function globalArSettings(
     on,
     second: on && (o.second ?? (env.KPI_GAR2 !== undefined ? env.KPI_GAR2 === '1' : GLOBAL_AR2_DEFAULT)),
     refit: o.refit ?? (env.KPI_GAR_REFIT !== undefined ? env.KPI_GAR_REFIT !== '0' : true),
+    // the seasonally differenced member (opt-in): lags of z in 1–5 seasons' worth, clipped to 8–60
+    sdiff:
+      on && sdiff
+        ? {
+            log: sdiff === 'log',
+            dlags: Math.max(0, Math.floor(num(o.sdiffDiffs, env.KPI_GAR_SDIFF_D, 0))),
+            // its ridge shrinks towards seasonal naive (default: the first member's)
+            lambda: num(o.sdiffLambda, env.KPI_GAR_SDIFF_LAMBDA, num(o.lambda, env.KPI_GAR_LAMBDA, d.lambda)),
+            bagLags: (sdiffSeasons.length > 0 ? sdiffSeasons : [2]).map((k) =>
+              Math.max(8, Math.min(60, Math.round(k * m))),
+            ),
+          }
+        : false,
     fit: {
       L: num(o.lags, env.KPI_GAR_L, d.L),
       scaleLag: num(o.scaleLag, env.KPI_GAR_SCALE, d.scaleLag),
@@ -375,6 +395,20 @@ function globalArPoolEnv(): 'panel' | 'extra' | 'shrink' | false {
     throw new Error(`KPI_GAR_POOL: panel, extra, shrink or 0, not ${v}`);
   return v;
 }
+
+/** The KPI_GAR_SDIFF knob: `1` (linear windows), `log` (log windows where the group is positive), unset / `0` = off. */
+function globalArSdiffEnv(): boolean | 'log' {
+  const v = process.env.KPI_GAR_SDIFF;
+  if (v === undefined || v === '' || v === '0') return GLOBAL_AR_SDIFF_DEFAULT;
+  if (v === '1') return true;
+  if (v === 'log') return 'log';
+  throw new Error(`KPI_GAR_SDIFF: 1, log or 0, not ${v}`);
+}
+
+/** Whether the seasonally differenced global AR member is trained by default (opt-in, README). */
+export const GLOBAL_AR_SDIFF_DEFAULT = false;
+/** The seasonally differenced member's lookback bag in seasons of z lags (8–60 lags; KPI_GAR_SDIFF_BAG). */
+export const GLOBAL_AR_SDIFF_BAG: number[] = [1, 2, 3];
 
 /** `pool: 'shrink'`'s ridge towards the panel's fit, times the normal equations' mean diagonal (KPI_GAR_POOL_SHRINK). */
 export const GLOBAL_AR_POOL_SHRINK = 0.1;
@@ -640,8 +674,32 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   };
   const usePooled = panelFit && gar.pool === 'panel' ? panelFit : null;
   const pooled2 = panelFit && gar.pool === 'extra' ? panelFit : null;
+  // (opt-in `sdiff`) the seasonally differenced member takes the second member's slot
+  const sdiff = gar.sdiff;
+  if (sdiff && (gar.second || pooled2))
+    throw new Error('KPI_GAR_SDIFF takes the second global AR slot: not with KPI_GAR2 or KPI_GAR_POOL=extra');
+  const sdiffAt = (lag: number) =>
+    sdiff
+      ? fitGlobalArBag(
+          prepared.map((p) => p.values),
+          prepared.map((p) => p.values.length - lag),
+          null,
+          m,
+          H,
+          {
+            ...gar.fit,
+            L: Math.max(...sdiff.bagLags),
+            deseason: false,
+            sdiff: true,
+            dlags: sdiff.dlags,
+            log: sdiff.log,
+            lambda: sdiff.lambda,
+          },
+          sdiff.bagLags,
+        )
+      : null;
   const garBack = usePooled ? usePooled.back : gar.on ? garFit(H) : null;
-  const garBack2 = pooled2 ? pooled2.back : gar.second ? garFit(H, fit2) : null;
+  const garBack2 = pooled2 ? pooled2.back : gar.second ? garFit(H, fit2) : sdiff ? sdiffAt(H) : null;
   // 2. rolling-origin backtest over the last H periods of each series: member forecasts per point.
   // The seasonal ETS search starts from the group's median fit (on up to 200 series), in few steps.
   const etsFits: number[][] = [];
@@ -999,7 +1057,11 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
 
   // the global AR is cheap to refit: the forecasts' one sees every series to its end
   const garFinal = usePooled ? usePooled.final : garBack && gar.refit ? (garFit(0) ?? garBack) : garBack;
-  const garFinal2 = pooled2 ? pooled2.final : garBack2 && gar.refit ? (garFit(0, fit2) ?? garBack2) : garBack2;
+  const garFinal2 = pooled2
+    ? pooled2.final
+    : garBack2 && gar.refit
+      ? ((sdiff ? sdiffAt(0) : garFit(0, fit2)) ?? garBack2)
+      : garBack2;
 
   return {
     kind: MODEL_KIND,

@@ -106,6 +106,18 @@ export interface TrainOptions {
         poolBagSeasons?: number[];
         /** The panel-level fits (`fitPooledGlobalAr`); the model stores the weights it forecasts with. */
         pooled?: PooledGlobalAr;
+        /**
+         * Opt-in: the second member (`global_ar2`) is a pooled AR on seasonally differenced windows
+         * (SARIMA-like; `true` linear, `'log'` log windows where the group is positive), its forecast
+         * seasonal naive plus the predicted seasonal difference. Not with `second` or `pool: 'extra'`.
+         */
+        sdiff?: boolean | 'log';
+        /** With `sdiff`: first-difference inputs after the seasonal differences (default 0). */
+        sdiffDiffs?: number;
+        /** With `sdiff`: its ridge (relative to the mean diagonal; towards seasonal naive; default `lambda`). */
+        sdiffLambda?: number;
+        /** With `sdiff`: its lookback bag in seasons of z lags (8–60 lags; default [1, 2, 3]). */
+        sdiffSeasons?: number[];
       };
   /**
    * The seasonal ETS member: `'hw'` one Holt–Winters form (damped trend, multiplicative season where

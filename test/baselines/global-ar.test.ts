@@ -295,4 +295,89 @@ describe('global AR member', () => {
     expect(dist(far.globalAr!.coef, pooled.final.coef)).toBeLessThan(0.01 * dOwn);
     expect(deserialize(serialize(mid)).globalAr).toEqual(mid.globalAr);
   }, 120_000);
+  it('seasonally differenced windows (opt-in sdiff): seasonal naive plus a predicted difference, no leak, bag, round-trip', async () => {
+    const H = 12;
+    const { series, truth } = seasonalPanel(120, 72, H, 5);
+    const ends = series.map((v) => v.length);
+    const opts = { ...defaultGlobalArOptions(12, H), L: 24, sdiff: true };
+    const w = fitGlobalAr(series, ends, null, 12, H, opts)!;
+    expect(w.sdiff).toBe(true);
+    expect(w.dlags).toBeUndefined();
+    expect(w.coef[0]).toHaveLength(25);
+    let err = 0;
+    let errSn = 0;
+    series.forEach((v, i) => {
+      const f = globalArForecast(w, v, null);
+      for (let h = 0; h < H; h++) {
+        err += Math.abs(f[h]! - truth[i]![h]!) / truth[i]![h]!;
+        errSn += Math.abs(v[v.length - 12 + h]! - truth[i]![h]!) / truth[i]![h]!;
+      }
+    });
+    // the noise alone is 3 %: better than seasonal naive (which misses the trend and repeats one year's noise)
+    expect(err / (series.length * H)).toBeLessThan(0.05);
+    expect(err).toBeLessThan(errSn);
+    // all coefficients 0: the forecast is seasonal naive
+    const zero = { ...w, coef: w.coef.map((r) => r.map(() => 0)) };
+    const v0 = series[3]!;
+    expect(Array.from(globalArForecast(zero, v0, null))).toEqual(v0.slice(-12));
+    const logged = globalArForecast({ ...zero, log: true }, v0, null);
+    for (let h = 0; h < 12; h++) expect(logged[h]! / v0[60 + h]!).toBeCloseTo(1, 10);
+    // the backtest's fit: values at and after `ends` change nothing (with first differences and logs too)
+    const cut = series.map((v) => v.length - H);
+    const noisy = series.map((v, i) => v.map((x, t) => (t >= cut[i]! ? x * 10 : x)));
+    for (const o of [opts, { ...opts, dlags: 3, log: true }]) {
+      const a = fitGlobalAr(noisy, cut, null, 12, H, o)!;
+      const b = fitGlobalAr(
+        series.map((v, i) => v.slice(0, cut[i])),
+        cut,
+        null,
+        12,
+        H,
+        o,
+      )!;
+      expect(a.coef).toEqual(b.coef);
+    }
+    // bagged: linear windows without first differences combine into one table; with them the parts stay apart
+    const parts = [12, 24, 36].map((L) => fitGlobalAr(series, ends, null, 12, H, { ...opts, L })!);
+    const one = fitGlobalArBag(series, ends, null, 12, H, { ...opts, L: 36 }, [12, 24, 36])!;
+    expect(one.bag).toBeUndefined();
+    expect(one.L).toBe(36);
+    const dOpts = { ...opts, L: 36, dlags: 3 };
+    const apart = fitGlobalArBag(series, ends, null, 12, H, dOpts, [12, 24, 36])!;
+    expect(apart.bag!.map((b) => b.L)).toEqual([12, 24]);
+    const dParts = [36, 12, 24].map((L) => fitGlobalAr(series, ends, null, 12, H, { ...dOpts, L })!);
+    for (const v of [series[0]!, series[5]!.slice(0, 30), series[6]!.slice(0, 14), series[7]!.slice(0, 5)]) {
+      for (const [b, ps] of [
+        [one, parts],
+        [apart, dParts],
+      ] as const) {
+        const each = ps.map((p) => Array.from(globalArForecast(p, v, null)));
+        const f = globalArForecast(b, v, null);
+        for (let h = 0; h < H; h++) {
+          expect(Number.isFinite(f[h])).toBe(true);
+          expect(f[h]).toBeCloseTo(each.reduce((a, p) => a + p[h]!, 0) / each.length, 8);
+        }
+      }
+    }
+
+    // a trained model: the second member's slot, stored as `globalAr2`, round-trips; not with `second`
+    const input: SeriesInput[] = series.map((v, i) => ({ id: `s${i}`, values: v, periodsPerYear: 12 }));
+    const model = await trainGroupModel(input, {
+      horizon: 6,
+      seed: 1,
+      network: false,
+      globalAr: { sdiff: 'log', sdiffDiffs: 2 },
+    });
+    expect(model.globalAr2!.sdiff).toBe(true);
+    expect(model.globalAr2!.log).toBe(true);
+    expect(model.globalAr2!.dlags).toBe(2);
+    expect(model.globalAr2!.bag!.map((b) => b.L)).toEqual([12, 24]);
+    expect(model.globalAr!.sdiff).toBeUndefined();
+    expect(model.stack!.weights.some((rows) => rows.some((r) => r[GAR2]! > 0))).toBe(true);
+    const back = deserialize(serialize(model));
+    for (const q of input.slice(0, 4)) expect(forecast(back, q)).toEqual(forecast(model, q));
+    await expect(
+      trainGroupModel(input, { horizon: 6, seed: 1, network: false, globalAr: { sdiff: true, second: true } }),
+    ).rejects.toThrow(/KPI_GAR_SDIFF/);
+  }, 120_000);
 });
