@@ -3,7 +3,7 @@
  * of `npm run train:aspects` (per dev item its calibrated out-of-fold P(aspect)) and the model's thresholds
  * (its metadata.json), and counts the agent aspects' true positives, false positives and false negatives by
  * aspect and by kind of item: the project's own texts against rows of the shared review data, the latter by
- * the `domain` column of their CSV (en: books, dvd, electronics, kitchen). Also the complaint score at the
+ * the `domain` column of their CSV (en: books, dvd, electronics, kitchen) or its `cat` column (zh: 书籍, 酒店 …). Also the complaint score at the
  * model's complaint threshold, split the same way. A reading aid; nothing here trains or chooses.
  *
  *   npx tsx training/aspects-oof-errors.ts --lang en --oof FILE --model DIR [--list] [--json]
@@ -56,7 +56,7 @@ const oof = new Map(
 );
 const dev = loadAspectEvalSet(lang, { part: 'dev', dataDir });
 
-/** The `domain` column of a shared-data row (the CSV parsed as the loader parses it), or its file. */
+/** The `domain` (en) or `cat` (zh) column of a shared-data row (the CSV parsed as the loader parses it), or its file. */
 const domains = new Map<string, string[]>();
 function kindOf(it: AspectEvalItem): string {
   if (it.own) return 'own';
@@ -69,7 +69,7 @@ function kindOf(it: AspectEvalItem): string {
       bom: true,
       relax_column_count: true,
     }) as Record<string, string>[];
-    col = rows.map((r) => r.domain ?? file.split('/')[0]!);
+    col = rows.map((r) => r.domain ?? r.cat ?? file.split('/')[0]!);
     domains.set(file, col);
   }
   return col[it.src!.row] ?? '?';

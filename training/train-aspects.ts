@@ -18,7 +18,7 @@
  * also reads its review's n-grams in rows of that aspect's own (metadata `verdictContext`); off by default.
  *
  * `--weak-domains LIST`: training only — a keyword-labelled weak row's agent-aspect "yes" in a review of
- * one of these train.csv domains (the file's `domain` column) becomes a "no" (metadata `training.weakDomains`).
+ * one of these train.csv domains (the file's `domain` column, zh's `cat`) becomes a "no" (metadata `training.weakDomains`).
  *
  * `--neighbour-features SCALE`: each clause also reads the n-grams of the clause before it and of the one
  * after it (each neighbour worth SCALE; metadata `neighbourFeatures`); off by default.

@@ -73,15 +73,19 @@ export function readReviews(file: string): string[] {
   return rows.map((r) => r.review ?? '');
 }
 
-/** One column of a shared-data CSV by row (parsed as readReviews parses it; '' where the column is absent). */
-export function readColumn(file: string, column: string): string[] {
+/**
+ * The kind of product of each row of a shared-data CSV: the `domain` column (en: books, dvd, electronics,
+ * kitchen) or, where the file has none, the `cat` column (zh: 书籍, 平板, 手机, 水果, 洗发水, 热水器, 蒙牛, 衣服,
+ * 计算机, 酒店); '' where the file has neither.
+ */
+export function readDomains(file: string): string[] {
   const rows = parse(readFileSync(file), {
     columns: true,
     skip_empty_lines: true,
     bom: true,
     relax_column_count: true,
   }) as Record<string, string>[];
-  return rows.map((r) => r[column] ?? '');
+  return rows.map((r) => r.domain ?? r.cat ?? '');
 }
 
 export function setPath(lang: Lang, labelsDir = DEFAULT_LABELS_DIR): string {

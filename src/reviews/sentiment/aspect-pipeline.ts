@@ -44,7 +44,7 @@ import {
   loadAspectEvalSet,
   loadOwnTrainTexts,
   loadTrainLabels,
-  readColumn,
+  readDomains,
   readReviews,
   TRAIN_FILE,
 } from './aspect-data.js';
@@ -149,8 +149,9 @@ export interface AspectTrainSettings {
    * training-only (issue 18, twelfth session): a weak row's agent-aspect "yes" where its train.csv review
    * belongs to one of these values of the file's `domain` column (en: books, dvd — reviews of a book or a
    * film, whose "staff", "agent", "salesman" or "return" are content, not people serving the customer) is
-   * `weakDomainsLabel` instead. Default none. The keyword rules, the baseline, are unchanged; a file
-   * without a `domain` column is untouched
+   * `weakDomainsLabel` instead. Default none. The keyword rules, the baseline, are unchanged. A file
+   * without a `domain` column is read by its `cat` column (zh: 书籍, 水果, 蒙牛 …, `readDomains`); one with
+   * neither is untouched
    */
   weakDomains?: readonly string[] | undefined;
   /** with weakDomains: 'negative' (a "no", the default) or 'unknown' (left out of the loss) */
@@ -495,7 +496,7 @@ function weakRows(
   const missSides: Array<[string | undefined, string | undefined]> = [];
   // with `domains`: the reviews of those domains (by text: a review's clauses carry it through the shuffle)
   const inDomain = new Set<string>();
-  const domainOf = domains ? readColumn(file, 'domain') : [];
+  const domainOf = domains ? readDomains(file) : [];
   for (const [row, review] of readReviews(file).entries())
     if (!skip.has(row)) {
       if (domains?.names.has(domainOf[row] ?? '')) inDomain.add(review);
