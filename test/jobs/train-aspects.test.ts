@@ -115,7 +115,9 @@ describeEachBackend('train_aspects job', (get) => {
       serviceHeadL2: [0.01],
       serviceHeadWeak: 1,
       weakIntent: 'unknown',
-      complaintRecall: 0.78,
+      complaintRecall: 0.82,
+      complaintHead: true,
+      complaintHeadL2: [3e-6],
     });
     // an override wins; `train_labels_limit: null` reads every hand label; `weak_intent: 'kept'` keeps them
     const over = await jobRecipe(
@@ -127,7 +129,7 @@ describeEachBackend('train_aspects job', (get) => {
         service_head: false,
         train_labels_limit: null,
         weak_intent: 'kept',
-        complaint_head: true,
+        complaint_head: false,
         complaint_head_l2: [1e-5],
       }),
     );
@@ -135,7 +137,7 @@ describeEachBackend('train_aspects job', (get) => {
       ...zh.settings,
       complaintRecall: 0.8,
       serviceHead: false,
-      complaintHead: true,
+      complaintHead: false,
       complaintHeadL2: [1e-5],
       weakIntent: false,
       trainLabelsLimit: undefined,
@@ -146,7 +148,7 @@ describeEachBackend('train_aspects job', (get) => {
       service_head: false,
       train_labels_limit: null,
       weak_intent: 'kept',
-      complaint_head: true,
+      complaint_head: false,
       complaint_head_l2: [1e-5],
     });
   });

@@ -10,7 +10,7 @@ import { aspectRecipe, recipeCommand, withOverrides } from '../../src/reviews/se
 const shipped = (lang: string) => JSON.parse(readFileSync(`models/aspects-${lang}/metadata.json`, 'utf8'));
 
 describe('aspectRecipe', () => {
-  it('reads the shipped zh model as its command trained it (limit 773, service head, weak intent, recall 0.78)', () => {
+  it('reads the shipped zh model as its command trained it (limit 773, service head, weak intent, complaint head, recall 0.82)', () => {
     expect(aspectRecipe(shipped('zh'))).toEqual({
       weak: 40000,
       weakWeight: 1,
@@ -35,8 +35,10 @@ describe('aspectRecipe', () => {
       serviceHeadRows: 'all',
       weakIntent: 'unknown',
       ownTextsLimit: 215,
-      complaintRecall: 0.78,
+      complaintRecall: 0.82,
       polarityMinClauses: 20,
+      complaintHead: true,
+      complaintHeadL2: [3e-6],
     });
   });
 
