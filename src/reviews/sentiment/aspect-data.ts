@@ -62,15 +62,19 @@ export const TRAIN_FILE: Record<Lang, string> = {
 
 export const sha12 = (text: string): string => createHash('sha1').update(text, 'utf8').digest('hex').slice(0, 12);
 
-/** The `review` column of a shared-data CSV, parsed exactly as the sentiment trainer parses it. */
-export function readReviews(file: string): string[] {
-  const rows = parse(readFileSync(file), {
+/** The rows of a shared-data CSV by column name, parsed exactly as the sentiment trainer parses them. */
+function readRows(file: string): Record<string, string>[] {
+  return parse(readFileSync(file), {
     columns: true,
     skip_empty_lines: true,
     bom: true,
     relax_column_count: true,
   }) as Record<string, string>[];
-  return rows.map((r) => r.review ?? '');
+}
+
+/** The `review` column of a shared-data CSV. */
+export function readReviews(file: string): string[] {
+  return readRows(file).map((r) => r.review ?? '');
 }
 
 /**
@@ -79,13 +83,7 @@ export function readReviews(file: string): string[] {
  * 计算机, 酒店); '' where the file has neither.
  */
 export function readDomains(file: string): string[] {
-  const rows = parse(readFileSync(file), {
-    columns: true,
-    skip_empty_lines: true,
-    bom: true,
-    relax_column_count: true,
-  }) as Record<string, string>[];
-  return rows.map((r) => r.domain ?? r.cat ?? '');
+  return readRows(file).map((r) => r.domain ?? r.cat ?? '');
 }
 
 export function setPath(lang: Lang, labelsDir = DEFAULT_LABELS_DIR): string {
