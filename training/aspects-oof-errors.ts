@@ -14,7 +14,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse } from 'csv-parse/sync';
 import {
   AGENT_ASPECTS,
   ASPECTS,
@@ -22,6 +21,7 @@ import {
   DEFAULT_DATA_DIR,
   type Lang,
   loadAspectEvalSet,
+  readDomains,
 } from '../src/reviews/sentiment/aspect-data.js';
 
 const { values: args } = parseArgs({
@@ -63,13 +63,7 @@ function kindOf(it: AspectEvalItem): string {
   const file = it.src!.file;
   let col = domains.get(file);
   if (!col) {
-    const rows = parse(readFileSync(join(dataDir, file)), {
-      columns: true,
-      skip_empty_lines: true,
-      bom: true,
-      relax_column_count: true,
-    }) as Record<string, string>[];
-    col = rows.map((r) => r.domain ?? r.cat ?? file.split('/')[0]!);
+    col = readDomains(join(dataDir, file)).map((d) => d || file.split('/')[0]!);
     domains.set(file, col);
   }
   return col[it.src!.row] ?? '?';
