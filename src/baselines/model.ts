@@ -9,6 +9,7 @@ import {
   monotoneInHorizon,
   originTrend,
   weightedOffsets,
+  type HorizonPooling,
   type HorizonScores,
   type WeightedScores,
 } from './calibration.js';
@@ -518,6 +519,20 @@ function onOffSetting(given: boolean | undefined, name: string, dflt: boolean): 
 /** Errors scaled to the forecast origin's time (`TrainOptions.originTrend`, then the KPI_CONF_TREND knob); off by default. */
 const originTrendSetting = (opts: TrainOptions): boolean => onOffSetting(opts.originTrend, 'KPI_CONF_TREND', false);
 
+/**
+ * How the conformal offsets borrow from neighbouring steps (`TrainOptions.horizonPool`, then the
+ * KPI_CONF_HPOOL = scaled | wide | 0 knob; off by default): `scaled` each step's scores rescaled to the
+ * borrowing step's own error scale before pooling; `wide` that, and the steps beyond the first
+ * seasonal cycle (h > m) pooled with h ± 1 always.
+ */
+function horizonPoolSetting(opts: TrainOptions, m: number): HorizonPooling {
+  const v = opts.horizonPool ?? process.env.KPI_CONF_HPOOL ?? false;
+  if (v === false || v === '0' || v === '') return {};
+  if (v === 'scaled') return { scaled: true };
+  if (v === 'wide') return { scaled: true, span: 1, from: m };
+  throw new Error(`KPI_CONF_HPOOL: scaled, wide or 0, not ${v}`);
+}
+
 /** Bounds of the factor exp(trend · periods) on a backtest error (`originTrend`). */
 const TREND_MIN = 0.67;
 const TREND_MAX = 1.5;
@@ -907,11 +922,12 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // opt-in monotone offsets: `true` both sides, 'upper' the upper quantiles only (README §issue 15,
   // eighth pass: chosen on inner slices, it took m3-quarterly's test out of the band, so off by default)
   const mono = opts.monotoneOffsets ?? false;
+  const hPool = horizonPoolSetting(opts, m);
   const offsetsFrom = (pts: CalPoint[], share = spread, toOrigin = false) =>
     scoresFor(pts, share, toOrigin).map((byH) =>
       mono
-        ? monotoneInHorizon(weightedOffsets(byH, levels), levels, mono === 'upper' ? 'upper' : 'both')
-        : weightedOffsets(byH, levels),
+        ? monotoneInHorizon(weightedOffsets(byH, levels, 150, hPool), levels, mono === 'upper' ? 'upper' : 'both')
+        : weightedOffsets(byH, levels, 150, hPool),
     );
   // 4a. the network's spread: each candidate share's offsets fitted on one half of the series and
   // scored on the other (pinball loss over all levels, in MASE units); the lowest wins, ties keep

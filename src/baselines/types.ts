@@ -44,6 +44,14 @@ export interface TrainOptions {
    */
   originTrend?: boolean;
   /**
+   * Opt-in: how the conformal offsets borrow scores from neighbouring steps where a step has too few
+   * (`HorizonPooling` in calibration.ts): `'scaled'` each step's scores rescaled to the borrowing step's
+   * own error scale first (the last steps borrow only from nearer, smaller-error steps); `'wide'` that,
+   * and the steps beyond the first seasonal cycle pooled with h ± 1 always. Off by default
+   * (KPI_CONF_HPOOL; README §issue 15).
+   */
+  horizonPool?: false | 'scaled' | 'wide';
+  /**
    * Stacking rows for series with and without a seasonal pattern: 'split' (default) apart, 'pool'
    * shared, 'shrink' apart but each bin's rows shrunk towards the group's pooled rows, 'strength' the
    * seasonal series in two sets by the test's statistic (above or below its median; experiment).
