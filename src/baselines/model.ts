@@ -516,8 +516,15 @@ function onOffSetting(given: boolean | undefined, name: string, dflt: boolean): 
   return v === '1';
 }
 
-/** Errors scaled to the forecast origin's time (`TrainOptions.originTrend`, then the KPI_CONF_TREND knob); off by default. */
-const originTrendSetting = (opts: TrainOptions): boolean => onOffSetting(opts.originTrend, 'KPI_CONF_TREND', false);
+/**
+ * Errors scaled to the forecast origin's time (`TrainOptions.originTrend`, then the KPI_CONF_TREND knob
+ * = 1 | far | 0); off by default. `far`: only the steps beyond the first seasonal cycle (h > m) are scaled.
+ */
+function originTrendSetting(opts: TrainOptions): boolean | 'far' {
+  if (opts.originTrend !== undefined) return opts.originTrend;
+  if (process.env.KPI_CONF_TREND === 'far') return 'far';
+  return onOffSetting(undefined, 'KPI_CONF_TREND', false);
+}
 
 /**
  * How the conformal offsets borrow from neighbouring steps (`TrainOptions.horizonPool`, then the
@@ -902,8 +909,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
         H,
       ).used
     : 0;
+  const trendFrom = trendOn === 'far' ? m : 0;
   const yAt = (c: CalPoint, toOrigin: boolean): number =>
-    toOrigin && trend !== 0
+    toOrigin && trend !== 0 && c.h >= trendFrom
       ? c.medX + (c.y - c.medX) * Math.min(TREND_MAX, Math.max(TREND_MIN, Math.exp(trend * (c.age + c.h + 1))))
       : c.y;
   const scoresFor = (pts: CalPoint[], share = spread, toOrigin = false): WeightedScores[][] => {
