@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type WeightedScores, weightedOffsets } from '../../src/baselines/calibration.js';
+import { forecast, trainGroupModel } from '../../src/baselines/index.js';
 import { rng } from '../../src/baselines/network.js';
-import { gaussian } from './helpers.js';
+import { gaussian, simulateGroup } from './helpers.js';
 
 const LEVELS = [0.1, 0.5, 0.9];
 
@@ -38,4 +39,22 @@ describe('conformal offsets borrowing from neighbouring steps (HorizonPooling)',
     expect(wide[4]).not.toEqual(plain[4]);
     expect(Math.abs(wide[5]![2]! - 1.2816 * 6)).toBeLessThan(1);
   });
+
+  it('is off by default in training; `far` trend and `scaled` pooling leave the median and the near steps alone', async () => {
+    const { series } = simulateGroup(60, 40, 0, 11, 4);
+    const opts = { horizon: 6, network: false } as const;
+    const plain = await trainGroupModel(series, opts);
+    const off = await trainGroupModel(series, { ...opts, horizonPool: false, originTrend: false });
+    expect(off.scaleOffsets).toEqual(plain.scaleOffsets);
+    const scaled = await trainGroupModel(series, { ...opts, horizonPool: 'scaled' });
+    const a = forecast(scaled, series[0]!).steps;
+    const b = forecast(plain, series[0]!).steps;
+    expect(a.map((s) => s.p50)).toEqual(b.map((s) => s.p50));
+    expect(scaled.scaleOffsets!.offsets).not.toEqual(plain.scaleOffsets!.offsets);
+    // `far`: the steps up to the first seasonal cycle (m = 4) as without the trend
+    const far = await trainGroupModel(series, { ...opts, originTrend: 'far' });
+    far.scaleOffsets!.offsets.forEach((byH, k) =>
+      byH.slice(0, 4).forEach((row, h) => expect(row).toEqual(plain.scaleOffsets!.offsets[k]![h])),
+    );
+  }, 120_000);
 });
