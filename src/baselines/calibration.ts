@@ -134,26 +134,72 @@ export interface WeightedScores {
 }
 
 /**
- * Offsets c[h][q] from weighted scores, pooling neighbouring horizons (h±1, …) until a horizon has
- * `minN` scores; with none, `fallbackOffset`. The median's offset stays 0.
+ * The scale of one step's scores for `weightedOffsets`' `scaled` borrowing: the median |score| of the
+ * median level (|y − median| / noise) over the step's own points, or over its neighbours (h±1, …,
+ * unscaled) until there are `minOwn`; NaN without a median level or with no point at all.
  */
-export function weightedOffsets(byH: WeightedScores[], levels: readonly number[], minN = 150): number[][] {
+function stepScale(byH: readonly WeightedScores[], h: number, mid: number, minOwn = 20): number {
+  if (mid < 0) return Number.NaN;
+  const abs: number[] = [];
+  const take = (k: number) => {
+    const s = byH[k];
+    if (s) for (const v of s.scores[mid]!) abs.push(Math.abs(v));
+  };
+  take(h);
+  for (let span = 1; abs.length < minOwn && span < byH.length; span++) {
+    take(h - span);
+    take(h + span);
+  }
+  return abs.length > 0 ? median(abs) : Number.NaN;
+}
+
+/** How `weightedOffsets` borrows scores from neighbouring steps. */
+export interface HorizonPooling {
+  /**
+   * Each step's scores divided by that step's own scale (`stepScale`) before they are pooled, and the
+   * pooled quantile multiplied by the borrowing step's: a step then borrows the neighbours' shape, not
+   * their size (the last steps borrow only from below, where errors are smaller). Off: as they are.
+   */
+  scaled?: boolean;
+  /** With `scaled`: the steps h ≥ `from` always pool h − `span` … h + `span` (more when under `minN`). */
+  span?: number;
+  from?: number;
+}
+
+/**
+ * Offsets c[h][q] from weighted scores, pooling neighbouring horizons (h±1, …) until a horizon has
+ * `minN` scores; with none, `fallbackOffset`. The median's offset stays 0. `pooling`: see
+ * `HorizonPooling` (unset: the neighbours' scores as they are).
+ */
+export function weightedOffsets(
+  byH: WeightedScores[],
+  levels: readonly number[],
+  minN = 150,
+  pooling: HorizonPooling = {},
+): number[][] {
   const H = byH.length;
   const out: number[][] = [];
+  const mid = levels.indexOf(0.5);
+  const scales = pooling.scaled ? byH.map((_, h) => stepScale(byH, h, mid)) : [];
   for (let h = 0; h < H; h++) {
     const pool: number[][] = levels.map(() => []);
     const wts: number[] = [];
+    const own = scales[h];
+    const scaled = pooling.scaled === true && own !== undefined && own > 0;
     const take = (k: number) => {
       const s = byH[k];
       if (!s) return;
+      const sk = scales[k];
+      const f = scaled && sk !== undefined && sk > 0 ? own / sk : 1;
       s.scores.forEach((arr, q) => {
-        for (const v of arr) pool[q]!.push(v);
+        for (const v of arr) pool[q]!.push(v * f);
       });
       for (const w of s.weights) wts.push(w);
     };
     take(h);
     let span = 0;
-    while (wts.length < minN && span < H) {
+    const always = scaled && h >= (pooling.from ?? H) ? (pooling.span ?? 0) : 0;
+    while ((wts.length < minN || span < always) && span < H) {
       span++;
       take(h - span);
       take(h + span);

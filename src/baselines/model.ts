@@ -9,6 +9,7 @@ import {
   monotoneInHorizon,
   originTrend,
   weightedOffsets,
+  type HorizonPooling,
   type HorizonScores,
   type WeightedScores,
 } from './calibration.js';
@@ -515,8 +516,29 @@ function onOffSetting(given: boolean | undefined, name: string, dflt: boolean): 
   return v === '1';
 }
 
-/** Errors scaled to the forecast origin's time (`TrainOptions.originTrend`, then the KPI_CONF_TREND knob); off by default. */
-const originTrendSetting = (opts: TrainOptions): boolean => onOffSetting(opts.originTrend, 'KPI_CONF_TREND', false);
+/**
+ * Errors scaled to the forecast origin's time (`TrainOptions.originTrend`, then the KPI_CONF_TREND knob
+ * = 1 | far | 0); off by default. `far`: only the steps beyond the first seasonal cycle (h > m) are scaled.
+ */
+function originTrendSetting(opts: TrainOptions): boolean | 'far' {
+  if (opts.originTrend !== undefined) return opts.originTrend;
+  if (process.env.KPI_CONF_TREND === 'far') return 'far';
+  return onOffSetting(undefined, 'KPI_CONF_TREND', false);
+}
+
+/**
+ * How the conformal offsets borrow from neighbouring steps (`TrainOptions.horizonPool`, then the
+ * KPI_CONF_HPOOL = scaled | wide | 0 knob; off by default): `scaled` each step's scores rescaled to the
+ * borrowing step's own error scale before pooling; `wide` that, and the steps beyond the first
+ * seasonal cycle (h > m) pooled with h ± 1 always.
+ */
+function horizonPoolSetting(opts: TrainOptions, m: number): HorizonPooling {
+  const v = opts.horizonPool ?? process.env.KPI_CONF_HPOOL ?? false;
+  if (v === false || v === '0' || v === '') return {};
+  if (v === 'scaled') return { scaled: true };
+  if (v === 'wide') return { scaled: true, span: 1, from: m };
+  throw new Error(`KPI_CONF_HPOOL: scaled, wide or 0, not ${v}`);
+}
 
 /** Bounds of the factor exp(trend · periods) on a backtest error (`originTrend`). */
 const TREND_MIN = 0.67;
@@ -887,8 +909,9 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
         H,
       ).used
     : 0;
+  const trendFrom = trendOn === 'far' ? m : 0;
   const yAt = (c: CalPoint, toOrigin: boolean): number =>
-    toOrigin && trend !== 0
+    toOrigin && trend !== 0 && c.h >= trendFrom
       ? c.medX + (c.y - c.medX) * Math.min(TREND_MAX, Math.max(TREND_MIN, Math.exp(trend * (c.age + c.h + 1))))
       : c.y;
   const scoresFor = (pts: CalPoint[], share = spread, toOrigin = false): WeightedScores[][] => {
@@ -907,11 +930,12 @@ export async function trainGroupModel(series: readonly SeriesInput[], opts: Trai
   // opt-in monotone offsets: `true` both sides, 'upper' the upper quantiles only (README §issue 15,
   // eighth pass: chosen on inner slices, it took m3-quarterly's test out of the band, so off by default)
   const mono = opts.monotoneOffsets ?? false;
+  const hPool = horizonPoolSetting(opts, m);
   const offsetsFrom = (pts: CalPoint[], share = spread, toOrigin = false) =>
     scoresFor(pts, share, toOrigin).map((byH) =>
       mono
-        ? monotoneInHorizon(weightedOffsets(byH, levels), levels, mono === 'upper' ? 'upper' : 'both')
-        : weightedOffsets(byH, levels),
+        ? monotoneInHorizon(weightedOffsets(byH, levels, 150, hPool), levels, mono === 'upper' ? 'upper' : 'both')
+        : weightedOffsets(byH, levels, 150, hPool),
     );
   // 4a. the network's spread: each candidate share's offsets fitted on one half of the series and
   // scored on the other (pinball loss over all levels, in MASE units); the lowest wins, ties keep

@@ -40,9 +40,18 @@ export interface TrainOptions {
    * Opt-in: the conformal offsets fitted on backtest errors scaled to the forecast origin's time by
    * the drift of the error scale with the origin that the backtest itself shows (`originTrend`);
    * aimed at the far steps, whose backtest windows all start at the oldest origin. Off by default
-   * (KPI_CONF_TREND=1; README §issue 15).
+   * (KPI_CONF_TREND=1; README §issue 15). `'far'` (KPI_CONF_TREND=far): the slope as before, the
+   * errors scaled only at the steps beyond the first seasonal cycle (h > m).
    */
-  originTrend?: boolean;
+  originTrend?: boolean | 'far';
+  /**
+   * Opt-in: how the conformal offsets borrow scores from neighbouring steps where a step has too few
+   * (`HorizonPooling` in calibration.ts): `'scaled'` each step's scores rescaled to the borrowing step's
+   * own error scale first (the last steps borrow only from nearer, smaller-error steps); `'wide'` that,
+   * and the steps beyond the first seasonal cycle pooled with h ± 1 always. Off by default
+   * (KPI_CONF_HPOOL; README §issue 15).
+   */
+  horizonPool?: false | 'scaled' | 'wide';
   /**
    * Stacking rows for series with and without a seasonal pattern: 'split' (default) apart, 'pool'
    * shared, 'shrink' apart but each bin's rows shrunk towards the group's pooled rows, 'strength' the
