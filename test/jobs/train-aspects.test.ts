@@ -117,7 +117,8 @@ describeEachBackend('train_aspects job', (get) => {
       weakIntent: 'unknown',
       complaintRecall: 0.82,
       complaintHead: true,
-      complaintHeadL2: [3e-6],
+      complaintHeadL2: [1e-7],
+      complaintHeadOwnTexts: 351,
     });
     // an override wins; `train_labels_limit: null` reads every hand label; `weak_intent: 'kept'` keeps them
     const over = await jobRecipe(

@@ -38,7 +38,8 @@ describe('aspectRecipe', () => {
       complaintRecall: 0.82,
       polarityMinClauses: 20,
       complaintHead: true,
-      complaintHeadL2: [3e-6],
+      complaintHeadL2: [1e-7],
+      complaintHeadOwnTexts: 351,
     });
   });
 
