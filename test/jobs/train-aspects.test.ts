@@ -117,8 +117,7 @@ describeEachBackend('train_aspects job', (get) => {
       weakIntent: 'unknown',
       complaintRecall: 0.82,
       complaintHead: true,
-      complaintHeadL2: [1e-7],
-      complaintHeadOwnTexts: 351,
+      complaintHeadL2: [3e-6],
     });
     // an override wins; `train_labels_limit: null` reads every hand label; `weak_intent: 'kept'` keeps them
     const over = await jobRecipe(
