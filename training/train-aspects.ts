@@ -10,7 +10,7 @@
  *   npm run train:aspects -- --lang zh|en [--recipe METADATA] [--out DIR] [--weak N] [--dev-weight W] [--epochs N] [--folds N]
  *     [--corrections FILE] [--no-train-labels] [--no-own-texts] [--train-labels-weight W] [--data DIR] [--oof FILE]
  *     [--review-polarity | --no-review-polarity] [--service-head [--service-head-l2 L,L,…] [--service-head-weak W] [--service-head-rows all|aspect]] [--train-labels-limit N] [--complaint-recall R] [--weak-intent unknown|negative] [--weak-fixes unknown|negative] [--cue-extra] [--own-texts-limit N] [--polarity-min-clauses N]
- *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]] [--complaint-head [--complaint-head-l2 L,L,…]]
+ *     [--review-features SCALE [--review-features-min-reviews N] [--review-features-rows all|labelled]] [--complaint-head [--complaint-head-l2 L,L,…] [--complaint-head-own-texts N]]
  *     [--neighbour-features SCALE [--neighbour-features-shared] [--neighbour-features-rows all|labelled]]
  *     [--weak-domains books,dvd [--weak-domains-label negative|unknown]] [--verdict-context SCALE]
  *
@@ -123,6 +123,8 @@ const { values: args } = parseArgs({
     'complaint-head': { type: 'boolean' },
     /** its L2 candidates, comma-separated (chosen out of fold on dev) */
     'complaint-head-l2': { type: 'string' },
+    /** the complaint head reads the own texts file's first N (default: those the aspect columns read) */
+    'complaint-head-own-texts': { type: 'string' },
     /** the out-of-fold recall the agent's-complaint threshold must reach (default 0.75) */
     'complaint-recall': { type: 'string' },
     /** writes each dev item's out-of-fold probabilities (JSON lines) to this file */
@@ -196,6 +198,7 @@ const given: AspectTrainSettings = {
   verdictContext: num(args['verdict-context']),
   complaintHead: args['complaint-head'],
   complaintHeadL2: args['complaint-head-l2']?.split(',').map(Number),
+  complaintHeadOwnTexts: num(args['complaint-head-own-texts']),
 };
 const recipe = args.recipe ? aspectRecipe(JSON.parse(readFileSync(args.recipe, 'utf8')) as RecipeMetadata) : {};
 const trained = await trainAspectModel(await loadTf(), {

@@ -96,6 +96,13 @@ describe('aspectRecipe', () => {
       block({ reviewFeatures: 0.5, verdictContext: 0.5, weakDomains: ['books', 'dvd'], weakDomainsLabel: 'unknown' }),
     ).toMatchObject({ verdictContext: 0.5, weakDomains: ['books', 'dvd'], weakDomainsLabel: 'unknown' });
     expect(block({ weakDomains: 'books' })).not.toHaveProperty('weakDomains');
+    // the complaint head's own texts (thirteenth session): the file's first N, apart from the aspect columns'
+    expect(block({ complaintHead: { l2: 1e-7, ownTexts: 351 } })).toMatchObject({
+      complaintHead: true,
+      complaintHeadL2: [1e-7],
+      complaintHeadOwnTexts: 351,
+    });
+    expect(aspectRecipe(shipped('zh'))).not.toHaveProperty('complaintHeadOwnTexts');
     for (const lang of ['zh', 'en'] as const) {
       expect(aspectRecipe(shipped(lang))).not.toHaveProperty('verdictContext');
       expect(aspectRecipe(shipped(lang))).not.toHaveProperty('weakDomains');

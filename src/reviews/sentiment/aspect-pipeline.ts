@@ -209,6 +209,11 @@ export interface AspectTrainSettings {
   complaintHead?: boolean | undefined;
   /** its L2 candidates (default 1e-7, 1e-6, 3e-6, 1e-5, 1e-4): the best out-of-fold stacked complaint precision at recall ≥ complaintRecall wins */
   complaintHeadL2?: readonly number[] | undefined;
+  /**
+   * the complaint head reads the own texts file's first N (issue 18, thirteenth session; default: the
+   * own texts the aspect columns read, ownTextsLimit). The aspect columns are unchanged.
+   */
+  complaintHeadOwnTexts?: number | undefined;
 }
 
 /** Where a run's settings started from (./aspect-recipe.ts), stored in its metadata as `training.recipe`. */
@@ -1030,7 +1035,11 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
   const headItems = complaintHead
     ? [
         ...(allHand.length > 0 || o.trainLabels === false ? allHand : loadTrainLabels(lang, dataDir, labelsDir)),
-        ...(allOwn.length > 0 ? allOwn : loadOwnTrainTexts(lang, labelsDir)),
+        ...(o.complaintHeadOwnTexts !== undefined
+          ? loadOwnTrainTexts(lang, labelsDir).slice(0, o.complaintHeadOwnTexts)
+          : allOwn.length > 0
+            ? allOwn
+            : loadOwnTrainTexts(lang, labelsDir)),
         ...corrections,
       ]
     : [];
@@ -1145,6 +1154,7 @@ export async function trainAspectModel(tf: Tf, input: TrainAspectsInput): Promis
               labelled: headItems.length,
               rows: 'labelled reviews: dev in fold, hand labels, own texts, corrections (agent_complaint)',
               route: routeComplaint,
+              ...(o.complaintHeadOwnTexts !== undefined ? { ownTexts: o.complaintHeadOwnTexts } : {}),
             },
           }
         : {}),

@@ -35,7 +35,7 @@ const bool = (x: unknown): boolean | undefined => (typeof x === 'boolean' ? x : 
  * - `reviewFeatures` (the scale), `reviewFeaturesMinReviews`, `reviewFeaturesRows` as recorded (absent: none, the default);
  * - `neighbourFeatures` (the scale), `neighbourFeaturesShared`, `neighbourFeaturesRows` as recorded (absent: none, the default);
  * - `verdictContext` (the scale) as recorded (absent: none, the default);
- * - `complaintHead`: on, its chosen `l2` as the only candidate (absent: off).
+ * - `complaintHead`: on, its chosen `l2` as the only candidate, `ownTexts` → complaintHeadOwnTexts (absent: off).
  */
 export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
   const t = obj(meta.training) ?? {};
@@ -107,6 +107,7 @@ export function aspectRecipe(meta: RecipeMetadata): AspectTrainSettings {
     set('complaintHead', true);
     const l2 = num(complaintHead.l2);
     set('complaintHeadL2', l2 !== undefined ? [l2] : undefined);
+    set('complaintHeadOwnTexts', num(complaintHead.ownTexts));
   }
   return out;
 }
