@@ -388,22 +388,25 @@ function globalArSettings(
   };
 }
 
-/** The KPI_GAR_POOL knob: `panel`, `extra`, `shrink`, or unset / `0` = no pooling across groups. */
-function globalArPoolEnv(): 'panel' | 'extra' | 'shrink' | false {
-  const v = process.env.KPI_GAR_POOL;
-  if (v === undefined || v === '' || v === '0') return false;
-  if (v !== 'panel' && v !== 'extra' && v !== 'shrink')
-    throw new Error(`KPI_GAR_POOL: panel, extra, shrink or 0, not ${v}`);
-  return v;
+/**
+ * A knob with named choices: the value of `name` when it is one of `choices`; unset, empty or `0`:
+ * undefined (off); anything else refused, naming the knob and its choices.
+ */
+function choiceKnob<C extends string>(name: string, choices: readonly C[]): C | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '' || v === '0') return undefined;
+  if (!(choices as readonly string[]).includes(v)) throw new Error(`${name}: ${choices.join(', ')} or 0, not ${v}`);
+  return v as C;
 }
+
+/** The KPI_GAR_POOL knob: `panel`, `extra`, `shrink`, or unset / `0` = no pooling across groups. */
+const globalArPoolEnv = (): 'panel' | 'extra' | 'shrink' | false =>
+  choiceKnob('KPI_GAR_POOL', ['panel', 'extra', 'shrink'] as const) ?? false;
 
 /** The KPI_GAR_SDIFF knob: `1` (linear windows), `log` (log windows where the group is positive), unset / `0` = off. */
 function globalArSdiffEnv(): boolean | 'log' {
-  const v = process.env.KPI_GAR_SDIFF;
-  if (v === undefined || v === '' || v === '0') return GLOBAL_AR_SDIFF_DEFAULT;
-  if (v === '1') return true;
-  if (v === 'log') return 'log';
-  throw new Error(`KPI_GAR_SDIFF: 1, log or 0, not ${v}`);
+  const v = choiceKnob('KPI_GAR_SDIFF', ['1', 'log'] as const);
+  return v === undefined ? GLOBAL_AR_SDIFF_DEFAULT : v === '1' ? true : v;
 }
 
 /** Whether the seasonally differenced global AR member is trained by default (opt-in, README). */
@@ -522,8 +525,8 @@ function onOffSetting(given: boolean | undefined, name: string, dflt: boolean): 
  */
 function originTrendSetting(opts: TrainOptions): boolean | 'far' {
   if (opts.originTrend !== undefined) return opts.originTrend;
-  if (process.env.KPI_CONF_TREND === 'far') return 'far';
-  return onOffSetting(undefined, 'KPI_CONF_TREND', false);
+  const v = choiceKnob('KPI_CONF_TREND', ['1', 'far'] as const);
+  return v === 'far' ? 'far' : v === '1';
 }
 
 /**
@@ -533,11 +536,10 @@ function originTrendSetting(opts: TrainOptions): boolean | 'far' {
  * seasonal cycle (h > m) pooled with h ± 1 always.
  */
 function horizonPoolSetting(opts: TrainOptions, m: number): HorizonPooling {
-  const v = opts.horizonPool ?? process.env.KPI_CONF_HPOOL ?? false;
-  if (v === false || v === '0' || v === '') return {};
+  const v = opts.horizonPool ?? choiceKnob('KPI_CONF_HPOOL', ['scaled', 'wide'] as const) ?? false;
   if (v === 'scaled') return { scaled: true };
   if (v === 'wide') return { scaled: true, span: 1, from: m };
-  throw new Error(`KPI_CONF_HPOOL: scaled, wide or 0, not ${v}`);
+  return {};
 }
 
 /** Bounds of the factor exp(trend · periods) on a backtest error (`originTrend`). */
